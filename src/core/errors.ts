@@ -1,0 +1,24 @@
+/** Exit codes of exprag's own failures; a wrapped command's own code passes through unchanged. */
+export const EXIT = {
+  usage: 2,
+  internal: 125,
+  notExecutable: 126,
+  notFound: 127,
+} as const;
+
+/**
+ * A failure meant for the user: a one-line message saying what was wrong, an optional hint
+ * saying what to do, and the exit code the CLI ends with. Anything else is a bug and keeps its stack.
+ */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.internal,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+export const usageError = (message: string, hint?: string) => new UserError(message, EXIT.usage, hint);

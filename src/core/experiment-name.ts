@@ -1,0 +1,21 @@
+import { basename } from "node:path";
+
+/** Programs that run a script named by their first argument. */
+const INTERPRETER = /^(python|pypy|node|bun|deno|Rscript|julia|ruby|perl|php|bash|sh|zsh|dash|lua)[\d.]*(\.exe)?$/;
+/** Launchers whose `run` subcommand runs the rest: `uv run python train.py`. */
+const LAUNCHER = /^(uv|poetry|pipenv|pixi|pdm|hatch|conda)$/;
+
+/** The default experiment name: the script a command runs (`train.py`), else the program's name. */
+export function experimentNameFor(command: string[]): string {
+  const [program = "", ...args] = command;
+  const name = basename(program);
+  if (LAUNCHER.test(name) && args[0] === "run" && args.length > 1) return experimentNameFor(args.slice(1));
+  if (!INTERPRETER.test(name)) return name;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "-m" && args[i + 1]) return args[i + 1]!;
+    if (arg === "-c" || arg === "-e") return name;
+    if (!arg.startsWith("-")) return basename(arg);
+  }
+  return name;
+}

@@ -1,0 +1,100 @@
+/**
+ * The few POSIX calls Bun does not expose: real pipes (Bun's own "pipe" is a socket pair, on which
+ * `open("/dev/stdout")` fails with ENXIO and writes are not atomic), signal dispositions, and the
+ * terminal's foreground process group. Loaded lazily; every function degrades to null off POSIX.
+ */
+import { dlopen, FFIType, ptr } from "bun:ffi";
+
+const O_CLOEXEC = process.platform === "darwin" ? 0x1000000 : 0o2000000;
+const F_SETPIPE_SZ = 1031;
+const SIG_IGN = 1;
+
+const symbols = {
+  pipe: { args: [FFIType.ptr], returns: FFIType.i32 },
+  pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  sigaction: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  signal: { args: [FFIType.i32, FFIType.u64], returns: FFIType.u64 },
+  execvp: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  getpgrp: { args: [], returns: FFIType.i32 },
+  tcgetpgrp: { args: [FFIType.i32], returns: FFIType.i32 },
+} as const;
+
+type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
+
+const libcNames: Record<string, string[]> = {
+  linux: ["libc.so.6", "libc.so"],
+  darwin: ["libSystem.B.dylib"],
+  freebsd: ["libc.so.7"],
+};
+
+let libc: Libc | null | undefined;
+
+function loadLibc(): Libc | null {
+  if (libc !== undefined) return libc;
+  libc = null;
+  for (const name of libcNames[process.platform] ?? []) {
+    try {
+      // pipe2 is Linux-only; leave it out elsewhere so dlopen does not fail on a missing symbol
+      const { pipe2, ...portable } = symbols;
+      const wanted = process.platform === "linux" ? symbols : portable;
+      libc = dlopen(name, wanted as typeof symbols).symbols;
+      break;
+    } catch {
+      // try the next name
+    }
+  }
+  return libc;
+}
+
+/**
+ * A real pipe: [readFd, writeFd]. Both ends close on exec; the child gets the write end through
+ * its stdio, which clears that. On Linux the pipe is enlarged to 1 MiB when allowed, which halves
+ * the system calls of a fast writer.
+ */
+export function createPipe(): [number, number] | null {
+  const c = loadLibc();
+  if (!c) return null;
+  const fds = new Int32Array(2);
+  if (process.platform === "linux") {
+    if (c.pipe2(ptr(fds), O_CLOEXEC) !== 0) return null;
+    c.fcntl(fds[0]!, F_SETPIPE_SZ, 1 << 20);
+  } else if (c.pipe(ptr(fds)) !== 0) {
+    return null;
+  }
+  return [fds[0]!, fds[1]!];
+}
+
+/** Whether signal `signo` is ignored (SIG_IGN) in this process, e.g. SIGHUP under `nohup`. */
+export function isSignalIgnored(signo: number): boolean {
+  const c = loadLibc();
+  if (!c) return false;
+  // struct sigaction starts with the handler on Linux and macOS; 256 bytes covers every layout.
+  const old = new BigUint64Array(32);
+  if (c.sigaction(signo, null, ptr(old)) !== 0) return false;
+  return old[0] === BigInt(SIG_IGN);
+}
+
+/** Whether this process is in the foreground process group of the terminal on `fd`. */
+export function isForegroundOfTerminal(fd: number): boolean {
+  const c = loadLibc();
+  if (!c) return false;
+  const foreground = c.tcgetpgrp(fd);
+  return foreground > 0 && foreground === c.getpgrp();
+}
+
+/**
+ * Replace this process with `argv`, with `ignored` signals set to SIG_IGN and the signals this
+ * runtime ignores for itself (SIGPIPE, SIGXFSZ) put back to default unless listed. Returns only
+ * when the exec failed.
+ */
+export function execIgnoring(argv: string[], ignored: number[], runtimeIgnored: number[]): void {
+  const c = loadLibc();
+  if (!c) return;
+  for (const signo of runtimeIgnored) if (!ignored.includes(signo)) c.signal(signo, 0n);
+  for (const signo of ignored) c.signal(signo, BigInt(SIG_IGN));
+  const strings = argv.map((arg) => Buffer.from(`${arg}\0`));
+  const pointers = new BigUint64Array(strings.length + 1);
+  strings.forEach((s, i) => (pointers[i] = BigInt(ptr(s))));
+  c.execvp(ptr(strings[0]!), ptr(pointers));
+}

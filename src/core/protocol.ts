@@ -1,0 +1,89 @@
+/**
+ * What one record line means: the JSON after `EXPRAG::` (or one line written to EXPRAG_FD).
+ *
+ * The stored value stays strict JSON: Python's `NaN`, `Infinity` and `-Infinity` tokens become the
+ * strings "NaN", "Infinity", "-Infinity". In an object, `$note` (a string) and `$meta` (an object)
+ * are reserved: they become the record's note and a `meta` record.
+ */
+
+export type Payload =
+  | {
+      ok: true;
+      /** The tracked value as JSON text, or null when the line held only reserved keys. */
+      value: string | null;
+      note?: string;
+      /** `$meta` as JSON text. */
+      meta?: string;
+    }
+  | { ok: false; reason: string };
+
+const NOTE = "$note";
+const META = "$meta";
+
+export function parsePayload(text: string): Payload {
+  let json = text;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const quoted = quoteNonFinite(text);
+    if (quoted === text) return { ok: false, reason: parseErrorReason(error) };
+    try {
+      value = JSON.parse(quoted);
+      json = quoted;
+    } catch (retryError) {
+      return { ok: false, reason: parseErrorReason(retryError) };
+    }
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value) || !(NOTE in value || META in value)) {
+    return { ok: true, value: json };
+  }
+  return splitReserved(value as Record<string, unknown>);
+}
+
+function splitReserved(object: Record<string, unknown>): Payload {
+  const note = object[NOTE];
+  const meta = object[META];
+  if (note !== undefined && typeof note !== "string") return { ok: false, reason: `"${NOTE}" must be a string` };
+  if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) {
+    return { ok: false, reason: `"${META}" must be an object` };
+  }
+  const rest = Object.entries(object).filter(([key]) => key !== NOTE && key !== META);
+  return {
+    ok: true,
+    value: rest.length ? JSON.stringify(Object.fromEntries(rest)) : null,
+    ...(note !== undefined && { note }),
+    ...(meta !== undefined && { meta: JSON.stringify(meta) }),
+  };
+}
+
+/** Rewrites the bare tokens NaN, Infinity and -Infinity (outside strings) as JSON strings. */
+export function quoteNonFinite(text: string): string {
+  let out = "";
+  let copiedUpTo = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash escapes the next character
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      continue;
+    }
+    const token = c === 78 ? "NaN" : c === 73 ? "Infinity" : c === 45 ? "-Infinity" : null;
+    if (token && text.startsWith(token, i)) {
+      out += `${text.slice(copiedUpTo, i)}"${token}"`;
+      i += token.length - 1;
+      copiedUpTo = i + 1;
+    }
+  }
+  return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+}
+
+function parseErrorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^JSON Parse error: /, "invalid JSON: ");
+}

@@ -1,0 +1,52 @@
+/**
+ * Where runs live: `<store>/runs/<run_id>.jsonl` (records) and `<run_id>.log` (output).
+ * The store is `--dir`, else `$EXPRAG_DIR`, else `.exprag` at the top of the git work tree,
+ * else `.exprag` in the current directory. It ignores itself for git with a `.gitignore` of `*`.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { UserError } from "./errors";
+
+export const STORE_DIR_NAME = ".exprag";
+
+export function resolveStoreDir(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+  if (flag) return resolve(cwd, flag);
+  if (env.EXPRAG_DIR) return resolve(cwd, env.EXPRAG_DIR);
+  return join(findWorkTreeTop(cwd, env) ?? cwd, STORE_DIR_NAME);
+}
+
+/**
+ * The top of the git work tree holding `cwd`, found without starting git: the nearest directory
+ * with a `.git` entry (a directory, or a file in worktrees and submodules). `GIT_WORK_TREE` wins.
+ */
+export function findWorkTreeTop(cwd: string, env: NodeJS.ProcessEnv): string | null {
+  if (env.GIT_WORK_TREE) return resolve(cwd, env.GIT_WORK_TREE);
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, ".git"))) return dir;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+export const runsDir = (store: string) => join(store, "runs");
+export const runFilePath = (store: string, runId: string) => join(runsDir(store), `${runId}.jsonl`);
+export const runLogPath = (store: string, runId: string) => join(runsDir(store), `${runId}.log`);
+
+/** Creates the store and its runs folder; fails with exit code 125 and the reason when it cannot. */
+export function ensureStore(store: string): void {
+  try {
+    mkdirSync(runsDir(store), { recursive: true });
+    const gitignore = join(store, ".gitignore");
+    if (!existsSync(gitignore)) writeFileSync(gitignore, "*\n");
+  } catch (error) {
+    throw storeError(store, error);
+  }
+}
+
+export function storeError(store: string, error: unknown): UserError {
+  const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+  return new UserError(
+    `cannot write the run store ${store} (${reason})`,
+    undefined,
+    "choose a writable store with --dir DIR or EXPRAG_DIR",
+  );
+}

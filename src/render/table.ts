@@ -1,0 +1,53 @@
+/**
+ * Output for people and for programs: an aligned table when stdout is a terminal, tab-separated
+ * text with a header otherwise (no colour, nothing cut), or JSON with --json.
+ */
+import pc from "picocolors";
+import { writeFully } from "../core/io";
+
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string;
+  /** Colour for terminals only. */
+  color?: (text: string, row: T) => string;
+  align?: "left" | "right";
+}
+
+export type OutputMode = "table" | "tsv" | "json";
+
+export function outputMode(json: boolean): OutputMode {
+  return json ? "json" : process.stdout.isTTY ? "table" : "tsv";
+}
+
+export function renderRows<T>(rows: T[], columns: Column<T>[], mode: Exclude<OutputMode, "json">): string {
+  const cells = rows.map((row) => columns.map((column) => column.value(row)));
+  if (mode === "tsv") {
+    const clean = (text: string) => text.replace(/[\t\n\r]/g, " ");
+    return [columns.map((c) => c.header), ...cells].map((line) => line.map(clean).join("\t")).join("\n") + "\n";
+  }
+  const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => Bun.stringWidth(line[i]!))));
+  const color = useColor();
+  const pad = (text: string, i: number) => {
+    const fill = " ".repeat(widths[i]! - Bun.stringWidth(text));
+    return columns[i]!.align === "right" ? fill + text : text + fill;
+  };
+  const header = columns.map((c, i) => pad(c.header, i)).join("  ").trimEnd();
+  const body = rows.map((row, r) =>
+    columns
+      .map((column, i) => {
+        const text = pad(cells[r]![i]!, i);
+        return color && column.color ? column.color(text, row) : text;
+      })
+      .join("  ")
+      .trimEnd(),
+  );
+  return [color ? pc.bold(header) : header, ...body].join("\n") + "\n";
+}
+
+export function useColor(): boolean {
+  return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+}
+
+export function printData(text: string): void {
+  writeFully(1, Buffer.from(text));
+}

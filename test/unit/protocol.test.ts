@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import { parsePayload, quoteNonFinite } from "../../src/core/protocol";
+
+describe("parsePayload", () => {
+  test.each([
+    ['{"loss": 0.5}', { ok: true, value: '{"loss": 0.5}' }],
+    ["3", { ok: true, value: "3" }],
+    ['"text"', { ok: true, value: '"text"' }],
+    ["[1, 2]", { ok: true, value: "[1, 2]" }],
+    ["null", { ok: true, value: "null" }],
+  ])("keeps any JSON value as written: %s", (text, expected) => {
+    expect(parsePayload(text)).toEqual(expected as never);
+  });
+
+  test("stores Python's NaN, Infinity and -Infinity as strings, leaving strings alone", () => {
+    expect(parsePayload('{"a": NaN, "b": [Infinity, -Infinity], "c": "NaN Infinity"}')).toEqual({
+      ok: true,
+      value: '{"a": "NaN", "b": ["Infinity", "-Infinity"], "c": "NaN Infinity"}',
+    });
+    expect(parsePayload("NaN")).toEqual({ ok: true, value: '"NaN"' });
+  });
+
+  test("takes $note and $meta out of the value", () => {
+    expect(parsePayload('{"loss": 1, "$note": "warm-up", "$meta": {"lr": 0.1}}')).toEqual({
+      ok: true,
+      value: '{"loss":1}',
+      note: "warm-up",
+      meta: '{"lr":0.1}',
+    });
+    expect(parsePayload('{"$meta": {"lr": NaN}}')).toEqual({ ok: true, value: null, meta: '{"lr":"NaN"}' });
+    expect(parsePayload('{"$note": "hi"}')).toEqual({ ok: true, value: null, note: "hi" });
+  });
+
+  test("keeps a __proto__ key as data", () => {
+    expect(parsePayload('{"__proto__": {"x": 1}, "$note": "n"}')).toEqual({ ok: true, value: '{"__proto__":{"x":1}}', note: "n" });
+  });
+
+  test.each([
+    ["{loss: 1}"],
+    [""],
+    ["{\"a\": 1"],
+    ["NaNa"],
+    ['{"a": nan}'],
+  ])("rejects what is not JSON: %s", (text) => {
+    const result = parsePayload(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toStartWith("invalid JSON");
+  });
+
+  test("rejects a $note that is not a string and a $meta that is not an object", () => {
+    expect(parsePayload('{"$note": 3}')).toEqual({ ok: false, reason: '"$note" must be a string' });
+    expect(parsePayload('{"$meta": [1]}')).toEqual({ ok: false, reason: '"$meta" must be an object' });
+  });
+});
+
+describe("quoteNonFinite", () => {
+  test("skips escaped quotes inside strings", () => {
+    expect(quoteNonFinite('["a\\"NaN", NaN]')).toBe('["a\\"NaN", "NaN"]');
+  });
+});
