@@ -1,5 +1,4 @@
 import { defineCommand } from "citty";
-import { existsSync } from "node:fs";
 import { usageError } from "../core/errors";
 import { experimentNameFor } from "../core/experiment-name";
 import { buildMetadata } from "../core/metadata";
@@ -35,6 +34,11 @@ The command also gets EXPRAG_RUN_ID, EXPRAG_DIR and EXPRAG_FD (a descriptor for 
 exprag exits with the command's exit code (128+N when signal N ended it; 127 not found,
 126 not executable, 125 exprag's own failure, 2 bad usage).`;
 
+/** A compiled exprag runs its code from Bun's embedded file system. */
+function isCompiled(): boolean {
+  return Bun.main.startsWith("/$bunfs/") || /^[A-Za-z]:[\\/]~BUN[\\/]/.test(Bun.main);
+}
+
 async function main(argv: string[]): Promise<number> {
   const parsed = parseCommandLine("run", argv, args, { stopAtFirstPositional: true, repeatable: ["meta"] });
   if (parsed.help) return -1;
@@ -54,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     keepLog: options.log !== false,
     cwd,
     env: process.env,
-    selfCommand: existsSync(Bun.main) ? [process.execPath, Bun.main] : [process.execPath],
+    selfCommand: isCompiled() ? [process.execPath] : [process.execPath, Bun.main],
     warn: (message) => log.warn(message),
   });
   const { track, meta, note, parse_error } = outcome.counts;

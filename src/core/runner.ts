@@ -311,15 +311,22 @@ class PipeReader {
 /** Waits for every pipe to end; once the command exited, stops waiting for an idle background writer. */
 async function drainWithGrace(readers: PipeReader[], exitedAt: number, lastOutputAt: () => number): Promise<void> {
   const all = Promise.all(readers.map((r) => r.done));
-  const ended = all.then(() => true);
-  while (!(await Promise.race([ended, Bun.sleep(50).then(() => false)]))) {
-    const now = performance.now();
-    if (now - Math.max(lastOutputAt(), exitedAt) > GRACE_IDLE_MS || now - exitedAt > GRACE_MAX_MS) {
-      for (const reader of readers) reader.cancel();
-      await all;
-      return;
-    }
-  }
+  let timer: Timer | undefined;
+  const givenUp = new Promise<void>((resolve) => {
+    const check = () => {
+      const now = performance.now();
+      if (now - Math.max(lastOutputAt(), exitedAt) > GRACE_IDLE_MS || now - exitedAt > GRACE_MAX_MS) {
+        for (const reader of readers) reader.cancel();
+        resolve();
+      } else {
+        timer = setTimeout(check, 50);
+      }
+    };
+    timer = setTimeout(check, 50);
+  });
+  await Promise.race([all, givenUp]);
+  clearTimeout(timer);
+  await all;
 }
 
 /** The terminal side: stdout and stderr of exprag, plus the output log. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MagicLineScanner } from "../../src/core/magic-lines";
+import { seededRandom } from "../seeded-random";
 
 function scan(chunks: (string | Uint8Array)[], echo = false) {
   const out: Buffer[] = [];
@@ -41,10 +42,6 @@ function randomStream(random: () => number): string {
   const n = Math.floor(random() * 40);
   for (let k = 0; k < n; k++) s += pieces[Math.floor(random() * pieces.length)];
   return s;
-}
-
-function seeded(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
 }
 
 describe("MagicLineScanner", () => {
@@ -107,7 +104,7 @@ describe("MagicLineScanner", () => {
   });
 
   test("agrees with the whole-stream rules for every way of cutting the stream", () => {
-    const random = seeded(42);
+    const random = seededRandom(42);
     for (let round = 0; round < 3000; round++) {
       const stream = randomStream(random);
       const cuts: string[] = [];

@@ -1,0 +1,121 @@
+/** Drives the compiled binary the way users do: in temporary directories, through real pipes. */
+import { afterAll } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const EXPRAG = join(import.meta.dir, "..", "..", "dist", "exprag");
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "exprag-test-"));
+  made.push(dir);
+  return dir;
+}
+
+/** The environment of a user's shell, without anything that would make exprag think it runs inside a run or a repo. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || key.startsWith("EXPRAG_") || key.startsWith("GIT_") || key === "PYTHONUNBUFFERED") continue;
+    env[key] = value;
+  }
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+export interface Result {
+  stdout: Buffer;
+  stderr: string;
+  exitCode: number;
+  text: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  stdin?: string | Buffer;
+}
+
+export async function exprag(args: string[], { cwd, env, stdin }: RunOptions): Promise<Result> {
+  await using proc = Bun.spawn([EXPRAG, ...args], {
+    cwd,
+    env: cleanEnv(env),
+    stdin: stdin === undefined ? "ignore" : Buffer.from(stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).arrayBuffer(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  const bytes = Buffer.from(stdout);
+  return { stdout: bytes, text: bytes.toString(), stderr, exitCode };
+}
+
+/** Runs a shell line (for pipelines and signals), with exprag on PATH as `exprag`. */
+export async function shell(script: string, { cwd, env }: RunOptions): Promise<Result> {
+  await using proc = Bun.spawn(["sh", "-c", script], {
+    cwd,
+    env: cleanEnv({ ...env, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).arrayBuffer(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  const bytes = Buffer.from(stdout);
+  return { stdout: bytes, text: bytes.toString(), stderr, exitCode };
+}
+
+export interface StoredRecord {
+  schema_version: number;
+  exprag_version: string;
+  run_id: string;
+  experiment_name: string;
+  kind: string;
+  value: any;
+  created_at: string;
+  elapsed_ms: number;
+  note?: string;
+}
+
+export function runFiles(store: string): string[] {
+  try {
+    return readdirSync(join(store, "runs"))
+      .filter((f) => f.endsWith(".jsonl"))
+      .sort()
+      .map((f) => join(store, "runs", f));
+  } catch {
+    return [];
+  }
+}
+
+export function readRecords(file: string): StoredRecord[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}
+
+/** The records of the only run in `store`. */
+export function onlyRun(store: string): StoredRecord[] {
+  const files = runFiles(store);
+  if (files.length !== 1) throw new Error(`expected one run in ${store}, found ${files.length}`);
+  return readRecords(files[0]!);
+}
+
+export const tracked = (records: StoredRecord[]) => records.filter((r) => r.kind === "track").map((r) => r.value);
+export const runEnd = (records: StoredRecord[]) => records.find((r) => r.kind === "run_end")!.value;
+export const runStart = (records: StoredRecord[]) => records.find((r) => r.kind === "run_start")!.value;

@@ -1,0 +1,222 @@
+import { describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanEnv, EXPRAG, exprag, onlyRun, runEnd, runFiles, runStart, shell, tempDir, tracked } from "./harness";
+
+const sh = (script: string) => ["sh", "-c", script];
+
+/** Starts exprag in the background and resolves once its child printed `ready`. */
+async function startUntilReady(args: string[], cwd: string) {
+  const proc = Bun.spawn([EXPRAG, ...args], { cwd, env: cleanEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const reader = proc.stdout.getReader();
+  let seen = "";
+  while (!seen.includes("ready\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`exited before ready: ${seen}`);
+    seen += Buffer.from(value).toString();
+  }
+  const rest = (async () => {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) seen += Buffer.from(r.value).toString();
+    return seen;
+  })();
+  return { proc, output: rest };
+}
+
+describe("exprag run: exit codes", () => {
+  test.each([
+    [0, "ok"],
+    [3, "failed"],
+  ])("exits with the child's code %i (status %s)", async (code, status) => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--", ...sh(`exit ${code}`)], { cwd });
+    expect(result.exitCode).toBe(code);
+    expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status, exit_code: code, signal: null });
+  });
+
+  test("exits 128+N when signal N kills the child", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--", ...sh("kill -TERM $$")], { cwd });
+    expect(result.exitCode).toBe(143);
+    expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "killed", exit_code: 143, signal: "SIGTERM" });
+  });
+
+  test("exits 127 when the command is not found, recording the attempt", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--", "no-such-command-xyz", "arg"], { cwd });
+    expect(result.exitCode).toBe(127);
+    expect(result.stderr).toContain("command not found: no-such-command-xyz");
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "failed", exit_code: 127 });
+    expect((await exprag(["run", "--", "./missing.sh"], { cwd })).exitCode).toBe(127);
+  });
+
+  test("exits 126 when the command is not executable", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "script.sh"), "echo hi\n");
+    chmodSync(join(cwd, "script.sh"), 0o644);
+    const result = await exprag(["run", "--", "./script.sh"], { cwd });
+    expect(result.exitCode).toBe(126);
+    expect(result.stderr).toContain("cannot run ./script.sh");
+    mkdirSync(join(cwd, "folder"));
+    expect((await exprag(["run", "--", "./folder"], { cwd })).exitCode).toBe(126);
+  });
+
+  test("exits 125 and never starts the child when the store cannot be written", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "blocker"), "a file where the store should be");
+    const result = await exprag(["run", "--dir", "blocker/store", "--", ...sh("touch started")], { cwd });
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toContain("cannot write the run store");
+    expect(result.stderr).toContain("--dir");
+    expect(existsSync(join(cwd, "started"))).toBe(false);
+  });
+
+  test.each([
+    [["run"], "no command to run"],
+    [["run", "--name"], "--name needs a value"],
+    [["run", "--frobnicate", "--", "true"], "unknown option --frobnicate"],
+    [["run", "--meta", "oops", "--", "touch", "started"], '--meta expects KEY=VALUE, got "oops"'],
+    [["run", "--meta-file", "missing.json", "--", "touch", "started"], "cannot read --meta-file missing.json"],
+    [["nonsense"], "unknown command 'nonsense'"],
+  ])("usage error %j exits 2 with one line", async (args, message) => {
+    const cwd = tempDir();
+    const result = await exprag(args, { cwd });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.text).toBe("");
+    expect(existsSync(join(cwd, "started"))).toBe(false);
+    expect(runFiles(join(cwd, ".exprag"))).toEqual([]);
+  });
+
+  test("everything after the command is the command's, --help included", async () => {
+    const cwd = tempDir();
+    const echoArgs = ["sh", "-c", 'echo "$*"', "sh"];
+    expect((await exprag(["run", "--", ...echoArgs, "--help", "-n", "x"], { cwd })).text).toBe("--help -n x\n");
+    expect((await exprag(["run", ...echoArgs, "--help"], { cwd })).text).toBe("--help\n");
+    expect((await exprag(["run", "--name", "n", ...echoArgs, "--name"], { cwd })).text).toBe("--name\n");
+    const help = await exprag(["run", "--help"], { cwd });
+    expect(help.exitCode).toBe(0);
+    expect(help.text).toContain("USAGE exprag run");
+  });
+});
+
+describe("exprag run: pipes, stdin and signals", () => {
+  test("passes stdin through", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--", "cat"], { cwd, stdin: "line one\nEXPRAG::5\n" });
+    expect(result.text).toBe("line one\n");
+    expect(tracked(onlyRun(join(cwd, ".exprag")))).toEqual([5]);
+  });
+
+  test("the child's stdout is a real pipe: /dev/stdout can be opened", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--", ...sh("echo via-dev-stdout > /dev/stdout; echo 'EXPRAG::1' > /dev/stdout")], { cwd });
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toBe("via-dev-stdout\n");
+    expect(tracked(onlyRun(join(cwd, ".exprag")))).toEqual([1]);
+  });
+
+  test("ends the child promptly when exprag's stdout goes away (yes | head -1)", async () => {
+    const cwd = tempDir();
+    const result = await shell("exprag run -- yes | head -1", { cwd });
+    expect(result.text).toBe("y\n");
+    expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "killed", signal: "SIGPIPE", exit_code: 141 });
+  }, 20_000);
+
+  test("finishes soon after the child exits even when a background grandchild keeps the pipe", async () => {
+    const cwd = tempDir();
+    const started = performance.now();
+    const result = await exprag(["run", "--", ...sh("sleep 30 & echo 'EXPRAG::1'; echo done")], { cwd });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(result.text).toBe("done\n");
+    expect(runEnd(onlyRun(join(cwd, ".exprag"))).status).toBe("ok");
+  }, 20_000);
+
+  test("forwards SIGTERM to the child and still writes run_end", async () => {
+    const cwd = tempDir();
+    const { proc, output } = await startUntilReady(
+      ["run", "--", ...sh("trap 'echo \"EXPRAG::{\\\"stopped\\\": true}\"; exit 7' TERM; echo ready; while :; do sleep 0.05; done")],
+      cwd,
+    );
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(7);
+    await output;
+    const records = onlyRun(join(cwd, ".exprag"));
+    expect(tracked(records)).toEqual([{ stopped: true }]);
+    expect(runEnd(records)).toMatchObject({ status: "failed", exit_code: 7 });
+  });
+
+  test.each(["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGQUIT"] as const)("forwards %s", async (signal) => {
+    const cwd = tempDir();
+    const name = signal.slice(3);
+    const { proc, output } = await startUntilReady(
+      ["run", "--", ...sh(`trap 'echo got-${name}; exit 0' ${name}; echo ready; while :; do sleep 0.05; done`)],
+      cwd,
+    );
+    proc.kill(signal);
+    expect(await proc.exited).toBe(0);
+    expect(await output).toContain(`got-${name}`);
+  });
+
+  test("forwards a SIGINT sent to exprag alone, and calls the run interrupted", async () => {
+    const cwd = tempDir();
+    const { proc, output } = await startUntilReady(["run", "--", ...sh("trap 'echo got-INT; exit 1' INT; echo ready; while :; do sleep 0.05; done")], cwd);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(1);
+    expect(await output).toContain("got-INT");
+    expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "interrupted", exit_code: 1 });
+  });
+
+  test("Ctrl-C at a terminal reaches the child once", async () => {
+    const cwd = tempDir();
+    // The child counts SIGINTs for a while after the first and reports the count.
+    const child = [
+      "import signal, sys, time",
+      "count = 0",
+      "def on_int(*_):",
+      "    global count; count += 1",
+      "signal.signal(signal.SIGINT, on_int)",
+      "print('ready', flush=True)",
+      "while count == 0: time.sleep(0.01)",
+      "time.sleep(0.5)",
+      "print(f'EXPRAG::{{\"interrupts\": {count}}}', flush=True)",
+    ].join("\n");
+    writeFileSync(join(cwd, "child.py"), child);
+    const driver = [
+      "import os, pty, sys, time, select",
+      `pid, fd = pty.fork()`,
+      `if pid == 0: os.execv(${JSON.stringify(EXPRAG)}, [${JSON.stringify(EXPRAG)}, "run", "--", "python3", "child.py"])`,
+      "out = b''",
+      "while b'ready' not in out: out += os.read(fd, 1024)",
+      "os.write(fd, b'\\x03')",
+      "while True:",
+      "    try: chunk = os.read(fd, 1024)",
+      "    except OSError: break",
+      "    if not chunk: break",
+      "_, status = os.waitpid(pid, 0)",
+      "print(os.waitstatus_to_exitcode(status))",
+    ].join("\n");
+    await using proc = Bun.spawn(["python3", "-c", driver], { cwd, env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+    const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    expect(stderr).toBe("");
+    expect(stdout.trim()).toBe("0");
+    const records = onlyRun(join(cwd, ".exprag"));
+    expect(tracked(records)).toEqual([{ interrupts: 1 }]);
+    expect(runEnd(records).status).toBe("interrupted");
+  }, 20_000);
+
+  test("signals the user ignored (nohup) stay ignored in the child; SIGPIPE is back to default", async () => {
+    const cwd = tempDir();
+    const result = await shell(`trap '' HUP; exec exprag run -- sh -c 'grep SigIgn /proc/self/status'`, { cwd });
+    const ignored = BigInt(`0x${result.text.trim().split(/\s+/)[1]}`);
+    const bit = (signo: number) => (ignored >> BigInt(signo - 1)) & 1n;
+    expect(bit(1)).toBe(1n); // SIGHUP
+    expect(bit(13)).toBe(0n); // SIGPIPE
+    expect(bit(15)).toBe(0n); // SIGTERM
+    expect(runStart(onlyRun(join(cwd, ".exprag"))).process.argv).toEqual(["sh", "-c", "grep SigIgn /proc/self/status"]);
+
+    const plain = await shell(`exprag run -- sh -c 'grep SigIgn /proc/self/status'`, { cwd: tempDir() });
+    expect(plain.text.trim().split(/\s+/)[1]).toBe("0000000000000000");
+  });
+});

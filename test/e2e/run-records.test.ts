@@ -1,0 +1,153 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { EXPRAG, exprag, onlyRun, readRecords, runEnd, runFiles, runStart, tempDir, tracked } from "./harness";
+
+const sh = (script: string) => ["sh", "-c", script];
+
+describe("exprag run: the run file", () => {
+  test("writes one JSONL file with run_start, the records, and run_end, each in the original schema", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--name", "baseline", "--", ...sh(`echo hello; echo 'EXPRAG::{"step": 1, "loss": 0.5}'`)], { cwd });
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toBe("hello\n");
+    const files = runFiles(join(cwd, ".exprag"));
+    expect(files).toHaveLength(1);
+    const records = readRecords(files[0]!);
+    expect(records.map((r) => r.kind)).toEqual(["run_start", "track", "run_end"]);
+    const runId = records[0]!.run_id;
+    expect(files[0]!.endsWith(`${runId}.jsonl`)).toBe(true);
+    expect(runId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const record of records) {
+      expect(Object.keys(record).sort()).toEqual(
+        ["created_at", "elapsed_ms", "experiment_name", "exprag_version", "kind", "run_id", "schema_version", "value"].sort(),
+      );
+      expect(record).toMatchObject({ schema_version: 1, run_id: runId, experiment_name: "baseline" });
+      expect(record.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(record.elapsed_ms).toBeGreaterThanOrEqual(0);
+    }
+    expect(records[1]!.value).toEqual({ step: 1, loss: 0.5 });
+    const elapsed = records.map((r) => r.elapsed_ms);
+    expect([...elapsed].sort((a, b) => a - b)).toEqual(elapsed);
+    expect(runEnd(records)).toMatchObject({ status: "ok", exit_code: 0, signal: null, counts: { track: 1, parse_error: 0 } });
+    expect(runEnd(records).resources.max_rss_bytes).toBeGreaterThan(0);
+    expect(typeof runEnd(records).duration_ms).toBe("number");
+  });
+
+  test("run_start records host, process and metadata; git is null outside a repository", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "--meta", "hparams.lr=0.03", "--meta", "tag=base", "--", "true"], { cwd });
+    const start = runStart(onlyRun(join(cwd, ".exprag")));
+    expect(start.git).toBeNull();
+    expect(Object.keys(start.host).sort()).toEqual(["arch", "cpu_count", "hostname", "os", "username"]);
+    expect(start.process).toMatchObject({ cwd: realpathSync(cwd), argv: ["true"] });
+    expect(start.process.started).toMatchObject({ pid: start.process.pid, host: start.host.hostname });
+    expect(start.metadata).toEqual({ hparams: { lr: 0.03 }, tag: "base" });
+    expect(start.parent_run_id).toBeUndefined();
+  });
+
+  test("names the experiment after the script it runs", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "train.py"), "print('hi')\n");
+    await exprag(["run", "--", "python3", "-u", "train.py", "--lr", "1"], { cwd });
+    expect(onlyRun(join(cwd, ".exprag"))[0]!.experiment_name).toBe("train.py");
+  });
+
+  test("takes metadata from --meta-file, overridden by --meta", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "meta.json"), JSON.stringify({ hparams: { lr: 1, bs: 32 } }));
+    await exprag(["run", "--meta-file", "meta.json", "--meta", "hparams.lr=0.5", "--", "true"], { cwd });
+    expect(runStart(onlyRun(join(cwd, ".exprag"))).metadata).toEqual({ hparams: { lr: 0.5, bs: 32 } });
+  });
+
+  test("gives the child its run id, the store, the record descriptor and unbuffered Python", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--", ...sh('echo "$EXPRAG_RUN_ID|$EXPRAG_DIR|$EXPRAG_FD|$PYTHONUNBUFFERED"')], { cwd });
+    const records = onlyRun(join(cwd, ".exprag"));
+    expect(result.text).toBe(`${records[0]!.run_id}|${join(realpathSync(cwd), ".exprag")}|3|1\n`);
+  });
+
+  test("leaves a PYTHONUNBUFFERED the user set", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--", ...sh('echo "$PYTHONUNBUFFERED"')], { cwd, env: { PYTHONUNBUFFERED: "" } });
+    expect(result.text).toBe("\n");
+  });
+
+  test("keeps the child's stdout and stderr in <run_id>.log, or not with --no-log", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--", ...sh("echo out; echo 'EXPRAG::1'; echo err >&2")], { cwd });
+    expect(result.stderr).toContain("err\n");
+    const file = runFiles(join(cwd, ".exprag"))[0]!;
+    expect(readFileSync(file.replace(/\.jsonl$/, ".log"), "utf8")).toBe("out\nerr\n");
+
+    const other = tempDir();
+    const quiet = await exprag(["run", "--no-log", "--", ...sh("echo out; echo err >&2")], { cwd: other });
+    expect(quiet.text).toBe("out\n");
+    expect(quiet.stderr).toContain("err\n");
+    expect(existsSync(runFiles(join(other, ".exprag"))[0]!.replace(/\.jsonl$/, ".log"))).toBe(false);
+  });
+
+  test("--echo also shows the magic lines", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--echo", "--", ...sh("echo a; echo 'EXPRAG::1'; echo b")], { cwd });
+    expect(result.text).toBe("a\nEXPRAG::1\nb\n");
+    expect(tracked(onlyRun(join(cwd, ".exprag")))).toEqual([1]);
+  });
+
+  test("puts the store where --dir or EXPRAG_DIR says, with a .gitignore of *", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "--dir", "custom", "--", "true"], { cwd });
+    expect(runFiles(join(cwd, "custom"))).toHaveLength(1);
+    expect(readFileSync(join(cwd, "custom", ".gitignore"), "utf8")).toBe("*\n");
+    await exprag(["run", "--", "true"], { cwd, env: { EXPRAG_DIR: join(cwd, "from-env") } });
+    expect(runFiles(join(cwd, "from-env"))).toHaveLength(1);
+  });
+
+  test("stores runs at the top of the git work tree, which stays clean", async () => {
+    const repo = tempDir();
+    const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: repo, env: { ...process.env, GIT_DIR: undefined } });
+    git("init", "-q", "-b", "main");
+    writeFileSync(join(repo, "a.txt"), "a\n");
+    git("add", "a.txt");
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init");
+    mkdirSync(join(repo, "sub"));
+    await exprag(["run", "--", "true"], { cwd: join(repo, "sub") });
+    const records = onlyRun(join(repo, ".exprag"));
+    const head = git("rev-parse", "HEAD").stdout.toString().trim();
+    expect(runStart(records).git).toEqual({ commit: head, branch: "main", dirty: false });
+    expect(git("status", "--porcelain").stdout.toString()).toBe("");
+  });
+
+  test("records $note, $meta and note-only lines", async () => {
+    const cwd = tempDir();
+    const lines = [
+      'EXPRAG::{"$meta": {"resolved": {"lr": 0.1}}}',
+      'EXPRAG::{"loss": 1, "$note": "after warm-up"}',
+      'EXPRAG::{"$note": "phase two"}',
+    ];
+    await exprag(["run", "--", ...sh(lines.map((l) => `echo '${l}'`).join(";"))], { cwd });
+    const records = onlyRun(join(cwd, ".exprag")).filter((r) => !r.kind.startsWith("run_"));
+    expect(records.map(({ kind, value, note }) => ({ kind, value, note }))).toEqual([
+      { kind: "meta", value: { resolved: { lr: 0.1 } }, note: undefined },
+      { kind: "track", value: { loss: 1 }, note: "after warm-up" },
+      { kind: "note", value: null, note: "phase two" },
+    ]);
+  });
+
+  test("records a run inside a run with its parent's id, in the same store", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "--name", "outer", "--", EXPRAG, "run", "--name", "inner", "--", ...sh("echo 'EXPRAG::1'")], { cwd });
+    expect(result.exitCode).toBe(0);
+    const runs = runFiles(join(cwd, ".exprag")).map(readRecords);
+    const outer = runs.find((r) => r[0]!.experiment_name === "outer")!;
+    const inner = runs.find((r) => r[0]!.experiment_name === "inner")!;
+    expect(runStart(inner).parent_run_id).toBe(outer[0]!.run_id);
+    expect(tracked(inner)).toEqual([1]);
+  });
+
+  test("records which coding agent started the run", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "--", "true"], { cwd, env: { CLAUDECODE: "1" } });
+    expect(runStart(onlyRun(join(cwd, ".exprag"))).agent).toEqual({ name: "claude-code", env: "CLAUDECODE" });
+  });
+});
