@@ -2,6 +2,7 @@
  * Turns record lines written by the child (magic lines on stdout, lines on EXPRAG_FD) into
  * records of the run file, counting them and keeping what does not parse as `parse_error`.
  */
+import { isPlainJson } from "./plain-json";
 import { parsePayload } from "./protocol";
 import type { RunFile } from "./run-file";
 
@@ -26,7 +27,18 @@ export class RecordIngest {
     private readonly warn: (message: string) => void,
   ) {}
 
-  /** Records one line; false when it did not parse (it is kept as `parse_error`). */
+  /**
+   * Records the line `data[start..end)`; false when it did not parse (it is kept as
+   * `parse_error`). Plain JSON, the common case, is copied as it came without being parsed.
+   */
+  lineBytes(data: Buffer, start: number, end: number, source: RecordSource): boolean {
+    if (!isPlainJson(data, start, end)) return this.line(data.toString("utf8", start, end), source);
+    this.runFile.addBytes("track", data, start, end);
+    this.counts.track++;
+    return true;
+  }
+
+  /** Records one line of text (see `lineBytes`). */
   line(text: string, source: RecordSource): boolean {
     const payload = parsePayload(text);
     if (!payload.ok) {
@@ -60,32 +72,38 @@ export class RecordIngest {
   }
 }
 
-/** Splits a byte stream into text lines (`\n` or `\r\n`); a last line without newline counts. */
+/** Splits a byte stream into lines (`\n` or `\r\n`); a last line without newline counts. Empty lines are skipped. */
 export class LineSplitter {
   private partial: Buffer[] = [];
 
-  constructor(private readonly onLine: (text: string) => void) {}
+  constructor(private readonly onLine: (data: Buffer, start: number, end: number) => void) {}
 
   push(chunk: Uint8Array): void {
     const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
     for (let end = data.indexOf(10); end >= 0; end = data.indexOf(10, start)) {
-      const piece = data.subarray(start, end);
-      const line = this.partial.length ? Buffer.concat([...this.partial, piece]) : piece;
-      this.partial = [];
-      this.emit(line);
+      if (this.partial.length) {
+        this.partial.push(data.subarray(start, end));
+        const line = Buffer.concat(this.partial);
+        this.partial = [];
+        this.emit(line, 0, line.length);
+      } else {
+        this.emit(data, start, end);
+      }
       start = end + 1;
     }
     if (start < data.length) this.partial.push(Buffer.from(data.subarray(start)));
   }
 
   end(): void {
-    if (this.partial.length) this.emit(Buffer.concat(this.partial));
+    if (!this.partial.length) return;
+    const line = Buffer.concat(this.partial);
     this.partial = [];
+    this.emit(line, 0, line.length);
   }
 
-  private emit(line: Buffer): void {
-    const text = line.toString("utf8", 0, line.at(-1) === 13 ? line.length - 1 : line.length);
-    if (text.trim()) this.onLine(text);
+  private emit(data: Buffer, start: number, end: number): void {
+    if (end > start && data[end - 1] === 13) end--;
+    if (end > start) this.onLine(data, start, end);
   }
 }

@@ -7,25 +7,38 @@
  * `"50%\rEXPRAG::{...}\n"` shows the progress and records the value. Every other byte is passed
  * through as soon as it arrives, except a few bytes at the start of a segment that could still
  * become `EXPRAG::`; those wait for the next chunk (or `flushHeld`).
+ *
+ * This is the hot path of `exprag run`: the sink gets offsets into the chunk, not copies.
  */
 
 export const MAGIC_PREFIX = "EXPRAG::";
 const MAGIC = Buffer.from(MAGIC_PREFIX);
 const LF = 10;
 const CR = 13;
+const CR_BYTES = Buffer.from("\r");
+const CRLF_BYTES = Buffer.from("\r\n");
 
 export interface MagicLineSink {
-  /** Bytes for the terminal, in order. The array may be a view into a chunk: copy it to keep it. */
-  passthrough(bytes: Uint8Array): void;
-  /** The text after `EXPRAG::`, line ending removed. False passes the line through as it was. */
-  magicLine(payload: string): boolean;
+  /** Bytes `data[start..end)` for the terminal, in order. */
+  passthrough(data: Buffer, start: number, end: number): void;
+  /** A magic line's payload, `data[start..end)`: the bytes after `EXPRAG::`, line ending removed.
+   * False passes the line through as it was. */
+  magicLine(data: Buffer, start: number, end: number): boolean;
 }
 
 const isBoundary = (byte: number | undefined) => byte === LF || byte === CR;
 
-function isMagicPrefix(data: Buffer, start: number, end: number): boolean {
-  const length = end - start;
-  return length > 0 && length < MAGIC.length && data.compare(MAGIC, 0, length, start, end) === 0;
+/** Whether `data[start..end)` equals the first `end - start` bytes of `EXPRAG::`. */
+function matchesMagic(data: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (data[i] !== MAGIC[i - start]) return false;
+  return true;
+}
+
+/** How a segment ends within a chunk: a line ending, a lone `\r`, or not in this chunk. */
+const enum End {
+  Line,
+  Progress,
+  Open,
 }
 
 export class MagicLineScanner {
@@ -35,8 +48,16 @@ export class MagicLineScanner {
   private heldPrefix: Buffer | null = null;
   /** A magic segment whose end has not arrived yet. */
   private magicPieces: Buffer[] | null = null;
-  /** The magic segment so far ends with `\r`: CRLF if the next byte is `\n`, else progress output. */
+  /** The open magic segment ends with `\r`: CRLF if the next byte is `\n`, else progress output. */
   private magicEndsWithCR = false;
+  /** The next `\r` at or after `crSearchedFrom` in `crChunk` (-1: none), so a chunk is searched once. */
+  private crChunk: Buffer | null = null;
+  private crSearchedFrom = 0;
+  private crAt = -1;
+  /** Result of `findSegmentEnd`, kept in fields to spare an allocation per line. */
+  private endKind = End.Open;
+  private contentEnd = 0;
+  private resume = 0;
 
   constructor(
     private readonly sink: MagicLineSink,
@@ -44,7 +65,8 @@ export class MagicLineScanner {
   ) {}
 
   push(chunk: Uint8Array): void {
-    let data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.crChunk = null;
     let pos = 0;
     if (this.magicPieces) {
       pos = this.continueMagic(data);
@@ -60,7 +82,7 @@ export class MagicLineScanner {
   /** Passes through a held segment start (a prompt such as `E` waiting for input). */
   flushHeld(): void {
     if (!this.heldPrefix) return;
-    this.sink.passthrough(this.heldPrefix);
+    this.sink.passthrough(this.heldPrefix, 0, this.heldPrefix.length);
     this.heldPrefix = null;
     this.atSegmentStart = false;
   }
@@ -71,7 +93,7 @@ export class MagicLineScanner {
 
   /** End of stream: a last line without a newline is still a complete line. */
   end(): void {
-    if (this.magicPieces) this.finishMagic(this.magicPieces, this.magicEndsWithCR ? [Buffer.from("\r")] : []);
+    if (this.magicPieces) this.finishPieces(this.magicPieces, this.magicEndsWithCR ? CR_BYTES : null);
     this.magicPieces = null;
     this.flushHeld();
   }
@@ -82,16 +104,24 @@ export class MagicLineScanner {
     let segmentStart = pos === 0 ? this.atSegmentStart : true;
     while (pos < length) {
       if (segmentStart) {
-        if (isMagicPrefix(data, pos, length)) {
+        const available = length - pos;
+        if (available < MAGIC.length && matchesMagic(data, pos, length)) {
           this.forward(data, forwardFrom, pos);
           this.heldPrefix = Buffer.from(data.subarray(pos));
           return;
         }
-        if (length - pos >= MAGIC.length && data.compare(MAGIC, 0, MAGIC.length, pos, pos + MAGIC.length) === 0) {
+        if (available >= MAGIC.length && matchesMagic(data, pos, pos + MAGIC.length)) {
           this.forward(data, forwardFrom, pos);
-          const next = this.startMagic(data, pos);
-          if (next < 0) return;
-          pos = forwardFrom = next;
+          this.findSegmentEnd(data, pos);
+          if (this.endKind === End.Open) {
+            this.magicPieces = [Buffer.from(data.subarray(pos, this.contentEnd))];
+            this.magicEndsWithCR = this.contentEnd < length;
+            return;
+          }
+          const resume = this.resume;
+          if (this.endKind === End.Progress) this.forward(data, pos, resume);
+          else this.finishLine(data, pos, this.contentEnd, resume);
+          pos = forwardFrom = resume;
           continue;
         }
       }
@@ -102,7 +132,7 @@ export class MagicLineScanner {
     }
     // No complete `EXPRAG::` is left; hold the tail only if it starts a segment and could become one.
     const tailStart = this.lastSegmentStart(data, forwardFrom);
-    if (tailStart >= 0 && isMagicPrefix(data, tailStart, length)) {
+    if (tailStart >= 0 && tailStart < length && matchesMagic(data, tailStart, length)) {
       this.forward(data, forwardFrom, tailStart);
       this.heldPrefix = Buffer.from(data.subarray(tailStart));
       return;
@@ -120,85 +150,90 @@ export class MagicLineScanner {
     return startsSegment && data.length - from < MAGIC.length ? from : -1;
   }
 
-  /** A magic segment starts at `start`. Returns where scanning resumes, or -1 when it continues in the next chunk. */
-  private startMagic(data: Buffer, start: number): number {
-    const end = this.segmentEnd(data, start);
-    if (end.kind === "open") {
-      this.magicPieces = [Buffer.from(data.subarray(start, end.contentEnd))];
-      this.magicEndsWithCR = end.pendingCR;
-      return -1;
-    }
-    if (end.kind === "progress") {
-      this.forward(data, start, end.resume);
-      return end.resume;
-    }
-    this.finishMagic([data.subarray(start, end.contentEnd)], [data.subarray(end.contentEnd, end.resume)]);
-    return end.resume;
-  }
-
   /** Continues an open magic segment with a new chunk. Returns where scanning resumes, or -1. */
   private continueMagic(data: Buffer): number {
     const pieces = this.magicPieces!;
     if (this.magicEndsWithCR) {
       this.magicEndsWithCR = false;
       this.magicPieces = null;
+      this.atSegmentStart = true;
       if (data[0] === LF) {
-        this.finishMagic(pieces, [Buffer.from("\r\n")]);
-        this.atSegmentStart = true;
+        this.finishPieces(pieces, CRLF_BYTES);
         return 1;
       }
-      for (const piece of pieces) this.sink.passthrough(piece);
-      this.sink.passthrough(Buffer.from("\r"));
-      this.atSegmentStart = true;
+      for (const piece of pieces) this.sink.passthrough(piece, 0, piece.length);
+      this.sink.passthrough(CR_BYTES, 0, 1);
       return 0;
     }
-    const end = this.segmentEnd(data, 0);
-    if (end.kind === "open") {
-      pieces.push(Buffer.from(data.subarray(0, end.contentEnd)));
-      this.magicEndsWithCR = end.pendingCR;
+    this.findSegmentEnd(data, 0);
+    if (this.endKind === End.Open) {
+      pieces.push(Buffer.from(data.subarray(0, this.contentEnd)));
+      this.magicEndsWithCR = this.contentEnd < data.length;
       return -1;
     }
     this.magicPieces = null;
     this.atSegmentStart = true;
-    if (end.kind === "progress") {
-      for (const piece of pieces) this.sink.passthrough(piece);
-      this.forward(data, 0, end.resume);
-      return end.resume;
+    if (this.endKind === End.Progress) {
+      for (const piece of pieces) this.sink.passthrough(piece, 0, piece.length);
+      this.forward(data, 0, this.resume);
+      return this.resume;
     }
-    pieces.push(data.subarray(0, end.contentEnd));
-    this.finishMagic(pieces, [data.subarray(end.contentEnd, end.resume)]);
-    return end.resume;
+    pieces.push(data.subarray(0, this.contentEnd));
+    this.finishPieces(pieces, data.subarray(this.contentEnd, this.resume));
+    return this.resume;
   }
 
   /**
-   * Where the segment starting at `start` ends: a line ending (`line`), a lone `\r` (`progress`),
-   * or not in this chunk (`open`, with `pendingCR` when the chunk's last byte is a `\r`).
+   * Where the segment starting at `start` ends: a line ending (`Line`), a lone `\r`
+   * (`Progress`), or not in this chunk (`Open`; `contentEnd` stops before a final `\r`).
    */
-  private segmentEnd(data: Buffer, start: number):
-    | { kind: "line" | "progress"; contentEnd: number; resume: number }
-    | { kind: "open"; contentEnd: number; pendingCR: boolean } {
+  private findSegmentEnd(data: Buffer, start: number): void {
     const lf = data.indexOf(LF, start);
-    const cr = data.indexOf(CR, start);
+    const cr = this.nextCR(data, start);
     if (cr >= 0 && (lf < 0 || cr < lf)) {
-      if (cr === data.length - 1) return { kind: "open", contentEnd: cr, pendingCR: true };
-      if (data[cr + 1] === LF) return { kind: "line", contentEnd: cr, resume: cr + 2 };
-      return { kind: "progress", contentEnd: cr, resume: cr + 1 };
+      this.contentEnd = cr;
+      if (cr === data.length - 1) this.endKind = End.Open;
+      else if (data[cr + 1] === LF) ((this.endKind = End.Line), (this.resume = cr + 2));
+      else ((this.endKind = End.Progress), (this.resume = cr + 1));
+    } else if (lf < 0) {
+      this.endKind = End.Open;
+      this.contentEnd = data.length;
+    } else {
+      this.endKind = End.Line;
+      this.contentEnd = lf;
+      this.resume = lf + 1;
     }
-    if (lf < 0) return { kind: "open", contentEnd: data.length, pendingCR: false };
-    return { kind: "line", contentEnd: lf, resume: lf + 1 };
   }
 
-  private finishMagic(content: Buffer[], ending: Buffer[]): void {
-    const line = content.length === 1 ? content[0]! : Buffer.concat(content);
-    const recorded = this.sink.magicLine(line.toString("utf8", MAGIC.length));
+  private nextCR(data: Buffer, from: number): number {
+    const known = this.crChunk === data && from >= this.crSearchedFrom && (this.crAt < 0 || this.crAt >= from);
+    if (!known) {
+      this.crChunk = data;
+      this.crSearchedFrom = from;
+      this.crAt = data.indexOf(CR, from);
+    }
+    return this.crAt;
+  }
+
+  /** A magic line within one chunk: content `data[start..contentEnd)`, ending up to `resume`. */
+  private finishLine(data: Buffer, start: number, contentEnd: number, resume: number): void {
+    const recorded = this.sink.magicLine(data, start + MAGIC.length, contentEnd);
+    if (this.echo || !recorded) this.sink.passthrough(data, start, resume);
+    this.atSegmentStart = true;
+  }
+
+  /** A magic line that spanned chunks. */
+  private finishPieces(pieces: Buffer[], ending: Buffer | null): void {
+    const line = Buffer.concat(pieces);
+    const recorded = this.sink.magicLine(line, MAGIC.length, line.length);
     if (this.echo || !recorded) {
-      this.sink.passthrough(line);
-      for (const piece of ending) if (piece.length) this.sink.passthrough(piece);
+      this.sink.passthrough(line, 0, line.length);
+      if (ending) this.sink.passthrough(ending, 0, ending.length);
     }
     this.atSegmentStart = true;
   }
 
   private forward(data: Buffer, from: number, to: number): void {
-    if (to > from) this.sink.passthrough(data.subarray(from, to));
+    if (to > from) this.sink.passthrough(data, from, to);
   }
 }

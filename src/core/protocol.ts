@@ -17,8 +17,8 @@ export type Payload =
     }
   | { ok: false; reason: string };
 
-const NOTE = "$note";
-const META = "$meta";
+const RESERVED_NOTE = "$note";
+const RESERVED_META = "$meta";
 
 export function parsePayload(text: string): Payload {
   let json = text;
@@ -35,20 +35,20 @@ export function parsePayload(text: string): Payload {
       return { ok: false, reason: parseErrorReason(retryError) };
     }
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value) || !(NOTE in value || META in value)) {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || !(RESERVED_NOTE in value || RESERVED_META in value)) {
     return { ok: true, value: json };
   }
   return splitReserved(value as Record<string, unknown>);
 }
 
 function splitReserved(object: Record<string, unknown>): Payload {
-  const note = object[NOTE];
-  const meta = object[META];
-  if (note !== undefined && typeof note !== "string") return { ok: false, reason: `"${NOTE}" must be a string` };
+  const note = object[RESERVED_NOTE];
+  const meta = object[RESERVED_META];
+  if (note !== undefined && typeof note !== "string") return { ok: false, reason: `"${RESERVED_NOTE}" must be a string` };
   if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) {
-    return { ok: false, reason: `"${META}" must be an object` };
+    return { ok: false, reason: `"${RESERVED_META}" must be an object` };
   }
-  const rest = Object.entries(object).filter(([key]) => key !== NOTE && key !== META);
+  const rest = Object.entries(object).filter(([key]) => key !== RESERVED_NOTE && key !== RESERVED_META);
   return {
     ok: true,
     value: rest.length ? JSON.stringify(Object.fromEntries(rest)) : null,

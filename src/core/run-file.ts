@@ -3,6 +3,9 @@
  * schema_version, exprag_version, run_id, experiment_name, kind, value, created_at, elapsed_ms,
  * and note when there is one. Records are collected per batch read from the child and written
  * with one write(), so killing exprag or the child loses nothing already received.
+ *
+ * Records are assembled as bytes: a tracked value is copied from the child's output as it came,
+ * between a prefix fixed for the run and a suffix fixed for the batch.
  */
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { VERSION } from "../version";
@@ -11,14 +14,20 @@ import { storeError } from "./store";
 
 export const SCHEMA_VERSION = 1;
 
-export type RecordKind = "run_start" | "track" | "meta" | "note" | "parse_error" | "run_end";
+export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error", "run_end"] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+const INITIAL_BATCH_BYTES = 1 << 20;
 
 export class RunFile {
   private readonly fd: number;
-  private readonly prefix: string;
-  private readonly pending: string[] = [];
+  /** `{"schema_version":...,"kind":"<kind>","value":` for each kind. */
+  private readonly heads: Record<RecordKind, Buffer>;
+  private tail = Buffer.alloc(0);
   private stamp = "";
   private elapsed = 0;
+  private batch = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
+  private used = 0;
 
   /** Creates the file; it must not exist yet. */
   constructor(
@@ -33,9 +42,10 @@ export class RunFile {
     } catch (error) {
       throw storeError(store, error);
     }
-    this.prefix =
+    const common =
       `{"schema_version":${SCHEMA_VERSION},"exprag_version":${JSON.stringify(VERSION)},` +
       `"run_id":${JSON.stringify(runId)},"experiment_name":${JSON.stringify(experimentName)},"kind":"`;
+    this.heads = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, Buffer.from(`${common}${kind}","value":`)])) as Record<RecordKind, Buffer>;
     this.tick();
   }
 
@@ -44,27 +54,53 @@ export class RunFile {
     const now = performance.now();
     this.elapsed = Math.round((now - this.startedAt) * 1000) / 1000;
     this.stamp = new Date(performance.timeOrigin + now).toISOString();
+    this.tail = Buffer.from(`,"created_at":"${this.stamp}","elapsed_ms":${this.elapsed}}\n`);
   }
 
-  /** Queues a record; `valueJson` must be one JSON value. */
+  /** Queues a record whose value is the JSON text `valueJson`. */
   add(kind: RecordKind, valueJson: string, note?: string): void {
-    this.pending.push(
-      `${this.prefix}${kind}","value":${valueJson},"created_at":"${this.stamp}","elapsed_ms":${this.elapsed}` +
-        (note === undefined ? "}\n" : `,"note":${JSON.stringify(note)}}\n`),
-    );
+    this.reserve(this.heads[kind].length + valueJson.length * 3 + this.tail.length + (note === undefined ? 0 : note.length * 6 + 16));
+    this.copy(this.heads[kind]);
+    this.used += this.batch.write(valueJson, this.used);
+    if (note === undefined) {
+      this.copy(this.tail);
+    } else {
+      this.used += this.batch.write(`,"created_at":"${this.stamp}","elapsed_ms":${this.elapsed},"note":${JSON.stringify(note)}}\n`, this.used);
+    }
+  }
+
+  /** Queues a record whose value is the JSON held in `data[start..end)`, valid UTF-8. */
+  addBytes(kind: RecordKind, data: Buffer, start: number, end: number): void {
+    const head = this.heads[kind];
+    this.reserve(head.length + (end - start) + this.tail.length);
+    this.copy(head);
+    this.used += data.copy(this.batch, this.used, start, end);
+    this.copy(this.tail);
   }
 
   /** Writes the queued records in one write. */
   flush(): void {
-    if (this.pending.length === 0) return;
-    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
-    this.pending.length = 0;
-    writeFully(this.fd, Buffer.from(text));
+    if (this.used === 0) return;
+    writeFully(this.fd, this.batch, 0, this.used);
+    this.used = 0;
+    if (this.batch.length > 4 * INITIAL_BATCH_BYTES) this.batch = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
   }
 
   close(): void {
     this.flush();
     fsyncSync(this.fd);
     closeSync(this.fd);
+  }
+
+  private copy(bytes: Buffer): void {
+    this.batch.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.batch.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.batch.length * 2, this.used + bytes));
+    this.batch.copy(grown, 0, 0, this.used);
+    this.batch = grown;
   }
 }

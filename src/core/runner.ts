@@ -102,10 +102,13 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
 
   const output = new Output(log);
   const scanner = new MagicLineScanner(
-    { passthrough: (bytes) => output.stdout(bytes), magicLine: (text) => ingest.line(text, "stdout") },
+    {
+      passthrough: (data, start, end) => output.stdout(data, start, end),
+      magicLine: (data, start, end) => ingest.lineBytes(data, start, end, "stdout"),
+    },
     request.echo,
   );
-  const fdLines = new LineSplitter((text) => ingest.line(text, "fd"));
+  const fdLines = new LineSplitter((data, start, end) => ingest.lineBytes(data, start, end, "fd"));
   let heldTimer: Timer | undefined;
   let lastOutputAt = performance.now();
   const afterChunk = () => {
@@ -336,10 +339,10 @@ class Output {
 
   constructor(private readonly log: number | null) {}
 
-  stdout(bytes: Uint8Array): void {
+  stdout(data: Uint8Array, start: number, end: number): void {
     if (!this.stdoutGone) {
       try {
-        writeFully(1, bytes);
+        writeFully(1, data, start, end);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EPIPE") throw error;
         // Whoever read our stdout is gone: stop reading the child's, so its next write gets SIGPIPE.
@@ -347,7 +350,7 @@ class Output {
         this.onStdoutGone();
       }
     }
-    if (this.log !== null) writeFully(this.log, bytes);
+    if (this.log !== null) writeFully(this.log, data, start, end);
   }
 
   stderr(bytes: Uint8Array): void {

@@ -6,7 +6,7 @@ function scan(chunks: (string | Uint8Array)[], echo = false) {
   const out: Buffer[] = [];
   const lines: string[] = [];
   const scanner = new MagicLineScanner(
-    { passthrough: (b) => out.push(Buffer.from(b)), magicLine: (p) => lines.push(p) > 0 },
+    { passthrough: (d, s, e) => out.push(Buffer.from(d.subarray(s, e))), magicLine: (d, s, e) => lines.push(d.toString("utf8", s, e)) > 0 },
     echo,
   );
   for (const c of chunks) scanner.push(typeof c === "string" ? Buffer.from(c, "latin1") : c);
@@ -74,7 +74,7 @@ describe("MagicLineScanner", () => {
 
   test("passes a partial line through at once unless it could become EXPRAG::", () => {
     const out: string[] = [];
-    const scanner = new MagicLineScanner({ passthrough: (b) => out.push(Buffer.from(b).toString()), magicLine: () => true });
+    const scanner = new MagicLineScanner({ passthrough: (d, s, e) => out.push(d.toString("latin1", s, e)), magicLine: () => true });
     scanner.push(Buffer.from("Enter your name: "));
     expect(out).toEqual(["Enter your name: "]);
     scanner.push(Buffer.from("\nEXP"));
@@ -88,7 +88,10 @@ describe("MagicLineScanner", () => {
 
   test("passes a line through as it was when the sink does not record it", () => {
     const out: Buffer[] = [];
-    const scanner = new MagicLineScanner({ passthrough: (b) => out.push(Buffer.from(b)), magicLine: (p) => p !== "bad" });
+    const scanner = new MagicLineScanner({
+      passthrough: (d, s, e) => out.push(Buffer.from(d.subarray(s, e))),
+      magicLine: (d, s, e) => d.toString("utf8", s, e) !== "bad",
+    });
     scanner.push(Buffer.from("EXPRAG::bad\r\nEXPRAG::1\nEXPRAG::bad"));
     scanner.end();
     expect(Buffer.concat(out).toString()).toBe("EXPRAG::bad\r\nEXPRAG::bad");

@@ -1,0 +1,195 @@
+/**
+ * Decides, straight from the bytes, whether a record line can be stored as it came: one valid
+ * JSON value in valid UTF-8, without Python's NaN/Infinity tokens, and (for an object) without
+ * the reserved top-level keys `$note` and `$meta`. It allocates nothing; answering false only
+ * sends the line down the slower path that parses it with JSON.parse.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OBJECT = 1;
+const ARRAY = 2;
+/** Deeper nesting goes down the JSON.parse path. */
+const MAX_DEPTH = 256;
+const stack = new Uint8Array(MAX_DEPTH);
+const RESERVED_KEYS = ["$note", "$meta"].map((key) => Buffer.from(key));
+/** Set by skipString: the string just skipped held an escape, so its text is not its bytes. */
+let stringHadEscape = false;
+
+/** The byte at i, or -1 past the end of the line. */
+const at = (b: Uint8Array, i: number, end: number): number => (i < end ? b[i]! : -1);
+
+export function isPlainJson(b: Uint8Array, start: number, end: number): boolean {
+  let depth = 0;
+  let i = skipSpace(b, start, end);
+  // Each turn reads one value at i, then what may follow it.
+  for (;;) {
+    const c = at(b, i, end);
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (depth === MAX_DEPTH) return false;
+      stack[depth++] = c === 0x7b ? OBJECT : ARRAY;
+      i = skipSpace(b, i + 1, end);
+      if (at(b, i, end) === (c === 0x7b ? 0x7d : 0x5d)) {
+        depth--;
+        i++;
+      } else if (c === 0x7b) {
+        i = readKey(b, i, end, depth);
+        if (i < 0) return false;
+        continue;
+      } else {
+        continue;
+      }
+    } else if (c === QUOTE) {
+      i = skipString(b, i, end);
+    } else if (c === 0x2d /* - */ || isDigit(c)) {
+      i = skipNumber(b, i, end);
+    } else if (c === 0x74 /* t */) {
+      i = skipWord(b, i, end, "true");
+    } else if (c === 0x66 /* f */) {
+      i = skipWord(b, i, end, "false");
+    } else if (c === 0x6e /* n */) {
+      i = skipWord(b, i, end, "null");
+    } else {
+      return false;
+    }
+    if (i < 0) return false;
+    // After a value: close containers, or move to the next element or member.
+    for (;;) {
+      i = skipSpace(b, i, end);
+      if (depth === 0) return i === end;
+      const container = stack[depth - 1];
+      const next = at(b, i, end);
+      if (next === 0x2c /* , */) {
+        i = skipSpace(b, i + 1, end);
+        if (container === OBJECT) {
+          i = readKey(b, i, end, depth);
+          if (i < 0) return false;
+        }
+        break;
+      }
+      if (next !== (container === OBJECT ? 0x7d : 0x5d)) return false;
+      depth--;
+      i++;
+    }
+  }
+}
+
+/** Reads `"key" :` at i; returns the position of the value, or -1. Refuses reserved top-level keys. */
+function readKey(b: Uint8Array, i: number, end: number, depth: number): number {
+  if (at(b, i, end) !== QUOTE) return -1;
+  stringHadEscape = false;
+  const after = skipString(b, i, end);
+  if (after < 0) return -1;
+  if (depth === 1 && (stringHadEscape || isReservedKey(b, i + 1, after - 1))) return -1;
+  const colon = skipSpace(b, after, end);
+  if (at(b, colon, end) !== 0x3a /* : */) return -1;
+  return skipSpace(b, colon + 1, end);
+}
+
+/** `$note` or `$meta`, compared byte by byte. */
+function isReservedKey(b: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== 5 || b[start] !== 0x24) return false;
+  for (const key of RESERVED_KEYS) {
+    if (b[start + 1] === key[1] && b[start + 2] === key[2] && b[start + 3] === key[3] && b[start + 4] === key[4]) return true;
+  }
+  return false;
+}
+
+function skipSpace(b: Uint8Array, i: number, end: number): number {
+  while (i < end) {
+    const c = b[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+    i++;
+  }
+  return i;
+}
+
+function skipWord(b: Uint8Array, i: number, end: number, word: string): number {
+  if (i + word.length > end) return -1;
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return -1;
+  return i + word.length;
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/** Position after the run of digits starting at i (i itself when there is none). */
+function skipDigits(b: Uint8Array, i: number, end: number): number {
+  while (i < end) {
+    const c = b[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    i++;
+  }
+  return i;
+}
+
+/** -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; -1 when malformed. */
+function skipNumber(b: Uint8Array, i: number, end: number): number {
+  if (b[i] === 0x2d) i++;
+  if (i >= end) return -1;
+  if (b[i] === 0x30) i++;
+  else if (isDigit(b[i]!)) i = skipDigits(b, i + 1, end);
+  else return -1;
+  if (i < end && b[i] === 0x2e /* . */) {
+    const digits = skipDigits(b, i + 1, end);
+    if (digits === i + 1) return -1;
+    i = digits;
+  }
+  if (i < end && (b[i] === 0x65 || b[i] === 0x45) /* e E */) {
+    i++;
+    if (i < end && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+    const digits = skipDigits(b, i, end);
+    if (digits === i) return -1;
+    i = digits;
+  }
+  return i;
+}
+
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+const isContinuation = (c: number) => c >= 0x80 && c <= 0xbf;
+
+/** Skips a string starting at the quote at i; -1 if it is not a valid JSON string in UTF-8. */
+function skipString(b: Uint8Array, i: number, end: number): number {
+  i++;
+  while (i < end) {
+    const c = b[i]!;
+    if (c === QUOTE) return i + 1;
+    if (c === BACKSLASH) {
+      stringHadEscape = true;
+      const e = at(b, i + 1, end);
+      if (e === 0x75 /* u */) {
+        if (!isHex(at(b, i + 2, end)) || !isHex(at(b, i + 3, end)) || !isHex(at(b, i + 4, end)) || !isHex(at(b, i + 5, end))) return -1;
+        i += 6;
+      } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+        i += 2;
+      } else {
+        return -1;
+      }
+    } else if (c < 0x20) {
+      return -1;
+    } else if (c < 0x80) {
+      i++;
+    } else {
+      i = skipUtf8(b, i, end);
+      if (i < 0) return -1;
+    }
+  }
+  return -1;
+}
+
+/** Skips one well-formed UTF-8 sequence of two to four bytes (no overlongs, no surrogates). */
+function skipUtf8(b: Uint8Array, i: number, end: number): number {
+  const c = b[i]!;
+  const c1 = at(b, i + 1, end);
+  if (c >= 0xc2 && c <= 0xdf) return isContinuation(c1) ? i + 2 : -1;
+  if (c >= 0xe0 && c <= 0xef) {
+    const low = c === 0xe0 ? 0xa0 : 0x80;
+    const high = c === 0xed ? 0x9f : 0xbf;
+    return c1 >= low && c1 <= high && isContinuation(at(b, i + 2, end)) ? i + 3 : -1;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const low = c === 0xf0 ? 0x90 : 0x80;
+    const high = c === 0xf4 ? 0x8f : 0xbf;
+    return c1 >= low && c1 <= high && isContinuation(at(b, i + 2, end)) && isContinuation(at(b, i + 3, end)) ? i + 4 : -1;
+  }
+  return -1;
+}
