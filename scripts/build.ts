@@ -14,7 +14,7 @@ const result = await Bun.build({
   minify: true,
   bytecode: true,
   target: "bun",
-  format: "esm",
+  format: "cjs",
 });
 if (!result.success) {
   for (const message of result.logs) console.error(message);

@@ -10,6 +10,7 @@ import { log } from "./log";
 import { VERSION } from "./version";
 import type { ExpragCommand } from "./commands/types";
 import { writeFully } from "./core/io";
+import { wantsColor } from "./render/colors";
 import { printData } from "./render/table";
 import os from "node:os";
 
@@ -63,7 +64,7 @@ function execWithIgnoredSignals(argv: string[]): number {
 /** citty colours its usage text; keep colour for terminals that want it. */
 function plain(text: string): string {
   const trimmed = text.replace(/[ \t]+$/gm, "");
-  return process.stdout.isTTY && !process.env.NO_COLOR ? trimmed : Bun.stripANSI(trimmed);
+  return wantsColor(1) ? trimmed : Bun.stripANSI(trimmed);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import pc from "picocolors";
+import { colors } from "../render/colors";
 import { usageError } from "../core/errors";
 import { listRunSummaries, type RunSummary } from "../core/runs";
 import { resolveStoreDir } from "../core/store";
@@ -22,20 +22,23 @@ export const definition = defineCommand({
   args,
 });
 
-const statusColor: Record<string, (text: string) => string> = {
-  ok: pc.green,
-  failed: pc.red,
-  crashed: pc.red,
-  killed: pc.yellow,
-  interrupted: pc.yellow,
-  running: pc.cyan,
+const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
+  ok: "green",
+  failed: "red",
+  crashed: "red",
+  killed: "yellow",
+  interrupted: "yellow",
+  running: "cyan",
 };
 
 const columns: Column<RunSummary>[] = [
-  { header: "id", value: (r) => r.short_id, color: pc.dim },
+  { header: "id", value: (r) => r.short_id, color: (text) => colors().dim(text) },
   { header: "name", value: (r) => r.experiment_name },
   { header: "started", value: (r) => r.started_at },
-  { header: "status", value: (r) => r.status, color: (text, r) => (statusColor[r.status] ?? String)(text) },
+  { header: "status", value: (r) => r.status, color: (text, r) => {
+    const name = statusColor[r.status];
+    return name ? colors()[name](text) : text;
+  } },
   { header: "exit", value: (r) => (r.exit_code === null ? "" : String(r.exit_code)), align: "right" },
   { header: "duration", value: (r) => (r.duration_ms === null ? "" : `${(r.duration_ms / 1000).toFixed(1)}s`), align: "right" },
   { header: "records", value: (r) => String(r.records), align: "right" },

@@ -19,6 +19,7 @@ const symbols = {
   signal: { args: [FFIType.i32, FFIType.u64], returns: FFIType.u64 },
   execvp: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   getpgrp: { args: [], returns: FFIType.i32 },
+  isatty: { args: [FFIType.i32], returns: FFIType.i32 },
   tcgetpgrp: { args: [FFIType.i32], returns: FFIType.i32 },
 } as const;
 
@@ -74,6 +75,12 @@ export function isSignalIgnored(signo: number): boolean {
   const old = new BigUint64Array(32);
   if (c.sigaction(signo, null, ptr(old)) !== 0) return false;
   return old[0] === BigInt(SIG_IGN);
+}
+
+/** Whether `fd` is a terminal. (node:tty would answer too, but loading it costs milliseconds of start-up.) */
+export function isTerminal(fd: number): boolean {
+  const c = loadLibc();
+  return c !== null && c.isatty(fd) === 1;
 }
 
 /** Whether this process is in the foreground process group of the terminal on `fd`. */

@@ -5,7 +5,6 @@
 import { closeSync, openSync, statSync } from "node:fs";
 import os from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import { isatty } from "node:tty";
 import type { Subprocess } from "bun";
 import { EXIT, UserError } from "./errors";
 import { readGitState } from "./git";
@@ -13,7 +12,7 @@ import { LineSplitter, RecordIngest, type RecordCounts } from "./ingest";
 import { writeFully } from "./io";
 import { MagicLineScanner } from "./magic-lines";
 import type { Metadata } from "./metadata";
-import { createPipe, isForegroundOfTerminal, isSignalIgnored } from "./posix";
+import { createPipe, isForegroundOfTerminal, isSignalIgnored, isTerminal } from "./posix";
 import { RunFile } from "./run-file";
 import { detectAgent, hostInfo, processIdentity } from "./context";
 import { ensureStore, runFilePath, runLogPath } from "./store";
@@ -285,7 +284,7 @@ function forwardSignals(child: Subprocess) {
 }
 
 function terminalDeliveredInterrupt(): boolean {
-  return [0, 1, 2].some((fd) => isatty(fd) && isForegroundOfTerminal(fd));
+  return [0, 1, 2].some((fd) => isTerminal(fd) && isForegroundOfTerminal(fd));
 }
 
 /** Reads a pipe until its end, or until cancelled; owns and closes its descriptor. */

@@ -2,8 +2,9 @@
  * Output for people and for programs: an aligned table when stdout is a terminal, tab-separated
  * text with a header otherwise (no colour, nothing cut), or JSON with --json.
  */
-import pc from "picocolors";
+import { isTerminal } from "../core/posix";
 import { writeFully } from "../core/io";
+import { colors, wantsColor } from "./colors";
 
 export interface Column<T> {
   header: string;
@@ -16,7 +17,7 @@ export interface Column<T> {
 export type OutputMode = "table" | "tsv" | "json";
 
 export function outputMode(json: boolean): OutputMode {
-  return json ? "json" : process.stdout.isTTY ? "table" : "tsv";
+  return json ? "json" : isTerminal(1) ? "table" : "tsv";
 }
 
 export function renderRows<T>(rows: T[], columns: Column<T>[], mode: Exclude<OutputMode, "json">): string {
@@ -26,7 +27,7 @@ export function renderRows<T>(rows: T[], columns: Column<T>[], mode: Exclude<Out
     return [columns.map((c) => c.header), ...cells].map((line) => line.map(clean).join("\t")).join("\n") + "\n";
   }
   const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => Bun.stringWidth(line[i]!))));
-  const color = useColor();
+  const color = wantsColor(1);
   const pad = (text: string, i: number) => {
     const fill = " ".repeat(widths[i]! - Bun.stringWidth(text));
     return columns[i]!.align === "right" ? fill + text : text + fill;
@@ -41,11 +42,7 @@ export function renderRows<T>(rows: T[], columns: Column<T>[], mode: Exclude<Out
       .join("  ")
       .trimEnd(),
   );
-  return [color ? pc.bold(header) : header, ...body].join("\n") + "\n";
-}
-
-export function useColor(): boolean {
-  return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  return [color ? colors().bold(header) : header, ...body].join("\n") + "\n";
 }
 
 export function printData(text: string): void {
