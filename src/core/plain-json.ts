@@ -7,36 +7,29 @@
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const OBJECT = 1;
-const ARRAY = 2;
-/** Deeper nesting goes down the JSON.parse path. */
-const MAX_DEPTH = 256;
-const stack = new Uint8Array(MAX_DEPTH);
+/** Deeper nesting goes down the JSON.parse path; 30 keeps the container kinds in one integer's bits. */
+const MAX_DEPTH = 30;
 const RESERVED_KEYS = ["$note", "$meta"].map((key) => Buffer.from(key));
-/** Set by skipString: the string just skipped held an escape, so its text is not its bytes. */
-let stringHadEscape = false;
-
-/** The byte at i, or -1 past the end of the line. */
-const at = (b: Uint8Array, i: number, end: number): number => (i < end ? b[i]! : -1);
 
 export function isPlainJson(b: Uint8Array, start: number, end: number): boolean {
   let depth = 0;
+  /** Bit d is set when the container at depth d is an object. */
+  let objects = 0;
   let i = skipSpace(b, start, end);
   // Each turn reads one value at i, then what may follow it.
   for (;;) {
-    const c = at(b, i, end);
+    if (i >= end) return false;
+    const c = b[i]!;
     if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (depth === MAX_DEPTH) return false;
-      stack[depth++] = c === 0x7b ? OBJECT : ARRAY;
+      if (++depth > MAX_DEPTH) return false;
+      const isObject = c === 0x7b;
+      objects = isObject ? objects | (1 << depth) : objects & ~(1 << depth);
       i = skipSpace(b, i + 1, end);
-      if (at(b, i, end) === (c === 0x7b ? 0x7d : 0x5d)) {
+      if (i < end && b[i] === (isObject ? 0x7d : 0x5d)) {
         depth--;
         i++;
-      } else if (c === 0x7b) {
-        i = readKey(b, i, end, depth);
-        if (i < 0) return false;
-        continue;
       } else {
+        if (isObject && (i = readKey(b, i, end, depth)) < 0) return false;
         continue;
       }
     } else if (c === QUOTE) {
@@ -57,17 +50,15 @@ export function isPlainJson(b: Uint8Array, start: number, end: number): boolean 
     for (;;) {
       i = skipSpace(b, i, end);
       if (depth === 0) return i === end;
-      const container = stack[depth - 1];
-      const next = at(b, i, end);
+      if (i >= end) return false;
+      const inObject = (objects >> depth) & 1;
+      const next = b[i]!;
       if (next === 0x2c /* , */) {
         i = skipSpace(b, i + 1, end);
-        if (container === OBJECT) {
-          i = readKey(b, i, end, depth);
-          if (i < 0) return false;
-        }
+        if (inObject && (i = readKey(b, i, end, depth)) < 0) return false;
         break;
       }
-      if (next !== (container === OBJECT ? 0x7d : 0x5d)) return false;
+      if (next !== (inObject ? 0x7d : 0x5d)) return false;
       depth--;
       i++;
     }
@@ -76,23 +67,23 @@ export function isPlainJson(b: Uint8Array, start: number, end: number): boolean 
 
 /** Reads `"key" :` at i; returns the position of the value, or -1. Refuses reserved top-level keys. */
 function readKey(b: Uint8Array, i: number, end: number, depth: number): number {
-  if (at(b, i, end) !== QUOTE) return -1;
-  stringHadEscape = false;
+  if (i >= end || b[i] !== QUOTE) return -1;
   const after = skipString(b, i, end);
   if (after < 0) return -1;
-  if (depth === 1 && (stringHadEscape || isReservedKey(b, i + 1, after - 1))) return -1;
+  if (depth === 1 && !isOrdinaryKey(b, i + 1, after - 1)) return -1;
   const colon = skipSpace(b, after, end);
-  if (at(b, colon, end) !== 0x3a /* : */) return -1;
+  if (colon >= end || b[colon] !== 0x3a /* : */) return -1;
   return skipSpace(b, colon + 1, end);
 }
 
-/** `$note` or `$meta`, compared byte by byte. */
-function isReservedKey(b: Uint8Array, start: number, end: number): boolean {
-  if (end - start !== 5 || b[start] !== 0x24) return false;
+/** A top-level key that is neither `$note` nor `$meta`, nor written with escapes (which could spell them). */
+function isOrdinaryKey(b: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (b[k] === BACKSLASH) return false;
+  if (end - start !== 5 || b[start] !== 0x24 /* $ */) return true;
   for (const key of RESERVED_KEYS) {
-    if (b[start + 1] === key[1] && b[start + 2] === key[2] && b[start + 3] === key[3] && b[start + 4] === key[4]) return true;
+    if (b[start + 1] === key[1] && b[start + 2] === key[2] && b[start + 3] === key[3] && b[start + 4] === key[4]) return false;
   }
-  return false;
+  return true;
 }
 
 function skipSpace(b: Uint8Array, i: number, end: number): number {
@@ -111,6 +102,8 @@ function skipWord(b: Uint8Array, i: number, end: number, word: string): number {
 }
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+/** The byte at i, or -1 past the end of the line. */
+const at = (b: Uint8Array, i: number, end: number): number => (i < end ? b[i]! : -1);
 
 /** Position after the run of digits starting at i (i itself when there is none). */
 function skipDigits(b: Uint8Array, i: number, end: number): number {
@@ -154,7 +147,6 @@ function skipString(b: Uint8Array, i: number, end: number): number {
     const c = b[i]!;
     if (c === QUOTE) return i + 1;
     if (c === BACKSLASH) {
-      stringHadEscape = true;
       const e = at(b, i + 1, end);
       if (e === 0x75 /* u */) {
         if (!isHex(at(b, i + 2, end)) || !isHex(at(b, i + 3, end)) || !isHex(at(b, i + 4, end)) || !isHex(at(b, i + 5, end))) return -1;

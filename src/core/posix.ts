@@ -14,6 +14,7 @@ const SIG_IGN = 1;
 const symbols = {
   pipe: { args: [FFIType.ptr], returns: FFIType.i32 },
   pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  sync_file_range: { args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.u32], returns: FFIType.i32 },
   fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   sigaction: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   signal: { args: [FFIType.i32, FFIType.u64], returns: FFIType.u64 },
@@ -38,8 +39,8 @@ function loadLibc(): Libc | null {
   libc = null;
   for (const name of libcNames[process.platform] ?? []) {
     try {
-      // pipe2 is Linux-only; leave it out elsewhere so dlopen does not fail on a missing symbol
-      const { pipe2, ...portable } = symbols;
+      // pipe2 and sync_file_range are Linux-only; elsewhere dlopen would fail on them
+      const { pipe2, sync_file_range, ...portable } = symbols;
       const wanted = process.platform === "linux" ? symbols : portable;
       libc = dlopen(name, wanted as typeof symbols).symbols;
       break;
@@ -75,6 +76,16 @@ export function isSignalIgnored(signo: number): boolean {
   const old = new BigUint64Array(32);
   if (c.sigaction(signo, null, ptr(old)) !== 0) return false;
   return old[0] === BigInt(SIG_IGN);
+}
+
+/**
+ * Starts writing `[offset, offset + length)` of a file to disk without waiting (Linux), so a
+ * later fsync has little left to wait for. Elsewhere it does nothing.
+ */
+export function startWriteback(fd: number, offset: number, length: number): void {
+  if (process.platform !== "linux") return;
+  const SYNC_FILE_RANGE_WRITE = 2;
+  loadLibc()?.sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
 }
 
 /** Whether `fd` is a terminal. (node:tty would answer too, but loading it costs milliseconds of start-up.) */

@@ -10,6 +10,7 @@
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { VERSION } from "../version";
 import { writeFully } from "./io";
+import { startWriteback } from "./posix";
 import { storeError } from "./store";
 
 export const SCHEMA_VERSION = 1;
@@ -18,6 +19,8 @@ export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error"
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 const INITIAL_BATCH_BYTES = 1 << 20;
+/** Written data is handed to the disk in steps of this size, so closing the file waits only for the last step. */
+const WRITEBACK_STEP = 8 << 20;
 
 export class RunFile {
   private readonly fd: number;
@@ -28,6 +31,8 @@ export class RunFile {
   private elapsed = 0;
   private batch = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
   private used = 0;
+  private written = 0;
+  private handedToDisk = 0;
 
   /** Creates the file; it must not exist yet. */
   constructor(
@@ -82,7 +87,12 @@ export class RunFile {
   flush(): void {
     if (this.used === 0) return;
     writeFully(this.fd, this.batch, 0, this.used);
+    this.written += this.used;
     this.used = 0;
+    if (this.written - this.handedToDisk >= WRITEBACK_STEP) {
+      startWriteback(this.fd, this.handedToDisk, this.written - this.handedToDisk);
+      this.handedToDisk = this.written;
+    }
     if (this.batch.length > 4 * INITIAL_BATCH_BYTES) this.batch = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
   }
 

@@ -1,0 +1,149 @@
+/**
+ * exprag run benchmarks, each a ratio against a baseline measured in the same process:
+ *   start-up     `exprag run -- true` outside git, against `true`           (target: +15 ms at most)
+ *   passthrough  512 MiB through exprag with its log, against `cat | tee`  (target: ratio <= 1.0, peak RSS < 80 MB)
+ *   ingest       `exprag run -- cat` of 1M magic lines                      (target: >= 1,500,000 records/s)
+ *
+ * Usage: bun scripts/bench/run.ts [--quick]   (build first: npm run build; or npm run bench)
+ * Runs alternate between the two sides and report medians; `sync` runs before each timed run so
+ * one run's disk writeback does not land on the next.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const quick = process.argv.includes("--quick");
+const root = join(import.meta.dir, "..", "..");
+const exprag = join(root, "dist", "exprag");
+if (!existsSync(exprag)) throw new Error("dist/exprag is missing: run `npm run build` first");
+const work = mkdtempSync(join(tmpdir(), "exprag-bench-"));
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("EXPRAG_") && !key.startsWith("GIT_")));
+const hasGnuTime = existsSync("/usr/bin/time");
+
+function timed(argv: string[], cwd = work): { ms: number; peakKb: number | null } {
+  Bun.spawnSync(["sync"]);
+  const command = hasGnuTime ? ["/usr/bin/time", "-f", "%M", "-o", join(work, "peak.txt"), ...argv] : argv;
+  const started = performance.now();
+  const result = Bun.spawnSync(command, { cwd, env, stdout: "ignore", stderr: "ignore" });
+  const ms = performance.now() - started;
+  if (result.exitCode !== 0) throw new Error(`${argv.join(" ")} exited with ${result.exitCode}`);
+  const peakKb = hasGnuTime ? Number(readFileSync(join(work, "peak.txt"), "utf8").trim().split("\n").at(-1)) : null;
+  return { ms, peakKb };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+function clearStore(): void {
+  rmSync(join(work, ".exprag"), { recursive: true, force: true });
+}
+
+function startup() {
+  const rounds = quick ? 15 : 60;
+  const plain: number[] = [];
+  const wrapped: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    let started = performance.now();
+    Bun.spawnSync(["true"], { cwd: work, env });
+    plain.push(performance.now() - started);
+    started = performance.now();
+    Bun.spawnSync([exprag, "run", "--", "true"], { cwd: work, env, stderr: "ignore" });
+    wrapped.push(performance.now() - started);
+  }
+  clearStore();
+  const added = median(wrapped) - median(plain);
+  return { name: "start-up: `exprag run -- true` outside git", baseline: `true: ${median(plain).toFixed(1)} ms`, exprag: `${median(wrapped).toFixed(1)} ms`, result: `+${added.toFixed(1)} ms`, target: "+15 ms at most", ok: added <= 15 };
+}
+
+function writeFile(path: string, bytes: number, line: (i: number) => string): void {
+  const fd = openSync(path, "w");
+  let written = 0;
+  const block: string[] = [];
+  for (let i = 0; written < bytes; i++) {
+    const text = line(i);
+    block.push(text);
+    written += text.length;
+    if (block.length === 4096) writeSync(fd, block.splice(0).join(""));
+  }
+  writeSync(fd, block.join(""));
+  closeSync(fd);
+}
+
+function passthrough() {
+  const size = quick ? 64 * 1024 * 1024 : 512 * 1024 * 1024;
+  const file = join(work, "output.txt");
+  writeFile(file, size, (i) => `epoch ${i % 100} batch ${i} loss ${(1 / (i + 1)).toFixed(6)} ${"#".repeat(i % 60)}\n`);
+  const bytes = statSync(file).size;
+  const rounds = quick ? 3 : 5;
+  const tee: number[] = [];
+  const ours: number[] = [];
+  const peaks: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    tee.push(timed(["sh", "-c", `cat '${file}' | tee '${join(work, "tee.log")}' > /dev/null`]).ms);
+    rmSync(join(work, "tee.log"), { force: true });
+    const run = timed(["sh", "-c", `exec '${exprag}' run -- cat '${file}' > /dev/null`]);
+    ours.push(run.ms);
+    if (run.peakKb !== null) peaks.push(run.peakKb);
+    const log = readdirSync(join(work, ".exprag", "runs")).find((f) => f.endsWith(".log"))!;
+    if (statSync(join(work, ".exprag", "runs", log)).size !== bytes) throw new Error("the output log is incomplete");
+    clearStore();
+  }
+  rmSync(file);
+  const ratio = median(ours) / median(tee);
+  const peakMb = peaks.length ? Math.max(...peaks) / 1024 : null;
+  return {
+    name: `passthrough: ${(bytes / 1048576).toFixed(0)} MiB with the log kept`,
+    baseline: `cat | tee: ${median(tee).toFixed(0)} ms`,
+    exprag: `${median(ours).toFixed(0)} ms, peak RSS ${peakMb === null ? "n/a" : `${peakMb.toFixed(0)} MB`}`,
+    result: `ratio ${ratio.toFixed(2)}`,
+    target: "ratio <= 1.0, peak RSS < 80 MB",
+    ok: ratio <= 1.0 && (peakMb === null || peakMb < 80),
+  };
+}
+
+function ingest() {
+  const records = quick ? 200_000 : 1_000_000;
+  const file = join(work, "magic.txt");
+  const fd = openSync(file, "w");
+  for (let start = 0; start < records; start += 10_000) {
+    const lines: string[] = [];
+    for (let i = start; i < start + 10_000; i++) lines.push(`EXPRAG::{"step": ${i}, "metrics": {"loss": ${1 / (i + 1)}, "acc": ${(i % 1000) / 1000}}}\n`);
+    writeSync(fd, lines.join(""));
+  }
+  closeSync(fd);
+  const rounds = quick ? 3 : 5;
+  const times: number[] = [];
+  const peaks: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const run = timed([exprag, "run", "--no-log", "--", "cat", file]);
+    times.push(run.ms);
+    if (run.peakKb !== null) peaks.push(run.peakKb);
+    const runFile = join(work, ".exprag", "runs", readdirSync(join(work, ".exprag", "runs"))[0]!);
+    const lines = readFileSync(runFile, "utf8").split("\n").length - 1;
+    if (lines !== records + 2) throw new Error(`expected ${records + 2} records, found ${lines}`);
+    clearStore();
+  }
+  rmSync(file);
+  const perSecond = records / (median(times) / 1000);
+  return {
+    name: `ingest: ${records.toLocaleString("en")} magic lines through \`exprag run -- cat\``,
+    baseline: "-",
+    exprag: `${median(times).toFixed(0)} ms, peak RSS ${peaks.length ? `${(Math.max(...peaks) / 1024).toFixed(0)} MB` : "n/a"}`,
+    result: `${Math.round(perSecond).toLocaleString("en")} records/s`,
+    target: ">= 1,500,000 records/s",
+    ok: perSecond >= 1_500_000,
+  };
+}
+
+try {
+  writeFileSync(join(work, "README"), "exprag benchmark scratch directory\n");
+  const rows = [startup(), passthrough(), ingest()];
+  console.log("| benchmark | baseline | exprag | result | target | met |");
+  console.log("|---|---|---|---|---|---|");
+  for (const row of rows) console.log(`| ${row.name} | ${row.baseline} | ${row.exprag} | ${row.result} | ${row.target} | ${row.ok ? "yes" : "NO"} |`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
