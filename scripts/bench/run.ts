@@ -4,7 +4,8 @@
  *   passthrough  512 MiB through exprag with its log, against `cat | tee`  (target: ratio <= 1.0, peak RSS < 80 MB)
  *   ingest       `exprag run -- cat` of 1M magic lines                      (target: >= 1,500,000 records/s)
  *
- * Usage: bun scripts/bench/run.ts [--quick]   (build first: npm run build; or npm run bench)
+ * Usage: bun scripts/bench/run.ts [--quick] [--rounds N] [startup|passthrough|ingest ...]
+ *        (build first: npm run build; or npm run bench)
  * Runs alternate between the two sides and report medians; `sync` runs before each timed run so
  * one run's disk writeback does not land on the next.
  */
@@ -13,6 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const quick = process.argv.includes("--quick");
+const roundsFlag = process.argv.indexOf("--rounds");
+const roundsOverride = roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : null;
+const chosen = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith("--") && all[i - 1] !== "--rounds");
 const root = join(import.meta.dir, "..", "..");
 const exprag = join(root, "dist", "exprag");
 if (!existsSync(exprag)) throw new Error("dist/exprag is missing: run `npm run build` first");
@@ -77,7 +81,7 @@ function passthrough() {
   const file = join(work, "output.txt");
   writeFile(file, size, (i) => `epoch ${i % 100} batch ${i} loss ${(1 / (i + 1)).toFixed(6)} ${"#".repeat(i % 60)}\n`);
   const bytes = statSync(file).size;
-  const rounds = quick ? 3 : 5;
+  const rounds = roundsOverride ?? (quick ? 3 : 5);
   const tee: number[] = [];
   const ours: number[] = [];
   const peaks: number[] = [];
@@ -96,8 +100,8 @@ function passthrough() {
   const peakMb = peaks.length ? Math.max(...peaks) / 1024 : null;
   return {
     name: `passthrough: ${(bytes / 1048576).toFixed(0)} MiB with the log kept`,
-    baseline: `cat | tee: ${median(tee).toFixed(0)} ms`,
-    exprag: `${median(ours).toFixed(0)} ms, peak RSS ${peakMb === null ? "n/a" : `${peakMb.toFixed(0)} MB`}`,
+    baseline: `cat | tee: ${median(tee).toFixed(0)} ms (${Math.min(...tee).toFixed(0)}-${Math.max(...tee).toFixed(0)})`,
+    exprag: `${median(ours).toFixed(0)} ms (${Math.min(...ours).toFixed(0)}-${Math.max(...ours).toFixed(0)}), peak RSS ${peakMb === null ? "n/a" : `${peakMb.toFixed(0)} MB`}`,
     result: `ratio ${ratio.toFixed(2)}`,
     target: "ratio <= 1.0, peak RSS < 80 MB",
     ok: ratio <= 1.0 && (peakMb === null || peakMb < 80),
@@ -114,7 +118,7 @@ function ingest() {
     writeSync(fd, lines.join(""));
   }
   closeSync(fd);
-  const rounds = quick ? 3 : 5;
+  const rounds = roundsOverride ?? (quick ? 3 : 5);
   const times: number[] = [];
   const peaks: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -140,7 +144,13 @@ function ingest() {
 
 try {
   writeFileSync(join(work, "README"), "exprag benchmark scratch directory\n");
-  const rows = [startup(), passthrough(), ingest()];
+  const benchmarks = { startup, passthrough, ingest };
+  const names = chosen.length ? chosen : Object.keys(benchmarks);
+  const rows = names.map((name) => {
+    const run = benchmarks[name as keyof typeof benchmarks];
+    if (!run) throw new Error(`unknown benchmark ${name}; choose from ${Object.keys(benchmarks).join(", ")}`);
+    return run();
+  });
   console.log("| benchmark | baseline | exprag | result | target | met |");
   console.log("|---|---|---|---|---|---|");
   for (const row of rows) console.log(`| ${row.name} | ${row.baseline} | ${row.exprag} | ${row.result} | ${row.target} | ${row.ok ? "yes" : "NO"} |`);

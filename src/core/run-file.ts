@@ -29,6 +29,9 @@ export class RunFile {
   private tail = Buffer.alloc(0);
   private stamp = "";
   private elapsed = 0;
+  /** When the current batch arrived; its stamp is worked out only if the batch holds records. */
+  private batchAt = 0;
+  private stampedAt = -1;
   private batch = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
   private used = 0;
   private written = 0;
@@ -56,14 +59,20 @@ export class RunFile {
 
   /** Sets the time of the records that follow: one time per batch read from the child. */
   tick(): void {
-    const now = performance.now();
-    this.elapsed = Math.round((now - this.startedAt) * 1000) / 1000;
-    this.stamp = new Date(performance.timeOrigin + now).toISOString();
+    this.batchAt = performance.now();
+  }
+
+  private stampBatch(): void {
+    if (this.stampedAt === this.batchAt) return;
+    this.stampedAt = this.batchAt;
+    this.elapsed = Math.round((this.batchAt - this.startedAt) * 1000) / 1000;
+    this.stamp = new Date(performance.timeOrigin + this.batchAt).toISOString();
     this.tail = Buffer.from(`,"created_at":"${this.stamp}","elapsed_ms":${this.elapsed}}\n`);
   }
 
   /** Queues a record whose value is the JSON text `valueJson`. */
   add(kind: RecordKind, valueJson: string, note?: string): void {
+    this.stampBatch();
     this.reserve(this.heads[kind].length + valueJson.length * 3 + this.tail.length + (note === undefined ? 0 : note.length * 6 + 16));
     this.copy(this.heads[kind]);
     this.used += this.batch.write(valueJson, this.used);
@@ -76,6 +85,7 @@ export class RunFile {
 
   /** Queues a record whose value is the JSON held in `data[start..end)`, valid UTF-8. */
   addBytes(kind: RecordKind, data: Buffer, start: number, end: number): void {
+    this.stampBatch();
     const head = this.heads[kind];
     this.reserve(head.length + (end - start) + this.tail.length);
     this.copy(head);
