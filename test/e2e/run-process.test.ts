@@ -102,6 +102,20 @@ describe("exprag run: exit codes", () => {
 });
 
 describe("exprag run: pipes, stdin and signals", () => {
+  test.each([["a partial line", "Loading... "], ["the start of what could be EXPRAG::", "EXP"]])(
+    "shows %s while the child waits",
+    async (_, prompt) => {
+      const cwd = tempDir();
+      const proc = Bun.spawn([EXPRAG, "run", "--", "sh", "-c", `printf '${prompt}'; sleep 30`], { cwd, env: cleanEnv(), stdout: "pipe", stderr: "ignore" });
+      const reader = proc.stdout.getReader();
+      let seen = "";
+      while (seen !== prompt) seen += Buffer.from((await reader.read()).value!).toString();
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(143);
+    },
+    10_000,
+  );
+
   test("passes stdin through", async () => {
     const cwd = tempDir();
     const result = await exprag(["run", "--", "cat"], { cwd, stdin: "line one\nEXPRAG::5\n" });
