@@ -44,29 +44,20 @@ export interface RunOptions {
   stdin?: string | Buffer;
 }
 
-export async function exprag(args: string[], { cwd, env, stdin }: RunOptions): Promise<Result> {
-  await using proc = Bun.spawn([EXPRAG, ...args], {
-    cwd,
-    env: cleanEnv(env),
-    stdin: stdin === undefined ? "ignore" : Buffer.from(stdin),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(proc.stdout).arrayBuffer(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  const bytes = Buffer.from(stdout);
-  return { stdout: bytes, text: bytes.toString(), stderr, exitCode };
+export function exprag(args: string[], { cwd, env, stdin }: RunOptions): Promise<Result> {
+  return collect([EXPRAG, ...args], cwd, cleanEnv(env), stdin);
 }
 
 /** Runs a shell line (for pipelines and signals), with exprag on PATH as `exprag`. */
-export async function shell(script: string, { cwd, env }: RunOptions): Promise<Result> {
-  await using proc = Bun.spawn(["sh", "-c", script], {
+export function shell(script: string, { cwd, env }: RunOptions): Promise<Result> {
+  return collect(["sh", "-c", script], cwd, cleanEnv({ ...env, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }));
+}
+
+async function collect(argv: string[], cwd: string, env: Record<string, string>, stdin?: string | Buffer): Promise<Result> {
+  await using proc = Bun.spawn(argv, {
     cwd,
-    env: cleanEnv({ ...env, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }),
-    stdin: "ignore",
+    env,
+    stdin: stdin === undefined ? "ignore" : Buffer.from(stdin),
     stdout: "pipe",
     stderr: "pipe",
   });
