@@ -17,6 +17,9 @@ import os from "node:os";
 const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   run: () => import("./commands/run"),
   ls: () => import("./commands/ls"),
+  checkout: () => import("./commands/checkout"),
+  diff: () => import("./commands/diff"),
+  gc: () => import("./commands/gc"),
 };
 
 const root: CommandDef = {

@@ -2,7 +2,9 @@ import { defineCommand } from "citty";
 import { usageError } from "../core/errors";
 import { experimentNameFor } from "../core/experiment-name";
 import { buildMetadata } from "../core/metadata";
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git";
 import { runCommand } from "../core/runner";
+import { parseSize } from "../core/sizes";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
 import { parseCommandLine, storeArgs } from "./_shared";
@@ -15,6 +17,13 @@ const args = {
   ...storeArgs,
   echo: { type: "boolean", description: "Also show the EXPRAG:: lines on the terminal" },
   log: { type: "boolean", default: true, description: "Keep the output in runs/<run_id>.log", negativeDescription: "Do not keep the output log" },
+  snapshot: {
+    type: "boolean",
+    default: true,
+    description: "Commit a dirty work tree to the branch run/<run_id>",
+    negativeDescription: "Record commit, branch and dirty flag only",
+  },
+  "snapshot-max-size": { type: "string", description: "Leave untracked files larger than this out of the snapshot (default 10M; units K, M, G)", valueHint: "SIZE" },
   command: { type: "positional", description: "The command to run and its arguments (after --); everything from it on is the command's" },
 } as const;
 
@@ -56,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
     store: resolveStoreDir(options.dir as string | undefined, process.env, cwd),
     echo: options.echo === true,
     keepLog: options.log !== false,
+    snapshot: options.snapshot !== false,
+    snapshotMaxBytes: options["snapshot-max-size"] === undefined ? DEFAULT_SNAPSHOT_MAX_BYTES : parseSize(options["snapshot-max-size"] as string, "--snapshot-max-size"),
     cwd,
     env: process.env,
     selfCommand: isCompiled() ? [process.execPath] : [process.execPath, Bun.main],

@@ -1,5 +1,7 @@
 /** Exit codes of exprag's own failures; a wrapped command's own code passes through unchanged. */
 export const EXIT = {
+  /** A request that cannot be met: an unknown run, a refused checkout. */
+  failure: 1,
   usage: 2,
   internal: 125,
   notExecutable: 126,

@@ -7,7 +7,7 @@ import os from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { EXIT, UserError } from "./errors";
-import { readGitState } from "./git";
+import { captureGit } from "./git";
 import { LineSplitter, RecordIngest, type RecordCounts } from "./ingest";
 import { writeFully } from "./io";
 import { MagicLineScanner } from "./magic-lines";
@@ -24,6 +24,9 @@ export interface RunRequest {
   store: string;
   echo: boolean;
   keepLog: boolean;
+  /** Commit a dirty work tree to `run/<run_id>`. */
+  snapshot: boolean;
+  snapshotMaxBytes: number;
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** How to start this program again, for the signal-preserving exec (see `__exec`). */
@@ -65,7 +68,15 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   runFile.add(
     "run_start",
     JSON.stringify({
-      git: readGitState(request.cwd, request.env),
+      git: captureGit({
+        cwd: request.cwd,
+        env: request.env,
+        runId,
+        experimentName: request.name,
+        store: request.store,
+        snapshot: request.snapshot,
+        maxUntrackedBytes: request.snapshotMaxBytes,
+      }),
       host: hostInfo(),
       process: {
         pid: process.pid,

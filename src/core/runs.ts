@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import type { ProcessIdentity } from "./context";
 import { readStartTicks } from "./context";
+import { shortId } from "./run-ref";
 import { runsDir } from "./store";
 import { join } from "node:path";
 
@@ -20,8 +21,6 @@ export interface RunSummary {
   file: string;
 }
 
-/** The id people see: the random tail of the UUIDv7, since runs started together share the time prefix. */
-export const shortId = (runId: string) => runId.replace(/-/g, "").slice(-8);
 
 export function listRunSummaries(store: string, warn: (message: string) => void): RunSummary[] {
   const dir = runsDir(store);

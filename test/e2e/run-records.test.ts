@@ -34,11 +34,11 @@ describe("exprag run: the run file", () => {
     expect(typeof runEnd(records).duration_ms).toBe("number");
   });
 
-  test("run_start records host, process and metadata; git is null outside a repository", async () => {
+  test("run_start records host, process and metadata; outside a repository git says so", async () => {
     const cwd = tempDir();
     await exprag(["run", "--meta", "hparams.lr=0.03", "--meta", "tag=base", "--", "true"], { cwd });
     const start = runStart(onlyRun(join(cwd, ".exprag")));
-    expect(start.git).toBeNull();
+    expect(start.git).toMatchObject({ commit: null, branch: null, dirty: null, note: "not inside a git work tree" });
     expect(Object.keys(start.host).sort()).toEqual(["arch", "cpu_count", "hostname", "os", "username"]);
     expect(start.process).toMatchObject({ cwd: realpathSync(cwd), argv: ["true"] });
     expect(start.process.started).toMatchObject({ pid: start.process.pid, host: start.host.hostname });
@@ -114,7 +114,7 @@ describe("exprag run: the run file", () => {
     await exprag(["run", "--", "true"], { cwd: join(repo, "sub") });
     const records = onlyRun(join(repo, ".exprag"));
     const head = git("rev-parse", "HEAD").stdout.toString().trim();
-    expect(runStart(records).git).toEqual({ commit: head, branch: "main", dirty: false });
+    expect(runStart(records).git).toMatchObject({ commit: head, branch: "main", head, dirty: false, snapshot_ref: null });
     expect(git("status", "--porcelain").stdout.toString()).toBe("");
   });
 

@@ -1,0 +1,82 @@
+/**
+ * Run references, as every command that takes `<run>` understands them: the full id, a unique
+ * prefix of it, the short id `ls` shows (the last 8 hex digits, the random part of the UUIDv7),
+ * `latest`, and `latest~N` (the Nth run before the latest).
+ */
+import { closeSync, existsSync, openSync, readdirSync, readSync } from "node:fs";
+import { EXIT, UserError } from "./errors";
+import { runFilePath, runsDir } from "./store";
+
+export interface RunLocation {
+  runId: string;
+  file: string;
+}
+
+/** Run ids in the store, oldest first (UUIDv7 sorts by start time). */
+export function listRunIds(store: string): string[] {
+  const dir = runsDir(store);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".jsonl"))
+    .map((name) => name.slice(0, -".jsonl".length))
+    .sort();
+}
+
+export const shortId = (runId: string) => runId.replace(/-/g, "").slice(-8);
+
+export function resolveRunRef(store: string, reference: string, ids = listRunIds(store)): RunLocation {
+  const found = (runId: string) => ({ runId, file: runFilePath(store, runId) });
+  const latest = /^latest(?:~(\d+))?$/.exec(reference);
+  if (latest) {
+    const back = Number(latest[1] ?? 0);
+    const runId = ids[ids.length - 1 - back];
+    if (!runId) {
+      throw new UserError(
+        ids.length === 0 ? `no runs in ${store}` : `${reference}: there are only ${ids.length} runs`,
+        EXIT.failure,
+        ids.length === 0 ? "start one with: exprag run -- <command>" : undefined,
+      );
+    }
+    return found(runId);
+  }
+  const wanted = reference.toLowerCase();
+  if (!/^[0-9a-f-]+$/.test(wanted) || wanted.replace(/-/g, "").length < 4) {
+    throw new UserError(`'${reference}' is not a run reference`, EXIT.usage, "use a run id, a prefix of at least 4 hex digits, its short id, latest, or latest~N");
+  }
+  if (ids.includes(wanted)) return found(wanted);
+  const compact = wanted.replace(/-/g, "");
+  const matches = ids.filter((id) => {
+    const idCompact = id.replace(/-/g, "");
+    return id.startsWith(wanted) || idCompact.startsWith(compact) || (compact.length === 8 && idCompact.endsWith(compact));
+  });
+  if (matches.length === 1) return found(matches[0]!);
+  if (matches.length === 0) throw new UserError(`no run matches '${reference}' in ${store}`, EXIT.failure, "see exprag ls");
+  const shown = matches.slice(0, 10).join(", ");
+  throw new UserError(
+    `'${reference}' matches ${matches.length} runs: ${shown}${matches.length > 10 ? ", ..." : ""}`,
+    EXIT.failure,
+    "give more of the id",
+  );
+}
+
+/** The first record of a run file (run_start), read without reading the rest. */
+export function readRunStart(file: string): Record<string, any> | null {
+  const fd = openSync(file, "r");
+  try {
+    const chunks: Buffer[] = [];
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      const bytes = readSync(fd, buffer, 0, buffer.length, null);
+      if (bytes === 0) break;
+      const newline = buffer.subarray(0, bytes).indexOf(10);
+      chunks.push(Buffer.from(buffer.subarray(0, newline < 0 ? bytes : newline)));
+      if (newline >= 0) break;
+    }
+    const record = JSON.parse(Buffer.concat(chunks).toString());
+    return record?.kind === "run_start" ? record : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
