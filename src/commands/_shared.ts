@@ -69,8 +69,8 @@ export function parseCommandLine(
     }
     let value: string | undefined;
     if (equals > 0) value = arg.slice(equals + 1);
-    else if (i + 1 < argv.length) value = argv[++i];
-    if (value === undefined) throw usageError(`${flag} needs a value`, seeHelp);
+    else if (i + 1 < argv.length && argv[i + 1] !== "--") value = argv[++i];
+    if (value === undefined || value === "") throw usageError(`${flag} needs a value`, seeHelp);
     if (def.type === "enum" && def.options && !def.options.includes(value)) {
       throw usageError(`${flag} must be one of ${def.options.join(", ")}, got "${value}"`);
     }

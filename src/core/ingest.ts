@@ -45,7 +45,8 @@ export class RecordIngest {
       const raw = source === "stdout" ? `EXPRAG::${text}` : text;
       this.runFile.add("parse_error", JSON.stringify({ raw, reason: payload.reason, source }));
       if (++this.counts.parse_error <= SHOWN_PARSE_ERRORS) {
-        const shown = raw.length > SHOWN_RAW_CHARS ? `${raw.slice(0, SHOWN_RAW_CHARS)}…` : raw;
+        // Quoted, so control characters in the line (escape sequences, \r) cannot garble the terminal.
+        const shown = JSON.stringify(raw.length > SHOWN_RAW_CHARS ? `${raw.slice(0, SHOWN_RAW_CHARS)}…` : raw);
         this.warn(`record line on ${source} not recorded (${payload.reason}), kept as parse_error: ${shown}`);
       }
       return false;

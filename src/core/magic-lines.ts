@@ -65,6 +65,7 @@ export class MagicLineScanner {
   ) {}
 
   push(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
     let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.crChunk = null;
     let pos = 0;

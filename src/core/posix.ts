@@ -18,7 +18,7 @@ const symbols = {
   fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   sigaction: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   signal: { args: [FFIType.i32, FFIType.u64], returns: FFIType.u64 },
-  execvp: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  execv: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   getpgrp: { args: [], returns: FFIType.i32 },
   isatty: { args: [FFIType.i32], returns: FFIType.i32 },
   tcgetpgrp: { args: [FFIType.i32], returns: FFIType.i32 },
@@ -103,7 +103,7 @@ export function isForegroundOfTerminal(fd: number): boolean {
 }
 
 /**
- * Replace this process with `argv`, with `ignored` signals set to SIG_IGN and the signals this
+ * Replace this process with `argv` (argv[0] a path, no PATH search, no /bin/sh fallback), with `ignored` signals set to SIG_IGN and the signals this
  * runtime ignores for itself (SIGPIPE, SIGXFSZ) put back to default unless listed. Returns only
  * when the exec failed.
  */
@@ -115,5 +115,5 @@ export function execIgnoring(argv: string[], ignored: number[], runtimeIgnored: 
   const strings = argv.map((arg) => Buffer.from(`${arg}\0`));
   const pointers = new BigUint64Array(strings.length + 1);
   strings.forEach((s, i) => (pointers[i] = BigInt(ptr(s))));
-  c.execvp(ptr(strings[0]!), ptr(pointers));
+  c.execv(ptr(strings[0]!), ptr(pointers));
 }

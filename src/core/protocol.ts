@@ -74,13 +74,19 @@ export function quoteNonFinite(text: string): string {
       continue;
     }
     const token = c === 78 ? "NaN" : c === 73 ? "Infinity" : c === 45 ? "-Infinity" : null;
-    if (token && text.startsWith(token, i)) {
+    if (token && text.startsWith(token, i) && !isObjectKey(text, i + token.length)) {
       out += `${text.slice(copiedUpTo, i)}"${token}"`;
       i += token.length - 1;
       copiedUpTo = i + 1;
     }
   }
   return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+}
+
+/** Whether what follows position i (past spaces) is a colon: the token before it is a key, not a value. */
+function isObjectKey(text: string, i: number): boolean {
+  while (i < text.length && " \t\r\n".includes(text[i]!)) i++;
+  return text[i] === ":";
 }
 
 function parseErrorReason(error: unknown): string {

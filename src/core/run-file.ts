@@ -36,6 +36,8 @@ export class RunFile {
   private used = 0;
   private written = 0;
   private handedToDisk = 0;
+  /** The first write that failed (disk full, file too large): later records are dropped, not torn further. */
+  failure: NodeJS.ErrnoException | null = null;
 
   /** Creates the file; it must not exist yet. */
   constructor(
@@ -96,9 +98,16 @@ export class RunFile {
   /** Writes the queued records in one write. */
   flush(): void {
     if (this.used === 0) return;
-    writeFully(this.fd, this.batch, 0, this.used);
-    this.written += this.used;
+    const bytes = this.used;
     this.used = 0;
+    if (this.failure) return;
+    try {
+      writeFully(this.fd, this.batch, 0, bytes);
+    } catch (error) {
+      this.failure = error as NodeJS.ErrnoException;
+      return;
+    }
+    this.written += bytes;
     if (this.written - this.handedToDisk >= WRITEBACK_STEP) {
       startWriteback(this.fd, this.handedToDisk, this.written - this.handedToDisk);
       this.handedToDisk = this.written;
@@ -108,7 +117,11 @@ export class RunFile {
 
   close(): void {
     this.flush();
-    fsyncSync(this.fd);
+    try {
+      if (!this.failure) fsyncSync(this.fd);
+    } catch (error) {
+      this.failure = error as NodeJS.ErrnoException;
+    }
     closeSync(this.fd);
   }
 

@@ -2,7 +2,7 @@
  * `exprag run`: starts the command, passes its output through, records its magic lines and
  * EXPRAG_FD lines, and ends the run file with `run_end` however the command ends.
  */
-import { closeSync, openSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
 import os from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -12,7 +12,7 @@ import { LineSplitter, RecordIngest, type RecordCounts } from "./ingest";
 import { writeFully } from "./io";
 import { MagicLineScanner } from "./magic-lines";
 import type { Metadata } from "./metadata";
-import { createPipe, isForegroundOfTerminal, isSignalIgnored, isTerminal } from "./posix";
+import { createPipe, isForegroundOfTerminal, isSignalIgnored } from "./posix";
 import { RunFile } from "./run-file";
 import { detectAgent, hostInfo, processIdentity } from "./context";
 import { ensureStore, runFilePath, runLogPath } from "./store";
@@ -57,6 +57,16 @@ const GRACE_MAX_MS = 2000;
 const HELD_PREFIX_MS = 100;
 
 export async function runCommand(request: RunRequest): Promise<RunOutcome> {
+  // From the first moment, a signal either reaches the child or ends the run properly.
+  const signals = new SignalRelay();
+  try {
+    return await recordRun(request, signals);
+  } finally {
+    signals.remove();
+  }
+}
+
+async function recordRun(request: RunRequest, signals: SignalRelay): Promise<RunOutcome> {
   const startedAt = performance.now();
   const runId = Bun.randomUUIDv7();
   ensureStore(request.store);
@@ -101,9 +111,20 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     counts: ingest.counts,
   });
 
+  // Reading git runs synchronously; one turn of the event loop lets a signal sent meanwhile land.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (signals.received) {
+    // Stopped while recording where the run came from: the command never starts.
+    const signal = signals.received;
+    const exitCode = 128 + os.constants.signals[signal];
+    const status = signal === "SIGINT" ? "interrupted" : "killed";
+    finishRun(runFile, log, { status, exit_code: exitCode, signal, error: `${signal} arrived before the command started`, counts: ingest.counts });
+    return outcome(status, exitCode);
+  }
+
   let child: Spawned;
   try {
-    child = spawnChild(request, runId);
+    child = spawnChild(request, runId, signals.ignored);
   } catch (error) {
     const failure = error instanceof UserError ? error : new UserError(String(error));
     finishRun(runFile, log, { status: "failed", exit_code: failure.exitCode, signal: null, error: failure.message, counts: ingest.counts });
@@ -127,24 +148,29 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   };
 
   const readers: PipeReader[] = [];
-  const stdoutReader = new PipeReader(child.stdout, (chunk) => {
-    clearTimeout(heldTimer);
-    runFile.tick();
-    scanner.push(chunk);
-    afterChunk();
-    if (scanner.holdsPrefix) heldTimer = setTimeout(() => scanner.flushHeld(), HELD_PREFIX_MS);
-  });
+  const onError = (error: unknown) => request.warn(`internal error while reading the command's output: ${error instanceof Error ? error.message : error}`);
+  const stdoutReader = new PipeReader(
+    child.stdout,
+    (chunk) => {
+      clearTimeout(heldTimer);
+      runFile.tick();
+      scanner.push(chunk);
+      afterChunk();
+      if (scanner.holdsPrefix) heldTimer = setTimeout(() => scanner.flushHeld(), HELD_PREFIX_MS);
+    },
+    onError,
+  );
   readers.push(stdoutReader);
   output.onStdoutGone = () => stdoutReader.cancel();
-  if (child.stderr) readers.push(new PipeReader(child.stderr, (chunk) => (output.stderr(chunk), afterChunk())));
+  if (child.stderr) readers.push(new PipeReader(child.stderr, (chunk) => (output.stderr(chunk), afterChunk()), onError));
   if (child.records) {
-    readers.push(new PipeReader(child.records, (chunk) => (runFile.tick(), fdLines.push(chunk), afterChunk())));
+    readers.push(new PipeReader(child.records, (chunk) => (runFile.tick(), fdLines.push(chunk), afterChunk()), onError));
   }
 
-  const signals = forwardSignals(child.process);
+  signals.attach(child.process);
   const exited = await child.process.exited;
   const exitedAt = performance.now();
-  signals.remove();
+  signals.detach();
   await drainWithGrace(readers, exitedAt, () => lastOutputAt);
   clearTimeout(heldTimer);
   runFile.tick();
@@ -171,6 +197,10 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   });
   const summary = ingest.summary();
   if (summary) request.warn(summary);
+  for (const failure of output.failures()) request.warn(failure);
+  if (runFile.failure) {
+    request.warn(`the run file stopped at a write error (${runFile.failure.code ?? runFile.failure.message}); later records, run_end included, were lost`);
+  }
   return outcome(status, exitCode);
 }
 
@@ -199,13 +229,13 @@ interface Spawned {
 /** A pipe's read end (a descriptor we own) or, off POSIX, Bun's own stream. */
 type Source = number | ReadableStream<Uint8Array>;
 
-function spawnChild(request: RunRequest, runId: string): Spawned {
+function spawnChild(request: RunRequest, runId: string, ignored: readonly string[]): Spawned {
   const { command, env, cwd } = request;
   const executable = resolveExecutable(command[0]!, env.PATH ?? "", cwd);
-  const ignored = (["SIGINT", ...FORWARDED_SIGNALS] as const).filter((name) => isSignalIgnored(os.constants.signals[name]));
   // Bun starts children with every signal at default; a signal the user ignored (nohup) is
-  // re-ignored by a short exec through ourselves.
+  // re-ignored by a short exec through ourselves, which cannot report exec errors: check first.
   const viaExec = ignored.length > 0;
+  if (viaExec) checkRunnable(command[0]!, executable);
   const argv = viaExec ? [...request.selfCommand, "__exec", ignored.join(","), "--", executable, ...command.slice(1)] : [executable, ...command.slice(1)];
 
   const stdoutPipe = createPipe();
@@ -273,43 +303,121 @@ function spawnError(name: string, error: unknown): UserError {
   return new UserError(`cannot start ${name}: ${(error as Error).message ?? error}`, EXIT.notExecutable);
 }
 
+type SignalName = (typeof RELAYED_SIGNALS)[number];
+const RELAYED_SIGNALS = ["SIGINT", ...FORWARDED_SIGNALS] as const;
+/** Signals a terminal sends to its whole foreground process group, the child included. */
+const KEYBOARD_SIGNALS = new Set<string>(["SIGINT", "SIGQUIT"]);
+
 /**
- * Forwards SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the child, and SIGINT unless the
- * terminal already delivered it to the whole foreground process group (Ctrl-C). Signals the user
- * ignored stay ignored.
+ * Relays SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the child. Ctrl-C and Ctrl-\
+ * at the terminal already reached the child, so they are not sent again. Signals the user
+ * ignored when exprag started (nohup) stay ignored, here and in the child. A signal before the
+ * child starts is remembered: the run then ends without starting it.
  */
-function forwardSignals(child: Subprocess) {
-  const installed: [string, () => void][] = [];
-  const state = { interrupted: false, remove: () => installed.forEach(([name, handler]) => process.off(name, handler)) };
-  const listen = (name: string, handler: () => void) => {
-    if (isSignalIgnored(os.constants.signals[name as NodeJS.Signals])) return;
-    process.on(name, handler);
-    installed.push([name, handler]);
-  };
-  for (const name of FORWARDED_SIGNALS) listen(name, () => child.kill(name));
-  listen("SIGINT", () => {
-    state.interrupted = true;
-    if (!terminalDeliveredInterrupt()) child.kill("SIGINT");
-  });
-  return state;
+class SignalRelay {
+  readonly ignored: SignalName[];
+  received: SignalName | null = null;
+  interrupted = false;
+  private child: Subprocess | null = null;
+  private finished = false;
+  private readonly handlers: [SignalName, () => void][] = [];
+
+  constructor() {
+    this.ignored = RELAYED_SIGNALS.filter((name) => isSignalIgnored(os.constants.signals[name]));
+    for (const name of RELAYED_SIGNALS) {
+      if (this.ignored.includes(name)) continue;
+      const handler = () => this.relay(name);
+      process.on(name, handler);
+      this.handlers.push([name, handler]);
+    }
+  }
+
+  attach(child: Subprocess): void {
+    this.child = child;
+  }
+
+  /** The child has exited: later signals only let the run finish. */
+  detach(): void {
+    this.child = null;
+    this.finished = true;
+  }
+
+  remove(): void {
+    for (const [name, handler] of this.handlers) process.off(name, handler);
+  }
+
+  private relay(name: SignalName): void {
+    if (this.finished) return;
+    if (name === "SIGINT") this.interrupted = true;
+    if (!this.child) {
+      this.received ??= name;
+      return;
+    }
+    if (KEYBOARD_SIGNALS.has(name) && inForegroundOfTerminal()) return;
+    this.child.kill(name);
+  }
 }
 
-function terminalDeliveredInterrupt(): boolean {
-  return [0, 1, 2].some((fd) => isTerminal(fd) && isForegroundOfTerminal(fd));
+/** Whether exprag is in the foreground process group of its controlling terminal, wherever fds 0-2 point. */
+function inForegroundOfTerminal(): boolean {
+  let fd: number;
+  try {
+    fd = openSync("/dev/tty", "r");
+  } catch {
+    return false; // no controlling terminal
+  }
+  try {
+    return isForegroundOfTerminal(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** Reads a pipe until its end, or until cancelled; owns and closes its descriptor. */
+/** The exec through ourselves cannot tell why an exec failed, so catch the common cases before. */
+function checkRunnable(name: string, executable: string): void {
+  try {
+    accessSync(executable, constants.X_OK);
+  } catch {
+    throw new UserError(`cannot run ${name}: not executable (EACCES)`, EXIT.notExecutable, "chmod +x it, or run it with its interpreter");
+  }
+  const head = Buffer.alloc(4);
+  const fd = openSync(executable, "r");
+  try {
+    readSync(fd, head, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const known = [Buffer.from("#!"), Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.from([0xcf, 0xfa, 0xed, 0xfe]), Buffer.from([0xca, 0xfe, 0xba, 0xbe])];
+  if (!known.some((magic) => head.subarray(0, magic.length).equals(magic))) {
+    throw new UserError(`cannot run ${name}: not executable (ENOEXEC)`, EXIT.notExecutable, "a script needs a #! line");
+  }
+}
+
+/**
+ * Reads a pipe until its end, or until cancelled; owns and closes its descriptor. A chunk whose
+ * handling fails is reported once and reading goes on, so the child's output keeps flowing.
+ */
 class PipeReader {
   readonly done: Promise<void>;
   private readonly reader;
 
-  constructor(source: Source, onChunk: (chunk: Uint8Array) => void) {
+  constructor(source: Source, onChunk: (chunk: Uint8Array) => void, onError: (error: unknown) => void) {
     const fd = typeof source === "number" ? source : null;
     const reader = (fd === null ? (source as ReadableStream<Uint8Array>) : Bun.file(fd).stream()).getReader();
     this.reader = reader;
+    let failed = false;
     this.done = (async () => {
       try {
-        for (let r = await reader.read(); !r.done; r = await reader.read()) onChunk(r.value);
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          try {
+            onChunk(r.value);
+          } catch (error) {
+            if (!failed) onError(error);
+            failed = true;
+          }
+        }
+      } catch (error) {
+        onError(error);
       } finally {
         if (fd !== null) closeSync(fd);
       }
@@ -342,9 +450,14 @@ async function drainWithGrace(readers: PipeReader[], exitedAt: number, lastOutpu
   await all;
 }
 
-/** The terminal side: stdout and stderr of exprag, plus the output log. */
+/**
+ * The terminal side: stdout and stderr of exprag, plus the output log. A destination that fails
+ * (disk full, device error) is given up, the others go on, and `failures` says what was lost.
+ */
 class Output {
   private stdoutGone = false;
+  private logFailure: string | null = null;
+  private stdoutFailure: string | null = null;
   onStdoutGone = () => {};
 
   constructor(private readonly log: number | null) {}
@@ -354,13 +467,14 @@ class Output {
       try {
         writeFully(1, data, start, end);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EPIPE") throw error;
-        // Whoever read our stdout is gone: stop reading the child's, so its next write gets SIGPIPE.
         this.stdoutGone = true;
-        this.onStdoutGone();
+        const code = (error as NodeJS.ErrnoException).code;
+        // Whoever read our stdout is gone: stop reading the child's, so its next write gets SIGPIPE.
+        if (code === "EPIPE") this.onStdoutGone();
+        else this.stdoutFailure = code ?? String(error);
       }
     }
-    if (this.log !== null) writeFully(this.log, data, start, end);
+    this.toLog(data, start, end);
   }
 
   stderr(bytes: Uint8Array): void {
@@ -369,6 +483,22 @@ class Output {
     } catch {
       // stderr is gone; the log still gets it
     }
-    if (this.log !== null) writeFully(this.log, bytes);
+    this.toLog(bytes, 0, bytes.length);
+  }
+
+  failures(): string[] {
+    return [
+      this.stdoutFailure && `could not write the command's output to stdout (${this.stdoutFailure}); it is in the log`,
+      this.logFailure && `the output log is incomplete (${this.logFailure})`,
+    ].filter((message): message is string => Boolean(message));
+  }
+
+  private toLog(data: Uint8Array, start: number, end: number): void {
+    if (this.log === null || this.logFailure) return;
+    try {
+      writeFully(this.log, data, start, end);
+    } catch (error) {
+      this.logFailure = (error as NodeJS.ErrnoException).code ?? String(error);
+    }
   }
 }

@@ -57,13 +57,17 @@ export function summarizeRunFile(file: string, warn: (message: string) => void):
       badLine ||= index + 1;
       return;
     }
+    if (record === null || typeof record !== "object") {
+      badLine ||= index + 1;
+      return;
+    }
     if (record.kind === "run_start") start = record;
     else if (record.kind === "run_end") end = record;
     else records++;
   });
   if (badLine) warn(`${file}:${badLine}: skipped a line that is not JSON`);
   const first = start as RecordLine | null;
-  if (!first?.run_id) {
+  if (typeof first?.run_id !== "string") {
     warn(`${file}: no run_start record; not a run file`);
     return null;
   }

@@ -31,6 +31,19 @@ describe("exprag ls", () => {
     expect((await exprag(["ls", "--limit", "0"], { cwd })).exitCode).toBe(2);
   });
 
+  test("a file in runs/ that is not a run file is skipped with a warning", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "--", "true"], { cwd });
+    mkdirSync(join(cwd, ".exprag", "runs"), { recursive: true });
+    writeFileSync(join(cwd, ".exprag", "runs", "null.jsonl"), "null\n");
+    writeFileSync(join(cwd, ".exprag", "runs", "numeric.jsonl"), '{"kind": "run_start", "run_id": 5}\n');
+    const result = await exprag(["ls", "--json"], { cwd });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.text)).toHaveLength(1);
+    expect(result.stderr).toContain("null.jsonl");
+    expect(result.stderr).toContain("numeric.jsonl");
+  });
+
   test("an empty or missing store is an empty list", async () => {
     const cwd = tempDir();
     const result = await exprag(["ls", "--json"], { cwd });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanEnv, EXPRAG, exprag, onlyRun, runEnd, runFiles, runStart, shell, tempDir, tracked } from "./harness";
 
@@ -138,6 +138,27 @@ describe("exprag run: pipes, stdin and signals", () => {
     expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "killed", signal: "SIGPIPE", exit_code: 141 });
   }, 20_000);
 
+  test("when stdout cannot be written (disk full), the run goes on and says so once", async () => {
+    const cwd = tempDir();
+    const result = await shell("exprag run -- sh -c 'echo hi; echo EXPRAG::1; echo bye' > /dev/full", { cwd });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain("could not write the command's output to stdout (ENOSPC); it is in the log");
+    const records = onlyRun(join(cwd, ".exprag"));
+    expect(tracked(records)).toEqual([1]);
+    expect(runEnd(records).status).toBe("ok");
+    expect(readFileSync(runFiles(join(cwd, ".exprag"))[0]!.replace(/\.jsonl$/, ".log"), "utf8")).toBe("hi\nbye\n");
+  });
+
+  test("when the run file cannot grow (file size limit), output keeps flowing and the loss is reported", async () => {
+    const cwd = tempDir();
+    const lines = "i=0; while [ $i -lt 300 ]; do echo EXPRAG::{\\\"i\\\":$i}; i=$((i+1)); done; echo done";
+    const result = await shell(`ulimit -f 4; exec exprag run --no-log -- sh -c '${lines}'`, { cwd });
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toBe("done\n");
+    expect(result.stderr).toContain("the run file stopped at a write error (EFBIG)");
+    expect(statSync(runFiles(join(cwd, ".exprag"))[0]!).size).toBe(2048);
+  });
+
   test("finishes soon after the child exits even when a background grandchild keeps the pipe", async () => {
     const cwd = tempDir();
     const started = performance.now();
@@ -182,28 +203,37 @@ describe("exprag run: pipes, stdin and signals", () => {
     expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "interrupted", exit_code: 1 });
   });
 
-  test("Ctrl-C at a terminal reaches the child once", async () => {
+  test.each([
+    ["Ctrl-C", "SIGINT", "\\x03", ""],
+    ["Ctrl-C, with stdin, stdout and stderr away from the terminal", "SIGINT", "\\x03", " </dev/null >out.txt 2>err.txt"],
+    ["Ctrl-\\", "SIGQUIT", "\\x1c", ""],
+  ])("%s at a terminal reaches the child once", async (_, signal, key, redirect) => {
     const cwd = tempDir();
-    // The child counts SIGINTs for a while after the first and reports the count.
+    // The child counts the signal for a while after the first one and reports the count.
     const child = [
       "import signal, sys, time",
       "count = 0",
-      "def on_int(*_):",
+      "def on_signal(*_):",
       "    global count; count += 1",
-      "signal.signal(signal.SIGINT, on_int)",
-      "print('ready', flush=True)",
+      `signal.signal(signal.${signal}, on_signal)`,
+      "tty = open('/dev/tty', 'w')  # kept open: the terminal stays attached",
+      "tty.write('ready\\n'); tty.flush()",
       "while count == 0: time.sleep(0.01)",
       "time.sleep(0.5)",
-      "print(f'EXPRAG::{{\"interrupts\": {count}}}', flush=True)",
+      "print(f'EXPRAG::{{\"received\": {count}}}', flush=True)",
     ].join("\n");
     writeFileSync(join(cwd, "child.py"), child);
+    const command = `exec ${EXPRAG} run -- python3 child.py${redirect}`;
     const driver = [
-      "import os, pty, sys, time, select",
-      `pid, fd = pty.fork()`,
-      `if pid == 0: os.execv(${JSON.stringify(EXPRAG)}, [${JSON.stringify(EXPRAG)}, "run", "--", "python3", "child.py"])`,
+      "import os, pty",
+      "pid, fd = pty.fork()",
+      `if pid == 0: os.execv("/bin/sh", ["sh", "-c", ${JSON.stringify(command)}])`,
+      "import time",
       "out = b''",
-      "while b'ready' not in out: out += os.read(fd, 1024)",
-      "os.write(fd, b'\\x03')",
+      "while b'ready' not in out:",
+      "    try: out += os.read(fd, 1024)",
+      "    except OSError: time.sleep(0.02)  # EIO until something opens the terminal",
+      `os.write(fd, b'${key}')`,
       "while True:",
       "    try: chunk = os.read(fd, 1024)",
       "    except OSError: break",
@@ -215,9 +245,21 @@ describe("exprag run: pipes, stdin and signals", () => {
     const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
     expect(stderr).toBe("");
     expect(stdout.trim()).toBe("0");
-    const records = onlyRun(join(cwd, ".exprag"));
-    expect(tracked(records)).toEqual([{ interrupts: 1 }]);
-    expect(runEnd(records).status).toBe("interrupted");
+    expect(tracked(onlyRun(join(cwd, ".exprag")))).toEqual([{ received: 1 }]);
+  }, 20_000);
+
+  test("a signal while exprag reads the repository ends the run before the command starts", async () => {
+    const cwd = tempDir();
+    Bun.spawnSync(["git", "init", "-q"], { cwd });
+    const bin = tempDir();
+    writeFileSync(join(bin, "git"), `#!/bin/sh\nsleep 2\nexec ${Bun.which("git")} "$@"\n`);
+    chmodSync(join(bin, "git"), 0o755);
+    const proc = Bun.spawn([EXPRAG, "run", "--", "touch", "started"], { cwd, env: cleanEnv({ PATH: `${bin}:${process.env.PATH}` }), stderr: "pipe" });
+    await Bun.sleep(500);
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(143);
+    expect(existsSync(join(cwd, "started"))).toBe(false);
+    expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "killed", exit_code: 143, signal: "SIGTERM" });
   }, 20_000);
 
   test("signals the user ignored (nohup) stay ignored in the child; SIGPIPE is back to default", async () => {
@@ -232,5 +274,18 @@ describe("exprag run: pipes, stdin and signals", () => {
 
     const plain = await shell(`exprag run -- sh -c 'grep SigIgn /proc/self/status'`, { cwd: tempDir() });
     expect(plain.text.trim().split(/\s+/)[1]).toBe("0000000000000000");
+  });
+
+  test("under nohup, a script without #! or without the executable bit still fails with 126", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "noshebang"), "echo should-not-run\n");
+    chmodSync(join(cwd, "noshebang"), 0o755);
+    writeFileSync(join(cwd, "plain.sh"), "#!/bin/sh\necho should-not-run\n");
+    for (const script of ["./noshebang", "./plain.sh"]) {
+      const result = await shell(`trap '' HUP; exec exprag run -- ${script}`, { cwd });
+      expect(result.exitCode).toBe(126);
+      expect(result.text).toBe("");
+      expect(result.stderr).toContain(`cannot run ${script}`);
+    }
   });
 });

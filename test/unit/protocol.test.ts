@@ -41,6 +41,8 @@ describe("parsePayload", () => {
     ["{\"a\": 1"],
     ["NaNa"],
     ['{"a": nan}'],
+    ["{NaN: 1}"],
+    ['{"a": 1, Infinity : 2}'],
   ])("rejects what is not JSON: %s", (text) => {
     const result = parsePayload(text);
     expect(result.ok).toBe(false);
