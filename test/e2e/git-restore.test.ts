@@ -1,0 +1,166 @@
+import { describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { commitFiles, fingerprint, git, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
+import { readRecords, runFiles, runStart, tempDir } from "./harness";
+
+/** A repository with two recorded runs: a dirty one (lr 0.03, a new file) and a clean one. */
+async function repoWithRuns() {
+  const repo = makeRepo({ "train.py": "lr = 0.1\n", "README.md": "# project\n" });
+  write(repo, "train.py", "lr = 0.03\n");
+  write(repo, "notes.txt", "tried a lower lr\n");
+  const dirtyFiles = workTreeFiles(repo);
+  await runIn(repo, ["run", "--name", "dirty", "--", "true"]);
+  rmSync(join(repo, "notes.txt"));
+  git(repo, "checkout", "-q", "--", "train.py");
+  await runIn(repo, ["run", "--name", "clean", "--", "true"]);
+  const [dirty, clean] = runFiles(join(repo, ".exprag")).map((file) => {
+    const records = readRecords(file);
+    return { id: records[0]!.run_id, git: runStart(records).git };
+  });
+  return { repo, dirty: dirty!, clean: clean!, dirtyFiles };
+}
+
+describe("exprag checkout", () => {
+  test("--worktree puts the run's exact code in a new worktree and leaves the checkout alone", async () => {
+    const { repo, dirty, dirtyFiles } = await repoWithRuns();
+    const before = fingerprint(repo);
+    const target = join(tempDir(), "restored");
+    const result = await runIn(repo, ["checkout", dirty.id, "--worktree", target]);
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toBe("");
+    expect(workTreeFiles(target)).toEqual(dirtyFiles);
+    expect(git(target, "rev-parse", "HEAD").trim()).toBe(dirty.git.commit);
+    const after = fingerprint(repo);
+    expect({ ...after, refs: "" }).toEqual({ ...before, refs: "" });
+  });
+
+  test("in place, it refuses while tracked files have uncommitted changes, and says what to do", async () => {
+    const { repo, dirty } = await repoWithRuns();
+    write(repo, "README.md", "edited\n");
+    const before = fingerprint(repo);
+    const result = await runIn(repo, ["checkout", dirty.id]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("uncommitted changes");
+    expect(result.stderr).toContain("git stash");
+    expect(result.stderr).toContain("--worktree");
+    expect(fingerprint(repo)).toEqual(before);
+  });
+
+  test("in place on a clean tree: detached at the run's commit, or on a new branch with --branch", async () => {
+    const { repo, dirty, dirtyFiles } = await repoWithRuns();
+    expect((await runIn(repo, ["checkout", dirty.id])).exitCode).toBe(0);
+    expect(git(repo, "rev-parse", "HEAD").trim()).toBe(dirty.git.commit);
+    expect(Bun.spawnSync(["git", "symbolic-ref", "-q", "HEAD"], { cwd: repo }).exitCode).toBe(1); // detached
+    expect(workTreeFiles(repo)).toEqual(dirtyFiles);
+    git(repo, "checkout", "-q", "main");
+    expect((await runIn(repo, ["checkout", dirty.id, "--branch", "retry"])).exitCode).toBe(0);
+    expect(git(repo, "symbolic-ref", "HEAD").trim()).toBe("refs/heads/retry");
+    expect(git(repo, "rev-parse", "HEAD").trim()).toBe(dirty.git.commit);
+  });
+
+  test("a clean run restores to its recorded commit even after its branch moved on", async () => {
+    const { repo, clean } = await repoWithRuns();
+    write(repo, "later.py", "x\n");
+    git(repo, "add", "later.py");
+    git(repo, "commit", "-qm", "later work");
+    expect(clean.git.branch).toBe("main");
+    expect((await runIn(repo, ["checkout", clean.id])).exitCode).toBe(0);
+    expect(git(repo, "rev-parse", "HEAD").trim()).toBe(clean.git.commit);
+  });
+
+  test("a run whose commit is not in this repository, or that has none, fails with one line", async () => {
+    const { repo, dirty } = await repoWithRuns();
+    git(repo, "branch", "-D", `run/${dirty.id}`);
+    git(repo, "reflog", "expire", "--expire=now", "--all");
+    git(repo, "gc", "-q", "--prune=now");
+    const gone = await runIn(repo, ["checkout", dirty.id]);
+    expect(gone.exitCode).toBe(1);
+    expect(gone.stderr).toContain("is not in this repository");
+    const outside = tempDir();
+    await runIn(outside, ["run", "--", "true"]);
+    const none = await runIn(repo, ["checkout", "latest", "--dir", join(outside, ".exprag")]);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toContain("has no recorded commit (not inside a git work tree)");
+  });
+});
+
+describe("exprag diff", () => {
+  test("shows what changed between two runs, with --stat and with paths", async () => {
+    const { repo, dirty, clean } = await repoWithRuns();
+    const full = await runIn(repo, ["diff", clean.id, dirty.id]);
+    expect(full.exitCode).toBe(0);
+    expect(full.text).toContain("-lr = 0.1\n+lr = 0.03");
+    expect(full.text).toContain("+tried a lower lr");
+    const stat = await runIn(repo, ["diff", "latest", "latest~1", "--stat"]);
+    expect(stat.text).toContain("notes.txt | 1 +");
+    expect(stat.text).toContain("train.py  | 2 +-");
+    const limited = await runIn(repo, ["diff", clean.id, dirty.id, "--", "train.py"]);
+    expect(limited.text).toContain("train.py");
+    expect(limited.text).not.toContain("notes.txt");
+  });
+
+  test("compares a run with the work tree as it is, untracked files included, touching nothing", async () => {
+    const { repo, clean } = await repoWithRuns();
+    write(repo, "fresh.py", "new idea\n");
+    const before = fingerprint(repo);
+    const result = await runIn(repo, ["diff", clean.id]);
+    expect(result.text).toContain("+new idea");
+    expect(fingerprint(repo)).toEqual(before);
+  });
+
+  test("an unknown or ambiguous run reference is an error that says which", async () => {
+    const { repo, dirty, clean } = await repoWithRuns();
+    const unknown = await runIn(repo, ["diff", "ffffffff"]);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toContain("no run matches 'ffffffff'");
+    const common = [...dirty.id].findIndex((c, i) => c !== clean.id[i]);
+    const ambiguous = await runIn(repo, ["diff", dirty.id.slice(0, Math.max(common, 4))]);
+    expect(ambiguous.exitCode).toBe(1);
+    expect(ambiguous.stderr).toContain("matches 2 runs");
+    expect(ambiguous.stderr).toContain(dirty.id);
+    const tooFar = await runIn(repo, ["diff", "latest~5"]);
+    expect(tooFar.stderr).toContain("there are only 2 runs");
+  });
+
+  test("short ids (the last 8 hex digits) and latest~N resolve", async () => {
+    const { repo, dirty, clean } = await repoWithRuns();
+    const short = (id: string) => id.replace(/-/g, "").slice(-8);
+    const byShort = await runIn(repo, ["diff", short(clean.id), short(dirty.id), "--stat"]);
+    const byLatest = await runIn(repo, ["diff", "latest", "latest~1", "--stat"]);
+    expect(byShort.exitCode).toBe(0);
+    expect(byShort.text).toBe(byLatest.text);
+  });
+});
+
+describe("exprag gc", () => {
+  test("deletes snapshot refs whose run file is gone, and only those; --dry-run deletes nothing", async () => {
+    const { repo, dirty } = await repoWithRuns();
+    write(repo, "train.py", "third\n");
+    await runIn(repo, ["run", "--", "true"]);
+    const kept = runFiles(join(repo, ".exprag"))[2]!;
+    const keptId = readRecords(kept)[0]!.run_id;
+    rmSync(runFiles(join(repo, ".exprag"))[0]!);
+    const dry = await runIn(repo, ["gc", "--dry-run"]);
+    expect(dry.text).toBe(`refs/heads/run/${dirty.id}\n`);
+    expect(git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/run/").trim().split("\n")).toHaveLength(2);
+    const real = await runIn(repo, ["gc"]);
+    expect(real.text).toBe(`refs/heads/run/${dirty.id}\n`);
+    expect(git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/run/").trim()).toBe(`refs/heads/run/${keptId}`);
+  });
+
+  test("keeps a snapshot branch that is checked out", async () => {
+    const { repo, dirty } = await repoWithRuns();
+    git(repo, "checkout", "-q", `run/${dirty.id}`);
+    rmSync(runFiles(join(repo, ".exprag"))[0]!);
+    const result = await runIn(repo, ["gc"]);
+    expect(result.text).toBe("");
+    expect(result.stderr).toContain("is checked out; kept");
+    expect(git(repo, "rev-parse", `run/${dirty.id}`).trim()).toBe(dirty.git.commit);
+  });
+});
+
+test("the snapshot of a run equals the work tree at its start", async () => {
+  const { repo, dirty, dirtyFiles } = await repoWithRuns();
+  expect(commitFiles(repo, dirty.git.commit)).toEqual(dirtyFiles);
+});
