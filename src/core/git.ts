@@ -4,8 +4,8 @@
  * without touching HEAD, the index, the work tree, the stash or any other ref.
  *
  * One scan of the work tree serves both the record and the snapshot: `git status` runs against a
- * temporary copy of the index (timestamps kept, so git trusts its stat cache), which lists every
- * change and refreshes the copy; only the paths it names are then hashed into the copy.
+ * temporary copy of the index (timestamps kept, so git trusts its stat cache) and lists every
+ * change; only the paths it names are then hashed into the copy, and the copy becomes a tree.
  */
 import { copyFileSync, lstatSync, rmSync, statSync, utimesSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -65,9 +65,9 @@ export class Git {
   ) {}
 
   run(args: string[], options: { index?: string; input?: Buffer | string; extraEnv?: Record<string, string> } = {}): GitResult {
-    const env: Record<string, string | undefined> = { ...this.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", ...options.extraEnv };
+    // GIT_OPTIONAL_LOCKS=0: status and friends never rewrite an index just to refresh it.
+    const env: Record<string, string | undefined> = { ...this.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...options.extraEnv };
     if (options.index) env.GIT_INDEX_FILE = options.index;
-    else env.GIT_OPTIONAL_LOCKS = "0";
     const result = Bun.spawnSync(["git", ...args], {
       cwd: this.cwd,
       env,
