@@ -38,23 +38,66 @@ export function parsePayload(text: string): Payload {
   if (value === null || typeof value !== "object" || Array.isArray(value) || !(RESERVED_NOTE in value || RESERVED_META in value)) {
     return { ok: true, value: json };
   }
-  return splitReserved(value as Record<string, unknown>);
+  return splitReserved(value as Record<string, unknown>, json);
 }
 
-function splitReserved(object: Record<string, unknown>): Payload {
+/**
+ * Takes `$note` and `$meta` out of an object payload. What remains is cut from the text as
+ * written, not re-serialised, so numbers beyond double precision survive as they were.
+ */
+function splitReserved(object: Record<string, unknown>, json: string): Payload {
   const note = object[RESERVED_NOTE];
   const meta = object[RESERVED_META];
   if (note !== undefined && typeof note !== "string") return { ok: false, reason: `"${RESERVED_NOTE}" must be a string` };
   if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) {
     return { ok: false, reason: `"${RESERVED_META}" must be an object` };
   }
-  const rest = Object.entries(object).filter(([key]) => key !== RESERVED_NOTE && key !== RESERVED_META);
+  const members = topLevelMembers(json);
+  const kept = members.filter((m) => m.key !== RESERVED_NOTE && m.key !== RESERVED_META);
+  const metaText = members.findLast((m) => m.key === RESERVED_META)?.value;
   return {
     ok: true,
-    value: rest.length ? JSON.stringify(Object.fromEntries(rest)) : null,
+    value: kept.length ? `{${kept.map((m) => m.text).join(",")}}` : null,
     ...(note !== undefined && { note }),
-    ...(meta !== undefined && { meta: JSON.stringify(meta) }),
+    ...(metaText !== undefined && { meta: metaText }),
   };
+}
+
+/** The members of a valid JSON object's text: each key, its `"key": value` text, and the value's text. */
+function topLevelMembers(json: string): { key: string; text: string; value: string }[] {
+  const members: { key: string; text: string; value: string }[] = [];
+  let i = json.indexOf("{") + 1;
+  for (;;) {
+    while (/\s/.test(json[i] ?? "")) i++;
+    if (json[i] === "}" || i >= json.length) return members;
+    const start = i;
+    const keyEnd = skipString(json, i);
+    const key = JSON.parse(json.slice(i, keyEnd)) as string;
+    i = json.indexOf(":", keyEnd) + 1;
+    while (/\s/.test(json[i] ?? "")) i++;
+    const valueStart = i;
+    let depth = 0;
+    for (; i < json.length; i++) {
+      const c = json[i];
+      if (c === '"') i = skipString(json, i) - 1;
+      else if (c === "{" || c === "[") depth++;
+      else if (c === "}" || c === "]") {
+        if (depth === 0) break;
+        depth--;
+      } else if (c === "," && depth === 0) break;
+    }
+    members.push({ key, text: json.slice(start, i).trim(), value: json.slice(valueStart, i).trim() });
+    if (json[i] === ",") i++;
+  }
+}
+
+/** Position after the JSON string that starts with the quote at i. */
+function skipString(json: string, i: number): number {
+  for (i++; i < json.length; i++) {
+    if (json[i] === "\\") i++;
+    else if (json[i] === '"') return i + 1;
+  }
+  return i;
 }
 
 /** Rewrites the bare tokens NaN, Infinity and -Infinity (outside strings) as JSON strings. */

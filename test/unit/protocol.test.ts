@@ -23,16 +23,26 @@ describe("parsePayload", () => {
   test("takes $note and $meta out of the value", () => {
     expect(parsePayload('{"loss": 1, "$note": "warm-up", "$meta": {"lr": 0.1}}')).toEqual({
       ok: true,
-      value: '{"loss":1}',
+      value: '{"loss": 1}',
       note: "warm-up",
-      meta: '{"lr":0.1}',
+      meta: '{"lr": 0.1}',
     });
-    expect(parsePayload('{"$meta": {"lr": NaN}}')).toEqual({ ok: true, value: null, meta: '{"lr":"NaN"}' });
+    expect(parsePayload('{"$meta": {"lr": NaN}}')).toEqual({ ok: true, value: null, meta: '{"lr": "NaN"}' });
     expect(parsePayload('{"$note": "hi"}')).toEqual({ ok: true, value: null, note: "hi" });
   });
 
   test("keeps a __proto__ key as data", () => {
-    expect(parsePayload('{"__proto__": {"x": 1}, "$note": "n"}')).toEqual({ ok: true, value: '{"__proto__":{"x":1}}', note: "n" });
+    expect(parsePayload('{"__proto__": {"x": 1}, "$note": "n"}')).toEqual({ ok: true, value: '{"__proto__": {"x": 1}}', note: "n" });
+  });
+
+  test("keeps the rest of the payload as written: big integers, long decimals, strings with braces", () => {
+    const text = '{"$note": "a {note}, with \\"quotes\\"", "big": 12345678901234567890, "inf": 1e400, "s": "x,}]", "$meta": {"seed": 98765432109876543210}, "n": [1, {"a": 2}]}';
+    expect(parsePayload(text)).toEqual({
+      ok: true,
+      value: '{"big": 12345678901234567890,"inf": 1e400,"s": "x,}]","n": [1, {"a": 2}]}',
+      note: 'a {note}, with "quotes"',
+      meta: '{"seed": 98765432109876543210}',
+    });
   });
 
   test.each([
