@@ -2,6 +2,7 @@
  * Turns record lines written by the child (magic lines on stdout, lines on EXPRAG_FD) into
  * records of the run file, counting them and keeping what does not parse as `parse_error`.
  */
+import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import { isPlainJson } from "./plain-json";
 import { parsePayload } from "./protocol";
 import type { RunFile } from "./run-file";
@@ -66,6 +67,15 @@ export class RecordIngest {
     return true;
   }
 
+  /** A record line that grew past the limit: only its start is kept. */
+  tooLong(start: Buffer, bytes: number, source: RecordSource): void {
+    const raw = start.toString("utf8", 0, Math.min(start.length, 1024));
+    this.runFile.add("parse_error", JSON.stringify({ raw, reason: `longer than ${MAX_RECORD_LINE_BYTES} bytes (${bytes} so far); not recorded`, source }));
+    this.counts.parse_error++;
+    const fate = source === "stdout" ? "shown as ordinary output" : "dropped";
+    this.warn(`a record line on ${source} passed ${MAX_RECORD_LINE_BYTES} bytes without ending; ${fate}, its start kept as parse_error`);
+  }
+
   /** The closing word on unparsable lines that were not shown one by one. */
   summary(): string | null {
     const unshown = this.counts.parse_error - SHOWN_PARSE_ERRORS;
@@ -73,33 +83,54 @@ export class RecordIngest {
   }
 }
 
-/** Splits a byte stream into lines (`\n` or `\r\n`); a last line without newline counts. Empty lines are skipped. */
+/**
+ * Splits a byte stream into lines (`\n` or `\r\n`); a last line without newline counts. Empty
+ * lines are skipped; a line that grows past the limit is reported and dropped up to its end.
+ */
 export class LineSplitter {
   private partial: Buffer[] = [];
+  private partialBytes = 0;
+  private dropping = false;
 
-  constructor(private readonly onLine: (data: Buffer, start: number, end: number) => void) {}
+  constructor(
+    private readonly onLine: (data: Buffer, start: number, end: number) => void,
+    private readonly onTooLong: (start: Buffer, bytes: number) => void,
+    private readonly maxLineBytes = MAX_RECORD_LINE_BYTES,
+  ) {}
 
   push(chunk: Uint8Array): void {
     const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
     for (let end = data.indexOf(10); end >= 0; end = data.indexOf(10, start)) {
-      if (this.partial.length) {
+      if (this.dropping) {
+        this.dropping = false;
+      } else if (this.partial.length) {
         this.partial.push(data.subarray(start, end));
         const line = Buffer.concat(this.partial);
         this.partial = [];
+        this.partialBytes = 0;
         this.emit(line, 0, line.length);
       } else {
         this.emit(data, start, end);
       }
       start = end + 1;
     }
-    if (start < data.length) this.partial.push(Buffer.from(data.subarray(start)));
+    if (start >= data.length || this.dropping) return;
+    this.partial.push(Buffer.from(data.subarray(start)));
+    this.partialBytes += data.length - start;
+    if (this.partialBytes > this.maxLineBytes) {
+      this.onTooLong(this.partial[0]!, this.partialBytes);
+      this.partial = [];
+      this.partialBytes = 0;
+      this.dropping = true;
+    }
   }
 
   end(): void {
     if (!this.partial.length) return;
     const line = Buffer.concat(this.partial);
     this.partial = [];
+    this.partialBytes = 0;
     this.emit(line, 0, line.length);
   }
 

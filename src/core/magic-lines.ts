@@ -24,7 +24,12 @@ export interface MagicLineSink {
   /** A magic line's payload, `data[start..end)`: the bytes after `EXPRAG::`, line ending removed.
    * False passes the line through as it was. */
   magicLine(data: Buffer, start: number, end: number): boolean;
+  /** A magic line grew past the limit: it is passed through as ordinary output from here on. */
+  tooLong(start: Buffer, bytes: number): void;
 }
+
+/** A record line longer than this is not held any longer: a runaway line must not eat memory unseen. */
+export const MAX_RECORD_LINE_BYTES = 64 * 1024 * 1024;
 
 const isBoundary = (byte: number | undefined) => byte === LF || byte === CR;
 
@@ -46,8 +51,9 @@ export class MagicLineScanner {
   private atSegmentStart = true;
   /** Start of a segment that may still become `EXPRAG::` (fewer than 8 bytes). */
   private heldPrefix: Buffer | null = null;
-  /** A magic segment whose end has not arrived yet. */
+  /** A magic segment whose end has not arrived yet, and its size so far. */
   private magicPieces: Buffer[] | null = null;
+  private magicBytes = 0;
   /** The open magic segment ends with `\r`: CRLF if the next byte is `\n`, else progress output. */
   private magicEndsWithCR = false;
   /** The next `\r` at or after `crSearchedFrom` in `crChunk` (-1: none), so a chunk is searched once. */
@@ -62,6 +68,7 @@ export class MagicLineScanner {
   constructor(
     private readonly sink: MagicLineSink,
     private readonly echo = false,
+    private readonly maxLineBytes = MAX_RECORD_LINE_BYTES,
   ) {}
 
   push(chunk: Uint8Array): void {
@@ -116,6 +123,7 @@ export class MagicLineScanner {
           this.findSegmentEnd(data, pos);
           if (this.endKind === End.Open) {
             this.magicPieces = [Buffer.from(data.subarray(pos, this.contentEnd))];
+            this.magicBytes = this.contentEnd - pos;
             this.magicEndsWithCR = this.contentEnd < length;
             return;
           }
@@ -169,7 +177,9 @@ export class MagicLineScanner {
     this.findSegmentEnd(data, 0);
     if (this.endKind === End.Open) {
       pieces.push(Buffer.from(data.subarray(0, this.contentEnd)));
+      this.magicBytes += this.contentEnd;
       this.magicEndsWithCR = this.contentEnd < data.length;
+      if (this.magicBytes > this.maxLineBytes) this.giveUpMagic(pieces);
       return -1;
     }
     this.magicPieces = null;
@@ -214,6 +224,16 @@ export class MagicLineScanner {
       this.crAt = data.indexOf(CR, from);
     }
     return this.crAt;
+  }
+
+  /** Passes a runaway magic line through as it was; the rest of it follows as ordinary output. */
+  private giveUpMagic(pieces: Buffer[]): void {
+    this.sink.tooLong(pieces[0]!, this.magicBytes);
+    for (const piece of pieces) this.sink.passthrough(piece, 0, piece.length);
+    if (this.magicEndsWithCR) this.sink.passthrough(CR_BYTES, 0, 1);
+    this.atSegmentStart = this.magicEndsWithCR;
+    this.magicEndsWithCR = false;
+    this.magicPieces = null;
   }
 
   /** A magic line within one chunk: content `data[start..contentEnd)`, ending up to `resume`. */

@@ -136,10 +136,14 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     {
       passthrough: (data, start, end) => output.stdout(data, start, end),
       magicLine: (data, start, end) => ingest.lineBytes(data, start, end, "stdout"),
+      tooLong: (start, bytes) => ingest.tooLong(start, bytes, "stdout"),
     },
     request.echo,
   );
-  const fdLines = new LineSplitter((data, start, end) => ingest.lineBytes(data, start, end, "fd"));
+  const fdLines = new LineSplitter(
+    (data, start, end) => ingest.lineBytes(data, start, end, "fd"),
+    (start, bytes) => ingest.tooLong(start, bytes, "fd"),
+  );
   let heldTimer: Timer | undefined;
   let lastOutputAt = performance.now();
   const afterChunk = () => {

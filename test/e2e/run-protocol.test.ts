@@ -72,6 +72,19 @@ describe("exprag run: the EXPRAG:: protocol", () => {
     expect(values[0].blob.length).toBe(big.length);
   });
 
+  test("a record line that never ends is shown once past 64 MiB, and the run goes on", async () => {
+    const cwd = tempDir();
+    const script = "printf 'EXPRAG::'; head -c 70000000 /dev/zero | tr '\\0' x; echo; echo 'EXPRAG::1'";
+    const result = await exprag(["run", "--no-log", "--", "sh", "-c", script], { cwd });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.length).toBe(8 + 70_000_000 + 1);
+    expect(result.stdout.subarray(0, 12).toString()).toBe("EXPRAG::xxxx");
+    expect(result.stderr).toContain("passed 67108864 bytes without ending");
+    const records = onlyRun(join(cwd, ".exprag"));
+    expect(tracked(records)).toEqual([1]);
+    expect(runEnd(records).counts.parse_error).toBe(1);
+  }, 30_000);
+
   test("passes several MB of mixed text and binary through byte for byte, and logs the same bytes", async () => {
     const cwd = tempDir();
     const parts: Buffer[] = [];

@@ -6,7 +6,7 @@ function scan(chunks: (string | Uint8Array)[], echo = false) {
   const out: Buffer[] = [];
   const lines: string[] = [];
   const scanner = new MagicLineScanner(
-    { passthrough: (d, s, e) => out.push(Buffer.from(d.subarray(s, e))), magicLine: (d, s, e) => lines.push(d.toString("utf8", s, e)) > 0 },
+    { passthrough: (d, s, e) => out.push(Buffer.from(d.subarray(s, e))), magicLine: (d, s, e) => lines.push(d.toString("utf8", s, e)) > 0, tooLong: () => {} },
     echo,
   );
   for (const c of chunks) scanner.push(typeof c === "string" ? Buffer.from(c, "latin1") : c);
@@ -75,7 +75,7 @@ describe("MagicLineScanner", () => {
 
   test("passes a partial line through at once unless it could become EXPRAG::", () => {
     const out: string[] = [];
-    const scanner = new MagicLineScanner({ passthrough: (d, s, e) => out.push(d.toString("latin1", s, e)), magicLine: () => true });
+    const scanner = new MagicLineScanner({ passthrough: (d, s, e) => out.push(d.toString("latin1", s, e)), magicLine: () => true, tooLong: () => {} });
     scanner.push(Buffer.from("Enter your name: "));
     expect(out).toEqual(["Enter your name: "]);
     scanner.push(Buffer.from("\nEXP"));
@@ -92,10 +92,27 @@ describe("MagicLineScanner", () => {
     const scanner = new MagicLineScanner({
       passthrough: (d, s, e) => out.push(Buffer.from(d.subarray(s, e))),
       magicLine: (d, s, e) => d.toString("utf8", s, e) !== "bad",
+      tooLong: () => {},
     });
     scanner.push(Buffer.from("EXPRAG::bad\r\nEXPRAG::1\nEXPRAG::bad"));
     scanner.end();
     expect(Buffer.concat(out).toString()).toBe("EXPRAG::bad\r\nEXPRAG::bad");
+  });
+
+  test("passes a runaway magic line through once it outgrows the limit, and goes on", () => {
+    const out: string[] = [];
+    const lines: string[] = [];
+    const tooLong: number[] = [];
+    const scanner = new MagicLineScanner(
+      { passthrough: (d, s, e) => out.push(d.toString("latin1", s, e)), magicLine: (d, s, e) => lines.push(d.toString("utf8", s, e)) > 0, tooLong: (_, bytes) => tooLong.push(bytes) },
+      false,
+      16,
+    );
+    for (const chunk of ["EXPRAG::0123", "456789abcdef", "ghij\r", "\nEXPRAG::1\n"]) scanner.push(Buffer.from(chunk));
+    scanner.end();
+    expect(out.join("")).toBe("EXPRAG::0123456789abcdefghij\r\n");
+    expect(lines).toEqual(["1"]);
+    expect(tooLong).toEqual([24]); // the line so far, EXPRAG:: included
   });
 
   test("--echo shows magic lines too", () => {
