@@ -39,6 +39,13 @@ describe("git capture: clean and dirty", () => {
     expect(git(repo, "log", "-1", "--format=%an <%ae>", state.commit).trim()).toBe("exprag <exprag@localhost>");
   });
 
+  test("the command never sees a GIT_INDEX_FILE of exprag's", async () => {
+    const repo = makeRepo();
+    write(repo, "train.py", "changed\n");
+    const { result } = await runUntouched(repo, ["run", "--", "sh", "-c", 'echo "${GIT_INDEX_FILE-unset}"']);
+    expect(result.text).toBe("unset\n");
+  });
+
   test("--no-snapshot records commit, branch and dirty flag only", async () => {
     const repo = makeRepo();
     write(repo, "train.py", "changed\n");

@@ -10,10 +10,14 @@ async function repoWithRuns() {
   write(repo, "train.py", "lr = 0.03\n");
   write(repo, "notes.txt", "tried a lower lr\n");
   const dirtyFiles = workTreeFiles(repo);
+  const before = fingerprint(repo);
   await runIn(repo, ["run", "--name", "dirty", "--", "true"]);
+  expect(fingerprint(repo)).toEqual(before);
   rmSync(join(repo, "notes.txt"));
   git(repo, "checkout", "-q", "--", "train.py");
+  const beforeClean = fingerprint(repo);
   await runIn(repo, ["run", "--name", "clean", "--", "true"]);
+  expect(fingerprint(repo)).toEqual(beforeClean);
   const [dirty, clean] = runFiles(join(repo, ".exprag")).map((file) => {
     const records = readRecords(file);
     return { id: records[0]!.run_id, git: runStart(records).git };

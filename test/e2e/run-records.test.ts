@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fingerprint } from "./git-harness";
 import { EXPRAG, exprag, onlyRun, readRecords, runEnd, runFiles, runStart, tempDir, tracked } from "./harness";
 
 const sh = (script: string) => ["sh", "-c", script];
@@ -111,7 +112,9 @@ describe("exprag run: the run file", () => {
     git("add", "a.txt");
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init");
     mkdirSync(join(repo, "sub"));
+    const before = fingerprint(repo);
     await exprag(["run", "--", "true"], { cwd: join(repo, "sub") });
+    expect(fingerprint(repo)).toEqual(before);
     const records = onlyRun(join(repo, ".exprag"));
     const head = git("rev-parse", "HEAD").stdout.toString().trim();
     expect(runStart(records).git).toMatchObject({ commit: head, branch: "main", head, dirty: false, snapshot_ref: null });
