@@ -17,6 +17,13 @@ import os from "node:os";
 const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   run: () => import("./commands/run"),
   ls: () => import("./commands/ls"),
+  show: () => import("./commands/show"),
+  paths: () => import("./commands/paths"),
+  values: () => import("./commands/values"),
+  best: () => import("./commands/best"),
+  compare: () => import("./commands/compare"),
+  log: () => import("./commands/log"),
+  rm: () => import("./commands/rm"),
   checkout: () => import("./commands/checkout"),
   diff: () => import("./commands/diff"),
   gc: () => import("./commands/gc"),

@@ -18,6 +18,23 @@ export const storeArgs = {
   dir: { type: "string", description: "Run store (default: $EXPRAG_DIR, else .exprag at the top of the git work tree, else ./.exprag)", valueHint: "DIR" },
 } as const satisfies ArgsDef;
 
+/** Lists: newest first, `--limit N` (default 20) or `--all`, and `--json`. */
+export const DEFAULT_LIMIT = 20;
+export const listOptions = {
+  limit: { type: "string", description: `Show at most N (default ${DEFAULT_LIMIT})`, valueHint: "N" },
+  all: { type: "boolean", description: "Show all" },
+  json: { type: "boolean", description: "Compact JSON for programs" },
+} as const satisfies ArgsDef;
+
+export function parseLimit(options: ParsedCommandLine["options"]): number {
+  if (options.all) return Number.POSITIVE_INFINITY;
+  const text = options.limit as string | undefined;
+  if (text === undefined) return DEFAULT_LIMIT;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a positive whole number, got "${text}"`);
+  return limit;
+}
+
 export function parseCommandLine(
   command: string,
   argv: string[],

@@ -1,26 +1,35 @@
 import { defineCommand } from "citty";
-import { colors } from "../render/colors";
 import { usageError } from "../core/errors";
-import { listRunSummaries, type RunSummary } from "../core/runs";
+import { listRuns, parseSince, RUN_STATES, type RunState, type RunSummary } from "../core/runs";
 import { resolveStoreDir } from "../core/store";
+import { asNumber, formatNumber } from "../core/value-paths";
 import { log } from "../log";
+import { colors } from "../render/colors";
 import { type Column, outputMode, printData, renderRows } from "../render/table";
-import { parseCommandLine, storeArgs } from "./_shared";
+import { listOptions, parseCommandLine, parseLimit, storeArgs } from "./_shared";
 import type { ExpragCommand } from "./types";
 
-const DEFAULT_LIMIT = 20;
-
 const args = {
+  name: { type: "string", description: "Only runs whose name contains TEXT (any case)", valueHint: "TEXT" },
+  status: { type: "enum", options: RUN_STATES, description: "Only runs in this state" },
+  since: { type: "string", description: "Only runs started since: 90m, 2h, 3d, 2w, or a date", valueHint: "WHEN" },
+  ...listOptions,
   ...storeArgs,
-  json: { type: "boolean", description: "JSON array of runs, newest first" },
-  limit: { type: "string", description: `Show at most N runs (default ${DEFAULT_LIMIT})`, valueHint: "N" },
-  all: { type: "boolean", description: "Show every run" },
 } as const;
 
 export const definition = defineCommand({
-  meta: { name: "ls", description: "List runs, newest first" },
+  meta: { name: "ls", description: "List runs, newest first, with their status, commit and last metrics" },
   args,
 });
+
+const examples = `EXAMPLES
+
+  exprag ls
+  exprag ls --name baseline --status ok --since 3d
+  exprag ls --all --json | jq '.[] | {short_id, metrics}'
+
+A run without run_end is running while the exprag that started it lives, else crashed.
+commit ends with * when the run's tree was dirty (its code is a snapshot on run/<id>).`;
 
 const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   ok: "green",
@@ -31,39 +40,58 @@ const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   running: "cyan",
 };
 
-const columns: Column<RunSummary>[] = [
-  { header: "id", value: (r) => r.short_id, color: (text) => colors().dim(text) },
-  { header: "name", value: (r) => r.experiment_name },
-  { header: "started", value: (r) => r.started_at },
-  { header: "status", value: (r) => r.status, color: (text, r) => {
-    const name = statusColor[r.status];
-    return name ? colors()[name](text) : text;
-  } },
-  { header: "exit", value: (r) => (r.exit_code === null ? "" : String(r.exit_code)), align: "right" },
-  { header: "duration", value: (r) => (r.duration_ms === null ? "" : `${(r.duration_ms / 1000).toFixed(1)}s`), align: "right" },
-  { header: "records", value: (r) => String(r.records), align: "right" },
-];
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return "";
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}s`;
+  return `${Math.floor(ms / 3_600_000)}h${String(Math.floor(ms / 60_000) % 60).padStart(2, "0")}m`;
+}
+
+const shortCommit = (r: RunSummary) => (r.commit ? `${r.commit.slice(0, 8)}${r.dirty ? "*" : ""}` : "");
+const metricText = (metrics: RunSummary["metrics"], limit: number) =>
+  Object.entries(metrics)
+    .slice(0, limit)
+    .map(([path, value]) => `${path}=${formatNumber(asNumber(value)!)}`)
+    .join(" ");
+
+function columns(forPeople: boolean): Column<RunSummary>[] {
+  return [
+    { header: "id", value: (r) => r.short_id, color: (text) => colors().dim(text) },
+    { header: "name", value: (r) => r.experiment_name },
+    { header: "started", value: (r) => (forPeople ? r.started_at.replace("T", " ").slice(0, 19) : r.started_at) },
+    { header: "duration", value: (r) => formatDuration(r.duration_ms), align: "right" },
+    {
+      header: "status",
+      value: (r) => r.status,
+      color: (text, r) => {
+        const name = statusColor[r.status];
+        return name ? colors()[name](text) : text;
+      },
+    },
+    { header: "exit", value: (r) => (r.exit_code === null ? "" : String(r.exit_code)), align: "right" },
+    { header: "commit", value: shortCommit },
+    { header: "records", value: (r) => String(r.records), align: "right" },
+    { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY) },
+  ];
+}
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseCommandLine("ls", argv, args);
   if (parsed.help) return -1;
   if (parsed.positionals.length) throw usageError(`unexpected argument '${parsed.positionals[0]}'`, "see 'exprag ls --help'");
   const { options } = parsed;
-  const limit = options.all ? Number.POSITIVE_INFINITY : parseLimit(options.limit as string | undefined);
+  const limit = parseLimit(options);
+  const filter = {
+    name: options.name as string | undefined,
+    status: options.status as RunState | undefined,
+    since: options.since === undefined ? undefined : parseSince(options.since as string),
+  };
   const store = resolveStoreDir(options.dir as string | undefined, process.env, process.cwd());
-  const runs = listRunSummaries(store, (message) => log.warn(message));
-  const shown = runs.slice(0, limit);
-  if (shown.length < runs.length) log.info(`showing ${shown.length} of ${runs.length} runs; use --all or --limit N for more`);
+  const { runs, total } = listRuns(store, filter, limit, (message) => log.warn(message));
+  if (runs.length < total) log.info(`showing ${runs.length} of ${total} runs; use --all or --limit N for more`);
   const mode = outputMode(options.json === true);
-  printData(mode === "json" ? `${JSON.stringify(shown)}\n` : renderRows(shown, columns, mode));
+  printData(mode === "json" ? `${JSON.stringify(runs)}\n` : renderRows(runs, columns(mode === "table"), mode));
   return 0;
 }
 
-function parseLimit(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_LIMIT;
-  const limit = Number(text);
-  if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a positive whole number, got "${text}"`);
-  return limit;
-}
-
-export default { definition, main } satisfies ExpragCommand;
+export default { definition, main, examples } satisfies ExpragCommand;

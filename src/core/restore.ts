@@ -24,9 +24,10 @@ export function openRepositoryOrFail(cwd: string, env: NodeJS.ProcessEnv): { git
 export function runCode(git: Git, store: string, reference: string): RunCode {
   const { runId, file } = resolveRunRef(store, reference);
   const start = readRunStart(file);
-  const commit: unknown = start?.value?.git?.commit;
+  const recorded = (start?.value as { git?: { commit?: unknown; note?: string } } | undefined)?.git;
+  const commit = recorded?.commit;
   if (typeof commit !== "string") {
-    const why = start?.value?.git?.note ?? "no git state was recorded";
+    const why = recorded?.note ?? "no git state was recorded";
     throw new UserError(`run ${shortId(runId)} has no recorded commit (${why})`, EXIT.failure);
   }
   if (git.run(["cat-file", "-e", `${commit}^{commit}`]).code !== 0) {

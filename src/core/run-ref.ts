@@ -3,8 +3,9 @@
  * prefix of it, the short id `ls` shows (the last 8 hex digits, the random part of the UUIDv7),
  * `latest`, and `latest~N` (the Nth run before the latest).
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { EXIT, UserError } from "./errors";
+import { parseRecord, readFirstLine, type StoredRecord } from "./run-reader";
 import { runFilePath, runsDir } from "./store";
 
 export interface RunLocation {
@@ -60,23 +61,8 @@ export function resolveRunRef(store: string, reference: string, ids = listRunIds
 }
 
 /** The first record of a run file (run_start), read without reading the rest. */
-export function readRunStart(file: string): Record<string, any> | null {
-  const fd = openSync(file, "r");
-  try {
-    const chunks: Buffer[] = [];
-    const buffer = Buffer.allocUnsafe(64 * 1024);
-    for (;;) {
-      const bytes = readSync(fd, buffer, 0, buffer.length, null);
-      if (bytes === 0) break;
-      const newline = buffer.subarray(0, bytes).indexOf(10);
-      chunks.push(Buffer.from(buffer.subarray(0, newline < 0 ? bytes : newline)));
-      if (newline >= 0) break;
-    }
-    const record = JSON.parse(Buffer.concat(chunks).toString());
-    return record?.kind === "run_start" ? record : null;
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+export function readRunStart(file: string): StoredRecord | null {
+  const line = readFirstLine(file);
+  const record = line === null ? null : parseRecord(line);
+  return record?.kind === "run_start" ? record : null;
 }

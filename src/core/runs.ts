@@ -1,13 +1,17 @@
-/** Reading runs back from the store: one summary per run file. */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+/**
+ * One line of `exprag ls` per run, read from the run file's first line and its tail only: a
+ * finished run's record counts are in its run_end, and its last metrics are near the end.
+ */
 import os from "node:os";
-import type { ProcessIdentity } from "./context";
-import { readStartTicks } from "./context";
-import { shortId } from "./run-ref";
-import { runsDir } from "./store";
-import { join } from "node:path";
+import { type ProcessIdentity, readStartTicks } from "./context";
+import { listRunIds, shortId } from "./run-ref";
+import { parseRecord, readFirstLine, type StoredRecord, TailReader, countLines } from "./run-reader";
+import { usageError } from "./errors";
+import { runFilePath } from "./store";
+import { asNumber, leaves } from "./value-paths";
 
 export type RunState = "ok" | "failed" | "killed" | "interrupted" | "running" | "crashed";
+export const RUN_STATES: RunState[] = ["ok", "failed", "killed", "interrupted", "running", "crashed"];
 
 export interface RunSummary {
   run_id: string;
@@ -17,83 +21,159 @@ export interface RunSummary {
   status: RunState;
   exit_code: number | null;
   duration_ms: number | null;
+  commit: string | null;
+  dirty: boolean | null;
+  branch: string | null;
   records: number;
+  /** The last value of each numeric path of the latest track records, as stored ("NaN" stays a string). */
+  metrics: Record<string, number | string>;
   file: string;
 }
 
+/** Counters that number the records rather than measure anything; not shown as metrics. */
+export const STEP_KEYS = ["step", "epoch", "iteration", "iter"];
 
-export function listRunSummaries(store: string, warn: (message: string) => void): RunSummary[] {
-  const dir = runsDir(store);
-  if (!existsSync(dir)) return [];
-  const summaries: RunSummary[] = [];
-  for (const entry of readdirSync(dir)) {
-    if (!entry.endsWith(".jsonl")) continue;
-    const summary = summarizeRunFile(join(dir, entry), warn);
-    if (summary) summaries.push(summary);
-  }
-  return summaries.sort((a, b) => (a.run_id < b.run_id ? 1 : a.run_id > b.run_id ? -1 : 0));
+/** How far back from the end the last metrics are looked for, at most. */
+const TAIL_RECORDS = 10;
+
+/** The creation time of a UUIDv7, in ms since the epoch: its first 48 bits. */
+export function runIdTime(runId: string): number {
+  return Number.parseInt(runId.replace(/-/g, "").slice(0, 12), 16);
 }
 
-interface RecordLine {
-  run_id?: string;
-  experiment_name?: string;
-  kind?: string;
-  value?: Record<string, unknown> | null;
-  created_at?: string;
-}
-
-export function summarizeRunFile(file: string, warn: (message: string) => void): RunSummary | null {
-  const lines = readFileSync(file, "utf8").split("\n");
-  let start: RecordLine | null = null;
-  let end: RecordLine | null = null;
-  let records = 0;
-  let badLine = 0;
-  lines.forEach((line, index) => {
-    if (!line) return;
-    let record: RecordLine;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      badLine ||= index + 1;
-      return;
-    }
-    if (record === null || typeof record !== "object") {
-      badLine ||= index + 1;
-      return;
-    }
-    if (record.kind === "run_start") start = record;
-    else if (record.kind === "run_end") end = record;
-    else records++;
-  });
-  if (badLine) warn(`${file}:${badLine}: skipped a line that is not JSON`);
-  const first = start as RecordLine | null;
-  if (typeof first?.run_id !== "string") {
-    warn(`${file}: no run_start record; not a run file`);
+export function summarizeRun(store: string, runId: string, warn: (message: string) => void, withMetrics = true): RunSummary | null {
+  const file = runFilePath(store, runId);
+  const firstLine = readFirstLine(file);
+  const start = firstLine === null ? null : parseRecord(firstLine);
+  if (start?.kind !== "run_start" || typeof start.run_id !== "string") {
+    warn(`${file}:1: no run_start record; not a run file, skipped`);
     return null;
   }
-  const last = end as RecordLine | null;
-  const ended = last?.value ?? null;
-  const started = (first.value?.process as { started?: ProcessIdentity } | undefined)?.started;
+  const startValue = asObject(start.value);
+  const git = asObject(startValue.git);
+  const { end, metrics, tornLast } = readTail(file, withMetrics);
+  if (tornLast) warn(`${file}:${countLines(file)}: skipped a line that is not a JSON record`);
+  const endValue = end ? asObject(end.value) : null;
+  const counts = endValue ? asObject(endValue.counts) : null;
+  const records = counts
+    ? Object.values(counts).reduce<number>((sum, n) => sum + (typeof n === "number" ? n : 0), 0)
+    : Math.max(0, countLines(file) - 1);
+  const started = asObject(asObject(startValue.process).started) as unknown as ProcessIdentity | undefined;
   return {
-    run_id: first.run_id,
-    short_id: shortId(first.run_id),
-    experiment_name: first.experiment_name ?? "",
-    started_at: first.created_at ?? "",
-    status: ended ? (ended.status as RunState) : started && isAlive(started) ? "running" : "crashed",
-    exit_code: (ended?.exit_code as number | undefined) ?? null,
-    duration_ms: (ended?.duration_ms as number | undefined) ?? null,
+    run_id: start.run_id,
+    short_id: shortId(start.run_id),
+    experiment_name: String(start.experiment_name ?? ""),
+    started_at: String(start.created_at ?? ""),
+    status: endValue ? (String(endValue.status) as RunState) : started && isAlive(started) ? "running" : "crashed",
+    exit_code: typeof endValue?.exit_code === "number" ? endValue.exit_code : null,
+    duration_ms: typeof endValue?.duration_ms === "number" ? endValue.duration_ms : null,
+    commit: typeof git.commit === "string" ? git.commit : null,
+    dirty: typeof git.dirty === "boolean" ? git.dirty : null,
+    branch: typeof git.branch === "string" ? git.branch : null,
     records,
+    metrics,
     file,
   };
+}
+
+/** run_end (when last) and the last value of each numeric path among the last track records. */
+/**
+ * run_end (when last), and the last value of each numeric path: track records are read back from
+ * the end until one adds no new path (at most TAIL_RECORDS of them).
+ */
+function readTail(file: string, withMetrics: boolean): { end: StoredRecord | null; metrics: Record<string, number | string>; tornLast: boolean } {
+  const tail = new TailReader(file);
+  const metrics: Record<string, number | string> = {};
+  let end: StoredRecord | null = null;
+  let tracks = 0;
+  let tornLast = false;
+  try {
+    for (let line = tail.previous(), index = 0; line !== null && tracks < TAIL_RECORDS; line = tail.previous(), index++) {
+      const record = parseRecord(line);
+      if (!record) {
+        tornLast ||= index === 0;
+        continue;
+      }
+      if (record.kind === "run_end" && index < 2) end = record;
+      if (record.kind === "run_start" || (!withMetrics && index >= 1)) break;
+      if (record.kind !== "track") continue;
+      tracks++;
+      let added = false;
+      for (const [path, value] of leaves(record.value)) {
+        if (path in metrics || asNumber(value) === null || STEP_KEYS.includes(path)) continue;
+        metrics[path] = value as number | string;
+        added = true;
+      }
+      if (!added && tracks > 1) break;
+    }
+  } finally {
+    tail.close();
+  }
+  return { end, metrics, tornLast };
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 /** Whether the exprag process that started a run still lives: same host, same pid, same start time. */
 export function isAlive(started: ProcessIdentity): boolean {
   if (started.host !== os.hostname()) return true; // cannot tell from here; do not call it crashed
+  if (typeof started.pid !== "number") return false;
   try {
     process.kill(started.pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
   return started.start_ticks === null || readStartTicks(started.pid) === started.start_ticks;
+}
+
+/** `--since`: a span back from now (`90m`, `2h`, `3d`, `2w`) or a date/time (`2026-11-01`, ISO 8601). */
+export function parseSince(text: string, now = Date.now()): number {
+  const span = /^(\d+(?:\.\d+)?)\s*(m|min|h|d|w)$/i.exec(text.trim());
+  if (span) {
+    const unit = { m: 60e3, min: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[span[2]!.toLowerCase() as "m"];
+    return now - Number(span[1]) * unit;
+  }
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) throw usageError(`--since expects 90m, 2h, 3d, 2w or a date, got "${text}"`);
+  return time;
+}
+
+export interface RunFilter {
+  name?: string;
+  status?: RunState;
+  /** Runs started at or after this time (ms since the epoch). */
+  since?: number;
+}
+
+/**
+ * Summaries newest first, filtered, at most `limit` of them; `total` counts every match, so a cut
+ * list can say so. Runs are read newest first and only until the limit is reached.
+ */
+export function listRuns(
+  store: string,
+  filter: RunFilter,
+  limit: number,
+  warn: (message: string) => void,
+  withMetrics = true,
+): { runs: RunSummary[]; total: number } {
+  const ids = listRunIds(store).reverse();
+  const runs: RunSummary[] = [];
+  let total = 0;
+  for (const runId of ids) {
+    if (filter.since !== undefined && runIdTime(runId) < filter.since) break;
+    const needsReading = runs.length < limit || filter.name !== undefined || filter.status !== undefined;
+    if (!needsReading) {
+      total++;
+      continue;
+    }
+    const summary = summarizeRun(store, runId, warn, withMetrics);
+    if (!summary) continue;
+    if (filter.name !== undefined && !summary.experiment_name.toLowerCase().includes(filter.name.toLowerCase())) continue;
+    if (filter.status !== undefined && summary.status !== filter.status) continue;
+    total++;
+    if (runs.length < limit) runs.push(summary);
+  }
+  return { runs, total };
 }

@@ -17,5 +17,6 @@ test("npm run demo records the example run and lists it", async () => {
   const records = onlyRun(store);
   expect(tracked(records).map((v) => v.step)).toEqual([0, 1, 2, 3, 4]);
   expect(records.find((r) => r.kind === "meta")!.value).toEqual({ hparams: { lr: 0.03, steps: 5 } });
+  expect(tracked(records).every((v) => v.metrics.loss > 0 && v.metrics.loss < 1)).toBe(true);
   expect(runEnd(records).status).toBe("ok");
 });

@@ -1,0 +1,147 @@
+/**
+ * Reading run files with bounded memory: the first line, the last lines, or every line in order.
+ * Torn or corrupt lines are skipped; the first one of a file is reported as `file:line`.
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+
+const CHUNK = 64 * 1024;
+/** Reads from the ends of a file start small (a run_start or run_end line is a few KB) and double. */
+const FIRST_END_READ = 4 * 1024;
+
+export interface StoredRecord {
+  schema_version?: number;
+  run_id?: string;
+  experiment_name?: string;
+  kind?: string;
+  value?: unknown;
+  created_at?: string;
+  elapsed_ms?: number;
+  note?: string;
+}
+
+/** A JSON object parsed from a line, or null when the line is not one. */
+export function parseRecord(text: string): StoredRecord | null {
+  try {
+    const record: unknown = JSON.parse(text);
+    return record !== null && typeof record === "object" && !Array.isArray(record) ? (record as StoredRecord) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Calls `onLine` for every non-empty line with its 1-based number; stops early when it returns false. */
+export function forEachLine(file: string, onLine: (text: string, line: number) => boolean | void): void {
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    let carry: Buffer[] = [];
+    let line = 0;
+    for (;;) {
+      const bytes = readSync(fd, buffer, 0, CHUNK, null);
+      if (bytes === 0) break;
+      let start = 0;
+      for (let end = buffer.indexOf(10, 0); end >= 0 && end < bytes; end = buffer.indexOf(10, start)) {
+        line++;
+        const text = carry.length ? Buffer.concat([...carry, buffer.subarray(start, end)]).toString() : buffer.toString("utf8", start, end);
+        carry = [];
+        start = end + 1;
+        if (text && onLine(text, line) === false) return;
+      }
+      if (start < bytes) carry.push(Buffer.from(buffer.subarray(start, bytes)));
+    }
+    if (carry.length) {
+      const text = Buffer.concat(carry).toString();
+      if (text) onLine(text, line + 1);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Lines of a file read from its end, last first. A torn last line comes back as it is: callers skip what does not parse. */
+export class TailReader {
+  private readonly fd: number;
+  private position: number;
+  private pending = Buffer.alloc(0);
+  private lines: string[] = [];
+  private readSize = FIRST_END_READ;
+  readonly size: number;
+
+  constructor(file: string) {
+    this.fd = openSync(file, "r");
+    this.size = fstatSync(this.fd).size;
+    this.position = this.size;
+  }
+
+  /** The previous line, going backwards; null at the start of the file. */
+  previous(): string | null {
+    while (this.lines.length === 0) {
+      if (this.position === 0) {
+        if (this.pending.length === 0) return null;
+        const first = this.pending.toString();
+        this.pending = Buffer.alloc(0);
+        return first;
+      }
+      const size = Math.min(this.readSize, this.position);
+      this.readSize = Math.min(this.readSize * 2, CHUNK);
+      this.position -= size;
+      const chunk = Buffer.allocUnsafe(size);
+      readSync(this.fd, chunk, 0, size, this.position);
+      const data = this.pending.length ? Buffer.concat([chunk, this.pending]) : chunk;
+      const firstNewline = data.indexOf(10);
+      if (firstNewline < 0) {
+        this.pending = data;
+        continue;
+      }
+      this.pending = data.subarray(0, firstNewline);
+      this.lines = data
+        .toString("utf8", firstNewline + 1)
+        .split("\n")
+        .filter(Boolean);
+    }
+    return this.lines.pop()!;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** The first line of a file, read without reading the rest. */
+export function readFirstLine(file: string): string | null {
+  const fd = openSync(file, "r");
+  try {
+    const chunks: Buffer[] = [];
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (let size = FIRST_END_READ; ; size = Math.min(size * 2, CHUNK)) {
+      const bytes = readSync(fd, buffer, 0, size, null);
+      if (bytes === 0) break;
+      const newline = buffer.subarray(0, bytes).indexOf(10);
+      chunks.push(Buffer.from(buffer.subarray(0, newline < 0 ? bytes : newline)));
+      if (newline >= 0) break;
+    }
+    const text = Buffer.concat(chunks).toString();
+    return text || null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Number of newline-terminated lines of a file (a torn last line counts too). */
+export function countLines(file: string): number {
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK * 4);
+    let lines = 0;
+    let last = 10;
+    for (;;) {
+      const bytes = readSync(fd, buffer, 0, buffer.length, null);
+      if (bytes === 0) break;
+      for (let i = buffer.indexOf(10); i >= 0 && i < bytes; i = buffer.indexOf(10, i + 1)) lines++;
+      last = buffer[bytes - 1]!;
+    }
+    return last === 10 ? lines : lines + 1;
+  } finally {
+    closeSync(fd);
+  }
+}
