@@ -4,7 +4,7 @@ import { readRunDetails } from "../core/query";
 import { resolveStoreDir } from "../core/store";
 import { asNumber, formatNumber } from "../core/value-paths";
 import { log } from "../log";
-import { flatten } from "../render/fields";
+import { flattenValues } from "../render/fields";
 import { outputMode, printData, renderRows } from "../render/table";
 import { formatDuration } from "./ls";
 import { parseCommandLine, storeArgs } from "./_shared";
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     started_at: s.started_at,
     signal: end?.signal ?? null,
   }));
-  const metadata = differing(details.map((d) => Object.fromEntries(flatten(d.metadata).filter(([key]) => key))));
+  const metadata = differing(details.map((d) => Object.fromEntries(flattenValues(d.metadata).filter(([key]) => key))));
   const metrics = union(details.map((d) => Object.fromEntries(d.metrics.map((m) => [m.path, m.last]))));
   const ids = runs.map((r) => r.short_id);
   const code = ids.slice(1).map((id) => `exprag diff ${ids[0]} ${id}`);
@@ -64,10 +64,12 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Keys whose values are not the same in every run. */
-function differing(maps: Record<string, string>[]): Record<string, (string | undefined)[]> {
+/** Keys whose values are not the same in every run (null where a run lacks the key). */
+function differing(maps: Record<string, unknown>[]): Record<string, unknown[]> {
   const keys = [...new Set(maps.flatMap((m) => Object.keys(m)))].sort();
-  return Object.fromEntries(keys.map((key) => [key, maps.map((m) => m[key])]).filter(([, values]) => new Set(values as unknown[]).size > 1));
+  return Object.fromEntries(
+    keys.map((key) => [key, maps.map((m) => m[key] ?? null)] as const).filter(([, values]) => new Set(values.map((v) => JSON.stringify(v))).size > 1),
+  );
 }
 
 function union(maps: Record<string, unknown>[]): Record<string, unknown[]> {

@@ -1,9 +1,14 @@
-/** One item for people and for tab-separated readers: `key<TAB>value` rows, nested keys dotted. */
-export function flatten(value: unknown, prefix = "", out: [string, string][] = []): [string, string][] {
+/** The leaves of nested objects with dotted keys: `{a: {b: 1}}` -> `[["a.b", 1]]`. */
+export function flattenValues(value: unknown, prefix = "", out: [string, unknown][] = []): [string, unknown][] {
   if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length) {
-    for (const [key, child] of Object.entries(value)) flatten(child, prefix ? `${prefix}.${key}` : key, out);
+    for (const [key, child] of Object.entries(value)) flattenValues(child, prefix ? `${prefix}.${key}` : key, out);
   } else {
-    out.push([prefix, typeof value === "string" ? value : JSON.stringify(value) ?? ""]);
+    out.push([prefix, value]);
   }
   return out;
+}
+
+/** One item for people and for tab-separated readers: `key<TAB>value` rows, nested keys dotted. */
+export function flatten(value: unknown): [string, string][] {
+  return flattenValues(value).map(([key, leaf]) => [key, typeof leaf === "string" ? leaf : (JSON.stringify(leaf) ?? "")]);
 }

@@ -1,0 +1,296 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanEnv, EXPRAG, exprag, readRecords, runFiles, tempDir } from "./harness";
+
+/**
+ * One store, built with real `exprag run` invocations: two good runs, a diverged one (NaN), a
+ * failed one, one that never reports the metric, an unfinished one (exprag killed), and a run
+ * file written by a later exprag with fields this one does not know, with one torn line.
+ */
+const cwd = tempDir();
+const store = join(cwd, ".exprag");
+const ids: Record<string, string> = {};
+const short = (name: string) => ids[name]!.replace(/-/g, "").slice(-8);
+const q = (...args: string[]) => exprag(args, { cwd });
+const json = async (...args: string[]) => {
+  const result = await q(...args, "--json");
+  expect(result.exitCode).toBe(0);
+  return JSON.parse(result.text);
+};
+
+const emit = (...values: unknown[]) => values.map((v) => `printf '%s\\n' 'EXPRAG::${JSON.stringify(v)}'`).join("; ");
+const FUTURE_ID = "0190a000-0000-7000-8000-00000000f00d";
+
+async function record(name: string, args: string[], script: string) {
+  const result = await q("run", "--name", name, ...args, "--", "sh", "-c", script);
+  ids[name] = readRecords(runFiles(store).at(-1)!)[0]!.run_id;
+  return result;
+}
+
+beforeAll(async () => {
+  await record("baseline", ["--meta", "hparams.bs=32"], emit(
+    { $meta: { hparams: { lr: 0.1 } } },
+    { step: 0, metrics: { loss: 1.0, acc: 0.5 } },
+    { step: 1, metrics: { loss: 0.8, acc: 0.6 }, $note: "warm-up done" },
+    { step: 2, metrics: { loss: 0.6, acc: 0.7 } },
+  ));
+  await record("tuned", ["--meta", "hparams.bs=64"], emit(
+    { $meta: { hparams: { lr: 0.03 } } },
+    { step: 0, metrics: { loss: 0.9, acc: 0.6 } },
+    { step: 1, metrics: { loss: 0.5, acc: 0.8 } },
+    { step: 2, metrics: { loss: 0.3, acc: 0.9 } },
+  ) + "; echo tuned-output; echo tuned-error >&2");
+  await record("diverged", [], `python3 -c 'import json; print("EXPRAG::" + json.dumps({"step": 0, "metrics": {"loss": 0.5, "acc": 0.7}})); print("EXPRAG::" + json.dumps({"step": 1, "metrics": {"loss": float("inf"), "acc": float("nan")}}))'`);
+  await record("failed", [], `${emit({ step: 0, metrics: { loss: 0.2, acc: 0.95 } })}; exit 3`);
+  await record("no-metric", ["--no-log"], emit({ other: 1 }));
+  // Unfinished: exprag is killed outright while its command runs.
+  const proc = Bun.spawn([EXPRAG, "run", "--name", "unfinished", "--", "sh", "-c", `${emit({ step: 0, metrics: { acc: 0.1 } })}; echo ready $$; sleep 30`], {
+    cwd,
+    env: cleanEnv(),
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const reader = proc.stdout.getReader();
+  let seen = "";
+  while (!seen.includes("\n")) seen += Buffer.from((await reader.read()).value!).toString();
+  await Bun.sleep(300);
+  proc.kill("SIGKILL");
+  await proc.exited;
+  process.kill(Number(seen.trim().split(" ")[1]), "SIGTERM");
+  ids.unfinished = readRecords(runFiles(store).at(-1)!)[0]!.run_id;
+  // A later exprag: extra fields everywhere, and a torn line in the middle.
+  const base = { schema_version: 1, exprag_version: "9.9.9", run_id: FUTURE_ID, experiment_name: "future", future_field: { x: 1 } };
+  const lines = [
+    { ...base, kind: "run_start", value: { git: { commit: "abc123", dirty: false, brand_new: true }, metadata: { hparams: { lr: 0.5 } } }, created_at: "2024-07-01T00:00:00.000Z", elapsed_ms: 0 },
+    { ...base, kind: "track", value: { step: 0, metrics: { acc: 0.99, loss: 0.05 } }, created_at: "2024-07-01T00:00:01.000Z", elapsed_ms: 1000, note: "from the future" },
+  ];
+  const end = { ...base, kind: "run_end", value: { status: "ok", exit_code: 0, signal: null, duration_ms: 2000, counts: { track: 1, meta: 0, note: 0, parse_error: 0, hologram: 0 } }, created_at: "2024-07-01T00:00:02.000Z", elapsed_ms: 2000 };
+  writeFileSync(join(store, "runs", `${FUTURE_ID}.jsonl`), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n{"kind": "track", "val\n${JSON.stringify(end)}\n`);
+  ids.future = FUTURE_ID;
+}, 60_000);
+
+describe("exprag ls", () => {
+  test("JSON: every run newest first, with status, commit, counts and last metrics", async () => {
+    const runs = await json("ls");
+    expect(runs.map((r: { experiment_name: string; status: string }) => [r.experiment_name, r.status])).toEqual([
+      ["unfinished", "crashed"],
+      ["no-metric", "ok"],
+      ["failed", "failed"],
+      ["diverged", "ok"],
+      ["tuned", "ok"],
+      ["baseline", "ok"],
+      ["future", "ok"],
+    ]);
+    const tuned = runs.find((r: { experiment_name: string }) => r.experiment_name === "tuned");
+    expect(tuned).toMatchObject({ run_id: ids.tuned, short_id: short("tuned"), exit_code: 0, records: 4, metrics: { "metrics.loss": 0.3, "metrics.acc": 0.9 }, commit: null });
+    expect(runs.find((r: { experiment_name: string }) => r.experiment_name === "diverged").metrics).toEqual({ "metrics.loss": "Infinity", "metrics.acc": "NaN" });
+    expect(runs.find((r: { experiment_name: string }) => r.experiment_name === "unfinished")).toMatchObject({ exit_code: null, duration_ms: null, records: 1 });
+  });
+
+  test("tab-separated through a pipe, a header and no truncation", async () => {
+    const result = await q("ls");
+    const rows = result.text.trimEnd().split("\n").map((line) => line.split("\t"));
+    expect(rows[0]).toEqual(["id", "name", "started", "duration", "status", "exit", "commit", "records", "metrics"]);
+    const tuned = rows.find((row) => row[1] === "tuned")!;
+    expect([tuned[0], tuned[4], tuned[5], tuned[7], tuned[8]]).toEqual([short("tuned"), "ok", "0", "4", "metrics.loss=0.3 metrics.acc=0.9"]);
+    // ls reads a finished run's first line and tail only: the torn line in the middle is never read.
+    expect(result.stderr).toBe("");
+  });
+
+  test("an aligned, coloured table at a terminal", async () => {
+    const result = Bun.spawnSync(["script", "-qec", `${EXPRAG} ls`, "/dev/null"], { cwd, env: cleanEnv({ TERM: "xterm" }), stdout: "pipe" });
+    const text = result.stdout.toString();
+    expect(text).toContain("\x1b[32mok");
+    expect(text).toMatch(/id\s{2,}name\s{2,}started/);
+  });
+
+  test("filters by name, status and age, and says when a list is cut", async () => {
+    expect((await json("ls", "--name", "TUN")).map((r: { run_id: string }) => r.run_id)).toEqual([ids.tuned]);
+    expect((await json("ls", "--status", "failed")).map((r: { run_id: string }) => r.run_id)).toEqual([ids.failed]);
+    expect((await json("ls", "--since", "1h")).map((r: { experiment_name: string }) => r.experiment_name)).not.toContain("future");
+    expect((await json("ls", "--since", "2024-06-30")).length).toBe(7);
+    const cut = await q("ls", "--limit", "2", "--json");
+    expect(JSON.parse(cut.text)).toHaveLength(2);
+    expect(cut.stderr).toContain("showing 2 of 7 runs");
+    expect((await q("ls", "--status", "exploded")).exitCode).toBe(2);
+    expect((await q("ls", "--since", "yesterday-ish")).exitCode).toBe(2);
+  });
+});
+
+describe("exprag best", () => {
+  test("ranks by the last value, highest first; NaN last; runs without the metric apart", async () => {
+    const result = await q("best", "metrics.acc", "--max", "--json");
+    const ranked = JSON.parse(result.text);
+    expect(ranked.map((r: { experiment_name: string; value: unknown }) => [r.experiment_name, r.value])).toEqual([
+      ["future", 0.99],
+      ["failed", 0.95],
+      ["tuned", 0.9],
+      ["baseline", 0.7],
+      ["unfinished", 0.1],
+      ["diverged", "NaN"],
+    ]);
+    expect(ranked[0]).toMatchObject({ rank: 1, agg: "last", short_id: short("future") });
+    expect(result.stderr).toContain(`1 run never reported metrics.acc: ${short("no-metric")}`);
+  });
+
+  test("a loss ranks lowest first by default, and says so; --agg max, min, mean", async () => {
+    const loss = await q("best", "value.metrics.loss", "--json");
+    expect(loss.stderr).toContain("lowest first (--min)");
+    expect(JSON.parse(loss.text).map((r: { experiment_name: string }) => r.experiment_name)).toEqual(["future", "failed", "tuned", "baseline", "diverged"]);
+    const mean = await json("best", "metrics.acc", "--max", "--agg", "mean", "--name", "e");
+    expect(mean.map((r: { experiment_name: string; value: number }) => [r.experiment_name, Number(r.value.toFixed(4))])).toEqual([
+      ["future", 0.99],
+      ["failed", 0.95],
+      ["tuned", 0.7667],
+      ["diverged", 0.7],
+      ["baseline", 0.6],
+      ["unfinished", 0.1],
+    ]);
+    const minOfLoss = await json("best", "metrics.loss", "--min", "--agg", "max");
+    expect(minOfLoss.find((r: { experiment_name: string }) => r.experiment_name === "diverged").value).toBe(0.5);
+    expect((await q("best", "metrics.acc", "--max", "--min")).exitCode).toBe(2);
+  });
+
+  test("tab-separated output names the aggregate and the path", async () => {
+    const rows = (await q("best", "metrics.acc", "--max", "--limit", "2")).text.trimEnd().split("\n");
+    expect(rows[0]).toBe("rank\trun\tname\tlast(metrics.acc)\tstarted\tstatus\tcommit");
+    expect(rows[1]!.split("\t").slice(0, 4)).toEqual(["1", short("future"), "future", "0.99"]);
+    expect(rows).toHaveLength(3);
+  });
+});
+
+describe("exprag values and paths", () => {
+  test("values: the series newest first, with step, time and the file:line it came from", async () => {
+    const points = await json("values", "metrics.acc", short("tuned"), "--all");
+    const file = join(store, "runs", `${ids.tuned}.jsonl`);
+    expect(points.map((p: { step: number; value: number; source: string }) => [p.step, p.value, p.source])).toEqual([
+      [2, 0.9, `${file}:5`],
+      [1, 0.8, `${file}:4`],
+      [0, 0.6, `${file}:3`],
+    ]);
+    const line = readFileSync(file, "utf8").split("\n")[4]!;
+    expect(JSON.parse(line).value.metrics.acc).toBe(0.9);
+    expect(points[0]).toMatchObject({ run_id: ids.tuned, short_id: short("tuned") });
+    expect(typeof points[0].elapsed_ms).toBe("number");
+  });
+
+  test("values of several runs, NaN shown as such; latest by default", async () => {
+    const points = await json("values", "metrics.acc", ids.diverged!, ids.baseline!);
+    expect(points.map((p: { value: unknown }) => p.value)).toEqual([0.7, 0.6, 0.5, "NaN", 0.7]);
+    const latest = await q("values", "metrics.acc");
+    expect(latest.text.trimEnd().split("\n")[1]!.split("\t").slice(0, 2)).toEqual([short("unfinished"), "0"]);
+    expect((await q("values", "metrics..acc")).exitCode).toBe(2);
+  });
+
+  test("paths: leaf paths with counts, types and examples; --numeric and --contains", async () => {
+    const paths = await json("paths", "--all");
+    const acc = paths.find((p: { path: string }) => p.path === "metrics.acc");
+    expect(acc).toMatchObject({ count: 11, runs: 6, types: ["number"], numeric: true });
+    expect(acc.examples).toHaveLength(3);
+    expect((await json("paths", "--all", "--contains", "LOSS")).map((p: { path: string }) => p.path)).toEqual(["metrics.loss"]);
+    expect((await json("paths", short("no-metric"))).map((p: { path: string }) => p.path)).toEqual(["other"]);
+  });
+});
+
+describe("exprag show and compare", () => {
+  test("show: status, command, metadata merged with $meta, notes, metric statistics", async () => {
+    const run = await json("show", short("baseline"));
+    expect(run).toMatchObject({
+      run_id: ids.baseline,
+      experiment_name: "baseline",
+      status: "ok",
+      exit_code: 0,
+      metadata: { hparams: { bs: 32, lr: 0.1 } },
+      notes: [{ kind: "track", note: "warm-up done", line: 4 }],
+      counts: { track: 3, meta: 1 },
+    });
+    expect(run.command[0]).toBe("sh");
+    expect(run.metrics.find((m: { path: string }) => m.path === "metrics.acc")).toEqual({ path: "metrics.acc", count: 3, first: 0.5, last: 0.7, min: 0.5, max: 0.7, non_finite: 0 });
+    const diverged = await json("show", short("diverged"));
+    expect(diverged.metrics.find((m: { path: string }) => m.path === "metrics.acc")).toMatchObject({ last: "NaN", max: 0.7, non_finite: 1 });
+  });
+
+  test("show at a terminal draws a sparkline; through a pipe it is key<TAB>value", async () => {
+    const tty = Bun.spawnSync(["script", "-qec", `${EXPRAG} show ${short("tuned")}`, "/dev/null"], { cwd, env: cleanEnv(), stdout: "pipe" });
+    expect(tty.stdout.toString()).toMatch(/[▁▂▃▄▅▆▇█]{3}/);
+    const rows = (await q("show", short("tuned"))).text.split("\n");
+    expect(rows[0]).toBe("key\tvalue");
+    expect(rows).toContain("metadata.hparams.lr\t0.03");
+    expect(rows).toContain("stats.metrics.acc.last\t0.9");
+  });
+
+  test("a run from a later exprag, with unknown fields and a torn line, still reads", async () => {
+    const result = await q("show", short("future"), "--json");
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`${FUTURE_ID}.jsonl:3: skipped a line that is not a JSON record`);
+    expect(JSON.parse(result.text)).toMatchObject({ experiment_name: "future", commit: "abc123", metrics: [{ path: "step" }, { path: "metrics.acc", last: 0.99 }, { path: "metrics.loss" }] });
+  });
+
+  test("compare: differing metadata, last metrics, status and the diff command", async () => {
+    const result = await json("compare", short("baseline"), short("tuned"), short("failed"));
+    expect(result.runs.map((r: { status: string }) => r.status)).toEqual(["ok", "ok", "failed"]);
+    expect(result.metadata).toEqual({ "hparams.bs": [32, 64, null], "hparams.lr": [0.1, 0.03, null] });
+    expect(result.metrics["metrics.acc"]).toEqual([0.7, 0.9, 0.95]);
+    expect(result.code).toEqual([`exprag diff ${short("baseline")} ${short("tuned")}`, `exprag diff ${short("baseline")} ${short("failed")}`]);
+    expect((await q("compare", short("baseline"))).exitCode).toBe(2);
+  });
+
+  test("an ambiguous or unknown reference fails and names the candidates", async () => {
+    const prefix = ids.baseline!.slice(0, 8);
+    const ambiguous = await q("show", prefix);
+    expect(ambiguous.exitCode).toBe(1);
+    expect(ambiguous.stderr).toContain("matches");
+    expect(ambiguous.stderr).toContain(ids.baseline!);
+    expect((await q("show", "deadbeef")).stderr).toContain("no run matches 'deadbeef'");
+  });
+});
+
+describe("exprag log and rm", () => {
+  test("log prints the captured output; --tail the last lines; a run without a log says so", async () => {
+    expect((await q("log", short("tuned"))).text).toBe("tuned-output\ntuned-error\n");
+    expect((await q("log", short("tuned"), "--tail", "1")).text).toBe("tuned-error\n");
+    const none = await q("log", short("no-metric"));
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toContain("kept no output log");
+  });
+
+  test("rm needs --yes away from a terminal, then deletes the run file and log", async () => {
+    const other = tempDir();
+    await exprag(["run", "--", "echo", "x"], { cwd: other });
+    const file = runFiles(join(other, ".exprag"))[0]!;
+    const refused = await exprag(["rm", "latest"], { cwd: other });
+    expect(refused.exitCode).toBe(2);
+    expect(existsSync(file)).toBe(true);
+    const removed = await exprag(["rm", "latest", "--yes"], { cwd: other });
+    expect(removed.exitCode).toBe(0);
+    expect(removed.text.trim()).toBe(file.split("/").at(-1)!.replace(".jsonl", ""));
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(file.replace(".jsonl", ".log"))).toBe(false);
+  });
+
+  test("a missing store is an empty answer, not an error", async () => {
+    const empty = tempDir();
+    for (const args of [["ls"], ["best", "metrics.acc", "--max"], ["paths"]]) {
+      const result = await exprag([...args, "--json"], { cwd: empty });
+      expect(result.exitCode).toBe(0);
+      expect(JSON.parse(result.text)).toEqual([]);
+    }
+  });
+});
+
+test("10,000 runs arrive whole through a pipe", async () => {
+  const big = tempDir();
+  const runs = join(big, "runs");
+  mkdirSync(runs, { recursive: true });
+  for (let i = 0; i < 10_000; i++) {
+    const id = `01900000-0000-7000-8000-${String(i).padStart(12, "0")}`;
+    const rec = (kind: string, value: unknown) => JSON.stringify({ schema_version: 1, exprag_version: "0", run_id: id, experiment_name: `r${i}`, kind, value, created_at: "2024-06-01T00:00:00.000Z", elapsed_ms: 0 });
+    writeFileSync(join(runs, `${id}.jsonl`), `${rec("run_start", {})}\n${rec("track", { acc: i })}\n${rec("run_end", { status: "ok", exit_code: 0, counts: { track: 1 } })}\n`);
+  }
+  appendFileSync(join(runs, "01900000-0000-7000-8000-000000000000.jsonl"), "");
+  const result = await exprag(["ls", "--all", "--json", "--dir", big], { cwd: big });
+  expect(JSON.parse(result.text)).toHaveLength(10_000);
+  const tsv = await exprag(["ls", "--all", "--dir", big], { cwd: big });
+  expect(tsv.text.trimEnd().split("\n")).toHaveLength(10_001);
+}, 60_000);
