@@ -269,6 +269,34 @@ describe("exprag log and rm", () => {
     expect(existsSync(file.replace(".jsonl", ".log"))).toBe(false);
   });
 
+  test("rm asks at a terminal and deletes on yes", async () => {
+    const other = tempDir();
+    await exprag(["run", "--", "echo", "x"], { cwd: other });
+    const file = runFiles(join(other, ".exprag"))[0]!;
+    const declined = Bun.spawnSync(["sh", "-c", `echo n | script -qec '${EXPRAG} rm latest' /dev/null`], { cwd: other, env: cleanEnv(), stdout: "pipe" });
+    expect(declined.stdout.toString()).toContain("[y/N]");
+    expect(existsSync(file)).toBe(true);
+    Bun.spawnSync(["sh", "-c", `echo y | script -qec '${EXPRAG} rm latest' /dev/null`], { cwd: other, env: cleanEnv(), stdout: "pipe" });
+    expect(existsSync(file)).toBe(false);
+  });
+
+  test("every query command answers at a terminal too", () => {
+    const commands = [
+      "ls",
+      `show ${short("tuned")}`,
+      "paths --all",
+      `values metrics.acc ${short("tuned")}`,
+      "best metrics.acc --max",
+      `compare ${short("baseline")} ${short("tuned")}`,
+      `log ${short("tuned")}`,
+    ];
+    for (const command of commands) {
+      const result = Bun.spawnSync(["script", "-qec", `${EXPRAG} ${command}`, "/dev/null"], { cwd, env: cleanEnv(), stdout: "pipe" });
+      expect({ command, code: result.exitCode }).toEqual({ command, code: 0 });
+      expect(result.stdout.toString().trim().length).toBeGreaterThan(10);
+    }
+  });
+
   test("a missing store is an empty answer, not an error", async () => {
     const empty = tempDir();
     for (const args of [["ls"], ["best", "metrics.acc", "--max"], ["paths"]]) {
