@@ -27,6 +27,7 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   checkout: () => import("./commands/checkout"),
   diff: () => import("./commands/diff"),
   gc: () => import("./commands/gc"),
+  skill: () => import("./commands/skill"),
 };
 
 const root: CommandDef = {

@@ -1,0 +1,109 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { git, makeRepo, runIn, write } from "./git-harness";
+import { exprag, tempDir } from "./harness";
+
+const skill = readFileSync(join(import.meta.dir, "..", "..", "src", "skill", "SKILL.md"), "utf8");
+const [, frontMatter = "", body = ""] = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(skill) ?? [];
+
+/** Every `exprag ...` line of the skill's shell blocks, comments removed. */
+function commandLines(): string[] {
+  const blocks = [...skill.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  return blocks
+    .flatMap((block) => block.split("\n"))
+    .map((line) => line.replace(/\s+#.*$/, "").trim())
+    .filter((line) => line.startsWith("exprag "));
+}
+
+describe("SKILL.md", () => {
+  test("front matter in the Agent Skills format, marked as exprag's", () => {
+    const fields = [...frontMatter.matchAll(/^([a-z-]+):/gm)].map((m) => m[1]);
+    expect(fields).toEqual(["name", "description", "metadata"]);
+    expect(frontMatter).toMatch(/^name: exprag$/m);
+    const description = /^description: (.*)$/m.exec(frontMatter)![1]!;
+    expect(description.length).toBeLessThanOrEqual(1024);
+    expect(description).toStartWith("Use when the user asks about past runs or experiments");
+    expect(frontMatter).toContain("  generator: exprag");
+  });
+
+  test("a body under 150 lines, teaching how to start runs and emit records", () => {
+    expect(body.split("\n").length).toBeLessThan(150);
+    expect(body).toContain("exprag run --name");
+    expect(body).toContain("EXPRAG::");
+    expect(body).toContain("$note");
+    expect(body).toContain("$meta");
+    expect(body).toContain("EXPRAG_FD");
+  });
+
+  test("its example record is one of ours", () => {
+    const record = JSON.parse(/```json\n(.*)\n```/.exec(body)![1]!);
+    expect(Object.keys(record).sort()).toEqual(["created_at", "elapsed_ms", "experiment_name", "exprag_version", "kind", "run_id", "schema_version", "value"]);
+  });
+
+  test("has between 6 and 10 copyable query commands", () => {
+    const queries = commandLines().filter((line) => !line.startsWith("exprag run"));
+    expect(queries.length).toBeGreaterThanOrEqual(6);
+    expect(queries.length).toBeLessThanOrEqual(10);
+  });
+});
+
+describe("every exprag command in SKILL.md runs", () => {
+  let repo: string;
+  // The skill's worktree goes beside the repository; here, to a fresh folder of this test's.
+  const restored = join(tempDir(), "restored-run");
+  beforeAll(async () => {
+    repo = makeRepo({ "train.py": "import json, sys\nlr = float(sys.argv[sys.argv.index('--lr') + 1])\nfor step in range(3):\n    print('EXPRAG::' + json.dumps({'step': step, 'metrics': {'loss': lr / (step + 1), 'acc': 1 - lr / (step + 1)}}))\n" });
+    await runIn(repo, ["run", "--name", "first", "--", "python3", "train.py", "--lr", "0.1"]);
+    write(repo, "train.py", `${readFileSync(join(repo, "train.py"), "utf8")}print('changed')\n`);
+    await runIn(repo, ["run", "--name", "second", "--", "python3", "train.py", "--lr", "0.05"]);
+  }, 30_000);
+
+  test.each(commandLines())("%s", async (line) => {
+    const argv = line
+      .split(/\s+/)
+      .slice(1)
+      .map((arg) => (arg === "python" ? "python3" : arg === "../restored-run" ? restored : arg));
+    const result = await runIn(repo, argv);
+    expect({ line, code: result.exitCode, stderr: result.exitCode ? result.stderr : "" }).toEqual({ line, code: 0, stderr: "" });
+    if (argv.includes("--json")) expect(() => JSON.parse(result.text)).not.toThrow();
+  });
+
+  test("the commands were not vacuous: the worktree holds the run's code", () => {
+    expect(git(restored, "log", "-1", "--format=%s")).toContain("exprag snapshot");
+  });
+});
+
+describe("exprag skill", () => {
+  test("prints the skill with this version", async () => {
+    const result = await exprag(["skill"], { cwd: tempDir() });
+    expect(result.text).toContain("name: exprag");
+    expect(result.text).toMatch(/version: "\d+\.\d+\.\d+"/);
+  });
+
+  test("--write creates the folders, and rewrites its own file", async () => {
+    const cwd = tempDir();
+    for (let i = 0; i < 2; i++) {
+      const result = await exprag(["skill", "--write", ".claude/skills/exprag/SKILL.md"], { cwd });
+      expect(result.exitCode).toBe(0);
+      expect(result.stderr).not.toContain("warning");
+    }
+    expect(readFileSync(join(cwd, ".claude/skills/exprag/SKILL.md"), "utf8")).toStartWith("---\nname: exprag\n");
+  });
+
+  test("--write refuses a file it did not write, unless --force", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "SKILL.md"), "my own notes\n");
+    const refused = await exprag(["skill", "--write", "SKILL.md"], { cwd });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain("exprag did not write it; use --force");
+    expect(readFileSync(join(cwd, "SKILL.md"), "utf8")).toBe("my own notes\n");
+    expect((await exprag(["skill", "--write", "SKILL.md", "--force"], { cwd })).exitCode).toBe(0);
+  });
+
+  test("warns when the folder is not named exprag", async () => {
+    const result = await exprag(["skill", "--write", "skills/other/SKILL.md"], { cwd: tempDir() });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain("expect it in a folder of that name");
+  });
+});
