@@ -1,23 +1,91 @@
 /**
- * Compiles exprag into one executable: `bun scripts/build.ts` writes dist/exprag for this machine.
- * Minified, with bytecode (about half the start-up), and without autoloading .env or bunfig.toml
- * from the directory it runs in: the binary runs inside other people's repositories.
+ * Compiles exprag into single executables.
+ *
+ *   bun scripts/build.ts                  dist/exprag, for this machine
+ *   bun scripts/build.ts --all            every target below, SHA256SUMS, and Python wheels
+ *   bun scripts/build.ts --target NAME    some targets (repeatable), with SHA256SUMS and their wheels
+ *
+ * Every build is minified, with bytecode (about half the start-up), does not autoload .env or
+ * bunfig.toml from the directory it runs in (the binary runs inside other people's
+ * repositories), and carries the version from package.json and the git commit (--version).
  */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { buildWheel, wheelFileName } from "./wheel";
+
+interface Target {
+  name: string;
+  bun: Bun.Build.CompileTarget;
+  /** Python platform tags of the wheel that carries this binary; none for a variant no wheel uses. */
+  wheel?: string[];
+}
+
+export const TARGETS: Target[] = [
+  { name: "linux-x64", bun: "bun-linux-x64" },
+  // The x86_64 wheel carries the baseline build: pip cannot tell whether the CPU has AVX2.
+  { name: "linux-x64-baseline", bun: "bun-linux-x64-baseline", wheel: ["manylinux_2_17_x86_64", "manylinux2014_x86_64"] },
+  { name: "linux-arm64", bun: "bun-linux-arm64", wheel: ["manylinux_2_17_aarch64", "manylinux2014_aarch64"] },
+  { name: "linux-x64-musl", bun: "bun-linux-x64-musl", wheel: ["musllinux_1_2_x86_64"] },
+  { name: "linux-arm64-musl", bun: "bun-linux-arm64-musl", wheel: ["musllinux_1_2_aarch64"] },
+  { name: "darwin-x64", bun: "bun-darwin-x64", wheel: ["macosx_13_0_x86_64"] },
+  { name: "darwin-arm64", bun: "bun-darwin-arm64", wheel: ["macosx_13_0_arm64"] },
+  { name: "windows-x64", bun: "bun-windows-x64", wheel: ["win_amd64"] },
+];
 
 const root = join(import.meta.dir, "..");
-const outfile = join(root, "dist", process.platform === "win32" ? "exprag.exe" : "exprag");
+const dist = join(root, "dist");
 
-const result = await Bun.build({
-  entrypoints: [join(root, "src", "cli.ts")],
-  compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
-  minify: true,
-  bytecode: true,
-  target: "bun",
-  format: "cjs",
-});
-if (!result.success) {
-  for (const message of result.logs) console.error(message);
-  process.exit(1);
+function gitCommit(): string {
+  const result = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: root, stdout: "pipe", stderr: "ignore" });
+  return result.exitCode === 0 ? result.stdout.toString().trim() : "";
 }
-console.error(`built ${outfile}`);
+
+async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<void> {
+  const result = await Bun.build({
+    entrypoints: [join(root, "src", "cli.ts")],
+    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false, ...(target && { target }) },
+    minify: true,
+    bytecode: true,
+    target: "bun",
+    format: "cjs",
+    define: { EXPRAG_BUILD_COMMIT: JSON.stringify(gitCommit()) },
+  });
+  if (!result.success) {
+    for (const message of result.logs) console.error(message);
+    throw new Error(`building ${outfile} failed`);
+  }
+  console.error(`built ${outfile}`);
+}
+
+export const binaryName = (target: Target) => `exprag-${target.name}${target.name.startsWith("windows") ? ".exe" : ""}`;
+
+async function buildTargets(targets: Target[]): Promise<void> {
+  const sums: string[] = [];
+  for (const target of targets) {
+    const file = join(dist, binaryName(target));
+    await compile(file, target.bun);
+    const binary = readFileSync(file);
+    sums.push(`${createHash("sha256").update(binary).digest("hex")}  ${binaryName(target)}`);
+    if (target.wheel) {
+      const spec = { version: pkg.version, platforms: target.wheel, binary, windows: target.name.startsWith("windows"), summary: pkg.description };
+      writeFileSync(join(dist, wheelFileName(spec)), buildWheel(spec));
+      console.error(`built ${join(dist, wheelFileName(spec))}`);
+    }
+  }
+  writeFileSync(join(dist, "SHA256SUMS"), `${sums.join("\n")}\n`);
+  console.error(`wrote ${join(dist, "SHA256SUMS")}`);
+}
+
+if (import.meta.main) {
+  mkdirSync(dist, { recursive: true });
+  const args = process.argv.slice(2);
+  const named = args.flatMap((arg, i) => (args[i - 1] === "--target" ? [arg] : []));
+  if (args.includes("--all")) await buildTargets(TARGETS);
+  else if (named.length) {
+    const unknown = named.filter((name) => !TARGETS.some((t) => t.name === name));
+    if (unknown.length) throw new Error(`unknown target ${unknown.join(", ")}; targets: ${TARGETS.map((t) => t.name).join(", ")}`);
+    await buildTargets(TARGETS.filter((t) => named.includes(t.name)));
+  } else await compile(join(dist, process.platform === "win32" ? "exprag.exe" : "exprag"));
+}

@@ -7,7 +7,7 @@ import { EXIT, UserError } from "./core/errors";
 import { execIgnoring } from "./core/posix";
 import { RUNTIME_IGNORED_SIGNALS } from "./core/runner";
 import { log } from "./log";
-import { VERSION } from "./version";
+import { BUILD_COMMIT, VERSION } from "./version";
 import type { ExpragCommand } from "./commands/types";
 import { writeFully } from "./core/io";
 import { wantsColor } from "./render/colors";
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === "__exec") return execWithIgnoredSignals(rest);
   if (first === "--version" || first === "-v") {
-    printData(`${VERSION}\n`);
+    printData(`${VERSION}${BUILD_COMMIT ? ` (${BUILD_COMMIT})` : ""}\n`);
     return 0;
   }
   if (first === undefined || first === "--help" || first === "-h") {
