@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   const cwd = process.cwd();
   const store = resolveStoreDir(options.dir as string | undefined, process.env, cwd);
   const { git } = openRepositoryOrFail(cwd, process.env);
-  const { runId, commit } = runCode(git, store, reference);
+  const { runId, commit } = runCode(git, store, reference, (message) => log.warn(message));
   const branch = options.branch as string | undefined;
   const worktree = options.worktree as string | undefined;
   if (worktree) {

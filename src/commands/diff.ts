@@ -33,16 +33,18 @@ async function main(argv: string[]): Promise<number> {
   const cwd = process.cwd();
   const store = resolveStoreDir(parsed.options.dir as string | undefined, process.env, cwd);
   const { git, repo } = openRepositoryOrFail(cwd, process.env);
-  const from = runCode(git, store, first).commit;
+  const warn = (message: string) => log.warn(message);
+  const from = runCode(git, store, first, warn).commit;
   let to: string;
   if (second) {
-    to = runCode(git, store, second).commit;
+    to = runCode(git, store, second, warn).commit;
   } else {
     const current = currentTree(git, repo, store, DEFAULT_SNAPSHOT_MAX_BYTES);
     for (const { path, reason } of current.skipped) log.warn(`left out of the comparison: ${path} (${reason})`);
     to = current.tree;
   }
-  gitCommand(git, ["diff", ...(parsed.options.stat ? ["--stat"] : []), from, to, "--", ...parsed.rest], "data");
+  // From the current directory, so paths after -- read as the user wrote them.
+  gitCommand(git.at(cwd), ["diff", ...(parsed.options.stat ? ["--stat"] : []), from, to, "--", ...parsed.rest], "data");
   return 0;
 }
 

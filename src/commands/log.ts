@@ -35,10 +35,14 @@ async function main(argv: string[]): Promise<number> {
   if (tail === null) copyToStdout(file);
   else {
     const last: string[] = [];
-    forEachLine(file, (line) => {
-      last.push(line);
-      if (last.length > tail) last.shift();
-    });
+    forEachLine(
+      file,
+      (line) => {
+        last.push(line);
+        if (last.length > tail) last.shift();
+      },
+      true,
+    );
     writeFully(1, Buffer.from(last.map((line) => `${line}\n`).join("")));
   }
   return 0;

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { readSync, rmSync } from "node:fs";
 import { EXIT, UserError, usageError } from "../core/errors";
-import { openRepository } from "../core/git";
+import { FALLBACK_REF_PREFIX, openRepository, SNAPSHOT_BRANCH_PREFIX } from "../core/git";
 import { isTerminal } from "../core/posix";
 import { checkedOutBranches } from "../core/restore";
 import { readRunStart, resolveRunRef, shortId } from "../core/run-ref";
@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
   const inUse = repository ? checkedOutBranches(repository) : new Set<string>();
   for (const { runId, file } of runs) {
     const ref = (readRunStart(file)?.value as { git?: { snapshot_ref?: unknown } } | undefined)?.git?.snapshot_ref;
-    if (typeof ref === "string" && repository) {
+    const ours = [`refs/heads/${SNAPSHOT_BRANCH_PREFIX}${runId}`, `${FALLBACK_REF_PREFIX}${runId}`];
+    if (typeof ref === "string" && ours.includes(ref) && repository) {
       if (inUse.has(ref)) log.warn(`${ref} is checked out; kept`);
       else repository.run(["update-ref", "-d", ref]);
     }

@@ -36,11 +36,11 @@ async function main(argv: string[]): Promise<number> {
   const { options } = parsed;
   const limit = parseLimit(options);
   const store = resolveStoreDir(options.dir as string | undefined, process.env, process.cwd());
-  const runIds = selectRuns(store, references.length ? references : ["latest"], 1);
-  const points = series(store, runIds, steps, (message) => log.warn(message)).reverse();
-  const shown = points.slice(0, limit);
-  if (shown.length < points.length) log.info(`showing the newest ${shown.length} of ${points.length} values; use --all or --limit N for more`);
-  if (points.length === 0) log.warn(`no ${pathText} in ${runIds.length === 1 ? "that run" : "those runs"}; see exprag paths`);
+  const runIds = selectRuns(store, references, 1);
+  const { points, total } = series(store, runIds, steps, limit, (message) => log.warn(message));
+  const shown = points.reverse();
+  if (shown.length < total) log.info(`showing the newest ${shown.length} of ${total} values; use --all or --limit N for more`);
+  if (total === 0 && runIds.length) log.warn(`no ${pathText} in ${runIds.length === 1 ? "that run" : "those runs"}; see exprag paths`);
   const mode = outputMode(options.json === true);
   if (mode === "json") return printData(`${JSON.stringify(shown)}\n`), 0;
   const text = (value: unknown) => (asNumber(value) !== null ? formatNumber(asNumber(value)!) : JSON.stringify(value));

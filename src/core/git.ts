@@ -68,7 +68,8 @@ export class Git {
     // GIT_OPTIONAL_LOCKS=0: status and friends never rewrite an index just to refresh it.
     const env: Record<string, string | undefined> = { ...this.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...options.extraEnv };
     if (options.index) env.GIT_INDEX_FILE = options.index;
-    const result = Bun.spawnSync(["git", ...args], {
+    // No user hook (post-index-change, reference-transaction, ...) runs for exprag's own git calls.
+    const result = Bun.spawnSync(["git", "-c", "core.hooksPath=/dev/null", ...args], {
       cwd: this.cwd,
       env,
       stdin: options.input === undefined ? "ignore" : Buffer.from(options.input),
@@ -169,6 +170,8 @@ export function captureGit(options: CaptureOptions): GitCapture {
     }
     capture.submodules = readSubmodules(git, repo);
   } catch (error) {
+    // The run's exact code is unknown: HEAD would be a guess that checkout then restores as fact.
+    capture.commit = null;
     capture.note = `no snapshot: ${error instanceof Error ? error.message : String(error)}`;
   }
   return capture;
@@ -231,30 +234,68 @@ export function writeWorkTree(git: Git, repo: Repository, options: { name: strin
   const index = join(repo.gitDir, `exprag-${options.name}.index`);
   try {
     copyIndex(repo.index, index);
+    clearHidingBits(git, repo, index);
     const { entries } = readStatus(git, index);
     const skipped: GitCapture["skipped"] = [];
     if (entries.length === 0) return { tree: repo.headTree, entries, skipped };
     const storeInside = insideOf(repo.top, options.store);
     const toUpdate: Buffer[] = [];
+    const toRemove: Buffer[] = [];
     for (const entry of entries) {
       if (entry.code === "??") {
         const reason = untrackedExclusion(repo.top, entry.path, storeInside, options.maxUntrackedBytes);
         if (reason) skipped.push(reason);
         else toUpdate.push(entry.path);
+      } else if (entry.code[1] === "D") {
+        // Gone from the work tree; --force-remove also works when a directory became a symlink.
+        toRemove.push(entry.path);
       } else if (entry.code[1] !== " " || UNMERGED.has(entry.code)) {
         // Changed in the work tree, or unmerged: take the work tree's version.
         toUpdate.push(entry.path);
       }
     }
-    if (toUpdate.length > 0) {
-      const input = Buffer.concat(toUpdate.flatMap((path) => [path, Buffer.from([0])]));
-      git.text(["update-index", "--add", "--remove", "-z", "--stdin"], { index, input });
-    }
+    const nulSeparated = (paths: Buffer[]) => Buffer.concat(paths.flatMap((path) => [path, Buffer.from([0])]));
+    if (toRemove.length > 0) git.text(["update-index", "--force-remove", "-z", "--stdin"], { index, input: nulSeparated(toRemove) });
+    if (toUpdate.length > 0) git.text(["update-index", "--add", "--remove", "-z", "--stdin"], { index, input: nulSeparated(toUpdate) });
     return { tree: git.text(["write-tree"], { index }), entries, skipped };
   } finally {
     rmSync(index, { force: true });
     rmSync(`${index}.lock`, { force: true });
   }
+}
+
+/**
+ * Entries marked assume-unchanged, or skip-worktree yet present in the work tree, would hide
+ * their changes from status: in the copy of the index, they are looked at like any other.
+ * (Skip-worktree entries absent from the work tree, as outside a sparse checkout, stay as they are.)
+ */
+function clearHidingBits(git: Git, repo: Repository, index: string): void {
+  const listed = git.run(["ls-files", "-v", "-z"], { index });
+  if (listed.code !== 0) return;
+  const hidden: { tag: string; path: Buffer }[] = [];
+  for (const field of splitNul(listed.stdout)) {
+    const tag = String.fromCharCode(field[0]!);
+    const hiding = tag === "S" || (tag >= "a" && tag <= "z");
+    if (!hiding) continue;
+    const path = field.subarray(2);
+    try {
+      lstatSync(Buffer.concat([Buffer.from(`${repo.top}/`), path]));
+      hidden.push({ tag, path });
+    } catch {
+      // absent from the work tree: left as it is
+    }
+  }
+  // update-index applies one of these marks per call.
+  for (const [flag, tags] of [["--no-assume-unchanged", /[a-z]/], ["--no-skip-worktree", /[Ss]/]] as const) {
+    const paths = hidden.filter((entry) => tags.test(entry.tag)).map((entry) => entry.path);
+    if (paths.length) git.text(["update-index", flag, "-z", "--stdin"], { index, input: Buffer.concat(paths.flatMap((path) => [path, Buffer.from([0])])) });
+  }
+}
+
+function splitNul(output: Buffer): Buffer[] {
+  const fields: Buffer[] = [];
+  for (let start = 0, end = output.indexOf(0); end >= 0; start = end + 1, end = output.indexOf(0, start)) fields.push(output.subarray(start, end));
+  return fields;
 }
 
 const UNMERGED = new Set(["DD", "AU", "UD", "UA", "DU", "AA", "UU"]);

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { EXIT, UserError } from "./errors";
 import { forEachLine, parseRecord, type StoredRecord, TailReader } from "./run-reader";
 import { listRunIds, resolveRunRef, shortId } from "./run-ref";
-import { listRuns, type RunSummary, STEP_KEYS, summarizeRun } from "./runs";
+import { listRuns, readable, type RunSummary, STEP_KEYS, summarizeRun } from "./runs";
 import { runFilePath, runLogPath } from "./store";
 import { asNumber, leafType, leaves, type LeafType, type PathStep, searchKey, valuesAt } from "./value-paths";
 
@@ -53,8 +53,8 @@ export interface RunDetails {
 
 export function readRunDetails(store: string, reference: string, warn: Warn): RunDetails {
   const { runId, file } = resolveRunRef(store, reference);
-  const summary = summarizeRun(store, runId, warn);
-  if (!summary) throw new UserError(`${file} is not a run file`, EXIT.failure);
+  const summary = readable(store, runId, warn, () => summarizeRun(store, runId, warn));
+  if (!summary) throw new UserError(`${file} is not a readable run file`, EXIT.failure);
   let start: Record<string, unknown> = {};
   let end: Record<string, unknown> | null = null;
   let metadata: Record<string, unknown> = {};
@@ -181,7 +181,7 @@ export interface PathInfo {
 export function collectPaths(store: string, runIds: string[], warn: Warn): PathInfo[] {
   const paths = new Map<string, { count: number; runs: Set<string>; types: Set<LeafType>; examples: unknown[] }>();
   for (const runId of runIds) {
-    recordsOf(runFilePath(store, runId), warn, (record) => {
+    readable(store, runId, warn, () => recordsOf(runFilePath(store, runId), warn, (record) => {
       if (record.kind !== "track") return;
       for (const [path, value] of leaves(record.value)) {
         let info = paths.get(path);
@@ -191,7 +191,7 @@ export function collectPaths(store: string, runIds: string[], warn: Warn): PathI
         info.types.add(leafType(value));
         if (info.examples.length < 3 && !info.examples.some((e) => JSON.stringify(e) === JSON.stringify(value))) info.examples.push(value);
       }
-    });
+    }));
   }
   return [...paths.entries()]
     .map(([path, info]) => ({
@@ -216,13 +216,17 @@ export interface SeriesPoint {
 }
 
 
-/** Every value at `steps` in the runs' track records, in the order they were recorded. */
-export function series(store: string, runIds: string[], steps: PathStep[], warn: Warn): SeriesPoint[] {
+/**
+ * The values at `steps` in the runs' track records, in the order they were recorded: the last
+ * `keep` of them (memory stays bounded however long the runs are), and how many there were.
+ */
+export function series(store: string, runIds: string[], steps: PathStep[], keep: number, warn: Warn): { points: SeriesPoint[]; total: number } {
   const points: SeriesPoint[] = [];
+  let total = 0;
   const key = searchKey(steps);
   for (const runId of runIds) {
     const file = runFilePath(store, runId);
-    recordsOf(
+    readable(store, runId, warn, () => recordsOf(
       file,
       warn,
       (record, line) => {
@@ -232,6 +236,8 @@ export function series(store: string, runIds: string[], steps: PathStep[], warn:
         const tracked = asObject(record.value);
         const stepKey = STEP_KEYS.find((k) => typeof tracked[k] === "number");
         for (const value of found) {
+          total++;
+          if (points.length >= keep) points.shift();
           points.push({
             run_id: runId,
             short_id: shortId(runId),
@@ -244,9 +250,9 @@ export function series(store: string, runIds: string[], steps: PathStep[], warn:
         }
       },
       key,
-    );
+    ));
   }
-  return points;
+  return { points, total };
 }
 
 export type Aggregate = "last" | "max" | "min" | "mean";
@@ -319,7 +325,7 @@ export function rankRuns(
   const scored: { run: RunSummary; value: number; count: number }[] = [];
   const missing: RunSummary[] = [];
   for (const run of runs) {
-    const result = aggregate(run.file, steps, options.agg, warn);
+    const result = readable(store, run.run_id, warn, () => aggregate(run.file, steps, options.agg, warn));
     if (result) scored.push({ run, ...result });
     else missing.push(run);
   }

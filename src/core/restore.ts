@@ -5,9 +5,10 @@
  */
 import { existsSync } from "node:fs";
 import { EXIT, UserError } from "./errors";
-import { EMPTY_TREE, FALLBACK_REF_PREFIX, type Git, type GitCapture, openRepository, type Repository, SNAPSHOT_BRANCH_PREFIX, writeWorkTree } from "./git";
-import { listRunIds, readRunStart, resolveRunRef, shortId } from "./run-ref";
-import { runFilePath } from "./store";
+import { EMPTY_TREE, FALLBACK_REF_PREFIX, type Git, type GitCapture, GitError, openRepository, type Repository, SNAPSHOT_BRANCH_PREFIX, writeWorkTree } from "./git";
+import { listRunIds, readRunStart, resolveRunRef, RUN_ID, shortId } from "./run-ref";
+import { join } from "node:path";
+import { runFilePath, STORE_DIR_NAME } from "./store";
 
 export interface RunCode {
   runId: string;
@@ -21,14 +22,17 @@ export function openRepositoryOrFail(cwd: string, env: NodeJS.ProcessEnv): { git
 }
 
 /** The recorded commit of a run, checked to exist in this repository. */
-export function runCode(git: Git, store: string, reference: string): RunCode {
+export function runCode(git: Git, store: string, reference: string, warn: (message: string) => void = () => {}): RunCode {
   const { runId, file } = resolveRunRef(store, reference);
   const start = readRunStart(file);
-  const recorded = (start?.value as { git?: { commit?: unknown; note?: string } } | undefined)?.git;
+  const recorded = (start?.value as { git?: { commit?: unknown; note?: string; dirty?: unknown; snapshot_ref?: unknown } } | undefined)?.git;
   const commit = recorded?.commit;
   if (typeof commit !== "string") {
     const why = recorded?.note ?? "no git state was recorded";
     throw new UserError(`run ${shortId(runId)} has no recorded commit (${why})`, EXIT.failure);
+  }
+  if (recorded?.dirty === true && !recorded.snapshot_ref) {
+    warn(`run ${shortId(runId)} had uncommitted changes that were not snapshotted (${recorded.note ?? "--no-snapshot"}): this is its HEAD, without them`);
   }
   if (git.run(["cat-file", "-e", `${commit}^{commit}`]).code !== 0) {
     throw new UserError(`commit ${commit.slice(0, 12)} of run ${shortId(runId)} is not in this repository`, EXIT.failure, "was its run/ branch deleted, or is this another clone?");
@@ -57,8 +61,13 @@ export function gitCommand(git: Git, args: string[], output: "messages" | "data"
  * it leaves out (unread) what a snapshot leaves out, and says which files those are.
  */
 export function currentTree(git: Git, repo: Repository, store: string, maxUntrackedBytes: number): { tree: string; skipped: GitCapture["skipped"] } {
-  const state = writeWorkTree(git, repo, { name: `diff-${process.pid}`, store, maxUntrackedBytes });
-  return { tree: state.tree ?? EMPTY_TREE, skipped: state.skipped };
+  try {
+    const state = writeWorkTree(git, repo, { name: `diff-${process.pid}`, store, maxUntrackedBytes });
+    return { tree: state.tree ?? EMPTY_TREE, skipped: state.skipped };
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    throw new UserError(`cannot read the work tree: ${error.message}`, EXIT.failure);
+  }
 }
 
 export interface SnapshotRef {
@@ -66,16 +75,28 @@ export interface SnapshotRef {
   runId: string;
 }
 
-/** Snapshot refs (`run/<id>` branches and fallback refs) whose run file is gone from the store. */
+/**
+ * Snapshot refs (`run/<id>` branches and fallback refs) whose run is in none of the stores that
+ * share them: this store and the default store of every worktree of the repository. With no run
+ * in any of them (a wrong --dir, say), nothing is called orphaned.
+ */
 export function orphanedSnapshotRefs(git: Git, store: string): SnapshotRef[] {
   const listed = git.text(["for-each-ref", "--format=%(refname)", `refs/heads/${SNAPSHOT_BRANCH_PREFIX}`, FALLBACK_REF_PREFIX]);
-  const known = new Set(listRunIds(store));
+  const worktrees = git
+    .run(["worktree", "list", "--porcelain"])
+    .stdout.toString()
+    .split("\n")
+    .filter((line) => line.startsWith("worktree "))
+    .map((line) => join(line.slice("worktree ".length), STORE_DIR_NAME));
+  const stores = [store, ...worktrees];
+  const known = new Set(stores.flatMap((dir) => listRunIds(dir)));
+  if (known.size === 0) throw new UserError(`no runs in ${store} or any worktree's store; refusing to call every snapshot orphaned`, EXIT.failure, "point --dir at the store the runs were recorded in");
   return listed
     .split("\n")
     .filter(Boolean)
     .map((ref) => ({ ref, runId: ref.slice(ref.lastIndexOf("/") + 1) }))
-    .filter(({ runId }) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(runId))
-    .filter(({ runId }) => !known.has(runId) && !existsSync(runFilePath(store, runId)));
+    .filter(({ runId }) => RUN_ID.test(runId))
+    .filter(({ runId }) => !known.has(runId) && !stores.some((dir) => existsSync(runFilePath(dir, runId))));
 }
 
 /** Branches checked out in any worktree; they are never deleted. */

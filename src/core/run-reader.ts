@@ -29,8 +29,8 @@ export function parseRecord(text: string): StoredRecord | null {
   }
 }
 
-/** Calls `onLine` for every non-empty line with its 1-based number; stops early when it returns false. */
-export function forEachLine(file: string, onLine: (text: string, line: number) => boolean | void): void {
+/** Calls `onLine` for every line (empty ones too with `withEmpty`) and its 1-based number; stops early when it returns false. */
+export function forEachLine(file: string, onLine: (text: string, line: number) => boolean | void, withEmpty = false): void {
   const fd = openSync(file, "r");
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);
@@ -45,7 +45,7 @@ export function forEachLine(file: string, onLine: (text: string, line: number) =
         const text = carry.length ? Buffer.concat([...carry, buffer.subarray(start, end)]).toString() : buffer.toString("utf8", start, end);
         carry = [];
         start = end + 1;
-        if (text && onLine(text, line) === false) return;
+        if ((text || withEmpty) && onLine(text, line) === false) return;
       }
       if (start < bytes) carry.push(Buffer.from(buffer.subarray(start, bytes)));
     }

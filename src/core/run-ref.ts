@@ -13,13 +13,16 @@ export interface RunLocation {
   file: string;
 }
 
-/** Run ids in the store, oldest first (UUIDv7 sorts by start time). */
+export const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Run ids in the store, oldest first (UUIDv7 sorts by start time): files named `<uuid>.jsonl` only. */
 export function listRunIds(store: string): string[] {
   const dir = runsDir(store);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith(".jsonl"))
-    .map((name) => name.slice(0, -".jsonl".length))
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => !entry.isDirectory() && entry.name.endsWith(".jsonl"))
+    .map((entry) => entry.name.slice(0, -".jsonl".length))
+    .filter((id) => RUN_ID.test(id))
     .sort();
 }
 

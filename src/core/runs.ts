@@ -140,6 +140,18 @@ export function parseSince(text: string, now = Date.now()): number {
   return time;
 }
 
+/** Runs `read` on one run file; a file that cannot be read (gone, a dangling link) is skipped with a warning. */
+export function readable<T>(store: string, runId: string, warn: (message: string) => void, read: () => T): T | null {
+  try {
+    return read();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    warn(`${runFilePath(store, runId)}: cannot be read (${code}), skipped`);
+    return null;
+  }
+}
+
 export interface RunFilter {
   name?: string;
   status?: RunState;
@@ -168,7 +180,7 @@ export function listRuns(
       total++;
       continue;
     }
-    const summary = summarizeRun(store, runId, warn, withMetrics);
+    const summary = readable(store, runId, warn, () => summarizeRun(store, runId, warn, withMetrics));
     if (!summary) continue;
     if (filter.name !== undefined && !summary.experiment_name.toLowerCase().includes(filter.name.toLowerCase())) continue;
     if (filter.status !== undefined && summary.status !== filter.status) continue;

@@ -3,9 +3,9 @@
  * The store is `--dir`, else `$EXPRAG_DIR`, else `.exprag` at the top of the git work tree,
  * else `.exprag` in the current directory. It ignores itself for git with a `.gitignore` of `*`.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { UserError } from "./errors";
+import { usageError, UserError } from "./errors";
 
 export const STORE_DIR_NAME = ".exprag";
 
@@ -31,14 +31,32 @@ export const runsDir = (store: string) => join(store, "runs");
 export const runFilePath = (store: string, runId: string) => join(runsDir(store), `${runId}.jsonl`);
 export const runLogPath = (store: string, runId: string) => join(runsDir(store), `${runId}.log`);
 
-/** Creates the store and its runs folder; fails with exit code 125 and the reason when it cannot. */
+/**
+ * Creates the store and its runs folder; fails with exit code 125 and the reason when it cannot.
+ * A store is a folder of its own: never a repository's top, never a folder already holding
+ * other files (its `.gitignore` of `*` would hide them from git).
+ */
 export function ensureStore(store: string): void {
+  if (existsSync(join(store, ".git"))) {
+    throw usageError(`the store ${store} would be the top of a git repository`, "give --dir a folder of its own, such as .exprag");
+  }
+  if (existsSync(store) && !existsSync(runsDir(store)) && readdirSafe(store).some((name) => name !== ".gitignore")) {
+    throw usageError(`${store} already holds other files; it is not an exprag store`, "give --dir a new folder, or one exprag made");
+  }
   try {
     mkdirSync(runsDir(store), { recursive: true });
     const gitignore = join(store, ".gitignore");
     if (!existsSync(gitignore)) writeFileSync(gitignore, "*\n");
   } catch (error) {
     throw storeError(store, error);
+  }
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 

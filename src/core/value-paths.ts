@@ -69,11 +69,14 @@ export function leafType(value: unknown): LeafType {
   return typeof value === "boolean" ? "boolean" : "string";
 }
 
-/** The last key of a path, for a quick text search before parsing a line. */
+/**
+ * The last key of a path as it appears in a record line, for a quick text search before parsing;
+ * null when it cannot be searched as text (a non-ASCII key may be written as \u escapes).
+ */
 export function searchKey(steps: PathStep[]): string | null {
   for (let i = steps.length - 1; i >= 0; i--) {
     const step = steps[i]!;
-    if ("key" in step) return JSON.stringify(step.key);
+    if ("key" in step) return /^[\x20-\x7e]*$/.test(step.key) ? JSON.stringify(step.key) : null;
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { commitFiles, fingerprint, git, makeRepo, runIn, runUntouched, workTreeFiles, write } from "./git-harness";
 import { EXPRAG, onlyRun, readRecords, runFiles, runStart, tempDir } from "./harness";
@@ -225,6 +225,39 @@ describe("git capture: the known traps", () => {
   });
 });
 
+describe("git capture: changes git would not show by default", () => {
+  test("a tracked folder replaced by a symbolic link", async () => {
+    const repo = makeRepo({ "sub/b.txt": "b\n", "a.txt": "a\n" });
+    rmSync(join(repo, "sub"), { recursive: true });
+    symlinkSync("/tmp", join(repo, "sub"));
+    const { git: state } = await runUntouched(repo);
+    expect(state.snapshot_ref).not.toBeNull();
+    expect(commitFiles(repo, state.commit)).toEqual({ "a.txt": workTreeFiles(repo)["a.txt"]!, sub: "120000 /tmp" });
+  });
+
+  test("files marked assume-unchanged or skip-worktree that were changed anyway", async () => {
+    const repo = makeRepo({ "a.txt": "a\n", "b.txt": "b\n", "c.txt": "c\n" });
+    git(repo, "update-index", "--assume-unchanged", "a.txt");
+    git(repo, "update-index", "--skip-worktree", "b.txt");
+    write(repo, "a.txt", "changed a\n");
+    write(repo, "b.txt", "changed b\n");
+    const { git: state } = await runUntouched(repo);
+    expect(commitFiles(repo, state.commit)).toEqual(workTreeFiles(repo));
+  });
+
+  test("no user hook runs for exprag's own git calls", async () => {
+    const repo = makeRepo();
+    const marker = join(tempDir(), "hook-ran");
+    write(repo, ".git/hooks/post-index-change", `#!/bin/sh\necho ran >> ${marker}\n`);
+    write(repo, ".git/hooks/reference-transaction", `#!/bin/sh\necho ran >> ${marker}\n`);
+    chmodSync(join(repo, ".git/hooks/post-index-change"), 0o755);
+    chmodSync(join(repo, ".git/hooks/reference-transaction"), 0o755);
+    write(repo, "train.py", "changed\n");
+    await runUntouched(repo);
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
 describe("git capture: when there is no snapshot, the run goes on and says why", () => {
   test("outside a repository", async () => {
     const cwd = tempDir();
@@ -279,7 +312,7 @@ describe("git capture: when there is no snapshot, the run goes on and says why",
     expect(proc.stdout.toString()).toBe("ran\n");
     expect(proc.exitCode).toBe(0);
     const state = runStart(onlyRun(store)).git;
-    expect(state).toMatchObject({ head: expect.any(String), dirty: null, snapshot_ref: null });
+    expect(state).toMatchObject({ commit: null, head: expect.any(String), dirty: null, snapshot_ref: null });
     expect(state.note).toStartWith("no snapshot:");
   });
 });

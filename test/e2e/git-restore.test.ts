@@ -137,7 +137,44 @@ describe("exprag diff", () => {
   });
 });
 
+test("restoring a dirty run recorded without a snapshot says what is missing", async () => {
+  const repo = makeRepo();
+  write(repo, "train.py", "changed\n");
+  await runIn(repo, ["run", "--no-snapshot", "--", "true"]);
+  const result = await runIn(repo, ["checkout", "latest", "--worktree", join(tempDir(), "wt")]);
+  expect(result.exitCode).toBe(0);
+  expect(result.stderr).toContain("had uncommitted changes that were not snapshotted");
+});
+
+test("diff -- PATHS reads paths from the current folder", async () => {
+  const repo = makeRepo({ "sub/b.txt": "b\n", "a.txt": "a\n" });
+  await runIn(repo, ["run", "--", "true"]);
+  write(repo, "sub/b.txt", "changed\n");
+  write(repo, "a.txt", "changed\n");
+  const result = await runIn(join(repo, "sub"), ["diff", "latest", "--stat", "--", "b.txt"]);
+  expect(result.text).not.toContain("a.txt");
+  expect(result.text).toContain("b.txt");
+});
+
 describe("exprag gc", () => {
+  test("keeps snapshots of runs recorded in another worktree's store, and refuses an empty store", async () => {
+    const repo = makeRepo();
+    const linked = join(tempDir(), "linked");
+    git(repo, "worktree", "add", "-q", "--detach", linked);
+    write(linked, "train.py", "worktree change\n");
+    await runIn(linked, ["run", "--", "true"]);
+    await runIn(repo, ["run", "--", "true"]);
+    const result = await runIn(repo, ["gc"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toBe("");
+    expect(git(repo, "for-each-ref", "refs/heads/run/")).not.toBe("");
+    rmSync(join(repo, ".exprag"), { recursive: true });
+    rmSync(join(linked, ".exprag"), { recursive: true });
+    const empty = await runIn(repo, ["gc"]);
+    expect(empty.exitCode).toBe(1);
+    expect(empty.stderr).toContain("refusing to call every snapshot orphaned");
+  });
+
   test("deletes snapshot refs whose run file is gone, and only those; --dry-run deletes nothing", async () => {
     const { repo, dirty } = await repoWithRuns();
     write(repo, "train.py", "third\n");

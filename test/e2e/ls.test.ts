@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { exprag, runFiles, tempDir } from "./harness";
 
@@ -17,13 +17,22 @@ describe("exprag ls", () => {
     const cwd = tempDir();
     await exprag(["run", "--", "true"], { cwd });
     mkdirSync(join(cwd, ".exprag", "runs"), { recursive: true });
-    writeFileSync(join(cwd, ".exprag", "runs", "null.jsonl"), "null\n");
-    writeFileSync(join(cwd, ".exprag", "runs", "numeric.jsonl"), '{"kind": "run_start", "run_id": 5}\n');
+    const runs = join(cwd, ".exprag", "runs");
+    writeFileSync(join(runs, "01900000-0000-7000-8000-00000000000a.jsonl"), "null\n");
+    writeFileSync(join(runs, "01900000-0000-7000-8000-00000000000b.jsonl"), '{"kind": "run_start", "run_id": 5}\n');
+    mkdirSync(join(runs, "01900000-0000-7000-8000-00000000000c.jsonl"));
+    symlinkSync("/nonexistent", join(runs, "01900000-0000-7000-8000-00000000000d.jsonl"));
+    writeFileSync(join(runs, "zzz-notes.jsonl"), '{"not": "a run"}\n');
     const result = await exprag(["ls", "--json"], { cwd });
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.text)).toHaveLength(1);
-    expect(result.stderr).toContain("null.jsonl");
-    expect(result.stderr).toContain("numeric.jsonl");
+    expect(result.stderr).toContain("00000000000a.jsonl:1: no run_start record");
+    expect(result.stderr).toContain("00000000000b.jsonl:1: no run_start record");
+    expect(result.stderr).toContain("00000000000d.jsonl: cannot be read (ENOENT)");
+    expect(result.stderr).not.toContain("zzz-notes");
+    for (const args of [["best", "x", "--max"], ["paths", "--all"], ["show", "latest~1"]]) {
+      expect((await exprag([...args, "--json"], { cwd })).exitCode).not.toBe(125);
+    }
   });
 
   test("an empty or missing store is an empty list", async () => {

@@ -175,6 +175,13 @@ describe("exprag values and paths", () => {
     expect(typeof points[0].elapsed_ms).toBe("number");
   });
 
+  test("a key outside ASCII, written by Python as \\u escapes, is found", async () => {
+    const other = tempDir();
+    await exprag(["run", "--", "python3", "-c", 'import json; print("EXPRAG::" + json.dumps({"σ": 0.5}))'], { cwd: other });
+    expect(JSON.parse((await exprag(["values", "σ", "--json"], { cwd: other })).text).map((p: { value: number }) => p.value)).toEqual([0.5]);
+    expect(JSON.parse((await exprag(["best", "σ", "--max", "--json"], { cwd: other })).text)).toHaveLength(1);
+  });
+
   test("values of several runs, NaN shown as such; latest by default", async () => {
     const points = await json("values", "metrics.acc", ids.diverged!, ids.baseline!);
     expect(points.map((p: { value: unknown }) => p.value)).toEqual([0.7, 0.6, 0.5, "NaN", 0.7]);
@@ -250,6 +257,9 @@ describe("exprag log and rm", () => {
   test("log prints the captured output; --tail the last lines; a run without a log says so", async () => {
     expect((await q("log", short("tuned"))).text).toBe("tuned-output\ntuned-error\n");
     expect((await q("log", short("tuned"), "--tail", "1")).text).toBe("tuned-error\n");
+    const blank = tempDir();
+    await exprag(["run", "--", "sh", "-c", "echo a; echo; echo b"], { cwd: blank });
+    expect((await exprag(["log", "latest", "--tail", "2"], { cwd: blank })).text).toBe("\nb\n");
     const none = await q("log", short("no-metric"));
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toContain("kept no output log");

@@ -121,6 +121,23 @@ describe("exprag run: the run file", () => {
     expect(git("status", "--porcelain").stdout.toString()).toBe("");
   });
 
+  test("refuses a store that is the top of a repository or a folder of other files", async () => {
+    const repo = tempDir();
+    Bun.spawnSync(["git", "init", "-q"], { cwd: repo });
+    writeFileSync(join(repo, "keep.txt"), "mine\n");
+    const top = await exprag(["run", "--dir", ".", "--", "touch", "started"], { cwd: repo });
+    expect(top.exitCode).toBe(2);
+    expect(top.stderr).toContain("would be the top of a git repository");
+    mkdirSync(join(repo, "data"));
+    writeFileSync(join(repo, "data", "train.csv"), "x\n");
+    const foreign = await exprag(["run", "--dir", "data", "--", "touch", "started"], { cwd: repo });
+    expect(foreign.exitCode).toBe(2);
+    expect(foreign.stderr).toContain("already holds other files");
+    expect(existsSync(join(repo, ".gitignore"))).toBe(false);
+    expect(existsSync(join(repo, "data", ".gitignore"))).toBe(false);
+    expect(existsSync(join(repo, "started"))).toBe(false);
+  });
+
   test("records $note, $meta and note-only lines", async () => {
     const cwd = tempDir();
     const lines = [
