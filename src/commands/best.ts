@@ -4,6 +4,7 @@ import { type Aggregate, rankRuns } from "../core/query";
 import { resolveStoreDir } from "../core/store";
 import { asNumber, formatNumber, parsePath } from "../core/value-paths";
 import { log } from "../log";
+import { formatCommit } from "../render/format";
 import { outputMode, printData, renderRows } from "../render/table";
 import { listOptions, parseCommandLine, parseLimit, storeArgs } from "./_shared";
 import type { ExpragCommand } from "./types";
@@ -65,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
         { header: `${agg}(${pathText})`, value: (r) => formatNumber(asNumber(r.value)!), align: "right" },
         { header: "started", value: (r) => r.started_at },
         { header: "status", value: (r) => r.status },
-        { header: "commit", value: (r) => (r.commit ? `${r.commit.slice(0, 8)}${r.dirty ? "*" : ""}` : "") },
+        { header: "commit", value: (r) => formatCommit(r.commit, r.dirty) },
       ],
       mode,
     ),

@@ -6,7 +6,7 @@ import { asNumber, formatNumber } from "../core/value-paths";
 import { log } from "../log";
 import { flattenValues } from "../render/fields";
 import { outputMode, printData, renderRows } from "../render/table";
-import { formatDuration } from "./ls";
+import { formatCommit, formatDuration } from "../render/format";
 import { parseCommandLine, storeArgs } from "./_shared";
 import type { ExpragCommand } from "./types";
 
@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     { field: "name", values: runs.map((r) => r.experiment_name) },
     { field: "status", values: runs.map((r) => `${r.status}${r.exit_code === null ? "" : ` (${r.exit_code})`}`) },
     { field: "duration", values: runs.map((r) => formatDuration(r.duration_ms)) },
-    { field: "commit", values: runs.map((r) => (r.commit ? `${r.commit.slice(0, 12)}${r.dirty ? "*" : ""}` : "")) },
+    { field: "commit", values: runs.map((r) => formatCommit(r.commit, r.dirty, 12)) },
     ...Object.entries(metadata).map(([key, values]) => ({ field: `meta ${key}`, values: values.map(cell) })),
     ...Object.entries(metrics).map(([path, values]) => ({ field: `last ${path}`, values: values.map(cell) })),
     ...code.map((command) => ({ field: "code", values: runs.map((_, i) => (i === 0 ? command : "")) })),

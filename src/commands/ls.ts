@@ -5,6 +5,7 @@ import { resolveStoreDir } from "../core/store";
 import { asNumber, formatNumber } from "../core/value-paths";
 import { log } from "../log";
 import { colors } from "../render/colors";
+import { formatCommit, formatDuration } from "../render/format";
 import { type Column, outputMode, printData, renderRows } from "../render/table";
 import { listOptions, parseCommandLine, parseLimit, storeArgs } from "./_shared";
 import type { ExpragCommand } from "./types";
@@ -40,14 +41,6 @@ const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   running: "cyan",
 };
 
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return "";
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}s`;
-  return `${Math.floor(ms / 3_600_000)}h${String(Math.floor(ms / 60_000) % 60).padStart(2, "0")}m`;
-}
-
-const shortCommit = (r: RunSummary) => (r.commit ? `${r.commit.slice(0, 8)}${r.dirty ? "*" : ""}` : "");
 const metricText = (metrics: RunSummary["metrics"], limit: number) =>
   Object.entries(metrics)
     .slice(0, limit)
@@ -69,7 +62,7 @@ function columns(forPeople: boolean): Column<RunSummary>[] {
       },
     },
     { header: "exit", value: (r) => (r.exit_code === null ? "" : String(r.exit_code)), align: "right" },
-    { header: "commit", value: shortCommit },
+    { header: "commit", value: (r) => formatCommit(r.commit, r.dirty) },
     { header: "records", value: (r) => String(r.records), align: "right" },
     { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY) },
   ];

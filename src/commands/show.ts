@@ -8,7 +8,7 @@ import { colors } from "../render/colors";
 import { flatten } from "../render/fields";
 import { sparkline } from "../render/sparkline";
 import { type Column, outputMode, printData, renderRows } from "../render/table";
-import { formatDuration } from "./ls";
+import { formatDuration } from "../render/format";
 import { parseCommandLine, storeArgs } from "./_shared";
 import type { ExpragCommand } from "./types";
 

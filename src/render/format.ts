@@ -1,0 +1,13 @@
+/** How durations and commits read in tables. */
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return "";
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}s`;
+  return `${Math.floor(ms / 3_600_000)}h${String(Math.floor(ms / 60_000) % 60).padStart(2, "0")}m`;
+}
+
+/** A commit's first digits, with `*` when the run's tree was dirty (its code is a snapshot). */
+export function formatCommit(commit: string | null, dirty: boolean | null, digits = 8): string {
+  return commit ? `${commit.slice(0, digits)}${dirty ? "*" : ""}` : "";
+}
