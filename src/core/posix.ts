@@ -21,6 +21,8 @@ const symbols = {
   execv: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   getpgrp: { args: [], returns: FFIType.i32 },
   isatty: { args: [FFIType.i32], returns: FFIType.i32 },
+  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   tcgetpgrp: { args: [FFIType.i32], returns: FFIType.i32 },
 } as const;
 
@@ -86,6 +88,35 @@ export function startWriteback(fd: number, offset: number, length: number): void
   if (process.platform !== "linux") return;
   const SYNC_FILE_RANGE_WRITE = 2;
   loadLibc()?.sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+}
+
+/**
+ * How many bytes pipe `fd` surely takes now without blocking (Linux). A pipe holds page-sized
+ * slots; the unread bytes fill at most one slot more than their pages (the reader may be part
+ * way through the first), so the rest of the slots are free. When that estimate leaves none,
+ * poll says whether one slot is. Null where this cannot be known.
+ */
+export function pipeRoom(fd: number): number | null {
+  if (process.platform !== "linux") return null;
+  const c = loadLibc();
+  if (!c) return null;
+  const F_GETPIPE_SZ = 1032;
+  const FIONREAD = 0x541b;
+  const PAGE = 4096;
+  const POLLOUT = 4;
+  const capacity = c.fcntl(fd, F_GETPIPE_SZ, 0);
+  const unread = new Int32Array(1);
+  if (capacity < 0 || c.ioctl(fd, FIONREAD, ptr(unread)) !== 0) return null;
+  if (unread[0] === 0) return capacity;
+  const freeSlots = capacity / PAGE - Math.ceil(unread[0]! / PAGE) - 1;
+  if (freeSlots > 0) return freeSlots * PAGE;
+  const pollfd = new Int32Array([fd, POLLOUT]); // struct pollfd { int fd; short events; short revents; }
+  return c.poll(ptr(pollfd), 1, 0) === 1 && (pollfd[1]! >>> 16) & POLLOUT ? PAGE : 0;
+}
+
+/** Asks for a bigger buffer in pipe `fd` (Linux; refused quietly beyond the system's limit). */
+export function enlargePipe(fd: number, bytes: number): void {
+  if (process.platform === "linux") loadLibc()?.fcntl(fd, F_SETPIPE_SZ, bytes);
 }
 
 /** Whether `fd` is a terminal. (node:tty would answer too, but loading it costs milliseconds of start-up.) */

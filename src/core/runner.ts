@@ -2,7 +2,7 @@
  * `exprag run`: starts the command, passes its output through, records its magic lines and
  * EXPRAG_FD lines, and ends the run file with `run_end` however the command ends.
  */
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import os from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -12,7 +12,7 @@ import { LineSplitter, RecordIngest, type RecordCounts } from "./ingest";
 import { writeFully } from "./io";
 import { MagicLineScanner } from "./magic-lines";
 import type { Metadata } from "./metadata";
-import { createPipe, isForegroundOfTerminal, isSignalIgnored } from "./posix";
+import { createPipe, enlargePipe, isForegroundOfTerminal, isSignalIgnored, pipeRoom } from "./posix";
 import { RunFile } from "./run-file";
 import { detectAgent, hostInfo, processIdentity } from "./context";
 import { ensureStore, runFilePath, runLogPath } from "./store";
@@ -161,6 +161,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       scanner.push(chunk);
       afterChunk();
       if (scanner.holdsPrefix) heldTimer = setTimeout(() => scanner.flushHeld(), HELD_PREFIX_MS);
+      return output.waitForStdout();
     },
     onError,
   );
@@ -175,7 +176,18 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const exited = await child.process.exited;
   const exitedAt = performance.now();
   signals.detach();
-  await drainWithGrace(readers, exitedAt, () => lastOutputAt);
+  await drainWithGrace(
+    readers,
+    exitedAt,
+    () => Math.max(lastOutputAt, output.lastProgressAt),
+    () => {
+      // Output the reader of our stdout has not taken yet is waited for, as the command would
+      // have waited; unless exprag was told to stop, which a stalled reader must not block.
+      if (!output.stalled()) return "idle";
+      return signals.stopRequested ? "abandon" : "busy";
+    },
+    () => output.abandon(),
+  );
   clearTimeout(heldTimer);
   runFile.tick();
   scanner.end();
@@ -322,6 +334,8 @@ class SignalRelay {
   readonly ignored: SignalName[];
   received: SignalName | null = null;
   interrupted = false;
+  /** A signal asked the run to end (INT, TERM, HUP or QUIT, not USR1/USR2). */
+  stopRequested = false;
   private child: Subprocess | null = null;
   private finished = false;
   private readonly handlers: [SignalName, () => void][] = [];
@@ -351,6 +365,7 @@ class SignalRelay {
   }
 
   private relay(name: SignalName): void {
+    if (name !== "SIGUSR1" && name !== "SIGUSR2") this.stopRequested = true;
     if (this.finished) return;
     if (name === "SIGINT") this.interrupted = true;
     if (!this.child) {
@@ -397,6 +412,15 @@ function checkRunnable(name: string, executable: string): void {
   }
 }
 
+/** Whether writes to `fd` are paced to the room in its pipe (a pipe, on Linux). */
+function isPacedPipe(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFIFO() && pipeRoom(fd) !== null;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads a pipe until its end, or until cancelled; owns and closes its descriptor. A chunk whose
  * handling fails is reported once and reading goes on, so the child's output keeps flowing.
@@ -405,7 +429,7 @@ class PipeReader {
   readonly done: Promise<void>;
   private readonly reader;
 
-  constructor(source: Source, onChunk: (chunk: Uint8Array) => void, onError: (error: unknown) => void) {
+  constructor(source: Source, onChunk: (chunk: Uint8Array) => void | Promise<void>, onError: (error: unknown) => void) {
     const fd = typeof source === "number" ? source : null;
     const reader = (fd === null ? (source as ReadableStream<Uint8Array>) : Bun.file(fd).stream()).getReader();
     this.reader = reader;
@@ -414,7 +438,9 @@ class PipeReader {
       try {
         for (let r = await reader.read(); !r.done; r = await reader.read()) {
           try {
-            onChunk(r.value);
+            // A promise means the chunk's output waits for room: read no more until it is out.
+            const written = onChunk(r.value);
+            if (written) await written;
           } catch (error) {
             if (!failed) onError(error);
             failed = true;
@@ -433,19 +459,31 @@ class PipeReader {
   }
 }
 
-/** Waits for every pipe to end; once the command exited, stops waiting for an idle background writer. */
-async function drainWithGrace(readers: PipeReader[], exitedAt: number, lastOutputAt: () => number): Promise<void> {
+/**
+ * Waits for every pipe to end. Once the command exited, stops waiting for an idle background
+ * writer; output still waiting for room in our stdout keeps the wait going, unless given up.
+ */
+async function drainWithGrace(
+  readers: PipeReader[],
+  exitedAt: number,
+  lastActivityAt: () => number,
+  stdoutState: () => "idle" | "busy" | "abandon",
+  abandonStdout: () => void,
+): Promise<void> {
   const all = Promise.all(readers.map((r) => r.done));
   let timer: Timer | undefined;
   const givenUp = new Promise<void>((resolve) => {
     const check = () => {
       const now = performance.now();
-      if (now - Math.max(lastOutputAt(), exitedAt) > GRACE_IDLE_MS || now - exitedAt > GRACE_MAX_MS) {
-        for (const reader of readers) reader.cancel();
-        resolve();
-      } else {
+      const quiet = now - Math.max(lastActivityAt(), exitedAt) > GRACE_IDLE_MS;
+      const state = stdoutState();
+      if (state === "busy" || (!quiet && now - exitedAt <= GRACE_MAX_MS)) {
         timer = setTimeout(check, 50);
+        return;
       }
+      if (state === "abandon") abandonStdout();
+      for (const reader of readers) reader.cancel();
+      resolve();
     };
     timer = setTimeout(check, 50);
   });
@@ -462,23 +500,92 @@ class Output {
   private stdoutGone = false;
   private logFailure: string | null = null;
   private stdoutFailure: string | null = null;
+  /**
+   * When stdout is a pipe (Linux), only what it has room for is written, and the rest waits here:
+   * a blocking write would stop the event loop, and with it the signals to relay to the child.
+   */
+  private readonly paced = isPacedPipe(1);
+  private pending: { data: Uint8Array; start: number; end: number }[] = [];
+  private abandoned = 0;
+  lastProgressAt = 0;
   onStdoutGone = () => {};
 
-  constructor(private readonly log: number | null) {}
+  constructor(private readonly log: number | null) {
+    // More room in the pipe to our reader means fewer waits for it.
+    if (this.paced) enlargePipe(1, 1 << 20);
+  }
 
   stdout(data: Uint8Array, start: number, end: number): void {
-    if (!this.stdoutGone) {
-      try {
-        writeFully(1, data, start, end);
-      } catch (error) {
-        this.stdoutGone = true;
-        const code = (error as NodeJS.ErrnoException).code;
-        // Whoever read our stdout is gone: stop reading the child's, so its next write gets SIGPIPE.
-        if (code === "EPIPE") this.onStdoutGone();
-        else this.stdoutFailure = code ?? String(error);
-      }
-    }
     this.toLog(data, start, end);
+    if (this.stdoutGone) return;
+    if (!this.paced) return this.writeNow(data, start, end);
+    this.pending.push({ data, start, end });
+    this.writeWhatFits();
+  }
+
+  /**
+   * A promise while output waits for room in our stdout; nothing when all of it is out. A reader
+   * that keeps up frees room within microseconds, so retries come on the next turn of the event
+   * loop at first and back off only for a reader that has stopped.
+   */
+  waitForStdout(): Promise<void> | undefined {
+    if (!this.stalled()) return undefined;
+    return new Promise((resolve) => {
+      let attempts = 0;
+      const retry = () => {
+        if (this.writeWhatFits()) return resolve();
+        attempts++;
+        if (attempts < 200) setImmediate(retry);
+        else setTimeout(retry, Math.min(20, attempts - 199));
+      };
+      setImmediate(retry);
+    });
+  }
+
+  stalled(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Drops the output our stdout would not take (only after a signal told exprag to stop). */
+  abandon(): void {
+    for (const item of this.pending) this.abandoned += item.end - item.start;
+    this.pending = [];
+  }
+
+  private writeNow(data: Uint8Array, start: number, end: number): void {
+    try {
+      writeFully(1, data, start, end);
+    } catch (error) {
+      this.stdoutFailed(error);
+    }
+  }
+
+  /** Writes queued output as far as stdout has room; true when nothing is left waiting. */
+  private writeWhatFits(): boolean {
+    while (this.pending.length) {
+      const item = this.pending[0]!;
+      const room = pipeRoom(1) ?? item.end - item.start;
+      if (room <= 0) return false;
+      try {
+        item.start += writeSync(1, item.data, item.start, Math.min(room, item.end - item.start));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EAGAIN") return false;
+        this.pending = [];
+        this.stdoutFailed(error);
+        return true;
+      }
+      this.lastProgressAt = performance.now();
+      if (item.start >= item.end) this.pending.shift();
+    }
+    return true;
+  }
+
+  private stdoutFailed(error: unknown): void {
+    this.stdoutGone = true;
+    const code = (error as NodeJS.ErrnoException).code;
+    // Whoever read our stdout is gone: stop reading the child's, so its next write gets SIGPIPE.
+    if (code === "EPIPE") this.onStdoutGone();
+    else this.stdoutFailure = code ?? String(error);
   }
 
   stderr(bytes: Uint8Array): void {
@@ -493,8 +600,9 @@ class Output {
   failures(): string[] {
     return [
       this.stdoutFailure && `could not write the command's output to stdout (${this.stdoutFailure}); it is in the log`,
+      this.abandoned > 0 && `${this.abandoned} bytes of output were never read from stdout before exprag was stopped${this.log === null ? "" : "; they are in the log"}`,
       this.logFailure && `the output log is incomplete (${this.logFailure})`,
-    ].filter((message): message is string => Boolean(message));
+    ].filter((message): message is string => typeof message === "string" && message.length > 0);
   }
 
   private toLog(data: Uint8Array, start: number, end: number): void {

@@ -182,6 +182,22 @@ describe("exprag run: pipes, stdin and signals", () => {
     expect(runEnd(records)).toMatchObject({ status: "failed", exit_code: 7 });
   });
 
+  test("forwards SIGTERM even while its stdout is full because nobody reads it", async () => {
+    const cwd = tempDir();
+    const child = "while :; do echo filling-the-pipe-filling-the-pipe; done";
+    // exprag's stdout is a pipe to a process that never reads; $! is exprag's pid.
+    const script = `exprag run --no-log -- sh -c "${child}" > >(sleep 30) & echo $!; wait $!; echo "exit=$?"`;
+    await using proc = Bun.spawn(["bash", "-c", script], { cwd, env: cleanEnv({ PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }), stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stdout.getReader();
+    let seen = "";
+    while (!seen.includes("\n")) seen += Buffer.from((await reader.read()).value!).toString();
+    await Bun.sleep(500); // long enough for the pipe to fill
+    process.kill(Number(seen.trim()), "SIGTERM");
+    while (!seen.includes("exit=")) seen += Buffer.from((await reader.read()).value!).toString();
+    expect(seen).toContain("exit=143");
+    expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "killed", exit_code: 143, signal: "SIGTERM" });
+  }, 15_000);
+
   test.each(["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGQUIT"] as const)("forwards %s", async (signal) => {
     const cwd = tempDir();
     const name = signal.slice(3);
