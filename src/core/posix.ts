@@ -91,10 +91,10 @@ export function startWriteback(fd: number, offset: number, length: number): void
 }
 
 /**
- * How many bytes pipe `fd` surely takes now without blocking (Linux). A pipe holds page-sized
- * slots; the unread bytes fill at most one slot more than their pages (the reader may be part
- * way through the first), so the rest of the slots are free. When that estimate leaves none,
- * poll says whether one slot is. Null where this cannot be known.
+ * How many bytes pipe `fd` surely takes now without blocking (Linux): all of its capacity when it
+ * is empty; else one page when poll says a page slot is free. (Capacity less the unread bytes
+ * would overstate it: a write that does not fit the last page's remainder starts a new slot, so
+ * partly filled pages use slots up.) Null where this cannot be known.
  */
 export function pipeRoom(fd: number): number | null {
   if (process.platform !== "linux") return null;
@@ -108,8 +108,6 @@ export function pipeRoom(fd: number): number | null {
   const unread = new Int32Array(1);
   if (capacity < 0 || c.ioctl(fd, FIONREAD, ptr(unread)) !== 0) return null;
   if (unread[0] === 0) return capacity;
-  const freeSlots = capacity / PAGE - Math.ceil(unread[0]! / PAGE) - 1;
-  if (freeSlots > 0) return freeSlots * PAGE;
   const pollfd = new Int32Array([fd, POLLOUT]); // struct pollfd { int fd; short events; short revents; }
   return c.poll(ptr(pollfd), 1, 0) === 1 && (pollfd[1]! >>> 16) & POLLOUT ? PAGE : 0;
 }
