@@ -62,7 +62,7 @@ export function forEachLine(file: string, onLine: (text: string, line: number) =
 export class TailReader {
   private readonly fd: number;
   private position: number;
-  private pending = Buffer.alloc(0);
+  private pending: Buffer[] = [];
   private lines: string[] = [];
   private readSize = FIRST_END_READ;
   readonly size: number;
@@ -78,8 +78,8 @@ export class TailReader {
     while (this.lines.length === 0) {
       if (this.position === 0) {
         if (this.pending.length === 0) return null;
-        const first = this.pending.toString();
-        this.pending = Buffer.alloc(0);
+        const first = Buffer.concat(this.pending).toString();
+        this.pending = [];
         return first;
       }
       const size = Math.min(this.readSize, this.position);
@@ -87,17 +87,15 @@ export class TailReader {
       this.position -= size;
       const chunk = Buffer.allocUnsafe(size);
       readSync(this.fd, chunk, 0, size, this.position);
-      const data = this.pending.length ? Buffer.concat([chunk, this.pending]) : chunk;
-      const firstNewline = data.indexOf(10);
+      const firstNewline = chunk.indexOf(10);
       if (firstNewline < 0) {
-        this.pending = data;
+        // Part of a line longer than a chunk: kept in pieces, joined once, so long lines cost linear time.
+        this.pending.unshift(chunk);
         continue;
       }
-      this.pending = data.subarray(0, firstNewline);
-      this.lines = data
-        .toString("utf8", firstNewline + 1)
-        .split("\n")
-        .filter(Boolean);
+      const complete = Buffer.concat([chunk.subarray(firstNewline + 1), ...this.pending]);
+      this.pending = [chunk.subarray(0, firstNewline)];
+      this.lines = complete.toString().split("\n").filter(Boolean);
     }
     return this.lines.pop()!;
   }

@@ -10,8 +10,8 @@ import { usageError } from "./errors";
 import { runFilePath } from "./store";
 import { asNumber, leaves } from "./value-paths";
 
-export type RunState = "ok" | "failed" | "killed" | "interrupted" | "running" | "crashed";
-export const RUN_STATES: RunState[] = ["ok", "failed", "killed", "interrupted", "running", "crashed"];
+export type RunState = "ok" | "failed" | "killed" | "interrupted" | "running" | "crashed" | "unknown";
+export const RUN_STATES: RunState[] = ["ok", "failed", "killed", "interrupted", "running", "crashed", "unknown"];
 
 export interface RunSummary {
   run_id: string;
@@ -58,13 +58,16 @@ export function summarizeRun(store: string, runId: string, warn: (message: strin
   const records = counts
     ? Object.values(counts).reduce<number>((sum, n) => sum + (typeof n === "number" ? n : 0), 0)
     : Math.max(0, countLines(file) - 1);
-  const started = asObject(asObject(startValue.process).started) as unknown as ProcessIdentity | undefined;
+  const identity = asObject(asObject(startValue.process).started);
+  const started = typeof identity.pid === "number" && typeof identity.host === "string" ? (identity as unknown as ProcessIdentity) : null;
   return {
     run_id: start.run_id,
     short_id: shortId(start.run_id),
     experiment_name: String(start.experiment_name ?? ""),
     started_at: String(start.created_at ?? ""),
-    status: endValue ? (String(endValue.status) as RunState) : started && isAlive(started) ? "running" : "crashed",
+    // Without run_end: running while the exprag that wrote it lives; unknown when it did not say
+    // who it was (the original Python exprag writes no run_end).
+    status: endValue ? (String(endValue.status) as RunState) : !started ? "unknown" : isAlive(started) ? "running" : "crashed",
     exit_code: typeof endValue?.exit_code === "number" ? endValue.exit_code : null,
     duration_ms: typeof endValue?.duration_ms === "number" ? endValue.duration_ms : null,
     commit: typeof git.commit === "string" ? git.commit : null,

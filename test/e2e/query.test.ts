@@ -307,6 +307,16 @@ describe("exprag log and rm", () => {
     }
   });
 
+  test("a run of the original exprag (no run_end, no process identity) is unknown, not running", async () => {
+    const other = tempDir();
+    const id = "01900000-0000-7000-8000-0000000000aa";
+    const rec = (kind: string, value: unknown) => JSON.stringify({ schema_version: 1, exprag_version: "0.1.2", run_id: id, experiment_name: "python", kind, value, created_at: "2024-01-01T00:00:00.000Z", elapsed_ms: 0 });
+    mkdirSync(join(other, "runs"), { recursive: true });
+    writeFileSync(join(other, "runs", `${id}.jsonl`), `${rec("run_start", { metadata: {}, git: { commit: "abc", branch: "main", dirty: false } })}\n${rec("track", { acc: 0.9 })}\n`);
+    const runs = JSON.parse((await exprag(["ls", "--json", "--dir", other], { cwd: other })).text);
+    expect(runs).toMatchObject([{ status: "unknown", records: 1, metrics: { acc: 0.9 } }]);
+  });
+
   test("a missing store is an empty answer, not an error", async () => {
     const empty = tempDir();
     for (const args of [["ls"], ["best", "metrics.acc", "--max"], ["paths"]]) {
