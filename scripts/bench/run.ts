@@ -100,7 +100,7 @@ function passthrough() {
   const peakMb = peaks.length ? Math.max(...peaks) / 1024 : null;
   return {
     name: `passthrough: ${(bytes / 1048576).toFixed(0)} MiB with the log kept`,
-    baseline: `cat | tee: ${median(tee).toFixed(0)} ms (${Math.min(...tee).toFixed(0)}-${Math.max(...tee).toFixed(0)})`,
+    baseline: `cat \\| tee: ${median(tee).toFixed(0)} ms (${Math.min(...tee).toFixed(0)}-${Math.max(...tee).toFixed(0)})`,
     exprag: `${median(ours).toFixed(0)} ms (${Math.min(...ours).toFixed(0)}-${Math.max(...ours).toFixed(0)}), peak RSS ${peakMb === null ? "n/a" : `${peakMb.toFixed(0)} MB`}`,
     result: `ratio ${ratio.toFixed(2)}`,
     target: "ratio <= 1.0, peak RSS < 80 MB",
