@@ -192,6 +192,10 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   runFile.tick();
   scanner.end();
   fdLines.end();
+  // What the end of the stream released (a last line without newline) still reaches stdout.
+  const rest = output.waitForStdout();
+  if (rest && signals.stopRequested) output.abandon();
+  else if (rest) await rest;
 
   const signal = child.process.signalCode ?? null;
   const signalNumber = signal ? (os.constants.signals[signal as NodeJS.Signals] ?? 0) : 0;

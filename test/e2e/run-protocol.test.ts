@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seededRandom } from "../seeded-random";
-import { exprag, onlyRun, runEnd, runFiles, tempDir, tracked } from "./harness";
+import { exprag, onlyRun, shell, runEnd, runFiles, tempDir, tracked } from "./harness";
 
 const sh = (script: string) => ["sh", "-c", script];
 
@@ -50,6 +50,12 @@ describe("exprag run: the EXPRAG:: protocol", () => {
     const result = await exprag(["run", "--", ...sh(`printf '10%%\\r50%%\\rEXPRAG::1\\r\\nEXPRAG::2'`)], { cwd });
     expect(result.text).toBe("10%\r50%\r");
     expect(tracked(onlyRun(join(cwd, ".exprag")))).toEqual([1, 2]);
+  });
+
+  test("through a pipe too, the end of the stream (a last line without newline, a held start) is shown", async () => {
+    const cwd = tempDir();
+    const result = await shell(`exprag run -- sh -c 'printf "a\\nEXP"' | cat; exprag run -- sh -c 'printf "b\\nlast words"' | cat`, { cwd });
+    expect(result.text).toBe("a\nEXPb\nlast words");
   });
 
   test("lands all of 100,000 records", async () => {
