@@ -291,8 +291,9 @@ function aggregate(file: string, steps: PathStep[], agg: Aggregate, warn: Warn):
   }
   let count = 0;
   let finite = 0;
-  let result: number | null = null;
   let sum = 0;
+  /** max and min take infinities into account (they rank last anyway); only NaN is skipped. */
+  let extreme: number | null = null;
   recordsOf(
     file,
     warn,
@@ -301,17 +302,18 @@ function aggregate(file: string, steps: PathStep[], agg: Aggregate, warn: Warn):
       for (const n of valuesAt(record.value, steps).map(asNumber)) {
         if (n === null) continue;
         count++;
+        if (Number.isNaN(n)) continue;
+        if (extreme === null || (agg === "max" ? n > extreme : n < extreme)) extreme = n;
         if (!Number.isFinite(n)) continue;
         finite++;
         sum += n;
-        if (result === null || (agg === "max" ? n > result : agg === "min" ? n < result : false)) result = n;
       }
     },
     key,
   );
   if (count === 0) return null;
-  if (finite === 0) return { value: Number.NaN, count };
-  return { value: agg === "mean" ? sum / finite : result!, count };
+  if (agg === "mean") return { value: finite ? sum / finite : Number.NaN, count };
+  return { value: extreme ?? Number.NaN, count };
 }
 
 /** Runs ranked by a metric; non-finite values rank after every finite one; runs without it come back apart. */

@@ -147,7 +147,10 @@ describe("exprag best", () => {
       ["baseline", 0.6],
       ["unfinished", 0.1],
     ]);
-    const minOfLoss = await json("best", "metrics.loss", "--min", "--agg", "max");
+    const maxOfLoss = await json("best", "metrics.loss", "--min", "--agg", "max");
+    expect(maxOfLoss.find((r: { experiment_name: string }) => r.experiment_name === "diverged").value).toBe("Infinity");
+    expect(maxOfLoss.at(-1).experiment_name).toBe("diverged");
+    const minOfLoss = await json("best", "metrics.loss", "--min", "--agg", "min");
     expect(minOfLoss.find((r: { experiment_name: string }) => r.experiment_name === "diverged").value).toBe(0.5);
     expect((await q("best", "metrics.acc", "--max", "--min")).exitCode).toBe(2);
   });
