@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { usageError } from "../core/errors";
-import { checkedOutBranches, openRepositoryOrFail, orphanedSnapshotRefs } from "../core/restore";
+import { rmSync } from "node:fs";
+import { checkedOutBranches, openRepositoryOrFail, orphanedSnapshotRefs, staleTemporaryIndexes } from "../core/restore";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
 import { printData } from "../render/table";
@@ -13,7 +14,7 @@ const args = {
 } as const;
 
 export const definition = defineCommand({
-  meta: { name: "gc", description: "Delete snapshot refs (run/<id>) whose run file is gone" },
+  meta: { name: "gc", description: "Delete snapshot refs (run/<id>) whose run file is gone, and temporary indexes killed runs left" },
   args,
 });
 
@@ -23,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.positionals.length) throw usageError(`unexpected argument '${parsed.positionals[0]}'`, "see 'exprag gc --help'");
   const cwd = process.cwd();
   const store = resolveStoreDir(parsed.options.dir as string | undefined, process.env, cwd);
-  const { git } = openRepositoryOrFail(cwd, process.env);
+  const { git, repo } = openRepositoryOrFail(cwd, process.env);
   const inUse = checkedOutBranches(git);
   const dryRun = parsed.options["dry-run"] === true;
   let deleted = 0;
@@ -37,6 +38,10 @@ async function main(argv: string[]): Promise<number> {
     deleted++;
   }
   log.info(`${dryRun ? "would delete" : "deleted"} ${deleted} snapshot ref${deleted === 1 ? "" : "s"} of runs no longer in ${store}`);
+  for (const path of staleTemporaryIndexes(repo)) {
+    if (!dryRun) rmSync(path, { force: true });
+    log.info(`${dryRun ? "would delete" : "deleted"} ${path}, left by a run that was killed`);
+  }
   return 0;
 }
 

@@ -3,7 +3,7 @@
  * against the work tree, and removal of snapshot refs whose run is gone. A run's code is its
  * recorded commit, never a branch tip: a clean run's branch may have moved since.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { EXIT, UserError } from "./errors";
 import { EMPTY_TREE, FALLBACK_REF_PREFIX, type Git, type GitCapture, GitError, openRepository, type Repository, SNAPSHOT_BRANCH_PREFIX, writeWorkTree } from "./git";
 import { listRunIds, readRunStart, resolveRunRef, RUN_ID, shortId } from "./run-ref";
@@ -97,6 +97,17 @@ export function orphanedSnapshotRefs(git: Git, store: string): SnapshotRef[] {
     .map((ref) => ({ ref, runId: ref.slice(ref.lastIndexOf("/") + 1) }))
     .filter(({ runId }) => RUN_ID.test(runId))
     .filter(({ runId }) => !known.has(runId) && !stores.some((dir) => existsSync(runFilePath(dir, runId))));
+}
+
+/**
+ * Temporary indexes a killed run left in the git directory (`exprag-<id>.index`), older than an
+ * hour, so none belongs to a run still reading its work tree.
+ */
+export function staleTemporaryIndexes(repo: Repository, now = Date.now()): string[] {
+  return readdirSync(repo.gitDir)
+    .filter((name) => /^exprag-.*\.index(\.lock)?$/.test(name))
+    .map((name) => join(repo.gitDir, name))
+    .filter((path) => now - statSync(path).mtimeMs > 3600_000);
 }
 
 /** Branches checked out in any worktree; they are never deleted. */

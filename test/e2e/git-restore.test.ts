@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { commitFiles, fingerprint, git, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
 import { readRecords, runFiles, runStart, tempDir } from "./harness";
@@ -188,6 +188,18 @@ describe("exprag gc", () => {
     const real = await runIn(repo, ["gc"]);
     expect(real.text).toBe(`refs/heads/run/${dirty.id}\n`);
     expect(git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/run/").trim()).toBe(`refs/heads/run/${keptId}`);
+  });
+
+  test("removes a temporary index a killed run left behind, once it is an hour old", async () => {
+    const { repo } = await repoWithRuns();
+    const stale = join(repo, ".git", "exprag-0190-killed.index");
+    const fresh = join(repo, ".git", "exprag-0190-running.index");
+    writeFileSync(stale, "");
+    writeFileSync(fresh, "");
+    utimesSync(stale, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    const result = await runIn(repo, ["gc"]);
+    expect(result.stderr).toContain("exprag-0190-killed.index, left by a run that was killed");
+    expect([existsSync(stale), existsSync(fresh)]).toEqual([false, true]);
   });
 
   test("keeps a snapshot branch that is checked out", async () => {
