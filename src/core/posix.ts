@@ -108,8 +108,12 @@ export function pipeRoom(fd: number): number | null {
   const unread = new Int32Array(1);
   if (capacity < 0 || c.ioctl(fd, FIONREAD, ptr(unread)) !== 0) return null;
   if (unread[0] === 0) return capacity;
+  const POLLERR = 8;
+  const POLLHUP = 16;
   const pollfd = new Int32Array([fd, POLLOUT]); // struct pollfd { int fd; short events; short revents; }
-  return c.poll(ptr(pollfd), 1, 0) === 1 && (pollfd[1]! >>> 16) & POLLOUT ? PAGE : 0;
+  if (c.poll(ptr(pollfd), 1, 0) !== 1) return 0;
+  // Writable, or the reader is gone: then the write fails at once with EPIPE, which must be seen.
+  return (pollfd[1]! >>> 16) & (POLLOUT | POLLERR | POLLHUP) ? PAGE : 0;
 }
 
 /** Asks for a bigger buffer in pipe `fd` (Linux; refused quietly beyond the system's limit). */

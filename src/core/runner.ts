@@ -160,14 +160,21 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       runFile.tick();
       scanner.push(chunk);
       afterChunk();
-      if (scanner.holdsPrefix) heldTimer = setTimeout(() => scanner.flushHeld(), HELD_PREFIX_MS);
+      if (scanner.holdsPrefix) {
+        heldTimer = setTimeout(() => {
+          scanner.flushHeld();
+          void output.waitForStdout(); // released bytes the pipe cannot take yet still go out
+        }, HELD_PREFIX_MS);
+      }
       return output.waitForStdout();
     },
     onError,
   );
   readers.push(stdoutReader);
   output.onStdoutGone = () => stdoutReader.cancel();
-  if (child.stderr) readers.push(new PipeReader(child.stderr, (chunk) => (output.stderr(chunk), afterChunk()), onError));
+  if (child.stderr) {
+    readers.push(new PipeReader(child.stderr, (chunk) => (output.stderr(chunk), afterChunk(), output.waitForStderr()), onError));
+  }
   if (child.records) {
     readers.push(new PipeReader(child.records, (chunk) => (runFile.tick(), fdLines.push(chunk), afterChunk()), onError));
   }
@@ -193,7 +200,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   scanner.end();
   fdLines.end();
   // What the end of the stream released (a last line without newline) still reaches stdout.
-  const rest = output.waitForStdout();
+  const rest = output.stalled() ? Promise.all([output.waitForStdout(), output.waitForStderr()]) : undefined;
   if (rest && signals.stopRequested) output.abandon();
   else if (rest) await rest;
 
@@ -497,42 +504,46 @@ async function drainWithGrace(
 }
 
 /**
- * The terminal side: stdout and stderr of exprag, plus the output log. A destination that fails
- * (disk full, device error) is given up, the others go on, and `failures` says what was lost.
+ * Writes to one of exprag's own descriptors. On Linux, when it is a pipe, only what the pipe
+ * surely takes is written and the rest waits in a queue: a blocking write would stop the event
+ * loop, and with it the signals to relay to the child. Elsewhere writes simply block.
  */
-class Output {
-  private stdoutGone = false;
-  private logFailure: string | null = null;
-  private stdoutFailure: string | null = null;
-  /**
-   * When stdout is a pipe (Linux), only what it has room for is written, and the rest waits here:
-   * a blocking write would stop the event loop, and with it the signals to relay to the child.
-   */
-  private readonly paced = isPacedPipe(1);
+class FdWriter {
   private pending: { data: Uint8Array; start: number; end: number }[] = [];
-  private abandoned = 0;
+  gone = false;
+  failure: string | null = null;
+  abandoned = 0;
   lastProgressAt = 0;
-  onStdoutGone = () => {};
 
-  constructor(private readonly log: number | null) {
+  constructor(
+    private readonly fd: number,
+    private readonly paced: boolean,
+    private readonly onEpipe: () => void,
+  ) {
     // More room in the pipe to our reader means fewer waits for it.
-    if (this.paced) enlargePipe(1, 1 << 20);
+    if (paced) enlargePipe(fd, 1 << 20);
   }
 
-  stdout(data: Uint8Array, start: number, end: number): void {
-    this.toLog(data, start, end);
-    if (this.stdoutGone) return;
-    if (!this.paced) return this.writeNow(data, start, end);
+  write(data: Uint8Array, start: number, end: number): void {
+    if (this.gone) return;
+    if (!this.paced) {
+      try {
+        writeFully(this.fd, data, start, end);
+      } catch (error) {
+        this.failed(error);
+      }
+      return;
+    }
     this.pending.push({ data, start, end });
     this.writeWhatFits();
   }
 
   /**
-   * A promise while output waits for room in our stdout; nothing when all of it is out. A reader
-   * that keeps up frees room within microseconds, so retries come on the next turn of the event
-   * loop at first and back off only for a reader that has stopped.
+   * A promise while output waits for room; nothing when all of it is out. A reader that keeps up
+   * frees room within microseconds, so retries come on the next turn of the event loop at first
+   * and back off only for a reader that has stopped.
    */
-  waitForStdout(): Promise<void> | undefined {
+  wait(): Promise<void> | undefined {
     if (!this.stalled()) return undefined;
     return new Promise((resolve) => {
       let attempts = 0;
@@ -550,61 +561,93 @@ class Output {
     return this.pending.length > 0;
   }
 
-  /** Drops the output our stdout would not take (only after a signal told exprag to stop). */
+  /** Drops what the reader would not take (only after a signal told exprag to stop). */
   abandon(): void {
     for (const item of this.pending) this.abandoned += item.end - item.start;
     this.pending = [];
   }
 
-  private writeNow(data: Uint8Array, start: number, end: number): void {
-    try {
-      writeFully(1, data, start, end);
-    } catch (error) {
-      this.stdoutFailed(error);
-    }
-  }
-
-  /** Writes queued output as far as stdout has room; true when nothing is left waiting. */
+  /** Writes queued output as far as the pipe has room; true when nothing is left waiting. */
   private writeWhatFits(): boolean {
-    while (this.pending.length) {
+    while (this.pending.length && !this.gone) {
       const item = this.pending[0]!;
-      const room = pipeRoom(1) ?? item.end - item.start;
+      const room = pipeRoom(this.fd) ?? item.end - item.start;
       if (room <= 0) return false;
       try {
-        item.start += writeSync(1, item.data, item.start, Math.min(room, item.end - item.start));
+        item.start += writeSync(this.fd, item.data, item.start, Math.min(room, item.end - item.start));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "EAGAIN") return false;
-        this.pending = [];
-        this.stdoutFailed(error);
-        return true;
+        this.failed(error);
       }
       this.lastProgressAt = performance.now();
       if (item.start >= item.end) this.pending.shift();
     }
+    if (this.gone) this.pending = [];
     return true;
   }
 
-  private stdoutFailed(error: unknown): void {
-    this.stdoutGone = true;
+  private failed(error: unknown): void {
+    this.gone = true;
+    this.pending = [];
     const code = (error as NodeJS.ErrnoException).code;
-    // Whoever read our stdout is gone: stop reading the child's, so its next write gets SIGPIPE.
-    if (code === "EPIPE") this.onStdoutGone();
-    else this.stdoutFailure = code ?? String(error);
+    if (code === "EPIPE") this.onEpipe();
+    else this.failure = code ?? String(error);
+  }
+}
+
+/**
+ * The terminal side: stdout and stderr of exprag, plus the output log. A destination that fails
+ * (disk full, device error) is given up, the others go on, and `failures` says what was lost.
+ * When stderr is the same pipe as stdout (`2>&1`), both go through one queue, in order.
+ */
+class Output {
+  private readonly out: FdWriter;
+  private readonly err: FdWriter;
+  private logFailure: string | null = null;
+  /** Whoever read our stdout is gone: stop reading the child's, so its next write gets SIGPIPE. */
+  onStdoutGone = () => {};
+
+  constructor(private readonly log: number | null) {
+    this.out = new FdWriter(1, isPacedPipe(1), () => this.onStdoutGone());
+    this.err = samePipe(1, 2) && isPacedPipe(2) ? this.out : new FdWriter(2, isPacedPipe(2), () => {});
+  }
+
+  stdout(data: Uint8Array, start: number, end: number): void {
+    this.toLog(data, start, end);
+    this.out.write(data, start, end);
   }
 
   stderr(bytes: Uint8Array): void {
-    try {
-      writeFully(2, bytes);
-    } catch {
-      // stderr is gone; the log still gets it
-    }
     this.toLog(bytes, 0, bytes.length);
+    this.err.write(bytes, 0, bytes.length);
+  }
+
+  waitForStdout(): Promise<void> | undefined {
+    return this.out.wait();
+  }
+
+  waitForStderr(): Promise<void> | undefined {
+    return this.err.wait();
+  }
+
+  stalled(): boolean {
+    return this.out.stalled() || this.err.stalled();
+  }
+
+  get lastProgressAt(): number {
+    return Math.max(this.out.lastProgressAt, this.err.lastProgressAt);
+  }
+
+  abandon(): void {
+    this.out.abandon();
+    this.err.abandon();
   }
 
   failures(): string[] {
+    const abandoned = this.out.abandoned + (this.err === this.out ? 0 : this.err.abandoned);
     return [
-      this.stdoutFailure && `could not write the command's output to stdout (${this.stdoutFailure}); it is in the log`,
-      this.abandoned > 0 && `${this.abandoned} bytes of output were never read from stdout before exprag was stopped${this.log === null ? "" : "; they are in the log"}`,
+      this.out.failure && `could not write the command's output to stdout (${this.out.failure}); it is in the log`,
+      abandoned > 0 && `${abandoned} bytes of output were never read before exprag was stopped${this.log === null ? "" : "; they are in the log"}`,
       this.logFailure && `the output log is incomplete (${this.logFailure})`,
     ].filter((message): message is string => typeof message === "string" && message.length > 0);
   }
@@ -616,5 +659,15 @@ class Output {
     } catch (error) {
       this.logFailure = (error as NodeJS.ErrnoException).code ?? String(error);
     }
+  }
+}
+
+/** Whether two descriptors are the same pipe (as with `2>&1`). */
+function samePipe(a: number, b: number): boolean {
+  try {
+    const [x, y] = [fstatSync(a), fstatSync(b)];
+    return x.isFIFO() && x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
   }
 }

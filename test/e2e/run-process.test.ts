@@ -198,6 +198,25 @@ describe("exprag run: pipes, stdin and signals", () => {
     expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "killed", exit_code: 143, signal: "SIGTERM" });
   }, 15_000);
 
+  test("forwards SIGTERM while stdout and stderr share one full pipe (2>&1)", async () => {
+    const cwd = tempDir();
+    const script = `exprag run -- sh -c "while :; do echo errline >&2; done" > >(sleep 30) 2>&1 & echo $!; wait $!; echo "exit=$?"`;
+    await using proc = Bun.spawn(["bash", "-c", script], { cwd, env: cleanEnv({ PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }), stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stdout.getReader();
+    let seen = "";
+    while (!seen.includes("\n")) seen += Buffer.from((await reader.read()).value!).toString();
+    await Bun.sleep(500);
+    process.kill(Number(seen.trim()), "SIGTERM");
+    while (!seen.includes("exit=")) seen += Buffer.from((await reader.read()).value!).toString();
+    expect(seen).toContain("exit=143");
+  }, 15_000);
+
+  test("ends when its reader goes away while the pipe to it is full", async () => {
+    const cwd = tempDir();
+    const result = await shell("bash -c 'exprag run -- head -c 50000000 /dev/zero | (head -c 10 > /dev/null; sleep 0.5); echo exit=${PIPESTATUS[0]}'", { cwd });
+    expect(result.text).toBe("exit=141\n");
+  }, 15_000);
+
   test.each(["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGQUIT"] as const)("forwards %s", async (signal) => {
     const cwd = tempDir();
     const name = signal.slice(3);
