@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { EXIT, UserError, usageError } from "../core/errors";
 import { resolveRunRef, shortId } from "../core/run-ref";
 import { forEachLine } from "../core/run-reader";
@@ -7,7 +7,6 @@ import { resolveStoreDir, runLogPath } from "../core/store";
 import { writeFully } from "../core/io";
 import { parseCommandLine, storeArgs } from "./_shared";
 import type { ExpragCommand } from "./types";
-import { closeSync, openSync, readSync } from "node:fs";
 
 const args = {
   run: { type: "positional", description: "The run" },

@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { EXIT, UserError } from "./errors";
 import { EMPTY_TREE, FALLBACK_REF_PREFIX, type Git, type GitCapture, GitError, openRepository, type Repository, SNAPSHOT_BRANCH_PREFIX, writeWorkTree } from "./git";
-import { listRunIds, readRunStart, resolveRunRef, RUN_ID, shortId } from "./run-ref";
+import { listRunIds, resolveRunRef, RUN_ID, shortId } from "./run-ref";
+import { readRunStart } from "./run-reader";
 import { join } from "node:path";
 import { runFilePath, STORE_DIR_NAME } from "./store";
 

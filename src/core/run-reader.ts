@@ -143,3 +143,10 @@ export function countLines(file: string): number {
     closeSync(fd);
   }
 }
+
+/** The first record of a run file (run_start), read without reading the rest. */
+export function readRunStart(file: string): StoredRecord | null {
+  const line = readFirstLine(file);
+  const record = line === null ? null : parseRecord(line);
+  return record?.kind === "run_start" ? record : null;
+}

@@ -5,7 +5,6 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { EXIT, UserError } from "./errors";
-import { parseRecord, readFirstLine, type StoredRecord } from "./run-reader";
 import { runFilePath, runsDir } from "./store";
 
 export interface RunLocation {
@@ -61,11 +60,4 @@ export function resolveRunRef(store: string, reference: string, ids = listRunIds
     EXIT.failure,
     "give more of the id",
   );
-}
-
-/** The first record of a run file (run_start), read without reading the rest. */
-export function readRunStart(file: string): StoredRecord | null {
-  const line = readFirstLine(file);
-  const record = line === null ? null : parseRecord(line);
-  return record?.kind === "run_start" ? record : null;
 }

@@ -5,7 +5,7 @@
 import os from "node:os";
 import { type ProcessIdentity, readStartTicks } from "./context";
 import { listRunIds, shortId } from "./run-ref";
-import { parseRecord, readFirstLine, type StoredRecord, TailReader, countLines } from "./run-reader";
+import { countLines, parseRecord, readRunStart, type StoredRecord, TailReader } from "./run-reader";
 import { usageError } from "./errors";
 import { runFilePath } from "./store";
 import { asNumber, leaves } from "./value-paths";
@@ -43,9 +43,8 @@ export function runIdTime(runId: string): number {
 
 export function summarizeRun(store: string, runId: string, warn: (message: string) => void, withMetrics = true): RunSummary | null {
   const file = runFilePath(store, runId);
-  const firstLine = readFirstLine(file);
-  const start = firstLine === null ? null : parseRecord(firstLine);
-  if (start?.kind !== "run_start" || typeof start.run_id !== "string") {
+  const start = readRunStart(file);
+  if (typeof start?.run_id !== "string") {
     warn(`${file}:1: no run_start record; not a run file, skipped`);
     return null;
   }
