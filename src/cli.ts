@@ -4,12 +4,12 @@
  */
 import { type CommandDef, renderUsage } from "citty";
 import { EXIT, UserError } from "./core/errors";
-import { execIgnoring } from "./core/posix";
-import { RUNTIME_IGNORED_SIGNALS } from "./core/runner";
+import { execIgnoring } from "./core/os/posix";
+import { RUNTIME_IGNORED_SIGNALS } from "./core/run/runner";
 import { log } from "./log";
 import { BUILD_COMMIT, VERSION } from "./version";
 import type { ExpragCommand } from "./commands/types";
-import { writeFully } from "./core/io";
+import { writeFully } from "./core/os/io";
 import { wantsColor } from "./render/colors";
 import { printData } from "./render/table";
 import os from "node:os";

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { usageError } from "../core/errors";
-import { type Aggregate, rankRuns } from "../core/query";
+import { type Aggregate, rankRuns } from "../core/query/details";
 import { resolveStoreDir } from "../core/store";
-import { asNumber, formatNumber, parsePath } from "../core/value-paths";
+import { asNumber, formatNumber, parsePath } from "../core/query/value-paths";
 import { log } from "../log";
 import { formatCommit } from "../render/format";
 import { outputMode, printData, renderRows } from "../render/table";

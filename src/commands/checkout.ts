@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { resolve } from "node:path";
 import { EXIT, UserError, usageError } from "../core/errors";
-import { gitCommand, hasUncommittedChanges, openRepositoryOrFail, runCode } from "../core/restore";
-import { shortId } from "../core/run-ref";
+import { gitCommand, hasUncommittedChanges, openRepositoryOrFail, runCode } from "../core/git/restore";
+import { shortId } from "../core/record/refs";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
 import { parseCommandLine, storeArgs } from "./_shared";

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { usageError } from "../core/errors";
-import { readRunDetails } from "../core/query";
+import { readRunDetails } from "../core/query/details";
 import { resolveStoreDir } from "../core/store";
-import { asNumber, formatNumber } from "../core/value-paths";
+import { asNumber, formatNumber } from "../core/query/value-paths";
 import { log } from "../log";
 import { flattenValues } from "../render/fields";
 import { outputMode, printData, renderRows } from "../render/table";

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { usageError } from "../core/errors";
-import { currentTree, gitCommand, openRepositoryOrFail, runCode } from "../core/restore";
-import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git";
+import { currentTree, gitCommand, openRepositoryOrFail, runCode } from "../core/git/restore";
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
 import { parseCommandLine, storeArgs } from "./_shared";

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { usageError } from "../core/errors";
 import { rmSync } from "node:fs";
-import { checkedOutBranches, openRepositoryOrFail, orphanedSnapshotRefs, staleTemporaryIndexes } from "../core/restore";
+import { checkedOutBranches, openRepositoryOrFail, orphanedSnapshotRefs, staleTemporaryIndexes } from "../core/git/restore";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
 import { printData } from "../render/table";

@@ -1,10 +1,10 @@
 import { defineCommand } from "citty";
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { EXIT, UserError, usageError } from "../core/errors";
-import { resolveRunRef, shortId } from "../core/run-ref";
-import { forEachLine } from "../core/run-reader";
+import { resolveRunRef, shortId } from "../core/record/refs";
+import { forEachLine } from "../core/record/reader";
 import { resolveStoreDir, runLogPath } from "../core/store";
-import { writeFully } from "../core/io";
+import { writeFully } from "../core/os/io";
 import { parseCommandLine, storeArgs } from "./_shared";
 import type { ExpragCommand } from "./types";
 

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { usageError } from "../core/errors";
-import { listRuns, parseSince, RUN_STATES, type RunState, type RunSummary } from "../core/runs";
+import { listRuns, parseSince, RUN_STATES, type RunState, type RunSummary } from "../core/query/summary";
 import { resolveStoreDir } from "../core/store";
-import { asNumber, formatNumber } from "../core/value-paths";
+import { asNumber, formatNumber } from "../core/query/value-paths";
 import { log } from "../log";
 import { colors } from "../render/colors";
 import { formatCommit, formatDuration } from "../render/format";

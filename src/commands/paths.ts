@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { collectPaths, selectRuns } from "../core/query";
+import { collectPaths, selectRuns } from "../core/query/details";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
 import { outputMode, printData, renderRows } from "../render/table";

@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
 import { usageError } from "../core/errors";
-import { experimentNameFor } from "../core/experiment-name";
-import { buildMetadata } from "../core/metadata";
-import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git";
-import { runCommand } from "../core/runner";
+import { experimentNameFor } from "../core/run/experiment-name";
+import { buildMetadata } from "../core/run/metadata";
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
+import { runCommand } from "../core/run/runner";
 import { parseSize } from "../core/sizes";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";

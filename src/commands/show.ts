@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { usageError } from "../core/errors";
-import { readRunDetails, type RunDetails } from "../core/query";
+import { readRunDetails, type RunDetails } from "../core/query/details";
 import { resolveStoreDir } from "../core/store";
-import { formatNumber } from "../core/value-paths";
+import { formatNumber } from "../core/query/value-paths";
 import { log } from "../log";
 import { colors } from "../render/colors";
 import { flatten } from "../render/fields";

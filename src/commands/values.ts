@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { usageError } from "../core/errors";
-import { selectRuns, series } from "../core/query";
+import { selectRuns, series } from "../core/query/details";
 import { resolveStoreDir } from "../core/store";
-import { asNumber, formatNumber, parsePath } from "../core/value-paths";
+import { asNumber, formatNumber, parsePath } from "../core/query/value-paths";
 import { log } from "../log";
 import { outputMode, printData, renderRows } from "../render/table";
 import { listOptions, parseCommandLine, parseLimit, storeArgs } from "./_shared";

@@ -4,7 +4,7 @@
  * more start-up time than `exprag run` may add.
  */
 import type { Colors } from "picocolors/types";
-import { isTerminal } from "../core/posix";
+import { isTerminal } from "../core/os/posix";
 
 export function wantsColor(fd: number): boolean {
   return !process.env.NO_COLOR && isTerminal(fd);

@@ -2,8 +2,8 @@
  * Output for people and for programs: an aligned table when stdout is a terminal, tab-separated
  * text with a header otherwise (no colour, nothing cut), or JSON with --json.
  */
-import { isTerminal } from "../core/posix";
-import { writeFully } from "../core/io";
+import { isTerminal } from "../core/os/posix";
+import { writeFully } from "../core/os/io";
 import { colors, wantsColor } from "./colors";
 
 export interface Column<T> {

@@ -134,7 +134,8 @@ describe("exprag run: the EXPRAG:: protocol", () => {
 
   test("keeps every record when many processes write to EXPRAG_FD at once", async () => {
     const cwd = tempDir();
-    const writer = `i=0; while [ $i -lt 500 ]; do echo "{\\"w\\": $1, \\"i\\": $i, \\"pad\\": \\"$(printf '%0200d' 0)\\"}" >&$EXPRAG_FD; i=$((i+1)); done`;
+    // The padding is made once per writer: a subshell per line would make the test slow, not harder.
+    const writer = `pad=$(printf '%0200d' 0); i=0; while [ $i -lt 500 ]; do echo "{\\"w\\": $1, \\"i\\": $i, \\"pad\\": \\"$pad\\"}" >&$EXPRAG_FD; i=$((i+1)); done`;
     const script = `for w in 1 2 3 4 5 6 7 8; do sh -c '${writer}' sh $w & done; wait`;
     await exprag(["run", "--", ...sh(script)], { cwd });
     const values = tracked(onlyRun(join(cwd, ".exprag")));

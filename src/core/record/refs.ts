@@ -4,8 +4,8 @@
  * `latest`, and `latest~N` (the Nth run before the latest).
  */
 import { existsSync, readdirSync } from "node:fs";
-import { EXIT, UserError } from "./errors";
-import { runFilePath, runsDir } from "./store";
+import { EXIT, UserError } from "../errors";
+import { runFilePath, runsDir } from "../store";
 
 export interface RunLocation {
   runId: string;

@@ -4,7 +4,7 @@
  * as JSON, else the plain string.
  */
 import { readFileSync } from "node:fs";
-import { usageError } from "./errors";
+import { usageError } from "../errors";
 
 export type Metadata = Record<string, unknown>;
 

@@ -3,11 +3,11 @@
  * finished run's record counts are in its run_end, and its last metrics are near the end.
  */
 import os from "node:os";
-import { type ProcessIdentity, readStartTicks } from "./context";
-import { listRunIds, shortId } from "./run-ref";
-import { countLines, parseRecord, readRunStart, type StoredRecord, TailReader } from "./run-reader";
-import { usageError } from "./errors";
-import { runFilePath } from "./store";
+import { type ProcessIdentity, readStartTicks } from "../run/context";
+import { listRunIds, shortId } from "../record/refs";
+import { countLines, parseRecord, readRunStart, type StoredRecord, TailReader } from "../record/reader";
+import { usageError } from "../errors";
+import { runFilePath } from "../store";
 import { asNumber, leaves } from "./value-paths";
 
 export type RunState = "ok" | "failed" | "killed" | "interrupted" | "running" | "crashed" | "unknown";

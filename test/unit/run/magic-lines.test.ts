@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { MagicLineScanner } from "../../src/core/magic-lines";
-import { seededRandom } from "../seeded-random";
+import { MagicLineScanner } from "../../../src/core/run/magic-lines";
+import { seededRandom } from "../../seeded-random";
 
 function scan(chunks: (string | Uint8Array)[], echo = false) {
   const out: Buffer[] = [];

@@ -3,7 +3,7 @@
  * of a list). A leading `value.` is accepted, since the original exprag's helpers name paths that
  * way; `value` alone is the whole value. Numbers stored as the strings "NaN", "Infinity" and "-Infinity" read back as non-finite.
  */
-import { usageError } from "./errors";
+import { usageError } from "../errors";
 
 export type PathStep = { key: string } | { each: true };
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { LineSplitter } from "../../src/core/ingest";
+import { LineSplitter } from "../../../src/core/run/ingest";
 
 describe("LineSplitter", () => {
   const split = (chunks: string[], max?: number) => {

@@ -8,10 +8,10 @@
  * between a prefix fixed for the run and a suffix fixed for the batch.
  */
 import { closeSync, fsyncSync, openSync } from "node:fs";
-import { VERSION } from "../version";
-import { writeFully } from "./io";
-import { startWriteback } from "./posix";
-import { storeError } from "./store";
+import { VERSION } from "../../version";
+import { writeFully } from "../os/io";
+import { startWriteback } from "../os/posix";
+import { storeError } from "../store";
 
 export const SCHEMA_VERSION = 1;
 

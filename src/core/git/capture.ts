@@ -9,7 +9,7 @@
  */
 import { copyFileSync, lstatSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { findWorkTreeTop } from "./store";
+import { findWorkTreeTop } from "../store";
 
 export interface GitCapture {
   /** The commit holding the run's exact code: HEAD when clean, the snapshot when dirty. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { isPlainJson } from "../../src/core/plain-json";
-import { seededRandom } from "../seeded-random";
+import { isPlainJson } from "../../../src/core/run/plain-json";
+import { seededRandom } from "../../seeded-random";
 
 const check = (text: string | Buffer) => {
   const bytes = typeof text === "string" ? Buffer.from(text) : text;

@@ -3,11 +3,11 @@
  * mention a path for `values` and `paths`, the tail of each run for `best --agg last`.
  */
 import { existsSync } from "node:fs";
-import { EXIT, UserError } from "./errors";
-import { forEachLine, parseRecord, type StoredRecord, TailReader } from "./run-reader";
-import { listRunIds, resolveRunRef, shortId } from "./run-ref";
-import { listRuns, readable, type RunSummary, STEP_KEYS, summarizeRun } from "./runs";
-import { runFilePath, runLogPath } from "./store";
+import { EXIT, UserError } from "../errors";
+import { forEachLine, parseRecord, type StoredRecord, TailReader } from "../record/reader";
+import { listRunIds, resolveRunRef, shortId } from "../record/refs";
+import { listRuns, readable, type RunSummary, STEP_KEYS, summarizeRun } from "./summary";
+import { runFilePath, runLogPath } from "../store";
 import { asNumber, leafType, leaves, type LeafType, type PathStep, searchKey, valuesAt } from "./value-paths";
 
 type Warn = (message: string) => void;

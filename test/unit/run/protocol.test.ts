@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parsePayload, quoteNonFinite } from "../../src/core/protocol";
+import { parsePayload, quoteNonFinite } from "../../../src/core/run/protocol";
 
 describe("parsePayload", () => {
   test.each([

@@ -4,12 +4,12 @@
  * recorded commit, never a branch tip: a clean run's branch may have moved since.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { EXIT, UserError } from "./errors";
-import { EMPTY_TREE, FALLBACK_REF_PREFIX, type Git, type GitCapture, GitError, openRepository, type Repository, SNAPSHOT_BRANCH_PREFIX, writeWorkTree } from "./git";
-import { listRunIds, resolveRunRef, RUN_ID, shortId } from "./run-ref";
-import { readRunStart } from "./run-reader";
+import { EXIT, UserError } from "../errors";
+import { EMPTY_TREE, FALLBACK_REF_PREFIX, type Git, type GitCapture, GitError, openRepository, type Repository, SNAPSHOT_BRANCH_PREFIX, writeWorkTree } from "./capture";
+import { listRunIds, resolveRunRef, RUN_ID, shortId } from "../record/refs";
+import { readRunStart } from "../record/reader";
 import { join } from "node:path";
-import { runFilePath, STORE_DIR_NAME } from "./store";
+import { runFilePath, STORE_DIR_NAME } from "../store";
 
 export interface RunCode {
   runId: string;

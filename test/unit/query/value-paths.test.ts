@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { asNumber, leaves, parsePath, valuesAt } from "../../src/core/value-paths";
+import { asNumber, leaves, parsePath, valuesAt } from "../../../src/core/query/value-paths";
 
 describe("value paths", () => {
   const value = { metrics: { acc: 0.9 }, layers: [{ loss: 1 }, { loss: "NaN" }], tags: ["a", "b"] };

@@ -5,7 +5,7 @@
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import { isPlainJson } from "./plain-json";
 import { parsePayload } from "./protocol";
-import type { RunFile } from "./run-file";
+import type { RunFile } from "../record/writer";
 
 export type RecordSource = "stdout" | "fd";
 

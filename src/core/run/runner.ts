@@ -6,16 +6,16 @@ import { accessSync, closeSync, constants, fstatSync, openSync, readSync, statSy
 import os from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { EXIT, UserError } from "./errors";
-import { captureGit } from "./git";
+import { EXIT, UserError } from "../errors";
+import { captureGit } from "../git/capture";
 import { LineSplitter, RecordIngest, type RecordCounts } from "./ingest";
-import { writeFully } from "./io";
+import { writeFully } from "../os/io";
 import { MagicLineScanner } from "./magic-lines";
 import type { Metadata } from "./metadata";
-import { createPipe, enlargePipe, isForegroundOfTerminal, isSignalIgnored, pipeRoom } from "./posix";
-import { RunFile } from "./run-file";
+import { createPipe, enlargePipe, isForegroundOfTerminal, isSignalIgnored, pipeRoom } from "../os/posix";
+import { RunFile } from "../record/writer";
 import { detectAgent, hostInfo, processIdentity } from "./context";
-import { ensureStore, runFilePath, runLogPath } from "./store";
+import { ensureStore, runFilePath, runLogPath } from "../store";
 
 export interface RunRequest {
   command: string[];
