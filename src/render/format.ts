@@ -1,4 +1,4 @@
-/** How durations and commits read in tables. */
+/** How numbers, durations and commits read in tables. */
 
 export function formatDuration(ms: number | null): string {
   if (ms === null) return "";
@@ -10,4 +10,12 @@ export function formatDuration(ms: number | null): string {
 /** A commit's first digits, with `*` when the run's tree was dirty (its code is a snapshot). */
 export function formatCommit(commit: string | null, dirty: boolean | null, digits = 8): string {
   return commit ? `${commit.slice(0, digits)}${dirty ? "*" : ""}` : "";
+}
+
+/** How a number reads: non-finite values by name. */
+export function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 1e-4 && Math.abs(value) < 1e6 ? String(Number(value.toPrecision(6))) : value.toExponential(4);
 }

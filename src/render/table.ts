@@ -3,7 +3,6 @@
  * text with a header otherwise (no colour, nothing cut), or JSON with --json.
  */
 import { isTerminal } from "../core/os/posix";
-import { writeFully } from "../core/os/io";
 import { colors, wantsColor } from "./colors";
 
 export interface Column<T> {
@@ -43,8 +42,4 @@ export function renderRows<T>(rows: T[], columns: Column<T>[], mode: Exclude<Out
       .trimEnd(),
   );
   return [color ? colors().bold(header) : header, ...body].join("\n") + "\n";
-}
-
-export function printData(text: string): void {
-  writeFully(1, Buffer.from(text));
 }

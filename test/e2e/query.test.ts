@@ -21,6 +21,7 @@ const json = async (...args: string[]) => {
 
 const emit = (...values: unknown[]) => values.map((v) => `printf '%s\\n' 'EXPRAG::${JSON.stringify(v)}'`).join("; ");
 const FUTURE_ID = "0190a000-0000-7000-8000-00000000f00d";
+const FUTURE_COMMIT = "abc1230000000000000000000000000000000000";
 
 async function record(name: string, args: string[], script: string) {
   const result = await q("run", "--name", name, ...args, "--", "sh", "-c", script);
@@ -62,7 +63,7 @@ beforeAll(async () => {
   // A later exprag: extra fields everywhere, and a torn line in the middle.
   const base = { schema_version: 1, exprag_version: "9.9.9", run_id: FUTURE_ID, experiment_name: "future", future_field: { x: 1 } };
   const lines = [
-    { ...base, kind: "run_start", value: { git: { commit: "abc123", dirty: false, brand_new: true }, metadata: { hparams: { lr: 0.5 } } }, created_at: "2024-07-01T00:00:00.000Z", elapsed_ms: 0 },
+    { ...base, kind: "run_start", value: { git: { commit: FUTURE_COMMIT, head: FUTURE_COMMIT, snapshot_ref: null, dirty: false, brand_new: true }, metadata: { hparams: { lr: 0.5 } } }, created_at: "2024-07-01T00:00:00.000Z", elapsed_ms: 0 },
     { ...base, kind: "track", value: { step: 0, metrics: { acc: 0.99, loss: 0.05 } }, created_at: "2024-07-01T00:00:01.000Z", elapsed_ms: 1000, note: "from the future" },
   ];
   const end = { ...base, kind: "run_end", value: { status: "ok", exit_code: 0, signal: null, duration_ms: 2000, counts: { track: 1, meta: 0, note: 0, parse_error: 0, hologram: 0 } }, created_at: "2024-07-01T00:00:02.000Z", elapsed_ms: 2000 };
@@ -234,7 +235,7 @@ describe("exprag show and compare", () => {
     const result = await q("show", short("future"), "--json");
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain(`${FUTURE_ID}.jsonl:3: skipped a line that is not a JSON record`);
-    expect(JSON.parse(result.text)).toMatchObject({ experiment_name: "future", commit: "abc123", metrics: [{ path: "step" }, { path: "metrics.acc", last: 0.99 }, { path: "metrics.loss" }] });
+    expect(JSON.parse(result.text)).toMatchObject({ experiment_name: "future", commit: FUTURE_COMMIT, metrics: [{ path: "step" }, { path: "metrics.acc", last: 0.99 }, { path: "metrics.loss" }] });
   });
 
   test("compare: differing metadata, last metrics, status and the diff command", async () => {

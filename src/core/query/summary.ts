@@ -2,12 +2,13 @@
  * One line of `exprag ls` per run, read from the run file's first line and its tail only: a
  * finished run's record counts are in its run_end, and its last metrics are near the end.
  */
-import os from "node:os";
-import { type ProcessIdentity, readStartTicks } from "../run/context";
+import { isAlive } from "../os/processes";
+import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
+import { countLines, readRunStart, TailReader } from "../record/reader";
 import { listRunIds, shortId } from "../record/refs";
-import { countLines, parseRecord, readRunStart, type StoredRecord, TailReader } from "../record/reader";
-import { usageError } from "../errors";
+import type { StoredRecord } from "../record/schema";
 import { runFilePath } from "../store";
+import { readable, type Warn } from "./records";
 import { asNumber, leaves } from "./value-paths";
 
 export type RunState = "ok" | "failed" | "killed" | "interrupted" | "running" | "crashed" | "unknown";
@@ -41,49 +42,49 @@ export function runIdTime(runId: string): number {
   return Number.parseInt(runId.replace(/-/g, "").slice(0, 12), 16);
 }
 
-export function summarizeRun(store: string, runId: string, warn: (message: string) => void, withMetrics = true): RunSummary | null {
+export function summarizeRun(store: string, runId: string, warn: Warn, withMetrics = true): RunSummary | null {
   const file = runFilePath(store, runId);
-  const start = readRunStart(file);
-  if (typeof start?.run_id !== "string") {
+  const first = readRunStart(file);
+  const start = first ? decodeRunStart(first) : null;
+  if (!start?.runId) {
     warn(`${file}:1: no run_start record; not a run file, skipped`);
     return null;
   }
-  const startValue = asObject(start.value);
-  const git = asObject(startValue.git);
   const { end, metrics, tornLast } = readTail(file, withMetrics);
   if (tornLast) warn(`${file}:${countLines(file)}: skipped a line that is not a JSON record`);
-  const endValue = end ? asObject(end.value) : null;
-  const counts = endValue ? asObject(endValue.counts) : null;
-  const records = counts
-    ? Object.values(counts).reduce<number>((sum, n) => sum + (typeof n === "number" ? n : 0), 0)
-    : Math.max(0, countLines(file) - 1);
-  const identity = asObject(asObject(startValue.process).started);
-  const started = typeof identity.pid === "number" && typeof identity.host === "string" ? (identity as unknown as ProcessIdentity) : null;
   return {
-    run_id: start.run_id,
-    short_id: shortId(start.run_id),
-    experiment_name: String(start.experiment_name ?? ""),
-    started_at: String(start.created_at ?? ""),
-    // Without run_end: running while the exprag that wrote it lives; unknown when it did not say
-    // who it was (the original Python exprag writes no run_end).
-    status: endValue ? (String(endValue.status) as RunState) : !started ? "unknown" : isAlive(started) ? "running" : "crashed",
-    exit_code: typeof endValue?.exit_code === "number" ? endValue.exit_code : null,
-    duration_ms: typeof endValue?.duration_ms === "number" ? endValue.duration_ms : null,
-    commit: typeof git.commit === "string" ? git.commit : null,
-    dirty: typeof git.dirty === "boolean" ? git.dirty : null,
-    branch: typeof git.branch === "string" ? git.branch : null,
-    records,
+    run_id: start.runId,
+    short_id: shortId(start.runId),
+    experiment_name: start.experimentName,
+    started_at: start.createdAt,
+    status: runState(start, end),
+    exit_code: end?.exitCode ?? null,
+    duration_ms: end?.durationMs ?? null,
+    commit: start.git?.commit ?? null,
+    dirty: start.git?.dirty ?? null,
+    branch: start.git?.branch ?? null,
+    records: end?.records ?? Math.max(0, countLines(file) - 1),
     metrics,
     file,
   };
 }
 
-/** run_end (when last) and the last value of each numeric path among the last track records. */
+/**
+ * How a run ended, or without run_end: running while the exprag that wrote it lives; unknown when
+ * it did not say who it was (the original Python exprag writes no run_end).
+ */
+function runState(start: RunStart, end: RunEnd | null): RunState {
+  if (end) return end.status;
+  const started = start.process.started;
+  if (!started) return "unknown";
+  return isAlive(started) ? "running" : "crashed";
+}
+
 /**
  * run_end (when last), and the last value of each numeric path: track records are read back from
  * the end until one adds no new path (at most TAIL_RECORDS of them).
  */
-function readTail(file: string, withMetrics: boolean): { end: StoredRecord | null; metrics: Record<string, number | string>; tornLast: boolean } {
+function readTail(file: string, withMetrics: boolean): { end: RunEnd | null; metrics: Record<string, number | string>; tornLast: boolean } {
   const tail = new TailReader(file);
   const metrics: Record<string, number | string> = {};
   let end: StoredRecord | null = null;
@@ -102,8 +103,9 @@ function readTail(file: string, withMetrics: boolean): { end: StoredRecord | nul
       tracks++;
       let added = false;
       for (const [path, value] of leaves(record.value)) {
-        if (path in metrics || asNumber(value) === null || STEP_KEYS.includes(path)) continue;
-        metrics[path] = value as number | string;
+        const number = asNumber(value);
+        if (Object.hasOwn(metrics, path) || number === null || STEP_KEYS.includes(path)) continue;
+        metrics[path] = typeof value === "string" ? value : number;
         added = true;
       }
       if (!added && tracks > 1) break;
@@ -111,47 +113,7 @@ function readTail(file: string, withMetrics: boolean): { end: StoredRecord | nul
   } finally {
     tail.close();
   }
-  return { end, metrics, tornLast };
-}
-
-function asObject(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-/** Whether the exprag process that started a run still lives: same host, same pid, same start time. */
-export function isAlive(started: ProcessIdentity): boolean {
-  if (started.host !== os.hostname()) return true; // cannot tell from here; do not call it crashed
-  if (typeof started.pid !== "number") return false;
-  try {
-    process.kill(started.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  return started.start_ticks === null || readStartTicks(started.pid) === started.start_ticks;
-}
-
-/** `--since`: a span back from now (`90m`, `2h`, `3d`, `2w`) or a date/time (`2026-11-01`, ISO 8601). */
-export function parseSince(text: string, now = Date.now()): number {
-  const span = /^(\d+(?:\.\d+)?)\s*(m|min|h|d|w)$/i.exec(text.trim());
-  if (span) {
-    const unit = { m: 60e3, min: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[span[2]!.toLowerCase() as "m"];
-    return now - Number(span[1]) * unit;
-  }
-  const time = Date.parse(text);
-  if (Number.isNaN(time)) throw usageError(`--since expects 90m, 2h, 3d, 2w or a date, got "${text}"`);
-  return time;
-}
-
-/** Runs `read` on one run file; a file that cannot be read (gone, a dangling link) is skipped with a warning. */
-export function readable<T>(store: string, runId: string, warn: (message: string) => void, read: () => T): T | null {
-  try {
-    return read();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!code) throw error;
-    warn(`${runFilePath(store, runId)}: cannot be read (${code}), skipped`);
-    return null;
-  }
+  return { end: end && decodeRunEnd(end), metrics, tornLast };
 }
 
 export interface RunFilter {
@@ -165,13 +127,7 @@ export interface RunFilter {
  * Summaries newest first, filtered, at most `limit` of them; `total` counts every match, so a cut
  * list can say so. Runs are read newest first and only until the limit is reached.
  */
-export function listRuns(
-  store: string,
-  filter: RunFilter,
-  limit: number,
-  warn: (message: string) => void,
-  withMetrics = true,
-): { runs: RunSummary[]; total: number } {
+export function listRuns(store: string, filter: RunFilter, limit: number, warn: Warn, withMetrics = true): { runs: RunSummary[]; total: number } {
   const ids = listRunIds(store).reverse();
   const runs: RunSummary[] = [];
   let total = 0;

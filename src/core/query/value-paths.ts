@@ -80,11 +80,3 @@ export function searchKey(steps: PathStep[]): string | null {
   }
   return null;
 }
-
-/** How a number reads: non-finite values by name. */
-export function formatNumber(value: number): string {
-  if (Number.isNaN(value)) return "NaN";
-  if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
-  if (Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 1e-4 && Math.abs(value) < 1e6 ? String(Number(value.toPrecision(6))) : value.toExponential(4);
-}

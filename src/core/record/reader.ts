@@ -3,31 +3,12 @@
  * Torn or corrupt lines are skipped; the first one of a file is reported as `file:line`.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { parseRecord } from "./decode";
+import type { StoredRecord } from "./schema";
 
 const CHUNK = 64 * 1024;
 /** Reads from the ends of a file start small (a run_start or run_end line is a few KB) and double. */
 const FIRST_END_READ = 4 * 1024;
-
-export interface StoredRecord {
-  schema_version?: number;
-  run_id?: string;
-  experiment_name?: string;
-  kind?: string;
-  value?: unknown;
-  created_at?: string;
-  elapsed_ms?: number;
-  note?: string;
-}
-
-/** A JSON object parsed from a line, or null when the line is not one. */
-export function parseRecord(text: string): StoredRecord | null {
-  try {
-    const record: unknown = JSON.parse(text);
-    return record !== null && typeof record === "object" && !Array.isArray(record) ? (record as StoredRecord) : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Calls `onLine` for every line (empty ones too with `withEmpty`) and its 1-based number; stops early when it returns false. */
 export function forEachLine(file: string, onLine: (text: string, line: number) => boolean | void, withEmpty = false): void {
@@ -149,4 +130,61 @@ export function readRunStart(file: string): StoredRecord | null {
   const line = readFirstLine(file);
   const record = line === null ? null : parseRecord(line);
   return record?.kind === "run_start" ? record : null;
+}
+
+/**
+ * The last `count` lines of a file, as the bytes they are: nothing decoded, no newline added (a
+ * last line without one stays without).
+ */
+export function lastLines(file: string, count: number): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    let position = size;
+    let newlines = 0;
+    // A newline that ends the file ends the last line; it does not start another.
+    let skipFinal = true;
+    while (position > 0) {
+      const length = Math.min(CHUNK, position);
+      position -= length;
+      readSync(fd, chunk, 0, length, position);
+      for (let i = length - 1; i >= 0; i--) {
+        if (chunk[i] !== 10) {
+          skipFinal = false;
+          continue;
+        }
+        if (skipFinal) {
+          skipFinal = false;
+          continue;
+        }
+        if (++newlines === count) return readRange(fd, position + i + 1, size);
+      }
+    }
+    return readRange(fd, 0, size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readRange(fd: number, start: number, end: number): Buffer {
+  const bytes = Buffer.allocUnsafe(end - start);
+  let read = 0;
+  while (read < bytes.length) {
+    const n = readSync(fd, bytes, read, bytes.length - read, start + read);
+    if (n === 0) break;
+    read += n;
+  }
+  return bytes.subarray(0, read);
+}
+
+/** Calls `onChunk` with the file's bytes in order, in chunks of at most 256 KiB. */
+export function forEachChunk(file: string, onChunk: (bytes: Buffer) => void): void {
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(256 * 1024);
+    for (let bytes = readSync(fd, buffer); bytes > 0; bytes = readSync(fd, buffer)) onChunk(buffer.subarray(0, bytes));
+  } finally {
+    closeSync(fd);
+  }
 }

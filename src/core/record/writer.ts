@@ -12,11 +12,8 @@ import { VERSION } from "../../version";
 import { writeFully } from "../os/io";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
+import { RECORD_KINDS, type RecordKind, SCHEMA_VERSION } from "./schema";
 
-export const SCHEMA_VERSION = 1;
-
-export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error", "run_end"] as const;
-export type RecordKind = (typeof RECORD_KINDS)[number];
 
 const INITIAL_BATCH_BYTES = 1 << 20;
 /** Written data is handed to the disk in steps of this size, so closing the file waits only for the last step. */

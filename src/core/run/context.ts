@@ -1,25 +1,8 @@
-/** Where a run happens: host, process, and which coding agent (if any) launched it. */
-import { readFileSync } from "node:fs";
+/** Where a run happens: the host, and which coding agent (if any) launched it. */
 import os from "node:os";
+import type { AgentRecord, HostRecord } from "../record/schema";
 
-export interface HostInfo {
-  hostname: string;
-  os: string;
-  arch: string;
-  username: string | null;
-  cpu_count: number;
-}
-
-/** Enough to tell later whether the exprag process that wrote a run is still alive. */
-export interface ProcessIdentity {
-  host: string;
-  pid: number;
-  /** Linux: the boot and the process start time in clock ticks since boot; null elsewhere. */
-  boot_id: string | null;
-  start_ticks: number | null;
-}
-
-export function hostInfo(): HostInfo {
+export function hostInfo(): HostRecord {
   return {
     hostname: os.hostname(),
     os: process.platform,
@@ -37,29 +20,6 @@ function username(): string | null {
   }
 }
 
-export function processIdentity(pid = process.pid): ProcessIdentity {
-  return { host: os.hostname(), pid, boot_id: readBootId(), start_ticks: readStartTicks(pid) };
-}
-
-function readBootId(): string | null {
-  try {
-    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-  } catch {
-    return null;
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat; the command name before it may hold spaces and parentheses. */
-export function readStartTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[19]);
-  } catch {
-    return null;
-  }
-}
-
 /** Environment variables that coding agents set in the shells they start, in order of precedence. */
 const AGENT_MARKERS: [variable: string, agent: string][] = [
   ["CLAUDECODE", "claude-code"],
@@ -70,13 +30,7 @@ const AGENT_MARKERS: [variable: string, agent: string][] = [
   ["OPENCODE", "opencode"],
 ];
 
-export interface AgentHint {
-  name: string;
-  /** The variable it was recognised by. */
-  env: string;
-}
-
-export function detectAgent(env: NodeJS.ProcessEnv): AgentHint | null {
+export function detectAgent(env: NodeJS.ProcessEnv): AgentRecord | null {
   for (const [variable, agent] of AGENT_MARKERS) {
     if (!env[variable]) continue;
     return { name: agent, env: variable };

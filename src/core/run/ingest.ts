@@ -5,16 +5,11 @@
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import { isPlainJson } from "./plain-json";
 import { parsePayload } from "./protocol";
+import type { RecordCounts } from "../record/schema";
 import type { RunFile } from "../record/writer";
 
 export type RecordSource = "stdout" | "fd";
 
-export interface RecordCounts {
-  track: number;
-  meta: number;
-  note: number;
-  parse_error: number;
-}
 
 /** How many unparsable lines are shown one by one before they are only counted. */
 const SHOWN_PARSE_ERRORS = 3;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { indexMayHideChanges } from "../../../src/core/git/capture";
+import { indexMayHideChanges } from "../../../src/core/git/index-file";
 
 function repo(version: number): string {
   const dir = mkdtempSync(join(tmpdir(), "exprag-index-"));

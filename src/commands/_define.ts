@@ -1,0 +1,196 @@
+/**
+ * One way to define a command: citty describes its arguments (and renders --help); this parses
+ * them strictly (an unknown option or a missing value is a usage error), handles --help, checks
+ * the positional arguments, and hands `run` options typed from the definitions.
+ */
+import { type ArgsDef, type CommandDef, defineCommand } from "citty";
+import { EXIT, UserError, usageError } from "../core/errors";
+import { resolveStoreDir } from "../core/store";
+import { log } from "../log";
+import { printData } from "../render/output";
+import { renderHelp } from "../render/help";
+
+type ArgValue<D> = D extends { type: "boolean"; default: boolean }
+  ? boolean
+  : D extends { type: "boolean" }
+    ? boolean | undefined
+    : D extends { type: "enum"; options: readonly (infer O)[] }
+      ? O | undefined
+      : D extends { type: "positional"; required: false }
+        ? string | undefined
+        : D extends { type: "positional" }
+          ? string
+          : string | undefined;
+
+/** The parsed arguments: flags and positionals by name; repeatable flags and the variadic positional as lists. */
+export type Args<A extends ArgsDef, Many extends keyof A> = { -readonly [K in keyof A]: K extends Many ? string[] : ArgValue<A[K]> };
+
+export interface CommandContext<A extends ArgsDef, Many extends keyof A> {
+  args: Args<A, Many>;
+  /** Everything after `--` (or, with `stopAtFirstPositional`, from the first positional on). */
+  rest: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** The run store: --dir, else $EXPRAG_DIR, else the default; resolved when first asked for. */
+  readonly store: string;
+  warn(message: string): void;
+}
+
+export interface ExpragCommand {
+  name: string;
+  definition: CommandDef<ArgsDef>;
+  examples?: string;
+  main(argv: string[]): Promise<number>;
+}
+
+export interface CommandSpec<A extends ArgsDef, R extends keyof A, V extends keyof A> {
+  name: string;
+  description: string;
+  args: A;
+  examples?: string;
+  /** Flags that may be given several times. */
+  repeatable?: readonly R[];
+  /** The last positional, which takes every remaining positional argument. */
+  variadic?: V;
+  /** Stop at the first positional: it and everything after belong to a command (`exprag run`). */
+  stopAtFirstPositional?: boolean;
+  run(context: CommandContext<A, R | V>): Promise<number | void> | number | void;
+}
+
+export function defineExpragCommand<const A extends ArgsDef, const R extends keyof A = never, const V extends keyof A = never>(spec: CommandSpec<A, R, V>): ExpragCommand {
+  const definition = defineCommand({ meta: { name: spec.name, description: spec.description }, args: spec.args }) as CommandDef<ArgsDef>;
+  return {
+    name: spec.name,
+    definition,
+    examples: spec.examples,
+    async main(argv) {
+      const parsed = parseCommandLine(spec.name, argv, spec.args, {
+        stopAtFirstPositional: spec.stopAtFirstPositional,
+        repeatable: [...(spec.repeatable ?? [])] as string[],
+        variadic: spec.variadic as string | undefined,
+      });
+      if (parsed === "help") {
+        printData(await renderHelp(definition, spec.examples));
+        return 0;
+      }
+      const cwd = currentDirectory();
+      let store: string | undefined;
+      const context: CommandContext<A, R | V> = {
+        args: parsed.args as Args<A, R | V>,
+        rest: parsed.rest,
+        cwd,
+        env: process.env,
+        get store() {
+          store ??= resolveStoreDir(parsed.args.dir as string | undefined, process.env, cwd);
+          return store;
+        },
+        warn: (message) => log.warn(message),
+      };
+      return (await spec.run(context)) ?? 0;
+    },
+  };
+}
+
+function currentDirectory(): string {
+  try {
+    return process.cwd();
+  } catch (error) {
+    throw new UserError(`the current directory is gone (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.internal, "cd into an existing directory and try again");
+  }
+}
+
+export interface ParsedCommandLine {
+  args: Record<string, string | string[] | boolean | undefined>;
+  rest: string[];
+}
+
+/**
+ * Parses `argv` against citty argument definitions: `--name value`, `--name=value`, `-a`
+ * aliases, `--no-name` for booleans, `--` ends the options. Positionals fill the positional
+ * definitions in order; "help" when --help or -h was given.
+ */
+export function parseCommandLine(
+  command: string,
+  argv: string[],
+  defs: ArgsDef,
+  { stopAtFirstPositional = false, repeatable = [] as string[], variadic = undefined as string | undefined } = {},
+): ParsedCommandLine | "help" {
+  const args: ParsedCommandLine["args"] = {};
+  const positionals: string[] = [];
+  let rest: string[] = [];
+  const byFlag = new Map<string, string>();
+  for (const [name, def] of Object.entries(defs)) {
+    if (def.type === "positional") continue;
+    byFlag.set(`--${name}`, name);
+    const aliases = "alias" in def && def.alias ? [def.alias].flat() : [];
+    for (const alias of aliases) byFlag.set(alias.length === 1 ? `-${alias}` : `--${alias}`, name);
+    if (def.type === "boolean" && def.default !== undefined) args[name] = def.default;
+    if (repeatable.includes(name)) args[name] = [];
+  }
+  const seeHelp = `see 'exprag ${command} --help'`;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      rest = argv.slice(i + 1);
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      if (stopAtFirstPositional) {
+        rest = argv.slice(i);
+        break;
+      }
+      positionals.push(arg);
+      continue;
+    }
+    if (arg === "--help" || arg === "-h") {
+      help = true;
+      continue;
+    }
+    const equals = arg.indexOf("=");
+    const flag = equals > 0 ? arg.slice(0, equals) : arg;
+    let name = byFlag.get(flag);
+    let negated = false;
+    if (!name && flag.startsWith("--no-")) {
+      name = byFlag.get(`--${flag.slice(5)}`);
+      negated = name !== undefined && defs[name]?.type === "boolean";
+      if (!negated) name = undefined;
+    }
+    if (!name) throw usageError(`unknown option ${flag} for 'exprag ${command}'`, seeHelp);
+    const def = defs[name]!;
+    if (def.type === "boolean") {
+      if (equals > 0) throw usageError(`${flag} takes no value`, seeHelp);
+      args[name] = !negated;
+      continue;
+    }
+    let value: string | undefined;
+    if (equals > 0) value = arg.slice(equals + 1);
+    else if (i + 1 < argv.length && argv[i + 1] !== "--") value = argv[++i];
+    if (value === undefined || value === "") throw usageError(`${flag} needs a value`, seeHelp);
+    if (def.type === "enum" && def.options && !def.options.includes(value)) {
+      throw usageError(`${flag} must be one of ${def.options.join(", ")}, got "${value}"`, seeHelp);
+    }
+    const previous = args[name];
+    args[name] = repeatable.includes(name) ? [...(Array.isArray(previous) ? previous : []), value] : value;
+  }
+  if (help) return "help";
+  assignPositionals(command, defs, positionals, variadic, args, seeHelp);
+  return { args, rest };
+}
+
+function assignPositionals(command: string, defs: ArgsDef, positionals: string[], variadic: string | undefined, args: ParsedCommandLine["args"], seeHelp: string): void {
+  const names = Object.entries(defs).filter(([, def]) => def.type === "positional");
+  let next = 0;
+  for (const [name, def] of names) {
+    if (name === variadic) {
+      args[name] = positionals.slice(next);
+      next = positionals.length;
+      if (def.required !== false && (args[name] as string[]).length === 0) throw usageError(`exprag ${command} needs <${name}>`, seeHelp);
+      continue;
+    }
+    const value = positionals[next++];
+    if (value === undefined && def.required !== false) throw usageError(`exprag ${command} needs <${name}>`, seeHelp);
+    args[name] = value;
+  }
+  if (next < positionals.length) throw usageError(`unexpected argument '${positionals[next]}' for 'exprag ${command}'`, seeHelp);
+}

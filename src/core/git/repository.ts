@@ -1,0 +1,113 @@
+/**
+ * Running git for exprag: its own calls never run user hooks and never take optional locks, and
+ * a repository is found (or the reason there is none) once per command.
+ */
+import { resolve } from "node:path";
+import { EXIT, UserError } from "../errors";
+import { findWorkTreeTop } from "../store";
+
+interface GitResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export class Git {
+  constructor(
+    readonly cwd: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  run(args: string[], options: { index?: string; input?: Buffer | string; extraEnv?: Record<string, string> } = {}): GitResult {
+    // GIT_OPTIONAL_LOCKS=0: status and friends never rewrite an index just to refresh it.
+    const env: Record<string, string | undefined> = { ...this.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...options.extraEnv };
+    if (options.index) env.GIT_INDEX_FILE = options.index;
+    // No user hook (post-index-change, reference-transaction, ...) runs for exprag's own git calls.
+    const result = Bun.spawnSync(["git", "-c", "core.hooksPath=/dev/null", ...args], {
+      cwd: this.cwd,
+      env,
+      stdin: options.input === undefined ? "ignore" : Buffer.from(options.input),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr.toString().trim() };
+  }
+
+  /** The same git, run in another directory. */
+  at(cwd: string): Git {
+    return new Git(cwd, this.env);
+  }
+
+  /** stdout as text when git succeeds; throws a GitError with git's own words otherwise. */
+  text(args: string[], options?: Parameters<Git["run"]>[1]): string {
+    const result = this.run(args, options);
+    if (result.code !== 0) throw new GitError(`git ${args[0]} failed: ${firstLine(result.stderr) || `exit ${result.code}`}`);
+    return result.stdout.toString().trim();
+  }
+}
+
+export class GitError extends Error {}
+
+export const firstLine = (text: string) => text.split("\n").find((line) => !line.startsWith("hint:"))?.trim() ?? "";
+
+/** Where the work tree is and what HEAD is. */
+export interface Repository {
+  top: string;
+  gitDir: string;
+  index: string;
+  head: string | null;
+  headTree: string | null;
+  branch: string | null;
+}
+
+/** Finds the repository; a string says why there is none. */
+export function openRepository(cwd: string, env: NodeJS.ProcessEnv): { git: Git; repo: Repository } | string {
+  if (!env.GIT_DIR && !findWorkTreeTop(cwd, env)) return "not inside a git work tree";
+  const git = new Git(cwd, env);
+  let result: GitResult;
+  try {
+    result = git.run(["rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-path", "index", "HEAD", "HEAD^{tree}", "--symbolic-full-name", "HEAD"]);
+  } catch {
+    return "git is not installed";
+  }
+  const lines = result.stdout.toString().split("\n");
+  if (result.code !== 0 && lines.length < 4) return whyNoRepository(result.stderr);
+  const [top = "", gitDir = "", index = ""] = lines;
+  const at = git.at(top);
+  if (result.code !== 0) {
+    // No commit yet: HEAD names a branch that does not exist.
+    const branch = at.run(["symbolic-ref", "-q", "HEAD"]).stdout.toString().trim();
+    return { git: at, repo: { top, gitDir, index: resolve(cwd, index), head: null, headTree: null, branch: shortBranch(branch) } };
+  }
+  const [, , , head = "", headTree = "", symbolic = ""] = lines;
+  return { git: at, repo: { top, gitDir, index: resolve(cwd, index), head, headTree, branch: shortBranch(symbolic) } };
+}
+
+function shortBranch(ref: string): string | null {
+  return ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
+}
+
+function whyNoRepository(stderr: string): string {
+  if (/dubious ownership/.test(stderr)) {
+    return "git refuses this repository: dubious ownership (if you trust it: git config --global --add safe.directory <path>)";
+  }
+  if (/not a git repository/i.test(stderr)) return "not inside a git work tree";
+  if (/work tree/.test(stderr)) return "a bare repository has no work tree";
+  return `git cannot read this repository: ${firstLine(stderr)}`;
+}
+
+export function openRepositoryOrFail(cwd: string, env: NodeJS.ProcessEnv): { git: Git; repo: Repository } {
+  const opened = openRepository(cwd, env);
+  if (typeof opened === "string") throw new UserError(`${opened}`, EXIT.failure, "run this inside the repository the runs were recorded in");
+  return opened;
+}
+
+/**
+ * Runs git for the user to watch: its output goes to stderr (exprag's stdout carries data only),
+ * or to stdout when `output` is "data" (a diff). Fails with git's exit code.
+ */
+export function gitCommand(git: Git, args: string[], output: "messages" | "data" = "messages"): void {
+  const out = output === "data" ? "inherit" : 2;
+  const result = Bun.spawnSync(["git", ...args], { cwd: git.cwd, stdio: ["inherit", out, 2] });
+  if (result.exitCode !== 0) throw new UserError(`git ${args[0]} failed (exit ${result.exitCode})`, EXIT.failure);
+}

@@ -1,0 +1,178 @@
+/**
+ * The work tree as a tree object, from one scan: `git status` runs against a temporary copy of
+ * the index (timestamps kept, so git trusts its stat cache) and lists every change; only the
+ * paths it names are then hashed into the copy, and the copy becomes a tree.
+ */
+import { copyFileSync, lstatSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
+import { isAbsolute, join, relative, sep } from "node:path";
+import type { SkippedFile } from "../record/schema";
+import { indexMayHideChanges } from "./index-file";
+
+export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+import { firstLine, type Git, GitError, type Repository } from "./repository";
+
+/** One `git status --porcelain` entry: its two-letter code and path (and the source of a rename). */
+export interface StatusEntry {
+  code: string;
+  path: Buffer;
+  from?: Buffer;
+}
+
+export function readStatus(git: Git, index?: string): { entries: StatusEntry[] } {
+  const result = git.run(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none"], { index });
+  if (result.code !== 0) throw new GitError(`git status failed: ${firstLine(result.stderr)}`);
+  return { entries: parseStatus(result.stdout) };
+}
+
+export function parseStatus(output: Buffer): StatusEntry[] {
+  const entries: StatusEntry[] = [];
+  let start = 0;
+  const next = () => {
+    const end = output.indexOf(0, start);
+    if (end < 0) return null;
+    const field = output.subarray(start, end);
+    start = end + 1;
+    return field;
+  };
+  for (let field = next(); field; field = next()) {
+    const code = field.subarray(0, 2).toString();
+    const entry: StatusEntry = { code, path: field.subarray(3) };
+    if (code[0] === "R" || code[0] === "C") entry.from = next() ?? undefined;
+    entries.push(entry);
+  }
+  return entries;
+}
+
+
+/** The work tree as a tree object, and what `git status` said about it. */
+export interface WorkTreeState {
+  /** The tree of the work tree, or the tree of HEAD when nothing changed (null before the first commit). */
+  tree: string | null;
+  entries: StatusEntry[];
+  skipped: SkippedFile[];
+}
+
+/**
+ * Writes the work tree as a tree object: status against a copy of the index, then only the paths
+ * it names are hashed into the copy. Untracked files over `maxUntrackedBytes`, nested
+ * repositories and the run store are left out, unread.
+ */
+export function writeWorkTree(git: Git, repo: Repository, options: { name: string; store: string; maxUntrackedBytes: number }): WorkTreeState {
+  // Beside the real index, where a split index finds its shared part; removed afterwards.
+  const index = join(repo.gitDir, `exprag-${options.name}.index`);
+  try {
+    copyIndex(repo.index, index);
+    clearHidingBits(git, repo, index);
+    const { entries } = readStatus(git, index);
+    const skipped: SkippedFile[] = [];
+    if (entries.length === 0) return { tree: repo.headTree, entries, skipped };
+    const storeInside = insideOf(repo.top, options.store);
+    const toUpdate: Buffer[] = [];
+    const toRemove: Buffer[] = [];
+    for (const entry of entries) {
+      if (entry.code === "??") {
+        const reason = untrackedExclusion(repo.top, entry.path, storeInside, options.maxUntrackedBytes);
+        if (reason) skipped.push(reason);
+        else toUpdate.push(entry.path);
+      } else if (entry.code[1] === "D") {
+        // Gone from the work tree; --force-remove also works when a directory became a symlink.
+        toRemove.push(entry.path);
+      } else if (entry.code[1] !== " " || UNMERGED.has(entry.code)) {
+        // Changed in the work tree, or unmerged: take the work tree's version.
+        toUpdate.push(entry.path);
+      }
+    }
+    const nulSeparated = (paths: Buffer[]) => Buffer.concat(paths.flatMap((path) => [path, Buffer.from([0])]));
+    if (toRemove.length > 0) git.text(["update-index", "--force-remove", "-z", "--stdin"], { index, input: nulSeparated(toRemove) });
+    if (toUpdate.length > 0) git.text(["update-index", "--add", "--remove", "-z", "--stdin"], { index, input: nulSeparated(toUpdate) });
+    return { tree: git.text(["write-tree"], { index }), entries, skipped };
+  } finally {
+    rmSync(index, { force: true });
+    rmSync(`${index}.lock`, { force: true });
+  }
+}
+
+/**
+ * Entries marked assume-unchanged, or skip-worktree yet present in the work tree, would hide
+ * their changes from status: in the copy of the index, they are looked at like any other.
+ * (Skip-worktree entries absent from the work tree, as outside a sparse checkout, stay as they are.)
+ */
+function clearHidingBits(git: Git, repo: Repository, index: string): void {
+  if (!indexMayHideChanges(index)) return;
+  const listed = git.run(["ls-files", "-v", "-z"], { index });
+  if (listed.code !== 0) return;
+  const hidden: { tag: string; path: Buffer }[] = [];
+  for (const field of splitNul(listed.stdout)) {
+    const tag = String.fromCharCode(field[0]!);
+    const hiding = tag === "S" || (tag >= "a" && tag <= "z");
+    if (!hiding) continue;
+    const path = field.subarray(2);
+    try {
+      lstatSync(Buffer.concat([Buffer.from(`${repo.top}/`), path]));
+      hidden.push({ tag, path });
+    } catch {
+      // absent from the work tree: left as it is
+    }
+  }
+  // update-index applies one of these marks per call.
+  for (const [flag, tags] of [["--no-assume-unchanged", /[a-z]/], ["--no-skip-worktree", /[Ss]/]] as const) {
+    const paths = hidden.filter((entry) => tags.test(entry.tag)).map((entry) => entry.path);
+    if (paths.length) git.text(["update-index", flag, "-z", "--stdin"], { index, input: Buffer.concat(paths.flatMap((path) => [path, Buffer.from([0])])) });
+  }
+}
+
+
+function splitNul(output: Buffer): Buffer[] {
+  const fields: Buffer[] = [];
+  for (let start = 0, end = output.indexOf(0); end >= 0; start = end + 1, end = output.indexOf(0, start)) fields.push(output.subarray(start, end));
+  return fields;
+}
+
+const UNMERGED = new Set(["DD", "AU", "UD", "UA", "DU", "AA", "UU"]);
+
+/** A copy of the index with its timestamps, so git's stat cache stays valid for it. */
+function copyIndex(from: string, to: string): void {
+  let stat;
+  try {
+    stat = statSync(from);
+  } catch {
+    return; // no index yet: git starts an empty one
+  }
+  copyFileSync(from, to);
+  utimesSync(to, stat.atime, stat.mtime);
+}
+
+/** Why an untracked file stays out of the snapshot, if it does. `rawPath` is git's bytes: names need not be UTF-8. */
+function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | null, maxBytes: number): SkippedFile | null {
+  const path = rawPath.toString();
+  if (path.endsWith("/")) return { path, reason: "nested git repository" };
+  if (storeInside !== null && (path === storeInside || path.startsWith(`${storeInside}/`))) return { path, reason: "the run store" };
+  let stat;
+  try {
+    stat = lstatSync(Buffer.concat([Buffer.from(`${top}/`), rawPath]));
+  } catch {
+    return { path, reason: "vanished before the snapshot" };
+  }
+  if (stat.isFile() && stat.size > maxBytes) return { path, reason: `larger than ${maxBytes} bytes`, bytes: stat.size };
+  return null;
+}
+
+/** The store's path relative to the work tree top, when it lies inside it. */
+function insideOf(top: string, path: string): string | null {
+  const rel = relative(top, path);
+  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return rel === "" ? "" : null;
+  return rel.split(sep).join("/");
+}
+
+
+/**
+ * Temporary indexes a killed run left in the git directory (`exprag-<id>.index`), older than an
+ * hour, so none belongs to a run still reading its work tree.
+ */
+export function staleTemporaryIndexes(repo: Repository, now = Date.now()): string[] {
+  return readdirSync(repo.gitDir)
+    .filter((name) => /^exprag-.*\.index(\.lock)?$/.test(name))
+    .map((name) => join(repo.gitDir, name))
+    .filter((path) => now - statSync(path).mtimeMs > 3600_000);
+}
+

@@ -1,0 +1,38 @@
+/** Who a process is, well enough to tell later whether it still lives. */
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import type { ProcessIdentity } from "../record/schema";
+
+export function processIdentity(pid = process.pid): ProcessIdentity {
+  return { host: os.hostname(), pid, boot_id: readBootId(), start_ticks: readStartTicks(pid) };
+}
+
+function readBootId(): string | null {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat; the command name before it may hold spaces and parentheses. */
+export function readStartTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[19]);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process still lives: same host, same pid, same start time. */
+export function isAlive(started: ProcessIdentity): boolean {
+  if (started.host !== os.hostname()) return true; // cannot tell from here; do not call it crashed
+  try {
+    process.kill(started.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  return started.start_ticks === null || readStartTicks(started.pid) === started.start_ticks;
+}

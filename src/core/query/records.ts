@@ -1,0 +1,34 @@
+/** Reading the records of runs for a question, skipping what cannot be read with one warning each. */
+import { parseRecord } from "../record/decode";
+import { forEachLine } from "../record/reader";
+import type { StoredRecord } from "../record/schema";
+import { runFilePath } from "../store";
+
+export type Warn = (message: string) => void;
+
+/** Every record of a file in order; corrupt lines are skipped, warning once with the first one's `file:line`. */
+export function recordsOf(file: string, warn: Warn, onRecord: (record: StoredRecord, line: number) => boolean | void, prefilter?: string | null): void {
+  let warned = false;
+  forEachLine(file, (text, line) => {
+    if (prefilter && !text.includes(prefilter)) return;
+    const record = parseRecord(text);
+    if (!record) {
+      if (!warned) warn(`${file}:${line}: skipped a line that is not a JSON record`);
+      warned = true;
+      return;
+    }
+    return onRecord(record, line);
+  });
+}
+
+/** Runs `read` on one run file; a file that cannot be read (gone, a dangling link) is skipped with a warning. */
+export function readable<T>(store: string, runId: string, warn: Warn, read: () => T): T | null {
+  try {
+    return read();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    warn(`${runFilePath(store, runId)}: cannot be read (${code}), skipped`);
+    return null;
+  }
+}

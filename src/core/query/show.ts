@@ -1,0 +1,64 @@
+/** Everything about one run, from one pass over its file: `exprag show` and `compare`. */
+import { existsSync } from "node:fs";
+import { EXIT, UserError } from "../errors";
+import { decodeEnvelope, decodeMeta, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
+import { resolveRunRef } from "../record/refs";
+import { runLogPath } from "../store";
+import { mergeMetadata } from "./metadata";
+import { readable, recordsOf, type Warn } from "./records";
+import { type MetricStats, StatsBuilder } from "./stats";
+import { type RunSummary, summarizeRun } from "./summary";
+import { asNumber, leaves } from "./value-paths";
+
+export interface RunNote {
+  kind: string;
+  created_at: string;
+  elapsed_ms: number;
+  note: string;
+  line: number;
+}
+
+export interface RunDetails {
+  summary: RunSummary;
+  start: RunStart | null;
+  end: RunEnd | null;
+  /** Metadata from `--meta`, then every `$meta` record in order. */
+  metadata: JsonObject;
+  notes: RunNote[];
+  metrics: MetricStats[];
+  log: string | null;
+}
+
+export function readRunDetails(store: string, reference: string, warn: Warn): RunDetails {
+  const { runId, file } = resolveRunRef(store, reference);
+  const summary = readable(store, runId, warn, () => summarizeRun(store, runId, warn));
+  if (!summary) throw new UserError(`${file} is not a readable run file`, EXIT.failure);
+  let start: RunStart | null = null;
+  let end: RunEnd | null = null;
+  let metadata: JsonObject = {};
+  const notes: RunNote[] = [];
+  const stats = new Map<string, StatsBuilder>();
+  recordsOf(file, warn, (record, line) => {
+    const envelope = decodeEnvelope(record);
+    if (envelope.kind === "run_start") {
+      start = decodeRunStart(record);
+      metadata = mergeMetadata({}, start.metadata);
+    } else if (envelope.kind === "run_end") {
+      end = decodeRunEnd(record);
+    } else if (envelope.kind === "meta") {
+      metadata = mergeMetadata(metadata, decodeMeta(record));
+    } else if (envelope.kind === "track") {
+      for (const [path, leaf] of leaves(envelope.value)) {
+        const number = asNumber(leaf);
+        if (number === null) continue;
+        const stored = typeof leaf === "string" ? leaf : number;
+        let builder = stats.get(path);
+        if (!builder) stats.set(path, (builder = new StatsBuilder(path, stored)));
+        builder.add(number, stored);
+      }
+    }
+    if (envelope.note !== null) notes.push({ kind: envelope.kind, created_at: envelope.createdAt, elapsed_ms: envelope.elapsedMs, note: envelope.note, line });
+  });
+  const log = runLogPath(store, runId);
+  return { summary, start, end, metadata, notes, metrics: [...stats.values()].map((b) => b.build()), log: existsSync(log) ? log : null };
+}

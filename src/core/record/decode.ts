@@ -1,0 +1,240 @@
+/**
+ * Tolerant decoders, one per record kind: every reader of a run file goes through them. A file
+ * may come from this exprag, a later one (extra fields), the original Python exprag (releases
+ * 0.1.0 to 0.1.2: other git shapes, no run_end, no process identity), or a hostile hand: missing
+ * or mistyped fields become defaults, never exceptions.
+ */
+import type {
+  AgentRecord,
+  GitRecord,
+  HostRecord,
+  ProcessIdentity,
+  RecordCounts,
+  ResourceUsage,
+  RunEndStatus,
+  SkippedFile,
+  StoredRecord,
+  SubmoduleState,
+} from "./schema";
+
+export type JsonObject = Record<string, unknown>;
+
+/** A JSON object parsed from a line, or null when the line is not one. */
+export function parseRecord(text: string): StoredRecord | null {
+  try {
+    const record: unknown = JSON.parse(text);
+    return isObject(record) ? record : null;
+  } catch {
+    return null;
+  }
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+export const asObject = (value: unknown): JsonObject => (isObject(value) ? value : {});
+const asString = (value: unknown): string | null => (typeof value === "string" ? value : null);
+const asFiniteNumber = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
+const asBoolean = (value: unknown): boolean | null => (typeof value === "boolean" ? value : null);
+const asStrings = (value: unknown): string[] | null => (Array.isArray(value) && value.every((item) => typeof item === "string") ? value : null);
+
+/** The fields every record carries, whatever its kind. */
+export interface Envelope {
+  kind: string;
+  runId: string | null;
+  experimentName: string;
+  createdAt: string;
+  elapsedMs: number;
+  note: string | null;
+  value: unknown;
+}
+
+export function decodeEnvelope(record: StoredRecord): Envelope {
+  return {
+    kind: asString(record.kind) ?? "",
+    runId: asString(record.run_id),
+    experimentName: asString(record.experiment_name) ?? "",
+    createdAt: asString(record.created_at) ?? "",
+    elapsedMs: asFiniteNumber(record.elapsed_ms) ?? 0,
+    note: asString(record.note),
+    value: record.value,
+  };
+}
+
+/** A git object id: 40 (SHA-1) or 64 (SHA-256) hex digits. A ref name such as HEAD is not one. */
+export const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+export interface RunStart {
+  runId: string | null;
+  experimentName: string;
+  createdAt: string;
+  expragVersion: string | null;
+  /** Normalised to this exprag's shape, whichever exprag wrote it; null when none was recorded. */
+  git: GitRecord | null;
+  host: Partial<HostRecord>;
+  process: { pid: number | null; ppid: number | null; cwd: string | null; argv: string[] | null; started: ProcessIdentity | null };
+  metadata: JsonObject;
+  parentRunId: string | null;
+  agent: AgentRecord | null;
+}
+
+export function decodeRunStart(record: StoredRecord): RunStart {
+  const envelope = decodeEnvelope(record);
+  const value = asObject(envelope.value);
+  const process = asObject(value.process);
+  const host = asObject(value.host);
+  const agent = asObject(value.agent);
+  return {
+    runId: envelope.runId,
+    experimentName: envelope.experimentName,
+    createdAt: envelope.createdAt,
+    expragVersion: asString(record.exprag_version),
+    git: isObject(value.git) ? decodeGit(value.git) : null,
+    host: {
+      ...(asString(host.hostname) !== null && { hostname: asString(host.hostname)! }),
+      ...(asString(host.os) !== null && { os: asString(host.os)! }),
+      ...(asString(host.arch) !== null && { arch: asString(host.arch)! }),
+      username: asString(host.username),
+      ...(asFiniteNumber(host.cpu_count) !== null && { cpu_count: asFiniteNumber(host.cpu_count)! }),
+    },
+    process: {
+      pid: asFiniteNumber(process.pid),
+      ppid: asFiniteNumber(process.ppid),
+      cwd: asString(process.cwd),
+      argv: asStrings(process.argv),
+      started: decodeIdentity(process.started),
+    },
+    metadata: asObject(value.metadata),
+    parentRunId: asString(value.parent_run_id),
+    agent: asString(agent.name) !== null ? { name: asString(agent.name)!, env: asString(agent.env) ?? "" } : null,
+  };
+}
+
+function decodeIdentity(value: unknown): ProcessIdentity | null {
+  const started = asObject(value);
+  const pid = asFiniteNumber(started.pid);
+  const host = asString(started.host);
+  if (pid === null || host === null) return null;
+  return { host, pid, boot_id: asString(started.boot_id), start_ticks: asFiniteNumber(started.start_ticks) };
+}
+
+/**
+ * The git record in this exprag's shape. The original's releases stored it otherwise: 0.1.2 as
+ * `{branch, commit, dirty}` (a dirty run's commit is the snapshot, on `run/<id>`), 0.1.1 with the
+ * snapshot in `run_commit`/`run_branch` (its `commit` is HEAD), 0.1.0 with no snapshot, only
+ * `status` and `diff` text. A commit that is not an object id (a crafted `"HEAD"`) counts as none.
+ */
+export function decodeGit(git: JsonObject): GitRecord {
+  const dirty = asBoolean(git.dirty);
+  const branch = asString(git.branch);
+  const ours = "snapshot_ref" in git || "head" in git;
+  let commit = asString(git.commit);
+  let head = asString(git.head);
+  let snapshotRef = asString(git.snapshot_ref);
+  let runBranch = branch;
+  let note = asString(git.note);
+  if (!ours) {
+    const runCommit = asString(git.run_commit);
+    if (runCommit !== null || "run_branch" in git) {
+      // 0.1.1: commit is HEAD, the snapshot is run_commit on run_branch.
+      head = commit;
+      commit = runCommit ?? commit;
+      runBranch = asString(git.run_branch) ?? branch;
+      snapshotRef = runCommit !== null && runBranch ? `refs/heads/${runBranch}` : null;
+      if (dirty && runCommit === null) note = "recorded by the original exprag 0.1.1 without a snapshot commit: this is its HEAD, without the changes";
+    } else if ("diff" in git) {
+      // 0.1.0: no snapshot at all.
+      head = commit;
+      if (dirty) note = "recorded by the original exprag 0.1.0, which made no snapshot: this is its HEAD; its uncommitted changes exist only as text in git.diff (exprag show --json)";
+    } else if (dirty && branch?.startsWith("run/")) {
+      // 0.1.2: the snapshot is the commit, on run/<id>.
+      snapshotRef = `refs/heads/${branch}`;
+    } else {
+      head = commit;
+    }
+  }
+  if (commit !== null && !OBJECT_ID.test(commit)) {
+    note = `the recorded commit ${JSON.stringify(commit.slice(0, 80))} is not an object id`;
+    commit = null;
+  }
+  if (head !== null && !OBJECT_ID.test(head)) head = null;
+  const status = git.status;
+  return {
+    commit,
+    branch: runBranch,
+    head,
+    dirty,
+    snapshot_ref: snapshotRef,
+    status: typeof status === "string" ? statusFromText(status) : decodeStatus(status),
+    skipped: Array.isArray(git.skipped) ? git.skipped.flatMap(decodeSkipped) : [],
+    submodules: Array.isArray(git.submodules) ? git.submodules.flatMap(decodeSubmodule) : [],
+    ...(note !== null && { note }),
+  };
+}
+
+function statusFromText(text: string): GitRecord["status"] {
+  const lines = text.split("\n").filter(Boolean);
+  return { lines: lines.slice(0, 100), total: lines.length };
+}
+
+function decodeStatus(value: unknown): GitRecord["status"] {
+  const status = asObject(value);
+  const lines = asStrings(status.lines) ?? [];
+  return { lines, total: asFiniteNumber(status.total) ?? lines.length };
+}
+
+function decodeSkipped(value: unknown): SkippedFile[] {
+  const item = asObject(value);
+  const path = asString(item.path);
+  if (path === null) return [];
+  const bytes = asFiniteNumber(item.bytes);
+  return [{ path, reason: asString(item.reason) ?? "", ...(bytes !== null && { bytes }) }];
+}
+
+function decodeSubmodule(value: unknown): SubmoduleState[] {
+  const item = asObject(value);
+  const path = asString(item.path);
+  return path === null ? [] : [{ path, commit: asString(item.commit), dirty: item.dirty === true }];
+}
+
+export const RUN_END_STATUSES: readonly RunEndStatus[] = ["ok", "failed", "killed", "interrupted"];
+
+export interface RunEnd {
+  /** A status this exprag does not know (a later one's, or garbage) reads as "unknown". */
+  status: RunEndStatus | "unknown";
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number | null;
+  resources: ResourceUsage | null;
+  counts: RecordCounts | null;
+  /** The sum of every count, a later exprag's new kinds included. */
+  records: number | null;
+  error: string | null;
+}
+
+export function decodeRunEnd(record: StoredRecord): RunEnd {
+  const value = asObject(record.value);
+  const status = asString(value.status);
+  const counts = isObject(value.counts) ? value.counts : null;
+  const resources = asObject(value.resources);
+  const rss = asFiniteNumber(resources.max_rss_bytes);
+  return {
+    status: RUN_END_STATUSES.find((known) => known === status) ?? "unknown",
+    exitCode: asFiniteNumber(value.exit_code),
+    signal: asString(value.signal),
+    durationMs: asFiniteNumber(value.duration_ms),
+    resources: rss === null ? null : { max_rss_bytes: rss, cpu_user_ms: asFiniteNumber(resources.cpu_user_ms) ?? 0, cpu_system_ms: asFiniteNumber(resources.cpu_system_ms) ?? 0 },
+    counts: counts && {
+      track: asFiniteNumber(counts.track) ?? 0,
+      meta: asFiniteNumber(counts.meta) ?? 0,
+      note: asFiniteNumber(counts.note) ?? 0,
+      parse_error: asFiniteNumber(counts.parse_error) ?? 0,
+    },
+    records: counts ? Object.values(counts).reduce<number>((sum, n) => sum + (asFiniteNumber(n) ?? 0), 0) : null,
+    error: asString(value.error),
+  };
+}
+
+/** A `meta` record's value: an object merged into the run's metadata (anything else adds nothing). */
+export const decodeMeta = (record: StoredRecord): JsonObject => asObject(record.value);

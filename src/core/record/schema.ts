@@ -1,0 +1,127 @@
+/**
+ * The records of a run file, one typed definition per kind. The writer builds them with
+ * `satisfies`; readers get them only through the tolerant decoders in `decode.ts`.
+ *
+ * Every line is an envelope: schema_version, exprag_version, run_id, experiment_name, kind, value,
+ * created_at, elapsed_ms, and note when there is one (the original Python exprag's schema).
+ */
+
+export const SCHEMA_VERSION = 1;
+
+export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error", "run_end"] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+/** One line of a run file as stored; every field may be absent in a file exprag did not write. */
+export interface StoredRecord {
+  schema_version?: unknown;
+  exprag_version?: unknown;
+  run_id?: unknown;
+  experiment_name?: unknown;
+  kind?: unknown;
+  value?: unknown;
+  created_at?: unknown;
+  elapsed_ms?: unknown;
+  note?: unknown;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+  bytes?: number;
+}
+
+export interface SubmoduleState {
+  path: string;
+  commit: string | null;
+  dirty: boolean;
+}
+
+/** The code a run started from (`run_start.value.git`). */
+export interface GitRecord {
+  /** The commit holding the run's exact code: HEAD when clean, the snapshot when dirty. */
+  commit: string | null;
+  /** `run/<run_id>` when a snapshot was made, else the checked-out branch (null when detached). */
+  branch: string | null;
+  /** HEAD at start: the snapshot's parent; null before the first commit. */
+  head: string | null;
+  dirty: boolean | null;
+  /** The full ref of the snapshot, when one was made. */
+  snapshot_ref: string | null;
+  /** `git status --porcelain` lines (at most 100) and how many there were. */
+  status: { lines: string[]; total: number };
+  skipped: SkippedFile[];
+  submodules: SubmoduleState[];
+  /** Why there is no snapshot, or what went differently; absent when all went well. */
+  note?: string;
+}
+
+export interface HostRecord {
+  hostname: string;
+  os: string;
+  arch: string;
+  username: string | null;
+  cpu_count: number;
+}
+
+/** Enough to tell later whether the exprag process that wrote a run is still alive. */
+export interface ProcessIdentity {
+  host: string;
+  pid: number;
+  /** Linux: the boot and the process start time in clock ticks since boot; null elsewhere. */
+  boot_id: string | null;
+  start_ticks: number | null;
+}
+
+export interface ProcessRecord {
+  pid: number;
+  ppid: number;
+  cwd: string;
+  argv: string[];
+  started: ProcessIdentity;
+}
+
+export interface AgentRecord {
+  name: string;
+  /** The environment variable it was recognised by. */
+  env: string;
+}
+
+export interface RunStartValue {
+  git: GitRecord;
+  host: HostRecord;
+  process: ProcessRecord;
+  metadata: Record<string, unknown>;
+  parent_run_id?: string;
+  agent?: AgentRecord;
+}
+
+export type RunEndStatus = "ok" | "failed" | "killed" | "interrupted";
+
+export interface RecordCounts {
+  track: number;
+  meta: number;
+  note: number;
+  parse_error: number;
+}
+
+export interface ResourceUsage {
+  max_rss_bytes: number;
+  cpu_user_ms: number;
+  cpu_system_ms: number;
+}
+
+export interface RunEndValue {
+  status: RunEndStatus;
+  exit_code: number;
+  signal: string | null;
+  duration_ms?: number;
+  resources?: ResourceUsage | null;
+  counts: RecordCounts;
+  error?: string;
+}
+
+export interface ParseErrorValue {
+  raw: string;
+  reason: string;
+  source: "stdout" | "fd";
+}

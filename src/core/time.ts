@@ -1,0 +1,22 @@
+/** Points in time as users write them on the command line. */
+import { usageError } from "./errors";
+
+const SPAN_UNITS: Record<string, number> = { s: 1e3, m: 60e3, min: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
+/** `2026-11-01`, `2026-11-01T09:30`, `2026-11-01 09:30:15.250Z`, `2026-11-01T09:30+02:00`. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * A time for `--since`/`--until`: a span back from now (`30s`, `90m`, `2h`, `3d`, `2w`) or an ISO
+ * date or date-time (local time unless it names a zone). Anything else, a bare number included,
+ * is a usage error naming the option.
+ */
+export function parseWhen(text: string, option: string, now = Date.now()): number {
+  const trimmed = text.trim();
+  const span = /^(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)$/i.exec(trimmed);
+  if (span) return now - Number(span[1]) * SPAN_UNITS[span[2]!.toLowerCase()]!;
+  // A date alone is local midnight (Date.parse would read it as UTC).
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? `${trimmed}T00:00` : trimmed.replace(" ", "T");
+  const time = ISO_TIME.test(trimmed) ? Date.parse(iso) : Number.NaN;
+  if (Number.isNaN(time)) throw usageError(`${option} expects a span such as 90m, 2h, 3d, 2w or a date such as 2026-11-01, got "${text}"`);
+  return time;
+}
