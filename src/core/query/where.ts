@@ -30,10 +30,8 @@ function equals(value: unknown, literal: Literal): boolean {
 }
 
 function ordered(value: unknown, op: "<" | "<=" | ">" | ">=", literal: Literal): boolean {
-  let left: number | string;
-  if (typeof literal === "number" && numberFor(value) !== null) left = numberFor(value)!;
-  else if (typeof literal === "string" && isText(value)) left = value;
-  else return false;
+  const left = typeof literal === "number" ? numberFor(value) : typeof literal === "string" && isText(value) ? value : null;
+  if (left === null) return false;
   const right = literal as number | string;
   if (op === "<") return left < right;
   if (op === "<=") return left <= right;
