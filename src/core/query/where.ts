@@ -1,0 +1,131 @@
+/**
+ * `--where` conditions over runs: `meta.lr < 0.1 and max(metrics.acc) > 0.9`.
+ * Parsing lives in where-parse.ts; this file decides which runs a parsed condition keeps.
+ */
+import type { Expr, Literal, Operand } from "./where-parse";
+
+export { parseWhere } from "./where-parse";
+export type { Aggregate, CompareOp, Expr, Literal, Operand, PathSegment } from "./where-parse";
+
+const NUMERIC_STRING = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, "-Infinity": Number.NEGATIVE_INFINITY };
+
+/** A stored number: a number, or one of the strings "NaN", "Infinity", "-Infinity"; null otherwise. */
+function storedNumber(value: unknown): number | null {
+  if (typeof value === "number") return value;
+  return typeof value === "string" && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value]! : null;
+}
+
+/** The number a value stands for when it meets a number literal: numeric strings such as "0.03" count. */
+function numberFor(value: unknown): number | null {
+  return typeof value === "string" && NUMERIC_STRING.test(value) ? Number(value) : storedNumber(value);
+}
+
+const isText = (value: unknown): value is string => typeof value === "string" && storedNumber(value) === null;
+
+function equals(value: unknown, literal: Literal): boolean {
+  if (typeof literal === "number") return numberFor(value) === literal;
+  if (typeof literal === "string") return isText(value) && value === literal;
+  return value === literal;
+}
+
+function ordered(value: unknown, op: "<" | "<=" | ">" | ">=", literal: Literal): boolean {
+  const left = typeof literal === "number" ? numberFor(value) : typeof literal === "string" && isText(value) ? value : null;
+  if (left === null) return false;
+  const right = literal as number | string;
+  if (op === "<") return left < right;
+  if (op === "<=") return left <= right;
+  return op === ">" ? left > right : left >= right;
+}
+
+/** Whole-string glob: `*` any run of characters, `?` exactly one; no escapes. Backtracks to the last `*` only, so no pattern is slow. */
+export function globMatches(pattern: string, value: string): boolean {
+  const p = [...pattern];
+  const v = [...value];
+  let pi = 0;
+  let vi = 0;
+  let star = -1;
+  let starAt = 0;
+  while (vi < v.length) {
+    if (pi < p.length && p[pi] !== "*" && (p[pi] === "?" || p[pi] === v[vi])) {
+      pi++;
+      vi++;
+    } else if (p[pi] === "*") {
+      star = pi++;
+      starAt = vi;
+    } else if (star >= 0) {
+      pi = star + 1;
+      vi = ++starAt;
+    } else {
+      return false;
+    }
+  }
+  while (p[pi] === "*") pi++;
+  return pi === p.length;
+}
+
+/**
+ * Applies `holds` to a resolved value: a list passes when any element holds (when none does, if
+ * `negated`); a missing or NaN value fails whatever the operator. A NaN element never holds.
+ */
+function test(value: unknown, holds: (item: unknown) => boolean, negated: boolean): boolean {
+  if (value === undefined) return false;
+  const holdsForNumber = (item: unknown) => !Number.isNaN(storedNumber(item)) && holds(item);
+  if (Array.isArray(value)) return negated ? !value.some(holdsForNumber) : value.some(holdsForNumber);
+  if (Number.isNaN(storedNumber(value))) return false;
+  return negated ? !holds(value) : holds(value);
+}
+
+/**
+ * Whether a run passes a `--where` condition; `resolve` gives an operand's value for the run
+ * (an aggregate already applied), or undefined when the run has none. The rules:
+ * - A missing value, NaN (or the stored string "NaN") fails every comparison, `!=` and `not in`
+ *   included; `not` then negates as usual. "Infinity" and "-Infinity" are numbers.
+ * - Number literal: compares numerically with numbers and numeric strings ("0.03"); any other
+ *   value fails `< <= > >=` and is unequal.
+ * - String literal (quoted or a bare word): strings compare exactly for `= !=` and by code units for
+ *   `< <= > >=` (ISO times order as times); any other value fails `< <= > >=` and is unequal.
+ * - `~` glob-matches strings only (`*` any run, `?` one character, whole string, case-sensitive).
+ * - true, false, null: `=` and `!=` only; `x = null` holds for a stored null, not a missing value.
+ * - Objects are unequal to every literal.
+ * - A list value passes `= < <= > >= ~ in` when any element does, `!=` and `not in` when none does
+ *   (so an empty list fails the first kind and passes the second).
+ * - `in [a, b]` is `=` against any listed literal.
+ */
+export function evaluateWhere(expr: Expr, resolve: (operand: Operand) => unknown): boolean {
+  switch (expr.kind) {
+    case "and":
+      return expr.items.every((item) => evaluateWhere(item, resolve));
+    case "or":
+      return expr.items.some((item) => evaluateWhere(item, resolve));
+    case "not":
+      return !evaluateWhere(expr.item, resolve);
+    case "match":
+      return test(resolve(expr.operand), (item) => isText(item) && globMatches(expr.pattern, item), false);
+    case "in":
+      return test(resolve(expr.operand), (item) => expr.values.some((literal) => equals(item, literal)), expr.negated);
+    case "compare": {
+      const { op, value: literal } = expr;
+      if (op === "=" || op === "!=") return test(resolve(expr.operand), (item) => equals(item, literal), op === "!=");
+      return test(resolve(expr.operand), (item) => ordered(item, op, literal), false);
+    }
+  }
+}
+
+/** Every operand the condition reads, once per text, in order of appearance. */
+export function operandsOf(expr: Expr): Operand[] {
+  const found = new Map<string, Operand>();
+  const walk = (node: Expr): void => {
+    if (node.kind === "and" || node.kind === "or") node.items.forEach(walk);
+    else if (node.kind === "not") walk(node.item);
+    else if (!found.has(node.operand.text)) found.set(node.operand.text, node.operand);
+  };
+  walk(expr);
+  return [...found.values()];
+}
+
+/** Several `--where` flags: a run must pass all of them; null when there are none. */
+export function combineWhere(exprs: Expr[]): Expr | null {
+  if (exprs.length <= 1) return exprs[0] ?? null;
+  return { kind: "and", items: exprs };
+}
