@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { chartBounds, finiteRuns, formatTick, formatTicks, renderTextChart, seriesMarker, type ChartSeries } from "../../src/render/chart";
+import { escapeXml, renderSvgChart, seriesStroke } from "../../src/render/chart-svg";
 
 const steps = (ys: number[], every = 1) => ys.map((y, i) => ({ x: i * every, y }));
 const loss: ChartSeries = { label: "3f9c2a1b baseline", points: steps([4, 3, 2.5, 1, 0.5, 0.8, 1.2, 1.1, 1], 10) };
@@ -181,5 +182,134 @@ describe("text chart", () => {
     const cramped = renderTextChart([loss, rising], { width: 40, height: 2, xLabel: "step", yLabel: "loss" }).split("\n");
     expect(cramped).toHaveLength(3 + 6);
     expect(cramped.slice(1, 4).map((line) => line.slice(0, 3))).toEqual(["4 ┤", "2 ┤", "0 ┤"]);
+  });
+});
+
+/** Why `xml` is not well-formed XML (one root; tags nested and closed; quoted attributes; entities), or null. */
+function xmlProblem(xml: string): string | null {
+  const open: string[] = [];
+  let roots = 0;
+  let at = 0;
+  const nameEnd = (from: number) => {
+    let end = from;
+    while (end < xml.length && /[A-Za-z0-9:_.-]/.test(xml[end]!)) end++;
+    return end;
+  };
+  while (at < xml.length) {
+    const lt = xml.indexOf("<", at);
+    const content = xml.slice(at, lt === -1 ? xml.length : lt);
+    if (!textIsEscaped(content)) return `unescaped text at ${at}`;
+    if (open.length === 0 && content.trim() !== "") return `text outside the root at ${at}`;
+    if (lt === -1) break;
+    if (xml.startsWith("</", lt)) {
+      const end = nameEnd(lt + 2);
+      if (xml[end] !== ">") return `bad end tag at ${lt}`;
+      if (open.pop() !== xml.slice(lt + 2, end)) return `mismatched end tag at ${lt}`;
+      at = end + 1;
+      continue;
+    }
+    let cursor = nameEnd(lt + 1);
+    if (cursor === lt + 1) return `bad tag name at ${lt}`;
+    if (open.length === 0 && ++roots > 1) return "more than one root";
+    const name = xml.slice(lt + 1, cursor);
+    const attributes = new Set<string>();
+    for (;;) {
+      const spaced = xml[cursor] === " " || xml[cursor] === "\n";
+      while (xml[cursor] === " " || xml[cursor] === "\n") cursor++;
+      if (xml[cursor] === ">" || xml.startsWith("/>", cursor)) break;
+      const attributeEnd = nameEnd(cursor);
+      const attribute = xml.slice(cursor, attributeEnd);
+      const quote = xml[attributeEnd + 1];
+      if (!spaced || !attribute || xml[attributeEnd] !== "=" || (quote !== '"' && quote !== "'")) return `bad attribute at ${cursor}`;
+      if (attributes.has(attribute)) return `repeated attribute at ${cursor}`;
+      attributes.add(attribute);
+      const close = xml.indexOf(quote, attributeEnd + 2);
+      const value = xml.slice(attributeEnd + 2, close);
+      if (close === -1 || value.includes("<") || !textIsEscaped(value)) return `bad attribute value at ${cursor}`;
+      cursor = close + 1;
+    }
+    if (xml[cursor] === ">") open.push(name);
+    at = cursor + (xml[cursor] === ">" ? 1 : 2);
+  }
+  if (open.length > 0) return `unclosed <${open.at(-1)}>`;
+  return roots === 1 ? null : "no root";
+}
+
+function textIsEscaped(text: string): boolean {
+  if (text.includes(">") || /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) return false;
+  return text.split("&").slice(1).every((rest) => /^(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/.test(rest));
+}
+
+describe("svg chart", () => {
+  const options = { width: 640, height: 360, xLabel: "step", yLabel: "metrics.loss", title: "loss by step" };
+  const count = (svg: string, text: string) => svg.split(text).length - 1;
+
+  test("the well-formedness check refuses broken documents", () => {
+    expect(xmlProblem("<svg><text>a</text></svg>")).toBeNull();
+    expect(xmlProblem("<svg><g></svg>")).toBe("mismatched end tag at 8");
+    expect(xmlProblem("<svg><text>a<</text></svg>")).toBe("bad tag name at 12");
+    expect(xmlProblem('<svg a="1"b="2"/>')).toBe("bad attribute at 10");
+    expect(xmlProblem("<svg>&nbsp;</svg>")).toBe("unescaped text at 5");
+    expect(xmlProblem("<svg/><svg/>")).toBe("more than one root");
+  });
+
+  test("is a standalone, well-formed document with one path per series", () => {
+    const svg = renderSvgChart([loss, rising, { label: "no values", points: [{ x: 1, y: NaN }] }], options);
+    expect(xmlProblem(svg)).toBeNull();
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360" viewBox="0 0 640 360"')).toBe(true);
+    expect(count(svg, "<path")).toBe(3);
+    expect(count(svg, 'fill="none"')).toBe(3);
+    expect(svg).toContain('<path d="" fill="none"');
+    expect(svg).toContain(">loss by step</text>");
+    expect(svg).toContain(">a  3f9c2a1b baseline</text>");
+    expect(svg).toContain('text-anchor="end">4</text>');
+  });
+
+  test("is deterministic, with numbers rounded to 2 decimals", () => {
+    const svg = renderSvgChart([loss, rising], options);
+    expect(renderSvgChart([loss, rising], options)).toBe(svg);
+    const numbers = [...svg.matchAll(/(?:x1|y1|x2|y2|x|y|d)="([^"]*)"/g)].flatMap((m) => m[1]!.match(/-?[\d.]+/g) ?? []);
+    expect(numbers.length).toBeGreaterThan(50);
+    expect(numbers.filter((n) => /\.\d{3}/.test(n))).toEqual([]);
+  });
+
+  test("gaps start new subpaths and a lone point is a small circle", () => {
+    const svg = renderSvgChart([{ label: "gappy", points: steps([1, 2, NaN, 3, Infinity, 4, 5]) }], options);
+    const d = svg.match(/<path d="([^"]*)"/)![1]!;
+    expect(d.match(/M/g)).toHaveLength(3);
+    expect(d).toContain("m-1.5 0a1.5 1.5 0 1 0 3 0a1.5 1.5 0 1 0 -3 0M");
+  });
+
+  test("each series has its own stroke colour", () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({ label: `run ${i}`, points: steps([i, i + 1]) }));
+    const svg = renderSvgChart(many, options);
+    const strokes = [...svg.matchAll(/<path [^>]*stroke="([^"]+)"/g)].map((m) => m[1]);
+    expect(strokes).toHaveLength(30);
+    expect(new Set(strokes).size).toBe(30);
+    expect(strokes.slice(0, 2)).toEqual([seriesStroke(0), seriesStroke(1)]);
+    expect(xmlProblem(svg)).toBeNull();
+  });
+
+  test("escapes hostile labels", () => {
+    const hostile = `</text><script>alert("x")</script>&amp;'\u0001\ud800`;
+    const svg = renderSvgChart([{ label: hostile, points: steps([1, 2]) }], { ...options, title: hostile, xLabel: hostile, yLabel: hostile });
+    expect(xmlProblem(svg)).toBeNull();
+    expect(svg).not.toContain("<script");
+    expect(escapeXml(hostile)).toBe("&lt;/text&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;amp;&apos;\ufffd\ufffd");
+    expect(count(svg, escapeXml(hostile))).toBe(6);
+  });
+
+  test("without any finite value the frame says so", () => {
+    const svg = renderSvgChart([], options);
+    expect(xmlProblem(svg)).toBeNull();
+    expect(count(svg, "<path")).toBe(0);
+    expect(svg).toContain(">no finite values</text>");
+  });
+
+  test("grows past the requested size rather than squeeze the plot away", () => {
+    const svg = renderSvgChart(Array.from({ length: 20 }, (_, i) => ({ label: `r${i}`, points: steps([i]) })), { ...options, height: 100 });
+    const height = Number(svg.match(/height="(\d+)"/)![1]);
+    expect(height).toBeGreaterThan(100);
+    expect(svg).toContain(`viewBox="0 0 640 ${height}"`);
   });
 });
