@@ -1,0 +1,315 @@
+import { describe, expect, test } from "bun:test";
+import { chartBounds, finiteRuns, formatTick, formatTicks, renderTextChart, seriesMarker, type ChartSeries } from "../../src/render/chart";
+import { escapeXml, renderSvgChart, seriesStroke } from "../../src/render/chart-svg";
+
+const steps = (ys: number[], every = 1) => ys.map((y, i) => ({ x: i * every, y }));
+const loss: ChartSeries = { label: "3f9c2a1b baseline", points: steps([4, 3, 2.5, 1, 0.5, 0.8, 1.2, 1.1, 1], 10) };
+const rising: ChartSeries = { label: "b run", points: steps([0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4], 10) };
+const small = { width: 24, height: 7, xLabel: "step", yLabel: "lr" };
+
+describe("formatTick", () => {
+  test.each([
+    [0, "0"],
+    [-0, "0"],
+    [0.25, "0.25"],
+    [1 / 3, "0.3333"],
+    [-2.5, "-2.5"],
+    [12345, "12350"],
+    [0.01, "0.01"],
+    [0.0099999, "0.01"],
+    [0.0015, "1.5e-3"],
+    [-0.000123456, "-1.235e-4"],
+    [1e-7, "1e-7"],
+    [99999, "1e5"],
+    [123456, "1.235e5"],
+    [1.5e300, "1.5e300"],
+  ])("%p reads %p", (value, expected) => {
+    expect(formatTick(value)).toBe(expected);
+  });
+
+  test("ticks get more digits when four would print different values alike", () => {
+    expect(formatTicks([1.00001, 1.000015, 1.00002])).toEqual(["1.00001", "1.000015", "1.00002"]);
+    expect(formatTicks([0, 0.5, 1])).toEqual(["0", "0.5", "1"]);
+  });
+});
+
+describe("ranges and runs", () => {
+  test("only points with finite x and y count, and a flat range is widened", () => {
+    const series = [{ label: "s", points: [{ x: 1, y: 2 }, { x: NaN, y: 100 }, { x: 3, y: Infinity }, { x: 5, y: 2 }] }];
+    expect(chartBounds(series)).toEqual({ x: { min: 1, max: 5 }, y: { min: 1.8, max: 2.2 } });
+    expect(chartBounds([{ label: "zero", points: [{ x: 0, y: 0 }] }])).toEqual({ x: { min: -1, max: 1 }, y: { min: -1, max: 1 } });
+    expect(chartBounds([{ label: "none", points: [{ x: 0, y: NaN }] }])).toBeNull();
+    expect(chartBounds([])).toBeNull();
+  });
+
+  test("non-finite values split a series into runs", () => {
+    const runs = finiteRuns(steps([1, 2, NaN, -Infinity, 3, Infinity, 4, 5]));
+    expect(runs.map((run) => run.map((p) => p.y))).toEqual([[1, 2], [3], [4, 5]]);
+  });
+
+  test("series letters run a..z then A..Z", () => {
+    expect([0, 1, 25, 26, 51, 52].map(seriesMarker)).toEqual(["a", "b", "z", "A", "Z", "a"]);
+  });
+});
+
+describe("text chart", () => {
+  test("draws a small series exactly", () => {
+    const chart = renderTextChart([loss], { width: 32, height: 12, xLabel: "step", yLabel: "metrics.loss", title: "loss" });
+    expect(chart).toBe(
+      [
+        "                 loss",
+        "metrics.loss",
+        "   4 ┤⠑⢄",
+        "     │ ⠈⠢⡀",
+        "     │   ⠈⠑⠢⢄",
+        "2.25 ┤      ⠈⢆",
+        "     │        ⢣        ⣀⠤⠤⣀⣀⣀",
+        " 0.5 ┤         ⠉⠒⠤⣀⡠⠤⠒⠉      ⠉⠉a",
+        "     └┬───────────┬───────────┬─",
+        "      0          40          80",
+        "                 step",
+        "a ▬ 3f9c2a1b baseline",
+      ].join("\n"),
+    );
+  });
+
+  test("overlays two series, each marked by its letter after its last point", () => {
+    const chart = renderTextChart([{ ...loss, label: "a run" }, rising], { width: 32, height: 12, xLabel: "step", yLabel: "loss" });
+    expect(chart).toBe(
+      [
+        "loss",
+        "4 ┤⠑⢄⡀                    ⢀⣀⠤⠒⠉b",
+        "  │  ⠈⠢⢄⡀             ⣀⠤⠔⠊⠁",
+        "  │     ⠈⠑⠢⡀     ⢀⡠⠔⠒⠉",
+        "2 ┤        ⠈⣆⠤⠔⠒⠊⠁",
+        "  │    ⢀⡠⠔⠒⠉ ⠑⠢⢄⡀ ⣀⡠⠤⠒⠒⠉⠉⠑⠒⠒⠒⠒⠒a",
+        "0 ┤⣀⠤⠒⠉⠁        ⠈⠉",
+        "  └┬─────────────┬────────────┬─",
+        "   0            40           80",
+        "               step",
+        "a ▬ a run",
+        "b ▬ b run",
+      ].join("\n"),
+    );
+  });
+
+  test("colour is the same text with each series' cells in its ANSI colour", () => {
+    const options = { width: 32, height: 12, xLabel: "step", yLabel: "loss" };
+    const coloured = renderTextChart([loss, rising], { ...options, color: true });
+    expect(Bun.stripANSI(coloured)).toBe(renderTextChart([loss, rising], options));
+    expect(coloured).toContain("\x1b[36ma ▬\x1b[39m 3f9c2a1b baseline");
+    expect(coloured).toContain("\x1b[33mb ▬\x1b[39m b run");
+    expect(coloured).toContain("\x1b[33m⢀⣀⠤⠒⠉b\x1b[39m");
+  });
+
+  test("where series share cells the later series' colour wins, and letters stay apart", () => {
+    const chart = renderTextChart([loss, { ...loss, label: "copy" }], { width: 32, height: 12, xLabel: "step", yLabel: "loss", color: true });
+    const lines = chart.split("\n");
+    expect(lines.slice(1, 7).join("").replaceAll("\x1b[36ma\x1b[39m", "")).not.toContain("\x1b[36m");
+    expect(lines.slice(5, 7)).toEqual([
+      "     │        \x1b[33m⢣\x1b[39m        \x1b[33m⣀⠤⠤⣀⣀⣀\x1b[39m  \x1b[33mb\x1b[39m",
+      " 0.5 ┤         \x1b[33m⠉⠒⠤⣀⡠⠤⠒⠉\x1b[39m      \x1b[33m⠉⠉\x1b[39m\x1b[36ma\x1b[39m",
+    ]);
+    expect(lines.slice(-2)).toEqual(["\x1b[36ma ▬\x1b[39m 3f9c2a1b baseline", "\x1b[33mb ▬\x1b[39m copy"]);
+  });
+
+  test("leaves gaps at NaN and infinite values", () => {
+    const gappy = { label: "gappy", points: steps([1, 2, 3, NaN, NaN, 3, 2, Infinity, 1, -Infinity, 2]) };
+    const options = { width: 30, height: 9, xLabel: "step", yLabel: "loss" };
+    const chart = renderTextChart([gappy], options);
+    expect(chart).toBe(
+      [
+        "loss",
+        "3 ┤    ⡰⠁       ⠱⡀",
+        "  │   ⡔⠁         ⠘⡄",
+        "2 ┤ ⢀⠎            ⠈         ⠈a",
+        "1 ┤⡰⠁                  ⢀",
+        "  └┬────────────┬───────────┬─",
+        "   0            5          10",
+        "              step",
+        "a ▬ gappy",
+      ].join("\n"),
+    );
+    const withNaN = { label: "gappy", points: gappy.points.map((p) => (Number.isFinite(p.y) ? p : { ...p, y: NaN })) };
+    expect(renderTextChart([withNaN], options)).toBe(chart);
+  });
+
+  test("a flat series is a level line in the middle of a widened range", () => {
+    expect(renderTextChart([{ label: "flat", points: steps([0.5, 0.5, 0.5, 0.5]) }], small)).toBe(
+      ["lr", "0.55 ┤", " 0.5 ┤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤a", "0.45 ┤", "     └┬───────┬───────┬─", "      0      1.5      3", "             step", "a ▬ flat"].join("\n"),
+    );
+  });
+
+  test("a single point is one dot", () => {
+    expect(renderTextChart([{ label: "one", points: [{ x: 3, y: 0.5 }] }], small)).toBe(
+      ["lr", "0.55 ┤", " 0.5 ┤        ⠠a", "0.45 ┤", "     └┬───────┬───────┬─", "      2.7     3     3.3", "             step", "a ▬ one"].join("\n"),
+    );
+  });
+
+  test("without any finite value the frame says so", () => {
+    expect(renderTextChart([], small)).toBe(["lr", "│", "│", "│   no finite values", "│", "└───────────────────────", "          step"].join("\n"));
+    expect(renderTextChart([{ label: "nan only", points: [{ x: 0, y: NaN }] }], small)).toBe(
+      ["lr", "│", "│   no finite values", "│", "└───────────────────────", "          step", "a ▬ nan only"].join("\n"),
+    );
+  });
+
+  test("labels cannot break lines or send escape codes", () => {
+    const chart = renderTextChart([{ label: "x\x1b[2J\ny\u0085", points: steps([1, 2]) }], { ...small, title: "t\rt" });
+    const tame = renderTextChart([{ label: "x", points: steps([1, 2]) }], { ...small, title: "t" });
+    expect(chart.split("\n")).toHaveLength(tame.split("\n").length);
+    expect(chart).toContain("a ▬ x?[2J?y?");
+    expect(chart).toContain("t?t");
+    expect(chart).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
+  const wide = "漢字のラベル ".repeat(8);
+  test.each([8, 12, 20, 33, 80])("every line fits %p columns, without trailing spaces", (width) => {
+    for (const height of [1, 6, 15]) {
+      for (const series of [[], [loss], [loss, rising, { label: wide, points: steps([1e-9, NaN, 2e-9, 5e-9]) }]]) {
+        const chart = renderTextChart(series, { width, height, xLabel: wide, yLabel: wide, title: wide, color: true });
+        for (const line of chart.split("\n")) {
+          expect(Bun.stringWidth(line)).toBeLessThanOrEqual(width);
+          expect(Bun.stripANSI(line)).not.toMatch(/\s$/);
+        }
+      }
+    }
+  });
+
+  test("the chart has the requested height while the legend leaves room", () => {
+    for (const height of [10, 12, 30]) {
+      expect(renderTextChart([loss, rising], { width: 40, height, xLabel: "step", yLabel: "loss", title: "t" }).split("\n")).toHaveLength(height);
+    }
+    const cramped = renderTextChart([loss, rising], { width: 40, height: 2, xLabel: "step", yLabel: "loss" }).split("\n");
+    expect(cramped).toHaveLength(3 + 6);
+    expect(cramped.slice(1, 4).map((line) => line.slice(0, 3))).toEqual(["4 ┤", "2 ┤", "0 ┤"]);
+  });
+});
+
+/** Why `xml` is not well-formed XML (one root; tags nested and closed; quoted attributes; entities), or null. */
+function xmlProblem(xml: string): string | null {
+  const open: string[] = [];
+  let roots = 0;
+  let at = 0;
+  const nameEnd = (from: number) => {
+    let end = from;
+    while (end < xml.length && /[A-Za-z0-9:_.-]/.test(xml[end]!)) end++;
+    return end;
+  };
+  while (at < xml.length) {
+    const lt = xml.indexOf("<", at);
+    const content = xml.slice(at, lt === -1 ? xml.length : lt);
+    if (!textIsEscaped(content)) return `unescaped text at ${at}`;
+    if (open.length === 0 && content.trim() !== "") return `text outside the root at ${at}`;
+    if (lt === -1) break;
+    if (xml.startsWith("</", lt)) {
+      const end = nameEnd(lt + 2);
+      if (xml[end] !== ">") return `bad end tag at ${lt}`;
+      if (open.pop() !== xml.slice(lt + 2, end)) return `mismatched end tag at ${lt}`;
+      at = end + 1;
+      continue;
+    }
+    let cursor = nameEnd(lt + 1);
+    if (cursor === lt + 1) return `bad tag name at ${lt}`;
+    if (open.length === 0 && ++roots > 1) return "more than one root";
+    const name = xml.slice(lt + 1, cursor);
+    const attributes = new Set<string>();
+    for (;;) {
+      const spaced = xml[cursor] === " " || xml[cursor] === "\n";
+      while (xml[cursor] === " " || xml[cursor] === "\n") cursor++;
+      if (xml[cursor] === ">" || xml.startsWith("/>", cursor)) break;
+      const attributeEnd = nameEnd(cursor);
+      const attribute = xml.slice(cursor, attributeEnd);
+      const quote = xml[attributeEnd + 1];
+      if (!spaced || !attribute || xml[attributeEnd] !== "=" || (quote !== '"' && quote !== "'")) return `bad attribute at ${cursor}`;
+      if (attributes.has(attribute)) return `repeated attribute at ${cursor}`;
+      attributes.add(attribute);
+      const close = xml.indexOf(quote, attributeEnd + 2);
+      const value = xml.slice(attributeEnd + 2, close);
+      if (close === -1 || value.includes("<") || !textIsEscaped(value)) return `bad attribute value at ${cursor}`;
+      cursor = close + 1;
+    }
+    if (xml[cursor] === ">") open.push(name);
+    at = cursor + (xml[cursor] === ">" ? 1 : 2);
+  }
+  if (open.length > 0) return `unclosed <${open.at(-1)}>`;
+  return roots === 1 ? null : "no root";
+}
+
+function textIsEscaped(text: string): boolean {
+  if (text.includes(">") || /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) return false;
+  return text.split("&").slice(1).every((rest) => /^(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/.test(rest));
+}
+
+describe("svg chart", () => {
+  const options = { width: 640, height: 360, xLabel: "step", yLabel: "metrics.loss", title: "loss by step" };
+  const count = (svg: string, text: string) => svg.split(text).length - 1;
+
+  test("the well-formedness check refuses broken documents", () => {
+    expect(xmlProblem("<svg><text>a</text></svg>")).toBeNull();
+    expect(xmlProblem("<svg><g></svg>")).toBe("mismatched end tag at 8");
+    expect(xmlProblem("<svg><text>a<</text></svg>")).toBe("bad tag name at 12");
+    expect(xmlProblem('<svg a="1"b="2"/>')).toBe("bad attribute at 10");
+    expect(xmlProblem("<svg>&nbsp;</svg>")).toBe("unescaped text at 5");
+    expect(xmlProblem("<svg/><svg/>")).toBe("more than one root");
+  });
+
+  test("is a standalone, well-formed document with one path per series", () => {
+    const svg = renderSvgChart([loss, rising, { label: "no values", points: [{ x: 1, y: NaN }] }], options);
+    expect(xmlProblem(svg)).toBeNull();
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360" viewBox="0 0 640 360"')).toBe(true);
+    expect(count(svg, "<path")).toBe(3);
+    expect(count(svg, 'fill="none"')).toBe(3);
+    expect(svg).toContain('<path d="" fill="none"');
+    expect(svg).toContain(">loss by step</text>");
+    expect(svg).toContain(">a  3f9c2a1b baseline</text>");
+    expect(svg).toContain('text-anchor="end">4</text>');
+  });
+
+  test("is deterministic, with numbers rounded to 2 decimals", () => {
+    const svg = renderSvgChart([loss, rising], options);
+    expect(renderSvgChart([loss, rising], options)).toBe(svg);
+    const numbers = [...svg.matchAll(/(?:x1|y1|x2|y2|x|y|d)="([^"]*)"/g)].flatMap((m) => m[1]!.match(/-?[\d.]+/g) ?? []);
+    expect(numbers.length).toBeGreaterThan(50);
+    expect(numbers.filter((n) => /\.\d{3}/.test(n))).toEqual([]);
+  });
+
+  test("gaps start new subpaths and a lone point is a small circle", () => {
+    const svg = renderSvgChart([{ label: "gappy", points: steps([1, 2, NaN, 3, Infinity, 4, 5]) }], options);
+    const d = svg.match(/<path d="([^"]*)"/)![1]!;
+    expect(d.match(/M/g)).toHaveLength(3);
+    expect(d).toContain("m-1.5 0a1.5 1.5 0 1 0 3 0a1.5 1.5 0 1 0 -3 0M");
+  });
+
+  test("each series has its own stroke colour", () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({ label: `run ${i}`, points: steps([i, i + 1]) }));
+    const svg = renderSvgChart(many, options);
+    const strokes = [...svg.matchAll(/<path [^>]*stroke="([^"]+)"/g)].map((m) => m[1]);
+    expect(strokes).toHaveLength(30);
+    expect(new Set(strokes).size).toBe(30);
+    expect(strokes.slice(0, 2)).toEqual([seriesStroke(0), seriesStroke(1)]);
+    expect(xmlProblem(svg)).toBeNull();
+  });
+
+  test("escapes hostile labels", () => {
+    const hostile = `</text><script>alert("x")</script>&amp;'\u0001\ud800`;
+    const svg = renderSvgChart([{ label: hostile, points: steps([1, 2]) }], { ...options, title: hostile, xLabel: hostile, yLabel: hostile });
+    expect(xmlProblem(svg)).toBeNull();
+    expect(svg).not.toContain("<script");
+    expect(escapeXml(hostile)).toBe("&lt;/text&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;amp;&apos;\ufffd\ufffd");
+    expect(count(svg, escapeXml(hostile))).toBe(6);
+  });
+
+  test("without any finite value the frame says so", () => {
+    const svg = renderSvgChart([], options);
+    expect(xmlProblem(svg)).toBeNull();
+    expect(count(svg, "<path")).toBe(0);
+    expect(svg).toContain(">no finite values</text>");
+  });
+
+  test("grows past the requested size rather than squeeze the plot away", () => {
+    const svg = renderSvgChart(Array.from({ length: 20 }, (_, i) => ({ label: `r${i}`, points: steps([i]) })), { ...options, height: 100 });
+    const height = Number(svg.match(/height="(\d+)"/)![1]);
+    expect(height).toBeGreaterThan(100);
+    expect(svg).toContain(`viewBox="0 0 640 ${height}"`);
+  });
+});
