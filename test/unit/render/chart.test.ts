@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { chartBounds, finiteRuns, formatTick, formatTicks, renderTextChart, seriesMarker, type ChartSeries } from "../../src/render/chart";
-import { escapeXml, renderSvgChart, seriesStroke } from "../../src/render/chart-svg";
+import { chartBounds, finiteRuns, formatTick, formatTicks, renderTextChart, seriesMarker, type ChartSeries } from "../../../src/render/chart";
+import { escapeXml, renderSvgChart, seriesStroke } from "../../../src/render/chart-svg";
 
 const steps = (ys: number[], every = 1) => ys.map((y, i) => ({ x: i * every, y }));
 const loss: ChartSeries = { label: "3f9c2a1b baseline", points: steps([4, 3, 2.5, 1, 0.5, 0.8, 1.2, 1.1, 1], 10) };

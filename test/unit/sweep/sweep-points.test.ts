@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { UserError } from "../../src/core/errors";
+import { UserError } from "../../../src/core/errors";
 import {
   describePoint,
   gridPoints,
@@ -11,7 +11,7 @@ import {
   substitute,
   sweepPoints,
   type Range,
-} from "../../src/core/sweep/points";
+} from "../../../src/core/sweep/points";
 
 /** The usage error `run` throws, as [exit code, message]. */
 function usageFailure(run: () => unknown): [number, string] {

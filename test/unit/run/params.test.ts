@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { paramsFromArgv, paramsFromArguments, scriptArguments } from "../../src/core/run/params";
+import { paramsFromArgv, paramsFromArguments, scriptArguments } from "../../../src/core/run/params";
 
 const words = (line: string) => (line === "" ? [] : line.split(" "));
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { EXIT, UserError } from "../../src/core/errors";
-import { combineWhere, evaluateWhere, globMatches, operandsOf, parseWhere, type Expr, type Literal, type Operand } from "../../src/core/query/where";
+import { EXIT, UserError } from "../../../src/core/errors";
+import { combineWhere, evaluateWhere, globMatches, operandsOf, parseWhere, type Expr, type Literal, type Operand } from "../../../src/core/query/where";
 
 /** An operand for a path of plain keys: `a.b` -> [a, b]. */
 const at = (text: string): Operand => ({ text, segments: text.split(".").map((key) => ({ key })), aggregate: null });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { UserError } from "../../src/core/errors";
-import { parseSetAssignment, setParam } from "../../src/core/sweep/set-param";
+import { UserError } from "../../../src/core/errors";
+import { parseSetAssignment, setParam } from "../../../src/core/sweep/set-param";
 
 describe("setParam", () => {
   test.each([
