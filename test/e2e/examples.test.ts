@@ -1,24 +1,27 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { exprag, onlyRun, runEnd, tempDir, tracked } from "./harness";
+import { exprag, onlyRun, runEnd, tempDir, tracked, works } from "./harness";
 
 const examples = join(import.meta.dir, "..", "..", "examples");
 
-/** How to run each example, and what it needs first (a compiler), when that exists here. */
-const languages: { name: string; runtime: string; command: (dir: string) => string[]; build?: (dir: string) => string[] }[] = [
-  { name: "Python", runtime: "python3", command: () => ["python3", join(examples, "train.py"), "--lr", "0.03"] },
-  { name: "Node", runtime: "node", command: () => ["node", join(examples, "train.mjs"), "--lr", "0.03"] },
-  { name: "shell", runtime: "sh", command: () => ["sh", join(examples, "train.sh"), "0.03"] },
-  { name: "R", runtime: "Rscript", command: () => ["Rscript", join(examples, "train.R"), "0.03"] },
-  { name: "Julia", runtime: "julia", command: () => ["julia", join(examples, "train.jl"), "0.03"] },
-  { name: "Go", runtime: "go", command: () => ["go", "run", join(examples, "train.go"), "0.03"] },
-  { name: "Rust", runtime: "rustc", build: (dir) => ["rustc", join(examples, "train.rs"), "-o", join(dir, "train")], command: (dir) => [join(dir, "train"), "0.03"] },
-  { name: "C", runtime: "cc", build: (dir) => ["cc", join(examples, "train.c"), "-o", join(dir, "train"), "-lm"], command: (dir) => [join(dir, "train"), "0.03"] },
+/**
+ * How to run each example, what it needs first (a compiler), and how to tell that its toolchain
+ * works here: a command on PATH is not enough (rustup's rustc shim fails without a toolchain).
+ */
+const languages: { name: string; probe: string[]; command: (dir: string) => string[]; build?: (dir: string) => string[] }[] = [
+  { name: "Python", probe: ["python3", "--version"], command: () => ["python3", join(examples, "train.py"), "--lr", "0.03"] },
+  { name: "Node", probe: ["node", "--version"], command: () => ["node", join(examples, "train.mjs"), "--lr", "0.03"] },
+  { name: "shell", probe: ["sh", "-c", "true"], command: () => ["sh", join(examples, "train.sh"), "0.03"] },
+  { name: "R", probe: ["Rscript", "--version"], command: () => ["Rscript", join(examples, "train.R"), "0.03"] },
+  { name: "Julia", probe: ["julia", "--version"], command: () => ["julia", join(examples, "train.jl"), "0.03"] },
+  { name: "Go", probe: ["go", "version"], command: () => ["go", "run", join(examples, "train.go"), "0.03"] },
+  { name: "Rust", probe: ["rustc", "--version"], build: (dir) => ["rustc", join(examples, "train.rs"), "-o", join(dir, "train")], command: (dir) => [join(dir, "train"), "0.03"] },
+  { name: "C", probe: ["cc", "--version"], build: (dir) => ["cc", join(examples, "train.c"), "-o", join(dir, "train"), "-lm"], command: (dir) => [join(dir, "train"), "0.03"] },
 ];
 
 describe("examples from any language", () => {
   for (const language of languages) {
-    test.skipIf(!Bun.which(language.runtime))(`${language.name}: five steps of a falling loss land as records`, async () => {
+    test.skipIf(!works(...language.probe))(`${language.name}: five steps of a falling loss land as records`, async () => {
       const cwd = tempDir();
       if (language.build) expect(Bun.spawnSync(language.build(cwd), { cwd }).exitCode).toBe(0);
       const result = await exprag(["run", "--name", language.name, "--", ...language.command(cwd)], { cwd });
@@ -33,7 +36,7 @@ describe("examples from any language", () => {
     });
   }
 
-  test("Python's example leaves a note, Node's declares its config with $meta, the shell's writes to EXPRAG_FD", async () => {
+  test.skipIf(!works("python3", "--version") || !works("node", "--version"))("Python's example leaves a note, Node's declares its config with $meta, the shell's writes to EXPRAG_FD", async () => {
     const python = tempDir();
     await exprag(["run", "--", "python3", join(examples, "train.py")], { cwd: python });
     expect(onlyRun(join(python, ".exprag")).filter((r) => r.note).map((r) => r.note)).toEqual(["last step"]);

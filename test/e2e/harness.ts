@@ -6,6 +6,21 @@ import { join } from "node:path";
 
 export const EXPRAG = join(import.meta.dir, "..", "..", "dist", "exprag");
 
+/** Named conditions for `test.skipIf`, so anyone can run the suite: as an ordinary user, on Linux or macOS. */
+export const isLinux = process.platform === "linux";
+export const isRoot = process.getuid?.() === 0;
+/** Whether `argv` runs and succeeds here (a compiler shim without a toolchain does not). */
+export function works(...argv: string[]): boolean {
+  if (!Bun.which(argv[0]!)) return false;
+  try {
+    return Bun.spawnSync(argv, { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+/** util-linux `script`, which gives a command a terminal (its options differ on macOS). */
+export const hasScript = isLinux && works("script", "-qec", "true", "/dev/null");
+
 const made: string[] = [];
 afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
@@ -110,3 +125,27 @@ export function onlyRun(store: string): StoredRecord[] {
 export const tracked = (records: StoredRecord[]) => records.filter((r) => r.kind === "track").map((r) => r.value);
 export const runEnd = (records: StoredRecord[]) => records.find((r) => r.kind === "run_end")!.value;
 export const runStart = (records: StoredRecord[]) => records.find((r) => r.kind === "run_start")!.value;
+
+/** Polls `probe` until it holds; fails naming what was awaited. Never a fixed sleep. */
+export async function waitFor(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!probe()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+/** Waits until `size()` has stayed the same for `quietMs` (a writer that has stalled). */
+export async function waitUntilSteady(size: () => number, what: string, quietMs = 300): Promise<void> {
+  let last = -1;
+  let since = performance.now();
+  await waitFor(() => {
+    const now = size();
+    if (now !== last || now === 0) {
+      last = now;
+      since = performance.now();
+      return false;
+    }
+    return performance.now() - since >= quietMs;
+  }, what);
+}

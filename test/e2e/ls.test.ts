@@ -30,9 +30,13 @@ describe("exprag ls", () => {
     expect(result.stderr).toContain("00000000000b.jsonl:1: no run_start record");
     expect(result.stderr).toContain("00000000000d.jsonl: cannot be read (ENOENT)");
     expect(result.stderr).not.toContain("zzz-notes");
-    for (const args of [["best", "x", "--max"], ["paths", "--all"], ["show", "latest~1"]]) {
-      expect((await exprag([...args, "--json"], { cwd })).exitCode).not.toBe(125);
+    for (const args of [["best", "x", "--max"], ["paths", "--all"]]) {
+      const other = await exprag([...args, "--json"], { cwd });
+      expect({ args, code: other.exitCode, text: other.text }).toEqual({ args, code: 0, text: "[]\n" });
     }
+    const show = await exprag(["show", "latest~1", "--json"], { cwd });
+    expect(show.exitCode).toBe(1);
+    expect(show.stderr).toContain("00000000000d.jsonl is not a readable run file");
   });
 
   test("an empty or missing store is an empty list", async () => {

@@ -2,7 +2,8 @@
  * Running git for exprag: its own calls never run user hooks and never take optional locks, and
  * a repository is found (or the reason there is none) once per command.
  */
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { EXIT, UserError } from "../errors";
 import { findWorkTreeTop } from "../store";
 
@@ -62,7 +63,7 @@ export interface Repository {
 
 /** Finds the repository; a string says why there is none. */
 export function openRepository(cwd: string, env: NodeJS.ProcessEnv): { git: Git; repo: Repository } | string {
-  if (!env.GIT_DIR && !findWorkTreeTop(cwd, env)) return "not inside a git work tree";
+  if (!env.GIT_DIR && !findWorkTreeTop(cwd, env)) return isBareRepository(cwd) ? "a bare repository has no work tree" : "not inside a git work tree";
   const git = new Git(cwd, env);
   let result: GitResult;
   try {
@@ -81,6 +82,11 @@ export function openRepository(cwd: string, env: NodeJS.ProcessEnv): { git: Git;
   }
   const [, , , head = "", headTree = "", symbolic = ""] = lines;
   return { git: at, repo: { top, gitDir, index: resolve(cwd, index), head, headTree, branch: shortBranch(symbolic) } };
+}
+
+/** A bare repository's folder holds HEAD, objects and refs itself, with no .git entry. */
+function isBareRepository(dir: string): boolean {
+  return ["HEAD", "objects", "refs"].every((name) => existsSync(join(dir, name)));
 }
 
 function shortBranch(ref: string): string | null {
