@@ -4,6 +4,7 @@
  *   bun scripts/build.ts                  dist/exprag, for this machine
  *   bun scripts/build.ts --all            every target below, SHA256SUMS, and Python wheels
  *   bun scripts/build.ts --target NAME    some targets (repeatable), with SHA256SUMS and their wheels
+ *   ... --outdir DIR                      into DIR instead of dist/
  *
  * Every build is minified, with bytecode (about half the start-up), does not autoload .env or
  * bunfig.toml from the directory it runs in (the binary runs inside other people's
@@ -11,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { buildWheel, wheelFileName } from "./wheel";
 
@@ -25,6 +26,9 @@ interface Target {
 export const TARGETS: Target[] = [
   { name: "linux-x64", bun: "bun-linux-x64" },
   // The x86_64 wheel carries the baseline build: pip cannot tell whether the CPU has AVX2.
+  // Bun 1.4.4 and 1.4.5 publish one x64 runtime under both names (built for CPUs without AVX2),
+  // so the two files differ only in their embedded name; test/release checks the baseline runs
+  // on an emulated CPU without AVX2.
   { name: "linux-x64-baseline", bun: "bun-linux-x64-baseline", wheel: ["manylinux_2_17_x86_64", "manylinux2014_x86_64"] },
   { name: "linux-arm64", bun: "bun-linux-arm64", wheel: ["manylinux_2_17_aarch64", "manylinux2014_aarch64"] },
   { name: "linux-x64-musl", bun: "bun-linux-x64-musl", wheel: ["musllinux_1_2_x86_64"] },
@@ -61,31 +65,33 @@ async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promi
 
 export const binaryName = (target: Target) => `exprag-${target.name}${target.name.startsWith("windows") ? ".exe" : ""}`;
 
-async function buildTargets(targets: Target[]): Promise<void> {
+async function buildTargets(targets: Target[], outdir: string): Promise<void> {
   const sums: string[] = [];
   for (const target of targets) {
-    const file = join(dist, binaryName(target));
+    const file = join(outdir, binaryName(target));
     await compile(file, target.bun);
     const binary = readFileSync(file);
     sums.push(`${createHash("sha256").update(binary).digest("hex")}  ${binaryName(target)}`);
     if (target.wheel) {
       const spec = { version: pkg.version, platforms: target.wheel, binary, windows: target.name.startsWith("windows"), summary: pkg.description };
-      writeFileSync(join(dist, wheelFileName(spec)), buildWheel(spec));
-      console.error(`built ${join(dist, wheelFileName(spec))}`);
+      writeFileSync(join(outdir, wheelFileName(spec)), buildWheel(spec));
+      console.error(`built ${join(outdir, wheelFileName(spec))}`);
     }
   }
-  writeFileSync(join(dist, "SHA256SUMS"), `${sums.join("\n")}\n`);
-  console.error(`wrote ${join(dist, "SHA256SUMS")}`);
+  writeFileSync(join(outdir, "SHA256SUMS"), `${sums.join("\n")}\n`);
+  console.error(`wrote ${join(outdir, "SHA256SUMS")}`);
 }
 
 if (import.meta.main) {
-  mkdirSync(dist, { recursive: true });
   const args = process.argv.slice(2);
-  const named = args.flatMap((arg, i) => (args[i - 1] === "--target" ? [arg] : []));
-  if (args.includes("--all")) await buildTargets(TARGETS);
+  const valuesOf = (flag: string) => args.flatMap((arg, i) => (args[i - 1] === flag ? [arg] : []));
+  const named = valuesOf("--target");
+  const outdir = resolve(valuesOf("--outdir").at(-1) ?? dist);
+  mkdirSync(outdir, { recursive: true });
+  if (args.includes("--all")) await buildTargets(TARGETS, outdir);
   else if (named.length) {
     const unknown = named.filter((name) => !TARGETS.some((t) => t.name === name));
     if (unknown.length) throw new Error(`unknown target ${unknown.join(", ")}; targets: ${TARGETS.map((t) => t.name).join(", ")}`);
-    await buildTargets(TARGETS.filter((t) => named.includes(t.name)));
-  } else await compile(join(dist, process.platform === "win32" ? "exprag.exe" : "exprag"));
+    await buildTargets(TARGETS.filter((t) => named.includes(t.name)), outdir);
+  } else await compile(join(outdir, process.platform === "win32" ? "exprag.exe" : "exprag"));
 }
