@@ -92,6 +92,9 @@ if (import.meta.main) {
   else if (named.length) {
     const unknown = named.filter((name) => !TARGETS.some((t) => t.name === name));
     if (unknown.length) throw new Error(`unknown target ${unknown.join(", ")}; targets: ${TARGETS.map((t) => t.name).join(", ")}`);
-    await buildTargets(TARGETS.filter((t) => named.includes(t.name)), outdir);
+    await buildTargets(
+      TARGETS.filter((t) => named.includes(t.name)),
+      outdir,
+    );
   } else await compile(join(outdir, process.platform === "win32" ? "exprag.exe" : "exprag"));
 }

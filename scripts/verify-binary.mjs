@@ -51,7 +51,8 @@ function exprag(command, args, cwd) {
 /** A temporary git repository with one commit, as exprag expects to find around a run. */
 function freshRepository() {
   const dir = mkdtempSync(join(tmpdir(), "exprag-verify-"));
-  const git = (/** @type {string[]} */ ...args) => execFileSync("git", ["-c", "user.name=exprag", "-c", "user.email=dev@exprag.invalid", ...args], { cwd: dir, stdio: "pipe" });
+  const git = (/** @type {string[]} */ ...args) =>
+    execFileSync("git", ["-c", "user.name=exprag", "-c", "user.email=dev@exprag.invalid", ...args], { cwd: dir, stdio: "pipe" });
   git("init", "--quiet");
   git("commit", "--quiet", "--allow-empty", "-m", "start");
   return dir;

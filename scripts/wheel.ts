@@ -30,7 +30,9 @@ export function buildWheel(spec: WheelSpec): Uint8Array {
     },
     {
       path: `${distInfo}/WHEEL`,
-      data: text(`Wheel-Version: 1.0\nGenerator: exprag scripts/build.ts\nRoot-Is-Purelib: false\n${spec.platforms.map((p) => `Tag: py3-none-${p}\n`).join("")}`),
+      data: text(
+        `Wheel-Version: 1.0\nGenerator: exprag scripts/build.ts\nRoot-Is-Purelib: false\n${spec.platforms.map((p) => `Tag: py3-none-${p}\n`).join("")}`,
+      ),
       mode: 0o644,
     },
   ];

@@ -42,7 +42,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (first === undefined || first === "--help" || first === "-h") {
     const usage = plain(await renderUsage(root));
-    if (first !== undefined) return printData(`${usage}\n`), 0;
+    if (first !== undefined) {
+      printData(`${usage}\n`);
+      return 0;
+    }
     log.error("no command given");
     writeFully(2, Buffer.from(`${usage}\n`));
     return EXIT.usage;

@@ -1,5 +1,5 @@
-import { createConsola, type LogObject } from "consola/core";
 import { writeSync } from "node:fs";
+import { createConsola, type LogObject } from "consola/core";
 import { colors, wantsColor } from "./render/colors";
 
 // consola's core entry: its default entry builds a fancy reporter at import, which costs more

@@ -33,12 +33,16 @@ function generate(): void {
     const id = `${time.slice(0, 8)}-${time.slice(8)}-7${(r % 4096).toString(16).padStart(3, "0")}-8${"0".repeat(3)}-${r.toString(16).padStart(12, "0")}`;
     const head = `{"schema_version":1,"exprag_version":"0.1.0","run_id":"${id}","experiment_name":"exp-${r % 50}","kind":"`;
     const at = (ms: number) => `,"created_at":"${new Date(start + r * 60_000 + ms).toISOString()}","elapsed_ms":${ms}}`;
-    const lines = [`${head}run_start","value":{"git":{"commit":"${"a".repeat(40)}","branch":"main","dirty":false},"host":{"hostname":"bench"},"process":{"pid":1,"argv":["python","train.py"],"started":{"host":"bench","pid":1,"start_ticks":1}},"metadata":{"hparams":{"lr":${(r % 97) / 1000}}}}${at(0)}`];
+    const lines = [
+      `${head}run_start","value":{"git":{"commit":"${"a".repeat(40)}","branch":"main","dirty":false},"host":{"hostname":"bench"},"process":{"pid":1,"argv":["python","train.py"],"started":{"host":"bench","pid":1,"start_ticks":1}},"metadata":{"hparams":{"lr":${(r % 97) / 1000}}}}${at(0)}`,
+    ];
     for (let step = 0; step < 98; step++) {
       const acc = (0.5 + 0.4 * (1 - Math.exp(-step / 30)) * ((r % 1000) / 1000)).toFixed(6);
       lines.push(`${head}track","value":{"step":${step},"metrics":{"loss":${(1 / (step + 1)).toFixed(6)},"acc":${acc}}}${at(step * 10)}`);
     }
-    lines.push(`${head}run_end","value":{"status":"ok","exit_code":0,"signal":null,"duration_ms":1000,"counts":{"track":98,"meta":0,"note":0,"parse_error":0}}${at(1000)}`);
+    lines.push(
+      `${head}run_end","value":{"status":"ok","exit_code":0,"signal":null,"duration_ms":1000,"counts":{"track":98,"meta":0,"note":0,"parse_error":0}}${at(1000)}`,
+    );
     const fd = openSync(join(store, "runs", `${id}.jsonl`), "w");
     writeSync(fd, `${lines.join("\n")}\n`);
     closeSync(fd);
@@ -86,8 +90,12 @@ try {
   const [c, l, b, j] = [median(times.cat!), median(times.ls!), median(times.best!), median(times.jq!)];
   console.log("| benchmark | baseline | exprag | result | target | met |");
   console.log("|---|---|---|---|---|---|");
-  console.log(`| \`ls --all --json\`, ${runs.toLocaleString("en")} runs x 100 records | cat \\| wc -l: ${c.toFixed(0)} ms | ${l.toFixed(0)} ms | ratio ${(l / c).toFixed(2)} | <= 1.5 | ${l / c <= 1.5 ? "yes" : "no"} |`);
-  console.log(`| \`best metrics.acc --max\` | jq: ${j.toFixed(0)} ms | ${b.toFixed(0)} ms | ${(j / b).toFixed(1)}x faster | >= 20x | ${j / b >= 20 ? "yes" : "no"} |`);
+  console.log(
+    `| \`ls --all --json\`, ${runs.toLocaleString("en")} runs x 100 records | cat \\| wc -l: ${c.toFixed(0)} ms | ${l.toFixed(0)} ms | ratio ${(l / c).toFixed(2)} | <= 1.5 | ${l / c <= 1.5 ? "yes" : "no"} |`,
+  );
+  console.log(
+    `| \`best metrics.acc --max\` | jq: ${j.toFixed(0)} ms | ${b.toFixed(0)} ms | ${(j / b).toFixed(1)}x faster | >= 20x | ${j / b >= 20 ? "yes" : "no"} |`,
+  );
   console.log(`| peak RSS of ls and best | - | ${peak.toFixed(0)} MB | - | < 150 MB | ${peak < 150 ? "yes" : "no"} |`);
 } finally {
   rmSync(store, { recursive: true, force: true });

@@ -7,8 +7,8 @@ import { type ArgsDef, type CommandDef, defineCommand } from "citty";
 import { EXIT, UserError, usageError } from "../core/errors";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
-import { printData } from "../render/output";
 import { renderHelp } from "../render/help";
+import { printData } from "../render/output";
 
 type ArgValue<D> = D extends { type: "boolean"; default: boolean }
   ? boolean
@@ -54,10 +54,13 @@ export interface CommandSpec<A extends ArgsDef, R extends keyof A, V extends key
   variadic?: V;
   /** Stop at the first positional: it and everything after belong to a command (`exprag run`). */
   stopAtFirstPositional?: boolean;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command that prints its answer returns nothing (exit 0)
   run(context: CommandContext<A, R | V>): Promise<number | void> | number | void;
 }
 
-export function defineExpragCommand<const A extends ArgsDef, const R extends keyof A = never, const V extends keyof A = never>(spec: CommandSpec<A, R, V>): ExpragCommand {
+export function defineExpragCommand<const A extends ArgsDef, const R extends keyof A = never, const V extends keyof A = never>(
+  spec: CommandSpec<A, R, V>,
+): ExpragCommand {
   const definition = defineCommand({ meta: { name: spec.name, description: spec.description }, args: spec.args }) as CommandDef<ArgsDef>;
   return {
     name: spec.name,
@@ -95,7 +98,11 @@ function currentDirectory(): string {
   try {
     return process.cwd();
   } catch (error) {
-    throw new UserError(`the current directory is gone (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.internal, "cd into an existing directory and try again");
+    throw new UserError(
+      `the current directory is gone (${(error as NodeJS.ErrnoException).code ?? error})`,
+      EXIT.internal,
+      "cd into an existing directory and try again",
+    );
   }
 }
 
@@ -178,7 +185,14 @@ export function parseCommandLine(
   return { args, rest };
 }
 
-function assignPositionals(command: string, defs: ArgsDef, positionals: string[], variadic: string | undefined, args: ParsedCommandLine["args"], seeHelp: string): void {
+function assignPositionals(
+  command: string,
+  defs: ArgsDef,
+  positionals: string[],
+  variadic: string | undefined,
+  args: ParsedCommandLine["args"],
+  seeHelp: string,
+): void {
   const names = Object.entries(defs).filter(([, def]) => def.type === "positional");
   let next = 0;
   for (const [name, def] of names) {

@@ -33,7 +33,9 @@ values rank after every finite one; runs that never reported the metric are list
     const steps = parsePath(args.path);
     const direction = args.max ? "max" : args.min ? "min" : guessDirection(args.path);
     if (!args.max && !args.min) {
-      log.info(`ranking by ${args.path}, ${direction === "min" ? "lowest" : "highest"} first (--${direction}); say --${direction === "min" ? "max" : "min"} for the other way`);
+      log.info(
+        `ranking by ${args.path}, ${direction === "min" ? "lowest" : "highest"} first (--${direction}); say --${direction === "min" ? "max" : "min"} for the other way`,
+      );
     }
     const agg = args.agg ?? "last";
     const limit = parseLimit(args);

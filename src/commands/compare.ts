@@ -44,6 +44,12 @@ export default defineExpragCommand({
       ...code.map((command) => ({ field: "code", values: runs.map((_, i) => (i === 0 ? command : "")) })),
     ];
     const ids = runs.map((r) => r.short_id);
-    printData(renderRows(rows, [{ header: "", value: (r) => r.field }, ...ids.map((id, i) => ({ header: id, value: (r: (typeof rows)[number]) => r.values[i] ?? "" }))], mode));
+    printData(
+      renderRows(
+        rows,
+        [{ header: "", value: (r) => r.field }, ...ids.map((id, i) => ({ header: id, value: (r: (typeof rows)[number]) => r.values[i] ?? "" }))],
+        mode,
+      ),
+    );
   },
 });

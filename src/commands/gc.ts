@@ -17,7 +17,11 @@ export default defineExpragCommand({
   run({ args, store, cwd, env, warn }) {
     const { git, repo } = openRepositoryOrFail(cwd, env);
     const dryRun = args["dry-run"] === true;
-    const removal = removeSnapshotRefs(git, orphanedSnapshotRefs(git, store).map(({ ref }) => ref), dryRun);
+    const removal = removeSnapshotRefs(
+      git,
+      orphanedSnapshotRefs(git, store).map(({ ref }) => ref),
+      dryRun,
+    );
     for (const kept of removal.kept) warn(`${kept.ref} is ${kept.reason}; kept`);
     for (const failed of removal.failed) warn(`could not delete ${failed.ref}: ${failed.reason}`);
     for (const ref of removal.deleted) printData(`${ref}\n`);

@@ -1,12 +1,12 @@
 import { listRuns, RUN_STATES, type RunSummary } from "../core/query/summary";
 import { parseWhen } from "../core/time";
+import { log } from "../log";
 import { colors } from "../render/colors";
 import { formatCommit, formatDuration, formatNumber } from "../render/format";
 import { printData } from "../render/output";
 import { type Column, outputMode, renderRows } from "../render/table";
 import { listArgs, parseLimit, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
-import { log } from "../log";
 
 const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   ok: "green",

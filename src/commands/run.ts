@@ -29,7 +29,11 @@ export default defineExpragCommand({
       description: "Commit a dirty work tree to the branch run/<run_id>",
       negativeDescription: "Record commit, branch and dirty flag only",
     },
-    "snapshot-max-size": { type: "string", description: "Leave untracked files larger than this out of the snapshot (default 10M; units K, M, G)", valueHint: "SIZE" },
+    "snapshot-max-size": {
+      type: "string",
+      description: "Leave untracked files larger than this out of the snapshot (default 10M; units K, M, G)",
+      valueHint: "SIZE",
+    },
     command: { type: "positional", description: "The command to run and its arguments (after --); everything from it on is the command's", required: false },
   },
   repeatable: ["meta"],

@@ -65,7 +65,10 @@ function forPeople(d: RunDetails): string {
   const host = o.host ?? {};
   lines.push(`  host      ${host.hostname ?? ""} ${host.os ?? ""}/${host.arch ?? ""}, ${host.cpu_count ?? "?"} CPUs`);
   const resources = o.resources;
-  if (resources) lines.push(`  resources max RSS ${(resources.max_rss_bytes / 1048576).toFixed(0)} MB, CPU ${((resources.cpu_user_ms + resources.cpu_system_ms) / 1000).toFixed(1)} s`);
+  if (resources)
+    lines.push(
+      `  resources max RSS ${(resources.max_rss_bytes / 1048576).toFixed(0)} MB, CPU ${((resources.cpu_user_ms + resources.cpu_system_ms) / 1000).toFixed(1)} s`,
+    );
   for (const note of o.notes) lines.push(`  note      ${note.note}  (${note.kind}, ${(note.elapsed_ms / 1000).toFixed(1)}s)`);
   if (o.log) lines.push(`  log       exprag log ${o.short_id}`);
   const table = d.metrics.length ? `\n${renderRows(d.metrics, metricColumns(true), "table")}` : "";
@@ -97,6 +100,15 @@ Metrics: for every numeric path of the run's track records, its first, last, min
     for (const m of details.metrics) {
       for (const field of ["first", "last", "min", "max", "count"] as const) rows.push({ key: `stats.${m.path}.${field}`, value: String(m[field] ?? "") });
     }
-    printData(renderRows(rows, [{ header: "key", value: (r) => r.key }, { header: "value", value: (r) => r.value }], "tsv"));
+    printData(
+      renderRows(
+        rows,
+        [
+          { header: "key", value: (r) => r.key },
+          { header: "value", value: (r) => r.value },
+        ],
+        "tsv",
+      ),
+    );
   },
 });

@@ -1,6 +1,6 @@
 import { selectRuns } from "../core/query/selection";
-import { series } from "../core/query/values";
 import { asNumber, parsePath } from "../core/query/value-paths";
+import { series } from "../core/query/values";
 import { log } from "../log";
 import { formatNumber } from "../render/format";
 import { printData } from "../render/output";

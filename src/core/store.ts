@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { usageError, UserError } from "./errors";
+import { UserError, usageError } from "./errors";
 
 export const STORE_DIR_NAME = ".exprag";
 
@@ -62,9 +62,5 @@ function readdirSafe(dir: string): string[] {
 
 export function storeError(store: string, error: unknown): UserError {
   const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-  return new UserError(
-    `cannot write the run store ${store} (${reason})`,
-    undefined,
-    "choose a writable store with --dir DIR or EXPRAG_DIR",
-  );
+  return new UserError(`cannot write the run store ${store} (${reason})`, undefined, "choose a writable store with --dir DIR or EXPRAG_DIR");
 }

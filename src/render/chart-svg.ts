@@ -6,12 +6,23 @@
  * then hues a golden angle apart. The document grows past the requested size only when the legend
  * would leave the plot too little room. Labels are escaped; numbers are rounded to 2 decimals.
  */
-import { chartBounds, finiteRuns, formatTicks, fraction, linearTicks, seriesMarker, type ChartBounds, type ChartSeries } from "./chart";
+import { type ChartBounds, type ChartSeries, chartBounds, finiteRuns, formatTicks, fraction, linearTicks, seriesMarker } from "./chart";
 
 /** Sizes in SVG user units (pixels). */
-export interface SvgChartOptions { width: number; height: number; xLabel: string; yLabel: string; title?: string }
+export interface SvgChartOptions {
+  width: number;
+  height: number;
+  xLabel: string;
+  yLabel: string;
+  title?: string;
+}
 
-interface Box { left: number; top: number; width: number; height: number }
+interface Box {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
 
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 const CHAR_WIDTH = 7; // an estimate for 12px sans-serif: no fonts are measured here

@@ -24,13 +24,32 @@
  *   become "?".
  */
 
-export interface ChartPoint { x: number; y: number }
+export interface ChartPoint {
+  x: number;
+  y: number;
+}
 /** One line of the chart; y may be NaN or ±Infinity, which leaves a gap. */
-export interface ChartSeries { label: string; points: ChartPoint[] }
+export interface ChartSeries {
+  label: string;
+  points: ChartPoint[];
+}
 /** Sizes are terminal cells for the whole chart, axes and legend included. */
-export interface ChartOptions { width: number; height: number; xLabel: string; yLabel: string; title?: string; color?: boolean }
-export interface ChartRange { min: number; max: number }
-export interface ChartBounds { x: ChartRange; y: ChartRange }
+export interface ChartOptions {
+  width: number;
+  height: number;
+  xLabel: string;
+  yLabel: string;
+  title?: string;
+  color?: boolean;
+}
+export interface ChartRange {
+  min: number;
+  max: number;
+}
+export interface ChartBounds {
+  x: ChartRange;
+  y: ChartRange;
+}
 
 /** The x and y ranges of every finite point, flat ranges widened; null when there is none. */
 export function chartBounds(series: ChartSeries[]): ChartBounds | null {
@@ -109,14 +128,28 @@ export function finiteRuns(points: ChartPoint[]): ChartPoint[][] {
 
 const SERIES_SGR = [36, 33, 35, 32, 34, 31];
 // The bit of each dot of a braille cell, by dot row (0-3) then dot column (0-1).
-const DOT_BITS = [[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]];
+const DOT_BITS = [
+  [0x01, 0x08],
+  [0x02, 0x10],
+  [0x04, 0x20],
+  [0x40, 0x80],
+];
 const MIN_PLOT_ROWS = 3;
 const NO_DATA = "no finite values";
 
 /** A piece of a line, in the colour of the series `owner` when it has one. */
-interface Segment { text: string; owner?: number }
+interface Segment {
+  text: string;
+  owner?: number;
+}
 
-interface Canvas { cols: number; rows: number; bits: Uint8Array; owner: Int32Array; letters: Map<number, string> }
+interface Canvas {
+  cols: number;
+  rows: number;
+  bits: Uint8Array;
+  owner: Int32Array;
+  letters: Map<number, string>;
+}
 
 /** The chart as text lines joined by "\n" (see the module comment for how it reads). */
 export function renderTextChart(series: ChartSeries[], options: ChartOptions): string {
@@ -165,8 +198,8 @@ function drawCanvas(series: ChartSeries[], bounds: ChartBounds | null, cols: num
   const canvas: Canvas = { cols, rows, bits: new Uint8Array(cols * rows), owner: new Int32Array(cols * rows).fill(-1), letters: new Map() };
   if (!bounds) {
     const note = NO_DATA.slice(0, cols);
-    const start = ((rows >> 1) * cols) + ((cols - note.length) >> 1);
-    [...note].forEach((ch, i) => canvas.letters.set(start + i, ch));
+    const start = (rows >> 1) * cols + ((cols - note.length) >> 1);
+    for (const [i, ch] of [...note].entries()) canvas.letters.set(start + i, ch);
     return canvas;
   }
   const dotCols = dotColumns(cols) * 2;
@@ -283,6 +316,8 @@ function fitSegments(line: Segment[], width: number): Segment[] {
 }
 
 function serialize(line: Segment[], color: boolean): string {
-  const text = line.map(({ text, owner }) => (color && owner !== undefined && text ? `\x1b[${SERIES_SGR[owner % SERIES_SGR.length]}m${text}\x1b[39m` : text)).join("");
+  const text = line
+    .map(({ text, owner }) => (color && owner !== undefined && text ? `\x1b[${SERIES_SGR[owner % SERIES_SGR.length]}m${text}\x1b[39m` : text))
+    .join("");
   return text.replace(/ +$/, "");
 }

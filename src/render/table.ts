@@ -23,7 +23,7 @@ export function renderRows<T>(rows: T[], columns: Column<T>[], mode: Exclude<Out
   const cells = rows.map((row) => columns.map((column) => column.value(row)));
   if (mode === "tsv") {
     const clean = (text: string) => text.replace(/[\t\n\r]/g, " ");
-    return [columns.map((c) => c.header), ...cells].map((line) => line.map(clean).join("\t")).join("\n") + "\n";
+    return `${[columns.map((c) => c.header), ...cells].map((line) => line.map(clean).join("\t")).join("\n")}\n`;
   }
   const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => Bun.stringWidth(line[i]!))));
   const color = wantsColor(1);
@@ -31,7 +31,10 @@ export function renderRows<T>(rows: T[], columns: Column<T>[], mode: Exclude<Out
     const fill = " ".repeat(widths[i]! - Bun.stringWidth(text));
     return columns[i]!.align === "right" ? fill + text : text + fill;
   };
-  const header = columns.map((c, i) => pad(c.header, i)).join("  ").trimEnd();
+  const header = columns
+    .map((c, i) => pad(c.header, i))
+    .join("  ")
+    .trimEnd();
   const body = rows.map((row, r) =>
     columns
       .map((column, i) => {
@@ -41,5 +44,5 @@ export function renderRows<T>(rows: T[], columns: Column<T>[], mode: Exclude<Out
       .join("  ")
       .trimEnd(),
   );
-  return [color ? colors().bold(header) : header, ...body].join("\n") + "\n";
+  return `${[color ? colors().bold(header) : header, ...body].join("\n")}\n`;
 }

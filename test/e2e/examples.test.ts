@@ -15,8 +15,18 @@ const languages: { name: string; probe: string[]; command: (dir: string) => stri
   { name: "R", probe: ["Rscript", "--version"], command: () => ["Rscript", join(examples, "train.R"), "0.03"] },
   { name: "Julia", probe: ["julia", "--version"], command: () => ["julia", join(examples, "train.jl"), "0.03"] },
   { name: "Go", probe: ["go", "version"], command: () => ["go", "run", join(examples, "train.go"), "0.03"] },
-  { name: "Rust", probe: ["rustc", "--version"], build: (dir) => ["rustc", join(examples, "train.rs"), "-o", join(dir, "train")], command: (dir) => [join(dir, "train"), "0.03"] },
-  { name: "C", probe: ["cc", "--version"], build: (dir) => ["cc", join(examples, "train.c"), "-o", join(dir, "train"), "-lm"], command: (dir) => [join(dir, "train"), "0.03"] },
+  {
+    name: "Rust",
+    probe: ["rustc", "--version"],
+    build: (dir) => ["rustc", join(examples, "train.rs"), "-o", join(dir, "train")],
+    command: (dir) => [join(dir, "train"), "0.03"],
+  },
+  {
+    name: "C",
+    probe: ["cc", "--version"],
+    build: (dir) => ["cc", join(examples, "train.c"), "-o", join(dir, "train"), "-lm"],
+    command: (dir) => [join(dir, "train"), "0.03"],
+  },
 ];
 
 describe("examples from any language", () => {
@@ -36,16 +46,23 @@ describe("examples from any language", () => {
     });
   }
 
-  test.skipIf(!works("python3", "--version") || !works("node", "--version"))("Python's example leaves a note, Node's declares its config with $meta, the shell's writes to EXPRAG_FD", async () => {
-    const python = tempDir();
-    await exprag(["run", "--", "python3", join(examples, "train.py")], { cwd: python });
-    expect(onlyRun(join(python, ".exprag")).filter((r) => r.note).map((r) => r.note)).toEqual(["last step"]);
-    const node = tempDir();
-    await exprag(["run", "--", "node", join(examples, "train.mjs"), "--lr", "0.03"], { cwd: node });
-    expect(onlyRun(join(node, ".exprag")).find((r) => r.kind === "meta")!.value).toEqual({ hparams: { lr: 0.03, steps: 5 } });
-    const shell = tempDir();
-    const result = await exprag(["run", "--", "sh", join(examples, "train.sh")], { cwd: shell });
-    expect(result.text.split("\n")[0]).toBe("step 0: loss 0.367879");
-    expect(tracked(onlyRun(join(shell, ".exprag")))[0]).toEqual({ step: 0, metrics: { loss: 0.367879 } });
-  });
+  test.skipIf(!works("python3", "--version") || !works("node", "--version"))(
+    "Python's example leaves a note, Node's declares its config with $meta, the shell's writes to EXPRAG_FD",
+    async () => {
+      const python = tempDir();
+      await exprag(["run", "--", "python3", join(examples, "train.py")], { cwd: python });
+      expect(
+        onlyRun(join(python, ".exprag"))
+          .filter((r) => r.note)
+          .map((r) => r.note),
+      ).toEqual(["last step"]);
+      const node = tempDir();
+      await exprag(["run", "--", "node", join(examples, "train.mjs"), "--lr", "0.03"], { cwd: node });
+      expect(onlyRun(join(node, ".exprag")).find((r) => r.kind === "meta")!.value).toEqual({ hparams: { lr: 0.03, steps: 5 } });
+      const shell = tempDir();
+      const result = await exprag(["run", "--", "sh", join(examples, "train.sh")], { cwd: shell });
+      expect(result.text.split("\n")[0]).toBe("step 0: loss 0.367879");
+      expect(tracked(onlyRun(join(shell, ".exprag")))[0]).toEqual({ step: 0, metrics: { loss: 0.367879 } });
+    },
+  );
 });

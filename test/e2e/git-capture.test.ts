@@ -10,7 +10,15 @@ describe("git capture: clean and dirty", () => {
   test("a clean tree is HEAD on its branch, and no ref is made", async () => {
     const repo = makeRepo();
     const { git: state } = await runUntouched(repo);
-    expect(state).toMatchObject({ commit: head(repo), branch: "main", head: head(repo), dirty: false, snapshot_ref: null, status: { lines: [], total: 0 }, skipped: [] });
+    expect(state).toMatchObject({
+      commit: head(repo),
+      branch: "main",
+      head: head(repo),
+      dirty: false,
+      snapshot_ref: null,
+      status: { lines: [], total: 0 },
+      skipped: [],
+    });
     expect(git(repo, "for-each-ref", "refs/heads/run/")).toBe("");
   });
 
@@ -75,7 +83,7 @@ describe("git capture: clean and dirty", () => {
     expect(Object.keys(commitFiles(repo, state.commit)).sort()).toEqual(["README.md", "sub/change.txt", "train.py"]);
     const after = fingerprint(repo);
     expect(Object.keys(after.files).filter((f) => f.startsWith("data/"))).not.toHaveLength(0);
-    expect({ ...after, files: {} , status: "" }).toEqual({ ...before, files: {}, status: "" });
+    expect({ ...after, files: {}, status: "" }).toEqual({ ...before, files: {}, status: "" });
     expect(after.status).toBe(before.status);
   });
 
@@ -163,7 +171,10 @@ describe("git capture: the known traps", () => {
     git(repo, "checkout", "-q", "main");
     write(repo, "f.txt", "main\n");
     git(repo, "commit", "-qam", "main");
-    Bun.spawnSync(["git", "merge", "other"], { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
+    Bun.spawnSync(["git", "merge", "other"], {
+      cwd: repo,
+      env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" },
+    });
     const { git: state } = await runUntouched(repo);
     expect(state.status.lines).toContain("UU f.txt");
     expect(commitFiles(repo, state.commit)["f.txt"]).toBe(workTreeFiles(repo)["f.txt"]);
@@ -307,10 +318,12 @@ describe("git capture: when there is no snapshot, the run goes on and says why",
     if (isRoot) for (const dir of [repo, store, home]) Bun.spawnSync(["chown", "-R", "65534:65534", dir]);
     Bun.spawnSync(["chmod", "-R", "a-w", join(repo, ".git")]);
     const asUser = isRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
-    const proc = Bun.spawnSync(
-      [...asUser, EXPRAG, "run", "--dir", store, "--", "sh", "-c", "echo ran"],
-      { cwd: repo, env: { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1" }, stdout: "pipe", stderr: "pipe" },
-    );
+    const proc = Bun.spawnSync([...asUser, EXPRAG, "run", "--dir", store, "--", "sh", "-c", "echo ran"], {
+      cwd: repo,
+      env: { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     Bun.spawnSync(["chmod", "-R", "u+w", join(repo, ".git")]);
     expect(proc.stdout.toString()).toBe("ran\n");
     expect(proc.exitCode).toBe(0);

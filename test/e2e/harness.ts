@@ -76,11 +76,7 @@ async function collect(argv: string[], cwd: string, env: Record<string, string>,
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(proc.stdout).arrayBuffer(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).arrayBuffer(), new Response(proc.stderr).text(), proc.exited]);
   const bytes = Buffer.from(stdout);
   return { stdout: bytes, text: bytes.toString(), stderr, exitCode };
 }
@@ -91,6 +87,7 @@ export interface StoredRecord {
   run_id: string;
   experiment_name: string;
   kind: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a record value is whatever the test wrote
   value: any;
   created_at: string;
   elapsed_ms: number;

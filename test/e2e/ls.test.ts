@@ -30,7 +30,10 @@ describe("exprag ls", () => {
     expect(result.stderr).toContain("00000000000b.jsonl:1: no run_start record");
     expect(result.stderr).toContain("00000000000d.jsonl: cannot be read (ENOENT)");
     expect(result.stderr).not.toContain("zzz-notes");
-    for (const args of [["best", "x", "--max"], ["paths", "--all"]]) {
+    for (const args of [
+      ["best", "x", "--max"],
+      ["paths", "--all"],
+    ]) {
       const other = await exprag([...args, "--json"], { cwd });
       expect({ args, code: other.exitCode, text: other.text }).toEqual({ args, code: 0, text: "[]\n" });
     }
@@ -55,7 +58,13 @@ describe("exprag ls", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain(`${file}:3: skipped a line that is not a JSON record`);
     const crashed = join(cwd, ".exprag", "runs", "01900000-0000-7000-8000-000000000001.jsonl");
-    const start = { kind: "run_start", run_id: "01900000-0000-7000-8000-000000000001", experiment_name: "gone", created_at: "2024-06-01T00:00:00.000Z", value: { process: { started: { host: "elsewhere-but-same", pid: 999999999, boot_id: null, start_ticks: 1 } } } };
+    const start = {
+      kind: "run_start",
+      run_id: "01900000-0000-7000-8000-000000000001",
+      experiment_name: "gone",
+      created_at: "2024-06-01T00:00:00.000Z",
+      value: { process: { started: { host: "elsewhere-but-same", pid: 999999999, boot_id: null, start_ticks: 1 } } },
+    };
     start.value.process.started.host = (await import("node:os")).hostname();
     writeFileSync(crashed, `${JSON.stringify(start)}\n`);
     const runs = JSON.parse((await exprag(["ls", "--json"], { cwd })).text);

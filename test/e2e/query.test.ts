@@ -31,19 +31,31 @@ async function record(name: string, args: string[], script: string) {
 }
 
 beforeAll(async () => {
-  await record("baseline", ["--meta", "hparams.bs=32"], emit(
-    { $meta: { hparams: { lr: 0.1 } } },
-    { step: 0, metrics: { loss: 1.0, acc: 0.5 } },
-    { step: 1, metrics: { loss: 0.8, acc: 0.6 }, $note: "warm-up done" },
-    { step: 2, metrics: { loss: 0.6, acc: 0.7 } },
-  ));
-  await record("tuned", ["--meta", "hparams.bs=64"], emit(
-    { $meta: { hparams: { lr: 0.03 } } },
-    { step: 0, metrics: { loss: 0.9, acc: 0.6 } },
-    { step: 1, metrics: { loss: 0.5, acc: 0.8 } },
-    { step: 2, metrics: { loss: 0.3, acc: 0.9 } },
-  ) + "; echo tuned-output; echo tuned-error >&2");
-  await record("diverged", [], `python3 -c 'import json; print("EXPRAG::" + json.dumps({"step": 0, "metrics": {"loss": 0.5, "acc": 0.7}})); print("EXPRAG::" + json.dumps({"step": 1, "metrics": {"loss": float("inf"), "acc": float("nan")}}))'`);
+  await record(
+    "baseline",
+    ["--meta", "hparams.bs=32"],
+    emit(
+      { $meta: { hparams: { lr: 0.1 } } },
+      { step: 0, metrics: { loss: 1.0, acc: 0.5 } },
+      { step: 1, metrics: { loss: 0.8, acc: 0.6 }, $note: "warm-up done" },
+      { step: 2, metrics: { loss: 0.6, acc: 0.7 } },
+    ),
+  );
+  await record(
+    "tuned",
+    ["--meta", "hparams.bs=64"],
+    `${emit(
+      { $meta: { hparams: { lr: 0.03 } } },
+      { step: 0, metrics: { loss: 0.9, acc: 0.6 } },
+      { step: 1, metrics: { loss: 0.5, acc: 0.8 } },
+      { step: 2, metrics: { loss: 0.3, acc: 0.9 } },
+    )}; echo tuned-output; echo tuned-error >&2`,
+  );
+  await record(
+    "diverged",
+    [],
+    `python3 -c 'import json; print("EXPRAG::" + json.dumps({"step": 0, "metrics": {"loss": 0.5, "acc": 0.7}})); print("EXPRAG::" + json.dumps({"step": 1, "metrics": {"loss": float("inf"), "acc": float("nan")}}))'`,
+  );
   await record("failed", [], `${emit({ step: 0, metrics: { loss: 0.2, acc: 0.95 } })}; exit 3`);
   await record("no-metric", ["--no-log"], emit({ other: 1 }));
   // Unfinished: exprag is killed outright while its command runs.
@@ -65,11 +77,33 @@ beforeAll(async () => {
   // A later exprag: extra fields everywhere, and a torn line in the middle.
   const base = { schema_version: 1, exprag_version: "9.9.9", run_id: FUTURE_ID, experiment_name: "future", future_field: { x: 1 } };
   const lines = [
-    { ...base, kind: "run_start", value: { git: { commit: FUTURE_COMMIT, head: FUTURE_COMMIT, snapshot_ref: null, dirty: false, brand_new: true }, metadata: { hparams: { lr: 0.5 } } }, created_at: "2024-07-01T00:00:00.000Z", elapsed_ms: 0 },
-    { ...base, kind: "track", value: { step: 0, metrics: { acc: 0.99, loss: 0.05 } }, created_at: "2024-07-01T00:00:01.000Z", elapsed_ms: 1000, note: "from the future" },
+    {
+      ...base,
+      kind: "run_start",
+      value: { git: { commit: FUTURE_COMMIT, head: FUTURE_COMMIT, snapshot_ref: null, dirty: false, brand_new: true }, metadata: { hparams: { lr: 0.5 } } },
+      created_at: "2024-07-01T00:00:00.000Z",
+      elapsed_ms: 0,
+    },
+    {
+      ...base,
+      kind: "track",
+      value: { step: 0, metrics: { acc: 0.99, loss: 0.05 } },
+      created_at: "2024-07-01T00:00:01.000Z",
+      elapsed_ms: 1000,
+      note: "from the future",
+    },
   ];
-  const end = { ...base, kind: "run_end", value: { status: "ok", exit_code: 0, signal: null, duration_ms: 2000, counts: { track: 1, meta: 0, note: 0, parse_error: 0, hologram: 0 } }, created_at: "2024-07-01T00:00:02.000Z", elapsed_ms: 2000 };
-  writeFileSync(join(store, "runs", `${FUTURE_ID}.jsonl`), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n{"kind": "track", "val\n${JSON.stringify(end)}\n`);
+  const end = {
+    ...base,
+    kind: "run_end",
+    value: { status: "ok", exit_code: 0, signal: null, duration_ms: 2000, counts: { track: 1, meta: 0, note: 0, parse_error: 0, hologram: 0 } },
+    created_at: "2024-07-01T00:00:02.000Z",
+    elapsed_ms: 2000,
+  };
+  writeFileSync(
+    join(store, "runs", `${FUTURE_ID}.jsonl`),
+    `${lines.map((l) => JSON.stringify(l)).join("\n")}\n{"kind": "track", "val\n${JSON.stringify(end)}\n`,
+  );
   ids.future = FUTURE_ID;
 }, 60_000);
 
@@ -86,14 +120,27 @@ describe("exprag ls", () => {
       ["future", "ok"],
     ]);
     const tuned = runs.find((r: { experiment_name: string }) => r.experiment_name === "tuned");
-    expect(tuned).toMatchObject({ run_id: ids.tuned, short_id: short("tuned"), exit_code: 0, records: 4, metrics: { "metrics.loss": 0.3, "metrics.acc": 0.9 }, commit: null });
-    expect(runs.find((r: { experiment_name: string }) => r.experiment_name === "diverged").metrics).toEqual({ "metrics.loss": "Infinity", "metrics.acc": "NaN" });
+    expect(tuned).toMatchObject({
+      run_id: ids.tuned,
+      short_id: short("tuned"),
+      exit_code: 0,
+      records: 4,
+      metrics: { "metrics.loss": 0.3, "metrics.acc": 0.9 },
+      commit: null,
+    });
+    expect(runs.find((r: { experiment_name: string }) => r.experiment_name === "diverged").metrics).toEqual({
+      "metrics.loss": "Infinity",
+      "metrics.acc": "NaN",
+    });
     expect(runs.find((r: { experiment_name: string }) => r.experiment_name === "unfinished")).toMatchObject({ exit_code: null, duration_ms: null, records: 1 });
   });
 
   test("tab-separated through a pipe, a header and no truncation", async () => {
     const result = await q("ls");
-    const rows = result.text.trimEnd().split("\n").map((line) => line.split("\t"));
+    const rows = result.text
+      .trimEnd()
+      .split("\n")
+      .map((line) => line.split("\t"));
     expect(rows[0]).toEqual(["id", "name", "started", "duration", "status", "exit", "commit", "records", "metrics"]);
     const tuned = rows.find((row) => row[1] === "tuned")!;
     expect([tuned[0], tuned[4], tuned[5], tuned[7], tuned[8]]).toEqual([short("tuned"), "ok", "0", "4", "metrics.loss=0.3 metrics.acc=0.9"]);
@@ -218,7 +265,15 @@ describe("exprag show and compare", () => {
       counts: { track: 3, meta: 1 },
     });
     expect(run.command[0]).toBe("sh");
-    expect(run.metrics.find((m: { path: string }) => m.path === "metrics.acc")).toEqual({ path: "metrics.acc", count: 3, first: 0.5, last: 0.7, min: 0.5, max: 0.7, non_finite: 0 });
+    expect(run.metrics.find((m: { path: string }) => m.path === "metrics.acc")).toEqual({
+      path: "metrics.acc",
+      count: 3,
+      first: 0.5,
+      last: 0.7,
+      min: 0.5,
+      max: 0.7,
+      non_finite: 0,
+    });
     const diverged = await json("show", short("diverged"));
     expect(diverged.metrics.find((m: { path: string }) => m.path === "metrics.acc")).toMatchObject({ last: "NaN", max: 0.7, non_finite: 1 });
   });
@@ -236,7 +291,11 @@ describe("exprag show and compare", () => {
     const result = await q("show", short("future"), "--json");
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain(`${FUTURE_ID}.jsonl:3: skipped a line that is not a JSON record`);
-    expect(JSON.parse(result.text)).toMatchObject({ experiment_name: "future", commit: FUTURE_COMMIT, metrics: [{ path: "step" }, { path: "metrics.acc", last: 0.99 }, { path: "metrics.loss" }] });
+    expect(JSON.parse(result.text)).toMatchObject({
+      experiment_name: "future",
+      commit: FUTURE_COMMIT,
+      metrics: [{ path: "step" }, { path: "metrics.acc", last: 0.99 }, { path: "metrics.loss" }],
+    });
   });
 
   test("compare: differing metadata, last metrics, status and the diff command", async () => {
@@ -318,9 +377,22 @@ describe("exprag log and rm", () => {
   test("a run of the original exprag (no run_end, no process identity) is unknown, not running", async () => {
     const other = tempDir();
     const id = "01900000-0000-7000-8000-0000000000aa";
-    const rec = (kind: string, value: unknown) => JSON.stringify({ schema_version: 1, exprag_version: "0.1.2", run_id: id, experiment_name: "python", kind, value, created_at: "2024-01-01T00:00:00.000Z", elapsed_ms: 0 });
+    const rec = (kind: string, value: unknown) =>
+      JSON.stringify({
+        schema_version: 1,
+        exprag_version: "0.1.2",
+        run_id: id,
+        experiment_name: "python",
+        kind,
+        value,
+        created_at: "2024-01-01T00:00:00.000Z",
+        elapsed_ms: 0,
+      });
     mkdirSync(join(other, "runs"), { recursive: true });
-    writeFileSync(join(other, "runs", `${id}.jsonl`), `${rec("run_start", { metadata: {}, git: { commit: "abc", branch: "main", dirty: false } })}\n${rec("track", { acc: 0.9 })}\n`);
+    writeFileSync(
+      join(other, "runs", `${id}.jsonl`),
+      `${rec("run_start", { metadata: {}, git: { commit: "abc", branch: "main", dirty: false } })}\n${rec("track", { acc: 0.9 })}\n`,
+    );
     const runs = JSON.parse((await exprag(["ls", "--json", "--dir", other], { cwd: other })).text);
     expect(runs).toMatchObject([{ status: "unknown", records: 1, metrics: { acc: 0.9 } }]);
   });
@@ -341,8 +413,21 @@ test("10,000 runs arrive whole through a pipe", async () => {
   mkdirSync(runs, { recursive: true });
   for (let i = 0; i < 10_000; i++) {
     const id = `01900000-0000-7000-8000-${String(i).padStart(12, "0")}`;
-    const rec = (kind: string, value: unknown) => JSON.stringify({ schema_version: 1, exprag_version: "0", run_id: id, experiment_name: `r${i}`, kind, value, created_at: "2024-06-01T00:00:00.000Z", elapsed_ms: 0 });
-    writeFileSync(join(runs, `${id}.jsonl`), `${rec("run_start", {})}\n${rec("track", { acc: i })}\n${rec("run_end", { status: "ok", exit_code: 0, counts: { track: 1 } })}\n`);
+    const rec = (kind: string, value: unknown) =>
+      JSON.stringify({
+        schema_version: 1,
+        exprag_version: "0",
+        run_id: id,
+        experiment_name: `r${i}`,
+        kind,
+        value,
+        created_at: "2024-06-01T00:00:00.000Z",
+        elapsed_ms: 0,
+      });
+    writeFileSync(
+      join(runs, `${id}.jsonl`),
+      `${rec("run_start", {})}\n${rec("track", { acc: i })}\n${rec("run_end", { status: "ok", exit_code: 0, counts: { track: 1 } })}\n`,
+    );
   }
   appendFileSync(join(runs, "01900000-0000-7000-8000-000000000000.jsonl"), "");
   const result = await exprag(["ls", "--all", "--json", "--dir", big], { cwd: big });

@@ -102,7 +102,10 @@ describe("exprag run: exit codes", () => {
 });
 
 describe("exprag run: pipes, stdin and signals", () => {
-  test.each([["a partial line", "Loading... "], ["the start of what could be EXPRAG::", "EXP"]])(
+  test.each([
+    ["a partial line", "Loading... "],
+    ["the start of what could be EXPRAG::", "EXP"],
+  ])(
     "shows %s while the child waits",
     async (_, prompt) => {
       const cwd = tempDir();
@@ -151,7 +154,7 @@ describe("exprag run: pipes, stdin and signals", () => {
 
   test("when the run file cannot grow (file size limit), output keeps flowing and the loss is reported", async () => {
     const cwd = tempDir();
-    const lines = "i=0; while [ $i -lt 300 ]; do echo EXPRAG::{\\\"i\\\":$i}; i=$((i+1)); done; echo done";
+    const lines = 'i=0; while [ $i -lt 300 ]; do echo EXPRAG::{\\"i\\":$i}; i=$((i+1)); done; echo done';
     const result = await shell(`ulimit -f 4; exec exprag run --no-log -- sh -c '${lines}'`, { cwd });
     expect(result.exitCode).toBe(0);
     expect(result.text).toBe("done\n");
@@ -171,7 +174,7 @@ describe("exprag run: pipes, stdin and signals", () => {
   test("forwards SIGTERM to the child and still writes run_end", async () => {
     const cwd = tempDir();
     const { proc, output } = await startUntilReady(
-      ["run", "--", ...sh("trap 'echo \"EXPRAG::{\\\"stopped\\\": true}\"; exit 7' TERM; echo ready; while :; do sleep 0.05; done")],
+      ["run", "--", ...sh('trap \'echo "EXPRAG::{\\"stopped\\": true}"; exit 7\' TERM; echo ready; while :; do sleep 0.05; done')],
       cwd,
     );
     proc.kill("SIGTERM");
@@ -187,7 +190,12 @@ describe("exprag run: pipes, stdin and signals", () => {
     const child = "while :; do echo filling-the-pipe-filling-the-pipe; done";
     // exprag's stdout is a pipe to a process that never reads; $! is exprag's pid.
     const script = `exprag run -- sh -c "${child}" > >(sleep 30) & echo $!; wait $!; echo "exit=$?"`;
-    await using proc = Bun.spawn(["bash", "-c", script], { cwd, env: cleanEnv({ PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }), stdout: "pipe", stderr: "pipe" });
+    await using proc = Bun.spawn(["bash", "-c", script], {
+      cwd,
+      env: cleanEnv({ PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const reader = proc.stdout.getReader();
     let seen = "";
     while (!seen.includes("\n")) seen += Buffer.from((await reader.read()).value!).toString();
@@ -202,7 +210,12 @@ describe("exprag run: pipes, stdin and signals", () => {
   test("forwards SIGTERM while stdout and stderr share one full pipe (2>&1)", async () => {
     const cwd = tempDir();
     const script = `exprag run -- sh -c "while :; do echo errline >&2; done" > >(sleep 30) 2>&1 & echo $!; wait $!; echo "exit=$?"`;
-    await using proc = Bun.spawn(["bash", "-c", script], { cwd, env: cleanEnv({ PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }), stdout: "pipe", stderr: "pipe" });
+    await using proc = Bun.spawn(["bash", "-c", script], {
+      cwd,
+      env: cleanEnv({ PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const reader = proc.stdout.getReader();
     let seen = "";
     while (!seen.includes("\n")) seen += Buffer.from((await reader.read()).value!).toString();
@@ -243,53 +256,60 @@ describe("exprag run: pipes, stdin and signals", () => {
     ["Ctrl-C", "SIGINT", "\\x03", ""],
     ["Ctrl-C, with stdin, stdout and stderr away from the terminal", "SIGINT", "\\x03", " </dev/null >out.txt 2>err.txt"],
     ["Ctrl-\\", "SIGQUIT", "\\x1c", ""],
-  ])("%s at a terminal reaches the child once", async (_, signal, key, redirect) => {
-    const cwd = tempDir();
-    // The child counts the signal for a while after the first one and reports the count.
-    const child = [
-      "import signal, sys, time",
-      "count = 0",
-      "def on_signal(*_):",
-      "    global count; count += 1",
-      `signal.signal(signal.${signal}, on_signal)`,
-      "tty = open('/dev/tty', 'w')  # kept open: the terminal stays attached",
-      "tty.write('ready\\n'); tty.flush()",
-      "while count == 0: time.sleep(0.01)",
-      "time.sleep(0.5)",
-      "print(f'EXPRAG::{{\"received\": {count}}}', flush=True)",
-    ].join("\n");
-    writeFileSync(join(cwd, "child.py"), child);
-    const command = `exec ${EXPRAG} run -- python3 child.py${redirect}`;
-    const driver = [
-      "import os, pty",
-      "pid, fd = pty.fork()",
-      `if pid == 0: os.execv("/bin/sh", ["sh", "-c", ${JSON.stringify(command)}])`,
-      "import time",
-      "out = b''",
-      "while b'ready' not in out:",
-      "    try: out += os.read(fd, 1024)",
-      "    except OSError: time.sleep(0.02)  # EIO until something opens the terminal",
-      `os.write(fd, b'${key}')`,
-      "while True:",
-      "    try: chunk = os.read(fd, 1024)",
-      "    except OSError: break",
-      "    if not chunk: break",
-      "_, status = os.waitpid(pid, 0)",
-      "print(os.waitstatus_to_exitcode(status))",
-    ].join("\n");
-    await using proc = Bun.spawn(["python3", "-c", driver], { cwd, env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-    expect(stderr).toBe("");
-    expect(stdout.trim()).toBe("0");
-    expect(tracked(onlyRun(join(cwd, ".exprag")))).toEqual([{ received: 1 }]);
-  }, 20_000);
+  ])(
+    "%s at a terminal reaches the child once",
+    async (_, signal, key, redirect) => {
+      const cwd = tempDir();
+      // The child counts the signal for a while after the first one and reports the count.
+      const child = [
+        "import signal, sys, time",
+        "count = 0",
+        "def on_signal(*_):",
+        "    global count; count += 1",
+        `signal.signal(signal.${signal}, on_signal)`,
+        "tty = open('/dev/tty', 'w')  # kept open: the terminal stays attached",
+        "tty.write('ready\\n'); tty.flush()",
+        "while count == 0: time.sleep(0.01)",
+        "time.sleep(0.5)",
+        "print(f'EXPRAG::{{\"received\": {count}}}', flush=True)",
+      ].join("\n");
+      writeFileSync(join(cwd, "child.py"), child);
+      const command = `exec ${EXPRAG} run -- python3 child.py${redirect}`;
+      const driver = [
+        "import os, pty",
+        "pid, fd = pty.fork()",
+        `if pid == 0: os.execv("/bin/sh", ["sh", "-c", ${JSON.stringify(command)}])`,
+        "import time",
+        "out = b''",
+        "while b'ready' not in out:",
+        "    try: out += os.read(fd, 1024)",
+        "    except OSError: time.sleep(0.02)  # EIO until something opens the terminal",
+        `os.write(fd, b'${key}')`,
+        "while True:",
+        "    try: chunk = os.read(fd, 1024)",
+        "    except OSError: break",
+        "    if not chunk: break",
+        "_, status = os.waitpid(pid, 0)",
+        "print(os.waitstatus_to_exitcode(status))",
+      ].join("\n");
+      await using proc = Bun.spawn(["python3", "-c", driver], { cwd, env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+      const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+      expect(stderr).toBe("");
+      expect(stdout.trim()).toBe("0");
+      expect(tracked(onlyRun(join(cwd, ".exprag")))).toEqual([{ received: 1 }]);
+    },
+    20_000,
+  );
 
   test("a signal while exprag reads the repository ends the run before the command starts", async () => {
     const cwd = tempDir();
     Bun.spawnSync(["git", "init", "-q"], { cwd });
     const bin = tempDir();
     // The first git call says it started, then waits until the test has sent its signal.
-    writeFileSync(join(bin, "git"), `#!/bin/sh\nif [ ! -e "${bin}/called" ]; then : > "${bin}/called"; while [ ! -e "${bin}/go" ]; do sleep 0.01; done; fi\nexec ${Bun.which("git")} "$@"\n`);
+    writeFileSync(
+      join(bin, "git"),
+      `#!/bin/sh\nif [ ! -e "${bin}/called" ]; then : > "${bin}/called"; while [ ! -e "${bin}/go" ]; do sleep 0.01; done; fi\nexec ${Bun.which("git")} "$@"\n`,
+    );
     chmodSync(join(bin, "git"), 0o755);
     const proc = Bun.spawn([EXPRAG, "run", "--", "touch", "started"], { cwd, env: cleanEnv({ PATH: `${bin}:${process.env.PATH}` }), stderr: "pipe" });
     await waitFor(() => existsSync(join(bin, "called")), "exprag to start reading git");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seededRandom } from "../seeded-random";
-import { exprag, onlyRun, shell, runEnd, runFiles, tempDir, tracked } from "./harness";
+import { exprag, onlyRun, runEnd, runFiles, shell, tempDir, tracked } from "./harness";
 
 const sh = (script: string) => ["sh", "-c", script];
 
@@ -60,7 +60,7 @@ describe("exprag run: the EXPRAG:: protocol", () => {
 
   test("lands all of 100,000 records", async () => {
     const cwd = tempDir();
-    await exprag(["run", "--", "python3", "-c", 'for i in range(100000): print(f\'EXPRAG::{{"step": {i}}}\')'], { cwd });
+    await exprag(["run", "--", "python3", "-c", "for i in range(100000): print(f'EXPRAG::{{\"step\": {i}}}')"], { cwd });
     const steps = tracked(onlyRun(join(cwd, ".exprag"))).map((v) => v.step);
     expect(steps.length).toBe(100000);
     expect(steps.every((step, i) => step === i)).toBe(true);

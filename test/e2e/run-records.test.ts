@@ -140,11 +140,7 @@ describe("exprag run: the run file", () => {
 
   test("records $note, $meta and note-only lines", async () => {
     const cwd = tempDir();
-    const lines = [
-      'EXPRAG::{"$meta": {"resolved": {"lr": 0.1}}}',
-      'EXPRAG::{"loss": 1, "$note": "after warm-up"}',
-      'EXPRAG::{"$note": "phase two"}',
-    ];
+    const lines = ['EXPRAG::{"$meta": {"resolved": {"lr": 0.1}}}', 'EXPRAG::{"loss": 1, "$note": "after warm-up"}', 'EXPRAG::{"$note": "phase two"}'];
     await exprag(["run", "--", ...sh(lines.map((l) => `echo '${l}'`).join(";"))], { cwd });
     const records = onlyRun(join(cwd, ".exprag")).filter((r) => !r.kind.startsWith("run_"));
     expect(records.map(({ kind, value, note }) => ({ kind, value, note }))).toEqual([

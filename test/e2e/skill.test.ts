@@ -53,7 +53,10 @@ describe("every exprag command in SKILL.md runs", () => {
   // The skill's worktree goes beside the repository; here, to a fresh folder of this test's.
   const restored = join(tempDir(), "restored-run");
   beforeAll(async () => {
-    repo = makeRepo({ "train.py": "import json, sys\nlr = float(sys.argv[sys.argv.index('--lr') + 1])\nfor step in range(3):\n    print('EXPRAG::' + json.dumps({'step': step, 'metrics': {'loss': lr / (step + 1), 'acc': 1 - lr / (step + 1)}}))\n" });
+    repo = makeRepo({
+      "train.py":
+        "import json, sys\nlr = float(sys.argv[sys.argv.index('--lr') + 1])\nfor step in range(3):\n    print('EXPRAG::' + json.dumps({'step': step, 'metrics': {'loss': lr / (step + 1), 'acc': 1 - lr / (step + 1)}}))\n",
+    });
     await runIn(repo, ["run", "--name", "first", "--", "python3", "train.py", "--lr", "0.1"]);
     write(repo, "train.py", `${readFileSync(join(repo, "train.py"), "utf8")}print('changed')\n`);
     await runIn(repo, ["run", "--name", "second", "--", "python3", "train.py", "--lr", "0.05"]);

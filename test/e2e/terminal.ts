@@ -40,7 +40,13 @@ export interface TerminalResult {
 
 export async function atTerminal(
   argv: string[],
-  { cwd, env = {}, columns = 100, rows = 30, keys = [] }: { cwd: string; env?: Record<string, string | undefined>; columns?: number; rows?: number; keys?: string[] },
+  {
+    cwd,
+    env = {},
+    columns = 100,
+    rows = 30,
+    keys = [],
+  }: { cwd: string; env?: Record<string, string | undefined>; columns?: number; rows?: number; keys?: string[] },
 ): Promise<TerminalResult> {
   await using proc = Bun.spawn(["python3", "-c", DRIVER, JSON.stringify([argv, cwd, columns, rows, keys])], {
     env: cleanEnv({ TERM: "xterm-256color", ...env }),

@@ -28,14 +28,17 @@ function fake(answers: { version?: string; run?: string; ls?: string }): string 
   return file;
 }
 
-const listing = (run: Record<string, unknown>) => `echo '${JSON.stringify([{ experiment_name: "smoke", short_id: "abcd1234", status: "ok", exit_code: 0, metrics: { loss: 0.5 }, ...run }])}'`;
+const listing = (run: Record<string, unknown>) =>
+  `echo '${JSON.stringify([{ experiment_name: "smoke", short_id: "abcd1234", status: "ok", exit_code: 0, metrics: { loss: 0.5 }, ...run }])}'`;
 
 describe("scripts/verify-binary.mjs", () => {
   test("passes a working build and says what it checked", () => {
     const result = verify([hostBinary()]);
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^ok: --version is ${pkg.version.replaceAll(".", "\\.")} \\(\\w*\\)\nok: run \\w+ recorded loss 0\\.5, and ls --json lists it\n$`));
+    expect(result.stdout).toMatch(
+      new RegExp(`^ok: --version is ${pkg.version.replaceAll(".", "\\.")} \\(\\w*\\)\nok: run \\w+ recorded loss 0\\.5, and ls --json lists it\n$`),
+    );
   }, 120_000);
 
   test.skipIf(process.platform === "win32")("takes the words before the binary as the command that starts it", () => {

@@ -32,7 +32,9 @@ interface Workflow {
 }
 
 const WORKFLOWS = join(ROOT, ".github", "workflows");
-const FILES = readdirSync(WORKFLOWS).filter((file) => file.endsWith(".yml")).sort();
+const FILES = readdirSync(WORKFLOWS)
+  .filter((file) => file.endsWith(".yml"))
+  .sort();
 const source = (file: string) => readFileSync(join(WORKFLOWS, file), "utf8");
 const workflow = (file: string) => Bun.YAML.parse(source(file)) as Workflow;
 const job = (file: string, name: string) => {
@@ -105,7 +107,9 @@ describe("ci.yml", () => {
 
   test("runs the release checks in .ci/run's order: build every target, the release tests, then install.sh from dist/", () => {
     const steps = job("ci.yml", "release-checks").steps;
-    const order = ["npm ci", "npm run build:all", "npm run test:release", "EXPRAG_INSTALL_BASE_URL=dist", '"$installed/exprag" --version'].map((text) => indexOfRun(steps, text));
+    const order = ["npm ci", "npm run build:all", "npm run test:release", "EXPRAG_INSTALL_BASE_URL=dist", '"$installed/exprag" --version'].map((text) =>
+      indexOfRun(steps, text),
+    );
     expect(order.every((index) => index >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
   });
@@ -139,7 +143,9 @@ describe("release.yml", () => {
     const verify = job("release.yml", "verify");
     expect(verify.needs).toBe("build");
     const include = verify.strategy?.matrix.include ?? [];
-    const seen = Object.fromEntries(include.map((entry) => [entry.target, { runner: entry.runner, alpine: entry.container ?? entry.docker, binary: entry.binary }]));
+    const seen = Object.fromEntries(
+      include.map((entry) => [entry.target, { runner: entry.runner, alpine: entry.container ?? entry.docker, binary: entry.binary }]),
+    );
     const expected = Object.fromEntries(Object.entries(PLATFORMS).map(([target, platform]) => [target, { ...platform, binary: targetFile(target) }]));
     expect(seen).toEqual(expected);
   });

@@ -67,9 +67,7 @@ export function captureGit(options: CaptureOptions): GitRecord {
 }
 
 function statusLines(entries: StatusEntry[]): GitRecord["status"] {
-  const lines = entries
-    .slice(0, STATUS_LINES)
-    .map((e) => `${e.code} ${e.from ? `${e.from.toString()} -> ` : ""}${e.path.toString()}`);
+  const lines = entries.slice(0, STATUS_LINES).map((e) => `${e.code} ${e.from ? `${e.from.toString()} -> ` : ""}${e.path.toString()}`);
   return { lines, total: entries.length };
 }
 
@@ -77,10 +75,9 @@ function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions): Part
   const state = writeWorkTree(git, repo, { name: options.runId, store: options.store, maxUntrackedBytes: options.maxUntrackedBytes });
   const result: Partial<GitRecord> = { dirty: state.entries.length > 0, status: statusLines(state.entries), skipped: state.skipped };
   if (state.tree === null || state.tree === (repo.headTree ?? EMPTY_TREE)) return result;
-  const commit = git.text(
-    ["commit-tree", "--no-gpg-sign", state.tree, ...(repo.head ? ["-p", repo.head] : []), "-m", snapshotMessage(options)],
-    { extraEnv: identityEnv() },
-  );
+  const commit = git.text(["commit-tree", "--no-gpg-sign", state.tree, ...(repo.head ? ["-p", repo.head] : []), "-m", snapshotMessage(options)], {
+    extraEnv: identityEnv(),
+  });
   const placed = placeSnapshot(git, options.runId, commit);
   return {
     ...result,

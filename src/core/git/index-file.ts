@@ -35,9 +35,8 @@ export function indexMayHideChanges(path: string): boolean {
     } else {
       const end = index.indexOf(0, name);
       if (end < 0) return true;
-      offset += ((end - offset + 8) & ~7); // entries are NUL-padded to a multiple of 8
+      offset += (end - offset + 8) & ~7; // entries are NUL-padded to a multiple of 8
     }
   }
   return false;
 }
-

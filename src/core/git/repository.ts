@@ -49,7 +49,11 @@ export class Git {
 
 export class GitError extends Error {}
 
-export const firstLine = (text: string) => text.split("\n").find((line) => !line.startsWith("hint:"))?.trim() ?? "";
+export const firstLine = (text: string) =>
+  text
+    .split("\n")
+    .find((line) => !line.startsWith("hint:"))
+    ?.trim() ?? "";
 
 /** Where the work tree is and what HEAD is. */
 export interface Repository {

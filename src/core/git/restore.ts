@@ -30,7 +30,11 @@ export function runCode(git: Git, store: string, reference: string, warn: (messa
     warn(`run ${shortId(runId)} had uncommitted changes that were not snapshotted (${recorded.note ?? "--no-snapshot"}): this is its HEAD, without them`);
   }
   if (git.run(["cat-file", "-e", `${commit}^{commit}`]).code !== 0) {
-    throw new UserError(`commit ${commit.slice(0, 12)} of run ${shortId(runId)} is not in this repository`, EXIT.failure, "was its run/ branch deleted, or is this another clone?");
+    throw new UserError(
+      `commit ${commit.slice(0, 12)} of run ${shortId(runId)} is not in this repository`,
+      EXIT.failure,
+      "was its run/ branch deleted, or is this another clone?",
+    );
   }
   return { runId, commit };
 }
@@ -54,4 +58,3 @@ export function currentTree(git: Git, repo: Repository, store: string, maxUntrac
     throw new UserError(`cannot read the work tree: ${error.message}`, EXIT.failure);
   }
 }
-

@@ -33,7 +33,12 @@ export function orphanedSnapshotRefs(git: Git, store: string): SnapshotRef[] {
     .map((line) => join(line.slice("worktree ".length), STORE_DIR_NAME));
   const stores = [store, ...worktrees];
   const known = new Set(stores.flatMap((dir) => listRunIds(dir)));
-  if (known.size === 0) throw new UserError(`no runs in ${store} or any worktree's store; refusing to call every snapshot orphaned`, EXIT.failure, "point --dir at the store the runs were recorded in");
+  if (known.size === 0)
+    throw new UserError(
+      `no runs in ${store} or any worktree's store; refusing to call every snapshot orphaned`,
+      EXIT.failure,
+      "point --dir at the store the runs were recorded in",
+    );
   return listed
     .split("\n")
     .filter(Boolean)

@@ -3,12 +3,13 @@
  * the index (timestamps kept, so git trusts its stat cache) and lists every change; only the
  * paths it names are then hashed into the copy, and the copy becomes a tree.
  */
-import { copyFileSync, lstatSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
+import { copyFileSync, lstatSync, readdirSync, rmSync, type Stats, statSync, utimesSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { SkippedFile } from "../record/schema";
 import { indexMayHideChanges } from "./index-file";
 
 export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
 import { firstLine, type Git, GitError, type Repository } from "./repository";
 
 /** One `git status --porcelain` entry: its two-letter code and path (and the source of a rename). */
@@ -42,7 +43,6 @@ export function parseStatus(output: Buffer): StatusEntry[] {
   }
   return entries;
 }
-
 
 /** The work tree as a tree object, and what `git status` said about it. */
 export interface WorkTreeState {
@@ -115,12 +115,14 @@ function clearHidingBits(git: Git, repo: Repository, index: string): void {
     }
   }
   // update-index applies one of these marks per call.
-  for (const [flag, tags] of [["--no-assume-unchanged", /[a-z]/], ["--no-skip-worktree", /[Ss]/]] as const) {
+  for (const [flag, tags] of [
+    ["--no-assume-unchanged", /[a-z]/],
+    ["--no-skip-worktree", /[Ss]/],
+  ] as const) {
     const paths = hidden.filter((entry) => tags.test(entry.tag)).map((entry) => entry.path);
     if (paths.length) git.text(["update-index", flag, "-z", "--stdin"], { index, input: Buffer.concat(paths.flatMap((path) => [path, Buffer.from([0])])) });
   }
 }
-
 
 function splitNul(output: Buffer): Buffer[] {
   const fields: Buffer[] = [];
@@ -132,7 +134,7 @@ const UNMERGED = new Set(["DD", "AU", "UD", "UA", "DU", "AA", "UU"]);
 
 /** A copy of the index with its timestamps, so git's stat cache stays valid for it. */
 function copyIndex(from: string, to: string): void {
-  let stat;
+  let stat: Stats;
   try {
     stat = statSync(from);
   } catch {
@@ -147,7 +149,7 @@ function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | 
   const path = rawPath.toString();
   if (path.endsWith("/")) return { path, reason: "nested git repository" };
   if (storeInside !== null && (path === storeInside || path.startsWith(`${storeInside}/`))) return { path, reason: "the run store" };
-  let stat;
+  let stat: Stats;
   try {
     stat = lstatSync(Buffer.concat([Buffer.from(`${top}/`), rawPath]));
   } catch {
@@ -164,7 +166,6 @@ function insideOf(top: string, path: string): string | null {
   return rel.split(sep).join("/");
 }
 
-
 /**
  * Temporary indexes a killed run left in the git directory (`exprag-<id>.index`), older than an
  * hour, so none belongs to a run still reading its work tree.
@@ -175,4 +176,3 @@ export function staleTemporaryIndexes(repo: Repository, now = Date.now()): strin
     .map((name) => join(repo.gitDir, name))
     .filter((path) => now - statSync(path).mtimeMs > 3600_000);
 }
-

@@ -147,6 +147,8 @@ export function execIgnoring(argv: string[], ignored: number[], runtimeIgnored: 
   for (const signo of ignored) c.signal(signo, BigInt(SIG_IGN));
   const strings = argv.map((arg) => Buffer.from(`${arg}\0`));
   const pointers = new BigUint64Array(strings.length + 1);
-  strings.forEach((s, i) => (pointers[i] = BigInt(ptr(s))));
+  strings.forEach((s, i) => {
+    pointers[i] = BigInt(ptr(s));
+  });
   c.execv(ptr(strings[0]!), ptr(pointers));
 }

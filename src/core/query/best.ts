@@ -31,7 +31,12 @@ export function guessDirection(path: string): Direction {
 }
 
 /** Runs ranked by a metric; non-finite values rank after every finite one; runs without it come back apart. */
-export function rankRuns(store: string, steps: PathStep[], options: { direction: Direction; agg: Aggregate; name?: string }, warn: Warn): { ranked: Ranked[]; missing: RunSummary[] } {
+export function rankRuns(
+  store: string,
+  steps: PathStep[],
+  options: { direction: Direction; agg: Aggregate; name?: string },
+  warn: Warn,
+): { ranked: Ranked[]; missing: RunSummary[] } {
   const { runs } = listRuns(store, { name: options.name }, Number.POSITIVE_INFINITY, warn, false);
   const scored: { run: RunSummary; value: number; count: number }[] = [];
   const missing: RunSummary[] = [];
@@ -103,7 +108,9 @@ function lastValue(file: string, steps: PathStep[], key: string | null): { value
       if (key && !line.includes(key)) continue;
       const record = parseRecord(line);
       if (!record || decodeEnvelope(record).kind !== "track") continue;
-      const numbers = valuesAt(record.value, steps).map(asNumber).filter((n): n is number => n !== null);
+      const numbers = valuesAt(record.value, steps)
+        .map(asNumber)
+        .filter((n): n is number => n !== null);
       if (numbers.length) return { value: numbers.at(-1)!, count: 1 };
     }
   } finally {

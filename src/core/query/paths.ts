@@ -24,7 +24,10 @@ export function collectPaths(store: string, runIds: string[], warn: Warn): PathI
         if (envelope.kind !== "track") return;
         for (const [path, value] of leaves(envelope.value)) {
           let info = paths.get(path);
-          if (!info) paths.set(path, (info = { count: 0, runs: new Set(), types: new Set(), examples: [], seen: new Set() }));
+          if (!info) {
+            info = { count: 0, runs: new Set(), types: new Set(), examples: [], seen: new Set() };
+            paths.set(path, info);
+          }
           info.count++;
           info.runs.add(runId);
           info.types.add(leafType(value));

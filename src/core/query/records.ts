@@ -7,7 +7,7 @@ import { runFilePath } from "../store";
 export type Warn = (message: string) => void;
 
 /** Every record of a file in order; corrupt lines are skipped, warning once with the first one's `file:line`. */
-export function recordsOf(file: string, warn: Warn, onRecord: (record: StoredRecord, line: number) => boolean | void, prefilter?: string | null): void {
+export function recordsOf(file: string, warn: Warn, onRecord: (record: StoredRecord, line: number) => boolean | undefined, prefilter?: string | null): void {
   let warned = false;
   forEachLine(file, (text, line) => {
     if (prefilter && !text.includes(prefilter)) return;

@@ -53,7 +53,10 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
         if (number === null) continue;
         const stored = typeof leaf === "string" ? leaf : number;
         let builder = stats.get(path);
-        if (!builder) stats.set(path, (builder = new StatsBuilder(path, stored)));
+        if (!builder) {
+          builder = new StatsBuilder(path, stored);
+          stats.set(path, builder);
+        }
         builder.add(number, stored);
       }
     }

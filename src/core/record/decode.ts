@@ -146,7 +146,9 @@ export function decodeGit(git: JsonObject): GitRecord {
     } else if ("diff" in git) {
       // 0.1.0: no snapshot at all.
       head = commit;
-      if (dirty) note = "recorded by the original exprag 0.1.0, which made no snapshot: this is its HEAD; its uncommitted changes exist only as text in git.diff (exprag show --json)";
+      if (dirty)
+        note =
+          "recorded by the original exprag 0.1.0, which made no snapshot: this is its HEAD; its uncommitted changes exist only as text in git.diff (exprag show --json)";
     } else if (dirty && branch?.startsWith("run/")) {
       // 0.1.2: the snapshot is the commit, on run/<id>.
       snapshotRef = `refs/heads/${branch}`;
@@ -224,7 +226,10 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
     exitCode: asFiniteNumber(value.exit_code),
     signal: asString(value.signal),
     durationMs: asFiniteNumber(value.duration_ms),
-    resources: rss === null ? null : { max_rss_bytes: rss, cpu_user_ms: asFiniteNumber(resources.cpu_user_ms) ?? 0, cpu_system_ms: asFiniteNumber(resources.cpu_system_ms) ?? 0 },
+    resources:
+      rss === null
+        ? null
+        : { max_rss_bytes: rss, cpu_user_ms: asFiniteNumber(resources.cpu_user_ms) ?? 0, cpu_system_ms: asFiniteNumber(resources.cpu_system_ms) ?? 0 },
     counts: counts && {
       track: asFiniteNumber(counts.track) ?? 0,
       meta: asFiniteNumber(counts.meta) ?? 0,

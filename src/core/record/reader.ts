@@ -11,7 +11,7 @@ const CHUNK = 64 * 1024;
 const FIRST_END_READ = 4 * 1024;
 
 /** Calls `onLine` for every line (empty ones too with `withEmpty`) and its 1-based number; stops early when it returns false. */
-export function forEachLine(file: string, onLine: (text: string, line: number) => boolean | void, withEmpty = false): void {
+export function forEachLine(file: string, onLine: (text: string, line: number) => boolean | undefined, withEmpty = false): void {
   const fd = openSync(file, "r");
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);

@@ -44,7 +44,11 @@ export function resolveRunRef(store: string, reference: string, ids = listRunIds
   }
   const wanted = reference.toLowerCase();
   if (!/^[0-9a-f-]+$/.test(wanted) || wanted.replace(/-/g, "").length < 4) {
-    throw new UserError(`'${reference}' is not a run reference`, EXIT.usage, "use a run id, a prefix of at least 4 hex digits, its short id, latest, or latest~N");
+    throw new UserError(
+      `'${reference}' is not a run reference`,
+      EXIT.usage,
+      "use a run id, a prefix of at least 4 hex digits, its short id, latest, or latest~N",
+    );
   }
   if (ids.includes(wanted)) return found(wanted);
   const compact = wanted.replace(/-/g, "");
@@ -55,9 +59,5 @@ export function resolveRunRef(store: string, reference: string, ids = listRunIds
   if (matches.length === 1) return found(matches[0]!);
   if (matches.length === 0) throw new UserError(`no run matches '${reference}' in ${store}`, EXIT.failure, "see exprag ls");
   const shown = matches.slice(0, 10).join(", ");
-  throw new UserError(
-    `'${reference}' matches ${matches.length} runs: ${shown}${matches.length > 10 ? ", ..." : ""}`,
-    EXIT.failure,
-    "give more of the id",
-  );
+  throw new UserError(`'${reference}' matches ${matches.length} runs: ${shown}${matches.length > 10 ? ", ..." : ""}`, EXIT.failure, "give more of the id");
 }

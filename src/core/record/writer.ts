@@ -14,7 +14,6 @@ import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
 import { RECORD_KINDS, type RecordKind, SCHEMA_VERSION } from "./schema";
 
-
 const INITIAL_BATCH_BYTES = 1 << 20;
 /** Written data is handed to the disk in steps of this size, so closing the file waits only for the last step. */
 const WRITEBACK_STEP = 8 << 20;

@@ -2,14 +2,14 @@
  * Turns record lines written by the child (magic lines on stdout, lines on EXPRAG_FD) into
  * records of the run file, counting them and keeping what does not parse as `parse_error`.
  */
+
+import type { RecordCounts } from "../record/schema";
+import type { RunFile } from "../record/writer";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import { isPlainJson } from "./plain-json";
 import { parsePayload } from "./protocol";
-import type { RecordCounts } from "../record/schema";
-import type { RunFile } from "../record/writer";
 
 export type RecordSource = "stdout" | "fd";
-
 
 /** How many unparsable lines are shown one by one before they are only counted. */
 const SHOWN_PARSE_ERRORS = 3;

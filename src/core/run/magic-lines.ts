@@ -40,7 +40,7 @@ function matchesMagic(data: Buffer, start: number, end: number): boolean {
 }
 
 /** How a segment ends within a chunk: a line ending, a lone `\r`, or not in this chunk. */
-const enum End {
+enum End {
   Line,
   Progress,
   Open,
@@ -204,8 +204,10 @@ export class MagicLineScanner {
     if (cr >= 0 && (lf < 0 || cr < lf)) {
       this.contentEnd = cr;
       if (cr === data.length - 1) this.endKind = End.Open;
-      else if (data[cr + 1] === LF) ((this.endKind = End.Line), (this.resume = cr + 2));
-      else ((this.endKind = End.Progress), (this.resume = cr + 1));
+      else {
+        this.endKind = data[cr + 1] === LF ? End.Line : End.Progress;
+        this.resume = data[cr + 1] === LF ? cr + 2 : cr + 1;
+      }
     } else if (lf < 0) {
       this.endKind = End.Open;
       this.contentEnd = data.length;

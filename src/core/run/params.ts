@@ -85,13 +85,32 @@ const python: ProgramSpec = {
 const shell: ProgramSpec = { kind: "interpreter", takesValue: ["-o"], code: ["-c"], clusters: true };
 const torchrun: ProgramSpec = {
   kind: "launcher",
-  takesValue: ["--nproc_per_node", "--nnodes", "--node_rank", "--master_addr", "--master_port", "--rdzv_backend", "--rdzv_endpoint", "--rdzv_id", "--max_restarts"],
+  takesValue: [
+    "--nproc_per_node",
+    "--nnodes",
+    "--node_rank",
+    "--master_addr",
+    "--master_port",
+    "--rdzv_backend",
+    "--rdzv_endpoint",
+    "--rdzv_id",
+    "--max_restarts",
+  ],
   module: ["-m", "--module"],
 };
 const accelerate: ProgramSpec = {
   kind: "launcher",
   subcommand: "launch",
-  takesValue: ["--config_file", "--num_processes", "--num_machines", "--machine_rank", "--main_process_ip", "--main_process_port", "--mixed_precision", "--gpu_ids"],
+  takesValue: [
+    "--config_file",
+    "--num_processes",
+    "--num_machines",
+    "--machine_rank",
+    "--main_process_ip",
+    "--main_process_port",
+    "--mixed_precision",
+    "--gpu_ids",
+  ],
   module: ["-m", "--module"],
 };
 const condaRun: ProgramSpec = { kind: "launcher", subcommand: "run", takesValue: ["-n", "--name", "-p", "--prefix", "--cwd"] };
@@ -101,7 +120,10 @@ const PROGRAMS = new Map<string, ProgramSpec>([
   ["python", python],
   ["pypy", python],
   ["rscript", { kind: "interpreter", code: ["-e"] }],
-  ["julia", { kind: "interpreter", takesValue: ["-t", "--threads", "-p", "--procs", "-J", "--sysimage", "-L", "--load"], code: ["-e", "-E", "--eval", "--print"] }],
+  [
+    "julia",
+    { kind: "interpreter", takesValue: ["-t", "--threads", "-p", "--procs", "-J", "--sysimage", "-L", "--load"], code: ["-e", "-E", "--eval", "--print"] },
+  ],
   ["node", { kind: "interpreter", takesValue: ["-r", "--require", "--import", "--loader"], code: ["-e", "--eval", "-p", "--print"] }],
   ["bun", { kind: "interpreter", subcommand: "run", takesValue: ["-r", "--preload", "--cwd", "--config"], code: ["-e", "--eval"] }],
   ["deno", { kind: "interpreter", subcommand: "run", takesValue: ["-c", "--config"] }],
@@ -117,8 +139,36 @@ const PROGRAMS = new Map<string, ProgramSpec>([
   ["cargo", { kind: "launcher", subcommand: "run", afterSeparator: true }],
   ["torchrun", torchrun],
   ["accelerate", accelerate],
-  ["deepspeed", { kind: "launcher", takesValue: ["--num_gpus", "--num_nodes", "--hostfile", "--include", "--exclude", "--master_addr", "--master_port", "--launcher"], module: ["--module"] }],
-  ["uv", { kind: "launcher", subcommand: "run", takesValue: ["--with", "--with_requirements", "--with_editable", "--python", "-p", "--project", "--directory", "--package", "--extra", "--group", "--env_file", "--index"], module: ["-m", "--module"] }],
+  [
+    "deepspeed",
+    {
+      kind: "launcher",
+      takesValue: ["--num_gpus", "--num_nodes", "--hostfile", "--include", "--exclude", "--master_addr", "--master_port", "--launcher"],
+      module: ["--module"],
+    },
+  ],
+  [
+    "uv",
+    {
+      kind: "launcher",
+      subcommand: "run",
+      takesValue: [
+        "--with",
+        "--with_requirements",
+        "--with_editable",
+        "--python",
+        "-p",
+        "--project",
+        "--directory",
+        "--package",
+        "--extra",
+        "--group",
+        "--env_file",
+        "--index",
+      ],
+      module: ["-m", "--module"],
+    },
+  ],
   ["poetry", { kind: "launcher", subcommand: "run", takesValue: ["-C", "--directory", "-P", "--project"] }],
   ["pipenv", { kind: "launcher", subcommand: "run" }],
   ["conda", condaRun],
@@ -144,7 +194,10 @@ const ENV_ASSIGNMENT = /^[A-Za-z_]\w*=/;
 const OVERRIDE = /^(~|\+\+|\+)?([A-Za-z_][\w@/-]*(?:\.[\w@/-]+)*)(?:=([\s\S]*))?$/;
 
 function programSpec(word: string): ProgramSpec | undefined {
-  const name = (word.split(/[\\/]/).pop() ?? "").toLowerCase().replace(/\.exe$/, "").replace(/[\d.]+$/, "");
+  const name = (word.split(/[\\/]/).pop() ?? "")
+    .toLowerCase()
+    .replace(/\.exe$/, "")
+    .replace(/[\d.]+$/, "");
   return PROGRAMS.get(name);
 }
 

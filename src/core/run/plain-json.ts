@@ -29,7 +29,10 @@ export function isPlainJson(b: Uint8Array, start: number, end: number): boolean 
         depth--;
         i++;
       } else {
-        if (isObject && (i = readKey(b, i, end, depth)) < 0) return false;
+        if (isObject) {
+          i = readKey(b, i, end, depth);
+          if (i < 0) return false;
+        }
         continue;
       }
     } else if (c === QUOTE) {
@@ -55,7 +58,10 @@ export function isPlainJson(b: Uint8Array, start: number, end: number): boolean 
       const next = b[i]!;
       if (next === 0x2c /* , */) {
         i = skipSpace(b, i + 1, end);
-        if (inObject && (i = readKey(b, i, end, depth)) < 0) return false;
+        if (inObject) {
+          i = readKey(b, i, end, depth);
+          if (i < 0) return false;
+        }
         break;
       }
       if (next !== (inObject ? 0x7d : 0x5d)) return false;

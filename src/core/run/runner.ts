@@ -136,7 +136,9 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   if (summary) request.warn(summary);
   for (const failure of output.failures()) request.warn(failure);
   if (run.runFile.failure) {
-    request.warn(`the run file stopped at a write error (${run.runFile.failure.code ?? run.runFile.failure.message}); later records, run_end included, were lost`);
+    request.warn(
+      `the run file stopped at a write error (${run.runFile.failure.code ?? run.runFile.failure.message}); later records, run_end included, were lost`,
+    );
   }
   return outcome(status, exitCode);
 }

@@ -2,7 +2,7 @@
  * Starting the command: found as execvp would find it (so a missing program is 127 and a
  * non-executable one 126), with its stdout, stderr and EXPRAG_FD on real pipes.
  */
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { EXIT, UserError } from "../errors";
@@ -44,7 +44,9 @@ export function spawnChild(request: SpawnRequest): Spawned {
   // re-ignored by a short exec through ourselves, which cannot report exec errors: check first.
   const viaExec = request.ignored.length > 0;
   if (viaExec) checkRunnable(command[0]!, executable);
-  const argv = viaExec ? [...request.selfCommand, "__exec", request.ignored.join(","), "--", executable, ...command.slice(1)] : [executable, ...command.slice(1)];
+  const argv = viaExec
+    ? [...request.selfCommand, "__exec", request.ignored.join(","), "--", executable, ...command.slice(1)]
+    : [executable, ...command.slice(1)];
 
   const stdoutPipe = createPipe();
   const stderrPipe = request.captureStderr ? createPipe() : null;
@@ -87,7 +89,7 @@ export function spawnChild(request: SpawnRequest): Spawned {
 export function resolveExecutable(name: string, path: string, cwd: string): string {
   if (name.includes("/")) {
     const full = isAbsolute(name) ? name : resolve(cwd, name);
-    let stat;
+    let stat: Stats;
     try {
       stat = statSync(full);
     } catch {
@@ -105,7 +107,11 @@ function spawnError(name: string, error: unknown): UserError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "ENOENT") return new UserError(`command not found: ${name}`, EXIT.notFound);
   if (code === "EACCES" || code === "ENOEXEC" || code === "EISDIR") {
-    return new UserError(`cannot run ${name}: not executable (${code})`, EXIT.notExecutable, code === "ENOEXEC" ? "a script needs a #! line" : "chmod +x it, or run it with its interpreter");
+    return new UserError(
+      `cannot run ${name}: not executable (${code})`,
+      EXIT.notExecutable,
+      code === "ENOEXEC" ? "a script needs a #! line" : "chmod +x it, or run it with its interpreter",
+    );
   }
   return new UserError(`cannot start ${name}: ${(error as Error).message ?? error}`, EXIT.notExecutable);
 }

@@ -3,13 +3,14 @@
  * everything else through), stderr straight through, EXPRAG_FD into records. Each chunk is
  * stamped, handled, and its records flushed to the run file in one write.
  */
+
+import type { RunFile } from "../record/writer";
 import type { RecordIngest } from "./ingest";
 import { LineSplitter } from "./ingest";
 import { MagicLineScanner } from "./magic-lines";
 import type { Output } from "./output";
 import { type DrainState, drainWithGrace, PipeReader } from "./pipes";
 import type { Spawned } from "./spawn";
-import type { RunFile } from "../record/writer";
 
 /** A segment start that could become `EXPRAG::` is shown after this long without more output. */
 const HELD_PREFIX_MS = 100;
@@ -46,10 +47,20 @@ export class CommandStreams {
     this.readers.push(stdout);
     output.onStdoutGone = () => stdout.cancel();
     if (child.stderr) {
-      this.readers.push(new PipeReader(child.stderr, (chunk) => (output.stderr(chunk), this.afterChunk(), output.waitForStderr()), onError));
+      const onStderr = (chunk: Uint8Array) => {
+        output.stderr(chunk);
+        this.afterChunk();
+        return output.waitForStderr();
+      };
+      this.readers.push(new PipeReader(child.stderr, onStderr, onError));
     }
     if (child.records) {
-      this.readers.push(new PipeReader(child.records, (chunk) => (runFile.tick(), this.fdLines.push(chunk), this.afterChunk()), onError));
+      const onRecords = (chunk: Uint8Array) => {
+        runFile.tick();
+        this.fdLines.push(chunk);
+        this.afterChunk();
+      };
+      this.readers.push(new PipeReader(child.records, onRecords, onError));
     }
   }
 

@@ -16,7 +16,12 @@ describe("value paths", () => {
   });
 
   test("lists of numbers are one leaf; lists of objects are walked with []", () => {
-    expect(leaves(value)).toEqual([["metrics.acc", 0.9], ["layers[].loss", 1], ["layers[].loss", "NaN"], ["tags", ["a", "b"]]]);
+    expect(leaves(value)).toEqual([
+      ["metrics.acc", 0.9],
+      ["layers[].loss", 1],
+      ["layers[].loss", "NaN"],
+      ["tags", ["a", "b"]],
+    ]);
     expect(leaves(3)).toEqual([["value", 3]]);
   });
 

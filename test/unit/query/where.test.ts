@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { EXIT, UserError } from "../../../src/core/errors";
-import { combineWhere, evaluateWhere, globMatches, operandsOf, parseWhere, type Expr, type Literal, type Operand } from "../../../src/core/query/where";
+import { combineWhere, type Expr, evaluateWhere, globMatches, type Literal, type Operand, operandsOf, parseWhere } from "../../../src/core/query/where";
 
 /** An operand for a path of plain keys: `a.b` -> [a, b]. */
 const at = (text: string): Operand => ({ text, segments: text.split(".").map((key) => ({ key })), aggregate: null });
@@ -341,7 +341,10 @@ describe("evaluateWhere: several operands", () => {
 
   test("hands each operand's segments and aggregate to resolve", () => {
     const seen: Operand[] = [];
-    evaluateWhere(parseWhere("count(layers[].`-x`) >= 3"), (operand) => (seen.push(operand), 3));
+    evaluateWhere(parseWhere("count(layers[].`-x`) >= 3"), (operand) => {
+      seen.push(operand);
+      return 3;
+    });
     expect(seen).toEqual([{ text: "count(layers[].`-x`)", segments: [{ key: "layers" }, { each: true }, { key: "-x" }], aggregate: "count" }]);
   });
 });

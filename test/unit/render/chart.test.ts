@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chartBounds, finiteRuns, formatTick, formatTicks, renderTextChart, seriesMarker, type ChartSeries } from "../../../src/render/chart";
+import { type ChartSeries, chartBounds, finiteRuns, formatTick, formatTicks, renderTextChart, seriesMarker } from "../../../src/render/chart";
 import { escapeXml, renderSvgChart, seriesStroke } from "../../../src/render/chart-svg";
 
 const steps = (ys: number[], every = 1) => ys.map((y, i) => ({ x: i * every, y }));
@@ -35,7 +35,17 @@ describe("formatTick", () => {
 
 describe("ranges and runs", () => {
   test("only points with finite x and y count, and a flat range is widened", () => {
-    const series = [{ label: "s", points: [{ x: 1, y: 2 }, { x: NaN, y: 100 }, { x: 3, y: Infinity }, { x: 5, y: 2 }] }];
+    const series = [
+      {
+        label: "s",
+        points: [
+          { x: 1, y: 2 },
+          { x: NaN, y: 100 },
+          { x: 3, y: Infinity },
+          { x: 5, y: 2 },
+        ],
+      },
+    ];
     expect(chartBounds(series)).toEqual({ x: { min: 1, max: 5 }, y: { min: 1.8, max: 2.2 } });
     expect(chartBounds([{ label: "zero", points: [{ x: 0, y: 0 }] }])).toEqual({ x: { min: -1, max: 1 }, y: { min: -1, max: 1 } });
     expect(chartBounds([{ label: "none", points: [{ x: 0, y: NaN }] }])).toBeNull();
@@ -237,7 +247,10 @@ function xmlProblem(xml: string): string | null {
 
 function textIsEscaped(text: string): boolean {
   if (text.includes(">") || /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) return false;
-  return text.split("&").slice(1).every((rest) => /^(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/.test(rest));
+  return text
+    .split("&")
+    .slice(1)
+    .every((rest) => /^(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/.test(rest));
 }
 
 describe("svg chart", () => {
@@ -307,7 +320,10 @@ describe("svg chart", () => {
   });
 
   test("grows past the requested size rather than squeeze the plot away", () => {
-    const svg = renderSvgChart(Array.from({ length: 20 }, (_, i) => ({ label: `r${i}`, points: steps([i]) })), { ...options, height: 100 });
+    const svg = renderSvgChart(
+      Array.from({ length: 20 }, (_, i) => ({ label: `r${i}`, points: steps([i]) })),
+      { ...options, height: 100 },
+    );
     const height = Number(svg.match(/height="(\d+)"/)![1]);
     expect(height).toBeGreaterThan(100);
     expect(svg).toContain(`viewBox="0 0 640 ${height}"`);

@@ -5,7 +5,11 @@ describe("LineSplitter", () => {
   const split = (chunks: string[], max?: number) => {
     const lines: string[] = [];
     const tooLong: number[] = [];
-    const splitter = new LineSplitter((d, s, e) => lines.push(d.toString("utf8", s, e)), (_, bytes) => tooLong.push(bytes), max);
+    const splitter = new LineSplitter(
+      (d, s, e) => lines.push(d.toString("utf8", s, e)),
+      (_, bytes) => tooLong.push(bytes),
+      max,
+    );
     for (const chunk of chunks) splitter.push(Buffer.from(chunk));
     splitter.end();
     return { lines, tooLong };

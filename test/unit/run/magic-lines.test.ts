@@ -27,8 +27,10 @@ function oracle(stream: string) {
     let isLine = true;
     if (stream[j] === "\n") ending = "\n";
     else if (stream[j] === "\r" && stream[j + 1] === "\n") ending = "\r\n";
-    else if (stream[j] === "\r" && j + 1 < stream.length) ((ending = "\r"), (isLine = false));
-    else if (stream[j] === "\r") ending = "\r";
+    else if (stream[j] === "\r" && j + 1 < stream.length) {
+      ending = "\r";
+      isLine = false;
+    } else if (stream[j] === "\r") ending = "\r";
     if (isLine && content.startsWith("EXPRAG::")) lines.push(Buffer.from(content.slice(8), "latin1").toString("utf8"));
     else out += content + ending;
     i = j + ending.length;
@@ -37,7 +39,7 @@ function oracle(stream: string) {
 }
 
 function randomStream(random: () => number): string {
-  const pieces = ["EXPRAG::", "EXPRAG:", "EXP", "E", "{\"a\":1}", "x", "progress 10%", "\n", "\r", "\r\n", "\xff\x00", " "];
+  const pieces = ["EXPRAG::", "EXPRAG:", "EXP", "E", '{"a":1}', "x", "progress 10%", "\n", "\r", "\r\n", "\xff\x00", " "];
   let s = "";
   const n = Math.floor(random() * 40);
   for (let k = 0; k < n; k++) s += pieces[Math.floor(random() * pieces.length)];
@@ -46,7 +48,7 @@ function randomStream(random: () => number): string {
 
 describe("MagicLineScanner", () => {
   test("records magic lines and passes everything else through", () => {
-    expect(scan(["hello\nEXPRAG::{\"loss\":1}\nbye\n"])).toEqual({ out: "hello\nbye\n", lines: ['{"loss":1}'] });
+    expect(scan(['hello\nEXPRAG::{"loss":1}\nbye\n'])).toEqual({ out: "hello\nbye\n", lines: ['{"loss":1}'] });
   });
 
   test("accepts CRLF and finds a magic line after the last carriage return", () => {
@@ -67,7 +69,7 @@ describe("MagicLineScanner", () => {
   });
 
   test("joins a magic line split across chunks, even inside the prefix", () => {
-    expect(scan(["ok\nEXP", "RAG::{\"a\"", ":2}", "\n"])).toEqual({ out: "ok\n", lines: ['{"a":2}'] });
+    expect(scan(["ok\nEXP", 'RAG::{"a"', ":2}", "\n"])).toEqual({ out: "ok\n", lines: ['{"a":2}'] });
     expect(scan(["EXPRAG::1\r", "\nafter\n"])).toEqual({ out: "after\n", lines: ["1"] });
     expect(scan(["EXPRAG::1\r", "after\n"])).toEqual({ out: "EXPRAG::1\rafter\n", lines: [] });
     expect(scan(["EXPRAG::1\r", "", "\n"])).toEqual({ out: "", lines: ["1"] });
@@ -104,7 +106,11 @@ describe("MagicLineScanner", () => {
     const lines: string[] = [];
     const tooLong: number[] = [];
     const scanner = new MagicLineScanner(
-      { passthrough: (d, s, e) => out.push(d.toString("latin1", s, e)), magicLine: (d, s, e) => lines.push(d.toString("utf8", s, e)) > 0, tooLong: (_, bytes) => tooLong.push(bytes) },
+      {
+        passthrough: (d, s, e) => out.push(d.toString("latin1", s, e)),
+        magicLine: (d, s, e) => lines.push(d.toString("utf8", s, e)) > 0,
+        tooLong: (_, bytes) => tooLong.push(bytes),
+      },
       false,
       16,
     );

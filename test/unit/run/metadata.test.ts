@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildMetadata } from "../../../src/core/run/metadata";
 import { UserError } from "../../../src/core/errors";
+import { buildMetadata } from "../../../src/core/run/metadata";
 
 describe("buildMetadata", () => {
   test("nests dotted keys and parses JSON values", () => {

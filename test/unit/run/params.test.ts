@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { paramsFromArgv, paramsFromArguments, scriptArguments } from "../../../src/core/run/params";
+import { paramsFromArguments, paramsFromArgv, scriptArguments } from "../../../src/core/run/params";
 
 const words = (line: string) => (line === "" ? [] : line.split(" "));
 
@@ -87,7 +87,11 @@ describe("paramsFromArguments", () => {
     ["types true, false and null", "--a true --b false --c null", { a: true, b: false, c: null }],
     ["keeps other words as strings", "--tags a,b --name resnet --id 0123 --x .5 --y True", { tags: "a,b", name: "resnet", id: "0123", x: ".5", y: "True" }],
     ["keeps JSON arrays and quoted strings as written", '--list [1,2] --quoted "x"', { list: "[1,2]", quoted: '"x"' }],
-    ["keeps integers beyond 2^53 and overflowing numbers as strings", "--seed 12345678901234567890 --big 1e400", { seed: "12345678901234567890", big: "1e400" }],
+    [
+      "keeps integers beyond 2^53 and overflowing numbers as strings",
+      "--seed 12345678901234567890 --big 1e400",
+      { seed: "12345678901234567890", big: "1e400" },
+    ],
     ["reads an empty value and a value holding =", "--empty= --filter=a=b", { empty: "", filter: "a=b" }],
     ["takes a lone dash as a value", "--input -", { input: "-" }],
     ["takes negative numbers as values, not options", "--shift -1 --lr -1e-3 --x -.5", { shift: -1, lr: -0.001, x: "-.5" }],
@@ -119,7 +123,7 @@ describe("paramsFromArguments", () => {
     expect(JSON.stringify(params)).toBe(expected);
     expect(Object.getPrototypeOf(params)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(Object.prototype.hasOwnProperty.call(Object.prototype, "x")).toBe(false);
+    expect(Object.hasOwn(Object.prototype, "x")).toBe(false);
   });
 });
 

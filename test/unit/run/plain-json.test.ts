@@ -40,8 +40,10 @@ function hasEscapedTopLevelKey(text: string): boolean {
         if (depth === 1 && isKeyAt(text, stringStart)) return true;
         i++;
       } else if (c === '"') inString = false;
-    } else if (c === '"') ((inString = true), (stringStart = i));
-    else if (c === "{" || c === "[") depth++;
+    } else if (c === '"') {
+      inString = true;
+      stringStart = i;
+    } else if (c === "{" || c === "[") depth++;
     else if (c === "}" || c === "]") depth--;
   }
   return false;

@@ -36,7 +36,8 @@ describe("parsePayload", () => {
   });
 
   test("keeps the rest of the payload as written: big integers, long decimals, strings with braces", () => {
-    const text = '{"$note": "a {note}, with \\"quotes\\"", "big": 12345678901234567890, "inf": 1e400, "s": "x,}]", "$meta": {"seed": 98765432109876543210}, "n": [1, {"a": 2}]}';
+    const text =
+      '{"$note": "a {note}, with \\"quotes\\"", "big": 12345678901234567890, "inf": 1e400, "s": "x,}]", "$meta": {"seed": 98765432109876543210}, "n": [1, {"a": 2}]}';
     expect(parsePayload(text)).toEqual({
       ok: true,
       value: '{"big": 12345678901234567890,"inf": 1e400,"s": "x,}]","n": [1, {"a": 2}]}',
@@ -45,15 +46,7 @@ describe("parsePayload", () => {
     });
   });
 
-  test.each([
-    ["{loss: 1}"],
-    [""],
-    ["{\"a\": 1"],
-    ["NaNa"],
-    ['{"a": nan}'],
-    ["{NaN: 1}"],
-    ['{"a": 1, Infinity : 2}'],
-  ])("rejects what is not JSON: %s", (text) => {
+  test.each([["{loss: 1}"], [""], ['{"a": 1'], ["NaNa"], ['{"a": nan}'], ["{NaN: 1}"], ['{"a": 1, Infinity : 2}']])("rejects what is not JSON: %s", (text) => {
     const result = parsePayload(text);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toStartWith("invalid JSON");

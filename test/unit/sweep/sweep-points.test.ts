@@ -6,11 +6,11 @@ import {
   parseGrid,
   parseRange,
   parseSweepSpace,
+  type Range,
   randomPoints,
   renderValue,
   substitute,
   sweepPoints,
-  type Range,
 } from "../../../src/core/sweep/points";
 
 /** The usage error `run` throws, as [exit code, message]. */
@@ -199,11 +199,23 @@ describe("substitute", () => {
   const point = { lr: 0.03, bs: 32, opt: "adam", fast: true, none: null };
 
   test.each([
-    [["python", "train.py", "--lr", "{lr}", "--batch-size", "{bs}"], ["python", "train.py", "--lr", "0.03", "--batch-size", "32"]],
-    [["--out=runs/{lr}-{bs}", "--opt={opt}"], ["--out=runs/0.03-32", "--opt=adam"]],
-    [["{fast}", "{none}", "{lr}{lr}"], ["true", "null", "0.030.03"]],
-    [["--json={{\"lr\": {lr}}}"], ['--json={"lr": 0.03}']],
-    [["{{lr}}", "{{{lr}}}", "}}{{"], ["{lr}", "{0.03}", "}{"]],
+    [
+      ["python", "train.py", "--lr", "{lr}", "--batch-size", "{bs}"],
+      ["python", "train.py", "--lr", "0.03", "--batch-size", "32"],
+    ],
+    [
+      ["--out=runs/{lr}-{bs}", "--opt={opt}"],
+      ["--out=runs/0.03-32", "--opt=adam"],
+    ],
+    [
+      ["{fast}", "{none}", "{lr}{lr}"],
+      ["true", "null", "0.030.03"],
+    ],
+    [['--json={{"lr": {lr}}}'], ['--json={"lr": 0.03}']],
+    [
+      ["{{lr}}", "{{{lr}}}", "}}{{"],
+      ["{lr}", "{0.03}", "}{"],
+    ],
   ])("%p", (command, expected) => {
     expect(substitute(command, point).command).toEqual(expected);
   });
@@ -236,7 +248,10 @@ describe("substitute", () => {
   });
 
   test("does not take inherited properties for keys", () => {
-    expect(usageFailure(() => substitute(["{toString}"], { lr: 1 }))).toEqual([2, "the command names {toString}, which no --grid or --range gives (known: lr)"]);
+    expect(usageFailure(() => substitute(["{toString}"], { lr: 1 }))).toEqual([
+      2,
+      "the command names {toString}, which no --grid or --range gives (known: lr)",
+    ]);
   });
 });
 

@@ -4,7 +4,7 @@ import { appendFileSync, chmodSync, copyFileSync, existsSync, readFileSync, syml
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { buildWheel, wheelFileName } from "../../scripts/wheel";
-import { cleanEnv, EXPRAG, tempDir } from "./harness";
+import { cleanEnv, EXPRAG, tempDir } from "../e2e/harness";
 
 const INSTALLER = join(import.meta.dir, "..", "..", "install.sh");
 const ASSETS = ["linux-x64", "linux-x64-baseline", "linux-arm64", "linux-x64-musl", "linux-arm64-musl", "darwin-x64", "darwin-arm64"];
@@ -41,7 +41,12 @@ function fakes(commands: Record<string, string>): string {
 async function install(base: string, options: { args?: string[]; path?: string; env?: Record<string, string> } = {}) {
   const dir = join(tempDir(), "bin");
   await using proc = Bun.spawn(["sh", INSTALLER, ...(options.args ?? [])], {
-    env: cleanEnv({ EXPRAG_INSTALL_BASE_URL: base, EXPRAG_INSTALL_DIR: dir, PATH: `${options.path ? `${options.path}:` : ""}${process.env.PATH}`, ...options.env }),
+    env: cleanEnv({
+      EXPRAG_INSTALL_BASE_URL: base,
+      EXPRAG_INSTALL_DIR: dir,
+      PATH: `${options.path ? `${options.path}:` : ""}${process.env.PATH}`,
+      ...options.env,
+    }),
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -95,13 +100,18 @@ describe("install.sh", () => {
   });
 
   test("picks the build for musl, for Rosetta, and for processors without AVX2", async () => {
-    const musl = await install(release(), { path: fakes({ ldd: "echo 'musl libc (x86_64)' >&2; exit 1", uname: 'case "$1" in -s) echo Linux ;; *) echo x86_64 ;; esac' }) });
+    const musl = await install(release(), {
+      path: fakes({ ldd: "echo 'musl libc (x86_64)' >&2; exit 1", uname: 'case "$1" in -s) echo Linux ;; *) echo x86_64 ;; esac' }),
+    });
     expect(musl.stderr).toContain("downloading exprag-linux-x64-musl");
     const rosetta = await install(release(), { path: fakes({ uname: 'case "$1" in -s) echo Darwin ;; *) echo x86_64 ;; esac', sysctl: "echo 1" }) });
     expect(rosetta.stderr).toContain("downloading exprag-darwin-arm64");
     const cpuinfo = join(tempDir(), "cpuinfo");
     writeFileSync(cpuinfo, "flags : fpu sse sse2 sse4_2 avx\n");
-    const old = await install(release(), { path: fakes({ uname: 'case "$1" in -s) echo Linux ;; *) echo x86_64 ;; esac' }), env: { EXPRAG_INSTALL_CPUINFO: cpuinfo } });
+    const old = await install(release(), {
+      path: fakes({ uname: 'case "$1" in -s) echo Linux ;; *) echo x86_64 ;; esac' }),
+      env: { EXPRAG_INSTALL_CPUINFO: cpuinfo },
+    });
     expect(old.stderr).toContain("downloading exprag-linux-x64-baseline");
     expect([musl.code, rosetta.code, old.code]).toEqual([0, 0, 0]);
   });
@@ -134,7 +144,13 @@ describe("install.sh", () => {
 describe("Python wheel", () => {
   test("installs into a fresh venv and puts a working exprag on its PATH", () => {
     const dir = tempDir();
-    const spec = { version: pkg.version, platforms: ["manylinux_2_17_x86_64", "manylinux2014_x86_64"], binary: readFileSync(EXPRAG), windows: false, summary: pkg.description };
+    const spec = {
+      version: pkg.version,
+      platforms: ["manylinux_2_17_x86_64", "manylinux2014_x86_64"],
+      binary: readFileSync(EXPRAG),
+      windows: false,
+      summary: pkg.description,
+    };
     const wheel = join(dir, wheelFileName(spec));
     writeFileSync(wheel, buildWheel(spec));
     expect(wheelFileName(spec)).toBe(`exprag-${pkg.version}-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`);

@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { formatCommit, formatDuration, formatNumber } from "../../../src/render/format";
+import { renderRows } from "../../../src/render/table";
+
+describe("formatNumber", () => {
+  test.each([
+    [0, "0"],
+    [42, "42"],
+    [-3, "-3"],
+    [0.1 + 0.2, "0.3"],
+    [0.123456789, "0.123457"],
+    [123456.789, "123457"],
+    [1e6 + 0.5, "1.0000e+6"],
+    [0.00001234, "1.2340e-5"],
+    [Number.NaN, "NaN"],
+    [Number.POSITIVE_INFINITY, "Infinity"],
+    [Number.NEGATIVE_INFINITY, "-Infinity"],
+  ])("%p reads %p", (value, text) => {
+    expect(formatNumber(value)).toBe(text);
+  });
+});
+
+describe("formatDuration and formatCommit", () => {
+  test.each([
+    [null, ""],
+    [0, "0.0s"],
+    [1234, "1.2s"],
+    [59_999, "60.0s"],
+    [61_000, "1m01s"],
+    [3_599_000, "59m59s"],
+    [3_660_000, "1h01m"],
+  ])("%p ms reads %p", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  test("a commit's first digits, with * when dirty", () => {
+    expect(formatCommit("0123456789abcdef", false)).toBe("01234567");
+    expect(formatCommit("0123456789abcdef", true, 12)).toBe("0123456789ab*");
+    expect(formatCommit(null, true)).toBe("");
+  });
+});
+
+describe("the table renderer", () => {
+  const rows = [
+    { name: "a", n: 1 },
+    { name: "longer\tname", n: 100 },
+  ];
+  const columns = [
+    { header: "name", value: (r: (typeof rows)[number]) => r.name },
+    { header: "n", value: (r: (typeof rows)[number]) => String(r.n), align: "right" as const },
+  ];
+
+  test("tab-separated: a header row, tabs and newlines inside cells become spaces, nothing cut", () => {
+    expect(renderRows(rows, columns, "tsv")).toBe("name\tn\na\t1\nlonger name\t100\n");
+  });
+
+  test("a table: columns aligned, numbers to the right, no trailing spaces", () => {
+    const plain = renderRows(
+      rows.map((r) => ({ ...r, name: r.name.replace("\t", " ") })),
+      columns,
+      "table",
+    );
+    expect(Bun.stripANSI(plain)).toBe("name           n\na              1\nlonger name  100\n");
+  });
+});
