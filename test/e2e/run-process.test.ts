@@ -185,11 +185,12 @@ describe("exprag run: pipes, stdin and signals", () => {
     expect(runEnd(records)).toMatchObject({ status: "failed", exit_code: 7 });
   });
 
-  test("forwards SIGTERM even while its stdout is full because nobody reads it", async () => {
-    const cwd = tempDir();
-    const child = "while :; do echo filling-the-pipe-filling-the-pipe; done";
-    // exprag's stdout is a pipe to a process that never reads; $! is exprag's pid.
-    const script = `exprag run -- sh -c "${child}" > >(sleep 30) & echo $!; wait $!; echo "exit=$?"`;
+  /**
+   * Starts `exprag run <command> > >(sleep 30)<redirect>` under bash: exprag's stdout is a pipe to
+   * a process that never reads. Once the pipe is full, sends exprag SIGTERM; returns how it ended.
+   */
+  async function terminateWhileStdoutIsFull(cwd: string, child: string, redirect = ""): Promise<string> {
+    const script = `exprag run -- sh -c "${child}" > >(sleep 30)${redirect} & echo $!; wait $!; echo "exit=$?"`;
     await using proc = Bun.spawn(["bash", "-c", script], {
       cwd,
       env: cleanEnv({ PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }),
@@ -203,26 +204,19 @@ describe("exprag run: pipes, stdin and signals", () => {
     await waitUntilSteady(() => logSize(cwd), "exprag's stdout pipe to fill");
     process.kill(Number(seen.trim()), "SIGTERM");
     while (!seen.includes("exit=")) seen += Buffer.from((await reader.read()).value!).toString();
-    expect(seen).toContain("exit=143");
+    return seen.slice(seen.indexOf("exit="));
+  }
+
+  test("forwards SIGTERM even while its stdout is full because nobody reads it", async () => {
+    const cwd = tempDir();
+    expect(await terminateWhileStdoutIsFull(cwd, "while :; do echo filling-the-pipe-filling-the-pipe; done")).toBe("exit=143\n");
     expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "killed", exit_code: 143, signal: "SIGTERM" });
   }, 15_000);
 
   test("forwards SIGTERM while stdout and stderr share one full pipe (2>&1)", async () => {
     const cwd = tempDir();
-    const script = `exprag run -- sh -c "while :; do echo errline >&2; done" > >(sleep 30) 2>&1 & echo $!; wait $!; echo "exit=$?"`;
-    await using proc = Bun.spawn(["bash", "-c", script], {
-      cwd,
-      env: cleanEnv({ PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const reader = proc.stdout.getReader();
-    let seen = "";
-    while (!seen.includes("\n")) seen += Buffer.from((await reader.read()).value!).toString();
-    await waitUntilSteady(() => logSize(cwd), "exprag's stdout pipe to fill");
-    process.kill(Number(seen.trim()), "SIGTERM");
-    while (!seen.includes("exit=")) seen += Buffer.from((await reader.read()).value!).toString();
-    expect(seen).toContain("exit=143");
+    expect(await terminateWhileStdoutIsFull(cwd, "while :; do echo errline >&2; done", " 2>&1")).toBe("exit=143\n");
+    expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "killed", exit_code: 143, signal: "SIGTERM" });
   }, 15_000);
 
   test("ends when its reader goes away while the pipe to it is full", async () => {

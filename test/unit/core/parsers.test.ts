@@ -1,19 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { parseCount, parseLimit } from "../../../src/commands/_args";
-import { UserError } from "../../../src/core/errors";
 import { parseSize } from "../../../src/core/sizes";
 import { parseWhen } from "../../../src/core/time";
-
-/** The exit code and message a parser fails with. */
-function failure(parse: () => unknown): [number, string] {
-  try {
-    parse();
-  } catch (error) {
-    if (error instanceof UserError) return [error.exitCode, error.message];
-    throw error;
-  }
-  throw new Error("did not fail");
-}
+import { failureOf } from "../failure";
 
 describe("parseWhen (--since, --until)", () => {
   const now = Date.UTC(2026, 11, 1, 12, 0, 0);
@@ -39,7 +28,7 @@ describe("parseWhen (--since, --until)", () => {
   });
 
   test.each(["5", "2001", "yesterday", "3 days", "2h ago", "-2h", "2026-13-45x", "", "2026/11/01"])("%p is a usage error naming the option", (text) => {
-    expect(failure(() => parseWhen(text, "--until", now))).toEqual([
+    expect(failureOf(() => parseWhen(text, "--until", now))).toEqual([
       2,
       `--until expects a span such as 90m, 2h, 3d, 2w or a date such as 2026-11-01, got "${text}"`,
     ]);
@@ -62,7 +51,7 @@ describe("parseSize (--snapshot-max-size)", () => {
   });
 
   test.each(["", "M", "10T", "-1M", "ten", "1e3"])("%p is a usage error", (text) => {
-    expect(failure(() => parseSize(text, "--snapshot-max-size"))).toEqual([
+    expect(failureOf(() => parseSize(text, "--snapshot-max-size"))).toEqual([
       2,
       `--snapshot-max-size expects a size such as 10M, 500K or 1048576, got "${text}"`,
     ]);
@@ -78,6 +67,6 @@ describe("parseLimit and parseCount (--limit, --tail)", () => {
   });
 
   test.each(["0", "-1", "1.5", "abc", "1e3", "", "99999999999999999999"])("%p is a usage error", (text) => {
-    expect(failure(() => parseCount(text, "--tail"))).toEqual([2, `--tail must be a positive whole number, got "${text}"`]);
+    expect(failureOf(() => parseCount(text, "--tail"))).toEqual([2, `--tail must be a positive whole number, got "${text}"`]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { UserError } from "../../../src/core/errors";
 import { resolveRunRef, shortId } from "../../../src/core/record/refs";
+import { failureOf } from "../failure";
 
 const store = "/store";
 const ids = [
@@ -12,15 +12,7 @@ const ids = [
 ];
 const file = (id: string) => join(store, "runs", `${id}.jsonl`);
 
-function failure(reference: string, list = ids): [number, string] {
-  try {
-    resolveRunRef(store, reference, list);
-  } catch (error) {
-    if (error instanceof UserError) return [error.exitCode, error.message];
-    throw error;
-  }
-  throw new Error("did not fail");
-}
+const failure = (reference: string, list = ids) => failureOf(() => resolveRunRef(store, reference, list));
 
 describe("run references", () => {
   test.each([

@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { UserError } from "../../../src/core/errors";
 import {
   describePoint,
   gridPoints,
@@ -12,17 +11,9 @@ import {
   substitute,
   sweepPoints,
 } from "../../../src/core/sweep/points";
+import { failureOf } from "../failure";
 
-/** The usage error `run` throws, as [exit code, message]. */
-function usageFailure(run: () => unknown): [number, string] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UserError) return [error.exitCode, error.message];
-    throw error;
-  }
-  throw new Error("expected a usage error");
-}
+const usageFailure = failureOf;
 
 describe("parseGrid", () => {
   test.each([
