@@ -1,17 +1,22 @@
 import { writeSync } from "node:fs";
 import { createConsola, type LogObject } from "consola/core";
 import { colors, wantsColor } from "./render/colors";
+import { visible } from "./render/escape";
 
 // consola's core entry: its default entry builds a fancy reporter at import, which costs more
 // start-up time than `exprag run` may add to the command it wraps.
 
-const formatArg = (arg: unknown, color: boolean) =>
-  typeof arg === "string" ? arg : arg instanceof Error ? (arg.stack ?? arg.message) : Bun.inspect(arg, { colors: color });
+/** A message's parts: untrusted text inside it is escaped, so a message stays one plain line. */
+const formatArg = (arg: unknown) => {
+  if (typeof arg === "string") return visible(arg);
+  if (arg instanceof Error) return (arg.stack ?? arg.message).split("\n").map(visible).join("\n");
+  return visible(Bun.inspect(arg));
+};
 
 function prefix(type: string, color: boolean): string {
   const label = type === "error" || type === "fatal" ? "error: " : type === "warn" ? "warning: " : "";
   if (!color) return `exprag: ${label}`;
-  const c = colors();
+  const c = colors(2);
   return `${c.dim("exprag:")} ${label && (type === "warn" ? c.yellow(label) : c.red(label))}`;
 }
 
@@ -21,7 +26,7 @@ function prefix(type: string, color: boolean): string {
  */
 function writeToStderr(entry: LogObject): void {
   const color = wantsColor(2);
-  const text = entry.args.map((arg) => formatArg(arg, color)).join(" ");
+  const text = entry.args.map(formatArg).join(" ");
   try {
     writeSync(2, `${prefix(entry.type, color)}${text}\n`);
   } catch {

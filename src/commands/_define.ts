@@ -7,6 +7,7 @@ import { type ArgsDef, type CommandDef, defineCommand } from "citty";
 import { EXIT, UserError, usageError } from "../core/errors";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
+import { COLOR_CHOICES, type ColorChoice, setColorChoice } from "../render/colors";
 import { renderHelp } from "../render/help";
 import { printData } from "../render/output";
 
@@ -54,24 +55,39 @@ export interface CommandSpec<A extends ArgsDef, R extends keyof A, V extends key
   variadic?: V;
   /** Stop at the first positional: it and everything after belong to a command (`exprag run`). */
   stopAtFirstPositional?: boolean;
+  /** What follows `--`: more positionals (the default, so `-x` can be named), or `rest` (paths for git, a command). */
+  afterDoubleDash?: "positionals" | "rest";
   // biome-ignore lint/suspicious/noConfusingVoidType: a command that prints its answer returns nothing (exit 0)
   run(context: CommandContext<A, R | V>): Promise<number | void> | number | void;
 }
 
+/** Options every command takes. */
+const commonArgs = {
+  color: {
+    type: "enum",
+    options: [...COLOR_CHOICES],
+    description: "Colour: auto (a terminal, unless NO_COLOR is set or TERM=dumb), always, never",
+    valueHint: "WHEN",
+  },
+} as const satisfies ArgsDef;
+
 export function defineExpragCommand<const A extends ArgsDef, const R extends keyof A = never, const V extends keyof A = never>(
   spec: CommandSpec<A, R, V>,
 ): ExpragCommand {
-  const definition = defineCommand({ meta: { name: spec.name, description: spec.description }, args: spec.args }) as CommandDef<ArgsDef>;
+  const args = { ...spec.args, ...commonArgs };
+  const definition = defineCommand({ meta: { name: spec.name, description: spec.description }, args }) as CommandDef<ArgsDef>;
   return {
     name: spec.name,
     definition,
     examples: spec.examples,
     async main(argv) {
-      const parsed = parseCommandLine(spec.name, argv, spec.args, {
+      const parsed = parseCommandLine(spec.name, argv, args, {
         stopAtFirstPositional: spec.stopAtFirstPositional,
         repeatable: [...(spec.repeatable ?? [])] as string[],
         variadic: spec.variadic as string | undefined,
+        afterDoubleDash: spec.afterDoubleDash ?? (spec.stopAtFirstPositional ? "rest" : "positionals"),
       });
+      if (parsed !== "help" && parsed.args.color) setColorChoice(parsed.args.color as ColorChoice);
       if (parsed === "help") {
         printData(await renderHelp(definition, spec.examples));
         return 0;
@@ -113,14 +129,20 @@ export interface ParsedCommandLine {
 
 /**
  * Parses `argv` against citty argument definitions: `--name value`, `--name=value`, `-a`
- * aliases, `--no-name` for booleans, `--` ends the options. Positionals fill the positional
- * definitions in order; "help" when --help or -h was given.
+ * aliases, `--no-name` for booleans, `--` ends the options (what follows is `rest`, or more
+ * positionals). Positionals fill the positional definitions in order; "help" when --help or -h
+ * was given.
  */
 export function parseCommandLine(
   command: string,
   argv: string[],
   defs: ArgsDef,
-  { stopAtFirstPositional = false, repeatable = [] as string[], variadic = undefined as string | undefined } = {},
+  {
+    stopAtFirstPositional = false,
+    repeatable = [] as string[],
+    variadic = undefined as string | undefined,
+    afterDoubleDash = "rest" as "positionals" | "rest",
+  } = {},
 ): ParsedCommandLine | "help" {
   const args: ParsedCommandLine["args"] = {};
   const positionals: string[] = [];
@@ -139,7 +161,8 @@ export function parseCommandLine(
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
-      rest = argv.slice(i + 1);
+      if (afterDoubleDash === "rest") rest = argv.slice(i + 1);
+      else positionals.push(...argv.slice(i + 1));
       break;
     }
     if (!arg.startsWith("-") || arg === "-") {

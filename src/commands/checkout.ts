@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { EXIT, UserError } from "../core/errors";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
-import { hasUncommittedChanges, runCode } from "../core/git/restore";
+import { hasUncommittedChanges, runCode, untrackedPathsInTheWay } from "../core/git/restore";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
 import { storeArgs } from "./_args";
@@ -23,7 +23,7 @@ export default defineExpragCommand({
 
 In place, the work tree must have no uncommitted changes to tracked files.`,
   run({ args, store, cwd, env, warn }) {
-    const { git } = openRepositoryOrFail(cwd, env);
+    const { git, repo } = openRepositoryOrFail(cwd, env);
     const { runId, commit } = runCode(git, store, args.run, warn);
     const { branch, worktree } = args;
     if (worktree) {
@@ -36,6 +36,15 @@ In place, the work tree must have no uncommitted changes to tracked files.`,
         "the work tree has uncommitted changes; checkout would mix them with the run's code",
         EXIT.failure,
         `commit or stash them (git stash -u), or use: exprag checkout ${args.run} --worktree DIR`,
+      );
+    }
+    const inTheWay = untrackedPathsInTheWay(git, repo, commit);
+    if (inTheWay.length) {
+      const named = inTheWay.slice(0, 5).join(", ") + (inTheWay.length > 5 ? `, and ${inTheWay.length - 5} more` : "");
+      throw new UserError(
+        `the run's code holds ${named}, which the work tree has untracked (ignored, say): checking out would overwrite it, and going back would delete it`,
+        EXIT.failure,
+        `move it aside, or use: exprag checkout ${args.run} --worktree DIR`,
       );
     }
     gitCommand(git, branch ? ["checkout", "-b", branch, commit] : ["checkout", "--detach", commit]);

@@ -1,6 +1,7 @@
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { currentTree, runCode } from "../core/git/restore";
+import { wantsColor } from "../render/colors";
 import { storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -13,6 +14,7 @@ export default defineExpragCommand({
     stat: { type: "boolean", description: "Only a summary of changed files" },
     ...storeArgs,
   },
+  afterDoubleDash: "rest",
   examples: `EXAMPLES
 
   exprag diff latest~1 latest            # what changed between the two latest runs
@@ -30,6 +32,8 @@ export default defineExpragCommand({
       to = current.tree;
     }
     // From the current directory, so paths after -- read as the user wrote them.
-    gitCommand(git.at(cwd), ["diff", ...(args.stat ? ["--stat"] : []), from, to, "--", ...rest], "data");
+    // git's colours follow exprag's colour policy, not git's own.
+    const color = `--color=${wantsColor(1) ? "always" : "never"}`;
+    gitCommand(git.at(cwd), ["diff", color, ...(args.stat ? ["--stat"] : []), from, to, "--", ...rest], "data");
   },
 });

@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { openRepositoryOrFail } from "../core/git/repository";
 import { orphanedSnapshotRefs, removeSnapshotRefs } from "../core/git/snapshot-refs";
-import { staleTemporaryIndexes } from "../core/git/work-tree";
+import { temporaryIndexes } from "../core/git/work-tree";
 import { log } from "../log";
 import { printData } from "../render/output";
 import { storeArgs } from "./_args";
@@ -17,9 +17,11 @@ export default defineExpragCommand({
   run({ args, store, cwd, env, warn }) {
     const { git, repo } = openRepositoryOrFail(cwd, env);
     const dryRun = args["dry-run"] === true;
+    const search = orphanedSnapshotRefs(git, store);
+    for (const { ref, reason } of search.doubtful) warn(`kept ${ref}: ${reason}, so its run cannot be proven deleted (git update-ref -d ${ref} deletes it)`);
     const removal = removeSnapshotRefs(
       git,
-      orphanedSnapshotRefs(git, store).map(({ ref }) => ref),
+      search.orphaned.map(({ ref }) => ref),
       dryRun,
     );
     for (const kept of removal.kept) warn(`${kept.ref} is ${kept.reason}; kept`);
@@ -27,7 +29,12 @@ export default defineExpragCommand({
     for (const ref of removal.deleted) printData(`${ref}\n`);
     const deleted = removal.deleted.length;
     log.info(`${dryRun ? "would delete" : "deleted"} ${deleted} snapshot ref${deleted === 1 ? "" : "s"} of runs no longer in ${store}`);
-    for (const path of staleTemporaryIndexes(repo)) {
+    for (const { path, owner } of temporaryIndexes(repo)) {
+      if (owner === "alive") continue;
+      if (owner === "unknown") {
+        warn(`kept ${path}: it names no owner (an older exprag made it); delete it if no exprag run is reading git`);
+        continue;
+      }
       if (!dryRun) rmSync(path, { force: true });
       log.info(`${dryRun ? "would delete" : "deleted"} ${path}, left by a run that was killed`);
     }

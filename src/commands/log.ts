@@ -1,11 +1,19 @@
-import { existsSync } from "node:fs";
+import { closeSync, existsSync } from "node:fs";
 import { EXIT, UserError } from "../core/errors";
 import { writeFully } from "../core/os/io";
-import { forEachChunk, lastLines } from "../core/record/reader";
+import { forEachChunk, lastLinesOffset, openRegularFile } from "../core/record/reader";
 import { resolveRunRef, shortId } from "../core/record/refs";
 import { runLogPath } from "../core/store";
 import { parseCount, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
+
+function openLog(file: string): number {
+  try {
+    return openRegularFile(file);
+  } catch (error) {
+    throw new UserError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+  }
+}
 
 export default defineExpragCommand({
   name: "log",
@@ -20,7 +28,11 @@ export default defineExpragCommand({
     const { runId } = resolveRunRef(store, args.run);
     const file = runLogPath(store, runId);
     if (!existsSync(file)) throw new UserError(`run ${shortId(runId)} kept no output log (it ran with --no-log)`, EXIT.failure);
-    if (tail === null) forEachChunk(file, (bytes) => writeFully(1, bytes));
-    else writeFully(1, lastLines(file, tail));
+    const fd = openLog(file);
+    try {
+      forEachChunk(fd, (bytes) => writeFully(1, bytes), tail === null ? 0 : lastLinesOffset(fd, tail));
+    } finally {
+      closeSync(fd);
+    }
   },
 });

@@ -4,6 +4,7 @@ import { experimentNameFor } from "../core/run/experiment-name";
 import { buildMetadata } from "../core/run/metadata";
 import { runCommand } from "../core/run/runner";
 import { parseSize } from "../core/sizes";
+import { isExplicitStore } from "../core/store";
 import { log } from "../log";
 import { storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
@@ -28,6 +29,10 @@ export default defineExpragCommand({
       default: true,
       description: "Commit a dirty work tree to the branch run/<run_id>",
       negativeDescription: "Record commit, branch and dirty flag only",
+    },
+    "snapshot-secrets": {
+      type: "boolean",
+      description: "Also snapshot untracked files that look like secrets (.env*, *.pem, *.key, id_rsa*, .netrc, credentials*...)",
     },
     "snapshot-max-size": {
       type: "string",
@@ -57,9 +62,11 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       name,
       metadata: buildMetadata(args["meta-file"], args.meta),
       store,
+      storeExplicit: isExplicitStore(args.dir, env),
       echo: args.echo === true,
       keepLog: args.log,
       snapshot: args.snapshot,
+      snapshotSecrets: args["snapshot-secrets"] === true,
       snapshotMaxBytes: args["snapshot-max-size"] === undefined ? DEFAULT_SNAPSHOT_MAX_BYTES : parseSize(args["snapshot-max-size"], "--snapshot-max-size"),
       cwd,
       env,

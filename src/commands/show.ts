@@ -1,6 +1,7 @@
 import { flatten } from "../core/query/flatten";
 import { type RunDetails, readRunDetails } from "../core/query/show";
 import { colors } from "../render/colors";
+import { visible } from "../render/escape";
 import { formatDuration, formatNumber } from "../render/format";
 import { printData } from "../render/output";
 import { sparkline } from "../render/sparkline";
@@ -45,9 +46,8 @@ const metricColumns = (forPeople: boolean): Column<Metric>[] => [
 
 function forPeople(d: RunDetails): string {
   const o = showObject(d);
-  const c = colors();
   const lines = [
-    `${c.bold(`run ${o.short_id}`)}  ${o.experiment_name}  ${o.status}${o.exit_code === null ? "" : ` (exit ${o.exit_code}${o.signal ? `, ${o.signal}` : ""})`}  ${formatDuration(o.duration_ms)}`,
+    `  ${o.experiment_name}  ${o.status}${o.exit_code === null ? "" : ` (exit ${o.exit_code}${o.signal ? `, ${o.signal}` : ""})`}  ${formatDuration(o.duration_ms)}`,
     `  id        ${o.run_id}`,
     `  started   ${o.started_at}`,
     `  command   ${o.command ? o.command.join(" ") : ""}`,
@@ -72,7 +72,9 @@ function forPeople(d: RunDetails): string {
   for (const note of o.notes) lines.push(`  note      ${note.note}  (${note.kind}, ${(note.elapsed_ms / 1000).toFixed(1)}s)`);
   if (o.log) lines.push(`  log       exprag log ${o.short_id}`);
   const table = d.metrics.length ? `\n${renderRows(d.metrics, metricColumns(true), "table")}` : "";
-  return `${lines.join("\n")}\n${table}`;
+  // Everything but the header's run id is text some script or store file wrote.
+  const [first, ...rest] = lines.map(visible);
+  return `${[`${colors().bold(`run ${o.short_id}`)}${first}`, ...rest].join("\n")}\n${table}`;
 }
 
 export default defineExpragCommand({

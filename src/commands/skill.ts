@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { EXIT, UserError } from "../core/errors";
+import { isSymlink } from "../core/os/files";
 import { log } from "../log";
 import { printData } from "../render/output";
 import skillText from "../skill/SKILL.md" with { type: "text" };
@@ -32,6 +33,12 @@ export default defineExpragCommand({
     if (args.write === undefined) return printData(SKILL);
     let path = resolve(args.write);
     if (args.write.endsWith("/") || (existsSync(path) && statSync(path).isDirectory())) path = join(path, "SKILL.md");
+    if (isSymlink(path))
+      throw new UserError(
+        `not writing ${path}: it is a symbolic link, and exprag does not write through links`,
+        EXIT.failure,
+        "remove the link, or name the file it points to",
+      );
     if (existsSync(path) && !args.force && !writtenByExprag(path)) {
       throw new UserError(`not overwriting ${path}: exprag did not write it`, EXIT.failure, "use --force to replace it");
     }
@@ -40,7 +47,13 @@ export default defineExpragCommand({
     }
     try {
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, SKILL);
+      // O_NOFOLLOW: a link put there since the check above is not followed either.
+      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+      try {
+        writeSync(fd, SKILL);
+      } finally {
+        closeSync(fd);
+      }
     } catch (error) {
       throw new UserError(`cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
     }

@@ -1,19 +1,30 @@
 /**
  * Where runs live: `<store>/runs/<run_id>.jsonl` (records) and `<run_id>.log` (output).
- * The store is `--dir`, else `$EXPRAG_DIR`, else `.exprag` at the top of the git work tree,
- * else `.exprag` in the current directory. It ignores itself for git with a `.gitignore` of `*`.
+ * The store is `--dir`, else `$EXPRAG_DIR`, else the nearest `.exprag` from the current
+ * directory up to the top of the git work tree, else `.exprag` at that top (outside a work tree:
+ * in the current directory). It ignores itself for git with a `.gitignore` of `*`.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { UserError, usageError } from "./errors";
+import { EXIT, UserError, usageError } from "./errors";
+import { isSymlink, writeNewFile } from "./os/files";
 
 export const STORE_DIR_NAME = ".exprag";
 
 export function resolveStoreDir(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
   if (flag) return resolve(cwd, flag);
   if (env.EXPRAG_DIR) return resolve(cwd, env.EXPRAG_DIR);
-  return join(findWorkTreeTop(cwd, env) ?? cwd, STORE_DIR_NAME);
+  const top = findWorkTreeTop(cwd, env);
+  if (top === null) return join(resolve(cwd), STORE_DIR_NAME);
+  // The original exprag kept its store in the directory it ran in: a subfolder's store counts.
+  for (let dir = resolve(cwd); dir.startsWith(top) && dir !== top; dir = dirname(dir)) {
+    if (existsSync(join(dir, STORE_DIR_NAME, "runs"))) return join(dir, STORE_DIR_NAME);
+  }
+  return join(top, STORE_DIR_NAME);
 }
+
+/** Whether the store was named on purpose (--dir, EXPRAG_DIR) rather than found. */
+export const isExplicitStore = (flag: string | undefined, env: NodeJS.ProcessEnv) => Boolean(flag || env.EXPRAG_DIR);
 
 /**
  * The top of the git work tree holding `cwd`, found without starting git: the nearest directory
@@ -32,21 +43,33 @@ export const runFilePath = (store: string, runId: string) => join(runsDir(store)
 export const runLogPath = (store: string, runId: string) => join(runsDir(store), `${runId}.log`);
 
 /**
- * Creates the store and its runs folder; fails with exit code 125 and the reason when it cannot.
- * A store is a folder of its own: never a repository's top, never a folder already holding
- * other files (its `.gitignore` of `*` would hide them from git).
+ * Creates the store and its runs folder (mode 0700: run files and logs hold output that may
+ * contain secrets); fails with exit code 125 and the reason when it cannot. A store is a folder
+ * of its own: never a repository's top, never a folder already holding other files (its
+ * `.gitignore` of `*` would hide them from git). A store that was found, not named, must not
+ * lead elsewhere through a symbolic link (a cloned repository could commit one); nothing is ever
+ * written through a link.
  */
-export function ensureStore(store: string): void {
+export function ensureStore(store: string, explicit: boolean): void {
   if (existsSync(join(store, ".git"))) {
     throw usageError(`the store ${store} would be the top of a git repository`, "give --dir a folder of its own, such as .exprag");
+  }
+  if (!explicit) {
+    for (const path of [store, runsDir(store)]) {
+      if (!isSymlink(path)) continue;
+      throw new UserError(
+        `${path} is a symbolic link: runs would be written wherever it points`,
+        EXIT.internal,
+        "remove it, or pass --dir DIR (or EXPRAG_DIR) to write there on purpose",
+      );
+    }
   }
   if (existsSync(store) && !existsSync(runsDir(store)) && readdirSafe(store).some((name) => name !== ".gitignore")) {
     throw usageError(`${store} already holds other files; it is not an exprag store`, "give --dir a new folder, or one exprag made");
   }
   try {
-    mkdirSync(runsDir(store), { recursive: true });
-    const gitignore = join(store, ".gitignore");
-    if (!existsSync(gitignore)) writeFileSync(gitignore, "*\n");
+    mkdirSync(runsDir(store), { recursive: true, mode: 0o700 });
+    writeNewFile(join(store, ".gitignore"), "*\n", 0o644);
   } catch (error) {
     throw storeError(store, error);
   }

@@ -4,6 +4,7 @@
  */
 import { isTerminal } from "../core/os/posix";
 import { colors, wantsColor } from "./colors";
+import { visible } from "./escape";
 
 export interface Column<T> {
   header: string;
@@ -20,19 +21,18 @@ export function outputMode(json: boolean): OutputMode {
 }
 
 export function renderRows<T>(rows: T[], columns: Column<T>[], mode: Exclude<OutputMode, "json">): string {
-  const cells = rows.map((row) => columns.map((column) => column.value(row)));
-  if (mode === "tsv") {
-    const clean = (text: string) => text.replace(/[\t\n\r]/g, " ");
-    return `${[columns.map((c) => c.header), ...cells].map((line) => line.map(clean).join("\t")).join("\n")}\n`;
-  }
-  const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => Bun.stringWidth(line[i]!))));
+  // Every cell is untrusted text (names, keys and values a script wrote): escaped, in a table and in TSV.
+  const cells = rows.map((row) => columns.map((column) => visible(column.value(row))));
+  const headers = columns.map((column) => visible(column.header));
+  if (mode === "tsv") return `${[headers, ...cells].map((line) => line.join("\t")).join("\n")}\n`;
+  const widths = headers.map((header, i) => Math.max(Bun.stringWidth(header), ...cells.map((line) => Bun.stringWidth(line[i]!))));
   const color = wantsColor(1);
   const pad = (text: string, i: number) => {
     const fill = " ".repeat(widths[i]! - Bun.stringWidth(text));
     return columns[i]!.align === "right" ? fill + text : text + fill;
   };
-  const header = columns
-    .map((c, i) => pad(c.header, i))
+  const header = headers
+    .map((text, i) => pad(text, i))
     .join("  ")
     .trimEnd();
   const body = rows.map((row, r) =>

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { commitFiles, fingerprint, git, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
-import { readRecords, runFiles, runStart, tempDir } from "./harness";
+import { isLinux, readRecords, runFiles, runStart, tempDir } from "./harness";
 
 /** A repository with two recorded runs: a dirty one (lr 0.03, a new file) and a clean one. */
 async function repoWithRuns() {
@@ -157,7 +157,7 @@ test("diff -- PATHS reads paths from the current folder", async () => {
 });
 
 describe("exprag gc", () => {
-  test("keeps snapshots of runs recorded in another worktree's store, and refuses an empty store", async () => {
+  test("keeps snapshots of runs recorded in another worktree's store, and those whose store is gone", async () => {
     const repo = makeRepo();
     const linked = join(tempDir(), "linked");
     git(repo, "worktree", "add", "-q", "--detach", linked);
@@ -167,12 +167,30 @@ describe("exprag gc", () => {
     const result = await runIn(repo, ["gc"]);
     expect(result.exitCode).toBe(0);
     expect(result.text).toBe("");
-    expect(git(repo, "for-each-ref", "refs/heads/run/")).not.toBe("");
-    rmSync(join(repo, ".exprag"), { recursive: true });
+    const refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/run/").trim();
+    expect(refs).not.toBe("");
+    // With the store gone nothing proves the run deleted (a store on a disk not mounted looks the same).
     rmSync(join(linked, ".exprag"), { recursive: true });
-    const empty = await runIn(repo, ["gc"]);
-    expect(empty.exitCode).toBe(1);
-    expect(empty.stderr).toContain("refusing to call every snapshot orphaned");
+    const gone = await runIn(repo, ["gc"]);
+    expect(gone.exitCode).toBe(0);
+    expect(gone.text).toBe("");
+    expect(gone.stderr).toContain(`kept ${refs}: its store ${join(linked, ".exprag")} is not here, so its run cannot be proven deleted`);
+    expect(git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/run/").trim()).toBe(refs);
+  });
+
+  test("keeps the snapshot of a run kept in another store (--dir), deletes it once that run is gone", async () => {
+    const repo = makeRepo();
+    const elsewhere = tempDir();
+    write(repo, "train.py", "changed\n");
+    await runIn(repo, ["run", "--dir", elsewhere, "--", "true"]);
+    await runIn(repo, ["run", "--", "true"]);
+    const before = git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/run/").trim().split("\n");
+    expect(before).toHaveLength(2);
+    expect((await runIn(repo, ["gc"])).text).toBe("");
+    expect(git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/run/").trim().split("\n")).toEqual(before);
+    const other = readRecords(runFiles(elsewhere)[0]!)[0]!.run_id;
+    rmSync(runFiles(elsewhere)[0]!);
+    expect((await runIn(repo, ["gc"])).text).toBe(`refs/heads/run/${other}\n`);
   });
 
   test("deletes snapshot refs whose run file is gone, and only those; --dry-run deletes nothing", async () => {
@@ -190,16 +208,22 @@ describe("exprag gc", () => {
     expect(git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/run/").trim()).toBe(`refs/heads/run/${keptId}`);
   });
 
-  test("removes a temporary index a killed run left behind, once it is an hour old", async () => {
+  test("removes a temporary index only once its owner is proven dead, whatever its age", async () => {
     const { repo } = await repoWithRuns();
-    const stale = join(repo, ".git", "exprag-0190-killed.index");
-    const fresh = join(repo, ".git", "exprag-0190-running.index");
-    writeFileSync(stale, "");
-    writeFileSync(fresh, "");
-    utimesSync(stale, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    const dead = Bun.spawnSync(["sh", "-c", "echo $$"], { stdout: "pipe" }).stdout.toString().trim();
+    // This test process is the live owner: its pid and (on Linux) its start time in clock ticks.
+    const mine = isLinux ? readFileSync(`/proc/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[19] : "0";
+    const gone = join(repo, ".git", `exprag-${dead}-1-0190-killed.index`);
+    const live = join(repo, ".git", `exprag-${process.pid}-${mine}-0190-running.index`);
+    const ownerless = join(repo, ".git", "exprag-0190-older.index");
+    for (const path of [gone, live, ownerless]) {
+      writeFileSync(path, "");
+      utimesSync(path, new Date(Date.now() - 48 * 3600_000), new Date(Date.now() - 48 * 3600_000));
+    }
     const result = await runIn(repo, ["gc"]);
-    expect(result.stderr).toContain("exprag-0190-killed.index, left by a run that was killed");
-    expect([existsSync(stale), existsSync(fresh)]).toEqual([false, true]);
+    expect(result.stderr).toContain(`${gone}, left by a run that was killed`);
+    expect(result.stderr).toContain(`kept ${ownerless}: it names no owner`);
+    expect([existsSync(gone), existsSync(live), existsSync(ownerless)]).toEqual([false, true, true]);
   });
 
   test("keeps a snapshot branch that is checked out", async () => {

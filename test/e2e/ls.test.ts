@@ -25,9 +25,10 @@ describe("exprag ls", () => {
     writeFileSync(join(runs, "zzz-notes.jsonl"), '{"not": "a run"}\n');
     const result = await exprag(["ls", "--json"], { cwd });
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(result.text)).toHaveLength(1);
+    // b's run_start names no run of its own: it is the run its file name says, with a warning.
+    expect(JSON.parse(result.text).map((r: { run_id: string }) => r.run_id)).toEqual([expect.any(String), "01900000-0000-7000-8000-00000000000b"]);
     expect(result.stderr).toContain("00000000000a.jsonl:1: no run_start record");
-    expect(result.stderr).toContain("00000000000b.jsonl:1: no run_start record");
+    expect(result.stderr).toContain("00000000000b.jsonl: its records name run 5; it is run 01900000-0000-7000-8000-00000000000b, as its file name says");
     expect(result.stderr).toContain("00000000000d.jsonl: cannot be read (ENOENT)");
     expect(result.stderr).not.toContain("zzz-notes");
     for (const args of [

@@ -8,7 +8,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { GitRecord } from "../record/schema";
 import { firstLine, type Git, openRepository, type Repository } from "./repository";
-import { FALLBACK_REF_PREFIX, SNAPSHOT_BRANCH_PREFIX } from "./snapshot-refs";
+import { FALLBACK_REF_PREFIX, SNAPSHOT_BRANCH_PREFIX, STORE_TRAILER } from "./snapshot-refs";
 import { EMPTY_TREE, readStatus, type StatusEntry, writeWorkTree } from "./work-tree";
 
 export interface CaptureOptions {
@@ -23,6 +23,8 @@ export interface CaptureOptions {
   snapshotReason?: string;
   /** Untracked files larger than this are left out before git reads them. */
   maxUntrackedBytes: number;
+  /** Also take untracked files that look like secrets. */
+  includeSecrets?: boolean;
 }
 
 export const STATUS_LINES = 100;
@@ -72,7 +74,12 @@ function statusLines(entries: StatusEntry[]): GitRecord["status"] {
 }
 
 function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions): Partial<GitRecord> {
-  const state = writeWorkTree(git, repo, { name: options.runId, store: options.store, maxUntrackedBytes: options.maxUntrackedBytes });
+  const state = writeWorkTree(git, repo, {
+    name: options.runId,
+    store: options.store,
+    maxUntrackedBytes: options.maxUntrackedBytes,
+    includeSecrets: options.includeSecrets,
+  });
   const result: Partial<GitRecord> = { dirty: state.entries.length > 0, status: statusLines(state.entries), skipped: state.skipped };
   if (state.tree === null || state.tree === (repo.headTree ?? EMPTY_TREE)) return result;
   const commit = git.text(["commit-tree", "--no-gpg-sign", state.tree, ...(repo.head ? ["-p", repo.head] : []), "-m", snapshotMessage(options)], {
@@ -88,8 +95,9 @@ function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions): Part
   };
 }
 
+/** The commit message; its `exprag-store:` trailer names the store that holds the run, for gc. */
 function snapshotMessage(options: CaptureOptions): string {
-  return `exprag snapshot of run ${options.runId}\n\nexperiment: ${options.experimentName}\n`;
+  return `exprag snapshot of run ${options.runId}\n\nexperiment: ${options.experimentName}\n\n${STORE_TRAILER} ${options.store}\n`;
 }
 
 function identityEnv(): Record<string, string> {

@@ -3,7 +3,7 @@
  * a repository is found (or the reason there is none) once per command.
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { EXIT, UserError } from "../errors";
 import { findWorkTreeTop } from "../store";
 
@@ -16,7 +16,8 @@ interface GitResult {
 export class Git {
   constructor(
     readonly cwd: string,
-    private readonly env: NodeJS.ProcessEnv,
+    /** The user's environment, git's path variables made absolute. */
+    readonly env: NodeJS.ProcessEnv,
   ) {}
 
   run(args: string[], options: { index?: string; input?: Buffer | string; extraEnv?: Record<string, string> } = {}): GitResult {
@@ -47,7 +48,22 @@ export class Git {
   }
 }
 
-export class GitError extends Error {}
+/** A git command that failed: git's own words, one line; exit 1, since the user can cause it. */
+export class GitError extends UserError {
+  constructor(message: string) {
+    super(message, EXIT.failure);
+    this.name = "GitError";
+  }
+}
+
+/** git's variables that name paths, made absolute: exprag runs git from the top of the work tree. */
+const PATH_VARIABLES = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"];
+
+function absoluteGitPaths(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+  const relativeOnes = PATH_VARIABLES.filter((name) => env[name] && !isAbsolute(env[name]!));
+  if (relativeOnes.length === 0) return env;
+  return { ...env, ...Object.fromEntries(relativeOnes.map((name) => [name, resolve(cwd, env[name]!)])) };
+}
 
 export const firstLine = (text: string) =>
   text
@@ -68,7 +84,7 @@ export interface Repository {
 /** Finds the repository; a string says why there is none. */
 export function openRepository(cwd: string, env: NodeJS.ProcessEnv): { git: Git; repo: Repository } | string {
   if (!env.GIT_DIR && !findWorkTreeTop(cwd, env)) return isBareRepository(cwd) ? "a bare repository has no work tree" : "not inside a git work tree";
-  const git = new Git(cwd, env);
+  const git = new Git(cwd, absoluteGitPaths(env, cwd));
   let result: GitResult;
   try {
     result = git.run(["rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-path", "index", "HEAD", "HEAD^{tree}", "--symbolic-full-name", "HEAD"]);
@@ -118,6 +134,6 @@ export function openRepositoryOrFail(cwd: string, env: NodeJS.ProcessEnv): { git
  */
 export function gitCommand(git: Git, args: string[], output: "messages" | "data" = "messages"): void {
   const out = output === "data" ? "inherit" : 2;
-  const result = Bun.spawnSync(["git", ...args], { cwd: git.cwd, stdio: ["inherit", out, 2] });
+  const result = Bun.spawnSync(["git", ...args], { cwd: git.cwd, env: git.env, stdio: ["inherit", out, 2] });
   if (result.exitCode !== 0) throw new UserError(`git ${args[0]} failed (exit ${result.exitCode})`, EXIT.failure);
 }

@@ -3,12 +3,14 @@
  * or against the work tree. A run's code is its recorded commit, never a branch tip: a clean
  * run's branch may have moved since.
  */
+import { lstatSync } from "node:fs";
+import { join } from "node:path";
 import { EXIT, UserError } from "../errors";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import { resolveRunRef, shortId } from "../record/refs";
 import type { SkippedFile } from "../record/schema";
-import { type Git, GitError, type Repository } from "./repository";
+import { firstLine, type Git, GitError, type Repository } from "./repository";
 import { EMPTY_TREE, writeWorkTree } from "./work-tree";
 
 export interface RunCode {
@@ -56,5 +58,29 @@ export function currentTree(git: Git, repo: Repository, store: string, maxUntrac
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     throw new UserError(`cannot read the work tree: ${error.message}`, EXIT.failure);
+  }
+}
+
+/**
+ * Paths the run's code holds that are in the work tree but not tracked (often ignored, such as
+ * .env): an in-place checkout would overwrite them, and going back would delete them.
+ */
+export function untrackedPathsInTheWay(git: Git, repo: Repository, commit: string): string[] {
+  const inTree = git.run(["ls-tree", "-r", "-z", "--name-only", commit]);
+  const tracked = git.run(["ls-files", "-z"]);
+  if (inTree.code !== 0 || tracked.code !== 0) throw new GitError(`git ls-tree failed: ${firstLine(inTree.stderr || tracked.stderr)}`);
+  const index = new Set(tracked.stdout.toString().split("\0"));
+  return inTree.stdout
+    .toString()
+    .split("\0")
+    .filter((path) => path && !index.has(path) && exists(join(repo.top, path)));
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -4,47 +4,62 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { EXIT, UserError } from "../errors";
 import { listRunIds, RUN_ID } from "../record/refs";
-import { runFilePath, STORE_DIR_NAME } from "../store";
-import { firstLine, type Git } from "./repository";
+import { runFilePath, runsDir, STORE_DIR_NAME } from "../store";
+import { firstLine, type Git, openRepository } from "./repository";
 
 export const SNAPSHOT_BRANCH_PREFIX = "run/";
 /** Where a snapshot goes when `refs/heads/run/<id>` cannot exist (a branch named `run`). */
 export const FALLBACK_REF_PREFIX = "refs/exprag/run/";
+
+/** The trailer of a snapshot commit's message that names the store holding its run. */
+export const STORE_TRAILER = "exprag-store:";
 
 export interface SnapshotRef {
   ref: string;
   runId: string;
 }
 
+export interface OrphanSearch {
+  /** Refs whose run is proven gone: no store that could hold it has it, and its own store was read. */
+  orphaned: SnapshotRef[];
+  /** Refs kept because nothing here can prove their run gone, with the reason. */
+  doubtful: (SnapshotRef & { reason: string })[];
+}
+
 /**
- * Snapshot refs (`run/<id>` branches and fallback refs) whose run is in none of the stores that
- * share them: this store and the default store of every worktree of the repository. With no run
- * in any of them (a wrong --dir, say), nothing is called orphaned.
+ * Snapshot refs (`run/<id>` branches and fallback refs) whose run no store holds. A run is looked
+ * for in this store, in the default store of every worktree (worktrees share refs), and in the
+ * store its snapshot commit names; a ref is orphaned only when that last store was there to be
+ * read. When in doubt (its store is not on this machine, or an older exprag did not name it), keep.
  */
-export function orphanedSnapshotRefs(git: Git, store: string): SnapshotRef[] {
-  const listed = git.text(["for-each-ref", "--format=%(refname)", `refs/heads/${SNAPSHOT_BRANCH_PREFIX}`, FALLBACK_REF_PREFIX]);
+export function orphanedSnapshotRefs(git: Git, store: string): OrphanSearch {
+  const listed = git.text(["for-each-ref", "--format=%(refname)%00%(contents)%01", `refs/heads/${SNAPSHOT_BRANCH_PREFIX}`, FALLBACK_REF_PREFIX]);
   const worktrees = git
     .run(["worktree", "list", "--porcelain"])
     .stdout.toString()
     .split("\n")
     .filter((line) => line.startsWith("worktree "))
     .map((line) => join(line.slice("worktree ".length), STORE_DIR_NAME));
-  const stores = [store, ...worktrees];
-  const known = new Set(stores.flatMap((dir) => listRunIds(dir)));
-  if (known.size === 0)
-    throw new UserError(
-      `no runs in ${store} or any worktree's store; refusing to call every snapshot orphaned`,
-      EXIT.failure,
-      "point --dir at the store the runs were recorded in",
-    );
-  return listed
-    .split("\n")
-    .filter(Boolean)
-    .map((ref) => ({ ref, runId: ref.slice(ref.lastIndexOf("/") + 1) }))
-    .filter(({ runId }) => RUN_ID.test(runId))
-    .filter(({ runId }) => !known.has(runId) && !stores.some((dir) => existsSync(runFilePath(dir, runId))));
+  const searched = [store, ...worktrees];
+  const known = new Set(searched.flatMap((dir) => listRunIds(dir)));
+  const search: OrphanSearch = { orphaned: [], doubtful: [] };
+  for (const entry of listed.split("\x01")) {
+    const [name = "", message = ""] = entry.replace(/^\n/, "").split("\0");
+    const ref = { ref: name, runId: name.slice(name.lastIndexOf("/") + 1) };
+    if (!RUN_ID.test(ref.runId) || known.has(ref.runId)) continue;
+    const own = recordedStore(message);
+    if (own === null) search.doubtful.push({ ...ref, reason: "made by an older exprag, which did not record its store" });
+    else if (existsSync(runsDir(own))) {
+      if (!existsSync(runFilePath(own, ref.runId))) search.orphaned.push(ref);
+    } else search.doubtful.push({ ...ref, reason: `its store ${own} is not here` });
+  }
+  return search;
+}
+
+function recordedStore(message: string): string | null {
+  const line = message.split("\n").find((text) => text.startsWith(`${STORE_TRAILER} `));
+  return line ? line.slice(STORE_TRAILER.length + 1) : null;
 }
 
 /** Branches checked out in any worktree; they are never deleted. */
@@ -86,4 +101,11 @@ export function removeSnapshotRefs(git: Git, refs: string[], dryRun = false): Re
     else removal.failed.push({ ref, reason: firstLine(result.stderr) || `git update-ref exit ${result.code}` });
   }
   return removal;
+}
+
+/** Takes back the snapshot ref of a run that could not be recorded after all. */
+export function discardSnapshot(cwd: string, env: NodeJS.ProcessEnv, ref: string | null): void {
+  if (ref === null) return;
+  const opened = openRepository(cwd, env);
+  if (typeof opened !== "string") opened.git.run(["update-ref", "-d", ref]);
 }

@@ -4,13 +4,49 @@
  * paths it names are then hashed into the copy, and the copy becomes a tree.
  */
 import { copyFileSync, lstatSync, readdirSync, rmSync, type Stats, statSync, utimesSync } from "node:fs";
+import { hostname } from "node:os";
 import { isAbsolute, join, relative, sep } from "node:path";
+import { liveness, readStartTicks } from "../os/processes";
 import type { SkippedFile } from "../record/schema";
 import { indexMayHideChanges } from "./index-file";
+import { firstLine, type Git, GitError, type Repository } from "./repository";
 
 export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
-import { firstLine, type Git, GitError, type Repository } from "./repository";
+/**
+ * Untracked files that look like secrets stay out of snapshots unless asked for: a snapshot is a
+ * commit, and commits get pushed. Matched on the file's name; tracked files are never left out.
+ */
+const SECRET_NAMES = [
+  /^\.env(\..*)?$/,
+  /^\.envrc$/,
+  /\.(pem|key|p12|pfx|jks|keystore|kdbx|ovpn)$/,
+  /^id_(rsa|dsa|ecdsa|ed25519)(\.|$)/,
+  /^\.(netrc|pgpass|npmrc|pypirc|git-credentials)$/,
+  /^credentials/,
+];
+
+export function looksLikeSecret(path: string): boolean {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  return SECRET_NAMES.some((pattern) => pattern.test(name));
+}
+
+export interface WorkTreeOptions {
+  /** Names the temporary index; with this process's pid and start time, so gc can tell it is in use. */
+  name: string;
+  /** The run store; never part of a snapshot. */
+  store: string;
+  maxUntrackedBytes: number;
+  /** Also take untracked files that look like secrets. */
+  includeSecrets?: boolean;
+}
+
+/** `exprag-<pid>-<start ticks>-<name>.index`: the owner of a temporary index is in its name. */
+const TEMP_INDEX = /^exprag-(\d+)-(\d+)-.+\.index(\.lock)?$/;
+
+function temporaryIndexName(name: string): string {
+  return `exprag-${process.pid}-${readStartTicks(process.pid) ?? 0}-${name}.index`;
+}
 
 /** One `git status --porcelain` entry: its two-letter code and path (and the source of a rename). */
 export interface StatusEntry {
@@ -57,9 +93,9 @@ export interface WorkTreeState {
  * it names are hashed into the copy. Untracked files over `maxUntrackedBytes`, nested
  * repositories and the run store are left out, unread.
  */
-export function writeWorkTree(git: Git, repo: Repository, options: { name: string; store: string; maxUntrackedBytes: number }): WorkTreeState {
+export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptions): WorkTreeState {
   // Beside the real index, where a split index finds its shared part; removed afterwards.
-  const index = join(repo.gitDir, `exprag-${options.name}.index`);
+  const index = join(repo.gitDir, temporaryIndexName(options.name));
   try {
     copyIndex(repo.index, index);
     clearHidingBits(git, repo, index);
@@ -71,7 +107,7 @@ export function writeWorkTree(git: Git, repo: Repository, options: { name: strin
     const toRemove: Buffer[] = [];
     for (const entry of entries) {
       if (entry.code === "??") {
-        const reason = untrackedExclusion(repo.top, entry.path, storeInside, options.maxUntrackedBytes);
+        const reason = untrackedExclusion(repo.top, entry.path, storeInside, options);
         if (reason) skipped.push(reason);
         else toUpdate.push(entry.path);
       } else if (entry.code[1] === "D") {
@@ -145,10 +181,12 @@ function copyIndex(from: string, to: string): void {
 }
 
 /** Why an untracked file stays out of the snapshot, if it does. `rawPath` is git's bytes: names need not be UTF-8. */
-function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | null, maxBytes: number): SkippedFile | null {
+function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | null, options: WorkTreeOptions): SkippedFile | null {
   const path = rawPath.toString();
+  const maxBytes = options.maxUntrackedBytes;
   if (path.endsWith("/")) return { path, reason: "nested git repository" };
   if (storeInside !== null && (path === storeInside || path.startsWith(`${storeInside}/`))) return { path, reason: "the run store" };
+  if (!options.includeSecrets && looksLikeSecret(path)) return { path, reason: "looks like a secret (untracked); --snapshot-secrets takes it" };
   let stat: Stats;
   try {
     stat = lstatSync(Buffer.concat([Buffer.from(`${top}/`), rawPath]));
@@ -166,13 +204,24 @@ function insideOf(top: string, path: string): string | null {
   return rel.split(sep).join("/");
 }
 
+/** A temporary index in the git directory, and whether the exprag that made it still lives. */
+export interface TemporaryIndex {
+  path: string;
+  /** "dead": its owner is gone, it may go; "alive": in use; "unknown": no owner in its name (an older exprag's). */
+  owner: "dead" | "alive" | "unknown";
+}
+
 /**
- * Temporary indexes a killed run left in the git directory (`exprag-<id>.index`), older than an
- * hour, so none belongs to a run still reading its work tree.
+ * Temporary indexes exprag made in the git directory. One is judged by the owner its name
+ * records (pid and start time), never by its age: an index copy keeps the real index's old
+ * timestamps, so a snapshot in progress can look old.
  */
-export function staleTemporaryIndexes(repo: Repository, now = Date.now()): string[] {
+export function temporaryIndexes(repo: Repository): TemporaryIndex[] {
   return readdirSync(repo.gitDir)
     .filter((name) => /^exprag-.*\.index(\.lock)?$/.test(name))
-    .map((name) => join(repo.gitDir, name))
-    .filter((path) => now - statSync(path).mtimeMs > 3600_000);
+    .map((name) => {
+      const owner = TEMP_INDEX.exec(name);
+      const state = owner ? liveness({ host: hostname(), pid: Number(owner[1]), boot_id: null, start_ticks: Number(owner[2]) || null }) : "unknown";
+      return { path: join(repo.gitDir, name), owner: state === "dead" ? "dead" : owner ? "alive" : "unknown" };
+    });
 }

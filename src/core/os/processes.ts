@@ -26,13 +26,18 @@ export function readStartTicks(pid: number): number | null {
   }
 }
 
-/** Whether the process still lives: same host, same pid, same start time. */
-export function isAlive(started: ProcessIdentity): boolean {
-  if (started.host !== os.hostname()) return true; // cannot tell from here; do not call it crashed
+/**
+ * Whether the process still lives: "alive" (same host and boot, same pid and start time), "dead"
+ * (gone, or this host has rebooted since), or "unknown" (another host: nothing here can tell).
+ */
+export function liveness(started: ProcessIdentity): "alive" | "dead" | "unknown" {
+  if (started.host !== os.hostname()) return "unknown";
+  const boot = readBootId();
+  if (started.boot_id !== null && boot !== null && started.boot_id !== boot) return "dead";
   try {
     process.kill(started.pid, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return "dead";
   }
-  return started.start_ticks === null || readStartTicks(started.pid) === started.start_ticks;
+  return started.start_ticks === null || readStartTicks(started.pid) === started.start_ticks ? "alive" : "dead";
 }

@@ -10,8 +10,8 @@ export type Warn = (message: string) => void;
 export function recordsOf(file: string, warn: Warn, onRecord: (record: StoredRecord, line: number) => boolean | undefined, prefilter?: string | null): void {
   let warned = false;
   forEachLine(file, (text, line) => {
-    if (prefilter && !text.includes(prefilter)) return;
-    const record = parseRecord(text);
+    if (text !== null && prefilter && !text.includes(prefilter)) return;
+    const record = text === null ? null : parseRecord(text);
     if (!record) {
       if (!warned) warn(`${file}:${line}: skipped a line that is not a JSON record`);
       warned = true;

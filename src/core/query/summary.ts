@@ -2,7 +2,8 @@
  * One line of `exprag ls` per run, read from the run file's first line and its tail only: a
  * finished run's record counts are in its run_end, and its last metrics are near the end.
  */
-import { isAlive } from "../os/processes";
+import { statSync } from "node:fs";
+import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
 import { countLines, readRunStart, TailReader } from "../record/reader";
 import { listRunIds, shortId } from "../record/refs";
@@ -37,24 +38,33 @@ export const STEP_KEYS = ["step", "epoch", "iteration", "iter"];
 /** How far back from the end the last metrics are looked for, at most. */
 const TAIL_RECORDS = 10;
 
+export const isUuidV7 = (runId: string) => runId[14] === "7";
+
 /** The creation time of a UUIDv7, in ms since the epoch: its first 48 bits. */
 export function runIdTime(runId: string): number {
   return Number.parseInt(runId.replace(/-/g, "").slice(0, 12), 16);
 }
 
+/**
+ * A run's line in `ls`. Its id is its file's name, never what the file says: a file whose content
+ * names another run is warned about, and a file with no record yet (exprag killed while reading
+ * git) is a crashed run.
+ */
 export function summarizeRun(store: string, runId: string, warn: Warn, withMetrics = true): RunSummary | null {
   const file = runFilePath(store, runId);
   const first = readRunStart(file);
   const start = first ? decodeRunStart(first) : null;
-  if (!start?.runId) {
+  if (!start) {
+    if (statSync(file).size === 0) return emptyRun(runId, file);
     warn(`${file}:1: no run_start record; not a run file, skipped`);
     return null;
   }
+  if (start.runId !== runId) warn(`${file}: its records name run ${JSON.stringify(first?.run_id ?? null)}; it is run ${runId}, as its file name says`);
   const { end, metrics, tornLast } = readTail(file, withMetrics);
   if (tornLast) warn(`${file}:${countLines(file)}: skipped a line that is not a JSON record`);
   return {
-    run_id: start.runId,
-    short_id: shortId(start.runId),
+    run_id: runId,
+    short_id: shortId(runId),
     experiment_name: start.experimentName,
     started_at: start.createdAt,
     status: runState(start, end),
@@ -69,15 +79,35 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
   };
 }
 
+function emptyRun(runId: string, file: string): RunSummary {
+  return {
+    run_id: runId,
+    short_id: shortId(runId),
+    experiment_name: "",
+    started_at: new Date(isUuidV7(runId) ? runIdTime(runId) : statSync(file).mtimeMs).toISOString(),
+    status: "crashed",
+    exit_code: null,
+    duration_ms: null,
+    commit: null,
+    dirty: null,
+    branch: null,
+    records: 0,
+    metrics: {},
+    file,
+  };
+}
+
 /**
- * How a run ended, or without run_end: running while the exprag that wrote it lives; unknown when
- * it did not say who it was (the original Python exprag writes no run_end).
+ * How a run ended, or without run_end: running while the exprag that wrote it lives, crashed once
+ * it is gone; unknown when it did not say who it was (the original Python exprag writes no
+ * run_end) or ran on another host.
  */
 function runState(start: RunStart, end: RunEnd | null): RunState {
   if (end) return end.status;
   const started = start.process.started;
   if (!started) return "unknown";
-  return isAlive(started) ? "running" : "crashed";
+  const state = liveness(started);
+  return state === "alive" ? "running" : state === "dead" ? "crashed" : "unknown";
 }
 
 /**
@@ -86,7 +116,8 @@ function runState(start: RunStart, end: RunEnd | null): RunState {
  */
 function readTail(file: string, withMetrics: boolean): { end: RunEnd | null; metrics: Record<string, number | string>; tornLast: boolean } {
   const tail = new TailReader(file);
-  const metrics: Record<string, number | string> = {};
+  // A Map: metric keys such as __proto__ or constructor are keys like any other.
+  const metrics = new Map<string, number | string>();
   let end: StoredRecord | null = null;
   let tracks = 0;
   let tornLast = false;
@@ -104,8 +135,8 @@ function readTail(file: string, withMetrics: boolean): { end: RunEnd | null; met
       let added = false;
       for (const [path, value] of leaves(record.value)) {
         const number = asNumber(value);
-        if (Object.hasOwn(metrics, path) || number === null || STEP_KEYS.includes(path)) continue;
-        metrics[path] = typeof value === "string" ? value : number;
+        if (metrics.has(path) || number === null || STEP_KEYS.includes(path)) continue;
+        metrics.set(path, typeof value === "string" ? value : number);
         added = true;
       }
       if (!added && tracks > 1) break;
@@ -113,7 +144,7 @@ function readTail(file: string, withMetrics: boolean): { end: RunEnd | null; met
   } finally {
     tail.close();
   }
-  return { end: end && decodeRunEnd(end), metrics, tornLast };
+  return { end: end && decodeRunEnd(end), metrics: Object.fromEntries(metrics), tornLast };
 }
 
 export interface RunFilter {

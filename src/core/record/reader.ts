@@ -1,55 +1,95 @@
 /**
- * Reading run files with bounded memory: the first line, the last lines, or every line in order.
- * Torn or corrupt lines are skipped; the first one of a file is reported as `file:line`.
+ * Reading store files with bounded memory: the first line, the last lines, or every line in
+ * order. A store is data that scripts wrote and people copy, so only regular files are read
+ * (a FIFO would hang, a link to /dev/zero never ends), and no line is held past a bound.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { parseRecord } from "./decode";
 import type { StoredRecord } from "./schema";
 
 const CHUNK = 64 * 1024;
 /** Reads from the ends of a file start small (a run_start or run_end line is a few KB) and double. */
 const FIRST_END_READ = 4 * 1024;
+/** A line longer than this is not held: no record exprag writes comes near it (records are capped at 64 MiB). */
+export const MAX_LINE_BYTES = 65 * 1024 * 1024;
+/** What a line over MAX_LINE_BYTES reads as: text that is no JSON record. */
+export const TOO_LONG = "\u0000";
 
-/** Calls `onLine` for every line (empty ones too with `withEmpty`) and its 1-based number; stops early when it returns false. */
-export function forEachLine(file: string, onLine: (text: string, line: number) => boolean | undefined, withEmpty = false): void {
-  const fd = openSync(file, "r");
+/** A store file that is not a regular file; `code` reads in messages like an errno code. */
+export class NotRegularFile extends Error {
+  readonly code = "not a regular file";
+}
+
+/** Opens a file for reading, refusing anything but a regular file without blocking on it. */
+export function openRegularFile(path: string): number {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    if (!fstatSync(fd).isFile()) throw new NotRegularFile(`${path} is not a regular file`);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
+}
+
+/**
+ * Calls `onLine` for every line (empty ones too with `withEmpty`) and its 1-based number; stops
+ * early when it returns false. A line over MAX_LINE_BYTES comes as null, unread.
+ */
+export function forEachLine(file: string, onLine: (text: string | null, line: number) => boolean | undefined, withEmpty = false): void {
+  const fd = openRegularFile(file);
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);
     let carry: Buffer[] = [];
+    let carried = 0;
+    let tooLong = false;
     let line = 0;
+    const emit = (text: string | null) => (text === null || text || withEmpty ? onLine(text, line) : undefined);
     for (;;) {
       const bytes = readSync(fd, buffer, 0, CHUNK, null);
       if (bytes === 0) break;
       let start = 0;
       for (let end = buffer.indexOf(10, 0); end >= 0 && end < bytes; end = buffer.indexOf(10, start)) {
         line++;
-        const text = carry.length ? Buffer.concat([...carry, buffer.subarray(start, end)]).toString() : buffer.toString("utf8", start, end);
+        const text = tooLong ? null : carry.length ? Buffer.concat([...carry, buffer.subarray(start, end)]).toString() : buffer.toString("utf8", start, end);
         carry = [];
+        carried = 0;
+        tooLong = false;
         start = end + 1;
-        if ((text || withEmpty) && onLine(text, line) === false) return;
+        if (emit(text) === false) return;
       }
-      if (start < bytes) carry.push(Buffer.from(buffer.subarray(start, bytes)));
+      if (start >= bytes || tooLong) continue;
+      carried += bytes - start;
+      if (carried > MAX_LINE_BYTES) {
+        carry = [];
+        tooLong = true;
+      } else {
+        carry.push(Buffer.from(buffer.subarray(start, bytes)));
+      }
     }
-    if (carry.length) {
-      const text = Buffer.concat(carry).toString();
-      if (text) onLine(text, line + 1);
-    }
+    line++;
+    if (tooLong) emit(null);
+    else if (carry.length) emit(Buffer.concat(carry).toString());
   } finally {
     closeSync(fd);
   }
 }
 
-/** Lines of a file read from its end, last first. A torn last line comes back as it is: callers skip what does not parse. */
+/**
+ * Lines of a file read from its end, last first. A torn last line comes back as it is, and a line
+ * over MAX_LINE_BYTES as TOO_LONG: callers skip what does not parse.
+ */
 export class TailReader {
   private readonly fd: number;
   private position: number;
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private lines: string[] = [];
   private readSize = FIRST_END_READ;
   readonly size: number;
 
   constructor(file: string) {
-    this.fd = openSync(file, "r");
+    this.fd = openRegularFile(file);
     this.size = fstatSync(this.fd).size;
     this.position = this.size;
   }
@@ -58,10 +98,8 @@ export class TailReader {
   previous(): string | null {
     while (this.lines.length === 0) {
       if (this.position === 0) {
-        if (this.pending.length === 0) return null;
-        const first = Buffer.concat(this.pending).toString();
-        this.pending = [];
-        return first;
+        if (this.pendingBytes === 0) return null;
+        return this.takePending();
       }
       const size = Math.min(this.readSize, this.position);
       this.readSize = Math.min(this.readSize * 2, CHUNK);
@@ -71,12 +109,16 @@ export class TailReader {
       const firstNewline = chunk.indexOf(10);
       if (firstNewline < 0) {
         // Part of a line longer than a chunk: kept in pieces, joined once, so long lines cost linear time.
-        this.pending.unshift(chunk);
+        this.keep(chunk);
         continue;
       }
-      const complete = Buffer.concat([chunk.subarray(firstNewline + 1), ...this.pending]);
-      this.pending = [chunk.subarray(0, firstNewline)];
-      this.lines = complete.toString().split("\n").filter(Boolean);
+      // The chunk's last line continues into what was kept; the lines before it are whole.
+      const lastNewline = chunk.lastIndexOf(10);
+      this.keep(chunk.subarray(lastNewline + 1));
+      const continued = this.takePending();
+      const whole = chunk.toString("utf8", firstNewline + 1, lastNewline).split("\n");
+      this.lines = [...whole, continued].filter((line) => line !== "");
+      this.keep(chunk.subarray(0, firstNewline));
     }
     return this.lines.pop()!;
   }
@@ -84,18 +126,35 @@ export class TailReader {
   close(): void {
     closeSync(this.fd);
   }
+
+  private keep(piece: Buffer): void {
+    this.pendingBytes += piece.length;
+    // Past the bound, only the count is kept: the line reads as TOO_LONG.
+    if (this.pendingBytes > MAX_LINE_BYTES) this.pending = [];
+    else this.pending.unshift(piece);
+  }
+
+  private takePending(): string {
+    const text = this.pendingBytes > MAX_LINE_BYTES ? TOO_LONG : Buffer.concat(this.pending).toString();
+    this.pending = [];
+    this.pendingBytes = 0;
+    return text;
+  }
 }
 
-/** The first line of a file, read without reading the rest. */
+/** The first line of a file, read without reading the rest; TOO_LONG when it is over MAX_LINE_BYTES. */
 export function readFirstLine(file: string): string | null {
-  const fd = openSync(file, "r");
+  const fd = openRegularFile(file);
   try {
     const chunks: Buffer[] = [];
+    let total = 0;
     const buffer = Buffer.allocUnsafe(CHUNK);
     for (let size = FIRST_END_READ; ; size = Math.min(size * 2, CHUNK)) {
       const bytes = readSync(fd, buffer, 0, size, null);
       if (bytes === 0) break;
       const newline = buffer.subarray(0, bytes).indexOf(10);
+      total += newline < 0 ? bytes : newline;
+      if (total > MAX_LINE_BYTES) return TOO_LONG;
       chunks.push(Buffer.from(buffer.subarray(0, newline < 0 ? bytes : newline)));
       if (newline >= 0) break;
     }
@@ -108,7 +167,7 @@ export function readFirstLine(file: string): string | null {
 
 /** Number of newline-terminated lines of a file (a torn last line counts too). */
 export function countLines(file: string): number {
-  const fd = openSync(file, "r");
+  const fd = openRegularFile(file);
   try {
     const buffer = Buffer.allocUnsafe(CHUNK * 4);
     let lines = 0;
@@ -133,58 +192,31 @@ export function readRunStart(file: string): StoredRecord | null {
 }
 
 /**
- * The last `count` lines of a file, as the bytes they are: nothing decoded, no newline added (a
- * last line without one stays without).
+ * Where the last `count` lines of a file start: a byte offset, nothing decoded (a last line
+ * without a newline counts as a line).
  */
-export function lastLines(file: string, count: number): Buffer {
-  const fd = openSync(file, "r");
-  try {
-    const size = fstatSync(fd).size;
-    const chunk = Buffer.allocUnsafe(CHUNK);
-    let position = size;
-    let newlines = 0;
-    // A newline that ends the file ends the last line; it does not start another.
-    let skipFinal = true;
-    while (position > 0) {
-      const length = Math.min(CHUNK, position);
-      position -= length;
-      readSync(fd, chunk, 0, length, position);
-      for (let i = length - 1; i >= 0; i--) {
-        if (chunk[i] !== 10) {
-          skipFinal = false;
-          continue;
-        }
-        if (skipFinal) {
-          skipFinal = false;
-          continue;
-        }
-        if (++newlines === count) return readRange(fd, position + i + 1, size);
-      }
+export function lastLinesOffset(fd: number, count: number): number {
+  const size = fstatSync(fd).size;
+  const chunk = Buffer.allocUnsafe(CHUNK);
+  let newlines = 0;
+  for (let position = size; position > 0; ) {
+    const length = Math.min(CHUNK, position);
+    position -= length;
+    readSync(fd, chunk, 0, length, position);
+    for (let i = length - 1; i >= 0; i--) {
+      // A newline that ends the file ends the last line; it does not start another.
+      if (chunk[i] !== 10 || position + i === size - 1) continue;
+      if (++newlines === count) return position + i + 1;
     }
-    return readRange(fd, 0, size);
-  } finally {
-    closeSync(fd);
   }
+  return 0;
 }
 
-function readRange(fd: number, start: number, end: number): Buffer {
-  const bytes = Buffer.allocUnsafe(end - start);
-  let read = 0;
-  while (read < bytes.length) {
-    const n = readSync(fd, bytes, read, bytes.length - read, start + read);
-    if (n === 0) break;
-    read += n;
-  }
-  return bytes.subarray(0, read);
-}
-
-/** Calls `onChunk` with the file's bytes in order, in chunks of at most 256 KiB. */
-export function forEachChunk(file: string, onChunk: (bytes: Buffer) => void): void {
-  const fd = openSync(file, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(256 * 1024);
-    for (let bytes = readSync(fd, buffer); bytes > 0; bytes = readSync(fd, buffer)) onChunk(buffer.subarray(0, bytes));
-  } finally {
-    closeSync(fd);
+/** Calls `onChunk` with a file's bytes in order from `from`, in chunks of at most 256 KiB. */
+export function forEachChunk(fd: number, onChunk: (bytes: Buffer) => void, from = 0): void {
+  const buffer = Buffer.allocUnsafe(256 * 1024);
+  for (let position = from, bytes = readSync(fd, buffer, 0, buffer.length, position); bytes > 0; bytes = readSync(fd, buffer, 0, buffer.length, position)) {
+    onChunk(buffer.subarray(0, bytes));
+    position += bytes;
   }
 }

@@ -116,7 +116,10 @@ export interface RunEndValue {
   signal: string | null;
   duration_ms?: number;
   resources?: ResourceUsage | null;
+  /** Records in the file, by kind. */
   counts: RecordCounts;
+  /** Records that could not be written (disk full, file too large), and why. */
+  lost?: { records: number; reason: string };
   error?: string;
 }
 

@@ -6,53 +6,78 @@
  *
  * Records are assembled as bytes: a tracked value is copied from the child's output as it came,
  * between a prefix fixed for the run and a suffix fixed for the batch.
+ *
+ * A write that fails (disk full, file too large) is taken back to the last whole record, so the
+ * file never holds a torn line of ours; its records are counted as lost, later batches are
+ * tried again, and `counts` says only what the file holds.
  */
-import { closeSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, statSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
-import { writeFully } from "../os/io";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
-import { RECORD_KINDS, type RecordKind, SCHEMA_VERSION } from "./schema";
+import { RECORD_KINDS, type RecordCounts, type RecordKind, SCHEMA_VERSION } from "./schema";
 
 const INITIAL_BATCH_BYTES = 1 << 20;
 /** Written data is handed to the disk in steps of this size, so closing the file waits only for the last step. */
 const WRITEBACK_STEP = 8 << 20;
 
+const noCounts = (): Record<RecordKind, number> => Object.fromEntries(RECORD_KINDS.map((kind) => [kind, 0])) as Record<RecordKind, number>;
+
 export class RunFile {
   private readonly fd: number;
+  private readonly identity: { dev: number; ino: number };
   /** `{"schema_version":...,"kind":"<kind>","value":` for each kind. */
   private readonly heads: Record<RecordKind, Buffer>;
   private tail = Buffer.alloc(0);
   private stamp = "";
   private elapsed = 0;
+  /** The clock of elapsed_ms: it starts when the command starts, and stops when it exits. */
+  private origin: number;
+  private end = Number.POSITIVE_INFINITY;
   /** When the current batch arrived; its stamp is worked out only if the batch holds records. */
   private batchAt = 0;
   private stampedAt = -1;
   private batch = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
   private used = 0;
+  private batchKinds = noCounts();
   private written = 0;
   private handedToDisk = 0;
-  /** The first write that failed (disk full, file too large): later records are dropped, not torn further. */
+  private readonly kept = noCounts();
+  /** Records that could not be written. */
+  lost = 0;
+  /** The first write that failed, when one did. */
   failure: NodeJS.ErrnoException | null = null;
 
-  /** Creates the file; it must not exist yet. */
+  /** Creates the file (mode 0600, never through a link); it must not exist yet. */
   constructor(
     readonly path: string,
     store: string,
     runId: string,
     experimentName: string,
-    private readonly startedAt: number,
   ) {
     try {
-      this.fd = openSync(path, "ax");
+      this.fd = openSync(path, "ax", 0o600);
     } catch (error) {
       throw storeError(store, error);
     }
+    const { dev, ino } = fstatSync(this.fd);
+    this.identity = { dev, ino };
     const common =
       `{"schema_version":${SCHEMA_VERSION},"exprag_version":${JSON.stringify(VERSION)},` +
       `"run_id":${JSON.stringify(runId)},"experiment_name":${JSON.stringify(experimentName)},"kind":"`;
     this.heads = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, Buffer.from(`${common}${kind}","value":`)])) as Record<RecordKind, Buffer>;
+    this.origin = performance.now();
     this.tick();
+  }
+
+  /** The command starts now: elapsed_ms counts from here (records before it read 0). */
+  startClock(at: number): void {
+    this.origin = at;
+  }
+
+  /** The command exited then: what is read later was written before, and is stamped no later. */
+  stopClock(at: number): void {
+    this.end = at;
   }
 
   /** Sets the time of the records that follow: one time per batch read from the child. */
@@ -63,8 +88,9 @@ export class RunFile {
   private stampBatch(): void {
     if (this.stampedAt === this.batchAt) return;
     this.stampedAt = this.batchAt;
-    this.elapsed = Math.round((this.batchAt - this.startedAt) * 1000) / 1000;
-    this.stamp = new Date(performance.timeOrigin + this.batchAt).toISOString();
+    const at = Math.min(this.batchAt, this.end);
+    this.elapsed = Math.max(0, Math.round((at - this.origin) * 1000) / 1000);
+    this.stamp = new Date(performance.timeOrigin + at).toISOString();
     this.tail = Buffer.from(`,"created_at":"${this.stamp}","elapsed_ms":${this.elapsed}}\n`);
   }
 
@@ -79,6 +105,7 @@ export class RunFile {
     } else {
       this.used += this.batch.write(`,"created_at":"${this.stamp}","elapsed_ms":${this.elapsed},"note":${JSON.stringify(note)}}\n`, this.used);
     }
+    this.batchKinds[kind]++;
   }
 
   /** Queues a record whose value is the JSON held in `data[start..end)`, valid UTF-8. */
@@ -89,36 +116,88 @@ export class RunFile {
     this.copy(head);
     this.used += data.copy(this.batch, this.used, start, end);
     this.copy(this.tail);
+    this.batchKinds[kind]++;
   }
 
-  /** Writes the queued records in one write. */
-  flush(): void {
-    if (this.used === 0) return;
+  /** Writes the queued records in one write; a write that fails is taken back whole. */
+  flush(): boolean {
+    if (this.used === 0) return true;
     const bytes = this.used;
+    const kinds = this.batchKinds;
     this.used = 0;
-    if (this.failure) return;
+    this.batchKinds = noCounts();
+    let offset = 0;
     try {
-      writeFully(this.fd, this.batch, 0, bytes);
+      while (offset < bytes) offset += writeSync(this.fd, this.batch, offset, bytes - offset);
     } catch (error) {
-      this.failure = error as NodeJS.ErrnoException;
-      return;
+      this.failure ??= error as NodeJS.ErrnoException;
+      this.keepWholeRecords(offset, kinds);
+      return false;
     }
     this.written += bytes;
+    for (const kind of RECORD_KINDS) this.kept[kind] += kinds[kind];
     if (this.written - this.handedToDisk >= WRITEBACK_STEP) {
       startWriteback(this.fd, this.handedToDisk, this.written - this.handedToDisk);
       this.handedToDisk = this.written;
     }
     if (this.batch.length > 4 * INITIAL_BATCH_BYTES) this.batch = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
+    return true;
   }
 
-  close(): void {
-    this.flush();
+  /**
+   * After a write that stopped `offset` bytes into the batch: the file is cut back to the batch's
+   * last whole record within them, those records count as kept, the others as lost.
+   */
+  private keepWholeRecords(offset: number, kinds: Record<RecordKind, number>): void {
+    let keep = offset > 0 ? this.batch.lastIndexOf(10, offset - 1) + 1 : 0;
     try {
-      if (!this.failure) fsyncSync(this.fd);
+      ftruncateSync(this.fd, this.written + keep);
+    } catch {
+      keep = offset; // the file keeps a torn last line, which every reader skips
+    }
+    const kept = keep > 0 ? this.kindsOf(keep) : noCounts();
+    for (const kind of RECORD_KINDS) {
+      this.kept[kind] += kept[kind];
+      this.lost += kinds[kind] - kept[kind];
+    }
+    this.written += keep;
+  }
+
+  /** The kinds of the whole records in `batch[0..end)`, told by the head each one starts with. */
+  private kindsOf(end: number): Record<RecordKind, number> {
+    const counts = noCounts();
+    for (let start = 0; start < end; start = this.batch.indexOf(10, start) + 1 || end) {
+      const kind = RECORD_KINDS.find((k) => this.batch.subarray(start, start + this.heads[k].length).equals(this.heads[k]));
+      if (kind) counts[kind]++;
+    }
+    return counts;
+  }
+
+  /** Records of each kind the file holds (what was queued but lost is in `lost`). */
+  get counts(): RecordCounts {
+    return { track: this.kept.track, meta: this.kept.meta, note: this.kept.note, parse_error: this.kept.parse_error };
+  }
+
+  /** Whether the file is still where it was made (not deleted or replaced while the run wrote it). */
+  stillInPlace(): boolean {
+    try {
+      const { dev, ino } = statSync(this.path);
+      return dev === this.identity.dev && ino === this.identity.ino;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Flushes, syncs and closes; false when the last records could not be written. */
+  close(): boolean {
+    const flushed = this.flush();
+    try {
+      fsyncSync(this.fd);
     } catch (error) {
-      this.failure = error as NodeJS.ErrnoException;
+      this.failure ??= error as NodeJS.ErrnoException;
     }
     closeSync(this.fd);
+    return flushed;
   }
 
   private copy(bytes: Buffer): void {

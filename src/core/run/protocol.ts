@@ -5,6 +5,7 @@
  * strings "NaN", "Infinity", "-Infinity". In an object, `$note` (a string) and `$meta` (an object)
  * are reserved: they become the record's note and a `meta` record.
  */
+import { exceedsDepth } from "../record/decode";
 
 export type Payload =
   | {
@@ -19,8 +20,11 @@ export type Payload =
 
 const RESERVED_NOTE = "$note";
 const RESERVED_META = "$meta";
+/** Records nest at most this deep; a deeper line is kept as a parse_error, so no reader walks it. */
+export const MAX_RECORD_DEPTH = 100;
 
 export function parsePayload(text: string): Payload {
+  if (exceedsDepth(text, MAX_RECORD_DEPTH)) return { ok: false, reason: `nested deeper than ${MAX_RECORD_DEPTH} levels` };
   let json = text;
   let value: unknown;
   try {

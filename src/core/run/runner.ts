@@ -3,9 +3,10 @@
  * records its magic lines and EXPRAG_FD lines, and ends the run file with `run_end` however the
  * command ends.
  */
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, rmSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
 import { captureGit } from "../git/capture";
+import { discardSnapshot } from "../git/snapshot-refs";
 import { processIdentity } from "../os/processes";
 import type { RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
@@ -23,11 +24,15 @@ export interface RunRequest {
   name: string;
   metadata: Metadata;
   store: string;
+  /** The store was named (--dir, EXPRAG_DIR), not found: it may lead elsewhere through a link. */
+  storeExplicit: boolean;
   echo: boolean;
   keepLog: boolean;
   /** Commit a dirty work tree to `run/<run_id>`. */
   snapshot: boolean;
   snapshotMaxBytes: number;
+  /** Also snapshot untracked files that look like secrets (.env, keys, credentials). */
+  snapshotSecrets: boolean;
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** How to start this program again, for the signal-preserving exec (see `__exec`). */
@@ -73,9 +78,9 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     executable = error;
   }
   const run = openRun(request, runId, typeof executable === "string");
-  const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.ingest.counts });
+  const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.runFile.counts });
   if (executable instanceof UserError) {
-    finishRun(run, { status: "failed", exit_code: executable.exitCode, signal: null, error: executable.message, counts: run.ingest.counts });
+    finishRun(run, { status: "failed", exit_code: executable.exitCode, signal: null, error: executable.message }, request.warn);
     throw executable;
   }
 
@@ -86,7 +91,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     const signal = signals.received;
     const exitCode = 128 + signalNumber(signal);
     const status = signal === "SIGINT" ? "interrupted" : "killed";
-    finishRun(run, { status, exit_code: exitCode, signal, error: `${signal} arrived before the command started`, counts: run.ingest.counts });
+    finishRun(run, { status, exit_code: exitCode, signal, error: `${signal} arrived before the command started` }, request.warn);
     return outcome(status, exitCode);
   }
 
@@ -104,85 +109,122 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     });
   } catch (error) {
     const failure = error instanceof UserError ? error : new UserError(String(error));
-    finishRun(run, { status: "failed", exit_code: failure.exitCode, signal: null, error: failure.message, counts: run.ingest.counts });
+    finishRun(run, { status: "failed", exit_code: failure.exitCode, signal: null, error: failure.message }, request.warn);
     throw failure;
   }
+  run.runFile.startClock(child.startedAt);
 
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
   signals.attach(child.process);
   const exited = await child.process.exited;
   const exitedAt = performance.now();
+  run.runFile.stopClock(exitedAt);
   signals.detach();
   await streams.finish(exitedAt, () => signals.stopRequested);
 
   const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
-  const status: RunEndStatus = signal === "SIGINT" || signals.interrupted ? "interrupted" : signal ? "killed" : exitCode === 0 ? "ok" : "failed";
+  const status = runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
   const usage = child.process.resourceUsage();
-  finishRun(run, {
-    status,
-    exit_code: exitCode,
-    signal,
-    duration_ms: Math.round((exitedAt - child.startedAt) * 1000) / 1000,
-    resources: usage && {
-      max_rss_bytes: usage.maxRSS,
-      cpu_user_ms: Number(usage.cpuTime.user) / 1000,
-      cpu_system_ms: Number(usage.cpuTime.system) / 1000,
+  finishRun(
+    run,
+    {
+      status,
+      exit_code: exitCode,
+      signal,
+      duration_ms: Math.round((exitedAt - child.startedAt) * 1000) / 1000,
+      resources: usage && {
+        max_rss_bytes: usage.maxRSS,
+        cpu_user_ms: Number(usage.cpuTime.user) / 1000,
+        cpu_system_ms: Number(usage.cpuTime.system) / 1000,
+      },
     },
-    counts: run.ingest.counts,
-  });
+    request.warn,
+  );
   const summary = run.ingest.summary();
   if (summary) request.warn(summary);
   for (const failure of output.failures()) request.warn(failure);
-  if (run.runFile.failure) {
-    request.warn(
-      `the run file stopped at a write error (${run.runFile.failure.code ?? run.runFile.failure.message}); later records, run_end included, were lost`,
-    );
-  }
   return outcome(status, exitCode);
 }
 
-/** Creates the run file and log, and writes run_start: where the run came from. */
+/** How the command ended: a SIGINT that reached it makes it interrupted, another signal killed. */
+export function runStatus(signal: string | null, exitCode: number, interruptReached: boolean): RunEndStatus {
+  if (signal === "SIGINT" || interruptReached) return "interrupted";
+  if (signal) return "killed";
+  return exitCode === 0 ? "ok" : "failed";
+}
+
+/**
+ * Creates the store, records the git state (the snapshot, when the command will start), then
+ * creates the run file and log and writes run_start. When run_start cannot be written, the run
+ * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded.
+ */
 function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRun {
-  const startedAt = performance.now();
-  ensureStore(request.store);
-  const runFile = new RunFile(runFilePath(request.store, runId), request.store, runId, request.name, startedAt);
-  const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
+  ensureStore(request.store, request.storeExplicit);
+  const git = captureGit({
+    cwd: request.cwd,
+    env: request.env,
+    runId,
+    experimentName: request.name,
+    store: request.store,
+    snapshot: request.snapshot && willStart,
+    snapshotReason: willStart ? undefined : "the command could not start",
+    maxUntrackedBytes: request.snapshotMaxBytes,
+    includeSecrets: request.snapshotSecrets,
+  });
   const parentRunId = request.env.EXPRAG_RUN_ID;
   const agent = detectAgent(request.env);
   const start = {
-    git: captureGit({
-      cwd: request.cwd,
-      env: request.env,
-      runId,
-      experimentName: request.name,
-      store: request.store,
-      snapshot: request.snapshot && willStart,
-      snapshotReason: willStart ? undefined : "the command could not start",
-      maxUntrackedBytes: request.snapshotMaxBytes,
-    }),
+    git,
     host: hostInfo(),
     process: { pid: process.pid, ppid: process.ppid, cwd: request.cwd, argv: request.command, started: processIdentity() },
     metadata: request.metadata,
     ...(parentRunId && { parent_run_id: parentRunId }),
     ...(agent && { agent }),
   } satisfies RunStartValue;
+  let runFile: RunFile;
+  try {
+    runFile = new RunFile(runFilePath(request.store, runId), request.store, runId, request.name);
+  } catch (error) {
+    discardSnapshot(request.cwd, request.env, git.snapshot_ref);
+    throw error;
+  }
   runFile.add("run_start", JSON.stringify(start));
-  runFile.flush();
+  if (!runFile.flush()) {
+    const reason = runFile.failure?.code ?? runFile.failure?.message;
+    runFile.close();
+    rmSync(runFile.path, { force: true });
+    discardSnapshot(request.cwd, request.env, git.snapshot_ref);
+    throw new UserError(
+      `cannot write the run file in ${request.store} (${reason}); the command was not started`,
+      EXIT.internal,
+      "free some space, or choose another store with --dir DIR",
+    );
+  }
+  const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
   return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn) };
 }
 
 function openLog(store: string, runId: string): number {
   try {
-    return openSync(runLogPath(store, runId), "ax");
+    return openSync(runLogPath(store, runId), "ax", 0o600);
   } catch (error) {
     throw new UserError(`cannot write the output log (${(error as NodeJS.ErrnoException).code})`, EXIT.internal, "use --no-log to run without one");
   }
 }
 
-function finishRun(run: OpenRun, end: RunEndValue): void {
-  run.runFile.add("run_end", JSON.stringify(end));
-  run.runFile.close();
+/** Writes run_end, with the records the file holds and those it lost, and says what went wrong. */
+function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
+  const { runFile } = run;
+  runFile.flush();
+  const lost = runFile.lost;
+  const reason = runFile.failure?.code ?? runFile.failure?.message ?? "";
+  const complete = { ...end, counts: runFile.counts, ...(lost > 0 && { lost: { records: lost, reason } }) } satisfies RunEndValue;
+  runFile.add("run_end", JSON.stringify(complete));
+  const finished = runFile.close();
   if (run.log !== null) closeSync(run.log);
+  if (lost > 0) warn(`${lost} record${lost === 1 ? "" : "s"} could not be written to the run file (${reason}) and are lost`);
+  if (!finished) warn(`the run file could not be finished (${reason}): it will read as crashed, but the command ended ${end.status} (exit ${end.exit_code})`);
+  if (!runFile.stillInPlace()) warn(`${runFile.path} was deleted or replaced while the run wrote it: this run's records are gone`);
 }

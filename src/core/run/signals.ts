@@ -16,6 +16,9 @@ export type SignalName = (typeof RELAYED_SIGNALS)[number];
 /** Signals a terminal sends to its whole foreground process group, the child included. */
 const KEYBOARD_SIGNALS = new Set<string>(["SIGINT", "SIGQUIT"]);
 
+/** A Ctrl-C this long before the command ends counts as having ended it. */
+const INTERRUPT_WINDOW_MS = 60_000;
+
 export const signalNumber = (name: string): number => os.constants.signals[name as NodeJS.Signals] ?? 0;
 
 /**
@@ -27,7 +30,11 @@ export const signalNumber = (name: string): number => os.constants.signals[name 
 export class SignalRelay {
   readonly ignored: SignalName[];
   received: SignalName | null = null;
-  interrupted = false;
+  /** A SIGINT was sent to the command by exprag itself. */
+  private forwardedInterrupt = false;
+  /** When a SIGINT arrived that the terminal also gave the command (Ctrl-C), and how many came. */
+  private terminalInterruptAt: number | null = null;
+  private interrupts = 0;
   /** A signal asked the run to end (INT, TERM, HUP or QUIT, not USR1/USR2). */
   stopRequested = false;
   private child: Subprocess | null = null;
@@ -58,15 +65,32 @@ export class SignalRelay {
     for (const [name, handler] of this.handlers) process.off(name, handler);
   }
 
+  /**
+   * Whether a SIGINT reached the command: exprag sent it one, or a Ctrl-C at the terminal (which
+   * reaches the whole foreground group) came less than INTERRUPT_WINDOW_MS before it ended. A
+   * `kill -INT` to exprag alone that was not passed on does not make a later end interrupted.
+   */
+  interruptReachedCommand(exitedAt: number): boolean {
+    if (this.forwardedInterrupt) return true;
+    return this.terminalInterruptAt !== null && exitedAt - this.terminalInterruptAt <= INTERRUPT_WINDOW_MS;
+  }
+
   private relay(name: SignalName): void {
     if (name !== "SIGUSR1" && name !== "SIGUSR2") this.stopRequested = true;
     if (this.finished) return;
-    if (name === "SIGINT") this.interrupted = true;
     if (!this.child) {
       this.received ??= name;
       return;
     }
-    if (KEYBOARD_SIGNALS.has(name) && inForegroundOfTerminal()) return;
+    if (name === "SIGINT") this.interrupts++;
+    // The terminal sent Ctrl-C and Ctrl-\ to the child too: not twice. A second SIGINT is passed
+    // on whatever its source (as uv run does), so a kill -INT to exprag alone is never swallowed.
+    const fromTerminal = KEYBOARD_SIGNALS.has(name) && (name !== "SIGINT" || this.interrupts === 1) && inForegroundOfTerminal();
+    if (fromTerminal) {
+      if (name === "SIGINT") this.terminalInterruptAt = performance.now();
+      return;
+    }
+    if (name === "SIGINT") this.forwardedInterrupt = true;
     this.child.kill(name);
   }
 }

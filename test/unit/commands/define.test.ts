@@ -41,8 +41,12 @@ describe("the option parser", () => {
     expect(parse(argv)).toEqual({ args, rest: [] });
   });
 
-  test("-- ends the options: what follows is kept as it is", () => {
+  test("-- ends the options: what follows is kept as it is, as rest or as positionals", () => {
     expect(parse(["p", "--", "-odd", "--json"])).toEqual({ args: { path: "p", runs: [], tag: [], log: true }, rest: ["-odd", "--json"] });
+    expect(parse(["--json", "--", "-x", "-y"], { afterDoubleDash: "positionals" })).toEqual({
+      args: { path: "-x", runs: ["-y"], tag: [], log: true, json: true },
+      rest: [],
+    });
   });
 
   test("--help anywhere asks for help, even beside a bad option", () => {

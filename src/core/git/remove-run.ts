@@ -1,0 +1,43 @@
+/**
+ * Deleting runs: each run file, its log, and its snapshot ref (only exprag's own ref for that
+ * run). One run that cannot be deleted does not stop the others; what failed is said per run.
+ */
+import { rmSync } from "node:fs";
+import { decodeRunStart } from "../record/decode";
+import { readRunStart } from "../record/reader";
+import type { RunLocation } from "../record/refs";
+import { runLogPath } from "../store";
+import type { Git } from "./repository";
+import { ownSnapshotRef, removeSnapshotRefs } from "./snapshot-refs";
+
+export interface Removal {
+  runId: string;
+  /** What could not be deleted, each with why; empty when the whole run is gone. */
+  failures: string[];
+  /** The snapshot ref kept because it is checked out. */
+  keptRef: string | null;
+}
+
+export function removeRun(store: string, { runId, file }: RunLocation, git: Git | null): Removal {
+  const removal: Removal = { runId, failures: [], keptRef: null };
+  let ref: string | null = null;
+  try {
+    const start = readRunStart(file);
+    ref = ownSnapshotRef(runId, start ? (decodeRunStart(start).git?.snapshot_ref ?? null) : null);
+  } catch {
+    // an unreadable run file names no ref; it is still deleted
+  }
+  if (ref && git) {
+    const refs = removeSnapshotRefs(git, [ref]);
+    removal.keptRef = refs.kept[0]?.ref ?? null;
+    for (const failed of refs.failed) removal.failures.push(`its snapshot ref ${failed.ref} (${failed.reason})`);
+  }
+  for (const path of [file, runLogPath(store, runId)]) {
+    try {
+      rmSync(path, { force: true });
+    } catch (error) {
+      removal.failures.push(`${path} (${(error as NodeJS.ErrnoException).code ?? error})`);
+    }
+  }
+  return removal;
+}

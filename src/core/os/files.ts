@@ -1,0 +1,26 @@
+/** Files exprag creates in places other people's repositories decide: never through a link. */
+import { closeSync, lstatSync, openSync, writeSync } from "node:fs";
+
+export function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Creates `path` with `text` unless something (a file, or a link, even a dangling one) is there already. */
+export function writeNewFile(path: string, text: string, mode: number): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "wx", mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return;
+    throw error;
+  }
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
