@@ -11,7 +11,7 @@
  * repositories), and carries the version from package.json and the git commit (--version).
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { buildWheel, wheelFileName } from "./wheel";
@@ -52,6 +52,8 @@ async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promi
     compile: { outfile, autoloadDotenv: false, autoloadBunfig: false, ...(target && { target }) },
     minify: true,
     bytecode: true,
+    // Internal errors keep a readable stack: with --compile the source map is embedded in the binary.
+    sourcemap: "linked",
     target: "bun",
     format: "cjs",
     define: { EXPRAG_BUILD_COMMIT: JSON.stringify(gitCommit()) },
@@ -60,6 +62,8 @@ async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promi
     for (const message of result.logs) console.error(message);
     throw new Error(`building ${outfile} failed`);
   }
+  // The binary carries its own copy; the file beside it is not a release file.
+  for (const map of [`${outfile}.map`, `${outfile.replace(/\.exe$/, "")}.map`]) rmSync(map, { force: true });
   console.error(`built ${outfile}`);
 }
 

@@ -57,10 +57,12 @@ export interface RunOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   stdin?: string | Buffer;
+  /** Kill it (SIGKILL, exit 137) if it has not ended by then: for tests of what must not hang. */
+  timeoutMs?: number;
 }
 
-export function exprag(args: string[], { cwd, env, stdin }: RunOptions): Promise<Result> {
-  return collect([EXPRAG, ...args], cwd, cleanEnv(env), stdin);
+export function exprag(args: string[], { cwd, env, stdin, timeoutMs }: RunOptions): Promise<Result> {
+  return collect([EXPRAG, ...args], cwd, cleanEnv(env), stdin, timeoutMs);
 }
 
 /** Runs a shell line (for pipelines and signals), with exprag on PATH as `exprag`. */
@@ -68,13 +70,14 @@ export function shell(script: string, { cwd, env }: RunOptions): Promise<Result>
   return collect(["sh", "-c", script], cwd, cleanEnv({ ...env, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }));
 }
 
-async function collect(argv: string[], cwd: string, env: Record<string, string>, stdin?: string | Buffer): Promise<Result> {
+async function collect(argv: string[], cwd: string, env: Record<string, string>, stdin?: string | Buffer, timeoutMs?: number): Promise<Result> {
   await using proc = Bun.spawn(argv, {
     cwd,
     env,
     stdin: stdin === undefined ? "ignore" : Buffer.from(stdin),
     stdout: "pipe",
     stderr: "pipe",
+    ...(timeoutMs !== undefined && { timeout: timeoutMs, killSignal: "SIGKILL" }),
   });
   const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).arrayBuffer(), new Response(proc.stderr).text(), proc.exited]);
   const bytes = Buffer.from(stdout);
@@ -145,4 +148,9 @@ export async function waitUntilSteady(size: () => number, what: string, quietMs 
     }
     return performance.now() - since >= quietMs;
   }, what);
+}
+
+/** One record line as exprag writes it, for run files built by a test. */
+export function recordLine(runId: string, kind: string, value: unknown, extra: Record<string, unknown> = {}): string {
+  return `${JSON.stringify({ schema_version: 1, exprag_version: "0.1.0", run_id: runId, experiment_name: "hand-made", kind, value, created_at: "2026-01-01T00:00:00.000Z", elapsed_ms: 0, ...extra })}\n`;
 }

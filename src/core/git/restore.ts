@@ -21,7 +21,12 @@ export interface RunCode {
 /** The recorded commit of a run, checked to exist in this repository. */
 export function runCode(git: Git, store: string, reference: string, warn: (message: string) => void = () => {}): RunCode {
   const { runId, file } = resolveRunRef(store, reference);
-  const start = readRunStart(file);
+  let start: ReturnType<typeof readRunStart>;
+  try {
+    start = readRunStart(file);
+  } catch (error) {
+    throw new UserError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+  }
   const recorded = start ? decodeRunStart(start).git : null;
   if (!recorded?.commit) {
     const why = recorded?.note ?? "no git state was recorded";

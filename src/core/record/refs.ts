@@ -3,7 +3,7 @@
  * prefix of it, the short id `ls` shows (the last 8 hex digits, the random part of the UUIDv7),
  * `latest`, and `latest~N` (the Nth run before the latest).
  */
-import { existsSync, readdirSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
 import { runFilePath, runsDir } from "../store";
 
@@ -18,8 +18,14 @@ export const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 export function listRunIds(store: string): string[] {
   const dir = runsDir(store);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => !entry.isDirectory() && entry.name.endsWith(".jsonl"))
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    throw new UserError(`cannot read the store's runs folder ${dir} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+  }
+  return entries
+    .filter((entry) => entry.name.endsWith(".jsonl"))
     .map((entry) => entry.name.slice(0, -".jsonl".length))
     .filter((id) => RUN_ID.test(id))
     .sort();
