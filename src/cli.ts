@@ -21,6 +21,8 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   best: () => import("./commands/best"),
   compare: () => import("./commands/compare"),
   log: () => import("./commands/log"),
+  tag: () => import("./commands/tag"),
+  note: () => import("./commands/note"),
   rm: () => import("./commands/rm"),
   checkout: () => import("./commands/checkout"),
   diff: () => import("./commands/diff"),

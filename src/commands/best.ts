@@ -1,33 +1,42 @@
 import { usageError } from "../core/errors";
-import { AGGREGATES, guessDirection, rankRuns } from "../core/query/best";
+import { AGGREGATES, guessDirection, type Ranked, rankRuns } from "../core/query/best";
+import { differing } from "../core/query/compare";
+import { flattenValues } from "../core/query/flatten";
+import { selectRuns } from "../core/query/selection";
 import { parsePath } from "../core/query/value-paths";
 import { log } from "../log";
-import { formatCommit, formatNumber } from "../render/format";
+import { cellText, formatCommit, formatNumber } from "../render/format";
 import { printData } from "../render/output";
-import { outputMode, renderRows } from "../render/table";
-import { listArgs, parseLimit, storeArgs } from "./_args";
+import { type Column, outputMode, renderRows } from "../render/table";
+import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
   name: "best",
-  description: "Runs ranked by a metric",
+  description: "Runs ranked by a metric, with the params that differ among them",
   args: {
     path: { type: "positional", description: "The metric's value path, e.g. metrics.acc" },
+    runs: { type: "positional", description: "Only these runs (default: every selected run)", required: false },
     max: { type: "boolean", description: "Higher is better" },
     min: { type: "boolean", description: "Lower is better" },
     agg: { type: "enum", options: AGGREGATES, description: "One number per run: its last value (default), or max, min, mean" },
-    name: { type: "string", description: "Only runs whose name contains TEXT", valueHint: "TEXT" },
+    ...selectionArgs,
     ...listArgs,
     ...storeArgs,
   },
+  repeatable: SELECTION_REPEATABLE,
+  variadic: "runs",
   examples: `EXAMPLES
 
   exprag best metrics.acc --max
-  exprag best metrics.loss --min --agg min --name baseline --json
+  exprag best metrics.loss --min --agg min --name baseline --since 2w --status ok --json
+  exprag best metrics.acc --max --tag sweep:3f9c2a1b
 
 Without --max or --min, paths that look like a loss or an error (loss, err, perplexity, time)
 rank lowest first, anything else highest first; stderr says which was used. NaN and infinite
-values rank after every finite one; runs that never reported the metric are listed apart.`,
+values rank after every finite one; runs that never reported the metric are listed apart.
+
+${WHERE_HELP}`,
   run({ args, store, warn }) {
     if (args.max && args.min) throw usageError("choose one of --max and --min");
     const steps = parsePath(args.path);
@@ -39,7 +48,8 @@ values rank after every finite one; runs that never reported the metric are list
     }
     const agg = args.agg ?? "last";
     const limit = parseLimit(args);
-    const { ranked, missing } = rankRuns(store, steps, { direction, agg, name: args.name }, warn);
+    const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn);
+    const { ranked, missing } = rankRuns(runs, steps, { direction, agg }, warn);
     const shown = ranked.slice(0, limit);
     if (shown.length < ranked.length) log.info(`showing ${shown.length} of ${ranked.length} runs; use --all or --limit N for more`);
     if (missing.length) {
@@ -48,6 +58,12 @@ values rank after every finite one; runs that never reported the metric are list
     }
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(shown)}\n`);
+    const params = Object.keys(differing(shown.map((r) => Object.fromEntries(flattenValues(r.params).filter(([key]) => key)))));
+    const paramColumn = (key: string): Column<Ranked> => ({
+      header: `params.${key}`,
+      value: (r) => cellText(flattenValues(r.params).find(([k]) => k === key)?.[1]),
+      align: "right",
+    });
     printData(
       renderRows(
         shown,
@@ -56,6 +72,7 @@ values rank after every finite one; runs that never reported the metric are list
           { header: "run", value: (r) => r.short_id },
           { header: "name", value: (r) => r.experiment_name },
           { header: `${agg}(${args.path})`, value: (r) => (typeof r.value === "number" ? formatNumber(r.value) : r.value), align: "right" },
+          ...params.map(paramColumn),
           { header: "started", value: (r) => r.started_at },
           { header: "status", value: (r) => r.status },
           { header: "commit", value: (r) => formatCommit(r.commit, r.dirty) },

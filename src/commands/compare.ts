@@ -1,11 +1,13 @@
-import { usageError } from "../core/errors";
+import { EXIT, UserError, usageError } from "../core/errors";
 import { compareRuns } from "../core/query/compare";
+import { isFiltered, selectRuns } from "../core/query/selection";
 import { readRunDetails } from "../core/query/show";
 import { asNumber } from "../core/query/value-paths";
+import { log } from "../log";
 import { formatCommit, formatDuration, formatNumber } from "../render/format";
 import { printData } from "../render/output";
 import { outputMode, renderRows } from "../render/table";
-import { jsonArg, storeArgs } from "./_args";
+import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 const cell = (value: unknown) => {
@@ -19,18 +21,28 @@ export default defineExpragCommand({
   name: "compare",
   description: "Runs side by side: metadata that differs, final metrics, status, duration, code",
   args: {
-    runs: { type: "positional", description: "Two or more runs" },
-    ...jsonArg,
+    runs: { type: "positional", description: "The runs (default: every run the selection keeps, newest first)", required: false },
+    ...selectionArgs,
+    ...listArgs,
     ...storeArgs,
   },
+  repeatable: SELECTION_REPEATABLE,
   variadic: "runs",
   examples: `EXAMPLES
 
   exprag compare latest~1 latest
-  exprag compare 3f9c2a1b 8d01e4c7 --json`,
+  exprag compare 3f9c2a1b 8d01e4c7 --json
+  exprag compare --name sweep --status ok
+
+${WHERE_HELP}`,
   run({ args, store, warn }) {
-    if (args.runs.length < 2) throw usageError("compare needs at least two runs", "usage: exprag compare <run> <run> [...]");
-    const comparison = compareRuns(args.runs.map((reference) => readRunDetails(store, reference, warn)));
+    const selection = parseSelection(args, args.runs);
+    if (!args.runs.length && !isFiltered(selection))
+      throw usageError("compare needs runs: two or more, or a selection", "e.g. exprag compare latest~1 latest, or exprag compare --name sweep");
+    const selected = selectRuns(store, selection, parseLimit(args), warn);
+    if (selected.runs.length < selected.total) log.info(`comparing ${selected.runs.length} of ${selected.total} runs; use --all or --limit N for more`);
+    if (selected.runs.length < 2) throw new UserError(`compare needs at least two runs; the selection kept ${selected.runs.length}`, EXIT.failure);
+    const comparison = compareRuns(selected.runs.map((view) => readRunDetails(store, view.runId, warn)));
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(comparison)}\n`);
     const { runs, metadata, metrics, code } = comparison;

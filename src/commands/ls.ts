@@ -1,11 +1,12 @@
-import { listRuns, RUN_STATES, type RunSummary } from "../core/query/summary";
-import { parseWhen } from "../core/time";
+import { usageError } from "../core/errors";
+import { type ListedRun, listRuns } from "../core/query/listing";
+import { type Operand, parseOperand } from "../core/query/where";
 import { log } from "../log";
 import { colors } from "../render/colors";
-import { formatCommit, formatDuration, formatNumber } from "../render/format";
+import { cellText, formatCommit, formatDuration } from "../render/format";
 import { printData } from "../render/output";
 import { type Column, outputMode, renderRows } from "../render/table";
-import { listArgs, parseLimit, storeArgs } from "./_args";
+import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
@@ -17,57 +18,136 @@ const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   running: "cyan",
 };
 
-const metricText = (metrics: RunSummary["metrics"], limit: number) =>
+const metricText = (metrics: ListedRun["metrics"], limit: number) =>
   Object.entries(metrics)
     .slice(0, limit)
-    .map(([path, value]) => `${path}=${typeof value === "number" ? formatNumber(value) : value}`)
+    .map(([path, value]) => `${path}=${cellText(value)}`)
     .join(" ");
 
-function columns(forPeople: boolean): Column<RunSummary>[] {
-  return [
-    { header: "id", value: (r) => r.short_id, color: (text) => colors().dim(text) },
-    { header: "name", value: (r) => r.experiment_name },
-    { header: "started", value: (r) => (forPeople ? r.started_at.replace("T", " ").slice(0, 19) : r.started_at) },
-    { header: "duration", value: (r) => formatDuration(r.duration_ms), align: "right" },
-    {
+/** Columns by name: the run's own fields. Any other name in --columns is an operand. */
+function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
+  return {
+    id: { header: "id", value: (r) => r.short_id, color: (text) => colors().dim(text) },
+    name: { header: "name", value: (r) => r.experiment_name },
+    started: { header: "started", value: (r) => (forPeople ? r.started_at.replace("T", " ").slice(0, 19) : r.started_at) },
+    duration: { header: "duration", value: (r) => formatDuration(r.duration_ms), align: "right" },
+    status: {
       header: "status",
-      value: (r) => r.status,
+      value: (r) => `${r.status}${r.diverged && forPeople ? " (diverged)" : ""}`,
       color: (text, r) => {
-        const name = statusColor[r.status];
+        const name = r.diverged ? "yellow" : statusColor[r.status];
         return name ? colors()[name](text) : text;
       },
     },
-    { header: "exit", value: (r) => (r.exit_code === null ? "" : String(r.exit_code)), align: "right" },
-    { header: "commit", value: (r) => formatCommit(r.commit, r.dirty) },
-    { header: "records", value: (r) => String(r.records), align: "right" },
-    { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY) },
-  ];
+    exit: { header: "exit", value: (r) => (r.exit_code === null ? "" : String(r.exit_code)), align: "right" },
+    commit: { header: "commit", value: (r) => formatCommit(r.commit, r.dirty) },
+    records: { header: "records", value: (r) => String(r.records), align: "right" },
+    tags: { header: "tags", value: (r) => r.tags.join(",") },
+    metrics: { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY) },
+  };
 }
+
+/** A params/meta leaf that differs among the runs, as a column. */
+function leafColumn(key: string): Column<ListedRun> {
+  const [source, ...rest] = key.split(".");
+  const path = rest.join(".");
+  return {
+    header: key,
+    value: (r) => cellText(lookup(source === "params" ? r.params : r.metadata, path)),
+    align: "right",
+  };
+}
+
+function lookup(object: unknown, dotted: string): unknown {
+  let current = object;
+  for (const key of dotted.split(".")) {
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** Comma-separated column names; a comma inside parentheses belongs to the name. */
+function splitColumns(text: string): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const char of text) {
+    if (char === "," && depth === 0) {
+      names.push(current.trim());
+      current = "";
+      continue;
+    }
+    if (char === "(" || char === "[") depth++;
+    if (char === ")" || char === "]") depth--;
+    current += char;
+  }
+  names.push(current.trim());
+  if (names.some((name) => !name)) throw usageError(`--columns expects names separated by commas, got "${text}"`);
+  return names;
+}
+
+/** Leaves that differ, shown at a terminal; all of them through a pipe. */
+const LEAF_COLUMNS_AT_A_TERMINAL = 6;
 
 export default defineExpragCommand({
   name: "ls",
-  description: "List runs, newest first, with their status, commit and last metrics",
+  description: "List runs, newest first: status, commit, the params and metadata that differ, last metrics",
   args: {
-    name: { type: "string", description: "Only runs whose name contains TEXT (any case)", valueHint: "TEXT" },
-    status: { type: "enum", options: RUN_STATES, description: "Only runs in this state" },
-    since: { type: "string", description: "Only runs started since: 90m, 2h, 3d, 2w, or a date", valueHint: "WHEN" },
+    ...selectionArgs,
+    columns: {
+      type: "string",
+      description:
+        "Show these columns: id, name, started, duration, status, exit, commit, records, tags, metrics, or any operand (params.lr, metrics.acc, max(metrics.acc))",
+      valueHint: "LIST",
+    },
+    sort: { type: "string", description: "Sort by this operand or column (numbers ascending, missing last)", valueHint: "OPERAND" },
+    desc: { type: "boolean", description: "Sort descending" },
     ...listArgs,
     ...storeArgs,
   },
+  repeatable: SELECTION_REPEATABLE,
   examples: `EXAMPLES
 
   exprag ls
   exprag ls --name baseline --status ok --since 3d
-  exprag ls --all --json | jq '.[] | {short_id, metrics}'
+  exprag ls --where 'params.lr < 0.1' --columns id,params.lr,max(metrics.acc) --sort 'max(metrics.acc)' --desc
+  exprag ls --all --json | jq '.[] | {short_id, params, metrics}'
 
 A run without run_end is running while the exprag that started it lives, else crashed.
-commit ends with * when the run's tree was dirty (its code is a snapshot on run/<id>).`,
+commit ends with * when the run's tree was dirty (its code is a snapshot on run/<id>).
+
+${WHERE_HELP}`,
   run({ args, store, warn }) {
     const limit = parseLimit(args);
-    const filter = { name: args.name, status: args.status, since: args.since === undefined ? undefined : parseWhen(args.since, "--since") };
-    const { runs, total } = listRuns(store, filter, limit, warn);
+    const selection = parseSelection(args);
+    const builtin = builtinColumns(outputMode(args.json === true) === "table");
+    const builtinSortKeys: Record<string, string> = { started: "started_at", duration: "duration_ms", exit: "exit_code", name: "name", status: "status" };
+    const names = args.columns === undefined ? null : splitColumns(args.columns);
+    const operands: Operand[] = (names ?? []).filter((name) => !Object.hasOwn(builtin, name)).map((name) => parseOperand(name, "--columns"));
+    const sortText = args.sort === undefined ? undefined : (builtinSortKeys[args.sort] ?? args.sort);
+    const sort = sortText === undefined ? null : { operand: parseOperand(sortText, "--sort"), descending: args.desc === true };
+    const listing = listRuns(store, selection, { limit, columns: operands, sort }, warn);
+    const { runs, total } = listing;
     if (runs.length < total) log.info(`showing ${runs.length} of ${total} runs; use --all or --limit N for more`);
     const mode = outputMode(args.json === true);
-    printData(mode === "json" ? `${JSON.stringify(runs)}\n` : renderRows(runs, columns(mode === "table"), mode));
+    if (mode === "json") return printData(`${JSON.stringify(runs)}\n`);
+    let columns: Column<ListedRun>[];
+    if (names) {
+      columns = names.map(
+        (name) =>
+          builtin[name] ?? { header: name, value: (r: ListedRun) => cellText(r.columns?.[parseOperand(name, "--columns").text]), align: "right" as const },
+      );
+    } else {
+      const leaves = mode === "table" ? listing.differing.slice(0, LEAF_COLUMNS_AT_A_TERMINAL) : listing.differing;
+      const base = ["id", "name", "started", "duration", "status", "exit", "commit", "records"];
+      columns = [
+        ...base.map((name) => builtin[name]!),
+        ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
+        ...leaves.map(leafColumn),
+        builtin.metrics!,
+      ];
+    }
+    printData(renderRows(runs, columns, mode));
   },
 });

@@ -2,31 +2,35 @@ import { collectPaths } from "../core/query/paths";
 import { selectRuns } from "../core/query/selection";
 import { printData } from "../render/output";
 import { outputMode, renderRows } from "../render/table";
-import { DEFAULT_LIMIT, jsonArg, storeArgs } from "./_args";
+import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
   name: "paths",
-  description: "The value paths seen in track records: count, types, examples",
+  description: "The value paths of the selected runs: tracked values, params.* and meta.*, with counts, types and examples",
   args: {
-    runs: { type: "positional", description: "Runs to look at (default: the 20 newest; --all for every run)", required: false },
+    runs: { type: "positional", description: "Runs to look at (default: every run the selection keeps)", required: false },
     contains: { type: "string", description: "Only paths containing TEXT", valueHint: "TEXT" },
     numeric: { type: "boolean", description: "Only paths whose values are all numbers" },
-    all: { type: "boolean", description: "Look at every run" },
+    ...selectionArgs,
     ...jsonArg,
     ...storeArgs,
   },
+  repeatable: SELECTION_REPEATABLE,
   variadic: "runs",
   examples: `EXAMPLES
 
   exprag paths --numeric
   exprag paths latest --contains loss --json
 
-A path names a leaf of the tracked values: metrics.acc; list elements as [] (layers[].loss).`,
+A tracked path names a leaf of the tracked values: metrics.acc; list elements as [] (layers[].loss).
+params.* come from the command line, meta.* from --meta and $meta: --where can use all three.
+
+${WHERE_HELP}`,
   run({ args, store, warn }) {
-    const runIds = selectRuns(store, args.runs, args.all ? Number.POSITIVE_INFINITY : DEFAULT_LIMIT);
+    const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn);
     const contains = args.contains?.toLowerCase();
-    const paths = collectPaths(store, runIds, warn).filter((p) => (!contains || p.path.toLowerCase().includes(contains)) && (!args.numeric || p.numeric));
+    const paths = collectPaths(runs, warn).filter((p) => (!contains || p.path.toLowerCase().includes(contains)) && (!args.numeric || p.numeric));
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(paths)}\n`);
     printData(
@@ -34,6 +38,7 @@ A path names a leaf of the tracked values: metrics.acc; list elements as [] (lay
         paths,
         [
           { header: "path", value: (p) => p.path },
+          { header: "source", value: (p) => p.source },
           { header: "count", value: (p) => String(p.count), align: "right" },
           { header: "runs", value: (p) => String(p.runs), align: "right" },
           { header: "types", value: (p) => p.types.join(",") },

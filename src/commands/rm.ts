@@ -4,11 +4,12 @@ import { removeRun } from "../core/git/remove-run";
 import { openRepository } from "../core/git/repository";
 import { writeFully } from "../core/os/io";
 import { isTerminal } from "../core/os/posix";
+import { isFiltered, selectRuns } from "../core/query/selection";
 import { summarizeRun } from "../core/query/summary";
-import { resolveRunRef, shortId } from "../core/record/refs";
+import { shortId } from "../core/record/refs";
 import { log } from "../log";
 import { printData } from "../render/output";
-import { storeArgs } from "./_args";
+import { parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 function confirm(question: string): boolean {
@@ -31,14 +32,26 @@ export default defineExpragCommand({
   name: "rm",
   description: "Delete runs: their run files, output logs and snapshot refs",
   args: {
-    runs: { type: "positional", description: "The runs to delete" },
+    runs: { type: "positional", description: "The runs to delete (or a selection: --name, --where...)", required: false },
     yes: { type: "boolean", alias: "y", description: "Do not ask (required when not at a terminal)" },
     force: { type: "boolean", description: "Also delete runs that are still running" },
+    ...selectionArgs,
     ...storeArgs,
   },
+  repeatable: SELECTION_REPEATABLE,
   variadic: "runs",
+  examples: `EXAMPLES
+
+  exprag rm 3f9c2a1b --yes
+  exprag rm --name smoke-test --status failed      # asks first, listing them
+
+${WHERE_HELP}`,
   run({ args, store, cwd, env, warn }) {
-    const runs = [...new Map(args.runs.map((reference) => resolveRunRef(store, reference)).map((r) => [r.runId, r])).values()];
+    const selection = parseSelection(args, args.runs);
+    if (!args.runs.length && !isFiltered(selection))
+      throw usageError("rm needs the runs to delete: run references, or a selection such as --name or --where", "usage: exprag rm <run>... [--yes]");
+    const runs = selectRuns(store, selection, Number.POSITIVE_INFINITY, warn).runs.map((view) => ({ runId: view.runId, file: view.file }));
+    if (runs.length === 0) throw new UserError("no run matches; nothing deleted", EXIT.failure);
     const running = runs.filter((run) => isRunning(store, run.runId));
     if (running.length && !args.force) {
       throw new UserError(

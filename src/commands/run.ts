@@ -2,6 +2,7 @@ import { usageError } from "../core/errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
 import { experimentNameFor } from "../core/run/experiment-name";
 import { buildMetadata } from "../core/run/metadata";
+import { paramsFromArgv } from "../core/run/params";
 import { runCommand } from "../core/run/runner";
 import { parseSize } from "../core/sizes";
 import { isExplicitStore } from "../core/store";
@@ -23,6 +24,12 @@ export default defineExpragCommand({
     "meta-file": { type: "string", description: "Metadata from a file holding a JSON object", valueHint: "FILE" },
     ...storeArgs,
     echo: { type: "boolean", description: "Also show the EXPRAG:: lines on the terminal" },
+    params: {
+      type: "boolean",
+      default: true,
+      description: "Record the script's parameters from its command line (--lr 0.03, --batch-size 32, lr=0.03) as params",
+      negativeDescription: "Do not read parameters from the command line",
+    },
     log: { type: "boolean", default: true, description: "Keep the output in runs/<run_id>.log", negativeDescription: "Do not keep the output log" },
     snapshot: {
       type: "boolean",
@@ -61,6 +68,7 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       command,
       name,
       metadata: buildMetadata(args["meta-file"], args.meta),
+      params: args.params ? paramsFromArgv(command) : null,
       store,
       storeExplicit: isExplicitStore(args.dir, env),
       echo: args.echo === true,

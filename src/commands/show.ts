@@ -25,6 +25,7 @@ export function showObject(d: RunDetails) {
     error: d.end?.error ?? null,
     parent_run_id: d.start?.parentRunId ?? null,
     agent: d.start?.agent ?? null,
+    tags: d.tags,
     notes: d.notes,
     metrics: d.metrics.map(({ trend, ...stats }) => stats),
     log: d.log,
@@ -69,7 +70,14 @@ function forPeople(d: RunDetails): string {
     lines.push(
       `  resources max RSS ${(resources.max_rss_bytes / 1048576).toFixed(0)} MB, CPU ${((resources.cpu_user_ms + resources.cpu_system_ms) / 1000).toFixed(1)} s`,
     );
-  for (const note of o.notes) lines.push(`  note      ${note.note}  (${note.kind}, ${(note.elapsed_ms / 1000).toFixed(1)}s)`);
+  if (o.tags.length) lines.push(`  tags      ${o.tags.join(" ")}`);
+  for (const note of o.notes) {
+    const when =
+      note.elapsed_ms === null
+        ? `${note.created_at}, ${note.author ? `${note.author.name}${note.author.kind === "agent" ? " (agent)" : ""}` : "?"}`
+        : `${note.kind}, ${(note.elapsed_ms / 1000).toFixed(1)}s`;
+    lines.push(`  note      ${note.note}  (${when})`);
+  }
   if (o.log) lines.push(`  log       exprag log ${o.short_id}`);
   const table = d.metrics.length ? `\n${renderRows(d.metrics, metricColumns(true), "table")}` : "";
   // Everything but the header's run id is text some script or store file wrote.

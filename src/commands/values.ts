@@ -1,46 +1,64 @@
-import { selectRuns } from "../core/query/selection";
+import { isFiltered, selectRuns } from "../core/query/selection";
 import { asNumber, parsePath } from "../core/query/value-paths";
 import { series } from "../core/query/values";
 import { log } from "../log";
 import { formatNumber } from "../render/format";
 import { printData } from "../render/output";
 import { outputMode, renderRows } from "../render/table";
-import { listArgs, parseLimit, storeArgs } from "./_args";
+import { listArgs, parseCount, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
   name: "values",
-  description: "The series of one value path: run, step, time, value, and the file:line it came from",
+  description: "The series of one value path, oldest first: run, step, time, value, and the file:line it came from",
   args: {
-    path: { type: "positional", description: "A value path: metrics.loss, layers[].loss (a leading value. is fine)" },
-    runs: { type: "positional", description: "Runs (default: latest)", required: false },
+    path: {
+      type: "positional",
+      description: "A value path: metrics.loss, layers[].loss (a leading value. is fine); one naming an object gives the whole object",
+    },
+    runs: { type: "positional", description: "Runs (default: the latest, or every run the selection keeps)", required: false },
+    last: { type: "string", description: "Only the last N points of each run", valueHint: "N" },
+    ...selectionArgs,
     ...listArgs,
     ...storeArgs,
   },
+  repeatable: SELECTION_REPEATABLE,
   variadic: "runs",
   examples: `EXAMPLES
 
-  exprag values metrics.loss                 # the latest run, newest points first
+  exprag values metrics.loss                          # the latest run, oldest point first
   exprag values metrics.loss 3f9c2a1b 8d01e4c7 --all --json
+  exprag values metrics.loss --where 'params.batch_size = 32' --last 5
 
-Cite a point by its source, file:line in the run file.`,
+--limit N (default 20) caps the whole answer, keeping its newest points, and says so when it cuts;
+--last N keeps the last N points of each run. Cite a point by its source, file:line in the run file.
+
+${WHERE_HELP}`,
   run({ args, store, warn }) {
     const steps = parsePath(args.path);
-    const limit = parseLimit(args);
-    const runIds = selectRuns(store, args.runs, 1);
-    const { points, total } = series(store, runIds, steps, limit, warn);
-    const shown = points.reverse();
-    if (shown.length < total) log.info(`showing the newest ${shown.length} of ${total} values; use --all or --limit N for more`);
-    if (total === 0 && runIds.length) warn(`no ${args.path} in ${runIds.length === 1 ? "that run" : "those runs"}; see exprag paths`);
+    const cap = parseLimit(args);
+    const lastPerRun = args.last === undefined ? Number.POSITIVE_INFINITY : parseCount(args.last, "--last");
+    const selection = parseSelection(args, args.runs);
+    // Without runs named or a filter, the latest run; a history reads forward, so oldest run first.
+    const runLimit = args.runs.length || isFiltered(selection) ? Number.POSITIVE_INFINITY : 1;
+    const { runs } = selectRuns(store, selection, runLimit, warn);
+    const ordered = args.runs.length ? runs : [...runs].reverse();
+    const { points, total, kept } = series(ordered, steps, { lastPerRun, cap }, warn);
+    if (points.length < kept) {
+      log.info(
+        `showing the newest ${points.length} of ${kept} points${kept < total ? ` (--last kept ${kept} of ${total})` : ""}; use --all or --limit N for more`,
+      );
+    }
+    if (total === 0 && runs.length) warn(`no ${args.path} in ${runs.length === 1 ? "that run" : "those runs"}; see exprag paths`);
     const mode = outputMode(args.json === true);
-    if (mode === "json") return printData(`${JSON.stringify(shown)}\n`);
+    if (mode === "json") return printData(`${JSON.stringify(points)}\n`);
     const text = (value: unknown) => {
       const number = asNumber(value);
       return number !== null ? formatNumber(number) : JSON.stringify(value);
     };
     printData(
       renderRows(
-        shown,
+        points,
         [
           { header: "run", value: (p) => p.short_id },
           { header: "step", value: (p) => (p.step === null ? "" : String(p.step)), align: "right" },

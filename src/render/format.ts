@@ -1,3 +1,5 @@
+import { asNumber } from "../core/query/value-paths";
+
 /** How numbers, durations and commits read in tables. */
 
 export function formatDuration(ms: number | null): string {
@@ -18,4 +20,12 @@ export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
   if (Number.isInteger(value)) return String(value);
   return Math.abs(value) >= 1e-4 && Math.abs(value) < 1e6 ? String(Number(value.toPrecision(6))) : value.toExponential(4);
+}
+
+/** A value in a cell: numbers as people read them, strings as they are, anything else as JSON. */
+export function cellText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  const number = asNumber(value);
+  if (number !== null) return formatNumber(number);
+  return typeof value === "string" ? value : JSON.stringify(value);
 }

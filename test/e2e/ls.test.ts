@@ -31,10 +31,7 @@ describe("exprag ls", () => {
     expect(result.stderr).toContain("00000000000b.jsonl: its records name run 5; it is run 01900000-0000-7000-8000-00000000000b, as its file name says");
     expect(result.stderr).toContain("00000000000d.jsonl: cannot be read (ENOENT)");
     expect(result.stderr).not.toContain("zzz-notes");
-    for (const args of [
-      ["best", "x", "--max"],
-      ["paths", "--all"],
-    ]) {
+    for (const args of [["best", "x", "--max"], ["paths"]]) {
       const other = await exprag([...args, "--json"], { cwd });
       expect({ args, code: other.exitCode, text: other.text }).toEqual({ args, code: 0, text: "[]\n" });
     }

@@ -141,9 +141,18 @@ describe("exprag ls", () => {
       .trimEnd()
       .split("\n")
       .map((line) => line.split("\t"));
-    expect(rows[0]).toEqual(["id", "name", "started", "duration", "status", "exit", "commit", "records", "metrics"]);
+    // The metadata leaves that differ among the listed runs get columns of their own.
+    expect(rows[0]).toEqual(["id", "name", "started", "duration", "status", "exit", "commit", "records", "meta.hparams.bs", "meta.hparams.lr", "metrics"]);
     const tuned = rows.find((row) => row[1] === "tuned")!;
-    expect([tuned[0], tuned[4], tuned[5], tuned[7], tuned[8]]).toEqual([short("tuned"), "ok", "0", "4", "metrics.loss=0.3 metrics.acc=0.9"]);
+    expect([tuned[0], tuned[4], tuned[5], tuned[7], tuned[8], tuned[9], tuned[10]]).toEqual([
+      short("tuned"),
+      "ok",
+      "0",
+      "4",
+      "64",
+      "0.03",
+      "metrics.loss=0.3 metrics.acc=0.9",
+    ]);
     // ls reads a finished run's first line and tail only: the torn line in the middle is never read.
     expect(result.stderr).toBe("");
   });
@@ -213,16 +222,21 @@ describe("exprag best", () => {
 });
 
 describe("exprag values and paths", () => {
-  test("values: the series newest first, with step, time and the file:line it came from", async () => {
+  test("values: the series oldest first (a history reads forward), with step, time and the file:line it came from", async () => {
     const points = await json("values", "metrics.acc", short("tuned"), "--all");
     const file = join(store, "runs", `${ids.tuned}.jsonl`);
     expect(points.map((p: { step: number; value: number; source: string }) => [p.step, p.value, p.source])).toEqual([
-      [2, 0.9, `${file}:5`],
-      [1, 0.8, `${file}:4`],
       [0, 0.6, `${file}:3`],
+      [1, 0.8, `${file}:4`],
+      [2, 0.9, `${file}:5`],
     ]);
     const line = readFileSync(file, "utf8").split("\n")[4]!;
     expect(JSON.parse(line).value.metrics.acc).toBe(0.9);
+    // --last keeps each run's last points; --limit caps the whole answer at its newest points, and says so.
+    expect((await json("values", "metrics.acc", short("tuned"), short("baseline"), "--last", "1")).map((p: { value: number }) => p.value)).toEqual([0.9, 0.7]);
+    const capped = await q("values", "metrics.acc", short("tuned"), short("baseline"), "--limit", "2", "--json");
+    expect(JSON.parse(capped.text).map((p: { value: number }) => p.value)).toEqual([0.6, 0.7]);
+    expect(capped.stderr).toContain("showing the newest 2 of 6 points");
     expect(points[0]).toMatchObject({ run_id: ids.tuned, short_id: short("tuned") });
     expect(typeof points[0].elapsed_ms).toBe("number");
   });
@@ -236,18 +250,18 @@ describe("exprag values and paths", () => {
 
   test("values of several runs, NaN shown as such; latest by default", async () => {
     const points = await json("values", "metrics.acc", ids.diverged!, ids.baseline!);
-    expect(points.map((p: { value: unknown }) => p.value)).toEqual([0.7, 0.6, 0.5, "NaN", 0.7]);
+    expect(points.map((p: { value: unknown }) => p.value)).toEqual([0.7, "NaN", 0.5, 0.6, 0.7]);
     const latest = await q("values", "metrics.acc");
     expect(latest.text.trimEnd().split("\n")[1]!.split("\t").slice(0, 2)).toEqual([short("unfinished"), "0"]);
     expect((await q("values", "metrics..acc")).exitCode).toBe(2);
   });
 
   test("paths: leaf paths with counts, types and examples; --numeric and --contains", async () => {
-    const paths = await json("paths", "--all");
+    const paths = await json("paths");
     const acc = paths.find((p: { path: string }) => p.path === "metrics.acc");
     expect(acc).toMatchObject({ count: 11, runs: 6, types: ["number"], numeric: true });
     expect(acc.examples).toHaveLength(3);
-    expect((await json("paths", "--all", "--contains", "LOSS")).map((p: { path: string }) => p.path)).toEqual(["metrics.loss"]);
+    expect((await json("paths", "--contains", "LOSS")).map((p: { path: string }) => p.path)).toEqual(["metrics.loss"]);
     expect((await json("paths", short("no-metric"))).map((p: { path: string }) => p.path)).toEqual(["other"]);
   });
 });
@@ -304,7 +318,8 @@ describe("exprag show and compare", () => {
     expect(result.metadata).toEqual({ "hparams.bs": [32, 64, null], "hparams.lr": [0.1, 0.03, null] });
     expect(result.metrics["metrics.acc"]).toEqual([0.7, 0.9, 0.95]);
     expect(result.code).toEqual([`exprag diff ${short("baseline")} ${short("tuned")}`, `exprag diff ${short("baseline")} ${short("failed")}`]);
-    expect((await q("compare", short("baseline"))).exitCode).toBe(2);
+    expect((await q("compare", short("baseline"))).exitCode).toBe(1);
+    expect((await q("compare")).exitCode).toBe(2);
   });
 
   test("an ambiguous or unknown reference fails and names the candidates", async () => {
@@ -361,7 +376,7 @@ describe("exprag log and rm", () => {
     const cases: [string[], (text: string) => void][] = [
       [["ls"], (text) => expect(text).toMatch(new RegExp(`${short("tuned")}\\s+tuned\\s`))],
       [["show", short("tuned")], (text) => expect(text).toStartWith(`run ${short("tuned")}  tuned  ok (exit 0)`)],
-      [["paths", "--all"], (text) => expect(text).toMatch(/metrics\.acc\s+11\s+6\s+number/)],
+      [["paths"], (text) => expect(text).toMatch(/metrics\.acc\s+tracked\s+11\s+6\s+number/)],
       [["values", "metrics.acc", short("tuned")], (text) => expect(text).toMatch(new RegExp(`^${short("tuned")}\\s+2\\s.*\\s0\\.9\\s`, "m"))],
       [["best", "metrics.acc", "--max"], (text) => expect(text).toMatch(new RegExp(`^\\s*1\\s+${short("future")}\\s+future\\s+0\\.99`, "m"))],
       [["compare", short("baseline"), short("tuned")], (text) => expect(text).toMatch(/last metrics\.acc\s+0\.7\s+0\.9/)],

@@ -198,7 +198,7 @@ describe("the error contract", () => {
     expect(status[elsewhere]).toBe("unknown");
     // The boot id is known on Linux only; elsewhere the pid (this test's, alive) decides.
     expect(status[rebooted]).toBe(existsSync("/proc/sys/kernel/random/boot_id") ? "crashed" : "running");
-  });
+  }, 30_000);
 
   test.skipIf(!hasPty)(
     "a second SIGINT reaches the command even when exprag is the terminal's foreground job",

@@ -3,6 +3,7 @@
  * run). One run that cannot be deleted does not stop the others; what failed is said per run.
  */
 import { rmSync } from "node:fs";
+import { annotationsPath } from "../record/annotations";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import type { RunLocation } from "../record/refs";
@@ -32,7 +33,7 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
     removal.keptRef = refs.kept[0]?.ref ?? null;
     for (const failed of refs.failed) removal.failures.push(`its snapshot ref ${failed.ref} (${failed.reason})`);
   }
-  for (const path of [file, runLogPath(store, runId)]) {
+  for (const path of [file, runLogPath(store, runId), annotationsPath(file)]) {
     try {
       rmSync(path, { force: true });
     } catch (error) {

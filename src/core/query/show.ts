@@ -1,6 +1,7 @@
 /** Everything about one run, from one pass over its file: `exprag show` and `compare`. */
 import { existsSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
+import { type Author, readAnnotations } from "../record/annotations";
 import { decodeEnvelope, decodeMeta, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
 import { resolveRunRef } from "../record/refs";
 import { runLogPath } from "../store";
@@ -10,12 +11,14 @@ import { type MetricStats, StatsBuilder } from "./stats";
 import { type RunSummary, summarizeRun } from "./summary";
 import { asNumber, leaves } from "./value-paths";
 
+/** A note: a record's `$note` (with its kind, elapsed_ms and line), or one added later with `exprag note` (kind "annotation", with its author). */
 export interface RunNote {
   kind: string;
   created_at: string;
-  elapsed_ms: number;
+  elapsed_ms: number | null;
   note: string;
-  line: number;
+  line: number | null;
+  author?: Author | null;
 }
 
 export interface RunDetails {
@@ -25,6 +28,7 @@ export interface RunDetails {
   /** Metadata from `--meta`, then every `$meta` record in order. */
   metadata: JsonObject;
   notes: RunNote[];
+  tags: string[];
   metrics: MetricStats[];
   log: string | null;
 }
@@ -62,6 +66,18 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     }
     if (envelope.note !== null) notes.push({ kind: envelope.kind, created_at: envelope.createdAt, elapsed_ms: envelope.elapsedMs, note: envelope.note, line });
   });
+  const annotations = readAnnotations(file);
+  for (const added of annotations.notes)
+    notes.push({ kind: "annotation", created_at: added.created_at, elapsed_ms: null, note: added.text, line: null, author: added.author });
   const log = runLogPath(store, runId);
-  return { summary, start, end, metadata, notes, metrics: [...stats.values()].map((b) => b.build()), log: existsSync(log) ? log : null };
+  return {
+    summary,
+    start,
+    end,
+    metadata,
+    notes,
+    tags: annotations.tags,
+    metrics: [...stats.values()].map((b) => b.build()),
+    log: existsSync(log) ? log : null,
+  };
 }

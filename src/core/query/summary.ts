@@ -6,10 +6,10 @@ import { statSync } from "node:fs";
 import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
 import { countLines, readRunStart, TailReader } from "../record/reader";
-import { listRunIds, shortId } from "../record/refs";
-import type { StoredRecord } from "../record/schema";
+import { shortId } from "../record/refs";
+import type { Divergence, RecordCounts, StoredRecord } from "../record/schema";
 import { runFilePath } from "../store";
-import { readable, type Warn } from "./records";
+import type { Warn } from "./records";
 import { asNumber, leaves } from "./value-paths";
 
 export type RunState = "ok" | "failed" | "killed" | "interrupted" | "running" | "crashed" | "unknown";
@@ -27,6 +27,12 @@ export interface RunSummary {
   dirty: boolean | null;
   branch: string | null;
   records: number;
+  /** The records of each kind, from run_end; null while it has none. */
+  counts: RecordCounts | null;
+  /** Why the run failed, in one line, when it says. */
+  error: string | null;
+  /** false, or where a tracked number first became NaN or infinite. */
+  diverged: false | Divergence;
   /** The last value of each numeric path of the latest track records, as stored ("NaN" stays a string). */
   metrics: Record<string, number | string>;
   file: string;
@@ -74,6 +80,9 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
     dirty: start.git?.dirty ?? null,
     branch: start.git?.branch ?? null,
     records: end?.records ?? Math.max(0, countLines(file) - 1),
+    counts: end?.counts ?? null,
+    error: end?.error ?? null,
+    diverged: end?.diverged ?? false,
     metrics,
     file,
   };
@@ -92,6 +101,9 @@ function emptyRun(runId: string, file: string): RunSummary {
     dirty: null,
     branch: null,
     records: 0,
+    counts: null,
+    error: null,
+    diverged: false,
     metrics: {},
     file,
   };
@@ -145,36 +157,4 @@ function readTail(file: string, withMetrics: boolean): { end: RunEnd | null; met
     tail.close();
   }
   return { end: end && decodeRunEnd(end), metrics: Object.fromEntries(metrics), tornLast };
-}
-
-export interface RunFilter {
-  name?: string;
-  status?: RunState;
-  /** Runs started at or after this time (ms since the epoch). */
-  since?: number;
-}
-
-/**
- * Summaries newest first, filtered, at most `limit` of them; `total` counts every match, so a cut
- * list can say so. Runs are read newest first and only until the limit is reached.
- */
-export function listRuns(store: string, filter: RunFilter, limit: number, warn: Warn, withMetrics = true): { runs: RunSummary[]; total: number } {
-  const ids = listRunIds(store).reverse();
-  const runs: RunSummary[] = [];
-  let total = 0;
-  for (const runId of ids) {
-    if (filter.since !== undefined && runIdTime(runId) < filter.since) break;
-    const needsReading = runs.length < limit || filter.name !== undefined || filter.status !== undefined;
-    if (!needsReading) {
-      total++;
-      continue;
-    }
-    const summary = readable(store, runId, warn, () => summarizeRun(store, runId, warn, withMetrics));
-    if (!summary) continue;
-    if (filter.name !== undefined && !summary.experiment_name.toLowerCase().includes(filter.name.toLowerCase())) continue;
-    if (filter.status !== undefined && summary.status !== filter.status) continue;
-    total++;
-    if (runs.length < limit) runs.push(summary);
-  }
-  return { runs, total };
 }

@@ -1,8 +1,8 @@
 /** `exprag values`: the series of one value path, each point with the `file:line` it came from. */
 import { asObject, decodeEnvelope } from "../record/decode";
 import { shortId } from "../record/refs";
-import { runFilePath } from "../store";
 import { readable, recordsOf, type Warn } from "./records";
+import type { RunView } from "./run-view";
 import { STEP_KEYS } from "./summary";
 import { type PathStep, searchKey, valuesAt } from "./value-paths";
 
@@ -16,19 +16,48 @@ export interface SeriesPoint {
   source: string;
 }
 
+export interface Series {
+  /** Oldest first: runs in the order they started, each run's points in the order recorded. */
+  points: SeriesPoint[];
+  /** How many points there were before `--last` and the cap. */
+  total: number;
+  /** How many points `--last` kept, before the cap. */
+  kept: number;
+}
+
+/** A queue that keeps the last `size` items pushed into it (memory stays bounded however long the series). */
+class LastItems<T> {
+  private items: T[] = [];
+  private start = 0;
+  constructor(private readonly size: number) {}
+  push(item: T): void {
+    if (this.size === 0) return;
+    this.items.push(item);
+    if (this.items.length - this.start > this.size) this.start++;
+    if (this.start > 4096 && this.start * 2 > this.items.length) {
+      this.items = this.items.slice(this.start);
+      this.start = 0;
+    }
+  }
+  values(): T[] {
+    return this.items.slice(this.start);
+  }
+}
+
 /**
- * The values at `steps` in the runs' track records, in the order they were recorded: the last
- * `keep` of them (memory stays bounded however long the runs are), and how many there were.
+ * The values at `steps` in the runs' track records (a path naming an object gives the whole
+ * object per point): the last `lastPerRun` points of each run, then the last `cap` of those.
  */
-export function series(store: string, runIds: string[], steps: PathStep[], keep: number, warn: Warn): { points: SeriesPoint[]; total: number } {
-  const points: SeriesPoint[] = [];
+export function series(views: RunView[], steps: PathStep[], options: { lastPerRun: number; cap: number }, warn: Warn): Series {
+  const all = new LastItems<SeriesPoint>(options.cap);
   let total = 0;
+  let kept = 0;
   const key = searchKey(steps);
-  for (const runId of runIds) {
-    const file = runFilePath(store, runId);
-    readable(store, runId, warn, () =>
+  for (const view of views) {
+    const run = new LastItems<SeriesPoint>(options.lastPerRun);
+    readable(view.store, view.runId, warn, () =>
       recordsOf(
-        file,
+        view.file,
         warn,
         (record, line) => {
           const envelope = decodeEnvelope(record);
@@ -40,21 +69,24 @@ export function series(store: string, runIds: string[], steps: PathStep[], keep:
           const step = stepKey ? tracked[stepKey] : null;
           for (const value of found) {
             total++;
-            if (points.length >= keep) points.shift();
-            points.push({
-              run_id: runId,
-              short_id: shortId(runId),
+            run.push({
+              run_id: view.runId,
+              short_id: shortId(view.runId),
               step: typeof step === "number" ? step : null,
               elapsed_ms: envelope.elapsedMs,
               created_at: envelope.createdAt,
               value,
-              source: `${file}:${line}`,
+              source: `${view.file}:${line}`,
             });
           }
         },
         key,
       ),
     );
+    for (const point of run.values()) {
+      kept++;
+      all.push(point);
+    }
   }
-  return { points, total };
+  return { points: all.values(), total, kept };
 }

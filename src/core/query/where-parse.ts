@@ -2,7 +2,7 @@
  * The `--where` language, read into a tree: tokens, then a recursive-descent parser.
  * The grammar, loosest first: `or` < `and` < `not` < one condition or a parenthesised group.
  */
-import { usageError } from "../errors";
+import { UserError, usageError } from "../errors";
 
 export type Aggregate = "last" | "first" | "min" | "max" | "mean" | "count";
 /** One step into a value; the same shape as value-paths' PathStep. */
@@ -262,4 +262,20 @@ export function parseWhere(text: string): Expr {
   const expr = disjunction("");
   if (peek().type !== "end") expected("'and', 'or' or the end");
   return expr;
+}
+
+/**
+ * One operand on its own, as `--sort` and `--columns` take it (`metrics.acc`, `max(metrics.acc)`,
+ * `params.lr`); a malformed one is a usage error naming `option`.
+ */
+export function parseOperand(text: string, option: string): Operand {
+  let parsed: Expr;
+  try {
+    parsed = parseWhere(`${text} = 0`);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    throw usageError(error.message.replace(/^--where/, option).replace(/, found '='$/, ", found the end"), error.hint);
+  }
+  if (parsed.kind !== "compare") throw usageError(`${option}: expected a path or an aggregate such as max(metrics.acc), got "${text}"`);
+  return parsed.operand;
 }

@@ -6,6 +6,7 @@
  */
 import type {
   AgentRecord,
+  Divergence,
   GitRecord,
   HostRecord,
   ProcessIdentity,
@@ -99,6 +100,8 @@ export interface RunStart {
   host: Partial<HostRecord>;
   process: { pid: number | null; ppid: number | null; cwd: string | null; argv: string[] | null; started: ProcessIdentity | null };
   metadata: JsonObject;
+  /** Read from the command's arguments; {} for runs recorded without. */
+  params: JsonObject;
   parentRunId: string | null;
   agent: AgentRecord | null;
 }
@@ -130,6 +133,7 @@ export function decodeRunStart(record: StoredRecord): RunStart {
       started: decodeIdentity(process.started),
     },
     metadata: asObject(value.metadata),
+    params: asObject(value.params),
     parentRunId: asString(value.parent_run_id),
     agent: asString(agent.name) !== null ? { name: asString(agent.name)!, env: asString(agent.env) ?? "" } : null,
   };
@@ -237,6 +241,7 @@ export interface RunEnd {
   /** The sum of every count, a later exprag's new kinds included. */
   records: number | null;
   error: string | null;
+  diverged: Divergence | null;
 }
 
 export function decodeRunEnd(record: StoredRecord): RunEnd {
@@ -262,7 +267,14 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
     },
     records: counts ? Object.values(counts).reduce<number>((sum, n) => sum + (asFiniteNumber(n) ?? 0), 0) : null,
     error: asString(value.error),
+    diverged: decodeDivergence(value.diverged),
   };
+}
+
+function decodeDivergence(value: unknown): Divergence | null {
+  const point = asObject(value);
+  const path = asString(point.path);
+  return path === null ? null : { path, step: asFiniteNumber(point.step), source: asString(point.source) ?? "" };
 }
 
 /** A `meta` record's value: an object merged into the run's metadata (anything else adds nothing). */

@@ -91,6 +91,8 @@ export interface RunStartValue {
   host: HostRecord;
   process: ProcessRecord;
   metadata: Record<string, unknown>;
+  /** The script's parameters, read from its command line (absent with --no-params). */
+  params?: Record<string, unknown>;
   parent_run_id?: string;
   agent?: AgentRecord;
 }
@@ -110,6 +112,14 @@ export interface ResourceUsage {
   cpu_system_ms: number;
 }
 
+/** Where a tracked number first was NaN or infinite. */
+export interface Divergence {
+  path: string;
+  step: number | null;
+  /** `<run file>:<line>` of that record. */
+  source: string;
+}
+
 export interface RunEndValue {
   status: RunEndStatus;
   exit_code: number;
@@ -121,6 +131,8 @@ export interface RunEndValue {
   /** Records that could not be written (disk full, file too large), and why. */
   lost?: { records: number; reason: string };
   error?: string;
+  /** The first non-finite tracked number, when there was one. */
+  diverged?: Divergence;
 }
 
 export interface ParseErrorValue {

@@ -23,6 +23,8 @@ export interface RunRequest {
   command: string[];
   name: string;
   metadata: Metadata;
+  /** The script's parameters read from its arguments; null with --no-params. */
+  params: Record<string, unknown> | null;
   store: string;
   /** The store was named (--dir, EXPRAG_DIR), not found: it may lead elsewhere through a link. */
   storeExplicit: boolean;
@@ -180,6 +182,7 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
     host: hostInfo(),
     process: { pid: process.pid, ppid: process.ppid, cwd: request.cwd, argv: request.command, started: processIdentity() },
     metadata: request.metadata,
+    ...(request.params && { params: request.params }),
     ...(parentRunId && { parent_run_id: parentRunId }),
     ...(agent && { agent }),
   } satisfies RunStartValue;

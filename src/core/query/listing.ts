@@ -1,0 +1,69 @@
+/**
+ * `exprag ls`: the selected runs with what tells them apart. Besides status, code and last
+ * metrics, a run's parameters and metadata leaves that differ among the listed runs (the ones the
+ * same everywhere add nothing), or the columns asked for, and an optional sort.
+ */
+import type { JsonObject } from "../record/decode";
+import { differing } from "./compare";
+import { flattenValues } from "./flatten";
+import type { Warn } from "./records";
+import type { RunView } from "./run-view";
+import { resolveOperand, type SelectedRuns, type Selection, selectRuns, sortValue } from "./selection";
+import type { RunSummary } from "./summary";
+import type { Operand } from "./where";
+
+export interface ListedRun extends RunSummary {
+  params: JsonObject;
+  /** `--meta` merged with every `$meta` record. */
+  metadata: JsonObject;
+  tags: string[];
+  /** The values of the operand columns asked for (`--columns`), by column name. */
+  columns?: Record<string, unknown>;
+}
+
+export interface ListOptions {
+  limit: number;
+  /** Operand columns (`params.lr`, `max(metrics.acc)`), in the order asked for. */
+  columns: Operand[];
+  sort: { operand: Operand; descending: boolean } | null;
+}
+
+export interface Listing {
+  runs: ListedRun[];
+  total: number;
+  /** Parameter and metadata leaves whose values differ among the listed runs: `params.lr`, `meta.seed`. */
+  differing: string[];
+}
+
+export function listRuns(store: string, selection: Selection, options: ListOptions, warn: Warn): Listing {
+  // A sort looks at every match before the limit.
+  const selected: SelectedRuns = selectRuns(store, selection, options.sort ? Number.POSITIVE_INFINITY : options.limit, warn);
+  let views = selected.runs;
+  if (options.sort) views = sortViews(views, options.sort.operand, options.sort.descending).slice(0, options.limit);
+  const runs = views.map((view) => listed(view, options.columns));
+  const leaves = (run: ListedRun) => ({
+    ...Object.fromEntries(flattenValues(run.params, "params").filter(([key]) => key !== "params")),
+    ...Object.fromEntries(flattenValues(run.metadata, "meta").filter(([key]) => key !== "meta")),
+  });
+  return { runs, total: selected.total, differing: runs.length > 1 ? Object.keys(differing(runs.map(leaves))) : [] };
+}
+
+function listed(view: RunView, columns: Operand[]): ListedRun {
+  const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags: view.annotations().tags };
+  if (columns.length) run.columns = Object.fromEntries(columns.map((operand) => [operand.text, resolveOperand(view, operand) ?? null]));
+  return run;
+}
+
+/** Runs by an operand's value: numbers first, then strings, then runs without it; ties newest first. */
+export function sortViews(views: RunView[], operand: Operand, descending: boolean): RunView[] {
+  const keyed = views.map((view, index) => ({ view, index, key: sortValue(resolveOperand(view, operand)) }));
+  const rank = (key: number | string | null) => (key === null ? 2 : typeof key === "number" ? (Number.isNaN(key) ? 1.5 : 0) : 1);
+  keyed.sort((a, b) => {
+    const byKind = rank(a.key) - rank(b.key);
+    if (byKind !== 0) return byKind;
+    if (a.key === null || b.key === null || (typeof a.key === "number" && Number.isNaN(a.key))) return a.index - b.index;
+    const order = a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+    return (descending ? -order : order) || a.index - b.index;
+  });
+  return keyed.map(({ view }) => view);
+}

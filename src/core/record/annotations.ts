@@ -1,0 +1,71 @@
+/**
+ * Tags and notes added to a run after the fact (`exprag tag`, `exprag note`): an agent's
+ * conclusions become part of the run's memory. They live beside the run file, in
+ * `<run_id>.annotations.jsonl`, one event per line, appended with one write each: the run file
+ * keeps its single writer (a run still being written is never touched), annotations from several
+ * processes never tear each other, and a copy of the store merges by taking every line.
+ */
+import { closeSync, constants, existsSync, openSync, writeSync } from "node:fs";
+import { VERSION } from "../../version";
+import { asObject, decodeEnvelope, parseRecord } from "./decode";
+import { forEachLine } from "./reader";
+import { SCHEMA_VERSION } from "./schema";
+
+export const annotationsPath = (runFile: string) => runFile.replace(/\.jsonl$/, ".annotations.jsonl");
+
+/** Who wrote an annotation: the coding agent recognised from the environment, else the user. */
+export interface Author {
+  kind: "agent" | "user";
+  name: string;
+}
+
+export type AnnotationEvent = { kind: "tag" | "untag"; tags: string[] } | { kind: "note"; text: string };
+
+export interface Annotations {
+  /** The tags the run has now, in the order they were first given. */
+  tags: string[];
+  notes: { text: string; created_at: string; author: Author | null }[];
+}
+
+/** A tag is one word a shell and a glob can hold: no spaces or control characters, at most 100 characters. */
+export const TAG = /^[^\s\p{C}]{1,100}$/u;
+
+export function appendAnnotation(runFile: string, runId: string, event: AnnotationEvent, author: Author): void {
+  const value = event.kind === "note" ? { text: event.text } : { tags: event.tags };
+  const line = `${JSON.stringify({ schema_version: SCHEMA_VERSION, exprag_version: VERSION, run_id: runId, kind: event.kind, value, created_at: new Date().toISOString(), author })}\n`;
+  // One write per line, appended, never through a link planted in a copied store.
+  const fd = openSync(annotationsPath(runFile), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, line);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readAnnotations(runFile: string): Annotations {
+  const annotations: Annotations = { tags: [], notes: [] };
+  const path = annotationsPath(runFile);
+  if (!existsSync(path)) return annotations;
+  const tags = new Set<string>();
+  forEachLine(path, (text) => {
+    const record = text === null ? null : parseRecord(text);
+    if (!record) return;
+    const { kind, value, createdAt } = decodeEnvelope(record);
+    const body = asObject(value);
+    if (kind === "note" && typeof body.text === "string") annotations.notes.push({ text: body.text, created_at: createdAt, author: decodeAuthor(record) });
+    if (kind !== "tag" && kind !== "untag") return;
+    for (const tag of Array.isArray(body.tags) ? body.tags : []) {
+      if (typeof tag !== "string") continue;
+      if (kind === "tag") tags.add(tag);
+      else tags.delete(tag);
+    }
+  });
+  annotations.tags = [...tags];
+  return annotations;
+}
+
+function decodeAuthor(record: object): Author | null {
+  const author = asObject((record as { author?: unknown }).author);
+  if (typeof author.name !== "string") return null;
+  return { kind: author.kind === "agent" ? "agent" : "user", name: author.name };
+}
