@@ -1,5 +1,6 @@
 import { usageError } from "../core/errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
+import { isCompiledMain } from "../core/os/platform";
 import { experimentNameFor } from "../core/run/experiment-name";
 import { buildMetadata } from "../core/run/metadata";
 import { paramsFromArgv } from "../core/run/params";
@@ -9,11 +10,6 @@ import { isExplicitStore } from "../core/store";
 import { log } from "../log";
 import { storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
-
-/** A compiled exprag runs its code from Bun's embedded file system. */
-function isCompiled(): boolean {
-  return Bun.main.startsWith("/$bunfs/") || /^[A-Za-z]:[\\/]~BUN[\\/]/.test(Bun.main);
-}
 
 export default defineExpragCommand({
   name: "run",
@@ -78,7 +74,7 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       snapshotMaxBytes: args["snapshot-max-size"] === undefined ? DEFAULT_SNAPSHOT_MAX_BYTES : parseSize(args["snapshot-max-size"], "--snapshot-max-size"),
       cwd,
       env,
-      selfCommand: isCompiled() ? [process.execPath] : [process.execPath, Bun.main],
+      selfCommand: isCompiledMain(Bun.main) ? [process.execPath] : [process.execPath, Bun.main],
       warn,
     });
     const { track, meta, note, parse_error } = outcome.counts;

@@ -1,11 +1,14 @@
 /**
  * The few POSIX calls Bun does not expose: real pipes (Bun's own "pipe" is a socket pair, on which
  * `open("/dev/stdout")` fails with ENXIO and writes are not atomic), signal dispositions, and the
- * terminal's foreground process group. Loaded lazily; every function degrades to null off POSIX.
+ * terminal's foreground process group. Loaded lazily; what `platform` does not offer is not called
+ * (on Windows libc is never loaded) and every function degrades to null or false.
  */
 import { dlopen, FFIType, ptr } from "bun:ffi";
+import { type Platform, platform } from "./platform";
 
-const O_CLOEXEC = process.platform === "darwin" ? 0x1000000 : 0o2000000;
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
 const F_SETPIPE_SZ = 1031;
 /** Larger than the default 64 KiB: fewer reads for a fast writer, and still small chunks in memory. */
 const PIPE_BYTES = 256 * 1024;
@@ -28,22 +31,22 @@ const symbols = {
 
 type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
 
-const libcNames: Record<string, string[]> = {
-  linux: ["libc.so.6", "libc.so"],
-  darwin: ["libSystem.B.dylib"],
-  freebsd: ["libc.so.7"],
-};
+/** The libc symbols to bind on platform `on`: dlopen fails on a symbol the library lacks. */
+export function libcSymbolNames(on: Platform): (keyof typeof symbols)[] {
+  if (on.libcNames.length === 0) return [];
+  return (Object.keys(symbols) as (keyof typeof symbols)[]).filter(
+    (name) => (name !== "pipe2" || on.pipe2) && (name !== "sync_file_range" || on.syncFileRange),
+  );
+}
 
 let libc: Libc | null | undefined;
 
 function loadLibc(): Libc | null {
   if (libc !== undefined) return libc;
   libc = null;
-  for (const name of libcNames[process.platform] ?? []) {
+  const wanted = Object.fromEntries(libcSymbolNames(platform).map((name) => [name, symbols[name]]));
+  for (const name of platform.libcNames) {
     try {
-      // pipe2 and sync_file_range are Linux-only; elsewhere dlopen would fail on them
-      const { pipe2, sync_file_range, ...portable } = symbols;
-      const wanted = process.platform === "linux" ? symbols : portable;
       libc = dlopen(name, wanted as typeof symbols).symbols;
       break;
     } catch {
@@ -58,26 +61,30 @@ function loadLibc(): Libc | null {
  * its stdio, which clears that. On Linux the pipe is enlarged to 256 KiB when allowed.
  */
 export function createPipe(): [number, number] | null {
+  if (!platform.realPipes) return null;
   const c = loadLibc();
   if (!c) return null;
   const fds = new Int32Array(2);
-  if (process.platform === "linux") {
-    if (c.pipe2(ptr(fds), O_CLOEXEC) !== 0) return null;
-    c.fcntl(fds[0]!, F_SETPIPE_SZ, PIPE_BYTES);
-  } else if (c.pipe(ptr(fds)) !== 0) {
-    return null;
+  if (platform.pipe2 && platform.oCloexec !== null) {
+    if (c.pipe2(ptr(fds), platform.oCloexec) !== 0) return null;
+  } else {
+    // macOS has no pipe2: mark both ends close-on-exec right after
+    if (c.pipe(ptr(fds)) !== 0) return null;
+    for (const fd of fds) c.fcntl(fd, F_SETFD, FD_CLOEXEC);
   }
+  if (platform.pipeSizeControl) c.fcntl(fds[0]!, F_SETPIPE_SZ, PIPE_BYTES);
   return [fds[0]!, fds[1]!];
 }
 
 /** Whether signal `signo` is ignored (SIG_IGN) in this process, e.g. SIGHUP under `nohup`. */
 export function isSignalIgnored(signo: number): boolean {
+  const offset = platform.sigactionHandlerOffset;
   const c = loadLibc();
-  if (!c) return false;
-  // struct sigaction starts with the handler on Linux and macOS; 256 bytes covers every layout.
+  if (!c || offset === null) return false;
+  // 256 bytes covers every layout of struct sigaction (glibc's is 152, macOS's 16).
   const old = new BigUint64Array(32);
   if (c.sigaction(signo, null, ptr(old)) !== 0) return false;
-  return old[0] === BigInt(SIG_IGN);
+  return old[offset / 8] === BigInt(SIG_IGN);
 }
 
 /**
@@ -85,7 +92,7 @@ export function isSignalIgnored(signo: number): boolean {
  * later fsync has little left to wait for. Elsewhere it does nothing.
  */
 export function startWriteback(fd: number, offset: number, length: number): void {
-  if (process.platform !== "linux") return;
+  if (!platform.syncFileRange) return;
   const SYNC_FILE_RANGE_WRITE = 2;
   loadLibc()?.sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
 }
@@ -97,11 +104,11 @@ export function startWriteback(fd: number, offset: number, length: number): void
  * partly filled pages use slots up.) Null where this cannot be known.
  */
 export function pipeRoom(fd: number): number | null {
-  if (process.platform !== "linux") return null;
+  const FIONREAD = platform.fionread;
+  if (!platform.pipePacing || FIONREAD === null) return null;
   const c = loadLibc();
   if (!c) return null;
   const F_GETPIPE_SZ = 1032;
-  const FIONREAD = 0x541b;
   const PAGE = 4096;
   const POLLOUT = 4;
   const capacity = c.fcntl(fd, F_GETPIPE_SZ, 0);
@@ -118,11 +125,15 @@ export function pipeRoom(fd: number): number | null {
 
 /** Asks for a bigger buffer in pipe `fd` (Linux; refused quietly beyond the system's limit). */
 export function enlargePipe(fd: number, bytes: number): void {
-  if (process.platform === "linux") loadLibc()?.fcntl(fd, F_SETPIPE_SZ, bytes);
+  if (platform.pipeSizeControl) loadLibc()?.fcntl(fd, F_SETPIPE_SZ, bytes);
 }
 
-/** Whether `fd` is a terminal. (node:tty would answer too, but loading it costs milliseconds of start-up.) */
+/**
+ * Whether `fd` is a terminal: through libc's isatty where there is one (loading node:tty costs
+ * milliseconds of start-up), else through node:tty (Windows).
+ */
 export function isTerminal(fd: number): boolean {
+  if (platform.libcNames.length === 0) return (require("node:tty") as typeof import("node:tty")).isatty(fd);
   const c = loadLibc();
   return c !== null && c.isatty(fd) === 1;
 }
@@ -141,7 +152,7 @@ export function isForegroundOfTerminal(fd: number): boolean {
  * when the exec failed.
  */
 export function execIgnoring(argv: string[], ignored: number[], runtimeIgnored: number[]): void {
-  const c = loadLibc();
+  const c = platform.ignoredSignalsTrampoline ? loadLibc() : null;
   if (!c) return;
   for (const signo of runtimeIgnored) if (!ignored.includes(signo)) c.signal(signo, 0n);
   for (const signo of ignored) c.signal(signo, BigInt(SIG_IGN));

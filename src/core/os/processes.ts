@@ -2,12 +2,15 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import type { ProcessIdentity } from "../record/schema";
+import { type Platform, platform } from "./platform";
 
-export function processIdentity(pid = process.pid): ProcessIdentity {
-  return { host: os.hostname(), pid, boot_id: readBootId(), start_ticks: readStartTicks(pid) };
+/** Who process `pid` is; boot id and start time come from /proc, so they are null off Linux. */
+export function processIdentity(pid = process.pid, on: Platform = platform): ProcessIdentity {
+  return { host: os.hostname(), pid, boot_id: readBootId(on), start_ticks: readStartTicks(pid, on) };
 }
 
-function readBootId(): string | null {
+function readBootId(on: Platform): string | null {
+  if (!on.procFs) return null;
   try {
     return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
   } catch {
@@ -16,7 +19,8 @@ function readBootId(): string | null {
 }
 
 /** Field 22 of /proc/<pid>/stat; the command name before it may hold spaces and parentheses. */
-export function readStartTicks(pid: number): number | null {
+export function readStartTicks(pid: number, on: Platform = platform): number | null {
+  if (!on.procFs) return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -30,14 +34,14 @@ export function readStartTicks(pid: number): number | null {
  * Whether the process still lives: "alive" (same host and boot, same pid and start time), "dead"
  * (gone, or this host has rebooted since), or "unknown" (another host: nothing here can tell).
  */
-export function liveness(started: ProcessIdentity): "alive" | "dead" | "unknown" {
+export function liveness(started: ProcessIdentity, on: Platform = platform): "alive" | "dead" | "unknown" {
   if (started.host !== os.hostname()) return "unknown";
-  const boot = readBootId();
+  const boot = readBootId(on);
   if (started.boot_id !== null && boot !== null && started.boot_id !== boot) return "dead";
   try {
     process.kill(started.pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EPERM") return "dead";
   }
-  return started.start_ticks === null || readStartTicks(started.pid) === started.start_ticks ? "alive" : "dead";
+  return started.start_ticks === null || readStartTicks(started.pid, on) === started.start_ticks ? "alive" : "dead";
 }

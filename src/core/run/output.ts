@@ -6,6 +6,7 @@
  */
 import { fstatSync, writeSync } from "node:fs";
 import { writeFully } from "../os/io";
+import { type Platform, platform } from "../os/platform";
 import { enlargePipe, pipeRoom } from "../os/posix";
 
 /**
@@ -166,8 +167,9 @@ export class Output {
   }
 }
 
-/** Whether writes to `fd` are paced to the room in its pipe (a pipe, on Linux). */
-function isPacedPipe(fd: number): boolean {
+/** Whether writes to `fd` are paced to the room in its pipe (a pipe, where `on` can tell its room: Linux). */
+export function isPacedPipe(fd: number, on: Platform = platform): boolean {
+  if (!on.pipePacing) return false;
   try {
     return fstatSync(fd).isFIFO() && pipeRoom(fd) !== null;
   } catch {

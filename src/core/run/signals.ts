@@ -5,14 +5,13 @@
 import { closeSync, openSync } from "node:fs";
 import os from "node:os";
 import type { Subprocess } from "bun";
+import { type Platform, platform, type RelayedSignal } from "../os/platform";
 import { isForegroundOfTerminal, isSignalIgnored } from "../os/posix";
 import { RUNTIME_IGNORED_SIGNALS } from "../os/signals";
 
 export { RUNTIME_IGNORED_SIGNALS };
 
-const FORWARDED_SIGNALS = ["SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
-const RELAYED_SIGNALS = ["SIGINT", ...FORWARDED_SIGNALS] as const;
-export type SignalName = (typeof RELAYED_SIGNALS)[number];
+export type SignalName = RelayedSignal;
 /** Signals a terminal sends to its whole foreground process group, the child included. */
 const KEYBOARD_SIGNALS = new Set<string>(["SIGINT", "SIGQUIT"]);
 
@@ -22,10 +21,21 @@ const INTERRUPT_WINDOW_MS = 60_000;
 export const signalNumber = (name: string): number => os.constants.signals[name as NodeJS.Signals] ?? 0;
 
 /**
- * Relays SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the child. Ctrl-C and Ctrl-\
- * at the terminal already reached the child, so they are not sent again. Signals the user
- * ignored when exprag started (nohup) stay ignored, here and in the child. A signal before the
- * child starts is remembered: the run then ends without starting it.
+ * Whether the terminal already gave signal `name` to the command too, so it is not sent again:
+ * a Ctrl-C or Ctrl-\ reaches the terminal's foreground group (exprag's, when `inForeground`), or
+ * every process on a Windows console. A second SIGINT (`interrupts` counts them) is passed on
+ * whatever its source (as uv run does), so a kill -INT to exprag alone is never swallowed.
+ */
+export function deliveredByTerminal(name: SignalName, interrupts: number, inForeground: () => boolean, on: Platform = platform): boolean {
+  if (!KEYBOARD_SIGNALS.has(name) || (name === "SIGINT" && interrupts > 1)) return false;
+  return on.keyboardSignalsReach === "every-console-process" || inForeground();
+}
+
+/**
+ * Relays SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the child (on Windows only
+ * SIGINT and SIGTERM). Ctrl-C and Ctrl-\ at the terminal already reached the child, so they are
+ * not sent again. Signals the user ignored when exprag started (nohup) stay ignored, here and in
+ * the child. A signal before the child starts is remembered: the run then ends without starting it.
  */
 export class SignalRelay {
   readonly ignored: SignalName[];
@@ -41,9 +51,9 @@ export class SignalRelay {
   private finished = false;
   private readonly handlers: [SignalName, () => void][] = [];
 
-  constructor() {
-    this.ignored = RELAYED_SIGNALS.filter((name) => isSignalIgnored(signalNumber(name)));
-    for (const name of RELAYED_SIGNALS) {
+  constructor(private readonly on: Platform = platform) {
+    this.ignored = on.signals.filter((name) => isSignalIgnored(signalNumber(name)));
+    for (const name of on.signals) {
       if (this.ignored.includes(name)) continue;
       const handler = () => this.relay(name);
       process.on(name, handler);
@@ -83,10 +93,7 @@ export class SignalRelay {
       return;
     }
     if (name === "SIGINT") this.interrupts++;
-    // The terminal sent Ctrl-C and Ctrl-\ to the child too: not twice. A second SIGINT is passed
-    // on whatever its source (as uv run does), so a kill -INT to exprag alone is never swallowed.
-    const fromTerminal = KEYBOARD_SIGNALS.has(name) && (name !== "SIGINT" || this.interrupts === 1) && inForegroundOfTerminal();
-    if (fromTerminal) {
+    if (deliveredByTerminal(name, this.interrupts, inForegroundOfTerminal, this.on)) {
       if (name === "SIGINT") this.terminalInterruptAt = performance.now();
       return;
     }

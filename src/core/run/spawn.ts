@@ -1,11 +1,13 @@
 /**
  * Starting the command: found as execvp would find it (so a missing program is 127 and a
- * non-executable one 126), with its stdout, stderr and EXPRAG_FD on real pipes.
+ * non-executable one 126), with its stdout, stderr and EXPRAG_FD on real pipes where the
+ * platform has them.
  */
 import { accessSync, closeSync, constants, openSync, readSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { EXIT, UserError } from "../errors";
+import { type Platform, platform } from "../os/platform";
 import { createPipe } from "../os/posix";
 
 /** The descriptor a child writes records to (EXPRAG_FD). */
@@ -38,19 +40,40 @@ export interface SpawnRequest {
   selfCommand: string[];
 }
 
+/** How the command is started on a platform: what `spawnChild` then sets up (a real pipe may still fail, then Bun's is used). */
+export interface SpawnPlan {
+  /** Through `exprag __exec`, so that signals the user ignored (nohup) stay ignored in the command. */
+  viaExec: boolean;
+  stdout: "real-pipe" | "bun-pipe";
+  stderr: "real-pipe" | "bun-pipe" | "inherit";
+  /** EXPRAG_FD: a real pipe on RECORD_FD, or none. */
+  records: "real-pipe" | "none";
+}
+
+export function spawnPlan(request: Pick<SpawnRequest, "captureStderr" | "ignored">, on: Platform = platform): SpawnPlan {
+  const pipe = on.realPipes ? "real-pipe" : "bun-pipe";
+  return {
+    viaExec: on.ignoredSignalsTrampoline && request.ignored.length > 0,
+    stdout: pipe,
+    stderr: request.captureStderr ? pipe : "inherit",
+    records: on.recordFd ? "real-pipe" : "none",
+  };
+}
+
 export function spawnChild(request: SpawnRequest): Spawned {
   const { command, cwd, executable } = request;
+  const plan = spawnPlan(request);
   // Bun starts children with every signal at default; a signal the user ignored (nohup) is
   // re-ignored by a short exec through ourselves, which cannot report exec errors: check first.
-  const viaExec = request.ignored.length > 0;
+  const viaExec = plan.viaExec;
   if (viaExec) checkRunnable(command[0]!, executable);
   const argv = viaExec
     ? [...request.selfCommand, "__exec", request.ignored.join(","), "--", executable, ...command.slice(1)]
     : [executable, ...command.slice(1)];
 
-  const stdoutPipe = createPipe();
-  const stderrPipe = request.captureStderr ? createPipe() : null;
-  const recordPipe = createPipe();
+  const stdoutPipe = plan.stdout === "real-pipe" ? createPipe() : null;
+  const stderrPipe = plan.stderr === "real-pipe" ? createPipe() : null;
+  const recordPipe = plan.records === "real-pipe" ? createPipe() : null;
   const env: Record<string, string | undefined> = {
     ...request.env,
     ...request.childEnv,
