@@ -1,4 +1,5 @@
 import { EXIT, UserError, usageError } from "../core/errors";
+import { codeId, fillTrees } from "../core/git/code-id";
 import { compareRuns } from "../core/query/compare";
 import { isFiltered, selectRuns } from "../core/query/selection";
 import { readRunDetails } from "../core/query/show";
@@ -35,14 +36,20 @@ export default defineExpragCommand({
   exprag compare --name sweep --status ok
 
 ${WHERE_HELP}`,
-  run({ args, store, warn }) {
+  run({ args, store, cwd, env, warn }) {
     const selection = parseSelection(args, args.runs);
     if (!args.runs.length && !isFiltered(selection))
       throw usageError("compare needs runs: two or more, or a selection", "e.g. exprag compare latest~1 latest, or exprag compare --name sweep");
     const selected = selectRuns(store, selection, parseLimit(args), warn);
     if (selected.runs.length < selected.total) log.info(`comparing ${selected.runs.length} of ${selected.total} runs; use --all or --limit N for more`);
     if (selected.runs.length < 2) throw new UserError(`compare needs at least two runs; the selection kept ${selected.runs.length}`, EXIT.failure);
-    const comparison = compareRuns(selected.runs.map((view) => readRunDetails(store, view.runId, warn)));
+    const details = selected.runs.map((view) => readRunDetails(store, view.runId, warn));
+    fillTrees(
+      details.map((d) => d.summary),
+      cwd,
+      env,
+    );
+    const comparison = compareRuns(details);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(comparison)}\n`);
     const { runs, metadata, metrics, code } = comparison;
@@ -51,9 +58,10 @@ ${WHERE_HELP}`,
       { field: "status", values: runs.map((r) => `${r.status}${r.exit_code === null ? "" : ` (${r.exit_code})`}`) },
       { field: "duration", values: runs.map((r) => formatDuration(r.duration_ms)) },
       { field: "commit", values: runs.map((r) => formatCommit(r.commit, r.dirty, 12)) },
+      { field: "code", values: runs.map((r) => codeId(r.tree)) },
       ...Object.entries(metadata).map(([key, values]) => ({ field: `meta ${key}`, values: values.map(cell) })),
       ...Object.entries(metrics).map(([path, values]) => ({ field: `last ${path}`, values: values.map(cell) })),
-      ...code.map((command) => ({ field: "code", values: runs.map((_, i) => (i === 0 ? command : "")) })),
+      ...code.map((command) => ({ field: "diff", values: runs.map((_, i) => (i === 0 ? command : "")) })),
     ];
     const ids = runs.map((r) => r.short_id);
     printData(

@@ -1,4 +1,5 @@
 import { usageError } from "../core/errors";
+import { codeId, fillTrees } from "../core/git/code-id";
 import { type ListedRun, listRuns } from "../core/query/listing";
 import { type Operand, parseOperand } from "../core/query/where";
 import { log } from "../log";
@@ -41,6 +42,7 @@ function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
     },
     exit: { header: "exit", value: (r) => (r.exit_code === null ? "" : String(r.exit_code)), align: "right" },
     commit: { header: "commit", value: (r) => formatCommit(r.commit, r.dirty) },
+    code: { header: "code", value: (r) => codeId(r.tree) },
     records: { header: "records", value: (r) => String(r.records), align: "right" },
     tags: { header: "tags", value: (r) => r.tags.join(",") },
     metrics: { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY) },
@@ -94,11 +96,12 @@ export default defineExpragCommand({
   name: "ls",
   description: "List runs, newest first: status, commit, the params and metadata that differ, last metrics",
   args: {
+    runs: { type: "positional", description: "Only these runs (default: every run the selection keeps)", required: false },
     ...selectionArgs,
     columns: {
       type: "string",
       description:
-        "Show these columns: id, name, started, duration, status, exit, commit, records, tags, metrics, or any operand (params.lr, metrics.acc, max(metrics.acc))",
+        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, metrics, or any operand (params.lr, metrics.acc, max(metrics.acc))",
       valueHint: "LIST",
     },
     sort: { type: "string", description: "Sort by this operand or column (numbers ascending, missing last)", valueHint: "OPERAND" },
@@ -107,6 +110,7 @@ export default defineExpragCommand({
     ...storeArgs,
   },
   repeatable: SELECTION_REPEATABLE,
+  variadic: "runs",
   examples: `EXAMPLES
 
   exprag ls
@@ -115,12 +119,13 @@ export default defineExpragCommand({
   exprag ls --all --json | jq '.[] | {short_id, params, metrics}'
 
 A run without run_end is running while the exprag that started it lives, else crashed.
-commit ends with * when the run's tree was dirty (its code is a snapshot on run/<id>).
+commit ends with * when the run's tree was dirty (its code is a snapshot on run/<id>); code is
+the first digits of the commit's tree, the same for runs with the same code.
 
 ${WHERE_HELP}`,
-  run({ args, store, warn }) {
+  run({ args, store, cwd, env, warn }) {
     const limit = parseLimit(args);
-    const selection = parseSelection(args);
+    const selection = parseSelection(args, args.runs);
     const builtin = builtinColumns(outputMode(args.json === true) === "table");
     const builtinSortKeys: Record<string, string> = { started: "started_at", duration: "duration_ms", exit: "exit_code", name: "name", status: "status" };
     const names = args.columns === undefined ? null : splitColumns(args.columns);
@@ -129,6 +134,7 @@ ${WHERE_HELP}`,
     const sort = sortText === undefined ? null : { operand: parseOperand(sortText, "--sort"), descending: args.desc === true };
     const listing = listRuns(store, selection, { limit, columns: operands, sort }, warn);
     const { runs, total } = listing;
+    fillTrees(runs, cwd, env);
     if (runs.length < total) log.info(`showing ${runs.length} of ${total} runs; use --all or --limit N for more`);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(runs)}\n`);
@@ -140,7 +146,7 @@ ${WHERE_HELP}`,
       );
     } else {
       const leaves = mode === "table" ? listing.differing.slice(0, LEAF_COLUMNS_AT_A_TERMINAL) : listing.differing;
-      const base = ["id", "name", "started", "duration", "status", "exit", "commit", "records"];
+      const base = ["id", "name", "started", "duration", "status", "exit", "commit", "code", "records"];
       columns = [
         ...base.map((name) => builtin[name]!),
         ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),

@@ -1,3 +1,4 @@
+import { codeId, fillTrees } from "../core/git/code-id";
 import { flatten } from "../core/query/flatten";
 import { type RunDetails, readRunDetails } from "../core/query/show";
 import { colors } from "../render/colors";
@@ -23,6 +24,7 @@ export function showObject(d: RunDetails) {
     resources: d.end?.resources ?? null,
     counts: d.end?.counts ?? null,
     error: d.end?.error ?? null,
+    stderr_tail: d.end?.stderrTail ?? [],
     parent_run_id: d.start?.parentRunId ?? null,
     agent: d.start?.agent ?? null,
     tags: d.tags,
@@ -55,9 +57,12 @@ function forPeople(d: RunDetails): string {
     `  cwd       ${o.cwd ?? ""}`,
   ];
   if (o.error) lines.push(`  error     ${o.error}`);
+  if (o.diverged)
+    lines.push(`  diverged  ${o.diverged.path} became non-finite${o.diverged.step === null ? "" : ` at step ${o.diverged.step}`} (${o.diverged.source})`);
   const git = o.git;
   if (git) {
     lines.push(`  code      ${git.commit ?? "(none)"}${git.dirty ? ` (dirty: snapshot on ${git.branch})` : git.branch ? ` on ${git.branch}` : ""}`);
+    if (o.tree) lines.push(`            tree ${codeId(o.tree)} (runs with the same code share it)`);
     if (git.note) lines.push(`            ${git.note}`);
     for (const skipped of git.skipped) lines.push(`            left out: ${skipped.path} (${skipped.reason})`);
     if (git.restore) lines.push(`  restore   ${git.restore}`);
@@ -100,8 +105,9 @@ export default defineExpragCommand({
 
 Metrics: for every numeric path of the run's track records, its first, last, min and max
 (over finite values) and count. metadata merges --meta with every $meta record.`,
-  run({ args, store, warn }) {
+  run({ args, store, cwd, env, warn }) {
     const details = readRunDetails(store, args.run, warn);
+    fillTrees([details.summary], cwd, env);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(showObject(details))}\n`);
     if (mode === "table") return printData(forPeople(details));

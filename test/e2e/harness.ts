@@ -100,7 +100,7 @@ export interface StoredRecord {
 export function runFiles(store: string): string[] {
   try {
     return readdirSync(join(store, "runs"))
-      .filter((f) => f.endsWith(".jsonl"))
+      .filter((f) => f.endsWith(".jsonl") && !f.endsWith(".annotations.jsonl"))
       .sort()
       .map((f) => join(store, "runs", f));
   } catch {

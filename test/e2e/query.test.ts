@@ -142,9 +142,22 @@ describe("exprag ls", () => {
       .split("\n")
       .map((line) => line.split("\t"));
     // The metadata leaves that differ among the listed runs get columns of their own.
-    expect(rows[0]).toEqual(["id", "name", "started", "duration", "status", "exit", "commit", "records", "meta.hparams.bs", "meta.hparams.lr", "metrics"]);
+    expect(rows[0]).toEqual([
+      "id",
+      "name",
+      "started",
+      "duration",
+      "status",
+      "exit",
+      "commit",
+      "code",
+      "records",
+      "meta.hparams.bs",
+      "meta.hparams.lr",
+      "metrics",
+    ]);
     const tuned = rows.find((row) => row[1] === "tuned")!;
-    expect([tuned[0], tuned[4], tuned[5], tuned[7], tuned[8], tuned[9], tuned[10]]).toEqual([
+    expect([tuned[0], tuned[4], tuned[5], tuned[8], tuned[9], tuned[10], tuned[11]]).toEqual([
       short("tuned"),
       "ok",
       "0",

@@ -37,6 +37,7 @@ const MAX_SUBMODULES = 50;
 export function captureGit(options: CaptureOptions): GitRecord {
   const capture: GitRecord = {
     commit: null,
+    tree: null,
     branch: null,
     head: null,
     dirty: null,
@@ -48,11 +49,12 @@ export function captureGit(options: CaptureOptions): GitRecord {
   const opened = openRepository(options.cwd, options.env);
   if (typeof opened === "string") return { ...capture, note: opened };
   const { git, repo } = opened;
-  Object.assign(capture, { commit: repo.head, branch: repo.branch, head: repo.head });
+  Object.assign(capture, { commit: repo.head, tree: repo.headTree, branch: repo.branch, head: repo.head });
   try {
     if (!options.snapshot) {
       const status = readStatus(git);
       capture.dirty = status.entries.length > 0;
+      if (capture.dirty) capture.tree = null; // the code is not HEAD's, and no snapshot says what it was
       capture.status = statusLines(status.entries);
       capture.note = options.snapshotReason ? `no snapshot: ${options.snapshotReason}` : "snapshot disabled (--no-snapshot)";
     } else {
@@ -63,6 +65,7 @@ export function captureGit(options: CaptureOptions): GitRecord {
   } catch (error) {
     // The run's exact code is unknown: HEAD would be a guess that checkout then restores as fact.
     capture.commit = null;
+    capture.tree = null;
     capture.note = `no snapshot: ${error instanceof Error ? error.message : String(error)}`;
   }
   return capture;
@@ -80,7 +83,7 @@ function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions): Part
     maxUntrackedBytes: options.maxUntrackedBytes,
     includeSecrets: options.includeSecrets,
   });
-  const result: Partial<GitRecord> = { dirty: state.entries.length > 0, status: statusLines(state.entries), skipped: state.skipped };
+  const result: Partial<GitRecord> = { dirty: state.entries.length > 0, tree: state.tree, status: statusLines(state.entries), skipped: state.skipped };
   if (state.tree === null || state.tree === (repo.headTree ?? EMPTY_TREE)) return result;
   const commit = git.text(["commit-tree", "--no-gpg-sign", state.tree, ...(repo.head ? ["-p", repo.head] : []), "-m", snapshotMessage(options)], {
     extraEnv: identityEnv(),

@@ -10,6 +10,8 @@ export interface ComparedRun {
   exit_code: number | null;
   duration_ms: number | null;
   commit: string | null;
+  /** The tree of the commit: equal trees, equal code. */
+  tree: string | null;
   dirty: boolean | null;
   started_at: string;
   signal: string | null;
@@ -21,7 +23,7 @@ export interface Comparison {
   metadata: Record<string, unknown[]>;
   /** The last value of every metric any of the runs has (null where a run lacks it). */
   metrics: Record<string, unknown[]>;
-  /** The commands that show how their code differs from the first run's. */
+  /** The commands that show how their code differs from the first run's: only for runs whose tree differs (or is unknown). */
   code: string[];
 }
 
@@ -34,14 +36,16 @@ export function compareRuns(details: RunDetails[]): Comparison {
     exit_code: s.exit_code,
     duration_ms: s.duration_ms,
     commit: s.commit,
+    tree: s.tree,
     dirty: s.dirty,
     started_at: s.started_at,
     signal: end?.signal ?? null,
   }));
   const metadata = differing(details.map((d) => Object.fromEntries(flattenValues(d.metadata).filter(([key]) => key))));
   const metrics = union(details.map((d) => Object.fromEntries(d.metrics.map((m) => [m.path, m.last]))));
-  const ids = runs.map((r) => r.short_id);
-  return { runs, metadata, metrics, code: ids.slice(1).map((id) => `exprag diff ${ids[0]} ${id}`) };
+  const [first, ...others] = runs;
+  const differs = others.filter((run) => !first!.tree || !run.tree || run.tree !== first!.tree);
+  return { runs, metadata, metrics, code: differs.map((run) => `exprag diff ${first!.short_id} ${run.short_id}`) };
 }
 
 /** Keys whose values are not the same in every run (null where a run lacks the key). */

@@ -7,7 +7,7 @@ import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
 import { countLines, readRunStart, TailReader } from "../record/reader";
 import { shortId } from "../record/refs";
-import type { Divergence, RecordCounts, StoredRecord } from "../record/schema";
+import { type Divergence, type RecordCounts, STEP_KEYS, type StoredRecord } from "../record/schema";
 import { runFilePath } from "../store";
 import type { Warn } from "./records";
 import { asNumber, leaves } from "./value-paths";
@@ -24,6 +24,8 @@ export interface RunSummary {
   exit_code: number | null;
   duration_ms: number | null;
   commit: string | null;
+  /** The tree of that commit: the same code has the same tree (null when unknown). */
+  tree: string | null;
   dirty: boolean | null;
   branch: string | null;
   records: number;
@@ -38,8 +40,7 @@ export interface RunSummary {
   file: string;
 }
 
-/** Counters that number the records rather than measure anything; not shown as metrics. */
-export const STEP_KEYS = ["step", "epoch", "iteration", "iter"];
+export { STEP_KEYS };
 
 /** How far back from the end the last metrics are looked for, at most. */
 const TAIL_RECORDS = 10;
@@ -77,6 +78,7 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
     exit_code: end?.exitCode ?? null,
     duration_ms: end?.durationMs ?? null,
     commit: start.git?.commit ?? null,
+    tree: start.git?.tree ?? null,
     dirty: start.git?.dirty ?? null,
     branch: start.git?.branch ?? null,
     records: end?.records ?? Math.max(0, countLines(file) - 1),
@@ -98,6 +100,7 @@ function emptyRun(runId: string, file: string): RunSummary {
     exit_code: null,
     duration_ms: null,
     commit: null,
+    tree: null,
     dirty: null,
     branch: null,
     records: 0,

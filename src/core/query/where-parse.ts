@@ -128,7 +128,7 @@ function parseSegments(source: string, word: string, start: number): PathSegment
 
 /**
  * Parses one `--where` expression: conditions `path OP value` (OP one of `= != < <= > >= ~`, `==`
- * read as `=`), `path in [v, ...]` and `path not in [...]`, joined by `not`, `and`, `or` (tightest
+ * read as `=`), `path in [v, ...]`, `path not in [...]`, and a path alone (`path = true`), joined by `not`, `and`, `or` (tightest
  * first) and parentheses, keywords in any case. A path may sit in last/first/min/max/mean/count(...).
  * A value is a JSON number, a quoted string, true, false, null, or a bare word read as a string.
  * A number, quoted string, true, false or null on the left flips the comparison (`0.9 < acc`).
@@ -218,6 +218,9 @@ export function parseWhere(text: string): Expr {
         position += negated ? 2 : 1;
         return { kind: "in", operand: subject, values: list(), negated };
       }
+      // A path alone is a test that it is true: `diverged`, `not dirty`.
+      const ends = opToken.type === "end" || (opToken.type === "punct" && opToken.text === ")") || isKeyword(opToken, "and") || isKeyword(opToken, "or");
+      if (ends) return { kind: "compare", operand: subject, op: "=", value: true };
       return expected(`an operator (= != < <= > >= ~ in) after '${subject.text}'`);
     }
     if (first.type === "number" || first.type === "string" || isKeyword(first, "true") || isKeyword(first, "false") || isKeyword(first, "null")) {

@@ -190,8 +190,10 @@ export function decodeGit(git: JsonObject): GitRecord {
   }
   if (head !== null && !OBJECT_ID.test(head)) head = null;
   const status = git.status;
+  const tree = asString(git.tree);
   return {
     commit,
+    ...(tree !== null && OBJECT_ID.test(tree) && { tree }),
     branch: runBranch,
     head,
     dirty,
@@ -242,6 +244,7 @@ export interface RunEnd {
   records: number | null;
   error: string | null;
   diverged: Divergence | null;
+  stderrTail: string[];
 }
 
 export function decodeRunEnd(record: StoredRecord): RunEnd {
@@ -268,6 +271,7 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
     records: counts ? Object.values(counts).reduce<number>((sum, n) => sum + (asFiniteNumber(n) ?? 0), 0) : null,
     error: asString(value.error),
     diverged: decodeDivergence(value.diverged),
+    stderrTail: asStrings(value.stderr_tail) ?? [],
   };
 }
 

@@ -8,6 +8,9 @@
 
 export const SCHEMA_VERSION = 1;
 
+/** Counters that number a run's track records rather than measure anything (a record's step). */
+export const STEP_KEYS = ["step", "epoch", "iteration", "iter"];
+
 export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error", "run_end"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
@@ -40,6 +43,8 @@ export interface SubmoduleState {
 export interface GitRecord {
   /** The commit holding the run's exact code: HEAD when clean, the snapshot when dirty. */
   commit: string | null;
+  /** That commit's tree: runs with the same code have the same tree, whatever their commits. */
+  tree?: string | null;
   /** `run/<run_id>` when a snapshot was made, else the checked-out branch (null when detached). */
   branch: string | null;
   /** HEAD at start: the snapshot's parent; null before the first commit. */
@@ -133,6 +138,8 @@ export interface RunEndValue {
   error?: string;
   /** The first non-finite tracked number, when there was one. */
   diverged?: Divergence;
+  /** The last lines of the command's stderr (at most 20, 4 KiB). */
+  stderr_tail?: string[];
 }
 
 export interface ParseErrorValue {

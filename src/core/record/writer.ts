@@ -43,6 +43,7 @@ export class RunFile {
   private written = 0;
   private handedToDisk = 0;
   private readonly kept = noCounts();
+  private queued = 0;
   /** Records that could not be written. */
   lost = 0;
   /** The first write that failed, when one did. */
@@ -106,6 +107,12 @@ export class RunFile {
       this.used += this.batch.write(`,"created_at":"${this.stamp}","elapsed_ms":${this.elapsed},"note":${JSON.stringify(note)}}\n`, this.used);
     }
     this.batchKinds[kind]++;
+    this.queued++;
+  }
+
+  /** The line the next record will have in the file (1-based; run_start is line 1). */
+  get nextLine(): number {
+    return this.queued + 1;
   }
 
   /** Queues a record whose value is the JSON held in `data[start..end)`, valid UTF-8. */
@@ -117,6 +124,7 @@ export class RunFile {
     this.used += data.copy(this.batch, this.used, start, end);
     this.copy(this.tail);
     this.batchKinds[kind]++;
+    this.queued++;
   }
 
   /** Writes the queued records in one write; a write that fails is taken back whole. */

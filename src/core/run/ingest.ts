@@ -3,8 +3,9 @@
  * records of the run file, counting them and keeping what does not parse as `parse_error`.
  */
 
-import type { RecordCounts } from "../record/schema";
+import type { Divergence, RecordCounts } from "../record/schema";
 import type { RunFile } from "../record/writer";
+import { divergenceOf } from "./divergence";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import { isPlainJson } from "./plain-json";
 import { parsePayload } from "./protocol";
@@ -17,6 +18,8 @@ const SHOWN_RAW_CHARS = 200;
 
 export class RecordIngest {
   readonly counts: RecordCounts = { track: 0, meta: 0, note: 0, parse_error: 0 };
+  /** The first tracked number that was NaN or infinite. */
+  divergence: Divergence | null = null;
 
   constructor(
     private readonly runFile: RunFile,
@@ -53,6 +56,7 @@ export class RecordIngest {
       this.counts.meta++;
     }
     if (value !== null) {
+      if (payload.nonFinite && !this.divergence) this.divergence = divergenceOf(JSON.parse(value), this.runFile.path, this.runFile.nextLine);
       this.runFile.add("track", value, note);
       this.counts.track++;
     } else if (meta === undefined) {

@@ -12,6 +12,8 @@ export type Payload =
       ok: true;
       /** The tracked value as JSON text, or null when the line held only reserved keys. */
       value: string | null;
+      /** The line held NaN or an infinity (now stored as strings). */
+      nonFinite?: boolean;
       note?: string;
       /** `$meta` as JSON text. */
       meta?: string;
@@ -39,10 +41,12 @@ export function parsePayload(text: string): Payload {
       return { ok: false, reason: parseErrorReason(retryError) };
     }
   }
+  const nonFinite = json !== text;
   if (value === null || typeof value !== "object" || Array.isArray(value) || !(RESERVED_NOTE in value || RESERVED_META in value)) {
-    return { ok: true, value: json };
+    return { ok: true, value: json, ...(nonFinite && { nonFinite }) };
   }
-  return splitReserved(value as Record<string, unknown>, json);
+  const split = splitReserved(value as Record<string, unknown>, json);
+  return split.ok && nonFinite ? { ...split, nonFinite } : split;
 }
 
 /**

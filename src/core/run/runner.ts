@@ -17,6 +17,7 @@ import type { Metadata } from "./metadata";
 import { Output } from "./output";
 import { SignalRelay, signalNumber } from "./signals";
 import { resolveExecutable, type Spawned, spawnChild } from "./spawn";
+import { errorLine } from "./stderr-tail";
 import { CommandStreams } from "./streams";
 
 export interface RunRequest {
@@ -105,7 +106,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       env: request.env,
       executable,
       childEnv: { EXPRAG_RUN_ID: runId, EXPRAG_DIR: request.store },
-      captureStderr: request.keepLog,
+      // Always through exprag, log or not: run_end keeps its last lines.
+      captureStderr: true,
       ignored: signals.ignored,
       selfCommand: request.selfCommand,
     });
@@ -129,6 +131,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
   const status = runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
   const usage = child.process.resourceUsage();
+  const stderrTail = streams.stderrTail.lines();
+  const error = status === "ok" ? null : errorLine(stderrTail);
   finishRun(
     run,
     {
@@ -141,6 +145,9 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
         cpu_user_ms: Number(usage.cpuTime.user) / 1000,
         cpu_system_ms: Number(usage.cpuTime.system) / 1000,
       },
+      ...(stderrTail.length > 0 && { stderr_tail: stderrTail }),
+      ...(error !== null && { error }),
+      ...(run.ingest.divergence && { diverged: run.ingest.divergence }),
     },
     request.warn,
   );

@@ -11,6 +11,7 @@ import { MagicLineScanner } from "./magic-lines";
 import type { Output } from "./output";
 import { type DrainState, drainWithGrace, PipeReader } from "./pipes";
 import type { Spawned } from "./spawn";
+import { StderrTail } from "./stderr-tail";
 
 /** A segment start that could become `EXPRAG::` is shown after this long without more output. */
 const HELD_PREFIX_MS = 100;
@@ -21,6 +22,8 @@ export class CommandStreams {
   private readonly fdLines: LineSplitter;
   private heldTimer: Timer | undefined;
   private lastOutputAt = performance.now();
+  /** The end of the command's stderr, for run_end. */
+  readonly stderrTail = new StderrTail();
 
   constructor(
     child: Spawned,
@@ -48,6 +51,7 @@ export class CommandStreams {
     output.onStdoutGone = () => stdout.cancel();
     if (child.stderr) {
       const onStderr = (chunk: Uint8Array) => {
+        this.stderrTail.push(chunk);
         output.stderr(chunk);
         this.afterChunk();
         return output.waitForStderr();

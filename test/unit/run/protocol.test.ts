@@ -16,8 +16,9 @@ describe("parsePayload", () => {
     expect(parsePayload('{"a": NaN, "b": [Infinity, -Infinity], "c": "NaN Infinity"}')).toEqual({
       ok: true,
       value: '{"a": "NaN", "b": ["Infinity", "-Infinity"], "c": "NaN Infinity"}',
+      nonFinite: true,
     });
-    expect(parsePayload("NaN")).toEqual({ ok: true, value: '"NaN"' });
+    expect(parsePayload("NaN")).toEqual({ ok: true, value: '"NaN"', nonFinite: true });
   });
 
   test("takes $note and $meta out of the value", () => {
@@ -27,7 +28,7 @@ describe("parsePayload", () => {
       note: "warm-up",
       meta: '{"lr": 0.1}',
     });
-    expect(parsePayload('{"$meta": {"lr": NaN}}')).toEqual({ ok: true, value: null, meta: '{"lr": "NaN"}' });
+    expect(parsePayload('{"$meta": {"lr": NaN}}')).toEqual({ ok: true, value: null, meta: '{"lr": "NaN"}', nonFinite: true });
     expect(parsePayload('{"$note": "hi"}')).toEqual({ ok: true, value: null, note: "hi" });
   });
 

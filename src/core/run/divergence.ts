@@ -1,0 +1,33 @@
+/** Whether a run's numbers went to NaN or infinity, and where that first happened. */
+import { type Divergence, STEP_KEYS } from "../record/schema";
+
+const NON_FINITE = new Set(["NaN", "Infinity", "-Infinity"]);
+
+/** The first leaf of a tracked value that is a non-finite number (stored as "NaN", "Infinity", "-Infinity"). */
+export function firstNonFinitePath(value: unknown, prefix = ""): string | null {
+  if (typeof value === "number") return Number.isFinite(value) ? null : prefix || "value";
+  if (typeof value === "string") return NON_FINITE.has(value) ? prefix || "value" : null;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = firstNonFinitePath(item, `${prefix}[]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const [key, child] of Object.entries(value)) {
+      const found = firstNonFinitePath(child, prefix ? `${prefix}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** The divergence a tracked value shows, if it shows one: its path, step and `file:line`. */
+export function divergenceOf(value: unknown, file: string, line: number): Divergence | null {
+  const path = firstNonFinitePath(value);
+  if (path === null) return null;
+  const record = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const stepKey = STEP_KEYS.find((key) => typeof record[key] === "number");
+  return { path, step: stepKey ? (record[stepKey] as number) : null, source: `${file}:${line}` };
+}
