@@ -1,11 +1,11 @@
 import { usageError } from "../core/errors";
 import { appendAnnotation } from "../core/record/annotations";
 import { resolveRunRef, shortId } from "../core/record/refs";
+import { currentAuthor } from "../core/run/context";
 import { log } from "../log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
-import { currentAuthor } from "./tag";
 
 const MAX_NOTE_CHARS = 10_000;
 

@@ -1,7 +1,10 @@
 import { usageError } from "../core/errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
+import { Git } from "../core/git/repository";
 import { isCompiledMain } from "../core/os/platform";
+import { TAG } from "../core/record/annotations";
 import { experimentNameFor } from "../core/run/experiment-name";
+import { takeHandoff } from "../core/run/handoff";
 import { buildMetadata } from "../core/run/metadata";
 import { paramsFromArgv } from "../core/run/params";
 import { runCommand } from "../core/run/runner";
@@ -10,6 +13,15 @@ import { isExplicitStore } from "../core/store";
 import { log } from "../log";
 import { storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
+
+/** EXPRAG_HEARTBEAT_S: how often a live run's file is touched (default 30 s; tests use 1). */
+function heartbeatSeconds(env: NodeJS.ProcessEnv): number {
+  const text = env.EXPRAG_HEARTBEAT_S;
+  if (text === undefined) return 30;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86400) throw usageError(`EXPRAG_HEARTBEAT_S must be a number of seconds above 0, got "${text}"`);
+  return seconds;
+}
 
 export default defineExpragCommand({
   name: "run",
@@ -33,6 +45,9 @@ export default defineExpragCommand({
       description: "Commit a dirty work tree to the branch run/<run_id>",
       negativeDescription: "Record commit, branch and dirty flag only",
     },
+    tag: { type: "string", description: "Start the run with this tag (repeatable)", valueHint: "TAG" },
+    quiet: { type: "boolean", alias: "q", description: "Do not print exprag's end-of-run line" },
+    verbose: { type: "boolean", description: "Show each git command the run makes, and how long it took" },
     "snapshot-secrets": {
       type: "boolean",
       description: "Also snapshot untracked files that look like secrets (.env*, *.pem, *.key, id_rsa*, .netrc, credentials*...)",
@@ -44,7 +59,7 @@ export default defineExpragCommand({
     },
     command: { type: "positional", description: "The command to run and its arguments (after --); everything from it on is the command's", required: false },
   },
-  repeatable: ["meta"],
+  repeatable: ["meta", "tag"],
   stopAtFirstPositional: true,
   examples: `EXAMPLES
 
@@ -56,8 +71,12 @@ A line "EXPRAG::<json>" on the command's stdout is recorded (and hidden; --echo 
 The command also gets EXPRAG_RUN_ID, EXPRAG_DIR and EXPRAG_FD (a descriptor for JSON lines).
 exprag exits with the command's exit code (128+N when signal N ended it; 127 not found,
 126 not executable, 125 exprag's own failure, 2 bad usage).`,
-  async run({ args, rest: command, store, cwd, env, warn }) {
+  async run({ args, rest: command, store, cwd, env: given, warn }) {
     if (command.length === 0) throw usageError("no command to run", "usage: exprag run [OPTIONS] -- COMMAND [ARGS...]");
+    for (const tag of args.tag)
+      if (!TAG.test(tag)) throw usageError(`--tag '${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
+    const { env, code, rerunOf } = takeHandoff(given);
+    if (args.verbose) Git.observer = (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`);
     const name = args.name ?? experimentNameFor(command);
     if (!name.trim()) throw usageError("--name must not be empty");
     const outcome = await runCommand({
@@ -75,11 +94,15 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       cwd,
       env,
       selfCommand: isCompiledMain(Bun.main) ? [process.execPath] : [process.execPath, Bun.main],
+      code,
+      rerunOf,
+      tags: args.tag,
+      heartbeatSeconds: heartbeatSeconds(env),
       warn,
     });
     const { track, meta, note, parse_error } = outcome.counts;
     const kept = [`${track} track`, meta && `${meta} meta`, note && `${note} note`, parse_error && `${parse_error} parse_error`].filter(Boolean);
-    log.info(`run ${outcome.runId} ${outcome.status} (exit ${outcome.exitCode}): ${kept.join(", ")} records in ${outcome.runFile}`);
+    if (!args.quiet) log.info(`run ${outcome.runId} ${outcome.status} (exit ${outcome.exitCode}): ${kept.join(", ")} records in ${outcome.runFile}`);
     return outcome.exitCode;
   },
 });

@@ -1,25 +1,11 @@
-import { hostname, userInfo } from "node:os";
 import { usageError } from "../core/errors";
 import { type Author, appendAnnotation, readAnnotations, TAG } from "../core/record/annotations";
 import { resolveRunRef, shortId } from "../core/record/refs";
-import { detectAgent } from "../core/run/context";
+import { currentAuthor } from "../core/run/context";
 import { log } from "../log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
-
-/** Who is annotating: the coding agent this runs under, else the user. */
-export function currentAuthor(env: NodeJS.ProcessEnv): Author {
-  const agent = detectAgent(env);
-  if (agent) return { kind: "agent", name: agent.name };
-  let name: string;
-  try {
-    name = userInfo().username;
-  } catch {
-    name = env.USER ?? env.USERNAME ?? `user@${hostname()}`;
-  }
-  return { kind: "user", name };
-}
 
 export default defineExpragCommand({
   name: "tag",

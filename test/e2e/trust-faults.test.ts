@@ -179,6 +179,7 @@ describe("the error contract", () => {
       const never = await runIn(repo, ["diff", "latest", "--stat", "--color", "never"], { FORCE_COLOR: "1" });
       expect(never.text).not.toContain("\x1b[");
     },
+    30_000,
   );
 
   test("a run left without run_end by another host is unknown; by this host before a reboot, crashed", async () => {
@@ -198,7 +199,7 @@ describe("the error contract", () => {
     expect(status[elsewhere]).toBe("unknown");
     // The boot id is known on Linux only; elsewhere the pid (this test's, alive) decides.
     expect(status[rebooted]).toBe(existsSync("/proc/sys/kernel/random/boot_id") ? "crashed" : "running");
-  }, 30_000);
+  });
 
   test.skipIf(!hasPty)(
     "a second SIGINT reaches the command even when exprag is the terminal's foreground job",

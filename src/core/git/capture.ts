@@ -33,8 +33,23 @@ export const DEFAULT_SNAPSHOT_MAX_BYTES = 10 * 1024 * 1024;
 const SNAPSHOT_IDENTITY = { name: "exprag", email: "exprag@localhost" };
 const MAX_SUBMODULES = 50;
 
+/**
+ * The code a run (or a sweep of runs) starts from, read once: the git record, and for a dirty
+ * tree the snapshot commit, not yet on any ref. `placeCode` then gives each run its own ref.
+ */
+export interface PreparedCode {
+  git: GitRecord;
+  /** The snapshot commit to put on each run's `run/<id>`, when the tree was dirty. */
+  snapshotCommit: string | null;
+}
+
 /** Records the git state of a run and, for a dirty tree, commits its snapshot. Never throws. */
 export function captureGit(options: CaptureOptions): GitRecord {
+  return placeCode(prepareCode(options), options.runId, options.cwd, options.env);
+}
+
+/** Reads the git state and, for a dirty tree, commits the snapshot (on no ref yet). Never throws. */
+export function prepareCode(options: CaptureOptions & { label?: string }): PreparedCode {
   const capture: GitRecord = {
     commit: null,
     tree: null,
@@ -47,9 +62,10 @@ export function captureGit(options: CaptureOptions): GitRecord {
     submodules: [],
   };
   const opened = openRepository(options.cwd, options.env);
-  if (typeof opened === "string") return { ...capture, note: opened };
+  if (typeof opened === "string") return { git: { ...capture, note: opened }, snapshotCommit: null };
   const { git, repo } = opened;
   Object.assign(capture, { commit: repo.head, tree: repo.headTree, branch: repo.branch, head: repo.head });
+  let snapshotCommit: string | null = null;
   try {
     if (!options.snapshot) {
       const status = readStatus(git);
@@ -59,7 +75,8 @@ export function captureGit(options: CaptureOptions): GitRecord {
       capture.note = options.snapshotReason ? `no snapshot: ${options.snapshotReason}` : "snapshot disabled (--no-snapshot)";
     } else {
       const snapshot = takeSnapshot(git, repo, options);
-      Object.assign(capture, snapshot);
+      Object.assign(capture, snapshot.record);
+      snapshotCommit = snapshot.commit;
     }
     capture.submodules = readSubmodules(git, repo);
   } catch (error) {
@@ -68,7 +85,25 @@ export function captureGit(options: CaptureOptions): GitRecord {
     capture.tree = null;
     capture.note = `no snapshot: ${error instanceof Error ? error.message : String(error)}`;
   }
-  return capture;
+  return { git: capture, snapshotCommit };
+}
+
+/** The git record of one run of prepared code: its snapshot commit placed on `run/<run_id>`. Never throws. */
+export function placeCode(prepared: PreparedCode, runId: string, cwd: string, env: NodeJS.ProcessEnv): GitRecord {
+  if (prepared.snapshotCommit === null) return prepared.git;
+  const opened = openRepository(cwd, env);
+  try {
+    if (typeof opened === "string") throw new Error(opened);
+    const placed = placeSnapshot(opened.git, runId, prepared.snapshotCommit);
+    return {
+      ...prepared.git,
+      branch: placed.ref.startsWith("refs/heads/") ? placed.ref.slice("refs/heads/".length) : null,
+      snapshot_ref: placed.ref,
+      ...(placed.note && { note: placed.note }),
+    };
+  } catch (error) {
+    return { ...prepared.git, commit: null, tree: null, note: `no snapshot: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }
 
 function statusLines(entries: StatusEntry[]): GitRecord["status"] {
@@ -76,31 +111,24 @@ function statusLines(entries: StatusEntry[]): GitRecord["status"] {
   return { lines, total: entries.length };
 }
 
-function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions): Partial<GitRecord> {
+function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions & { label?: string }): { record: Partial<GitRecord>; commit: string | null } {
   const state = writeWorkTree(git, repo, {
     name: options.runId,
     store: options.store,
     maxUntrackedBytes: options.maxUntrackedBytes,
     includeSecrets: options.includeSecrets,
   });
-  const result: Partial<GitRecord> = { dirty: state.entries.length > 0, tree: state.tree, status: statusLines(state.entries), skipped: state.skipped };
-  if (state.tree === null || state.tree === (repo.headTree ?? EMPTY_TREE)) return result;
+  const record: Partial<GitRecord> = { dirty: state.entries.length > 0, tree: state.tree, status: statusLines(state.entries), skipped: state.skipped };
+  if (state.tree === null || state.tree === (repo.headTree ?? EMPTY_TREE)) return { record, commit: null };
   const commit = git.text(["commit-tree", "--no-gpg-sign", state.tree, ...(repo.head ? ["-p", repo.head] : []), "-m", snapshotMessage(options)], {
     extraEnv: identityEnv(),
   });
-  const placed = placeSnapshot(git, options.runId, commit);
-  return {
-    ...result,
-    commit,
-    branch: placed.ref.startsWith("refs/heads/") ? placed.ref.slice("refs/heads/".length) : null,
-    snapshot_ref: placed.ref,
-    ...(placed.note && { note: placed.note }),
-  };
+  return { record: { ...record, commit }, commit };
 }
 
 /** The commit message; its `exprag-store:` trailer names the store that holds the run, for gc. */
-function snapshotMessage(options: CaptureOptions): string {
-  return `exprag snapshot of run ${options.runId}\n\nexperiment: ${options.experimentName}\n\n${STORE_TRAILER} ${options.store}\n`;
+function snapshotMessage(options: CaptureOptions & { label?: string }): string {
+  return `exprag snapshot of ${options.label ?? `run ${options.runId}`}\n\nexperiment: ${options.experimentName}\n\n${STORE_TRAILER} ${options.store}\n`;
 }
 
 function identityEnv(): Record<string, string> {

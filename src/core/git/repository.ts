@@ -14,6 +14,9 @@ interface GitResult {
 }
 
 export class Git {
+  /** Told of every git call exprag makes and how long it took (`exprag run --verbose`). */
+  static observer: ((args: string[], ms: number) => void) | null = null;
+
   constructor(
     readonly cwd: string,
     /** The user's environment, git's path variables made absolute. */
@@ -25,6 +28,7 @@ export class Git {
     const env: Record<string, string | undefined> = { ...this.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...options.extraEnv };
     if (options.index) env.GIT_INDEX_FILE = options.index;
     // No user hook (post-index-change, reference-transaction, ...) runs for exprag's own git calls.
+    const started = performance.now();
     const result = Bun.spawnSync(["git", "-c", "core.hooksPath=/dev/null", ...args], {
       cwd: this.cwd,
       env,
@@ -32,6 +36,7 @@ export class Git {
       stdout: "pipe",
       stderr: "pipe",
     });
+    Git.observer?.(args, performance.now() - started);
     return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr.toString().trim() };
   }
 

@@ -146,7 +146,8 @@ function single(values: unknown[] | undefined): unknown {
 
 /**
  * What an operand is for a run: `params.X` its parameters, `meta.X` its merged metadata,
- * `value.X` or an aggregate its tracked series, a run field by name; any other path is the
+ * `value.X` or an aggregate its tracked series, `scheduler.X` and `devices.X` what its run_start
+ * recorded of a batch job and accelerators, a run field by name; any other path is the
  * tracked value, else the metadata, else the parameter of that name (so `hparams.lr` finds
  * whichever the run has). A tracked path alone means its last value. Undefined when missing.
  */
@@ -161,6 +162,7 @@ export function resolveOperand(view: RunView, operand: Operand): unknown {
   if (head === "params") return single(valuesAt(view.params(), segments.slice(1)));
   if (head === "meta") return single(valuesAt(view.metadata(), segments.slice(1)));
   if (head === "value") return single(view.lastValues(segments.slice(1)));
+  if (head === "scheduler" || head === "devices") return single(valuesAt(view.start()?.[head] ?? {}, segments.slice(1)));
   if (segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) return runField(view, head);
   return single(view.lastValues(segments)) ?? single(valuesAt(view.metadata(), segments)) ?? single(valuesAt(view.params(), segments));
 }

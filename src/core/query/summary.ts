@@ -74,7 +74,7 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
     short_id: shortId(runId),
     experiment_name: start.experimentName,
     started_at: start.createdAt,
-    status: runState(start, end),
+    status: runState(start, end, file),
     exit_code: end?.exitCode ?? null,
     duration_ms: end?.durationMs ?? null,
     commit: start.git?.commit ?? null,
@@ -114,16 +114,24 @@ function emptyRun(runId: string, file: string): RunSummary {
 
 /**
  * How a run ended, or without run_end: running while the exprag that wrote it lives, crashed once
- * it is gone; unknown when it did not say who it was (the original Python exprag writes no
- * run_end) or ran on another host.
+ * it is gone (or this host rebooted since). A run of another host is judged by its heartbeat;
+ * unknown when it did not say who it was (the original Python exprag writes no run_end) or, on
+ * another host, left no heartbeat interval.
  */
-function runState(start: RunStart, end: RunEnd | null): RunState {
+function runState(start: RunStart, end: RunEnd | null, file: string): RunState {
   if (end) return end.status;
   const started = start.process.started;
   if (!started) return "unknown";
   const state = liveness(started);
-  return state === "alive" ? "running" : state === "dead" ? "crashed" : "unknown";
+  if (state !== "unknown") return state === "alive" ? "running" : "crashed";
+  // Another host: its heartbeat (the file's modification time) says whether it lives.
+  const interval = start.process.heartbeatS;
+  if (interval === null) return "unknown";
+  return Date.now() - statSync(file).mtimeMs <= HEARTBEAT_MISSES * interval * 1000 ? "running" : "crashed";
 }
+
+/** A run of another host whose heartbeat is older than this many intervals is crashed. */
+const HEARTBEAT_MISSES = 3;
 
 /**
  * run_end (when last), and the last value of each numeric path: track records are read back from

@@ -98,12 +98,15 @@ export interface RunStart {
   /** Normalised to this exprag's shape, whichever exprag wrote it; null when none was recorded. */
   git: GitRecord | null;
   host: Partial<HostRecord>;
-  process: { pid: number | null; ppid: number | null; cwd: string | null; argv: string[] | null; started: ProcessIdentity | null };
+  process: { pid: number | null; ppid: number | null; cwd: string | null; argv: string[] | null; started: ProcessIdentity | null; heartbeatS: number | null };
   metadata: JsonObject;
   /** Read from the command's arguments; {} for runs recorded without. */
   params: JsonObject;
   parentRunId: string | null;
   agent: AgentRecord | null;
+  rerunOf: string | null;
+  devices: JsonObject;
+  scheduler: JsonObject;
 }
 
 export function decodeRunStart(record: StoredRecord): RunStart {
@@ -131,11 +134,15 @@ export function decodeRunStart(record: StoredRecord): RunStart {
       cwd: asString(process.cwd),
       argv: asStrings(process.argv),
       started: decodeIdentity(process.started),
+      heartbeatS: asFiniteNumber(process.heartbeat_s),
     },
     metadata: asObject(value.metadata),
     params: asObject(value.params),
     parentRunId: asString(value.parent_run_id),
     agent: asString(agent.name) !== null ? { name: asString(agent.name)!, env: asString(agent.env) ?? "" } : null,
+    rerunOf: asString(value.rerun_of),
+    devices: asObject(value.devices),
+    scheduler: asObject(value.scheduler),
   };
 }
 

@@ -83,12 +83,24 @@ export interface ProcessRecord {
   cwd: string;
   argv: string[];
   started: ProcessIdentity;
+  /** While the run lives, its file's modification time is refreshed this often (seconds). */
+  heartbeat_s: number;
 }
 
 export interface AgentRecord {
   name: string;
   /** The environment variable it was recognised by. */
   env: string;
+}
+
+/** The batch scheduler job a run was part of. */
+export interface SchedulerRecord {
+  kind: "slurm" | "pbs" | "lsf" | "kubernetes";
+  job_id: string;
+  array_job_id?: string;
+  array_task_id?: string;
+  node?: string;
+  [field: string]: string | undefined;
 }
 
 export interface RunStartValue {
@@ -100,6 +112,11 @@ export interface RunStartValue {
   params?: Record<string, unknown>;
   parent_run_id?: string;
   agent?: AgentRecord;
+  /** The run repeats this one (`exprag rerun`). */
+  rerun_of?: string;
+  /** Accelerators it was given: CUDA_VISIBLE_DEVICES and the like. */
+  devices?: Record<string, string>;
+  scheduler?: SchedulerRecord;
 }
 
 export type RunEndStatus = "ok" | "failed" | "killed" | "interrupted";

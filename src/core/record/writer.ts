@@ -11,7 +11,7 @@
  * file never holds a torn line of ours; its records are counted as lost, later batches are
  * tried again, and `counts` says only what the file holds.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, statSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
@@ -32,7 +32,7 @@ export class RunFile {
   private stamp = "";
   private elapsed = 0;
   /** The clock of elapsed_ms: it starts when the command starts, and stops when it exits. */
-  private origin: number;
+  private origin = Number.POSITIVE_INFINITY;
   private end = Number.POSITIVE_INFINITY;
   /** When the current batch arrived; its stamp is worked out only if the batch holds records. */
   private batchAt = 0;
@@ -67,7 +67,6 @@ export class RunFile {
       `{"schema_version":${SCHEMA_VERSION},"exprag_version":${JSON.stringify(VERSION)},` +
       `"run_id":${JSON.stringify(runId)},"experiment_name":${JSON.stringify(experimentName)},"kind":"`;
     this.heads = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, Buffer.from(`${common}${kind}","value":`)])) as Record<RecordKind, Buffer>;
-    this.origin = performance.now();
     this.tick();
   }
 
@@ -184,6 +183,16 @@ export class RunFile {
   /** Records of each kind the file holds (what was queued but lost is in `lost`). */
   get counts(): RecordCounts {
     return { track: this.kept.track, meta: this.kept.meta, note: this.kept.note, parse_error: this.kept.parse_error };
+  }
+
+  /** Refreshes the file's modification time: the run's heartbeat. */
+  touch(): void {
+    try {
+      const now = new Date();
+      futimesSync(this.fd, now, now);
+    } catch {
+      // a heartbeat missed is read as an older one, nothing more
+    }
   }
 
   /** Whether the file is still where it was made (not deleted or replaced while the run wrote it). */

@@ -5,13 +5,14 @@
  */
 import { closeSync, openSync, rmSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
-import { captureGit } from "../git/capture";
+import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
 import { processIdentity } from "../os/processes";
+import { appendAnnotation } from "../record/annotations";
 import type { RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
 import { ensureStore, runFilePath, runLogPath } from "../store";
-import { detectAgent, hostInfo } from "./context";
+import { currentAuthor, detectAgent, devicesOf, hostInfo, schedulerOf } from "./context";
 import { RecordIngest } from "./ingest";
 import type { Metadata } from "./metadata";
 import { Output } from "./output";
@@ -40,6 +41,14 @@ export interface RunRequest {
   env: NodeJS.ProcessEnv;
   /** How to start this program again, for the signal-preserving exec (see `__exec`). */
   selfCommand: string[];
+  /** Code read once for several runs (a sweep): used instead of reading git again. */
+  code?: PreparedCode;
+  /** Tags the run starts with. */
+  tags?: string[];
+  /** The run repeats this one (`exprag rerun`). */
+  rerunOf?: string;
+  /** How often the run file's modification time is refreshed while the run lives. */
+  heartbeatSeconds: number;
   warn: (message: string) => void;
 }
 
@@ -121,7 +130,11 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
   signals.attach(child.process);
+  // A reader on another host tells a live run from a dead one by this, also while the command is silent.
+  const heartbeat = setInterval(() => run.runFile.touch(), request.heartbeatSeconds * 1000);
+  heartbeat.unref();
   const exited = await child.process.exited;
+  clearInterval(heartbeat);
   const exitedAt = performance.now();
   run.runFile.stopClock(exitedAt);
   signals.detach();
@@ -171,27 +184,41 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
  */
 function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRun {
   ensureStore(request.store, request.storeExplicit);
-  const git = captureGit({
-    cwd: request.cwd,
-    env: request.env,
-    runId,
-    experimentName: request.name,
-    store: request.store,
-    snapshot: request.snapshot && willStart,
-    snapshotReason: willStart ? undefined : "the command could not start",
-    maxUntrackedBytes: request.snapshotMaxBytes,
-    includeSecrets: request.snapshotSecrets,
-  });
+  const git = request.code
+    ? placeCode(request.code, runId, request.cwd, request.env)
+    : captureGit({
+        cwd: request.cwd,
+        env: request.env,
+        runId,
+        experimentName: request.name,
+        store: request.store,
+        snapshot: request.snapshot && willStart,
+        snapshotReason: willStart ? undefined : "the command could not start",
+        maxUntrackedBytes: request.snapshotMaxBytes,
+        includeSecrets: request.snapshotSecrets,
+      });
   const parentRunId = request.env.EXPRAG_RUN_ID;
   const agent = detectAgent(request.env);
+  const devices = devicesOf(request.env);
+  const scheduler = schedulerOf(request.env);
   const start = {
     git,
     host: hostInfo(),
-    process: { pid: process.pid, ppid: process.ppid, cwd: request.cwd, argv: request.command, started: processIdentity() },
+    process: {
+      pid: process.pid,
+      ppid: process.ppid,
+      cwd: request.cwd,
+      argv: request.command,
+      started: processIdentity(),
+      heartbeat_s: request.heartbeatSeconds,
+    },
     metadata: request.metadata,
     ...(request.params && { params: request.params }),
     ...(parentRunId && { parent_run_id: parentRunId }),
     ...(agent && { agent }),
+    ...(request.rerunOf && { rerun_of: request.rerunOf }),
+    ...(devices && { devices }),
+    ...(scheduler && { scheduler }),
   } satisfies RunStartValue;
   let runFile: RunFile;
   try {
@@ -213,6 +240,7 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
     );
   }
   const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
+  if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env));
   return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn) };
 }
 
