@@ -1,5 +1,5 @@
 import { usageError } from "../core/errors";
-import { type Author, appendAnnotation, readAnnotations, TAG } from "../core/record/annotations";
+import { appendAnnotation, readAnnotations, TAG } from "../core/record/annotations";
 import { resolveRunRef, shortId } from "../core/record/refs";
 import { currentAuthor } from "../core/run/context";
 import { log } from "../log";

@@ -400,7 +400,7 @@ describe("exprag log and rm", () => {
       expect({ args, code: result.exitCode }).toEqual({ args, code: 0 });
       check(plainText(result.output));
     }
-  });
+  }, 30_000);
 
   test("a run of the original exprag (no run_end, no process identity) is unknown, not running", async () => {
     const other = tempDir();
