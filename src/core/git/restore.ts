@@ -34,7 +34,9 @@ export function runCode(git: Git, store: string, reference: string, warn: (messa
   }
   const { commit } = recorded;
   if (recorded.dirty === true && !recorded.snapshot_ref) {
-    warn(`run ${shortId(runId)} had uncommitted changes that were not snapshotted (${recorded.note ?? "--no-snapshot"}): this is its HEAD, without them`);
+    warn(
+      `run ${shortId(runId)} had uncommitted changes that were not snapshotted: ${recorded.note ?? "it ran with --no-snapshot; this is its HEAD, without them"}`,
+    );
   }
   if (git.run(["cat-file", "-e", `${commit}^{commit}`]).code !== 0) {
     throw new UserError(

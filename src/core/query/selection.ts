@@ -3,10 +3,10 @@
  * (in that order) or every run newest first, kept by name, status, time, tags and `--where`.
  * Each run is read only as far as the question needs (see RunView).
  */
-import { listRunIds, resolveRunRef } from "../record/refs";
+import { isUuidV7, listRunIds, resolveRunRef, runIdTime } from "../record/refs";
 import { readable, type Warn } from "./records";
 import { RunView } from "./run-view";
-import { isUuidV7, type RunState, runIdTime } from "./summary";
+import type { RunState } from "./summary";
 import { asNumber, type PathStep, valuesAt } from "./value-paths";
 import { type Expr, evaluateWhere, globMatches, type Operand, operandsOf } from "./where";
 

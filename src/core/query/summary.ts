@@ -6,7 +6,7 @@ import { statSync } from "node:fs";
 import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
 import { countLines, readRunStart, TailReader } from "../record/reader";
-import { shortId } from "../record/refs";
+import { isUuidV7, runIdTime, shortId } from "../record/refs";
 import { type Divergence, type RecordCounts, STEP_KEYS, type StoredRecord } from "../record/schema";
 import { runFilePath } from "../store";
 import type { Warn } from "./records";
@@ -44,13 +44,6 @@ export { STEP_KEYS };
 
 /** How far back from the end the last metrics are looked for, at most. */
 const TAIL_RECORDS = 10;
-
-export const isUuidV7 = (runId: string) => runId[14] === "7";
-
-/** The creation time of a UUIDv7, in ms since the epoch: its first 48 bits. */
-export function runIdTime(runId: string): number {
-  return Number.parseInt(runId.replace(/-/g, "").slice(0, 12), 16);
-}
 
 /**
  * A run's line in `ls`. Its id is its file's name, never what the file says: a file whose content

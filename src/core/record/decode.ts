@@ -189,6 +189,7 @@ export function decodeGit(git: JsonObject): GitRecord {
       snapshotRef = `refs/heads/${branch}`;
     } else {
       head = commit;
+      if (dirty) note = "recorded by the original exprag without a snapshot: this is its HEAD, without the uncommitted changes";
     }
   }
   if (commit !== null && !OBJECT_ID.test(commit)) {

@@ -3,9 +3,10 @@
  * prefix of it, the short id `ls` shows (the last 8 hex digits, the random part of the UUIDv7),
  * `latest`, and `latest~N` (the Nth run before the latest).
  */
-import { type Dirent, existsSync, readdirSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync, statSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
 import { runFilePath, runsDir } from "../store";
+import { readRunStart } from "./reader";
 
 export interface RunLocation {
   runId: string;
@@ -14,7 +15,30 @@ export interface RunLocation {
 
 export const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Run ids in the store, oldest first (UUIDv7 sorts by start time): files named `<uuid>.jsonl` only. */
+export const isUuidV7 = (runId: string) => runId[14] === "7";
+
+/** The creation time of a UUIDv7, in ms since the epoch: its first 48 bits. */
+export function runIdTime(runId: string): number {
+  return Number.parseInt(runId.replace(/-/g, "").slice(0, 12), 16);
+}
+
+/**
+ * When a run started, for ordering: a UUIDv7 carries it; the original exprag's UUIDv4 ids do not,
+ * so their run_start's created_at is read (else the file's modification time).
+ */
+function startTime(store: string, runId: string): number {
+  if (isUuidV7(runId)) return runIdTime(runId);
+  const file = runFilePath(store, runId);
+  try {
+    const start = readRunStart(file);
+    const time = start ? Date.parse(String(start.created_at)) : Number.NaN;
+    return Number.isNaN(time) ? statSync(file).mtimeMs : time;
+  } catch {
+    return 0;
+  }
+}
+
+/** Run ids in the store, oldest first by start time: files named `<uuid>.jsonl` only. */
 export function listRunIds(store: string): string[] {
   const dir = runsDir(store);
   if (!existsSync(dir)) return [];
@@ -24,11 +48,14 @@ export function listRunIds(store: string): string[] {
   } catch (error) {
     throw new UserError(`cannot read the store's runs folder ${dir} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
   }
-  return entries
+  const ids = entries
     .filter((entry) => entry.name.endsWith(".jsonl"))
     .map((entry) => entry.name.slice(0, -".jsonl".length))
     .filter((id) => RUN_ID.test(id))
     .sort();
+  if (ids.every(isUuidV7)) return ids;
+  const times = new Map(ids.map((id) => [id, startTime(store, id)]));
+  return ids.sort((a, b) => times.get(a)! - times.get(b)! || (a < b ? -1 : 1));
 }
 
 export const shortId = (runId: string) => runId.replace(/-/g, "").slice(-8);
