@@ -4,7 +4,8 @@ import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { hasUncommittedChanges, runCode, untrackedPathsInTheWay } from "../core/git/restore";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
-import { storeArgs } from "./_args";
+import { printData } from "../render/output";
+import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
@@ -14,6 +15,7 @@ export default defineExpragCommand({
     run: { type: "positional", description: "The run: id, unique prefix, short id, latest or latest~N" },
     worktree: { type: "string", description: "Put the run's code in a new git worktree at DIR; the current checkout stays as it is", valueHint: "DIR" },
     branch: { type: "string", description: "Create branch NAME at the run's commit instead of a detached HEAD", valueHint: "NAME" },
+    ...jsonArg,
     ...storeArgs,
   },
   examples: `EXAMPLES
@@ -29,6 +31,7 @@ In place, the work tree must have no uncommitted changes to tracked files.`,
     if (worktree) {
       gitCommand(git, ["worktree", "add", ...(branch ? ["-b", branch] : ["--detach"]), resolve(cwd, worktree), commit]);
       log.info(`run ${shortId(runId)}: its code is in ${resolve(cwd, worktree)} (commit ${commit.slice(0, 12)})`);
+      if (args.json) printData(`${JSON.stringify({ run_id: runId, commit, worktree: resolve(cwd, worktree), branch: branch ?? null, in_place: false })}\n`);
       return;
     }
     if (hasUncommittedChanges(git)) {
@@ -49,5 +52,6 @@ In place, the work tree must have no uncommitted changes to tracked files.`,
     }
     gitCommand(git, branch ? ["checkout", "-b", branch, commit] : ["checkout", "--detach", commit]);
     log.info(`run ${shortId(runId)}: checked out commit ${commit.slice(0, 12)}${branch ? ` on branch ${branch}` : " (detached HEAD)"}`);
+    if (args.json) printData(`${JSON.stringify({ run_id: runId, commit, worktree: repo.top, branch: branch ?? null, in_place: true })}\n`);
   },
 });

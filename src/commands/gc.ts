@@ -4,7 +4,7 @@ import { orphanedSnapshotRefs, removeSnapshotRefs } from "../core/git/snapshot-r
 import { temporaryIndexes } from "../core/git/work-tree";
 import { log } from "../log";
 import { printData } from "../render/output";
-import { storeArgs } from "./_args";
+import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
@@ -12,6 +12,7 @@ export default defineExpragCommand({
   description: "Delete snapshot refs (run/<id>) whose run file is gone, and temporary indexes killed runs left",
   args: {
     "dry-run": { type: "boolean", description: "List what would be deleted, delete nothing" },
+    ...jsonArg,
     ...storeArgs,
   },
   run({ args, store, cwd, env, warn }) {
@@ -26,17 +27,25 @@ export default defineExpragCommand({
     );
     for (const kept of removal.kept) warn(`${kept.ref} is ${kept.reason}; kept`);
     for (const failed of removal.failed) warn(`could not delete ${failed.ref}: ${failed.reason}`);
-    for (const ref of removal.deleted) printData(`${ref}\n`);
+    if (!args.json) for (const ref of removal.deleted) printData(`${ref}\n`);
     const deleted = removal.deleted.length;
     log.info(`${dryRun ? "would delete" : "deleted"} ${deleted} snapshot ref${deleted === 1 ? "" : "s"} of runs no longer in ${store}`);
+    const indexes: string[] = [];
+    const keptIndexes: { path: string; reason: string }[] = [];
     for (const { path, owner } of temporaryIndexes(repo)) {
       if (owner === "alive") continue;
       if (owner === "unknown") {
+        keptIndexes.push({ path, reason: "it names no owner" });
         warn(`kept ${path}: it names no owner (an older exprag made it); delete it if no exprag run is reading git`);
         continue;
       }
       if (!dryRun) rmSync(path, { force: true });
+      indexes.push(path);
       log.info(`${dryRun ? "would delete" : "deleted"} ${path}, left by a run that was killed`);
+    }
+    if (args.json) {
+      const kept = [...search.doubtful.map(({ ref, reason }) => ({ ref, reason })), ...removal.kept, ...removal.failed];
+      printData(`${JSON.stringify({ dry_run: dryRun, refs_deleted: removal.deleted, refs_kept: kept, indexes_deleted: indexes, indexes_kept: keptIndexes })}\n`);
     }
   },
 });

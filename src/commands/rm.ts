@@ -9,7 +9,7 @@ import { summarizeRun } from "../core/query/summary";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
 import { printData } from "../render/output";
-import { parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 function confirm(question: string): boolean {
@@ -36,6 +36,7 @@ export default defineExpragCommand({
     yes: { type: "boolean", alias: "y", description: "Do not ask (required when not at a terminal)" },
     force: { type: "boolean", description: "Also delete runs that are still running" },
     ...selectionArgs,
+    ...jsonArg,
     ...storeArgs,
   },
   repeatable: SELECTION_REPEATABLE,
@@ -68,18 +69,25 @@ ${WHERE_HELP}`,
     }
     const opened = openRepository(cwd, env);
     const git = typeof opened === "string" ? null : opened.git;
-    let failed = 0;
+    const deleted: string[] = [];
+    const failed: { run_id: string; failures: string[] }[] = [];
+    const keptRefs: string[] = [];
     for (const run of runs) {
       const removal = removeRun(store, run, git);
-      if (removal.keptRef) warn(`${removal.keptRef} is checked out; kept`);
+      if (removal.keptRef) {
+        keptRefs.push(removal.keptRef);
+        warn(`${removal.keptRef} is checked out; kept`);
+      }
       if (removal.failures.length) {
-        failed++;
+        failed.push({ run_id: run.runId, failures: removal.failures });
         warn(`run ${shortId(run.runId)}: could not delete ${removal.failures.join(", ")}`);
         continue;
       }
-      printData(`${run.runId}\n`);
+      deleted.push(run.runId);
+      if (!args.json) printData(`${run.runId}\n`);
     }
-    if (failed) throw new UserError(`deleted ${runs.length - failed} of ${runs.length} runs; see the warnings above`, EXIT.failure);
+    if (args.json) printData(`${JSON.stringify({ deleted, failed, refs_kept: keptRefs })}\n`);
+    if (failed.length) throw new UserError(`deleted ${deleted.length} of ${runs.length} runs; see the warnings above`, EXIT.failure);
     log.info(`deleted ${runs.length} run${runs.length === 1 ? "" : "s"}`);
   },
 });
