@@ -45,7 +45,9 @@ export default defineExpragCommand({
     }
     if (args.json) {
       const kept = [...search.doubtful.map(({ ref, reason }) => ({ ref, reason })), ...removal.kept, ...removal.failed];
-      printData(`${JSON.stringify({ dry_run: dryRun, refs_deleted: removal.deleted, refs_kept: kept, indexes_deleted: indexes, indexes_kept: keptIndexes })}\n`);
+      printData(
+        `${JSON.stringify({ dry_run: dryRun, refs_deleted: removal.deleted, refs_kept: kept, indexes_deleted: indexes, indexes_kept: keptIndexes })}\n`,
+      );
     }
   },
 });

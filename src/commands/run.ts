@@ -1,7 +1,7 @@
 import { usageError } from "../core/errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
 import { Git } from "../core/git/repository";
-import { isCompiledMain } from "../core/os/platform";
+import { isCompiledMain, platform } from "../core/os/platform";
 import { TAG } from "../core/record/annotations";
 import { experimentNameFor } from "../core/run/experiment-name";
 import { takeHandoff } from "../core/run/handoff";
@@ -47,6 +47,10 @@ export default defineExpragCommand({
     },
     tag: { type: "string", description: "Start the run with this tag (repeatable)", valueHint: "TAG" },
     quiet: { type: "boolean", alias: "q", description: "Do not print exprag's end-of-run line" },
+    pty: {
+      type: "boolean",
+      description: "Give the command a terminal of its own (tqdm, rich and colours look as without exprag); its stdout and stderr then share one stream",
+    },
     verbose: { type: "boolean", description: "Show each git command the run makes, and how long it took" },
     "snapshot-secrets": {
       type: "boolean",
@@ -76,6 +80,8 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
     for (const tag of args.tag)
       if (!TAG.test(tag)) throw usageError(`--tag '${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
     const { env, code, rerunOf } = takeHandoff(given);
+    if (args.pty && platform.name === "win32")
+      throw usageError("--pty needs a POSIX system (Linux, macOS): Windows has no pseudo-terminals exprag can give a command");
     if (args.verbose) Git.observer = (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`);
     const name = args.name ?? experimentNameFor(command);
     if (!name.trim()) throw usageError("--name must not be empty");
@@ -98,6 +104,7 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       rerunOf,
       tags: args.tag,
       heartbeatSeconds: heartbeatSeconds(env),
+      pty: args.pty === true,
       warn,
     });
     const { track, meta, note, parse_error } = outcome.counts;

@@ -16,11 +16,14 @@ if pid == 0:
     os.chdir(cwd)
     os.execvp(argv[0], argv)
 out = bytearray()
-pending = [k.encode() for k in keys]
+# Each key waits until the output so far holds its cue (or, with no cue, 50 ms).
+pending = [(cue.encode(), text.encode()) for cue, text in keys]
 while True:
-    if pending:
-        time.sleep(0.05)
-        os.write(fd, pending.pop(0))
+    if pending and (pending[0][0] in out if pending[0][0] else True):
+        cue, text = pending.pop(0)
+        if not cue:
+            time.sleep(0.05)
+        os.write(fd, text)
     try:
         chunk = os.read(fd, 65536)
     except OSError:
@@ -38,6 +41,9 @@ export interface TerminalResult {
   exitCode: number;
 }
 
+/** A key to type: text alone (typed 50 ms after the previous one), or text typed once the output shows `after`. */
+export type Key = string | { after: string; text: string };
+
 export async function atTerminal(
   argv: string[],
   {
@@ -46,9 +52,10 @@ export async function atTerminal(
     columns = 100,
     rows = 30,
     keys = [],
-  }: { cwd: string; env?: Record<string, string | undefined>; columns?: number; rows?: number; keys?: string[] },
+  }: { cwd: string; env?: Record<string, string | undefined>; columns?: number; rows?: number; keys?: Key[] },
 ): Promise<TerminalResult> {
-  await using proc = Bun.spawn(["python3", "-c", DRIVER, JSON.stringify([argv, cwd, columns, rows, keys])], {
+  const cued = keys.map((key) => (typeof key === "string" ? ["", key] : [key.after, key.text]));
+  await using proc = Bun.spawn(["python3", "-c", DRIVER, JSON.stringify([argv, cwd, columns, rows, cued])], {
     env: cleanEnv({ TERM: "xterm-256color", ...env }),
     stdout: "pipe",
     stderr: "pipe",

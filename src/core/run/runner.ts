@@ -16,6 +16,7 @@ import { currentAuthor, detectAgent, devicesOf, hostInfo, schedulerOf } from "./
 import { RecordIngest } from "./ingest";
 import type { Metadata } from "./metadata";
 import { Output } from "./output";
+import { connectTerminal } from "./pty";
 import { SignalRelay, signalNumber } from "./signals";
 import { resolveExecutable, type Spawned, spawnChild } from "./spawn";
 import { errorLine } from "./stderr-tail";
@@ -49,6 +50,8 @@ export interface RunRequest {
   rerunOf?: string;
   /** How often the run file's modification time is refreshed while the run lives. */
   heartbeatSeconds: number;
+  /** Give the command a pseudo-terminal (its stdout and stderr then share one stream). */
+  pty: boolean;
   warn: (message: string) => void;
 }
 
@@ -119,6 +122,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       captureStderr: true,
       ignored: signals.ignored,
       selfCommand: request.selfCommand,
+      pty: request.pty,
     });
   } catch (error) {
     const failure = error instanceof UserError ? error : new UserError(String(error));
@@ -129,12 +133,14 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
 
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
-  signals.attach(child.process);
+  signals.attach(child.process, child.terminal !== null);
+  const disconnect = child.terminal ? connectTerminal(child.terminal) : null;
   // A reader on another host tells a live run from a dead one by this, also while the command is silent.
   const heartbeat = setInterval(() => run.runFile.touch(), request.heartbeatSeconds * 1000);
   heartbeat.unref();
   const exited = await child.process.exited;
   clearInterval(heartbeat);
+  disconnect?.();
   const exitedAt = performance.now();
   run.runFile.stopClock(exitedAt);
   signals.detach();

@@ -50,6 +50,7 @@ export class SignalRelay {
   private child: Subprocess | null = null;
   private finished = false;
   private readonly handlers: [SignalName, () => void][] = [];
+  private childOwnsTerminal = false;
 
   constructor(private readonly on: Platform = platform) {
     this.ignored = on.signals.filter((name) => isSignalIgnored(signalNumber(name)));
@@ -61,8 +62,13 @@ export class SignalRelay {
     }
   }
 
-  attach(child: Subprocess): void {
+  /**
+   * The child to relay to. One with a terminal of its own (`run --pty`) is in another session:
+   * no keyboard signal of exprag's terminal reaches it, so every signal is passed on.
+   */
+  attach(child: Subprocess, ownTerminal = false): void {
     this.child = child;
+    this.childOwnsTerminal = ownTerminal;
   }
 
   /** The child has exited: later signals only let the run finish. */
@@ -93,7 +99,7 @@ export class SignalRelay {
       return;
     }
     if (name === "SIGINT") this.interrupts++;
-    if (deliveredByTerminal(name, this.interrupts, inForegroundOfTerminal, this.on)) {
+    if (!this.childOwnsTerminal && deliveredByTerminal(name, this.interrupts, inForegroundOfTerminal, this.on)) {
       if (name === "SIGINT") this.terminalInterruptAt = performance.now();
       return;
     }

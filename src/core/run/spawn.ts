@@ -9,6 +9,7 @@ import type { Subprocess } from "bun";
 import { EXIT, UserError } from "../errors";
 import { type Platform, platform } from "../os/platform";
 import { createPipe } from "../os/posix";
+import { terminalStream, windowSize } from "./pty";
 
 /** The descriptor a child writes records to (EXPRAG_FD). */
 export const RECORD_FD = 3;
@@ -18,6 +19,8 @@ export type Source = number | ReadableStream<Uint8Array>;
 
 export interface Spawned {
   process: Subprocess;
+  /** With `pty`: the command's terminal (its stdout and stderr both come through `stdout`). */
+  terminal: Bun.Terminal | null;
   startedAt: number;
   stdout: Source;
   stderr: Source | null;
@@ -38,6 +41,8 @@ export interface SpawnRequest {
   ignored: readonly string[];
   /** How to start this program again, for that exec. */
   selfCommand: string[];
+  /** Give the command a pseudo-terminal instead of pipes (see pty.ts). */
+  pty: boolean;
 }
 
 /** How the command is started on a platform: what `spawnChild` then sets up (a real pipe may still fail, then Bun's is used). */
@@ -71,8 +76,8 @@ export function spawnChild(request: SpawnRequest): Spawned {
     ? [...request.selfCommand, "__exec", request.ignored.join(","), "--", executable, ...command.slice(1)]
     : [executable, ...command.slice(1)];
 
-  const stdoutPipe = plan.stdout === "real-pipe" ? createPipe() : null;
-  const stderrPipe = plan.stderr === "real-pipe" ? createPipe() : null;
+  const stdoutPipe = plan.stdout === "real-pipe" && !request.pty ? createPipe() : null;
+  const stderrPipe = plan.stderr === "real-pipe" && !request.pty ? createPipe() : null;
   const recordPipe = plan.records === "real-pipe" ? createPipe() : null;
   const env: Record<string, string | undefined> = {
     ...request.env,
@@ -81,16 +86,25 @@ export function spawnChild(request: SpawnRequest): Spawned {
     PYTHONUNBUFFERED: request.env.PYTHONUNBUFFERED ?? "1",
   };
   const ownWriteEnds = [stdoutPipe?.[1], stderrPipe?.[1], recordPipe?.[1]].filter((fd) => fd !== undefined);
+  const screen = request.pty ? terminalStream() : null;
   let child: Subprocess<"inherit", "pipe", "pipe">;
   try {
     child = Bun.spawn(argv, {
       cwd,
       env,
       ...(!viaExec && { argv0: command[0] }),
+      ...(screen && {
+        terminal: {
+          ...windowSize(),
+          name: env.TERM ?? "xterm-256color",
+          data: (_: unknown, chunk: Uint8Array) => screen.push(chunk),
+          exit: () => screen.end(),
+        },
+      }),
       stdio: [
-        "inherit",
-        stdoutPipe ? stdoutPipe[1] : "pipe",
-        stderrPipe ? stderrPipe[1] : request.captureStderr ? "pipe" : "inherit",
+        screen ? "ignore" : "inherit",
+        screen ? "ignore" : stdoutPipe ? stdoutPipe[1] : "pipe",
+        screen ? "ignore" : stderrPipe ? stderrPipe[1] : request.captureStderr ? "pipe" : "inherit",
         ...(recordPipe ? [recordPipe[1]] : []),
       ] as never,
     }) as Subprocess<"inherit", "pipe", "pipe">;
@@ -99,8 +113,19 @@ export function spawnChild(request: SpawnRequest): Spawned {
     throw spawnError(command[0]!, error);
   }
   for (const fd of ownWriteEnds) closeSync(fd);
+  if (screen) {
+    return {
+      process: child,
+      terminal: child.terminal ?? null,
+      startedAt: performance.now(),
+      stdout: screen.stream,
+      stderr: null,
+      records: recordPipe ? recordPipe[0] : null,
+    };
+  }
   return {
     process: child,
+    terminal: null,
     startedAt: performance.now(),
     stdout: stdoutPipe ? stdoutPipe[0] : child.stdout,
     stderr: stderrPipe ? stderrPipe[0] : request.captureStderr ? child.stderr : null,
