@@ -1,6 +1,9 @@
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { currentTree, runCode } from "../core/git/restore";
+import { isTerminal } from "../core/os/posix";
+import { shortId } from "../core/record/refs";
+import { log } from "../log";
 import { wantsColor } from "../render/colors";
 import { storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
@@ -12,28 +15,49 @@ export default defineExpragCommand({
     run: { type: "positional", description: "The run to compare (id, unique prefix, short id, latest, latest~N)" },
     other: { type: "positional", description: "A second run; without it, the current work tree (untracked files included)", required: false },
     stat: { type: "boolean", description: "Only a summary of changed files" },
+    quiet: { type: "boolean", description: "Print nothing; exit 1 when the code differs, 0 when it is the same (as git diff --quiet)" },
+    "exit-code": { type: "boolean", description: "Exit 1 when the code differs, 0 when it is the same" },
     ...storeArgs,
   },
   afterDoubleDash: "rest",
-  examples: `EXAMPLES
+  examples: `USAGE WITH PATHS
+
+  exprag diff <run> [<other>] [--stat] [--quiet] -- PATHS...   # only these paths, as seen from here
+
+EXAMPLES
 
   exprag diff latest~1 latest            # what changed between the two latest runs
   exprag diff 3f9c2a1b --stat            # a run against the work tree as it is now
-  exprag diff latest~1 latest -- src/    # only under src/`,
+  exprag diff latest~1 latest -- src/    # only under src/
+  exprag diff 3f9c2a1b --quiet && echo "same code"
+
+At a terminal, stderr first names the two sides (run and commit, or the work tree).`,
   run({ args, rest, store, cwd, env, warn }) {
     const { git, repo } = openRepositoryOrFail(cwd, env);
-    const from = runCode(git, store, args.run, warn).commit;
+    const from = runCode(git, store, args.run, warn);
     let to: string;
+    let toSide: string;
     if (args.other) {
-      to = runCode(git, store, args.other, warn).commit;
+      const other = runCode(git, store, args.other, warn);
+      to = other.commit;
+      toSide = `run ${shortId(other.runId)} (commit ${other.commit.slice(0, 12)})`;
     } else {
       const current = currentTree(git, repo, store, DEFAULT_SNAPSHOT_MAX_BYTES);
       for (const { path, reason } of current.skipped) warn(`left out of the comparison: ${path} (${reason})`);
       to = current.tree;
+      toSide = "the work tree";
     }
+    if (isTerminal(2) && !args.quiet) log.info(`diff of run ${shortId(from.runId)} (commit ${from.commit.slice(0, 12)}) against ${toSide}`);
     // From the current directory, so paths after -- read as the user wrote them.
     // git's colours follow exprag's colour policy, not git's own.
     const color = `--color=${wantsColor(1) ? "always" : "never"}`;
-    gitCommand(git.at(cwd), ["diff", color, ...(args.stat ? ["--stat"] : []), from, to, "--", ...rest], "data");
+    const answer = args.quiet ? ["--quiet"] : args["exit-code"] ? ["--exit-code"] : [];
+    const code = gitCommand(
+      git.at(cwd),
+      ["diff", color, ...answer, ...(args.stat ? ["--stat"] : []), from.commit, to, "--", ...rest],
+      "data",
+      answer.length ? [1] : [],
+    );
+    return answer.length ? code : 0;
   },
 });

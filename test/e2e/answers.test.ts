@@ -201,3 +201,47 @@ describe("a heartbeat for runs of other hosts", () => {
     20_000,
   );
 });
+
+describe("diff answers with its exit code, and names its sides", () => {
+  test("--quiet and --exit-code: 1 when the code differs, 0 when it is the same, as git diff does", async () => {
+    const repo = makeRepo();
+    write(repo, "train.py", "v2\n");
+    await runIn(repo, ["run", "--", "true"]);
+    await runIn(repo, ["run", "--", "true"]);
+    expect((await runIn(repo, ["diff", "latest~1", "latest", "--quiet"])).exitCode).toBe(0);
+    expect((await runIn(repo, ["diff", "latest", "--quiet"])).exitCode).toBe(0);
+    write(repo, "train.py", "v3\n");
+    const quiet = await runIn(repo, ["diff", "latest", "--quiet"]);
+    expect([quiet.exitCode, quiet.text]).toEqual([1, ""]);
+    const shown = await runIn(repo, ["diff", "latest", "--exit-code", "--stat"]);
+    expect(shown.exitCode).toBe(1);
+    expect(shown.text).toContain("train.py | 2 +-");
+  });
+
+  test.skipIf(!hasPty)("at a terminal, stderr names the two sides before the patch", async () => {
+    const repo = makeRepo();
+    await runIn(repo, ["run", "--", "true"]);
+    write(repo, "train.py", "v2\n");
+    const id = JSON.parse((await runIn(repo, ["ls", "--json"])).text)[0];
+    const result = await atTerminal([EXPRAG, "diff", "latest"], { cwd: repo, env: { GIT_PAGER: "cat", NO_COLOR: "1", HOME: tempDir() } });
+    expect(result.output).toContain(`exprag: diff of run ${id.short_id} (commit ${id.commit.slice(0, 12)}) against the work tree`);
+  });
+});
+
+describe("--json from the commands that change things", () => {
+  test("checkout, rm and gc say what they did", async () => {
+    const repo = makeRepo();
+    write(repo, "train.py", "v2\n");
+    await runIn(repo, ["run", "--", "true"]);
+    const [run] = JSON.parse((await runIn(repo, ["ls", "--json"])).text);
+    const worktree = join(tempDir(), "wt");
+    const checkout = JSON.parse((await runIn(repo, ["checkout", run.short_id, "--worktree", worktree, "--json"])).text);
+    expect(checkout).toEqual({ run_id: run.run_id, commit: run.commit, worktree, branch: null, in_place: false });
+    git(repo, "worktree", "remove", "--force", worktree);
+    const removed = JSON.parse((await runIn(repo, ["rm", run.short_id, "--yes", "--json"])).text);
+    expect(removed).toEqual({ deleted: [run.run_id], failed: [], refs_kept: [] });
+    await runIn(repo, ["run", "--", "true"]);
+    const gc = JSON.parse((await runIn(repo, ["gc", "--json", "--dry-run"])).text);
+    expect(gc).toEqual({ dry_run: true, refs_deleted: [], refs_kept: [], indexes_deleted: [], indexes_kept: [] });
+  });
+});

@@ -135,10 +135,12 @@ export function openRepositoryOrFail(cwd: string, env: NodeJS.ProcessEnv): { git
 
 /**
  * Runs git for the user to watch: its output goes to stderr (exprag's stdout carries data only),
- * or to stdout when `output` is "data" (a diff). Fails with git's exit code.
+ * or to stdout when `output` is "data" (a diff). Fails with git's exit code, unless it is one of
+ * `answers` (git diff --exit-code's 1 means "they differ"), which it returns.
  */
-export function gitCommand(git: Git, args: string[], output: "messages" | "data" = "messages"): void {
+export function gitCommand(git: Git, args: string[], output: "messages" | "data" = "messages", answers: number[] = []): number {
   const out = output === "data" ? "inherit" : 2;
   const result = Bun.spawnSync(["git", ...args], { cwd: git.cwd, env: git.env, stdio: ["inherit", out, 2] });
-  if (result.exitCode !== 0) throw new UserError(`git ${args[0]} failed (exit ${result.exitCode})`, EXIT.failure);
+  if (result.exitCode !== 0 && !answers.includes(result.exitCode)) throw new UserError(`git ${args[0]} failed (exit ${result.exitCode})`, EXIT.failure);
+  return result.exitCode;
 }
