@@ -85,6 +85,14 @@ export class RunView {
   lastValues(steps: PathStep[]): unknown[] | undefined {
     const key = pathKey(steps);
     if (this.lasts.has(key)) return this.lasts.get(key);
+    // The summary already read the tail: a numeric path it holds needs no second read.
+    const dotted = steps.every((step) => "key" in step) ? steps.map((step) => (step as { key: string }).key).join(".") : null;
+    const metrics = this.summaryRead ? this.summaryValue?.metrics : undefined;
+    if (dotted && metrics && Object.hasOwn(metrics, dotted)) {
+      const value = [metrics[dotted]];
+      this.lasts.set(key, value);
+      return value;
+    }
     const found = this.findLast(steps);
     this.lasts.set(key, found);
     return found;
