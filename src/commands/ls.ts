@@ -3,8 +3,9 @@ import { type ListedRun, listRuns } from "../core/query/listing";
 import { type Operand, parseOperand } from "../core/query/where";
 import { log } from "../log";
 import { colors } from "../render/colors";
-import { cellText, formatCommit, formatDuration } from "../render/format";
+import { cellText, formatAgo, formatCommit, formatDuration } from "../render/format";
 import { printData } from "../render/output";
+import { startProgress } from "../render/progress";
 import { type Column, outputMode, renderRows } from "../render/table";
 import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
@@ -28,8 +29,8 @@ const metricText = (metrics: ListedRun["metrics"], limit: number) =>
 function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
   return {
     id: { header: "id", value: (r) => r.short_id, color: (text) => colors().dim(text) },
-    name: { header: "name", value: (r) => r.experiment_name },
-    started: { header: "started", value: (r) => (forPeople ? r.started_at.replace("T", " ").slice(0, 19) : r.started_at) },
+    name: { header: "name", value: (r) => r.experiment_name, flex: true },
+    started: { header: "started", value: (r) => (forPeople ? formatAgo(r.started_at) : r.started_at) },
     duration: { header: "duration", value: (r) => formatDuration(r.duration_ms), align: "right" },
     status: {
       header: "status",
@@ -42,8 +43,8 @@ function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
     exit: { header: "exit", value: (r) => (r.exit_code === null ? "" : String(r.exit_code)), align: "right" },
     commit: { header: "commit", value: (r) => formatCommit(r.commit, r.dirty) },
     records: { header: "records", value: (r) => String(r.records), align: "right" },
-    tags: { header: "tags", value: (r) => r.tags.join(",") },
-    metrics: { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY) },
+    tags: { header: "tags", value: (r) => r.tags.join(","), flex: true },
+    metrics: { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY), flex: true },
   };
 }
 
@@ -55,6 +56,7 @@ function leafColumn(key: string): Column<ListedRun> {
     header: key,
     value: (r) => cellText(lookup(source === "params" ? r.params : r.metadata, path)),
     align: "right",
+    flex: true,
   };
 }
 
@@ -127,7 +129,9 @@ ${WHERE_HELP}`,
     const operands: Operand[] = (names ?? []).filter((name) => !Object.hasOwn(builtin, name)).map((name) => parseOperand(name, "--columns"));
     const sortText = args.sort === undefined ? undefined : (builtinSortKeys[args.sort] ?? args.sort);
     const sort = sortText === undefined ? null : { operand: parseOperand(sortText, "--sort"), descending: args.desc === true };
-    const listing = listRuns(store, selection, { limit, columns: operands, sort }, warn);
+    const progress = startProgress();
+    const listing = listRuns(store, selection, { limit, columns: operands, sort }, warn, progress.phase("reading runs"));
+    progress.end();
     const { runs, total } = listing;
     if (runs.length < total) log.info(`showing ${runs.length} of ${total} runs; use --all or --limit N for more`);
     const mode = outputMode(args.json === true);
@@ -136,7 +140,12 @@ ${WHERE_HELP}`,
     if (names) {
       columns = names.map(
         (name) =>
-          builtin[name] ?? { header: name, value: (r: ListedRun) => cellText(r.columns?.[parseOperand(name, "--columns").text]), align: "right" as const },
+          builtin[name] ?? {
+            header: name,
+            value: (r: ListedRun) => cellText(r.columns?.[parseOperand(name, "--columns").text]),
+            align: "right" as const,
+            flex: true as const,
+          },
       );
     } else {
       const leaves = mode === "table" ? listing.differing.slice(0, LEAF_COLUMNS_AT_A_TERMINAL) : listing.differing;
