@@ -65,6 +65,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof UserError) {
       log.error(error.hint ? `${error.message}; ${error.hint}` : error.message);
       process.exitCode = error.exitCode;
+    } else if (error instanceof Error && (error as NodeJS.ErrnoException).code === "EPIPE") {
+      // The reader of our output went away (`exprag log -f latest | head`): end as a killed writer would, quietly.
+      process.exitCode = 128 + 13;
     } else {
       log.error(error);
       process.exitCode = EXIT.internal;
