@@ -18,6 +18,7 @@ describe("the project config", () => {
     expect(JSON.parse(listed.text).map((r: { experiment_name: string }) => r.experiment_name)).toEqual(["configured"]);
     expect((await exprag(["ls", "--json", "--dir", join(repo, "other")], { cwd: repo })).text).toBe("[]\n");
     expect((await exprag(["ls", "--json"], { cwd: repo, env: { EXPRAG_DIR: join(repo, "other") } })).text).toBe("[]\n");
+    expect((await exprag(["help"], { cwd: repo })).text).toContain(`\n  Here: ${store}\n`);
   });
 
   test("[tool.exprag] in pyproject.toml counts too", async () => {
@@ -43,6 +44,10 @@ describe("the project config", () => {
     }
     writeFileSync(file, "[tool.exprag]\nlog = 1\n");
     expect((await exprag(["ls"], { cwd: repo })).stderr).toBe(`exprag: error: ${file}: [tool.exprag] log must be true or false, got 1\n`);
+    // The help still says where the store would be, and why it cannot.
+    const help = await exprag(["--help"], { cwd: repo });
+    expect(help.exitCode).toBe(0);
+    expect(help.text).toContain(`Here: cannot be told (${file}: [tool.exprag] log must be true or false, got 1)`);
     // --dir never reads the config.
     expect((await exprag(["ls", "--json", "--dir", join(repo, "s")], { cwd: repo })).exitCode).toBe(0);
   });
