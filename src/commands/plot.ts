@@ -25,12 +25,15 @@ const SVG = { width: 800, height: 450 };
 function xAxis(x: XAxis, plot: Plot): { label: string; format?: (value: number) => string } {
   if (x === "step") return { label: "step" };
   if (x === "elapsed") return { label: "elapsed (s)" };
-  const times = plot.series.flatMap((s) => s.points.map((p) => p.x)).filter(Number.isFinite);
-  const span = times.length ? Math.max(...times) - Math.min(...times) : 0;
+  let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  for (const { points } of plot.series) {
+    for (const { x } of points) if (Number.isFinite(x)) [first, last] = [Math.min(first, x), Math.max(last, x)];
+  }
+  const span = first <= last ? last - first : 0;
   // Local time of day (with seconds within an hour); with the date (month-day) beyond a day.
   const [from, to] = span < 3_600_000 ? [11, 19] : span < 86_400_000 ? [11, 16] : [5, 16];
   const format = (ms: number) => formatLocalTime(new Date(ms).toISOString()).slice(from, to);
-  const offset = times.length ? formatLocalTime(new Date(times[0]!).toISOString()).slice(-6) : "";
+  const offset = first <= last ? formatLocalTime(new Date(first).toISOString()).slice(-6) : "";
   return { label: `time (${offset || "local"})`, format };
 }
 
