@@ -3,12 +3,14 @@
  * turns failures into exit codes. `exprag run` keeps everything after its command for the
  * command, `--help` included.
  */
-import { type ArgsDef, type CommandDef, renderUsage } from "citty";
 import type { ExpragCommand } from "./commands/_define";
-import { EXIT, UserError } from "./core/errors";
+import { EXIT, UserError, usageError } from "./core/errors";
 import { writeFully } from "./core/os/io";
+import { resolveStoreDir } from "./core/store";
+import { didYouMean } from "./core/suggest";
 import { log } from "./log";
-import { plain } from "./render/help";
+import { visible } from "./render/escape";
+import { renderRootHelp } from "./render/help";
 import { printData } from "./render/output";
 import { BUILD_COMMIT, VERSION } from "./version";
 
@@ -28,12 +30,34 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   diff: () => import("./commands/diff"),
   gc: () => import("./commands/gc"),
   skill: () => import("./commands/skill"),
+  plot: () => import("./commands/plot"),
+  completion: () => import("./commands/completion"),
 };
 
-const root: CommandDef<ArgsDef> = {
-  meta: { name: "exprag", version: VERSION, description: "Experiment memory for coding agents" },
-  subCommands: Object.fromEntries(Object.entries(commands).map(([name, load]) => [name, async () => (await load()).default.definition])),
-};
+/** `exprag help [command]`: handled here, since it needs every command. */
+const HELP: [string, string] = ["help", "Show this help, or the options and examples of one command"];
+
+async function rootHelp(): Promise<string> {
+  const described = await Promise.all(
+    Object.entries(commands).map(async ([name, load]): Promise<[string, string]> => {
+      const meta = (await load()).default.definition.meta as { description?: string } | undefined;
+      return [name, meta?.description ?? ""];
+    }),
+  );
+  let store: string;
+  try {
+    store = visible(resolveStoreDir(undefined, process.env, process.cwd()));
+  } catch (error) {
+    store = `cannot be told (${visible(error instanceof Error ? error.message : String(error))})`;
+  }
+  return renderRootHelp({ version: VERSION, commands: [...described, HELP], store });
+}
+
+function unknownCommand(word: string): UserError {
+  const names = [...Object.keys(commands), HELP[0]];
+  if (word.startsWith("-")) return usageError(`unknown option ${word}`, "options come after the command: exprag <command> [OPTIONS]; see 'exprag --help'");
+  return usageError(`unknown command '${word}'`, `${didYouMean(word, names) ?? `commands: ${names.join(", ")};`} see 'exprag --help'`);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -42,18 +66,25 @@ async function main(argv: string[]): Promise<number> {
     printData(`${VERSION}${BUILD_COMMIT ? ` (${BUILD_COMMIT})` : ""}\n`);
     return 0;
   }
-  if (first === undefined || first === "--help" || first === "-h") {
-    const usage = plain(await renderUsage(root));
+  if (first === "__complete") return (await import("./commands/_complete")).complete(rest, commands);
+  if (first === undefined || first === "--help" || first === "-h" || (first === "help" && ["--help", "-h", undefined].includes(rest[0]))) {
+    const usage = await rootHelp();
     if (first !== undefined) {
-      printData(`${usage}\n`);
+      printData(usage);
       return 0;
     }
     log.error("no command given");
-    writeFully(2, Buffer.from(`${usage}\n`));
+    writeFully(2, Buffer.from(usage));
     return EXIT.usage;
   }
-  const load = commands[first];
-  if (!load) throw new UserError(`unknown command '${first}'`, EXIT.usage, `commands: ${Object.keys(commands).join(", ")}; see 'exprag --help'`);
+  if (first === "help") {
+    if (rest.length > 1) throw usageError(`exprag help takes one command, got ${rest.length}`, "e.g. exprag help ls");
+    const load = Object.hasOwn(commands, rest[0]!) ? commands[rest[0]!] : undefined;
+    if (!load) throw unknownCommand(rest[0]!);
+    return (await load()).default.main(["--help"]);
+  }
+  const load = Object.hasOwn(commands, first) ? commands[first] : undefined;
+  if (!load) throw unknownCommand(first);
   return (await load()).default.main(rest);
 }
 
@@ -65,6 +96,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof UserError) {
       log.error(error.hint ? `${error.message}; ${error.hint}` : error.message);
       process.exitCode = error.exitCode;
+    } else if (error instanceof Error && (error as NodeJS.ErrnoException).code === "EPIPE") {
+      // The reader of our output went away (`exprag log -f latest | head`): end as a killed writer would, quietly.
+      process.exitCode = 128 + 13;
     } else {
       log.error(error);
       process.exitCode = EXIT.internal;

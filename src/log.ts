@@ -2,6 +2,7 @@ import { writeSync } from "node:fs";
 import { createConsola, type LogObject } from "consola/core";
 import { colors, wantsColor } from "./render/colors";
 import { visible } from "./render/escape";
+import { clearProgress } from "./render/progress";
 
 // consola's core entry: its default entry builds a fancy reporter at import, which costs more
 // start-up time than `exprag run` may add to the command it wraps.
@@ -27,6 +28,7 @@ function prefix(type: string, color: boolean): string {
 function writeToStderr(entry: LogObject): void {
   const color = wantsColor(2);
   const text = entry.args.map(formatArg).join(" ");
+  clearProgress();
   try {
     writeSync(2, `${prefix(entry.type, color)}${text}\n`);
   } catch {

@@ -68,7 +68,8 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-const jqMaxAcc = '[inputs | select(.kind == "track" and .value.metrics.acc != null) | {run: .run_id, acc: .value.metrics.acc}] | group_by(.run) | map({run: .[0].run, max: (map(.acc) | max)}) | map(select(.max > 0.5)) | length';
+const jqMaxAcc =
+  '[inputs | select(.kind == "track" and .value.metrics.acc != null) | {run: .run_id, acc: .value.metrics.acc}] | group_by(.run) | map({run: .[0].run, max: (map(.acc) | max)}) | map(select(.max > 0.5)) | length';
 
 const jqRanking =
   '[inputs | select(.kind == "track" and .value.metrics.acc != null) | {run: .run_id, acc: .value.metrics.acc}] | group_by(.run) | map(last) | sort_by(-.acc) | .[:20]';

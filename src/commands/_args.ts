@@ -7,7 +7,11 @@ import { combineWhere, parseWhere } from "../core/query/where";
 import { parseWhen } from "../core/time";
 
 export const storeArgs = {
-  dir: { type: "string", description: "Run store (default: $EXPRAG_DIR, else .exprag at the top of the git work tree, else ./.exprag)", valueHint: "DIR" },
+  dir: {
+    type: "string",
+    description: "Run store (default: $EXPRAG_DIR, else dir in .exprag.toml or [tool.exprag], else .exprag at the top of the git work tree)",
+    valueHint: "DIR",
+  },
 } as const satisfies ArgsDef;
 
 export const jsonArg = {

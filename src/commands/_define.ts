@@ -6,6 +6,7 @@
 import { type ArgsDef, type CommandDef, defineCommand } from "citty";
 import { EXIT, UserError, usageError } from "../core/errors";
 import { resolveStoreDir } from "../core/store";
+import { didYouMean } from "../core/suggest";
 import { log } from "../log";
 import { COLOR_CHOICES, type ColorChoice, setColorChoice } from "../render/colors";
 import { renderHelp } from "../render/help";
@@ -41,6 +42,10 @@ export interface ExpragCommand {
   name: string;
   definition: CommandDef<ArgsDef>;
   examples?: string;
+  /** How the words are read, for shell completion: the variadic positional, and what a positional or `--` starts. */
+  variadic?: string;
+  stopAtFirstPositional?: boolean;
+  afterDoubleDash: "positionals" | "rest";
   main(argv: string[]): Promise<number>;
 }
 
@@ -76,16 +81,20 @@ export function defineExpragCommand<const A extends ArgsDef, const R extends key
 ): ExpragCommand {
   const args = { ...spec.args, ...commonArgs };
   const definition = defineCommand({ meta: { name: spec.name, description: spec.description }, args }) as CommandDef<ArgsDef>;
+  const afterDoubleDash = spec.afterDoubleDash ?? (spec.stopAtFirstPositional ? "rest" : "positionals");
   return {
     name: spec.name,
     definition,
     examples: spec.examples,
+    variadic: spec.variadic as string | undefined,
+    stopAtFirstPositional: spec.stopAtFirstPositional,
+    afterDoubleDash,
     async main(argv) {
       const parsed = parseCommandLine(spec.name, argv, args, {
         stopAtFirstPositional: spec.stopAtFirstPositional,
         repeatable: [...(spec.repeatable ?? [])] as string[],
         variadic: spec.variadic as string | undefined,
-        afterDoubleDash: spec.afterDoubleDash ?? (spec.stopAtFirstPositional ? "rest" : "positionals"),
+        afterDoubleDash,
       });
       if (parsed !== "help" && parsed.args.color) setColorChoice(parsed.args.color as ColorChoice);
       if (parsed === "help") {
@@ -186,7 +195,7 @@ export function parseCommandLine(
       negated = name !== undefined && defs[name]?.type === "boolean";
       if (!negated) name = undefined;
     }
-    if (!name) throw usageError(`unknown option ${flag} for 'exprag ${command}'`, seeHelp);
+    if (!name) throw usageError(`unknown option ${flag} for 'exprag ${command}'`, withSuggestion(flag, byFlag, seeHelp));
     const def = defs[name]!;
     if (def.type === "boolean") {
       if (equals > 0) throw usageError(`${flag} takes no value`, seeHelp);
@@ -206,6 +215,17 @@ export function parseCommandLine(
   if (help) return "help";
   assignPositionals(command, defs, positionals, variadic, args, seeHelp);
   return { args, rest };
+}
+
+/** The hint for an unknown option: the long options it is closest to, then where to look. */
+function withSuggestion(flag: string, byFlag: Map<string, string>, seeHelp: string): string {
+  const long = [...byFlag.keys(), "--help"].filter((known) => known.startsWith("--"));
+  const suggestion = didYouMean(
+    flag.replace(/^-+/, ""),
+    long.map((known) => known.slice(2)),
+    (word) => `--${word}`,
+  );
+  return suggestion ? `${suggestion} (${seeHelp})` : seeHelp;
 }
 
 function assignPositionals(

@@ -5,8 +5,9 @@ import { flattenValues } from "../core/query/flatten";
 import { selectRuns } from "../core/query/selection";
 import { parsePath } from "../core/query/value-paths";
 import { log } from "../log";
-import { cellText, formatCommit, formatNumber } from "../render/format";
+import { cellText, formatAgo, formatCommit, formatNumber } from "../render/format";
 import { printData } from "../render/output";
+import { startProgress } from "../render/progress";
 import { type Column, outputMode, renderRows } from "../render/table";
 import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
@@ -48,8 +49,10 @@ ${WHERE_HELP}`,
     }
     const agg = args.agg ?? "last";
     const limit = parseLimit(args);
-    const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn);
-    const { ranked, missing } = rankRuns(runs, steps, { direction, agg }, warn);
+    const progress = startProgress();
+    const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn, progress.phase("selecting runs"));
+    const { ranked, missing } = rankRuns(runs, steps, { direction, agg }, warn, progress.phase("ranking runs"));
+    progress.end();
     const shown = ranked.slice(0, limit);
     if (shown.length < ranked.length) log.info(`showing ${shown.length} of ${ranked.length} runs; use --all or --limit N for more`);
     if (missing.length) {
@@ -63,6 +66,7 @@ ${WHERE_HELP}`,
       header: `params.${key}`,
       value: (r) => cellText(flattenValues(r.params).find(([k]) => k === key)?.[1]),
       align: "right",
+      flex: true,
     });
     printData(
       renderRows(
@@ -70,10 +74,10 @@ ${WHERE_HELP}`,
         [
           { header: "rank", value: (r) => String(r.rank), align: "right" },
           { header: "run", value: (r) => r.short_id },
-          { header: "name", value: (r) => r.experiment_name },
+          { header: "name", value: (r) => r.experiment_name, flex: true },
           { header: `${agg}(${args.path})`, value: (r) => (typeof r.value === "number" ? formatNumber(r.value) : r.value), align: "right" },
           ...params.map(paramColumn),
-          { header: "started", value: (r) => r.started_at },
+          { header: "started", value: (r) => (mode === "table" ? formatAgo(r.started_at) : r.started_at) },
           { header: "status", value: (r) => r.status },
           { header: "commit", value: (r) => formatCommit(r.commit, r.dirty) },
         ],

@@ -67,7 +67,10 @@ ${WHERE_HELP}`,
     printData(
       renderRows(
         rows,
-        [{ header: "", value: (r) => r.field }, ...ids.map((id, i) => ({ header: id, value: (r: (typeof rows)[number]) => r.values[i] ?? "" }))],
+        [
+          { header: "", value: (r) => r.field, flex: true },
+          ...ids.map((id, i) => ({ header: id, value: (r: (typeof rows)[number]) => r.values[i] ?? "", flex: true as const })),
+        ],
         mode,
       ),
     );

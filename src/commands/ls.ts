@@ -4,9 +4,11 @@ import { type ListedRun, listRuns } from "../core/query/listing";
 import { type Operand, parseOperand } from "../core/query/where";
 import { log } from "../log";
 import { colors } from "../render/colors";
-import { cellText, formatCommit, formatDuration } from "../render/format";
+import { cellText, formatAgo, formatCommit, formatDuration } from "../render/format";
 import { printData } from "../render/output";
-import { type Column, outputMode, renderRows } from "../render/table";
+import { startProgress } from "../render/progress";
+import { type Column, naturalWidth, outputMode, renderRows } from "../render/table";
+import { outputWidth } from "../render/width";
 import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -29,8 +31,8 @@ const metricText = (metrics: ListedRun["metrics"], limit: number) =>
 function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
   return {
     id: { header: "id", value: (r) => r.short_id, color: (text) => colors().dim(text) },
-    name: { header: "name", value: (r) => r.experiment_name },
-    started: { header: "started", value: (r) => (forPeople ? r.started_at.replace("T", " ").slice(0, 19) : r.started_at) },
+    name: { header: "name", value: (r) => r.experiment_name, flex: true },
+    started: { header: "started", value: (r) => (forPeople ? formatAgo(r.started_at) : r.started_at) },
     duration: { header: "duration", value: (r) => formatDuration(r.duration_ms), align: "right" },
     status: {
       header: "status",
@@ -44,19 +46,20 @@ function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
     commit: { header: "commit", value: (r) => formatCommit(r.commit, r.dirty) },
     code: { header: "code", value: (r) => codeId(r.tree) },
     records: { header: "records", value: (r) => String(r.records), align: "right" },
-    tags: { header: "tags", value: (r) => r.tags.join(",") },
-    metrics: { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY) },
+    tags: { header: "tags", value: (r) => r.tags.join(","), flex: true },
+    metrics: { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY), flex: true },
   };
 }
 
 /** A params/meta leaf that differs among the runs, as a column. */
-function leafColumn(key: string): Column<ListedRun> {
+function leafColumn(key: string, header = key): Column<ListedRun> {
   const [source, ...rest] = key.split(".");
   const path = rest.join(".");
   return {
-    header: key,
+    header,
     value: (r) => cellText(lookup(source === "params" ? r.params : r.metadata, path)),
     align: "right",
+    flex: true,
   };
 }
 
@@ -87,6 +90,40 @@ function splitColumns(text: string): string[] {
   names.push(current.trim());
   if (names.some((name) => !name)) throw usageError(`--columns expects names separated by commas, got "${text}"`);
   return names;
+}
+
+/**
+ * The columns at a terminal: the leaves that differ under their shortest unique names, and the
+ * columns that matter least left out (records, code, exit, duration, commit, in that order)
+ * while the table is wider than the terminal, so names and values are not all cut to a letter.
+ */
+function tableColumns(runs: ListedRun[], builtin: Record<string, Column<ListedRun>>, leaves: string[]): Column<ListedRun>[] {
+  const optional = ["records", "code", "exit", "duration", "commit"];
+  let shown = ["id", "name", "started", "duration", "status", "exit", "commit", "code", "records"];
+  const build = () => [
+    ...shown.map((name) => builtin[name]!),
+    ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
+    ...leaves.map((key) => leafColumn(key, shortestUnique(key, leaves))),
+    builtin.metrics!,
+  ];
+  const width = outputWidth(1) ?? 80;
+  // The name and metrics need some room of their own before they are cut.
+  const wanted = (columns: Column<ListedRun>[]) => naturalWidth(runs, columns) - Math.max(0, naturalWidth(runs, [builtin.metrics!]) - 30);
+  for (const name of optional) {
+    if (wanted(build()) <= width) break;
+    shown = shown.filter((column) => column !== name);
+  }
+  return build();
+}
+
+/** The last segments of a dotted key that no other key ends with: meta.hparams.lr -> lr. */
+function shortestUnique(key: string, keys: string[]): string {
+  const parts = key.split(".");
+  for (let n = 1; n < parts.length; n++) {
+    const suffix = parts.slice(-n).join(".");
+    if (keys.every((other) => other === key || !other.endsWith(`.${suffix}`))) return suffix;
+  }
+  return key;
 }
 
 /** Leaves that differ, shown at a terminal; all of them through a pipe. */
@@ -132,7 +169,9 @@ ${WHERE_HELP}`,
     const operands: Operand[] = (names ?? []).filter((name) => !Object.hasOwn(builtin, name)).map((name) => parseOperand(name, "--columns"));
     const sortText = args.sort === undefined ? undefined : (builtinSortKeys[args.sort] ?? args.sort);
     const sort = sortText === undefined ? null : { operand: parseOperand(sortText, "--sort"), descending: args.desc === true };
-    const listing = listRuns(store, selection, { limit, columns: operands, sort }, warn);
+    const progress = startProgress();
+    const listing = listRuns(store, selection, { limit, columns: operands, sort }, warn, progress.phase("reading runs"));
+    progress.end();
     const { runs, total } = listing;
     fillTrees(runs, cwd, env);
     if (runs.length < total) log.info(`showing ${runs.length} of ${total} runs; use --all or --limit N for more`);
@@ -142,17 +181,23 @@ ${WHERE_HELP}`,
     if (names) {
       columns = names.map(
         (name) =>
-          builtin[name] ?? { header: name, value: (r: ListedRun) => cellText(r.columns?.[parseOperand(name, "--columns").text]), align: "right" as const },
+          builtin[name] ?? {
+            header: name,
+            value: (r: ListedRun) => cellText(r.columns?.[parseOperand(name, "--columns").text]),
+            align: "right" as const,
+            flex: true as const,
+          },
       );
-    } else {
-      const leaves = mode === "table" ? listing.differing.slice(0, LEAF_COLUMNS_AT_A_TERMINAL) : listing.differing;
+    } else if (mode === "tsv") {
       const base = ["id", "name", "started", "duration", "status", "exit", "commit", "code", "records"];
       columns = [
         ...base.map((name) => builtin[name]!),
         ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
-        ...leaves.map(leafColumn),
+        ...listing.differing.map((key) => leafColumn(key)),
         builtin.metrics!,
       ];
+    } else {
+      columns = tableColumns(runs, builtin, listing.differing.slice(0, LEAF_COLUMNS_AT_A_TERMINAL));
     }
     printData(renderRows(runs, columns, mode));
   },

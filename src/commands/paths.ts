@@ -1,6 +1,7 @@
 import { collectPaths } from "../core/query/paths";
 import { selectRuns } from "../core/query/selection";
 import { printData } from "../render/output";
+import { startProgress } from "../render/progress";
 import { outputMode, renderRows } from "../render/table";
 import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
@@ -28,22 +29,25 @@ params.* come from the command line, meta.* from --meta and $meta: --where can u
 
 ${WHERE_HELP}`,
   run({ args, store, warn }) {
-    const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn);
+    const progress = startProgress();
+    const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn, progress.phase("selecting runs"));
+    const collected = collectPaths(runs, warn, progress.phase("reading runs"));
+    progress.end();
     const contains = args.contains?.toLowerCase();
-    const paths = collectPaths(runs, warn).filter((p) => (!contains || p.path.toLowerCase().includes(contains)) && (!args.numeric || p.numeric));
+    const paths = collected.filter((p) => (!contains || p.path.toLowerCase().includes(contains)) && (!args.numeric || p.numeric));
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(paths)}\n`);
     printData(
       renderRows(
         paths,
         [
-          { header: "path", value: (p) => p.path },
+          { header: "path", value: (p) => p.path, flex: true },
           { header: "source", value: (p) => p.source },
           { header: "count", value: (p) => String(p.count), align: "right" },
           { header: "runs", value: (p) => String(p.runs), align: "right" },
           { header: "types", value: (p) => p.types.join(",") },
           { header: "numeric", value: (p) => (p.numeric ? "yes" : "no") },
-          { header: "examples", value: (p) => p.examples.map((e) => JSON.stringify(e)).join(" ") },
+          { header: "examples", value: (p) => p.examples.map((e) => JSON.stringify(e)).join(" "), flex: true },
         ],
         mode,
       ),

@@ -3,7 +3,7 @@ import { flatten } from "../core/query/flatten";
 import { type RunDetails, readRunDetails } from "../core/query/show";
 import { colors } from "../render/colors";
 import { visible } from "../render/escape";
-import { formatDuration, formatNumber } from "../render/format";
+import { formatDuration, formatLocalTime, formatNumber } from "../render/format";
 import { printData } from "../render/output";
 import { sparkline } from "../render/sparkline";
 import { type Column, outputMode, renderRows } from "../render/table";
@@ -38,7 +38,7 @@ type Metric = RunDetails["metrics"][number];
 const stored = (value: number | string) => (typeof value === "number" ? formatNumber(value) : value);
 
 const metricColumns = (forPeople: boolean): Column<Metric>[] => [
-  { header: "path", value: (m) => m.path },
+  { header: "path", value: (m) => m.path, flex: true },
   { header: "first", value: (m) => stored(m.first), align: "right" },
   { header: "last", value: (m) => stored(m.last), align: "right" },
   { header: "min", value: (m) => (m.min === null ? "" : formatNumber(m.min)), align: "right" },
@@ -52,7 +52,7 @@ function forPeople(d: RunDetails): string {
   const lines = [
     `  ${o.experiment_name}  ${o.status}${o.exit_code === null ? "" : ` (exit ${o.exit_code}${o.signal ? `, ${o.signal}` : ""})`}  ${formatDuration(o.duration_ms)}`,
     `  id        ${o.run_id}`,
-    `  started   ${o.started_at}`,
+    `  started   ${formatLocalTime(o.started_at)}`,
     `  command   ${o.command ? o.command.join(" ") : ""}`,
     `  cwd       ${o.cwd ?? ""}`,
   ];
@@ -79,7 +79,7 @@ function forPeople(d: RunDetails): string {
   for (const note of o.notes) {
     const when =
       note.elapsed_ms === null
-        ? `${note.created_at}, ${note.author ? `${note.author.name}${note.author.kind === "agent" ? " (agent)" : ""}` : "?"}`
+        ? `${formatLocalTime(note.created_at)}, ${note.author ? `${note.author.name}${note.author.kind === "agent" ? " (agent)" : ""}` : "?"}`
         : `${note.kind}, ${(note.elapsed_ms / 1000).toFixed(1)}s`;
     lines.push(`  note      ${note.note}  (${when})`);
   }

@@ -2,7 +2,7 @@ import { isFiltered, selectRuns } from "../core/query/selection";
 import { asNumber, parsePath } from "../core/query/value-paths";
 import { series } from "../core/query/values";
 import { log } from "../log";
-import { formatNumber } from "../render/format";
+import { formatLocalTime, formatNumber } from "../render/format";
 import { printData } from "../render/output";
 import { outputMode, renderRows } from "../render/table";
 import { listArgs, parseCount, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
@@ -63,9 +63,9 @@ ${WHERE_HELP}`,
           { header: "run", value: (p) => p.short_id },
           { header: "step", value: (p) => (p.step === null ? "" : String(p.step)), align: "right" },
           { header: "elapsed_ms", value: (p) => String(p.elapsed_ms), align: "right" },
-          { header: "created_at", value: (p) => p.created_at },
-          { header: "value", value: (p) => (mode === "tsv" ? JSON.stringify(p.value) : text(p.value)), align: "right" },
-          { header: "source", value: (p) => p.source },
+          { header: "created_at", value: (p) => (mode === "table" ? formatLocalTime(p.created_at) : p.created_at) },
+          { header: "value", value: (p) => (mode === "tsv" ? JSON.stringify(p.value) : text(p.value)), align: "right", flex: true },
+          { header: "source", value: (p) => p.source, flex: true },
         ],
         mode,
       ),

@@ -1,11 +1,13 @@
 /**
  * Where runs live: `<store>/runs/<run_id>.jsonl` (records) and `<run_id>.log` (output).
- * The store is `--dir`, else `$EXPRAG_DIR`, else the nearest `.exprag` from the current
- * directory up to the top of the git work tree, else `.exprag` at that top (outside a work tree:
- * in the current directory). It ignores itself for git with a `.gitignore` of `*`.
+ * The store is `--dir`, else `$EXPRAG_DIR`, else `dir` in the project config (config.ts), else
+ * the nearest `.exprag` from the current directory up to the top of the git work tree, else
+ * `.exprag` at that top (outside a work tree: in the current directory). It ignores itself for
+ * git with a `.gitignore` of `*`.
  */
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { loadProjectConfig } from "./config";
 import { EXIT, UserError, usageError } from "./errors";
 import { isSymlink, writeNewFile } from "./os/files";
 
@@ -14,6 +16,8 @@ export const STORE_DIR_NAME = ".exprag";
 export function resolveStoreDir(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
   if (flag) return resolve(cwd, flag);
   if (env.EXPRAG_DIR) return resolve(cwd, env.EXPRAG_DIR);
+  const configured = loadProjectConfig(cwd, env)?.dir;
+  if (configured) return configured;
   const top = findWorkTreeTop(cwd, env);
   if (top === null) return join(resolve(cwd), STORE_DIR_NAME);
   // The original exprag kept its store in the directory it ran in: a subfolder's store counts.
@@ -23,7 +27,10 @@ export function resolveStoreDir(flag: string | undefined, env: NodeJS.ProcessEnv
   return join(top, STORE_DIR_NAME);
 }
 
-/** Whether the store was named on purpose (--dir, EXPRAG_DIR) rather than found. */
+/**
+ * Whether the store was named on purpose (--dir, EXPRAG_DIR) rather than found. A store named by
+ * the project config counts as found: a cloned repository could commit that config.
+ */
 export const isExplicitStore = (flag: string | undefined, env: NodeJS.ProcessEnv) => Boolean(flag || env.EXPRAG_DIR);
 
 /**

@@ -15,6 +15,8 @@ export interface SvgChartOptions {
   xLabel: string;
   yLabel: string;
   title?: string;
+  /** How an x tick reads (a time of day, say); default: a compact number. */
+  formatX?: (value: number) => string;
 }
 
 interface Box {
@@ -41,7 +43,7 @@ export function renderSvgChart(series: ChartSeries[], options: SvgChartOptions):
   const bounds = chartBounds(series);
   const yTicks = bounds ? linearTicks(bounds.y, TICKS) : [];
   const xTicks = bounds ? linearTicks(bounds.x, TICKS) : [];
-  const [yTickLabels, xTickLabels] = [formatTicks(yTicks), formatTicks(xTicks)];
+  const [yTickLabels, xTickLabels] = [formatTicks(yTicks), options.formatX ? xTicks.map(options.formatX) : formatTicks(xTicks)];
   const [title, yLabel, xLabel] = [options.title ?? "", options.yLabel, options.xLabel];
 
   const left = 16 + Math.max(0, ...yTickLabels.map((l) => l.length)) * CHAR_WIDTH;

@@ -41,6 +41,8 @@ export interface ChartOptions {
   yLabel: string;
   title?: string;
   color?: boolean;
+  /** How an x tick reads (a time of day, say); default: a compact number. */
+  formatX?: (value: number) => string;
 }
 export interface ChartRange {
   min: number;
@@ -180,7 +182,7 @@ export function renderTextChart(series: ChartSeries[], options: ChartOptions): s
     const axis = label === undefined ? `${" ".repeat(margin)}│` : `${label.padStart(gutter)} ┤`;
     lines.push([{ text: axis }, ...canvasRow(canvas, row)]);
   }
-  const xTicks = bounds ? placeXTicks(bounds.x, cols) : [];
+  const xTicks = bounds ? placeXTicks(bounds.x, cols, options.formatX) : [];
   const axis = Array.from({ length: cols }, () => "─");
   const tickLine = Array.from({ length: cols }, () => " ");
   for (const { col, start, label } of xTicks) {
@@ -272,8 +274,9 @@ function canvasRow(canvas: Canvas, row: number): Segment[] {
 }
 
 /** x ticks at the first, last and middle dot columns, each kept only if it fits beside the others. */
-function placeXTicks(range: ChartRange, cols: number): { col: number; start: number; label: string }[] {
-  const labels = formatTicks(linearTicks(range, 3));
+function placeXTicks(range: ChartRange, cols: number, formatX?: (value: number) => string): { col: number; start: number; label: string }[] {
+  const ticks = linearTicks(range, 3);
+  const labels = formatX ? ticks.map((value) => cleanLabel(formatX(value))) : formatTicks(ticks);
   const col = (f: number) => dotIndex(f, dotColumns(cols) * 2) >> 1;
   const candidates = [
     { col: 0, start: 0, label: labels[0]! },

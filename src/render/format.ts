@@ -29,3 +29,33 @@ export function cellText(value: unknown): string {
   if (number !== null) return formatNumber(number);
   return typeof value === "string" ? value : JSON.stringify(value);
 }
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/** A time as people at a terminal read it: local, with its offset (`2026-12-01 20:45:01 +01:00`). */
+export function formatLocalTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const offset = -date.getTimezoneOffset();
+  const zone = `${offset < 0 ? "-" : "+"}${pad2(Math.floor(Math.abs(offset) / 60))}:${pad2(Math.abs(offset) % 60)}`;
+  return `${localDate(date)} ${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())} ${zone}`;
+}
+
+const localDate = (date: Date) => `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())}`;
+
+const AGO: [limitSeconds: number, unitSeconds: number, unit: string][] = [
+  [60, 1, "s"],
+  [3600, 60, "m"],
+  [86400, 3600, "h"],
+  [30 * 86400, 86400, "d"],
+];
+
+/** A time in a list at a terminal, as gh shows it: `45s ago`, `3h ago`, `2d ago`; older (or ahead of the clock), the local date. */
+export function formatAgo(iso: string, now = Date.now()): string {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return iso;
+  const seconds = Math.floor((now - time) / 1000);
+  if (seconds < -60) return formatLocalTime(iso).slice(0, 16);
+  for (const [limit, unit, name] of AGO) if (seconds < limit) return `${Math.floor(Math.max(0, seconds) / unit)}${name} ago`;
+  return localDate(new Date(time));
+}

@@ -52,32 +52,36 @@ describe("why a run failed", () => {
 });
 
 describe("which runs diverged", () => {
-  test.skipIf(!hasPython)("the first NaN or infinity is recorded with its path, step and file:line; ls, show and --where tell", async () => {
-    const cwd = tempDir();
-    const script = [
-      "import json",
-      "for step in range(5):",
-      "    loss = float('nan') if step >= 3 else 1.0 / (step + 1)",
-      "    print('EXPRAG::' + json.dumps({'step': step, 'metrics': {'acc': 0.5, 'loss': loss}}))",
-    ].join("\n");
-    await exprag(["run", "--name", "nan", "--", "python3", "-c", script], { cwd });
-    await exprag(["run", "--name", "fine", "--", "sh", "-c", 'echo \'EXPRAG::{"metrics": {"loss": 0.1}}\''], { cwd });
-    const file = runFiles(join(cwd, ".exprag"))[0]!;
-    const runs = JSON.parse((await exprag(["ls", "--json"], { cwd })).text);
-    expect(runs.map((r: { experiment_name: string; diverged: unknown }) => [r.experiment_name, r.diverged])).toEqual([
-      ["fine", false],
-      ["nan", { path: "metrics.loss", step: 3, source: `${file}:5` }],
-    ]);
-    expect(JSON.parse(readFileSync(file, "utf8").split("\n")[4]!).value).toEqual({ step: 3, metrics: { acc: 0.5, loss: "NaN" } });
-    expect(
-      JSON.parse((await exprag(["ls", "--json", "--where", "diverged"], { cwd })).text).map((r: { experiment_name: string }) => r.experiment_name),
-    ).toEqual(["nan"]);
-    if (hasPty) {
-      const shown = Bun.stripANSI((await atTerminal([EXPRAG, "show", "latest~1"], { cwd })).output);
-      expect(shown).toContain(`diverged  metrics.loss became non-finite at step 3 (${file}:5)`);
-      expect(Bun.stripANSI((await atTerminal([EXPRAG, "ls"], { cwd })).output)).toContain("ok (diverged)");
-    }
-  });
+  test.skipIf(!hasPython)(
+    "the first NaN or infinity is recorded with its path, step and file:line; ls, show and --where tell",
+    async () => {
+      const cwd = tempDir();
+      const script = [
+        "import json",
+        "for step in range(5):",
+        "    loss = float('nan') if step >= 3 else 1.0 / (step + 1)",
+        "    print('EXPRAG::' + json.dumps({'step': step, 'metrics': {'acc': 0.5, 'loss': loss}}))",
+      ].join("\n");
+      await exprag(["run", "--name", "nan", "--", "python3", "-c", script], { cwd });
+      await exprag(["run", "--name", "fine", "--", "sh", "-c", 'echo \'EXPRAG::{"metrics": {"loss": 0.1}}\''], { cwd });
+      const file = runFiles(join(cwd, ".exprag"))[0]!;
+      const runs = JSON.parse((await exprag(["ls", "--json"], { cwd })).text);
+      expect(runs.map((r: { experiment_name: string; diverged: unknown }) => [r.experiment_name, r.diverged])).toEqual([
+        ["fine", false],
+        ["nan", { path: "metrics.loss", step: 3, source: `${file}:5` }],
+      ]);
+      expect(JSON.parse(readFileSync(file, "utf8").split("\n")[4]!).value).toEqual({ step: 3, metrics: { acc: 0.5, loss: "NaN" } });
+      expect(
+        JSON.parse((await exprag(["ls", "--json", "--where", "diverged"], { cwd })).text).map((r: { experiment_name: string }) => r.experiment_name),
+      ).toEqual(["nan"]);
+      if (hasPty) {
+        const shown = Bun.stripANSI((await atTerminal([EXPRAG, "show", "latest~1"], { cwd })).output);
+        expect(shown).toContain(`diverged  metrics.loss became non-finite at step 3 (${file}:5)`);
+        expect(Bun.stripANSI((await atTerminal([EXPRAG, "ls"], { cwd })).output)).toContain("ok (diverged)");
+      }
+    },
+    20_000,
+  );
 });
 
 describe("is this the same code?", () => {

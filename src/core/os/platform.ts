@@ -22,6 +22,8 @@ export interface Platform {
   pipeSizeControl: boolean;
   /** ioctl FIONREAD, the bytes unread in a pipe; null where it is not reached. */
   fionread: number | null;
+  /** ioctl TIOCGWINSZ, a terminal's size in cells; null where it is not reached. */
+  tiocgwinsz: number | null;
   /** sync_file_range(2), to start writeback without waiting (Linux only). */
   syncFileRange: boolean;
   /** Whether writes to a pipe to our reader take only the room it has, so a stalled reader never blocks. */
@@ -55,6 +57,7 @@ const linux: Platform = {
   oCloexec: 0o2000000, // asm-generic/fcntl.h
   pipeSizeControl: true,
   fionread: 0x541b, // asm-generic/ioctls.h
+  tiocgwinsz: 0x5413, // asm-generic/ioctls.h
   syncFileRange: true,
   pipePacing: true,
   recordFd: true,
@@ -75,6 +78,7 @@ const darwin: Platform = {
   oCloexec: 0x1000000, // sys/fcntl.h
   pipeSizeControl: false,
   fionread: 0x4004667f, // sys/filio.h: _IOR('f', 127, int)
+  tiocgwinsz: 0x40087468, // sys/ttycom.h: _IOR('t', 104, struct winsize)
   syncFileRange: false,
   pipePacing: false,
   sigactionHandlerOffset: 0, // sys/signal.h: union __sigaction_u first
@@ -101,6 +105,7 @@ const win32: Platform = {
   oCloexec: null,
   pipeSizeControl: false,
   fionread: null,
+  tiocgwinsz: null,
   syncFileRange: false,
   pipePacing: false,
   recordFd: false,
@@ -119,6 +124,7 @@ const otherPosix: Platform = {
   realPipes: false,
   oCloexec: null,
   fionread: null,
+  tiocgwinsz: null,
   recordFd: false,
   sigactionHandlerOffset: null,
   ignoredSignalsTrampoline: false,

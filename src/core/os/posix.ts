@@ -163,3 +163,17 @@ export function execIgnoring(argv: string[], ignored: number[], runtimeIgnored: 
   });
   c.execv(ptr(strings[0]!), ptr(pointers));
 }
+
+/** The size of the terminal on `fd` in cells (ioctl TIOCGWINSZ), or null when it is none or does not say. */
+export function terminalSize(fd: number): { columns: number; rows: number } | null {
+  const request = platform.tiocgwinsz;
+  if (request === null) {
+    if (platform.libcNames.length > 0) return null;
+    const stream = fd === 2 ? process.stderr : process.stdout;
+    return stream.columns ? { columns: stream.columns, rows: stream.rows ?? 0 } : null;
+  }
+  const c = loadLibc();
+  const size = new Uint16Array(4); // struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }
+  if (c?.ioctl(fd, request, ptr(size)) !== 0 || size[1] === 0) return null;
+  return { columns: size[1]!, rows: size[0]! };
+}

@@ -1,6 +1,6 @@
 /** `exprag best`: the selected runs ranked by one number each, taken from a metric's series. */
 import type { JsonObject } from "../record/decode";
-import { readable, type Warn } from "./records";
+import { type OnProgress, readable, type Warn } from "./records";
 import type { RunView } from "./run-view";
 import type { RunSummary } from "./summary";
 import { asNumber, type PathStep } from "./value-paths";
@@ -37,10 +37,12 @@ export function rankRuns(
   steps: PathStep[],
   options: { direction: Direction; agg: Aggregate },
   warn: Warn,
+  progress?: OnProgress,
 ): { ranked: Ranked[]; missing: RunSummary[] } {
   const scored: { view: RunView; value: number; count: number }[] = [];
   const missing: RunSummary[] = [];
-  for (const view of views) {
+  for (const [index, view] of views.entries()) {
+    progress?.(index, views.length);
     if (!readable(view.store, view.runId, warn, () => view.summary())) continue;
     const result = readable(view.store, view.runId, warn, () => score(view, steps, options.agg));
     if (result) scored.push({ view, ...result });

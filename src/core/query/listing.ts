@@ -6,7 +6,7 @@
 import type { JsonObject } from "../record/decode";
 import { differing } from "./compare";
 import { flattenValues } from "./flatten";
-import type { Warn } from "./records";
+import type { OnProgress, Warn } from "./records";
 import type { RunView } from "./run-view";
 import { resolveOperand, type SelectedRuns, type Selection, selectRuns, sortValue } from "./selection";
 import type { RunSummary } from "./summary";
@@ -35,9 +35,9 @@ export interface Listing {
   differing: string[];
 }
 
-export function listRuns(store: string, selection: Selection, options: ListOptions, warn: Warn): Listing {
+export function listRuns(store: string, selection: Selection, options: ListOptions, warn: Warn, progress?: OnProgress): Listing {
   // A sort looks at every match before the limit.
-  const selected: SelectedRuns = selectRuns(store, selection, options.sort ? Number.POSITIVE_INFINITY : options.limit, warn);
+  const selected: SelectedRuns = selectRuns(store, selection, options.sort ? Number.POSITIVE_INFINITY : options.limit, warn, progress);
   let views = selected.runs;
   if (options.sort) views = sortViews(views, options.sort.operand, options.sort.descending).slice(0, options.limit);
   const runs = views.map((view) => listed(view, options.columns));

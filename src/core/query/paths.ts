@@ -3,7 +3,7 @@
  * tracked values' paths, and the `params.*` and `meta.*` paths `--where` can also use.
  */
 import { decodeEnvelope } from "../record/decode";
-import { readable, recordsOf, type Warn } from "./records";
+import { type OnProgress, readable, recordsOf, type Warn } from "./records";
 import type { RunView } from "./run-view";
 import { type LeafType, leafType, leaves } from "./value-paths";
 
@@ -31,7 +31,7 @@ interface Collected {
   seen: Set<string>;
 }
 
-export function collectPaths(views: RunView[], warn: Warn): PathInfo[] {
+export function collectPaths(views: RunView[], warn: Warn, progress?: OnProgress): PathInfo[] {
   const paths = new Map<string, Collected>();
   const add = (path: string, source: PathSource, runId: string, value: unknown) => {
     let info = paths.get(path);
@@ -48,7 +48,8 @@ export function collectPaths(views: RunView[], warn: Warn): PathInfo[] {
     info.seen.add(text);
     info.examples.push(value);
   };
-  for (const view of views) {
+  for (const [index, view] of views.entries()) {
+    progress?.(index, views.length);
     readable(view.store, view.runId, warn, () => {
       for (const [path, value] of leaves(view.params())) if (path !== "value") add(`params.${path}`, "params", view.runId, value);
       for (const [path, value] of leaves(view.metadata())) if (path !== "value") add(`meta.${path}`, "meta", view.runId, value);

@@ -5,6 +5,8 @@ import type { StoredRecord } from "../record/schema";
 import { runFilePath } from "../store";
 
 export type Warn = (message: string) => void;
+/** Told how far long work got: `done` of `total` runs read. */
+export type OnProgress = (done: number, total: number) => void;
 
 /** Every record of a file in order; corrupt lines are skipped, warning once with the first one's `file:line`. */
 export function recordsOf(file: string, warn: Warn, onRecord: (record: StoredRecord, line: number) => boolean | undefined, prefilter?: string | null): void {

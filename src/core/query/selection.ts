@@ -4,7 +4,7 @@
  * Each run is read only as far as the question needs (see RunView).
  */
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime } from "../record/refs";
-import { readable, type Warn } from "./records";
+import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
 import type { RunState } from "./summary";
 import { asNumber, type PathStep, valuesAt } from "./value-paths";
@@ -39,7 +39,7 @@ export function isFiltered(selection: Selection): boolean {
 }
 
 /** The selected runs, at most `limit` of them; `total` counts every match so a cut list can say so. */
-export function selectRuns(store: string, selection: Selection, limit: number, warn: Warn): SelectedRuns {
+export function selectRuns(store: string, selection: Selection, limit: number, warn: Warn, progress?: OnProgress): SelectedRuns {
   const named = selection.references.length > 0;
   const ids = named ? [...new Set(selection.references.map((reference) => resolveRunRef(store, reference).runId))] : listRunIds(store).reverse();
   const filtered = isFiltered(selection);
@@ -50,7 +50,8 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
     : [];
   const runs: RunView[] = [];
   let total = 0;
-  for (const runId of ids) {
+  for (const [index, runId] of ids.entries()) {
+    progress?.(index, ids.length);
     if (!named && selection.since !== undefined && isUuidV7(runId) && runIdTime(runId) < selection.since - START_SLACK_MS) break;
     if (!filtered && runs.length >= limit) {
       total++;

@@ -77,6 +77,22 @@ describe("the option parser", () => {
     expect(failure(argv)).toBe(message);
   });
 
+  test.each([
+    ["--jsno", "did you mean --json? (see 'exprag try --help')"],
+    ["--nmae=x", "did you mean --name? (see 'exprag try --help')"],
+    ["--aggg", "did you mean --agg? (see 'exprag try --help')"],
+    ["--hepl", "did you mean --help? (see 'exprag try --help')"],
+    ["--frobnicate", "see 'exprag try --help'"],
+  ])("an unknown option %p is told the closest one: %p", (flag, hint) => {
+    try {
+      parse(["p", flag]);
+      throw new Error("did not fail");
+    } catch (error) {
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).hint).toBe(hint);
+    }
+  });
+
   test("an extra positional is refused when nothing takes the rest", () => {
     expect(failure(["p", "q", "r"], { variadic: undefined })).toBe("unexpected argument 'r' for 'exprag try'");
   });

@@ -150,6 +150,14 @@ describe("text chart", () => {
     );
   });
 
+  test("x ticks can read as the caller says (times of day), in text and in SVG", () => {
+    const formatX = (value: number) => `t${value}`;
+    const chart = renderTextChart([loss], { width: 32, height: 12, xLabel: "time", yLabel: "loss", formatX });
+    expect(chart.split("\n").at(-3)).toBe("       t0         t40       t80");
+    const svg = renderSvgChart([loss], { width: 640, height: 360, xLabel: "time", yLabel: "loss", formatX });
+    expect([...svg.matchAll(/text-anchor="middle">(t\d+)<\/text>/g)].map((m) => m[1])).toEqual(["t0", "t20", "t40", "t60", "t80"]);
+  });
+
   test("a single point is one dot", () => {
     expect(renderTextChart([{ label: "one", points: [{ x: 3, y: 0.5 }] }], small)).toBe(
       ["lr", "0.55 ┤", " 0.5 ┤        ⠠a", "0.45 ┤", "     └┬───────┬───────┬─", "      2.7     3     3.3", "             step", "a ▬ one"].join("\n"),

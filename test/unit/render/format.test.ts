@@ -1,5 +1,5 @@
-import { describe, expect, test } from "bun:test";
-import { formatCommit, formatDuration, formatNumber } from "../../../src/render/format";
+import { afterAll, describe, expect, test } from "bun:test";
+import { formatAgo, formatCommit, formatDuration, formatLocalTime, formatNumber } from "../../../src/render/format";
 import { renderRows } from "../../../src/render/table";
 
 describe("formatNumber", () => {
@@ -61,5 +61,40 @@ describe("the table renderer", () => {
       "table",
     );
     expect(Bun.stripANSI(plain)).toBe("name           n\na              1\nlonger name  100\n");
+  });
+});
+
+describe("times at a terminal", () => {
+  const zone = process.env.TZ;
+  afterAll(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+
+  test.each([
+    ["Europe/Paris", "2026-12-01T19:45:01.250Z", "2026-12-01 20:45:01 +01:00"],
+    ["Europe/Paris", "2026-07-01T19:45:01Z", "2026-07-01 21:45:01 +02:00"],
+    ["America/St_Johns", "2026-12-01T03:00:00Z", "2026-11-30 23:30:00 -03:30"],
+    ["UTC", "2026-12-01T19:45:01Z", "2026-12-01 19:45:01 +00:00"],
+  ])("in %p, %p reads %p", (tz, iso, expected) => {
+    process.env.TZ = tz;
+    expect(formatLocalTime(iso)).toBe(expected);
+  });
+
+  const now = Date.parse("2026-12-01T12:00:00Z");
+  test.each([
+    ["2026-12-01T12:00:00Z", "0s ago"],
+    ["2026-12-01T11:59:15Z", "45s ago"],
+    ["2026-12-01T11:57:00Z", "3m ago"],
+    ["2026-12-01T09:00:00Z", "3h ago"],
+    ["2026-11-29T11:00:00Z", "2d ago"],
+    ["2026-11-02T12:00:00Z", "29d ago"],
+    ["2026-10-01T23:30:00Z", "2026-10-02"],
+    ["2026-12-01T12:00:30Z", "0s ago"],
+    ["2026-12-03T12:00:00Z", "2026-12-03 13:00"],
+    ["not a time", "not a time"],
+  ])("%p reads %p in a list, as gh shows it", (iso, expected) => {
+    process.env.TZ = "Europe/Paris";
+    expect(formatAgo(iso, now)).toBe(expected);
   });
 });

@@ -1,0 +1,174 @@
+/**
+ * The project config: defaults a project wants once rather than on every command line, in
+ * `.exprag.toml` (keys at the top) or in the `[tool.exprag]` table of `pyproject.toml`. The
+ * nearest folder holding either, from the current directory up to the top of the git work tree
+ * (outside a work tree: the current directory alone), has it; in one folder `.exprag.toml` wins.
+ * Keys are named as the options are; an unknown key or a value of the wrong type is a usage error
+ * naming the file and the key. Flags win over the environment, which wins over this.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { EXIT, UserError } from "./errors";
+import { parseSize } from "./sizes";
+import { findWorkTreeTop } from "./store";
+import { didYouMean } from "./suggest";
+
+export interface ProjectConfig {
+  /** The store, absolute: a relative `dir` is read from the config file's folder. */
+  dir?: string;
+  /** `snapshot-max-size`, in bytes (`"10M"` in the file, or a number of bytes). */
+  snapshotMaxSize?: number;
+  /** `snapshot-exclude`: globs of untracked files to leave out of a snapshot. */
+  snapshotExclude?: string[];
+  /** `log = false` is `--no-log`. */
+  log?: boolean;
+  /** `params = false` is `--no-params`. */
+  params?: boolean;
+  name?: string;
+  pty?: boolean;
+  /** The file it came from (for pyproject.toml, its [tool.exprag] table). */
+  source: string;
+}
+
+export const CONFIG_FILE = ".exprag.toml";
+export const PYPROJECT_FILE = "pyproject.toml";
+
+type Table = Record<string, unknown>;
+
+/** Each key: how its value is checked and where it goes. */
+const KEYS: Record<string, (value: unknown, at: Where, config: ProjectConfig) => void> = {
+  dir: (value, at, config) => {
+    config.dir = resolve(dirname(at.file), text(value, at));
+  },
+  "snapshot-max-size": (value, at, config) => {
+    if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) config.snapshotMaxSize = value;
+    else if (typeof value === "string") config.snapshotMaxSize = parseSize(value, `${at.key} in ${at.file}`);
+    else throw wrongType(at, 'a size such as "10M", "500K", or a number of bytes', value);
+  },
+  "snapshot-exclude": (value, at, config) => {
+    if (!Array.isArray(value) || !value.every((glob) => typeof glob === "string" && glob !== "" && !glob.includes("\0"))) {
+      throw wrongType(at, 'a list of globs such as ["*.ckpt", "data/**"]', value);
+    }
+    config.snapshotExclude = value;
+  },
+  log: (value, at, config) => {
+    config.log = flag(value, at);
+  },
+  params: (value, at, config) => {
+    config.params = flag(value, at);
+  },
+  name: (value, at, config) => {
+    config.name = text(value, at);
+  },
+  pty: (value, at, config) => {
+    config.pty = flag(value, at);
+  },
+};
+
+export const CONFIG_KEYS = Object.keys(KEYS);
+
+interface Where {
+  file: string;
+  /** How the key is written in messages: `log`, or `[tool.exprag] log`. */
+  key: string;
+}
+
+/** The project config that applies in `cwd`, or null when there is none. */
+export function loadProjectConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): ProjectConfig | null {
+  const found = findProjectConfig(cwd, env);
+  return found && readProjectConfig(found.file, found.table);
+}
+
+/** The nearest config file, and the table it keeps its keys in; null when there is none. */
+export function findProjectConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): { file: string; table: Table } | null {
+  const top = findWorkTreeTop(cwd, env);
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const own = join(dir, CONFIG_FILE);
+    if (isFile(own)) return { file: own, table: parseToml(own) };
+    const pyproject = join(dir, PYPROJECT_FILE);
+    if (isFile(pyproject)) {
+      const text = readText(pyproject);
+      // A pyproject.toml that never names exprag is no concern of exprag's, even a broken one.
+      const table = text.includes("exprag") ? toolTable(pyproject, parseToml(pyproject, text)) : undefined;
+      if (table) return { file: pyproject, table };
+    }
+    if (top === null || dir === top || !dir.startsWith(top) || dirname(dir) === dir) return null;
+  }
+}
+
+/** The config a file's table holds, every key and value checked. */
+export function readProjectConfig(file: string, table: Table): ProjectConfig {
+  const config: ProjectConfig = { source: file };
+  const inPyproject = file.endsWith(PYPROJECT_FILE);
+  for (const [key, value] of Object.entries(table)) {
+    const at = { file, key: inPyproject ? `[tool.exprag] ${key}` : key };
+    const check = Object.hasOwn(KEYS, key) ? KEYS[key] : undefined;
+    if (!check) {
+      const suggestion = didYouMean(key, CONFIG_KEYS);
+      throw new UserError(
+        `${file}: unknown key "${key}"${inPyproject ? " in [tool.exprag]" : ""}`,
+        EXIT.usage,
+        `${suggestion ? `${suggestion} ` : ""}known keys: ${CONFIG_KEYS.join(", ")}`,
+      );
+    }
+    check(value, at, config);
+  }
+  return config;
+}
+
+function toolTable(file: string, document: Table): Table | undefined {
+  const tool = document.tool;
+  if (!isTable(tool) || !Object.hasOwn(tool, "exprag")) return undefined;
+  if (!isTable(tool.exprag)) throw new UserError(`${file}: tool.exprag must be a table ([tool.exprag])`, EXIT.usage);
+  return tool.exprag;
+}
+
+function parseToml(file: string, text = readText(file)): Table {
+  try {
+    return Bun.TOML.parse(text) as Table;
+  } catch (error) {
+    // Bun's error names no place in the file (its line and column are the caller's).
+    const reason = String((error as Error).message ?? error).replace(/^TOML Parse error: /, "");
+    throw new UserError(`${file}: not valid TOML (${reason})`, EXIT.usage);
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UserError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.usage);
+  }
+}
+
+function isFile(path: string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const isTable = (value: unknown): value is Table => typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+
+function wrongType(at: Where, expected: string, value: unknown): UserError {
+  return new UserError(`${at.file}: ${at.key} must be ${expected}, got ${describe(value)}`, EXIT.usage);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `a list (${JSON.stringify(value)})`;
+  if (isTable(value)) return "a table";
+  return String(value);
+}
+
+function text(value: unknown, at: Where): string {
+  if (typeof value !== "string" || value === "" || value.includes("\0")) throw wrongType(at, "a non-empty string", value);
+  return value;
+}
+
+function flag(value: unknown, at: Where): boolean {
+  if (typeof value !== "boolean") throw wrongType(at, "true or false", value);
+  return value;
+}

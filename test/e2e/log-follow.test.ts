@@ -1,0 +1,64 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanEnv, EXPRAG, exprag, runFiles, shell, tempDir, waitFor } from "./harness";
+
+describe("exprag log --follow", () => {
+  test("streams a live run's output as it comes, and ends by itself when the run ends", async () => {
+    const cwd = tempDir();
+    const go = join(cwd, "go");
+    const script = `echo first; while [ ! -e ${go} ]; do sleep 0.02; done; echo second; printf 'no newline'`;
+    await using run = Bun.spawn([EXPRAG, "run", "--name", "live", "--", "sh", "-c", script], { cwd, env: cleanEnv(), stdout: "ignore", stderr: "ignore" });
+    const log = () => {
+      const file = runFiles(join(cwd, ".exprag"))[0]?.replace(/\.jsonl$/, ".log");
+      return file && existsSync(file) ? readFileSync(file, "utf8") : "";
+    };
+    await waitFor(() => log() === "first\n", "the run's first line");
+    await using follow = Bun.spawn([EXPRAG, "log", "latest", "--follow"], { cwd, env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+    const reader = follow.stdout.getReader();
+    let seen = "";
+    while (!seen.includes("first\n")) seen += Buffer.from((await reader.read()).value!).toString();
+    expect(seen).toBe("first\n");
+    writeFileSync(go, "");
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) seen += Buffer.from(chunk.value).toString();
+    expect(await follow.exited).toBe(0);
+    expect(seen).toBe("first\nsecond\nno newline");
+    expect(await new Response(follow.stderr).text()).toBe("");
+    expect(await run.exited).toBe(0);
+  });
+
+  test("a run that has ended is written whole at once; --tail starts from its last lines", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "--", "sh", "-c", "echo a; echo b; echo c"], { cwd });
+    const all = await exprag(["log", "latest", "-f"], { cwd, timeoutMs: 10_000 });
+    expect({ code: all.exitCode, text: all.text }).toEqual({ code: 0, text: "a\nb\nc\n" });
+    const tail = await exprag(["log", "latest", "--follow", "--tail", "1"], { cwd, timeoutMs: 10_000 });
+    expect(tail.text).toBe("c\n");
+  });
+
+  test("a reader that goes away ends it quietly, as a killed writer (141)", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "--", "sh", "-c", "seq 1 200000"], { cwd });
+    const result = await shell('{ exprag log latest --follow; echo "exit $?" >&2; } | head -1', { cwd });
+    expect(result.text).toBe("1\n");
+    expect(result.stderr).toBe("exit 141\n");
+  });
+
+  test("a run whose exprag died (crashed) ends the follow too", async () => {
+    const cwd = tempDir();
+    const runs = join(cwd, ".exprag", "runs");
+    mkdirSync(runs, { recursive: true });
+    const id = "01900000-0000-7000-8000-0000000000cc";
+    const start = {
+      kind: "run_start",
+      run_id: id,
+      experiment_name: "gone",
+      created_at: "2024-06-01T00:00:00.000Z",
+      value: { process: { started: { host: (await import("node:os")).hostname(), pid: 999999999, boot_id: null, start_ticks: 1 } } },
+    };
+    writeFileSync(join(runs, `${id}.jsonl`), `${JSON.stringify(start)}\n`);
+    writeFileSync(join(runs, `${id}.log`), "partial output\n");
+    const result = await exprag(["log", "latest", "--follow"], { cwd, timeoutMs: 10_000 });
+    expect({ code: result.exitCode, text: result.text }).toEqual({ code: 0, text: "partial output\n" });
+  });
+});
