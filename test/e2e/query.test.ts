@@ -384,23 +384,27 @@ describe("exprag log and rm", () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  test.skipIf(!hasPty)("every query command answers at a terminal too, with its answer", async () => {
-    const plainText = (text: string) => Bun.stripANSI(text);
-    const cases: [string[], (text: string) => void][] = [
-      [["ls"], (text) => expect(text).toMatch(new RegExp(`${short("tuned")}\\s+tuned\\s`))],
-      [["show", short("tuned")], (text) => expect(text).toStartWith(`run ${short("tuned")}  tuned  ok (exit 0)`)],
-      [["paths"], (text) => expect(text).toMatch(/metrics\.acc\s+tracked\s+11\s+6\s+number/)],
-      [["values", "metrics.acc", short("tuned")], (text) => expect(text).toMatch(new RegExp(`^${short("tuned")}\\s+2\\s.*\\s0\\.9\\s`, "m"))],
-      [["best", "metrics.acc", "--max"], (text) => expect(text).toMatch(new RegExp(`^\\s*1\\s+${short("future")}\\s+future\\s+0\\.99`, "m"))],
-      [["compare", short("baseline"), short("tuned")], (text) => expect(text).toMatch(/last metrics\.acc\s+0\.7\s+0\.9/)],
-      [["log", short("tuned")], (text) => expect(text).toContain("tuned-output\ntuned-error\n")],
-    ];
-    for (const [args, check] of cases) {
-      const result = await atTerminal([EXPRAG, ...args], { cwd });
-      expect({ args, code: result.exitCode }).toEqual({ args, code: 0 });
-      check(plainText(result.output));
-    }
-  }, 30_000);
+  test.skipIf(!hasPty)(
+    "every query command answers at a terminal too, with its answer",
+    async () => {
+      const plainText = (text: string) => Bun.stripANSI(text);
+      const cases: [string[], (text: string) => void][] = [
+        [["ls"], (text) => expect(text).toMatch(new RegExp(`${short("tuned")}\\s+tuned\\s`))],
+        [["show", short("tuned")], (text) => expect(text).toStartWith(`run ${short("tuned")}  tuned  ok (exit 0)`)],
+        [["paths"], (text) => expect(text).toMatch(/metrics\.acc\s+tracked\s+11\s+6\s+number/)],
+        [["values", "metrics.acc", short("tuned")], (text) => expect(text).toMatch(new RegExp(`^${short("tuned")}\\s+2\\s.*\\s0\\.9\\s`, "m"))],
+        [["best", "metrics.acc", "--max"], (text) => expect(text).toMatch(new RegExp(`^\\s*1\\s+${short("future")}\\s+future\\s+0\\.99`, "m"))],
+        [["compare", short("baseline"), short("tuned")], (text) => expect(text).toMatch(/last metrics\.acc\s+0\.7\s+0\.9/)],
+        [["log", short("tuned")], (text) => expect(text).toContain("tuned-output\ntuned-error\n")],
+      ];
+      for (const [args, check] of cases) {
+        const result = await atTerminal([EXPRAG, ...args], { cwd });
+        expect({ args, code: result.exitCode }).toEqual({ args, code: 0 });
+        check(plainText(result.output));
+      }
+    },
+    30_000,
+  );
 
   test("a run of the original exprag (no run_end, no process identity) is unknown, not running", async () => {
     const other = tempDir();
