@@ -64,7 +64,7 @@ export function prepareCode(options: CaptureOptions & { label?: string }): Prepa
   const opened = openRepository(options.cwd, options.env);
   if (typeof opened === "string") return { git: { ...capture, note: opened }, snapshotCommit: null };
   const { git, repo } = opened;
-  Object.assign(capture, { commit: repo.head, tree: repo.headTree, branch: repo.branch, head: repo.head });
+  Object.assign(capture, { commit: repo.head, tree: repo.headTree, branch: repo.branch, head: repo.head, top: repo.top });
   let snapshotCommit: string | null = null;
   try {
     if (!options.snapshot) {

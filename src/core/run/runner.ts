@@ -47,6 +47,8 @@ export interface RunRequest {
   tags?: string[];
   /** The run repeats this one (`exprag rerun`). */
   rerunOf?: string;
+  /** The run's id, when its caller chose it (a sweep, a rerun); else a new UUIDv7. */
+  runId?: string;
   /** How often the run file's modification time is refreshed while the run lives. */
   heartbeatSeconds: number;
   warn: (message: string) => void;
@@ -80,7 +82,7 @@ interface OpenRun {
 }
 
 async function recordRun(request: RunRequest, signals: SignalRelay): Promise<RunOutcome> {
-  const runId = Bun.randomUUIDv7();
+  const runId = request.runId ?? Bun.randomUUIDv7();
   // A command that cannot start must leave no snapshot behind: it is found before git is read.
   let executable: string | UserError;
   try {
