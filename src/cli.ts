@@ -16,6 +16,8 @@ import { BUILD_COMMIT, VERSION } from "./version";
 
 const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   run: () => import("./commands/run"),
+  sweep: () => import("./commands/sweep"),
+  rerun: () => import("./commands/rerun"),
   ls: () => import("./commands/ls"),
   show: () => import("./commands/show"),
   paths: () => import("./commands/paths"),

@@ -1,9 +1,14 @@
 /** Argument definitions several commands share, and their parsers. */
 import type { ArgsDef } from "citty";
+import { loadProjectConfig, type ProjectConfig } from "../core/config";
 import { usageError } from "../core/errors";
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
+import { isTerminal } from "../core/os/posix";
 import type { Selection } from "../core/query/selection";
 import { RUN_STATES, type RunState } from "../core/query/summary";
 import { combineWhere, parseWhere } from "../core/query/where";
+import { TAG } from "../core/record/annotations";
+import { parseSize } from "../core/sizes";
 import { parseWhen } from "../core/time";
 
 export const storeArgs = {
@@ -13,6 +18,108 @@ export const storeArgs = {
     valueHint: "DIR",
   },
 } as const satisfies ArgsDef;
+
+/** The options of `exprag run`; `sweep` and `rerun` take them too and give them to each run they start. */
+export const runOptionArgs = {
+  name: { type: "string", alias: "n", description: "Experiment name (default: from the command, e.g. train.py)", valueHint: "TEXT" },
+  meta: { type: "string", description: "Metadata; repeatable; dotted keys nest (hparams.lr=0.03); VALUE is JSON when it parses", valueHint: "KEY=VALUE" },
+  "meta-file": { type: "string", description: "Metadata from a file holding a JSON object", valueHint: "FILE" },
+  ...storeArgs,
+  echo: { type: "boolean", description: "Also show the EXPRAG:: lines on the terminal" },
+  params: {
+    type: "boolean",
+    description: "Record the script's parameters from its command line (--lr 0.03, --batch-size 32, lr=0.03) as params (the default)",
+    negativeDescription: "Do not read parameters from the command line",
+  },
+  log: { type: "boolean", description: "Keep the output in runs/<run_id>.log (the default)", negativeDescription: "Do not keep the output log" },
+  snapshot: {
+    type: "boolean",
+    description: "Commit a dirty work tree to the branch run/<run_id> (the default)",
+    negativeDescription: "Record commit, branch and dirty flag only",
+  },
+  pty: {
+    type: "boolean",
+    description: "Give the command a terminal of its own (tqdm, rich and colours look as without exprag); its stdout and stderr then share one stream",
+    negativeDescription: "Plain pipes, even when the project config says pty = true",
+  },
+  tag: { type: "string", description: "Start the run with this tag (repeatable)", valueHint: "TAG" },
+  quiet: { type: "boolean", alias: "q", description: "Do not print exprag's end-of-run line" },
+  verbose: { type: "boolean", description: "Say which project config applies, and show each git command the run makes and how long it took" },
+  "snapshot-secrets": {
+    type: "boolean",
+    description: "Also snapshot untracked files that look like secrets (.env*, *.pem, *.key, id_rsa*, .netrc, credentials*...)",
+  },
+  "snapshot-max-size": {
+    type: "string",
+    description: "Leave untracked files larger than this out of the snapshot (default 10M; units K, M, G)",
+    valueHint: "SIZE",
+  },
+} as const satisfies ArgsDef;
+
+/** The run options' repeatable flags. */
+export const RUN_REPEATABLE = ["meta", "tag"] as const;
+
+export interface RunOptionFlags {
+  tag: string[];
+  "snapshot-max-size"?: string;
+}
+
+/** Checks every --tag: one word, as `exprag tag` takes it. */
+export function checkTags(tags: string[]): void {
+  for (const tag of tags)
+    if (!TAG.test(tag)) throw usageError(`--tag '${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
+}
+
+/** What a run does, from its flags, else the project config, else exprag's defaults (flags > env > config). */
+export interface RunDefaults {
+  keepLog: boolean;
+  params: boolean;
+  snapshot: boolean;
+  snapshotMaxBytes: number;
+  snapshotExclude: string[];
+  name: string | undefined;
+  pty: boolean;
+  config: ProjectConfig | null;
+}
+
+export function runDefaults(
+  flags: RunOptionFlags & { log?: boolean; params?: boolean; snapshot?: boolean; name?: string; pty?: boolean },
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): RunDefaults {
+  const config = loadProjectConfig(cwd, env);
+  const size = flags["snapshot-max-size"];
+  return {
+    keepLog: flags.log ?? config?.log ?? true,
+    params: flags.params ?? config?.params ?? true,
+    snapshot: flags.snapshot ?? true,
+    snapshotMaxBytes: size === undefined ? (config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES) : parseSize(size, "--snapshot-max-size"),
+    snapshotExclude: config?.snapshotExclude ?? [],
+    name: flags.name ?? config?.name,
+    // `pty = true` in the config makes it the default at a terminal only.
+    pty: flags.pty ?? (config?.pty === true && isTerminal(1)),
+    config,
+  };
+}
+
+/**
+ * The words that give a child `exprag run` the run options given here, as `--key=value` (so a
+ * value may start with a dash). The metadata and the store are left out: the caller hands them on.
+ */
+export function runOptionWords(flags: Record<string, unknown>): string[] {
+  const words: string[] = [];
+  for (const [key, def] of Object.entries(runOptionArgs) as [string, { type: string; default?: boolean }][]) {
+    if (key === "meta" || key === "meta-file" || key === "dir") continue;
+    const value = flags[key];
+    if (def.type === "boolean") {
+      if (value === false) words.push(`--no-${key}`);
+      if (value === true) words.push(`--${key}`);
+      continue;
+    }
+    for (const item of [value].flat()) if (typeof item === "string") words.push(`--${key}=${item}`);
+  }
+  return words;
+}
 
 export const jsonArg = {
   json: { type: "boolean", description: "Compact JSON for programs" },

@@ -156,7 +156,8 @@ function flagCandidates(args: ArgsDef): [string, string][] {
   for (const [name, def] of Object.entries(args)) {
     if (def.type === "positional") continue;
     flags.push([`--${name}`, def.description ?? ""]);
-    if (def.type === "boolean" && def.default === true) flags.push([`--no-${name}`, ("negativeDescription" in def && def.negativeDescription) || ""]);
+    if (def.type === "boolean" && (def.default === true || "negativeDescription" in def))
+      flags.push([`--no-${name}`, ("negativeDescription" in def && def.negativeDescription) || ""]);
   }
   return [...flags, ["--help", "Show the options and examples"]];
 }

@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { openRepositoryOrFail } from "../core/git/repository";
 import { orphanedSnapshotRefs, removeSnapshotRefs } from "../core/git/snapshot-refs";
 import { temporaryIndexes } from "../core/git/work-tree";
+import { orphanedRerunWorktrees, removeWorktrees } from "../core/git/worktrees";
 import { log } from "../log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
@@ -9,7 +10,7 @@ import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
   name: "gc",
-  description: "Delete snapshot refs (run/<id>) whose run file is gone, and temporary indexes killed runs left",
+  description: "Delete snapshot refs (run/<id>) and rerun worktrees whose run file is gone, and temporary indexes killed runs left",
   args: {
     "dry-run": { type: "boolean", description: "List what would be deleted, delete nothing" },
     ...jsonArg,
@@ -30,6 +31,15 @@ export default defineExpragCommand({
     if (!args.json) for (const ref of removal.deleted) printData(`${ref}\n`);
     const deleted = removal.deleted.length;
     log.info(`${dryRun ? "would delete" : "deleted"} ${deleted} snapshot ref${deleted === 1 ? "" : "s"} of runs no longer in ${store}`);
+    const worktrees = orphanedRerunWorktrees(git, store);
+    for (const { path, reason } of worktrees.kept) warn(`kept the worktree ${path}: ${reason}`);
+    const removed = removeWorktrees(git, worktrees.orphaned, dryRun);
+    for (const { path, reason } of removed.failed) warn(`could not remove the worktree ${path}: ${reason}`);
+    for (const path of removed.removed) printData(`${path}\n`);
+    if (removed.removed.length || removed.failed.length) {
+      const count = removed.removed.length;
+      log.info(`${dryRun ? "would remove" : "removed"} ${count} rerun worktree${count === 1 ? "" : "s"} of runs no longer in ${store}`);
+    }
     const indexes: string[] = [];
     const keptIndexes: { path: string; reason: string }[] = [];
     for (const { path, owner } of temporaryIndexes(repo)) {

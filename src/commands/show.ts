@@ -19,6 +19,7 @@ export function showObject(d: RunDetails) {
     command: d.start?.process.argv ?? null,
     cwd: d.start?.process.cwd ?? null,
     git: git && { ...git, restore: git.commit ? `exprag checkout ${d.summary.short_id} --worktree <dir>` : null },
+    params: d.start?.params ?? {},
     metadata: d.metadata,
     host: d.start?.host ?? null,
     resources: d.end?.resources ?? null,
@@ -26,6 +27,9 @@ export function showObject(d: RunDetails) {
     error: d.end?.error ?? null,
     stderr_tail: d.end?.stderrTail ?? [],
     parent_run_id: d.start?.parentRunId ?? null,
+    rerun_of: d.start?.rerunOf ?? null,
+    scheduler: d.start?.scheduler ?? {},
+    devices: d.start?.devices ?? {},
     agent: d.start?.agent ?? null,
     tags: d.tags,
     notes: d.notes,
@@ -57,6 +61,9 @@ function forPeople(d: RunDetails): string {
     `  cwd       ${o.cwd ?? ""}`,
   ];
   if (o.error) lines.push(`  error     ${o.error}`);
+  if (o.rerun_of) lines.push(`  rerun of  ${o.rerun_of}`);
+  for (const [key, value] of flatten(o.scheduler)) if (key) lines.push(`  scheduler ${key} = ${value}`);
+  for (const [key, value] of flatten(o.devices)) if (key) lines.push(`  devices   ${key} = ${value}`);
   if (o.diverged)
     lines.push(`  diverged  ${o.diverged.path} became non-finite${o.diverged.step === null ? "" : ` at step ${o.diverged.step}`} (${o.diverged.source})`);
   const git = o.git;
@@ -67,6 +74,7 @@ function forPeople(d: RunDetails): string {
     for (const skipped of git.skipped) lines.push(`            left out: ${skipped.path} (${skipped.reason})`);
     if (git.restore) lines.push(`  restore   ${git.restore}`);
   }
+  for (const [key, value] of flatten(o.params)) if (key) lines.push(`  param     ${key} = ${value}`);
   for (const [key, value] of flatten(o.metadata)) if (key) lines.push(`  meta      ${key} = ${value}`);
   const host = o.host ?? {};
   lines.push(`  host      ${host.hostname ?? ""} ${host.os ?? ""}/${host.arch ?? ""}, ${host.cpu_count ?? "?"} CPUs`);

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exprag, runFiles, tempDir } from "./harness";
+import { commitFiles, makeRepo, runIn, write } from "./git-harness";
+import { exprag, onlyRun, runFiles, runStart, tempDir } from "./harness";
 
 describe("the project config", () => {
   test("dir in .exprag.toml is the store every command uses, from any subfolder; --dir and EXPRAG_DIR win", async () => {
@@ -50,5 +51,67 @@ describe("the project config", () => {
     expect(help.text).toContain(`Here: cannot be told (${file}: [tool.exprag] log must be true or false, got 1)`);
     // --dir never reads the config.
     expect((await exprag(["ls", "--json", "--dir", join(repo, "s")], { cwd: repo })).exitCode).toBe(0);
+  });
+
+  test("the run keys set run's defaults: name, log, params, snapshot-max-size, snapshot-exclude; flags win", async () => {
+    const repo = makeRepo();
+    write(repo, ".exprag.toml", 'name = "house-default"\nlog = false\nparams = false\nsnapshot-max-size = "1K"\nsnapshot-exclude = ["*.ckpt", "data/"]\n');
+    write(repo, "model.ckpt", "weights\n");
+    write(repo, "data/big/part-1.csv", "a,b\n");
+    write(repo, "big.bin", "x".repeat(2048));
+    write(repo, "notes.txt", "kept\n");
+    const verbose = await runIn(repo, ["run", "--verbose", "--", "sh", "-c", "echo out", "train", "--lr", "0.1"]);
+    expect(verbose.exitCode).toBe(0);
+    expect(verbose.stderr).toContain(`project config: ${join(repo, ".exprag.toml")}`);
+    const store = join(repo, ".exprag");
+    const records = onlyRun(store);
+    expect(records[0]!.experiment_name).toBe("house-default");
+    const start = runStart(records) as { params?: unknown; git: { commit: string; skipped: { path: string; reason: string }[] } };
+    expect(start.params).toBeUndefined();
+    expect(existsSync(join(store, "runs", `${records[0]!.run_id}.log`))).toBe(false);
+    const skipped = Object.fromEntries(start.git.skipped.map(({ path, reason }) => [path, reason]));
+    expect(skipped).toEqual({
+      "model.ckpt": "excluded by snapshot-exclude",
+      "data/big/part-1.csv": "excluded by snapshot-exclude",
+      "big.bin": "larger than 1024 bytes",
+    });
+    const files = Object.keys(commitFiles(repo, start.git.commit));
+    expect(files).toContain("notes.txt");
+    expect(files).toContain(".exprag.toml");
+    expect(files).not.toContain("model.ckpt");
+
+    // Flags win over the config; the code of a run compares equal to the work tree it came from.
+    const flagged = await runIn(repo, [
+      "run",
+      "--name",
+      "chosen",
+      "--log",
+      "--params",
+      "--snapshot-max-size",
+      "1M",
+      "--",
+      "sh",
+      "-c",
+      "echo out",
+      "train",
+      "--lr",
+      "0.2",
+    ]);
+    expect(flagged.exitCode).toBe(0);
+    const listed = JSON.parse((await runIn(repo, ["ls", "--json"])).text) as { run_id: string; experiment_name: string }[];
+    expect(listed[0]!.experiment_name).toBe("chosen");
+    const shown = JSON.parse((await runIn(repo, ["show", "latest", "--json"])).text) as {
+      run_id: string;
+      params?: Record<string, unknown>;
+      git: { skipped: { path: string }[] };
+    };
+    expect(shown.params).toEqual({ lr: 0.2 });
+    expect(shown.git.skipped.map((entry) => entry.path).sort()).toEqual(["data/big/part-1.csv", "model.ckpt"]);
+    expect(existsSync(join(store, "runs", `${shown.run_id}.log`))).toBe(true);
+    expect((await runIn(repo, ["diff", "latest~1", "--quiet"])).exitCode).toBe(0);
+
+    // Without a config file, --verbose says so.
+    const bare = makeRepo();
+    expect((await runIn(bare, ["run", "--verbose", "--", "true"])).stderr).toContain("no project config");
   });
 });

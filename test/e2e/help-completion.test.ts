@@ -44,7 +44,7 @@ describe("exprag help", () => {
     [["lss"], "exprag: error: unknown command 'lss'; did you mean 'ls'? see 'exprag --help'"],
     [["shwo", "latest"], "exprag: error: unknown command 'shwo'; did you mean 'show'? see 'exprag --help'"],
     [["help", "valeus"], "exprag: error: unknown command 'valeus'; did you mean 'values'? see 'exprag --help'"],
-    [["frobnicate"], "exprag: error: unknown command 'frobnicate'; commands: run, ls, show"],
+    [["frobnicate"], "exprag: error: unknown command 'frobnicate'; commands: run, sweep, rerun, ls, show"],
     [["ls", "--jsno"], "exprag: error: unknown option --jsno for 'exprag ls'; did you mean --json? (see 'exprag ls --help')"],
     [["values", "x", "--lats", "3"], "exprag: error: unknown option --lats for 'exprag values'; did you mean --last? (see 'exprag values --help')"],
     [["--json"], "exprag: error: unknown option --json; options come after the command"],

@@ -25,6 +25,8 @@ export interface CaptureOptions {
   maxUntrackedBytes: number;
   /** Also take untracked files that look like secrets. */
   includeSecrets?: boolean;
+  /** Globs of untracked files to leave out (`snapshot-exclude` in the project config). */
+  exclude?: string[];
 }
 
 export const STATUS_LINES = 100;
@@ -64,7 +66,7 @@ export function prepareCode(options: CaptureOptions & { label?: string }): Prepa
   const opened = openRepository(options.cwd, options.env);
   if (typeof opened === "string") return { git: { ...capture, note: opened }, snapshotCommit: null };
   const { git, repo } = opened;
-  Object.assign(capture, { commit: repo.head, tree: repo.headTree, branch: repo.branch, head: repo.head });
+  Object.assign(capture, { commit: repo.head, tree: repo.headTree, branch: repo.branch, head: repo.head, top: repo.top });
   let snapshotCommit: string | null = null;
   try {
     if (!options.snapshot) {
@@ -117,6 +119,7 @@ function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions & { la
     store: options.store,
     maxUntrackedBytes: options.maxUntrackedBytes,
     includeSecrets: options.includeSecrets,
+    exclude: options.exclude,
   });
   const record: Partial<GitRecord> = { dirty: state.entries.length > 0, tree: state.tree, status: statusLines(state.entries), skipped: state.skipped };
   if (state.tree === null || state.tree === (repo.headTree ?? EMPTY_TREE)) return { record, commit: null };

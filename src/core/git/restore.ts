@@ -54,13 +54,19 @@ export function hasUncommittedChanges(git: Git): boolean {
   return status.code !== 0 || status.stdout.length > 0;
 }
 
+/** What a snapshot leaves out: untracked files over a size, and those the project excludes. */
+export interface SnapshotLimits {
+  maxUntrackedBytes: number;
+  exclude?: string[];
+}
+
 /**
  * The work tree as it is now, untracked files included, for `exprag diff <run>`; like a snapshot,
  * it leaves out (unread) what a snapshot leaves out, and says which files those are.
  */
-export function currentTree(git: Git, repo: Repository, store: string, maxUntrackedBytes: number): { tree: string; skipped: SkippedFile[] } {
+export function currentTree(git: Git, repo: Repository, store: string, limits: SnapshotLimits): { tree: string; skipped: SkippedFile[] } {
   try {
-    const state = writeWorkTree(git, repo, { name: `diff-${process.pid}`, store, maxUntrackedBytes });
+    const state = writeWorkTree(git, repo, { name: `diff-${process.pid}`, store, ...limits });
     return { tree: state.tree ?? EMPTY_TREE, skipped: state.skipped };
   } catch (error) {
     if (!(error instanceof GitError)) throw error;

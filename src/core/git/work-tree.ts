@@ -39,6 +39,8 @@ export interface WorkTreeOptions {
   maxUntrackedBytes: number;
   /** Also take untracked files that look like secrets. */
   includeSecrets?: boolean;
+  /** Globs of untracked files to leave out (`snapshot-exclude`); one without a `/` matches a file name anywhere. */
+  exclude?: string[];
 }
 
 /** `exprag-<pid>-<start ticks>-<name>.index`: the owner of a temporary index is in its name. */
@@ -187,6 +189,7 @@ function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | 
   if (path.endsWith("/")) return { path, reason: "nested git repository" };
   if (storeInside !== null && (path === storeInside || path.startsWith(`${storeInside}/`))) return { path, reason: "the run store" };
   if (!options.includeSecrets && looksLikeSecret(path)) return { path, reason: "looks like a secret (untracked); --snapshot-secrets takes it" };
+  if (options.exclude && isExcluded(path, options.exclude)) return { path, reason: "excluded by snapshot-exclude" };
   let stat: Stats;
   try {
     stat = lstatSync(Buffer.concat([Buffer.from(`${top}/`), rawPath]));
@@ -195,6 +198,17 @@ function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | 
   }
   if (stat.isFile() && stat.size > maxBytes) return { path, reason: `larger than ${maxBytes} bytes`, bytes: stat.size };
   return null;
+}
+
+/** Whether a glob of `snapshot-exclude` names this path (relative to the work tree top). */
+export function isExcluded(path: string, globs: string[]): boolean {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  return globs.some((glob) => {
+    // As in .gitignore: a leading / anchors at the top, a trailing / takes the whole folder.
+    let pattern = glob.replace(/^\/+/, "");
+    if (pattern.endsWith("/")) pattern += "**";
+    return new Bun.Glob(pattern).match(pattern.includes("/") ? path : name);
+  });
 }
 
 /** The store's path relative to the work tree top, when it lies inside it. */

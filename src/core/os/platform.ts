@@ -144,3 +144,8 @@ export const platform: Platform = platformFor(process.platform);
 export function isCompiledMain(main: string, on: Platform = platform): boolean {
   return on.compiledMain.test(main);
 }
+
+/** How to start this exprag again: the binary, or bun and the script when not compiled. */
+export function selfCommand(): string[] {
+  return isCompiledMain(Bun.main) ? [process.execPath] : [process.execPath, Bun.main];
+}

@@ -199,6 +199,7 @@ export function decodeGit(git: JsonObject): GitRecord {
   if (head !== null && !OBJECT_ID.test(head)) head = null;
   const status = git.status;
   const tree = asString(git.tree);
+  const top = asString(git.top);
   return {
     commit,
     ...(tree !== null && OBJECT_ID.test(tree) && { tree }),
@@ -210,6 +211,7 @@ export function decodeGit(git: JsonObject): GitRecord {
     skipped: Array.isArray(git.skipped) ? git.skipped.flatMap(decodeSkipped) : [],
     submodules: Array.isArray(git.submodules) ? git.submodules.flatMap(decodeSubmodule) : [],
     ...(note !== null && { note }),
+    ...(top !== null && { top }),
   };
 }
 

@@ -58,6 +58,8 @@ export interface GitRecord {
   submodules: SubmoduleState[];
   /** Why there is no snapshot, or what went differently; absent when all went well. */
   note?: string;
+  /** The top of the work tree the run started in, so a rerun finds its folder in the code. */
+  top?: string;
 }
 
 export interface HostRecord {

@@ -31,6 +31,17 @@ export function paramsFromArgv(argv: string[]): Params {
   return paramsFromArguments(scriptArguments(argv));
 }
 
+/**
+ * `params` with `extra` on top (a sweep's point): dotted keys nest as on the command line
+ * (`model.depth`), and a value given both ways takes `extra`'s. Null stays null without `extra`.
+ */
+export function withParams(params: Params | null, extra: Params | undefined): Params | null {
+  if (!extra) return params;
+  const merged: Params = structuredClone(params ?? {});
+  for (const [key, value] of Object.entries(extra)) assignPath(merged, key.split("."), value);
+  return merged;
+}
+
 /** The words of `argv` that are the script's own arguments (see the rules above). */
 export function scriptArguments(argv: string[]): string[] {
   const program = programSpec(argv[0] ?? "");

@@ -12,7 +12,11 @@ import tty from "node:tty";
 export function terminalStream(): { stream: ReadableStream<Uint8Array>; push: (chunk: Uint8Array) => void; end: () => void } {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let ended = false;
-  const stream = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+  });
   return {
     stream,
     push: (chunk) => {

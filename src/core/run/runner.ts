@@ -38,6 +38,8 @@ export interface RunRequest {
   snapshotMaxBytes: number;
   /** Also snapshot untracked files that look like secrets (.env, keys, credentials). */
   snapshotSecrets: boolean;
+  /** Globs of untracked files to leave out of the snapshot. */
+  snapshotExclude?: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** How to start this program again, for the signal-preserving exec (see `__exec`). */
@@ -48,6 +50,8 @@ export interface RunRequest {
   tags?: string[];
   /** The run repeats this one (`exprag rerun`). */
   rerunOf?: string;
+  /** The run's id, when its caller chose it (a sweep, a rerun); else a new UUIDv7. */
+  runId?: string;
   /** How often the run file's modification time is refreshed while the run lives. */
   heartbeatSeconds: number;
   /** Give the command a pseudo-terminal (its stdout and stderr then share one stream). */
@@ -83,7 +87,7 @@ interface OpenRun {
 }
 
 async function recordRun(request: RunRequest, signals: SignalRelay): Promise<RunOutcome> {
-  const runId = Bun.randomUUIDv7();
+  const runId = request.runId ?? Bun.randomUUIDv7();
   // A command that cannot start must leave no snapshot behind: it is found before git is read.
   let executable: string | UserError;
   try {
@@ -202,6 +206,7 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
         snapshotReason: willStart ? undefined : "the command could not start",
         maxUntrackedBytes: request.snapshotMaxBytes,
         includeSecrets: request.snapshotSecrets,
+        exclude: request.snapshotExclude,
       });
   const parentRunId = request.env.EXPRAG_RUN_ID;
   const agent = detectAgent(request.env);

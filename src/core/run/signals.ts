@@ -109,7 +109,7 @@ export class SignalRelay {
 }
 
 /** Whether exprag is in the foreground process group of its controlling terminal, wherever fds 0-2 point. */
-function inForegroundOfTerminal(): boolean {
+export function inForegroundOfTerminal(): boolean {
   let fd: number;
   try {
     fd = openSync("/dev/tty", "r");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { paramsFromArguments, paramsFromArgv, scriptArguments } from "../../../src/core/run/params";
+import { paramsFromArguments, paramsFromArgv, scriptArguments, withParams } from "../../../src/core/run/params";
 
 const words = (line: string) => (line === "" ? [] : line.split(" "));
 
@@ -141,5 +141,22 @@ describe("paramsFromArgv", () => {
     [[], {}],
   ])("%p", (argv, expected) => {
     expect(paramsFromArgv(argv)).toEqual(expected);
+  });
+});
+
+describe("withParams", () => {
+  test("adds a sweep's point on top of the command line's params, dotted keys nesting", () => {
+    expect(withParams({ lr: 0.1, model: { depth: 2, width: 8 } }, { lr: 0.03, "model.depth": 4, bs: 32 })).toEqual({
+      lr: 0.03,
+      model: { depth: 4, width: 8 },
+      bs: 32,
+    });
+  });
+
+  test("without params read (--no-params) the point alone; without a point, params as they were", () => {
+    expect(withParams(null, { lr: 0.1 })).toEqual({ lr: 0.1 });
+    expect(withParams(null, undefined)).toBeNull();
+    const params = { lr: 0.1 };
+    expect(withParams(params, undefined)).toBe(params);
   });
 });

@@ -1,0 +1,99 @@
+/**
+ * The worktrees `exprag rerun` makes: by default `<store>/worktrees/<run_id>`, named by the run
+ * made in it, so `gc` removes one once that run is gone. While the rerun lives, its worktree is
+ * locked with a reason naming the rerun's process, so a `gc` meanwhile (before the run file
+ * exists) leaves it alone; a lock left by a rerun that was killed is judged by that process.
+ */
+import { existsSync, realpathSync } from "node:fs";
+import { hostname } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { liveness, readStartTicks } from "../os/processes";
+import { RUN_ID } from "../record/refs";
+import { runFilePath } from "../store";
+import { firstLine, type Git } from "./repository";
+
+export interface Worktree {
+  path: string;
+  head: string | null;
+  /** The lock's reason ("" for a lock without one), null when not locked. */
+  locked: string | null;
+}
+
+/** Where a rerun's worktree goes when no --worktree is given. */
+export const rerunWorktreeDir = (store: string, runId: string) => join(store, "worktrees", runId);
+
+const LOCK = /^exprag rerun (\d+) (\d+)$/;
+
+export function listWorktrees(git: Git): Worktree[] {
+  const listed = git.run(["worktree", "list", "--porcelain"]);
+  if (listed.code !== 0) return [];
+  const worktrees: Worktree[] = [];
+  for (const line of listed.stdout.toString().split("\n")) {
+    if (line.startsWith("worktree ")) worktrees.push({ path: line.slice("worktree ".length), head: null, locked: null });
+    const current = worktrees.at(-1);
+    if (!current) continue;
+    if (line.startsWith("HEAD ")) current.head = line.slice("HEAD ".length);
+    if (line === "locked" || line.startsWith("locked ")) current.locked = line.slice("locked ".length);
+  }
+  return worktrees;
+}
+
+/** A new worktree at `dir`, detached at `commit`, locked for this process until `releaseWorktree`. */
+export function addLockedWorktree(git: Git, dir: string, commit: string): void {
+  const reason = `exprag rerun ${process.pid} ${readStartTicks(process.pid) ?? 0}`;
+  git.text(["worktree", "add", "--quiet", "--detach", "--lock", "--reason", reason, dir, commit]);
+}
+
+export function releaseWorktree(git: Git, dir: string): void {
+  git.run(["worktree", "unlock", dir]);
+}
+
+export interface WorktreeSearch {
+  /** Rerun worktrees of this store whose run is gone. */
+  orphaned: string[];
+  /** Kept: locked by someone other than a rerun that has ended. */
+  kept: { path: string; reason: string }[];
+}
+
+/** The rerun worktrees of `store` (`<store>/worktrees/<run_id>`, known to git) whose run file is gone. */
+export function orphanedRerunWorktrees(git: Git, store: string): WorktreeSearch {
+  const search: WorktreeSearch = { orphaned: [], kept: [] };
+  const home = canonical(join(store, "worktrees"));
+  for (const worktree of listWorktrees(git)) {
+    const runId = basename(worktree.path);
+    if (!RUN_ID.test(runId) || canonical(dirname(worktree.path)) !== home) continue;
+    if (existsSync(runFilePath(store, runId))) continue;
+    if (worktree.locked !== null) {
+      const owner = LOCK.exec(worktree.locked);
+      const alive = owner && liveness({ host: hostname(), pid: Number(owner[1]), boot_id: null, start_ticks: Number(owner[2]) || null }) !== "dead";
+      if (alive) continue; // a rerun still starting: its run file is not there yet
+      if (!owner) {
+        search.kept.push({ path: worktree.path, reason: `locked (${worktree.locked || "no reason given"}); git worktree unlock it to let gc remove it` });
+        continue;
+      }
+    }
+    search.orphaned.push(worktree.path);
+  }
+  return search;
+}
+
+/** Removes worktrees (and what they hold), then prunes git's records of worktrees whose folder is gone. */
+export function removeWorktrees(git: Git, paths: string[], dryRun = false): { removed: string[]; failed: { path: string; reason: string }[] } {
+  const result = { removed: [] as string[], failed: [] as { path: string; reason: string }[] };
+  for (const path of paths) {
+    // A folder deleted by hand leaves only git's record of it, which the prune below takes.
+    const removal = dryRun || !existsSync(path) ? { code: 0, stderr: "" } : git.run(["worktree", "remove", "--force", "--force", path]);
+    if (removal.code === 0) result.removed.push(path);
+    else result.failed.push({ path, reason: firstLine(removal.stderr) || `git worktree remove exit ${removal.code}` });
+  }
+  if (!dryRun && paths.length) git.run(["worktree", "prune"]);
+  return result;
+}
+
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * `exprag rerun <run>`: what a recorded run needs to run again — its command, the folder it ran
+ * in relative to the top of its code, its exact code — and whether the work tree here already
+ * holds that code (for --here).
+ */
+import { realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, relative, sep } from "node:path";
+import { EXIT, UserError, usageError } from "../errors";
+import type { Git, Repository } from "../git/repository";
+import { currentTree, runCode, type SnapshotLimits } from "../git/restore";
+import { listWorktrees } from "../git/worktrees";
+import { decodeRunStart, type JsonObject } from "../record/decode";
+import { readRunStart } from "../record/reader";
+import { shortId } from "../record/refs";
+import { runFilePath, STORE_DIR_NAME } from "../store";
+import { parseSetAssignment, setParam } from "./set-param";
+
+export interface RerunSource {
+  runId: string;
+  experimentName: string;
+  /** The run's commit, checked to be in this repository. */
+  commit: string;
+  /** Its code was a snapshot (on run/<id>), not a commit of the user's. */
+  snapshot: boolean;
+  argv: string[];
+  /** The folder it ran in, relative to the top of its code ("" for the top). */
+  folder: string;
+  /** Said when the folder had to be guessed. */
+  folderNote?: string;
+  metadata: JsonObject;
+}
+
+export function readRerunSource(git: Git, store: string, reference: string, warn: (message: string) => void): RerunSource {
+  const { runId, commit } = runCode(git, store, reference, warn);
+  const record = readRunStart(runFilePath(store, runId));
+  const start = record ? decodeRunStart(record) : null;
+  const argv = start?.process.argv;
+  if (!start || !argv?.length) throw new UserError(`run ${shortId(runId)} recorded no command to run again`, EXIT.failure);
+  const place = folderInCode(start.process.cwd, start.git?.top ?? null, git, store);
+  return {
+    runId,
+    experimentName: start.experimentName,
+    commit,
+    snapshot: start.git?.snapshot_ref != null,
+    argv,
+    folder: place.folder,
+    ...(place.note && { folderNote: place.note }),
+    metadata: start.metadata,
+  };
+}
+
+/**
+ * Where, relative to the top of its code, a run ran. Its run_start records the top of its work
+ * tree; a run recorded before that was kept is placed by the worktree of this repository holding
+ * its folder (the deepest, since a rerun's worktree lies inside the main one's store), else by
+ * its store's folder (`<top>/.exprag`); failing both, at the top, with a note saying so.
+ */
+export function folderInCode(cwd: string | null, top: string | null, git: Git, store: string): { folder: string; note?: string } {
+  if (cwd === null) return { folder: "", note: "its folder was not recorded: running at the top of its code" };
+  const inside = (base: string) => {
+    const path = relative(base, cwd);
+    return path === "" || (!path.startsWith(`..${sep}`) && path !== ".." && !isAbsolute(path)) ? path : null;
+  };
+  if (top !== null) {
+    const folder = inside(top);
+    if (folder !== null) return { folder };
+  }
+  const holders = listWorktrees(git)
+    .flatMap((worktree) => [worktree.path, canonical(worktree.path)])
+    .map((path) => ({ path, folder: inside(path) }))
+    .filter((found): found is { path: string; folder: string } => found.folder !== null)
+    .sort((a, b) => b.path.length - a.path.length);
+  if (holders.length) return { folder: holders[0]!.folder };
+  if (basename(store) === STORE_DIR_NAME) {
+    const folder = inside(dirname(store));
+    if (folder !== null) return { folder };
+  }
+  return { folder: "", note: `it ran in ${cwd}, which is in no worktree of this repository: running at the top of its code` };
+}
+
+/** The command with each `--set KEY=VALUE` applied, in the form the parameter came in. */
+export function commandWithSettings(argv: string[], settings: string[]): string[] {
+  let command = argv;
+  for (const setting of settings) {
+    const { key, value } = parseSetAssignment(setting);
+    const changed = setParam(command, key, value);
+    if (!changed) throw usageError(`--set ${setting}: the command gives no value for ${key}`, `its command: ${command.join(" ")}`);
+    command = changed;
+  }
+  return command;
+}
+
+/**
+ * Why the work tree here does not hold the code of commit `commit` (its files, untracked ones
+ * included, as a snapshot would take them), or null when it does.
+ */
+export function codeDifference(git: Git, repo: Repository, store: string, commit: string, limits: SnapshotLimits): string | null {
+  const here = currentTree(git, repo, store, limits).tree;
+  const theirs = git.text(["rev-parse", `${commit}^{tree}`]);
+  if (here === theirs) return null;
+  const changes = git
+    .text(["diff-tree", "-r", "--no-renames", "--name-status", theirs, here])
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [status = "", path = ""] = line.split("\t");
+      return `${path} ${status === "A" ? "is new" : status === "D" ? "is missing" : "differs"}`;
+    });
+  const named = changes.slice(0, 5).join(", ") + (changes.length > 5 ? `, and ${changes.length - 5} more` : "");
+  return named || "its files differ";
+}
+
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}

@@ -1,0 +1,344 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
+import { cleanEnv, EXPRAG, readRecords, runFiles, runStart, type StoredRecord, tempDir, tracked, waitFor } from "./harness";
+import { atTerminal, hasPty } from "./terminal";
+
+/**
+ * Records its point (and a score), and writes its start and end times to $TIMES/<lr>-<bs>. With
+ * $PEERS set, it waits (up to 10 s) until two runs have started, and says whether it saw a peer:
+ * the first two runs of a sweep with -j 2 meet, one at a time they could not.
+ */
+const TRAIN = `import json, os, sys, time
+args = sys.argv[1:]
+lr = float(args[args.index("--lr") + 1])
+bs = int(args[args.index("--batch-size") + 1])
+start = time.time()
+peers = os.environ.get("PEERS")
+met = None
+if peers:
+    open(os.path.join(peers, f"{lr}-{bs}"), "w").close()
+    while len(os.listdir(peers)) < 2 and time.time() < start + 10:
+        time.sleep(0.01)
+    met = len(os.listdir(peers)) >= 2
+print(f"training lr={lr} bs={bs}")
+time.sleep(0.1)
+print("EXPRAG::" + json.dumps({"score": lr * bs, "point": {"lr": lr, "bs": bs}, "met_a_peer": met}))
+open(os.path.join(os.environ["TIMES"], f"{lr}-{bs}"), "w").write(f"{start} {time.time()}")
+`;
+
+const sweepIdOf = (stderr: string) => /sweep ([0-9a-f]{8}): \d+ runs?/.exec(stderr)?.[1];
+const starts = (store: string) => runFiles(store).map((file) => runStart(readRecords(file)));
+const ends = (store: string) => runFiles(store).map((file) => readRecords(file).find((r: StoredRecord) => r.kind === "run_end")?.value);
+
+function setUp() {
+  const repo = makeRepo({ "train.py": TRAIN, "README.md": "# sweep\n" });
+  const times = join(tempDir(), "times");
+  mkdirSync(times);
+  return { repo, times, store: join(repo, ".exprag") };
+}
+
+describe("exprag sweep", () => {
+  test("a 3x2 grid, two at once: six runs of one snapshot, their points as params, one tag, never more than two alive", async () => {
+    const { repo, times, store } = setUp();
+    write(repo, "notes.txt", "untracked: the tree is dirty\n");
+    const peers = join(tempDir(), "peers");
+    mkdirSync(peers);
+    const result = await runIn(
+      repo,
+      ["sweep", "--json", "-j", "2", "--grid", "lr=0.1,0.03,0.01", "--grid", "bs=32,64", "--", "python3", "train.py", "--lr", "{lr}", "--batch-size", "{bs}"],
+      { TIMES: times, PEERS: peers },
+    );
+    expect(result.exitCode).toBe(0);
+    const sweepId = sweepIdOf(result.stderr)!;
+    expect(result.stderr.split("\n")[0]).toBe(`exprag: sweep ${sweepId}: 6 runs`);
+
+    const summary = JSON.parse(result.text);
+    const points = [
+      { lr: 0.1, bs: 32 },
+      { lr: 0.1, bs: 64 },
+      { lr: 0.03, bs: 32 },
+      { lr: 0.03, bs: 64 },
+      { lr: 0.01, bs: 32 },
+      { lr: 0.01, bs: 64 },
+    ];
+    expect(summary.sweep_id).toBe(sweepId);
+    expect(summary.tag).toBe(`sweep:${sweepId}`);
+    expect(summary.metric).toBe("score");
+    expect(summary.runs.map((r: { point: object; status: string; exit_code: number }) => [r.point, r.status, r.exit_code])).toEqual(
+      points.map((p) => [p, "ok", 0]),
+    );
+    expect(summary.runs.map((r: { metric: number }) => r.metric)).toEqual(points.map((p) => p.lr * p.bs));
+
+    // Every run is an ordinary run: the command with its values, its point in params (beside what argv gives).
+    const byId = new Map(starts(store).map((start, i) => [runFiles(store)[i]!.split("/").at(-1)!.slice(0, -6), start]));
+    expect(byId.size).toBe(6);
+    for (const [index, run] of summary.runs.entries()) {
+      const start = byId.get(run.run_id)!;
+      const { lr, bs } = points[index]!;
+      expect(start.process.argv).toEqual(["python3", "train.py", "--lr", String(lr), "--batch-size", String(bs)]);
+      expect(start.params).toEqual({ lr, batch_size: bs, bs });
+    }
+    // One snapshot commit for the sweep, on each run's own ref.
+    const commits = new Set([...byId.values()].map((start) => start.git.commit));
+    expect(commits.size).toBe(1);
+    const [commit] = commits;
+    expect(commit).not.toBe(git(repo, "rev-parse", "HEAD").trim());
+    expect([...byId.values()].every((start) => start.git.dirty === true)).toBe(true);
+    const refs = git(repo, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/run/").trim().split("\n");
+    expect(refs.sort()).toEqual([...byId.keys()].map((id) => `refs/heads/run/${id} ${commit}`).sort());
+
+    const tagged = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", `sweep:${sweepId}`])).text);
+    expect(tagged.map((r: { run_id: string }) => r.run_id).sort()).toEqual([...byId.keys()].sort());
+    const best = JSON.parse((await runIn(repo, ["best", "score", "--max", "--json", "--tag", `sweep:${sweepId}`])).text);
+    expect(best[0].run_id).toBe(summary.runs[1].run_id);
+
+    // Two at once: the first two met; and at no moment were three alive.
+    const met = summary.runs.map((r: { run_id: string }) => tracked(readRecords(join(store, "runs", `${r.run_id}.jsonl`)))[0].met_a_peer);
+    expect(met.slice(0, 2)).toEqual([true, true]);
+    const intervals = readdirSync(times).map((name) => readFileSync(join(times, name), "utf8").split(" ").map(Number) as [number, number]);
+    expect(intervals).toHaveLength(6);
+    const events = intervals.flatMap(([start, end]) => [
+      [start, 1],
+      [end, -1],
+    ]);
+    events.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    let alive = 0;
+    let most = 0;
+    for (const [, change] of events) {
+      alive += change!;
+      most = Math.max(most, alive);
+    }
+    expect(most).toBe(2);
+
+    // Piped, with --json: the runs' output is on stderr, each line after its run's short id.
+    for (const run of summary.runs) expect(result.stderr).toContain(`${run.short_id} training lr=${run.point.lr} bs=${run.point.bs}\n`);
+  }, 60_000);
+
+  test("the code is read once, at the start: an edit made by an earlier run does not reach a later run's record", async () => {
+    const { repo, times, store } = setUp();
+    write(repo, "edit.py", "import sys\nif sys.argv[1] == '1':\n    open('README.md', 'a').write('edited while the sweep ran\\n')\n");
+    const result = await runIn(repo, ["sweep", "--grid", "x=1,2", "--", "python3", "edit.py", "{x}"], { TIMES: times });
+    expect(result.exitCode).toBe(0);
+    const [first, second] = starts(store);
+    expect(second.git.commit).toBe(first.git.commit);
+    expect(git(repo, "show", `${second.git.commit}:README.md`)).toBe("# sweep\n");
+    expect(readFileSync(join(repo, "README.md"), "utf8")).toContain("edited while the sweep ran");
+  }, 30_000);
+
+  test("placeholders anywhere in several words; {{ }} are literal braces; the summary is TSV through a pipe", async () => {
+    const cwd = tempDir();
+    const result = await runIn(cwd, ["sweep", "--grid", "a=1,2", "--grid", "b=x,y", "--", "echo", "--out=a{a}-b{b}.txt", "{a}{b}", "{{a}}"]);
+    expect(result.exitCode).toBe(0);
+    const argvs = starts(join(cwd, ".exprag")).map((start) => start.process.argv);
+    expect(argvs).toEqual([
+      ["echo", "--out=a1-bx.txt", "1x", "{a}"],
+      ["echo", "--out=a1-by.txt", "1y", "{a}"],
+      ["echo", "--out=a2-bx.txt", "2x", "{a}"],
+      ["echo", "--out=a2-by.txt", "2y", "{a}"],
+    ]);
+    // One at a time, the output passes through as with run; the summary follows it.
+    const lines = result.text.split("\n").slice(0, -1);
+    expect(lines.slice(0, 4)).toEqual(["--out=a1-bx.txt 1x {a}", "--out=a1-by.txt 1y {a}", "--out=a2-bx.txt 2x {a}", "--out=a2-by.txt 2y {a}"]);
+    expect(lines[4]).toBe("run\tpoint\tstatus\texit\tmetric");
+    expect(lines.slice(5).map((line) => line.split("\t").slice(1))).toEqual([
+      ["a=1 b=x", "ok", "0", ""],
+      ["a=1 b=y", "ok", "0", ""],
+      ["a=2 b=x", "ok", "0", ""],
+      ["a=2 b=y", "ok", "0", ""],
+    ]);
+  }, 30_000);
+
+  test("a placeholder no --grid gives, or nothing to sweep, is a usage error and runs nothing", async () => {
+    const cwd = tempDir();
+    const unknown = await runIn(cwd, ["sweep", "--grid", "lr=0.1", "--", "echo", "{lr}", "{bs}"]);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("the command names {bs}, which no --grid or --range gives (known: lr)");
+    const nothing = await runIn(cwd, ["sweep", "--", "echo", "hi"]);
+    expect(nothing.exitCode).toBe(2);
+    expect(nothing.stderr).toContain("nothing to sweep");
+    expect(existsSync(join(cwd, ".exprag"))).toBe(false);
+  });
+
+  test("--random with --seed draws the same points every time, inside the ranges", async () => {
+    const cwd = tempDir();
+    const draw = async (seed: string) =>
+      JSON.parse(
+        (
+          await runIn(cwd, [
+            "sweep",
+            "--dry-run",
+            "--json",
+            "--random",
+            "5",
+            "--range",
+            "lr=1e-4:1e-1:log",
+            "--range",
+            "dropout=0:0.5",
+            "--seed",
+            seed,
+            "--",
+            "t",
+            "{lr}",
+            "{dropout}",
+          ])
+        ).text,
+      ) as { point: { lr: number; dropout: number }; command: string[] }[];
+    const first = await draw("7");
+    expect(await draw("7")).toEqual(first);
+    expect(await draw("8")).not.toEqual(first);
+    expect(first).toHaveLength(5);
+    for (const { point, command } of first) {
+      expect(point.lr).toBeGreaterThanOrEqual(1e-4);
+      expect(point.lr).toBeLessThanOrEqual(1e-1);
+      expect(point.dropout).toBeGreaterThanOrEqual(0);
+      expect(point.dropout).toBeLessThanOrEqual(0.5);
+      expect(command).toEqual(["t", String(point.lr), String(point.dropout)]);
+    }
+    // Run for real, each run's params hold its drawn point.
+    const ran = await runIn(cwd, [
+      "sweep",
+      "--json",
+      "--random",
+      "2",
+      "--range",
+      "lr=1e-4:1e-1:log",
+      "--range",
+      "dropout=0:0.5",
+      "--seed",
+      "7",
+      "--",
+      "echo",
+      "--lr",
+      "{lr}",
+      "--dropout",
+      "{dropout}",
+    ]);
+    const drawn = first.slice(0, 2).map(({ point }) => point);
+    expect(JSON.parse(ran.text).runs.map((r: { point: object }) => r.point)).toEqual(drawn);
+    expect(starts(join(cwd, ".exprag")).map((start) => start.params)).toEqual(drawn);
+  }, 30_000);
+
+  test("a failed run fails the sweep (exit 1) and the others still run; --fail-fast starts none after it", async () => {
+    const failing = ["python3", "-c", "import sys; sys.exit(3 if sys.argv[1] == '2' else 0)", "{x}"];
+    const cwd = tempDir();
+    const all = await runIn(cwd, ["sweep", "--json", "--grid", "x=1,2,3", "--", ...failing]);
+    expect(all.exitCode).toBe(1);
+    expect(JSON.parse(all.text).runs.map((r: { status: string; exit_code: number }) => [r.status, r.exit_code])).toEqual([
+      ["ok", 0],
+      ["failed", 3],
+      ["ok", 0],
+    ]);
+    const fast = tempDir();
+    const stopped = await runIn(fast, ["sweep", "--json", "--fail-fast", "--grid", "x=1,2,3", "--", ...failing]);
+    expect(stopped.exitCode).toBe(1);
+    const runs = JSON.parse(stopped.text).runs;
+    expect(runs.map((r: { status: string; run_id: string | null }) => [r.status, r.run_id === null])).toEqual([
+      ["ok", false],
+      ["failed", false],
+      ["not started", true],
+    ]);
+    expect(runFiles(join(fast, ".exprag"))).toHaveLength(2);
+    expect(stopped.stderr).toContain("1 ok, 1 failed, 1 not started");
+  }, 30_000);
+
+  test("SIGTERM stops the sweep: the running runs get it and end killed, nothing new starts, the summary says what ran", async () => {
+    const cwd = tempDir();
+    const marks = join(tempDir(), "marks");
+    mkdirSync(marks);
+    const script = "import os, sys, time\nopen(os.path.join(os.environ['MARKS'], sys.argv[1]), 'w').close()\ntime.sleep(60)\n";
+    await using sweep = Bun.spawn([EXPRAG, "sweep", "--json", "-j", "2", "--grid", "x=1,2,3,4", "--", "python3", "-c", script, "{x}"], {
+      cwd,
+      env: cleanEnv({ ...gitEnv, MARKS: marks }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    await waitFor(() => readdirSync(marks).length === 2, "two runs to start", 20_000);
+    sweep.kill("SIGTERM");
+    const [stdout, stderr, exitCode] = await Promise.all([new Response(sweep.stdout).text(), new Response(sweep.stderr).text(), sweep.exited]);
+    expect(exitCode).toBe(143);
+    const summary = JSON.parse(stdout);
+    expect(summary.runs.map((r: { status: string; exit_code: number | null }) => [r.status, r.exit_code])).toEqual([
+      ["killed", 143],
+      ["killed", 143],
+      ["not started", null],
+      ["not started", null],
+    ]);
+    expect(ends(join(cwd, ".exprag")).map((end) => [end.status, end.signal])).toEqual([
+      ["killed", "SIGTERM"],
+      ["killed", "SIGTERM"],
+    ]);
+    expect(readdirSync(marks).sort()).toEqual(["1", "2"]);
+    expect(stderr).toContain("stopped by SIGTERM: 2 killed, 2 not started");
+  }, 40_000);
+
+  test("--gpus 0,1 gives each of two slots its own device, recorded in run_start; -j defaults to their number", async () => {
+    const cwd = tempDir();
+    const marks = join(tempDir(), "peers");
+    mkdirSync(marks);
+    // The first two runs wait for each other: two slots at once.
+    const script =
+      "import os, sys, time\nopen(os.path.join(os.environ['PEERS'], sys.argv[1]), 'w').close()\nt = time.time()\nwhile len(os.listdir(os.environ['PEERS'])) < 2 and time.time() < t + 10: time.sleep(0.01)\n";
+    const result = await runIn(cwd, ["sweep", "--json", "--gpus", "0,1", "--grid", "x=1,2,3", "--", "python3", "-c", script, "{x}"], { PEERS: marks });
+    expect(result.exitCode).toBe(0);
+    const runs = JSON.parse(result.text).runs as { run_id: string; device: string }[];
+    expect(new Set(runs.slice(0, 2).map((r) => r.device))).toEqual(new Set(["0", "1"]));
+    expect(["0", "1"]).toContain(runs[2]!.device);
+    for (const run of runs) {
+      const start = runStart(readRecords(join(cwd, ".exprag", "runs", `${run.run_id}.jsonl`)));
+      expect(start.devices).toEqual({ CUDA_VISIBLE_DEVICES: run.device, HIP_VISIBLE_DEVICES: run.device });
+    }
+    const tooMany = await runIn(cwd, ["sweep", "-j", "3", "--gpus", "0,1", "--grid", "x=1", "--", "true"]);
+    expect(tooMany.exitCode).toBe(2);
+    expect(tooMany.stderr).toContain("-j 3 needs 3 devices, --gpus gives 2");
+  }, 30_000);
+
+  test("--dry-run prints each command, one per line, shell-quoted, and records nothing", async () => {
+    const cwd = tempDir();
+    const result = await runIn(cwd, [
+      "sweep",
+      "--dry-run",
+      "--grid",
+      "lr=0.1,0.03",
+      "--grid",
+      "name=a b,c",
+      "--",
+      "python",
+      "train.py",
+      "--lr",
+      "{lr}",
+      "--name",
+      "{name}",
+    ]);
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toBe(
+      [
+        "python train.py --lr 0.1 --name 'a b'",
+        "python train.py --lr 0.1 --name c",
+        "python train.py --lr 0.03 --name 'a b'",
+        "python train.py --lr 0.03 --name c",
+        "",
+      ].join("\n"),
+    );
+    expect(result.stderr).toBe("");
+    expect(existsSync(join(cwd, ".exprag"))).toBe(false);
+  });
+
+  test.skipIf(!hasPty)(
+    "several at once at a terminal: a status line per run, not their interleaved output",
+    async () => {
+      const { repo, times } = setUp();
+      const { output, exitCode } = await atTerminal(
+        [EXPRAG, "sweep", "-j", "2", "--grid", "lr=0.1,0.2,0.3", "--grid", "bs=1", "--", "python3", "train.py", "--lr", "{lr}", "--batch-size", "{bs}"],
+        { cwd: repo, env: { ...gitEnv, TIMES: times } },
+      );
+      expect(exitCode).toBe(0);
+      // Their output is in their logs; a status line may show its last line, but it never stands as a line of its own.
+      expect(output).not.toMatch(/^(?:[0-9a-f]{8} )?training lr=/m);
+      for (const lr of ["0.1", "0.2", "0.3"]) expect(output).toMatch(new RegExp(`[0-9a-f]{8}(\\x1b\\[22m)?  ended ok  lr=${lr} bs=1`));
+      expect(output).toMatch(/run\s+point\s+status\s+exit\s+score/);
+    },
+    30_000,
+  );
+});
