@@ -1,6 +1,5 @@
 import { hostname, userInfo } from "node:os";
-import { usageError } from "../core/errors";
-import { type Author, appendAnnotation, readAnnotations, TAG } from "../core/record/annotations";
+import { type Author, appendAnnotation, checkTags, readAnnotations } from "../core/record/annotations";
 import { resolveRunRef, shortId } from "../core/record/refs";
 import { detectAgent } from "../core/run/context";
 import { log } from "../log";
@@ -41,8 +40,7 @@ export default defineExpragCommand({
 Tags and notes are kept beside the run file, in <run_id>.annotations.jsonl: a run still being
 written is never touched, and each tag says who gave it and when.`,
   run({ args, store, env }) {
-    for (const tag of args.tags)
-      if (!TAG.test(tag)) throw usageError(`'${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
+    checkTags(args.tags);
     const { runId, file } = resolveRunRef(store, args.run);
     appendAnnotation(file, runId, { kind: args.remove ? "untag" : "tag", tags: args.tags }, currentAuthor(env));
     const { tags } = readAnnotations(file);
