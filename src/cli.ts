@@ -28,6 +28,7 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   diff: () => import("./commands/diff"),
   gc: () => import("./commands/gc"),
   skill: () => import("./commands/skill"),
+  mcp: () => import("./commands/mcp"),
 };
 
 const root: CommandDef<ArgsDef> = {
