@@ -459,6 +459,13 @@ describe("exprag mcp: shutting down", () => {
     for (const line of warnings) expect(line).toStartWith("exprag: warning: MCP: ");
   });
 
+  test("the binary carries a stub for the SDK's default JSON Schema validator, not ajv", () => {
+    const binary = readFileSync(EXPRAG);
+    expect(binary.includes("exprag's binary carries no ajv")).toBe(true);
+    // Words of ajv's own options and messages.
+    expect(binary.includes("strictTuples")).toBe(false);
+  });
+
   test("exprag mcp --help says how to register it", async () => {
     const result = await runIn(repo, ["mcp", "--help"]);
     expect(result.exitCode).toBe(0);
