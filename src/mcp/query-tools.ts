@@ -67,7 +67,7 @@ const showRunTool: ToolSpec<typeof showRunInput> = {
     const metrics = shown.metrics.slice(0, 8).map((m) => `${m.path} last ${m.last} (min ${m.min ?? "-"}, max ${m.max ?? "-"}, ${m.count} points)`);
     const lines = [
       `run ${shown.short_id} ${shown.experiment_name}: ${shown.status}${shown.exit_code === null ? "" : ` (exit ${shown.exit_code})`}, started ${shown.started_at}`,
-      `code: ${shown.git?.commit ?? "none recorded"}${shown.dirty ? " (dirty: a snapshot)" : ""}`,
+      `code: ${shown.git?.commit ?? "none recorded"}${shown.git?.snapshot_ref ? ` (a snapshot of a dirty tree, on ${shown.git.snapshot_ref})` : shown.dirty ? " (dirty, not snapshotted)" : ""}`,
       ...metrics,
     ];
     if (shown.metrics.length > 8) lines.push(`... and ${shown.metrics.length - 8} more metrics in the JSON`);
