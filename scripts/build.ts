@@ -46,6 +46,18 @@ function gitCommit(): string {
   return result.exitCode === 0 ? result.stdout.toString().trim() : "";
 }
 
+/**
+ * The MCP SDK's server imports its default JSON Schema validator (ajv) whether it is used or not;
+ * exprag mcp gives the server its own (see src/mcp/server.ts), so the binary carries a stub in
+ * its place and exprag mcp starts without loading ajv.
+ */
+const withoutAjv: Bun.BunPlugin = {
+  name: "exprag-without-ajv",
+  setup(build) {
+    build.onResolve({ filter: /[\\/]validation[\\/]ajv-provider\.js$/ }, () => ({ path: join(root, "src", "mcp", "no-ajv.ts") }));
+  },
+};
+
 async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<void> {
   const result = await Bun.build({
     entrypoints: [join(root, "src", "cli.ts")],
@@ -57,6 +69,7 @@ async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promi
     target: "bun",
     format: "cjs",
     define: { EXPRAG_BUILD_COMMIT: JSON.stringify(gitCommit()) },
+    plugins: [withoutAjv],
   });
   if (!result.success) {
     for (const message of result.logs) console.error(message);

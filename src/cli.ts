@@ -33,6 +33,7 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   gc: () => import("./commands/gc"),
   skill: () => import("./commands/skill"),
   plot: () => import("./commands/plot"),
+  mcp: () => import("./commands/mcp"),
   completion: () => import("./commands/completion"),
 };
 

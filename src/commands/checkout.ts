@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { EXIT, UserError } from "../core/errors";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { hasUncommittedChanges, runCode, untrackedPathsInTheWay } from "../core/git/restore";
+import { addRunWorktree } from "../core/git/worktrees";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
 import { printData } from "../render/output";
@@ -29,7 +30,7 @@ In place, the work tree must have no uncommitted changes to tracked files.`,
     const { runId, commit } = runCode(git, store, args.run, warn);
     const { branch, worktree } = args;
     if (worktree) {
-      gitCommand(git, ["worktree", "add", ...(branch ? ["-b", branch] : ["--detach"]), resolve(cwd, worktree), commit]);
+      addRunWorktree(git, resolve(cwd, worktree), commit, branch);
       log.info(`run ${shortId(runId)}: its code is in ${resolve(cwd, worktree)} (commit ${commit.slice(0, 12)})`);
       if (args.json) printData(`${JSON.stringify({ run_id: runId, commit, worktree: resolve(cwd, worktree), branch: branch ?? null, in_place: false })}\n`);
       return;

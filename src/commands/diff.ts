@@ -1,5 +1,4 @@
-import { loadProjectConfig } from "../core/config";
-import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
+import { projectSnapshotLimits } from "../core/config";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { currentTree, runCode } from "../core/git/restore";
 import { isTerminal } from "../core/os/posix";
@@ -43,12 +42,7 @@ At a terminal, stderr first names the two sides (run and commit, or the work tre
       to = other.commit;
       toSide = `run ${shortId(other.runId)} (commit ${other.commit.slice(0, 12)})`;
     } else {
-      // Left out as the project's snapshots leave it out, so the same code compares equal.
-      const config = loadProjectConfig(cwd, env);
-      const current = currentTree(git, repo, store, {
-        maxUntrackedBytes: config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES,
-        exclude: config?.snapshotExclude,
-      });
+      const current = currentTree(git, repo, store, projectSnapshotLimits(cwd, env));
       for (const { path, reason } of current.skipped) warn(`left out of the comparison: ${path} (${reason})`);
       to = current.tree;
       toSide = "the work tree";

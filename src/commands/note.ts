@@ -1,13 +1,10 @@
-import { usageError } from "../core/errors";
-import { appendAnnotation } from "../core/record/annotations";
+import { appendAnnotation, checkNote } from "../core/record/annotations";
 import { resolveRunRef, shortId } from "../core/record/refs";
 import { currentAuthor } from "../core/run/context";
 import { log } from "../log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
-
-const MAX_NOTE_CHARS = 10_000;
 
 export default defineExpragCommand({
   name: "note",
@@ -23,9 +20,7 @@ export default defineExpragCommand({
   exprag note 3f9c2a1b "best so far; lr 0.03 beats 0.1 by 4 points"
   exprag show 3f9c2a1b                     # notes with their time and author`,
   run({ args, store, env }) {
-    const text = args.text.trim();
-    if (!text) throw usageError("a note needs some text");
-    if (text.length > MAX_NOTE_CHARS) throw usageError(`a note holds at most ${MAX_NOTE_CHARS} characters, this one has ${text.length}`);
+    const text = checkNote(args.text);
     const { runId, file } = resolveRunRef(store, args.run);
     const author = currentAuthor(env);
     appendAnnotation(file, runId, { kind: "note", text }, author);

@@ -1,6 +1,6 @@
 import { codeId, fillTrees } from "../core/git/code-id";
 import { flatten } from "../core/query/flatten";
-import { type RunDetails, readRunDetails } from "../core/query/show";
+import { type RunDetails, readRunDetails, showObject } from "../core/query/show";
 import { colors } from "../render/colors";
 import { visible } from "../render/escape";
 import { formatDuration, formatLocalTime, formatNumber } from "../render/format";
@@ -9,34 +9,6 @@ import { sparkline } from "../render/sparkline";
 import { type Column, outputMode, renderRows } from "../render/table";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
-
-/** The JSON shape of `show` (fields are only ever added). */
-export function showObject(d: RunDetails) {
-  const git = d.start?.git ?? null;
-  return {
-    ...d.summary,
-    signal: d.end?.signal ?? null,
-    command: d.start?.process.argv ?? null,
-    cwd: d.start?.process.cwd ?? null,
-    git: git && { ...git, restore: git.commit ? `exprag checkout ${d.summary.short_id} --worktree <dir>` : null },
-    params: d.start?.params ?? {},
-    metadata: d.metadata,
-    host: d.start?.host ?? null,
-    resources: d.end?.resources ?? null,
-    counts: d.end?.counts ?? null,
-    error: d.end?.error ?? null,
-    stderr_tail: d.end?.stderrTail ?? [],
-    parent_run_id: d.start?.parentRunId ?? null,
-    rerun_of: d.start?.rerunOf ?? null,
-    scheduler: d.start?.scheduler ?? {},
-    devices: d.start?.devices ?? {},
-    agent: d.start?.agent ?? null,
-    tags: d.tags,
-    notes: d.notes,
-    metrics: d.metrics.map(({ trend, ...stats }) => stats),
-    log: d.log,
-  };
-}
 
 type Metric = RunDetails["metrics"][number];
 const stored = (value: number | string) => (typeof value === "number" ? formatNumber(value) : value);

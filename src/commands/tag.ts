@@ -1,5 +1,4 @@
-import { usageError } from "../core/errors";
-import { appendAnnotation, readAnnotations, TAG } from "../core/record/annotations";
+import { appendAnnotation, checkTags, readAnnotations } from "../core/record/annotations";
 import { resolveRunRef, shortId } from "../core/record/refs";
 import { currentAuthor } from "../core/run/context";
 import { log } from "../log";
@@ -27,8 +26,7 @@ export default defineExpragCommand({
 Tags and notes are kept beside the run file, in <run_id>.annotations.jsonl: a run still being
 written is never touched, and each tag says who gave it and when.`,
   run({ args, store, env }) {
-    for (const tag of args.tags)
-      if (!TAG.test(tag)) throw usageError(`'${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
+    checkTags(args.tags);
     const { runId, file } = resolveRunRef(store, args.run);
     appendAnnotation(file, runId, { kind: args.remove ? "untag" : "tag", tags: args.tags }, currentAuthor(env));
     const { tags } = readAnnotations(file);

@@ -9,6 +9,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { EXIT, UserError } from "./errors";
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from "./git/capture";
+import type { SnapshotLimits } from "./git/restore";
 import { parseSize } from "./sizes";
 import { findWorkTreeTop } from "./store";
 import { didYouMean } from "./suggest";
@@ -171,4 +173,10 @@ function text(value: unknown, at: Where): string {
 function flag(value: unknown, at: Where): boolean {
   if (typeof value !== "boolean") throw wrongType(at, "true or false", value);
   return value;
+}
+
+/** What the project's snapshots leave out, so a work tree compares equal to a run of the same code. */
+export function projectSnapshotLimits(cwd: string, env: NodeJS.ProcessEnv = process.env): SnapshotLimits {
+  const config = loadProjectConfig(cwd, env);
+  return { maxUntrackedBytes: config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES, exclude: config?.snapshotExclude };
 }

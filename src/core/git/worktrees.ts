@@ -1,4 +1,7 @@
 /**
+ * A run's code in a git worktree beside the user's checkout, which stays as it is: the safe way
+ * to restore a run (`checkout --worktree`, the MCP tool) and where `exprag rerun` runs.
+ *
  * The worktrees `exprag rerun` makes: by default `<store>/worktrees/<run_id>`, named by the run
  * made in it, so `gc` removes one once that run is gone. While the rerun lives, its worktree is
  * locked with a reason naming the rerun's process, so a `gc` meanwhile (before the run file
@@ -10,7 +13,7 @@ import { basename, dirname, join } from "node:path";
 import { liveness, readStartTicks } from "../os/processes";
 import { RUN_ID } from "../record/refs";
 import { runFilePath } from "../store";
-import { firstLine, type Git } from "./repository";
+import { firstLine, type Git, GitError } from "./repository";
 
 export interface Worktree {
   path: string;
@@ -36,6 +39,12 @@ export function listWorktrees(git: Git): Worktree[] {
     if (line === "locked" || line.startsWith("locked ")) current.locked = line.slice("locked ".length);
   }
   return worktrees;
+}
+
+/** Adds a worktree at `dir` (absolute) holding `commit`: detached, or on a new branch `branch`. A refusal is git's first line. */
+export function addRunWorktree(git: Git, dir: string, commit: string, branch?: string): void {
+  const result = git.run(["worktree", "add", ...(branch ? ["-b", branch] : ["--detach"]), dir, commit]);
+  if (result.code !== 0) throw new GitError(`git worktree add failed: ${firstLine(result.stderr) || `exit ${result.code}`}`);
 }
 
 /** A new worktree at `dir`, detached at `commit`, locked for this process until `releaseWorktree`. */

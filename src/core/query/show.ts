@@ -81,3 +81,31 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     log: existsSync(log) ? log : null,
   };
 }
+
+/** The JSON shape of `show` (fields are only ever added). */
+export function showObject(d: RunDetails) {
+  const git = d.start?.git ?? null;
+  return {
+    ...d.summary,
+    signal: d.end?.signal ?? null,
+    command: d.start?.process.argv ?? null,
+    cwd: d.start?.process.cwd ?? null,
+    git: git && { ...git, restore: git.commit ? `exprag checkout ${d.summary.short_id} --worktree <dir>` : null },
+    params: d.start?.params ?? {},
+    metadata: d.metadata,
+    host: d.start?.host ?? null,
+    resources: d.end?.resources ?? null,
+    counts: d.end?.counts ?? null,
+    error: d.end?.error ?? null,
+    stderr_tail: d.end?.stderrTail ?? [],
+    parent_run_id: d.start?.parentRunId ?? null,
+    rerun_of: d.start?.rerunOf ?? null,
+    scheduler: d.start?.scheduler ?? {},
+    devices: d.start?.devices ?? {},
+    agent: d.start?.agent ?? null,
+    tags: d.tags,
+    notes: d.notes,
+    metrics: d.metrics.map(({ trend, ...stats }) => stats),
+    log: d.log,
+  };
+}

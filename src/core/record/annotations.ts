@@ -7,6 +7,7 @@
  */
 import { closeSync, constants, existsSync, openSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
+import { usageError } from "../errors";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { forEachLine } from "./reader";
 import { SCHEMA_VERSION } from "./schema";
@@ -29,6 +30,22 @@ export interface Annotations {
 
 /** A tag is one word a shell and a glob can hold: no spaces or control characters, at most 100 characters. */
 export const TAG = /^[^\s\p{C}]{1,100}$/u;
+
+/** The tags, each checked to be a tag; a usage error names the first that is not. */
+export function checkTags(tags: string[]): string[] {
+  for (const tag of tags) if (!TAG.test(tag)) throw usageError(`'${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
+  return tags;
+}
+
+export const MAX_NOTE_CHARS = 10_000;
+
+/** A note's text, trimmed; a usage error when it is empty or too long. */
+export function checkNote(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) throw usageError("a note needs some text");
+  if (trimmed.length > MAX_NOTE_CHARS) throw usageError(`a note holds at most ${MAX_NOTE_CHARS} characters, this one has ${trimmed.length}`);
+  return trimmed;
+}
 
 export function appendAnnotation(runFile: string, runId: string, event: AnnotationEvent, author: Author): void {
   const value = event.kind === "note" ? { text: event.text } : { tags: event.tags };

@@ -1,0 +1,47 @@
+/** The end of a run's captured output (`<run_id>.log`): its last lines, as text. */
+import { closeSync, existsSync, fstatSync } from "node:fs";
+import { EXIT, UserError } from "../errors";
+import { forEachChunk, lastLinesOffset, openRegularFile } from "../record/reader";
+import { resolveRunRef, shortId } from "../record/refs";
+import { runLogPath } from "../store";
+
+export interface LogTail {
+  run_id: string;
+  /** The log file. */
+  log: string;
+  /** The text of the last lines (invalid UTF-8 replaced by U+FFFD), and how many lines it holds. */
+  text: string;
+  lines: number;
+  /** Whether the lines asked for held more than `maxBytes`, so only the whole lines of their end are here. */
+  truncated: boolean;
+}
+
+/** The last `lines` lines of the run's log, at most `maxBytes` of them (their end). */
+export function readLogTail(store: string, reference: string, lines: number, maxBytes: number): LogTail {
+  const { runId } = resolveRunRef(store, reference);
+  const file = runLogPath(store, runId);
+  if (!existsSync(file)) throw new UserError(`run ${shortId(runId)} kept no output log (it ran with --no-log)`, EXIT.failure);
+  let fd: number;
+  try {
+    fd = openRegularFile(file);
+  } catch (error) {
+    throw new UserError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+  }
+  const chunks: Buffer[] = [];
+  let truncated = false;
+  try {
+    const start = lastLinesOffset(fd, lines);
+    const end = Math.max(start, fstatSync(fd).size);
+    const from = end - start > maxBytes ? end - maxBytes : start;
+    truncated = from > start;
+    forEachChunk(fd, (bytes) => chunks.push(Buffer.from(bytes)), from);
+  } finally {
+    closeSync(fd);
+  }
+  let bytes = Buffer.concat(chunks);
+  // Cut inside a line: start at the next whole one.
+  if (truncated && bytes.indexOf(10) >= 0) bytes = bytes.subarray(bytes.indexOf(10) + 1);
+  const text = bytes.toString();
+  const count = text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+  return { run_id: runId, log: file, text, lines: count, truncated };
+}

@@ -1,0 +1,211 @@
+/**
+ * The tools that answer questions about runs, one per query command, each calling the core
+ * function the command calls and answering with the command's --json: list_runs (ls), show_run
+ * (show), value_paths (paths), series (values), best_runs (best), compare_runs (compare).
+ */
+import { z } from "zod";
+import { EXIT, UserError, usageError } from "../core/errors";
+import { AGGREGATES, type Aggregate, guessDirection, rankRuns } from "../core/query/best";
+import { compareRuns } from "../core/query/compare";
+import { listRuns } from "../core/query/listing";
+import { collectPaths } from "../core/query/paths";
+import { isFiltered, selectRuns } from "../core/query/selection";
+import { readRunDetails, showObject } from "../core/query/show";
+import { parsePath } from "../core/query/value-paths";
+import { series } from "../core/query/values";
+import { parseOperand } from "../core/query/where";
+import { listInput, runInput, selectionInput, toLimit, toSelection } from "./inputs";
+import type { ToolSpec } from "./tool";
+
+const counted = (shown: number, total: number, what: string) =>
+  shown < total ? `${shown} of ${total} ${what} (pass limit or all: true for more)` : `${total} ${what}`;
+
+const listRunsInput = {
+  ...selectionInput,
+  columns: z
+    .array(z.string())
+    .optional()
+    .describe("Operands to add to each run's columns: params.lr, meta.seed, metrics.acc (its last value), max(metrics.acc), duration_ms"),
+  sort: z.string().optional().describe("Sort by this operand (numbers ascending, missing last), e.g. max(metrics.acc), started_at, duration_ms"),
+  desc: z.boolean().optional().describe("Sort descending"),
+  ...listInput,
+};
+
+const listRunsTool: ToolSpec<typeof listRunsInput> = {
+  name: "list_runs",
+  title: "List runs",
+  description:
+    "List recorded runs, newest first: id, name, start, duration, status, exit code, commit (dirty or not), record counts, tags, params, " +
+    "metadata and the last value of every metric. Same answer as `exprag ls --json`. Narrow it with the selection (name, status, " +
+    "since, until, tags, where); add operand columns such as max(metrics.acc); sort by an operand. Start here to find runs.",
+  input: listRunsInput,
+  effect: "reads",
+  listKey: "runs",
+  answer(input, { store, warn }) {
+    const selection = toSelection(input);
+    const columns = (input.columns ?? []).map((column) => parseOperand(column, "--columns"));
+    const sort = input.sort === undefined ? null : { operand: parseOperand(input.sort, "--sort"), descending: input.desc === true };
+    const { runs, total } = listRuns(store, selection, { limit: toLimit(input), columns, sort }, warn);
+    const lines = runs.slice(0, 10).map((r) => `${r.short_id}  ${r.experiment_name}  ${r.status}  ${r.started_at}`);
+    if (runs.length > 10) lines.push(`... and ${runs.length - 10} more in the JSON`);
+    return { data: runs, summary: [`${counted(runs.length, total, "runs")}${sort ? "" : ", newest first"}`, ...lines] };
+  },
+};
+
+const showRunInput = { run: runInput() };
+const showRunTool: ToolSpec<typeof showRunInput> = {
+  name: "show_run",
+  title: "Show a run",
+  description:
+    "Everything about one run: status, exit code, signal, command line, working directory, its code (commit, branch, dirty, snapshot, " +
+    "files left out, how to restore it), metadata, host, resources, parent run, agent, tags, notes, and per metric its first, last, " +
+    "min, max and count. Same answer as `exprag show <run> --json`.",
+  input: showRunInput,
+  effect: "reads",
+  answer({ run }, { store, warn }) {
+    const shown = showObject(readRunDetails(store, run, warn));
+    const metrics = shown.metrics.slice(0, 8).map((m) => `${m.path} last ${m.last} (min ${m.min ?? "-"}, max ${m.max ?? "-"}, ${m.count} points)`);
+    const lines = [
+      `run ${shown.short_id} ${shown.experiment_name}: ${shown.status}${shown.exit_code === null ? "" : ` (exit ${shown.exit_code})`}, started ${shown.started_at}`,
+      `code: ${shown.git?.commit ?? "none recorded"}${shown.git?.snapshot_ref ? ` (a snapshot of a dirty tree, on ${shown.git.snapshot_ref})` : shown.dirty ? " (dirty, not snapshotted)" : ""}`,
+      ...metrics,
+    ];
+    if (shown.metrics.length > 8) lines.push(`... and ${shown.metrics.length - 8} more metrics in the JSON`);
+    if (shown.notes.length) lines.push(`${shown.notes.length} note${shown.notes.length === 1 ? "" : "s"}`);
+    return { data: shown, summary: lines };
+  },
+};
+
+const valuePathsInput = {
+  ...selectionInput,
+  contains: z.string().optional().describe("Only paths containing this text (any case)"),
+  numeric: z.boolean().optional().describe("Only paths whose values are all numbers"),
+};
+const valuePathsTool: ToolSpec<typeof valuePathsInput> = {
+  name: "value_paths",
+  title: "Value paths",
+  description:
+    "The value paths the selected runs hold, with counts, types and examples: tracked paths (metrics.acc; list elements as [], " +
+    "layers[].loss), params.* (the command line) and meta.* (metadata), all usable in where, columns and series. Same answer as " +
+    "`exprag paths --json`. Call it before series, best_runs or a where expression to learn the names.",
+  input: valuePathsInput,
+  effect: "reads",
+  listKey: "paths",
+  answer(input, { store, warn }) {
+    const { runs } = selectRuns(store, toSelection(input), Number.POSITIVE_INFINITY, warn);
+    const contains = input.contains?.toLowerCase();
+    const paths = collectPaths(runs, warn).filter((p) => (!contains || p.path.toLowerCase().includes(contains)) && (!input.numeric || p.numeric));
+    const names = paths.slice(0, 30).map((p) => p.path);
+    return {
+      data: paths,
+      summary: `${paths.length} paths in ${runs.length} runs${names.length ? `: ${names.join(", ")}${paths.length > names.length ? ", ..." : ""}` : ""}`,
+    };
+  },
+};
+
+const seriesInput = {
+  path: z.string().min(1).describe("A value path: metrics.loss, layers[].loss (a leading value. is fine); one naming an object gives the whole object"),
+  ...selectionInput,
+  last: z.number().int().min(1).optional().describe("Only the last N points of each run"),
+  ...listInput,
+};
+const seriesTool: ToolSpec<typeof seriesInput> = {
+  name: "series",
+  title: "Series of a value",
+  description:
+    "The series of one value path, oldest first: per point its run, step, elapsed_ms, created_at, value, and source (file:line in the " +
+    "run file, to cite). Default: the latest run; with runs or a selection, each of those (oldest run first unless runs are named). " +
+    "limit (default 20) caps the whole answer, keeping its newest points; last keeps the last N of each run. Same answer as " +
+    "`exprag values <path> --json`.",
+  input: seriesInput,
+  effect: "reads",
+  listKey: "points",
+  answer(input, { store, warn }) {
+    const steps = parsePath(input.path);
+    const cap = toLimit(input);
+    const lastPerRun = input.last ?? Number.POSITIVE_INFINITY;
+    const selection = toSelection(input);
+    // As exprag values: without runs named or a filter, the latest run; a history reads forward, so oldest run first.
+    const named = (input.runs ?? []).length > 0;
+    const { runs } = selectRuns(store, selection, named || isFiltered(selection) ? Number.POSITIVE_INFINITY : 1, warn);
+    const { points, total, kept } = series(named ? runs : [...runs].reverse(), steps, { lastPerRun, cap }, warn);
+    if (total === 0 && runs.length) warn(`no ${input.path} in ${runs.length === 1 ? "that run" : "those runs"}; see value_paths`);
+    const shown = points.slice(-10).map((p) => `${p.short_id} step ${p.step ?? "-"}: ${JSON.stringify(p.value)}`);
+    const head = points.length < kept ? `the newest ${points.length} of ${kept} points` : `${points.length} points`;
+    return {
+      data: points,
+      summary: [`${head} of ${input.path} in ${runs.length} run${runs.length === 1 ? "" : "s"}${points.length > 10 ? "; the last 10:" : ""}`, ...shown],
+    };
+  },
+};
+
+const bestRunsInput = {
+  path: z.string().min(1).describe("The metric's value path, e.g. metrics.acc"),
+  direction: z
+    .enum(["max", "min"])
+    .optional()
+    .describe("max: higher is better; min: lower is better. Default: min for paths that look like a loss or an error (loss, err, perplexity, time), else max"),
+  agg: z
+    .enum(AGGREGATES as [Aggregate, ...Aggregate[]])
+    .optional()
+    .describe("One number per run: its last value (default), or max, min, mean"),
+  ...selectionInput,
+  ...listInput,
+};
+const bestRunsTool: ToolSpec<typeof bestRunsInput> = {
+  name: "best_runs",
+  title: "Best runs",
+  description:
+    "The selected runs ranked by one metric (its last value, or max, min or mean per run), best first, each with rank, value, count, " +
+    "status, commit and params. NaN and infinite values rank after every finite one; runs that never reported the metric are left " +
+    "out (the summary counts them). Same answer as `exprag best <path> --json`.",
+  input: bestRunsInput,
+  effect: "reads",
+  listKey: "runs",
+  answer(input, { store, warn }) {
+    const steps = parsePath(input.path);
+    const direction = input.direction ?? guessDirection(input.path);
+    const agg = input.agg ?? "last";
+    const { runs } = selectRuns(store, toSelection(input), Number.POSITIVE_INFINITY, warn);
+    const { ranked, missing } = rankRuns(runs, steps, { direction, agg }, warn);
+    const shown = ranked.slice(0, toLimit(input));
+    const lines = [
+      `${counted(shown.length, ranked.length, "runs")} ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first${input.direction ? "" : " (guessed from the path; pass direction to choose)"}`,
+      ...shown.slice(0, 10).map((r) => `#${r.rank} ${r.short_id} ${r.experiment_name}: ${r.value}`),
+    ];
+    if (missing.length) lines.push(`${missing.length} run${missing.length === 1 ? "" : "s"} never reported ${input.path}`);
+    return { data: shown, summary: lines };
+  },
+};
+
+const compareRunsInput = { ...selectionInput, ...listInput };
+const compareRunsTool: ToolSpec<typeof compareRunsInput> = {
+  name: "compare_runs",
+  title: "Compare runs",
+  description:
+    "Two or more runs side by side: the metadata that differs, the last value of every metric, status, duration, commit, and the " +
+    "diffs to look at. Give runs (two or more), or a selection (its runs, newest first, up to limit). Same answer as " +
+    "`exprag compare --json`. Use diff_runs for how their code differs.",
+  input: compareRunsInput,
+  effect: "reads",
+  answer(input, { store, warn }) {
+    const selection = toSelection(input);
+    if (!(input.runs ?? []).length && !isFiltered(selection)) {
+      throw usageError("compare needs runs: two or more, or a selection", 'e.g. runs: ["latest~1", "latest"], or name: "sweep"');
+    }
+    const selected = selectRuns(store, selection, toLimit(input), warn);
+    if (selected.runs.length < 2) throw new UserError(`compare needs at least two runs; the selection kept ${selected.runs.length}`, EXIT.failure);
+    const comparison = compareRuns(selected.runs.map((view) => readRunDetails(store, view.runId, warn)));
+    const differing = Object.keys(comparison.metadata);
+    return {
+      data: comparison,
+      summary: [
+        `${counted(comparison.runs.length, selected.total, "runs")}: ${comparison.runs.map((r) => `${r.short_id} (${r.status})`).join(", ")}`,
+        differing.length ? `metadata that differs: ${differing.join(", ")}` : "no metadata differs",
+        `${Object.keys(comparison.metrics).length} metrics`,
+      ],
+    };
+  },
+};
+
+export const queryTools = [listRunsTool, showRunTool, valuePathsTool, seriesTool, bestRunsTool, compareRunsTool];

@@ -1,0 +1,88 @@
+/**
+ * The tools about one run's output and memory: log_tail (exprag log --tail), tag_run
+ * (exprag tag) and note_run (exprag note). Tags and notes say who gave them: the coding agent
+ * recognised from the environment, else the MCP client by the name it gave, else the user.
+ */
+import { z } from "zod";
+import { readLogTail } from "../core/query/log";
+import { type Author, appendAnnotation, checkNote, checkTags, readAnnotations } from "../core/record/annotations";
+import { resolveRunRef, shortId } from "../core/record/refs";
+import { currentAuthor, detectAgent } from "../core/run/context";
+import { MAX_TEXT_BYTES } from "./code-tools";
+import { runInput } from "./inputs";
+import type { ToolContext, ToolSpec } from "./tool";
+
+const DEFAULT_LOG_LINES = 50;
+
+function authorOf({ env, clientName }: ToolContext): Author {
+  if (!detectAgent(env) && clientName) return { kind: "agent", name: clientName };
+  return currentAuthor(env);
+}
+
+const logTailInput = {
+  run: runInput(),
+  lines: z.number().int().min(1).optional().describe(`How many of the last lines (default ${DEFAULT_LOG_LINES})`),
+};
+const logTailTool: ToolSpec<typeof logTailInput> = {
+  name: "log_tail",
+  title: "The end of a run's output",
+  description:
+    "The last lines of a run's captured output (stdout and stderr as they were shown): {run_id, log, text, lines, truncated}. " +
+    `At most ${MAX_TEXT_BYTES} bytes (truncated: true when the lines asked for held more). Same text as \`exprag log <run> --tail N\`.`,
+  input: logTailInput,
+  effect: "reads",
+  answer(input, { store }) {
+    const tail = readLogTail(store, input.run, input.lines ?? DEFAULT_LOG_LINES, MAX_TEXT_BYTES);
+    return {
+      data: tail,
+      summary: `the last ${tail.lines} lines of run ${shortId(tail.run_id)}'s output${tail.truncated ? ` (cut to ${MAX_TEXT_BYTES} bytes)` : ""}`,
+    };
+  },
+};
+
+const tagRunInput = {
+  run: runInput(),
+  tags: z.array(z.string()).min(1).describe("Tags: words without spaces, such as best, baseline, sweep:3f9c2a1b"),
+  remove: z.boolean().optional().describe("Take these tags off the run instead"),
+};
+const tagRunTool: ToolSpec<typeof tagRunInput> = {
+  name: "tag_run",
+  title: "Tag a run",
+  description:
+    "Gives a run tags (or takes them off with remove): they go with the run, and the tags selection finds it by them. Kept beside " +
+    "the run file with who gave them and when; the run file is never touched. Answers {run_id, tags} (the tags it has now), as " +
+    "`exprag tag --json`.",
+  input: tagRunInput,
+  effect: "adds",
+  idempotent: true,
+  answer(input, context) {
+    const tags = checkTags(input.tags);
+    const { runId, file } = resolveRunRef(context.store, input.run);
+    appendAnnotation(file, runId, { kind: input.remove ? "untag" : "tag", tags }, authorOf(context));
+    const now = readAnnotations(file).tags;
+    return { data: { run_id: runId, tags: now }, summary: `run ${shortId(runId)}: ${now.length ? `tags ${now.join(" ")}` : "no tags"}` };
+  },
+};
+
+const noteRunInput = {
+  run: runInput(),
+  text: z.string().describe("The note: a conclusion worth remembering (at most 10,000 characters)"),
+};
+const noteRunTool: ToolSpec<typeof noteRunInput> = {
+  name: "note_run",
+  title: "Add a note to a run",
+  description:
+    "Adds a note to a run, such as a conclusion worth remembering; show_run lists it with its time and author. Kept beside the run " +
+    "file; the run file is never touched. Answers {run_id, note, author}, as `exprag note --json`.",
+  input: noteRunInput,
+  effect: "adds",
+  answer(input, context) {
+    const text = checkNote(input.text);
+    const { runId, file } = resolveRunRef(context.store, input.run);
+    const author = authorOf(context);
+    appendAnnotation(file, runId, { kind: "note", text }, author);
+    return { data: { run_id: runId, note: text, author }, summary: `run ${shortId(runId)}: note added` };
+  },
+};
+
+export const runTools = [logTailTool, tagRunTool, noteRunTool];

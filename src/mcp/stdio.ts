@@ -1,0 +1,79 @@
+/**
+ * The stdio transport: JSON-RPC messages one per line, read from stdin, written to stdout. The
+ * SDK's own line reader and writer, over Bun's stdin stream and exprag's blocking writes to fd 1
+ * (as every command writes its data), instead of the SDK's StdioServerTransport: that one goes
+ * through node's process.stdin, whose stream machinery takes longer to load than the rest of the
+ * server takes to answer.
+ */
+import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { writeFully } from "../core/os/io";
+
+const readStdin = () => Bun.stdin.stream().getReader();
+type StdinReader = ReturnType<typeof readStdin>;
+
+export class StdioTransport implements Transport {
+  onmessage?: (message: JSONRPCMessage) => void;
+  onerror?: (error: Error) => void;
+  onclose?: () => void;
+  private readonly lines = new ReadBuffer();
+  private reader: StdinReader | null = null;
+  private closed = false;
+  /** Requests read and not answered yet: after stdin ends, the transport closes once they are. */
+  private readonly unanswered = new Set<string | number>();
+  private ended = false;
+
+  async start(): Promise<void> {
+    const reader = readStdin();
+    this.reader = reader;
+    void this.read(reader);
+  }
+
+  /** Reads until stdin ends (the client is done), then closes when every request has its answer. */
+  private async read(reader: StdinReader): Promise<void> {
+    try {
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        try {
+          this.lines.append(Buffer.from(chunk.value));
+        } catch (error) {
+          // A line longer than the SDK holds (10 MiB): dropped, said, and reading goes on.
+          this.onerror?.(error as Error);
+          continue;
+        }
+        for (;;) {
+          // A line that is no JSON-RPC message is reported and skipped; the next one is read.
+          let message: JSONRPCMessage | null;
+          try {
+            message = this.lines.readMessage();
+          } catch (error) {
+            this.onerror?.(error as Error);
+            continue;
+          }
+          if (message === null) break;
+          if ("method" in message && "id" in message) this.unanswered.add(message.id);
+          this.onmessage?.(message);
+        }
+      }
+    } catch (error) {
+      if (!this.closed) this.onerror?.(error as Error);
+    }
+    this.ended = true;
+    if (this.unanswered.size === 0) await this.close();
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    writeFully(1, Buffer.from(serializeMessage(message)));
+    if (!("id" in message) || message.id === undefined || "method" in message) return;
+    this.unanswered.delete(message.id);
+    if (this.ended && this.unanswered.size === 0) await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.lines.clear();
+    void this.reader?.cancel().catch(() => {});
+    this.onclose?.();
+  }
+}
