@@ -9,7 +9,7 @@ import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
   name: "gc",
-  description: "Delete snapshot refs (run/<id>) whose run file is gone, and temporary indexes killed runs left",
+  description: "Delete snapshot refs (run/<id>) and pushed or pulled run refs whose run file is gone, and temporary indexes killed runs left",
   args: {
     "dry-run": { type: "boolean", description: "List what would be deleted, delete nothing" },
     ...storeArgs,

@@ -1,0 +1,180 @@
+/**
+ * `exprag push`: each run becomes a commit on `refs/exprag/runs/<run_id>` (its run file, output
+ * log and annotations), a dirty run's snapshot goes to `refs/exprag/snapshots/<run_id>`, and all
+ * of them go in one `git push` that never forces and never names a branch of the user's. A run
+ * that has not changed since its last commit gets no new one, so a push with nothing new moves
+ * nothing; git's answer confirms that the remote has it all.
+ */
+
+import { EXIT, UserError } from "../errors";
+import type { Git } from "../git/repository";
+import { ownSnapshotRef } from "../git/snapshot-refs";
+import { decodeRunStart } from "../record/decode";
+import { readRunStart } from "../record/reader";
+import { shortId } from "../record/refs";
+import { objectInfo, readSmallObjects } from "./batch";
+import { FILE_KINDS, RUNS_PREFIX, SNAPSHOTS_PREFIX, TREE_NAMES } from "./layout";
+import { objectFormat, parseTree, treeId } from "./objects";
+import { type PlannedCommit, writeRunCommits } from "./pack";
+import { runFilePaths, runVersions, treeOf } from "./run-files";
+import { OBJECT_ID, runRefs } from "./run-refs";
+import { gitComplaint, type TransferOptions, transfer } from "./transfer";
+
+export interface PushRequest {
+  store: string;
+  runIds: string[];
+  remote: string;
+  /** Send output logs too. */
+  withLog: boolean;
+  transfer: TransferOptions;
+  warn: (message: string) => void;
+}
+
+export interface PushedRun {
+  run_id: string;
+  ref: string;
+  commit: string;
+  /** The remote had an earlier commit of this run (it was still running then). */
+  grew: boolean;
+  /** Where the run's snapshot is on the remote, for a run that has one. */
+  snapshot: string | null;
+}
+
+export interface PushOutcome {
+  remote: string;
+  pushed: PushedRun[];
+  up_to_date: number;
+  rejected: { run_id: string; ref: string; reason: string }[];
+}
+
+interface Outgoing {
+  runId: string;
+  ref: string;
+  snapshot: string | null;
+}
+
+export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutcome> {
+  const outcome: PushOutcome = { remote: request.remote, pushed: [], up_to_date: 0, rejected: [] };
+  const outgoing = await commitRuns(git, request);
+  if (outgoing.length === 0) return outcome;
+  const commits = runRefs(git, RUNS_PREFIX);
+  const refspecs = outgoing.flatMap(({ runId, ref, snapshot }) => [ref, ...(snapshot ? [`${snapshot}:${SNAPSHOTS_PREFIX}${runId}`] : [])]);
+  const statuses = new Map<string, { flag: string; summary: string }>();
+  let complaint = "";
+  for (const batch of batches(refspecs)) {
+    const result = await transfer(
+      git,
+      ["-c", "advice.pushUpdateRejected=false", "push", "--porcelain", "--recurse-submodules=no", "--no-verify", request.remote, ...batch],
+      request.transfer,
+    );
+    const before = statuses.size;
+    for (const line of result.stdout.split("\n")) {
+      const [flag = "", spec = "", summary = ""] = line.split("\t");
+      if (flag.length === 1 && spec.includes(":")) statuses.set(spec.slice(spec.lastIndexOf(":") + 1), { flag, summary });
+    }
+    if (result.code !== 0 && statuses.size === before) {
+      throw new UserError(`git push to ${request.remote} failed: ${gitComplaint(result.stderr) || `exit ${result.code}`}`, EXIT.failure);
+    }
+    if (result.code !== 0) complaint = gitComplaint(result.stderr);
+  }
+  for (const { runId, ref, snapshot } of outgoing) {
+    const run = statuses.get(ref);
+    const snapshotRef = snapshot ? `${SNAPSHOTS_PREFIX}${runId}` : null;
+    const code = snapshotRef ? statuses.get(snapshotRef) : undefined;
+    if (!run || run.flag === "!") {
+      outcome.rejected.push({ run_id: runId, ref, reason: rejection(run?.summary ?? complaint) });
+      continue;
+    }
+    if (run.flag === "=" && (!code || code.flag === "=")) {
+      outcome.up_to_date++;
+      continue;
+    }
+    if (code?.flag === "!") request.warn(`run ${shortId(runId)}: its snapshot was not pushed: ${code.summary}`);
+    outcome.pushed.push({ run_id: runId, ref, commit: commits.get(runId)?.commit ?? "", grew: run.flag === " " || run.flag === "+", snapshot: snapshotRef });
+  }
+  return outcome;
+}
+
+/**
+ * Commits what changed in each run since its last commit (one fast-import for all of them), and
+ * says what to push: every run's ref, and the snapshot commit of the runs that have one.
+ */
+async function commitRuns(git: Git, request: PushRequest): Promise<Outgoing[]> {
+  const format = objectFormat(git);
+  const existing = runRefs(git, RUNS_PREFIX);
+  const trees = readSmallObjects(git, [...new Set(request.runIds.map((id) => existing.get(id)?.tree).filter((tree) => tree !== undefined))]);
+  const plans: (PlannedCommit & { runId: string })[] = [];
+  const outgoing: Outgoing[] = [];
+  const codeOf = new Map<string, string>();
+  for (const runId of request.runIds) {
+    let versions: ReturnType<typeof runVersions>;
+    try {
+      versions = runVersions(request.store, runId, format, true);
+    } catch (error) {
+      request.warn(`run ${shortId(runId)}: cannot read its files (${(error as NodeJS.ErrnoException).code ?? error}); not pushed`);
+      continue;
+    }
+    if (!versions.run) continue;
+    if (!request.withLog) versions.log = null;
+    const base = existing.get(runId) ?? null;
+    const baseEntries = base ? parseTree(trees.get(base.tree) ?? Buffer.alloc(0), format) : null;
+    const entries = treeOf(versions, baseEntries);
+    const recorded = recordedCode(runFilePaths(request.store, runId).run, runId);
+    if (recorded.commit) codeOf.set(runId, recorded.commit);
+    outgoing.push({ runId, ref: `${RUNS_PREFIX}${runId}`, snapshot: recorded.snapshot ? recorded.commit : null });
+    if (base && treeId(entries, format) === base.tree) continue;
+    const files = FILE_KINDS.flatMap((kind) => {
+      const version = versions[kind];
+      return version && version.id !== baseEntries?.get(TREE_NAMES[kind]) ? [{ name: TREE_NAMES[kind], version }] : [];
+    });
+    plans.push({ runId, ref: `${RUNS_PREFIX}${runId}`, base: base?.commit ?? null, code: null, files, message: `exprag: run ${runId}\n` });
+  }
+  // A run's code goes along only when this repository has it (a run recorded elsewhere may not).
+  const codes = [...new Set(codeOf.values())];
+  const present = objectInfo(
+    git,
+    codes.map((commit) => `${commit}^{commit}`),
+  );
+  for (const plan of plans) {
+    const commit = codeOf.get(plan.runId);
+    if (plan.base || !commit) continue;
+    if (present.has(`${commit}^{commit}`)) plan.code = commit;
+    else request.warn(`run ${shortId(plan.runId)}: its commit ${commit.slice(0, 12)} is not in this repository, so its code does not go with it`);
+  }
+  for (const run of outgoing) if (run.snapshot && !present.has(`${run.snapshot}^{commit}`)) run.snapshot = null;
+  await writeRunCommits(git, plans);
+  return outgoing;
+}
+
+/** The run's recorded code commit, and whether it is a snapshot of its own. */
+function recordedCode(file: string, runId: string): { commit: string | null; snapshot: boolean } {
+  try {
+    const start = readRunStart(file);
+    const recorded = start ? decodeRunStart(start).git : null;
+    const commit = recorded?.commit && OBJECT_ID.test(recorded.commit) ? recorded.commit : null;
+    return { commit, snapshot: commit !== null && ownSnapshotRef(runId, recorded?.snapshot_ref ?? null) !== null };
+  } catch {
+    return { commit: null, snapshot: false };
+  }
+}
+
+function rejection(summary: string): string {
+  if (/non-fast-forward|fetch first|stale info/.test(summary)) return "the remote holds a version of this run that this one does not extend";
+  return summary.replace(/^\[|\]/g, "").trim() || "git did not push it";
+}
+
+/** Refspecs in as few pushes as the system's limit on a command line allows (one, up to thousands of runs). */
+function* batches(refspecs: string[], budget = 256 * 1024): Generator<string[]> {
+  let batch: string[] = [];
+  let size = 0;
+  for (const refspec of refspecs) {
+    if (batch.length && size + refspec.length + 1 > budget) {
+      yield batch;
+      batch = [];
+      size = 0;
+    }
+    batch.push(refspec);
+    size += refspec.length + 1;
+  }
+  if (batch.length) yield batch;
+}
