@@ -1,8 +1,8 @@
 import { EXIT, UserError } from "../core/errors";
 import { openRepositoryOrFail } from "../core/git/repository";
 import { isTerminal } from "../core/os/posix";
-import { selectRuns } from "../core/query/selection";
-import { shortId } from "../core/record/refs";
+import { isFiltered, selectRuns } from "../core/query/selection";
+import { listRunIds, shortId } from "../core/record/refs";
 import { pushRuns } from "../core/remote/push";
 import { chooseRemote } from "../core/remote/remote-name";
 import { log } from "../log";
@@ -39,9 +39,12 @@ ${WHERE_HELP}`,
     const { git, repo } = openRepositoryOrFail(cwd, env);
     const remote = chooseRemote(git, repo, args.remote);
     const selection = parseSelection(args, args.runs);
-    const runIds = selectRuns(store, selection, Number.POSITIVE_INFINITY, warn)
-      .runs.map((view) => view.runId)
-      .reverse();
+    const everything = args.runs.length === 0 && !isFiltered(selection);
+    const runIds = everything
+      ? listRunIds(store)
+      : selectRuns(store, selection, Number.POSITIVE_INFINITY, warn)
+          .runs.map((view) => view.runId)
+          .reverse();
     if (runIds.length === 0) throw new UserError(`no runs to push in ${store}`, EXIT.failure, "record one with: exprag run -- <command>");
     const atTerminal = isTerminal(2);
     const outcome = await pushRuns(git, {

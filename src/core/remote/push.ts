@@ -17,7 +17,7 @@ import { FILE_KINDS, RUNS_PREFIX, SNAPSHOTS_PREFIX, TREE_NAMES } from "./layout"
 import { objectFormat, parseTree, treeId } from "./objects";
 import { type PlannedCommit, writeRunCommits } from "./pack";
 import { runFilePaths, runVersions, treeOf } from "./run-files";
-import { OBJECT_ID, runRefs } from "./run-refs";
+import { OBJECT_ID, type RunRef, runRefs } from "./run-refs";
 import { gitComplaint, type TransferOptions, transfer } from "./transfer";
 
 export interface PushRequest {
@@ -55,12 +55,54 @@ interface Outgoing {
 
 export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutcome> {
   const outcome: PushOutcome = { remote: request.remote, pushed: [], up_to_date: 0, rejected: [] };
-  const outgoing = await commitRuns(git, request);
+  const { outgoing, committed, existing } = await commitRuns(git, request);
   if (outgoing.length === 0) return outcome;
-  const commits = runRefs(git, RUNS_PREFIX);
-  const refspecs = outgoing.flatMap(({ runId, ref, snapshot }) => [ref, ...(snapshot ? [`${snapshot}:${SNAPSHOTS_PREFIX}${runId}`] : [])]);
+  const commits = committed ? runRefs(git, RUNS_PREFIX) : existing;
+  const there = await remoteRefs(git, request);
+  // What the remote should have: each run's latest commit, and the snapshot of each dirty run.
+  const wanted = new Map<string, string>();
+  for (const { runId, ref, snapshot } of outgoing) {
+    wanted.set(ref, commits.get(runId)?.commit ?? "");
+    if (snapshot) wanted.set(`${SNAPSHOTS_PREFIX}${runId}`, snapshot);
+  }
+  const refspecs = [...wanted].filter(([ref, commit]) => there.get(ref) !== commit).map(([ref, commit]) => `${commit}:${ref}`);
+  const statuses = await pushRefspecs(git, request, refspecs);
+  for (const { runId, ref, snapshot } of outgoing) {
+    const snapshotRef = snapshot ? `${SNAPSHOTS_PREFIX}${runId}` : null;
+    const run = statuses.get(ref) ?? { flag: "=", summary: "" };
+    const code = snapshotRef ? (statuses.get(snapshotRef) ?? { flag: "=", summary: "" }) : null;
+    if (run.flag === "!") {
+      outcome.rejected.push({ run_id: runId, ref, reason: rejection(run.summary) });
+      continue;
+    }
+    if (run.flag === "=" && (!code || code.flag === "=")) {
+      outcome.up_to_date++;
+      continue;
+    }
+    if (code?.flag === "!") request.warn(`run ${shortId(runId)}: its snapshot was not pushed: ${code.summary}`);
+    outcome.pushed.push({ run_id: runId, ref, commit: wanted.get(ref)!, grew: run.flag !== "=" && there.has(ref), snapshot: snapshotRef });
+  }
+  return outcome;
+}
+
+/** exprag's refs on the remote, by name: one `ls-remote`, so a push with nothing new sends nothing. */
+async function remoteRefs(git: Git, request: PushRequest): Promise<Map<string, string>> {
+  const listed = await transfer(git, ["ls-remote", request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], { ...request.transfer, progress: false });
+  if (listed.code !== 0) throw new UserError(`git push to ${request.remote} failed: ${gitComplaint(listed.stderr) || `exit ${listed.code}`}`, EXIT.failure);
+  const refs = new Map<string, string>();
+  for (const line of listed.stdout.split("\n")) {
+    const [commit = "", ref = ""] = line.split("\t");
+    if (ref) refs.set(ref, commit);
+  }
+  return refs;
+}
+
+/**
+ * Pushes the refspecs, never forcing: in one `git push` (several only past the system's limit on
+ * a command line, at thousands of runs). Returns git's verdict on each ref it was given.
+ */
+async function pushRefspecs(git: Git, request: PushRequest, refspecs: string[]): Promise<Map<string, { flag: string; summary: string }>> {
   const statuses = new Map<string, { flag: string; summary: string }>();
-  let complaint = "";
   for (const batch of batches(refspecs)) {
     const result = await transfer(
       git,
@@ -75,31 +117,20 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
     if (result.code !== 0 && statuses.size === before) {
       throw new UserError(`git push to ${request.remote} failed: ${gitComplaint(result.stderr) || `exit ${result.code}`}`, EXIT.failure);
     }
-    if (result.code !== 0) complaint = gitComplaint(result.stderr);
-  }
-  for (const { runId, ref, snapshot } of outgoing) {
-    const run = statuses.get(ref);
-    const snapshotRef = snapshot ? `${SNAPSHOTS_PREFIX}${runId}` : null;
-    const code = snapshotRef ? statuses.get(snapshotRef) : undefined;
-    if (!run || run.flag === "!") {
-      outcome.rejected.push({ run_id: runId, ref, reason: rejection(run?.summary ?? complaint) });
-      continue;
+    const complaint = gitComplaint(result.stderr);
+    for (const refspec of batch) {
+      const ref = refspec.slice(refspec.lastIndexOf(":") + 1);
+      if (!statuses.has(ref)) statuses.set(ref, { flag: "!", summary: complaint || "git did not push it" });
     }
-    if (run.flag === "=" && (!code || code.flag === "=")) {
-      outcome.up_to_date++;
-      continue;
-    }
-    if (code?.flag === "!") request.warn(`run ${shortId(runId)}: its snapshot was not pushed: ${code.summary}`);
-    outcome.pushed.push({ run_id: runId, ref, commit: commits.get(runId)?.commit ?? "", grew: run.flag === " " || run.flag === "+", snapshot: snapshotRef });
   }
-  return outcome;
+  return statuses;
 }
 
 /**
  * Commits what changed in each run since its last commit (one fast-import for all of them), and
  * says what to push: every run's ref, and the snapshot commit of the runs that have one.
  */
-async function commitRuns(git: Git, request: PushRequest): Promise<Outgoing[]> {
+async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: Outgoing[]; committed: boolean; existing: Map<string, RunRef> }> {
   const format = objectFormat(git);
   const existing = runRefs(git, RUNS_PREFIX);
   const trees = readSmallObjects(git, [...new Set(request.runIds.map((id) => existing.get(id)?.tree).filter((tree) => tree !== undefined))]);
@@ -143,7 +174,7 @@ async function commitRuns(git: Git, request: PushRequest): Promise<Outgoing[]> {
   }
   for (const run of outgoing) if (run.snapshot && !present.has(`${run.snapshot}^{commit}`)) run.snapshot = null;
   await writeRunCommits(git, plans);
-  return outgoing;
+  return { outgoing, committed: plans.length > 0, existing };
 }
 
 /** The run's recorded code commit, and whether it is a snapshot of its own. */
@@ -160,7 +191,7 @@ function recordedCode(file: string, runId: string): { commit: string | null; sna
 
 function rejection(summary: string): string {
   if (/non-fast-forward|fetch first|stale info/.test(summary)) return "the remote holds a version of this run that this one does not extend";
-  return summary.replace(/^\[|\]/g, "").trim() || "git did not push it";
+  return summary.replace(/[[\]]/g, "").trim() || "git did not push it";
 }
 
 /** Refspecs in as few pushes as the system's limit on a command line allows (one, up to thousands of runs). */
