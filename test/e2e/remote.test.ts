@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { git, gitEnv, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
 import { cleanEnv, EXPRAG, readRecords, runFiles, tempDir, waitFor } from "./harness";
+import { atTerminal, hasPty } from "./terminal";
 
 const emit = (value: unknown) => `echo 'EXPRAG::${JSON.stringify(value)}'`;
 
@@ -220,6 +221,22 @@ describe("exprag push and pull", () => {
     await ok(b, ["rm", id, "--yes"]);
     expect(refs()).toEqual([]);
   }, 20_000);
+
+  test.skipIf(!hasPty)(
+    "git's progress shows at a terminal, and not through a pipe",
+    async () => {
+      const { a, b } = project();
+      await ok(a, ["run", "--name", "x", "--", "echo", "hi"]);
+      const shown = await atTerminal([EXPRAG, "push"], { cwd: a, env: gitEnv });
+      expect(shown.exitCode).toBe(0);
+      expect(shown.output).toContain("Writing objects: 100%");
+      expect(shown.output).toContain("pushed 1 run to origin");
+      const piped = await runIn(b, ["pull"]);
+      expect(piped.stderr).not.toContain("Receiving objects");
+      expect(piped.stderr).toBe("exprag: pulled 1 new run from origin; 0 up to date\n");
+    },
+    20_000,
+  );
 
   test("with no remote to use, it says how to name one", async () => {
     const repo = makeRepo();
