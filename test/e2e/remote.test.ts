@@ -125,6 +125,10 @@ async function roundTrip(a: string, b: string, remote: string) {
   expect(diverged.stderr).toContain(`run ${ids.failed!.replace(/-/g, "").slice(-8)}: its run file here differs from the remote's`);
   expect(diverged.stderr).toContain(`move ${mine} aside and pull again`);
   expect(readFileSync(mine, "utf8")).toBe(edited);
+
+  // The clone that recorded the runs pulls them back as they are; its snapshots keep their run/<id>.
+  expect((await ok(a, ["pull", remote])).stderr).toContain(`nothing to pull from ${remote}: 4 up to date`);
+  expect(git(a, "for-each-ref", "refs/exprag/snapshots")).toBe("");
   return ids;
 }
 

@@ -8,10 +8,9 @@
  */
 import { closeSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
-import type { Git } from "../git/repository";
-import { firstLine, GitError } from "../git/repository";
-import type { Selection } from "../query/selection";
-import { isFiltered, selectRuns } from "../query/selection";
+import { firstLine, type Git, GitError } from "../git/repository";
+import { FALLBACK_REF_PREFIX, SNAPSHOT_BRANCH_PREFIX } from "../git/snapshot-refs";
+import { isFiltered, type Selection, selectRuns } from "../query/selection";
 import { resolveRunRef, shortId } from "../record/refs";
 import { ensureStore } from "../store";
 import { type BlobJob, objectInfo, readSmallObjects, streamBlobs } from "./batch";
@@ -101,9 +100,13 @@ export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutc
     if (here?.commit === there.commit || (here && here.tree === treeId(treeOf(versions, null), format))) return;
     refUpdates.push(here ? `update ${RUNS_PREFIX}${runId} ${there.commit} ${here.commit}` : `create ${RUNS_PREFIX}${runId} ${there.commit}`);
   };
+  // A run recorded here keeps its own run/<id>; a second ref for the same snapshot would only be clutter.
+  const recordedHere = remoteSnapshots.size
+    ? new Set([...runRefs(git, `refs/heads/${SNAPSHOT_BRANCH_PREFIX}`).keys(), ...runRefs(git, FALLBACK_REF_PREFIX).keys()])
+    : new Set();
   const keepSnapshot = (runId: string) => {
     const snapshot = remoteSnapshots.get(runId);
-    if (snapshot && !localSnapshots.has(runId)) refUpdates.push(`create ${SNAPSHOTS_PREFIX}${runId} ${snapshot.commit}`);
+    if (snapshot && !localSnapshots.has(runId) && !recordedHere.has(runId)) refUpdates.push(`create ${SNAPSHOTS_PREFIX}${runId} ${snapshot.commit}`);
   };
 
   const candidates: Candidate[] = [];
