@@ -65,11 +65,25 @@ export async function streamBlobs(git: Git, jobs: BlobJob[]): Promise<void> {
     stderr: "pipe",
   });
   let job = 0;
+  const stderr = new Response(proc.stderr).text();
+  try {
+    await copyOut(proc.stdout as AsyncIterable<Uint8Array>, jobs, () => job++);
+  } catch (error) {
+    proc.kill();
+    await proc.exited;
+    throw error;
+  }
+  const code = await proc.exited;
+  if (code !== 0 || job < jobs.length) throw new GitError(`git cat-file failed: ${firstLine(await stderr) || `exit ${code}`}`);
+}
+
+/** cat-file --batch's output, each blob written to its job's file; `done` is called after each. */
+async function copyOut(stdout: AsyncIterable<Uint8Array>, jobs: BlobJob[], done: () => void): Promise<void> {
+  let job = 0;
   let remaining = -1; // bytes of the current blob still to come; -1 while reading a header
   let header: Buffer[] = [];
   let skipNewline = false;
-  const stderr = new Response(proc.stderr).text();
-  for await (const chunk of proc.stdout as AsyncIterable<Uint8Array>) {
+  for await (const chunk of stdout) {
     let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     while (bytes.length > 0) {
       if (skipNewline) {
@@ -98,11 +112,10 @@ export async function streamBlobs(git: Git, jobs: BlobJob[]): Promise<void> {
         remaining = -1;
         skipNewline = true;
         job++;
+        done();
       }
     }
   }
-  const code = await proc.exited;
-  if (code !== 0 || job < jobs.length) throw new GitError(`git cat-file failed: ${firstLine(await stderr) || `exit ${code}`}`);
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

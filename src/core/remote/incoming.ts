@@ -5,10 +5,55 @@
  * written outside the store and no reader sees half a file. A local file is replaced only when
  * it is the start of the pulled one (the run grew); annotations merge by taking every line.
  */
-import { closeSync, constants, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { forEachLine, openRegularFile } from "../record/reader";
 import { runsDir } from "../store";
+
+const STAGING_PREFIX = ".pull-";
+
+/** Staging folders are named by host and process (`.pull-<host>-<pid>-<random>`): a store shared by several hosts tells their pulls apart. */
+const hostPrefix = () => `${STAGING_PREFIX}${hostname().replace(/[^A-Za-z0-9.]/g, "_")}-`;
+
+/** Staging folders this host's pulls left when they were killed (their process is gone). */
+function removeAbandoned(runs: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(runs);
+  } catch {
+    return;
+  }
+  const mine = hostPrefix();
+  for (const name of names) {
+    if (!name.startsWith(mine)) continue;
+    const pid = Number(name.slice(mine.length).split("-")[0]);
+    if (Number.isSafeInteger(pid) && pid > 0 && !isAlive(pid)) rmSync(join(runs, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 /** A store of its own inside the store's runs folder, for one pull; the query code reads it like any store. */
 export class Staging {
@@ -16,7 +61,8 @@ export class Staging {
   readonly store: string;
 
   constructor(store: string) {
-    this.store = join(runsDir(store), `.pull-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
+    removeAbandoned(runsDir(store));
+    this.store = join(runsDir(store), `${hostPrefix()}${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
     mkdirSync(this.store, { mode: 0o700 });
     mkdirSync(runsDir(this.store), { mode: 0o700 });
   }

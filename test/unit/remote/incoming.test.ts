@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { mergeAnnotations, placeFile, Staging } from "../../../src/core/remote/incoming";
 
@@ -93,5 +93,17 @@ describe("merging annotations", () => {
     symlinkSync(victim, target);
     expect(() => mergeAnnotations(staged(staging, "a", "R1\n"), target)).toThrow();
     expect(readFileSync(victim, "utf8")).toBe("v\n");
+  });
+});
+
+describe("staging folders", () => {
+  test("one that a killed pull of this host left is removed by the next pull; a live one and another host's stay", () => {
+    const dir = store();
+    const host = hostname().replace(/[^A-Za-z0-9.]/g, "_");
+    const dead = Bun.spawnSync(["true"]).pid;
+    const names = [`.pull-${host}-${dead}-aa`, `.pull-${host}-${process.pid}-bb`, `.pull-otherhost-${dead}-cc`];
+    for (const name of names) mkdirSync(join(dir, "runs", name, "runs"), { recursive: true });
+    const staging = new Staging(dir);
+    expect(readdirSync(join(dir, "runs")).sort()).toEqual([names[1]!, names[2]!, staging.store.slice(staging.store.lastIndexOf("/") + 1)].sort());
   });
 });
