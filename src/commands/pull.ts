@@ -39,7 +39,7 @@ The selection is judged on the remote's version of each run.
 ${WHERE_HELP}`,
   async run({ args, store, cwd, env, warn }) {
     const { git, repo } = openRepositoryOrFail(cwd, env);
-    const remote = chooseRemote(git, repo, args.remote);
+    const remote = chooseRemote(git, repo, args.remote, "pull");
     const maxBytes = args["max-size"] === undefined ? DEFAULT_MAX_BYTES : parseSize(args["max-size"], "--max-size");
     const atTerminal = isTerminal(2);
     const outcome = await pullRuns(git, {

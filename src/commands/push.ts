@@ -37,7 +37,7 @@ new moves nothing. exprag pull brings them into another clone.
 ${WHERE_HELP}`,
   async run({ args, store, cwd, env, warn }) {
     const { git, repo } = openRepositoryOrFail(cwd, env);
-    const remote = chooseRemote(git, repo, args.remote);
+    const remote = chooseRemote(git, repo, args.remote, "push");
     const selection = parseSelection(args, args.runs);
     const everything = args.runs.length === 0 && !isFiltered(selection);
     const runIds = everything

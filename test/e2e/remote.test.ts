@@ -251,6 +251,14 @@ describe("exprag push and pull", () => {
     expect(result.stderr).toContain("git remote add origin URL");
   });
 
+  test("a run named where the remote goes is a usage error that shows the order", async () => {
+    const { a } = project();
+    await ok(a, ["run", "--", "true"]);
+    const result = await runIn(a, ["push", "latest"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe("exprag: error: 'latest' is not a remote: it looks like a run; the remote comes first: exprag push origin latest\n");
+  });
+
   test("a remote that cannot be reached fails with git's words, in one line", async () => {
     const repo = makeRepo();
     await ok(repo, ["run", "--", "true"]);
