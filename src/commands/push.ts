@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { EXIT, UserError } from "../core/errors";
 import { openRepositoryOrFail } from "../core/git/repository";
 import { isTerminal } from "../core/os/posix";
@@ -49,6 +50,7 @@ ${WHERE_HELP}`,
     const atTerminal = isTerminal(2);
     const outcome = await pushRuns(git, {
       store,
+      hashCache: join(repo.gitDir, "exprag-hashes"),
       runIds,
       remote,
       withLog: args.log,

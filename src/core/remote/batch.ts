@@ -24,8 +24,23 @@ export function objectInfo(git: Git, names: string[]): Map<string, ObjectInfo & 
   return found;
 }
 
-/** The contents of small objects (trees), by id, read in one go. */
-export function readSmallObjects(git: Git, ids: string[]): Map<string, Buffer> {
+/** A run's tree lists three files in a few hundred bytes; a tree past this came from no exprag and is not read. */
+const MAX_TREE_BYTES = 64 * 1024;
+
+/**
+ * The contents of trees, by id, read in one go. A tree that is not there, is no tree, or is
+ * larger than any run's tree is left out: trees from a remote are untrusted.
+ */
+export function readTrees(git: Git, ids: string[]): Map<string, Buffer> {
+  const info = objectInfo(git, ids);
+  return readSmallObjects(
+    git,
+    ids.filter((id) => info.get(id)?.type === "tree" && info.get(id)!.size <= MAX_TREE_BYTES),
+  );
+}
+
+/** The contents of small objects, by id, read in one go. */
+function readSmallObjects(git: Git, ids: string[]): Map<string, Buffer> {
   const contents = new Map<string, Buffer>();
   if (ids.length === 0) return contents;
   const result = git.run(["cat-file", "--batch"], { input: `${ids.join("\n")}\n` });

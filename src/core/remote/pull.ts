@@ -13,7 +13,7 @@ import { FALLBACK_REF_PREFIX, SNAPSHOT_BRANCH_PREFIX } from "../git/snapshot-ref
 import { isFiltered, type Selection, selectRuns } from "../query/selection";
 import { resolveRunRef, shortId } from "../record/refs";
 import { ensureStore } from "../store";
-import { type BlobJob, objectInfo, readSmallObjects, streamBlobs } from "./batch";
+import { type BlobJob, objectInfo, readTrees, streamBlobs } from "./batch";
 import { discard, mergeAnnotations, type Placement, placeFile, Staging } from "./incoming";
 import { FETCHED_RUNS_PREFIX, FETCHED_SNAPSHOTS_PREFIX, FILE_KINDS, RUNS_PREFIX, type RunFileKind, SNAPSHOTS_PREFIX, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, type TreeEntries, treeId } from "./objects";
@@ -91,7 +91,7 @@ export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutc
   const localRuns = runRefs(git, RUNS_PREFIX);
   const localSnapshots = runRefs(git, SNAPSHOTS_PREFIX);
   const ids = chosenIds([...remoteRuns.keys()].sort(), request);
-  const trees = readSmallObjects(git, [...new Set(ids.map((id) => remoteRuns.get(id)!.tree))]);
+  const trees = readTrees(git, [...new Set(ids.map((id) => remoteRuns.get(id)!.tree))]);
   const refUpdates: string[] = [];
   /** The run ref here follows the remote's when this store now holds all the remote has of the run. */
   const follow = (runId: string, versions: RunVersions) => {

@@ -12,7 +12,8 @@ import { ownSnapshotRef } from "../git/snapshot-refs";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import { shortId } from "../record/refs";
-import { objectInfo, readSmallObjects } from "./batch";
+import { objectInfo, readTrees } from "./batch";
+import { HashCache } from "./hash-cache";
 import { FILE_KINDS, RUNS_PREFIX, SNAPSHOTS_PREFIX, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, treeId } from "./objects";
 import { type PlannedCommit, writeRunCommits } from "./pack";
@@ -22,6 +23,8 @@ import { gitComplaint, type TransferOptions, transfer } from "./transfer";
 
 export interface PushRequest {
   store: string;
+  /** Where blob ids are remembered between pushes (in the git folder). */
+  hashCache: string;
   runIds: string[];
   remote: string;
   /** Send output logs too. */
@@ -61,9 +64,16 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
   const there = await remoteRefs(git, request);
   // What the remote should have: each run's latest commit, and the snapshot of each dirty run.
   const wanted = new Map<string, string>();
-  for (const { runId, ref, snapshot } of outgoing) {
-    wanted.set(ref, commits.get(runId)?.commit ?? "");
-    if (snapshot) wanted.set(`${SNAPSHOTS_PREFIX}${runId}`, snapshot);
+  const presentSnapshots = commitsPresent(
+    git,
+    outgoing.flatMap(({ runId, snapshot }) => (snapshot && there.get(`${SNAPSHOTS_PREFIX}${runId}`) !== snapshot ? [snapshot] : [])),
+  );
+  for (const run of outgoing) {
+    wanted.set(run.ref, commits.get(run.runId)?.commit ?? "");
+    const snapshotRef = `${SNAPSHOTS_PREFIX}${run.runId}`;
+    // A snapshot goes when the remote lacks it and this repository has it.
+    if (run.snapshot && (there.get(snapshotRef) === run.snapshot || presentSnapshots.has(run.snapshot))) wanted.set(snapshotRef, run.snapshot);
+    else run.snapshot = null;
   }
   const refspecs = [...wanted].filter(([ref, commit]) => there.get(ref) !== commit).map(([ref, commit]) => `${commit}:${ref}`);
   const statuses = await pushRefspecs(git, request, refspecs);
@@ -132,15 +142,16 @@ async function pushRefspecs(git: Git, request: PushRequest, refspecs: string[]):
  */
 async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: Outgoing[]; committed: boolean; existing: Map<string, RunRef> }> {
   const format = objectFormat(git);
+  const cache = new HashCache(request.hashCache, format);
   const existing = runRefs(git, RUNS_PREFIX);
-  const trees = readSmallObjects(git, [...new Set(request.runIds.map((id) => existing.get(id)?.tree).filter((tree) => tree !== undefined))]);
+  const trees = readTrees(git, [...new Set(request.runIds.map((id) => existing.get(id)?.tree).filter((tree) => tree !== undefined))]);
   const plans: (PlannedCommit & { runId: string })[] = [];
   const outgoing: Outgoing[] = [];
   const codeOf = new Map<string, string>();
   for (const runId of request.runIds) {
     let versions: ReturnType<typeof runVersions>;
     try {
-      versions = runVersions(request.store, runId, format, true);
+      versions = runVersions(request.store, runId, format, true, cache);
     } catch (error) {
       request.warn(`run ${shortId(runId)}: cannot read its files (${(error as NodeJS.ErrnoException).code ?? error}); not pushed`);
       continue;
@@ -161,20 +172,28 @@ async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: O
     plans.push({ runId, ref: `${RUNS_PREFIX}${runId}`, base: base?.commit ?? null, code: null, files, message: `exprag: run ${runId}\n` });
   }
   // A run's code goes along only when this repository has it (a run recorded elsewhere may not).
-  const codes = [...new Set(codeOf.values())];
-  const present = objectInfo(
+  const firsts = plans.filter((plan) => !plan.base && codeOf.has(plan.runId));
+  const present = commitsPresent(
     git,
-    codes.map((commit) => `${commit}^{commit}`),
+    firsts.map((plan) => codeOf.get(plan.runId)!),
   );
-  for (const plan of plans) {
-    const commit = codeOf.get(plan.runId);
-    if (plan.base || !commit) continue;
-    if (present.has(`${commit}^{commit}`)) plan.code = commit;
+  for (const plan of firsts) {
+    const commit = codeOf.get(plan.runId)!;
+    if (present.has(commit)) plan.code = commit;
     else request.warn(`run ${shortId(plan.runId)}: its commit ${commit.slice(0, 12)} is not in this repository, so its code does not go with it`);
   }
-  for (const run of outgoing) if (run.snapshot && !present.has(`${run.snapshot}^{commit}`)) run.snapshot = null;
   await writeRunCommits(git, plans);
+  cache.save();
   return { outgoing, committed: plans.length > 0, existing };
+}
+
+/** Which of these commits this repository has. */
+function commitsPresent(git: Git, commits: string[]): Set<string> {
+  const found = objectInfo(
+    git,
+    commits.map((commit) => `${commit}^{commit}`),
+  );
+  return new Set(commits.filter((commit) => found.has(`${commit}^{commit}`)));
 }
 
 /** The run's recorded code commit, and whether it is a snapshot of its own. */
