@@ -55,16 +55,14 @@ describe("object ids computed without git", () => {
   test("parsing a tree keeps regular files only: links, folders, executables and submodules are left out", () => {
     const blob = gitOut(["hash-object", "-w", "--stdin"], "x");
     const inner = gitOut(["mktree"], `100644 blob ${blob}\tinside\n`);
-    const tree = gitOut(
-      ["mktree", "--missing"],
-      [
-        `100644 blob ${blob}\trun.jsonl`,
-        `120000 blob ${blob}\toutput.log`,
-        `040000 tree ${inner}\tdir`,
-        `100755 blob ${blob}\texec`,
-        `160000 commit ${"1".repeat(40)}\tsub`,
-      ].join("\n") + "\n",
-    );
+    const entries = [
+      `100644 blob ${blob}\trun.jsonl`,
+      `120000 blob ${blob}\toutput.log`,
+      `040000 tree ${inner}\tdir`,
+      `100755 blob ${blob}\texec`,
+      `160000 commit ${"1".repeat(40)}\tsub`,
+    ];
+    const tree = gitOut(["mktree", "--missing"], `${entries.join("\n")}\n`);
     const raw = Bun.spawnSync(["git", "cat-file", "tree", tree], { cwd: dir, stdout: "pipe" }).stdout;
     expect(parseTree(Buffer.from(raw), "sha1")).toEqual(new Map([["run.jsonl", blob]]));
     expect(parseTree(Buffer.from("100644 trunc"), "sha1")).toEqual(new Map());
