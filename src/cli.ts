@@ -31,6 +31,8 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   checkout: () => import("./commands/checkout"),
   diff: () => import("./commands/diff"),
   gc: () => import("./commands/gc"),
+  push: () => import("./commands/push"),
+  pull: () => import("./commands/pull"),
   skill: () => import("./commands/skill"),
   plot: () => import("./commands/plot"),
   mcp: () => import("./commands/mcp"),

@@ -10,7 +10,7 @@ import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
   name: "gc",
-  description: "Delete snapshot refs (run/<id>) and rerun worktrees whose run file is gone, and temporary indexes killed runs left",
+  description: "Delete snapshot refs (run/<id>), pushed or pulled run refs and rerun worktrees whose run file is gone, and temporary indexes killed runs left",
   args: {
     "dry-run": { type: "boolean", description: "List what would be deleted, delete nothing" },
     ...jsonArg,

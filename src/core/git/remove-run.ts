@@ -7,6 +7,7 @@ import { annotationsPath } from "../record/annotations";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import type { RunLocation } from "../record/refs";
+import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../remote/layout";
 import { runLogPath } from "../store";
 import type { Git } from "./repository";
 import { ownSnapshotRef, removeSnapshotRefs } from "./snapshot-refs";
@@ -28,8 +29,16 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
   } catch {
     // an unreadable run file names no ref; it is still deleted
   }
-  if (ref && git) {
-    const refs = removeSnapshotRefs(git, [ref]);
+  // The refs push and pull keep for the run go with it.
+  const shared = git
+    ? git
+        .run(["for-each-ref", "--format=%(refname)", `${RUNS_PREFIX}${runId}`, `${SNAPSHOTS_PREFIX}${runId}`])
+        .stdout.toString()
+        .split("\n")
+        .filter(Boolean)
+    : [];
+  if (git && (ref || shared.length)) {
+    const refs = removeSnapshotRefs(git, [...(ref ? [ref] : []), ...shared]);
     removal.keptRef = refs.kept[0]?.ref ?? null;
     for (const failed of refs.failed) removal.failures.push(`its snapshot ref ${failed.ref} (${failed.reason})`);
   }

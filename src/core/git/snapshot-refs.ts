@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { listRunIds, RUN_ID } from "../record/refs";
+import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../remote/layout";
 import { runFilePath, runsDir, STORE_DIR_NAME } from "../store";
 import { firstLine, type Git, openRepository } from "./repository";
 
@@ -32,9 +33,18 @@ export interface OrphanSearch {
  * for in this store, in the default store of every worktree (worktrees share refs), and in the
  * store its snapshot commit names; a ref is orphaned only when that last store was there to be
  * read. When in doubt (its store is not on this machine, or an older exprag did not name it), keep.
+ * The refs push and pull keep (`refs/exprag/runs/<id>`, `refs/exprag/snapshots/<id>`) belong to
+ * this store: their commits may come from another machine and name a store that is not here.
  */
 export function orphanedSnapshotRefs(git: Git, store: string): OrphanSearch {
-  const listed = git.text(["for-each-ref", "--format=%(refname)%00%(contents)%01", `refs/heads/${SNAPSHOT_BRANCH_PREFIX}`, FALLBACK_REF_PREFIX]);
+  const listed = git.text([
+    "for-each-ref",
+    "--format=%(refname)%00%(contents)%01",
+    `refs/heads/${SNAPSHOT_BRANCH_PREFIX}`,
+    FALLBACK_REF_PREFIX,
+    RUNS_PREFIX,
+    SNAPSHOTS_PREFIX,
+  ]);
   const worktrees = git
     .run(["worktree", "list", "--porcelain"])
     .stdout.toString()
@@ -48,6 +58,10 @@ export function orphanedSnapshotRefs(git: Git, store: string): OrphanSearch {
     const [name = "", message = ""] = entry.replace(/^\n/, "").split("\0");
     const ref = { ref: name, runId: name.slice(name.lastIndexOf("/") + 1) };
     if (!RUN_ID.test(ref.runId) || known.has(ref.runId)) continue;
+    if (name.startsWith(RUNS_PREFIX) || name.startsWith(SNAPSHOTS_PREFIX)) {
+      search.orphaned.push(ref);
+      continue;
+    }
     const own = recordedStore(message);
     if (own === null) search.doubtful.push({ ...ref, reason: "made by an older exprag, which did not record its store" });
     else if (existsSync(runsDir(own))) {

@@ -1,0 +1,66 @@
+import { openRepositoryOrFail } from "../core/git/repository";
+import { isTerminal } from "../core/os/posix";
+import { pullRuns } from "../core/remote/pull";
+import { chooseRemote } from "../core/remote/remote-name";
+import { parseSize } from "../core/sizes";
+import { isExplicitStore } from "../core/store";
+import { log } from "../log";
+import { printData } from "../render/output";
+import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { defineExpragCommand } from "./_define";
+
+/** Pulled files larger than this are not written unless --max-size says otherwise. */
+const DEFAULT_MAX_BYTES = 1024 ** 3;
+
+export default defineExpragCommand({
+  name: "pull",
+  description: "Bring runs from a git remote into this store (refs/exprag/runs/*), with their code",
+  args: {
+    remote: { type: "positional", description: "A remote, URL or path (default: the branch's upstream remote, else origin)", required: false },
+    runs: { type: "positional", description: "Only these runs (or a selection: --name, --where...); default: every run", required: false },
+    "max-size": { type: "string", description: "Do not write pulled files larger than SIZE (default 1G; units K, M, G)", valueHint: "SIZE" },
+    ...selectionArgs,
+    ...jsonArg,
+    ...storeArgs,
+  },
+  repeatable: SELECTION_REPEATABLE,
+  variadic: "runs",
+  examples: `EXAMPLES
+
+  exprag pull                          # every run the upstream remote (else origin) has
+  exprag pull origin --name baseline
+  exprag ls --columns id,name,host,status
+
+Writes the runs this store lacks and the ones that grew on the remote (the local file is the start
+of the remote's); a local file that differs otherwise is kept, with a warning. Annotations merge:
+every line of both. Pulled runs are ordinary runs: ls, best, show, diff and checkout work on them.
+The selection is judged on the remote's version of each run.
+
+${WHERE_HELP}`,
+  async run({ args, store, cwd, env, warn }) {
+    const { git, repo } = openRepositoryOrFail(cwd, env);
+    const remote = chooseRemote(git, repo, args.remote, "pull");
+    const maxBytes = args["max-size"] === undefined ? DEFAULT_MAX_BYTES : parseSize(args["max-size"], "--max-size");
+    const atTerminal = isTerminal(2);
+    const outcome = await pullRuns(git, {
+      store,
+      explicitStore: isExplicitStore(args.dir, env),
+      remote,
+      selection: parseSelection(args, args.runs),
+      maxBytes,
+      transfer: { progress: atTerminal && !args.json, prompt: atTerminal && isTerminal(0) },
+      warn,
+    });
+    if (args.json) printData(`${JSON.stringify(outcome)}\n`);
+    else for (const run of [...outcome.pulled, ...outcome.grown]) printData(`${run.run_id}\n`);
+    const { pulled, grown, kept, up_to_date, not_selected } = outcome;
+    const parts = [
+      ...(grown.length ? [`${grown.length} grown`] : []),
+      `${up_to_date} up to date`,
+      ...(kept.length ? [`${kept.length} kept as they are here`] : []),
+      ...(not_selected ? [`${not_selected} not selected`] : []),
+    ];
+    if (pulled.length === 0 && grown.length === 0) log.info(`nothing to pull from ${remote}: ${parts.join(", ")}`);
+    else log.info(`pulled ${pulled.length} new run${pulled.length === 1 ? "" : "s"} from ${remote}; ${parts.join(", ")}`);
+  },
+});

@@ -1,0 +1,79 @@
+import { join } from "node:path";
+import { EXIT, UserError } from "../core/errors";
+import { openRepositoryOrFail } from "../core/git/repository";
+import { isTerminal } from "../core/os/posix";
+import { isFiltered, selectRuns } from "../core/query/selection";
+import { listRunIds, shortId } from "../core/record/refs";
+import { pushRuns } from "../core/remote/push";
+import { chooseRemote } from "../core/remote/remote-name";
+import { log } from "../log";
+import { printData } from "../render/output";
+import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { defineExpragCommand } from "./_define";
+
+export default defineExpragCommand({
+  name: "push",
+  description: "Send runs to a git remote (refs/exprag/runs/<id>), with their code; never your branches",
+  args: {
+    remote: { type: "positional", description: "A remote, URL or path (default: the branch's upstream remote, else origin)", required: false },
+    runs: { type: "positional", description: "Only these runs (or a selection: --name, --where...); default: every run", required: false },
+    log: { type: "boolean", default: true, description: "Send output logs too", negativeDescription: "Do not send output logs" },
+    ...selectionArgs,
+    ...jsonArg,
+    ...storeArgs,
+  },
+  repeatable: SELECTION_REPEATABLE,
+  variadic: "runs",
+  examples: `EXAMPLES
+
+  exprag push                          # every run, to the upstream remote (else origin)
+  exprag push origin --since 2d        # the runs of the last two days
+  exprag push /shared/project.git 3f9c2a1b --no-log
+
+Each run is a commit on refs/exprag/runs/<run_id> holding its run file, output log and
+annotations; a run that grew since its last push gets a commit on top (a fast-forward). Its code
+commit goes along (a dirty run's snapshot as refs/exprag/snapshots/<run_id>). A push with nothing
+new moves nothing. exprag pull brings them into another clone.
+
+${WHERE_HELP}`,
+  async run({ args, store, cwd, env, warn }) {
+    const { git, repo } = openRepositoryOrFail(cwd, env);
+    const remote = chooseRemote(git, repo, args.remote, "push");
+    const selection = parseSelection(args, args.runs);
+    const everything = args.runs.length === 0 && !isFiltered(selection);
+    const runIds = everything
+      ? listRunIds(store)
+      : selectRuns(store, selection, Number.POSITIVE_INFINITY, warn)
+          .runs.map((view) => view.runId)
+          .reverse();
+    if (runIds.length === 0) throw new UserError(`no runs to push in ${store}`, EXIT.failure, "record one with: exprag run -- <command>");
+    const atTerminal = isTerminal(2);
+    const outcome = await pushRuns(git, {
+      store,
+      hashCache: join(repo.gitDir, "exprag-hashes"),
+      runIds,
+      remote,
+      withLog: args.log,
+      transfer: { progress: atTerminal && !args.json, prompt: atTerminal && isTerminal(0) },
+      warn,
+    });
+    if (args.json) printData(`${JSON.stringify(outcome)}\n`);
+    else for (const run of outcome.pushed) printData(`${run.run_id}\n`);
+    for (const { run_id, reason } of outcome.rejected) warn(`run ${shortId(run_id)} was not pushed: ${reason}`);
+    const grown = outcome.pushed.filter((run) => run.grew).length;
+    if (outcome.pushed.length === 0 && outcome.rejected.length === 0)
+      log.info(`nothing to push: ${remote} has all ${outcome.up_to_date} run${outcome.up_to_date === 1 ? "" : "s"}`);
+    else if (outcome.pushed.length) {
+      log.info(
+        `pushed ${outcome.pushed.length} run${outcome.pushed.length === 1 ? "" : "s"} to ${remote}${grown ? ` (${grown} grown)` : ""}; ${outcome.up_to_date} already there`,
+      );
+    }
+    if (outcome.rejected.length) {
+      throw new UserError(
+        `${outcome.rejected.length} run${outcome.rejected.length === 1 ? " was" : "s were"} not pushed to ${remote}`,
+        EXIT.failure,
+        `exprag pull ${remote} first, then push again`,
+      );
+    }
+  },
+});

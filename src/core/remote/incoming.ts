@@ -1,0 +1,184 @@
+/**
+ * Writing pulled files into the store. They come from another machine and are untrusted: they
+ * are first written to a staging folder inside the store (new files only, never through a link,
+ * mode 0600), then put in place by a link or a rename in the same folder, so nothing is ever
+ * written outside the store and no reader sees half a file. A local file is replaced only when
+ * it is the start of the pulled one (the run grew); annotations merge by taking every line.
+ */
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { forEachLine, openRegularFile } from "../record/reader";
+import { runsDir } from "../store";
+
+const STAGING_PREFIX = ".pull-";
+
+/** Staging folders are named by host and process (`.pull-<host>-<pid>-<random>`): a store shared by several hosts tells their pulls apart. */
+const hostPrefix = () => `${STAGING_PREFIX}${hostname().replace(/[^A-Za-z0-9.]/g, "_")}-`;
+
+/** Staging folders this host's pulls left when they were killed (their process is gone). */
+function removeAbandoned(runs: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(runs);
+  } catch {
+    return;
+  }
+  const mine = hostPrefix();
+  for (const name of names) {
+    if (!name.startsWith(mine)) continue;
+    const pid = Number(name.slice(mine.length).split("-")[0]);
+    if (Number.isSafeInteger(pid) && pid > 0 && !isAlive(pid)) rmSync(join(runs, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A store of its own inside the store's runs folder, for one pull; the query code reads it like any store. */
+export class Staging {
+  /** The staging store: its runs are in `runsDir(store)`. */
+  readonly store: string;
+
+  constructor(store: string) {
+    removeAbandoned(runsDir(store));
+    this.store = join(runsDir(store), `${hostPrefix()}${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
+    mkdirSync(this.store, { mode: 0o700 });
+    mkdirSync(runsDir(this.store), { mode: 0o700 });
+  }
+
+  path(name: string): string {
+    return join(runsDir(this.store), name);
+  }
+
+  /** A new file in the staging store, opened for writing. */
+  create(name: string): number {
+    return openSync(this.path(name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  }
+
+  remove(): void {
+    rmSync(this.store, { recursive: true, force: true });
+  }
+}
+
+/** How a pulled file met the local one. */
+export type Placement = "new" | "same" | "grown" | "ahead" | "diverged" | "not a regular file";
+
+/**
+ * Puts the staged file at `target` when there is none (a link: it never replaces one that
+ * appeared meanwhile) or when the local one is the start of it (a rename over it); otherwise
+ * leaves the local file as it is and says how they differ.
+ */
+export function placeFile(staged: string, target: string): Placement {
+  let local: ReturnType<typeof lstatSync> | null = null;
+  try {
+    local = lstatSync(target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  if (local === null) {
+    try {
+      linkSync(staged, target);
+      return "new";
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      return placeFile(staged, target);
+    }
+  }
+  if (!local.isFile()) return "not a regular file";
+  const order = prefixOrder(target, staged);
+  if (order === "grown") renameSync(staged, target);
+  return order;
+}
+
+/** Whether `a` and `b` are the same, or one is the start of the other, read in chunks. */
+function prefixOrder(local: string, pulled: string): "same" | "grown" | "ahead" | "diverged" {
+  const [fa, fb] = [openRegularFile(local), openRegularFile(pulled)];
+  try {
+    const [sa, sb] = [fstatSync(fa).size, fstatSync(fb).size];
+    const [ba, bb] = [Buffer.allocUnsafe(256 * 1024), Buffer.allocUnsafe(256 * 1024)];
+    for (let position = 0, end = Math.min(sa, sb); position < end; ) {
+      const length = Math.min(ba.length, end - position);
+      const [ra, rb] = [readSync(fa, ba, 0, length, position), readSync(fb, bb, 0, length, position)];
+      if (ra !== length || rb !== length || ba.compare(bb, 0, length, 0, length) !== 0) return "diverged";
+      position += length;
+    }
+    return sa === sb ? "same" : sa < sb ? "grown" : "ahead";
+  } finally {
+    closeSync(fa);
+    closeSync(fb);
+  }
+}
+
+/**
+ * Appends to the local annotations the pulled lines it does not have, in their order, with one
+ * write: the result is every local line, then every new pulled one, and an `exprag tag` running
+ * meanwhile loses nothing. Returns how many lines were added.
+ */
+export function mergeAnnotations(staged: string, target: string): number {
+  const known = new Set<string>();
+  let exists = true;
+  try {
+    forEachLine(target, (text) => {
+      if (text !== null) known.add(text);
+      return undefined;
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    exists = false;
+  }
+  const added: string[] = [];
+  forEachLine(staged, (text) => {
+    if (text === null || text === "" || known.has(text)) return undefined;
+    known.add(text);
+    added.push(text);
+    return undefined;
+  });
+  if (added.length === 0) return 0;
+  const fd = openSync(target, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  try {
+    const text = `${exists && !endsWithNewline(fd) ? "\n" : ""}${added.join("\n")}\n`;
+    const bytes = Buffer.from(text);
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+  } finally {
+    closeSync(fd);
+  }
+  return added.length;
+}
+
+function endsWithNewline(fd: number): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] === 10;
+}
+
+/** Removes a staged file that was not used. */
+export function discard(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already moved into place, or never written
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Git object ids computed here, without git: a file's blob id and a tree's id, so that telling
+ * which runs changed since they were last committed costs a read of their files and no process.
+ */
+import { closeSync, fstatSync, readSync } from "node:fs";
+import type { Git } from "../git/repository";
+import { openRegularFile } from "../record/reader";
+
+export type ObjectFormat = "sha1" | "sha256";
+
+export function objectFormat(git: Git): ObjectFormat {
+  return git.text(["rev-parse", "--show-object-format"]) === "sha256" ? "sha256" : "sha1";
+}
+
+/** A version of a file as git would store it: its first `size` bytes and their blob id. */
+export interface FileVersion {
+  path: string;
+  size: number;
+  id: string;
+}
+
+const CHUNK = 256 * 1024;
+
+/**
+ * The blob id of a file as it is now; null when there is no such file. With `wholeLines`, only
+ * up to its last newline: a run still being written may be in the middle of a record. The file
+ * may grow meanwhile (run files and logs are appended to); its first `size` bytes stay as hashed.
+ */
+export function hashFile(path: string, format: ObjectFormat, wholeLines = false): FileVersion | null {
+  let fd: number;
+  try {
+    fd = openRegularFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  try {
+    let size = fstatSync(fd).size;
+    if (wholeLines) size = lastNewlineEnd(fd, size);
+    const hasher = new Bun.CryptoHasher(format);
+    hasher.update(`blob ${size}\0`);
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    let position = 0;
+    while (position < size) {
+      const bytes = readSync(fd, buffer, 0, Math.min(CHUNK, size - position), position);
+      if (bytes === 0) throw new Error(`${path} got shorter while it was read`);
+      hasher.update(buffer.subarray(0, bytes));
+      position += bytes;
+    }
+    return { path, size, id: hasher.digest("hex") };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where the file's last whole line ends (0 when it holds no newline). */
+function lastNewlineEnd(fd: number, size: number): number {
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - buffer.length);
+    const bytes = readSync(fd, buffer, 0, end - start, start);
+    const at = buffer.subarray(0, bytes).lastIndexOf(10);
+    if (at >= 0) return start + at + 1;
+    end = start;
+  }
+  return 0;
+}
+
+/** A tree entry: a name and the blob id it holds (exprag's trees hold plain files only). */
+export type TreeEntries = Map<string, string>;
+
+/** The id of the tree holding these files (mode 100644). */
+export function treeId(entries: TreeEntries, format: ObjectFormat): string {
+  const names = [...entries.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const body = Buffer.concat(names.map((name) => Buffer.concat([Buffer.from(`100644 ${name}\0`), Buffer.from(entries.get(name)!, "hex")])));
+  return new Bun.CryptoHasher(format).update(`tree ${body.length}\0`).update(body).digest("hex");
+}
+
+/**
+ * The regular files of a raw tree object, by name. Anything else a tree may hold (a folder, a
+ * link, a submodule, an executable) is left out: a run's tree from a remote is untrusted.
+ */
+export function parseTree(raw: Buffer, format: ObjectFormat): TreeEntries {
+  const idBytes = format === "sha256" ? 32 : 20;
+  const entries: TreeEntries = new Map();
+  for (let at = 0; at < raw.length; ) {
+    const space = raw.indexOf(32, at);
+    const nul = raw.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 1 + idBytes > raw.length) break;
+    const mode = raw.toString("latin1", at, space);
+    const name = raw.toString("utf8", space + 1, nul);
+    if (mode === "100644") entries.set(name, raw.toString("hex", nul + 1, nul + 1 + idBytes));
+    at = nul + 1 + idBytes;
+  }
+  return entries;
+}

@@ -1,0 +1,70 @@
+/**
+ * The network half: `git push` and `git fetch` run for exprag, with git's progress shown on
+ * stderr at a terminal (escaped: a remote's messages are untrusted text) and its words kept for
+ * the one-line error when it fails.
+ */
+import { writeSync } from "node:fs";
+import { visible } from "../../render/escape";
+import type { Git } from "../git/repository";
+
+export interface TransferResult {
+  code: number;
+  stdout: string;
+  /** What git said on stderr, its last 64 KB. */
+  stderr: string;
+}
+
+export interface TransferOptions {
+  /** Show git's progress and messages on stderr as they come. */
+  progress: boolean;
+  /** Let git ask for credentials at the terminal. */
+  prompt: boolean;
+}
+
+const KEPT_STDERR = 64 * 1024;
+
+export async function transfer(git: Git, args: string[], options: TransferOptions): Promise<TransferResult> {
+  const env: Record<string, string | undefined> = { ...git.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" };
+  if (!options.prompt) env.GIT_TERMINAL_PROMPT = "0";
+  const proc = Bun.spawn(["git", "-c", "core.hooksPath=/dev/null", ...args, ...(options.progress ? ["--progress"] : [])], {
+    cwd: git.cwd,
+    env,
+    stdin: options.prompt ? "inherit" : "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const stdout = new Response(proc.stdout).text();
+  let kept = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of proc.stderr as AsyncIterable<Uint8Array>) {
+    const text = decoder.decode(chunk, { stream: true });
+    kept = (kept + text).slice(-KEPT_STDERR);
+    if (options.progress) show(text);
+  }
+  return { code: await proc.exited, stdout: await stdout, stderr: kept };
+}
+
+/** git's progress as it draws it (`\r` redraws a line), every other control character escaped. */
+function show(text: string): void {
+  const safe = text
+    .split(/([\r\n])/)
+    .map((part) => (part === "\r" || part === "\n" ? part : visible(part)))
+    .join("");
+  try {
+    writeSync(2, safe);
+  } catch {
+    // stderr is gone: nothing to show it on
+  }
+}
+
+/** git's last words that are not a hint or a progress line: what a one-line error should say. */
+export function gitComplaint(stderr: string): string {
+  const lines = stderr
+    .split(/[\r\n]/)
+    .map((line) => line.trim())
+    .filter(
+      (line) => line && !line.startsWith("hint:") && !/^(remote: )?(Counting|Compressing|Writing|Enumerating|Receiving|Resolving|Total|Unpacking)/.test(line),
+    );
+  const fatal = lines.find((line) => line.startsWith("fatal:") || line.startsWith("error:"));
+  return fatal ?? lines.at(-1) ?? "";
+}
