@@ -5,7 +5,8 @@ import { cleanEnv, onlyRun, runEnd, tempDir, tracked } from "./harness";
 test("npm run demo records the example run and lists it", async () => {
   const store = tempDir();
   await using proc = Bun.spawn([process.execPath, join(import.meta.dir, "..", "..", "scripts", "demo.ts")], {
-    env: cleanEnv({ EXPRAG_DIR: store }),
+    // The demo runs in this checkout: with no repository to see, it leaves no run/<id> branch here.
+    env: cleanEnv({ EXPRAG_DIR: store, GIT_DIR: join(store, "no-repository") }),
     stdout: "pipe",
     stderr: "pipe",
   });
