@@ -30,6 +30,8 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   rm: () => import("./commands/rm"),
   checkout: () => import("./commands/checkout"),
   diff: () => import("./commands/diff"),
+  cat: () => import("./commands/cat"),
+  files: () => import("./commands/files"),
   gc: () => import("./commands/gc"),
   push: () => import("./commands/push"),
   pull: () => import("./commands/pull"),

@@ -1,10 +1,13 @@
 import { projectSnapshotLimits } from "../core/config";
+import { usageError } from "../core/errors";
+import { diffRuns } from "../core/git/diff";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { currentTree, runCode } from "../core/git/restore";
 import { isTerminal } from "../core/os/posix";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
 import { wantsColor } from "../render/colors";
+import { printData } from "../render/output";
 import { storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -17,6 +20,10 @@ export default defineExpragCommand({
     stat: { type: "boolean", description: "Only a summary of changed files" },
     quiet: { type: "boolean", description: "Print nothing; exit 1 when the code differs, 0 when it is the same (as git diff --quiet)" },
     "exit-code": { type: "boolean", description: "Exit 1 when the code differs, 0 when it is the same" },
+    json: {
+      type: "boolean",
+      description: "The two sides and the changed files (status, old path, lines added and deleted) as JSON; with the patch unless --stat",
+    },
     ...storeArgs,
   },
   afterDoubleDash: "rest",
@@ -30,10 +37,25 @@ EXAMPLES
   exprag diff 3f9c2a1b --stat            # a run against the work tree as it is now
   exprag diff latest~1 latest -- src/    # only under src/
   exprag diff 3f9c2a1b --quiet && echo "same code"
+  exprag diff latest~1 latest --stat --json | jq -r '.files[].path'
 
 At a terminal, stderr first names the two sides (run and commit, or the work tree).`,
   run({ args, rest, store, cwd, env, warn }) {
     const { git, repo } = openRepositoryOrFail(cwd, env);
+    if (args.json) {
+      if (args.quiet) throw usageError("--json and --quiet exclude each other", "--json --exit-code answers and exits 1 when the code differs");
+      const diff = diffRuns(
+        git,
+        repo,
+        store,
+        args.run,
+        args.other ?? null,
+        { paths: rest, stat: args.stat, cwd, limits: projectSnapshotLimits(cwd, env) },
+        warn,
+      );
+      printData(`${JSON.stringify(diff)}\n`);
+      return args["exit-code"] && diff.files.length > 0 ? 1 : 0;
+    }
     const from = runCode(git, store, args.run, warn);
     let to: string;
     let toSide: string;

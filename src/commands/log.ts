@@ -1,14 +1,20 @@
 import { closeSync, existsSync } from "node:fs";
-import { EXIT, UserError } from "../core/errors";
+import { EXIT, UserError, usageError } from "../core/errors";
 import { writeFully } from "../core/os/io";
+import { isTerminal } from "../core/os/posix";
 import { followFile } from "../core/query/follow";
+import { readLogTail } from "../core/query/log";
 import { summarizeRun } from "../core/query/summary";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../core/record/reader";
 import { resolveRunRef, shortId } from "../core/record/refs";
 import { runLogPath } from "../core/store";
 import { log } from "../log";
+import { TerminalText } from "../render/escape";
+import { printData } from "../render/output";
 import { parseCount, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
+
+const MAX_JSON_LOG_BYTES = 64 * 1048576;
 
 function openLog(file: string): number {
   try {
@@ -25,25 +31,42 @@ export default defineExpragCommand({
     run: { type: "positional", description: "The run" },
     tail: { type: "string", description: "Only the last N lines", valueHint: "N" },
     follow: { type: "boolean", alias: "f", description: "Keep writing the output as the run writes it, until the run ends (like tail -f)" },
+    json: {
+      type: "boolean",
+      description: `The output as JSON text: {run_id, log, text, lines, truncated} (at most ${MAX_JSON_LOG_BYTES / 1048576} MiB, its end)`,
+    },
     ...storeArgs,
   },
   examples: `EXAMPLES
 
   exprag log latest
   exprag log latest --tail 20 --follow
+  exprag log latest --tail 50 --json | jq -r .text
+
+At a terminal the output shows as it was shown (colours, progress bars); other terminal controls
+in it are written as visible escapes (e]0;...). Piped, it is the exact bytes.
 
 --follow ends by itself when the run ends (its run_end is written, or the exprag that ran it is
 gone); a run whose liveness cannot be told (it ran on another host) is followed until Ctrl-C.`,
   async run({ args, store }) {
     const tail = args.tail === undefined ? null : parseCount(args.tail, "--tail");
+    if (args.json) {
+      if (args.follow) throw usageError("--json and --follow exclude each other", "--json answers with the output as it is now");
+      return printData(`${JSON.stringify(readLogTail(store, args.run, tail ?? Number.POSITIVE_INFINITY, MAX_JSON_LOG_BYTES))}\n`);
+    }
     const { runId } = resolveRunRef(store, args.run);
     const file = runLogPath(store, runId);
     if (!existsSync(file)) throw new UserError(`run ${shortId(runId)} kept no output log (it ran with --no-log)`, EXIT.failure);
     const fd = openLog(file);
     try {
       const from = tail === null ? 0 : lastLinesOffset(fd, tail);
-      const write = (bytes: Buffer) => writeFully(1, bytes);
-      if (!args.follow) return forEachChunk(fd, write, from);
+      const shown = isTerminal(1) ? new TerminalText() : null;
+      const write = (bytes: Buffer) => writeFully(1, shown ? Buffer.from(shown.push(bytes)) : bytes);
+      if (!args.follow) {
+        forEachChunk(fd, write, from);
+        if (shown) writeFully(1, Buffer.from(shown.push(new Uint8Array(), true)));
+        return;
+      }
       let told = false;
       const ended = () => {
         const status = summarizeRun(store, runId, () => {}, false)?.status ?? "crashed";

@@ -85,7 +85,7 @@ function gitOutput(git: Git, args: string[]): Buffer {
 }
 
 /** The changed files, from `--name-status` and `--numstat` (both -z: paths exactly as they are). */
-function changedFiles(git: Git, range: string[]): DiffFile[] {
+export function changedFiles(git: Git, range: string[]): DiffFile[] {
   const counts = gitOutput(git, ["diff", "--numstat", "-z", ...range])
     .toString()
     .split("\0");

@@ -16,6 +16,8 @@ import { EMPTY_TREE, writeWorkTree } from "./work-tree";
 export interface RunCode {
   runId: string;
   commit: string;
+  /** HEAD when the run started: the parent of its snapshot, the commit itself for a clean run (null when not recorded). */
+  head: string | null;
 }
 
 /** The recorded commit of a run, checked to exist in this repository. */
@@ -45,7 +47,7 @@ export function runCode(git: Git, store: string, reference: string, warn: (messa
       "was its run/ branch deleted, or is this another clone?",
     );
   }
-  return { runId, commit };
+  return { runId, commit, head: recorded.head };
 }
 
 /** Tracked changes in the work tree (untracked files do not count; git refuses on its own if they are in the way). */

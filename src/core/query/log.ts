@@ -16,7 +16,7 @@ export interface LogTail {
   truncated: boolean;
 }
 
-/** The last `lines` lines of the run's log, at most `maxBytes` of them (their end). */
+/** The last `lines` lines of the run's log (all of it for Infinity), at most `maxBytes` of them (their end). */
 export function readLogTail(store: string, reference: string, lines: number, maxBytes: number): LogTail {
   const { runId } = resolveRunRef(store, reference);
   const file = runLogPath(store, runId);
@@ -30,7 +30,7 @@ export function readLogTail(store: string, reference: string, lines: number, max
   const chunks: Buffer[] = [];
   let truncated = false;
   try {
-    const start = lastLinesOffset(fd, lines);
+    const start = Number.isFinite(lines) ? lastLinesOffset(fd, lines) : 0;
     const end = Math.max(start, fstatSync(fd).size);
     const from = end - start > maxBytes ? end - maxBytes : start;
     truncated = from > start;

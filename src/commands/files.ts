@@ -1,0 +1,46 @@
+import { changedRunFiles, listRunFiles, pathFromHere } from "../core/git/files";
+import { openRepositoryOrFail } from "../core/git/repository";
+import { isTerminal } from "../core/os/posix";
+import { shortId } from "../core/record/refs";
+import { log } from "../log";
+import { visible } from "../render/escape";
+import { printData } from "../render/output";
+import { jsonArg, storeArgs } from "./_args";
+import { defineExpragCommand } from "./_define";
+
+export default defineExpragCommand({
+  name: "files",
+  description: "List the files of a run's code, or only those its snapshot changed (--changed)",
+  args: {
+    run: { type: "positional", description: "The run (id, unique prefix, short id, latest, latest~N)" },
+    paths: { type: "positional", description: "Only files under these paths (from the current directory)", required: false },
+    changed: { type: "boolean", description: "Only the files the run's snapshot changed against the HEAD it started from, with git's status letter" },
+    ...jsonArg,
+    ...storeArgs,
+  },
+  variadic: "paths",
+  examples: `EXAMPLES
+
+  exprag files latest                  # every file of the latest run's code, from the top
+  exprag files latest --changed        # what its uncommitted changes were: M train.py, A notes.txt
+  exprag files 3f9c2a1b src/ --json    # {run_id, commit, files: [{path, kind, size}]}
+
+Paths are from the top of the repository. --changed lists nothing for a run that was clean; its
+--json has base (the HEAD the run started from) and, per file, status, old_path, added, deleted.
+Read one with exprag cat.`,
+  run({ args, store, cwd, env, warn }) {
+    const { git, repo } = openRepositoryOrFail(cwd, env);
+    const paths = args.paths.map((path) => pathFromHere(repo.top, cwd, path));
+    const shown = (path: string) => (isTerminal(1) ? visible(path) : path);
+    if (args.changed) {
+      const changed = changedRunFiles(git, store, args.run, paths, warn);
+      if (args.json) return printData(`${JSON.stringify(changed)}\n`);
+      if (changed.files.length === 0 && changed.base === changed.commit)
+        log.info(`run ${shortId(changed.run_id)} was clean: its code is commit ${changed.commit.slice(0, 12)}`);
+      return printData(changed.files.map((file) => `${file.status}\t${shown(file.path)}\n`).join(""));
+    }
+    const listed = listRunFiles(git, store, args.run, paths, warn);
+    if (args.json) return printData(`${JSON.stringify(listed)}\n`);
+    printData(listed.files.map((file) => `${shown(file.path)}\n`).join(""));
+  },
+});
