@@ -152,7 +152,7 @@ export default defineExpragCommand({
 
   exprag ls
   exprag ls --name baseline --status ok --since 3d
-  exprag ls --where 'params.lr < 0.1' --columns id,params.lr,max(metrics.acc) --sort 'max(metrics.acc)' --desc
+  exprag ls --where 'params.lr < 0.1' --columns 'id,params.lr,max(metrics.acc)' --sort 'max(metrics.acc)' --desc
   exprag ls --all --json | jq '.[] | {short_id, params, metrics}'
 
 A run without run_end is running while the exprag that started it lives, else crashed.

@@ -67,7 +67,7 @@ export function exprag(args: string[], { cwd, env, stdin, timeoutMs }: RunOption
 
 /** Runs a shell line (for pipelines and signals), with exprag on PATH as `exprag`. */
 export function shell(script: string, { cwd, env }: RunOptions): Promise<Result> {
-  return collect(["sh", "-c", script], cwd, cleanEnv({ ...env, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` }));
+  return collect(["sh", "-c", script], cwd, cleanEnv({ ...env, PATH: `${join(EXPRAG, "..")}:${env?.PATH ?? process.env.PATH}` }));
 }
 
 async function collect(argv: string[], cwd: string, env: Record<string, string>, stdin?: string | Buffer, timeoutMs?: number): Promise<Result> {

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { git, makeRepo, runIn, write } from "./git-harness";
-import { exprag, tempDir } from "./harness";
+import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
+import { EXPRAG, exprag, shell, tempDir } from "./harness";
 
 const skill = readFileSync(join(import.meta.dir, "..", "..", "src", "skill", "SKILL.md"), "utf8");
 const [, frontMatter = "", body = ""] = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(skill) ?? [];
@@ -41,10 +41,11 @@ describe("SKILL.md", () => {
     expect(Object.keys(record).sort()).toEqual(["created_at", "elapsed_ms", "experiment_name", "exprag_version", "kind", "run_id", "schema_version", "value"]);
   });
 
-  test("has between 6 and 10 copyable query commands", () => {
-    const queries = commandLines().filter((line) => !line.startsWith("exprag run"));
-    expect(queries.length).toBeGreaterThanOrEqual(6);
-    expect(queries.length).toBeLessThanOrEqual(10);
+  test("has between 8 and 16 copyable query commands, and shows --where", () => {
+    const queries = commandLines().filter((line) => !/^exprag (run|sweep|rerun|tag|note) /.test(line));
+    expect(queries.length).toBeGreaterThanOrEqual(8);
+    expect(queries.length).toBeLessThanOrEqual(16);
+    expect(queries.filter((line) => line.includes("--where ")).length).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -52,6 +53,10 @@ describe("every exprag command in SKILL.md runs", () => {
   let repo: string;
   // The skill's worktree goes beside the repository; here, to a fresh folder of this test's.
   const restored = join(tempDir(), "restored-run");
+  // exprag, and python as the skill writes it.
+  const bin = tempDir();
+  symlinkSync(EXPRAG, join(bin, "exprag"));
+  symlinkSync(Bun.which("python3") ?? "python3", join(bin, "python"));
   beforeAll(async () => {
     repo = makeRepo({
       "train.py":
@@ -62,18 +67,26 @@ describe("every exprag command in SKILL.md runs", () => {
     await runIn(repo, ["run", "--name", "second", "--", "python3", "train.py", "--lr", "0.05"]);
   }, 30_000);
 
+  // Each line as it would be pasted into a shell, in the order the skill gives them.
   test.each(commandLines())("%s", async (line) => {
-    const argv = line
-      .split(/\s+/)
-      .slice(1)
-      .map((arg) => (arg === "python" ? "python3" : arg === "../restored-run" ? restored : arg));
-    const result = await runIn(repo, argv);
+    const result = await shell(line.replace("../restored-run", restored), { cwd: repo, env: { ...gitEnv, PATH: `${bin}:${process.env.PATH}` } });
     expect({ line, code: result.exitCode, stderr: result.exitCode ? result.stderr : "" }).toEqual({ line, code: 0, stderr: "" });
-    if (argv.includes("--json")) expect(() => JSON.parse(result.text)).not.toThrow();
+    if (line.includes("--json")) expect(() => JSON.parse(result.text)).not.toThrow();
   });
 
-  test("the commands were not vacuous: the worktree holds the run's code", () => {
+  test("the commands were not vacuous: the worktree holds the run's code, the sweep and the rerun made runs", async () => {
     expect(git(restored, "log", "-1", "--format=%s")).toContain("exprag snapshot");
+    const runs = JSON.parse((await runIn(repo, ["ls", "--json"])).text) as { params: { lr?: number }; tags: string[]; status: string }[];
+    expect(runs.map((run) => [run.params.lr, run.status])).toEqual([
+      [0.02, "ok"],
+      [0.01, "ok"],
+      [0.1, "ok"],
+      [0.03, "ok"],
+      [0.05, "ok"],
+      [0.1, "ok"],
+    ]);
+    expect(runs[0]!.tags).toEqual(["best"]);
+    expect(runs[1]!.tags[0]).toStartWith("sweep:");
   });
 });
 
