@@ -166,7 +166,12 @@ main() {
   [ "$actual" = "$expected" ] || die "checksum mismatch for $asset (expected $expected, got $actual): not installing it"
 
   chmod 755 "$work/$asset"
-  installed=$("$work/$asset" --version 2>/dev/null) || die "the downloaded $asset does not run on this machine"
+  if ! installed=$("$work/$asset" --version 2>/dev/null); then
+    case "$asset" in
+      *-musl) die "the downloaded $asset does not run on this machine: the musl builds need libstdc++ at run time (on Alpine: apk add libstdc++), then run this again" ;;
+      *) die "the downloaded $asset does not run on this machine" ;;
+    esac
+  fi
   if [ "$version" != latest ] && [ "${installed%% *}" != "$version" ]; then
     die "asked for version $version, but $base holds $installed"
   fi

@@ -116,6 +116,19 @@ describe("install.sh", () => {
     expect([musl.code, rosetta.code, old.code]).toEqual([0, 0, 0]);
   });
 
+  test("on musl, a build that does not run says it needs libstdc++, and installs nothing", async () => {
+    const dir = tempDir();
+    const broken = "#!/bin/sh\necho 'Error loading shared library libstdc++.so.6: No such file or directory' >&2\nexit 127\n";
+    writeFileSync(join(dir, "exprag-linux-x64-musl"), broken);
+    writeFileSync(join(dir, "SHA256SUMS"), `${createHash("sha256").update(broken).digest("hex")}  exprag-linux-x64-musl\n`);
+    const musl = await install(dir, {
+      path: fakes({ ldd: "echo 'musl libc (x86_64)' >&2; exit 1", uname: 'case "$1" in -s) echo Linux ;; *) echo x86_64 ;; esac' }),
+    });
+    expect(musl.code).not.toBe(0);
+    expect(musl.stderr).toContain("the musl builds need libstdc++ at run time (on Alpine: apk add libstdc++)");
+    expect(musl.installed).toBe(false);
+  });
+
   test("--version pins the version, and refuses a release that holds another", async () => {
     expect((await install(release(), { args: ["--version", pkg.version] })).code).toBe(0);
     const other = await install(release(), { args: ["--version", "9.9.9"] });
