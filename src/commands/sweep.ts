@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { usageError } from "../core/errors";
-import { prepareCode } from "../core/git/capture";
 import { Git } from "../core/git/repository";
 import { selfCommand } from "../core/os/platform";
 import { isTerminal } from "../core/os/posix";
@@ -11,6 +10,7 @@ import { buildMetadata } from "../core/run/metadata";
 import { signalNumber } from "../core/run/signals";
 import { resolveExecutable } from "../core/run/spawn";
 import { runFilePath } from "../core/store";
+import { SweepCode } from "../core/sweep/code";
 import { type ActiveRun, executeSweep, type SweepObserver } from "../core/sweep/execute";
 import { newSweepId, parseDevices, planSweep, slotCount } from "../core/sweep/plan";
 import { describePoint, parseSweepSpace, sweepPoints } from "../core/sweep/points";
@@ -58,7 +58,7 @@ function summaryColumns(summary: SweepSummary): Column<SweepSummary["runs"][numb
 
 export default defineExpragCommand({
   name: "sweep",
-  description: "Run a command once per point of a grid or of random draws: ordinary runs, one code snapshot, tagged sweep:<id>",
+  description: "Run a command once per point of a grid or of random draws: ordinary runs of one code snapshot, tagged sweep:<id>",
   args: {
     grid: { type: "string", description: "Values of KEY, comma-separated; repeatable: every combination", valueHint: "KEY=V1,V2,..." },
     random: { type: "string", description: "Draw N points from the --range flags", valueHint: "N" },
@@ -85,7 +85,8 @@ export default defineExpragCommand({
   exprag sweep --random 8 --range lr=1e-4:1e-1:log --seed 7 -- python train.py --lr {lr}
   exprag ls --tag sweep:<id>               # then: compare, best ... --tag sweep:<id>
 
-Every run is an ordinary exprag run of the same code (read once, at the start), tagged
+Every run is an ordinary exprag run of the same code (read once, at the start, and again
+before a run when the work tree changed meanwhile, with a warning), tagged
 sweep:<id>, with its point in params. With -j 1 their output passes through; with several at
 once a terminal shows one status line per run, and a pipe gets each line after its run's short
 id. The summary (run, point, status, exit, the last value of the first tracked metric) goes to
@@ -115,18 +116,21 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
     log.info(`sweep ${sweepId}: ${runs.length} run${runs.length === 1 ? "" : "s"}${seed === undefined || args.seed !== undefined ? "" : ` (--seed ${seed})`}`);
 
     if (args.verbose) Git.observer = (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`);
-    const code = prepareCode({
-      cwd,
-      env,
-      runId: `sweep-${sweepId}`,
-      label: `sweep ${sweepId}`,
-      experimentName: defaults.name ?? experimentNameFor(command),
-      store,
-      snapshot: defaults.snapshot,
-      maxUntrackedBytes: defaults.snapshotMaxBytes,
-      includeSecrets: args["snapshot-secrets"] === true,
-      exclude: defaults.snapshotExclude,
-    });
+    const code = new SweepCode(
+      {
+        cwd,
+        env,
+        runId: `sweep-${sweepId}`,
+        label: `sweep ${sweepId}`,
+        experimentName: defaults.name ?? experimentNameFor(command),
+        store,
+        snapshot: defaults.snapshot,
+        maxUntrackedBytes: defaults.snapshotMaxBytes,
+        includeSecrets: args["snapshot-secrets"] === true,
+        exclude: defaults.snapshotExclude,
+      },
+      warn,
+    );
     Git.observer = null;
 
     const dataFd = args.json ? 2 : 1;
@@ -144,7 +148,7 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
         env,
         selfCommand: selfCommand(),
         runArguments: (run) => [...optionWords, "--", ...run.command],
-        runVariables: (run, runId) => handoffVariables({ code, runId, params: run.point, metadata }),
+        runVariables: (run, runId) => handoffVariables({ code: code.forRun(run.index + 1), runId, params: run.point, metadata }),
         output: jobs > 1 ? { kind: "observe" } : { kind: "inherit", stdoutFd: dataFd },
         observer,
         warn,

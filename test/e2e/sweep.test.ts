@@ -116,15 +116,21 @@ describe("exprag sweep", () => {
     for (const run of summary.runs) expect(result.stderr).toContain(`${run.short_id} training lr=${run.point.lr} bs=${run.point.bs}\n`);
   }, 60_000);
 
-  test("the code is read once, at the start: an edit made by an earlier run does not reach a later run's record", async () => {
+  test("the code is read once, and again before a run when the work tree changed: each run records the code it ran", async () => {
     const { repo, times, store } = setUp();
-    write(repo, "edit.py", "import sys\nif sys.argv[1] == '1':\n    open('README.md', 'a').write('edited while the sweep ran\\n')\n");
-    const result = await runIn(repo, ["sweep", "--grid", "x=1,2", "--", "python3", "edit.py", "{x}"], { TIMES: times });
+    write(repo, "edit.py", "import sys\nif sys.argv[1] == '2':\n    open('README.md', 'a').write('edited while the sweep ran\\n')\n");
+    const result = await runIn(repo, ["sweep", "--grid", "x=1,2,3,4", "--", "python3", "edit.py", "{x}"], { TIMES: times });
     expect(result.exitCode).toBe(0);
-    const [first, second] = starts(store);
+    const [first, second, third, fourth] = starts(store);
+    // Runs 1 and 2 found the tree as the sweep read it; run 2 edited it; 3 and 4 share the new code.
     expect(second.git.commit).toBe(first.git.commit);
     expect(git(repo, "show", `${second.git.commit}:README.md`)).toBe("# sweep\n");
-    expect(readFileSync(join(repo, "README.md"), "utf8")).toContain("edited while the sweep ran");
+    expect(third.git.commit).not.toBe(first.git.commit);
+    expect(git(repo, "show", `${third.git.commit}:README.md`)).toBe("# sweep\nedited while the sweep ran\n");
+    expect(fourth.git.commit).toBe(third.git.commit);
+    expect(result.stderr).toContain("exprag: warning: the work tree changed while the sweep ran: run 3 and the runs after it record its code as it is now\n");
+    expect(result.stderr.match(/work tree changed/g)).toHaveLength(1);
+    expect((await runIn(repo, ["diff", "latest", "--quiet"])).exitCode).toBe(0);
   }, 30_000);
 
   test("placeholders anywhere in several words; {{ }} are literal braces; the summary is TSV through a pipe", async () => {

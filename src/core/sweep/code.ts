@@ -1,0 +1,54 @@
+/**
+ * The code a sweep's runs record. It is read once, at the start (one snapshot for every run), and
+ * read again before a run starts when the work tree no longer holds it (an edit, a commit, a
+ * file an earlier run wrote): the command runs the files it finds, so a run records those.
+ */
+import { type CaptureOptions, type PreparedCode, prepareCode } from "../git/capture";
+import { openRepository } from "../git/repository";
+import { currentTree } from "../git/restore";
+
+export class SweepCode {
+  private prepared: PreparedCode;
+  private handedOut = 0;
+
+  constructor(
+    private readonly options: CaptureOptions & { label?: string },
+    private readonly warn: (message: string) => void,
+  ) {
+    this.prepared = prepareCode(options);
+  }
+
+  /** The code as prepared at the start. */
+  get first(): PreparedCode {
+    return this.prepared;
+  }
+
+  /** The code for the run about to start (`number`, from 1, names it in the warning). */
+  forRun(number: number): PreparedCode {
+    if (this.handedOut++ > 0 && this.changed()) {
+      this.warn(`the work tree changed while the sweep ran: run ${number} and the runs after it record its code as it is now`);
+      this.prepared = prepareCode(this.options);
+    }
+    return this.prepared;
+  }
+
+  private changed(): boolean {
+    const recorded = this.prepared.git;
+    const opened = openRepository(this.options.cwd, this.options.env);
+    if (typeof opened === "string") return false;
+    const { git, repo } = opened;
+    if (repo.head !== recorded.head) return true;
+    // Without a snapshot (or when it failed) only HEAD says what the code is.
+    if (!this.options.snapshot || recorded.tree === null || recorded.tree === undefined) return false;
+    try {
+      const { tree } = currentTree(git, repo, this.options.store, {
+        maxUntrackedBytes: this.options.maxUntrackedBytes,
+        exclude: this.options.exclude,
+        includeSecrets: this.options.includeSecrets,
+      });
+      return tree !== recorded.tree;
+    } catch {
+      return false;
+    }
+  }
+}
