@@ -10,7 +10,8 @@ const home = tempDir();
 
 export const gitEnv = { HOME: home, GIT_CONFIG_NOSYSTEM: "1", XDG_CONFIG_HOME: join(home, ".config") };
 
-const identity = {
+/** Who the tests' commits are by, so no test needs the machine's git identity. */
+export const gitIdentity = {
   GIT_AUTHOR_NAME: "Test",
   GIT_AUTHOR_EMAIL: "test@example.com",
   GIT_COMMITTER_NAME: "Test",
@@ -19,7 +20,7 @@ const identity = {
 
 /** Runs git in `cwd` as the test's user would; throws with git's words on failure. */
 export function git(cwd: string, ...args: string[]): string {
-  const result = Bun.spawnSync(["git", ...args], { cwd, env: cleanEnv({ ...gitEnv, ...identity }), stdout: "pipe", stderr: "pipe" });
+  const result = Bun.spawnSync(["git", ...args], { cwd, env: cleanEnv({ ...gitEnv, ...gitIdentity }), stdout: "pipe", stderr: "pipe" });
   if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr.toString()}`);
   return result.stdout.toString();
 }

@@ -5,14 +5,20 @@
 import { describe, expect, test } from "bun:test";
 import { lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { git, makeRepo, runIn } from "./git-harness";
-import { recordLine, tempDir } from "./harness";
+import { git, gitEnv, gitIdentity, makeRepo, runIn } from "./git-harness";
+import { cleanEnv, recordLine, tempDir } from "./harness";
 
 const ID = "01a00000-0000-7000-8000-000000000001";
 const BIG = "01a00000-0000-7000-8000-000000000002";
 
 function object(repo: string, input: string | Buffer, ...args: string[]): string {
-  const result = Bun.spawnSync(["git", ...args], { cwd: repo, stdin: Buffer.from(input), stdout: "pipe", stderr: "pipe" });
+  const result = Bun.spawnSync(["git", ...args], {
+    cwd: repo,
+    env: cleanEnv({ ...gitEnv, ...gitIdentity }),
+    stdin: Buffer.from(input),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (result.exitCode !== 0) throw new Error(result.stderr.toString());
   return result.stdout.toString().trim();
 }
