@@ -10,7 +10,8 @@ import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
   name: "gc",
-  description: "Delete snapshot refs (run/<id>), pushed or pulled run refs and rerun worktrees whose run file is gone, and temporary indexes killed runs left",
+  description:
+    "Delete snapshot refs (run/<id>), pushed or pulled run refs and the worktrees of reruns and sweeps whose run file is gone, and temporary indexes killed runs left",
   args: {
     "dry-run": { type: "boolean", description: "List what would be deleted, delete nothing" },
     ...jsonArg,
@@ -38,7 +39,7 @@ export default defineExpragCommand({
     for (const path of removed.removed) printData(`${path}\n`);
     if (removed.removed.length || removed.failed.length) {
       const count = removed.removed.length;
-      log.info(`${dryRun ? "would remove" : "removed"} ${count} rerun worktree${count === 1 ? "" : "s"} of runs no longer in ${store}`);
+      log.info(`${dryRun ? "would remove" : "removed"} ${count} worktree${count === 1 ? "" : "s"} of reruns or sweeps whose run is no longer in ${store}`);
     }
     const indexes: string[] = [];
     const keptIndexes: { path: string; reason: string }[] = [];

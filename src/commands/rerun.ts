@@ -3,13 +3,14 @@ import { join, resolve } from "node:path";
 import { EXIT, UserError, usageError } from "../core/errors";
 import { type PreparedCode, prepareCode } from "../core/git/capture";
 import { openRepositoryOrFail } from "../core/git/repository";
-import { addLockedWorktree, releaseWorktree, rerunWorktreeDir } from "../core/git/worktrees";
+import { rerunWorktreeDir } from "../core/git/worktrees";
 import { selfCommand } from "../core/os/platform";
 import { shortId } from "../core/record/refs";
 import { handoffVariables, takeHandoff } from "../core/run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../core/run/metadata";
 import { executeSweep } from "../core/sweep/execute";
-import { codeDifference, commandWithSettings, readRerunSource } from "../core/sweep/rerun";
+import { codeDifference, commandWithSettings, readRerunSource, rerunParams } from "../core/sweep/rerun";
+import { closeRunTree, linkLeftOut, openRunTree } from "../core/sweep/worktree";
 import { log } from "../log";
 import { checkTags, RUN_REPEATABLE, runDefaults, runOptionArgs, runOptionWords } from "./_args";
 import { defineExpragCommand } from "./_define";
@@ -77,7 +78,8 @@ exprag exits with the command's exit code, as exprag run does.`,
           `rerun it in a new worktree: exprag rerun ${args.run}`,
         );
       }
-    } else addLockedWorktree(git, top, source.commit);
+    }
+    const tree = args.here ? null : openRunTree(git, top, source.commit, "rerun");
     let outcome: Awaited<ReturnType<typeof executeSweep>>;
     try {
       let code: PreparedCode | undefined;
@@ -95,6 +97,8 @@ exprag exits with the command's exit code, as exprag run does.`,
         });
         // A snapshot's commit is on no branch of the user's: the new run keeps it on its own run/<id> too.
         code = source.snapshot && prepared.git.commit === source.commit ? { ...prepared, snapshotCommit: source.commit } : prepared;
+        // After the code is read, so the links are never part of it.
+        if (tree) linkLeftOut(git, repo, tree, store, source.skipped);
       }
       const folder = join(top, source.folder);
       if (!existsSync(folder)) {
@@ -118,13 +122,13 @@ exprag exits with the command's exit code, as exprag run does.`,
         env,
         selfCommand: selfCommand(),
         runArguments: () => words,
-        runVariables: () => handoffVariables({ code, runId, rerunOf: source.runId, metadata }),
+        runVariables: () => handoffVariables({ code, runId, rerunOf: source.runId, metadata, params: rerunParams(source.params, args.set) }),
         output: { kind: "inherit", stdoutFd: 1 },
         observer: { started() {}, output() {}, ended() {} },
         warn,
       });
     } finally {
-      if (!args.here) releaseWorktree(git, top);
+      if (tree) closeRunTree(git, tree, false);
     }
     log.info(`does it reproduce? exprag compare ${short} ${shortId(runId)}`);
     return outcome.results[0]?.exitCode ?? EXIT.internal;

@@ -1,7 +1,10 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join, relative } from "node:path";
 import { usageError } from "../core/errors";
-import { Git } from "../core/git/repository";
-import { selfCommand } from "../core/os/platform";
+import type { PreparedCode } from "../core/git/capture";
+import { Git, openRepository } from "../core/git/repository";
+import { rerunWorktreeDir } from "../core/git/worktrees";
+import { platform, selfCommand } from "../core/os/platform";
 import { isTerminal } from "../core/os/posix";
 import { summarizeRun } from "../core/query/summary";
 import { experimentNameFor } from "../core/run/experiment-name";
@@ -9,12 +12,13 @@ import { handoffVariables, takeHandoff } from "../core/run/handoff";
 import { buildMetadata } from "../core/run/metadata";
 import { signalNumber } from "../core/run/signals";
 import { resolveExecutable } from "../core/run/spawn";
-import { runFilePath } from "../core/store";
+import { ensureStore, isExplicitStore, runFilePath } from "../core/store";
 import { SweepCode } from "../core/sweep/code";
-import { type ActiveRun, executeSweep, type SweepObserver } from "../core/sweep/execute";
+import { type ActiveRun, executeSweep, type SweepObserver, type SweepRun } from "../core/sweep/execute";
 import { newSweepId, parseDevices, planSweep, slotCount } from "../core/sweep/plan";
 import { describePoint, parseSweepSpace, sweepPoints } from "../core/sweep/points";
 import { type SweepSummary, summarizeSweep, sweepTag } from "../core/sweep/summary";
+import { closeRunTree, linkLeftOut, openRunTree, type RunTree } from "../core/sweep/worktree";
 import { log } from "../log";
 import { cellText } from "../render/format";
 import { printData } from "../render/output";
@@ -25,6 +29,36 @@ import { checkTags, jsonArg, parseCount, RUN_REPEATABLE, runDefaults, runOptionA
 import { defineExpragCommand } from "./_define";
 
 const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * The worktree the sweep's runs start in, or null where they run in the work tree itself: outside
+ * git, without a snapshot (the dirty files are the code), when the code is unknown, on Windows
+ * (no links without privileges).
+ */
+function sweepTree(
+  code: PreparedCode,
+  options: { cwd: string; env: NodeJS.ProcessEnv; store: string; storeExplicit: boolean; firstRun: SweepRun; snapshot: boolean },
+  warn: (message: string) => void,
+): (RunTree & { git: Git; folder: string }) | null {
+  const commit = code.git.commit;
+  if (!options.snapshot || commit === null || platform.name === "win32") return null;
+  const opened = openRepository(options.cwd, options.env);
+  if (typeof opened === "string") return null;
+  const { git, repo } = opened;
+  options.firstRun.runId ??= Bun.randomUUIDv7();
+  try {
+    // The worktree goes inside the store, which must be one (and exist) first.
+    ensureStore(options.store, options.storeExplicit);
+    const tree = openRunTree(git, rerunWorktreeDir(options.store, options.firstRun.runId), commit, "sweep");
+    linkLeftOut(git, repo, tree, options.store, code.git.skipped);
+    const folder = join(tree.top, relative(repo.top, options.cwd));
+    mkdirSync(folder, { recursive: true });
+    return { ...tree, git, folder };
+  } catch (error) {
+    warn(`cannot make the sweep's worktree (${error instanceof Error ? error.message : String(error)}): running in the work tree`);
+    return null;
+  }
+}
 
 function parseSeed(text: string | undefined): number {
   if (text === undefined) return Math.floor(Math.random() * MAX_SEED);
@@ -68,6 +102,10 @@ export default defineExpragCommand({
     gpus: { type: "string", description: "One device per slot: a run gets CUDA_VISIBLE_DEVICES and HIP_VISIBLE_DEVICES of its slot", valueHint: "0,1,..." },
     "fail-fast": { type: "boolean", description: "Start no new run after one fails" },
     "dry-run": { type: "boolean", description: "Print the commands it would run, one per line, and run nothing" },
+    here: {
+      type: "boolean",
+      description: "Run in this work tree, not in a worktree of the code read at the start (an edit made meanwhile then reaches later runs, which record it)",
+    },
     ...jsonArg,
     ...runOptionArgs,
     command: {
@@ -85,8 +123,9 @@ export default defineExpragCommand({
   exprag sweep --random 8 --range lr=1e-4:1e-1:log --seed 7 -- python train.py --lr {lr}
   exprag ls --tag sweep:<id>               # then: compare, best ... --tag sweep:<id>
 
-Every run is an ordinary exprag run of the same code (read once, at the start, and again
-before a run when the work tree changed meanwhile, with a warning), tagged
+Every run is an ordinary exprag run of the same code, read once at the start: the runs start in
+a worktree of it (ignored files such as data/ and .venv/ linked in), so an edit made meanwhile
+never reaches them; --here runs them in the work tree instead. Each is tagged
 sweep:<id>, with its point in params. With -j 1 their output passes through; with several at
 once a terminal shows one status line per run, and a pipe gets each line after its run's short
 id. The summary (run, point, status, exit, the last value of the first tracked metric) goes to
@@ -132,11 +171,17 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
       warn,
     );
     Git.observer = null;
+    const tree = args.here
+      ? null
+      : sweepTree(code.first, { cwd, env, store, storeExplicit: isExplicitStore(args.dir, env), firstRun: runs[0]!, snapshot: defaults.snapshot }, warn);
+    // In the worktree, the code is the one read at the start, whatever happens to the work tree; its
+    // record names the worktree as the top it ran in.
+    const codeFor = (number: number): PreparedCode => (tree ? { ...code.first, git: { ...code.first.git, top: tree.top } } : code.forRun(number));
 
     const dataFd = args.json ? 2 : 1;
     const board = jobs > 1 && isTerminal(dataFd) && isTerminal(2) ? new StatusBoard((active) => lastMetrics(store, active)) : null;
     const observer: SweepObserver = board ?? (jobs > 1 ? new PrefixedOutput({ stdout: dataFd, stderr: 2 }) : { started() {}, output() {}, ended() {} });
-    const optionWords = [`--tag=${tag}`, ...runOptionWords(args), ...(args.dir === undefined ? [] : [`--dir=${store}`])];
+    const optionWords = [`--tag=${tag}`, ...runOptionWords(args), ...(args.dir === undefined && !tree ? [] : [`--dir=${store}`])];
     let outcome: Awaited<ReturnType<typeof executeSweep>>;
     try {
       outcome = await executeSweep({
@@ -144,17 +189,24 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
         jobs,
         devices,
         failFast: args["fail-fast"] === true,
-        cwd,
+        cwd: tree?.folder ?? cwd,
         env,
         selfCommand: selfCommand(),
         runArguments: (run) => [...optionWords, "--", ...run.command],
-        runVariables: (run, runId) => handoffVariables({ code: code.forRun(run.index + 1), runId, params: run.point, metadata }),
+        runVariables: (run, runId) => handoffVariables({ code: codeFor(run.index + 1), runId, params: run.point, metadata }),
         output: jobs > 1 ? { kind: "observe" } : { kind: "inherit", stdoutFd: dataFd },
         observer,
         warn,
       });
     } finally {
       board?.close();
+      if (tree) {
+        const left = closeRunTree(tree.git, tree, true);
+        if (left.length)
+          warn(
+            `the runs left files in the sweep's worktree, kept at ${tree.top} until exprag gc finds its first run gone: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", ..." : ""}`,
+          );
+      }
     }
 
     const summary = summarizeSweep(store, sweepId, outcome.results, warn);

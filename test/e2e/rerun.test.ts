@@ -84,6 +84,25 @@ describe("exprag rerun", () => {
     expect(runFiles(store)).toHaveLength(2);
   }, 30_000);
 
+  test("the worktree links in the ignored data and skipped files a script reads, and a sweep's point stays in params", async () => {
+    const reads = "import sys\nprint(sys.argv[1], open('data/train.csv').read().strip(), open('.env').read().strip())\n";
+    const repo = makeRepo({ "reads.py": reads, ".gitignore": "data/\n" });
+    write(repo, "data/train.csv", "rows");
+    write(repo, ".env", "TOKEN=1");
+    const swept = await runIn(repo, ["sweep", "--grid", "x=7", "--", "python3", "reads.py", "{x}"]);
+    expect(swept.exitCode).toBe(0);
+    const worktree = join(tempDir(), "w");
+    const again = await runIn(repo, ["rerun", "latest", "--worktree", worktree]);
+    expect([again.exitCode, again.text]).toEqual([0, "7 rows TOKEN=1\n"]);
+    const store = join(repo, ".exprag");
+    const rerun = runStart(readRecords(runFiles(store).at(-1)!));
+    expect(rerun.params).toEqual({ x: 7 });
+    // The kept worktree holds the code, not links into the user's files.
+    expect(existsSync(join(worktree, "reads.py"))).toBe(true);
+    expect([existsSync(join(worktree, "data")), existsSync(join(worktree, ".env"))]).toEqual([false, false]);
+    expect(readFileSync(join(repo, "data", "train.csv"), "utf8")).toBe("rows");
+  }, 30_000);
+
   test("a run recorded without the top of its work tree (an older exprag) is placed by the worktree holding its folder", async () => {
     const repo = makeRepo({ "report.py": REPORT, "config.txt": "c\n", "deep/er/README.md": "x\n" });
     await runIn(join(repo, "deep", "er"), ["run", "--", "python3", "../../report.py"]);

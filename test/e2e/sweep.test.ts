@@ -116,13 +116,64 @@ describe("exprag sweep", () => {
     for (const run of summary.runs) expect(result.stderr).toContain(`${run.short_id} training lr=${run.point.lr} bs=${run.point.bs}\n`);
   }, 60_000);
 
-  test("the code is read once, and again before a run when the work tree changed: each run records the code it ran", async () => {
+  test("the runs start in a worktree of the code read at the start: an edit made meanwhile never reaches them", async () => {
+    const { repo, times, store } = setUp();
+    write(repo, ".gitignore", "data/\n");
+    write(repo, "data/train.csv", "ignored data, linked in\n");
+    write(repo, ".env", "TOKEN=secret\n");
+    write(
+      repo,
+      "edit.py",
+      [
+        "import os, sys",
+        "print(sys.argv[1], open('README.md').read().strip(), open('data/train.csv').read().strip(), open('.env').read().strip())",
+        "if sys.argv[1] == '2':",
+        "    open(os.path.join(os.environ['ORIGINAL'], 'train.py'), 'a').write('# edited while the sweep ran\\n')",
+        "",
+      ].join("\n"),
+    );
+    const result = await runIn(repo, ["sweep", "--grid", "x=1,2,3", "--", "python3", "edit.py", "{x}"], { TIMES: times, ORIGINAL: repo });
+    expect(result.exitCode).toBe(0);
+    for (const x of [1, 2, 3]) expect(result.text).toContain(`${x} # sweep ignored data, linked in TOKEN=secret\n`);
+    const records = starts(store);
+    expect(new Set(records.map((start) => start.git.commit)).size).toBe(1);
+    expect(git(repo, "show", `${records[2].git.commit}:train.py`)).not.toContain("edited");
+    expect(readFileSync(join(repo, "train.py"), "utf8")).toContain("# edited while the sweep ran");
+    // The worktree is gone, the files linked into it are not.
+    expect(records[0].process.cwd).toStartWith(join(store, "worktrees"));
+    expect(existsSync(records[0].process.cwd)).toBe(false);
+    expect(readFileSync(join(repo, "data", "train.csv"), "utf8")).toBe("ignored data, linked in\n");
+    expect(readFileSync(join(repo, ".env"), "utf8")).toBe("TOKEN=secret\n");
+    expect(git(repo, "worktree", "list").trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).not.toContain("warning");
+  }, 30_000);
+
+  test("a worktree the runs wrote files into is kept, said so, and gc removes it once its first run is gone", async () => {
+    const { repo, store } = setUp();
+    write(repo, "out.py", "import sys\nopen(f'result-{sys.argv[1]}.txt', 'w').write('r')\n");
+    const result = await runIn(repo, ["sweep", "--grid", "x=1,2", "--", "python3", "out.py", "{x}"]);
+    expect(result.exitCode).toBe(0);
+    const [first] = runFiles(store).map((file) => readRecords(file)[0]!.run_id);
+    const worktree = join(store, "worktrees", first!);
+    expect(result.stderr).toContain(
+      `exprag: warning: the runs left files in the sweep's worktree, kept at ${worktree} until exprag gc finds its first run gone: result-1.txt, result-2.txt\n`,
+    );
+    expect(readFileSync(join(worktree, "result-2.txt"), "utf8")).toBe("r");
+    expect((await runIn(repo, ["gc"])).exitCode).toBe(0);
+    expect(existsSync(worktree)).toBe(true);
+    expect((await runIn(repo, ["rm", first!, "--yes"])).exitCode).toBe(0);
+    expect((await runIn(repo, ["gc"])).exitCode).toBe(0);
+    expect(existsSync(worktree)).toBe(false);
+  }, 30_000);
+
+  test("--here runs in the work tree: the code is read again before a run when it changed, and each run records the code it ran", async () => {
     const { repo, times, store } = setUp();
     write(repo, "edit.py", "import sys\nif sys.argv[1] == '2':\n    open('README.md', 'a').write('edited while the sweep ran\\n')\n");
-    const result = await runIn(repo, ["sweep", "--grid", "x=1,2,3,4", "--", "python3", "edit.py", "{x}"], { TIMES: times });
+    const result = await runIn(repo, ["sweep", "--here", "--grid", "x=1,2,3,4", "--", "python3", "edit.py", "{x}"], { TIMES: times });
     expect(result.exitCode).toBe(0);
     const [first, second, third, fourth] = starts(store);
     // Runs 1 and 2 found the tree as the sweep read it; run 2 edited it; 3 and 4 share the new code.
+    expect(first.process.cwd).toBe(repo);
     expect(second.git.commit).toBe(first.git.commit);
     expect(git(repo, "show", `${second.git.commit}:README.md`)).toBe("# sweep\n");
     expect(third.git.commit).not.toBe(first.git.commit);

@@ -2,10 +2,10 @@
  * A run's code in a git worktree beside the user's checkout, which stays as it is: the safe way
  * to restore a run (`checkout --worktree`, the MCP tool) and where `exprag rerun` runs.
  *
- * The worktrees `exprag rerun` makes: by default `<store>/worktrees/<run_id>`, named by the run
- * made in it, so `gc` removes one once that run is gone. While the rerun lives, its worktree is
- * locked with a reason naming the rerun's process, so a `gc` meanwhile (before the run file
- * exists) leaves it alone; a lock left by a rerun that was killed is judged by that process.
+ * The worktrees `exprag rerun` and `exprag sweep` make: `<store>/worktrees/<run_id>`, named by
+ * the (first) run made in it, so `gc` removes one once that run is gone. While the rerun or sweep
+ * lives, its worktree is locked with a reason naming its process, so a `gc` meanwhile (before the
+ * run file exists) leaves it alone; a lock left by one that was killed is judged by that process.
  */
 import { existsSync, realpathSync } from "node:fs";
 import { hostname } from "node:os";
@@ -25,7 +25,7 @@ export interface Worktree {
 /** Where a rerun's worktree goes when no --worktree is given. */
 export const rerunWorktreeDir = (store: string, runId: string) => join(store, "worktrees", runId);
 
-const LOCK = /^exprag rerun (\d+) (\d+)$/;
+const LOCK = /^exprag (?:rerun|sweep) (\d+) (\d+)$/;
 
 export function listWorktrees(git: Git): Worktree[] {
   const listed = git.run(["worktree", "list", "--porcelain"]);
@@ -48,8 +48,8 @@ export function addRunWorktree(git: Git, dir: string, commit: string, branch?: s
 }
 
 /** A new worktree at `dir`, detached at `commit`, locked for this process until `releaseWorktree`. */
-export function addLockedWorktree(git: Git, dir: string, commit: string): void {
-  const reason = `exprag rerun ${process.pid} ${readStartTicks(process.pid) ?? 0}`;
+export function addLockedWorktree(git: Git, dir: string, commit: string, purpose: "rerun" | "sweep" = "rerun"): void {
+  const reason = `exprag ${purpose} ${process.pid} ${readStartTicks(process.pid) ?? 0}`;
   git.text(["worktree", "add", "--quiet", "--detach", "--lock", "--reason", reason, dir, commit]);
 }
 
@@ -64,7 +64,7 @@ export interface WorktreeSearch {
   kept: { path: string; reason: string }[];
 }
 
-/** The rerun worktrees of `store` (`<store>/worktrees/<run_id>`, known to git) whose run file is gone. */
+/** The worktrees reruns and sweeps made in `store` (`<store>/worktrees/<run_id>`, known to git) whose run file is gone. */
 export function orphanedRerunWorktrees(git: Git, store: string): WorktreeSearch {
   const search: WorktreeSearch = { orphaned: [], kept: [] };
   const home = canonical(join(store, "worktrees"));

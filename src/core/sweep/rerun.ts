@@ -12,6 +12,7 @@ import { listWorktrees } from "../git/worktrees";
 import { decodeRunStart, type JsonObject } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import { shortId } from "../record/refs";
+import type { SkippedFile } from "../record/schema";
 import { runFilePath, STORE_DIR_NAME } from "../store";
 import { parseSetAssignment, setParam } from "./set-param";
 
@@ -28,6 +29,10 @@ export interface RerunSource {
   /** Said when the folder had to be guessed. */
   folderNote?: string;
   metadata: JsonObject;
+  /** Its params: the command line's, and what a sweep or rerun handed it. */
+  params: JsonObject;
+  /** What its snapshot left out (ignored files aside), to link into a worktree of its code. */
+  skipped: SkippedFile[];
 }
 
 export function readRerunSource(git: Git, store: string, reference: string, warn: (message: string) => void): RerunSource {
@@ -46,6 +51,8 @@ export function readRerunSource(git: Git, store: string, reference: string, warn
     folder: place.folder,
     ...(place.note && { folderNote: place.note }),
     metadata: start.metadata,
+    params: start.params,
+    skipped: start.git?.skipped ?? [],
   };
 }
 
@@ -116,4 +123,25 @@ function canonical(path: string): string {
   } catch {
     return path;
   }
+}
+
+/**
+ * The params the rerun is handed: the original's (a sweep's point among them, which its command
+ * line may not show), less those `--set` changes, which the rewritten command line gives anew.
+ */
+export function rerunParams(params: JsonObject, settings: string[]): JsonObject {
+  const kept = structuredClone(params);
+  for (const setting of settings) {
+    const { key } = parseSetAssignment(setting);
+    for (const name of new Set([key, key.replaceAll("-", "_")])) deletePath(kept, name.split("."));
+  }
+  return kept;
+}
+
+function deletePath(object: JsonObject, path: string[]): void {
+  const [head, ...rest] = path;
+  if (head === undefined || !Object.hasOwn(object, head)) return;
+  const value = object[head];
+  if (rest.length === 0) delete object[head];
+  else if (value !== null && typeof value === "object" && !Array.isArray(value)) deletePath(value as JsonObject, rest);
 }

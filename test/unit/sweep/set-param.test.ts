@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { UserError } from "../../../src/core/errors";
+import { rerunParams } from "../../../src/core/sweep/rerun";
 import { parseSetAssignment, setParam } from "../../../src/core/sweep/set-param";
 
 describe("setParam", () => {
@@ -86,5 +87,14 @@ describe("parseSetAssignment", () => {
     expect(caught).toBeInstanceOf(UserError);
     const { exitCode, message: said, hint: advised } = caught as UserError;
     expect([exitCode, said, advised]).toEqual([2, message, hint]);
+  });
+});
+
+describe("rerunParams", () => {
+  test("keeps the original's params but those --set names, by either spelling, nested too", () => {
+    const params = { lr: 0.03, batch_size: 32, x: 7, model: { depth: 4, width: 8 } };
+    expect(rerunParams(params, ["lr=0.01", "batch-size=64", "model.depth=2"])).toEqual({ x: 7, model: { width: 8 } });
+    expect(rerunParams(params, [])).toEqual(params);
+    expect(params.lr).toBe(0.03);
   });
 });

@@ -1,0 +1,77 @@
+/**
+ * The worktrees sweeps and reruns start their runs in, holding exactly the code they record, so
+ * an edit made meanwhile never reaches a run. What the code leaves out but a script reads (ignored
+ * data, a virtualenv, a .env the snapshot skipped) is linked in from the work tree, so relative
+ * paths to it still work; the links go again when the runs end.
+ */
+import { lstatSync, mkdirSync, symlinkSync, unlinkSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import type { Git, Repository } from "../git/repository";
+import { addLockedWorktree, releaseWorktree } from "../git/worktrees";
+import type { SkippedFile } from "../record/schema";
+
+export interface RunTree {
+  /** The worktree's top. */
+  top: string;
+  /** The links made into it (paths from its top). */
+  links: string[];
+}
+
+/** A new worktree at `dir` holding `commit`, locked for this process until `closeRunTree`. */
+export function openRunTree(git: Git, dir: string, commit: string, purpose: "rerun" | "sweep"): RunTree {
+  addLockedWorktree(git, dir, commit, purpose);
+  return { top: dir, links: [] };
+}
+
+/**
+ * Links into the worktree what the work tree at `repo.top` has and the code does not: its ignored
+ * files and folders (git collapses a wholly ignored folder) and the files the snapshot skipped;
+ * never the store, nor a path the worktree already holds.
+ */
+export function linkLeftOut(git: Git, repo: Repository, tree: RunTree, store: string, skipped: SkippedFile[]): void {
+  const storePath = relative(repo.top, store).split(sep).join("/");
+  const listed = git.at(repo.top).run(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--no-empty-directory"]);
+  const ignored = listed.code === 0 ? listed.stdout.toString().split("\0").filter(Boolean) : [];
+  for (const path of new Set([...ignored, ...skipped.map((file) => file.path)].map((entry) => entry.replace(/\/$/, "")))) {
+    if (path === ".git" || path === storePath || path.startsWith(`${storePath}/`) || storePath.startsWith(`${path}/`)) continue;
+    const at = join(tree.top, path);
+    if (present(at) || !present(join(repo.top, path))) continue;
+    mkdirSync(dirname(at), { recursive: true });
+    symlinkSync(join(repo.top, path), at);
+    tree.links.push(path);
+  }
+}
+
+/**
+ * Takes the links out and unlocks the worktree; with `remove`, removes it too unless the runs
+ * left files in it (git refuses then). Returns what they left ([] when it is gone or kept clean).
+ */
+export function closeRunTree(git: Git, tree: RunTree, remove: boolean): string[] {
+  for (const link of tree.links) {
+    try {
+      if (lstatSync(join(tree.top, link)).isSymbolicLink()) unlinkSync(join(tree.top, link));
+    } catch {}
+  }
+  releaseWorktree(git, tree.top);
+  if (!remove) return [];
+  const status = git.at(tree.top).run(["status", "--porcelain", "-z", "--untracked-files=normal"]);
+  const left =
+    status.code === 0
+      ? status.stdout
+          .toString()
+          .split("\0")
+          .filter(Boolean)
+          .map((entry) => entry.slice(3))
+      : ["(git status failed)"];
+  if (left.length === 0 && git.run(["worktree", "remove", tree.top]).code === 0) return [];
+  return left.length ? left : ["(git worktree remove refused)"];
+}
+
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
