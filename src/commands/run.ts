@@ -8,6 +8,7 @@ import { paramsFromArgv, withParams } from "../core/run/params";
 import { runCommand } from "../core/run/runner";
 import { isExplicitStore } from "../core/store";
 import { log } from "../log";
+import { startProgress } from "../render/progress";
 import { checkTags, RUN_REPEATABLE, runDefaults, runOptionArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -52,6 +53,7 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
     }
     const name = defaults.name ?? experimentNameFor(command);
     if (!name.trim()) throw usageError("--name must not be empty");
+    const progress = startProgress();
     const outcome = await runCommand({
       command,
       name,
@@ -65,6 +67,7 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       snapshotSecrets: args["snapshot-secrets"] === true,
       snapshotMaxBytes: defaults.snapshotMaxBytes,
       snapshotExclude: defaults.snapshotExclude,
+      snapshotProgress: { step: progress.phase("files in the snapshot"), end: () => progress.end() },
       cwd,
       env,
       selfCommand: selfCommand(),

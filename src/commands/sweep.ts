@@ -22,6 +22,7 @@ import { closeRunTree, linkLeftOut, openRunTree, type RunTree } from "../core/sw
 import { log } from "../log";
 import { cellText } from "../render/format";
 import { printData } from "../render/output";
+import { startProgress } from "../render/progress";
 import { shellLine } from "../render/shell";
 import { PrefixedOutput, StatusBoard } from "../render/sweep-progress";
 import { type Column, outputMode, renderRows } from "../render/table";
@@ -155,6 +156,7 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
     log.info(`sweep ${sweepId}: ${runs.length} run${runs.length === 1 ? "" : "s"}${seed === undefined || args.seed !== undefined ? "" : ` (--seed ${seed})`}`);
 
     if (args.verbose) Git.observer = (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`);
+    const progress = startProgress();
     const code = new SweepCode(
       {
         cwd,
@@ -167,9 +169,11 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
         maxUntrackedBytes: defaults.snapshotMaxBytes,
         includeSecrets: args["snapshot-secrets"] === true,
         exclude: defaults.snapshotExclude,
+        progress: progress.phase("files in the snapshot"),
       },
       warn,
     );
+    progress.end();
     Git.observer = null;
     const tree = args.here
       ? null

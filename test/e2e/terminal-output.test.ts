@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { gitEnv, makeRepo, runIn, write } from "./git-harness";
 import { EXPRAG, exprag, readRecords, runFiles, tempDir } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
@@ -61,4 +62,20 @@ describe("tables and times at a terminal", () => {
     const unhurried = await atTerminal([EXPRAG, "paths", "--color", "never"], { cwd });
     expect(unhurried.output).toStartWith("path ");
   });
+
+  test.skipIf(!hasPty)(
+    "a big snapshot shows how many of its files are in, cleared before the command starts",
+    async () => {
+      const repo = makeRepo();
+      for (let i = 0; i < 2500; i++) write(repo, `gen/f${i}.txt`, `${i}\n`);
+      const env = { ...gitEnv, EXPRAG_PROGRESS_DELAY_MS: "0" };
+      const tty = await atTerminal([EXPRAG, "run", "-q", "--", "echo", "started"], { cwd: repo, env });
+      expect(tty.exitCode).toBe(0);
+      expect(tty.output).toMatch(/^\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] files in the snapshot 1000\/2500/);
+      expect(tty.output).toMatch(/\r +\rstarted\n$/);
+      const piped = await runIn(repo, ["run", "-q", "--", "true"], { EXPRAG_PROGRESS_DELAY_MS: "0" });
+      expect(piped.stderr).toBe("");
+    },
+    30_000,
+  );
 });

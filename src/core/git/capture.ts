@@ -27,6 +27,8 @@ export interface CaptureOptions {
   includeSecrets?: boolean;
   /** Globs of untracked files to leave out (`snapshot-exclude` in the project config). */
   exclude?: string[];
+  /** Told how far a snapshot got, for a progress line. */
+  progress?: (done: number, total: number) => void;
 }
 
 export const STATUS_LINES = 100;
@@ -120,6 +122,7 @@ function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions & { la
     maxUntrackedBytes: options.maxUntrackedBytes,
     includeSecrets: options.includeSecrets,
     exclude: options.exclude,
+    progress: options.progress,
   });
   const record: Partial<GitRecord> = { dirty: state.entries.length > 0, tree: state.tree, status: statusLines(state.entries), skipped: state.skipped };
   if (state.tree === null || state.tree === (repo.headTree ?? EMPTY_TREE)) return { record, commit: null };

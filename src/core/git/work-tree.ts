@@ -41,7 +41,12 @@ export interface WorkTreeOptions {
   includeSecrets?: boolean;
   /** Globs of untracked files to leave out (`snapshot-exclude`); one without a `/` matches a file name anywhere. */
   exclude?: string[];
+  /** Told how many of the changed files are in the copy so far, for a progress line. */
+  progress?: (done: number, total: number) => void;
 }
+
+/** Changed files given to one `git update-index`: a big snapshot is taken in steps, to show how far it got. */
+const UPDATE_BATCH = 1000;
 
 /** `exprag-<pid>-<start ticks>-<name>.index`: the owner of a temporary index is in its name. */
 const TEMP_INDEX = /^exprag-(\d+)-(\d+)-.+\.index(\.lock)?$/;
@@ -122,7 +127,11 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
     }
     const nulSeparated = (paths: Buffer[]) => Buffer.concat(paths.flatMap((path) => [path, Buffer.from([0])]));
     if (toRemove.length > 0) git.text(["update-index", "--force-remove", "-z", "--stdin"], { index, input: nulSeparated(toRemove) });
-    if (toUpdate.length > 0) git.text(["update-index", "--add", "--remove", "-z", "--stdin"], { index, input: nulSeparated(toUpdate) });
+    for (let from = 0; from < toUpdate.length; from += UPDATE_BATCH) {
+      const batch = toUpdate.slice(from, from + UPDATE_BATCH);
+      git.text(["update-index", "--add", "--remove", "-z", "--stdin"], { index, input: nulSeparated(batch) });
+      options.progress?.(from + batch.length, toUpdate.length);
+    }
     return { tree: git.text(["write-tree"], { index }), entries, skipped };
   } finally {
     rmSync(index, { force: true });

@@ -40,6 +40,8 @@ export interface RunRequest {
   snapshotSecrets: boolean;
   /** Globs of untracked files to leave out of the snapshot. */
   snapshotExclude?: string[];
+  /** Shows how far a big snapshot got; ended once the code is read. */
+  snapshotProgress?: { step(done: number, total: number): void; end(): void };
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** How to start this program again, for the signal-preserving exec (see `__exec`). */
@@ -194,6 +196,7 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
  */
 function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRun {
   ensureStore(request.store, request.storeExplicit);
+  const progress = request.snapshotProgress;
   const git = request.code
     ? placeCode(request.code, runId, request.cwd, request.env)
     : captureGit({
@@ -207,7 +210,9 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
         maxUntrackedBytes: request.snapshotMaxBytes,
         includeSecrets: request.snapshotSecrets,
         exclude: request.snapshotExclude,
+        progress: progress && ((done, total) => progress.step(done, total)),
       });
+  progress?.end();
   const parentRunId = request.env.EXPRAG_RUN_ID;
   const agent = detectAgent(request.env);
   const devices = devicesOf(request.env);

@@ -27,7 +27,8 @@ export class SweepCode {
   forRun(number: number): PreparedCode {
     if (this.handedOut++ > 0 && this.changed()) {
       this.warn(`the work tree changed while the sweep ran: run ${number} and the runs after it record its code as it is now`);
-      this.prepared = prepareCode(this.options);
+      // No progress line now: the runs have the terminal.
+      this.prepared = prepareCode({ ...this.options, progress: undefined });
     }
     return this.prepared;
   }
