@@ -6,7 +6,7 @@
  * then hues a golden angle apart. The document grows past the requested size only when the legend
  * would leave the plot too little room. Labels are escaped; numbers are rounded to 2 decimals.
  */
-import { type ChartBounds, type ChartSeries, chartBounds, finiteRuns, formatTicks, fraction, linearTicks, seriesMarker } from "./chart";
+import { type ChartBounds, type ChartSeries, chartBounds, finiteRuns, formatTicks, fraction, linearTicks, seriesMarker } from "./chart-scale";
 
 /** Sizes in SVG user units (pixels). */
 export interface SvgChartOptions {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { type ChartSeries, chartBounds, finiteRuns, formatTick, formatTicks, renderTextChart, seriesMarker } from "../../../src/render/chart";
+import { renderTextChart } from "../../../src/render/chart";
+import { type ChartSeries, chartBounds, finiteRuns, formatTick, formatTicks, seriesMarker } from "../../../src/render/chart-scale";
 import { escapeXml, renderSvgChart, seriesStroke } from "../../../src/render/chart-svg";
 
 const steps = (ys: number[], every = 1) => ys.map((y, i) => ({ x: i * every, y }));

@@ -1,0 +1,98 @@
+/**
+ * What the text chart (chart.ts) and the SVG chart (chart-svg.ts) share: the series, their
+ * ranges (from the points where both x and y are finite; a flat range is widened by 10% of its
+ * value, by 1 around zero), evenly spaced ticks and their labels, the series' letters, and the
+ * finite stretches of a line.
+ */
+export interface ChartPoint {
+  x: number;
+  y: number;
+}
+/** One line of the chart; y may be NaN or ±Infinity, which leaves a gap. */
+export interface ChartSeries {
+  label: string;
+  points: ChartPoint[];
+}
+export interface ChartRange {
+  min: number;
+  max: number;
+}
+export interface ChartBounds {
+  x: ChartRange;
+  y: ChartRange;
+}
+
+/** The x and y ranges of every finite point, flat ranges widened; null when there is none. */
+export function chartBounds(series: ChartSeries[]): ChartBounds | null {
+  let [xMin, xMax, yMin, yMax] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const { points } of series) {
+    for (const { x, y } of points) {
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      [xMin, xMax, yMin, yMax] = [Math.min(xMin, x), Math.max(xMax, x), Math.min(yMin, y), Math.max(yMax, y)];
+    }
+  }
+  if (xMin > xMax) return null;
+  return { x: widened(xMin, xMax), y: widened(yMin, yMax) };
+}
+
+function widened(min: number, max: number): ChartRange {
+  if (min < max) return { min, max };
+  const margin = min === 0 ? 1 : Math.abs(min) / 10;
+  return { min: min - margin, max: max + margin };
+}
+
+/** Where a value lies in a range, 0 at min and 1 at max (halved first, so no span overflows). */
+export function fraction(value: number, range: ChartRange): number {
+  return (value / 2 - range.min / 2) / (range.max / 2 - range.min / 2);
+}
+
+/** `count` evenly spaced values from min to max, both included. */
+export function linearTicks(range: ChartRange, count: number): number[] {
+  if (count < 2) return count === 1 ? [range.min] : [];
+  const snap = (range.max / 2 - range.min / 2) * 1e-9;
+  return Array.from({ length: count }, (_, j) => {
+    const f = j / (count - 1);
+    const value = range.min * (1 - f) + range.max * f;
+    return Math.abs(value) < snap ? 0 : value;
+  });
+}
+
+/** A compact number: up to `digits` significant digits, exponent form below 0.01 and from 1e5. */
+export function formatTick(value: number, digits = 4): string {
+  const rounded = Number(value.toPrecision(digits));
+  if (rounded === 0 || !Number.isFinite(rounded)) return rounded === 0 ? "0" : String(rounded);
+  const magnitude = Math.abs(rounded);
+  if (magnitude >= 0.01 && magnitude < 1e5) return String(rounded);
+  const [mantissa, exponent] = rounded.toExponential(digits - 1).split("e");
+  return `${Number(mantissa)}e${Number(exponent)}`;
+}
+
+/** Tick labels of 4 significant digits, more when 4 would print two different values alike. */
+export function formatTicks(values: number[]): string[] {
+  const distinct = new Set(values).size;
+  let labels = values.map((v) => formatTick(v));
+  for (let digits = 5; digits <= 17 && new Set(labels).size < distinct; digits++) labels = values.map((v) => formatTick(v, digits));
+  return labels;
+}
+
+const MARKERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/** The letter of the series at `index` (they repeat after 52 series). */
+export function seriesMarker(index: number): string {
+  return MARKERS[index % MARKERS.length]!;
+}
+
+/** The stretches of consecutive finite points, split where a point is not finite. */
+export function finiteRuns(points: ChartPoint[]): ChartPoint[][] {
+  const runs: ChartPoint[][] = [];
+  let current: ChartPoint[] = [];
+  for (const point of points) {
+    if (Number.isFinite(point.x) && Number.isFinite(point.y)) current.push(point);
+    else if (current.length > 0) {
+      runs.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) runs.push(current);
+  return runs;
+}
