@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { paramsFromArguments, paramsFromArgv, scriptArguments, withParams } from "../../../src/core/run/params";
+import { paramsFromArguments, paramsFromArgv, withParams } from "../../../src/core/run/params";
+import { scriptArguments } from "../../../src/core/run/script-arguments";
 
 const words = (line: string) => (line === "" ? [] : line.split(" "));
 
