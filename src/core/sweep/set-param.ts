@@ -3,6 +3,7 @@
  * it came in, with no I/O.
  */
 import { usageError } from "../errors";
+import { isOptionWord } from "../run/script-arguments";
 
 /** Parses `KEY=VALUE`; the value may be empty or hold `=`, the key is named without dashes or `+`. */
 export function parseSetAssignment(text: string): { key: string; value: string } {
@@ -56,4 +57,4 @@ export function setParam(argv: string[], key: string, value: string): string[] |
 const paramName = (name: string) => name.replace(/-/g, "_");
 
 /** The word after an option is its value unless it is another option; `-0.5`, `-.5` and `-` are values. */
-const isOptionValue = (word: string) => !word.startsWith("-") || word === "-" || /^-\.?\d/.test(word);
+const isOptionValue = (word: string) => !isOptionWord(word);
