@@ -7,27 +7,17 @@
  *
  * Usage: bun scripts/bench/git.ts [--files N] [--rounds N]   (build first: npm run build)
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BENCH_IDENTITY, benchEnv, builtExprag, flag, median } from "./common";
 
-const flag = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const files = flag("--files", 30_000);
 const rounds = flag("--rounds", 7);
-const exprag = join(import.meta.dir, "..", "..", "dist", "exprag");
-if (!existsSync(exprag)) throw new Error("dist/exprag is missing: run `npm run build` first");
+const exprag = builtExprag();
 
 const repo = mkdtempSync(join(tmpdir(), "exprag-git-bench-"));
-const env: Record<string, string> = {
-  ...(Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GIT_") && !k.startsWith("EXPRAG_"))) as Record<string, string>),
-  GIT_AUTHOR_NAME: "bench",
-  GIT_AUTHOR_EMAIL: "bench@example.com",
-  GIT_COMMITTER_NAME: "bench",
-  GIT_COMMITTER_EMAIL: "bench@example.com",
-};
+const env = benchEnv(BENCH_IDENTITY);
 
 function run(argv: string[], extraEnv: Record<string, string> = {}): number {
   const started = performance.now();
@@ -58,12 +48,6 @@ function setUp(): void {
   }
   for (let i = 0; i < 20; i++) writeFileSync(join(repo, `d${i}`, `untracked${i}.txt`), content(i, 2));
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 const readTreeAdd = () => {
   const index = join(repo, ".git", "bench-fresh.index");

@@ -8,16 +8,15 @@
  *
  * Usage: bun scripts/bench/mcp.ts [--rounds N]   (build first: npm run build; or npm run bench)
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { benchEnv, builtExprag, flag, median } from "./common";
 
-const roundsFlag = process.argv.indexOf("--rounds");
-const rounds = roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : 40;
-const exprag = join(import.meta.dir, "..", "..", "dist", "exprag");
-if (!existsSync(exprag)) throw new Error("dist/exprag is missing: run `npm run build` first");
+const rounds = flag("--rounds", 40);
+const exprag = builtExprag();
 const work = mkdtempSync(join(tmpdir(), "exprag-mcp-bench-"));
-const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("EXPRAG_") && !key.startsWith("GIT_")));
+const env = benchEnv();
 
 const requests = `${[
   { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } } },
@@ -65,11 +64,6 @@ function version(): { ms: number; cpu: number } {
   return { ms: performance.now() - started, cpu: cpuMs(result.resourceUsage) };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const range = (values: number[]) => `${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)}`;
 
 try {

@@ -12,15 +12,11 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { builtExprag, flag, median } from "./common";
 
-const flag = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const runs = flag("--runs", 10_000);
 const rounds = flag("--rounds", 5);
-const exprag = join(import.meta.dir, "..", "..", "dist", "exprag");
-if (!existsSync(exprag)) throw new Error("dist/exprag is missing: run `npm run build` first");
+const exprag = builtExprag();
 if (!Bun.which("jq")) throw new Error("jq is needed for the baseline (apt-get install jq)");
 
 const store = mkdtempSync(join(tmpdir(), "exprag-query-bench-"));
@@ -61,12 +57,6 @@ function timed(argv: string[]): { ms: number; peakMb: number | null } {
   const peakMb = existsSync(peakFile) ? Number(readFileSync(peakFile, "utf8").trim().split("\n").at(-1)) / 1024 : null;
   return { ms, peakMb };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 const jqMaxAcc =
   '[inputs | select(.kind == "track" and .value.metrics.acc != null) | {run: .run_id, acc: .value.metrics.acc}] | group_by(.run) | map({run: .[0].run, max: (map(.acc) | max)}) | map(select(.max > 0.5)) | length';

@@ -7,26 +7,18 @@
  *
  * Usage: bun scripts/bench/remote.ts [--runs N] [--rounds N]   (build first: npm run build)
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BENCH_IDENTITY, benchEnv, builtExprag, flag, median } from "./common";
 
-const flag = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const runs = flag("--runs", 1000);
 const rounds = flag("--rounds", 3);
-const exprag = join(import.meta.dir, "..", "..", "dist", "exprag");
-if (!existsSync(exprag)) throw new Error("dist/exprag is missing: run `npm run build` first");
+const exprag = builtExprag();
 
 const work = mkdtempSync(join(tmpdir(), "exprag-remote-bench-"));
 const env: Record<string, string> = {
-  ...(Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GIT_") && !k.startsWith("EXPRAG_"))) as Record<string, string>),
-  GIT_AUTHOR_NAME: "bench",
-  GIT_AUTHOR_EMAIL: "bench@example.com",
-  GIT_COMMITTER_NAME: "bench",
-  GIT_COMMITTER_EMAIL: "bench@example.com",
+  ...benchEnv(BENCH_IDENTITY),
   // Fixed dates: every round's project has the same commit, the one the generated runs name.
   GIT_AUTHOR_DATE: "2026-01-01T00:00:00Z",
   GIT_COMMITTER_DATE: "2026-01-01T00:00:00Z",
@@ -69,12 +61,6 @@ function generateStore(store: string, commit: string): void {
     writeFileSync(join(store, "runs", `${id}.log`), Array.from({ length: 20 }, (_, i) => `epoch ${i}: loss ${(1 / (i + 1)).toFixed(4)}\n`).join(""));
   }
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 function newRepo(dir: string): string {
   mkdirSync(dir, { recursive: true });

@@ -14,16 +14,15 @@
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { benchEnv, builtExprag, median } from "./common";
 
 const quick = process.argv.includes("--quick");
 const roundsFlag = process.argv.indexOf("--rounds");
 const roundsOverride = roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : null;
 const chosen = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith("--") && all[i - 1] !== "--rounds");
-const root = join(import.meta.dir, "..", "..");
-const exprag = join(root, "dist", "exprag");
-if (!existsSync(exprag)) throw new Error("dist/exprag is missing: run `npm run build` first");
+const exprag = builtExprag();
 const work = mkdtempSync(join(tmpdir(), "exprag-bench-"));
-const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("EXPRAG_") && !key.startsWith("GIT_")));
+const env = benchEnv();
 const hasGnuTime = existsSync("/usr/bin/time");
 
 function timed(argv: string[], cwd = work): { ms: number; peakKb: number | null } {
@@ -36,12 +35,6 @@ function timed(argv: string[], cwd = work): { ms: number; peakKb: number | null 
   const peakKb = hasGnuTime ? Number(readFileSync(join(work, "peak.txt"), "utf8").trim().split("\n").at(-1)) : null;
   return { ms, peakKb };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 function clearStore(): void {
   rmSync(join(work, ".exprag"), { recursive: true, force: true });
