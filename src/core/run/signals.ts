@@ -37,6 +37,22 @@ export function deliveredByTerminal(name: SignalName, interrupts: number, inFore
  * not sent again. Signals the user ignored when exprag started (nohup) stay ignored, here and in
  * the child. A signal before the child starts is remembered: the run then ends without starting it.
  */
+/**
+ * Listens for every relayed signal of platform `on` that was not ignored when exprag started
+ * (nohup), calling `relay` with its name; `ignored` lists the others, `stop` ends the listening.
+ */
+export function listenForSignals(relay: (name: SignalName) => void, on: Platform = platform): { ignored: SignalName[]; stop(): void } {
+  const ignored = on.signals.filter((name) => isSignalIgnored(signalNumber(name)));
+  const handlers = on.signals.filter((name) => !ignored.includes(name)).map((name) => [name, () => relay(name)] as const);
+  for (const [name, handler] of handlers) process.on(name, handler);
+  return {
+    ignored,
+    stop() {
+      for (const [name, handler] of handlers) process.off(name, handler);
+    },
+  };
+}
+
 export class SignalRelay {
   readonly ignored: SignalName[];
   received: SignalName | null = null;
@@ -49,17 +65,12 @@ export class SignalRelay {
   stopRequested = false;
   private child: Subprocess | null = null;
   private finished = false;
-  private readonly handlers: [SignalName, () => void][] = [];
+  private readonly listening: ReturnType<typeof listenForSignals>;
   private childOwnsTerminal = false;
 
   constructor(private readonly on: Platform = platform) {
-    this.ignored = on.signals.filter((name) => isSignalIgnored(signalNumber(name)));
-    for (const name of on.signals) {
-      if (this.ignored.includes(name)) continue;
-      const handler = () => this.relay(name);
-      process.on(name, handler);
-      this.handlers.push([name, handler]);
-    }
+    this.listening = listenForSignals((name) => this.relay(name), on);
+    this.ignored = this.listening.ignored;
   }
 
   /**
@@ -78,7 +89,7 @@ export class SignalRelay {
   }
 
   remove(): void {
-    for (const [name, handler] of this.handlers) process.off(name, handler);
+    this.listening.stop();
   }
 
   /**

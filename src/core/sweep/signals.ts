@@ -6,8 +6,7 @@
  */
 import type { Subprocess } from "bun";
 import { type Platform, platform } from "../os/platform";
-import { isSignalIgnored } from "../os/posix";
-import { deliveredByTerminal, inForegroundOfTerminal, type SignalName, signalNumber } from "../run/signals";
+import { deliveredByTerminal, inForegroundOfTerminal, listenForSignals, type SignalName } from "../run/signals";
 
 const STOP_SIGNALS = new Set<SignalName>(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
 
@@ -18,19 +17,14 @@ export class SweepSignals {
   stoppedBy: SignalName | null = null;
   private interrupts = 0;
   private readonly running = new Set<Subprocess>();
-  private readonly handlers: [SignalName, () => void][] = [];
+  private readonly listening: ReturnType<typeof listenForSignals>;
 
   constructor(
     private readonly onStop: () => void,
     private readonly on: Platform = platform,
   ) {
-    this.ignored = on.signals.filter((name) => isSignalIgnored(signalNumber(name)));
-    for (const name of on.signals) {
-      if (this.ignored.includes(name)) continue;
-      const handler = () => this.relay(name);
-      process.on(name, handler);
-      this.handlers.push([name, handler]);
-    }
+    this.listening = listenForSignals((name) => this.relay(name), on);
+    this.ignored = this.listening.ignored;
   }
 
   add(child: Subprocess): void {
@@ -42,7 +36,7 @@ export class SweepSignals {
   }
 
   remove(): void {
-    for (const [name, handler] of this.handlers) process.off(name, handler);
+    this.listening.stop();
   }
 
   private relay(name: SignalName): void {
