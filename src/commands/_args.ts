@@ -1,6 +1,6 @@
 /** Argument definitions several commands share, and their parsers. */
 import type { ArgsDef } from "citty";
-import { loadProjectConfig, type ProjectConfig } from "../core/config";
+import type { ProjectConfig } from "../core/config";
 import { usageError } from "../core/errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
 import { isTerminal } from "../core/os/posix";
@@ -84,10 +84,8 @@ export interface RunDefaults {
 
 export function runDefaults(
   flags: RunOptionFlags & { log?: boolean; params?: boolean; snapshot?: boolean; name?: string; pty?: boolean },
-  cwd: string,
-  env: NodeJS.ProcessEnv,
+  config: ProjectConfig | null,
 ): RunDefaults {
-  const config = loadProjectConfig(cwd, env);
   const size = flags["snapshot-max-size"];
   return {
     keepLog: flags.log ?? config?.log ?? true,

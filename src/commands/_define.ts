@@ -4,6 +4,7 @@
  * the positional arguments, and hands `run` options typed from the definitions.
  */
 import { type ArgsDef, type CommandDef, defineCommand } from "citty";
+import { loadProjectConfig, type ProjectConfig } from "../core/config";
 import { EXIT, UserError, usageError } from "../core/errors";
 import { resolveStoreDir } from "../core/store";
 import { didYouMean } from "../core/suggest";
@@ -35,6 +36,8 @@ export interface CommandContext<A extends ArgsDef, Many extends keyof A> {
   env: NodeJS.ProcessEnv;
   /** The run store: --dir, else $EXPRAG_DIR, else the default; resolved when first asked for. */
   readonly store: string;
+  /** The project config that applies here (null without one); read when first asked for. */
+  readonly config: ProjectConfig | null;
   warn(message: string): void;
 }
 
@@ -103,14 +106,19 @@ export function defineExpragCommand<const A extends ArgsDef, const R extends key
       }
       const cwd = currentDirectory();
       let store: string | undefined;
+      let config: ProjectConfig | null | undefined;
       const context: CommandContext<A, R | V> = {
         args: parsed.args as Args<A, R | V>,
         rest: parsed.rest,
         cwd,
         env: process.env,
         get store() {
-          store ??= resolveStoreDir(parsed.args.dir as string | undefined, process.env, cwd);
+          store ??= resolveStoreDir(parsed.args.dir as string | undefined, process.env, cwd, () => context.config);
           return store;
+        },
+        get config() {
+          if (config === undefined) config = loadProjectConfig(cwd, process.env);
+          return config;
         },
         warn: (message) => log.warn(message),
       };

@@ -40,7 +40,8 @@ EXAMPLES
   exprag diff latest~1 latest --stat --json | jq -r '.files[].path'
 
 At a terminal, stderr first names the two sides (run and commit, or the work tree).`,
-  run({ args, rest, store, cwd, env, warn }) {
+  run(context) {
+    const { args, rest, store, cwd, env, warn } = context;
     const { git, repo } = openRepositoryOrFail(cwd, env);
     if (args.json) {
       if (args.quiet) throw usageError("--json and --quiet exclude each other", "--json --exit-code answers and exits 1 when the code differs");
@@ -50,7 +51,7 @@ At a terminal, stderr first names the two sides (run and commit, or the work tre
         store,
         args.run,
         args.other ?? null,
-        { paths: rest, stat: args.stat, cwd, limits: projectSnapshotLimits(cwd, env) },
+        { paths: rest, stat: args.stat, cwd, limits: projectSnapshotLimits(context.config) },
         warn,
       );
       printData(`${JSON.stringify(diff)}\n`);
@@ -64,7 +65,7 @@ At a terminal, stderr first names the two sides (run and commit, or the work tre
       to = other.commit;
       toSide = `run ${shortId(other.runId)} (commit ${other.commit.slice(0, 12)})`;
     } else {
-      const current = currentTree(git, repo, store, projectSnapshotLimits(cwd, env));
+      const current = currentTree(git, repo, store, projectSnapshotLimits(context.config));
       for (const { path, reason } of current.skipped) warn(`left out of the comparison: ${path} (${reason})`);
       to = current.tree;
       toSide = "the work tree";

@@ -55,7 +55,7 @@ The new run goes to the original's store, with rerun_of naming the original, its
 metadata (--meta adds to it), from the same folder relative to the top of the code. Its
 worktree stays for a look afterwards; exprag gc removes it once its run is deleted.
 exprag exits with the command's exit code, as exprag run does.`,
-  async run({ args, store, cwd, env: given, warn }) {
+  async run({ args, store, config, cwd, env: given, warn }) {
     if (args.here && args.worktree !== undefined) throw usageError("--here and --worktree exclude each other", "--here runs in this work tree");
     checkTags(args.tag);
     const { env } = takeHandoff(given);
@@ -65,7 +65,7 @@ exprag exits with the command's exit code, as exprag run does.`,
     if (source.folderNote) warn(`run ${short}: ${source.folderNote}`);
     const command = commandWithSettings(source.argv, args.set);
     const metadata = rerunMetadata(source.metadata, args["meta-file"], args.meta);
-    const defaults = runDefaults(args, cwd, env);
+    const defaults = runDefaults(args, config);
     const runId = Bun.randomUUIDv7();
 
     const top = args.here ? repo.top : args.worktree === undefined ? rerunWorktreeDir(store, runId) : resolve(cwd, args.worktree);

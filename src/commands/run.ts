@@ -40,11 +40,11 @@ A line "EXPRAG::<json>" on the command's stdout is recorded (and hidden; --echo 
 The command also gets EXPRAG_RUN_ID, EXPRAG_DIR and EXPRAG_FD (a descriptor for JSON lines).
 exprag exits with the command's exit code (128+N when signal N ended it; 127 not found,
 126 not executable, 125 exprag's own failure, 2 bad usage).`,
-  async run({ args, rest: command, store, cwd, env: given, warn }) {
+  async run({ args, rest: command, store, config, env: given, warn, cwd }) {
     if (command.length === 0) throw usageError("no command to run", "usage: exprag run [OPTIONS] -- COMMAND [ARGS...]");
     checkTags(args.tag);
     const { env, code, rerunOf, runId, params, metadata } = takeHandoff(given);
-    const defaults = runDefaults(args, cwd, env);
+    const defaults = runDefaults(args, config);
     if (defaults.pty && platform.name === "win32")
       throw usageError("--pty needs a POSIX system (Linux, macOS): Windows has no pseudo-terminals exprag can give a command");
     if (args.verbose) {

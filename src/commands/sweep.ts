@@ -132,7 +132,7 @@ once a terminal shows one status line per run, and a pipe gets each line after i
 id. The summary (run, point, status, exit, the last value of the first tracked metric) goes to
 stdout; --json gives it as JSON and sends the runs' output to stderr. Exit 0 when every run
 ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
-  async run({ args, rest: command, store, cwd, env: given, warn }) {
+  async run({ args, rest: command, store, config, cwd, env: given, warn }) {
     if (command.length === 0) throw usageError("no command to sweep", "usage: exprag sweep --grid KEY=V1,V2 [OPTIONS] -- COMMAND [ARGS...]");
     checkTags(args.tag);
     const space = parseSweepSpace(args.grid, args.range);
@@ -150,7 +150,7 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
     const { env } = takeHandoff(given);
     for (const program of new Set(runs.map((run) => run.command[0]!))) resolveExecutable(program, env.PATH ?? "", cwd);
     const metadata = buildMetadata(args["meta-file"], args.meta);
-    const defaults = runDefaults(args, cwd, env);
+    const defaults = runDefaults(args, config);
     const sweepId = newSweepId();
     const tag = sweepTag(sweepId);
     log.info(`sweep ${sweepId}: ${runs.length} run${runs.length === 1 ? "" : "s"}${seed === undefined || args.seed !== undefined ? "" : ` (--seed ${seed})`}`);

@@ -176,7 +176,6 @@ function flag(value: unknown, at: Where): boolean {
 }
 
 /** What the project's snapshots leave out, so a work tree compares equal to a run of the same code. */
-export function projectSnapshotLimits(cwd: string, env: NodeJS.ProcessEnv = process.env): SnapshotLimits {
-  const config = loadProjectConfig(cwd, env);
+export function projectSnapshotLimits(config: ProjectConfig | null): SnapshotLimits {
   return { maxUntrackedBytes: config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES, exclude: config?.snapshotExclude };
 }

@@ -7,16 +7,21 @@
  */
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { loadProjectConfig } from "./config";
+import { loadProjectConfig, type ProjectConfig } from "./config";
 import { EXIT, UserError, usageError } from "./errors";
 import { isSymlink, writeNewFile } from "./os/files";
 
 export const STORE_DIR_NAME = ".exprag";
 
-export function resolveStoreDir(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+export function resolveStoreDir(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  config: () => ProjectConfig | null = () => loadProjectConfig(cwd, env),
+): string {
   if (flag) return resolve(cwd, flag);
   if (env.EXPRAG_DIR) return resolve(cwd, env.EXPRAG_DIR);
-  const configured = loadProjectConfig(cwd, env)?.dir;
+  const configured = config()?.dir;
   if (configured) return configured;
   const top = findWorkTreeTop(cwd, env);
   if (top === null) return join(resolve(cwd), STORE_DIR_NAME);

@@ -6,7 +6,7 @@
 
 import { resolve } from "node:path";
 import { z } from "zod";
-import { projectSnapshotLimits } from "../core/config";
+import { loadProjectConfig, projectSnapshotLimits } from "../core/config";
 import { diffRuns } from "../core/git/diff";
 import { readRunFile } from "../core/git/files";
 import { openRepositoryOrFail } from "../core/git/repository";
@@ -42,7 +42,7 @@ const diffRunsTool: ToolSpec<typeof diffRunsInput> = {
       store,
       input.run,
       input.other ?? null,
-      { paths: input.paths, stat: input.stat, cwd, maxPatchBytes: MAX_TEXT_BYTES, limits: projectSnapshotLimits(cwd, env) },
+      { paths: input.paths, stat: input.stat, cwd, maxPatchBytes: MAX_TEXT_BYTES, limits: projectSnapshotLimits(loadProjectConfig(cwd, env)) },
       warn,
     );
     const to = "run_id" in diff.to ? shortId(diff.to.run_id) : "the work tree";
