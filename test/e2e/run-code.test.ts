@@ -159,6 +159,10 @@ describe("--json of diff and log", () => {
       truncated: false,
     });
     expect(JSON.parse((await runIn(repo, ["log", "latest", "--json", "--tail", "1"])).text).text).toBe("\x1b]52;c;Zm9v\x07done\n");
+    await runIn(repo, ["run", "--no-log", "--", "true"]);
+    const none = await runIn(repo, ["log", "latest", "--json"]);
+    expect([none.exitCode, none.text]).toEqual([1, ""]);
+    expect(none.stderr).toMatch(/^exprag: error: run [0-9a-f]{8} kept no output log \(it ran with --no-log\)\n$/);
     const follow = await runIn(repo, ["log", "latest", "--json", "--follow"]);
     expect([follow.exitCode, follow.stderr]).toEqual([
       2,

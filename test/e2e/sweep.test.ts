@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
 import { cleanEnv, EXPRAG, readRecords, runFiles, runStart, type StoredRecord, tempDir, tracked, waitFor } from "./harness";
@@ -164,6 +164,16 @@ describe("exprag sweep", () => {
     expect((await runIn(repo, ["rm", first!, "--yes"])).exitCode).toBe(0);
     expect((await runIn(repo, ["gc"])).exitCode).toBe(0);
     expect(existsSync(worktree)).toBe(false);
+  }, 30_000);
+
+  test("when its worktree cannot be made, the sweep says why and runs in the work tree", async () => {
+    const { repo, store } = setUp();
+    await runIn(repo, ["run", "--", "true"]);
+    writeFileSync(join(store, "worktrees"), "a file where the worktrees would go\n");
+    const result = await runIn(repo, ["sweep", "--grid", "x=1", "--", "python3", "-c", "import os; print(os.getcwd())", "{x}"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/exprag: warning: cannot make the sweep's worktree \(.+\): running in the work tree\n/);
+    expect(result.text).toStartWith(`${realpathSync(repo)}\n`);
   }, 30_000);
 
   test("--here runs in the work tree: the code is read again before a run when it changed, and each run records the code it ran", async () => {
