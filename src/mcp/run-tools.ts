@@ -5,19 +5,16 @@
  */
 import { z } from "zod";
 import { readLogTail } from "../core/query/log";
-import { type Author, appendAnnotation, checkNote, checkTags, readAnnotations } from "../core/record/annotations";
+import { appendAnnotation, checkNote, checkTags, readAnnotations } from "../core/record/annotations";
+import { type Author, currentAuthor } from "../core/record/author";
 import { resolveRunRef, shortId } from "../core/record/refs";
-import { currentAuthor, detectAgent } from "../core/run/context";
 import { MAX_TEXT_BYTES } from "./code-tools";
 import { runInput } from "./inputs";
 import type { ToolContext, ToolSpec } from "./tool";
 
 const DEFAULT_LOG_LINES = 50;
 
-function authorOf({ env, clientName }: ToolContext): Author {
-  if (!detectAgent(env) && clientName) return { kind: "agent", name: clientName };
-  return currentAuthor(env);
-}
+export const authorOf = ({ env, cwd, clientName }: ToolContext): Author => currentAuthor(env, cwd, clientName);
 
 const logTailInput = {
   run: runInput(),

@@ -1,7 +1,8 @@
 /** Everything about one run, from one pass over its file: `exprag show` and `compare`. */
 import { existsSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
-import { type Author, readAnnotations } from "../record/annotations";
+import { readAnnotations } from "../record/annotations";
+import type { Author } from "../record/author";
 import { decodeEnvelope, decodeMeta, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
 import { resolveRunRef } from "../record/refs";
 import { runLogPath } from "../store";

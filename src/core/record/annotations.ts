@@ -8,17 +8,12 @@
 import { closeSync, constants, existsSync, openSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
 import { usageError } from "../errors";
+import type { Author } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { forEachLine } from "./reader";
 import { SCHEMA_VERSION } from "./schema";
 
 export const annotationsPath = (runFile: string) => runFile.replace(/\.jsonl$/, ".annotations.jsonl");
-
-/** Who wrote an annotation: the coding agent recognised from the environment, else the user. */
-export interface Author {
-  kind: "agent" | "user";
-  name: string;
-}
 
 export type AnnotationEvent = { kind: "tag" | "untag"; tags: string[] } | { kind: "note"; text: string };
 

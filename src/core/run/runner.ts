@@ -9,10 +9,11 @@ import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
 import { processIdentity } from "../os/processes";
 import { appendAnnotation } from "../record/annotations";
+import { currentAuthor, detectAgent } from "../record/author";
 import type { RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
 import { ensureStore, runFilePath, runLogPath } from "../store";
-import { currentAuthor, detectAgent, devicesOf, hostInfo, schedulerOf } from "./context";
+import { devicesOf, hostInfo, schedulerOf } from "./context";
 import { RecordIngest } from "./ingest";
 import type { Metadata } from "./metadata";
 import { Output } from "./output";
@@ -256,7 +257,7 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
     );
   }
   const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
-  if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env));
+  if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
   return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn) };
 }
 
