@@ -27,6 +27,8 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   log: () => import("./commands/log"),
   tag: () => import("./commands/tag"),
   note: () => import("./commands/note"),
+  keep: () => import("./commands/keep"),
+  discard: () => import("./commands/discard"),
   rm: () => import("./commands/rm"),
   checkout: () => import("./commands/checkout"),
   diff: () => import("./commands/diff"),

@@ -2,6 +2,7 @@ import { usageError } from "../core/errors";
 import { codeId, fillTrees } from "../core/git/code-id";
 import { type ListedRun, listRuns } from "../core/query/listing";
 import { type Operand, parseOperand } from "../core/query/where";
+import { shortId } from "../core/record/refs";
 import { log } from "../log";
 import { colors } from "../render/colors";
 import { cellText, formatAgo, formatCommit, formatDuration } from "../render/format";
@@ -47,6 +48,9 @@ function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
     code: { header: "code", value: (r) => codeId(r.tree) },
     records: { header: "records", value: (r) => String(r.records), align: "right" },
     tags: { header: "tags", value: (r) => r.tags.join(","), flex: true },
+    decision: { header: "decision", value: (r) => r.decision?.decision ?? "" },
+    why: { header: "why", value: (r) => r.why ?? "", flex: true },
+    from: { header: "from", value: (r) => (r.from === null ? "" : shortId(r.from)), color: (text) => colors().dim(text) },
     metrics: { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY), flex: true },
   };
 }
@@ -103,6 +107,7 @@ function tableColumns(runs: ListedRun[], builtin: Record<string, Column<ListedRu
   const build = () => [
     ...shown.map((name) => builtin[name]!),
     ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
+    ...(runs.some((r) => r.decision) ? [builtin.decision!] : []),
     ...leaves.map((key) => leafColumn(key, shortestUnique(key, leaves))),
     builtin.metrics!,
   ];
@@ -138,7 +143,7 @@ export default defineExpragCommand({
     columns: {
       type: "string",
       description:
-        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc))",
+        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, decision, why, from, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc))",
       valueHint: "LIST",
     },
     sort: { type: "string", description: "Sort by this operand or column (numbers ascending, missing last)", valueHint: "OPERAND" },
@@ -193,6 +198,7 @@ ${WHERE_HELP}`,
       columns = [
         ...base.map((name) => builtin[name]!),
         ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
+        ...(runs.some((r) => r.decision) ? [builtin.decision!] : []),
         ...listing.differing.map((key) => leafColumn(key)),
         builtin.metrics!,
       ];

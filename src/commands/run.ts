@@ -2,6 +2,8 @@ import { usageError } from "../core/errors";
 import { Git } from "../core/git/repository";
 import { platform, selfCommand } from "../core/os/platform";
 import { experimentNameFor } from "../core/run/experiment-name";
+import { resolveFrom } from "../core/loop/lineage";
+import { checkNote } from "../core/record/annotations";
 import { takeHandoff } from "../core/run/handoff";
 import { buildMetadata } from "../core/run/metadata";
 import { paramsFromArgv, withParams } from "../core/run/params";
@@ -51,6 +53,8 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       log.info(defaults.config ? `project config: ${defaults.config.source}` : "no project config");
       Git.observer = (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`);
     }
+    const why = args.why === undefined ? undefined : checkNote(args.why, "--why");
+    const from = args.from === undefined ? rerunOf : resolveFrom(store, args.from);
     const name = defaults.name ?? experimentNameFor(command);
     if (!name.trim()) throw usageError("--name must not be empty");
     const progress = startProgress();
@@ -74,6 +78,8 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       runId,
       code,
       rerunOf,
+      why,
+      from,
       tags: args.tag,
       heartbeatSeconds: heartbeatSeconds(env),
       pty: defaults.pty,

@@ -1,7 +1,7 @@
 /** Everything about one run, from one pass over its file: `exprag show` and `compare`. */
 import { existsSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
-import { readAnnotations } from "../record/annotations";
+import { type Decision, readAnnotations } from "../record/annotations";
 import type { Author } from "../record/author";
 import { decodeEnvelope, decodeMeta, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
 import { resolveRunRef } from "../record/refs";
@@ -30,6 +30,8 @@ export interface RunDetails {
   metadata: JsonObject;
   notes: RunNote[];
   tags: string[];
+  /** Every decision about the run, oldest first; the last one stands. */
+  decisions: Decision[];
   metrics: MetricStats[];
   log: string | null;
 }
@@ -78,6 +80,7 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     metadata,
     notes,
     tags: annotations.tags,
+    decisions: annotations.decisions,
     metrics: [...stats.values()].map((b) => b.build()),
     log: existsSync(log) ? log : null,
   };
@@ -105,6 +108,8 @@ export function showObject(d: RunDetails) {
     devices: d.start?.devices ?? {},
     agent: d.start?.agent ?? null,
     tags: d.tags,
+    decision: d.decisions.at(-1) ?? null,
+    decisions: d.decisions,
     notes: d.notes,
     metrics: d.metrics.map(({ trend, ...stats }) => stats),
     log: d.log,

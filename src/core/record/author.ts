@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import os from "node:os";
+import { asObject } from "./decode";
 import type { AgentRecord } from "./schema";
 
 /** Who wrote an annotation: the coding agent recognised from the environment, else the user. */
@@ -63,4 +64,11 @@ export function currentAuthor(env: NodeJS.ProcessEnv, cwd?: string, clientName?:
   if (agent) return { kind: "agent", name: agent.name };
   if (clientName) return { kind: "agent", name: clientName };
   return { kind: "user", name: gitUserName(cwd, env) ?? loginName() ?? env.USER ?? env.USERNAME ?? `user@${os.hostname()}` };
+}
+
+/** The author of a stored annotation; null when it names none. */
+export function decodeAuthor(record: object): Author | null {
+  const author = asObject((record as { author?: unknown }).author);
+  if (typeof author.name !== "string") return null;
+  return { kind: author.kind === "agent" ? "agent" : "user", name: author.name };
 }

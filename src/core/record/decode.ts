@@ -17,6 +17,7 @@ import type {
   StoredRecord,
   SubmoduleState,
 } from "./schema";
+import { RUN_ID } from "./refs";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -105,6 +106,10 @@ export interface RunStart {
   parentRunId: string | null;
   agent: AgentRecord | null;
   rerunOf: string | null;
+  /** The hypothesis it tests (`--why`). */
+  why: string | null;
+  /** The run it builds on (`--from`), a full run id. */
+  from: string | null;
   devices: JsonObject;
   scheduler: JsonObject;
 }
@@ -141,6 +146,8 @@ export function decodeRunStart(record: StoredRecord): RunStart {
     parentRunId: asString(value.parent_run_id),
     agent: asString(agent.name) !== null ? { name: asString(agent.name)!, env: asString(agent.env) ?? "" } : null,
     rerunOf: asString(value.rerun_of),
+    why: asString(value.why),
+    from: typeof value.from === "string" && RUN_ID.test(value.from) ? value.from : null,
     devices: asObject(value.devices),
     scheduler: asObject(value.scheduler),
   };

@@ -53,6 +53,10 @@ export interface RunRequest {
   tags?: string[];
   /** The run repeats this one (`exprag rerun`). */
   rerunOf?: string;
+  /** The hypothesis the run tests. */
+  why?: string;
+  /** The id of the run it builds on. */
+  from?: string;
   /** The run's id, when its caller chose it (a sweep, a rerun); else a new UUIDv7. */
   runId?: string;
   /** How often the run file's modification time is refreshed while the run lives. */
@@ -234,6 +238,8 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
     ...(parentRunId && { parent_run_id: parentRunId }),
     ...(agent && { agent }),
     ...(request.rerunOf && { rerun_of: request.rerunOf }),
+    ...(request.why && { why: request.why }),
+    ...(request.from && { from: request.from }),
     ...(devices && { devices }),
     ...(scheduler && { scheduler }),
   } satisfies RunStartValue;
