@@ -1,9 +1,9 @@
 import { usageError } from "../core/errors";
 import { Git } from "../core/git/repository";
-import { platform, selfCommand } from "../core/os/platform";
-import { experimentNameFor } from "../core/run/experiment-name";
 import { resolveFrom } from "../core/loop/lineage";
+import { platform, selfCommand } from "../core/os/platform";
 import { checkNote } from "../core/record/annotations";
+import { experimentNameFor } from "../core/run/experiment-name";
 import { takeHandoff } from "../core/run/handoff";
 import { buildMetadata } from "../core/run/metadata";
 import { paramsFromArgv, withParams } from "../core/run/params";

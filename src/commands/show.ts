@@ -1,7 +1,7 @@
 import { codeId, fillTrees } from "../core/git/code-id";
 import { flatten } from "../core/query/flatten";
-import type { Author } from "../core/record/author";
 import { type RunDetails, readRunDetails, showObject } from "../core/query/show";
+import type { Author } from "../core/record/author";
 import { colors } from "../render/colors";
 import { visible } from "../render/escape";
 import { formatDuration, formatLocalTime, formatNumber } from "../render/format";
@@ -68,9 +68,7 @@ function forPeople(d: RunDetails): string {
   if (o.tags.length) lines.push(`  tags      ${o.tags.join(" ")}`);
   for (const note of o.notes) {
     const when =
-      note.elapsed_ms === null
-        ? `${formatLocalTime(note.created_at)}, ${authorText(note.author)}`
-        : `${note.kind}, ${(note.elapsed_ms / 1000).toFixed(1)}s`;
+      note.elapsed_ms === null ? `${formatLocalTime(note.created_at)}, ${authorText(note.author)}` : `${note.kind}, ${(note.elapsed_ms / 1000).toFixed(1)}s`;
     lines.push(`  note      ${note.note}  (${when})`);
   }
   if (o.log) lines.push(`  log       exprag log ${o.short_id}`);

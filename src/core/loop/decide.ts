@@ -2,11 +2,12 @@
  * `exprag keep` and `exprag discard`: the decision about a run, with who made it, when and why.
  * A later decision replaces an earlier one; every one stays in the run's annotations.
  */
+
+import { usageError } from "../errors";
 import { appendAnnotation, checkNote, type Decision, readAnnotations } from "../record/annotations";
 import type { Author } from "../record/author";
 import { resolveRunRef, shortId } from "../record/refs";
 import type { DecisionKind } from "../record/schema";
-import { usageError } from "../errors";
 
 export interface DecisionRequest {
   run: string;

@@ -1,8 +1,9 @@
 /** The run a new run builds on (`--from RUN`, `--from kept`). */
+
+import { usageError } from "../errors";
 import { readAnnotations } from "../record/annotations";
 import { listRunIds, resolveRunRef } from "../record/refs";
 import { runFilePath } from "../store";
-import { usageError } from "../errors";
 
 /** The word `--from` takes for the latest kept run. */
 export const KEPT = "kept";

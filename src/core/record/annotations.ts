@@ -66,7 +66,15 @@ function eventValue(event: AnnotationEvent) {
 /** Appends one event to the run's annotations; returns the time it was recorded at. */
 export function appendAnnotation(runFile: string, runId: string, event: AnnotationEvent, author: Author): string {
   const createdAt = new Date().toISOString();
-  const record = { schema_version: SCHEMA_VERSION, exprag_version: VERSION, run_id: runId, kind: event.kind, value: eventValue(event), created_at: createdAt, author };
+  const record = {
+    schema_version: SCHEMA_VERSION,
+    exprag_version: VERSION,
+    run_id: runId,
+    kind: event.kind,
+    value: eventValue(event),
+    created_at: createdAt,
+    author,
+  };
   appendLine(annotationsPath(runFile), record);
   return createdAt;
 }
@@ -115,5 +123,8 @@ export function readAnnotations(runFile: string): Annotations {
 
 /** Oldest first by created_at; equal times keep their order in the file. */
 function byTime<T extends { created_at: string }>(items: T[]): T[] {
-  return items.map((item, index) => ({ item, index })).sort((a, b) => (a.item.created_at < b.item.created_at ? -1 : a.item.created_at > b.item.created_at ? 1 : a.index - b.index)).map(({ item }) => item);
+  return items
+    .map((item, index) => ({ item, index }))
+    .sort((a, b) => (a.item.created_at < b.item.created_at ? -1 : a.item.created_at > b.item.created_at ? 1 : a.index - b.index))
+    .map(({ item }) => item);
 }

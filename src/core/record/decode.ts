@@ -4,6 +4,8 @@
  * 0.1.0 to 0.1.2: other git shapes, no run_end, no process identity), or a hostile hand: missing
  * or mistyped fields become defaults, never exceptions.
  */
+
+import { RUN_ID } from "./refs";
 import type {
   AgentRecord,
   Divergence,
@@ -17,7 +19,6 @@ import type {
   StoredRecord,
   SubmoduleState,
 } from "./schema";
-import { RUN_ID } from "./refs";
 
 export type JsonObject = Record<string, unknown>;
 
