@@ -1,11 +1,14 @@
 import { usageError } from "../core/errors";
 import { codeId, fillTrees } from "../core/git/code-id";
+import { findGoal } from "../core/loop/goal";
+import { groupListing, parseGroupKeys } from "../core/loop/groups";
 import { type ListedRun, listRuns } from "../core/query/listing";
 import { type Operand, parseOperand } from "../core/query/where";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
 import { colors } from "../render/colors";
 import { cellText, formatAgo, formatCommit, formatDuration } from "../render/format";
+import { renderGrouping } from "../render/groups";
 import { printData } from "../render/output";
 import { startProgress } from "../render/progress";
 import { type Column, naturalWidth, outputMode, renderRows } from "../render/table";
@@ -148,6 +151,12 @@ export default defineExpragCommand({
     },
     sort: { type: "string", description: "Sort by this operand or column (numbers ascending, missing last)", valueHint: "OPERAND" },
     desc: { type: "boolean", description: "Sort descending" },
+    "group-by": {
+      type: "string",
+      description:
+        "One row per group of runs sharing these keys (params.X, meta.X, name, tags, code): n, and the mean, std, min and max of --sort's operand (else the [goal] metric), ranked by mean",
+      valueHint: "KEYS",
+    },
     ...listArgs,
     ...storeArgs,
   },
@@ -159,15 +168,28 @@ export default defineExpragCommand({
   exprag ls --name baseline --status ok --since 3d
   exprag ls --where 'params.lr < 0.1' --columns 'id,params.lr,max(metrics.acc)' --sort 'max(metrics.acc)' --desc
   exprag ls --all --json | jq '.[] | {short_id, params, metrics}'
+  exprag ls --group-by params.lr --sort metrics.acc --desc   # n, mean, std, min, max per lr
 
 A run without run_end is running while the exprag that started it lives, else crashed.
 commit ends with * when the run's tree was dirty (its code is a snapshot on run/<id>); code is
 the first digits of the commit's tree, the same for runs with the same code.
 
 ${WHERE_HELP}`,
-  run({ args, store, cwd, env, warn }) {
+  run({ args, store, cwd, env, warn, config }) {
     const limit = parseLimit(args);
     const selection = parseSelection(args, args.runs);
+    if (args["group-by"] !== undefined) {
+      if (args.columns !== undefined) throw usageError("--group-by shows groups, not --columns: choose one");
+      const keys = parseGroupKeys(args["group-by"]);
+      const goal = findGoal({}, config);
+      const value =
+        args.sort !== undefined
+          ? { operand: parseOperand(args.sort, "--sort"), direction: args.desc ? ("max" as const) : ("min" as const) }
+          : goal && { operand: parseOperand(goal.metric, "[goal] metric"), direction: goal.direction };
+      const grouping = groupListing(store, { selection, keys, value }, warn);
+      const mode = outputMode(args.json === true);
+      return printData(mode === "json" ? `${JSON.stringify(grouping)}\n` : renderGrouping(grouping, mode));
+    }
     const builtin = builtinColumns(outputMode(args.json === true) === "table");
     const builtinSortKeys: Record<string, string> = { started: "started_at", duration: "duration_ms", exit: "exit_code", name: "name", status: "status" };
     const names = args.columns === undefined ? null : splitColumns(args.columns);
