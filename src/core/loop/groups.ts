@@ -59,8 +59,8 @@ export function groupRuns(views: RunView[], request: GroupRequest): Grouping {
     if (!view.summary()) continue;
     const key = Object.fromEntries(request.keys.map((k) => [k.text, keyValue(view, k)]));
     const text = JSON.stringify(request.keys.map((k) => key[k.text]));
-    let group = members.get(text);
-    if (!group) members.set(text, (group = { key, views: [] }));
+    const group = members.get(text) ?? { key, views: [] };
+    members.set(text, group);
     group.views.push(view);
   }
   const groups = [...members.values()].map(({ key, views: grouped }): Group => {

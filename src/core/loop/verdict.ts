@@ -70,7 +70,7 @@ interface Candidate {
 
 export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): VerdictAnswer {
   const [a, b] = [request.a, request.b].map((reference) => new RunView(store, resolveRunRef(store, reference).runId, warn)) as [RunView, RunView];
-  const valueOf = (view: RunView) => {
+  const metricOf = (view: RunView) => {
     const found = readable(store, view.runId, warn, () => (view.summary() ? score(view, request.goal.steps, request.agg) : null));
     return found && Number.isFinite(found.value) ? found.value : null;
   };
@@ -80,21 +80,21 @@ export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): V
   for (const view of selectRuns(store, { references: [], statuses: ["ok"] }, Number.POSITIVE_INFINITY, warn).runs) {
     if (!names.has(view.summary()?.experiment_name)) continue;
     const key = replicateKey(view, request.seedParams);
-    const value = key === null ? null : valueOf(view);
+    const value = key === null ? null : metricOf(view);
     if (key !== null && value !== null) candidates.push({ view, key, value });
   }
   const side = (view: RunView): Side => {
     const key = replicateKey(view, request.seedParams);
     const members = candidates.filter((c) => c.key === key);
     if (!members.some((c) => c.view.runId === view.runId)) {
-      const own = valueOf(view);
+      const own = metricOf(view);
       if (own !== null) members.push({ view, key: key ?? "", value: own });
     }
     const stats = sampleStats(members.map((c) => c.value));
     return {
       run_id: view.runId,
       short_id: shortId(view.runId),
-      value: valueOf(view),
+      value: metricOf(view),
       replicates: { n: stats.n, mean: stats.mean, std: stats.std, runs: members.map((c) => shortId(c.view.runId)) },
     };
   };
