@@ -11,12 +11,16 @@ function store() {
   const cwd = tempDir();
   const dir = join(cwd, ".exprag");
   let t = T0;
+  const next = () => {
+    t += 1000;
+    return t;
+  };
   for (const [optimizer, values] of [
     ["sgd", [0.5, 0.7, 0.6]],
     ["adam", [0.8, 0.9]],
   ] as const)
-    for (const [seed, value] of values.entries()) writeRun(dir, (t += 1000), { params: { optimizer, seed }, values: [0.1, value], metric: "acc" });
-  writeRun(dir, (t += 1000), { params: { optimizer: "adam", seed: 9 } });
+    for (const [seed, value] of values.entries()) writeRun(dir, next(), { params: { optimizer, seed }, values: [0.1, value], metric: "acc" });
+  writeRun(dir, next(), { params: { optimizer: "adam", seed: 9 } });
   return cwd;
 }
 

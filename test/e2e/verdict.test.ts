@@ -15,9 +15,13 @@ function store(options: { meanA: number; meanB: number; sd: number; n: number; s
   const random = seededRandom(options.seed);
   const ids: { a: string[]; b: string[] } = { a: [], b: [] };
   let t = T0;
+  const next = () => {
+    t += 1000;
+    return t;
+  };
   for (let seed = 0; seed < options.n; seed++) {
-    ids.a.push(writeRun(dir, (t += 1000), { params: { lr: 0.1, seed }, values: [options.meanA + options.sd * normal(random)] }));
-    ids.b.push(writeRun(dir, (t += 1000), { params: { lr: 0.2, seed }, values: [options.meanB + options.sd * normal(random)] }));
+    ids.a.push(writeRun(dir, next(), { params: { lr: 0.1, seed }, values: [options.meanA + options.sd * normal(random)] }));
+    ids.b.push(writeRun(dir, next(), { params: { lr: 0.2, seed }, values: [options.meanB + options.sd * normal(random)] }));
   }
   return { cwd, ids };
 }
