@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   best: () => import("./commands/best"),
   compare: () => import("./commands/compare"),
   verdict: () => import("./commands/verdict"),
+  brief: () => import("./commands/brief"),
   log: () => import("./commands/log"),
   tag: () => import("./commands/tag"),
   note: () => import("./commands/note"),

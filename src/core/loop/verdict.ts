@@ -7,11 +7,11 @@
  */
 
 import { type Aggregate, type Direction, score } from "../query/best";
-import { flattenValues } from "../query/flatten";
 import { readable, type Warn } from "../query/records";
 import { RunView } from "../query/run-view";
 import { selectRuns } from "../query/selection";
 import { resolveRunRef, shortId } from "../record/refs";
+import { type Changes, changesBetween } from "./changes";
 import type { Goal } from "./goal";
 import { sampleStats } from "./numbers";
 import { replicateKey } from "./replicates";
@@ -57,7 +57,7 @@ export interface VerdictAnswer {
       })
     | null;
   /** What differs between A and B: params (A's value, B's value) and whether the code is the same. */
-  differs: { params: Record<string, [unknown, unknown]>; same_code: boolean | null };
+  differs: Changes;
   /** Commands that would settle an unknown-noise verdict. */
   settle: string[];
 }
@@ -105,7 +105,7 @@ export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): V
     agg: request.agg,
     a: sa,
     b: sb,
-    differs: differences(a, b),
+    differs: changesBetween(a, b),
   };
   const missing = [sa, sb].filter((s) => s.value === null).map((s) => s.short_id);
   if (missing.length)
@@ -161,16 +161,4 @@ function measureNoise(a: Side, b: Side, candidates: Candidate[]): (Noise & { sou
     source: "comparable-runs",
     from: `the spread within ${samples.length} other configuration${samples.length === 1 ? "" : "s"} with replicates (${samples.reduce((sum, s) => sum + s.n, 0)} runs)`,
   };
-}
-
-function differences(a: RunView, b: RunView): VerdictAnswer["differs"] {
-  const leaves = (view: RunView) => new Map(flattenValues(view.params()).filter(([key]) => key));
-  const [pa, pb] = [leaves(a), leaves(b)];
-  const params: Record<string, [unknown, unknown]> = {};
-  for (const key of new Set([...pa.keys(), ...pb.keys()])) {
-    const [va, vb] = [pa.get(key) ?? null, pb.get(key) ?? null];
-    if (JSON.stringify(va) !== JSON.stringify(vb)) params[key] = [va, vb];
-  }
-  const [ta, tb] = [a.summary(), b.summary()].map((s) => s?.tree ?? s?.commit ?? null);
-  return { params, same_code: ta === null || tb === null ? null : ta === tb };
 }
