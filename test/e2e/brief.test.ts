@@ -64,7 +64,7 @@ describe("exprag brief", () => {
       expect(lines).toContain(`  ${failed.slice(-8)} failed: RuntimeError: CUDA out of memory; why: batch 4096; from ${best.slice(-8)}`);
       expect(lines).toContain(`  ${lost.slice(-8)} discarded (diverged after 2k steps) val=0.8; why: a much higher lr; from ${best.slice(-8)}`);
       expect(lines.some((line) => /^running: [0-9a-f]{8} sh for \d+ min; why: longer training$/.test(line))).toBe(true);
-      expect(lines).toContain("project note " + JSON.parse((await ok(cwd, ["note", "--project", "--json"])).text).notes[0].id + ": untried: cosine schedule");
+      expect(lines).toContain(`project note ${JSON.parse((await ok(cwd, ["note", "--project", "--json"])).text).notes[0].id}: untried: cosine schedule`);
       expect(lines.at(-1)).toContain("more: exprag ls");
 
       const brief = JSON.parse((await ok(cwd, ["brief", "--json"])).text);

@@ -171,24 +171,22 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
   } else if (goal) {
     candidates.push({ text: `best: no run reported ${goal.metric} yet`, rank: 0.1, section: "best" });
   }
-  running.forEach((r, i) =>
+  for (const [i, r] of running.entries())
     candidates.push({
       text: `running: ${r.short_id} ${r.name} for ${Math.round(r.running_ms / 60_000)} min${r.why ? `; why: ${clip(r.why)}` : ""}`,
       rank: 2 + i * 0.01,
       section: "running",
       item: r,
-    }),
-  );
+    });
   if (recent.length) candidates.push({ text: "last runs, newest first:", rank: 3, section: "recent" });
-  recent.slice(0, RECENT).forEach((r, i) =>
+  for (const [i, r] of recent.slice(0, RECENT).entries())
     candidates.push({
       text: `  ${r.short_id} ${outcome(r)}${r.value !== null ? ` ${goal!.metric}=${num(r.value)}` : ""}${r.why ? `; why: ${clip(r.why)}` : ""}${r.from ? `; from ${r.from}` : ""}`,
       rank: i < 3 ? 3 + i * 0.01 : 6 + i * 0.01,
       section: "recent",
       item: r,
-    }),
-  );
-  notes.forEach((n, i) => candidates.push({ text: `project note ${n.id}: ${clip(n.text)}`, rank: 4 + i * 0.01, section: "notes", item: n }));
+    });
+  for (const [i, n] of notes.entries()) candidates.push({ text: `project note ${n.id}: ${clip(n.text)}`, rank: 4 + i * 0.01, section: "notes", item: n });
   if (waitingRuns.length) {
     const ids = waitingRuns.slice(0, 12).map((r) => r.short_id);
     candidates.push({
