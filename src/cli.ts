@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   compare: () => import("./commands/compare"),
   verdict: () => import("./commands/verdict"),
   brief: () => import("./commands/brief"),
+  tree: () => import("./commands/tree"),
   log: () => import("./commands/log"),
   tag: () => import("./commands/tag"),
   note: () => import("./commands/note"),
