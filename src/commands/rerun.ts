@@ -4,15 +4,16 @@ import { EXIT, UserError, usageError } from "../core/errors";
 import { type PreparedCode, prepareCode } from "../core/git/capture";
 import { openRepositoryOrFail } from "../core/git/repository";
 import { rerunWorktreeDir } from "../core/git/worktrees";
+import { replicateSettings, seedParamsOf } from "../core/loop/replicates";
 import { selfCommand } from "../core/os/platform";
 import { shortId } from "../core/record/refs";
 import { handoffVariables, takeHandoff } from "../core/run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../core/run/metadata";
-import { executeSweep } from "../core/sweep/execute";
+import { executeSweep, type SweepRun } from "../core/sweep/execute";
 import { codeDifference, commandWithSettings, readRerunSource, rerunParams } from "../core/sweep/rerun";
 import { closeRunTree, linkLeftOut, openRunTree } from "../core/sweep/worktree";
 import { log } from "../log";
-import { checkTags, RUN_REPEATABLE, runDefaults, runOptionArgs, runOptionWords } from "./_args";
+import { checkTags, parseCount, RUN_REPEATABLE, runDefaults, runOptionArgs, runOptionWords } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 /** The original run's metadata, then --meta-file's keys, then each --meta. */
@@ -36,6 +37,12 @@ export default defineExpragCommand({
       valueHint: "DIR",
     },
     here: { type: "boolean", description: "Run in this work tree, which must hold the run's code already" },
+    seeds: {
+      type: "string",
+      description:
+        "Make N replicates, one after another, tagged replicates:<run>: each with another value of the run's seed param (seed, random_seed, or seed-params in the config), else the same command N times",
+      valueHint: "N",
+    },
     set: {
       type: "string",
       description: "Give parameter KEY the value VALUE, in the form the command has it (--lr 0.03, lr=0.03); repeatable",
@@ -50,6 +57,7 @@ export default defineExpragCommand({
   exprag compare 3f9c2a1b latest           # does it reproduce?
   exprag rerun 3f9c2a1b --set lr=0.01      # one parameter changed: --lr 0.03 becomes --lr 0.01
   exprag rerun 3f9c2a1b --here             # in place, when the work tree holds that code
+  exprag rerun 3f9c2a1b --seeds 3          # 3 replicates (seed 1 becomes 2, 3, 4): exprag verdict uses them
 
 The new run goes to the original's store, with rerun_of naming the original, its name and
 metadata (--meta adds to it), from the same folder relative to the top of the code. Its
@@ -63,10 +71,12 @@ exprag exits with the command's exit code, as exprag run does.`,
     const source = readRerunSource(git, store, args.run, warn);
     const short = shortId(source.runId);
     if (source.folderNote) warn(`run ${short}: ${source.folderNote}`);
-    const command = commandWithSettings(source.argv, args.set);
     const metadata = rerunMetadata(source.metadata, args["meta-file"], args.meta);
     const defaults = runDefaults(args, config);
-    const runId = Bun.randomUUIDv7();
+    const replicates = args.seeds === undefined ? null : replicateSettings(source.params, seedParamsOf(config), parseCount(args.seeds, "--seeds"));
+    const settings = replicates ? replicates.map((seed) => [...args.set, ...seed]) : [args.set];
+    const runs = settings.map((set, index) => ({ index, point: {}, command: commandWithSettings(source.argv, set), runId: Bun.randomUUIDv7(), set }));
+    const runId = runs[0]!.runId;
 
     const top = args.here ? repo.top : args.worktree === undefined ? rerunWorktreeDir(store, runId) : resolve(cwd, args.worktree);
     if (args.here) {
@@ -105,30 +115,37 @@ exprag exits with the command's exit code, as exprag run does.`,
         mkdirSync(folder, { recursive: true });
         warn(`run ${short} ran in ${source.folder}, which its code does not hold; created it`);
       }
-      log.info(`rerun of run ${short} (commit ${source.commit.slice(0, 12)}) as run ${shortId(runId)}, in ${folder}`);
-      const words = [
+      const ids = runs.map((run) => shortId(run.runId)).join(", ");
+      log.info(`rerun of run ${short} (commit ${source.commit.slice(0, 12)}) as run${runs.length > 1 ? "s" : ""} ${ids}, in ${folder}`);
+      const words = (run: SweepRun) => [
         `--dir=${store}`,
         ...(args.name === undefined && source.experimentName.trim() ? [`--name=${source.experimentName}`] : []),
+        ...(replicates ? [`--tag=replicates:${short}`] : []),
         ...runOptionWords(args),
         "--",
-        ...command,
+        ...run.command,
       ];
       outcome = await executeSweep({
-        runs: [{ index: 0, point: {}, command, runId }],
+        runs,
         jobs: 1,
         devices: null,
         failFast: false,
         cwd: folder,
         env,
         selfCommand: selfCommand(),
-        runArguments: () => words,
-        runVariables: () => handoffVariables({ code, runId, rerunOf: source.runId, metadata, params: rerunParams(source.params, args.set) }),
+        runArguments: words,
+        runVariables: (run, id) =>
+          handoffVariables({ code, runId: id, rerunOf: source.runId, metadata, params: rerunParams(source.params, settings[run.index]!) }),
         output: { kind: "inherit", stdoutFd: 1 },
         observer: { started() {}, output() {}, ended() {} },
         warn,
       });
     } finally {
       if (tree) closeRunTree(git, tree, false);
+    }
+    if (replicates) {
+      log.info(`is a change real? exprag verdict RUN ${short} (these replicates are tagged replicates:${short})`);
+      return outcome.results.find((result) => result.exitCode !== 0)?.exitCode ?? outcome.results[0]?.exitCode ?? EXIT.internal;
     }
     log.info(`does it reproduce? exprag compare ${short} ${shortId(runId)}`);
     return outcome.results[0]?.exitCode ?? EXIT.internal;

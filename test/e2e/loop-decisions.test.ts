@@ -195,3 +195,35 @@ describe("project notes", () => {
     expect((await json(repo, ["note", "--project"])).history).toHaveLength(3);
   }, 60_000);
 });
+
+describe("replicates", () => {
+  const TRAIN = `echo "EXPRAG::{\\"val\\": $2}"\n`;
+
+  test("rerun --seeds N makes N replicates with new seeds, tagged together, each building on the source", async () => {
+    const repo = makeRepo({ "train.sh": TRAIN });
+    await ok(repo, ["run", "-q", "--", "sh", "train.sh", "--seed", "7"]);
+    const source = await latest(repo);
+    const result = await runIn(repo, ["rerun", source.short_id, "--seeds", "3"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`replicates:${source.short_id}`);
+    const replicas = await json(repo, ["ls", "--tag", `replicates:${source.short_id}`]);
+    expect(replicas.map((run: { params: { seed: number } }) => run.params.seed).sort((x: number, y: number) => x - y)).toEqual([8, 9, 10]);
+    expect(replicas.map((run: { metrics: { val: number } }) => run.metrics.val).sort((x: number, y: number) => x - y)).toEqual([8, 9, 10]);
+    expect(replicas.every((run: { from: string; tree: string }) => run.from === source.run_id)).toBe(true);
+    const verdict = await json(repo, ["verdict", replicas[0].short_id, source.short_id, "--metric", "val", "--max"]);
+    expect(verdict.a.replicates.n).toBe(4);
+    expect(verdict.verdict).toBe("within-noise");
+
+    const bad = await runIn(repo, ["rerun", source.short_id, "--seeds", "0"]);
+    expect(bad.exitCode).toBe(2);
+  }, 90_000);
+
+  test("a run without a seed param is repeated as it was", async () => {
+    const repo = makeRepo({ "train.sh": TRAIN });
+    await ok(repo, ["run", "-q", "--", "sh", "train.sh", "--lr", "3"]);
+    const source = await latest(repo);
+    await ok(repo, ["rerun", source.short_id, "--seeds", "2"]);
+    const replicas = await json(repo, ["ls", "--tag", `replicates:${source.short_id}`]);
+    expect(replicas.map((run: { params: object }) => run.params)).toEqual([{ lr: 3 }, { lr: 3 }]);
+  }, 90_000);
+});

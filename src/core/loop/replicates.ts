@@ -24,3 +24,16 @@ export function replicateKey(view: RunView, seedParams: string[]): string | null
 export function seedParamOf(params: Record<string, unknown>, seedParams: string[]): string | null {
   return seedParams.find((name) => Object.hasOwn(params, name)) ?? null;
 }
+
+/**
+ * The `--set` words that make `count` replicates of a run with these params: its seed param set
+ * to values it has not had (an integer seed s gives s+1, s+2...; any other gives 1, 2...); with
+ * no seed param, none (the same command again).
+ */
+export function replicateSettings(params: Record<string, unknown>, seedParams: string[], count: number): string[][] {
+  const name = seedParamOf(params, seedParams);
+  if (name === null) return Array.from({ length: count }, () => []);
+  const current = params[name];
+  const base = typeof current === "number" && Number.isSafeInteger(current) ? current : 0;
+  return Array.from({ length: count }, (_, i) => [`${name}=${base + i + 1}`]);
+}
