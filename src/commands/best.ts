@@ -46,7 +46,9 @@ rank lowest first, anything else highest first; stderr says which was used. NaN 
 values rank after every finite one; runs that never reported the metric are listed apart.
 
 ${WHERE_HELP}`,
-  run({ args, store, warn, config }) {
+  run(context) {
+    const { args, store, warn } = context;
+    const config = () => context.config;
     if (args.max && args.min) throw usageError("choose one of --max and --min");
     const goal = requireGoal({ metric: args.path, direction: args.max ? "max" : args.min ? "min" : undefined }, config, "best");
     const { steps, direction, metric } = goal;

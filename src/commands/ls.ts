@@ -175,7 +175,9 @@ commit ends with * when the run's tree was dirty (its code is a snapshot on run/
 the first digits of the commit's tree, the same for runs with the same code.
 
 ${WHERE_HELP}`,
-  run({ args, store, cwd, env, warn, config }) {
+  run(context) {
+    const { args, store, cwd, env, warn } = context;
+    const config = () => context.config;
     const limit = parseLimit(args);
     const selection = parseSelection(args, args.runs);
     if (args["group-by"] !== undefined) {

@@ -29,7 +29,9 @@ A run whose parent is not selected starts a tree of its own; an only child stays
 column (↳), so a long loop reads down the page.
 
 ${WHERE_HELP}`,
-  run({ args, store, warn, config }) {
+  run(context) {
+    const { args, store, warn } = context;
+    const config = () => context.config;
     if (args.metric === "") throw usageError("--metric needs a value path");
     const goal = findGoal({ metric: args.metric }, config);
     const tree = lineageTree(store, { selection: parseSelection(args, args.runs), goal }, warn);

@@ -51,10 +51,12 @@ THE RULE
   With replicates on one side only, their spread stands for both; with none, the spread within
   other configurations' replicates of the same experiments; with none of those, unknown-noise
   and the command that measures it (exprag rerun RUN --seeds 3).`,
-  run({ args, store, warn, config }) {
+  run(context) {
+    const { args, store, warn } = context;
+    const config = () => context.config;
     if (args.max && args.min) throw usageError("choose one of --max and --min");
     const goal = requireGoal({ metric: args.metric, direction: args.max ? "max" : args.min ? "min" : undefined }, config, "verdict");
-    const answer = judgeRuns(store, { a: args.a, b: args.b, goal, agg: args.agg ?? "last", seedParams: seedParamsOf(config) }, warn);
+    const answer = judgeRuns(store, { a: args.a, b: args.b, goal, agg: args.agg ?? "last", seedParams: seedParamsOf(config()) }, warn);
     printData(args.json ? `${JSON.stringify(answer)}\n` : forPeople(answer));
   },
 });

@@ -21,7 +21,14 @@ import { runInput, selectionInput, toSelection } from "./inputs";
 import { authorOf } from "./run-tools";
 import type { ToolContext, ToolSpec } from "./tool";
 
-const configOf = ({ cwd, env }: ToolContext) => loadProjectConfig(cwd, env);
+/** The project config, read when first asked for (a tool given a metric and direction may not need it). */
+const configOf = ({ cwd, env }: ToolContext) => {
+  let config: ReturnType<typeof loadProjectConfig> | undefined;
+  return () => {
+    config ??= loadProjectConfig(cwd, env);
+    return config;
+  };
+};
 
 const metricInput = {
   metric: z.string().min(1).optional().describe("The metric's value path, e.g. val_loss (default: the project's [goal] metric in .exprag.toml)"),
@@ -126,7 +133,7 @@ const verdictTool: ToolSpec<typeof verdictInput> = {
   answer(input, context) {
     const config = configOf(context);
     const goal = requireGoal({ metric: input.metric, direction: input.direction }, config, "verdict");
-    const answer = judgeRuns(context.store, { a: input.a, b: input.b, goal, agg: input.agg ?? "last", seedParams: seedParamsOf(config) }, context.warn);
+    const answer = judgeRuns(context.store, { a: input.a, b: input.b, goal, agg: input.agg ?? "last", seedParams: seedParamsOf(config()) }, context.warn);
     return { data: answer, summary: [`${answer.verdict}: ${answer.reason}`, ...answer.settle] };
   },
 };

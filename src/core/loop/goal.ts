@@ -22,9 +22,12 @@ export interface Goal {
   direction_guessed: boolean;
 }
 
-/** The goal, or null when none was given and the config names none. */
-export function findGoal(request: GoalRequest, config: ProjectConfig | null): Goal | null {
-  const configured = config?.goal;
+/**
+ * The goal, or null when none was given and the config names none. The config is read (`config`
+ * called) only when the request leaves the metric or its direction open.
+ */
+export function findGoal(request: GoalRequest, config: () => ProjectConfig | null): Goal | null {
+  const configured = request.metric !== undefined && request.direction !== undefined ? undefined : config()?.goal;
   const metric = request.metric ?? configured?.metric;
   if (metric === undefined) return null;
   const configDirection = configured && configured.metric === metric ? configured.direction : undefined;
@@ -39,7 +42,7 @@ export function findGoal(request: GoalRequest, config: ProjectConfig | null): Go
 }
 
 /** The goal, or a usage error saying how to name one. */
-export function requireGoal(request: GoalRequest, config: ProjectConfig | null, command: string): Goal {
+export function requireGoal(request: GoalRequest, config: () => ProjectConfig | null, command: string): Goal {
   const goal = findGoal(request, config);
   if (!goal)
     throw usageError(`${command} needs a metric: --metric PATH`, 'or name the goal once in .exprag.toml: [goal] metric = "val_loss", direction = "min"');
