@@ -40,7 +40,9 @@ function generate(): void {
       const acc = (0.5 + 0.4 * (1 - Math.exp(-step / 30)) * ((r % 1000) / 1000)).toFixed(6);
       lines.push(`${head}track","value":{"step":${step},"metrics":{"loss":${(1 / (step + 1)).toFixed(6)},"acc":${acc}}}${at(step * 10)}`);
     }
-    lines.push(`${head}run_end","value":{"status":"ok","exit_code":0,"signal":null,"duration_ms":1000,"counts":{"track":98,"meta":0,"note":0,"parse_error":0}}${at(1000)}`);
+    lines.push(
+      `${head}run_end","value":{"status":"ok","exit_code":0,"signal":null,"duration_ms":1000,"counts":{"track":98,"meta":0,"note":0,"parse_error":0}}${at(1000)}`,
+    );
     const fd = openSync(join(store, "runs", `${id}.jsonl`), "w");
     writeSync(fd, `${lines.join("\n")}\n`);
     closeSync(fd);
@@ -84,7 +86,9 @@ try {
     const ms = median(times[i]!);
     const ratio = ms / base;
     const met = target === 2 ? ratio < target : ratio <= target;
-    console.log(`| \`${name}\`, ${runs} runs | ${base.toFixed(0)} ms | ${ms.toFixed(0)} ms | ${ratio.toFixed(2)} | ${target === 2 ? "< 2" : `<= ${target}`} | ${met ? "yes" : "no"} |`);
+    console.log(
+      `| \`${name}\`, ${runs} runs | ${base.toFixed(0)} ms | ${ms.toFixed(0)} ms | ${ratio.toFixed(2)} | ${target === 2 ? "< 2" : `<= ${target}`} | ${met ? "yes" : "no"} |`,
+    );
   }
 } finally {
   rmSync(store, { recursive: true, force: true });
