@@ -1,4 +1,5 @@
 import { usageError } from "../core/errors";
+import { repositoryAt } from "../core/loop/changes";
 import { requireGoal } from "../core/loop/goal";
 import { seedParamsOf } from "../core/loop/replicates";
 import { judgeRuns, type VerdictAnswer } from "../core/loop/verdict";
@@ -19,7 +20,10 @@ function forPeople(v: VerdictAnswer): string {
   if (v.noise) lines.push(`  noise     standard error ${number(v.noise.std_error)} (${v.noise.df.toFixed(1)} df), from ${v.noise.from}`);
   const params = Object.entries(v.differs.params).map(([key, [a, b]]) => `${key} ${JSON.stringify(a)} -> ${JSON.stringify(b)}`);
   if (params.length) lines.push(`  params    ${params.join(", ")} (A -> B)`);
-  if (v.differs.same_code !== null) lines.push(`  code      ${v.differs.same_code ? "the same" : `differs: exprag diff ${v.b.short_id} ${v.a.short_id}`}`);
+  if (v.differs.same_code !== null)
+    lines.push(
+      `  code      ${v.differs.same_code ? "the same" : `differs${v.differs.files ? ` in ${v.differs.files.join(", ")}` : ""}: exprag diff ${v.b.short_id} ${v.a.short_id}`}`,
+    );
   for (const command of v.settle) lines.push(`  settle    ${command}`);
   return `${lines.map(visible).join("\n")}\n`;
 }
@@ -52,11 +56,15 @@ THE RULE
   other configurations' replicates of the same experiments; with none of those, unknown-noise
   and the command that measures it (exprag rerun RUN --seeds 3).`,
   run(context) {
-    const { args, store, warn } = context;
+    const { args, store, warn, cwd, env } = context;
     const config = () => context.config;
     if (args.max && args.min) throw usageError("choose one of --max and --min");
     const goal = requireGoal({ metric: args.metric, direction: args.max ? "max" : args.min ? "min" : undefined }, config, "verdict");
-    const answer = judgeRuns(store, { a: args.a, b: args.b, goal, agg: args.agg ?? "last", seedParams: seedParamsOf(config()) }, warn);
+    const answer = judgeRuns(
+      store,
+      { a: args.a, b: args.b, goal, agg: args.agg ?? "last", seedParams: seedParamsOf(config()), git: repositoryAt(cwd, env) },
+      warn,
+    );
     printData(args.json ? `${JSON.stringify(answer)}\n` : forPeople(answer));
   },
 });

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { loadProjectConfig } from "../core/config";
 import { briefOf, DEFAULT_BRIEF_BUDGET } from "../core/loop/brief";
+import { repositoryAt } from "../core/loop/changes";
 import { decideRun } from "../core/loop/decide";
 import { findGoal, requireGoal } from "../core/loop/goal";
 import { groupBest, parseGroupKeys } from "../core/loop/groups";
@@ -133,7 +134,11 @@ const verdictTool: ToolSpec<typeof verdictInput> = {
   answer(input, context) {
     const config = configOf(context);
     const goal = requireGoal({ metric: input.metric, direction: input.direction }, config, "verdict");
-    const answer = judgeRuns(context.store, { a: input.a, b: input.b, goal, agg: input.agg ?? "last", seedParams: seedParamsOf(config()) }, context.warn);
+    const answer = judgeRuns(
+      context.store,
+      { a: input.a, b: input.b, goal, agg: input.agg ?? "last", seedParams: seedParamsOf(config()), git: repositoryAt(context.cwd, context.env) },
+      context.warn,
+    );
     return { data: answer, summary: [`${answer.verdict}: ${answer.reason}`, ...answer.settle] };
   },
 };

@@ -226,4 +226,17 @@ describe("replicates", () => {
     const replicas = await json(repo, ["ls", "--tag", `replicates:${source.short_id}`]);
     expect(replicas.map((run: { params: object }) => run.params)).toEqual([{ lr: 3 }, { lr: 3 }]);
   }, 90_000);
+
+  test("a verdict between runs of different code names the files that differ", async () => {
+    const repo = makeRepo({ "train.sh": TRAIN });
+    await ok(repo, ["run", "-q", "--", "sh", "train.sh", "--seed", "1"]);
+    const before = await latest(repo);
+    write(repo, "train.sh", `# a change\n${TRAIN}`);
+    await ok(repo, ["run", "-q", "--from", before.short_id, "--", "sh", "train.sh", "--seed", "2"]);
+    const after = await latest(repo);
+    const verdict = await json(repo, ["verdict", after.short_id, before.short_id, "--metric", "val", "--max"]);
+    expect(verdict.verdict).toBe("unknown-noise");
+    expect(verdict.differs).toEqual({ params: { seed: [2, 1] }, same_code: false, files: ["train.sh"] });
+    expect((await ok(repo, ["verdict", after.short_id, before.short_id, "--metric", "val"])).text).toContain("differs in train.sh");
+  }, 60_000);
 });

@@ -6,12 +6,13 @@
  * says which command would measure it.
  */
 
+import type { Git } from "../git/repository";
 import { type Aggregate, type Direction, score } from "../query/best";
 import { readable, type Warn } from "../query/records";
 import { RunView } from "../query/run-view";
 import { selectRuns } from "../query/selection";
 import { resolveRunRef, shortId } from "../record/refs";
-import { type Changes, changesBetween } from "./changes";
+import { type Changes, changedPaths, changesBetween } from "./changes";
 import type { Goal } from "./goal";
 import { sampleStats } from "./numbers";
 import { replicateKey } from "./replicates";
@@ -25,6 +26,8 @@ export interface VerdictRequest {
   goal: Goal;
   agg: Aggregate;
   seedParams: string[];
+  /** The repository, to name the files that differ when the runs' code does; null without one. */
+  git: Git | null;
 }
 
 export interface Side {
@@ -105,7 +108,7 @@ export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): V
     agg: request.agg,
     a: sa,
     b: sb,
-    differs: changesBetween(a, b),
+    differs: withFiles(changesBetween(a, b), request.git, a, b),
   };
   const missing = [sa, sb].filter((s) => s.value === null).map((s) => s.short_id);
   if (missing.length)
@@ -161,4 +164,11 @@ function measureNoise(a: Side, b: Side, candidates: Candidate[]): (Noise & { sou
     source: "comparable-runs",
     from: `the spread within ${samples.length} other configuration${samples.length === 1 ? "" : "s"} with replicates (${samples.reduce((sum, s) => sum + s.n, 0)} runs)`,
   };
+}
+
+/** The changes, with the files that differ (B's code to A's) when the code does and git can say. */
+function withFiles(changes: Changes, git: Git | null, a: RunView, b: RunView): Changes {
+  if (changes.same_code !== false) return changes;
+  const files = changedPaths(git, b, a);
+  return files ? { ...changes, files } : changes;
 }
