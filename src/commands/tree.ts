@@ -1,6 +1,7 @@
 import { usageError } from "../core/errors";
+import { changeWords } from "../core/loop/changes";
 import { findGoal } from "../core/loop/goal";
-import { changeWords, lineageTree, type TreeNode, treeLines } from "../core/loop/tree";
+import { lineageTree, type TreeNode, treeLines } from "../core/loop/tree";
 import { visible } from "../render/escape";
 import { formatNumber } from "../render/format";
 import { printData } from "../render/output";

@@ -17,7 +17,7 @@ import { asNumber } from "../query/value-paths";
 import { readProjectNotes } from "../record/project-notes";
 import { shortId } from "../record/refs";
 import type { DecisionKind } from "../record/schema";
-import { changesBetween } from "./changes";
+import { changesBetween, changeWords } from "./changes";
 import type { Goal } from "./goal";
 
 export const DEFAULT_BRIEF_BUDGET = 800;
@@ -162,11 +162,8 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
       rank: 0.1,
       section: "best",
     });
-    const changed = bestDetails.changed && Object.entries(bestDetails.changed).map(([key, [a, b]]) => `${key} ${JSON.stringify(a)}->${JSON.stringify(b)}`);
-    const code = bestDetails.same_code === false ? "the code" : null;
-    const what = [...(changed ?? []), ...(code ? [code] : [])];
-    if (best.from)
-      candidates.push({ text: `  changed from ${best.from}: ${what.length ? clip(what.join(", ")) : "nothing recorded"}`, rank: 1, section: "lineage" });
+    const what = bestDetails.changed ? changeWords({ params: bestDetails.changed, same_code: bestDetails.same_code }) : "nothing recorded";
+    if (best.from) candidates.push({ text: `  changed from ${best.from}: ${clip(what)}`, rank: 1, section: "lineage" });
     if (bestDetails.lineage.length > 1) candidates.push({ text: `  lineage: ${bestDetails.lineage.join(" <- ")}`, rank: 1, section: "lineage" });
   } else if (goal) {
     candidates.push({ text: `best: no run reported ${goal.metric} yet`, rank: 0.1, section: "best" });

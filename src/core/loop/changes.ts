@@ -43,3 +43,11 @@ export function repositoryAt(cwd: string, env: NodeJS.ProcessEnv): Git | null {
   const opened = openRepository(cwd, env);
   return typeof opened === "string" ? null : opened.git;
 }
+
+/** What changed from the parent, in a few words: `lr 0.1->0.03, code`. */
+export function changeWords(changes: Changes | null): string {
+  if (!changes) return "";
+  const words = Object.entries(changes.params).map(([key, [before, after]]) => `${key} ${JSON.stringify(before)}->${JSON.stringify(after)}`);
+  if (changes.same_code === false) words.push("code");
+  return words.length ? words.join(", ") : "no change recorded";
+}

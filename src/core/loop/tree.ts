@@ -100,14 +100,6 @@ function markPlaced(root: TreeNode, placed: Set<string>): void {
   }
 }
 
-/** What changed from the parent, in a few words: `lr 0.1->0.03, code`. */
-export function changeWords(changes: Changes | null): string {
-  if (!changes) return "";
-  const words = Object.entries(changes.params).map(([key, [before, after]]) => `${key} ${JSON.stringify(before)}->${JSON.stringify(after)}`);
-  if (changes.same_code === false) words.push("code");
-  return words.length ? words.join(", ") : "no change recorded";
-}
-
 /** The tree as lines, parents before children, in order: an only child stays in its parent's column. */
 export function treeLines(tree: Tree, line: (node: TreeNode) => string): string[] {
   const lines: string[] = [];
