@@ -4,12 +4,10 @@ import type { ProjectConfig } from "../core/config";
 import { usageError } from "../core/errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
 import { isTerminal } from "../core/os/posix";
-import type { Selection } from "../core/query/selection";
-import { RUN_STATES, type RunState } from "../core/query/summary";
-import { combineWhere, parseWhere } from "../core/query/where";
+import { DEFAULT_LIMIT } from "../core/query/selection-flags";
+import { RUN_STATES } from "../core/query/summary";
 import { TAG } from "../core/record/annotations";
 import { parseSize } from "../core/sizes";
-import { parseWhen } from "../core/time";
 
 export const storeArgs = {
   dir: {
@@ -124,26 +122,11 @@ export const jsonArg = {
 } as const satisfies ArgsDef;
 
 /** Lists: newest first, `--limit N` (default 20) or `--all`, and `--json`. */
-export const DEFAULT_LIMIT = 20;
 export const listArgs = {
   limit: { type: "string", description: `Show at most N (default ${DEFAULT_LIMIT})`, valueHint: "N" },
   all: { type: "boolean", description: "Show all" },
   ...jsonArg,
 } as const satisfies ArgsDef;
-
-/** `--limit N` as a number; `--all` is no limit. */
-export function parseLimit(args: { limit?: string; all?: boolean }, fallback = DEFAULT_LIMIT): number {
-  if (args.all) return Number.POSITIVE_INFINITY;
-  if (args.limit === undefined) return fallback;
-  return parseCount(args.limit, "--limit");
-}
-
-/** A positive whole number given to `option`. */
-export function parseCount(text: string, option: string): number {
-  const count = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(count) || count < 1) throw usageError(`${option} must be a positive whole number, got "${text}"`);
-  return count;
-}
 
 /** The run selection every command that takes a set of runs accepts. */
 export const selectionArgs = {
@@ -157,32 +140,6 @@ export const selectionArgs = {
 
 /** The selection's repeatable flags, for a command's `repeatable`. */
 export const SELECTION_REPEATABLE = ["tag", "where"] as const;
-
-export interface SelectionFlags {
-  name?: string;
-  status?: string;
-  since?: string;
-  until?: string;
-  tag: string[];
-  where: string[];
-}
-
-/** The selection the flags and run references describe; a bad state, time or expression is a usage error. */
-export function parseSelection(flags: SelectionFlags, references: string[] = []): Selection {
-  const statuses = flags.status?.split(",").map((state) => state.trim());
-  for (const state of statuses ?? []) {
-    if (!RUN_STATES.includes(state as RunState)) throw usageError(`--status must be among ${RUN_STATES.join(", ")}, got "${state}"`);
-  }
-  return {
-    references,
-    name: flags.name,
-    statuses: statuses as RunState[] | undefined,
-    since: flags.since === undefined ? undefined : parseWhen(flags.since, "--since"),
-    until: flags.until === undefined ? undefined : parseWhen(flags.until, "--until"),
-    tags: flags.tag,
-    where: combineWhere(flags.where.map(parseWhere)),
-  };
-}
 
 /** What --help says about --where, for every command that selects runs. */
 export const WHERE_HELP = `WHERE

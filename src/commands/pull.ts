@@ -1,12 +1,13 @@
 import { openRepositoryOrFail } from "../core/git/repository";
 import { isTerminal } from "../core/os/posix";
+import { parseSelection } from "../core/query/selection-flags";
 import { pullRuns } from "../core/remote/pull";
 import { chooseRemote } from "../core/remote/remote-name";
 import { parseSize } from "../core/sizes";
 import { isExplicitStore } from "../core/store";
 import { log } from "../log";
 import { printData } from "../render/output";
-import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 /** Pulled files larger than this are not written unless --max-size says otherwise. */

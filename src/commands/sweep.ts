@@ -6,6 +6,7 @@ import { Git, openRepository } from "../core/git/repository";
 import { rerunWorktreeDir } from "../core/git/worktrees";
 import { platform, selfCommand } from "../core/os/platform";
 import { isTerminal } from "../core/os/posix";
+import { parseCount } from "../core/query/selection-flags";
 import { summarizeRun } from "../core/query/summary";
 import { experimentNameFor } from "../core/run/experiment-name";
 import { handoffVariables, takeHandoff } from "../core/run/handoff";
@@ -26,7 +27,7 @@ import { startProgress } from "../render/progress";
 import { shellLine } from "../render/shell";
 import { PrefixedOutput, StatusBoard } from "../render/sweep-progress";
 import { type Column, outputMode, renderRows } from "../render/table";
-import { checkTags, jsonArg, parseCount, RUN_REPEATABLE, runDefaults, runOptionArgs, runOptionWords } from "./_args";
+import { checkTags, jsonArg, RUN_REPEATABLE, runDefaults, runOptionArgs, runOptionWords } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 const MAX_SEED = 2 ** 32 - 1;
