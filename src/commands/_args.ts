@@ -1,13 +1,9 @@
 /** Argument definitions several commands share, and their parsers. */
 import type { ArgsDef } from "citty";
-import type { ProjectConfig } from "../core/config";
 import { usageError } from "../core/errors";
-import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
-import { isTerminal } from "../core/os/posix";
 import { DEFAULT_LIMIT } from "../core/query/selection-flags";
 import { RUN_STATES } from "../core/query/summary";
 import { TAG } from "../core/record/annotations";
-import { parseSize } from "../core/sizes";
 
 export const storeArgs = {
   dir: {
@@ -57,45 +53,10 @@ export const runOptionArgs = {
 /** The run options' repeatable flags. */
 export const RUN_REPEATABLE = ["meta", "tag"] as const;
 
-export interface RunOptionFlags {
-  tag: string[];
-  "snapshot-max-size"?: string;
-}
-
 /** Checks every --tag: one word, as `exprag tag` takes it. */
 export function checkTags(tags: string[]): void {
   for (const tag of tags)
     if (!TAG.test(tag)) throw usageError(`--tag '${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
-}
-
-/** What a run does, from its flags, else the project config, else exprag's defaults (flags > env > config). */
-export interface RunDefaults {
-  keepLog: boolean;
-  params: boolean;
-  snapshot: boolean;
-  snapshotMaxBytes: number;
-  snapshotExclude: string[];
-  name: string | undefined;
-  pty: boolean;
-  config: ProjectConfig | null;
-}
-
-export function runDefaults(
-  flags: RunOptionFlags & { log?: boolean; params?: boolean; snapshot?: boolean; name?: string; pty?: boolean },
-  config: ProjectConfig | null,
-): RunDefaults {
-  const size = flags["snapshot-max-size"];
-  return {
-    keepLog: flags.log ?? config?.log ?? true,
-    params: flags.params ?? config?.params ?? true,
-    snapshot: flags.snapshot ?? true,
-    snapshotMaxBytes: size === undefined ? (config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES) : parseSize(size, "--snapshot-max-size"),
-    snapshotExclude: config?.snapshotExclude ?? [],
-    name: flags.name ?? config?.name,
-    // `pty = true` in the config makes it the default at a terminal only.
-    pty: flags.pty ?? (config?.pty === true && isTerminal(1)),
-    config,
-  };
 }
 
 /**

@@ -7,6 +7,7 @@ import { parseSize } from "../core/sizes";
 import { isExplicitStore } from "../core/store";
 import { log } from "../log";
 import { printData } from "../render/output";
+import { showGitProgress } from "../render/progress";
 import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -49,7 +50,7 @@ ${WHERE_HELP}`,
       remote,
       selection: parseSelection(args, args.runs),
       maxBytes,
-      transfer: { progress: atTerminal && !args.json, prompt: atTerminal && isTerminal(0) },
+      transfer: { progress: atTerminal && !args.json ? showGitProgress : null, prompt: atTerminal && isTerminal(0) },
       warn,
     });
     if (args.json) printData(`${JSON.stringify(outcome)}\n`);

@@ -9,6 +9,7 @@ import { pushRuns } from "../core/remote/push";
 import { chooseRemote } from "../core/remote/remote-name";
 import { log } from "../log";
 import { printData } from "../render/output";
+import { showGitProgress } from "../render/progress";
 import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -55,7 +56,7 @@ ${WHERE_HELP}`,
       runIds,
       remote,
       withLog: args.log,
-      transfer: { progress: atTerminal && !args.json, prompt: atTerminal && isTerminal(0) },
+      transfer: { progress: atTerminal && !args.json ? showGitProgress : null, prompt: atTerminal && isTerminal(0) },
       warn,
     });
     if (args.json) printData(`${JSON.stringify(outcome)}\n`);

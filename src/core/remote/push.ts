@@ -97,7 +97,7 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
 
 /** exprag's refs on the remote, by name: one `ls-remote`, so a push with nothing new sends nothing. */
 async function remoteRefs(git: Git, request: PushRequest): Promise<Map<string, string>> {
-  const listed = await transfer(git, ["ls-remote", request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], { ...request.transfer, progress: false });
+  const listed = await transfer(git, ["ls-remote", request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], { ...request.transfer, progress: null });
   if (listed.code !== 0) throw new UserError(`git push to ${request.remote} failed: ${gitComplaint(listed.stderr) || `exit ${listed.code}`}`, EXIT.failure);
   const refs = new Map<string, string>();
   for (const line of listed.stdout.split("\n")) {
