@@ -11,7 +11,8 @@ import { shortId } from "../core/record/refs";
 import { currentAuthor, detectAgent } from "../core/run/context";
 import { MAX_TEXT_BYTES } from "./code-tools";
 import { runInput } from "./inputs";
-import type { ToolContext, ToolSpec } from "./tool";
+import type { ToolSpec } from "./tool";
+import type { ToolContext } from "./workspace";
 
 const DEFAULT_LOG_LINES = 50;
 

@@ -12,7 +12,18 @@ import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
-import type { ToolContext } from "./tool";
+
+/** What a tool is given: the answers' context, and who called. */
+export interface ToolContext {
+  /** The run store, found as the command line finds it. */
+  store: string;
+  /** The working directory: the first root the client names, else the server's own. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** The client, as it named itself when it connected. */
+  clientName: string | null;
+  warn(message: string): void;
+}
 
 export interface WorkspaceOptions {
   /** `--dir`, as given. */

@@ -7,6 +7,7 @@
  */
 
 import { EXIT, UserError } from "../errors";
+import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
 import type { Git } from "../git/repository";
 import { ownSnapshotRef } from "../git/snapshot-refs";
 import { decodeRunStart } from "../record/decode";
@@ -14,7 +15,7 @@ import { readRunStart } from "../record/reader";
 import { shortId } from "../record/refs";
 import { objectInfo, readTrees } from "./batch";
 import { HashCache } from "./hash-cache";
-import { FILE_KINDS, RUNS_PREFIX, SNAPSHOTS_PREFIX, TREE_NAMES } from "./layout";
+import { FILE_KINDS, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, treeId } from "./objects";
 import { type PlannedCommit, writeRunCommits } from "./pack";
 import { runFilePaths, runVersions, treeOf } from "./run-files";

@@ -1,6 +1,6 @@
 /** What a run does, from its flags, else the project config, else exprag's defaults (flags > env > config). */
 import type { ProjectConfig } from "../config";
-import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../git/capture";
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../git/snapshot-limits";
 import { isTerminal } from "../os/posix";
 import { parseSize } from "../sizes";
 
