@@ -10,19 +10,14 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { AnswerContext } from "../core/answers/context";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
 
-/** What a tool is given: the answers' context, and who called. */
-export interface ToolContext {
-  /** The run store, found as the command line finds it. */
-  store: string;
-  /** The working directory: the first root the client names, else the server's own. */
-  cwd: string;
-  env: NodeJS.ProcessEnv;
+/** What a tool is given: the context of the answers it calls, and who called. */
+export interface ToolContext extends AnswerContext {
   /** The client, as it named itself when it connected. */
   clientName: string | null;
-  warn(message: string): void;
 }
 
 export interface WorkspaceOptions {
