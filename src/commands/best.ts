@@ -1,17 +1,18 @@
+import { answerBest } from "../core/answers/best";
 import { usageError } from "../core/errors";
 import { requireGoal } from "../core/loop/goal";
 import { groupBest, parseGroupKeys } from "../core/loop/groups";
-import { AGGREGATES, type Ranked, rankRuns } from "../core/query/best";
+import { AGGREGATES, type Ranked } from "../core/query/best";
 import { differing } from "../core/query/compare";
 import { flattenValues } from "../core/query/flatten";
-import { selectRuns } from "../core/query/selection";
+import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { log } from "../log";
 import { cellText, formatAgo, formatCommit, formatNumber } from "../render/format";
 import { renderGrouping } from "../render/groups";
 import { printData } from "../render/output";
 import { startProgress } from "../render/progress";
 import { type Column, outputMode, renderRows } from "../render/table";
-import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
@@ -47,30 +48,34 @@ values rank after every finite one; runs that never reported the metric are list
 
 ${WHERE_HELP}`,
   run(context) {
-    const { args, store, warn } = context;
+    const { args, store, cwd, env, warn } = context;
     const config = () => context.config;
     if (args.max && args.min) throw usageError("choose one of --max and --min");
     const goal = requireGoal({ metric: args.path, direction: args.max ? "max" : args.min ? "min" : undefined }, config, "best");
-    const { steps, direction, metric } = goal;
-    if (goal.direction_guessed) {
+    const { steps, metric } = goal;
+    const agg = args.agg ?? "last";
+    if (args["group-by"] !== undefined) {
+      const keys = parseGroupKeys(args["group-by"]);
+      const grouping = groupBest(store, { selection: parseSelection(args, args.runs), keys, steps, metric, agg, direction: goal.direction }, warn);
+      const mode = outputMode(args.json === true);
+      return printData(mode === "json" ? `${JSON.stringify(grouping)}\n` : renderGrouping(grouping, mode));
+    }
+    const request = {
+      path: metric,
+      direction: goal.direction_guessed ? null : goal.direction,
+      agg,
+      selection: parseSelection(args, args.runs),
+      limit: parseLimit(args),
+    } as const;
+    const progress = startProgress();
+    const { data: shown, ranked, missing, direction, guessed } = answerBest(request, { store, cwd, env, warn, progress });
+    progress.end();
+    if (guessed) {
       log.info(
         `ranking by ${metric}, ${direction === "min" ? "lowest" : "highest"} first (--${direction}); say --${direction === "min" ? "max" : "min"} for the other way`,
       );
     }
-    const agg = args.agg ?? "last";
-    if (args["group-by"] !== undefined) {
-      const keys = parseGroupKeys(args["group-by"]);
-      const grouping = groupBest(store, { selection: parseSelection(args, args.runs), keys, steps, metric, agg, direction }, warn);
-      const mode = outputMode(args.json === true);
-      return printData(mode === "json" ? `${JSON.stringify(grouping)}\n` : renderGrouping(grouping, mode));
-    }
-    const limit = parseLimit(args);
-    const progress = startProgress();
-    const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn, progress.phase("selecting runs"));
-    const { ranked, missing } = rankRuns(runs, steps, { direction, agg }, warn, progress.phase("ranking runs"));
-    progress.end();
-    const shown = ranked.slice(0, limit);
-    if (shown.length < ranked.length) log.info(`showing ${shown.length} of ${ranked.length} runs; use --all or --limit N for more`);
+    if (shown.length < ranked) log.info(`showing ${shown.length} of ${ranked} runs; use --all or --limit N for more`);
     if (missing.length) {
       const ids = missing.slice(0, 10).map((r) => r.short_id);
       log.info(`${missing.length} run${missing.length === 1 ? "" : "s"} never reported ${metric}: ${ids.join(" ")}${missing.length > 10 ? " ..." : ""}`);

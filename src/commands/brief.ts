@@ -1,9 +1,10 @@
 import { usageError } from "../core/errors";
 import { briefOf, DEFAULT_BRIEF_BUDGET } from "../core/loop/brief";
 import { findGoal } from "../core/loop/goal";
+import { parseCount, parseSelection } from "../core/query/selection-flags";
 import { visible } from "../render/escape";
 import { printData } from "../render/output";
-import { jsonArg, parseCount, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs } from "./_args";
+import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({

@@ -1,8 +1,9 @@
+import { answerNote } from "../core/answers/annotate";
 import { usageError } from "../core/errors";
-import { appendAnnotation, checkNote } from "../core/record/annotations";
+import { checkNote } from "../core/record/annotations";
 import { currentAuthor } from "../core/record/author";
 import { addProjectNote, readProjectNotes } from "../core/record/project-notes";
-import { resolveRunRef, shortId } from "../core/record/refs";
+import { shortId } from "../core/record/refs";
 import { ensureStore, isExplicitStore } from "../core/store";
 import { log } from "../log";
 import { visible } from "../render/escape";
@@ -52,10 +53,8 @@ export default defineExpragCommand({
     if (args.replaces !== undefined) throw usageError("--replaces corrects a project note: give --project too");
     if (args.run === undefined || args.text === undefined)
       throw usageError("note needs a run and a text", 'usage: exprag note RUN "TEXT", or exprag note --project "TEXT"');
-    const text = checkNote(args.text);
-    const { runId, file } = resolveRunRef(store, args.run);
-    appendAnnotation(file, runId, { kind: "note", text }, author);
-    if (args.json) return printData(`${JSON.stringify({ run_id: runId, note: text, author })}\n`);
-    log.info(`run ${shortId(runId)}: note added`);
+    const { data } = answerNote({ run: args.run, text: args.text, author }, { store, cwd, env, warn: () => {} });
+    if (args.json) return printData(`${JSON.stringify(data)}\n`);
+    log.info(`run ${shortId(data.run_id)}: note added`);
   },
 });

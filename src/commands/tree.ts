@@ -2,10 +2,11 @@ import { usageError } from "../core/errors";
 import { changeWords } from "../core/loop/changes";
 import { findGoal } from "../core/loop/goal";
 import { lineageTree, type TreeNode, treeLines } from "../core/loop/tree";
+import { parseSelection } from "../core/query/selection-flags";
 import { visible } from "../render/escape";
 import { formatNumber } from "../render/format";
 import { printData } from "../render/output";
-import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({

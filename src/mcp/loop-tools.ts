@@ -20,7 +20,8 @@ import { addProjectNote } from "../core/record/project-notes";
 import { ensureStore } from "../core/store";
 import { runInput, selectionInput, toSelection } from "./inputs";
 import { authorOf } from "./run-tools";
-import type { ToolContext, ToolSpec } from "./tool";
+import type { ToolSpec } from "./tool";
+import type { ToolContext } from "./workspace";
 
 /** The project config, read when first asked for (a tool given a metric and direction may not need it). */
 const configOf = ({ cwd, env }: ToolContext) => {
