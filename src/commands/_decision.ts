@@ -1,5 +1,5 @@
 /** `exprag keep` and `exprag discard`: one definition, two decisions. */
-import { decideRun } from "../core/loop/decide";
+import { answerDecision } from "../core/answers/decide";
 import { currentAuthor } from "../core/record/author";
 import type { DecisionKind } from "../core/record/schema";
 import { log } from "../log";
@@ -39,8 +39,11 @@ export function decisionCommand(kind: DecisionKind) {
 
 A later keep or discard replaces the earlier decision; show lists them all, with who made each
 (the coding agent recognised from its environment, else the user) and when.`,
-    run({ args, store, env, cwd }) {
-      const answer = decideRun(store, { run: args.run, decision: kind, because: args.because ?? null, author: currentAuthor(env, cwd) });
+    run({ args, store, env, cwd, warn }) {
+      const { data: answer } = answerDecision(
+        { run: args.run, decision: kind, because: args.because ?? null, author: currentAuthor(env, cwd) },
+        { store, cwd, env, warn },
+      );
       if (args.json) return printData(`${JSON.stringify(answer)}\n`);
       const replaced = answer.replaced ? ` (was ${answer.replaced.decision})` : "";
       log.info(visible(`run ${answer.short_id}: ${kind}${replaced}`));

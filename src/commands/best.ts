@@ -1,7 +1,8 @@
 import { answerBest } from "../core/answers/best";
+import { answerBestGroups } from "../core/answers/group";
 import { usageError } from "../core/errors";
 import { requireGoal } from "../core/loop/goal";
-import { groupBest, parseGroupKeys } from "../core/loop/groups";
+import { parseGroupKeys } from "../core/loop/groups";
 import { AGGREGATES, type Ranked } from "../core/query/best";
 import { differing } from "../core/query/compare";
 import { flattenValues } from "../core/query/flatten";
@@ -56,7 +57,10 @@ ${WHERE_HELP}`,
     const agg = args.agg ?? "last";
     if (args["group-by"] !== undefined) {
       const keys = parseGroupKeys(args["group-by"]);
-      const grouping = groupBest(store, { selection: parseSelection(args, args.runs), keys, steps, metric, agg, direction: goal.direction }, warn);
+      const { data: grouping } = answerBestGroups(
+        { selection: parseSelection(args, args.runs), keys, steps, metric, agg, direction: goal.direction },
+        { store, cwd, env, warn },
+      );
       const mode = outputMode(args.json === true);
       return printData(mode === "json" ? `${JSON.stringify(grouping)}\n` : renderGrouping(grouping, mode));
     }

@@ -1,5 +1,6 @@
+import { answerBrief } from "../core/answers/brief";
 import { usageError } from "../core/errors";
-import { briefOf, DEFAULT_BRIEF_BUDGET } from "../core/loop/brief";
+import { DEFAULT_BRIEF_BUDGET } from "../core/loop/brief";
 import { findGoal } from "../core/loop/goal";
 import { parseCount, parseSelection } from "../core/query/selection-flags";
 import { visible } from "../render/escape";
@@ -36,7 +37,7 @@ the runs waiting for a decision, then project notes); the last line says how to 
     if (args.max && args.min) throw usageError("choose one of --max and --min");
     const goal = findGoal({ metric: args.metric, direction: args.max ? "max" : args.min ? "min" : undefined }, config);
     const budget = args.budget === undefined ? DEFAULT_BRIEF_BUDGET : parseCount(args.budget, "--budget");
-    const brief = briefOf(store, { selection: parseSelection(args, args.runs), goal, budget, now: Date.now() }, warn);
+    const { data: brief } = answerBrief({ selection: parseSelection(args, args.runs), goal, budget, now: Date.now() }, context);
     printData(args.json ? `${JSON.stringify(brief)}\n` : brief.lines.map((line) => `${visible(line)}\n`).join(""));
   },
 });

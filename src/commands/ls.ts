@@ -1,8 +1,9 @@
+import { answerListGroups } from "../core/answers/group";
 import { answerList } from "../core/answers/list";
 import { usageError } from "../core/errors";
 import { codeId } from "../core/git/code-id";
 import { findGoal } from "../core/loop/goal";
-import { groupListing, parseGroupKeys } from "../core/loop/groups";
+import { parseGroupKeys } from "../core/loop/groups";
 import type { ListedRun } from "../core/query/listing";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { parseOperand } from "../core/query/where";
@@ -190,7 +191,7 @@ ${WHERE_HELP}`,
         args.sort !== undefined
           ? { operand: parseOperand(args.sort, "--sort"), direction: args.desc ? ("max" as const) : ("min" as const) }
           : goal && { operand: parseOperand(goal.metric, "[goal] metric"), direction: goal.direction };
-      const grouping = groupListing(store, { selection, keys, value }, warn);
+      const { data: grouping } = answerListGroups({ selection, keys, value }, { store, cwd, env, warn });
       const mode = outputMode(args.json === true);
       return printData(mode === "json" ? `${JSON.stringify(grouping)}\n` : renderGrouping(grouping, mode));
     }

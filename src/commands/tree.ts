@@ -1,7 +1,8 @@
+import { answerTree } from "../core/answers/tree";
 import { usageError } from "../core/errors";
 import { changeWords } from "../core/loop/changes";
 import { findGoal } from "../core/loop/goal";
-import { lineageTree, type TreeNode, treeLines } from "../core/loop/tree";
+import { type TreeNode, treeLines } from "../core/loop/tree";
 import { parseSelection } from "../core/query/selection-flags";
 import { visible } from "../render/escape";
 import { formatNumber } from "../render/format";
@@ -36,7 +37,7 @@ ${WHERE_HELP}`,
     const config = () => context.config;
     if (args.metric === "") throw usageError("--metric needs a value path");
     const goal = findGoal({ metric: args.metric }, config);
-    const tree = lineageTree(store, { selection: parseSelection(args, args.runs), goal }, warn);
+    const { data: tree } = answerTree({ selection: parseSelection(args, args.runs), goal }, context);
     if (args.json) return printData(`${JSON.stringify(tree)}\n`);
     const line = (node: TreeNode) => {
       const parts = [node.short_id, node.name, node.decision ?? (node.status === "ok" ? "undecided" : node.status)];

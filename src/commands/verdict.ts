@@ -1,8 +1,8 @@
+import { answerVerdict } from "../core/answers/verdict";
 import { usageError } from "../core/errors";
-import { repositoryAt } from "../core/loop/changes";
 import { requireGoal } from "../core/loop/goal";
 import { seedParamsOf } from "../core/loop/replicates";
-import { judgeRuns, type VerdictAnswer } from "../core/loop/verdict";
+import type { VerdictAnswer } from "../core/loop/verdict";
 import { AGGREGATES } from "../core/query/best";
 import { visible } from "../render/escape";
 import { formatNumber } from "../render/format";
@@ -60,11 +60,7 @@ THE RULE
     const config = () => context.config;
     if (args.max && args.min) throw usageError("choose one of --max and --min");
     const goal = requireGoal({ metric: args.metric, direction: args.max ? "max" : args.min ? "min" : undefined }, config, "verdict");
-    const answer = judgeRuns(
-      store,
-      { a: args.a, b: args.b, goal, agg: args.agg ?? "last", seedParams: seedParamsOf(config()), git: repositoryAt(cwd, env) },
-      warn,
-    );
+    const { data: answer } = answerVerdict({ a: args.a, b: args.b, goal, agg: args.agg ?? "last", seedParams: seedParamsOf(config()) }, context);
     printData(args.json ? `${JSON.stringify(answer)}\n` : forPeople(answer));
   },
 });

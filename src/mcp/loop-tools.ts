@@ -5,15 +5,16 @@
  * (exprag verdict) and group_runs (exprag best --group-by).
  */
 import { z } from "zod";
+import { answerBrief } from "../core/answers/brief";
+import { answerDecision } from "../core/answers/decide";
+import { answerBestGroups } from "../core/answers/group";
+import { answerTree } from "../core/answers/tree";
+import { answerVerdict } from "../core/answers/verdict";
 import { loadProjectConfig } from "../core/config";
-import { briefOf, DEFAULT_BRIEF_BUDGET } from "../core/loop/brief";
-import { repositoryAt } from "../core/loop/changes";
-import { decideRun } from "../core/loop/decide";
+import { DEFAULT_BRIEF_BUDGET } from "../core/loop/brief";
 import { findGoal, requireGoal } from "../core/loop/goal";
-import { groupBest, parseGroupKeys } from "../core/loop/groups";
+import { parseGroupKeys } from "../core/loop/groups";
 import { seedParamsOf } from "../core/loop/replicates";
-import { lineageTree } from "../core/loop/tree";
-import { judgeRuns } from "../core/loop/verdict";
 import { AGGREGATES, type Aggregate } from "../core/query/best";
 import { checkNote } from "../core/record/annotations";
 import { addProjectNote } from "../core/record/project-notes";
@@ -59,7 +60,7 @@ const briefTool: ToolSpec<typeof briefInput> = {
   effect: "reads",
   answer(input, context) {
     const goal = findGoal({ metric: input.metric, direction: input.direction }, configOf(context));
-    const brief = briefOf(context.store, { selection: toSelection(input), goal, budget: input.budget ?? DEFAULT_BRIEF_BUDGET, now: Date.now() }, context.warn);
+    const { data: brief } = answerBrief({ selection: toSelection(input), goal, budget: input.budget ?? DEFAULT_BRIEF_BUDGET, now: Date.now() }, context);
     return { data: brief, summary: brief.lines };
   },
 };
@@ -79,7 +80,7 @@ const decideTool: ToolSpec<typeof decideInput> = {
   input: decideInput,
   effect: "adds",
   answer(input, context) {
-    const answer = decideRun(context.store, { run: input.run, decision: input.decision, because: input.because ?? null, author: authorOf(context) });
+    const { data: answer } = answerDecision({ run: input.run, decision: input.decision, because: input.because ?? null, author: authorOf(context) }, context);
     return { data: answer, summary: `run ${answer.short_id}: ${input.decision}${answer.replaced ? ` (was ${answer.replaced.decision})` : ""}` };
   },
 };
@@ -116,7 +117,7 @@ const treeTool: ToolSpec<typeof treeInput> = {
   effect: "reads",
   answer(input, context) {
     const goal = findGoal({ metric: input.metric }, configOf(context));
-    const tree = lineageTree(context.store, { selection: toSelection(input), goal }, context.warn);
+    const { data: tree } = answerTree({ selection: toSelection(input), goal }, context);
     return { data: tree, summary: `${tree.count} runs in ${tree.roots.length} tree${tree.roots.length === 1 ? "" : "s"}` };
   },
 };
@@ -135,11 +136,7 @@ const verdictTool: ToolSpec<typeof verdictInput> = {
   answer(input, context) {
     const config = configOf(context);
     const goal = requireGoal({ metric: input.metric, direction: input.direction }, config, "verdict");
-    const answer = judgeRuns(
-      context.store,
-      { a: input.a, b: input.b, goal, agg: input.agg ?? "last", seedParams: seedParamsOf(config()), git: repositoryAt(context.cwd, context.env) },
-      context.warn,
-    );
+    const { data: answer } = answerVerdict({ a: input.a, b: input.b, goal, agg: input.agg ?? "last", seedParams: seedParamsOf(config()) }, context);
     return { data: answer, summary: [`${answer.verdict}: ${answer.reason}`, ...answer.settle] };
   },
 };
@@ -163,10 +160,9 @@ const groupTool: ToolSpec<typeof groupInput> = {
     const goal = requireGoal({ metric: input.metric, direction: input.direction }, configOf(context), "group_runs");
     const keys = parseGroupKeys(input.group_by.join(","));
     const agg = input.agg ?? "last";
-    const grouping = groupBest(
-      context.store,
+    const { data: grouping } = answerBestGroups(
       { selection: toSelection(input), keys, steps: goal.steps, metric: goal.metric, agg, direction: goal.direction },
-      context.warn,
+      context,
     );
     const lines = grouping.groups.slice(0, 10).map((g) => `${JSON.stringify(g.key)}: n ${g.n}, mean ${g.mean ?? "-"}, std ${g.std ?? "-"}`);
     return { data: grouping, summary: [`${grouping.groups.length} groups by ${grouping.by.join(", ")}, ranked by mean ${grouping.value}`, ...lines] };
