@@ -3,7 +3,9 @@
  *
  * The stored value stays strict JSON: Python's `NaN`, `Infinity` and `-Infinity` tokens become the
  * strings "NaN", "Infinity", "-Infinity". In an object, `$note` (a string) and `$meta` (an object)
- * are reserved: they become the record's note and a `meta` record.
+ * are reserved: they become the record's note and a `meta` record. `$value`, when present, is the
+ * tracked value itself (any JSON), so a scalar can have a note and an object holding reserved
+ * keys stays data: `{"$value": 0.5, "$note": "lr"}`.
  */
 import { exceedsDepth } from "../record/decode";
 
@@ -22,6 +24,7 @@ export type Payload =
 
 const RESERVED_NOTE = "$note";
 const RESERVED_META = "$meta";
+const RESERVED_VALUE = "$value";
 /** Records nest at most this deep; a deeper line is kept as a parse_error, so no reader walks it. */
 export const MAX_RECORD_DEPTH = 100;
 
@@ -42,7 +45,7 @@ export function parsePayload(text: string): Payload {
     }
   }
   const nonFinite = json !== text;
-  if (value === null || typeof value !== "object" || Array.isArray(value) || !(RESERVED_NOTE in value || RESERVED_META in value)) {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || !(RESERVED_NOTE in value || RESERVED_META in value || RESERVED_VALUE in value)) {
     return { ok: true, value: json, ...(nonFinite && { nonFinite }) };
   }
   const split = splitReserved(value as Record<string, unknown>, json);
@@ -61,11 +64,13 @@ function splitReserved(object: Record<string, unknown>, json: string): Payload {
     return { ok: false, reason: `"${RESERVED_META}" must be an object` };
   }
   const members = topLevelMembers(json);
-  const kept = members.filter((m) => m.key !== RESERVED_NOTE && m.key !== RESERVED_META);
+  const kept = members.filter((m) => m.key !== RESERVED_NOTE && m.key !== RESERVED_META && m.key !== RESERVED_VALUE);
   const metaText = members.findLast((m) => m.key === RESERVED_META)?.value;
+  const valueText = members.findLast((m) => m.key === RESERVED_VALUE)?.value;
+  if (valueText !== undefined && kept.length) return { ok: false, reason: `"${RESERVED_VALUE}" cannot share its object with other keys` };
   return {
     ok: true,
-    value: kept.length ? `{${kept.map((m) => m.text).join(",")}}` : null,
+    value: valueText ?? (kept.length ? `{${kept.map((m) => m.text).join(",")}}` : null),
     ...(note !== undefined && { note }),
     ...(metaText !== undefined && { meta: metaText }),
   };
