@@ -125,7 +125,8 @@ def _status_of(exception):
         return "ok", 0, None, None
     if isinstance(exception, KeyboardInterrupt):
         return "interrupted", 130, "SIGINT", "KeyboardInterrupt"
-    lines = traceback.format_exception_only(type(exception), exception)
+    # The traceback's last line, as run_end keeps a wrapped command's last line of stderr.
+    lines = [line for line in "".join(traceback.format_exception_only(type(exception), exception)).splitlines() if line.strip()]
     error = lines[-1].strip() if lines else type(exception).__name__
     return "failed", 1, None, error
 
