@@ -1,7 +1,7 @@
 /**
  * Decides, straight from the bytes, whether a record line can be stored as it came: one valid
  * JSON value in valid UTF-8, without Python's NaN/Infinity tokens, and (for an object) without
- * the reserved top-level keys `$note`, `$meta` and `$value`. It allocates nothing; answering false only
+ * the reserved top-level keys (`$note`, `$meta`, `$value`, `$params`). It allocates nothing; answering false only
  * sends the line down the slower path that parses it with JSON.parse.
  */
 
@@ -9,7 +9,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 /** Deeper nesting goes down the JSON.parse path; 30 keeps the container kinds in one integer's bits. */
 const MAX_DEPTH = 30;
-const RESERVED_KEYS = ["$note", "$meta", "$value"].map((key) => Buffer.from(key));
+const RESERVED_KEYS = ["$note", "$meta", "$value", "$params"].map((key) => Buffer.from(key));
 
 export function isPlainJson(b: Uint8Array, start: number, end: number): boolean {
   let depth = 0;

@@ -58,6 +58,8 @@ export interface RunRequest {
   heartbeatSeconds: number;
   /** Give the command a pseudo-terminal (its stdout and stderr then share one stream). */
   pty: boolean;
+  /** exprag's parameter hook is on the Python command's path (see python-hook.ts). */
+  paramsHook?: "python";
   /** The process the run is of, when it is not exprag's child (a Python `Experiment` exprag records beside it). */
   owner?: { pid: number; ppid: number };
   warn: (message: string) => void;
@@ -232,6 +234,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean):
     },
     metadata: request.metadata,
     ...(request.params && { params: request.params }),
+    ...(request.paramsHook && { params_hook: request.paramsHook }),
     ...(parentRunId && { parent_run_id: parentRunId }),
     ...(agent && { agent }),
     ...(request.rerunOf && { rerun_of: request.rerunOf }),
