@@ -10,7 +10,7 @@ import threading
 import time
 import weakref
 
-_BATCH_BYTES = 65536
+BATCH_BYTES = 65536
 _FLUSH_SECONDS = 0.05
 
 _channels = weakref.WeakSet()
@@ -43,7 +43,7 @@ class Channel:
         with self.lock:
             self.parts.append(line)
             self.size += len(line)
-            if self.size >= _BATCH_BYTES:
+            if self.size >= BATCH_BYTES:
                 self._flush_locked()
 
     def flush(self):

@@ -15,10 +15,36 @@ import threading
 import traceback
 
 from . import _binary
-from ._channel import Channel, flush_all
+from ._channel import BATCH_BYTES, Channel, flush_all
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_encode = _ENCODER.encode
+
+try:
+    from json.encoder import c_make_encoder, encode_basestring
+except ImportError:  # no C accelerator (PyPy)
+    c_make_encoder = None
+
+
+def _make_encoder():
+    """json's C encoder, made once instead of on every call (as JSONEncoder.encode does)."""
+    if c_make_encoder is None:
+        return None
+    return c_make_encoder({}, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True)
+
+
+_c_encode = _make_encoder()
+
+
+def _encode(value):
+    """Compact JSON text of value, as ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``."""
+    global _c_encode
+    if _c_encode is None:
+        return _ENCODER.encode(value)
+    try:
+        return "".join(_c_encode(value, 0))
+    except BaseException:
+        _c_encode = _make_encoder()  # a failed call may leave its circular-reference markers behind
+        raise
 _RESERVED = ("$note", "$meta", "$value")
 MAX_DEPTH = 100
 STATUSES = ("ok", "failed", "interrupted", "killed")
@@ -290,7 +316,15 @@ class Experiment:
             raise _type_error("note", note, "a str")
         if self._finished:
             raise RuntimeError(f"experiment {self._name!r} (run {self._run_id}) has finished: start another Experiment to record more")
-        self._channel.send(_record_line(value, note))
+        line = _record_line(value, note)
+        channel = self._channel
+        if channel.error is not None:
+            raise channel.error
+        with channel.lock:
+            channel.parts.append(line)
+            channel.size += len(line)
+            if channel.size >= BATCH_BYTES:
+                channel._flush_locked()
 
     def finish(self, status=None):
         """Ends the run (``ok`` unless told otherwise: ``failed``, ``interrupted``, ``killed``). Idempotent."""
