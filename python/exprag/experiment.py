@@ -9,6 +9,7 @@ run when the experiment finishes, when the process exits, or when the process di
 import atexit
 import json
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -187,15 +188,18 @@ def _wrapping_run():
     if _wrapping_channel is not None and _wrapping_channel[0] == os.getpid():
         return run_id, _wrapping_channel[1]
     fd_text = os.environ.get("EXPRAG_FD")
-    channel = None
-    if fd_text and fd_text.isdigit():
-        try:
-            os.fstat(int(fd_text))
-            channel = Channel(int(fd_text))
-        except OSError:
-            channel = None
-    if channel is None:
+    if fd_text is None:
+        # No record descriptor on this platform: magic lines on stdout, which exprag run reads.
         channel = Channel(1, prefix=b"EXPRAG::")
+    else:
+        try:
+            if not stat.S_ISFIFO(os.fstat(int(fd_text)).st_mode):
+                return None
+        except (OSError, ValueError):
+            # Inherited from a run whose pipe this process did not get (a Jupyter kernel started
+            # inside one): not part of that run, so a run of its own.
+            return None
+        channel = Channel(int(fd_text))
     _wrapping_channel = (os.getpid(), channel)
     return run_id, channel
 
@@ -230,7 +234,12 @@ class _Recorder:
             self.process.stdin.flush()
         except OSError:
             pass
-        reply_line = self.process.stdout.readline()
+        try:
+            reply_line = self.process.stdout.readline()
+        except BaseException as interrupted:
+            # Stopped (Ctrl-C) while the run was being opened: it ends as the process does.
+            self._send_end(*_status_of(interrupted))
+            raise
         self.process.stdout.close()
         try:
             reply = json.loads(reply_line)
@@ -247,19 +256,27 @@ class _Recorder:
         self.path = reply["path"]
         self.channel = Channel(self.process.stdin.fileno())
 
-    def end(self, status, exit_code, signal, error):
+    def _send_end(self, status, exit_code, signal, error):
         end = {"status": status, "exit_code": exit_code, "signal": signal}
         if error is not None:
             end["error"] = error
+        line = b"!end " + json.dumps(end, ensure_ascii=False).encode("utf-8", "surrogateescape")
         try:
-            self.channel.send(b"!end " + json.dumps(end, ensure_ascii=False).encode("utf-8", "surrogateescape"))
-            self.channel.close()
+            channel = getattr(self, "channel", None)
+            if channel is not None:
+                channel.send(line)
+                channel.close()
+            else:
+                os.write(self.process.stdin.fileno(), line + b"\n")
         except OSError:
             pass
         try:
             self.process.stdin.close()
         except OSError:
             pass
+
+    def end(self, status, exit_code, signal, error):
+        self._send_end(status, exit_code, signal, error)
         try:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:

@@ -117,6 +117,19 @@ describe.skipIf(!python)("Experiment (python3 needed)", () => {
   );
 
   test(
+    "a process that inherited a run's variables but not its pipe (a kernel started inside a run) records a run of its own",
+    async () => {
+      const repo = repoWith({ "t.py": "from exprag import Experiment\ne = Experiment('own')\ne.track(1)\nprint(e.run_id)\n" });
+      const result = await runPython([python!, "t.py"], repo, { EXPRAG_RUN_ID: "01a24380-0000-7000-8000-000000000000", EXPRAG_FD: "9" });
+      expect(result.stderr).toBe("");
+      const run = records(repo)[0]!;
+      expect(run[0]!.run_id).toBe(result.stdout.trim());
+      expect(runEnd(run)).toMatchObject({ status: "ok", counts: { track: 1 } });
+    },
+    TIMEOUT,
+  );
+
+  test(
     "an uncaught exception ends the run failed with the exception's last line",
     async () => {
       const repo = repoWith({
@@ -154,7 +167,7 @@ describe.skipIf(!python)("Experiment (python3 needed)", () => {
         "t.py": "import time\nfrom exprag import Experiment\ne = Experiment('ctrl-c')\ne.track(1)\nprint('ready', flush=True)\ntime.sleep(60)\n",
       });
       const started = startPython([python!, "t.py"], repo);
-      await waitFor(() => records(repo).length === 1, "the run to start", 30_000);
+      await waitFor(() => started.output.text.includes("ready"), "the script to be ready", 30_000);
       started.proc.kill("SIGINT");
       const result = await started.done;
       expect(result.stderr).toContain("KeyboardInterrupt");

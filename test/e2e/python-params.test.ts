@@ -149,20 +149,3 @@ main()
     TIMEOUT,
   );
 });
-
-describe("programs that run Python", () => {
-  test("are told apart from those that do not", async () => {
-    const { runsPython } = await import("../../src/core/run/python-hook");
-    for (const argv of [
-      ["python3", "t.py"],
-      ["/usr/bin/python3.11", "-m", "x"],
-      ["./train.py"],
-      ["torchrun", "t.py"],
-      ["accelerate", "launch", "t.py"],
-      ["uv", "run", "t.py"],
-      ["uv", "run", "python", "-c", "1"],
-    ])
-      expect(runsPython(argv)).toBe(true);
-    for (const argv of [["node", "t.js"], ["./train.sh"], ["uv", "pip", "list"], ["Rscript", "a.R"]]) expect(runsPython(argv)).toBe(false);
-  });
-});

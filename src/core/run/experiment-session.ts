@@ -81,7 +81,13 @@ export function readEnd(text: string): { status: RunEndStatus; exit_code: number
 export async function recordExperiment(env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<number> {
   // Our own session keeps the terminal's signals away; these come only from someone meaning them for the run.
   for (const signal of ["SIGINT", "SIGHUP"] as const) process.on(signal, () => {});
-  const reply = (value: JsonObject) => writeFully(1, Buffer.from(`${JSON.stringify(value)}\n`));
+  const reply = (value: JsonObject) => {
+    try {
+      writeFully(1, Buffer.from(`${JSON.stringify(value)}\n`));
+    } catch {
+      // The Python process stopped waiting (interrupted while the run opened): its end line, or its end, follows.
+    }
+  };
   let run: OpenRun | null = null;
   let owner: ProcessIdentity | null = null;
   let startedAt = 0;
