@@ -201,7 +201,7 @@ describe.skipIf(!python)("Experiment (python3 needed)", () => {
     async () => {
       const repo = repoWith({
         "t.py":
-          "import os, time\nfrom exprag import Experiment\ne = Experiment('forked')\ne.track(1)\nif os.fork() == 0:\n    time.sleep(20)\n    os._exit(0)\nprint('ready', flush=True)\ntime.sleep(60)\n",
+          "import os, time\nfrom exprag import Experiment\ne = Experiment('forked')\ne.track(1)\nif os.fork() == 0:\n    time.sleep(10)\n    os._exit(0)\nprint('ready', flush=True)\ntime.sleep(60)\n",
       });
       const started = startPython([python!, "t.py"], repo);
       await waitFor(() => started.output.text.includes("ready"), "the script to be ready", 30_000);
