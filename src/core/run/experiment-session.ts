@@ -13,12 +13,12 @@
 
 import { loadProjectConfig } from "../config";
 import { UserError } from "../errors";
-import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../git/capture";
 import { writeFully } from "../os/io";
 import { liveness, processIdentity } from "../os/processes";
 import { isObject, type JsonObject } from "../record/decode";
 import type { ProcessIdentity, RunEndStatus } from "../record/schema";
 import { isExplicitStore, resolveStoreDir } from "../store";
+import { runDefaults } from "./defaults";
 import { LineSplitter } from "./ingest";
 import { PipeReader } from "./pipes";
 import { finishRun, type OpenRun, openRun } from "./runner";
@@ -120,8 +120,9 @@ export async function recordExperiment(env: NodeJS.ProcessEnv, warn: (message: s
 
   const start = (text: string) => {
     const hello = readHello(text);
-    const store = resolveStoreDir(undefined, env, hello.cwd, () => loadProjectConfig(hello.cwd, env));
     const config = loadProjectConfig(hello.cwd, env);
+    const store = resolveStoreDir(undefined, env, hello.cwd, () => config);
+    const defaults = runDefaults({ tag: [] }, config);
     const runId = Bun.randomUUIDv7();
     run = openRun(
       {
@@ -134,9 +135,9 @@ export async function recordExperiment(env: NodeJS.ProcessEnv, warn: (message: s
         echo: false,
         keepLog: false,
         snapshot: true,
-        snapshotMaxBytes: config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES,
+        snapshotMaxBytes: defaults.snapshotMaxBytes,
         snapshotSecrets: false,
-        snapshotExclude: config?.snapshotExclude ?? [],
+        snapshotExclude: defaults.snapshotExclude,
         cwd: hello.cwd,
         env,
         selfCommand: [],
