@@ -8,8 +8,10 @@ import type { Selection } from "../core/query/selection";
 import { RUN_STATES, type RunState } from "../core/query/summary";
 import { combineWhere, parseWhere } from "../core/query/where";
 import { TAG } from "../core/record/annotations";
+import { parseStopRules } from "../core/rules/stop-rule";
+import { DEFAULT_STOP_GRACE_MS, type StopPolicy } from "../core/run/stopping";
 import { parseSize } from "../core/sizes";
-import { parseWhen } from "../core/time";
+import { parseDuration, parseWhen } from "../core/time";
 
 export const storeArgs = {
   dir: {
@@ -54,14 +56,29 @@ export const runOptionArgs = {
     description: "Leave untracked files larger than this out of the snapshot (default 10M; units K, M, G)",
     valueHint: "SIZE",
   },
+  "stop-when": {
+    type: "string",
+    description:
+      "Stop the command when EXPR holds as records arrive (repeatable: any of them); --where's language: 'metrics.loss > 5', diverged, 'elapsed > 10m and max(metrics.acc) < 0.5'",
+    valueHint: "EXPR",
+  },
+  "time-limit": { type: "string", description: "Stop the command after this long (90s, 10m, 2h; a bare number is seconds)", valueHint: "DURATION" },
+  "stop-grace": {
+    type: "string",
+    description: `How long a stopped command has between SIGTERM and SIGKILL (default ${DEFAULT_STOP_GRACE_MS / 1000}s)`,
+    valueHint: "DURATION",
+  },
 } as const satisfies ArgsDef;
 
 /** The run options' repeatable flags. */
-export const RUN_REPEATABLE = ["meta", "tag"] as const;
+export const RUN_REPEATABLE = ["meta", "tag", "stop-when"] as const;
 
 export interface RunOptionFlags {
   tag: string[];
   "snapshot-max-size"?: string;
+  "stop-when": string[];
+  "time-limit"?: string;
+  "stop-grace"?: string;
 }
 
 /** Checks every --tag: one word, as `exprag tag` takes it. */
@@ -79,6 +96,8 @@ export interface RunDefaults {
   snapshotExclude: string[];
   name: string | undefined;
   pty: boolean;
+  /** The config's stop rules and the flags', and the time limit (the flag's, else the config's). */
+  stop: StopPolicy;
   config: ProjectConfig | null;
 }
 
@@ -96,7 +115,22 @@ export function runDefaults(
     name: flags.name ?? config?.name,
     // `pty = true` in the config makes it the default at a terminal only.
     pty: flags.pty ?? (config?.pty === true && isTerminal(1)),
+    stop: stopPolicy(flags, config),
     config,
+  };
+}
+
+/** Every rule and duration checked here, so a bad one stops a run, sweep or rerun before it starts. */
+function stopPolicy(flags: RunOptionFlags, config: ProjectConfig | null): StopPolicy {
+  const inConfig = (key: string) => `${key} in ${config?.source}`;
+  const limit = flags["time-limit"] ?? config?.timeLimit;
+  const limitOption = flags["time-limit"] === undefined ? inConfig("time-limit") : "--time-limit";
+  const grace = flags["stop-grace"] ?? config?.stopGrace;
+  const graceOption = flags["stop-grace"] === undefined ? inConfig("stop-grace") : "--stop-grace";
+  return {
+    rules: [...parseStopRules(config?.stopWhen ?? [], inConfig("stop-when")), ...parseStopRules(flags["stop-when"])],
+    timeLimit: limit === undefined ? null : { ms: parseDuration(limit, limitOption), text: limit },
+    graceMs: grace === undefined ? DEFAULT_STOP_GRACE_MS : parseDuration(grace, graceOption),
   };
 }
 
@@ -196,7 +230,7 @@ export const WHERE_HELP = `WHERE
   Operands: params.X (the command line), meta.X (--meta and $meta), a tracked path
   (metrics.acc, value.metrics.acc; its last value), last() first() min() max() mean() count()
   of a tracked path, and the run fields id, short_id, status, name, exit_code, duration_ms,
-  started_at, commit, dirty, branch, tags, host, error, diverged; scheduler.X (job_id,
-  array_task_id, node...) and devices.X (CUDA_VISIBLE_DEVICES...). Any other path is the tracked
+  started_at, commit, dirty, branch, tags, host, error, diverged, elapsed (seconds since the
+  start, or a duration: elapsed > 10m); scheduler.X (job_id, array_task_id, node...) and devices.X (CUDA_VISIBLE_DEVICES...). Any other path is the tracked
   value, else the metadata, else the parameter of that name. \`key\` quotes odd keys.
   A comparison with a missing value or NaN is false (so is !=); not negates as usual.`;

@@ -6,9 +6,9 @@
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime } from "../record/refs";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
-import type { RunState } from "./summary";
+import type { RunState, RunSummary } from "./summary";
 import { asNumber, type PathStep, valuesAt } from "./value-paths";
-import { type Expr, evaluateWhere, globMatches, type Operand, operandsOf } from "./where";
+import { ELAPSED, type Expr, evaluateWhere, globMatches, type Operand, operandsOf } from "./where";
 
 export interface Selection {
   /** Run references given on the command line; empty: every run. */
@@ -111,6 +111,7 @@ export const RUN_FIELDS = [
   "host",
   "error",
   "diverged",
+  ELAPSED,
 ];
 
 function runField(view: RunView, field: string): unknown {
@@ -128,19 +129,28 @@ function runField(view: RunView, field: string): unknown {
       return summary.error ?? undefined;
     case "diverged":
       return summary.diverged !== false;
+    case ELAPSED:
+      return elapsedSeconds(summary);
     default:
       return (summary as unknown as Record<string, unknown>)[field] ?? undefined;
   }
 }
 
+/** Seconds from the run's start: its duration once ended, else until now (null when it cannot say). */
+function elapsedSeconds(summary: RunSummary): number | undefined {
+  if (summary.duration_ms !== null) return summary.duration_ms / 1000;
+  const started = Date.parse(summary.started_at);
+  return summary.status === "running" && Number.isFinite(started) ? Math.max(0, Date.now() - started) / 1000 : undefined;
+}
+
 /** A tracked value path without its optional `value.` prefix. */
-function trackedSteps(operand: Operand): PathStep[] {
+export function trackedSteps(operand: Operand): PathStep[] {
   const [first, ...rest] = operand.segments;
   return first && "key" in first && first.key === "value" ? rest : operand.segments;
 }
 
 /** One value, or a list when a path through `[]` found several; undefined when none. */
-function single(values: unknown[] | undefined): unknown {
+export function single(values: unknown[] | undefined): unknown {
   if (!values?.length) return undefined;
   return values.length === 1 ? values[0] : values;
 }

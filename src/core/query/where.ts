@@ -5,7 +5,7 @@
 import type { Expr, Literal, Operand } from "./where-parse";
 
 export type { Aggregate, CompareOp, Expr, Literal, Operand, PathSegment } from "./where-parse";
-export { parseOperand, parseWhere } from "./where-parse";
+export { ELAPSED, parseOperand, parseWhere } from "./where-parse";
 
 const NUMERIC_STRING = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, "-Infinity": Number.NEGATIVE_INFINITY };

@@ -20,6 +20,8 @@ export class RecordIngest {
   readonly counts: RecordCounts = { track: 0, meta: 0, note: 0, parse_error: 0 };
   /** The first tracked number that was NaN or infinite. */
   divergence: Divergence | null = null;
+  /** Told of each track record's value and line in the run file (stop rules read them). */
+  onTrack: ((value: unknown, line: number) => void) | null = null;
 
   constructor(
     private readonly runFile: RunFile,
@@ -32,8 +34,10 @@ export class RecordIngest {
    */
   lineBytes(data: Buffer, start: number, end: number, source: RecordSource): boolean {
     if (!isPlainJson(data, start, end)) return this.line(data.toString("utf8", start, end), source);
+    const line = this.runFile.nextLine;
     this.runFile.addBytes("track", data, start, end);
     this.counts.track++;
+    this.onTrack?.(JSON.parse(data.toString("utf8", start, end)), line);
     return true;
   }
 
@@ -56,9 +60,11 @@ export class RecordIngest {
       this.counts.meta++;
     }
     if (value !== null) {
-      if (payload.nonFinite && !this.divergence) this.divergence = divergenceOf(JSON.parse(value), this.runFile.path, this.runFile.nextLine);
+      const line = this.runFile.nextLine;
+      if (payload.nonFinite && !this.divergence) this.divergence = divergenceOf(JSON.parse(value), this.runFile.path, line);
       this.runFile.add("track", value, note);
       this.counts.track++;
+      this.onTrack?.(JSON.parse(value), line);
     } else if (meta === undefined) {
       this.runFile.add("note", "null", note);
       this.counts.note++;
