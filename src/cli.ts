@@ -18,6 +18,8 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   run: () => import("./commands/run"),
   sweep: () => import("./commands/sweep"),
   rerun: () => import("./commands/rerun"),
+  "check-rules": () => import("./commands/check-rules"),
+  wait: () => import("./commands/wait"),
   ls: () => import("./commands/ls"),
   show: () => import("./commands/show"),
   paths: () => import("./commands/paths"),

@@ -43,11 +43,6 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
   const named = selection.references.length > 0;
   const ids = named ? [...new Set(selection.references.map((reference) => resolveRunRef(store, reference).runId))] : listRunIds(store).reverse();
   const filtered = isFiltered(selection);
-  const aggregates = selection.where
-    ? operandsOf(selection.where)
-        .filter((operand) => operand.aggregate)
-        .map(trackedSteps)
-    : [];
   const runs: RunView[] = [];
   let total = 0;
   for (const [index, runId] of ids.entries()) {
@@ -66,7 +61,6 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
     }
     const kept = readable(store, runId, warn, () => {
       if (!view.summary()) return false;
-      if (aggregates.length) view.scan(aggregates);
       return matches(view, selection);
     });
     if (!kept) continue;
@@ -87,7 +81,14 @@ function matches(view: RunView, selection: Selection): boolean {
     const tags = view.annotations().tags;
     if (!selection.tags.every((tag) => tags.includes(tag))) return false;
   }
-  return selection.where ? evaluateWhere(selection.where, (operand) => resolveOperand(view, operand)) : true;
+  return selection.where ? whereHolds(view, selection.where) : true;
+}
+
+/** Whether a `--where` condition holds for a run; its aggregates come from one pass over the file. */
+export function whereHolds(view: RunView, where: Expr): boolean {
+  const aggregates = operandsOf(where).filter((operand) => operand.aggregate);
+  if (aggregates.length) view.scan(aggregates.map(trackedSteps));
+  return evaluateWhere(where, (operand) => resolveOperand(view, operand));
 }
 
 function nameMatches(pattern: string, name: string): boolean {

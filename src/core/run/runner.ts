@@ -196,7 +196,7 @@ function watchForStop(request: RunRequest, runId: string, run: OpenRun, child: S
   const stopper = new CommandStopper(request.stop!, facts, child.process.pid, child.startedAt, request.warn);
   if (stopper.readsRecords) {
     const file = run.runFile.path;
-    run.ingest.onTrack = (value, line) => stopper.record(value, `${file}:${line}`, run.ingest.divergence !== null);
+    run.ingest.onTrack = (value, line) => stopper.record(value, `${file}:${line}`, run.runFile.lastElapsedMs, run.ingest.divergence !== null);
   }
   return stopper;
 }

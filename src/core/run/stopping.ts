@@ -58,10 +58,10 @@ export class CommandStopper {
     }
   }
 
-  /** A track record with `value` went to `source` (`file:line`). */
-  record(value: unknown, source: string, diverged: boolean): void {
+  /** A track record with `value` went to `source` (`file:line`), stamped `elapsedMs`. */
+  record(value: unknown, source: string, elapsedMs: number, diverged: boolean): void {
     if (this.reason || !this.rules) return;
-    const by = this.rules.record(value, source, this.elapsed(), diverged);
+    const by = this.rules.record(value, source, elapsedMs, diverged);
     if (by) this.stop({ status: "stopped", by });
   }
 
