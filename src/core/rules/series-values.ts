@@ -55,6 +55,23 @@ export class SeriesValues {
     }
   }
 
+  /** The tracked paths, in the order `observeFound` takes their values. */
+  get paths(): PathStep[][] {
+    return this.tracked.map((path) => path.steps);
+  }
+
+  /** A track record arrived whose value at path i (of `paths`) is `found(i)`, undefined when it has none. */
+  observeFound(found: (index: number) => unknown): void {
+    for (let i = 0; i < this.tracked.length; i++) {
+      const value = found(i);
+      if (value === undefined) continue;
+      const path = this.tracked[i]!;
+      path.latest = value;
+      const n = path.series && asNumber(value);
+      if (n !== null && n !== undefined) path.series!.add(n);
+    }
+  }
+
   resolve(operand: Operand): unknown {
     return this.resolvers.get(operand.text)?.();
   }

@@ -194,10 +194,11 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
 function watchForStop(request: RunRequest, runId: string, run: OpenRun, child: Spawned): CommandStopper {
   const facts = { runId, name: request.name, params: request.params ?? {}, metadata: request.metadata, tags: request.tags ?? [] };
   const stopper = new CommandStopper(request.stop!, facts, child.process.pid, child.startedAt, request.warn);
-  if (stopper.readsRecords) {
-    const file = run.runFile.path;
-    run.ingest.onTrack = (value, line) => stopper.record(value, `${file}:${line}`, run.runFile.lastElapsedMs, run.ingest.divergence !== null);
-  }
+  run.ingest.observer = stopper.observer(
+    run.runFile.path,
+    () => run.runFile.lastElapsedMs,
+    () => run.ingest.divergence !== null,
+  );
   return stopper;
 }
 

@@ -6,6 +6,10 @@ import type { StoppedBy } from "../record/schema";
 import type { RunFacts } from "../rules/series-values";
 import type { StopRule } from "../rules/stop-rule";
 import { StopRules } from "../rules/stop-rules";
+import { stepOf } from "./divergence";
+import type { TrackObserver } from "./ingest";
+import { PathProbe } from "./path-probe";
+import { MAX_DEPTH } from "./plain-json";
 
 /** What may end a run early, as the run was asked to. */
 export interface StopPolicy {
@@ -58,16 +62,28 @@ export class CommandStopper {
     }
   }
 
-  /** A track record with `value` went to `source` (`file:line`), stamped `elapsedMs`. */
-  record(value: unknown, source: string, elapsedMs: number, diverged: boolean): void {
-    if (this.reason || !this.rules) return;
-    const by = this.rules.record(value, source, elapsedMs, diverged);
-    if (by) this.stop({ status: "stopped", by });
-  }
-
-  /** Whether track records need to be read at all. */
-  get readsRecords(): boolean {
-    return this.rules !== null;
+  /**
+   * What reads the track records for the rules as they are recorded to `file` (null when no rule
+   * reads records): `stamp` gives each record's elapsed_ms, `diverged` whether the run has diverged.
+   */
+  observer(file: string, stamp: () => number, diverged: () => boolean): TrackObserver | null {
+    const rules = this.rules;
+    if (!rules) return null;
+    const probe = PathProbe.of(rules.values.paths, MAX_DEPTH);
+    const stop = (by: StoppedBy | null) => {
+      if (by) this.stop({ status: "stopped", by });
+    };
+    return {
+      probe,
+      probed: (data, start, end, line) => {
+        if (this.reason) return;
+        rules.values.observeFound((index) => probe!.value(data, index));
+        stop(rules.check(`${file}:${line}`, stamp(), diverged(), () => stepOf(JSON.parse(data.toString("utf8", start, end)))));
+      },
+      parsed: (value, line) => {
+        if (!this.reason) stop(rules.record(value, `${file}:${line}`, stamp(), diverged()));
+      },
+    };
   }
 
   /**
