@@ -5,14 +5,16 @@
  * fallback) catches what no notification says: a writer that died (crashed), a file system that
  * does not notify (NFS), a run of another host, the clock in `elapsed`.
  */
-import { type FSWatcher, watch } from "node:fs";
+import { type FSWatcher, statSync, watch } from "node:fs";
 import { EXIT } from "../errors";
+import { liveness } from "../os/processes";
 import type { Warn } from "../query/records";
 import { RunView } from "../query/run-view";
 import { whereHolds } from "../query/selection";
 import type { RunSummary } from "../query/summary";
-import { type Expr, parseWhere } from "../query/where";
+import { ELAPSED, type Expr, operandsOf, parseWhere } from "../query/where";
 import { resolveRunRef } from "../record/refs";
+import type { ProcessIdentity } from "../record/schema";
 import { runFilePath } from "../store";
 
 /** What `wait` waits for when no condition is given: the run has ended, however. */
@@ -66,34 +68,95 @@ export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = 
   };
   const answer = (outcome: WaitAnswer["outcome"], waited: WaitedRun[]): WaitAnswer => ({ outcome, until: text, runs: waited });
 
+  const watchers: FSWatcher[] = [];
+  const timers: Timer[] = [];
+  let done = false;
+  let wake: () => void = () => {};
+  // Watching starts before the first look, so a record written in between still wakes it.
+  for (const runId of runs) {
+    try {
+      watchers.push(watch(runFilePath(request.store, runId), { persistent: true }, () => wake()));
+    } catch {
+      // no notification here: the fallback check alone finds the change
+    }
+  }
+  const stop = () => {
+    done = true;
+    for (const watcher of watchers) watcher.close();
+    for (const timer of timers) clearTimeout(timer);
+  };
   const first = look();
-  if (first.outcome) return answer(first.outcome, first.runs);
+  if (first.outcome) {
+    stop();
+    return answer(first.outcome, first.runs);
+  }
+  const readsClock = operandsOf(expr).some((operand) => operand.text === ELAPSED);
+  const quiet = new QuietRuns(request.store, runs, warn);
   return await new Promise<WaitAnswer>((resolve) => {
-    const watchers: FSWatcher[] = [];
-    const timers: Timer[] = [];
-    let done = false;
     const finish = (outcome: WaitAnswer["outcome"], waited: WaitedRun[]) => {
       if (done) return;
-      done = true;
-      for (const watcher of watchers) watcher.close();
-      for (const timer of timers) clearTimeout(timer);
+      stop();
       resolve(answer(outcome, waited));
     };
-    const check = () => {
+    wake = () => {
       if (done) return;
       const now = look();
       if (now.outcome) finish(now.outcome, now.runs);
     };
-    for (const runId of runs) {
-      try {
-        watchers.push(watch(runFilePath(request.store, runId), { persistent: false }, check));
-      } catch {
-        // no notification here: the fallback check alone finds the change
-      }
-    }
-    timers.push(setInterval(check, recheckMs));
+    // The fallback: a file that changed unnoticed, a writer gone, or the clock the condition reads.
+    timers.push(
+      setInterval(() => {
+        if (readsClock || quiet.changed()) wake();
+      }, recheckMs),
+    );
     if (request.timeoutMs !== null) timers.push(setTimeout(() => finish("timeout", look().runs), request.timeoutMs));
   });
+}
+
+/**
+ * Whether anything about the runs may have changed since the last look, cheaply: a file's size or
+ * time, or its writer gone (this host), or its heartbeat late (another host).
+ */
+class QuietRuns {
+  private readonly seen = new Map<string, string>();
+  private readonly writers = new Map<string, { started: ProcessIdentity | null; heartbeatMs: number | null }>();
+
+  constructor(
+    private readonly store: string,
+    private readonly runs: string[],
+    warn: Warn,
+  ) {
+    for (const runId of runs) {
+      const start = new RunView(store, runId, warn).start();
+      const heartbeat = start?.process.heartbeatS ?? null;
+      this.writers.set(runId, { started: start?.process.started ?? null, heartbeatMs: heartbeat === null ? null : heartbeat * 1000 });
+      this.stat(runId);
+    }
+  }
+
+  changed(): boolean {
+    return this.runs.some((runId) => {
+      const before = this.seen.get(runId);
+      const mtime = this.stat(runId);
+      if (this.seen.get(runId) !== before || mtime === null) return true;
+      const { started, heartbeatMs } = this.writers.get(runId)!;
+      const state = started ? liveness(started) : "unknown";
+      if (state !== "unknown") return state === "dead";
+      return heartbeatMs === null || Date.now() - mtime > heartbeatMs;
+    });
+  }
+
+  /** Notes the file's size and time; its time, or null when it cannot be read. */
+  private stat(runId: string): number | null {
+    try {
+      const { size, mtimeMs } = statSync(runFilePath(this.store, runId));
+      this.seen.set(runId, `${size}:${mtimeMs}`);
+      return mtimeMs;
+    } catch {
+      this.seen.delete(runId);
+      return null;
+    }
+  }
 }
 
 /** `wait`'s exit code: 0 held, 1 a run ended without it, 124 the timeout passed. */
