@@ -26,6 +26,10 @@ describe.skipIf(!isLinux)("exprag run --stop-when: a rule ends the command as th
     expect(recordAt(end.stopped_by.source)).toMatchObject({ kind: "track", value: { step: 6, metrics: { loss: 6 } } });
     expect(end.stopped_by.elapsed_ms).toBe(recordAt(end.stopped_by.source).elapsed_ms);
     expect(result.stderr).toContain('rule "metrics.loss > 5" held');
+    const shown = await exprag(["show", "latest", "--json"], { cwd });
+    expect(JSON.parse(shown.text)).toMatchObject({ status: "stopped", stopped_by: end.stopped_by });
+    expect((await exprag(["show", "latest"], { cwd })).text).toContain(`stopped_by.rule\tmetrics.loss > 5\nstopped_by.source\t${end.stopped_by.source}\n`);
+    expect(JSON.parse((await exprag(["ls", "--status", "stopped", "--json"], { cwd })).text)).toHaveLength(1);
   }, 60_000);
 
   test.skipIf(!hasPython)(
