@@ -33,15 +33,23 @@ export class StopRules {
    */
   record(value: unknown, source: string, elapsedMs: number, diverged: boolean): StoppedBy | null {
     this.values.observe(value);
-    return this.check(source, elapsedMs, diverged, () => stepOf(value));
+    return this.check(
+      () => source,
+      elapsedMs,
+      diverged,
+      () => stepOf(value),
+    );
   }
 
-  /** As `record`, once `values` has been told of the record some other way; `step` reads its step if a rule holds. */
-  check(source: string, elapsedMs: number, diverged: boolean, step: () => number | null): StoppedBy | null {
+  /**
+   * As `record`, once `values` has been told of the record some other way; `source` and `step`
+   * are asked for only when a rule holds.
+   */
+  check(source: () => string, elapsedMs: number, diverged: boolean, step: () => number | null): StoppedBy | null {
     this.values.diverged = diverged;
     this.values.elapsedMs = elapsedMs;
     const rule = this.holding();
-    return rule && { rule: rule.text, source, step: step(), elapsed_ms: round(elapsedMs) };
+    return rule && { rule: rule.text, source: source(), step: step(), elapsed_ms: round(elapsedMs) };
   }
 
   /** The clock moved on to `elapsedMs` with no record: the rule that holds now, if one does. */

@@ -138,6 +138,8 @@ const POWERS = Array.from({ length: 23 }, (_, k) => 10 ** k);
  * rounds correctly (Clinger's fast path) without making a string; anything longer goes through one.
  */
 export function readNumber(b: Uint8Array, start: number, end: number): number {
+  // Longer than a sign, 15 digits and a point: surely more than 15 digits.
+  if (end - start > 17) return Number(asciiText(b, start, end));
   let i = start;
   const negative = b[i] === 0x2d;
   if (negative) i++;

@@ -73,12 +73,22 @@ export class CommandStopper {
     const stop = (by: StoppedBy | null) => {
       if (by) this.stop({ status: "stopped", by });
     };
+    let line: Buffer = Buffer.alloc(0);
+    const found = (index: number) => probe!.value(line, index);
     return {
       probe,
-      probed: (data, start, end, line) => {
+      probed: (data, start, end, at) => {
         if (this.reason) return;
-        rules.values.observeFound((index) => probe!.value(data, index));
-        stop(rules.check(`${file}:${line}`, stamp(), diverged(), () => stepOf(JSON.parse(data.toString("utf8", start, end)))));
+        line = data;
+        rules.values.observeFound(found);
+        stop(
+          rules.check(
+            () => `${file}:${at}`,
+            stamp(),
+            diverged(),
+            () => stepOf(JSON.parse(data.toString("utf8", start, end))),
+          ),
+        );
       },
       parsed: (value, line) => {
         if (!this.reason) stop(rules.record(value, `${file}:${line}`, stamp(), diverged()));
