@@ -1,7 +1,6 @@
+import { answerCheckRules } from "../core/answers/rules";
 import { usageError } from "../core/errors";
 import type { StoppedBy } from "../core/record/schema";
-import { checkRules } from "../core/rules/check-rules";
-import { parseStopRules } from "../core/rules/stop-rule";
 import { log } from "../log";
 import { visible } from "../render/escape";
 import { printData } from "../render/output";
@@ -29,9 +28,10 @@ export default defineExpragCommand({
 Each rule is checked after each track record, in order, as run --stop-when checks it live; a
 rule on elapsed holds at the first record at or after that time (live, it may hold between records).
 Prints, for each rule, the record (file:line), step and time it first held at.`,
-  run({ args, store, warn }) {
+  run(context) {
+    const { args } = context;
     if (!args["stop-when"].length) throw usageError("check-rules needs a rule", "usage: exprag check-rules RUN --stop-when EXPR [--stop-when EXPR...]");
-    const answer = checkRules({ store, reference: args.run, rules: parseStopRules(args["stop-when"]) }, warn);
+    const { data: answer } = answerCheckRules({ run: args.run, rules: args["stop-when"] }, context);
     if (args.json) return printData(`${JSON.stringify(answer)}\n`);
     const lines = answer.rules.map((item) => `${visible(item.rule)}\t${where(item.stopped_by)}`);
     printData(`${lines.join("\n")}\n`);

@@ -1,6 +1,6 @@
+import { answerWait } from "../core/answers/rules";
 import { usageError } from "../core/errors";
 import { shortId } from "../core/record/refs";
-import { parseUntil, waitExitCode, waitForRuns } from "../core/rules/wait";
 import { parseDuration } from "../core/time";
 import { visible } from "../render/escape";
 import { printData } from "../render/output";
@@ -28,11 +28,11 @@ The condition must hold for every run. Prints one line per run (--json: the runs
 whether the condition held). Exit 0 when it held, 1 when a run ended (or crashed: its writer
 died) without it, 124 when the timeout passed, 2 on bad usage. A change to a run file wakes it
 at once; a check every second catches crashed writers and file systems that do not notify.`,
-  async run({ args, store, warn }) {
+  async run(context) {
+    const { args } = context;
     if (!args.runs.length) throw usageError("wait needs a run", "usage: exprag wait RUN... [--until EXPR] [--timeout DURATION]");
-    const until = parseUntil(args.until).text;
     const timeoutMs = args.timeout === undefined ? null : parseDuration(args.timeout, "--timeout");
-    const answer = await waitForRuns({ store, references: args.runs, until, timeoutMs }, warn);
+    const { data: answer, exitCode } = await answerWait({ runs: args.runs, until: args.until, timeoutMs }, context);
     if (args.json) printData(`${JSON.stringify(answer)}\n`);
     else {
       const lines = answer.runs.map(
@@ -40,6 +40,6 @@ at once; a check every second catches crashed writers and file systems that do n
       );
       printData(`${lines.join("\n")}\n`);
     }
-    return waitExitCode(answer);
+    return exitCode;
   },
 });

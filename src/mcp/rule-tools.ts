@@ -3,10 +3,9 @@
  * bounded so a client is never held longer than it can bear, and check_rules (exprag check-rules --json).
  */
 import { z } from "zod";
+import { answerCheckRules, answerWait } from "../core/answers/rules";
 import { shortId } from "../core/record/refs";
-import { checkRules } from "../core/rules/check-rules";
-import { parseStopRules } from "../core/rules/stop-rule";
-import { DEFAULT_UNTIL, waitForRuns } from "../core/rules/wait";
+import { DEFAULT_UNTIL } from "../core/rules/wait";
 import { runInput } from "./inputs";
 import type { ToolSpec } from "./tool";
 
@@ -31,11 +30,8 @@ const waitTool: ToolSpec<typeof waitInput> = {
     "`exprag wait --json` (whose exit code is 0, 1 or 124 for these outcomes). Use it instead of sleeping and reading logs.",
   input: waitInput,
   effect: "reads",
-  async answer(input, { store, warn }) {
-    const answer = await waitForRuns(
-      { store, references: input.runs, until: input.until ?? DEFAULT_UNTIL, timeoutMs: (input.timeout_s ?? DEFAULT_WAIT_S) * 1000 },
-      warn,
-    );
+  async answer(input, context) {
+    const { data: answer } = await answerWait({ runs: input.runs, until: input.until, timeoutMs: (input.timeout_s ?? DEFAULT_WAIT_S) * 1000 }, context);
     return {
       data: answer,
       summary: `${answer.outcome}: ${answer.runs.map(({ run, held }) => `${shortId(run.run_id)} ${run.status} ${held ? "holds" : "does not hold"}`).join(", ")} (${answer.until})`,
@@ -58,8 +54,8 @@ const checkRulesTool: ToolSpec<typeof checkRulesInput> = {
     "stopped_by: {rule, source (file:line), step, elapsed_ms} or null}], recorded (what really stopped it)}, as `exprag check-rules --json`.",
   input: checkRulesInput,
   effect: "reads",
-  answer(input, { store, warn }) {
-    const answer = checkRules({ store, reference: input.run, rules: parseStopRules(input.stop_when) }, warn);
+  answer(input, context) {
+    const { data: answer } = answerCheckRules({ run: input.run, rules: input.stop_when }, context);
     const first = answer.stopped_by;
     return {
       data: answer,

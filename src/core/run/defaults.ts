@@ -1,0 +1,64 @@
+/** What a run does, from its flags, else the project config, else exprag's defaults (flags > env > config). */
+import type { ProjectConfig } from "../config";
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../git/snapshot-limits";
+import { isTerminal } from "../os/posix";
+import { parseStopRules } from "../rules/stop-rule";
+import { parseSize } from "../sizes";
+import { parseDuration } from "../time";
+import { DEFAULT_STOP_GRACE_MS, type StopPolicy } from "./stopping";
+
+/** The run options as flags give them; the others are read by their command. */
+export interface RunOptionFlags {
+  tag: string[];
+  "snapshot-max-size"?: string;
+  "stop-when": string[];
+  "time-limit"?: string;
+  "stop-grace"?: string;
+}
+
+/** The run options whose value has a default: what `exprag run`, `sweep` and `rerun` start each run with. */
+export interface RunDefaults {
+  keepLog: boolean;
+  params: boolean;
+  snapshot: boolean;
+  snapshotMaxBytes: number;
+  snapshotExclude: string[];
+  name: string | undefined;
+  pty: boolean;
+  /** The config's stop rules and the flags', and the time limit (the flag's, else the config's). */
+  stop: StopPolicy;
+  config: ProjectConfig | null;
+}
+
+export function runDefaults(
+  flags: RunOptionFlags & { log?: boolean; params?: boolean; snapshot?: boolean; name?: string; pty?: boolean },
+  config: ProjectConfig | null,
+): RunDefaults {
+  const size = flags["snapshot-max-size"];
+  return {
+    keepLog: flags.log ?? config?.log ?? true,
+    params: flags.params ?? config?.params ?? true,
+    snapshot: flags.snapshot ?? true,
+    snapshotMaxBytes: size === undefined ? (config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES) : parseSize(size, "--snapshot-max-size"),
+    snapshotExclude: config?.snapshotExclude ?? [],
+    name: flags.name ?? config?.name,
+    // `pty = true` in the config makes it the default at a terminal only.
+    pty: flags.pty ?? (config?.pty === true && isTerminal(1)),
+    stop: stopPolicy(flags, config),
+    config,
+  };
+}
+
+/** Every rule and duration checked here, so a bad one stops a run, sweep or rerun before it starts. */
+function stopPolicy(flags: RunOptionFlags, config: ProjectConfig | null): StopPolicy {
+  const inConfig = (key: string) => `${key} in ${config?.source}`;
+  const limit = flags["time-limit"] ?? config?.timeLimit;
+  const limitOption = flags["time-limit"] === undefined ? inConfig("time-limit") : "--time-limit";
+  const grace = flags["stop-grace"] ?? config?.stopGrace;
+  const graceOption = flags["stop-grace"] === undefined ? inConfig("stop-grace") : "--stop-grace";
+  return {
+    rules: [...parseStopRules(config?.stopWhen ?? [], inConfig("stop-when")), ...parseStopRules(flags["stop-when"])],
+    timeLimit: limit === undefined ? null : { ms: parseDuration(limit, limitOption), text: limit },
+    graceMs: grace === undefined ? DEFAULT_STOP_GRACE_MS : parseDuration(grace, graceOption),
+  };
+}
