@@ -28,6 +28,8 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   brief: () => import("./commands/brief"),
   tree: () => import("./commands/tree"),
   log: () => import("./commands/log"),
+  wait: () => import("./commands/wait"),
+  "check-rules": () => import("./commands/check-rules"),
   tag: () => import("./commands/tag"),
   note: () => import("./commands/note"),
   keep: () => import("./commands/keep"),

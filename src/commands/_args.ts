@@ -4,6 +4,7 @@ import { usageError } from "../core/errors";
 import { DEFAULT_LIMIT } from "../core/query/selection-flags";
 import { RUN_STATES } from "../core/query/summary";
 import { TAG } from "../core/record/annotations";
+import { DEFAULT_STOP_GRACE_MS } from "../core/run/stopping";
 
 export const storeArgs = {
   dir: {
@@ -55,10 +56,22 @@ export const runOptionArgs = {
     description: "Leave untracked files larger than this out of the snapshot (default 10M; units K, M, G)",
     valueHint: "SIZE",
   },
+  "stop-when": {
+    type: "string",
+    description:
+      "Stop the command when EXPR holds as records arrive (repeatable: any of them); --where's language: 'metrics.loss > 5', diverged, 'elapsed > 10m and max(metrics.acc) < 0.5'",
+    valueHint: "EXPR",
+  },
+  "time-limit": { type: "string", description: "Stop the command after this long (90s, 10m, 2h; a bare number is seconds)", valueHint: "DURATION" },
+  "stop-grace": {
+    type: "string",
+    description: `How long a stopped command has between SIGTERM and SIGKILL (default ${DEFAULT_STOP_GRACE_MS / 1000}s)`,
+    valueHint: "DURATION",
+  },
 } as const satisfies ArgsDef;
 
 /** The run options' repeatable flags. */
-export const RUN_REPEATABLE = ["meta", "tag"] as const;
+export const RUN_REPEATABLE = ["meta", "tag", "stop-when"] as const;
 
 /** Checks every --tag: one word, as `exprag tag` takes it. */
 export function checkTags(tags: string[]): void {
@@ -121,7 +134,8 @@ export const WHERE_HELP = `WHERE
   Operands: params.X (the command line), meta.X (--meta and $meta), a tracked path
   (metrics.acc, value.metrics.acc; its last value), last() first() min() max() mean() count()
   of a tracked path, and the run fields id, short_id, status, name, exit_code, duration_ms,
-  started_at, commit, dirty, branch, tags, host, error, diverged, why (the hypothesis),
+  started_at, commit, dirty, branch, tags, host, error, diverged, elapsed (seconds since the
+  start, or a duration: elapsed > 10m), why (the hypothesis),
   from (the short id of the run it builds on), decision (keep, discard; none while undecided);
   scheduler.X (job_id,
   array_task_id, node...) and devices.X (CUDA_VISIBLE_DEVICES...). Any other path is the tracked

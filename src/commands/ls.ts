@@ -25,6 +25,8 @@ const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   crashed: "red",
   killed: "yellow",
   interrupted: "yellow",
+  stopped: "yellow",
+  timeout: "yellow",
   running: "cyan",
 };
 

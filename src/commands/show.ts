@@ -47,6 +47,12 @@ function forPeople(d: RunDetails): string {
   }
   for (const [key, value] of flatten(o.scheduler)) if (key) lines.push(`  scheduler ${key} = ${value}`);
   for (const [key, value] of flatten(o.devices)) if (key) lines.push(`  devices   ${key} = ${value}`);
+  if (o.stopped_by) {
+    const by = o.stopped_by;
+    lines.push(
+      `  stopped   by ${by.rule}${by.source ? ` at ${by.source}` : ""}${by.step === null ? "" : `, step ${by.step}`}, ${formatDuration(by.elapsed_ms)} in`,
+    );
+  }
   if (o.diverged)
     lines.push(`  diverged  ${o.diverged.path} became non-finite${o.diverged.step === null ? "" : ` at step ${o.diverged.step}`} (${o.diverged.source})`);
   const git = o.git;

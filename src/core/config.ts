@@ -13,6 +13,7 @@ import { DEFAULT_SNAPSHOT_MAX_BYTES, type SnapshotLimits } from "./git/snapshot-
 import { findWorkTreeTop } from "./git/work-tree-top";
 import { parseSize } from "./sizes";
 import { didYouMean } from "./suggest";
+import { durationMs } from "./time";
 
 export interface ProjectConfig {
   /** The store, absolute: a relative `dir` is read from the config file's folder. */
@@ -31,6 +32,11 @@ export interface ProjectConfig {
   goal?: { metric: string; direction?: "max" | "min" };
   /** `seed-params`: the params whose values only vary the randomness (default seed, random_seed). */
   seedParams?: string[];
+  /** `stop-when`: stop rules every run of the project gets (a string or a list of them). */
+  stopWhen?: string[];
+  /** `time-limit` and `stop-grace` as written ("2h", or a number of seconds). */
+  timeLimit?: string;
+  stopGrace?: string;
   /** The file it came from (for pyproject.toml, its [tool.exprag] table). */
   source: string;
 }
@@ -84,7 +90,26 @@ const KEYS: Record<string, (value: unknown, at: Where, config: ProjectConfig) =>
       throw wrongType(at, 'a list of param names such as ["seed"]', value);
     config.seedParams = value;
   },
+  "stop-when": (value, at, config) => {
+    const rules = typeof value === "string" ? [value] : value;
+    if (!Array.isArray(rules) || !rules.every((rule) => typeof rule === "string"))
+      throw wrongType(at, 'a rule or a list of rules such as ["diverged", "metrics.loss > 5"]', value);
+    config.stopWhen = rules;
+  },
+  "time-limit": (value, at, config) => {
+    config.timeLimit = duration(value, at);
+  },
+  "stop-grace": (value, at, config) => {
+    config.stopGrace = duration(value, at);
+  },
 };
+
+/** A duration as written ("10m"), or a number of seconds; checked where it is used. */
+function duration(value: unknown, at: Where): string {
+  if (typeof value === "number" && value > 0) return String(value);
+  if (typeof value === "string" && durationMs(value) !== null) return value;
+  throw wrongType(at, 'a duration such as "90s", "10m", "2h", or a number of seconds', value);
+}
 
 export const CONFIG_KEYS = Object.keys(KEYS);
 

@@ -126,7 +126,7 @@ describe("exprag mcp: the connection", () => {
     expect(mcp.client.getInstructions()).toContain("list_runs");
   });
 
-  test("lists the eighteen tools, each with a description, a strict JSON Schema and its annotations", async () => {
+  test("lists the twenty tools, each with a description, a strict JSON Schema and its annotations", async () => {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((t) => t.name)).toEqual([
       "list_runs",
@@ -147,6 +147,8 @@ describe("exprag mcp: the connection", () => {
       "lineage_tree",
       "verdict",
       "group_runs",
+      "wait_for_runs",
+      "check_rules",
     ]);
     for (const tool of tools) {
       expect(tool.description!.length).toBeGreaterThan(80);
@@ -173,8 +175,22 @@ describe("exprag mcp: the connection", () => {
       lineage_tree: [],
       verdict: ["a", "b"],
       group_runs: ["group_by"],
+      wait_for_runs: ["runs"],
+      check_rules: ["run", "stop_when"],
     });
-    for (const name of ["list_runs", "show_run", "value_paths", "series", "best_runs", "compare_runs", "diff_runs", "read_run_file", "log_tail"]) {
+    for (const name of [
+      "list_runs",
+      "show_run",
+      "value_paths",
+      "series",
+      "best_runs",
+      "compare_runs",
+      "diff_runs",
+      "read_run_file",
+      "log_tail",
+      "wait_for_runs",
+      "check_rules",
+    ]) {
       expect(byName[name]!.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: false });
     }
     expect(byName.tag_run!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
@@ -190,6 +206,8 @@ describe("exprag mcp: the connection", () => {
       "failed",
       "killed",
       "interrupted",
+      "stopped",
+      "timeout",
       "running",
       "crashed",
       "unknown",
@@ -329,6 +347,27 @@ describe("exprag mcp: the same answers as the command line", () => {
     expect(data).toMatchObject({ run_id: ids.baseline, text: "baseline-2\nbaseline-3\n", lines: 2, truncated: false });
   });
 
+  test("wait_for_runs answers as exprag wait --json: held, ended without it, timed out", async () => {
+    for (const [until, outcome] of [
+      ["status != running", "held"],
+      ["max(metrics.acc) > 0.99", "ended"],
+    ]) {
+      const { data } = await call("wait_for_runs", { runs: [ids.baseline!, ids.failed!], until });
+      expect(data.outcome).toBe(outcome);
+      const result = await runIn(repo, ["wait", ids.baseline!, ids.failed!, "--until", until!, "--json"]);
+      expect(result.exitCode).toBe(outcome === "held" ? 0 : 1);
+      expect(data).toEqual(JSON.parse(result.text));
+    }
+    expect(await callError("wait_for_runs", { runs: ["latest"], until: "step >" })).toBe(await cliError("wait", "latest", "--until", "step >"));
+    expect(await callError("wait_for_runs", { runs: ["latest"], timeout_s: 3600 })).toContain("300");
+  });
+
+  test("check_rules answers as exprag check-rules --json", async () => {
+    const { data } = await call("check_rules", { run: ids.baseline!, stop_when: ["metrics.loss < 0.8", "diverged"] });
+    expect(data).toEqual(await cli("check-rules", ids.baseline!, "--stop-when", "metrics.loss < 0.8", "--stop-when", "diverged"));
+    expect(data.stopped_by).toMatchObject({ rule: "metrics.loss < 0.8", step: 1 });
+  });
+
   test("tag_run answers as exprag tag --json, and the tag selects the run", async () => {
     const { data } = await call("tag_run", { run: ids.tuned!, tags: ["best", "reviewed"] });
     expect(data).toEqual({ run_id: ids.tuned, tags: ["best", "reviewed"] });
@@ -450,7 +489,7 @@ describe("exprag mcp: shutting down", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(messages.map((m) => m.id)).toEqual([1, 2]);
-    expect(messages[1].result.tools).toHaveLength(18);
+    expect(messages[1].result.tools).toHaveLength(20);
     expect(existsSync(join(dir, ".exprag"))).toBe(false);
   });
 

@@ -10,17 +10,11 @@ import { readRunStart, TailReader } from "../record/reader";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, type Warn } from "./records";
+import { SeriesAccumulator, type SeriesStats } from "./series";
 import { type RunSummary, summarizeRun } from "./summary";
 import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
 
-export interface SeriesStats {
-  count: number;
-  first: number | null;
-  last: number | null;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-}
+export type { SeriesStats };
 
 const pathKey = (steps: PathStep[]) => JSON.stringify(steps);
 
@@ -118,7 +112,7 @@ export class RunView {
     const needMetadata = this.metadataValue === undefined;
     const needParams = this.paramsValue === undefined;
     if (!wanted.length && !needMetadata && !needParams) return;
-    const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), stats: emptyStats(), sum: 0, finite: 0 }));
+    const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), series: new SeriesAccumulator() }));
     let metadata: JsonObject = mergeMetadata({}, this.start()?.metadata ?? {});
     let params: JsonObject = mergeMetadata({}, this.start()?.params ?? {});
     recordsOf(this.file, this.warn, (record) => {
@@ -129,27 +123,13 @@ export class RunView {
       for (const builder of builders) {
         for (const value of valuesAt(envelope.value, builder.steps)) {
           const n = asNumber(value);
-          if (n === null) continue;
-          const s = builder.stats;
-          s.count++;
-          s.first ??= n;
-          s.last = n;
-          if (Number.isNaN(n)) continue;
-          if (s.min === null || n < s.min) s.min = n;
-          if (s.max === null || n > s.max) s.max = n;
-          if (Number.isFinite(n)) {
-            builder.sum += n;
-            builder.finite++;
-          }
+          if (n !== null) builder.series.add(n);
         }
       }
     });
     if (needMetadata) this.metadataValue = metadata;
     if (needParams) this.paramsValue = params;
-    for (const builder of builders) {
-      builder.stats.mean = builder.finite ? builder.sum / builder.finite : builder.stats.count ? Number.NaN : null;
-      this.stats.set(builder.key, builder.stats);
-    }
+    for (const builder of builders) this.stats.set(builder.key, builder.series.stats());
   }
 
   private findLast(steps: PathStep[]): unknown[] | undefined {
@@ -169,5 +149,3 @@ export class RunView {
     return undefined;
   }
 }
-
-const emptyStats = (): SeriesStats => ({ count: 0, first: null, last: null, min: null, max: null, mean: null });

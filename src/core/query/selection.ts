@@ -6,9 +6,9 @@
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime, shortId } from "../record/refs";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
-import type { RunState } from "./summary";
+import type { RunState, RunSummary } from "./summary";
 import { asNumber, type PathStep, valuesAt } from "./value-paths";
-import { type Expr, evaluateWhere, globMatches, type Operand, operandsOf } from "./where";
+import { ELAPSED, type Expr, evaluateWhere, globMatches, type Operand, operandsOf } from "./where";
 
 export interface Selection {
   /** Run references given on the command line; empty: every run. */
@@ -43,11 +43,6 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
   const named = selection.references.length > 0;
   const ids = named ? [...new Set(selection.references.map((reference) => resolveRunRef(store, reference).runId))] : listRunIds(store).reverse();
   const filtered = isFiltered(selection);
-  const aggregates = selection.where
-    ? operandsOf(selection.where)
-        .filter((operand) => operand.aggregate)
-        .map(trackedSteps)
-    : [];
   const runs: RunView[] = [];
   let total = 0;
   for (const [index, runId] of ids.entries()) {
@@ -66,7 +61,6 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
     }
     const kept = readable(store, runId, warn, () => {
       if (!view.summary()) return false;
-      if (aggregates.length) view.scan(aggregates);
       return matches(view, selection);
     });
     if (!kept) continue;
@@ -87,7 +81,14 @@ function matches(view: RunView, selection: Selection): boolean {
     const tags = view.annotations().tags;
     if (!selection.tags.every((tag) => tags.includes(tag))) return false;
   }
-  return selection.where ? evaluateWhere(selection.where, (operand) => resolveOperand(view, operand)) : true;
+  return selection.where ? whereHolds(view, selection.where) : true;
+}
+
+/** Whether a `--where` condition holds for a run; its aggregates come from one pass over the file. */
+export function whereHolds(view: RunView, where: Expr): boolean {
+  const aggregates = operandsOf(where).filter((operand) => operand.aggregate);
+  if (aggregates.length) view.scan(aggregates.map(trackedSteps));
+  return evaluateWhere(where, (operand) => resolveOperand(view, operand));
 }
 
 function nameMatches(pattern: string, name: string): boolean {
@@ -114,6 +115,7 @@ export const RUN_FIELDS = [
   "why",
   "from",
   "decision",
+  ELAPSED,
 ];
 
 function runField(view: RunView, field: string): unknown {
@@ -137,19 +139,28 @@ function runField(view: RunView, field: string): unknown {
       return summary.from === null ? undefined : shortId(summary.from);
     case "decision":
       return view.annotations().decision?.decision ?? "none";
+    case ELAPSED:
+      return elapsedSeconds(summary);
     default:
       return (summary as unknown as Record<string, unknown>)[field] ?? undefined;
   }
 }
 
+/** Seconds from the run's start: its duration once ended, else until now (null when it cannot say). */
+function elapsedSeconds(summary: RunSummary): number | undefined {
+  if (summary.duration_ms !== null) return summary.duration_ms / 1000;
+  const started = Date.parse(summary.started_at);
+  return summary.status === "running" && Number.isFinite(started) ? Math.max(0, Date.now() - started) / 1000 : undefined;
+}
+
 /** A tracked value path without its optional `value.` prefix. */
-function trackedSteps(operand: Operand): PathStep[] {
+export function trackedSteps(operand: Operand): PathStep[] {
   const [first, ...rest] = operand.segments;
   return first && "key" in first && first.key === "value" ? rest : operand.segments;
 }
 
 /** One value, or a list when a path through `[]` found several; undefined when none. */
-function single(values: unknown[] | undefined): unknown {
+export function single(values: unknown[] | undefined): unknown {
   if (!values?.length) return undefined;
   return values.length === 1 ? values[0] : values;
 }

@@ -109,6 +109,7 @@ export function showObject(d: RunDetails) {
     counts: d.end?.counts ?? null,
     error: d.end?.error ?? null,
     stderr_tail: d.end?.stderrTail ?? [],
+    stopped_by: d.end?.stoppedBy ?? null,
     parent_run_id: d.start?.parentRunId ?? null,
     rerun_of: d.start?.rerunOf ?? null,
     scheduler: d.start?.scheduler ?? {},

@@ -3,6 +3,7 @@
  * The grammar, loosest first: `or` < `and` < `not` < one condition or a parenthesised group.
  */
 import { UserError, usageError } from "../errors";
+import { durationMs } from "../time";
 
 export type Aggregate = "last" | "first" | "min" | "max" | "mean" | "count";
 /** One step into a value; the same shape as value-paths' PathStep. */
@@ -22,6 +23,9 @@ export type Expr =
   | { kind: "compare"; operand: Operand; op: CompareOp; value: Literal }
   | { kind: "match"; operand: Operand; pattern: string }
   | { kind: "in"; operand: Operand; values: Literal[]; negated: boolean };
+
+/** The run field of the seconds since the command started (its duration once it ended). */
+export const ELAPSED = "elapsed";
 
 export const AGGREGATES: readonly Aggregate[] = ["last", "first", "min", "max", "mean", "count"];
 
@@ -197,6 +201,12 @@ export function parseWhere(text: string): Expr {
    */
   function build(subject: Operand, op: CompareOp | "~", opToken: Token, valueToken: Token, value: Literal): Expr {
     if (op === "~") return { kind: "match", operand: subject, pattern: typeof value === "string" ? value : valueToken.text };
+    if (subject.text === ELAPSED && typeof value === "string") {
+      // `elapsed` is in seconds: a duration written as such (10m, 90s) is read as its seconds.
+      const ms = durationMs(value);
+      if (ms === null) fail(text, valueToken.start, `elapsed compares with seconds or a duration such as 90s, 10m, 2h, found ${describe(valueToken)}`);
+      return { kind: "compare", operand: subject, op, value: ms / 1000 };
+    }
     if ((typeof value === "boolean" || value === null) && op !== "=" && op !== "!=") {
       fail(text, opToken.start, `${value} can only be compared with = or !=, not '${opToken.text}'`);
     }

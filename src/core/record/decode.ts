@@ -6,18 +6,20 @@
  */
 
 import { RUN_ID } from "./refs";
-import type {
-  AgentRecord,
-  Divergence,
-  GitRecord,
-  HostRecord,
-  ProcessIdentity,
-  RecordCounts,
-  ResourceUsage,
-  RunEndStatus,
-  SkippedFile,
-  StoredRecord,
-  SubmoduleState,
+import {
+  type AgentRecord,
+  type Divergence,
+  type GitRecord,
+  type HostRecord,
+  type ProcessIdentity,
+  type RecordCounts,
+  type ResourceUsage,
+  RUN_END_STATUSES,
+  type RunEndStatus,
+  type SkippedFile,
+  type StoppedBy,
+  type StoredRecord,
+  type SubmoduleState,
 } from "./schema";
 
 export type JsonObject = Record<string, unknown>;
@@ -251,7 +253,7 @@ function decodeSubmodule(value: unknown): SubmoduleState[] {
   return path === null ? [] : [{ path, commit: asString(item.commit), dirty: item.dirty === true }];
 }
 
-export const RUN_END_STATUSES: readonly RunEndStatus[] = ["ok", "failed", "killed", "interrupted"];
+export { RUN_END_STATUSES };
 
 export interface RunEnd {
   /** A status this exprag does not know (a later one's, or garbage) reads as "unknown". */
@@ -266,6 +268,7 @@ export interface RunEnd {
   error: string | null;
   diverged: Divergence | null;
   stderrTail: string[];
+  stoppedBy: StoppedBy | null;
 }
 
 export function decodeRunEnd(record: StoredRecord): RunEnd {
@@ -293,7 +296,14 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
     error: asString(value.error),
     diverged: decodeDivergence(value.diverged),
     stderrTail: asStrings(value.stderr_tail) ?? [],
+    stoppedBy: decodeStoppedBy(value.stopped_by),
   };
+}
+
+function decodeStoppedBy(value: unknown): StoppedBy | null {
+  const stop = asObject(value);
+  const rule = asString(stop.rule);
+  return rule === null ? null : { rule, source: asString(stop.source), step: asFiniteNumber(stop.step), elapsed_ms: asFiniteNumber(stop.elapsed_ms) ?? 0 };
 }
 
 function decodeDivergence(value: unknown): Divergence | null {

@@ -130,7 +130,12 @@ export interface RunStartValue {
   scheduler?: SchedulerRecord;
 }
 
-export type RunEndStatus = "ok" | "failed" | "killed" | "interrupted";
+/**
+ * How a run ended, the one list: `stopped` when a stop rule (`run --stop-when`) ended it,
+ * `timeout` when its time limit (`run --time-limit`) did.
+ */
+export const RUN_END_STATUSES = ["ok", "failed", "killed", "interrupted", "stopped", "timeout"] as const;
+export type RunEndStatus = (typeof RUN_END_STATUSES)[number];
 
 export interface RecordCounts {
   track: number;
@@ -168,6 +173,19 @@ export interface RunEndValue {
   diverged?: Divergence;
   /** The last lines of the command's stderr (at most 20, 4 KiB). */
   stderr_tail?: string[];
+  /** What ended a `stopped` or `timeout` run. */
+  stopped_by?: StoppedBy;
+}
+
+/** The stop rule (as written) or time limit (`--time-limit 2s`) that ended a run, and when it held. */
+export interface StoppedBy {
+  rule: string;
+  /** `<run file>:<line>` of the record it held at; null when no record made it hold (a time limit). */
+  source: string | null;
+  /** The step of that record, when it has one. */
+  step: number | null;
+  /** Milliseconds from the command's start. */
+  elapsed_ms: number;
 }
 
 export interface ParseErrorValue {

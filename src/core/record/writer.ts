@@ -109,6 +109,11 @@ export class RunFile {
     this.queued++;
   }
 
+  /** The elapsed_ms of the last record queued. */
+  get lastElapsedMs(): number {
+    return this.elapsed;
+  }
+
   /** The line the next record will have in the file (1-based; run_start is line 1). */
   get nextLine(): number {
     return this.queued + 1;

@@ -2,12 +2,18 @@
 import type { ProjectConfig } from "../config";
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../git/snapshot-limits";
 import { isTerminal } from "../os/posix";
+import { parseStopRules } from "../rules/stop-rule";
 import { parseSize } from "../sizes";
+import { parseDuration } from "../time";
+import { DEFAULT_STOP_GRACE_MS, type StopPolicy } from "./stopping";
 
 /** The run options as flags give them; the others are read by their command. */
 export interface RunOptionFlags {
   tag: string[];
   "snapshot-max-size"?: string;
+  "stop-when": string[];
+  "time-limit"?: string;
+  "stop-grace"?: string;
 }
 
 /** The run options whose value has a default: what `exprag run`, `sweep` and `rerun` start each run with. */
@@ -19,6 +25,8 @@ export interface RunDefaults {
   snapshotExclude: string[];
   name: string | undefined;
   pty: boolean;
+  /** The config's stop rules and the flags', and the time limit (the flag's, else the config's). */
+  stop: StopPolicy;
   config: ProjectConfig | null;
 }
 
@@ -36,6 +44,21 @@ export function runDefaults(
     name: flags.name ?? config?.name,
     // `pty = true` in the config makes it the default at a terminal only.
     pty: flags.pty ?? (config?.pty === true && isTerminal(1)),
+    stop: stopPolicy(flags, config),
     config,
+  };
+}
+
+/** Every rule and duration checked here, so a bad one stops a run, sweep or rerun before it starts. */
+function stopPolicy(flags: RunOptionFlags, config: ProjectConfig | null): StopPolicy {
+  const inConfig = (key: string) => `${key} in ${config?.source}`;
+  const limit = flags["time-limit"] ?? config?.timeLimit;
+  const limitOption = flags["time-limit"] === undefined ? inConfig("time-limit") : "--time-limit";
+  const grace = flags["stop-grace"] ?? config?.stopGrace;
+  const graceOption = flags["stop-grace"] === undefined ? inConfig("stop-grace") : "--stop-grace";
+  return {
+    rules: [...parseStopRules(config?.stopWhen ?? [], inConfig("stop-when")), ...parseStopRules(flags["stop-when"])],
+    timeLimit: limit === undefined ? null : { ms: parseDuration(limit, limitOption), text: limit },
+    graceMs: grace === undefined ? DEFAULT_STOP_GRACE_MS : parseDuration(grace, graceOption),
   };
 }

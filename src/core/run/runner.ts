@@ -21,6 +21,7 @@ import { connectTerminal } from "./pty";
 import { SignalRelay, signalNumber } from "./signals";
 import { resolveExecutable, type Spawned, spawnChild } from "./spawn";
 import { errorLine } from "./stderr-tail";
+import { CommandStopper, type StopPolicy, stopsEarly } from "./stopping";
 import { CommandStreams } from "./streams";
 
 export interface RunRequest {
@@ -67,6 +68,8 @@ export interface RunRequest {
   paramsHook?: "python";
   /** The process the run is of, when it is not exprag's child (a Python `Experiment` exprag records beside it). */
   owner?: { pid: number; ppid: number };
+  /** Stop rules and a time limit: what may end the command early. */
+  stop?: StopPolicy;
   warn: (message: string) => void;
 }
 
@@ -74,7 +77,7 @@ export interface RunOutcome {
   runId: string;
   runFile: string;
   status: RunEndStatus;
-  /** What exprag exits with: the command's code, or 128+N when signal N ended it. */
+  /** What exprag exits with: the command's code, or 128+N when signal N ended it; 123 stopped by a rule, 124 timed out. */
   exitCode: number;
   counts: RecordCounts;
 }
@@ -138,6 +141,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       ignored: signals.ignored,
       selfCommand: request.selfCommand,
       pty: request.pty,
+      ownGroup: stopsEarly(request.stop),
     });
   } catch (error) {
     const failure = error instanceof UserError ? error : new UserError(String(error));
@@ -148,12 +152,14 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
 
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
-  signals.attach(child.process, child.terminal !== null);
+  const stopper = stopsEarly(request.stop) ? watchForStop(request, runId, run, child) : null;
+  signals.attach(child.process, child.terminal !== null || stopper !== null);
   const disconnect = child.terminal ? connectTerminal(child.terminal) : null;
   // A reader on another host tells a live run from a dead one by this, also while the command is silent.
   const heartbeat = setInterval(() => run.runFile.touch(), request.heartbeatSeconds * 1000);
   heartbeat.unref();
   const exited = await child.process.exited;
+  stopper?.dispose();
   clearInterval(heartbeat);
   disconnect?.();
   const exitedAt = performance.now();
@@ -163,7 +169,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
 
   const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
-  const status = runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
+  const stopped = stopper?.reason ?? null;
+  const status = stopped?.status ?? runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
   const usage = child.process.resourceUsage();
   const stderrTail = streams.stderrTail.lines();
   const error = status === "ok" ? null : errorLine(stderrTail);
@@ -182,13 +189,26 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       ...(stderrTail.length > 0 && { stderr_tail: stderrTail }),
       ...(error !== null && { error }),
       ...(run.ingest.divergence && { diverged: run.ingest.divergence }),
+      ...(stopped && { stopped_by: stopped.by }),
     },
     request.warn,
   );
   const summary = run.ingest.summary();
   if (summary) request.warn(summary);
   for (const failure of output.failures()) request.warn(failure);
-  return outcome(status, exitCode);
+  return outcome(status, stopped ? (stopped.status === "timeout" ? EXIT.timeout : EXIT.stopped) : exitCode);
+}
+
+/** Checks the run's stop rules on each track record, and its time limit, from the command's start. */
+function watchForStop(request: RunRequest, runId: string, run: OpenRun, child: Spawned): CommandStopper {
+  const facts = { runId, name: request.name, params: request.params ?? {}, metadata: request.metadata, tags: request.tags ?? [] };
+  const stopper = new CommandStopper(request.stop!, facts, child.process.pid, child.startedAt, request.warn);
+  run.ingest.observer = stopper.observer(
+    run.runFile.path,
+    () => run.runFile.lastElapsedMs,
+    () => run.ingest.divergence !== null,
+  );
+  return stopper;
 }
 
 /** How the command ended: a SIGINT that reached it makes it interrupted, another signal killed. */

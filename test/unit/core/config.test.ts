@@ -36,6 +36,9 @@ describe("reading the project config", () => {
         "params = false",
         'name = "baseline"',
         "pty = true",
+        'stop-when = ["diverged", "loss > 5"]',
+        'time-limit = "2h"',
+        "stop-grace = 10",
         'seed-params = ["seed", "trial"]',
         "[goal]",
         'metric = "val_bpb"',
@@ -52,9 +55,25 @@ describe("reading the project config", () => {
       pty: true,
       seedParams: ["seed", "trial"],
       goal: { metric: "val_bpb", direction: "min" },
+      stopWhen: ["diverged", "loss > 5"],
+      timeLimit: "2h",
+      stopGrace: "10",
       source: join(top, ".exprag.toml"),
     });
-    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "log", "params", "name", "pty", "goal", "seed-params"]);
+    expect(CONFIG_KEYS).toEqual([
+      "dir",
+      "snapshot-max-size",
+      "snapshot-exclude",
+      "log",
+      "params",
+      "name",
+      "pty",
+      "goal",
+      "seed-params",
+      "stop-when",
+      "time-limit",
+      "stop-grace",
+    ]);
   });
 
   test("[tool.exprag] of pyproject.toml, found from a subfolder; a size may be a number of bytes", () => {
@@ -102,6 +121,9 @@ describe("reading the project config", () => {
     ["snapshot-max-size = true", 'snapshot-max-size must be a size such as "10M", "500K", or a number of bytes, got true'],
     ['snapshot-max-size = "huge"', 'snapshot-max-size in FILE expects a size such as 10M, 500K or 1048576, got "huge"'],
     ["pty = { on = true }", "pty must be true or false, got a table"],
+    ["stop-when = [1]", 'stop-when must be a rule or a list of rules such as ["diverged", "metrics.loss > 5"], got a list ([1])'],
+    ['time-limit = "soon"', 'time-limit must be a duration such as "90s", "10m", "2h", or a number of seconds, got "soon"'],
+    ["stop-grace = -1", 'stop-grace must be a duration such as "90s", "10m", "2h", or a number of seconds, got -1'],
     ["log = = 1", "not valid TOML (Expected a value but found '=')"],
   ])("%p fails naming the file and the key: %p", (line, message) => {
     const top = project({ ".exprag.toml": line });
@@ -119,7 +141,7 @@ describe("reading the project config", () => {
     } catch (error) {
       expect((error as Error).message).toBe(`${join(top, "pyproject.toml")}: unknown key "snapshot-max" in [tool.exprag]`);
       expect((error as { hint?: string }).hint).toBe(
-        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, goal, seed-params",
+        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, goal, seed-params, stop-when, time-limit, stop-grace",
       );
     }
     const typo = project({ ".exprag.toml": "lgo = false" });
