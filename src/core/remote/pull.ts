@@ -14,6 +14,7 @@ import { isFiltered, type Selection, selectRuns } from "../query/selection";
 import { resolveRunRef, shortId } from "../record/refs";
 import { ensureStore } from "../store";
 import { type BlobJob, objectInfo, readTrees, streamBlobs } from "./batch";
+import { ownedHere, recordsAfterEnd } from "./held-back";
 import { discard, mergeAnnotations, type Placement, placeFile, Staging } from "./incoming";
 import { FETCHED_RUNS_PREFIX, FETCHED_SNAPSHOTS_PREFIX, FILE_KINDS, RUNS_PREFIX, type RunFileKind, SNAPSHOTS_PREFIX, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, type TreeEntries, treeId } from "./objects";
@@ -230,6 +231,17 @@ function apply(staging: Staging, store: string, candidate: Candidate): Applied {
   const targets = runFilePaths(store, runId);
   const applied: Applied = { placements: {}, written: [], kept: null };
   const problems: string[] = [];
+  const stagedRun = staging.path(STAGED_NAME.run(runId));
+  if (recordsAfterEnd(stagedRun)) {
+    for (const kind of candidate.kinds) discard(staging.path(STAGED_NAME[kind](runId)));
+    applied.kept = "the remote's version adds records after its run_end; kept aside, this store's copy is unchanged";
+    return applied;
+  }
+  let held: string | null | undefined;
+  const mayGrow = () => {
+    held ??= ownedHere(targets.run, store);
+    return held === null;
+  };
   for (const kind of ["log", "annotations", "run"] as const) {
     if (!candidate.kinds.includes(kind)) continue;
     const staged = staging.path(STAGED_NAME[kind](runId));
@@ -238,11 +250,13 @@ function apply(staging: Staging, store: string, candidate: Candidate): Applied {
         if (mergeAnnotations(staged, targets.annotations) > 0) applied.written.push(kind);
         continue;
       }
-      const placement = placeFile(staged, targets[kind]);
+      const placement = placeFile(staged, targets[kind], mayGrow);
       applied.placements[kind] = placement;
       if (placement === "new" || placement === "grown") applied.written.push(kind);
       if (placement === "diverged")
         problems.push(`its ${kind === "run" ? "run file" : "output log"} here differs from the remote's and neither extends the other`);
+      const heldBack = `${held}: the remote's longer version was kept aside`;
+      if (placement === "held" && !problems.includes(heldBack)) problems.push(heldBack);
       if (placement === "not a regular file") problems.push(`${targets[kind]} is not a regular file`);
     } catch (error) {
       problems.push(`${targets[kind]} could not be written (${(error as NodeJS.ErrnoException).code ?? error})`);

@@ -1,0 +1,96 @@
+/**
+ * A shared remote is written by peers who may be careless or hostile. Each remote here is made
+ * with git plumbing, as such a peer would: a run extended behind a live writer's back, records
+ * after a run_end, an object whose mode lies about its type, a run that vanishes mid-push.
+ */
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { git, gitEnv, gitIdentity, makeRepo, runIn } from "./git-harness";
+import { cleanEnv, EXPRAG, readRecords, recordLine, runEnd, runFiles, tempDir, tracked, waitFor } from "./harness";
+
+/** Runs git plumbing in `repo` with `input` on stdin; returns its stdout, trimmed. */
+export function plumb(repo: string, input: string | Buffer, ...args: string[]): string {
+  const result = Bun.spawnSync(["git", ...args], { cwd: repo, env: cleanEnv({ ...gitEnv, ...gitIdentity }), stdin: Buffer.from(input), stdout: "pipe", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr.toString()}`);
+  return result.stdout.toString().trim();
+}
+
+export function bareRemote(): string {
+  const remote = join(tempDir(), "remote.git");
+  git(tempDir(), "init", "-q", "--bare", remote);
+  return remote;
+}
+
+/** Commits a run tree of these files onto the remote's ref for `runId`, on top of what is there. */
+export function forgeRun(remote: string, runId: string, files: Record<string, string | Buffer>, entries: string[] = []): string {
+  const lines = Object.entries(files).map(([name, content]) => `100644 blob ${plumb(remote, content, "hash-object", "-w", "--stdin")}\t${name}`);
+  const tree = plumb(remote, `${[...lines, ...entries].join("\n")}\n`, "mktree");
+  const ref = `refs/exprag/runs/${runId}`;
+  const parent = Bun.spawnSync(["git", "rev-parse", "-q", "--verify", ref], { cwd: remote, env: cleanEnv(gitEnv), stdout: "pipe" }).stdout.toString().trim();
+  const commit = plumb(remote, "peer\n", "commit-tree", tree, ...(parent ? ["-p", parent] : []));
+  git(remote, "update-ref", ref, commit);
+  return commit;
+}
+
+const idOf = (file: string) => readRecords(file)[0]!.run_id;
+
+async function ok(cwd: string, args: string[]) {
+  const result = await runIn(cwd, args);
+  if (result.exitCode !== 0) throw new Error(`exprag ${args.join(" ")} exited ${result.exitCode}: ${result.stderr}`);
+  return result;
+}
+
+describe("a pull never touches a run that is written here", () => {
+  test("a remote's longer copy of a live run is kept aside: every record after the pull, and run_end, stay in the file", async () => {
+    const repo = makeRepo();
+    const remote = bareRemote();
+    const stop = join(tempDir(), "stop");
+    const live = Bun.spawn(
+      [EXPRAG, "run", "--name", "live", "--", "sh", "-c", `echo 'EXPRAG::{"step":1}'; while [ ! -e ${stop} ]; do sleep 0.02; done; echo 'EXPRAG::{"step":2}'`],
+      { cwd: repo, env: cleanEnv(gitEnv), stdin: "ignore", stdout: "ignore", stderr: "ignore" },
+    );
+    const store = join(repo, ".exprag");
+    await waitFor(() => runFiles(store).some((file) => readFileSync(file, "utf8").includes('"step":1')), "the live run's first record");
+    const file = runFiles(store)[0]!;
+    const id = idOf(file);
+    await ok(repo, ["push", remote]);
+    // A peer extends the run on the remote, with a metric of its own and a run_end.
+    const extended = readFileSync(file, "utf8") + recordLine(id, "track", { metric: 999 }) + recordLine(id, "run_end", { status: "ok", exit_code: 0 });
+    forgeRun(remote, id, { "run.jsonl": extended });
+
+    const pulled = await runIn(repo, ["pull", remote, "--json"]);
+    expect(pulled.exitCode).toBe(0);
+    expect(JSON.parse(pulled.text).kept).toEqual([{ run_id: id, reason: expect.stringContaining("still being written here") }]);
+    writeFileSync(stop, "");
+    expect(await live.exited).toBe(0);
+    const records = readRecords(file);
+    expect(tracked(records)).toEqual([{ step: 1 }, { step: 2 }]);
+    expect(runEnd(records).status).toBe("ok");
+  }, 60_000);
+
+  test("a remote version that adds records after run_end changes nothing, here or in a fresh clone", async () => {
+    const repo = makeRepo();
+    const remote = bareRemote();
+    await ok(repo, ["run", "--name", "done", "--", "sh", "-c", `echo 'EXPRAG::{"metrics":{"acc":0.5}}'`]);
+    const file = runFiles(join(repo, ".exprag"))[0]!;
+    const id = idOf(file);
+    await ok(repo, ["push", remote]);
+    const before = readFileSync(file);
+    forgeRun(remote, id, { "run.jsonl": before.toString() + recordLine(id, "track", { metrics: { acc: 0.99 } }) });
+    const answer = (await ok(repo, ["best", "metrics.acc", "--max", "--json"])).text;
+
+    const pulled = await runIn(repo, ["pull", remote, "--json"]);
+    expect(pulled.exitCode).toBe(0);
+    expect(JSON.parse(pulled.text).kept).toEqual([{ run_id: id, reason: expect.stringContaining("after its run_end") }]);
+    expect(pulled.stderr).toContain("after its run_end");
+    expect(readFileSync(file)).toEqual(before);
+    expect((await ok(repo, ["best", "metrics.acc", "--max", "--json"])).text).toBe(answer);
+
+    const fresh = makeRepo();
+    const elsewhere = await runIn(fresh, ["pull", remote, "--json"]);
+    expect(elsewhere.exitCode).toBe(0);
+    expect(JSON.parse(elsewhere.text).pulled).toEqual([]);
+    expect(runFiles(join(fresh, ".exprag"))).toEqual([]);
+  }, 60_000);
+});
