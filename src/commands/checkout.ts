@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { EXIT, UserError } from "../core/errors";
+import { notAnOption } from "../core/git/option-words";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { hasUncommittedChanges, runCode, untrackedPathsInTheWay } from "../core/git/restore";
 import { addRunWorktree } from "../core/git/worktrees";
@@ -51,7 +52,8 @@ In place, the work tree must have no uncommitted changes to tracked files.`,
         `move it aside, or use: exprag checkout ${args.run} --worktree DIR`,
       );
     }
-    gitCommand(git, branch ? ["checkout", "-b", branch, commit] : ["checkout", "--detach", commit]);
+    // git checkout has no --end-of-options; the commit is an object id, the branch is checked.
+    gitCommand(git, branch ? ["checkout", "-b", notAnOption(branch, "branch"), commit] : ["checkout", "--detach", commit]);
     log.info(`run ${shortId(runId)}: checked out commit ${commit.slice(0, 12)}${branch ? ` on branch ${branch}` : " (detached HEAD)"}`);
     if (args.json) printData(`${JSON.stringify({ run_id: runId, commit, worktree: repo.top, branch: branch ?? null, in_place: true })}\n`);
   },

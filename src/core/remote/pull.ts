@@ -8,6 +8,7 @@
  */
 import { closeSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
+import { END_OF_OPTIONS } from "../git/option-words";
 import { firstLine, type Git, GitError } from "../git/repository";
 import { FALLBACK_REF_PREFIX, SNAPSHOT_BRANCH_PREFIX } from "../git/snapshot-refs";
 import { isFiltered, type Selection, selectRuns } from "../query/selection";
@@ -79,6 +80,7 @@ export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutc
       "--prune",
       "--no-write-fetch-head",
       "--recurse-submodules=no",
+      END_OF_OPTIONS,
       remote,
       `+${RUNS_PREFIX}*:${FETCHED_RUNS_PREFIX}*`,
       `+${SNAPSHOTS_PREFIX}*:${FETCHED_SNAPSHOTS_PREFIX}*`,

@@ -7,6 +7,7 @@
  */
 
 import { EXIT, UserError } from "../errors";
+import { END_OF_OPTIONS } from "../git/option-words";
 import type { Git } from "../git/repository";
 import { ownSnapshotRef } from "../git/snapshot-refs";
 import { decodeRunStart } from "../record/decode";
@@ -97,7 +98,10 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
 
 /** exprag's refs on the remote, by name: one `ls-remote`, so a push with nothing new sends nothing. */
 async function remoteRefs(git: Git, request: PushRequest): Promise<Map<string, string>> {
-  const listed = await transfer(git, ["ls-remote", request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], { ...request.transfer, progress: false });
+  const listed = await transfer(git, ["ls-remote", END_OF_OPTIONS, request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], {
+    ...request.transfer,
+    progress: false,
+  });
   if (listed.code !== 0) throw new UserError(`git push to ${request.remote} failed: ${gitComplaint(listed.stderr) || `exit ${listed.code}`}`, EXIT.failure);
   const refs = new Map<string, string>();
   for (const line of listed.stdout.split("\n")) {
@@ -116,7 +120,7 @@ async function pushRefspecs(git: Git, request: PushRequest, refspecs: string[]):
   for (const batch of batches(refspecs)) {
     const result = await transfer(
       git,
-      ["-c", "advice.pushUpdateRejected=false", "push", "--porcelain", "--recurse-submodules=no", "--no-verify", request.remote, ...batch],
+      ["-c", "advice.pushUpdateRejected=false", "push", "--porcelain", "--recurse-submodules=no", "--no-verify", END_OF_OPTIONS, request.remote, ...batch],
       request.transfer,
     );
     const before = statuses.size;
