@@ -11,7 +11,13 @@ import { cleanEnv, EXPRAG, readRecords, recordLine, runEnd, runFiles, tempDir, t
 
 /** Runs git plumbing in `repo` with `input` on stdin; returns its stdout, trimmed. */
 export function plumb(repo: string, input: string | Buffer, ...args: string[]): string {
-  const result = Bun.spawnSync(["git", ...args], { cwd: repo, env: cleanEnv({ ...gitEnv, ...gitIdentity }), stdin: Buffer.from(input), stdout: "pipe", stderr: "pipe" });
+  const result = Bun.spawnSync(["git", ...args], {
+    cwd: repo,
+    env: cleanEnv({ ...gitEnv, ...gitIdentity }),
+    stdin: Buffer.from(input),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr.toString()}`);
   return result.stdout.toString().trim();
 }
@@ -27,7 +33,9 @@ export function forgeRun(remote: string, runId: string, files: Record<string, st
   const lines = Object.entries(files).map(([name, content]) => `100644 blob ${plumb(remote, content, "hash-object", "-w", "--stdin")}\t${name}`);
   const tree = plumb(remote, `${[...lines, ...entries].join("\n")}\n`, "mktree");
   const ref = `refs/exprag/runs/${runId}`;
-  const parent = Bun.spawnSync(["git", "rev-parse", "-q", "--verify", ref], { cwd: remote, env: cleanEnv(gitEnv), stdout: "pipe" }).stdout.toString().trim();
+  const parent = Bun.spawnSync(["git", "rev-parse", "-q", "--verify", ref], { cwd: remote, env: cleanEnv(gitEnv), stdout: "pipe" })
+    .stdout.toString()
+    .trim();
   const commit = plumb(remote, "peer\n", "commit-tree", tree, ...(parent ? ["-p", parent] : []));
   git(remote, "update-ref", ref, commit);
   return commit;
