@@ -5,11 +5,12 @@ import { type PreparedCode, prepareCode } from "../core/git/capture";
 import { openRepositoryOrFail } from "../core/git/repository";
 import { rerunWorktreeDir } from "../core/git/worktrees";
 import { selfCommand } from "../core/os/platform";
+import { isTerminal } from "../core/os/posix";
 import { shortId } from "../core/record/refs";
 import { handoffVariables, takeHandoff } from "../core/run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../core/run/metadata";
 import { executeSweep } from "../core/sweep/execute";
-import { codeDifference, commandWithSettings, readRerunSource, rerunParams } from "../core/sweep/rerun";
+import { codeDifference, commandWithSettings, confirmForeignCommand, readRerunSource, rerunParams } from "../core/sweep/rerun";
 import { closeRunTree, linkLeftOut, openRunTree } from "../core/sweep/worktree";
 import { log } from "../log";
 import { checkTags, RUN_REPEATABLE, runDefaults, runOptionArgs, runOptionWords } from "./_args";
@@ -36,6 +37,7 @@ export default defineExpragCommand({
       valueHint: "DIR",
     },
     here: { type: "boolean", description: "Run in this work tree, which must hold the run's code already" },
+    yes: { type: "boolean", alias: "y", description: "Run a command recorded on another host or pulled without asking (required when not at a terminal)" },
     set: {
       type: "string",
       description: "Give parameter KEY the value VALUE, in the form the command has it (--lr 0.03, lr=0.03); repeatable",
@@ -62,6 +64,7 @@ exprag exits with the command's exit code, as exprag run does.`,
     const { git, repo } = openRepositoryOrFail(cwd, env);
     const source = readRerunSource(git, store, args.run, warn);
     const short = shortId(source.runId);
+    confirmForeignCommand(source, args.yes === true, isTerminal(0) && isTerminal(2), warn);
     if (source.folderNote) warn(`run ${short}: ${source.folderNote}`);
     const command = commandWithSettings(source.argv, args.set);
     const metadata = rerunMetadata(source.metadata, args["meta-file"], args.meta);

@@ -102,3 +102,64 @@ describe("a pull never touches a run that is written here", () => {
     expect(runFiles(join(fresh, ".exprag"))).toEqual([]);
   }, 60_000);
 });
+
+describe("rerun of a pulled run", () => {
+  /** A clone that pulled a run a peer forged: another host, a command, and skipped paths leading out. */
+  async function pulledForgery() {
+    const origin = makeRepo();
+    const root = tempDir();
+    const remote = join(root, "remote.git");
+    git(root, "clone", "-q", "--bare", origin, remote);
+    git(root, "clone", "-q", remote, "clone");
+    const clone = join(root, "clone");
+    // What the skipped paths would reach, and be linked to, in the user's own folders.
+    writeFileSync(join(root, "escape"), "the user's\n");
+    const commit = git(clone, "rev-parse", "HEAD").trim();
+    const id = "01a00000-0000-7000-8000-0000000000aa";
+    const start = recordLine(id, "run_start", {
+      git: {
+        commit,
+        head: commit,
+        dirty: false,
+        snapshot_ref: null,
+        skipped: [
+          { path: "../escape", reason: "too large" },
+          { path: "/etc/passwd", reason: "x" },
+        ],
+      },
+      host: { hostname: "peer-host" },
+      process: {
+        pid: 1,
+        cwd: "/elsewhere/project",
+        argv: ["sh", "-c", "touch ran-here"],
+        started: { host: "peer-host", pid: 1, boot_id: null, start_ticks: null },
+      },
+    });
+    forgeRun(remote, id, { "run.jsonl": start + recordLine(id, "run_end", { status: "ok", exit_code: 0 }) });
+    await ok(clone, ["pull"]);
+    return { clone, root, id };
+  }
+
+  test("without a terminal it needs --yes, says where the run was recorded, and runs nothing before", async () => {
+    const { clone, id } = await pulledForgery();
+    const worktree = join(tempDir(), "wt");
+    const refused = await runIn(clone, ["rerun", id, "--worktree", worktree]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("was recorded on host peer-host; its command runs here: sh -c touch ran-here");
+    expect(refused.stderr).toContain("--yes");
+    expect(existsSync(worktree)).toBe(false);
+    expect(runFiles(join(clone, ".exprag"))).toHaveLength(1);
+  }, 60_000);
+
+  test("with --yes it runs, says so, and links nothing outside its worktree", async () => {
+    const { clone, id } = await pulledForgery();
+    const base = tempDir();
+    const worktree = join(base, "wt");
+    const result = await runIn(clone, ["rerun", id, "--worktree", worktree, "--yes"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain("was recorded on host peer-host");
+    expect(existsSync(join(worktree, "ran-here"))).toBe(true);
+    expect(readdirSync(base)).toEqual(["wt"]);
+    rmSync(join(worktree, "ran-here"));
+  }, 60_000);
+});

@@ -5,34 +5,25 @@
  * a remote version that adds records after a run_end (a finished run is never extended).
  */
 import { hostname } from "node:os";
-import { relative } from "node:path";
 import { liveness } from "../os/processes";
-import { decodeRunStart } from "../record/decode";
+import { decodeRunStart, type RunStart } from "../record/decode";
+import { projectOf, recordedElsewhere } from "../record/provenance";
 import { forEachLine, readRunStart } from "../record/reader";
 
 /** Why the store's copy of a run must not be replaced by a longer one; null when it may. */
 export function ownedHere(localRun: string, store: string): string | null {
-  let started: ReturnType<typeof decodeRunStart>["process"];
+  let start: RunStart;
   try {
-    const start = readRunStart(localRun);
-    if (start === null) return null;
-    started = decodeRunStart(start).process;
+    const record = readRunStart(localRun);
+    if (record === null) return null;
+    start = decodeRunStart(record);
   } catch {
     return null;
   }
-  const identity = started.started;
-  if (identity === null || identity.host !== hostname()) return null;
-  if (liveness(identity) === "alive") return "its run is still being written here";
-  if (started.cwd !== null && isInside(started.cwd, projectOf(store))) return "this store recorded it";
+  const identity = start.process.started;
+  if (identity !== null && identity.host === hostname() && liveness(identity) === "alive") return "its run is still being written here";
+  if (identity !== null && recordedElsewhere(start, [projectOf(store)]) === null) return "this store recorded it";
   return null;
-}
-
-/** The folder a store serves: `<project>/.exprag` serves `<project>`. */
-const projectOf = (store: string) => store.replace(/\/[^/]+\/?$/, "") || "/";
-
-function isInside(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === "" || (!rel.startsWith("..") && !rel.startsWith("/"));
 }
 
 /** Whether a run file holds any record after its run_end (read line by line, bounded memory). */

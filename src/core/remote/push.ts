@@ -13,13 +13,14 @@ import { ownSnapshotRef } from "../git/snapshot-refs";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import { shortId } from "../record/refs";
+import { OBJECT_ID } from "../record/untrusted";
 import { objectInfo, readTrees } from "./batch";
 import { HashCache } from "./hash-cache";
 import { FILE_KINDS, RUNS_PREFIX, SNAPSHOTS_PREFIX, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, treeId } from "./objects";
 import { type PlannedCommit, writeRunCommits } from "./pack";
 import { runFilePaths, runVersions, treeOf } from "./run-files";
-import { OBJECT_ID, type RunRef, runRefs } from "./run-refs";
+import { type RunRef, runRefs } from "./run-refs";
 import { gitComplaint, type TransferOptions, transfer } from "./transfer";
 
 export interface PushRequest {
