@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, gitEnv, gitIdentity, makeRepo, runIn } from "./git-harness";
-import { cleanEnv, EXPRAG, readRecords, recordLine, runEnd, runFiles, tempDir, tracked, waitFor } from "./harness";
+import { cleanEnv, EXPRAG, readRecords, recordLine, runEnd, runFiles, shell, tempDir, tracked, waitFor } from "./harness";
 
 /** Runs git plumbing in `repo` with `input` on stdin; returns its stdout, trimmed. */
 export function plumb(repo: string, input: string | Buffer, ...args: string[]): string {
@@ -162,4 +162,49 @@ describe("rerun of a pulled run", () => {
     expect(readdirSync(base)).toEqual(["wt"]);
     rmSync(join(worktree, "ran-here"));
   }, 60_000);
+});
+
+describe("a malformed remote", () => {
+  test("a run whose file entry names a tree is skipped and named; the other runs are pulled", async () => {
+    const remote = bareRemote();
+    const good = "01a00000-0000-7000-8000-0000000000b1";
+    const bad = "01a00000-0000-7000-8000-0000000000b2";
+    forgeRun(remote, good, { "run.jsonl": recordLine(good, "run_start", { git: null }) });
+    // A tree entry whose mode says "file" but whose object is a tree, written byte for byte.
+    const inner = plumb(remote, `100644 blob ${plumb(remote, "x", "hash-object", "-w", "--stdin")}\tx\n`, "mktree");
+    const raw = Buffer.concat([Buffer.from("100644 run.jsonl\0"), Buffer.from(inner, "hex")]);
+    const tree = plumb(remote, raw, "hash-object", "-t", "tree", "--literally", "-w", "--stdin");
+    git(remote, "update-ref", `refs/exprag/runs/${bad}`, plumb(remote, "peer\n", "commit-tree", tree));
+
+    const repo = makeRepo();
+    const result = await runIn(repo, ["pull", remote, "--json"]);
+    expect(result.exitCode).toBe(0);
+    const outcome = JSON.parse(result.text);
+    expect(outcome.pulled.map((run: { run_id: string }) => run.run_id)).toEqual([good]);
+    expect(outcome.kept).toEqual([{ run_id: bad, reason: expect.stringContaining("run.jsonl") }]);
+    expect(result.stderr).toContain(`run ${bad.replace(/-/g, "").slice(-8)}: its run.jsonl`);
+  }, 60_000);
+});
+
+describe("a remote with many runs", () => {
+  test("more runs than the process may open files: all are pulled", async () => {
+    const remote = bareRemote();
+    const count = 400;
+    const ids = Array.from({ length: count }, (_, i) => `01a00000-0000-7000-8000-${i.toString(16).padStart(12, "0")}`);
+    // One fast-import for all of them, as a busy shared remote would hold them.
+    const stream = ids
+      .map((id) => {
+        const data = Buffer.from(recordLine(id, "run_start", { git: null }) + recordLine(id, "run_end", { status: "ok", exit_code: 0 }));
+        const log = `output of ${id}\n`;
+        return `commit refs/exprag/runs/${id}\ncommitter peer <peer@example.com> 0 +0000\ndata 5\npeer\nM 100644 inline run.jsonl\ndata ${data.length}\n${data}\nM 100644 inline output.log\ndata ${log.length}\n${log}\n`;
+      })
+      .join("");
+    plumb(remote, `${stream}done\n`, "fast-import", "--quiet", "--done");
+    const repo = makeRepo();
+    const result = await shell(`ulimit -n 128 && exec exprag pull ${remote} --json`, { cwd: repo, env: gitEnv });
+    expect(result.stderr).not.toContain("EMFILE");
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.text).pulled).toHaveLength(count);
+    expect(runFiles(join(repo, ".exprag"))).toHaveLength(count);
+  }, 120_000);
 });

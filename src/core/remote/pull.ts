@@ -6,7 +6,6 @@
  * that a push from here builds on what was pulled, and pulled snapshots get
  * `refs/exprag/snapshots/<id>`, so their code stays for checkout and diff.
  */
-import { closeSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
 import { END_OF_OPTIONS } from "../git/option-words";
 import { firstLine, type Git, GitError } from "../git/repository";
@@ -143,6 +142,13 @@ export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutc
       candidates.flatMap((c) => c.kinds.map((kind) => c.entries.get(TREE_NAMES[kind])!)),
     );
     const fitting = candidates.filter((candidate) => {
+      // A tree from a remote may name anything: each file must be a blob git has, checked before any is read.
+      const broken = candidate.kinds.filter((kind) => sizes.get(candidate.entries.get(TREE_NAMES[kind])!)?.type !== "blob");
+      if (broken.length) {
+        const named = broken.map((kind) => TREE_NAMES[kind]).join(", ");
+        outcome.kept.push({ run_id: candidate.runId, reason: `its ${named} on ${remote} is not a file git has (a malformed run); not pulled` });
+        return false;
+      }
       const tooBig = candidate.kinds.filter((kind) => (sizes.get(candidate.entries.get(TREE_NAMES[kind])!)?.size ?? 0) > request.maxBytes);
       if (tooBig.includes("run")) {
         outcome.kept.push({ run_id: candidate.runId, reason: `its run file on ${remote} is larger than --max-size; not pulled` });
@@ -156,8 +162,15 @@ export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutc
     ensureStore(store, request.explicitStore);
     const staging = new Staging(store);
     try {
-      await stage(git, staging, fitting);
+      // The run files first: the selection reads them; the logs and annotations of the runs it keeps after.
+      await stage(git, staging, fitting, ["run"]);
       const selected = selectedIds(staging, fitting, request);
+      await stage(
+        git,
+        staging,
+        fitting.filter((candidate) => selected.has(candidate.runId)),
+        ["log", "annotations"],
+      );
       for (const candidate of fitting) {
         if (!selected.has(candidate.runId)) {
           outcome.not_selected++;
@@ -200,17 +213,14 @@ function chosenIds(ids: string[], request: PullRequest): string[] {
   ];
 }
 
-/** Writes every blob the candidates need into the staging store, in one stream. */
-async function stage(git: Git, staging: Staging, candidates: Candidate[]): Promise<void> {
-  const jobs: BlobJob[] = [];
-  try {
-    for (const candidate of candidates) {
-      for (const kind of candidate.kinds) jobs.push({ id: candidate.entries.get(TREE_NAMES[kind])!, fd: staging.create(STAGED_NAME[kind](candidate.runId)) });
-    }
-    await streamBlobs(git, jobs);
-  } finally {
-    for (const job of jobs) closeSync(job.fd);
-  }
+/** Writes the blobs of these kinds the candidates need into the staging store, in one stream, one file open at a time. */
+async function stage(git: Git, staging: Staging, candidates: Candidate[], kinds: RunFileKind[]): Promise<void> {
+  const jobs: BlobJob[] = candidates.flatMap((candidate) =>
+    candidate.kinds
+      .filter((kind) => kinds.includes(kind))
+      .map((kind) => ({ id: candidate.entries.get(TREE_NAMES[kind])!, open: () => staging.create(STAGED_NAME[kind](candidate.runId)) })),
+  );
+  await streamBlobs(git, jobs);
 }
 
 /** The candidates the selection keeps, judged on the remote's version of each run. */
