@@ -4,7 +4,7 @@
  * after a run_end, an object whose mode lies about its type, a run that vanishes mid-push.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, gitEnv, gitIdentity, makeRepo, runIn } from "./git-harness";
 import { cleanEnv, EXPRAG, readRecords, recordLine, runEnd, runFiles, shell, tempDir, tracked, waitFor } from "./harness";
@@ -206,5 +206,33 @@ describe("a remote with many runs", () => {
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.text).pulled).toHaveLength(count);
     expect(runFiles(join(repo, ".exprag"))).toHaveLength(count);
+  }, 120_000);
+});
+
+describe("runs deleted during a push", () => {
+  test("are skipped and named; the others are pushed", async () => {
+    const repo = makeRepo();
+    const remote = bareRemote();
+    const runs = join(repo, ".exprag", "runs");
+    mkdirSync(runs, { recursive: true });
+    const ids = Array.from({ length: 200 }, (_, i) => `01a00000-0000-7000-8000-${i.toString(16).padStart(12, "0")}`);
+    const pad = "x".repeat(256 * 1024);
+    for (const id of ids) writeFileSync(join(runs, `${id}.jsonl`), recordLine(id, "run_start", { git: null }) + recordLine(id, "track", { pad }));
+    const push = Bun.spawn([EXPRAG, "push", remote, "--json"], { cwd: repo, env: cleanEnv(gitEnv), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const packs = join(repo, ".git", "objects", "pack");
+    // Once git is writing the pack, most runs are still to come: they go.
+    await waitFor(() => existsSync(packs) && readdirSync(packs).some((name) => name.startsWith("tmp_pack")), "git fast-import's pack", 60_000);
+    const deleted = ids.slice(10);
+    for (const id of deleted) rmSync(join(runs, `${id}.jsonl`), { force: true });
+    const [stdout, stderr, code] = await Promise.all([new Response(push.stdout).text(), new Response(push.stderr).text(), push.exited]);
+    expect(stderr).not.toContain("ENOENT");
+    expect(code).toBe(0);
+    const pushed = new Set(JSON.parse(stdout).pushed.map((run: { run_id: string }) => run.run_id));
+    const named = deleted.filter((id) => stderr.includes(`run ${id.replace(/-/g, "").slice(-8)}: it was deleted during the push; not pushed`));
+    expect(named.length).toBeGreaterThan(0);
+    for (const id of ids.slice(0, 10)) expect(pushed.has(id)).toBe(true);
+    for (const id of deleted) expect(pushed.has(id) !== named.includes(id)).toBe(true);
+    const onRemote = git(remote, "for-each-ref", "--format=%(refname)", "refs/exprag/runs/").split("\n").filter(Boolean);
+    expect(onRemote.length).toBe(pushed.size);
   }, 120_000);
 });
