@@ -1,10 +1,10 @@
 import { isFiltered, selectRuns } from "../core/query/selection";
 import { asNumber, parsePath } from "../core/query/value-paths";
-import { series } from "../core/query/values";
+import { type SeriesPoint, series, streamSeries } from "../core/query/values";
 import { log } from "../log";
 import { formatLocalTime, formatNumber } from "../render/format";
-import { printData } from "../render/output";
-import { outputMode, renderRows } from "../render/table";
+import { DataStream, printData } from "../render/output";
+import { type Column, outputMode, renderRows } from "../render/table";
 import { listArgs, parseCount, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -43,6 +43,34 @@ ${WHERE_HELP}`,
     const runLimit = args.runs.length || isFiltered(selection) ? Number.POSITIVE_INFINITY : 1;
     const { runs } = selectRuns(store, selection, runLimit, warn);
     const ordered = args.runs.length ? runs : [...runs].reverse();
+    const text = (value: unknown) => {
+      const number = asNumber(value);
+      return number !== null ? formatNumber(number) : JSON.stringify(value);
+    };
+    const mode = outputMode(args.json === true);
+    const columns: Column<SeriesPoint>[] = [
+      { header: "run", value: (p) => p.short_id },
+      { header: "step", value: (p) => (p.step === null ? "" : String(p.step)), align: "right" },
+      { header: "elapsed_ms", value: (p) => String(p.elapsed_ms), align: "right" },
+      { header: "created_at", value: (p) => (mode === "table" ? formatLocalTime(p.created_at) : p.created_at) },
+      { header: "value", value: (p) => (mode === "tsv" ? JSON.stringify(p.value) : text(p.value)), align: "right", flex: true },
+      { header: "source", value: (p) => p.source, flex: true },
+    ];
+    if (cap === Number.POSITIVE_INFINITY && mode !== "table") {
+      // The whole series through a pipe: written as it is read, the same bytes as the answer held whole.
+      const out = new DataStream();
+      let first = true;
+      const header = renderRows([], columns, "tsv");
+      out.write(mode === "tsv" ? header : "[");
+      const total = streamSeries(ordered, steps, lastPerRun, warn, (point) => {
+        if (mode === "json") out.write(`${first ? "" : ","}${JSON.stringify(point)}`);
+        else out.write(renderRows([point], columns, "tsv").slice(header.length));
+        first = false;
+      });
+      out.end(mode === "json" ? "]\n" : "");
+      if (total === 0 && runs.length) warn(`no ${args.path} in ${runs.length === 1 ? "that run" : "those runs"}; see exprag paths`);
+      return;
+    }
     const { points, total, kept } = series(ordered, steps, { lastPerRun, cap }, warn);
     if (points.length < kept) {
       log.info(
@@ -50,25 +78,7 @@ ${WHERE_HELP}`,
       );
     }
     if (total === 0 && runs.length) warn(`no ${args.path} in ${runs.length === 1 ? "that run" : "those runs"}; see exprag paths`);
-    const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(points)}\n`);
-    const text = (value: unknown) => {
-      const number = asNumber(value);
-      return number !== null ? formatNumber(number) : JSON.stringify(value);
-    };
-    printData(
-      renderRows(
-        points,
-        [
-          { header: "run", value: (p) => p.short_id },
-          { header: "step", value: (p) => (p.step === null ? "" : String(p.step)), align: "right" },
-          { header: "elapsed_ms", value: (p) => String(p.elapsed_ms), align: "right" },
-          { header: "created_at", value: (p) => (mode === "table" ? formatLocalTime(p.created_at) : p.created_at) },
-          { header: "value", value: (p) => (mode === "tsv" ? JSON.stringify(p.value) : text(p.value)), align: "right", flex: true },
-          { header: "source", value: (p) => p.source, flex: true },
-        ],
-        mode,
-      ),
-    );
+    printData(renderRows(points, columns, mode));
   },
 });

@@ -3,7 +3,7 @@ import { shortId } from "../record/refs";
 import type { Warn } from "./records";
 import type { RunView } from "./run-view";
 import { asNumber, type PathStep } from "./value-paths";
-import { series } from "./values";
+import { forEachPoint } from "./values";
 
 export const X_AXES = ["step", "elapsed", "time"] as const;
 export type XAxis = (typeof X_AXES)[number];
@@ -23,21 +23,22 @@ export interface Plot {
   points: number;
 }
 
-/** One series per run, in the order given; a value that is not a number is NaN, a gap. */
+/** One series per run, in the order given; a value that is not a number is NaN, a gap. Memory: the x and y of each point. */
 export function plotSeries(views: RunView[], steps: PathStep[], x: XAxis, warn: Warn): Plot {
-  const { points } = series(views, steps, { lastPerRun: Number.POSITIVE_INFINITY, cap: Number.POSITIVE_INFINITY }, warn);
   const byRun = new Map<string, PlotSeries>();
   for (const view of views) {
     const summary = view.summary();
     byRun.set(view.runId, { run_id: view.runId, short_id: shortId(view.runId), experiment_name: summary?.experiment_name ?? "", points: [] });
   }
   let notNumbers = 0;
-  for (const point of points) {
-    const run = byRun.get(point.run_id)!;
+  let points = 0;
+  forEachPoint(views, steps, warn, (point) => {
+    const run = byRun.get(point.view.runId)!;
     const y = asNumber(point.value);
     if (y === null) notNumbers++;
-    const at = x === "step" ? (point.step ?? run.points.length) : x === "elapsed" ? point.elapsed_ms / 1000 : Date.parse(point.created_at);
+    points++;
+    const at = x === "step" ? (point.step ?? run.points.length) : x === "elapsed" ? point.elapsedMs / 1000 : Date.parse(point.createdAt);
     run.points.push({ x: at, y: y ?? Number.NaN });
-  }
-  return { series: [...byRun.values()], notNumbers, points: points.length };
+  });
+  return { series: [...byRun.values()], notNumbers, points };
 }
