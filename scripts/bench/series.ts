@@ -29,7 +29,9 @@ function generate(): void {
     writeSync(fd, `${head}run_start","value":{"git":null},"created_at":"2026-01-01T00:00:00.000Z","elapsed_ms":0}\n`);
     const lines: string[] = [];
     for (let step = 0; step < points; step++) {
-      lines.push(`${head}track","value":{"step":${step},"metrics":{"loss":${(1 / (step + 1)).toFixed(8)}}},"created_at":"2026-01-01T00:00:01.000Z","elapsed_ms":${step}}`);
+      lines.push(
+        `${head}track","value":{"step":${step},"metrics":{"loss":${(1 / (step + 1)).toFixed(8)}}},"created_at":"2026-01-01T00:00:01.000Z","elapsed_ms":${step}}`,
+      );
       if (lines.length === 10_000) writeSync(fd, `${lines.splice(0).join("\n")}\n`);
     }
     if (lines.length) writeSync(fd, `${lines.join("\n")}\n`);

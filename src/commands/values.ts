@@ -1,11 +1,12 @@
-import { isFiltered, selectRuns } from "../core/query/selection";
-import { asNumber, parsePath } from "../core/query/value-paths";
-import { type SeriesPoint, series, streamSeries } from "../core/query/values";
+import { answerSeries, streamedSeries } from "../core/answers/series";
+import { parseCount, parseLimit, parseSelection } from "../core/query/selection-flags";
+import { asNumber } from "../core/query/value-paths";
+import type { SeriesPoint } from "../core/query/values";
 import { log } from "../log";
 import { formatLocalTime, formatNumber } from "../render/format";
 import { DataStream, printData } from "../render/output";
 import { type Column, outputMode, renderRows } from "../render/table";
-import { listArgs, parseCount, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
@@ -34,20 +35,16 @@ export default defineExpragCommand({
 --last N keeps the last N points of each run. Cite a point by its source, file:line in the run file.
 
 ${WHERE_HELP}`,
-  run({ args, store, warn }) {
-    const steps = parsePath(args.path);
+  run(context) {
+    const { args, warn } = context;
     const cap = parseLimit(args);
     const lastPerRun = args.last === undefined ? Number.POSITIVE_INFINITY : parseCount(args.last, "--last");
     const selection = parseSelection(args, args.runs);
-    // Without runs named or a filter, the latest run; a history reads forward, so oldest run first.
-    const runLimit = args.runs.length || isFiltered(selection) ? Number.POSITIVE_INFINITY : 1;
-    const { runs } = selectRuns(store, selection, runLimit, warn);
-    const ordered = args.runs.length ? runs : [...runs].reverse();
+    const mode = outputMode(args.json === true);
     const text = (value: unknown) => {
       const number = asNumber(value);
       return number !== null ? formatNumber(number) : JSON.stringify(value);
     };
-    const mode = outputMode(args.json === true);
     const columns: Column<SeriesPoint>[] = [
       { header: "run", value: (p) => p.short_id },
       { header: "step", value: (p) => (p.step === null ? "" : String(p.step)), align: "right" },
@@ -56,28 +53,30 @@ ${WHERE_HELP}`,
       { header: "value", value: (p) => (mode === "tsv" ? JSON.stringify(p.value) : text(p.value)), align: "right", flex: true },
       { header: "source", value: (p) => p.source, flex: true },
     ];
+    const none = (total: number, runs: number) => {
+      if (total === 0 && runs) warn(`no ${args.path} in ${runs === 1 ? "that run" : "those runs"}; see exprag paths`);
+    };
     if (cap === Number.POSITIVE_INFINITY && mode !== "table") {
       // The whole series through a pipe: written as it is read, the same bytes as the answer held whole.
       const out = new DataStream();
-      let first = true;
       const header = renderRows([], columns, "tsv");
+      let first = true;
       out.write(mode === "tsv" ? header : "[");
-      const total = streamSeries(ordered, steps, lastPerRun, warn, (point) => {
+      const { total, runs } = streamedSeries({ path: args.path, selection, lastPerRun }, context, (point) => {
         if (mode === "json") out.write(`${first ? "" : ","}${JSON.stringify(point)}`);
         else out.write(renderRows([point], columns, "tsv").slice(header.length));
         first = false;
       });
       out.end(mode === "json" ? "]\n" : "");
-      if (total === 0 && runs.length) warn(`no ${args.path} in ${runs.length === 1 ? "that run" : "those runs"}; see exprag paths`);
-      return;
+      return none(total, runs);
     }
-    const { points, total, kept } = series(ordered, steps, { lastPerRun, cap }, warn);
+    const { data: points, total, kept, runs } = answerSeries({ path: args.path, selection, lastPerRun, cap }, context);
     if (points.length < kept) {
       log.info(
         `showing the newest ${points.length} of ${kept} points${kept < total ? ` (--last kept ${kept} of ${total})` : ""}; use --all or --limit N for more`,
       );
     }
-    if (total === 0 && runs.length) warn(`no ${args.path} in ${runs.length === 1 ? "that run" : "those runs"}; see exprag paths`);
+    none(total, runs);
     if (mode === "json") return printData(`${JSON.stringify(points)}\n`);
     printData(renderRows(points, columns, mode));
   },

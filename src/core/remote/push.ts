@@ -8,6 +8,7 @@
 
 import { EXIT, UserError } from "../errors";
 import { END_OF_OPTIONS } from "../git/option-words";
+import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
 import type { Git } from "../git/repository";
 import { ownSnapshotRef } from "../git/snapshot-refs";
 import { decodeRunStart } from "../record/decode";
@@ -16,7 +17,7 @@ import { shortId } from "../record/refs";
 import { OBJECT_ID } from "../record/untrusted";
 import { objectInfo, readTrees } from "./batch";
 import { HashCache } from "./hash-cache";
-import { FILE_KINDS, RUNS_PREFIX, SNAPSHOTS_PREFIX, TREE_NAMES } from "./layout";
+import { FILE_KINDS, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, treeId } from "./objects";
 import { type PlannedCommit, writeRunCommits } from "./pack";
 import { runFilePaths, runVersions, treeOf } from "./run-files";
@@ -110,7 +111,7 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
 async function remoteRefs(git: Git, request: PushRequest): Promise<Map<string, string>> {
   const listed = await transfer(git, ["ls-remote", END_OF_OPTIONS, request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], {
     ...request.transfer,
-    progress: false,
+    progress: null,
   });
   if (listed.code !== 0) throw new UserError(`git push to ${request.remote} failed: ${gitComplaint(listed.stderr) || `exit ${listed.code}`}`, EXIT.failure);
   const refs = new Map<string, string>();

@@ -7,7 +7,8 @@ import { realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, relative, sep } from "node:path";
 import { EXIT, UserError, usageError } from "../errors";
 import type { Git, Repository } from "../git/repository";
-import { currentTree, runCode, type SnapshotLimits } from "../git/restore";
+import { currentTree, runCode } from "../git/restore";
+import type { SnapshotLimits } from "../git/snapshot-limits";
 import { listWorktrees } from "../git/worktrees";
 import { decodeRunStart, type JsonObject } from "../record/decode";
 import { projectOf, recordedElsewhere } from "../record/provenance";
@@ -64,10 +65,10 @@ export function readRerunSource(git: Git, store: string, reference: string, warn
  * A run recorded elsewhere runs a command someone else wrote: said on stderr each time, and
  * without a terminal to see it, only with `yes`.
  */
-export function confirmForeignCommand(source: RerunSource, yes: boolean, atTerminal: boolean, warn: (message: string) => void): void {
+export function confirmForeignCommand(source: RerunSource, confirmed: boolean, warn: (message: string) => void): void {
   if (source.elsewhere === null) return;
   const what = `run ${shortId(source.runId)} was recorded ${source.elsewhere}; its command runs here: ${source.argv.join(" ")}`;
-  if (!yes && !atTerminal) throw usageError(what, "check the command, then pass --yes to run it");
+  if (!confirmed) throw usageError(what, "check the command, then pass --yes to run it");
   warn(what);
 }
 
