@@ -35,7 +35,7 @@ export function recordsAfterEnd(file: string): boolean {
       after = true;
       return false;
     }
-    if (text !== null && text.includes('"run_end"')) ended = isRunEnd(text);
+    if (text?.includes('"run_end"')) ended = isRunEnd(text);
     return undefined;
   });
   return after;
