@@ -55,10 +55,15 @@ test("push, pull, gc, rm and a live run together on one store lose no record", a
     loop("pull", () => runIn(here, ["pull", remote])),
     loop("gc", () => runIn(here, ["gc"])),
   ];
-  await Bun.sleep(4000);
-  running = false;
-  await Promise.all(loops);
-  writeFileSync(stop, "");
+  try {
+    // A few seconds of everything at once, then the loops finish their round.
+    await Bun.sleep(4000);
+    running = false;
+    await Promise.all(loops);
+  } finally {
+    running = false;
+    writeFileSync(stop, "");
+  }
   expect(await live.exited).toBe(0);
   // What was pushed meanwhile arrives whole in a last pull.
   expect((await runIn(peer, ["push", remote])).exitCode).toBe(0);

@@ -59,18 +59,23 @@ describe("a pull never touches a run that is written here", () => {
       { cwd: repo, env: cleanEnv(gitEnv), stdin: "ignore", stdout: "ignore", stderr: "ignore" },
     );
     const store = join(repo, ".exprag");
-    await waitFor(() => runFiles(store).some((file) => readFileSync(file, "utf8").includes('"step":1')), "the live run's first record");
-    const file = runFiles(store)[0]!;
-    const id = idOf(file);
-    await ok(repo, ["push", remote]);
-    // A peer extends the run on the remote, with a metric of its own and a run_end.
-    const extended = readFileSync(file, "utf8") + recordLine(id, "track", { metric: 999 }) + recordLine(id, "run_end", { status: "ok", exit_code: 0 });
-    forgeRun(remote, id, { "run.jsonl": extended });
+    let file = "";
+    try {
+      await waitFor(() => runFiles(store).some((file) => readFileSync(file, "utf8").includes('"step":1')), "the live run's first record");
+      file = runFiles(store)[0]!;
+      const id = idOf(file);
+      await ok(repo, ["push", remote]);
+      // A peer extends the run on the remote, with a metric of its own and a run_end.
+      const extended = readFileSync(file, "utf8") + recordLine(id, "track", { metric: 999 }) + recordLine(id, "run_end", { status: "ok", exit_code: 0 });
+      forgeRun(remote, id, { "run.jsonl": extended });
 
-    const pulled = await runIn(repo, ["pull", remote, "--json"]);
-    expect(pulled.exitCode).toBe(0);
-    expect(JSON.parse(pulled.text).kept).toEqual([{ run_id: id, reason: expect.stringContaining("still being written here") }]);
-    writeFileSync(stop, "");
+      const pulled = await runIn(repo, ["pull", remote, "--json"]);
+      expect(pulled.exitCode).toBe(0);
+      expect(JSON.parse(pulled.text).kept).toEqual([{ run_id: id, reason: expect.stringContaining("still being written here") }]);
+    } finally {
+      // The live run ends whatever happened, so no test leaves it behind.
+      writeFileSync(stop, "");
+    }
     expect(await live.exited).toBe(0);
     const records = readRecords(file);
     expect(tracked(records)).toEqual([{ step: 1 }, { step: 2 }]);
