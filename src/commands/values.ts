@@ -1,10 +1,11 @@
-import { answerSeries } from "../core/answers/series";
+import { answerSeries, streamedSeries } from "../core/answers/series";
 import { parseCount, parseLimit, parseSelection } from "../core/query/selection-flags";
 import { asNumber } from "../core/query/value-paths";
+import type { SeriesPoint } from "../core/query/values";
 import { log } from "../log";
 import { formatLocalTime, formatNumber } from "../render/format";
-import { printData } from "../render/output";
-import { outputMode, renderRows } from "../render/table";
+import { DataStream, printData } from "../render/output";
+import { type Column, outputMode, renderRows } from "../render/table";
 import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -39,32 +40,44 @@ ${WHERE_HELP}`,
     const cap = parseLimit(args);
     const lastPerRun = args.last === undefined ? Number.POSITIVE_INFINITY : parseCount(args.last, "--last");
     const selection = parseSelection(args, args.runs);
+    const mode = outputMode(args.json === true);
+    const text = (value: unknown) => {
+      const number = asNumber(value);
+      return number !== null ? formatNumber(number) : JSON.stringify(value);
+    };
+    const columns: Column<SeriesPoint>[] = [
+      { header: "run", value: (p) => p.short_id },
+      { header: "step", value: (p) => (p.step === null ? "" : String(p.step)), align: "right" },
+      { header: "elapsed_ms", value: (p) => String(p.elapsed_ms), align: "right" },
+      { header: "created_at", value: (p) => (mode === "table" ? formatLocalTime(p.created_at) : p.created_at) },
+      { header: "value", value: (p) => (mode === "tsv" ? JSON.stringify(p.value) : text(p.value)), align: "right", flex: true },
+      { header: "source", value: (p) => p.source, flex: true },
+    ];
+    const none = (total: number, runs: number) => {
+      if (total === 0 && runs) warn(`no ${args.path} in ${runs === 1 ? "that run" : "those runs"}; see exprag paths`);
+    };
+    if (cap === Number.POSITIVE_INFINITY && mode !== "table") {
+      // The whole series through a pipe: written as it is read, the same bytes as the answer held whole.
+      const out = new DataStream();
+      const header = renderRows([], columns, "tsv");
+      let first = true;
+      out.write(mode === "tsv" ? header : "[");
+      const { total, runs } = streamedSeries({ path: args.path, selection, lastPerRun }, context, (point) => {
+        if (mode === "json") out.write(`${first ? "" : ","}${JSON.stringify(point)}`);
+        else out.write(renderRows([point], columns, "tsv").slice(header.length));
+        first = false;
+      });
+      out.end(mode === "json" ? "]\n" : "");
+      return none(total, runs);
+    }
     const { data: points, total, kept, runs } = answerSeries({ path: args.path, selection, lastPerRun, cap }, context);
     if (points.length < kept) {
       log.info(
         `showing the newest ${points.length} of ${kept} points${kept < total ? ` (--last kept ${kept} of ${total})` : ""}; use --all or --limit N for more`,
       );
     }
-    if (total === 0 && runs) warn(`no ${args.path} in ${runs === 1 ? "that run" : "those runs"}; see exprag paths`);
-    const mode = outputMode(args.json === true);
+    none(total, runs);
     if (mode === "json") return printData(`${JSON.stringify(points)}\n`);
-    const text = (value: unknown) => {
-      const number = asNumber(value);
-      return number !== null ? formatNumber(number) : JSON.stringify(value);
-    };
-    printData(
-      renderRows(
-        points,
-        [
-          { header: "run", value: (p) => p.short_id },
-          { header: "step", value: (p) => (p.step === null ? "" : String(p.step)), align: "right" },
-          { header: "elapsed_ms", value: (p) => String(p.elapsed_ms), align: "right" },
-          { header: "created_at", value: (p) => (mode === "table" ? formatLocalTime(p.created_at) : p.created_at) },
-          { header: "value", value: (p) => (mode === "tsv" ? JSON.stringify(p.value) : text(p.value)), align: "right", flex: true },
-          { header: "source", value: (p) => p.source, flex: true },
-        ],
-        mode,
-      ),
-    );
+    printData(renderRows(points, columns, mode));
   },
 });

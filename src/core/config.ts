@@ -6,8 +6,8 @@
  * Keys are named as the options are; an unknown key or a value of the wrong type is a usage error
  * naming the file and the key. Flags win over the environment, which wins over this.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { EXIT, UserError } from "./errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES, type SnapshotLimits } from "./git/snapshot-limits";
 import { findWorkTreeTop } from "./git/work-tree-top";
@@ -18,6 +18,8 @@ import { durationMs } from "./time";
 export interface ProjectConfig {
   /** The store, absolute: a relative `dir` is read from the config file's folder. */
   dir?: string;
+  /** Why `dir` names no store a project config may name (outside the work tree, inside .git). */
+  dirRefused?: UserError;
   /** `snapshot-max-size`, in bytes (`"10M"` in the file, or a number of bytes). */
   snapshotMaxSize?: number;
   /** `snapshot-exclude`: globs of untracked files to leave out of a snapshot. */
@@ -49,7 +51,11 @@ type Table = Record<string, unknown>;
 /** Each key: how its value is checked and where it goes. */
 const KEYS: Record<string, (value: unknown, at: Where, config: ProjectConfig) => void> = {
   dir: (value, at, config) => {
-    config.dir = resolve(dirname(at.file), text(value, at));
+    const dir = resolve(dirname(at.file), text(value, at));
+    // Refused only when it is used: --dir or EXPRAG_DIR still choose any folder.
+    const refusal = storeRefusal(dir, at);
+    if (refusal) config.dirRefused = refusal;
+    else config.dir = dir;
   },
   "snapshot-max-size": (value, at, config) => {
     if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) config.snapshotMaxSize = value;
@@ -79,10 +85,10 @@ const KEYS: Record<string, (value: unknown, at: Where, config: ProjectConfig) =>
     for (const key of Object.keys(value))
       if (key !== "metric" && key !== "direction")
         throw new UserError(`${at.file}: unknown key "${key}" in ${at.key}`, EXIT.usage, "known keys: metric, direction");
-    const metric = text(value.metric, { file: at.file, key: `${at.key}.metric` });
+    const metric = text(value.metric, { ...at, key: `${at.key}.metric` });
     const direction = value.direction;
     if (direction !== undefined && direction !== "max" && direction !== "min")
-      throw wrongType({ file: at.file, key: `${at.key}.direction` }, '"max" or "min"', direction);
+      throw wrongType({ ...at, key: `${at.key}.direction` }, '"max" or "min"', direction);
     config.goal = { metric, ...(direction !== undefined && { direction }) };
   },
   "seed-params": (value, at, config) => {
@@ -115,6 +121,8 @@ export const CONFIG_KEYS = Object.keys(KEYS);
 
 interface Where {
   file: string;
+  /** The work tree the file is in (outside one: the file's folder). */
+  top: string;
   /** How the key is written in messages: `log`, or `[tool.exprag] log`. */
   key: string;
 }
@@ -122,7 +130,7 @@ interface Where {
 /** The project config that applies in `cwd`, or null when there is none. */
 export function loadProjectConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): ProjectConfig | null {
   const found = findProjectConfig(cwd, env);
-  return found && readProjectConfig(found.file, found.table);
+  return found && readProjectConfig(found.file, found.table, env);
 }
 
 /** The nearest config file, and the table it keeps its keys in; null when there is none. */
@@ -143,11 +151,12 @@ export function findProjectConfig(cwd: string, env: NodeJS.ProcessEnv = process.
 }
 
 /** The config a file's table holds, every key and value checked. */
-export function readProjectConfig(file: string, table: Table): ProjectConfig {
+export function readProjectConfig(file: string, table: Table, env: NodeJS.ProcessEnv = process.env): ProjectConfig {
   const config: ProjectConfig = { source: file };
   const inPyproject = file.endsWith(PYPROJECT_FILE);
+  const top = findWorkTreeTop(dirname(file), env) ?? dirname(file);
   for (const [key, value] of Object.entries(table)) {
-    const at = { file, key: inPyproject ? `[tool.exprag] ${key}` : key };
+    const at = { file, top, key: inPyproject ? `[tool.exprag] ${key}` : key };
     const check = Object.hasOwn(KEYS, key) ? KEYS[key] : undefined;
     if (!check) {
       const suggestion = didYouMean(key, CONFIG_KEYS);
@@ -212,6 +221,38 @@ function describe(value: unknown): string {
 function text(value: unknown, at: Where): string {
   if (typeof value !== "string" || value === "" || value.includes("\0")) throw wrongType(at, "a non-empty string", value);
   return value;
+}
+
+/**
+ * A store a project config names (a cloned repository may commit one) stays inside the work tree
+ * and outside `.git`, links followed; only --dir and EXPRAG_DIR may put it anywhere.
+ */
+function storeRefusal(store: string, at: Where): UserError | null {
+  const top = realPrefix(at.top);
+  const inside = relative(top, realPrefix(store));
+  const parts = inside.split(sep);
+  const outside = inside === "" || inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside);
+  if (outside || parts.some((part) => part.toLowerCase() === ".git")) {
+    return new UserError(
+      `${at.file}: ${at.key} = ${JSON.stringify(store)} is ${outside ? `not a folder inside the work tree ${at.top}` : "inside .git"}; a project config keeps the store in the work tree, outside .git`,
+      EXIT.usage,
+      "name a folder inside the project (such as .exprag), or choose any folder with --dir DIR or EXPRAG_DIR",
+    );
+  }
+  return null;
+}
+
+/** The path with its longest existing start resolved through links, the rest as written. */
+function realPrefix(path: string): string {
+  let rest = "";
+  for (let at = resolve(path); ; at = dirname(at)) {
+    try {
+      return join(realpathSync(at), rest);
+    } catch {
+      if (dirname(at) === at) return resolve(path);
+      rest = join(basename(at), rest);
+    }
+  }
 }
 
 function flag(value: unknown, at: Where): boolean {

@@ -22,8 +22,9 @@ export function resolveStoreDir(
 ): string {
   if (flag) return resolve(cwd, flag);
   if (env.EXPRAG_DIR) return resolve(cwd, env.EXPRAG_DIR);
-  const configured = config()?.dir;
-  if (configured) return configured;
+  const project = config();
+  if (project?.dirRefused) throw project.dirRefused;
+  if (project?.dir) return project.dir;
   const top = findWorkTreeTop(cwd, env);
   if (top === null) return join(resolve(cwd), STORE_DIR_NAME);
   // The original exprag kept its store in the directory it ran in: a subfolder's store counts.

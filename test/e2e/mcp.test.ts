@@ -493,7 +493,7 @@ describe("exprag mcp: shutting down", () => {
     expect(existsSync(join(dir, ".exprag"))).toBe(false);
   });
 
-  test("a line that is not JSON-RPC is said on stderr and skipped; the next is answered", async () => {
+  test("a line that is not JSON-RPC is answered with an error, said on stderr and skipped; the next is answered", async () => {
     await using proc = Bun.spawn([EXPRAG, "mcp"], { cwd: tempDir(), env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
     const list = { jsonrpc: "2.0", id: 7, method: "tools/list" };
     proc.stdin.write(`not json\n${JSON.stringify({ hello: 1 })}\n${JSON.stringify(list)}\n`);
@@ -504,12 +504,47 @@ describe("exprag mcp: shutting down", () => {
       stdout
         .trimEnd()
         .split("\n")
-        .map((line) => JSON.parse(line).id),
-    ).toEqual([7]);
+        .map((line) => [JSON.parse(line).id, JSON.parse(line).error?.code ?? null]),
+    ).toEqual([
+      [null, -32700],
+      [null, -32600],
+      [7, null],
+    ]);
     const warnings = stderr.trimEnd().split("\n");
     expect(warnings).toHaveLength(2);
     for (const line of warnings) expect(line).toStartWith("exprag: warning: MCP: ");
   });
+
+  test("a raw client's malformed requests each get a JSON-RPC error, and an oversized line drops only itself", async () => {
+    await using proc = Bun.spawn([EXPRAG, "mcp"], { cwd: tempDir(), env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const lines = [
+      "{not json",
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: "all" }),
+      JSON.stringify({ jsonrpc: "1.0", id: 2, method: "tools/list" }),
+      JSON.stringify({ jsonrpc: "2.0", id: { nested: true }, method: "tools/list" }),
+      JSON.stringify({ jsonrpc: "2.0", id: 3, method: 42 }),
+      `{"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"pad":"${"x".repeat(11 * 1024 * 1024)}"}}`,
+      JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/list" }),
+    ];
+    proc.stdin.write(`${lines.join("\n")}\n`);
+    await proc.stdin.end();
+    const [stdout, , exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    expect(exitCode).toBe(0);
+    const answers = stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(answers.map((m) => [m.id, m.error?.code ?? null])).toEqual([
+      [null, -32700],
+      [1, -32602],
+      [2, -32600],
+      [null, -32600],
+      [3, -32600],
+      [null, -32600],
+      [5, null],
+    ]);
+    expect(answers.at(-1).result.tools.length).toBeGreaterThan(0);
+  }, 30_000);
 
   test("the binary carries a stub for the SDK's default JSON Schema validator, not ajv", () => {
     const binary = readFileSync(EXPRAG);

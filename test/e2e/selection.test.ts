@@ -102,6 +102,16 @@ describe("--where", () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain("--where: column 12: expected a value after '<'");
   });
+
+  test("a --where nested deeper than any person writes is a usage error too, not a crash", async () => {
+    for (const deep of [`${"(".repeat(10_000)}x = 1${")".repeat(10_000)}`, `${"not ".repeat(10_000)}x = 1`]) {
+      const result = await q("ls", "--where", deep);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain("more than 100 'not' and '(' nested");
+      expect(result.stderr).not.toContain("RangeError");
+    }
+    expect((await q("ls", "--where", `${"(".repeat(50)}x = 1${")".repeat(50)}`)).exitCode).toBe(0);
+  });
 });
 
 describe("the selection on every command", () => {

@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import { EXIT, UserError } from "../errors";
+import { notAnOption } from "../git/option-words";
 import { gitCommand, openRepositoryOrFail } from "../git/repository";
 import { hasUncommittedChanges, runCode, untrackedPathsInTheWay } from "../git/restore";
 import { addRunWorktree } from "../git/worktrees";
@@ -47,6 +48,7 @@ export function answerCheckout(request: CheckoutRequest, { store, cwd, env, warn
       `move it aside, or use: exprag checkout ${request.run} --worktree DIR`,
     );
   }
-  gitCommand(git, branch ? ["checkout", "-b", branch, commit] : ["checkout", "--detach", commit]);
+  // git checkout has no --end-of-options; the commit is an object id, the branch is checked.
+  gitCommand(git, branch ? ["checkout", "-b", notAnOption(branch, "branch"), commit] : ["checkout", "--detach", commit]);
   return done(repo.top, true);
 }

@@ -138,6 +138,9 @@ function parseSegments(source: string, word: string, start: number): PathSegment
  * A number, quoted string, true, false or null on the left flips the comparison (`0.9 < acc`).
  * A malformed expression is a usage error naming the column.
  */
+/** How deep `not` and parentheses may nest: far past any expression a person writes, well within the stack. */
+const MAX_NESTING = 100;
+
 export function parseWhere(text: string): Expr {
   const tokens = tokenize(text);
   let position = 0;
@@ -247,18 +250,28 @@ export function parseWhere(text: string): Expr {
     return expected(after ? `a condition after ${after}` : "a condition, like metrics.acc > 0.9");
   }
 
+  let depth = 0;
   function unary(after: string): Expr {
+    if (isKeyword(peek(), "not") || atPunct("(")) {
+      if (++depth > MAX_NESTING) fail(text, peek().start, `more than ${MAX_NESTING} 'not' and '(' nested`);
+      try {
+        return nested();
+      } finally {
+        depth--;
+      }
+    }
+    return condition(after);
+  }
+
+  function nested(): Expr {
     if (isKeyword(peek(), "not")) {
       next();
       return { kind: "not", item: unary("'not'") };
     }
-    if (atPunct("(")) {
-      const open = next();
-      const inner = disjunction("'('");
-      expectPunct(")", `')' to close the '(' at column ${column(text, open.start)}`);
-      return inner;
-    }
-    return condition(after);
+    const open = next();
+    const inner = disjunction("'('");
+    expectPunct(")", `')' to close the '(' at column ${column(text, open.start)}`);
+    return inner;
   }
 
   function chain(kind: "and" | "or", item: (after: string) => Expr, after: string): Expr {

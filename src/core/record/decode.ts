@@ -21,6 +21,7 @@ import {
   type StoredRecord,
   type SubmoduleState,
 } from "./schema";
+import { isConfinedPath, OBJECT_ID } from "./untrusted";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -91,8 +92,7 @@ export function decodeEnvelope(record: StoredRecord): Envelope {
   };
 }
 
-/** A git object id: 40 (SHA-1) or 64 (SHA-256) hex digits. A ref name such as HEAD is not one. */
-export const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+export { OBJECT_ID };
 
 export interface RunStart {
   runId: string | null;
@@ -242,7 +242,7 @@ function decodeStatus(value: unknown): GitRecord["status"] {
 function decodeSkipped(value: unknown): SkippedFile[] {
   const item = asObject(value);
   const path = asString(item.path);
-  if (path === null) return [];
+  if (path === null || !isConfinedPath(path)) return [];
   const bytes = asFiniteNumber(item.bytes);
   return [{ path, reason: asString(item.reason) ?? "", ...(bytes !== null && { bytes }) }];
 }
@@ -250,7 +250,7 @@ function decodeSkipped(value: unknown): SkippedFile[] {
 function decodeSubmodule(value: unknown): SubmoduleState[] {
   const item = asObject(value);
   const path = asString(item.path);
-  return path === null ? [] : [{ path, commit: asString(item.commit), dirty: item.dirty === true }];
+  return path === null || !isConfinedPath(path) ? [] : [{ path, commit: asString(item.commit), dirty: item.dirty === true }];
 }
 
 export { RUN_END_STATUSES };

@@ -303,14 +303,15 @@ function openLog(store: string, runId: string): number {
 /** Writes run_end, with the records the file holds and those it lost, and says what went wrong. */
 export function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
   const { runFile } = run;
-  runFile.flush();
+  const reason = () => runFile.failure?.code ?? runFile.failure?.message ?? "";
+  const finished = runFile.writeEnd(() => {
+    const lost = runFile.lost;
+    return JSON.stringify({ ...end, counts: runFile.counts, ...(lost > 0 && { lost: { records: lost, reason: reason() } }) } satisfies RunEndValue);
+  });
+  runFile.close();
   const lost = runFile.lost;
-  const reason = runFile.failure?.code ?? runFile.failure?.message ?? "";
-  const complete = { ...end, counts: runFile.counts, ...(lost > 0 && { lost: { records: lost, reason } }) } satisfies RunEndValue;
-  runFile.add("run_end", JSON.stringify(complete));
-  const finished = runFile.close();
   if (run.log !== null) closeSync(run.log);
-  if (lost > 0) warn(`${lost} record${lost === 1 ? "" : "s"} could not be written to the run file (${reason}) and are lost`);
-  if (!finished) warn(`the run file could not be finished (${reason}): it will read as crashed, but the command ended ${end.status} (exit ${end.exit_code})`);
+  if (lost > 0) warn(`${lost} record${lost === 1 ? "" : "s"} could not be written to the run file (${reason()}) and are lost`);
+  if (!finished) warn(`the run file could not be finished (${reason()}): it will read as crashed, but the command ended ${end.status} (exit ${end.exit_code})`);
   if (!runFile.stillInPlace()) warn(`${runFile.path} was deleted or replaced while the run wrote it: this run's records are gone`);
 }

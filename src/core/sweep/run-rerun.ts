@@ -18,7 +18,7 @@ import { type RunDefaults, type RunOptionFlags, runDefaults } from "../run/defau
 import { handoffVariables, takeHandoff } from "../run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../run/metadata";
 import { executeSweep, type SweepRun } from "./execute";
-import { codeDifference, commandWithSettings, readRerunSource, rerunParams } from "./rerun";
+import { codeDifference, commandWithSettings, confirmForeignCommand, readRerunSource, rerunParams } from "./rerun";
 import { closeRunTree, linkLeftOut, openRunTree } from "./worktree";
 
 export interface RerunRequest {
@@ -34,6 +34,8 @@ export interface RerunRequest {
   /** The run options as given; a run option not given takes the project config's value, else exprag's. */
   runFlags: RunOptionFlags & Parameters<typeof runDefaults>[0];
   includeSecrets: boolean;
+  /** A command recorded on another host, or pulled, may run (at a terminal, or with --yes). */
+  confirmed: boolean;
   /** The `exprag run` options the new run is given (its store and name are added). */
   runOptions: string[];
   /** Make this many replicates, one after another, varying the seed param (see loop/replicates.ts); null: one rerun. */
@@ -70,6 +72,7 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
   const { git, repo } = openRepositoryOrFail(cwd, env);
   const source = readRerunSource(git, store, request.run, warn);
   const short = shortId(source.runId);
+  confirmForeignCommand(source, request.confirmed, warn);
   if (source.folderNote) warn(`run ${short}: ${source.folderNote}`);
   const metadata = rerunMetadata(source.metadata, request.metaFile, request.meta);
   const defaults: RunDefaults = runDefaults(request.runFlags, config);

@@ -78,10 +78,10 @@ describe("reading the project config", () => {
 
   test("[tool.exprag] of pyproject.toml, found from a subfolder; a size may be a number of bytes", () => {
     const top = project({
-      "pyproject.toml": '[project]\nname = "x"\n\n[tool.exprag]\ndir = "/abs/store"\nsnapshot-max-size = 1000\n',
+      "pyproject.toml": '[project]\nname = "x"\n\n[tool.exprag]\ndir = "store"\nsnapshot-max-size = 1000\n',
       "src/pkg/mod.py": "",
     });
-    expect(loadProjectConfig(join(top, "src", "pkg"), env)).toEqual({ dir: "/abs/store", snapshotMaxSize: 1000, source: join(top, "pyproject.toml") });
+    expect(loadProjectConfig(join(top, "src", "pkg"), env)).toEqual({ dir: join(top, "store"), snapshotMaxSize: 1000, source: join(top, "pyproject.toml") });
   });
 
   test("the nearest folder wins; in one folder .exprag.toml wins over pyproject.toml", () => {
