@@ -1,6 +1,7 @@
 /** Argument definitions several commands share, and their parsers. */
 import type { ArgsDef } from "citty";
 import type { ProjectConfig } from "../core/config";
+import { DEFAULT_SYSTEM_EVERY_S } from "../core/context/system-sampler";
 import { usageError } from "../core/errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
 import { isTerminal } from "../core/os/posix";
@@ -54,6 +55,17 @@ export const runOptionArgs = {
     description: "Leave untracked files larger than this out of the snapshot (default 10M; units K, M, G)",
     valueHint: "SIZE",
   },
+  env: {
+    type: "boolean",
+    description: "Record what the command runs with: a Python command's interpreter and packages, the GPUs (the default)",
+    negativeDescription: "Do not record the environment",
+  },
+  system: {
+    type: "boolean",
+    description: "Sample the command's process tree and GPUs as system records (the default, every 10 s)",
+    negativeDescription: "Do not sample system metrics",
+  },
+  "system-every": { type: "string", description: "Seconds between system samples (default 10)", valueHint: "SECONDS" },
 } as const satisfies ArgsDef;
 
 /** The run options' repeatable flags. */
@@ -62,6 +74,9 @@ export const RUN_REPEATABLE = ["meta", "tag"] as const;
 export interface RunOptionFlags {
   tag: string[];
   "snapshot-max-size"?: string;
+  env?: boolean;
+  system?: boolean;
+  "system-every"?: string;
 }
 
 /** Checks every --tag: one word, as `exprag tag` takes it. */
@@ -79,6 +94,9 @@ export interface RunDefaults {
   snapshotExclude: string[];
   name: string | undefined;
   pty: boolean;
+  environment: boolean;
+  /** Seconds between system samples; null: none. */
+  systemEverySeconds: number | null;
   config: ProjectConfig | null;
 }
 
@@ -96,8 +114,18 @@ export function runDefaults(
     name: flags.name ?? config?.name,
     // `pty = true` in the config makes it the default at a terminal only.
     pty: flags.pty ?? (config?.pty === true && isTerminal(1)),
+    environment: flags.env ?? true,
+    systemEverySeconds:
+      flags.system === false ? null : flags["system-every"] === undefined ? DEFAULT_SYSTEM_EVERY_S : parseSeconds(flags["system-every"], "--system-every"),
     config,
   };
+}
+
+/** A number of seconds from 0.05 to a day. */
+function parseSeconds(text: string, option: string): number {
+  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds >= 0.05 && seconds <= 86400)) throw usageError(`${option} must be a number of seconds from 0.05 to 86400, got "${text}"`);
+  return seconds;
 }
 
 /**

@@ -77,6 +77,8 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       tags: args.tag,
       heartbeatSeconds: heartbeatSeconds(env),
       pty: defaults.pty,
+      environment: defaults.environment,
+      systemEverySeconds: defaults.systemEverySeconds,
       warn,
     });
     const { track, meta, note, parse_error } = outcome.counts;

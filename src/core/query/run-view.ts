@@ -5,8 +5,9 @@
  * (aggregates; metadata when `$meta` records exist) come from one pass over the file.
  */
 import { type Annotations, readAnnotations } from "../record/annotations";
-import { decodeEnvelope, decodeMeta, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
+import { decodeEnvelope, decodeEnvironment, decodeMeta, decodeRunStart, type JsonObject, parseRecord, type RunStart, trackedValue } from "../record/decode";
 import { readRunStart, TailReader } from "../record/reader";
+import type { EnvironmentValue } from "../record/schema";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, type Warn } from "./records";
@@ -31,6 +32,7 @@ export class RunView {
   private startValue: RunStart | null | undefined;
   private annotationsValue: Annotations | undefined;
   private metadataValue: JsonObject | undefined;
+  private environmentValue: EnvironmentValue | null | undefined;
   private readonly lasts = new Map<string, unknown[] | undefined>();
   private readonly stats = new Map<string, SeriesStats>();
 
@@ -81,6 +83,28 @@ export class RunView {
     return this.metadataValue ?? {};
   }
 
+  /**
+   * The run's `environment` record, written just after the command started: the file is read from
+   * its start until that record (a run recorded without one is read through).
+   */
+  environment(): EnvironmentValue | null {
+    if (this.environmentValue === undefined) {
+      let found: EnvironmentValue | null = null;
+      recordsOf(
+        this.file,
+        this.warn,
+        (record) => {
+          if (decodeEnvelope(record).kind !== "environment") return;
+          found = decodeEnvironment(record);
+          return false;
+        },
+        '"kind":"environment"',
+      );
+      this.environmentValue = found;
+    }
+    return this.environmentValue;
+  }
+
   /** The values at a path in the run's last track record that has it; undefined when none has. */
   lastValues(steps: PathStep[]): unknown[] | undefined {
     const key = pathKey(steps);
@@ -115,9 +139,10 @@ export class RunView {
     recordsOf(this.file, this.warn, (record) => {
       const envelope = decodeEnvelope(record);
       if (envelope.kind === "meta" && needMetadata) metadata = mergeMetadata(metadata, decodeMeta(record));
-      if (envelope.kind !== "track") return;
+      const tracked = trackedValue(envelope.kind, envelope.value);
+      if (tracked === undefined) return;
       for (const builder of builders) {
-        for (const value of valuesAt(envelope.value, builder.steps)) {
+        for (const value of valuesAt(tracked, builder.steps)) {
           const n = asNumber(value);
           if (n === null) continue;
           const s = builder.stats;
@@ -148,8 +173,9 @@ export class RunView {
       for (let line = tail.previous(); line !== null; line = tail.previous()) {
         if (key && !line.includes(key)) continue;
         const record = parseRecord(line);
-        if (!record || decodeEnvelope(record).kind !== "track") continue;
-        const found = valuesAt(record.value, steps);
+        const tracked = record ? trackedValue(decodeEnvelope(record).kind, record.value) : undefined;
+        if (tracked === undefined) continue;
+        const found = valuesAt(tracked, steps);
         if (found.length) return found;
       }
     } finally {

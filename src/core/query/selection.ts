@@ -3,7 +3,9 @@
  * (in that order) or every run newest first, kept by name, status, time, tags and `--where`.
  * Each run is read only as far as the question needs (see RunView).
  */
+
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime } from "../record/refs";
+import { environmentFact, environmentFacts } from "./environment";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
 import type { RunState } from "./summary";
@@ -148,7 +150,8 @@ function single(values: unknown[] | undefined): unknown {
 /**
  * What an operand is for a run: `params.X` its parameters, `meta.X` its merged metadata,
  * `value.X` or an aggregate its tracked series, `scheduler.X` and `devices.X` what its run_start
- * recorded of a batch job and accelerators, a run field by name; any other path is the
+ * recorded of a batch job and accelerators, `env.X` its environment (`env.torch`, `env.python`,
+ * `env.gpu0`; see environment.ts), a run field by name; any other path is the
  * tracked value, else the metadata, else the parameter of that name (so `hparams.lr` finds
  * whichever the run has). A tracked path alone means its last value. Undefined when missing.
  */
@@ -163,6 +166,14 @@ export function resolveOperand(view: RunView, operand: Operand): unknown {
   if (head === "params") return single(valuesAt(view.params(), segments.slice(1)));
   if (head === "meta") return single(valuesAt(view.metadata(), segments.slice(1)));
   if (head === "value") return single(view.lastValues(segments.slice(1)));
+  if (head === "env" && segments.length > 1) {
+    const environment = view.environment();
+    const key = segments
+      .slice(1)
+      .map((segment) => ("key" in segment ? segment.key : "[]"))
+      .join(".");
+    return environment ? environmentFact(environmentFacts(environment), key) : undefined;
+  }
   if (head === "scheduler" || head === "devices") return single(valuesAt(view.start()?.[head] ?? {}, segments.slice(1)));
   if (segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) return runField(view, head);
   return single(view.lastValues(segments)) ?? single(valuesAt(view.metadata(), segments)) ?? single(valuesAt(view.params(), segments));

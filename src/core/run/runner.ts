@@ -4,12 +4,14 @@
  * command ends.
  */
 import { closeSync, openSync, rmSync } from "node:fs";
+import { readEnvironment } from "../context/environment";
+import { DEFAULT_SYSTEM_EVERY_S, SystemSampler } from "../context/system-sampler";
 import { EXIT, UserError } from "../errors";
 import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
 import { processIdentity } from "../os/processes";
 import { appendAnnotation } from "../record/annotations";
-import type { RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
+import type { EnvironmentValue, RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
 import { ensureStore, runFilePath, runLogPath } from "../store";
 import { currentAuthor, detectAgent, devicesOf, hostInfo, schedulerOf } from "./context";
@@ -58,6 +60,10 @@ export interface RunRequest {
   heartbeatSeconds: number;
   /** Give the command a pseudo-terminal (its stdout and stderr then share one stream). */
   pty: boolean;
+  /** Record the command's environment (Python packages, GPUs) just after it starts (default true). */
+  environment?: boolean;
+  /** Sample the process tree this often, in seconds; null: not at all (default 10). */
+  systemEverySeconds?: number | null;
   warn: (message: string) => void;
 }
 
@@ -136,6 +142,10 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     throw failure;
   }
   run.runFile.startClock(child.startedAt);
+  const environment = request.environment === false ? null : recordEnvironment(run.runFile, executable, request.env);
+  const everySeconds = request.systemEverySeconds === undefined ? DEFAULT_SYSTEM_EVERY_S : request.systemEverySeconds;
+  const sampler =
+    everySeconds === null ? null : new SystemSampler(child.process.pid, everySeconds, request.env, (sample) => writeNow(run.runFile, "system", sample));
 
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
@@ -146,11 +156,13 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   heartbeat.unref();
   const exited = await child.process.exited;
   clearInterval(heartbeat);
+  const system = sampler?.stop();
   disconnect?.();
   const exitedAt = performance.now();
   run.runFile.stopClock(exitedAt);
   signals.detach();
   await streams.finish(exitedAt, () => signals.stopRequested);
+  await environment;
 
   const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
@@ -173,6 +185,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       ...(stderrTail.length > 0 && { stderr_tail: stderrTail }),
       ...(error !== null && { error }),
       ...(run.ingest.divergence && { diverged: run.ingest.divergence }),
+      ...(system && (system.samples > 0 || system.gpu_error) && { system }),
     },
     request.warn,
   );
@@ -180,6 +193,24 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   if (summary) request.warn(summary);
   for (const failure of output.failures()) request.warn(failure);
   return outcome(status, exitCode);
+}
+
+/** Reads what the command runs with while it starts, and records it when read (before run_end: the run awaits it). */
+async function recordEnvironment(runFile: RunFile, executable: string, env: NodeJS.ProcessEnv): Promise<void> {
+  let value: EnvironmentValue;
+  try {
+    value = await readEnvironment(executable, env);
+  } catch (error) {
+    value = { errors: [`the environment could not be read: ${(error as Error).message ?? error}`] };
+  }
+  writeNow(runFile, "environment", value);
+}
+
+/** Writes one record of exprag's own between the command's batches. */
+function writeNow(runFile: RunFile, kind: "environment" | "system" | "outputs", value: unknown): void {
+  runFile.tick();
+  runFile.add(kind, JSON.stringify(value));
+  runFile.flush();
 }
 
 /** How the command ended: a SIGINT that reached it makes it interrupted, another signal killed. */
