@@ -2,6 +2,7 @@
  * The machine's GPUs, as `nvidia-smi` describes them (model, memory, driver, CUDA version), asked
  * with a short timeout: a missing tool is no GPU, a failing or hanging one is an error to record.
  */
+import { basename } from "node:path";
 import type { GpuInfo } from "../record/schema";
 
 export const NVIDIA_SMI = "nvidia-smi";
@@ -15,11 +16,12 @@ export type ToolAnswer = { ok: true; stdout: string } | { ok: false; error: stri
  * killed (by its pid) and the answer is an error. Never throws.
  */
 export async function askTool(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ToolAnswer> {
+  const name = basename(argv[0]!);
   let child: Bun.Subprocess<"ignore", "pipe", "pipe">;
   try {
     child = Bun.spawn(argv, { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   } catch (error) {
-    return { ok: false, error: `${argv[0]} could not start (${(error as NodeJS.ErrnoException).code ?? error})` };
+    return { ok: false, error: `${name} could not start (${(error as NodeJS.ErrnoException).code ?? error})` };
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
@@ -30,12 +32,12 @@ export async function askTool(argv: string[], env: NodeJS.ProcessEnv, timeoutMs:
   clearTimeout(timer);
   if (settled === "timeout") {
     child.kill("SIGKILL");
-    return { ok: false, error: `${argv[0]} did not answer within ${timeoutMs / 1000} s` };
+    return { ok: false, error: `${name} did not answer within ${timeoutMs / 1000} s` };
   }
   const [stdout, stderr, code] = settled;
   if (code !== 0) {
     const reason = stderr.trim().split("\n")[0] || stdout.trim().split("\n")[0] || "";
-    return { ok: false, error: `${argv[0]} failed (exit ${code})${reason ? `: ${reason.slice(0, 200)}` : ""}` };
+    return { ok: false, error: `${name} failed (exit ${code})${reason ? `: ${reason.slice(0, 200)}` : ""}` };
   }
   return { ok: true, stdout };
 }

@@ -203,7 +203,8 @@ async function recordEnvironment(runFile: RunFile, executable: string, env: Node
   } catch (error) {
     value = { errors: [`the environment could not be read: ${(error as Error).message ?? error}`] };
   }
-  writeNow(runFile, "environment", value);
+  // A command that is not Python, on a machine without GPUs, ran with nothing to record.
+  if (Object.keys(value).length > 0) writeNow(runFile, "environment", value);
 }
 
 /** Writes one record of exprag's own between the command's batches. */
