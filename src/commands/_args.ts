@@ -66,10 +66,16 @@ export const runOptionArgs = {
     negativeDescription: "Do not sample system metrics",
   },
   "system-every": { type: "string", description: "Seconds between system samples (default 10)", valueHint: "SECONDS" },
+  outputs: {
+    type: "string",
+    description: "Look for the files the run creates or changes only where this glob matches (repeatable; default: the whole work tree)",
+    valueHint: "GLOB",
+  },
+  "keep-outputs": { type: "boolean", description: "Copy the run's outputs into the store (up to 1 GiB) so later runs cannot overwrite them" },
 } as const satisfies ArgsDef;
 
 /** The run options' repeatable flags. */
-export const RUN_REPEATABLE = ["meta", "tag"] as const;
+export const RUN_REPEATABLE = ["meta", "tag", "outputs"] as const;
 
 export interface RunOptionFlags {
   tag: string[];
@@ -77,6 +83,8 @@ export interface RunOptionFlags {
   env?: boolean;
   system?: boolean;
   "system-every"?: string;
+  outputs?: string[];
+  "keep-outputs"?: boolean;
 }
 
 /** Checks every --tag: one word, as `exprag tag` takes it. */
@@ -97,6 +105,7 @@ export interface RunDefaults {
   environment: boolean;
   /** Seconds between system samples; null: none. */
   systemEverySeconds: number | null;
+  outputs: { globs: string[]; keep: boolean };
   config: ProjectConfig | null;
 }
 
@@ -117,6 +126,10 @@ export function runDefaults(
     environment: flags.env ?? true,
     systemEverySeconds:
       flags.system === false ? null : flags["system-every"] === undefined ? DEFAULT_SYSTEM_EVERY_S : parseSeconds(flags["system-every"], "--system-every"),
+    outputs: {
+      globs: flags.outputs?.length ? flags.outputs : (config?.outputs ?? []),
+      keep: flags["keep-outputs"] ?? config?.keepOutputs ?? false,
+    },
     config,
   };
 }

@@ -28,6 +28,10 @@ export interface ProjectConfig {
   params?: boolean;
   name?: string;
   pty?: boolean;
+  /** `outputs`: globs of where a run's outputs are looked for (`--outputs`). */
+  outputs?: string[];
+  /** `keep-outputs = true` is `--keep-outputs`. */
+  keepOutputs?: boolean;
   /** The file it came from (for pyproject.toml, its [tool.exprag] table). */
   source: string;
 }
@@ -64,6 +68,15 @@ const KEYS: Record<string, (value: unknown, at: Where, config: ProjectConfig) =>
   },
   pty: (value, at, config) => {
     config.pty = flag(value, at);
+  },
+  outputs: (value, at, config) => {
+    if (!Array.isArray(value) || !value.every((glob) => typeof glob === "string" && glob !== "" && !glob.includes("\0"))) {
+      throw wrongType(at, 'a list of globs such as ["checkpoints/**", "*.pt"]', value);
+    }
+    config.outputs = value;
+  },
+  "keep-outputs": (value, at, config) => {
+    config.keepOutputs = flag(value, at);
   },
 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exprag, isLinux, onlyRun, readRecords, runEnd, runFiles, tempDir, works } from "./harness";
+import { exprag, isLinux, onlyRun, readRecords, runEnd, runFiles, runStart, tempDir, works } from "./harness";
 
 const MIB = 1024 * 1024;
 const hasVenv = works("python3", "-m", "venv", "--help");
@@ -34,6 +34,12 @@ const untilRecords = (pattern: string, count: number) =>
   `f="$EXPRAG_DIR/runs/$EXPRAG_RUN_ID.jsonl"; while [ "$(grep -c '${pattern}' "$f")" -lt ${count} ]; do sleep 0.05; done`;
 
 describe("exprag run: the environment", () => {
+  test("a command that is not Python records no Python environment", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "--", "sh", "-c", "true"], { cwd });
+    expect(runStart(onlyRun(join(cwd, ".exprag"))).environment).toBeUndefined();
+  });
+
   test.skipIf(!hasVenv)(
     "records a virtualenv's Python version and packages, read from its folders",
     async () => {
@@ -45,7 +51,7 @@ describe("exprag run: the environment", () => {
       const result = await exprag(["run", "--", join(venv, "bin", "python"), "-c", "pass"], { cwd });
       expect(result.exitCode).toBe(0);
       const records = onlyRun(join(cwd, ".exprag"));
-      const environment = records.find((r) => r.kind === "environment")!.value;
+      const environment = runStart(records).environment;
       const version = /version\s*=\s*(\S+)/.exec(await Bun.file(join(venv, "pyvenv.cfg")).text())![1];
       expect(environment.python).toEqual({
         version,
@@ -72,8 +78,8 @@ describe("exprag run: the environment", () => {
       await exprag(["run", "--", "./train.py"], { cwd });
       await exprag(["run", "--no-env", "--", "./train.py"], { cwd });
       const [first, second] = runFiles(join(cwd, ".exprag")).map(readRecords);
-      expect(first!.find((r) => r.kind === "environment")!.value.python.packages).toEqual({ numpy: "1.26.4" });
-      expect(second!.some((r) => r.kind === "environment")).toBe(false);
+      expect(runStart(first!).environment.python.packages).toEqual({ numpy: "1.26.4" });
+      expect(runStart(second!).environment).toBeUndefined();
     },
     30_000,
   );

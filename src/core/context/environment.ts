@@ -1,24 +1,27 @@
 /**
- * What a command runs with, read while it starts (never before): its Python environment when it
- * is a Python command, and the machine's GPUs when `nvidia-smi` is there.
+ * What a command runs with. Its Python environment (when it is a Python command) is a folder
+ * listing or two, read before run_start is written. The machine's GPUs come from `nvidia-smi`,
+ * which may take a while: it is asked before the snapshot is read, so it answers in parallel, and
+ * its answer becomes an `environment` record whenever it comes; the command never waits for it.
  */
-import type { EnvironmentValue } from "../record/schema";
+import type { EnvironmentValue, PythonEnvironment } from "../record/schema";
 import { NVIDIA_SMI, readGpus } from "./gpus";
 import { pythonOf, readPythonEnvironment } from "./python-environment";
 
 /** How long `nvidia-smi` may take to describe the GPUs before it is killed. */
 export const GPU_QUERY_TIMEOUT_MS = 3000;
 
-export async function readEnvironment(executable: string, env: NodeJS.ProcessEnv, timeoutMs = GPU_QUERY_TIMEOUT_MS): Promise<EnvironmentValue> {
+/** The Python environment of the program `executable`; null when it is not a Python command. */
+export function pythonEnvironmentOf(executable: string, env: NodeJS.ProcessEnv): PythonEnvironment | null {
+  const python = pythonOf(executable, env);
+  return python ? readPythonEnvironment(python, env) : null;
+}
+
+/** The GPUs, or why they could not be described; null when there is no nvidia-smi. Never throws. */
+export async function describeGpus(env: NodeJS.ProcessEnv, timeoutMs = GPU_QUERY_TIMEOUT_MS): Promise<EnvironmentValue | null> {
   const tool = Bun.which(NVIDIA_SMI, { PATH: env.PATH ?? "" });
-  const [python, gpus] = await Promise.all([
-    pythonOf(executable, env).then((found) => (found ? readPythonEnvironment(found, env) : null)),
-    tool ? readGpus(tool, env, timeoutMs) : null,
-  ]);
-  const errors = gpus && "error" in gpus ? [gpus.error] : [];
-  return {
-    ...(python && { python }),
-    ...(gpus && "gpus" in gpus && gpus.gpus.length > 0 && { gpus: gpus.gpus }),
-    ...(errors.length > 0 && { errors }),
-  };
+  if (!tool) return null;
+  const answer = await readGpus(tool, env, timeoutMs);
+  if ("error" in answer) return { errors: [answer.error] };
+  return answer.gpus.length ? { gpus: answer.gpus } : null;
 }

@@ -3,10 +3,9 @@
  * interpreter the command starts, the environment it belongs to (a virtualenv, a conda
  * environment, or the interpreter's own prefix), its version, and every installed package's
  * name and version from the `*.dist-info` / `*.egg-info` folder names (their METADATA or PKG-INFO
- * when a name carries no version).
+ * when a name carries no version). It reads a folder listing or two, so it is done synchronously.
  */
-import { existsSync } from "node:fs";
-import { readdir, readFile, realpath } from "node:fs/promises";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
 import os from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { PythonEnvironment } from "../record/schema";
@@ -17,15 +16,9 @@ const PYTHON_NAME = /^python(\d+(\.\d+)?)?(\.exe)?$/i;
  * The interpreter a command starts: the program itself when it is a Python, else the interpreter
  * on a script's `#!` line (a virtualenv's console scripts, `./train.py`); null otherwise.
  */
-export async function pythonOf(executable: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+export function pythonOf(executable: string, env: NodeJS.ProcessEnv): string | null {
   if (PYTHON_NAME.test(basename(executable))) return executable;
-  let head: string;
-  try {
-    const file = Bun.file(executable);
-    head = await file.slice(0, 256).text();
-  } catch {
-    return null;
-  }
+  const head = readHead(executable, 256);
   if (!head.startsWith("#!")) return null;
   const words = head.slice(2).split("\n")[0]!.trim().split(/\s+/);
   const program = words[0] && basename(words[0]) === "env" ? words.find((word, i) => i > 0 && !word.startsWith("-")) : words[0];
@@ -35,42 +28,42 @@ export async function pythonOf(executable: string, env: NodeJS.ProcessEnv): Prom
 }
 
 /** The environment of interpreter `python` (a path); null when its folders cannot be read. */
-export async function readPythonEnvironment(python: string, env: NodeJS.ProcessEnv): Promise<PythonEnvironment | null> {
+export function readPythonEnvironment(python: string, env: NodeJS.ProcessEnv): PythonEnvironment | null {
   const home = dirname(dirname(python));
-  const venvConfig = await readText(join(home, "pyvenv.cfg"));
+  const venvConfig = readText(join(home, "pyvenv.cfg"));
   if (venvConfig !== null) {
     const version = /^\s*version(?:_info)?\s*=\s*(\d+\.\d+(?:\.\d+)?)/m.exec(venvConfig)?.[1] ?? null;
     const withSystem = /^\s*include-system-site-packages\s*=\s*true/im.test(venvConfig);
-    const base = withSystem ? await baseDirectories(python, env) : [];
-    const own = await sitePackages(home);
-    const packages = await packagesIn([...base, ...own]);
-    return { version: version ?? (await versionFromFolders(home)), executable: python, prefix: home, kind: "virtualenv", packages };
+    const base = withSystem ? baseDirectories(python, env) : [];
+    const own = sitePackages(home);
+    const packages = packagesIn([...base, ...own]);
+    return { version: version ?? versionFromFolders(home), executable: python, prefix: home, kind: "virtualenv", packages };
   }
   if (existsSync(join(home, "conda-meta"))) {
-    const packages = await packagesIn(await sitePackages(home));
-    return { version: (await condaPythonVersion(home)) ?? (await versionFromFolders(home)), executable: python, prefix: home, kind: "conda", packages };
+    const packages = packagesIn(sitePackages(home));
+    return { version: condaPythonVersion(home) ?? versionFromFolders(home), executable: python, prefix: home, kind: "conda", packages };
   }
   let real: string;
   try {
-    real = await realpath(python);
+    real = realpathSync(python);
   } catch {
     return null;
   }
   const prefix = dirname(dirname(real));
-  const packages = await packagesIn(await baseDirectories(python, env));
-  const version = (await headerVersion(prefix)) ?? nameVersion(real) ?? nameVersion(python) ?? (await versionFromFolders(prefix));
+  const packages = packagesIn(baseDirectories(python, env));
+  const version = headerVersion(prefix) ?? nameVersion(real) ?? nameVersion(python) ?? versionFromFolders(prefix);
   return { version, executable: python, prefix, kind: "system", packages };
 }
 
 /** A system interpreter's package folders: its prefix's, /usr/local's (Debian), and the user's. */
-async function baseDirectories(python: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+function baseDirectories(python: string, env: NodeJS.ProcessEnv): string[] {
   let real = python;
   try {
-    real = await realpath(python);
+    real = realpathSync(python);
   } catch {}
   const prefix = dirname(dirname(real));
-  const minor = nameVersion(real) ?? nameVersion(python) ?? (await versionFromFolders(prefix));
-  const folders = [...(await sitePackages(prefix)), join(prefix, "lib", "python3", "dist-packages")];
+  const minor = nameVersion(real) ?? nameVersion(python) ?? versionFromFolders(prefix);
+  const folders = [...sitePackages(prefix), join(prefix, "lib", "python3", "dist-packages")];
   if (minor) {
     const short = minor.split(".").slice(0, 2).join(".");
     folders.push(join(prefix, "local", "lib", `python${short}`, "dist-packages"));
@@ -80,8 +73,8 @@ async function baseDirectories(python: string, env: NodeJS.ProcessEnv): Promise<
 }
 
 /** `<prefix>/lib/pythonX.Y/site-packages` (and dist-packages), or `<prefix>/Lib/site-packages` on Windows. */
-async function sitePackages(prefix: string): Promise<string[]> {
-  const lib = await list(join(prefix, "lib"));
+function sitePackages(prefix: string): string[] {
+  const lib = list(join(prefix, "lib"));
   const versions = lib.filter((name) => /^python\d+\.\d+t?$/.test(name)).sort();
   return [
     ...versions.flatMap((name) => [join(prefix, "lib", name, "site-packages"), join(prefix, "lib", name, "dist-packages")]),
@@ -90,25 +83,25 @@ async function sitePackages(prefix: string): Promise<string[]> {
 }
 
 /** Packages by normalised name, sorted; a name in several folders has the last folder's version (a virtualenv's own, listed after the system's). */
-async function packagesIn(folders: string[]): Promise<Record<string, string>> {
+function packagesIn(folders: string[]): Record<string, string> {
   const found = new Map<string, string>();
-  const listed = await Promise.all(folders.map(async (folder) => ({ folder, names: await list(folder) })));
+  const listed = folders.map((folder) => ({ folder, names: list(folder) }));
   for (const { folder, names } of listed) {
-    const entries = await Promise.all(names.filter((name) => /\.(dist|egg)-info$/.test(name)).map((name) => packageOf(folder, name)));
+    const entries = names.filter((name) => /\.(dist|egg)-info$/.test(name)).map((name) => packageOf(folder, name));
     for (const entry of entries) if (entry) found.set(entry[0], entry[1]);
   }
   return Object.fromEntries([...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** `torch-2.3.1.dist-info` is torch 2.3.1; `foo-1.0-py3.8.egg-info` foo 1.0; a name alone reads METADATA. */
-async function packageOf(folder: string, entry: string): Promise<[string, string] | null> {
+function packageOf(folder: string, entry: string): [string, string] | null {
   const stem = entry.replace(/\.(dist|egg)-info$/, "");
   const dash = stem.indexOf("-");
   const name = dash < 0 ? stem : stem.slice(0, dash);
   let version = dash < 0 ? null : stem.slice(dash + 1).split("-")[0]!;
   if (!version) {
     const path = join(folder, entry);
-    const text = (await readText(join(path, "METADATA"))) ?? (await readText(join(path, "PKG-INFO"))) ?? (await readText(path));
+    const text = readText(join(path, "METADATA")) ?? readText(join(path, "PKG-INFO")) ?? readText(path);
     version = text === null ? null : (/^Version:\s*(\S+)/m.exec(text)?.[1] ?? null);
   }
   return name && version ? [normalizePackageName(name), version] : null;
@@ -119,17 +112,17 @@ export function normalizePackageName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
-async function condaPythonVersion(prefix: string): Promise<string | null> {
-  const meta = await list(join(prefix, "conda-meta"));
+function condaPythonVersion(prefix: string): string | null {
+  const meta = list(join(prefix, "conda-meta"));
   const entry = meta.find((name) => /^python-\d+\.\d+\.\d+-.*\.json$/.test(name));
   return entry ? entry.split("-")[1]! : null;
 }
 
 /** `#define PY_VERSION "3.11.4"` in the interpreter's headers, when they are installed. */
-async function headerVersion(prefix: string): Promise<string | null> {
-  const include = (await list(join(prefix, "include"))).filter((name) => /^python\d+\.\d+/.test(name));
+function headerVersion(prefix: string): string | null {
+  const include = list(join(prefix, "include")).filter((name) => /^python\d+\.\d+/.test(name));
   for (const folder of include) {
-    const text = await readText(join(prefix, "include", folder, "patchlevel.h"));
+    const text = readText(join(prefix, "include", folder, "patchlevel.h"));
     const version = text && /#define\s+PY_VERSION\s+"(\d+\.\d+\.\d+)/.exec(text)?.[1];
     if (version) return version;
   }
@@ -142,22 +135,36 @@ function nameVersion(path: string): string | null {
 }
 
 /** X.Y from `<prefix>/lib/pythonX.Y`, the newest when there are several. */
-async function versionFromFolders(prefix: string): Promise<string | null> {
-  const versions = (await list(join(prefix, "lib"))).flatMap((name) => /^python(\d+\.\d+)$/.exec(name)?.[1] ?? []);
+function versionFromFolders(prefix: string): string | null {
+  const versions = list(join(prefix, "lib")).flatMap((name) => /^python(\d+\.\d+)$/.exec(name)?.[1] ?? []);
   return versions.sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1])).at(-1) ?? null;
 }
 
-async function list(folder: string): Promise<string[]> {
+function readHead(path: string, bytes: number): string {
   try {
-    return await readdir(folder);
+    const fd = openSync(path, "r");
+    try {
+      const buffer = Buffer.alloc(bytes);
+      return buffer.toString("utf8", 0, readSync(fd, buffer, 0, bytes, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return "";
+  }
+}
+
+function list(folder: string): string[] {
+  try {
+    return readdirSync(folder);
   } catch {
     return [];
   }
 }
 
-async function readText(path: string): Promise<string | null> {
+function readText(path: string): string | null {
   try {
-    return await readFile(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch {
     return null;
   }

@@ -84,10 +84,12 @@ export class RunView {
   }
 
   /**
-   * The run's `environment` record, written just after the command started: the file is read from
-   * its start until that record (a run recorded without one is read through).
+   * The run's environment: run_start's (Python), with its `environment` record (GPUs) when
+   * `withRecord`; that record is looked for from the file's start (read through when there is none).
    */
-  environment(): EnvironmentValue | null {
+  environment(withRecord: boolean): EnvironmentValue {
+    const fromStart = this.start()?.environment ?? {};
+    if (!withRecord) return fromStart;
     if (this.environmentValue === undefined) {
       let found: EnvironmentValue | null = null;
       recordsOf(
@@ -95,14 +97,14 @@ export class RunView {
         this.warn,
         (record) => {
           if (decodeEnvelope(record).kind !== "environment") return;
-          found = decodeEnvironment(record);
+          found = decodeEnvironment(record.value);
           return false;
         },
         '"kind":"environment"',
       );
       this.environmentValue = found;
     }
-    return this.environmentValue;
+    return { ...fromStart, ...this.environmentValue };
   }
 
   /** The values at a path in the run's last track record that has it; undefined when none has. */

@@ -167,12 +167,12 @@ export function resolveOperand(view: RunView, operand: Operand): unknown {
   if (head === "meta") return single(valuesAt(view.metadata(), segments.slice(1)));
   if (head === "value") return single(view.lastValues(segments.slice(1)));
   if (head === "env" && segments.length > 1) {
-    const environment = view.environment();
     const key = segments
       .slice(1)
       .map((segment) => ("key" in segment ? segment.key : "[]"))
       .join(".");
-    return environment ? environmentFact(environmentFacts(environment), key) : undefined;
+    // A package or python is in run_start; only the GPUs need the file read further.
+    return environmentFact(environmentFacts(view.environment(false)), key) ?? environmentFact(environmentFacts(view.environment(true)), key);
   }
   if (head === "scheduler" || head === "devices") return single(valuesAt(view.start()?.[head] ?? {}, segments.slice(1)));
   if (segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) return runField(view, head);

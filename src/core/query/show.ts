@@ -66,12 +66,13 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     if (envelope.kind === "run_start") {
       start = decodeRunStart(record);
       metadata = mergeMetadata({}, start.metadata);
+      if (Object.keys(start.environment).length) environment = { ...start.environment, ...environment };
     } else if (envelope.kind === "run_end") {
       end = decodeRunEnd(record);
     } else if (envelope.kind === "meta") {
       metadata = mergeMetadata(metadata, decodeMeta(record));
     } else if (envelope.kind === "environment") {
-      environment = decodeEnvironment(record);
+      environment = { ...environment, ...decodeEnvironment(record.value) };
     } else if (envelope.kind === "outputs") {
       outputs = decodeOutputs(record);
     } else if (tracked !== undefined) {

@@ -113,6 +113,8 @@ export interface RunStart {
   rerunOf: string | null;
   devices: JsonObject;
   scheduler: JsonObject;
+  /** What run_start recorded of the environment (a Python command's); {} when nothing. */
+  environment: EnvironmentValue;
 }
 
 export function decodeRunStart(record: StoredRecord): RunStart {
@@ -149,6 +151,7 @@ export function decodeRunStart(record: StoredRecord): RunStart {
     rerunOf: asString(value.rerun_of),
     devices: asObject(value.devices),
     scheduler: asObject(value.scheduler),
+    environment: decodeEnvironment(value.environment),
   };
 }
 
@@ -312,9 +315,9 @@ function decodeSystemPeaks(value: unknown): SystemPeaks | null {
   };
 }
 
-/** An `environment` record's value; parts that are missing or mistyped are left out. */
-export function decodeEnvironment(record: StoredRecord): EnvironmentValue {
-  const value = asObject(record.value);
+/** An `environment` record's value, or run_start's `environment`; parts that are missing or mistyped are left out. */
+export function decodeEnvironment(raw: unknown): EnvironmentValue {
+  const value = asObject(raw);
   const python = asObject(value.python);
   const executable = asString(python.executable);
   const prefix = asString(python.prefix);

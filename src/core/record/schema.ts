@@ -119,6 +119,8 @@ export interface RunStartValue {
   /** Accelerators it was given: CUDA_VISIBLE_DEVICES and the like. */
   devices?: Record<string, string>;
   scheduler?: SchedulerRecord;
+  /** A Python command's environment, read before it starts; the GPUs follow in an `environment` record. */
+  environment?: EnvironmentValue;
 }
 
 export type RunEndStatus = "ok" | "failed" | "killed" | "interrupted";
@@ -165,7 +167,7 @@ export interface RunEndValue {
   system?: SystemPeaks;
 }
 
-/** What the command ran with, written just after it started (an `environment` record). */
+/** What the command ran with: run_start's `environment` (Python), and an `environment` record (GPUs) written while it runs. */
 export interface EnvironmentValue {
   /** The Python environment of a Python command; absent for other commands. */
   python?: PythonEnvironment;

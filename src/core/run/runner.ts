@@ -4,14 +4,15 @@
  * command ends.
  */
 import { closeSync, openSync, rmSync } from "node:fs";
-import { readEnvironment } from "../context/environment";
+import { describeGpus, pythonEnvironmentOf } from "../context/environment";
+import { findOutputs, KEEP_OUTPUTS_MAX_BYTES, keepOutputs } from "../context/outputs";
 import { DEFAULT_SYSTEM_EVERY_S, SystemSampler } from "../context/system-sampler";
 import { EXIT, UserError } from "../errors";
 import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
 import { processIdentity } from "../os/processes";
 import { appendAnnotation } from "../record/annotations";
-import type { EnvironmentValue, RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
+import type { RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
 import { ensureStore, runFilePath, runLogPath } from "../store";
 import { currentAuthor, detectAgent, devicesOf, hostInfo, schedulerOf } from "./context";
@@ -64,6 +65,8 @@ export interface RunRequest {
   environment?: boolean;
   /** Sample the process tree this often, in seconds; null: not at all (default 10). */
   systemEverySeconds?: number | null;
+  /** Record the files the command created or changed (default: the whole work tree, no copies); null: not at all. */
+  outputs?: { globs: string[]; keep: boolean } | null;
   warn: (message: string) => void;
 }
 
@@ -92,6 +95,8 @@ interface OpenRun {
   runFile: RunFile;
   log: number | null;
   ingest: RecordIngest;
+  /** The top of the work tree (else the folder it runs in): where its outputs are looked for. */
+  root: string;
 }
 
 async function recordRun(request: RunRequest, signals: SignalRelay): Promise<RunOutcome> {
@@ -104,7 +109,9 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     if (!(error instanceof UserError)) throw error;
     executable = error;
   }
-  const run = openRun(request, runId, typeof executable === "string");
+  // The GPUs are asked about now, so that nvidia-smi answers while git is read.
+  const gpus = request.environment !== false && typeof executable === "string" ? describeGpus(request.env) : null;
+  const run = openRun(request, runId, typeof executable === "string" ? executable : null);
   const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.runFile.counts });
   if (executable instanceof UserError) {
     finishRun(run, { status: "failed", exit_code: executable.exitCode, signal: null, error: executable.message }, request.warn);
@@ -122,6 +129,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     return outcome(status, exitCode);
   }
 
+  const startedWall = Date.now();
   let child: Spawned;
   try {
     child = spawnChild({
@@ -142,7 +150,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     throw failure;
   }
   run.runFile.startClock(child.startedAt);
-  const environment = request.environment === false ? null : recordEnvironment(run.runFile, executable, request.env);
+  const environment = gpus?.then((value) => value && writeNow(run.runFile, "environment", value));
   const everySeconds = request.systemEverySeconds === undefined ? DEFAULT_SYSTEM_EVERY_S : request.systemEverySeconds;
   const sampler =
     everySeconds === null ? null : new SystemSampler(child.process.pid, everySeconds, request.env, (sample) => writeNow(run.runFile, "system", sample));
@@ -163,6 +171,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   signals.detach();
   await streams.finish(exitedAt, () => signals.stopRequested);
   await environment;
+  const outputs = request.outputs === undefined ? { globs: [], keep: false } : request.outputs;
+  if (outputs) recordOutputs(run, request.store, startedWall, outputs, request.warn);
 
   const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
@@ -195,16 +205,13 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   return outcome(status, exitCode);
 }
 
-/** Reads what the command runs with while it starts, and records it when read (before run_end: the run awaits it). */
-async function recordEnvironment(runFile: RunFile, executable: string, env: NodeJS.ProcessEnv): Promise<void> {
-  let value: EnvironmentValue;
-  try {
-    value = await readEnvironment(executable, env);
-  } catch (error) {
-    value = { errors: [`the environment could not be read: ${(error as Error).message ?? error}`] };
-  }
-  // A command that is not Python, on a machine without GPUs, ran with nothing to record.
-  if (Object.keys(value).length > 0) writeNow(runFile, "environment", value);
+/** Finds what the command left in the work tree (copying it into the store with `keep`) and records it. */
+function recordOutputs(run: OpenRun, store: string, since: number, options: { globs: string[]; keep: boolean }, warn: (message: string) => void): void {
+  let value = findOutputs({ root: run.root, since, globs: options.globs, skip: [store] });
+  if (options.keep) value = keepOutputs(value, store, run.runId);
+  const lost = options.keep ? value.files.filter((file) => !file.kept).length : 0;
+  if (lost > 0) warn(`${lost} output${lost === 1 ? "" : "s"} not kept: together they pass the ${KEEP_OUTPUTS_MAX_BYTES / 1024 ** 3} GiB --keep-outputs keeps`);
+  if (value.files.length > 0 || value.more) writeNow(run.runFile, "outputs", value);
 }
 
 /** Writes one record of exprag's own between the command's batches. */
@@ -226,7 +233,8 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
  * creates the run file and log and writes run_start. When run_start cannot be written, the run
  * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded.
  */
-function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRun {
+function openRun(request: RunRequest, runId: string, executable: string | null): OpenRun {
+  const willStart = executable !== null;
   ensureStore(request.store, request.storeExplicit);
   const progress = request.snapshotProgress;
   const git = request.code
@@ -249,6 +257,7 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
   const agent = detectAgent(request.env);
   const devices = devicesOf(request.env);
   const scheduler = schedulerOf(request.env);
+  const python = executable !== null && request.environment !== false ? pythonEnvironmentOf(executable, request.env) : null;
   const start = {
     git,
     host: hostInfo(),
@@ -267,6 +276,7 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
     ...(request.rerunOf && { rerun_of: request.rerunOf }),
     ...(devices && { devices }),
     ...(scheduler && { scheduler }),
+    ...(python && { environment: { python } }),
   } satisfies RunStartValue;
   let runFile: RunFile;
   try {
@@ -289,7 +299,7 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
   }
   const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
   if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env));
-  return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn) };
+  return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn), root: git.top ?? request.cwd };
 }
 
 function openLog(store: string, runId: string): number {
