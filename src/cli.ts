@@ -24,6 +24,7 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   values: () => import("./commands/values"),
   best: () => import("./commands/best"),
   compare: () => import("./commands/compare"),
+  outputs: () => import("./commands/outputs"),
   log: () => import("./commands/log"),
   tag: () => import("./commands/tag"),
   note: () => import("./commands/note"),

@@ -42,7 +42,7 @@ export interface OutputsRequest {
 export function findOutputs(request: OutputsRequest): OutputsValue {
   const since = request.since - CLOCK_SLACK_MS;
   const skip = new Set(request.skip.map((folder) => resolve(folder)));
-  const matchers = request.globs.map((glob) => new Bun.Glob(glob));
+  const matches = pathMatcher(request.globs);
   const found: { path: string; size: number; mtime_ms: number }[] = [];
   const walk = (folder: string, prefix: string) => {
     let entries: Dirent[];
@@ -58,7 +58,7 @@ export function findOutputs(request: OutputsRequest): OutputsValue {
         if (SKIPPED_FOLDERS.has(entry.name) || skip.has(full) || isEnvironmentFolder(full)) continue;
         walk(full, path);
       } else if (entry.isFile()) {
-        if (matchers.length && !matchers.some((glob) => glob.match(path))) continue;
+        if (!matches(path)) continue;
         let stat: ReturnType<typeof lstatSync>;
         try {
           stat = lstatSync(full);
@@ -82,6 +82,16 @@ export function findOutputs(request: OutputsRequest): OutputsValue {
     ...(found.length > listed.length && { more: found.length - listed.length }),
     ...(request.globs.length > 0 && { globs: request.globs }),
   };
+}
+
+/**
+ * Whether a path matches any of the globs (none: every path). A glob without a `/` matches a file
+ * name anywhere (`*.pt`), as in .gitignore; one with a `/` matches the whole path (`checkpoints/**`).
+ */
+export function pathMatcher(globs: string[]): (path: string) => boolean {
+  if (!globs.length) return () => true;
+  const matchers = globs.map((glob) => ({ glob: new Bun.Glob(glob), anywhere: !glob.includes("/") }));
+  return (path) => matchers.some(({ glob, anywhere }) => glob.match(path) || (anywhere && glob.match(path.slice(path.lastIndexOf("/") + 1))));
 }
 
 /** A virtualenv (pyvenv.cfg) or a conda environment (conda-meta) holds installed code. */

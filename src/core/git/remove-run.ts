@@ -3,6 +3,7 @@
  * run). One run that cannot be deleted does not stop the others; what failed is said per run.
  */
 import { rmSync } from "node:fs";
+import { keptOutputsDir } from "../context/outputs";
 import { annotationsPath } from "../record/annotations";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
@@ -42,9 +43,10 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
     removal.keptRef = refs.kept[0]?.ref ?? null;
     for (const failed of refs.failed) removal.failures.push(`its snapshot ref ${failed.ref} (${failed.reason})`);
   }
-  for (const path of [file, runLogPath(store, runId), annotationsPath(file)]) {
+  // The outputs --keep-outputs copied go with it too.
+  for (const path of [file, runLogPath(store, runId), annotationsPath(file), keptOutputsDir(store, runId)]) {
     try {
-      rmSync(path, { force: true });
+      rmSync(path, { force: true, recursive: true });
     } catch (error) {
       removal.failures.push(`${path} (${(error as NodeJS.ErrnoException).code ?? error})`);
     }

@@ -74,7 +74,7 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     } else if (envelope.kind === "environment") {
       environment = { ...environment, ...decodeEnvironment(record.value) };
     } else if (envelope.kind === "outputs") {
-      outputs = decodeOutputs(record);
+      outputs = decodeOutputs(record.value);
     } else if (tracked !== undefined) {
       for (const [path, leaf] of leaves(tracked)) {
         const number = asNumber(leaf);

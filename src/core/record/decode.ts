@@ -350,8 +350,8 @@ function decodeGpu(value: unknown): GpuInfo[] {
 }
 
 /** An `outputs` record's value; files without a path are left out. */
-export function decodeOutputs(record: StoredRecord): OutputsValue {
-  const value = asObject(record.value);
+export function decodeOutputs(raw: unknown): OutputsValue {
+  const value = asObject(raw);
   const files = Array.isArray(value.files) ? value.files.flatMap(decodeOutputFile) : [];
   const more = asFiniteNumber(value.more);
   const globs = asStrings(value.globs);
