@@ -3,11 +3,20 @@ import { EXIT, UserError } from "../core/errors";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { hasUncommittedChanges, runCode, untrackedPathsInTheWay } from "../core/git/restore";
 import { addRunWorktree } from "../core/git/worktrees";
+import { checkOutputsPlace, type RestoredOutputs, restoreOutputs } from "../core/query/outputs";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
+
+function bringBackOutputs(store: string, runId: string, target: string, overwrite: boolean, warn: (message: string) => void): RestoredOutputs {
+  const outputs = restoreOutputs(store, runId, target, overwrite, warn);
+  log.info(`brought back ${outputs.restored.length} output${outputs.restored.length === 1 ? "" : "s"} into ${target}`);
+  if (outputs.not_kept.length)
+    warn(`${outputs.not_kept.length} output${outputs.not_kept.length === 1 ? " was" : "s were"} not kept by the run, so not brought back`);
+  return outputs;
+}
 
 export default defineExpragCommand({
   name: "checkout",
@@ -16,6 +25,7 @@ export default defineExpragCommand({
     run: { type: "positional", description: "The run: id, unique prefix, short id, latest or latest~N" },
     worktree: { type: "string", description: "Put the run's code in a new git worktree at DIR; the current checkout stays as it is", valueHint: "DIR" },
     branch: { type: "string", description: "Create branch NAME at the run's commit instead of a detached HEAD", valueHint: "NAME" },
+    outputs: { type: "boolean", description: "Also bring back the outputs the run kept (run --keep-outputs)" },
     ...jsonArg,
     ...storeArgs,
   },
@@ -32,7 +42,11 @@ In place, the work tree must have no uncommitted changes to tracked files.`,
     if (worktree) {
       addRunWorktree(git, resolve(cwd, worktree), commit, branch);
       log.info(`run ${shortId(runId)}: its code is in ${resolve(cwd, worktree)} (commit ${commit.slice(0, 12)})`);
-      if (args.json) printData(`${JSON.stringify({ run_id: runId, commit, worktree: resolve(cwd, worktree), branch: branch ?? null, in_place: false })}\n`);
+      const outputs = args.outputs ? bringBackOutputs(store, runId, resolve(cwd, worktree), true, warn) : undefined;
+      if (args.json)
+        printData(
+          `${JSON.stringify({ run_id: runId, commit, worktree: resolve(cwd, worktree), branch: branch ?? null, in_place: false, ...(outputs && { outputs }) })}\n`,
+        );
       return;
     }
     if (hasUncommittedChanges(git)) {
@@ -51,8 +65,12 @@ In place, the work tree must have no uncommitted changes to tracked files.`,
         `move it aside, or use: exprag checkout ${args.run} --worktree DIR`,
       );
     }
+    // Outputs in the way stop the checkout before it moves anything.
+    if (args.outputs) checkOutputsPlace(store, runId, repo.top, warn);
     gitCommand(git, branch ? ["checkout", "-b", branch, commit] : ["checkout", "--detach", commit]);
     log.info(`run ${shortId(runId)}: checked out commit ${commit.slice(0, 12)}${branch ? ` on branch ${branch}` : " (detached HEAD)"}`);
-    if (args.json) printData(`${JSON.stringify({ run_id: runId, commit, worktree: repo.top, branch: branch ?? null, in_place: true })}\n`);
+    const outputs = args.outputs ? bringBackOutputs(store, runId, repo.top, false, warn) : undefined;
+    if (args.json)
+      printData(`${JSON.stringify({ run_id: runId, commit, worktree: repo.top, branch: branch ?? null, in_place: true, ...(outputs && { outputs }) })}\n`);
   },
 });

@@ -126,7 +126,7 @@ describe("exprag mcp: the connection", () => {
     expect(mcp.client.getInstructions()).toContain("list_runs");
   });
 
-  test("lists the twelve tools, each with a description, a strict JSON Schema and its annotations", async () => {
+  test("lists the thirteen tools, each with a description, a strict JSON Schema and its annotations", async () => {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((t) => t.name)).toEqual([
       "list_runs",
@@ -135,6 +135,7 @@ describe("exprag mcp: the connection", () => {
       "series",
       "best_runs",
       "compare_runs",
+      "run_outputs",
       "diff_runs",
       "read_run_file",
       "checkout_worktree",
@@ -155,6 +156,7 @@ describe("exprag mcp: the connection", () => {
       series: ["path"],
       best_runs: ["path"],
       compare_runs: [],
+      run_outputs: ["run"],
       diff_runs: ["run"],
       read_run_file: ["run", "path"],
       checkout_worktree: ["run", "dir"],
@@ -162,7 +164,18 @@ describe("exprag mcp: the connection", () => {
       tag_run: ["run", "tags"],
       note_run: ["run", "text"],
     });
-    for (const name of ["list_runs", "show_run", "value_paths", "series", "best_runs", "compare_runs", "diff_runs", "read_run_file", "log_tail"]) {
+    for (const name of [
+      "list_runs",
+      "show_run",
+      "value_paths",
+      "series",
+      "best_runs",
+      "compare_runs",
+      "run_outputs",
+      "diff_runs",
+      "read_run_file",
+      "log_tail",
+    ]) {
       expect(byName[name]!.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: false });
     }
     expect(byName.tag_run!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });

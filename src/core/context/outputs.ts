@@ -100,7 +100,7 @@ function isEnvironmentFolder(folder: string): boolean {
 }
 
 /** The content hash of a file (see the top of this file); null when it cannot be read. */
-export function hashFile(path: string): string | null {
+export function hashFile(path: string, fullMaxBytes = HASH_FULL_MAX_BYTES): string | null {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
@@ -119,7 +119,7 @@ export function hashFile(path: string): string | null {
         done += bytes;
       }
     };
-    if (size <= HASH_FULL_MAX_BYTES) {
+    if (size <= fullMaxBytes) {
       feed(0, size);
       return `sha256:${hasher.digest("hex")}`;
     }

@@ -3,10 +3,11 @@
  * wrote ("current"), was overwritten by a later run ("overwritten", naming it), was changed by
  * something else ("changed"), or is gone ("missing"); and the path to load it from.
  */
-import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { constants, copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { hashFile, keptOutputsDir, keptPath, pathMatcher } from "../context/outputs";
 import { EXIT, UserError } from "../errors";
+import { isSymlink } from "../os/files";
 import { decodeEnvelope, decodeOutputs, parseRecord } from "../record/decode";
 import { TailReader } from "../record/reader";
 import { listRunIds, resolveRunRef, shortId } from "../record/refs";
@@ -111,7 +112,7 @@ function stateOf(path: string, output: OutputFile): { state: OutputState; hash?:
 }
 
 /** A run's `outputs` record: it comes just before run_end, so the file is read from its end. */
-function outputsOf(file: string): OutputsValue | null {
+export function outputsOf(file: string): OutputsValue | null {
   const tail = new TailReader(file);
   try {
     for (let line = tail.previous(), read = 0; line !== null && read < 3; line = tail.previous(), read++) {
@@ -122,4 +123,53 @@ function outputsOf(file: string): OutputsValue | null {
     tail.close();
   }
   return null;
+}
+
+/** Fails, naming them, when outputs the run kept would overwrite other versions in `target`. */
+export function checkOutputsPlace(store: string, reference: string, target: string, warn: Warn): void {
+  placesOfOutputs(store, reference, target, false, warn);
+}
+
+function placesOfOutputs(store: string, reference: string, target: string, overwrite: boolean, warn: Warn) {
+  const answer = runOutputs(store, { run: reference, globs: [] }, warn);
+  const places = answer.files.flatMap((file) => {
+    const to = file.kept_copy === null ? null : keptPath(target, file.path);
+    return to ? [{ file: file as OutputEntry & { kept_copy: string }, to }] : [];
+  });
+  if (!overwrite) {
+    const inTheWay = places.filter(({ file, to }) => existsSync(to) && hashFile(to) !== file.hash).map(({ file }) => file.path);
+    if (inTheWay.length) {
+      const named = inTheWay.slice(0, 5).join(", ") + (inTheWay.length > 5 ? `, and ${inTheWay.length - 5} more` : "");
+      throw new UserError(
+        `the work tree holds other versions of ${named}: bringing back the run's outputs would overwrite them`,
+        EXIT.failure,
+        "use --worktree DIR, or move them aside",
+      );
+    }
+  }
+  return { answer, places };
+}
+
+export interface RestoredOutputs {
+  /** Paths copied back, relative to the target. */
+  restored: string[];
+  /** Outputs the run did not keep, so they could not be brought back. */
+  not_kept: string[];
+}
+
+/**
+ * Copies a run's kept outputs into `target` (a work tree holding its code). In place (`overwrite`
+ * false) a file that is there with other content stops it, naming the files, before anything is
+ * copied: what a later run wrote is not lost.
+ */
+export function restoreOutputs(store: string, reference: string, target: string, overwrite: boolean, warn: Warn): RestoredOutputs {
+  const { answer, places } = placesOfOutputs(store, reference, target, overwrite, warn);
+  const restored: string[] = [];
+  for (const { file, to } of places) {
+    if (isSymlink(to)) continue;
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(file.kept_copy, to, constants.COPYFILE_FICLONE);
+    restored.push(file.path);
+  }
+  return { restored, not_kept: answer.files.filter((file) => file.kept_copy === null).map((file) => file.path) };
 }
