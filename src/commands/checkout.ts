@@ -25,7 +25,7 @@ export default defineExpragCommand({
     run: { type: "positional", description: "The run: id, unique prefix, short id, latest or latest~N" },
     worktree: { type: "string", description: "Put the run's code in a new git worktree at DIR; the current checkout stays as it is", valueHint: "DIR" },
     branch: { type: "string", description: "Create branch NAME at the run's commit instead of a detached HEAD", valueHint: "NAME" },
-    outputs: { type: "boolean", description: "Also bring back the outputs the run kept (run --keep-outputs)" },
+    "restore-outputs": { type: "boolean", description: "Also bring back the outputs the run kept (run --keep-outputs)" },
     ...jsonArg,
     ...storeArgs,
   },
@@ -42,7 +42,7 @@ In place, the work tree must have no uncommitted changes to tracked files.`,
     if (worktree) {
       addRunWorktree(git, resolve(cwd, worktree), commit, branch);
       log.info(`run ${shortId(runId)}: its code is in ${resolve(cwd, worktree)} (commit ${commit.slice(0, 12)})`);
-      const outputs = args.outputs ? bringBackOutputs(store, runId, resolve(cwd, worktree), true, warn) : undefined;
+      const outputs = args["restore-outputs"] ? bringBackOutputs(store, runId, resolve(cwd, worktree), true, warn) : undefined;
       if (args.json)
         printData(
           `${JSON.stringify({ run_id: runId, commit, worktree: resolve(cwd, worktree), branch: branch ?? null, in_place: false, ...(outputs && { outputs }) })}\n`,
@@ -66,10 +66,10 @@ In place, the work tree must have no uncommitted changes to tracked files.`,
       );
     }
     // Outputs in the way stop the checkout before it moves anything.
-    if (args.outputs) checkOutputsPlace(store, runId, repo.top, warn);
+    if (args["restore-outputs"]) checkOutputsPlace(store, runId, repo.top, warn);
     gitCommand(git, branch ? ["checkout", "-b", branch, commit] : ["checkout", "--detach", commit]);
     log.info(`run ${shortId(runId)}: checked out commit ${commit.slice(0, 12)}${branch ? ` on branch ${branch}` : " (detached HEAD)"}`);
-    const outputs = args.outputs ? bringBackOutputs(store, runId, repo.top, false, warn) : undefined;
+    const outputs = args["restore-outputs"] ? bringBackOutputs(store, runId, repo.top, false, warn) : undefined;
     if (args.json)
       printData(`${JSON.stringify({ run_id: runId, commit, worktree: repo.top, branch: branch ?? null, in_place: true, ...(outputs && { outputs }) })}\n`);
   },

@@ -5,6 +5,7 @@ import { type PreparedCode, prepareCode } from "../core/git/capture";
 import { openRepositoryOrFail } from "../core/git/repository";
 import { rerunWorktreeDir } from "../core/git/worktrees";
 import { selfCommand } from "../core/os/platform";
+import { restoreOutputs } from "../core/query/outputs";
 import { shortId } from "../core/record/refs";
 import { handoffVariables, takeHandoff } from "../core/run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../core/run/metadata";
@@ -36,6 +37,7 @@ export default defineExpragCommand({
       valueHint: "DIR",
     },
     here: { type: "boolean", description: "Run in this work tree, which must hold the run's code already" },
+    "restore-outputs": { type: "boolean", description: "First bring back the outputs the run kept (run --keep-outputs), e.g. a checkpoint to resume from" },
     set: {
       type: "string",
       description: "Give parameter KEY the value VALUE, in the form the command has it (--lr 0.03, lr=0.03); repeatable",
@@ -99,6 +101,10 @@ exprag exits with the command's exit code, as exprag run does.`,
         code = source.snapshot && prepared.git.commit === source.commit ? { ...prepared, snapshotCommit: source.commit } : prepared;
         // After the code is read, so the links are never part of it.
         if (tree) linkLeftOut(git, repo, tree, store, source.skipped);
+      }
+      if (args["restore-outputs"]) {
+        const restored = restoreOutputs(store, source.runId, top, !args.here, warn);
+        log.info(`brought back ${restored.restored.length} output${restored.restored.length === 1 ? "" : "s"} of run ${short} into ${top}`);
       }
       const folder = join(top, source.folder);
       if (!existsSync(folder)) {

@@ -155,6 +155,12 @@ else:
       for (const sample of samples) expect(sample.cpu_percent).toBeGreaterThanOrEqual(0);
       const peak = JSON.parse((await exprag(["ls", "--json", "--where", `max(system.rss_bytes) >= ${200 * MIB}`], { cwd })).text);
       expect(peak).toHaveLength(1);
+      // run_end's peaks answer without reading the series.
+      const listed = JSON.parse(
+        (await exprag(["ls", "--json", "--columns", "system.peak_rss_bytes", "--where", `system.peak_rss_bytes >= ${200 * MIB}`], { cwd })).text,
+      );
+      expect(listed.map((run: { columns: unknown }) => run.columns)).toEqual([{ "system.peak_rss_bytes": end.system.peak_rss_bytes }]);
+      expect(listed[0].system).toEqual(end.system);
       const values = JSON.parse((await exprag(["values", "system.processes", "--json"], { cwd })).text);
       expect(JSON.stringify(values)).toContain('"value":3');
     },

@@ -110,15 +110,25 @@ describe("exprag run: outputs", () => {
     expect((await runIn(repo, ["outputs", "latest~1", "--path"])).text).toBe(`${model.kept_copy}\n`);
 
     const elsewhere = join(tempDir(), "restored");
-    const checkout = await json(repo, "checkout", "latest~1", "--worktree", elsewhere, "--outputs");
+    const checkout = await json(repo, "checkout", "latest~1", "--worktree", elsewhere, "--restore-outputs");
     expect(checkout.outputs).toEqual({ restored: ["ckpt/model.pt"], not_kept: [] });
     expect(readFileSync(join(elsewhere, "ckpt", "model.pt"), "utf8")).toBe("best\n");
 
     // In place, another version in the way stops it before anything moves.
-    const refused = await runIn(repo, ["checkout", "latest~1", "--outputs"]);
+    const refused = await runIn(repo, ["checkout", "latest~1", "--restore-outputs"]);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain("the work tree holds other versions of ckpt/model.pt");
     expect(readFileSync(join(repo, "ckpt", "model.pt"), "utf8")).toBe("worse\n");
+  }, 60_000);
+
+  test("rerun --restore-outputs puts the kept outputs in the rerun's worktree before its command starts", async () => {
+    const repo = project();
+    const script = "cat ckpt/model.pt 2>/dev/null || echo fresh; mkdir -p ckpt; echo trained > ckpt/model.pt";
+    await runIn(repo, ["run", "--keep-outputs", "--", "sh", "-c", script]);
+    expect((await runIn(repo, ["log", "latest"])).text).toBe("fresh\n");
+    const rerun = await runIn(repo, ["rerun", "latest", "--restore-outputs"]);
+    expect(rerun.exitCode).toBe(0);
+    expect((await runIn(repo, ["log", "latest"])).text).toBe("trained\n");
   }, 60_000);
 
   test("rm deletes the copies a run kept", async () => {
