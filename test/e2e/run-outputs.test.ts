@@ -158,3 +158,20 @@ describe("exprag run: outputs", () => {
     }
   }, 30_000);
 });
+
+describe("exprag outputs: a hostile run file", () => {
+  test("an output path that leads out of the run's folder is left out, with a warning, and never loaded", async () => {
+    const repo = project();
+    await runIn(repo, ["run", "--", "sh", "-c", "echo a > a.txt"]);
+    const file = runFiles(join(repo, ".exprag"))[0]!;
+    const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+    const outputs = JSON.parse(lines.at(-2)!);
+    outputs.value.files.push({ path: "../../../etc/passwd", size: 1, mtime_ms: 0, hash: "sha256:00" });
+    lines[lines.length - 2] = JSON.stringify(outputs);
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const result = await runIn(repo, ["outputs", "latest", "--path"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toBe(`${join(outputs.value.root, "a.txt")}\n`);
+    expect(result.stderr).toContain("1 output paths lead out of");
+  }, 30_000);
+});

@@ -51,7 +51,10 @@ export function runOutputs(store: string, request: OutputsRequest, warn: Warn): 
   const answer: OutputsAnswer = { run_id: runId, short_id: shortId(runId), root: recorded?.root ?? null, files: [], more: recorded?.more ?? 0 };
   if (!recorded) return answer;
   const matches = pathMatcher(request.globs);
-  const files = recorded.files.filter((output) => matches(output.path));
+  // A path that leads out of the run's folder was not written by exprag: it is never looked at.
+  const safe = recorded.files.filter((output) => keptPath(recorded.root, output.path) !== null);
+  if (safe.length < recorded.files.length) warn(`${file}: ${recorded.files.length - safe.length} output paths lead out of ${recorded.root}; left out`);
+  const files = safe.filter((output) => matches(output.path));
   let later: { runId: string; outputs: Map<string, string> }[] | undefined;
   const laterRuns = () => {
     later ??= listRunIds(store)
