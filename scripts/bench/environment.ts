@@ -57,7 +57,7 @@ try {
   const reads: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const started = performance.now();
-    const found = pythonEnvironmentOf(python, env);
+    const found = pythonEnvironmentOf(python, env, dir);
     reads.push(performance.now() - started);
     if (Object.keys(found?.packages ?? {}).length !== packages) throw new Error("the virtualenv's packages were not all read");
   }

@@ -84,6 +84,30 @@ describe("exprag run: the environment", () => {
     30_000,
   );
 
+  test("follows a pyenv shim to the version .python-version picks", async () => {
+    const cwd = tempDir();
+    const root = join(cwd, "pyenv");
+    const prefix = join(root, "versions", "3.10.2");
+    mkdirSync(join(root, "shims"), { recursive: true });
+    mkdirSync(join(prefix, "bin"), { recursive: true });
+    mkdirSync(join(prefix, "include", "python3.10"), { recursive: true });
+    mkdirSync(join(prefix, "lib", "python3.10", "site-packages", "Foo_Bar-1.0.dist-info"), { recursive: true });
+    writeFileSync(join(prefix, "include", "python3.10", "patchlevel.h"), '#define PY_VERSION "3.10.2"\n');
+    writeFileSync(join(prefix, "bin", "python3"), "#!/bin/sh\ntrue\n");
+    chmodSync(join(prefix, "bin", "python3"), 0o755);
+    writeFileSync(join(root, "shims", "python3"), `#!/bin/sh\nexec "${join(prefix, "bin", "python3")}" "$@"\n`);
+    chmodSync(join(root, "shims", "python3"), 0o755);
+    writeFileSync(join(cwd, ".python-version"), "3.10.2\n");
+    await exprag(["run", "--", join(root, "shims", "python3")], { cwd, env: { PYTHONNOUSERSITE: "1", PYENV_VERSION: undefined } });
+    expect(runStart(onlyRun(join(cwd, ".exprag"))).environment.python).toEqual({
+      version: "3.10.2",
+      executable: join(prefix, "bin", "python3"),
+      prefix,
+      kind: "system",
+      packages: { "foo-bar": "1.0" },
+    });
+  }, 30_000);
+
   test.skipIf(!hasVenv)(
     "compare shows the package that changed between two runs, and --where selects by it",
     async () => {

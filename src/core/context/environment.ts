@@ -12,8 +12,8 @@ import { pythonOf, readPythonEnvironment } from "./python-environment";
 export const GPU_QUERY_TIMEOUT_MS = 3000;
 
 /** The Python environment of the program `executable`; null when it is not a Python command. */
-export function pythonEnvironmentOf(executable: string, env: NodeJS.ProcessEnv): PythonEnvironment | null {
-  const python = pythonOf(executable, env);
+export function pythonEnvironmentOf(executable: string, env: NodeJS.ProcessEnv, cwd: string): PythonEnvironment | null {
+  const python = pythonOf(executable, env, cwd);
   return python ? readPythonEnvironment(python, env) : null;
 }
 

@@ -13,11 +13,12 @@ import type { PythonEnvironment } from "../record/schema";
 const PYTHON_NAME = /^python(\d+(\.\d+)?)?(\.exe)?$/i;
 
 /**
- * The interpreter a command starts: the program itself when it is a Python, else the interpreter
- * on a script's `#!` line (a virtualenv's console scripts, `./train.py`); null otherwise.
+ * The interpreter a command starts: the program itself when it is a Python (through a pyenv shim
+ * to the version it picks), else the interpreter on a script's `#!` line (a virtualenv's console
+ * scripts, `./train.py`); null otherwise.
  */
-export function pythonOf(executable: string, env: NodeJS.ProcessEnv): string | null {
-  if (PYTHON_NAME.test(basename(executable))) return executable;
+export function pythonOf(executable: string, env: NodeJS.ProcessEnv, cwd: string): string | null {
+  if (PYTHON_NAME.test(basename(executable))) return pyenvTarget(executable, env, cwd) ?? executable;
   const head = readHead(executable, 256);
   if (!head.startsWith("#!")) return null;
   const words = head.slice(2).split("\n")[0]!.trim().split(/\s+/);
@@ -25,6 +26,26 @@ export function pythonOf(executable: string, env: NodeJS.ProcessEnv): string | n
   if (!program || !PYTHON_NAME.test(basename(program))) return null;
   if (program.includes("/")) return program;
   return Bun.which(program, { PATH: env.PATH ?? "" });
+}
+
+/**
+ * What a pyenv shim (`<root>/shims/python3`) runs: `<root>/versions/<v>/bin/python3`, where v is
+ * PYENV_VERSION, else the nearest `.python-version` up from `cwd`, else `<root>/version`. Null
+ * when it is no shim, or picks the system's Python.
+ */
+function pyenvTarget(shim: string, env: NodeJS.ProcessEnv, cwd: string): string | null {
+  const root = dirname(dirname(shim));
+  if (basename(dirname(shim)) !== "shims" || !existsSync(join(root, "versions"))) return null;
+  let chosen = env.PYENV_VERSION;
+  for (let dir = cwd; chosen === undefined; dir = dirname(dir)) {
+    chosen = readText(join(dir, ".python-version")) ?? undefined;
+    if (dirname(dir) === dir) break;
+  }
+  chosen ??= readText(join(root, "version")) ?? undefined;
+  const version = chosen?.split(/[\s:]+/).find(Boolean);
+  if (!version || version === "system" || version.includes("/") || version.startsWith(".")) return null;
+  const target = join(root, "versions", version, "bin", basename(shim));
+  return existsSync(target) ? target : null;
 }
 
 /** The environment of interpreter `python` (a path); null when its folders cannot be read. */

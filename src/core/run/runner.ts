@@ -257,7 +257,7 @@ function openRun(request: RunRequest, runId: string, executable: string | null):
   const agent = detectAgent(request.env);
   const devices = devicesOf(request.env);
   const scheduler = schedulerOf(request.env);
-  const python = executable !== null && request.environment !== false ? pythonEnvironmentOf(executable, request.env) : null;
+  const python = executable !== null && request.environment !== false ? pythonEnvironmentOf(executable, request.env, request.cwd) : null;
   const start = {
     git,
     host: hostInfo(),
