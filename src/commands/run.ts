@@ -81,9 +81,7 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       tags: args.tag,
       heartbeatSeconds: heartbeatSeconds(env),
       pty: defaults.pty,
-      environment: defaults.environment,
-      systemEverySeconds: defaults.systemEverySeconds,
-      outputs: defaults.outputs,
+      context: { environment: defaults.environment, systemEverySeconds: defaults.systemEverySeconds, outputs: defaults.outputs },
       warn,
     });
     const { track, meta, note, parse_error } = outcome.counts;

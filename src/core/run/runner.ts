@@ -4,9 +4,8 @@
  * command ends.
  */
 import { closeSync, openSync, rmSync } from "node:fs";
-import { describeGpus, pythonEnvironmentOf } from "../context/environment";
-import { findOutputs, KEEP_OUTPUTS_MAX_BYTES, keepOutputs } from "../context/outputs";
-import { DEFAULT_SYSTEM_EVERY_S, SystemSampler } from "../context/system-sampler";
+import { pythonEnvironmentOf } from "../context/environment";
+import { RunContext, type RunContextOptions } from "../context/run-context";
 import { EXIT, UserError } from "../errors";
 import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
@@ -61,12 +60,8 @@ export interface RunRequest {
   heartbeatSeconds: number;
   /** Give the command a pseudo-terminal (its stdout and stderr then share one stream). */
   pty: boolean;
-  /** Record the command's environment (Python packages, GPUs) just after it starts (default true). */
-  environment?: boolean;
-  /** Sample the process tree this often, in seconds; null: not at all (default 10). */
-  systemEverySeconds?: number | null;
-  /** Record the files the command created or changed (default: the whole work tree, no copies); null: not at all. */
-  outputs?: { globs: string[]; keep: boolean } | null;
+  /** What the run records besides the command's records: environment, system samples, outputs (all by default). */
+  context?: RunContextOptions;
   warn: (message: string) => void;
 }
 
@@ -109,8 +104,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     if (!(error instanceof UserError)) throw error;
     executable = error;
   }
-  // The GPUs are asked about now, so that nvidia-smi answers while git is read.
-  const gpus = request.environment !== false && typeof executable === "string" ? describeGpus(request.env) : null;
+  const context = typeof executable === "string" ? new RunContext(request.context ?? {}, request.env) : null;
   const run = openRun(request, runId, typeof executable === "string" ? executable : null);
   const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.runFile.counts });
   if (executable instanceof UserError) {
@@ -129,7 +123,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     return outcome(status, exitCode);
   }
 
-  const startedWall = Date.now();
+  context?.starting();
   let child: Spawned;
   try {
     child = spawnChild({
@@ -150,10 +144,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     throw failure;
   }
   run.runFile.startClock(child.startedAt);
-  const environment = gpus?.then((value) => value && writeNow(run.runFile, "environment", value));
-  const everySeconds = request.systemEverySeconds === undefined ? DEFAULT_SYSTEM_EVERY_S : request.systemEverySeconds;
-  const sampler =
-    everySeconds === null ? null : new SystemSampler(child.process.pid, everySeconds, request.env, (sample) => writeNow(run.runFile, "system", sample));
+  context?.started(child.process.pid, run.runFile);
 
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
@@ -164,15 +155,13 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   heartbeat.unref();
   const exited = await child.process.exited;
   clearInterval(heartbeat);
-  const system = sampler?.stop();
+  const system = context?.exited();
   disconnect?.();
   const exitedAt = performance.now();
   run.runFile.stopClock(exitedAt);
   signals.detach();
   await streams.finish(exitedAt, () => signals.stopRequested);
-  await environment;
-  const outputs = request.outputs === undefined ? { globs: [], keep: false } : request.outputs;
-  if (outputs) recordOutputs(run, request.store, startedWall, outputs, request.warn);
+  await context?.ended(run.runFile, run.root, request.store, runId, request.warn);
 
   const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
@@ -195,7 +184,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       ...(stderrTail.length > 0 && { stderr_tail: stderrTail }),
       ...(error !== null && { error }),
       ...(run.ingest.divergence && { diverged: run.ingest.divergence }),
-      ...(system && (system.samples > 0 || system.gpu_error) && { system }),
+      ...(system && { system }),
     },
     request.warn,
   );
@@ -203,22 +192,6 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   if (summary) request.warn(summary);
   for (const failure of output.failures()) request.warn(failure);
   return outcome(status, exitCode);
-}
-
-/** Finds what the command left in the work tree (copying it into the store with `keep`) and records it. */
-function recordOutputs(run: OpenRun, store: string, since: number, options: { globs: string[]; keep: boolean }, warn: (message: string) => void): void {
-  let value = findOutputs({ root: run.root, since, globs: options.globs, skip: [store] });
-  if (options.keep) value = keepOutputs(value, store, run.runId);
-  const lost = options.keep ? value.files.filter((file) => !file.kept).length : 0;
-  if (lost > 0) warn(`${lost} output${lost === 1 ? "" : "s"} not kept: together they pass the ${KEEP_OUTPUTS_MAX_BYTES / 1024 ** 3} GiB --keep-outputs keeps`);
-  if (value.files.length > 0 || value.more) writeNow(run.runFile, "outputs", value);
-}
-
-/** Writes one record of exprag's own between the command's batches. */
-function writeNow(runFile: RunFile, kind: "environment" | "system" | "outputs", value: unknown): void {
-  runFile.tick();
-  runFile.add(kind, JSON.stringify(value));
-  runFile.flush();
 }
 
 /** How the command ended: a SIGINT that reached it makes it interrupted, another signal killed. */
@@ -257,7 +230,7 @@ function openRun(request: RunRequest, runId: string, executable: string | null):
   const agent = detectAgent(request.env);
   const devices = devicesOf(request.env);
   const scheduler = schedulerOf(request.env);
-  const python = executable !== null && request.environment !== false ? pythonEnvironmentOf(executable, request.env, request.cwd) : null;
+  const python = executable !== null && request.context?.environment !== false ? pythonEnvironmentOf(executable, request.env, request.cwd) : null;
   const start = {
     git,
     host: hostInfo(),
