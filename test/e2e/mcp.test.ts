@@ -450,7 +450,7 @@ describe("exprag mcp: shutting down", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(messages.map((m) => m.id)).toEqual([1, 2]);
-    expect(messages[1].result.tools).toHaveLength(12);
+    expect(messages[1].result.tools).toHaveLength(13);
     expect(existsSync(join(dir, ".exprag"))).toBe(false);
   });
 

@@ -43,13 +43,18 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
     removal.keptRef = refs.kept[0]?.ref ?? null;
     for (const failed of refs.failed) removal.failures.push(`its snapshot ref ${failed.ref} (${failed.reason})`);
   }
-  // The outputs --keep-outputs copied go with it too.
-  for (const path of [file, runLogPath(store, runId), annotationsPath(file), keptOutputsDir(store, runId)]) {
+  for (const path of [file, runLogPath(store, runId), annotationsPath(file)]) {
     try {
-      rmSync(path, { force: true, recursive: true });
+      rmSync(path, { force: true });
     } catch (error) {
       removal.failures.push(`${path} (${(error as NodeJS.ErrnoException).code ?? error})`);
     }
+  }
+  // The outputs --keep-outputs copied go with it too (a folder only exprag makes, named by the run's id).
+  try {
+    rmSync(keptOutputsDir(store, runId), { force: true, recursive: true });
+  } catch (error) {
+    removal.failures.push(`${keptOutputsDir(store, runId)} (${(error as NodeJS.ErrnoException).code ?? error})`);
   }
   return removal;
 }
