@@ -249,6 +249,24 @@ esac`;
     90_000,
   );
 
+  test.skipIf(!isLinux || Bun.which("nvidia-smi") !== null)(
+    "without nvidia-smi, rocm-smi describes the GPUs",
+    async () => {
+      const cwd = tempDir();
+      const bin = join(cwd, "rocm-bin");
+      mkdirSync(bin);
+      const answer = { card0: { "Card series": "Instinct MI210", "VRAM Total Memory (B)": "68702699520" }, system: { "Driver version": "6.2.4" } };
+      writeFileSync(join(bin, "rocm-smi"), `#!/bin/sh\necho '${JSON.stringify(answer)}'\n`);
+      chmodSync(join(bin, "rocm-smi"), 0o755);
+      await exprag(["run", "--", "sh", "-c", "true"], { cwd, env: { PATH: `${bin}:${process.env.PATH}` } });
+      const records = onlyRun(join(cwd, ".exprag"));
+      expect(records.find((r) => r.kind === "environment")!.value).toEqual({
+        gpus: [{ index: 0, name: "Instinct MI210", memory_total_bytes: 68702699520, driver: "6.2.4", cuda: null }],
+      });
+    },
+    30_000,
+  );
+
   test.skipIf(!isLinux)(
     "samples only the GPUs CUDA_VISIBLE_DEVICES names",
     async () => {

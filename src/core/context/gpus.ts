@@ -63,3 +63,30 @@ export function parseGpuList(text: string, cuda: string | null): GpuInfo[] {
     return [{ index, name: fields[1], memory_total_bytes: Number.isFinite(memory) ? memory * MIB : null, driver: fields[3] || null, cuda }];
   });
 }
+
+export const ROCM_SMI = "rocm-smi";
+
+/** The GPUs `rocm-smi` (found at `tool`) lists, from its JSON; an error when it fails, hangs or says nothing readable. */
+export async function readRocmGpus(tool: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ gpus: GpuInfo[] } | { error: string }> {
+  const answer = await askTool([tool, "--showproductname", "--showmeminfo", "vram", "--showdriverversion", "--json"], env, timeoutMs);
+  if (!answer.ok) return { error: answer.error };
+  try {
+    return { gpus: parseRocmList(JSON.parse(answer.stdout)) };
+  } catch {
+    return { error: "rocm-smi printed no JSON" };
+  }
+}
+
+/** `{"card0": {"Card series": ..., "VRAM Total Memory (B)": ...}, "system": {"Driver version": ...}}`. */
+export function parseRocmList(value: unknown): GpuInfo[] {
+  const cards = value !== null && typeof value === "object" ? (value as Record<string, Record<string, unknown>>) : {};
+  const text = (field: unknown) => (typeof field === "string" && field.trim() ? field.trim() : null);
+  const driver = text(cards.system?.["Driver version"]);
+  return Object.entries(cards).flatMap(([key, card]) => {
+    const index = /^card(\d+)$/.exec(key)?.[1];
+    if (index === undefined || card === null || typeof card !== "object") return [];
+    const name = text(card["Card series"]) ?? text(card["Card SKU"]) ?? text(card["Card model"]);
+    const memory = Number(card["VRAM Total Memory (B)"]);
+    return name ? [{ index: Number(index), name, memory_total_bytes: Number.isFinite(memory) ? memory : null, driver, cuda: null }] : [];
+  });
+}

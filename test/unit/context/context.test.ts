@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { visibleGpus } from "../../../src/core/context/gpu-monitor";
-import { parseGpuList } from "../../../src/core/context/gpus";
+import { parseGpuList, parseRocmList } from "../../../src/core/context/gpus";
 import { normalizePackageName } from "../../../src/core/context/python-environment";
 import { sumTree } from "../../../src/core/os/process-tree";
 import { environmentFact, environmentFacts } from "../../../src/core/query/environment";
@@ -23,6 +23,20 @@ describe("the environment and system metrics, piece by piece", () => {
       { index: 0, name: "NVIDIA A100-SXM4-80GB", memory_total_bytes: 81920 * MIB, driver: "535.104.05", cuda: "12.2" },
       { index: 1, name: "NVIDIA A100-SXM4-80GB", memory_total_bytes: null, driver: "535.104.05", cuda: "12.2" },
     ]);
+  });
+
+  test("rocm-smi's JSON: cards by number, the driver from its system part; anything else left out", () => {
+    const answer = {
+      card0: { "Card series": "Instinct MI210", "Card model": "0x740f", "VRAM Total Memory (B)": "68702699520" },
+      card1: { "Card model": "0x740f" },
+      card2: "not an object",
+      system: { "Driver version": "6.2.4" },
+    };
+    expect(parseRocmList(answer)).toEqual([
+      { index: 0, name: "Instinct MI210", memory_total_bytes: 68702699520, driver: "6.2.4", cuda: null },
+      { index: 1, name: "0x740f", memory_total_bytes: null, driver: "6.2.4", cuda: null },
+    ]);
+    expect(parseRocmList(null)).toEqual([]);
   });
 
   test.each([
