@@ -1,4 +1,5 @@
-import { loadablePaths, runOutputs } from "../core/query/outputs";
+import { answerOutputs } from "../core/answers/outputs";
+import { loadablePaths } from "../core/query/outputs";
 import { formatLocalTime } from "../render/format";
 import { printData } from "../render/output";
 import { outputMode, renderRows } from "../render/table";
@@ -26,8 +27,9 @@ A run records the files under the work tree created or changed while it ran (.gi
 virtualenvs and node_modules aside), with size, time and hash (sha256, or above 64 MiB a
 fingerprint of size and three 1 MiB parts). state: current (still the run's), overwritten (by
 the later run named), changed (by something else), missing. run --keep-outputs keeps copies.`,
-  run({ args, store, warn }) {
-    const answer = runOutputs(store, { run: args.run, globs: args.globs }, warn);
+  run(context) {
+    const { args } = context;
+    const { data: answer } = answerOutputs({ run: args.run, globs: args.globs }, context);
     if (args.path) return printData(`${loadablePaths(answer).join("\n")}\n`);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(answer)}\n`);
