@@ -24,6 +24,8 @@ const metricColumns = (forPeople: boolean): Column<Metric>[] => [
   ...(forPeople ? [{ header: "trend", value: (m: Metric) => sparkline(m.trend), color: (t: string) => colors().cyan(t) }] : []),
 ];
 
+/** At a terminal, the packages listed before the rest are counted. */
+const SHOWN_PACKAGES = 30;
 const megabytes = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
 
 /** What the run ran with, its system peaks, and where its outputs are listed. */
@@ -33,7 +35,9 @@ function environmentLines(o: ReturnType<typeof showObject>): string[] {
   if (python) {
     const packages = Object.entries(python.packages);
     lines.push(`  python    ${python.version ?? "?"} (${python.kind} ${python.prefix}), ${packages.length} packages`);
-    if (packages.length) lines.push(`  packages  ${packages.map(([name, version]) => `${name}==${version}`).join(" ")}`);
+    const shown = packages.slice(0, SHOWN_PACKAGES).map(([name, version]) => `${name}==${version}`);
+    if (packages.length > SHOWN_PACKAGES) shown.push(`and ${packages.length - SHOWN_PACKAGES} more (--json has them all)`);
+    if (packages.length) lines.push(`  packages  ${shown.join(" ")}`);
   }
   for (const gpu of o.environment?.gpus ?? [])
     lines.push(

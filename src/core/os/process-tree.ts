@@ -75,7 +75,7 @@ function readProcUnits(): { pageBytes: number; ticksPerSecond: number } {
   return procUnits;
 }
 
-/** Every process's line of /proc/<pid>/stat: ppid (field 4), utime, stime, cutime, cstime (14-17), rss pages (24). */
+/** Every live process's line of /proc/<pid>/stat: state (field 3), ppid (field 4), utime, stime, cutime, cstime (14-17), rss pages (24). */
 function procTable(): ProcessLine[] | null {
   const { pageBytes, ticksPerSecond } = readProcUnits();
   let entries: string[];
@@ -96,6 +96,8 @@ function procTable(): ProcessLine[] | null {
     }
     // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ")".
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // A zombie has ended: it holds no memory, and a tree whose root is one is no longer sampled.
+    if (fields[0] === "Z") continue;
     const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     table.push({ pid, ppid: Number(fields[1]), rssBytes: Number(fields[21]) * pageBytes, cpuSeconds: ticks / ticksPerSecond });
   }

@@ -48,7 +48,8 @@ export function runDefaults(
     // `pty = true` in the config makes it the default at a terminal only.
     pty: flags.pty ?? (config?.pty === true && isTerminal(1)),
     environment: flags.env ?? true,
-    systemEverySeconds: flags.system === false ? null : flags["system-every"] === undefined ? DEFAULT_SYSTEM_EVERY_S : parseSeconds(flags["system-every"], "--system-every"),
+    systemEverySeconds:
+      flags.system === false ? null : flags["system-every"] === undefined ? DEFAULT_SYSTEM_EVERY_S : parseSeconds(flags["system-every"], "--system-every"),
     outputs: {
       globs: flags.outputs?.length ? flags.outputs : (config?.outputs ?? []),
       keep: flags["keep-outputs"] ?? config?.keepOutputs ?? false,

@@ -11,6 +11,7 @@ import { type PreparedCode, prepareCode } from "../git/capture";
 import { openRepositoryOrFail } from "../git/repository";
 import { rerunWorktreeDir } from "../git/worktrees";
 import { selfCommand } from "../os/platform";
+import { restoreOutputs } from "../query/outputs";
 import type { Warn } from "../query/records";
 import { shortId } from "../record/refs";
 import { type RunDefaults, type RunOptionFlags, runDefaults } from "../run/defaults";
@@ -18,7 +19,6 @@ import { handoffVariables, takeHandoff } from "../run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../run/metadata";
 import { executeSweep } from "./execute";
 import { codeDifference, commandWithSettings, readRerunSource, rerunParams } from "./rerun";
-import { restoreOutputs } from "../query/outputs";
 import { closeRunTree, linkLeftOut, openRunTree } from "./worktree";
 
 export interface RerunRequest {
