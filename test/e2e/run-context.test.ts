@@ -290,7 +290,9 @@ esac`;
       const cwd = tempDir();
       const pids = join(cwd, "pids");
       const PATH = fakeNvidiaSmi(cwd, `echo $$ >> "${pids}"; exec sleep 600`);
-      const result = await exprag(["run", "--system-every", "0.2", "--", "sh", "-c", untilRecords('"kind":"system"', 2)], {
+      // Until two samples are written and all three nvidia-smi calls have started.
+      const command = `${untilRecords('"kind":"system"', 2)}; until [ "$(wc -l < "${pids}")" -ge 3 ]; do sleep 0.05; done`;
+      const result = await exprag(["run", "--system-every", "0.2", "--", "sh", "-c", command], {
         cwd,
         env: { PATH },
         timeoutMs: 60_000,

@@ -6,13 +6,17 @@
 import type { GpuSample } from "../record/schema";
 
 const MIB = 1024 * 1024;
+/** How long the end of a run waits for nvidia-smi's last words (an exit message), at most. */
+const STOP_WAIT_MS = 500;
 
 export class GpuMonitor {
   private readonly latest = new Map<number, { sample: GpuSample; at: number }>();
   private readonly child: Bun.Subprocess<"ignore", "pipe", "pipe"> | null = null;
   private lines = 0;
   private failure: string | null = null;
-  private stopped = false;
+  /** It was still running when the run ended, and was killed: its end is no failure. */
+  private killed = false;
+  private reading: Promise<void> = Promise.resolve();
 
   /**
    * Starts the query at `tool` (a resolved nvidia-smi); `visible` keeps only those GPU indices
@@ -38,7 +42,7 @@ export class GpuMonitor {
       this.failure = `nvidia-smi could not start (${(error as NodeJS.ErrnoException).code ?? error})`;
       return;
     }
-    void this.read(this.child);
+    this.reading = this.read(this.child);
   }
 
   private async read(child: Bun.Subprocess<"ignore", "pipe", "pipe">): Promise<void> {
@@ -54,9 +58,8 @@ export class GpuMonitor {
     } catch {
       // the stream ends with the process
     }
-    if (this.stopped) return;
     const code = await child.exited;
-    if (!this.stopped && this.failure === null) {
+    if (!this.killed && this.failure === null) {
       const stderr = (await new Response(child.stderr).text()).trim().split("\n")[0] ?? "";
       this.failure = `nvidia-smi ended (exit ${code})${stderr ? `: ${stderr.slice(0, 200)}` : ""}`;
     }
@@ -84,10 +87,13 @@ export class GpuMonitor {
     return this.lines === 0 ? "nvidia-smi gave no figures while the run lived" : null;
   }
 
-  /** Ends the query (by its pid); never waits for it. */
-  stop(): void {
-    this.stopped = true;
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+  /** Ends the query (by its pid), and waits a moment at most for what it said before it ended. */
+  async stop(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.killed = true;
+      this.child.kill("SIGKILL");
+    }
+    await Promise.race([this.reading, Bun.sleep(STOP_WAIT_MS)]);
   }
 }
 

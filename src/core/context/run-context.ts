@@ -50,8 +50,8 @@ export class RunContext {
   }
 
   /** The command has exited: sampling stops; returns the peaks, for run_end. */
-  exited(): SystemPeaks | undefined {
-    const peaks = this.sampler?.stop();
+  async exited(): Promise<SystemPeaks | undefined> {
+    const peaks = await this.sampler?.stop();
     return peaks && (peaks.samples > 0 || peaks.gpu_error) ? peaks : undefined;
   }
 

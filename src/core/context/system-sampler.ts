@@ -75,10 +75,10 @@ export class SystemSampler {
   }
 
   /** Stops sampling and the GPU monitor; the peaks of what was sampled, for run_end. */
-  stop(): SystemPeaks {
+  async stop(): Promise<SystemPeaks> {
     this.stopped = true;
     clearInterval(this.timer);
-    this.gpus?.stop();
+    await this.gpus?.stop();
     const gpuError = this.gpus?.problem() ?? null;
     const gpus = Object.fromEntries(
       [...this.gpuPeaks.entries()].map(([name, peak]) => [

@@ -155,12 +155,12 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   heartbeat.unref();
   const exited = await child.process.exited;
   clearInterval(heartbeat);
-  const system = context?.exited();
   disconnect?.();
   const exitedAt = performance.now();
   run.runFile.stopClock(exitedAt);
   signals.detach();
   await streams.finish(exitedAt, () => signals.stopRequested);
+  const system = await context?.exited();
   await context?.ended(run.runFile, run.root, request.store, runId, request.warn);
 
   const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
