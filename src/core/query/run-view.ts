@@ -5,7 +5,17 @@
  * (aggregates; metadata when `$meta` records exist) come from one pass over the file.
  */
 import { type Annotations, readAnnotations } from "../record/annotations";
-import { decodeEnvelope, decodeEnvironment, decodeMeta, decodeRunStart, type JsonObject, parseRecord, type RunStart, trackedValue } from "../record/decode";
+import {
+  decodeEnvelope,
+  decodeEnvironment,
+  decodeMeta,
+  decodeParams,
+  decodeRunStart,
+  type JsonObject,
+  parseRecord,
+  type RunStart,
+  trackedValue,
+} from "../record/decode";
 import { readRunStart, TailReader } from "../record/reader";
 import type { EnvironmentValue } from "../record/schema";
 import { runFilePath } from "../store";
@@ -33,6 +43,7 @@ export class RunView {
   private annotationsValue: Annotations | undefined;
   private metadataValue: JsonObject | undefined;
   private environmentValue: EnvironmentValue | null | undefined;
+  private paramsValue: JsonObject | undefined;
   private readonly lasts = new Map<string, unknown[] | undefined>();
   private readonly stats = new Map<string, SeriesStats>();
 
@@ -66,8 +77,14 @@ export class RunView {
     return this.annotationsValue;
   }
 
+  /** The params read from the command line, with those the program reported (`params` records) over them. */
   params(): JsonObject {
-    return this.start()?.params ?? {};
+    if (this.paramsValue === undefined) {
+      const start = this.start();
+      if (start?.paramsHook) this.scan([]);
+      else this.paramsValue = start?.params ?? {};
+    }
+    return this.paramsValue ?? {};
   }
 
   /**
@@ -135,12 +152,15 @@ export class RunView {
   scan(paths: PathStep[][]): void {
     const wanted = paths.filter((steps) => !this.stats.has(pathKey(steps)));
     const needMetadata = this.metadataValue === undefined;
-    if (!wanted.length && !needMetadata) return;
+    const needParams = this.paramsValue === undefined;
+    if (!wanted.length && !needMetadata && !needParams) return;
     const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), stats: emptyStats(), sum: 0, finite: 0 }));
     let metadata: JsonObject = mergeMetadata({}, this.start()?.metadata ?? {});
+    let params: JsonObject = mergeMetadata({}, this.start()?.params ?? {});
     recordsOf(this.file, this.warn, (record) => {
       const envelope = decodeEnvelope(record);
       if (envelope.kind === "meta" && needMetadata) metadata = mergeMetadata(metadata, decodeMeta(record));
+      if (envelope.kind === "params" && needParams) params = mergeMetadata(params, decodeParams(record));
       const tracked = trackedValue(envelope.kind, envelope.value);
       if (tracked === undefined) return;
       for (const builder of builders) {
@@ -162,6 +182,7 @@ export class RunView {
       }
     });
     if (needMetadata) this.metadataValue = metadata;
+    if (needParams) this.paramsValue = params;
     for (const builder of builders) {
       builder.stats.mean = builder.finite ? builder.sum / builder.finite : builder.stats.count ? Number.NaN : null;
       this.stats.set(builder.key, builder.stats);

@@ -7,6 +7,7 @@ import {
   decodeEnvironment,
   decodeMeta,
   decodeOutputs,
+  decodeParams,
   decodeRunEnd,
   decodeRunStart,
   type JsonObject,
@@ -39,6 +40,8 @@ export interface RunDetails {
   end: RunEnd | null;
   /** Metadata from `--meta`, then every `$meta` record in order. */
   metadata: JsonObject;
+  /** Params from the command line, then every `params` record in order (the program's own values win). */
+  params: JsonObject;
   notes: RunNote[];
   tags: string[];
   metrics: MetricStats[];
@@ -58,6 +61,7 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
   let metadata: JsonObject = {};
   let environment: EnvironmentValue | null = null;
   let outputs: OutputsValue | null = null;
+  let params: JsonObject = {};
   const notes: RunNote[] = [];
   const stats = new Map<string, StatsBuilder>();
   recordsOf(file, warn, (record, line) => {
@@ -67,10 +71,13 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
       start = decodeRunStart(record);
       metadata = mergeMetadata({}, start.metadata);
       if (Object.keys(start.environment).length) environment = { ...start.environment, ...environment };
+      params = mergeMetadata({}, start.params);
     } else if (envelope.kind === "run_end") {
       end = decodeRunEnd(record);
     } else if (envelope.kind === "meta") {
       metadata = mergeMetadata(metadata, decodeMeta(record));
+    } else if (envelope.kind === "params") {
+      params = mergeMetadata(params, decodeParams(record));
     } else if (envelope.kind === "environment") {
       environment = { ...environment, ...decodeEnvironment(record.value) };
     } else if (envelope.kind === "outputs") {
@@ -99,6 +106,7 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     start,
     end,
     metadata,
+    params,
     notes,
     tags: annotations.tags,
     metrics: [...stats.values()].map((b) => b.build()),
@@ -117,7 +125,7 @@ export function showObject(d: RunDetails) {
     command: d.start?.process.argv ?? null,
     cwd: d.start?.process.cwd ?? null,
     git: git && { ...git, restore: git.commit ? `exprag checkout ${d.summary.short_id} --worktree <dir>` : null },
-    params: d.start?.params ?? {},
+    params: d.params,
     metadata: d.metadata,
     host: d.start?.host ?? null,
     resources: d.end?.resources ?? null,

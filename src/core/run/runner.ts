@@ -62,6 +62,10 @@ export interface RunRequest {
   pty: boolean;
   /** What the run records besides the command's records: environment, system samples, outputs (all by default). */
   context?: RunContextOptions;
+  /** exprag's parameter hook is on the Python command's path (see python-hook.ts). */
+  paramsHook?: "python";
+  /** The process the run is of, when it is not exprag's child (a Python `Experiment` exprag records beside it). */
+  owner?: { pid: number; ppid: number };
   warn: (message: string) => void;
 }
 
@@ -85,7 +89,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
 }
 
 /** An open run: its file, its log, and what its records counted so far. */
-interface OpenRun {
+export interface OpenRun {
   runId: string;
   runFile: RunFile;
   log: number | null;
@@ -105,7 +109,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     executable = error;
   }
   const context = typeof executable === "string" ? new RunContext(request.context ?? {}, request.env) : null;
-  const run = openRun(request, runId, typeof executable === "string" ? executable : null);
+  const run = openRun(request, runId, typeof executable === "string", typeof executable === "string" ? executable : null);
   const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.runFile.counts });
   if (executable instanceof UserError) {
     finishRun(run, { status: "failed", exit_code: executable.exitCode, signal: null, error: executable.message }, request.warn);
@@ -206,8 +210,8 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
  * creates the run file and log and writes run_start. When run_start cannot be written, the run
  * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded.
  */
-function openRun(request: RunRequest, runId: string, executable: string | null): OpenRun {
-  const willStart = executable !== null;
+/** `executable`: the program the command starts, when known (a Python one's environment goes into run_start). */
+export function openRun(request: RunRequest, runId: string, willStart: boolean, executable: string | null = null): OpenRun {
   ensureStore(request.store, request.storeExplicit);
   const progress = request.snapshotProgress;
   const git = request.code
@@ -235,15 +239,16 @@ function openRun(request: RunRequest, runId: string, executable: string | null):
     git,
     host: hostInfo(),
     process: {
-      pid: process.pid,
-      ppid: process.ppid,
+      pid: request.owner?.pid ?? process.pid,
+      ppid: request.owner?.ppid ?? process.ppid,
       cwd: request.cwd,
       argv: request.command,
-      started: processIdentity(),
+      started: processIdentity(request.owner?.pid),
       heartbeat_s: request.heartbeatSeconds,
     },
     metadata: request.metadata,
     ...(request.params && { params: request.params }),
+    ...(request.paramsHook && { params_hook: request.paramsHook }),
     ...(parentRunId && { parent_run_id: parentRunId }),
     ...(agent && { agent }),
     ...(request.rerunOf && { rerun_of: request.rerunOf }),
@@ -284,7 +289,7 @@ function openLog(store: string, runId: string): number {
 }
 
 /** Writes run_end, with the records the file holds and those it lost, and says what went wrong. */
-function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
+export function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
   const { runFile } = run;
   runFile.flush();
   const lost = runFile.lost;
