@@ -1,7 +1,8 @@
 /** Everything about one run, from one pass over its file: `exprag show` and `compare`. */
 import { existsSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
-import { type Author, readAnnotations } from "../record/annotations";
+import { type Decision, readAnnotations } from "../record/annotations";
+import type { Author } from "../record/author";
 import {
   decodeEnvelope,
   decodeEnvironment,
@@ -44,6 +45,8 @@ export interface RunDetails {
   params: JsonObject;
   notes: RunNote[];
   tags: string[];
+  /** Every decision about the run, oldest first; the last one stands. */
+  decisions: Decision[];
   metrics: MetricStats[];
   log: string | null;
   /** What the command ran with (its `environment` record); null when none was recorded. */
@@ -109,6 +112,7 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     params,
     notes,
     tags: annotations.tags,
+    decisions: annotations.decisions,
     metrics: [...stats.values()].map((b) => b.build()),
     log: existsSync(log) ? log : null,
     environment,
@@ -138,6 +142,8 @@ export function showObject(d: RunDetails) {
     devices: d.start?.devices ?? {},
     agent: d.start?.agent ?? null,
     tags: d.tags,
+    decision: d.decisions.at(-1) ?? null,
+    decisions: d.decisions,
     notes: d.notes,
     metrics: d.metrics.map(({ trend, ...stats }) => stats),
     log: d.log,

@@ -38,6 +38,10 @@ describe("reading the project config", () => {
         "pty = true",
         'outputs = ["checkpoints/**", "*.pt"]',
         "keep-outputs = true",
+        'seed-params = ["seed", "trial"]',
+        "[goal]",
+        'metric = "val_bpb"',
+        'direction = "min"',
       ].join("\n"),
     });
     expect(loadProjectConfig(top, env)).toEqual({
@@ -50,9 +54,23 @@ describe("reading the project config", () => {
       pty: true,
       outputs: ["checkpoints/**", "*.pt"],
       keepOutputs: true,
+      seedParams: ["seed", "trial"],
+      goal: { metric: "val_bpb", direction: "min" },
       source: join(top, ".exprag.toml"),
     });
-    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "log", "params", "name", "pty", "outputs", "keep-outputs"]);
+    expect(CONFIG_KEYS).toEqual([
+      "dir",
+      "snapshot-max-size",
+      "snapshot-exclude",
+      "log",
+      "params",
+      "name",
+      "pty",
+      "outputs",
+      "keep-outputs",
+      "goal",
+      "seed-params",
+    ]);
   });
 
   test("[tool.exprag] of pyproject.toml, found from a subfolder; a size may be a number of bytes", () => {
@@ -117,7 +135,7 @@ describe("reading the project config", () => {
     } catch (error) {
       expect((error as Error).message).toBe(`${join(top, "pyproject.toml")}: unknown key "snapshot-max" in [tool.exprag]`);
       expect((error as { hint?: string }).hint).toBe(
-        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, outputs, keep-outputs",
+        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, outputs, keep-outputs, goal, seed-params",
       );
     }
     const typo = project({ ".exprag.toml": "lgo = false" });
