@@ -32,7 +32,7 @@ export default defineExpragCommand({
 What does not fit the budget is left out whole, least informative first (older outcomes, then
 the runs waiting for a decision, then project notes); the last line says how to see more.`,
   run(context) {
-    const { args, store, warn } = context;
+    const { args } = context;
     const config = () => context.config;
     if (args.max && args.min) throw usageError("choose one of --max and --min");
     const goal = findGoal({ metric: args.metric, direction: args.max ? "max" : args.min ? "min" : undefined }, config);

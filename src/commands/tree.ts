@@ -33,7 +33,7 @@ column (↳), so a long loop reads down the page.
 
 ${WHERE_HELP}`,
   run(context) {
-    const { args, store, warn } = context;
+    const { args } = context;
     const config = () => context.config;
     if (args.metric === "") throw usageError("--metric needs a value path");
     const goal = findGoal({ metric: args.metric }, config);

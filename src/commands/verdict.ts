@@ -56,7 +56,7 @@ THE RULE
   other configurations' replicates of the same experiments; with none of those, unknown-noise
   and the command that measures it (exprag rerun RUN --seeds 3).`,
   run(context) {
-    const { args, store, warn, cwd, env } = context;
+    const { args } = context;
     const config = () => context.config;
     if (args.max && args.min) throw usageError("choose one of --max and --min");
     const goal = requireGoal({ metric: args.metric, direction: args.max ? "max" : args.min ? "min" : undefined }, config, "verdict");
