@@ -24,6 +24,7 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   values: () => import("./commands/values"),
   best: () => import("./commands/best"),
   compare: () => import("./commands/compare"),
+  outputs: () => import("./commands/outputs"),
   verdict: () => import("./commands/verdict"),
   brief: () => import("./commands/brief"),
   tree: () => import("./commands/tree"),

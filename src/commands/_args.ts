@@ -68,10 +68,27 @@ export const runOptionArgs = {
     description: `How long a stopped command has between SIGTERM and SIGKILL (default ${DEFAULT_STOP_GRACE_MS / 1000}s)`,
     valueHint: "DURATION",
   },
+  env: {
+    type: "boolean",
+    description: "Record what the command runs with: a Python command's interpreter and packages, the GPUs (the default)",
+    negativeDescription: "Do not record the environment",
+  },
+  system: {
+    type: "boolean",
+    description: "Sample the command's process tree and GPUs as system records (the default, every 10 s)",
+    negativeDescription: "Do not sample system metrics",
+  },
+  "system-every": { type: "string", description: "Seconds between system samples (default 10)", valueHint: "SECONDS" },
+  outputs: {
+    type: "string",
+    description: "Look for the files the run creates or changes only where this glob matches (repeatable; default: the whole work tree)",
+    valueHint: "GLOB",
+  },
+  "keep-outputs": { type: "boolean", description: "Copy the run's outputs into the store (up to 1 GiB) so later runs cannot overwrite them" },
 } as const satisfies ArgsDef;
 
 /** The run options' repeatable flags. */
-export const RUN_REPEATABLE = ["meta", "tag", "stop-when"] as const;
+export const RUN_REPEATABLE = ["meta", "tag", "stop-when", "outputs"] as const;
 
 /** Checks every --tag: one word, as `exprag tag` takes it. */
 export function checkTags(tags: string[]): void {

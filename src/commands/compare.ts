@@ -45,7 +45,7 @@ ${WHERE_HELP}`,
     if (comparison.runs.length < total) log.info(`comparing ${comparison.runs.length} of ${total} runs; use --all or --limit N for more`);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(comparison)}\n`);
-    const { runs, metadata, metrics, code } = comparison;
+    const { runs, metadata, environment, metrics, code } = comparison;
     const rows: { field: string; values: string[] }[] = [
       { field: "name", values: runs.map((r) => r.experiment_name) },
       { field: "status", values: runs.map((r) => `${r.status}${r.exit_code === null ? "" : ` (${r.exit_code})`}`) },
@@ -53,6 +53,7 @@ ${WHERE_HELP}`,
       { field: "commit", values: runs.map((r) => formatCommit(r.commit, r.dirty, 12)) },
       { field: "code", values: runs.map((r) => codeId(r.tree)) },
       ...Object.entries(metadata).map(([key, values]) => ({ field: `meta ${key}`, values: values.map(cell) })),
+      ...Object.entries(environment).map(([key, values]) => ({ field: `env ${key}`, values: values.map(cell) })),
       ...Object.entries(metrics).map(([path, values]) => ({ field: `last ${path}`, values: values.map(cell) })),
       ...code.map((command) => ({ field: "diff", values: runs.map((_, i) => (i === 0 ? command : "")) })),
     ];

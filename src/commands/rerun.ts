@@ -18,6 +18,7 @@ export default defineExpragCommand({
       valueHint: "DIR",
     },
     here: { type: "boolean", description: "Run in this work tree, which must hold the run's code already" },
+    "restore-outputs": { type: "boolean", description: "First bring back the outputs the run kept (run --keep-outputs), e.g. a checkpoint to resume from" },
     seeds: {
       type: "string",
       description:
@@ -60,6 +61,7 @@ exprag exits with the command's exit code, as exprag run does.`,
       // A command recorded elsewhere runs only when the user can see it, or says --yes.
       confirmed: args.yes === true || (isTerminal(0) && isTerminal(2)),
       runOptions: runOptionWords(args),
+      restoreOutputs: args["restore-outputs"] === true,
       seeds: args.seeds === undefined ? null : parseCount(args.seeds, "--seeds"),
     };
     const { of, runId, runIds, replicatesTag, exitCode } = await runRerun(

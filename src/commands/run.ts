@@ -39,9 +39,13 @@ export default defineExpragCommand({
   exprag run --name baseline -- python train.py --lr 0.03
   exprag run --meta hparams.lr=0.03 --meta seed=1 -- ./train.sh
   exprag run -- Rscript fit.R --help      # --help reaches fit.R
+  exprag run --keep-outputs --outputs 'checkpoints/**' -- python train.py
 
 A line "EXPRAG::<json>" on the command's stdout is recorded (and hidden; --echo shows it).
 The command also gets EXPRAG_RUN_ID, EXPRAG_DIR and EXPRAG_FD (a descriptor for JSON lines).
+A Python command's interpreter and packages go into run_start; the GPUs (nvidia-smi), samples of
+the process tree every --system-every seconds (system records) and the files the command created
+or changed (exprag outputs RUN) are recorded too.
 exprag exits with the command's exit code (128+N when signal N ended it; 127 not found,
 126 not executable, 125 exprag's own failure, 2 bad usage).
 
@@ -98,6 +102,7 @@ SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "t
       heartbeatSeconds: heartbeatSeconds(env),
       pty: defaults.pty,
       stop: defaults.stop,
+      context: { environment: defaults.environment, systemEverySeconds: defaults.systemEverySeconds, outputs: defaults.outputs },
       warn,
     });
     const { track, meta, note, parse_error } = outcome.counts;

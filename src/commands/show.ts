@@ -25,6 +25,36 @@ const metricColumns = (forPeople: boolean): Column<Metric>[] => [
   ...(forPeople ? [{ header: "trend", value: (m: Metric) => sparkline(m.trend), color: (t: string) => colors().cyan(t) }] : []),
 ];
 
+/** At a terminal, the packages listed before the rest are counted. */
+const SHOWN_PACKAGES = 30;
+const megabytes = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
+
+/** What the run ran with, its system peaks, and where its outputs are listed. */
+function environmentLines(o: ReturnType<typeof showObject>): string[] {
+  const lines: string[] = [];
+  const python = o.environment?.python;
+  if (python) {
+    const packages = Object.entries(python.packages);
+    lines.push(`  python    ${python.version ?? "?"} (${python.kind} ${python.prefix}), ${packages.length} packages`);
+    const shown = packages.slice(0, SHOWN_PACKAGES).map(([name, version]) => `${name}==${version}`);
+    if (packages.length > SHOWN_PACKAGES) shown.push(`and ${packages.length - SHOWN_PACKAGES} more (--json has them all)`);
+    if (packages.length) lines.push(`  packages  ${shown.join(" ")}`);
+  }
+  for (const gpu of o.environment?.gpus ?? [])
+    lines.push(
+      `  gpu${gpu.index}      ${gpu.name}${gpu.memory_total_bytes === null ? "" : `, ${megabytes(gpu.memory_total_bytes)}`}${gpu.driver ? `, driver ${gpu.driver}` : ""}${gpu.cuda ? `, CUDA ${gpu.cuda}` : ""}`,
+    );
+  for (const error of o.environment?.errors ?? []) lines.push(`  env       ${error}`);
+  const system = o.system;
+  if (system) {
+    const gpus = Object.entries(system.gpus ?? {}).map(([name, gpu]) => `, ${name} peak ${megabytes(gpu.peak_memory_used)} mean ${gpu.mean_utilization}%`);
+    lines.push(`  system    peak RSS ${megabytes(system.peak_rss_bytes)}, peak CPU ${system.peak_cpu_percent}%${gpus.join("")} (${system.samples} samples)`);
+    if (system.gpu_error) lines.push(`            GPUs not sampled: ${system.gpu_error}`);
+  }
+  if (o.outputs) lines.push(`  outputs   ${o.outputs.count} file${o.outputs.count === 1 ? "" : "s"}: exprag outputs ${o.short_id}`);
+  return lines;
+}
+
 const authorText = (author: Author | null | undefined) => (author ? `${author.name}${author.kind === "agent" ? " (agent)" : ""}` : "?");
 
 function forPeople(d: RunDetails): string {
@@ -72,6 +102,7 @@ function forPeople(d: RunDetails): string {
     lines.push(
       `  resources max RSS ${(resources.max_rss_bytes / 1048576).toFixed(0)} MB, CPU ${((resources.cpu_user_ms + resources.cpu_system_ms) / 1000).toFixed(1)} s`,
     );
+  lines.push(...environmentLines(o));
   if (o.tags.length) lines.push(`  tags      ${o.tags.join(" ")}`);
   for (const note of o.notes) {
     const when =

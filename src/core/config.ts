@@ -30,6 +30,10 @@ export interface ProjectConfig {
   params?: boolean;
   name?: string;
   pty?: boolean;
+  /** `outputs`: globs of where a run's outputs are looked for (`--outputs`). */
+  outputs?: string[];
+  /** `keep-outputs = true` is `--keep-outputs`. */
+  keepOutputs?: boolean;
   /** `[goal]`: the metric the research tries to move, and which way (brief, best, verdict, tree use it). */
   goal?: { metric: string; direction?: "max" | "min" };
   /** `seed-params`: the params whose values only vary the randomness (default seed, random_seed). */
@@ -79,6 +83,15 @@ const KEYS: Record<string, (value: unknown, at: Where, config: ProjectConfig) =>
   },
   pty: (value, at, config) => {
     config.pty = flag(value, at);
+  },
+  outputs: (value, at, config) => {
+    if (!Array.isArray(value) || !value.every((glob) => typeof glob === "string" && glob !== "" && !glob.includes("\0"))) {
+      throw wrongType(at, 'a list of globs such as ["checkpoints/**", "*.pt"]', value);
+    }
+    config.outputs = value;
+  },
+  "keep-outputs": (value, at, config) => {
+    config.keepOutputs = flag(value, at);
   },
   goal: (value, at, config) => {
     if (!isTable(value)) throw wrongType(at, 'a table: [goal] metric = "val_bpb", direction = "min"', value);

@@ -1,12 +1,14 @@
 /**
  * The tools that answer questions about runs, one per query command, each calling the core
  * function the command calls and answering with the command's --json: list_runs (ls), show_run
- * (show), value_paths (paths), series (values), best_runs (best), compare_runs (compare).
+ * (show), value_paths (paths), series (values), best_runs (best), compare_runs (compare),
+ * run_outputs (outputs).
  */
 import { z } from "zod";
 import { answerBest } from "../core/answers/best";
 import { answerCompare } from "../core/answers/compare";
 import { answerList } from "../core/answers/list";
+import { answerOutputs } from "../core/answers/outputs";
 import { answerPaths } from "../core/answers/paths";
 import { answerSeries } from "../core/answers/series";
 import { answerShow } from "../core/answers/show";
@@ -192,4 +194,29 @@ const compareRunsTool: ToolSpec<typeof compareRunsInput> = {
   },
 };
 
-export const queryTools = [listRunsTool, showRunTool, valuePathsTool, seriesTool, bestRunsTool, compareRunsTool];
+const runOutputsInput = {
+  run: runInput(),
+  globs: z.array(z.string().min(1)).optional().describe("Only outputs whose path matches one of these globs: '*.pt' (a name anywhere), 'checkpoints/**'"),
+};
+const runOutputsTool: ToolSpec<typeof runOutputsInput> = {
+  name: "run_outputs",
+  title: "A run's outputs",
+  description:
+    "The files a run created or changed under the work tree (checkpoints, predictions, plots): path, size, time, hash, and whether " +
+    "each is still the one the run wrote (state current), was overwritten by a later run (overwritten_by), changed or missing; load " +
+    "is the path to read it from (the file, else the copy kept with run --keep-outputs). Same answer as `exprag outputs <run> --json`. " +
+    "Where is the checkpoint of the best run: best_runs, then this with its id.",
+  input: runOutputsInput,
+  effect: "reads",
+  answer({ run, globs }, context) {
+    const { data } = answerOutputs({ run, globs: globs ?? [] }, context);
+    const lines = data.files
+      .slice(0, 10)
+      .map((f) => `${f.path}  ${f.size} bytes  ${f.overwritten_by ? `overwritten by ${f.overwritten_by}` : f.state}${f.load ? `  load ${f.load}` : ""}`);
+    if (data.files.length > 10) lines.push(`... and ${data.files.length - 10} more in the JSON`);
+    const total = data.files.length + data.more;
+    return { data, summary: [`run ${data.short_id}: ${data.files.length < total ? `${data.files.length} of ${total}` : total} outputs`, ...lines] };
+  },
+};
+
+export const queryTools = [listRunsTool, showRunTool, valuePathsTool, seriesTool, bestRunsTool, compareRunsTool, runOutputsTool];

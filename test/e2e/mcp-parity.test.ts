@@ -78,6 +78,10 @@ const cases = (): Record<string, Case[]> => ({
     { tool: { runs: [ids.baseline, ids.repeat] }, command: ["compare", ids.baseline!, ids.repeat!] },
     { tool: { runs: [ids.baseline, ids.tuned] }, command: ["compare", ids.baseline!, ids.tuned!] },
   ],
+  run_outputs: [
+    { tool: { run: ids.tuned }, command: ["outputs", ids.tuned!] },
+    { tool: { run: ids.tuned, globs: ["*.py"] }, command: ["outputs", ids.tuned!, "*.py"] },
+  ],
   diff_runs: [{ tool: { run: ids.baseline, other: ids.tuned }, command: ["diff", ids.baseline!, ids.tuned!] }],
   // read_run_file gives a window of lines; cat the whole text. The window of a whole small file is the same text.
   read_run_file: [

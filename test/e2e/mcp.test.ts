@@ -126,7 +126,7 @@ describe("exprag mcp: the connection", () => {
     expect(mcp.client.getInstructions()).toContain("list_runs");
   });
 
-  test("lists the twenty tools, each with a description, a strict JSON Schema and its annotations", async () => {
+  test("lists the twenty-one tools, each with a description, a strict JSON Schema and its annotations", async () => {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((t) => t.name)).toEqual([
       "list_runs",
@@ -135,6 +135,7 @@ describe("exprag mcp: the connection", () => {
       "series",
       "best_runs",
       "compare_runs",
+      "run_outputs",
       "diff_runs",
       "read_run_file",
       "checkout_worktree",
@@ -163,6 +164,7 @@ describe("exprag mcp: the connection", () => {
       series: ["path"],
       best_runs: ["path"],
       compare_runs: [],
+      run_outputs: ["run"],
       diff_runs: ["run"],
       read_run_file: ["run", "path"],
       checkout_worktree: ["run", "dir"],
@@ -185,6 +187,7 @@ describe("exprag mcp: the connection", () => {
       "series",
       "best_runs",
       "compare_runs",
+      "run_outputs",
       "diff_runs",
       "read_run_file",
       "log_tail",
@@ -489,7 +492,7 @@ describe("exprag mcp: shutting down", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(messages.map((m) => m.id)).toEqual([1, 2]);
-    expect(messages[1].result.tools).toHaveLength(20);
+    expect(messages[1].result.tools).toHaveLength(21);
     expect(existsSync(join(dir, ".exprag"))).toBe(false);
   });
 

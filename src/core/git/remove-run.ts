@@ -3,6 +3,7 @@
  * run). One run that cannot be deleted does not stop the others; what failed is said per run.
  */
 import { rmSync } from "node:fs";
+import { keptOutputsDir } from "../context/outputs";
 import { annotationsPath } from "../record/annotations";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
@@ -48,6 +49,12 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
     } catch (error) {
       removal.failures.push(`${path} (${(error as NodeJS.ErrnoException).code ?? error})`);
     }
+  }
+  // The outputs --keep-outputs copied go with it too (a folder only exprag makes, named by the run's id).
+  try {
+    rmSync(keptOutputsDir(store, runId), { force: true, recursive: true });
+  } catch (error) {
+    removal.failures.push(`${keptOutputsDir(store, runId)} (${(error as NodeJS.ErrnoException).code ?? error})`);
   }
   return removal;
 }

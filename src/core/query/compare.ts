@@ -1,4 +1,5 @@
 /** `exprag compare`: runs side by side, the metadata that differs and the last value of every metric. */
+import { environmentFacts } from "./environment";
 import { flattenValues } from "./flatten";
 import type { RunDetails } from "./show";
 
@@ -21,6 +22,8 @@ export interface Comparison {
   runs: ComparedRun[];
   /** Each metadata leaf whose value is not the same in every run (null where a run lacks it). */
   metadata: Record<string, unknown[]>;
+  /** Each environment fact (a package's version, python, a GPU model) that is not the same in every run (null where a run lacks it). */
+  environment: Record<string, unknown[]>;
   /** The last value of every metric any of the runs has (null where a run lacks it). */
   metrics: Record<string, unknown[]>;
   /** The commands that show how their code differs from the first run's: only for runs whose tree differs (or is unknown). */
@@ -42,10 +45,11 @@ export function compareRuns(details: RunDetails[]): Comparison {
     signal: end?.signal ?? null,
   }));
   const metadata = differing(details.map((d) => Object.fromEntries(flattenValues(d.metadata).filter(([key]) => key))));
+  const environment = differing(details.map((d) => (d.environment ? environmentFacts(d.environment) : {})));
   const metrics = union(details.map((d) => Object.fromEntries(d.metrics.map((m) => [m.path, m.last]))));
   const [first, ...others] = runs;
   const differs = others.filter((run) => !first!.tree || !run.tree || run.tree !== first!.tree);
-  return { runs, metadata, metrics, code: differs.map((run) => `exprag diff ${first!.short_id} ${run.short_id}`) };
+  return { runs, metadata, environment, metrics, code: differs.map((run) => `exprag diff ${first!.short_id} ${run.short_id}`) };
 }
 
 /** Keys whose values are not the same in every run (null where a run lacks the key). */

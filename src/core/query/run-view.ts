@@ -5,8 +5,19 @@
  * (aggregates; metadata when `$meta` records exist) come from one pass over the file.
  */
 import { type Annotations, readAnnotations } from "../record/annotations";
-import { decodeEnvelope, decodeMeta, decodeParams, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
+import {
+  decodeEnvelope,
+  decodeEnvironment,
+  decodeMeta,
+  decodeParams,
+  decodeRunStart,
+  type JsonObject,
+  parseRecord,
+  type RunStart,
+  trackedValue,
+} from "../record/decode";
 import { readRunStart, TailReader } from "../record/reader";
+import type { EnvironmentValue } from "../record/schema";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, type Warn } from "./records";
@@ -25,6 +36,7 @@ export class RunView {
   private startValue: RunStart | null | undefined;
   private annotationsValue: Annotations | undefined;
   private metadataValue: JsonObject | undefined;
+  private environmentValue: EnvironmentValue | null | undefined;
   private paramsValue: JsonObject | undefined;
   private readonly lasts = new Map<string, unknown[] | undefined>();
   private readonly stats = new Map<string, SeriesStats>();
@@ -82,6 +94,30 @@ export class RunView {
     return this.metadataValue ?? {};
   }
 
+  /**
+   * The run's environment: run_start's (Python), with its `environment` record (GPUs) when
+   * `withRecord`; that record is looked for from the file's start (read through when there is none).
+   */
+  environment(withRecord: boolean): EnvironmentValue {
+    const fromStart = this.start()?.environment ?? {};
+    if (!withRecord) return fromStart;
+    if (this.environmentValue === undefined) {
+      let found: EnvironmentValue | null = null;
+      recordsOf(
+        this.file,
+        this.warn,
+        (record) => {
+          if (decodeEnvelope(record).kind !== "environment") return;
+          found = decodeEnvironment(record.value);
+          return false;
+        },
+        '"kind":"environment"',
+      );
+      this.environmentValue = found;
+    }
+    return { ...fromStart, ...this.environmentValue };
+  }
+
   /** The values at a path in the run's last track record that has it; undefined when none has. */
   lastValues(steps: PathStep[]): unknown[] | undefined {
     const key = pathKey(steps);
@@ -119,9 +155,10 @@ export class RunView {
       const envelope = decodeEnvelope(record);
       if (envelope.kind === "meta" && needMetadata) metadata = mergeMetadata(metadata, decodeMeta(record));
       if (envelope.kind === "params" && needParams) params = mergeMetadata(params, decodeParams(record));
-      if (envelope.kind !== "track") return;
+      const tracked = trackedValue(envelope.kind, envelope.value);
+      if (tracked === undefined) return;
       for (const builder of builders) {
-        for (const value of valuesAt(envelope.value, builder.steps)) {
+        for (const value of valuesAt(tracked, builder.steps)) {
           const n = asNumber(value);
           if (n !== null) builder.series.add(n);
         }
@@ -139,8 +176,9 @@ export class RunView {
       for (let line = tail.previous(); line !== null; line = tail.previous()) {
         if (key && !line.includes(key)) continue;
         const record = parseRecord(line);
-        if (!record || decodeEnvelope(record).kind !== "track") continue;
-        const found = valuesAt(record.value, steps);
+        const tracked = record ? trackedValue(decodeEnvelope(record).kind, record.value) : undefined;
+        if (tracked === undefined) continue;
+        const found = valuesAt(tracked, steps);
         if (found.length) return found;
       }
     } finally {

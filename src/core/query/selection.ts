@@ -4,6 +4,7 @@
  * Each run is read only as far as the question needs (see RunView).
  */
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime, shortId } from "../record/refs";
+import { environmentFact, environmentFacts } from "./environment";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
 import type { RunState, RunSummary } from "./summary";
@@ -96,6 +97,9 @@ function nameMatches(pattern: string, name: string): boolean {
   return p.includes("*") ? globMatches(p, n) : n.includes(p);
 }
 
+/** What run_end keeps of the system samples: `system.peak_rss_bytes`, `system.gpus.gpu0.peak_memory_used`... */
+const SYSTEM_PEAKS = ["samples", "peak_rss_bytes", "peak_cpu_percent", "gpus", "gpu_error"];
+
 /** Run fields an operand of one word names (besides tracked values, metadata and params). */
 export const RUN_FIELDS = [
   "id",
@@ -168,7 +172,9 @@ export function single(values: unknown[] | undefined): unknown {
 /**
  * What an operand is for a run: `params.X` its parameters, `meta.X` its merged metadata,
  * `value.X` or an aggregate its tracked series, `scheduler.X` and `devices.X` what its run_start
- * recorded of a batch job and accelerators, a run field by name; any other path is the
+ * recorded of a batch job and accelerators, `env.X` its environment (`env.torch`, `env.python`,
+ * `env.gpu0`; see environment.ts), `system.peak_*` and `system.gpus.*` run_end's peaks of the
+ * system samples, a run field by name; any other path is the
  * tracked value, else the metadata, else the parameter of that name (so `hparams.lr` finds
  * whichever the run has). A tracked path alone means its last value. Undefined when missing.
  */
@@ -183,6 +189,17 @@ export function resolveOperand(view: RunView, operand: Operand): unknown {
   if (head === "params") return single(valuesAt(view.params(), segments.slice(1)));
   if (head === "meta") return single(valuesAt(view.metadata(), segments.slice(1)));
   if (head === "value") return single(view.lastValues(segments.slice(1)));
+  if (head === "env" && segments.length > 1) {
+    const key = segments
+      .slice(1)
+      .map((segment) => ("key" in segment ? segment.key : "[]"))
+      .join(".");
+    // A package or python is in run_start; only the GPUs need the file read further.
+    return environmentFact(environmentFacts(view.environment(false)), key) ?? environmentFact(environmentFacts(view.environment(true)), key);
+  }
+  // run_end's summary of the samples: no series read.
+  const peak = segments[1] && "key" in segments[1] ? segments[1].key : null;
+  if (head === "system" && peak !== null && SYSTEM_PEAKS.includes(peak)) return single(valuesAt(view.summary()?.system ?? {}, segments.slice(1)));
   if (head === "scheduler" || head === "devices") return single(valuesAt(view.start()?.[head] ?? {}, segments.slice(1)));
   if (segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) return runField(view, head);
   return single(view.lastValues(segments)) ?? single(valuesAt(view.metadata(), segments)) ?? single(valuesAt(view.params(), segments));

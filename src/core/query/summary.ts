@@ -7,7 +7,7 @@ import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
 import { countLines, readRunStart, TailReader } from "../record/reader";
 import { isUuidV7, runIdTime, shortId } from "../record/refs";
-import { type Divergence, type RecordCounts, RUN_END_STATUSES, type RunEndStatus, STEP_KEYS, type StoredRecord } from "../record/schema";
+import { type Divergence, type RecordCounts, RUN_END_STATUSES, type RunEndStatus, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
 import { runFilePath } from "../store";
 import type { Warn } from "./records";
 import { asNumber, leaves } from "./value-paths";
@@ -42,6 +42,8 @@ export interface RunSummary {
   /** The last value of each numeric path of the latest track records, as stored ("NaN" stays a string). */
   metrics: Record<string, number | string>;
   file: string;
+  /** The peaks of its system samples, from run_end; absent when it has none. */
+  system?: SystemPeaks;
 }
 
 export { STEP_KEYS };
@@ -86,6 +88,7 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
     from: start.from,
     metrics,
     file,
+    ...(end?.system && { system: end.system }),
   };
 }
 

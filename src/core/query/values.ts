@@ -1,5 +1,5 @@
 /** `exprag values`: the series of one value path, each point with the `file:line` it came from. */
-import { asObject, decodeEnvelope } from "../record/decode";
+import { asObject, decodeEnvelope, trackedValue } from "../record/decode";
 import { shortId } from "../record/refs";
 import { readable, recordsOf, type Warn } from "./records";
 import type { RunView } from "./run-view";
@@ -73,10 +73,11 @@ export function forEachPoint(
         warn,
         (record, line) => {
           const envelope = decodeEnvelope(record);
-          if (envelope.kind !== "track") return;
-          const found = valuesAt(envelope.value, steps);
+          const value = trackedValue(envelope.kind, envelope.value);
+          if (value === undefined) return;
+          const found = valuesAt(value, steps);
           if (!found.length) return;
-          const tracked = asObject(envelope.value);
+          const tracked = asObject(value);
           const stepKey = STEP_KEYS.find((k) => typeof tracked[k] === "number");
           const step = stepKey ? (tracked[stepKey] as number) : null;
           for (const value of found) onPoint({ view, step, elapsedMs: envelope.elapsedMs, createdAt: envelope.createdAt, value, line });

@@ -9,9 +9,14 @@ import { RUN_ID } from "./refs";
 import {
   type AgentRecord,
   type Divergence,
+  type EnvironmentValue,
   type GitRecord,
+  type GpuInfo,
   type HostRecord,
+  type OutputFile,
+  type OutputsValue,
   type ProcessIdentity,
+  type PythonEnvironment,
   type RecordCounts,
   type ResourceUsage,
   RUN_END_STATUSES,
@@ -20,6 +25,7 @@ import {
   type StoppedBy,
   type StoredRecord,
   type SubmoduleState,
+  type SystemPeaks,
 } from "./schema";
 import { isConfinedPath, OBJECT_ID } from "./untrusted";
 
@@ -117,6 +123,8 @@ export interface RunStart {
   from: string | null;
   devices: JsonObject;
   scheduler: JsonObject;
+  /** What run_start recorded of the environment (a Python command's); {} when nothing. */
+  environment: EnvironmentValue;
 }
 
 export function decodeRunStart(record: StoredRecord): RunStart {
@@ -156,6 +164,7 @@ export function decodeRunStart(record: StoredRecord): RunStart {
     from: typeof value.from === "string" && RUN_ID.test(value.from) ? value.from : null,
     devices: asObject(value.devices),
     scheduler: asObject(value.scheduler),
+    environment: decodeEnvironment(value.environment),
   };
 }
 
@@ -269,6 +278,7 @@ export interface RunEnd {
   diverged: Divergence | null;
   stderrTail: string[];
   stoppedBy: StoppedBy | null;
+  system: SystemPeaks | null;
 }
 
 export function decodeRunEnd(record: StoredRecord): RunEnd {
@@ -291,12 +301,14 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
       meta: asFiniteNumber(counts.meta) ?? 0,
       note: asFiniteNumber(counts.note) ?? 0,
       parse_error: asFiniteNumber(counts.parse_error) ?? 0,
+      ...(asFiniteNumber(counts.system) !== null && { system: asFiniteNumber(counts.system)! }),
     },
     records: counts ? Object.values(counts).reduce<number>((sum, n) => sum + (asFiniteNumber(n) ?? 0), 0) : null,
     error: asString(value.error),
     diverged: decodeDivergence(value.diverged),
     stderrTail: asStrings(value.stderr_tail) ?? [],
     stoppedBy: decodeStoppedBy(value.stopped_by),
+    system: decodeSystemPeaks(value.system),
   };
 }
 
@@ -304,6 +316,92 @@ function decodeStoppedBy(value: unknown): StoppedBy | null {
   const stop = asObject(value);
   const rule = asString(stop.rule);
   return rule === null ? null : { rule, source: asString(stop.source), step: asFiniteNumber(stop.step), elapsed_ms: asFiniteNumber(stop.elapsed_ms) ?? 0 };
+}
+
+function decodeSystemPeaks(value: unknown): SystemPeaks | null {
+  if (!isObject(value)) return null;
+  const gpus = Object.entries(asObject(value.gpus)).flatMap(([name, raw]) => {
+    const gpu = asObject(raw);
+    const memory = asFiniteNumber(gpu.peak_memory_used);
+    const use = asFiniteNumber(gpu.mean_utilization);
+    return /^gpu\d+$/.test(name) && memory !== null && use !== null ? [[name, { peak_memory_used: memory, mean_utilization: use }] as const] : [];
+  });
+  const gpuError = asString(value.gpu_error);
+  return {
+    samples: asFiniteNumber(value.samples) ?? 0,
+    peak_rss_bytes: asFiniteNumber(value.peak_rss_bytes) ?? 0,
+    peak_cpu_percent: asFiniteNumber(value.peak_cpu_percent) ?? 0,
+    ...(gpus.length > 0 && { gpus: Object.fromEntries(gpus) }),
+    ...(gpuError !== null && { gpu_error: gpuError }),
+  };
+}
+
+/** An `environment` record's value, or run_start's `environment`; parts that are missing or mistyped are left out. */
+export function decodeEnvironment(raw: unknown): EnvironmentValue {
+  const value = asObject(raw);
+  const python = asObject(value.python);
+  const executable = asString(python.executable);
+  const prefix = asString(python.prefix);
+  const kind = asString(python.kind);
+  const packages = Object.entries(asObject(python.packages)).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+  const gpus = Array.isArray(value.gpus) ? value.gpus.flatMap(decodeGpu) : [];
+  const errors = asStrings(value.errors);
+  return {
+    ...(executable !== null &&
+      prefix !== null && {
+        python: {
+          version: asString(python.version),
+          executable,
+          prefix,
+          kind: kind === "virtualenv" || kind === "conda" ? kind : "system",
+          packages: Object.fromEntries(packages),
+        } satisfies PythonEnvironment,
+      }),
+    ...(gpus.length > 0 && { gpus }),
+    ...(errors?.length && { errors }),
+  };
+}
+
+function decodeGpu(value: unknown): GpuInfo[] {
+  const gpu = asObject(value);
+  const index = asFiniteNumber(gpu.index);
+  const name = asString(gpu.name);
+  if (index === null || name === null) return [];
+  return [{ index, name, memory_total_bytes: asFiniteNumber(gpu.memory_total_bytes), driver: asString(gpu.driver), cuda: asString(gpu.cuda) }];
+}
+
+/** An `outputs` record's value; files without a path are left out. */
+export function decodeOutputs(raw: unknown): OutputsValue {
+  const value = asObject(raw);
+  const files = Array.isArray(value.files) ? value.files.flatMap(decodeOutputFile) : [];
+  const more = asFiniteNumber(value.more);
+  const globs = asStrings(value.globs);
+  return { root: asString(value.root) ?? "", files, ...(more !== null && more > 0 && { more }), ...(globs && { globs }) };
+}
+
+function decodeOutputFile(value: unknown): OutputFile[] {
+  const file = asObject(value);
+  const path = asString(file.path);
+  if (path === null) return [];
+  return [
+    {
+      path,
+      size: asFiniteNumber(file.size) ?? 0,
+      mtime_ms: asFiniteNumber(file.mtime_ms) ?? 0,
+      hash: asString(file.hash) ?? "",
+      ...(file.kept === true && { kept: true }),
+    },
+  ];
+}
+
+/**
+ * The value a record holds for `values`, `plot`, `best` and `--where`: a track record's value, a
+ * `system` sample under `system` (so its paths read `system.rss_bytes`, `system.gpu0.memory_used`);
+ * undefined for every other kind.
+ */
+export function trackedValue(kind: string, value: unknown): unknown {
+  if (kind === "track") return value;
+  return kind === "system" ? { system: value } : undefined;
 }
 
 function decodeDivergence(value: unknown): Divergence | null {

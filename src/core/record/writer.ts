@@ -190,7 +190,8 @@ export class RunFile {
 
   /** Records of each kind the file holds (what was queued but lost is in `lost`). */
   get counts(): RecordCounts {
-    return { track: this.kept.track, meta: this.kept.meta, note: this.kept.note, parse_error: this.kept.parse_error };
+    const { track, meta, note, parse_error, system } = this.kept;
+    return { track, meta, note, parse_error, ...(system > 0 && { system }) };
   }
 
   /** Refreshes the file's modification time: the run's heartbeat. */

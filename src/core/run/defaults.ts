@@ -1,5 +1,7 @@
 /** What a run does, from its flags, else the project config, else exprag's defaults (flags > env > config). */
 import type { ProjectConfig } from "../config";
+import { DEFAULT_SYSTEM_EVERY_S } from "../context/system-sampler";
+import { usageError } from "../errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../git/snapshot-limits";
 import { isTerminal } from "../os/posix";
 import { parseStopRules } from "../rules/stop-rule";
@@ -14,6 +16,11 @@ export interface RunOptionFlags {
   "stop-when": string[];
   "time-limit"?: string;
   "stop-grace"?: string;
+  env?: boolean;
+  system?: boolean;
+  "system-every"?: string;
+  outputs?: string[];
+  "keep-outputs"?: boolean;
 }
 
 /** The run options whose value has a default: what `exprag run`, `sweep` and `rerun` start each run with. */
@@ -27,6 +34,10 @@ export interface RunDefaults {
   pty: boolean;
   /** The config's stop rules and the flags', and the time limit (the flag's, else the config's). */
   stop: StopPolicy;
+  environment: boolean;
+  /** Seconds between system samples; null: none. */
+  systemEverySeconds: number | null;
+  outputs: { globs: string[]; keep: boolean };
   config: ProjectConfig | null;
 }
 
@@ -45,6 +56,13 @@ export function runDefaults(
     // `pty = true` in the config makes it the default at a terminal only.
     pty: flags.pty ?? (config?.pty === true && isTerminal(1)),
     stop: stopPolicy(flags, config),
+    environment: flags.env ?? true,
+    systemEverySeconds:
+      flags.system === false ? null : flags["system-every"] === undefined ? DEFAULT_SYSTEM_EVERY_S : parseSeconds(flags["system-every"], "--system-every"),
+    outputs: {
+      globs: flags.outputs?.length ? flags.outputs : (config?.outputs ?? []),
+      keep: flags["keep-outputs"] ?? config?.keepOutputs ?? false,
+    },
     config,
   };
 }
@@ -61,4 +79,11 @@ function stopPolicy(flags: RunOptionFlags, config: ProjectConfig | null): StopPo
     timeLimit: limit === undefined ? null : { ms: parseDuration(limit, limitOption), text: limit },
     graceMs: grace === undefined ? DEFAULT_STOP_GRACE_MS : parseDuration(grace, graceOption),
   };
+}
+
+/** A number of seconds from 0.05 to a day. */
+function parseSeconds(text: string, option: string): number {
+  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds >= 0.05 && seconds <= 86400)) throw usageError(`${option} must be a number of seconds from 0.05 to 86400, got "${text}"`);
+  return seconds;
 }

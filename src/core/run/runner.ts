@@ -4,6 +4,8 @@
  * command ends.
  */
 import { closeSync, openSync, rmSync } from "node:fs";
+import { pythonEnvironmentOf } from "../context/environment";
+import { RunContext, type RunContextOptions } from "../context/run-context";
 import { EXIT, UserError } from "../errors";
 import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
@@ -64,6 +66,8 @@ export interface RunRequest {
   heartbeatSeconds: number;
   /** Give the command a pseudo-terminal (its stdout and stderr then share one stream). */
   pty: boolean;
+  /** What the run records besides the command's records: environment, system samples, outputs (all by default). */
+  context?: RunContextOptions;
   /** exprag's parameter hook is on the Python command's path (see python-hook.ts). */
   paramsHook?: "python";
   /** The process the run is of, when it is not exprag's child (a Python `Experiment` exprag records beside it). */
@@ -98,6 +102,8 @@ export interface OpenRun {
   runFile: RunFile;
   log: number | null;
   ingest: RecordIngest;
+  /** The top of the work tree (else the folder it runs in): where its outputs are looked for. */
+  root: string;
 }
 
 async function recordRun(request: RunRequest, signals: SignalRelay): Promise<RunOutcome> {
@@ -110,7 +116,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     if (!(error instanceof UserError)) throw error;
     executable = error;
   }
-  const run = openRun(request, runId, typeof executable === "string");
+  const context = typeof executable === "string" ? new RunContext(request.context ?? {}, request.env) : null;
+  const run = openRun(request, runId, typeof executable === "string", typeof executable === "string" ? executable : null);
   const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.runFile.counts });
   if (executable instanceof UserError) {
     finishRun(run, { status: "failed", exit_code: executable.exitCode, signal: null, error: executable.message }, request.warn);
@@ -128,6 +135,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     return outcome(status, exitCode);
   }
 
+  context?.starting();
   let child: Spawned;
   try {
     child = spawnChild({
@@ -149,6 +157,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     throw failure;
   }
   run.runFile.startClock(child.startedAt);
+  context?.started(child.process.pid, run.runFile);
 
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
@@ -166,6 +175,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   run.runFile.stopClock(exitedAt);
   signals.detach();
   await streams.finish(exitedAt, () => signals.stopRequested);
+  const system = await context?.exited();
+  await context?.ended(run.runFile, run.root, request.store, runId, request.warn);
 
   const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
@@ -190,6 +201,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       ...(error !== null && { error }),
       ...(run.ingest.divergence && { diverged: run.ingest.divergence }),
       ...(stopped && { stopped_by: stopped.by }),
+      ...(system && { system }),
     },
     request.warn,
   );
@@ -223,7 +235,8 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
  * creates the run file and log and writes run_start. When run_start cannot be written, the run
  * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded.
  */
-export function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRun {
+/** `executable`: the program the command starts, when known (a Python one's environment goes into run_start). */
+export function openRun(request: RunRequest, runId: string, willStart: boolean, executable: string | null = null): OpenRun {
   ensureStore(request.store, request.storeExplicit);
   const progress = request.snapshotProgress;
   const git = request.code
@@ -246,6 +259,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean):
   const agent = detectAgent(request.env);
   const devices = devicesOf(request.env);
   const scheduler = schedulerOf(request.env);
+  const python = executable !== null && request.context?.environment !== false ? pythonEnvironmentOf(executable, request.env, request.cwd) : null;
   const start = {
     git,
     host: hostInfo(),
@@ -267,6 +281,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean):
     ...(request.from && { from: request.from }),
     ...(devices && { devices }),
     ...(scheduler && { scheduler }),
+    ...(python && { environment: { python } }),
   } satisfies RunStartValue;
   let runFile: RunFile;
   try {
@@ -289,7 +304,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean):
   }
   const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
   if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
-  return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn) };
+  return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn), root: git.top ?? request.cwd };
 }
 
 function openLog(store: string, runId: string): number {

@@ -12,6 +12,7 @@ import { openRepositoryOrFail } from "../git/repository";
 import { rerunWorktreeDir } from "../git/worktrees";
 import { replicateSettings, seedParamsOf } from "../loop/replicates";
 import { selfCommand } from "../os/platform";
+import { restoreOutputs } from "../query/outputs";
 import type { Warn } from "../query/records";
 import { shortId } from "../record/refs";
 import { type RunDefaults, type RunOptionFlags, runDefaults } from "../run/defaults";
@@ -38,6 +39,8 @@ export interface RerunRequest {
   confirmed: boolean;
   /** The `exprag run` options the new run is given (its store and name are added). */
   runOptions: string[];
+  /** First bring back the outputs the run kept (run --keep-outputs): a checkpoint to resume from. */
+  restoreOutputs?: boolean;
   /** Make this many replicates, one after another, varying the seed param (see loop/replicates.ts); null: one rerun. */
   seeds: number | null;
 }
@@ -114,6 +117,8 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
       // After the code is read, so the links are never part of it.
       if (tree) linkLeftOut(git, repo, tree, store, source.skipped);
     }
+    // In place, another version of one stops the rerun before anything is copied.
+    if (request.restoreOutputs) restoreOutputs(store, source.runId, top, !request.here, warn);
     const folder = join(top, source.folder);
     if (!existsSync(folder)) {
       mkdirSync(folder, { recursive: true });

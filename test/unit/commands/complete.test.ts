@@ -49,7 +49,7 @@ describe("shell completion", () => {
 
   test("a command's options, and the values of an enum option, split by bash or not", async () => {
     expect(await values("ls", "--st")).toEqual(["--status"]);
-    expect(await values("run", "--no-")).toEqual(["--no-params", "--no-log", "--no-snapshot", "--no-pty"]);
+    expect(await values("run", "--no-")).toEqual(["--no-params", "--no-log", "--no-snapshot", "--no-pty", "--no-env", "--no-system"]);
     expect(await values("ls", "--color", "")).toEqual(["auto", "always", "never"]);
     expect(await values("ls", "--color", "=", "al")).toEqual(["always"]);
     expect(await values("ls", "--color=al")).toEqual(["--color=always"]);

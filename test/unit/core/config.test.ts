@@ -39,6 +39,8 @@ describe("reading the project config", () => {
         'stop-when = ["diverged", "loss > 5"]',
         'time-limit = "2h"',
         "stop-grace = 10",
+        'outputs = ["checkpoints/**", "*.pt"]',
+        "keep-outputs = true",
         'seed-params = ["seed", "trial"]',
         "[goal]",
         'metric = "val_bpb"',
@@ -53,6 +55,8 @@ describe("reading the project config", () => {
       params: false,
       name: "baseline",
       pty: true,
+      outputs: ["checkpoints/**", "*.pt"],
+      keepOutputs: true,
       seedParams: ["seed", "trial"],
       goal: { metric: "val_bpb", direction: "min" },
       stopWhen: ["diverged", "loss > 5"],
@@ -68,6 +72,8 @@ describe("reading the project config", () => {
       "params",
       "name",
       "pty",
+      "outputs",
+      "keep-outputs",
       "goal",
       "seed-params",
       "stop-when",
@@ -141,7 +147,7 @@ describe("reading the project config", () => {
     } catch (error) {
       expect((error as Error).message).toBe(`${join(top, "pyproject.toml")}: unknown key "snapshot-max" in [tool.exprag]`);
       expect((error as { hint?: string }).hint).toBe(
-        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, goal, seed-params, stop-when, time-limit, stop-grace",
+        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, outputs, keep-outputs, goal, seed-params, stop-when, time-limit, stop-grace",
       );
     }
     const typo = project({ ".exprag.toml": "lgo = false" });
