@@ -120,6 +120,12 @@ const cases = (): Record<string, Case[]> => ({
       apart: (d) => ({ ...without(d, ["replaced"]), decision: without(d.decision as Record<string, unknown>, ["created_at"]) }),
     },
   ],
+  wait_for_runs: [
+    { tool: { runs: [ids.baseline, ids.tuned], until: "status != running" }, command: ["wait", ids.baseline!, ids.tuned!, "--until", "status != running"] },
+  ],
+  check_rules: [
+    { tool: { run: ids.baseline, stop_when: ["metrics.loss < 0.8"] }, command: ["check-rules", ids.baseline!, "--stop-when", "metrics.loss < 0.8"] },
+  ],
   note_project: [{ tool: { text: "try a smaller lr" }, command: ["note", "--project", "try a smaller lr"], apart: (d) => without(d, ["id", "created_at"]) }],
 });
 
