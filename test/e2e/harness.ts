@@ -2,7 +2,7 @@
 import { afterAll } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export const EXPRAG = join(import.meta.dir, "..", "..", "dist", "exprag");
 
@@ -127,12 +127,21 @@ export const runEnd = (records: StoredRecord[]) => records.find((r) => r.kind ==
 export const runStart = (records: StoredRecord[]) => records.find((r) => r.kind === "run_start")!.value;
 
 /** Polls `probe` until it holds; fails naming what was awaited. Never a fixed sleep. */
-export async function waitFor(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(probe: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!probe()) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(20);
   }
+}
+
+/**
+ * A shell loop that waits until `file` exists. It also ends once the file's folder is gone (the
+ * test's temporary folders are removed after its tests), so a test that failed before creating
+ * the file leaves no process behind.
+ */
+export function shellWaitFor(file: string): string {
+  return `while [ ! -e "${file}" ] && [ -d "${dirname(file)}" ]; do sleep 0.02; done`;
 }
 
 /** Waits until `size()` has stayed the same for `quietMs` (a writer that has stalled). */

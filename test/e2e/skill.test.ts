@@ -65,7 +65,7 @@ describe("every exprag command in SKILL.md runs", () => {
     await runIn(repo, ["run", "--name", "first", "--", "python3", "train.py", "--lr", "0.1"]);
     write(repo, "train.py", `${readFileSync(join(repo, "train.py"), "utf8")}print('changed')\n`);
     await runIn(repo, ["run", "--name", "second", "--", "python3", "train.py", "--lr", "0.05"]);
-  }, 30_000);
+  }, 60_000);
 
   // Each line as it would be pasted into a shell, in the order the skill gives them.
   test.each(commandLines())("%s", async (line) => {
