@@ -56,7 +56,7 @@ describe("every exprag command in SKILL.md runs", () => {
   // exprag, and python as the skill writes it.
   const bin = tempDir();
   symlinkSync(EXPRAG, join(bin, "exprag"));
-  symlinkSync(Bun.which("python3") ?? "python3", join(bin, "python"));
+  symlinkSync(Bun.which("python3", { PATH: process.env.PATH }) ?? "python3", join(bin, "python"));
   beforeAll(async () => {
     repo = makeRepo({
       "train.py":
