@@ -403,7 +403,7 @@ describe("exprag log and rm", () => {
         check(plainText(result.output));
       }
     },
-    60_000,
+    120_000,
   );
 
   test("a run of the original exprag (no run_end, no process identity) is unknown, not running", async () => {
