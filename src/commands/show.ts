@@ -1,6 +1,7 @@
-import { codeId, fillTrees } from "../core/git/code-id";
+import { answerShow } from "../core/answers/show";
+import { codeId } from "../core/git/code-id";
 import { flatten } from "../core/query/flatten";
-import { type RunDetails, readRunDetails, showObject } from "../core/query/show";
+import { type RunDetails, showObject } from "../core/query/show";
 import { colors } from "../render/colors";
 import { visible } from "../render/escape";
 import { formatDuration, formatLocalTime, formatNumber } from "../render/format";
@@ -85,13 +86,12 @@ export default defineExpragCommand({
 
 Metrics: for every numeric path of the run's track records, its first, last, min and max
 (over finite values) and count. metadata merges --meta with every $meta record.`,
-  run({ args, store, cwd, env, warn }) {
-    const details = readRunDetails(store, args.run, warn);
-    fillTrees([details.summary], cwd, env);
-    const mode = outputMode(args.json === true);
-    if (mode === "json") return printData(`${JSON.stringify(showObject(details))}\n`);
+  run(context) {
+    const { data, details } = answerShow({ run: context.args.run }, context);
+    const mode = outputMode(context.args.json === true);
+    if (mode === "json") return printData(`${JSON.stringify(data)}\n`);
     if (mode === "table") return printData(forPeople(details));
-    const { metrics, ...rest } = showObject(details);
+    const { metrics, ...rest } = data;
     const rows = flatten(rest).map(([key, value]) => ({ key, value }));
     for (const m of details.metrics) {
       for (const field of ["first", "last", "min", "max", "count"] as const) rows.push({ key: `stats.${m.path}.${field}`, value: String(m[field] ?? "") });
