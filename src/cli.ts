@@ -69,6 +69,7 @@ function unknownCommand(word: string): UserError {
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === "__exec") return (await import("./core/run/trampoline")).execWithIgnoredSignals(rest);
+  if (first === "__experiment") return (await import("./core/run/experiment-session")).recordExperiment(process.env, (message) => log.warn(message));
   if (first === "--version" || first === "-v") {
     printData(`${VERSION}${BUILD_COMMIT ? ` (${BUILD_COMMIT})` : ""}\n`);
     return 0;

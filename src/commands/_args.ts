@@ -22,8 +22,9 @@ export const runOptionArgs = {
   echo: { type: "boolean", description: "Also show the EXPRAG:: lines on the terminal" },
   params: {
     type: "boolean",
-    description: "Record the script's parameters from its command line (--lr 0.03, --batch-size 32, lr=0.03) as params (the default)",
-    negativeDescription: "Do not read parameters from the command line",
+    description:
+      "Record the script's parameters from its command line (--lr 0.03, --batch-size 32, lr=0.03) and, for Python, what its argparse or click parsed, defaults included, as params (the default)",
+    negativeDescription: "Do not read parameters from the command line, nor from a Python script's parser",
   },
   log: { type: "boolean", description: "Keep the output in runs/<run_id>.log (the default)", negativeDescription: "Do not keep the output log" },
   snapshot: {

@@ -6,6 +6,7 @@ import { experimentNameFor } from "../core/run/experiment-name";
 import { takeHandoff } from "../core/run/handoff";
 import { buildMetadata } from "../core/run/metadata";
 import { paramsFromArgv, withParams } from "../core/run/params";
+import { withPythonHook } from "../core/run/python-hook";
 import { runCommand } from "../core/run/runner";
 import { isExplicitStore } from "../core/store";
 import { log } from "../log";
@@ -54,6 +55,7 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
     }
     const name = defaults.name ?? experimentNameFor(command);
     if (!name.trim()) throw usageError("--name must not be empty");
+    const hooked = withPythonHook(command, env, defaults.params, warn);
     const progress = startProgress();
     const outcome = await runCommand({
       command,
@@ -70,7 +72,8 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       snapshotExclude: defaults.snapshotExclude,
       snapshotProgress: { step: progress.phase("files in the snapshot"), end: () => progress.end() },
       cwd,
-      env,
+      env: hooked.env,
+      paramsHook: hooked.paramsHook,
       selfCommand: selfCommand(),
       runId,
       code,

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
 import { type Author, readAnnotations } from "../record/annotations";
-import { decodeEnvelope, decodeMeta, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
+import { decodeEnvelope, decodeMeta, decodeParams, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
 import { resolveRunRef } from "../record/refs";
 import { runLogPath } from "../store";
 import { mergeMetadata } from "./metadata";
@@ -27,6 +27,8 @@ export interface RunDetails {
   end: RunEnd | null;
   /** Metadata from `--meta`, then every `$meta` record in order. */
   metadata: JsonObject;
+  /** Params from the command line, then every `params` record in order (the program's own values win). */
+  params: JsonObject;
   notes: RunNote[];
   tags: string[];
   metrics: MetricStats[];
@@ -40,6 +42,7 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
   let start: RunStart | null = null;
   let end: RunEnd | null = null;
   let metadata: JsonObject = {};
+  let params: JsonObject = {};
   const notes: RunNote[] = [];
   const stats = new Map<string, StatsBuilder>();
   recordsOf(file, warn, (record, line) => {
@@ -47,10 +50,13 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     if (envelope.kind === "run_start") {
       start = decodeRunStart(record);
       metadata = mergeMetadata({}, start.metadata);
+      params = mergeMetadata({}, start.params);
     } else if (envelope.kind === "run_end") {
       end = decodeRunEnd(record);
     } else if (envelope.kind === "meta") {
       metadata = mergeMetadata(metadata, decodeMeta(record));
+    } else if (envelope.kind === "params") {
+      params = mergeMetadata(params, decodeParams(record));
     } else if (envelope.kind === "track") {
       for (const [path, leaf] of leaves(envelope.value)) {
         const number = asNumber(leaf);
@@ -75,6 +81,7 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     start,
     end,
     metadata,
+    params,
     notes,
     tags: annotations.tags,
     metrics: [...stats.values()].map((b) => b.build()),
@@ -91,7 +98,7 @@ export function showObject(d: RunDetails) {
     command: d.start?.process.argv ?? null,
     cwd: d.start?.process.cwd ?? null,
     git: git && { ...git, restore: git.commit ? `exprag checkout ${d.summary.short_id} --worktree <dir>` : null },
-    params: d.start?.params ?? {},
+    params: d.params,
     metadata: d.metadata,
     host: d.start?.host ?? null,
     resources: d.end?.resources ?? null,

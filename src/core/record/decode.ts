@@ -102,6 +102,8 @@ export interface RunStart {
   metadata: JsonObject;
   /** Read from the command's arguments; {} for runs recorded without. */
   params: JsonObject;
+  /** `params` records may follow (exprag's Python parameter hook was on). */
+  paramsHook: boolean;
   parentRunId: string | null;
   agent: AgentRecord | null;
   rerunOf: string | null;
@@ -138,6 +140,7 @@ export function decodeRunStart(record: StoredRecord): RunStart {
     },
     metadata: asObject(value.metadata),
     params: asObject(value.params),
+    paramsHook: value.params_hook === "python",
     parentRunId: asString(value.parent_run_id),
     agent: asString(agent.name) !== null ? { name: asString(agent.name)!, env: asString(agent.env) ?? "" } : null,
     rerunOf: asString(value.rerun_of),
@@ -290,6 +293,9 @@ function decodeDivergence(value: unknown): Divergence | null {
   const path = asString(point.path);
   return path === null ? null : { path, step: asFiniteNumber(point.step), source: asString(point.source) ?? "" };
 }
+
+/** A `params` record's value: parameters merged over the run's params (anything else adds nothing). */
+export const decodeParams = (record: StoredRecord): JsonObject => asObject(record.value);
 
 /** A `meta` record's value: an object merged into the run's metadata (anything else adds nothing). */
 export const decodeMeta = (record: StoredRecord): JsonObject => asObject(record.value);

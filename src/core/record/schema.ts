@@ -11,7 +11,7 @@ export const SCHEMA_VERSION = 1;
 /** Counters that number a run's track records rather than measure anything (a record's step). */
 export const STEP_KEYS = ["step", "epoch", "iteration", "iter"];
 
-export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error", "run_end"] as const;
+export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error", "run_end", "params"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** One line of a run file as stored; every field may be absent in a file exprag did not write. */
@@ -112,6 +112,11 @@ export interface RunStartValue {
   metadata: Record<string, unknown>;
   /** The script's parameters, read from its command line (absent with --no-params). */
   params?: Record<string, unknown>;
+  /**
+   * The command runs Python with exprag's parameter hook: `params` records may follow with the
+   * values its argument parser really used, defaults included (they win over `params`).
+   */
+  params_hook?: "python";
   parent_run_id?: string;
   agent?: AgentRecord;
   /** The run repeats this one (`exprag rerun`). */

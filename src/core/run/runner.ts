@@ -58,6 +58,10 @@ export interface RunRequest {
   heartbeatSeconds: number;
   /** Give the command a pseudo-terminal (its stdout and stderr then share one stream). */
   pty: boolean;
+  /** exprag's parameter hook is on the Python command's path (see python-hook.ts). */
+  paramsHook?: "python";
+  /** The process the run is of, when it is not exprag's child (a Python `Experiment` exprag records beside it). */
+  owner?: { pid: number; ppid: number };
   warn: (message: string) => void;
 }
 
@@ -81,7 +85,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
 }
 
 /** An open run: its file, its log, and what its records counted so far. */
-interface OpenRun {
+export interface OpenRun {
   runId: string;
   runFile: RunFile;
   log: number | null;
@@ -194,7 +198,7 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
  * creates the run file and log and writes run_start. When run_start cannot be written, the run
  * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded.
  */
-function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRun {
+export function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRun {
   ensureStore(request.store, request.storeExplicit);
   const progress = request.snapshotProgress;
   const git = request.code
@@ -221,15 +225,16 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
     git,
     host: hostInfo(),
     process: {
-      pid: process.pid,
-      ppid: process.ppid,
+      pid: request.owner?.pid ?? process.pid,
+      ppid: request.owner?.ppid ?? process.ppid,
       cwd: request.cwd,
       argv: request.command,
-      started: processIdentity(),
+      started: processIdentity(request.owner?.pid),
       heartbeat_s: request.heartbeatSeconds,
     },
     metadata: request.metadata,
     ...(request.params && { params: request.params }),
+    ...(request.paramsHook && { params_hook: request.paramsHook }),
     ...(parentRunId && { parent_run_id: parentRunId }),
     ...(agent && { agent }),
     ...(request.rerunOf && { rerun_of: request.rerunOf }),
@@ -269,7 +274,7 @@ function openLog(store: string, runId: string): number {
 }
 
 /** Writes run_end, with the records the file holds and those it lost, and says what went wrong. */
-function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
+export function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
   const { runFile } = run;
   runFile.flush();
   const lost = runFile.lost;
