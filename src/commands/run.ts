@@ -1,6 +1,8 @@
 import { usageError } from "../core/errors";
 import { Git } from "../core/git/repository";
+import { resolveFrom } from "../core/loop/lineage";
 import { platform, selfCommand } from "../core/os/platform";
+import { checkNote } from "../core/record/annotations";
 import { runDefaults } from "../core/run/defaults";
 import { experimentNameFor } from "../core/run/experiment-name";
 import { takeHandoff } from "../core/run/handoff";
@@ -53,6 +55,8 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       log.info(defaults.config ? `project config: ${defaults.config.source}` : "no project config");
       Git.observer = (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`);
     }
+    const why = args.why === undefined ? undefined : checkNote(args.why, "--why");
+    const from = args.from === undefined ? rerunOf : resolveFrom(store, args.from);
     const name = defaults.name ?? experimentNameFor(command);
     if (!name.trim()) throw usageError("--name must not be empty");
     const hooked = withPythonHook(command, env, defaults.params, warn);
@@ -78,6 +82,8 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       runId,
       code,
       rerunOf,
+      why,
+      from,
       tags: args.tag,
       heartbeatSeconds: heartbeatSeconds(env),
       pty: defaults.pty,

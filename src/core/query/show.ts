@@ -1,7 +1,8 @@
 /** Everything about one run, from one pass over its file: `exprag show` and `compare`. */
 import { existsSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
-import { type Author, readAnnotations } from "../record/annotations";
+import { type Decision, readAnnotations } from "../record/annotations";
+import type { Author } from "../record/author";
 import { decodeEnvelope, decodeMeta, decodeParams, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
 import { resolveRunRef } from "../record/refs";
 import { runLogPath } from "../store";
@@ -31,6 +32,8 @@ export interface RunDetails {
   params: JsonObject;
   notes: RunNote[];
   tags: string[];
+  /** Every decision about the run, oldest first; the last one stands. */
+  decisions: Decision[];
   metrics: MetricStats[];
   log: string | null;
 }
@@ -84,6 +87,7 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     params,
     notes,
     tags: annotations.tags,
+    decisions: annotations.decisions,
     metrics: [...stats.values()].map((b) => b.build()),
     log: existsSync(log) ? log : null,
   };
@@ -111,6 +115,8 @@ export function showObject(d: RunDetails) {
     devices: d.start?.devices ?? {},
     agent: d.start?.agent ?? null,
     tags: d.tags,
+    decision: d.decisions.at(-1) ?? null,
+    decisions: d.decisions,
     notes: d.notes,
     metrics: d.metrics.map(({ trend, ...stats }) => stats),
     log: d.log,

@@ -4,6 +4,8 @@
  * 0.1.0 to 0.1.2: other git shapes, no run_end, no process identity), or a hostile hand: missing
  * or mistyped fields become defaults, never exceptions.
  */
+
+import { RUN_ID } from "./refs";
 import type {
   AgentRecord,
   Divergence,
@@ -107,6 +109,10 @@ export interface RunStart {
   parentRunId: string | null;
   agent: AgentRecord | null;
   rerunOf: string | null;
+  /** The hypothesis it tests (`--why`). */
+  why: string | null;
+  /** The run it builds on (`--from`), a full run id. */
+  from: string | null;
   devices: JsonObject;
   scheduler: JsonObject;
 }
@@ -144,6 +150,8 @@ export function decodeRunStart(record: StoredRecord): RunStart {
     parentRunId: asString(value.parent_run_id),
     agent: asString(agent.name) !== null ? { name: asString(agent.name)!, env: asString(agent.env) ?? "" } : null,
     rerunOf: asString(value.rerun_of),
+    why: asString(value.why),
+    from: typeof value.from === "string" && RUN_ID.test(value.from) ? value.from : null,
     devices: asObject(value.devices),
     scheduler: asObject(value.scheduler),
   };

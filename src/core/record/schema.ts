@@ -121,6 +121,10 @@ export interface RunStartValue {
   agent?: AgentRecord;
   /** The run repeats this one (`exprag rerun`). */
   rerun_of?: string;
+  /** The hypothesis the run tests (`--why`). */
+  why?: string;
+  /** The id of the run it builds on (`--from`; a rerun's source). */
+  from?: string;
   /** Accelerators it was given: CUDA_VISIBLE_DEVICES and the like. */
   devices?: Record<string, string>;
   scheduler?: SchedulerRecord;
@@ -170,4 +174,22 @@ export interface ParseErrorValue {
   raw: string;
   reason: string;
   source: "stdout" | "fd";
+}
+
+/** What may be decided about a run: keep what it changed, or throw it away. */
+export const DECISIONS = ["keep", "discard"] as const;
+export type DecisionKind = (typeof DECISIONS)[number];
+
+/** The value of a `decision` annotation (`exprag keep`, `exprag discard`); a later one replaces it. */
+export interface DecisionValue {
+  decision: DecisionKind;
+  because?: string;
+}
+
+/** The value of a project note (`exprag note --project`); one that `replaces` another corrects it. */
+export interface ProjectNoteValue {
+  /** Its own id: 8 hex digits, unique in the store. */
+  id: string;
+  text: string;
+  replaces?: string;
 }

@@ -9,10 +9,11 @@ import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
 import { processIdentity } from "../os/processes";
 import { appendAnnotation } from "../record/annotations";
+import { currentAuthor, detectAgent } from "../record/author";
 import type { RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
 import { ensureStore, runFilePath, runLogPath } from "../store";
-import { currentAuthor, detectAgent, devicesOf, hostInfo, schedulerOf } from "./context";
+import { devicesOf, hostInfo, schedulerOf } from "./context";
 import { RecordIngest } from "./ingest";
 import type { Metadata } from "./metadata";
 import { Output } from "./output";
@@ -52,6 +53,10 @@ export interface RunRequest {
   tags?: string[];
   /** The run repeats this one (`exprag rerun`). */
   rerunOf?: string;
+  /** The hypothesis the run tests. */
+  why?: string;
+  /** The id of the run it builds on. */
+  from?: string;
   /** The run's id, when its caller chose it (a sweep, a rerun); else a new UUIDv7. */
   runId?: string;
   /** How often the run file's modification time is refreshed while the run lives. */
@@ -238,6 +243,8 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean):
     ...(parentRunId && { parent_run_id: parentRunId }),
     ...(agent && { agent }),
     ...(request.rerunOf && { rerun_of: request.rerunOf }),
+    ...(request.why && { why: request.why }),
+    ...(request.from && { from: request.from }),
     ...(devices && { devices }),
     ...(scheduler && { scheduler }),
   } satisfies RunStartValue;
@@ -261,7 +268,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean):
     );
   }
   const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
-  if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env));
+  if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
   return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn) };
 }
 
