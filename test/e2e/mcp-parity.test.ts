@@ -166,7 +166,7 @@ describe("every MCP tool answers as its command's --json", () => {
         const comparable = (data: unknown) => (Array.isArray(data) ? data : apart(data as Record<string, unknown>));
         expect(comparable(fromTool)).toEqual(comparable(fromCommand));
       }
-    }, 30_000);
+    }, 60_000);
   }
 
   test("checkout_worktree and checkout --worktree each made the worktree they were asked for", async () => {

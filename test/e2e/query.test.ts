@@ -375,11 +375,11 @@ describe("exprag log and rm", () => {
     const other = tempDir();
     await exprag(["run", "--", "echo", "x"], { cwd: other });
     const file = runFiles(join(other, ".exprag"))[0]!;
-    const declined = await atTerminal([EXPRAG, "rm", "latest"], { cwd: other, keys: ["n\n"] });
+    const declined = await atTerminal([EXPRAG, "rm", "latest"], { cwd: other, keys: [{ after: "[y/N]", text: "n\n" }] });
     expect(declined.output).toContain("[y/N]");
     expect(declined.exitCode).toBe(1);
     expect(existsSync(file)).toBe(true);
-    const accepted = await atTerminal([EXPRAG, "rm", "latest"], { cwd: other, keys: ["y\n"] });
+    const accepted = await atTerminal([EXPRAG, "rm", "latest"], { cwd: other, keys: [{ after: "[y/N]", text: "y\n" }] });
     expect(accepted.exitCode).toBe(0);
     expect(existsSync(file)).toBe(false);
   });
@@ -403,7 +403,7 @@ describe("exprag log and rm", () => {
         check(plainText(result.output));
       }
     },
-    30_000,
+    120_000,
   );
 
   test("a run of the original exprag (no run_end, no process identity) is unknown, not running", async () => {

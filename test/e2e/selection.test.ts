@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EXPRAG, exprag, readRecords, runFiles, tempDir, waitFor } from "./harness";
+import { EXPRAG, exprag, readRecords, runFiles, shellWaitFor, tempDir, waitFor } from "./harness";
 
 const cwd = tempDir();
 const store = join(cwd, ".exprag");
@@ -236,7 +236,7 @@ describe("tags and notes", () => {
   test("tags and notes can be written while the run is still being written, and its records stay whole", async () => {
     const other = tempDir();
     const gate = join(other, "go");
-    const script = `i=0; while [ $i -lt 200 ]; do echo "EXPRAG::{\\"i\\": $i}"; i=$((i+1)); done; echo ready; while [ ! -e ${gate} ]; do sleep 0.02; done; echo "EXPRAG::{\\"i\\": 200}"`;
+    const script = `i=0; while [ $i -lt 200 ]; do echo "EXPRAG::{\\"i\\": $i}"; i=$((i+1)); done; echo ready; ${shellWaitFor(gate)}; echo "EXPRAG::{\\"i\\": 200}"`;
     const live = Bun.spawn([EXPRAG, "run", "--name", "live", "--", "sh", "-c", script], { cwd: other, stdout: "pipe", stderr: "ignore" });
     const reader = live.stdout.getReader();
     let seen = "";

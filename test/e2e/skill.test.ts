@@ -56,7 +56,7 @@ describe("every exprag command in SKILL.md runs", () => {
   // exprag, and python as the skill writes it.
   const bin = tempDir();
   symlinkSync(EXPRAG, join(bin, "exprag"));
-  symlinkSync(Bun.which("python3") ?? "python3", join(bin, "python"));
+  symlinkSync(Bun.which("python3", { PATH: process.env.PATH }) ?? "python3", join(bin, "python"));
   beforeAll(async () => {
     repo = makeRepo({
       "train.py":
@@ -65,7 +65,7 @@ describe("every exprag command in SKILL.md runs", () => {
     await runIn(repo, ["run", "--name", "first", "--", "python3", "train.py", "--lr", "0.1"]);
     write(repo, "train.py", `${readFileSync(join(repo, "train.py"), "utf8")}print('changed')\n`);
     await runIn(repo, ["run", "--name", "second", "--", "python3", "train.py", "--lr", "0.05"]);
-  }, 30_000);
+  }, 60_000);
 
   // Each line as it would be pasted into a shell, in the order the skill gives them.
   test.each(commandLines())("%s", async (line) => {

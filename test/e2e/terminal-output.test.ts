@@ -76,6 +76,6 @@ describe("tables and times at a terminal", () => {
       const piped = await runIn(repo, ["run", "-q", "--", "true"], { EXPRAG_PROGRESS_DELAY_MS: "0" });
       expect(piped.stderr).toBe("");
     },
-    30_000,
+    60_000,
   );
 });
