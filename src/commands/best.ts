@@ -51,7 +51,7 @@ ${WHERE_HELP}`,
     const limit = parseLimit(args);
     const progress = startProgress();
     const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn, progress.phase("selecting runs"));
-    const { ranked, missing } = rankRuns(runs, steps, { direction, agg }, warn, progress.phase("ranking runs"));
+    const { ranked, missing } = rankRuns(runs, steps, { direction, agg, path: args.path }, warn, progress.phase("ranking runs"));
     progress.end();
     const shown = ranked.slice(0, limit);
     if (shown.length < ranked.length) log.info(`showing ${shown.length} of ${ranked.length} runs; use --all or --limit N for more`);

@@ -43,13 +43,12 @@ ${WHERE_HELP}`,
     const runLimit = args.runs.length || isFiltered(selection) ? Number.POSITIVE_INFINITY : 1;
     const { runs } = selectRuns(store, selection, runLimit, warn);
     const ordered = args.runs.length ? runs : [...runs].reverse();
-    const { points, total, kept } = series(ordered, steps, { lastPerRun, cap }, warn);
+    const { points, total, kept } = series(ordered, steps, { lastPerRun, cap, path: args.path }, warn);
     if (points.length < kept) {
       log.info(
         `showing the newest ${points.length} of ${kept} points${kept < total ? ` (--last kept ${kept} of ${total})` : ""}; use --all or --limit N for more`,
       );
     }
-    if (total === 0 && runs.length) warn(`no ${args.path} in ${runs.length === 1 ? "that run" : "those runs"}; see exprag paths`);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(points)}\n`);
     const text = (value: unknown) => {

@@ -128,8 +128,7 @@ const seriesTool: ToolSpec<typeof seriesInput> = {
     // As exprag values: without runs named or a filter, the latest run; a history reads forward, so oldest run first.
     const named = (input.runs ?? []).length > 0;
     const { runs } = selectRuns(store, selection, named || isFiltered(selection) ? Number.POSITIVE_INFINITY : 1, warn);
-    const { points, total, kept } = series(named ? runs : [...runs].reverse(), steps, { lastPerRun, cap }, warn);
-    if (total === 0 && runs.length) warn(`no ${input.path} in ${runs.length === 1 ? "that run" : "those runs"}; see value_paths`);
+    const { points, total, kept } = series(named ? runs : [...runs].reverse(), steps, { lastPerRun, cap, path: input.path }, warn);
     const shown = points.slice(-10).map((p) => `${p.short_id} step ${p.step ?? "-"}: ${JSON.stringify(p.value)}`);
     const head = points.length < kept ? `the newest ${points.length} of ${kept} points` : `${points.length} points`;
     return {
@@ -167,7 +166,7 @@ const bestRunsTool: ToolSpec<typeof bestRunsInput> = {
     const direction = input.direction ?? guessDirection(input.path);
     const agg = input.agg ?? "last";
     const { runs } = selectRuns(store, toSelection(input), Number.POSITIVE_INFINITY, warn);
-    const { ranked, missing } = rankRuns(runs, steps, { direction, agg }, warn);
+    const { ranked, missing } = rankRuns(runs, steps, { direction, agg, path: input.path }, warn);
     const shown = ranked.slice(0, toLimit(input));
     const lines = [
       `${counted(shown.length, ranked.length, "runs")} ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first${input.direction ? "" : " (guessed from the path; pass direction to choose)"}`,

@@ -90,7 +90,7 @@ describe("--where", () => {
     ["diverged", ["diverged"]],
     ["not diverged and params.lr = 0.2", ["sweep-c"]],
     ["metrics.acc != 0.5", ["baseline", "sweep-c", "sweep-b", "sweep-a"]],
-    ["metrics.nothing != 1", []],
+    ["params.nan != true", []],
     ["0.75 < metrics.acc", ["sweep-c", "sweep-a"]],
   ])("%p", async (where, expected) => {
     expect(names(await json("ls", "--where", where))).toEqual(expected);

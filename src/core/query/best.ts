@@ -1,5 +1,6 @@
 /** `exprag best`: the selected runs ranked by one number each, taken from a metric's series. */
 import type { JsonObject } from "../record/decode";
+import { unknownPathError } from "./known-paths";
 import { type OnProgress, readable, type Warn } from "./records";
 import type { RunView } from "./run-view";
 import type { RunSummary } from "./summary";
@@ -31,11 +32,14 @@ export function guessDirection(path: string): Direction {
   return LOWER_IS_BETTER.test(path) ? "min" : "max";
 }
 
-/** Runs ranked by a metric; non-finite values rank after every finite one; runs without it come back apart. */
+/**
+ * Runs ranked by a metric; non-finite values rank after every finite one; runs without it come back
+ * apart. Given the path as written, a path none of the runs has is a usage error naming the closest ones.
+ */
 export function rankRuns(
   views: RunView[],
   steps: PathStep[],
-  options: { direction: Direction; agg: Aggregate },
+  options: { direction: Direction; agg: Aggregate; path?: string },
   warn: Warn,
   progress?: OnProgress,
 ): { ranked: Ranked[]; missing: RunSummary[] } {
@@ -47,6 +51,9 @@ export function rankRuns(
     const result = readable(view.store, view.runId, warn, () => score(view, steps, options.agg));
     if (result) scored.push({ view, ...result });
     else missing.push(view.summary()!);
+  }
+  if (!scored.length && missing.length && options.path !== undefined) {
+    throw unknownPathError({ path: options.path, option: null, trackedOnly: true }, views, warn);
   }
   const sign = options.direction === "max" ? -1 : 1;
   scored.sort((a, b) => {

@@ -6,9 +6,10 @@
 import type { JsonObject } from "../record/decode";
 import { differing } from "./compare";
 import { flattenValues } from "./flatten";
+import { unknownPathError } from "./known-paths";
 import type { OnProgress, Warn } from "./records";
 import type { RunView } from "./run-view";
-import { resolveOperand, type SelectedRuns, type Selection, selectRuns, sortValue } from "./selection";
+import { hasOperand, mustExist, RUN_FIELDS, resolveOperand, type SelectedRuns, type Selection, selectRuns, sortValue } from "./selection";
 import type { RunSummary } from "./summary";
 import type { Operand } from "./where";
 
@@ -39,6 +40,11 @@ export function listRuns(store: string, selection: Selection, options: ListOptio
   // A sort looks at every match before the limit.
   const selected: SelectedRuns = selectRuns(store, selection, options.sort ? Number.POSITIVE_INFINITY : options.limit, warn, progress);
   let views = selected.runs;
+  const asked = [...options.columns.map((operand) => ["--columns", operand] as const), ...(options.sort ? [["--sort", options.sort.operand] as const] : [])];
+  for (const [option, operand] of asked) {
+    if (!views.length || !mustExist(operand) || views.some((view) => hasOperand(view, operand))) continue;
+    throw unknownPathError({ path: operand.text, option, trackedOnly: false }, views, warn, RUN_FIELDS);
+  }
   if (options.sort) views = sortViews(views, options.sort.operand, options.sort.descending).slice(0, options.limit);
   const runs = views.map((view) => listed(view, options.columns));
   const leaves = (run: ListedRun) => ({

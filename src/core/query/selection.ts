@@ -4,6 +4,7 @@
  * Each run is read only as far as the question needs (see RunView).
  */
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime } from "../record/refs";
+import { unknownPathError } from "./known-paths";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
 import type { RunState } from "./summary";
@@ -48,6 +49,14 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
         .filter((operand) => operand.aggregate)
         .map(trackedSteps)
     : [];
+  const checked = selection.where ? operandsOf(selection.where).filter(mustExist) : [];
+  const found = new Set<string>();
+  /** The runs the other filters kept, where a `--where` path must be found at least once. */
+  const candidates: RunView[] = [];
+  const resolve = (view: RunView) => (operand: Operand) => {
+    if (!found.has(operand.text) && hasOperand(view, operand)) found.add(operand.text);
+    return resolveOperand(view, operand);
+  };
   const runs: RunView[] = [];
   let total = 0;
   for (const [index, runId] of ids.entries()) {
@@ -65,17 +74,39 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
       continue;
     }
     const kept = readable(store, runId, warn, () => {
-      if (!view.summary()) return false;
+      if (!view.summary() || !matches(view, selection)) return false;
+      if (!selection.where) return true;
+      if (checked.length) candidates.push(view);
       if (aggregates.length) view.scan(aggregates);
-      return matches(view, selection);
+      return evaluateWhere(selection.where, resolve(view));
     });
     if (!kept) continue;
     total++;
     if (runs.length < limit) runs.push(view);
   }
+  for (const operand of checked) {
+    if (found.has(operand.text) || !candidates.length) continue;
+    if (candidates.some((view) => readable(store, view.runId, warn, () => hasOperand(view, operand)))) continue;
+    throw unknownPathError({ path: operand.text, option: "--where", trackedOnly: false }, candidates, warn, RUN_FIELDS);
+  }
   return { runs, total };
 }
 
+/** Run fields, batch job and devices are there to be asked about even when no run has them; any other path must be found. */
+export function mustExist(operand: Operand): boolean {
+  const [first] = operand.segments;
+  const head = first && "key" in first ? first.key : null;
+  if (operand.segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) return false;
+  return head !== "scheduler" && head !== "devices";
+}
+
+/** Whether the run has a value for the operand (an aggregate: at least one number in the series). */
+export function hasOperand(view: RunView, operand: Operand): boolean {
+  if (operand.aggregate) return view.seriesStats(trackedSteps(operand)).count > 0;
+  return resolveOperand(view, operand) !== undefined;
+}
+
+/** The filters besides `--where`: name, status, time and tags. */
 function matches(view: RunView, selection: Selection): boolean {
   const summary = view.summary()!;
   const started = Date.parse(summary.started_at);
@@ -87,7 +118,7 @@ function matches(view: RunView, selection: Selection): boolean {
     const tags = view.annotations().tags;
     if (!selection.tags.every((tag) => tags.includes(tag))) return false;
   }
-  return selection.where ? evaluateWhere(selection.where, (operand) => resolveOperand(view, operand)) : true;
+  return true;
 }
 
 function nameMatches(pattern: string, name: string): boolean {

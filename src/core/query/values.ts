@@ -1,6 +1,7 @@
 /** `exprag values`: the series of one value path, each point with the `file:line` it came from. */
 import { asObject, decodeEnvelope } from "../record/decode";
 import { shortId } from "../record/refs";
+import { unknownPathError } from "./known-paths";
 import { readable, recordsOf, type Warn } from "./records";
 import type { RunView } from "./run-view";
 import { STEP_KEYS } from "./summary";
@@ -47,8 +48,9 @@ class LastItems<T> {
 /**
  * The values at `steps` in the runs' track records (a path naming an object gives the whole
  * object per point): the last `lastPerRun` points of each run, then the last `cap` of those.
+ * Given the path as written, a path none of the runs has is a usage error naming the closest ones.
  */
-export function series(views: RunView[], steps: PathStep[], options: { lastPerRun: number; cap: number }, warn: Warn): Series {
+export function series(views: RunView[], steps: PathStep[], options: { lastPerRun: number; cap: number; path?: string }, warn: Warn): Series {
   const all = new LastItems<SeriesPoint>(options.cap);
   let total = 0;
   let kept = 0;
@@ -88,5 +90,6 @@ export function series(views: RunView[], steps: PathStep[], options: { lastPerRu
       all.push(point);
     }
   }
+  if (total === 0 && views.length && options.path !== undefined) throw unknownPathError({ path: options.path, option: null, trackedOnly: true }, views, warn);
   return { points: all.values(), total, kept };
 }

@@ -1,0 +1,72 @@
+/**
+ * Answers an agent can take at its word: each test asks a question as an agent would, runs the
+ * command it would run, and checks the exact answer: nothing hidden, nothing silently empty,
+ * nothing mislabelled.
+ */
+import { describe, expect, test } from "bun:test";
+import { makeRepo, runIn, write } from "./git-harness";
+
+/** A training script that reports its lr as accuracy and a Hydra-style slash key. */
+const TRAIN = [
+  "import json, sys",
+  "args = dict(a.split('=', 1) for a in sys.argv[1:] if '=' in a)",
+  "lr = float(args.get('lr', '0.1'))",
+  "for step in range(3):",
+  "    print('EXPRAG::' + json.dumps({'step': step, 'metrics': {'acc': lr * (step + 1)}, 'eval/bleu': 10 * lr}))",
+  "",
+].join("\n");
+
+/** A repository with a run per lr, oldest first; returns it and the runs' short ids in that order. */
+async function history(lrs: number[], name = "train"): Promise<{ repo: string; ids: string[] }> {
+  const repo = makeRepo({ "train.py": TRAIN, ".gitignore": ".exprag/\n" });
+  const ids: string[] = [];
+  for (const lr of lrs) {
+    const result = await runIn(repo, ["run", "-q", "--name", name, "--", "python3", "train.py", `lr=${lr}`]);
+    expect(result.exitCode).toBe(0);
+    ids.push(JSON.parse((await runIn(repo, ["ls", "--json", "--limit", "1"])).text)[0].short_id);
+  }
+  return { repo, ids };
+}
+
+const hasPython = Bun.which("python3") !== null;
+
+describe("3. a typo is an error naming what was meant, not an empty answer", () => {
+  test.skipIf(!hasPython)("which runs had lr < 0.15, asked with a typo: exit 2 and did you mean", async () => {
+    const { repo } = await history([0.1, 0.2]);
+    const typo = await runIn(repo, ["ls", "--where", "parms.lr < 0.15"]);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.text).toBe("");
+    expect(typo.stderr).toBe("exprag: error: --where: none of the 2 selected runs has parms.lr; did you mean params.lr?\n");
+    const best = await runIn(repo, ["best", "metrics.accuracy", "--max"]);
+    expect([best.exitCode, best.stderr]).toEqual([2, "exprag: error: none of the 2 selected runs has metrics.accuracy; did you mean metrics.acc?\n"]);
+    const values = await runIn(repo, ["values", "eval/blue"]);
+    expect([values.exitCode, values.stderr]).toEqual([2, "exprag: error: the selected run has no eval/blue; did you mean eval/bleu?\n"]);
+    const column = await runIn(repo, ["ls", "--columns", "id,params.lrr"]);
+    expect([column.exitCode, column.stderr]).toEqual([2, "exprag: error: --columns: none of the 2 selected runs has params.lrr; did you mean params.lr?\n"]);
+  });
+
+  test.skipIf(!hasPython)("a path only some runs have is an answer: the runs without it are named apart", async () => {
+    const { repo, ids } = await history([0.1]);
+    write(repo, "other.py", 'print(\'EXPRAG::{"metrics": {"loss": 1}}\')\n');
+    await runIn(repo, ["run", "-q", "--", "python3", "other.py"]);
+    const other = JSON.parse((await runIn(repo, ["ls", "--json", "--limit", "1"])).text)[0].short_id;
+    const best = await runIn(repo, ["best", "metrics.acc", "--max", "--json"]);
+    expect(best.exitCode).toBe(0);
+    expect(JSON.parse(best.text).map((r: { short_id: string }) => r.short_id)).toEqual([ids[0]]);
+    expect(best.stderr).toContain(`1 run never reported metrics.acc: ${other}`);
+    const where = await runIn(repo, ["ls", "--where", "metrics.loss = 1", "--json"]);
+    expect(JSON.parse(where.text).map((r: { short_id: string }) => r.short_id)).toEqual([other]);
+  });
+
+  test.skipIf(!hasPython)("a slash key works in --where and --columns as written, no backticks", async () => {
+    const { repo, ids } = await history([0.1, 0.2]);
+    const result = await runIn(repo, ["ls", "--where", "eval/bleu > 1.5", "--columns", "id,eval/bleu"]);
+    expect([result.exitCode, result.text]).toEqual([0, `id\teval/bleu\n${ids[1]}\t2\n`]);
+  });
+
+  test.skipIf(!hasPython)("run fields are never a typo: no failed run is an empty answer", async () => {
+    const { repo } = await history([0.1]);
+    const result = await runIn(repo, ["ls", "--where", 'error ~ "*OOM*"', "--json"]);
+    expect([result.exitCode, result.text]).toEqual([0, "[]\n"]);
+  });
+});
