@@ -128,7 +128,7 @@ const seriesTool: ToolSpec<typeof seriesInput> = {
     // As exprag values: without runs named or a filter, the latest run; a history reads forward, so oldest run first.
     const named = (input.runs ?? []).length > 0;
     const { runs } = selectRuns(store, selection, named || isFiltered(selection) ? Number.POSITIVE_INFINITY : 1, warn);
-    const { points, total, kept } = series(named ? runs : [...runs].reverse(), steps, { lastPerRun, cap, path: input.path }, warn);
+    const { points, kept } = series(named ? runs : [...runs].reverse(), steps, { lastPerRun, cap, path: input.path }, warn);
     const shown = points.slice(-10).map((p) => `${p.short_id} step ${p.step ?? "-"}: ${JSON.stringify(p.value)}`);
     const head = points.length < kept ? `the newest ${points.length} of ${kept} points` : `${points.length} points`;
     return {
