@@ -1,5 +1,6 @@
 import { EXIT, UserError, usageError } from "../core/errors";
 import { codeId, fillTrees } from "../core/git/code-id";
+import { type CodeSize, codeSizeMeasure } from "../core/git/code-size";
 import { compareRuns } from "../core/query/compare";
 import { isFiltered, selectRuns } from "../core/query/selection";
 import { readRunDetails } from "../core/query/show";
@@ -18,9 +19,16 @@ const cell = (value: unknown) => {
   return typeof value === "string" ? value : JSON.stringify(value);
 };
 
+/** "2 files +12 -3", or why there is no count. */
+function sizeText(size: CodeSize | null): string {
+  if (!size) return "not in this repository";
+  const binary = size.binary ? ` (${size.binary} binary)` : "";
+  return `${size.files} file${size.files === 1 ? "" : "s"} +${size.added} -${size.deleted}${binary}`;
+}
+
 export default defineExpragCommand({
   name: "compare",
-  description: "Runs side by side: metadata that differs, final metrics, status, duration, code",
+  description: "Runs side by side: the params, metadata and command words that differ, how much the code differs, final metrics, status",
   args: {
     runs: { type: "positional", description: "The runs (default: every run the selection keeps, newest first)", required: false },
     ...selectionArgs,
@@ -49,19 +57,23 @@ ${WHERE_HELP}`,
       cwd,
       env,
     );
-    const comparison = compareRuns(details);
+    const comparison = compareRuns(details, codeSizeMeasure(cwd, env, store));
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(comparison)}\n`);
-    const { runs, metadata, metrics, code } = comparison;
+    const { runs, params, command_words, metadata, metrics, code_changes } = comparison;
+    const changes = runs.map((run) => code_changes.find((change) => change.run_id === run.run_id));
     const rows: { field: string; values: string[] }[] = [
       { field: "name", values: runs.map((r) => r.experiment_name) },
       { field: "status", values: runs.map((r) => `${r.status}${r.exit_code === null ? "" : ` (${r.exit_code})`}`) },
       { field: "duration", values: runs.map((r) => formatDuration(r.duration_ms)) },
       { field: "commit", values: runs.map((r) => formatCommit(r.commit, r.dirty, 12)) },
       { field: "code", values: runs.map((r) => codeId(r.tree)) },
+      ...(code_changes.length ? [{ field: "code changes", values: changes.map((change) => (change ? sizeText(change.size) : "")) }] : []),
+      ...Object.entries(params).map(([key, values]) => ({ field: `param ${key}`, values: values.map(cell) })),
+      ...(command_words.some((words) => words.length) ? [{ field: "command", values: command_words.map((words) => words.join(" ")) }] : []),
       ...Object.entries(metadata).map(([key, values]) => ({ field: `meta ${key}`, values: values.map(cell) })),
       ...Object.entries(metrics).map(([path, values]) => ({ field: `last ${path}`, values: values.map(cell) })),
-      ...code.map((command) => ({ field: "diff", values: runs.map((_, i) => (i === 0 ? command : "")) })),
+      ...code_changes.map((change) => ({ field: "diff", values: runs.map((_, i) => (i === 0 ? change.diff : "")) })),
     ];
     const ids = runs.map((r) => r.short_id);
     printData(

@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { EXIT, UserError, usageError } from "../core/errors";
+import { fillTrees } from "../core/git/code-id";
+import { codeSizeMeasure } from "../core/git/code-size";
 import { AGGREGATES, type Aggregate, guessDirection, rankRuns } from "../core/query/best";
 import { compareRuns } from "../core/query/compare";
 import { listRuns } from "../core/query/listing";
@@ -182,25 +184,35 @@ const compareRunsTool: ToolSpec<typeof compareRunsInput> = {
   name: "compare_runs",
   title: "Compare runs",
   description:
-    "Two or more runs side by side: the metadata that differs, the last value of every metric, status, duration, commit, and the " +
-    "diffs to look at. Give runs (two or more), or a selection (its runs, newest first, up to limit). Same answer as " +
+    "Two or more runs side by side: the params, metadata and command-line words that differ, the last value of every metric, " +
+    "status, duration, commit, and for each run whose code differs from the first's how much (files, lines added and deleted) and the diff to look at. Give runs (two or more), or a selection (its runs, newest first, up to limit). Same answer as " +
     "`exprag compare --json`. Use diff_runs for how their code differs.",
   input: compareRunsInput,
   effect: "reads",
-  answer(input, { store, warn }) {
+  answer(input, { store, cwd, env, warn }) {
     const selection = toSelection(input);
     if (!(input.runs ?? []).length && !isFiltered(selection)) {
       throw usageError("compare needs runs: two or more, or a selection", 'e.g. runs: ["latest~1", "latest"], or name: "sweep"');
     }
     const selected = selectRuns(store, selection, toLimit(input), warn);
     if (selected.runs.length < 2) throw new UserError(`compare needs at least two runs; the selection kept ${selected.runs.length}`, EXIT.failure);
-    const comparison = compareRuns(selected.runs.map((view) => readRunDetails(store, view.runId, warn)));
-    const differing = Object.keys(comparison.metadata);
+    const details = selected.runs.map((view) => readRunDetails(store, view.runId, warn));
+    fillTrees(
+      details.map((d) => d.summary),
+      cwd,
+      env,
+    );
+    const comparison = compareRuns(details, codeSizeMeasure(cwd, env, store));
+    const differing = [...Object.keys(comparison.params).map((key) => `params.${key}`), ...Object.keys(comparison.metadata).map((key) => `meta.${key}`)];
     return {
       data: comparison,
       summary: [
         `${counted(comparison.runs.length, selected.total, "runs")}: ${comparison.runs.map((r) => `${r.short_id} (${r.status})`).join(", ")}`,
-        differing.length ? `metadata that differs: ${differing.join(", ")}` : "no metadata differs",
+        differing.length ? `params and metadata that differ: ${differing.join(", ")}` : "no params or metadata differ",
+        ...comparison.code_changes.map(
+          (change) =>
+            `code of ${change.short_id} differs: ${change.size ? `${change.size.files} files +${change.size.added} -${change.size.deleted}` : "not measured here"}`,
+        ),
         `${Object.keys(comparison.metrics).length} metrics`,
       ],
     };

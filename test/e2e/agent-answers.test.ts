@@ -3,7 +3,7 @@
  * command it would run, and checks the exact answer: nothing hidden, nothing silently empty,
  * nothing mislabelled.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { makeRepo, runIn, write } from "./git-harness";
 
 /** A training script that reports its lr as accuracy and a Hydra-style slash key. */
@@ -29,6 +29,7 @@ async function history(lrs: number[], name = "train"): Promise<{ repo: string; i
 }
 
 const hasPython = Bun.which("python3") !== null;
+setDefaultTimeout(60_000);
 
 describe("3. a typo is an error naming what was meant, not an empty answer", () => {
   test.skipIf(!hasPython)("which runs had lr < 0.15, asked with a typo: exit 2 and did you mean", async () => {
@@ -68,5 +69,35 @@ describe("3. a typo is an error naming what was meant, not an empty answer", () 
     const { repo } = await history([0.1]);
     const result = await runIn(repo, ["ls", "--where", 'error ~ "*OOM*"', "--json"]);
     expect([result.exitCode, result.text]).toEqual([0, "[]\n"]);
+  });
+});
+
+describe("1. compare shows what was changed", () => {
+  test.skipIf(!hasPython)("what differs between a run and its rerun with --set lr=0.5: the param, the command word, nothing else", async () => {
+    const { repo, ids } = await history([0.1]);
+    const rerun = await runIn(repo, ["rerun", ids[0]!, "--set", "lr=0.5"]);
+    expect(rerun.exitCode).toBe(0);
+    const answer = JSON.parse((await runIn(repo, ["compare", "latest~1", "latest", "--json"])).text);
+    expect(answer.params).toEqual({ lr: [0.1, 0.5] });
+    expect(answer.command_words).toEqual([["lr=0.1"], ["lr=0.5"]]);
+    expect(answer.code_changes).toEqual([]);
+    const text = (await runIn(repo, ["compare", "latest~1", "latest"])).text;
+    expect(text).toContain("param lr\t0.1\t0.5\n");
+    expect(text).toContain("command\tlr=0.1\tlr=0.5\n");
+  });
+
+  test.skipIf(!hasPython)("how big the code change between two runs is: files, lines added and deleted", async () => {
+    const { repo, ids } = await history([0.1]);
+    write(repo, "train.py", `${TRAIN}# smoothing\n# more\n`);
+    write(repo, "model.py", "x = 1\n");
+    await runIn(repo, ["run", "-q", "--name", "train", "--", "python3", "train.py", "lr=0.1", "--smoothing", "0.1"]);
+    const answer = JSON.parse((await runIn(repo, ["compare", "latest~1", "latest", "--json"])).text);
+    const latest = answer.runs[1].short_id;
+    expect(answer.code_changes).toEqual([
+      { run_id: answer.runs[1].run_id, short_id: latest, size: { files: 2, added: 3, deleted: 0, binary: 0 }, diff: `exprag diff ${ids[0]} ${latest}` },
+    ]);
+    expect(answer.params).toEqual({ smoothing: [null, 0.1] });
+    expect(answer.command_words).toEqual([[], ["--smoothing", "0.1"]]);
+    expect((await runIn(repo, ["compare", "latest~1", "latest"])).text).toContain(`code changes\t\t2 files +3 -0\n`);
   });
 });
