@@ -77,6 +77,8 @@ export interface RunDefaults {
   snapshot: boolean;
   snapshotMaxBytes: number;
   snapshotExclude: string[];
+  /** `not-code` in the project config; undefined: the default. */
+  notCode: string[] | undefined;
   name: string | undefined;
   pty: boolean;
   config: ProjectConfig | null;
@@ -93,6 +95,7 @@ export function runDefaults(
     snapshot: flags.snapshot ?? true,
     snapshotMaxBytes: size === undefined ? (config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES) : parseSize(size, "--snapshot-max-size"),
     snapshotExclude: config?.snapshotExclude ?? [],
+    notCode: config?.notCode,
     name: flags.name ?? config?.name,
     // `pty = true` in the config makes it the default at a terminal only.
     pty: flags.pty ?? (config?.pty === true && isTerminal(1)),

@@ -3,6 +3,7 @@ import { usageError } from "../core/errors";
 import { diffRuns } from "../core/git/diff";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { currentTree, runCode } from "../core/git/restore";
+import { notCodePathspecs } from "../core/git/work-tree";
 import { isTerminal } from "../core/os/posix";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
@@ -77,7 +78,7 @@ At a terminal, stderr first names the two sides (run and commit, or the work tre
     const answer = args.quiet ? ["--quiet"] : args["exit-code"] ? ["--exit-code"] : [];
     const code = gitCommand(
       git.at(cwd),
-      ["diff", color, ...answer, ...(args.stat ? ["--stat"] : []), from.commit, to, "--", ...rest],
+      ["diff", color, ...answer, ...(args.stat ? ["--stat"] : []), from.commit, to, "--", ...rest, ...notCodePathspecs(context.config?.notCode)],
       "data",
       answer.length ? [1] : [],
     );

@@ -70,7 +70,11 @@ exprag exits with the command's exit code, as exprag run does.`,
 
     const top = args.here ? repo.top : args.worktree === undefined ? rerunWorktreeDir(store, runId) : resolve(cwd, args.worktree);
     if (args.here) {
-      const difference = codeDifference(git, repo, store, source.commit, { maxUntrackedBytes: defaults.snapshotMaxBytes, exclude: defaults.snapshotExclude });
+      const difference = codeDifference(git, repo, store, source.commit, {
+        maxUntrackedBytes: defaults.snapshotMaxBytes,
+        exclude: defaults.snapshotExclude,
+        notCode: defaults.notCode,
+      });
       if (difference !== null) {
         throw new UserError(
           `the work tree does not hold the code of run ${short}: ${difference}`,
@@ -94,6 +98,7 @@ exprag exits with the command's exit code, as exprag run does.`,
           maxUntrackedBytes: defaults.snapshotMaxBytes,
           includeSecrets: args["snapshot-secrets"] === true,
           exclude: defaults.snapshotExclude,
+          notCode: defaults.notCode,
         });
         // A snapshot's commit is on no branch of the user's: the new run keeps it on its own run/<id> too.
         code = source.snapshot && prepared.git.commit === source.commit ? { ...prepared, snapshotCommit: source.commit } : prepared;

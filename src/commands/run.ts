@@ -67,6 +67,7 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       snapshotSecrets: args["snapshot-secrets"] === true,
       snapshotMaxBytes: defaults.snapshotMaxBytes,
       snapshotExclude: defaults.snapshotExclude,
+      notCode: defaults.notCode,
       snapshotProgress: { step: progress.phase("files in the snapshot"), end: () => progress.end() },
       cwd,
       env,

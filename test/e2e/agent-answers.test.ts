@@ -4,7 +4,7 @@
  * nothing mislabelled.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { makeRepo, runIn, write } from "./git-harness";
+import { git, makeRepo, runIn, write } from "./git-harness";
 
 /** A training script that reports its lr as accuracy and a Hydra-style slash key. */
 const TRAIN = [
@@ -99,5 +99,47 @@ describe("1. compare shows what was changed", () => {
     expect(answer.params).toEqual({ smoothing: [null, 0.1] });
     expect(answer.command_words).toEqual([[], ["--smoothing", "0.1"]]);
     expect((await runIn(repo, ["compare", "latest~1", "latest"])).text).toContain(`code changes\t\t2 files +3 -0\n`);
+  });
+});
+
+describe("2. the coding agent's own files are not the experiment's code", () => {
+  test("is my checkout the same code as the run, after the agent wrote its skill: yes", async () => {
+    const repo = makeRepo({ "train.py": "print('hi')\n", ".gitignore": ".exprag/\n" });
+    await runIn(repo, ["skill", "--write", ".claude/skills/exprag/SKILL.md"]);
+    write(repo, ".codex/notes.md", "an agent's notes\n");
+    expect((await runIn(repo, ["run", "-q", "--", "true"])).exitCode).toBe(0);
+    const [run] = JSON.parse((await runIn(repo, ["ls", "--json"])).text);
+    expect([run.dirty, git(repo, "branch", "--list", "run/*")]).toEqual([false, ""]);
+    expect((await runIn(repo, ["diff", "latest", "--quiet"])).exitCode).toBe(0);
+    write(repo, ".claude/settings.json", "{}\n");
+    expect((await runIn(repo, ["diff", "latest", "--quiet"])).exitCode).toBe(0);
+    expect(JSON.parse((await runIn(repo, ["diff", "latest", "--json"])).text).files).toEqual([]);
+  });
+
+  test("a dirty run's snapshot holds the code, not the agent's folders", async () => {
+    const repo = makeRepo({ "train.py": "print('hi')\n", ".gitignore": ".exprag/\n" });
+    write(repo, ".claude/skills/exprag/SKILL.md", "skill\n");
+    write(repo, "train.py", "print('changed')\n");
+    await runIn(repo, ["run", "-q", "--", "true"]);
+    const [run] = JSON.parse((await runIn(repo, ["ls", "--json"])).text);
+    expect(run.dirty).toBe(true);
+    expect(git(repo, "ls-tree", "-r", "--name-only", `run/${run.run_id}`)).toBe(".gitignore\ntrain.py\n");
+  });
+
+  test("not-code = [] in the project config turns it off: the agent's folder is code again", async () => {
+    const repo = makeRepo({ "train.py": "print('hi')\n", ".gitignore": ".exprag/\n", ".exprag.toml": "not-code = []\n" });
+    write(repo, ".claude/settings.json", "{}\n");
+    await runIn(repo, ["run", "-q", "--", "true"]);
+    const [run] = JSON.parse((await runIn(repo, ["ls", "--json"])).text);
+    expect(run.dirty).toBe(true);
+    expect(git(repo, "ls-tree", "-r", "--name-only", `run/${run.run_id}`)).toContain(".claude/settings.json");
+  });
+
+  test("not-code names other folders in the project config", async () => {
+    const repo = makeRepo({ "train.py": "print('hi')\n", ".gitignore": ".exprag/\n", ".exprag.toml": 'not-code = ["scratch/"]\n' });
+    write(repo, "scratch/idea.txt", "try wd\n");
+    await runIn(repo, ["run", "-q", "--", "true"]);
+    expect(JSON.parse((await runIn(repo, ["ls", "--json"])).text)[0].dirty).toBe(false);
+    expect((await runIn(repo, ["diff", "latest", "--quiet"])).exitCode).toBe(0);
   });
 });

@@ -60,6 +60,8 @@ export function hasUncommittedChanges(git: Git): boolean {
 export interface SnapshotLimits {
   maxUntrackedBytes: number;
   exclude?: string[];
+  /** What is not the experiment's code (default: the coding agents' folders). */
+  notCode?: string[];
   /** Untracked files that look like secrets are taken too (--snapshot-secrets). */
   includeSecrets?: boolean;
 }

@@ -48,7 +48,7 @@ describe("reading the project config", () => {
       pty: true,
       source: join(top, ".exprag.toml"),
     });
-    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "log", "params", "name", "pty"]);
+    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "not-code", "log", "params", "name", "pty"]);
   });
 
   test("[tool.exprag] of pyproject.toml, found from a subfolder; a size may be a number of bytes", () => {
@@ -93,6 +93,7 @@ describe("reading the project config", () => {
     ["dir = 5", "dir must be a non-empty string, got 5"],
     ['snapshot-exclude = "*.ckpt"', 'snapshot-exclude must be a list of globs such as ["*.ckpt", "data/**"], got "*.ckpt"'],
     ["snapshot-exclude = [1]", 'snapshot-exclude must be a list of globs such as ["*.ckpt", "data/**"], got a list ([1])'],
+    ['not-code = ".claude/"', 'not-code must be a list of folders and globs such as [".claude/", "notes/**"], got ".claude/"'],
     ["snapshot-max-size = true", 'snapshot-max-size must be a size such as "10M", "500K", or a number of bytes, got true'],
     ['snapshot-max-size = "huge"', 'snapshot-max-size in FILE expects a size such as 10M, 500K or 1048576, got "huge"'],
     ["pty = { on = true }", "pty must be true or false, got a table"],
@@ -113,7 +114,7 @@ describe("reading the project config", () => {
     } catch (error) {
       expect((error as Error).message).toBe(`${join(top, "pyproject.toml")}: unknown key "snapshot-max" in [tool.exprag]`);
       expect((error as { hint?: string }).hint).toBe(
-        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty",
+        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, not-code, log, params, name, pty",
       );
     }
     const typo = project({ ".exprag.toml": "lgo = false" });
