@@ -150,7 +150,7 @@ export function parseCount(text: string, option: string): number {
 
 /** The run selection every command that takes a set of runs accepts. */
 export const selectionArgs = {
-  name: { type: "string", description: "Only runs whose name contains TEXT (any case; * globs: 'lr-*')", valueHint: "TEXT" },
+  name: { type: "string", description: "Only runs named TEXT (whole name, any case; * ? [...] glob: 'lr-*')", valueHint: "TEXT" },
   status: { type: "string", description: `Only runs in these states (comma-separated): ${RUN_STATES.join(", ")}`, valueHint: "STATE" },
   since: { type: "string", description: "Only runs started since WHEN: 90m, 2h, 3d, 2w, or a date (2026-11-01)", valueHint: "WHEN" },
   until: { type: "string", description: "Only runs started before WHEN", valueHint: "WHEN" },

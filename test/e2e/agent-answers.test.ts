@@ -143,3 +143,16 @@ describe("2. the coding agent's own files are not the experiment's code", () => 
     expect((await runIn(repo, ["diff", "latest", "--quiet"])).exitCode).toBe(0);
   });
 });
+
+describe("4. --name selects that name, or a glob", () => {
+  test("which runs are the sweep: not lr-sweep; lr-* and [...] are globs", async () => {
+    const repo = makeRepo({ ".gitignore": ".exprag/\n" });
+    for (const name of ["sweep", "lr-sweep", "lr-sweep2"]) await runIn(repo, ["run", "-q", "--name", name, "--", "true"]);
+    const names = async (...args: string[]) =>
+      JSON.parse((await runIn(repo, ["ls", "--json", ...args])).text).map((r: { experiment_name: string }) => r.experiment_name);
+    expect(await names("--name", "sweep")).toEqual(["sweep"]);
+    expect(await names("--name", "lr-*")).toEqual(["lr-sweep2", "lr-sweep"]);
+    expect(await names("--name", "lr-sweep?")).toEqual(["lr-sweep2"]);
+    expect(await names("--name", "[ls]*p")).toEqual(["lr-sweep", "sweep"]);
+  });
+});

@@ -202,8 +202,8 @@ describe("exprag mcp: the same answers as the command line", () => {
       await cli("ls", "--status", "ok", "--where", "meta.hparams.lr < 0.5", "--columns", "max(metrics.acc)", "--sort", "max(metrics.acc)", "--desc"),
     );
     expect(asked.data.map((r: { columns: unknown }) => r.columns)).toEqual([{ "max(metrics.acc)": 0.9 }, { "max(metrics.acc)": 0.7 }]);
-    const limited = await call("list_runs", { limit: 1, name: "e" });
-    expect(limited.data).toEqual(await cli("ls", "--limit", "1", "--name", "e"));
+    const limited = await call("list_runs", { limit: 1, name: "*e*" });
+    expect(limited.data).toEqual(await cli("ls", "--limit", "1", "--name", "*e*"));
     expect(limited.summary.split("\n")[0]).toBe("1 of 3 runs (pass limit or all: true for more), newest first");
   });
 

@@ -3,18 +3,19 @@
  * (in that order) or every run newest first, kept by name, status, time, tags and `--where`.
  * Each run is read only as far as the question needs (see RunView).
  */
+import { usageError } from "../errors";
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime } from "../record/refs";
 import { unknownPathError } from "./known-paths";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
 import type { RunState } from "./summary";
 import { asNumber, type PathStep, valuesAt } from "./value-paths";
-import { type Expr, evaluateWhere, globMatches, type Operand, operandsOf } from "./where";
+import { type Expr, evaluateWhere, type Operand, operandsOf } from "./where";
 
 export interface Selection {
   /** Run references given on the command line; empty: every run. */
   references: string[];
-  /** A part of the experiment name (any case), or a glob when it holds `*`. */
+  /** The experiment name (any case), or a glob when it holds `*`, `?` or `[...]`. */
   name?: string;
   statuses?: RunState[];
   /** Runs started at or after / before these times (ms since the epoch). */
@@ -121,9 +122,36 @@ function matches(view: RunView, selection: Selection): boolean {
   return true;
 }
 
-function nameMatches(pattern: string, name: string): boolean {
-  const [p, n] = [pattern.toLowerCase(), name.toLowerCase()];
-  return p.includes("*") ? globMatches(p, n) : n.includes(p);
+/** The whole name, in any case: exactly, or as a glob (`*` any run, `?` one character, `[abc]`, `[a-z]`, `[!abc]` one of a set). */
+export function nameMatches(pattern: string, name: string): boolean {
+  if (!/[*?[]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase();
+  if (compiled?.pattern !== pattern) compiled = { pattern, glob: nameGlob(pattern) };
+  return compiled.glob.test(name);
+}
+
+let compiled: { pattern: string; glob: RegExp } | undefined;
+
+function nameGlob(pattern: string): RegExp {
+  let source = "";
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i]!;
+    const close = char === "[" ? chars.indexOf("]", i + 2) : -1;
+    if (char === "*") source += "[^]*";
+    else if (char === "?") source += "[^]";
+    else if (close > 0) {
+      const set = chars.slice(i + 1, close);
+      const negated = set[0] === "!" || set[0] === "^";
+      const body = (negated ? set.slice(1) : set).map((c) => (c === "-" ? c : c.replace(/[\\\]^]/g, "\\$&"))).join("");
+      source += `[${negated ? "^" : ""}${body}]`;
+      i = close;
+    } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  try {
+    return new RegExp(`^${source}$`, "iu");
+  } catch {
+    throw usageError(`--name: '${pattern}' is not a glob (a [...] set such as [a-z] is out of order)`, "e.g. --name 'lr-*' or --name 'run-[0-9]'");
+  }
 }
 
 /** Run fields an operand of one word names (besides tracked values, metadata and params). */
