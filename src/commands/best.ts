@@ -1,5 +1,5 @@
 import { usageError } from "../core/errors";
-import { AGGREGATES, guessDirection, type Ranked, rankRuns } from "../core/query/best";
+import { AGGREGATES, explainRanking, guessDirection, type Ranked, rankRuns } from "../core/query/best";
 import { differing } from "../core/query/compare";
 import { flattenValues } from "../core/query/flatten";
 import { selectRuns } from "../core/query/selection";
@@ -21,6 +21,10 @@ export default defineExpragCommand({
     max: { type: "boolean", description: "Higher is better" },
     min: { type: "boolean", description: "Lower is better" },
     agg: { type: "enum", options: AGGREGATES, description: "One number per run: its last value (default), or max, min, mean" },
+    explain: {
+      type: "boolean",
+      description: "Instead of the ranking, how it was made: the rule (path, aggregate, direction), the runs left out and why, the ranked runs to doubt",
+    },
     ...selectionArgs,
     ...listArgs,
     ...storeArgs,
@@ -32,10 +36,12 @@ export default defineExpragCommand({
   exprag best metrics.acc --max
   exprag best metrics.loss --min --agg min --name baseline --since 2w --status ok --json
   exprag best metrics.acc --max --tag sweep:3f9c2a1b
+  exprag best metrics.acc --max --explain             # the rule, and the runs left out and why
 
 Without --max or --min, paths that look like a loss or an error (loss, err, perplexity, time)
 rank lowest first, anything else highest first; stderr says which was used. NaN and infinite
 values rank after every finite one; runs that never reported the metric are listed apart.
+points_used in --json says how many points each value was taken from (1 for the last value).
 
 ${WHERE_HELP}`,
   run({ args, store, warn }) {
@@ -53,13 +59,25 @@ ${WHERE_HELP}`,
     const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn, progress.phase("selecting runs"));
     const { ranked, missing } = rankRuns(runs, steps, { direction, agg, path: args.path }, warn, progress.phase("ranking runs"));
     progress.end();
+    const mode = outputMode(args.json === true);
+    if (args.explain) {
+      const explanation = explainRanking({ ranked, missing }, { path: args.path, agg, direction, guessed: !args.max && !args.min });
+      if (mode === "json") return printData(`${JSON.stringify(explanation)}\n`);
+      const { rule } = explanation;
+      const lines = [
+        `rule\t${rule.agg}(${rule.path}) of each run, ${rule.direction === "max" ? "highest" : "lowest"} first (${rule.direction_from === "flag" ? `--${rule.direction}` : `guessed from the name; --${rule.direction} says so`})`,
+        `ranked\t${explanation.ranked} runs`,
+        ...explanation.left_out.map((run) => `left out\t${run.short_id}: ${run.reason}`),
+        ...explanation.caveats.map((run) => `rank ${run.rank}\t${run.short_id}: ${run.reasons.join(", ")}`),
+      ];
+      return printData(`${lines.join("\n")}\n`);
+    }
     const shown = ranked.slice(0, limit);
     if (shown.length < ranked.length) log.info(`showing ${shown.length} of ${ranked.length} runs; use --all or --limit N for more`);
     if (missing.length) {
       const ids = missing.slice(0, 10).map((r) => r.short_id);
       log.info(`${missing.length} run${missing.length === 1 ? "" : "s"} never reported ${args.path}: ${ids.join(" ")}${missing.length > 10 ? " ..." : ""}`);
     }
-    const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(shown)}\n`);
     const params = Object.keys(differing(shown.map((r) => Object.fromEntries(flattenValues(r.params).filter(([key]) => key)))));
     const paramColumn = (key: string): Column<Ranked> => ({

@@ -17,18 +17,20 @@ export default defineExpragCommand({
       description: "A value path: metrics.loss, layers[].loss (a leading value. is fine); one naming an object gives the whole object",
     },
     runs: { type: "positional", description: "Runs (default: the latest, or every run the selection keeps)", required: false },
-    last: { type: "string", description: "Only the last N points of each run", valueHint: "N" },
+    last: { type: "string", description: "Only the last N points of each run; --last alone: its last point, to cite", valueHint: "N" },
     ...selectionArgs,
     ...listArgs,
     ...storeArgs,
   },
   repeatable: SELECTION_REPEATABLE,
   variadic: "runs",
+  optionalValues: { last: "1" },
   examples: `EXAMPLES
 
   exprag values metrics.loss                          # the latest run, oldest point first
   exprag values metrics.loss 3f9c2a1b 8d01e4c7 --all --json
   exprag values metrics.loss --where 'params.batch_size = 32' --last 5
+  exprag values metrics.acc --name sweep --last --all   # each run's final value, with its source
 
 --limit N (default 20) caps the whole answer, keeping its newest points, and says so when it cuts;
 --last N keeps the last N points of each run. Cite a point by its source, file:line in the run file.

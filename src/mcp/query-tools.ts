@@ -7,7 +7,7 @@ import { z } from "zod";
 import { EXIT, UserError, usageError } from "../core/errors";
 import { fillTrees } from "../core/git/code-id";
 import { codeSizeMeasure } from "../core/git/code-size";
-import { AGGREGATES, type Aggregate, guessDirection, rankRuns } from "../core/query/best";
+import { AGGREGATES, type Aggregate, explainRanking, guessDirection, rankRuns } from "../core/query/best";
 import { compareRuns } from "../core/query/compare";
 import { listRuns } from "../core/query/listing";
 import { collectPaths } from "../core/query/paths";
@@ -150,6 +150,10 @@ const bestRunsInput = {
     .enum(AGGREGATES as [Aggregate, ...Aggregate[]])
     .optional()
     .describe("One number per run: its last value (default), or max, min, mean"),
+  explain: z
+    .boolean()
+    .optional()
+    .describe("Instead of the ranking, how it was made: {rule, ranked, left_out (runs without the value), caveats (NaN, infinite, not ok, diverged)}"),
   ...selectionInput,
   ...listInput,
 };
@@ -157,7 +161,7 @@ const bestRunsTool: ToolSpec<typeof bestRunsInput> = {
   name: "best_runs",
   title: "Best runs",
   description:
-    "The selected runs ranked by one metric (its last value, or max, min or mean per run), best first, each with rank, value, count, " +
+    "The selected runs ranked by one metric (its last value, or max, min or mean per run), best first, each with rank, value, points_used, " +
     "status, commit and params. NaN and infinite values rank after every finite one; runs that never reported the metric are left " +
     "out (the summary counts them). Same answer as `exprag best <path> --json`.",
   input: bestRunsInput,
@@ -169,6 +173,12 @@ const bestRunsTool: ToolSpec<typeof bestRunsInput> = {
     const agg = input.agg ?? "last";
     const { runs } = selectRuns(store, toSelection(input), Number.POSITIVE_INFINITY, warn);
     const { ranked, missing } = rankRuns(runs, steps, { direction, agg, path: input.path }, warn);
+    if (input.explain) {
+      const explanation = explainRanking({ ranked, missing }, { path: input.path, agg, direction, guessed: !input.direction });
+      const summary = [`${explanation.ranked} runs ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first`];
+      summary.push(`${explanation.left_out.length} left out, ${explanation.caveats.length} to doubt`);
+      return { data: explanation, summary };
+    }
     const shown = ranked.slice(0, toLimit(input));
     const lines = [
       `${counted(shown.length, ranked.length, "runs")} ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first${input.direction ? "" : " (guessed from the path; pass direction to choose)"}`,

@@ -4,7 +4,10 @@
  * nothing mislabelled.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { git, makeRepo, runIn, write } from "./git-harness";
+import { cleanEnv, EXPRAG, exprag, runFiles, tempDir, waitFor } from "./harness";
 
 /** A training script that reports its lr as accuracy and a Hydra-style slash key. */
 const TRAIN = [
@@ -154,5 +157,87 @@ describe("4. --name selects that name, or a glob", () => {
     expect(await names("--name", "lr-*")).toEqual(["lr-sweep2", "lr-sweep"]);
     expect(await names("--name", "lr-sweep?")).toEqual(["lr-sweep2"]);
     expect(await names("--name", "[ls]*p")).toEqual(["lr-sweep", "sweep"]);
+  });
+});
+
+describe("10. a live run counts the records written so far", () => {
+  test("how far is the running job: ls says its records so far", async () => {
+    const cwd = tempDir();
+    const script = `echo 'EXPRAG::{"loss": 1}'; echo 'EXPRAG::{"$meta": {"seed": 1}}'; while [ ! -e go ]; do sleep 0.05; done`;
+    const run = Bun.spawn([EXPRAG, "run", "-q", "--", "sh", "-c", script], { cwd, env: cleanEnv(), stdout: "ignore", stderr: "ignore" });
+    const store = join(cwd, ".exprag");
+    await waitFor(() => runFiles(store).length === 1 && readFileSync(runFiles(store)[0]!, "utf8").split("\n").length === 4, "two records written");
+    const [live] = JSON.parse((await exprag(["ls", "--json"], { cwd })).text);
+    expect([live.status, live.records, live.counts]).toEqual(["running", 2, { track: 1, meta: 1, note: 0, parse_error: 0 }]);
+    writeFileSync(join(cwd, "go"), "");
+    expect(await run.exited).toBe(0);
+    const [ended] = JSON.parse((await exprag(["ls", "--json"], { cwd })).text);
+    expect([ended.status, ended.records]).toEqual(["ok", 2]);
+  });
+});
+
+describe("9. best says what its numbers are, and how it ranked", () => {
+  test.skipIf(!hasPython)("how many points was each value taken from: points_used, 1 for the last value, the series for max", async () => {
+    const { repo } = await history([0.1]);
+    const [last] = JSON.parse((await runIn(repo, ["best", "metrics.acc", "--max", "--json"])).text);
+    const [max] = JSON.parse((await runIn(repo, ["best", "metrics.acc", "--max", "--agg", "max", "--json"])).text);
+    expect([last.points_used, max.points_used, "count" in last]).toEqual([1, 3, false]);
+  });
+
+  test.skipIf(!hasPython)("why is that run not in the ranking: --explain gives the rule and the runs left out or to doubt", async () => {
+    const { repo, ids } = await history([0.1, 0.2]);
+    write(repo, "other.py", "import sys\nprint('EXPRAG::{\"loss\": 1}')\nsys.exit(3)\n");
+    await runIn(repo, ["run", "-q", "--", "python3", "other.py"]);
+    const other = JSON.parse((await runIn(repo, ["ls", "--json", "--limit", "1"])).text)[0];
+    write(repo, "nan.py", 'print(\'EXPRAG::{"metrics": {"acc": "NaN"}}\')\n');
+    await runIn(repo, ["run", "-q", "--", "python3", "nan.py"]);
+    const nan = JSON.parse((await runIn(repo, ["ls", "--json", "--limit", "1"])).text)[0];
+    const explained = JSON.parse((await runIn(repo, ["best", "metrics.acc", "--explain", "--json"])).text);
+    expect(explained).toEqual({
+      rule: { path: "metrics.acc", agg: "last", direction: "max", direction_from: "path name" },
+      ranked: 3,
+      left_out: [{ run_id: other.run_id, short_id: other.short_id, reason: "no such value" }],
+      caveats: [{ run_id: nan.run_id, short_id: nan.short_id, rank: 3, reasons: ["NaN"] }],
+    });
+    const text = await runIn(repo, ["best", "metrics.acc", "--max", "--explain"]);
+    expect(text.text).toBe(
+      `rule\tlast(metrics.acc) of each run, highest first (--max)\nranked\t3 runs\nleft out\t${other.short_id}: no such value\nrank 3\t${nan.short_id}: NaN\n`,
+    );
+    expect(ids).toHaveLength(2);
+  });
+
+  test.skipIf(!hasPython)("each run's final value with the line to cite: values --last", async () => {
+    const { repo, ids } = await history([0.1, 0.2]);
+    const points = JSON.parse((await runIn(repo, ["values", "metrics.acc", "--name", "train", "--last", "--json"])).text);
+    expect(points.map((p: { short_id: string; step: number; value: number }) => [p.short_id, p.step, p.value])).toEqual([
+      [ids[0], 2, 0.30000000000000004],
+      [ids[1], 2, 0.6000000000000001],
+    ]);
+    expect(points.every((p: { source: string }) => /\.exprag\/runs\/[0-9a-f-]+\.jsonl:4$/.test(p.source))).toBe(true);
+  });
+});
+
+describe("11. -q, -v and -V mean the same everywhere", () => {
+  test("exprag -v ls lists runs (verbose), -V is the version, -q quiets any command", async () => {
+    const cwd = tempDir();
+    for (let i = 0; i < 3; i++) await exprag(["run", "-q", "--", "true"], { cwd });
+    const verbose = await exprag(["-v", "ls", "--limit", "1", "--json"], { cwd });
+    expect([verbose.exitCode, JSON.parse(verbose.text).length]).toEqual([0, 1]);
+    expect(verbose.stderr).toBe("exprag: showing 1 of 3 runs; use --all or --limit N for more\n");
+    const version = await exprag(["-V"], { cwd });
+    expect(version.text).toMatch(/^\d+\.\d+\.\d+/);
+    for (const args of [
+      ["ls", "-q", "--limit", "1"],
+      ["-q", "ls", "--limit", "1"],
+      ["ls", "--quiet", "--limit", "1"],
+    ]) {
+      const quiet = await exprag(args, { cwd });
+      expect([quiet.exitCode, quiet.stderr]).toEqual([0, ""]);
+    }
+    const help = (await exprag(["values", "--help"], { cwd })).text;
+    expect(help).toContain("-q, --quiet");
+    expect(help).toContain("-v, --verbose");
+    const run = await exprag(["run", "-v", "--", "true"], { cwd });
+    expect(run.exitCode).toBe(0);
   });
 });
