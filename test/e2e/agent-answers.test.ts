@@ -241,3 +241,27 @@ describe("11. -q, -v and -V mean the same everywhere", () => {
     expect(run.exitCode).toBe(0);
   });
 });
+
+describe("8. restored code sees the runs", () => {
+  test("inside a worktree made by checkout --worktree, ls shows the project's runs and runs land there too", async () => {
+    const repo = makeRepo({ "train.py": "print('hi')\n", ".gitignore": ".exprag/\n" });
+    await runIn(repo, ["run", "-q", "--", "true"]);
+    const [first] = JSON.parse((await runIn(repo, ["ls", "--json"])).text);
+    const worktree = join(tempDir(), "restored");
+    expect((await runIn(repo, ["checkout", first.short_id, "--worktree", worktree])).exitCode).toBe(0);
+    const seen = JSON.parse((await runIn(worktree, ["ls", "--json"])).text);
+    expect(seen.map((r: { run_id: string }) => r.run_id)).toEqual([first.run_id]);
+    await runIn(worktree, ["run", "-q", "--", "true"]);
+    expect(JSON.parse((await runIn(repo, ["ls", "--json"])).text)).toHaveLength(2);
+  });
+
+  test("a linked worktree with a store of its own keeps using it", async () => {
+    const repo = makeRepo({ "train.py": "print('hi')\n", ".gitignore": ".exprag/\n" });
+    await runIn(repo, ["run", "-q", "--", "true"]);
+    const worktree = join(tempDir(), "own");
+    git(repo, "worktree", "add", "-q", worktree);
+    await runIn(worktree, ["run", "-q", "--dir", join(worktree, ".exprag"), "--", "true"]);
+    expect(JSON.parse((await runIn(worktree, ["ls", "--json"])).text)).toHaveLength(1);
+    expect(JSON.parse((await runIn(repo, ["ls", "--json"])).text)).toHaveLength(1);
+  });
+});
