@@ -4,7 +4,7 @@
  * nothing mislabelled.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, makeRepo, runIn, write } from "./git-harness";
 import { cleanEnv, EXPRAG, exprag, runFiles, tempDir, waitFor } from "./harness";
@@ -263,5 +263,34 @@ describe("8. restored code sees the runs", () => {
     await runIn(worktree, ["run", "-q", "--dir", join(worktree, ".exprag"), "--", "true"]);
     expect(JSON.parse((await runIn(worktree, ["ls", "--json"])).text)).toHaveLength(1);
     expect(JSON.parse((await runIn(repo, ["ls", "--json"])).text)).toHaveLength(1);
+  });
+});
+
+describe("12. runs/ holds runs only", () => {
+  test("how many runs are there, counted by .exprag/runs/*.jsonl after tagging and noting: one", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "-q", "--", "true"], { cwd });
+    await exprag(["tag", "latest", "best"], { cwd });
+    await exprag(["note", "latest", "lr 0.1 wins"], { cwd });
+    const runs = readdirSync(join(cwd, ".exprag", "runs")).filter((name) => name.endsWith(".jsonl"));
+    expect(runs).toHaveLength(1);
+    expect(readdirSync(join(cwd, ".exprag", "annotations"))).toEqual(runs);
+    expect(readFileSync(join(cwd, ".exprag", "runs", runs[0]!), "utf8").split("\n")[0]).toContain('"kind":"run_start"');
+  });
+
+  test("a store written the old way is read as it is, and moved on the next write", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "-q", "--", "true"], { cwd });
+    const [run] = JSON.parse((await exprag(["ls", "--json"], { cwd })).text);
+    const legacy = join(cwd, ".exprag", "runs", `${run.run_id}.annotations.jsonl`);
+    const event = (kind: string, value: unknown) =>
+      `${JSON.stringify({ schema_version: 1, exprag_version: "0.1.0", run_id: run.run_id, kind, value, created_at: "2026-01-01T00:00:00.000Z", author: { kind: "user", name: "ann" } })}\n`;
+    writeFileSync(legacy, event("tag", { tags: ["old"] }) + event("note", { text: "kept the old way" }));
+    const before = JSON.parse((await exprag(["show", "latest", "--json"], { cwd })).text);
+    expect([before.tags, before.notes.map((n: { note: string }) => n.note)]).toEqual([["old"], ["kept the old way"]]);
+    await exprag(["tag", "latest", "new"], { cwd });
+    expect(existsSync(legacy)).toBe(false);
+    const after = JSON.parse((await exprag(["show", "latest", "--json"], { cwd })).text);
+    expect([after.tags, after.notes.map((n: { note: string }) => n.note)]).toEqual([["old", "new"], ["kept the old way"]]);
   });
 });

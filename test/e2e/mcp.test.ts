@@ -322,7 +322,7 @@ describe("exprag mcp: the same answers as the command line", () => {
     expect(await cli("tag", ids.tuned!, "--remove", "reviewed")).toEqual({ run_id: ids.tuned, tags: ["best"] });
     expect((await call("list_runs", { tags: ["best"] })).data.map((r: { run_id: string }) => r.run_id)).toEqual([ids.tuned]);
     // Who gave it: the client, by the name it connected with.
-    const annotations = readFileSync(join(repo, ".exprag", "runs", `${ids.tuned}.annotations.jsonl`), "utf8")
+    const annotations = readFileSync(join(repo, ".exprag", "annotations", `${ids.tuned}.jsonl`), "utf8")
       .split("\n")
       .filter(Boolean)
       .map((l) => JSON.parse(l));

@@ -1,18 +1,62 @@
 /**
  * Tags and notes added to a run after the fact (`exprag tag`, `exprag note`): an agent's
- * conclusions become part of the run's memory. They live beside the run file, in
- * `<run_id>.annotations.jsonl`, one event per line, appended with one write each: the run file
- * keeps its single writer (a run still being written is never touched), annotations from several
- * processes never tear each other, and a copy of the store merges by taking every line.
+ * conclusions become part of the run's memory. They live in the store's `annotations/` folder, in
+ * `<run_id>.jsonl`, one event per line, appended with one write each: the run file keeps its
+ * single writer (a run still being written is never touched), annotations from several processes
+ * never tear each other, and a copy of the store merges by taking every line. `runs/` holds runs
+ * only: a store written when annotations lived beside the run file (`runs/<run_id>.annotations.jsonl`)
+ * is read as it is, and each run's file is moved on its next write.
  */
-import { closeSync, constants, existsSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
 import { usageError } from "../errors";
+import { isSymlink } from "../os/files";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { forEachLine } from "./reader";
 import { SCHEMA_VERSION } from "./schema";
 
-export const annotationsPath = (runFile: string) => runFile.replace(/\.jsonl$/, ".annotations.jsonl");
+/** `<store>/annotations/<run_id>.jsonl` for the run file `<store>/runs/<run_id>.jsonl`. */
+export const annotationsPath = (runFile: string) => join(dirname(dirname(runFile)), ANNOTATIONS_DIR, basename(runFile));
+
+export const ANNOTATIONS_DIR = "annotations";
+
+/** Where a store written before `annotations/` kept a run's annotations: beside its run file. */
+export const legacyAnnotationsPath = (runFile: string) => runFile.replace(/\.jsonl$/, ".annotations.jsonl");
+
+/** The files a run's annotations may be in now, oldest events first (a link planted in a copied store is never followed). */
+export function annotationFiles(runFile: string): string[] {
+  return [legacyAnnotationsPath(runFile), annotationsPath(runFile)].filter((path) => existsSync(path) && !isSymlink(path));
+}
+
+/**
+ * Before a write: the annotations folder exists, and a run's annotations kept the old way are
+ * moved into it (after those already there, read as older), so `runs/` holds runs only.
+ */
+export function settleAnnotations(runFile: string): string {
+  const target = annotationsPath(runFile);
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  const legacy = legacyAnnotationsPath(runFile);
+  if (!existsSync(legacy) || isSymlink(legacy)) return target;
+  if (!existsSync(target)) {
+    renameSync(legacy, target);
+    return target;
+  }
+  const merged = `${target}.${process.pid}.moving`;
+  const text = (path: string) => {
+    const content = readFileSync(path, "utf8");
+    return content && !content.endsWith("\n") ? `${content}\n` : content;
+  };
+  const fd = openSync(merged, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, text(legacy) + text(target));
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(merged, target);
+  rmSync(legacy, { force: true });
+  return target;
+}
 
 /** Who wrote an annotation: the coding agent recognised from the environment, else the user. */
 export interface Author {
@@ -51,7 +95,7 @@ export function appendAnnotation(runFile: string, runId: string, event: Annotati
   const value = event.kind === "note" ? { text: event.text } : { tags: event.tags };
   const line = `${JSON.stringify({ schema_version: SCHEMA_VERSION, exprag_version: VERSION, run_id: runId, kind: event.kind, value, created_at: new Date().toISOString(), author })}\n`;
   // One write per line, appended, never through a link planted in a copied store.
-  const fd = openSync(annotationsPath(runFile), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  const fd = openSync(settleAnnotations(runFile), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   try {
     writeSync(fd, line);
   } finally {
@@ -61,9 +105,13 @@ export function appendAnnotation(runFile: string, runId: string, event: Annotati
 
 export function readAnnotations(runFile: string): Annotations {
   const annotations: Annotations = { tags: [], notes: [] };
-  const path = annotationsPath(runFile);
-  if (!existsSync(path)) return annotations;
   const tags = new Set<string>();
+  for (const path of annotationFiles(runFile)) readEvents(path, annotations, tags);
+  annotations.tags = [...tags];
+  return annotations;
+}
+
+function readEvents(path: string, annotations: Annotations, tags: Set<string>): void {
   forEachLine(path, (text) => {
     const record = text === null ? null : parseRecord(text);
     if (!record) return;
@@ -77,8 +125,6 @@ export function readAnnotations(runFile: string): Annotations {
       else tags.delete(tag);
     }
   });
-  annotations.tags = [...tags];
-  return annotations;
 }
 
 function decodeAuthor(record: object): Author | null {
