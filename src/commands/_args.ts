@@ -199,7 +199,7 @@ export const WHERE_HELP = `WHERE
   Operands: params.X (the command line), meta.X (--meta and $meta), a tracked path
   (metrics.acc, value.metrics.acc; its last value), last() first() min() max() mean() count()
   of a tracked path, and the run fields id, short_id, status, name, exit_code, duration_ms,
-  started_at, commit, dirty, branch, tags, host, error, diverged; scheduler.X (job_id,
+  started_at, commit, dirty, branch, tags, notes, host, error, diverged; scheduler.X (job_id,
   array_task_id, node...) and devices.X (CUDA_VISIBLE_DEVICES...). Any other path is the tracked
   value, else the metadata, else the parameter of that name. \`key\` quotes odd keys.
   A comparison with a missing value or NaN is false (so is !=); not negates as usual.`;

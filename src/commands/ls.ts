@@ -47,6 +47,7 @@ function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
     code: { header: "code", value: (r) => codeId(r.tree) },
     records: { header: "records", value: (r) => String(r.records), align: "right" },
     tags: { header: "tags", value: (r) => r.tags.join(","), flex: true },
+    notes: { header: "notes", value: (r) => r.notes.join(" | "), flex: true },
     metrics: { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY), flex: true },
   };
 }
@@ -103,6 +104,7 @@ function tableColumns(runs: ListedRun[], builtin: Record<string, Column<ListedRu
   const build = () => [
     ...shown.map((name) => builtin[name]!),
     ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
+    ...(runs.some((r) => r.notes.length) ? [builtin.notes!] : []),
     ...leaves.map((key) => leafColumn(key, shortestUnique(key, leaves))),
     builtin.metrics!,
   ];
@@ -138,7 +140,7 @@ export default defineExpragCommand({
     columns: {
       type: "string",
       description:
-        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc))",
+        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, notes, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc))",
       valueHint: "LIST",
     },
     sort: { type: "string", description: "Sort by this operand or column (numbers ascending, missing last)", valueHint: "OPERAND" },
@@ -193,6 +195,7 @@ ${WHERE_HELP}`,
       columns = [
         ...base.map((name) => builtin[name]!),
         ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
+        ...(runs.some((r) => r.notes.length) ? [builtin.notes!] : []),
         ...listing.differing.map((key) => leafColumn(key)),
         builtin.metrics!,
       ];

@@ -1,13 +1,16 @@
+import { usageError } from "../core/errors";
 import { codeId, fillTrees } from "../core/git/code-id";
 import { flatten } from "../core/query/flatten";
+import { isFiltered, selectRuns } from "../core/query/selection";
 import { type RunDetails, readRunDetails, showObject } from "../core/query/show";
+import { log } from "../log";
 import { colors } from "../render/colors";
 import { visible } from "../render/escape";
 import { formatDuration, formatLocalTime, formatNumber } from "../render/format";
 import { printData } from "../render/output";
 import { sparkline } from "../render/sparkline";
 import { type Column, outputMode, renderRows } from "../render/table";
-import { jsonArg, storeArgs } from "./_args";
+import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 type Metric = RunDetails["metrics"][number];
@@ -72,34 +75,49 @@ function forPeople(d: RunDetails): string {
 
 export default defineExpragCommand({
   name: "show",
-  description: "Everything about one run: status, command, code, metadata, host, resources, notes, metrics",
+  description: "Everything about a run: status, command, code, metadata, host, resources, notes, metrics; or about each run of a selection",
   args: {
-    run: { type: "positional", description: "The run: id, unique prefix, short id, latest or latest~N" },
-    ...jsonArg,
+    runs: { type: "positional", description: "The run: id, unique prefix, short id, latest or latest~N (several: each of them)", required: false },
+    ...selectionArgs,
+    ...listArgs,
     ...storeArgs,
   },
+  repeatable: SELECTION_REPEATABLE,
+  variadic: "runs",
   examples: `EXAMPLES
 
   exprag show latest
   exprag show 3f9c2a1b --json | jq .metrics
+  exprag show --where 'notes ~ "*OOM*"' --json      # every run whose notes say OOM, in full
 
 Metrics: for every numeric path of the run's track records, its first, last, min and max
-(over finite values) and count. metadata merges --meta with every $meta record.`,
+(over finite values) and count. metadata merges --meta with every $meta record.
+One run named: its object (--json); several, or a selection: a list of them, newest first.
+
+${WHERE_HELP}`,
   run({ args, store, cwd, env, warn }) {
-    const details = readRunDetails(store, args.run, warn);
-    fillTrees([details.summary], cwd, env);
+    const selection = parseSelection(args, args.runs);
+    const one = args.runs.length === 1 && !isFiltered(selection);
+    if (!args.runs.length && !isFiltered(selection))
+      throw usageError("exprag show needs <run>, or a selection", "e.g. exprag show latest, or exprag show --tag best");
+    const selected = one ? null : selectRuns(store, selection, parseLimit(args), warn);
+    if (selected && selected.runs.length < selected.total)
+      log.info(`showing ${selected.runs.length} of ${selected.total} runs; use --all or --limit N for more`);
+    const details = (selected ? selected.runs.map((view) => view.runId) : args.runs).map((reference) => readRunDetails(store, reference, warn));
+    fillTrees(
+      details.map((d) => d.summary),
+      cwd,
+      env,
+    );
     const mode = outputMode(args.json === true);
-    if (mode === "json") return printData(`${JSON.stringify(showObject(details))}\n`);
-    if (mode === "table") return printData(forPeople(details));
-    const { metrics, ...rest } = showObject(details);
-    const rows = flatten(rest).map(([key, value]) => ({ key, value }));
-    for (const m of details.metrics) {
-      for (const field of ["first", "last", "min", "max", "count"] as const) rows.push({ key: `stats.${m.path}.${field}`, value: String(m[field] ?? "") });
-    }
+    if (mode === "json") return printData(`${JSON.stringify(one ? showObject(details[0]!) : details.map(showObject))}\n`);
+    if (mode === "table") return printData(details.map(forPeople).join("\n"));
+    const rows = details.flatMap((d) => keyValueRows(d).map((row) => ({ ...row, run: d.summary.short_id })));
     printData(
       renderRows(
         rows,
         [
+          ...(one ? [] : [{ header: "run", value: (r: (typeof rows)[number]) => r.run }]),
           { header: "key", value: (r) => r.key },
           { header: "value", value: (r) => r.value },
         ],
@@ -108,3 +126,12 @@ Metrics: for every numeric path of the run's track records, its first, last, min
     );
   },
 });
+
+function keyValueRows(details: RunDetails): { key: string; value: string }[] {
+  const { metrics, ...rest } = showObject(details);
+  const rows = flatten(rest).map(([key, value]) => ({ key, value }));
+  for (const m of details.metrics) {
+    for (const field of ["first", "last", "min", "max", "count"] as const) rows.push({ key: `stats.${m.path}.${field}`, value: String(m[field] ?? "") });
+  }
+  return rows;
+}

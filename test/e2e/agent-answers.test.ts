@@ -294,3 +294,32 @@ describe("12. runs/ holds runs only", () => {
     expect([after.tags, after.notes.map((n: { note: string }) => n.note)]).toEqual([["old", "new"], ["kept the old way"]]);
   });
 });
+
+describe("7. conclusions can be found later", () => {
+  test("which runs ran out of memory, by their notes: ls shows and selects them, show gives each in full", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "-q", "--", "sh", "-c", `echo 'EXPRAG::{"$note": "warmup done"}'`], { cwd });
+    await exprag(["run", "-q", "--", "true"], { cwd });
+    await exprag(["run", "-q", "--", "true"], { cwd });
+    const [newest, middle, oldest] = JSON.parse((await exprag(["ls", "--json"], { cwd })).text);
+    await exprag(["note", middle.short_id, "OOM at batch 64"], { cwd });
+    await exprag(["tag", middle.short_id, "oom"], { cwd });
+    const listed = JSON.parse((await exprag(["ls", "--json"], { cwd })).text);
+    expect(listed.map((r: { notes: string[] }) => r.notes)).toEqual([[], ["OOM at batch 64"], []]);
+    const table = (await exprag(["ls", "--columns", "id,tags,notes"], { cwd })).text;
+    expect(table).toBe(`id\ttags\tnotes\n${newest.short_id}\t\t\n${middle.short_id}\toom\tOOM at batch 64\n${oldest.short_id}\t\t\n`);
+    // The script's own notes are the run's record, in show; notes are the conclusions given later.
+    expect(JSON.parse((await exprag(["show", oldest.short_id, "--json"], { cwd })).text).notes.map((n: { note: string }) => n.note)).toEqual(["warmup done"]);
+    const oom = JSON.parse((await exprag(["ls", "--where", 'notes ~ "*OOM*"', "--json"], { cwd })).text);
+    expect(oom.map((r: { run_id: string }) => r.run_id)).toEqual([middle.run_id]);
+    const shown = JSON.parse((await exprag(["show", "--where", 'notes ~ "*OOM*"', "--json"], { cwd })).text);
+    expect(shown.map((r: { run_id: string; notes: { note: string }[] }) => [r.run_id, r.notes.map((n) => n.note)])).toEqual([
+      [middle.run_id, ["OOM at batch 64"]],
+    ]);
+    const one = JSON.parse((await exprag(["show", middle.short_id, "--json"], { cwd })).text);
+    expect(one.run_id).toBe(middle.run_id);
+    const both = JSON.parse((await exprag(["show", middle.short_id, oldest.short_id, "--json"], { cwd })).text);
+    expect(both.map((r: { run_id: string }) => r.run_id)).toEqual([middle.run_id, oldest.run_id]);
+    expect((await exprag(["show"], { cwd })).exitCode).toBe(2);
+  });
+});

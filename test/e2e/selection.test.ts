@@ -181,6 +181,7 @@ describe("the run table", () => {
       "code",
       "records",
       "tags",
+      "notes",
       "params.batch_size",
       "params.lr",
       "metrics",

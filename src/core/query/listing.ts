@@ -18,6 +18,8 @@ export interface ListedRun extends RunSummary {
   /** `--meta` merged with every `$meta` record. */
   metadata: JsonObject;
   tags: string[];
+  /** The notes given to the run later (`exprag note`), oldest first; the script's own `$note`s are in show. */
+  notes: string[];
   /** The values of the operand columns asked for (`--columns`), by column name. */
   columns?: Record<string, unknown>;
 }
@@ -55,7 +57,7 @@ export function listRuns(store: string, selection: Selection, options: ListOptio
 }
 
 function listed(view: RunView, columns: Operand[]): ListedRun {
-  const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags: view.annotations().tags };
+  const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags: view.annotations().tags, notes: view.notes() };
   if (columns.length) run.columns = Object.fromEntries(columns.map((operand) => [operand.text, resolveOperand(view, operand) ?? null]));
   return run;
 }

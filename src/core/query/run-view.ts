@@ -64,6 +64,11 @@ export class RunView {
     return this.annotationsValue;
   }
 
+  /** The notes given to the run later (`exprag note`): the conclusions drawn from it. */
+  notes(): string[] {
+    return this.annotations().notes.map((note) => note.text);
+  }
+
   params(): JsonObject {
     return this.start()?.params ?? {};
   }

@@ -167,6 +167,7 @@ export const RUN_FIELDS = [
   "dirty",
   "branch",
   "tags",
+  "notes",
   "host",
   "error",
   "diverged",
@@ -181,6 +182,8 @@ function runField(view: RunView, field: string): unknown {
       return summary.experiment_name;
     case "tags":
       return view.annotations().tags;
+    case "notes":
+      return view.notes();
     case "host":
       return view.start()?.host.hostname;
     case "error":
