@@ -4,7 +4,7 @@
  * nothing mislabelled.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, makeRepo, runIn, write } from "./git-harness";
 import { cleanEnv, EXPRAG, exprag, runFiles, tempDir, waitFor } from "./harness";
@@ -321,5 +321,43 @@ describe("7. conclusions can be found later", () => {
     const both = JSON.parse((await exprag(["show", middle.short_id, oldest.short_id, "--json"], { cwd })).text);
     expect(both.map((r: { run_id: string }) => r.run_id)).toEqual([middle.run_id, oldest.run_id]);
     expect((await exprag(["show"], { cwd })).exitCode).toBe(2);
+  });
+});
+
+describe("13. the README's recipes work as written", () => {
+  const hasBash = Bun.which("bash") !== null;
+
+  test.skipIf(!hasBash)("bash completion on a Debian login shell after install.sh into ~/.local/bin", async () => {
+    const home = tempDir();
+    mkdirSync(join(home, ".local", "bin"), { recursive: true });
+    copyFileSync(EXPRAG, join(home, ".local", "bin", "exprag"));
+    chmodSync(join(home, ".local", "bin", "exprag"), 0o755);
+    // Debian's ~/.profile: it reads ~/.bashrc first, then puts ~/.local/bin on PATH.
+    writeFileSync(
+      join(home, ".profile"),
+      'if [ -n "$BASH_VERSION" ]; then\n  if [ -f "$HOME/.bashrc" ]; then\n    . "$HOME/.bashrc"\n  fi\nfi\nif [ -d "$HOME/.local/bin" ] ; then\n    PATH="$HOME/.local/bin:$PATH"\nfi\n',
+    );
+    const readme = readFileSync(join(import.meta.dir, "..", "..", "README.md"), "utf8");
+    const recipe = /^(source <\("\$HOME\/\.local\/bin\/exprag" completion bash\))/m.exec(readme)?.[1];
+    expect(recipe).toBe('source <("$HOME/.local/bin/exprag" completion bash)');
+    writeFileSync(join(home, ".bashrc"), `case $- in *i*) ;; *) return;; esac\n${recipe}\n`);
+    const env = cleanEnv({ HOME: home, PATH: "/usr/bin:/bin" });
+    const proc = Bun.spawn(["bash", "-l", "-i", "-c", "complete -p exprag; command -v exprag"], {
+      cwd: home,
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+      stdin: "ignore",
+    });
+    const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    expect(out).toBe(`complete -F _exprag_complete exprag\n${join(home, ".local", "bin", "exprag")}\n`);
+    expect(err).not.toContain("exprag");
+  });
+
+  test("the tour records lr once: from the command line, as params.lr", () => {
+    const readme = readFileSync(join(import.meta.dir, "..", "..", "README.md"), "utf8");
+    const tour = readme.slice(readme.indexOf("## A 30-second tour"), readme.indexOf("## Reporting from a script"));
+    expect(tour).not.toContain("--meta");
+    expect(tour).toContain("exprag run --name baseline -- python train.py --lr 0.1");
   });
 });
