@@ -80,8 +80,8 @@ ${WHERE_HELP}`,
       renderRows(
         rows,
         [
-          { header: "", value: (r) => r.field, flex: true },
-          ...ids.map((id, i) => ({ header: id, value: (r: (typeof rows)[number]) => r.values[i] ?? "", flex: true as const })),
+          { header: "", value: (r) => r.field },
+          ...ids.map((id, i) => ({ header: id, value: (r: (typeof rows)[number]) => r.values[i] ?? "", flex: true as const, drop: i === 0 ? undefined : 1 })),
         ],
         mode,
       ),

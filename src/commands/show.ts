@@ -17,7 +17,7 @@ type Metric = RunDetails["metrics"][number];
 const stored = (value: number | string) => (typeof value === "number" ? formatNumber(value) : value);
 
 const metricColumns = (forPeople: boolean): Column<Metric>[] => [
-  { header: "path", value: (m) => m.path, flex: true },
+  { header: "path", value: (m) => m.path },
   { header: "first", value: (m) => stored(m.first), align: "right" },
   { header: "last", value: (m) => stored(m.last), align: "right" },
   { header: "min", value: (m) => (m.min === null ? "" : formatNumber(m.min)), align: "right" },

@@ -8,6 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { join } from "node:path";
 import { git, makeRepo, runIn, write } from "./git-harness";
 import { cleanEnv, EXPRAG, exprag, runFiles, tempDir, waitFor } from "./harness";
+import { atTerminal, hasPty } from "./terminal";
 
 /** A training script that reports its lr as accuracy and a Hydra-style slash key. */
 const TRAIN = [
@@ -359,5 +360,49 @@ describe("13. the README's recipes work as written", () => {
     const tour = readme.slice(readme.indexOf("## A 30-second tour"), readme.indexOf("## Reporting from a script"));
     expect(tour).not.toContain("--meta");
     expect(tour).toContain("exprag run --name baseline -- python train.py --lr 0.1");
+  });
+});
+
+describe("5. a terminal table says what it leaves out", () => {
+  /** Three runs of a Hydra-style script with seven params, a slash metric and four more. */
+  async function hydraRuns(): Promise<string> {
+    const cwd = tempDir();
+    const emit = `echo 'EXPRAG::{"eval/bleu": 3, "metrics": {"acc": 0.5, "loss": 0.2, "f1": 0.3, "precision": 0.9}}'`;
+    for (const lr of ["0.1", "0.2", "0.3"]) {
+      const params = [`model.lr=${lr}`, `model.wd=${lr}e-4`, "data.batch_size=32", `trainer.max_epochs=${lr}`, `seed=${lr}`, `model.dropout=${lr}`];
+      await exprag(["run", "-q", "--name", "hydra-sweep", "--", "sh", "-c", emit, ...params], { cwd });
+    }
+    return cwd;
+  }
+
+  test.skipIf(!hasPty)("which settings set the runs apart, at 60, 80 and 120 columns: rows fit, ids whole, and a line names the rest", async () => {
+    const cwd = await hydraRuns();
+    const ids = JSON.parse((await exprag(["ls", "--json"], { cwd })).text).map((r: { short_id: string }) => r.short_id);
+    for (const columns of [60, 80, 120]) {
+      const { output } = await atTerminal([EXPRAG, "ls"], { cwd, columns, env: { NO_COLOR: "1" } });
+      const lines = output.trimEnd().split("\n");
+      const [note, ...table] = lines;
+      expect(note).toStartWith(`exprag: ${columns} columns: left out `);
+      expect(note).toEndWith("; --columns picks, --json shows all");
+      for (const line of table) expect(Bun.stringWidth(line)).toBeLessThanOrEqual(columns);
+      expect(table.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(ids);
+      // Every differing param is either a column or named as left out.
+      for (const param of ["lr", "wd", "max_epochs", "seed", "dropout"]) expect(table[0]!.split(/\s+/).includes(param) || note!.includes(param)).toBe(true);
+    }
+  });
+
+  test.skipIf(!hasPty)("values never cuts the file:line it exists to give, nor show a metric's name", async () => {
+    const cwd = await hydraRuns();
+    const { output } = await atTerminal([EXPRAG, "values", "eval/bleu"], { cwd, columns: 80, env: { NO_COLOR: "1" } });
+    const source = JSON.parse((await exprag(["values", "eval/bleu", "--json"], { cwd })).text)[0].source;
+    expect(output).toContain(source);
+    const shown = (await atTerminal([EXPRAG, "show", "latest"], { cwd, columns: 60, env: { NO_COLOR: "1" } })).output;
+    expect(shown).toContain("metrics.precision");
+  });
+
+  test("through a pipe, TSV keeps every column whole", async () => {
+    const cwd = await hydraRuns();
+    const header = (await exprag(["ls"], { cwd, env: { COLUMNS: "60" } })).text.split("\n")[0]!.split("\t");
+    expect(header.slice(9)).toEqual(["params.model.dropout", "params.model.lr", "params.model.wd", "params.seed", "params.trainer.max_epochs", "metrics"]);
   });
 });
