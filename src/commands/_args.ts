@@ -1,15 +1,9 @@
 /** Argument definitions several commands share, and their parsers. */
 import type { ArgsDef } from "citty";
-import type { ProjectConfig } from "../core/config";
 import { usageError } from "../core/errors";
-import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../core/git/capture";
-import { isTerminal } from "../core/os/posix";
-import type { Selection } from "../core/query/selection";
-import { RUN_STATES, type RunState } from "../core/query/summary";
-import { combineWhere, parseWhere } from "../core/query/where";
+import { DEFAULT_LIMIT } from "../core/query/selection-flags";
+import { RUN_STATES } from "../core/query/summary";
 import { TAG } from "../core/record/annotations";
-import { parseSize } from "../core/sizes";
-import { parseWhen } from "../core/time";
 
 export const storeArgs = {
   dir: {
@@ -59,48 +53,10 @@ export const runOptionArgs = {
 /** The run options' repeatable flags. */
 export const RUN_REPEATABLE = ["meta", "tag"] as const;
 
-export interface RunOptionFlags {
-  tag: string[];
-  "snapshot-max-size"?: string;
-}
-
 /** Checks every --tag: one word, as `exprag tag` takes it. */
 export function checkTags(tags: string[]): void {
   for (const tag of tags)
     if (!TAG.test(tag)) throw usageError(`--tag '${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
-}
-
-/** What a run does, from its flags, else the project config, else exprag's defaults (flags > env > config). */
-export interface RunDefaults {
-  keepLog: boolean;
-  params: boolean;
-  snapshot: boolean;
-  snapshotMaxBytes: number;
-  snapshotExclude: string[];
-  /** `not-code` in the project config; undefined: the default. */
-  notCode: string[] | undefined;
-  name: string | undefined;
-  pty: boolean;
-  config: ProjectConfig | null;
-}
-
-export function runDefaults(
-  flags: RunOptionFlags & { log?: boolean; params?: boolean; snapshot?: boolean; name?: string; pty?: boolean },
-  config: ProjectConfig | null,
-): RunDefaults {
-  const size = flags["snapshot-max-size"];
-  return {
-    keepLog: flags.log ?? config?.log ?? true,
-    params: flags.params ?? config?.params ?? true,
-    snapshot: flags.snapshot ?? true,
-    snapshotMaxBytes: size === undefined ? (config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES) : parseSize(size, "--snapshot-max-size"),
-    snapshotExclude: config?.snapshotExclude ?? [],
-    notCode: config?.notCode,
-    name: flags.name ?? config?.name,
-    // `pty = true` in the config makes it the default at a terminal only.
-    pty: flags.pty ?? (config?.pty === true && isTerminal(1)),
-    config,
-  };
 }
 
 /**
@@ -127,26 +83,11 @@ export const jsonArg = {
 } as const satisfies ArgsDef;
 
 /** Lists: newest first, `--limit N` (default 20) or `--all`, and `--json`. */
-export const DEFAULT_LIMIT = 20;
 export const listArgs = {
   limit: { type: "string", description: `Show at most N (default ${DEFAULT_LIMIT})`, valueHint: "N" },
   all: { type: "boolean", description: "Show all" },
   ...jsonArg,
 } as const satisfies ArgsDef;
-
-/** `--limit N` as a number; `--all` is no limit. */
-export function parseLimit(args: { limit?: string; all?: boolean }, fallback = DEFAULT_LIMIT): number {
-  if (args.all) return Number.POSITIVE_INFINITY;
-  if (args.limit === undefined) return fallback;
-  return parseCount(args.limit, "--limit");
-}
-
-/** A positive whole number given to `option`. */
-export function parseCount(text: string, option: string): number {
-  const count = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(count) || count < 1) throw usageError(`${option} must be a positive whole number, got "${text}"`);
-  return count;
-}
 
 /** The run selection every command that takes a set of runs accepts. */
 export const selectionArgs = {
@@ -160,32 +101,6 @@ export const selectionArgs = {
 
 /** The selection's repeatable flags, for a command's `repeatable`. */
 export const SELECTION_REPEATABLE = ["tag", "where"] as const;
-
-export interface SelectionFlags {
-  name?: string;
-  status?: string;
-  since?: string;
-  until?: string;
-  tag: string[];
-  where: string[];
-}
-
-/** The selection the flags and run references describe; a bad state, time or expression is a usage error. */
-export function parseSelection(flags: SelectionFlags, references: string[] = []): Selection {
-  const statuses = flags.status?.split(",").map((state) => state.trim());
-  for (const state of statuses ?? []) {
-    if (!RUN_STATES.includes(state as RunState)) throw usageError(`--status must be among ${RUN_STATES.join(", ")}, got "${state}"`);
-  }
-  return {
-    references,
-    name: flags.name,
-    statuses: statuses as RunState[] | undefined,
-    since: flags.since === undefined ? undefined : parseWhen(flags.since, "--since"),
-    until: flags.until === undefined ? undefined : parseWhen(flags.until, "--until"),
-    tags: flags.tag,
-    where: combineWhere(flags.where.map(parseWhere)),
-  };
-}
 
 /** What --help says about --where, for every command that selects runs. */
 export const WHERE_HELP = `WHERE

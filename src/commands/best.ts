@@ -1,15 +1,15 @@
+import { answerBest } from "../core/answers/best";
 import { usageError } from "../core/errors";
-import { AGGREGATES, explainRanking, guessDirection, type Ranked, rankRuns } from "../core/query/best";
+import { AGGREGATES, type Ranked } from "../core/query/best";
 import { differing } from "../core/query/compare";
 import { flattenValues } from "../core/query/flatten";
-import { selectRuns } from "../core/query/selection";
-import { parsePath } from "../core/query/value-paths";
+import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { log } from "../log";
 import { cellText, formatAgo, formatCommit, formatNumber } from "../render/format";
 import { printData } from "../render/output";
 import { startProgress } from "../render/progress";
 import { type Column, outputMode, renderRows } from "../render/table";
-import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
@@ -44,24 +44,26 @@ values rank after every finite one; runs that never reported the metric are list
 points_used in --json says how many points each value was taken from (1 for the last value).
 
 ${WHERE_HELP}`,
-  run({ args, store, warn }) {
+  run({ args, store, cwd, env, warn }) {
     if (args.max && args.min) throw usageError("choose one of --max and --min");
-    const steps = parsePath(args.path);
-    const direction = args.max ? "max" : args.min ? "min" : guessDirection(args.path);
-    if (!args.max && !args.min) {
+    const agg = args.agg ?? "last";
+    const request = {
+      path: args.path,
+      direction: args.max ? "max" : args.min ? "min" : null,
+      agg,
+      selection: parseSelection(args, args.runs),
+      limit: parseLimit(args),
+    } as const;
+    const progress = startProgress();
+    const { data: shown, ranked, missing, direction, guessed, explanation } = answerBest(request, { store, cwd, env, warn, progress });
+    progress.end();
+    if (guessed) {
       log.info(
         `ranking by ${args.path}, ${direction === "min" ? "lowest" : "highest"} first (--${direction}); say --${direction === "min" ? "max" : "min"} for the other way`,
       );
     }
-    const agg = args.agg ?? "last";
-    const limit = parseLimit(args);
-    const progress = startProgress();
-    const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn, progress.phase("selecting runs"));
-    const { ranked, missing } = rankRuns(runs, steps, { direction, agg, path: args.path }, warn, progress.phase("ranking runs"));
-    progress.end();
     const mode = outputMode(args.json === true);
     if (args.explain) {
-      const explanation = explainRanking({ ranked, missing }, { path: args.path, agg, direction, guessed: !args.max && !args.min });
       if (mode === "json") return printData(`${JSON.stringify(explanation)}\n`);
       const { rule } = explanation;
       const lines = [
@@ -72,8 +74,7 @@ ${WHERE_HELP}`,
       ];
       return printData(`${lines.join("\n")}\n`);
     }
-    const shown = ranked.slice(0, limit);
-    if (shown.length < ranked.length) log.info(`showing ${shown.length} of ${ranked.length} runs; use --all or --limit N for more`);
+    if (shown.length < ranked) log.info(`showing ${shown.length} of ${ranked} runs; use --all or --limit N for more`);
     if (missing.length) {
       const ids = missing.slice(0, 10).map((r) => r.short_id);
       log.info(`${missing.length} run${missing.length === 1 ? "" : "s"} never reported ${args.path}: ${ids.join(" ")}${missing.length > 10 ? " ..." : ""}`);

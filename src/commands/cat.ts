@@ -1,6 +1,5 @@
+import { answerCat, readRequestedFile } from "../core/answers/run-file";
 import { EXIT, UserError } from "../core/errors";
-import { pathFromHere, readRunFile } from "../core/git/files";
-import { openRepositoryOrFail } from "../core/git/repository";
 import { writeFully } from "../core/os/io";
 import { isTerminal } from "../core/os/posix";
 import { shortId } from "../core/record/refs";
@@ -32,15 +31,12 @@ The file is read from the run's commit (its snapshot, for a run with uncommitted
 work tree is never looked at. A run without such a file is an error (exit 1). A binary file is
 written only to a pipe or a file; at a terminal, other control characters of a text file are
 written as visible escapes.`,
-  run({ args, store, cwd, env, warn }) {
-    const { git, repo } = openRepositoryOrFail(cwd, env);
-    const file = readRunFile(git, store, args.run, pathFromHere(repo.top, cwd, args.path), warn, MAX_CAT_BYTES);
+  run(context) {
+    const { args } = context;
+    const request = { run: args.run, path: args.path, from: "here", maxBytes: MAX_CAT_BYTES } as const;
+    if (args.json) return printData(`${JSON.stringify(answerCat(request, context).data)}\n`);
+    const file = readRequestedFile(request, context);
     const terminal = isTerminal(1);
-    if (args.json) {
-      if (file.kind !== "file") return printData(`${JSON.stringify(file)}\n`);
-      const { content, ...rest } = file;
-      return printData(`${JSON.stringify({ ...rest, ...(file.binary ? { base64: content.toString("base64") } : { text: content.toString() }) })}\n`);
-    }
     const where = `in run ${shortId(file.run_id)} (commit ${file.commit.slice(0, 12)})`;
     switch (file.kind) {
       case "file":

@@ -1,15 +1,15 @@
-import { EXIT, UserError, usageError } from "../core/errors";
-import { codeId, fillTrees } from "../core/git/code-id";
-import { type CodeSize, codeSizeMeasure } from "../core/git/code-size";
-import { compareRuns } from "../core/query/compare";
-import { isFiltered, selectRuns } from "../core/query/selection";
-import { readRunDetails } from "../core/query/show";
+import { answerCompare } from "../core/answers/compare";
+import { usageError } from "../core/errors";
+import { codeId } from "../core/git/code-id";
+import type { CodeSize } from "../core/git/code-size";
+import { isFiltered } from "../core/query/selection";
+import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { asNumber } from "../core/query/value-paths";
 import { log } from "../log";
 import { formatCommit, formatDuration, formatNumber } from "../render/format";
 import { printData } from "../render/output";
 import { outputMode, renderRows } from "../render/table";
-import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 const cell = (value: unknown) => {
@@ -44,20 +44,13 @@ export default defineExpragCommand({
   exprag compare --name sweep --status ok
 
 ${WHERE_HELP}`,
-  run({ args, store, cwd, env, warn }) {
+  run(context) {
+    const { args } = context;
     const selection = parseSelection(args, args.runs);
     if (!args.runs.length && !isFiltered(selection))
       throw usageError("compare needs runs: two or more, or a selection", "e.g. exprag compare latest~1 latest, or exprag compare --name sweep");
-    const selected = selectRuns(store, selection, parseLimit(args), warn);
-    if (selected.runs.length < selected.total) log.info(`comparing ${selected.runs.length} of ${selected.total} runs; use --all or --limit N for more`);
-    if (selected.runs.length < 2) throw new UserError(`compare needs at least two runs; the selection kept ${selected.runs.length}`, EXIT.failure);
-    const details = selected.runs.map((view) => readRunDetails(store, view.runId, warn));
-    fillTrees(
-      details.map((d) => d.summary),
-      cwd,
-      env,
-    );
-    const comparison = compareRuns(details, codeSizeMeasure(cwd, env, store));
+    const { data: comparison, total } = answerCompare({ selection, limit: parseLimit(args) }, context);
+    if (comparison.runs.length < total) log.info(`comparing ${comparison.runs.length} of ${total} runs; use --all or --limit N for more`);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(comparison)}\n`);
     const { runs, params, command_words, metadata, metrics, code_changes } = comparison;

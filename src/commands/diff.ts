@@ -1,6 +1,6 @@
+import { answerDiff } from "../core/answers/diff";
 import { projectSnapshotLimits } from "../core/config";
 import { usageError } from "../core/errors";
-import { diffRuns } from "../core/git/diff";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { currentTree, runCode } from "../core/git/restore";
 import { notCodePathspecs } from "../core/git/work-tree";
@@ -43,21 +43,13 @@ EXAMPLES
 At a terminal, stderr first names the two sides (run and commit, or the work tree).`,
   run(context) {
     const { args, rest, store, cwd, env, warn } = context;
-    const { git, repo } = openRepositoryOrFail(cwd, env);
     if (args.json) {
       if (args.quiet) throw usageError("--json and --quiet exclude each other", "--json --exit-code answers and exits 1 when the code differs");
-      const diff = diffRuns(
-        git,
-        repo,
-        store,
-        args.run,
-        args.other ?? null,
-        { paths: rest, stat: args.stat, cwd, limits: projectSnapshotLimits(context.config) },
-        warn,
-      );
+      const { data: diff } = answerDiff({ run: args.run, other: args.other ?? null, paths: rest, stat: args.stat === true }, context);
       printData(`${JSON.stringify(diff)}\n`);
       return args["exit-code"] && diff.files.length > 0 ? 1 : 0;
     }
+    const { git, repo } = openRepositoryOrFail(cwd, env);
     const from = runCode(git, store, args.run, warn);
     let to: string;
     let toSide: string;

@@ -1,5 +1,4 @@
-import { changedRunFiles, listRunFiles, pathFromHere } from "../core/git/files";
-import { openRepositoryOrFail } from "../core/git/repository";
+import { answerFiles } from "../core/answers/files";
 import { isTerminal } from "../core/os/posix";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
@@ -28,19 +27,17 @@ export default defineExpragCommand({
 Paths are from the top of the repository. --changed lists nothing for a run that was clean; its
 --json has base (the HEAD the run started from) and, per file, status, old_path, added, deleted.
 Read one with exprag cat.`,
-  run({ args, store, cwd, env, warn }) {
-    const { git, repo } = openRepositoryOrFail(cwd, env);
-    const paths = args.paths.map((path) => pathFromHere(repo.top, cwd, path));
+  run(context) {
+    const { args } = context;
+    const answer = answerFiles({ run: args.run, paths: args.paths, changed: args.changed === true }, context);
+    if (args.json) return printData(`${JSON.stringify(answer.data)}\n`);
     const shown = (path: string) => (isTerminal(1) ? visible(path) : path);
-    if (args.changed) {
-      const changed = changedRunFiles(git, store, args.run, paths, warn);
-      if (args.json) return printData(`${JSON.stringify(changed)}\n`);
+    if (answer.changed) {
+      const changed = answer.data;
       if (changed.files.length === 0 && changed.base === changed.commit)
         log.info(`run ${shortId(changed.run_id)} was clean: its code is commit ${changed.commit.slice(0, 12)}`);
       return printData(changed.files.map((file) => `${file.status}\t${shown(file.path)}\n`).join(""));
     }
-    const listed = listRunFiles(git, store, args.run, paths, warn);
-    if (args.json) return printData(`${JSON.stringify(listed)}\n`);
-    printData(listed.files.map((file) => `${shown(file.path)}\n`).join(""));
+    printData(answer.data.files.map((file) => `${shown(file.path)}\n`).join(""));
   },
 });

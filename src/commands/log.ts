@@ -1,9 +1,10 @@
 import { closeSync, existsSync } from "node:fs";
+import { answerLog } from "../core/answers/log";
 import { EXIT, UserError, usageError } from "../core/errors";
 import { writeFully } from "../core/os/io";
 import { isTerminal } from "../core/os/posix";
 import { followFile } from "../core/query/follow";
-import { readLogTail } from "../core/query/log";
+import { parseCount } from "../core/query/selection-flags";
 import { summarizeRun } from "../core/query/summary";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../core/record/reader";
 import { resolveRunRef, shortId } from "../core/record/refs";
@@ -11,7 +12,7 @@ import { runLogPath } from "../core/store";
 import { log } from "../log";
 import { TerminalText } from "../render/escape";
 import { printData } from "../render/output";
-import { parseCount, storeArgs } from "./_args";
+import { storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 const MAX_JSON_LOG_BYTES = 64 * 1048576;
@@ -48,11 +49,12 @@ in it are written as visible escapes (e]0;...). Piped, it is the exact bytes.
 
 --follow ends by itself when the run ends (its run_end is written, or the exprag that ran it is
 gone); a run whose liveness cannot be told (it ran on another host) is followed until Ctrl-C.`,
-  async run({ args, store }) {
+  async run(context) {
+    const { args, store } = context;
     const tail = args.tail === undefined ? null : parseCount(args.tail, "--tail");
     if (args.json) {
       if (args.follow) throw usageError("--json and --follow exclude each other", "--json answers with the output as it is now");
-      return printData(`${JSON.stringify(readLogTail(store, args.run, tail ?? Number.POSITIVE_INFINITY, MAX_JSON_LOG_BYTES))}\n`);
+      return printData(`${JSON.stringify(answerLog({ run: args.run, tail, maxBytes: MAX_JSON_LOG_BYTES }, context).data)}\n`);
     }
     const { runId } = resolveRunRef(store, args.run);
     const file = runLogPath(store, runId);

@@ -1,14 +1,16 @@
+import { answerList } from "../core/answers/list";
 import { usageError } from "../core/errors";
-import { codeId, fillTrees } from "../core/git/code-id";
-import { type ListedRun, listRuns } from "../core/query/listing";
-import { type Operand, parseOperand } from "../core/query/where";
+import { codeId } from "../core/git/code-id";
+import type { ListedRun } from "../core/query/listing";
+import { parseLimit, parseSelection } from "../core/query/selection-flags";
+import { parseOperand } from "../core/query/where";
 import { log } from "../log";
 import { colors } from "../render/colors";
 import { cellText, formatAgo, formatCommit, formatDuration } from "../render/format";
 import { printData } from "../render/output";
 import { startProgress } from "../render/progress";
 import { type Column, outputMode, renderRows } from "../render/table";
-import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
@@ -158,14 +160,12 @@ ${WHERE_HELP}`,
     const builtin = builtinColumns(outputMode(args.json === true) === "table");
     const builtinSortKeys: Record<string, string> = { started: "started_at", duration: "duration_ms", exit: "exit_code", name: "name", status: "status" };
     const names = args.columns === undefined ? null : splitColumns(args.columns);
-    const operands: Operand[] = (names ?? []).filter((name) => !Object.hasOwn(builtin, name)).map((name) => parseOperand(name, "--columns"));
-    const sortText = args.sort === undefined ? undefined : (builtinSortKeys[args.sort] ?? args.sort);
-    const sort = sortText === undefined ? null : { operand: parseOperand(sortText, "--sort"), descending: args.desc === true };
+    const operands = (names ?? []).filter((name) => !Object.hasOwn(builtin, name));
+    const sort = args.sort === undefined ? null : { by: builtinSortKeys[args.sort] ?? args.sort, descending: args.desc === true };
     const progress = startProgress();
-    const listing = listRuns(store, selection, { limit, columns: operands, sort }, warn, progress.phase("reading runs"));
+    const listing = answerList({ selection, limit, columns: operands, sort }, { store, cwd, env, warn, progress });
     progress.end();
-    const { runs, total } = listing;
-    fillTrees(runs, cwd, env);
+    const { data: runs, total } = listing;
     if (runs.length < total) log.info(`showing ${runs.length} of ${total} runs; use --all or --limit N for more`);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(runs)}\n`);

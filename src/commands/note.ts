@@ -1,5 +1,5 @@
-import { appendAnnotation, checkNote } from "../core/record/annotations";
-import { resolveRunRef, shortId } from "../core/record/refs";
+import { answerNote } from "../core/answers/annotate";
+import { shortId } from "../core/record/refs";
 import { currentAuthor } from "../core/run/context";
 import { log } from "../log";
 import { printData } from "../render/output";
@@ -19,12 +19,10 @@ export default defineExpragCommand({
 
   exprag note 3f9c2a1b "best so far; lr 0.03 beats 0.1 by 4 points"
   exprag show 3f9c2a1b                     # notes with their time and author`,
-  run({ args, store, env }) {
-    const text = checkNote(args.text);
-    const { runId, file } = resolveRunRef(store, args.run);
-    const author = currentAuthor(env);
-    appendAnnotation(file, runId, { kind: "note", text }, author);
-    if (args.json) return printData(`${JSON.stringify({ run_id: runId, note: text, author })}\n`);
-    log.info(`run ${shortId(runId)}: note added`);
+  run(context) {
+    const { args } = context;
+    const { data } = answerNote({ run: args.run, text: args.text, author: currentAuthor(context.env) }, context);
+    if (args.json) return printData(`${JSON.stringify(data)}\n`);
+    log.info(`run ${shortId(data.run_id)}: note added`);
   },
 });

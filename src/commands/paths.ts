@@ -1,9 +1,9 @@
-import { collectPaths } from "../core/query/paths";
-import { selectRuns } from "../core/query/selection";
+import { answerPaths } from "../core/answers/paths";
+import { parseSelection } from "../core/query/selection-flags";
 import { printData } from "../render/output";
 import { startProgress } from "../render/progress";
 import { outputMode, renderRows } from "../render/table";
-import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
@@ -28,13 +28,11 @@ A tracked path names a leaf of the tracked values: metrics.acc; list elements as
 params.* come from the command line, meta.* from --meta and $meta: --where can use all three.
 
 ${WHERE_HELP}`,
-  run({ args, store, warn }) {
+  run({ args, store, cwd, env, warn }) {
+    const selection = parseSelection(args, args.runs);
     const progress = startProgress();
-    const { runs } = selectRuns(store, parseSelection(args, args.runs), Number.POSITIVE_INFINITY, warn, progress.phase("selecting runs"));
-    const collected = collectPaths(runs, warn, progress.phase("reading runs"));
+    const { data: paths } = answerPaths({ selection, contains: args.contains, numeric: args.numeric }, { store, cwd, env, warn, progress });
     progress.end();
-    const contains = args.contains?.toLowerCase();
-    const paths = collected.filter((p) => (!contains || p.path.toLowerCase().includes(contains)) && (!args.numeric || p.numeric));
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(paths)}\n`);
     printData(

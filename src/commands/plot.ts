@@ -4,6 +4,7 @@ import { EXIT, UserError } from "../core/errors";
 import { terminalSize } from "../core/os/posix";
 import { type Plot, plotSeries, X_AXES, type XAxis } from "../core/query/plot";
 import { isFiltered, selectRuns } from "../core/query/selection";
+import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { parsePath } from "../core/query/value-paths";
 import { log } from "../log";
 import { renderTextChart } from "../render/chart";
@@ -14,7 +15,7 @@ import { visible } from "../render/escape";
 import { formatLocalTime } from "../render/format";
 import { printData } from "../render/output";
 import { outputWidth } from "../render/width";
-import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 /** Through a pipe (and when the terminal does not say): 80 columns, 20 lines. */

@@ -1,12 +1,14 @@
 import { openRepositoryOrFail } from "../core/git/repository";
 import { isTerminal } from "../core/os/posix";
+import { parseSelection } from "../core/query/selection-flags";
 import { pullRuns } from "../core/remote/pull";
 import { chooseRemote } from "../core/remote/remote-name";
 import { parseSize } from "../core/sizes";
 import { isExplicitStore } from "../core/store";
 import { log } from "../log";
 import { printData } from "../render/output";
-import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { showGitProgress } from "../render/progress";
+import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 /** Pulled files larger than this are not written unless --max-size says otherwise. */
@@ -48,7 +50,7 @@ ${WHERE_HELP}`,
       remote,
       selection: parseSelection(args, args.runs),
       maxBytes,
-      transfer: { progress: atTerminal && !args.json, prompt: atTerminal && isTerminal(0) },
+      transfer: { progress: atTerminal && !args.json ? showGitProgress : null, prompt: atTerminal && isTerminal(0) },
       warn,
     });
     if (args.json) printData(`${JSON.stringify(outcome)}\n`);

@@ -3,12 +3,14 @@ import { EXIT, UserError } from "../core/errors";
 import { openRepositoryOrFail } from "../core/git/repository";
 import { isTerminal } from "../core/os/posix";
 import { isFiltered, selectRuns } from "../core/query/selection";
+import { parseSelection } from "../core/query/selection-flags";
 import { listRunIds, shortId } from "../core/record/refs";
 import { pushRuns } from "../core/remote/push";
 import { chooseRemote } from "../core/remote/remote-name";
 import { log } from "../log";
 import { printData } from "../render/output";
-import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { showGitProgress } from "../render/progress";
+import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
@@ -54,7 +56,7 @@ ${WHERE_HELP}`,
       runIds,
       remote,
       withLog: args.log,
-      transfer: { progress: atTerminal && !args.json, prompt: atTerminal && isTerminal(0) },
+      transfer: { progress: atTerminal && !args.json ? showGitProgress : null, prompt: atTerminal && isTerminal(0) },
       warn,
     });
     if (args.json) printData(`${JSON.stringify(outcome)}\n`);

@@ -5,11 +5,12 @@ import { openRepository } from "../core/git/repository";
 import { writeFully } from "../core/os/io";
 import { isTerminal } from "../core/os/posix";
 import { isFiltered, selectRuns } from "../core/query/selection";
+import { parseSelection } from "../core/query/selection-flags";
 import { summarizeRun } from "../core/query/summary";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
 import { printData } from "../render/output";
-import { jsonArg, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 function confirm(question: string): boolean {

@@ -1,6 +1,7 @@
 import { usageError } from "../core/errors";
 import { Git } from "../core/git/repository";
 import { platform, selfCommand } from "../core/os/platform";
+import { runDefaults } from "../core/run/defaults";
 import { experimentNameFor } from "../core/run/experiment-name";
 import { takeHandoff } from "../core/run/handoff";
 import { buildMetadata } from "../core/run/metadata";
@@ -9,7 +10,7 @@ import { runCommand } from "../core/run/runner";
 import { isExplicitStore } from "../core/store";
 import { log } from "../log";
 import { startProgress } from "../render/progress";
-import { checkTags, RUN_REPEATABLE, runDefaults, runOptionArgs } from "./_args";
+import { checkTags, RUN_REPEATABLE, runOptionArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 /** EXPRAG_HEARTBEAT_S: how often a live run's file is touched (default 30 s; tests use 1). */

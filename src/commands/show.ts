@@ -1,8 +1,10 @@
+import { answerShow, answerShowSelection } from "../core/answers/show";
 import { usageError } from "../core/errors";
-import { codeId, fillTrees } from "../core/git/code-id";
+import { codeId } from "../core/git/code-id";
 import { flatten } from "../core/query/flatten";
-import { isFiltered, selectRuns } from "../core/query/selection";
-import { type RunDetails, readRunDetails, showObject } from "../core/query/show";
+import { isFiltered } from "../core/query/selection";
+import { parseLimit, parseSelection } from "../core/query/selection-flags";
+import { type RunDetails, showObject } from "../core/query/show";
 import { log } from "../log";
 import { colors } from "../render/colors";
 import { visible } from "../render/escape";
@@ -10,7 +12,7 @@ import { formatDuration, formatLocalTime, formatNumber } from "../render/format"
 import { printData } from "../render/output";
 import { sparkline } from "../render/sparkline";
 import { type Column, outputMode, renderRows } from "../render/table";
-import { listArgs, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 type Metric = RunDetails["metrics"][number];
@@ -95,24 +97,19 @@ Metrics: for every numeric path of the run's track records, its first, last, min
 One run named: its object (--json); several, or a selection: a list of them, newest first.
 
 ${WHERE_HELP}`,
-  run({ args, store, cwd, env, warn }) {
+  run(context) {
+    const { args } = context;
     const selection = parseSelection(args, args.runs);
     const one = args.runs.length === 1 && !isFiltered(selection);
     if (!args.runs.length && !isFiltered(selection))
       throw usageError("exprag show needs <run>, or a selection", "e.g. exprag show latest, or exprag show --tag best");
-    const selected = one ? null : selectRuns(store, selection, parseLimit(args), warn);
-    if (selected && selected.runs.length < selected.total)
-      log.info(`showing ${selected.runs.length} of ${selected.total} runs; use --all or --limit N for more`);
-    const details = (selected ? selected.runs.map((view) => view.runId) : args.runs).map((reference) => readRunDetails(store, reference, warn));
-    fillTrees(
-      details.map((d) => d.summary),
-      cwd,
-      env,
-    );
     const mode = outputMode(args.json === true);
-    if (mode === "json") return printData(`${JSON.stringify(one ? showObject(details[0]!) : details.map(showObject))}\n`);
-    if (mode === "table") return printData(details.map(forPeople).join("\n"));
-    const rows = details.flatMap((d) => keyValueRows(d).map((row) => ({ ...row, run: d.summary.short_id })));
+    const answer = one ? answerShow({ run: args.runs[0]! }, context) : answerShowSelection({ selection, limit: parseLimit(args) }, context);
+    const all = [answer.details].flat();
+    if ("total" in answer && all.length < answer.total) log.info(`showing ${all.length} of ${answer.total} runs; use --all or --limit N for more`);
+    if (mode === "json") return printData(`${JSON.stringify(answer.data)}\n`);
+    if (mode === "table") return printData(all.map(forPeople).join("\n"));
+    const rows = all.flatMap((d) => keyValueRows(d).map((row) => ({ ...row, run: d.summary.short_id })));
     printData(
       renderRows(
         rows,

@@ -1,24 +1,17 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync } from "node:fs";
 import { usageError } from "../core/errors";
-import type { PreparedCode } from "../core/git/capture";
-import { Git, openRepository } from "../core/git/repository";
-import { rerunWorktreeDir } from "../core/git/worktrees";
-import { platform, selfCommand } from "../core/os/platform";
 import { isTerminal } from "../core/os/posix";
+import { parseCount } from "../core/query/selection-flags";
 import { summarizeRun } from "../core/query/summary";
-import { experimentNameFor } from "../core/run/experiment-name";
-import { handoffVariables, takeHandoff } from "../core/run/handoff";
+import { runDefaults } from "../core/run/defaults";
 import { buildMetadata } from "../core/run/metadata";
 import { signalNumber } from "../core/run/signals";
-import { resolveExecutable } from "../core/run/spawn";
-import { ensureStore, isExplicitStore, runFilePath } from "../core/store";
-import { SweepCode } from "../core/sweep/code";
-import { type ActiveRun, executeSweep, type SweepObserver, type SweepRun } from "../core/sweep/execute";
-import { newSweepId, parseDevices, planSweep, slotCount } from "../core/sweep/plan";
+import { runFilePath } from "../core/store";
+import type { ActiveRun, SweepObserver } from "../core/sweep/execute";
+import { parseDevices, planSweep, slotCount } from "../core/sweep/plan";
 import { describePoint, parseSweepSpace, sweepPoints } from "../core/sweep/points";
-import { type SweepSummary, summarizeSweep, sweepTag } from "../core/sweep/summary";
-import { closeRunTree, linkLeftOut, openRunTree, type RunTree } from "../core/sweep/worktree";
+import { checkSweep, runSweep } from "../core/sweep/run-sweep";
+import type { SweepSummary } from "../core/sweep/summary";
 import { log } from "../log";
 import { cellText } from "../render/format";
 import { printData } from "../render/output";
@@ -26,40 +19,10 @@ import { startProgress } from "../render/progress";
 import { shellLine } from "../render/shell";
 import { PrefixedOutput, StatusBoard } from "../render/sweep-progress";
 import { type Column, outputMode, renderRows } from "../render/table";
-import { checkTags, jsonArg, parseCount, RUN_REPEATABLE, runDefaults, runOptionArgs, runOptionWords } from "./_args";
+import { checkTags, jsonArg, RUN_REPEATABLE, runOptionArgs, runOptionWords } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 const MAX_SEED = 2 ** 32 - 1;
-
-/**
- * The worktree the sweep's runs start in, or null where they run in the work tree itself: outside
- * git, without a snapshot (the dirty files are the code), when the code is unknown, on Windows
- * (no links without privileges).
- */
-function sweepTree(
-  code: PreparedCode,
-  options: { cwd: string; env: NodeJS.ProcessEnv; store: string; storeExplicit: boolean; firstRun: SweepRun; snapshot: boolean },
-  warn: (message: string) => void,
-): (RunTree & { git: Git; folder: string }) | null {
-  const commit = code.git.commit;
-  if (!options.snapshot || commit === null || platform.name === "win32") return null;
-  const opened = openRepository(options.cwd, options.env);
-  if (typeof opened === "string") return null;
-  const { git, repo } = opened;
-  options.firstRun.runId ??= Bun.randomUUIDv7();
-  try {
-    // The worktree goes inside the store, which must be one (and exist) first.
-    ensureStore(options.store, options.storeExplicit);
-    const tree = openRunTree(git, rerunWorktreeDir(options.store, options.firstRun.runId), commit, "sweep");
-    linkLeftOut(git, repo, tree, options.store, code.git.skipped);
-    const folder = join(tree.top, relative(repo.top, options.cwd));
-    mkdirSync(folder, { recursive: true });
-    return { ...tree, git, folder };
-  } catch (error) {
-    warn(`cannot make the sweep's worktree (${error instanceof Error ? error.message : String(error)}): running in the work tree`);
-    return null;
-  }
-}
 
 function parseSeed(text: string | undefined): number {
   if (text === undefined) return Math.floor(Math.random() * MAX_SEED);
@@ -146,83 +109,50 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
       if (args.json) return printData(`${JSON.stringify(runs.map(({ point, command }) => ({ point, command })))}\n`);
       return printData(runs.map((run) => `${shellLine(run.command)}\n`).join(""));
     }
-    for (const key of unusedKeys) warn(`the command names no {${key}}: its value reaches each run's params only`);
-    const { env } = takeHandoff(given);
-    for (const program of new Set(runs.map((run) => run.command[0]!))) resolveExecutable(program, env.PATH ?? "", cwd);
-    const metadata = buildMetadata(args["meta-file"], args.meta);
-    const defaults = runDefaults(args, config);
-    const sweepId = newSweepId();
-    const tag = sweepTag(sweepId);
-    log.info(`sweep ${sweepId}: ${runs.length} run${runs.length === 1 ? "" : "s"}${seed === undefined || args.seed !== undefined ? "" : ` (--seed ${seed})`}`);
-
-    if (args.verbose) Git.observer = (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`);
-    const progress = startProgress();
-    const code = new SweepCode(
-      {
-        cwd,
-        env,
-        runId: `sweep-${sweepId}`,
-        label: `sweep ${sweepId}`,
-        experimentName: defaults.name ?? experimentNameFor(command),
-        store,
-        snapshot: defaults.snapshot,
-        maxUntrackedBytes: defaults.snapshotMaxBytes,
-        includeSecrets: args["snapshot-secrets"] === true,
-        exclude: defaults.snapshotExclude,
-        notCode: defaults.notCode,
-        progress: progress.phase("files in the snapshot"),
-      },
-      warn,
-    );
-    progress.end();
-    Git.observer = null;
-    const tree = args.here
-      ? null
-      : sweepTree(code.first, { cwd, env, store, storeExplicit: isExplicitStore(args.dir, env), firstRun: runs[0]!, snapshot: defaults.snapshot }, warn);
-    // In the worktree, the code is the one read at the start, whatever happens to the work tree; its
-    // record names the worktree as the top it ran in.
-    const codeFor = (number: number): PreparedCode => (tree ? { ...code.first, git: { ...code.first.git, top: tree.top } } : code.forRun(number));
-
-    const dataFd = args.json ? 2 : 1;
+    checkSweep(runs, unusedKeys, { cwd, env: given, warn });
+    const request = {
+      command,
+      runs,
+      jobs,
+      devices,
+      failFast: args["fail-fast"] === true,
+      here: args.here === true,
+      dir: args.dir,
+      metadata: buildMetadata(args["meta-file"], args.meta),
+      defaults: runDefaults(args, config),
+      includeSecrets: args["snapshot-secrets"] === true,
+      runOptions: runOptionWords(args),
+      stdoutFd: args.json ? 2 : 1,
+    } as const;
+    const dataFd = request.stdoutFd;
     const board = jobs > 1 && isTerminal(dataFd) && isTerminal(2) ? new StatusBoard((active) => lastMetrics(store, active)) : null;
     const observer: SweepObserver = board ?? (jobs > 1 ? new PrefixedOutput({ stdout: dataFd, stderr: 2 }) : { started() {}, output() {}, ended() {} });
-    const optionWords = [`--tag=${tag}`, ...runOptionWords(args), ...(args.dir === undefined && !tree ? [] : [`--dir=${store}`])];
-    let outcome: Awaited<ReturnType<typeof executeSweep>>;
-    try {
-      outcome = await executeSweep({
-        runs,
-        jobs,
-        devices,
-        failFast: args["fail-fast"] === true,
-        cwd: tree?.folder ?? cwd,
-        env,
-        selfCommand: selfCommand(),
-        runArguments: (run) => [...optionWords, "--", ...run.command],
-        runVariables: (run, runId) => handoffVariables({ code: codeFor(run.index + 1), runId, params: run.point, metadata }),
-        output: jobs > 1 ? { kind: "observe" } : { kind: "inherit", stdoutFd: dataFd },
+    const {
+      sweepId,
+      tag,
+      data: summary,
+      stoppedBy,
+    } = await runSweep(
+      request,
+      { store, cwd, env: given, config, warn },
+      {
+        started: (id) =>
+          log.info(`sweep ${id}: ${runs.length} run${runs.length === 1 ? "" : "s"}${seed === undefined || args.seed !== undefined ? "" : ` (--seed ${seed})`}`),
+        git: args.verbose ? (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`) : undefined,
+        progress: startProgress(),
         observer,
-        warn,
-      });
-    } finally {
-      board?.close();
-      if (tree) {
-        const left = closeRunTree(tree.git, tree, true);
-        if (left.length)
-          warn(
-            `the runs left files in the sweep's worktree, kept at ${tree.top} until exprag gc finds its first run gone: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", ..." : ""}`,
-          );
-      }
-    }
+        runsEnded: () => board?.close(),
+      },
+    );
 
-    const summary = summarizeSweep(store, sweepId, outcome.results, warn);
     const mode = outputMode(args.json === true);
     printData(mode === "json" ? `${JSON.stringify(summary)}\n` : renderRows(summary.runs, summaryColumns(summary), mode));
     const byStatus = new Map<string, number>();
     for (const run of summary.runs) byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1);
     const counts = [...byStatus].map(([status, count]) => `${count} ${status}`).join(", ");
-    const why = outcome.stoppedBy ? `stopped by ${outcome.stoppedBy}: ` : "";
+    const why = stoppedBy ? `stopped by ${stoppedBy}: ` : "";
     log.info(`sweep ${sweepId}: ${why}${counts}; exprag ls --tag ${tag}`);
-    if (outcome.stoppedBy) return 128 + signalNumber(outcome.stoppedBy);
+    if (stoppedBy) return 128 + signalNumber(stoppedBy);
     return summary.runs.every((run) => run.status === "ok") ? 0 : 1;
   },
 });

@@ -1,5 +1,5 @@
-import { appendAnnotation, checkTags, readAnnotations } from "../core/record/annotations";
-import { resolveRunRef, shortId } from "../core/record/refs";
+import { answerTag } from "../core/answers/annotate";
+import { shortId } from "../core/record/refs";
 import { currentAuthor } from "../core/run/context";
 import { log } from "../log";
 import { printData } from "../render/output";
@@ -25,12 +25,10 @@ export default defineExpragCommand({
 
 Tags and notes are kept in the store's annotations/<run_id>.jsonl, not in the run file: a run
 still being written is never touched, and each tag says who gave it and when.`,
-  run({ args, store, env }) {
-    checkTags(args.tags);
-    const { runId, file } = resolveRunRef(store, args.run);
-    appendAnnotation(file, runId, { kind: args.remove ? "untag" : "tag", tags: args.tags }, currentAuthor(env));
-    const { tags } = readAnnotations(file);
-    if (args.json) return printData(`${JSON.stringify({ run_id: runId, tags })}\n`);
-    log.info(`run ${shortId(runId)}: ${tags.length ? `tags ${tags.join(" ")}` : "no tags"}`);
+  run(context) {
+    const { args } = context;
+    const { data } = answerTag({ run: args.run, tags: args.tags, remove: args.remove === true, author: currentAuthor(context.env) }, context);
+    if (args.json) return printData(`${JSON.stringify(data)}\n`);
+    log.info(`run ${shortId(data.run_id)}: ${data.tags.length ? `tags ${data.tags.join(" ")}` : "no tags"}`);
   },
 });

@@ -1,11 +1,11 @@
-import { isFiltered, selectRuns } from "../core/query/selection";
-import { asNumber, parsePath } from "../core/query/value-paths";
-import { series } from "../core/query/values";
+import { answerSeries } from "../core/answers/series";
+import { parseCount, parseLimit, parseSelection } from "../core/query/selection-flags";
+import { asNumber } from "../core/query/value-paths";
 import { log } from "../log";
 import { formatLocalTime, formatNumber } from "../render/format";
 import { printData } from "../render/output";
 import { outputMode, renderRows } from "../render/table";
-import { listArgs, parseCount, parseLimit, parseSelection, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
+import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
@@ -36,16 +36,12 @@ export default defineExpragCommand({
 --last N keeps the last N points of each run. Cite a point by its source, file:line in the run file.
 
 ${WHERE_HELP}`,
-  run({ args, store, warn }) {
-    const steps = parsePath(args.path);
+  run(context) {
+    const { args, warn } = context;
     const cap = parseLimit(args);
     const lastPerRun = args.last === undefined ? Number.POSITIVE_INFINITY : parseCount(args.last, "--last");
     const selection = parseSelection(args, args.runs);
-    // Without runs named or a filter, the latest run; a history reads forward, so oldest run first.
-    const runLimit = args.runs.length || isFiltered(selection) ? Number.POSITIVE_INFINITY : 1;
-    const { runs } = selectRuns(store, selection, runLimit, warn);
-    const ordered = args.runs.length ? runs : [...runs].reverse();
-    const { points, total, kept } = series(ordered, steps, { lastPerRun, cap, path: args.path }, warn);
+    const { data: points, total, kept, runs } = answerSeries({ path: args.path, selection, lastPerRun, cap }, context);
     if (points.length < kept) {
       log.info(
         `showing the newest ${points.length} of ${kept} points${kept < total ? ` (--last kept ${kept} of ${total})` : ""}; use --all or --limit N for more`,

@@ -9,10 +9,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { EXIT, UserError } from "./errors";
-import { DEFAULT_SNAPSHOT_MAX_BYTES } from "./git/capture";
-import type { SnapshotLimits } from "./git/restore";
+import { DEFAULT_SNAPSHOT_MAX_BYTES, type SnapshotLimits } from "./git/snapshot-limits";
+import { findWorkTreeTop } from "./git/work-tree-top";
 import { parseSize } from "./sizes";
-import { findWorkTreeTop } from "./store";
 import { didYouMean } from "./suggest";
 
 export interface ProjectConfig {

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node
 import { basename, dirname, join, resolve } from "node:path";
 import { loadProjectConfig, type ProjectConfig } from "./config";
 import { EXIT, UserError, usageError } from "./errors";
+import { findWorkTreeTop } from "./git/work-tree-top";
 import { isSymlink, writeNewFile } from "./os/files";
 
 export const STORE_DIR_NAME = ".exprag";
@@ -59,18 +60,6 @@ export function mainWorkTreeTop(top: string): string | null {
  * the project config counts as found: a cloned repository could commit that config.
  */
 export const isExplicitStore = (flag: string | undefined, env: NodeJS.ProcessEnv) => Boolean(flag || env.EXPRAG_DIR);
-
-/**
- * The top of the git work tree holding `cwd`, found without starting git: the nearest directory
- * with a `.git` entry (a directory, or a file in worktrees and submodules). `GIT_WORK_TREE` wins.
- */
-export function findWorkTreeTop(cwd: string, env: NodeJS.ProcessEnv): string | null {
-  if (env.GIT_WORK_TREE) return resolve(cwd, env.GIT_WORK_TREE);
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, ".git"))) return dir;
-    if (dirname(dir) === dir) return null;
-  }
-}
 
 export const runsDir = (store: string) => join(store, "runs");
 export const runFilePath = (store: string, runId: string) => join(runsDir(store), `${runId}.jsonl`);

@@ -4,14 +4,11 @@
  * the working directory, as the commands do.
  */
 
-import { resolve } from "node:path";
 import { z } from "zod";
-import { loadProjectConfig, projectSnapshotLimits } from "../core/config";
-import { diffRuns } from "../core/git/diff";
-import { readRunFile } from "../core/git/files";
-import { openRepositoryOrFail } from "../core/git/repository";
-import { runCode } from "../core/git/restore";
-import { addRunWorktree } from "../core/git/worktrees";
+import { answerCheckout } from "../core/answers/checkout";
+import { answerDiff } from "../core/answers/diff";
+import { answerReadRunFile } from "../core/answers/run-file";
+import { MAX_RUN_FILE_BYTES } from "../core/git/files";
 import { shortId } from "../core/record/refs";
 import { runInput } from "./inputs";
 import type { ToolSpec } from "./tool";
@@ -34,17 +31,9 @@ const diffRunsTool: ToolSpec<typeof diffRunsInput> = {
     "bytes (truncated: true); narrow it with paths, or pass stat for the files alone. Same comparison as `exprag diff`.",
   input: diffRunsInput,
   effect: "reads",
-  answer(input, { store, cwd, env, warn }) {
-    const { git, repo } = openRepositoryOrFail(cwd, env);
-    const diff = diffRuns(
-      git,
-      repo,
-      store,
-      input.run,
-      input.other ?? null,
-      { paths: input.paths, stat: input.stat, cwd, maxPatchBytes: MAX_TEXT_BYTES, limits: projectSnapshotLimits(loadProjectConfig(cwd, env)) },
-      warn,
-    );
+  answer(input, context) {
+    const request = { run: input.run, other: input.other ?? null, paths: input.paths ?? [], stat: input.stat === true, maxPatchBytes: MAX_TEXT_BYTES };
+    const { data: diff } = answerDiff(request, context);
     const to = "run_id" in diff.to ? shortId(diff.to.run_id) : "the work tree";
     const files = diff.files.slice(0, 20).map((f) => `${f.status} ${f.old_path ? `${f.old_path} -> ` : ""}${f.path} (+${f.added ?? "-"} -${f.deleted ?? "-"})`);
     const lines = [`${diff.files.length} file${diff.files.length === 1 ? "" : "s"} changed from ${shortId(diff.from.run_id)} to ${to}`, ...files];
@@ -70,47 +59,19 @@ const readRunFileTool: ToolSpec<typeof readRunFileInput> = {
     "ask for a later start_line. A binary file gives no text.",
   input: readRunFileInput,
   effect: "reads",
-  answer(input, { store, cwd, env, warn }) {
-    const { git } = openRepositoryOrFail(cwd, env);
-    const file = readRunFile(git, store, input.run, input.path, warn);
-    const where = `${file.path || "(top)"} in run ${shortId(file.run_id)} (commit ${file.commit.slice(0, 12)})`;
-    if (file.kind === "directory") return { data: file, summary: `${where}: a folder of ${file.entries.length} entries` };
-    if (file.kind === "symlink") return { data: file, summary: `${where}: a link to ${file.target}` };
-    if (file.kind === "submodule") return { data: file, summary: `${where}: a submodule at ${file.submodule_commit}` };
-    const { content, ...about } = file;
-    if (file.binary) return { data: { ...about, text: null }, summary: `${where}: a binary file of ${file.size} bytes` };
-    const start = input.start_line ?? 1;
-    const { lines, total, text, truncated } = lineRange(content, start, input.max_lines ?? Number.POSITIVE_INFINITY, MAX_TEXT_BYTES);
-    const data = { ...about, start_line: start, lines, total_lines: total, text, truncated };
+  answer(input, context) {
+    const window = { startLine: input.start_line ?? 1, maxLines: input.max_lines ?? Number.POSITIVE_INFINITY, maxTextBytes: MAX_TEXT_BYTES };
+    const { data } = answerReadRunFile({ run: input.run, path: input.path, from: "top", maxBytes: MAX_RUN_FILE_BYTES, ...window }, context);
+    const where = `${data.path || "(top)"} in run ${shortId(data.run_id)} (commit ${data.commit.slice(0, 12)})`;
+    if (data.kind === "directory") return { data, summary: `${where}: a folder of ${data.entries.length} entries` };
+    if (data.kind === "symlink") return { data, summary: `${where}: a link to ${data.target}` };
+    if (data.kind === "submodule") return { data, summary: `${where}: a submodule at ${data.submodule_commit}` };
+    if (!("start_line" in data)) return { data, summary: `${where}: a binary file of ${data.size} bytes` };
+    const { start_line: start, lines, total_lines: total, truncated } = data;
     const range = lines ? `lines ${start}-${start + lines - 1} of ${total}` : `no lines (it has ${total})`;
     return { data, summary: `${where}: ${range}${truncated ? `; cut at ${MAX_TEXT_BYTES} bytes, ask for start_line ${start + lines}` : ""}` };
   },
 };
-
-/**
- * Lines `start` on (1-based) of a text, at most `maxLines` of them and `maxBytes` (a first line
- * longer than that is cut), ending as the text does (with a newline or not).
- */
-export function lineRange(content: Buffer, start: number, maxLines: number, maxBytes: number) {
-  const text = content.toString();
-  const all = text.split("\n");
-  const endsWithNewline = all.at(-1) === "";
-  if (endsWithNewline) all.pop();
-  const wanted = all.slice(start - 1, start - 1 + Math.min(maxLines, all.length));
-  const kept: string[] = [];
-  let bytes = 0;
-  for (const line of wanted) {
-    bytes += Buffer.byteLength(line) + 1;
-    if (bytes > maxBytes) {
-      if (!kept.length) kept.push(Buffer.from(line).subarray(0, maxBytes).toString());
-      break;
-    }
-    kept.push(line);
-  }
-  const truncated = kept.length < wanted.length || kept[0] !== wanted[0];
-  const last = start - 1 + kept.length === all.length && !endsWithNewline && !truncated;
-  return { lines: kept.length, total: all.length, text: kept.length ? `${kept.join("\n")}${last ? "" : "\n"}` : "", truncated };
-}
 
 const checkoutInput = {
   run: runInput(),
@@ -123,17 +84,14 @@ const checkoutWorktreeTool: ToolSpec<typeof checkoutInput> = {
   description:
     "Puts the exact code of a run (its recorded commit) in a new git worktree at dir; the current checkout, its branch and its " +
     "changes stay as they are, and nothing is deleted. Same as `exprag checkout <run> --worktree <dir>`. Answers " +
-    "{run_id, commit, worktree, branch}.",
+    "{run_id, commit, worktree, branch, in_place: false}.",
   input: checkoutInput,
   effect: "adds",
-  answer(input, { store, cwd, env, warn }) {
-    const { git } = openRepositoryOrFail(cwd, env);
-    const { runId, commit } = runCode(git, store, input.run, warn);
-    const worktree = resolve(cwd, input.dir);
-    addRunWorktree(git, worktree, commit, input.branch);
+  answer(input, context) {
+    const { data } = answerCheckout({ run: input.run, worktree: input.dir, branch: input.branch ?? null }, context);
     return {
-      data: { run_id: runId, commit, worktree, branch: input.branch ?? null },
-      summary: `run ${shortId(runId)}: its code is in ${worktree} (commit ${commit.slice(0, 12)}${input.branch ? `, branch ${input.branch}` : ", detached"})`,
+      data,
+      summary: `run ${shortId(data.run_id)}: its code is in ${data.worktree} (commit ${data.commit.slice(0, 12)}${data.branch ? `, branch ${data.branch}` : ", detached"})`,
     };
   },
 };

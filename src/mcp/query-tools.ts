@@ -4,18 +4,15 @@
  * (show), value_paths (paths), series (values), best_runs (best), compare_runs (compare).
  */
 import { z } from "zod";
-import { EXIT, UserError, usageError } from "../core/errors";
-import { fillTrees } from "../core/git/code-id";
-import { codeSizeMeasure } from "../core/git/code-size";
-import { AGGREGATES, type Aggregate, explainRanking, guessDirection, rankRuns } from "../core/query/best";
-import { compareRuns } from "../core/query/compare";
-import { listRuns } from "../core/query/listing";
-import { collectPaths } from "../core/query/paths";
-import { isFiltered, selectRuns } from "../core/query/selection";
-import { readRunDetails, showObject } from "../core/query/show";
-import { parsePath } from "../core/query/value-paths";
-import { series } from "../core/query/values";
-import { parseOperand } from "../core/query/where";
+import { answerBest } from "../core/answers/best";
+import { answerCompare } from "../core/answers/compare";
+import { answerList } from "../core/answers/list";
+import { answerPaths } from "../core/answers/paths";
+import { answerSeries } from "../core/answers/series";
+import { answerShow } from "../core/answers/show";
+import { usageError } from "../core/errors";
+import { AGGREGATES, type Aggregate } from "../core/query/best";
+import { isFiltered } from "../core/query/selection";
 import { listInput, runInput, selectionInput, toLimit, toSelection } from "./inputs";
 import type { ToolSpec } from "./tool";
 
@@ -43,11 +40,9 @@ const listRunsTool: ToolSpec<typeof listRunsInput> = {
   input: listRunsInput,
   effect: "reads",
   listKey: "runs",
-  answer(input, { store, warn }) {
-    const selection = toSelection(input);
-    const columns = (input.columns ?? []).map((column) => parseOperand(column, "--columns"));
-    const sort = input.sort === undefined ? null : { operand: parseOperand(input.sort, "--sort"), descending: input.desc === true };
-    const { runs, total } = listRuns(store, selection, { limit: toLimit(input), columns, sort }, warn);
+  answer(input, context) {
+    const sort = input.sort === undefined ? null : { by: input.sort, descending: input.desc === true };
+    const { data: runs, total } = answerList({ selection: toSelection(input), limit: toLimit(input), columns: input.columns ?? [], sort }, context);
     const lines = runs.slice(0, 10).map((r) => `${r.short_id}  ${r.experiment_name}  ${r.status}  ${r.started_at}`);
     if (runs.length > 10) lines.push(`... and ${runs.length - 10} more in the JSON`);
     return { data: runs, summary: [`${counted(runs.length, total, "runs")}${sort ? "" : ", newest first"}`, ...lines] };
@@ -64,8 +59,8 @@ const showRunTool: ToolSpec<typeof showRunInput> = {
     "min, max and count. Same answer as `exprag show <run> --json`.",
   input: showRunInput,
   effect: "reads",
-  answer({ run }, { store, warn }) {
-    const shown = showObject(readRunDetails(store, run, warn));
+  answer({ run }, context) {
+    const { data: shown } = answerShow({ run }, context);
     const metrics = shown.metrics.slice(0, 8).map((m) => `${m.path} last ${m.last} (min ${m.min ?? "-"}, max ${m.max ?? "-"}, ${m.count} points)`);
     const lines = [
       `run ${shown.short_id} ${shown.experiment_name}: ${shown.status}${shown.exit_code === null ? "" : ` (exit ${shown.exit_code})`}, started ${shown.started_at}`,
@@ -93,14 +88,12 @@ const valuePathsTool: ToolSpec<typeof valuePathsInput> = {
   input: valuePathsInput,
   effect: "reads",
   listKey: "paths",
-  answer(input, { store, warn }) {
-    const { runs } = selectRuns(store, toSelection(input), Number.POSITIVE_INFINITY, warn);
-    const contains = input.contains?.toLowerCase();
-    const paths = collectPaths(runs, warn).filter((p) => (!contains || p.path.toLowerCase().includes(contains)) && (!input.numeric || p.numeric));
+  answer(input, context) {
+    const { data: paths, runs } = answerPaths({ selection: toSelection(input), contains: input.contains, numeric: input.numeric }, context);
     const names = paths.slice(0, 30).map((p) => p.path);
     return {
       data: paths,
-      summary: `${paths.length} paths in ${runs.length} runs${names.length ? `: ${names.join(", ")}${paths.length > names.length ? ", ..." : ""}` : ""}`,
+      summary: `${paths.length} paths in ${runs} runs${names.length ? `: ${names.join(", ")}${paths.length > names.length ? ", ..." : ""}` : ""}`,
     };
   },
 };
@@ -122,20 +115,14 @@ const seriesTool: ToolSpec<typeof seriesInput> = {
   input: seriesInput,
   effect: "reads",
   listKey: "points",
-  answer(input, { store, warn }) {
-    const steps = parsePath(input.path);
-    const cap = toLimit(input);
-    const lastPerRun = input.last ?? Number.POSITIVE_INFINITY;
-    const selection = toSelection(input);
-    // As exprag values: without runs named or a filter, the latest run; a history reads forward, so oldest run first.
-    const named = (input.runs ?? []).length > 0;
-    const { runs } = selectRuns(store, selection, named || isFiltered(selection) ? Number.POSITIVE_INFINITY : 1, warn);
-    const { points, kept } = series(named ? runs : [...runs].reverse(), steps, { lastPerRun, cap, path: input.path }, warn);
+  answer(input, context) {
+    const request = { path: input.path, selection: toSelection(input), lastPerRun: input.last ?? Number.POSITIVE_INFINITY, cap: toLimit(input) };
+    const { data: points, kept, runs } = answerSeries(request, context);
     const shown = points.slice(-10).map((p) => `${p.short_id} step ${p.step ?? "-"}: ${JSON.stringify(p.value)}`);
     const head = points.length < kept ? `the newest ${points.length} of ${kept} points` : `${points.length} points`;
     return {
       data: points,
-      summary: [`${head} of ${input.path} in ${runs.length} run${runs.length === 1 ? "" : "s"}${points.length > 10 ? "; the last 10:" : ""}`, ...shown],
+      summary: [`${head} of ${input.path} in ${runs} run${runs === 1 ? "" : "s"}${points.length > 10 ? "; the last 10:" : ""}`, ...shown],
     };
   },
 };
@@ -167,21 +154,17 @@ const bestRunsTool: ToolSpec<typeof bestRunsInput> = {
   input: bestRunsInput,
   effect: "reads",
   listKey: "runs",
-  answer(input, { store, warn }) {
-    const steps = parsePath(input.path);
-    const direction = input.direction ?? guessDirection(input.path);
+  answer(input, context) {
     const agg = input.agg ?? "last";
-    const { runs } = selectRuns(store, toSelection(input), Number.POSITIVE_INFINITY, warn);
-    const { ranked, missing } = rankRuns(runs, steps, { direction, agg, path: input.path }, warn);
+    const request = { path: input.path, direction: input.direction ?? null, agg, selection: toSelection(input), limit: toLimit(input) };
+    const { data: shown, ranked, missing, direction, guessed, explanation } = answerBest(request, context);
     if (input.explain) {
-      const explanation = explainRanking({ ranked, missing }, { path: input.path, agg, direction, guessed: !input.direction });
       const summary = [`${explanation.ranked} runs ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first`];
       summary.push(`${explanation.left_out.length} left out, ${explanation.caveats.length} to doubt`);
       return { data: explanation, summary };
     }
-    const shown = ranked.slice(0, toLimit(input));
     const lines = [
-      `${counted(shown.length, ranked.length, "runs")} ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first${input.direction ? "" : " (guessed from the path; pass direction to choose)"}`,
+      `${counted(shown.length, ranked, "runs")} ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first${guessed ? " (guessed from the path; pass direction to choose)" : ""}`,
       ...shown.slice(0, 10).map((r) => `#${r.rank} ${r.short_id} ${r.experiment_name}: ${r.value}`),
     ];
     if (missing.length) lines.push(`${missing.length} run${missing.length === 1 ? "" : "s"} never reported ${input.path}`);
@@ -199,25 +182,17 @@ const compareRunsTool: ToolSpec<typeof compareRunsInput> = {
     "`exprag compare --json`. Use diff_runs for how their code differs.",
   input: compareRunsInput,
   effect: "reads",
-  answer(input, { store, cwd, env, warn }) {
+  answer(input, context) {
     const selection = toSelection(input);
     if (!(input.runs ?? []).length && !isFiltered(selection)) {
       throw usageError("compare needs runs: two or more, or a selection", 'e.g. runs: ["latest~1", "latest"], or name: "sweep"');
     }
-    const selected = selectRuns(store, selection, toLimit(input), warn);
-    if (selected.runs.length < 2) throw new UserError(`compare needs at least two runs; the selection kept ${selected.runs.length}`, EXIT.failure);
-    const details = selected.runs.map((view) => readRunDetails(store, view.runId, warn));
-    fillTrees(
-      details.map((d) => d.summary),
-      cwd,
-      env,
-    );
-    const comparison = compareRuns(details, codeSizeMeasure(cwd, env, store));
+    const { data: comparison, total } = answerCompare({ selection, limit: toLimit(input) }, context);
     const differing = [...Object.keys(comparison.params).map((key) => `params.${key}`), ...Object.keys(comparison.metadata).map((key) => `meta.${key}`)];
     return {
       data: comparison,
       summary: [
-        `${counted(comparison.runs.length, selected.total, "runs")}: ${comparison.runs.map((r) => `${r.short_id} (${r.status})`).join(", ")}`,
+        `${counted(comparison.runs.length, total, "runs")}: ${comparison.runs.map((r) => `${r.short_id} (${r.status})`).join(", ")}`,
         differing.length ? `params and metadata that differ: ${differing.join(", ")}` : "no params or metadata differ",
         ...comparison.code_changes.map(
           (change) =>

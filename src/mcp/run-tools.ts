@@ -4,13 +4,15 @@
  * recognised from the environment, else the MCP client by the name it gave, else the user.
  */
 import { z } from "zod";
-import { readLogTail } from "../core/query/log";
-import { type Author, appendAnnotation, checkNote, checkTags, readAnnotations } from "../core/record/annotations";
-import { resolveRunRef, shortId } from "../core/record/refs";
+import { answerNote, answerTag } from "../core/answers/annotate";
+import { answerLog } from "../core/answers/log";
+import type { Author } from "../core/record/annotations";
+import { shortId } from "../core/record/refs";
 import { currentAuthor, detectAgent } from "../core/run/context";
 import { MAX_TEXT_BYTES } from "./code-tools";
 import { runInput } from "./inputs";
-import type { ToolContext, ToolSpec } from "./tool";
+import type { ToolSpec } from "./tool";
+import type { ToolContext } from "./workspace";
 
 const DEFAULT_LOG_LINES = 50;
 
@@ -31,8 +33,8 @@ const logTailTool: ToolSpec<typeof logTailInput> = {
     `At most ${MAX_TEXT_BYTES} bytes (truncated: true when the lines asked for held more). Same text as \`exprag log <run> --tail N\`.`,
   input: logTailInput,
   effect: "reads",
-  answer(input, { store }) {
-    const tail = readLogTail(store, input.run, input.lines ?? DEFAULT_LOG_LINES, MAX_TEXT_BYTES);
+  answer(input, context) {
+    const { data: tail } = answerLog({ run: input.run, tail: input.lines ?? DEFAULT_LOG_LINES, maxBytes: MAX_TEXT_BYTES }, context);
     return {
       data: tail,
       summary: `the last ${tail.lines} lines of run ${shortId(tail.run_id)}'s output${tail.truncated ? ` (cut to ${MAX_TEXT_BYTES} bytes)` : ""}`,
@@ -56,11 +58,8 @@ const tagRunTool: ToolSpec<typeof tagRunInput> = {
   effect: "adds",
   idempotent: true,
   answer(input, context) {
-    const tags = checkTags(input.tags);
-    const { runId, file } = resolveRunRef(context.store, input.run);
-    appendAnnotation(file, runId, { kind: input.remove ? "untag" : "tag", tags }, authorOf(context));
-    const now = readAnnotations(file).tags;
-    return { data: { run_id: runId, tags: now }, summary: `run ${shortId(runId)}: ${now.length ? `tags ${now.join(" ")}` : "no tags"}` };
+    const { data } = answerTag({ run: input.run, tags: input.tags, remove: input.remove === true, author: authorOf(context) }, context);
+    return { data, summary: `run ${shortId(data.run_id)}: ${data.tags.length ? `tags ${data.tags.join(" ")}` : "no tags"}` };
   },
 };
 
@@ -77,11 +76,8 @@ const noteRunTool: ToolSpec<typeof noteRunInput> = {
   input: noteRunInput,
   effect: "adds",
   answer(input, context) {
-    const text = checkNote(input.text);
-    const { runId, file } = resolveRunRef(context.store, input.run);
-    const author = authorOf(context);
-    appendAnnotation(file, runId, { kind: "note", text }, author);
-    return { data: { run_id: runId, note: text, author }, summary: `run ${shortId(runId)}: note added` };
+    const { data } = answerNote({ run: input.run, text: input.text, author: authorOf(context) }, context);
+    return { data, summary: `run ${shortId(data.run_id)}: note added` };
   },
 };
 

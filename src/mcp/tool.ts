@@ -12,18 +12,7 @@ import { z } from "zod";
 import { UserError } from "../core/errors";
 import { log } from "../log";
 import { visible } from "../render/escape";
-import type { Workspace } from "./workspace";
-
-export interface ToolContext {
-  /** The run store, found as the command line finds it. */
-  store: string;
-  /** The working directory: the first root the client names, else the server's own. */
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  /** The client, as it named itself when it connected. */
-  clientName: string | null;
-  warn(message: string): void;
-}
+import type { ToolContext, Workspace } from "./workspace";
 
 export interface ToolAnswer {
   /** The JSON the command prints with --json. */

@@ -10,9 +10,15 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { AnswerContext } from "../core/answers/context";
 import { resolveStoreDir } from "../core/store";
 import { log } from "../log";
-import type { ToolContext } from "./tool";
+
+/** What a tool is given: the context of the answers it calls, and who called. */
+export interface ToolContext extends AnswerContext {
+  /** The client, as it named itself when it connected. */
+  clientName: string | null;
+}
 
 export interface WorkspaceOptions {
   /** `--dir`, as given. */

@@ -7,6 +7,7 @@
  */
 import { writeSync } from "node:fs";
 import { isTerminal, terminalSize } from "../core/os/posix";
+import { visible } from "./escape";
 
 const FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
 const REDRAW_MS = 100;
@@ -79,4 +80,14 @@ function writeQuietly(text: string): void {
   } catch {
     // stderr is gone: no progress to show
   }
+}
+
+/** git's progress as it draws it (`\r` redraws a line), every other control character escaped: a remote's words are untrusted. */
+export function showGitProgress(text: string): void {
+  writeQuietly(
+    text
+      .split(/([\r\n])/)
+      .map((part) => (part === "\r" || part === "\n" ? part : visible(part)))
+      .join(""),
+  );
 }

@@ -342,7 +342,7 @@ describe("exprag mcp: the same answers as the command line", () => {
     const dir = join(tempDir(), "baseline-code");
     const { data } = await call("checkout_worktree", { run: ids.baseline!, dir });
     const commit = (await cli("show", ids.baseline!)).git.commit;
-    expect(data).toEqual({ run_id: ids.baseline, commit, worktree: dir, branch: null });
+    expect(data).toEqual({ run_id: ids.baseline, commit, worktree: dir, branch: null, in_place: false });
     expect(git(dir, "rev-parse", "HEAD")).toBe(`${commit}\n`);
     expect(readFileSync(join(dir, "train.py"), "utf8")).toBe("print('baseline')\n");
     expect(git(repo, "rev-parse", "HEAD")).toBe(head);

@@ -7,8 +7,9 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { GitRecord } from "../record/schema";
+import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, type Git, openRepository, type Repository } from "./repository";
-import { FALLBACK_REF_PREFIX, SNAPSHOT_BRANCH_PREFIX, STORE_TRAILER } from "./snapshot-refs";
+import { STORE_TRAILER } from "./snapshot-refs";
 import { EMPTY_TREE, readCodeStatus, type StatusEntry, writeWorkTree } from "./work-tree";
 
 export interface CaptureOptions {
@@ -34,8 +35,6 @@ export interface CaptureOptions {
 }
 
 export const STATUS_LINES = 100;
-/** Untracked files larger than this stay out of snapshots unless --snapshot-max-size says otherwise. */
-export const DEFAULT_SNAPSHOT_MAX_BYTES = 10 * 1024 * 1024;
 const SNAPSHOT_IDENTITY = { name: "exprag", email: "exprag@localhost" };
 const MAX_SUBMODULES = 50;
 
@@ -151,7 +150,7 @@ function identityEnv(): Record<string, string> {
 
 /** Creates `refs/heads/run/<id>`; when a branch named `run` makes that impossible, `refs/exprag/run/<id>`. */
 function placeSnapshot(git: Git, runId: string, commit: string): { ref: string; note?: string } {
-  const ref = `refs/heads/${SNAPSHOT_BRANCH_PREFIX}${runId}`;
+  const ref = snapshotBranchRef(runId);
   const message = `exprag: snapshot of run ${runId}`;
   const noHooks = ["-c", "core.hooksPath=/dev/null"];
   const first = git.run([...noHooks, "update-ref", "-m", message, ref, commit, ""]);

@@ -4,9 +4,9 @@
  * diff; this is the same comparison for programs.
  */
 import type { SkippedFile } from "../record/schema";
-import { DEFAULT_SNAPSHOT_MAX_BYTES } from "./capture";
 import { firstLine, type Git, GitError, type Repository } from "./repository";
-import { currentTree, runCode, type SnapshotLimits } from "./restore";
+import { currentTree, runCode } from "./restore";
+import { DEFAULT_SNAPSHOT_MAX_BYTES, type SnapshotLimits } from "./snapshot-limits";
 import { notCodePathspecs } from "./work-tree";
 
 export interface DiffFile {

@@ -7,8 +7,8 @@ import { annotationsPath, legacyAnnotationsPath } from "../record/annotations";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import type { RunLocation } from "../record/refs";
-import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../remote/layout";
 import { runLogPath } from "../store";
+import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "./ref-names";
 import type { Git } from "./repository";
 import { ownSnapshotRef, removeSnapshotRefs } from "./snapshot-refs";
 

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { EXIT, UserError } from "../errors";
-import { findWorkTreeTop } from "../store";
+import { findWorkTreeTop } from "./work-tree-top";
 
 interface GitResult {
   code: number;

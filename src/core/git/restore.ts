@@ -11,6 +11,7 @@ import { readRunStart } from "../record/reader";
 import { resolveRunRef, shortId } from "../record/refs";
 import type { SkippedFile } from "../record/schema";
 import { firstLine, type Git, GitError, type Repository } from "./repository";
+import type { SnapshotLimits } from "./snapshot-limits";
 import { EMPTY_TREE, writeWorkTree } from "./work-tree";
 
 export interface RunCode {
@@ -54,16 +55,6 @@ export function runCode(git: Git, store: string, reference: string, warn: (messa
 export function hasUncommittedChanges(git: Git): boolean {
   const status = git.run(["status", "--porcelain", "--untracked-files=no"]);
   return status.code !== 0 || status.stdout.length > 0;
-}
-
-/** What a snapshot leaves out: untracked files over a size, and those the project excludes. */
-export interface SnapshotLimits {
-  maxUntrackedBytes: number;
-  exclude?: string[];
-  /** What is not the experiment's code (default: the coding agents' folders). */
-  notCode?: string[];
-  /** Untracked files that look like secrets are taken too (--snapshot-secrets). */
-  includeSecrets?: boolean;
 }
 
 /**

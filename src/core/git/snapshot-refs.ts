@@ -5,13 +5,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { listRunIds, RUN_ID } from "../record/refs";
-import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../remote/layout";
 import { runFilePath, runsDir, STORE_DIR_NAME } from "../store";
+import { FALLBACK_REF_PREFIX, RUNS_PREFIX, SNAPSHOT_BRANCH_PREFIX, SNAPSHOTS_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, type Git, openRepository } from "./repository";
-
-export const SNAPSHOT_BRANCH_PREFIX = "run/";
-/** Where a snapshot goes when `refs/heads/run/<id>` cannot exist (a branch named `run`). */
-export const FALLBACK_REF_PREFIX = "refs/exprag/run/";
 
 /** The trailer of a snapshot commit's message that names the store holding its run. */
 export const STORE_TRAILER = "exprag-store:";
@@ -89,7 +85,7 @@ export function checkedOutBranches(git: Git): Set<string> {
 
 /** The snapshot ref a run recorded, when it is one of exprag's own for that run (never a user's branch). */
 export function ownSnapshotRef(runId: string, recorded: string | null): string | null {
-  const ours = [`refs/heads/${SNAPSHOT_BRANCH_PREFIX}${runId}`, `${FALLBACK_REF_PREFIX}${runId}`];
+  const ours = [snapshotBranchRef(runId), `${FALLBACK_REF_PREFIX}${runId}`];
   return recorded !== null && ours.includes(recorded) ? recorded : null;
 }
 

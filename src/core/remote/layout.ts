@@ -1,13 +1,7 @@
 /**
- * Where runs live in git, on a remote and here: one ref per run under `refs/exprag/runs/`, whose
- * commits hold the run's files under fixed names; snapshots of dirty runs under
- * `refs/exprag/snapshots/` (so a remote's branch list is not flooded with `run/*`); what the last
- * pull fetched under `refs/exprag/fetched/`.
+ * What a pushed run's commits hold: the run's files under fixed names, made by exprag's own
+ * identity. The refs they sit on are named in ../git/ref-names.ts.
  */
-export const RUNS_PREFIX = "refs/exprag/runs/";
-export const SNAPSHOTS_PREFIX = "refs/exprag/snapshots/";
-export const FETCHED_RUNS_PREFIX = "refs/exprag/fetched/runs/";
-export const FETCHED_SNAPSHOTS_PREFIX = "refs/exprag/fetched/snapshots/";
 
 /** A run's files in its commits' trees, by what they are. */
 export const TREE_NAMES = { run: "run.jsonl", log: "output.log", annotations: "annotations.jsonl" } as const;

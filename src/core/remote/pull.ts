@@ -9,15 +9,15 @@
 
 import { closeSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
+import { FALLBACK_REF_PREFIX, FETCHED_RUNS_PREFIX, FETCHED_SNAPSHOTS_PREFIX, RUNS_PREFIX, SNAPSHOT_BRANCH_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
 import { firstLine, type Git, GitError } from "../git/repository";
-import { FALLBACK_REF_PREFIX, SNAPSHOT_BRANCH_PREFIX } from "../git/snapshot-refs";
 import { isFiltered, type Selection, selectRuns } from "../query/selection";
 import { settleAnnotations } from "../record/annotations";
 import { resolveRunRef, shortId } from "../record/refs";
 import { ensureStore } from "../store";
 import { type BlobJob, objectInfo, readTrees, streamBlobs } from "./batch";
 import { discard, mergeAnnotations, type Placement, placeFile, Staging } from "./incoming";
-import { FETCHED_RUNS_PREFIX, FETCHED_SNAPSHOTS_PREFIX, FILE_KINDS, RUNS_PREFIX, type RunFileKind, SNAPSHOTS_PREFIX, TREE_NAMES } from "./layout";
+import { FILE_KINDS, type RunFileKind, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, type TreeEntries, treeId } from "./objects";
 import { type RunVersions, runFilePaths, runVersions, treeOf } from "./run-files";
 import { type RunRef, runRefs } from "./run-refs";

@@ -7,6 +7,7 @@
  */
 
 import { EXIT, UserError } from "../errors";
+import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
 import type { Git } from "../git/repository";
 import { ownSnapshotRef } from "../git/snapshot-refs";
 import { decodeRunStart } from "../record/decode";
@@ -14,7 +15,7 @@ import { readRunStart } from "../record/reader";
 import { shortId } from "../record/refs";
 import { objectInfo, readTrees } from "./batch";
 import { HashCache } from "./hash-cache";
-import { FILE_KINDS, RUNS_PREFIX, SNAPSHOTS_PREFIX, TREE_NAMES } from "./layout";
+import { FILE_KINDS, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, treeId } from "./objects";
 import { type PlannedCommit, writeRunCommits } from "./pack";
 import { runFilePaths, runVersions, treeOf } from "./run-files";
@@ -97,7 +98,7 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
 
 /** exprag's refs on the remote, by name: one `ls-remote`, so a push with nothing new sends nothing. */
 async function remoteRefs(git: Git, request: PushRequest): Promise<Map<string, string>> {
-  const listed = await transfer(git, ["ls-remote", request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], { ...request.transfer, progress: false });
+  const listed = await transfer(git, ["ls-remote", request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], { ...request.transfer, progress: null });
   if (listed.code !== 0) throw new UserError(`git push to ${request.remote} failed: ${gitComplaint(listed.stderr) || `exit ${listed.code}`}`, EXIT.failure);
   const refs = new Map<string, string>();
   for (const line of listed.stdout.split("\n")) {

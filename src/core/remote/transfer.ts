@@ -1,10 +1,8 @@
 /**
- * The network half: `git push` and `git fetch` run for exprag, with git's progress shown on
- * stderr at a terminal (escaped: a remote's messages are untrusted text) and its words kept for
- * the one-line error when it fails.
+ * The network half: `git push` and `git fetch` run for exprag, with git's progress handed to the
+ * front end as it comes (to show at a terminal) and its words kept for the one-line error when it
+ * fails.
  */
-import { writeSync } from "node:fs";
-import { visible } from "../../render/escape";
 import type { Git } from "../git/repository";
 
 export interface TransferResult {
@@ -15,8 +13,8 @@ export interface TransferResult {
 }
 
 export interface TransferOptions {
-  /** Show git's progress and messages on stderr as they come. */
-  progress: boolean;
+  /** Given git's progress and messages as they come (untrusted text: a remote's words), or null for no progress. */
+  progress: ((text: string) => void) | null;
   /** Let git ask for credentials at the terminal. */
   prompt: boolean;
 }
@@ -39,22 +37,9 @@ export async function transfer(git: Git, args: string[], options: TransferOption
   for await (const chunk of proc.stderr as AsyncIterable<Uint8Array>) {
     const text = decoder.decode(chunk, { stream: true });
     kept = (kept + text).slice(-KEPT_STDERR);
-    if (options.progress) show(text);
+    options.progress?.(text);
   }
   return { code: await proc.exited, stdout: await stdout, stderr: kept };
-}
-
-/** git's progress as it draws it (`\r` redraws a line), every other control character escaped. */
-function show(text: string): void {
-  const safe = text
-    .split(/([\r\n])/)
-    .map((part) => (part === "\r" || part === "\n" ? part : visible(part)))
-    .join("");
-  try {
-    writeSync(2, safe);
-  } catch {
-    // stderr is gone: nothing to show it on
-  }
 }
 
 /** git's last words that are not a hint or a progress line: what a one-line error should say. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseCount, parseLimit } from "../../../src/commands/_args";
+import { parseCount, parseLimit } from "../../../src/core/query/selection-flags";
 import { parseSize } from "../../../src/core/sizes";
 import { parseWhen } from "../../../src/core/time";
 import { failureOf } from "../failure";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { lineRange } from "../../../src/core/answers/run-file";
 import { UserError } from "../../../src/core/errors";
-import { lineRange } from "../../../src/mcp/code-tools";
 import { toLimit, toSelection } from "../../../src/mcp/inputs";
 
 describe("the selection a tool's input describes", () => {

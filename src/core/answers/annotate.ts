@@ -1,0 +1,33 @@
+/** `exprag tag`, `exprag note`, tag_run and note_run: tags and notes kept beside a run file. */
+import { type Author, appendAnnotation, checkNote, checkTags, readAnnotations } from "../record/annotations";
+import { resolveRunRef } from "../record/refs";
+import type { AnswerContext } from "./context";
+
+export interface TagRequest {
+  run: string;
+  tags: string[];
+  /** Take the tags off instead. */
+  remove: boolean;
+  author: Author;
+}
+
+/** The run's tags after the change. */
+export function answerTag(request: TagRequest, { store }: AnswerContext) {
+  const tags = checkTags(request.tags);
+  const { runId, file } = resolveRunRef(store, request.run);
+  appendAnnotation(file, runId, { kind: request.remove ? "untag" : "tag", tags }, request.author);
+  return { data: { run_id: runId, tags: readAnnotations(file).tags } };
+}
+
+export interface NoteRequest {
+  run: string;
+  text: string;
+  author: Author;
+}
+
+export function answerNote(request: NoteRequest, { store }: AnswerContext) {
+  const text = checkNote(request.text);
+  const { runId, file } = resolveRunRef(store, request.run);
+  appendAnnotation(file, runId, { kind: "note", text }, request.author);
+  return { data: { run_id: runId, note: text, author: request.author } };
+}

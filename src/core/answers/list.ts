@@ -1,0 +1,31 @@
+/** `exprag ls` and list_runs: the selected runs, newest first or sorted, with the columns asked for. */
+import { fillTrees } from "../git/code-id";
+import { type ListedRun, listRuns } from "../query/listing";
+import type { Selection } from "../query/selection";
+import { parseOperand } from "../query/where";
+import type { AnswerContext } from "./context";
+
+export interface ListRequest {
+  selection: Selection;
+  limit: number;
+  /** Operands to add to each run's `columns`: params.lr, max(metrics.acc). */
+  columns: string[];
+  /** Sort by this operand instead of newest first. */
+  sort: { by: string; descending: boolean } | null;
+}
+
+export interface ListAnswer {
+  data: ListedRun[];
+  /** How many runs the selection kept before the limit. */
+  total: number;
+  /** Parameter and metadata leaves whose values differ among the listed runs. */
+  differing: string[];
+}
+
+export function answerList(request: ListRequest, { store, cwd, env, warn, progress }: AnswerContext): ListAnswer {
+  const columns = request.columns.map((column) => parseOperand(column, "--columns"));
+  const sort = request.sort && { operand: parseOperand(request.sort.by, "--sort"), descending: request.sort.descending };
+  const { runs, total, differing } = listRuns(store, request.selection, { limit: request.limit, columns, sort }, warn, progress?.phase("reading runs"));
+  fillTrees(runs, cwd, env);
+  return { data: runs, total, differing };
+}
