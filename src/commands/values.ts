@@ -37,11 +37,11 @@ export default defineExpragCommand({
 
 ${WHERE_HELP}`,
   run(context) {
-    const { args, warn } = context;
+    const { args } = context;
     const cap = parseLimit(args);
     const lastPerRun = args.last === undefined ? Number.POSITIVE_INFINITY : parseCount(args.last, "--last");
     const selection = parseSelection(args, args.runs);
-    const { data: points, total, kept, runs } = answerSeries({ path: args.path, selection, lastPerRun, cap }, context);
+    const { data: points, total, kept } = answerSeries({ path: args.path, selection, lastPerRun, cap }, context);
     if (points.length < kept) {
       log.info(
         `showing the newest ${points.length} of ${kept} points${kept < total ? ` (--last kept ${kept} of ${total})` : ""}; use --all or --limit N for more`,
