@@ -58,7 +58,8 @@ export default defineExpragCommand({
   exprag plot metrics.acc --name sweep --x elapsed      # every sweep run, overlaid
   exprag plot metrics.loss latest~1 latest --svg loss.svg
 
-Each run is a line marked by a letter, named in the legend by its short id and name; NaN and
+Each run is a line marked by a letter, named in the legend by what sets it apart: the params that
+differ among the runs (lr=0.1 bs=32), else its name, else its short id; NaN and
 infinite values are gaps. At a terminal the chart fits its width (COLUMNS) and is coloured;
 through a pipe it is plain text, 80 columns by 20 lines. --limit N (default 20) caps the runs.
 
@@ -76,7 +77,11 @@ ${WHERE_HELP}`,
     if (plot.points === 0 && views.length) warn(`no ${args.path} in ${views.length === 1 ? "that run" : "those runs"}; see exprag paths`);
     else if (plot.notNumbers) warn(`${plot.notNumbers} of ${plot.points} values of ${args.path} are not numbers; they are left as gaps`);
     if (args.json) return printData(`${JSON.stringify(plot.series.map((s) => ({ ...s, points: s.points.map(({ x, y }) => ({ x, y: jsonNumber(y) })) })))}\n`);
-    const chart: ChartSeries[] = plot.series.map((s) => ({ label: `${s.short_id} ${visible(s.experiment_name)}`, points: s.points }));
+    // The short id to cite, and what sets the line apart.
+    const chart: ChartSeries[] = plot.series.map((s) => ({
+      label: s.label === s.short_id ? s.short_id : `${s.short_id} ${visible(s.label)}`,
+      points: s.points,
+    }));
     const axis = xAxis(args.x ?? "step", plot);
     const labels = { xLabel: axis.label, yLabel: visible(args.path), formatX: axis.format };
     if (args.svg !== undefined) {

@@ -406,3 +406,19 @@ describe("5. a terminal table says what it leaves out", () => {
     expect(header.slice(9)).toEqual(["params.model.dropout", "params.model.lr", "params.model.wd", "params.seed", "params.trainer.max_epochs", "metrics"]);
   });
 });
+
+describe("6. the chart names each line by what sets it apart", () => {
+  test.skipIf(!hasPython)("which line is which in a sweep's chart: labelled by the param that differs, not all by the script's name", async () => {
+    const { repo, ids } = await history([0.1, 0.2, 0.3]);
+    const series = JSON.parse((await runIn(repo, ["plot", "metrics.acc", "--name", "train", "--json"])).text);
+    expect(series.map((s: { short_id: string; label: string }) => [s.short_id, s.label])).toEqual([
+      [ids[0], "lr=0.1"],
+      [ids[1], "lr=0.2"],
+      [ids[2], "lr=0.3"],
+    ]);
+    const chart = (await runIn(repo, ["plot", "metrics.acc", "--name", "train"])).text;
+    for (const lr of ["0.1", "0.2", "0.3"]) expect(chart).toContain(`lr=${lr}`);
+    const svg = (await runIn(repo, ["plot", "metrics.acc", "--name", "train", "--svg", "-"])).text;
+    expect(svg).toContain("lr=0.3");
+  });
+});
