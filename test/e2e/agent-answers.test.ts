@@ -7,7 +7,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, makeRepo, runIn, write } from "./git-harness";
-import { cleanEnv, EXPRAG, exprag, runFiles, tempDir, waitFor } from "./harness";
+import { cleanEnv, EXPRAG, exprag, runFiles, tempDir, waitFor, works } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
 /** A training script that reports its lr as accuracy and a Hydra-style slash key. */
@@ -421,4 +421,24 @@ describe("6. the chart names each line by what sets it apart", () => {
     const svg = (await runIn(repo, ["plot", "metrics.acc", "--name", "train", "--svg", "-"])).text;
     expect(svg).toContain("lr=0.3");
   });
+});
+
+describe("6. the SVG chart reads as a picture", () => {
+  const hasRsvg = works("rsvg-convert", "--version");
+  test.skipIf(!hasRsvg || !hasPython)(
+    "rendered by rsvg-convert (librsvg2-bin; skipped without it): an 800x450 PNG whose legend names each line by its lr",
+    async () => {
+      const { repo } = await history([0.1, 0.2, 0.3]);
+      const svg = join(repo, "acc.svg");
+      expect((await runIn(repo, ["plot", "metrics.acc", "--name", "train", "--svg", svg])).exitCode).toBe(0);
+      const text = readFileSync(svg, "utf8");
+      for (const label of ["lr=0.1", "lr=0.2", "lr=0.3", "metrics.acc", "step"]) expect(text).toContain(label);
+      const png = join(repo, "acc.png");
+      const rendered = Bun.spawnSync(["rsvg-convert", svg, "-o", png], { stderr: "pipe" });
+      expect([rendered.exitCode, rendered.stderr.toString()]).toEqual([0, ""]);
+      const bytes = readFileSync(png);
+      expect(bytes.subarray(1, 4).toString()).toBe("PNG");
+      expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([800, 450]);
+    },
+  );
 });
