@@ -3,6 +3,7 @@
  * metrics, a run's parameters and metadata leaves that differ among the listed runs (the ones the
  * same everywhere add nothing), or the columns asked for, and an optional sort.
  */
+import type { Decision } from "../record/annotations";
 import type { JsonObject } from "../record/decode";
 import { differing } from "./compare";
 import { flattenValues } from "./flatten";
@@ -20,6 +21,8 @@ export interface ListedRun extends RunSummary {
   tags: string[];
   /** The notes given to the run later (`exprag note`), oldest first; the script's own `$note`s are in show. */
   notes: string[];
+  /** The decision that stands about the run (keep or discard), null while undecided. */
+  decision: Decision | null;
   /** The values of the operand columns asked for (`--columns`), by column name. */
   columns?: Record<string, unknown>;
 }
@@ -57,7 +60,8 @@ export function listRuns(store: string, selection: Selection, options: ListOptio
 }
 
 function listed(view: RunView, columns: Operand[]): ListedRun {
-  const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags: view.annotations().tags, notes: view.notes() };
+  const { tags, decision } = view.annotations();
+  const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags, notes: view.notes(), decision };
   if (columns.length) run.columns = Object.fromEntries(columns.map((operand) => [operand.text, resolveOperand(view, operand) ?? null]));
   return run;
 }

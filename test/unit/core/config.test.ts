@@ -36,6 +36,10 @@ describe("reading the project config", () => {
         "params = false",
         'name = "baseline"',
         "pty = true",
+        'seed-params = ["seed", "trial"]',
+        "[goal]",
+        'metric = "val_bpb"',
+        'direction = "min"',
       ].join("\n"),
     });
     expect(loadProjectConfig(top, env)).toEqual({
@@ -46,9 +50,11 @@ describe("reading the project config", () => {
       params: false,
       name: "baseline",
       pty: true,
+      seedParams: ["seed", "trial"],
+      goal: { metric: "val_bpb", direction: "min" },
       source: join(top, ".exprag.toml"),
     });
-    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "not-code", "log", "params", "name", "pty"]);
+    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "not-code", "log", "params", "name", "pty", "goal", "seed-params"]);
   });
 
   test("[tool.exprag] of pyproject.toml, found from a subfolder; a size may be a number of bytes", () => {
@@ -114,7 +120,7 @@ describe("reading the project config", () => {
     } catch (error) {
       expect((error as Error).message).toBe(`${join(top, "pyproject.toml")}: unknown key "snapshot-max" in [tool.exprag]`);
       expect((error as { hint?: string }).hint).toBe(
-        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, not-code, log, params, name, pty",
+        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, not-code, log, params, name, pty, goal, seed-params",
       );
     }
     const typo = project({ ".exprag.toml": "lgo = false" });
