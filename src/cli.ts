@@ -74,11 +74,16 @@ function unknownCommand(word: string): UserError {
   return usageError(`unknown command '${word}'`, `${didYouMean(word, names) ?? `commands: ${names.join(", ")};`} see 'exprag --help'`);
 }
 
+/** Options every command takes, which may also come before the command: `exprag -v ls` is `exprag ls -v`. */
+const EVERY_COMMAND_OPTIONS = new Set(["-q", "--quiet", "-v", "--verbose"]);
+
 async function main(argv: string[]): Promise<number> {
+  const leading = argv.findIndex((word) => !EVERY_COMMAND_OPTIONS.has(word));
+  if (leading > 0) argv = [argv[leading]!, ...argv.slice(0, leading), ...argv.slice(leading + 1)];
   const [first, ...rest] = argv;
   if (first === "__exec") return (await import("./core/run/trampoline")).execWithIgnoredSignals(rest);
   if (first === "__experiment") return (await import("./core/run/experiment-session")).recordExperiment(process.env, (message) => log.warn(message));
-  if (first === "--version" || first === "-v") {
+  if (first === "--version" || first === "-V") {
     printData(`${VERSION}${BUILD_COMMIT ? ` (${BUILD_COMMIT})` : ""}\n`);
     return 0;
   }

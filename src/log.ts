@@ -40,3 +40,6 @@ function writeToStderr(entry: LogObject): void {
 }
 
 export const log = createConsola({ reporters: [{ log: writeToStderr }] });
+
+/** consola's levels: warn keeps warnings and errors, debug lets everything through. */
+export const LOG_LEVELS = { warn: 1, info: 3, debug: 4 } as const;

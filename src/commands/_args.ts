@@ -128,7 +128,7 @@ export const listArgs = {
 
 /** The run selection every command that takes a set of runs accepts. */
 export const selectionArgs = {
-  name: { type: "string", description: "Only runs whose name contains TEXT (any case; * globs: 'lr-*')", valueHint: "TEXT" },
+  name: { type: "string", description: "Only runs named TEXT (whole name, any case; * ? [...] glob: 'lr-*')", valueHint: "TEXT" },
   status: { type: "string", description: `Only runs in these states (comma-separated): ${RUN_STATES.join(", ")}`, valueHint: "STATE" },
   since: { type: "string", description: "Only runs started since WHEN: 90m, 2h, 3d, 2w, or a date (2026-11-01)", valueHint: "WHEN" },
   until: { type: "string", description: "Only runs started before WHEN", valueHint: "WHEN" },
@@ -151,7 +151,7 @@ export const WHERE_HELP = `WHERE
   Operands: params.X (the command line), meta.X (--meta and $meta), a tracked path
   (metrics.acc, value.metrics.acc; its last value), last() first() min() max() mean() count()
   of a tracked path, and the run fields id, short_id, status, name, exit_code, duration_ms,
-  started_at, commit, dirty, branch, tags, host, error, diverged, elapsed (seconds since the
+  started_at, commit, dirty, branch, tags, notes, host, error, diverged, elapsed (seconds since the
   start, or a duration: elapsed > 10m), why (the hypothesis),
   from (the short id of the run it builds on), decision (keep, discard; none while undecided);
   scheduler.X (job_id,

@@ -63,7 +63,8 @@ export default defineExpragCommand({
   exprag plot metrics.acc --name sweep --x elapsed      # every sweep run, overlaid
   exprag plot metrics.loss latest~1 latest --svg loss.svg
 
-Each run is a line marked by a letter, named in the legend by its short id and name; NaN and
+Each run is a line marked by a letter, named in the legend by what sets it apart: the params that
+differ among the runs (lr=0.1 bs=32), else its name, else its short id; NaN and
 infinite values are gaps. At a terminal the chart fits its width (COLUMNS) and is coloured;
 through a pipe it is plain text, 80 columns by 20 lines. --limit N (default 20) caps the runs.
 
@@ -85,7 +86,11 @@ ${WHERE_HELP}`,
       writePlotJson(plot, (text) => out.write(text));
       return out.end();
     }
-    const chart: ChartSeries[] = plot.series.map((s) => ({ label: `${s.short_id} ${visible(s.experiment_name)}`, points: chartPoints(s, CHART_POINTS) }));
+    // The short id to cite, and what sets the line apart.
+    const chart: ChartSeries[] = plot.series.map((s) => ({
+      label: s.label === s.short_id ? s.short_id : `${s.short_id} ${visible(s.label)}`,
+      points: chartPoints(s, CHART_POINTS),
+    }));
     const axis = xAxis(args.x ?? "step", plot);
     const labels = { xLabel: axis.label, yLabel: visible(args.path), formatX: axis.format };
     if (args.svg !== undefined) {

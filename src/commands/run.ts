@@ -88,6 +88,7 @@ SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "t
       snapshotSecrets: args["snapshot-secrets"] === true,
       snapshotMaxBytes: defaults.snapshotMaxBytes,
       snapshotExclude: defaults.snapshotExclude,
+      notCode: defaults.notCode,
       snapshotProgress: { step: progress.phase("files in the snapshot"), end: () => progress.end() },
       cwd,
       env: hooked.env,

@@ -24,6 +24,8 @@ export interface ProjectConfig {
   snapshotMaxSize?: number;
   /** `snapshot-exclude`: globs of untracked files to leave out of a snapshot. */
   snapshotExclude?: string[];
+  /** `not-code`: folders and globs that are not the experiment's code ([] turns the default, the coding agents' folders, off). */
+  notCode?: string[];
   /** `log = false` is `--no-log`. */
   log?: boolean;
   /** `params = false` is `--no-params`. */
@@ -71,6 +73,12 @@ const KEYS: Record<string, (value: unknown, at: Where, config: ProjectConfig) =>
       throw wrongType(at, 'a list of globs such as ["*.ckpt", "data/**"]', value);
     }
     config.snapshotExclude = value;
+  },
+  "not-code": (value, at, config) => {
+    if (!Array.isArray(value) || !value.every((glob) => typeof glob === "string" && glob !== "" && !glob.includes("\0"))) {
+      throw wrongType(at, 'a list of folders and globs such as [".claude/", "notes/**"]', value);
+    }
+    config.notCode = value;
   },
   log: (value, at, config) => {
     config.log = flag(value, at);
@@ -275,5 +283,5 @@ function flag(value: unknown, at: Where): boolean {
 
 /** What the project's snapshots leave out, so a work tree compares equal to a run of the same code. */
 export function projectSnapshotLimits(config: ProjectConfig | null): SnapshotLimits {
-  return { maxUntrackedBytes: config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES, exclude: config?.snapshotExclude };
+  return { maxUntrackedBytes: config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES, exclude: config?.snapshotExclude, notCode: config?.notCode };
 }

@@ -16,7 +16,7 @@ export const runInput = (what = "The run") => z.string().min(1).describe(`${what
 /** The run selection: the runs named, or every run newest first, kept by name, state, time, tags and a where expression. */
 export const selectionInput = {
   runs: z.array(z.string().min(1)).optional().describe(`Only these runs, in this order; each is ${RUN_REFERENCE}. Default: every run, newest first`),
-  name: z.string().optional().describe("Only runs whose experiment name contains this text (any case); * globs: 'lr-*'"),
+  name: z.string().optional().describe("Only runs with this experiment name (any case, whole name); * ? [...] make it a glob: 'lr-*'"),
   status: z
     .array(z.enum(RUN_STATES as [RunState, ...RunState[]]))
     .optional()

@@ -236,8 +236,8 @@ describe("exprag mcp: the same answers as the command line", () => {
       await cli("ls", "--status", "ok", "--where", "meta.hparams.lr < 0.5", "--columns", "max(metrics.acc)", "--sort", "max(metrics.acc)", "--desc"),
     );
     expect(asked.data.map((r: { columns: unknown }) => r.columns)).toEqual([{ "max(metrics.acc)": 0.9 }, { "max(metrics.acc)": 0.7 }]);
-    const limited = await call("list_runs", { limit: 1, name: "e" });
-    expect(limited.data).toEqual(await cli("ls", "--limit", "1", "--name", "e"));
+    const limited = await call("list_runs", { limit: 1, name: "*e*" });
+    expect(limited.data).toEqual(await cli("ls", "--limit", "1", "--name", "*e*"));
     expect(limited.summary.split("\n")[0]).toBe("1 of 3 runs (pass limit or all: true for more), newest first");
   });
 
@@ -377,7 +377,7 @@ describe("exprag mcp: the same answers as the command line", () => {
     expect(await cli("tag", ids.tuned!, "--remove", "reviewed")).toEqual({ run_id: ids.tuned, tags: ["best"] });
     expect((await call("list_runs", { tags: ["best"] })).data.map((r: { run_id: string }) => r.run_id)).toEqual([ids.tuned]);
     // Who gave it: the client, by the name it connected with.
-    const annotations = readFileSync(join(repo, ".exprag", "runs", `${ids.tuned}.annotations.jsonl`), "utf8")
+    const annotations = readFileSync(join(repo, ".exprag", "annotations", `${ids.tuned}.jsonl`), "utf8")
       .split("\n")
       .filter(Boolean)
       .map((l) => JSON.parse(l));

@@ -180,7 +180,7 @@ describe("exprag push and pull", () => {
       expect(shown.tags.sort()).toEqual(["from-a", "from-b"]);
     }
     const lines = (clone: string) =>
-      readFileSync(join(runsOf(clone), `${id}.annotations.jsonl`), "utf8")
+      readFileSync(join(runsOf(clone), "..", "annotations", `${id}.jsonl`), "utf8")
         .split("\n")
         .filter(Boolean);
     expect(lines(a).length).toBe(2);
@@ -191,7 +191,7 @@ describe("exprag push and pull", () => {
     const { a, b, bare } = project();
     await ok(a, ["run", "--name", "keep-me", "--", "echo", "hi"]);
     await ok(a, ["run", "--name", "other", "--", "echo", "hi"]);
-    const pushed = JSON.parse((await ok(a, ["push", "--name", "keep", "--no-log", "--json"])).text);
+    const pushed = JSON.parse((await ok(a, ["push", "--name", "keep-*", "--no-log", "--json"])).text);
     expect(pushed.pushed.map((run: { run_id: string }) => run.run_id)).toEqual([idOf(a, "keep-me")]);
     const tree = (id: string) => git(bare, "ls-tree", "--name-only", `refs/exprag/runs/${id}`).split("\n").filter(Boolean);
     expect(tree(idOf(a, "keep-me"))).toEqual(["run.jsonl"]);

@@ -90,7 +90,7 @@ describe("--where", () => {
     ["diverged", ["diverged"]],
     ["not diverged and params.lr = 0.2", ["sweep-c"]],
     ["metrics.acc != 0.5", ["baseline", "sweep-c", "sweep-b", "sweep-a"]],
-    ["metrics.nothing != 1", []],
+    ["params.nan != true", []],
     ["0.75 < metrics.acc", ["sweep-c", "sweep-a"]],
   ])("%p", async (where, expected) => {
     expect(names(await json("ls", "--where", where))).toEqual(expected);
@@ -117,8 +117,8 @@ describe("--where", () => {
 describe("the selection on every command", () => {
   test("ls: name globs, status lists, tags, since/until, limit", async () => {
     expect(names(await json("ls", "--name", "SWEEP-*"))).toEqual(["sweep-c", "sweep-b", "sweep-a"]);
-    expect(names(await json("ls", "--status", "failed,ok", "--name", "b"))).toEqual(["broken", "baseline", "sweep-b"]);
-    expect(names(await json("ls", "--status", "failed", "--name", "b"))).toEqual(["broken"]);
+    expect(names(await json("ls", "--status", "failed,ok", "--name", "*b*"))).toEqual(["broken", "baseline", "sweep-b"]);
+    expect(names(await json("ls", "--status", "failed", "--name", "*b*"))).toEqual(["broken"]);
     expect(names(await json("ls", "--tag", "sweep:1", "--tag", "best"))).toEqual(["sweep-a"]);
     expect(names(await json("ls", "--since", "1h", "--until", "2000-01-01"))).toEqual([]);
     expect(await json("ls", "--since", "1h", "--limit", "2")).toHaveLength(2);
@@ -169,8 +169,8 @@ describe("the selection on every command", () => {
   test("rm takes a selection, and asks for --yes as always", async () => {
     const other = tempDir();
     for (const name of ["keep", "drop-1", "drop-2"]) await exprag(["run", "--name", name, "--", "true"], { cwd: other });
-    expect((await exprag(["rm", "--name", "drop"], { cwd: other })).exitCode).toBe(2);
-    const removed = await exprag(["rm", "--name", "drop", "--yes"], { cwd: other });
+    expect((await exprag(["rm", "--name", "drop-*"], { cwd: other })).exitCode).toBe(2);
+    const removed = await exprag(["rm", "--name", "drop-*", "--yes"], { cwd: other });
     expect(removed.text.trim().split("\n")).toHaveLength(2);
     expect(JSON.parse((await exprag(["ls", "--json"], { cwd: other })).text).map((r: { experiment_name: string }) => r.experiment_name)).toEqual(["keep"]);
     expect((await exprag(["rm", "--yes"], { cwd: other })).exitCode).toBe(2);
@@ -191,6 +191,7 @@ describe("the run table", () => {
       "code",
       "records",
       "tags",
+      "notes",
       "params.batch_size",
       "params.lr",
       "metrics",

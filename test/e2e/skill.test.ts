@@ -60,7 +60,7 @@ describe("every exprag command in SKILL.md runs", () => {
   beforeAll(async () => {
     repo = makeRepo({
       "train.py":
-        "import json, sys\nlr = float(sys.argv[sys.argv.index('--lr') + 1])\nfor step in range(3):\n    print('EXPRAG::' + json.dumps({'step': step, 'metrics': {'loss': lr / (step + 1), 'acc': 1 - lr / (step + 1)}}))\n",
+        "import json, sys\nlr = float(sys.argv[sys.argv.index('--lr') + 1])\nfor step in range(3):\n    print('EXPRAG::' + json.dumps({'step': step, 'metrics': {'loss': lr / (step + 1), 'acc': 1 - lr / (step + 1)}, 'eval/bleu': 30 - 100 * lr}))\n",
     });
     await runIn(repo, ["run", "--name", "first", "--", "python3", "train.py", "--lr", "0.1"]);
     write(repo, "train.py", `${readFileSync(join(repo, "train.py"), "utf8")}print('changed')\n`);
@@ -68,11 +68,15 @@ describe("every exprag command in SKILL.md runs", () => {
   }, 60_000);
 
   // Each line as it would be pasted into a shell, in the order the skill gives them.
-  test.each(commandLines())("%s", async (line) => {
-    const result = await shell(line.replace("../restored-run", restored), { cwd: repo, env: { ...gitEnv, PATH: `${bin}:${process.env.PATH}` } });
-    expect({ line, code: result.exitCode, stderr: result.exitCode ? result.stderr : "" }).toEqual({ line, code: 0, stderr: "" });
-    if (line.includes("--json")) expect(() => JSON.parse(result.text)).not.toThrow();
-  });
+  test.each(commandLines())(
+    "%s",
+    async (line) => {
+      const result = await shell(line.replace("../restored-run", restored), { cwd: repo, env: { ...gitEnv, PATH: `${bin}:${process.env.PATH}` } });
+      expect({ line, code: result.exitCode, stderr: result.exitCode ? result.stderr : "" }).toEqual({ line, code: 0, stderr: "" });
+      if (line.includes("--json")) expect(() => JSON.parse(result.text)).not.toThrow();
+    },
+    60_000,
+  );
 
   test("the commands were not vacuous: the worktree holds the run's code, the sweep and the rerun made runs", async () => {
     expect(git(restored, "log", "-1", "--format=%s")).toContain("exprag snapshot");
@@ -88,6 +92,29 @@ describe("every exprag command in SKILL.md runs", () => {
     expect(runs[0]!.tags).toEqual(["best"]);
     expect(runs[1]!.tags[0]).toStartWith("sweep:");
   });
+});
+
+describe("every command SKILL.md names is run by this test", () => {
+  /** The commands the skill names anywhere: `exprag <command>` in prose and in its shell blocks. */
+  const named = [...new Set([...body.matchAll(/`exprag ([a-z]+)/g), ...commandLines().map((line) => /^exprag ([a-z]+)/.exec(line)!)].map((m) => m[1]!))];
+  const run = new Set(commandLines().map((line) => /^exprag ([a-z]+)/.exec(line)![1]!));
+
+  test("each is in a shell block above, or run as the skill says below", () => {
+    // push and pull run below; brief and tree, which the skill names, are not run here yet.
+    expect(named.filter((command) => !run.has(command)).sort()).toEqual(["brief", "pull", "push", "tree"]);
+  });
+
+  test("exprag push, then exprag pull in another clone, as the skill says them", async () => {
+    const origin = makeRepo({ "train.py": "print('hi')\n" });
+    const root = tempDir();
+    git(root, "clone", "-q", "--bare", origin, join(root, "remote.git"));
+    for (const clone of ["a", "b"]) git(root, "clone", "-q", join(root, "remote.git"), join(root, clone));
+    await runIn(join(root, "a"), ["run", "-q", "--", "true"]);
+    const env = { ...gitEnv, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` };
+    expect((await shell("exprag push", { cwd: join(root, "a"), env })).exitCode).toBe(0);
+    expect((await shell("exprag pull", { cwd: join(root, "b"), env })).exitCode).toBe(0);
+    expect(JSON.parse((await runIn(join(root, "b"), ["ls", "--json"])).text)).toHaveLength(1);
+  }, 30_000);
 });
 
 describe("exprag skill", () => {

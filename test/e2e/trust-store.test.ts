@@ -86,10 +86,15 @@ describe("reading a hostile store", () => {
     const { cwd: other, runs } = storeWithOneRun();
     const deepTrack = recordLine(OTHER, "track", { x: "DEEP" }).replace('"DEEP"', deep);
     writeFileSync(join(runs, `${OTHER}.jsonl`), recordLine(OTHER, "run_start", { metadata: {} }) + deepTrack);
-    for (const args of [["ls"], ["paths"], ["show", OTHER], ["compare", GOOD, OTHER], ["values", "x", OTHER]]) {
+    for (const args of [["ls"], ["paths"], ["show", OTHER], ["compare", GOOD, OTHER]]) {
       const result = await exprag([...args, "--json"], { cwd: other });
       expect({ args, code: result.exitCode }).toEqual({ args, code: 0 });
     }
+    // The only x is in the skipped line: the run has none that can be read, which is a usage error that says so.
+    const values = await exprag(["values", "x", OTHER, "--json"], { cwd: other });
+    expect(values.exitCode).toBe(2);
+    expect(values.stderr).toContain(`${OTHER}.jsonl:2: skipped a line that is not a JSON record`);
+    expect(values.stderr).toContain("the selected run has no x");
     const show = await exprag(["show", OTHER, "--json"], { cwd: other });
     expect(show.stderr).toContain(`${OTHER}.jsonl:2: skipped a line that is not a JSON record`);
   });

@@ -25,7 +25,7 @@ export interface SeriesAnswer {
 
 export function answerSeries(request: SeriesRequest, context: AnswerContext): SeriesAnswer {
   const runs = seriesRuns(request, context);
-  const { points, total, kept } = series(runs, parsePath(request.path), { lastPerRun: request.lastPerRun, cap: request.cap }, context.warn);
+  const { points, total, kept } = series(runs, parsePath(request.path), { lastPerRun: request.lastPerRun, cap: request.cap, path: request.path }, context.warn);
   return { data: points, total, kept, runs: runs.length };
 }
 
@@ -39,7 +39,7 @@ export function streamedSeries(
   emit: (point: SeriesPoint) => void,
 ): Omit<SeriesAnswer, "data" | "kept"> {
   const runs = seriesRuns(request, context);
-  const total = streamSeries(runs, parsePath(request.path), request.lastPerRun, context.warn, emit);
+  const total = streamSeries(runs, parsePath(request.path), { lastPerRun: request.lastPerRun, path: request.path }, context.warn, emit);
   return { total, runs: runs.length };
 }
 

@@ -4,7 +4,7 @@
  */
 import { rmSync } from "node:fs";
 import { keptOutputsDir } from "../context/outputs";
-import { annotationsPath } from "../record/annotations";
+import { annotationsPath, legacyAnnotationsPath } from "../record/annotations";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import type { RunLocation } from "../record/refs";
@@ -43,7 +43,7 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
     removal.keptRef = refs.kept[0]?.ref ?? null;
     for (const failed of refs.failed) removal.failures.push(`its snapshot ref ${failed.ref} (${failed.reason})`);
   }
-  for (const path of [file, runLogPath(store, runId), annotationsPath(file)]) {
+  for (const path of [file, runLogPath(store, runId), annotationsPath(file), legacyAnnotationsPath(file)]) {
     try {
       rmSync(path, { force: true });
     } catch (error) {

@@ -1,5 +1,7 @@
 /** `exprag plot`: the series of one value path per run, as x/y points for a chart. */
 import { shortId } from "../record/refs";
+import { differing } from "./compare";
+import { flattenValues } from "./flatten";
 import type { Warn } from "./records";
 import type { RunView } from "./run-view";
 import { asNumber, type PathStep } from "./value-paths";
@@ -12,6 +14,8 @@ export interface PlotSeries {
   run_id: string;
   short_id: string;
   experiment_name: string;
+  /** What tells this line apart from the others: the params that differ (`lr=0.1 bs=32`), else the name (a single run's too), else the short id. */
+  label: string;
   /** x: the step (else the point's place in its run), the seconds since the run started, or ms since the epoch; in blocks of BLOCK. */
   xs: Float64Array[];
   ys: Float64Array[];
@@ -41,11 +45,14 @@ export function plotSeries(views: RunView[], steps: PathStep[], x: XAxis, warn: 
       run_id: view.runId,
       short_id: shortId(view.runId),
       experiment_name: summary?.experiment_name ?? "",
+      label: "",
       xs: [],
       ys: [],
       length: 0,
     });
   }
+  const labels = distinguishingLabels(views);
+  for (const view of views) byRun.get(view.runId)!.label = labels.get(view.runId)!;
   let notNumbers = 0;
   let points = 0;
   forEachPoint(views, steps, warn, (point) => {
@@ -64,6 +71,23 @@ export function plotSeries(views: RunView[], steps: PathStep[], x: XAxis, warn: 
     run.length++;
   });
   return { series: [...byRun.values()], notNumbers, points };
+}
+
+/** Each run's label: the params that differ among the runs, else the name when names differ (or it is alone), else the short id; unique. */
+function distinguishingLabels(views: RunView[]): Map<string, string> {
+  const leaves = views.map((view) => Object.fromEntries(flattenValues(view.params()).filter(([key]) => key)));
+  const keys = Object.keys(differing(leaves));
+  const names = views.map((view) => view.summary()?.experiment_name ?? "");
+  const namesDiffer = new Set(names).size > 1 || views.length === 1;
+  const labels = views.map((view, i) => {
+    const shortKey = (key: string) => key.slice(key.lastIndexOf(".") + 1);
+    const params = keys
+      .map((key) => `${shortKey(key)}=${leaves[i]![key] === undefined ? "-" : JSON.stringify(leaves[i]![key]).replace(/^"(.*)"$/, "$1")}`)
+      .join(" ");
+    return params || (namesDiffer && names[i] ? names[i]! : shortId(view.runId));
+  });
+  const seen = labels.map((label) => labels.filter((other) => other === label).length);
+  return new Map(views.map((view, i) => [view.runId, seen[i]! > 1 ? `${labels[i]} ${shortId(view.runId)}` : labels[i]!]));
 }
 
 /**
@@ -96,7 +120,10 @@ export function chartPoints(run: PlotSeries, max: number): { x: number; y: numbe
 export function writePlotJson(plot: Plot, write: (text: string) => void): void {
   write("[");
   plot.series.forEach((run, r) => {
-    const head = JSON.stringify({ run_id: run.run_id, short_id: run.short_id, experiment_name: run.experiment_name, points: [] }).slice(0, -2);
+    const head = JSON.stringify({ run_id: run.run_id, short_id: run.short_id, experiment_name: run.experiment_name, label: run.label, points: [] }).slice(
+      0,
+      -2,
+    );
     write(`${r ? "," : ""}${head}`);
     for (let i = 0; i < run.length; i++) write(`${i ? "," : ""}{"x":${JSON.stringify(xAt(run, i))},"y":${JSON.stringify(jsonNumber(yAt(run, i)))}}`);
     write("]}");

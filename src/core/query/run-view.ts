@@ -71,6 +71,11 @@ export class RunView {
     return this.annotationsValue;
   }
 
+  /** The notes given to the run later (`exprag note`): the conclusions drawn from it. */
+  notes(): string[] {
+    return this.annotations().notes.map((note) => note.text);
+  }
+
   /** The params read from the command line, with those the program reported (`params` records) over them. */
   params(): JsonObject {
     if (this.paramsValue === undefined) {

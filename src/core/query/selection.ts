@@ -3,18 +3,20 @@
  * (in that order) or every run newest first, kept by name, status, time, tags and `--where`.
  * Each run is read only as far as the question needs (see RunView).
  */
+import { usageError } from "../errors";
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime, shortId } from "../record/refs";
 import { environmentFact, environmentFacts } from "./environment";
+import { unknownPathError } from "./known-paths";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
 import type { RunState, RunSummary } from "./summary";
 import { asNumber, type PathStep, valuesAt } from "./value-paths";
-import { ELAPSED, type Expr, evaluateWhere, globMatches, type Operand, operandsOf } from "./where";
+import { ELAPSED, type Expr, evaluateWhere, type Operand, operandsOf } from "./where";
 
 export interface Selection {
   /** Run references given on the command line; empty: every run. */
   references: string[];
-  /** A part of the experiment name (any case), or a glob when it holds `*`. */
+  /** The experiment name (any case), or a glob when it holds `*`, `?` or `[...]`. */
   name?: string;
   statuses?: RunState[];
   /** Runs started at or after / before these times (ms since the epoch). */
@@ -44,6 +46,19 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
   const named = selection.references.length > 0;
   const ids = named ? [...new Set(selection.references.map((reference) => resolveRunRef(store, reference).runId))] : listRunIds(store).reverse();
   const filtered = isFiltered(selection);
+  const aggregates = selection.where
+    ? operandsOf(selection.where)
+        .filter((operand) => operand.aggregate)
+        .map(trackedSteps)
+    : [];
+  const checked = selection.where ? operandsOf(selection.where).filter(mustExist) : [];
+  const found = new Set<string>();
+  /** The runs the other filters kept, where a `--where` path must be found at least once. */
+  const candidates: RunView[] = [];
+  const resolve = (view: RunView) => (operand: Operand) => {
+    if (!found.has(operand.text) && hasOperand(view, operand)) found.add(operand.text);
+    return resolveOperand(view, operand);
+  };
   const runs: RunView[] = [];
   let total = 0;
   for (const [index, runId] of ids.entries()) {
@@ -61,16 +76,39 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
       continue;
     }
     const kept = readable(store, runId, warn, () => {
-      if (!view.summary()) return false;
-      return matches(view, selection);
+      if (!view.summary() || !matches(view, selection)) return false;
+      if (!selection.where) return true;
+      if (checked.length) candidates.push(view);
+      if (aggregates.length) view.scan(aggregates);
+      return evaluateWhere(selection.where, resolve(view));
     });
     if (!kept) continue;
     total++;
     if (runs.length < limit) runs.push(view);
   }
+  for (const operand of checked) {
+    if (found.has(operand.text) || !candidates.length) continue;
+    if (candidates.some((view) => readable(store, view.runId, warn, () => hasOperand(view, operand)))) continue;
+    throw unknownPathError({ path: operand.text, option: "--where", trackedOnly: false }, candidates, warn, RUN_FIELDS);
+  }
   return { runs, total };
 }
 
+/** Run fields, batch job and devices are there to be asked about even when no run has them; any other path must be found. */
+export function mustExist(operand: Operand): boolean {
+  const [first] = operand.segments;
+  const head = first && "key" in first ? first.key : null;
+  if (operand.segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) return false;
+  return head !== "scheduler" && head !== "devices";
+}
+
+/** Whether the run has a value for the operand (an aggregate: at least one number in the series). */
+export function hasOperand(view: RunView, operand: Operand): boolean {
+  if (operand.aggregate) return view.seriesStats(trackedSteps(operand)).count > 0;
+  return resolveOperand(view, operand) !== undefined;
+}
+
+/** The filters besides `--where`: name, status, time and tags. */
 function matches(view: RunView, selection: Selection): boolean {
   const summary = view.summary()!;
   const started = Date.parse(summary.started_at);
@@ -82,7 +120,7 @@ function matches(view: RunView, selection: Selection): boolean {
     const tags = view.annotations().tags;
     if (!selection.tags.every((tag) => tags.includes(tag))) return false;
   }
-  return selection.where ? whereHolds(view, selection.where) : true;
+  return true;
 }
 
 /** Whether a `--where` condition holds for a run; its aggregates come from one pass over the file. */
@@ -92,9 +130,36 @@ export function whereHolds(view: RunView, where: Expr): boolean {
   return evaluateWhere(where, (operand) => resolveOperand(view, operand));
 }
 
-function nameMatches(pattern: string, name: string): boolean {
-  const [p, n] = [pattern.toLowerCase(), name.toLowerCase()];
-  return p.includes("*") ? globMatches(p, n) : n.includes(p);
+/** The whole name, in any case: exactly, or as a glob (`*` any run, `?` one character, `[abc]`, `[a-z]`, `[!abc]` one of a set). */
+export function nameMatches(pattern: string, name: string): boolean {
+  if (!/[*?[]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase();
+  if (compiled?.pattern !== pattern) compiled = { pattern, glob: nameGlob(pattern) };
+  return compiled.glob.test(name);
+}
+
+let compiled: { pattern: string; glob: RegExp } | undefined;
+
+function nameGlob(pattern: string): RegExp {
+  let source = "";
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i]!;
+    const close = char === "[" ? chars.indexOf("]", i + 2) : -1;
+    if (char === "*") source += "[^]*";
+    else if (char === "?") source += "[^]";
+    else if (close > 0) {
+      const set = chars.slice(i + 1, close);
+      const negated = set[0] === "!" || set[0] === "^";
+      const body = (negated ? set.slice(1) : set).map((c) => (c === "-" ? c : c.replace(/[\\\]^]/g, "\\$&"))).join("");
+      source += `[${negated ? "^" : ""}${body}]`;
+      i = close;
+    } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  try {
+    return new RegExp(`^${source}$`, "iu");
+  } catch {
+    throw usageError(`--name: '${pattern}' is not a glob (a [...] set such as [a-z] is out of order)`, "e.g. --name 'lr-*' or --name 'run-[0-9]'");
+  }
 }
 
 /** What run_end keeps of the system samples: `system.peak_rss_bytes`, `system.gpus.gpu0.peak_memory_used`... */
@@ -113,6 +178,7 @@ export const RUN_FIELDS = [
   "dirty",
   "branch",
   "tags",
+  "notes",
   "host",
   "error",
   "diverged",
@@ -131,6 +197,8 @@ function runField(view: RunView, field: string): unknown {
       return summary.experiment_name;
     case "tags":
       return view.annotations().tags;
+    case "notes":
+      return view.notes();
     case "host":
       return view.start()?.host.hostname;
     case "error":

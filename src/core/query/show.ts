@@ -133,7 +133,7 @@ export function showObject(d: RunDetails) {
     metadata: d.metadata,
     host: d.start?.host ?? null,
     resources: d.end?.resources ?? null,
-    counts: d.end?.counts ?? null,
+    counts: d.end?.counts ?? d.summary.counts,
     error: d.end?.error ?? null,
     stderr_tail: d.end?.stderrTail ?? [],
     stopped_by: d.end?.stoppedBy ?? null,

@@ -1,6 +1,7 @@
 /** `exprag values`: the series of one value path, each point with the `file:line` it came from. */
 import { asObject, decodeEnvelope, trackedValue } from "../record/decode";
 import { shortId } from "../record/refs";
+import { unknownPathError } from "./known-paths";
 import { readable, recordsOf, type Warn } from "./records";
 import type { RunView } from "./run-view";
 import { STEP_KEYS } from "./summary";
@@ -105,8 +106,9 @@ export function seriesPoint(point: RawPoint): SeriesPoint {
  * The values at `steps` in the runs' track records (a path naming an object gives the whole
  * object per point): the last `lastPerRun` points of each run, then the last `cap` of those.
  * Memory is bounded by the answer: a run never keeps more than the answer can hold.
+ * Given the path as written, a path none of the runs has is a usage error naming the closest ones.
  */
-export function series(views: RunView[], steps: PathStep[], options: { lastPerRun: number; cap: number }, warn: Warn): Series {
+export function series(views: RunView[], steps: PathStep[], options: { lastPerRun: number; cap: number; path?: string }, warn: Warn): Series {
   const all = new LastItems<SeriesPoint>(options.cap);
   const perRun = Math.min(options.lastPerRun, options.cap);
   let total = 0;
@@ -129,6 +131,7 @@ export function series(views: RunView[], steps: PathStep[], options: { lastPerRu
       inRun = 0;
     },
   );
+  if (total === 0 && views.length && options.path !== undefined) throw unknownPathError({ path: options.path, option: null, trackedOnly: true }, views, warn);
   return { points: all.values(), total, kept };
 }
 
@@ -136,7 +139,14 @@ export function series(views: RunView[], steps: PathStep[], options: { lastPerRu
  * The whole series (no cap), each point handed to `emit` as soon as it is known: with
  * `lastPerRun`, after its run ends. Memory is one run's last points at most. Returns the total.
  */
-export function streamSeries(views: RunView[], steps: PathStep[], lastPerRun: number, warn: Warn, emit: (point: SeriesPoint) => void): number {
+export function streamSeries(
+  views: RunView[],
+  steps: PathStep[],
+  options: { lastPerRun: number; path?: string },
+  warn: Warn,
+  emit: (point: SeriesPoint) => void,
+): number {
+  const { lastPerRun } = options;
   let total = 0;
   let run = new LastItems<RawPoint>(lastPerRun);
   const direct = lastPerRun === Number.POSITIVE_INFINITY;
@@ -154,5 +164,6 @@ export function streamSeries(views: RunView[], steps: PathStep[], lastPerRun: nu
       run = new LastItems<RawPoint>(lastPerRun);
     },
   );
+  if (total === 0 && views.length && options.path !== undefined) throw unknownPathError({ path: options.path, option: null, trackedOnly: true }, views, warn);
   return total;
 }

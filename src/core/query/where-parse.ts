@@ -112,10 +112,10 @@ function parseSegments(source: string, word: string, start: number): PathSegment
       segments.push({ key: value });
       i = end;
     } else {
-      const name = /^[\p{L}\p{N}_$-]+/u.exec(word.slice(i))?.[0];
+      const name = /^[\p{L}\p{N}_$/-]+/u.exec(word.slice(i))?.[0];
       if (!name) {
         const found = i < word.length ? `'${word[i]}'` : "the end";
-        fail(source, start + i, `expected a key (letters, digits, _ - $, or a \`quoted key\`) in the path, found ${found}`);
+        fail(source, start + i, `expected a key (letters, digits, _ - $ /, or a \`quoted key\`) in the path, found ${found}`);
       }
       segments.push({ key: name });
       i += name.length;

@@ -6,11 +6,13 @@
  * that a push from here builds on what was pulled, and pulled snapshots get
  * `refs/exprag/snapshots/<id>`, so their code stays for checkout and diff.
  */
+
 import { EXIT, UserError } from "../errors";
 import { END_OF_OPTIONS } from "../git/option-words";
 import { FALLBACK_REF_PREFIX, FETCHED_RUNS_PREFIX, FETCHED_SNAPSHOTS_PREFIX, RUNS_PREFIX, SNAPSHOT_BRANCH_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
 import { firstLine, type Git, GitError } from "../git/repository";
 import { isFiltered, type Selection, selectRuns } from "../query/selection";
+import { settleAnnotations } from "../record/annotations";
 import { resolveRunRef, shortId } from "../record/refs";
 import { ensureStore } from "../store";
 import { type BlobJob, objectInfo, readTrees, streamBlobs } from "./batch";
@@ -259,7 +261,7 @@ function apply(staging: Staging, store: string, candidate: Candidate): Applied {
     const staged = staging.path(STAGED_NAME[kind](runId));
     try {
       if (kind === "annotations") {
-        if (mergeAnnotations(staged, targets.annotations) > 0) applied.written.push(kind);
+        if (mergeAnnotations(staged, settleAnnotations(targets.run)) > 0) applied.written.push(kind);
         continue;
       }
       const placement = placeFile(staged, targets[kind], mayGrow);

@@ -30,6 +30,8 @@ export interface RunDefaults {
   snapshot: boolean;
   snapshotMaxBytes: number;
   snapshotExclude: string[];
+  /** `not-code` in the project config; undefined: the default (the coding agents' folders). */
+  notCode: string[] | undefined;
   name: string | undefined;
   pty: boolean;
   /** The config's stop rules and the flags', and the time limit (the flag's, else the config's). */
@@ -52,6 +54,7 @@ export function runDefaults(
     snapshot: flags.snapshot ?? true,
     snapshotMaxBytes: size === undefined ? (config?.snapshotMaxSize ?? DEFAULT_SNAPSHOT_MAX_BYTES) : parseSize(size, "--snapshot-max-size"),
     snapshotExclude: config?.snapshotExclude ?? [],
+    notCode: config?.notCode,
     name: flags.name ?? config?.name,
     // `pty = true` in the config makes it the default at a terminal only.
     pty: flags.pty ?? (config?.pty === true && isTerminal(1)),

@@ -147,12 +147,16 @@ export function readNumber(b: Uint8Array, start: number, end: number): number {
   let digits = 0;
   let scale = 0;
   let c = b[i]!;
-  for (; i < end && (c = b[i]!) >= 0x30 && c <= 0x39; i++) {
+  for (; i < end; i++) {
+    c = b[i]!;
+    if (c < 0x30 || c > 0x39) break;
     if (mantissa !== 0 || c !== 0x30) digits++;
     mantissa = mantissa * 10 + (c - 0x30);
   }
   if (i < end && c === 0x2e) {
-    for (i++; i < end && (c = b[i]!) >= 0x30 && c <= 0x39; i++) {
+    for (i++; i < end; i++) {
+      c = b[i]!;
+      if (c < 0x30 || c > 0x39) break;
       if (mantissa !== 0 || c !== 0x30) digits++;
       mantissa = mantissa * 10 + (c - 0x30);
       scale--;

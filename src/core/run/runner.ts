@@ -44,6 +44,8 @@ export interface RunRequest {
   snapshotSecrets: boolean;
   /** Globs of untracked files to leave out of the snapshot. */
   snapshotExclude?: string[];
+  /** What is not the experiment's code (default: the coding agents' folders). */
+  notCode?: string[];
   /** Shows how far a big snapshot got; ended once the code is read. */
   snapshotProgress?: { step(done: number, total: number): void; end(): void };
   cwd: string;
@@ -252,6 +254,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean, 
         maxUntrackedBytes: request.snapshotMaxBytes,
         includeSecrets: request.snapshotSecrets,
         exclude: request.snapshotExclude,
+        notCode: request.notCode,
         progress: progress && ((done, total) => progress.step(done, total)),
       });
   progress?.end();

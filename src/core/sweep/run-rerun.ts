@@ -87,7 +87,11 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
 
   const top = request.here ? repo.top : request.worktree === null ? rerunWorktreeDir(store, runId) : resolve(cwd, request.worktree);
   if (request.here) {
-    const difference = codeDifference(git, repo, store, source.commit, { maxUntrackedBytes: defaults.snapshotMaxBytes, exclude: defaults.snapshotExclude });
+    const difference = codeDifference(git, repo, store, source.commit, {
+      maxUntrackedBytes: defaults.snapshotMaxBytes,
+      exclude: defaults.snapshotExclude,
+      notCode: defaults.notCode,
+    });
     if (difference !== null) {
       throw new UserError(
         `the work tree does not hold the code of run ${short}: ${difference}`,
@@ -111,6 +115,7 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
         maxUntrackedBytes: defaults.snapshotMaxBytes,
         includeSecrets: request.includeSecrets,
         exclude: defaults.snapshotExclude,
+        notCode: defaults.notCode,
       });
       // A snapshot's commit is on no branch of the user's: the new run keeps it on its own run/<id> too.
       code = source.snapshot && prepared.git.commit === source.commit ? { ...prepared, snapshotCommit: source.commit } : prepared;

@@ -68,6 +68,7 @@ describe("reading the project config", () => {
       "dir",
       "snapshot-max-size",
       "snapshot-exclude",
+      "not-code",
       "log",
       "params",
       "name",
@@ -124,6 +125,7 @@ describe("reading the project config", () => {
     ["dir = 5", "dir must be a non-empty string, got 5"],
     ['snapshot-exclude = "*.ckpt"', 'snapshot-exclude must be a list of globs such as ["*.ckpt", "data/**"], got "*.ckpt"'],
     ["snapshot-exclude = [1]", 'snapshot-exclude must be a list of globs such as ["*.ckpt", "data/**"], got a list ([1])'],
+    ['not-code = ".claude/"', 'not-code must be a list of folders and globs such as [".claude/", "notes/**"], got ".claude/"'],
     ["snapshot-max-size = true", 'snapshot-max-size must be a size such as "10M", "500K", or a number of bytes, got true'],
     ['snapshot-max-size = "huge"', 'snapshot-max-size in FILE expects a size such as 10M, 500K or 1048576, got "huge"'],
     ["pty = { on = true }", "pty must be true or false, got a table"],
@@ -147,7 +149,7 @@ describe("reading the project config", () => {
     } catch (error) {
       expect((error as Error).message).toBe(`${join(top, "pyproject.toml")}: unknown key "snapshot-max" in [tool.exprag]`);
       expect((error as { hint?: string }).hint).toBe(
-        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, outputs, keep-outputs, goal, seed-params, stop-when, time-limit, stop-grace",
+        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, not-code, log, params, name, pty, outputs, keep-outputs, goal, seed-params, stop-when, time-limit, stop-grace",
       );
     }
     const typo = project({ ".exprag.toml": "lgo = false" });
