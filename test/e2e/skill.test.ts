@@ -96,13 +96,26 @@ describe("every exprag command in SKILL.md runs", () => {
 
 describe("every command SKILL.md names is run by this test", () => {
   /** The commands the skill names anywhere: `exprag <command>` in prose and in its shell blocks. */
-  const named = [...new Set([...body.matchAll(/`exprag ([a-z]+)/g), ...commandLines().map((line) => /^exprag ([a-z]+)/.exec(line)!)].map((m) => m[1]!))];
-  const run = new Set(commandLines().map((line) => /^exprag ([a-z]+)/.exec(line)![1]!));
+  const named = [...new Set([...body.matchAll(/`exprag ([a-z-]+)/g), ...commandLines().map((line) => /^exprag ([a-z-]+)/.exec(line)!)].map((m) => m[1]!))];
+  const run = new Set(commandLines().map((line) => /^exprag ([a-z-]+)/.exec(line)![1]!));
 
   test("each is in a shell block above, or run as the skill says below", () => {
-    // push and pull run below; brief and tree, which the skill names, are not run here yet.
-    expect(named.filter((command) => !run.has(command)).sort()).toEqual(["brief", "pull", "push", "tree"]);
+    expect(named.filter((command) => !run.has(command)).sort()).toEqual(["check-rules", "outputs", "pull", "push", "wait"]);
   });
+
+  test("exprag outputs --path, check-rules and wait, as the skill says them", async () => {
+    const repo = makeRepo({ "train.py": "print('hi')\n" });
+    const script = `printf '%s\\n' 'EXPRAG::{"step": 250, "metrics": {"acc": 0.4}}'; echo weights > model.pt`;
+    expect((await runIn(repo, ["run", "-q", "--", "sh", "-c", script])).exitCode).toBe(0);
+    const env = { ...gitEnv, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` };
+    const id = JSON.parse((await runIn(repo, ["ls", "--json"])).text)[0].short_id;
+    const outputs = await shell(`exprag outputs ${id} '*.pt' --path`, { cwd: repo, env });
+    expect({ code: outputs.exitCode, text: outputs.text.trim() }).toEqual({ code: 0, text: join(repo, "model.pt") });
+    const rules = await shell("exprag check-rules latest --stop-when 'max(metrics.acc) < 0.5'", { cwd: repo, env });
+    expect(rules.exitCode).toBe(0);
+    const waited = await shell("exprag wait latest --until 'step >= 200' --timeout 30m --json", { cwd: repo, env });
+    expect({ code: waited.exitCode, outcome: JSON.parse(waited.text).outcome }).toEqual({ code: 0, outcome: "held" });
+  }, 60_000);
 
   test("exprag push, then exprag pull in another clone, as the skill says them", async () => {
     const origin = makeRepo({ "train.py": "print('hi')\n" });
