@@ -4,6 +4,7 @@
  *   exprag values metrics.loss --name big --limit 20      (target: < 150 MB)
  *   exprag plot metrics.loss --name big                   (target: < 150 MB)
  *   exprag values metrics.loss --name big --all | cat      (every point; target: < 150 MB)
+ *   exprag plot metrics.loss --name big --json | cat       (every point; target: < 150 MB)
  *
  * Usage: bun scripts/bench/series.ts [--runs N] [--points N]   (build first: npm run build; needs /usr/bin/time)
  */
@@ -60,6 +61,7 @@ try {
     ["values --limit 20", [exprag, "values", "metrics.loss", "--name", "big", "--limit", "20"]],
     ["plot", [exprag, "plot", "metrics.loss", "--name", "big"]],
     ["values --all, to a pipe", [exprag, "values", "metrics.loss", "--name", "big", "--all"]],
+    ["plot --json, to a pipe", [exprag, "plot", "metrics.loss", "--name", "big", "--json"]],
   ] as const) {
     const { mb, s } = peak([...argv]);
     console.log(`${label}: ${mb.toFixed(1)} MB peak (target < 150 MB), ${s.toFixed(1)} s`);

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { EXIT, UserError } from "../core/errors";
 import { terminalSize } from "../core/os/posix";
-import { chartPoints, type Plot, plotSeries, writePlotJson, X_AXES, type XAxis, xAt } from "../core/query/plot";
+import { type Plot, plotSeries, writePlotJson, X_AXES, type XAxis } from "../core/query/plot";
 import { isFiltered, selectRuns } from "../core/query/selection";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { parsePath } from "../core/query/value-paths";
@@ -29,12 +29,7 @@ function xAxis(x: XAxis, plot: Plot): { label: string; format?: (value: number) 
   if (x === "step") return { label: "step" };
   if (x === "elapsed") return { label: "elapsed (s)" };
   let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-  for (const run of plot.series) {
-    for (let i = 0; i < run.length; i++) {
-      const x = xAt(run, i);
-      if (Number.isFinite(x)) [first, last] = [Math.min(first, x), Math.max(last, x)];
-    }
-  }
+  for (const { xRange } of plot.series) if (xRange) [first, last] = [Math.min(first, xRange[0]), Math.max(last, xRange[1])];
   const span = first <= last ? last - first : 0;
   // Local time of day (with seconds within an hour); with the date (month-day) beyond a day.
   const [from, to] = span < 3_600_000 ? [11, 19] : span < 86_400_000 ? [11, 16] : [5, 16];
@@ -78,18 +73,22 @@ ${WHERE_HELP}`,
     if (runLimit > 1 && selected.runs.length < selected.total)
       log.info(`plotting ${selected.runs.length} of ${selected.total} runs; use --all or --limit N for more`);
     const views = args.runs.length ? selected.runs : [...selected.runs].reverse();
-    const plot = plotSeries(views, steps, args.x ?? "step", warn);
-    if (plot.points === 0 && views.length) warn(`no ${args.path} in ${views.length === 1 ? "that run" : "those runs"}; see exprag paths`);
-    else if (plot.notNumbers) warn(`${plot.notNumbers} of ${plot.points} values of ${args.path} are not numbers; they are left as gaps`);
+    const counted = ({ points, notNumbers }: Omit<Plot, "series">) => {
+      if (points === 0 && views.length) warn(`no ${args.path} in ${views.length === 1 ? "that run" : "those runs"}; see exprag paths`);
+      else if (notNumbers) warn(`${notNumbers} of ${points} values of ${args.path} are not numbers; they are left as gaps`);
+    };
     if (args.json) {
+      // Every point, written as it is read.
       const out = new DataStream();
-      writePlotJson(plot, (text) => out.write(text));
+      counted(writePlotJson(views, steps, args.x ?? "step", warn, (text) => out.write(text)));
       return out.end();
     }
+    const plot = plotSeries(views, steps, args.x ?? "step", CHART_POINTS, warn);
+    counted(plot);
     // The short id to cite, and what sets the line apart.
     const chart: ChartSeries[] = plot.series.map((s) => ({
       label: s.label === s.short_id ? s.short_id : `${s.short_id} ${visible(s.label)}`,
-      points: chartPoints(s, CHART_POINTS),
+      points: s.points,
     }));
     const axis = xAxis(args.x ?? "step", plot);
     const labels = { xLabel: axis.label, yLabel: visible(args.path), formatX: axis.format };

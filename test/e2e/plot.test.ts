@@ -113,3 +113,37 @@ print(d.tagName, len(paths), *[p.getElementsByTagName("title")[0].firstChild.dat
     expect(bad.stderr).toContain('--x must be one of step, elapsed, time, got "epoch"');
   });
 });
+
+describe("exprag plot of a long run", () => {
+  // More points than a chart draws (8192 a run): one spike and one NaN among 30,000.
+  const big = tempDir();
+  const id = "01a00000-0002-7000-8000-0000000b1600";
+  const losses: (number | string)[] = Array.from({ length: 30_000 }, (_, i) => 1 + Math.sin(i / 500));
+  losses[17_321] = 9;
+  losses[23_456] = "NaN";
+  mkdirSync(join(big, ".exprag", "runs"), { recursive: true });
+  writeFileSync(
+    join(big, ".exprag", "runs", `${id}.jsonl`),
+    [
+      recordLine(id, "run_start", {}),
+      ...losses.map((loss, step) => recordLine(id, "track", { step, loss })),
+      recordLine(id, "run_end", { status: "ok", exit_code: 0 }),
+    ].join(""),
+  );
+
+  test("the chart keeps the spike and spans every step; --json gives every point", async () => {
+    const chart = await exprag(["plot", "loss"], { cwd: big, env });
+    expect(chart.exitCode).toBe(0);
+    expect(chart.stderr).toBe("");
+    // Without the spike the axis would end near 2.
+    expect(chart.text).toMatch(/^ 10 ┤$/m);
+    expect(chart.text).toMatch(/^7\.5 ┤ +⡇$/m);
+    expect(chart.text).toMatch(/ 0 +15000 +30000\n/);
+    const json = await exprag(["plot", "loss", "--json"], { cwd: big, env });
+    const [series] = JSON.parse(json.text);
+    expect(series.points).toHaveLength(30_000);
+    expect(series.points[17_321]).toEqual({ x: 17_321, y: 9 });
+    expect(series.points[23_456]).toEqual({ x: 23_456, y: "NaN" });
+    expect(json.stderr).toBe("");
+  });
+});

@@ -187,6 +187,34 @@ describe.skipIf(!isLinux)("rules and limits from the project config, sweep and r
     for (const end of ends) expect(end).toMatchObject({ status: "timeout", stopped_by: { rule: "--time-limit 1" } });
   }, 90_000);
 
+  test("a rerun's own time limit applies to it: status timeout, stopped_by its limit, exit 124", async () => {
+    const repo = makeRepo({ "README.md": "# limits\n" });
+    const store = join(repo, ".exprag");
+    const first = await exprag(["run", "--time-limit", "1", "--", "sh", "-c", "exec sleep 60"], { cwd: repo, timeoutMs: 60_000 });
+    expect(first.exitCode).toBe(124);
+    const [original] = runFiles(store);
+    const again = await exprag(["rerun", "latest", "--time-limit", "2s"], { cwd: repo, timeoutMs: 60_000 });
+    expect(again.exitCode).toBe(124);
+    const rerun = runFiles(store).find((file) => file !== original)!;
+    expect(runEnd(readRecords(rerun))).toMatchObject({ status: "timeout", signal: "SIGTERM", stopped_by: { rule: "--time-limit 2s", source: null } });
+  }, 60_000);
+
+  test("a rerun's own stop rule applies to it, not the original's: stopped at its record", async () => {
+    const repo = makeRepo({ "README.md": "# limits\n" });
+    const store = join(repo, ".exprag");
+    const loop = 'i=0; while :; do i=$((i+1)); echo "EXPRAG::{\\"step\\": $i}"; sleep 0.02; done';
+    const first = await exprag(["run", "--stop-when", "step >= 2", "--", "sh", "-c", loop], { cwd: repo, timeoutMs: 60_000 });
+    expect(first.exitCode).toBe(123);
+    const [original] = runFiles(store);
+    const again = await exprag(["rerun", "latest", "--stop-when", "step >= 4", "--stop-grace", "1"], { cwd: repo, timeoutMs: 60_000 });
+    expect(again.exitCode).toBe(123);
+    const rerun = runFiles(store).find((file) => file !== original)!;
+    const end = runEnd(readRecords(rerun));
+    expect(end).toMatchObject({ status: "stopped", signal: "SIGTERM", stopped_by: { rule: "step >= 4", step: 4 } });
+    expect(end.stopped_by.source).toStartWith(rerun);
+    expect(recordAt(end.stopped_by.source)).toMatchObject({ kind: "track", value: { step: 4 } });
+  }, 60_000);
+
   test("a sweep with a bad rule starts no run", async () => {
     const repo = makeRepo({ "README.md": "# limits\n" });
     const result = await exprag(["sweep", "--grid", "n=1,2", "--stop-when", "loss >", "--", "touch", "ran-{n}"], { cwd: repo });

@@ -10,24 +10,23 @@ import { forEachPoint } from "./values";
 export const X_AXES = ["step", "elapsed", "time"] as const;
 export type XAxis = (typeof X_AXES)[number];
 
-export interface PlotSeries {
+/** A run's line: what names it. */
+export interface PlotHead {
   run_id: string;
   short_id: string;
   experiment_name: string;
   /** What tells this line apart from the others: the params that differ (`lr=0.1 bs=32`), else the name (a single run's too), else the short id. */
   label: string;
-  /** x: the step (else the point's place in its run), the seconds since the run started, or ms since the epoch; in blocks of BLOCK. */
-  xs: Float64Array[];
-  ys: Float64Array[];
-  /** How many points there are. */
-  length: number;
 }
 
-/** Points are kept in blocks of this many: a series grows without copying what it holds. */
-const BLOCK = 64 * 1024;
-
-export const xAt = (run: PlotSeries, i: number) => run.xs[Math.floor(i / BLOCK)]![i % BLOCK]!;
-export const yAt = (run: PlotSeries, i: number) => run.ys[Math.floor(i / BLOCK)]![i % BLOCK]!;
+export interface PlotSeries extends PlotHead {
+  /** What a chart draws of the series: see ChartSampler. x: the step (else the point's place in its run), the seconds since the run started, or ms since the epoch. */
+  points: { x: number; y: number }[];
+  /** How many points the series has. */
+  length: number;
+  /** The lowest and highest finite x; null when none is. */
+  xRange: [number, number] | null;
+}
 
 export interface Plot {
   series: PlotSeries[];
@@ -36,41 +35,71 @@ export interface Plot {
   points: number;
 }
 
-/** One series per run, in the order given; a value that is not a number is NaN, a gap. Memory: 16 bytes a point. */
-export function plotSeries(views: RunView[], steps: PathStep[], x: XAxis, warn: Warn): Plot {
-  const byRun = new Map<string, PlotSeries>();
-  for (const view of views) {
-    const summary = view.summary();
-    byRun.set(view.runId, {
-      run_id: view.runId,
-      short_id: shortId(view.runId),
-      experiment_name: summary?.experiment_name ?? "",
-      label: "",
-      xs: [],
-      ys: [],
-      length: 0,
-    });
-  }
+/**
+ * One series per run, in the order given, as a chart of at most about `maxPoints` points a run
+ * draws it; a value that is not a number is NaN, a gap. Memory is bounded by `maxPoints`, not the runs.
+ */
+export function plotSeries(views: RunView[], steps: PathStep[], x: XAxis, maxPoints: number, warn: Warn): Plot {
+  const samplers = views.map(() => new ChartSampler(maxPoints));
+  const heads = plotHeads(views);
+  const { points, notNumbers } = forEachXY(views, steps, x, warn, (run, at, y) => samplers[run]!.add(at, y));
+  const series = heads.map((head, run) => ({ ...head, points: samplers[run]!.points(), length: samplers[run]!.length, xRange: samplers[run]!.xRange() }));
+  return { series, notNumbers, points };
+}
+
+/**
+ * Every point of the series as `plot --json` gives it, written in pieces as they are read: never
+ * the whole text, nor the points, at once.
+ */
+export function writePlotJson(views: RunView[], steps: PathStep[], x: XAxis, warn: Warn, write: (text: string) => void): Omit<Plot, "series"> {
+  const heads = plotHeads(views);
+  let written = -1;
+  let inRun = 0;
+  const open = (run: number) => {
+    for (written++; written <= run; written++) {
+      const head = JSON.stringify({ ...heads[written]!, points: [] }).slice(0, -2);
+      write(`${written ? "]}," : ""}${head}`);
+    }
+    written = run;
+    inRun = 0;
+  };
+  write("[");
+  const counts = forEachXY(views, steps, x, warn, (run, at, y) => {
+    if (run !== written) open(run);
+    write(`${inRun++ ? "," : ""}{"x":${JSON.stringify(at)},"y":${JSON.stringify(jsonNumber(y))}}`);
+  });
+  if (heads.length) open(heads.length - 1);
+  write(heads.length ? "]}]\n" : "]\n");
+  return counts;
+}
+
+/** The runs' lines' names. */
+function plotHeads(views: RunView[]): PlotHead[] {
   const labels = distinguishingLabels(views);
-  for (const view of views) byRun.get(view.runId)!.label = labels.get(view.runId)!;
+  return views.map((view) => ({
+    run_id: view.runId,
+    short_id: shortId(view.runId),
+    experiment_name: view.summary()?.experiment_name ?? "",
+    label: labels.get(view.runId)!,
+  }));
+}
+
+/** Each point as x and y, with its run's place in `views`, runs in order; counts the points and those not numbers. */
+function forEachXY(views: RunView[], steps: PathStep[], x: XAxis, warn: Warn, onPoint: (run: number, x: number, y: number) => void): Omit<Plot, "series"> {
+  const place = new Map(views.map((view, i) => [view.runId, i]));
+  const lengths = views.map(() => 0);
   let notNumbers = 0;
   let points = 0;
   forEachPoint(views, steps, warn, (point) => {
-    const run = byRun.get(point.view.runId)!;
+    const run = place.get(point.view.runId)!;
     const y = asNumber(point.value);
     if (y === null) notNumbers++;
     points++;
-    const at = x === "step" ? (point.step ?? run.length) : x === "elapsed" ? point.elapsedMs / 1000 : Date.parse(point.createdAt);
-    const [block, slot] = [Math.floor(run.length / BLOCK), run.length % BLOCK];
-    if (slot === 0) {
-      run.xs.push(new Float64Array(BLOCK));
-      run.ys.push(new Float64Array(BLOCK));
-    }
-    run.xs[block]![slot] = at;
-    run.ys[block]![slot] = y ?? Number.NaN;
-    run.length++;
+    const at = x === "step" ? (point.step ?? lengths[run]!) : x === "elapsed" ? point.elapsedMs / 1000 : Date.parse(point.createdAt);
+    lengths[run]!++;
+    onPoint(run, at, y ?? Number.NaN);
   });
-  return { series: [...byRun.values()], notNumbers, points };
+  return { notNumbers, points };
 }
 
 /** Each run's label: the params that differ among the runs, else the name when names differ (or it is alone), else the short id; unique. */
@@ -90,45 +119,82 @@ function distinguishingLabels(views: RunView[]): Map<string, string> {
   return new Map(views.map((view, i) => [view.runId, seen[i]! > 1 ? `${labels[i]} ${shortId(view.runId)}` : labels[i]!]));
 }
 
-/**
- * The series' points, at most about `max` of them: past that, each stretch of points is drawn by
- * its lowest and highest (and a gap when it holds one), in order. A chart shows no more anyway.
- */
-export function chartPoints(run: PlotSeries, max: number): { x: number; y: number }[] {
-  const point = (i: number) => ({ x: xAt(run, i), y: yAt(run, i) });
-  if (run.length <= max) return Array.from({ length: run.length }, (_, i) => point(i));
-  const stretch = Math.ceil(run.length / Math.max(1, Math.floor(max / 3)));
-  const kept: { x: number; y: number }[] = [];
-  for (let start = 0; start < run.length; start += stretch) {
-    const end = Math.min(run.length, start + stretch);
-    let [low, high, gap] = [-1, -1, -1];
-    for (let i = start; i < end; i++) {
-      const y = yAt(run, i);
-      if (Number.isNaN(y)) {
-        if (gap < 0) gap = i;
-        continue;
-      }
-      if (low < 0 || y < yAt(run, low)) low = i;
-      if (high < 0 || y > yAt(run, high)) high = i;
-    }
-    for (const i of [...new Set([low, high, gap].filter((i) => i >= 0))].sort((a, b) => a - b)) kept.push(point(i));
-  }
-  return kept;
-}
+/** A bucket's slots: the index, x and y of its lowest point, its highest, and its first gap (index -1: none). */
+const [LOW, HIGH, GAP, SLOTS] = [0, 3, 6, 9];
 
-/** The series as `plot --json` gives it, in pieces for `write`: never the whole text at once. */
-export function writePlotJson(plot: Plot, write: (text: string) => void): void {
-  write("[");
-  plot.series.forEach((run, r) => {
-    const head = JSON.stringify({ run_id: run.run_id, short_id: run.short_id, experiment_name: run.experiment_name, label: run.label, points: [] }).slice(
-      0,
-      -2,
-    );
-    write(`${r ? "," : ""}${head}`);
-    for (let i = 0; i < run.length; i++) write(`${i ? "," : ""}{"x":${JSON.stringify(xAt(run, i))},"y":${JSON.stringify(jsonNumber(yAt(run, i)))}}`);
-    write("]}");
-  });
-  write("]\n");
+/**
+ * What a chart of at most about `max` points draws of a series read once, in order: every point
+ * while there are at most `max`; past that, each stretch of points by its lowest and highest (and a
+ * gap when it holds one), in order, stretches doubling as the series grows. A chart shows no more
+ * anyway, and memory stays that of `max` points whatever the length.
+ */
+export class ChartSampler {
+  private readonly slots: Float64Array;
+  private stretch = 1;
+  private buckets = 0;
+  length = 0;
+  private xLow = Number.POSITIVE_INFINITY;
+  private xHigh = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly max: number) {
+    this.slots = new Float64Array((Math.max(1, max) + 1) * SLOTS);
+  }
+
+  add(x: number, y: number): void {
+    if (Number.isFinite(x)) [this.xLow, this.xHigh] = [Math.min(this.xLow, x), Math.max(this.xHigh, x)];
+    const bucket = Math.floor(this.length / this.stretch);
+    const at = bucket * SLOTS;
+    if (bucket === this.buckets) {
+      this.buckets++;
+      for (const pick of [LOW, HIGH, GAP]) this.slots[at + pick] = -1;
+    }
+    const index = this.length++;
+    if (Number.isNaN(y)) {
+      if (this.slots[at + GAP]! < 0) this.set(at + GAP, index, x, y);
+    } else {
+      if (this.slots[at + LOW]! < 0 || y < this.slots[at + LOW + 2]!) this.set(at + LOW, index, x, y);
+      if (this.slots[at + HIGH]! < 0 || y > this.slots[at + HIGH + 2]!) this.set(at + HIGH, index, x, y);
+    }
+    while (this.buckets > (this.stretch === 1 ? this.max : Math.max(1, Math.floor(this.max / 3)))) this.halve();
+  }
+
+  /** The points kept, in the order read. */
+  points(): { x: number; y: number }[] {
+    const kept: { x: number; y: number }[] = [];
+    for (let at = 0; at < this.buckets * SLOTS; at += SLOTS) {
+      const picks = [LOW, HIGH, GAP].map((pick) => at + pick).filter((slot) => this.slots[slot]! >= 0);
+      picks.sort((a, b) => this.slots[a]! - this.slots[b]!);
+      picks.forEach((slot, i) => {
+        if (i === 0 || this.slots[slot] !== this.slots[picks[i - 1]!]) kept.push({ x: this.slots[slot + 1]!, y: this.slots[slot + 2]! });
+      });
+    }
+    return kept;
+  }
+
+  xRange(): [number, number] | null {
+    return this.xLow <= this.xHigh ? [this.xLow, this.xHigh] : null;
+  }
+
+  private set(slot: number, index: number, x: number, y: number): void {
+    [this.slots[slot], this.slots[slot + 1], this.slots[slot + 2]] = [index, x, y];
+  }
+
+  /** Each pair of stretches becomes one, twice as long. */
+  private halve(): void {
+    const merged = Math.ceil(this.buckets / 2);
+    for (let bucket = 0; bucket < merged; bucket++) {
+      const [to, left, right] = [bucket * SLOTS, 2 * bucket * SLOTS, (2 * bucket + 1) * SLOTS];
+      this.slots.copyWithin(to, left, left + SLOTS);
+      if (2 * bucket + 1 >= this.buckets) continue;
+      const better = (pick: number, wins: (a: number, b: number) => boolean) =>
+        this.slots[right + pick]! >= 0 && (this.slots[to + pick]! < 0 || wins(this.slots[right + pick + 2]!, this.slots[to + pick + 2]!));
+      if (better(LOW, (a, b) => a < b)) this.slots.copyWithin(to + LOW, right + LOW, right + LOW + 3);
+      if (better(HIGH, (a, b) => a > b)) this.slots.copyWithin(to + HIGH, right + HIGH, right + HIGH + 3);
+      if (better(GAP, () => false)) this.slots.copyWithin(to + GAP, right + GAP, right + GAP + 3);
+    }
+    this.buckets = merged;
+    this.stretch *= 2;
+  }
 }
 
 /** A number for JSON: non-finite ones as the strings the store keeps them as. */

@@ -3,7 +3,7 @@
  * order. A store is data that scripts wrote and people copy, so only regular files are read
  * (a FIFO would hang, a link to /dev/zero never ends), and no line is held past a bound.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { parseRecord } from "./decode";
 import type { RecordCounts, StoredRecord } from "./schema";
 
@@ -191,17 +191,37 @@ export function countLines(file: string): number {
  */
 export function countRecordKinds(file: string): RecordCounts {
   const counts: RecordCounts = { track: 0, meta: 0, note: 0, parse_error: 0 };
-  const text = readFileSync(file, "utf8");
-  const kind = /"kind":"([a-z_]+)"/g;
-  for (let start = 0, end = text.indexOf("\n"); end >= 0; start = end + 1, end = text.indexOf("\n", start)) {
-    kind.lastIndex = start;
+  const kind = /"kind":"([a-z_]+)"/y;
+  const kindIn = (text: string, start: number, end: number): string | null => {
+    kind.lastIndex = text.indexOf('"kind":"', start);
+    if (kind.lastIndex < 0 || kind.lastIndex >= end) return null;
     const found = kind.exec(text);
-    if (!found || found.index > end) continue;
-    const name = found[1] as keyof RecordCounts;
-    if (Object.hasOwn(counts, name)) counts[name]++;
+    return found && kind.lastIndex <= end ? found[1]! : null;
+  };
+  // Read in chunks, never the whole file: of a line not yet ended, its kind once seen, else its last bytes.
+  let carry = "";
+  let pending: string | null = null;
+  const fd = openRegularFile(file);
+  try {
+    forEachChunk(fd, (bytes) => {
+      const text = carry + bytes.toString("latin1");
+      let start = 0;
+      for (let end = text.indexOf("\n"); end >= 0; start = end + 1, end = text.indexOf("\n", start)) {
+        const name = pending ?? kindIn(text, start, end);
+        pending = null;
+        if (name !== null && Object.hasOwn(counts, name)) counts[name as keyof RecordCounts]++;
+      }
+      pending ??= kindIn(text, start, text.length);
+      carry = pending === null ? text.slice(Math.max(start, text.length - KIND_CARRY)) : "";
+    });
+  } finally {
+    closeSync(fd);
   }
   return counts;
 }
+
+/** Enough of a line's end to hold the start of a `"kind":"...` cut by a chunk's end. */
+const KIND_CARRY = 64;
 
 /** The first record of a run file (run_start), read without reading the rest. */
 export function readRunStart(file: string): StoredRecord | null {
