@@ -172,6 +172,42 @@ describe("decisions", () => {
   }, 90_000);
 });
 
+describe("sweep lineage", () => {
+  test("sweep --from sets every run's from to its source, read once; without it from stays empty", async () => {
+    const repo = makeRepo();
+    await ok(repo, ["run", "-q", "--", "true"]);
+    const base = await latest(repo);
+    await ok(repo, ["keep", base.short_id]);
+    await ok(repo, ["run", "-q", "--", "true"]);
+    const other = await latest(repo);
+    const sweep = async (args: string[], then = "true") =>
+      JSON.parse((await ok(repo, ["sweep", "-q", "--json", ...args, "--", "sh", "-c", `echo {lr}; ${then}`])).text);
+    // The first run keeps another run: the second still builds on the run kept when the sweep began.
+    const swept = await sweep(["--from", "kept", "--grid", "lr=1,2"], `"${EXPRAG}" keep ${other.short_id}`);
+    expect((await json(repo, ["show", other.short_id])).decision.decision).toBe("keep");
+    const ids = swept.runs.map((run: { short_id: string }) => run.short_id);
+    expect(ids).toHaveLength(2);
+    const listed = (await ok(repo, ["ls", "--columns", "id,from", "--tag", `sweep:${swept.sweep_id}`])).text.trim().split("\n");
+    expect(listed[0]).toBe("id\tfrom");
+    expect(
+      listed
+        .slice(1)
+        .map((line) => line.split("\t"))
+        .sort(),
+    ).toEqual(ids.map((id: string) => [id, base.short_id]).sort());
+    expect((await json(repo, ["ls", "--where", `from = ${base.short_id}`])).map((run: { short_id: string }) => run.short_id).sort()).toEqual([...ids].sort());
+
+    const plain = await sweep(["--grid", "lr=3"]);
+    expect((await json(repo, ["show", plain.runs[0].short_id])).from).toBeNull();
+
+    const before = runFiles(join(repo, ".exprag")).length;
+    const missing = await runIn(repo, ["sweep", "--from", "feedbeef", "--grid", "lr=1", "--", "true"]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain("feedbeef");
+    expect(runFiles(join(repo, ".exprag"))).toHaveLength(before);
+  }, 120_000);
+});
+
 describe("project notes", () => {
   test("notes about the research stand until a later note replaces them; the history stays", async () => {
     const repo = makeRepo();
