@@ -36,7 +36,8 @@ export default defineExpragCommand({
 Writes the runs this store lacks and the ones that grew on the remote (the local file is the start
 of the remote's); a local file that differs otherwise is kept, with a warning. Annotations merge:
 every line of both. Pulled runs are ordinary runs: ls, best, show, diff and checkout work on them.
-The selection is judged on the remote's version of each run.
+The selection is judged on the remote's version of each run. The remote's project notes (note
+--project) are merged in whatever the selection: every note this store lacks is added.
 
 ${WHERE_HELP}`,
   async run({ args, store, cwd, env, warn }) {
@@ -61,6 +62,7 @@ ${WHERE_HELP}`,
       `${up_to_date} up to date`,
       ...(kept.length ? [`${kept.length} kept as they are here`] : []),
       ...(not_selected ? [`${not_selected} not selected`] : []),
+      ...(outcome.project_notes?.added ? [`${outcome.project_notes.added} project note${outcome.project_notes.added === 1 ? "" : "s"} added`] : []),
     ];
     if (pulled.length === 0 && grown.length === 0) log.info(`nothing to pull from ${remote}: ${parts.join(", ")}`);
     else log.info(`pulled ${pulled.length} new run${pulled.length === 1 ? "" : "s"} from ${remote}; ${parts.join(", ")}`);

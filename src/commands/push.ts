@@ -35,7 +35,8 @@ export default defineExpragCommand({
 Each run is a commit on refs/exprag/runs/<run_id> holding its run file, output log and
 annotations; a run that grew since its last push gets a commit on top (a fast-forward). Its code
 commit goes along (a dirty run's snapshot as refs/exprag/snapshots/<run_id>). A push with nothing
-new moves nothing. exprag pull brings them into another clone.
+new moves nothing. The project notes (note --project) go too, on refs/exprag/project/notes; when
+the remote's hold notes this store lacks, pull first. exprag pull brings them into another clone.
 
 ${WHERE_HELP}`,
   async run({ args, store, cwd, env, warn }) {
@@ -70,6 +71,13 @@ ${WHERE_HELP}`,
         `pushed ${outcome.pushed.length} run${outcome.pushed.length === 1 ? "" : "s"} to ${remote}${grown ? ` (${grown} grown)` : ""}; ${outcome.up_to_date} already there`,
       );
     }
+    if (outcome.project_notes === "pushed") log.info(`pushed the project notes to ${remote}`);
+    if (outcome.project_notes === "rejected")
+      throw new UserError(
+        `the project notes were not pushed to ${remote}: its notes hold some this store lacks`,
+        EXIT.failure,
+        `exprag pull ${remote} first, then push again`,
+      );
     if (outcome.rejected.length) {
       throw new UserError(
         `${outcome.rejected.length} run${outcome.rejected.length === 1 ? " was" : "s were"} not pushed to ${remote}`,

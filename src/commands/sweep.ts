@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { usageError } from "../core/errors";
+import { resolveFrom } from "../core/loop/lineage";
 import { isTerminal } from "../core/os/posix";
 import { parseCount } from "../core/query/selection-flags";
 import { summarizeRun } from "../core/query/summary";
@@ -90,7 +91,8 @@ export default defineExpragCommand({
 Every run is an ordinary exprag run of the same code, read once at the start: the runs start in
 a worktree of it (ignored files such as data/ and .venv/ linked in), so an edit made meanwhile
 never reaches them; --here runs them in the work tree instead. Each is tagged
-sweep:<id>, with its point in params. With -j 1 their output passes through; with several at
+sweep:<id>, with its point in params. --from RUN|kept sets every run's from (kept: the run kept
+when the sweep starts); without it their from stays empty, as a sweep starts from the work tree. With -j 1 their output passes through; with several at
 once a terminal shows one status line per run, and a pipe gets each line after its run's short
 id. The summary (run, point, status, exit, the last value of the first tracked metric) goes to
 stdout; --json gives it as JSON and sends the runs' output to stderr. Exit 0 when every run
@@ -109,6 +111,8 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
       if (args.json) return printData(`${JSON.stringify(runs.map(({ point, command }) => ({ point, command })))}\n`);
       return printData(runs.map((run) => `${shellLine(run.command)}\n`).join(""));
     }
+    // Resolved once, before the first run: every run builds on the same one, whatever is kept meanwhile.
+    const from = args.from === undefined ? undefined : resolveFrom(store, args.from);
     checkSweep(runs, unusedKeys, { cwd, env: given, warn });
     const request = {
       command,
@@ -121,7 +125,7 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
       metadata: buildMetadata(args["meta-file"], args.meta),
       defaults: runDefaults(args, config),
       includeSecrets: args["snapshot-secrets"] === true,
-      runOptions: runOptionWords(args),
+      runOptions: runOptionWords({ ...args, from }),
       stdoutFd: args.json ? 2 : 1,
     } as const;
     const dataFd = request.stdoutFd;

@@ -29,7 +29,9 @@ export default defineExpragCommand({
   exprag tree --json | jq '.roots[0].children[].short_id'
 
 A run whose parent is not selected starts a tree of its own; an only child stays in its parent's
-column (↳), so a long loop reads down the page.
+column (↳), so a long loop reads down the page. What changed: the params that differ and, when
+the code did, how many files and the first few (--json: changed.files), or "code" when the
+repository here cannot say.
 
 ${WHERE_HELP}`,
   run(context) {

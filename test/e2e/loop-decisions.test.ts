@@ -172,6 +172,42 @@ describe("decisions", () => {
   }, 90_000);
 });
 
+describe("sweep lineage", () => {
+  test("sweep --from sets every run's from to its source, read once; without it from stays empty", async () => {
+    const repo = makeRepo();
+    await ok(repo, ["run", "-q", "--", "true"]);
+    const base = await latest(repo);
+    await ok(repo, ["keep", base.short_id]);
+    await ok(repo, ["run", "-q", "--", "true"]);
+    const other = await latest(repo);
+    const sweep = async (args: string[], then = "true") =>
+      JSON.parse((await ok(repo, ["sweep", "-q", "--json", ...args, "--", "sh", "-c", `echo {lr}; ${then}`])).text);
+    // The first run keeps another run: the second still builds on the run kept when the sweep began.
+    const swept = await sweep(["--from", "kept", "--grid", "lr=1,2"], `"${EXPRAG}" keep ${other.short_id}`);
+    expect((await json(repo, ["show", other.short_id])).decision.decision).toBe("keep");
+    const ids = swept.runs.map((run: { short_id: string }) => run.short_id);
+    expect(ids).toHaveLength(2);
+    const listed = (await ok(repo, ["ls", "--columns", "id,from", "--tag", `sweep:${swept.sweep_id}`])).text.trim().split("\n");
+    expect(listed[0]).toBe("id\tfrom");
+    expect(
+      listed
+        .slice(1)
+        .map((line) => line.split("\t"))
+        .sort(),
+    ).toEqual(ids.map((id: string) => [id, base.short_id]).sort());
+    expect((await json(repo, ["ls", "--where", `from = ${base.short_id}`])).map((run: { short_id: string }) => run.short_id).sort()).toEqual([...ids].sort());
+
+    const plain = await sweep(["--grid", "lr=3"]);
+    expect((await json(repo, ["show", plain.runs[0].short_id])).from).toBeNull();
+
+    const before = runFiles(join(repo, ".exprag")).length;
+    const missing = await runIn(repo, ["sweep", "--from", "feedbeef", "--grid", "lr=1", "--", "true"]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain("feedbeef");
+    expect(runFiles(join(repo, ".exprag"))).toHaveLength(before);
+  }, 120_000);
+});
+
 describe("project notes", () => {
   test("notes about the research stand until a later note replaces them; the history stays", async () => {
     const repo = makeRepo();
@@ -194,6 +230,81 @@ describe("project notes", () => {
     expect((await runIn(repo, ["note", "--project", "  "])).exitCode).toBe(2);
     expect((await json(repo, ["note", "--project"])).history).toHaveLength(3);
   }, 60_000);
+
+  test("project notes travel with push and pull: both sides' notes merged, corrections and history kept", async () => {
+    const origin = makeRepo();
+    const root = tempDir();
+    const bare = join(root, "remote.git");
+    git(root, "clone", "-q", "--bare", origin, bare);
+    const [a, b] = [join(root, "a"), join(root, "b")];
+    git(root, "clone", "-q", bare, a);
+    git(root, "clone", "-q", bare, b);
+    await ok(a, ["run", "-q", "--", "true"]);
+    await ok(b, ["run", "-q", "--", "true"]);
+    const idea = await json(a, ["note", "--project", "untried: cosine schedule"]);
+    const fixed = await json(a, ["note", "--project", "--replaces", idea.id, "tried cosine: no gain"]);
+    const pushed = await json(a, ["push", bare]);
+    expect(pushed.project_notes).toBe("pushed");
+    expect((await json(a, ["push", bare])).project_notes).toBe("up to date");
+
+    // B wrote a note of its own before it pulled: after the pull it has both sides' notes.
+    const mine = await json(b, ["note", "--project", "conclusion: lr 0.03 is best"]);
+    const pulled = await json(b, ["pull", bare]);
+    expect(pulled.project_notes).toEqual({ added: 2, dropped: 0 });
+    const onB = await json(b, ["note", "--project"]);
+    expect(onB.notes.map((n: { id: string }) => n.id).sort()).toEqual([mine.id, fixed.id].sort());
+    expect(onB.history.map((n: { id: string }) => n.id).sort()).toEqual([idea.id, fixed.id, mine.id].sort());
+    expect(onB.notes.find((n: { id: string }) => n.id === fixed.id)).toMatchObject({ text: "tried cosine: no gain", replaces: idea.id });
+    await ok(b, ["push", bare]);
+
+    // A noted something meanwhile: its push is refused until it pulls, then nothing is lost.
+    const late = await json(a, ["note", "--project", "next: try warmup"]);
+    const refused = await runIn(a, ["push", bare]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain("project notes were not pushed");
+    expect(refused.stderr).toContain("exprag pull");
+    expect((await json(a, ["pull", bare])).project_notes).toEqual({ added: 1, dropped: 0 });
+    expect((await json(a, ["push", bare])).project_notes).toBe("pushed");
+    await ok(b, ["pull", bare]);
+    for (const side of [a, b]) {
+      const notes = await json(side, ["note", "--project"]);
+      expect(notes.notes.map((n: { id: string }) => n.id).sort()).toEqual([fixed.id, mine.id, late.id].sort());
+      expect(notes.history).toHaveLength(4);
+    }
+    // Pulling again adds nothing twice.
+    expect((await json(b, ["pull", bare])).project_notes).toEqual({ added: 0, dropped: 0 });
+    expect((await json(b, ["note", "--project"])).history).toHaveLength(4);
+  }, 120_000);
+
+  test("a remote's project notes that are no note exprag wrote are left out, the good ones kept", async () => {
+    const origin = makeRepo();
+    const root = tempDir();
+    const bare = join(root, "remote.git");
+    git(root, "clone", "-q", "--bare", origin, bare);
+    const [bad, b] = [join(root, "bad"), join(root, "b")];
+    git(root, "clone", "-q", bare, bad);
+    git(root, "clone", "-q", bare, b);
+    await ok(bad, ["run", "-q", "--", "true"]);
+    const good = await json(bad, ["note", "--project", "a fair note"]);
+    const line = (value: Record<string, unknown>) => JSON.stringify({ schema_version: 1, kind: "project_note", value, created_at: "2026-01-01T00:00:00Z" });
+    const hostile = [
+      line({ id: "../../x", text: "a path for an id" }),
+      line({ id: "abcdef01", text: "x".repeat(20_000) }),
+      line({ id: "abcdef02", text: "bad replaces", replaces: "../HEAD" }),
+      line({ id: "abcdef03", text: 42 }),
+      '{"kind": "project_note", "value": {"id": "abcdef04"',
+      line({ id: "abcdef05", text: "\u001b[31mescaped when shown" }),
+    ];
+    writeFileSync(join(bad, ".exprag", "project-notes.jsonl"), `${readFileSync(join(bad, ".exprag", "project-notes.jsonl"), "utf8")}${hostile.join("\n")}\n`);
+    await ok(bad, ["push", bare]);
+    const pulled = await runIn(b, ["pull", bare, "--json"]);
+    expect(pulled.exitCode).toBe(0);
+    expect(JSON.parse(pulled.text).project_notes).toEqual({ added: 2, dropped: 5 });
+    expect(pulled.stderr).toContain("5 lines of the remote's project notes are no project note; left out");
+    const notes = await json(b, ["note", "--project"]);
+    expect(notes.notes.map((n: { id: string }) => n.id)).toEqual([good.id, "abcdef05"]);
+    expect(readFileSync(join(b, ".exprag", "project-notes.jsonl"), "utf8")).not.toContain("a path for an id");
+  }, 120_000);
 });
 
 describe("replicates", () => {

@@ -100,7 +100,7 @@ async function roundTrip(a: string, b: string, remote: string) {
 
   // Nothing new: nothing moves, and both say so.
   const again = await ok(a, ["push", remote, "--json"]);
-  expect(JSON.parse(again.text)).toEqual({ remote, pushed: [], up_to_date: 4, rejected: [] });
+  expect(JSON.parse(again.text)).toEqual({ remote, pushed: [], up_to_date: 4, rejected: [], project_notes: null });
   expect((await ok(a, ["push", remote])).stderr).toContain(`nothing to push: ${remote} has all 4 runs`);
   const refsBefore = git(b, "for-each-ref");
   const still = await ok(b, ["pull", remote]);

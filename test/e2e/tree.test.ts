@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { git, makeRepo, runIn, write } from "./git-harness";
 import { exprag, recordLine, tempDir } from "./harness";
 import { syntheticId, writeRun } from "./synthetic-store";
 
@@ -69,4 +70,31 @@ describe("exprag tree", () => {
     expect(ids).toContain(short(x));
     expect(ids).toContain(short(y));
   });
+
+  test("what changed names the files when the code did: a count and the first few, escaped", async () => {
+    const repo = makeRepo();
+    const run = async (args: string[]) => {
+      const result = await runIn(repo, ["run", "-q", ...args, "--", "true"]);
+      if (result.exitCode !== 0) throw new Error(`exprag run exited ${result.exitCode}: ${result.stderr}`);
+      return JSON.parse((await runIn(repo, ["show", "latest", "--json"])).text).short_id as string;
+    };
+    const base = await run([]);
+    write(repo, "train.py", "print('lr 0.03')\n");
+    const one = await run(["--from", base]);
+    const same = await run(["--from", one]);
+    for (const name of ["a.py", "b.py", "c.py", "d.py", "\u001b[31mred.py"]) write(repo, name, "x\n");
+    const many = await run(["--from", same]);
+    git(repo, "checkout", "-q", "--", "train.py");
+
+    const text = (await ok(repo, ["tree"])).text.split("\n");
+    expect(text[1]).toBe(`↳ ${one}  true  undecided  [1 file: train.py]`);
+    expect(text[2]).toBe(`↳ ${same}  true  undecided  [no change recorded]`);
+    expect(text[3]).toBe(`↳ ${many}  true  undecided  [5 files: \\e[31mred.py, a.py, b.py, +2 more]`);
+    expect(text.join("\n")).not.toContain("\u001b");
+    const tree = JSON.parse((await ok(repo, ["tree", "--json"])).text);
+    const child = tree.roots[0].children[0];
+    expect(child.changed).toMatchObject({ same_code: false, files: ["train.py"] });
+    expect(child.children[0].changed.files).toBeUndefined();
+    expect(child.children[0].children[0].changed.files).toEqual(["\u001b[31mred.py", "a.py", "b.py", "c.py", "d.py"]);
+  }, 60_000);
 });

@@ -44,10 +44,19 @@ export function repositoryAt(cwd: string, env: NodeJS.ProcessEnv): Git | null {
   return typeof opened === "string" ? null : opened.git;
 }
 
-/** What changed from the parent, in a few words: `lr 0.1->0.03, code`. */
+/** The changed files named in a tree's line: this many, then how many more. */
+const NAMED_FILES = 3;
+
+/** What changed from the parent, in a few words: `lr 0.1->0.03, 2 files: train.py, model.py` (`code` when git could not say which). */
 export function changeWords(changes: Changes | null): string {
   if (!changes) return "";
   const words = Object.entries(changes.params).map(([key, [before, after]]) => `${key} ${JSON.stringify(before)}->${JSON.stringify(after)}`);
-  if (changes.same_code === false) words.push("code");
+  if (changes.same_code === false) words.push(changes.files?.length ? filesWords(changes.files) : "code");
   return words.length ? words.join(", ") : "no change recorded";
+}
+
+function filesWords(files: string[]): string {
+  const named = files.slice(0, NAMED_FILES).join(", ");
+  const more = files.length > NAMED_FILES ? `, +${files.length - NAMED_FILES} more` : "";
+  return `${files.length} file${files.length === 1 ? "" : "s"}: ${named}${more}`;
 }

@@ -1,9 +1,10 @@
 /**
  * `exprag tree`: the lineage of the selected runs (`from` links) as a tree: each run with its
  * decision, the goal metric, and what changed from its parent (the params that differ, and
- * whether the code did). A run whose parent is not selected is a root; so is a run on a cycle a
+ * the files when the code did). A run whose parent is not selected is a root; so is a run on a cycle a
  * hand-made store could hold, so every selected run appears exactly once.
  */
+import type { CodeChange } from "../git/code-size";
 import { readable, type Warn } from "../query/records";
 import type { RunView } from "../query/run-view";
 import { type Selection, selectRuns } from "../query/selection";
@@ -39,7 +40,11 @@ export interface Tree {
   count: number;
 }
 
-export function lineageTree(store: string, request: TreeRequest, warn: Warn): Tree {
+/**
+ * `measure` names the files that differ between a parent's code and its child's; it is asked
+ * only for the pairs whose code differs.
+ */
+export function lineageTree(store: string, request: TreeRequest, warn: Warn, measure: (from: string, to: string) => CodeChange | null = () => null): Tree {
   const views = selectRuns(store, request.selection, Number.POSITIVE_INFINITY, warn).runs.reverse();
   const nodes = new Map<string, { node: TreeNode; view: RunView; from: string | null }>();
   for (const view of views) {
@@ -70,7 +75,11 @@ export function lineageTree(store: string, request: TreeRequest, warn: Warn): Tr
   for (const [runId, entry] of nodes) {
     const parent = entry.from !== null && entry.from !== runId ? nodes.get(entry.from) : undefined;
     if (!parent) continue;
-    entry.node.changed = readable(store, runId, warn, () => changesBetween(parent.view, entry.view));
+    entry.node.changed = readable(store, runId, warn, () => {
+      const changes = changesBetween(parent.view, entry.view);
+      const paths = changes.same_code === false ? measure(parent.view.runId, runId)?.paths : undefined;
+      return paths ? { ...changes, files: paths } : changes;
+    });
     parent.node.children.push(entry.node);
   }
   for (const [runId, entry] of nodes) {

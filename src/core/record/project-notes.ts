@@ -14,6 +14,7 @@ import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { forEachLine } from "./reader";
 import { type ProjectNoteValue, SCHEMA_VERSION } from "./schema";
+import { NOTE_ID } from "./untrusted";
 
 export const projectNotesPath = (store: string) => join(store, "project-notes.jsonl");
 
@@ -32,8 +33,6 @@ export interface ProjectNotes {
   /** Every note, oldest first. */
   history: ProjectNote[];
 }
-
-const NOTE_ID = /^[0-9a-f]{8}$/;
 
 export function readProjectNotes(store: string): ProjectNotes {
   const history: ProjectNote[] = [];

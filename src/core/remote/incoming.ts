@@ -139,6 +139,16 @@ function prefixOrder(local: string, pulled: string): "same" | "grown" | "ahead" 
  * meanwhile loses nothing. Returns how many lines were added.
  */
 export function mergeAnnotations(staged: string, target: string): number {
+  const pulled: string[] = [];
+  forEachLine(staged, (text) => {
+    if (text) pulled.push(text);
+    return undefined;
+  });
+  return appendMissingLines(target, pulled);
+}
+
+/** Appends to `target` (created if missing) the lines it does not hold yet, in their order, with one write; returns how many. */
+export function appendMissingLines(target: string, lines: string[]): number {
   const known = new Set<string>();
   let exists = true;
   try {
@@ -151,12 +161,11 @@ export function mergeAnnotations(staged: string, target: string): number {
     exists = false;
   }
   const added: string[] = [];
-  forEachLine(staged, (text) => {
-    if (text === null || text === "" || known.has(text)) return undefined;
+  for (const text of lines) {
+    if (text === "" || known.has(text)) continue;
     known.add(text);
     added.push(text);
-    return undefined;
-  });
+  }
   if (added.length === 0) return 0;
   const fd = openSync(target, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   try {

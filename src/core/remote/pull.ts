@@ -4,12 +4,22 @@
  * remote has that this store lacks, or has grown, is written into the store. A local file that
  * differs otherwise is kept, and said so. The run refs here follow (`refs/exprag/runs/<id>`) so
  * that a push from here builds on what was pulled, and pulled snapshots get
- * `refs/exprag/snapshots/<id>`, so their code stays for checkout and diff.
+ * `refs/exprag/snapshots/<id>`, so their code stays for checkout and diff. The remote's project
+ * notes are merged into this store's whatever the selection (./project-notes.ts).
  */
 
 import { EXIT, UserError } from "../errors";
 import { END_OF_OPTIONS } from "../git/option-words";
-import { FALLBACK_REF_PREFIX, FETCHED_RUNS_PREFIX, FETCHED_SNAPSHOTS_PREFIX, RUNS_PREFIX, SNAPSHOT_BRANCH_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
+import {
+  FALLBACK_REF_PREFIX,
+  FETCHED_PROJECT_PREFIX,
+  FETCHED_RUNS_PREFIX,
+  FETCHED_SNAPSHOTS_PREFIX,
+  PROJECT_PREFIX,
+  RUNS_PREFIX,
+  SNAPSHOT_BRANCH_PREFIX,
+  SNAPSHOTS_PREFIX,
+} from "../git/ref-names";
 import { firstLine, type Git, GitError } from "../git/repository";
 import { isFiltered, type Selection, selectRuns } from "../query/selection";
 import { settleAnnotations } from "../record/annotations";
@@ -20,6 +30,7 @@ import { ownedHere, recordsAfterEnd } from "./held-back";
 import { discard, mergeAnnotations, type Placement, placeFile, Staging } from "./incoming";
 import { FILE_KINDS, type RunFileKind, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, type TreeEntries, treeId } from "./objects";
+import { mergeFetchedNotes, type PulledNotes } from "./project-notes";
 import { type RunVersions, runFilePaths, runVersions, treeOf } from "./run-files";
 import { type RunRef, runRefs } from "./run-refs";
 import { gitComplaint, type TransferOptions, transfer } from "./transfer";
@@ -54,6 +65,8 @@ export interface PullOutcome {
   up_to_date: number;
   /** Runs the remote has news of that the selection left out. */
   not_selected: number;
+  /** The remote's project notes merged into this store's; null when it has none. */
+  project_notes: PulledNotes | null;
 }
 
 interface Candidate {
@@ -72,7 +85,7 @@ const STAGED_NAME: Record<RunFileKind, (runId: string) => string> = {
 
 export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutcome> {
   const { remote, store, warn } = request;
-  const outcome: PullOutcome = { remote, pulled: [], grown: [], kept: [], up_to_date: 0, not_selected: 0 };
+  const outcome: PullOutcome = { remote, pulled: [], grown: [], kept: [], up_to_date: 0, not_selected: 0, project_notes: null };
   const fetched = await transfer(
     git,
     [
@@ -85,11 +98,13 @@ export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutc
       remote,
       `+${RUNS_PREFIX}*:${FETCHED_RUNS_PREFIX}*`,
       `+${SNAPSHOTS_PREFIX}*:${FETCHED_SNAPSHOTS_PREFIX}*`,
+      `+${PROJECT_PREFIX}*:${FETCHED_PROJECT_PREFIX}*`,
     ],
     request.transfer,
   );
   if (fetched.code !== 0) throw new UserError(`git fetch from ${remote} failed: ${gitComplaint(fetched.stderr) || `exit ${fetched.code}`}`, EXIT.failure);
   const format = objectFormat(git);
+  outcome.project_notes = mergeFetchedNotes(git, store, request.maxBytes, warn, () => ensureStore(store, request.explicitStore));
   const remoteRuns = runRefs(git, FETCHED_RUNS_PREFIX);
   const remoteSnapshots = runRefs(git, FETCHED_SNAPSHOTS_PREFIX);
   const localRuns = runRefs(git, RUNS_PREFIX);

@@ -3,12 +3,13 @@
  * log and annotations), a dirty run's snapshot goes to `refs/exprag/snapshots/<run_id>`, and all
  * of them go in one `git push` that never forces and never names a branch of the user's. A run
  * that has not changed since its last commit gets no new one, so a push with nothing new moves
- * nothing; git's answer confirms that the remote has it all.
+ * nothing; git's answer confirms that the remote has it all. The project notes go along
+ * (./project-notes.ts).
  */
 
 import { EXIT, UserError } from "../errors";
 import { END_OF_OPTIONS } from "../git/option-words";
-import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
+import { PROJECT_PREFIX, RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
 import type { Git } from "../git/repository";
 import { ownSnapshotRef } from "../git/snapshot-refs";
 import { decodeRunStart } from "../record/decode";
@@ -20,6 +21,7 @@ import { HashCache } from "./hash-cache";
 import { FILE_KINDS, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, treeId } from "./objects";
 import { type PlannedCommit, writeRunCommits } from "./pack";
+import { commitProjectNotes, PROJECT_NOTES_REF } from "./project-notes";
 import { runFilePaths, runVersions, treeOf } from "./run-files";
 import { type RunRef, runRefs } from "./run-refs";
 import { gitComplaint, type TransferOptions, transfer } from "./transfer";
@@ -51,6 +53,8 @@ export interface PushOutcome {
   pushed: PushedRun[];
   up_to_date: number;
   rejected: { run_id: string; ref: string; reason: string }[];
+  /** The store's project notes: pushed, already there, rejected (the remote's moved on: pull first), or none to push. */
+  project_notes: "pushed" | "up to date" | "rejected" | null;
 }
 
 interface Outgoing {
@@ -60,9 +64,10 @@ interface Outgoing {
 }
 
 export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutcome> {
-  const outcome: PushOutcome = { remote: request.remote, pushed: [], up_to_date: 0, rejected: [] };
+  const outcome: PushOutcome = { remote: request.remote, pushed: [], up_to_date: 0, rejected: [], project_notes: null };
   const { outgoing, committed, existing } = await commitRuns(git, request);
-  if (outgoing.length === 0) return outcome;
+  const notes = await commitProjectNotes(git, request.store, objectFormat(git));
+  if (outgoing.length === 0 && notes === null) return outcome;
   const commits = committed ? runRefs(git, RUNS_PREFIX) : existing;
   const there = await remoteRefs(git, request);
   // What the remote should have: each run's latest commit, and the snapshot of each dirty run.
@@ -86,8 +91,13 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
     if (run.snapshot && (there.get(snapshotRef) === run.snapshot || presentSnapshots.has(run.snapshot))) wanted.set(snapshotRef, run.snapshot);
     else run.snapshot = null;
   }
+  if (notes) wanted.set(PROJECT_NOTES_REF, notes);
   const refspecs = [...wanted].filter(([ref, commit]) => there.get(ref) !== commit).map(([ref, commit]) => `${commit}:${ref}`);
   const statuses = await pushRefspecs(git, request, refspecs);
+  if (notes) {
+    const flag = statuses.get(PROJECT_NOTES_REF)?.flag ?? "=";
+    outcome.project_notes = flag === "!" ? "rejected" : flag === "=" ? "up to date" : "pushed";
+  }
   for (const { runId, ref, snapshot } of outgoing) {
     if (gone.has(ref)) continue;
     const snapshotRef = snapshot ? `${SNAPSHOTS_PREFIX}${runId}` : null;
@@ -109,7 +119,7 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
 
 /** exprag's refs on the remote, by name: one `ls-remote`, so a push with nothing new sends nothing. */
 async function remoteRefs(git: Git, request: PushRequest): Promise<Map<string, string>> {
-  const listed = await transfer(git, ["ls-remote", END_OF_OPTIONS, request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], {
+  const listed = await transfer(git, ["ls-remote", END_OF_OPTIONS, request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`, `${PROJECT_PREFIX}*`], {
     ...request.transfer,
     progress: null,
   });
