@@ -20,6 +20,11 @@ const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   crashed: "red",
   killed: "yellow",
   interrupted: "yellow",
+  timeout: "yellow",
+  cancelled: "yellow",
+  preempted: "yellow",
+  out_of_memory: "red",
+  node_fail: "red",
   running: "cyan",
 };
 

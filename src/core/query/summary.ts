@@ -7,13 +7,13 @@ import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
 import { countLines, readRunStart, TailReader } from "../record/reader";
 import { isUuidV7, runIdTime, shortId } from "../record/refs";
-import { type Divergence, type RecordCounts, STEP_KEYS, type StoredRecord } from "../record/schema";
+import { type Divergence, type RecordCounts, SCHEDULER_END_STATUSES, type SchedulerEndStatus, STEP_KEYS, type StoredRecord } from "../record/schema";
 import { runFilePath } from "../store";
 import type { Warn } from "./records";
 import { asNumber, leaves } from "./value-paths";
 
-export type RunState = "ok" | "failed" | "killed" | "interrupted" | "running" | "crashed" | "unknown";
-export const RUN_STATES: RunState[] = ["ok", "failed", "killed", "interrupted", "running", "crashed", "unknown"];
+export type RunState = "ok" | "failed" | "killed" | "interrupted" | SchedulerEndStatus | "running" | "crashed" | "unknown";
+export const RUN_STATES: RunState[] = ["ok", "failed", "killed", "interrupted", ...SCHEDULER_END_STATUSES, "running", "crashed", "unknown"];
 
 export interface RunSummary {
   run_id: string;

@@ -4,6 +4,7 @@
  * 0.1.0 to 0.1.2: other git shapes, no run_end, no process identity), or a hostile hand: missing
  * or mistyped fields become defaults, never exceptions.
  */
+
 import type {
   AgentRecord,
   Divergence,
@@ -17,6 +18,7 @@ import type {
   StoredRecord,
   SubmoduleState,
 } from "./schema";
+import { SCHEDULER_END_STATUSES } from "./schema";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -240,7 +242,7 @@ function decodeSubmodule(value: unknown): SubmoduleState[] {
   return path === null ? [] : [{ path, commit: asString(item.commit), dirty: item.dirty === true }];
 }
 
-export const RUN_END_STATUSES: readonly RunEndStatus[] = ["ok", "failed", "killed", "interrupted"];
+export const RUN_END_STATUSES: readonly RunEndStatus[] = ["ok", "failed", "killed", "interrupted", ...SCHEDULER_END_STATUSES];
 
 export interface RunEnd {
   /** A status this exprag does not know (a later one's, or garbage) reads as "unknown". */

@@ -121,7 +121,11 @@ export interface RunStartValue {
   scheduler?: SchedulerRecord;
 }
 
-export type RunEndStatus = "ok" | "failed" | "killed" | "interrupted";
+/** How the batch scheduler ended a run that ended by a signal, when it could be asked (Slurm's job state). */
+export const SCHEDULER_END_STATUSES = ["timeout", "cancelled", "preempted", "out_of_memory", "node_fail"] as const;
+export type SchedulerEndStatus = (typeof SCHEDULER_END_STATUSES)[number];
+
+export type RunEndStatus = "ok" | "failed" | "killed" | "interrupted" | SchedulerEndStatus;
 
 export interface RecordCounts {
   track: number;
@@ -159,6 +163,17 @@ export interface RunEndValue {
   diverged?: Divergence;
   /** The last lines of the command's stderr (at most 20, 4 KiB). */
   stderr_tail?: string[];
+  /** What the scheduler said about a run that ended by a signal: its job state and reason. */
+  scheduler_end?: SchedulerEnd;
+}
+
+export interface SchedulerEnd {
+  kind: "slurm";
+  job_id: string;
+  /** The job's state as the scheduler names it (`TIMEOUT`, `CANCELLED`, ...). */
+  state: string;
+  /** The scheduler's reason, when it gives one other than None. */
+  reason?: string;
 }
 
 export interface ParseErrorValue {

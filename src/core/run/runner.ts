@@ -11,6 +11,7 @@ import { processIdentity } from "../os/processes";
 import { appendAnnotation } from "../record/annotations";
 import type { RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
+import { askSlurmWhyEnded } from "../slurm/job-state";
 import { ensureStore, runFilePath, runLogPath } from "../store";
 import { currentAuthor, detectAgent, devicesOf, hostInfo, schedulerOf } from "./context";
 import { RecordIngest } from "./ingest";
@@ -154,7 +155,9 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
 
   const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
-  const status = runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
+  const ended = runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
+  const scheduled = ended === "killed" || (ended === "failed" && signals.received) ? await schedulerEnd(request.env) : null;
+  const status = scheduled?.status ?? ended;
   const usage = child.process.resourceUsage();
   const stderrTail = streams.stderrTail.lines();
   const error = status === "ok" ? null : errorLine(stderrTail);
@@ -173,6 +176,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       ...(stderrTail.length > 0 && { stderr_tail: stderrTail }),
       ...(error !== null && { error }),
       ...(run.ingest.divergence && { diverged: run.ingest.divergence }),
+      ...(scheduled && { scheduler_end: scheduled.end }),
     },
     request.warn,
   );
@@ -187,6 +191,12 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
   if (signal === "SIGINT" || interruptReached) return "interrupted";
   if (signal) return "killed";
   return exitCode === 0 ? "ok" : "failed";
+}
+
+/** Why the scheduler ended the run, when it runs under Slurm and Slurm names a cause. */
+async function schedulerEnd(env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
+  const scheduler = schedulerOf(env);
+  return scheduler?.kind === "slurm" ? askSlurmWhyEnded(scheduler.job_id, env) : null;
 }
 
 /**
