@@ -1,7 +1,9 @@
 import { usageError } from "../core/errors";
 import { shortId } from "../core/record/refs";
+import { configOptions } from "../core/slurm/sweep";
 import { runRerun } from "../core/sweep/run-rerun";
 import { log } from "../log";
+import { printData } from "../render/output";
 import { checkTags, RUN_REPEATABLE, runOptionArgs, runOptionWords } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -21,9 +23,11 @@ export default defineExpragCommand({
       description: "Give parameter KEY the value VALUE, in the form the command has it (--lr 0.03, lr=0.03); repeatable",
       valueHint: "KEY=VALUE",
     },
+    slurm: { type: "boolean", description: "Submit the new run to Slurm (one task) instead of running it here; returns once accepted" },
+    sbatch: { type: "string", description: "An sbatch option for --slurm, one word (after the [slurm] config's); repeatable", valueHint: "OPTION" },
     ...runOptionArgs,
   },
-  repeatable: [...RUN_REPEATABLE, "set"],
+  repeatable: [...RUN_REPEATABLE, "set", "sbatch"],
   examples: `EXAMPLES
 
   exprag rerun latest                      # the same command at the same code, in a new worktree
@@ -48,8 +52,11 @@ exprag exits with the command's exit code, as exprag run does.`,
       runFlags: args,
       includeSecrets: args["snapshot-secrets"] === true,
       runOptions: runOptionWords(args),
+      ...(args.slurm && { slurm: { options: [...configOptions(config?.slurm), ...(args.sbatch ?? [])] } }),
     };
-    const { of, runId, exitCode } = await runRerun(
+    if (args.sbatch?.length && !args.slurm) throw usageError("--sbatch needs --slurm");
+    if (args.slurm && args.here) throw usageError("--slurm and --here exclude each other", "a Slurm rerun runs in a worktree the nodes read");
+    const { of, runId, exitCode, jobId } = await runRerun(
       request,
       { store, cwd, env, config, warn },
       {
@@ -57,6 +64,10 @@ exprag exits with the command's exit code, as exprag run does.`,
           log.info(`rerun of run ${shortId(rerun.of)} (commit ${rerun.commit.slice(0, 12)}) as run ${shortId(rerun.runId)}, in ${rerun.folder}`),
       },
     );
+    if (jobId) {
+      log.info(`run ${shortId(runId)} submitted as Slurm job ${jobId}`);
+      printData(`${runId} ${jobId}\n`);
+    }
     log.info(`does it reproduce? exprag compare ${shortId(of)} ${shortId(runId)}`);
     return exitCode;
   },

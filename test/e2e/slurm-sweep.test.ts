@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { gitEnv, makeRepo, runIn, write } from "./git-harness";
-import { cleanEnv, EXPRAG, readRecords, runFiles, runStart } from "./harness";
+import { cleanEnv, EXPRAG, readRecords, runFiles, runStart, waitFor } from "./harness";
 import { noSlurm, slurm, slurmCommand, slurmEnv } from "./slurm-harness";
 
 const TRAIN = "import json, sys\nprint('EXPRAG::' + json.dumps({'arg': sys.argv[1]}))\n";
@@ -52,7 +52,17 @@ describe.skipIf(noSlurm)(`exprag sweep --slurm on a real Slurm${"reason" in slur
     expect(existsSync(join(repo, "pwned"))).toBe(false);
     const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", summary.tag])).stdout.toString());
     expect(listed.runs ?? listed).toHaveLength(3);
-  }, 90_000);
+
+    // One of them again, on Slurm: accepted at once, then recorded as a rerun of it.
+    const rerun = await runIn(repo, ["rerun", summary.runs[2].run_id, "--slurm"], slurmEnv());
+    expect(rerun.exitCode).toBe(0);
+    const [runId] = rerun.stdout.toString().trim().split(" ");
+    const file = join(repo, ".exprag", "runs", `${runId}.jsonl`);
+    await waitFor(() => existsSync(file) && readRecords(file).some((r) => r.kind === "run_end"), "the rerun to end", 60_000);
+    const records = readRecords(file);
+    expect((runStart(records) as { rerun_of: string }).rerun_of).toBe(summary.runs[2].run_id);
+    expect(records.find((r) => r.kind === "track")!.value).toEqual({ arg: HOSTILE });
+  }, 120_000);
 
   test("a point scancel'ed while pending reads cancelled, and --wait ends with it", async () => {
     const repo = makeRepo({ "train.py": TRAIN });

@@ -28,7 +28,8 @@ export interface JobScript {
   tasks: ScriptTask[];
   /** The sbatch command it is submitted with, written at the top for whoever reads it. */
   sbatch: string[];
-  sweepId: string;
+  /** What it runs, for its comments: `sweep-<id>`, `rerun-<run id>`. */
+  name: string;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -45,12 +46,12 @@ function exports(variables: Record<string, string>, indent: string): string {
 export function jobScript(script: JobScript): string {
   const cases = script.tasks.map((task, index) => `  ${index})\n${exports(task.variables, "    ")}    set -- ${words(task.runArguments)}\n    ;;\n`).join("");
   return `#!/bin/sh
-# exprag sweep ${script.sweepId}: one Slurm array task per point, each an \`exprag run\`.
+# exprag ${script.name}: one Slurm array task per run, each an \`exprag run\`.
 # Submitted as: ${words(script.sbatch)}
 cd ${shellWord(script.folder)} || exit 1
 ${exports(script.variables, "")}case "\${SLURM_ARRAY_TASK_ID:-}" in
 ${cases}  *)
-    echo "exprag sweep ${script.sweepId}: no point for array task \${SLURM_ARRAY_TASK_ID:-(none)}" >&2
+    echo "exprag ${script.name}: no run for array task \${SLURM_ARRAY_TASK_ID:-(none)}" >&2
     exit 2
     ;;
 esac

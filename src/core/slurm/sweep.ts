@@ -21,7 +21,7 @@ import { newSweepId } from "../sweep/plan";
 import type { Point } from "../sweep/points";
 import { type SweepContext, type SweepRequest, sweepTree } from "../sweep/run-sweep";
 import { sweepTag } from "../sweep/summary";
-import { jobScript } from "./job-script";
+import { jobScript, type ScriptTask } from "./job-script";
 
 export type SlurmSweepRequest = Pick<SweepRequest, "command" | "runs" | "dir" | "metadata" | "defaults" | "includeSecrets" | "runOptions"> & {
   /** sbatch options from --sbatch, one word each. */
@@ -95,31 +95,19 @@ export async function submitSlurmSweep(request: SlurmSweepRequest, context: Swee
     shared = handoffVariables({ code: tree ? { ...code.first, git: { ...code.first.git, top: tree.top } } : code.first, metadata: request.metadata });
   }
 
-  const dir = slurmDir(store);
-  const script = join(dir, `${sweepId}.sh`);
-  const sbatch = [
-    "sbatch",
-    "--parsable",
-    `--array=0-${runs.length - 1}`,
-    `--job-name=exprag-sweep-${sweepId}`,
-    `--chdir=${folder}`,
-    `--output=${join(dir, `${sweepId}-%a.out`)}`,
-    ...configOptions(request.slurm),
-    ...request.sbatch,
-    script,
-  ];
   const optionWords = [`--tag=${tag}`, ...request.runOptions, `--dir=${store}`];
-  const text = jobScript({
-    sweepId,
-    exprag: selfCommand(),
+  const job = slurmJob({
+    name: `sweep-${sweepId}`,
+    store,
     folder,
     variables: shared,
-    sbatch,
+    options: [...configOptions(request.slurm), ...request.sbatch],
     tasks: runs.map((run: SweepRun) => ({
       runArguments: [...optionWords, "--", ...run.command],
       variables: handoffVariables({ runId: run.runId!, params: run.point }),
     })),
   });
+  const { script, text } = job;
   const manifest: SlurmSweepManifest = {
     sweep_id: sweepId,
     tag,
@@ -129,11 +117,39 @@ export async function submitSlurmSweep(request: SlurmSweepRequest, context: Swee
   };
   if (request.dryRun) return { ...manifest, script_text: text };
 
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(script, text, { mode: 0o700 });
-  manifest.job_id = sbatchSubmit(sbatch, folder, env);
+  manifest.job_id = job.submit(env);
   writeFileSync(manifestPath(store, sweepId), `${JSON.stringify(manifest)}\n`);
   return { ...manifest, script_text: text };
+}
+
+/**
+ * An array job of exprag runs, one task each, named `exprag-<name>`: its sbatch command, its script
+ * (kept in `<store>/slurm/<name>.sh`, each task's output beside it), and how to submit it.
+ */
+export function slurmJob(job: { name: string; store: string; folder: string; variables: Record<string, string>; options: string[]; tasks: ScriptTask[] }) {
+  const dir = slurmDir(job.store);
+  const script = join(dir, `${job.name}.sh`);
+  const sbatch = [
+    "sbatch",
+    "--parsable",
+    `--array=0-${job.tasks.length - 1}`,
+    `--job-name=exprag-${job.name}`,
+    `--chdir=${job.folder}`,
+    `--output=${join(dir, `${job.name}-%a.out`)}`,
+    ...job.options,
+    script,
+  ];
+  const text = jobScript({ name: job.name, exprag: selfCommand(), folder: job.folder, variables: job.variables, sbatch, tasks: job.tasks });
+  return {
+    script,
+    text,
+    /** Writes the script and submits it; the job id. */
+    submit(env: NodeJS.ProcessEnv): string {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(script, text, { mode: 0o700 });
+      return sbatchSubmit(sbatch, job.folder, env);
+    },
+  };
 }
 
 /** Runs sbatch (argv, no shell); the job id it answers. */

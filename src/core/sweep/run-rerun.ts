@@ -16,6 +16,7 @@ import { shortId } from "../record/refs";
 import { type RunDefaults, type RunOptionFlags, runDefaults } from "../run/defaults";
 import { handoffVariables, takeHandoff } from "../run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../run/metadata";
+import { slurmJob } from "../slurm/sweep";
 import { executeSweep } from "./execute";
 import { codeDifference, commandWithSettings, readRerunSource, rerunParams } from "./rerun";
 import { closeRunTree, linkLeftOut, openRunTree } from "./worktree";
@@ -35,6 +36,8 @@ export interface RerunRequest {
   includeSecrets: boolean;
   /** The `exprag run` options the new run is given (its store and name are added). */
   runOptions: string[];
+  /** Submit the run to Slurm (a job of one task) instead of running it here: sbatch's options. */
+  slurm?: { options: string[] };
 }
 
 export interface RerunContext {
@@ -54,8 +57,10 @@ export interface RerunResult {
   /** The run repeated, and the new run. */
   of: string;
   runId: string;
-  /** What the new run's command exited with, as `exprag run` exits. */
+  /** What the new run's command exited with, as `exprag run` exits (0 once Slurm accepted it). */
   exitCode: number;
+  /** The Slurm job that will run it. */
+  jobId?: string;
 }
 
 export async function runRerun(request: RerunRequest, { store, cwd, env: given, config, warn }: RerunContext, events: RerunEvents = {}): Promise<RerunResult> {
@@ -81,6 +86,7 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
     }
   }
   const tree = request.here ? null : openRunTree(git, top, source.commit, "rerun");
+  let submitted = false;
   let outcome: Awaited<ReturnType<typeof executeSweep>>;
   try {
     let code: PreparedCode | undefined;
@@ -114,6 +120,20 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
       "--",
       ...command,
     ];
+    const variables = () => handoffVariables({ code, runId, rerunOf: source.runId, metadata, params: rerunParams(source.params, request.set) });
+    if (request.slurm) {
+      const job = slurmJob({
+        name: `rerun-${runId}`,
+        store,
+        folder,
+        variables: variables(),
+        options: request.slurm.options,
+        tasks: [{ runArguments: words, variables: {} }],
+      });
+      const jobId = job.submit(env);
+      submitted = true;
+      return { of: source.runId, runId, exitCode: 0, jobId };
+    }
     outcome = await executeSweep({
       runs: [{ index: 0, point: {}, command, runId }],
       jobs: 1,
@@ -123,13 +143,14 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
       env,
       selfCommand: selfCommand(),
       runArguments: () => words,
-      runVariables: () => handoffVariables({ code, runId, rerunOf: source.runId, metadata, params: rerunParams(source.params, request.set) }),
+      runVariables: variables,
       output: { kind: "inherit", stdoutFd: 1 },
       observer: { started() {}, output() {}, ended() {} },
       warn,
     });
   } finally {
-    if (tree) closeRunTree(git, tree, false);
+    // A submitted run's worktree stays for its job, which starts later; gc removes it with the run.
+    if (tree && !submitted) closeRunTree(git, tree, false);
   }
   return { of: source.runId, runId, exitCode: outcome.results[0]?.exitCode ?? EXIT.internal };
 }
