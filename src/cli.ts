@@ -69,6 +69,12 @@ function unknownCommand(word: string): UserError {
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === "__exec") return (await import("./core/run/trampoline")).execWithIgnoredSignals(rest);
+  if (first === "__slurm-task") {
+    // A Slurm array task: its line of the tasks file is an `exprag run`, with its variables.
+    const task = (await import("./core/slurm/job-script")).readTask(rest);
+    Object.assign(process.env, task.variables);
+    return main(["run", ...task.runArguments]);
+  }
   if (first === "--version" || first === "-v") {
     printData(`${VERSION}${BUILD_COMMIT ? ` (${BUILD_COMMIT})` : ""}\n`);
     return 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A one-node Slurm on this machine, for the tests: munged, slurmctld and slurmd as root in a private
 # folder, with a fresh munge key and a minimal slurm.conf (this machine's CPUs and memory, one
-# partition, no accounting: `scontrol show job` answers for finished jobs during MinJobAge).
+# partition, no accounting: `scontrol show job` answers for a finished job for MinJobAge, 5 minutes).
 #
 #   scripts/slurm/cluster.sh start [DIR]   installs slurm-wlm and munge when absent, starts, waits idle
 #   scripts/slurm/cluster.sh stop [DIR]    stops the daemons it started, by pid
@@ -59,6 +59,8 @@ start() {
   stop
   rm -f "$dir/unavailable"
   install || fail "slurm-wlm and munge are not installed and apt-get could not install them (see $dir/apt.log)"
+  # A fresh cluster each time: no job of an earlier one is left in its state.
+  rm -rf "$dir/state" "$dir/spool"
   mkdir -p "$dir/spool" "$dir/state" "$dir/munge" "$dir/log"
   chmod 700 "$dir/munge"
 
@@ -99,9 +101,9 @@ JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 MpiDefault=none
 ReturnToService=2
-MinJobAge=3600
+MinJobAge=300
 MaxArraySize=10001
-MaxJobCount=20000
+MaxJobCount=200000
 SchedulerType=sched/backfill
 SchedulerParameters=sched_interval=1
 KillWait=5

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { gitEnv, makeRepo, runIn, write } from "./git-harness";
 import { cleanEnv, EXPRAG, readRecords, runFiles, runStart, waitFor } from "./harness";
 import { noSlurm, slurm, slurmCommand, slurmEnv } from "./slurm-harness";
@@ -13,18 +13,27 @@ describe("exprag sweep --slurm --dry-run", () => {
     const repo = makeRepo({ "train.py": TRAIN });
     const result = await runIn(repo, ["sweep", "--slurm", "--dry-run", "--sbatch", "--time=5", "--grid", `x=1,${HOSTILE}`, "--", "python3", "train.py", "{x}"]);
     expect(result.exitCode).toBe(0);
-    const script = result.stdout.toString();
+    const [script, tasksFile, tasks] = result.stdout.toString().split(/^# ---- (.+)\n/m) as [string, string, string];
     expect(script).toStartWith("#!/bin/sh\n");
     expect(script).toContain("'--array=0-1'");
     expect(script).toContain("'--time=5'");
-    expect(script).toContain(`'it'\\''s $(touch pwned) \`touch pwned2\`; "x" \\n'`);
+    expect(
+      tasks
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line).run.at(-1)),
+    ).toEqual(["1", HOSTILE]);
     expect(runFiles(join(repo, ".exprag"))).toHaveLength(0);
     if (!Bun.which("python3")) return;
     // Task 1 as a node would run it, without Slurm: the hostile value reaches the script untouched.
     write(repo, "job.sh", script);
+    await runIn(repo, ["run", "--", "true"]); // the store, which the tasks file is in
+    mkdirSync(dirname(tasksFile), { recursive: true });
+    writeFileSync(tasksFile, tasks);
     const task = Bun.spawnSync(["sh", "job.sh"], { cwd: repo, env: cleanEnv({ ...gitEnv, SLURM_ARRAY_TASK_ID: "1" }), stdout: "pipe", stderr: "pipe" });
     expect(task.exitCode).toBe(0);
-    const records = readRecords(runFiles(join(repo, ".exprag"))[0]!);
+    const runId = JSON.parse(tasks.trim().split("\n")[1]!).env.EXPRAG_PREPARED_RUN_ID;
+    const records = readRecords(join(repo, ".exprag", "runs", `${runId}.jsonl`));
     expect(records.find((r) => r.kind === "track")!.value).toEqual({ arg: HOSTILE });
     expect((runStart(records) as { params: { x: string } }).params.x).toBe(HOSTILE);
     expect(existsSync(join(repo, "pwned")) || existsSync(join(repo, "pwned2"))).toBe(false);

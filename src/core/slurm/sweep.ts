@@ -14,14 +14,14 @@ import { EXIT, UserError } from "../errors";
 import { selfCommand } from "../os/platform";
 import { experimentNameFor } from "../run/experiment-name";
 import { handoffVariables, takeHandoff } from "../run/handoff";
-import { isExplicitStore } from "../store";
+import { ensureStore, isExplicitStore } from "../store";
 import { SweepCode } from "../sweep/code";
 import type { SweepRun } from "../sweep/execute";
 import { newSweepId } from "../sweep/plan";
 import type { Point } from "../sweep/points";
 import { type SweepContext, type SweepRequest, sweepTree } from "../sweep/run-sweep";
 import { sweepTag } from "../sweep/summary";
-import { jobScript, type ScriptTask } from "./job-script";
+import { jobScript, type ScriptTask, tasksText } from "./job-script";
 
 export type SlurmSweepRequest = Pick<SweepRequest, "command" | "runs" | "dir" | "metadata" | "defaults" | "includeSecrets" | "runOptions"> & {
   /** sbatch options from --sbatch, one word each. */
@@ -71,6 +71,8 @@ export async function submitSlurmSweep(request: SlurmSweepRequest, context: Swee
   let folder = cwd;
   let shared: Record<string, string> = {};
   if (!request.dryRun) {
+    // Its job files go inside the store, which must be one (and exist) first.
+    ensureStore(store, isExplicitStore(request.dir, env));
     const code = new SweepCode(
       {
         cwd,
@@ -129,6 +131,7 @@ export async function submitSlurmSweep(request: SlurmSweepRequest, context: Swee
 export function slurmJob(job: { name: string; store: string; folder: string; variables: Record<string, string>; options: string[]; tasks: ScriptTask[] }) {
   const dir = slurmDir(job.store);
   const script = join(dir, `${job.name}.sh`);
+  const tasksFile = join(dir, `${job.name}.tasks`);
   const sbatch = [
     "sbatch",
     "--parsable",
@@ -139,13 +142,16 @@ export function slurmJob(job: { name: string; store: string; folder: string; var
     ...job.options,
     script,
   ];
-  const text = jobScript({ name: job.name, exprag: selfCommand(), folder: job.folder, variables: job.variables, sbatch, tasks: job.tasks });
+  const text = jobScript({ name: job.name, exprag: selfCommand(), folder: job.folder, variables: job.variables, sbatch, tasksFile });
+  const tasks = tasksText(job.tasks);
   return {
     script,
-    text,
-    /** Writes the script and submits it; the job id. */
+    /** The script, then the tasks file after a line naming it. */
+    text: `${text}# ---- ${tasksFile}\n${tasks}`,
+    /** Writes the script and the tasks file, and submits them; the job id. */
     submit(env: NodeJS.ProcessEnv): string {
       mkdirSync(dir, { recursive: true });
+      writeFileSync(tasksFile, tasks, { mode: 0o600 });
       writeFileSync(script, text, { mode: 0o700 });
       return sbatchSubmit(sbatch, job.folder, env);
     },
