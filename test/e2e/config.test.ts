@@ -40,7 +40,7 @@ describe("the project config", () => {
       expect({ args, code: result.exitCode, stderr: result.stderr }).toEqual({
         args,
         code: 2,
-        stderr: `exprag: error: ${file}: unknown key "dri" in [tool.exprag]; did you mean 'dir'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty\n`,
+        stderr: `exprag: error: ${file}: unknown key "dri" in [tool.exprag]; did you mean 'dir'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, slurm\n`,
       });
     }
     writeFileSync(file, "[tool.exprag]\nlog = 1\n");

@@ -36,6 +36,11 @@ describe("reading the project config", () => {
         "params = false",
         'name = "baseline"',
         "pty = true",
+        "[slurm]",
+        'partition = "gpu"',
+        'time = "1:00:00"',
+        "gpus = 2",
+        'extra = ["--qos=low"]',
       ].join("\n"),
     });
     expect(loadProjectConfig(top, env)).toEqual({
@@ -46,9 +51,10 @@ describe("reading the project config", () => {
       params: false,
       name: "baseline",
       pty: true,
+      slurm: { partition: "gpu", time: "1:00:00", gpus: 2, extra: ["--qos=low"] },
       source: join(top, ".exprag.toml"),
     });
-    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "log", "params", "name", "pty"]);
+    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "log", "params", "name", "pty", "slurm"]);
   });
 
   test("[tool.exprag] of pyproject.toml, found from a subfolder; a size may be a number of bytes", () => {
@@ -97,6 +103,10 @@ describe("reading the project config", () => {
     ['snapshot-max-size = "huge"', 'snapshot-max-size in FILE expects a size such as 10M, 500K or 1048576, got "huge"'],
     ["pty = { on = true }", "pty must be true or false, got a table"],
     ["log = = 1", "not valid TOML (Expected a value but found '=')"],
+    ['slurm = "gpu"', 'slurm must be a table ([slurm]) of partition, time, gpus and extra, got "gpu"'],
+    ["[slurm]\ngpus = -1", "slurm.gpus must be a whole number of GPUs per task, got -1"],
+    ['[slurm]\nextra = ["qos=low"]', 'slurm.extra must be a list of sbatch options such as ["--qos=low", "--account=lab"], got a list (["qos=low"])'],
+    ['[slurm]\nqueue = "x"', 'unknown key "queue" in [slurm]'],
   ])("%p fails naming the file and the key: %p", (line, message) => {
     const top = project({ ".exprag.toml": line });
     const file = join(top, ".exprag.toml");
@@ -113,7 +123,7 @@ describe("reading the project config", () => {
     } catch (error) {
       expect((error as Error).message).toBe(`${join(top, "pyproject.toml")}: unknown key "snapshot-max" in [tool.exprag]`);
       expect((error as { hint?: string }).hint).toBe(
-        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty",
+        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, slurm",
       );
     }
     const typo = project({ ".exprag.toml": "lgo = false" });
