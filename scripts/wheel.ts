@@ -1,10 +1,30 @@
 /**
  * Python wheels that carry the exprag binary, the way ruff and uv ship theirs: the binary is
- * installed as the `exprag` script. Written here directly (a wheel is a zip with three metadata
- * files), so building needs no Python tooling.
+ * installed as the `exprag` script, beside the pure-Python package `exprag` (python/exprag: the
+ * original's `Experiment` and `exprag.agent.skills`) and its `exprag-skill` command. Written here
+ * directly (a wheel is a zip with a few metadata files), so building needs no Python tooling.
  */
 import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { deflateRawSync } from "node:zlib";
+
+const PACKAGE_ROOT = join(import.meta.dir, "..", "python");
+
+/** The package's source files, as paths inside the wheel (`exprag/...py`), sorted so builds are reproducible. */
+function packageFiles(): { path: string; data: Uint8Array; mode: number }[] {
+  const files: { path: string; data: Uint8Array; mode: number }[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== "__pycache__") walk(full);
+      else if (entry.isFile() && entry.name.endsWith(".py"))
+        files.push({ path: relative(PACKAGE_ROOT, full).split("\\").join("/"), data: readFileSync(full), mode: 0o644 });
+    }
+  };
+  walk(join(PACKAGE_ROOT, "exprag"));
+  return files;
+}
 
 export interface WheelSpec {
   version: string;
@@ -23,9 +43,10 @@ export function buildWheel(spec: WheelSpec): Uint8Array {
   const distInfo = `exprag-${spec.version}.dist-info`;
   const files: { path: string; data: Uint8Array; mode: number }[] = [
     { path: `exprag-${spec.version}.data/scripts/exprag${spec.windows ? ".exe" : ""}`, data: spec.binary, mode: 0o755 },
+    ...packageFiles(),
     {
       path: `${distInfo}/METADATA`,
-      data: text(`Metadata-Version: 2.1\nName: exprag\nVersion: ${spec.version}\nSummary: ${spec.summary}\nLicense: MIT\nRequires-Python: >=3.7\n`),
+      data: text(`Metadata-Version: 2.1\nName: exprag\nVersion: ${spec.version}\nSummary: ${spec.summary}\nLicense: MIT\nRequires-Python: >=3.8\n`),
       mode: 0o644,
     },
     {
@@ -35,6 +56,7 @@ export function buildWheel(spec: WheelSpec): Uint8Array {
       ),
       mode: 0o644,
     },
+    { path: `${distInfo}/entry_points.txt`, data: text("[console_scripts]\nexprag-skill = exprag.agent.skills:main\n"), mode: 0o644 },
   ];
   const record = files.map((f) => `${f.path},sha256=${createHash("sha256").update(f.data).digest("base64url")},${f.data.length}`);
   files.push({ path: `${distInfo}/RECORD`, data: text(`${[...record, `${distInfo}/RECORD,,`].join("\n")}\n`), mode: 0o644 });

@@ -24,9 +24,14 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   values: () => import("./commands/values"),
   best: () => import("./commands/best"),
   compare: () => import("./commands/compare"),
+  verdict: () => import("./commands/verdict"),
+  brief: () => import("./commands/brief"),
+  tree: () => import("./commands/tree"),
   log: () => import("./commands/log"),
   tag: () => import("./commands/tag"),
   note: () => import("./commands/note"),
+  keep: () => import("./commands/keep"),
+  discard: () => import("./commands/discard"),
   rm: () => import("./commands/rm"),
   checkout: () => import("./commands/checkout"),
   diff: () => import("./commands/diff"),
@@ -75,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     Object.assign(process.env, task.variables);
     return main(["run", ...task.runArguments]);
   }
+  if (first === "__experiment") return (await import("./core/run/experiment-session")).recordExperiment(process.env, (message) => log.warn(message));
   if (first === "--version" || first === "-v") {
     printData(`${VERSION}${BUILD_COMMIT ? ` (${BUILD_COMMIT})` : ""}\n`);
     return 0;

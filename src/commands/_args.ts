@@ -22,8 +22,9 @@ export const runOptionArgs = {
   echo: { type: "boolean", description: "Also show the EXPRAG:: lines on the terminal" },
   params: {
     type: "boolean",
-    description: "Record the script's parameters from its command line (--lr 0.03, --batch-size 32, lr=0.03) as params (the default)",
-    negativeDescription: "Do not read parameters from the command line",
+    description:
+      "Record the script's parameters from its command line (--lr 0.03, --batch-size 32, lr=0.03) and, for Python, what its argparse or click parsed, defaults included, as params (the default)",
+    negativeDescription: "Do not read parameters from the command line, nor from a Python script's parser",
   },
   log: { type: "boolean", description: "Keep the output in runs/<run_id>.log (the default)", negativeDescription: "Do not keep the output log" },
   snapshot: {
@@ -37,6 +38,12 @@ export const runOptionArgs = {
     negativeDescription: "Plain pipes, even when the project config says pty = true",
   },
   tag: { type: "string", description: "Start the run with this tag (repeatable)", valueHint: "TAG" },
+  why: { type: "string", description: "The hypothesis the run tests, in a sentence", valueHint: "TEXT" },
+  from: {
+    type: "string",
+    description: "The run it builds on: a run, or kept (the latest kept run); a rerun builds on its source",
+    valueHint: "RUN|kept",
+  },
   quiet: { type: "boolean", alias: "q", description: "Do not print exprag's end-of-run line" },
   verbose: { type: "boolean", description: "Say which project config applies, and show each git command the run makes and how long it took" },
   "snapshot-secrets": {
@@ -114,7 +121,9 @@ export const WHERE_HELP = `WHERE
   Operands: params.X (the command line), meta.X (--meta and $meta), a tracked path
   (metrics.acc, value.metrics.acc; its last value), last() first() min() max() mean() count()
   of a tracked path, and the run fields id, short_id, status, name, exit_code, duration_ms,
-  started_at, commit, dirty, branch, tags, host, error, diverged; scheduler.X (job_id,
+  started_at, commit, dirty, branch, tags, host, error, diverged, why (the hypothesis),
+  from (the short id of the run it builds on), decision (keep, discard; none while undecided);
+  scheduler.X (job_id,
   array_task_id, node...) and devices.X (CUDA_VISIBLE_DEVICES...). Any other path is the tracked
   value, else the metadata, else the parameter of that name. \`key\` quotes odd keys.
   A comparison with a missing value or NaN is false (so is !=); not negates as usual.`;

@@ -1,11 +1,15 @@
 import { answerBest } from "../core/answers/best";
+import { answerBestGroups } from "../core/answers/group";
 import { usageError } from "../core/errors";
+import { requireGoal } from "../core/loop/goal";
+import { parseGroupKeys } from "../core/loop/groups";
 import { AGGREGATES, type Ranked } from "../core/query/best";
 import { differing } from "../core/query/compare";
 import { flattenValues } from "../core/query/flatten";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { log } from "../log";
 import { cellText, formatAgo, formatCommit, formatNumber } from "../render/format";
+import { renderGrouping } from "../render/groups";
 import { printData } from "../render/output";
 import { startProgress } from "../render/progress";
 import { type Column, outputMode, renderRows } from "../render/table";
@@ -16,11 +20,16 @@ export default defineExpragCommand({
   name: "best",
   description: "Runs ranked by a metric, with the params that differ among them",
   args: {
-    path: { type: "positional", description: "The metric's value path, e.g. metrics.acc" },
+    path: { type: "positional", description: "The metric's value path, e.g. metrics.acc (default: the project's [goal] metric)", required: false },
     runs: { type: "positional", description: "Only these runs (default: every selected run)", required: false },
     max: { type: "boolean", description: "Higher is better" },
     min: { type: "boolean", description: "Lower is better" },
     agg: { type: "enum", options: AGGREGATES, description: "One number per run: its last value (default), or max, min, mean" },
+    "group-by": {
+      type: "string",
+      description: "One row per group of runs sharing these keys (params.X, meta.X, name, tags, code): n, mean, std, min, max, ranked by mean",
+      valueHint: "KEYS",
+    },
     ...selectionArgs,
     ...listArgs,
     ...storeArgs,
@@ -32,18 +41,32 @@ export default defineExpragCommand({
   exprag best metrics.acc --max
   exprag best metrics.loss --min --agg min --name baseline --since 2w --status ok --json
   exprag best metrics.acc --max --tag sweep:3f9c2a1b
+  exprag best metrics.acc --max --group-by params.optimizer   # which optimizer is better on average?
 
 Without --max or --min, paths that look like a loss or an error (loss, err, perplexity, time)
 rank lowest first, anything else highest first; stderr says which was used. NaN and infinite
 values rank after every finite one; runs that never reported the metric are listed apart.
 
 ${WHERE_HELP}`,
-  run({ args, store, cwd, env, warn }) {
+  run(context) {
+    const { args, store, cwd, env, warn } = context;
+    const config = () => context.config;
     if (args.max && args.min) throw usageError("choose one of --max and --min");
+    const goal = requireGoal({ metric: args.path, direction: args.max ? "max" : args.min ? "min" : undefined }, config, "best");
+    const { steps, metric } = goal;
     const agg = args.agg ?? "last";
+    if (args["group-by"] !== undefined) {
+      const keys = parseGroupKeys(args["group-by"]);
+      const { data: grouping } = answerBestGroups(
+        { selection: parseSelection(args, args.runs), keys, steps, metric, agg, direction: goal.direction },
+        { store, cwd, env, warn },
+      );
+      const mode = outputMode(args.json === true);
+      return printData(mode === "json" ? `${JSON.stringify(grouping)}\n` : renderGrouping(grouping, mode));
+    }
     const request = {
-      path: args.path,
-      direction: args.max ? "max" : args.min ? "min" : null,
+      path: metric,
+      direction: goal.direction_guessed ? null : goal.direction,
       agg,
       selection: parseSelection(args, args.runs),
       limit: parseLimit(args),
@@ -53,13 +76,13 @@ ${WHERE_HELP}`,
     progress.end();
     if (guessed) {
       log.info(
-        `ranking by ${args.path}, ${direction === "min" ? "lowest" : "highest"} first (--${direction}); say --${direction === "min" ? "max" : "min"} for the other way`,
+        `ranking by ${metric}, ${direction === "min" ? "lowest" : "highest"} first (--${direction}); say --${direction === "min" ? "max" : "min"} for the other way`,
       );
     }
     if (shown.length < ranked) log.info(`showing ${shown.length} of ${ranked} runs; use --all or --limit N for more`);
     if (missing.length) {
       const ids = missing.slice(0, 10).map((r) => r.short_id);
-      log.info(`${missing.length} run${missing.length === 1 ? "" : "s"} never reported ${args.path}: ${ids.join(" ")}${missing.length > 10 ? " ..." : ""}`);
+      log.info(`${missing.length} run${missing.length === 1 ? "" : "s"} never reported ${metric}: ${ids.join(" ")}${missing.length > 10 ? " ..." : ""}`);
     }
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(shown)}\n`);
@@ -77,7 +100,7 @@ ${WHERE_HELP}`,
           { header: "rank", value: (r) => String(r.rank), align: "right" },
           { header: "run", value: (r) => r.short_id },
           { header: "name", value: (r) => r.experiment_name, flex: true },
-          { header: `${agg}(${args.path})`, value: (r) => (typeof r.value === "number" ? formatNumber(r.value) : r.value), align: "right" },
+          { header: `${agg}(${metric})`, value: (r) => (typeof r.value === "number" ? formatNumber(r.value) : r.value), align: "right" },
           ...params.map(paramColumn),
           { header: "started", value: (r) => (mode === "table" ? formatAgo(r.started_at) : r.started_at) },
           { header: "status", value: (r) => r.status },

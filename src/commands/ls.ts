@@ -1,12 +1,17 @@
+import { answerListGroups } from "../core/answers/group";
 import { answerList } from "../core/answers/list";
 import { usageError } from "../core/errors";
 import { codeId } from "../core/git/code-id";
+import { findGoal } from "../core/loop/goal";
+import { parseGroupKeys } from "../core/loop/groups";
 import type { ListedRun } from "../core/query/listing";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { parseOperand } from "../core/query/where";
+import { shortId } from "../core/record/refs";
 import { log } from "../log";
 import { colors } from "../render/colors";
 import { cellText, formatAgo, formatCommit, formatDuration } from "../render/format";
+import { renderGrouping } from "../render/groups";
 import { printData } from "../render/output";
 import { startProgress } from "../render/progress";
 import { type Column, naturalWidth, outputMode, renderRows } from "../render/table";
@@ -54,6 +59,9 @@ function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
     code: { header: "code", value: (r) => codeId(r.tree) },
     records: { header: "records", value: (r) => String(r.records), align: "right" },
     tags: { header: "tags", value: (r) => r.tags.join(","), flex: true },
+    decision: { header: "decision", value: (r) => r.decision?.decision ?? "" },
+    why: { header: "why", value: (r) => r.why ?? "", flex: true },
+    from: { header: "from", value: (r) => (r.from === null ? "" : shortId(r.from)), color: (text) => colors().dim(text) },
     metrics: { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY), flex: true },
   };
 }
@@ -110,6 +118,7 @@ function tableColumns(runs: ListedRun[], builtin: Record<string, Column<ListedRu
   const build = () => [
     ...shown.map((name) => builtin[name]!),
     ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
+    ...(runs.some((r) => r.decision) ? [builtin.decision!] : []),
     ...leaves.map((key) => leafColumn(key, shortestUnique(key, leaves))),
     builtin.metrics!,
   ];
@@ -145,11 +154,17 @@ export default defineExpragCommand({
     columns: {
       type: "string",
       description:
-        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc))",
+        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, decision, why, from, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc))",
       valueHint: "LIST",
     },
     sort: { type: "string", description: "Sort by this operand or column (numbers ascending, missing last)", valueHint: "OPERAND" },
     desc: { type: "boolean", description: "Sort descending" },
+    "group-by": {
+      type: "string",
+      description:
+        "One row per group of runs sharing these keys (params.X, meta.X, name, tags, code): n, and the mean, std, min and max of --sort's operand (else the [goal] metric), ranked by mean",
+      valueHint: "KEYS",
+    },
     ...listArgs,
     ...storeArgs,
   },
@@ -161,15 +176,30 @@ export default defineExpragCommand({
   exprag ls --name baseline --status ok --since 3d
   exprag ls --where 'params.lr < 0.1' --columns 'id,params.lr,max(metrics.acc)' --sort 'max(metrics.acc)' --desc
   exprag ls --all --json | jq '.[] | {short_id, params, metrics}'
+  exprag ls --group-by params.lr --sort metrics.acc --desc   # n, mean, std, min, max per lr
 
 A run without run_end is running while the exprag that started it lives, else crashed.
 commit ends with * when the run's tree was dirty (its code is a snapshot on run/<id>); code is
 the first digits of the commit's tree, the same for runs with the same code.
 
 ${WHERE_HELP}`,
-  run({ args, store, cwd, env, warn }) {
+  run(context) {
+    const { args, store, cwd, env, warn } = context;
+    const config = () => context.config;
     const limit = parseLimit(args);
     const selection = parseSelection(args, args.runs);
+    if (args["group-by"] !== undefined) {
+      if (args.columns !== undefined) throw usageError("--group-by shows groups, not --columns: choose one");
+      const keys = parseGroupKeys(args["group-by"]);
+      const goal = findGoal({}, config);
+      const value =
+        args.sort !== undefined
+          ? { operand: parseOperand(args.sort, "--sort"), direction: args.desc ? ("max" as const) : ("min" as const) }
+          : goal && { operand: parseOperand(goal.metric, "[goal] metric"), direction: goal.direction };
+      const { data: grouping } = answerListGroups({ selection, keys, value }, { store, cwd, env, warn });
+      const mode = outputMode(args.json === true);
+      return printData(mode === "json" ? `${JSON.stringify(grouping)}\n` : renderGrouping(grouping, mode));
+    }
     const builtin = builtinColumns(outputMode(args.json === true) === "table");
     const builtinSortKeys: Record<string, string> = { started: "started_at", duration: "duration_ms", exit: "exit_code", name: "name", status: "status" };
     const names = args.columns === undefined ? null : splitColumns(args.columns);
@@ -198,6 +228,7 @@ ${WHERE_HELP}`,
       columns = [
         ...base.map((name) => builtin[name]!),
         ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
+        ...(runs.some((r) => r.decision) ? [builtin.decision!] : []),
         ...listing.differing.map((key) => leafColumn(key)),
         builtin.metrics!,
       ];

@@ -1,4 +1,5 @@
 import { usageError } from "../core/errors";
+import { parseCount } from "../core/query/selection-flags";
 import { shortId } from "../core/record/refs";
 import { configOptions } from "../core/slurm/sweep";
 import { runRerun } from "../core/sweep/run-rerun";
@@ -18,6 +19,12 @@ export default defineExpragCommand({
       valueHint: "DIR",
     },
     here: { type: "boolean", description: "Run in this work tree, which must hold the run's code already" },
+    seeds: {
+      type: "string",
+      description:
+        "Make N replicates, one after another, tagged replicates:<run>: each with another value of the run's seed param (seed, random_seed, or seed-params in the config), else the same command N times",
+      valueHint: "N",
+    },
     set: {
       type: "string",
       description: "Give parameter KEY the value VALUE, in the form the command has it (--lr 0.03, lr=0.03); repeatable",
@@ -34,6 +41,7 @@ export default defineExpragCommand({
   exprag compare 3f9c2a1b latest           # does it reproduce?
   exprag rerun 3f9c2a1b --set lr=0.01      # one parameter changed: --lr 0.03 becomes --lr 0.01
   exprag rerun 3f9c2a1b --here             # in place, when the work tree holds that code
+  exprag rerun 3f9c2a1b --seeds 3          # 3 replicates (seed 1 becomes 2, 3, 4): exprag verdict uses them
 
 The new run goes to the original's store, with rerun_of naming the original, its name and
 metadata (--meta adds to it), from the same folder relative to the top of the code. Its
@@ -52,23 +60,27 @@ exprag exits with the command's exit code, as exprag run does.`,
       runFlags: args,
       includeSecrets: args["snapshot-secrets"] === true,
       runOptions: runOptionWords(args),
+      seeds: args.seeds === undefined ? null : parseCount(args.seeds, "--seeds"),
       ...(args.slurm && { slurm: { options: [...configOptions(config?.slurm), ...(args.sbatch ?? [])] } }),
     };
     if (args.sbatch?.length && !args.slurm) throw usageError("--sbatch needs --slurm");
     if (args.slurm && args.here) throw usageError("--slurm and --here exclude each other", "a Slurm rerun runs in a worktree the nodes read");
-    const { of, runId, exitCode, jobId } = await runRerun(
+    const { of, runId, runIds, replicatesTag, exitCode, jobId } = await runRerun(
       request,
       { store, cwd, env, config, warn },
       {
         starting: (rerun) =>
-          log.info(`rerun of run ${shortId(rerun.of)} (commit ${rerun.commit.slice(0, 12)}) as run ${shortId(rerun.runId)}, in ${rerun.folder}`),
+          log.info(
+            `rerun of run ${shortId(rerun.of)} (commit ${rerun.commit.slice(0, 12)}) as run${rerun.runIds.length > 1 ? "s" : ""} ${rerun.runIds.map(shortId).join(", ")}, in ${rerun.folder}`,
+          ),
       },
     );
     if (jobId) {
-      log.info(`run ${shortId(runId)} submitted as Slurm job ${jobId}`);
-      printData(`${runId} ${jobId}\n`);
+      log.info(`run${runIds.length > 1 ? "s" : ""} ${runIds.map(shortId).join(", ")} submitted as Slurm job ${jobId}`);
+      printData(runIds.map((id) => `${id} ${jobId}\n`).join(""));
     }
-    log.info(`does it reproduce? exprag compare ${shortId(of)} ${shortId(runId)}`);
+    if (replicatesTag) log.info(`${runIds.length} replicates tagged ${replicatesTag}: is a change real? exprag verdict RUN ${shortId(of)}`);
+    else log.info(`does it reproduce? exprag compare ${shortId(of)} ${shortId(runId)}`);
     return exitCode;
   },
 });

@@ -1,11 +1,14 @@
 import { usageError } from "../core/errors";
 import { Git } from "../core/git/repository";
+import { resolveFrom } from "../core/loop/lineage";
 import { platform, selfCommand } from "../core/os/platform";
+import { checkNote } from "../core/record/annotations";
 import { runDefaults } from "../core/run/defaults";
 import { experimentNameFor } from "../core/run/experiment-name";
 import { takeHandoff } from "../core/run/handoff";
 import { buildMetadata } from "../core/run/metadata";
 import { paramsFromArgv, withParams } from "../core/run/params";
+import { withPythonHook } from "../core/run/python-hook";
 import { runCommand } from "../core/run/runner";
 import { isExplicitStore } from "../core/store";
 import { log } from "../log";
@@ -52,8 +55,11 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       log.info(defaults.config ? `project config: ${defaults.config.source}` : "no project config");
       Git.observer = (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`);
     }
+    const why = args.why === undefined ? undefined : checkNote(args.why, "--why");
+    const from = args.from === undefined ? rerunOf : resolveFrom(store, args.from);
     const name = defaults.name ?? experimentNameFor(command);
     if (!name.trim()) throw usageError("--name must not be empty");
+    const hooked = withPythonHook(command, env, defaults.params, warn);
     const progress = startProgress();
     const outcome = await runCommand({
       command,
@@ -70,11 +76,14 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       snapshotExclude: defaults.snapshotExclude,
       snapshotProgress: { step: progress.phase("files in the snapshot"), end: () => progress.end() },
       cwd,
-      env,
+      env: hooked.env,
+      paramsHook: hooked.paramsHook,
       selfCommand: selfCommand(),
       runId,
       code,
       rerunOf,
+      why,
+      from,
       tags: args.tag,
       heartbeatSeconds: heartbeatSeconds(env),
       pty: defaults.pty,

@@ -2,6 +2,7 @@ import { answerShow } from "../core/answers/show";
 import { codeId } from "../core/git/code-id";
 import { flatten } from "../core/query/flatten";
 import { type RunDetails, showObject } from "../core/query/show";
+import type { Author } from "../core/record/author";
 import { colors } from "../render/colors";
 import { visible } from "../render/escape";
 import { formatDuration, formatLocalTime, formatNumber } from "../render/format";
@@ -24,6 +25,8 @@ const metricColumns = (forPeople: boolean): Column<Metric>[] => [
   ...(forPeople ? [{ header: "trend", value: (m: Metric) => sparkline(m.trend), color: (t: string) => colors().cyan(t) }] : []),
 ];
 
+const authorText = (author: Author | null | undefined) => (author ? `${author.name}${author.kind === "agent" ? " (agent)" : ""}` : "?");
+
 function forPeople(d: RunDetails): string {
   const o = showObject(d);
   const lines = [
@@ -35,6 +38,13 @@ function forPeople(d: RunDetails): string {
   ];
   if (o.error) lines.push(`  error     ${o.error}`);
   if (o.rerun_of) lines.push(`  rerun of  ${o.rerun_of}`);
+  if (o.why) lines.push(`  why       ${o.why}`);
+  if (o.from) lines.push(`  from      ${o.from}`);
+  for (const decision of o.decisions) {
+    const current = decision === o.decision;
+    const text = `${decision.decision}${decision.because ? `: ${decision.because}` : ""}  (${formatLocalTime(decision.created_at)}, ${authorText(decision.author)}${current ? "" : ", replaced"})`;
+    lines.push(`  decision  ${text}`);
+  }
   for (const [key, value] of flatten(o.scheduler)) if (key) lines.push(`  scheduler ${key} = ${value}`);
   for (const [key, value] of flatten(o.devices)) if (key) lines.push(`  devices   ${key} = ${value}`);
   if (o.diverged)
@@ -59,9 +69,7 @@ function forPeople(d: RunDetails): string {
   if (o.tags.length) lines.push(`  tags      ${o.tags.join(" ")}`);
   for (const note of o.notes) {
     const when =
-      note.elapsed_ms === null
-        ? `${formatLocalTime(note.created_at)}, ${note.author ? `${note.author.name}${note.author.kind === "agent" ? " (agent)" : ""}` : "?"}`
-        : `${note.kind}, ${(note.elapsed_ms / 1000).toFixed(1)}s`;
+      note.elapsed_ms === null ? `${formatLocalTime(note.created_at)}, ${authorText(note.author)}` : `${note.kind}, ${(note.elapsed_ms / 1000).toFixed(1)}s`;
     lines.push(`  note      ${note.note}  (${when})`);
   }
   if (o.log) lines.push(`  log       exprag log ${o.short_id}`);

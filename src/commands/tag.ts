@@ -1,6 +1,6 @@
 import { answerTag } from "../core/answers/annotate";
+import { currentAuthor } from "../core/record/author";
 import { shortId } from "../core/record/refs";
-import { currentAuthor } from "../core/run/context";
 import { log } from "../log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
@@ -27,7 +27,7 @@ Tags and notes are kept beside the run file, in <run_id>.annotations.jsonl: a ru
 written is never touched, and each tag says who gave it and when.`,
   run(context) {
     const { args } = context;
-    const { data } = answerTag({ run: args.run, tags: args.tags, remove: args.remove === true, author: currentAuthor(context.env) }, context);
+    const { data } = answerTag({ run: args.run, tags: args.tags, remove: args.remove === true, author: currentAuthor(context.env, context.cwd) }, context);
     if (args.json) return printData(`${JSON.stringify(data)}\n`);
     log.info(`run ${shortId(data.run_id)}: ${data.tags.length ? `tags ${data.tags.join(" ")}` : "no tags"}`);
   },

@@ -27,6 +27,10 @@ export interface ProjectConfig {
   params?: boolean;
   name?: string;
   pty?: boolean;
+  /** `[goal]`: the metric the research tries to move, and which way (brief, best, verdict, tree use it). */
+  goal?: { metric: string; direction?: "max" | "min" };
+  /** `seed-params`: the params whose values only vary the randomness (default seed, random_seed). */
+  seedParams?: string[];
   /** `[slurm]`: how `exprag sweep --slurm` submits its array job. */
   slurm?: SlurmConfig;
   /** The file it came from (for pyproject.toml, its [tool.exprag] table). */
@@ -76,6 +80,22 @@ const KEYS: Record<string, (value: unknown, at: Where, config: ProjectConfig) =>
   },
   pty: (value, at, config) => {
     config.pty = flag(value, at);
+  },
+  goal: (value, at, config) => {
+    if (!isTable(value)) throw wrongType(at, 'a table: [goal] metric = "val_bpb", direction = "min"', value);
+    for (const key of Object.keys(value))
+      if (key !== "metric" && key !== "direction")
+        throw new UserError(`${at.file}: unknown key "${key}" in ${at.key}`, EXIT.usage, "known keys: metric, direction");
+    const metric = text(value.metric, { file: at.file, key: `${at.key}.metric` });
+    const direction = value.direction;
+    if (direction !== undefined && direction !== "max" && direction !== "min")
+      throw wrongType({ file: at.file, key: `${at.key}.direction` }, '"max" or "min"', direction);
+    config.goal = { metric, ...(direction !== undefined && { direction }) };
+  },
+  "seed-params": (value, at, config) => {
+    if (!Array.isArray(value) || !value.every((name) => typeof name === "string" && name !== ""))
+      throw wrongType(at, 'a list of param names such as ["seed"]', value);
+    config.seedParams = value;
   },
   slurm: (value, at, config) => {
     if (!isTable(value)) throw wrongType(at, "a table ([slurm]) of partition, time, gpus and extra", value);

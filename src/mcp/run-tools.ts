@@ -6,9 +6,8 @@
 import { z } from "zod";
 import { answerNote, answerTag } from "../core/answers/annotate";
 import { answerLog } from "../core/answers/log";
-import type { Author } from "../core/record/annotations";
+import { type Author, currentAuthor } from "../core/record/author";
 import { shortId } from "../core/record/refs";
-import { currentAuthor, detectAgent } from "../core/run/context";
 import { MAX_TEXT_BYTES } from "./code-tools";
 import { runInput } from "./inputs";
 import type { ToolSpec } from "./tool";
@@ -16,10 +15,7 @@ import type { ToolContext } from "./workspace";
 
 const DEFAULT_LOG_LINES = 50;
 
-function authorOf({ env, clientName }: ToolContext): Author {
-  if (!detectAgent(env) && clientName) return { kind: "agent", name: clientName };
-  return currentAuthor(env);
-}
+export const authorOf = ({ env, cwd, clientName }: ToolContext): Author => currentAuthor(env, cwd, clientName);
 
 const logTailInput = {
   run: runInput(),

@@ -7,6 +7,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { log } from "../log";
 import { VERSION } from "../version";
 import { codeTools } from "./code-tools";
+import { loopTools } from "./loop-tools";
 import { queryTools } from "./query-tools";
 import { runTools } from "./run-tools";
 import { StdioTransport } from "./stdio";
@@ -19,7 +20,10 @@ reported, how it ended and what it printed. To answer a question about experimen
 (narrow with name, status, since, tags, where), value_paths for the names of metrics and params,
 then show_run, series, best_runs or compare_runs; diff_runs and read_run_file for the code;
 checkout_worktree to get a run's code beside the current checkout. Cite a run by its short_id and a
-value by its source (file:line). tag_run and note_run keep conclusions with the runs.`;
+value by its source (file:line). tag_run and note_run keep conclusions with the runs. In an
+experiment loop: brief says where the research stands, decide_run keeps or discards a run,
+verdict tells a real gain from noise, lineage_tree and group_runs show what was tried, and
+note_project keeps ideas and conclusions.`;
 
 // The server validates no JSON Schema of its own (it never asks the client for input), so it
 // needs no validator: building the SDK's default one is start-up time for nothing.
@@ -27,7 +31,7 @@ const noSchemaValidator = {
   getValidator: () => () => ({ valid: false as const, data: undefined, errorMessage: "exprag's MCP server validates no JSON Schema" }),
 };
 
-export const TOOLS: ToolSpec<never>[] = [...queryTools, ...codeTools, ...runTools] as ToolSpec<never>[];
+export const TOOLS: ToolSpec<never>[] = [...queryTools, ...codeTools, ...runTools, ...loopTools] as ToolSpec<never>[];
 
 /** The server with every tool registered; connect it to a transport. */
 export function createServer(options: WorkspaceOptions): McpServer {

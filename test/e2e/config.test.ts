@@ -40,7 +40,7 @@ describe("the project config", () => {
       expect({ args, code: result.exitCode, stderr: result.stderr }).toEqual({
         args,
         code: 2,
-        stderr: `exprag: error: ${file}: unknown key "dri" in [tool.exprag]; did you mean 'dir'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, slurm\n`,
+        stderr: `exprag: error: ${file}: unknown key "dri" in [tool.exprag]; did you mean 'dir'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, goal, seed-params, slurm\n`,
       });
     }
     writeFileSync(file, "[tool.exprag]\nlog = 1\n");
@@ -113,5 +113,23 @@ describe("the project config", () => {
     // Without a config file, --verbose says so.
     const bare = makeRepo();
     expect((await runIn(bare, ["run", "--verbose", "--", "true"])).stderr).toContain("no project config");
+  });
+});
+
+describe("the goal in the project config", () => {
+  test("[goal] names the metric and its direction; a bad one fails naming the key", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, ".exprag.toml"), '[goal]\nmetric = "val"\ndirection = "up"\n');
+    const bad = await exprag(["brief"], { cwd });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('goal.direction must be "max" or "min", got "up"');
+    writeFileSync(join(cwd, ".exprag.toml"), '[goal]\nmetric = "val"\nsense = "min"\n');
+    expect((await exprag(["brief"], { cwd })).stderr).toContain('unknown key "sense" in goal');
+    writeFileSync(join(cwd, ".exprag.toml"), 'goal = "val"\n');
+    expect((await exprag(["brief"], { cwd })).exitCode).toBe(2);
+    writeFileSync(join(cwd, ".exprag.toml"), "seed-params = [1]\n");
+    expect((await exprag(["brief"], { cwd })).stderr).toContain("seed-params must be a list of param names");
+    writeFileSync(join(cwd, ".exprag.toml"), '[goal]\nmetric = "val_loss"\n');
+    expect(JSON.parse((await exprag(["brief", "--json"], { cwd })).text).goal).toEqual({ metric: "val_loss", direction: "min" });
   });
 });

@@ -99,6 +99,24 @@ const cases = (): Record<string, Case[]> => ({
   // Tagging again changes nothing, so the second answer is the first's.
   tag_run: [{ tool: { run: ids.tuned, tags: ["best"] }, command: ["tag", ids.tuned!, "best"] }],
   note_run: [{ tool: { run: ids.repeat, text: "same code as baseline" }, command: ["note", ids.repeat!, "same code as baseline"] }],
+  brief: [{ tool: { metric: "metrics.acc", direction: "max" }, command: ["brief", "--metric", "metrics.acc", "--max"] }],
+  verdict: [
+    {
+      tool: { a: ids.tuned, b: ids.baseline, metric: "metrics.acc", direction: "max" },
+      command: ["verdict", ids.tuned!, ids.baseline!, "--metric", "metrics.acc", "--max"],
+    },
+  ],
+  group_runs: [{ tool: { group_by: ["name"], metric: "metrics.acc", direction: "max" }, command: ["best", "metrics.acc", "--max", "--group-by", "name"] }],
+  lineage_tree: [{ tool: { metric: "metrics.acc" }, command: ["tree", "--metric", "metrics.acc"] }],
+  // The command decides second, so its answer names the tool's decision as the one it replaced.
+  decide_run: [
+    {
+      tool: { run: ids.tuned, decision: "keep", because: "highest acc" },
+      command: ["keep", ids.tuned!, "--because", "highest acc"],
+      apart: (d) => ({ ...without(d, ["replaced"]), decision: without(d.decision as Record<string, unknown>, ["created_at"]) }),
+    },
+  ],
+  note_project: [{ tool: { text: "try a smaller lr" }, command: ["note", "--project", "try a smaller lr"], apart: (d) => without(d, ["id", "created_at"]) }],
 });
 
 beforeAll(async () => {

@@ -126,7 +126,7 @@ describe("exprag mcp: the connection", () => {
     expect(mcp.client.getInstructions()).toContain("list_runs");
   });
 
-  test("lists the twelve tools, each with a description, a strict JSON Schema and its annotations", async () => {
+  test("lists the eighteen tools, each with a description, a strict JSON Schema and its annotations", async () => {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((t) => t.name)).toEqual([
       "list_runs",
@@ -141,6 +141,12 @@ describe("exprag mcp: the connection", () => {
       "log_tail",
       "tag_run",
       "note_run",
+      "brief",
+      "decide_run",
+      "note_project",
+      "lineage_tree",
+      "verdict",
+      "group_runs",
     ]);
     for (const tool of tools) {
       expect(tool.description!.length).toBeGreaterThan(80);
@@ -161,6 +167,12 @@ describe("exprag mcp: the connection", () => {
       log_tail: ["run"],
       tag_run: ["run", "tags"],
       note_run: ["run", "text"],
+      brief: [],
+      decide_run: ["run", "decision"],
+      note_project: ["text"],
+      lineage_tree: [],
+      verdict: ["a", "b"],
+      group_runs: ["group_by"],
     });
     for (const name of ["list_runs", "show_run", "value_paths", "series", "best_runs", "compare_runs", "diff_runs", "read_run_file", "log_tail"]) {
       expect(byName[name]!.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: false });
@@ -171,7 +183,8 @@ describe("exprag mcp: the connection", () => {
     // One selection for every tool that selects runs: the same schema, property by property.
     const selection = ["runs", "name", "status", "since", "until", "tags", "where"];
     const fragment = (name: string) => Object.fromEntries(selection.map((key) => [key, byName[name]!.inputSchema.properties![key]]));
-    for (const name of ["value_paths", "series", "best_runs", "compare_runs"]) expect(fragment(name)).toEqual(fragment("list_runs"));
+    for (const name of ["value_paths", "series", "best_runs", "compare_runs", "brief", "lineage_tree", "group_runs"])
+      expect(fragment(name)).toEqual(fragment("list_runs"));
     expect((byName.list_runs!.inputSchema.properties!.status as { items: { enum: string[] } }).items.enum).toEqual([
       "ok",
       "failed",
@@ -442,7 +455,7 @@ describe("exprag mcp: shutting down", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(messages.map((m) => m.id)).toEqual([1, 2]);
-    expect(messages[1].result.tools).toHaveLength(12);
+    expect(messages[1].result.tools).toHaveLength(18);
     expect(existsSync(join(dir, ".exprag"))).toBe(false);
   });
 

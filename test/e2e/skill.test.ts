@@ -42,7 +42,7 @@ describe("SKILL.md", () => {
   });
 
   test("has between 8 and 16 copyable query commands, and shows --where", () => {
-    const queries = commandLines().filter((line) => !/^exprag (run|sweep|rerun|tag|note) /.test(line));
+    const queries = commandLines().filter((line) => !/^exprag (run|sweep|rerun|tag|note|keep|discard) /.test(line));
     expect(queries.length).toBeGreaterThanOrEqual(8);
     expect(queries.length).toBeLessThanOrEqual(16);
     expect(queries.filter((line) => line.includes("--where ")).length).toBeGreaterThanOrEqual(2);

@@ -1,6 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { appendFileSync, chmodSync, copyFileSync, existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { buildWheel, wheelFileName } from "../../scripts/wheel";
@@ -170,7 +170,20 @@ describe("Python wheel", () => {
     expect(Bun.spawnSync(["python3", "-m", "venv", join(dir, "venv")]).exitCode).toBe(0);
     const pip = Bun.spawnSync([join(dir, "venv", "bin", "pip"), "install", "--no-index", "--quiet", wheel], { stderr: "pipe" });
     expect(pip.stderr.toString()).toBe("");
-    const run = Bun.spawnSync(["exprag", "--version"], { env: { ...cleanEnv(), PATH: `${join(dir, "venv", "bin")}:/usr/bin:/bin` }, stdout: "pipe" });
+    const env = { ...cleanEnv(), PATH: `${join(dir, "venv", "bin")}:/usr/bin:/bin` };
+    const run = Bun.spawnSync(["exprag", "--version"], { env, stdout: "pipe" });
     expect(run.stdout.toString().split(" ")[0]!.trim()).toBe(pkg.version);
+    // The Python package beside it: the original's README example finds the wheel's binary, with no other exprag on PATH.
+    const project = join(dir, "project");
+    mkdirSync(project);
+    const example = "from exprag import Experiment\ne = Experiment('wheel', metadata={'a': 1})\ne.track({'acc': 0.5}, note='n')\nprint(e.path)\n";
+    const venvPython = join(dir, "venv", "bin", "python");
+    const started = Bun.spawnSync([venvPython, "-c", example], { cwd: project, env: { ...env, PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
+    expect(started.stderr.toString()).toBe("");
+    const runFile = started.stdout.toString().trim();
+    expect(readFileSync(runFile, "utf8")).toContain('"kind":"run_end"');
+    const skill = Bun.spawnSync(["exprag-skill", "--write", join(project, "SKILL.md")], { env, stdout: "pipe" });
+    expect(skill.exitCode).toBe(0);
+    expect(readFileSync(join(project, "SKILL.md"), "utf8")).toStartWith("---\nname: exprag-jsonl\n");
   }, 60_000);
 });

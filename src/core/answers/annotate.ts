@@ -1,5 +1,6 @@
 /** `exprag tag`, `exprag note`, tag_run and note_run: tags and notes kept beside a run file. */
-import { type Author, appendAnnotation, checkNote, checkTags, readAnnotations } from "../record/annotations";
+import { appendAnnotation, checkNote, checkTags, readAnnotations } from "../record/annotations";
+import type { Author } from "../record/author";
 import { resolveRunRef } from "../record/refs";
 import type { AnswerContext } from "./context";
 

@@ -76,7 +76,7 @@ export function rankRuns(
 }
 
 /** One number per run for the path, by `agg`; null when the run never reported it. */
-function score(view: RunView, steps: PathStep[], agg: Aggregate): { value: number; count: number } | null {
+export function score(view: RunView, steps: PathStep[], agg: Aggregate): { value: number; count: number } | null {
   if (agg === "last") {
     const numbers = (view.lastValues(steps) ?? []).map(asNumber).filter((n): n is number => n !== null);
     return numbers.length ? { value: numbers.at(-1)!, count: 1 } : null;

@@ -3,6 +3,7 @@
  * metrics, a run's parameters and metadata leaves that differ among the listed runs (the ones the
  * same everywhere add nothing), or the columns asked for, and an optional sort.
  */
+import type { Decision } from "../record/annotations";
 import type { JsonObject } from "../record/decode";
 import { differing } from "./compare";
 import { flattenValues } from "./flatten";
@@ -17,6 +18,8 @@ export interface ListedRun extends RunSummary {
   /** `--meta` merged with every `$meta` record. */
   metadata: JsonObject;
   tags: string[];
+  /** The decision that stands about the run (keep or discard), null while undecided. */
+  decision: Decision | null;
   /** The values of the operand columns asked for (`--columns`), by column name. */
   columns?: Record<string, unknown>;
 }
@@ -49,7 +52,8 @@ export function listRuns(store: string, selection: Selection, options: ListOptio
 }
 
 function listed(view: RunView, columns: Operand[]): ListedRun {
-  const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags: view.annotations().tags };
+  const { tags, decision } = view.annotations();
+  const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags, decision };
   if (columns.length) run.columns = Object.fromEntries(columns.map((operand) => [operand.text, resolveOperand(view, operand) ?? null]));
   return run;
 }

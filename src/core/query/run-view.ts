@@ -5,7 +5,7 @@
  * (aggregates; metadata when `$meta` records exist) come from one pass over the file.
  */
 import { type Annotations, readAnnotations } from "../record/annotations";
-import { decodeEnvelope, decodeMeta, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
+import { decodeEnvelope, decodeMeta, decodeParams, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
 import { readRunStart, TailReader } from "../record/reader";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
@@ -31,6 +31,7 @@ export class RunView {
   private startValue: RunStart | null | undefined;
   private annotationsValue: Annotations | undefined;
   private metadataValue: JsonObject | undefined;
+  private paramsValue: JsonObject | undefined;
   private readonly lasts = new Map<string, unknown[] | undefined>();
   private readonly stats = new Map<string, SeriesStats>();
 
@@ -64,8 +65,14 @@ export class RunView {
     return this.annotationsValue;
   }
 
+  /** The params read from the command line, with those the program reported (`params` records) over them. */
   params(): JsonObject {
-    return this.start()?.params ?? {};
+    if (this.paramsValue === undefined) {
+      const start = this.start();
+      if (start?.paramsHook) this.scan([]);
+      else this.paramsValue = start?.params ?? {};
+    }
+    return this.paramsValue ?? {};
   }
 
   /**
@@ -109,12 +116,15 @@ export class RunView {
   scan(paths: PathStep[][]): void {
     const wanted = paths.filter((steps) => !this.stats.has(pathKey(steps)));
     const needMetadata = this.metadataValue === undefined;
-    if (!wanted.length && !needMetadata) return;
+    const needParams = this.paramsValue === undefined;
+    if (!wanted.length && !needMetadata && !needParams) return;
     const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), stats: emptyStats(), sum: 0, finite: 0 }));
     let metadata: JsonObject = mergeMetadata({}, this.start()?.metadata ?? {});
+    let params: JsonObject = mergeMetadata({}, this.start()?.params ?? {});
     recordsOf(this.file, this.warn, (record) => {
       const envelope = decodeEnvelope(record);
       if (envelope.kind === "meta" && needMetadata) metadata = mergeMetadata(metadata, decodeMeta(record));
+      if (envelope.kind === "params" && needParams) params = mergeMetadata(params, decodeParams(record));
       if (envelope.kind !== "track") return;
       for (const builder of builders) {
         for (const value of valuesAt(envelope.value, builder.steps)) {
@@ -135,6 +145,7 @@ export class RunView {
       }
     });
     if (needMetadata) this.metadataValue = metadata;
+    if (needParams) this.paramsValue = params;
     for (const builder of builders) {
       builder.stats.mean = builder.finite ? builder.sum / builder.finite : builder.stats.count ? Number.NaN : null;
       this.stats.set(builder.key, builder.stats);

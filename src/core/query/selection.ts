@@ -3,7 +3,7 @@
  * (in that order) or every run newest first, kept by name, status, time, tags and `--where`.
  * Each run is read only as far as the question needs (see RunView).
  */
-import { isUuidV7, listRunIds, resolveRunRef, runIdTime } from "../record/refs";
+import { isUuidV7, listRunIds, resolveRunRef, runIdTime, shortId } from "../record/refs";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
 import type { RunState } from "./summary";
@@ -111,6 +111,9 @@ export const RUN_FIELDS = [
   "host",
   "error",
   "diverged",
+  "why",
+  "from",
+  "decision",
 ];
 
 function runField(view: RunView, field: string): unknown {
@@ -128,6 +131,12 @@ function runField(view: RunView, field: string): unknown {
       return summary.error ?? undefined;
     case "diverged":
       return summary.diverged !== false;
+    case "why":
+      return summary.why ?? undefined;
+    case "from":
+      return summary.from === null ? undefined : shortId(summary.from);
+    case "decision":
+      return view.annotations().decision?.decision ?? "none";
     default:
       return (summary as unknown as Record<string, unknown>)[field] ?? undefined;
   }

@@ -1,8 +1,9 @@
 /** Everything about one run, from one pass over its file: `exprag show` and `compare`. */
 import { existsSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
-import { type Author, readAnnotations } from "../record/annotations";
-import { decodeEnvelope, decodeMeta, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
+import { type Decision, readAnnotations } from "../record/annotations";
+import type { Author } from "../record/author";
+import { decodeEnvelope, decodeMeta, decodeParams, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
 import { resolveRunRef } from "../record/refs";
 import { runLogPath } from "../store";
 import { mergeMetadata } from "./metadata";
@@ -27,8 +28,12 @@ export interface RunDetails {
   end: RunEnd | null;
   /** Metadata from `--meta`, then every `$meta` record in order. */
   metadata: JsonObject;
+  /** Params from the command line, then every `params` record in order (the program's own values win). */
+  params: JsonObject;
   notes: RunNote[];
   tags: string[];
+  /** Every decision about the run, oldest first; the last one stands. */
+  decisions: Decision[];
   metrics: MetricStats[];
   log: string | null;
 }
@@ -40,6 +45,7 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
   let start: RunStart | null = null;
   let end: RunEnd | null = null;
   let metadata: JsonObject = {};
+  let params: JsonObject = {};
   const notes: RunNote[] = [];
   const stats = new Map<string, StatsBuilder>();
   recordsOf(file, warn, (record, line) => {
@@ -47,10 +53,13 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     if (envelope.kind === "run_start") {
       start = decodeRunStart(record);
       metadata = mergeMetadata({}, start.metadata);
+      params = mergeMetadata({}, start.params);
     } else if (envelope.kind === "run_end") {
       end = decodeRunEnd(record);
     } else if (envelope.kind === "meta") {
       metadata = mergeMetadata(metadata, decodeMeta(record));
+    } else if (envelope.kind === "params") {
+      params = mergeMetadata(params, decodeParams(record));
     } else if (envelope.kind === "track") {
       for (const [path, leaf] of leaves(envelope.value)) {
         const number = asNumber(leaf);
@@ -75,8 +84,10 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     start,
     end,
     metadata,
+    params,
     notes,
     tags: annotations.tags,
+    decisions: annotations.decisions,
     metrics: [...stats.values()].map((b) => b.build()),
     log: existsSync(log) ? log : null,
   };
@@ -91,7 +102,7 @@ export function showObject(d: RunDetails) {
     command: d.start?.process.argv ?? null,
     cwd: d.start?.process.cwd ?? null,
     git: git && { ...git, restore: git.commit ? `exprag checkout ${d.summary.short_id} --worktree <dir>` : null },
-    params: d.start?.params ?? {},
+    params: d.params,
     metadata: d.metadata,
     host: d.start?.host ?? null,
     resources: d.end?.resources ?? null,
@@ -104,6 +115,8 @@ export function showObject(d: RunDetails) {
     devices: d.start?.devices ?? {},
     agent: d.start?.agent ?? null,
     tags: d.tags,
+    decision: d.decisions.at(-1) ?? null,
+    decisions: d.decisions,
     notes: d.notes,
     metrics: d.metrics.map(({ trend, ...stats }) => stats),
     log: d.log,

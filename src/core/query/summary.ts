@@ -35,6 +35,10 @@ export interface RunSummary {
   error: string | null;
   /** false, or where a tracked number first became NaN or infinite. */
   diverged: false | Divergence;
+  /** The hypothesis the run tests (`--why`). */
+  why: string | null;
+  /** The id of the run it builds on (`--from`, a rerun's source). */
+  from: string | null;
   /** The last value of each numeric path of the latest track records, as stored ("NaN" stays a string). */
   metrics: Record<string, number | string>;
   file: string;
@@ -78,6 +82,8 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
     counts: end?.counts ?? null,
     error: end?.error ?? null,
     diverged: end?.diverged ?? false,
+    why: start.why,
+    from: start.from,
     metrics,
     file,
   };
@@ -100,6 +106,8 @@ function emptyRun(runId: string, file: string): RunSummary {
     counts: null,
     error: null,
     diverged: false,
+    why: null,
+    from: null,
     metrics: {},
     file,
   };

@@ -1,6 +1,6 @@
 /**
- * Tags and notes added to a run after the fact (`exprag tag`, `exprag note`): an agent's
- * conclusions become part of the run's memory. They live beside the run file, in
+ * Tags, notes and decisions added to a run after the fact (`exprag tag`, `exprag note`,
+ * `exprag keep`, `exprag discard`): an agent's conclusions become part of the run's memory. They live beside the run file, in
  * `<run_id>.annotations.jsonl`, one event per line, appended with one write each: the run file
  * keeps its single writer (a run still being written is never touched), annotations from several
  * processes never tear each other, and a copy of the store merges by taking every line.
@@ -8,24 +8,34 @@
 import { closeSync, constants, existsSync, openSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
 import { usageError } from "../errors";
+import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { forEachLine } from "./reader";
-import { SCHEMA_VERSION } from "./schema";
+import { DECISIONS, type DecisionKind, type DecisionValue, SCHEMA_VERSION } from "./schema";
 
 export const annotationsPath = (runFile: string) => runFile.replace(/\.jsonl$/, ".annotations.jsonl");
 
-/** Who wrote an annotation: the coding agent recognised from the environment, else the user. */
-export interface Author {
-  kind: "agent" | "user";
-  name: string;
-}
+export type AnnotationEvent =
+  | { kind: "tag" | "untag"; tags: string[] }
+  | { kind: "note"; text: string }
+  | { kind: "decision"; decision: DecisionKind; because: string | null };
 
-export type AnnotationEvent = { kind: "tag" | "untag"; tags: string[] } | { kind: "note"; text: string };
+/** A decision about a run, with who made it, when and why. */
+export interface Decision {
+  decision: DecisionKind;
+  because: string | null;
+  created_at: string;
+  author: Author | null;
+}
 
 export interface Annotations {
   /** The tags the run has now, in the order they were first given. */
   tags: string[];
   notes: { text: string; created_at: string; author: Author | null }[];
+  /** The decision that stands: the latest one; null while undecided. */
+  decision: Decision | null;
+  /** Every decision, oldest first (the last is the one that stands). */
+  decisions: Decision[];
 }
 
 /** A tag is one word a shell and a glob can hold: no spaces or control characters, at most 100 characters. */
@@ -39,28 +49,48 @@ export function checkTags(tags: string[]): string[] {
 
 export const MAX_NOTE_CHARS = 10_000;
 
-/** A note's text, trimmed; a usage error when it is empty or too long. */
-export function checkNote(text: string): string {
+/** A note's text (or a reason, a hypothesis), trimmed; a usage error when it is empty or too long. */
+export function checkNote(text: string, what = "a note"): string {
   const trimmed = text.trim();
-  if (!trimmed) throw usageError("a note needs some text");
-  if (trimmed.length > MAX_NOTE_CHARS) throw usageError(`a note holds at most ${MAX_NOTE_CHARS} characters, this one has ${trimmed.length}`);
+  if (!trimmed) throw usageError(`${what} needs some text`);
+  if (trimmed.length > MAX_NOTE_CHARS) throw usageError(`${what} holds at most ${MAX_NOTE_CHARS} characters, this one has ${trimmed.length}`);
   return trimmed;
 }
 
-export function appendAnnotation(runFile: string, runId: string, event: AnnotationEvent, author: Author): void {
-  const value = event.kind === "note" ? { text: event.text } : { tags: event.tags };
-  const line = `${JSON.stringify({ schema_version: SCHEMA_VERSION, exprag_version: VERSION, run_id: runId, kind: event.kind, value, created_at: new Date().toISOString(), author })}\n`;
-  // One write per line, appended, never through a link planted in a copied store.
-  const fd = openSync(annotationsPath(runFile), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+function eventValue(event: AnnotationEvent) {
+  if (event.kind === "note") return { text: event.text };
+  if (event.kind === "decision") return { decision: event.decision, ...(event.because !== null && { because: event.because }) } satisfies DecisionValue;
+  return { tags: event.tags };
+}
+
+/** Appends one event to the run's annotations; returns the time it was recorded at. */
+export function appendAnnotation(runFile: string, runId: string, event: AnnotationEvent, author: Author): string {
+  const createdAt = new Date().toISOString();
+  const record = {
+    schema_version: SCHEMA_VERSION,
+    exprag_version: VERSION,
+    run_id: runId,
+    kind: event.kind,
+    value: eventValue(event),
+    created_at: createdAt,
+    author,
+  };
+  appendLine(annotationsPath(runFile), record);
+  return createdAt;
+}
+
+/** One write per line, appended, never through a link planted in a copied store. */
+export function appendLine(path: string, record: object): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   try {
-    writeSync(fd, line);
+    writeSync(fd, `${JSON.stringify(record)}\n`);
   } finally {
     closeSync(fd);
   }
 }
 
 export function readAnnotations(runFile: string): Annotations {
-  const annotations: Annotations = { tags: [], notes: [] };
+  const annotations: Annotations = { tags: [], notes: [], decision: null, decisions: [] };
   const path = annotationsPath(runFile);
   if (!existsSync(path)) return annotations;
   const tags = new Set<string>();
@@ -70,6 +100,13 @@ export function readAnnotations(runFile: string): Annotations {
     const { kind, value, createdAt } = decodeEnvelope(record);
     const body = asObject(value);
     if (kind === "note" && typeof body.text === "string") annotations.notes.push({ text: body.text, created_at: createdAt, author: decodeAuthor(record) });
+    if (kind === "decision" && (DECISIONS as readonly unknown[]).includes(body.decision))
+      annotations.decisions.push({
+        decision: body.decision as DecisionKind,
+        because: typeof body.because === "string" ? body.because : null,
+        created_at: createdAt,
+        author: decodeAuthor(record),
+      });
     if (kind !== "tag" && kind !== "untag") return;
     for (const tag of Array.isArray(body.tags) ? body.tags : []) {
       if (typeof tag !== "string") continue;
@@ -78,11 +115,16 @@ export function readAnnotations(runFile: string): Annotations {
     }
   });
   annotations.tags = [...tags];
+  // A pulled copy appends its lines after ours: the time a decision was made orders them, not the file.
+  annotations.decisions = byTime(annotations.decisions);
+  annotations.decision = annotations.decisions.at(-1) ?? null;
   return annotations;
 }
 
-function decodeAuthor(record: object): Author | null {
-  const author = asObject((record as { author?: unknown }).author);
-  if (typeof author.name !== "string") return null;
-  return { kind: author.kind === "agent" ? "agent" : "user", name: author.name };
+/** Oldest first by created_at; equal times keep their order in the file. */
+function byTime<T extends { created_at: string }>(items: T[]): T[] {
+  return items
+    .map((item, index) => ({ item, index }))
+    .sort((a, b) => (a.item.created_at < b.item.created_at ? -1 : a.item.created_at > b.item.created_at ? 1 : a.index - b.index))
+    .map(({ item }) => item);
 }

@@ -5,6 +5,7 @@
  * or mistyped fields become defaults, never exceptions.
  */
 
+import { RUN_ID } from "./refs";
 import type {
   AgentRecord,
   Divergence,
@@ -104,9 +105,15 @@ export interface RunStart {
   metadata: JsonObject;
   /** Read from the command's arguments; {} for runs recorded without. */
   params: JsonObject;
+  /** `params` records may follow (exprag's Python parameter hook was on). */
+  paramsHook: boolean;
   parentRunId: string | null;
   agent: AgentRecord | null;
   rerunOf: string | null;
+  /** The hypothesis it tests (`--why`). */
+  why: string | null;
+  /** The run it builds on (`--from`), a full run id. */
+  from: string | null;
   devices: JsonObject;
   scheduler: JsonObject;
 }
@@ -140,9 +147,12 @@ export function decodeRunStart(record: StoredRecord): RunStart {
     },
     metadata: asObject(value.metadata),
     params: asObject(value.params),
+    paramsHook: value.params_hook === "python",
     parentRunId: asString(value.parent_run_id),
     agent: asString(agent.name) !== null ? { name: asString(agent.name)!, env: asString(agent.env) ?? "" } : null,
     rerunOf: asString(value.rerun_of),
+    why: asString(value.why),
+    from: typeof value.from === "string" && RUN_ID.test(value.from) ? value.from : null,
     devices: asObject(value.devices),
     scheduler: asObject(value.scheduler),
   };
@@ -292,6 +302,9 @@ function decodeDivergence(value: unknown): Divergence | null {
   const path = asString(point.path);
   return path === null ? null : { path, step: asFiniteNumber(point.step), source: asString(point.source) ?? "" };
 }
+
+/** A `params` record's value: parameters merged over the run's params (anything else adds nothing). */
+export const decodeParams = (record: StoredRecord): JsonObject => asObject(record.value);
 
 /** A `meta` record's value: an object merged into the run's metadata (anything else adds nothing). */
 export const decodeMeta = (record: StoredRecord): JsonObject => asObject(record.value);

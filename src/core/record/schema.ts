@@ -11,7 +11,7 @@ export const SCHEMA_VERSION = 1;
 /** Counters that number a run's track records rather than measure anything (a record's step). */
 export const STEP_KEYS = ["step", "epoch", "iteration", "iter"];
 
-export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error", "run_end"] as const;
+export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error", "run_end", "params"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** One line of a run file as stored; every field may be absent in a file exprag did not write. */
@@ -112,10 +112,19 @@ export interface RunStartValue {
   metadata: Record<string, unknown>;
   /** The script's parameters, read from its command line (absent with --no-params). */
   params?: Record<string, unknown>;
+  /**
+   * The command runs Python with exprag's parameter hook: `params` records may follow with the
+   * values its argument parser really used, defaults included (they win over `params`).
+   */
+  params_hook?: "python";
   parent_run_id?: string;
   agent?: AgentRecord;
   /** The run repeats this one (`exprag rerun`). */
   rerun_of?: string;
+  /** The hypothesis the run tests (`--why`). */
+  why?: string;
+  /** The id of the run it builds on (`--from`; a rerun's source). */
+  from?: string;
   /** Accelerators it was given: CUDA_VISIBLE_DEVICES and the like. */
   devices?: Record<string, string>;
   scheduler?: SchedulerRecord;
@@ -180,4 +189,22 @@ export interface ParseErrorValue {
   raw: string;
   reason: string;
   source: "stdout" | "fd";
+}
+
+/** What may be decided about a run: keep what it changed, or throw it away. */
+export const DECISIONS = ["keep", "discard"] as const;
+export type DecisionKind = (typeof DECISIONS)[number];
+
+/** The value of a `decision` annotation (`exprag keep`, `exprag discard`); a later one replaces it. */
+export interface DecisionValue {
+  decision: DecisionKind;
+  because?: string;
+}
+
+/** The value of a project note (`exprag note --project`); one that `replaces` another corrects it. */
+export interface ProjectNoteValue {
+  /** Its own id: 8 hex digits, unique in the store. */
+  id: string;
+  text: string;
+  replaces?: string;
 }

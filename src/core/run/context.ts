@@ -1,42 +1,16 @@
-/** Where a run happens: the host, and which coding agent (if any) launched it. */
+/** Where a run happens: the host, its accelerators and its batch job (the agent: record/author.ts). */
 import os from "node:os";
-import type { Author } from "../record/annotations";
-import type { AgentRecord, HostRecord, SchedulerRecord } from "../record/schema";
+import { loginName } from "../record/author";
+import type { HostRecord, SchedulerRecord } from "../record/schema";
 
 export function hostInfo(): HostRecord {
   return {
     hostname: os.hostname(),
     os: process.platform,
     arch: process.arch,
-    username: username(),
+    username: loginName(),
     cpu_count: os.availableParallelism(),
   };
-}
-
-function username(): string | null {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? null;
-  }
-}
-
-/** Environment variables that coding agents set in the shells they start, in order of precedence. */
-const AGENT_MARKERS: [variable: string, agent: string][] = [
-  ["CLAUDECODE", "claude-code"],
-  ["CODEX_THREAD_ID", "codex"],
-  ["CODEX_SANDBOX", "codex"],
-  ["GEMINI_CLI", "gemini-cli"],
-  ["CURSOR_AGENT", "cursor"],
-  ["OPENCODE", "opencode"],
-];
-
-export function detectAgent(env: NodeJS.ProcessEnv): AgentRecord | null {
-  for (const [variable, agent] of AGENT_MARKERS) {
-    if (!env[variable]) continue;
-    return { name: agent, env: variable };
-  }
-  return null;
 }
 
 /** The accelerators a run was given, as the environment names them (a sweep's --gpus sets them). */
@@ -63,11 +37,4 @@ export function schedulerOf(env: NodeJS.ProcessEnv): SchedulerRecord | null {
   if (env.KUBERNETES_SERVICE_HOST && env.HOSTNAME)
     return { kind: "kubernetes", job_id: env.HOSTNAME, ...pick({ pod: env.HOSTNAME, namespace: env.POD_NAMESPACE }) };
   return null;
-}
-
-/** Who writes a tag or a note: the coding agent this runs under, else the user. */
-export function currentAuthor(env: NodeJS.ProcessEnv): Author {
-  const agent = detectAgent(env);
-  if (agent) return { kind: "agent", name: agent.name };
-  return { kind: "user", name: username() ?? env.USER ?? env.USERNAME ?? `user@${os.hostname()}` };
 }

@@ -50,7 +50,8 @@ export class RecordIngest {
       }
       return false;
     }
-    const { value, note, meta } = payload;
+    const { value, note, meta, params } = payload;
+    if (params !== undefined) this.runFile.add("params", params, value === null && meta === undefined ? note : undefined);
     if (meta !== undefined) {
       this.runFile.add("meta", meta, value === null ? note : undefined);
       this.counts.meta++;
@@ -59,7 +60,7 @@ export class RecordIngest {
       if (payload.nonFinite && !this.divergence) this.divergence = divergenceOf(JSON.parse(value), this.runFile.path, this.runFile.nextLine);
       this.runFile.add("track", value, note);
       this.counts.track++;
-    } else if (meta === undefined) {
+    } else if (meta === undefined && params === undefined) {
       this.runFile.add("note", "null", note);
       this.counts.note++;
     }

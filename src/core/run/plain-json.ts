@@ -1,7 +1,7 @@
 /**
  * Decides, straight from the bytes, whether a record line can be stored as it came: one valid
  * JSON value in valid UTF-8, without Python's NaN/Infinity tokens, and (for an object) without
- * the reserved top-level keys `$note` and `$meta`. It allocates nothing; answering false only
+ * the reserved top-level keys (`$note`, `$meta`, `$value`, `$params`). It allocates nothing; answering false only
  * sends the line down the slower path that parses it with JSON.parse.
  */
 
@@ -9,7 +9,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 /** Deeper nesting goes down the JSON.parse path; 30 keeps the container kinds in one integer's bits. */
 const MAX_DEPTH = 30;
-const RESERVED_KEYS = ["$note", "$meta"].map((key) => Buffer.from(key));
+const RESERVED_KEYS = ["$note", "$meta", "$value", "$params"].map((key) => Buffer.from(key));
 
 export function isPlainJson(b: Uint8Array, start: number, end: number): boolean {
   let depth = 0;
@@ -82,14 +82,11 @@ function readKey(b: Uint8Array, i: number, end: number, depth: number): number {
   return skipSpace(b, colon + 1, end);
 }
 
-/** A top-level key that is neither `$note` nor `$meta`, nor written with escapes (which could spell them). */
+/** A top-level key that is none of the reserved keys, nor written with escapes (which could spell them). */
 function isOrdinaryKey(b: Uint8Array, start: number, end: number): boolean {
   for (let k = start; k < end; k++) if (b[k] === BACKSLASH) return false;
-  if (end - start !== 5 || b[start] !== 0x24 /* $ */) return true;
-  for (const key of RESERVED_KEYS) {
-    if (b[start + 1] === key[1] && b[start + 2] === key[2] && b[start + 3] === key[3] && b[start + 4] === key[4]) return false;
-  }
-  return true;
+  if (b[start] !== 0x24 /* $ */) return true;
+  return !RESERVED_KEYS.some((key) => key.length === end - start && key.every((byte, k) => b[start + k] === byte));
 }
 
 function skipSpace(b: Uint8Array, i: number, end: number): number {

@@ -3,7 +3,10 @@
  *
  * The stored value stays strict JSON: Python's `NaN`, `Infinity` and `-Infinity` tokens become the
  * strings "NaN", "Infinity", "-Infinity". In an object, `$note` (a string) and `$meta` (an object)
- * are reserved: they become the record's note and a `meta` record.
+ * are reserved: they become the record's note and a `meta` record. `$value`, when present, is the
+ * tracked value itself (any JSON), so a scalar can have a note and an object holding reserved
+ * keys stays data: `{"$value": 0.5, "$note": "lr"}`. `$params` (an object) becomes a `params`
+ * record: parameters the program really used, which win over those read from its command line.
  */
 import { exceedsDepth } from "../record/decode";
 
@@ -17,11 +20,16 @@ export type Payload =
       note?: string;
       /** `$meta` as JSON text. */
       meta?: string;
+      /** `$params` as JSON text. */
+      params?: string;
     }
   | { ok: false; reason: string };
 
 const RESERVED_NOTE = "$note";
 const RESERVED_META = "$meta";
+const RESERVED_VALUE = "$value";
+const RESERVED_PARAMS = "$params";
+const RESERVED = [RESERVED_NOTE, RESERVED_META, RESERVED_VALUE, RESERVED_PARAMS];
 /** Records nest at most this deep; a deeper line is kept as a parse_error, so no reader walks it. */
 export const MAX_RECORD_DEPTH = 100;
 
@@ -42,7 +50,7 @@ export function parsePayload(text: string): Payload {
     }
   }
   const nonFinite = json !== text;
-  if (value === null || typeof value !== "object" || Array.isArray(value) || !(RESERVED_NOTE in value || RESERVED_META in value)) {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || !RESERVED.some((key) => key in value)) {
     return { ok: true, value: json, ...(nonFinite && { nonFinite }) };
   }
   const split = splitReserved(value as Record<string, unknown>, json);
@@ -57,17 +65,25 @@ function splitReserved(object: Record<string, unknown>, json: string): Payload {
   const note = object[RESERVED_NOTE];
   const meta = object[RESERVED_META];
   if (note !== undefined && typeof note !== "string") return { ok: false, reason: `"${RESERVED_NOTE}" must be a string` };
-  if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) {
-    return { ok: false, reason: `"${RESERVED_META}" must be an object` };
+  for (const [key, given] of [
+    [RESERVED_META, meta],
+    [RESERVED_PARAMS, object[RESERVED_PARAMS]],
+  ] as const) {
+    if (given !== undefined && (given === null || typeof given !== "object" || Array.isArray(given)))
+      return { ok: false, reason: `"${key}" must be an object` };
   }
   const members = topLevelMembers(json);
-  const kept = members.filter((m) => m.key !== RESERVED_NOTE && m.key !== RESERVED_META);
+  const kept = members.filter((m) => !RESERVED.includes(m.key));
   const metaText = members.findLast((m) => m.key === RESERVED_META)?.value;
+  const valueText = members.findLast((m) => m.key === RESERVED_VALUE)?.value;
+  const paramsText = members.findLast((m) => m.key === RESERVED_PARAMS)?.value;
+  if (valueText !== undefined && kept.length) return { ok: false, reason: `"${RESERVED_VALUE}" cannot share its object with other keys` };
   return {
     ok: true,
-    value: kept.length ? `{${kept.map((m) => m.text).join(",")}}` : null,
+    value: valueText ?? (kept.length ? `{${kept.map((m) => m.text).join(",")}}` : null),
     ...(note !== undefined && { note }),
     ...(metaText !== undefined && { meta: metaText }),
+    ...(paramsText !== undefined && { params: paramsText }),
   };
 }
 

@@ -9,11 +9,12 @@ import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
 import { processIdentity } from "../os/processes";
 import { appendAnnotation } from "../record/annotations";
+import { currentAuthor, detectAgent } from "../record/author";
 import type { RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
 import { askSlurmWhyEnded } from "../slurm/job-state";
 import { ensureStore, runFilePath, runLogPath } from "../store";
-import { currentAuthor, detectAgent, devicesOf, hostInfo, schedulerOf } from "./context";
+import { devicesOf, hostInfo, schedulerOf } from "./context";
 import { RecordIngest } from "./ingest";
 import type { Metadata } from "./metadata";
 import { Output } from "./output";
@@ -53,12 +54,20 @@ export interface RunRequest {
   tags?: string[];
   /** The run repeats this one (`exprag rerun`). */
   rerunOf?: string;
+  /** The hypothesis the run tests. */
+  why?: string;
+  /** The id of the run it builds on. */
+  from?: string;
   /** The run's id, when its caller chose it (a sweep, a rerun); else a new UUIDv7. */
   runId?: string;
   /** How often the run file's modification time is refreshed while the run lives. */
   heartbeatSeconds: number;
   /** Give the command a pseudo-terminal (its stdout and stderr then share one stream). */
   pty: boolean;
+  /** exprag's parameter hook is on the Python command's path (see python-hook.ts). */
+  paramsHook?: "python";
+  /** The process the run is of, when it is not exprag's child (a Python `Experiment` exprag records beside it). */
+  owner?: { pid: number; ppid: number };
   warn: (message: string) => void;
 }
 
@@ -82,7 +91,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
 }
 
 /** An open run: its file, its log, and what its records counted so far. */
-interface OpenRun {
+export interface OpenRun {
   runId: string;
   runFile: RunFile;
   log: number | null;
@@ -204,7 +213,7 @@ async function schedulerEnd(env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<
  * creates the run file and log and writes run_start. When run_start cannot be written, the run
  * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded.
  */
-function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRun {
+export function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRun {
   ensureStore(request.store, request.storeExplicit);
   const progress = request.snapshotProgress;
   const git = request.code
@@ -231,18 +240,21 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
     git,
     host: hostInfo(),
     process: {
-      pid: process.pid,
-      ppid: process.ppid,
+      pid: request.owner?.pid ?? process.pid,
+      ppid: request.owner?.ppid ?? process.ppid,
       cwd: request.cwd,
       argv: request.command,
-      started: processIdentity(),
+      started: processIdentity(request.owner?.pid),
       heartbeat_s: request.heartbeatSeconds,
     },
     metadata: request.metadata,
     ...(request.params && { params: request.params }),
+    ...(request.paramsHook && { params_hook: request.paramsHook }),
     ...(parentRunId && { parent_run_id: parentRunId }),
     ...(agent && { agent }),
     ...(request.rerunOf && { rerun_of: request.rerunOf }),
+    ...(request.why && { why: request.why }),
+    ...(request.from && { from: request.from }),
     ...(devices && { devices }),
     ...(scheduler && { scheduler }),
   } satisfies RunStartValue;
@@ -266,7 +278,7 @@ function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRu
     );
   }
   const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
-  if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env));
+  if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
   return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn) };
 }
 
@@ -279,7 +291,7 @@ function openLog(store: string, runId: string): number {
 }
 
 /** Writes run_end, with the records the file holds and those it lost, and says what went wrong. */
-function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
+export function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
   const { runFile } = run;
   runFile.flush();
   const lost = runFile.lost;

@@ -146,12 +146,16 @@ const LAUNCHER_MODULES = new Map<string, ProgramSpec>([
 const SCRIPT_EXTENSION = /\.(?:py|r|jl|[cm]?js|ts|rb|pl|lua|sh)$/i;
 const NEGATIVE_NUMBER = /^-\.?\d/;
 const ENV_ASSIGNMENT = /^[A-Za-z_]\w*=/;
-function programSpec(word: string): ProgramSpec | undefined {
-  const name = (word.split(/[\\/]/).pop() ?? "")
+/** A program's name without path, version or `.exe`: `/usr/bin/python3.11` -> `python`. */
+export function programName(word: string): string {
+  return (word.split(/[\\/]/).pop() ?? "")
     .toLowerCase()
     .replace(/\.exe$/, "")
     .replace(/[\d.]+$/, "");
-  return PROGRAMS.get(name);
+}
+
+function programSpec(word: string): ProgramSpec | undefined {
+  return PROGRAMS.get(programName(word));
 }
 
 /** The words after the script of the program whose own words start at `start`, or undefined when none is found. */

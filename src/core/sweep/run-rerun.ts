@@ -10,6 +10,7 @@ import { EXIT, UserError } from "../errors";
 import { type PreparedCode, prepareCode } from "../git/capture";
 import { openRepositoryOrFail } from "../git/repository";
 import { rerunWorktreeDir } from "../git/worktrees";
+import { replicateSettings, seedParamsOf } from "../loop/replicates";
 import { selfCommand } from "../os/platform";
 import type { Warn } from "../query/records";
 import { shortId } from "../record/refs";
@@ -17,7 +18,7 @@ import { type RunDefaults, type RunOptionFlags, runDefaults } from "../run/defau
 import { handoffVariables, takeHandoff } from "../run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../run/metadata";
 import { slurmJob } from "../slurm/sweep";
-import { executeSweep } from "./execute";
+import { executeSweep, type SweepRun } from "./execute";
 import { codeDifference, commandWithSettings, readRerunSource, rerunParams } from "./rerun";
 import { closeRunTree, linkLeftOut, openRunTree } from "./worktree";
 
@@ -36,7 +37,9 @@ export interface RerunRequest {
   includeSecrets: boolean;
   /** The `exprag run` options the new run is given (its store and name are added). */
   runOptions: string[];
-  /** Submit the run to Slurm (a job of one task) instead of running it here: sbatch's options. */
+  /** Make this many replicates, one after another, varying the seed param (see loop/replicates.ts); null: one rerun. */
+  seeds: number | null;
+  /** Submit the run (or the replicates) to Slurm, one task each, instead of running here: sbatch's options. */
   slurm?: { options: string[] };
 }
 
@@ -50,13 +53,17 @@ export interface RerunContext {
 
 export interface RerunEvents {
   /** About to start the new run: the run it repeats, at which commit, and where. */
-  starting?(rerun: { of: string; commit: string; runId: string; folder: string }): void;
+  starting?(rerun: { of: string; commit: string; runId: string; runIds: string[]; folder: string }): void;
 }
 
 export interface RerunResult {
-  /** The run repeated, and the new run. */
+  /** The run repeated, and the new run (the first of the replicates). */
   of: string;
   runId: string;
+  /** Every new run: the one rerun, or the replicates. */
+  runIds: string[];
+  /** The tag the replicates share; null for one rerun. */
+  replicatesTag: string | null;
   /** What the new run's command exited with, as `exprag run` exits (0 once Slurm accepted it). */
   exitCode: number;
   /** The Slurm job that will run it. */
@@ -69,10 +76,13 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
   const source = readRerunSource(git, store, request.run, warn);
   const short = shortId(source.runId);
   if (source.folderNote) warn(`run ${short}: ${source.folderNote}`);
-  const command = commandWithSettings(source.argv, request.set);
   const metadata = rerunMetadata(source.metadata, request.metaFile, request.meta);
   const defaults: RunDefaults = runDefaults(request.runFlags, config);
-  const runId = Bun.randomUUIDv7();
+  const replicates = request.seeds === null ? null : replicateSettings(source.params, seedParamsOf(config), request.seeds);
+  const settings = replicates ? replicates.map((seed) => [...request.set, ...seed]) : [request.set];
+  const runs = settings.map((set, index) => ({ index, point: {}, command: commandWithSettings(source.argv, set), runId: Bun.randomUUIDv7() }));
+  const runId = runs[0]!.runId;
+  const replicatesTag = replicates ? `replicates:${short}` : null;
 
   const top = request.here ? repo.top : request.worktree === null ? rerunWorktreeDir(store, runId) : resolve(cwd, request.worktree);
   if (request.here) {
@@ -112,38 +122,39 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
       mkdirSync(folder, { recursive: true });
       warn(`run ${short} ran in ${source.folder}, which its code does not hold; created it`);
     }
-    events.starting?.({ of: source.runId, commit: source.commit, runId, folder });
-    const words = [
+    events.starting?.({ of: source.runId, commit: source.commit, runId, runIds: runs.map((run) => run.runId), folder });
+    const words = (run: SweepRun) => [
       `--dir=${store}`,
       ...(request.runFlags.name === undefined && source.experimentName.trim() ? [`--name=${source.experimentName}`] : []),
+      ...(replicatesTag ? [`--tag=${replicatesTag}`] : []),
       ...request.runOptions,
       "--",
-      ...command,
+      ...run.command,
     ];
-    const variables = () => handoffVariables({ code, runId, rerunOf: source.runId, metadata, params: rerunParams(source.params, request.set) });
+    const params = (run: SweepRun) => rerunParams(source.params, settings[run.index]!);
     if (request.slurm) {
       const job = slurmJob({
         name: `rerun-${runId}`,
         store,
         folder,
-        variables: variables(),
+        variables: handoffVariables({ code, rerunOf: source.runId, metadata }),
         options: request.slurm.options,
-        tasks: [{ runArguments: words, variables: {} }],
+        tasks: runs.map((run) => ({ runArguments: words(run), variables: handoffVariables({ runId: run.runId, params: params(run) }) })),
       });
       const jobId = job.submit(env);
       submitted = true;
-      return { of: source.runId, runId, exitCode: 0, jobId };
+      return { of: source.runId, runId, runIds: runs.map((run) => run.runId), replicatesTag, exitCode: 0, jobId };
     }
     outcome = await executeSweep({
-      runs: [{ index: 0, point: {}, command, runId }],
+      runs,
       jobs: 1,
       devices: null,
       failFast: false,
       cwd: folder,
       env,
       selfCommand: selfCommand(),
-      runArguments: () => words,
-      runVariables: variables,
+      runArguments: words,
+      runVariables: (run, id) => handoffVariables({ code, runId: id, rerunOf: source.runId, metadata, params: params(run) }),
       output: { kind: "inherit", stdoutFd: 1 },
       observer: { started() {}, output() {}, ended() {} },
       warn,
@@ -152,7 +163,9 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
     // A submitted run's worktree stays for its job, which starts later; gc removes it with the run.
     if (tree && !submitted) closeRunTree(git, tree, false);
   }
-  return { of: source.runId, runId, exitCode: outcome.results[0]?.exitCode ?? EXIT.internal };
+  // Replicates end as their first failure did, else as they all did.
+  const exitCode = outcome.results.find((result) => result.exitCode !== 0)?.exitCode ?? outcome.results[0]?.exitCode ?? EXIT.internal;
+  return { of: source.runId, runId, runIds: runs.map((run) => run.runId), replicatesTag, exitCode };
 }
 
 /** The original run's metadata, then --meta-file's keys, then each --meta. */

@@ -36,6 +36,10 @@ describe("reading the project config", () => {
         "params = false",
         'name = "baseline"',
         "pty = true",
+        'seed-params = ["seed", "trial"]',
+        "[goal]",
+        'metric = "val_bpb"',
+        'direction = "min"',
         "[slurm]",
         'partition = "gpu"',
         'time = "1:00:00"',
@@ -51,10 +55,12 @@ describe("reading the project config", () => {
       params: false,
       name: "baseline",
       pty: true,
+      seedParams: ["seed", "trial"],
+      goal: { metric: "val_bpb", direction: "min" },
       slurm: { partition: "gpu", time: "1:00:00", gpus: 2, extra: ["--qos=low"] },
       source: join(top, ".exprag.toml"),
     });
-    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "log", "params", "name", "pty", "slurm"]);
+    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "log", "params", "name", "pty", "goal", "seed-params", "slurm"]);
   });
 
   test("[tool.exprag] of pyproject.toml, found from a subfolder; a size may be a number of bytes", () => {
@@ -123,7 +129,7 @@ describe("reading the project config", () => {
     } catch (error) {
       expect((error as Error).message).toBe(`${join(top, "pyproject.toml")}: unknown key "snapshot-max" in [tool.exprag]`);
       expect((error as { hint?: string }).hint).toBe(
-        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, slurm",
+        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, goal, seed-params, slurm",
       );
     }
     const typo = project({ ".exprag.toml": "lgo = false" });

@@ -22,7 +22,7 @@ function expected(bytes: Buffer): boolean {
     return false;
   }
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    if (Object.hasOwn(value, "$note") || Object.hasOwn(value, "$meta")) return false;
+    if (Object.hasOwn(value, "$note") || Object.hasOwn(value, "$meta") || Object.hasOwn(value, "$value")) return false;
     // a top-level key written with escapes goes the slow way too
     if (/^\s*\{/.test(text) && hasEscapedTopLevelKey(text)) return false;
   }
@@ -75,7 +75,7 @@ function randomValue(random: () => number, depth: number, topLevel: boolean): un
       return Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, depth + 1, false));
     default: {
       const object: Record<string, unknown> = {};
-      const keys = topLevel ? ["a", "b", "step", "é"] : ["a", "$note", "$meta", "x y"];
+      const keys = topLevel ? ["a", "b", "step", "é"] : ["a", "$note", "$meta", "$value", "x y"];
       for (let k = 0; k < Math.floor(random() * 4); k++) object[keys[Math.floor(random() * keys.length)]!] = randomValue(random, depth + 1, false);
       return object;
     }
@@ -91,6 +91,8 @@ describe("isPlainJson", () => {
     ['{"nested": {"$note": "fine below the top"}}', true],
     ['{"$note": "x", "a": 1}', false],
     ['{"a": 1, "$meta": {}}', false],
+    ['{"$value": 0.5}', false],
+    ['{"$valu": 1, "$values": 2, "$vblue": 3}', true],
     ['{"\\u0024note": "x"}', false],
     ["NaN", false],
     ['{"loss": NaN}', false],

@@ -53,6 +53,13 @@ describe("parsePayload", () => {
     if (!result.ok) expect(result.reason).toStartWith("invalid JSON");
   });
 
+  test("$value is the tracked value itself: a scalar with a note, an object holding reserved keys as data", () => {
+    expect(parsePayload('{"$value": 0.5, "$note": "lr"}')).toEqual({ ok: true, value: "0.5", note: "lr" });
+    expect(parsePayload('{"$value": {"$note": 3, "a": [1]}}')).toEqual({ ok: true, value: '{"$note": 3, "a": [1]}' });
+    expect(parsePayload('{"$value": null, "$meta": {"x": 1}}')).toEqual({ ok: true, value: "null", meta: '{"x": 1}' });
+    expect(parsePayload('{"$value": 1, "b": 2}')).toEqual({ ok: false, reason: '"$value" cannot share its object with other keys' });
+  });
+
   test("rejects a $note that is not a string and a $meta that is not an object", () => {
     expect(parsePayload('{"$note": 3}')).toEqual({ ok: false, reason: '"$note" must be a string' });
     expect(parsePayload('{"$meta": [1]}')).toEqual({ ok: false, reason: '"$meta" must be an object' });

@@ -1,0 +1,1 @@
+"""Helpers for coding agents that read exprag runs."""

@@ -1,0 +1,95 @@
+/**
+ * The research loop's questions on a generated store of 10,000 runs x 100 records, each against
+ * `exprag ls --all --json` measured in the same rounds (medians, warm cache):
+ *   exprag brief --metric metrics.acc --max                         (target: ratio <= 1.5)
+ *   exprag ls --group-by params.lr --sort metrics.acc --desc --json (target: ratio <= 1.5)
+ *   exprag tree --metric metrics.acc --json                         (target: ratio < 2)
+ * The runs carry params (lr, seed), a hypothesis and a `from` link (chains of 20 that branch),
+ * and one run in ten a decision, as a long agent loop leaves them.
+ *
+ * Usage: bun scripts/bench/loop.ts [--runs N] [--rounds N]   (build first: npm run build)
+ */
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { benchEnv, builtExprag, flag, median } from "./common";
+
+const runs = flag("--runs", 10_000);
+const rounds = flag("--rounds", 5);
+const exprag = builtExprag();
+const store = mkdtempSync(join(tmpdir(), "exprag-loop-bench-"));
+const env = benchEnv();
+
+function generate(): void {
+  console.error(`generating ${runs} runs x 100 records in ${store} ...`);
+  mkdirSync(join(store, "runs"), { recursive: true });
+  const start = Date.UTC(2026, 0, 1);
+  const ids: string[] = [];
+  for (let r = 0; r < runs; r++) {
+    const time = (start + r * 60_000).toString(16).padStart(12, "0");
+    const id = `${time.slice(0, 8)}-${time.slice(8)}-7${(r % 4096).toString(16).padStart(3, "0")}-8000-${r.toString(16).padStart(12, "0")}`;
+    ids.push(id);
+    const head = `{"schema_version":1,"exprag_version":"0.1.0","run_id":"${id}","experiment_name":"exp-${r % 50}","kind":"`;
+    const at = (ms: number) => `,"created_at":"${new Date(start + r * 60_000 + ms).toISOString()}","elapsed_ms":${ms}}`;
+    const lr = (r % 7) / 1000;
+    const from = r % 20 === 0 ? "" : `,"from":"${ids[r - 1 - (r % 3 === 0 ? 1 : 0)]}"`;
+    const lines = [
+      `${head}run_start","value":{"git":{"commit":"${"a".repeat(40)}","tree":"${"b".repeat(40)}","branch":"main","dirty":false},"host":{"hostname":"bench"},"process":{"pid":1,"argv":["python","train.py","--lr","${lr}","--seed","${r % 5}"],"started":{"host":"bench","pid":1,"start_ticks":1}},"metadata":{},"params":{"lr":${lr},"seed":${r % 5}},"why":"try idea ${r}"${from}}${at(0)}`,
+    ];
+    for (let step = 0; step < 98; step++) {
+      const acc = (0.5 + 0.4 * (1 - Math.exp(-step / 30)) * ((r % 1000) / 1000)).toFixed(6);
+      lines.push(`${head}track","value":{"step":${step},"metrics":{"loss":${(1 / (step + 1)).toFixed(6)},"acc":${acc}}}${at(step * 10)}`);
+    }
+    lines.push(
+      `${head}run_end","value":{"status":"ok","exit_code":0,"signal":null,"duration_ms":1000,"counts":{"track":98,"meta":0,"note":0,"parse_error":0}}${at(1000)}`,
+    );
+    const fd = openSync(join(store, "runs", `${id}.jsonl`), "w");
+    writeSync(fd, `${lines.join("\n")}\n`);
+    closeSync(fd);
+    if (r % 10 === 0) {
+      const decision = r % 20 === 0 ? `{"decision":"keep"}` : `{"decision":"discard","because":"no gain"}`;
+      const annotation = `{"schema_version":1,"exprag_version":"0.1.0","run_id":"${id}","kind":"decision","value":${decision},"created_at":"${new Date(start + r * 60_000 + 2000).toISOString()}","author":{"kind":"agent","name":"bench"}}\n`;
+      const afd = openSync(join(store, "runs", `${id}.annotations.jsonl`), "w");
+      writeSync(afd, annotation);
+      closeSync(afd);
+    }
+  }
+}
+
+function timed(argv: string[]): number {
+  const started = performance.now();
+  const result = Bun.spawnSync([exprag, ...argv, "--dir", store], { cwd: store, env, stdout: "ignore", stderr: "pipe" });
+  const ms = performance.now() - started;
+  if (result.exitCode !== 0) throw new Error(`exprag ${argv.join(" ")}: ${result.stderr.toString()}`);
+  return ms;
+}
+
+const cases: [string, string[], number][] = [
+  ["brief --metric metrics.acc --max", ["brief", "--metric", "metrics.acc", "--max"], 1.5],
+  ["ls --group-by params.lr --sort metrics.acc --desc --json", ["ls", "--group-by", "params.lr", "--sort", "metrics.acc", "--desc", "--json"], 1.5],
+  ["tree --metric metrics.acc --json", ["tree", "--metric", "metrics.acc", "--json"], 2],
+];
+
+try {
+  generate();
+  const anchor: number[] = [];
+  const times = cases.map(() => [] as number[]);
+  timed(["ls", "--all", "--json"]); // warm the cache
+  for (let round = 0; round < rounds; round++) {
+    anchor.push(timed(["ls", "--all", "--json"]));
+    for (const [i, [, argv]] of cases.entries()) times[i]!.push(timed(argv));
+  }
+  const base = median(anchor);
+  console.log(`| benchmark | ls --all --json | exprag | ratio | target | met |`);
+  console.log(`|---|---|---|---|---|---|`);
+  for (const [i, [name, , target]] of cases.entries()) {
+    const ms = median(times[i]!);
+    const ratio = ms / base;
+    const met = target === 2 ? ratio < target : ratio <= target;
+    console.log(
+      `| \`${name}\`, ${runs} runs | ${base.toFixed(0)} ms | ${ms.toFixed(0)} ms | ${ratio.toFixed(2)} | ${target === 2 ? "< 2" : `<= ${target}`} | ${met ? "yes" : "no"} |`,
+    );
+  }
+} finally {
+  rmSync(store, { recursive: true, force: true });
+}

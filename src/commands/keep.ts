@@ -1,0 +1,3 @@
+import { decisionCommand } from "./_decision";
+
+export default decisionCommand("keep");

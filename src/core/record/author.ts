@@ -1,0 +1,74 @@
+/**
+ * Who is acting: the coding agent recognised from the environment it gave its shell, else the
+ * user (git's user.name, else the login name). A run records its agent; a tag, a note, a decision
+ * and a project note record their author.
+ */
+import { spawnSync } from "node:child_process";
+import os from "node:os";
+import { asObject } from "./decode";
+import type { AgentRecord } from "./schema";
+
+/** Who wrote an annotation: the coding agent recognised from the environment, else the user. */
+export interface Author {
+  kind: "agent" | "user";
+  name: string;
+}
+
+/** Environment variables that coding agents set in the shells they start, in order of precedence. */
+const AGENT_MARKERS: [variable: string, agent: string][] = [
+  ["CLAUDECODE", "claude-code"],
+  ["CODEX_THREAD_ID", "codex"],
+  ["CODEX_SANDBOX", "codex"],
+  ["GEMINI_CLI", "gemini-cli"],
+  ["CURSOR_AGENT", "cursor"],
+  ["OPENCODE", "opencode"],
+];
+
+export function detectAgent(env: NodeJS.ProcessEnv): AgentRecord | null {
+  for (const [variable, agent] of AGENT_MARKERS) {
+    if (!env[variable]) continue;
+    return { name: agent, env: variable };
+  }
+  return null;
+}
+
+/** The login name of the user running this, null when the system cannot say. */
+export function loginName(): string | null {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? null;
+  }
+}
+
+/** git's user.name as `cwd` sees it; null without git or without one configured. */
+function gitUserName(cwd: string | undefined, env: NodeJS.ProcessEnv): string | null {
+  if (cwd === undefined) return null;
+  try {
+    const result = spawnSync("git", ["config", "--get", "user.name"], { cwd, env, encoding: "utf8", timeout: 5000 });
+    const name = result.status === 0 ? result.stdout.trim() : "";
+    // A name is one line a person can read; anything else is not trusted as one.
+    return name && name.length <= 200 && !/\p{C}/u.test(name) ? name : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Who writes a tag, a note or a decision: the coding agent this runs under, else the MCP client
+ * by the name it gave (an agent too), else the user as git knows them in `cwd` (when given), else
+ * the login name.
+ */
+export function currentAuthor(env: NodeJS.ProcessEnv, cwd?: string, clientName?: string | null): Author {
+  const agent = detectAgent(env);
+  if (agent) return { kind: "agent", name: agent.name };
+  if (clientName) return { kind: "agent", name: clientName };
+  return { kind: "user", name: gitUserName(cwd, env) ?? loginName() ?? env.USER ?? env.USERNAME ?? `user@${os.hostname()}` };
+}
+
+/** The author of a stored annotation; null when it names none. */
+export function decodeAuthor(record: object): Author | null {
+  const author = asObject((record as { author?: unknown }).author);
+  if (typeof author.name !== "string") return null;
+  return { kind: author.kind === "agent" ? "agent" : "user", name: author.name };
+}

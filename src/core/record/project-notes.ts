@@ -1,0 +1,77 @@
+/**
+ * Notes about the research itself rather than one run (`exprag note --project`): ideas not yet
+ * tried, conclusions, next steps. They live in the store's `project-notes.jsonl`, one per line,
+ * appended with one write each like a run's annotations. A note that names another in `replaces`
+ * corrects it: the old one leaves the current notes and stays in the history.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { VERSION } from "../../version";
+import { usageError } from "../errors";
+import { appendLine } from "./annotations";
+import { type Author, decodeAuthor } from "./author";
+import { asObject, decodeEnvelope, parseRecord } from "./decode";
+import { forEachLine } from "./reader";
+import { type ProjectNoteValue, SCHEMA_VERSION } from "./schema";
+
+export const projectNotesPath = (store: string) => join(store, "project-notes.jsonl");
+
+export interface ProjectNote {
+  id: string;
+  text: string;
+  created_at: string;
+  author: Author | null;
+  /** The note this one corrects. */
+  replaces: string | null;
+}
+
+export interface ProjectNotes {
+  /** The notes that stand (none replaced them), oldest first. */
+  current: ProjectNote[];
+  /** Every note, oldest first. */
+  history: ProjectNote[];
+}
+
+const NOTE_ID = /^[0-9a-f]{8}$/;
+
+export function readProjectNotes(store: string): ProjectNotes {
+  const history: ProjectNote[] = [];
+  const path = projectNotesPath(store);
+  if (existsSync(path))
+    forEachLine(path, (text) => {
+      const record = text === null ? null : parseRecord(text);
+      if (!record) return;
+      const { kind, value, createdAt } = decodeEnvelope(record);
+      const body = asObject(value);
+      if (kind !== "project_note" || typeof body.id !== "string" || !NOTE_ID.test(body.id) || typeof body.text !== "string") return;
+      const replaces = typeof body.replaces === "string" && NOTE_ID.test(body.replaces) ? body.replaces : null;
+      history.push({ id: body.id, text: body.text, created_at: createdAt, author: decodeAuthor(record), replaces });
+    });
+  const replaced = new Set(history.map((note) => note.replaces).filter((id) => id !== null));
+  return { current: history.filter((note) => !replaced.has(note.id)), history };
+}
+
+/** Adds a note (already checked by checkNote), or a correction of the note `replaces` names. */
+export function addProjectNote(store: string, text: string, author: Author, replaces: string | null): ProjectNote {
+  if (replaces !== null) {
+    const wanted = replaces.toLowerCase();
+    const current = readProjectNotes(store).current;
+    if (!current.some((note) => note.id === wanted)) {
+      const ids = current.map((note) => note.id).join(", ");
+      throw usageError(`no project note ${JSON.stringify(replaces)} stands to be replaced`, ids ? `current notes: ${ids}` : "there are no project notes yet");
+    }
+    replaces = wanted;
+  }
+  const note: ProjectNote = { id: randomUUID().replace(/-/g, "").slice(-8), text, created_at: new Date().toISOString(), author, replaces };
+  const value = { id: note.id, text, ...(replaces !== null && { replaces }) } satisfies ProjectNoteValue;
+  appendLine(projectNotesPath(store), {
+    schema_version: SCHEMA_VERSION,
+    exprag_version: VERSION,
+    kind: "project_note",
+    value,
+    created_at: note.created_at,
+    author,
+  });
+  return note;
+}

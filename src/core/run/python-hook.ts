@@ -1,0 +1,71 @@
+/**
+ * The parameter hook for Python commands: `exprag run` puts a folder holding exprag's
+ * `sitecustomize.py` (python/hook/) first on the command's PYTHONPATH, so the values argparse,
+ * click or typer parsed, defaults included, reach the run as `params` records. The folder lives
+ * in the user's cache, one per version of the hook, written once.
+ */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { delimiter, join } from "node:path";
+import hookSource from "../../../python/hook/sitecustomize.py" with { type: "text" };
+import { programName } from "./script-arguments";
+
+const PYTHONS = new Set(["python", "pypy"]);
+/** Programs that always run a Python script. */
+const PYTHON_LAUNCHERS = new Set(["torchrun", "accelerate", "deepspeed"]);
+/** Programs that run a command: Python when that command is. */
+const COMMAND_LAUNCHERS = new Set(["uv", "poetry", "pipenv", "conda", "mamba", "micromamba", "env", "nohup"]);
+
+const isPythonWord = (word: string) => PYTHONS.has(programName(word)) || /\.py$/i.test(word);
+
+/** Whether the command runs Python: `python`, `python3 -m`, a `.py` script, `uv run`, `torchrun`, `accelerate launch`... */
+export function runsPython(argv: string[]): boolean {
+  const first = argv[0];
+  if (first === undefined) return false;
+  const name = programName(first);
+  if (isPythonWord(first) || PYTHON_LAUNCHERS.has(name)) return true;
+  if (!COMMAND_LAUNCHERS.has(name)) return false;
+  return argv.slice(1).some((word) => isPythonWord(word) || word === "-m" || word === "--module");
+}
+
+/** The hook's folder, written when missing; null (and why) when it cannot be. */
+export function pythonHookDir(env: NodeJS.ProcessEnv): { dir: string } | { error: string } {
+  const cache = env.XDG_CACHE_HOME || join(env.HOME || os.homedir(), ".cache");
+  const dir = join(cache, "exprag", `python-hook-${Bun.hash(hookSource).toString(36)}`);
+  const file = join(dir, "sitecustomize.py");
+  try {
+    if (Bun.file(file).size === Buffer.byteLength(hookSource)) return { dir };
+  } catch {
+    // not there yet
+  }
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, hookSource, { mode: 0o600 });
+    renameSync(temporary, file);
+    return { dir };
+  } catch (error) {
+    return { error: `cannot write ${dir} (${(error as NodeJS.ErrnoException).code ?? error})` };
+  }
+}
+
+/** PYTHONPATH with the hook's folder first. */
+export function withHookOnPath(dir: string, pythonPath: string | undefined): string {
+  return pythonPath ? `${dir}${delimiter}${pythonPath}` : dir;
+}
+
+/** The environment of a run's command with the hook on its path, when the command runs Python and params are read. */
+export function withPythonHook(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  readParams: boolean,
+  warn: (message: string) => void,
+): { env: NodeJS.ProcessEnv; paramsHook?: "python" } {
+  if (!readParams || !runsPython(command)) return { env };
+  const hook = pythonHookDir(env);
+  if ("error" in hook) {
+    warn(`the parameter hook for Python is off: ${hook.error}`);
+    return { env };
+  }
+  return { env: { ...env, PYTHONPATH: withHookOnPath(hook.dir, env.PYTHONPATH) }, paramsHook: "python" };
+}
