@@ -24,10 +24,13 @@ const commands: Record<string, () => Promise<{ default: ExpragCommand }>> = {
   values: () => import("./commands/values"),
   best: () => import("./commands/best"),
   compare: () => import("./commands/compare"),
+  outputs: () => import("./commands/outputs"),
   verdict: () => import("./commands/verdict"),
   brief: () => import("./commands/brief"),
   tree: () => import("./commands/tree"),
   log: () => import("./commands/log"),
+  wait: () => import("./commands/wait"),
+  "check-rules": () => import("./commands/check-rules"),
   tag: () => import("./commands/tag"),
   note: () => import("./commands/note"),
   keep: () => import("./commands/keep"),
@@ -71,7 +74,12 @@ function unknownCommand(word: string): UserError {
   return usageError(`unknown command '${word}'`, `${didYouMean(word, names) ?? `commands: ${names.join(", ")};`} see 'exprag --help'`);
 }
 
+/** Options every command takes, which may also come before the command: `exprag -v ls` is `exprag ls -v`. */
+const EVERY_COMMAND_OPTIONS = new Set(["-q", "--quiet", "-v", "--verbose"]);
+
 async function main(argv: string[]): Promise<number> {
+  const leading = argv.findIndex((word) => !EVERY_COMMAND_OPTIONS.has(word));
+  if (leading > 0) argv = [argv[leading]!, ...argv.slice(0, leading), ...argv.slice(leading + 1)];
   const [first, ...rest] = argv;
   if (first === "__exec") return (await import("./core/run/trampoline")).execWithIgnoredSignals(rest);
   if (first === "__slurm-task") {
@@ -81,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     return main(["run", ...task.runArguments]);
   }
   if (first === "__experiment") return (await import("./core/run/experiment-session")).recordExperiment(process.env, (message) => log.warn(message));
-  if (first === "--version" || first === "-v") {
+  if (first === "--version" || first === "-V") {
     printData(`${VERSION}${BUILD_COMMIT ? ` (${BUILD_COMMIT})` : ""}\n`);
     return 0;
   }

@@ -1,5 +1,6 @@
 import { writeSync } from "node:fs";
 import { createConsola, type LogObject } from "consola/core";
+import { stderrTakes } from "./core/os/stderr-gate";
 import { colors, wantsColor } from "./render/colors";
 import { visible } from "./render/escape";
 import { clearProgress } from "./render/progress";
@@ -28,12 +29,17 @@ function prefix(type: string, color: boolean): string {
 function writeToStderr(entry: LogObject): void {
   const color = wantsColor(2);
   const text = entry.args.map(formatArg).join(" ");
+  const line = `${prefix(entry.type, color)}${text}\n`;
+  if (!stderrTakes(Buffer.byteLength(line))) return;
   clearProgress();
   try {
-    writeSync(2, `${prefix(entry.type, color)}${text}\n`);
+    writeSync(2, line);
   } catch {
     // stderr is gone: nowhere left to say anything
   }
 }
 
 export const log = createConsola({ reporters: [{ log: writeToStderr }] });
+
+/** consola's levels: warn keeps warnings and errors, debug lets everything through. */
+export const LOG_LEVELS = { warn: 1, info: 3, debug: 4 } as const;

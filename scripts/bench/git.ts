@@ -7,10 +7,11 @@
  *
  * Usage: bun scripts/bench/git.ts [--files N] [--rounds N]   (build first: npm run build)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_IDENTITY, benchEnv, builtExprag, flag, median } from "./common";
+import { generateRepo } from "./repo";
 
 const files = flag("--files", 30_000);
 const rounds = flag("--rounds", 7);
@@ -27,26 +28,8 @@ function run(argv: string[], extraEnv: Record<string, string> = {}): number {
   return ms;
 }
 
-function content(i: number, version = 0): string {
-  const line = `file ${i} version ${version} ${"abcdefghijklmnopqrstuvwxyz".repeat(3)} ${(i * 2654435761) % 1000003}\n`;
-  return line.repeat(Math.ceil(10_000 / line.length));
-}
-
 function setUp(): void {
-  console.error(`generating ${files} files in ${repo} ...`);
-  run(["git", "init", "-q", "-b", "main"]);
-  for (let i = 0; i < files; i++) {
-    const dir = join(repo, `d${Math.floor(i / 100)}`);
-    if (i % 100 === 0) mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `f${i}.txt`), content(i));
-  }
-  run(["git", "-c", "core.looseCompression=0", "add", "-A"]);
-  run(["git", "-c", "core.looseCompression=0", "commit", "-qm", "generated"]);
-  for (let i = 0; i < 50; i++) {
-    const n = i * Math.floor(files / 50);
-    writeFileSync(join(repo, `d${Math.floor(n / 100)}`, `f${n}.txt`), content(n, 1));
-  }
-  for (let i = 0; i < 20; i++) writeFileSync(join(repo, `d${i}`, `untracked${i}.txt`), content(i, 2));
+  generateRepo(repo, files, run);
 }
 
 const readTreeAdd = () => {

@@ -4,6 +4,7 @@ import { usageError } from "../core/errors";
 import { DEFAULT_LIMIT } from "../core/query/selection-flags";
 import { RUN_STATES } from "../core/query/summary";
 import { TAG } from "../core/record/annotations";
+import { DEFAULT_STOP_GRACE_MS } from "../core/run/stopping";
 
 export const storeArgs = {
   dir: {
@@ -55,10 +56,39 @@ export const runOptionArgs = {
     description: "Leave untracked files larger than this out of the snapshot (default 10M; units K, M, G)",
     valueHint: "SIZE",
   },
+  "stop-when": {
+    type: "string",
+    description:
+      "Stop the command when EXPR holds as records arrive (repeatable: any of them); --where's language: 'metrics.loss > 5', diverged, 'elapsed > 10m and max(metrics.acc) < 0.5'",
+    valueHint: "EXPR",
+  },
+  "time-limit": { type: "string", description: "Stop the command after this long (90s, 10m, 2h; a bare number is seconds)", valueHint: "DURATION" },
+  "stop-grace": {
+    type: "string",
+    description: `How long a stopped command has between SIGTERM and SIGKILL (default ${DEFAULT_STOP_GRACE_MS / 1000}s)`,
+    valueHint: "DURATION",
+  },
+  env: {
+    type: "boolean",
+    description: "Record what the command runs with: a Python command's interpreter and packages, the GPUs (the default)",
+    negativeDescription: "Do not record the environment",
+  },
+  system: {
+    type: "boolean",
+    description: "Sample the command's process tree and GPUs as system records (the default, every 10 s)",
+    negativeDescription: "Do not sample system metrics",
+  },
+  "system-every": { type: "string", description: "Seconds between system samples (default 10)", valueHint: "SECONDS" },
+  outputs: {
+    type: "string",
+    description: "Look for the files the run creates or changes only where this glob matches (repeatable; default: the whole work tree)",
+    valueHint: "GLOB",
+  },
+  "keep-outputs": { type: "boolean", description: "Copy the run's outputs into the store (up to 1 GiB) so later runs cannot overwrite them" },
 } as const satisfies ArgsDef;
 
 /** The run options' repeatable flags. */
-export const RUN_REPEATABLE = ["meta", "tag"] as const;
+export const RUN_REPEATABLE = ["meta", "tag", "stop-when", "outputs"] as const;
 
 /** Checks every --tag: one word, as `exprag tag` takes it. */
 export function checkTags(tags: string[]): void {
@@ -98,7 +128,7 @@ export const listArgs = {
 
 /** The run selection every command that takes a set of runs accepts. */
 export const selectionArgs = {
-  name: { type: "string", description: "Only runs whose name contains TEXT (any case; * globs: 'lr-*')", valueHint: "TEXT" },
+  name: { type: "string", description: "Only runs named TEXT (whole name, any case; * ? [...] glob: 'lr-*')", valueHint: "TEXT" },
   status: { type: "string", description: `Only runs in these states (comma-separated): ${RUN_STATES.join(", ")}`, valueHint: "STATE" },
   since: { type: "string", description: "Only runs started since WHEN: 90m, 2h, 3d, 2w, or a date (2026-11-01)", valueHint: "WHEN" },
   until: { type: "string", description: "Only runs started before WHEN", valueHint: "WHEN" },
@@ -121,7 +151,8 @@ export const WHERE_HELP = `WHERE
   Operands: params.X (the command line), meta.X (--meta and $meta), a tracked path
   (metrics.acc, value.metrics.acc; its last value), last() first() min() max() mean() count()
   of a tracked path, and the run fields id, short_id, status, name, exit_code, duration_ms,
-  started_at, commit, dirty, branch, tags, host, error, diverged, why (the hypothesis),
+  started_at, commit, dirty, branch, tags, notes, host, error, diverged, elapsed (seconds since the
+  start, or a duration: elapsed > 10m), why (the hypothesis),
   from (the short id of the run it builds on), decision (keep, discard; none while undecided);
   scheduler.X (job_id,
   array_task_id, node...) and devices.X (CUDA_VISIBLE_DEVICES...). Any other path is the tracked

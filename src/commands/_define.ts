@@ -8,7 +8,7 @@ import { loadProjectConfig, type ProjectConfig } from "../core/config";
 import { EXIT, UserError, usageError } from "../core/errors";
 import { resolveStoreDir } from "../core/store";
 import { didYouMean } from "../core/suggest";
-import { log } from "../log";
+import { LOG_LEVELS, log } from "../log";
 import { COLOR_CHOICES, type ColorChoice, setColorChoice } from "../render/colors";
 import { renderHelp } from "../render/help";
 import { printData } from "../render/output";
@@ -61,6 +61,8 @@ export interface CommandSpec<A extends ArgsDef, R extends keyof A, V extends key
   repeatable?: readonly R[];
   /** The last positional, which takes every remaining positional argument. */
   variadic?: V;
+  /** Options whose value may be left out, with the value they then take (`--last` is `--last 1`). */
+  optionalValues?: Partial<Record<keyof A, string>>;
   /** Stop at the first positional: it and everything after belong to a command (`exprag run`). */
   stopAtFirstPositional?: boolean;
   /** What follows `--`: more positionals (the default, so `-x` can be named), or `rest` (paths for git, a command). */
@@ -69,8 +71,10 @@ export interface CommandSpec<A extends ArgsDef, R extends keyof A, V extends key
   run(context: CommandContext<A, R | V>): Promise<number | void> | number | void;
 }
 
-/** Options every command takes. */
+/** Options every command takes; a command may describe quiet and verbose its own way, keeping their letters. */
 const commonArgs = {
+  quiet: { type: "boolean", alias: "q", description: "Say nothing on stderr but warnings and errors" },
+  verbose: { type: "boolean", alias: "v", description: "Say more on stderr about what is done" },
   color: {
     type: "enum",
     options: [...COLOR_CHOICES],
@@ -82,7 +86,11 @@ const commonArgs = {
 export function defineExpragCommand<const A extends ArgsDef, const R extends keyof A = never, const V extends keyof A = never>(
   spec: CommandSpec<A, R, V>,
 ): ExpragCommand {
-  const args = { ...spec.args, ...commonArgs };
+  const args = { ...commonArgs, ...spec.args, color: commonArgs.color } as A & typeof commonArgs;
+  for (const name of ["quiet", "verbose"] as const) {
+    const own = spec.args[name] as { description?: string } | undefined;
+    (args as ArgsDef)[name] = { ...commonArgs[name], description: own?.description ?? commonArgs[name].description };
+  }
   const definition = defineCommand({ meta: { name: spec.name, description: spec.description }, args }) as CommandDef<ArgsDef>;
   const afterDoubleDash = spec.afterDoubleDash ?? (spec.stopAtFirstPositional ? "rest" : "positionals");
   return {
@@ -98,8 +106,11 @@ export function defineExpragCommand<const A extends ArgsDef, const R extends key
         repeatable: [...(spec.repeatable ?? [])] as string[],
         variadic: spec.variadic as string | undefined,
         afterDoubleDash,
+        optionalValues: (spec.optionalValues ?? {}) as Record<string, string>,
       });
       if (parsed !== "help" && parsed.args.color) setColorChoice(parsed.args.color as ColorChoice);
+      if (parsed !== "help" && parsed.args.quiet) log.level = LOG_LEVELS.warn;
+      else if (parsed !== "help" && parsed.args.verbose) log.level = LOG_LEVELS.debug;
       if (parsed === "help") {
         printData(await renderHelp(definition, spec.examples));
         return 0;
@@ -159,6 +170,7 @@ export function parseCommandLine(
     repeatable = [] as string[],
     variadic = undefined as string | undefined,
     afterDoubleDash = "rest" as "positionals" | "rest",
+    optionalValues = {} as Record<string, string>,
   } = {},
 ): ParsedCommandLine | "help" {
   const args: ParsedCommandLine["args"] = {};
@@ -211,7 +223,10 @@ export function parseCommandLine(
       continue;
     }
     let value: string | undefined;
+    const optional = Object.hasOwn(optionalValues, name) ? optionalValues[name] : undefined;
     if (equals > 0) value = arg.slice(equals + 1);
+    // An optional value is a count: a word that is not one (a run id has 8 digits or more) is not its value.
+    else if (optional !== undefined && !/^\d{1,7}$/.test(argv[i + 1] ?? "")) value = optional;
     else if (i + 1 < argv.length && argv[i + 1] !== "--") value = argv[++i];
     if (value === undefined || value === "") throw usageError(`${flag} needs a value`, seeHelp);
     if (def.type === "enum" && def.options && !def.options.includes(value)) {

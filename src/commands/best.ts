@@ -25,6 +25,10 @@ export default defineExpragCommand({
     max: { type: "boolean", description: "Higher is better" },
     min: { type: "boolean", description: "Lower is better" },
     agg: { type: "enum", options: AGGREGATES, description: "One number per run: its last value (default), or max, min, mean" },
+    explain: {
+      type: "boolean",
+      description: "Instead of the ranking, how it was made: the rule (path, aggregate, direction), the runs left out and why, the ranked runs to doubt",
+    },
     "group-by": {
       type: "string",
       description: "One row per group of runs sharing these keys (params.X, meta.X, name, tags, code): n, mean, std, min, max, ranked by mean",
@@ -41,11 +45,13 @@ export default defineExpragCommand({
   exprag best metrics.acc --max
   exprag best metrics.loss --min --agg min --name baseline --since 2w --status ok --json
   exprag best metrics.acc --max --tag sweep:3f9c2a1b
+  exprag best metrics.acc --max --explain             # the rule, and the runs left out and why
   exprag best metrics.acc --max --group-by params.optimizer   # which optimizer is better on average?
 
 Without --max or --min, paths that look like a loss or an error (loss, err, perplexity, time)
 rank lowest first, anything else highest first; stderr says which was used. NaN and infinite
 values rank after every finite one; runs that never reported the metric are listed apart.
+points_used in --json says how many points each value was taken from (1 for the last value).
 
 ${WHERE_HELP}`,
   run(context) {
@@ -72,19 +78,30 @@ ${WHERE_HELP}`,
       limit: parseLimit(args),
     } as const;
     const progress = startProgress();
-    const { data: shown, ranked, missing, direction, guessed } = answerBest(request, { store, cwd, env, warn, progress });
+    const { data: shown, ranked, missing, direction, guessed, explanation } = answerBest(request, { store, cwd, env, warn, progress });
     progress.end();
     if (guessed) {
       log.info(
         `ranking by ${metric}, ${direction === "min" ? "lowest" : "highest"} first (--${direction}); say --${direction === "min" ? "max" : "min"} for the other way`,
       );
     }
+    const mode = outputMode(args.json === true);
+    if (args.explain) {
+      if (mode === "json") return printData(`${JSON.stringify(explanation)}\n`);
+      const { rule } = explanation;
+      const lines = [
+        `rule\t${rule.agg}(${rule.path}) of each run, ${rule.direction === "max" ? "highest" : "lowest"} first (${rule.direction_from === "flag" ? `--${rule.direction}` : `guessed from the name; --${rule.direction} says so`})`,
+        `ranked\t${explanation.ranked} runs`,
+        ...explanation.left_out.map((run) => `left out\t${run.short_id}: ${run.reason}`),
+        ...explanation.caveats.map((run) => `rank ${run.rank}\t${run.short_id}: ${run.reasons.join(", ")}`),
+      ];
+      return printData(`${lines.join("\n")}\n`);
+    }
     if (shown.length < ranked) log.info(`showing ${shown.length} of ${ranked} runs; use --all or --limit N for more`);
     if (missing.length) {
       const ids = missing.slice(0, 10).map((r) => r.short_id);
       log.info(`${missing.length} run${missing.length === 1 ? "" : "s"} never reported ${metric}: ${ids.join(" ")}${missing.length > 10 ? " ..." : ""}`);
     }
-    const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(shown)}\n`);
     const params = Object.keys(differing(shown.map((r) => Object.fromEntries(flattenValues(r.params).filter(([key]) => key)))));
     const paramColumn = (key: string): Column<Ranked> => ({
@@ -92,6 +109,7 @@ ${WHERE_HELP}`,
       value: (r) => cellText(flattenValues(r.params).find(([k]) => k === key)?.[1]),
       align: "right",
       flex: true,
+      drop: 1,
     });
     printData(
       renderRows(
@@ -99,12 +117,12 @@ ${WHERE_HELP}`,
         [
           { header: "rank", value: (r) => String(r.rank), align: "right" },
           { header: "run", value: (r) => r.short_id },
-          { header: "name", value: (r) => r.experiment_name, flex: true },
+          { header: "name", value: (r) => r.experiment_name, flex: true, drop: 5 },
           { header: `${agg}(${metric})`, value: (r) => (typeof r.value === "number" ? formatNumber(r.value) : r.value), align: "right" },
           ...params.map(paramColumn),
-          { header: "started", value: (r) => (mode === "table" ? formatAgo(r.started_at) : r.started_at) },
-          { header: "status", value: (r) => r.status },
-          { header: "commit", value: (r) => formatCommit(r.commit, r.dirty) },
+          { header: "started", value: (r) => (mode === "table" ? formatAgo(r.started_at) : r.started_at), drop: 2 },
+          { header: "status", value: (r) => r.status, drop: 4 },
+          { header: "commit", value: (r) => formatCommit(r.commit, r.dirty), drop: 3 },
         ],
         mode,
       ),

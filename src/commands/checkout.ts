@@ -12,6 +12,7 @@ export default defineExpragCommand({
     run: { type: "positional", description: "The run: id, unique prefix, short id, latest or latest~N" },
     worktree: { type: "string", description: "Put the run's code in a new git worktree at DIR; the current checkout stays as it is", valueHint: "DIR" },
     branch: { type: "string", description: "Create branch NAME at the run's commit instead of a detached HEAD", valueHint: "NAME" },
+    "restore-outputs": { type: "boolean", description: "Also bring back the outputs the run kept (run --keep-outputs)" },
     ...jsonArg,
     ...storeArgs,
   },
@@ -23,10 +24,14 @@ export default defineExpragCommand({
 In place, the work tree must have no uncommitted changes to tracked files.`,
   run(context) {
     const { args } = context;
-    const { data } = answerCheckout({ run: args.run, worktree: args.worktree ?? null, branch: args.branch ?? null }, context);
+    const { data } = answerCheckout(
+      { run: args.run, worktree: args.worktree ?? null, branch: args.branch ?? null, restoreOutputs: args["restore-outputs"] === true },
+      context,
+    );
     const commit = data.commit.slice(0, 12);
     if (data.in_place) log.info(`run ${shortId(data.run_id)}: checked out commit ${commit}${data.branch ? ` on branch ${data.branch}` : " (detached HEAD)"}`);
     else log.info(`run ${shortId(data.run_id)}: its code is in ${data.worktree} (commit ${commit})`);
+    if (data.outputs) log.info(`brought back ${data.outputs.restored.length} output${data.outputs.restored.length === 1 ? "" : "s"} into ${data.worktree}`);
     if (args.json) printData(`${JSON.stringify(data)}\n`);
   },
 });

@@ -3,6 +3,7 @@ import { projectSnapshotLimits } from "../core/config";
 import { usageError } from "../core/errors";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { currentTree, runCode } from "../core/git/restore";
+import { notCodePathspecs } from "../core/git/work-tree";
 import { isTerminal } from "../core/os/posix";
 import { shortId } from "../core/record/refs";
 import { log } from "../log";
@@ -69,7 +70,7 @@ At a terminal, stderr first names the two sides (run and commit, or the work tre
     const answer = args.quiet ? ["--quiet"] : args["exit-code"] ? ["--exit-code"] : [];
     const code = gitCommand(
       git.at(cwd),
-      ["diff", color, ...answer, ...(args.stat ? ["--stat"] : []), from.commit, to, "--", ...rest],
+      ["diff", color, ...answer, ...(args.stat ? ["--stat"] : []), from.commit, to, "--", ...rest, ...notCodePathspecs(context.config?.notCode)],
       "data",
       answer.length ? [1] : [],
     );

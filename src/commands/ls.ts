@@ -14,8 +14,7 @@ import { cellText, formatAgo, formatCommit, formatDuration } from "../render/for
 import { renderGrouping } from "../render/groups";
 import { printData } from "../render/output";
 import { startProgress } from "../render/progress";
-import { type Column, naturalWidth, outputMode, renderRows } from "../render/table";
-import { outputWidth } from "../render/width";
+import { type Column, outputMode, renderRows } from "../render/table";
 import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -25,6 +24,7 @@ const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   crashed: "red",
   killed: "yellow",
   interrupted: "yellow",
+  stopped: "yellow",
   timeout: "yellow",
   cancelled: "yellow",
   preempted: "yellow",
@@ -33,9 +33,8 @@ const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   running: "cyan",
 };
 
-const metricText = (metrics: ListedRun["metrics"], limit: number) =>
+const metricText = (metrics: ListedRun["metrics"]) =>
   Object.entries(metrics)
-    .slice(0, limit)
     .map(([path, value]) => `${path}=${cellText(value)}`)
     .join(" ");
 
@@ -59,10 +58,11 @@ function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
     code: { header: "code", value: (r) => codeId(r.tree) },
     records: { header: "records", value: (r) => String(r.records), align: "right" },
     tags: { header: "tags", value: (r) => r.tags.join(","), flex: true },
+    notes: { header: "notes", value: (r) => r.notes.join(" | "), flex: true },
     decision: { header: "decision", value: (r) => r.decision?.decision ?? "" },
     why: { header: "why", value: (r) => r.why ?? "", flex: true },
     from: { header: "from", value: (r) => (r.from === null ? "" : shortId(r.from)), color: (text) => colors().dim(text) },
-    metrics: { header: "metrics", value: (r) => metricText(r.metrics, forPeople ? 3 : Number.POSITIVE_INFINITY), flex: true },
+    metrics: { header: "metrics", value: (r) => metricText(r.metrics), flex: true },
   };
 }
 
@@ -108,28 +108,24 @@ function splitColumns(text: string): string[] {
 }
 
 /**
- * The columns at a terminal: the leaves that differ under their shortest unique names, and the
- * columns that matter least left out (records, code, exit, duration, commit, in that order)
- * while the table is wider than the terminal, so names and values are not all cut to a letter.
+ * The columns at a terminal: every leaf that differs, under its shortest unique name. When the
+ * table is wider than the terminal, the columns that matter least go first (records, code, exit,
+ * duration, commit, then the leaves from the right, tags and notes, the metrics), and the table
+ * says which on stderr.
  */
 function tableColumns(runs: ListedRun[], builtin: Record<string, Column<ListedRun>>, leaves: string[]): Column<ListedRun>[] {
-  const optional = ["records", "code", "exit", "duration", "commit"];
-  let shown = ["id", "name", "started", "duration", "status", "exit", "commit", "code", "records"];
-  const build = () => [
-    ...shown.map((name) => builtin[name]!),
-    ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
+  const dropped = (column: Column<ListedRun>, drop: number) => ({ ...column, drop });
+  const order = ["records", "code", "exit", "duration", "commit"];
+  return [
+    ...["id", "name", "started", "duration", "status", "exit", "commit", "code", "records"].map((name) =>
+      order.includes(name) ? dropped(builtin[name]!, order.indexOf(name) + 1) : builtin[name]!,
+    ),
+    ...(runs.some((r) => r.tags.length) ? [dropped(builtin.tags!, 7)] : []),
+    ...(runs.some((r) => r.notes.length) ? [dropped(builtin.notes!, 7)] : []),
     ...(runs.some((r) => r.decision) ? [builtin.decision!] : []),
-    ...leaves.map((key) => leafColumn(key, shortestUnique(key, leaves))),
-    builtin.metrics!,
+    ...leaves.map((key) => dropped(leafColumn(key, shortestUnique(key, leaves)), 6)),
+    dropped(builtin.metrics!, 8),
   ];
-  const width = outputWidth(1) ?? 80;
-  // The name and metrics need some room of their own before they are cut.
-  const wanted = (columns: Column<ListedRun>[]) => naturalWidth(runs, columns) - Math.max(0, naturalWidth(runs, [builtin.metrics!]) - 30);
-  for (const name of optional) {
-    if (wanted(build()) <= width) break;
-    shown = shown.filter((column) => column !== name);
-  }
-  return build();
 }
 
 /** The last segments of a dotted key that no other key ends with: meta.hparams.lr -> lr. */
@@ -142,9 +138,6 @@ function shortestUnique(key: string, keys: string[]): string {
   return key;
 }
 
-/** Leaves that differ, shown at a terminal; all of them through a pipe. */
-const LEAF_COLUMNS_AT_A_TERMINAL = 6;
-
 export default defineExpragCommand({
   name: "ls",
   description: "List runs, newest first: status, commit, the params and metadata that differ, last metrics",
@@ -154,7 +147,7 @@ export default defineExpragCommand({
     columns: {
       type: "string",
       description:
-        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, decision, why, from, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc))",
+        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, notes, decision, why, from, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc))",
       valueHint: "LIST",
     },
     sort: { type: "string", description: "Sort by this operand or column (numbers ascending, missing last)", valueHint: "OPERAND" },
@@ -228,12 +221,13 @@ ${WHERE_HELP}`,
       columns = [
         ...base.map((name) => builtin[name]!),
         ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
+        ...(runs.some((r) => r.notes.length) ? [builtin.notes!] : []),
         ...(runs.some((r) => r.decision) ? [builtin.decision!] : []),
         ...listing.differing.map((key) => leafColumn(key)),
         builtin.metrics!,
       ];
     } else {
-      columns = tableColumns(runs, builtin, listing.differing.slice(0, LEAF_COLUMNS_AT_A_TERMINAL));
+      columns = tableColumns(runs, builtin, listing.differing);
     }
     printData(renderRows(runs, columns, mode));
   },

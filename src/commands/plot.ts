@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { EXIT, UserError } from "../core/errors";
 import { terminalSize } from "../core/os/posix";
-import { type Plot, plotSeries, X_AXES, type XAxis } from "../core/query/plot";
+import { chartPoints, type Plot, plotSeries, writePlotJson, X_AXES, type XAxis, xAt } from "../core/query/plot";
 import { isFiltered, selectRuns } from "../core/query/selection";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { parsePath } from "../core/query/value-paths";
@@ -13,7 +13,7 @@ import { renderSvgChart } from "../render/chart-svg";
 import { wantsColor } from "../render/colors";
 import { visible } from "../render/escape";
 import { formatLocalTime } from "../render/format";
-import { printData } from "../render/output";
+import { DataStream, printData } from "../render/output";
 import { outputWidth } from "../render/width";
 import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";
@@ -21,14 +21,19 @@ import { defineExpragCommand } from "./_define";
 /** Through a pipe (and when the terminal does not say): 80 columns, 20 lines. */
 const PIPED = { width: 80, height: 20 };
 const SVG = { width: 800, height: 450 };
+/** The most points a chart draws of one run: several per column of the widest chart. */
+const CHART_POINTS = 8192;
 
 /** The x axis: its label, and how its ticks read. */
 function xAxis(x: XAxis, plot: Plot): { label: string; format?: (value: number) => string } {
   if (x === "step") return { label: "step" };
   if (x === "elapsed") return { label: "elapsed (s)" };
   let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-  for (const { points } of plot.series) {
-    for (const { x } of points) if (Number.isFinite(x)) [first, last] = [Math.min(first, x), Math.max(last, x)];
+  for (const run of plot.series) {
+    for (let i = 0; i < run.length; i++) {
+      const x = xAt(run, i);
+      if (Number.isFinite(x)) [first, last] = [Math.min(first, x), Math.max(last, x)];
+    }
   }
   const span = first <= last ? last - first : 0;
   // Local time of day (with seconds within an hour); with the date (month-day) beyond a day.
@@ -58,7 +63,8 @@ export default defineExpragCommand({
   exprag plot metrics.acc --name sweep --x elapsed      # every sweep run, overlaid
   exprag plot metrics.loss latest~1 latest --svg loss.svg
 
-Each run is a line marked by a letter, named in the legend by its short id and name; NaN and
+Each run is a line marked by a letter, named in the legend by what sets it apart: the params that
+differ among the runs (lr=0.1 bs=32), else its name, else its short id; NaN and
 infinite values are gaps. At a terminal the chart fits its width (COLUMNS) and is coloured;
 through a pipe it is plain text, 80 columns by 20 lines. --limit N (default 20) caps the runs.
 
@@ -75,8 +81,16 @@ ${WHERE_HELP}`,
     const plot = plotSeries(views, steps, args.x ?? "step", warn);
     if (plot.points === 0 && views.length) warn(`no ${args.path} in ${views.length === 1 ? "that run" : "those runs"}; see exprag paths`);
     else if (plot.notNumbers) warn(`${plot.notNumbers} of ${plot.points} values of ${args.path} are not numbers; they are left as gaps`);
-    if (args.json) return printData(`${JSON.stringify(plot.series.map((s) => ({ ...s, points: s.points.map(({ x, y }) => ({ x, y: jsonNumber(y) })) })))}\n`);
-    const chart: ChartSeries[] = plot.series.map((s) => ({ label: `${s.short_id} ${visible(s.experiment_name)}`, points: s.points }));
+    if (args.json) {
+      const out = new DataStream();
+      writePlotJson(plot, (text) => out.write(text));
+      return out.end();
+    }
+    // The short id to cite, and what sets the line apart.
+    const chart: ChartSeries[] = plot.series.map((s) => ({
+      label: s.label === s.short_id ? s.short_id : `${s.short_id} ${visible(s.label)}`,
+      points: chartPoints(s, CHART_POINTS),
+    }));
     const axis = xAxis(args.x ?? "step", plot);
     const labels = { xLabel: axis.label, yLabel: visible(args.path), formatX: axis.format };
     if (args.svg !== undefined) {
@@ -100,10 +114,4 @@ function chartSize(): { width: number; height: number } {
   const width = outputWidth(1) ?? PIPED.width;
   const height = terminal?.rows ? Math.min(24, Math.max(10, terminal.rows - 2)) : PIPED.height;
   return { width, height };
-}
-
-/** A number for JSON: non-finite ones as the strings the store keeps them as. */
-function jsonNumber(y: number): number | string {
-  if (Number.isFinite(y)) return y;
-  return Number.isNaN(y) ? "NaN" : y > 0 ? "Infinity" : "-Infinity";
 }

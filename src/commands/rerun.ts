@@ -1,4 +1,5 @@
 import { usageError } from "../core/errors";
+import { isTerminal } from "../core/os/posix";
 import { parseCount } from "../core/query/selection-flags";
 import { shortId } from "../core/record/refs";
 import { configOptions } from "../core/slurm/sweep";
@@ -19,12 +20,14 @@ export default defineExpragCommand({
       valueHint: "DIR",
     },
     here: { type: "boolean", description: "Run in this work tree, which must hold the run's code already" },
+    "restore-outputs": { type: "boolean", description: "First bring back the outputs the run kept (run --keep-outputs), e.g. a checkpoint to resume from" },
     seeds: {
       type: "string",
       description:
         "Make N replicates, one after another, tagged replicates:<run>: each with another value of the run's seed param (seed, random_seed, or seed-params in the config), else the same command N times",
       valueHint: "N",
     },
+    yes: { type: "boolean", alias: "y", description: "Run a command recorded on another host or pulled without asking (required when not at a terminal)" },
     set: {
       type: "string",
       description: "Give parameter KEY the value VALUE, in the form the command has it (--lr 0.03, lr=0.03); repeatable",
@@ -59,7 +62,10 @@ exprag exits with the command's exit code, as exprag run does.`,
       meta: args.meta,
       runFlags: args,
       includeSecrets: args["snapshot-secrets"] === true,
+      // A command recorded elsewhere runs only when the user can see it, or says --yes.
+      confirmed: args.yes === true || (isTerminal(0) && isTerminal(2)),
       runOptions: runOptionWords(args),
+      restoreOutputs: args["restore-outputs"] === true,
       seeds: args.seeds === undefined ? null : parseCount(args.seeds, "--seeds"),
       ...(args.slurm && { slurm: { options: [...configOptions(config?.slurm), ...(args.sbatch ?? [])] } }),
     };

@@ -39,11 +39,25 @@ export default defineExpragCommand({
   exprag run --name baseline -- python train.py --lr 0.03
   exprag run --meta hparams.lr=0.03 --meta seed=1 -- ./train.sh
   exprag run -- Rscript fit.R --help      # --help reaches fit.R
+  exprag run --keep-outputs --outputs 'checkpoints/**' -- python train.py
 
 A line "EXPRAG::<json>" on the command's stdout is recorded (and hidden; --echo shows it).
 The command also gets EXPRAG_RUN_ID, EXPRAG_DIR and EXPRAG_FD (a descriptor for JSON lines).
+A Python command's interpreter and packages go into run_start; the GPUs (nvidia-smi), samples of
+the process tree every --system-every seconds (system records) and the files the command created
+or changed (exprag outputs RUN) are recorded too.
 exprag exits with the command's exit code (128+N when signal N ended it; 127 not found,
-126 not executable, 125 exprag's own failure, 2 bad usage).`,
+126 not executable, 125 exprag's own failure, 2 bad usage).
+
+Stopping early: --stop-when EXPR (repeatable) is checked as each record arrives; a tracked path
+is its latest value, max(metrics.acc) and the other aggregates are over the records so far,
+diverged is true once a number went NaN or infinite, elapsed is the seconds since the start.
+--time-limit ends the command after that long. The command (its process group) then gets
+SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "timeout"
+(exit 124), and run_end.stopped_by names the rule and the record (file:line) it held at.
+
+  exprag run --stop-when 'metrics.loss > 5' --stop-when diverged -- python train.py
+  exprag run --time-limit 2h --stop-when 'elapsed > 10m and max(metrics.acc) < 0.5' -- ./train.sh`,
   async run({ args, rest: command, store, config, env: given, warn, cwd }) {
     if (command.length === 0) throw usageError("no command to run", "usage: exprag run [OPTIONS] -- COMMAND [ARGS...]");
     checkTags(args.tag);
@@ -74,6 +88,7 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       snapshotSecrets: args["snapshot-secrets"] === true,
       snapshotMaxBytes: defaults.snapshotMaxBytes,
       snapshotExclude: defaults.snapshotExclude,
+      notCode: defaults.notCode,
       snapshotProgress: { step: progress.phase("files in the snapshot"), end: () => progress.end() },
       cwd,
       env: hooked.env,
@@ -87,6 +102,8 @@ exprag exits with the command's exit code (128+N when signal N ended it; 127 not
       tags: args.tag,
       heartbeatSeconds: heartbeatSeconds(env),
       pty: defaults.pty,
+      stop: defaults.stop,
+      context: { environment: defaults.environment, systemEverySeconds: defaults.systemEverySeconds, outputs: defaults.outputs },
       warn,
     });
     const { track, meta, note, parse_error } = outcome.counts;

@@ -23,8 +23,8 @@ export default defineExpragCommand({
   exprag tag latest --remove best
   exprag ls --tag best
 
-Tags and notes are kept beside the run file, in <run_id>.annotations.jsonl: a run still being
-written is never touched, and each tag says who gave it and when.`,
+Tags and notes are kept in the store's annotations/<run_id>.jsonl, not in the run file: a run
+still being written is never touched, and each tag says who gave it and when.`,
   run(context) {
     const { args } = context;
     const { data } = answerTag({ run: args.run, tags: args.tags, remove: args.remove === true, author: currentAuthor(context.env, context.cwd) }, context);

@@ -3,6 +3,10 @@ export const EXIT = {
   /** A request that cannot be met: an unknown run, a refused checkout. */
   failure: 1,
   usage: 2,
+  /** `run`: a stop rule (--stop-when) ended the command. */
+  stopped: 123,
+  /** `run`: the time limit passed; `wait`: its --timeout did. As timeout(1). */
+  timeout: 124,
   internal: 125,
   notExecutable: 126,
   notFound: 127,

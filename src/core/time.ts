@@ -20,3 +20,23 @@ export function parseWhen(text: string, option: string, now = Date.now()): numbe
   if (Number.isNaN(time)) throw usageError(`${option} expects a span such as 90m, 2h, 3d, 2w or a date such as 2026-11-01, got "${text}"`);
   return time;
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1e3, sec: 1e3, m: 60e3, min: 60e3, h: 3600e3, d: 86400e3 };
+
+/**
+ * A length of time as users write it: `500ms`, `90s`, `10m`, `1.5h`, `2d`, or a bare number of
+ * seconds; milliseconds, or null when `text` is none of these (or not above zero).
+ */
+export function durationMs(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d)?$/i.exec(text.trim());
+  if (!match) return null;
+  const ms = Number(match[1]) * DURATION_UNITS[(match[2] ?? "s").toLowerCase()]!;
+  return ms > 0 && Number.isFinite(ms) ? ms : null;
+}
+
+/** A duration given to `option` (see durationMs); anything else is a usage error naming it. */
+export function parseDuration(text: string, option: string): number {
+  const ms = durationMs(text);
+  if (ms === null) throw usageError(`${option} expects a duration such as 500ms, 90s, 10m, 2h (a bare number is seconds), got "${text}"`);
+  return ms;
+}

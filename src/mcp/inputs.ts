@@ -16,7 +16,7 @@ export const runInput = (what = "The run") => z.string().min(1).describe(`${what
 /** The run selection: the runs named, or every run newest first, kept by name, state, time, tags and a where expression. */
 export const selectionInput = {
   runs: z.array(z.string().min(1)).optional().describe(`Only these runs, in this order; each is ${RUN_REFERENCE}. Default: every run, newest first`),
-  name: z.string().optional().describe("Only runs whose experiment name contains this text (any case); * globs: 'lr-*'"),
+  name: z.string().optional().describe("Only runs with this experiment name (any case, whole name); * ? [...] make it a glob: 'lr-*'"),
   status: z
     .array(z.enum(RUN_STATES as [RunState, ...RunState[]]))
     .optional()
@@ -31,7 +31,7 @@ export const selectionInput = {
       'Only runs for which this expression holds, e.g. "params.lr < 0.1 and max(metrics.acc) > 0.9", "status = ok", "tags ~ \'sweep:*\'". ' +
         "Comparisons = != < <= > >= ~ (glob) in [a, b]; and, or, not, parentheses. Operands: params.X (command line), meta.X (metadata), " +
         "a tracked path (its last value), last() first() min() max() mean() count() of a tracked path, and the run fields id, short_id, " +
-        "status, name, exit_code, duration_ms, started_at, commit, dirty, branch, tags, host, error, diverged, why, from (a short id), " +
+        "status, name, exit_code, duration_ms, started_at, commit, dirty, branch, tags, host, error, diverged, elapsed (seconds; elapsed > 10m), why, from (a short id), " +
         "decision (keep, discard, none)",
     ),
 };

@@ -1,12 +1,14 @@
 /**
  * The tools that answer questions about runs, one per query command, each calling the core
  * function the command calls and answering with the command's --json: list_runs (ls), show_run
- * (show), value_paths (paths), series (values), best_runs (best), compare_runs (compare).
+ * (show), value_paths (paths), series (values), best_runs (best), compare_runs (compare),
+ * run_outputs (outputs).
  */
 import { z } from "zod";
 import { answerBest } from "../core/answers/best";
 import { answerCompare } from "../core/answers/compare";
 import { answerList } from "../core/answers/list";
+import { answerOutputs } from "../core/answers/outputs";
 import { answerPaths } from "../core/answers/paths";
 import { answerSeries } from "../core/answers/series";
 import { answerShow } from "../core/answers/show";
@@ -117,8 +119,7 @@ const seriesTool: ToolSpec<typeof seriesInput> = {
   listKey: "points",
   answer(input, context) {
     const request = { path: input.path, selection: toSelection(input), lastPerRun: input.last ?? Number.POSITIVE_INFINITY, cap: toLimit(input) };
-    const { data: points, total, kept, runs } = answerSeries(request, context);
-    if (total === 0 && runs) context.warn(`no ${input.path} in ${runs === 1 ? "that run" : "those runs"}; see value_paths`);
+    const { data: points, kept, runs } = answerSeries(request, context);
     const shown = points.slice(-10).map((p) => `${p.short_id} step ${p.step ?? "-"}: ${JSON.stringify(p.value)}`);
     const head = points.length < kept ? `the newest ${points.length} of ${kept} points` : `${points.length} points`;
     return {
@@ -138,6 +139,10 @@ const bestRunsInput = {
     .enum(AGGREGATES as [Aggregate, ...Aggregate[]])
     .optional()
     .describe("One number per run: its last value (default), or max, min, mean"),
+  explain: z
+    .boolean()
+    .optional()
+    .describe("Instead of the ranking, how it was made: {rule, ranked, left_out (runs without the value), caveats (NaN, infinite, not ok, diverged)}"),
   ...selectionInput,
   ...listInput,
 };
@@ -145,7 +150,7 @@ const bestRunsTool: ToolSpec<typeof bestRunsInput> = {
   name: "best_runs",
   title: "Best runs",
   description:
-    "The selected runs ranked by one metric (its last value, or max, min or mean per run), best first, each with rank, value, count, " +
+    "The selected runs ranked by one metric (its last value, or max, min or mean per run), best first, each with rank, value, points_used, " +
     "status, commit and params. NaN and infinite values rank after every finite one; runs that never reported the metric are left " +
     "out (the summary counts them). Same answer as `exprag best <path> --json`.",
   input: bestRunsInput,
@@ -154,7 +159,12 @@ const bestRunsTool: ToolSpec<typeof bestRunsInput> = {
   answer(input, context) {
     const agg = input.agg ?? "last";
     const request = { path: input.path, direction: input.direction ?? null, agg, selection: toSelection(input), limit: toLimit(input) };
-    const { data: shown, ranked, missing, direction, guessed } = answerBest(request, context);
+    const { data: shown, ranked, missing, direction, guessed, explanation } = answerBest(request, context);
+    if (input.explain) {
+      const summary = [`${explanation.ranked} runs ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first`];
+      summary.push(`${explanation.left_out.length} left out, ${explanation.caveats.length} to doubt`);
+      return { data: explanation, summary };
+    }
     const lines = [
       `${counted(shown.length, ranked, "runs")} ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first${guessed ? " (guessed from the path; pass direction to choose)" : ""}`,
       ...shown.slice(0, 10).map((r) => `#${r.rank} ${r.short_id} ${r.experiment_name}: ${r.value}`),
@@ -169,8 +179,8 @@ const compareRunsTool: ToolSpec<typeof compareRunsInput> = {
   name: "compare_runs",
   title: "Compare runs",
   description:
-    "Two or more runs side by side: the metadata that differs, the last value of every metric, status, duration, commit, and the " +
-    "diffs to look at. Give runs (two or more), or a selection (its runs, newest first, up to limit). Same answer as " +
+    "Two or more runs side by side: the params, metadata and command-line words that differ, the last value of every metric, " +
+    "status, duration, commit, and for each run whose code differs from the first's how much (files, lines added and deleted) and the diff to look at. Give runs (two or more), or a selection (its runs, newest first, up to limit). Same answer as " +
     "`exprag compare --json`. Use diff_runs for how their code differs.",
   input: compareRunsInput,
   effect: "reads",
@@ -180,16 +190,45 @@ const compareRunsTool: ToolSpec<typeof compareRunsInput> = {
       throw usageError("compare needs runs: two or more, or a selection", 'e.g. runs: ["latest~1", "latest"], or name: "sweep"');
     }
     const { data: comparison, total } = answerCompare({ selection, limit: toLimit(input) }, context);
-    const differing = Object.keys(comparison.metadata);
+    const differing = [...Object.keys(comparison.params).map((key) => `params.${key}`), ...Object.keys(comparison.metadata).map((key) => `meta.${key}`)];
     return {
       data: comparison,
       summary: [
         `${counted(comparison.runs.length, total, "runs")}: ${comparison.runs.map((r) => `${r.short_id} (${r.status})`).join(", ")}`,
-        differing.length ? `metadata that differs: ${differing.join(", ")}` : "no metadata differs",
+        differing.length ? `params and metadata that differ: ${differing.join(", ")}` : "no params or metadata differ",
+        ...comparison.code_changes.map(
+          (change) =>
+            `code of ${change.short_id} differs: ${change.size ? `${change.size.files} files +${change.size.added} -${change.size.deleted}` : "not measured here"}`,
+        ),
         `${Object.keys(comparison.metrics).length} metrics`,
       ],
     };
   },
 };
 
-export const queryTools = [listRunsTool, showRunTool, valuePathsTool, seriesTool, bestRunsTool, compareRunsTool];
+const runOutputsInput = {
+  run: runInput(),
+  globs: z.array(z.string().min(1)).optional().describe("Only outputs whose path matches one of these globs: '*.pt' (a name anywhere), 'checkpoints/**'"),
+};
+const runOutputsTool: ToolSpec<typeof runOutputsInput> = {
+  name: "run_outputs",
+  title: "A run's outputs",
+  description:
+    "The files a run created or changed under the work tree (checkpoints, predictions, plots): path, size, time, hash, and whether " +
+    "each is still the one the run wrote (state current), was overwritten by a later run (overwritten_by), changed or missing; load " +
+    "is the path to read it from (the file, else the copy kept with run --keep-outputs). Same answer as `exprag outputs <run> --json`. " +
+    "Where is the checkpoint of the best run: best_runs, then this with its id.",
+  input: runOutputsInput,
+  effect: "reads",
+  answer({ run, globs }, context) {
+    const { data } = answerOutputs({ run, globs: globs ?? [] }, context);
+    const lines = data.files
+      .slice(0, 10)
+      .map((f) => `${f.path}  ${f.size} bytes  ${f.overwritten_by ? `overwritten by ${f.overwritten_by}` : f.state}${f.load ? `  load ${f.load}` : ""}`);
+    if (data.files.length > 10) lines.push(`... and ${data.files.length - 10} more in the JSON`);
+    const total = data.files.length + data.more;
+    return { data, summary: [`run ${data.short_id}: ${data.files.length < total ? `${data.files.length} of ${total}` : total} outputs`, ...lines] };
+  },
+};
+
+export const queryTools = [listRunsTool, showRunTool, valuePathsTool, seriesTool, bestRunsTool, compareRunsTool, runOutputsTool];

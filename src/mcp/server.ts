@@ -9,6 +9,7 @@ import { VERSION } from "../version";
 import { codeTools } from "./code-tools";
 import { loopTools } from "./loop-tools";
 import { queryTools } from "./query-tools";
+import { ruleTools } from "./rule-tools";
 import { runTools } from "./run-tools";
 import { StdioTransport } from "./stdio";
 import { registerTool, type ToolSpec } from "./tool";
@@ -31,7 +32,7 @@ const noSchemaValidator = {
   getValidator: () => () => ({ valid: false as const, data: undefined, errorMessage: "exprag's MCP server validates no JSON Schema" }),
 };
 
-export const TOOLS: ToolSpec<never>[] = [...queryTools, ...codeTools, ...runTools, ...loopTools] as ToolSpec<never>[];
+export const TOOLS: ToolSpec<never>[] = [...queryTools, ...codeTools, ...runTools, ...loopTools, ...ruleTools] as ToolSpec<never>[];
 
 /** The server with every tool registered; connect it to a transport. */
 export function createServer(options: WorkspaceOptions): McpServer {

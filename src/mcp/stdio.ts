@@ -5,10 +5,11 @@
  * through node's process.stdin, whose stream machinery takes longer to load than the rest of the
  * server takes to answer.
  */
-import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import { serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { writeFully } from "../core/os/io";
+import { LineSplitter, readLine } from "./jsonrpc-lines";
 
 const readStdin = () => Bun.stdin.stream().getReader();
 type StdinReader = ReturnType<typeof readStdin>;
@@ -17,7 +18,7 @@ export class StdioTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
-  private readonly lines = new ReadBuffer();
+  private readonly lines = new LineSplitter();
   private reader: StdinReader | null = null;
   private closed = false;
   /** Requests read and not answered yet: after stdin ends, the transport closes once they are. */
@@ -34,23 +35,16 @@ export class StdioTransport implements Transport {
   private async read(reader: StdinReader): Promise<void> {
     try {
       for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-        try {
-          this.lines.append(Buffer.from(chunk.value));
-        } catch (error) {
-          // A line longer than the SDK holds (10 MiB): dropped, said, and reading goes on.
-          this.onerror?.(error as Error);
-          continue;
-        }
-        for (;;) {
-          // A line that is no JSON-RPC message is reported and skipped; the next one is read.
-          let message: JSONRPCMessage | null;
-          try {
-            message = this.lines.readMessage();
-          } catch (error) {
-            this.onerror?.(error as Error);
+        for (const line of this.lines.push(Buffer.from(chunk.value))) {
+          const outcome = readLine(line);
+          if (outcome === null) continue;
+          if ("answer" in outcome) {
+            // Malformed input: the client hears why, stderr says it too, and reading goes on with the next line.
+            writeFully(1, Buffer.from(`${JSON.stringify(outcome.answer)}\n`));
+            this.onerror?.(new Error(outcome.answer.error.message));
             continue;
           }
-          if (message === null) break;
+          const { message } = outcome;
           if ("method" in message && "id" in message) this.unanswered.add(message.id);
           this.onmessage?.(message);
         }
@@ -72,7 +66,6 @@ export class StdioTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.lines.clear();
     void this.reader?.cancel().catch(() => {});
     this.onclose?.();
   }

@@ -46,6 +46,29 @@ export function fraction(value: number, range: ChartRange): number {
   return (value / 2 - range.min / 2) / (range.max / 2 - range.min / 2);
 }
 
+/**
+ * The range widened to round ends, so that `count` evenly spaced ticks from its min to its max are
+ * round numbers (steps of 1, 2 or 5 times a power of ten, or 2.5 when that keeps them evenly spaced).
+ */
+export function roundRange(range: ChartRange, count: number): ChartRange {
+  if (count < 2 || !(range.max > range.min)) return range;
+  const rough = (range.max - range.min) / (count - 1);
+  const power = 10 ** Math.floor(Math.log10(rough));
+  for (const factor of [1, 2, 2.5, 5, 10, 20, 25, 50, 100]) {
+    const step = factor * power;
+    const min = Math.floor(range.min / step + 1e-9) * step;
+    const max = min + step * (count - 1);
+    if (max >= range.max - step * 1e-9) return { min: cleanNumber(min, step), max: cleanNumber(max, step) };
+  }
+  return range;
+}
+
+/** A multiple of `step` without the float noise of its arithmetic (0.30000000000000004 -> 0.3). */
+function cleanNumber(value: number, step: number): number {
+  const digits = Math.max(0, -Math.floor(Math.log10(step)) + 2);
+  return Number(value.toFixed(Math.min(20, digits)));
+}
+
 /** `count` evenly spaced values from min to max, both included. */
 export function linearTicks(range: ChartRange, count: number): number[] {
   if (count < 2) return count === 1 ? [range.min] : [];

@@ -6,7 +6,7 @@
  * then hues a golden angle apart. The document grows past the requested size only when the legend
  * would leave the plot too little room. Labels are escaped; numbers are rounded to 2 decimals.
  */
-import { type ChartBounds, type ChartSeries, chartBounds, finiteRuns, formatTicks, fraction, linearTicks, seriesMarker } from "./chart-scale";
+import { type ChartBounds, type ChartSeries, chartBounds, finiteRuns, formatTicks, fraction, linearTicks, roundRange, seriesMarker } from "./chart-scale";
 
 /** Sizes in SVG user units (pixels). */
 export interface SvgChartOptions {
@@ -41,6 +41,7 @@ export function seriesStroke(index: number): string {
 /** The chart as an SVG document (see the module comment). */
 export function renderSvgChart(series: ChartSeries[], options: SvgChartOptions): string {
   const bounds = chartBounds(series);
+  if (bounds) bounds.y = roundRange(bounds.y, TICKS);
   const yTicks = bounds ? linearTicks(bounds.y, TICKS) : [];
   const xTicks = bounds ? linearTicks(bounds.x, TICKS) : [];
   const [yTickLabels, xTickLabels] = [formatTicks(yTicks), options.formatX ? xTicks.map(options.formatX) : formatTicks(xTicks)];

@@ -24,7 +24,18 @@
  *   become "?".
  */
 
-import { type ChartBounds, type ChartRange, type ChartSeries, chartBounds, finiteRuns, formatTicks, fraction, linearTicks, seriesMarker } from "./chart-scale";
+import {
+  type ChartBounds,
+  type ChartRange,
+  type ChartSeries,
+  chartBounds,
+  finiteRuns,
+  formatTicks,
+  fraction,
+  linearTicks,
+  roundRange,
+  seriesMarker,
+} from "./chart-scale";
 
 /** Sizes are terminal cells for the whole chart, axes and legend included. */
 export interface ChartOptions {
@@ -71,7 +82,9 @@ export function renderTextChart(series: ChartSeries[], options: ChartOptions): s
   const fixedLines = [title, yLabel, xLabel].filter(Boolean).length + (bounds ? 2 : 1) + legend.length;
   const rows = Math.max(MIN_PLOT_ROWS, Math.floor(options.height) - fixedLines);
 
-  const yTicks = bounds ? linearTicks(bounds.y, rows >= 10 ? 5 : rows >= 7 ? 4 : 3) : [];
+  const yCount = rows >= 10 ? 5 : rows >= 7 ? 4 : 3;
+  if (bounds) bounds.y = roundRange(bounds.y, yCount);
+  const yTicks = bounds ? linearTicks(bounds.y, yCount) : [];
   const yTickLabels = formatTicks(yTicks);
   const gutter = Math.max(0, ...yTickLabels.map((label) => label.length));
   const margin = gutter > 0 ? gutter + 1 : 0;

@@ -50,7 +50,7 @@ export function renderRootHelp({ version, commands, store }: RootHelp): string {
   };
   return `${[
     `exprag ${version}: experiment memory for coding agents`,
-    [bold("USAGE"), "  exprag <command> [OPTIONS] [ARGUMENTS]", "  exprag help [command]", "  exprag --version"].join("\n"),
+    [bold("USAGE"), "  exprag <command> [OPTIONS] [ARGUMENTS]", "  exprag help [command]", "  exprag --version (-V)"].join("\n"),
     `${section("COMMANDS", commands)}\n\n  'exprag help <command>' (or 'exprag <command> --help') shows a command's options and examples.`,
     section("EXIT CODES", EXIT_CODES),
     section("ENVIRONMENT", ENVIRONMENT),

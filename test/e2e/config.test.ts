@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { commitFiles, makeRepo, runIn, write } from "./git-harness";
+import { commitFiles, git, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
 import { exprag, onlyRun, runFiles, runStart, tempDir } from "./harness";
 
 describe("the project config", () => {
@@ -40,7 +40,7 @@ describe("the project config", () => {
       expect({ args, code: result.exitCode, stderr: result.stderr }).toEqual({
         args,
         code: 2,
-        stderr: `exprag: error: ${file}: unknown key "dri" in [tool.exprag]; did you mean 'dir'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, goal, seed-params, slurm\n`,
+        stderr: `exprag: error: ${file}: unknown key "dri" in [tool.exprag]; did you mean 'dir'? known keys: dir, snapshot-max-size, snapshot-exclude, not-code, log, params, name, pty, outputs, keep-outputs, goal, seed-params, stop-when, time-limit, stop-grace, slurm\n`,
       });
     }
     writeFileSync(file, "[tool.exprag]\nlog = 1\n");
@@ -132,4 +132,53 @@ describe("the goal in the project config", () => {
     writeFileSync(join(cwd, ".exprag.toml"), '[goal]\nmetric = "val_loss"\n');
     expect(JSON.parse((await exprag(["brief", "--json"], { cwd })).text).goal).toEqual({ metric: "val_loss", direction: "min" });
   });
+});
+
+describe("a project config committed by someone else", () => {
+  /** A clone of a repository whose author committed `.exprag.toml` with this `dir`. */
+  function cloneWith(dir: string, extra: Record<string, string> = {}): { clone: string; root: string } {
+    const origin = makeRepo({ ".exprag.toml": `dir = ${JSON.stringify(dir)}\n`, "train.py": "x\n", ...extra });
+    const root = tempDir();
+    git(root, "clone", "-q", origin, "clone");
+    return { clone: join(root, "clone"), root };
+  }
+
+  for (const [what, dir] of [
+    ["a folder above the work tree", "../stolen"],
+    ["an absolute path", "/tmp/exprag-config-escape-store"],
+    ["a folder inside .git", ".git/refs/heads/x"],
+    ["a folder inside .git, spelt otherwise", "sub/../.GIT/exprag"],
+  ] as const) {
+    test(`cannot put the store in ${what}: usage error, nothing written; --dir and EXPRAG_DIR still choose any folder`, async () => {
+      const { clone, root } = cloneWith(dir);
+      const before = workTreeFiles(root);
+      const result = await runIn(clone, ["run", "--", "touch", "ran"]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`${join(clone, ".exprag.toml")}: dir = `);
+      expect(result.stderr).toContain("a project config keeps the store in the work tree, outside .git");
+      expect(existsSync(join(clone, "ran"))).toBe(false);
+      expect(workTreeFiles(root)).toEqual(before);
+      expect(existsSync("/tmp/exprag-config-escape-store")).toBe(false);
+      expect(git(clone, "for-each-ref", "refs/heads")).not.toContain("refs/heads/x/");
+      const chosen = join(tempDir(), "chosen");
+      expect((await runIn(clone, ["run", "--dir", chosen, "--", "true"])).exitCode).toBe(0);
+      expect(runFiles(chosen)).toHaveLength(1);
+      const viaEnv = join(tempDir(), "via-env");
+      expect((await runIn(clone, ["run", "--", "true"], { EXPRAG_DIR: viaEnv })).exitCode).toBe(0);
+      expect(runFiles(viaEnv)).toHaveLength(1);
+    }, 30_000);
+  }
+
+  test("cannot lead out of the work tree through a committed link", async () => {
+    const outside = tempDir();
+    const origin = makeRepo({ ".exprag.toml": 'dir = "link/store"\n', "train.py": "x\n" });
+    symlinkSync(outside, join(origin, "link"));
+    git(origin, "add", "link");
+    git(origin, "commit", "-qm", "link");
+    const root = tempDir();
+    git(root, "clone", "-q", origin, "clone");
+    const result = await runIn(join(root, "clone"), ["run", "--", "true"]);
+    expect(result.exitCode).toBe(2);
+    expect(readdirSync(outside)).toEqual([]);
+  }, 30_000);
 });

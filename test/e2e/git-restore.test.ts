@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { commitFiles, fingerprint, git, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
-import { isLinux, readRecords, runFiles, runStart, tempDir } from "./harness";
+import { isLinux, madeOnce, readRecords, runFiles, runStart, tempDir } from "./harness";
 
 /** A repository with two recorded runs: a dirty one (lr 0.03, a new file) and a clean one. */
 async function repoWithRuns() {
@@ -24,6 +24,9 @@ async function repoWithRuns() {
   });
   return { repo, dirty: dirty!, clean: clean!, dirtyFiles };
 }
+
+/** The same `repoWithRuns()` for the tests that only read it. */
+const readOnlyRepoWithRuns = madeOnce(repoWithRuns);
 
 describe("exprag checkout", () => {
   test("--worktree puts the run's exact code in a new worktree and leaves the checkout alone", async () => {
@@ -91,7 +94,7 @@ describe("exprag checkout", () => {
 
 describe("exprag diff", () => {
   test("shows what changed between two runs, with --stat and with paths", async () => {
-    const { repo, dirty, clean } = await repoWithRuns();
+    const { repo, dirty, clean } = await readOnlyRepoWithRuns();
     const full = await runIn(repo, ["diff", clean.id, dirty.id]);
     expect(full.exitCode).toBe(0);
     expect(full.text).toContain("-lr = 0.1\n+lr = 0.03");
@@ -114,7 +117,7 @@ describe("exprag diff", () => {
   });
 
   test("an unknown or ambiguous run reference is an error that says which", async () => {
-    const { repo, dirty, clean } = await repoWithRuns();
+    const { repo, dirty, clean } = await readOnlyRepoWithRuns();
     const unknown = await runIn(repo, ["diff", "ffffffff"]);
     expect(unknown.exitCode).toBe(1);
     expect(unknown.stderr).toContain("no run matches 'ffffffff'");
@@ -128,7 +131,7 @@ describe("exprag diff", () => {
   });
 
   test("short ids (the last 8 hex digits) and latest~N resolve", async () => {
-    const { repo, dirty, clean } = await repoWithRuns();
+    const { repo, dirty, clean } = await readOnlyRepoWithRuns();
     const short = (id: string) => id.replace(/-/g, "").slice(-8);
     const byShort = await runIn(repo, ["diff", short(clean.id), short(dirty.id), "--stat"]);
     const byLatest = await runIn(repo, ["diff", "latest", "latest~1", "--stat"]);

@@ -1,10 +1,41 @@
 /** Drives the compiled binary the way users do: in temporary directories, through real pipes. */
 import { afterAll } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 
 export const EXPRAG = join(import.meta.dir, "..", "..", "dist", "exprag");
+
+/**
+ * The tests start python3 hundreds of times. When python3 on PATH is a script (a version manager's
+ * shim: pyenv's runs a dozen shell processes per call, seconds each on a loaded machine), the
+ * folder of the interpreter it picks goes first on PATH, as the shim itself would put it, for
+ * this process and every command the tests start. Once per process: then python3 is found there.
+ */
+function skipPythonShim(): void {
+  const found = Bun.which("python3", { PATH: process.env.PATH });
+  if (!found || !startsWithShebang(found)) return;
+  const asked = Bun.spawnSync([found, "-c", "import sys; print(sys.executable)"], { stdout: "pipe", stderr: "ignore" });
+  const interpreter = asked.stdout.toString().trim();
+  if (asked.exitCode !== 0 || !existsSync(interpreter) || dirname(interpreter) === dirname(found)) return;
+  process.env.PATH = `${dirname(interpreter)}${delimiter}${process.env.PATH}`;
+}
+skipPythonShim();
+
+function startsWithShebang(file: string): boolean {
+  const head = Buffer.alloc(2);
+  try {
+    const fd = openSync(file, "r");
+    try {
+      readSync(fd, head, 0, 2, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  return head.toString() === "#!";
+}
 
 /** Named conditions for `test.skipIf`, so anyone can run the suite: as an ordinary user, on Linux or macOS. */
 export const isLinux = process.platform === "linux";
@@ -25,6 +56,15 @@ const made: string[] = [];
 afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A fixture made by the first test that asks for it, then the same for each: for tests that only read it. */
+export function madeOnce<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+}
 
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "exprag-test-"));
@@ -127,12 +167,21 @@ export const runEnd = (records: StoredRecord[]) => records.find((r) => r.kind ==
 export const runStart = (records: StoredRecord[]) => records.find((r) => r.kind === "run_start")!.value;
 
 /** Polls `probe` until it holds; fails naming what was awaited. Never a fixed sleep. */
-export async function waitFor(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(probe: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!probe()) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(20);
   }
+}
+
+/**
+ * A shell loop that waits until `file` exists. It also ends once the file's folder is gone (the
+ * test's temporary folders are removed after its tests), so a test that failed before creating
+ * the file leaves no process behind.
+ */
+export function shellWaitFor(file: string): string {
+  return `while [ ! -e "${file}" ] && [ -d "${dirname(file)}" ]; do sleep 0.02; done`;
 }
 
 /** Waits until `size()` has stayed the same for `quietMs` (a writer that has stalled). */

@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanEnv, EXPRAG, exprag, runFiles, shell, tempDir, waitFor } from "./harness";
+import { cleanEnv, EXPRAG, exprag, runFiles, shell, shellWaitFor, tempDir, waitFor } from "./harness";
 
 describe("exprag log --follow", () => {
   test("streams a live run's output as it comes, and ends by itself when the run ends", async () => {
     const cwd = tempDir();
     const go = join(cwd, "go");
-    const script = `echo first; while [ ! -e ${go} ]; do sleep 0.02; done; echo second; printf 'no newline'`;
+    const script = `echo first; ${shellWaitFor(go)}; echo second; printf 'no newline'`;
     await using run = Bun.spawn([EXPRAG, "run", "--name", "live", "--", "sh", "-c", script], { cwd, env: cleanEnv(), stdout: "ignore", stderr: "ignore" });
     const log = () => {
       const file = runFiles(join(cwd, ".exprag"))[0]?.replace(/\.jsonl$/, ".log");
@@ -30,9 +30,9 @@ describe("exprag log --follow", () => {
   test("a run that has ended is written whole at once; --tail starts from its last lines", async () => {
     const cwd = tempDir();
     await exprag(["run", "--", "sh", "-c", "echo a; echo b; echo c"], { cwd });
-    const all = await exprag(["log", "latest", "-f"], { cwd, timeoutMs: 10_000 });
+    const all = await exprag(["log", "latest", "-f"], { cwd, timeoutMs: 30_000 });
     expect({ code: all.exitCode, text: all.text }).toEqual({ code: 0, text: "a\nb\nc\n" });
-    const tail = await exprag(["log", "latest", "--follow", "--tail", "1"], { cwd, timeoutMs: 10_000 });
+    const tail = await exprag(["log", "latest", "--follow", "--tail", "1"], { cwd, timeoutMs: 30_000 });
     expect(tail.text).toBe("c\n");
   });
 
@@ -58,7 +58,7 @@ describe("exprag log --follow", () => {
     };
     writeFileSync(join(runs, `${id}.jsonl`), `${JSON.stringify(start)}\n`);
     writeFileSync(join(runs, `${id}.log`), "partial output\n");
-    const result = await exprag(["log", "latest", "--follow"], { cwd, timeoutMs: 10_000 });
+    const result = await exprag(["log", "latest", "--follow"], { cwd, timeoutMs: 30_000 });
     expect({ code: result.exitCode, text: result.text }).toEqual({ code: 0, text: "partial output\n" });
   });
 });

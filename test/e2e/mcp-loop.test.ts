@@ -52,7 +52,7 @@ beforeAll(async () => {
   const transport = new StdioClientTransport({ command: EXPRAG, args: ["mcp"], cwd, env: cleanEnv({ CLAUDECODE: undefined }), stderr: "ignore" });
   client = new Client({ name: "loop-test", version: "1.0.0" });
   await client.connect(transport);
-}, 30_000);
+}, 60_000);
 
 afterAll(async () => {
   await client.close();

@@ -78,6 +78,10 @@ const cases = (): Record<string, Case[]> => ({
     { tool: { runs: [ids.baseline, ids.repeat] }, command: ["compare", ids.baseline!, ids.repeat!] },
     { tool: { runs: [ids.baseline, ids.tuned] }, command: ["compare", ids.baseline!, ids.tuned!] },
   ],
+  run_outputs: [
+    { tool: { run: ids.tuned }, command: ["outputs", ids.tuned!] },
+    { tool: { run: ids.tuned, globs: ["*.py"] }, command: ["outputs", ids.tuned!, "*.py"] },
+  ],
   diff_runs: [{ tool: { run: ids.baseline, other: ids.tuned }, command: ["diff", ids.baseline!, ids.tuned!] }],
   // read_run_file gives a window of lines; cat the whole text. The window of a whole small file is the same text.
   read_run_file: [
@@ -115,6 +119,12 @@ const cases = (): Record<string, Case[]> => ({
       command: ["keep", ids.tuned!, "--because", "highest acc"],
       apart: (d) => ({ ...without(d, ["replaced"]), decision: without(d.decision as Record<string, unknown>, ["created_at"]) }),
     },
+  ],
+  wait_for_runs: [
+    { tool: { runs: [ids.baseline, ids.tuned], until: "status != running" }, command: ["wait", ids.baseline!, ids.tuned!, "--until", "status != running"] },
+  ],
+  check_rules: [
+    { tool: { run: ids.baseline, stop_when: ["metrics.loss < 0.8"] }, command: ["check-rules", ids.baseline!, "--stop-when", "metrics.loss < 0.8"] },
   ],
   note_project: [{ tool: { text: "try a smaller lr" }, command: ["note", "--project", "try a smaller lr"], apart: (d) => without(d, ["id", "created_at"]) }],
 });
@@ -156,7 +166,7 @@ describe("every MCP tool answers as its command's --json", () => {
         const comparable = (data: unknown) => (Array.isArray(data) ? data : apart(data as Record<string, unknown>));
         expect(comparable(fromTool)).toEqual(comparable(fromCommand));
       }
-    }, 30_000);
+    }, 60_000);
   }
 
   test("checkout_worktree and checkout --worktree each made the worktree they were asked for", async () => {

@@ -126,7 +126,7 @@ describe("exprag mcp: the connection", () => {
     expect(mcp.client.getInstructions()).toContain("list_runs");
   });
 
-  test("lists the eighteen tools, each with a description, a strict JSON Schema and its annotations", async () => {
+  test("lists the twenty-one tools, each with a description, a strict JSON Schema and its annotations", async () => {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((t) => t.name)).toEqual([
       "list_runs",
@@ -135,6 +135,7 @@ describe("exprag mcp: the connection", () => {
       "series",
       "best_runs",
       "compare_runs",
+      "run_outputs",
       "diff_runs",
       "read_run_file",
       "checkout_worktree",
@@ -147,6 +148,8 @@ describe("exprag mcp: the connection", () => {
       "lineage_tree",
       "verdict",
       "group_runs",
+      "wait_for_runs",
+      "check_rules",
     ]);
     for (const tool of tools) {
       expect(tool.description!.length).toBeGreaterThan(80);
@@ -161,6 +164,7 @@ describe("exprag mcp: the connection", () => {
       series: ["path"],
       best_runs: ["path"],
       compare_runs: [],
+      run_outputs: ["run"],
       diff_runs: ["run"],
       read_run_file: ["run", "path"],
       checkout_worktree: ["run", "dir"],
@@ -173,8 +177,23 @@ describe("exprag mcp: the connection", () => {
       lineage_tree: [],
       verdict: ["a", "b"],
       group_runs: ["group_by"],
+      wait_for_runs: ["runs"],
+      check_rules: ["run", "stop_when"],
     });
-    for (const name of ["list_runs", "show_run", "value_paths", "series", "best_runs", "compare_runs", "diff_runs", "read_run_file", "log_tail"]) {
+    for (const name of [
+      "list_runs",
+      "show_run",
+      "value_paths",
+      "series",
+      "best_runs",
+      "compare_runs",
+      "run_outputs",
+      "diff_runs",
+      "read_run_file",
+      "log_tail",
+      "wait_for_runs",
+      "check_rules",
+    ]) {
       expect(byName[name]!.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: false });
     }
     expect(byName.tag_run!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
@@ -190,6 +209,7 @@ describe("exprag mcp: the connection", () => {
       "failed",
       "killed",
       "interrupted",
+      "stopped",
       "timeout",
       "cancelled",
       "preempted",
@@ -220,8 +240,8 @@ describe("exprag mcp: the same answers as the command line", () => {
       await cli("ls", "--status", "ok", "--where", "meta.hparams.lr < 0.5", "--columns", "max(metrics.acc)", "--sort", "max(metrics.acc)", "--desc"),
     );
     expect(asked.data.map((r: { columns: unknown }) => r.columns)).toEqual([{ "max(metrics.acc)": 0.9 }, { "max(metrics.acc)": 0.7 }]);
-    const limited = await call("list_runs", { limit: 1, name: "e" });
-    expect(limited.data).toEqual(await cli("ls", "--limit", "1", "--name", "e"));
+    const limited = await call("list_runs", { limit: 1, name: "*e*" });
+    expect(limited.data).toEqual(await cli("ls", "--limit", "1", "--name", "*e*"));
     expect(limited.summary.split("\n")[0]).toBe("1 of 3 runs (pass limit or all: true for more), newest first");
   });
 
@@ -334,13 +354,34 @@ describe("exprag mcp: the same answers as the command line", () => {
     expect(data).toMatchObject({ run_id: ids.baseline, text: "baseline-2\nbaseline-3\n", lines: 2, truncated: false });
   });
 
+  test("wait_for_runs answers as exprag wait --json: held, ended without it, timed out", async () => {
+    for (const [until, outcome] of [
+      ["status != running", "held"],
+      ["max(metrics.acc) > 0.99", "ended"],
+    ]) {
+      const { data } = await call("wait_for_runs", { runs: [ids.baseline!, ids.failed!], until });
+      expect(data.outcome).toBe(outcome);
+      const result = await runIn(repo, ["wait", ids.baseline!, ids.failed!, "--until", until!, "--json"]);
+      expect(result.exitCode).toBe(outcome === "held" ? 0 : 1);
+      expect(data).toEqual(JSON.parse(result.text));
+    }
+    expect(await callError("wait_for_runs", { runs: ["latest"], until: "step >" })).toBe(await cliError("wait", "latest", "--until", "step >"));
+    expect(await callError("wait_for_runs", { runs: ["latest"], timeout_s: 3600 })).toContain("300");
+  });
+
+  test("check_rules answers as exprag check-rules --json", async () => {
+    const { data } = await call("check_rules", { run: ids.baseline!, stop_when: ["metrics.loss < 0.8", "diverged"] });
+    expect(data).toEqual(await cli("check-rules", ids.baseline!, "--stop-when", "metrics.loss < 0.8", "--stop-when", "diverged"));
+    expect(data.stopped_by).toMatchObject({ rule: "metrics.loss < 0.8", step: 1 });
+  });
+
   test("tag_run answers as exprag tag --json, and the tag selects the run", async () => {
     const { data } = await call("tag_run", { run: ids.tuned!, tags: ["best", "reviewed"] });
     expect(data).toEqual({ run_id: ids.tuned, tags: ["best", "reviewed"] });
     expect(await cli("tag", ids.tuned!, "--remove", "reviewed")).toEqual({ run_id: ids.tuned, tags: ["best"] });
     expect((await call("list_runs", { tags: ["best"] })).data.map((r: { run_id: string }) => r.run_id)).toEqual([ids.tuned]);
     // Who gave it: the client, by the name it connected with.
-    const annotations = readFileSync(join(repo, ".exprag", "runs", `${ids.tuned}.annotations.jsonl`), "utf8")
+    const annotations = readFileSync(join(repo, ".exprag", "annotations", `${ids.tuned}.jsonl`), "utf8")
       .split("\n")
       .filter(Boolean)
       .map((l) => JSON.parse(l));
@@ -455,11 +496,11 @@ describe("exprag mcp: shutting down", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(messages.map((m) => m.id)).toEqual([1, 2]);
-    expect(messages[1].result.tools).toHaveLength(18);
+    expect(messages[1].result.tools).toHaveLength(21);
     expect(existsSync(join(dir, ".exprag"))).toBe(false);
   });
 
-  test("a line that is not JSON-RPC is said on stderr and skipped; the next is answered", async () => {
+  test("a line that is not JSON-RPC is answered with an error, said on stderr and skipped; the next is answered", async () => {
     await using proc = Bun.spawn([EXPRAG, "mcp"], { cwd: tempDir(), env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
     const list = { jsonrpc: "2.0", id: 7, method: "tools/list" };
     proc.stdin.write(`not json\n${JSON.stringify({ hello: 1 })}\n${JSON.stringify(list)}\n`);
@@ -470,12 +511,47 @@ describe("exprag mcp: shutting down", () => {
       stdout
         .trimEnd()
         .split("\n")
-        .map((line) => JSON.parse(line).id),
-    ).toEqual([7]);
+        .map((line) => [JSON.parse(line).id, JSON.parse(line).error?.code ?? null]),
+    ).toEqual([
+      [null, -32700],
+      [null, -32600],
+      [7, null],
+    ]);
     const warnings = stderr.trimEnd().split("\n");
     expect(warnings).toHaveLength(2);
     for (const line of warnings) expect(line).toStartWith("exprag: warning: MCP: ");
   });
+
+  test("a raw client's malformed requests each get a JSON-RPC error, and an oversized line drops only itself", async () => {
+    await using proc = Bun.spawn([EXPRAG, "mcp"], { cwd: tempDir(), env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const lines = [
+      "{not json",
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: "all" }),
+      JSON.stringify({ jsonrpc: "1.0", id: 2, method: "tools/list" }),
+      JSON.stringify({ jsonrpc: "2.0", id: { nested: true }, method: "tools/list" }),
+      JSON.stringify({ jsonrpc: "2.0", id: 3, method: 42 }),
+      `{"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"pad":"${"x".repeat(11 * 1024 * 1024)}"}}`,
+      JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/list" }),
+    ];
+    proc.stdin.write(`${lines.join("\n")}\n`);
+    await proc.stdin.end();
+    const [stdout, , exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    expect(exitCode).toBe(0);
+    const answers = stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(answers.map((m) => [m.id, m.error?.code ?? null])).toEqual([
+      [null, -32700],
+      [1, -32602],
+      [2, -32600],
+      [null, -32600],
+      [3, -32600],
+      [null, -32600],
+      [5, null],
+    ]);
+    expect(answers.at(-1).result.tools.length).toBeGreaterThan(0);
+  }, 30_000);
 
   test("the binary carries a stub for the SDK's default JSON Schema validator, not ajv", () => {
     const binary = readFileSync(EXPRAG);

@@ -206,7 +206,7 @@ describe.skipIf(!python)("Experiment (python3 needed)", () => {
       const started = startPython([python!, "t.py"], repo);
       await waitFor(() => started.output.text.includes("ready"), "the script to be ready", 30_000);
       started.proc.kill("SIGKILL");
-      await waitFor(() => records(repo)[0]?.some((r) => r.kind === "run_end") === true, "run_end with the pipe still open", 15_000);
+      await waitFor(() => records(repo)[0]?.some((r) => r.kind === "run_end") === true, "run_end with the pipe still open");
       expect(runEnd(records(repo)[0]!).status).toBe("killed");
     },
     TIMEOUT,

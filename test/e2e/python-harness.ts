@@ -8,7 +8,7 @@ export const PYTHON_PACKAGE = join(import.meta.dir, "..", "..", "python");
 /** The first Python 3 here that can import every module named: `python3` on PATH, then the system's. */
 export function pythonWith(...modules: string[]): string | null {
   for (const candidate of ["python3", "/usr/bin/python3"]) {
-    const found = Bun.which(candidate);
+    const found = Bun.which(candidate, { PATH: process.env.PATH });
     if (!found) continue;
     const probe = Bun.spawnSync([found, "-c", `import sys; assert sys.version_info >= (3, 8)\n${modules.map((m) => `import ${m}`).join("\n")}`], {
       stdout: "ignore",

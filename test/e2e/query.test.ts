@@ -177,7 +177,7 @@ describe("exprag ls", () => {
   });
 
   test("filters by name, status and age, and says when a list is cut", async () => {
-    expect((await json("ls", "--name", "TUN")).map((r: { run_id: string }) => r.run_id)).toEqual([ids.tuned]);
+    expect((await json("ls", "--name", "TUNED")).map((r: { run_id: string }) => r.run_id)).toEqual([ids.tuned]);
     expect((await json("ls", "--status", "failed")).map((r: { run_id: string }) => r.run_id)).toEqual([ids.failed]);
     expect((await json("ls", "--since", "1h")).map((r: { experiment_name: string }) => r.experiment_name)).not.toContain("future");
     expect((await json("ls", "--since", "2024-06-30")).length).toBe(7);
@@ -209,7 +209,7 @@ describe("exprag best", () => {
     const loss = await q("best", "value.metrics.loss", "--json");
     expect(loss.stderr).toContain("lowest first (--min)");
     expect(JSON.parse(loss.text).map((r: { experiment_name: string }) => r.experiment_name)).toEqual(["future", "failed", "tuned", "baseline", "diverged"]);
-    const mean = await json("best", "metrics.acc", "--max", "--agg", "mean", "--name", "e");
+    const mean = await json("best", "metrics.acc", "--max", "--agg", "mean", "--name", "*e*");
     expect(mean.map((r: { experiment_name: string; value: number }) => [r.experiment_name, Number(r.value.toFixed(4))])).toEqual([
       ["future", 0.99],
       ["failed", 0.95],
@@ -375,11 +375,11 @@ describe("exprag log and rm", () => {
     const other = tempDir();
     await exprag(["run", "--", "echo", "x"], { cwd: other });
     const file = runFiles(join(other, ".exprag"))[0]!;
-    const declined = await atTerminal([EXPRAG, "rm", "latest"], { cwd: other, keys: ["n\n"] });
+    const declined = await atTerminal([EXPRAG, "rm", "latest"], { cwd: other, keys: [{ after: "[y/N]", text: "n\n" }] });
     expect(declined.output).toContain("[y/N]");
     expect(declined.exitCode).toBe(1);
     expect(existsSync(file)).toBe(true);
-    const accepted = await atTerminal([EXPRAG, "rm", "latest"], { cwd: other, keys: ["y\n"] });
+    const accepted = await atTerminal([EXPRAG, "rm", "latest"], { cwd: other, keys: [{ after: "[y/N]", text: "y\n" }] });
     expect(accepted.exitCode).toBe(0);
     expect(existsSync(file)).toBe(false);
   });
@@ -403,7 +403,7 @@ describe("exprag log and rm", () => {
         check(plainText(result.output));
       }
     },
-    30_000,
+    120_000,
   );
 
   test("a run of the original exprag (no run_end, no process identity) is unknown, not running", async () => {

@@ -3,7 +3,7 @@
  * run ids for names into the store, mode 0600, never through a link, never outside the store.
  */
 import { describe, expect, test } from "bun:test";
-import { lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, gitEnv, gitIdentity, makeRepo, runIn } from "./git-harness";
 import { cleanEnv, recordLine, tempDir } from "./harness";
@@ -87,6 +87,8 @@ describe("exprag pull from an untrusted remote", () => {
     writeFileSync(victim, "untouched\n");
     symlinkSync(victim, join(runs, `${id}.jsonl`));
     symlinkSync(victim, join(runs, `${id}.annotations.jsonl`));
+    mkdirSync(join(repo, ".exprag", "annotations"));
+    symlinkSync(victim, join(repo, ".exprag", "annotations", `${id}.jsonl`));
     const result = await runIn(repo, ["pull", remote]);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain(`run ${id.replace(/-/g, "").slice(-8)}: `);

@@ -63,7 +63,7 @@ describe("exprag rerun", () => {
     expect(collected.text).toBe(`${worktree}\n`);
     expect(existsSync(worktree)).toBe(false);
     expect(git(repo, "worktree", "list", "--porcelain")).not.toContain(worktree);
-  }, 30_000);
+  }, 60_000);
 
   test("--set rewrites the parameter in the form it came in: --lr 0.03 and lr=0.03 alike", async () => {
     const repo = makeRepo({ "report.py": REPORT, "config.txt": "c\n" });
@@ -82,7 +82,7 @@ describe("exprag rerun", () => {
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain("--set momentum=0.9: the command gives no value for momentum");
     expect(runFiles(store)).toHaveLength(2);
-  }, 30_000);
+  }, 60_000);
 
   test("the worktree links in the ignored data and skipped files a script reads, and a sweep's point stays in params", async () => {
     const reads = "import sys\nprint(sys.argv[1], open('data/train.csv').read().strip(), open('.env').read().strip())\n";
@@ -101,7 +101,7 @@ describe("exprag rerun", () => {
     expect(existsSync(join(worktree, "reads.py"))).toBe(true);
     expect([existsSync(join(worktree, "data")), existsSync(join(worktree, ".env"))]).toEqual([false, false]);
     expect(readFileSync(join(repo, "data", "train.csv"), "utf8")).toBe("rows");
-  }, 30_000);
+  }, 60_000);
 
   test("a run recorded without the top of its work tree (an older exprag) is placed by the worktree holding its folder", async () => {
     const repo = makeRepo({ "report.py": REPORT, "config.txt": "c\n", "deep/er/README.md": "x\n" });
@@ -117,7 +117,7 @@ describe("exprag rerun", () => {
     const rerun = runFiles(store).find((other) => other !== file)!;
     expect(runStart(readRecords(rerun)).process.cwd).toBe(join(store, "worktrees", idOf(rerun), "deep", "er"));
     expect(tracked(readRecords(rerun))[0].folder).toBe("er");
-  }, 30_000);
+  }, 60_000);
 
   test("--here runs in this work tree when it holds the run's code, and refuses, saying why, when it does not", async () => {
     const repo = makeRepo({ "report.py": REPORT, "config.txt": "committed\n" });
@@ -139,5 +139,5 @@ describe("exprag rerun", () => {
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain(`the work tree does not hold the code of run ${short(original)}: config.txt differs, new.txt is new`);
     expect(runFiles(store)).toHaveLength(2);
-  }, 30_000);
+  }, 60_000);
 });

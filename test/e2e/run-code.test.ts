@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
-import { EXPRAG, tempDir } from "./harness";
+import { EXPRAG, madeOnce, tempDir } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
 const HOSTILE = "x\x1b]0;pwned\x07y \x1b[31mred\x1b[0m\n";
@@ -20,9 +20,12 @@ async function twoRuns() {
   return { repo, dirty: dirty!, clean: clean! };
 }
 
+/** The same `twoRuns()` for the tests that only read it. */
+const readOnlyTwoRuns = madeOnce(twoRuns);
+
 describe("exprag cat", () => {
   test("prints a file as the run had it, from the current directory, exact bytes to a pipe", async () => {
-    const { repo, dirty, clean } = await twoRuns();
+    const { repo, dirty, clean } = await readOnlyTwoRuns();
     expect((await runIn(repo, ["cat", "latest", "src/train.py"])).text).toBe("print(2)\n");
     expect((await runIn(join(repo, "src"), ["cat", "latest", "train.py"])).text).toBe("print(2)\n");
     expect((await runIn(join(repo, "src"), ["cat", clean.short_id, "./train.py"])).text).toBe("print(1)\n");
@@ -33,7 +36,7 @@ describe("exprag cat", () => {
   });
 
   test("a folder lists its entries; --json carries text, or base64 for a binary file", async () => {
-    const { repo, dirty } = await twoRuns();
+    const { repo, dirty } = await readOnlyTwoRuns();
     expect((await runIn(repo, ["cat", "latest", "."])).text).toBe("README.md\nnotes.txt\nsrc/\ntrain.py\nweights.bin\n".replace("train.py\n", ""));
     const text = JSON.parse((await runIn(repo, ["cat", "latest", "src/train.py", "--json"])).text);
     expect(text).toEqual({
@@ -53,7 +56,7 @@ describe("exprag cat", () => {
   });
 
   test("a path the run lacks, or one outside the repository, is a one-line error", async () => {
-    const { repo, clean } = await twoRuns();
+    const { repo, clean } = await readOnlyTwoRuns();
     const missing = await runIn(repo, ["cat", clean.short_id, "notes.txt"]);
     expect([missing.exitCode, missing.stdout.length, missing.stderr]).toEqual([
       1,
@@ -68,7 +71,7 @@ describe("exprag cat", () => {
   });
 
   test.skipIf(!hasPty)("at a terminal a text file's controls show as escapes, colours stay, and a binary file is refused", async () => {
-    const { repo, dirty } = await twoRuns();
+    const { repo, dirty } = await readOnlyTwoRuns();
     const env = { ...gitEnv, NO_COLOR: "1" };
     const text = await atTerminal([EXPRAG, "cat", "latest", "notes.txt"], { cwd: repo, env });
     expect(text.output).toBe("x\\e]0;pwned\\u0007y \x1b[31mred\x1b[0m\n");
@@ -82,7 +85,7 @@ describe("exprag cat", () => {
 
 describe("exprag files", () => {
   test("lists the run's files from the top, under paths given from here", async () => {
-    const { repo, clean } = await twoRuns();
+    const { repo, clean } = await readOnlyTwoRuns();
     expect((await runIn(repo, ["files", "latest"])).text).toBe("README.md\nnotes.txt\nsrc/train.py\nweights.bin\n");
     expect((await runIn(repo, ["files", clean.short_id])).text).toBe("README.md\nsrc/train.py\n");
     expect((await runIn(join(repo, "src"), ["files", "latest", "."])).text).toBe("src/train.py\n");
@@ -91,7 +94,7 @@ describe("exprag files", () => {
   });
 
   test("--changed lists what the snapshot changed against the run's HEAD; a clean run changed nothing", async () => {
-    const { repo, dirty, clean } = await twoRuns();
+    const { repo, dirty, clean } = await readOnlyTwoRuns();
     expect((await runIn(repo, ["files", "latest", "--changed"])).text).toBe("A\tnotes.txt\nM\tsrc/train.py\nA\tweights.bin\n");
     const changed = JSON.parse((await runIn(repo, ["files", "latest", "--changed", "--json"])).text);
     expect(changed).toEqual({
@@ -120,7 +123,7 @@ describe("exprag files", () => {
 
 describe("--json of diff and log", () => {
   test("diff --json: both sides, the changed files with line counts, and the patch unless --stat", async () => {
-    const { repo, dirty, clean } = await twoRuns();
+    const { repo, dirty, clean } = await readOnlyTwoRuns();
     const stat = await runIn(repo, ["diff", clean.short_id, dirty.short_id, "--stat", "--json"]);
     expect(stat.exitCode).toBe(0);
     expect(JSON.parse(stat.text)).toEqual({
@@ -171,7 +174,7 @@ describe("--json of diff and log", () => {
   });
 
   test.skipIf(!hasPty)("log at a terminal writes other controls of the output as escapes; piped it is exact", async () => {
-    const { repo } = await twoRuns();
+    const { repo } = await readOnlyTwoRuns();
     expect((await runIn(repo, ["log", "latest"])).text).toBe("step 1\n\x1b]52;c;Zm9v\x07done\n");
     const shown = await atTerminal([EXPRAG, "log", "latest"], { cwd: repo, env: { ...gitEnv, HOME: tempDir() } });
     expect(shown.output).toBe("step 1\n\\e]52;c;Zm9v\\u0007done\n");
@@ -179,7 +182,7 @@ describe("--json of diff and log", () => {
 });
 
 test("cat and files need the run's commit in this repository", async () => {
-  const { repo } = await twoRuns();
+  const { repo } = await readOnlyTwoRuns();
   const other = makeRepo();
   git(other, "status");
   const elsewhere = await runIn(other, ["files", "latest", "--dir", join(repo, ".exprag")]);

@@ -89,7 +89,7 @@ describe("exprag run: the EXPRAG:: protocol", () => {
     const records = onlyRun(join(cwd, ".exprag"));
     expect(tracked(records)).toEqual([1]);
     expect(runEnd(records).counts.parse_error).toBe(1);
-  }, 30_000);
+  }, 60_000);
 
   test("passes several MB of mixed text and binary through byte for byte, and logs the same bytes", async () => {
     const cwd = tempDir();

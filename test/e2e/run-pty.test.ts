@@ -68,12 +68,12 @@ describe.skipIf(!hasPty || !works("python3", "--version"))("exprag run --pty", (
     const result = await atTerminal([EXPRAG, "run", "--pty", "--", "python3", "child.py"], { cwd, keys: [{ after: "ready", text: "\x03" }] });
     expect(result.exitCode).toBe(130);
     expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "interrupted", signal: "SIGINT", exit_code: 130 });
-  }, 20_000);
+  }, 60_000);
 
   test("a window-size change reaches the command", async () => {
     const cwd = tempDir();
     const child =
-      "import os, time\nprint('ready', flush=True)\nstart = os.get_terminal_size()\nwhile os.get_terminal_size() == start: time.sleep(0.02)\nsize = os.get_terminal_size()\nprint('resized', size.columns, size.lines, flush=True)\n";
+      "import os, time\nstart = os.get_terminal_size()\nprint('ready', flush=True)\nwhile os.get_terminal_size() == start: time.sleep(0.02)\nsize = os.get_terminal_size()\nprint('resized', size.columns, size.lines, flush=True)\n";
     writeFileSync(join(cwd, "child.py"), child);
     const driver = [
       "import fcntl, os, pty, struct, sys, termios, time",
@@ -95,5 +95,5 @@ describe.skipIf(!hasPty || !works("python3", "--version"))("exprag run --pty", (
     await using proc = Bun.spawn(["python3", "-c", driver], { cwd, env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
     const [stdout] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
     expect(stdout).toContain("resized 120 40");
-  }, 20_000);
+  }, 60_000);
 });

@@ -56,23 +56,27 @@ describe("every exprag command in SKILL.md runs", () => {
   // exprag, and python as the skill writes it.
   const bin = tempDir();
   symlinkSync(EXPRAG, join(bin, "exprag"));
-  symlinkSync(Bun.which("python3") ?? "python3", join(bin, "python"));
+  symlinkSync(Bun.which("python3", { PATH: process.env.PATH }) ?? "python3", join(bin, "python"));
   beforeAll(async () => {
     repo = makeRepo({
       "train.py":
-        "import json, sys\nlr = float(sys.argv[sys.argv.index('--lr') + 1])\nfor step in range(3):\n    print('EXPRAG::' + json.dumps({'step': step, 'metrics': {'loss': lr / (step + 1), 'acc': 1 - lr / (step + 1)}}))\n",
+        "import json, sys\nlr = float(sys.argv[sys.argv.index('--lr') + 1])\nfor step in range(3):\n    print('EXPRAG::' + json.dumps({'step': step, 'metrics': {'loss': lr / (step + 1), 'acc': 1 - lr / (step + 1)}, 'eval/bleu': 30 - 100 * lr}))\n",
     });
     await runIn(repo, ["run", "--name", "first", "--", "python3", "train.py", "--lr", "0.1"]);
     write(repo, "train.py", `${readFileSync(join(repo, "train.py"), "utf8")}print('changed')\n`);
     await runIn(repo, ["run", "--name", "second", "--", "python3", "train.py", "--lr", "0.05"]);
-  }, 30_000);
+  }, 60_000);
 
   // Each line as it would be pasted into a shell, in the order the skill gives them.
-  test.each(commandLines())("%s", async (line) => {
-    const result = await shell(line.replace("../restored-run", restored), { cwd: repo, env: { ...gitEnv, PATH: `${bin}:${process.env.PATH}` } });
-    expect({ line, code: result.exitCode, stderr: result.exitCode ? result.stderr : "" }).toEqual({ line, code: 0, stderr: "" });
-    if (line.includes("--json")) expect(() => JSON.parse(result.text)).not.toThrow();
-  });
+  test.each(commandLines())(
+    "%s",
+    async (line) => {
+      const result = await shell(line.replace("../restored-run", restored), { cwd: repo, env: { ...gitEnv, PATH: `${bin}:${process.env.PATH}` } });
+      expect({ line, code: result.exitCode, stderr: result.exitCode ? result.stderr : "" }).toEqual({ line, code: 0, stderr: "" });
+      if (line.includes("--json")) expect(() => JSON.parse(result.text)).not.toThrow();
+    },
+    60_000,
+  );
 
   test("the commands were not vacuous: the worktree holds the run's code, the sweep and the rerun made runs", async () => {
     expect(git(restored, "log", "-1", "--format=%s")).toContain("exprag snapshot");
@@ -88,6 +92,42 @@ describe("every exprag command in SKILL.md runs", () => {
     expect(runs[0]!.tags).toEqual(["best"]);
     expect(runs[1]!.tags[0]).toStartWith("sweep:");
   });
+});
+
+describe("every command SKILL.md names is run by this test", () => {
+  /** The commands the skill names anywhere: `exprag <command>` in prose and in its shell blocks. */
+  const named = [...new Set([...body.matchAll(/`exprag ([a-z-]+)/g), ...commandLines().map((line) => /^exprag ([a-z-]+)/.exec(line)!)].map((m) => m[1]!))];
+  const run = new Set(commandLines().map((line) => /^exprag ([a-z-]+)/.exec(line)![1]!));
+
+  test("each is in a shell block above, or run as the skill says below", () => {
+    expect(named.filter((command) => !run.has(command)).sort()).toEqual(["check-rules", "outputs", "pull", "push", "wait"]);
+  });
+
+  test("exprag outputs --path, check-rules and wait, as the skill says them", async () => {
+    const repo = makeRepo({ "train.py": "print('hi')\n" });
+    const script = `printf '%s\\n' 'EXPRAG::{"step": 250, "metrics": {"acc": 0.4}}'; echo weights > model.pt`;
+    expect((await runIn(repo, ["run", "-q", "--", "sh", "-c", script])).exitCode).toBe(0);
+    const env = { ...gitEnv, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` };
+    const id = JSON.parse((await runIn(repo, ["ls", "--json"])).text)[0].short_id;
+    const outputs = await shell(`exprag outputs ${id} '*.pt' --path`, { cwd: repo, env });
+    expect({ code: outputs.exitCode, text: outputs.text.trim() }).toEqual({ code: 0, text: join(repo, "model.pt") });
+    const rules = await shell("exprag check-rules latest --stop-when 'max(metrics.acc) < 0.5'", { cwd: repo, env });
+    expect(rules.exitCode).toBe(0);
+    const waited = await shell("exprag wait latest --until 'step >= 200' --timeout 30m --json", { cwd: repo, env });
+    expect({ code: waited.exitCode, outcome: JSON.parse(waited.text).outcome }).toEqual({ code: 0, outcome: "held" });
+  }, 60_000);
+
+  test("exprag push, then exprag pull in another clone, as the skill says them", async () => {
+    const origin = makeRepo({ "train.py": "print('hi')\n" });
+    const root = tempDir();
+    git(root, "clone", "-q", "--bare", origin, join(root, "remote.git"));
+    for (const clone of ["a", "b"]) git(root, "clone", "-q", join(root, "remote.git"), join(root, clone));
+    await runIn(join(root, "a"), ["run", "-q", "--", "true"]);
+    const env = { ...gitEnv, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}` };
+    expect((await shell("exprag push", { cwd: join(root, "a"), env })).exitCode).toBe(0);
+    expect((await shell("exprag pull", { cwd: join(root, "b"), env })).exitCode).toBe(0);
+    expect(JSON.parse((await runIn(join(root, "b"), ["ls", "--json"])).text)).toHaveLength(1);
+  }, 30_000);
 });
 
 describe("exprag skill", () => {

@@ -7,7 +7,7 @@ import { atTerminal, hasPty } from "./terminal";
 
 /**
  * Records its point (and a score), and writes its start and end times to $TIMES/<lr>-<bs>. With
- * $PEERS set, it waits (up to 10 s) until two runs have started, and says whether it saw a peer:
+ * $PEERS set, it waits (up to 60 s) until two runs have started, and says whether it saw a peer:
  * the first two runs of a sweep with -j 2 meet, one at a time they could not.
  */
 const TRAIN = `import json, os, sys, time
@@ -19,7 +19,7 @@ peers = os.environ.get("PEERS")
 met = None
 if peers:
     open(os.path.join(peers, f"{lr}-{bs}"), "w").close()
-    while len(os.listdir(peers)) < 2 and time.time() < start + 10:
+    while len(os.listdir(peers)) < 2 and time.time() < start + 60:
         time.sleep(0.01)
     met = len(os.listdir(peers)) >= 2
 print(f"training lr={lr} bs={bs}")
@@ -114,7 +114,7 @@ describe("exprag sweep", () => {
 
     // Piped, with --json: the runs' output is on stderr, each line after its run's short id.
     for (const run of summary.runs) expect(result.stderr).toContain(`${run.short_id} training lr=${run.point.lr} bs=${run.point.bs}\n`);
-  }, 60_000);
+  }, 120_000);
 
   test("the runs start in a worktree of the code read at the start: an edit made meanwhile never reaches them", async () => {
     const { repo, times, store } = setUp();
@@ -146,7 +146,7 @@ describe("exprag sweep", () => {
     expect(readFileSync(join(repo, ".env"), "utf8")).toBe("TOKEN=secret\n");
     expect(git(repo, "worktree", "list").trim().split("\n")).toHaveLength(1);
     expect(result.stderr).not.toContain("warning");
-  }, 30_000);
+  }, 120_000);
 
   test("a worktree the runs wrote files into is kept, said so, and gc removes it once its first run is gone", async () => {
     const { repo, store } = setUp();
@@ -164,7 +164,7 @@ describe("exprag sweep", () => {
     expect((await runIn(repo, ["rm", first!, "--yes"])).exitCode).toBe(0);
     expect((await runIn(repo, ["gc"])).exitCode).toBe(0);
     expect(existsSync(worktree)).toBe(false);
-  }, 30_000);
+  }, 60_000);
 
   test("when its worktree cannot be made, the sweep says why and runs in the work tree", async () => {
     const { repo, store } = setUp();
@@ -174,7 +174,7 @@ describe("exprag sweep", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toMatch(/exprag: warning: cannot make the sweep's worktree \(.+\): running in the work tree\n/);
     expect(result.text).toStartWith(`${realpathSync(repo)}\n`);
-  }, 30_000);
+  }, 60_000);
 
   test("--here runs in the work tree: the code is read again before a run when it changed, and each run records the code it ran", async () => {
     const { repo, times, store } = setUp();
@@ -192,7 +192,7 @@ describe("exprag sweep", () => {
     expect(result.stderr).toContain("exprag: warning: the work tree changed while the sweep ran: run 3 and the runs after it record its code as it is now\n");
     expect(result.stderr.match(/work tree changed/g)).toHaveLength(1);
     expect((await runIn(repo, ["diff", "latest", "--quiet"])).exitCode).toBe(0);
-  }, 30_000);
+  }, 60_000);
 
   test("placeholders anywhere in several words; {{ }} are literal braces; the summary is TSV through a pipe", async () => {
     const cwd = tempDir();
@@ -215,7 +215,7 @@ describe("exprag sweep", () => {
       ["a=2 b=x", "ok", "0", ""],
       ["a=2 b=y", "ok", "0", ""],
     ]);
-  }, 30_000);
+  }, 60_000);
 
   test("a placeholder no --grid gives, or nothing to sweep, is a usage error and runs nothing", async () => {
     const cwd = tempDir();
@@ -285,7 +285,7 @@ describe("exprag sweep", () => {
     const drawn = first.slice(0, 2).map(({ point }) => point);
     expect(JSON.parse(ran.text).runs.map((r: { point: object }) => r.point)).toEqual(drawn);
     expect(starts(join(cwd, ".exprag")).map((start) => start.params)).toEqual(drawn);
-  }, 30_000);
+  }, 60_000);
 
   test("a failed run fails the sweep (exit 1) and the others still run; --fail-fast starts none after it", async () => {
     const failing = ["python3", "-c", "import sys; sys.exit(3 if sys.argv[1] == '2' else 0)", "{x}"];
@@ -308,7 +308,7 @@ describe("exprag sweep", () => {
     ]);
     expect(runFiles(join(fast, ".exprag"))).toHaveLength(2);
     expect(stopped.stderr).toContain("1 ok, 1 failed, 1 not started");
-  }, 30_000);
+  }, 60_000);
 
   test("SIGTERM stops the sweep: the running runs get it and end killed, nothing new starts, the summary says what ran", async () => {
     const cwd = tempDir();
@@ -321,7 +321,7 @@ describe("exprag sweep", () => {
       stdout: "pipe",
       stderr: "pipe",
     });
-    await waitFor(() => readdirSync(marks).length === 2, "two runs to start", 20_000);
+    await waitFor(() => readdirSync(marks).length === 2, "two runs to start");
     sweep.kill("SIGTERM");
     const [stdout, stderr, exitCode] = await Promise.all([new Response(sweep.stdout).text(), new Response(sweep.stderr).text(), sweep.exited]);
     expect(exitCode).toBe(143);
@@ -338,7 +338,7 @@ describe("exprag sweep", () => {
     ]);
     expect(readdirSync(marks).sort()).toEqual(["1", "2"]);
     expect(stderr).toContain("stopped by SIGTERM: 2 killed, 2 not started");
-  }, 40_000);
+  }, 60_000);
 
   test("--gpus 0,1 gives each of two slots its own device, recorded in run_start; -j defaults to their number", async () => {
     const cwd = tempDir();
@@ -346,7 +346,7 @@ describe("exprag sweep", () => {
     mkdirSync(marks);
     // The first two runs wait for each other: two slots at once.
     const script =
-      "import os, sys, time\nopen(os.path.join(os.environ['PEERS'], sys.argv[1]), 'w').close()\nt = time.time()\nwhile len(os.listdir(os.environ['PEERS'])) < 2 and time.time() < t + 10: time.sleep(0.01)\n";
+      "import os, sys, time\nopen(os.path.join(os.environ['PEERS'], sys.argv[1]), 'w').close()\nt = time.time()\nwhile len(os.listdir(os.environ['PEERS'])) < 2 and time.time() < t + 60: time.sleep(0.01)\n";
     const result = await runIn(cwd, ["sweep", "--json", "--gpus", "0,1", "--grid", "x=1,2,3", "--", "python3", "-c", script, "{x}"], { PEERS: marks });
     expect(result.exitCode).toBe(0);
     const runs = JSON.parse(result.text).runs as { run_id: string; device: string }[];
@@ -359,7 +359,7 @@ describe("exprag sweep", () => {
     const tooMany = await runIn(cwd, ["sweep", "-j", "3", "--gpus", "0,1", "--grid", "x=1", "--", "true"]);
     expect(tooMany.exitCode).toBe(2);
     expect(tooMany.stderr).toContain("-j 3 needs 3 devices, --gpus gives 2");
-  }, 30_000);
+  }, 60_000);
 
   test("--dry-run prints each command, one per line, shell-quoted, and records nothing", async () => {
     const cwd = tempDir();
@@ -406,6 +406,6 @@ describe("exprag sweep", () => {
       for (const lr of ["0.1", "0.2", "0.3"]) expect(output).toMatch(new RegExp(`[0-9a-f]{8}(\\x1b\\[22m)?  ended ok  lr=${lr} bs=1`));
       expect(output).toMatch(/run\s+point\s+status\s+exit\s+score/);
     },
-    30_000,
+    60_000,
   );
 });

@@ -1,9 +1,11 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { gitEnv, makeRepo, runIn, write } from "./git-harness";
 import { EXPRAG, exprag, readRecords, runFiles, tempDir } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
+// Several terminals per test, on a loaded machine.
+setDefaultTimeout(30_000);
 const cwd = tempDir();
 const LONG = "a-rather-long-experiment-name-that-would-wrap-the-terminal";
 let started = "";
@@ -22,11 +24,14 @@ describe("tables and times at a terminal", () => {
   test.skipIf(!hasPty)("ls fits the terminal's width, cutting names and metrics with …", async () => {
     const tty = await atTerminal([EXPRAG, "ls", "--color", "never"], { cwd, columns: 100 });
     expect(tty.exitCode).toBe(0);
-    expect(widest(tty.output)).toBeLessThanOrEqual(100);
+    // The rows fit; the one line on stderr before them says what was left out or cut.
+    const [note, ...table] = tty.output.split("\n");
+    expect(note).toBe("exprag: 100 columns: left out records, code, exit, duration, commit; cut name, comment, metrics; --columns picks, --json shows all");
+    expect(widest(table.join("\n"))).toBeLessThanOrEqual(100);
     // Columns that matter least went first, so the name keeps more of itself; both are still cut.
     expect(tty.output).toMatch(/ {2}a-rather-long-\S*… {2}/);
     expect(tty.output).toMatch(/ metrics\.val\S*…\n/);
-    expect(tty.output.split("\n")[0]).toBe("id        name                     started  status                  comment  metrics");
+    expect(table[0]).toBe("id        name                     started  status                  comment  metrics");
     expect(tty.output).not.toContain(LONG);
     const wide = await atTerminal([EXPRAG, "ls", "--color", "never"], { cwd, columns: 80, env: { COLUMNS: "250" } });
     expect(wide.output).toContain(LONG);
@@ -55,12 +60,12 @@ describe("tables and times at a terminal", () => {
     const tty = await atTerminal([EXPRAG, "paths", "--color", "never"], { cwd, env });
     expect(tty.output).toMatch(/^\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] selecting runs 0\/2/);
     const [progress, table] = [tty.output.slice(0, tty.output.indexOf("path")), tty.output.slice(tty.output.indexOf("path"))];
-    expect(progress).toMatch(/\r +\r$/);
+    expect(progress).toMatch(/\r +\r(exprag: 100 columns: cut examples; --columns picks, --json shows all\n)?$/);
     expect(table).toStartWith("path ");
     const piped = await exprag(["paths"], { cwd, env });
     expect(piped.stderr).toBe("");
     const unhurried = await atTerminal([EXPRAG, "paths", "--color", "never"], { cwd });
-    expect(unhurried.output).toStartWith("path ");
+    expect(unhurried.output).toStartWith("exprag: 100 columns: cut examples; --columns picks, --json shows all\npath ");
   });
 
   test.skipIf(!hasPty)(
@@ -76,6 +81,6 @@ describe("tables and times at a terminal", () => {
       const piped = await runIn(repo, ["run", "-q", "--", "true"], { EXPRAG_PROGRESS_DELAY_MS: "0" });
       expect(piped.stderr).toBe("");
     },
-    30_000,
+    60_000,
   );
 });

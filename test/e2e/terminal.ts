@@ -8,7 +8,7 @@ import { cleanEnv, works } from "./harness";
 export const hasPty = works("python3", "-c", "import pty, termios, fcntl");
 
 const DRIVER = `
-import fcntl, json, os, pty, struct, sys, termios, time
+import fcntl, json, os, pty, struct, sys, termios
 argv, cwd, cols, rows, keys = json.loads(sys.argv[1])
 pid, fd = pty.fork()
 if pid == 0:
@@ -16,13 +16,11 @@ if pid == 0:
     os.chdir(cwd)
     os.execvp(argv[0], argv)
 out = bytearray()
-# Each key waits until the output so far holds its cue (or, with no cue, 50 ms).
+# Each key waits until the output so far holds its cue.
 pending = [(cue.encode(), text.encode()) for cue, text in keys]
 while True:
-    if pending and (pending[0][0] in out if pending[0][0] else True):
+    if pending and pending[0][0] in out:
         cue, text = pending.pop(0)
-        if not cue:
-            time.sleep(0.05)
         os.write(fd, text)
     try:
         chunk = os.read(fd, 65536)
@@ -41,8 +39,11 @@ export interface TerminalResult {
   exitCode: number;
 }
 
-/** A key to type: text alone (typed 50 ms after the previous one), or text typed once the output shows `after`. */
-export type Key = string | { after: string; text: string };
+/** Text to type once the output so far shows `after` (a prompt, a line the command printed when ready). */
+export interface Key {
+  after: string;
+  text: string;
+}
 
 export async function atTerminal(
   argv: string[],
@@ -54,7 +55,7 @@ export async function atTerminal(
     keys = [],
   }: { cwd: string; env?: Record<string, string | undefined>; columns?: number; rows?: number; keys?: Key[] },
 ): Promise<TerminalResult> {
-  const cued = keys.map((key) => (typeof key === "string" ? ["", key] : [key.after, key.text]));
+  const cued = keys.map((key) => [key.after, key.text]);
   await using proc = Bun.spawn(["python3", "-c", DRIVER, JSON.stringify([argv, cwd, columns, rows, cued])], {
     env: cleanEnv({ TERM: "xterm-256color", ...env }),
     stdout: "pipe",

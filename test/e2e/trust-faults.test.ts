@@ -7,7 +7,22 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } 
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { commitFiles, git, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
-import { cleanEnv, EXPRAG, exprag, onlyRun, readRecords, recordLine, runEnd, runFiles, runStart, shell, tempDir, tracked, waitFor } from "./harness";
+import {
+  cleanEnv,
+  EXPRAG,
+  exprag,
+  onlyRun,
+  readRecords,
+  recordLine,
+  runEnd,
+  runFiles,
+  runStart,
+  shell,
+  shellWaitFor,
+  tempDir,
+  tracked,
+  waitFor,
+} from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
 /** A fake git first on PATH: the first call whose arguments include `word` waits until `<bin>/go` exists. */
@@ -16,7 +31,7 @@ function gitThatWaitsAt(word: string): { bin: string; reached: () => boolean; re
   const real = Bun.which("git");
   writeFileSync(
     join(bin, "git"),
-    `#!/bin/sh\ncase " $* " in *" ${word} "*) if [ ! -e "${bin}/reached" ]; then : > "${bin}/reached"; while [ ! -e "${bin}/go" ]; do sleep 0.01; done; fi;; esac\nexec ${real} "$@"\n`,
+    `#!/bin/sh\ncase " $* " in *" ${word} "*) if [ ! -e "${bin}/reached" ]; then : > "${bin}/reached"; ${shellWaitFor(join(bin, "go"))}; fi;; esac\nexec ${real} "$@"\n`,
   );
   chmodSync(join(bin, "git"), 0o755);
   return { bin, reached: () => existsSync(join(bin, "reached")), release: () => writeFileSync(join(bin, "go"), "") };
@@ -37,7 +52,7 @@ describe("data loss", () => {
     expect(await run.exited).toBe(0);
     const state = runStart(onlyRun(join(repo, ".exprag"))).git;
     expect(commitFiles(repo, state.commit)).toEqual(expected);
-  }, 20_000);
+  }, 60_000);
 
   test("a run killed while reading git leaves no run file; gc then removes its temporary index", async () => {
     const repo = makeRepo();
@@ -54,7 +69,7 @@ describe("data loss", () => {
     const gc = await runIn(repo, ["gc"]);
     expect(gc.stderr).toContain(`${join(repo, ".git", left[0]!)}, left by a run that was killed`);
     expect(readdirSync(join(repo, ".git")).filter((name) => name.startsWith("exprag-"))).toEqual([]);
-  }, 20_000);
+  }, 60_000);
 
   test("in-place checkout refuses when the run's code holds a file the work tree has untracked and ignored (.env)", async () => {
     const repo = makeRepo();
@@ -179,7 +194,7 @@ describe("the error contract", () => {
       const never = await runIn(repo, ["diff", "latest", "--stat", "--color", "never"], { FORCE_COLOR: "1" });
       expect(never.text).not.toContain("\x1b[");
     },
-    30_000,
+    120_000,
   );
 
   test("a run left without run_end by another host is unknown; by this host before a reboot, crashed", async () => {
@@ -232,7 +247,7 @@ describe("the error contract", () => {
       expect(tracked(records)).toEqual([{ got: "INT" }]);
       expect(runEnd(records)).toMatchObject({ status: "interrupted", exit_code: 7 });
     },
-    20_000,
+    60_000,
   );
 });
 

@@ -36,11 +36,11 @@ describe("reading a hostile store", () => {
       ["best", "metrics.acc", "--max", "--json"],
       ["paths", "--json"],
     ]) {
-      const result = await exprag(args, { cwd, timeoutMs: 10_000 });
+      const result = await exprag(args, { cwd, timeoutMs: 30_000 });
       expect({ args, code: result.exitCode }).toEqual({ args, code: 0 });
       expect(result.stderr).toContain(`${OTHER}.jsonl: cannot be read (not a regular file), skipped`);
     }
-    expect((await exprag(["values", "metrics.acc", OTHER], { cwd, timeoutMs: 10_000 })).stderr).toContain(
+    expect((await exprag(["values", "metrics.acc", OTHER], { cwd, timeoutMs: 30_000 })).stderr).toContain(
       `${OTHER}.jsonl: cannot be read (not a regular file), skipped`,
     );
     for (const args of [
@@ -49,16 +49,16 @@ describe("reading a hostile store", () => {
       ["checkout", OTHER, "--worktree", "x"],
       ["compare", OTHER, GOOD],
     ]) {
-      const result = await exprag(args, { cwd, timeoutMs: 10_000 });
+      const result = await exprag(args, { cwd, timeoutMs: 30_000 });
       expect({ args, code: result.exitCode }).toEqual({ args, code: 1 });
     }
     // The log of a good run, made a FIFO.
     rmFile(join(runs, `${GOOD}.log`));
     Bun.spawnSync(["mkfifo", join(runs, `${GOOD}.log`)]);
-    const log = await exprag(["log", GOOD], { cwd, timeoutMs: 10_000 });
+    const log = await exprag(["log", GOOD], { cwd, timeoutMs: 30_000 });
     expect(log.exitCode).toBe(1);
     expect(log.stderr).toBe(`exprag: error: cannot read ${join(runs, `${GOOD}.log`)} (not a regular file)\n`);
-    const rm = await exprag(["rm", OTHER, "--yes"], { cwd, timeoutMs: 10_000 });
+    const rm = await exprag(["rm", OTHER, "--yes"], { cwd, timeoutMs: 30_000 });
     expect(rm.exitCode).toBe(0);
     expect(existsSync(join(runs, `${OTHER}.jsonl`))).toBe(false);
   });
@@ -66,7 +66,7 @@ describe("reading a hostile store", () => {
   test.skipIf(!existsSync("/dev/zero"))("a run file linked to /dev/zero is skipped, not read without end", async () => {
     const { cwd, runs } = storeWithOneRun();
     symlinkSync("/dev/zero", join(runs, `${OTHER}.jsonl`));
-    const result = await exprag(["ls", "--json"], { cwd, timeoutMs: 10_000 });
+    const result = await exprag(["ls", "--json"], { cwd, timeoutMs: 30_000 });
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.text).map((r: { run_id: string }) => r.run_id)).toEqual([GOOD]);
     expect(result.stderr).toContain(`${OTHER}.jsonl: cannot be read (not a regular file), skipped`);
@@ -86,10 +86,15 @@ describe("reading a hostile store", () => {
     const { cwd: other, runs } = storeWithOneRun();
     const deepTrack = recordLine(OTHER, "track", { x: "DEEP" }).replace('"DEEP"', deep);
     writeFileSync(join(runs, `${OTHER}.jsonl`), recordLine(OTHER, "run_start", { metadata: {} }) + deepTrack);
-    for (const args of [["ls"], ["paths"], ["show", OTHER], ["compare", GOOD, OTHER], ["values", "x", OTHER]]) {
+    for (const args of [["ls"], ["paths"], ["show", OTHER], ["compare", GOOD, OTHER]]) {
       const result = await exprag([...args, "--json"], { cwd: other });
       expect({ args, code: result.exitCode }).toEqual({ args, code: 0 });
     }
+    // The only x is in the skipped line: the run has none that can be read, which is a usage error that says so.
+    const values = await exprag(["values", "x", OTHER, "--json"], { cwd: other });
+    expect(values.exitCode).toBe(2);
+    expect(values.stderr).toContain(`${OTHER}.jsonl:2: skipped a line that is not a JSON record`);
+    expect(values.stderr).toContain("the selected run has no x");
     const show = await exprag(["show", OTHER, "--json"], { cwd: other });
     expect(show.stderr).toContain(`${OTHER}.jsonl:2: skipped a line that is not a JSON record`);
   });

@@ -1,5 +1,5 @@
 /** `exprag best` and best_runs: the selected runs ranked by one metric, best first. */
-import { type Aggregate, type Direction, guessDirection, type Ranked, rankRuns } from "../query/best";
+import { type Aggregate, type Direction, explainRanking, guessDirection, type Ranked, type RankingExplanation, rankRuns } from "../query/best";
 import { type Selection, selectRuns } from "../query/selection";
 import type { RunSummary } from "../query/summary";
 import { parsePath } from "../query/value-paths";
@@ -24,12 +24,16 @@ export interface BestAnswer {
   direction: Direction;
   /** Whether the direction was guessed from the path. */
   guessed: boolean;
+  /** How the ranking was made: what `best --explain` prints. */
+  explanation: RankingExplanation;
 }
 
 export function answerBest(request: BestRequest, { store, warn, progress }: AnswerContext): BestAnswer {
   const steps = parsePath(request.path);
   const direction = request.direction ?? guessDirection(request.path);
   const { runs } = selectRuns(store, request.selection, Number.POSITIVE_INFINITY, warn, progress?.phase("selecting runs"));
-  const { ranked, missing } = rankRuns(runs, steps, { direction, agg: request.agg }, warn, progress?.phase("ranking runs"));
-  return { data: ranked.slice(0, request.limit), ranked: ranked.length, missing, direction, guessed: request.direction === null };
+  const { ranked, missing } = rankRuns(runs, steps, { direction, agg: request.agg, path: request.path }, warn, progress?.phase("ranking runs"));
+  const guessed = request.direction === null;
+  const explanation = explainRanking({ ranked, missing }, { path: request.path, agg: request.agg, direction, guessed });
+  return { data: ranked.slice(0, request.limit), ranked: ranked.length, missing, direction, guessed, explanation };
 }

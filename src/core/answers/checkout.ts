@@ -4,9 +4,11 @@
  */
 import { resolve } from "node:path";
 import { EXIT, UserError } from "../errors";
+import { notAnOption } from "../git/option-words";
 import { gitCommand, openRepositoryOrFail } from "../git/repository";
 import { hasUncommittedChanges, runCode, untrackedPathsInTheWay } from "../git/restore";
 import { addRunWorktree } from "../git/worktrees";
+import { checkOutputsPlace, type RestoredOutputs, restoreOutputs } from "../query/outputs";
 import type { AnswerContext } from "./context";
 
 export interface CheckoutRequest {
@@ -15,17 +17,24 @@ export interface CheckoutRequest {
   worktree: string | null;
   /** Create this branch at the run's commit instead of a detached HEAD. */
   branch: string | null;
+  /** Also bring back the outputs the run kept (run --keep-outputs). */
+  restoreOutputs?: boolean;
 }
 
 export interface CheckoutAnswer {
-  data: { run_id: string; commit: string; worktree: string; branch: string | null; in_place: boolean };
+  data: { run_id: string; commit: string; worktree: string; branch: string | null; in_place: boolean; outputs?: RestoredOutputs };
 }
 
 export function answerCheckout(request: CheckoutRequest, { store, cwd, env, warn }: AnswerContext): CheckoutAnswer {
   const { git, repo } = openRepositoryOrFail(cwd, env);
   const { runId, commit } = runCode(git, store, request.run, warn);
   const { branch } = request;
-  const done = (worktree: string, inPlace: boolean) => ({ data: { run_id: runId, commit, worktree, branch, in_place: inPlace } });
+  const done = (worktree: string, inPlace: boolean) => {
+    const outputs = request.restoreOutputs ? restoreOutputs(store, runId, worktree, !inPlace, warn) : undefined;
+    if (outputs?.not_kept.length)
+      warn(`${outputs.not_kept.length} output${outputs.not_kept.length === 1 ? " was" : "s were"} not kept by the run, so not brought back`);
+    return { data: { run_id: runId, commit, worktree, branch, in_place: inPlace, ...(outputs && { outputs }) } };
+  };
   if (request.worktree !== null) {
     const worktree = resolve(cwd, request.worktree);
     addRunWorktree(git, worktree, commit, branch ?? undefined);
@@ -47,6 +56,9 @@ export function answerCheckout(request: CheckoutRequest, { store, cwd, env, warn
       `move it aside, or use: exprag checkout ${request.run} --worktree DIR`,
     );
   }
-  gitCommand(git, branch ? ["checkout", "-b", branch, commit] : ["checkout", "--detach", commit]);
+  // Outputs in the way stop the checkout before it moves anything.
+  if (request.restoreOutputs) checkOutputsPlace(store, runId, repo.top, warn);
+  // git checkout has no --end-of-options; the commit is an object id, the branch is checked.
+  gitCommand(git, branch ? ["checkout", "-b", notAnOption(branch, "branch"), commit] : ["checkout", "--detach", commit]);
   return done(repo.top, true);
 }

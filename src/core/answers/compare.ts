@@ -1,6 +1,7 @@
 /** `exprag compare` and compare_runs: two or more runs side by side. */
 import { EXIT, UserError } from "../errors";
 import { fillTrees } from "../git/code-id";
+import { codeSizeMeasure } from "../git/code-size";
 import { compareRuns } from "../query/compare";
 import { type Selection, selectRuns } from "../query/selection";
 import { readRunDetails } from "../query/show";
@@ -26,5 +27,5 @@ export function answerCompare(request: CompareRequest, { store, cwd, env, warn }
     cwd,
     env,
   );
-  return { data: compareRuns(details), total: selected.total };
+  return { data: compareRuns(details, codeSizeMeasure(cwd, env, store)), total: selected.total };
 }

@@ -10,7 +10,7 @@ import type { GitRecord } from "../record/schema";
 import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, type Git, openRepository, type Repository } from "./repository";
 import { STORE_TRAILER } from "./snapshot-refs";
-import { EMPTY_TREE, readStatus, type StatusEntry, writeWorkTree } from "./work-tree";
+import { EMPTY_TREE, readCodeStatus, type StatusEntry, writeWorkTree } from "./work-tree";
 
 export interface CaptureOptions {
   cwd: string;
@@ -28,6 +28,8 @@ export interface CaptureOptions {
   includeSecrets?: boolean;
   /** Globs of untracked files to leave out (`snapshot-exclude` in the project config). */
   exclude?: string[];
+  /** What is not the experiment's code (`not-code` in the project config; default: the coding agents' folders). */
+  notCode?: string[];
   /** Told how far a snapshot got, for a progress line. */
   progress?: (done: number, total: number) => void;
 }
@@ -71,7 +73,7 @@ export function prepareCode(options: CaptureOptions & { label?: string }): Prepa
   let snapshotCommit: string | null = null;
   try {
     if (!options.snapshot) {
-      const status = readStatus(git);
+      const status = readCodeStatus(git, options.notCode);
       capture.dirty = status.entries.length > 0;
       if (capture.dirty) capture.tree = null; // the code is not HEAD's, and no snapshot says what it was
       capture.status = statusLines(status.entries);
@@ -121,6 +123,7 @@ function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions & { la
     maxUntrackedBytes: options.maxUntrackedBytes,
     includeSecrets: options.includeSecrets,
     exclude: options.exclude,
+    notCode: options.notCode,
     progress: options.progress,
   });
   const record: Partial<GitRecord> = { dirty: state.entries.length > 0, tree: state.tree, status: statusLines(state.entries), skipped: state.skipped };

@@ -7,6 +7,7 @@ import type { SkippedFile } from "../record/schema";
 import { firstLine, type Git, GitError, type Repository } from "./repository";
 import { currentTree, runCode } from "./restore";
 import { DEFAULT_SNAPSHOT_MAX_BYTES, type SnapshotLimits } from "./snapshot-limits";
+import { notCodePathspecs } from "./work-tree";
 
 export interface DiffFile {
   path: string;
@@ -67,7 +68,7 @@ export function diffRuns(
     toObject = current.tree;
   }
   const at = options.cwd ? git.at(options.cwd) : git;
-  const range = [source.commit, toObject, "--", ...(options.paths ?? [])];
+  const range = [source.commit, toObject, "--", ...(options.paths ?? []), ...notCodePathspecs(options.limits?.notCode)];
   const diff: RunDiff = { from: { run_id: source.runId, commit: source.commit }, to: target, files: changedFiles(at, range) };
   if (!options.stat) {
     const patch = gitOutput(at, ["diff", "--no-color", "--no-ext-diff", ...range]);

@@ -3,7 +3,8 @@
  * run). One run that cannot be deleted does not stop the others; what failed is said per run.
  */
 import { rmSync } from "node:fs";
-import { annotationsPath } from "../record/annotations";
+import { keptOutputsDir } from "../context/outputs";
+import { annotationsPath, legacyAnnotationsPath } from "../record/annotations";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import type { RunLocation } from "../record/refs";
@@ -42,12 +43,18 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
     removal.keptRef = refs.kept[0]?.ref ?? null;
     for (const failed of refs.failed) removal.failures.push(`its snapshot ref ${failed.ref} (${failed.reason})`);
   }
-  for (const path of [file, runLogPath(store, runId), annotationsPath(file)]) {
+  for (const path of [file, runLogPath(store, runId), annotationsPath(file), legacyAnnotationsPath(file)]) {
     try {
       rmSync(path, { force: true });
     } catch (error) {
       removal.failures.push(`${path} (${(error as NodeJS.ErrnoException).code ?? error})`);
     }
+  }
+  // The outputs --keep-outputs copied go with it too (a folder only exprag makes, named by the run's id).
+  try {
+    rmSync(keptOutputsDir(store, runId), { force: true, recursive: true });
+  } catch (error) {
+    removal.failures.push(`${keptOutputsDir(store, runId)} (${(error as NodeJS.ErrnoException).code ?? error})`);
   }
   return removal;
 }

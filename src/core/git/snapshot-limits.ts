@@ -7,6 +7,8 @@ export const DEFAULT_SNAPSHOT_MAX_BYTES = 10 * 1024 * 1024;
 export interface SnapshotLimits {
   maxUntrackedBytes: number;
   exclude?: string[];
+  /** What is not the experiment's code (default: the coding agents' folders). */
+  notCode?: string[];
   /** Untracked files that look like secrets are taken too (--snapshot-secrets). */
   includeSecrets?: boolean;
 }

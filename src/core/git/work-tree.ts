@@ -41,6 +41,8 @@ export interface WorkTreeOptions {
   includeSecrets?: boolean;
   /** Globs of untracked files to leave out (`snapshot-exclude`); one without a `/` matches a file name anywhere. */
   exclude?: string[];
+  /** What is not the experiment's code (`not-code`; default DEFAULT_NOT_CODE): never in a snapshot, never making it dirty. */
+  notCode?: string[];
   /** Told how many of the changed files are in the copy so far, for a progress line. */
   progress?: (done: number, total: number) => void;
 }
@@ -60,6 +62,27 @@ export interface StatusEntry {
   code: string;
   path: Buffer;
   from?: Buffer;
+}
+
+/**
+ * The coding agents' own folders: their skills, settings and notes are not the experiment's code,
+ * so they never enter a snapshot, never make a run dirty, and never make its code differ.
+ */
+export const DEFAULT_NOT_CODE = [".claude/", ".agents/", ".codex/", ".gemini/", ".cursor/", ".opencode/"];
+
+/** `git status` of the experiment's code: entries under `notCode` (default DEFAULT_NOT_CODE) left out, tracked or not. */
+export function readCodeStatus(git: Git, notCode: string[] = DEFAULT_NOT_CODE, index?: string): { entries: StatusEntry[] } {
+  const { entries } = readStatus(git, index);
+  return { entries: notCode.length ? entries.filter((entry) => !isExcluded(entry.path.toString(), notCode)) : entries };
+}
+
+/** git pathspecs that leave `notCode` out of a diff, read from the top whatever the current folder. */
+export function notCodePathspecs(notCode: string[] = DEFAULT_NOT_CODE): string[] {
+  return notCode.map((glob) => {
+    let pattern = glob.replace(/^\/+/, "");
+    if (pattern.endsWith("/")) pattern += "**";
+    return `:(top,exclude,glob)${pattern.includes("/") ? pattern : `**/${pattern}`}`;
+  });
 }
 
 export function readStatus(git: Git, index?: string): { entries: StatusEntry[] } {
@@ -106,7 +129,7 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
   try {
     copyIndex(repo.index, index);
     clearHidingBits(git, repo, index);
-    const { entries } = readStatus(git, index);
+    const { entries } = readCodeStatus(git, options.notCode, index);
     const skipped: SkippedFile[] = [];
     if (entries.length === 0) return { tree: repo.headTree, entries, skipped };
     const storeInside = insideOf(repo.top, options.store);

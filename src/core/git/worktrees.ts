@@ -13,6 +13,7 @@ import { basename, dirname, join } from "node:path";
 import { liveness, readStartTicks } from "../os/processes";
 import { RUN_ID } from "../record/refs";
 import { runFilePath } from "../store";
+import { END_OF_OPTIONS, notAnOption } from "./option-words";
 import { firstLine, type Git, GitError } from "./repository";
 
 export interface Worktree {
@@ -43,14 +44,14 @@ export function listWorktrees(git: Git): Worktree[] {
 
 /** Adds a worktree at `dir` (absolute) holding `commit`: detached, or on a new branch `branch`. A refusal is git's first line. */
 export function addRunWorktree(git: Git, dir: string, commit: string, branch?: string): void {
-  const result = git.run(["worktree", "add", ...(branch ? ["-b", branch] : ["--detach"]), dir, commit]);
+  const result = git.run(["worktree", "add", ...(branch ? ["-b", notAnOption(branch, "branch")] : ["--detach"]), END_OF_OPTIONS, dir, commit]);
   if (result.code !== 0) throw new GitError(`git worktree add failed: ${firstLine(result.stderr) || `exit ${result.code}`}`);
 }
 
 /** A new worktree at `dir`, detached at `commit`, locked for this process until `releaseWorktree`. */
 export function addLockedWorktree(git: Git, dir: string, commit: string, purpose: "rerun" | "sweep" = "rerun"): void {
   const reason = `exprag ${purpose} ${process.pid} ${readStartTicks(process.pid) ?? 0}`;
-  git.text(["worktree", "add", "--quiet", "--detach", "--lock", "--reason", reason, dir, commit]);
+  git.text(["worktree", "add", "--quiet", "--detach", "--lock", "--reason", reason, END_OF_OPTIONS, dir, commit]);
 }
 
 export function releaseWorktree(git: Git, dir: string): void {

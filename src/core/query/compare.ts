@@ -1,4 +1,9 @@
-/** `exprag compare`: runs side by side, the metadata that differs and the last value of every metric. */
+/**
+ * `exprag compare`: runs side by side: the params, metadata and command-line words that differ,
+ * how much their code differs, and the last value of every metric.
+ */
+import type { CodeSize } from "../git/code-size";
+import { environmentFacts } from "./environment";
 import { flattenValues } from "./flatten";
 import type { RunDetails } from "./show";
 
@@ -17,17 +22,39 @@ export interface ComparedRun {
   signal: string | null;
 }
 
+/** How the code of a run differs from the first run's. */
+export interface CodeChange {
+  run_id: string;
+  short_id: string;
+  /** Files changed, lines added and deleted; null when it cannot be measured here (no repository, a commit it lacks). */
+  size: CodeSize | null;
+  /** The command that shows the difference. */
+  diff: string;
+}
+
 export interface Comparison {
   runs: ComparedRun[];
+  /** Each parameter leaf (read from the command line) whose value is not the same in every run (null where a run lacks it). */
+  params: Record<string, unknown[]>;
+  /** Each run's command-line words that not every run has (an option's value with its option); all empty when the commands are the same. */
+  command_words: string[][];
   /** Each metadata leaf whose value is not the same in every run (null where a run lacks it). */
   metadata: Record<string, unknown[]>;
+  /** Each environment fact (a package's version, python, a GPU model) that is not the same in every run (null where a run lacks it). */
+  environment: Record<string, unknown[]>;
   /** The last value of every metric any of the runs has (null where a run lacks it). */
   metrics: Record<string, unknown[]>;
   /** The commands that show how their code differs from the first run's: only for runs whose tree differs (or is unknown). */
   code: string[];
+  /** The runs whose code differs from the first run's (or cannot be told), with how much. */
+  code_changes: CodeChange[];
 }
 
-export function compareRuns(details: RunDetails[]): Comparison {
+/** Leaves of each run's object with dotted keys, the empty object having none. */
+const leavesOf = (objects: unknown[]) => objects.map((object) => Object.fromEntries(flattenValues(object).filter(([key]) => key)));
+
+/** `measure` tells how much the code of one run differs from another's. */
+export function compareRuns(details: RunDetails[], measure: (from: string, to: string) => CodeSize | null = () => null): Comparison {
   const runs = details.map(({ summary: s, end }) => ({
     run_id: s.run_id,
     short_id: s.short_id,
@@ -41,11 +68,32 @@ export function compareRuns(details: RunDetails[]): Comparison {
     started_at: s.started_at,
     signal: end?.signal ?? null,
   }));
-  const metadata = differing(details.map((d) => Object.fromEntries(flattenValues(d.metadata).filter(([key]) => key))));
+  const params = differing(leavesOf(details.map((d) => d.start?.params ?? {})));
+  const metadata = differing(leavesOf(details.map((d) => d.metadata)));
+  const environment = differing(details.map((d) => (d.environment ? environmentFacts(d.environment) : {})));
   const metrics = union(details.map((d) => Object.fromEntries(d.metrics.map((m) => [m.path, m.last]))));
   const [first, ...others] = runs;
   const differs = others.filter((run) => !first!.tree || !run.tree || run.tree !== first!.tree);
-  return { runs, metadata, metrics, code: differs.map((run) => `exprag diff ${first!.short_id} ${run.short_id}`) };
+  const code_changes = differs.map((run) => ({
+    run_id: run.run_id,
+    short_id: run.short_id,
+    size: measure(first!.run_id, run.run_id),
+    diff: `exprag diff ${first!.short_id} ${run.short_id}`,
+  }));
+  const command_words = differingWords(details.map((d) => d.start?.process.argv ?? []));
+  return { runs, params, command_words, metadata, environment, metrics, code: code_changes.map((change) => change.diff), code_changes };
+}
+
+/** Each command's words that not every command has; a value keeps the option before it (`--lr 0.1`). */
+export function differingWords(commands: string[][]): string[][] {
+  const shared = (word: string) => commands.every((words) => words.includes(word));
+  return commands.map((words) =>
+    words.flatMap((word, i) => {
+      if (shared(word)) return [];
+      const option = words[i - 1];
+      return option?.startsWith("-") && !word.startsWith("-") && shared(option) ? [option, word] : [word];
+    }),
+  );
 }
 
 /** Keys whose values are not the same in every run (null where a run lacks the key). */

@@ -7,9 +7,10 @@ import type { Decision } from "../record/annotations";
 import type { JsonObject } from "../record/decode";
 import { differing } from "./compare";
 import { flattenValues } from "./flatten";
+import { unknownPathError } from "./known-paths";
 import type { OnProgress, Warn } from "./records";
 import type { RunView } from "./run-view";
-import { resolveOperand, type SelectedRuns, type Selection, selectRuns, sortValue } from "./selection";
+import { hasOperand, mustExist, RUN_FIELDS, resolveOperand, type SelectedRuns, type Selection, selectRuns, sortValue } from "./selection";
 import type { RunSummary } from "./summary";
 import type { Operand } from "./where";
 
@@ -18,6 +19,8 @@ export interface ListedRun extends RunSummary {
   /** `--meta` merged with every `$meta` record. */
   metadata: JsonObject;
   tags: string[];
+  /** The notes given to the run later (`exprag note`), oldest first; the script's own `$note`s are in show. */
+  notes: string[];
   /** The decision that stands about the run (keep or discard), null while undecided. */
   decision: Decision | null;
   /** The values of the operand columns asked for (`--columns`), by column name. */
@@ -42,6 +45,11 @@ export function listRuns(store: string, selection: Selection, options: ListOptio
   // A sort looks at every match before the limit.
   const selected: SelectedRuns = selectRuns(store, selection, options.sort ? Number.POSITIVE_INFINITY : options.limit, warn, progress);
   let views = selected.runs;
+  const asked = [...options.columns.map((operand) => ["--columns", operand] as const), ...(options.sort ? [["--sort", options.sort.operand] as const] : [])];
+  for (const [option, operand] of asked) {
+    if (!views.length || !mustExist(operand) || views.some((view) => hasOperand(view, operand))) continue;
+    throw unknownPathError({ path: operand.text, option, trackedOnly: false }, views, warn, RUN_FIELDS);
+  }
   if (options.sort) views = sortViews(views, options.sort.operand, options.sort.descending).slice(0, options.limit);
   const runs = views.map((view) => listed(view, options.columns));
   const leaves = (run: ListedRun) => ({
@@ -53,7 +61,7 @@ export function listRuns(store: string, selection: Selection, options: ListOptio
 
 function listed(view: RunView, columns: Operand[]): ListedRun {
   const { tags, decision } = view.annotations();
-  const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags, decision };
+  const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags, notes: view.notes(), decision };
   if (columns.length) run.columns = Object.fromEntries(columns.map((operand) => [operand.text, resolveOperand(view, operand) ?? null]));
   return run;
 }

@@ -2,7 +2,7 @@
  * `exprag paths`: the value paths the selected runs hold, with counts, types and examples: the
  * tracked values' paths, and the `params.*` and `meta.*` paths `--where` can also use.
  */
-import { decodeEnvelope } from "../record/decode";
+import { decodeEnvelope, trackedValue } from "../record/decode";
 import { type OnProgress, readable, recordsOf, type Warn } from "./records";
 import type { RunView } from "./run-view";
 import { type LeafType, leafType, leaves } from "./value-paths";
@@ -55,8 +55,9 @@ export function collectPaths(views: RunView[], warn: Warn, progress?: OnProgress
       for (const [path, value] of leaves(view.metadata())) if (path !== "value") add(`meta.${path}`, "meta", view.runId, value);
       recordsOf(view.file, warn, (record) => {
         const envelope = decodeEnvelope(record);
-        if (envelope.kind !== "track") return;
-        for (const [path, value] of leaves(envelope.value)) add(path, "tracked", view.runId, value);
+        const tracked = trackedValue(envelope.kind, envelope.value);
+        if (tracked === undefined) return;
+        for (const [path, value] of leaves(tracked)) add(path, "tracked", view.runId, value);
       });
     });
   }

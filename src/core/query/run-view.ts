@@ -5,22 +5,27 @@
  * (aggregates; metadata when `$meta` records exist) come from one pass over the file.
  */
 import { type Annotations, readAnnotations } from "../record/annotations";
-import { decodeEnvelope, decodeMeta, decodeParams, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
+import {
+  decodeEnvelope,
+  decodeEnvironment,
+  decodeMeta,
+  decodeParams,
+  decodeRunStart,
+  type JsonObject,
+  parseRecord,
+  type RunStart,
+  trackedValue,
+} from "../record/decode";
 import { readRunStart, TailReader } from "../record/reader";
+import type { EnvironmentValue } from "../record/schema";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, type Warn } from "./records";
+import { SeriesAccumulator, type SeriesStats } from "./series";
 import { type RunSummary, summarizeRun } from "./summary";
 import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
 
-export interface SeriesStats {
-  count: number;
-  first: number | null;
-  last: number | null;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-}
+export type { SeriesStats };
 
 const pathKey = (steps: PathStep[]) => JSON.stringify(steps);
 
@@ -31,6 +36,7 @@ export class RunView {
   private startValue: RunStart | null | undefined;
   private annotationsValue: Annotations | undefined;
   private metadataValue: JsonObject | undefined;
+  private environmentValue: EnvironmentValue | null | undefined;
   private paramsValue: JsonObject | undefined;
   private readonly lasts = new Map<string, unknown[] | undefined>();
   private readonly stats = new Map<string, SeriesStats>();
@@ -65,6 +71,11 @@ export class RunView {
     return this.annotationsValue;
   }
 
+  /** The notes given to the run later (`exprag note`): the conclusions drawn from it. */
+  notes(): string[] {
+    return this.annotations().notes.map((note) => note.text);
+  }
+
   /** The params read from the command line, with those the program reported (`params` records) over them. */
   params(): JsonObject {
     if (this.paramsValue === undefined) {
@@ -86,6 +97,30 @@ export class RunView {
       else this.scan([]);
     }
     return this.metadataValue ?? {};
+  }
+
+  /**
+   * The run's environment: run_start's (Python), with its `environment` record (GPUs) when
+   * `withRecord`; that record is looked for from the file's start (read through when there is none).
+   */
+  environment(withRecord: boolean): EnvironmentValue {
+    const fromStart = this.start()?.environment ?? {};
+    if (!withRecord) return fromStart;
+    if (this.environmentValue === undefined) {
+      let found: EnvironmentValue | null = null;
+      recordsOf(
+        this.file,
+        this.warn,
+        (record) => {
+          if (decodeEnvelope(record).kind !== "environment") return;
+          found = decodeEnvironment(record.value);
+          return false;
+        },
+        '"kind":"environment"',
+      );
+      this.environmentValue = found;
+    }
+    return { ...fromStart, ...this.environmentValue };
   }
 
   /** The values at a path in the run's last track record that has it; undefined when none has. */
@@ -118,38 +153,25 @@ export class RunView {
     const needMetadata = this.metadataValue === undefined;
     const needParams = this.paramsValue === undefined;
     if (!wanted.length && !needMetadata && !needParams) return;
-    const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), stats: emptyStats(), sum: 0, finite: 0 }));
+    const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), series: new SeriesAccumulator() }));
     let metadata: JsonObject = mergeMetadata({}, this.start()?.metadata ?? {});
     let params: JsonObject = mergeMetadata({}, this.start()?.params ?? {});
     recordsOf(this.file, this.warn, (record) => {
       const envelope = decodeEnvelope(record);
       if (envelope.kind === "meta" && needMetadata) metadata = mergeMetadata(metadata, decodeMeta(record));
       if (envelope.kind === "params" && needParams) params = mergeMetadata(params, decodeParams(record));
-      if (envelope.kind !== "track") return;
+      const tracked = trackedValue(envelope.kind, envelope.value);
+      if (tracked === undefined) return;
       for (const builder of builders) {
-        for (const value of valuesAt(envelope.value, builder.steps)) {
+        for (const value of valuesAt(tracked, builder.steps)) {
           const n = asNumber(value);
-          if (n === null) continue;
-          const s = builder.stats;
-          s.count++;
-          s.first ??= n;
-          s.last = n;
-          if (Number.isNaN(n)) continue;
-          if (s.min === null || n < s.min) s.min = n;
-          if (s.max === null || n > s.max) s.max = n;
-          if (Number.isFinite(n)) {
-            builder.sum += n;
-            builder.finite++;
-          }
+          if (n !== null) builder.series.add(n);
         }
       }
     });
     if (needMetadata) this.metadataValue = metadata;
     if (needParams) this.paramsValue = params;
-    for (const builder of builders) {
-      builder.stats.mean = builder.finite ? builder.sum / builder.finite : builder.stats.count ? Number.NaN : null;
-      this.stats.set(builder.key, builder.stats);
-    }
+    for (const builder of builders) this.stats.set(builder.key, builder.series.stats());
   }
 
   private findLast(steps: PathStep[]): unknown[] | undefined {
@@ -159,8 +181,9 @@ export class RunView {
       for (let line = tail.previous(); line !== null; line = tail.previous()) {
         if (key && !line.includes(key)) continue;
         const record = parseRecord(line);
-        if (!record || decodeEnvelope(record).kind !== "track") continue;
-        const found = valuesAt(record.value, steps);
+        const tracked = record ? trackedValue(decodeEnvelope(record).kind, record.value) : undefined;
+        if (tracked === undefined) continue;
+        const found = valuesAt(tracked, steps);
         if (found.length) return found;
       }
     } finally {
@@ -169,5 +192,3 @@ export class RunView {
     return undefined;
   }
 }
-
-const emptyStats = (): SeriesStats => ({ count: 0, first: null, last: null, min: null, max: null, mean: null });

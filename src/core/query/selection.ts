@@ -3,17 +3,20 @@
  * (in that order) or every run newest first, kept by name, status, time, tags and `--where`.
  * Each run is read only as far as the question needs (see RunView).
  */
+import { usageError } from "../errors";
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime, shortId } from "../record/refs";
+import { environmentFact, environmentFacts } from "./environment";
+import { unknownPathError } from "./known-paths";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
-import type { RunState } from "./summary";
+import type { RunState, RunSummary } from "./summary";
 import { asNumber, type PathStep, valuesAt } from "./value-paths";
-import { type Expr, evaluateWhere, globMatches, type Operand, operandsOf } from "./where";
+import { ELAPSED, type Expr, evaluateWhere, type Operand, operandsOf } from "./where";
 
 export interface Selection {
   /** Run references given on the command line; empty: every run. */
   references: string[];
-  /** A part of the experiment name (any case), or a glob when it holds `*`. */
+  /** The experiment name (any case), or a glob when it holds `*`, `?` or `[...]`. */
   name?: string;
   statuses?: RunState[];
   /** Runs started at or after / before these times (ms since the epoch). */
@@ -48,6 +51,14 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
         .filter((operand) => operand.aggregate)
         .map(trackedSteps)
     : [];
+  const checked = selection.where ? operandsOf(selection.where).filter(mustExist) : [];
+  const found = new Set<string>();
+  /** The runs the other filters kept, where a `--where` path must be found at least once. */
+  const candidates: RunView[] = [];
+  const resolve = (view: RunView) => (operand: Operand) => {
+    if (!found.has(operand.text) && hasOperand(view, operand)) found.add(operand.text);
+    return resolveOperand(view, operand);
+  };
   const runs: RunView[] = [];
   let total = 0;
   for (const [index, runId] of ids.entries()) {
@@ -65,17 +76,39 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
       continue;
     }
     const kept = readable(store, runId, warn, () => {
-      if (!view.summary()) return false;
+      if (!view.summary() || !matches(view, selection)) return false;
+      if (!selection.where) return true;
+      if (checked.length) candidates.push(view);
       if (aggregates.length) view.scan(aggregates);
-      return matches(view, selection);
+      return evaluateWhere(selection.where, resolve(view));
     });
     if (!kept) continue;
     total++;
     if (runs.length < limit) runs.push(view);
   }
+  for (const operand of checked) {
+    if (found.has(operand.text) || !candidates.length) continue;
+    if (candidates.some((view) => readable(store, view.runId, warn, () => hasOperand(view, operand)))) continue;
+    throw unknownPathError({ path: operand.text, option: "--where", trackedOnly: false }, candidates, warn, RUN_FIELDS);
+  }
   return { runs, total };
 }
 
+/** Run fields, batch job and devices are there to be asked about even when no run has them; any other path must be found. */
+export function mustExist(operand: Operand): boolean {
+  const [first] = operand.segments;
+  const head = first && "key" in first ? first.key : null;
+  if (operand.segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) return false;
+  return head !== "scheduler" && head !== "devices";
+}
+
+/** Whether the run has a value for the operand (an aggregate: at least one number in the series). */
+export function hasOperand(view: RunView, operand: Operand): boolean {
+  if (operand.aggregate) return view.seriesStats(trackedSteps(operand)).count > 0;
+  return resolveOperand(view, operand) !== undefined;
+}
+
+/** The filters besides `--where`: name, status, time and tags. */
 function matches(view: RunView, selection: Selection): boolean {
   const summary = view.summary()!;
   const started = Date.parse(summary.started_at);
@@ -87,13 +120,50 @@ function matches(view: RunView, selection: Selection): boolean {
     const tags = view.annotations().tags;
     if (!selection.tags.every((tag) => tags.includes(tag))) return false;
   }
-  return selection.where ? evaluateWhere(selection.where, (operand) => resolveOperand(view, operand)) : true;
+  return true;
 }
 
-function nameMatches(pattern: string, name: string): boolean {
-  const [p, n] = [pattern.toLowerCase(), name.toLowerCase()];
-  return p.includes("*") ? globMatches(p, n) : n.includes(p);
+/** Whether a `--where` condition holds for a run; its aggregates come from one pass over the file. */
+export function whereHolds(view: RunView, where: Expr): boolean {
+  const aggregates = operandsOf(where).filter((operand) => operand.aggregate);
+  if (aggregates.length) view.scan(aggregates.map(trackedSteps));
+  return evaluateWhere(where, (operand) => resolveOperand(view, operand));
 }
+
+/** The whole name, in any case: exactly, or as a glob (`*` any run, `?` one character, `[abc]`, `[a-z]`, `[!abc]` one of a set). */
+export function nameMatches(pattern: string, name: string): boolean {
+  if (!/[*?[]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase();
+  if (compiled?.pattern !== pattern) compiled = { pattern, glob: nameGlob(pattern) };
+  return compiled.glob.test(name);
+}
+
+let compiled: { pattern: string; glob: RegExp } | undefined;
+
+function nameGlob(pattern: string): RegExp {
+  let source = "";
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i]!;
+    const close = char === "[" ? chars.indexOf("]", i + 2) : -1;
+    if (char === "*") source += "[^]*";
+    else if (char === "?") source += "[^]";
+    else if (close > 0) {
+      const set = chars.slice(i + 1, close);
+      const negated = set[0] === "!" || set[0] === "^";
+      const body = (negated ? set.slice(1) : set).map((c) => (c === "-" ? c : c.replace(/[\\\]^]/g, "\\$&"))).join("");
+      source += `[${negated ? "^" : ""}${body}]`;
+      i = close;
+    } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  try {
+    return new RegExp(`^${source}$`, "iu");
+  } catch {
+    throw usageError(`--name: '${pattern}' is not a glob (a [...] set such as [a-z] is out of order)`, "e.g. --name 'lr-*' or --name 'run-[0-9]'");
+  }
+}
+
+/** What run_end keeps of the system samples: `system.peak_rss_bytes`, `system.gpus.gpu0.peak_memory_used`... */
+const SYSTEM_PEAKS = ["samples", "peak_rss_bytes", "peak_cpu_percent", "gpus", "gpu_error"];
 
 /** Run fields an operand of one word names (besides tracked values, metadata and params). */
 export const RUN_FIELDS = [
@@ -108,12 +178,14 @@ export const RUN_FIELDS = [
   "dirty",
   "branch",
   "tags",
+  "notes",
   "host",
   "error",
   "diverged",
   "why",
   "from",
   "decision",
+  ELAPSED,
 ];
 
 function runField(view: RunView, field: string): unknown {
@@ -125,6 +197,8 @@ function runField(view: RunView, field: string): unknown {
       return summary.experiment_name;
     case "tags":
       return view.annotations().tags;
+    case "notes":
+      return view.notes();
     case "host":
       return view.start()?.host.hostname;
     case "error":
@@ -137,19 +211,28 @@ function runField(view: RunView, field: string): unknown {
       return summary.from === null ? undefined : shortId(summary.from);
     case "decision":
       return view.annotations().decision?.decision ?? "none";
+    case ELAPSED:
+      return elapsedSeconds(summary);
     default:
       return (summary as unknown as Record<string, unknown>)[field] ?? undefined;
   }
 }
 
+/** Seconds from the run's start: its duration once ended, else until now (null when it cannot say). */
+function elapsedSeconds(summary: RunSummary): number | undefined {
+  if (summary.duration_ms !== null) return summary.duration_ms / 1000;
+  const started = Date.parse(summary.started_at);
+  return summary.status === "running" && Number.isFinite(started) ? Math.max(0, Date.now() - started) / 1000 : undefined;
+}
+
 /** A tracked value path without its optional `value.` prefix. */
-function trackedSteps(operand: Operand): PathStep[] {
+export function trackedSteps(operand: Operand): PathStep[] {
   const [first, ...rest] = operand.segments;
   return first && "key" in first && first.key === "value" ? rest : operand.segments;
 }
 
 /** One value, or a list when a path through `[]` found several; undefined when none. */
-function single(values: unknown[] | undefined): unknown {
+export function single(values: unknown[] | undefined): unknown {
   if (!values?.length) return undefined;
   return values.length === 1 ? values[0] : values;
 }
@@ -157,7 +240,9 @@ function single(values: unknown[] | undefined): unknown {
 /**
  * What an operand is for a run: `params.X` its parameters, `meta.X` its merged metadata,
  * `value.X` or an aggregate its tracked series, `scheduler.X` and `devices.X` what its run_start
- * recorded of a batch job and accelerators, a run field by name; any other path is the
+ * recorded of a batch job and accelerators, `env.X` its environment (`env.torch`, `env.python`,
+ * `env.gpu0`; see environment.ts), `system.peak_*` and `system.gpus.*` run_end's peaks of the
+ * system samples, a run field by name; any other path is the
  * tracked value, else the metadata, else the parameter of that name (so `hparams.lr` finds
  * whichever the run has). A tracked path alone means its last value. Undefined when missing.
  */
@@ -172,6 +257,17 @@ export function resolveOperand(view: RunView, operand: Operand): unknown {
   if (head === "params") return single(valuesAt(view.params(), segments.slice(1)));
   if (head === "meta") return single(valuesAt(view.metadata(), segments.slice(1)));
   if (head === "value") return single(view.lastValues(segments.slice(1)));
+  if (head === "env" && segments.length > 1) {
+    const key = segments
+      .slice(1)
+      .map((segment) => ("key" in segment ? segment.key : "[]"))
+      .join(".");
+    // A package or python is in run_start; only the GPUs need the file read further.
+    return environmentFact(environmentFacts(view.environment(false)), key) ?? environmentFact(environmentFacts(view.environment(true)), key);
+  }
+  // run_end's summary of the samples: no series read.
+  const peak = segments[1] && "key" in segments[1] ? segments[1].key : null;
+  if (head === "system" && peak !== null && SYSTEM_PEAKS.includes(peak)) return single(valuesAt(view.summary()?.system ?? {}, segments.slice(1)));
   if (head === "scheduler" || head === "devices") return single(valuesAt(view.start()?.[head] ?? {}, segments.slice(1)));
   if (segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) return runField(view, head);
   return single(view.lastValues(segments)) ?? single(valuesAt(view.metadata(), segments)) ?? single(valuesAt(view.params(), segments));

@@ -3,8 +3,21 @@ import { existsSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
 import { type Decision, readAnnotations } from "../record/annotations";
 import type { Author } from "../record/author";
-import { decodeEnvelope, decodeMeta, decodeParams, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
+import {
+  decodeEnvelope,
+  decodeEnvironment,
+  decodeMeta,
+  decodeOutputs,
+  decodeParams,
+  decodeRunEnd,
+  decodeRunStart,
+  type JsonObject,
+  type RunEnd,
+  type RunStart,
+  trackedValue,
+} from "../record/decode";
 import { resolveRunRef } from "../record/refs";
+import type { EnvironmentValue, OutputsValue } from "../record/schema";
 import { runLogPath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { readable, recordsOf, type Warn } from "./records";
@@ -36,6 +49,10 @@ export interface RunDetails {
   decisions: Decision[];
   metrics: MetricStats[];
   log: string | null;
+  /** What the command ran with (its `environment` record); null when none was recorded. */
+  environment: EnvironmentValue | null;
+  /** The files it left (its `outputs` record); null when none was recorded. */
+  outputs: OutputsValue | null;
 }
 
 export function readRunDetails(store: string, reference: string, warn: Warn): RunDetails {
@@ -45,14 +62,18 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
   let start: RunStart | null = null;
   let end: RunEnd | null = null;
   let metadata: JsonObject = {};
+  let environment: EnvironmentValue | null = null;
+  let outputs: OutputsValue | null = null;
   let params: JsonObject = {};
   const notes: RunNote[] = [];
   const stats = new Map<string, StatsBuilder>();
   recordsOf(file, warn, (record, line) => {
     const envelope = decodeEnvelope(record);
+    const tracked = trackedValue(envelope.kind, envelope.value);
     if (envelope.kind === "run_start") {
       start = decodeRunStart(record);
       metadata = mergeMetadata({}, start.metadata);
+      if (Object.keys(start.environment).length) environment = { ...start.environment, ...environment };
       params = mergeMetadata({}, start.params);
     } else if (envelope.kind === "run_end") {
       end = decodeRunEnd(record);
@@ -60,8 +81,12 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
       metadata = mergeMetadata(metadata, decodeMeta(record));
     } else if (envelope.kind === "params") {
       params = mergeMetadata(params, decodeParams(record));
-    } else if (envelope.kind === "track") {
-      for (const [path, leaf] of leaves(envelope.value)) {
+    } else if (envelope.kind === "environment") {
+      environment = { ...environment, ...decodeEnvironment(record.value) };
+    } else if (envelope.kind === "outputs") {
+      outputs = decodeOutputs(record.value);
+    } else if (tracked !== undefined) {
+      for (const [path, leaf] of leaves(tracked)) {
         const number = asNumber(leaf);
         if (number === null) continue;
         const stored = typeof leaf === "string" ? leaf : number;
@@ -90,6 +115,8 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     decisions: annotations.decisions,
     metrics: [...stats.values()].map((b) => b.build()),
     log: existsSync(log) ? log : null,
+    environment,
+    outputs,
   };
 }
 
@@ -106,9 +133,10 @@ export function showObject(d: RunDetails) {
     metadata: d.metadata,
     host: d.start?.host ?? null,
     resources: d.end?.resources ?? null,
-    counts: d.end?.counts ?? null,
+    counts: d.end?.counts ?? d.summary.counts,
     error: d.end?.error ?? null,
     stderr_tail: d.end?.stderrTail ?? [],
+    stopped_by: d.end?.stoppedBy ?? null,
     parent_run_id: d.start?.parentRunId ?? null,
     rerun_of: d.start?.rerunOf ?? null,
     scheduler: d.start?.scheduler ?? {},
@@ -120,5 +148,8 @@ export function showObject(d: RunDetails) {
     notes: d.notes,
     metrics: d.metrics.map(({ trend, ...stats }) => stats),
     log: d.log,
+    environment: d.environment,
+    system: d.end?.system ?? null,
+    outputs: d.outputs && { root: d.outputs.root, count: d.outputs.files.length + (d.outputs.more ?? 0) },
   };
 }

@@ -5,15 +5,15 @@
 import { statSync } from "node:fs";
 import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
-import { countLines, readRunStart, TailReader } from "../record/reader";
+import { countLines, countRecordKinds, readRunStart, TailReader } from "../record/reader";
 import { isUuidV7, runIdTime, shortId } from "../record/refs";
-import { type Divergence, type RecordCounts, SCHEDULER_END_STATUSES, type SchedulerEndStatus, STEP_KEYS, type StoredRecord } from "../record/schema";
+import { type Divergence, type RecordCounts, RUN_END_STATUSES, type RunEndStatus, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
 import { runFilePath } from "../store";
 import type { Warn } from "./records";
 import { asNumber, leaves } from "./value-paths";
 
-export type RunState = "ok" | "failed" | "killed" | "interrupted" | SchedulerEndStatus | "running" | "crashed" | "unknown";
-export const RUN_STATES: RunState[] = ["ok", "failed", "killed", "interrupted", ...SCHEDULER_END_STATUSES, "running", "crashed", "unknown"];
+export type RunState = RunEndStatus | "running" | "crashed" | "unknown";
+export const RUN_STATES: RunState[] = [...RUN_END_STATUSES, "running", "crashed", "unknown"];
 
 export interface RunSummary {
   run_id: string;
@@ -29,7 +29,7 @@ export interface RunSummary {
   dirty: boolean | null;
   branch: string | null;
   records: number;
-  /** The records of each kind, from run_end; null while it has none. */
+  /** The records of each kind: from run_end, or for a run without one (running, crashed) those written so far. */
   counts: RecordCounts | null;
   /** Why the run failed, in one line, when it says. */
   error: string | null;
@@ -42,6 +42,8 @@ export interface RunSummary {
   /** The last value of each numeric path of the latest track records, as stored ("NaN" stays a string). */
   metrics: Record<string, number | string>;
   file: string;
+  /** The peaks of its system samples, from run_end; absent when it has none. */
+  system?: SystemPeaks;
 }
 
 export { STEP_KEYS };
@@ -66,6 +68,7 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
   if (start.runId !== runId) warn(`${file}: its records name run ${JSON.stringify(first?.run_id ?? null)}; it is run ${runId}, as its file name says`);
   const { end, metrics, tornLast } = readTail(file, withMetrics);
   if (tornLast) warn(`${file}:${countLines(file)}: skipped a line that is not a JSON record`);
+  const counts = end?.counts ?? countRecordKinds(file);
   return {
     run_id: runId,
     short_id: shortId(runId),
@@ -78,14 +81,15 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
     tree: start.git?.tree ?? null,
     dirty: start.git?.dirty ?? null,
     branch: start.git?.branch ?? null,
-    records: end?.records ?? Math.max(0, countLines(file) - 1),
-    counts: end?.counts ?? null,
+    records: end?.records ?? counts.track + counts.meta + counts.note + counts.parse_error,
+    counts,
     error: end?.error ?? null,
     diverged: end?.diverged ?? false,
     why: start.why,
     from: start.from,
     metrics,
     file,
+    ...(end?.system && { system: end.system }),
   };
 }
 

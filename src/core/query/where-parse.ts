@@ -3,6 +3,7 @@
  * The grammar, loosest first: `or` < `and` < `not` < one condition or a parenthesised group.
  */
 import { UserError, usageError } from "../errors";
+import { durationMs } from "../time";
 
 export type Aggregate = "last" | "first" | "min" | "max" | "mean" | "count";
 /** One step into a value; the same shape as value-paths' PathStep. */
@@ -22,6 +23,9 @@ export type Expr =
   | { kind: "compare"; operand: Operand; op: CompareOp; value: Literal }
   | { kind: "match"; operand: Operand; pattern: string }
   | { kind: "in"; operand: Operand; values: Literal[]; negated: boolean };
+
+/** The run field of the seconds since the command started (its duration once it ended). */
+export const ELAPSED = "elapsed";
 
 export const AGGREGATES: readonly Aggregate[] = ["last", "first", "min", "max", "mean", "count"];
 
@@ -108,10 +112,10 @@ function parseSegments(source: string, word: string, start: number): PathSegment
       segments.push({ key: value });
       i = end;
     } else {
-      const name = /^[\p{L}\p{N}_$-]+/u.exec(word.slice(i))?.[0];
+      const name = /^[\p{L}\p{N}_$/-]+/u.exec(word.slice(i))?.[0];
       if (!name) {
         const found = i < word.length ? `'${word[i]}'` : "the end";
-        fail(source, start + i, `expected a key (letters, digits, _ - $, or a \`quoted key\`) in the path, found ${found}`);
+        fail(source, start + i, `expected a key (letters, digits, _ - $ /, or a \`quoted key\`) in the path, found ${found}`);
       }
       segments.push({ key: name });
       i += name.length;
@@ -134,6 +138,9 @@ function parseSegments(source: string, word: string, start: number): PathSegment
  * A number, quoted string, true, false or null on the left flips the comparison (`0.9 < acc`).
  * A malformed expression is a usage error naming the column.
  */
+/** How deep `not` and parentheses may nest: far past any expression a person writes, well within the stack. */
+const MAX_NESTING = 100;
+
 export function parseWhere(text: string): Expr {
   const tokens = tokenize(text);
   let position = 0;
@@ -197,6 +204,12 @@ export function parseWhere(text: string): Expr {
    */
   function build(subject: Operand, op: CompareOp | "~", opToken: Token, valueToken: Token, value: Literal): Expr {
     if (op === "~") return { kind: "match", operand: subject, pattern: typeof value === "string" ? value : valueToken.text };
+    if (subject.text === ELAPSED && typeof value === "string") {
+      // `elapsed` is in seconds: a duration written as such (10m, 90s) is read as its seconds.
+      const ms = durationMs(value);
+      if (ms === null) fail(text, valueToken.start, `elapsed compares with seconds or a duration such as 90s, 10m, 2h, found ${describe(valueToken)}`);
+      return { kind: "compare", operand: subject, op, value: ms / 1000 };
+    }
     if ((typeof value === "boolean" || value === null) && op !== "=" && op !== "!=") {
       fail(text, opToken.start, `${value} can only be compared with = or !=, not '${opToken.text}'`);
     }
@@ -237,18 +250,28 @@ export function parseWhere(text: string): Expr {
     return expected(after ? `a condition after ${after}` : "a condition, like metrics.acc > 0.9");
   }
 
+  let depth = 0;
   function unary(after: string): Expr {
+    if (isKeyword(peek(), "not") || atPunct("(")) {
+      if (++depth > MAX_NESTING) fail(text, peek().start, `more than ${MAX_NESTING} 'not' and '(' nested`);
+      try {
+        return nested();
+      } finally {
+        depth--;
+      }
+    }
+    return condition(after);
+  }
+
+  function nested(): Expr {
     if (isKeyword(peek(), "not")) {
       next();
       return { kind: "not", item: unary("'not'") };
     }
-    if (atPunct("(")) {
-      const open = next();
-      const inner = disjunction("'('");
-      expectPunct(")", `')' to close the '(' at column ${column(text, open.start)}`);
-      return inner;
-    }
-    return condition(after);
+    const open = next();
+    const inner = disjunction("'('");
+    expectPunct(")", `')' to close the '(' at column ${column(text, open.start)}`);
+    return inner;
   }
 
   function chain(kind: "and" | "or", item: (after: string) => Expr, after: string): Expr {

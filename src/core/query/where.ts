@@ -2,10 +2,10 @@
  * `--where` conditions over runs: `meta.lr < 0.1 and max(metrics.acc) > 0.9`.
  * Parsing lives in where-parse.ts; this file decides which runs a parsed condition keeps.
  */
-import type { Expr, Literal, Operand } from "./where-parse";
+import type { CompareOp, Expr, Literal, Operand } from "./where-parse";
 
 export type { Aggregate, CompareOp, Expr, Literal, Operand, PathSegment } from "./where-parse";
-export { parseOperand, parseWhere } from "./where-parse";
+export { ELAPSED, parseOperand, parseWhere } from "./where-parse";
 
 const NUMERIC_STRING = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, "-Infinity": Number.NEGATIVE_INFINITY };
@@ -36,6 +36,23 @@ function ordered(value: unknown, op: "<" | "<=" | ">" | ">=", literal: Literal):
   if (op === "<") return left < right;
   if (op === "<=") return left <= right;
   return op === ">" ? left > right : left >= right;
+}
+
+function compareNumbers(left: number, op: CompareOp, right: number): boolean {
+  switch (op) {
+    case "=":
+      return left === right;
+    case "!=":
+      return left !== right;
+    case "<":
+      return left < right;
+    case "<=":
+      return left <= right;
+    case ">":
+      return left > right;
+    case ">=":
+      return left >= right;
+  }
 }
 
 /** Whole-string glob: `*` any run of characters, `?` exactly one; no escapes. Backtracks to the last `*` only, so no pattern is slow. */
@@ -106,8 +123,11 @@ export function evaluateWhere(expr: Expr, resolve: (operand: Operand) => unknown
       return test(resolve(expr.operand), (item) => expr.values.some((literal) => equals(item, literal)), expr.negated);
     case "compare": {
       const { op, value: literal } = expr;
-      if (op === "=" || op === "!=") return test(resolve(expr.operand), (item) => equals(item, literal), op === "!=");
-      return test(resolve(expr.operand), (item) => ordered(item, op, literal), false);
+      const value = resolve(expr.operand);
+      // The common case, a number against a number, without the general rules' closures (same answers).
+      if (typeof value === "number" && typeof literal === "number") return !Number.isNaN(value) && compareNumbers(value, op, literal);
+      if (op === "=" || op === "!=") return test(value, (item) => equals(item, literal), op === "!=");
+      return test(value, (item) => ordered(item, op, literal), false);
     }
   }
 }

@@ -1,19 +1,64 @@
 /**
  * Tags, notes and decisions added to a run after the fact (`exprag tag`, `exprag note`,
- * `exprag keep`, `exprag discard`): an agent's conclusions become part of the run's memory. They live beside the run file, in
- * `<run_id>.annotations.jsonl`, one event per line, appended with one write each: the run file
- * keeps its single writer (a run still being written is never touched), annotations from several
- * processes never tear each other, and a copy of the store merges by taking every line.
+ * `exprag keep`, `exprag discard`): an agent's conclusions become part of the run's memory. They
+ * live in the store's `annotations/` folder, in `<run_id>.jsonl`, one event per line, appended with
+ * one write each: the run file keeps its single writer (a run still being written is never
+ * touched), annotations from several processes never tear each other, and a copy of the store
+ * merges by taking every line. `runs/` holds runs only: a store written when annotations lived
+ * beside the run file (`runs/<run_id>.annotations.jsonl`) is read as it is, and each run's file is
+ * moved on its next write.
  */
-import { closeSync, constants, existsSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
 import { usageError } from "../errors";
+import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { forEachLine } from "./reader";
 import { DECISIONS, type DecisionKind, type DecisionValue, SCHEMA_VERSION } from "./schema";
 
-export const annotationsPath = (runFile: string) => runFile.replace(/\.jsonl$/, ".annotations.jsonl");
+/** `<store>/annotations/<run_id>.jsonl` for the run file `<store>/runs/<run_id>.jsonl`. */
+export const annotationsPath = (runFile: string) => join(dirname(dirname(runFile)), ANNOTATIONS_DIR, basename(runFile));
+
+export const ANNOTATIONS_DIR = "annotations";
+
+/** Where a store written before `annotations/` kept a run's annotations: beside its run file. */
+export const legacyAnnotationsPath = (runFile: string) => runFile.replace(/\.jsonl$/, ".annotations.jsonl");
+
+/** The files a run's annotations may be in now, oldest events first (a link planted in a copied store is never followed). */
+export function annotationFiles(runFile: string): string[] {
+  return [legacyAnnotationsPath(runFile), annotationsPath(runFile)].filter((path) => existsSync(path) && !isSymlink(path));
+}
+
+/**
+ * Before a write: the annotations folder exists, and a run's annotations kept the old way are
+ * moved into it (after those already there, read as older), so `runs/` holds runs only.
+ */
+export function settleAnnotations(runFile: string): string {
+  const target = annotationsPath(runFile);
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  const legacy = legacyAnnotationsPath(runFile);
+  if (!existsSync(legacy) || isSymlink(legacy)) return target;
+  if (!existsSync(target)) {
+    renameSync(legacy, target);
+    return target;
+  }
+  const merged = `${target}.${process.pid}.moving`;
+  const text = (path: string) => {
+    const content = readFileSync(path, "utf8");
+    return content && !content.endsWith("\n") ? `${content}\n` : content;
+  };
+  const fd = openSync(merged, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, text(legacy) + text(target));
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(merged, target);
+  rmSync(legacy, { force: true });
+  return target;
+}
 
 export type AnnotationEvent =
   | { kind: "tag" | "untag"; tags: string[] }
@@ -75,7 +120,7 @@ export function appendAnnotation(runFile: string, runId: string, event: Annotati
     created_at: createdAt,
     author,
   };
-  appendLine(annotationsPath(runFile), record);
+  appendLine(settleAnnotations(runFile), record);
   return createdAt;
 }
 
@@ -91,9 +136,16 @@ export function appendLine(path: string, record: object): void {
 
 export function readAnnotations(runFile: string): Annotations {
   const annotations: Annotations = { tags: [], notes: [], decision: null, decisions: [] };
-  const path = annotationsPath(runFile);
-  if (!existsSync(path)) return annotations;
   const tags = new Set<string>();
+  for (const path of annotationFiles(runFile)) readEvents(path, annotations, tags);
+  annotations.tags = [...tags];
+  // A pulled copy appends its lines after ours: the time a decision was made orders them, not the file.
+  annotations.decisions = byTime(annotations.decisions);
+  annotations.decision = annotations.decisions.at(-1) ?? null;
+  return annotations;
+}
+
+function readEvents(path: string, annotations: Annotations, tags: Set<string>): void {
   forEachLine(path, (text) => {
     const record = text === null ? null : parseRecord(text);
     if (!record) return;
@@ -114,11 +166,6 @@ export function readAnnotations(runFile: string): Annotations {
       else tags.delete(tag);
     }
   });
-  annotations.tags = [...tags];
-  // A pulled copy appends its lines after ours: the time a decision was made orders them, not the file.
-  annotations.decisions = byTime(annotations.decisions);
-  annotations.decision = annotations.decisions.at(-1) ?? null;
-  return annotations;
 }
 
 /** Oldest first by created_at; equal times keep their order in the file. */

@@ -6,20 +6,28 @@
  */
 
 import { RUN_ID } from "./refs";
-import type {
-  AgentRecord,
-  Divergence,
-  GitRecord,
-  HostRecord,
-  ProcessIdentity,
-  RecordCounts,
-  ResourceUsage,
-  RunEndStatus,
-  SkippedFile,
-  StoredRecord,
-  SubmoduleState,
+import {
+  type AgentRecord,
+  type Divergence,
+  type EnvironmentValue,
+  type GitRecord,
+  type GpuInfo,
+  type HostRecord,
+  type OutputFile,
+  type OutputsValue,
+  type ProcessIdentity,
+  type PythonEnvironment,
+  type RecordCounts,
+  type ResourceUsage,
+  RUN_END_STATUSES,
+  type RunEndStatus,
+  type SkippedFile,
+  type StoppedBy,
+  type StoredRecord,
+  type SubmoduleState,
+  type SystemPeaks,
 } from "./schema";
-import { SCHEDULER_END_STATUSES } from "./schema";
+import { isConfinedPath, OBJECT_ID } from "./untrusted";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -90,8 +98,7 @@ export function decodeEnvelope(record: StoredRecord): Envelope {
   };
 }
 
-/** A git object id: 40 (SHA-1) or 64 (SHA-256) hex digits. A ref name such as HEAD is not one. */
-export const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+export { OBJECT_ID };
 
 export interface RunStart {
   runId: string | null;
@@ -116,6 +123,8 @@ export interface RunStart {
   from: string | null;
   devices: JsonObject;
   scheduler: JsonObject;
+  /** What run_start recorded of the environment (a Python command's); {} when nothing. */
+  environment: EnvironmentValue;
 }
 
 export function decodeRunStart(record: StoredRecord): RunStart {
@@ -155,6 +164,7 @@ export function decodeRunStart(record: StoredRecord): RunStart {
     from: typeof value.from === "string" && RUN_ID.test(value.from) ? value.from : null,
     devices: asObject(value.devices),
     scheduler: asObject(value.scheduler),
+    environment: decodeEnvironment(value.environment),
   };
 }
 
@@ -241,7 +251,7 @@ function decodeStatus(value: unknown): GitRecord["status"] {
 function decodeSkipped(value: unknown): SkippedFile[] {
   const item = asObject(value);
   const path = asString(item.path);
-  if (path === null) return [];
+  if (path === null || !isConfinedPath(path)) return [];
   const bytes = asFiniteNumber(item.bytes);
   return [{ path, reason: asString(item.reason) ?? "", ...(bytes !== null && { bytes }) }];
 }
@@ -249,10 +259,10 @@ function decodeSkipped(value: unknown): SkippedFile[] {
 function decodeSubmodule(value: unknown): SubmoduleState[] {
   const item = asObject(value);
   const path = asString(item.path);
-  return path === null ? [] : [{ path, commit: asString(item.commit), dirty: item.dirty === true }];
+  return path === null || !isConfinedPath(path) ? [] : [{ path, commit: asString(item.commit), dirty: item.dirty === true }];
 }
 
-export const RUN_END_STATUSES: readonly RunEndStatus[] = ["ok", "failed", "killed", "interrupted", ...SCHEDULER_END_STATUSES];
+export { RUN_END_STATUSES };
 
 export interface RunEnd {
   /** A status this exprag does not know (a later one's, or garbage) reads as "unknown". */
@@ -267,6 +277,8 @@ export interface RunEnd {
   error: string | null;
   diverged: Divergence | null;
   stderrTail: string[];
+  stoppedBy: StoppedBy | null;
+  system: SystemPeaks | null;
 }
 
 export function decodeRunEnd(record: StoredRecord): RunEnd {
@@ -289,12 +301,107 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
       meta: asFiniteNumber(counts.meta) ?? 0,
       note: asFiniteNumber(counts.note) ?? 0,
       parse_error: asFiniteNumber(counts.parse_error) ?? 0,
+      ...(asFiniteNumber(counts.system) !== null && { system: asFiniteNumber(counts.system)! }),
     },
     records: counts ? Object.values(counts).reduce<number>((sum, n) => sum + (asFiniteNumber(n) ?? 0), 0) : null,
     error: asString(value.error),
     diverged: decodeDivergence(value.diverged),
     stderrTail: asStrings(value.stderr_tail) ?? [],
+    stoppedBy: decodeStoppedBy(value.stopped_by),
+    system: decodeSystemPeaks(value.system),
   };
+}
+
+function decodeStoppedBy(value: unknown): StoppedBy | null {
+  const stop = asObject(value);
+  const rule = asString(stop.rule);
+  return rule === null ? null : { rule, source: asString(stop.source), step: asFiniteNumber(stop.step), elapsed_ms: asFiniteNumber(stop.elapsed_ms) ?? 0 };
+}
+
+function decodeSystemPeaks(value: unknown): SystemPeaks | null {
+  if (!isObject(value)) return null;
+  const gpus = Object.entries(asObject(value.gpus)).flatMap(([name, raw]) => {
+    const gpu = asObject(raw);
+    const memory = asFiniteNumber(gpu.peak_memory_used);
+    const use = asFiniteNumber(gpu.mean_utilization);
+    return /^gpu\d+$/.test(name) && memory !== null && use !== null ? [[name, { peak_memory_used: memory, mean_utilization: use }] as const] : [];
+  });
+  const gpuError = asString(value.gpu_error);
+  return {
+    samples: asFiniteNumber(value.samples) ?? 0,
+    peak_rss_bytes: asFiniteNumber(value.peak_rss_bytes) ?? 0,
+    peak_cpu_percent: asFiniteNumber(value.peak_cpu_percent) ?? 0,
+    ...(gpus.length > 0 && { gpus: Object.fromEntries(gpus) }),
+    ...(gpuError !== null && { gpu_error: gpuError }),
+  };
+}
+
+/** An `environment` record's value, or run_start's `environment`; parts that are missing or mistyped are left out. */
+export function decodeEnvironment(raw: unknown): EnvironmentValue {
+  const value = asObject(raw);
+  const python = asObject(value.python);
+  const executable = asString(python.executable);
+  const prefix = asString(python.prefix);
+  const kind = asString(python.kind);
+  const packages = Object.entries(asObject(python.packages)).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+  const gpus = Array.isArray(value.gpus) ? value.gpus.flatMap(decodeGpu) : [];
+  const errors = asStrings(value.errors);
+  return {
+    ...(executable !== null &&
+      prefix !== null && {
+        python: {
+          version: asString(python.version),
+          executable,
+          prefix,
+          kind: kind === "virtualenv" || kind === "conda" ? kind : "system",
+          packages: Object.fromEntries(packages),
+        } satisfies PythonEnvironment,
+      }),
+    ...(gpus.length > 0 && { gpus }),
+    ...(errors?.length && { errors }),
+  };
+}
+
+function decodeGpu(value: unknown): GpuInfo[] {
+  const gpu = asObject(value);
+  const index = asFiniteNumber(gpu.index);
+  const name = asString(gpu.name);
+  if (index === null || name === null) return [];
+  return [{ index, name, memory_total_bytes: asFiniteNumber(gpu.memory_total_bytes), driver: asString(gpu.driver), cuda: asString(gpu.cuda) }];
+}
+
+/** An `outputs` record's value; files without a path are left out. */
+export function decodeOutputs(raw: unknown): OutputsValue {
+  const value = asObject(raw);
+  const files = Array.isArray(value.files) ? value.files.flatMap(decodeOutputFile) : [];
+  const more = asFiniteNumber(value.more);
+  const globs = asStrings(value.globs);
+  return { root: asString(value.root) ?? "", files, ...(more !== null && more > 0 && { more }), ...(globs && { globs }) };
+}
+
+function decodeOutputFile(value: unknown): OutputFile[] {
+  const file = asObject(value);
+  const path = asString(file.path);
+  if (path === null) return [];
+  return [
+    {
+      path,
+      size: asFiniteNumber(file.size) ?? 0,
+      mtime_ms: asFiniteNumber(file.mtime_ms) ?? 0,
+      hash: asString(file.hash) ?? "",
+      ...(file.kept === true && { kept: true }),
+    },
+  ];
+}
+
+/**
+ * The value a record holds for `values`, `plot`, `best` and `--where`: a track record's value, a
+ * `system` sample under `system` (so its paths read `system.rss_bytes`, `system.gpu0.memory_used`);
+ * undefined for every other kind.
+ */
+export function trackedValue(kind: string, value: unknown): unknown {
+  if (kind === "track") return value;
+  return kind === "system" ? { system: value } : undefined;
 }
 
 function decodeDivergence(value: unknown): Divergence | null {

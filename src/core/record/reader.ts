@@ -3,9 +3,9 @@
  * order. A store is data that scripts wrote and people copy, so only regular files are read
  * (a FIFO would hang, a link to /dev/zero never ends), and no line is held past a bound.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { parseRecord } from "./decode";
-import type { StoredRecord } from "./schema";
+import type { RecordCounts, StoredRecord } from "./schema";
 
 const CHUNK = 64 * 1024;
 /** Reads from the ends of a file start small (a run_start or run_end line is a few KB) and double. */
@@ -182,6 +182,25 @@ export function countLines(file: string): number {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The records of each kind a run file holds so far, for a run that has no run_end to say: each
+ * line's kind is the first `"kind":"` in it, since the envelope's string fields before it escape
+ * their quotes. A torn last line is not counted.
+ */
+export function countRecordKinds(file: string): RecordCounts {
+  const counts: RecordCounts = { track: 0, meta: 0, note: 0, parse_error: 0 };
+  const text = readFileSync(file, "utf8");
+  const kind = /"kind":"([a-z_]+)"/g;
+  for (let start = 0, end = text.indexOf("\n"); end >= 0; start = end + 1, end = text.indexOf("\n", start)) {
+    kind.lastIndex = start;
+    const found = kind.exec(text);
+    if (!found || found.index > end) continue;
+    const name = found[1] as keyof RecordCounts;
+    if (Object.hasOwn(counts, name)) counts[name]++;
+  }
+  return counts;
 }
 
 /** The first record of a run file (run_start), read without reading the rest. */

@@ -7,13 +7,14 @@ import { type Dirent, existsSync, readdirSync, statSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
 import { runFilePath, runsDir } from "../store";
 import { readRunStart } from "./reader";
+import { RUN_ID } from "./untrusted";
 
 export interface RunLocation {
   runId: string;
   file: string;
 }
 
-export const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export { RUN_ID };
 
 export const isUuidV7 = (runId: string) => runId[14] === "7";
 

@@ -11,7 +11,7 @@ export const SCHEMA_VERSION = 1;
 /** Counters that number a run's track records rather than measure anything (a record's step). */
 export const STEP_KEYS = ["step", "epoch", "iteration", "iter"];
 
-export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error", "run_end", "params"] as const;
+export const RECORD_KINDS = ["run_start", "track", "meta", "note", "parse_error", "run_end", "params", "environment", "system", "outputs"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** One line of a run file as stored; every field may be absent in a file exprag did not write. */
@@ -128,19 +128,39 @@ export interface RunStartValue {
   /** Accelerators it was given: CUDA_VISIBLE_DEVICES and the like. */
   devices?: Record<string, string>;
   scheduler?: SchedulerRecord;
+  /** A Python command's environment, read before it starts; the GPUs follow in an `environment` record. */
+  environment?: EnvironmentValue;
 }
 
 /** How the batch scheduler ended a run that ended by a signal, when it could be asked (Slurm's job state). */
 export const SCHEDULER_END_STATUSES = ["timeout", "cancelled", "preempted", "out_of_memory", "node_fail"] as const;
 export type SchedulerEndStatus = (typeof SCHEDULER_END_STATUSES)[number];
 
-export type RunEndStatus = "ok" | "failed" | "killed" | "interrupted" | SchedulerEndStatus;
+/**
+ * How a run ended, the one list: `stopped` when a stop rule (`run --stop-when`) ended it,
+ * `timeout` when its time limit (`run --time-limit`) or Slurm's did; Slurm's other causes after.
+ */
+export const RUN_END_STATUSES = [
+  "ok",
+  "failed",
+  "killed",
+  "interrupted",
+  "stopped",
+  "timeout",
+  "cancelled",
+  "preempted",
+  "out_of_memory",
+  "node_fail",
+] as const;
+export type RunEndStatus = (typeof RUN_END_STATUSES)[number];
 
 export interface RecordCounts {
   track: number;
   meta: number;
   note: number;
   parse_error: number;
+  /** Samples of the command's process tree (absent in runs recorded before them). */
+  system?: number;
 }
 
 export interface ResourceUsage {
@@ -174,6 +194,10 @@ export interface RunEndValue {
   stderr_tail?: string[];
   /** What the scheduler said about a run that ended by a signal: its job state and reason. */
   scheduler_end?: SchedulerEnd;
+  /** What ended a `stopped` or `timeout` run. */
+  stopped_by?: StoppedBy;
+  /** The peaks of the `system` samples, when the run was sampled. */
+  system?: SystemPeaks;
 }
 
 export interface SchedulerEnd {
@@ -183,6 +207,97 @@ export interface SchedulerEnd {
   state: string;
   /** The scheduler's reason, when it gives one other than None. */
   reason?: string;
+}
+
+/** The stop rule (as written) or time limit (`--time-limit 2s`) that ended a run, and when it held. */
+export interface StoppedBy {
+  rule: string;
+  /** `<run file>:<line>` of the record it held at; null when no record made it hold (a time limit). */
+  source: string | null;
+  /** The step of that record, when it has one. */
+  step: number | null;
+  /** Milliseconds from the command's start. */
+  elapsed_ms: number;
+}
+
+/** What the command ran with: run_start's `environment` (Python), and an `environment` record (GPUs) written while it runs. */
+export interface EnvironmentValue {
+  /** The Python environment of a Python command; absent for other commands. */
+  python?: PythonEnvironment;
+  /** The machine's GPUs as nvidia-smi or rocm-smi describe them; absent when neither answered. */
+  gpus?: GpuInfo[];
+  /** Why a part could not be read (a tool that hung or failed). */
+  errors?: string[];
+}
+
+export interface PythonEnvironment {
+  /** "3.11.4", or "3.11" when only the folder names tell. */
+  version: string | null;
+  executable: string;
+  /** The environment's folder: a virtualenv's, a conda environment's, or the interpreter's prefix. */
+  prefix: string;
+  kind: "virtualenv" | "conda" | "system";
+  /** Installed packages by normalised name (PEP 503): version. */
+  packages: Record<string, string>;
+}
+
+export interface GpuInfo {
+  index: number;
+  name: string;
+  memory_total_bytes: number | null;
+  driver: string | null;
+  cuda: string | null;
+}
+
+/** One sample of the command's process tree (a `system` record). */
+export interface SystemSample {
+  /** CPU time the tree used since the last sample, as a percentage of one core. */
+  cpu_percent: number;
+  /** Resident memory of every process in the tree, summed. */
+  rss_bytes: number;
+  processes: number;
+  /** Per visible GPU, `gpu0`, `gpu1`...: utilisation (%) and memory in use (bytes) of the whole device. */
+  [gpu: `gpu${number}`]: GpuSample;
+}
+
+export interface GpuSample {
+  utilization: number;
+  memory_used: number;
+  memory_total: number;
+}
+
+/** run_end's summary of the `system` samples. */
+export interface SystemPeaks {
+  samples: number;
+  peak_rss_bytes: number;
+  peak_cpu_percent: number;
+  /** Per GPU: the most memory in use and the mean utilisation over the samples. */
+  gpus?: Record<string, { peak_memory_used: number; mean_utilization: number }>;
+  /** Why GPUs were not sampled, when nvidia-smi was there but failed or hung. */
+  gpu_error?: string;
+}
+
+/** One file the command created or changed under the work tree (an `outputs` record lists them). */
+export interface OutputFile {
+  /** Relative to the work tree's top, with forward slashes. */
+  path: string;
+  size: number;
+  /** Modification time, ms since the epoch. */
+  mtime_ms: number;
+  /** `sha256:<hex>` of the whole file, or `fp256:<hex>` (see outputs.ts) above the hash limit. */
+  hash: string;
+  /** Copied into the store with --keep-outputs. */
+  kept?: boolean;
+}
+
+export interface OutputsValue {
+  /** The folder the paths are relative to. */
+  root: string;
+  files: OutputFile[];
+  /** Files left out of `files` past its limit. */
+  more?: number;
+  /** The globs looked at (--outputs), when not the whole tree. */
+  globs?: string[];
 }
 
 export interface ParseErrorValue {

@@ -11,13 +11,15 @@
  * file never holds a torn line of ours; its records are counted as lost, later batches are
  * tried again, and `counts` says only what the file holds.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
 import { RECORD_KINDS, type RecordCounts, type RecordKind, SCHEMA_VERSION } from "./schema";
 
 const INITIAL_BATCH_BYTES = 1 << 20;
+/** Room beyond run_end's value for its envelope, when the last records are given up for it. */
+const END_ROOM = 512;
 /** Written data is handed to the disk in steps of this size, so closing the file waits only for the last step. */
 const WRITEBACK_STEP = 8 << 20;
 
@@ -57,7 +59,8 @@ export class RunFile {
     experimentName: string,
   ) {
     try {
-      this.fd = openSync(path, "ax", 0o600);
+      // Readable too: on a full disk, run_end takes the place of the last records, which are read to count them.
+      this.fd = openSync(path, "ax+", 0o600);
     } catch (error) {
       throw storeError(store, error);
     }
@@ -107,6 +110,11 @@ export class RunFile {
     }
     this.batchKinds[kind]++;
     this.queued++;
+  }
+
+  /** The elapsed_ms of the last record queued. */
+  get lastElapsedMs(): number {
+    return this.elapsed;
   }
 
   /** The line the next record will have in the file (1-based; run_start is line 1). */
@@ -182,7 +190,8 @@ export class RunFile {
 
   /** Records of each kind the file holds (what was queued but lost is in `lost`). */
   get counts(): RecordCounts {
-    return { track: this.kept.track, meta: this.kept.meta, note: this.kept.note, parse_error: this.kept.parse_error };
+    const { track, meta, note, parse_error, system } = this.kept;
+    return { track, meta, note, parse_error, ...(system > 0 && { system }) };
   }
 
   /** Refreshes the file's modification time: the run's heartbeat. */
@@ -203,6 +212,64 @@ export class RunFile {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Writes run_end, whose value `value` makes from what the file holds and lost. When the disk
+   * or the file size limit leaves no room for it, the file's last records (never run_start) are
+   * given up, counted as lost, until run_end fits: a run whose command ended always says so.
+   */
+  writeEnd(value: () => string): boolean {
+    this.flush();
+    // First the room run_end's own line takes; twice that each time the disk still has none (a block may need freeing whole).
+    for (let room = value().length + END_ROOM; ; room *= 2) {
+      const lostBefore = this.lost;
+      this.add("run_end", value());
+      if (this.flush()) return true;
+      this.lost = lostBefore; // run_end is tried again, not lost
+      if (!this.giveUpLastRecords(room)) return false;
+    }
+  }
+
+  /** Cuts whole records (never the first line, run_start) from the end of the file, at least `bytes` of them; false when there are none. */
+  private giveUpLastRecords(bytes: number): boolean {
+    const firstLineEnd = this.lineEndAfter(0);
+    if (firstLineEnd < 0 || this.written <= firstLineEnd) return false;
+    const from = Math.max(firstLineEnd, this.written - bytes);
+    const tail = Buffer.allocUnsafe(this.written - from);
+    try {
+      readSync(this.fd, tail, 0, tail.length, from);
+    } catch {
+      return false;
+    }
+    // The cut starts at a line start: after the newline before `from` (or at the end of run_start's line).
+    const cut = from === firstLineEnd ? 0 : tail.indexOf(10) + 1;
+    if (cut <= 0 && from !== firstLineEnd) return false;
+    for (let start = cut; start < tail.length; start = tail.indexOf(10, start) + 1 || tail.length) {
+      const kind = RECORD_KINDS.find((k) => tail.subarray(start, start + this.heads[k].length).equals(this.heads[k]));
+      if (!kind) continue;
+      this.kept[kind]--;
+      this.lost++;
+    }
+    try {
+      ftruncateSync(this.fd, from + cut);
+    } catch {
+      return false;
+    }
+    this.written = from + cut;
+    return true;
+  }
+
+  /** Where the line holding `position` ends (just past its newline); -1 when it has none. */
+  private lineEndAfter(position: number): number {
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    for (let at = position; at < this.written; at += chunk.length) {
+      const bytes = readSync(this.fd, chunk, 0, Math.min(chunk.length, this.written - at), at);
+      const newline = chunk.subarray(0, bytes).indexOf(10);
+      if (newline >= 0) return at + newline + 1;
+      if (bytes === 0) break;
+    }
+    return -1;
   }
 
   /** Flushes, syncs and closes; false when the last records could not be written. */

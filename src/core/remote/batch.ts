@@ -2,7 +2,7 @@
  * Reading many git objects with one process each way: `cat-file --batch-check` for what objects
  * are, `cat-file --batch` for their contents; small ones in memory, blobs streamed into files.
  */
-import { writeSync } from "node:fs";
+import { closeSync, writeSync } from "node:fs";
 import { firstLine, type Git, GitError } from "../git/repository";
 
 export interface ObjectInfo {
@@ -60,15 +60,16 @@ function readSmallObjects(git: Git, ids: string[]): Map<string, Buffer> {
   return contents;
 }
 
-/** Blob `id` to be written, whole, into the open file `fd`. */
+/** Blob `id` to be written, whole, into the file `open` creates (opened when its bytes come, closed after). */
 export interface BlobJob {
   id: string;
-  fd: number;
+  open: () => number;
 }
 
 /**
  * Streams each blob into its file, in order, through one `cat-file --batch`: memory stays at a
- * chunk whatever the blobs' sizes. A blob git does not have fails the whole stream.
+ * chunk and one file is open whatever the blobs' sizes and count. A blob git does not have fails
+ * the whole stream (callers check objects first).
  */
 export async function streamBlobs(git: Git, jobs: BlobJob[]): Promise<void> {
   if (jobs.length === 0) return;
@@ -98,7 +99,17 @@ async function copyOut(stdout: AsyncIterable<Uint8Array>, jobs: BlobJob[], done:
   let remaining = -1; // bytes of the current blob still to come; -1 while reading a header
   let header: Buffer[] = [];
   let skipNewline = false;
-  for await (const chunk of stdout) {
+  let fd = -1;
+  const finish = () => {
+    if (fd >= 0) closeSync(fd);
+    fd = -1;
+  };
+  try {
+    for await (const chunk of stdout) copyChunk(chunk);
+  } finally {
+    finish();
+  }
+  function copyChunk(chunk: Uint8Array): void {
     let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     while (bytes.length > 0) {
       if (skipNewline) {
@@ -118,12 +129,14 @@ async function copyOut(stdout: AsyncIterable<Uint8Array>, jobs: BlobJob[], done:
         const [, type = "", size = ""] = line.split(" ");
         if (type !== "blob") throw new GitError(`git cat-file: ${jobs[job]?.id} is ${type || "unreadable"}, not a file`);
         remaining = Number(size);
+        fd = jobs[job]!.open();
       }
       const take = Math.min(remaining, bytes.length);
-      if (take > 0) writeAll(jobs[job]!.fd, bytes.subarray(0, take));
+      if (take > 0) writeAll(fd, bytes.subarray(0, take));
       bytes = bytes.subarray(take);
       remaining -= take;
       if (remaining === 0) {
+        finish();
         remaining = -1;
         skipNewline = true;
         job++;

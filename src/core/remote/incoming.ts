@@ -82,14 +82,15 @@ export class Staging {
 }
 
 /** How a pulled file met the local one. */
-export type Placement = "new" | "same" | "grown" | "ahead" | "diverged" | "not a regular file";
+export type Placement = "new" | "same" | "grown" | "ahead" | "diverged" | "held" | "not a regular file";
 
 /**
  * Puts the staged file at `target` when there is none (a link: it never replaces one that
  * appeared meanwhile) or when the local one is the start of it (a rename over it); otherwise
- * leaves the local file as it is and says how they differ.
+ * leaves the local file as it is and says how they differ. A local file that `mayGrow` says must
+ * stay as it is (its run is written here) is "held", never replaced.
  */
-export function placeFile(staged: string, target: string): Placement {
+export function placeFile(staged: string, target: string, mayGrow: () => boolean = () => true): Placement {
   let local: ReturnType<typeof lstatSync> | null = null;
   try {
     local = lstatSync(target);
@@ -102,12 +103,14 @@ export function placeFile(staged: string, target: string): Placement {
       return "new";
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      return placeFile(staged, target);
+      return placeFile(staged, target, mayGrow);
     }
   }
   if (!local.isFile()) return "not a regular file";
   const order = prefixOrder(target, staged);
-  if (order === "grown") renameSync(staged, target);
+  if (order !== "grown") return order;
+  if (!mayGrow()) return "held";
+  renameSync(staged, target);
   return order;
 }
 

@@ -25,8 +25,13 @@ export interface PlannedCommit {
 
 const CHUNK = 256 * 1024;
 
-export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = new Date()): Promise<void> {
-  if (commits.length === 0) return;
+/**
+ * Writes the commits; returns the refs of those left out because a file of theirs was gone by the
+ * time it was read (a run deleted during the push).
+ */
+export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = new Date()): Promise<Set<string>> {
+  const vanished = new Set<string>();
+  if (commits.length === 0) return vanished;
   const proc = Bun.spawn(["git", "-c", "core.hooksPath=/dev/null", "fast-import", "--quiet", "--done"], {
     cwd: git.cwd,
     env: { ...git.env, LC_ALL: "C" },
@@ -49,12 +54,22 @@ export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = 
   };
   try {
     for (const commit of commits) {
+      // Its files are opened before anything of the commit is written: a run deleted meanwhile is left out whole.
+      const fds = openAll(commit.files.map((file) => file.version.path));
+      if (fds === null) {
+        vanished.add(commit.ref);
+        continue;
+      }
       const marks: string[] = [];
-      for (const { name, version } of commit.files) {
-        marks.push(`M 100644 :${++mark} ${name}\n`);
-        await write(`blob\nmark :${mark}\ndata ${version.size}\n`);
-        await copyPrefix(version, write);
-        await write("\n");
+      try {
+        for (const [i, { name, version }] of commit.files.entries()) {
+          marks.push(`M 100644 :${++mark} ${name}\n`);
+          await write(`blob\nmark :${mark}\ndata ${version.size}\n`);
+          await copyPrefix(fds[i]!, version, write);
+          await write("\n");
+        }
+      } finally {
+        for (const fd of fds) closeSync(fd);
       }
       const message = Buffer.from(commit.message);
       await write(`commit ${commit.ref}\ncommitter ${RUN_COMMIT_IDENTITY} ${time}\ndata ${message.length}\n`);
@@ -73,20 +88,31 @@ export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = 
   }
   const code = await proc.exited;
   if (code !== 0) throw new GitError(`git fast-import failed: ${firstLine(await stderr) || `exit ${code}`}`);
+  return vanished;
+}
+
+/** The files opened; null when one of them is gone (the others are closed again). */
+function openAll(paths: string[]): number[] | null {
+  const fds: number[] = [];
+  for (const path of paths) {
+    try {
+      fds.push(openRegularFile(path));
+    } catch (error) {
+      for (const fd of fds) closeSync(fd);
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  }
+  return fds;
 }
 
 /** The first `size` bytes of the file, as they were hashed. */
-async function copyPrefix(version: FileVersion, write: (data: Uint8Array) => Promise<void>): Promise<void> {
-  const fd = openRegularFile(version.path);
-  try {
-    for (let position = 0; position < version.size; ) {
-      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, version.size - position));
-      const bytes = readSync(fd, buffer, 0, buffer.length, position);
-      if (bytes === 0) throw new GitError(`${version.path} got shorter while it was being pushed; push again`);
-      await write(buffer.subarray(0, bytes));
-      position += bytes;
-    }
-  } finally {
-    closeSync(fd);
+async function copyPrefix(fd: number, version: FileVersion, write: (data: Uint8Array) => Promise<void>): Promise<void> {
+  for (let position = 0; position < version.size; ) {
+    const buffer = Buffer.allocUnsafe(Math.min(CHUNK, version.size - position));
+    const bytes = readSync(fd, buffer, 0, buffer.length, position);
+    if (bytes === 0) throw new GitError(`${version.path} got shorter while it was being pushed; push again`);
+    await write(buffer.subarray(0, bytes));
+    position += bytes;
   }
 }

@@ -6,14 +6,17 @@
  * that a push from here builds on what was pulled, and pulled snapshots get
  * `refs/exprag/snapshots/<id>`, so their code stays for checkout and diff.
  */
-import { closeSync } from "node:fs";
+
 import { EXIT, UserError } from "../errors";
+import { END_OF_OPTIONS } from "../git/option-words";
 import { FALLBACK_REF_PREFIX, FETCHED_RUNS_PREFIX, FETCHED_SNAPSHOTS_PREFIX, RUNS_PREFIX, SNAPSHOT_BRANCH_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
 import { firstLine, type Git, GitError } from "../git/repository";
 import { isFiltered, type Selection, selectRuns } from "../query/selection";
+import { settleAnnotations } from "../record/annotations";
 import { resolveRunRef, shortId } from "../record/refs";
 import { ensureStore } from "../store";
 import { type BlobJob, objectInfo, readTrees, streamBlobs } from "./batch";
+import { ownedHere, recordsAfterEnd } from "./held-back";
 import { discard, mergeAnnotations, type Placement, placeFile, Staging } from "./incoming";
 import { FILE_KINDS, type RunFileKind, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, type TreeEntries, treeId } from "./objects";
@@ -78,6 +81,7 @@ export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutc
       "--prune",
       "--no-write-fetch-head",
       "--recurse-submodules=no",
+      END_OF_OPTIONS,
       remote,
       `+${RUNS_PREFIX}*:${FETCHED_RUNS_PREFIX}*`,
       `+${SNAPSHOTS_PREFIX}*:${FETCHED_SNAPSHOTS_PREFIX}*`,
@@ -140,6 +144,13 @@ export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutc
       candidates.flatMap((c) => c.kinds.map((kind) => c.entries.get(TREE_NAMES[kind])!)),
     );
     const fitting = candidates.filter((candidate) => {
+      // A tree from a remote may name anything: each file must be a blob git has, checked before any is read.
+      const broken = candidate.kinds.filter((kind) => sizes.get(candidate.entries.get(TREE_NAMES[kind])!)?.type !== "blob");
+      if (broken.length) {
+        const named = broken.map((kind) => TREE_NAMES[kind]).join(", ");
+        outcome.kept.push({ run_id: candidate.runId, reason: `its ${named} on ${remote} is not a file git has (a malformed run); not pulled` });
+        return false;
+      }
       const tooBig = candidate.kinds.filter((kind) => (sizes.get(candidate.entries.get(TREE_NAMES[kind])!)?.size ?? 0) > request.maxBytes);
       if (tooBig.includes("run")) {
         outcome.kept.push({ run_id: candidate.runId, reason: `its run file on ${remote} is larger than --max-size; not pulled` });
@@ -153,8 +164,15 @@ export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutc
     ensureStore(store, request.explicitStore);
     const staging = new Staging(store);
     try {
-      await stage(git, staging, fitting);
+      // The run files first: the selection reads them; the logs and annotations of the runs it keeps after.
+      await stage(git, staging, fitting, ["run"]);
       const selected = selectedIds(staging, fitting, request);
+      await stage(
+        git,
+        staging,
+        fitting.filter((candidate) => selected.has(candidate.runId)),
+        ["log", "annotations"],
+      );
       for (const candidate of fitting) {
         if (!selected.has(candidate.runId)) {
           outcome.not_selected++;
@@ -197,17 +215,14 @@ function chosenIds(ids: string[], request: PullRequest): string[] {
   ];
 }
 
-/** Writes every blob the candidates need into the staging store, in one stream. */
-async function stage(git: Git, staging: Staging, candidates: Candidate[]): Promise<void> {
-  const jobs: BlobJob[] = [];
-  try {
-    for (const candidate of candidates) {
-      for (const kind of candidate.kinds) jobs.push({ id: candidate.entries.get(TREE_NAMES[kind])!, fd: staging.create(STAGED_NAME[kind](candidate.runId)) });
-    }
-    await streamBlobs(git, jobs);
-  } finally {
-    for (const job of jobs) closeSync(job.fd);
-  }
+/** Writes the blobs of these kinds the candidates need into the staging store, in one stream, one file open at a time. */
+async function stage(git: Git, staging: Staging, candidates: Candidate[], kinds: RunFileKind[]): Promise<void> {
+  const jobs: BlobJob[] = candidates.flatMap((candidate) =>
+    candidate.kinds
+      .filter((kind) => kinds.includes(kind))
+      .map((kind) => ({ id: candidate.entries.get(TREE_NAMES[kind])!, open: () => staging.create(STAGED_NAME[kind](candidate.runId)) })),
+  );
+  await streamBlobs(git, jobs);
 }
 
 /** The candidates the selection keeps, judged on the remote's version of each run. */
@@ -230,19 +245,32 @@ function apply(staging: Staging, store: string, candidate: Candidate): Applied {
   const targets = runFilePaths(store, runId);
   const applied: Applied = { placements: {}, written: [], kept: null };
   const problems: string[] = [];
+  const stagedRun = staging.path(STAGED_NAME.run(runId));
+  if (recordsAfterEnd(stagedRun)) {
+    for (const kind of candidate.kinds) discard(staging.path(STAGED_NAME[kind](runId)));
+    applied.kept = "the remote's version adds records after its run_end; kept aside, this store's copy is unchanged";
+    return applied;
+  }
+  let held: string | null | undefined;
+  const mayGrow = () => {
+    held ??= ownedHere(targets.run, store);
+    return held === null;
+  };
   for (const kind of ["log", "annotations", "run"] as const) {
     if (!candidate.kinds.includes(kind)) continue;
     const staged = staging.path(STAGED_NAME[kind](runId));
     try {
       if (kind === "annotations") {
-        if (mergeAnnotations(staged, targets.annotations) > 0) applied.written.push(kind);
+        if (mergeAnnotations(staged, settleAnnotations(targets.run)) > 0) applied.written.push(kind);
         continue;
       }
-      const placement = placeFile(staged, targets[kind]);
+      const placement = placeFile(staged, targets[kind], mayGrow);
       applied.placements[kind] = placement;
       if (placement === "new" || placement === "grown") applied.written.push(kind);
       if (placement === "diverged")
         problems.push(`its ${kind === "run" ? "run file" : "output log"} here differs from the remote's and neither extends the other`);
+      const heldBack = `${held}: the remote's longer version was kept aside`;
+      if (placement === "held" && !problems.includes(heldBack)) problems.push(heldBack);
       if (placement === "not a regular file") problems.push(`${targets[kind]} is not a regular file`);
     } catch (error) {
       problems.push(`${targets[kind]} could not be written (${(error as NodeJS.ErrnoException).code ?? error})`);

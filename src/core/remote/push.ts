@@ -7,19 +7,21 @@
  */
 
 import { EXIT, UserError } from "../errors";
+import { END_OF_OPTIONS } from "../git/option-words";
 import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
 import type { Git } from "../git/repository";
 import { ownSnapshotRef } from "../git/snapshot-refs";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import { shortId } from "../record/refs";
+import { OBJECT_ID } from "../record/untrusted";
 import { objectInfo, readTrees } from "./batch";
 import { HashCache } from "./hash-cache";
 import { FILE_KINDS, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, treeId } from "./objects";
 import { type PlannedCommit, writeRunCommits } from "./pack";
 import { runFilePaths, runVersions, treeOf } from "./run-files";
-import { OBJECT_ID, type RunRef, runRefs } from "./run-refs";
+import { type RunRef, runRefs } from "./run-refs";
 import { gitComplaint, type TransferOptions, transfer } from "./transfer";
 
 export interface PushRequest {
@@ -65,12 +67,20 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
   const there = await remoteRefs(git, request);
   // What the remote should have: each run's latest commit, and the snapshot of each dirty run.
   const wanted = new Map<string, string>();
+  const gone = new Set<string>();
   const presentSnapshots = commitsPresent(
     git,
     outgoing.flatMap(({ runId, snapshot }) => (snapshot && there.get(`${SNAPSHOTS_PREFIX}${runId}`) !== snapshot ? [snapshot] : [])),
   );
   for (const run of outgoing) {
-    wanted.set(run.ref, commits.get(run.runId)?.commit ?? "");
+    // A run whose ref is gone (deleted meanwhile) has nothing to push: an empty side would delete the remote's.
+    const commit = commits.get(run.runId)?.commit;
+    if (!commit) {
+      gone.add(run.ref);
+      request.warn(`run ${shortId(run.runId)}: it was deleted during the push; not pushed`);
+      continue;
+    }
+    wanted.set(run.ref, commit);
     const snapshotRef = `${SNAPSHOTS_PREFIX}${run.runId}`;
     // A snapshot goes when the remote lacks it and this repository has it.
     if (run.snapshot && (there.get(snapshotRef) === run.snapshot || presentSnapshots.has(run.snapshot))) wanted.set(snapshotRef, run.snapshot);
@@ -79,6 +89,7 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
   const refspecs = [...wanted].filter(([ref, commit]) => there.get(ref) !== commit).map(([ref, commit]) => `${commit}:${ref}`);
   const statuses = await pushRefspecs(git, request, refspecs);
   for (const { runId, ref, snapshot } of outgoing) {
+    if (gone.has(ref)) continue;
     const snapshotRef = snapshot ? `${SNAPSHOTS_PREFIX}${runId}` : null;
     const run = statuses.get(ref) ?? { flag: "=", summary: "" };
     const code = snapshotRef ? (statuses.get(snapshotRef) ?? { flag: "=", summary: "" }) : null;
@@ -98,7 +109,10 @@ export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutc
 
 /** exprag's refs on the remote, by name: one `ls-remote`, so a push with nothing new sends nothing. */
 async function remoteRefs(git: Git, request: PushRequest): Promise<Map<string, string>> {
-  const listed = await transfer(git, ["ls-remote", request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], { ...request.transfer, progress: null });
+  const listed = await transfer(git, ["ls-remote", END_OF_OPTIONS, request.remote, `${RUNS_PREFIX}*`, `${SNAPSHOTS_PREFIX}*`], {
+    ...request.transfer,
+    progress: null,
+  });
   if (listed.code !== 0) throw new UserError(`git push to ${request.remote} failed: ${gitComplaint(listed.stderr) || `exit ${listed.code}`}`, EXIT.failure);
   const refs = new Map<string, string>();
   for (const line of listed.stdout.split("\n")) {
@@ -117,7 +131,7 @@ async function pushRefspecs(git: Git, request: PushRequest, refspecs: string[]):
   for (const batch of batches(refspecs)) {
     const result = await transfer(
       git,
-      ["-c", "advice.pushUpdateRejected=false", "push", "--porcelain", "--recurse-submodules=no", "--no-verify", request.remote, ...batch],
+      ["-c", "advice.pushUpdateRejected=false", "push", "--porcelain", "--recurse-submodules=no", "--no-verify", END_OF_OPTIONS, request.remote, ...batch],
       request.transfer,
     );
     const before = statuses.size;
@@ -157,7 +171,10 @@ async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: O
       request.warn(`run ${shortId(runId)}: cannot read its files (${(error as NodeJS.ErrnoException).code ?? error}); not pushed`);
       continue;
     }
-    if (!versions.run) continue;
+    if (!versions.run) {
+      request.warn(`run ${shortId(runId)}: it was deleted during the push; not pushed`);
+      continue;
+    }
     if (!request.withLog) versions.log = null;
     const base = existing.get(runId) ?? null;
     const baseEntries = base ? parseTree(trees.get(base.tree) ?? Buffer.alloc(0), format) : null;
@@ -183,9 +200,10 @@ async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: O
     if (present.has(commit)) plan.code = commit;
     else request.warn(`run ${shortId(plan.runId)}: its commit ${commit.slice(0, 12)} is not in this repository, so its code does not go with it`);
   }
-  await writeRunCommits(git, plans);
+  const vanished = await writeRunCommits(git, plans);
   cache.save();
-  return { outgoing, committed: plans.length > 0, existing };
+  for (const plan of plans.filter((plan) => vanished.has(plan.ref))) request.warn(`run ${shortId(plan.runId)}: it was deleted during the push; not pushed`);
+  return { outgoing: outgoing.filter((run) => !vanished.has(run.ref)), committed: plans.length > vanished.size, existing };
 }
 
 /** Which of these commits this repository has. */

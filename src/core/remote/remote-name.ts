@@ -5,11 +5,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { EXIT, UserError } from "../errors";
+import { notAnOption } from "../git/option-words";
 import type { Git, Repository } from "../git/repository";
 
 export function chooseRemote(git: Git, repo: Repository, named: string | undefined, command: "push" | "pull"): string {
   const configured = new Set(git.run(["remote"]).stdout.toString().split("\n").filter(Boolean));
   if (named !== undefined) {
+    notAnOption(named, "remote");
     // A run reference where the remote goes: the remote comes first.
     if (/^(?:[0-9a-f-]{4,}|latest(?:~\d+)?)$/.test(named) && !configured.has(named) && !existsSync(resolve(git.cwd, named))) {
       throw new UserError(`'${named}' is not a remote: it looks like a run`, EXIT.usage, `the remote comes first: exprag ${command} origin ${named}`);
@@ -22,7 +24,7 @@ export function chooseRemote(git: Git, repo: Repository, named: string | undefin
         .stdout.toString()
         .trim()
     : "";
-  if (upstream && upstream !== "." && configured.has(upstream)) return upstream;
+  if (upstream && upstream !== "." && configured.has(upstream)) return notAnOption(upstream, "remote");
   if (configured.has("origin")) return "origin";
   throw new UserError(
     "this repository has no remote to use: its branch has no upstream and there is no origin",

@@ -1,5 +1,5 @@
 /** A run's files in the store, as the tree of its commit names them, and their versions now. */
-import { annotationsPath } from "../record/annotations";
+import { annotationFiles, annotationsPath } from "../record/annotations";
 import { runFilePath, runLogPath } from "../store";
 import type { HashCache } from "./hash-cache";
 import { FILE_KINDS, type RunFileKind, TREE_NAMES } from "./layout";
@@ -7,7 +7,8 @@ import { type FileVersion, hashFile, type ObjectFormat, type TreeEntries } from 
 
 export function runFilePaths(store: string, runId: string): Record<RunFileKind, string> {
   const run = runFilePath(store, runId);
-  return { run, log: runLogPath(store, runId), annotations: annotationsPath(run) };
+  // A store written the old way keeps a run's annotations beside it until their next write.
+  return { run, log: runLogPath(store, runId), annotations: annotationFiles(run).at(-1) ?? annotationsPath(run) };
 }
 
 export type RunVersions = Record<RunFileKind, FileVersion | null>;

@@ -1,6 +1,6 @@
 /** exprag's run refs in this repository, read in one call. */
 import type { Git } from "../git/repository";
-import { RUN_ID } from "../record/refs";
+import { RUN_ID } from "../record/untrusted";
 
 export interface RunRef {
   commit: string;
@@ -19,6 +19,3 @@ export function runRefs(git: Git, prefix: string): Map<string, RunRef> {
   }
   return refs;
 }
-
-/** Run ids and object ids in refs are plain lower-case hex: anything else is no object id. */
-export const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;

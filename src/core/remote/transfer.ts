@@ -3,6 +3,7 @@
  * front end as it comes (to show at a terminal) and its words kept for the one-line error when it
  * fails.
  */
+import { END_OF_OPTIONS } from "../git/option-words";
 import type { Git } from "../git/repository";
 
 export interface TransferResult {
@@ -24,7 +25,11 @@ const KEPT_STDERR = 64 * 1024;
 export async function transfer(git: Git, args: string[], options: TransferOptions): Promise<TransferResult> {
   const env: Record<string, string | undefined> = { ...git.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" };
   if (!options.prompt) env.GIT_TERMINAL_PROMPT = "0";
-  const proc = Bun.spawn(["git", "-c", "core.hooksPath=/dev/null", ...args, ...(options.progress ? ["--progress"] : [])], {
+  // --progress goes before the names, which come after --end-of-options.
+  const names = args.indexOf(END_OF_OPTIONS);
+  const progress = options.progress ? ["--progress"] : [];
+  const argv = names < 0 ? [...args, ...progress] : [...args.slice(0, names), ...progress, ...args.slice(names)];
+  const proc = Bun.spawn(["git", "-c", "core.hooksPath=/dev/null", ...argv], {
     cwd: git.cwd,
     env,
     stdin: options.prompt ? "inherit" : "ignore",

@@ -27,7 +27,13 @@ export function firstNonFinitePath(value: unknown, prefix = ""): string | null {
 export function divergenceOf(value: unknown, file: string, line: number): Divergence | null {
   const path = firstNonFinitePath(value);
   if (path === null) return null;
-  const record = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  const stepKey = STEP_KEYS.find((key) => typeof record[key] === "number");
-  return { path, step: stepKey ? (record[stepKey] as number) : null, source: `${file}:${line}` };
+  return { path, step: stepOf(value), source: `${file}:${line}` };
+}
+
+/** A tracked value's step: its first counter key (step, epoch...) holding a number. */
+export function stepOf(value: unknown): number | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
+  const key = STEP_KEYS.find((name) => typeof record[name] === "number");
+  return key ? (record[key] as number) : null;
 }

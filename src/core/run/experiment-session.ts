@@ -122,7 +122,7 @@ export async function recordExperiment(env: NodeJS.ProcessEnv, warn: (message: s
     const hello = readHello(text);
     const config = loadProjectConfig(hello.cwd, env);
     const store = resolveStoreDir(undefined, env, hello.cwd, () => config);
-    const defaults = runDefaults({ tag: [] }, config);
+    const defaults = runDefaults({ tag: [], "stop-when": [] }, config);
     const runId = Bun.randomUUIDv7();
     run = openRun(
       {

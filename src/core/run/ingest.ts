@@ -7,10 +7,20 @@ import type { Divergence, RecordCounts } from "../record/schema";
 import type { RunFile } from "../record/writer";
 import { divergenceOf } from "./divergence";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
+import type { PathProbe } from "./path-probe";
 import { isPlainJson } from "./plain-json";
 import { parsePayload } from "./protocol";
 
 export type RecordSource = "stdout" | "fd";
+
+/** What reads each track record as it is recorded: through a probe while the line is checked, or parsed. */
+export interface TrackObserver {
+  /** The paths it reads, noted while the line is checked; null when it needs every record parsed. */
+  probe: PathProbe | null;
+  /** A line `data[start..end)` at `line` of the run file, its values in `probe`. */
+  probed(data: Buffer, start: number, end: number, line: number): void;
+  parsed(value: unknown, line: number): void;
+}
 
 /** How many unparsable lines are shown one by one before they are only counted. */
 const SHOWN_PARSE_ERRORS = 3;
@@ -20,6 +30,8 @@ export class RecordIngest {
   readonly counts: RecordCounts = { track: 0, meta: 0, note: 0, parse_error: 0 };
   /** The first tracked number that was NaN or infinite. */
   divergence: Divergence | null = null;
+  /** Told of each track record (stop rules read them). */
+  observer: TrackObserver | null = null;
 
   constructor(
     private readonly runFile: RunFile,
@@ -31,9 +43,16 @@ export class RecordIngest {
    * `parse_error`). Plain JSON, the common case, is copied as it came without being parsed.
    */
   lineBytes(data: Buffer, start: number, end: number, source: RecordSource): boolean {
-    if (!isPlainJson(data, start, end)) return this.line(data.toString("utf8", start, end), source);
+    const observer = this.observer;
+    const probe = observer?.probe ?? null;
+    if (!isPlainJson(data, start, end, probe)) return this.line(data.toString("utf8", start, end), source);
+    const line = this.runFile.nextLine;
     this.runFile.addBytes("track", data, start, end);
     this.counts.track++;
+    if (observer) {
+      if (probe && !probe.complex) observer.probed(data, start, end, line);
+      else observer.parsed(JSON.parse(data.toString("utf8", start, end)), line);
+    }
     return true;
   }
 
@@ -57,9 +76,11 @@ export class RecordIngest {
       this.counts.meta++;
     }
     if (value !== null) {
-      if (payload.nonFinite && !this.divergence) this.divergence = divergenceOf(JSON.parse(value), this.runFile.path, this.runFile.nextLine);
+      const line = this.runFile.nextLine;
+      if (payload.nonFinite && !this.divergence) this.divergence = divergenceOf(JSON.parse(value), this.runFile.path, line);
       this.runFile.add("track", value, note);
       this.counts.track++;
+      this.observer?.parsed(JSON.parse(value), line);
     } else if (meta === undefined && params === undefined) {
       this.runFile.add("note", "null", note);
       this.counts.note++;

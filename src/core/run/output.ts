@@ -8,6 +8,7 @@ import { fstatSync, writeSync } from "node:fs";
 import { writeFully } from "../os/io";
 import { type Platform, platform } from "../os/platform";
 import { enlargePipe, pipeRoom } from "../os/posix";
+import { stopWaitingForStderr } from "../os/stderr-gate";
 
 /**
  * Writes to one of exprag's own descriptors. When it is a pipe (Linux), only what the pipe
@@ -144,6 +145,7 @@ export class Output {
   }
 
   abandon(): void {
+    if (this.err.stalled()) stopWaitingForStderr((bytes) => (pipeRoom(2) ?? bytes) >= bytes);
     this.out.abandon();
     this.err.abandon();
   }

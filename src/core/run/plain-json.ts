@@ -2,20 +2,24 @@
  * Decides, straight from the bytes, whether a record line can be stored as it came: one valid
  * JSON value in valid UTF-8, without Python's NaN/Infinity tokens, and (for an object) without
  * the reserved top-level keys (`$note`, `$meta`, `$value`, `$params`). It allocates nothing; answering false only
- * sends the line down the slower path that parses it with JSON.parse.
+ * sends the line down the slower path that parses it with JSON.parse. With a `probe`, the values
+ * at its paths are noted on the way (see PathProbe).
  */
+
+import type { PathProbe } from "./path-probe";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 /** Deeper nesting goes down the JSON.parse path; 30 keeps the container kinds in one integer's bits. */
-const MAX_DEPTH = 30;
+export const MAX_DEPTH = 30;
 const RESERVED_KEYS = ["$note", "$meta", "$value", "$params"].map((key) => Buffer.from(key));
 
-export function isPlainJson(b: Uint8Array, start: number, end: number): boolean {
+export function isPlainJson(b: Uint8Array, start: number, end: number, probe: PathProbe | null = null): boolean {
   let depth = 0;
   /** Bit d is set when the container at depth d is an object. */
   let objects = 0;
   let i = skipSpace(b, start, end);
+  probe?.reset();
   // Each turn reads one value at i, then what may follow it.
   for (;;) {
     if (i >= end) return false;
@@ -24,31 +28,36 @@ export function isPlainJson(b: Uint8Array, start: number, end: number): boolean 
       if (++depth > MAX_DEPTH) return false;
       const isObject = c === 0x7b;
       objects = isObject ? objects | (1 << depth) : objects & ~(1 << depth);
+      probe?.open(depth, isObject);
       i = skipSpace(b, i + 1, end);
       if (i < end && b[i] === (isObject ? 0x7d : 0x5d)) {
         depth--;
         i++;
       } else {
         if (isObject) {
-          i = readKey(b, i, end, depth);
+          i = readKey(b, i, end, depth, probe);
           if (i < 0) return false;
         }
         continue;
       }
-    } else if (c === QUOTE) {
-      i = skipString(b, i, end);
-    } else if (c === 0x2d /* - */ || isDigit(c)) {
-      i = skipNumber(b, i, end);
-    } else if (c === 0x74 /* t */) {
-      i = skipWord(b, i, end, "true");
-    } else if (c === 0x66 /* f */) {
-      i = skipWord(b, i, end, "false");
-    } else if (c === 0x6e /* n */) {
-      i = skipWord(b, i, end, "null");
     } else {
-      return false;
+      const valueStart = i;
+      if (c === QUOTE) {
+        i = skipString(b, i, end);
+      } else if (c === 0x2d /* - */ || isDigit(c)) {
+        i = skipNumber(b, i, end);
+      } else if (c === 0x74 /* t */) {
+        i = skipWord(b, i, end, "true");
+      } else if (c === 0x66 /* f */) {
+        i = skipWord(b, i, end, "false");
+      } else if (c === 0x6e /* n */) {
+        i = skipWord(b, i, end, "null");
+      } else {
+        return false;
+      }
+      if (i < 0) return false;
+      probe?.scalar(valueStart, i);
     }
-    if (i < 0) return false;
     // After a value: close containers, or move to the next element or member.
     for (;;) {
       i = skipSpace(b, i, end);
@@ -59,7 +68,7 @@ export function isPlainJson(b: Uint8Array, start: number, end: number): boolean 
       if (next === 0x2c /* , */) {
         i = skipSpace(b, i + 1, end);
         if (inObject) {
-          i = readKey(b, i, end, depth);
+          i = readKey(b, i, end, depth, probe);
           if (i < 0) return false;
         }
         break;
@@ -72,11 +81,12 @@ export function isPlainJson(b: Uint8Array, start: number, end: number): boolean 
 }
 
 /** Reads `"key" :` at i; returns the position of the value, or -1. Refuses reserved top-level keys. */
-function readKey(b: Uint8Array, i: number, end: number, depth: number): number {
+function readKey(b: Uint8Array, i: number, end: number, depth: number, probe: PathProbe | null): number {
   if (i >= end || b[i] !== QUOTE) return -1;
   const after = skipString(b, i, end);
   if (after < 0) return -1;
   if (depth === 1 && !isOrdinaryKey(b, i + 1, after - 1)) return -1;
+  probe?.key(b, i + 1, after - 1, depth);
   const colon = skipSpace(b, after, end);
   if (colon >= end || b[colon] !== 0x3a /* : */) return -1;
   return skipSpace(b, colon + 1, end);

@@ -4,6 +4,8 @@
  * command ends.
  */
 import { closeSync, openSync, rmSync } from "node:fs";
+import { pythonEnvironmentOf } from "../context/environment";
+import { RunContext, type RunContextOptions } from "../context/run-context";
 import { EXIT, UserError } from "../errors";
 import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
@@ -22,6 +24,7 @@ import { connectTerminal } from "./pty";
 import { SignalRelay, signalNumber } from "./signals";
 import { resolveExecutable, type Spawned, spawnChild } from "./spawn";
 import { errorLine } from "./stderr-tail";
+import { CommandStopper, type StopPolicy, stopsEarly } from "./stopping";
 import { CommandStreams } from "./streams";
 
 export interface RunRequest {
@@ -42,6 +45,8 @@ export interface RunRequest {
   snapshotSecrets: boolean;
   /** Globs of untracked files to leave out of the snapshot. */
   snapshotExclude?: string[];
+  /** What is not the experiment's code (default: the coding agents' folders). */
+  notCode?: string[];
   /** Shows how far a big snapshot got; ended once the code is read. */
   snapshotProgress?: { step(done: number, total: number): void; end(): void };
   cwd: string;
@@ -64,10 +69,14 @@ export interface RunRequest {
   heartbeatSeconds: number;
   /** Give the command a pseudo-terminal (its stdout and stderr then share one stream). */
   pty: boolean;
+  /** What the run records besides the command's records: environment, system samples, outputs (all by default). */
+  context?: RunContextOptions;
   /** exprag's parameter hook is on the Python command's path (see python-hook.ts). */
   paramsHook?: "python";
   /** The process the run is of, when it is not exprag's child (a Python `Experiment` exprag records beside it). */
   owner?: { pid: number; ppid: number };
+  /** Stop rules and a time limit: what may end the command early. */
+  stop?: StopPolicy;
   warn: (message: string) => void;
 }
 
@@ -75,7 +84,7 @@ export interface RunOutcome {
   runId: string;
   runFile: string;
   status: RunEndStatus;
-  /** What exprag exits with: the command's code, or 128+N when signal N ended it. */
+  /** What exprag exits with: the command's code, or 128+N when signal N ended it; 123 stopped by a rule, 124 timed out. */
   exitCode: number;
   counts: RecordCounts;
 }
@@ -96,6 +105,8 @@ export interface OpenRun {
   runFile: RunFile;
   log: number | null;
   ingest: RecordIngest;
+  /** The top of the work tree (else the folder it runs in): where its outputs are looked for. */
+  root: string;
 }
 
 async function recordRun(request: RunRequest, signals: SignalRelay): Promise<RunOutcome> {
@@ -108,7 +119,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     if (!(error instanceof UserError)) throw error;
     executable = error;
   }
-  const run = openRun(request, runId, typeof executable === "string");
+  const context = typeof executable === "string" ? new RunContext(request.context ?? {}, request.env) : null;
+  const run = openRun(request, runId, typeof executable === "string", typeof executable === "string" ? executable : null);
   const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.runFile.counts });
   if (executable instanceof UserError) {
     finishRun(run, { status: "failed", exit_code: executable.exitCode, signal: null, error: executable.message }, request.warn);
@@ -126,6 +138,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     return outcome(status, exitCode);
   }
 
+  context?.starting();
   let child: Spawned;
   try {
     child = spawnChild({
@@ -139,6 +152,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       ignored: signals.ignored,
       selfCommand: request.selfCommand,
       pty: request.pty,
+      ownGroup: stopsEarly(request.stop),
     });
   } catch (error) {
     const failure = error instanceof UserError ? error : new UserError(String(error));
@@ -146,26 +160,33 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     throw failure;
   }
   run.runFile.startClock(child.startedAt);
+  context?.started(child.process.pid, run.runFile);
 
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
-  signals.attach(child.process, child.terminal !== null);
+  const stopper = stopsEarly(request.stop) ? watchForStop(request, runId, run, child) : null;
+  signals.attach(child.process, child.terminal !== null || stopper !== null);
   const disconnect = child.terminal ? connectTerminal(child.terminal) : null;
   // A reader on another host tells a live run from a dead one by this, also while the command is silent.
   const heartbeat = setInterval(() => run.runFile.touch(), request.heartbeatSeconds * 1000);
   heartbeat.unref();
   const exited = await child.process.exited;
+  stopper?.dispose();
   clearInterval(heartbeat);
   disconnect?.();
   const exitedAt = performance.now();
   run.runFile.stopClock(exitedAt);
   signals.detach();
   await streams.finish(exitedAt, () => signals.stopRequested);
+  const system = await context?.exited();
+  await context?.ended(run.runFile, run.root, request.store, runId, request.warn);
 
   const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
-  const ended = runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
-  const scheduled = ended === "killed" || (ended === "failed" && signals.received) ? await schedulerEnd(request.env) : null;
+  const stopped = stopper?.reason ?? null;
+  const ended = stopped?.status ?? runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
+  // A run Slurm ended by a signal says why: Slurm is asked (a stop rule's own end is already known).
+  const scheduled = !stopped && (ended === "killed" || (ended === "failed" && signals.received)) ? await schedulerEnd(request.env) : null;
   const status = scheduled?.status ?? ended;
   const usage = child.process.resourceUsage();
   const stderrTail = streams.stderrTail.lines();
@@ -185,6 +206,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       ...(stderrTail.length > 0 && { stderr_tail: stderrTail }),
       ...(error !== null && { error }),
       ...(run.ingest.divergence && { diverged: run.ingest.divergence }),
+      ...(stopped && { stopped_by: stopped.by }),
+      ...(system && { system }),
       ...(scheduled && { scheduler_end: scheduled.end }),
     },
     request.warn,
@@ -192,7 +215,19 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const summary = run.ingest.summary();
   if (summary) request.warn(summary);
   for (const failure of output.failures()) request.warn(failure);
-  return outcome(status, exitCode);
+  return outcome(status, stopped ? (stopped.status === "timeout" ? EXIT.timeout : EXIT.stopped) : exitCode);
+}
+
+/** Checks the run's stop rules on each track record, and its time limit, from the command's start. */
+function watchForStop(request: RunRequest, runId: string, run: OpenRun, child: Spawned): CommandStopper {
+  const facts = { runId, name: request.name, params: request.params ?? {}, metadata: request.metadata, tags: request.tags ?? [] };
+  const stopper = new CommandStopper(request.stop!, facts, child.process.pid, child.startedAt, request.warn);
+  run.ingest.observer = stopper.observer(
+    run.runFile.path,
+    () => run.runFile.lastElapsedMs,
+    () => run.ingest.divergence !== null,
+  );
+  return stopper;
 }
 
 /** How the command ended: a SIGINT that reached it makes it interrupted, another signal killed. */
@@ -213,7 +248,8 @@ async function schedulerEnd(env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<
  * creates the run file and log and writes run_start. When run_start cannot be written, the run
  * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded.
  */
-export function openRun(request: RunRequest, runId: string, willStart: boolean): OpenRun {
+/** `executable`: the program the command starts, when known (a Python one's environment goes into run_start). */
+export function openRun(request: RunRequest, runId: string, willStart: boolean, executable: string | null = null): OpenRun {
   ensureStore(request.store, request.storeExplicit);
   const progress = request.snapshotProgress;
   const git = request.code
@@ -229,6 +265,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean):
         maxUntrackedBytes: request.snapshotMaxBytes,
         includeSecrets: request.snapshotSecrets,
         exclude: request.snapshotExclude,
+        notCode: request.notCode,
         progress: progress && ((done, total) => progress.step(done, total)),
       });
   progress?.end();
@@ -236,6 +273,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean):
   const agent = detectAgent(request.env);
   const devices = devicesOf(request.env);
   const scheduler = schedulerOf(request.env);
+  const python = executable !== null && request.context?.environment !== false ? pythonEnvironmentOf(executable, request.env, request.cwd) : null;
   const start = {
     git,
     host: hostInfo(),
@@ -257,6 +295,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean):
     ...(request.from && { from: request.from }),
     ...(devices && { devices }),
     ...(scheduler && { scheduler }),
+    ...(python && { environment: { python } }),
   } satisfies RunStartValue;
   let runFile: RunFile;
   try {
@@ -279,7 +318,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean):
   }
   const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
   if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
-  return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn) };
+  return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn), root: git.top ?? request.cwd };
 }
 
 function openLog(store: string, runId: string): number {
@@ -293,14 +332,15 @@ function openLog(store: string, runId: string): number {
 /** Writes run_end, with the records the file holds and those it lost, and says what went wrong. */
 export function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
   const { runFile } = run;
-  runFile.flush();
+  const reason = () => runFile.failure?.code ?? runFile.failure?.message ?? "";
+  const finished = runFile.writeEnd(() => {
+    const lost = runFile.lost;
+    return JSON.stringify({ ...end, counts: runFile.counts, ...(lost > 0 && { lost: { records: lost, reason: reason() } }) } satisfies RunEndValue);
+  });
+  runFile.close();
   const lost = runFile.lost;
-  const reason = runFile.failure?.code ?? runFile.failure?.message ?? "";
-  const complete = { ...end, counts: runFile.counts, ...(lost > 0 && { lost: { records: lost, reason } }) } satisfies RunEndValue;
-  runFile.add("run_end", JSON.stringify(complete));
-  const finished = runFile.close();
   if (run.log !== null) closeSync(run.log);
-  if (lost > 0) warn(`${lost} record${lost === 1 ? "" : "s"} could not be written to the run file (${reason}) and are lost`);
-  if (!finished) warn(`the run file could not be finished (${reason}): it will read as crashed, but the command ended ${end.status} (exit ${end.exit_code})`);
+  if (lost > 0) warn(`${lost} record${lost === 1 ? "" : "s"} could not be written to the run file (${reason()}) and are lost`);
+  if (!finished) warn(`the run file could not be finished (${reason()}): it will read as crashed, but the command ended ${end.status} (exit ${end.exit_code})`);
   if (!runFile.stillInPlace()) warn(`${runFile.path} was deleted or replaced while the run wrote it: this run's records are gone`);
 }

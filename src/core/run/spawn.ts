@@ -43,6 +43,11 @@ export interface SpawnRequest {
   selfCommand: string[];
   /** Give the command a pseudo-terminal instead of pipes (see pty.ts). */
   pty: boolean;
+  /**
+   * Start the command in a session and process group of its own, so that exprag can end it with
+   * all its processes (a stop rule, a time limit); keyboard signals then reach it through exprag.
+   */
+  ownGroup?: boolean;
 }
 
 /** How the command is started on a platform: what `spawnChild` then sets up (a real pipe may still fail, then Bun's is used). */
@@ -92,6 +97,7 @@ export function spawnChild(request: SpawnRequest): Spawned {
     child = Bun.spawn(argv, {
       cwd,
       env,
+      ...(request.ownGroup && !screen && { detached: true }),
       ...(!viaExec && { argv0: command[0] }),
       ...(screen && {
         terminal: {

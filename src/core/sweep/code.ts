@@ -45,6 +45,7 @@ export class SweepCode {
       const { tree } = currentTree(git, repo, this.options.store, {
         maxUntrackedBytes: this.options.maxUntrackedBytes,
         exclude: this.options.exclude,
+        notCode: this.options.notCode,
         includeSecrets: this.options.includeSecrets,
       });
       return tree !== recorded.tree;

@@ -11,6 +11,7 @@ import { currentTree, runCode } from "../git/restore";
 import type { SnapshotLimits } from "../git/snapshot-limits";
 import { listWorktrees } from "../git/worktrees";
 import { decodeRunStart, type JsonObject } from "../record/decode";
+import { projectOf, recordedElsewhere } from "../record/provenance";
 import { readRunStart } from "../record/reader";
 import { shortId } from "../record/refs";
 import type { SkippedFile } from "../record/schema";
@@ -34,6 +35,8 @@ export interface RerunSource {
   params: JsonObject;
   /** What its snapshot left out (ignored files aside), to link into a worktree of its code. */
   skipped: SkippedFile[];
+  /** Where it was recorded when not here (another host, a pulled run): its command is someone else's. */
+  elsewhere: string | null;
 }
 
 export function readRerunSource(git: Git, store: string, reference: string, warn: (message: string) => void): RerunSource {
@@ -54,7 +57,19 @@ export function readRerunSource(git: Git, store: string, reference: string, warn
     metadata: start.metadata,
     params: start.params,
     skipped: start.git?.skipped ?? [],
+    elsewhere: recordedElsewhere(start, [projectOf(store), ...listWorktrees(git).map((worktree) => worktree.path)]),
   };
+}
+
+/**
+ * A run recorded elsewhere runs a command someone else wrote: said on stderr each time, and
+ * without a terminal to see it, only with `yes`.
+ */
+export function confirmForeignCommand(source: RerunSource, confirmed: boolean, warn: (message: string) => void): void {
+  if (source.elsewhere === null) return;
+  const what = `run ${shortId(source.runId)} was recorded ${source.elsewhere}; its command runs here: ${source.argv.join(" ")}`;
+  if (!confirmed) throw usageError(what, "check the command, then pass --yes to run it");
+  warn(what);
 }
 
 /**

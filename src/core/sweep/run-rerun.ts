@@ -12,6 +12,7 @@ import { openRepositoryOrFail } from "../git/repository";
 import { rerunWorktreeDir } from "../git/worktrees";
 import { replicateSettings, seedParamsOf } from "../loop/replicates";
 import { selfCommand } from "../os/platform";
+import { restoreOutputs } from "../query/outputs";
 import type { Warn } from "../query/records";
 import { shortId } from "../record/refs";
 import { type RunDefaults, type RunOptionFlags, runDefaults } from "../run/defaults";
@@ -19,7 +20,7 @@ import { handoffVariables, takeHandoff } from "../run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../run/metadata";
 import { slurmJob } from "../slurm/sweep";
 import { executeSweep, type SweepRun } from "./execute";
-import { codeDifference, commandWithSettings, readRerunSource, rerunParams } from "./rerun";
+import { codeDifference, commandWithSettings, confirmForeignCommand, readRerunSource, rerunParams } from "./rerun";
 import { closeRunTree, linkLeftOut, openRunTree } from "./worktree";
 
 export interface RerunRequest {
@@ -35,8 +36,12 @@ export interface RerunRequest {
   /** The run options as given; a run option not given takes the project config's value, else exprag's. */
   runFlags: RunOptionFlags & Parameters<typeof runDefaults>[0];
   includeSecrets: boolean;
+  /** A command recorded on another host, or pulled, may run (at a terminal, or with --yes). */
+  confirmed: boolean;
   /** The `exprag run` options the new run is given (its store and name are added). */
   runOptions: string[];
+  /** First bring back the outputs the run kept (run --keep-outputs): a checkpoint to resume from. */
+  restoreOutputs?: boolean;
   /** Make this many replicates, one after another, varying the seed param (see loop/replicates.ts); null: one rerun. */
   seeds: number | null;
   /** Submit the run (or the replicates) to Slurm, one task each, instead of running here: sbatch's options. */
@@ -75,6 +80,7 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
   const { git, repo } = openRepositoryOrFail(cwd, env);
   const source = readRerunSource(git, store, request.run, warn);
   const short = shortId(source.runId);
+  confirmForeignCommand(source, request.confirmed, warn);
   if (source.folderNote) warn(`run ${short}: ${source.folderNote}`);
   const metadata = rerunMetadata(source.metadata, request.metaFile, request.meta);
   const defaults: RunDefaults = runDefaults(request.runFlags, config);
@@ -86,7 +92,11 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
 
   const top = request.here ? repo.top : request.worktree === null ? rerunWorktreeDir(store, runId) : resolve(cwd, request.worktree);
   if (request.here) {
-    const difference = codeDifference(git, repo, store, source.commit, { maxUntrackedBytes: defaults.snapshotMaxBytes, exclude: defaults.snapshotExclude });
+    const difference = codeDifference(git, repo, store, source.commit, {
+      maxUntrackedBytes: defaults.snapshotMaxBytes,
+      exclude: defaults.snapshotExclude,
+      notCode: defaults.notCode,
+    });
     if (difference !== null) {
       throw new UserError(
         `the work tree does not hold the code of run ${short}: ${difference}`,
@@ -111,12 +121,15 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
         maxUntrackedBytes: defaults.snapshotMaxBytes,
         includeSecrets: request.includeSecrets,
         exclude: defaults.snapshotExclude,
+        notCode: defaults.notCode,
       });
       // A snapshot's commit is on no branch of the user's: the new run keeps it on its own run/<id> too.
       code = source.snapshot && prepared.git.commit === source.commit ? { ...prepared, snapshotCommit: source.commit } : prepared;
       // After the code is read, so the links are never part of it.
       if (tree) linkLeftOut(git, repo, tree, store, source.skipped);
     }
+    // In place, another version of one stops the rerun before anything is copied.
+    if (request.restoreOutputs) restoreOutputs(store, source.runId, top, !request.here, warn);
     const folder = join(top, source.folder);
     if (!existsSync(folder)) {
       mkdirSync(folder, { recursive: true });

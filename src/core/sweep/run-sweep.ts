@@ -107,6 +107,7 @@ export async function runSweep(request: SweepRequest, context: SweepContext, eve
         maxUntrackedBytes: defaults.snapshotMaxBytes,
         includeSecrets: request.includeSecrets,
         exclude: defaults.snapshotExclude,
+        notCode: defaults.notCode,
         progress: events.progress?.phase("files in the snapshot"),
       },
       warn,

@@ -9,6 +9,7 @@ import { dirname, join, relative, sep } from "node:path";
 import type { Git, Repository } from "../git/repository";
 import { addLockedWorktree, releaseWorktree } from "../git/worktrees";
 import type { SkippedFile } from "../record/schema";
+import { isConfinedPath } from "../record/untrusted";
 
 export interface RunTree {
   /** The worktree's top. */
@@ -33,6 +34,7 @@ export function linkLeftOut(git: Git, repo: Repository, tree: RunTree, store: st
   const listed = git.at(repo.top).run(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--no-empty-directory"]);
   const ignored = listed.code === 0 ? listed.stdout.toString().split("\0").filter(Boolean) : [];
   for (const path of new Set([...ignored, ...skipped.map((file) => file.path)].map((entry) => entry.replace(/\/$/, "")))) {
+    if (!isConfinedPath(path) || throughLink(tree.top, path)) continue;
     if (path === ".git" || path === storePath || path.startsWith(`${storePath}/`) || storePath.startsWith(`${path}/`)) continue;
     const at = join(tree.top, path);
     if (present(at) || !present(join(repo.top, path))) continue;
@@ -65,6 +67,19 @@ export function closeRunTree(git: Git, tree: RunTree, remove: boolean): string[]
       : ["(git status failed)"];
   if (left.length === 0 && git.run(["worktree", "remove", tree.top]).code === 0) return [];
   return left.length ? left : ["(git worktree remove refused)"];
+}
+
+/** Whether a folder on the way to `path` inside `top` is a link (the code may hold one, pointing anywhere). */
+function throughLink(top: string, path: string): boolean {
+  const parts = path.split("/").slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    try {
+      if (lstatSync(join(top, ...parts.slice(0, i))).isSymbolicLink()) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 function present(path: string): boolean {

@@ -36,6 +36,11 @@ describe("reading the project config", () => {
         "params = false",
         'name = "baseline"',
         "pty = true",
+        'stop-when = ["diverged", "loss > 5"]',
+        'time-limit = "2h"',
+        "stop-grace = 10",
+        'outputs = ["checkpoints/**", "*.pt"]',
+        "keep-outputs = true",
         'seed-params = ["seed", "trial"]',
         "[goal]",
         'metric = "val_bpb"',
@@ -55,20 +60,42 @@ describe("reading the project config", () => {
       params: false,
       name: "baseline",
       pty: true,
+      outputs: ["checkpoints/**", "*.pt"],
+      keepOutputs: true,
       seedParams: ["seed", "trial"],
       goal: { metric: "val_bpb", direction: "min" },
+      stopWhen: ["diverged", "loss > 5"],
+      timeLimit: "2h",
+      stopGrace: "10",
       slurm: { partition: "gpu", time: "1:00:00", gpus: 2, extra: ["--qos=low"] },
       source: join(top, ".exprag.toml"),
     });
-    expect(CONFIG_KEYS).toEqual(["dir", "snapshot-max-size", "snapshot-exclude", "log", "params", "name", "pty", "goal", "seed-params", "slurm"]);
+    expect(CONFIG_KEYS).toEqual([
+      "dir",
+      "snapshot-max-size",
+      "snapshot-exclude",
+      "not-code",
+      "log",
+      "params",
+      "name",
+      "pty",
+      "outputs",
+      "keep-outputs",
+      "goal",
+      "seed-params",
+      "stop-when",
+      "time-limit",
+      "stop-grace",
+      "slurm",
+    ]);
   });
 
   test("[tool.exprag] of pyproject.toml, found from a subfolder; a size may be a number of bytes", () => {
     const top = project({
-      "pyproject.toml": '[project]\nname = "x"\n\n[tool.exprag]\ndir = "/abs/store"\nsnapshot-max-size = 1000\n',
+      "pyproject.toml": '[project]\nname = "x"\n\n[tool.exprag]\ndir = "store"\nsnapshot-max-size = 1000\n',
       "src/pkg/mod.py": "",
     });
-    expect(loadProjectConfig(join(top, "src", "pkg"), env)).toEqual({ dir: "/abs/store", snapshotMaxSize: 1000, source: join(top, "pyproject.toml") });
+    expect(loadProjectConfig(join(top, "src", "pkg"), env)).toEqual({ dir: join(top, "store"), snapshotMaxSize: 1000, source: join(top, "pyproject.toml") });
   });
 
   test("the nearest folder wins; in one folder .exprag.toml wins over pyproject.toml", () => {
@@ -105,9 +132,13 @@ describe("reading the project config", () => {
     ["dir = 5", "dir must be a non-empty string, got 5"],
     ['snapshot-exclude = "*.ckpt"', 'snapshot-exclude must be a list of globs such as ["*.ckpt", "data/**"], got "*.ckpt"'],
     ["snapshot-exclude = [1]", 'snapshot-exclude must be a list of globs such as ["*.ckpt", "data/**"], got a list ([1])'],
+    ['not-code = ".claude/"', 'not-code must be a list of folders and globs such as [".claude/", "notes/**"], got ".claude/"'],
     ["snapshot-max-size = true", 'snapshot-max-size must be a size such as "10M", "500K", or a number of bytes, got true'],
     ['snapshot-max-size = "huge"', 'snapshot-max-size in FILE expects a size such as 10M, 500K or 1048576, got "huge"'],
     ["pty = { on = true }", "pty must be true or false, got a table"],
+    ["stop-when = [1]", 'stop-when must be a rule or a list of rules such as ["diverged", "metrics.loss > 5"], got a list ([1])'],
+    ['time-limit = "soon"', 'time-limit must be a duration such as "90s", "10m", "2h", or a number of seconds, got "soon"'],
+    ["stop-grace = -1", 'stop-grace must be a duration such as "90s", "10m", "2h", or a number of seconds, got -1'],
     ["log = = 1", "not valid TOML (Expected a value but found '=')"],
     ['slurm = "gpu"', 'slurm must be a table ([slurm]) of partition, time, gpus and extra, got "gpu"'],
     ["[slurm]\ngpus = -1", "slurm.gpus must be a whole number of GPUs per task, got -1"],
@@ -129,7 +160,7 @@ describe("reading the project config", () => {
     } catch (error) {
       expect((error as Error).message).toBe(`${join(top, "pyproject.toml")}: unknown key "snapshot-max" in [tool.exprag]`);
       expect((error as { hint?: string }).hint).toBe(
-        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, log, params, name, pty, goal, seed-params, slurm",
+        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, not-code, log, params, name, pty, outputs, keep-outputs, goal, seed-params, stop-when, time-limit, stop-grace, slurm",
       );
     }
     const typo = project({ ".exprag.toml": "lgo = false" });

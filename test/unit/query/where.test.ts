@@ -171,9 +171,9 @@ describe("parseWhere: errors name the column and what was expected", () => {
     ["metrics.acc >", "column 14: expected a value after '>', found the end"],
     ["metrics.acc >   ", "column 14: expected a value after '>', found the end"],
     ["a = and", "column 5: expected a value after '=', found 'and'"],
-    ["a..b = 1", "column 3: expected a key (letters, digits, _ - $, or a `quoted key`) in the path, found '.'"],
-    ["a. = 1", "column 3: expected a key (letters, digits, _ - $, or a `quoted key`) in the path, found the end"],
-    [".a = 1", "column 1: expected a key (letters, digits, _ - $, or a `quoted key`) in the path, found '.'"],
+    ["a..b = 1", "column 3: expected a key (letters, digits, _ - $ /, or a `quoted key`) in the path, found '.'"],
+    ["a. = 1", "column 3: expected a key (letters, digits, _ - $ /, or a `quoted key`) in the path, found the end"],
+    [".a = 1", "column 1: expected a key (letters, digits, _ - $ /, or a `quoted key`) in the path, found '.'"],
     ["a:b = 1", "column 2: expected '.' or '[]' after a key in the path, found ':' (quote odd keys in backticks)"],
     ["a[]b = 1", "column 4: expected '.' or '[]' after a key in the path, found 'b' (quote odd keys in backticks)"],
     ["`x = 1", "column 1: expected a closing ` for the key that starts here, found the end"],
@@ -384,5 +384,38 @@ describe("globMatches", () => {
     ["*a*a*a*a*a*b", "a".repeat(5000), false],
   ])("%p against %p is %p", (pattern, value, expected) => {
     expect(globMatches(pattern, value)).toBe(expected);
+  });
+});
+
+describe("parseWhere: elapsed reads durations as seconds", () => {
+  test.each<[string, Expr]>([
+    ["elapsed > 10m", compare("elapsed", ">", 600)],
+    ["elapsed <= 1.5h", compare("elapsed", "<=", 5400)],
+    ["elapsed > 500ms", compare("elapsed", ">", 0.5)],
+    ["elapsed > 90", compare("elapsed", ">", 90)],
+    ["90 < elapsed", compare("elapsed", ">", 90)],
+    ["meta.x = 10m", compare("meta.x", "=", "10m")],
+  ])("%s", (text, expected) => {
+    expect(parseWhere(text)).toEqual(expected);
+  });
+
+  test("anything else beside elapsed is a usage error naming the column", () => {
+    expect(() => parseWhere("elapsed > soon")).toThrow("--where: column 11: elapsed compares with seconds or a duration such as 90s, 10m, 2h, found 'soon'");
+  });
+
+  test("a number against a number: NaN fails every operator, != included; infinities are numbers", () => {
+    const ops: Record<string, (x: number) => boolean> = {
+      "=": (x) => x === 2,
+      "!=": (x) => x !== 2,
+      "<": (x) => x < 2,
+      "<=": (x) => x <= 2,
+      ">": (x) => x > 2,
+      ">=": (x) => x >= 2,
+    };
+    for (const value of [1, 2, 3, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      for (const [op, holds] of Object.entries(ops)) {
+        expect([value, op, evaluateWhere(compare("a", op, 2), () => value)]).toEqual([value, op, !Number.isNaN(value) && holds(value)]);
+      }
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { renderTextChart } from "../../../src/render/chart";
-import { type ChartSeries, chartBounds, finiteRuns, formatTick, formatTicks, seriesMarker } from "../../../src/render/chart-scale";
+import { type ChartSeries, chartBounds, finiteRuns, formatTick, formatTicks, linearTicks, roundRange, seriesMarker } from "../../../src/render/chart-scale";
 import { escapeXml, renderSvgChart, seriesStroke } from "../../../src/render/chart-svg";
 
 const steps = (ys: number[], every = 1) => ys.map((y, i) => ({ x: i * every, y }));
@@ -68,17 +68,17 @@ describe("text chart", () => {
     const chart = renderTextChart([loss], { width: 32, height: 12, xLabel: "step", yLabel: "metrics.loss", title: "loss" });
     expect(chart).toBe(
       [
-        "                 loss",
+        "               loss",
         "metrics.loss",
-        "   4 ┤⠑⢄",
-        "     │ ⠈⠢⡀",
-        "     │   ⠈⠑⠢⢄",
-        "2.25 ┤      ⠈⢆",
-        "     │        ⢣        ⣀⠤⠤⣀⣀⣀",
-        " 0.5 ┤         ⠉⠒⠤⣀⡠⠤⠒⠉      ⠉⠉a",
-        "     └┬───────────┬───────────┬─",
-        "      0          40          80",
-        "                 step",
+        "4 ┤⠑⢄⡀",
+        "  │  ⠈⠢⢄⡀",
+        "  │     ⠈⠑⠢⡀",
+        "2 ┤        ⠈⢆",
+        "  │          ⠑⠢⢄⡀ ⣀⡠⠤⠒⠒⠉⠉⠑⠒⠒⠒⠒⠒a",
+        "0 ┤             ⠈⠉",
+        "  └┬─────────────┬────────────┬─",
+        "   0            40           80",
+        "               step",
         "a ▬ 3f9c2a1b baseline",
       ].join("\n"),
     );
@@ -118,8 +118,8 @@ describe("text chart", () => {
     const lines = chart.split("\n");
     expect(lines.slice(1, 7).join("").replaceAll("\x1b[36ma\x1b[39m", "")).not.toContain("\x1b[36m");
     expect(lines.slice(5, 7)).toEqual([
-      "     │        \x1b[33m⢣\x1b[39m        \x1b[33m⣀⠤⠤⣀⣀⣀\x1b[39m  \x1b[33mb\x1b[39m",
-      " 0.5 ┤         \x1b[33m⠉⠒⠤⣀⡠⠤⠒⠉\x1b[39m      \x1b[33m⠉⠉\x1b[39m\x1b[36ma\x1b[39m",
+      "  │          \x1b[33m⠑⠢⢄⡀\x1b[39m \x1b[33m⣀⡠⠤⠒⠒⠉⠉⠑⠒⠒⠒⠒⠒\x1b[39m\x1b[36ma\x1b[39m",
+      "0 ┤             \x1b[33m⠈⠉\x1b[39m             \x1b[33mb\x1b[39m",
     ]);
     expect(lines.slice(-2)).toEqual(["\x1b[36ma ▬\x1b[39m 3f9c2a1b baseline", "\x1b[33mb ▬\x1b[39m copy"]);
   });
@@ -154,7 +154,7 @@ describe("text chart", () => {
   test("x ticks can read as the caller says (times of day), in text and in SVG", () => {
     const formatX = (value: number) => `t${value}`;
     const chart = renderTextChart([loss], { width: 32, height: 12, xLabel: "time", yLabel: "loss", formatX });
-    expect(chart.split("\n").at(-3)).toBe("       t0         t40       t80");
+    expect(chart.split("\n").at(-3)).toBe("   t0           t40         t80");
     const svg = renderSvgChart([loss], { width: 640, height: 360, xLabel: "time", yLabel: "loss", formatX });
     expect([...svg.matchAll(/text-anchor="middle">(t\d+)<\/text>/g)].map((m) => m[1])).toEqual(["t0", "t20", "t40", "t60", "t80"]);
   });
@@ -336,5 +336,21 @@ describe("svg chart", () => {
     const height = Number(svg.match(/height="(\d+)"/)![1]);
     expect(height).toBeGreaterThan(100);
     expect(svg).toContain(`viewBox="0 0 640 ${height}"`);
+  });
+});
+
+describe("round ticks", () => {
+  test.each([
+    [{ min: 0.5, max: 4 }, 3, [0, 2, 4]],
+    [{ min: 0.5, max: 4 }, 5, [0, 1, 2, 3, 4]],
+    [{ min: 0.123, max: 0.987 }, 5, [0, 0.25, 0.5, 0.75, 1]],
+    [{ min: 13, max: 87 }, 4, [0, 50, 100, 150]],
+    [{ min: -0.03, max: 0.02 }, 3, [-0.05, 0, 0.05]],
+  ])("%p in %p ticks", (range, count, expected) => {
+    const round = roundRange(range, count);
+    const ticks = linearTicks(round, count);
+    expect(round.min).toBeLessThanOrEqual(range.min);
+    expect(round.max).toBeGreaterThanOrEqual(range.max);
+    expect(formatTicks(ticks)).toEqual(formatTicks(expected));
   });
 });

@@ -1,0 +1,26 @@
+/** The generated repository the git capture and outputs benchmarks share: N files of about 10 KB, 50 modified, 20 untracked. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+function content(i: number, version = 0): string {
+  const line = `file ${i} version ${version} ${"abcdefghijklmnopqrstuvwxyz".repeat(3)} ${(i * 2654435761) % 1000003}\n`;
+  return line.repeat(Math.ceil(10_000 / line.length));
+}
+
+/** Fills `repo` (an empty folder); `run` runs a git command there. */
+export function generateRepo(repo: string, files: number, run: (argv: string[]) => void): void {
+  console.error(`generating ${files} files in ${repo} ...`);
+  run(["git", "init", "-q", "-b", "main"]);
+  for (let i = 0; i < files; i++) {
+    const dir = join(repo, `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `f${i}.txt`), content(i));
+  }
+  run(["git", "-c", "core.looseCompression=0", "add", "-A"]);
+  run(["git", "-c", "core.looseCompression=0", "commit", "-qm", "generated"]);
+  for (let i = 0; i < 50; i++) {
+    const n = i * Math.floor(files / 50);
+    writeFileSync(join(repo, `d${Math.floor(n / 100)}`, `f${n}.txt`), content(n, 1));
+  }
+  for (let i = 0; i < 20; i++) writeFileSync(join(repo, `d${i}`, `untracked${i}.txt`), content(i, 2));
+}

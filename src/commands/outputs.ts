@@ -1,0 +1,50 @@
+import { answerOutputs } from "../core/answers/outputs";
+import { loadablePaths } from "../core/query/outputs";
+import { formatLocalTime } from "../render/format";
+import { printData } from "../render/output";
+import { outputMode, renderRows } from "../render/table";
+import { jsonArg, storeArgs } from "./_args";
+import { defineExpragCommand } from "./_define";
+
+export default defineExpragCommand({
+  name: "outputs",
+  description: "The files a run created or changed, and whether each is still the one it wrote or which later run overwrote it",
+  args: {
+    run: { type: "positional", description: "The run: id, unique prefix, short id, latest or latest~N" },
+    globs: { type: "positional", description: "Only outputs whose path matches one of these globs ('*.pt', 'checkpoints/**')", required: false },
+    path: { type: "boolean", description: "Print only the path to load each output from (the file while it is the run's, else its kept copy)" },
+    ...jsonArg,
+    ...storeArgs,
+  },
+  variadic: "globs",
+  examples: `EXAMPLES
+
+  exprag outputs latest
+  exprag outputs 3f9c2a1b '*.pt' --path       # where the checkpoint of that run is
+  exprag outputs latest --json | jq '.files[] | select(.state != "current")'
+
+A run records the files under the work tree created or changed while it ran (.git, the store,
+virtualenvs and node_modules aside), with size, time and hash (sha256, or above 64 MiB a
+fingerprint of size and three 1 MiB parts). state: current (still the run's), overwritten (by
+the later run named), changed (by something else), missing. run --keep-outputs keeps copies.`,
+  run(context) {
+    const { args } = context;
+    const { data: answer } = answerOutputs({ run: args.run, globs: args.globs }, context);
+    if (args.path) return printData(`${loadablePaths(answer).join("\n")}\n`);
+    const mode = outputMode(args.json === true);
+    if (mode === "json") return printData(`${JSON.stringify(answer)}\n`);
+    printData(
+      renderRows(
+        answer.files,
+        [
+          { header: "path", value: (f) => f.path, flex: true },
+          { header: "size", value: (f) => String(f.size), align: "right" },
+          { header: "modified", value: (f) => formatLocalTime(new Date(f.mtime_ms).toISOString()) },
+          { header: "state", value: (f) => (f.overwritten_by ? `overwritten by ${f.overwritten_by}` : f.state) },
+          { header: "kept", value: (f) => (f.kept_copy ? "yes" : "") },
+        ],
+        mode,
+      ),
+    );
+  },
+});

@@ -1,0 +1,80 @@
+/**
+ * What a run records besides the command's own records, over its life: the GPUs (asked before the
+ * snapshot is read, written whenever nvidia-smi answers), the process tree's samples while the
+ * command lives, and at its end the files it left. The runner calls `started` once the command
+ * runs and `ended` once it has exited; neither ever makes the command wait.
+ */
+
+import type { RecordKind, SystemPeaks } from "../record/schema";
+import type { RunFile } from "../record/writer";
+import { describeGpus } from "./environment";
+import { findOutputs, KEEP_OUTPUTS_MAX_BYTES, keepOutputs } from "./outputs";
+import { DEFAULT_SYSTEM_EVERY_S, SystemSampler } from "./system-sampler";
+
+export interface RunContextOptions {
+  /** Record the environment (default true). */
+  environment?: boolean;
+  /** Seconds between system samples; null: none (default 10). */
+  systemEverySeconds?: number | null;
+  /** Where to look for outputs and whether to keep copies (default: the whole tree, no copies); null: none. */
+  outputs?: { globs: string[]; keep: boolean } | null;
+}
+
+export class RunContext {
+  private readonly gpus: ReturnType<typeof describeGpus> | null;
+  private environmentWritten: Promise<void> | null = null;
+  private sampler: SystemSampler | null = null;
+  private startedAt = Date.now();
+
+  /** Asks for the GPUs at once, so nvidia-smi answers while git is read. */
+  constructor(
+    private readonly options: RunContextOptions,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.gpus = options.environment === false ? null : describeGpus(env);
+  }
+
+  /** The moment before the command starts: files changed from then on are its outputs. */
+  starting(): void {
+    this.startedAt = Date.now();
+  }
+
+  /** The command runs as `pid`: the GPUs' answer and the samples go to `runFile` from now on. */
+  started(pid: number, runFile: RunFile): void {
+    this.environmentWritten =
+      this.gpus?.then((value) => {
+        if (value) writeNow(runFile, "environment", value);
+      }) ?? null;
+    const every = this.options.systemEverySeconds === undefined ? DEFAULT_SYSTEM_EVERY_S : this.options.systemEverySeconds;
+    if (every !== null) this.sampler = new SystemSampler(pid, every, this.env, (sample) => writeNow(runFile, "system", sample));
+  }
+
+  /** The command has exited: sampling stops; returns the peaks, for run_end. */
+  async exited(): Promise<SystemPeaks | undefined> {
+    const peaks = await this.sampler?.stop();
+    return peaks && (peaks.samples > 0 || peaks.gpu_error) ? peaks : undefined;
+  }
+
+  /**
+   * After the command's last records: the GPUs' answer (nvidia-smi's time limit bounds the wait),
+   * then the outputs under `root`, copied into the store with --keep-outputs.
+   */
+  async ended(runFile: RunFile, root: string, store: string, runId: string, warn: (message: string) => void): Promise<void> {
+    await this.environmentWritten;
+    const options = this.options.outputs === undefined ? { globs: [], keep: false } : this.options.outputs;
+    if (!options) return;
+    let value = findOutputs({ root, since: this.startedAt, globs: options.globs, skip: [store] });
+    if (options.keep) value = keepOutputs(value, store, runId);
+    const notKept = options.keep ? value.files.filter((file) => !file.kept).length : 0;
+    if (notKept > 0)
+      warn(`${notKept} output${notKept === 1 ? "" : "s"} not kept: together they pass the ${KEEP_OUTPUTS_MAX_BYTES / 1024 ** 3} GiB --keep-outputs keeps`);
+    if (value.files.length > 0 || value.more) writeNow(runFile, "outputs", value);
+  }
+}
+
+/** Writes one record of exprag's own between the command's batches. */
+function writeNow(runFile: RunFile, kind: RecordKind, value: unknown): void {
+  runFile.tick();
+  runFile.add(kind, JSON.stringify(value));
+  runFile.flush();
+}

@@ -1,0 +1,55 @@
+/**
+ * A path that none of the selected runs has is a typo, not an empty answer: the usage error names
+ * the closest paths the runs do have (`did you mean metrics.acc?`). A path only some runs have is
+ * an answer, and each command says which runs lack it.
+ */
+import { type UserError, usageError } from "../errors";
+import { closestWords } from "../suggest";
+import { collectPaths } from "./paths";
+import type { Warn } from "./records";
+import type { RunView } from "./run-view";
+
+/** The candidates `typed` most likely meant: close by spelling, else the same key cut short or run on (acc, accuracy). */
+export function closestPaths(typed: string, candidates: readonly string[]): string[] {
+  const close = closestWords(typed, candidates);
+  if (close.length) return close;
+  const split = (path: string) => {
+    const at = path.lastIndexOf(".");
+    return [path.slice(0, at + 1), path.slice(at + 1).toLowerCase()] as const;
+  };
+  const [parent, key] = split(typed);
+  const related = candidates.filter((candidate) => {
+    const [otherParent, otherKey] = split(candidate);
+    if (!key || !otherKey) return false;
+    if (otherParent === parent) return otherKey.startsWith(key) || key.startsWith(otherKey);
+    return otherKey === key;
+  });
+  return [...new Set(related)];
+}
+
+/** "did you mean metrics.acc?", or null when nothing is close. */
+function suggestion(typed: string, candidates: readonly string[]): string | null {
+  const found = closestPaths(typed, candidates).slice(0, 3);
+  if (!found.length) return null;
+  return `did you mean ${found.length === 1 ? found[0] : `${found.slice(0, -1).join(", ")} or ${found.at(-1)}`}?`;
+}
+
+export interface UnknownPath {
+  /** The path as written. */
+  path: string;
+  /** Where it was written: "--where", "--columns", or null for a command's own path argument. */
+  option: string | null;
+  /** Only tracked values can be meant (best, values, plot); else params, metadata and run fields too. */
+  trackedOnly: boolean;
+}
+
+/** The usage error for a path none of `views` has, naming the paths they have that come closest. */
+export function unknownPathError(unknown: UnknownPath, views: RunView[], warn: Warn, runFields: readonly string[] = []): UserError {
+  const paths = collectPaths(views, warn)
+    .filter((info) => !unknown.trackedOnly || info.source === "tracked")
+    .map((info) => info.path);
+  const candidates = unknown.trackedOnly ? paths : [...paths, ...runFields];
+  const where = unknown.option ? `${unknown.option}: ` : "";
+  const runs = views.length === 1 ? `the selected run has no ${unknown.path}` : `none of the ${views.length} selected runs has ${unknown.path}`;
+  return usageError(`${where}${runs}`, suggestion(unknown.path, candidates) ?? "see exprag paths for the paths they have");
+}

@@ -1,0 +1,51 @@
+/** Aggregates over the numbers of a tracked path, kept as they come (a run file read, or a live run). */
+import type { Aggregate } from "./where-parse";
+
+export interface SeriesStats {
+  count: number;
+  first: number | null;
+  last: number | null;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+}
+
+/**
+ * Every number counts, NaN and infinities included; NaN is left out of min and max, and the mean
+ * is over the finite numbers (NaN when there are numbers but none is finite).
+ */
+export class SeriesAccumulator {
+  count = 0;
+  first: number | null = null;
+  last: number | null = null;
+  min: number | null = null;
+  max: number | null = null;
+  private sum = 0;
+  private finite = 0;
+
+  add(n: number): void {
+    this.count++;
+    this.first ??= n;
+    this.last = n;
+    if (Number.isNaN(n)) return;
+    if (this.min === null || n < this.min) this.min = n;
+    if (this.max === null || n > this.max) this.max = n;
+    if (Number.isFinite(n)) {
+      this.sum += n;
+      this.finite++;
+    }
+  }
+
+  get mean(): number | null {
+    return this.finite ? this.sum / this.finite : this.count ? Number.NaN : null;
+  }
+
+  /** One aggregate's value; null when the series has no number yet (count: 0). */
+  value(aggregate: Aggregate): number | null {
+    return aggregate === "mean" ? this.mean : this[aggregate];
+  }
+
+  stats(): SeriesStats {
+    return { count: this.count, first: this.first, last: this.last, min: this.min, max: this.max, mean: this.mean };
+  }
+}

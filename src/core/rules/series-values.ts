@@ -1,0 +1,120 @@
+/**
+ * What the operands of stop rules are for a run as its records come, each kept up to date one
+ * record at a time (no record is read twice): a tracked path its latest value, an aggregate its
+ * running figure, `diverged` and `elapsed` as the run says, params and metadata as it started.
+ */
+import { RUN_FIELDS, single, trackedSteps } from "../query/selection";
+import { SeriesAccumulator } from "../query/series";
+import { asNumber, type PathStep, valuesAt } from "../query/value-paths";
+import { ELAPSED, type Operand } from "../query/where";
+import { shortId } from "../record/refs";
+
+/** What the run is apart from its records. */
+export interface RunFacts {
+  runId: string;
+  name: string;
+  params: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  tags: string[];
+}
+
+interface TrackedPath {
+  steps: PathStep[];
+  latest: unknown;
+  series: SeriesAccumulator | null;
+}
+
+export class SeriesValues {
+  /** The first tracked number that was NaN or infinite has been seen. */
+  diverged = false;
+  /** Milliseconds since the command started. */
+  elapsedMs = 0;
+  private readonly tracked: TrackedPath[] = [];
+  private readonly resolvers = new Map<string, () => unknown>();
+
+  constructor(operands: Operand[], facts: RunFacts) {
+    for (const operand of operands) this.resolvers.set(operand.text, this.resolverOf(operand, facts));
+  }
+
+  /** Whether any operand reads the clock (then the rules are also checked while no record comes). */
+  get readsClock(): boolean {
+    return this.resolvers.has(ELAPSED);
+  }
+
+  /** A track record's value arrived. */
+  observe(value: unknown): void {
+    for (const path of this.tracked) {
+      const found = valuesAt(value, path.steps);
+      if (!found.length) continue;
+      path.latest = single(found);
+      if (!path.series) continue;
+      for (const item of found) {
+        const n = asNumber(item);
+        if (n !== null) path.series.add(n);
+      }
+    }
+  }
+
+  /** The tracked paths, in the order `observeFound` takes their values. */
+  get paths(): PathStep[][] {
+    return this.tracked.map((path) => path.steps);
+  }
+
+  /** A track record arrived whose value at path i (of `paths`) is `found(i)`, undefined when it has none. */
+  observeFound(found: (index: number) => unknown): void {
+    for (let i = 0; i < this.tracked.length; i++) {
+      const value = found(i);
+      if (value === undefined) continue;
+      const path = this.tracked[i]!;
+      path.latest = value;
+      const n = path.series && asNumber(value);
+      if (n !== null && n !== undefined) path.series!.add(n);
+    }
+  }
+
+  resolve(operand: Operand): unknown {
+    return this.resolvers.get(operand.text)?.();
+  }
+
+  private track(steps: PathStep[], aggregated: boolean): TrackedPath {
+    const key = JSON.stringify(steps);
+    let path = this.tracked.find((known) => JSON.stringify(known.steps) === key);
+    if (!path) {
+      path = { steps, latest: undefined, series: null };
+      this.tracked.push(path);
+    }
+    if (aggregated) path.series ??= new SeriesAccumulator();
+    return path;
+  }
+
+  /** As `resolveOperand` reads a finished run (see selection.ts), from what has come so far. */
+  private resolverOf(operand: Operand, facts: RunFacts): () => unknown {
+    const segments = operand.segments;
+    const head = segments[0] && "key" in segments[0] ? segments[0].key : null;
+    const aggregate = operand.aggregate;
+    if (aggregate) {
+      const series = this.track(trackedSteps(operand), true).series!;
+      return () => (aggregate === "count" ? series.count : (series.value(aggregate) ?? undefined));
+    }
+    if (head === "params") return constant(single(valuesAt(facts.params, segments.slice(1))));
+    if (head === "meta") return constant(single(valuesAt(facts.metadata, segments.slice(1))));
+    if (head === "value") {
+      const path = this.track(segments.slice(1), false);
+      return () => path.latest;
+    }
+    if (segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) {
+      if (head === "diverged") return () => this.diverged;
+      if (head === ELAPSED) return () => this.elapsedMs / 1000;
+      if (head === "id") return constant(facts.runId);
+      if (head === "short_id") return constant(shortId(facts.runId));
+      if (head === "name") return constant(facts.name);
+      if (head === "tags") return constant(facts.tags);
+      return constant(undefined);
+    }
+    const path = this.track(segments, false);
+    const otherwise = single(valuesAt(facts.metadata, segments)) ?? single(valuesAt(facts.params, segments));
+    return () => path.latest ?? otherwise;
+  }
+}
+
+const constant = (value: unknown) => () => value;

@@ -1,0 +1,168 @@
+/**
+ * Values at a few key paths (`metrics.loss`, `step`), found while `isPlainJson` checks a record
+ * line, so that stop rules read a record without parsing it: the check already walks every key.
+ * A watched value that is an object, an array, or under a key written with escapes leaves the
+ * probe `complex`: that line is then read with JSON.parse.
+ */
+import type { PathStep } from "../query/value-paths";
+
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+
+export class PathProbe {
+  /** Per trie node: its children's keys (bytes) and node numbers; node 0 is the top-level object. */
+  private readonly childKeys: Buffer[][] = [[]];
+  private readonly childNodes: number[][] = [[]];
+  /** Per node: the index of the path ending there, or -1. */
+  private readonly leafOf: number[] = [-1];
+  /** Per path: where its value was found in the line ([start, end)), -1 when it was not. */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** Per depth: the trie node of the object open at that depth, or -1 when nothing watched is inside. */
+  readonly nodeAt: Int32Array;
+  /** The node of the key just read, whose value comes next; -1 when it is not watched. */
+  pending = -1;
+  complex = false;
+
+  /** A probe for these paths (keys only); null when one goes through lists (`[]`) or is the whole value. */
+  static of(paths: PathStep[][], maxDepth: number): PathProbe | null {
+    if (!paths.length || paths.some((steps) => !steps.length || steps.some((step) => !("key" in step)))) return null;
+    return new PathProbe(
+      paths.map((steps) => steps.map((step) => (step as { key: string }).key)),
+      maxDepth,
+    );
+  }
+
+  private constructor(paths: string[][], maxDepth: number) {
+    this.starts = new Int32Array(paths.length);
+    this.ends = new Int32Array(paths.length);
+    this.nodeAt = new Int32Array(maxDepth + 2);
+    paths.forEach((keys, index) => {
+      let node = 0;
+      for (const key of keys) {
+        const bytes = Buffer.from(key);
+        const at = this.childKeys[node]!.findIndex((known) => known.equals(bytes));
+        if (at >= 0) {
+          node = this.childNodes[node]![at]!;
+          continue;
+        }
+        const created = this.leafOf.length;
+        this.childKeys.push([]);
+        this.childNodes.push([]);
+        this.leafOf.push(-1);
+        this.childKeys[node]!.push(bytes);
+        this.childNodes[node]!.push(created);
+        node = created;
+      }
+      this.leafOf[node] = index;
+    });
+  }
+
+  reset(): void {
+    this.starts.fill(-1);
+    this.complex = false;
+    this.pending = 0;
+  }
+
+  /** The key `b[start..end)` was read in the object at `depth`: which node its value is, if watched. */
+  key(b: Uint8Array, start: number, end: number, depth: number): void {
+    const node = this.nodeAt[depth]!;
+    this.pending = -1;
+    if (node < 0) return;
+    const keys = this.childKeys[node]!;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      if (key.length !== end - start) continue;
+      let same = true;
+      for (let j = 0; j < key.length; j++) {
+        if (b[start + j] !== key[j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        this.pending = this.childNodes[node]![k]!;
+        return;
+      }
+    }
+    // An escaped key may spell a watched one: such a line is read the slow way.
+    for (let j = start; j < end; j++) if (b[j] === BACKSLASH) this.complex = true;
+  }
+
+  /** A container opens at `depth` as the value of the pending key (or at the top). */
+  open(depth: number, isObject: boolean): void {
+    const node = this.pending;
+    this.pending = -1;
+    if (node >= 0 && this.leafOf[node]! >= 0) this.complex = true;
+    this.nodeAt[depth] = isObject ? node : -1;
+  }
+
+  /** A scalar value took `b[start..end)`. */
+  scalar(start: number, end: number): void {
+    const node = this.pending;
+    this.pending = -1;
+    if (node < 0) return;
+    const leaf = this.leafOf[node]!;
+    if (leaf < 0) return;
+    this.starts[leaf] = start;
+    this.ends[leaf] = end;
+  }
+
+  /** The value found for path `index` in line `b` (undefined when the line has none). */
+  value(b: Buffer, index: number): unknown {
+    const start = this.starts[index]!;
+    if (start < 0) return undefined;
+    const end = this.ends[index]!;
+    const first = b[start]!;
+    if (first === QUOTE) {
+      for (let j = start + 1; j < end - 1; j++) if (b[j] === BACKSLASH) return JSON.parse(b.toString("utf8", start, end));
+      return b.toString("utf8", start + 1, end - 1);
+    }
+    if (first === 0x74 /* t */) return true;
+    if (first === 0x66 /* f */) return false;
+    if (first === 0x6e /* n */) return null;
+    return readNumber(b, start, end);
+  }
+}
+
+/** Buffer's undocumented asciiSlice, twice as fast here as toString("latin1") (a number is ASCII). */
+const asciiSlice = (Buffer.prototype as unknown as { asciiSlice?: (this: Uint8Array, start: number, end: number) => string }).asciiSlice;
+const asciiText = (b: Uint8Array, start: number, end: number): string =>
+  asciiSlice ? asciiSlice.call(b, start, end) : Buffer.prototype.toString.call(b, "latin1", start, end);
+
+const POWERS = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The JSON number `b[start..end)`, as Number() reads it. Up to 15 significant digits and a power
+ * of ten within 22, the digits and the power are exact doubles, so one multiplication or division
+ * rounds correctly (Clinger's fast path) without making a string; anything longer goes through one.
+ */
+export function readNumber(b: Uint8Array, start: number, end: number): number {
+  // Longer than a sign, 15 digits and a point: surely more than 15 digits.
+  if (end - start > 17) return Number(asciiText(b, start, end));
+  let i = start;
+  const negative = b[i] === 0x2d;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let scale = 0;
+  let c = b[i]!;
+  for (; i < end; i++) {
+    c = b[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    if (mantissa !== 0 || c !== 0x30) digits++;
+    mantissa = mantissa * 10 + (c - 0x30);
+  }
+  if (i < end && c === 0x2e) {
+    for (i++; i < end; i++) {
+      c = b[i]!;
+      if (c < 0x30 || c > 0x39) break;
+      if (mantissa !== 0 || c !== 0x30) digits++;
+      mantissa = mantissa * 10 + (c - 0x30);
+      scale--;
+    }
+  }
+  if (i < end || digits > 15 || scale < -22) return Number(asciiText(b, start, end));
+  const value = scale === 0 ? mantissa : mantissa / POWERS[-scale]!;
+  return negative ? -value : value;
+}

@@ -1,0 +1,136 @@
+/**
+ * Ending a command on exprag's own account: when a stop rule holds or the time limit passes, the
+ * command's process group gets SIGTERM, and SIGKILL if it is still there after the grace.
+ */
+import type { StoppedBy } from "../record/schema";
+import type { RunFacts } from "../rules/series-values";
+import type { StopRule } from "../rules/stop-rule";
+import { StopRules } from "../rules/stop-rules";
+import { stepOf } from "./divergence";
+import type { TrackObserver } from "./ingest";
+import { PathProbe } from "./path-probe";
+import { MAX_DEPTH } from "./plain-json";
+
+/** What may end a run early, as the run was asked to. */
+export interface StopPolicy {
+  rules: StopRule[];
+  /** `--time-limit` in milliseconds, and as written; null without one. */
+  timeLimit: { ms: number; text: string } | null;
+  /** How long the command has between SIGTERM and SIGKILL. */
+  graceMs: number;
+}
+
+export const DEFAULT_STOP_GRACE_MS = 5000;
+/** How often rules that read `elapsed` are checked while no record comes. */
+const CLOCK_CHECK_MS = 50;
+
+export const stopsEarly = (policy: StopPolicy | undefined): policy is StopPolicy => Boolean(policy && (policy.rules.length || policy.timeLimit));
+
+export interface StopReason {
+  status: "stopped" | "timeout";
+  by: StoppedBy;
+}
+
+export class CommandStopper {
+  reason: StopReason | null = null;
+  private readonly rules: StopRules | null;
+  private readonly timers: Timer[] = [];
+  private exited = false;
+  private killTimer: Timer | null = null;
+
+  constructor(
+    private readonly policy: StopPolicy,
+    facts: RunFacts,
+    private readonly pid: number,
+    private readonly startedAt: number,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.rules = policy.rules.length ? new StopRules(policy.rules, facts) : null;
+    if (policy.timeLimit) {
+      const { ms, text } = policy.timeLimit;
+      this.timers.push(
+        setTimeout(() => this.stop({ status: "timeout", by: { rule: `--time-limit ${text}`, source: null, step: null, elapsed_ms: this.elapsed() } }), ms),
+      );
+    }
+    if (this.rules?.readsClock) {
+      this.timers.push(
+        setInterval(() => {
+          const by = this.rules!.tick(this.elapsed());
+          if (by) this.stop({ status: "stopped", by });
+        }, CLOCK_CHECK_MS),
+      );
+    }
+  }
+
+  /**
+   * What reads the track records for the rules as they are recorded to `file` (null when no rule
+   * reads records): `stamp` gives each record's elapsed_ms, `diverged` whether the run has diverged.
+   */
+  observer(file: string, stamp: () => number, diverged: () => boolean): TrackObserver | null {
+    const rules = this.rules;
+    if (!rules) return null;
+    const probe = PathProbe.of(rules.values.paths, MAX_DEPTH);
+    const stop = (by: StoppedBy | null) => {
+      if (by) this.stop({ status: "stopped", by });
+    };
+    let line: Buffer = Buffer.alloc(0);
+    const found = (index: number) => probe!.value(line, index);
+    return {
+      probe,
+      probed: (data, start, end, at) => {
+        if (this.reason) return;
+        line = data;
+        rules.values.observeFound(found);
+        stop(
+          rules.check(
+            () => `${file}:${at}`,
+            stamp(),
+            diverged(),
+            () => stepOf(JSON.parse(data.toString("utf8", start, end))),
+          ),
+        );
+      },
+      parsed: (value, line) => {
+        if (!this.reason) stop(rules.record(value, `${file}:${line}`, stamp(), diverged()));
+      },
+    };
+  }
+
+  /**
+   * The command has exited: no rule is checked any more. Once it was stopped, what is left of its
+   * group (a child that ignored SIGTERM and holds its pipes) still gets SIGKILL after the grace.
+   */
+  dispose(): void {
+    this.exited = true;
+    for (const timer of this.timers) if (timer !== this.killTimer) clearTimeout(timer);
+    this.killTimer?.unref();
+  }
+
+  private elapsed(): number {
+    return Math.max(0, performance.now() - this.startedAt);
+  }
+
+  private stop(reason: StopReason): void {
+    if (this.reason || this.exited) return;
+    this.reason = reason;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.length = 0;
+    const what =
+      reason.status === "timeout"
+        ? `its time limit (${reason.by.rule}) passed`
+        : `rule ${JSON.stringify(reason.by.rule)} held${reason.by.source ? ` at ${reason.by.source}` : ""}`;
+    this.warn(`stopping the command: ${what}; SIGTERM now, SIGKILL in ${this.policy.graceMs / 1000} s if it is still running`);
+    this.signal("SIGTERM");
+    this.killTimer = setTimeout(() => this.signal("SIGKILL"), this.policy.graceMs);
+    this.timers.push(this.killTimer);
+  }
+
+  /** To the command's whole process group: it leads one of its own (see spawnChild's ownGroup). */
+  private signal(name: "SIGTERM" | "SIGKILL"): void {
+    try {
+      process.kill(-this.pid, name);
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * JSON-RPC over lines, read from untrusted bytes: every line is either a message for the server
+ * or an error answer for the client (JSON-RPC 2.0: -32700 not JSON, -32600 no valid request,
+ * -32602 params that are no object), so a request with an id always gets an answer and a client
+ * never waits forever. A line over the limit is dropped up to its newline, and the line after it
+ * is read as usual.
+ */
+import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+
+/** The longest line read, as the SDK's own reader holds (10 MiB). */
+export const MAX_LINE_BYTES = 10 * 1024 * 1024;
+
+export const PARSE_ERROR = -32700;
+export const INVALID_REQUEST = -32600;
+export const INVALID_PARAMS = -32602;
+
+export interface ErrorAnswer {
+  jsonrpc: "2.0";
+  id: string | number | null;
+  error: { code: number; message: string };
+}
+
+export type LineOutcome = { message: JSONRPCMessage } | { answer: ErrorAnswer };
+
+/** Splits bytes into lines, holding at most MAX_LINE_BYTES of one; an overlong line comes as null. */
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private skipping = false;
+
+  constructor(private readonly limit = MAX_LINE_BYTES) {}
+
+  *push(chunk: Buffer): Generator<string | null> {
+    let start = 0;
+    for (let newline = chunk.indexOf(10); newline >= 0; newline = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, newline);
+      start = newline + 1;
+      if (this.skipping || this.size + piece.length > this.limit) {
+        this.reset();
+        yield null;
+        continue;
+      }
+      const line = this.parts.length ? Buffer.concat([...this.parts, piece]) : piece;
+      this.reset();
+      yield line.toString("utf8").replace(/\r$/, "");
+    }
+    const rest = chunk.subarray(start);
+    if (this.skipping || rest.length === 0) return;
+    if (this.size + rest.length > this.limit) {
+      this.parts = [];
+      this.size = 0;
+      this.skipping = true;
+      return;
+    }
+    this.parts.push(Buffer.from(rest));
+    this.size += rest.length;
+  }
+
+  private reset(): void {
+    this.parts = [];
+    this.size = 0;
+    this.skipping = false;
+  }
+}
+
+const answer = (id: ErrorAnswer["id"], code: number, message: string): LineOutcome => ({ answer: { jsonrpc: "2.0", id, error: { code, message } } });
+
+/** What one line is: a message to handle, an error to answer with, or nothing (a blank line). */
+export function readLine(line: string | null): LineOutcome | null {
+  if (line === null) return answer(null, INVALID_REQUEST, `Invalid Request: a line over ${MAX_LINE_BYTES} bytes was dropped`);
+  if (line.trim() === "") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return answer(null, PARSE_ERROR, "Parse error: the line is not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return answer(null, INVALID_REQUEST, "Invalid Request: a message is one JSON object (batches are not supported)");
+  }
+  const object = value as Record<string, unknown>;
+  const validId = typeof object.id === "string" || (typeof object.id === "number" && Number.isFinite(object.id));
+  const id = validId ? (object.id as string | number) : null;
+  if ("id" in object && !validId) return answer(null, INVALID_REQUEST, "Invalid Request: id must be a string or a number");
+  if (object.jsonrpc !== "2.0") return answer(id, INVALID_REQUEST, 'Invalid Request: jsonrpc must be "2.0"');
+  if ("method" in object && typeof object.method !== "string") return answer(id, INVALID_REQUEST, "Invalid Request: method must be a string");
+  if ("method" in object && "params" in object && (typeof object.params !== "object" || object.params === null || Array.isArray(object.params))) {
+    return answer(id, INVALID_PARAMS, "Invalid params: params must be an object");
+  }
+  const parsed = JSONRPCMessageSchema.safeParse(object);
+  if (!parsed.success) return "method" in object || id !== null ? answer(id, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message") : null;
+  return { message: parsed.data };
+}

@@ -1,0 +1,58 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FINGERPRINT_PART_BYTES, hashFile, keptPath, pathMatcher } from "../../../src/core/context/outputs";
+
+const sha256 = (...parts: (string | Buffer)[]) => {
+  const hasher = new Bun.CryptoHasher("sha256");
+  for (const part of parts) hasher.update(part);
+  return hasher.digest("hex");
+};
+
+describe("outputs: hashes, globs and kept paths", () => {
+  const dir = mkdtempSync(join(tmpdir(), "exprag-outputs-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("a file up to the limit is hashed whole; above it, the size and its first, middle and last parts", () => {
+    const size = 4 * FINGERPRINT_PART_BYTES;
+    const data = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) data[i] = (i * 7) % 251;
+    writeFileSync(join(dir, "big.bin"), data);
+    expect(hashFile(join(dir, "big.bin"))).toBe(`sha256:${sha256(data)}`);
+    const part = FINGERPRINT_PART_BYTES;
+    const middle = size / 2 - part / 2;
+    expect(hashFile(join(dir, "big.bin"), part)).toBe(
+      `fp256:${sha256(`${size}\n`, data.subarray(0, part), data.subarray(middle, middle + part), data.subarray(size - part))}`,
+    );
+    data[middle + 10] = (data[middle + 10]! + 1) % 256;
+    writeFileSync(join(dir, "big2.bin"), data);
+    expect(hashFile(join(dir, "big2.bin"), part)).not.toBe(hashFile(join(dir, "big.bin"), part));
+  });
+
+  test("a link or a missing file has no hash", () => {
+    writeFileSync(join(dir, "target.txt"), "x");
+    symlinkSync(join(dir, "target.txt"), join(dir, "link.txt"));
+    expect(hashFile(join(dir, "link.txt"))).toBeNull();
+    expect(hashFile(join(dir, "nothing.txt"))).toBeNull();
+  });
+
+  test.each([
+    [["*.pt"], "ckpt/model.pt", true],
+    [["*.pt"], "model.pt", true],
+    [["ckpt/*.pt"], "other/ckpt/model.pt", false],
+    [["ckpt/**"], "ckpt/a/b.txt", true],
+    [["preds/**"], "ckpt/a.txt", false],
+    [[], "anything", true],
+  ] as const)("globs %p match %p: %p", (globs, path, expected) => {
+    expect(pathMatcher([...globs])(path)).toBe(expected);
+  });
+
+  test.each(["../escape.txt", "a/../../escape.txt", "/etc/passwd", "", "a\0b"])("a kept path never leads out of its folder: %p", (path) => {
+    expect(keptPath(dir, path)).toBeNull();
+  });
+
+  test("a kept path inside its folder", () => {
+    expect(keptPath(dir, "ckpt/model.pt")).toBe(join(dir, "ckpt", "model.pt"));
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, expect, test } from "bun:test";
+import { UserError } from "../../../src/core/errors";
+import { parseStopRule } from "../../../src/core/rules/stop-rule";
+import { StopRules } from "../../../src/core/rules/stop-rules";
+import { durationMs } from "../../../src/core/time";
+
+const facts = { runId: "01a24380-0000-7000-8000-000000000001", name: "train", params: { lr: 0.1 }, metadata: { seed: 3 }, tags: ["a"] };
+
+/** Feeds the records one by one; the 1-based index of the first at which a rule held, or null. */
+function stopsAt(rules: string[], records: unknown[], elapsedStep = 1000): { at: number; rule: string; step: number | null } | null {
+  const checker = new StopRules(
+    rules.map((rule) => parseStopRule(rule)),
+    facts,
+  );
+  for (const [index, value] of records.entries()) {
+    const by = checker.record(value, `f:${index + 1}`, (index + 1) * elapsedStep, false);
+    if (by) return { at: index + 1, rule: by.rule, step: by.step };
+  }
+  return null;
+}
+
+const losses = [5, 4, 3, 2, 3, 4].map((loss, i) => ({ step: i + 1, loss }));
+
+describe("StopRules: rules checked record by record", () => {
+  test.each([
+    [["loss < 3"], 4],
+    [["loss > 100"], null],
+    [["min(loss) <= 2 and loss >= 4"], 6],
+    [["count(loss) = 3"], 3],
+    [["mean(loss) < 3.6"], 4],
+    [["first(loss) = 5 and last(loss) = 3"], 3],
+    [["step >= 5", "loss < 3"], 4],
+    [["elapsed > 2.5"], 3],
+    [["elapsed >= 5s"], 5],
+    [["params.lr = 0.1 and loss = 2"], 4],
+    [["meta.seed = 3 and step = 2"], 2],
+    [["name = train and tags = a and step = 1"], 1],
+    [["value.loss < 3"], 4],
+  ])("%j stops at record %p", (rules, at) => {
+    expect(stopsAt(rules, losses)?.at ?? null).toBe(at);
+  });
+
+  test("names the rule and the record's step", () => {
+    expect(stopsAt(["step >= 5", "loss < 3"], losses)).toEqual({ at: 4, rule: "loss < 3", step: 4 });
+  });
+
+  test("a path a record lacks keeps its latest value", () => {
+    expect(stopsAt(["loss < 3 and acc > 0.5"], [{ loss: 2 }, { acc: 0.9 }])?.at).toBe(2);
+  });
+
+  test("diverged and the clock without records", () => {
+    const checker = new StopRules([parseStopRule("diverged"), parseStopRule("elapsed > 1m")], facts);
+    expect(checker.record({ loss: 1 }, "f:2", 10, false)).toBeNull();
+    expect(checker.record({ loss: "NaN" }, "f:3", 20, true)).toMatchObject({ rule: "diverged", source: "f:3" });
+    const clock = new StopRules([parseStopRule("elapsed > 1m")], facts);
+    expect(clock.readsClock).toBe(true);
+    expect(clock.tick(59_000)).toBeNull();
+    expect(clock.tick(61_000)).toEqual({ rule: "elapsed > 1m", source: null, step: null, elapsed_ms: 61_000 });
+  });
+});
+
+describe("parseStopRule", () => {
+  test.each([
+    ["loss >", "--stop-when \"loss >\": column 7: expected a value after '>'"],
+    ["status = ok", "status is only known once the run has ended"],
+    ["duration_ms > 5", "duration_ms is only known once the run has ended"],
+    ["elapsed > later", "elapsed compares with seconds or a duration"],
+  ])("%j is a usage error", (rule, message) => {
+    let error: unknown;
+    try {
+      parseStopRule(rule);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(2);
+    expect((error as UserError).message).toContain(message);
+  });
+});
+
+describe("durationMs", () => {
+  test.each([
+    ["500ms", 500],
+    ["90s", 90_000],
+    ["10m", 600_000],
+    ["1.5h", 5_400_000],
+    ["2d", 172_800_000],
+    ["30", 30_000],
+    ["0", null],
+    ["-1s", null],
+    ["10 minutes", null],
+    ["", null],
+  ])("%j is %p ms", (text, ms) => {
+    expect(durationMs(text)).toBe(ms);
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, test } from "bun:test";
+import { valuesAt } from "../../../src/core/query/value-paths";
+import { PathProbe, readNumber } from "../../../src/core/run/path-probe";
+import { isPlainJson, MAX_DEPTH } from "../../../src/core/run/plain-json";
+import { seededRandom } from "../../seeded-random";
+
+const PATHS = [[{ key: "loss" }], [{ key: "metrics" }, { key: "loss" }], [{ key: "metrics" }, { key: "acc" }], [{ key: "step" }]];
+
+/** What the probe found in a line, path by path: undefined where it found nothing; "complex" when it gave up. */
+function probed(line: string): unknown[] | "complex" | "not plain" {
+  const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
+  const bytes = Buffer.from(line);
+  if (!isPlainJson(bytes, 0, bytes.length, probe)) return "not plain";
+  if (probe.complex) return "complex";
+  return PATHS.map((_, index) => probe.value(bytes, index));
+}
+
+/** The same, the slow way: JSON.parse and valuesAt, the last of duplicate keys winning. */
+const parsed = (line: string) => PATHS.map((steps) => valuesAt(JSON.parse(line), steps)[0]);
+
+describe("PathProbe: the values at watched paths, found while a line is checked", () => {
+  test.each([
+    '{"step": 3, "metrics": {"loss": 0.25, "acc": 0.5}}',
+    '{"loss": -1.5e-3, "metrics": {"acc": true}}',
+    '{"metrics": {"inner": {"loss": 9}}, "loss": "text", "step": null}',
+    '{"other": {"loss": 7, "metrics": {"loss": 8}}, "metrics": {"loss": 0.1}}',
+    '{"loss": 1, "loss": 2}',
+    '{"list": [{"loss": 5}, 3, "x"], "step": 12345678901234567890}',
+    '{"loss": "with \\"escapes\\" \\u00e9"}',
+    "[1, 2, 3]",
+    "42",
+    '{"metrics": [1, 2], "loss": 0.30000000000000004}',
+    '{"metrics": {}, "step": -0}',
+  ])("%s reads as JSON.parse reads it", (line) => {
+    expect(probed(line)).toEqual(parsed(line));
+  });
+
+  test("a watched value that is an object, or a key written with escapes, gives up: the line is parsed instead", () => {
+    expect(probed('{"loss": {"train": 1}}')).toBe("complex");
+    expect(probed('{"metrics": {"lo\\u0073s": 1}}')).toBe("complex");
+  });
+
+  test("paths through lists, or the whole value, need every line parsed: no probe", () => {
+    expect(PathProbe.of([[{ key: "layers" }, { each: true }]], MAX_DEPTH)).toBeNull();
+    expect(PathProbe.of([[]], MAX_DEPTH)).toBeNull();
+  });
+});
+
+describe("readNumber", () => {
+  test("reads every JSON number exactly as Number() does", () => {
+    const random = seededRandom(7);
+    const samples = ["0", "-0", "1", "-12.5", "1e3", "2.5E-7", "0.1", "123456789012345", "1234567890123456789", "0.30000000000000004", "1e-400", "1e400"];
+    for (let i = 0; i < 20000; i++) {
+      const x = (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20);
+      samples.push(String(x), x.toFixed(Math.floor(random() * 10)), x.toPrecision(1 + Math.floor(random() * 20)));
+    }
+    for (const text of samples) expect([text, readNumber(Buffer.from(text), 0, text.length)]).toEqual([text, Number(text)]);
+  });
+});
