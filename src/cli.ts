@@ -82,6 +82,12 @@ async function main(argv: string[]): Promise<number> {
   if (leading > 0) argv = [argv[leading]!, ...argv.slice(0, leading), ...argv.slice(leading + 1)];
   const [first, ...rest] = argv;
   if (first === "__exec") return (await import("./core/run/trampoline")).execWithIgnoredSignals(rest);
+  if (first === "__slurm-task") {
+    // A Slurm array task: its line of the tasks file is an `exprag run`, with its variables.
+    const task = (await import("./core/slurm/job-script")).readTask(rest);
+    Object.assign(process.env, task.variables);
+    return main(["run", ...task.runArguments]);
+  }
   if (first === "__experiment") return (await import("./core/run/experiment-session")).recordExperiment(process.env, (message) => log.warn(message));
   if (first === "--version" || first === "-V") {
     printData(`${VERSION}${BUILD_COMMIT ? ` (${BUILD_COMMIT})` : ""}\n`);

@@ -26,6 +26,10 @@ const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   interrupted: "yellow",
   stopped: "yellow",
   timeout: "yellow",
+  cancelled: "yellow",
+  preempted: "yellow",
+  out_of_memory: "red",
+  node_fail: "red",
   running: "cyan",
 };
 

@@ -2,8 +2,10 @@ import { usageError } from "../core/errors";
 import { isTerminal } from "../core/os/posix";
 import { parseCount } from "../core/query/selection-flags";
 import { shortId } from "../core/record/refs";
+import { configOptions } from "../core/slurm/sweep";
 import { runRerun } from "../core/sweep/run-rerun";
 import { log } from "../log";
+import { printData } from "../render/output";
 import { checkTags, RUN_REPEATABLE, runOptionArgs, runOptionWords } from "./_args";
 import { defineExpragCommand } from "./_define";
 
@@ -31,9 +33,11 @@ export default defineExpragCommand({
       description: "Give parameter KEY the value VALUE, in the form the command has it (--lr 0.03, lr=0.03); repeatable",
       valueHint: "KEY=VALUE",
     },
+    slurm: { type: "boolean", description: "Submit the new run to Slurm (one task) instead of running it here; returns once accepted" },
+    sbatch: { type: "string", description: "An sbatch option for --slurm, one word (after the [slurm] config's); repeatable", valueHint: "OPTION" },
     ...runOptionArgs,
   },
-  repeatable: [...RUN_REPEATABLE, "set"],
+  repeatable: [...RUN_REPEATABLE, "set", "sbatch"],
   examples: `EXAMPLES
 
   exprag rerun latest                      # the same command at the same code, in a new worktree
@@ -63,8 +67,11 @@ exprag exits with the command's exit code, as exprag run does.`,
       runOptions: runOptionWords(args),
       restoreOutputs: args["restore-outputs"] === true,
       seeds: args.seeds === undefined ? null : parseCount(args.seeds, "--seeds"),
+      ...(args.slurm && { slurm: { options: [...configOptions(config?.slurm), ...(args.sbatch ?? [])] } }),
     };
-    const { of, runId, runIds, replicatesTag, exitCode } = await runRerun(
+    if (args.sbatch?.length && !args.slurm) throw usageError("--sbatch needs --slurm");
+    if (args.slurm && args.here) throw usageError("--slurm and --here exclude each other", "a Slurm rerun runs in a worktree the nodes read");
+    const { of, runId, runIds, replicatesTag, exitCode, jobId } = await runRerun(
       request,
       { store, cwd, env, config, warn },
       {
@@ -74,6 +81,10 @@ exprag exits with the command's exit code, as exprag run does.`,
           ),
       },
     );
+    if (jobId) {
+      log.info(`run${runIds.length > 1 ? "s" : ""} ${runIds.map(shortId).join(", ")} submitted as Slurm job ${jobId}`);
+      printData(runIds.map((id) => `${id} ${jobId}\n`).join(""));
+    }
     if (replicatesTag) log.info(`${runIds.length} replicates tagged ${replicatesTag}: is a change real? exprag verdict RUN ${shortId(of)}`);
     else log.info(`does it reproduce? exprag compare ${shortId(of)} ${shortId(runId)}`);
     return exitCode;

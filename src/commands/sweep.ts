@@ -7,6 +7,8 @@ import { summarizeRun } from "../core/query/summary";
 import { runDefaults } from "../core/run/defaults";
 import { buildMetadata } from "../core/run/metadata";
 import { signalNumber } from "../core/run/signals";
+import { submitSlurmSweep } from "../core/slurm/sweep";
+import { waitForSlurmSweep } from "../core/slurm/sweep-status";
 import { runFilePath } from "../core/store";
 import type { ActiveRun, SweepObserver } from "../core/sweep/execute";
 import { parseDevices, planSweep, slotCount } from "../core/sweep/plan";
@@ -71,6 +73,9 @@ export default defineExpragCommand({
       type: "boolean",
       description: "Run in this work tree, not in a worktree of the code read at the start (an edit made meanwhile then reaches later runs, which record it)",
     },
+    slurm: { type: "boolean", description: "Submit the sweep to Slurm as one array job (one task per point), returning once it is accepted" },
+    sbatch: { type: "string", description: "An sbatch option for --slurm, one word (after the [slurm] config's); repeatable", valueHint: "OPTION" },
+    wait: { type: "boolean", description: "With --slurm: wait until every task ended, showing progress, then print the summary" },
     ...jsonArg,
     ...runOptionArgs,
     command: {
@@ -79,7 +84,7 @@ export default defineExpragCommand({
       required: false,
     },
   },
-  repeatable: [...RUN_REPEATABLE, "grid", "range"],
+  repeatable: [...RUN_REPEATABLE, "grid", "range", "sbatch"],
   stopAtFirstPositional: true,
   examples: `EXAMPLES
 
@@ -87,6 +92,7 @@ export default defineExpragCommand({
   exprag sweep -j 2 --gpus 0,1 --grid seed=1,2,3,4 -- python train.py --seed {seed}
   exprag sweep --random 8 --range lr=1e-4:1e-1:log --seed 7 -- python train.py --lr {lr}
   exprag ls --tag sweep:<id>               # then: compare, best ... --tag sweep:<id>
+  exprag sweep --slurm --sbatch --time=30 --grid lr=0.1,0.01 -- python train.py --lr {lr}
 
 Every run is an ordinary exprag run of the same code, read once at the start: the runs start in
 a worktree of it (ignored files such as data/ and .venv/ linked in), so an edit made meanwhile
@@ -96,7 +102,13 @@ when the sweep starts); without it their from stays empty, as a sweep starts fro
 once a terminal shows one status line per run, and a pipe gets each line after its run's short
 id. The summary (run, point, status, exit, the last value of the first tracked metric) goes to
 stdout; --json gives it as JSON and sends the runs' output to stderr. Exit 0 when every run
-ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
+ended ok, 1 when one did not, 128+N when signal N stopped the sweep.
+
+With --slurm the code is read once (one snapshot) into a worktree in the store, which the nodes
+must share, and one array job is submitted with sbatch: its task N runs point N with exprag run.
+It prints the sweep id and job id once Slurm accepted the job (--wait: waits and prints the
+summary); the job script is kept in <store>/slurm/ and --dry-run prints it. Options come from
+the project config's [slurm] table (partition, time, gpus, extra) and then --sbatch.`,
   async run({ args, rest: command, store, config, cwd, env: given, warn }) {
     if (command.length === 0) throw usageError("no command to sweep", "usage: exprag sweep --grid KEY=V1,V2 [OPTIONS] -- COMMAND [ARGS...]");
     checkTags(args.tag);
@@ -107,6 +119,37 @@ ended ok, 1 when one did not, 128+N when signal N stopped the sweep.`,
     const { runs, unusedKeys } = planSweep(command, points);
     const devices = args.gpus === undefined ? null : parseDevices(args.gpus);
     const jobs = slotCount(args.jobs === undefined ? undefined : parseCount(args.jobs, "--jobs"), devices);
+    if (args.slurm) {
+      if (args.gpus !== undefined || args.jobs !== undefined || args.here)
+        throw usageError("--slurm takes no --gpus, --jobs or --here: Slurm places the tasks", "give GPUs with --sbatch --gpus-per-task=N or [slurm] gpus");
+      if (!args["dry-run"]) checkSweep(runs, unusedKeys, { cwd, env: given, warn });
+      const submitted = await submitSlurmSweep(
+        {
+          command,
+          runs,
+          dir: args.dir,
+          metadata: buildMetadata(args["meta-file"], args.meta),
+          defaults: runDefaults(args, config),
+          includeSecrets: args["snapshot-secrets"] === true,
+          runOptions: runOptionWords(args),
+          sbatch: args.sbatch ?? [],
+          slurm: config?.slurm,
+          dryRun: args["dry-run"] === true,
+        },
+        { store, cwd, env: given, config, warn },
+      );
+      const { script_text: scriptText, ...answer } = submitted;
+      if (args["dry-run"]) return printData(args.json ? `${JSON.stringify(submitted)}\n` : scriptText);
+      log.info(
+        `sweep ${answer.sweep_id}: ${runs.length} point${runs.length === 1 ? "" : "s"} submitted as Slurm job ${answer.job_id} (script ${answer.script}); exprag ls --tag ${answer.tag}`,
+      );
+      if (!args.wait) return printData(args.json ? `${JSON.stringify(answer)}\n` : `${answer.sweep_id} ${answer.job_id}\n`);
+      const summary = await waitForSlurmSweep(store, answer, given, warn, (ended, total) => log.info(`sweep ${answer.sweep_id}: ${ended}/${total} ended`));
+      const mode = outputMode(args.json === true);
+      printData(mode === "json" ? `${JSON.stringify(summary)}\n` : renderRows(summary.runs, summaryColumns(summary), mode));
+      return summary.runs.every((run) => run.status === "ok") ? 0 : 1;
+    }
+    if (args.sbatch?.length || args.wait) throw usageError(`--${args.wait ? "wait" : "sbatch"} needs --slurm`);
     if (args["dry-run"]) {
       if (args.json) return printData(`${JSON.stringify(runs.map(({ point, command }) => ({ point, command })))}\n`);
       return printData(runs.map((run) => `${shellLine(run.command)}\n`).join(""));

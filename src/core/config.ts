@@ -45,8 +45,21 @@ export interface ProjectConfig {
   /** `time-limit` and `stop-grace` as written ("2h", or a number of seconds). */
   timeLimit?: string;
   stopGrace?: string;
+  /** `[slurm]`: how `exprag sweep --slurm` submits its array job. */
+  slurm?: SlurmConfig;
   /** The file it came from (for pyproject.toml, its [tool.exprag] table). */
   source: string;
+}
+
+/** The `[slurm]` table: sbatch options every Slurm sweep gets (before those of --sbatch). */
+export interface SlurmConfig {
+  partition?: string;
+  /** sbatch's --time, per task. */
+  time?: string;
+  /** GPUs per task. */
+  gpus?: number;
+  /** Further sbatch options, one word each. */
+  extra?: string[];
 }
 
 export const CONFIG_FILE = ".exprag.toml";
@@ -128,6 +141,23 @@ const KEYS: Record<string, (value: unknown, at: Where, config: ProjectConfig) =>
   },
   "stop-grace": (value, at, config) => {
     config.stopGrace = duration(value, at);
+  },
+  slurm: (value, at, config) => {
+    if (!isTable(value)) throw wrongType(at, "a table ([slurm]) of partition, time, gpus and extra", value);
+    const slurm: SlurmConfig = {};
+    for (const [key, item] of Object.entries(value)) {
+      const inner = { ...at, key: `${at.key}.${key}` };
+      if (key === "partition" || key === "time") slurm[key] = text(item, inner);
+      else if (key === "gpus") {
+        if (typeof item !== "number" || !Number.isSafeInteger(item) || item < 0) throw wrongType(inner, "a whole number of GPUs per task", item);
+        slurm.gpus = item;
+      } else if (key === "extra") {
+        if (!Array.isArray(item) || !item.every((word) => typeof word === "string" && word.startsWith("-") && !word.includes("\0")))
+          throw wrongType(inner, 'a list of sbatch options such as ["--qos=low", "--account=lab"]', item);
+        slurm.extra = item;
+      } else throw new UserError(`${at.file}: unknown key "${key}" in [slurm]`, EXIT.usage, "[slurm] takes partition, time, gpus and extra");
+    }
+    config.slurm = slurm;
   },
 };
 

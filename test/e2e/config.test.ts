@@ -40,7 +40,7 @@ describe("the project config", () => {
       expect({ args, code: result.exitCode, stderr: result.stderr }).toEqual({
         args,
         code: 2,
-        stderr: `exprag: error: ${file}: unknown key "dri" in [tool.exprag]; did you mean 'dir'? known keys: dir, snapshot-max-size, snapshot-exclude, not-code, log, params, name, pty, outputs, keep-outputs, goal, seed-params, stop-when, time-limit, stop-grace\n`,
+        stderr: `exprag: error: ${file}: unknown key "dri" in [tool.exprag]; did you mean 'dir'? known keys: dir, snapshot-max-size, snapshot-exclude, not-code, log, params, name, pty, outputs, keep-outputs, goal, seed-params, stop-when, time-limit, stop-grace, slurm\n`,
       });
     }
     writeFileSync(file, "[tool.exprag]\nlog = 1\n");

@@ -132,11 +132,26 @@ export interface RunStartValue {
   environment?: EnvironmentValue;
 }
 
+/** How the batch scheduler ended a run that ended by a signal, when it could be asked (Slurm's job state). */
+export const SCHEDULER_END_STATUSES = ["timeout", "cancelled", "preempted", "out_of_memory", "node_fail"] as const;
+export type SchedulerEndStatus = (typeof SCHEDULER_END_STATUSES)[number];
+
 /**
  * How a run ended, the one list: `stopped` when a stop rule (`run --stop-when`) ended it,
- * `timeout` when its time limit (`run --time-limit`) did.
+ * `timeout` when its time limit (`run --time-limit`) or Slurm's did; Slurm's other causes after.
  */
-export const RUN_END_STATUSES = ["ok", "failed", "killed", "interrupted", "stopped", "timeout"] as const;
+export const RUN_END_STATUSES = [
+  "ok",
+  "failed",
+  "killed",
+  "interrupted",
+  "stopped",
+  "timeout",
+  "cancelled",
+  "preempted",
+  "out_of_memory",
+  "node_fail",
+] as const;
 export type RunEndStatus = (typeof RUN_END_STATUSES)[number];
 
 export interface RecordCounts {
@@ -177,10 +192,21 @@ export interface RunEndValue {
   diverged?: Divergence;
   /** The last lines of the command's stderr (at most 20, 4 KiB). */
   stderr_tail?: string[];
+  /** What the scheduler said about a run that ended by a signal: its job state and reason. */
+  scheduler_end?: SchedulerEnd;
   /** What ended a `stopped` or `timeout` run. */
   stopped_by?: StoppedBy;
   /** The peaks of the `system` samples, when the run was sampled. */
   system?: SystemPeaks;
+}
+
+export interface SchedulerEnd {
+  kind: "slurm";
+  job_id: string;
+  /** The job's state as the scheduler names it (`TIMEOUT`, `CANCELLED`, ...). */
+  state: string;
+  /** The scheduler's reason, when it gives one other than None. */
+  reason?: string;
 }
 
 /** The stop rule (as written) or time limit (`--time-limit 2s`) that ended a run, and when it held. */

@@ -14,6 +14,7 @@ import { appendAnnotation } from "../record/annotations";
 import { currentAuthor, detectAgent } from "../record/author";
 import type { RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
+import { askSlurmWhyEnded } from "../slurm/job-state";
 import { ensureStore, runFilePath, runLogPath } from "../store";
 import { devicesOf, hostInfo, schedulerOf } from "./context";
 import { RecordIngest } from "./ingest";
@@ -183,7 +184,10 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
   const stopped = stopper?.reason ?? null;
-  const status = stopped?.status ?? runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
+  const ended = stopped?.status ?? runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
+  // A run Slurm ended by a signal says why: Slurm is asked (a stop rule's own end is already known).
+  const scheduled = !stopped && (ended === "killed" || (ended === "failed" && signals.received)) ? await schedulerEnd(request.env) : null;
+  const status = scheduled?.status ?? ended;
   const usage = child.process.resourceUsage();
   const stderrTail = streams.stderrTail.lines();
   const error = status === "ok" ? null : errorLine(stderrTail);
@@ -204,6 +208,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       ...(run.ingest.divergence && { diverged: run.ingest.divergence }),
       ...(stopped && { stopped_by: stopped.by }),
       ...(system && { system }),
+      ...(scheduled && { scheduler_end: scheduled.end }),
     },
     request.warn,
   );
@@ -230,6 +235,12 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
   if (signal === "SIGINT" || interruptReached) return "interrupted";
   if (signal) return "killed";
   return exitCode === 0 ? "ok" : "failed";
+}
+
+/** Why the scheduler ended the run, when it runs under Slurm and Slurm names a cause. */
+async function schedulerEnd(env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
+  const scheduler = schedulerOf(env);
+  return scheduler?.kind === "slurm" ? askSlurmWhyEnded(scheduler.job_id, env) : null;
 }
 
 /**

@@ -18,6 +18,7 @@ import { shortId } from "../record/refs";
 import { type RunDefaults, type RunOptionFlags, runDefaults } from "../run/defaults";
 import { handoffVariables, takeHandoff } from "../run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../run/metadata";
+import { slurmJob } from "../slurm/sweep";
 import { executeSweep, type SweepRun } from "./execute";
 import { codeDifference, commandWithSettings, confirmForeignCommand, readRerunSource, rerunParams } from "./rerun";
 import { closeRunTree, linkLeftOut, openRunTree } from "./worktree";
@@ -43,6 +44,8 @@ export interface RerunRequest {
   restoreOutputs?: boolean;
   /** Make this many replicates, one after another, varying the seed param (see loop/replicates.ts); null: one rerun. */
   seeds: number | null;
+  /** Submit the run (or the replicates) to Slurm, one task each, instead of running here: sbatch's options. */
+  slurm?: { options: string[] };
 }
 
 export interface RerunContext {
@@ -66,8 +69,10 @@ export interface RerunResult {
   runIds: string[];
   /** The tag the replicates share; null for one rerun. */
   replicatesTag: string | null;
-  /** What the new run's command exited with, as `exprag run` exits. */
+  /** What the new run's command exited with, as `exprag run` exits (0 once Slurm accepted it). */
   exitCode: number;
+  /** The Slurm job that will run it. */
+  jobId?: string;
 }
 
 export async function runRerun(request: RerunRequest, { store, cwd, env: given, config, warn }: RerunContext, events: RerunEvents = {}): Promise<RerunResult> {
@@ -101,6 +106,7 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
     }
   }
   const tree = request.here ? null : openRunTree(git, top, source.commit, "rerun");
+  let submitted = false;
   let outcome: Awaited<ReturnType<typeof executeSweep>>;
   try {
     let code: PreparedCode | undefined;
@@ -138,6 +144,20 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
       "--",
       ...run.command,
     ];
+    const params = (run: SweepRun) => rerunParams(source.params, settings[run.index]!);
+    if (request.slurm) {
+      const job = slurmJob({
+        name: `rerun-${runId}`,
+        store,
+        folder,
+        variables: handoffVariables({ code, rerunOf: source.runId, metadata }),
+        options: request.slurm.options,
+        tasks: runs.map((run) => ({ runArguments: words(run), variables: handoffVariables({ runId: run.runId, params: params(run) }) })),
+      });
+      const jobId = job.submit(env);
+      submitted = true;
+      return { of: source.runId, runId, runIds: runs.map((run) => run.runId), replicatesTag, exitCode: 0, jobId };
+    }
     outcome = await executeSweep({
       runs,
       jobs: 1,
@@ -147,14 +167,14 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
       env,
       selfCommand: selfCommand(),
       runArguments: words,
-      runVariables: (run, id) =>
-        handoffVariables({ code, runId: id, rerunOf: source.runId, metadata, params: rerunParams(source.params, settings[run.index]!) }),
+      runVariables: (run, id) => handoffVariables({ code, runId: id, rerunOf: source.runId, metadata, params: params(run) }),
       output: { kind: "inherit", stdoutFd: 1 },
       observer: { started() {}, output() {}, ended() {} },
       warn,
     });
   } finally {
-    if (tree) closeRunTree(git, tree, false);
+    // A submitted run's worktree stays for its job, which starts later; gc removes it with the run.
+    if (tree && !submitted) closeRunTree(git, tree, false);
   }
   // Replicates end as their first failure did, else as they all did.
   const exitCode = outcome.results.find((result) => result.exitCode !== 0)?.exitCode ?? outcome.results[0]?.exitCode ?? EXIT.internal;

@@ -158,7 +158,7 @@ export async function runSweep(request: SweepRequest, context: SweepContext, eve
  * git, without a snapshot (the dirty files are the code), when the code is unknown, on Windows
  * (no links without privileges).
  */
-function sweepTree(
+export function sweepTree(
   code: PreparedCode,
   options: { cwd: string; env: NodeJS.ProcessEnv; store: string; storeExplicit: boolean; firstRun: SweepRun; snapshot: boolean },
   warn: Warn,

@@ -53,7 +53,7 @@ describe("shell completion", () => {
     expect(await values("ls", "--color", "")).toEqual(["auto", "always", "never"]);
     expect(await values("ls", "--color", "=", "al")).toEqual(["always"]);
     expect(await values("ls", "--color=al")).toEqual(["--color=always"]);
-    expect(await values("ls", "--status", "ok,c")).toEqual(["ok,crashed"]);
+    expect(await values("ls", "--status", "ok,c")).toEqual(["ok,cancelled", "ok,crashed"]);
   });
 
   test("run references: latest, latest~1, then short ids newest first, named by the run", async () => {

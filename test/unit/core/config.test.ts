@@ -45,6 +45,11 @@ describe("reading the project config", () => {
         "[goal]",
         'metric = "val_bpb"',
         'direction = "min"',
+        "[slurm]",
+        'partition = "gpu"',
+        'time = "1:00:00"',
+        "gpus = 2",
+        'extra = ["--qos=low"]',
       ].join("\n"),
     });
     expect(loadProjectConfig(top, env)).toEqual({
@@ -62,6 +67,7 @@ describe("reading the project config", () => {
       stopWhen: ["diverged", "loss > 5"],
       timeLimit: "2h",
       stopGrace: "10",
+      slurm: { partition: "gpu", time: "1:00:00", gpus: 2, extra: ["--qos=low"] },
       source: join(top, ".exprag.toml"),
     });
     expect(CONFIG_KEYS).toEqual([
@@ -80,6 +86,7 @@ describe("reading the project config", () => {
       "stop-when",
       "time-limit",
       "stop-grace",
+      "slurm",
     ]);
   });
 
@@ -133,6 +140,10 @@ describe("reading the project config", () => {
     ['time-limit = "soon"', 'time-limit must be a duration such as "90s", "10m", "2h", or a number of seconds, got "soon"'],
     ["stop-grace = -1", 'stop-grace must be a duration such as "90s", "10m", "2h", or a number of seconds, got -1'],
     ["log = = 1", "not valid TOML (Expected a value but found '=')"],
+    ['slurm = "gpu"', 'slurm must be a table ([slurm]) of partition, time, gpus and extra, got "gpu"'],
+    ["[slurm]\ngpus = -1", "slurm.gpus must be a whole number of GPUs per task, got -1"],
+    ['[slurm]\nextra = ["qos=low"]', 'slurm.extra must be a list of sbatch options such as ["--qos=low", "--account=lab"], got a list (["qos=low"])'],
+    ['[slurm]\nqueue = "x"', 'unknown key "queue" in [slurm]'],
   ])("%p fails naming the file and the key: %p", (line, message) => {
     const top = project({ ".exprag.toml": line });
     const file = join(top, ".exprag.toml");
@@ -149,7 +160,7 @@ describe("reading the project config", () => {
     } catch (error) {
       expect((error as Error).message).toBe(`${join(top, "pyproject.toml")}: unknown key "snapshot-max" in [tool.exprag]`);
       expect((error as { hint?: string }).hint).toBe(
-        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, not-code, log, params, name, pty, outputs, keep-outputs, goal, seed-params, stop-when, time-limit, stop-grace",
+        "did you mean 'snapshot-max-size'? known keys: dir, snapshot-max-size, snapshot-exclude, not-code, log, params, name, pty, outputs, keep-outputs, goal, seed-params, stop-when, time-limit, stop-grace, slurm",
       );
     }
     const typo = project({ ".exprag.toml": "lgo = false" });

@@ -1,0 +1,93 @@
+/**
+ * Why Slurm ended a job: asked with `scontrol show job` (and `sacct` where accounting exists) when
+ * a run under Slurm ends by a signal, so the run reads `timeout` or `cancelled` rather than `killed`.
+ */
+import type { SchedulerEnd, SchedulerEndStatus } from "../record/schema";
+
+/** Slurm's job states that name why a job ended, and the status each gives a run. */
+const STATUS_OF_STATE: Record<string, SchedulerEndStatus> = {
+  TIMEOUT: "timeout",
+  DEADLINE: "timeout",
+  CANCELLED: "cancelled",
+  PREEMPTED: "preempted",
+  OUT_OF_MEMORY: "out_of_memory",
+  NODE_FAIL: "node_fail",
+  BOOT_FAIL: "node_fail",
+};
+
+/** How long Slurm's commands may take to answer before the run ends as `killed`. */
+const ASK_TIMEOUT_MS = 3000;
+
+/** The status Slurm's job state gives a run, or null when it names no cause (RUNNING, FAILED, ...). */
+export function statusOfJobState(state: string): SchedulerEndStatus | null {
+  // `CANCELLED by 0`, `CANCELLED+`: the state is the first word.
+  const word = state.trim().split(/[\s+]/)[0]!.toUpperCase();
+  return STATUS_OF_STATE[word] ?? null;
+}
+
+/**
+ * The state of a job from `scontrol show job -o` (one line of Key=Value pairs). While its processes
+ * are being ended Slurm shows only COMPLETING, whatever ended it; then the cause is read from the
+ * rest: a run time that reached the time limit is TIMEOUT, a preemption time is PREEMPTED, and
+ * otherwise Slurm is ending a job before its time: CANCELLED (scancel).
+ */
+export function parseScontrolJob(text: string): { state: string; reason: string | null } | null {
+  const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(text)?.[1] ?? null;
+  const shown = field("JobState");
+  if (!shown) return null;
+  const reason = field("Reason");
+  const state = shown === "COMPLETING" ? completingCause(field("RunTime"), field("TimeLimit"), field("PreemptTime")) : shown;
+  return { state, reason: reason && reason !== "None" ? reason : null };
+}
+
+function completingCause(runTime: string | null, timeLimit: string | null, preemptTime: string | null): string {
+  if (preemptTime && preemptTime !== "None") return "PREEMPTED";
+  const run = seconds(runTime);
+  const limit = seconds(timeLimit);
+  if (run !== null && limit !== null && run >= limit) return "TIMEOUT";
+  return "CANCELLED";
+}
+
+/** Slurm's `[D-]HH:MM:SS` (or MM:SS) as seconds; null for UNLIMITED and anything else. */
+export function seconds(duration: string | null): number | null {
+  const match = duration ? /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec(duration) : null;
+  if (!match) return null;
+  const [, days, hours, minutes, secs] = match;
+  return ((Number(days ?? 0) * 24 + Number(hours ?? 0)) * 60 + Number(minutes)) * 60 + Number(secs);
+}
+
+/** `sacct -n -P -X -o State,Reason`: `STATE|REASON`, one line per job. */
+export function parseSacct(text: string): { state: string; reason: string | null } | null {
+  const line = text.split("\n").find((row) => row.trim() !== "");
+  if (!line) return null;
+  const [state, reason] = line.split("|");
+  if (!state?.trim()) return null;
+  const why = reason?.trim();
+  return { state: state.trim(), reason: why && why !== "None" ? why : null };
+}
+
+function ask(command: string[], env: NodeJS.ProcessEnv): string | null {
+  try {
+    const result = Bun.spawnSync(command, { env, stdout: "pipe", stderr: "ignore", stdin: "ignore", timeout: ASK_TIMEOUT_MS });
+    return result.exitCode === 0 ? result.stdout.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What Slurm says ended job `jobId`: `scontrol show job` first, then `sacct` (where accounting
+ * exists). Null when neither answers with a cause; a job still RUNNING is asked again briefly, since
+ * a signal can arrive just before its state changes.
+ */
+export async function askSlurmWhyEnded(jobId: string, env: NodeJS.ProcessEnv, retries = 1): Promise<{ status: SchedulerEndStatus; end: SchedulerEnd } | null> {
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    const shown = parseScontrolJob(ask(["scontrol", "show", "job", "-o", jobId], env) ?? "");
+    const job = shown ?? parseSacct(ask(["sacct", "-n", "-P", "-X", "-j", jobId, "-o", "State,Reason"], env) ?? "");
+    if (!job) return null;
+    const status = statusOfJobState(job.state);
+    if (status) return { status, end: { kind: "slurm", job_id: jobId, state: job.state, ...(job.reason && { reason: job.reason }) } };
+    if (attempt < retries) await Bun.sleep(300);
+  }
+  return null;
+}

@@ -1,0 +1,72 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { askSlurmWhyEnded, parseSacct, parseScontrolJob, statusOfJobState } from "../../../src/core/slurm/job-state";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A PATH whose scontrol and sacct print what the test says (exit 1 when given null). */
+function fakeSlurm(scontrol: string | null, sacct: string | null = null): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(join(tmpdir(), "exprag-fake-slurm-"));
+  dirs.push(dir);
+  for (const [name, output] of [
+    ["scontrol", scontrol],
+    ["sacct", sacct],
+  ] as const) {
+    const body = output === null ? "exit 1" : `cat <<'OUT'\n${output}\nOUT`;
+    writeFileSync(join(dir, name), `#!/bin/sh\necho "$@" >> "${dir}/${name}.args"\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return { PATH: `${dir}:/usr/bin:/bin` };
+}
+
+describe("Slurm job states", () => {
+  test("each state that names a cause gives its status; others none", () => {
+    expect(statusOfJobState("TIMEOUT")).toBe("timeout");
+    expect(statusOfJobState("CANCELLED by 0")).toBe("cancelled");
+    expect(statusOfJobState("CANCELLED+")).toBe("cancelled");
+    expect(statusOfJobState("PREEMPTED")).toBe("preempted");
+    expect(statusOfJobState("OUT_OF_MEMORY")).toBe("out_of_memory");
+    expect(statusOfJobState("NODE_FAIL")).toBe("node_fail");
+    expect(statusOfJobState("RUNNING")).toBeNull();
+    expect(statusOfJobState("FAILED")).toBeNull();
+  });
+
+  test("while Slurm ends a job (COMPLETING), the cause is read from its times", () => {
+    const completing = (rest: string) => parseScontrolJob(`JobId=7 JobState=COMPLETING Reason=None ${rest}`)?.state;
+    expect(completing("RunTime=00:01:00 TimeLimit=00:01:00 PreemptTime=None")).toBe("TIMEOUT");
+    expect(completing("RunTime=1-00:00:03 TimeLimit=1-00:00:00 PreemptTime=None")).toBe("TIMEOUT");
+    expect(completing("RunTime=00:00:02 TimeLimit=UNLIMITED PreemptTime=None")).toBe("CANCELLED");
+    expect(completing("RunTime=00:00:02 TimeLimit=00:10:00 PreemptTime=2026-01-01T00:00:00")).toBe("PREEMPTED");
+  });
+
+  test("scontrol's one-line answer and sacct's parsable one are read", () => {
+    expect(parseScontrolJob("JobId=7 JobName=x JobState=TIMEOUT Reason=TimeLimit Dependency=(null)")).toEqual({ state: "TIMEOUT", reason: "TimeLimit" });
+    expect(parseScontrolJob("JobId=7 JobState=CANCELLED Reason=None")).toEqual({ state: "CANCELLED", reason: null });
+    expect(parseScontrolJob("slurm_load_jobs error: Invalid job id specified")).toBeNull();
+    expect(parseSacct("OUT_OF_MEMORY|None\n")).toEqual({ state: "OUT_OF_MEMORY", reason: null });
+    expect(parseSacct("")).toBeNull();
+  });
+});
+
+describe("asking Slurm why a job ended", () => {
+  test("scontrol's state and reason become the run's status and scheduler_end", async () => {
+    const env = fakeSlurm("JobId=42 JobState=TIMEOUT Reason=TimeLimit");
+    expect(await askSlurmWhyEnded("42", env)).toEqual({ status: "timeout", end: { kind: "slurm", job_id: "42", state: "TIMEOUT", reason: "TimeLimit" } });
+  });
+
+  test("sacct answers when scontrol no longer knows the job", async () => {
+    const env = fakeSlurm(null, "PREEMPTED|None");
+    expect(await askSlurmWhyEnded("42", env)).toEqual({ status: "preempted", end: { kind: "slurm", job_id: "42", state: "PREEMPTED" } });
+  });
+
+  test("no answer, or a state that names no cause, leaves the run as it ended", async () => {
+    expect(await askSlurmWhyEnded("42", fakeSlurm(null, null))).toBeNull();
+    expect(await askSlurmWhyEnded("42", fakeSlurm("JobId=42 JobState=RUNNING Reason=None"), 1)).toBeNull();
+    expect(await askSlurmWhyEnded("42", { PATH: "/nonexistent" })).toBeNull();
+  });
+});
