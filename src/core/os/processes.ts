@@ -45,3 +45,13 @@ export function liveness(started: ProcessIdentity, on: Platform = platform): "al
   }
   return started.start_ticks === null || readStartTicks(started.pid, on) === started.start_ticks ? "alive" : "dead";
 }
+
+/** Whether a process of this host with this pid exists (one of another user's counts). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

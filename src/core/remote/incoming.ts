@@ -5,6 +5,7 @@
  * written outside the store and no reader sees half a file. A local file is replaced only when
  * it is the start of the pulled one (the run grew); annotations merge by taking every line.
  */
+
 import {
   closeSync,
   constants,
@@ -22,6 +23,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { pidAlive } from "../os/processes";
 import { forEachLine, openRegularFile } from "../record/reader";
 import { runsDir } from "../store";
 
@@ -42,16 +44,7 @@ function removeAbandoned(runs: string): void {
   for (const name of names) {
     if (!name.startsWith(mine)) continue;
     const pid = Number(name.slice(mine.length).split("-")[0]);
-    if (Number.isSafeInteger(pid) && pid > 0 && !isAlive(pid)) rmSync(join(runs, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if (Number.isSafeInteger(pid) && pid > 0 && !pidAlive(pid)) rmSync(join(runs, name), { recursive: true, force: true });
   }
 }
 

@@ -33,6 +33,7 @@ import { objectFormat, parseTree, type TreeEntries, treeId } from "./objects";
 import { mergeFetchedNotes, type PulledNotes } from "./project-notes";
 import { type RunVersions, runFilePaths, runVersions, treeOf } from "./run-files";
 import { type RunRef, runRefs } from "./run-refs";
+import { withRemoteLock } from "./store-lock";
 import { gitComplaint, type TransferOptions, transfer } from "./transfer";
 
 export interface PullRequest {
@@ -83,7 +84,11 @@ const STAGED_NAME: Record<RunFileKind, (runId: string) => string> = {
   annotations: (id) => `${id}.annotations.jsonl`,
 };
 
-export async function pullRuns(git: Git, request: PullRequest): Promise<PullOutcome> {
+export function pullRuns(git: Git, request: PullRequest): Promise<PullOutcome> {
+  return withRemoteLock(request.store, "exprag pull", request.warn, () => pullRunsLocked(git, request));
+}
+
+async function pullRunsLocked(git: Git, request: PullRequest): Promise<PullOutcome> {
   const { remote, store, warn } = request;
   const outcome: PullOutcome = { remote, pulled: [], grown: [], kept: [], up_to_date: 0, not_selected: 0, project_notes: null };
   const fetched = await transfer(

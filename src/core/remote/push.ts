@@ -24,6 +24,7 @@ import { type PlannedCommit, writeRunCommits } from "./pack";
 import { commitProjectNotes, PROJECT_NOTES_REF } from "./project-notes";
 import { runFilePaths, runVersions, treeOf } from "./run-files";
 import { type RunRef, runRefs } from "./run-refs";
+import { withRemoteLock } from "./store-lock";
 import { gitComplaint, type TransferOptions, transfer } from "./transfer";
 
 export interface PushRequest {
@@ -63,7 +64,11 @@ interface Outgoing {
   snapshot: string | null;
 }
 
-export async function pushRuns(git: Git, request: PushRequest): Promise<PushOutcome> {
+export function pushRuns(git: Git, request: PushRequest): Promise<PushOutcome> {
+  return withRemoteLock(request.store, "exprag push", request.warn, () => pushRunsLocked(git, request));
+}
+
+async function pushRunsLocked(git: Git, request: PushRequest): Promise<PushOutcome> {
   const outcome: PushOutcome = { remote: request.remote, pushed: [], up_to_date: 0, rejected: [], project_notes: null };
   const { outgoing, committed, existing } = await commitRuns(git, request);
   const notes = await commitProjectNotes(git, request.store, objectFormat(git));
