@@ -1,9 +1,10 @@
 /**
  * One push or pull at a time in a store: both move the store's refs under refs/exprag/ and write
  * its files, and two at once refuse each other's ref updates. A second one waits for the first;
- * a lock whose holder died (on this host) is taken over.
+ * a lock whose holder died (on this host) is taken over. A store that does not exist yet (a first
+ * pull) has nothing to race over until the pull makes it, so that pull takes no lock.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { EXIT, UserError } from "../errors";
@@ -20,6 +21,7 @@ interface Holder {
 }
 
 export async function withRemoteLock<T>(store: string, what: string, warn: (message: string) => void, work: () => Promise<T>): Promise<T> {
+  if (!existsSync(store)) return work();
   const path = join(store, "remote.lock");
   const deadline = Date.now() + WAIT_MS;
   let told = false;
