@@ -21,7 +21,9 @@ function startRun(cwd: string, name: string) {
     proc,
     /** The run's id, once its command has started. */
     async id(): Promise<string> {
-      await waitFor(() => existsSync(join(cwd, `${name}.pid`)), `run ${name} to start`);
+      // The shell makes the file before it writes the pid: wait for the whole line.
+      const pidFile = join(cwd, `${name}.pid`);
+      await waitFor(() => existsSync(pidFile) && /^\d+\n$/.test(readFileSync(pidFile, "utf8")), `run ${name} to start`);
       const mine = runFiles(join(cwd, ".exprag"))
         .map((file) => readRecords(file)[0]!)
         .find((record) => record.experiment_name === name);
@@ -93,6 +95,8 @@ describe.skipIf(!isLinux)("exprag wait", () => {
     const id = await run.id();
     const waiting = startWait(cwd, [id, "--until", "step >= 1", "--timeout", "60"]);
     const commandPid = Number(readFileSync(join(cwd, "doomed.pid"), "utf8"));
+    // process.kill(0) would end this test's own process group.
+    expect(commandPid).toBeGreaterThan(1);
     run.proc.kill("SIGKILL");
     await run.proc.exited;
     process.kill(commandPid, "SIGKILL");
