@@ -6,17 +6,24 @@
  * then hues a golden angle apart. The document grows past the requested size only when the legend
  * would leave the plot too little room. Labels are escaped; numbers are rounded to 2 decimals.
  */
-import { type ChartBounds, type ChartSeries, chartBounds, finiteRuns, formatTicks, fraction, linearTicks, roundRange, seriesMarker } from "./chart-scale";
+import {
+  type ChartBounds,
+  type ChartLabels,
+  type ChartSeries,
+  chartBounds,
+  drawnSeries,
+  finiteRuns,
+  formatTicks,
+  fraction,
+  linearTicks,
+  seriesMarker,
+  yScale,
+} from "./chart-scale";
 
 /** Sizes in SVG user units (pixels). */
-export interface SvgChartOptions {
+export interface SvgChartOptions extends ChartLabels {
   width: number;
   height: number;
-  xLabel: string;
-  yLabel: string;
-  title?: string;
-  /** How an x tick reads (a time of day, say); default: a compact number. */
-  formatX?: (value: number) => string;
 }
 
 interface Box {
@@ -39,12 +46,14 @@ export function seriesStroke(index: number): string {
 }
 
 /** The chart as an SVG document (see the module comment). */
-export function renderSvgChart(series: ChartSeries[], options: SvgChartOptions): string {
+export function renderSvgChart(given: ChartSeries[], options: SvgChartOptions): string {
+  const series = drawnSeries(given, options.logY);
   const bounds = chartBounds(series);
-  if (bounds) bounds.y = roundRange(bounds.y, TICKS);
-  const yTicks = bounds ? linearTicks(bounds.y, TICKS) : [];
+  const scale = bounds ? yScale(bounds.y, TICKS, options.logY) : null;
+  if (bounds && scale) bounds.y = scale.range;
+  const [yTicks, yTickLabels] = [scale?.ticks ?? [], scale?.labels ?? []];
   const xTicks = bounds ? linearTicks(bounds.x, TICKS) : [];
-  const [yTickLabels, xTickLabels] = [formatTicks(yTicks), options.formatX ? xTicks.map(options.formatX) : formatTicks(xTicks)];
+  const xTickLabels = options.formatX ? xTicks.map(options.formatX) : formatTicks(xTicks);
   const [title, yLabel, xLabel] = [options.title ?? "", options.yLabel, options.xLabel];
 
   const left = 16 + Math.max(0, ...yTickLabels.map((l) => l.length)) * CHAR_WIDTH;

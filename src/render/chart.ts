@@ -26,27 +26,24 @@
 
 import {
   type ChartBounds,
+  type ChartLabels,
   type ChartRange,
   type ChartSeries,
   chartBounds,
+  drawnSeries,
   finiteRuns,
   formatTicks,
   fraction,
   linearTicks,
-  roundRange,
   seriesMarker,
+  yScale,
 } from "./chart-scale";
 
 /** Sizes are terminal cells for the whole chart, axes and legend included. */
-export interface ChartOptions {
+export interface ChartOptions extends ChartLabels {
   width: number;
   height: number;
-  xLabel: string;
-  yLabel: string;
-  title?: string;
   color?: boolean;
-  /** How an x tick reads (a time of day, say); default: a compact number. */
-  formatX?: (value: number) => string;
 }
 const SERIES_SGR = [36, 33, 35, 32, 34, 31];
 // The bit of each dot of a braille cell, by dot row (0-3) then dot column (0-1).
@@ -74,8 +71,9 @@ interface Canvas {
 }
 
 /** The chart as text lines joined by "\n" (see the module comment for how it reads). */
-export function renderTextChart(series: ChartSeries[], options: ChartOptions): string {
+export function renderTextChart(given: ChartSeries[], options: ChartOptions): string {
   const width = Math.max(1, Math.floor(options.width));
+  const series = drawnSeries(given, options.logY);
   const bounds = chartBounds(series);
   const [title, yLabel, xLabel] = [options.title ?? "", options.yLabel, options.xLabel].map((text) => clipText(cleanLabel(text), width));
   const legend = series.map((s, i): Segment[] => [{ text: `${seriesMarker(i)} ▬`, owner: i }, { text: clipText(` ${cleanLabel(s.label)}`, width - 3) }]);
@@ -83,9 +81,9 @@ export function renderTextChart(series: ChartSeries[], options: ChartOptions): s
   const rows = Math.max(MIN_PLOT_ROWS, Math.floor(options.height) - fixedLines);
 
   const yCount = rows >= 10 ? 5 : rows >= 7 ? 4 : 3;
-  if (bounds) bounds.y = roundRange(bounds.y, yCount);
-  const yTicks = bounds ? linearTicks(bounds.y, yCount) : [];
-  const yTickLabels = formatTicks(yTicks);
+  const scale = bounds ? yScale(bounds.y, yCount, options.logY) : null;
+  if (bounds && scale) bounds.y = scale.range;
+  const [yTicks, yTickLabels] = [scale?.ticks ?? [], scale?.labels ?? []];
   const gutter = Math.max(0, ...yTickLabels.map((label) => label.length));
   const margin = gutter > 0 ? gutter + 1 : 0;
   const cols = Math.max(1, width - margin - 1);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ChartSampler } from "../../../src/core/query/plot";
+import { ChartSampler, MovingAverage, parseSmooth, parseXAxis } from "../../../src/core/query/plot";
 
 function sampled(ys: number[], max: number) {
   const sampler = new ChartSampler(max);
@@ -47,5 +47,24 @@ describe("ChartSampler: what a chart draws of a series read once", () => {
     const sampler = new ChartSampler(10);
     sampler.add(Number.NaN, 1);
     expect(sampler.xRange()).toBeNull();
+  });
+});
+
+describe("MovingAverage: --smooth N", () => {
+  test("each value is the mean of the finite ones among the last N; a gap stays a gap", () => {
+    const average = new MovingAverage(3);
+    expect([1, 2, 3, 4, Number.NaN, 8, 9].map((y) => average.add(y))).toEqual([1, 1.5, 2, 3, Number.NaN, 6, 8.5]);
+    const none = new MovingAverage(1);
+    expect([5, Number.NaN, -1].map((y) => none.add(y))).toEqual([5, Number.NaN, -1]);
+  });
+
+  test("--smooth and --x parse; a bad one is a usage error", () => {
+    expect(parseSmooth(undefined)).toBe(1);
+    expect(parseSmooth("10")).toBe(10);
+    for (const bad of ["0", "-2", "2.5", "", "1e3"]) expect(() => parseSmooth(bad)).toThrow("--smooth must be a whole number of points");
+    expect(parseXAxis(undefined)).toBe("step");
+    expect(parseXAxis("time")).toBe("time");
+    expect(parseXAxis("epoch")).toEqual({ path: "epoch", steps: [{ key: "epoch" }] });
+    expect(() => parseXAxis("a..b")).toThrow("is not a value path");
   });
 });

@@ -1,6 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import { renderTextChart } from "../../../src/render/chart";
-import { type ChartSeries, chartBounds, finiteRuns, formatTick, formatTicks, linearTicks, roundRange, seriesMarker } from "../../../src/render/chart-scale";
+import {
+  type ChartSeries,
+  chartBounds,
+  drawnSeries,
+  finiteRuns,
+  formatTick,
+  formatTicks,
+  linearTicks,
+  roundRange,
+  seriesMarker,
+  yScale,
+} from "../../../src/render/chart-scale";
 import { escapeXml, renderSvgChart, seriesStroke } from "../../../src/render/chart-svg";
 
 const steps = (ys: number[], every = 1) => ys.map((y, i) => ({ x: i * every, y }));
@@ -352,5 +363,37 @@ describe("round ticks", () => {
     expect(round.min).toBeLessThanOrEqual(range.min);
     expect(round.max).toBeGreaterThanOrEqual(range.max);
     expect(formatTicks(ticks)).toEqual(formatTicks(expected));
+  });
+});
+
+describe("log scale", () => {
+  test("decades from the lowest to the highest power of ten around the values, one tick each while they fit", () => {
+    expect(yScale({ min: Math.log10(0.002), max: Math.log10(1.05) }, 5, true)).toEqual({
+      range: { min: -3, max: 1 },
+      ticks: [-3, -2, -1, 0, 1],
+      labels: ["1e-3", "0.01", "0.1", "1", "10"],
+    });
+    expect(yScale({ min: -8, max: 3.5 }, 4, true)).toEqual({
+      range: { min: -8, max: 4 },
+      ticks: [-8, -5, -2, 1, 4],
+      labels: ["1e-8", "1e-5", "0.01", "10", "10000"],
+    });
+    expect(yScale({ min: 0.5, max: 4 }, 5, false).labels).toEqual(["0", "1", "2", "3", "4"]);
+  });
+
+  test("values at or below zero are gaps; the text and SVG charts read powers of ten", () => {
+    const series = [{ label: "s", points: steps([100, 0, 10, -1, 1]) }];
+    expect(drawnSeries(series, true)[0]!.points.map((p) => p.y)).toEqual([2, NaN, 1, NaN, 0]);
+    expect(drawnSeries(series, false)).toBe(series);
+    const chart = renderTextChart(series, { width: 30, height: 9, xLabel: "step", yLabel: "loss", logY: true });
+    expect(
+      chart
+        .split("\n")
+        .filter((line) => line.includes("┤"))
+        .map((line) => line.split("┤")[0]!.trim()),
+    ).toEqual(["100", "10", "1"]);
+    const svg = renderSvgChart(series, { width: 640, height: 360, xLabel: "step", yLabel: "loss", logY: true });
+    expect([...svg.matchAll(/text-anchor="end">([^<]+)</g)].map((m) => m[1])).toEqual(["1", "10", "100"]);
+    expect(svg.match(/<path d="([^"]*)"/)![1]!.match(/M/g)).toHaveLength(3);
   });
 });
