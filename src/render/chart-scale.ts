@@ -104,6 +104,19 @@ export function yScale(range: ChartRange, count: number, logY: boolean | undefin
   return { range: { min, max: ticks.at(-1)! }, ticks, labels: formatTicks(ticks.map((t) => 10 ** t)) };
 }
 
+/** At most `count` round values (steps of 1, 2, 2.5 or 5 times a power of ten) from min to max. */
+export function roundTicks(range: ChartRange, count: number): number[] {
+  if (count < 2 || !(range.max > range.min)) return linearTicks(range, count);
+  const power = 10 ** Math.floor(Math.log10((range.max - range.min) / (count - 1)));
+  for (const factor of [1, 2, 2.5, 5, 10, 20, 25, 50]) {
+    const step = factor * power;
+    const first = Math.ceil(range.min / step - 1e-9);
+    const last = Math.floor(range.max / step + 1e-9);
+    if (last - first + 1 <= count) return Array.from({ length: last - first + 1 }, (_, j) => cleanNumber((first + j) * step, step));
+  }
+  return linearTicks(range, count);
+}
+
 /** `count` evenly spaced values from min to max, both included. */
 export function linearTicks(range: ChartRange, count: number): number[] {
   if (count < 2) return count === 1 ? [range.min] : [];

@@ -185,6 +185,15 @@ print(d.tagName, len(paths), *[p.getElementsByTagName("title")[0].firstChild.dat
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain(`--size must be WIDTHxHEIGHT in pixels, each 100 to 10000, like 1200x700; got "${bad}"`);
     }
+    if (works("rsvg-convert", "--version")) {
+      const file = join(cwd, "sized.svg");
+      writeFileSync(file, svg.text);
+      const png = join(cwd, "sized.png");
+      const rendered = Bun.spawnSync(["rsvg-convert", file, "-o", png], { stderr: "pipe" });
+      expect([rendered.exitCode, rendered.stderr.toString()]).toEqual([0, ""]);
+      const bytes = readFileSync(png);
+      expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1200, 700]);
+    }
     const alone = await plot("metrics.loss", "--size", "1200x700");
     expect(alone.exitCode).toBe(2);
     expect(alone.stderr).toContain("--size sizes the SVG chart");

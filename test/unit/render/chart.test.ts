@@ -9,10 +9,11 @@ import {
   formatTicks,
   linearTicks,
   roundRange,
+  roundTicks,
   seriesMarker,
   yScale,
 } from "../../../src/render/chart-scale";
-import { escapeXml, renderSvgChart, seriesStroke } from "../../../src/render/chart-svg";
+import { escapeXml, renderSvgChart, seriesDash, seriesStroke } from "../../../src/render/chart-svg";
 
 const steps = (ys: number[], every = 1) => ys.map((y, i) => ({ x: i * every, y }));
 const loss: ChartSeries = { label: "3f9c2a1b baseline", points: steps([4, 3, 2.5, 1, 0.5, 0.8, 1.2, 1.1, 1], 10) };
@@ -395,5 +396,44 @@ describe("log scale", () => {
     const svg = renderSvgChart(series, { width: 640, height: 360, xLabel: "step", yLabel: "loss", logY: true });
     expect([...svg.matchAll(/text-anchor="end">([^<]+)</g)].map((m) => m[1])).toEqual(["1", "10", "100"]);
     expect(svg.match(/<path d="([^"]*)"/)![1]!.match(/M/g)).toHaveLength(3);
+  });
+});
+
+describe("svg: lines told apart and labelled where they end", () => {
+  const options = { width: 800, height: 450, xLabel: "step", yLabel: "loss" };
+  const sweep = Array.from({ length: 6 }, (_, i) => ({ label: `lr=${i}`, points: steps(Array.from({ length: 60 }, (_, x) => 1 / (1 + x * (i + 1) * 0.05))) }));
+
+  test("six lines, six dash patterns, each in the legend too", () => {
+    const svg = renderSvgChart(sweep, options);
+    const dashes = [...svg.matchAll(/<path [^>]*?(?:stroke-dasharray="([^"]+)")?><title>/g)].map((m) => m[1] ?? "");
+    expect(dashes).toEqual([0, 1, 2, 3, 4, 5].map(seriesDash));
+    expect(new Set(dashes).size).toBe(6);
+    for (const dash of dashes.filter(Boolean)) expect(svg).toContain(`stroke-width="3" stroke-dasharray="${dash}"`);
+  });
+
+  test("each label sits right of the plot at its line's end height, in its colour, a line apart from the others", () => {
+    const svg = renderSvgChart(sweep, options);
+    const labels = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)" fill="([^"]+)">([^<]+)<\/text>/g)].map((m) => ({
+      x: Number(m[1]),
+      y: Number(m[2]),
+      fill: m[3],
+      text: m[4],
+    }));
+    expect(labels.map((l) => l.text)).toEqual(sweep.map((s, i) => `${seriesMarker(i)} ${s.label}`));
+    expect(labels.map((l) => l.fill)).toEqual(sweep.map((_, i) => seriesStroke(i)));
+    const ys = labels.map((l) => l.y);
+    // The slowest-falling line ends highest, so its label is the top one.
+    expect([...ys].sort((a, b) => a - b)).toEqual(ys);
+    for (let i = 1; i < ys.length; i++) expect(ys[i]! - ys[i - 1]!).toBeGreaterThanOrEqual(14);
+    const axisRight = Math.max(...[...svg.matchAll(/<line x1="[\d.]+" y1="([\d.]+)" x2="([\d.]+)" y2="\1" stroke="#333333"/g)].map((m) => Number(m[2])));
+    for (const label of labels) expect(label.x).toBeGreaterThan(axisRight);
+  });
+
+  test("x ticks are round numbers inside the range", () => {
+    expect(roundTicks({ min: 0, max: 59 }, 5)).toEqual([0, 20, 40]);
+    expect(roundTicks({ min: 3, max: 97 }, 5)).toEqual([20, 40, 60, 80]);
+    expect(roundTicks({ min: 0.013, max: 0.049 }, 5)).toEqual([0.02, 0.03, 0.04]);
+    const svg = renderSvgChart(sweep, options);
+    expect([...svg.matchAll(/text-anchor="middle">([^<]+)<\/text>/g)].map((m) => m[1])).toEqual(["0", "20", "40", "step"]);
   });
 });
