@@ -69,8 +69,10 @@ export default defineExpragCommand({
   exprag plot metrics.loss --name sweep --x epoch --smooth 10 --log-y
   exprag plot metrics.acc --all --svg acc.svg --size 1200x700
 
-Each run is a line marked by a letter, named in the legend by what sets it apart: the params that
-differ among the runs (lr=0.1 bs=32), else its name, else its short id; NaN and
+Each run is a line marked by a letter where it ends and named by what sets it apart: the params
+that differ among the runs (lr=0.1 bs=32), else its name, else its short id; the name stands
+beside the line's end when the chart is wide enough, and in the legend. In SVG each line has its
+colour and dash pattern, its label at its end. NaN and
 infinite values are gaps. --x PATH pairs each record's value at PATH with its y (records without
 it are skipped); --smooth N averages each point with the N-1 before it; --json gives the raw
 points whatever --smooth and --log-y say. At a terminal the chart fits its width (COLUMNS) and is coloured;

@@ -72,6 +72,17 @@ describe("exprag plot", () => {
     30_000,
   );
 
+  test("wide enough, each run's label stands where its line ends, on that line's row", async () => {
+    const wide = await exprag(["plot", "metrics.loss", "--all"], { cwd, env: { ...env, COLUMNS: "100" } });
+    const rows = wide.text.split("\n");
+    // The baseline ends at 1, above the tuned run's 0.2: its label is on the higher row.
+    const baseline = rows.findIndex((line) => line.endsWith("⠒a 3f9c2a1b baseline"));
+    const tuned = rows.findIndex((line) => /⠉b 8d01e4c7 tuned\\e\[31m$/.test(line));
+    expect(baseline).toBeGreaterThan(0);
+    expect(tuned).toBeGreaterThan(baseline);
+    expect(rows.slice(-3, -1)).toEqual(["a ▬ 3f9c2a1b baseline", "b ▬ 8d01e4c7 tuned\\e[31m"]);
+  });
+
   test("without runs named, the latest run; --x elapsed and time relabel the x axis", async () => {
     const latest = (await plot("metrics.loss")).text.split("\n");
     expect(latest.at(-2)).toBe("a ▬ 8d01e4c7 tuned\\e[31m");

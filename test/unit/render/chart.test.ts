@@ -116,6 +116,38 @@ describe("text chart", () => {
     );
   });
 
+  test("with room, each label stands beside the plot on its line's last row, in its colour; lines ending on one row get a row each", () => {
+    const short = { label: "short", points: steps([2, 3, 4.5], 10) };
+    const same = { label: "same end", points: steps([1, 1.5, 1.1, 1, 1, 1, 1, 1, 1], 10) };
+    const options = { width: 64, height: 14, xLabel: "step", yLabel: "loss" };
+    const chart = renderTextChart([loss, rising, short, same], options);
+    expect(chart).toBe(
+      [
+        "loss",
+        "  5 ┤         ⣀⠄c                              short",
+        "    │⠒⠤⣀⡀  ⢀⠔⠊                        ⢀⣀⣀⠤⠤⠔⠒b b run",
+        "    │  ⢀⡨⠕⠚⠥⢄⣀⡀               ⢀⣀⠤⠤⠒⠒⠉⠉⠁",
+        "2.5 ┤⠔⠊⠁      ⠈⠑⠢⢄   ⢀⣀⣀⠤⠤⠔⠒⠊⠉⠁",
+        "    │⠤⠔⠒⠒⠉⠉⠑⢒⣒⡤⠤⠴⠶⠿⠿⠭⣥⡤⠤⠤⠤⠤⠤⢤⣤⣤⠤⠤⠴⠶⠶⠶⠤⠤⠤⠤⠤⠤⠤⠤a 3f9c2a1b baseline",
+        "  0 ┤⣀⡠⠤⠤⠒⠒⠉⠁         ⠈⠉⠑⠒⠊⠉⠁                d same end",
+        "    └┬───────────────────┬──────────────────┬─",
+        "     0                  40                 80",
+        "                       step",
+        "a ▬ 3f9c2a1b baseline",
+        "b ▬ b run",
+        "c ▬ short",
+        "d ▬ same end",
+      ].join("\n"),
+    );
+    const coloured = renderTextChart([loss, rising, short, same], { ...options, color: true });
+    expect(coloured).toContain("\x1b[36ma\x1b[39m\x1b[36m 3f9c2a1b baseline\x1b[39m");
+    expect(coloured).toContain("\x1b[35m short\x1b[39m");
+    // Too narrow for the longest label whole: the letters alone, as before.
+    const narrow = renderTextChart([loss, rising], { ...options, width: 50 }).split("\n");
+    expect(narrow.filter((line) => /[┤│]/.test(line) && line.includes("run"))).toEqual([]);
+    expect(narrow.filter((line) => /[┤│].*[ab]$/.test(line))).toHaveLength(2);
+  });
+
   test("colour is the same text with each series' cells in its ANSI colour", () => {
     const options = { width: 32, height: 12, xLabel: "step", yLabel: "loss" };
     const coloured = renderTextChart([loss, rising], { ...options, color: true });
