@@ -183,7 +183,7 @@ print(d.tagName, len(paths), *[p.getElementsByTagName("title")[0].firstChild.dat
     for (const bad of ["0", "1.5", "x"]) {
       const result = await plot("metrics.loss", "--smooth", bad);
       expect(result.exitCode).toBe(2);
-      expect(result.stderr).toContain(`--smooth must be a whole number of points, at least 1, got "${bad}"`);
+      expect(result.stderr).toContain(`--smooth must be a whole number of points, 1 to 100000, got "${bad}"`);
     }
   });
 

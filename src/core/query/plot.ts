@@ -26,12 +26,14 @@ export interface PlotShape {
   logY: boolean;
 }
 
-/** `--smooth N`: a whole number of points, at least 1. */
+/** The widest moving average: its window is held in memory. */
+const MAX_SMOOTH = 100_000;
+
+/** `--smooth N`: a whole number of points, 1 to MAX_SMOOTH. */
 export function parseSmooth(text: string | undefined): number {
   if (text === undefined) return 1;
   const count = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(count) || count < 1)
-    throw usageError(`--smooth must be a whole number of points, at least 1, got "${text}"`);
+  if (!/^\d+$/.test(text) || count < 1 || count > MAX_SMOOTH) throw usageError(`--smooth must be a whole number of points, 1 to ${MAX_SMOOTH}, got "${text}"`);
   return count;
 }
 
@@ -93,6 +95,8 @@ export class MovingAverage {
   private readonly window: Float64Array;
   private next = 0;
   private filled = 0;
+  private sum = 0;
+  private finite = 0;
 
   constructor(private readonly size: number) {
     this.window = new Float64Array(Math.max(1, size));
@@ -100,15 +104,23 @@ export class MovingAverage {
 
   add(y: number): number {
     if (this.size <= 1) return y;
+    if (this.filled === this.size) this.drop(this.window[this.next]!);
+    else this.filled++;
     this.window[this.next] = y;
     this.next = (this.next + 1) % this.size;
-    this.filled = Math.min(this.size, this.filled + 1);
-    if (!Number.isFinite(y)) return y;
-    let [sum, count] = [0, 0];
-    for (let i = 0; i < this.filled; i++) {
-      if (Number.isFinite(this.window[i]!)) [sum, count] = [sum + this.window[i]!, count + 1];
-    }
-    return sum / count;
+    if (Number.isFinite(y)) [this.sum, this.finite] = [this.sum + y, this.finite + 1];
+    // A running sum drifts; it is summed afresh once a window, which keeps the cost per point constant.
+    if (this.next === 0) this.resum();
+    return Number.isFinite(y) ? this.sum / this.finite : y;
+  }
+
+  private drop(y: number): void {
+    if (Number.isFinite(y)) [this.sum, this.finite] = [this.sum - y, this.finite - 1];
+  }
+
+  private resum(): void {
+    [this.sum, this.finite] = [0, 0];
+    for (let i = 0; i < this.filled; i++) if (Number.isFinite(this.window[i]!)) [this.sum, this.finite] = [this.sum + this.window[i]!, this.finite + 1];
   }
 }
 
