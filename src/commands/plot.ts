@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { EXIT, UserError } from "../core/errors";
+import { EXIT, UserError, usageError } from "../core/errors";
 import { terminalSize } from "../core/os/posix";
-import { type Plot, plotSeries, writePlotJson, X_AXES, type XAxis } from "../core/query/plot";
+import { type Plot, parseSmooth, parseXAxis, plotSeries, writePlotJson, type XAxis } from "../core/query/plot";
 import { isFiltered, selectRuns } from "../core/query/selection";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { parsePath } from "../core/query/value-paths";
@@ -26,6 +26,7 @@ const CHART_POINTS = 8192;
 
 /** The x axis: its label, and how its ticks read. */
 function xAxis(x: XAxis, plot: Plot): { label: string; format?: (value: number) => string } {
+  if (typeof x === "object") return { label: visible(x.path) };
   if (x === "step") return { label: "step" };
   if (x === "elapsed") return { label: "elapsed (s)" };
   let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
@@ -44,8 +45,16 @@ export default defineExpragCommand({
   args: {
     path: { type: "positional", description: "A numeric value path: metrics.loss, layers[].loss (a leading value. is fine)" },
     runs: { type: "positional", description: "Runs (default: the latest, or every run the selection keeps)", required: false },
-    x: { type: "enum", options: [...X_AXES], description: "The x axis: step (default; a point's place when it has none), elapsed (seconds), time" },
+    x: {
+      type: "string",
+      description:
+        "The x axis: step (default; a point's place when it has none), elapsed (seconds), time, or any tracked path (epoch): records without it are skipped",
+      valueHint: "AXIS",
+    },
+    "log-y": { type: "boolean", description: "y on a log scale; values at or below zero are gaps" },
+    smooth: { type: "string", description: "Draw a trailing moving average over N points instead of the raw line", valueHint: "N" },
     svg: { type: "string", description: "Write the chart as an SVG file instead (- for stdout)", valueHint: "FILE" },
+    size: { type: "string", description: "The SVG's size in pixels (default 800x450)", valueHint: "WxH" },
     ...selectionArgs,
     ...listArgs,
     ...storeArgs,
@@ -57,15 +66,25 @@ export default defineExpragCommand({
   exprag plot metrics.loss                              # the latest run
   exprag plot metrics.acc --name sweep --x elapsed      # every sweep run, overlaid
   exprag plot metrics.loss latest~1 latest --svg loss.svg
+  exprag plot metrics.loss --name sweep --x epoch --smooth 10 --log-y
+  exprag plot metrics.acc --all --svg acc.svg --size 1200x700
 
-Each run is a line marked by a letter, named in the legend by what sets it apart: the params that
-differ among the runs (lr=0.1 bs=32), else its name, else its short id; NaN and
-infinite values are gaps. At a terminal the chart fits its width (COLUMNS) and is coloured;
+Each run is a line marked by a letter where it ends and named by what sets it apart: the params
+that differ among the runs (lr=0.1 bs=32), else its name, else its short id; the name stands
+beside the line's end when the chart is wide enough, and in the legend. In SVG each line has its
+colour and dash pattern, its label at its end. NaN and
+infinite values are gaps. --x PATH pairs each record's value at PATH with its y (records without
+it are skipped); --smooth N averages each point with the N-1 before it; --json gives the raw
+points whatever --smooth and --log-y say. At a terminal the chart fits its width (COLUMNS) and is coloured;
 through a pipe it is plain text, 80 columns by 20 lines. --limit N (default 20) caps the runs.
 
 ${WHERE_HELP}`,
   run({ args, store, warn }) {
     const steps = parsePath(args.path);
+    const x = parseXAxis(args.x);
+    const shape = { smooth: parseSmooth(args.smooth), logY: args["log-y"] === true };
+    const size = parseSvgSize(args.size);
+    if (size && args.svg === undefined) throw usageError("--size sizes the SVG chart", "add --svg FILE");
     const selection = parseSelection(args, args.runs);
     // Without runs named, a filter, --limit or --all: the latest run.
     const runLimit = args.runs.length || isFiltered(selection) || args.limit !== undefined || args.all ? parseLimit(args) : 1;
@@ -73,27 +92,33 @@ ${WHERE_HELP}`,
     if (runLimit > 1 && selected.runs.length < selected.total)
       log.info(`plotting ${selected.runs.length} of ${selected.total} runs; use --all or --limit N for more`);
     const views = args.runs.length ? selected.runs : [...selected.runs].reverse();
-    const counted = ({ points, notNumbers }: Omit<Plot, "series">) => {
-      if (points === 0 && views.length) warn(`no ${args.path} in ${views.length === 1 ? "that run" : "those runs"}; see exprag paths`);
+    const those = views.length === 1 ? "that run" : "those runs";
+    const counted = ({ points, notNumbers, noX }: Omit<Plot, "series" | "nonPositive">) => {
+      if (points === 0 && noX && typeof x === "object") warn(`no ${x.path} beside ${args.path} in ${those}; see exprag paths`);
+      else if (points === 0 && views.length) warn(`no ${args.path} in ${those}; see exprag paths`);
       else if (notNumbers) warn(`${notNumbers} of ${points} values of ${args.path} are not numbers; they are left as gaps`);
+      if (points && noX && typeof x === "object") warn(`${noX} values of ${args.path} have no ${x.path} beside them; they are left out`);
     };
     if (args.json) {
       // Every point, written as it is read.
       const out = new DataStream();
-      counted(writePlotJson(views, steps, args.x ?? "step", warn, (text) => out.write(text)));
+      counted(writePlotJson(views, steps, x, warn, (text) => out.write(text)));
       return out.end();
     }
-    const plot = plotSeries(views, steps, args.x ?? "step", CHART_POINTS, warn);
+    const plot = plotSeries(views, steps, x, CHART_POINTS, warn, shape);
     counted(plot);
+    if (plot.nonPositive) log.info(`${plot.nonPositive} values at or below zero are gaps on the log scale`);
     // The short id to cite, and what sets the line apart.
     const chart: ChartSeries[] = plot.series.map((s) => ({
       label: s.label === s.short_id ? s.short_id : `${s.short_id} ${visible(s.label)}`,
       points: s.points,
     }));
-    const axis = xAxis(args.x ?? "step", plot);
-    const labels = { xLabel: axis.label, yLabel: visible(args.path), formatX: axis.format };
+    const axis = xAxis(x, plot);
+    const smoothed = shape.smooth > 1 ? ` (moving average of ${shape.smooth} points)` : "";
+    const yLabel = `${visible(args.path)}${smoothed}${shape.logY ? ", log scale" : ""}`;
+    const labels = { xLabel: axis.label, yLabel, formatX: axis.format, logY: shape.logY };
     if (args.svg !== undefined) {
-      const svg = renderSvgChart(chart, { ...SVG, ...labels, title: visible(args.path) });
+      const svg = renderSvgChart(chart, { ...(size ?? SVG), ...labels, title: visible(args.path) + smoothed });
       if (args.svg === "-") return printData(svg);
       try {
         writeFileSync(args.svg, svg);
@@ -106,6 +131,16 @@ ${WHERE_HELP}`,
     printData(`${renderTextChart(chart, { ...chartSize(), ...labels, color: wantsColor(1) })}\n`);
   },
 });
+
+/** `--size WxH`: the SVG's width and height in pixels, each from 100 to 10000. */
+function parseSvgSize(text: string | undefined): { width: number; height: number } | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d{3,5})x(\d{3,5})$/.exec(text);
+  const [width, height] = [Number(match?.[1]), Number(match?.[2])];
+  if (!match || Math.min(width, height) < 100 || Math.max(width, height) > 10_000)
+    throw usageError(`--size must be WIDTHxHEIGHT in pixels, each 100 to 10000, like 1200x700; got "${text}"`);
+  return { width, height };
+}
 
 /** At a terminal its width (COLUMNS first) and a height that fits it; else COLUMNS or 80 by 20. */
 function chartSize(): { width: number; height: number } {

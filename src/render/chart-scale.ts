@@ -22,6 +22,17 @@ export interface ChartBounds {
   y: ChartRange;
 }
 
+/** What both charts say around the plot, and how y is drawn. */
+export interface ChartLabels {
+  xLabel: string;
+  yLabel: string;
+  title?: string;
+  /** How an x tick reads (a time of day, say); default: a compact number. */
+  formatX?: (value: number) => string;
+  /** y on a log scale: ticks at powers of ten; a value at or below zero is a gap. */
+  logY?: boolean;
+}
+
 /** The x and y ranges of every finite point, flat ranges widened; null when there is none. */
 export function chartBounds(series: ChartSeries[]): ChartBounds | null {
   let [xMin, xMax, yMin, yMax] = [Infinity, -Infinity, Infinity, -Infinity];
@@ -67,6 +78,43 @@ export function roundRange(range: ChartRange, count: number): ChartRange {
 function cleanNumber(value: number, step: number): number {
   const digits = Math.max(0, -Math.floor(Math.log10(step)) + 2);
   return Number(value.toFixed(Math.min(20, digits)));
+}
+
+/** The y values as drawn: on a log scale their log10, a value at or below zero a gap. */
+export function drawnSeries(series: ChartSeries[], logY: boolean | undefined): ChartSeries[] {
+  if (!logY) return series;
+  return series.map((s) => ({ ...s, points: s.points.map(({ x, y }) => ({ x, y: y > 0 ? Math.log10(y) : Number.NaN })) }));
+}
+
+/**
+ * The y axis of a drawn range: widened to round ends, its ticks (evenly spaced, as drawn) and
+ * their labels. On a log scale the range is in decades and the ticks are whole powers of ten,
+ * labelled by their value (0.001, 1, 1e5).
+ */
+export function yScale(range: ChartRange, count: number, logY: boolean | undefined): { range: ChartRange; ticks: number[]; labels: string[] } {
+  if (!logY) {
+    const round = roundRange(range, count);
+    const ticks = linearTicks(round, count);
+    return { range: round, ticks, labels: formatTicks(ticks) };
+  }
+  const min = Math.floor(range.min + 1e-9);
+  const decades = Math.max(1, Math.ceil(range.max - 1e-9) - min);
+  const step = Math.ceil(decades / Math.max(1, count));
+  const ticks = Array.from({ length: Math.ceil(decades / step) + 1 }, (_, j) => min + j * step);
+  return { range: { min, max: ticks.at(-1)! }, ticks, labels: formatTicks(ticks.map((t) => 10 ** t)) };
+}
+
+/** At most `count` round values (steps of 1, 2, 2.5 or 5 times a power of ten) from min to max. */
+export function roundTicks(range: ChartRange, count: number): number[] {
+  if (count < 2 || !(range.max > range.min)) return linearTicks(range, count);
+  const power = 10 ** Math.floor(Math.log10((range.max - range.min) / (count - 1)));
+  for (const factor of [1, 2, 2.5, 5, 10, 20, 25, 50]) {
+    const step = factor * power;
+    const first = Math.ceil(range.min / step - 1e-9);
+    const last = Math.floor(range.max / step + 1e-9);
+    if (last - first + 1 <= count) return Array.from({ length: last - first + 1 }, (_, j) => cleanNumber((first + j) * step, step));
+  }
+  return linearTicks(range, count);
 }
 
 /** `count` evenly spaced values from min to max, both included. */

@@ -9,7 +9,9 @@
  * - Each series has a letter (`seriesMarker`: a, b, c, ...), shown in its legend line and in the
  *   cell just right of its last finite point (the plot keeps a last column free for it), so the
  *   lines can be told apart without colour. A letter covers any dots in its cell; one that would
- *   cover another letter moves to the nearest row free of letters.
+ *   cover another letter moves to the nearest row free of letters. When the longest label fits
+ *   whole in a third of the width and the plot keeps 40 columns, each label also stands beside the
+ *   plot on its letter's row (the nearest free row when lines end on the same one), in its colour.
  * - With `color`, each drawn cell takes its series' colour (ANSI SGR 36, 33, 35, 32, 34, 31, in
  *   turn; the end of a colour is SGR 39). Where series share a cell their dots are merged and the
  *   cell has the colour of the later series. Without `color` the text is the same,
@@ -26,27 +28,24 @@
 
 import {
   type ChartBounds,
+  type ChartLabels,
   type ChartRange,
   type ChartSeries,
   chartBounds,
+  drawnSeries,
   finiteRuns,
   formatTicks,
   fraction,
   linearTicks,
-  roundRange,
   seriesMarker,
+  yScale,
 } from "./chart-scale";
 
 /** Sizes are terminal cells for the whole chart, axes and legend included. */
-export interface ChartOptions {
+export interface ChartOptions extends ChartLabels {
   width: number;
   height: number;
-  xLabel: string;
-  yLabel: string;
-  title?: string;
   color?: boolean;
-  /** How an x tick reads (a time of day, say); default: a compact number. */
-  formatX?: (value: number) => string;
 }
 const SERIES_SGR = [36, 33, 35, 32, 34, 31];
 // The bit of each dot of a braille cell, by dot row (0-3) then dot column (0-1).
@@ -57,6 +56,8 @@ const DOT_BITS = [
   [0x40, 0x80],
 ];
 const MIN_PLOT_ROWS = 3;
+/** The fewest plot columns left when labels take a column beside the plot. */
+const MIN_PLOT_COLS = 40;
 const NO_DATA = "no finite values";
 
 /** A piece of a line, in the colour of the series `owner` when it has one. */
@@ -71,11 +72,14 @@ interface Canvas {
   bits: Uint8Array;
   owner: Int32Array;
   letters: Map<number, string>;
+  /** The row of each series' letter (where its line ends); -1 without a finite point. */
+  ends: number[];
 }
 
 /** The chart as text lines joined by "\n" (see the module comment for how it reads). */
-export function renderTextChart(series: ChartSeries[], options: ChartOptions): string {
+export function renderTextChart(given: ChartSeries[], options: ChartOptions): string {
   const width = Math.max(1, Math.floor(options.width));
+  const series = drawnSeries(given, options.logY);
   const bounds = chartBounds(series);
   const [title, yLabel, xLabel] = [options.title ?? "", options.yLabel, options.xLabel].map((text) => clipText(cleanLabel(text), width));
   const legend = series.map((s, i): Segment[] => [{ text: `${seriesMarker(i)} ▬`, owner: i }, { text: clipText(` ${cleanLabel(s.label)}`, width - 3) }]);
@@ -83,13 +87,19 @@ export function renderTextChart(series: ChartSeries[], options: ChartOptions): s
   const rows = Math.max(MIN_PLOT_ROWS, Math.floor(options.height) - fixedLines);
 
   const yCount = rows >= 10 ? 5 : rows >= 7 ? 4 : 3;
-  if (bounds) bounds.y = roundRange(bounds.y, yCount);
-  const yTicks = bounds ? linearTicks(bounds.y, yCount) : [];
-  const yTickLabels = formatTicks(yTicks);
+  const scale = bounds ? yScale(bounds.y, yCount, options.logY) : null;
+  if (bounds && scale) bounds.y = scale.range;
+  const [yTicks, yTickLabels] = [scale?.ticks ?? [], scale?.labels ?? []];
   const gutter = Math.max(0, ...yTickLabels.map((label) => label.length));
   const margin = gutter > 0 ? gutter + 1 : 0;
-  const cols = Math.max(1, width - margin - 1);
+  const labels = series.map((s) => cleanLabel(s.label));
+  const room = width - margin - 1 - MIN_PLOT_COLS;
+  // Labels beside the plot only when the longest fits whole and the plot keeps its room.
+  const longest = 1 + Math.max(0, ...labels.map((l) => Bun.stringWidth(l)));
+  const labelCols = bounds && longest <= Math.min(room, Math.floor(width / 3)) ? longest : 0;
+  const cols = Math.max(1, width - margin - 1 - labelCols);
   const canvas = drawCanvas(series, bounds, cols, rows);
+  const endLabels = labelCols ? labelRows(canvas.ends, rows) : new Map<number, number>();
   const rowLabels = new Map(yTicks.map((_, j) => [dotIndex(1 - j / (yTicks.length - 1), rows * 4) >> 2, yTickLabels[j]!]));
   const centredOverPlot = (text: string) => {
     const used = Bun.stringWidth(text);
@@ -102,7 +112,9 @@ export function renderTextChart(series: ChartSeries[], options: ChartOptions): s
   for (let row = 0; row < rows; row++) {
     const label = rowLabels.get(row);
     const axis = label === undefined ? `${" ".repeat(margin)}│` : `${label.padStart(gutter)} ┤`;
-    lines.push([{ text: axis }, ...canvasRow(canvas, row)]);
+    const owner = endLabels.get(row);
+    const end: Segment[] = owner === undefined ? [] : [{ text: ` ${labels[owner]}`, owner }];
+    lines.push([{ text: axis }, ...canvasRow(canvas, row), ...end]);
   }
   const xTicks = bounds ? placeXTicks(bounds.x, cols, options.formatX) : [];
   const axis = Array.from({ length: cols }, () => "─");
@@ -119,7 +131,14 @@ export function renderTextChart(series: ChartSeries[], options: ChartOptions): s
 }
 
 function drawCanvas(series: ChartSeries[], bounds: ChartBounds | null, cols: number, rows: number): Canvas {
-  const canvas: Canvas = { cols, rows, bits: new Uint8Array(cols * rows), owner: new Int32Array(cols * rows).fill(-1), letters: new Map() };
+  const canvas: Canvas = {
+    cols,
+    rows,
+    bits: new Uint8Array(cols * rows),
+    owner: new Int32Array(cols * rows).fill(-1),
+    letters: new Map(),
+    ends: series.map(() => -1),
+  };
   if (!bounds) {
     const note = NO_DATA.slice(0, cols);
     const start = (rows >> 1) * cols + ((cols - note.length) >> 1);
@@ -153,6 +172,18 @@ function placeLetter(canvas: Canvas, col: number, row: number, owner: number): v
   }
   canvas.letters.set(cell, seriesMarker(owner));
   canvas.owner[cell] = owner;
+  canvas.ends[owner] = Math.floor(cell / canvas.cols);
+}
+
+/** Beside the plot, the row of each series' label: its letter's row, else the nearest free one below (or above, at the bottom). */
+function labelRows(ends: number[], rows: number): Map<number, number> {
+  const order = ends.flatMap((row, owner) => (row >= 0 ? [{ row, owner }] : [])).sort((a, b) => a.row - b.row || a.owner - b.owner);
+  const placed = order.map((end) => end.row);
+  placed.forEach((row, i) => {
+    placed[i] = Math.max(row, i ? placed[i - 1]! + 1 : 0);
+  });
+  for (let i = placed.length - 1; i >= 0; i--) placed[i] = Math.min(placed[i]!, i === placed.length - 1 ? rows - 1 : placed[i + 1]! - 1);
+  return new Map(order.flatMap((end, i) => (placed[i]! >= 0 ? [[placed[i]!, end.owner] as [number, number]] : [])));
 }
 
 /** The columns that hold dots: the last one is kept for the letter after a line's end. */

@@ -10,17 +10,18 @@ const BASELINE = "01a00000-0000-7000-8000-00003f9c2a1b";
 const TUNED = "01a00000-0001-7000-8000-00008d01e4c7";
 const runs = join(cwd, ".exprag", "runs");
 mkdirSync(runs, { recursive: true });
-function writeRun(runId: string, name: string, losses: (number | string)[]) {
+/** `epochs`: the first records carry an epoch (every third step is a new one), the rest none. */
+function writeRun(runId: string, name: string, losses: (number | string)[], epochs = losses.length) {
   const at = (i: number) => ({ experiment_name: name, created_at: new Date(Date.UTC(2026, 11, 1, 19, 45, i * 30)).toISOString(), elapsed_ms: i * 30_000 });
   const lines = [
     recordLine(runId, "run_start", { metadata: {} }, at(0)),
-    ...losses.map((loss, i) => recordLine(runId, "track", { step: i * 10, metrics: { loss } }, at(i))),
+    ...losses.map((loss, i) => recordLine(runId, "track", { step: i * 10, ...(i < epochs ? { epoch: Math.floor(i / 3) } : {}), metrics: { loss } }, at(i))),
     recordLine(runId, "run_end", { status: "ok", exit_code: 0, signal: null, duration_ms: losses.length * 30_000 }, at(losses.length)),
   ];
   writeFileSync(join(runs, `${runId}.jsonl`), lines.join(""));
 }
 writeRun(BASELINE, "baseline", [4, 3, 2.5, 1, 0.5, 0.8, 1.2, 1.1, 1]);
-writeRun(TUNED, "tuned\x1b[31m", [3, 2, "NaN", 1, 0.6, 0.4, 0.3, 0.25, 0.2]);
+writeRun(TUNED, "tuned\x1b[31m", [3, 2, "NaN", 1, 0.6, 0.4, 0.3, 0.25, 0.2], 4);
 
 /** Both runs at 60 columns: the tuned run's NaN (step 20) is a gap; its name's escape code is shown, not sent. */
 const CHART = `${[
@@ -71,6 +72,17 @@ describe("exprag plot", () => {
     30_000,
   );
 
+  test("wide enough, each run's label stands where its line ends, on that line's row", async () => {
+    const wide = await exprag(["plot", "metrics.loss", "--all"], { cwd, env: { ...env, COLUMNS: "100" } });
+    const rows = wide.text.split("\n");
+    // The baseline ends at 1, above the tuned run's 0.2: its label is on the higher row.
+    const baseline = rows.findIndex((line) => line.endsWith("⠒a 3f9c2a1b baseline"));
+    const tuned = rows.findIndex((line) => /⠉b 8d01e4c7 tuned\\e\[31m$/.test(line));
+    expect(baseline).toBeGreaterThan(0);
+    expect(tuned).toBeGreaterThan(baseline);
+    expect(rows.slice(-3, -1)).toEqual(["a ▬ 3f9c2a1b baseline", "b ▬ 8d01e4c7 tuned\\e[31m"]);
+  });
+
   test("without runs named, the latest run; --x elapsed and time relabel the x axis", async () => {
     const latest = (await plot("metrics.loss")).text.split("\n");
     expect(latest.at(-2)).toBe("a ▬ 8d01e4c7 tuned\\e[31m");
@@ -108,28 +120,137 @@ print(d.tagName, len(paths), *[p.getElementsByTagName("title")[0].firstChild.dat
     expect(missing.exitCode).toBe(0);
     expect(missing.stderr).toBe("exprag: warning: no metrics.nope in that run; see exprag paths\n");
     expect(missing.text).toContain("no finite values");
-    const bad = await plot("metrics.loss", "--x", "epoch");
+    const bad = await plot("metrics.loss", "--x", "a..b");
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toContain('--x must be one of step, elapsed, time, got "epoch"');
+    expect(bad.stderr).toContain("'a..b' is not a value path");
+  });
+
+  test("--x PATH pairs each record's value at PATH with its y; records without it are left out, and said so", async () => {
+    const result = await plot("metrics.loss", "--all", "--x", "epoch", "--json");
+    expect(result.stderr).toBe("exprag: warning: 5 values of metrics.loss have no epoch beside them; they are left out\n");
+    const [baseline, tuned] = JSON.parse(result.text);
+    expect(baseline.points.map((p: { x: number }) => p.x)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
+    expect(tuned.points).toEqual([
+      { x: 0, y: 3 },
+      { x: 0, y: 2 },
+      { x: 0, y: "NaN" },
+      { x: 1, y: 1 },
+    ]);
+    const chart = await plot("metrics.loss", "--all", "--x", "epoch");
+    expect(chart.text.split("\n").slice(-6, -3)).toEqual([
+      "  └┬───────────────────────────┬──────────────────────────┬─",
+      "   0                           1                          2",
+      "                             epoch",
+    ]);
+    const none = await plot("metrics.loss", "--x", "metrics.nope");
+    expect(none.stderr).toBe("exprag: warning: no metrics.nope beside metrics.loss in that run; see exprag paths\n");
+    expect(none.text).toContain("no finite values");
+  });
+
+  test("--smooth N draws a trailing moving average and says so; --json stays raw; a bad N is a usage error", async () => {
+    const smooth = await plot("metrics.loss", "3f9c2a1b", "--smooth", "2", "--x", "elapsed");
+    expect(smooth.exitCode).toBe(0);
+    expect(smooth.text.split("\n")[0]).toBe("metrics.loss (moving average of 2 points)");
+    // Each point is the mean of it and the one before: the dip to 0.5 at 120 s reads 0.65, and the end (1.1, 1) 1.05.
+    expect(smooth.text).toBe(
+      `${[
+        "metrics.loss (moving average of 2 points)",
+        "4 ┤⠑⠢⢄⡀",
+        "  │   ⠈⠑⠢⢄⡀",
+        "  │       ⠈⠒⢄",
+        "3 ┤          ⠑⠢⡀",
+        "  │            ⠈⠑⢄",
+        "  │               ⠑⢄",
+        "  │                 ⠱⡀",
+        "2 ┤                  ⠈⠢⡀",
+        "  │                    ⠈⠢⡀",
+        "  │                      ⠈⠢⡀",
+        "  │                        ⠘⢄                 ⢀⣀⣀⣀⠤⠤⠤⢄⣀⣀⣀",
+        "1 ┤                          ⠑⢄         ⣀⠤⠔⠒⠉⠉⠁          ⠉⠉a",
+        "  │                            ⠉⠉⠉⠑⠒⠒⠒⠊⠉",
+        "  │",
+        "0 ┤",
+        "  └┬───────────────────────────┬──────────────────────────┬─",
+        "   0                          120                       240",
+        "                          elapsed (s)",
+        "a ▬ 3f9c2a1b baseline",
+      ].join("\n")}\n`,
+    );
+    const raw = await plot("metrics.loss", "3f9c2a1b", "--x", "elapsed");
+    expect(raw.text.split("\n").slice(1)).not.toEqual(smooth.text.split("\n").slice(1));
+    const json = JSON.parse((await plot("metrics.loss", "3f9c2a1b", "--smooth", "2", "--json")).text);
+    expect(json[0].points[0]).toEqual({ x: 0, y: 4 });
+    for (const bad of ["0", "1.5", "x"]) {
+      const result = await plot("metrics.loss", "--smooth", bad);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`--smooth must be a whole number of points, 1 to 100000, got "${bad}"`);
+    }
+  });
+
+  test("--size WxH sizes the SVG; a bad size, or one without --svg, is a usage error naming the form", async () => {
+    const svg = await plot("metrics.loss", "--all", "--svg", "-", "--size", "1200x700");
+    expect(svg.exitCode).toBe(0);
+    expect(svg.text.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="700" viewBox="0 0 1200 700"')).toBe(true);
+    for (const bad of ["1200", "12x7", "1200x700x3", "99999x700", "wide"]) {
+      const result = await plot("metrics.loss", "--svg", "-", "--size", bad);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`--size must be WIDTHxHEIGHT in pixels, each 100 to 10000, like 1200x700; got "${bad}"`);
+    }
+    if (works("rsvg-convert", "--version")) {
+      const file = join(cwd, "sized.svg");
+      writeFileSync(file, svg.text);
+      const png = join(cwd, "sized.png");
+      const rendered = Bun.spawnSync(["rsvg-convert", file, "-o", png], { stderr: "pipe" });
+      expect([rendered.exitCode, rendered.stderr.toString()]).toEqual([0, ""]);
+      const bytes = readFileSync(png);
+      expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1200, 700]);
+    }
+    const alone = await plot("metrics.loss", "--size", "1200x700");
+    expect(alone.exitCode).toBe(2);
+    expect(alone.stderr).toContain("--size sizes the SVG chart");
   });
 });
 
-describe("exprag plot of a long run", () => {
-  // More points than a chart draws (8192 a run): one spike and one NaN among 30,000.
-  const big = tempDir();
-  const id = "01a00000-0002-7000-8000-0000000b1600";
-  const losses: (number | string)[] = Array.from({ length: 30_000 }, (_, i) => 1 + Math.sin(i / 500));
-  losses[17_321] = 9;
-  losses[23_456] = "NaN";
-  mkdirSync(join(big, ".exprag", "runs"), { recursive: true });
+/** A store of one run tracking `loss` at steps 0, 1, 2, ...: its folder. */
+function storeOfOneRun(id: string, losses: (number | string)[]): string {
+  const dir = tempDir();
+  mkdirSync(join(dir, ".exprag", "runs"), { recursive: true });
   writeFileSync(
-    join(big, ".exprag", "runs", `${id}.jsonl`),
+    join(dir, ".exprag", "runs", `${id}.jsonl`),
     [
       recordLine(id, "run_start", {}),
       ...losses.map((loss, step) => recordLine(id, "track", { step, loss })),
       recordLine(id, "run_end", { status: "ok", exit_code: 0 }),
     ].join(""),
   );
+  return dir;
+}
+
+describe("exprag plot --log-y", () => {
+  const logged = storeOfOneRun("01a00000-0003-7000-8000-0000000a0900", [10, 1, 0, 0.1, -1, 0.01, 0.02]);
+
+  test("y on a log scale with ticks at powers of ten; values at or below zero are gaps, counted in one line", async () => {
+    const result = await exprag(["plot", "loss", "--log-y"], { cwd: logged, env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe("exprag: 2 values at or below zero are gaps on the log scale\n");
+    const lines = result.text.split("\n");
+    expect(lines[0]).toBe("loss, log scale");
+    expect(lines.filter((line) => line.includes("┤")).map((line) => line.split("┤")[0]!.trim())).toEqual(["10", "1", "0.1", "0.01"]);
+    // Decades evenly spaced: on a linear axis 1, 0.1 and 0.01 would all sit on the bottom rows.
+    const rows = lines.flatMap((line, i) => (line.includes("┤") ? [i] : []));
+    const gaps = rows.slice(1).map((row, i) => row - rows[i]!);
+    expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThanOrEqual(1);
+    expect(rows.at(-1)! - rows[0]!).toBeGreaterThan(6);
+  });
+});
+
+describe("exprag plot of a long run", () => {
+  // More points than a chart draws (8192 a run): one spike and one NaN among 30,000.
+  const id = "01a00000-0002-7000-8000-0000000b1600";
+  const losses: (number | string)[] = Array.from({ length: 30_000 }, (_, i) => 1 + Math.sin(i / 500));
+  losses[17_321] = 9;
+  losses[23_456] = "NaN";
+  const big = storeOfOneRun(id, losses);
 
   test("the chart keeps the spike and spans every step; --json gives every point", async () => {
     const chart = await exprag(["plot", "loss"], { cwd: big, env });

@@ -1,14 +1,41 @@
 /** `exprag plot`: the series of one value path per run, as x/y points for a chart. */
+
+import { usageError } from "../errors";
 import { shortId } from "../record/refs";
 import { differing } from "./compare";
 import { flattenValues } from "./flatten";
 import type { Warn } from "./records";
 import type { RunView } from "./run-view";
-import { asNumber, type PathStep } from "./value-paths";
+import { asNumber, type PathStep, parsePath, valuesAt } from "./value-paths";
 import { forEachPoint } from "./values";
 
 export const X_AXES = ["step", "elapsed", "time"] as const;
-export type XAxis = (typeof X_AXES)[number];
+/** The x axis: a point's step, its run's elapsed seconds, its time, or the value at a tracked path of the same record. */
+export type XAxis = (typeof X_AXES)[number] | { path: string; steps: PathStep[] };
+
+/** `--x`: one of X_AXES by name, else a tracked path (`epoch`, `metrics.tokens`). */
+export function parseXAxis(text: string | undefined): XAxis {
+  if (text === undefined) return "step";
+  if ((X_AXES as readonly string[]).includes(text)) return text as XAxis;
+  return { path: text, steps: parsePath(text) };
+}
+
+/** How the chart's y values are drawn: a trailing moving average over `smooth` points (1: none), on a log scale. */
+export interface PlotShape {
+  smooth: number;
+  logY: boolean;
+}
+
+/** The widest moving average: its window is held in memory. */
+const MAX_SMOOTH = 100_000;
+
+/** `--smooth N`: a whole number of points, 1 to MAX_SMOOTH. */
+export function parseSmooth(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const count = Number(text);
+  if (!/^\d+$/.test(text) || count < 1 || count > MAX_SMOOTH) throw usageError(`--smooth must be a whole number of points, 1 to ${MAX_SMOOTH}, got "${text}"`);
+  return count;
+}
 
 /** A run's line: what names it. */
 export interface PlotHead {
@@ -33,25 +60,75 @@ export interface Plot {
   /** Points whose value is not a number (an object, a string): kept as gaps. */
   notNumbers: number;
   points: number;
+  /** Points left out because their record has no number at the --x path. */
+  noX: number;
+  /** On a log scale: finite values at or below zero, left as gaps. */
+  nonPositive: number;
 }
 
 /**
  * One series per run, in the order given, as a chart of at most about `maxPoints` points a run
  * draws it; a value that is not a number is NaN, a gap. Memory is bounded by `maxPoints`, not the runs.
  */
-export function plotSeries(views: RunView[], steps: PathStep[], x: XAxis, maxPoints: number, warn: Warn): Plot {
+export function plotSeries(views: RunView[], steps: PathStep[], x: XAxis, maxPoints: number, warn: Warn, shape: PlotShape = { smooth: 1, logY: false }): Plot {
   const samplers = views.map(() => new ChartSampler(maxPoints));
+  const averages = views.map(() => new MovingAverage(shape.smooth));
   const heads = plotHeads(views);
-  const { points, notNumbers } = forEachXY(views, steps, x, warn, (run, at, y) => samplers[run]!.add(at, y));
+  let nonPositive = 0;
+  const counts = forEachXY(views, steps, x, warn, (run, at, raw) => {
+    let y = averages[run]!.add(raw);
+    if (shape.logY && y <= 0) {
+      nonPositive++;
+      y = Number.NaN;
+    }
+    samplers[run]!.add(at, y);
+  });
   const series = heads.map((head, run) => ({ ...head, points: samplers[run]!.points(), length: samplers[run]!.length, xRange: samplers[run]!.xRange() }));
-  return { series, notNumbers, points };
+  return { series, ...counts, nonPositive };
+}
+
+/**
+ * A trailing moving average: each value becomes the mean of the finite values among the last
+ * `size` read (itself included); a value that is not finite stays a gap. Memory is `size` numbers.
+ */
+export class MovingAverage {
+  private readonly window: Float64Array;
+  private next = 0;
+  private filled = 0;
+  private sum = 0;
+  private finite = 0;
+
+  constructor(private readonly size: number) {
+    this.window = new Float64Array(Math.max(1, size));
+  }
+
+  add(y: number): number {
+    if (this.size <= 1) return y;
+    if (this.filled === this.size) this.drop(this.window[this.next]!);
+    else this.filled++;
+    this.window[this.next] = y;
+    this.next = (this.next + 1) % this.size;
+    if (Number.isFinite(y)) [this.sum, this.finite] = [this.sum + y, this.finite + 1];
+    // A running sum drifts; it is summed afresh once a window, which keeps the cost per point constant.
+    if (this.next === 0) this.resum();
+    return Number.isFinite(y) ? this.sum / this.finite : y;
+  }
+
+  private drop(y: number): void {
+    if (Number.isFinite(y)) [this.sum, this.finite] = [this.sum - y, this.finite - 1];
+  }
+
+  private resum(): void {
+    [this.sum, this.finite] = [0, 0];
+    for (let i = 0; i < this.filled; i++) if (Number.isFinite(this.window[i]!)) [this.sum, this.finite] = [this.sum + this.window[i]!, this.finite + 1];
+  }
 }
 
 /**
  * Every point of the series as `plot --json` gives it, written in pieces as they are read: never
  * the whole text, nor the points, at once.
  */
-export function writePlotJson(views: RunView[], steps: PathStep[], x: XAxis, warn: Warn, write: (text: string) => void): Omit<Plot, "series"> {
+export function writePlotJson(views: RunView[], steps: PathStep[], x: XAxis, warn: Warn, write: (text: string) => void): Omit<Plot, "series" | "nonPositive"> {
   const heads = plotHeads(views);
   let written = -1;
   let inRun = 0;
@@ -85,21 +162,36 @@ function plotHeads(views: RunView[]): PlotHead[] {
 }
 
 /** Each point as x and y, with its run's place in `views`, runs in order; counts the points and those not numbers. */
-function forEachXY(views: RunView[], steps: PathStep[], x: XAxis, warn: Warn, onPoint: (run: number, x: number, y: number) => void): Omit<Plot, "series"> {
+function forEachXY(
+  views: RunView[],
+  steps: PathStep[],
+  x: XAxis,
+  warn: Warn,
+  onPoint: (run: number, x: number, y: number) => void,
+): Omit<Plot, "series" | "nonPositive"> {
   const place = new Map(views.map((view, i) => [view.runId, i]));
   const lengths = views.map(() => 0);
   let notNumbers = 0;
   let points = 0;
+  let noX = 0;
   forEachPoint(views, steps, warn, (point) => {
     const run = place.get(point.view.runId)!;
     const y = asNumber(point.value);
+    let at: number;
+    if (typeof x === "object") {
+      const found = asNumber(valuesAt(point.tracked, x.steps)[0]);
+      if (found === null) {
+        noX++;
+        return;
+      }
+      at = found;
+    } else at = x === "step" ? (point.step ?? lengths[run]!) : x === "elapsed" ? point.elapsedMs / 1000 : Date.parse(point.createdAt);
     if (y === null) notNumbers++;
     points++;
-    const at = x === "step" ? (point.step ?? lengths[run]!) : x === "elapsed" ? point.elapsedMs / 1000 : Date.parse(point.createdAt);
     lengths[run]!++;
     onPoint(run, at, y ?? Number.NaN);
   });
-  return { notNumbers, points };
+  return { notNumbers, points, noX };
 }
 
 /** Each run's label: the params that differ among the runs, else the name when names differ (or it is alone), else the short id; unique. */

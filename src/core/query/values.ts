@@ -52,6 +52,8 @@ export interface RawPoint {
   elapsedMs: number;
   createdAt: string;
   value: unknown;
+  /** The whole tracked value the point was found in (for pairing it with another path of the same record). */
+  tracked: unknown;
   line: number;
 }
 
@@ -81,7 +83,7 @@ export function forEachPoint(
           const tracked = asObject(value);
           const stepKey = STEP_KEYS.find((k) => typeof tracked[k] === "number");
           const step = stepKey ? (tracked[stepKey] as number) : null;
-          for (const value of found) onPoint({ view, step, elapsedMs: envelope.elapsedMs, createdAt: envelope.createdAt, value, line });
+          for (const value of found) onPoint({ view, step, elapsedMs: envelope.elapsedMs, createdAt: envelope.createdAt, value, tracked, line });
         },
         key,
       ),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ChartSampler } from "../../../src/core/query/plot";
+import { ChartSampler, MovingAverage, parseSmooth, parseXAxis } from "../../../src/core/query/plot";
 
 function sampled(ys: number[], max: number) {
   const sampler = new ChartSampler(max);
@@ -47,5 +47,33 @@ describe("ChartSampler: what a chart draws of a series read once", () => {
     const sampler = new ChartSampler(10);
     sampler.add(Number.NaN, 1);
     expect(sampler.xRange()).toBeNull();
+  });
+});
+
+describe("MovingAverage: --smooth N", () => {
+  test("each value is the mean of the finite ones among the last N; a gap stays a gap", () => {
+    const average = new MovingAverage(3);
+    expect([1, 2, 3, 4, Number.NaN, 8, 9].map((y) => average.add(y))).toEqual([1, 1.5, 2, 3, Number.NaN, 6, 8.5]);
+    // Long past many windows (the sum is kept running and redone once a window): still each window's mean.
+    const long = new MovingAverage(4);
+    const ys = Array.from({ length: 10_001 }, (_, i) => (i % 7 === 3 ? Number.NaN : 1e6 + (i % 5)));
+    const averaged = ys.map((y) => long.add(y));
+    for (const i of [4, 5, 9_998, 10_000]) {
+      const window = ys.slice(Math.max(0, i - 3), i + 1).filter(Number.isFinite);
+      expect(averaged[i]).toBeCloseTo(window.reduce((a, b) => a + b, 0) / window.length, 6);
+    }
+    expect(averaged[9_999]).toBeNaN();
+    const none = new MovingAverage(1);
+    expect([5, Number.NaN, -1].map((y) => none.add(y))).toEqual([5, Number.NaN, -1]);
+  });
+
+  test("--smooth and --x parse; a bad one is a usage error", () => {
+    expect(parseSmooth(undefined)).toBe(1);
+    expect(parseSmooth("10")).toBe(10);
+    for (const bad of ["0", "-2", "2.5", "", "1e3", "100001"]) expect(() => parseSmooth(bad)).toThrow("--smooth must be a whole number of points, 1 to 100000");
+    expect(parseXAxis(undefined)).toBe("step");
+    expect(parseXAxis("time")).toBe("time");
+    expect(parseXAxis("epoch")).toEqual({ path: "epoch", steps: [{ key: "epoch" }] });
+    expect(() => parseXAxis("a..b")).toThrow("is not a value path");
   });
 });

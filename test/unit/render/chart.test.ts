@@ -1,7 +1,19 @@
 import { describe, expect, test } from "bun:test";
 import { renderTextChart } from "../../../src/render/chart";
-import { type ChartSeries, chartBounds, finiteRuns, formatTick, formatTicks, linearTicks, roundRange, seriesMarker } from "../../../src/render/chart-scale";
-import { escapeXml, renderSvgChart, seriesStroke } from "../../../src/render/chart-svg";
+import {
+  type ChartSeries,
+  chartBounds,
+  drawnSeries,
+  finiteRuns,
+  formatTick,
+  formatTicks,
+  linearTicks,
+  roundRange,
+  roundTicks,
+  seriesMarker,
+  yScale,
+} from "../../../src/render/chart-scale";
+import { escapeXml, renderSvgChart, seriesDash, seriesStroke } from "../../../src/render/chart-svg";
 
 const steps = (ys: number[], every = 1) => ys.map((y, i) => ({ x: i * every, y }));
 const loss: ChartSeries = { label: "3f9c2a1b baseline", points: steps([4, 3, 2.5, 1, 0.5, 0.8, 1.2, 1.1, 1], 10) };
@@ -102,6 +114,38 @@ describe("text chart", () => {
         "b ▬ b run",
       ].join("\n"),
     );
+  });
+
+  test("with room, each label stands beside the plot on its line's last row, in its colour; lines ending on one row get a row each", () => {
+    const short = { label: "short", points: steps([2, 3, 4.5], 10) };
+    const same = { label: "same end", points: steps([1, 1.5, 1.1, 1, 1, 1, 1, 1, 1], 10) };
+    const options = { width: 64, height: 14, xLabel: "step", yLabel: "loss" };
+    const chart = renderTextChart([loss, rising, short, same], options);
+    expect(chart).toBe(
+      [
+        "loss",
+        "  5 ┤         ⣀⠄c                              short",
+        "    │⠒⠤⣀⡀  ⢀⠔⠊                        ⢀⣀⣀⠤⠤⠔⠒b b run",
+        "    │  ⢀⡨⠕⠚⠥⢄⣀⡀               ⢀⣀⠤⠤⠒⠒⠉⠉⠁",
+        "2.5 ┤⠔⠊⠁      ⠈⠑⠢⢄   ⢀⣀⣀⠤⠤⠔⠒⠊⠉⠁",
+        "    │⠤⠔⠒⠒⠉⠉⠑⢒⣒⡤⠤⠴⠶⠿⠿⠭⣥⡤⠤⠤⠤⠤⠤⢤⣤⣤⠤⠤⠴⠶⠶⠶⠤⠤⠤⠤⠤⠤⠤⠤a 3f9c2a1b baseline",
+        "  0 ┤⣀⡠⠤⠤⠒⠒⠉⠁         ⠈⠉⠑⠒⠊⠉⠁                d same end",
+        "    └┬───────────────────┬──────────────────┬─",
+        "     0                  40                 80",
+        "                       step",
+        "a ▬ 3f9c2a1b baseline",
+        "b ▬ b run",
+        "c ▬ short",
+        "d ▬ same end",
+      ].join("\n"),
+    );
+    const coloured = renderTextChart([loss, rising, short, same], { ...options, color: true });
+    expect(coloured).toContain("\x1b[36ma\x1b[39m\x1b[36m 3f9c2a1b baseline\x1b[39m");
+    expect(coloured).toContain("\x1b[35m short\x1b[39m");
+    // Too narrow for the longest label whole: the letters alone, as before.
+    const narrow = renderTextChart([loss, rising], { ...options, width: 50 }).split("\n");
+    expect(narrow.filter((line) => /[┤│]/.test(line) && line.includes("run"))).toEqual([]);
+    expect(narrow.filter((line) => /[┤│].*[ab]$/.test(line))).toHaveLength(2);
   });
 
   test("colour is the same text with each series' cells in its ANSI colour", () => {
@@ -352,5 +396,76 @@ describe("round ticks", () => {
     expect(round.min).toBeLessThanOrEqual(range.min);
     expect(round.max).toBeGreaterThanOrEqual(range.max);
     expect(formatTicks(ticks)).toEqual(formatTicks(expected));
+  });
+});
+
+describe("log scale", () => {
+  test("decades from the lowest to the highest power of ten around the values, one tick each while they fit", () => {
+    expect(yScale({ min: Math.log10(0.002), max: Math.log10(1.05) }, 5, true)).toEqual({
+      range: { min: -3, max: 1 },
+      ticks: [-3, -2, -1, 0, 1],
+      labels: ["1e-3", "0.01", "0.1", "1", "10"],
+    });
+    expect(yScale({ min: -8, max: 3.5 }, 4, true)).toEqual({
+      range: { min: -8, max: 4 },
+      ticks: [-8, -5, -2, 1, 4],
+      labels: ["1e-8", "1e-5", "0.01", "10", "10000"],
+    });
+    expect(yScale({ min: 0.5, max: 4 }, 5, false).labels).toEqual(["0", "1", "2", "3", "4"]);
+  });
+
+  test("values at or below zero are gaps; the text and SVG charts read powers of ten", () => {
+    const series = [{ label: "s", points: steps([100, 0, 10, -1, 1]) }];
+    expect(drawnSeries(series, true)[0]!.points.map((p) => p.y)).toEqual([2, NaN, 1, NaN, 0]);
+    expect(drawnSeries(series, false)).toBe(series);
+    const chart = renderTextChart(series, { width: 30, height: 9, xLabel: "step", yLabel: "loss", logY: true });
+    expect(
+      chart
+        .split("\n")
+        .filter((line) => line.includes("┤"))
+        .map((line) => line.split("┤")[0]!.trim()),
+    ).toEqual(["100", "10", "1"]);
+    const svg = renderSvgChart(series, { width: 640, height: 360, xLabel: "step", yLabel: "loss", logY: true });
+    expect([...svg.matchAll(/text-anchor="end">([^<]+)</g)].map((m) => m[1])).toEqual(["1", "10", "100"]);
+    expect(svg.match(/<path d="([^"]*)"/)![1]!.match(/M/g)).toHaveLength(3);
+  });
+});
+
+describe("svg: lines told apart and labelled where they end", () => {
+  const options = { width: 800, height: 450, xLabel: "step", yLabel: "loss" };
+  const sweep = Array.from({ length: 6 }, (_, i) => ({ label: `lr=${i}`, points: steps(Array.from({ length: 60 }, (_, x) => 1 / (1 + x * (i + 1) * 0.05))) }));
+
+  test("six lines, six dash patterns, each in the legend too", () => {
+    const svg = renderSvgChart(sweep, options);
+    const dashes = [...svg.matchAll(/<path [^>]*?(?:stroke-dasharray="([^"]+)")?><title>/g)].map((m) => m[1] ?? "");
+    expect(dashes).toEqual([0, 1, 2, 3, 4, 5].map(seriesDash));
+    expect(new Set(dashes).size).toBe(6);
+    for (const dash of dashes.filter(Boolean)) expect(svg).toContain(`stroke-width="3" stroke-dasharray="${dash}"`);
+  });
+
+  test("each label sits right of the plot at its line's end height, in its colour, a line apart from the others", () => {
+    const svg = renderSvgChart(sweep, options);
+    const labels = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)" fill="([^"]+)">([^<]+)<\/text>/g)].map((m) => ({
+      x: Number(m[1]),
+      y: Number(m[2]),
+      fill: m[3],
+      text: m[4],
+    }));
+    expect(labels.map((l) => l.text)).toEqual(sweep.map((s, i) => `${seriesMarker(i)} ${s.label}`));
+    expect(labels.map((l) => l.fill)).toEqual(sweep.map((_, i) => seriesStroke(i)));
+    const ys = labels.map((l) => l.y);
+    // The slowest-falling line ends highest, so its label is the top one.
+    expect([...ys].sort((a, b) => a - b)).toEqual(ys);
+    for (let i = 1; i < ys.length; i++) expect(ys[i]! - ys[i - 1]!).toBeGreaterThanOrEqual(14);
+    const axisRight = Math.max(...[...svg.matchAll(/<line x1="[\d.]+" y1="([\d.]+)" x2="([\d.]+)" y2="\1" stroke="#333333"/g)].map((m) => Number(m[2])));
+    for (const label of labels) expect(label.x).toBeGreaterThan(axisRight);
+  });
+
+  test("x ticks are round numbers inside the range", () => {
+    expect(roundTicks({ min: 0, max: 59 }, 5)).toEqual([0, 20, 40]);
+    expect(roundTicks({ min: 3, max: 97 }, 5)).toEqual([20, 40, 60, 80]);
+    expect(roundTicks({ min: 0.013, max: 0.049 }, 5)).toEqual([0.02, 0.03, 0.04]);
+    const svg = renderSvgChart(sweep, options);
+    expect([...svg.matchAll(/text-anchor="middle">([^<]+)<\/text>/g)].map((m) => m[1])).toEqual(["0", "20", "40", "step"]);
   });
 });
