@@ -12,10 +12,9 @@ import { join } from "node:path";
 import type { SlurmConfig } from "../config";
 import { EXIT, UserError } from "../errors";
 import { selfCommand } from "../os/platform";
-import { experimentNameFor } from "../run/experiment-name";
 import { handoffVariables, takeHandoff } from "../run/handoff";
 import { ensureStore, isExplicitStore } from "../store";
-import { SweepCode } from "../sweep/code";
+import { sweepCode } from "../sweep/code";
 import type { SweepRun } from "../sweep/execute";
 import { newSweepId } from "../sweep/plan";
 import type { Point } from "../sweep/points";
@@ -73,21 +72,7 @@ export async function submitSlurmSweep(request: SlurmSweepRequest, context: Swee
   if (!request.dryRun) {
     // Its job files go inside the store, which must be one (and exist) first.
     ensureStore(store, isExplicitStore(request.dir, env));
-    const code = new SweepCode(
-      {
-        cwd,
-        env,
-        runId: `sweep-${sweepId}`,
-        label: `sweep ${sweepId}`,
-        experimentName: defaults.name ?? experimentNameFor(request.command),
-        store,
-        snapshot: defaults.snapshot,
-        maxUntrackedBytes: defaults.snapshotMaxBytes,
-        includeSecrets: request.includeSecrets,
-        exclude: defaults.snapshotExclude,
-      },
-      warn,
-    );
+    const code = sweepCode(sweepId, request.command, request.includeSecrets, defaults, { cwd, env, store }, warn);
     const tree = sweepTree(
       code.first,
       { cwd, env, store, storeExplicit: isExplicitStore(request.dir, env), firstRun: runs[0]!, snapshot: defaults.snapshot },

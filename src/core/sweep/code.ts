@@ -3,9 +3,12 @@
  * read again before a run starts when the work tree no longer holds it (an edit, a commit, a
  * file an earlier run wrote): the command runs the files it finds, so a run records those.
  */
+
 import { type CaptureOptions, type PreparedCode, prepareCode } from "../git/capture";
 import { openRepository } from "../git/repository";
 import { currentTree } from "../git/restore";
+import type { RunDefaults } from "../run/defaults";
+import { experimentNameFor } from "../run/experiment-name";
 
 export class SweepCode {
   private prepared: PreparedCode;
@@ -53,4 +56,31 @@ export class SweepCode {
       return false;
     }
   }
+}
+
+/** The code a sweep's runs share, read once: a local sweep's and a Slurm sweep's alike. */
+export function sweepCode(
+  sweepId: string,
+  command: string[],
+  includeSecrets: boolean,
+  defaults: RunDefaults,
+  where: { cwd: string; env: NodeJS.ProcessEnv; store: string },
+  warn: (message: string) => void,
+  progress?: CaptureOptions["progress"],
+): SweepCode {
+  return new SweepCode(
+    {
+      ...where,
+      runId: `sweep-${sweepId}`,
+      label: `sweep ${sweepId}`,
+      experimentName: defaults.name ?? experimentNameFor(command),
+      snapshot: defaults.snapshot,
+      maxUntrackedBytes: defaults.snapshotMaxBytes,
+      includeSecrets,
+      exclude: defaults.snapshotExclude,
+      notCode: defaults.notCode,
+      ...(progress && { progress }),
+    },
+    warn,
+  );
 }

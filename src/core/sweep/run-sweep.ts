@@ -12,12 +12,11 @@ import { rerunWorktreeDir } from "../git/worktrees";
 import { platform, selfCommand } from "../os/platform";
 import type { OnProgress, Warn } from "../query/records";
 import type { RunDefaults } from "../run/defaults";
-import { experimentNameFor } from "../run/experiment-name";
 import { handoffVariables, takeHandoff } from "../run/handoff";
 import type { Metadata } from "../run/metadata";
 import { resolveExecutable } from "../run/spawn";
 import { ensureStore, isExplicitStore } from "../store";
-import { SweepCode } from "./code";
+import { type SweepCode, sweepCode } from "./code";
 import { executeSweep, type SweepObserver, type SweepRun } from "./execute";
 import { newSweepId } from "./plan";
 import { type SweepSummary, summarizeSweep, sweepTag } from "./summary";
@@ -95,23 +94,7 @@ export async function runSweep(request: SweepRequest, context: SweepContext, eve
   let code: SweepCode;
   Git.observer = events.git ?? null;
   try {
-    code = new SweepCode(
-      {
-        cwd,
-        env,
-        runId: `sweep-${sweepId}`,
-        label: `sweep ${sweepId}`,
-        experimentName: defaults.name ?? experimentNameFor(request.command),
-        store,
-        snapshot: defaults.snapshot,
-        maxUntrackedBytes: defaults.snapshotMaxBytes,
-        includeSecrets: request.includeSecrets,
-        exclude: defaults.snapshotExclude,
-        notCode: defaults.notCode,
-        progress: events.progress?.phase("files in the snapshot"),
-      },
-      warn,
-    );
+    code = sweepCode(sweepId, request.command, request.includeSecrets, defaults, { cwd, env, store }, warn, events.progress?.phase("files in the snapshot"));
   } finally {
     events.progress?.end();
     Git.observer = null;
