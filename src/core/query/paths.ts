@@ -2,7 +2,8 @@
  * `exprag paths`: the value paths the selected runs hold, with counts, types and examples: the
  * tracked values' paths, and the `params.*` and `meta.*` paths `--where` can also use.
  */
-import { decodeEnvelope, trackedValue } from "../record/decode";
+import { decodeEnvelope } from "../record/decode";
+import { trackedValue } from "../record/decode-context";
 import { type OnProgress, readable, recordsOf, type Warn } from "./records";
 import type { RunView } from "./run-view";
 import { type LeafType, leafType, leaves } from "./value-paths";

@@ -5,17 +5,8 @@
  * (aggregates; metadata when `$meta` records exist) come from one pass over the file.
  */
 import { type Annotations, readAnnotations } from "../record/annotations";
-import {
-  decodeEnvelope,
-  decodeEnvironment,
-  decodeMeta,
-  decodeParams,
-  decodeRunStart,
-  type JsonObject,
-  parseRecord,
-  type RunStart,
-  trackedValue,
-} from "../record/decode";
+import { decodeEnvelope, decodeMeta, decodeParams, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
+import { decodeEnvironment, trackedValue } from "../record/decode-context";
 import { readRunStart, TailReader } from "../record/reader";
 import type { EnvironmentValue } from "../record/schema";
 import { runFilePath } from "../store";

@@ -3,19 +3,8 @@ import { existsSync } from "node:fs";
 import { EXIT, UserError } from "../errors";
 import { type Decision, readAnnotations } from "../record/annotations";
 import type { Author } from "../record/author";
-import {
-  decodeEnvelope,
-  decodeEnvironment,
-  decodeMeta,
-  decodeOutputs,
-  decodeParams,
-  decodeRunEnd,
-  decodeRunStart,
-  type JsonObject,
-  type RunEnd,
-  type RunStart,
-  trackedValue,
-} from "../record/decode";
+import { decodeEnvelope, decodeMeta, decodeParams, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
+import { decodeEnvironment, decodeOutputs, trackedValue } from "../record/decode-context";
 import { resolveRunRef } from "../record/refs";
 import type { EnvironmentValue, OutputsValue } from "../record/schema";
 import { runLogPath } from "../store";

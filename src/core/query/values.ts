@@ -1,5 +1,6 @@
 /** `exprag values`: the series of one value path, each point with the `file:line` it came from. */
-import { asObject, decodeEnvelope, trackedValue } from "../record/decode";
+import { asObject, decodeEnvelope } from "../record/decode";
+import { trackedValue } from "../record/decode-context";
 import { shortId } from "../record/refs";
 import { unknownPathError } from "./known-paths";
 import { readable, recordsOf, type Warn } from "./records";

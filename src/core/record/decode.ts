@@ -5,18 +5,16 @@
  * or mistyped fields become defaults, never exceptions.
  */
 
+import { decodeEnvironment, decodeSystemPeaks } from "./decode-context";
+import { asBoolean, asFiniteNumber, asObject, asString, asStrings, isObject, type JsonObject } from "./json-values";
 import { RUN_ID } from "./refs";
 import {
   type AgentRecord,
   type Divergence,
   type EnvironmentValue,
   type GitRecord,
-  type GpuInfo,
   type HostRecord,
-  type OutputFile,
-  type OutputsValue,
   type ProcessIdentity,
-  type PythonEnvironment,
   type RecordCounts,
   type ResourceUsage,
   RUN_END_STATUSES,
@@ -27,9 +25,10 @@ import {
   type SubmoduleState,
   type SystemPeaks,
 } from "./schema";
-import { isConfinedPath, OBJECT_ID } from "./untrusted";
 
-export type JsonObject = Record<string, unknown>;
+export { asObject, isObject, type JsonObject };
+
+import { isConfinedPath, OBJECT_ID } from "./untrusted";
 
 /**
  * How deep a record may nest when read. exprag records nothing deeper than MAX_RECORD_DEPTH (see
@@ -64,16 +63,6 @@ export function parseRecord(text: string): StoredRecord | null {
     return null;
   }
 }
-
-export function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-export const asObject = (value: unknown): JsonObject => (isObject(value) ? value : {});
-const asString = (value: unknown): string | null => (typeof value === "string" ? value : null);
-const asFiniteNumber = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
-const asBoolean = (value: unknown): boolean | null => (typeof value === "boolean" ? value : null);
-const asStrings = (value: unknown): string[] | null => (Array.isArray(value) && value.every((item) => typeof item === "string") ? value : null);
 
 /** The fields every record carries, whatever its kind. */
 export interface Envelope {
@@ -316,92 +305,6 @@ function decodeStoppedBy(value: unknown): StoppedBy | null {
   const stop = asObject(value);
   const rule = asString(stop.rule);
   return rule === null ? null : { rule, source: asString(stop.source), step: asFiniteNumber(stop.step), elapsed_ms: asFiniteNumber(stop.elapsed_ms) ?? 0 };
-}
-
-function decodeSystemPeaks(value: unknown): SystemPeaks | null {
-  if (!isObject(value)) return null;
-  const gpus = Object.entries(asObject(value.gpus)).flatMap(([name, raw]) => {
-    const gpu = asObject(raw);
-    const memory = asFiniteNumber(gpu.peak_memory_used);
-    const use = asFiniteNumber(gpu.mean_utilization);
-    return /^gpu\d+$/.test(name) && memory !== null && use !== null ? [[name, { peak_memory_used: memory, mean_utilization: use }] as const] : [];
-  });
-  const gpuError = asString(value.gpu_error);
-  return {
-    samples: asFiniteNumber(value.samples) ?? 0,
-    peak_rss_bytes: asFiniteNumber(value.peak_rss_bytes) ?? 0,
-    peak_cpu_percent: asFiniteNumber(value.peak_cpu_percent) ?? 0,
-    ...(gpus.length > 0 && { gpus: Object.fromEntries(gpus) }),
-    ...(gpuError !== null && { gpu_error: gpuError }),
-  };
-}
-
-/** An `environment` record's value, or run_start's `environment`; parts that are missing or mistyped are left out. */
-export function decodeEnvironment(raw: unknown): EnvironmentValue {
-  const value = asObject(raw);
-  const python = asObject(value.python);
-  const executable = asString(python.executable);
-  const prefix = asString(python.prefix);
-  const kind = asString(python.kind);
-  const packages = Object.entries(asObject(python.packages)).filter((entry): entry is [string, string] => typeof entry[1] === "string");
-  const gpus = Array.isArray(value.gpus) ? value.gpus.flatMap(decodeGpu) : [];
-  const errors = asStrings(value.errors);
-  return {
-    ...(executable !== null &&
-      prefix !== null && {
-        python: {
-          version: asString(python.version),
-          executable,
-          prefix,
-          kind: kind === "virtualenv" || kind === "conda" ? kind : "system",
-          packages: Object.fromEntries(packages),
-        } satisfies PythonEnvironment,
-      }),
-    ...(gpus.length > 0 && { gpus }),
-    ...(errors?.length && { errors }),
-  };
-}
-
-function decodeGpu(value: unknown): GpuInfo[] {
-  const gpu = asObject(value);
-  const index = asFiniteNumber(gpu.index);
-  const name = asString(gpu.name);
-  if (index === null || name === null) return [];
-  return [{ index, name, memory_total_bytes: asFiniteNumber(gpu.memory_total_bytes), driver: asString(gpu.driver), cuda: asString(gpu.cuda) }];
-}
-
-/** An `outputs` record's value; files without a path are left out. */
-export function decodeOutputs(raw: unknown): OutputsValue {
-  const value = asObject(raw);
-  const files = Array.isArray(value.files) ? value.files.flatMap(decodeOutputFile) : [];
-  const more = asFiniteNumber(value.more);
-  const globs = asStrings(value.globs);
-  return { root: asString(value.root) ?? "", files, ...(more !== null && more > 0 && { more }), ...(globs && { globs }) };
-}
-
-function decodeOutputFile(value: unknown): OutputFile[] {
-  const file = asObject(value);
-  const path = asString(file.path);
-  if (path === null) return [];
-  return [
-    {
-      path,
-      size: asFiniteNumber(file.size) ?? 0,
-      mtime_ms: asFiniteNumber(file.mtime_ms) ?? 0,
-      hash: asString(file.hash) ?? "",
-      ...(file.kept === true && { kept: true }),
-    },
-  ];
-}
-
-/**
- * The value a record holds for `values`, `plot`, `best` and `--where`: a track record's value, a
- * `system` sample under `system` (so its paths read `system.rss_bytes`, `system.gpu0.memory_used`);
- * undefined for every other kind.
- */
-export function trackedValue(kind: string, value: unknown): unknown {
-  if (kind === "track") return value;
-  return kind === "system" ? { system: value } : undefined;
 }
 
 function decodeDivergence(value: unknown): Divergence | null {
