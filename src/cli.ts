@@ -4,7 +4,7 @@
  * command, `--help` included.
  */
 import type { ExpragCommand } from "./commands/_define";
-import { EXIT, UserError, usageError } from "./core/errors";
+import { EXIT, isErrno, UserError, usageError } from "./core/errors";
 import { writeFully } from "./core/os/io";
 import { resolveStoreDir } from "./core/store";
 import { didYouMean } from "./core/suggest";
@@ -123,7 +123,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof UserError) {
       log.error(error.hint ? `${error.message}; ${error.hint}` : error.message);
       process.exitCode = error.exitCode;
-    } else if (error instanceof Error && (error as NodeJS.ErrnoException).code === "EPIPE") {
+    } else if (error instanceof Error && isErrno(error, "EPIPE")) {
       // The reader of our output went away (`exprag log -f latest | head`): end as a killed writer would, quietly.
       process.exitCode = 128 + 13;
     } else {

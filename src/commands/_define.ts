@@ -5,7 +5,7 @@
  */
 import { type ArgsDef, type CommandDef, defineCommand } from "citty";
 import { loadProjectConfig, type ProjectConfig } from "../core/config";
-import { EXIT, UserError, usageError } from "../core/errors";
+import { EXIT, errnoReason, UserError, usageError } from "../core/errors";
 import { resolveStoreDir } from "../core/store";
 import { didYouMean } from "../core/suggest";
 import { LOG_LEVELS, log } from "../log";
@@ -142,11 +142,7 @@ function currentDirectory(): string {
   try {
     return process.cwd();
   } catch (error) {
-    throw new UserError(
-      `the current directory is gone (${(error as NodeJS.ErrnoException).code ?? error})`,
-      EXIT.internal,
-      "cd into an existing directory and try again",
-    );
+    throw new UserError(`the current directory is gone (${errnoReason(error)})`, EXIT.internal, "cd into an existing directory and try again");
   }
 }
 

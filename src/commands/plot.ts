@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { EXIT, UserError, usageError } from "../core/errors";
+import { EXIT, errnoReason, UserError, usageError } from "../core/errors";
 import { terminalSize } from "../core/os/posix";
 import { type Plot, parseSmooth, parseXAxis, plotSeries, writePlotJson, type XAxis } from "../core/query/plot";
 import { isFiltered, selectRuns } from "../core/query/selection";
@@ -123,7 +123,7 @@ ${WHERE_HELP}`,
       try {
         writeFileSync(args.svg, svg);
       } catch (error) {
-        throw new UserError(`cannot write ${args.svg} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+        throw new UserError(`cannot write ${args.svg} (${errnoReason(error)})`, EXIT.failure);
       }
       log.info(`wrote ${resolve(args.svg)}: ${chart.length} run${chart.length === 1 ? "" : "s"}, ${plot.points} points`);
       return;

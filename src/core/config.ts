@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { EXIT, UserError } from "./errors";
+import { EXIT, errnoReason, UserError } from "./errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES, type SnapshotLimits } from "./git/snapshot-limits";
 import { findWorkTreeTop } from "./git/work-tree-top";
 import { parseSize } from "./sizes";
@@ -243,7 +243,7 @@ function readText(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {
-    throw new UserError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.usage);
+    throw new UserError(`cannot read ${file} (${errnoReason(error)})`, EXIT.usage);
   }
 }
 

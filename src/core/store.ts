@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { loadProjectConfig, type ProjectConfig } from "./config";
-import { EXIT, UserError, usageError } from "./errors";
+import { EXIT, errnoReason, UserError, usageError } from "./errors";
 import { findWorkTreeTop } from "./git/work-tree-top";
 import { isSymlink, writeNewFile } from "./os/files";
 
@@ -108,6 +108,6 @@ function readdirSafe(dir: string): string[] {
 }
 
 export function storeError(store: string, error: unknown): UserError {
-  const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+  const reason = errnoReason(error);
   return new UserError(`cannot write the run store ${store} (${reason})`, undefined, "choose a writable store with --dir DIR or EXPRAG_DIR");
 }

@@ -1,6 +1,7 @@
 /** Who a process is, well enough to tell later whether it still lives. */
 import { readFileSync } from "node:fs";
 import os from "node:os";
+import { isErrno } from "../errors";
 import type { ProcessIdentity } from "../record/schema";
 import { type Platform, platform } from "./platform";
 
@@ -41,7 +42,7 @@ export function liveness(started: ProcessIdentity, on: Platform = platform): "al
   try {
     process.kill(started.pid, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return "dead";
+    if (!isErrno(error, "EPERM")) return "dead";
   }
   return started.start_ticks === null || readStartTicks(started.pid, on) === started.start_ticks ? "alive" : "dead";
 }
@@ -52,6 +53,6 @@ export function pidAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return isErrno(error, "EPERM");
   }
 }

@@ -13,6 +13,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
+import { errnoCode } from "../errors";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
 import { RECORD_KINDS, type RecordCounts, type RecordKind, SCHEMA_VERSION } from "./schema";
@@ -49,7 +50,12 @@ export class RunFile {
   /** Records that could not be written. */
   lost = 0;
   /** The first write that failed, when one did. */
-  failure: NodeJS.ErrnoException | null = null;
+  failure: Error | null = null;
+
+  /** Why the first failed write failed: its system call's error code, else its message. */
+  get failureReason(): string | undefined {
+    return this.failure ? (errnoCode(this.failure) ?? this.failure.message) : undefined;
+  }
 
   /** Creates the file (mode 0600, never through a link); it must not exist yet. */
   constructor(
@@ -145,7 +151,7 @@ export class RunFile {
     try {
       while (offset < bytes) offset += writeSync(this.fd, this.batch, offset, bytes - offset);
     } catch (error) {
-      this.failure ??= error as NodeJS.ErrnoException;
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
       this.keepWholeRecords(offset, kinds);
       return false;
     }
@@ -278,7 +284,7 @@ export class RunFile {
     try {
       fsyncSync(this.fd);
     } catch (error) {
-      this.failure ??= error as NodeJS.ErrnoException;
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
     }
     closeSync(this.fd);
     return flushed;

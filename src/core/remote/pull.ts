@@ -8,7 +8,7 @@
  * notes are merged into this store's whatever the selection (./project-notes.ts).
  */
 
-import { EXIT, UserError } from "../errors";
+import { EXIT, errnoReason, UserError } from "../errors";
 import { END_OF_OPTIONS } from "../git/option-words";
 import {
   FALLBACK_REF_PREFIX,
@@ -145,7 +145,7 @@ async function pullRunsLocked(git: Git, request: PullRequest): Promise<PullOutco
     try {
       versions = runVersions(store, runId, format, false);
     } catch (error) {
-      outcome.kept.push({ run_id: runId, reason: `its files here cannot be read (${(error as NodeJS.ErrnoException).code ?? error})` });
+      outcome.kept.push({ run_id: runId, reason: `its files here cannot be read (${errnoReason(error)})` });
       continue;
     }
     const differing = FILE_KINDS.filter((kind) => entries.has(TREE_NAMES[kind]) && entries.get(TREE_NAMES[kind]) !== versions[kind]?.id);
@@ -293,7 +293,7 @@ function apply(staging: Staging, store: string, candidate: Candidate): Applied {
       if (placement === "held" && !problems.includes(heldBack)) problems.push(heldBack);
       if (placement === "not a regular file") problems.push(`${targets[kind]} is not a regular file`);
     } catch (error) {
-      problems.push(`${targets[kind]} could not be written (${(error as NodeJS.ErrnoException).code ?? error})`);
+      problems.push(`${targets[kind]} could not be written (${errnoReason(error)})`);
     } finally {
       discard(staged);
     }

@@ -6,7 +6,7 @@
 import { closeSync, openSync, rmSync } from "node:fs";
 import { pythonEnvironmentOf } from "../context/environment";
 import { RunContext, type RunContextOptions } from "../context/run-context";
-import { EXIT, UserError } from "../errors";
+import { EXIT, errnoCode, UserError } from "../errors";
 import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
 import { processIdentity } from "../os/processes";
@@ -306,7 +306,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean, 
   }
   runFile.add("run_start", JSON.stringify(start));
   if (!runFile.flush()) {
-    const reason = runFile.failure?.code ?? runFile.failure?.message;
+    const reason = runFile.failureReason;
     runFile.close();
     rmSync(runFile.path, { force: true });
     discardSnapshot(request.cwd, request.env, git.snapshot_ref);
@@ -325,14 +325,14 @@ function openLog(store: string, runId: string): number {
   try {
     return openSync(runLogPath(store, runId), "ax", 0o600);
   } catch (error) {
-    throw new UserError(`cannot write the output log (${(error as NodeJS.ErrnoException).code})`, EXIT.internal, "use --no-log to run without one");
+    throw new UserError(`cannot write the output log (${errnoCode(error)})`, EXIT.internal, "use --no-log to run without one");
   }
 }
 
 /** Writes run_end, with the records the file holds and those it lost, and says what went wrong. */
 export function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
   const { runFile } = run;
-  const reason = () => runFile.failure?.code ?? runFile.failure?.message ?? "";
+  const reason = () => runFile.failureReason ?? "";
   const finished = runFile.writeEnd(() => {
     const lost = runFile.lost;
     return JSON.stringify({ ...end, counts: runFile.counts, ...(lost > 0 && { lost: { records: lost, reason: reason() } }) } satisfies RunEndValue);
