@@ -86,9 +86,12 @@ export interface Annotations {
 /** A tag is one word a shell and a glob can hold: no spaces or control characters, at most 100 characters. */
 export const TAG = /^[^\s\p{C}]{1,100}$/u;
 
-/** The tags, each checked to be a tag; a usage error names the first that is not. */
-export function checkTags(tags: string[]): string[] {
-  for (const tag of tags) if (!TAG.test(tag)) throw usageError(`'${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
+/** The tags, each checked to be a tag; a usage error names the first that is not (and the option that gave it). */
+export function checkTags(tags: string[], option?: string): string[] {
+  for (const tag of tags) {
+    if (!TAG.test(tag))
+      throw usageError(`${option ? `${option} ` : ""}'${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
+  }
   return tags;
 }
 
