@@ -1,7 +1,7 @@
 /** Argument definitions several commands share, and their parsers. */
 import type { ArgsDef } from "citty";
 import { DEFAULT_LIMIT } from "../core/query/selection-flags";
-import { RUN_STATES } from "../core/query/summary";
+import { RUN_STATES } from "../core/record/schema";
 import { DEFAULT_STOP_GRACE_MS } from "../core/run/stopping";
 
 export const storeArgs = {

@@ -8,8 +8,8 @@
  */
 import type { ArgsDef } from "citty";
 import { RunView } from "../core/query/run-view";
-import { RUN_STATES } from "../core/query/summary";
 import { listRunIds, resolveRunRef, shortId } from "../core/record/refs";
+import { RUN_STATES } from "../core/record/schema";
 import { resolveStoreDir } from "../core/store";
 import { visible } from "../render/escape";
 import { printData } from "../render/output";

@@ -2,8 +2,16 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { isErrno } from "../errors";
-import type { ProcessIdentity } from "../record/schema";
 import { type Platform, platform } from "./platform";
+
+/** Enough to tell later whether the exprag process that wrote a run is still alive. */
+export interface ProcessIdentity {
+  host: string;
+  pid: number;
+  /** Linux: the boot and the process start time in clock ticks since boot; null elsewhere. */
+  boot_id: string | null;
+  start_ticks: number | null;
+}
 
 /** Who process `pid` is; boot id and start time come from /proc, so they are null off Linux. */
 export function processIdentity(pid = process.pid, on: Platform = platform): ProcessIdentity {

@@ -16,7 +16,7 @@ import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { forEachLine } from "./reader";
-import { DECISIONS, type DecisionKind, type DecisionValue, SCHEMA_VERSION } from "./schema";
+import { type AnnotationValues, DECISIONS, type DecisionKind, type DecisionValue, type NoteValue, SCHEMA_VERSION, type TagValue } from "./schema";
 
 /** `<store>/annotations/<run_id>.jsonl` for the run file `<store>/runs/<run_id>.jsonl`. */
 export const annotationsPath = (runFile: string) => join(dirname(dirname(runFile)), ANNOTATIONS_DIR, basename(runFile));
@@ -60,9 +60,10 @@ export function settleAnnotations(runFile: string): string {
   return target;
 }
 
+/** An annotation to append: its kind and what its value is made from. */
 export type AnnotationEvent =
-  | { kind: "tag" | "untag"; tags: string[] }
-  | { kind: "note"; text: string }
+  | ({ kind: "tag" | "untag" } & TagValue)
+  | ({ kind: "note" } & NoteValue)
   | { kind: "decision"; decision: DecisionKind; because: string | null };
 
 /** A decision about a run, with who made it, when and why. */
@@ -105,10 +106,10 @@ export function checkNote(text: string, what = "a note"): string {
   return trimmed;
 }
 
-function eventValue(event: AnnotationEvent) {
-  if (event.kind === "note") return { text: event.text };
+function eventValue(event: AnnotationEvent): AnnotationValues[AnnotationEvent["kind"]] {
+  if (event.kind === "note") return { text: event.text } satisfies NoteValue;
   if (event.kind === "decision") return { decision: event.decision, ...(event.because !== null && { because: event.because }) } satisfies DecisionValue;
-  return { tags: event.tags };
+  return { tags: event.tags } satisfies TagValue;
 }
 
 /** Appends one event to the run's annotations; returns the time it was recorded at. */

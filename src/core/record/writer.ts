@@ -16,7 +16,7 @@ import { VERSION } from "../../version";
 import { errnoCode } from "../errors";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
-import { RECORD_KINDS, type RecordCounts, type RecordKind, SCHEMA_VERSION } from "./schema";
+import { RECORD_KINDS, type RecordCounts, type RecordKind, recordCounts, SCHEMA_VERSION } from "./schema";
 
 const INITIAL_BATCH_BYTES = 1 << 20;
 /** Room beyond run_end's value for its envelope, when the last records are given up for it. */
@@ -196,8 +196,7 @@ export class RunFile {
 
   /** Records of each kind the file holds (what was queued but lost is in `lost`). */
   get counts(): RecordCounts {
-    const { track, meta, note, parse_error, system } = this.kept;
-    return { track, meta, note, parse_error, ...(system > 0 && { system }) };
+    return recordCounts(this.kept);
   }
 
   /** Refreshes the file's modification time: the run's heartbeat. */
