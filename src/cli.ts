@@ -6,11 +6,11 @@
 import type { ExpragCommand } from "./commands/_define";
 import { EXIT, isErrno, UserError, usageError } from "./core/errors";
 import { writeFully } from "./core/os/io";
-import { resolveStoreDir } from "./core/store";
+import { resolveStoreDir } from "./core/store-location";
 import { didYouMean } from "./core/suggest";
-import { log } from "./log";
 import { visible } from "./render/escape";
 import { renderRootHelp } from "./render/help";
+import { log } from "./render/log";
 import { printData } from "./render/output";
 import { BUILD_COMMIT, VERSION } from "./version";
 

@@ -10,7 +10,7 @@ import type { ArgsDef } from "citty";
 import { RunView } from "../core/query/run-view";
 import { listRunIds, resolveRunRef, shortId } from "../core/record/refs";
 import { RUN_STATES } from "../core/record/schema";
-import { resolveStoreDir } from "../core/store";
+import { resolveStoreDir } from "../core/store-location";
 import { visible } from "../render/escape";
 import { printData } from "../render/output";
 import type { ExpragCommand } from "./_define";

@@ -7,11 +7,11 @@
 import type { ArgsDef, CommandDef } from "citty";
 import { loadProjectConfig, type ProjectConfig } from "../core/config";
 import { EXIT, errnoReason, UserError, usageError } from "../core/errors";
-import { resolveStoreDir } from "../core/store";
+import { resolveStoreDir } from "../core/store-location";
 import { didYouMean } from "../core/suggest";
-import { LOG_LEVELS, log } from "../log";
 import { COLOR_CHOICES, type ColorChoice, setColorChoice } from "../render/colors";
 import { renderHelp } from "../render/help";
+import { LOG_LEVELS, log } from "../render/log";
 import { printData } from "../render/output";
 import { flagTable } from "./_flags";
 

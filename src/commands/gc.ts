@@ -3,7 +3,7 @@ import { openRepositoryOrFail } from "../core/git/repository";
 import { orphanedSnapshotRefs, removeSnapshotRefs } from "../core/git/snapshot-refs";
 import { temporaryIndexes } from "../core/git/work-tree";
 import { orphanedRerunWorktrees, removeWorktrees } from "../core/git/worktrees";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";

@@ -6,13 +6,13 @@ import { type Plot, parseSmooth, parseXAxis, plotSeries, writePlotJson, type XAx
 import { isFiltered, selectRuns } from "../core/query/selection";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { parsePath } from "../core/query/value-paths";
-import { log } from "../log";
 import { renderTextChart } from "../render/chart";
 import type { ChartSeries } from "../render/chart-scale";
 import { renderSvgChart } from "../render/chart-svg";
 import { wantsColor } from "../render/colors";
 import { visible } from "../render/escape";
 import { formatLocalTime } from "../render/format";
+import { log } from "../render/log";
 import { DataStream, printData } from "../render/output";
 import { outputWidth } from "../render/width";
 import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";

@@ -5,7 +5,7 @@ import { pullRuns } from "../core/remote/pull";
 import { chooseRemote } from "../core/remote/remote-name";
 import { parseSize } from "../core/sizes";
 import { isExplicitStore } from "../core/store";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { showGitProgress } from "../render/progress";
 import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";

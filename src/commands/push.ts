@@ -7,7 +7,7 @@ import { parseSelection } from "../core/query/selection-flags";
 import { listRunIds, shortId } from "../core/record/refs";
 import { pushRuns } from "../core/remote/push";
 import { chooseRemote } from "../core/remote/remote-name";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { showGitProgress } from "../render/progress";
 import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";

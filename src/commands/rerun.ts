@@ -5,7 +5,7 @@ import { checkTags } from "../core/record/annotations";
 import { shortId } from "../core/record/refs";
 import { configOptions } from "../core/slurm/sweep";
 import { runRerun } from "../core/sweep/run-rerun";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { RUN_REPEATABLE, runOptionArgs, runOptionWords } from "./_args";
 import { defineExpragCommand } from "./_define";

@@ -8,7 +8,7 @@ import { isFiltered, selectRuns } from "../core/query/selection";
 import { parseSelection } from "../core/query/selection-flags";
 import { summarizeRun } from "../core/query/summary";
 import { shortId } from "../core/record/refs";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
 import { defineExpragCommand } from "./_define";

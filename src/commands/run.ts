@@ -11,7 +11,7 @@ import { paramsFromArgv, withParams } from "../core/run/params";
 import { withPythonHook } from "../core/run/python-hook";
 import { runCommand } from "../core/run/runner";
 import { isExplicitStore } from "../core/store";
-import { log } from "../log";
+import { log } from "../render/log";
 import { startProgress } from "../render/progress";
 import { RUN_REPEATABLE, runOptionArgs } from "./_args";
 import { defineExpragCommand } from "./_define";

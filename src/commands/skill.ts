@@ -2,7 +2,7 @@ import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, st
 import { basename, dirname, join, resolve } from "node:path";
 import { EXIT, errnoReason, UserError } from "../core/errors";
 import { isSymlink } from "../core/os/files";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import skillText from "../skill/SKILL.md" with { type: "text" };
 import { VERSION } from "../version";

@@ -5,7 +5,7 @@
 
 import { type Divergence, noRecordCounts, type RecordCounts } from "../record/schema";
 import type { RunFile } from "../record/writer";
-import { divergenceOf } from "./divergence";
+import { divergenceOf } from "../rules/divergence";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import type { PathProbe } from "./path-probe";
 import { isPlainJson } from "./plain-json";

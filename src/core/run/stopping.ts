@@ -3,10 +3,10 @@
  * command's process group gets SIGTERM, and SIGKILL if it is still there after the grace.
  */
 import type { StoppedBy } from "../record/schema";
+import { stepOf } from "../rules/divergence";
 import type { RunFacts } from "../rules/series-values";
 import type { StopRule } from "../rules/stop-rule";
 import { StopRules } from "../rules/stop-rules";
-import { stepOf } from "./divergence";
 import type { TrackObserver } from "./ingest";
 import { PathProbe } from "./path-probe";
 import { MAX_DEPTH } from "./plain-json";

@@ -1,9 +1,9 @@
 import { writeSync } from "node:fs";
 import { createConsola, type LogObject } from "consola/core";
-import { stderrTakes } from "./core/os/stderr-gate";
-import { colors, wantsColor } from "./render/colors";
-import { visible } from "./render/escape";
-import { clearProgress } from "./render/progress";
+import { stderrTakes } from "../core/os/stderr-gate";
+import { colors, wantsColor } from "./colors";
+import { visible } from "./escape";
+import { clearProgress } from "./progress";
 
 // What consola still does for us: the named methods (log.info, log.warn, log.debug...) and the
 // level that --quiet and --verbose set; how a message looks and where it goes is our reporter's.
