@@ -24,7 +24,7 @@ import { connectTerminal } from "./pty";
 import { SignalRelay, signalNumber } from "./signals";
 import { resolveExecutable, type Spawned, spawnChild } from "./spawn";
 import { errorLine } from "./stderr-tail";
-import { CommandStopper, type StopPolicy, stopsEarly } from "./stopping";
+import { type StopPolicy, stopExitCode, stopsEarly, watchForStop } from "./stopping";
 import { CommandStreams } from "./streams";
 
 export interface RunRequest {
@@ -164,7 +164,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
 
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
-  const stopper = stopsEarly(request.stop) ? watchForStop(request, runId, run, child) : null;
+  const facts = { runId, name: request.name, params: request.params ?? {}, metadata: request.metadata, tags: request.tags ?? [] };
+  const stopper = stopsEarly(request.stop) ? watchForStop(request.stop, facts, run, child.process.pid, child.startedAt, request.warn) : null;
   signals.attach(child.process, child.terminal !== null || stopper !== null);
   const disconnect = child.terminal ? connectTerminal(child.terminal) : null;
   // A reader on another host tells a live run from a dead one by this, also while the command is silent.
@@ -215,19 +216,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const summary = run.ingest.summary();
   if (summary) request.warn(summary);
   for (const failure of output.failures()) request.warn(failure);
-  return outcome(status, stopped ? (stopped.status === "timeout" ? EXIT.timeout : EXIT.stopped) : exitCode);
-}
-
-/** Checks the run's stop rules on each track record, and its time limit, from the command's start. */
-function watchForStop(request: RunRequest, runId: string, run: OpenRun, child: Spawned): CommandStopper {
-  const facts = { runId, name: request.name, params: request.params ?? {}, metadata: request.metadata, tags: request.tags ?? [] };
-  const stopper = new CommandStopper(request.stop!, facts, child.process.pid, child.startedAt, request.warn);
-  run.ingest.observer = stopper.observer(
-    run.runFile.path,
-    () => run.runFile.lastElapsedMs,
-    () => run.ingest.divergence !== null,
-  );
-  return stopper;
+  return outcome(status, stopped ? stopExitCode(stopped) : exitCode);
 }
 
 /** How the command ended: a SIGINT that reached it makes it interrupted, another signal killed. */
