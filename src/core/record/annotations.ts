@@ -16,7 +16,16 @@ import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { forEachLine } from "./reader";
-import { type AnnotationValues, DECISIONS, type DecisionKind, type DecisionValue, type NoteValue, SCHEMA_VERSION, type TagValue } from "./schema";
+import {
+  type AnnotationValues,
+  DECISIONS,
+  type DecisionKind,
+  type DecisionValue,
+  MAX_NOTE_CHARS,
+  type NoteValue,
+  SCHEMA_VERSION,
+  type TagValue,
+} from "./schema";
 
 /** `<store>/annotations/<run_id>.jsonl` for the run file `<store>/runs/<run_id>.jsonl`. */
 export const annotationsPath = (runFile: string) => join(dirname(dirname(runFile)), ANNOTATIONS_DIR, basename(runFile));
@@ -95,8 +104,6 @@ export function checkTags(tags: string[], option?: string): string[] {
   }
   return tags;
 }
-
-export const MAX_NOTE_CHARS = 10_000;
 
 /** A note's text (or a reason, a hypothesis), trimmed; a usage error when it is empty or too long. */
 export function checkNote(text: string, what = "a note"): string {

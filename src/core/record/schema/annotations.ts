@@ -9,6 +9,9 @@ export interface TagValue {
   tags: string[];
 }
 
+/** The longest note (or reason, or hypothesis) exprag takes, in characters. */
+export const MAX_NOTE_CHARS = 10_000;
+
 /** The value of a `note` annotation (`exprag note`). */
 export interface NoteValue {
   text: string;
