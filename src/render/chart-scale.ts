@@ -117,6 +117,19 @@ export function roundTicks(range: ChartRange, count: number): number[] {
   return linearTicks(range, count);
 }
 
+/**
+ * The x ticks of both charts and their labels: at most `count` round values inside the range, or,
+ * when the caller formats x (times of day), `count` evenly spaced values from end to end.
+ */
+export function xTicks(range: ChartRange, count: number, formatX?: (value: number) => string): { ticks: number[]; labels: string[] } {
+  if (formatX) {
+    const ticks = linearTicks(range, count);
+    return { ticks, labels: ticks.map(formatX) };
+  }
+  const ticks = roundTicks(range, count);
+  return { ticks, labels: formatTicks(ticks) };
+}
+
 /** `count` evenly spaced values from min to max, both included. */
 export function linearTicks(range: ChartRange, count: number): number[] {
   if (count < 2) return count === 1 ? [range.min] : [];
