@@ -199,19 +199,22 @@ print(d.tagName, len(paths), *[p.getElementsByTagName("title")[0].firstChild.dat
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain(`--size must be WIDTHxHEIGHT in pixels, each 100 to 10000, like 1200x700; got "${bad}"`);
     }
-    if (works("rsvg-convert", "--version")) {
-      const file = join(cwd, "sized.svg");
-      writeFileSync(file, svg.text);
-      const png = join(cwd, "sized.png");
-      const rendered = Bun.spawnSync(["rsvg-convert", file, "-o", png], { stderr: "pipe" });
-      expect([rendered.exitCode, rendered.stderr.toString()]).toEqual([0, ""]);
-      const bytes = readFileSync(png);
-      expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1200, 700]);
-    }
     const alone = await plot("metrics.loss", "--size", "1200x700");
     expect(alone.exitCode).toBe(2);
     expect(alone.stderr).toContain("--size sizes the SVG chart");
   });
+});
+
+const hasRsvg = works("rsvg-convert", "--version");
+const NEEDS_RSVG = "(needs rsvg-convert, from Debian's librsvg2-bin)";
+test.skipIf(!hasRsvg)(`--size: the SVG renders to a PNG of that size ${NEEDS_RSVG}`, async () => {
+  const file = join(cwd, "sized.svg");
+  const png = join(cwd, "sized.png");
+  expect((await plot("metrics.loss", "--all", "--svg", file, "--size", "1200x700")).exitCode).toBe(0);
+  const rendered = Bun.spawnSync(["rsvg-convert", file, "-o", png], { stderr: "pipe" });
+  expect([rendered.exitCode, rendered.stderr.toString()]).toEqual([0, ""]);
+  const bytes = readFileSync(png);
+  expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1200, 700]);
 });
 
 /** A store of one run tracking `loss` at steps 0, 1, 2, ...: its folder. */
@@ -315,4 +318,15 @@ describe("exprag plot of a six-run sweep, as a person sees it at a terminal", ()
     },
     60_000,
   );
+
+  test.skipIf(!hasRsvg)(`its SVG renders to a PNG without a warning, one labelled line per run ${NEEDS_RSVG}`, async () => {
+    const svg = await exprag(["plot", "metrics.loss", "--all", "--svg", "-"], { cwd: dir });
+    expect(svg.exitCode).toBe(0);
+    for (const label of ["a 00000000 lr=0.001", "f 00000055 lr=0.3"]) expect(svg.text).toContain(`>${label}</text>`);
+    expect(svg.text.split("<path ").length - 1).toBe(6);
+    const rendered = Bun.spawnSync(["rsvg-convert", "-o", join(dir, "sweep.png")], { stdin: Buffer.from(svg.text), stderr: "pipe" });
+    expect([rendered.exitCode, rendered.stderr.toString()]).toEqual([0, ""]);
+    const bytes = readFileSync(join(dir, "sweep.png"));
+    expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([800, 450]);
+  });
 });
