@@ -82,6 +82,43 @@ describe("a pull never touches a run that is written here", () => {
     expect(runEnd(records).status).toBe("ok");
   }, 60_000);
 
+  test("a remote's longer copy of a run this store recorded, whose writer died, is kept aside: the file stays as its writer left it", async () => {
+    const repo = makeRepo();
+    const remote = bareRemote();
+    const stop = join(tempDir(), "stop");
+    // The run's own exprag dies (kill -9) after one record; its command goes on until told to stop.
+    const run = Bun.spawn([EXPRAG, "run", "--name", "crashed", "--", "sh", "-c", `echo 'EXPRAG::{"step":1}'; while [ ! -e ${stop} ]; do sleep 0.02; done`], {
+      cwd: repo,
+      env: cleanEnv(gitEnv),
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    const store = join(repo, ".exprag");
+    try {
+      await waitFor(() => runFiles(store).some((file) => readFileSync(file, "utf8").includes('"step":1')), "the run's first record");
+      run.kill("SIGKILL");
+      await run.exited;
+    } finally {
+      writeFileSync(stop, "");
+    }
+    const file = runFiles(store)[0]!;
+    const id = idOf(file);
+    await ok(repo, ["push", remote]);
+    const before = readFileSync(file);
+    // A peer "finishes" the run on the remote, with a metric of its own.
+    forgeRun(remote, id, {
+      "run.jsonl": before.toString() + recordLine(id, "track", { step: 2, metric: 999 }) + recordLine(id, "run_end", { status: "ok", exit_code: 0 }),
+    });
+
+    const pulled = await runIn(repo, ["pull", remote, "--json"]);
+    expect(pulled.exitCode).toBe(0);
+    expect(JSON.parse(pulled.text).kept).toEqual([{ run_id: id, reason: expect.stringContaining("this store recorded it") }]);
+    expect(readFileSync(file)).toEqual(before);
+    const [listed] = JSON.parse((await ok(repo, ["ls", "--json"])).text);
+    expect(listed.status).toBe("crashed");
+  }, 60_000);
+
   test("a remote version that adds records after run_end changes nothing, here or in a fresh clone", async () => {
     const repo = makeRepo();
     const remote = bareRemote();
