@@ -97,7 +97,8 @@ export function renderTextChart(given: ChartSeries[], options: ChartOptions): st
   const fixedLines = [title, yLabel, xLabel].filter(Boolean).length + (bounds ? 2 : 1) + legend.length;
   const rows = Math.max(MIN_PLOT_ROWS, Math.floor(options.height) - fixedLines);
 
-  const yCount = rows >= 10 ? 5 : rows >= 7 ? 4 : 3;
+  // At most one tick a row, counting the one more yScale may take.
+  const yCount = rows >= 10 ? 5 : rows >= 7 ? 4 : Math.min(3, rows - 1);
   const scale = bounds ? yScale(bounds.y, yCount, options.logY) : null;
   if (bounds && scale) bounds.y = scale.range;
   const [yTicks, yTickLabels] = [scale?.ticks ?? [], scale?.labels ?? []];

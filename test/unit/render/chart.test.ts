@@ -399,6 +399,20 @@ describe("round ticks", () => {
   });
 });
 
+describe("y axis", () => {
+  test("takes a tick more or fewer when that wastes less of the plot", () => {
+    // Five ticks would read 0 to 4, leaving the top 40% empty.
+    expect(yScale({ min: 0.27, max: 2.33 }, 5, false)).toEqual({
+      range: { min: 0, max: 2.5 },
+      ticks: [0, 0.5, 1, 1.5, 2, 2.5],
+      labels: ["0", "0.5", "1", "1.5", "2", "2.5"],
+    });
+    expect(yScale({ min: 0.5, max: 4 }, 5, false).labels).toEqual(["0", "1", "2", "3", "4"]);
+    const svg = renderSvgChart([{ label: "s", points: steps([2.33, 1, 0.27]) }], { width: 640, height: 360, xLabel: "step", yLabel: "loss" });
+    expect([...svg.matchAll(/text-anchor="end">([^<]+)</g)].map((m) => m[1])).toEqual(["0", "0.5", "1", "1.5", "2", "2.5"]);
+  });
+});
+
 describe("log scale", () => {
   test("decades from the lowest to the highest power of ten around the values, one tick each while they fit", () => {
     expect(yScale({ min: Math.log10(0.002), max: Math.log10(1.05) }, 5, true)).toEqual({
