@@ -19,7 +19,7 @@ export default defineExpragCommand({
     if (!args.json) for (const ref of data.refs_deleted) printData(`${ref}\n`);
     const deleted = data.refs_deleted.length;
     log.info(`${dryRun ? "would delete" : "deleted"} ${deleted} snapshot ref${deleted === 1 ? "" : "s"} of runs no longer in ${store}`);
-    for (const path of worktrees.removed) printData(`${path}\n`);
+    if (!args.json) for (const path of worktrees.removed) printData(`${path}\n`);
     if (worktrees.removed.length || worktrees.failed.length) {
       const count = worktrees.removed.length;
       log.info(`${dryRun ? "would remove" : "removed"} ${count} worktree${count === 1 ? "" : "s"} of reruns or sweeps whose run is no longer in ${store}`);

@@ -21,6 +21,8 @@ export interface GcAnswer {
     refs_kept: { ref: string; reason: string }[];
     indexes_deleted: string[];
     indexes_kept: { path: string; reason: string }[];
+    worktrees_removed: string[];
+    worktrees_kept: { path: string; reason: string }[];
   };
   /** The worktrees of reruns and sweeps removed, and those that could not be. */
   worktrees: { removed: string[]; failed: { path: string; reason: string }[] };
@@ -55,7 +57,15 @@ export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: Answe
   }
   const kept = [...search.doubtful.map(({ ref, reason }) => ({ ref, reason })), ...removal.kept, ...removal.failed];
   return {
-    data: { dry_run: dryRun, refs_deleted: removal.deleted, refs_kept: kept, indexes_deleted: indexes, indexes_kept: keptIndexes },
+    data: {
+      dry_run: dryRun,
+      refs_deleted: removal.deleted,
+      refs_kept: kept,
+      indexes_deleted: indexes,
+      indexes_kept: keptIndexes,
+      worktrees_removed: removed.removed,
+      worktrees_kept: [...worktrees.kept, ...removed.failed],
+    },
     worktrees: { removed: removed.removed, failed: removed.failed },
   };
 }
