@@ -5,7 +5,7 @@ import { writeFully } from "../core/os/io";
 import { isTerminal } from "../core/os/posix";
 import { followFile } from "../core/query/follow";
 import { parseCount } from "../core/query/selection-flags";
-import { summarizeRun } from "../core/query/summary";
+import { isUnended, summarizeRun } from "../core/query/summary";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../core/record/reader";
 import { resolveRunRef, shortId } from "../core/record/refs";
 import { runLogPath } from "../core/store";
@@ -76,7 +76,7 @@ gone); a run whose liveness cannot be told (it ran on another host) is followed 
           told = true;
           log.info(`cannot tell when run ${shortId(runId)} ends (it ran elsewhere, or its exprag left no identity); following until interrupted`);
         }
-        return status !== "running" && status !== "unknown";
+        return !isUnended(status) && status !== "unknown";
       };
       await followFile(fd, from, write, { ended });
     } finally {
