@@ -108,8 +108,11 @@ function eventValue(event: AnnotationEvent) {
   return { tags: event.tags };
 }
 
-/** Appends one event to the run's annotations; returns the time it was recorded at. */
-export function appendAnnotation(runFile: string, runId: string, event: AnnotationEvent, author: Author): string {
+/**
+ * Appends one event to the run's annotations; returns the time it was recorded at. `newRun`: the
+ * run was just written, so it has no annotations kept the old way, and the folder exists.
+ */
+export function appendAnnotation(runFile: string, runId: string, event: AnnotationEvent, author: Author, newRun = false): string {
   const createdAt = new Date().toISOString();
   const record = {
     schema_version: SCHEMA_VERSION,
@@ -120,7 +123,7 @@ export function appendAnnotation(runFile: string, runId: string, event: Annotati
     created_at: createdAt,
     author,
   };
-  appendLine(settleAnnotations(runFile), record);
+  appendLine(newRun ? annotationsPath(runFile) : settleAnnotations(runFile), record);
   return createdAt;
 }
 

@@ -4,10 +4,10 @@
  * every query lists it, as `pending` until its task's `exprag run` replaces the file with the run
  * itself (src/core/record/writer.ts), or as what Slurm says ended it before it began.
  */
-import { closeSync, constants, linkSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, linkSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
-import { appendAnnotation } from "../record/annotations";
+import { ANNOTATIONS_DIR, appendAnnotation } from "../record/annotations";
 import type { Author } from "../record/author";
 import { type GitRecord, type QueuedRecord, SCHEMA_VERSION } from "../record/schema";
 import { runFilePath } from "../store";
@@ -37,6 +37,7 @@ export function writeQueuedRuns(queued: QueuedRuns): void {
   const createdAt = new Date().toISOString();
   const common = `{"schema_version":${SCHEMA_VERSION},"exprag_version":${JSON.stringify(VERSION)},`;
   const name = JSON.stringify(queued.experimentName);
+  if (queued.tags.length) mkdirSync(join(queued.store, ANNOTATIONS_DIR), { recursive: true, mode: 0o700 });
   const shared = `${queued.git ? `"git":${JSON.stringify(queued.git)},` : ""}"metadata":${JSON.stringify(queued.metadata)},`;
   queued.runs.forEach((run, index) => {
     const mark: QueuedRecord = { kind: "slurm", job_id: queued.jobId, array_task_id: String(index) };
@@ -56,6 +57,6 @@ export function writeQueuedRuns(queued: QueuedRuns): void {
       placed = false;
     }
     rmSync(aside, { force: true });
-    if (placed && queued.tags.length) appendAnnotation(file, run.runId, { kind: "tag", tags: queued.tags }, queued.author);
+    if (placed && queued.tags.length) appendAnnotation(file, run.runId, { kind: "tag", tags: queued.tags }, queued.author, true);
   });
 }
