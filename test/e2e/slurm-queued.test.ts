@@ -6,8 +6,11 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
-import { cleanEnv, readRecords, tempDir } from "./harness";
+import { cleanEnv, EXPRAG, readRecords, tempDir } from "./harness";
 
 const TRAIN = "import json, sys\nprint('EXPRAG::' + json.dumps({'arg': sys.argv[1]}))\n";
 
@@ -61,6 +64,17 @@ describe("a Slurm sweep's points before their tasks start", () => {
     const brief = JSON.parse((await runIn(repo, ["brief", "--json"], env)).stdout.toString());
     expect(brief.counts.pending).toBe(3);
     expect(brief.recent).toHaveLength(0);
+    // The MCP tool answers as ls --json does.
+    const transport = new StdioClientTransport({ command: EXPRAG, args: ["mcp"], cwd: repo, env: cleanEnv({ ...gitEnv, ...env }), stderr: "pipe" });
+    const client = new Client({ name: "exprag-queued", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const result = (await client.callTool({ name: "list_runs", arguments: { status: ["pending"], tags: [sweep.tag] } })) as CallToolResult;
+      const fromTool = JSON.parse((result.content as { text: string }[])[1]!.text) as Listed[];
+      expect(fromTool.sort((a, b) => a.params.x - b.params.x)).toEqual(await listed(repo, env, "--status", "pending", "--tag", sweep.tag));
+    } finally {
+      await client.close();
+    }
     // A pending run has not ended: wait keeps waiting for it.
     const waited = await runIn(repo, ["wait", runs[0]!.run_id, "--timeout", "1s", "--json"], env);
     expect(waited.exitCode).toBe(124);
