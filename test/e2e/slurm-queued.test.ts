@@ -59,6 +59,8 @@ describe("a Slurm sweep's points before their tasks start", () => {
     ]);
     expect(runs.map((run) => run.run_id).sort()).toEqual(sweep.runs.map((run) => run.run_id).sort());
     expect(runs.every((run) => run.tags.includes(sweep.tag))).toBe(true);
+    const tagged = await runIn(repo, ["tag", runs[2]!.run_id, "checked", "--json"], env);
+    expect(JSON.parse(tagged.stdout.toString()).tags).toEqual([sweep.tag, "checked"]);
     expect(await listed(repo, env, "--status", "pending")).toHaveLength(3);
     expect(await listed(repo, env, "--where", "status = pending")).toHaveLength(3);
     const brief = JSON.parse((await runIn(repo, ["brief", "--json"], env)).stdout.toString());
@@ -103,6 +105,7 @@ describe("a Slurm sweep's points before their tasks start", () => {
     expect(task.exitCode).toBe(0);
     runs = await listed(repo, env, "--tag", sweep.tag);
     expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "cancelled"]);
+    expect(runs.map((run) => run.tags)).toEqual([[sweep.tag], [sweep.tag], [sweep.tag, "checked"]]);
     const records = readRecords(join(repo, ".exprag", "runs", `${runs[0]!.run_id}.jsonl`));
     expect(records.filter((r) => r.kind === "run_start")).toHaveLength(1);
     expect((records[0]!.value as { queued?: unknown }).queued).toBeUndefined();

@@ -108,11 +108,8 @@ function eventValue(event: AnnotationEvent) {
   return { tags: event.tags };
 }
 
-/**
- * Appends one event to the run's annotations; returns the time it was recorded at. `newRun`: the
- * run was just written, so it has no annotations kept the old way, and the folder exists.
- */
-export function appendAnnotation(runFile: string, runId: string, event: AnnotationEvent, author: Author, newRun = false): string {
+/** Appends one event to the run's annotations; returns the time it was recorded at. */
+export function appendAnnotation(runFile: string, runId: string, event: AnnotationEvent, author: Author): string {
   const createdAt = new Date().toISOString();
   const record = {
     schema_version: SCHEMA_VERSION,
@@ -123,7 +120,7 @@ export function appendAnnotation(runFile: string, runId: string, event: Annotati
     created_at: createdAt,
     author,
   };
-  appendLine(newRun ? annotationsPath(runFile) : settleAnnotations(runFile), record);
+  appendLine(settleAnnotations(runFile), record);
   return createdAt;
 }
 
@@ -137,9 +134,10 @@ export function appendLine(path: string, record: object): void {
   }
 }
 
-export function readAnnotations(runFile: string): Annotations {
+/** The run's annotations; `startTags`: the tags its run_start gave it (a queued Slurm point's), before any event. */
+export function readAnnotations(runFile: string, startTags: string[] = []): Annotations {
   const annotations: Annotations = { tags: [], notes: [], decision: null, decisions: [] };
-  const tags = new Set<string>();
+  const tags = new Set<string>(startTags);
   for (const path of annotationFiles(runFile)) readEvents(path, annotations, tags);
   annotations.tags = [...tags];
   // A pulled copy appends its lines after ours: the time a decision was made orders them, not the file.

@@ -113,7 +113,7 @@ export interface RunStart {
   devices: JsonObject;
   scheduler: JsonObject;
   /** The Slurm task a point of a sweep waits for, while it is queued (null for a run that started). */
-  queued: { jobId: string; task: number } | null;
+  queued: { jobId: string; task: number; tags: string[] } | null;
   /** What run_start recorded of the environment (a Python command's); {} when nothing. */
   environment: EnvironmentValue;
 }
@@ -165,7 +165,7 @@ function decodeQueued(value: unknown): RunStart["queued"] {
   const jobId = asString(queued.job_id);
   const task = asString(queued.array_task_id);
   if (queued.kind !== "slurm" || jobId === null || !/^\d+$/.test(jobId) || task === null || !/^\d+$/.test(task)) return null;
-  return { jobId, task: Number(task) };
+  return { jobId, task: Number(task), tags: (asStrings(queued.tags) ?? []).filter((tag) => tag !== "") };
 }
 
 function decodeIdentity(value: unknown): ProcessIdentity | null {

@@ -110,6 +110,8 @@ export interface QueuedRecord {
   kind: "slurm";
   job_id: string;
   array_task_id: string;
+  /** The tags the sweep gives the point (its run's own tags once it starts). */
+  tags?: string[];
 }
 
 export interface RunStartValue {

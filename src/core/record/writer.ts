@@ -341,7 +341,12 @@ export class RunFile {
 /** Whether `path` is the queued run `runId` of a Slurm sweep: its run_start alone, marked `queued`. */
 function isQueuedRunFile(path: string, runId: string): boolean {
   try {
-    const stat = lstatSync(path);
+    let stat = lstatSync(path);
+    // The submitter made it and is about to write its one line.
+    for (let tries = 0; stat.isFile() && stat.size === 0 && tries < 100; tries++) {
+      Bun.sleepSync(10);
+      stat = lstatSync(path);
+    }
     if (!stat.isFile() || stat.size > 1 << 20) return false;
     const lines = readFileSync(path, "utf8").split("\n");
     if (lines.length !== 2 || lines[1] !== "") return false;

@@ -12,7 +12,6 @@ import { join } from "node:path";
 import type { SlurmConfig } from "../config";
 import { EXIT, UserError } from "../errors";
 import { selfCommand } from "../os/platform";
-import { currentAuthor } from "../record/author";
 import type { GitRecord } from "../record/schema";
 import { experimentNameFor } from "../run/experiment-name";
 import { handoffVariables, takeHandoff } from "../run/handoff";
@@ -119,7 +118,6 @@ export async function submitSlurmSweep(request: SlurmSweepRequest, context: Swee
     git,
     metadata: request.metadata,
     tags: [tag],
-    author: currentAuthor(env, cwd),
     runs: runs.map((run) => ({ runId: run.runId!, point: run.point })),
   });
   return { ...manifest, script_text: text };
