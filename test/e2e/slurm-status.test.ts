@@ -74,12 +74,13 @@ describe("a run under Slurm whose writer died without run_end", () => {
   }, 30_000);
 });
 
-/** Submits `exprag run -- sleep 300` as a batch job writing into `cwd`'s store; its job id once the run started. */
+/** Submits `exprag run -- sleep 300` as a batch job writing into `cwd`'s store; its job id once the run started (its run_start written). */
 async function submitRun(cwd: string): Promise<string> {
   const script = join(cwd, "job.sh");
   writeFileSync(script, `#!/bin/sh\nexec '${EXPRAG}' run -- sleep 300\n`);
   const id = slurmCommand("sbatch", "--parsable", `--chdir=${cwd}`, "--output=/dev/null", script).trim();
-  await waitFor(() => runFiles(join(cwd, ".exprag")).length === 1, "the run to start", 30_000);
+  // The file exists a moment before its first record is in it.
+  await waitFor(() => runFiles(join(cwd, ".exprag")).length === 1 && readRecords(runFiles(join(cwd, ".exprag"))[0]!).length > 0, "the run to start", 30_000);
   return id;
 }
 
