@@ -95,6 +95,15 @@ describe.skipIf(noSlurm)(`exprag sweep --slurm on a real Slurm${"reason" in slur
     }
     const jobId = /Slurm job (\d+)/.exec(seen)![1]!;
     expect(slurmCommand("squeue", "-h", "-r", "-j", jobId, "-o", "%T").trim().split("\n")).toEqual(["PENDING", "PENDING"]);
+    // In the store already, while Slurm holds them.
+    while (!/ls --tag (sweep:\S+)/.test(seen)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += Buffer.from(value).toString();
+    }
+    const tag = /ls --tag (sweep:\S+)/.exec(seen)![1]!;
+    const queued = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", tag], slurmEnv())).stdout.toString());
+    expect((queued.runs ?? queued).map((r: { status: string }) => r.status)).toEqual(["pending", "pending"]);
     slurmCommand("scancel", jobId);
     const summary = JSON.parse(await new Response(sweep.stdout).text());
     expect(await sweep.exited).toBe(1);
