@@ -86,7 +86,7 @@ export class RunFile {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !isQueuedRunFile(path, runId)) throw storeError(store, error);
       this.starting = join(dirname(path), `.${basename(path)}.${process.pid}.starting`);
       try {
-        this.fd = openSync(this.starting, "wx+", 0o600);
+        this.fd = openSync(this.starting, "ax+", 0o600);
       } catch (error) {
         throw storeError(store, error);
       }
