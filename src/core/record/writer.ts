@@ -308,12 +308,12 @@ export class RunFile {
     return -1;
   }
 
-  /** Flushes, syncs and closes; false when the last records could not be written. */
   /** Removes what this run wrote (a queued run it was to replace stays). */
   remove(): void {
     rmSync(this.starting ?? this.path, { force: true });
   }
 
+  /** Flushes, syncs and closes; false when the last records could not be written. */
   close(): boolean {
     const flushed = this.flush();
     try {
