@@ -45,11 +45,11 @@ function clearStore(): void {
   rmSync(join(work, ".exprag"), { recursive: true, force: true });
 }
 
-/** A compiled Bun program that prints one line, built with exprag's build flags. */
-async function helloWorld(): Promise<string> {
-  const source = join(work, "hello.ts");
-  writeFileSync(source, 'console.log("hello");\n');
-  const outfile = join(work, "hello");
+/** A compiled Bun program of `code`, built with exprag's build flags. */
+async function compiled(name: string, code: string): Promise<string> {
+  const source = join(work, `${name}.ts`);
+  writeFileSync(source, code);
+  const outfile = join(work, name);
   const built = await Bun.build({
     entrypoints: [source],
     compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
@@ -58,13 +58,31 @@ async function helloWorld(): Promise<string> {
     target: "bun",
     format: "cjs",
   });
-  if (!built.success) throw new Error("building the hello world failed");
+  if (!built.success) throw new Error(`building ${name} failed`);
   return outfile;
 }
 
+/**
+ * What any wrapper of `true` on this runtime costs: node:fs and bun:ffi loaded, a file created,
+ * `true` spawned with its output on pipes and waited for, the file synced. exprag does all of it.
+ */
+const BARE_RUN = `
+const { openSync, writeSync, fsyncSync, closeSync } = require("node:fs");
+require("bun:ffi");
+const fd = openSync(\`bare-\${process.pid}.jsonl\`, "ax", 0o600);
+writeSync(fd, "{}\\n");
+Bun.spawn(["true"], { stdio: ["inherit", "pipe", "pipe"] }).exited.then(() => {
+  writeSync(fd, "{}\\n");
+  fsyncSync(fd);
+  closeSync(fd);
+  console.error("done");
+});
+`;
+
 async function startup() {
   const rounds = roundsOverride ?? (quick ? 15 : 40);
-  const hello = await helloWorld();
+  const hello = await compiled("hello", 'console.log("hello");\n');
+  const bare = await compiled("bare-run", BARE_RUN);
   const jobs = [
     { name: "start-up: `exprag run -- true` outside git", args: ["run", "--", "true"] },
     { name: "start-up: `exprag --version`", args: ["--version"] },
@@ -72,6 +90,7 @@ async function startup() {
   ];
   const builds = [exprag, ...(firstWave ? [firstWave] : [])];
   const floor: number[] = [];
+  const bareTimes: number[] = [];
   const times = jobs.map(() => builds.map((): number[] => []));
   const time = (argv: string[]) => {
     const started = performance.now();
@@ -80,6 +99,7 @@ async function startup() {
   };
   for (let i = 0; i < rounds; i++) {
     floor.push(time([hello]));
+    bareTimes.push(time([bare]));
     jobs.forEach((job, j) => {
       builds.forEach((build, b) => {
         times[j]![b]!.push(time([build, ...job.args]));
@@ -88,7 +108,15 @@ async function startup() {
   }
   clearStore();
   const base = fastest(floor);
-  return jobs.map((job, j) => {
+  const bareRow = {
+    name: "the same runtime's floor for a wrapper: a compiled program that creates a file, spawns `true` on pipes, waits, fsyncs",
+    baseline: `hello world: ${base.toFixed(1)} ms`,
+    exprag: `${fastest(bareTimes).toFixed(1)} ms`,
+    result: `${(fastest(bareTimes) / base).toFixed(2)}x`,
+    target: "-",
+    ok: true,
+  };
+  const rows = jobs.map((job, j) => {
     const [ours, theirs] = times[j]!.map(fastest);
     return {
       name: job.name,
@@ -99,6 +127,7 @@ async function startup() {
       ok: j === 0 ? ours! / base <= 1.3 : true,
     };
   });
+  return [rows[0]!, bareRow, ...rows.slice(1)];
 }
 
 function writeFile(path: string, bytes: number, line: (i: number) => string): void {
