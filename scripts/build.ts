@@ -77,8 +77,9 @@ async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promi
     for (const message of result.logs) console.error(message);
     throw new Error(`building ${outfile} failed`);
   }
-  // The binary carries its own copy; the file beside it is not a release file.
-  for (const map of [`${outfile}.map`, `${outfile.replace(/\.exe$/, "")}.map`]) rmSync(map, { force: true });
+  // The binary carries its own copies; the maps written beside it (one per chunk) are not release files.
+  const maps = result.outputs.map((output) => output.sourcemap?.path ?? output.path).filter((path) => path.endsWith(".map"));
+  for (const map of [...maps, `${outfile}.map`, `${outfile.replace(/\.exe$/, "")}.map`]) rmSync(map, { force: true });
   console.error(`built ${outfile}`);
 }
 
