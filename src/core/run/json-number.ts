@@ -22,6 +22,8 @@ const SPLITTER = 134217729;
 /** A result is kept only when its remainder is this far inside the half-gap (rounding of the remainder itself is ~2^-52). */
 const MARGIN = 1 - 2 ** -30;
 
+const QUICK = 2 ** -54 * MARGIN;
+
 const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
 const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // the word with the exponent
@@ -47,8 +49,10 @@ function gap(x: number, above: boolean): number {
 
 /** Whether `residual`, the exact value less `x` scaled by `scale`, shows `x` is the nearest double. */
 function nearest(x: number, residual: number, scale: number): boolean {
-  if (residual === 0) return true;
-  return Math.abs(residual) < (gap(x, residual > 0) / 2) * scale * MARGIN;
+  const size = residual < 0 ? -residual : residual;
+  // Half the gap on either side is at least x·2^-54: most results are settled without their bits.
+  if (size < x * scale * QUICK) return true;
+  return size < (gap(x, residual > 0) / 2) * scale * MARGIN;
 }
 
 /** The JSON number `b[start..end)` (already checked to be one), as Number() reads it. */
@@ -62,22 +66,35 @@ export function readNumber(b: Uint8Array, start: number, end: number): number {
   let digits = 0;
   let lowDigits = 0;
   let scale = 0;
-  let fraction = false;
-  let c = 0;
+  let d = 0;
+  while (i < end && b[i] === 0x30) i++; // leading zeros
   for (; i < end; i++) {
-    c = b[i]!;
-    if (c === 0x2e) {
-      fraction = true;
-      continue;
-    }
-    if (c < 0x30 || c > 0x39) break;
-    if (fraction) scale--;
-    if (digits === 0 && c === 0x30) continue;
-    if (++digits <= 15) high = high * 10 + (c - 0x30);
+    d = b[i]! - 0x30;
+    if (d < 0 || d > 9) break;
+    if (++digits <= 15) high = high * 10 + d;
     else if (digits <= 19) {
-      low = low * 10 + (c - 0x30);
+      low = low * 10 + d;
       lowDigits++;
     } else return Number(asciiText(b, start, end));
+  }
+  if (i < end && b[i] === 0x2e) {
+    i++;
+    if (digits === 0) {
+      const from = i;
+      while (i < end && b[i] === 0x30) i++;
+      scale = from - i;
+    }
+    const fractionStart = i;
+    for (; i < end; i++) {
+      d = b[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      if (++digits <= 15) high = high * 10 + d;
+      else if (digits <= 19) {
+        low = low * 10 + d;
+        lowDigits++;
+      } else return Number(asciiText(b, start, end));
+    }
+    scale -= i - fractionStart;
   }
   if (i < end) {
     // An exponent: e, E, then an optional sign and digits.

@@ -18,6 +18,8 @@ export class PathProbe {
   private readonly leafOf: number[] = [-1];
   /** Per node: the paths that end below it, forgotten when a duplicate key gives the node a new value. */
   private readonly leavesUnder: number[][] = [[]];
+  /** Per node: the length of its shortest child key. */
+  private readonly shortestKey: number[];
   /** Per path: where its value was found in the line ([start, end)), -1 when it was not. */
   readonly starts: Int32Array;
   readonly ends: Int32Array;
@@ -60,6 +62,7 @@ export class PathProbe {
       }
       this.leafOf[node] = index;
     });
+    this.shortestKey = this.childKeys.map((keys) => Math.min(...keys.map((key) => key.length)));
     paths.forEach((keys, index) => {
       let node = 0;
       for (const key of keys.slice(0, -1)) {
@@ -70,7 +73,8 @@ export class PathProbe {
   }
 
   reset(): void {
-    this.starts.fill(-1);
+    const starts = this.starts;
+    for (let k = 0; k < starts.length; k++) starts[k] = -1;
     this.complex = false;
     this.pending = 0;
   }
@@ -96,7 +100,9 @@ export class PathProbe {
         return;
       }
     }
-    // An escaped key may spell a watched one: such a line is read the slow way.
+    // An escaped key may spell a watched one: such a line is read the slow way. Written with an
+    // escape, a key takes more bytes than it spells: a key no longer than the shortest watched one cannot.
+    if (end - start <= this.shortestKey[node]!) return;
     for (let j = start; j < end; j++) if (b[j] === BACKSLASH) this.complex = true;
   }
 

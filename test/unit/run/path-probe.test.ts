@@ -47,6 +47,9 @@ describe("PathProbe: the values at watched paths, found while a line is checked"
   test("a watched value that is an object, or a key written with escapes, gives up: the line is parsed instead", () => {
     expect(probed('{"loss": {"train": 1}}')).toBe("complex");
     expect(probed('{"metrics": {"lo\\u0073s": 1}}')).toBe("complex");
+    expect(probed('{"metrics": {"\\u0061cc": 1}}')).toBe("complex");
+    // Too short to spell a watched key, escaped or not: the line stays on the fast path.
+    expect(probed('{"metrics": {"\\t": 2, "a\\"": 1, "loss": 3}}')).toEqual([undefined, 3, undefined, undefined]);
   });
 
   test("paths through lists, or the whole value, need every line parsed: no probe", () => {
