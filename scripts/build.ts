@@ -6,9 +6,10 @@
  *   bun scripts/build.ts --target NAME    some targets (repeatable), with SHA256SUMS and their wheels
  *   ... --outdir DIR                      into DIR instead of dist/
  *
- * Every build is minified, with bytecode (about half the start-up), does not autoload .env or
- * bunfig.toml from the directory it runs in (the binary runs inside other people's
- * repositories), and carries the version from package.json and the git commit (--version).
+ * Every build is minified, with bytecode (about half the start-up), split into chunks that are
+ * loaded only when a command imports them (a run loads no MCP, chart or query code), does not
+ * autoload .env or bunfig.toml from the directory it runs in (the binary runs inside other
+ * people's repositories), and carries the version from package.json and the git commit (--version).
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -67,7 +68,8 @@ async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promi
     // Internal errors keep a readable stack: with --compile the source map is embedded in the binary.
     sourcemap: "linked",
     target: "bun",
-    format: "cjs",
+    format: "esm",
+    splitting: true,
     define: { EXPRAG_BUILD_COMMIT: JSON.stringify(gitCommit()) },
     plugins: [withoutAjv],
   });

@@ -8,6 +8,7 @@ import { parseCount } from "../core/query/selection-flags";
 import { summarizeRun } from "../core/query/summary";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../core/record/reader";
 import { resolveRunRef, shortId } from "../core/record/refs";
+import { isUnended } from "../core/record/schema";
 import { runLogPath } from "../core/store";
 import { TerminalText } from "../render/escape";
 import { log } from "../render/log";
@@ -76,7 +77,7 @@ gone); a run whose liveness cannot be told (it ran on another host) is followed 
           told = true;
           log.info(`cannot tell when run ${shortId(runId)} ends (it ran elsewhere, or its exprag left no identity); following until interrupted`);
         }
-        return status !== "running" && status !== "unknown";
+        return !isUnended(status) && status !== "unknown";
       };
       await followFile(fd, from, write, { ended });
     } finally {

@@ -31,6 +31,7 @@ const statusColor: Record<string, "green" | "red" | "yellow" | "cyan"> = {
   out_of_memory: "red",
   node_fail: "red",
   running: "cyan",
+  pending: "cyan",
 };
 
 const metricText = (metrics: ListedRun["metrics"]) =>
@@ -171,7 +172,9 @@ export default defineExpragCommand({
   exprag ls --all --json | jq '.[] | {short_id, params, metrics}'
   exprag ls --group-by params.lr --sort metrics.acc --desc   # n, mean, std, min, max per lr
 
-A run without run_end is running while the exprag that started it lives, else crashed.
+A run without run_end is running while the exprag that started it lives, else crashed. A point
+of a Slurm sweep is listed from the moment it is submitted: pending while its task waits in the
+queue, cancelled (or Slurm's other cause) when Slurm ended it before it started.
 commit ends with * when the run's tree was dirty (its code is a snapshot on run/<id>); code is
 the first digits of the commit's tree, the same for runs with the same code.
 

@@ -12,7 +12,11 @@ export default defineExpragCommand({
   description: "Wait until a condition holds for runs (default: until they end), woken by their files changing",
   args: {
     runs: { type: "positional", description: "The runs: id, unique prefix, short id, latest or latest~N" },
-    until: { type: "string", description: "The condition, in --where's language (default: status != running, the run ended)", valueHint: "EXPR" },
+    until: {
+      type: "string",
+      description: "The condition, in --where's language (default: status not in [running, pending], the run ended)",
+      valueHint: "EXPR",
+    },
     timeout: { type: "string", description: "Give up after this long (90s, 10m; a bare number is seconds)", valueHint: "DURATION" },
     ...jsonArg,
     ...storeArgs,

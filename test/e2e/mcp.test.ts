@@ -216,6 +216,7 @@ describe("exprag mcp: the connection", () => {
       "out_of_memory",
       "node_fail",
       "running",
+      "pending",
       "crashed",
       "unknown",
     ]);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EXPRAG, exprag, readRecords, runEnd, runFiles, tempDir, waitFor } from "./harness";
+import { EXPRAG, exprag, readRecords, recordLine, runEnd, runFiles, tempDir, waitFor } from "./harness";
 import { jobState, noSlurm, slurm, slurmCommand, slurmEnv } from "./slurm-harness";
 
 /** A folder whose scontrol prints `answer` for any job. */
@@ -37,12 +37,50 @@ describe("a run under Slurm that ends by a signal", () => {
   }, 30_000);
 });
 
-/** Submits `exprag run -- sleep 300` as a batch job writing into `cwd`'s store; its job id once the run started. */
+describe("a run under Slurm whose writer died without run_end", () => {
+  /** A run of Slurm job 9 written on a node whose heartbeat stopped `staleS` seconds ago. */
+  function nodeRun(staleS: number): string {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, ".exprag", "runs"), { recursive: true });
+    const id = "01a24380-0000-7000-8000-000000000009";
+    const file = join(cwd, ".exprag", "runs", `${id}.jsonl`);
+    const started = { host: "node-that-died", pid: 4242, boot_id: null, start_ticks: null };
+    const start = {
+      git: {},
+      host: { hostname: "node-that-died" },
+      process: { pid: 4242, started, heartbeat_s: 30 },
+      metadata: {},
+      scheduler: { kind: "slurm", job_id: "9" },
+    };
+    writeFileSync(file, recordLine(id, "run_start", start, { created_at: new Date().toISOString() }));
+    const then = Date.now() / 1000 - staleS;
+    utimesSync(file, then, then);
+    return cwd;
+  }
+
+  const status = async (cwd: string, bin: string | null) => {
+    const listed = JSON.parse((await exprag(["ls", "--json"], { cwd, env: bin ? { PATH: `${bin}:${process.env.PATH}` } : {} })).stdout.toString());
+    return (listed.runs ?? listed)[0].status;
+  };
+
+  test("reads the cause Slurm names (node_fail), else crashed; a live one is not asked", async () => {
+    expect(await status(nodeRun(3600), fakeScontrol("JobId=9 JobState=NODE_FAIL Reason=NodeDown"))).toBe("node_fail");
+    expect(await status(nodeRun(3600), fakeScontrol("JobId=9 JobState=FAILED Reason=NonZeroExitCode"))).toBe("crashed");
+    const failing = tempDir();
+    writeFileSync(join(failing, "scontrol"), "#!/bin/sh\nexit 1\n");
+    chmodSync(join(failing, "scontrol"), 0o755);
+    expect(await status(nodeRun(3600), failing)).toBe("crashed");
+    expect(await status(nodeRun(0), fakeScontrol("JobId=9 JobState=NODE_FAIL Reason=NodeDown"))).toBe("running");
+  }, 30_000);
+});
+
+/** Submits `exprag run -- sleep 300` as a batch job writing into `cwd`'s store; its job id once the run started (its run_start written). */
 async function submitRun(cwd: string): Promise<string> {
   const script = join(cwd, "job.sh");
   writeFileSync(script, `#!/bin/sh\nexec '${EXPRAG}' run -- sleep 300\n`);
   const id = slurmCommand("sbatch", "--parsable", `--chdir=${cwd}`, "--output=/dev/null", script).trim();
-  await waitFor(() => runFiles(join(cwd, ".exprag")).length === 1, "the run to start", 30_000);
+  // The file exists a moment before its first record is in it.
+  await waitFor(() => runFiles(join(cwd, ".exprag")).length === 1 && readRecords(runFiles(join(cwd, ".exprag"))[0]!).length > 0, "the run to start", 30_000);
   return id;
 }
 

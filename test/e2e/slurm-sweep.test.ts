@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { gitEnv, makeRepo, runIn, write } from "./git-harness";
+import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
 import { cleanEnv, EXPRAG, readRecords, runFiles, runStart, waitFor } from "./harness";
 import { noSlurm, slurm, slurmCommand, slurmEnv } from "./slurm-harness";
 
@@ -50,6 +50,7 @@ describe.skipIf(noSlurm)(`exprag sweep --slurm on a real Slurm${"reason" in slur
   test("a grid sweep is submitted, every point's run lands in the store, all from one snapshot", async () => {
     const repo = makeRepo({ "train.py": TRAIN });
     write(repo, "train.py", `${TRAIN}# edited, not committed\n`);
+    write(repo, ".claude/settings.local.json", '{"agent": true}\n');
     const result = await runIn(repo, ["sweep", "--slurm", "--wait", "--json", "--grid", `x=1,2,${HOSTILE}`, "--", "python3", "train.py", "{x}"], slurmEnv());
     expect(result.exitCode).toBe(0);
     const summary = JSON.parse(result.stdout.toString());
@@ -58,6 +59,10 @@ describe.skipIf(noSlurm)(`exprag sweep --slurm on a real Slurm${"reason" in slur
     expect(starts).toHaveLength(3);
     expect(new Set(starts.map((start) => start.git.commit)).size).toBe(1);
     expect(starts[0]!.git.dirty).toBe(true);
+    // The snapshot holds the code, not the agent's folder.
+    const snapshot = git(repo, "ls-tree", "-r", "--name-only", starts[0]!.git.commit).split("\n");
+    expect(snapshot).toContain("train.py");
+    expect(snapshot).not.toContain(".claude/settings.local.json");
     expect(existsSync(join(repo, "pwned"))).toBe(false);
     const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", summary.tag])).stdout.toString());
     expect(listed.runs ?? listed).toHaveLength(3);
@@ -90,10 +95,31 @@ describe.skipIf(noSlurm)(`exprag sweep --slurm on a real Slurm${"reason" in slur
     }
     const jobId = /Slurm job (\d+)/.exec(seen)![1]!;
     expect(slurmCommand("squeue", "-h", "-r", "-j", jobId, "-o", "%T").trim().split("\n")).toEqual(["PENDING", "PENDING"]);
+    // In the store already, while Slurm holds them.
+    while (!/ls --tag (sweep:\S+)/.test(seen)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += Buffer.from(value).toString();
+    }
+    const tag = /ls --tag (sweep:\S+)/.exec(seen)![1]!;
+    const queued = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", tag], slurmEnv())).stdout.toString());
+    expect((queued.runs ?? queued).map((r: { status: string }) => r.status)).toEqual(["pending", "pending"]);
     slurmCommand("scancel", jobId);
     const summary = JSON.parse(await new Response(sweep.stdout).text());
     expect(await sweep.exited).toBe(1);
     expect(summary.runs.map((r: { status: string }) => r.status)).toEqual(["cancelled", "cancelled"]);
-    expect(runFiles(join(repo, ".exprag"))).toHaveLength(0);
+    // Never started, yet in the store: both points, cancelled.
+    const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", summary.tag], slurmEnv())).stdout.toString());
+    expect((listed.runs ?? listed).map((r: { status: string }) => r.status)).toEqual(["cancelled", "cancelled"]);
+    expect(runFiles(join(repo, ".exprag"))).toHaveLength(2);
   }, 60_000);
+
+  test("a point killed by its real time limit reads timeout", async () => {
+    const repo = makeRepo({ "train.py": TRAIN });
+    const result = await runIn(repo, ["sweep", "--slurm", "--wait", "--json", "--sbatch", "--time=1", "--grid", "x=1", "--", "sleep", "300"], slurmEnv());
+    const summary = JSON.parse(result.stdout.toString());
+    expect(summary.runs.map((r: { status: string }) => r.status)).toEqual(["timeout"]);
+    const end = readRecords(runFiles(join(repo, ".exprag"))[0]!).find((r) => r.kind === "run_end")!.value as { scheduler_end: { state: string } };
+    expect(end.scheduler_end.state).toBe("TIMEOUT");
+  }, 200_000);
 });

@@ -1,5 +1,6 @@
 /** `exprag tag`, `exprag note`, tag_run and note_run: tags and notes kept beside a run file. */
-import { appendAnnotation, checkNote, checkTags, readAnnotations } from "../record/annotations";
+import { RunView } from "../query/run-view";
+import { appendAnnotation, checkNote, checkTags } from "../record/annotations";
 import type { Author } from "../record/author";
 import { resolveRunRef } from "../record/refs";
 import type { AnswerContext } from "./context";
@@ -17,7 +18,7 @@ export function answerTag(request: TagRequest, { store }: AnswerContext) {
   const tags = checkTags(request.tags);
   const { runId, file } = resolveRunRef(store, request.run);
   appendAnnotation(file, runId, { kind: request.remove ? "untag" : "tag", tags }, request.author);
-  return { data: { run_id: runId, tags: readAnnotations(file).tags } };
+  return { data: { run_id: runId, tags: new RunView(store, runId, () => {}).annotations().tags } };
 }
 
 export interface NoteRequest {

@@ -48,13 +48,21 @@ export interface PreparedCode {
   snapshotCommit: string | null;
 }
 
+type Opened = ReturnType<typeof openRepository>;
+
 /** Records the git state of a run and, for a dirty tree, commits its snapshot. Never throws. */
 export function captureGit(options: CaptureOptions): GitRecord {
-  return placeCode(prepareCode(options), options.runId, options.cwd, options.env);
+  // The repository is found once for both steps: finding it is a git process of its own.
+  const opened = openRepository(options.cwd, options.env);
+  return placeIn(opened, prepareIn(opened, options), options.runId);
 }
 
 /** Reads the git state and, for a dirty tree, commits the snapshot (on no ref yet). Never throws. */
 export function prepareCode(options: CaptureOptions & { label?: string }): PreparedCode {
+  return prepareIn(openRepository(options.cwd, options.env), options);
+}
+
+function prepareIn(opened: Opened, options: CaptureOptions & { label?: string }): PreparedCode {
   const capture: GitRecord = {
     commit: null,
     tree: null,
@@ -66,7 +74,6 @@ export function prepareCode(options: CaptureOptions & { label?: string }): Prepa
     skipped: [],
     submodules: [],
   };
-  const opened = openRepository(options.cwd, options.env);
   if (typeof opened === "string") return { git: { ...capture, note: opened }, snapshotCommit: null };
   const { git, repo } = opened;
   Object.assign(capture, { commit: repo.head, tree: repo.headTree, branch: repo.branch, head: repo.head, top: repo.top });
@@ -96,7 +103,11 @@ export function prepareCode(options: CaptureOptions & { label?: string }): Prepa
 /** The git record of one run of prepared code: its snapshot commit placed on `run/<run_id>`. Never throws. */
 export function placeCode(prepared: PreparedCode, runId: string, cwd: string, env: NodeJS.ProcessEnv): GitRecord {
   if (prepared.snapshotCommit === null) return prepared.git;
-  const opened = openRepository(cwd, env);
+  return placeIn(openRepository(cwd, env), prepared, runId);
+}
+
+function placeIn(opened: Opened, prepared: PreparedCode, runId: string): GitRecord {
+  if (prepared.snapshotCommit === null) return prepared.git;
   try {
     if (typeof opened === "string") throw new Error(opened);
     const placed = placeSnapshot(opened.git, runId, prepared.snapshotCommit);

@@ -155,7 +155,9 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
       git.text(["update-index", "--add", "--remove", "-z", "--stdin"], { index, input: nulSeparated(batch) });
       options.progress?.(from + batch.length, toUpdate.length);
     }
-    return { tree: git.text(["write-tree"], { index }), entries, skipped };
+    // --missing-ok: every entry's object is in the repository already (HEAD's, or hashed just now
+    // by update-index), so write-tree need not look each one up again; the tree is the same.
+    return { tree: git.text(["write-tree", "--missing-ok"], { index }), entries, skipped };
   } finally {
     rmSync(index, { force: true });
     rmSync(`${index}.lock`, { force: true });

@@ -16,7 +16,7 @@ import { type Selection, selectRuns } from "../query/selection";
 import { asNumber } from "../query/value-paths";
 import { readProjectNotes } from "../record/project-notes";
 import { shortId } from "../record/refs";
-import { type DecisionKind, isFailedState } from "../record/schema";
+import { type DecisionKind, isFailedState, isUnended } from "../record/schema";
 import { changesBetween, changeWords } from "./changes";
 import type { Goal } from "./goal";
 
@@ -52,7 +52,7 @@ export interface BriefRun {
 
 export interface Brief {
   goal: { metric: string; direction: "max" | "min" } | null;
-  counts: { tried: number; kept: number; discarded: number; failed: number; running: number; waiting: number };
+  counts: { tried: number; kept: number; discarded: number; failed: number; running: number; waiting: number; pending: number };
   best: (BriefRun & { lineage: string[]; changed: Record<string, [unknown, unknown]> | null; same_code: boolean | null }) | null;
   running: (BriefRun & { running_ms: number })[];
   recent: BriefRun[];
@@ -128,6 +128,8 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
     failed: runs.filter((r) => isFailedState(r.status)).length,
     running: runs.filter((r) => r.status === "running").length,
     waiting: 0,
+    // Points of a Slurm sweep still in the queue.
+    pending: runs.filter((r) => r.status === "pending").length,
   };
   const waitingRuns = runs.filter((r) => r.status === "ok" && r.decision === null);
   counts.waiting = waitingRuns.length;
@@ -137,7 +139,7 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
     .reduce<BriefRun | null>((top, r) => (top === null || sign * (r.value! - top.value!) < 0 ? r : top), null);
   const bestDetails = best && describeBest(best, byId, views);
   const running = runs.filter((r) => r.status === "running").map((r) => ({ ...r, running_ms: Math.max(0, request.now - Date.parse(r.started_at)) }));
-  const recent = runs.filter((r) => r.status !== "running");
+  const recent = runs.filter((r) => !isUnended(r.status));
   const notes = readProjectNotes(store).current.map(({ id, text }) => ({ id, text }));
   const more = "more: exprag ls --columns id,name,status,decision,why,from; exprag tree; exprag note --project";
 
@@ -150,7 +152,7 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
   const candidates: Line[] = [
     fixed(header),
     {
-      text: `runs: ${counts.tried} tried, ${counts.kept} kept, ${counts.discarded} discarded, ${counts.failed} failed, ${counts.running} running, ${counts.waiting} waiting for a decision`,
+      text: `runs: ${counts.tried} tried, ${counts.kept} kept, ${counts.discarded} discarded, ${counts.failed} failed, ${counts.running} running, ${counts.pending ? `${counts.pending} pending, ` : ""}${counts.waiting} waiting for a decision`,
       rank: 0.2,
       section: "counts",
     },

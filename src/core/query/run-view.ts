@@ -58,7 +58,7 @@ export class RunView {
   }
 
   annotations(): Annotations {
-    this.annotationsValue ??= readAnnotations(this.file);
+    this.annotationsValue ??= readAnnotations(this.file, this.start()?.queued?.tags);
     return this.annotationsValue;
   }
 

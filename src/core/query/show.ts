@@ -89,7 +89,8 @@ export function readRunDetails(store: string, reference: string, warn: Warn): Ru
     }
     if (envelope.note !== null) notes.push({ kind: envelope.kind, created_at: envelope.createdAt, elapsed_ms: envelope.elapsedMs, note: envelope.note, line });
   });
-  const annotations = readAnnotations(file);
+  // `start` was set in the callback above, which TypeScript does not follow.
+  const annotations = readAnnotations(file, (start as RunStart | null)?.queued?.tags);
   for (const added of annotations.notes)
     notes.push({ kind: "annotation", created_at: added.created_at, elapsed_ms: null, note: added.text, line: null, author: added.author });
   const log = runLogPath(store, runId);

@@ -8,6 +8,8 @@ import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart }
 import { countLines, countRecordKinds, readRunStart, TailReader } from "../record/reader";
 import { isUuidV7, runIdTime, shortId } from "../record/refs";
 import { commandRecords, type Divergence, type RecordCounts, type RunState, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
+import { slurmCauseOfDeath } from "../slurm/job-state";
+import { queuedStatus } from "../slurm/queued";
 import { runFilePath } from "../store";
 import type { Warn } from "./records";
 import { asNumber, leaves } from "./value-paths";
@@ -53,7 +55,7 @@ const TAIL_RECORDS = 10;
  * names another run is warned about, and a file with no record yet (exprag killed while reading
  * git) is a crashed run.
  */
-export function summarizeRun(store: string, runId: string, warn: Warn, withMetrics = true): RunSummary | null {
+export function summarizeRun(store: string, runId: string, warn: Warn, withMetrics = true, retry = true): RunSummary | null {
   const file = runFilePath(store, runId);
   const first = readRunStart(file);
   const start = first ? decodeRunStart(first) : null;
@@ -66,12 +68,16 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
   const { end, metrics, tornLast } = readTail(file, withMetrics);
   if (tornLast) warn(`${file}:${countLines(file)}: skipped a line that is not a JSON record`);
   const counts = end?.counts ?? countRecordKinds(file);
+  const status = runState(start, end, file);
+  // Its task may have started (and even ended) while Slurm was asked: the file says so then.
+  if (retry && start.queued && !end && status !== "pending" && !decodeRunStart(readRunStart(file) ?? first!).queued)
+    return summarizeRun(store, runId, warn, withMetrics, false);
   return {
     run_id: runId,
     short_id: shortId(runId),
     experiment_name: start.experimentName,
     started_at: start.createdAt,
-    status: runState(start, end, file),
+    status,
     exit_code: end?.exitCode ?? null,
     duration_ms: end?.durationMs ?? null,
     commit: start.git?.commit ?? null,
@@ -122,6 +128,15 @@ function emptyRun(runId: string, file: string): RunSummary {
  */
 function runState(start: RunStart, end: RunEnd | null, file: string): RunState {
   if (end) return end.status;
+  // Queued: no process has written it yet, so no heartbeat can have stopped.
+  if (start.queued) return queuedStatus(start.queued);
+  const state = writerState(start, file);
+  // A writer under Slurm that died without a word: Slurm may know why (its node failed).
+  const job = start.scheduler.kind === "slurm" && typeof start.scheduler.job_id === "string" ? start.scheduler.job_id : null;
+  return state === "crashed" && job ? (slurmCauseOfDeath(job) ?? state) : state;
+}
+
+function writerState(start: RunStart, file: string): RunState {
   const started = start.process.started;
   if (!started) return "unknown";
   const state = liveness(started);

@@ -145,9 +145,10 @@ export function appendLine(path: string, record: object): void {
   }
 }
 
-export function readAnnotations(runFile: string): Annotations {
+/** The run's annotations; `startTags`: the tags its run_start gave it (a queued Slurm point's), before any event. */
+export function readAnnotations(runFile: string, startTags: string[] = []): Annotations {
   const annotations: Annotations = { tags: [], notes: [], decision: null, decisions: [] };
-  const tags = new Set<string>();
+  const tags = new Set<string>(startTags);
   for (const path of annotationFiles(runFile)) readEvents(path, annotations, tags);
   annotations.tags = [...tags];
   // A pulled copy appends its lines after ours: the time a decision was made orders them, not the file.

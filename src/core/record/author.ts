@@ -3,7 +3,7 @@
  * user (git's user.name, else the login name). A run records its agent; a tag, a note, a decision
  * and a project note record their author.
  */
-import { spawnSync } from "node:child_process";
+import type { spawnSync } from "node:child_process";
 import os from "node:os";
 import { asObject } from "./decode";
 import type { AgentRecord } from "./schema";
@@ -45,7 +45,9 @@ export function loginName(): string | null {
 function gitUserName(cwd: string | undefined, env: NodeJS.ProcessEnv): string | null {
   if (cwd === undefined) return null;
   try {
-    const result = spawnSync("git", ["config", "--get", "user.name"], { cwd, env, encoding: "utf8", timeout: 5000 });
+    // node:child_process is loaded only here: every run imports this module, few need git's name.
+    const spawn = (require("node:child_process") as { spawnSync: typeof spawnSync }).spawnSync;
+    const result = spawn("git", ["config", "--get", "user.name"], { cwd, env, encoding: "utf8", timeout: 5000 });
     const name = result.status === 0 ? result.stdout.trim() : "";
     // A name is one line a person can read; anything else is not trusted as one.
     return name && name.length <= 200 && !/\p{C}/u.test(name) ? name : null;

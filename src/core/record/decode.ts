@@ -111,6 +111,8 @@ export interface RunStart {
   from: string | null;
   devices: JsonObject;
   scheduler: JsonObject;
+  /** The Slurm task a point of a sweep waits for, while it is queued (null for a run that started). */
+  queued: { jobId: string; task: number; tags: string[] } | null;
   /** What run_start recorded of the environment (a Python command's); {} when nothing. */
   environment: EnvironmentValue;
 }
@@ -152,8 +154,17 @@ export function decodeRunStart(record: StoredRecord): RunStart {
     from: typeof value.from === "string" && RUN_ID.test(value.from) ? value.from : null,
     devices: asObject(value.devices),
     scheduler: asObject(value.scheduler),
+    queued: decodeQueued(value.queued),
     environment: decodeEnvironment(value.environment),
   };
+}
+
+function decodeQueued(value: unknown): RunStart["queued"] {
+  const queued = asObject(value);
+  const jobId = asString(queued.job_id);
+  const task = asString(queued.array_task_id);
+  if (queued.kind !== "slurm" || jobId === null || !/^\d+$/.test(jobId) || task === null || !/^\d+$/.test(task)) return null;
+  return { jobId, task: Number(task), tags: (asStrings(queued.tags) ?? []).filter((tag) => tag !== "") };
 }
 
 function decodeIdentity(value: unknown): ProcessIdentity | null {

@@ -11,7 +11,22 @@
  * file never holds a torn line of ours; its records are counted as lost, later batches are
  * tried again, and `counts` says only what the file holds.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  futimesSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
 import { errnoCode } from "../errors";
 import { startWriteback } from "../os/posix";
@@ -56,8 +71,14 @@ export class RunFile {
   get failureReason(): string | undefined {
     return this.failure ? (errnoCode(this.failure) ?? this.failure.message) : undefined;
   }
+  /** Where the records go until the first write takes the place of a queued run's file. */
+  private starting: string | null = null;
 
-  /** Creates the file (mode 0600, never through a link); it must not exist yet. */
+  /**
+   * Creates the file (mode 0600, never through a link); it must not exist yet, unless it is the
+   * queued run of a Slurm sweep's point (its run_start alone): the records go to a new file that
+   * replaces it whole at the first write, so a reader sees either the queued run or this one.
+   */
   constructor(
     readonly path: string,
     store: string,
@@ -68,7 +89,13 @@ export class RunFile {
       // Readable too: on a full disk, run_end takes the place of the last records, which are read to count them.
       this.fd = openSync(path, "ax+", 0o600);
     } catch (error) {
-      throw storeError(store, error);
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !isQueuedRunFile(path, runId)) throw storeError(store, error);
+      this.starting = join(dirname(path), `.${basename(path)}.${process.pid}.starting`);
+      try {
+        this.fd = openSync(this.starting, "ax+", 0o600);
+      } catch (error) {
+        throw storeError(store, error);
+      }
     }
     const { dev, ino } = fstatSync(this.fd);
     this.identity = { dev, ino };
@@ -157,6 +184,15 @@ export class RunFile {
     }
     this.written += bytes;
     for (const kind of RECORD_KINDS) this.kept[kind] += kinds[kind];
+    if (this.starting) {
+      try {
+        renameSync(this.starting, this.path);
+      } catch (error) {
+        this.failure ??= error as NodeJS.ErrnoException;
+        return false;
+      }
+      this.starting = null;
+    }
     if (this.written - this.handedToDisk >= WRITEBACK_STEP) {
       startWriteback(this.fd, this.handedToDisk, this.written - this.handedToDisk);
       this.handedToDisk = this.written;
@@ -277,6 +313,11 @@ export class RunFile {
     return -1;
   }
 
+  /** Removes what this run wrote (a queued run it was to replace stays). */
+  remove(): void {
+    rmSync(this.starting ?? this.path, { force: true });
+  }
+
   /** Flushes, syncs and closes; false when the last records could not be written. */
   close(): boolean {
     const flushed = this.flush();
@@ -299,5 +340,24 @@ export class RunFile {
     const grown = Buffer.allocUnsafe(Math.max(this.batch.length * 2, this.used + bytes));
     this.batch.copy(grown, 0, 0, this.used);
     this.batch = grown;
+  }
+}
+
+/** Whether `path` is the queued run `runId` of a Slurm sweep: its run_start alone, marked `queued`. */
+function isQueuedRunFile(path: string, runId: string): boolean {
+  try {
+    let stat = lstatSync(path);
+    // The submitter made it and is about to write its one line.
+    for (let tries = 0; stat.isFile() && stat.size === 0 && tries < 100; tries++) {
+      Bun.sleepSync(10);
+      stat = lstatSync(path);
+    }
+    if (!stat.isFile() || stat.size > 1 << 20) return false;
+    const lines = readFileSync(path, "utf8").split("\n");
+    if (lines.length !== 2 || lines[1] !== "") return false;
+    const record = JSON.parse(lines[0]!);
+    return record?.kind === "run_start" && record.run_id === runId && typeof record.value?.queued === "object" && record.value.queued !== null;
+  } catch {
+    return false;
   }
 }

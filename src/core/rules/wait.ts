@@ -15,10 +15,11 @@ import type { RunSummary } from "../query/summary";
 import { ELAPSED, type Expr, operandsOf, parseWhere } from "../query/where";
 import { resolveRunRef } from "../record/refs";
 import type { ProcessIdentity } from "../record/schema";
+import { isUnended } from "../record/schema";
 import { runFilePath } from "../store";
 
 /** What `wait` waits for when no condition is given: the run has ended, however. */
-export const DEFAULT_UNTIL = "status != running";
+export const DEFAULT_UNTIL = "status not in [running, pending]";
 /** The fallback check: how often a run is looked at when no notification came. */
 export const RECHECK_MS = 1000;
 
@@ -49,7 +50,7 @@ export function parseUntil(text: string | undefined): { text: string; expr: Expr
   return { text: until, expr: parseWhere(until) };
 }
 
-const ENDED = (status: RunSummary["status"]) => status !== "running";
+const ENDED = (status: RunSummary["status"]) => !isUnended(status);
 
 export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = RECHECK_MS): Promise<WaitAnswer> {
   const { expr, text } = parseUntil(request.until);

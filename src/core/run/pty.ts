@@ -6,7 +6,10 @@
  * terminal itself, so Ctrl-C and friends reach the command as keys), and window-size changes
  * follow.
  */
-import tty from "node:tty";
+import type tty from "node:tty";
+
+/** node:tty, loaded only for a run with --pty: loading it costs milliseconds of every run's start-up. */
+const ttyModule = () => require("node:tty") as typeof tty;
 
 /** A readable stream fed by the terminal's data callback, ended when the terminal closes. */
 export function terminalStream(): { stream: ReadableStream<Uint8Array>; push: (chunk: Uint8Array) => void; end: () => void } {
@@ -32,6 +35,7 @@ export function terminalStream(): { stream: ReadableStream<Uint8Array>; push: (c
 
 /** The size of exprag's own terminal, when it has one; else 80x24. */
 export function windowSize(): { cols: number; rows: number } {
+  const tty = ttyModule();
   for (const fd of [1, 2, 0]) {
     if (!tty.isatty(fd)) continue;
     const stream = fd === 0 ? null : new tty.WriteStream(fd);
@@ -47,7 +51,7 @@ export function windowSize(): { cols: number; rows: number } {
  */
 export function connectTerminal(terminal: Bun.Terminal): () => void {
   const input = process.stdin;
-  const interactive = tty.isatty(0);
+  const interactive = ttyModule().isatty(0);
   if (interactive) (input as tty.ReadStream).setRawMode(true);
   const onData = (chunk: Buffer) => terminal.write(chunk);
   const onEnd = () => terminal.write("\x04");

@@ -3,7 +3,7 @@
  * records its magic lines and EXPRAG_FD lines, and ends the run file with `run_end` however the
  * command ends.
  */
-import { closeSync, openSync, rmSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { pythonEnvironmentOf } from "../context/environment";
 import { RunContext, type RunContextOptions } from "../context/run-context";
 import { EXIT, errnoCode, UserError } from "../errors";
@@ -297,7 +297,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean, 
   if (!runFile.flush()) {
     const reason = runFile.failureReason;
     runFile.close();
-    rmSync(runFile.path, { force: true });
+    runFile.remove();
     discardSnapshot(request.cwd, request.env, git.snapshot_ref);
     throw new UserError(
       `cannot write the run file in ${request.store} (${reason}); the command was not started`,

@@ -82,12 +82,31 @@ function ask(command: string[], env: NodeJS.ProcessEnv): string | null {
  */
 export async function askSlurmWhyEnded(jobId: string, env: NodeJS.ProcessEnv, retries = 1): Promise<{ status: SchedulerEndStatus; end: SchedulerEnd } | null> {
   for (let attempt = 0; attempt <= retries; attempt++) {
-    const shown = parseScontrolJob(ask(["scontrol", "show", "job", "-o", jobId], env) ?? "");
-    const job = shown ?? parseSacct(ask(["sacct", "-n", "-P", "-X", "-j", jobId, "-o", "State,Reason"], env) ?? "");
+    const job = jobState(jobId, env);
     if (!job) return null;
     const status = statusOfJobState(job.state);
     if (status) return { status, end: { kind: "slurm", job_id: jobId, state: job.state, ...(job.reason && { reason: job.reason }) } };
     if (attempt < retries) await Bun.sleep(300);
   }
   return null;
+}
+
+function jobState(jobId: string, env: NodeJS.ProcessEnv): { state: string; reason: string | null } | null {
+  const shown = parseScontrolJob(ask(["scontrol", "show", "job", "-o", jobId], env) ?? "");
+  return shown ?? parseSacct(ask(["sacct", "-n", "-P", "-X", "-j", jobId, "-o", "State,Reason"], env) ?? "");
+}
+
+const causes = new Map<string, SchedulerEndStatus | null>();
+
+/**
+ * What ended the job of a run whose writer died without run_end (its node failed, it was killed
+ * past the signal), when Slurm can still be asked and names a cause; asked once per job.
+ */
+export function slurmCauseOfDeath(jobId: string, env: NodeJS.ProcessEnv = process.env): SchedulerEndStatus | null {
+  if (!/^\d+$/.test(jobId)) return null;
+  if (!causes.has(jobId)) {
+    const job = Bun.which("scontrol", { PATH: env.PATH ?? "" }) || Bun.which("sacct", { PATH: env.PATH ?? "" }) ? jobState(jobId, env) : null;
+    causes.set(jobId, job && statusOfJobState(job.state));
+  }
+  return causes.get(jobId) ?? null;
 }

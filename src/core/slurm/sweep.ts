@@ -12,6 +12,8 @@ import { join } from "node:path";
 import type { SlurmConfig } from "../config";
 import { EXIT, UserError } from "../errors";
 import { selfCommand } from "../os/platform";
+import type { GitRecord } from "../record/schema";
+import { experimentNameFor } from "../run/experiment-name";
 import { handoffVariables, takeHandoff } from "../run/handoff";
 import { ensureStore, isExplicitStore } from "../store";
 import { sweepCode } from "../sweep/code";
@@ -21,6 +23,7 @@ import type { Point } from "../sweep/points";
 import { type SweepContext, type SweepRequest, sweepTree } from "../sweep/run-sweep";
 import { sweepTag } from "../sweep/summary";
 import { jobScript, type ScriptTask, tasksText } from "./job-script";
+import { writeQueuedRuns } from "./queued-runs";
 
 export type SlurmSweepRequest = Pick<SweepRequest, "command" | "runs" | "dir" | "metadata" | "defaults" | "includeSecrets" | "runOptions"> & {
   /** sbatch options from --sbatch, one word each. */
@@ -69,6 +72,7 @@ export async function submitSlurmSweep(request: SlurmSweepRequest, context: Swee
 
   let folder = cwd;
   let shared: Record<string, string> = {};
+  let git: GitRecord | null = null;
   if (!request.dryRun) {
     // Its job files go inside the store, which must be one (and exist) first.
     ensureStore(store, isExplicitStore(request.dir, env));
@@ -79,6 +83,7 @@ export async function submitSlurmSweep(request: SlurmSweepRequest, context: Swee
       warn,
     );
     folder = tree?.folder ?? cwd;
+    git = code.first.git;
     shared = handoffVariables({ code: tree ? { ...code.first, git: { ...code.first.git, top: tree.top } } : code.first, metadata: request.metadata });
   }
 
@@ -106,6 +111,15 @@ export async function submitSlurmSweep(request: SlurmSweepRequest, context: Swee
 
   manifest.job_id = job.submit(env);
   writeFileSync(manifestPath(store, sweepId), `${JSON.stringify(manifest)}\n`);
+  writeQueuedRuns({
+    store,
+    jobId: manifest.job_id,
+    experimentName: defaults.name ?? experimentNameFor(request.command),
+    git,
+    metadata: request.metadata,
+    tags: [tag],
+    runs: runs.map((run) => ({ runId: run.runId!, point: run.point })),
+  });
   return { ...manifest, script_text: text };
 }
 

@@ -39,8 +39,9 @@ export function parseGrid(text: string): Grid {
   const words = rest.split(",").map((word) => word.trim());
   if (words.some((word) => word === "")) throw usageError(`--grid ${text}: a value is empty`, "e.g. --grid lr=0.1,0.03");
   const values = words.map(typedValue);
-  const seen = values.map((value) => JSON.stringify(value));
-  const repeated = words.find((_, index) => seen.indexOf(seen[index]!) !== index);
+  // A set: a thousand values are checked at once, not each against all.
+  const seen = new Set<string>();
+  const repeated = words.find((_, index) => seen.size === seen.add(JSON.stringify(values[index])).size);
   if (repeated !== undefined) throw usageError(`--grid ${text}: ${repeated} is listed twice`);
   return { key, values };
 }

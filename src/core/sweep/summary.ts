@@ -13,8 +13,8 @@ import { runFilePath } from "../store";
 import type { SweepRunResult } from "./execute";
 import type { Point } from "./points";
 
-/** A run's state, or why it has none: it never started, or its `exprag run` left no run file, or (Slurm) its task waits in the queue. */
-export type SweepRunState = RunState | "not started" | "not recorded" | "pending";
+/** A run's state, or why it has none: it never started, or its `exprag run` left no run file. */
+export type SweepRunState = RunState | "not started" | "not recorded";
 
 export interface SweepRunSummary {
   run_id: string | null;

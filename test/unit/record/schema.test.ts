@@ -17,7 +17,7 @@ describe("record counts, defined once", () => {
 
 describe("run states", () => {
   test("every end status, then the states of a run without an end", () => {
-    expect(RUN_STATES.slice(-3)).toEqual(["running", "crashed", "unknown"]);
+    expect(RUN_STATES.slice(-4)).toEqual(["running", "pending", "crashed", "unknown"]);
     expect(RUN_STATES).toContain("out_of_memory");
   });
 

@@ -24,9 +24,16 @@ export const RUN_END_STATUSES = [
 ] as const;
 export type RunEndStatus = (typeof RUN_END_STATUSES)[number];
 
-/** What is said of a run: how it ended, else that it still runs, that its writer died (crashed), or that this cannot be told. */
-export type RunState = RunEndStatus | "running" | "crashed" | "unknown";
-export const RUN_STATES: RunState[] = [...RUN_END_STATUSES, "running", "crashed", "unknown"];
+/**
+ * What is said of a run: how it ended, else that it still runs, that it waits in Slurm's queue
+ * (`pending`: a point of a Slurm sweep whose task has not started its run yet), that its writer
+ * died (crashed), or that this cannot be told.
+ */
+export type RunState = RunEndStatus | "running" | "pending" | "crashed" | "unknown";
+export const RUN_STATES: RunState[] = [...RUN_END_STATUSES, "running", "pending", "crashed", "unknown"];
+/** The states of a run that has not ended yet: it may still write. */
+export const UNENDED_STATES: readonly RunState[] = ["running", "pending"];
+export const isUnended = (status: string): boolean => (UNENDED_STATES as readonly string[]).includes(status);
 
 /** The states of a run that broke: its command failed, or its writer died. */
 export const FAILED_STATES = ["failed", "crashed"] as const satisfies readonly RunState[];

@@ -73,6 +73,15 @@ export interface SchedulerRecord {
   [field: string]: string | undefined;
 }
 
+/** The Slurm array task a queued run waits for. */
+export interface QueuedRecord {
+  kind: "slurm";
+  job_id: string;
+  array_task_id: string;
+  /** The tags the sweep gives the point (its run's own tags once it starts). */
+  tags?: string[];
+}
+
 export interface RunStartValue {
   git: GitRecord;
   host: HostRecord;
@@ -96,6 +105,8 @@ export interface RunStartValue {
   /** Accelerators it was given: CUDA_VISIBLE_DEVICES and the like. */
   devices?: Record<string, string>;
   scheduler?: SchedulerRecord;
+  /** A point of a Slurm sweep written at submit, before its task starts: it reads `pending` until its `exprag run` takes its place. */
+  queued?: QueuedRecord;
   /** A Python command's environment, read before it starts; the GPUs follow in an `environment` record. */
   environment?: EnvironmentValue;
 }

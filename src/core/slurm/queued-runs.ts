@@ -1,0 +1,54 @@
+/**
+ * The points of a Slurm sweep, in the store from the moment it is submitted: each point's run file
+ * starts as a run_start marked `queued` (its Slurm task, its params, the sweep's code and tag), so
+ * every query lists it, as `pending` until its task's `exprag run` replaces the file with the run
+ * itself (src/core/record/writer.ts), or as what Slurm says ended it before it began.
+ */
+import { closeSync, constants, openSync, writeSync } from "node:fs";
+import { VERSION } from "../../version";
+import { type GitRecord, type QueuedRecord, SCHEMA_VERSION } from "../record/schema";
+import { runFilePath } from "../store";
+import type { Point } from "../sweep/points";
+
+export interface QueuedRun {
+  runId: string;
+  point: Point;
+}
+
+export interface QueuedRuns {
+  store: string;
+  jobId: string;
+  experimentName: string;
+  git: GitRecord | null;
+  metadata: Record<string, unknown>;
+  tags: string[];
+  runs: QueuedRun[];
+}
+
+/**
+ * Writes each point's queued run file with one write, never over a file: a task that started
+ * before this reached its point has written its run already (and a task that finds the file
+ * still empty waits for the write: src/core/record/writer.ts).
+ */
+export function writeQueuedRuns(queued: QueuedRuns): void {
+  const createdAt = new Date().toISOString();
+  const common = `{"schema_version":${SCHEMA_VERSION},"exprag_version":${JSON.stringify(VERSION)},`;
+  const name = JSON.stringify(queued.experimentName);
+  const shared = `${queued.git ? `"git":${JSON.stringify(queued.git)},` : ""}"metadata":${JSON.stringify(queued.metadata)},`;
+  queued.runs.forEach((run, index) => {
+    const mark: QueuedRecord = { kind: "slurm", job_id: queued.jobId, array_task_id: String(index), ...(queued.tags.length && { tags: queued.tags }) };
+    const line = `${common}"run_id":${JSON.stringify(run.runId)},"experiment_name":${name},"kind":"run_start","value":{${shared}"params":${JSON.stringify(run.point)},"queued":${JSON.stringify(mark)}},"created_at":"${createdAt}","elapsed_ms":0}\n`;
+    const file = runFilePath(queued.store, run.runId);
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    } catch {
+      return;
+    }
+    try {
+      writeSync(fd, line);
+    } finally {
+      closeSync(fd);
+    }
+  });
+}

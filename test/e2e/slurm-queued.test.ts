@@ -1,0 +1,133 @@
+/**
+ * The points of a Slurm sweep are in the store from submit on, read with what Slurm says of their
+ * tasks. Slurm's clients are faked here (sbatch answers a job id, scontrol prints what the test
+ * wrote), so this runs anywhere; slurm-sweep.test.ts does it on a real Slurm.
+ */
+import { describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
+import { cleanEnv, EXPRAG, readRecords, tempDir } from "./harness";
+
+const TRAIN = "import json, sys\nprint('EXPRAG::' + json.dumps({'arg': sys.argv[1]}))\n";
+
+/** A folder with an sbatch that accepts any job as 77 and an scontrol that prints the file `state` (or fails as Slurm does for a job it forgot). */
+function fakeSlurm(): { bin: string; state: string } {
+  const bin = tempDir();
+  const state = join(bin, "state");
+  writeFileSync(join(bin, "sbatch"), "#!/bin/sh\necho 77\n");
+  writeFileSync(
+    join(bin, "scontrol"),
+    `#!/bin/sh\n[ -s '${state}' ] || { echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1; }\ncat '${state}'\n`,
+  );
+  chmodSync(join(bin, "sbatch"), 0o755);
+  chmodSync(join(bin, "scontrol"), 0o755);
+  return { bin, state };
+}
+
+type Listed = { run_id: string; status: string; params: { x: number }; tags: string[]; commit: string };
+
+async function listed(repo: string, env: Record<string, string>, ...args: string[]): Promise<Listed[]> {
+  const result = await runIn(repo, ["ls", "--json", ...args], env);
+  expect(result.exitCode).toBe(0);
+  const parsed = JSON.parse(result.stdout.toString());
+  return (parsed.runs ?? parsed).sort((a: Listed, b: Listed) => a.params.x - b.params.x);
+}
+
+describe("a Slurm sweep's points before their tasks start", () => {
+  test("are listed pending from submit, cancelled once Slurm drops them unstarted, and a task's run takes its point's place", async () => {
+    const repo = makeRepo({ "train.py": TRAIN });
+    write(repo, "train.py", `${TRAIN}# edited\n`);
+    write(repo, ".claude/settings.local.json", '{"agent": true}\n');
+    const { bin, state } = fakeSlurm();
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0-2 JobState=PENDING Reason=JobHeldUser\n");
+
+    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1,2,3", "--", "python3", "train.py", "{x}"], env);
+    expect(submitted.exitCode).toBe(0);
+    const sweep = JSON.parse(submitted.stdout.toString()) as { tag: string; job_id: string; script: string; runs: { run_id: string }[] };
+    expect(sweep.job_id).toBe("77");
+
+    let runs = await listed(repo, env, "--tag", sweep.tag);
+    expect(runs.map((run) => [run.params.x, run.status])).toEqual([
+      [1, "pending"],
+      [2, "pending"],
+      [3, "pending"],
+    ]);
+    expect(runs.map((run) => run.run_id).sort()).toEqual(sweep.runs.map((run) => run.run_id).sort());
+    expect(runs.every((run) => run.tags.includes(sweep.tag))).toBe(true);
+    const tagged = await runIn(repo, ["tag", runs[2]!.run_id, "checked", "--json"], env);
+    expect(JSON.parse(tagged.stdout.toString()).tags).toEqual([sweep.tag, "checked"]);
+    expect(await listed(repo, env, "--status", "pending")).toHaveLength(3);
+    expect(await listed(repo, env, "--where", "status = pending")).toHaveLength(3);
+    const brief = JSON.parse((await runIn(repo, ["brief", "--json"], env)).stdout.toString());
+    expect(brief.counts.pending).toBe(3);
+    expect(brief.recent).toHaveLength(0);
+    // The MCP tool answers as ls --json does.
+    const transport = new StdioClientTransport({ command: EXPRAG, args: ["mcp"], cwd: repo, env: cleanEnv({ ...gitEnv, ...env }), stderr: "pipe" });
+    const client = new Client({ name: "exprag-queued", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const result = (await client.callTool({ name: "list_runs", arguments: { status: ["pending"], tags: [sweep.tag] } })) as CallToolResult;
+      const fromTool = JSON.parse((result.content as { text: string }[])[1]!.text) as Listed[];
+      expect(fromTool.sort((a, b) => a.params.x - b.params.x)).toEqual(await listed(repo, env, "--status", "pending", "--tag", sweep.tag));
+    } finally {
+      await client.close();
+    }
+    // A pending run has not ended: wait keeps waiting for it.
+    const waited = await runIn(repo, ["wait", runs[0]!.run_id, "--timeout", "1s", "--json"], env);
+    expect(waited.exitCode).toBe(124);
+
+    // The sweep's code left the agent's folder out, as a local sweep's does.
+    const snapshot = git(repo, "ls-tree", "-r", "--name-only", runs[0]!.commit).split("\n");
+    expect(snapshot).toContain("train.py");
+    expect(snapshot).not.toContain(".claude/settings.local.json");
+
+    // Task 1 scancel'ed while pending (Slurm shows it CANCELLED); task 2 gone from Slurm unstarted.
+    writeFileSync(
+      state,
+      "JobId=78 ArrayJobId=77 ArrayTaskId=1 JobState=CANCELLED Reason=None\nJobId=77 ArrayJobId=77 ArrayTaskId=0 JobState=PENDING Reason=None\n",
+    );
+    runs = await listed(repo, env, "--tag", sweep.tag);
+    expect(runs.map((run) => run.status)).toEqual(["pending", "cancelled", "cancelled"]);
+
+    // Task 0 runs on a node: its `exprag run` replaces the queued file, same run id.
+    if (!Bun.which("python3")) return;
+    const task = Bun.spawnSync(["sh", sweep.script], {
+      cwd: repo,
+      env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "0" }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(task.exitCode).toBe(0);
+    runs = await listed(repo, env, "--tag", sweep.tag);
+    expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "cancelled"]);
+    expect(runs.map((run) => run.tags)).toEqual([[sweep.tag], [sweep.tag], [sweep.tag, "checked"]]);
+    const records = readRecords(join(repo, ".exprag", "runs", `${runs[0]!.run_id}.jsonl`));
+    expect(records.filter((r) => r.kind === "run_start")).toHaveLength(1);
+    expect((records[0]!.value as { queued?: unknown }).queued).toBeUndefined();
+    expect(records.find((r) => r.kind === "track")!.value).toEqual({ arg: "1" });
+    expect(readdirSync(join(repo, ".exprag", "runs")).filter((name) => name.startsWith("."))).toEqual([]);
+
+    // Slurm cannot be asked (no scontrol): a queued point reads pending, never crashed.
+    writeFileSync(join(bin, "scontrol"), "#!/bin/sh\nexit 1\n");
+    runs = await listed(repo, env, "--tag", sweep.tag);
+    expect(runs.map((run) => run.status)).toEqual(["ok", "pending", "pending"]);
+  }, 90_000);
+
+  test("a run file that is not a queued point is never replaced by a task", async () => {
+    const repo = makeRepo({ "train.py": TRAIN });
+    const first = await runIn(repo, ["run", "--", "true"]);
+    expect(first.exitCode).toBe(0);
+    const name = readdirSync(join(repo, ".exprag", "runs")).find((file) => file.endsWith(".jsonl"));
+    const runId = name!.replace(/\.jsonl$/, "");
+    const before = readRecords(join(repo, ".exprag", "runs", name!));
+    const again = await runIn(repo, ["run", "--", "true"], { EXPRAG_PREPARED_RUN_ID: runId });
+    expect(again.exitCode).not.toBe(0);
+    expect(readRecords(join(repo, ".exprag", "runs", name!))).toEqual(before);
+    expect(existsSync(join(repo, ".exprag", "runs", `.${name}.starting`))).toBe(false);
+  }, 30_000);
+});
