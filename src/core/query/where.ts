@@ -39,7 +39,7 @@ function ordered(value: unknown, op: "<" | "<=" | ">" | ">=", literal: Literal):
   return op === ">" ? left > right : left >= right;
 }
 
-function compareNumbers(left: number, op: CompareOp, right: number): boolean {
+export function compareNumbers(left: number, op: CompareOp, right: number): boolean {
   switch (op) {
     case "=":
       return left === right;

@@ -76,6 +76,11 @@ export class SeriesValues {
     return this.resolvers.get(operand.text)?.();
   }
 
+  /** What `resolve(operand)` calls, to be asked once rather than per record. */
+  resolver(operand: Operand): () => unknown {
+    return this.resolvers.get(operand.text) ?? (() => undefined);
+  }
+
   private track(steps: PathStep[], aggregated: boolean): TrackedPath {
     const key = JSON.stringify(steps);
     let path = this.tracked.find((known) => JSON.stringify(known.steps) === key);

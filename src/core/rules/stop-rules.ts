@@ -3,7 +3,7 @@
  * `elapsed`) while none comes. The first rule to hold is what stops the run; the same checking
  * serves a live run (`run --stop-when`) and a replay of a finished one (`check-rules`).
  */
-import { evaluateWhere, operandsOf } from "../query/where";
+import { compareNumbers, type Expr, evaluateWhere, type Operand, operandsOf } from "../query/where";
 import type { StoppedBy } from "../record/schema";
 import { stepOf } from "./divergence";
 import { type RunFacts, SeriesValues } from "./series-values";
@@ -11,6 +11,8 @@ import type { StopRule } from "./stop-rule";
 
 export class StopRules {
   readonly values: SeriesValues;
+  /** Per rule: whether it holds now, bound once to the values it reads (checked after every record). */
+  private readonly holds: (() => boolean)[];
 
   constructor(
     readonly rules: StopRule[],
@@ -20,6 +22,8 @@ export class StopRules {
       rules.flatMap((rule) => operandsOf(rule.expr)),
       facts,
     );
+    const resolve = (operand: Operand) => this.values.resolve(operand);
+    this.holds = rules.map((rule) => boundRule(rule.expr, resolve, this.values.resolver.bind(this.values)));
   }
 
   /** Whether a rule reads the clock, so it must be checked while no record comes. */
@@ -60,8 +64,25 @@ export class StopRules {
   }
 
   private holding(): StopRule | null {
-    return this.rules.find((rule) => evaluateWhere(rule.expr, (operand) => this.values.resolve(operand))) ?? null;
+    for (let i = 0; i < this.holds.length; i++) if (this.holds[i]!()) return this.rules[i]!;
+    return null;
   }
+}
+
+/**
+ * evaluateWhere(expr, resolve) as a function of no arguments. A comparison with a number, the
+ * usual rule, reads its operand through the resolver found once and compares a number as
+ * evaluateWhere does; any other value, and any other rule, goes through evaluateWhere itself.
+ */
+function boundRule(expr: Expr, resolve: (operand: Operand) => unknown, resolver: (operand: Operand) => () => unknown): () => boolean {
+  const general = () => evaluateWhere(expr, resolve);
+  if (expr.kind !== "compare" || typeof expr.value !== "number") return general;
+  const value = resolver(expr.operand);
+  const { op, value: literal } = expr;
+  return () => {
+    const found = value();
+    return typeof found === "number" ? !Number.isNaN(found) && compareNumbers(found, op, literal) : general();
+  };
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

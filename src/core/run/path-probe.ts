@@ -5,6 +5,7 @@
  * probe `complex`: that line is then read with JSON.parse.
  */
 import type { PathStep } from "../query/value-paths";
+import { readNumber } from "./json-number";
 
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
@@ -15,6 +16,10 @@ export class PathProbe {
   private readonly childNodes: number[][] = [[]];
   /** Per node: the index of the path ending there, or -1. */
   private readonly leafOf: number[] = [-1];
+  /** Per node: the paths that end below it, forgotten when a duplicate key gives the node a new value. */
+  private readonly leavesUnder: number[][] = [[]];
+  /** Per node: the length of its shortest child key. */
+  private readonly shortestKey: number[];
   /** Per path: where its value was found in the line ([start, end)), -1 when it was not. */
   readonly starts: Int32Array;
   readonly ends: Int32Array;
@@ -50,16 +55,26 @@ export class PathProbe {
         this.childKeys.push([]);
         this.childNodes.push([]);
         this.leafOf.push(-1);
+        this.leavesUnder.push([]);
         this.childKeys[node]!.push(bytes);
         this.childNodes[node]!.push(created);
         node = created;
       }
       this.leafOf[node] = index;
     });
+    this.shortestKey = this.childKeys.map((keys) => Math.min(...keys.map((key) => key.length)));
+    paths.forEach((keys, index) => {
+      let node = 0;
+      for (const key of keys.slice(0, -1)) {
+        node = this.childNodes[node]![this.childKeys[node]!.findIndex((known) => known.equals(Buffer.from(key)))]!;
+        this.leavesUnder[node]!.push(index);
+      }
+    });
   }
 
   reset(): void {
-    this.starts.fill(-1);
+    const starts = this.starts;
+    for (let k = 0; k < starts.length; k++) starts[k] = -1;
     this.complex = false;
     this.pending = 0;
   }
@@ -85,7 +100,9 @@ export class PathProbe {
         return;
       }
     }
-    // An escaped key may spell a watched one: such a line is read the slow way.
+    // An escaped key may spell a watched one: such a line is read the slow way. Written with an
+    // escape, a key takes more bytes than it spells: a key no longer than the shortest watched one cannot.
+    if (end - start <= this.shortestKey[node]!) return;
     for (let j = start; j < end; j++) if (b[j] === BACKSLASH) this.complex = true;
   }
 
@@ -93,7 +110,10 @@ export class PathProbe {
   open(depth: number, isObject: boolean): void {
     const node = this.pending;
     this.pending = -1;
-    if (node >= 0 && this.leafOf[node]! >= 0) this.complex = true;
+    if (node >= 0) {
+      if (this.leafOf[node]! >= 0) this.complex = true;
+      else this.forgetBelow(node);
+    }
     this.nodeAt[depth] = isObject ? node : -1;
   }
 
@@ -103,9 +123,18 @@ export class PathProbe {
     this.pending = -1;
     if (node < 0) return;
     const leaf = this.leafOf[node]!;
-    if (leaf < 0) return;
+    if (leaf < 0) {
+      this.forgetBelow(node);
+      return;
+    }
     this.starts[leaf] = start;
     this.ends[leaf] = end;
+  }
+
+  /** A key seen again takes a new value, as in JSON.parse: what was found below it before no longer counts. */
+  private forgetBelow(node: number): void {
+    const leaves = this.leavesUnder[node]!;
+    for (let k = 0; k < leaves.length; k++) this.starts[leaves[k]!] = -1;
   }
 
   /** The value found for path `index` in line `b` (undefined when the line has none). */
@@ -123,46 +152,4 @@ export class PathProbe {
     if (first === 0x6e /* n */) return null;
     return readNumber(b, start, end);
   }
-}
-
-/** Buffer's undocumented asciiSlice, twice as fast here as toString("latin1") (a number is ASCII). */
-const asciiSlice = (Buffer.prototype as unknown as { asciiSlice?: (this: Uint8Array, start: number, end: number) => string }).asciiSlice;
-const asciiText = (b: Uint8Array, start: number, end: number): string =>
-  asciiSlice ? asciiSlice.call(b, start, end) : Buffer.prototype.toString.call(b, "latin1", start, end);
-
-const POWERS = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-/**
- * The JSON number `b[start..end)`, as Number() reads it. Up to 15 significant digits and a power
- * of ten within 22, the digits and the power are exact doubles, so one multiplication or division
- * rounds correctly (Clinger's fast path) without making a string; anything longer goes through one.
- */
-export function readNumber(b: Uint8Array, start: number, end: number): number {
-  // Longer than a sign, 15 digits and a point: surely more than 15 digits.
-  if (end - start > 17) return Number(asciiText(b, start, end));
-  let i = start;
-  const negative = b[i] === 0x2d;
-  if (negative) i++;
-  let mantissa = 0;
-  let digits = 0;
-  let scale = 0;
-  let c = b[i]!;
-  for (; i < end; i++) {
-    c = b[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    if (mantissa !== 0 || c !== 0x30) digits++;
-    mantissa = mantissa * 10 + (c - 0x30);
-  }
-  if (i < end && c === 0x2e) {
-    for (i++; i < end; i++) {
-      c = b[i]!;
-      if (c < 0x30 || c > 0x39) break;
-      if (mantissa !== 0 || c !== 0x30) digits++;
-      mantissa = mantissa * 10 + (c - 0x30);
-      scale--;
-    }
-  }
-  if (i < end || digits > 15 || scale < -22) return Number(asciiText(b, start, end));
-  const value = scale === 0 ? mantissa : mantissa / POWERS[-scale]!;
-  return negative ? -value : value;
 }

@@ -9,6 +9,11 @@ export const GRACE_MAX_MS = 2000;
 /**
  * Reads a pipe until its end, or until cancelled; owns and closes its descriptor. A chunk whose
  * handling fails is reported once and reading goes on, so the child's output keeps flowing.
+ *
+ * `onChunk` must not keep the chunk (or a view of it) once it has returned, or once the promise it
+ * returned has settled: from a descriptor, each chunk's memory is then freed at once
+ * (`releaseChunk`). Left to the garbage collector, a fast command's chunks piled up between
+ * collections: a 512 MiB passthrough peaked at 527 MB in one run of three on a loaded machine.
  */
 export class PipeReader {
   readonly done: Promise<void>;
@@ -26,6 +31,7 @@ export class PipeReader {
             // A promise means the chunk's output waits for room: read no more until it is out.
             const written = onChunk(r.value);
             if (written) await written;
+            if (fd !== null) releaseChunk(r.value);
           } catch (error) {
             if (!failed) onError(error);
             failed = true;
@@ -42,6 +48,16 @@ export class PipeReader {
   cancel(): void {
     this.reader.cancel().catch(() => {});
   }
+}
+
+/**
+ * Frees a chunk's memory now, when the chunk is the whole of its buffer (as each chunk of Bun's
+ * file stream is): transferring a buffer detaches it and drops its contents. A chunk sharing its
+ * buffer is left to the garbage collector.
+ */
+export function releaseChunk(chunk: Uint8Array): void {
+  const buffer = chunk.buffer;
+  if (buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength) buffer.transfer(0);
 }
 
 /** Where the wait for the pipes' end stands, once the command has exited. */

@@ -28,7 +28,11 @@ export function isPlainJson(b: Uint8Array, start: number, end: number, probe: Pa
       if (++depth > MAX_DEPTH) return false;
       const isObject = c === 0x7b;
       objects = isObject ? objects | (1 << depth) : objects & ~(1 << depth);
-      probe?.open(depth, isObject);
+      // The probe is asked only about what it watches: most keys and values are none of its business.
+      if (probe !== null) {
+        if (probe.pending >= 0) probe.open(depth, isObject);
+        else probe.nodeAt[depth] = -1;
+      }
       i = skipSpace(b, i + 1, end);
       if (i < end && b[i] === (isObject ? 0x7d : 0x5d)) {
         depth--;
@@ -56,7 +60,7 @@ export function isPlainJson(b: Uint8Array, start: number, end: number, probe: Pa
         return false;
       }
       if (i < 0) return false;
-      probe?.scalar(valueStart, i);
+      if (probe !== null && probe.pending >= 0) probe.scalar(valueStart, i);
     }
     // After a value: close containers, or move to the next element or member.
     for (;;) {
@@ -86,7 +90,7 @@ function readKey(b: Uint8Array, i: number, end: number, depth: number, probe: Pa
   const after = skipString(b, i, end);
   if (after < 0) return -1;
   if (depth === 1 && !isOrdinaryKey(b, i + 1, after - 1)) return -1;
-  probe?.key(b, i + 1, after - 1, depth);
+  if (probe !== null && probe.nodeAt[depth]! >= 0) probe.key(b, i + 1, after - 1, depth);
   const colon = skipSpace(b, after, end);
   if (colon >= end || b[colon] !== 0x3a /* : */) return -1;
   return skipSpace(b, colon + 1, end);

@@ -96,22 +96,24 @@ export class CommandStopper {
     const stop = (by: StoppedBy | null) => {
       if (by) this.stop({ status: "stopped", by });
     };
+    // The record being read, for closures made once (not per record): asked only when a rule holds.
     let line: Buffer = Buffer.alloc(0);
+    let lineStart = 0;
+    let lineEnd = 0;
+    let lineNumber = 0;
     const found = (index: number) => probe!.value(line, index);
+    const source = () => `${file}:${lineNumber}`;
+    const step = () => stepOf(JSON.parse(line.toString("utf8", lineStart, lineEnd)));
     return {
       probe,
       probed: (data, start, end, at) => {
         if (this.reason) return;
         line = data;
+        lineStart = start;
+        lineEnd = end;
+        lineNumber = at;
         rules.values.observeFound(found);
-        stop(
-          rules.check(
-            () => `${file}:${at}`,
-            stamp(),
-            diverged(),
-            () => stepOf(JSON.parse(data.toString("utf8", start, end))),
-          ),
-        );
+        stop(rules.check(source, stamp(), diverged(), step));
       },
       parsed: (value, line) => {
         if (!this.reason) stop(rules.record(value, `${file}:${line}`, stamp(), diverged()));

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { valuesAt } from "../../../src/core/query/value-paths";
-import { PathProbe, readNumber } from "../../../src/core/run/path-probe";
+import { readNumber } from "../../../src/core/run/json-number";
+import { PathProbe } from "../../../src/core/run/path-probe";
 import { isPlainJson, MAX_DEPTH } from "../../../src/core/run/plain-json";
 import { seededRandom } from "../../seeded-random";
 
@@ -31,6 +32,14 @@ describe("PathProbe: the values at watched paths, found while a line is checked"
     "42",
     '{"metrics": [1, 2], "loss": 0.30000000000000004}',
     '{"metrics": {}, "step": -0}',
+    // Duplicate keys: the last wins, also over what was found inside the first
+    '{"metrics": {"loss": 1}, "metrics": {"acc": 2}}',
+    '{"metrics": {"loss": 1}, "metrics": 5}',
+    '{"metrics": {"loss": 1}, "metrics": [{"loss": 4}]}',
+    '{"metrics": {"loss": 1}, "metrics": {"loss": 3}}',
+    '{"metrics": {"loss": 1, "loss": 2, "acc": 0.5}, "step": 1, "step": 2}',
+    '{"metrics": 5, "metrics": {"loss": 1}}',
+    '{"metrics": {"loss": 1, "acc": 2}, "metrics": {"acc": 3}, "loss": 6, "loss": null}',
   ])("%s reads as JSON.parse reads it", (line) => {
     expect(probed(line)).toEqual(parsed(line));
   });
@@ -38,6 +47,9 @@ describe("PathProbe: the values at watched paths, found while a line is checked"
   test("a watched value that is an object, or a key written with escapes, gives up: the line is parsed instead", () => {
     expect(probed('{"loss": {"train": 1}}')).toBe("complex");
     expect(probed('{"metrics": {"lo\\u0073s": 1}}')).toBe("complex");
+    expect(probed('{"metrics": {"\\u0061cc": 1}}')).toBe("complex");
+    // Too short to spell a watched key, escaped or not: the line stays on the fast path.
+    expect(probed('{"metrics": {"\\t": 2, "a\\"": 1, "loss": 3}}')).toEqual([undefined, 3, undefined, undefined]);
   });
 
   test("paths through lists, or the whole value, need every line parsed: no probe", () => {
