@@ -4,7 +4,7 @@
  * last value of a path, and aggregates over a path's series. Facts that need every record
  * (aggregates; metadata when `$meta` records exist) come from one pass over the file.
  */
-import { type Annotations, readAnnotations } from "../record/annotations";
+import { type AnnotationListing, type Annotations, readAnnotations } from "../record/annotations";
 import { decodeEnvelope, decodeMeta, decodeParams, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
 import { decodeEnvironment, trackedValue } from "../record/decode-context";
 import { readRunStart, TailReader } from "../record/reader";
@@ -13,7 +13,7 @@ import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, type Warn } from "./records";
 import { SeriesAccumulator, type SeriesStats } from "./series";
-import { type RunSummary, summarizeRun } from "./summary";
+import { type RunSummary, readRunSummary } from "./summary";
 import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
 
 export type { SeriesStats };
@@ -36,6 +36,8 @@ export class RunView {
     readonly store: string,
     readonly runId: string,
     private readonly warn: Warn,
+    /** The store's annotation files, listed once for every run of a selection. */
+    private readonly annotationListing?: AnnotationListing,
   ) {
     this.file = runFilePath(store, runId);
   }
@@ -44,7 +46,10 @@ export class RunView {
   summary(): RunSummary | null {
     if (!this.summaryRead) {
       this.summaryRead = true;
-      this.summaryValue = summarizeRun(this.store, this.runId, this.warn);
+      const { summary, start } = readRunSummary(this.store, this.runId, this.warn);
+      this.summaryValue = summary;
+      // The same read decoded run_start: asking for it later opens nothing.
+      this.startValue ??= start;
     }
     return this.summaryValue;
   }
@@ -58,7 +63,7 @@ export class RunView {
   }
 
   annotations(): Annotations {
-    this.annotationsValue ??= readAnnotations(this.file);
+    this.annotationsValue ??= readAnnotations(this.file, this.annotationListing);
     return this.annotationsValue;
   }
 

@@ -22,15 +22,34 @@ export class NotRegularFile extends Error {
 
 /** Opens a file for reading, refusing anything but a regular file without blocking on it. */
 export function openRegularFile(path: string): number {
+  return openRegular(path).fd;
+}
+
+/** A regular file opened for reading, and its size from the same stat. */
+export interface OpenedFile {
+  fd: number;
+  size: number;
+}
+
+/** openRegularFile, with the size its one fstat found. */
+export function openRegular(path: string): OpenedFile {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    if (!fstatSync(fd).isFile()) throw new NotRegularFile(`${path} is not a regular file`);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new NotRegularFile(`${path} is not a regular file`);
+    return { fd, size: stat.size };
   } catch (error) {
     closeSync(fd);
     throw error;
   }
-  return fd;
 }
+
+/**
+ * One buffer for every read from a file's ends: what leaves it is a string or a copy, and all
+ * reads are synchronous, so no two readers use it at once. (A fresh 64 KiB buffer per read cost
+ * more than the read itself over 10,000 runs.)
+ */
+const scratch = Buffer.allocUnsafe(CHUNK);
 
 /**
  * Calls `onLine` for every line (empty ones too with `withEmpty`) and its 1-based number; stops
@@ -81,6 +100,8 @@ export function forEachLine(file: string, onLine: (text: string | null, line: nu
  */
 export class TailReader {
   private readonly fd: number;
+  /** Whether this reader opened the file (and closes it), or reads one opened by its caller. */
+  private readonly owned: boolean;
   private position: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -88,9 +109,11 @@ export class TailReader {
   private readSize = FIRST_END_READ;
   readonly size: number;
 
-  constructor(file: string) {
-    this.fd = openRegularFile(file);
-    this.size = fstatSync(this.fd).size;
+  constructor(file: string | OpenedFile) {
+    this.owned = typeof file === "string";
+    const opened = typeof file === "string" ? openRegular(file) : file;
+    this.fd = opened.fd;
+    this.size = opened.size;
     this.position = this.size;
   }
 
@@ -104,34 +127,39 @@ export class TailReader {
       const size = Math.min(this.readSize, this.position);
       this.readSize = Math.min(this.readSize * 2, CHUNK);
       this.position -= size;
-      const chunk = Buffer.allocUnsafe(size);
-      readSync(this.fd, chunk, 0, size, this.position);
-      const firstNewline = chunk.indexOf(10);
-      if (firstNewline < 0) {
+      readSync(this.fd, scratch, 0, size, this.position);
+      const firstNewline = scratch.indexOf(10);
+      if (firstNewline < 0 || firstNewline >= size) {
         // Part of a line longer than a chunk: kept in pieces, joined once, so long lines cost linear time.
-        this.keep(chunk);
+        this.keep(0, size);
         continue;
       }
       // The chunk's last line continues into what was kept; the lines before it are whole.
-      const lastNewline = chunk.lastIndexOf(10);
-      this.keep(chunk.subarray(lastNewline + 1));
+      const lastNewline = scratch.lastIndexOf(10, size - 1);
+      this.keep(lastNewline + 1, size);
       const continued = this.takePending();
-      const whole = chunk.toString("utf8", firstNewline + 1, lastNewline).split("\n");
+      const whole = scratch.toString("utf8", firstNewline + 1, lastNewline).split("\n");
       this.lines = [...whole, continued].filter((line) => line !== "");
-      this.keep(chunk.subarray(0, firstNewline));
+      this.keep(0, firstNewline);
     }
     return this.lines.pop()!;
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.owned) closeSync(this.fd);
   }
 
-  private keep(piece: Buffer): void {
-    this.pendingBytes += piece.length;
+  /** Keeps a copy of the scratch buffer's bytes [start, end) as the start of the line being read. */
+  private keep(start: number, end: number): void {
+    if (start === end) return;
+    this.pendingBytes += end - start;
     // Past the bound, only the count is kept: the line reads as TOO_LONG.
     if (this.pendingBytes > MAX_LINE_BYTES) this.pending = [];
-    else this.pending.unshift(piece);
+    else {
+      const piece = Buffer.allocUnsafe(end - start);
+      scratch.copy(piece, 0, start, end);
+      this.pending.unshift(piece);
+    }
   }
 
   private takePending(): string {
@@ -146,23 +174,31 @@ export class TailReader {
 export function readFirstLine(file: string): string | null {
   const fd = openRegularFile(file);
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    for (let size = FIRST_END_READ; ; size = Math.min(size * 2, CHUNK)) {
-      const bytes = readSync(fd, buffer, 0, size, null);
-      if (bytes === 0) break;
-      const newline = buffer.subarray(0, bytes).indexOf(10);
-      total += newline < 0 ? bytes : newline;
-      if (total > MAX_LINE_BYTES) return TOO_LONG;
-      chunks.push(Buffer.from(buffer.subarray(0, newline < 0 ? bytes : newline)));
-      if (newline >= 0) break;
-    }
-    const text = Buffer.concat(chunks).toString();
-    return text || null;
+    return firstLineOf(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The first line of an open file, read from its start with positioned reads (the offset is left alone). */
+export function firstLineOf(fd: number): string | null {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (let size = FIRST_END_READ, position = 0; ; size = Math.min(size * 2, CHUNK)) {
+    const bytes = readSync(fd, scratch, 0, size, position);
+    if (bytes === 0) break;
+    position += bytes;
+    const newline = scratch.subarray(0, bytes).indexOf(10);
+    total += newline < 0 ? bytes : newline;
+    if (total > MAX_LINE_BYTES) return TOO_LONG;
+    const piece = scratch.subarray(0, newline < 0 ? bytes : newline);
+    // The usual first line fits one read: decoded straight from the buffer, no copy.
+    if (newline >= 0 && !chunks.length) return piece.toString() || null;
+    chunks.push(Buffer.from(piece));
+    if (newline >= 0) break;
+  }
+  const text = Buffer.concat(chunks).toString();
+  return text || null;
 }
 
 /** Number of newline-terminated lines of a file (a torn last line counts too). */
@@ -225,7 +261,11 @@ const KIND_CARRY = 64;
 
 /** The first record of a run file (run_start), read without reading the rest. */
 export function readRunStart(file: string): StoredRecord | null {
-  const line = readFirstLine(file);
+  return runStartOf(readFirstLine(file));
+}
+
+/** The run_start record a run file's first line holds, if it does. */
+export function runStartOf(line: string | null): StoredRecord | null {
   const record = line === null ? null : parseRecord(line);
   return record?.kind === "run_start" ? record : null;
 }
