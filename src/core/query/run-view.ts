@@ -13,6 +13,7 @@ import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, type Warn } from "./records";
 import { SeriesAccumulator, type SeriesStats } from "./series";
+import { SeriesProbe } from "./series-probe";
 import { type RunSummary, readRunSummary } from "./summary";
 import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
 
@@ -152,19 +153,29 @@ export class RunView {
     const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), series: new SeriesAccumulator() }));
     let metadata: JsonObject = mergeMetadata({}, this.start()?.metadata ?? {});
     let params: JsonObject = mergeMetadata({}, this.start()?.params ?? {});
-    recordsOf(this.file, this.warn, (record) => {
-      const envelope = decodeEnvelope(record);
-      if (envelope.kind === "meta" && needMetadata) metadata = mergeMetadata(metadata, decodeMeta(record));
-      if (envelope.kind === "params" && needParams) params = mergeMetadata(params, decodeParams(record));
-      const tracked = trackedValue(envelope.kind, envelope.value);
-      if (tracked === undefined) return;
-      for (const builder of builders) {
-        for (const value of valuesAt(tracked, builder.steps)) {
-          const n = asNumber(value);
-          if (n !== null) builder.series.add(n);
+    // Most lines are read from their bytes, never parsed: all but those of the kinds merged here.
+    const parsed = [...(needMetadata ? ["meta"] : []), ...(needParams ? ["params"] : [])];
+    const probe = SeriesProbe.of(wanted, parsed);
+    const add = (index: number, n: number) => builders[index]!.series.add(n);
+    recordsOf(
+      this.file,
+      this.warn,
+      (record) => {
+        const envelope = decodeEnvelope(record);
+        if (envelope.kind === "meta" && needMetadata) metadata = mergeMetadata(metadata, decodeMeta(record));
+        if (envelope.kind === "params" && needParams) params = mergeMetadata(params, decodeParams(record));
+        const tracked = trackedValue(envelope.kind, envelope.value);
+        if (tracked === undefined) return;
+        for (const builder of builders) {
+          for (const value of valuesAt(tracked, builder.steps)) {
+            const n = asNumber(value);
+            if (n !== null) builder.series.add(n);
+          }
         }
-      }
-    });
+      },
+      null,
+      probe ? (bytes, start, end) => probe.read(bytes, start, end, add) : undefined,
+    );
     if (needMetadata) this.metadataValue = metadata;
     if (needParams) this.paramsValue = params;
     for (const builder of builders) this.stats.set(builder.key, builder.series.stats());

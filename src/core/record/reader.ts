@@ -52,30 +52,52 @@ export function openRegular(path: string): OpenedFile {
 const scratch = Buffer.allocUnsafe(CHUNK);
 
 /**
+ * 64 KiB buffers of finished reads, for the next (a fresh one per run cost more than its read); a
+ * reader that starts inside another's callback takes its own.
+ */
+const spareChunks: Buffer[] = [];
+
+/**
  * Calls `onLine` for every line (empty ones too with `withEmpty`) and its 1-based number; stops
  * early when it returns false. A line over MAX_LINE_BYTES comes as null, unread.
  */
 export function forEachLine(file: string, onLine: (text: string | null, line: number) => boolean | undefined, withEmpty = false): void {
+  forEachLineBytes(file, (bytes, start, end, line) => {
+    if (bytes === null) return onLine(null, line);
+    if (start === end && !withEmpty) return;
+    return onLine(bytes.toString("utf8", start, end), line);
+  });
+}
+
+/**
+ * forEachLine without decoding: each line is `bytes[start, end)` (null when over MAX_LINE_BYTES),
+ * valid only during the call, so a caller that reads a few bytes of a line makes no string of it.
+ */
+export function forEachLineBytes(file: string, onLine: (bytes: Buffer | null, start: number, end: number, line: number) => boolean | undefined): void {
   const fd = openRegularFile(file);
+  const buffer = spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK);
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK);
     let carry: Buffer[] = [];
     let carried = 0;
     let tooLong = false;
     let line = 0;
-    const emit = (text: string | null) => (text === null || text || withEmpty ? onLine(text, line) : undefined);
     for (;;) {
       const bytes = readSync(fd, buffer, 0, CHUNK, null);
       if (bytes === 0) break;
       let start = 0;
       for (let end = buffer.indexOf(10, 0); end >= 0 && end < bytes; end = buffer.indexOf(10, start)) {
         line++;
-        const text = tooLong ? null : carry.length ? Buffer.concat([...carry, buffer.subarray(start, end)]).toString() : buffer.toString("utf8", start, end);
+        let result: boolean | undefined;
+        if (tooLong) result = onLine(null, 0, 0, line);
+        else if (carry.length) {
+          const joined = Buffer.concat([...carry, buffer.subarray(start, end)]);
+          result = onLine(joined, 0, joined.length, line);
+        } else result = onLine(buffer, start, end, line);
         carry = [];
         carried = 0;
         tooLong = false;
         start = end + 1;
-        if (emit(text) === false) return;
+        if (result === false) return;
       }
       if (start >= bytes || tooLong) continue;
       carried += bytes - start;
@@ -87,10 +109,14 @@ export function forEachLine(file: string, onLine: (text: string | null, line: nu
       }
     }
     line++;
-    if (tooLong) emit(null);
-    else if (carry.length) emit(Buffer.concat(carry).toString());
+    if (tooLong) onLine(null, 0, 0, line);
+    else if (carry.length) {
+      const joined = Buffer.concat(carry);
+      onLine(joined, 0, joined.length, line);
+    }
   } finally {
     closeSync(fd);
+    if (spareChunks.length < 4) spareChunks.push(buffer);
   }
 }
 
@@ -101,8 +127,6 @@ export function forEachLine(file: string, onLine: (text: string | null, line: nu
  * questions need.
  */
 export class TailReader {
-  /** Buffers of closed readers, for the next: a fresh 64 KiB buffer per run cost more than its read. */
-  private static readonly spare: Buffer[] = [];
   private readonly fd: number;
   /** Whether this reader opened the file (and closes it), or reads one opened by its caller. */
   private readonly owned: boolean;
@@ -124,7 +148,7 @@ export class TailReader {
     this.fd = opened.fd;
     this.size = opened.size;
     this.position = this.size;
-    this.buffer = TailReader.spare.pop() ?? Buffer.allocUnsafe(CHUNK);
+    this.buffer = spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK);
   }
 
   /** The previous line, going backwards; null at the start of the file. */
@@ -169,7 +193,7 @@ export class TailReader {
 
   close(): void {
     if (this.owned) closeSync(this.fd);
-    if (TailReader.spare.length < 4) TailReader.spare.push(this.buffer);
+    if (spareChunks.length < 4) spareChunks.push(this.buffer);
   }
 
   /** Keeps a copy of the buffer's bytes [start, end) as the start of the line being read. */
