@@ -69,7 +69,8 @@ export default defineExpragCommand({
   exprag plot metrics.loss --name sweep --x epoch --smooth 10 --log-y
   exprag plot metrics.acc --all --svg acc.svg --size 1200x700
 
-Each run is a line marked by a letter where it ends and named by what sets it apart: the params
+Each run is a line marked by a letter where it ends and along the way (so the lines read apart
+without colour), and named by what sets it apart: the params
 that differ among the runs (lr=0.1 bs=32), else its name, else its short id; the name stands
 beside the line's end when the chart is wide enough, and in the legend. In SVG each line has its
 colour and dash pattern, its label at its end. NaN and

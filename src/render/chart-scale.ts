@@ -87,15 +87,20 @@ export function drawnSeries(series: ChartSeries[], logY: boolean | undefined): C
 }
 
 /**
- * The y axis of a drawn range: widened to round ends, its ticks (evenly spaced, as drawn) and
- * their labels. On a log scale the range is in decades and the ticks are whole powers of ten,
+ * The y axis of a drawn range: widened to round ends, its ticks (evenly spaced, as drawn; `count`
+ * of them, or one more or fewer when that fits the range more tightly) and their labels. On a log scale the range is in decades and the ticks are whole powers of ten,
  * labelled by their value (0.001, 1, 1e5).
  */
 export function yScale(range: ChartRange, count: number, logY: boolean | undefined): { range: ChartRange; ticks: number[]; labels: string[] } {
   if (!logY) {
-    const round = roundRange(range, count);
-    const ticks = linearTicks(round, count);
-    return { range: round, ticks, labels: formatTicks(ticks) };
+    // One tick more or fewer when that wastes less of the plot (0.3 to 2.3 reads 0 to 2.5, not 0 to 4).
+    let best = { count, round: roundRange(range, count) };
+    for (const other of [count + 1, count - 1].filter((n) => n >= 2)) {
+      const round = roundRange(range, other);
+      if (round.max - round.min < best.round.max - best.round.min) best = { count: other, round };
+    }
+    const ticks = linearTicks(best.round, best.count);
+    return { range: best.round, ticks, labels: formatTicks(ticks) };
   }
   const min = Math.floor(range.min + 1e-9);
   const decades = Math.max(1, Math.ceil(range.max - 1e-9) - min);
@@ -115,6 +120,19 @@ export function roundTicks(range: ChartRange, count: number): number[] {
     if (last - first + 1 <= count) return Array.from({ length: last - first + 1 }, (_, j) => cleanNumber((first + j) * step, step));
   }
   return linearTicks(range, count);
+}
+
+/**
+ * The x ticks of both charts and their labels: at most `count` round values inside the range, or,
+ * when the caller formats x (times of day), `count` evenly spaced values from end to end.
+ */
+export function xTicks(range: ChartRange, count: number, formatX?: (value: number) => string): { ticks: number[]; labels: string[] } {
+  if (formatX) {
+    const ticks = linearTicks(range, count);
+    return { ticks, labels: ticks.map(formatX) };
+  }
+  const ticks = roundTicks(range, count);
+  return { ticks, labels: formatTicks(ticks) };
 }
 
 /** `count` evenly spaced values from min to max, both included. */

@@ -15,11 +15,9 @@ import {
   chartBounds,
   drawnSeries,
   finiteRuns,
-  formatTicks,
   fraction,
-  linearTicks,
-  roundTicks,
   seriesMarker,
+  xTicks,
   yScale,
 } from "./chart-scale";
 
@@ -55,8 +53,7 @@ export function renderSvgChart(given: ChartSeries[], options: SvgChartOptions): 
   const scale = bounds ? yScale(bounds.y, TICKS, options.logY) : null;
   if (bounds && scale) bounds.y = scale.range;
   const [yTicks, yTickLabels] = [scale?.ticks ?? [], scale?.labels ?? []];
-  const xTicks = !bounds ? [] : options.formatX ? linearTicks(bounds.x, TICKS) : roundTicks(bounds.x, TICKS);
-  const xTickLabels = options.formatX ? xTicks.map(options.formatX) : formatTicks(xTicks);
+  const { ticks: xTickValues, labels: xTickLabels } = bounds ? xTicks(bounds.x, TICKS, options.formatX) : { ticks: [], labels: [] };
   const [title, yLabel, xLabel] = [options.title ?? "", options.yLabel, options.xLabel];
 
   const left = 16 + Math.max(0, ...yTickLabels.map((l) => l.length)) * CHAR_WIDTH;
@@ -86,7 +83,7 @@ export function renderSvgChart(given: ChartSeries[], options: SvgChartOptions): 
     parts.push(line(plot.left, y, plot.left + plot.width, y, `stroke="#e6e6e6"`));
     parts.push(text(plot.left - 6, y + 4, yTickLabels[j]!, `text-anchor="end"`));
   });
-  xTicks.forEach((value, j) => {
+  xTickValues.forEach((value, j) => {
     const x = plot.left + fraction(value, bounds!.x) * plot.width;
     parts.push(line(x, plotBottom, x, plotBottom + 4, `stroke="#333333"`));
     parts.push(text(x, plotBottom + 17, xTickLabels[j]!, `text-anchor="middle"`));

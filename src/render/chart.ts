@@ -7,9 +7,12 @@
  *   given; a point whose x or y is not finite (NaN, ±Infinity) leaves a gap. A lone finite point is
  *   one dot.
  * - Each series has a letter (`seriesMarker`: a, b, c, ...), shown in its legend line and in the
- *   cell just right of its last finite point (the plot keeps a last column free for it), so the
- *   lines can be told apart without colour. A letter covers any dots in its cell; one that would
- *   cover another letter moves to the nearest row free of letters. When the longest label fits
+ *   cell just right of its last finite point (the plot keeps a last column free for it). A letter
+ *   covers any dots in its cell. Letters that would share a cell move apart to rows of their own,
+ *   as little as they can, keeping the order of their lines' ends from top to bottom. With more than one series, each line also wears its letter along the way, about
+ *   every MARK_SPACING columns (staggered from series to series), in cells of its own line that no
+ *   other line crosses and that have no other letter near, so the lines can be told apart without
+ *   colour. When the longest label fits
  *   whole in a third of the width and the plot keeps 40 columns, each label also stands beside the
  *   plot on its letter's row (the nearest free row when lines end on the same one), in its colour.
  * - With `color`, each drawn cell takes its series' colour (ANSI SGR 36, 33, 35, 32, 34, 31, in
@@ -18,7 +21,9 @@
  *   without escape codes.
  * - The y axis labels its top row with the largest value, its bottom row with the smallest and
  *   rows between with evenly spaced values: a label means that level lies within that row. The x
- *   axis labels its first, middle and last positions (the middle one only when there is room).
+ *   axis has round ticks inside its range (as many as fit, at most X_TICKS; evenly spaced
+ *   ones from end to end when the caller formats x), each label centred under its tick, kept
+ *   within the plot.
  * - Ranges come from the points where both x and y are finite; a flat range is widened by 10% of
  *   its value (by 1 around zero). Without any finite point the frame says "no finite values".
  * - Every line fits `width` columns and has no trailing spaces; `height` is met unless the legend
@@ -34,10 +39,9 @@ import {
   chartBounds,
   drawnSeries,
   finiteRuns,
-  formatTicks,
   fraction,
-  linearTicks,
   seriesMarker,
+  xTicks,
   yScale,
 } from "./chart-scale";
 
@@ -59,6 +63,11 @@ const MIN_PLOT_ROWS = 3;
 /** The fewest plot columns left when labels take a column beside the plot. */
 const MIN_PLOT_COLS = 40;
 const NO_DATA = "no finite values";
+/** About how many columns apart a line's letter recurs along it. */
+const MARK_SPACING = 16;
+const MARK_ROOM = 3;
+/** The most x ticks, as in the SVG chart. */
+const X_TICKS = 5;
 
 /** A piece of a line, in the colour of the series `owner` when it has one. */
 interface Segment {
@@ -71,6 +80,8 @@ interface Canvas {
   rows: number;
   bits: Uint8Array;
   owner: Int32Array;
+  /** 1 where more than one series drew. */
+  shared: Uint8Array;
   letters: Map<number, string>;
   /** The row of each series' letter (where its line ends); -1 without a finite point. */
   ends: number[];
@@ -86,7 +97,8 @@ export function renderTextChart(given: ChartSeries[], options: ChartOptions): st
   const fixedLines = [title, yLabel, xLabel].filter(Boolean).length + (bounds ? 2 : 1) + legend.length;
   const rows = Math.max(MIN_PLOT_ROWS, Math.floor(options.height) - fixedLines);
 
-  const yCount = rows >= 10 ? 5 : rows >= 7 ? 4 : 3;
+  // At most one tick a row, counting the one more yScale may take.
+  const yCount = rows >= 10 ? 5 : rows >= 7 ? 4 : Math.min(3, rows - 1);
   const scale = bounds ? yScale(bounds.y, yCount, options.logY) : null;
   if (bounds && scale) bounds.y = scale.range;
   const [yTicks, yTickLabels] = [scale?.ticks ?? [], scale?.labels ?? []];
@@ -136,6 +148,7 @@ function drawCanvas(series: ChartSeries[], bounds: ChartBounds | null, cols: num
     rows,
     bits: new Uint8Array(cols * rows),
     owner: new Int32Array(cols * rows).fill(-1),
+    shared: new Uint8Array(cols * rows),
     letters: new Map(),
     ends: series.map(() => -1),
   };
@@ -146,6 +159,7 @@ function drawCanvas(series: ChartSeries[], bounds: ChartBounds | null, cols: num
     return canvas;
   }
   const dotCols = dotColumns(cols) * 2;
+  const ends: { owner: number; col: number; dot: number }[] = [];
   series.forEach(({ points }, index) => {
     let last: [number, number] | undefined;
     for (const run of finiteRuns(points)) {
@@ -156,34 +170,82 @@ function drawCanvas(series: ChartSeries[], bounds: ChartBounds | null, cols: num
         previous = last = dot;
       }
     }
-    if (last) placeLetter(canvas, Math.min(cols - 1, (last[0] >> 1) + 1), last[1] >> 2, index);
+    if (last) ends.push({ owner: index, col: Math.min(cols - 1, (last[0] >> 1) + 1), dot: last[1] });
   });
+  for (const col of new Set(ends.map((end) => end.col))) {
+    const here = ends.filter((end) => end.col === col).sort((a, b) => a.dot - b.dot || a.owner - b.owner);
+    spreadRows(
+      here.map((end) => end.dot >> 2),
+      rows,
+    ).forEach((row, i) => {
+      if (row < 0) return;
+      const { owner } = here[i]!;
+      canvas.letters.set(row * cols + col, seriesMarker(owner));
+      canvas.owner[row * cols + col] = owner;
+      canvas.ends[owner] = row;
+    });
+  }
+  if (series.length > 1) for (let index = 0; index < series.length; index++) placeMarks(canvas, index, series.length);
   return canvas;
 }
 
-/** A series' letter in a cell of `col`: at `row`, else the nearest row without a letter yet. */
-function placeLetter(canvas: Canvas, col: number, row: number, owner: number): void {
-  let cell = row * canvas.cols + col;
-  for (let step = 0; step < 2 * canvas.rows; step++) {
-    const candidate = row + (step % 2 === 1 ? (step + 1) / 2 : -step / 2);
-    if (candidate < 0 || candidate >= canvas.rows || canvas.letters.has(candidate * canvas.cols + col)) continue;
-    cell = candidate * canvas.cols + col;
-    break;
+/**
+ * The series' letter along its line: near every MARK_SPACING-th column (staggered by series), in
+ * a cell only this series drew, with no letter within MARK_ROOM columns on its row or the rows
+ * beside it and none of its own within half a spacing; the middle such cell of a column. A line
+ * that finds no such cell near those places takes the one nearest the middle, if it has one.
+ */
+function placeMarks(canvas: Canvas, owner: number, count: number): void {
+  const { cols, rows } = canvas;
+  const lanes = Math.min(count, MARK_SPACING >> 1);
+  const offset = Math.round((((owner % lanes) + 0.5) * MARK_SPACING) / lanes);
+  const reach = Math.floor(MARK_SPACING / 3);
+  const own = (cell: number) => canvas.owner[cell] === owner && !canvas.shared[cell] && canvas.bits[cell]! > 0;
+  // Another letter this close would read as one word with it, or crowd it.
+  const crowded = (row: number, col: number) => {
+    for (let r = Math.max(0, row - 1); r <= Math.min(rows - 1, row + 1); r++)
+      for (let c = Math.max(0, col - MARK_ROOM); c <= Math.min(cols - 1, col + MARK_ROOM); c++) if (canvas.letters.has(r * cols + c)) return true;
+    return false;
+  };
+  // Its own letters (the end's and marks already placed) stay half a spacing apart.
+  const mine = [...canvas.letters].flatMap(([cell, letter]) => (canvas.owner[cell] === owner && letter === seriesMarker(owner) ? [cell % cols] : []));
+  const mark = (col: number): boolean => {
+    if (col < 0 || col >= cols - 1 || mine.some((other) => Math.abs(other - col) < MARK_SPACING >> 1)) return false;
+    const free = Array.from({ length: rows }, (_, row) => row).filter((row) => own(row * cols + col) && !crowded(row, col));
+    if (free.length === 0) return false;
+    canvas.letters.set(free[free.length >> 1]! * cols + col, seriesMarker(owner));
+    mine.push(col);
+    return true;
+  };
+  const marked = mine.length;
+  // Near each staggered place; a line that found none there takes the first free cell from the middle out.
+  for (let base = offset; base < cols - 1; base += MARK_SPACING) {
+    for (let step = 0; step <= 2 * reach && !mark(base + (step % 2 === 1 ? (step + 1) / 2 : -step / 2)); step++);
   }
-  canvas.letters.set(cell, seriesMarker(owner));
-  canvas.owner[cell] = owner;
-  canvas.ends[owner] = Math.floor(cell / canvas.cols);
+  for (let step = 0; mine.length === marked && step <= cols; step++) mark((cols >> 1) + (step % 2 === 1 ? (step + 1) / 2 : -step / 2));
 }
 
 /** Beside the plot, the row of each series' label: its letter's row, else the nearest free one below (or above, at the bottom). */
 function labelRows(ends: number[], rows: number): Map<number, number> {
   const order = ends.flatMap((row, owner) => (row >= 0 ? [{ row, owner }] : [])).sort((a, b) => a.row - b.row || a.owner - b.owner);
-  const placed = order.map((end) => end.row);
+  const placed = spreadRows(
+    order.map((end) => end.row),
+    rows,
+  );
+  return new Map(order.flatMap((end, i) => (placed[i]! >= 0 ? [[placed[i]!, end.owner] as [number, number]] : [])));
+}
+
+/**
+ * Distinct rows (0..rows-1) for things wanted at `wanted` rows (in ascending order), in the same
+ * order, each moved as little as it can; -1 for those that find no row left at the top.
+ */
+function spreadRows(wanted: number[], rows: number): number[] {
+  const placed = [...wanted];
   placed.forEach((row, i) => {
     placed[i] = Math.max(row, i ? placed[i - 1]! + 1 : 0);
   });
   for (let i = placed.length - 1; i >= 0; i--) placed[i] = Math.min(placed[i]!, i === placed.length - 1 ? rows - 1 : placed[i + 1]! - 1);
-  return new Map(order.flatMap((end, i) => (placed[i]! >= 0 ? [[placed[i]!, end.owner] as [number, number]] : [])));
+  return placed.map((row) => (row >= 0 ? row : -1));
 }
 
 /** The columns that hold dots: the last one is kept for the letter after a line's end. */
@@ -203,6 +265,7 @@ function drawSegment(canvas: Canvas, [x0, y0]: [number, number], [x1, y1]: [numb
   for (;;) {
     const cell = (y0 >> 2) * canvas.cols + (x0 >> 1);
     canvas.bits[cell]! |= DOT_BITS[y0 & 3]![x0 & 1]!;
+    if (canvas.owner[cell] !== owner && canvas.owner[cell]! >= 0) canvas.shared[cell] = 1;
     canvas.owner[cell] = owner;
     if (x0 === x1 && y0 === y1) return;
     const doubled = 2 * error;
@@ -226,23 +289,29 @@ function canvasRow(canvas: Canvas, row: number): Segment[] {
   return segments;
 }
 
-/** x ticks at the first, last and middle dot columns, each kept only if it fits beside the others. */
+/**
+ * The x ticks under the plot: as many as fit (at most X_TICKS, one per 6 columns; two while they
+ * fit), each label centred under its tick's column, kept within the plot and two spaces from the next.
+ */
 function placeXTicks(range: ChartRange, cols: number, formatX?: (value: number) => string): { col: number; start: number; label: string }[] {
-  const ticks = linearTicks(range, 3);
-  const labels = formatX ? ticks.map((value) => cleanLabel(formatX(value))) : formatTicks(ticks);
-  const col = (f: number) => dotIndex(f, dotColumns(cols) * 2) >> 1;
-  const candidates = [
-    { col: 0, start: 0, label: labels[0]! },
-    { col: col(1), start: col(1) + 1 - labels[2]!.length, label: labels[2]! },
-    { col: col(0.5), start: col(0.5) - (labels[1]!.length >> 1), label: labels[1]! },
-  ];
-  const placed: typeof candidates = [];
-  for (const tick of candidates) {
-    const end = tick.start + tick.label.length;
-    const clear = placed.every((other) => end < other.start || tick.start > other.start + other.label.length);
-    if (tick.start >= 0 && end <= cols && clear) placed.push(tick);
+  const column = (value: number) => dotIndex(fraction(value, range), dotColumns(cols) * 2) >> 1;
+  const place = (count: number) => {
+    const { ticks, labels } = xTicks(range, count, formatX);
+    return ticks.map((value, j) => {
+      const [col, label] = [column(value), cleanLabel(labels[j]!)];
+      return { col, start: Math.max(0, Math.min(col - (label.length >> 1), cols - label.length)), label };
+    });
+  };
+  const apart = (ticks: { start: number; label: string }[]) =>
+    ticks.every((tick, j) => tick.start + tick.label.length <= cols && (j === 0 || tick.start >= ticks[j - 1]!.start + ticks[j - 1]!.label.length + 2));
+  for (let count = Math.max(2, Math.min(X_TICKS, Math.floor(cols / 6))); count > 2; count--) {
+    const ticks = place(count);
+    if (apart(ticks)) return ticks;
   }
-  return placed;
+  // Too narrow for all of them: those that fit, in order.
+  const kept: { col: number; start: number; label: string }[] = [];
+  for (const tick of place(2)) if (apart([...kept, tick])) kept.push(tick);
+  return kept;
 }
 
 /** A label printable on one line: control characters and lone surrogates replaced. */

@@ -23,25 +23,28 @@ function writeRun(runId: string, name: string, losses: (number | string)[], epoc
 writeRun(BASELINE, "baseline", [4, 3, 2.5, 1, 0.5, 0.8, 1.2, 1.1, 1]);
 writeRun(TUNED, "tuned\x1b[31m", [3, 2, "NaN", 1, 0.6, 0.4, 0.3, 0.25, 0.2], 4);
 
-/** Both runs at 60 columns: the tuned run's NaN (step 20) is a gap; its name's escape code is shown, not sent. */
+/**
+ * Both runs at 60 columns: the tuned run's NaN (step 20) is a gap; its name's escape code is shown,
+ * not sent. Each line wears its letter along the way, so the two read apart without colour.
+ */
 const CHART = `${[
   "metrics.loss",
   "4 ┤⠑⢄",
   "  │  ⠑⢄",
-  "  │    ⠑⢄",
+  "  │    a⢄",
   "3 ┤⢄     ⠑⢄⡀",
   "  │ ⠑⢄     ⠈⠑⠢⢄⡀",
   "  │   ⠑⢄       ⠈⠑⢢",
   "  │     ⠑⢄        ⠑⡄",
-  "2 ┤       ⠁        ⠈⢆",
+  "2 ┤       b        ⠈⢆",
   "  │                  ⠣⡀",
   "  │                   ⠘⢄                    ⣀⣀⣀⣀",
-  "1 ┤                    ⠈⠲⢤⣀           ⢀⣀⠤⠒⠊⠉    ⠉⠉⠉⠉⠉⠉⠉⠒⠒⠒⠒a",
-  "  │                       ⠈⠙⠳⢦⣄⣀⣀⡠⠤⠔⠒⠉⠁",
-  "  │                           ⠈⠉⠈⠉⠑⠒⠢⠤⠤⠤⠤⣀⣀⣀⣀⣀⣀⣀",
+  "1 ┤                    a⠲⢤⣀           ⢀a⠤⠒⠊⠉    ⠉⠉⠉a⠉⠉⠉⠒⠒⠒⠒a",
+  "  │                       ⠈⠙⠳⢦⣄b⣀⡠⠤⠔⠒⠉⠁",
+  "  │                           ⠈⠉⠈⠉⠑⠒⠢⠤⠤⠤⠤⣀⣀⣀⣀⣀⣀b",
   "0 ┤                                             ⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉b",
-  "  └┬───────────────────────────┬──────────────────────────┬─",
-  "   0                          40                         80",
+  "  └┬─────────────┬─────────────┬────────────┬─────────────┬─",
+  "   0            20            40           60            80",
   "                             step",
   "a ▬ 3f9c2a1b baseline",
   "b ▬ 8d01e4c7 tuned\\e[31m",
@@ -87,9 +90,9 @@ describe("exprag plot", () => {
     const latest = (await plot("metrics.loss")).text.split("\n");
     expect(latest.at(-2)).toBe("a ▬ 8d01e4c7 tuned\\e[31m");
     const elapsed = (await plot("metrics.loss", "3f9c2a1b", "--x", "elapsed")).text.split("\n");
-    expect(elapsed.slice(-4, -2)).toEqual(["   0                          120                       240", "                          elapsed (s)"]);
+    expect(elapsed.slice(-4, -2)).toEqual(["   0         50          100        150         200", "                          elapsed (s)"]);
     const time = (await exprag(["plot", "metrics.loss", "--all", "--x", "time"], { cwd, env: { COLUMNS: "60", TZ: "Asia/Kolkata" } })).text.split("\n");
-    expect(time.slice(-5, -3)).toEqual(["   01:15:00                01:17:00                01:19:00", "                         time (+05:30)"]);
+    expect(time.slice(-5, -3)).toEqual(["   01:15:00  01:16:00      01:17:00     01:18:00    01:19:00", "                         time (+05:30)"]);
   });
 
   test.skipIf(!works("python3", "-c", "import xml.dom.minidom"))("--svg writes the chart as SVG, one path per run, and says so on stderr", async () => {
@@ -138,8 +141,8 @@ print(d.tagName, len(paths), *[p.getElementsByTagName("title")[0].firstChild.dat
     ]);
     const chart = await plot("metrics.loss", "--all", "--x", "epoch");
     expect(chart.text.split("\n").slice(-6, -3)).toEqual([
-      "  └┬───────────────────────────┬──────────────────────────┬─",
-      "   0                           1                          2",
+      "  └┬─────────────┬─────────────┬────────────┬─────────────┬─",
+      "   0            0.5            1           1.5            2",
       "                             epoch",
     ]);
     const none = await plot("metrics.loss", "--x", "metrics.nope");
@@ -170,8 +173,8 @@ print(d.tagName, len(paths), *[p.getElementsByTagName("title")[0].firstChild.dat
         "  │                            ⠉⠉⠉⠑⠒⠒⠒⠊⠉",
         "  │",
         "0 ┤",
-        "  └┬───────────────────────────┬──────────────────────────┬─",
-        "   0                          120                       240",
+        "  └┬──────────┬───────────┬──────────┬───────────┬──────────",
+        "   0         50          100        150         200",
         "                          elapsed (s)",
         "a ▬ 3f9c2a1b baseline",
       ].join("\n")}\n`,
@@ -196,19 +199,22 @@ print(d.tagName, len(paths), *[p.getElementsByTagName("title")[0].firstChild.dat
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain(`--size must be WIDTHxHEIGHT in pixels, each 100 to 10000, like 1200x700; got "${bad}"`);
     }
-    if (works("rsvg-convert", "--version")) {
-      const file = join(cwd, "sized.svg");
-      writeFileSync(file, svg.text);
-      const png = join(cwd, "sized.png");
-      const rendered = Bun.spawnSync(["rsvg-convert", file, "-o", png], { stderr: "pipe" });
-      expect([rendered.exitCode, rendered.stderr.toString()]).toEqual([0, ""]);
-      const bytes = readFileSync(png);
-      expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1200, 700]);
-    }
     const alone = await plot("metrics.loss", "--size", "1200x700");
     expect(alone.exitCode).toBe(2);
     expect(alone.stderr).toContain("--size sizes the SVG chart");
   });
+});
+
+const hasRsvg = works("rsvg-convert", "--version");
+const NEEDS_RSVG = "(needs rsvg-convert, from Debian's librsvg2-bin)";
+test.skipIf(!hasRsvg)(`--size: the SVG renders to a PNG of that size ${NEEDS_RSVG}`, async () => {
+  const file = join(cwd, "sized.svg");
+  const png = join(cwd, "sized.png");
+  expect((await plot("metrics.loss", "--all", "--svg", file, "--size", "1200x700")).exitCode).toBe(0);
+  const rendered = Bun.spawnSync(["rsvg-convert", file, "-o", png], { stderr: "pipe" });
+  expect([rendered.exitCode, rendered.stderr.toString()]).toEqual([0, ""]);
+  const bytes = readFileSync(png);
+  expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1200, 700]);
 });
 
 /** A store of one run tracking `loss` at steps 0, 1, 2, ...: its folder. */
@@ -259,12 +265,68 @@ describe("exprag plot of a long run", () => {
     // Without the spike the axis would end near 2.
     expect(chart.text).toMatch(/^ 10 ┤$/m);
     expect(chart.text).toMatch(/^7\.5 ┤ +⡇$/m);
-    expect(chart.text).toMatch(/ 0 +15000 +30000\n/);
+    expect(chart.text).toMatch(/ 0 +10000 +20000\n/);
     const json = await exprag(["plot", "loss", "--json"], { cwd: big, env });
     const [series] = JSON.parse(json.text);
     expect(series.points).toHaveLength(30_000);
     expect(series.points[17_321]).toEqual({ x: 17_321, y: 9 });
     expect(series.points[23_456]).toEqual({ x: 23_456, y: "NaN" });
     expect(json.stderr).toBe("");
+  });
+});
+
+describe("exprag plot of a six-run sweep, as a person sees it at a terminal", () => {
+  // lr from 0.001 to 0.3: the fast ones fall and end together near 0.3; the fastest turns up again.
+  const dir = tempDir();
+  mkdirSync(join(dir, ".exprag", "runs"), { recursive: true });
+  [0.001, 0.003, 0.01, 0.03, 0.1, 0.3].forEach((lr, r) => {
+    const id = `01a00000-000${r}-7000-8000-0000000000${r}${r}`;
+    const losses = Array.from({ length: 60 }, (_, s) => 0.3 + 2 * Math.exp(-s * lr * 8) + (r === 5 ? 0.02 * s : 0));
+    const at = (i: number) => ({ experiment_name: "logreg", elapsed_ms: i * 1000 });
+    writeFileSync(
+      join(dir, ".exprag", "runs", `${id}.jsonl`),
+      [
+        recordLine(id, "run_start", { metadata: {}, params: { lr, bs: 32 } }, at(0)),
+        ...losses.map((loss, step) => recordLine(id, "track", { step, metrics: { loss } }, at(step))),
+        recordLine(id, "run_end", { status: "ok", exit_code: 0 }, at(60)),
+      ].join(""),
+    );
+  });
+
+  test.skipIf(!hasPty).each([60, 80, 120])(
+    "at %p columns, with colour and without: every line shows its letter along it, and the x ticks are round",
+    async (columns) => {
+      for (const env of [{ TZ: "UTC" }, { TZ: "UTC", NO_COLOR: "1" }]) {
+        const tty = await atTerminal([EXPRAG, "plot", "metrics.loss", "--all"], { cwd: dir, env, columns, rows: 30 });
+        expect(tty.exitCode).toBe(0);
+        expect(tty.output.includes("\x1b[")).toBe(!env.NO_COLOR);
+        const lines = Bun.stripANSI(tty.output).split("\n");
+        expect(Math.max(...lines.map((line) => Bun.stringWidth(line)))).toBeLessThanOrEqual(columns);
+        const plot = lines.filter((line) => /^ *[\d.]* [┤│]/.test(line)).map((line) => line.replace(/ [0-9a-f]{8} lr=[\d.]+$/, ""));
+        // Each letter at its line's end and at least once more along the line.
+        for (const letter of "abcdef") expect(plot.join("").split(letter).length - 1).toBeGreaterThanOrEqual(2);
+        expect(lines[lines.findIndex((line) => line.includes("└")) + 1]!.trim().split(/ +/)).toEqual(["0", "20", "40"]);
+        expect(lines.filter((line) => line.includes(" ▬ "))).toEqual([
+          "a ▬ 00000000 lr=0.001",
+          "b ▬ 00000011 lr=0.003",
+          "c ▬ 00000022 lr=0.01",
+          "d ▬ 00000033 lr=0.03",
+          "e ▬ 00000044 lr=0.1",
+          "f ▬ 00000055 lr=0.3",
+        ]);
+      }
+    },
+    60_000,
+  );
+
+  test.skipIf(!hasRsvg)(`its SVG renders to a PNG without a warning, one labelled line per run ${NEEDS_RSVG}`, async () => {
+    const svg = await exprag(["plot", "metrics.loss", "--all", "--svg", "-"], { cwd: dir });
+    expect(svg.exitCode).toBe(0);
+    for (const label of ["a 00000000 lr=0.001", "f 00000055 lr=0.3"]) expect(svg.text).toContain(`>${label}</text>`);
+    expect(svg.text.split("<path ").length - 1).toBe(6);
+    const rendered = Bun.spawnSync(["rsvg-convert", "-o", join(dir, "sweep.png")], { stdin: Buffer.from(svg.text), stderr: "pipe" });
+    expect([rendered.exitCode, rendered.stderr.toString()]).toEqual([0, ""]);
+    const bytes = readFileSync(join(dir, "sweep.png"));
+    expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([800, 450]);
   });
 });

@@ -44,13 +44,17 @@ async function recordRuns(a: string) {
   await ok(a, ["run", "--name", "clean", "--", "sh", "-c", `${emit({ metrics: { acc: 0.5 } })}; echo clean output`]);
   expect((await runIn(a, ["run", "--name", "failed", "--", "sh", "-c", `${emit({ metrics: { acc: 0.1 } })}; exit 3`])).exitCode).toBe(3);
   const stop = join(a, "..", "stop");
-  const running = Bun.spawn([EXPRAG, "run", "--name", "running", "--", "sh", "-c", `${emit({ step: 1 })}; ${shellWaitFor(stop)}; ${emit({ step: 2 })}`], {
-    cwd: a,
-    env: cleanEnv(gitEnv),
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "ignore",
-  });
+  // --no-system: on a loaded machine a sample every 10 s would grow the file between two pushes.
+  const running = Bun.spawn(
+    [EXPRAG, "run", "--name", "running", "--no-system", "--", "sh", "-c", `${emit({ step: 1 })}; ${shellWaitFor(stop)}; ${emit({ step: 2 })}`],
+    {
+      cwd: a,
+      env: cleanEnv(gitEnv),
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "ignore",
+    },
+  );
   await waitFor(() => runFiles(join(a, ".exprag")).some((file) => readFileSync(file, "utf8").includes('"step":1')), "the running run's first record");
   write(a, "train.py", "lr = 0.03\n");
   write(a, "notes.txt", "a lower lr\n");

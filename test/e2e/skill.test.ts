@@ -100,8 +100,28 @@ describe("every command SKILL.md names is run by this test", () => {
   const run = new Set(commandLines().map((line) => /^exprag ([a-z-]+)/.exec(line)![1]!));
 
   test("each is in a shell block above, or run as the skill says below", () => {
-    expect(named.filter((command) => !run.has(command)).sort()).toEqual(["check-rules", "outputs", "pull", "push", "wait"]);
+    expect(named.filter((command) => !run.has(command)).sort()).toEqual(["check-rules", "outputs", "plot", "pull", "push", "wait"]);
   });
+
+  test("exprag plot, in the terminal and as an SVG image, as the skill says it", async () => {
+    const command = "exprag plot metrics.loss --name sweep --x epoch --smooth 10 --log-y";
+    expect(body).toContain(`\`${command}\``);
+    expect(body).toContain("`--svg loss.svg --size 1200x700`");
+    const repo = makeRepo({
+      "train.sh": `for step in $(seq 0 29); do printf 'EXPRAG::{"step": %s, "epoch": %s, "metrics": {"loss": %s}}\\n' $step $((step / 10)) $(( (30 - step) * 100 / $2 )); done\n`,
+    });
+    for (const lr of ["10", "30"]) expect((await runIn(repo, ["run", "-q", "--name", "sweep", "--", "sh", "train.sh", "--lr", lr])).exitCode).toBe(0);
+    const env = { ...gitEnv, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}`, COLUMNS: "80" };
+    const chart = await shell(command, { cwd: repo, env });
+    expect({ code: chart.exitCode, stderr: chart.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(chart.text.split("\n")[0]).toBe("metrics.loss (moving average of 10 points), log scale");
+    expect(chart.text).toContain("epoch");
+    expect(chart.text).toContain("lr=10");
+    expect(chart.text).toContain("lr=30");
+    const image = await shell(`${command} --svg loss.svg --size 1200x700`, { cwd: repo, env });
+    expect(image.exitCode).toBe(0);
+    expect(readFileSync(join(repo, "loss.svg"), "utf8")).toStartWith('<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="700"');
+  }, 60_000);
 
   test("exprag outputs --path, check-rules and wait, as the skill says them", async () => {
     const repo = makeRepo({ "train.py": "print('hi')\n" });

@@ -110,6 +110,22 @@ describe("faults during a run", () => {
     expect(result.stderr).toContain("was deleted or replaced while the run wrote it: this run's records are gone");
   });
 
+  test("a working directory that was deleted: one line saying what to do, the command never started", async () => {
+    const parent = tempDir();
+    const gone = join(parent, "gone");
+    mkdirSync(gone);
+    const marker = join(parent, "started");
+    const script = `cd "${gone}" && rmdir "${gone}" && exec "${EXPRAG}" run -- touch "${marker}"`;
+    const child = Bun.spawn(["sh", "-c", script], { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+    const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+    // The runtime refuses before exprag's code runs (exit 1, not 125): the README says so.
+    expect(code).not.toBe(0);
+    expect(stdout).toBe("");
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toContain("cd into a different directory");
+    expect(existsSync(marker)).toBe(false);
+  });
+
   test("a run file with no record yet (its exprag was killed before its first record) is a crashed run", async () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, ".exprag", "runs"), { recursive: true });

@@ -49,24 +49,40 @@ async function ok(cwd: string, args: string[]) {
   return result;
 }
 
+/**
+ * `exprag run` of a command that records step 1, then waits until released and runs `then`;
+ * resolves once step 1 is in the run file. On failure the command is released, so nothing is left behind.
+ */
+async function heldRun(repo: string, name: string, then = "") {
+  const stop = join(tempDir(), "stop");
+  const release = () => writeFileSync(stop, "");
+  const proc = Bun.spawn([EXPRAG, "run", "--name", name, "--", "sh", "-c", `echo 'EXPRAG::{"step":1}'; while [ ! -e ${stop} ]; do sleep 0.02; done; ${then}`], {
+    cwd: repo,
+    env: cleanEnv(gitEnv),
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  const store = join(repo, ".exprag");
+  try {
+    await waitFor(() => runFiles(store).some((file) => readFileSync(file, "utf8").includes('"step":1')), `the ${name} run's first record`);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return { proc, file: runFiles(store)[0]!, release };
+}
+
 describe("a pull never touches a run that is written here", () => {
   test("a remote's longer copy of a live run is kept aside: every record after the pull, and run_end, stay in the file", async () => {
     const repo = makeRepo();
     const remote = bareRemote();
-    const stop = join(tempDir(), "stop");
-    const live = Bun.spawn(
-      [EXPRAG, "run", "--name", "live", "--", "sh", "-c", `echo 'EXPRAG::{"step":1}'; while [ ! -e ${stop} ]; do sleep 0.02; done; echo 'EXPRAG::{"step":2}'`],
-      { cwd: repo, env: cleanEnv(gitEnv), stdin: "ignore", stdout: "ignore", stderr: "ignore" },
-    );
-    const store = join(repo, ".exprag");
-    let file = "";
+    const live = await heldRun(repo, "live", `echo 'EXPRAG::{"step":2}'`);
     try {
-      await waitFor(() => runFiles(store).some((file) => readFileSync(file, "utf8").includes('"step":1')), "the live run's first record");
-      file = runFiles(store)[0]!;
-      const id = idOf(file);
+      const id = idOf(live.file);
       await ok(repo, ["push", remote]);
       // A peer extends the run on the remote, with a metric of its own and a run_end.
-      const extended = readFileSync(file, "utf8") + recordLine(id, "track", { metric: 999 }) + recordLine(id, "run_end", { status: "ok", exit_code: 0 });
+      const extended = readFileSync(live.file, "utf8") + recordLine(id, "track", { metric: 999 }) + recordLine(id, "run_end", { status: "ok", exit_code: 0 });
       forgeRun(remote, id, { "run.jsonl": extended });
 
       const pulled = await runIn(repo, ["pull", remote, "--json"]);
@@ -74,12 +90,40 @@ describe("a pull never touches a run that is written here", () => {
       expect(JSON.parse(pulled.text).kept).toEqual([{ run_id: id, reason: expect.stringContaining("still being written here") }]);
     } finally {
       // The live run ends whatever happened, so no test leaves it behind.
-      writeFileSync(stop, "");
+      live.release();
     }
-    expect(await live.exited).toBe(0);
-    const records = readRecords(file);
+    expect(await live.proc.exited).toBe(0);
+    const records = readRecords(live.file);
     expect(tracked(records)).toEqual([{ step: 1 }, { step: 2 }]);
     expect(runEnd(records).status).toBe("ok");
+  }, 60_000);
+
+  test("a remote's longer copy of a run this store recorded, whose writer died, is kept aside: the file stays as its writer left it", async () => {
+    const repo = makeRepo();
+    const remote = bareRemote();
+    // The run's own exprag dies (kill -9) after one record; its command goes on until released.
+    const crashed = await heldRun(repo, "crashed");
+    try {
+      crashed.proc.kill("SIGKILL");
+      await crashed.proc.exited;
+    } finally {
+      crashed.release();
+    }
+    const { file } = crashed;
+    const id = idOf(file);
+    await ok(repo, ["push", remote]);
+    const before = readFileSync(file);
+    // A peer "finishes" the run on the remote, with a metric of its own.
+    forgeRun(remote, id, {
+      "run.jsonl": before.toString() + recordLine(id, "track", { step: 2, metric: 999 }) + recordLine(id, "run_end", { status: "ok", exit_code: 0 }),
+    });
+
+    const pulled = await runIn(repo, ["pull", remote, "--json"]);
+    expect(pulled.exitCode).toBe(0);
+    expect(JSON.parse(pulled.text).kept).toEqual([{ run_id: id, reason: expect.stringContaining("this store recorded it") }]);
+    expect(readFileSync(file)).toEqual(before);
+    const [listed] = JSON.parse((await ok(repo, ["ls", "--json"])).text);
+    expect(listed.status).toBe("crashed");
   }, 60_000);
 
   test("a remote version that adds records after run_end changes nothing, here or in a fresh clone", async () => {

@@ -88,27 +88,27 @@ describe("text chart", () => {
         "2 ┤        ⠈⢆",
         "  │          ⠑⠢⢄⡀ ⣀⡠⠤⠒⠒⠉⠉⠑⠒⠒⠒⠒⠒a",
         "0 ┤             ⠈⠉",
-        "  └┬─────────────┬────────────┬─",
-        "   0            40           80",
+        "  └┬───────┬────────┬────────┬──",
+        "   0      25       50       75",
         "               step",
         "a ▬ 3f9c2a1b baseline",
       ].join("\n"),
     );
   });
 
-  test("overlays two series, each marked by its letter after its last point", () => {
+  test("overlays two series, each marked by its letter after its last point and along its line", () => {
     const chart = renderTextChart([{ ...loss, label: "a run" }, rising], { width: 32, height: 12, xLabel: "step", yLabel: "loss" });
     expect(chart).toBe(
       [
         "loss",
         "4 ┤⠑⢄⡀                    ⢀⣀⠤⠒⠉b",
-        "  │  ⠈⠢⢄⡀             ⣀⠤⠔⠊⠁",
+        "  │  ⠈⠢a⡀             ⣀⠤⠔⠊⠁",
         "  │     ⠈⠑⠢⡀     ⢀⡠⠔⠒⠉",
-        "2 ┤        ⠈⣆⠤⠔⠒⠊⠁",
-        "  │    ⢀⡠⠔⠒⠉ ⠑⠢⢄⡀ ⣀⡠⠤⠒⠒⠉⠉⠑⠒⠒⠒⠒⠒a",
+        "2 ┤        ⠈⣆⠤⠔b⠊⠁",
+        "  │    ⢀⡠⠔⠒⠉ ⠑⠢⢄⡀ ⣀⡠⠤⠒⠒a⠉⠑⠒⠒⠒⠒⠒a",
         "0 ┤⣀⠤⠒⠉⠁        ⠈⠉",
-        "  └┬─────────────┬────────────┬─",
-        "   0            40           80",
+        "  └┬───────┬────────┬────────┬──",
+        "   0      25       50       75",
         "               step",
         "a ▬ a run",
         "b ▬ b run",
@@ -125,13 +125,13 @@ describe("text chart", () => {
       [
         "loss",
         "  5 ┤         ⣀⠄c                              short",
-        "    │⠒⠤⣀⡀  ⢀⠔⠊                        ⢀⣀⣀⠤⠤⠔⠒b b run",
+        "    │⠒⠤a⡀  ⢀⠔⠊                        ⢀⣀⣀⠤⠤⠔⠒b b run",
         "    │  ⢀⡨⠕⠚⠥⢄⣀⡀               ⢀⣀⠤⠤⠒⠒⠉⠉⠁",
-        "2.5 ┤⠔⠊⠁      ⠈⠑⠢⢄   ⢀⣀⣀⠤⠤⠔⠒⠊⠉⠁",
+        "2.5 ┤⠔⠊c      ⠈⠑⠢⢄   ⢀⣀⣀⠤⠤⠔b⠊⠉⠁",
         "    │⠤⠔⠒⠒⠉⠉⠑⢒⣒⡤⠤⠴⠶⠿⠿⠭⣥⡤⠤⠤⠤⠤⠤⢤⣤⣤⠤⠤⠴⠶⠶⠶⠤⠤⠤⠤⠤⠤⠤⠤a 3f9c2a1b baseline",
-        "  0 ┤⣀⡠⠤⠤⠒⠒⠉⠁         ⠈⠉⠑⠒⠊⠉⠁                d same end",
-        "    └┬───────────────────┬──────────────────┬─",
-        "     0                  40                 80",
+        "  0 ┤⣀⡠⠤⠤⠒⠒b⠁         ⠈a⠑⠒⠊⠉⠁                d same end",
+        "    └┬─────────┬─────────┬────────┬─────────┬─",
+        "     0        20        40       60        80",
         "                       step",
         "a ▬ 3f9c2a1b baseline",
         "b ▬ b run",
@@ -191,21 +191,21 @@ describe("text chart", () => {
 
   test("a flat series is a level line in the middle of a widened range", () => {
     expect(renderTextChart([{ label: "flat", points: steps([0.5, 0.5, 0.5, 0.5]) }], small)).toBe(
-      ["lr", "0.55 ┤", " 0.5 ┤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤a", "0.45 ┤", "     └┬───────┬───────┬─", "      0      1.5      3", "             step", "a ▬ flat"].join("\n"),
+      ["lr", "0.55 ┤", " 0.5 ┤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤a", "0.45 ┤", "     └┬──────────┬──────", "      0          2", "             step", "a ▬ flat"].join("\n"),
     );
   });
 
   test("x ticks can read as the caller says (times of day), in text and in SVG", () => {
     const formatX = (value: number) => `t${value}`;
     const chart = renderTextChart([loss], { width: 32, height: 12, xLabel: "time", yLabel: "loss", formatX });
-    expect(chart.split("\n").at(-3)).toBe("   t0           t40         t80");
+    expect(chart.split("\n").at(-3)).toBe("   t0           t40          t80");
     const svg = renderSvgChart([loss], { width: 640, height: 360, xLabel: "time", yLabel: "loss", formatX });
     expect([...svg.matchAll(/text-anchor="middle">(t\d+)<\/text>/g)].map((m) => m[1])).toEqual(["t0", "t20", "t40", "t60", "t80"]);
   });
 
   test("a single point is one dot", () => {
     expect(renderTextChart([{ label: "one", points: [{ x: 3, y: 0.5 }] }], small)).toBe(
-      ["lr", "0.55 ┤", " 0.5 ┤        ⠠a", "0.45 ┤", "     └┬───────┬───────┬─", "      2.7     3     3.3", "             step", "a ▬ one"].join("\n"),
+      ["lr", "0.55 ┤", " 0.5 ┤        ⠠a", "0.45 ┤", "     └──┬─────┬─────┬───", "       2.8    3    3.2", "             step", "a ▬ one"].join("\n"),
     );
   });
 
@@ -399,6 +399,20 @@ describe("round ticks", () => {
   });
 });
 
+describe("y axis", () => {
+  test("takes a tick more or fewer when that wastes less of the plot", () => {
+    // Five ticks would read 0 to 4, leaving the top 40% empty.
+    expect(yScale({ min: 0.27, max: 2.33 }, 5, false)).toEqual({
+      range: { min: 0, max: 2.5 },
+      ticks: [0, 0.5, 1, 1.5, 2, 2.5],
+      labels: ["0", "0.5", "1", "1.5", "2", "2.5"],
+    });
+    expect(yScale({ min: 0.5, max: 4 }, 5, false).labels).toEqual(["0", "1", "2", "3", "4"]);
+    const svg = renderSvgChart([{ label: "s", points: steps([2.33, 1, 0.27]) }], { width: 640, height: 360, xLabel: "step", yLabel: "loss" });
+    expect([...svg.matchAll(/text-anchor="end">([^<]+)</g)].map((m) => m[1])).toEqual(["0", "0.5", "1", "1.5", "2", "2.5"]);
+  });
+});
+
 describe("log scale", () => {
   test("decades from the lowest to the highest power of ten around the values, one tick each while they fit", () => {
     expect(yScale({ min: Math.log10(0.002), max: Math.log10(1.05) }, 5, true)).toEqual({
@@ -467,5 +481,63 @@ describe("svg: lines told apart and labelled where they end", () => {
     expect(roundTicks({ min: 0.013, max: 0.049 }, 5)).toEqual([0.02, 0.03, 0.04]);
     const svg = renderSvgChart(sweep, options);
     expect([...svg.matchAll(/text-anchor="middle">([^<]+)<\/text>/g)].map((m) => m[1])).toEqual(["0", "20", "40", "step"]);
+  });
+});
+
+describe("text chart: lines told apart without colour, round x ticks", () => {
+  // Six sweep lines from 0 to 59: three fall fast and end together, one turns up again.
+  const sweep = Array.from({ length: 6 }, (_, i) => ({
+    label: `lr=${i}`,
+    points: steps(Array.from({ length: 60 }, (_, x) => 0.3 + 2 * Math.exp(-x * 0.004 * 3 ** i) + (i === 5 ? 0.02 * x : 0))),
+  }));
+  const options = { xLabel: "step", yLabel: "loss", height: 20 };
+  /** The rows of the plot, without the y axis. */
+  const plotRows = (chart: string) => chart.split("\n").flatMap((line) => (/^ *[\d.]* [┤│]/.test(line) ? [line.replace(/^ *[\d.]* [┤│]/, "")] : []));
+
+  test("two level lines wear their letters along the way, each on its own row", () => {
+    const lines = [
+      { label: "high", points: steps(Array.from({ length: 60 }, () => 3)) },
+      { label: "low", points: steps(Array.from({ length: 60 }, () => 1)) },
+    ];
+    const rows = plotRows(renderTextChart(lines, { ...options, width: 80, height: 12 }));
+    const letters = rows.map((row) => row.replace(/[^ab]/g, ""));
+    expect(letters.filter(Boolean)).toEqual([expect.stringMatching(/^a{4,}$/), expect.stringMatching(/^b{4,}$/)]);
+    // A single line needs no marks: its letter stands once, at its end.
+    const alone = plotRows(renderTextChart(lines.slice(0, 1), { ...options, width: 80, height: 12 })).join("");
+    expect(alone.replace(/[^a]/g, "")).toBe("a");
+  });
+
+  test.each([60, 80, 120])("at %p columns each of six lines shows its letter along it, in its own colour", (width) => {
+    const plain = renderTextChart(sweep, { ...options, width });
+    const coloured = renderTextChart(sweep, { ...options, width, color: true });
+    expect(Bun.stripANSI(coloured)).toBe(plain);
+    const rows = plotRows(plain).join("\n");
+    for (const letter of "abcdef") {
+      // The end's letter and at least one mark: the lines that end together part earlier on.
+      expect(rows.split(letter).length - 1).toBeGreaterThanOrEqual(2);
+    }
+    // Every letter in the plot is drawn in the colour of the line it names.
+    for (const row of plotRows(coloured)) {
+      expect(row.replace(/\x1b\[\d+m[^\x1b]*\x1b\[39m/g, "")).not.toMatch(/[a-f]/);
+      for (const [, sgr, text] of row.matchAll(/\x1b\[(\d+)m([^\x1b]*)\x1b\[39m/g))
+        for (const letter of text!.replace(/[^a-f]/g, "")) expect(sgr).toBe(String([36, 33, 35, 32, 34, 31]["abcdef".indexOf(letter)]));
+    }
+  });
+
+  test("letters of lines that end in one column keep the order of the ends, top to bottom", () => {
+    const rows = plotRows(renderTextChart(sweep, { ...options, width: 80 }));
+    const ends = rows.flatMap((row) => row.match(/([a-f])(?: lr=\d)?$/)?.slice(1) ?? []);
+    const last = sweep.map((s, i) => ({ letter: "abcdef"[i]!, y: s.points.at(-1)!.y })).sort((a, b) => b.y - a.y);
+    expect(ends).toEqual(last.map((end) => end.letter));
+  });
+
+  test("x ticks are round numbers: 0 to 59 reads 0, 20, 40 at 60, 80 and 120 columns", () => {
+    for (const width of [60, 80, 120]) {
+      const lines = renderTextChart(sweep, { ...options, width }).split("\n");
+      const ticks = lines[lines.findIndex((line) => line.includes("└")) + 1]!.trim().split(/ +/);
+      expect(ticks).toEqual(["0", "20", "40"]);
+    }
+    const long = renderTextChart([{ label: "long", points: steps([1, 2, 3], 14_999.5) }], { ...options, width: 60 }).split("\n");
+    expect(long.at(-3)!.trim().split(/ +/)).toEqual(["0", "10000", "20000"]);
   });
 });
