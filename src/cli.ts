@@ -4,13 +4,13 @@
  * command, `--help` included.
  */
 import type { ExpragCommand } from "./commands/_define";
-import { EXIT, UserError, usageError } from "./core/errors";
+import { EXIT, isErrno, UserError, usageError } from "./core/errors";
 import { writeFully } from "./core/os/io";
-import { resolveStoreDir } from "./core/store";
+import { resolveStoreDir } from "./core/store-location";
 import { didYouMean } from "./core/suggest";
-import { log } from "./log";
 import { visible } from "./render/escape";
 import { renderRootHelp } from "./render/help";
+import { log } from "./render/log";
 import { printData } from "./render/output";
 import { BUILD_COMMIT, VERSION } from "./version";
 
@@ -123,7 +123,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof UserError) {
       log.error(error.hint ? `${error.message}; ${error.hint}` : error.message);
       process.exitCode = error.exitCode;
-    } else if (error instanceof Error && (error as NodeJS.ErrnoException).code === "EPIPE") {
+    } else if (error instanceof Error && isErrno(error, "EPIPE")) {
       // The reader of our output went away (`exprag log -f latest | head`): end as a killed writer would, quietly.
       process.exitCode = 128 + 13;
     } else {

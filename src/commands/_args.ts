@@ -1,9 +1,7 @@
 /** Argument definitions several commands share, and their parsers. */
 import type { ArgsDef } from "citty";
-import { usageError } from "../core/errors";
 import { DEFAULT_LIMIT } from "../core/query/selection-flags";
-import { RUN_STATES } from "../core/query/summary";
-import { TAG } from "../core/record/annotations";
+import { RUN_STATES } from "../core/record/schema";
 import { DEFAULT_STOP_GRACE_MS } from "../core/run/stopping";
 
 export const storeArgs = {
@@ -90,15 +88,10 @@ export const runOptionArgs = {
 /** The run options' repeatable flags. */
 export const RUN_REPEATABLE = ["meta", "tag", "stop-when", "outputs"] as const;
 
-/** Checks every --tag: one word, as `exprag tag` takes it. */
-export function checkTags(tags: string[]): void {
-  for (const tag of tags)
-    if (!TAG.test(tag)) throw usageError(`--tag '${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
-}
-
 /**
  * The words that give a child `exprag run` the run options given here, as `--key=value` (so a
  * value may start with a dash). The metadata and the store are left out: the caller hands them on.
+ * It stays beside runOptionArgs, since it writes the command line that table reads.
  */
 export function runOptionWords(flags: Record<string, unknown>): string[] {
   const words: string[] = [];

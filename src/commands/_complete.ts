@@ -8,12 +8,13 @@
  */
 import type { ArgsDef } from "citty";
 import { RunView } from "../core/query/run-view";
-import { RUN_STATES } from "../core/query/summary";
 import { listRunIds, resolveRunRef, shortId } from "../core/record/refs";
-import { resolveStoreDir } from "../core/store";
+import { RUN_STATES } from "../core/record/schema";
+import { resolveStoreDir } from "../core/store-location";
 import { visible } from "../render/escape";
 import { printData } from "../render/output";
 import type { ExpragCommand } from "./_define";
+import { flagTable } from "./_flags";
 
 type Loaders = Record<string, () => Promise<{ default: ExpragCommand }>>;
 
@@ -142,14 +143,8 @@ function readWords(words: string[], args: ArgsDef, command: ExpragCommand): Word
   return state;
 }
 
-function flagName(flag: string, args: ArgsDef): string | undefined {
-  for (const [name, def] of Object.entries(args)) {
-    if (def.type === "positional") continue;
-    const aliases = "alias" in def && def.alias ? [def.alias].flat() : [];
-    if (flag === `--${name}` || aliases.some((alias) => flag === (alias.length === 1 ? `-${alias}` : `--${alias}`))) return name;
-  }
-  return undefined;
-}
+/** The option a word names, read from the table the strict parser uses, so both agree on every spelling. */
+const flagName = (flag: string, args: ArgsDef): string | undefined => flagTable(args).get(flag);
 
 function flagCandidates(args: ArgsDef): [string, string][] {
   const flags: [string, string][] = [];

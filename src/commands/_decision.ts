@@ -2,8 +2,8 @@
 import { answerDecision } from "../core/answers/decide";
 import { currentAuthor } from "../core/record/author";
 import type { DecisionKind } from "../core/record/schema";
-import { log } from "../log";
 import { visible } from "../render/escape";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";

@@ -1,17 +1,19 @@
 /**
- * One way to define a command: citty describes its arguments (and renders --help); this parses
- * them strictly (an unknown option or a missing value is a usage error), handles --help, checks
- * the positional arguments, and hands `run` options typed from the definitions.
+ * One way to define a command: its arguments are described in citty's shape (ArgsDef, from which
+ * render/help.ts draws --help with citty's renderUsage); this parses them strictly (an unknown
+ * option or a missing value is a usage error), handles --help, checks the positional arguments,
+ * and hands `run` options typed from the definitions. consola (log.ts) prints our messages.
  */
-import { type ArgsDef, type CommandDef, defineCommand } from "citty";
+import type { ArgsDef, CommandDef } from "citty";
 import { loadProjectConfig, type ProjectConfig } from "../core/config";
-import { EXIT, UserError, usageError } from "../core/errors";
-import { resolveStoreDir } from "../core/store";
+import { EXIT, errnoReason, UserError, usageError } from "../core/errors";
+import { resolveStoreDir } from "../core/store-location";
 import { didYouMean } from "../core/suggest";
-import { LOG_LEVELS, log } from "../log";
 import { COLOR_CHOICES, type ColorChoice, setColorChoice } from "../render/colors";
 import { renderHelp } from "../render/help";
+import { LOG_LEVELS, log } from "../render/log";
 import { printData } from "../render/output";
+import { flagTable } from "./_flags";
 
 type ArgValue<D> = D extends { type: "boolean"; default: boolean }
   ? boolean
@@ -91,7 +93,7 @@ export function defineExpragCommand<const A extends ArgsDef, const R extends key
     const own = spec.args[name] as { description?: string } | undefined;
     (args as ArgsDef)[name] = { ...commonArgs[name], description: own?.description ?? commonArgs[name].description };
   }
-  const definition = defineCommand({ meta: { name: spec.name, description: spec.description }, args }) as CommandDef<ArgsDef>;
+  const definition: CommandDef<ArgsDef> = { meta: { name: spec.name, description: spec.description }, args };
   const afterDoubleDash = spec.afterDoubleDash ?? (spec.stopAtFirstPositional ? "rest" : "positionals");
   return {
     name: spec.name,
@@ -142,11 +144,7 @@ function currentDirectory(): string {
   try {
     return process.cwd();
   } catch (error) {
-    throw new UserError(
-      `the current directory is gone (${(error as NodeJS.ErrnoException).code ?? error})`,
-      EXIT.internal,
-      "cd into an existing directory and try again",
-    );
+    throw new UserError(`the current directory is gone (${errnoReason(error)})`, EXIT.internal, "cd into an existing directory and try again");
   }
 }
 
@@ -176,14 +174,10 @@ export function parseCommandLine(
   const args: ParsedCommandLine["args"] = {};
   const positionals: string[] = [];
   let rest: string[] = [];
-  const byFlag = new Map<string, string>();
+  const byFlag = flagTable(defs);
   for (const [name, def] of Object.entries(defs)) {
-    if (def.type === "positional") continue;
-    byFlag.set(`--${name}`, name);
-    const aliases = "alias" in def && def.alias ? [def.alias].flat() : [];
-    for (const alias of aliases) byFlag.set(alias.length === 1 ? `-${alias}` : `--${alias}`, name);
     if (def.type === "boolean" && def.default !== undefined) args[name] = def.default;
-    if (repeatable.includes(name)) args[name] = [];
+    if (def.type !== "positional" && repeatable.includes(name)) args[name] = [];
   }
   const seeHelp = `see 'exprag ${command} --help'`;
   let help = false;

@@ -1,8 +1,8 @@
 import { answerCheckRules } from "../core/answers/rules";
 import { usageError } from "../core/errors";
 import type { StoppedBy } from "../core/record/schema";
-import { log } from "../log";
 import { visible } from "../render/escape";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";

@@ -1,6 +1,6 @@
 import { answerCheckout } from "../core/answers/checkout";
 import { shortId } from "../core/record/refs";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";

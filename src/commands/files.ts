@@ -1,8 +1,8 @@
 import { answerFiles } from "../core/answers/files";
 import { isTerminal } from "../core/os/posix";
 import { shortId } from "../core/record/refs";
-import { log } from "../log";
 import { visible } from "../render/escape";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";

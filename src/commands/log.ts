@@ -1,6 +1,6 @@
 import { closeSync, existsSync } from "node:fs";
 import { answerLog } from "../core/answers/log";
-import { EXIT, UserError, usageError } from "../core/errors";
+import { EXIT, errnoReason, UserError, usageError } from "../core/errors";
 import { writeFully } from "../core/os/io";
 import { isTerminal } from "../core/os/posix";
 import { followFile } from "../core/query/follow";
@@ -9,8 +9,8 @@ import { summarizeRun } from "../core/query/summary";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../core/record/reader";
 import { resolveRunRef, shortId } from "../core/record/refs";
 import { runLogPath } from "../core/store";
-import { log } from "../log";
 import { TerminalText } from "../render/escape";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
@@ -21,7 +21,7 @@ function openLog(file: string): number {
   try {
     return openRegularFile(file);
   } catch (error) {
-    throw new UserError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+    throw new UserError(`cannot read ${file} (${errnoReason(error)})`, EXIT.failure);
   }
 }
 

@@ -1,18 +1,18 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { EXIT, UserError, usageError } from "../core/errors";
+import { EXIT, errnoReason, UserError, usageError } from "../core/errors";
 import { terminalSize } from "../core/os/posix";
 import { type Plot, parseSmooth, parseXAxis, plotSeries, writePlotJson, type XAxis } from "../core/query/plot";
 import { isFiltered, selectRuns } from "../core/query/selection";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { parsePath } from "../core/query/value-paths";
-import { log } from "../log";
 import { renderTextChart } from "../render/chart";
 import type { ChartSeries } from "../render/chart-scale";
 import { renderSvgChart } from "../render/chart-svg";
 import { wantsColor } from "../render/colors";
 import { visible } from "../render/escape";
 import { formatLocalTime } from "../render/format";
+import { log } from "../render/log";
 import { DataStream, printData } from "../render/output";
 import { outputWidth } from "../render/width";
 import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
@@ -124,7 +124,7 @@ ${WHERE_HELP}`,
       try {
         writeFileSync(args.svg, svg);
       } catch (error) {
-        throw new UserError(`cannot write ${args.svg} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+        throw new UserError(`cannot write ${args.svg} (${errnoReason(error)})`, EXIT.failure);
       }
       log.info(`wrote ${resolve(args.svg)}: ${chart.length} run${chart.length === 1 ? "" : "s"}, ${plot.points} points`);
       return;

@@ -1,11 +1,8 @@
-import { openRepositoryOrFail } from "../core/git/repository";
+import { answerPull } from "../core/answers/remote";
 import { isTerminal } from "../core/os/posix";
 import { parseSelection } from "../core/query/selection-flags";
-import { pullRuns } from "../core/remote/pull";
-import { chooseRemote } from "../core/remote/remote-name";
 import { parseSize } from "../core/sizes";
-import { isExplicitStore } from "../core/store";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { showGitProgress } from "../render/progress";
 import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
@@ -41,19 +38,18 @@ The selection is judged on the remote's version of each run. The remote's projec
 
 ${WHERE_HELP}`,
   async run({ args, store, cwd, env, warn }) {
-    const { git, repo } = openRepositoryOrFail(cwd, env);
-    const remote = chooseRemote(git, repo, args.remote, "pull");
     const maxBytes = args["max-size"] === undefined ? DEFAULT_MAX_BYTES : parseSize(args["max-size"], "--max-size");
     const atTerminal = isTerminal(2);
-    const outcome = await pullRuns(git, {
-      store,
-      explicitStore: isExplicitStore(args.dir, env),
-      remote,
-      selection: parseSelection(args, args.runs),
-      maxBytes,
-      transfer: { progress: atTerminal && !args.json ? showGitProgress : null, prompt: atTerminal && isTerminal(0) },
-      warn,
-    });
+    const { data: outcome, remote } = await answerPull(
+      {
+        remote: args.remote,
+        dir: args.dir,
+        selection: parseSelection(args, args.runs),
+        maxBytes,
+        transfer: { progress: atTerminal && !args.json ? showGitProgress : null, prompt: atTerminal && isTerminal(0) },
+      },
+      { store, cwd, env, warn },
+    );
     if (args.json) printData(`${JSON.stringify(outcome)}\n`);
     else for (const run of [...outcome.pulled, ...outcome.grown]) printData(`${run.run_id}\n`);
     const { pulled, grown, kept, up_to_date, not_selected } = outcome;

@@ -1,13 +1,9 @@
-import { join } from "node:path";
+import { answerPush } from "../core/answers/remote";
 import { EXIT, UserError } from "../core/errors";
-import { openRepositoryOrFail } from "../core/git/repository";
 import { isTerminal } from "../core/os/posix";
-import { isFiltered, selectRuns } from "../core/query/selection";
 import { parseSelection } from "../core/query/selection-flags";
-import { listRunIds, shortId } from "../core/record/refs";
-import { pushRuns } from "../core/remote/push";
-import { chooseRemote } from "../core/remote/remote-name";
-import { log } from "../log";
+import { shortId } from "../core/record/refs";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { showGitProgress } from "../render/progress";
 import { jsonArg, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
@@ -40,26 +36,16 @@ the remote's hold notes this store lacks, pull first. exprag pull brings them in
 
 ${WHERE_HELP}`,
   async run({ args, store, cwd, env, warn }) {
-    const { git, repo } = openRepositoryOrFail(cwd, env);
-    const remote = chooseRemote(git, repo, args.remote, "push");
-    const selection = parseSelection(args, args.runs);
-    const everything = args.runs.length === 0 && !isFiltered(selection);
-    const runIds = everything
-      ? listRunIds(store)
-      : selectRuns(store, selection, Number.POSITIVE_INFINITY, warn)
-          .runs.map((view) => view.runId)
-          .reverse();
-    if (runIds.length === 0) throw new UserError(`no runs to push in ${store}`, EXIT.failure, "record one with: exprag run -- <command>");
     const atTerminal = isTerminal(2);
-    const outcome = await pushRuns(git, {
-      store,
-      hashCache: join(repo.gitDir, "exprag-hashes"),
-      runIds,
-      remote,
-      withLog: args.log,
-      transfer: { progress: atTerminal && !args.json ? showGitProgress : null, prompt: atTerminal && isTerminal(0) },
-      warn,
-    });
+    const { data: outcome, remote } = await answerPush(
+      {
+        remote: args.remote,
+        selection: parseSelection(args, args.runs),
+        withLog: args.log,
+        transfer: { progress: atTerminal && !args.json ? showGitProgress : null, prompt: atTerminal && isTerminal(0) },
+      },
+      { store, cwd, env, warn },
+    );
     if (args.json) printData(`${JSON.stringify(outcome)}\n`);
     else for (const run of outcome.pushed) printData(`${run.run_id}\n`);
     for (const { run_id, reason } of outcome.rejected) warn(`run ${shortId(run_id)} was not pushed: ${reason}`);

@@ -1,12 +1,13 @@
 import { usageError } from "../core/errors";
 import { isTerminal } from "../core/os/posix";
 import { parseCount } from "../core/query/selection-flags";
+import { checkTags } from "../core/record/annotations";
 import { shortId } from "../core/record/refs";
 import { configOptions } from "../core/slurm/sweep";
 import { runRerun } from "../core/sweep/run-rerun";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
-import { checkTags, RUN_REPEATABLE, runOptionArgs, runOptionWords } from "./_args";
+import { RUN_REPEATABLE, runOptionArgs, runOptionWords } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 export default defineExpragCommand({
@@ -52,7 +53,7 @@ worktree stays for a look afterwards; exprag gc removes it once its run is delet
 exprag exits with the command's exit code, as exprag run does.`,
   async run({ args, store, config, cwd, env, warn }) {
     if (args.here && args.worktree !== undefined) throw usageError("--here and --worktree exclude each other", "--here runs in this work tree");
-    checkTags(args.tag);
+    checkTags(args.tag, "--tag");
     const request = {
       run: args.run,
       worktree: args.worktree ?? null,

@@ -2,7 +2,7 @@ import { usageError } from "../core/errors";
 import { Git } from "../core/git/repository";
 import { resolveFrom } from "../core/loop/lineage";
 import { platform, selfCommand } from "../core/os/platform";
-import { checkNote } from "../core/record/annotations";
+import { checkNote, checkTags } from "../core/record/annotations";
 import { runDefaults } from "../core/run/defaults";
 import { experimentNameFor } from "../core/run/experiment-name";
 import { takeHandoff } from "../core/run/handoff";
@@ -11,9 +11,9 @@ import { paramsFromArgv, withParams } from "../core/run/params";
 import { withPythonHook } from "../core/run/python-hook";
 import { runCommand } from "../core/run/runner";
 import { isExplicitStore } from "../core/store";
-import { log } from "../log";
+import { log } from "../render/log";
 import { startProgress } from "../render/progress";
-import { checkTags, RUN_REPEATABLE, runOptionArgs } from "./_args";
+import { RUN_REPEATABLE, runOptionArgs } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 /** EXPRAG_HEARTBEAT_S: how often a live run's file is touched (default 30 s; tests use 1). */
@@ -60,7 +60,7 @@ SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "t
   exprag run --time-limit 2h --stop-when 'elapsed > 10m and max(metrics.acc) < 0.5' -- ./train.sh`,
   async run({ args, rest: command, store, config, env: given, warn, cwd }) {
     if (command.length === 0) throw usageError("no command to run", "usage: exprag run [OPTIONS] -- COMMAND [ARGS...]");
-    checkTags(args.tag);
+    checkTags(args.tag, "--tag");
     const { env, code, rerunOf, runId, params, metadata } = takeHandoff(given);
     const defaults = runDefaults(args, config);
     if (defaults.pty && platform.name === "win32")

@@ -1,8 +1,8 @@
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { EXIT, UserError } from "../core/errors";
+import { EXIT, errnoReason, UserError } from "../core/errors";
 import { isSymlink } from "../core/os/files";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import skillText from "../skill/SKILL.md" with { type: "text" };
 import { VERSION } from "../version";
@@ -55,7 +55,7 @@ export default defineExpragCommand({
         closeSync(fd);
       }
     } catch (error) {
-      throw new UserError(`cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+      throw new UserError(`cannot write ${path} (${errnoReason(error)})`, EXIT.failure);
     }
     log.info(`wrote ${path}`);
   },

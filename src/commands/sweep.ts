@@ -4,6 +4,7 @@ import { resolveFrom } from "../core/loop/lineage";
 import { isTerminal } from "../core/os/posix";
 import { parseCount } from "../core/query/selection-flags";
 import { summarizeRun } from "../core/query/summary";
+import { checkTags } from "../core/record/annotations";
 import { runDefaults } from "../core/run/defaults";
 import { buildMetadata } from "../core/run/metadata";
 import { signalNumber } from "../core/run/signals";
@@ -15,14 +16,14 @@ import { parseDevices, planSweep, slotCount } from "../core/sweep/plan";
 import { describePoint, parseSweepSpace, sweepPoints } from "../core/sweep/points";
 import { checkSweep, runSweep } from "../core/sweep/run-sweep";
 import type { SweepSummary } from "../core/sweep/summary";
-import { log } from "../log";
 import { cellText } from "../render/format";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { startProgress } from "../render/progress";
 import { shellLine } from "../render/shell";
 import { PrefixedOutput, StatusBoard } from "../render/sweep-progress";
 import { type Column, outputMode, renderRows } from "../render/table";
-import { checkTags, jsonArg, RUN_REPEATABLE, runOptionArgs, runOptionWords } from "./_args";
+import { jsonArg, RUN_REPEATABLE, runOptionArgs, runOptionWords } from "./_args";
 import { defineExpragCommand } from "./_define";
 
 const MAX_SEED = 2 ** 32 - 1;
@@ -111,7 +112,7 @@ summary); the job script is kept in <store>/slurm/ and --dry-run prints it. Opti
 the project config's [slurm] table (partition, time, gpus, extra) and then --sbatch.`,
   async run({ args, rest: command, store, config, cwd, env: given, warn }) {
     if (command.length === 0) throw usageError("no command to sweep", "usage: exprag sweep --grid KEY=V1,V2 [OPTIONS] -- COMMAND [ARGS...]");
-    checkTags(args.tag);
+    checkTags(args.tag, "--tag");
     const space = parseSweepSpace(args.grid, args.range);
     const seed = args.random === undefined ? undefined : parseSeed(args.seed);
     if (args.seed !== undefined && args.random === undefined) throw usageError("--seed needs --random N");

@@ -1,7 +1,7 @@
 import { answerTag } from "../core/answers/annotate";
 import { currentAuthor } from "../core/record/author";
 import { shortId } from "../core/record/refs";
-import { log } from "../log";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
 import { defineExpragCommand } from "./_define";

@@ -28,3 +28,15 @@ export class UserError extends Error {
 }
 
 export const usageError = (message: string, hint?: string) => new UserError(message, EXIT.usage, hint);
+
+/** The code of a failed system call (ENOENT, EACCES...), or undefined for any other error. */
+export function errnoCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
+  return typeof error.code === "string" ? error.code : undefined;
+}
+
+/** Whether `error` is a failed system call with this code. */
+export const isErrno = (error: unknown, code: string): boolean => errnoCode(error) === code;
+
+/** Why an operation failed, in a word when a system call did: its code, else the error as text. */
+export const errnoReason = (error: unknown): string => errnoCode(error) ?? String(error);

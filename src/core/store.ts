@@ -1,60 +1,14 @@
 /**
- * Where runs live: `<store>/runs/<run_id>.jsonl` (records) and `<run_id>.log` (output).
- * The store is `--dir`, else `$EXPRAG_DIR`, else `dir` in the project config (config.ts), else
- * the nearest `.exprag` from the current directory up to the top of the git work tree, else
- * `.exprag` at that top (outside a work tree: in the current directory). A linked worktree (made by
- * `git worktree add`, `exprag checkout --worktree`, `sweep` or `rerun`) without a store of its own
- * uses its main worktree's. It ignores itself for git with a `.gitignore` of `*`.
+ * What the run store holds and where: `<store>/runs/<run_id>.jsonl` (records) and `<run_id>.log`
+ * (output); which store applies here is store-location.ts's question. It ignores itself for git
+ * with a `.gitignore` of `*`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { loadProjectConfig, type ProjectConfig } from "./config";
-import { EXIT, UserError, usageError } from "./errors";
-import { findWorkTreeTop } from "./git/work-tree-top";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { EXIT, errnoReason, UserError, usageError } from "./errors";
 import { isSymlink, writeNewFile } from "./os/files";
 
 export const STORE_DIR_NAME = ".exprag";
-
-export function resolveStoreDir(
-  flag: string | undefined,
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-  config: () => ProjectConfig | null = () => loadProjectConfig(cwd, env),
-): string {
-  if (flag) return resolve(cwd, flag);
-  if (env.EXPRAG_DIR) return resolve(cwd, env.EXPRAG_DIR);
-  const project = config();
-  if (project?.dirRefused) throw project.dirRefused;
-  if (project?.dir) return project.dir;
-  const top = findWorkTreeTop(cwd, env);
-  if (top === null) return join(resolve(cwd), STORE_DIR_NAME);
-  // The original exprag kept its store in the directory it ran in: a subfolder's store counts.
-  for (let dir = resolve(cwd); dir.startsWith(top) && dir !== top; dir = dirname(dir)) {
-    if (existsSync(join(dir, STORE_DIR_NAME, "runs"))) return join(dir, STORE_DIR_NAME);
-  }
-  const own = join(top, STORE_DIR_NAME);
-  if (existsSync(join(own, "runs")) || env.GIT_WORK_TREE) return own;
-  const main = mainWorkTreeTop(top);
-  return main && existsSync(join(main, STORE_DIR_NAME, "runs")) ? join(main, STORE_DIR_NAME) : own;
-}
-
-/**
- * The main worktree of a linked worktree at `top`, read from its `.git` file (`gitdir: ...`) and
- * that folder's `commondir`; null for a main worktree, a submodule, or a bare main repository.
- */
-export function mainWorkTreeTop(top: string): string | null {
-  try {
-    const dotGit = join(top, ".git");
-    if (!statSync(dotGit).isFile()) return null;
-    const gitDir = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, "utf8"))?.[1]?.trim();
-    if (!gitDir) return null;
-    const linked = resolve(top, gitDir);
-    const common = resolve(linked, readFileSync(join(linked, "commondir"), "utf8").trim());
-    return basename(common) === ".git" ? dirname(common) : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Whether the store was named on purpose (--dir, EXPRAG_DIR) rather than found. A store named by
@@ -108,6 +62,6 @@ function readdirSafe(dir: string): string[] {
 }
 
 export function storeError(store: string, error: unknown): UserError {
-  const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+  const reason = errnoReason(error);
   return new UserError(`cannot write the run store ${store} (${reason})`, undefined, "choose a writable store with --dir DIR or EXPRAG_DIR");
 }

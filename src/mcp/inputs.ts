@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Selection } from "../core/query/selection";
 import { DEFAULT_LIMIT, parseSelection } from "../core/query/selection-flags";
-import { RUN_STATES, type RunState } from "../core/query/summary";
+import { RUN_STATES, type RunState } from "../core/record/schema";
 
 const RUN_REFERENCE = "a run: its id, a unique prefix of at least 4 hex digits, its short id (the last 8 hex digits), latest, or latest~N";
 

@@ -18,6 +18,7 @@ import { seedParamsOf } from "../core/loop/replicates";
 import { AGGREGATES, type Aggregate } from "../core/query/best";
 import { checkNote } from "../core/record/annotations";
 import { addProjectNote } from "../core/record/project-notes";
+import { DECISIONS } from "../core/record/schema";
 import { ensureStore } from "../core/store";
 import { runInput, selectionInput, toSelection } from "./inputs";
 import { authorOf } from "./run-tools";
@@ -67,7 +68,7 @@ const briefTool: ToolSpec<typeof briefInput> = {
 
 const decideInput = {
   run: runInput(),
-  decision: z.enum(["keep", "discard"]).describe("keep: the change is worth building on (run --from kept); discard: it is not"),
+  decision: z.enum(DECISIONS).describe("keep: the change is worth building on (run --from kept); discard: it is not"),
   because: z.string().optional().describe("Why (required to discard); at most 10,000 characters"),
 };
 const decideTool: ToolSpec<typeof decideInput> = {

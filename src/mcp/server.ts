@@ -4,7 +4,7 @@
  * path a tool calls prints. The server ends when the client closes its stdin.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { log } from "../log";
+import { log } from "../render/log";
 import { VERSION } from "../version";
 import { codeTools } from "./code-tools";
 import { loopTools } from "./loop-tools";

@@ -10,8 +10,8 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { UserError } from "../core/errors";
-import { log } from "../log";
 import { visible } from "../render/escape";
+import { log } from "../render/log";
 import type { ToolContext, Workspace } from "./workspace";
 
 export interface ToolAnswer {

@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { AnswerContext } from "../core/answers/context";
-import { resolveStoreDir } from "../core/store";
-import { log } from "../log";
+import { resolveStoreDir } from "../core/store-location";
+import { log } from "../render/log";
 
 /** What a tool is given: the context of the answers it calls, and who called. */
 export interface ToolContext extends AnswerContext {

@@ -6,9 +6,9 @@
  * header otherwise (no colour, nothing cut), or JSON with --json.
  */
 import { isTerminal } from "../core/os/posix";
-import { log } from "../log";
 import { colors, wantsColor } from "./colors";
 import { visible } from "./escape";
+import { log } from "./log";
 import { cutToWidth, fitWidths, outputWidth } from "./width";
 
 export interface Column<T> {

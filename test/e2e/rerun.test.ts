@@ -59,6 +59,8 @@ describe("exprag rerun", () => {
     expect(kept.text).toBe("");
     expect(existsSync(worktree)).toBe(true);
     expect((await runIn(repo, ["rm", short(rerun), "--yes"])).exitCode).toBe(0);
+    const preview = await runIn(repo, ["gc", "--dry-run", "--json"]);
+    expect(JSON.parse(preview.text)).toMatchObject({ dry_run: true, worktrees_removed: [worktree], worktrees_kept: [] });
     const collected = await runIn(repo, ["gc"]);
     expect(collected.text).toBe(`${worktree}\n`);
     expect(existsSync(worktree)).toBe(false);

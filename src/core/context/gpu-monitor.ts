@@ -3,6 +3,8 @@
  * a line per GPU every N ms, and the monitor keeps each GPU's latest line. Nothing ever waits for
  * it, so a hanging or failing nvidia-smi costs the run nothing but its GPU figures.
  */
+
+import { errnoReason } from "../errors";
 import type { GpuSample } from "../record/schema";
 
 const MIB = 1024 * 1024;
@@ -39,7 +41,7 @@ export class GpuMonitor {
         { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
       );
     } catch (error) {
-      this.failure = `nvidia-smi could not start (${(error as NodeJS.ErrnoException).code ?? error})`;
+      this.failure = `nvidia-smi could not start (${errnoReason(error)})`;
       return;
     }
     this.reading = this.read(this.child);

@@ -3,6 +3,7 @@
  * with a short timeout: a missing tool is no GPU, a failing or hanging one is an error to record.
  */
 import { basename } from "node:path";
+import { errnoReason } from "../errors";
 import type { GpuInfo } from "../record/schema";
 
 export const NVIDIA_SMI = "nvidia-smi";
@@ -21,7 +22,7 @@ export async function askTool(argv: string[], env: NodeJS.ProcessEnv, timeoutMs:
   try {
     child = Bun.spawn(argv, { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   } catch (error) {
-    return { ok: false, error: `${name} could not start (${(error as NodeJS.ErrnoException).code ?? error})` };
+    return { ok: false, error: `${name} could not start (${errnoReason(error)})` };
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {

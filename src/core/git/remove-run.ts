@@ -4,6 +4,7 @@
  */
 import { rmSync } from "node:fs";
 import { keptOutputsDir } from "../context/outputs";
+import { errnoReason } from "../errors";
 import { annotationsPath, legacyAnnotationsPath } from "../record/annotations";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
@@ -47,14 +48,14 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
     try {
       rmSync(path, { force: true });
     } catch (error) {
-      removal.failures.push(`${path} (${(error as NodeJS.ErrnoException).code ?? error})`);
+      removal.failures.push(`${path} (${errnoReason(error)})`);
     }
   }
   // The outputs --keep-outputs copied go with it too (a folder only exprag makes, named by the run's id).
   try {
     rmSync(keptOutputsDir(store, runId), { force: true, recursive: true });
   } catch (error) {
-    removal.failures.push(`${keptOutputsDir(store, runId)} (${(error as NodeJS.ErrnoException).code ?? error})`);
+    removal.failures.push(`${keptOutputsDir(store, runId)} (${errnoReason(error)})`);
   }
   return removal;
 }

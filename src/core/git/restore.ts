@@ -5,7 +5,7 @@
  */
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
-import { EXIT, UserError } from "../errors";
+import { EXIT, errnoReason, UserError } from "../errors";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import { resolveRunRef, shortId } from "../record/refs";
@@ -28,7 +28,7 @@ export function runCode(git: Git, store: string, reference: string, warn: (messa
   try {
     start = readRunStart(file);
   } catch (error) {
-    throw new UserError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+    throw new UserError(`cannot read ${file} (${errnoReason(error)})`, EXIT.failure);
   }
   const recorded = start ? decodeRunStart(start).git : null;
   if (!recorded?.commit) {

@@ -16,7 +16,7 @@ import { type Selection, selectRuns } from "../query/selection";
 import { asNumber } from "../query/value-paths";
 import { readProjectNotes } from "../record/project-notes";
 import { shortId } from "../record/refs";
-import type { DecisionKind } from "../record/schema";
+import { type DecisionKind, isFailedState } from "../record/schema";
 import { changesBetween, changeWords } from "./changes";
 import type { Goal } from "./goal";
 
@@ -104,7 +104,7 @@ function outcome(run: BriefRun): string {
   if (run.decision === "keep") return `kept${run.because ? ` (${clip(run.because)})` : ""}`;
   if (run.decision === "discard") return `discarded (${clip(run.because) ?? "no reason"})`;
   if (run.diverged) return "diverged";
-  if (run.status === "failed" || run.status === "crashed") return `${run.status}${run.error ? `: ${clip(run.error)}` : ""}`;
+  if (isFailedState(run.status)) return `${run.status}${run.error ? `: ${clip(run.error)}` : ""}`;
   if (run.status === "killed" || run.status === "interrupted") return `stopped (${run.status})`;
   return run.status === "ok" ? "undecided" : run.status;
 }
@@ -125,7 +125,7 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
     tried: runs.length,
     kept: runs.filter((r) => r.decision === "keep").length,
     discarded: runs.filter((r) => r.decision === "discard").length,
-    failed: runs.filter((r) => r.status === "failed" || r.status === "crashed").length,
+    failed: runs.filter((r) => isFailedState(r.status)).length,
     running: runs.filter((r) => r.status === "running").length,
     waiting: 0,
   };

@@ -1,5 +1,6 @@
 /** Files exprag creates in places other people's repositories decide: never through a link. */
 import { closeSync, lstatSync, openSync, writeSync } from "node:fs";
+import { isErrno } from "../errors";
 
 export function isSymlink(path: string): boolean {
   try {
@@ -15,7 +16,7 @@ export function writeNewFile(path: string, text: string, mode: number): void {
   try {
     fd = openSync(path, "wx", mode);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return;
+    if (isErrno(error, "EEXIST")) return;
     throw error;
   }
   try {

@@ -1,4 +1,5 @@
 import { writeSync } from "node:fs";
+import { isErrno } from "../errors";
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -13,7 +14,7 @@ export function writeFully(fd: number, bytes: Uint8Array, start = 0, end = bytes
     try {
       offset += writeSync(fd, bytes, offset, end - offset);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      if (!isErrno(error, "EAGAIN")) throw error;
       Atomics.wait(sleepCell, 0, 0, 1);
     }
   }

@@ -1,8 +1,17 @@
 /** Who a process is, well enough to tell later whether it still lives. */
 import { readFileSync } from "node:fs";
 import os from "node:os";
-import type { ProcessIdentity } from "../record/schema";
+import { isErrno } from "../errors";
 import { type Platform, platform } from "./platform";
+
+/** Enough to tell later whether the exprag process that wrote a run is still alive. */
+export interface ProcessIdentity {
+  host: string;
+  pid: number;
+  /** Linux: the boot and the process start time in clock ticks since boot; null elsewhere. */
+  boot_id: string | null;
+  start_ticks: number | null;
+}
 
 /** Who process `pid` is; boot id and start time come from /proc, so they are null off Linux. */
 export function processIdentity(pid = process.pid, on: Platform = platform): ProcessIdentity {
@@ -41,7 +50,7 @@ export function liveness(started: ProcessIdentity, on: Platform = platform): "al
   try {
     process.kill(started.pid, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return "dead";
+    if (!isErrno(error, "EPERM")) return "dead";
   }
   return started.start_ticks === null || readStartTicks(started.pid, on) === started.start_ticks ? "alive" : "dead";
 }
@@ -52,6 +61,6 @@ export function pidAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return isErrno(error, "EPERM");
   }
 }

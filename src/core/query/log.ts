@@ -1,6 +1,6 @@
 /** The end of a run's captured output (`<run_id>.log`): its last lines, as text. */
 import { closeSync, existsSync, fstatSync } from "node:fs";
-import { EXIT, UserError } from "../errors";
+import { EXIT, errnoReason, UserError } from "../errors";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../record/reader";
 import { resolveRunRef, shortId } from "../record/refs";
 import { runLogPath } from "../store";
@@ -25,7 +25,7 @@ export function readLogTail(store: string, reference: string, lines: number, max
   try {
     fd = openRegularFile(file);
   } catch (error) {
-    throw new UserError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+    throw new UserError(`cannot read ${file} (${errnoReason(error)})`, EXIT.failure);
   }
   const chunks: Buffer[] = [];
   let truncated = false;

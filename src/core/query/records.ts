@@ -1,4 +1,6 @@
 /** Reading the records of runs for a question, skipping what cannot be read with one warning each. */
+
+import { errnoCode } from "../errors";
 import { parseRecord } from "../record/decode";
 import { forEachLineBytes } from "../record/reader";
 import type { StoredRecord } from "../record/schema";
@@ -40,7 +42,7 @@ export function readable<T>(store: string, runId: string, warn: Warn, read: () =
   try {
     return read();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     if (!code) throw error;
     warn(`${runFilePath(store, runId)}: cannot be read (${code}), skipped`);
     return null;

@@ -4,9 +4,9 @@
  * selectRuns takes; a bad state, time, expression or count is the same usage error everywhere.
  */
 import { usageError } from "../errors";
+import { RUN_STATES, type RunState } from "../record/schema";
 import { parseWhen } from "../time";
 import type { Selection } from "./selection";
-import { RUN_STATES, type RunState } from "./summary";
 import { combineWhere, parseWhere } from "./where";
 
 /** How many runs, points or paths a list answers with when no limit is given. */

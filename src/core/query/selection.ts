@@ -6,11 +6,12 @@
 import { usageError } from "../errors";
 import { AnnotationListing } from "../record/annotations";
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime, shortId } from "../record/refs";
+import type { RunState } from "../record/schema";
 import { environmentFact, environmentFacts } from "./environment";
 import { unknownPathError } from "./known-paths";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
-import type { RunState, RunSummary } from "./summary";
+import type { RunSummary } from "./summary";
 import { asNumber, type PathStep, valuesAt } from "./value-paths";
 import { ELAPSED, type Expr, evaluateWhere, type Operand, operandsOf } from "./where";
 

@@ -1,5 +1,5 @@
 /** Aggregates over the numbers of a tracked path, kept as they come (a run file read, or a live run). */
-import type { Aggregate } from "./where-parse";
+import type { Aggregate } from "./where-syntax";
 
 export interface SeriesStats {
   count: number;

@@ -7,13 +7,10 @@ import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
 import { countLines, countRecordKinds, firstLineOf, type OpenedFile, openRegular, runStartOf, TailReader } from "../record/reader";
 import { isUuidV7, runIdTime, shortId } from "../record/refs";
-import { type Divergence, type RecordCounts, RUN_END_STATUSES, type RunEndStatus, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
+import { commandRecords, type Divergence, type RecordCounts, type RunState, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
 import { runFilePath } from "../store";
 import type { Warn } from "./records";
 import { asNumber, leaves } from "./value-paths";
-
-export type RunState = RunEndStatus | "running" | "crashed" | "unknown";
-export const RUN_STATES: RunState[] = [...RUN_END_STATUSES, "running", "crashed", "unknown"];
 
 export interface RunSummary {
   run_id: string;
@@ -98,7 +95,7 @@ function summaryOf(runId: string, file: string, start: RunStart, tail: ReturnTyp
     tree: start.git?.tree ?? null,
     dirty: start.git?.dirty ?? null,
     branch: start.git?.branch ?? null,
-    records: end?.records ?? counts.track + counts.meta + counts.note + counts.parse_error,
+    records: end?.records ?? commandRecords(counts),
     counts,
     error: end?.error ?? null,
     diverged: end?.diverged ?? false,

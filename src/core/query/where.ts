@@ -2,10 +2,11 @@
  * `--where` conditions over runs: `meta.lr < 0.1 and max(metrics.acc) > 0.9`.
  * Parsing lives in where-parse.ts; this file decides which runs a parsed condition keeps.
  */
-import type { CompareOp, Expr, Literal, Operand } from "./where-parse";
+import type { CompareOp, Expr, Literal, Operand } from "./where-syntax";
 
-export type { Aggregate, CompareOp, Expr, Literal, Operand, PathSegment } from "./where-parse";
-export { ELAPSED, parseOperand, parseWhere } from "./where-parse";
+export { parseOperand, parseWhere } from "./where-parse";
+export type { Aggregate, CompareOp, Expr, Literal, Operand, PathSegment } from "./where-syntax";
+export { ELAPSED } from "./where-syntax";
 
 const NUMERIC_STRING = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, "-Infinity": Number.NEGATIVE_INFINITY };

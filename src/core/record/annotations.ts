@@ -16,7 +16,16 @@ import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { forEachLine } from "./reader";
-import { DECISIONS, type DecisionKind, type DecisionValue, SCHEMA_VERSION } from "./schema";
+import {
+  type AnnotationValues,
+  DECISIONS,
+  type DecisionKind,
+  type DecisionValue,
+  MAX_NOTE_CHARS,
+  type NoteValue,
+  SCHEMA_VERSION,
+  type TagValue,
+} from "./schema";
 
 /** `<store>/annotations/<run_id>.jsonl` for the run file `<store>/runs/<run_id>.jsonl`. */
 export const annotationsPath = (runFile: string) => join(dirname(dirname(runFile)), ANNOTATIONS_DIR, basename(runFile));
@@ -92,9 +101,10 @@ export function settleAnnotations(runFile: string): string {
   return target;
 }
 
+/** An annotation to append: its kind and what its value is made from. */
 export type AnnotationEvent =
-  | { kind: "tag" | "untag"; tags: string[] }
-  | { kind: "note"; text: string }
+  | ({ kind: "tag" | "untag" } & TagValue)
+  | ({ kind: "note" } & NoteValue)
   | { kind: "decision"; decision: DecisionKind; because: string | null };
 
 /** A decision about a run, with who made it, when and why. */
@@ -118,13 +128,14 @@ export interface Annotations {
 /** A tag is one word a shell and a glob can hold: no spaces or control characters, at most 100 characters. */
 export const TAG = /^[^\s\p{C}]{1,100}$/u;
 
-/** The tags, each checked to be a tag; a usage error names the first that is not. */
-export function checkTags(tags: string[]): string[] {
-  for (const tag of tags) if (!TAG.test(tag)) throw usageError(`'${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
+/** The tags, each checked to be a tag; a usage error names the first that is not (and the option that gave it). */
+export function checkTags(tags: string[], option?: string): string[] {
+  for (const tag of tags) {
+    if (!TAG.test(tag))
+      throw usageError(`${option ? `${option} ` : ""}'${tag}' is not a tag: one word, no spaces or control characters, at most 100 characters`);
+  }
   return tags;
 }
-
-export const MAX_NOTE_CHARS = 10_000;
 
 /** A note's text (or a reason, a hypothesis), trimmed; a usage error when it is empty or too long. */
 export function checkNote(text: string, what = "a note"): string {
@@ -134,10 +145,10 @@ export function checkNote(text: string, what = "a note"): string {
   return trimmed;
 }
 
-function eventValue(event: AnnotationEvent) {
-  if (event.kind === "note") return { text: event.text };
+function eventValue(event: AnnotationEvent): AnnotationValues[AnnotationEvent["kind"]] {
+  if (event.kind === "note") return { text: event.text } satisfies NoteValue;
   if (event.kind === "decision") return { decision: event.decision, ...(event.because !== null && { because: event.because }) } satisfies DecisionValue;
-  return { tags: event.tags };
+  return { tags: event.tags } satisfies TagValue;
 }
 
 /** Appends one event to the run's annotations; returns the time it was recorded at. */

@@ -7,7 +7,6 @@
 
 import { decodeEnvironment, decodeSystemPeaks } from "./decode-context";
 import { asBoolean, asFiniteNumber, asObject, asString, asStrings, isObject, type JsonObject } from "./json-values";
-import { RUN_ID } from "./refs";
 import {
   type AgentRecord,
   type Divergence,
@@ -28,7 +27,7 @@ import {
 
 export { asObject, isObject, type JsonObject };
 
-import { isConfinedPath, OBJECT_ID } from "./untrusted";
+import { isConfinedPath, OBJECT_ID, RUN_ID } from "./untrusted";
 
 /**
  * How deep a record may nest when read. exprag records nothing deeper than MAX_RECORD_DEPTH (see

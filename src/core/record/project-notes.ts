@@ -13,7 +13,7 @@ import { appendLine } from "./annotations";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { forEachLine } from "./reader";
-import { type ProjectNoteValue, SCHEMA_VERSION } from "./schema";
+import { MAX_NOTE_CHARS, type ProjectNoteValue, SCHEMA_VERSION } from "./schema";
 import { NOTE_ID } from "./untrusted";
 
 export const projectNotesPath = (store: string) => join(store, "project-notes.jsonl");
@@ -73,4 +73,22 @@ export function addProjectNote(store: string, text: string, author: Author, repl
     author,
   });
   return note;
+}
+
+/** A pulled project-notes line longer than this is no note exprag wrote (its text is capped well below). */
+const MAX_NOTE_LINE_BYTES = 64 * 1024;
+
+/**
+ * Whether a line of a remote's project-notes.jsonl may join this store's: one project_note
+ * record whose id (and `replaces`, if any) is a note id and whose text is a note's size.
+ */
+export function isAcceptableProjectNote(line: string): boolean {
+  if (Buffer.byteLength(line) > MAX_NOTE_LINE_BYTES) return false;
+  const record = parseRecord(line);
+  if (!record) return false;
+  const { kind, value } = decodeEnvelope(record);
+  const body = asObject(value);
+  if (kind !== "project_note" || typeof body.id !== "string" || !NOTE_ID.test(body.id)) return false;
+  if (typeof body.text !== "string" || !body.text.trim() || body.text.length > MAX_NOTE_CHARS) return false;
+  return body.replaces === undefined || body.replaces === null || (typeof body.replaces === "string" && NOTE_ID.test(body.replaces));
 }

@@ -5,7 +5,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { parseRecord } from "./decode";
-import type { RecordCounts, StoredRecord } from "./schema";
+import { noRecordCounts, type RecordCounts, type StoredRecord } from "./schema";
 
 const CHUNK = 64 * 1024;
 /** Reads from the ends of a file start small (a run_start or run_end line is a few KB) and double. */
@@ -273,7 +273,7 @@ export function countLines(file: string): number {
  * their quotes. A torn last line is not counted.
  */
 export function countRecordKinds(file: string): RecordCounts {
-  const counts: RecordCounts = { track: 0, meta: 0, note: 0, parse_error: 0 };
+  const counts = noRecordCounts();
   const kind = /"kind":"([a-z_]+)"/y;
   const kindIn = (text: string, start: number, end: number): string | null => {
     kind.lastIndex = text.indexOf('"kind":"', start);

@@ -4,7 +4,7 @@
  * `latest`, and `latest~N` (the Nth run before the latest).
  */
 import { type Dirent, existsSync, readdirSync, statSync } from "node:fs";
-import { EXIT, UserError } from "../errors";
+import { EXIT, errnoReason, UserError } from "../errors";
 import { runFilePath, runsDir } from "../store";
 import { readRunStart } from "./reader";
 import { RUN_ID } from "./untrusted";
@@ -47,7 +47,7 @@ export function listRunIds(store: string): string[] {
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    throw new UserError(`cannot read the store's runs folder ${dir} (${(error as NodeJS.ErrnoException).code ?? error})`, EXIT.failure);
+    throw new UserError(`cannot read the store's runs folder ${dir} (${errnoReason(error)})`, EXIT.failure);
   }
   const ids = entries
     .filter((entry) => entry.name.endsWith(".jsonl"))

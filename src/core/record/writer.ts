@@ -13,9 +13,10 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
+import { errnoCode } from "../errors";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
-import { RECORD_KINDS, type RecordCounts, type RecordKind, SCHEMA_VERSION } from "./schema";
+import { RECORD_KINDS, type RecordCounts, type RecordKind, recordCounts, SCHEMA_VERSION } from "./schema";
 
 const INITIAL_BATCH_BYTES = 1 << 20;
 /** Room beyond run_end's value for its envelope, when the last records are given up for it. */
@@ -49,7 +50,12 @@ export class RunFile {
   /** Records that could not be written. */
   lost = 0;
   /** The first write that failed, when one did. */
-  failure: NodeJS.ErrnoException | null = null;
+  failure: Error | null = null;
+
+  /** Why the first failed write failed: its system call's error code, else its message. */
+  get failureReason(): string | undefined {
+    return this.failure ? (errnoCode(this.failure) ?? this.failure.message) : undefined;
+  }
 
   /** Creates the file (mode 0600, never through a link); it must not exist yet. */
   constructor(
@@ -145,7 +151,7 @@ export class RunFile {
     try {
       while (offset < bytes) offset += writeSync(this.fd, this.batch, offset, bytes - offset);
     } catch (error) {
-      this.failure ??= error as NodeJS.ErrnoException;
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
       this.keepWholeRecords(offset, kinds);
       return false;
     }
@@ -190,8 +196,7 @@ export class RunFile {
 
   /** Records of each kind the file holds (what was queued but lost is in `lost`). */
   get counts(): RecordCounts {
-    const { track, meta, note, parse_error, system } = this.kept;
-    return { track, meta, note, parse_error, ...(system > 0 && { system }) };
+    return recordCounts(this.kept);
   }
 
   /** Refreshes the file's modification time: the run's heartbeat. */
@@ -278,7 +283,7 @@ export class RunFile {
     try {
       fsyncSync(this.fd);
     } catch (error) {
-      this.failure ??= error as NodeJS.ErrnoException;
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
     }
     closeSync(this.fd);
     return flushed;

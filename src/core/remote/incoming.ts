@@ -23,6 +23,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { isErrno } from "../errors";
 import { pidAlive } from "../os/processes";
 import { forEachLine, openRegularFile } from "../record/reader";
 import { runsDir } from "../store";
@@ -88,14 +89,14 @@ export function placeFile(staged: string, target: string, mayGrow: () => boolean
   try {
     local = lstatSync(target);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if (!isErrno(error, "ENOENT")) throw error;
   }
   if (local === null) {
     try {
       linkSync(staged, target);
       return "new";
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (!isErrno(error, "EEXIST")) throw error;
       return placeFile(staged, target, mayGrow);
     }
   }
@@ -150,7 +151,7 @@ export function appendMissingLines(target: string, lines: string[]): number {
       return undefined;
     });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if (!isErrno(error, "ENOENT")) throw error;
     exists = false;
   }
   const added: string[] = [];

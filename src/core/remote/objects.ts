@@ -3,6 +3,7 @@
  * which runs changed since they were last committed costs a read of their files and no process.
  */
 import { closeSync, fstatSync, readSync } from "node:fs";
+import { isErrno } from "../errors";
 import type { Git } from "../git/repository";
 import { openRegularFile } from "../record/reader";
 
@@ -31,7 +32,7 @@ export function hashFile(path: string, format: ObjectFormat, wholeLines = false)
   try {
     fd = openRegularFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    if (isErrno(error, "ENOENT")) return null;
     throw error;
   }
   try {

@@ -7,6 +7,7 @@
  * hooks, nothing of the index or the work tree.
  */
 import { closeSync, readSync } from "node:fs";
+import { isErrno } from "../errors";
 import { firstLine, type Git, GitError } from "../git/repository";
 import { openRegularFile } from "../record/reader";
 import { RUN_COMMIT_IDENTITY } from "./layout";
@@ -99,7 +100,7 @@ function openAll(paths: string[]): number[] | null {
       fds.push(openRegularFile(path));
     } catch (error) {
       for (const fd of fds) closeSync(fd);
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      if (isErrno(error, "ENOENT")) return null;
       throw error;
     }
   }

@@ -8,7 +8,7 @@
  * notes are merged into this store's whatever the selection (./project-notes.ts).
  */
 
-import { EXIT, UserError } from "../errors";
+import { EXIT, errnoReason, UserError } from "../errors";
 import { END_OF_OPTIONS } from "../git/option-words";
 import {
   FALLBACK_REF_PREFIX,
@@ -22,17 +22,16 @@ import {
 } from "../git/ref-names";
 import { firstLine, type Git, GitError } from "../git/repository";
 import { isFiltered, type Selection, selectRuns } from "../query/selection";
-import { settleAnnotations } from "../record/annotations";
 import { resolveRunRef, shortId } from "../record/refs";
 import { ensureStore } from "../store";
-import { type BlobJob, objectInfo, readTrees, streamBlobs } from "./batch";
-import { ownedHere, recordsAfterEnd } from "./held-back";
-import { discard, mergeAnnotations, type Placement, placeFile, Staging } from "./incoming";
+import { objectInfo, readTrees } from "./batch";
+import { Staging } from "./incoming";
 import { FILE_KINDS, type RunFileKind, TREE_NAMES } from "./layout";
-import { objectFormat, parseTree, type TreeEntries, treeId } from "./objects";
+import { objectFormat, parseTree, treeId } from "./objects";
 import { mergeFetchedNotes, type PulledNotes } from "./project-notes";
-import { type RunVersions, runFilePaths, runVersions, treeOf } from "./run-files";
-import { type RunRef, runRefs } from "./run-refs";
+import { type RunVersions, runVersions, treeOf } from "./run-files";
+import { runRefs } from "./run-refs";
+import { apply, type Candidate, stage } from "./stage-pulled";
 import { withRemoteLock } from "./store-lock";
 import { gitComplaint, type TransferOptions, transfer } from "./transfer";
 
@@ -69,20 +68,6 @@ export interface PullOutcome {
   /** The remote's project notes merged into this store's; null when it has none. */
   project_notes: PulledNotes | null;
 }
-
-interface Candidate {
-  runId: string;
-  remote: RunRef;
-  entries: TreeEntries;
-  /** What to write: always the run file (the selection reads it), then what differs here. */
-  kinds: RunFileKind[];
-}
-
-const STAGED_NAME: Record<RunFileKind, (runId: string) => string> = {
-  run: (id) => `${id}.jsonl`,
-  log: (id) => `${id}.log`,
-  annotations: (id) => `${id}.annotations.jsonl`,
-};
 
 export function pullRuns(git: Git, request: PullRequest): Promise<PullOutcome> {
   return withRemoteLock(request.store, "exprag pull", request.warn, () => pullRunsLocked(git, request));
@@ -145,7 +130,7 @@ async function pullRunsLocked(git: Git, request: PullRequest): Promise<PullOutco
     try {
       versions = runVersions(store, runId, format, false);
     } catch (error) {
-      outcome.kept.push({ run_id: runId, reason: `its files here cannot be read (${(error as NodeJS.ErrnoException).code ?? error})` });
+      outcome.kept.push({ run_id: runId, reason: `its files here cannot be read (${errnoReason(error)})` });
       continue;
     }
     const differing = FILE_KINDS.filter((kind) => entries.has(TREE_NAMES[kind]) && entries.get(TREE_NAMES[kind]) !== versions[kind]?.id);
@@ -235,74 +220,12 @@ function chosenIds(ids: string[], request: PullRequest): string[] {
   ];
 }
 
-/** Writes the blobs of these kinds the candidates need into the staging store, in one stream, one file open at a time. */
-async function stage(git: Git, staging: Staging, candidates: Candidate[], kinds: RunFileKind[]): Promise<void> {
-  const jobs: BlobJob[] = candidates.flatMap((candidate) =>
-    candidate.kinds
-      .filter((kind) => kinds.includes(kind))
-      .map((kind) => ({ id: candidate.entries.get(TREE_NAMES[kind])!, open: () => staging.create(STAGED_NAME[kind](candidate.runId)) })),
-  );
-  await streamBlobs(git, jobs);
-}
-
 /** The candidates the selection keeps, judged on the remote's version of each run. */
 function selectedIds(staging: Staging, candidates: Candidate[], request: PullRequest): Set<string> {
   const all = new Set(candidates.map((c) => c.runId));
   if (!isFiltered(request.selection)) return all;
   const kept = selectRuns(staging.store, { ...request.selection, references: [] }, Number.POSITIVE_INFINITY, request.warn).runs;
   return new Set(kept.map((view) => view.runId).filter((id) => all.has(id)));
-}
-
-interface Applied {
-  placements: Partial<Record<RunFileKind, Placement>>;
-  written: RunFileKind[];
-  kept: string | null;
-}
-
-/** Puts one run's staged files in place: the log and annotations first, the run file last, so the run appears whole. */
-function apply(staging: Staging, store: string, candidate: Candidate): Applied {
-  const { runId } = candidate;
-  const targets = runFilePaths(store, runId);
-  const applied: Applied = { placements: {}, written: [], kept: null };
-  const problems: string[] = [];
-  const stagedRun = staging.path(STAGED_NAME.run(runId));
-  if (recordsAfterEnd(stagedRun)) {
-    for (const kind of candidate.kinds) discard(staging.path(STAGED_NAME[kind](runId)));
-    applied.kept = "the remote's version adds records after its run_end; kept aside, this store's copy is unchanged";
-    return applied;
-  }
-  let held: string | null | undefined;
-  const mayGrow = () => {
-    held ??= ownedHere(targets.run, store);
-    return held === null;
-  };
-  for (const kind of ["log", "annotations", "run"] as const) {
-    if (!candidate.kinds.includes(kind)) continue;
-    const staged = staging.path(STAGED_NAME[kind](runId));
-    try {
-      if (kind === "annotations") {
-        if (mergeAnnotations(staged, settleAnnotations(targets.run)) > 0) applied.written.push(kind);
-        continue;
-      }
-      const placement = placeFile(staged, targets[kind], mayGrow);
-      applied.placements[kind] = placement;
-      if (placement === "new" || placement === "grown") applied.written.push(kind);
-      if (placement === "diverged")
-        problems.push(`its ${kind === "run" ? "run file" : "output log"} here differs from the remote's and neither extends the other`);
-      const heldBack = `${held}: the remote's longer version was kept aside`;
-      if (placement === "held" && !problems.includes(heldBack)) problems.push(heldBack);
-      if (placement === "not a regular file") problems.push(`${targets[kind]} is not a regular file`);
-    } catch (error) {
-      problems.push(`${targets[kind]} could not be written (${(error as NodeJS.ErrnoException).code ?? error})`);
-    } finally {
-      discard(staged);
-    }
-  }
-  if (problems.length) {
-    const file = applied.placements.run === "diverged" ? targets.run : applied.placements.log === "diverged" ? targets.log : null;
-    applied.kept = `${problems.join("; ")}: kept this store's${file ? ` (to take the remote's instead, move ${file} aside and pull again)` : ""}`;
-  }
-  return applied;
 }
 
 /** Moves the run refs and creates the snapshot refs in one transaction. */

@@ -7,7 +7,7 @@
  * (./project-notes.ts).
  */
 
-import { EXIT, UserError } from "../errors";
+import { EXIT, errnoReason, UserError } from "../errors";
 import { END_OF_OPTIONS } from "../git/option-words";
 import { PROJECT_PREFIX, RUNS_PREFIX, SNAPSHOTS_PREFIX } from "../git/ref-names";
 import type { Git } from "../git/repository";
@@ -183,7 +183,7 @@ async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: O
     try {
       versions = runVersions(request.store, runId, format, true, cache);
     } catch (error) {
-      request.warn(`run ${shortId(runId)}: cannot read its files (${(error as NodeJS.ErrnoException).code ?? error}); not pushed`);
+      request.warn(`run ${shortId(runId)}: cannot read its files (${errnoReason(error)}); not pushed`);
       continue;
     }
     if (!versions.run) {

@@ -7,7 +7,7 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { EXIT, UserError } from "../errors";
+import { EXIT, isErrno, UserError } from "../errors";
 import { pidAlive } from "../os/processes";
 
 /** How long a push or pull waits for another one in the same store. */
@@ -55,7 +55,7 @@ function take(path: string, what: string): boolean {
   try {
     fd = openSync(path, "wx");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    if (isErrno(error, "EEXIST")) return false;
     throw error;
   }
   try {

@@ -8,7 +8,7 @@ import { readable, recordsOf, type Warn } from "../query/records";
 import { decodeEnvelope, decodeRunEnd, decodeRunStart, type RunEnd, type RunStart } from "../record/decode";
 import { resolveRunRef, shortId } from "../record/refs";
 import type { StoppedBy } from "../record/schema";
-import { firstNonFinitePath } from "../run/divergence";
+import { firstNonFinitePath } from "./divergence";
 import type { StopRule } from "./stop-rule";
 import { StopRules } from "./stop-rules";
 

@@ -5,7 +5,7 @@
  */
 import { evaluateWhere, operandsOf } from "../query/where";
 import type { StoppedBy } from "../record/schema";
-import { stepOf } from "../run/divergence";
+import { stepOf } from "./divergence";
 import { type RunFacts, SeriesValues } from "./series-values";
 import type { StopRule } from "./stop-rule";
 

@@ -6,7 +6,7 @@ import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../git/snapshot-limits";
 import { isTerminal } from "../os/posix";
 import { parseStopRules } from "../rules/stop-rule";
 import { parseSize } from "../sizes";
-import { parseDuration } from "../time";
+import { durationMs, parseDuration } from "../time";
 import { DEFAULT_STOP_GRACE_MS, type StopPolicy } from "./stopping";
 
 /** The run options as flags give them; the others are read by their command. */
@@ -84,9 +84,9 @@ function stopPolicy(flags: RunOptionFlags, config: ProjectConfig | null): StopPo
   };
 }
 
-/** A number of seconds from 0.05 to a day. */
+/** A number of seconds from 0.05 to a day, read as every duration is (so `500ms` and `2m` are taken too). */
 function parseSeconds(text: string, option: string): number {
-  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  const seconds = (durationMs(text) ?? Number.NaN) / 1000;
   if (!(seconds >= 0.05 && seconds <= 86400)) throw usageError(`${option} must be a number of seconds from 0.05 to 86400, got "${text}"`);
   return seconds;
 }

@@ -8,13 +8,13 @@
 
 import type { PreparedCode } from "../git/capture";
 import { asObject, decodeGit, isObject, type JsonObject, OBJECT_ID } from "../record/decode";
+import { RUN_ID } from "../record/untrusted";
 
 const CODE = "EXPRAG_PREPARED_CODE";
 const RERUN_OF = "EXPRAG_RERUN_OF";
 const RUN_ID_VARIABLE = "EXPRAG_PREPARED_RUN_ID";
 const PARAMS = "EXPRAG_SWEEP_PARAMS";
 const METADATA = "EXPRAG_PREPARED_METADATA";
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface Handoff {
   code?: PreparedCode;

@@ -3,9 +3,9 @@
  * records of the run file, counting them and keeping what does not parse as `parse_error`.
  */
 
-import type { Divergence, RecordCounts } from "../record/schema";
+import { type Divergence, noRecordCounts, type RecordCounts } from "../record/schema";
 import type { RunFile } from "../record/writer";
-import { divergenceOf } from "./divergence";
+import { divergenceOf } from "../rules/divergence";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import type { PathProbe } from "./path-probe";
 import { isPlainJson } from "./plain-json";
@@ -27,7 +27,7 @@ const SHOWN_PARSE_ERRORS = 3;
 const SHOWN_RAW_CHARS = 200;
 
 export class RecordIngest {
-  readonly counts: RecordCounts = { track: 0, meta: 0, note: 0, parse_error: 0 };
+  readonly counts: RecordCounts = noRecordCounts();
   /** The first tracked number that was NaN or infinite. */
   divergence: Divergence | null = null;
   /** Told of each track record (stop rules read them). */

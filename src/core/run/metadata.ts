@@ -4,7 +4,7 @@
  * as JSON, else the plain string.
  */
 import { readFileSync } from "node:fs";
-import { usageError } from "../errors";
+import { errnoReason, usageError } from "../errors";
 
 export type Metadata = Record<string, unknown>;
 
@@ -19,7 +19,7 @@ function readMetaFile(path: string): Metadata {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw usageError(`cannot read --meta-file ${path} (${(error as NodeJS.ErrnoException).code ?? error})`);
+    throw usageError(`cannot read --meta-file ${path} (${errnoReason(error)})`);
   }
   let value: unknown;
   try {

@@ -5,6 +5,7 @@
  * up, the others go on, and `failures` says what was lost.
  */
 import { fstatSync, writeSync } from "node:fs";
+import { errnoCode, errnoReason, isErrno } from "../errors";
 import { writeFully } from "../os/io";
 import { type Platform, platform } from "../os/platform";
 import { enlargePipe, pipeRoom } from "../os/posix";
@@ -82,7 +83,7 @@ class FdWriter {
       try {
         item.start += writeSync(this.fd, item.data, item.start, Math.min(room, item.end - item.start));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "EAGAIN") return false;
+        if (isErrno(error, "EAGAIN")) return false;
         this.failed(error);
       }
       this.lastProgressAt = performance.now();
@@ -95,7 +96,7 @@ class FdWriter {
   private failed(error: unknown): void {
     this.gone = true;
     this.pending = [];
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     if (code === "EPIPE") this.onEpipe();
     else this.failure = code ?? String(error);
   }
@@ -164,7 +165,7 @@ export class Output {
     try {
       writeFully(this.log, data, start, end);
     } catch (error) {
-      this.logFailure = (error as NodeJS.ErrnoException).code ?? String(error);
+      this.logFailure = errnoReason(error);
     }
   }
 }

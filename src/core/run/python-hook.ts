@@ -8,6 +8,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { delimiter, join } from "node:path";
 import hookSource from "../../../python/hook/sitecustomize.py" with { type: "text" };
+import { errnoReason } from "../errors";
 import { programName } from "./script-arguments";
 
 const PYTHONS = new Set(["python", "pypy"]);
@@ -45,7 +46,7 @@ export function pythonHookDir(env: NodeJS.ProcessEnv): { dir: string } | { error
     renameSync(temporary, file);
     return { dir };
   } catch (error) {
-    return { error: `cannot write ${dir} (${(error as NodeJS.ErrnoException).code ?? error})` };
+    return { error: `cannot write ${dir} (${errnoReason(error)})` };
   }
 }
 

@@ -6,7 +6,7 @@
 import { closeSync, openSync, rmSync } from "node:fs";
 import { pythonEnvironmentOf } from "../context/environment";
 import { RunContext, type RunContextOptions } from "../context/run-context";
-import { EXIT, UserError } from "../errors";
+import { EXIT, errnoCode, UserError } from "../errors";
 import { captureGit, type PreparedCode, placeCode } from "../git/capture";
 import { discardSnapshot } from "../git/snapshot-refs";
 import { processIdentity } from "../os/processes";
@@ -24,7 +24,7 @@ import { connectTerminal } from "./pty";
 import { SignalRelay, signalNumber } from "./signals";
 import { resolveExecutable, type Spawned, spawnChild } from "./spawn";
 import { errorLine } from "./stderr-tail";
-import { CommandStopper, type StopPolicy, stopsEarly } from "./stopping";
+import { type StopPolicy, stopExitCode, stopsEarly, watchForStop } from "./stopping";
 import { CommandStreams } from "./streams";
 
 export interface RunRequest {
@@ -164,7 +164,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
 
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
-  const stopper = stopsEarly(request.stop) ? watchForStop(request, runId, run, child) : null;
+  const facts = { runId, name: request.name, params: request.params ?? {}, metadata: request.metadata, tags: request.tags ?? [] };
+  const stopper = stopsEarly(request.stop) ? watchForStop(request.stop, facts, run, child.process.pid, child.startedAt, request.warn) : null;
   signals.attach(child.process, child.terminal !== null || stopper !== null);
   const disconnect = child.terminal ? connectTerminal(child.terminal) : null;
   // A reader on another host tells a live run from a dead one by this, also while the command is silent.
@@ -215,19 +216,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const summary = run.ingest.summary();
   if (summary) request.warn(summary);
   for (const failure of output.failures()) request.warn(failure);
-  return outcome(status, stopped ? (stopped.status === "timeout" ? EXIT.timeout : EXIT.stopped) : exitCode);
-}
-
-/** Checks the run's stop rules on each track record, and its time limit, from the command's start. */
-function watchForStop(request: RunRequest, runId: string, run: OpenRun, child: Spawned): CommandStopper {
-  const facts = { runId, name: request.name, params: request.params ?? {}, metadata: request.metadata, tags: request.tags ?? [] };
-  const stopper = new CommandStopper(request.stop!, facts, child.process.pid, child.startedAt, request.warn);
-  run.ingest.observer = stopper.observer(
-    run.runFile.path,
-    () => run.runFile.lastElapsedMs,
-    () => run.ingest.divergence !== null,
-  );
-  return stopper;
+  return outcome(status, stopped ? stopExitCode(stopped) : exitCode);
 }
 
 /** How the command ended: a SIGINT that reached it makes it interrupted, another signal killed. */
@@ -306,7 +295,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean, 
   }
   runFile.add("run_start", JSON.stringify(start));
   if (!runFile.flush()) {
-    const reason = runFile.failure?.code ?? runFile.failure?.message;
+    const reason = runFile.failureReason;
     runFile.close();
     rmSync(runFile.path, { force: true });
     discardSnapshot(request.cwd, request.env, git.snapshot_ref);
@@ -325,14 +314,14 @@ function openLog(store: string, runId: string): number {
   try {
     return openSync(runLogPath(store, runId), "ax", 0o600);
   } catch (error) {
-    throw new UserError(`cannot write the output log (${(error as NodeJS.ErrnoException).code})`, EXIT.internal, "use --no-log to run without one");
+    throw new UserError(`cannot write the output log (${errnoCode(error)})`, EXIT.internal, "use --no-log to run without one");
   }
 }
 
 /** Writes run_end, with the records the file holds and those it lost, and says what went wrong. */
 export function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
   const { runFile } = run;
-  const reason = () => runFile.failure?.code ?? runFile.failure?.message ?? "";
+  const reason = () => runFile.failureReason ?? "";
   const finished = runFile.writeEnd(() => {
     const lost = runFile.lost;
     return JSON.stringify({ ...end, counts: runFile.counts, ...(lost > 0 && { lost: { records: lost, reason: reason() } }) } satisfies RunEndValue);

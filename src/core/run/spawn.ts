@@ -6,7 +6,7 @@
 import { accessSync, closeSync, constants, openSync, readSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { EXIT, UserError } from "../errors";
+import { EXIT, errnoCode, UserError } from "../errors";
 import { type Platform, platform } from "../os/platform";
 import { createPipe } from "../os/posix";
 import { terminalStream, windowSize } from "./pty";
@@ -158,7 +158,7 @@ export function resolveExecutable(name: string, path: string, cwd: string): stri
 }
 
 function spawnError(name: string, error: unknown): UserError {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoCode(error);
   if (code === "ENOENT") return new UserError(`command not found: ${name}`, EXIT.notFound);
   if (code === "EACCES" || code === "ENOEXEC" || code === "EISDIR") {
     return new UserError(

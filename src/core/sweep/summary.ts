@@ -6,9 +6,9 @@
 import { existsSync } from "node:fs";
 import type { Warn } from "../query/records";
 import { RunView } from "../query/run-view";
-import type { RunState } from "../query/summary";
 import { parsePath } from "../query/value-paths";
 import { shortId } from "../record/refs";
+import type { RunState } from "../record/schema";
 import { runFilePath } from "../store";
 import type { SweepRunResult } from "./execute";
 import type { Point } from "./points";

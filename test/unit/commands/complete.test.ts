@@ -56,6 +56,15 @@ describe("shell completion", () => {
     expect(await values("ls", "--status", "ok,c")).toEqual(["ok,cancelled", "ok,crashed"]);
   });
 
+  test("an option's short alias takes its value as the option does, as the strict parser reads it", async () => {
+    // `run -n NAME`: the word after -n is its value, not an option; the word after that is.
+    expect(await values("run", "-n", "--ec")).toEqual([]);
+    expect(await values("run", "-n", "exp", "--ec")).toEqual(["--echo"]);
+    // `-q` takes no value: the word after it is read on its own.
+    expect(await values("run", "-q", "--ec")).toEqual(["--echo"]);
+    expect((await complete("run", "-n", "exp", "train.py", "")).how).toBe("default");
+  });
+
   test("run references: latest, latest~1, then short ids newest first, named by the run", async () => {
     expect((await complete("show", "")).candidates).toEqual([
       ["latest", "exp-1"],

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CONFIG_KEYS, loadProjectConfig } from "../../../src/core/config";
-import { resolveStoreDir } from "../../../src/core/store";
+import { resolveStoreDir } from "../../../src/core/store-location";
 import { failureOf } from "../failure";
 
 const made: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { EXIT, UserError } from "../../../src/core/errors";
-import { log } from "../../../src/log";
 import { annotationsFor, toolError, toolResult } from "../../../src/mcp/tool";
+import { log } from "../../../src/render/log";
 
 describe("a tool's result", () => {
   test("a summary, then the command's JSON as text, and the same data as structured content", () => {

@@ -1,11 +1,13 @@
 import { writeSync } from "node:fs";
 import { createConsola, type LogObject } from "consola/core";
-import { stderrTakes } from "./core/os/stderr-gate";
-import { colors, wantsColor } from "./render/colors";
-import { visible } from "./render/escape";
-import { clearProgress } from "./render/progress";
+import { stderrTakes } from "../core/os/stderr-gate";
+import { colors, wantsColor } from "./colors";
+import { visible } from "./escape";
+import { clearProgress } from "./progress";
 
-// consola's core entry: its default entry builds a fancy reporter at import, which costs more
+// What consola still does for us: the named methods (log.info, log.warn, log.debug...) and the
+// level that --quiet and --verbose set; how a message looks and where it goes is our reporter's.
+// Its core entry: the default entry builds a fancy reporter at import, which costs more
 // start-up time than `exprag run` may add to the command it wraps.
 
 /** A message's parts: untrusted text inside it is escaped, so a message stays one plain line. */

@@ -1,0 +1,71 @@
+/**
+ * `exprag gc`: what deleted runs left behind goes: their snapshot refs and pushed or pulled run
+ * refs, the worktrees of their reruns and sweeps, and the temporary indexes of killed runs.
+ */
+import { rmSync } from "node:fs";
+import { openRepositoryOrFail } from "../git/repository";
+import { orphanedSnapshotRefs, removeSnapshotRefs } from "../git/snapshot-refs";
+import { temporaryIndexes } from "../git/work-tree";
+import { orphanedRerunWorktrees, removeWorktrees } from "../git/worktrees";
+import type { AnswerContext } from "./context";
+
+export interface GcRequest {
+  /** Say what would go, delete nothing. */
+  dryRun: boolean;
+}
+
+export interface GcAnswer {
+  data: {
+    dry_run: boolean;
+    refs_deleted: string[];
+    refs_kept: { ref: string; reason: string }[];
+    indexes_deleted: string[];
+    indexes_kept: { path: string; reason: string }[];
+    worktrees_removed: string[];
+    worktrees_kept: { path: string; reason: string }[];
+  };
+  /** The worktrees of reruns and sweeps removed, and those that could not be. */
+  worktrees: { removed: string[]; failed: { path: string; reason: string }[] };
+}
+
+export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: AnswerContext): GcAnswer {
+  const { git, repo } = openRepositoryOrFail(cwd, env);
+  const search = orphanedSnapshotRefs(git, store);
+  for (const { ref, reason } of search.doubtful) warn(`kept ${ref}: ${reason}, so its run cannot be proven deleted (git update-ref -d ${ref} deletes it)`);
+  const removal = removeSnapshotRefs(
+    git,
+    search.orphaned.map(({ ref }) => ref),
+    dryRun,
+  );
+  for (const kept of removal.kept) warn(`${kept.ref} is ${kept.reason}; kept`);
+  for (const failed of removal.failed) warn(`could not delete ${failed.ref}: ${failed.reason}`);
+  const worktrees = orphanedRerunWorktrees(git, store);
+  for (const { path, reason } of worktrees.kept) warn(`kept the worktree ${path}: ${reason}`);
+  const removed = removeWorktrees(git, worktrees.orphaned, dryRun);
+  for (const { path, reason } of removed.failed) warn(`could not remove the worktree ${path}: ${reason}`);
+  const indexes: string[] = [];
+  const keptIndexes: { path: string; reason: string }[] = [];
+  for (const { path, owner } of temporaryIndexes(repo)) {
+    if (owner === "alive") continue;
+    if (owner === "unknown") {
+      keptIndexes.push({ path, reason: "it names no owner" });
+      warn(`kept ${path}: it names no owner (an older exprag made it); delete it if no exprag run is reading git`);
+      continue;
+    }
+    if (!dryRun) rmSync(path, { force: true });
+    indexes.push(path);
+  }
+  const kept = [...search.doubtful.map(({ ref, reason }) => ({ ref, reason })), ...removal.kept, ...removal.failed];
+  return {
+    data: {
+      dry_run: dryRun,
+      refs_deleted: removal.deleted,
+      refs_kept: kept,
+      indexes_deleted: indexes,
+      indexes_kept: keptIndexes,
+      worktrees_removed: removed.removed,
+      worktrees_kept: [...worktrees.kept, ...removed.failed],
+    },
+    worktrees: { removed: removed.removed, failed: removed.failed },
+  };
+}

@@ -1,0 +1,103 @@
+/** Reading `--where` text into tokens, and a path word into its keys; a malformed one is a usage error naming the column. */
+import { usageError } from "../errors";
+import type { PathSegment } from "./where-syntax";
+
+export type Token =
+  | { type: "word" | "string" | "keyword" | "op" | "punct"; text: string; start: number }
+  | { type: "number"; text: string; value: number; start: number }
+  | { type: "end"; text: ""; start: number };
+
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const KEYWORDS = new Set(["true", "false", "null", "and", "or", "not", "in"]);
+const WORD_END = /[\s"'(),=!<>~[\]]/;
+const OPERATORS = ["!=", "==", "<=", ">=", "=", "<", ">", "~"];
+
+export const column = (text: string, index: number) => [...text.slice(0, index)].length + 1;
+
+export function fail(text: string, index: number, message: string): never {
+  throw usageError(`--where: column ${column(text, index)}: ${message}`, "see 'exprag ls --help'");
+}
+
+/** How a token reads in a message: `'and'`, `0.5`, `"ok"`, or `the end`. */
+export function describe(token: Token): string {
+  if (token.type === "end") return "the end";
+  if (token.type === "string") return JSON.stringify(token.text);
+  return token.type === "number" ? token.text : `'${token.text}'`;
+}
+
+/** Reads past a quoted run starting at `start` (a quote character); returns its text and where it ends. */
+function readQuoted(text: string, start: number, what: string): { value: string; end: number } {
+  const quote = text[start]!;
+  let value = "";
+  for (let i = start + 1; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === quote) return { value, end: i + 1 };
+    if (char === "\\" && (text[i + 1] === quote || text[i + 1] === "\\")) value += text[++i];
+    else value += char;
+  }
+  return fail(text, start, `expected a closing ${quote} for the ${what} that starts here, found the end`);
+}
+
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i]!;
+    if (/\s/.test(char)) {
+      i++;
+    } else if (char === '"' || char === "'") {
+      const { value, end } = readQuoted(text, i, "string");
+      tokens.push({ type: "string", text: value, start: i });
+      i = end;
+    } else if ("(),[]".includes(char)) {
+      tokens.push({ type: "punct", text: char, start: i++ });
+    } else if ("=!<>~".includes(char)) {
+      const op = OPERATORS.find((candidate) => text.startsWith(candidate, i));
+      if (!op) fail(text, i, "expected '!=' (or 'not' to negate), found '!'");
+      tokens.push({ type: "op", text: op === "==" ? "=" : op, start: i });
+      i += op.length;
+    } else {
+      const start = i;
+      while (i < text.length) {
+        if (text[i] === "`") i = readQuoted(text, i, "key").end;
+        else if (text.startsWith("[]", i) && i > start && !/^in$/i.test(text.slice(start, i))) i += 2;
+        else if (WORD_END.test(text[i]!)) break;
+        else i++;
+      }
+      const word = text.slice(start, i);
+      if (JSON_NUMBER.test(word)) tokens.push({ type: "number", text: word, value: Number(word), start });
+      else if (KEYWORDS.has(word.toLowerCase())) tokens.push({ type: "keyword", text: word, start });
+      else tokens.push({ type: "word", text: word, start });
+    }
+  }
+  tokens.push({ type: "end", text: "", start: text.trimEnd().length });
+  return tokens;
+}
+
+/** The segments of a path word such as ``layers[].loss`` or ``metrics.`-odd key` ``; `start` places errors. */
+export function parseSegments(source: string, word: string, start: number): PathSegment[] {
+  const segments: PathSegment[] = [];
+  let i = 0;
+  for (;;) {
+    if (word[i] === "`") {
+      const { value, end } = readQuoted(word, i, "key");
+      segments.push({ key: value });
+      i = end;
+    } else {
+      const name = /^[\p{L}\p{N}_$/-]+/u.exec(word.slice(i))?.[0];
+      if (!name) {
+        const found = i < word.length ? `'${word[i]}'` : "the end";
+        fail(source, start + i, `expected a key (letters, digits, _ - $ /, or a \`quoted key\`) in the path, found ${found}`);
+      }
+      segments.push({ key: name });
+      i += name.length;
+    }
+    while (word.startsWith("[]", i)) {
+      segments.push({ each: true });
+      i += 2;
+    }
+    if (i === word.length) return segments;
+    if (word[i] !== ".") fail(source, start + i, `expected '.' or '[]' after a key in the path, found '${word[i]}' (quote odd keys in backticks)`);
+    i++;
+  }
+}
