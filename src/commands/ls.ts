@@ -1,9 +1,11 @@
+import type { AnswerContext } from "../core/answers/context";
 import { answerListGroups } from "../core/answers/group";
-import { answerList } from "../core/answers/list";
+import { answerList, type ListRequest, streamList } from "../core/answers/list";
 import { usageError } from "../core/errors";
 import { codeId } from "../core/git/code-id";
 import { findGoal } from "../core/loop/goal";
 import { parseGroupKeys } from "../core/loop/groups";
+import { isTerminal } from "../core/os/posix";
 import type { ListedRun } from "../core/query/listing";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { parseOperand } from "../core/query/where";
@@ -12,7 +14,7 @@ import { colors } from "../render/colors";
 import { cellText, formatAgo, formatCommit, formatDuration } from "../render/format";
 import { renderGrouping } from "../render/groups";
 import { log } from "../render/log";
-import { printData } from "../render/output";
+import { DataStream, printData } from "../render/output";
 import { startProgress } from "../render/progress";
 import { type Column, outputMode, renderRows } from "../render/table";
 import { listArgs, SELECTION_REPEATABLE, selectionArgs, storeArgs, WHERE_HELP } from "./_args";
@@ -201,12 +203,15 @@ ${WHERE_HELP}`,
     const names = args.columns === undefined ? null : splitColumns(args.columns);
     const operands = (names ?? []).filter((name) => !Object.hasOwn(builtin, name));
     const sort = args.sort === undefined ? null : { by: builtinSortKeys[args.sort] ?? args.sort, descending: args.desc === true };
+    const mode = outputMode(args.json === true);
+    // The usual `ls --json` is written as it is read; a sort, columns or --where (whose path may be unknown: exit 2, nothing printed) need every run first.
+    // Named fields, not the whole context: its config is read when asked for, and ls --dir must work beside a broken one.
+    if (mode === "json" && !sort && !operands.length && !selection.where) return streamJson({ selection, limit }, { store, cwd, env, warn });
     const progress = startProgress();
     const listing = answerList({ selection, limit, columns: operands, sort }, { store, cwd, env, warn, progress });
     progress.end();
     const { data: runs, total } = listing;
     if (runs.length < total) log.info(`showing ${runs.length} of ${total} runs; use --all or --limit N for more`);
-    const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(runs)}\n`);
     let columns: Column<ListedRun>[];
     if (names) {
@@ -235,3 +240,18 @@ ${WHERE_HELP}`,
     printData(renderRows(runs, columns, mode));
   },
 });
+
+/** `ls --json` written run by run: the same bytes as the whole list stringified at once. */
+function streamJson(request: Pick<ListRequest, "selection" | "limit">, context: AnswerContext): void {
+  const out = new DataStream();
+  // A progress line would mix with the runs on a terminal that shows both.
+  const progress = startProgress({ terminal: isTerminal(2) && !isTerminal(1) });
+  let shown = 0;
+  out.write("[");
+  const total = streamList(request, { ...context, progress }, (runs) => {
+    for (const run of runs) out.write(`${shown++ ? "," : ""}${JSON.stringify(run)}`);
+  });
+  progress.end();
+  out.end("]\n");
+  if (shown < total) log.info(`showing ${shown} of ${total} runs; use --all or --limit N for more`);
+}

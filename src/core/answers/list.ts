@@ -1,6 +1,6 @@
 /** `exprag ls` and list_runs: the selected runs, newest first or sorted, with the columns asked for. */
 import { fillTrees } from "../git/code-id";
-import { type ListedRun, listRuns } from "../query/listing";
+import { forEachListedRun, type ListedRun, listRuns } from "../query/listing";
 import type { Selection } from "../query/selection";
 import { parseOperand } from "../query/where";
 import type { AnswerContext } from "./context";
@@ -28,4 +28,38 @@ export function answerList(request: ListRequest, { store, cwd, env, warn, progre
   const { runs, total, differing } = listRuns(store, request.selection, { limit: request.limit, columns, sort }, warn, progress?.phase("reading runs"));
   fillTrees(runs, cwd, env);
   return { data: runs, total, differing };
+}
+
+/** How many runs' trees are filled in with one question to git while streaming. */
+const STREAM_BATCH = 500;
+
+/**
+ * answerList's `data` for a request without columns or sort (`ls --json`), handed on in batches as
+ * the runs are read, so no answer over every run is ever held: the same runs in the same order.
+ * Returns `total`.
+ */
+export function streamList(
+  request: Pick<ListRequest, "selection" | "limit">,
+  { store, cwd, env, warn, progress }: AnswerContext,
+  onRuns: (runs: ListedRun[]) => void,
+): number {
+  let batch: ListedRun[] = [];
+  const flush = () => {
+    fillTrees(batch, cwd, env);
+    onRuns(batch);
+    batch = [];
+  };
+  const total = forEachListedRun(
+    store,
+    request.selection,
+    request.limit,
+    warn,
+    (run) => {
+      batch.push(run);
+      if (batch.length >= STREAM_BATCH) flush();
+    },
+    progress?.phase("reading runs"),
+  );
+  if (batch.length) flush();
+  return total;
 }

@@ -10,7 +10,7 @@ import { flattenValues } from "./flatten";
 import { unknownPathError } from "./known-paths";
 import type { OnProgress, Warn } from "./records";
 import type { RunView } from "./run-view";
-import { hasOperand, mustExist, RUN_FIELDS, resolveOperand, type SelectedRuns, type Selection, selectRuns, sortValue } from "./selection";
+import { hasOperand, mustExist, RUN_FIELDS, resolveOperand, type SelectedRuns, type Selection, selectRuns, sortValue, visitRuns } from "./selection";
 import type { RunSummary } from "./summary";
 import type { Operand } from "./where";
 
@@ -57,6 +57,18 @@ export function listRuns(store: string, selection: Selection, options: ListOptio
     ...Object.fromEntries(flattenValues(run.metadata, "meta").filter(([key]) => key !== "meta")),
   });
   return { runs, total: selected.total, differing: runs.length > 1 ? Object.keys(differing(runs.map(leaves))) : [] };
+}
+
+/** The runs of a listing without columns or sort, each handed on as it is read (none held); returns how many matched. */
+export function forEachListedRun(
+  store: string,
+  selection: Selection,
+  limit: number,
+  warn: Warn,
+  onRun: (run: ListedRun) => void,
+  progress?: OnProgress,
+): number {
+  return visitRuns(store, selection, limit, warn, (view) => onRun(listed(view, [])), progress);
 }
 
 function listed(view: RunView, columns: Operand[]): ListedRun {

@@ -2,7 +2,7 @@
 
 import { errnoCode } from "../errors";
 import { parseRecord } from "../record/decode";
-import { forEachLine } from "../record/reader";
+import { forEachLineBytes } from "../record/reader";
 import type { StoredRecord } from "../record/schema";
 import { runFilePath } from "../store";
 
@@ -10,10 +10,22 @@ export type Warn = (message: string) => void;
 /** Told how far long work got: `done` of `total` runs read. */
 export type OnProgress = (done: number, total: number) => void;
 
-/** Every record of a file in order; corrupt lines are skipped, warning once with the first one's `file:line`. */
-export function recordsOf(file: string, warn: Warn, onRecord: (record: StoredRecord, line: number) => boolean | undefined, prefilter?: string | null): void {
+/**
+ * Every record of a file in order; corrupt lines are skipped, warning once with the first one's
+ * `file:line`. A line `readBytes` reads from its bytes (answering true) is neither decoded nor
+ * parsed: it must be a record, and reads as onRecord would have read it.
+ */
+export function recordsOf(
+  file: string,
+  warn: Warn,
+  onRecord: (record: StoredRecord, line: number) => boolean | undefined,
+  prefilter?: string | null,
+  readBytes?: (bytes: Buffer, start: number, end: number) => boolean,
+): void {
   let warned = false;
-  forEachLine(file, (text, line) => {
+  forEachLineBytes(file, (bytes, start, end, line) => {
+    if (bytes !== null && (start === end || readBytes?.(bytes, start, end))) return;
+    const text = bytes === null ? null : bytes.toString("utf8", start, end);
     if (text !== null && prefilter && !text.includes(prefilter)) return;
     const record = text === null ? null : parseRecord(text);
     if (!record) {

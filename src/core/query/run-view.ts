@@ -4,7 +4,7 @@
  * last value of a path, and aggregates over a path's series. Facts that need every record
  * (aggregates; metadata when `$meta` records exist) come from one pass over the file.
  */
-import { type Annotations, readAnnotations } from "../record/annotations";
+import { type AnnotationListing, type Annotations, readAnnotations } from "../record/annotations";
 import { decodeEnvelope, decodeMeta, decodeParams, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
 import { decodeEnvironment, trackedValue } from "../record/decode-context";
 import { readRunStart, TailReader } from "../record/reader";
@@ -13,7 +13,8 @@ import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, type Warn } from "./records";
 import { SeriesAccumulator, type SeriesStats } from "./series";
-import { type RunSummary, summarizeRun } from "./summary";
+import { SeriesProbe } from "./series-probe";
+import { type RunSummary, readRunSummary } from "./summary";
 import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
 
 export type { SeriesStats };
@@ -36,6 +37,8 @@ export class RunView {
     readonly store: string,
     readonly runId: string,
     private readonly warn: Warn,
+    /** The store's annotation files, listed once for every run of a selection. */
+    private readonly annotationListing?: AnnotationListing,
   ) {
     this.file = runFilePath(store, runId);
   }
@@ -44,7 +47,10 @@ export class RunView {
   summary(): RunSummary | null {
     if (!this.summaryRead) {
       this.summaryRead = true;
-      this.summaryValue = summarizeRun(this.store, this.runId, this.warn);
+      const { summary, start } = readRunSummary(this.store, this.runId, this.warn);
+      this.summaryValue = summary;
+      // The same read decoded run_start: asking for it later opens nothing.
+      this.startValue ??= start;
     }
     return this.summaryValue;
   }
@@ -58,7 +64,7 @@ export class RunView {
   }
 
   annotations(): Annotations {
-    this.annotationsValue ??= readAnnotations(this.file, this.start()?.queued?.tags);
+    this.annotationsValue ??= readAnnotations(this.file, this.start()?.queued?.tags, this.annotationListing);
     return this.annotationsValue;
   }
 
@@ -147,19 +153,29 @@ export class RunView {
     const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), series: new SeriesAccumulator() }));
     let metadata: JsonObject = mergeMetadata({}, this.start()?.metadata ?? {});
     let params: JsonObject = mergeMetadata({}, this.start()?.params ?? {});
-    recordsOf(this.file, this.warn, (record) => {
-      const envelope = decodeEnvelope(record);
-      if (envelope.kind === "meta" && needMetadata) metadata = mergeMetadata(metadata, decodeMeta(record));
-      if (envelope.kind === "params" && needParams) params = mergeMetadata(params, decodeParams(record));
-      const tracked = trackedValue(envelope.kind, envelope.value);
-      if (tracked === undefined) return;
-      for (const builder of builders) {
-        for (const value of valuesAt(tracked, builder.steps)) {
-          const n = asNumber(value);
-          if (n !== null) builder.series.add(n);
+    // Most lines are read from their bytes, never parsed: all but those of the kinds merged here.
+    const parsed = [...(needMetadata ? ["meta"] : []), ...(needParams ? ["params"] : [])];
+    const probe = SeriesProbe.of(wanted, parsed);
+    const add = (index: number, n: number) => builders[index]!.series.add(n);
+    recordsOf(
+      this.file,
+      this.warn,
+      (record) => {
+        const envelope = decodeEnvelope(record);
+        if (envelope.kind === "meta" && needMetadata) metadata = mergeMetadata(metadata, decodeMeta(record));
+        if (envelope.kind === "params" && needParams) params = mergeMetadata(params, decodeParams(record));
+        const tracked = trackedValue(envelope.kind, envelope.value);
+        if (tracked === undefined) return;
+        for (const builder of builders) {
+          for (const value of valuesAt(tracked, builder.steps)) {
+            const n = asNumber(value);
+            if (n !== null) builder.series.add(n);
+          }
         }
-      }
-    });
+      },
+      null,
+      probe ? (bytes, start, end) => probe.read(bytes, start, end, add) : undefined,
+    );
     if (needMetadata) this.metadataValue = metadata;
     if (needParams) this.paramsValue = params;
     for (const builder of builders) this.stats.set(builder.key, builder.series.stats());

@@ -4,6 +4,7 @@
  * Each run is read only as far as the question needs (see RunView).
  */
 import { usageError } from "../errors";
+import { AnnotationListing } from "../record/annotations";
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime, shortId } from "../record/refs";
 import type { RunState } from "../record/schema";
 import { environmentFact, environmentFacts } from "./environment";
@@ -44,6 +45,17 @@ export function isFiltered(selection: Selection): boolean {
 
 /** The selected runs, at most `limit` of them; `total` counts every match so a cut list can say so. */
 export function selectRuns(store: string, selection: Selection, limit: number, warn: Warn, progress?: OnProgress): SelectedRuns {
+  const runs: RunView[] = [];
+  const total = visitRuns(store, selection, limit, warn, (view) => runs.push(view), progress);
+  return { runs, total };
+}
+
+/**
+ * selectRuns, handing each of the first `limit` selected runs to `onRun` in order instead of
+ * holding them; returns how many matched in all. With `--where`, a path that no run has throws
+ * only once every run was read, after the runs were handed on.
+ */
+export function visitRuns(store: string, selection: Selection, limit: number, warn: Warn, onRun: (view: RunView) => void, progress?: OnProgress): number {
   const named = selection.references.length > 0;
   const ids = named ? [...new Set(selection.references.map((reference) => resolveRunRef(store, reference).runId))] : listRunIds(store).reverse();
   const filtered = isFiltered(selection);
@@ -60,39 +72,47 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
     if (!found.has(operand.text) && hasOperand(view, operand)) found.add(operand.text);
     return resolveOperand(view, operand);
   };
-  const runs: RunView[] = [];
+  let kept = 0;
   let total = 0;
+  const annotationListing = new AnnotationListing(store);
   for (const [index, runId] of ids.entries()) {
     progress?.(index, ids.length);
     if (!named && selection.since !== undefined && isUuidV7(runId) && runIdTime(runId) < selection.since - START_SLACK_MS) break;
-    if (!filtered && runs.length >= limit) {
+    if (!filtered && kept >= limit) {
       total++;
       continue;
     }
-    const view = new RunView(store, runId, warn);
+    const view = new RunView(store, runId, warn, annotationListing);
     // Runs named and nothing else asked: each is the answer, even one that cannot be read.
     if (named && !filtered) {
       total++;
-      if (runs.length < limit) runs.push(view);
+      if (kept < limit) {
+        kept++;
+        onRun(view);
+      }
       continue;
     }
-    const kept = readable(store, runId, warn, () => {
+    const matched = readable(store, runId, warn, () => {
       if (!view.summary() || !matches(view, selection)) return false;
       if (!selection.where) return true;
-      if (checked.length) candidates.push(view);
+      // Kept for the message about a path no run has, only while one is still unseen.
+      if (checked.some((operand) => !found.has(operand.text))) candidates.push(view);
       if (aggregates.length) view.scan(aggregates);
       return evaluateWhere(selection.where, resolve(view));
     });
-    if (!kept) continue;
+    if (!matched) continue;
     total++;
-    if (runs.length < limit) runs.push(view);
+    if (kept < limit) {
+      kept++;
+      onRun(view);
+    }
   }
   for (const operand of checked) {
     if (found.has(operand.text) || !candidates.length) continue;
     if (candidates.some((view) => readable(store, view.runId, warn, () => hasOperand(view, operand)))) continue;
     throw unknownPathError({ path: operand.text, option: "--where", trackedOnly: false }, candidates, warn, RUN_FIELDS);
   }
-  return { runs, total };
+  return total;
 }
 
 /** Run fields, batch job and devices are there to be asked about even when no run has them; any other path must be found. */

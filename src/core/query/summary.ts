@@ -2,10 +2,10 @@
  * One line of `exprag ls` per run, read from the run file's first line and its tail only: a
  * finished run's record counts are in its run_end, and its last metrics are near the end.
  */
-import { statSync } from "node:fs";
+import { closeSync, statSync } from "node:fs";
 import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
-import { countLines, countRecordKinds, readRunStart, TailReader } from "../record/reader";
+import { countLines, countRecordKinds, firstLineOf, type OpenedFile, openRegular, readRunStart, runStartOf, TailReader } from "../record/reader";
 import { isUuidV7, runIdTime, shortId } from "../record/refs";
 import { commandRecords, type Divergence, type RecordCounts, type RunState, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
 import { slurmCauseOfDeath } from "../slurm/job-state";
@@ -55,23 +55,50 @@ const TAIL_RECORDS = 10;
  * names another run is warned about, and a file with no record yet (exprag killed while reading
  * git) is a crashed run.
  */
-export function summarizeRun(store: string, runId: string, warn: Warn, withMetrics = true, retry = true): RunSummary | null {
+export function summarizeRun(store: string, runId: string, warn: Warn, withMetrics = true): RunSummary | null {
+  return readRunSummary(store, runId, warn, withMetrics).summary;
+}
+
+/**
+ * summarizeRun, with the run's decoded run_start too: the file is opened once, its first line and
+ * its tail read with positioned reads.
+ */
+export function readRunSummary(
+  store: string,
+  runId: string,
+  warn: Warn,
+  withMetrics = true,
+  retry = true,
+): { summary: RunSummary | null; start: RunStart | null } {
   const file = runFilePath(store, runId);
-  const first = readRunStart(file);
-  const start = first ? decodeRunStart(first) : null;
-  if (!start) {
-    if (statSync(file).size === 0) return emptyRun(runId, file);
-    warn(`${file}:1: no run_start record; not a run file, skipped`);
-    return null;
+  const opened = openRegular(file);
+  try {
+    const first = runStartOf(firstLineOf(opened.fd));
+    const start = first ? decodeRunStart(first) : null;
+    if (!start) {
+      if (opened.size === 0) return { summary: emptyRun(runId, file), start };
+      warn(`${file}:1: no run_start record; not a run file, skipped`);
+      return { summary: null, start };
+    }
+    if (start.runId !== runId) warn(`${file}: its records name run ${JSON.stringify(first?.run_id ?? null)}; it is run ${runId}, as its file name says`);
+    const tail = readTail(opened, withMetrics);
+    const summary = summaryOf(runId, file, start, tail, warn);
+    // Its task may have started (and even ended) while Slurm was asked: the file at its path says so then.
+    if (retry && start.queued && !tail.end && summary.status !== "pending") {
+      const current = readRunStart(file);
+      if (current && !decodeRunStart(current).queued) return readRunSummary(store, runId, warn, withMetrics, false);
+    }
+    return { summary, start };
+  } finally {
+    closeSync(opened.fd);
   }
-  if (start.runId !== runId) warn(`${file}: its records name run ${JSON.stringify(first?.run_id ?? null)}; it is run ${runId}, as its file name says`);
-  const { end, metrics, tornLast } = readTail(file, withMetrics);
+}
+
+function summaryOf(runId: string, file: string, start: RunStart, tail: ReturnType<typeof readTail>, warn: Warn): RunSummary {
+  const { end, metrics, tornLast } = tail;
   if (tornLast) warn(`${file}:${countLines(file)}: skipped a line that is not a JSON record`);
   const counts = end?.counts ?? countRecordKinds(file);
   const status = runState(start, end, file);
-  // Its task may have started (and even ended) while Slurm was asked: the file says so then.
-  if (retry && start.queued && !end && status !== "pending" && !decodeRunStart(readRunStart(file) ?? first!).queued)
-    return summarizeRun(store, runId, warn, withMetrics, false);
   return {
     run_id: runId,
     short_id: shortId(runId),
@@ -154,7 +181,7 @@ const HEARTBEAT_MISSES = 3;
  * run_end (when last), and the last value of each numeric path: track records are read back from
  * the end until one adds no new path (at most TAIL_RECORDS of them).
  */
-function readTail(file: string, withMetrics: boolean): { end: RunEnd | null; metrics: Record<string, number | string>; tornLast: boolean } {
+function readTail(file: OpenedFile, withMetrics: boolean): { end: RunEnd | null; metrics: Record<string, number | string>; tornLast: boolean } {
   const tail = new TailReader(file);
   // A Map: metric keys such as __proto__ or constructor are keys like any other.
   const metrics = new Map<string, number | string>();

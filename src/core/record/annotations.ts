@@ -8,7 +8,7 @@
  * beside the run file (`runs/<run_id>.annotations.jsonl`) is read as it is, and each run's file is
  * moved on its next write.
  */
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
 import { usageError } from "../errors";
@@ -36,8 +36,40 @@ export const ANNOTATIONS_DIR = "annotations";
 export const legacyAnnotationsPath = (runFile: string) => runFile.replace(/\.jsonl$/, ".annotations.jsonl");
 
 /** The files a run's annotations may be in now, oldest events first (a link planted in a copied store is never followed). */
-export function annotationFiles(runFile: string): string[] {
-  return [legacyAnnotationsPath(runFile), annotationsPath(runFile)].filter((path) => existsSync(path) && !isSymlink(path));
+export function annotationFiles(runFile: string, listing?: AnnotationListing): string[] {
+  const exists = (path: string) => (listing ? listing.has(path) : existsSync(path));
+  return [legacyAnnotationsPath(runFile), annotationsPath(runFile)].filter((path) => exists(path) && !isSymlink(path));
+}
+
+/**
+ * The annotation files of a store, listed once (two folder reads, on first use) for a question
+ * about many runs, instead of two lookups per run. A folder that cannot be listed (other than a
+ * missing one) is asked file by file.
+ */
+export class AnnotationListing {
+  private paths: Set<string> | null | undefined;
+
+  constructor(private readonly store: string) {}
+
+  has(path: string): boolean {
+    if (this.paths === undefined) {
+      const runs = listFolder(join(this.store, "runs"), (name) => name.endsWith(".annotations.jsonl"));
+      const moved = listFolder(join(this.store, ANNOTATIONS_DIR), (name) => name.endsWith(".jsonl"));
+      this.paths = runs && moved && new Set([...runs, ...moved]);
+    }
+    return this.paths ? this.paths.has(path) : existsSync(path);
+  }
+}
+
+/** The paths of a folder's entries that `keep`; [] for a missing folder, null for one that cannot be read. */
+function listFolder(dir: string, keep: (name: string) => boolean): string[] | null {
+  try {
+    return readdirSync(dir)
+      .filter(keep)
+      .map((name) => join(dir, name));
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? [] : null;
+  }
 }
 
 /**
@@ -145,11 +177,14 @@ export function appendLine(path: string, record: object): void {
   }
 }
 
-/** The run's annotations; `startTags`: the tags its run_start gave it (a queued Slurm point's), before any event. */
-export function readAnnotations(runFile: string, startTags: string[] = []): Annotations {
+/**
+ * The run's annotations; `startTags`: the tags its run_start gave it (a queued Slurm point's),
+ * before any event; `listing`: the annotation folder's entries, when a selection listed them once.
+ */
+export function readAnnotations(runFile: string, startTags: string[] = [], listing?: AnnotationListing): Annotations {
   const annotations: Annotations = { tags: [], notes: [], decision: null, decisions: [] };
   const tags = new Set<string>(startTags);
-  for (const path of annotationFiles(runFile)) readEvents(path, annotations, tags);
+  for (const path of annotationFiles(runFile, listing)) readEvents(path, annotations, tags);
   annotations.tags = [...tags];
   // A pulled copy appends its lines after ours: the time a decision was made orders them, not the file.
   annotations.decisions = byTime(annotations.decisions);

@@ -22,41 +22,82 @@ export class NotRegularFile extends Error {
 
 /** Opens a file for reading, refusing anything but a regular file without blocking on it. */
 export function openRegularFile(path: string): number {
+  return openRegular(path).fd;
+}
+
+/** A regular file opened for reading, and its size from the same stat. */
+export interface OpenedFile {
+  fd: number;
+  size: number;
+}
+
+/** openRegularFile, with the size its one fstat found. */
+export function openRegular(path: string): OpenedFile {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    if (!fstatSync(fd).isFile()) throw new NotRegularFile(`${path} is not a regular file`);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new NotRegularFile(`${path} is not a regular file`);
+    return { fd, size: stat.size };
   } catch (error) {
     closeSync(fd);
     throw error;
   }
-  return fd;
 }
+
+/**
+ * One buffer for every read from a file's ends: what leaves it is a string or a copy, and all
+ * reads are synchronous, so no two readers use it at once. (A fresh 64 KiB buffer per read cost
+ * more than the read itself over 10,000 runs.)
+ */
+const scratch = Buffer.allocUnsafe(CHUNK);
+
+/**
+ * 64 KiB buffers of finished reads, for the next (a fresh one per run cost more than its read); a
+ * reader that starts inside another's callback takes its own.
+ */
+const spareChunks: Buffer[] = [];
 
 /**
  * Calls `onLine` for every line (empty ones too with `withEmpty`) and its 1-based number; stops
  * early when it returns false. A line over MAX_LINE_BYTES comes as null, unread.
  */
 export function forEachLine(file: string, onLine: (text: string | null, line: number) => boolean | undefined, withEmpty = false): void {
+  forEachLineBytes(file, (bytes, start, end, line) => {
+    if (bytes === null) return onLine(null, line);
+    if (start === end && !withEmpty) return;
+    return onLine(bytes.toString("utf8", start, end), line);
+  });
+}
+
+/**
+ * forEachLine without decoding: each line is `bytes[start, end)` (null when over MAX_LINE_BYTES),
+ * valid only during the call, so a caller that reads a few bytes of a line makes no string of it.
+ */
+export function forEachLineBytes(file: string, onLine: (bytes: Buffer | null, start: number, end: number, line: number) => boolean | undefined): void {
   const fd = openRegularFile(file);
+  const buffer = spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK);
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK);
     let carry: Buffer[] = [];
     let carried = 0;
     let tooLong = false;
     let line = 0;
-    const emit = (text: string | null) => (text === null || text || withEmpty ? onLine(text, line) : undefined);
     for (;;) {
       const bytes = readSync(fd, buffer, 0, CHUNK, null);
       if (bytes === 0) break;
       let start = 0;
       for (let end = buffer.indexOf(10, 0); end >= 0 && end < bytes; end = buffer.indexOf(10, start)) {
         line++;
-        const text = tooLong ? null : carry.length ? Buffer.concat([...carry, buffer.subarray(start, end)]).toString() : buffer.toString("utf8", start, end);
+        let result: boolean | undefined;
+        if (tooLong) result = onLine(null, 0, 0, line);
+        else if (carry.length) {
+          const joined = Buffer.concat([...carry, buffer.subarray(start, end)]);
+          result = onLine(joined, 0, joined.length, line);
+        } else result = onLine(buffer, start, end, line);
         carry = [];
         carried = 0;
         tooLong = false;
         start = end + 1;
-        if (emit(text) === false) return;
+        if (result === false) return;
       }
       if (start >= bytes || tooLong) continue;
       carried += bytes - start;
@@ -68,35 +109,64 @@ export function forEachLine(file: string, onLine: (text: string | null, line: nu
       }
     }
     line++;
-    if (tooLong) emit(null);
-    else if (carry.length) emit(Buffer.concat(carry).toString());
+    if (tooLong) onLine(null, 0, 0, line);
+    else if (carry.length) {
+      const joined = Buffer.concat(carry);
+      onLine(joined, 0, joined.length, line);
+    }
   } finally {
     closeSync(fd);
+    if (spareChunks.length < 4) spareChunks.push(buffer);
   }
 }
 
 /**
  * Lines of a file read from its end, last first. A torn last line comes back as it is, and a line
- * over MAX_LINE_BYTES as TOO_LONG: callers skip what does not parse.
+ * over MAX_LINE_BYTES as TOO_LONG: callers skip what does not parse. Only the lines asked for are
+ * decoded: a run's tail is read 4 KB at a time, and its last two or three lines are what most
+ * questions need.
  */
 export class TailReader {
   private readonly fd: number;
+  /** Whether this reader opened the file (and closes it), or reads one opened by its caller. */
+  private readonly owned: boolean;
+  private readonly buffer: Buffer;
   private position: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private lines: string[] = [];
+  /** The whole lines of the last read lie in buffer[linesStart, linesEnd): those before linesEnd are still to come. */
+  private linesStart = 0;
+  private linesEnd = 0;
+  /** The line that continued into what was kept from later reads, given before the buffer's lines. */
+  private continued: string | null = null;
   private readSize = FIRST_END_READ;
   readonly size: number;
 
-  constructor(file: string) {
-    this.fd = openRegularFile(file);
-    this.size = fstatSync(this.fd).size;
+  constructor(file: string | OpenedFile) {
+    this.owned = typeof file === "string";
+    const opened = typeof file === "string" ? openRegular(file) : file;
+    this.fd = opened.fd;
+    this.size = opened.size;
     this.position = this.size;
+    this.buffer = spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK);
   }
 
   /** The previous line, going backwards; null at the start of the file. */
   previous(): string | null {
-    while (this.lines.length === 0) {
+    for (;;) {
+      if (this.continued !== null) {
+        const line = this.continued;
+        this.continued = null;
+        if (line !== "") return line;
+      }
+      if (this.linesEnd > this.linesStart) {
+        const newline = this.buffer.lastIndexOf(10, this.linesEnd - 1);
+        const from = newline >= this.linesStart ? newline + 1 : this.linesStart;
+        const line = this.buffer.toString("utf8", from, this.linesEnd);
+        this.linesEnd = from > this.linesStart ? from - 1 : this.linesStart;
+        if (line !== "") return line;
+        continue;
+      }
       if (this.position === 0) {
         if (this.pendingBytes === 0) return null;
         return this.takePending();
@@ -104,34 +174,39 @@ export class TailReader {
       const size = Math.min(this.readSize, this.position);
       this.readSize = Math.min(this.readSize * 2, CHUNK);
       this.position -= size;
-      const chunk = Buffer.allocUnsafe(size);
-      readSync(this.fd, chunk, 0, size, this.position);
-      const firstNewline = chunk.indexOf(10);
-      if (firstNewline < 0) {
+      readSync(this.fd, this.buffer, 0, size, this.position);
+      const firstNewline = this.buffer.indexOf(10);
+      if (firstNewline < 0 || firstNewline >= size) {
         // Part of a line longer than a chunk: kept in pieces, joined once, so long lines cost linear time.
-        this.keep(chunk);
+        this.keep(0, size);
         continue;
       }
       // The chunk's last line continues into what was kept; the lines before it are whole.
-      const lastNewline = chunk.lastIndexOf(10);
-      this.keep(chunk.subarray(lastNewline + 1));
-      const continued = this.takePending();
-      const whole = chunk.toString("utf8", firstNewline + 1, lastNewline).split("\n");
-      this.lines = [...whole, continued].filter((line) => line !== "");
-      this.keep(chunk.subarray(0, firstNewline));
+      const lastNewline = this.buffer.lastIndexOf(10, size - 1);
+      this.keep(lastNewline + 1, size);
+      this.continued = this.takePending();
+      this.linesStart = firstNewline + 1;
+      this.linesEnd = lastNewline;
+      this.keep(0, firstNewline);
     }
-    return this.lines.pop()!;
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.owned) closeSync(this.fd);
+    if (spareChunks.length < 4) spareChunks.push(this.buffer);
   }
 
-  private keep(piece: Buffer): void {
-    this.pendingBytes += piece.length;
+  /** Keeps a copy of the buffer's bytes [start, end) as the start of the line being read. */
+  private keep(start: number, end: number): void {
+    if (start === end) return;
+    this.pendingBytes += end - start;
     // Past the bound, only the count is kept: the line reads as TOO_LONG.
     if (this.pendingBytes > MAX_LINE_BYTES) this.pending = [];
-    else this.pending.unshift(piece);
+    else {
+      const piece = Buffer.allocUnsafe(end - start);
+      this.buffer.copy(piece, 0, start, end);
+      this.pending.unshift(piece);
+    }
   }
 
   private takePending(): string {
@@ -146,23 +221,31 @@ export class TailReader {
 export function readFirstLine(file: string): string | null {
   const fd = openRegularFile(file);
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    for (let size = FIRST_END_READ; ; size = Math.min(size * 2, CHUNK)) {
-      const bytes = readSync(fd, buffer, 0, size, null);
-      if (bytes === 0) break;
-      const newline = buffer.subarray(0, bytes).indexOf(10);
-      total += newline < 0 ? bytes : newline;
-      if (total > MAX_LINE_BYTES) return TOO_LONG;
-      chunks.push(Buffer.from(buffer.subarray(0, newline < 0 ? bytes : newline)));
-      if (newline >= 0) break;
-    }
-    const text = Buffer.concat(chunks).toString();
-    return text || null;
+    return firstLineOf(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The first line of an open file, read from its start with positioned reads (the offset is left alone). */
+export function firstLineOf(fd: number): string | null {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (let size = FIRST_END_READ, position = 0; ; size = Math.min(size * 2, CHUNK)) {
+    const bytes = readSync(fd, scratch, 0, size, position);
+    if (bytes === 0) break;
+    position += bytes;
+    const newline = scratch.subarray(0, bytes).indexOf(10);
+    total += newline < 0 ? bytes : newline;
+    if (total > MAX_LINE_BYTES) return TOO_LONG;
+    const piece = scratch.subarray(0, newline < 0 ? bytes : newline);
+    // The usual first line fits one read: decoded straight from the buffer, no copy.
+    if (newline >= 0 && !chunks.length) return piece.toString() || null;
+    chunks.push(Buffer.from(piece));
+    if (newline >= 0) break;
+  }
+  const text = Buffer.concat(chunks).toString();
+  return text || null;
 }
 
 /** Number of newline-terminated lines of a file (a torn last line counts too). */
@@ -225,7 +308,11 @@ const KIND_CARRY = 64;
 
 /** The first record of a run file (run_start), read without reading the rest. */
 export function readRunStart(file: string): StoredRecord | null {
-  const line = readFirstLine(file);
+  return runStartOf(readFirstLine(file));
+}
+
+/** The run_start record a run file's first line holds, if it does. */
+export function runStartOf(line: string | null): StoredRecord | null {
   const record = line === null ? null : parseRecord(line);
   return record?.kind === "run_start" ? record : null;
 }

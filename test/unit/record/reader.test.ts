@@ -1,0 +1,107 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { closeSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { firstLineOf, openRegular, readFirstLine, TailReader } from "../../../src/core/record/reader";
+
+const dir = mkdtempSync(join(tmpdir(), "exprag-reader-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+function file(text: string): string {
+  const path = join(dir, `f${files++}`);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** What TailReader must give: the non-empty lines, last first. */
+const expected = (text: string) =>
+  text
+    .split("\n")
+    .filter((line) => line !== "")
+    .reverse();
+
+function tail(source: string | ReturnType<typeof openRegular>): string[] {
+  const reader = new TailReader(source);
+  const lines: string[] = [];
+  try {
+    for (let line = reader.previous(); line !== null; line = reader.previous()) lines.push(line);
+  } finally {
+    reader.close();
+  }
+  return lines;
+}
+
+/** A deterministic mix of short, empty, multi-byte and long lines. */
+function mixed(seed: number, count: number): string {
+  let state = seed;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = random();
+    if (kind < 0.1) lines.push("");
+    else if (kind < 0.2) lines.push("é€😀".repeat(1 + Math.floor(random() * 3000)));
+    else if (kind < 0.25) lines.push("x".repeat(60_000 + Math.floor(random() * 80_000)));
+    else lines.push(`{"i":${i},"pad":"${"a".repeat(Math.floor(random() * 600))}"}`);
+  }
+  return lines.join("\n") + (random() < 0.5 ? "\n" : "");
+}
+
+describe("TailReader", () => {
+  test("gives every non-empty line, last first, whatever their lengths and where reads cut them", () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const text = mixed(seed, 5 + (seed % 37));
+      expect(tail(file(text))).toEqual(expected(text));
+    }
+  });
+
+  test("edge files: empty, one line with and without newline, only newlines, a newline first", () => {
+    for (const text of ["", "a", "a\n", "\n\n\n", "\nb", "a\n\nb\n", `${"\n".repeat(5000)}z`, `${"y".repeat(4096)}\n${"z".repeat(4095)}`]) {
+      expect(tail(file(text))).toEqual(expected(text));
+    }
+  });
+
+  test("reads a file its caller opened, leaves it open, and readers in turn do not disturb each other", () => {
+    const [a, b] = [mixed(7, 30), mixed(8, 30)];
+    const opened = openRegular(file(a));
+    try {
+      const first = new TailReader(opened);
+      const other = new TailReader(file(b));
+      const got: string[] = [];
+      const gotOther: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const x = first.previous();
+        const y = other.previous();
+        if (x !== null) got.push(x);
+        if (y !== null) gotOther.push(y);
+      }
+      first.close();
+      other.close();
+      expect(got).toEqual(expected(a));
+      expect(gotOther).toEqual(expected(b));
+      expect(firstLineOf(opened.fd)).toBe(a.split("\n")[0] || null);
+    } finally {
+      closeSync(opened.fd);
+    }
+  });
+});
+
+describe("first line", () => {
+  test("the first line, however long, through an open file or a path", () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const text = mixed(seed, 6);
+      const path = file(text);
+      const first = text.split("\n")[0] || null;
+      expect(readFirstLine(path)).toBe(first);
+      const opened = openRegular(path);
+      try {
+        expect(firstLineOf(opened.fd)).toBe(first);
+      } finally {
+        closeSync(opened.fd);
+      }
+    }
+  });
+});
