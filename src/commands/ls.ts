@@ -204,9 +204,9 @@ ${WHERE_HELP}`,
     const operands = (names ?? []).filter((name) => !Object.hasOwn(builtin, name));
     const sort = args.sort === undefined ? null : { by: builtinSortKeys[args.sort] ?? args.sort, descending: args.desc === true };
     const mode = outputMode(args.json === true);
-    // The usual `ls --json` is written as it is read; a sort, columns or --where (whose path may be unknown: exit 2, nothing printed) need every run first.
+    // The usual `ls --json` is written as it is read (with --where, once its paths are known to exist: else exit 2, nothing printed); a sort or columns need every run first.
     // Named fields, not the whole context: its config is read when asked for, and ls --dir must work beside a broken one.
-    if (mode === "json" && !sort && !operands.length && !selection.where) return streamJson({ selection, limit }, { store, cwd, env, warn });
+    if (mode === "json" && !sort && !operands.length) return streamJson({ selection, limit }, { store, cwd, env, warn });
     const progress = startProgress();
     const listing = answerList({ selection, limit, columns: operands, sort }, { store, cwd, env, warn, progress });
     progress.end();

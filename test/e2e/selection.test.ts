@@ -96,6 +96,16 @@ describe("--where", () => {
     expect(names(await json("ls", "--where", where))).toEqual(expected);
   });
 
+  test("ls --json --where is written once each path was seen in some run; a path no run has prints nothing", async () => {
+    // Only the older `diverged` has params.nan, and `or` never reaches it for a run that is ok.
+    const okRuns = ["baseline", "diverged", "sweep-c", "sweep-b", "sweep-a"];
+    expect(names(await json("ls", "--where", "status = ok or params.nan = true"))).toEqual(okRuns);
+    expect(names(await json("ls", "--where", "status = ok or params.nan = true", "--limit", "1"))).toEqual(["baseline"]);
+    const typo = await q("ls", "--json", "--where", "status = ok or params.nope = 1");
+    expect([typo.exitCode, typo.text]).toEqual([2, ""]);
+    expect(typo.stderr).toContain("--where: none of the 6 selected runs has params.nope");
+  });
+
   test("several --where all hold; a malformed one is a usage error naming the column", async () => {
     expect(names(await json("ls", "--where", "params.lr >= 0.1", "--where", "params.batch_size = 64"))).toEqual(["diverged"]);
     const bad = await q("ls", "--where", "params.lr <");

@@ -11,8 +11,8 @@
  */
 import { usageError } from "../errors";
 import { readable, type Warn } from "../query/records";
-import type { RunView } from "../query/run-view";
-import { type Selection, selectRuns } from "../query/selection";
+import { RunView } from "../query/run-view";
+import { type Selection, visitRuns } from "../query/selection";
 import { asNumber } from "../query/value-paths";
 import { readProjectNotes } from "../record/project-notes";
 import { shortId } from "../record/refs";
@@ -112,15 +112,18 @@ function outcome(run: BriefRun): string {
 export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief {
   if (!(request.budget >= MIN_BUDGET)) throw usageError(`--budget must be at least ${MIN_BUDGET} tokens, got ${request.budget}`);
   const { goal } = request;
-  const views = selectRuns(store, request.selection, Number.POSITIVE_INFINITY, warn).runs;
   const runs: BriefRun[] = [];
-  const byId = new Map<string, RunView>();
-  for (const view of views) {
+  // Each run's line is made as it is read; no run's file contents are held (a few runs are read again for the best).
+  const byId = new Map<string, Lineage>();
+  const byRunId = new Map<string, Lineage>();
+  visitRuns(store, request.selection, Number.POSITIVE_INFINITY, warn, (view) => {
     const run = readable(store, view.runId, warn, () => (view.summary() ? briefRun(view, goal) : null));
-    if (!run) continue;
+    if (!run) return;
     runs.push(run);
-    byId.set(run.short_id, view);
-  }
+    const lineage = { runId: view.runId, from: view.summary()!.from };
+    byId.set(run.short_id, lineage);
+    byRunId.set(view.runId, lineage);
+  });
   const counts = {
     tried: runs.length,
     kept: runs.filter((r) => r.decision === "keep").length,
@@ -137,7 +140,7 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
   const best = runs
     .filter((r) => r.value !== null && r.decision !== "discard")
     .reduce<BriefRun | null>((top, r) => (top === null || sign * (r.value! - top.value!) < 0 ? r : top), null);
-  const bestDetails = best && describeBest(best, byId, views);
+  const bestDetails = best && describeBest(store, best, byId, byRunId);
   const running = runs.filter((r) => r.status === "running").map((r) => ({ ...r, running_ms: Math.max(0, request.now - Date.parse(r.started_at)) }));
   const recent = runs.filter((r) => !isUnended(r.status));
   const notes = readProjectNotes(store).current.map(({ id, text }) => ({ id, text }));
@@ -241,21 +244,30 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
   };
 }
 
+/** A run as the best's lineage needs it: where to read it again, and the run it builds on. */
+interface Lineage {
+  runId: string;
+  from: string | null;
+}
+
 /** The best run's lineage (its ancestors by `from`, nearest first) and what differs from its parent. */
-function describeBest(best: BriefRun, byId: Map<string, RunView>, views: RunView[]) {
+function describeBest(store: string, best: BriefRun, byId: Map<string, Lineage>, byRunId: Map<string, Lineage>) {
   const lineage = [best.short_id];
   const seen = new Set(lineage);
   let current = byId.get(best.short_id);
   while (current && lineage.length < 8) {
-    const from = current.summary()?.from;
+    const from = current.from;
     if (!from || seen.has(shortId(from))) break;
     lineage.push(shortId(from));
     seen.add(shortId(from));
-    current = byId.get(shortId(from)) ?? views.find((view) => view.runId === from);
+    current = byId.get(shortId(from)) ?? byRunId.get(from);
   }
-  const view = byId.get(best.short_id)!;
   const parent = best.from ? byId.get(best.from) : undefined;
-  if (!parent?.summary()) return { lineage, changed: null, same_code: null };
-  const { params, same_code } = changesBetween(parent, view);
+  if (!parent) return { lineage, changed: null, same_code: null };
+  // Both were read (and warned about) already: read again for their params, quietly.
+  const quiet: Warn = () => {};
+  const [before, after] = [new RunView(store, parent.runId, quiet), new RunView(store, byId.get(best.short_id)!.runId, quiet)];
+  if (!before.summary()) return { lineage, changed: null, same_code: null };
+  const { params, same_code } = changesBetween(before, after);
   return { lineage, changed: params, same_code };
 }

@@ -53,7 +53,8 @@ export function selectRuns(store: string, selection: Selection, limit: number, w
 /**
  * selectRuns, handing each of the first `limit` selected runs to `onRun` in order instead of
  * holding them; returns how many matched in all. With `--where`, a path that no run has throws
- * only once every run was read, after the runs were handed on.
+ * once every run was read, before any run is handed on: runs are held only until each path of
+ * the condition has been seen in some run (usually the first).
  */
 export function visitRuns(store: string, selection: Selection, limit: number, warn: Warn, onRun: (view: RunView) => void, progress?: OnProgress): number {
   const named = selection.references.length > 0;
@@ -71,6 +72,15 @@ export function visitRuns(store: string, selection: Selection, limit: number, wa
   const resolve = (view: RunView) => (operand: Operand) => {
     if (!found.has(operand.text) && hasOperand(view, operand)) found.add(operand.text);
     return resolveOperand(view, operand);
+  };
+  const unseen = () => checked.some((operand) => !found.has(operand.text));
+  /** Selected runs not yet handed on: while a path is unseen, the answer may still be that usage error. */
+  let held: RunView[] = [];
+  const handOn = (view: RunView) => {
+    if (unseen()) return void held.push(view);
+    for (const waiting of held) onRun(waiting);
+    held = [];
+    onRun(view);
   };
   let kept = 0;
   let total = 0;
@@ -92,26 +102,30 @@ export function visitRuns(store: string, selection: Selection, limit: number, wa
       }
       continue;
     }
+    let candidate = false;
     const matched = readable(store, runId, warn, () => {
       if (!view.summary() || !matches(view, selection)) return false;
       if (!selection.where) return true;
       // Kept for the message about a path no run has, only while one is still unseen.
-      if (checked.some((operand) => !found.has(operand.text))) candidates.push(view);
+      candidate = unseen();
+      if (candidate) candidates.push(view);
       if (aggregates.length) view.scan(aggregates);
       return evaluateWhere(selection.where, resolve(view));
     });
+    // A path the condition did not reach (`a and b` with `a` false) may still be the run's.
+    if (candidate)
+      for (const operand of checked) if (!found.has(operand.text) && readable(store, runId, warn, () => hasOperand(view, operand))) found.add(operand.text);
     if (!matched) continue;
     total++;
     if (kept < limit) {
       kept++;
-      onRun(view);
+      handOn(view);
     }
   }
-  for (const operand of checked) {
-    if (found.has(operand.text) || !candidates.length) continue;
-    if (candidates.some((view) => readable(store, view.runId, warn, () => hasOperand(view, operand)))) continue;
-    throw unknownPathError({ path: operand.text, option: "--where", trackedOnly: false }, candidates, warn, RUN_FIELDS);
-  }
+  for (const operand of checked)
+    if (!found.has(operand.text) && candidates.length)
+      throw unknownPathError({ path: operand.text, option: "--where", trackedOnly: false }, candidates, warn, RUN_FIELDS);
+  for (const view of held) onRun(view);
   return total;
 }
 
