@@ -124,15 +124,45 @@ export function roundTicks(range: ChartRange, count: number): number[] {
 
 /**
  * The x ticks of both charts and their labels: at most `count` round values inside the range, or,
- * when the caller formats x (times of day), `count` evenly spaced values from end to end.
+ * when the caller formats x (times of day, in ms since the epoch), at most `count` round times.
  */
 export function xTicks(range: ChartRange, count: number, formatX?: (value: number) => string): { ticks: number[]; labels: string[] } {
   if (formatX) {
-    const ticks = linearTicks(range, count);
+    const ticks = timeTicks(range, count);
     return { ticks, labels: ticks.map(formatX) };
   }
   const ticks = roundTicks(range, count);
   return { ticks, labels: formatTicks(ticks) };
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+/** Steps between round times of day, shortest first. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30]
+  .map((n) => n * SECOND)
+  .concat(
+    [1, 2, 5, 10, 15, 30].map((n) => n * MINUTE),
+    [1, 2, 3, 6, 12, 24, 48].map((n) => n * HOUR),
+    [7 * 24 * HOUR],
+  );
+
+/**
+ * At most `count` round times of day in the range (ms since the epoch): on whole seconds, minutes or
+ * hours of the local clock (12:05, 12:10 ...; whole days at midnight); evenly spaced from end to
+ * end when even the longest step gives more, or the range is shorter than two seconds.
+ */
+export function timeTicks(range: ChartRange, count: number): number[] {
+  const offset = new Date(range.min).getTimezoneOffset() * MINUTE;
+  for (const step of TIME_STEPS) {
+    const first = Math.ceil((range.min - offset) / step) * step + offset;
+    const last = Math.floor((range.max - offset) / step) * step + offset;
+    const ticks = Math.floor((last - first) / step) + 1;
+    if (ticks > count) continue;
+    if (ticks < 2) break;
+    return Array.from({ length: ticks }, (_, j) => first + j * step);
+  }
+  return linearTicks(range, count);
 }
 
 /** `count` evenly spaced values from min to max, both included. */

@@ -11,6 +11,7 @@ import {
   roundRange,
   roundTicks,
   seriesMarker,
+  timeTicks,
   yScale,
 } from "../../../src/render/chart-scale";
 import { escapeXml, renderSvgChart, seriesDash, seriesStroke } from "../../../src/render/chart-svg";
@@ -396,6 +397,35 @@ describe("round ticks", () => {
     expect(round.min).toBeLessThanOrEqual(range.min);
     expect(round.max).toBeGreaterThanOrEqual(range.max);
     expect(formatTicks(ticks)).toEqual(formatTicks(expected));
+  });
+});
+
+describe("time ticks: round times of the local clock", () => {
+  const at = (h: number, m: number, sec = 0, day = 5) => new Date(2026, 0, day, h, m, sec).getTime();
+  const clock = (ms: number) => {
+    const date = new Date(ms);
+    return [date.getDate(), date.getHours(), date.getMinutes(), date.getSeconds(), date.getMilliseconds()];
+  };
+
+  test("within an hour: whole ten minutes, not the ends' odd seconds", () => {
+    const ticks = timeTicks({ min: at(12, 3, 27), max: at(12, 58, 10) }, 5);
+    expect(ticks.map(clock)).toEqual([10, 20, 30, 40, 50].map((m) => [5, 12, m, 0, 0]));
+  });
+
+  test("over three days: local midnights", () => {
+    const ticks = timeTicks({ min: at(9, 41, 3, 5), max: at(17, 2, 0, 8) }, 4);
+    expect(ticks.map(clock)).toEqual([6, 7, 8].map((day) => [day, 0, 0, 0, 0]));
+  });
+
+  test("a few seconds: whole seconds; under two seconds, the two ends", () => {
+    expect(timeTicks({ min: at(8, 0, 1) + 250, max: at(8, 0, 5) + 900 }, 5).map(clock)).toEqual([2, 3, 4, 5].map((sec) => [5, 8, 0, sec, 0]));
+    const short = { min: at(8, 0, 1) + 250, max: at(8, 0, 1) + 900 };
+    expect(timeTicks(short, 5)).toEqual(linearTicks(short, 5));
+  });
+
+  test("never more ticks than asked for", () => {
+    for (let span = 1_500; span < 30 * 86_400_000; span *= 1.7)
+      for (const count of [2, 3, 5]) expect(timeTicks({ min: at(0, 0), max: at(0, 0) + span }, count).length).toBeLessThanOrEqual(count);
   });
 });
 
