@@ -1,13 +1,75 @@
 /**
  * The one-node Slurm of scripts/slurm/cluster.sh for the tests: the one .ci/run started, or one
- * started here (and stopped after) when Slurm is installed; else the reason the tests skip.
+ * started here when Slurm is installed; else the reason the tests skip. Test files of one suite,
+ * and suites side by side, share it: each registers while it uses it, under a lock, and the last
+ * one out stops a cluster that tests started (never one that .ci/run started).
  */
 import { afterAll } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const SCRIPT = join(import.meta.dir, "..", "..", "scripts", "slurm", "cluster.sh");
 const DIR = process.env.EXPRAG_SLURM_DIR ?? "/tmp/exprag-slurm";
+/** Who uses the cluster now: one file per test file, named by its process id. */
+const USERS = `${DIR}-users`;
+/** The controller's pid of a cluster that tests started (a stale one names a cluster long gone). */
+const STARTED_BY_TESTS = join(USERS, "started-by-tests");
+const LOCK = `${DIR}.lock`;
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+};
+
+/** Runs `fn` holding the cluster's lock (a folder made atomically; a dead holder's is taken over). */
+function withLock<T>(fn: () => T): T {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, "pid"), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EEXIST") throw error;
+      const holder = Number(existsSync(join(LOCK, "pid")) ? readFileSync(join(LOCK, "pid"), "utf8") : "0");
+      if (holder > 0 && !alive(holder)) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`${LOCK} is held by process ${holder}`);
+      Bun.sleepSync(50);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** The running controller's process id, as cluster.sh wrote it: which cluster this is. */
+const controllerPid = (): string => {
+  const file = join(DIR, "slurmctld.pid");
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : "";
+};
+
+/** Registers this test file as a user; when it is done, the last user out stops a cluster tests started. */
+function use(): void {
+  mkdirSync(USERS, { recursive: true });
+  const me = join(USERS, `${process.pid}-${crypto.randomUUID()}`);
+  writeFileSync(me, "");
+  afterAll(() =>
+    withLock(() => {
+      rmSync(me, { force: true });
+      const others = readdirSync(USERS).filter((name) => name !== "started-by-tests" && alive(Number(name.split("-")[0])));
+      if (others.length === 0 && existsSync(STARTED_BY_TESTS) && readFileSync(STARTED_BY_TESTS, "utf8") === controllerPid()) {
+        Bun.spawnSync(["bash", SCRIPT, "stop", DIR], { stdout: "ignore", stderr: "ignore" });
+        rmSync(STARTED_BY_TESTS, { force: true });
+      }
+    }),
+  );
+}
 
 function confOf(dir: string): string | null {
   const file = join(dir, "env");
@@ -20,17 +82,27 @@ function confOf(dir: string): string | null {
 
 function connect(): { conf: string } | { reason: string } {
   if (process.platform !== "linux") return { reason: "the test cluster runs on Linux only" };
-  const running = Bun.which("scontrol") ? confOf(DIR) : null;
-  if (running) return { conf: running };
-  if (process.getuid?.() !== 0) return { reason: "not root: the test cluster's daemons run as root" };
-  if (!Bun.which("slurmctld") || !Bun.which("munged")) return { reason: "Slurm is not installed (scripts/slurm/cluster.sh start installs and starts it)" };
-  const started = Bun.spawnSync(["bash", SCRIPT, "start", DIR], { stdout: "ignore", stderr: "pipe", timeout: 60_000 });
-  const conf = started.exitCode === 0 ? confOf(DIR) : null;
-  if (!conf) return { reason: `the test cluster did not start: ${started.stderr.toString().trim() || "no reason given"}` };
-  afterAll(() => {
-    Bun.spawnSync(["bash", SCRIPT, "stop", DIR], { stdout: "ignore", stderr: "ignore" });
+  if (!Bun.which("scontrol")) return { reason: "Slurm is not installed (scripts/slurm/cluster.sh start installs and starts it)" };
+  const root = process.getuid?.() === 0;
+  if (!root) {
+    const running = confOf(DIR);
+    return running ? { conf: running } : { reason: "not root: the test cluster's daemons run as root" };
+  }
+  return withLock(() => {
+    const running = confOf(DIR);
+    if (running) {
+      use();
+      return { conf: running };
+    }
+    if (!Bun.which("slurmctld") || !Bun.which("munged")) return { reason: "Slurm is not installed (scripts/slurm/cluster.sh start installs and starts it)" };
+    const started = Bun.spawnSync(["bash", SCRIPT, "start", DIR], { stdout: "ignore", stderr: "pipe", timeout: 60_000 });
+    const conf = started.exitCode === 0 ? confOf(DIR) : null;
+    if (!conf) return { reason: `the test cluster did not start: ${started.stderr.toString().trim() || "no reason given"}` };
+    mkdirSync(USERS, { recursive: true });
+    writeFileSync(STARTED_BY_TESTS, controllerPid());
+    use();
+    return { conf };
   });
-  return { conf };
 }
 
 export const slurm = connect();
