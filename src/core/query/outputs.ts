@@ -10,9 +10,9 @@ import { EXIT, UserError } from "../errors";
 import { isSymlink } from "../os/files";
 import { decodeEnvelope, parseRecord } from "../record/decode";
 import { decodeOutputs } from "../record/decode-context";
-import { TailReader } from "../record/reader";
 import { listRunIds, resolveRunRef, shortId } from "../record/refs";
 import type { OutputFile, OutputsValue } from "../record/schema";
+import { TailReader } from "../record/tail-reader";
 import { runFilePath } from "../store";
 import { readable, type Warn } from "./records";
 

@@ -7,8 +7,9 @@
 import { type AnnotationListing, type Annotations, readAnnotations } from "../record/annotations";
 import { decodeEnvelope, decodeMeta, decodeParams, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
 import { decodeEnvironment, trackedValue } from "../record/decode-context";
-import { readRunStart, TailReader } from "../record/reader";
+import { readRunStart } from "../record/reader";
 import type { EnvironmentValue } from "../record/schema";
+import { TailReader } from "../record/tail-reader";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, type Warn } from "./records";

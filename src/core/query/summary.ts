@@ -5,9 +5,10 @@
 import { closeSync, statSync } from "node:fs";
 import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
-import { countLines, countRecordKinds, firstLineOf, type OpenedFile, openRegular, readRunStart, runStartOf, TailReader } from "../record/reader";
+import { countLines, countRecordKinds, firstLineOf, type OpenedFile, openRegular, readRunStart, runStartOf } from "../record/reader";
 import { isUuidV7, runIdTime, shortId } from "../record/refs";
 import { commandRecords, type Divergence, type RecordCounts, type RunState, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
+import { TailReader } from "../record/tail-reader";
 import { slurmCauseOfDeath } from "../slurm/job-state";
 import { queuedStatus } from "../slurm/queued";
 import { runFilePath } from "../store";

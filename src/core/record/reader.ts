@@ -1,15 +1,15 @@
 /**
- * Reading store files with bounded memory: the first line, the last lines, or every line in
- * order. A store is data that scripts wrote and people copy, so only regular files are read
+ * Reading store files with bounded memory: the first line, or every line in order (the last lines:
+ * tail-reader.ts). A store is data that scripts wrote and people copy, so only regular files are read
  * (a FIFO would hang, a link to /dev/zero never ends), and no line is held past a bound.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { parseRecord } from "./decode";
 import { noRecordCounts, type RecordCounts, type StoredRecord } from "./schema";
 
-const CHUNK = 64 * 1024;
+export const CHUNK = 64 * 1024;
 /** Reads from the ends of a file start small (a run_start or run_end line is a few KB) and double. */
-const FIRST_END_READ = 4 * 1024;
+export const FIRST_END_READ = 4 * 1024;
 /** A line longer than this is not held: no record exprag writes comes near it (records are capped at 64 MiB). */
 export const MAX_LINE_BYTES = 65 * 1024 * 1024;
 /** What a line over MAX_LINE_BYTES reads as: text that is no JSON record. */
@@ -56,6 +56,10 @@ const scratch = Buffer.allocUnsafe(CHUNK);
  * reader that starts inside another's callback takes its own.
  */
 const spareChunks: Buffer[] = [];
+export const borrowChunk = (): Buffer => spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK);
+export const returnChunk = (buffer: Buffer): void => {
+  if (spareChunks.length < 4) spareChunks.push(buffer);
+};
 
 /**
  * Calls `onLine` for every line (empty ones too with `withEmpty`) and its 1-based number; stops
@@ -75,7 +79,7 @@ export function forEachLine(file: string, onLine: (text: string | null, line: nu
  */
 export function forEachLineBytes(file: string, onLine: (bytes: Buffer | null, start: number, end: number, line: number) => boolean | undefined): void {
   const fd = openRegularFile(file);
-  const buffer = spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK);
+  const buffer = borrowChunk();
   try {
     let carry: Buffer[] = [];
     let carried = 0;
@@ -116,104 +120,7 @@ export function forEachLineBytes(file: string, onLine: (bytes: Buffer | null, st
     }
   } finally {
     closeSync(fd);
-    if (spareChunks.length < 4) spareChunks.push(buffer);
-  }
-}
-
-/**
- * Lines of a file read from its end, last first. A torn last line comes back as it is, and a line
- * over MAX_LINE_BYTES as TOO_LONG: callers skip what does not parse. Only the lines asked for are
- * decoded: a run's tail is read 4 KB at a time, and its last two or three lines are what most
- * questions need.
- */
-export class TailReader {
-  private readonly fd: number;
-  /** Whether this reader opened the file (and closes it), or reads one opened by its caller. */
-  private readonly owned: boolean;
-  private readonly buffer: Buffer;
-  private position: number;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** The whole lines of the last read lie in buffer[linesStart, linesEnd): those before linesEnd are still to come. */
-  private linesStart = 0;
-  private linesEnd = 0;
-  /** The line that continued into what was kept from later reads, given before the buffer's lines. */
-  private continued: string | null = null;
-  private readSize = FIRST_END_READ;
-  readonly size: number;
-
-  constructor(file: string | OpenedFile) {
-    this.owned = typeof file === "string";
-    const opened = typeof file === "string" ? openRegular(file) : file;
-    this.fd = opened.fd;
-    this.size = opened.size;
-    this.position = this.size;
-    this.buffer = spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK);
-  }
-
-  /** The previous line, going backwards; null at the start of the file. */
-  previous(): string | null {
-    for (;;) {
-      if (this.continued !== null) {
-        const line = this.continued;
-        this.continued = null;
-        if (line !== "") return line;
-      }
-      if (this.linesEnd > this.linesStart) {
-        const newline = this.buffer.lastIndexOf(10, this.linesEnd - 1);
-        const from = newline >= this.linesStart ? newline + 1 : this.linesStart;
-        const line = this.buffer.toString("utf8", from, this.linesEnd);
-        this.linesEnd = from > this.linesStart ? from - 1 : this.linesStart;
-        if (line !== "") return line;
-        continue;
-      }
-      if (this.position === 0) {
-        if (this.pendingBytes === 0) return null;
-        return this.takePending();
-      }
-      const size = Math.min(this.readSize, this.position);
-      this.readSize = Math.min(this.readSize * 2, CHUNK);
-      this.position -= size;
-      readSync(this.fd, this.buffer, 0, size, this.position);
-      const firstNewline = this.buffer.indexOf(10);
-      if (firstNewline < 0 || firstNewline >= size) {
-        // Part of a line longer than a chunk: kept in pieces, joined once, so long lines cost linear time.
-        this.keep(0, size);
-        continue;
-      }
-      // The chunk's last line continues into what was kept; the lines before it are whole.
-      const lastNewline = this.buffer.lastIndexOf(10, size - 1);
-      this.keep(lastNewline + 1, size);
-      this.continued = this.takePending();
-      this.linesStart = firstNewline + 1;
-      this.linesEnd = lastNewline;
-      this.keep(0, firstNewline);
-    }
-  }
-
-  close(): void {
-    if (this.owned) closeSync(this.fd);
-    if (spareChunks.length < 4) spareChunks.push(this.buffer);
-  }
-
-  /** Keeps a copy of the buffer's bytes [start, end) as the start of the line being read. */
-  private keep(start: number, end: number): void {
-    if (start === end) return;
-    this.pendingBytes += end - start;
-    // Past the bound, only the count is kept: the line reads as TOO_LONG.
-    if (this.pendingBytes > MAX_LINE_BYTES) this.pending = [];
-    else {
-      const piece = Buffer.allocUnsafe(end - start);
-      this.buffer.copy(piece, 0, start, end);
-      this.pending.unshift(piece);
-    }
-  }
-
-  private takePending(): string {
-    const text = this.pendingBytes > MAX_LINE_BYTES ? TOO_LONG : Buffer.concat(this.pending).toString();
-    this.pending = [];
-    this.pendingBytes = 0;
-    return text;
+    returnChunk(buffer);
   }
 }
 

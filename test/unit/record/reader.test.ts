@@ -2,7 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { closeSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { firstLineOf, openRegular, readFirstLine, TailReader } from "../../../src/core/record/reader";
+import { firstLineOf, openRegular, readFirstLine } from "../../../src/core/record/reader";
+import { TailReader } from "../../../src/core/record/tail-reader";
 
 const dir = mkdtempSync(join(tmpdir(), "exprag-reader-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
