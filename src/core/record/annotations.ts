@@ -11,7 +11,7 @@
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
-import { usageError } from "../errors";
+import { isErrno, usageError } from "../errors";
 import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
@@ -68,7 +68,7 @@ function listFolder(dir: string, keep: (name: string) => boolean): string[] | nu
       .filter(keep)
       .map((name) => join(dir, name));
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ENOENT" ? [] : null;
+    return isErrno(error, "ENOENT") ? [] : null;
   }
 }
 

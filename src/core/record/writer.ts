@@ -28,7 +28,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
-import { errnoCode } from "../errors";
+import { errnoCode, isErrno } from "../errors";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
 import { RECORD_KINDS, type RecordCounts, type RecordKind, recordCounts, SCHEMA_VERSION } from "./schema";
@@ -71,6 +71,11 @@ export class RunFile {
   get failureReason(): string | undefined {
     return this.failure ? (errnoCode(this.failure) ?? this.failure.message) : undefined;
   }
+
+  private noteFailure(error: unknown): void {
+    this.failure ??= error instanceof Error ? error : new Error(String(error));
+  }
+
   /** Where the records go until the first write takes the place of a queued run's file. */
   private starting: string | null = null;
 
@@ -89,7 +94,7 @@ export class RunFile {
       // Readable too: on a full disk, run_end takes the place of the last records, which are read to count them.
       this.fd = openSync(path, "ax+", 0o600);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !isQueuedRunFile(path, runId)) throw storeError(store, error);
+      if (!isErrno(error, "EEXIST") || !isQueuedRunFile(path, runId)) throw storeError(store, error);
       this.starting = join(dirname(path), `.${basename(path)}.${process.pid}.starting`);
       try {
         this.fd = openSync(this.starting, "ax+", 0o600);
@@ -178,7 +183,7 @@ export class RunFile {
     try {
       while (offset < bytes) offset += writeSync(this.fd, this.batch, offset, bytes - offset);
     } catch (error) {
-      this.failure ??= error instanceof Error ? error : new Error(String(error));
+      this.noteFailure(error);
       this.keepWholeRecords(offset, kinds);
       return false;
     }
@@ -188,7 +193,7 @@ export class RunFile {
       try {
         renameSync(this.starting, this.path);
       } catch (error) {
-        this.failure ??= error as NodeJS.ErrnoException;
+        this.noteFailure(error);
         return false;
       }
       this.starting = null;
@@ -324,7 +329,7 @@ export class RunFile {
     try {
       fsyncSync(this.fd);
     } catch (error) {
-      this.failure ??= error instanceof Error ? error : new Error(String(error));
+      this.noteFailure(error);
     }
     closeSync(this.fd);
     return flushed;
