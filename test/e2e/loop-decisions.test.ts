@@ -25,6 +25,16 @@ async function ok(cwd: string, args: string[], env: Record<string, string | unde
 
 const latest = async (cwd: string) => (await json(cwd, ["show", "latest"])) as { run_id: string; short_id: string; why: string | null; from: string | null };
 
+/** A bare remote made from a fresh repository, and two clones of it named `first` and `second`, side by side. */
+function remoteWithClones(first: string, second: string): { bare: string; clones: [string, string] } {
+  const root = tempDir();
+  const bare = join(root, "remote.git");
+  git(root, "clone", "-q", "--bare", makeRepo(), bare);
+  const clones: [string, string] = [join(root, first), join(root, second)];
+  for (const clone of clones) git(root, "clone", "-q", bare, clone);
+  return { bare, clones };
+}
+
 describe("hypothesis and lineage", () => {
   test("run --why and --from are recorded, shown, listed and selectable; --from kept is the latest kept run", async () => {
     const repo = makeRepo();
@@ -147,13 +157,10 @@ describe("decisions", () => {
   }, 60_000);
 
   test("decisions travel with push and pull", async () => {
-    const origin = makeRepo();
-    const root = tempDir();
-    const bare = join(root, "remote.git");
-    git(root, "clone", "-q", "--bare", origin, bare);
-    const [a, b] = [join(root, "a"), join(root, "b")];
-    git(root, "clone", "-q", bare, a);
-    git(root, "clone", "-q", bare, b);
+    const {
+      bare,
+      clones: [a, b],
+    } = remoteWithClones("a", "b");
     await ok(a, ["run", "-q", "--why", "try it", "--", "true"]);
     const run = await latest(a);
     await ok(a, ["keep", run.short_id, "--because", "first"]);
@@ -232,13 +239,10 @@ describe("project notes", () => {
   }, 60_000);
 
   test("project notes travel with push and pull: both sides' notes merged, corrections and history kept", async () => {
-    const origin = makeRepo();
-    const root = tempDir();
-    const bare = join(root, "remote.git");
-    git(root, "clone", "-q", "--bare", origin, bare);
-    const [a, b] = [join(root, "a"), join(root, "b")];
-    git(root, "clone", "-q", bare, a);
-    git(root, "clone", "-q", bare, b);
+    const {
+      bare,
+      clones: [a, b],
+    } = remoteWithClones("a", "b");
     await ok(a, ["run", "-q", "--", "true"]);
     await ok(b, ["run", "-q", "--", "true"]);
     const idea = await json(a, ["note", "--project", "untried: cosine schedule"]);
@@ -277,13 +281,10 @@ describe("project notes", () => {
   }, 120_000);
 
   test("a remote's project notes that are no note exprag wrote are left out, the good ones kept", async () => {
-    const origin = makeRepo();
-    const root = tempDir();
-    const bare = join(root, "remote.git");
-    git(root, "clone", "-q", "--bare", origin, bare);
-    const [bad, b] = [join(root, "bad"), join(root, "b")];
-    git(root, "clone", "-q", bare, bad);
-    git(root, "clone", "-q", bare, b);
+    const {
+      bare,
+      clones: [bad, b],
+    } = remoteWithClones("bad", "b");
     await ok(bad, ["run", "-q", "--", "true"]);
     const good = await json(bad, ["note", "--project", "a fair note"]);
     const line = (value: Record<string, unknown>) => JSON.stringify({ schema_version: 1, kind: "project_note", value, created_at: "2026-01-01T00:00:00Z" });
