@@ -13,7 +13,7 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { benchEnv, builtExprag, flag, median } from "./common";
+import { benchEnv, benchRunId, builtExprag, flag, median, writeBenchRun } from "./common";
 
 const runs = flag("--runs", 10_000);
 const rounds = flag("--rounds", 5);
@@ -28,26 +28,12 @@ function generate(): void {
   mkdirSync(join(store, "runs"), { recursive: true });
   const start = Date.UTC(2026, 0, 1);
   for (let r = 0; r < runs; r++) {
-    const time = (start + r * 60_000).toString(16).padStart(12, "0");
-    const id = `${time.slice(0, 8)}-${time.slice(8)}-7${(r % 4096).toString(16).padStart(3, "0")}-8000-${r.toString(16).padStart(12, "0")}`;
+    const id = benchRunId(start, r);
     ids.push(id);
-    const head = `{"schema_version":1,"exprag_version":"0.1.0","run_id":"${id}","experiment_name":"exp-${r % 50}","kind":"`;
-    const at = (ms: number) => `,"created_at":"${new Date(start + r * 60_000 + ms).toISOString()}","elapsed_ms":${ms}}`;
     const lr = (r % 7) / 1000;
     const from = r % 20 === 0 ? "" : `,"from":"${ids[r - 1 - (r % 3 === 0 ? 1 : 0)]}"`;
-    const lines = [
-      `${head}run_start","value":{"git":{"commit":"${"a".repeat(40)}","tree":"${"b".repeat(40)}","branch":"main","dirty":false},"host":{"hostname":"bench"},"process":{"pid":1,"argv":["python","train.py","--lr","${lr}","--seed","${r % 5}"],"started":{"host":"bench","pid":1,"start_ticks":1}},"metadata":{},"params":{"lr":${lr},"seed":${r % 5}},"why":"try idea ${r}"${from}}${at(0)}`,
-    ];
-    for (let step = 0; step < 98; step++) {
-      const acc = (0.5 + 0.4 * (1 - Math.exp(-step / 30)) * ((r % 1000) / 1000)).toFixed(6);
-      lines.push(`${head}track","value":{"step":${step},"metrics":{"loss":${(1 / (step + 1)).toFixed(6)},"acc":${acc}}}${at(step * 10)}`);
-    }
-    lines.push(
-      `${head}run_end","value":{"status":"ok","exit_code":0,"signal":null,"duration_ms":1000,"counts":{"track":98,"meta":0,"note":0,"parse_error":0}}${at(1000)}`,
-    );
-    const fd = openSync(join(store, "runs", `${id}.jsonl`), "w");
-    writeSync(fd, `${lines.join("\n")}\n`);
-    closeSync(fd);
+    const value = `{"git":{"commit":"${"a".repeat(40)}","tree":"${"b".repeat(40)}","branch":"main","dirty":false},"host":{"hostname":"bench"},"process":{"pid":1,"argv":["python","train.py","--lr","${lr}","--seed","${r % 5}"],"started":{"host":"bench","pid":1,"start_ticks":1}},"metadata":{},"params":{"lr":${lr},"seed":${r % 5}},"why":"try idea ${r}"${from}}`;
+    writeBenchRun(join(store, "runs"), start, r, id, value);
     if (r % 10 === 0) {
       const decision = r % 20 === 0 ? `{"decision":"keep"}` : `{"decision":"discard","because":"no gain"}`;
       const annotation = `{"schema_version":1,"exprag_version":"0.1.0","run_id":"${id}","kind":"decision","value":${decision},"created_at":"${new Date(start + r * 60_000 + 2000).toISOString()}","author":{"kind":"agent","name":"bench"}}\n`;

@@ -12,10 +12,10 @@
  *
  * Usage: bun scripts/bench/query.ts [--runs N] [--rounds N] [--first-wave BINARY]   (build first; needs jq)
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { builtExprag, flag } from "./common";
+import { benchRunId, builtExprag, flag, writeBenchRun } from "./common";
 
 const runs = flag("--runs", 10_000);
 const rounds = flag("--rounds", 5);
@@ -32,23 +32,9 @@ function generate(): void {
   mkdirSync(join(store, "runs"), { recursive: true });
   const start = Date.UTC(2026, 0, 1);
   for (let r = 0; r < runs; r++) {
-    const time = (start + r * 60_000).toString(16).padStart(12, "0");
-    const id = `${time.slice(0, 8)}-${time.slice(8)}-7${(r % 4096).toString(16).padStart(3, "0")}-8${"0".repeat(3)}-${r.toString(16).padStart(12, "0")}`;
-    const head = `{"schema_version":1,"exprag_version":"0.1.0","run_id":"${id}","experiment_name":"exp-${r % 50}","kind":"`;
-    const at = (ms: number) => `,"created_at":"${new Date(start + r * 60_000 + ms).toISOString()}","elapsed_ms":${ms}}`;
-    const lines = [
-      `${head}run_start","value":{"git":{"commit":"${"a".repeat(40)}","branch":"main","dirty":false},"host":{"hostname":"bench"},"process":{"pid":1,"argv":["python","train.py"],"started":{"host":"bench","pid":1,"start_ticks":1}},"metadata":{"lr":${(r % 97) / 1000},"hparams":{"lr":${(r % 97) / 1000}}}}${at(0)}`,
-    ];
-    for (let step = 0; step < 98; step++) {
-      const acc = (0.5 + 0.4 * (1 - Math.exp(-step / 30)) * ((r % 1000) / 1000)).toFixed(6);
-      lines.push(`${head}track","value":{"step":${step},"metrics":{"loss":${(1 / (step + 1)).toFixed(6)},"acc":${acc}}}${at(step * 10)}`);
-    }
-    lines.push(
-      `${head}run_end","value":{"status":"ok","exit_code":0,"signal":null,"duration_ms":1000,"counts":{"track":98,"meta":0,"note":0,"parse_error":0}}${at(1000)}`,
-    );
-    const fd = openSync(join(store, "runs", `${id}.jsonl`), "w");
-    writeSync(fd, `${lines.join("\n")}\n`);
-    closeSync(fd);
+    const lr = (r % 97) / 1000;
+    const value = `{"git":{"commit":"${"a".repeat(40)}","branch":"main","dirty":false},"host":{"hostname":"bench"},"process":{"pid":1,"argv":["python","train.py"],"started":{"host":"bench","pid":1,"start_ticks":1}},"metadata":{"lr":${lr},"hparams":{"lr":${lr}}}}`;
+    writeBenchRun(join(store, "runs"), start, r, benchRunId(start, r), value);
   }
 }
 
