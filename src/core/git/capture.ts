@@ -57,9 +57,12 @@ export function captureGit(options: CaptureOptions): GitRecord {
   return placeIn(opened, prepareIn(opened, options), options.runId);
 }
 
-/** Reads the git state and, for a dirty tree, commits the snapshot (on no ref yet). Never throws. */
-export function prepareCode(options: CaptureOptions & { label?: string }): PreparedCode {
-  return prepareIn(openRepository(options.cwd, options.env), options);
+/**
+ * Reads the git state and, for a dirty tree, commits the snapshot (on no ref yet). Never throws.
+ * `opened`: the repository as the caller already found it (finding it is a git process of its own).
+ */
+export function prepareCode(options: CaptureOptions & { label?: string }, opened: Opened = openRepository(options.cwd, options.env)): PreparedCode {
+  return prepareIn(opened, options);
 }
 
 function prepareIn(opened: Opened, options: CaptureOptions & { label?: string }): PreparedCode {
