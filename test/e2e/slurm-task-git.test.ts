@@ -43,7 +43,7 @@ function loggingGit(): { path: string; calls: () => { by: string; subcommand: st
 const SNAPSHOT_WORK = ["status", "update-index", "write-tree", "commit-tree", "worktree", "add", "commit", "stash"];
 
 describe.skipIf(noSlurm)(`a Slurm sweep's git work${"reason" in slurm ? ` (skipped: ${slurm.reason})` : ""}`, () => {
-  test("one snapshot at submit; each task runs no more git than a plain run at a clean tree, and takes no snapshot", async () => {
+  test("one repository probe and one snapshot at submit; each task runs no more git than a plain run at a clean tree, and takes no snapshot", async () => {
     // The yardstick: a plain run at a clean tree (HEAD is its snapshot), tagged as a sweep's task is.
     const clean = makeRepo({ "train.py": "print('hi')\n" });
     const plainGit = loggingGit();
@@ -60,8 +60,10 @@ describe.skipIf(noSlurm)(`a Slurm sweep's git work${"reason" in slurm ? ` (skipp
     expect(summary.runs.map((run: { status: string }) => run.status)).toEqual(["ok", "ok", "ok"]);
 
     const calls = sweepGit.calls();
-    // The submit takes the one snapshot.
-    expect(calls.filter((call) => call.by === "submit" && call.subcommand === "commit-tree")).toHaveLength(1);
+    // The submit finds the repository once and takes the one snapshot.
+    const submit = calls.filter((call) => call.by === "submit").map((call) => call.subcommand);
+    expect(submit.filter((subcommand) => subcommand === "rev-parse")).toHaveLength(1);
+    expect(submit.filter((subcommand) => subcommand === "commit-tree")).toHaveLength(1);
     for (const task of ["0", "1", "2"]) {
       const made = calls.filter((call) => call.by === task).map((call) => call.subcommand);
       expect(made.length).toBeGreaterThan(0); // the log reaches the tasks: the check below checks something
