@@ -7,7 +7,7 @@ import { RunContext, type RunContextOptions } from "../context/run-context";
 import { UserError } from "../errors";
 import type { PreparedCode } from "../git/capture";
 import type { RecordCounts, RunEndStatus } from "../record/schema";
-import { askSlurmWhyEnded } from "../slurm/job-state";
+import type { askSlurmWhyEnded } from "../slurm/job-state";
 import { schedulerOf } from "./context";
 import type { Metadata } from "./metadata";
 import { finishRun, openRun } from "./open-run";
@@ -214,5 +214,6 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
 /** Why the scheduler ended the run, when it runs under Slurm and Slurm names a cause. */
 async function schedulerEnd(env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
   const scheduler = schedulerOf(env);
-  return scheduler?.kind === "slurm" ? askSlurmWhyEnded(scheduler.job_id, env) : null;
+  // Asking Slurm is loaded only by a run Slurm may have ended.
+  return scheduler?.kind === "slurm" ? (await import("../slurm/job-state")).askSlurmWhyEnded(scheduler.job_id, env) : null;
 }
