@@ -47,8 +47,12 @@ export interface WorkTreeOptions {
   progress?: (done: number, total: number) => void;
 }
 
-/** Changed files given to one `git update-index`: a big snapshot is taken in steps, to show how far it got. */
-const UPDATE_BATCH = 1000;
+/**
+ * Changed files given to the first `git update-index`: a big snapshot is taken in steps, to show
+ * how far it got. Each step rewrites the whole index, so each step takes twice the files of the
+ * one before: N files cost about log2(N / FIRST_UPDATE_BATCH) rewrites, not N / FIRST_UPDATE_BATCH.
+ */
+const FIRST_UPDATE_BATCH = 1000;
 
 /** `exprag-<pid>-<start ticks>-<name>.index`: the owner of a temporary index is in its name. */
 const TEMP_INDEX = /^exprag-(\d+)-(\d+)-.+\.index(\.lock)?$/;
@@ -150,8 +154,8 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
     }
     const nulSeparated = (paths: Buffer[]) => Buffer.concat(paths.flatMap((path) => [path, Buffer.from([0])]));
     if (toRemove.length > 0) git.text(["update-index", "--force-remove", "-z", "--stdin"], { index, input: nulSeparated(toRemove) });
-    for (let from = 0; from < toUpdate.length; from += UPDATE_BATCH) {
-      const batch = toUpdate.slice(from, from + UPDATE_BATCH);
+    for (let from = 0, size = FIRST_UPDATE_BATCH; from < toUpdate.length; from += size, size *= 2) {
+      const batch = toUpdate.slice(from, from + size);
       git.text(["update-index", "--add", "--remove", "-z", "--stdin"], { index, input: nulSeparated(batch) });
       options.progress?.(from + batch.length, toUpdate.length);
     }
