@@ -28,7 +28,7 @@ const snapshotTree = (repo: string, commit: string) => git(repo, "rev-parse", `$
 describe("the snapshot is the tree git add -A makes", () => {
   test("changes, deletions, modes, links, hostile names, ignored files and a moved submodule", async () => {
     const library = makeRepo({ "lib.py": "v1\n" });
-    const repo = makeRepo({ "train.py": "lr = 0.1\n", "gone.py": "x\n", "staged.py": "s\n", "run.sh": "echo hi\n", "sub/b.txt": "b\n" });
+    const repo = makeRepo({ "train.py": "lr = 0.1\n", "gone.py": "x\n", "staged.py": "s\n", "run.sh": "echo hi\n", "sub/b.txt": "b\n", "dir/c.txt": "c\n" });
     git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", library, "vendor/lib");
     git(repo, "commit", "-qm", "add submodule");
     write(repo, "vendor/lib/lib.py", "v2\n");
@@ -41,6 +41,8 @@ describe("the snapshot is the tree git add -A makes", () => {
     chmodSync(join(repo, "run.sh"), 0o755);
     rmSync(join(repo, "sub"), { recursive: true });
     symlinkSync("vendor", join(repo, "sub"));
+    rmSync(join(repo, "dir"), { recursive: true });
+    write(repo, "dir", "a file where a folder was\n");
     symlinkSync("train.py", join(repo, "link.py"));
     write(repo, "new/deep/notes.txt", "untracked\n");
     write(repo, "new\nline.txt", "newline\n");
@@ -52,6 +54,20 @@ describe("the snapshot is the tree git add -A makes", () => {
     const { git: state } = await runUntouched(repo);
     expect(state.skipped).toEqual([]);
     expect(snapshotTree(repo, state.commit)).toBe(addAllTree(repo));
+  });
+
+  test("deletions only, one beyond a folder that became a link to nowhere", async () => {
+    const repo = makeRepo({ "a.txt": "a\n", "b.txt": "b\n", "gone/c.txt": "c\n", "keep.txt": "k\n" });
+    rmSync(join(repo, "a.txt"));
+    rmSync(join(repo, "b.txt"));
+    rmSync(join(repo, "gone"), { recursive: true });
+    symlinkSync("/nonexistent", join(repo, "gone"));
+    const { git: state } = await runUntouched(repo);
+    expect(snapshotTree(repo, state.commit)).toBe(addAllTree(repo));
+    const onlyDeletions = makeRepo({ "a.txt": "a\n", "keep.txt": "k\n" });
+    rmSync(join(onlyDeletions, "a.txt"));
+    const deleted = (await runUntouched(onlyDeletions)).git;
+    expect(snapshotTree(onlyDeletions, deleted.commit)).toBe(addAllTree(onlyDeletions));
   });
 
   test("thousands of changed files, taken in several update steps", async () => {
