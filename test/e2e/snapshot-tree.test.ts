@@ -54,7 +54,7 @@ describe("the snapshot is the tree git add -A makes", () => {
     const { git: state } = await runUntouched(repo);
     expect(state.skipped).toEqual([]);
     expect(snapshotTree(repo, state.commit)).toBe(addAllTree(repo));
-  });
+  }, 30_000);
 
   test("deletions only, one beyond a folder that became a link to nowhere", async () => {
     const repo = makeRepo({ "a.txt": "a\n", "b.txt": "b\n", "gone/c.txt": "c\n", "keep.txt": "k\n" });
@@ -68,7 +68,7 @@ describe("the snapshot is the tree git add -A makes", () => {
     rmSync(join(onlyDeletions, "a.txt"));
     const deleted = (await runUntouched(onlyDeletions)).git;
     expect(snapshotTree(onlyDeletions, deleted.commit)).toBe(addAllTree(onlyDeletions));
-  });
+  }, 30_000);
 
   test("thousands of changed files, taken in several update steps", async () => {
     // More than the first two steps of update-index (1,000 then 2,000 files) take.
