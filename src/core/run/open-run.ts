@@ -15,7 +15,7 @@ import { RunFile } from "../record/writer";
 import { ensureStore, runFilePath, runLogPath } from "../store";
 import { devicesOf, hostInfo, schedulerOf } from "./context";
 import { RecordIngest } from "./ingest";
-import type { RunRequest } from "./runner";
+import type { RunRequest } from "./run-request";
 
 /** An open run: its file, its log, and what its records counted so far. */
 export interface OpenRun {
