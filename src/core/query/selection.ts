@@ -103,7 +103,7 @@ export function visitRuns(store: string, selection: Selection, limit: number, wa
       continue;
     }
     let candidate = false;
-    const matched = readable(store, runId, warn, () => {
+    const select = () => {
       if (!view.summary() || !matches(view, selection)) return false;
       if (!selection.where) return true;
       // Kept for the message about a path no run has, only while one is still unseen.
@@ -111,7 +111,9 @@ export function visitRuns(store: string, selection: Selection, limit: number, wa
       if (candidate) candidates.push(view);
       if (aggregates.length) view.scan(aggregates);
       return evaluateWhere(selection.where, resolve(view));
-    });
+    };
+    // An aggregate reads every line: the summary comes from the same read of the file.
+    const matched = readable(store, runId, warn, () => (aggregates.length ? view.withFile(select) : select()));
     // A path the condition did not reach (`a and b` with `a` false) may still be the run's.
     if (candidate)
       for (const operand of checked) if (!found.has(operand.text) && readable(store, runId, warn, () => hasOperand(view, operand))) found.add(operand.text);
