@@ -2,14 +2,13 @@
  * One line of `exprag ls` per run, read from the run file's first line and its tail only: a
  * finished run's record counts are in its run_end, and its last metrics are near the end.
  */
-import { statSync } from "node:fs";
+import { closeSync, statSync } from "node:fs";
 import { liveness } from "../os/processes";
 import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
-import { CHUNK, countLines, countRecordKinds, firstLineOf, type OpenedFile, readRunStart, runStartOf } from "../record/reader";
+import { countLines, countRecordKinds, firstLineOf, type OpenedFile, openRegular, readRunStart, runStartOf } from "../record/reader";
 import { isUuidV7, runIdTime, shortId } from "../record/refs";
 import { commandRecords, type Divergence, type RecordCounts, type RunState, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
 import { TailReader } from "../record/tail-reader";
-import { withWholeFile } from "../record/whole-file";
 import { slurmCauseOfDeath } from "../slurm/job-state";
 import { queuedStatus } from "../slurm/queued";
 import { runFilePath } from "../store";
@@ -63,8 +62,8 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
 
 /**
  * summarizeRun, with the run's decoded run_start too: the file is opened once, its first line and
- * its tail read with positioned reads (a small file read whole); or read from `opened`, the run
- * file its caller opened (and closes).
+ * its tail read with positioned reads; or read from `given`, the run file its caller opened (and
+ * closes).
  */
 export function readRunSummary(
   store: string,
@@ -72,27 +71,30 @@ export function readRunSummary(
   warn: Warn,
   withMetrics = true,
   retry = true,
-  opened?: OpenedFile,
+  given?: OpenedFile,
 ): { summary: RunSummary | null; start: RunStart | null } {
   const file = runFilePath(store, runId);
-  // A small file costs less read whole in one call than its first line and tail in two.
-  if (!opened) return withWholeFile(file, (whole) => readRunSummary(store, runId, warn, withMetrics, retry, whole), CHUNK);
-  const first = runStartOf(firstLineOf(opened));
-  const start = first ? decodeRunStart(first) : null;
-  if (!start) {
-    if (opened.size === 0) return { summary: emptyRun(runId, file), start };
-    warn(`${file}:1: no run_start record; not a run file, skipped`);
-    return { summary: null, start };
+  const opened = given ?? openRegular(file);
+  try {
+    const first = runStartOf(firstLineOf(opened));
+    const start = first ? decodeRunStart(first) : null;
+    if (!start) {
+      if (opened.size === 0) return { summary: emptyRun(runId, file), start };
+      warn(`${file}:1: no run_start record; not a run file, skipped`);
+      return { summary: null, start };
+    }
+    if (start.runId !== runId) warn(`${file}: its records name run ${JSON.stringify(first?.run_id ?? null)}; it is run ${runId}, as its file name says`);
+    const tail = readTail(opened, withMetrics);
+    const summary = summaryOf(runId, file, start, tail, warn);
+    // Its task may have started (and even ended) while Slurm was asked: the file at its path says so then.
+    if (retry && start.queued && !tail.end && summary.status !== "pending") {
+      const current = readRunStart(file);
+      if (current && !decodeRunStart(current).queued) return readRunSummary(store, runId, warn, withMetrics, false);
+    }
+    return { summary, start };
+  } finally {
+    if (!given) closeSync(opened.fd);
   }
-  if (start.runId !== runId) warn(`${file}: its records name run ${JSON.stringify(first?.run_id ?? null)}; it is run ${runId}, as its file name says`);
-  const tail = readTail(opened, withMetrics);
-  const summary = summaryOf(runId, file, start, tail, warn);
-  // Its task may have started (and even ended) while Slurm was asked: the file at its path says so then.
-  if (retry && start.queued && !tail.end && summary.status !== "pending") {
-    const current = readRunStart(file);
-    if (current && !decodeRunStart(current).queued) return readRunSummary(store, runId, warn, withMetrics, false);
-  }
-  return { summary, start };
 }
 
 function summaryOf(runId: string, file: string, start: RunStart, tail: ReturnType<typeof readTail>, warn: Warn): RunSummary {
