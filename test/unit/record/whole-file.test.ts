@@ -4,8 +4,8 @@ import { fstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { firstLineOf, forEachLineBytes, NotRegularFile, type OpenedFile, readFirstLine } from "../../../src/core/record/reader";
-import { TailReader } from "../../../src/core/record/tail-reader";
 import { WHOLE_FILE_BYTES, withWholeFile } from "../../../src/core/record/whole-file";
+import { mixed, tail } from "./mixed-lines";
 
 const dir = mkdtempSync(join(tmpdir(), "exprag-whole-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,36 +22,6 @@ function lines(source: string | OpenedFile): [string | null, number][] {
   const got: [string | null, number][] = [];
   forEachLineBytes(source, (bytes, start, end, line) => void got.push([bytes === null ? null : bytes.toString("latin1", start, end), line]));
   return got;
-}
-
-function tail(source: string | OpenedFile): string[] {
-  const reader = new TailReader(source);
-  const got: string[] = [];
-  try {
-    for (let line = reader.previous(); line !== null; line = reader.previous()) got.push(line);
-  } finally {
-    reader.close();
-  }
-  return got;
-}
-
-/** Short, empty, multi-byte, long (over a 64 KiB chunk) and torn lines, in a deterministic mix. */
-function mixed(seed: number, count: number): string {
-  let state = seed;
-  const random = () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const kind = random();
-    if (kind < 0.1) out.push("");
-    else if (kind < 0.2) out.push("é€😀".repeat(1 + Math.floor(random() * 3000)));
-    else if (kind < 0.25) out.push("x".repeat(60_000 + Math.floor(random() * 80_000)));
-    else if (kind < 0.3) out.push("\r");
-    else out.push(`{"i":${i},"pad":"${"a".repeat(Math.floor(random() * 600))}"}`);
-  }
-  return out.join("\n") + (random() < 0.5 ? "\n" : "");
 }
 
 describe("withWholeFile", () => {
@@ -102,6 +72,7 @@ describe("withWholeFile", () => {
 describe("reading a file read whole is reading it from disk", () => {
   const texts = [
     ...Array.from({ length: 30 }, (_, seed) => mixed(seed + 1, 5 + (seed % 23))),
+    "a\r\n\r\nb\r",
     "",
     "a",
     "a\n",
