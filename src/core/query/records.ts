@@ -2,7 +2,7 @@
 
 import { errnoCode } from "../errors";
 import { parseRecord } from "../record/decode";
-import { forEachLineBytes } from "../record/reader";
+import { forEachLineBytes, type OpenedFile } from "../record/reader";
 import type { StoredRecord } from "../record/schema";
 import { runFilePath } from "../store";
 
@@ -13,7 +13,8 @@ export type OnProgress = (done: number, total: number) => void;
 /**
  * Every record of a file in order; corrupt lines are skipped, warning once with the first one's
  * `file:line`. A line `readBytes` reads from its bytes (answering true) is neither decoded nor
- * parsed: it must be a record, and reads as onRecord would have read it.
+ * parsed: it must be a record, and reads as onRecord would have read it. `opened`: the file, already
+ * opened (or read whole) by the caller.
  */
 export function recordsOf(
   file: string,
@@ -21,9 +22,10 @@ export function recordsOf(
   onRecord: (record: StoredRecord, line: number) => boolean | undefined,
   prefilter?: string | null,
   readBytes?: (bytes: Buffer, start: number, end: number) => boolean,
+  opened?: OpenedFile,
 ): void {
   let warned = false;
-  forEachLineBytes(file, (bytes, start, end, line) => {
+  forEachLineBytes(opened ?? file, (bytes, start, end, line) => {
     if (bytes !== null && (start === end || readBytes?.(bytes, start, end))) return;
     const text = bytes === null ? null : bytes.toString("utf8", start, end);
     if (text !== null && prefilter && !text.includes(prefilter)) return;

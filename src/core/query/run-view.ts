@@ -7,9 +7,10 @@
 import { type AnnotationListing, type Annotations, readAnnotations } from "../record/annotations";
 import { decodeEnvelope, decodeMeta, decodeParams, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
 import { decodeEnvironment, trackedValue } from "../record/decode-context";
-import { readRunStart } from "../record/reader";
+import { type OpenedFile, readRunStart } from "../record/reader";
 import type { EnvironmentValue } from "../record/schema";
 import { TailReader } from "../record/tail-reader";
+import { withWholeFile } from "../record/whole-file";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, type Warn } from "./records";
@@ -33,6 +34,8 @@ export class RunView {
   private paramsValue: JsonObject | undefined;
   private readonly lasts = new Map<string, unknown[] | undefined>();
   private readonly stats = new Map<string, SeriesStats>();
+  /** The run file while `withFile` holds it open: the summary and a scan read it from there. */
+  private opened: OpenedFile | undefined;
 
   constructor(
     readonly store: string,
@@ -44,11 +47,26 @@ export class RunView {
     this.file = runFilePath(store, runId);
   }
 
+  /**
+   * Runs `read` with the run file opened once, read whole when small: the summary and a scan asked
+   * for inside it come from that one read (a question that needs every line needs its ends too).
+   */
+  withFile<T>(read: () => T): T {
+    return withWholeFile(this.file, (opened) => {
+      this.opened = opened;
+      try {
+        return read();
+      } finally {
+        this.opened = undefined;
+      }
+    });
+  }
+
   /** The `ls` line of the run; null when the file is not a run file (warned about). */
   summary(): RunSummary | null {
     if (!this.summaryRead) {
       this.summaryRead = true;
-      const { summary, start } = readRunSummary(this.store, this.runId, this.warn);
+      const { summary, start } = readRunSummary(this.store, this.runId, this.warn, true, true, this.opened);
       this.summaryValue = summary;
       // The same read decoded run_start: asking for it later opens nothing.
       this.startValue ??= start;
@@ -176,6 +194,7 @@ export class RunView {
       },
       null,
       probe ? (bytes, start, end) => probe.read(bytes, start, end, add) : undefined,
+      this.opened,
     );
     if (needMetadata) this.metadataValue = metadata;
     if (needParams) this.paramsValue = params;

@@ -3,12 +3,12 @@
  * (in that order) or every run newest first, kept by name, status, time, tags and `--where`.
  * Each run is read only as far as the question needs (see RunView).
  */
-import { usageError } from "../errors";
 import { AnnotationListing } from "../record/annotations";
 import { isUuidV7, listRunIds, resolveRunRef, runIdTime, shortId } from "../record/refs";
 import type { RunState } from "../record/schema";
 import { environmentFact, environmentFacts } from "./environment";
 import { unknownPathError } from "./known-paths";
+import { nameMatches } from "./name-glob";
 import { type OnProgress, readable, type Warn } from "./records";
 import { RunView } from "./run-view";
 import type { RunSummary } from "./summary";
@@ -103,7 +103,7 @@ export function visitRuns(store: string, selection: Selection, limit: number, wa
       continue;
     }
     let candidate = false;
-    const matched = readable(store, runId, warn, () => {
+    const select = () => {
       if (!view.summary() || !matches(view, selection)) return false;
       if (!selection.where) return true;
       // Kept for the message about a path no run has, only while one is still unseen.
@@ -111,7 +111,9 @@ export function visitRuns(store: string, selection: Selection, limit: number, wa
       if (candidate) candidates.push(view);
       if (aggregates.length) view.scan(aggregates);
       return evaluateWhere(selection.where, resolve(view));
-    });
+    };
+    // An aggregate reads every line: the summary comes from the same read of the file.
+    const matched = readable(store, runId, warn, () => (aggregates.length ? view.withFile(select) : select()));
     // A path the condition did not reach (`a and b` with `a` false) may still be the run's.
     if (candidate)
       for (const operand of checked) if (!found.has(operand.text) && readable(store, runId, warn, () => hasOperand(view, operand))) found.add(operand.text);
@@ -163,38 +165,6 @@ export function whereHolds(view: RunView, where: Expr): boolean {
   const aggregates = operandsOf(where).filter((operand) => operand.aggregate);
   if (aggregates.length) view.scan(aggregates.map(trackedSteps));
   return evaluateWhere(where, (operand) => resolveOperand(view, operand));
-}
-
-/** The whole name, in any case: exactly, or as a glob (`*` any run, `?` one character, `[abc]`, `[a-z]`, `[!abc]` one of a set). */
-export function nameMatches(pattern: string, name: string): boolean {
-  if (!/[*?[]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase();
-  if (compiled?.pattern !== pattern) compiled = { pattern, glob: nameGlob(pattern) };
-  return compiled.glob.test(name);
-}
-
-let compiled: { pattern: string; glob: RegExp } | undefined;
-
-function nameGlob(pattern: string): RegExp {
-  let source = "";
-  const chars = [...pattern];
-  for (let i = 0; i < chars.length; i++) {
-    const char = chars[i]!;
-    const close = char === "[" ? chars.indexOf("]", i + 2) : -1;
-    if (char === "*") source += "[^]*";
-    else if (char === "?") source += "[^]";
-    else if (close > 0) {
-      const set = chars.slice(i + 1, close);
-      const negated = set[0] === "!" || set[0] === "^";
-      const body = (negated ? set.slice(1) : set).map((c) => (c === "-" ? c : c.replace(/[\\\]^]/g, "\\$&"))).join("");
-      source += `[${negated ? "^" : ""}${body}]`;
-      i = close;
-    } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  try {
-    return new RegExp(`^${source}$`, "iu");
-  } catch {
-    throw usageError(`--name: '${pattern}' is not a glob (a [...] set such as [a-z] is out of order)`, "e.g. --name 'lr-*' or --name 'run-[0-9]'");
-  }
 }
 
 /** What run_end keeps of the system samples: `system.peak_rss_bytes`, `system.gpus.gpu0.peak_memory_used`... */

@@ -62,7 +62,8 @@ export function summarizeRun(store: string, runId: string, warn: Warn, withMetri
 
 /**
  * summarizeRun, with the run's decoded run_start too: the file is opened once, its first line and
- * its tail read with positioned reads.
+ * its tail read with positioned reads; or read from `given`, the run file its caller opened (and
+ * closes).
  */
 export function readRunSummary(
   store: string,
@@ -70,11 +71,12 @@ export function readRunSummary(
   warn: Warn,
   withMetrics = true,
   retry = true,
+  given?: OpenedFile,
 ): { summary: RunSummary | null; start: RunStart | null } {
   const file = runFilePath(store, runId);
-  const opened = openRegular(file);
+  const opened = given ?? openRegular(file);
   try {
-    const first = runStartOf(firstLineOf(opened.fd));
+    const first = runStartOf(firstLineOf(opened));
     const start = first ? decodeRunStart(first) : null;
     if (!start) {
       if (opened.size === 0) return { summary: emptyRun(runId, file), start };
@@ -91,7 +93,7 @@ export function readRunSummary(
     }
     return { summary, start };
   } finally {
-    closeSync(opened.fd);
+    if (!given) closeSync(opened.fd);
   }
 }
 

@@ -37,6 +37,8 @@ export const legacyAnnotationsPath = (runFile: string) => runFile.replace(/\.jso
 
 /** The files a run's annotations may be in now, oldest events first (a link planted in a copied store is never followed). */
 export function annotationFiles(runFile: string, listing?: AnnotationListing): string[] {
+  // A store whose runs have no annotations at all (the usual one) needs no path made per run.
+  if (listing?.isEmpty()) return [];
   const exists = (path: string) => (listing ? listing.has(path) : existsSync(path));
   return [legacyAnnotationsPath(runFile), annotationsPath(runFile)].filter((path) => exists(path) && !isSymlink(path));
 }
@@ -52,12 +54,22 @@ export class AnnotationListing {
   constructor(private readonly store: string) {}
 
   has(path: string): boolean {
+    const paths = this.listed();
+    return paths ? paths.has(path) : existsSync(path);
+  }
+
+  /** Whether both folders were listed and hold no annotation file. */
+  isEmpty(): boolean {
+    return this.listed()?.size === 0;
+  }
+
+  private listed(): Set<string> | null {
     if (this.paths === undefined) {
       const runs = listFolder(join(this.store, "runs"), (name) => name.endsWith(".annotations.jsonl"));
       const moved = listFolder(join(this.store, ANNOTATIONS_DIR), (name) => name.endsWith(".jsonl"));
       this.paths = runs && moved && new Set([...runs, ...moved]);
     }
-    return this.paths ? this.paths.has(path) : existsSync(path);
+    return this.paths;
   }
 }
 

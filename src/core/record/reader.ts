@@ -29,6 +29,14 @@ export function openRegularFile(path: string): number {
 export interface OpenedFile {
   fd: number;
   size: number;
+  /** The whole file when it was read in one call on opening (see whole-file.ts): reads come from here. */
+  bytes?: Buffer;
+}
+
+/** Reads `length` bytes at `position` of an opened file into `buffer`, from its bytes when it was read whole. */
+export function readAt(file: OpenedFile, buffer: Buffer, length: number, position: number): number {
+  if (!file.bytes) return readSync(file.fd, buffer, 0, length, position);
+  return file.bytes.copy(buffer, 0, position, Math.min(position + length, file.bytes.length));
 }
 
 /** openRegularFile, with the size its one fstat found. */
@@ -76,18 +84,27 @@ export function forEachLine(file: string, onLine: (text: string | null, line: nu
 /**
  * forEachLine without decoding: each line is `bytes[start, end)` (null when over MAX_LINE_BYTES),
  * valid only during the call, so a caller that reads a few bytes of a line makes no string of it.
+ * A file opened by the caller is read from its start and left open; one read whole is not read again.
  */
-export function forEachLineBytes(file: string, onLine: (bytes: Buffer | null, start: number, end: number, line: number) => boolean | undefined): void {
-  const fd = openRegularFile(file);
-  const buffer = borrowChunk();
+export function forEachLineBytes(
+  file: string | OpenedFile,
+  onLine: (bytes: Buffer | null, start: number, end: number, line: number) => boolean | undefined,
+): void {
+  const fd = typeof file === "string" ? openRegularFile(file) : file.fd;
+  let whole = typeof file === "string" ? undefined : file.bytes;
+  const chunk = whole ? null : borrowChunk();
   try {
     let carry: Buffer[] = [];
     let carried = 0;
     let tooLong = false;
     let line = 0;
-    for (;;) {
-      const bytes = readSync(fd, buffer, 0, CHUNK, null);
+    for (let position = 0; ; ) {
+      // A file read whole is one chunk: its lines are handed on from its own bytes.
+      const buffer = whole ?? chunk!;
+      const bytes = whole ? whole.length : chunk ? readSync(fd, chunk, 0, CHUNK, position) : 0;
+      whole = undefined;
       if (bytes === 0) break;
+      position += bytes;
       let start = 0;
       for (let end = buffer.indexOf(10, 0); end >= 0 && end < bytes; end = buffer.indexOf(10, start)) {
         line++;
@@ -119,8 +136,8 @@ export function forEachLineBytes(file: string, onLine: (bytes: Buffer | null, st
       onLine(joined, 0, joined.length, line);
     }
   } finally {
-    closeSync(fd);
-    returnChunk(buffer);
+    if (typeof file === "string") closeSync(fd);
+    if (chunk) returnChunk(chunk);
   }
 }
 
@@ -135,11 +152,17 @@ export function readFirstLine(file: string): string | null {
 }
 
 /** The first line of an open file, read from its start with positioned reads (the offset is left alone). */
-export function firstLineOf(fd: number): string | null {
+export function firstLineOf(file: number | OpenedFile): string | null {
+  const opened = typeof file === "number" ? { fd: file, size: 0 } : file;
+  if (opened.bytes) {
+    const newline = opened.bytes.indexOf(10);
+    const end = newline < 0 ? opened.bytes.length : newline;
+    return end > MAX_LINE_BYTES ? TOO_LONG : opened.bytes.toString("utf8", 0, end) || null;
+  }
   const chunks: Buffer[] = [];
   let total = 0;
   for (let size = FIRST_END_READ, position = 0; ; size = Math.min(size * 2, CHUNK)) {
-    const bytes = readSync(fd, scratch, 0, size, position);
+    const bytes = readSync(opened.fd, scratch, 0, size, position);
     if (bytes === 0) break;
     position += bytes;
     const newline = scratch.subarray(0, bytes).indexOf(10);

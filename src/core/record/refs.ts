@@ -59,7 +59,11 @@ export function listRunIds(store: string): string[] {
   return ids.sort((a, b) => times.get(a)! - times.get(b)! || (a < b ? -1 : 1));
 }
 
-export const shortId = (runId: string) => runId.replace(/-/g, "").slice(-8);
+/** The last 8 characters of the id without its dashes (a UUID's last group has 12: no dash to take out). */
+export function shortId(runId: string): string {
+  const last = runId.slice(-8);
+  return last.includes("-") ? runId.replace(/-/g, "").slice(-8) : last;
+}
 
 export function resolveRunRef(store: string, reference: string, ids = listRunIds(store)): RunLocation {
   const found = (runId: string) => ({ runId, file: runFilePath(store, runId) });

@@ -1,5 +1,5 @@
-import { closeSync, readSync } from "node:fs";
-import { borrowChunk, CHUNK, FIRST_END_READ, MAX_LINE_BYTES, type OpenedFile, openRegular, returnChunk, TOO_LONG } from "./reader";
+import { closeSync } from "node:fs";
+import { borrowChunk, CHUNK, FIRST_END_READ, MAX_LINE_BYTES, type OpenedFile, openRegular, readAt, returnChunk, TOO_LONG } from "./reader";
 
 /**
  * Lines of a file read from its end, last first. A torn last line comes back as it is, and a line
@@ -8,7 +8,7 @@ import { borrowChunk, CHUNK, FIRST_END_READ, MAX_LINE_BYTES, type OpenedFile, op
  * questions need.
  */
 export class TailReader {
-  private readonly fd: number;
+  private readonly file: OpenedFile;
   /** Whether this reader opened the file (and closes it), or reads one opened by its caller. */
   private readonly owned: boolean;
   private readonly buffer: Buffer;
@@ -25,9 +25,8 @@ export class TailReader {
 
   constructor(file: string | OpenedFile) {
     this.owned = typeof file === "string";
-    const opened = typeof file === "string" ? openRegular(file) : file;
-    this.fd = opened.fd;
-    this.size = opened.size;
+    this.file = typeof file === "string" ? openRegular(file) : file;
+    this.size = this.file.size;
     this.position = this.size;
     this.buffer = borrowChunk();
   }
@@ -55,7 +54,7 @@ export class TailReader {
       const size = Math.min(this.readSize, this.position);
       this.readSize = Math.min(this.readSize * 2, CHUNK);
       this.position -= size;
-      readSync(this.fd, this.buffer, 0, size, this.position);
+      readAt(this.file, this.buffer, size, this.position);
       const firstNewline = this.buffer.indexOf(10);
       if (firstNewline < 0 || firstNewline >= size) {
         // Part of a line longer than a chunk: kept in pieces, joined once, so long lines cost linear time.
@@ -73,7 +72,7 @@ export class TailReader {
   }
 
   close(): void {
-    if (this.owned) closeSync(this.fd);
+    if (this.owned) closeSync(this.file.fd);
     returnChunk(this.buffer);
   }
 

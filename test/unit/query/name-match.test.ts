@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { nameMatches } from "../../../src/core/query/selection";
+import { nameMatches } from "../../../src/core/query/name-glob";
 
 describe("--name", () => {
   test.each([

@@ -33,6 +33,11 @@ describe("run references", () => {
     expect(shortId(ids[0]!)).toBe("0000aaaa");
   });
 
+  test("the short id of an id with a dash among its last 8 characters is its last 8 without dashes", () => {
+    for (const id of ["run-1234-5678", "a-b", "-", "", "abcd-efgh-ijk", "1234567-", "12345678", "0-1-2-3-4-5-6-7-8-9"])
+      expect(shortId(id)).toBe(id.replace(/-/g, "").slice(-8));
+  });
+
   test.each([
     ["latest~4", [1, "latest~4: there are only 4 runs"]],
     ["0190", [1, `'0190' matches 3 runs: ${ids.slice(0, 3).join(", ")}`]],
