@@ -44,9 +44,9 @@ describe("a Slurm sweep's points before their tasks start", () => {
     write(repo, ".claude/settings.local.json", '{"agent": true}\n');
     const { bin, state } = fakeSlurm();
     const env = { PATH: `${bin}:${process.env.PATH}` };
-    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0-2 JobState=PENDING Reason=JobHeldUser\n");
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0-3 JobState=PENDING Reason=JobHeldUser\n");
 
-    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1,2,3", "--", "python3", "train.py", "{x}"], env);
+    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1,2,3,4", "--", "python3", "train.py", "{x}"], env);
     expect(submitted.exitCode).toBe(0);
     const sweep = JSON.parse(submitted.stdout.toString()) as { tag: string; job_id: string; script: string; runs: { run_id: string }[] };
     expect(sweep.job_id).toBe("77");
@@ -56,15 +56,16 @@ describe("a Slurm sweep's points before their tasks start", () => {
       [1, "pending"],
       [2, "pending"],
       [3, "pending"],
+      [4, "pending"],
     ]);
     expect(runs.map((run) => run.run_id).sort()).toEqual(sweep.runs.map((run) => run.run_id).sort());
     expect(runs.every((run) => run.tags.includes(sweep.tag))).toBe(true);
     const tagged = await runIn(repo, ["tag", runs[2]!.run_id, "checked", "--json"], env);
     expect(JSON.parse(tagged.stdout.toString()).tags).toEqual([sweep.tag, "checked"]);
-    expect(await listed(repo, env, "--status", "pending")).toHaveLength(3);
-    expect(await listed(repo, env, "--where", "status = pending")).toHaveLength(3);
+    expect(await listed(repo, env, "--status", "pending")).toHaveLength(4);
+    expect(await listed(repo, env, "--where", "status = pending")).toHaveLength(4);
     const brief = JSON.parse((await runIn(repo, ["brief", "--json"], env)).stdout.toString());
-    expect(brief.counts.pending).toBe(3);
+    expect(brief.counts.pending).toBe(4);
     expect(brief.recent).toHaveLength(0);
     // The MCP tool answers as ls --json does.
     const transport = new StdioClientTransport({ command: EXPRAG, args: ["mcp"], cwd: repo, env: cleanEnv({ ...gitEnv, ...env }), stderr: "pipe" });
@@ -89,10 +90,25 @@ describe("a Slurm sweep's points before their tasks start", () => {
     // Task 1 scancel'ed while pending (Slurm shows it CANCELLED); task 2 gone from Slurm unstarted.
     writeFileSync(
       state,
-      "JobId=78 ArrayJobId=77 ArrayTaskId=1 JobState=CANCELLED Reason=None\nJobId=77 ArrayJobId=77 ArrayTaskId=0 JobState=PENDING Reason=None\n",
+      "JobId=78 ArrayJobId=77 ArrayTaskId=1 JobState=CANCELLED Reason=JobHeldUser\nJobId=77 ArrayJobId=77 ArrayTaskId=0,3 JobState=PENDING Reason=None\n",
     );
     runs = await listed(repo, env, "--tag", sweep.tag);
-    expect(runs.map((run) => run.status)).toEqual(["pending", "cancelled", "cancelled"]);
+    expect(runs.map((run) => run.status)).toEqual(["pending", "cancelled", "cancelled", "pending"]);
+    // Learnt once, written into their run files as a run's end is: Slurm's state and reason, or why not.
+    const fileOf = (run: Listed) => join(repo, ".exprag", "runs", `${run.run_id}.jsonl`);
+    const cancelled = readRecords(fileOf(runs[1]!));
+    expect(cancelled.map((r) => r.kind)).toEqual(["run_start", "run_end"]);
+    expect(cancelled[1]!.value).toMatchObject({
+      status: "cancelled",
+      exit_code: null,
+      scheduler_end: { kind: "slurm", job_id: "77_1", state: "CANCELLED", reason: "JobHeldUser" },
+    });
+    const gone = readRecords(fileOf(runs[2]!));
+    expect(gone.map((r) => r.kind)).toEqual(["run_start", "run_end"]);
+    expect((gone[1]!.value as { error: string }).error).toContain("77_2");
+    // Asked again, nothing more is written.
+    await listed(repo, env, "--tag", sweep.tag);
+    expect(readRecords(fileOf(runs[1]!))).toEqual(cancelled);
 
     // Task 0 runs on a node: its `exprag run` replaces the queued file, same run id.
     if (!Bun.which("python3")) return;
@@ -104,18 +120,33 @@ describe("a Slurm sweep's points before their tasks start", () => {
     });
     expect(task.exitCode).toBe(0);
     runs = await listed(repo, env, "--tag", sweep.tag);
-    expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "cancelled"]);
-    expect(runs.map((run) => run.tags)).toEqual([[sweep.tag], [sweep.tag], [sweep.tag, "checked"]]);
+    expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "cancelled", "pending"]);
+    // A task that runs after all (requeued once cancelled) takes the place of its written-back end.
+    const late = Bun.spawnSync(["sh", sweep.script], {
+      cwd: repo,
+      env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "2" }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(late.exitCode).toBe(0);
+    const ran = readRecords(fileOf(runs[2]!));
+    expect((ran[0]!.value as { queued?: unknown }).queued).toBeUndefined();
+    expect(ran.filter((r) => r.kind === "run_end").map((r) => (r.value as { status: string }).status)).toEqual(["ok"]);
+    expect(ran.find((r) => r.kind === "track")!.value).toEqual({ arg: "3" });
+    runs = await listed(repo, env, "--tag", sweep.tag);
+    expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "ok", "pending"]);
+    expect(runs.map((run) => run.tags.sort())).toEqual([[sweep.tag], [sweep.tag], ["checked", sweep.tag], [sweep.tag]]);
     const records = readRecords(join(repo, ".exprag", "runs", `${runs[0]!.run_id}.jsonl`));
     expect(records.filter((r) => r.kind === "run_start")).toHaveLength(1);
     expect((records[0]!.value as { queued?: unknown }).queued).toBeUndefined();
     expect(records.find((r) => r.kind === "track")!.value).toEqual({ arg: "1" });
     expect(readdirSync(join(repo, ".exprag", "runs")).filter((name) => name.startsWith("."))).toEqual([]);
 
-    // Slurm cannot be asked (no scontrol): a queued point reads pending, never crashed.
+    // Slurm cannot be asked (no scontrol): a queued point reads pending, never crashed; the ended ones read as written.
     writeFileSync(join(bin, "scontrol"), "#!/bin/sh\nexit 1\n");
     runs = await listed(repo, env, "--tag", sweep.tag);
-    expect(runs.map((run) => run.status)).toEqual(["ok", "pending", "pending"]);
+    expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "ok", "pending"]);
+    expect(readdirSync(join(repo, ".exprag", "runs")).filter((name) => name.startsWith("."))).toEqual([]);
   }, 90_000);
 
   test("a run file that is not a queued point is never replaced by a task", async () => {

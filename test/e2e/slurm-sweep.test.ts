@@ -112,6 +112,17 @@ describe.skipIf(noSlurm)(`exprag sweep --slurm on a real Slurm${"reason" in slur
     const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", summary.tag], slurmEnv())).stdout.toString());
     expect((listed.runs ?? listed).map((r: { status: string }) => r.status)).toEqual(["cancelled", "cancelled"]);
     expect(runFiles(join(repo, ".exprag"))).toHaveLength(2);
+    // Written into each run file as Slurm said it: read so where Slurm cannot be asked.
+    for (const file of runFiles(join(repo, ".exprag"))) {
+      const records = readRecords(file);
+      expect(records.map((r) => r.kind)).toEqual(["run_start", "run_end"]);
+      expect((records[1]!.value as { scheduler_end: { state: string; job_id: string } }).scheduler_end.state).toBe("CANCELLED");
+      expect((records[1]!.value as { scheduler_end: { job_id: string } }).scheduler_end.job_id).toStartWith(`${jobId}_`);
+    }
+    const unreachable = JSON.parse(
+      (await runIn(repo, ["ls", "--json", "--tag", summary.tag], { SLURM_CONF: join(repo, "no-such-slurm.conf") })).stdout.toString(),
+    );
+    expect((unreachable.runs ?? unreachable).map((r: { status: string }) => r.status)).toEqual(["cancelled", "cancelled"]);
   }, 60_000);
 
   test("a point killed by its real time limit reads timeout", async () => {

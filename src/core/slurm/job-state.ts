@@ -32,12 +32,20 @@ export function statusOfJobState(state: string): SchedulerEndStatus | null {
  * otherwise Slurm is ending a job before its time: CANCELLED (scancel).
  */
 export function parseScontrolJob(text: string): { state: string; reason: string | null } | null {
-  const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(text)?.[1] ?? null;
+  const field = (name: string) => scontrolField(text, name);
   const shown = field("JobState");
   if (!shown) return null;
-  const reason = field("Reason");
   const state = shown === "COMPLETING" ? completingCause(field("RunTime"), field("TimeLimit"), field("PreemptTime")) : shown;
-  return { state, reason: reason && reason !== "None" ? reason : null };
+  return { state, reason: scontrolReason(text) };
+}
+
+/** One `Key=Value` of a line of `scontrol show job -o`; null when it has none. */
+export const scontrolField = (line: string, name: string): string | null => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(line)?.[1] ?? null;
+
+/** The job's Reason, when it gives one other than None. */
+export function scontrolReason(line: string): string | null {
+  const reason = scontrolField(line, "Reason");
+  return reason && reason !== "None" ? reason : null;
 }
 
 function completingCause(runTime: string | null, timeLimit: string | null, preemptTime: string | null): string {
