@@ -149,6 +149,42 @@ describe("a Slurm sweep's points before their tasks start", () => {
     expect(readdirSync(join(repo, ".exprag", "runs")).filter((name) => name.startsWith("."))).toEqual([]);
   }, 90_000);
 
+  test("log --follow on a queued point waits for its task's run and follows it to its end, or says it never began", async () => {
+    const repo = makeRepo({ "say.py": "import sys\nprint('hello', sys.argv[1], flush=True)\n" });
+    const { bin, state } = fakeSlurm();
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0-1 JobState=PENDING Reason=JobHeldUser\n");
+    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1,2", "--", "python3", "say.py", "{x}"], env);
+    const sweep = JSON.parse(submitted.stdout.toString()) as { script: string; runs: { run_id: string }[] };
+    const [first, second] = sweep.runs.map((run) => run.run_id) as [string, string];
+    const now = await runIn(repo, ["log", first], env);
+    expect(now.exitCode).toBe(1);
+    expect(now.stderr.toString()).toContain("has not started yet");
+
+    const follow = (runId: string) =>
+      Bun.spawn([EXPRAG, "log", runId, "--follow"], { cwd: repo, env: cleanEnv({ ...gitEnv, ...env }), stdout: "pipe", stderr: "pipe" });
+    await using following = follow(first);
+    await using cancelled = follow(second);
+    const stderr = following.stderr.getReader();
+    let told = "";
+    while (!told.includes("waits in Slurm's queue")) told += Buffer.from((await stderr.read()).value!).toString();
+    if (!Bun.which("python3")) return;
+    const task = Bun.spawnSync(["sh", sweep.script], {
+      cwd: repo,
+      env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "0" }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(task.exitCode).toBe(0);
+    expect(await new Response(following.stdout).text()).toBe("hello 1\n");
+    expect(await following.exited).toBe(0);
+
+    // Point 1 leaves the queue unstarted: its follow ends, saying so.
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=5 JobState=PENDING Reason=None\n");
+    expect(await cancelled.exited).toBe(1);
+    expect(await new Response(cancelled.stderr).text()).toContain("never began (cancelled");
+  }, 60_000);
+
   test("a run file that is not a queued point is never replaced by a task", async () => {
     const repo = makeRepo({ "train.py": TRAIN });
     const first = await runIn(repo, ["run", "--", "true"]);
