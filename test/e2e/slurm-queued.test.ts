@@ -4,29 +4,16 @@
  * wrote), so this runs anywhere; slurm-sweep.test.ts does it on a real Slurm.
  */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { fakeSlurm } from "./fake-slurm";
 import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
-import { cleanEnv, EXPRAG, readRecords, tempDir } from "./harness";
+import { cleanEnv, EXPRAG, readRecords } from "./harness";
 
 const TRAIN = "import json, sys\nprint('EXPRAG::' + json.dumps({'arg': sys.argv[1]}))\n";
-
-/** A folder with an sbatch that accepts any job as 77 and an scontrol that prints the file `state` (or fails as Slurm does for a job it forgot). */
-function fakeSlurm(): { bin: string; state: string } {
-  const bin = tempDir();
-  const state = join(bin, "state");
-  writeFileSync(join(bin, "sbatch"), "#!/bin/sh\necho 77\n");
-  writeFileSync(
-    join(bin, "scontrol"),
-    `#!/bin/sh\n[ -s '${state}' ] || { echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1; }\ncat '${state}'\n`,
-  );
-  chmodSync(join(bin, "sbatch"), 0o755);
-  chmodSync(join(bin, "scontrol"), 0o755);
-  return { bin, state };
-}
 
 type Listed = { run_id: string; status: string; params: { x: number }; tags: string[]; commit: string };
 
