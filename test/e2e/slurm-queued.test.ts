@@ -172,6 +172,32 @@ describe("a Slurm sweep's points before their tasks start", () => {
     expect(await new Response(cancelled.stderr).text()).toContain("never began (cancelled");
   }, 60_000);
 
+  test.skipIf(!Bun.which("python3"))(
+    "rerun --slurm puts its run in the store at submit, pending, a rerun of its source; its task takes its place",
+    async () => {
+      const repo = makeRepo({ "train.py": TRAIN });
+      const { bin, state } = fakeSlurm();
+      const env = { PATH: `${bin}:${process.env.PATH}` };
+      expect((await runIn(repo, ["run", "--", "python3", "train.py", "5"])).exitCode).toBe(0);
+      const [source] = await listed(repo, env);
+      writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0 JobState=PENDING Reason=Priority\n");
+      const rerun = await runIn(repo, ["rerun", source!.run_id, "--slurm"], env);
+      expect(rerun.exitCode).toBe(0);
+      const [runId, jobId] = rerun.stdout.toString().trim().split(" ");
+      expect(jobId).toBe("77");
+      const show = async () => (await listed(repo, env)).find((run) => run.run_id === runId);
+      expect(await show()).toMatchObject({ status: "pending", from: source!.run_id });
+      const script = join(repo, ".exprag", "slurm", `rerun-${runId}.sh`);
+      const task = Bun.spawnSync(["sh", script], { cwd: repo, env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "0" }), stdout: "pipe", stderr: "pipe" });
+      expect(task.exitCode).toBe(0);
+      expect(await show()).toMatchObject({ status: "ok", from: source!.run_id });
+      const records = readRecords(join(repo, ".exprag", "runs", `${runId}.jsonl`));
+      expect((records[0]!.value as { rerun_of: string }).rerun_of).toBe(source!.run_id);
+      expect(records.find((r) => r.kind === "track")!.value).toEqual({ arg: "5" });
+    },
+    60_000,
+  );
+
   test("a run file that is not a queued point is never replaced by a task", async () => {
     const repo = makeRepo({ "train.py": TRAIN });
     const first = await runIn(repo, ["run", "--", "true"]);
