@@ -1,0 +1,88 @@
+/**
+ * A Slurm task requeued while it runs (`scontrol requeue`, as a preemption that requeues does):
+ * its first attempt ends `preempted`, and the attempt Slurm starts next is a run of its own that
+ * repeats it, with the sweep's tag, instead of failing on the first attempt's file.
+ */
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fakeSlurm } from "./fake-slurm";
+import { gitEnv, makeRepo, runIn } from "./git-harness";
+import { cleanEnv, readRecords, runFiles, waitFor } from "./harness";
+import { noSlurm, slurm, slurmCommand, slurmEnv } from "./slurm-harness";
+
+type Start = { rerun_of?: string; queued?: unknown; scheduler?: { restart_count?: string } };
+
+describe("a requeued Slurm task's attempt", () => {
+  test("records a run of its own (derived id, repeating the attempt before it, the sweep's tag); the same attempt twice does not", async () => {
+    const repo = makeRepo({ "README.md": "# project\n" });
+    const { bin, state } = fakeSlurm();
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0 JobState=PENDING Reason=None\n");
+    const sweep = JSON.parse((await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1", "--", "true"], env)).stdout.toString());
+    const attempt = (restarts: string | undefined) =>
+      Bun.spawnSync(["sh", sweep.script], {
+        cwd: repo,
+        env: cleanEnv({ ...gitEnv, ...env, SLURM_JOB_ID: "78", SLURM_ARRAY_JOB_ID: "77", SLURM_ARRAY_TASK_ID: "0", SLURM_RESTART_COUNT: restarts }),
+        stdout: "pipe",
+        stderr: "pipe",
+      }).exitCode;
+    expect(attempt(undefined)).toBe(0);
+    expect(attempt("1")).toBe(0);
+    expect(attempt("2")).toBe(0);
+    // The same attempt again, or a count that is no number, finds its run there already.
+    expect(attempt("2")).not.toBe(0);
+    expect(attempt("x")).not.toBe(0);
+    const starts = runFiles(join(repo, ".exprag")).map((file) => readRecords(file)[0]!);
+    const first = sweep.runs[0].run_id as string;
+    const byRestart = Object.fromEntries(starts.map((r) => [(r.value as Start).scheduler?.restart_count ?? "0", r]));
+    expect(Object.keys(byRestart).sort()).toEqual(["0", "1", "2"]);
+    expect(byRestart["0"]!.run_id).toBe(first);
+    expect((byRestart["1"]!.value as Start).rerun_of).toBe(first);
+    expect((byRestart["2"]!.value as Start).rerun_of).toBe(byRestart["1"]!.run_id);
+    const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", sweep.tag], env)).stdout.toString());
+    expect((listed.runs ?? listed).map((run: { status: string }) => run.status)).toEqual(["ok", "ok", "ok"]);
+  }, 60_000);
+});
+
+describe.skipIf(noSlurm)(`a requeued Slurm task on a real Slurm${"reason" in slurm ? ` (skipped: ${slurm.reason})` : ""}`, () => {
+  test("its first attempt reads preempted; the next is its own run, repeating it, in the sweep", async () => {
+    const repo = makeRepo({ "README.md": "# project\n" });
+    const store = join(repo, ".exprag");
+    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1", "--", "sleep", "300"], slurmEnv());
+    expect(submitted.exitCode).toBe(0);
+    const sweep = JSON.parse(submitted.stdout.toString()) as { tag: string; job_id: string; runs: { run_id: string }[] };
+    const first = join(store, "runs", `${sweep.runs[0]!.run_id}.jsonl`);
+    const started = () => readRecords(first).some((r) => r.kind === "run_start" && (r.value as Start).queued === undefined);
+    await waitFor(started, "the first attempt's run to start", 60_000);
+    const task = `${sweep.job_id}_0`;
+    slurmCommand("scontrol", "requeue", task);
+    await waitFor(() => readRecords(first).some((r) => r.kind === "run_end"), "the first attempt's run_end", 30_000);
+    const end = readRecords(first).find((r) => r.kind === "run_end")!.value as { status: string; scheduler_end: { state: string } };
+    expect(end.status).toBe("preempted");
+    expect(end.scheduler_end.state).toBe("REQUEUED");
+
+    // Slurm holds a requeued job back a while (BeginTime) before it may start again: let it start now.
+    const second = () => runFiles(store).find((file) => file !== first);
+    await waitFor(
+      () => {
+        if (/JobState=PENDING Reason=BeginTime/.test(slurmCommand("scontrol", "show", "job", "-o", task)))
+          slurmCommand("scontrol", "update", `JobId=${task}`, "StartTime=now");
+        return second() !== undefined && readRecords(second()!).length > 0;
+      },
+      "the second attempt's run",
+      180_000,
+    );
+    const start = readRecords(second()!)[0]!.value as Start;
+    expect(start.rerun_of).toBe(sweep.runs[0]!.run_id);
+    expect(start.scheduler?.restart_count).toBe("1");
+    slurmCommand("scancel", sweep.job_id);
+    await waitFor(() => readRecords(second()!).some((r) => r.kind === "run_end"), "the second attempt's run_end", 30_000);
+    const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", sweep.tag], slurmEnv())).stdout.toString());
+    const runs = (listed.runs ?? listed) as { run_id: string; status: string }[];
+    expect(Object.fromEntries(runs.map((run) => [run.run_id === sweep.runs[0]!.run_id ? "first" : "second", run.status]))).toEqual({
+      first: "preempted",
+      second: "cancelled",
+    });
+  }, 300_000);
+});
