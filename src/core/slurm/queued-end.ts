@@ -53,18 +53,7 @@ function appendEnd(file: string, readFd: number, runId: string, end: RunEndValue
     if (readSync(fd, text, 0, now.size, 0) !== now.size) return false;
     const queued = queuedFileLines(text.toString("utf8"), runId);
     if (!queued || queued.ended) return false;
-    const name = typeof queued.start.experiment_name === "string" ? queued.start.experiment_name : "";
-    const record = {
-      schema_version: SCHEMA_VERSION,
-      exprag_version: VERSION,
-      run_id: runId,
-      experiment_name: name,
-      kind: "run_end",
-      value: end,
-      created_at: new Date().toISOString(),
-      elapsed_ms: 0,
-    };
-    const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    const line = runEndLine(runId, queued.start.experiment_name, end);
     try {
       if (writeSync(fd, line) === line.length) return true;
     } catch {}
@@ -74,4 +63,19 @@ function appendEnd(file: string, readFd: number, runId: string, end: RunEndValue
   } finally {
     closeSync(fd);
   }
+}
+
+/** A run_end record written by another process than the run's writer, as its line. */
+export function runEndLine(runId: string, experimentName: unknown, end: RunEndValue): Buffer {
+  const record = {
+    schema_version: SCHEMA_VERSION,
+    exprag_version: VERSION,
+    run_id: runId,
+    experiment_name: typeof experimentName === "string" ? experimentName : "",
+    kind: "run_end",
+    value: end,
+    created_at: new Date().toISOString(),
+    elapsed_ms: 0,
+  };
+  return Buffer.from(`${JSON.stringify(record)}\n`);
 }

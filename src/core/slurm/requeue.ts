@@ -4,11 +4,18 @@
  * attempt is a run of its own: its id is derived from the first's and SLURM_RESTART_COUNT (the
  * first's time, so it sorts after it; the same id for the same attempt), and it names the attempt
  * before it as the run it repeats. A first attempt that never wrote its run (the point is still
- * queued) is taken over by the attempt as usual, under the prepared id.
+ * queued) is taken over by the attempt as usual, under the prepared id. An attempt before whose
+ * writer died without its run_end (killed past Slurm's grace) is given one, `preempted`: Slurm
+ * starts the next attempt only once the last one's processes are gone.
  */
-import { existsSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { liveness } from "../os/processes";
+import { decodeRunStart, parseRecord } from "../record/decode";
 import { isQueuedRunFile } from "../record/queued-file";
+import { countRecordKinds, readRunStart } from "../record/reader";
+import { TailReader } from "../record/tail-reader";
 import { runFilePath } from "../store";
+import { runEndLine } from "./queued-end";
 
 /** The run id of attempt `attempt` (1 = the first requeue) of the run first prepared as `runId`, a UUIDv7. */
 export function attemptRunId(runId: string, attempt: number): string {
@@ -36,4 +43,45 @@ export function requeuedAttempt(store: string, runId: string, env: NodeJS.Proces
     }
   }
   return { runId: attemptRunId(runId, attempt), repeats };
+}
+
+/** Gives attempt `repeats` a run_end saying Slurm requeued it, when its writer died without one; true when written. */
+export function endRequeuedAttempt(store: string, repeats: string, next: string, env: NodeJS.ProcessEnv): boolean {
+  const file = runFilePath(store, repeats);
+  try {
+    const first = readRunStart(file);
+    if (!first) return false;
+    const start = decodeRunStart(first);
+    if (start.process.started && liveness(start.process.started) === "alive") return false;
+    const tail = new TailReader(file);
+    let last: string | null;
+    try {
+      last = tail.previous();
+    } finally {
+      tail.close();
+    }
+    if (last === null || parseRecord(last)?.kind === "run_end") return false;
+    const job = env.SLURM_JOB_ID ?? "";
+    const line = runEndLine(repeats, start.experimentName, {
+      status: "preempted",
+      exit_code: null,
+      signal: null,
+      counts: countRecordKinds(file),
+      error: `Slurm requeued its task before its run wrote its end; the next attempt is run ${next}`,
+      scheduler_end: { kind: "slurm", job_id: job, state: "REQUEUED" },
+    });
+    const fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW);
+    try {
+      // After a line the killed writer left torn, on a line of its own.
+      const size = fstatSync(fd).size;
+      const end = Buffer.alloc(1);
+      const torn = size > 0 && readSync(fd, end, 0, 1, size - 1) === 1 && end[0] !== 10;
+      writeSync(fd, torn ? Buffer.concat([Buffer.from("\n"), line]) : line);
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
