@@ -50,7 +50,11 @@ export function readLogTail(store: string, reference: string, lines: number, max
 /** Why run `runId` has no output log: it waits in Slurm's queue, Slurm ended it before it began, or it ran with --no-log. */
 export function noLogError(store: string, runId: string): UserError {
   const short = shortId(runId);
-  const { summary, start } = readRunSummary(store, runId, () => {}, false);
+  let read: ReturnType<typeof readRunSummary> = { summary: null, start: null };
+  try {
+    read = readRunSummary(store, runId, () => {}, false);
+  } catch {}
+  const { summary, start } = read;
   if (start?.queued && summary?.status === "pending")
     return new UserError(
       `run ${short} has not started yet (it waits in Slurm's queue): no output yet`,
