@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeSlurm } from "./fake-slurm";
 import { gitEnv, makeRepo, runIn } from "./git-harness";
-import { cleanEnv, readRecords, runFiles, type StoredRecord, waitFor } from "./harness";
+import { cleanEnv, EXPRAG, readRecords, runFiles, type StoredRecord, waitFor } from "./harness";
 import { noSlurm, slurm, slurmCommand, slurmEnv } from "./slurm-harness";
 
 type Start = { rerun_of?: string; queued?: unknown; scheduler?: { restart_count?: string } };
@@ -58,10 +58,26 @@ describe.skipIf(noSlurm)(`a requeued Slurm task on a real Slurm${"reason" in slu
   test("its first attempt reads preempted; the next is its own run, repeating it, in the sweep", async () => {
     const repo = makeRepo({ "README.md": "# project\n" });
     const store = join(repo, ".exprag");
-    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1", "--", "sleep", "300"], slurmEnv());
-    expect(submitted.exitCode).toBe(0);
-    const sweep = JSON.parse(submitted.stdout.toString()) as { tag: string; job_id: string; runs: { run_id: string }[] };
-    const first = join(store, "runs", `${sweep.runs[0]!.run_id}.jsonl`);
+    await using waiting = Bun.spawn([EXPRAG, "sweep", "--slurm", "--wait", "--json", "--grid", "x=1", "--", "sleep", "300"], {
+      cwd: repo,
+      env: cleanEnv({ ...gitEnv, ...slurmEnv() }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const told = waiting.stderr.getReader();
+    let seen = "";
+    while (!/ls --tag sweep:\S+/.test(seen)) {
+      const { value, done } = await told.read();
+      if (done) throw new Error(`ended before submitting: ${seen}`);
+      seen += Buffer.from(value).toString();
+    }
+    await waitFor(() => runFiles(store).length === 1, "the point's run file", 30_000);
+    const first = runFiles(store)[0]!;
+    const sweep = {
+      job_id: /Slurm job (\d+)/.exec(seen)![1]!,
+      tag: /ls --tag (sweep:\S+)/.exec(seen)![1]!,
+      runs: [{ run_id: readRecords(first)[0]!.run_id as string }],
+    };
     const started = () => readRecords(first).some((r) => r.kind === "run_start" && (r.value as Start).queued === undefined);
     await waitFor(started, "the first attempt's run to start", 60_000);
     const task = `${sweep.job_id}_0`;
@@ -89,6 +105,8 @@ describe.skipIf(noSlurm)(`a requeued Slurm task on a real Slurm${"reason" in slu
     const start = readRecords(second()!)[0]!.value as Start;
     expect(start.rerun_of).toBe(sweep.runs[0]!.run_id);
     expect(start.scheduler?.restart_count).toBe("1");
+    // sweep --wait waits on for the attempt that runs now.
+    expect(waiting.exitCode).toBe(null);
     slurmCommand("scancel", sweep.job_id);
     await waitFor(() => readRecords(second()!).some((r) => r.kind === "run_end"), "the second attempt's run_end", 30_000);
     const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", sweep.tag], slurmEnv())).stdout.toString());
@@ -96,5 +114,9 @@ describe.skipIf(noSlurm)(`a requeued Slurm task on a real Slurm${"reason" in slu
     // Both attempts are in the sweep; how the second ended (its scancel) is slurm-status.test.ts's subject.
     expect(runs.map((run) => run.run_id).sort()).toEqual([sweep.runs[0]!.run_id, readRecords(second()!)[0]!.run_id as string].sort());
     expect(runs.find((run) => run.run_id === sweep.runs[0]!.run_id)!.status).toBe("preempted");
+    const summary = JSON.parse(await new Response(waiting.stdout).text()) as { runs: { run_id: string; status: string }[] };
+    await waiting.exited;
+    expect(summary.runs.map((run) => run.run_id)).toEqual([readRecords(second()!)[0]!.run_id as string]);
+    expect(summary.runs[0]!.status).not.toBe("preempted");
   }, 300_000);
 });

@@ -25,6 +25,18 @@ export function attemptRunId(runId: string, attempt: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** How many requeues of one task are looked for (Slurm's MaxBatchRequeue is 5 by default). */
+const MAX_ATTEMPTS = 16;
+
+/** The latest attempt of run `runId` that wrote its run, when a requeue made one; null when none did. */
+export function latestAttempt(store: string, runId: string): string | null {
+  for (let attempt = MAX_ATTEMPTS; attempt >= 1; attempt--) {
+    const id = attemptRunId(runId, attempt);
+    if (existsSync(runFilePath(store, id))) return id;
+  }
+  return null;
+}
+
 /**
  * For a prepared run started by a requeued Slurm task: its own run id and the attempt it repeats
  * (the latest earlier one that wrote its run); null for a first attempt, or one whose prepared
