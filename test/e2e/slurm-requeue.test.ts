@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeSlurm } from "./fake-slurm";
 import { gitEnv, makeRepo, runIn } from "./git-harness";
-import { cleanEnv, EXPRAG, readRecords, runFiles, type StoredRecord, waitFor } from "./harness";
-import { noSlurm, slurm, slurmCommand, slurmEnv } from "./slurm-harness";
+import { cleanEnv, readRecords, runFiles, type StoredRecord, waitFor } from "./harness";
+import { noSlurm, slurm, slurmCommand, slurmEnv, waitingSweep } from "./slurm-harness";
 
 type Start = { rerun_of?: string; queued?: unknown; scheduler?: { restart_count?: string } };
 
@@ -58,26 +58,11 @@ describe.skipIf(noSlurm)(`a requeued Slurm task on a real Slurm${"reason" in slu
   test("its first attempt reads preempted; the next is its own run, repeating it, in the sweep", async () => {
     const repo = makeRepo({ "README.md": "# project\n" });
     const store = join(repo, ".exprag");
-    await using waiting = Bun.spawn([EXPRAG, "sweep", "--slurm", "--wait", "--json", "--grid", "x=1", "--", "sleep", "300"], {
-      cwd: repo,
-      env: cleanEnv({ ...gitEnv, ...slurmEnv() }),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const told = waiting.stderr.getReader();
-    let seen = "";
-    while (!/ls --tag sweep:\S+/.test(seen)) {
-      const { value, done } = await told.read();
-      if (done) throw new Error(`ended before submitting: ${seen}`);
-      seen += Buffer.from(value).toString();
-    }
+    const submitted = await waitingSweep(repo, ["--grid", "x=1", "--", "sleep", "300"]);
+    await using waiting = submitted.sweep;
     await waitFor(() => runFiles(store).length === 1, "the point's run file", 30_000);
     const first = runFiles(store)[0]!;
-    const sweep = {
-      job_id: /Slurm job (\d+)/.exec(seen)![1]!,
-      tag: /ls --tag (sweep:\S+)/.exec(seen)![1]!,
-      runs: [{ run_id: readRecords(first)[0]!.run_id as string }],
-    };
+    const sweep = { job_id: submitted.jobId, tag: submitted.tag, runs: [{ run_id: readRecords(first)[0]!.run_id as string }] };
     const started = () => readRecords(first).some((r) => r.kind === "run_start" && (r.value as Start).queued === undefined);
     await waitFor(started, "the first attempt's run to start", 60_000);
     const task = `${sweep.job_id}_0`;
