@@ -9,7 +9,6 @@ import { writeFully } from "./core/os/io";
 import { resolveStoreDir } from "./core/store-location";
 import { didYouMean } from "./core/suggest";
 import { visible } from "./render/escape";
-import { renderRootHelp } from "./render/help";
 import { log } from "./render/log";
 import { printData } from "./render/output";
 import { BUILD_COMMIT, VERSION } from "./version";
@@ -65,6 +64,8 @@ async function rootHelp(): Promise<string> {
   } catch (error) {
     store = `cannot be told (${visible(error instanceof Error ? error.message : String(error))})`;
   }
+  // Loaded only for help: citty's usage and the node:util it imports cost every other command start-up time.
+  const { renderRootHelp } = await import("./render/help");
   return renderRootHelp({ version: VERSION, commands: [...described, HELP], store });
 }
 

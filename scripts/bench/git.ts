@@ -7,7 +7,9 @@
  *   the run's search for its outputs (findOutputs, in process), part of exprag's figure: one lstat per file
  * `--first-wave PATH` adds another build's `exprag run -- true` (the first wave's) as a column.
  *
- * Usage: bun scripts/bench/git.ts [--files N] [--rounds N] [--first-wave PATH]   (build first: npm run build)
+ * `--untracked N` and `--deleted N` (at most 50) make the tree dirtier than the 20 untracked files of the row.
+ *
+ * Usage: bun scripts/bench/git.ts [--files N] [--rounds N] [--untracked N] [--deleted N] [--first-wave PATH]   (build first: npm run build)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +20,7 @@ import { generateRepo } from "./repo";
 
 const files = flag("--files", 30_000);
 const rounds = flag("--rounds", 7);
+const dirt = { untracked: flag("--untracked", 20), deleted: flag("--deleted", 0) };
 const exprag = builtExprag();
 const firstWaveFlag = process.argv.indexOf("--first-wave");
 const firstWave = firstWaveFlag > 0 ? process.argv[firstWaveFlag + 1]! : null;
@@ -34,7 +37,7 @@ function run(argv: string[], extraEnv: Record<string, string> = {}): number {
 }
 
 function setUp(): void {
-  generateRepo(repo, files, run);
+  generateRepo(repo, files, run, dirt);
 }
 
 const readTreeAdd = () => {
@@ -75,7 +78,7 @@ try {
   );
   console.log(`|---|---|---|${firstWave ? "---|" : ""}---|---|---|---|`);
   console.log(
-    `| ${files.toLocaleString("en")} files of ~10 KB, 50 modified, 20 untracked | ${s.toFixed(0)} ms | ${o.toFixed(0)} ms${wave} | ${f.toFixed(0)} ms (${(f / s).toFixed(2)}x status) | ${r.toFixed(0)} ms | ${(o / s).toFixed(2)} (target <= 2.0) | ${(r / o).toFixed(1)} (target >= 5) |`,
+    `| ${files.toLocaleString("en")} files of ~10 KB, 50 modified, ${dirt.untracked.toLocaleString("en")} untracked${dirt.deleted ? `, ${dirt.deleted} deleted` : ""} | ${s.toFixed(0)} ms | ${o.toFixed(0)} ms${wave} | ${f.toFixed(0)} ms (${(f / s).toFixed(2)}x status) | ${r.toFixed(0)} ms | ${(o / s).toFixed(2)} (target <= 2.0) | ${(r / o).toFixed(1)} (target >= 5) |`,
   );
 } finally {
   rmSync(repo, { recursive: true, force: true });

@@ -1,5 +1,5 @@
-/** The generated repository the git capture and outputs benchmarks share: N files of about 10 KB, 50 modified, 20 untracked. */
-import { mkdirSync, writeFileSync } from "node:fs";
+/** The generated repository the git capture and outputs benchmarks share: N files of about 10 KB, 50 modified, 20 untracked (by default). */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 function content(i: number, version = 0): string {
@@ -7,8 +7,14 @@ function content(i: number, version = 0): string {
   return line.repeat(Math.ceil(10_000 / line.length));
 }
 
+/** How dirty the generated tree is left: untracked files (default 20) and deleted tracked files (default 0, at most 50). */
+export interface Dirt {
+  untracked?: number;
+  deleted?: number;
+}
+
 /** Fills `repo` (an empty folder); `run` runs a git command there. */
-export function generateRepo(repo: string, files: number, run: (argv: string[]) => void): void {
+export function generateRepo(repo: string, files: number, run: (argv: string[]) => void, dirt: Dirt = {}): void {
   console.error(`generating ${files} files in ${repo} ...`);
   run(["git", "init", "-q", "-b", "main"]);
   // No `gc --auto` packing 30,000 loose objects in the background while the rounds are timed.
@@ -24,5 +30,11 @@ export function generateRepo(repo: string, files: number, run: (argv: string[]) 
     const n = i * Math.floor(files / 50);
     writeFileSync(join(repo, `d${Math.floor(n / 100)}`, `f${n}.txt`), content(n, 1));
   }
-  for (let i = 0; i < 20; i++) writeFileSync(join(repo, `d${i}`, `untracked${i}.txt`), content(i, 2));
+  const untracked = dirt.untracked ?? 20;
+  for (let i = 0; i < untracked; i++) writeFileSync(join(repo, `d${i % Math.ceil(files / 100)}`, `untracked${i}.txt`), content(i, 2));
+  // Each deleted file is the one after a modified one (at most 50).
+  for (let i = 0; i < Math.min(dirt.deleted ?? 0, 50); i++) {
+    const n = i * Math.floor(files / 50) + 1;
+    rmSync(join(repo, `d${Math.floor(n / 100)}`, `f${n}.txt`));
+  }
 }

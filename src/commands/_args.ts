@@ -2,7 +2,7 @@
 import type { ArgsDef } from "citty";
 import { DEFAULT_LIMIT } from "../core/query/selection-flags";
 import { RUN_STATES } from "../core/record/schema";
-import { DEFAULT_STOP_GRACE_MS } from "../core/run/stopping";
+import { DEFAULT_STOP_GRACE_MS } from "../core/run/stop-policy";
 
 export const storeArgs = {
   dir: {

@@ -10,7 +10,6 @@ import { EXIT, errnoReason, UserError, usageError } from "../core/errors";
 import { resolveStoreDir } from "../core/store-location";
 import { didYouMean } from "../core/suggest";
 import { COLOR_CHOICES, type ColorChoice, setColorChoice } from "../render/colors";
-import { renderHelp } from "../render/help";
 import { LOG_LEVELS, log } from "../render/log";
 import { printData } from "../render/output";
 import { flagTable } from "./_flags";
@@ -114,6 +113,8 @@ export function defineExpragCommand<const A extends ArgsDef, const R extends key
       if (parsed !== "help" && parsed.args.quiet) log.level = LOG_LEVELS.warn;
       else if (parsed !== "help" && parsed.args.verbose) log.level = LOG_LEVELS.debug;
       if (parsed === "help") {
+        // Loaded only for --help: citty's usage and the node:util it imports cost every run start-up time.
+        const { renderHelp } = await import("../render/help");
         printData(await renderHelp(definition, spec.examples));
         return 0;
       }

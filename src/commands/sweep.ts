@@ -120,6 +120,8 @@ the project config's [slurm] table (partition, time, gpus, extra) and then --sba
     const { runs, unusedKeys } = planSweep(command, points);
     const devices = args.gpus === undefined ? null : parseDevices(args.gpus);
     const jobs = slotCount(args.jobs === undefined ? undefined : parseCount(args.jobs, "--jobs"), devices);
+    // Resolved once, before any run: every run builds on the same one, whatever is kept meanwhile.
+    const resolvedFrom = () => (args.from === undefined ? undefined : resolveFrom(store, args.from));
     if (args.slurm) {
       if (args.gpus !== undefined || args.jobs !== undefined || args.here)
         throw usageError("--slurm takes no --gpus, --jobs or --here: Slurm places the tasks", "give GPUs with --sbatch --gpus-per-task=N or [slurm] gpus");
@@ -132,7 +134,7 @@ the project config's [slurm] table (partition, time, gpus, extra) and then --sba
           metadata: buildMetadata(args["meta-file"], args.meta),
           defaults: runDefaults(args, config),
           includeSecrets: args["snapshot-secrets"] === true,
-          runOptions: runOptionWords(args),
+          runOptions: runOptionWords({ ...args, from: resolvedFrom() }),
           sbatch: args.sbatch ?? [],
           slurm: config?.slurm,
           dryRun: args["dry-run"] === true,
@@ -155,8 +157,7 @@ the project config's [slurm] table (partition, time, gpus, extra) and then --sba
       if (args.json) return printData(`${JSON.stringify(runs.map(({ point, command }) => ({ point, command })))}\n`);
       return printData(runs.map((run) => `${shellLine(run.command)}\n`).join(""));
     }
-    // Resolved once, before the first run: every run builds on the same one, whatever is kept meanwhile.
-    const from = args.from === undefined ? undefined : resolveFrom(store, args.from);
+    const from = resolvedFrom();
     checkSweep(runs, unusedKeys, { cwd, env: given, warn });
     const request = {
       command,

@@ -233,7 +233,7 @@ describe("git capture: the known traps", () => {
     expect(states.filter((s) => s.snapshot_ref?.startsWith("refs/heads/run/") && !s.note)).toHaveLength(16);
     expect(new Set(states.map((s) => s.commit && git(repo, "rev-parse", `${s.commit}^{tree}`).trim())).size).toBe(1);
     expect(fingerprint(repo)).toEqual(before);
-  });
+  }, 60_000);
 });
 
 describe("git capture: changes git would not show by default", () => {

@@ -212,6 +212,12 @@ describe("sweep lineage", () => {
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain("feedbeef");
     expect(runFiles(join(repo, ".exprag"))).toHaveLength(before);
+
+    // A Slurm sweep's tasks start later: they are given the run kept at submit (the first sweep kept
+    // another), not the word kept.
+    const tasks = (await ok(repo, ["sweep", "--slurm", "--dry-run", "--from", "kept", "--grid", "lr=1", "--", "true"])).text.split(/^# ---- .+\n/m)[1]!;
+    const task = JSON.parse(tasks.trim()).run as string[];
+    expect(task).toContain(`--from=${other.run_id}`);
   }, 120_000);
 });
 

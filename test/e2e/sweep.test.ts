@@ -176,6 +176,21 @@ describe("exprag sweep", () => {
     expect(result.text).toStartWith(`${realpathSync(repo)}\n`);
   }, 60_000);
 
+  test("beside a branch named run, each run's snapshot goes to refs/exprag/run/<id>, and says so", async () => {
+    const { repo, store } = setUp();
+    git(repo, "branch", "run");
+    write(repo, "README.md", "# sweep, edited\n");
+    expect((await runIn(repo, ["sweep", "--grid", "x=1,2", "--", "true"])).exitCode).toBe(0);
+    const [first, second] = starts(store);
+    for (const start of [first, second]) {
+      const runId = start.git.snapshot_ref.slice("refs/exprag/run/".length);
+      expect(start.git).toMatchObject({ snapshot_ref: `refs/exprag/run/${runId}`, branch: null, commit: first.git.commit });
+      expect(start.git.note).toContain(`refs/exprag/run/${runId}`);
+      expect(git(repo, "rev-parse", `refs/exprag/run/${runId}`).trim()).toBe(first.git.commit);
+    }
+    expect(second.git.snapshot_ref).not.toBe(first.git.snapshot_ref);
+  }, 60_000);
+
   test("--here runs in the work tree: the code is read again before a run when it changed, and each run records the code it ran", async () => {
     const { repo, times, store } = setUp();
     write(repo, "edit.py", "import sys\nif sys.argv[1] == '2':\n    open('README.md', 'a').write('edited while the sweep ran\\n')\n");

@@ -8,9 +8,10 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { GitRecord } from "../record/schema";
 import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
-import { firstLine, type Git, openRepository, type Repository } from "./repository";
+import { firstLine, Git, openRepository, type Repository } from "./repository";
 import { STORE_TRAILER } from "./snapshot-refs";
 import { EMPTY_TREE, readCodeStatus, type StatusEntry, writeWorkTree } from "./work-tree";
+import { findWorkTreeTop } from "./work-tree-top";
 
 export interface CaptureOptions {
   cwd: string;
@@ -57,9 +58,12 @@ export function captureGit(options: CaptureOptions): GitRecord {
   return placeIn(opened, prepareIn(opened, options), options.runId);
 }
 
-/** Reads the git state and, for a dirty tree, commits the snapshot (on no ref yet). Never throws. */
-export function prepareCode(options: CaptureOptions & { label?: string }): PreparedCode {
-  return prepareIn(openRepository(options.cwd, options.env), options);
+/**
+ * Reads the git state and, for a dirty tree, commits the snapshot (on no ref yet). Never throws.
+ * `opened`: the repository as the caller already found it (finding it is a git process of its own).
+ */
+export function prepareCode(options: CaptureOptions & { label?: string }, opened: Opened = openRepository(options.cwd, options.env)): PreparedCode {
+  return prepareIn(opened, options);
 }
 
 function prepareIn(opened: Opened, options: CaptureOptions & { label?: string }): PreparedCode {
@@ -100,9 +104,18 @@ function prepareIn(opened: Opened, options: CaptureOptions & { label?: string })
   return { git: capture, snapshotCommit };
 }
 
-/** The git record of one run of prepared code: its snapshot commit placed on `run/<run_id>`. Never throws. */
+/**
+ * The git record of one run of prepared code: its snapshot commit placed on `run/<run_id>`. Never
+ * throws. The ref is made from `cwd` at once, with no rev-parse first (a sweep's run, a Slurm
+ * task's, adds one git process, update-ref); where that fails, finding the repository says why.
+ */
 export function placeCode(prepared: PreparedCode, runId: string, cwd: string, env: NodeJS.ProcessEnv): GitRecord {
   if (prepared.snapshotCommit === null) return prepared.git;
+  if (env.GIT_DIR || findWorkTreeTop(cwd, env)) {
+    try {
+      return placedRecord(prepared, placeSnapshot(new Git(cwd, env), runId, prepared.snapshotCommit));
+    } catch {}
+  }
   return placeIn(openRepository(cwd, env), prepared, runId);
 }
 
@@ -110,16 +123,19 @@ function placeIn(opened: Opened, prepared: PreparedCode, runId: string): GitReco
   if (prepared.snapshotCommit === null) return prepared.git;
   try {
     if (typeof opened === "string") throw new Error(opened);
-    const placed = placeSnapshot(opened.git, runId, prepared.snapshotCommit);
-    return {
-      ...prepared.git,
-      branch: placed.ref.startsWith("refs/heads/") ? placed.ref.slice("refs/heads/".length) : null,
-      snapshot_ref: placed.ref,
-      ...(placed.note && { note: placed.note }),
-    };
+    return placedRecord(prepared, placeSnapshot(opened.git, runId, prepared.snapshotCommit));
   } catch (error) {
     return { ...prepared.git, commit: null, tree: null, note: `no snapshot: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+function placedRecord(prepared: PreparedCode, placed: { ref: string; note?: string }): GitRecord {
+  return {
+    ...prepared.git,
+    branch: placed.ref.startsWith("refs/heads/") ? placed.ref.slice("refs/heads/".length) : null,
+    snapshot_ref: placed.ref,
+    ...(placed.note && { note: placed.note }),
+  };
 }
 
 function statusLines(entries: StatusEntry[]): GitRecord["status"] {

@@ -24,12 +24,10 @@ export class Git {
   ) {}
 
   run(args: string[], options: { index?: string; input?: Buffer | string; extraEnv?: Record<string, string> } = {}): GitResult {
-    // GIT_OPTIONAL_LOCKS=0: status and friends never rewrite an index just to refresh it.
-    const env: Record<string, string | undefined> = { ...this.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...options.extraEnv };
+    const env = this.callEnv(options.extraEnv);
     if (options.index) env.GIT_INDEX_FILE = options.index;
-    // No user hook (post-index-change, reference-transaction, ...) runs for exprag's own git calls.
     const started = performance.now();
-    const result = Bun.spawnSync(["git", "-c", "core.hooksPath=/dev/null", ...args], {
+    const result = Bun.spawnSync(this.argv(args), {
       cwd: this.cwd,
       env,
       stdin: options.input === undefined ? "ignore" : Buffer.from(options.input),
@@ -38,6 +36,23 @@ export class Git {
     });
     Git.observer?.(args, performance.now() - started);
     return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr.toString().trim() };
+  }
+
+  /** `run`, started now and answered when awaited: a git call that can go on while other work does. */
+  async start(args: string[]): Promise<GitResult> {
+    const started = performance.now();
+    const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env: this.callEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).arrayBuffer(), new Response(child.stderr).text(), child.exited]);
+    Git.observer?.(args, performance.now() - started);
+    return { code, stdout: Buffer.from(stdout), stderr: stderr.trim() };
+  }
+
+  // No user hook (post-index-change, reference-transaction, ...) runs for exprag's own git calls.
+  private argv = (args: string[]) => ["git", "-c", "core.hooksPath=/dev/null", ...args];
+
+  // GIT_OPTIONAL_LOCKS=0: status and friends never rewrite an index just to refresh it.
+  private callEnv(extra?: Record<string, string>): Record<string, string | undefined> {
+    return { ...this.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...extra };
   }
 
   /** The same git, run in another directory. */

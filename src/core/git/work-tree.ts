@@ -9,6 +9,7 @@ import { isAbsolute, join, relative, sep } from "node:path";
 import { liveness, readStartTicks } from "../os/processes";
 import type { SkippedFile } from "../record/schema";
 import { indexMayHideChanges } from "./index-file";
+import { nulSeparated, updateIndex } from "./index-update";
 import { firstLine, type Git, GitError, type Repository } from "./repository";
 
 export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
@@ -46,9 +47,6 @@ export interface WorkTreeOptions {
   /** Told how many of the changed files are in the copy so far, for a progress line. */
   progress?: (done: number, total: number) => void;
 }
-
-/** Changed files given to one `git update-index`: a big snapshot is taken in steps, to show how far it got. */
-const UPDATE_BATCH = 1000;
 
 /** `exprag-<pid>-<start ticks>-<name>.index`: the owner of a temporary index is in its name. */
 const TEMP_INDEX = /^exprag-(\d+)-(\d+)-.+\.index(\.lock)?$/;
@@ -141,20 +139,13 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
         if (reason) skipped.push(reason);
         else toUpdate.push(entry.path);
       } else if (entry.code[1] === "D") {
-        // Gone from the work tree; --force-remove also works when a directory became a symlink.
-        toRemove.push(entry.path);
+        toRemove.push(entry.path); // gone from the work tree
       } else if (entry.code[1] !== " " || UNMERGED.has(entry.code)) {
         // Changed in the work tree, or unmerged: take the work tree's version.
         toUpdate.push(entry.path);
       }
     }
-    const nulSeparated = (paths: Buffer[]) => Buffer.concat(paths.flatMap((path) => [path, Buffer.from([0])]));
-    if (toRemove.length > 0) git.text(["update-index", "--force-remove", "-z", "--stdin"], { index, input: nulSeparated(toRemove) });
-    for (let from = 0; from < toUpdate.length; from += UPDATE_BATCH) {
-      const batch = toUpdate.slice(from, from + UPDATE_BATCH);
-      git.text(["update-index", "--add", "--remove", "-z", "--stdin"], { index, input: nulSeparated(batch) });
-      options.progress?.(from + batch.length, toUpdate.length);
-    }
+    updateIndex(git, index, repo.top, { remove: toRemove, update: toUpdate }, options.progress);
     // --missing-ok: every entry's object is in the repository already (HEAD's, or hashed just now
     // by update-index), so write-tree need not look each one up again; the tree is the same.
     return { tree: git.text(["write-tree", "--missing-ok"], { index }), entries, skipped };
@@ -192,7 +183,7 @@ function clearHidingBits(git: Git, repo: Repository, index: string): void {
     ["--no-skip-worktree", /[Ss]/],
   ] as const) {
     const paths = hidden.filter((entry) => tags.test(entry.tag)).map((entry) => entry.path);
-    if (paths.length) git.text(["update-index", flag, "-z", "--stdin"], { index, input: Buffer.concat(paths.flatMap((path) => [path, Buffer.from([0])])) });
+    if (paths.length) git.text(["update-index", flag, "-z", "--stdin"], { index, input: nulSeparated(paths) });
   }
 }
 

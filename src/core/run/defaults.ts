@@ -7,7 +7,7 @@ import { isTerminal } from "../os/posix";
 import { parseStopRules } from "../rules/stop-rule";
 import { parseSize } from "../sizes";
 import { durationMs, parseDuration } from "../time";
-import { DEFAULT_STOP_GRACE_MS, type StopPolicy } from "./stopping";
+import { DEFAULT_STOP_GRACE_MS, type StopPolicy } from "./stop-policy";
 
 /** The run options as flags give them; the others are read by their command. */
 export interface RunOptionFlags {

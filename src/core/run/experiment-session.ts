@@ -21,8 +21,8 @@ import { isExplicitStore } from "../store";
 import { resolveStoreDir } from "../store-location";
 import { runDefaults } from "./defaults";
 import { LineSplitter } from "./ingest";
+import { finishRun, type OpenRun, openRun } from "./open-run";
 import { PipeReader } from "./pipes";
-import { finishRun, type OpenRun, openRun } from "./runner";
 
 /** How often the Python process is checked for, when its end of the pipe may be held open by another. */
 const OWNER_CHECK_MS = 500;

@@ -3,82 +3,20 @@
  * records its magic lines and EXPRAG_FD lines, and ends the run file with `run_end` however the
  * command ends.
  */
-import { closeSync, openSync } from "node:fs";
-import { pythonEnvironmentOf } from "../context/environment";
-import { RunContext, type RunContextOptions } from "../context/run-context";
-import { EXIT, errnoCode, UserError } from "../errors";
-import { captureGit, type PreparedCode, placeCode } from "../git/capture";
-import { discardSnapshot } from "../git/snapshot-refs";
-import { processIdentity } from "../os/processes";
-import { appendAnnotation } from "../record/annotations";
-import { currentAuthor, detectAgent } from "../record/author";
-import type { RecordCounts, RunEndStatus, RunEndValue, RunStartValue } from "../record/schema";
-import { RunFile } from "../record/writer";
-import { askSlurmWhyEnded } from "../slurm/job-state";
-import { ensureStore, runFilePath, runLogPath } from "../store";
-import { devicesOf, hostInfo, schedulerOf } from "./context";
-import { RecordIngest } from "./ingest";
-import type { Metadata } from "./metadata";
+import { RunContext } from "../context/run-context";
+import { UserError } from "../errors";
+import type { RecordCounts, RunEndStatus } from "../record/schema";
+import type { askSlurmWhyEnded } from "../slurm/job-state";
+import { schedulerOf } from "./context";
+import { finishRun, openRun } from "./open-run";
 import { Output } from "./output";
 import { connectTerminal } from "./pty";
+import type { RunRequest } from "./run-request";
 import { SignalRelay, signalNumber } from "./signals";
 import { resolveExecutable, type Spawned, spawnChild } from "./spawn";
 import { errorLine } from "./stderr-tail";
-import { type StopPolicy, stopExitCode, stopsEarly, watchForStop } from "./stopping";
+import { stopExitCode, stopsEarly } from "./stop-policy";
 import { CommandStreams } from "./streams";
-
-export interface RunRequest {
-  command: string[];
-  name: string;
-  metadata: Metadata;
-  /** The script's parameters read from its arguments; null with --no-params. */
-  params: Record<string, unknown> | null;
-  store: string;
-  /** The store was named (--dir, EXPRAG_DIR), not found: it may lead elsewhere through a link. */
-  storeExplicit: boolean;
-  echo: boolean;
-  keepLog: boolean;
-  /** Commit a dirty work tree to `run/<run_id>`. */
-  snapshot: boolean;
-  snapshotMaxBytes: number;
-  /** Also snapshot untracked files that look like secrets (.env, keys, credentials). */
-  snapshotSecrets: boolean;
-  /** Globs of untracked files to leave out of the snapshot. */
-  snapshotExclude?: string[];
-  /** What is not the experiment's code (default: the coding agents' folders). */
-  notCode?: string[];
-  /** Shows how far a big snapshot got; ended once the code is read. */
-  snapshotProgress?: { step(done: number, total: number): void; end(): void };
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  /** How to start this program again, for the signal-preserving exec (see `__exec`). */
-  selfCommand: string[];
-  /** Code read once for several runs (a sweep): used instead of reading git again. */
-  code?: PreparedCode;
-  /** Tags the run starts with. */
-  tags?: string[];
-  /** The run repeats this one (`exprag rerun`). */
-  rerunOf?: string;
-  /** The hypothesis the run tests. */
-  why?: string;
-  /** The id of the run it builds on. */
-  from?: string;
-  /** The run's id, when its caller chose it (a sweep, a rerun); else a new UUIDv7. */
-  runId?: string;
-  /** How often the run file's modification time is refreshed while the run lives. */
-  heartbeatSeconds: number;
-  /** Give the command a pseudo-terminal (its stdout and stderr then share one stream). */
-  pty: boolean;
-  /** What the run records besides the command's records: environment, system samples, outputs (all by default). */
-  context?: RunContextOptions;
-  /** exprag's parameter hook is on the Python command's path (see python-hook.ts). */
-  paramsHook?: "python";
-  /** The process the run is of, when it is not exprag's child (a Python `Experiment` exprag records beside it). */
-  owner?: { pid: number; ppid: number };
-  /** Stop rules and a time limit: what may end the command early. */
-  stop?: StopPolicy;
-  warn: (message: string) => void;
-}
 
 export interface RunOutcome {
   runId: string;
@@ -99,16 +37,6 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   }
 }
 
-/** An open run: its file, its log, and what its records counted so far. */
-export interface OpenRun {
-  runId: string;
-  runFile: RunFile;
-  log: number | null;
-  ingest: RecordIngest;
-  /** The top of the work tree (else the folder it runs in): where its outputs are looked for. */
-  root: string;
-}
-
 async function recordRun(request: RunRequest, signals: SignalRelay): Promise<RunOutcome> {
   const runId = request.runId ?? Bun.randomUUIDv7();
   // A command that cannot start must leave no snapshot behind: it is found before git is read.
@@ -127,6 +55,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     throw executable;
   }
 
+  // Only a run that may stop early loads what watches its rules, and the query code they are read with.
+  const stopping = stopsEarly(request.stop) ? await import("./stopping") : null;
   // Reading git runs synchronously; one turn of the event loop lets a signal sent meanwhile land.
   await new Promise((resolve) => setImmediate(resolve));
   if (signals.received) {
@@ -165,7 +95,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
   const facts = { runId, name: request.name, params: request.params ?? {}, metadata: request.metadata, tags: request.tags ?? [] };
-  const stopper = stopsEarly(request.stop) ? watchForStop(request.stop, facts, run, child.process.pid, child.startedAt, request.warn) : null;
+  const stopper =
+    stopping && stopsEarly(request.stop) ? stopping.watchForStop(request.stop, facts, run, child.process.pid, child.startedAt, request.warn) : null;
   signals.attach(child.process, child.terminal !== null || stopper !== null);
   const disconnect = child.terminal ? connectTerminal(child.terminal) : null;
   // A reader on another host tells a live run from a dead one by this, also while the command is silent.
@@ -229,107 +160,6 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
 /** Why the scheduler ended the run, when it runs under Slurm and Slurm names a cause. */
 async function schedulerEnd(env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
   const scheduler = schedulerOf(env);
-  return scheduler?.kind === "slurm" ? askSlurmWhyEnded(scheduler.job_id, env) : null;
-}
-
-/**
- * Creates the store, records the git state (the snapshot, when the command will start), then
- * creates the run file and log and writes run_start. When run_start cannot be written, the run
- * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded.
- */
-/** `executable`: the program the command starts, when known (a Python one's environment goes into run_start). */
-export function openRun(request: RunRequest, runId: string, willStart: boolean, executable: string | null = null): OpenRun {
-  ensureStore(request.store, request.storeExplicit);
-  const progress = request.snapshotProgress;
-  const git = request.code
-    ? placeCode(request.code, runId, request.cwd, request.env)
-    : captureGit({
-        cwd: request.cwd,
-        env: request.env,
-        runId,
-        experimentName: request.name,
-        store: request.store,
-        snapshot: request.snapshot && willStart,
-        snapshotReason: willStart ? undefined : "the command could not start",
-        maxUntrackedBytes: request.snapshotMaxBytes,
-        includeSecrets: request.snapshotSecrets,
-        exclude: request.snapshotExclude,
-        notCode: request.notCode,
-        progress: progress && ((done, total) => progress.step(done, total)),
-      });
-  progress?.end();
-  const parentRunId = request.env.EXPRAG_RUN_ID;
-  const agent = detectAgent(request.env);
-  const devices = devicesOf(request.env);
-  const scheduler = schedulerOf(request.env);
-  const python = executable !== null && request.context?.environment !== false ? pythonEnvironmentOf(executable, request.env, request.cwd) : null;
-  const start = {
-    git,
-    host: hostInfo(),
-    process: {
-      pid: request.owner?.pid ?? process.pid,
-      ppid: request.owner?.ppid ?? process.ppid,
-      cwd: request.cwd,
-      argv: request.command,
-      started: processIdentity(request.owner?.pid),
-      heartbeat_s: request.heartbeatSeconds,
-    },
-    metadata: request.metadata,
-    ...(request.params && { params: request.params }),
-    ...(request.paramsHook && { params_hook: request.paramsHook }),
-    ...(parentRunId && { parent_run_id: parentRunId }),
-    ...(agent && { agent }),
-    ...(request.rerunOf && { rerun_of: request.rerunOf }),
-    ...(request.why && { why: request.why }),
-    ...(request.from && { from: request.from }),
-    ...(devices && { devices }),
-    ...(scheduler && { scheduler }),
-    ...(python && { environment: { python } }),
-  } satisfies RunStartValue;
-  let runFile: RunFile;
-  try {
-    runFile = new RunFile(runFilePath(request.store, runId), request.store, runId, request.name);
-  } catch (error) {
-    discardSnapshot(request.cwd, request.env, git.snapshot_ref);
-    throw error;
-  }
-  runFile.add("run_start", JSON.stringify(start));
-  if (!runFile.flush()) {
-    const reason = runFile.failureReason;
-    runFile.close();
-    runFile.remove();
-    discardSnapshot(request.cwd, request.env, git.snapshot_ref);
-    throw new UserError(
-      `cannot write the run file in ${request.store} (${reason}); the command was not started`,
-      EXIT.internal,
-      "free some space, or choose another store with --dir DIR",
-    );
-  }
-  const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
-  if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
-  return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn), root: git.top ?? request.cwd };
-}
-
-function openLog(store: string, runId: string): number {
-  try {
-    return openSync(runLogPath(store, runId), "ax", 0o600);
-  } catch (error) {
-    throw new UserError(`cannot write the output log (${errnoCode(error)})`, EXIT.internal, "use --no-log to run without one");
-  }
-}
-
-/** Writes run_end, with the records the file holds and those it lost, and says what went wrong. */
-export function finishRun(run: OpenRun, end: Omit<RunEndValue, "counts" | "lost">, warn: (message: string) => void): void {
-  const { runFile } = run;
-  const reason = () => runFile.failureReason ?? "";
-  const finished = runFile.writeEnd(() => {
-    const lost = runFile.lost;
-    return JSON.stringify({ ...end, counts: runFile.counts, ...(lost > 0 && { lost: { records: lost, reason: reason() } }) } satisfies RunEndValue);
-  });
-  runFile.close();
-  const lost = runFile.lost;
-  if (run.log !== null) closeSync(run.log);
-  if (lost > 0) warn(`${lost} record${lost === 1 ? "" : "s"} could not be written to the run file (${reason()}) and are lost`);
-  if (!finished) warn(`the run file could not be finished (${reason()}): it will read as crashed, but the command ended ${end.status} (exit ${end.exit_code})`);
-  if (!runFile.stillInPlace()) warn(`${runFile.path} was deleted or replaced while the run wrote it: this run's records are gone`);
+  // Asking Slurm is loaded only by a run Slurm may have ended.
+  return scheduler?.kind === "slurm" ? (await import("../slurm/job-state")).askSlurmWhyEnded(scheduler.job_id, env) : null;
 }

@@ -2,31 +2,18 @@
  * Ending a command on exprag's own account: when a stop rule holds or the time limit passes, the
  * command's process group gets SIGTERM, and SIGKILL if it is still there after the grace.
  */
-import { EXIT } from "../errors";
 import type { StoppedBy } from "../record/schema";
 import type { RunFile } from "../record/writer";
 import { stepOf } from "../rules/divergence";
 import type { RunFacts } from "../rules/series-values";
-import type { StopRule } from "../rules/stop-rule";
 import { StopRules } from "../rules/stop-rules";
 import type { RecordIngest, TrackObserver } from "./ingest";
 import { PathProbe } from "./path-probe";
 import { MAX_DEPTH } from "./plain-json";
+import type { StopPolicy, StopReason } from "./stop-policy";
 
-/** What may end a run early, as the run was asked to. */
-export interface StopPolicy {
-  rules: StopRule[];
-  /** `--time-limit` in milliseconds, and as written; null without one. */
-  timeLimit: { ms: number; text: string } | null;
-  /** How long the command has between SIGTERM and SIGKILL. */
-  graceMs: number;
-}
-
-export const DEFAULT_STOP_GRACE_MS = 5000;
 /** How often rules that read `elapsed` are checked while no record comes. */
 const CLOCK_CHECK_MS = 50;
-
-export const stopsEarly = (policy: StopPolicy | undefined): policy is StopPolicy => Boolean(policy && (policy.rules.length || policy.timeLimit));
 
 /** Starts checking a run's stop rules on each track record it ingests, and its time limit, from the command's start. */
 export function watchForStop(
@@ -44,14 +31,6 @@ export function watchForStop(
     () => run.ingest.divergence !== null,
   );
   return stopper;
-}
-
-/** What exprag exits with when it ended the command: 124 for a time limit, as timeout(1) does; 123 for a stop rule. */
-export const stopExitCode = (reason: StopReason): number => (reason.status === "timeout" ? EXIT.timeout : EXIT.stopped);
-
-export interface StopReason {
-  status: "stopped" | "timeout";
-  by: StoppedBy;
 }
 
 export class CommandStopper {

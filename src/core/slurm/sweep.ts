@@ -77,11 +77,7 @@ export async function submitSlurmSweep(request: SlurmSweepRequest, context: Swee
     // Its job files go inside the store, which must be one (and exist) first.
     ensureStore(store, isExplicitStore(request.dir, env));
     const code = sweepCode(sweepId, request.command, request.includeSecrets, defaults, { cwd, env, store }, warn);
-    const tree = sweepTree(
-      code.first,
-      { cwd, env, store, storeExplicit: isExplicitStore(request.dir, env), firstRun: runs[0]!, snapshot: defaults.snapshot },
-      warn,
-    );
+    const tree = await sweepTree(code, { cwd, store, storeExplicit: isExplicitStore(request.dir, env), firstRun: runs[0]!, snapshot: defaults.snapshot }, warn);
     folder = tree?.folder ?? cwd;
     git = code.first.git;
     shared = handoffVariables({ code: tree ? { ...code.first, git: { ...code.first.git, top: tree.top } } : code.first, metadata: request.metadata });

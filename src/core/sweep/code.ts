@@ -13,12 +13,15 @@ import { experimentNameFor } from "../run/experiment-name";
 export class SweepCode {
   private prepared: PreparedCode;
   private handedOut = 0;
+  /** The repository (or why there is none) as found at the start, for the sweep's worktree: found once. */
+  readonly repository: ReturnType<typeof openRepository>;
 
   constructor(
     private readonly options: CaptureOptions & { label?: string },
     private readonly warn: (message: string) => void,
   ) {
-    this.prepared = prepareCode(options);
+    this.repository = openRepository(options.cwd, options.env);
+    this.prepared = prepareCode(options, this.repository);
   }
 
   /** The code as prepared at the start. */

@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { ProjectConfig } from "../config";
 import type { PreparedCode } from "../git/capture";
-import { Git, openRepository } from "../git/repository";
+import { Git } from "../git/repository";
 import { rerunWorktreeDir } from "../git/worktrees";
 import { platform, selfCommand } from "../os/platform";
 import type { OnProgress, Warn } from "../query/records";
@@ -20,7 +20,7 @@ import { type SweepCode, sweepCode } from "./code";
 import { executeSweep, type SweepObserver, type SweepRun } from "./execute";
 import { newSweepId } from "./plan";
 import { type SweepSummary, summarizeSweep, sweepTag } from "./summary";
-import { closeRunTree, linkLeftOut, openRunTree, type RunTree } from "./worktree";
+import { closeRunTree, ignoredPaths, linkLeftOut, openRunTree, type RunTree } from "./worktree";
 
 export interface SweepRequest {
   /** The command as given, with its placeholders: it names the experiment. */
@@ -101,7 +101,7 @@ export async function runSweep(request: SweepRequest, context: SweepContext, eve
   }
   const tree = request.here
     ? null
-    : sweepTree(code.first, { cwd, env, store, storeExplicit: isExplicitStore(request.dir, env), firstRun: runs[0]!, snapshot: defaults.snapshot }, warn);
+    : await sweepTree(code, { cwd, store, storeExplicit: isExplicitStore(request.dir, env), firstRun: runs[0]!, snapshot: defaults.snapshot }, warn);
   // In the worktree, the code is the one read at the start, whatever happens to the work tree; its
   // record names the worktree as the top it ran in.
   const codeFor = (number: number): PreparedCode => (tree ? { ...code.first, git: { ...code.first.git, top: tree.top } } : code.forRun(number));
@@ -141,22 +141,23 @@ export async function runSweep(request: SweepRequest, context: SweepContext, eve
  * git, without a snapshot (the dirty files are the code), when the code is unknown, on Windows
  * (no links without privileges).
  */
-export function sweepTree(
-  code: PreparedCode,
-  options: { cwd: string; env: NodeJS.ProcessEnv; store: string; storeExplicit: boolean; firstRun: SweepRun; snapshot: boolean },
+export async function sweepTree(
+  code: SweepCode,
+  options: { cwd: string; store: string; storeExplicit: boolean; firstRun: SweepRun; snapshot: boolean },
   warn: Warn,
-): (RunTree & { git: Git; folder: string }) | null {
-  const commit = code.git.commit;
+): Promise<(RunTree & { git: Git; folder: string }) | null> {
+  const commit = code.first.git.commit;
   if (!options.snapshot || commit === null || platform.name === "win32") return null;
-  const opened = openRepository(options.cwd, options.env);
+  const opened = code.repository;
   if (typeof opened === "string") return null;
   const { git, repo } = opened;
   options.firstRun.runId ??= Bun.randomUUIDv7();
   try {
     // The worktree goes inside the store, which must be one (and exist) first.
     ensureStore(options.store, options.storeExplicit);
+    const ignored = ignoredPaths(git, repo);
     const tree = openRunTree(git, rerunWorktreeDir(options.store, options.firstRun.runId), commit, "sweep");
-    linkLeftOut(git, repo, tree, options.store, code.git.skipped);
+    linkLeftOut(repo, tree, options.store, code.first.git.skipped, await ignored);
     const folder = join(tree.top, relative(repo.top, options.cwd));
     mkdirSync(folder, { recursive: true });
     return { ...tree, git, folder };

@@ -25,14 +25,25 @@ export function openRunTree(git: Git, dir: string, commit: string, purpose: "rer
 }
 
 /**
- * Links into the worktree what the work tree at `repo.top` has and the code does not: its ignored
- * files and folders (git collapses a wholly ignored folder) and the files the snapshot skipped;
- * never the store, nor a path the worktree already holds.
+ * The files and folders the work tree at `repo.top` has and git ignores (git collapses a wholly
+ * ignored folder), read by a git process started now, so it can go on while the worktree is made.
  */
-export function linkLeftOut(git: Git, repo: Repository, tree: RunTree, store: string, skipped: SkippedFile[]): void {
+export async function ignoredPaths(git: Git, repo: Repository): Promise<string[]> {
+  try {
+    const listed = await git.at(repo.top).start(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--no-empty-directory"]);
+    return listed.code === 0 ? listed.stdout.toString().split("\0").filter(Boolean) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Links into the worktree what the work tree at `repo.top` has and the code does not: its
+ * `ignored` files and folders and the files the snapshot skipped; never the store, nor a path the
+ * worktree already holds.
+ */
+export function linkLeftOut(repo: Repository, tree: RunTree, store: string, skipped: SkippedFile[], ignored: string[]): void {
   const storePath = relative(repo.top, store).split(sep).join("/");
-  const listed = git.at(repo.top).run(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--no-empty-directory"]);
-  const ignored = listed.code === 0 ? listed.stdout.toString().split("\0").filter(Boolean) : [];
   for (const path of new Set([...ignored, ...skipped.map((file) => file.path)].map((entry) => entry.replace(/\/$/, "")))) {
     if (!isConfinedPath(path) || throughLink(tree.top, path)) continue;
     if (path === ".git" || path === storePath || path.startsWith(`${storePath}/`) || storePath.startsWith(`${path}/`)) continue;
