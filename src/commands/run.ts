@@ -10,7 +10,6 @@ import { buildMetadata } from "../core/run/metadata";
 import { paramsFromArgv, withParams } from "../core/run/params";
 import { withPythonHook } from "../core/run/python-hook";
 import { runCommand } from "../core/run/runner";
-import { endRequeuedAttempt, requeuedAttempt } from "../core/slurm/requeue";
 import { isExplicitStore } from "../core/store";
 import { log } from "../render/log";
 import { startProgress } from "../render/progress";
@@ -63,9 +62,10 @@ SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "t
     if (command.length === 0) throw usageError("no command to run", "usage: exprag run [OPTIONS] -- COMMAND [ARGS...]");
     checkTags(args.tag, "--tag");
     const { env, code, rerunOf: handedRerunOf, runId: prepared, params, metadata } = takeHandoff(given);
-    // A requeued Slurm task's attempt is a run of its own, repeating the attempt before it.
-    const requeued = prepared ? requeuedAttempt(store, prepared, env) : null;
-    if (requeued) endRequeuedAttempt(store, requeued.repeats, requeued.runId, env);
+    // A requeued Slurm task's attempt is a run of its own, repeating the attempt before it (loaded only then).
+    const requeue = prepared && env.SLURM_RESTART_COUNT ? await import("../core/slurm/requeue") : null;
+    const requeued = prepared && requeue ? requeue.requeuedAttempt(store, prepared, env) : null;
+    if (requeued) requeue?.endRequeuedAttempt(store, requeued.repeats, requeued.runId, env);
     const runId = requeued?.runId ?? prepared;
     const rerunOf = requeued?.repeats ?? handedRerunOf;
     const defaults = runDefaults(args, config);
