@@ -3,7 +3,8 @@ import { answerLog } from "../core/answers/log";
 import { EXIT, errnoReason, UserError, usageError } from "../core/errors";
 import { writeFully } from "../core/os/io";
 import { isTerminal } from "../core/os/posix";
-import { followFile } from "../core/query/follow";
+import { followFile, waitForFile } from "../core/query/follow";
+import { noLogError } from "../core/query/log";
 import { parseCount } from "../core/query/selection-flags";
 import { summarizeRun } from "../core/query/summary";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../core/record/reader";
@@ -49,7 +50,8 @@ At a terminal the output shows as it was shown (colours, progress bars); other t
 in it are written as visible escapes (e]0;...). Piped, it is the exact bytes.
 
 --follow ends by itself when the run ends (its run_end is written, or the exprag that ran it is
-gone); a run whose liveness cannot be told (it ran on another host) is followed until Ctrl-C.`,
+gone); a run whose liveness cannot be told (it ran on another host) is followed until Ctrl-C.
+A point of a Slurm sweep still in the queue is waited for, then followed once its task starts.`,
   async run(context) {
     const { args, store } = context;
     const tail = args.tail === undefined ? null : parseCount(args.tail, "--tail");
@@ -59,7 +61,21 @@ gone); a run whose liveness cannot be told (it ran on another host) is followed 
     }
     const { runId } = resolveRunRef(store, args.run);
     const file = runLogPath(store, runId);
-    if (!existsSync(file)) throw new UserError(`run ${shortId(runId)} kept no output log (it ran with --no-log)`, EXIT.failure);
+    let told = false;
+    const ended = () => {
+      const status = summarizeRun(store, runId, () => {}, false)?.status ?? "crashed";
+      if (status === "unknown" && !told) {
+        told = true;
+        log.info(`cannot tell when run ${shortId(runId)} ends (it ran elsewhere, or its exprag left no identity); following until interrupted`);
+      }
+      return !isUnended(status) && status !== "unknown";
+    };
+    if (!existsSync(file)) {
+      // A point still in Slurm's queue: its log appears once its task's run starts.
+      const waiting = args.follow && summarizeRun(store, runId, () => {}, false)?.status === "pending";
+      if (waiting) log.info(`run ${shortId(runId)} waits in Slurm's queue; following its output once it starts`);
+      if (!waiting || !(await waitForFile(file, ended))) throw noLogError(store, runId);
+    }
     const fd = openLog(file);
     try {
       const from = tail === null ? 0 : lastLinesOffset(fd, tail);
@@ -70,16 +86,7 @@ gone); a run whose liveness cannot be told (it ran on another host) is followed 
         if (shown) writeFully(1, Buffer.from(shown.push(new Uint8Array(), true)));
         return;
       }
-      let told = false;
-      const ended = () => {
-        const status = summarizeRun(store, runId, () => {}, false)?.status ?? "crashed";
-        if (status === "unknown" && !told) {
-          told = true;
-          log.info(`cannot tell when run ${shortId(runId)} ends (it ran elsewhere, or its exprag left no identity); following until interrupted`);
-        }
-        return !isUnended(status) && status !== "unknown";
-      };
-      await followFile(fd, from, write, { ended });
+      await followFile(fd, from, write, { ended, path: file });
     } finally {
       closeSync(fd);
     }

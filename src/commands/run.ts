@@ -61,7 +61,13 @@ SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "t
   async run({ args, rest: command, store, config, env: given, warn, cwd }) {
     if (command.length === 0) throw usageError("no command to run", "usage: exprag run [OPTIONS] -- COMMAND [ARGS...]");
     checkTags(args.tag, "--tag");
-    const { env, code, rerunOf, runId, params, metadata } = takeHandoff(given);
+    const { env, code, rerunOf: handedRerunOf, runId: prepared, params, metadata } = takeHandoff(given);
+    // A requeued Slurm task's attempt is a run of its own, repeating the attempt before it (loaded only then).
+    const requeue = prepared && env.SLURM_RESTART_COUNT ? await import("../core/slurm/requeue") : null;
+    const requeued = prepared && requeue ? requeue.requeuedAttempt(store, prepared, env) : null;
+    if (requeued) requeue?.endRequeuedAttempt(store, requeued.repeats, requeued.runId, env);
+    const runId = requeued?.runId ?? prepared;
+    const rerunOf = requeued?.repeats ?? handedRerunOf;
     const defaults = runDefaults(args, config);
     if (defaults.pty && platform.name === "win32")
       throw usageError("--pty needs a POSIX system (Linux, macOS): Windows has no pseudo-terminals exprag can give a command");
@@ -70,7 +76,7 @@ SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "t
       Git.observer = (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`);
     }
     const why = args.why === undefined ? undefined : checkNote(args.why, "--why");
-    const from = args.from === undefined ? rerunOf : resolveFrom(store, args.from);
+    const from = args.from === undefined ? (handedRerunOf ?? rerunOf) : resolveFrom(store, args.from);
     const name = defaults.name ?? experimentNameFor(command);
     if (!name.trim()) throw usageError("--name must not be empty");
     const hooked = withPythonHook(command, env, defaults.params, warn);

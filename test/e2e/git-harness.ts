@@ -36,6 +36,19 @@ export function makeRepo(files: Record<string, string> = { "train.py": "print('h
   return repo;
 }
 
+/** A project pushed to a bare remote, and two clones of it (A records runs, B pulls them). */
+export function clonedProject(files: Record<string, string> = { "train.py": "lr = 0.1\n", "README.md": "# project\n" }) {
+  const origin = makeRepo(files);
+  const root = tempDir();
+  const bare = join(root, "remote.git");
+  git(root, "clone", "-q", "--bare", origin, bare);
+  const a = join(root, "a");
+  const b = join(root, "b");
+  git(root, "clone", "-q", bare, a);
+  git(root, "clone", "-q", bare, b);
+  return { root, bare, a, b };
+}
+
 export function write(repo: string, path: string, content: string | Buffer): void {
   mkdirSync(join(repo, path, ".."), { recursive: true });
   writeFileSync(join(repo, path), content);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanEnv, EXPRAG, exprag, runFiles, shell, shellWaitFor, tempDir, waitFor } from "./harness";
 
@@ -61,4 +61,29 @@ describe("exprag log --follow", () => {
     const result = await exprag(["log", "latest", "--follow"], { cwd, timeoutMs: 30_000 });
     expect({ code: result.exitCode, text: result.text }).toEqual({ code: 0, text: "partial output\n" });
   });
+
+  test("a log replaced at its path (a pull's longer copy renamed over it) is followed on in the new file", async () => {
+    const cwd = tempDir();
+    const go = join(cwd, "go");
+    await using run = Bun.spawn([EXPRAG, "run", "--", "sh", "-c", `echo first; ${shellWaitFor(go)}`], {
+      cwd,
+      env: cleanEnv(),
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    const file = () => runFiles(join(cwd, ".exprag"))[0]?.replace(/\.jsonl$/, ".log") ?? "";
+    await waitFor(() => existsSync(file()) && readFileSync(file(), "utf8") === "first\n", "the run's first line");
+    await using follow = Bun.spawn([EXPRAG, "log", "latest", "--follow"], { cwd, env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+    const reader = follow.stdout.getReader();
+    let seen = "";
+    while (!seen.includes("first\n")) seen += Buffer.from((await reader.read()).value!).toString();
+    writeFileSync(`${file()}.new`, "first\nfrom the new file\n");
+    renameSync(`${file()}.new`, file());
+    while (!seen.includes("new file\n")) seen += Buffer.from((await reader.read()).value!).toString();
+    writeFileSync(go, "");
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) seen += Buffer.from(chunk.value).toString();
+    expect(await follow.exited).toBe(0);
+    expect(seen).toBe("first\nfrom the new file\n");
+    expect(await run.exited).toBe(0);
+  }, 60_000);
 });

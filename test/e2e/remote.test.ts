@@ -7,24 +7,13 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { git, gitEnv, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
+import { clonedProject, git, gitEnv, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
 import { cleanEnv, EXPRAG, readRecords, runFiles, shellWaitFor, tempDir, waitFor } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
 const emit = (value: unknown) => `echo 'EXPRAG::${JSON.stringify(value)}'`;
 
-/** A project pushed to a bare remote, and two clones of it (A records runs, B pulls them). */
-function project() {
-  const origin = makeRepo({ "train.py": "lr = 0.1\n", "README.md": "# project\n" });
-  const root = tempDir();
-  const bare = join(root, "remote.git");
-  git(root, "clone", "-q", "--bare", origin, bare);
-  const a = join(root, "a");
-  const b = join(root, "b");
-  git(root, "clone", "-q", bare, a);
-  git(root, "clone", "-q", bare, b);
-  return { root, bare, a, b };
-}
+const project = () => clonedProject();
 
 const runsOf = (clone: string) => join(clone, ".exprag", "runs");
 const idOf = (clone: string, name: string) =>

@@ -7,6 +7,8 @@
 import { afterAll } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gitEnv } from "./git-harness";
+import { cleanEnv, EXPRAG } from "./harness";
 
 const SCRIPT = join(import.meta.dir, "..", "..", "scripts", "slurm", "cluster.sh");
 const DIR = process.env.EXPRAG_SLURM_DIR ?? "/tmp/exprag-slurm";
@@ -120,3 +122,22 @@ export function slurmCommand(...argv: string[]): string {
 
 /** Slurm's state of job `id` (`PENDING`, `RUNNING`, `COMPLETED`, ...). */
 export const jobState = (id: string): string => /JobState=(\S+)/.exec(slurmCommand("scontrol", "show", "job", "-o", id))?.[1] ?? "";
+
+/** Starts `exprag sweep --slurm --wait --json ARGS...` in `repo`; once Slurm accepted it, the process, its job id and its tag. */
+export async function waitingSweep(repo: string, args: string[]) {
+  const sweep = Bun.spawn([EXPRAG, "sweep", "--slurm", "--wait", "--json", ...args], {
+    cwd: repo,
+    env: cleanEnv({ ...gitEnv, ...slurmEnv() }),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const reader = sweep.stderr.getReader();
+  let seen = "";
+  while (!/ls --tag sweep:\S+/.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`ended before submitting: ${seen}`);
+    seen += Buffer.from(value).toString();
+  }
+  reader.releaseLock();
+  return { sweep, jobId: /Slurm job (\d+)/.exec(seen)![1]!, tag: /ls --tag (sweep:\S+)/.exec(seen)![1]! };
+}

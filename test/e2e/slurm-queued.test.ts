@@ -4,29 +4,16 @@
  * wrote), so this runs anywhere; slurm-sweep.test.ts does it on a real Slurm.
  */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { fakeSlurm } from "./fake-slurm";
 import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
-import { cleanEnv, EXPRAG, readRecords, tempDir } from "./harness";
+import { cleanEnv, EXPRAG, readRecords } from "./harness";
 
 const TRAIN = "import json, sys\nprint('EXPRAG::' + json.dumps({'arg': sys.argv[1]}))\n";
-
-/** A folder with an sbatch that accepts any job as 77 and an scontrol that prints the file `state` (or fails as Slurm does for a job it forgot). */
-function fakeSlurm(): { bin: string; state: string } {
-  const bin = tempDir();
-  const state = join(bin, "state");
-  writeFileSync(join(bin, "sbatch"), "#!/bin/sh\necho 77\n");
-  writeFileSync(
-    join(bin, "scontrol"),
-    `#!/bin/sh\n[ -s '${state}' ] || { echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1; }\ncat '${state}'\n`,
-  );
-  chmodSync(join(bin, "sbatch"), 0o755);
-  chmodSync(join(bin, "scontrol"), 0o755);
-  return { bin, state };
-}
 
 type Listed = { run_id: string; status: string; params: { x: number }; tags: string[]; commit: string };
 
@@ -44,9 +31,9 @@ describe("a Slurm sweep's points before their tasks start", () => {
     write(repo, ".claude/settings.local.json", '{"agent": true}\n');
     const { bin, state } = fakeSlurm();
     const env = { PATH: `${bin}:${process.env.PATH}` };
-    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0-2 JobState=PENDING Reason=JobHeldUser\n");
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0-3 JobState=PENDING Reason=JobHeldUser\n");
 
-    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1,2,3", "--", "python3", "train.py", "{x}"], env);
+    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1,2,3,4", "--", "python3", "train.py", "{x}"], env);
     expect(submitted.exitCode).toBe(0);
     const sweep = JSON.parse(submitted.stdout.toString()) as { tag: string; job_id: string; script: string; runs: { run_id: string }[] };
     expect(sweep.job_id).toBe("77");
@@ -56,15 +43,16 @@ describe("a Slurm sweep's points before their tasks start", () => {
       [1, "pending"],
       [2, "pending"],
       [3, "pending"],
+      [4, "pending"],
     ]);
     expect(runs.map((run) => run.run_id).sort()).toEqual(sweep.runs.map((run) => run.run_id).sort());
     expect(runs.every((run) => run.tags.includes(sweep.tag))).toBe(true);
     const tagged = await runIn(repo, ["tag", runs[2]!.run_id, "checked", "--json"], env);
     expect(JSON.parse(tagged.stdout.toString()).tags).toEqual([sweep.tag, "checked"]);
-    expect(await listed(repo, env, "--status", "pending")).toHaveLength(3);
-    expect(await listed(repo, env, "--where", "status = pending")).toHaveLength(3);
+    expect(await listed(repo, env, "--status", "pending")).toHaveLength(4);
+    expect(await listed(repo, env, "--where", "status = pending")).toHaveLength(4);
     const brief = JSON.parse((await runIn(repo, ["brief", "--json"], env)).stdout.toString());
-    expect(brief.counts.pending).toBe(3);
+    expect(brief.counts.pending).toBe(4);
     expect(brief.recent).toHaveLength(0);
     // The MCP tool answers as ls --json does.
     const transport = new StdioClientTransport({ command: EXPRAG, args: ["mcp"], cwd: repo, env: cleanEnv({ ...gitEnv, ...env }), stderr: "pipe" });
@@ -89,10 +77,25 @@ describe("a Slurm sweep's points before their tasks start", () => {
     // Task 1 scancel'ed while pending (Slurm shows it CANCELLED); task 2 gone from Slurm unstarted.
     writeFileSync(
       state,
-      "JobId=78 ArrayJobId=77 ArrayTaskId=1 JobState=CANCELLED Reason=None\nJobId=77 ArrayJobId=77 ArrayTaskId=0 JobState=PENDING Reason=None\n",
+      "JobId=78 ArrayJobId=77 ArrayTaskId=1 JobState=CANCELLED Reason=JobHeldUser\nJobId=77 ArrayJobId=77 ArrayTaskId=0,3 JobState=PENDING Reason=None\n",
     );
     runs = await listed(repo, env, "--tag", sweep.tag);
-    expect(runs.map((run) => run.status)).toEqual(["pending", "cancelled", "cancelled"]);
+    expect(runs.map((run) => run.status)).toEqual(["pending", "cancelled", "cancelled", "pending"]);
+    // Learnt once, written into their run files as a run's end is: Slurm's state and reason, or why not.
+    const fileOf = (run: Listed) => join(repo, ".exprag", "runs", `${run.run_id}.jsonl`);
+    const cancelled = readRecords(fileOf(runs[1]!));
+    expect(cancelled.map((r) => r.kind)).toEqual(["run_start", "run_end"]);
+    expect(cancelled[1]!.value).toMatchObject({
+      status: "cancelled",
+      exit_code: null,
+      scheduler_end: { kind: "slurm", job_id: "77_1", state: "CANCELLED", reason: "JobHeldUser" },
+    });
+    const gone = readRecords(fileOf(runs[2]!));
+    expect(gone.map((r) => r.kind)).toEqual(["run_start", "run_end"]);
+    expect((gone[1]!.value as { error: string }).error).toContain("77_2");
+    // Asked again, nothing more is written.
+    await listed(repo, env, "--tag", sweep.tag);
+    expect(readRecords(fileOf(runs[1]!))).toEqual(cancelled);
 
     // Task 0 runs on a node: its `exprag run` replaces the queued file, same run id.
     if (!Bun.which("python3")) return;
@@ -104,19 +107,96 @@ describe("a Slurm sweep's points before their tasks start", () => {
     });
     expect(task.exitCode).toBe(0);
     runs = await listed(repo, env, "--tag", sweep.tag);
-    expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "cancelled"]);
-    expect(runs.map((run) => run.tags)).toEqual([[sweep.tag], [sweep.tag], [sweep.tag, "checked"]]);
+    expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "cancelled", "pending"]);
+    // A task that runs after all (requeued once cancelled) takes the place of its written-back end.
+    const late = Bun.spawnSync(["sh", sweep.script], {
+      cwd: repo,
+      env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "2" }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(late.exitCode).toBe(0);
+    const ran = readRecords(fileOf(runs[2]!));
+    expect((ran[0]!.value as { queued?: unknown }).queued).toBeUndefined();
+    expect(ran.filter((r) => r.kind === "run_end").map((r) => (r.value as { status: string }).status)).toEqual(["ok"]);
+    expect(ran.find((r) => r.kind === "track")!.value).toEqual({ arg: "3" });
+    runs = await listed(repo, env, "--tag", sweep.tag);
+    expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "ok", "pending"]);
+    expect(runs.map((run) => run.tags.sort())).toEqual([[sweep.tag], [sweep.tag], ["checked", sweep.tag], [sweep.tag]]);
     const records = readRecords(join(repo, ".exprag", "runs", `${runs[0]!.run_id}.jsonl`));
     expect(records.filter((r) => r.kind === "run_start")).toHaveLength(1);
     expect((records[0]!.value as { queued?: unknown }).queued).toBeUndefined();
     expect(records.find((r) => r.kind === "track")!.value).toEqual({ arg: "1" });
     expect(readdirSync(join(repo, ".exprag", "runs")).filter((name) => name.startsWith("."))).toEqual([]);
 
-    // Slurm cannot be asked (no scontrol): a queued point reads pending, never crashed.
+    // Slurm cannot be asked (no scontrol): a queued point reads pending, never crashed; the ended ones read as written.
     writeFileSync(join(bin, "scontrol"), "#!/bin/sh\nexit 1\n");
     runs = await listed(repo, env, "--tag", sweep.tag);
-    expect(runs.map((run) => run.status)).toEqual(["ok", "pending", "pending"]);
+    expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "ok", "pending"]);
+    expect(readdirSync(join(repo, ".exprag", "runs")).filter((name) => name.startsWith("."))).toEqual([]);
   }, 90_000);
+
+  test("log --follow on a queued point waits for its task's run and follows it to its end, or says it never began", async () => {
+    const repo = makeRepo({ "say.py": "import sys\nprint('hello', sys.argv[1], flush=True)\n" });
+    const { bin, state } = fakeSlurm();
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0-1 JobState=PENDING Reason=JobHeldUser\n");
+    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1,2", "--", "python3", "say.py", "{x}"], env);
+    const sweep = JSON.parse(submitted.stdout.toString()) as { script: string; runs: { run_id: string }[] };
+    const [first, second] = sweep.runs.map((run) => run.run_id) as [string, string];
+    const now = await runIn(repo, ["log", first], env);
+    expect(now.exitCode).toBe(1);
+    expect(now.stderr.toString()).toContain("has not started yet");
+
+    const follow = (runId: string) =>
+      Bun.spawn([EXPRAG, "log", runId, "--follow"], { cwd: repo, env: cleanEnv({ ...gitEnv, ...env }), stdout: "pipe", stderr: "pipe" });
+    await using following = follow(first);
+    await using cancelled = follow(second);
+    const stderr = following.stderr.getReader();
+    let told = "";
+    while (!told.includes("waits in Slurm's queue")) told += Buffer.from((await stderr.read()).value!).toString();
+    if (!Bun.which("python3")) return;
+    const task = Bun.spawnSync(["sh", sweep.script], {
+      cwd: repo,
+      env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "0" }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(task.exitCode).toBe(0);
+    expect(await new Response(following.stdout).text()).toBe("hello 1\n");
+    expect(await following.exited).toBe(0);
+
+    // Point 1 leaves the queue unstarted: its follow ends, saying so.
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=5 JobState=PENDING Reason=None\n");
+    expect(await cancelled.exited).toBe(1);
+    expect(await new Response(cancelled.stderr).text()).toContain("never began (cancelled");
+  }, 60_000);
+
+  test.skipIf(!Bun.which("python3"))(
+    "rerun --slurm puts its run in the store at submit, pending, a rerun of its source; its task takes its place",
+    async () => {
+      const repo = makeRepo({ "train.py": TRAIN });
+      const { bin, state } = fakeSlurm();
+      const env = { PATH: `${bin}:${process.env.PATH}` };
+      expect((await runIn(repo, ["run", "--", "python3", "train.py", "5"])).exitCode).toBe(0);
+      const [source] = await listed(repo, env);
+      writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0 JobState=PENDING Reason=Priority\n");
+      const rerun = await runIn(repo, ["rerun", source!.run_id, "--slurm"], env);
+      expect(rerun.exitCode).toBe(0);
+      const [runId, jobId] = rerun.stdout.toString().trim().split(" ");
+      expect(jobId).toBe("77");
+      const show = async () => (await listed(repo, env)).find((run) => run.run_id === runId);
+      expect(await show()).toMatchObject({ status: "pending", from: source!.run_id });
+      const script = join(repo, ".exprag", "slurm", `rerun-${runId}.sh`);
+      const task = Bun.spawnSync(["sh", script], { cwd: repo, env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "0" }), stdout: "pipe", stderr: "pipe" });
+      expect(task.exitCode).toBe(0);
+      expect(await show()).toMatchObject({ status: "ok", from: source!.run_id });
+      const records = readRecords(join(repo, ".exprag", "runs", `${runId}.jsonl`));
+      expect((records[0]!.value as { rerun_of: string }).rerun_of).toBe(source!.run_id);
+      expect(records.find((r) => r.kind === "track")!.value).toEqual({ arg: "5" });
+    },
+    60_000,
+  );
 
   test("a run file that is not a queued point is never replaced by a task", async () => {
     const repo = makeRepo({ "train.py": TRAIN });

@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
-import { cleanEnv, EXPRAG, readRecords, runFiles, runStart, waitFor } from "./harness";
-import { noSlurm, slurm, slurmCommand, slurmEnv } from "./slurm-harness";
+import { cleanEnv, readRecords, runFiles, runStart, waitFor } from "./harness";
+import { noSlurm, slurm, slurmCommand, slurmEnv, waitingSweep } from "./slurm-harness";
 
 const TRAIN = "import json, sys\nprint('EXPRAG::' + json.dumps({'arg': sys.argv[1]}))\n";
 const HOSTILE = 'it\'s $(touch pwned) `touch pwned2`; "x" \\n';
@@ -80,28 +80,9 @@ describe.skipIf(noSlurm)(`exprag sweep --slurm on a real Slurm${"reason" in slur
 
   test("a point scancel'ed while pending reads cancelled, and --wait ends with it", async () => {
     const repo = makeRepo({ "train.py": TRAIN });
-    const sweep = Bun.spawn([EXPRAG, "sweep", "--slurm", "--wait", "--json", "--sbatch", "--hold", "--grid", "x=1,2", "--", "python3", "train.py", "{x}"], {
-      cwd: repo,
-      env: cleanEnv({ ...gitEnv, ...slurmEnv() }),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const reader = sweep.stderr.getReader();
-    let seen = "";
-    while (!/Slurm job (\d+)/.test(seen)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`ended before submitting: ${seen}`);
-      seen += Buffer.from(value).toString();
-    }
-    const jobId = /Slurm job (\d+)/.exec(seen)![1]!;
+    const { sweep, jobId, tag } = await waitingSweep(repo, ["--sbatch", "--hold", "--grid", "x=1,2", "--", "python3", "train.py", "{x}"]);
     expect(slurmCommand("squeue", "-h", "-r", "-j", jobId, "-o", "%T").trim().split("\n")).toEqual(["PENDING", "PENDING"]);
     // In the store already, while Slurm holds them.
-    while (!/ls --tag (sweep:\S+)/.test(seen)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += Buffer.from(value).toString();
-    }
-    const tag = /ls --tag (sweep:\S+)/.exec(seen)![1]!;
     const queued = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", tag], slurmEnv())).stdout.toString());
     expect((queued.runs ?? queued).map((r: { status: string }) => r.status)).toEqual(["pending", "pending"]);
     slurmCommand("scancel", jobId);
@@ -112,6 +93,17 @@ describe.skipIf(noSlurm)(`exprag sweep --slurm on a real Slurm${"reason" in slur
     const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", summary.tag], slurmEnv())).stdout.toString());
     expect((listed.runs ?? listed).map((r: { status: string }) => r.status)).toEqual(["cancelled", "cancelled"]);
     expect(runFiles(join(repo, ".exprag"))).toHaveLength(2);
+    // Written into each run file as Slurm said it: read so where Slurm cannot be asked.
+    for (const file of runFiles(join(repo, ".exprag"))) {
+      const records = readRecords(file);
+      expect(records.map((r) => r.kind)).toEqual(["run_start", "run_end"]);
+      expect((records[1]!.value as { scheduler_end: { state: string; job_id: string } }).scheduler_end.state).toBe("CANCELLED");
+      expect((records[1]!.value as { scheduler_end: { job_id: string } }).scheduler_end.job_id).toStartWith(`${jobId}_`);
+    }
+    const unreachable = JSON.parse(
+      (await runIn(repo, ["ls", "--json", "--tag", summary.tag], { SLURM_CONF: join(repo, "no-such-slurm.conf") })).stdout.toString(),
+    );
+    expect((unreachable.runs ?? unreachable).map((r: { status: string }) => r.status)).toEqual(["cancelled", "cancelled"]);
   }, 60_000);
 
   test("a point killed by its real time limit reads timeout", async () => {

@@ -4,6 +4,7 @@ import { EXIT, errnoReason, UserError } from "../errors";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../record/reader";
 import { resolveRunRef, shortId } from "../record/refs";
 import { runLogPath } from "../store";
+import { readRunSummary } from "./summary";
 
 export interface LogTail {
   run_id: string;
@@ -20,7 +21,7 @@ export interface LogTail {
 export function readLogTail(store: string, reference: string, lines: number, maxBytes: number): LogTail {
   const { runId } = resolveRunRef(store, reference);
   const file = runLogPath(store, runId);
-  if (!existsSync(file)) throw new UserError(`run ${shortId(runId)} kept no output log (it ran with --no-log)`, EXIT.failure);
+  if (!existsSync(file)) throw noLogError(store, runId);
   let fd: number;
   try {
     fd = openRegularFile(file);
@@ -44,4 +45,23 @@ export function readLogTail(store: string, reference: string, lines: number, max
   const text = bytes.toString();
   const count = text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
   return { run_id: runId, log: file, text, lines: count, truncated };
+}
+
+/** Why run `runId` has no output log: it waits in Slurm's queue, Slurm ended it before it began, or it ran with --no-log. */
+export function noLogError(store: string, runId: string): UserError {
+  const short = shortId(runId);
+  let read: ReturnType<typeof readRunSummary> = { summary: null, start: null };
+  try {
+    read = readRunSummary(store, runId, () => {}, false);
+  } catch {}
+  const { summary, start } = read;
+  if (start?.queued && summary?.status === "pending")
+    return new UserError(
+      `run ${short} has not started yet (it waits in Slurm's queue): no output yet`,
+      EXIT.failure,
+      `exprag log ${short} --follow waits for it`,
+    );
+  if (start?.queued && summary)
+    return new UserError(`run ${short} never began (${summary.status}${summary.error ? `: ${summary.error}` : ""}): it has no output`, EXIT.failure);
+  return new UserError(`run ${short} kept no output log (it ran with --no-log)`, EXIT.failure);
 }

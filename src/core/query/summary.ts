@@ -10,7 +10,8 @@ import { isUuidV7, runIdTime, shortId } from "../record/refs";
 import { commandRecords, type Divergence, type RecordCounts, type RunState, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
 import { TailReader } from "../record/tail-reader";
 import { slurmCauseOfDeath } from "../slurm/job-state";
-import { queuedStatus } from "../slurm/queued";
+import { queuedAnswer, queuedStatus } from "../slurm/queued";
+import { recordQueuedEnd } from "../slurm/queued-end";
 import { runFilePath } from "../store";
 import type { Warn } from "./records";
 import { asNumber, leaves } from "./value-paths";
@@ -85,9 +86,15 @@ export function readRunSummary(
     }
     if (start.runId !== runId) warn(`${file}: its records name run ${JSON.stringify(first?.run_id ?? null)}; it is run ${runId}, as its file name says`);
     const tail = readTail(opened, withMetrics);
+    // A queued point Slurm ended before its run began reads that end, written into its file for later readers.
+    const ended = start.queued && !tail.end ? queuedAnswer(start.queued).end : null;
+    if (ended) {
+      recordQueuedEnd(file, opened.fd, runId, ended);
+      tail.end = decodeRunEnd({ kind: "run_end", value: ended });
+    }
     const summary = summaryOf(runId, file, start, tail, warn);
     // Its task may have started (and even ended) while Slurm was asked: the file at its path says so then.
-    if (retry && start.queued && !tail.end && summary.status !== "pending") {
+    if (retry && ended) {
       const current = readRunStart(file);
       if (current && !decodeRunStart(current).queued) return readRunSummary(store, runId, warn, withMetrics, false);
     }

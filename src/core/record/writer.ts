@@ -11,26 +11,13 @@
  * file never holds a torn line of ours; its records are counted as lost, later batches are
  * tried again, and `counts` says only what the file holds.
  */
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  futimesSync,
-  lstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
 import { errnoCode, isErrno } from "../errors";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
+import { isQueuedRunFile } from "./queued-file";
 import { RECORD_KINDS, type RecordCounts, type RecordKind, recordCounts, SCHEMA_VERSION } from "./schema";
 
 const INITIAL_BATCH_BYTES = 1 << 20;
@@ -81,7 +68,7 @@ export class RunFile {
 
   /**
    * Creates the file (mode 0600, never through a link); it must not exist yet, unless it is the
-   * queued run of a Slurm sweep's point (its run_start alone): the records go to a new file that
+   * queued run of a Slurm sweep's point (./queued-file.ts): the records go to a new file that
    * replaces it whole at the first write, so a reader sees either the queued run or this one.
    */
   constructor(
@@ -345,24 +332,5 @@ export class RunFile {
     const grown = Buffer.allocUnsafe(Math.max(this.batch.length * 2, this.used + bytes));
     this.batch.copy(grown, 0, 0, this.used);
     this.batch = grown;
-  }
-}
-
-/** Whether `path` is the queued run `runId` of a Slurm sweep: its run_start alone, marked `queued`. */
-function isQueuedRunFile(path: string, runId: string): boolean {
-  try {
-    let stat = lstatSync(path);
-    // The submitter made it and is about to write its one line.
-    for (let tries = 0; stat.isFile() && stat.size === 0 && tries < 100; tries++) {
-      Bun.sleepSync(10);
-      stat = lstatSync(path);
-    }
-    if (!stat.isFile() || stat.size > 1 << 20) return false;
-    const lines = readFileSync(path, "utf8").split("\n");
-    if (lines.length !== 2 || lines[1] !== "") return false;
-    const record = JSON.parse(lines[0]!);
-    return record?.kind === "run_start" && record.run_id === runId && typeof record.value?.queued === "object" && record.value.queued !== null;
-  } catch {
-    return false;
   }
 }

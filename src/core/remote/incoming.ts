@@ -80,11 +80,17 @@ export type Placement = "new" | "same" | "grown" | "ahead" | "diverged" | "held"
 
 /**
  * Puts the staged file at `target` when there is none (a link: it never replaces one that
- * appeared meanwhile) or when the local one is the start of it (a rename over it); otherwise
+ * appeared meanwhile) or when the local one is the start of it, or what `replaces` says it
+ * supersedes (a rename over it); otherwise
  * leaves the local file as it is and says how they differ. A local file that `mayGrow` says must
  * stay as it is (its run is written here) is "held", never replaced.
  */
-export function placeFile(staged: string, target: string, mayGrow: () => boolean = () => true): Placement {
+export function placeFile(
+  staged: string,
+  target: string,
+  mayGrow: () => boolean = () => true,
+  replaces: () => "superseded" | "stale" | null = () => null,
+): Placement {
   let local: ReturnType<typeof lstatSync> | null = null;
   try {
     local = lstatSync(target);
@@ -97,11 +103,17 @@ export function placeFile(staged: string, target: string, mayGrow: () => boolean
       return "new";
     } catch (error) {
       if (!isErrno(error, "EEXIST")) throw error;
-      return placeFile(staged, target, mayGrow);
+      return placeFile(staged, target, mayGrow, replaces);
     }
   }
   if (!local.isFile()) return "not a regular file";
-  const order = prefixOrder(target, staged);
+  let order = prefixOrder(target, staged);
+  // A Slurm point's run replaces its queued file rather than extending it (./queued-points.ts).
+  if (order === "diverged") {
+    const queued = replaces();
+    if (queued === "superseded") order = "grown";
+    else if (queued === "stale") order = "ahead";
+  }
   if (order !== "grown") return order;
   if (!mayGrow()) return "held";
   renameSync(staged, target);

@@ -10,6 +10,7 @@ import { ownedHere, recordsAfterEnd } from "./held-back";
 import { discard, mergeAnnotations, type Placement, placeFile, type Staging } from "./incoming";
 import { type RunFileKind, TREE_NAMES } from "./layout";
 import type { TreeEntries } from "./objects";
+import { queuedOrder } from "./queued-points";
 import { runFilePaths } from "./run-files";
 import type { RunRef } from "./run-refs";
 
@@ -69,7 +70,7 @@ export function apply(staging: Staging, store: string, candidate: Candidate): Ap
         if (mergeAnnotations(staged, settleAnnotations(targets.run)) > 0) applied.written.push(kind);
         continue;
       }
-      const placement = placeFile(staged, targets[kind], mayGrow);
+      const placement = placeFile(staged, targets[kind], mayGrow, () => (kind === "run" ? queuedOrder(targets.run, staged, runId) : null));
       applied.placements[kind] = placement;
       if (placement === "new" || placement === "grown") applied.written.push(kind);
       if (placement === "diverged")

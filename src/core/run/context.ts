@@ -29,7 +29,13 @@ export function schedulerOf(env: NodeJS.ProcessEnv): SchedulerRecord | null {
     return {
       kind: "slurm",
       job_id: env.SLURM_JOB_ID,
-      ...pick({ array_job_id: env.SLURM_ARRAY_JOB_ID, array_task_id: env.SLURM_ARRAY_TASK_ID, node: env.SLURMD_NODENAME, job_name: env.SLURM_JOB_NAME }),
+      ...pick({
+        array_job_id: env.SLURM_ARRAY_JOB_ID,
+        array_task_id: env.SLURM_ARRAY_TASK_ID,
+        node: env.SLURMD_NODENAME,
+        job_name: env.SLURM_JOB_NAME,
+        restart_count: env.SLURM_RESTART_COUNT,
+      }),
     };
   }
   if (env.PBS_JOBID) return { kind: "pbs", job_id: env.PBS_JOBID, ...pick({ array_task_id: env.PBS_ARRAY_INDEX, node: env.PBS_O_HOST }) };

@@ -13,6 +13,8 @@ const STATUS_OF_STATE: Record<string, SchedulerEndStatus> = {
   OUT_OF_MEMORY: "out_of_memory",
   NODE_FAIL: "node_fail",
   BOOT_FAIL: "node_fail",
+  // Ended to be run again (scontrol requeue, a preemption that requeues): its next attempt is another run.
+  REQUEUED: "preempted",
 };
 
 /** How long Slurm's commands may take to answer before the run ends as `killed`. */
@@ -31,13 +33,23 @@ export function statusOfJobState(state: string): SchedulerEndStatus | null {
  * rest: a run time that reached the time limit is TIMEOUT, a preemption time is PREEMPTED, and
  * otherwise Slurm is ending a job before its time: CANCELLED (scancel).
  */
-export function parseScontrolJob(text: string): { state: string; reason: string | null } | null {
-  const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(text)?.[1] ?? null;
+export function parseScontrolJob(text: string, attempt: number | null = null): { state: string; reason: string | null } | null {
+  const field = (name: string) => scontrolField(text, name);
   const shown = field("JobState");
   if (!shown) return null;
-  const reason = field("Reason");
-  const state = shown === "COMPLETING" ? completingCause(field("RunTime"), field("TimeLimit"), field("PreemptTime")) : shown;
-  return { state, reason: reason && reason !== "None" ? reason : null };
+  // Restarted more often than the asking attempt knows: Slurm is requeueing it (it shows COMPLETING, then PENDING).
+  const requeued = attempt !== null && Number(field("Restarts") ?? 0) > attempt && statusOfJobState(shown) === null;
+  const state = requeued ? "REQUEUED" : shown === "COMPLETING" ? completingCause(field("RunTime"), field("TimeLimit"), field("PreemptTime")) : shown;
+  return { state, reason: scontrolReason(text) };
+}
+
+/** One `Key=Value` of a line of `scontrol show job -o`; null when it has none. */
+export const scontrolField = (line: string, name: string): string | null => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(line)?.[1] ?? null;
+
+/** The job's Reason, when it gives one other than None. */
+export function scontrolReason(line: string): string | null {
+  const reason = scontrolField(line, "Reason");
+  return reason && reason !== "None" ? reason : null;
 }
 
 function completingCause(runTime: string | null, timeLimit: string | null, preemptTime: string | null): string {
@@ -82,7 +94,7 @@ function ask(command: string[], env: NodeJS.ProcessEnv): string | null {
  */
 export async function askSlurmWhyEnded(jobId: string, env: NodeJS.ProcessEnv, retries = 1): Promise<{ status: SchedulerEndStatus; end: SchedulerEnd } | null> {
   for (let attempt = 0; attempt <= retries; attempt++) {
-    const job = jobState(jobId, env);
+    const job = jobState(jobId, env, Number(env.SLURM_RESTART_COUNT ?? 0) || 0);
     if (!job) return null;
     const status = statusOfJobState(job.state);
     if (status) return { status, end: { kind: "slurm", job_id: jobId, state: job.state, ...(job.reason && { reason: job.reason }) } };
@@ -91,8 +103,9 @@ export async function askSlurmWhyEnded(jobId: string, env: NodeJS.ProcessEnv, re
   return null;
 }
 
-function jobState(jobId: string, env: NodeJS.ProcessEnv): { state: string; reason: string | null } | null {
-  const shown = parseScontrolJob(ask(["scontrol", "show", "job", "-o", jobId], env) ?? "");
+/** `attempt`: the asking run's SLURM_RESTART_COUNT, to tell a requeue; null for a reader. */
+function jobState(jobId: string, env: NodeJS.ProcessEnv, attempt: number | null = null): { state: string; reason: string | null } | null {
+  const shown = parseScontrolJob(ask(["scontrol", "show", "job", "-o", jobId], env) ?? "", attempt);
   return shown ?? parseSacct(ask(["sacct", "-n", "-P", "-X", "-j", jobId, "-o", "State,Reason"], env) ?? "");
 }
 

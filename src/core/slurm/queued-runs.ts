@@ -1,5 +1,6 @@
 /**
- * The points of a Slurm sweep, in the store from the moment it is submitted: each point's run file
+ * The points of a Slurm sweep (and the runs of `rerun --slurm`), in the store from the moment they
+ * are submitted: each point's run file
  * starts as a run_start marked `queued` (its Slurm task, its params, the sweep's code and tag), so
  * every query lists it, as `pending` until its task's `exprag run` replaces the file with the run
  * itself (src/core/record/writer.ts), or as what Slurm says ended it before it began.
@@ -8,11 +9,11 @@ import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
 import { type GitRecord, type QueuedRecord, SCHEMA_VERSION } from "../record/schema";
 import { runFilePath } from "../store";
-import type { Point } from "../sweep/points";
 
 export interface QueuedRun {
   runId: string;
-  point: Point;
+  /** Its params. */
+  point: Record<string, unknown>;
 }
 
 export interface QueuedRuns {
@@ -23,6 +24,8 @@ export interface QueuedRuns {
   metadata: Record<string, unknown>;
   tags: string[];
   runs: QueuedRun[];
+  /** The run each one repeats (`exprag rerun --slurm`): its run_start's rerun_of and from, as the run will have them. */
+  rerunOf?: string;
 }
 
 /**
@@ -34,7 +37,8 @@ export function writeQueuedRuns(queued: QueuedRuns): void {
   const createdAt = new Date().toISOString();
   const common = `{"schema_version":${SCHEMA_VERSION},"exprag_version":${JSON.stringify(VERSION)},`;
   const name = JSON.stringify(queued.experimentName);
-  const shared = `${queued.git ? `"git":${JSON.stringify(queued.git)},` : ""}"metadata":${JSON.stringify(queued.metadata)},`;
+  const rerun = queued.rerunOf ? `"rerun_of":${JSON.stringify(queued.rerunOf)},"from":${JSON.stringify(queued.rerunOf)},` : "";
+  const shared = `${queued.git ? `"git":${JSON.stringify(queued.git)},` : ""}"metadata":${JSON.stringify(queued.metadata)},${rerun}`;
   queued.runs.forEach((run, index) => {
     const mark: QueuedRecord = { kind: "slurm", job_id: queued.jobId, array_task_id: String(index), ...(queued.tags.length && { tags: queued.tags }) };
     const line = `${common}"run_id":${JSON.stringify(run.runId)},"experiment_name":${name},"kind":"run_start","value":{${shared}"params":${JSON.stringify(run.point)},"queued":${JSON.stringify(mark)}},"created_at":"${createdAt}","elapsed_ms":0}\n`;

@@ -4,12 +4,15 @@
  * Slurm is asked, once per array job per second, with one `scontrol show job -o`: `pending` while
  * the task waits (or has just started), the cause Slurm names when it ended the task before its
  * run began (`cancelled` for a scancel while pending), and `cancelled` too when Slurm has
- * forgotten the task: it left the queue without starting. Where Slurm cannot be asked, `pending`.
+ * forgotten the task: it left the queue without starting, and `failed` when the task ended without
+ * its run ever being written. Where Slurm cannot be asked, `pending`. An ended answer comes with
+ * the run_end that records it (./queued-end.ts writes it into the run file).
  */
-import { statusOfJobState } from "./job-state";
+import type { RunEndValue } from "../record/schema";
+import { scontrolField, scontrolReason, statusOfJobState } from "./job-state";
 
 /** The statuses a queued run can read (a subset of the run states, named here to keep this module free of the query layer). */
-export type QueuedStatus = "pending" | "crashed" | NonNullable<ReturnType<typeof statusOfJobState>>;
+export type QueuedStatus = "pending" | "failed" | NonNullable<ReturnType<typeof statusOfJobState>>;
 
 const ASK_TIMEOUT_MS = 3000;
 const FRESH_MS = 1000;
@@ -27,29 +30,37 @@ export function taskIndexes(text: string): number[] {
   return indexes;
 }
 
+/** What Slurm shows of one task: its state, its reason (other than None), its exit code (`N:S`). */
+export interface TaskState {
+  state: string;
+  reason: string | null;
+  exitCode: string | null;
+}
+
 /**
  * Each task's state from `scontrol show job -o JOB` of an array job (one line per record; the
  * tasks still pending share one record with a range). An empty map when Slurm answered that it does
  * not know the job.
  */
-export function parseArrayTasks(text: string): Map<number, string> {
-  const tasks = new Map<number, string>();
+export function parseArrayTasks(text: string): Map<number, TaskState> {
+  const tasks = new Map<number, TaskState>();
   for (const line of text.split("\n")) {
-    const state = /(?:^|\s)JobState=(\S+)/.exec(line)?.[1];
-    const indexes = /(?:^|\s)ArrayTaskId=(\S+)/.exec(line)?.[1];
+    const state = scontrolField(line, "JobState");
+    const indexes = scontrolField(line, "ArrayTaskId");
     if (!state || !indexes) continue;
-    for (const index of taskIndexes(indexes)) tasks.set(index, state);
+    const shown: TaskState = { state, reason: scontrolReason(line), exitCode: scontrolField(line, "ExitCode") };
+    for (const index of taskIndexes(indexes)) tasks.set(index, shown);
   }
   return tasks;
 }
 
-const asked = new Map<string, { at: number; tasks: Map<number, string> | null }>();
+const asked = new Map<string, { at: number; tasks: Map<number, TaskState> | null }>();
 
 /** The array's tasks Slurm knows and their states; null when Slurm could not be asked. */
-export function arrayTasks(jobId: string, env: NodeJS.ProcessEnv): Map<number, string> | null {
+export function arrayTasks(jobId: string, env: NodeJS.ProcessEnv): Map<number, TaskState> | null {
   const cached = asked.get(jobId);
   if (cached && performance.now() - cached.at < FRESH_MS) return cached.tasks;
-  let tasks: Map<number, string> | null = null;
+  let tasks: Map<number, TaskState> | null = null;
   try {
     if (Bun.which("scontrol", { PATH: env.PATH ?? "" })) {
       const result = Bun.spawnSync(["scontrol", "show", "job", "-o", jobId], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore", timeout: ASK_TIMEOUT_MS });
@@ -63,13 +74,36 @@ export function arrayTasks(jobId: string, env: NodeJS.ProcessEnv): Map<number, s
 
 /** What a queued run reads, by what Slurm says of its task. */
 export function queuedStatus(queued: { jobId: string; task: number }, env: NodeJS.ProcessEnv = process.env): QueuedStatus {
-  const tasks = arrayTasks(queued.jobId, env);
-  if (tasks === null) return "pending";
-  const state = tasks.get(queued.task);
-  // Gone from Slurm while its run never began: it left the queue unstarted.
-  if (state === undefined) return "cancelled";
-  const cause = statusOfJobState(state);
-  if (cause) return cause;
-  // Ended as COMPLETED or FAILED without its run taking the place: its exprag died before it wrote.
-  return /^(COMPLETED|FAILED)/.test(state) ? "crashed" : "pending";
+  return queuedAnswer(queued, env).status;
 }
+
+/**
+ * What a queued run reads, and when Slurm ended its task before its run began, the run_end that
+ * says so as a run's end is said (status, Slurm's state and reason), to be written into its file.
+ */
+export function queuedAnswer(queued: { jobId: string; task: number }, env: NodeJS.ProcessEnv = process.env): { status: QueuedStatus; end: RunEndValue | null } {
+  const tasks = arrayTasks(queued.jobId, env);
+  if (tasks === null) return { status: "pending", end: null };
+  const job = `${queued.jobId}_${queued.task}`;
+  const shown = tasks.get(queued.task);
+  // Gone from Slurm while its run never began: it left the queue unstarted.
+  if (shown === undefined)
+    return { status: "cancelled", end: neverRan("cancelled", null, `Slurm no longer knows task ${job} and its run never began: it left the queue unstarted`) };
+  const scheduler_end = { kind: "slurm" as const, job_id: job, state: shown.state, ...(shown.reason && { reason: shown.reason }) };
+  const cause = statusOfJobState(shown.state);
+  if (cause) return { status: cause, end: { ...neverRan(cause, null, `Slurm ended task ${job} (${shown.state}) before its run began`), scheduler_end } };
+  // Ended as COMPLETED or FAILED without its run taking the place: its exprag ended before it wrote.
+  if (!/^(COMPLETED|FAILED)/.test(shown.state)) return { status: "pending", end: null };
+  const exitCode = Number(/^(\d+):/.exec(shown.exitCode ?? "")?.[1] ?? Number.NaN);
+  const error = `Slurm task ${job} ended ${shown.state}${shown.exitCode ? ` (exit code ${shown.exitCode})` : ""} before its run was recorded: see the task's output`;
+  return { status: "failed", end: { ...neverRan("failed", Number.isSafeInteger(exitCode) ? exitCode : null, error), scheduler_end } };
+}
+
+/** The run_end of a run whose command never ran. */
+const neverRan = (status: RunEndValue["status"], exitCode: number | null, error: string): RunEndValue => ({
+  status,
+  exit_code: exitCode,
+  signal: null,
+  counts: { track: 0, meta: 0, note: 0, parse_error: 0 },
+  error,
+});

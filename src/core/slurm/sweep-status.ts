@@ -1,7 +1,8 @@
 /**
  * Where a Slurm sweep stands: each point's run as the store reads it (a point still queued reads
  * `pending`, or what Slurm says ended it before it began: src/core/slurm/queued.ts); a point with
- * no run file at all (its queued run could not be written) is read from Slurm the same way.
+ * no run file at all (its queued run could not be written) is read from Slurm the same way, and a
+ * point whose task Slurm requeued by its latest attempt (./requeue.ts).
  */
 import { existsSync } from "node:fs";
 import type { Warn } from "../query/records";
@@ -9,6 +10,7 @@ import { isUnended } from "../record/schema";
 import { runFilePath } from "../store";
 import { type SweepSummary, summarizeSweep } from "../sweep/summary";
 import { queuedStatus } from "./queued";
+import { latestAttempt } from "./requeue";
 import type { SlurmSweepManifest } from "./sweep";
 
 export interface SlurmSweepStatus {
@@ -19,15 +21,40 @@ export interface SlurmSweepStatus {
 
 export function slurmSweepStatus(store: string, manifest: SlurmSweepManifest, env: NodeJS.ProcessEnv, warn: Warn): SlurmSweepStatus {
   const { runs, job_id: jobId } = manifest;
+  /** Point `index` as run `runId` records it. */
+  const pointRun = (index: number, runId: string) => ({
+    run: { index, point: runs[index]!.point, command: runs[index]!.command, runId },
+    runId,
+    device: null,
+    exitCode: null,
+  });
   const summary = summarizeSweep(
     store,
     manifest.sweep_id,
-    runs.map((run, index) => ({ run: { index, point: run.point, command: run.command, runId: run.run_id }, runId: run.run_id, device: null, exitCode: null })),
+    runs.map((run, index) => pointRun(index, run.run_id)),
     warn,
   );
+  // A point whose task Slurm requeued stands where its latest attempt stands.
+  const requeued = summary.runs.flatMap((point, index) => {
+    const latest = point.status === "preempted" ? latestAttempt(store, runs[index]!.run_id) : null;
+    return latest ? [{ index, latest }] : [];
+  });
+  if (requeued.length) {
+    const attempts = summarizeSweep(
+      store,
+      manifest.sweep_id,
+      requeued.map(({ index, latest }) => pointRun(index, latest)),
+      warn,
+    );
+    requeued.forEach(({ index }, at) => {
+      summary.runs[index] = attempts.runs[at]!;
+    });
+  }
   let ended = 0;
   summary.runs.forEach((point, index) => {
     if (jobId && !existsSync(runFilePath(store, runs[index]!.run_id))) point.status = queuedStatus({ jobId, task: index }, env);
+    // Its last attempt requeued, the next not started yet: Slurm has the task in hand still.
+    else if (jobId && point.status === "preempted" && queuedStatus({ jobId, task: index }, env) === "pending") point.status = "pending";
     if (!isUnended(point.status) && point.status !== "not recorded") ended++;
   });
   return { summary, ended };

@@ -16,8 +16,10 @@ import { restoreOutputs } from "../query/outputs";
 import type { Warn } from "../query/records";
 import { shortId } from "../record/refs";
 import { type RunDefaults, type RunOptionFlags, runDefaults } from "../run/defaults";
+import { experimentNameFor } from "../run/experiment-name";
 import { handoffVariables, takeHandoff } from "../run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../run/metadata";
+import { writeQueuedRuns } from "../slurm/queued-runs";
 import { slurmJob } from "../slurm/sweep";
 import { executeSweep, type SweepRun } from "./execute";
 import { codeDifference, commandWithSettings, confirmForeignCommand, readRerunSource, rerunParams } from "./rerun";
@@ -156,6 +158,18 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
       });
       const jobId = job.submit(env);
       submitted = true;
+      // In the store from submit on, as a Slurm sweep's points are: `ls` shows them pending.
+      writeQueuedRuns({
+        store,
+        jobId,
+        experimentName:
+          request.runFlags.name ?? (source.experimentName.trim() ? source.experimentName : (defaults.name ?? experimentNameFor(runs[0]!.command))),
+        git: code?.git ?? null,
+        metadata,
+        tags: replicatesTag ? [replicatesTag] : [],
+        runs: runs.map((run) => ({ runId: run.runId, point: params(run) })),
+        rerunOf: source.runId,
+      });
       return { of: source.runId, runId, runIds: runs.map((run) => run.runId), replicatesTag, exitCode: 0, jobId };
     }
     outcome = await executeSweep({

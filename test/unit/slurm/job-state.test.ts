@@ -70,3 +70,15 @@ describe("asking Slurm why a job ended", () => {
     expect(await askSlurmWhyEnded("42", { PATH: "/nonexistent" })).toBeNull();
   });
 });
+
+describe("a job Slurm requeues", () => {
+  test("reads REQUEUED (preempted) to the attempt it ends, once Slurm counts more restarts than it knows", () => {
+    const shown = "JobId=9 JobState=COMPLETING Reason=None Restarts=1 RunTime=00:00:05 TimeLimit=UNLIMITED PreemptTime=None";
+    expect(parseScontrolJob(shown, 0)).toEqual({ state: "REQUEUED", reason: null });
+    expect(statusOfJobState("REQUEUED")).toBe("preempted");
+    // The attempt that is itself restart 1, and a reader that is no attempt, see what Slurm shows.
+    expect(parseScontrolJob(shown, 1)?.state).toBe("CANCELLED");
+    expect(parseScontrolJob(shown)?.state).toBe("CANCELLED");
+    expect(parseScontrolJob("JobId=9 JobState=TIMEOUT Reason=TimeLimit Restarts=2", 0)?.state).toBe("TIMEOUT");
+  });
+});

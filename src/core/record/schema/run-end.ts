@@ -74,7 +74,8 @@ export interface Divergence {
 
 export interface RunEndValue {
   status: RunEndStatus;
-  exit_code: number;
+  /** null when the command never ran (a Slurm sweep's point that Slurm ended before its run began). */
+  exit_code: number | null;
   signal: string | null;
   duration_ms?: number;
   resources?: ResourceUsage | null;

@@ -1,0 +1,42 @@
+/**
+ * The run file of a Slurm sweep's point before its task's run began: its run_start marked `queued`,
+ * written at submit, and at most one run_end after it, written once Slurm was seen to have ended
+ * the task before its run began (src/core/slurm/queued-end.ts). Its task's `exprag run` replaces
+ * such a file whole by a rename (./writer.ts), also one with that run_end: a task that runs after
+ * all (a requeue, a Slurm that forgot and remembered) is the truth.
+ */
+import { lstatSync, readFileSync } from "node:fs";
+
+/** Larger than any queued point's file. */
+export const MAX_QUEUED_BYTES = 1 << 20;
+
+/** What a queued point's file text holds: its queued run_start, and its run_end line when it has one; null when it is not one. */
+export function queuedFileLines(text: string, runId: string): { start: Record<string, unknown>; ended: boolean } | null {
+  const lines = text.split("\n");
+  if (lines.at(-1) !== "" || (lines.length !== 2 && lines.length !== 3)) return null;
+  try {
+    const start = JSON.parse(lines[0]!);
+    if (start?.kind !== "run_start" || start.run_id !== runId || typeof start.value?.queued !== "object" || start.value.queued === null) return null;
+    if (lines.length === 2) return { start, ended: false };
+    const end = JSON.parse(lines[1]!);
+    return end?.kind === "run_end" && end.run_id === runId ? { start, ended: true } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `path` is the file of queued point `runId`, which its task's run may replace. */
+export function isQueuedRunFile(path: string, runId: string): boolean {
+  try {
+    let stat = lstatSync(path);
+    // The submitter made it and is about to write its one line.
+    for (let tries = 0; stat.isFile() && stat.size === 0 && tries < 100; tries++) {
+      Bun.sleepSync(10);
+      stat = lstatSync(path);
+    }
+    if (!stat.isFile() || stat.size > MAX_QUEUED_BYTES) return false;
+    return queuedFileLines(readFileSync(path, "utf8"), runId) !== null;
+  } catch {
+    return false;
+  }
+}

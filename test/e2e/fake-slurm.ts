@@ -1,0 +1,18 @@
+/** Slurm's clients faked for tests that run anywhere: sbatch answers a job id, scontrol prints what the test wrote. */
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "./harness";
+
+/** A folder with an sbatch that accepts any job as 77 and an scontrol that prints the file `state` (or fails as Slurm does for a job it forgot). */
+export function fakeSlurm(): { bin: string; state: string } {
+  const bin = tempDir();
+  const state = join(bin, "state");
+  writeFileSync(join(bin, "sbatch"), "#!/bin/sh\necho 77\n");
+  writeFileSync(
+    join(bin, "scontrol"),
+    `#!/bin/sh\n[ -s '${state}' ] || { echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1; }\ncat '${state}'\n`,
+  );
+  chmodSync(join(bin, "sbatch"), 0o755);
+  chmodSync(join(bin, "scontrol"), 0o755);
+  return { bin, state };
+}

@@ -1,0 +1,107 @@
+/**
+ * A Slurm task requeued while it runs (`scontrol requeue`, as a preemption that requeues does):
+ * its first attempt ends `preempted`, and the attempt Slurm starts next is a run of its own that
+ * repeats it, with the sweep's tag, instead of failing on the first attempt's file.
+ */
+import { describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fakeSlurm } from "./fake-slurm";
+import { gitEnv, makeRepo, runIn } from "./git-harness";
+import { cleanEnv, readRecords, runFiles, type StoredRecord, waitFor } from "./harness";
+import { noSlurm, slurm, slurmCommand, slurmEnv, waitingSweep } from "./slurm-harness";
+
+type Start = { rerun_of?: string; queued?: unknown; scheduler?: { restart_count?: string } };
+
+describe("a requeued Slurm task's attempt", () => {
+  test("records a run of its own (derived id, repeating the attempt before it, the sweep's tag); the same attempt twice does not", async () => {
+    const repo = makeRepo({ "README.md": "# project\n" });
+    const { bin, state } = fakeSlurm();
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0 JobState=PENDING Reason=None\n");
+    const sweep = JSON.parse((await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1", "--", "true"], env)).stdout.toString());
+    const attempt = (restarts: string | undefined) =>
+      Bun.spawnSync(["sh", sweep.script], {
+        cwd: repo,
+        env: cleanEnv({ ...gitEnv, ...env, SLURM_JOB_ID: "78", SLURM_ARRAY_JOB_ID: "77", SLURM_ARRAY_TASK_ID: "0", SLURM_RESTART_COUNT: restarts }),
+        stdout: "pipe",
+        stderr: "pipe",
+      }).exitCode;
+    expect(attempt(undefined)).toBe(0);
+    // Its writer killed past Slurm's grace: no run_end, a torn last line.
+    const firstFile = join(repo, ".exprag", "runs", `${sweep.runs[0].run_id}.jsonl`);
+    const lines = readFileSync(firstFile, "utf8").split("\n").filter(Boolean);
+    writeFileSync(firstFile, `${lines.filter((line) => !line.includes('"run_end"')).join("\n")}\n{"kind":"tra`);
+    expect(attempt("1")).toBe(0);
+    const after = readFileSync(firstFile, "utf8").split("\n");
+    expect(after.at(-3)).toBe('{"kind":"tra');
+    const ended = JSON.parse(after.at(-2)!);
+    expect(ended.kind).toBe("run_end");
+    expect(ended.value).toMatchObject({ status: "preempted", exit_code: null, scheduler_end: { kind: "slurm", job_id: "78", state: "REQUEUED" } });
+    expect(attempt("2")).toBe(0);
+    // The same attempt again, or a count that is no number, finds its run there already.
+    expect(attempt("2")).not.toBe(0);
+    expect(attempt("x")).not.toBe(0);
+    const starts = runFiles(join(repo, ".exprag")).map((file) => JSON.parse(readFileSync(file, "utf8").split("\n")[0]!) as StoredRecord);
+    const first = sweep.runs[0].run_id as string;
+    const byRestart = Object.fromEntries(starts.map((r) => [(r.value as Start).scheduler?.restart_count ?? "0", r]));
+    expect(Object.keys(byRestart).sort()).toEqual(["0", "1", "2"]);
+    expect(byRestart["0"]!.run_id).toBe(first);
+    expect((byRestart["1"]!.value as Start).rerun_of).toBe(first);
+    expect((byRestart["2"]!.value as Start).rerun_of).toBe(byRestart["1"]!.run_id);
+    const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", sweep.tag], env)).stdout.toString());
+    expect((listed.runs ?? listed).map((run: { status: string }) => run.status).sort()).toEqual(["ok", "ok", "preempted"]);
+  }, 60_000);
+});
+
+describe.skipIf(noSlurm)(`a requeued Slurm task on a real Slurm${"reason" in slurm ? ` (skipped: ${slurm.reason})` : ""}`, () => {
+  test("its first attempt reads preempted; the next is its own run, repeating it, in the sweep", async () => {
+    const repo = makeRepo({ "README.md": "# project\n" });
+    const store = join(repo, ".exprag");
+    const submitted = await waitingSweep(repo, ["--grid", "x=1", "--", "sleep", "300"]);
+    await using waiting = submitted.sweep;
+    await waitFor(() => runFiles(store).length === 1, "the point's run file", 30_000);
+    const first = runFiles(store)[0]!;
+    const sweep = { job_id: submitted.jobId, tag: submitted.tag, runs: [{ run_id: readRecords(first)[0]!.run_id as string }] };
+    const started = () => readRecords(first).some((r) => r.kind === "run_start" && (r.value as Start).queued === undefined);
+    await waitFor(started, "the first attempt's run to start", 60_000);
+    const task = `${sweep.job_id}_0`;
+    slurmCommand("scontrol", "requeue", task);
+    await waitFor(() => readRecords(first).some((r) => r.kind === "run_end"), "the first attempt's run_end", 30_000);
+    const end = readRecords(first).find((r) => r.kind === "run_end")!.value as { status: string; scheduler_end: { state: string } };
+    expect(end.status).toBe("preempted");
+    expect(end.scheduler_end.state).toBe("REQUEUED");
+
+    // Slurm holds a requeued job back a while (BeginTime) before it may start again: let it start in a few
+    // seconds (not at once: a start in the second of the requeue finds its job credential revoked).
+    const second = () => runFiles(store).find((file) => file !== first);
+    let hurried = false;
+    await waitFor(
+      () => {
+        if (!hurried && /JobState=PENDING Reason=BeginTime/.test(slurmCommand("scontrol", "show", "job", "-o", task))) {
+          slurmCommand("scontrol", "update", `JobId=${task}`, "StartTime=now+3");
+          hurried = true;
+        }
+        return second() !== undefined && readRecords(second()!).length > 0;
+      },
+      "the second attempt's run",
+      180_000,
+    );
+    const start = readRecords(second()!)[0]!.value as Start;
+    expect(start.rerun_of).toBe(sweep.runs[0]!.run_id);
+    expect(start.scheduler?.restart_count).toBe("1");
+    // sweep --wait waits on for the attempt that runs now.
+    expect(waiting.exitCode).toBe(null);
+    slurmCommand("scancel", sweep.job_id);
+    await waitFor(() => readRecords(second()!).some((r) => r.kind === "run_end"), "the second attempt's run_end", 30_000);
+    const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", sweep.tag], slurmEnv())).stdout.toString());
+    const runs = (listed.runs ?? listed) as { run_id: string; status: string }[];
+    // Both attempts are in the sweep; how the second ended (its scancel) is slurm-status.test.ts's subject.
+    expect(runs.map((run) => run.run_id).sort()).toEqual([sweep.runs[0]!.run_id, readRecords(second()!)[0]!.run_id as string].sort());
+    expect(runs.find((run) => run.run_id === sweep.runs[0]!.run_id)!.status).toBe("preempted");
+    const summary = JSON.parse(await new Response(waiting.stdout).text()) as { runs: { run_id: string; status: string }[] };
+    await waiting.exited;
+    expect(summary.runs.map((run) => run.run_id)).toEqual([readRecords(second()!)[0]!.run_id as string]);
+    expect(summary.runs[0]!.status).not.toBe("preempted");
+  }, 300_000);
+});
