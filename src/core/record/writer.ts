@@ -11,7 +11,7 @@
  * file never holds a torn line of ours; its records are counted as lost, later batches are
  * tried again, and `counts` says only what the file holds.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
 import { errnoCode, isErrno } from "../errors";
@@ -19,14 +19,13 @@ import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
 import { isQueuedRunFile } from "./queued-file";
 import { RECORD_KINDS, type RecordCounts, type RecordKind, recordCounts, SCHEMA_VERSION } from "./schema";
+import { kindsOfLines, lastRecordsCut, noCounts } from "./written-lines";
 
 const INITIAL_BATCH_BYTES = 1 << 20;
 /** Room beyond run_end's value for its envelope, when the last records are given up for it. */
 const END_ROOM = 512;
 /** Written data is handed to the disk in steps of this size, so closing the file waits only for the last step. */
 const WRITEBACK_STEP = 8 << 20;
-
-const noCounts = (): Record<RecordKind, number> => Object.fromEntries(RECORD_KINDS.map((kind) => [kind, 0])) as Record<RecordKind, number>;
 
 export class RunFile {
   private readonly fd: number;
@@ -204,22 +203,12 @@ export class RunFile {
     } catch {
       keep = offset; // the file keeps a torn last line, which every reader skips
     }
-    const kept = keep > 0 ? this.kindsOf(keep) : noCounts();
+    const kept = kindsOfLines(this.batch, 0, keep, this.heads);
     for (const kind of RECORD_KINDS) {
       this.kept[kind] += kept[kind];
       this.lost += kinds[kind] - kept[kind];
     }
     this.written += keep;
-  }
-
-  /** The kinds of the whole records in `batch[0..end)`, told by the head each one starts with. */
-  private kindsOf(end: number): Record<RecordKind, number> {
-    const counts = noCounts();
-    for (let start = 0; start < end; start = this.batch.indexOf(10, start) + 1 || end) {
-      const kind = RECORD_KINDS.find((k) => this.batch.subarray(start, start + this.heads[k].length).equals(this.heads[k]));
-      if (kind) counts[kind]++;
-    }
-    return counts;
   }
 
   /** Records of each kind the file holds (what was queued but lost is in `lost`). */
@@ -266,43 +255,19 @@ export class RunFile {
 
   /** Cuts whole records (never the first line, run_start) from the end of the file, at least `bytes` of them; false when there are none. */
   private giveUpLastRecords(bytes: number): boolean {
-    const firstLineEnd = this.lineEndAfter(0);
-    if (firstLineEnd < 0 || this.written <= firstLineEnd) return false;
-    const from = Math.max(firstLineEnd, this.written - bytes);
-    const tail = Buffer.allocUnsafe(this.written - from);
+    const cut = lastRecordsCut(this.fd, this.written, bytes, this.heads);
+    if (!cut) return false;
     try {
-      readSync(this.fd, tail, 0, tail.length, from);
+      ftruncateSync(this.fd, cut.at);
     } catch {
       return false;
     }
-    // The cut starts at a line start: after the newline before `from` (or at the end of run_start's line).
-    const cut = from === firstLineEnd ? 0 : tail.indexOf(10) + 1;
-    if (cut <= 0 && from !== firstLineEnd) return false;
-    for (let start = cut; start < tail.length; start = tail.indexOf(10, start) + 1 || tail.length) {
-      const kind = RECORD_KINDS.find((k) => tail.subarray(start, start + this.heads[k].length).equals(this.heads[k]));
-      if (!kind) continue;
-      this.kept[kind]--;
-      this.lost++;
+    for (const kind of RECORD_KINDS) {
+      this.kept[kind] -= cut.kinds[kind];
+      this.lost += cut.kinds[kind];
     }
-    try {
-      ftruncateSync(this.fd, from + cut);
-    } catch {
-      return false;
-    }
-    this.written = from + cut;
+    this.written = cut.at;
     return true;
-  }
-
-  /** Where the line holding `position` ends (just past its newline); -1 when it has none. */
-  private lineEndAfter(position: number): number {
-    const chunk = Buffer.allocUnsafe(64 * 1024);
-    for (let at = position; at < this.written; at += chunk.length) {
-      const bytes = readSync(this.fd, chunk, 0, Math.min(chunk.length, this.written - at), at);
-      const newline = chunk.subarray(0, bytes).indexOf(10);
-      if (newline >= 0) return at + newline + 1;
-      if (bytes === 0) break;
-    }
-    return -1;
   }
 
   /** Removes what this run wrote (a queued run it was to replace stays). */

@@ -7,7 +7,8 @@
  */
 
 import type { PreparedCode } from "../git/capture";
-import { asObject, decodeGit, isObject, type JsonObject, OBJECT_ID } from "../record/decode";
+import { asObject, isObject, type JsonObject, OBJECT_ID } from "../record/decode";
+import { decodeGit } from "../record/decode-git";
 import { RUN_ID } from "../record/untrusted";
 
 const CODE = "EXPRAG_PREPARED_CODE";
