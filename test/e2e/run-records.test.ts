@@ -150,6 +150,24 @@ describe("exprag run: the run file", () => {
     ]);
   });
 
+  test("a $params line from any program is a params record: counted in run_end, and every answer reads it", async () => {
+    const cwd = tempDir();
+    const lines = ['EXPRAG::{"$params": {"batch": 32}, "acc": 0.7}', 'EXPRAG::{"$params": {"lr": 0.1}}'];
+    await exprag(["run", "--", ...sh(lines.map((l) => `echo '${l}'`).join(";"))], { cwd });
+    await exprag(["run", "--", ...sh(`echo 'EXPRAG::{"acc": 0.5}'`)], { cwd });
+    const [withParams, without] = runFiles(join(cwd, ".exprag")).map((file) => runEnd(readRecords(file)) as { counts: Record<string, number> });
+    expect(withParams!.counts).toEqual({ track: 1, meta: 0, note: 0, parse_error: 0, params: 2 });
+    expect(without!.counts).toEqual({ track: 1, meta: 0, note: 0, parse_error: 0 });
+    const listing = async (args: string[]) =>
+      JSON.parse((await exprag([...args, "--json"], { cwd })).stdout.toString()) as { run_id: string; params: unknown }[];
+    // Listing without reading the records, reading them all for an aggregate, and show all agree.
+    const listed = await listing(["ls"]);
+    expect(listed.map((run) => run.params)).toEqual([{}, { batch: 32, lr: 0.1 }]);
+    expect((await listing(["ls", "--where", "max(acc) > 0"])).map((run) => run.params)).toEqual(listed.map((run) => run.params));
+    const shown = JSON.parse((await exprag(["show", listed[1]!.run_id, "--json"], { cwd })).stdout.toString());
+    expect(shown.params).toEqual({ batch: 32, lr: 0.1 });
+  });
+
   test("records a run inside a run with its parent's id, in the same store", async () => {
     const cwd = tempDir();
     const result = await exprag(["run", "--name", "outer", "--", EXPRAG, "run", "--name", "inner", "--", ...sh("echo 'EXPRAG::1'")], { cwd });

@@ -92,11 +92,17 @@ export class RunView {
     return this.annotations().notes.map((note) => note.text);
   }
 
-  /** The params read from the command line, with those the program reported (`params` records) over them. */
+  /**
+   * The params read from the command line, with those the program reported (`params` records) over
+   * them. A finished run's counts say whether it has such records (the Python hook's, or any
+   * program's `$params`); when they cannot say (a run still going, or one that never ended), the
+   * file is read. Runs recorded before params records were counted have them only with the hook.
+   */
   params(): JsonObject {
     if (this.paramsValue === undefined) {
       const start = this.start();
-      if (start?.paramsHook) this.scan([]);
+      const counts = this.summary()?.counts;
+      if (start?.paramsHook || !counts || (counts.params ?? 0) > 0) this.scan([]);
       else this.paramsValue = start?.params ?? {};
     }
     return this.paramsValue ?? {};

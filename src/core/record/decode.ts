@@ -213,6 +213,7 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
       meta: asFiniteNumber(counts.meta) ?? 0,
       note: asFiniteNumber(counts.note) ?? 0,
       parse_error: asFiniteNumber(counts.parse_error) ?? 0,
+      ...(asFiniteNumber(counts.params) !== null && { params: asFiniteNumber(counts.params)! }),
       ...(asFiniteNumber(counts.system) !== null && { system: asFiniteNumber(counts.system)! }),
     },
     records: counts ? Object.values(counts).reduce<number>((sum, n) => sum + (asFiniteNumber(n) ?? 0), 0) : null,

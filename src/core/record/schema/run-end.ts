@@ -42,17 +42,21 @@ export const isFailedState = (state: string): boolean => (FAILED_STATES as reado
 /** The kinds run_end always counts: the records the command itself gave. */
 export const COMMAND_RECORD_KINDS = ["track", "meta", "note", "parse_error"] as const;
 
-/** Records in a run file by kind: the command's own, and its process tree's samples (absent in runs recorded before them). */
-export type RecordCounts = Record<(typeof COMMAND_RECORD_KINDS)[number], number> & { system?: number };
+/**
+ * Records in a run file by kind: the command's own; `params` records (the Python hook's, or any
+ * program's `$params`) and its process tree's samples, each only when there were some (and absent
+ * in runs recorded before they were counted).
+ */
+export type RecordCounts = Record<(typeof COMMAND_RECORD_KINDS)[number], number> & { params?: number; system?: number };
 
 /** Counts of a file that holds none yet. */
 export const noRecordCounts = (): RecordCounts => ({ track: 0, meta: 0, note: 0, parse_error: 0 });
 
-/** run_end's counts from a count of every kind: system only when there were samples. */
+/** run_end's counts from a count of every kind: params and system only when there were some. */
 export function recordCounts(byKind: Record<RecordKind, number>): RecordCounts {
   const counts = noRecordCounts();
   for (const kind of COMMAND_RECORD_KINDS) counts[kind] = byKind[kind];
-  return { ...counts, ...(byKind.system > 0 && { system: byKind.system }) };
+  return { ...counts, ...(byKind.params > 0 && { params: byKind.params }), ...(byKind.system > 0 && { system: byKind.system }) };
 }
 
 /** How many records the command itself gave (its samples not included). */
