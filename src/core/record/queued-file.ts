@@ -1,7 +1,7 @@
 /**
  * The run file of a Slurm sweep's point before its task's run began: its run_start marked `queued`,
- * written at submit, and at most one run_end after it, written once Slurm was seen to have ended
- * the task before its run began (src/core/slurm/queued-end.ts). Its task's `exprag run` replaces
+ * written at submit, and a run_end after it, written once Slurm was seen to have ended the task
+ * before its run began (src/core/slurm/queued-end.ts; two, when two readers raced past a stale lock). Its task's `exprag run` replaces
  * such a file whole by a rename (./writer.ts), also one with that run_end: a task that runs after
  * all (a requeue, a Slurm that forgot and remembered) is the truth.
  */
@@ -10,16 +10,18 @@ import { lstatSync, readFileSync } from "node:fs";
 /** Larger than any queued point's file. */
 export const MAX_QUEUED_BYTES = 1 << 20;
 
-/** What a queued point's file text holds: its queued run_start, and its run_end line when it has one; null when it is not one. */
+/** What a queued point's file text holds: its queued run_start, and whether run_end lines follow it; null when it is not one. */
 export function queuedFileLines(text: string, runId: string): { start: Record<string, unknown>; ended: boolean } | null {
   const lines = text.split("\n");
-  if (lines.at(-1) !== "" || (lines.length !== 2 && lines.length !== 3)) return null;
+  if (lines.at(-1) !== "" || lines.length < 2) return null;
   try {
     const start = JSON.parse(lines[0]!);
     if (start?.kind !== "run_start" || start.run_id !== runId || typeof start.value?.queued !== "object" || start.value.queued === null) return null;
-    if (lines.length === 2) return { start, ended: false };
-    const end = JSON.parse(lines[1]!);
-    return end?.kind === "run_end" && end.run_id === runId ? { start, ended: true } : null;
+    for (const line of lines.slice(1, -1)) {
+      const end = JSON.parse(line);
+      if (end?.kind !== "run_end" || end.run_id !== runId) return null;
+    }
+    return { start, ended: lines.length > 2 };
   } catch {
     return null;
   }

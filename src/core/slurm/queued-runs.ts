@@ -5,7 +5,7 @@
  * every query lists it, as `pending` until its task's `exprag run` replaces the file with the run
  * itself (src/core/record/writer.ts), or as what Slurm says ended it before it began.
  */
-import { closeSync, constants, openSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
 import { type GitRecord, type QueuedRecord, SCHEMA_VERSION } from "../record/schema";
 import { runFilePath } from "../store";
@@ -49,10 +49,14 @@ export function writeQueuedRuns(queued: QueuedRuns): void {
     } catch {
       return;
     }
+    let whole = false;
     try {
-      writeSync(fd, line);
+      whole = writeSync(fd, line) === Buffer.byteLength(line);
+    } catch {
     } finally {
       closeSync(fd);
     }
+    // A torn or empty file (a full disk) would stop its task's run from taking its place: none is better.
+    if (!whole) rmSync(file, { force: true });
   });
 }

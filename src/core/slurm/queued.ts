@@ -5,8 +5,10 @@
  * the task waits (or has just started), the cause Slurm names when it ended the task before its
  * run began (`cancelled` for a scancel while pending), and `cancelled` too when Slurm has
  * forgotten the task: it left the queue without starting, and `failed` when the task ended without
- * its run ever being written. Where Slurm cannot be asked, `pending`. An ended answer comes with
- * the run_end that records it (./queued-end.ts writes it into the run file).
+ * its run ever being written; `pending` again while Slurm requeues it. Where Slurm cannot be asked,
+ * `pending`. An end Slurm names comes with the run_end that records it (./queued-end.ts writes it
+ * into the run file); a task Slurm does not know is read `cancelled` but not written so, since the
+ * Slurm asked may be another cluster's.
  */
 import type { RunEndValue } from "../record/schema";
 import { scontrolField, scontrolReason, statusOfJobState } from "./job-state";
@@ -86,9 +88,11 @@ export function queuedAnswer(queued: { jobId: string; task: number }, env: NodeJ
   if (tasks === null) return { status: "pending", end: null };
   const job = `${queued.jobId}_${queued.task}`;
   const shown = tasks.get(queued.task);
-  // Gone from Slurm while its run never began: it left the queue unstarted.
-  if (shown === undefined)
-    return { status: "cancelled", end: neverRan("cancelled", null, `Slurm no longer knows task ${job} and its run never began: it left the queue unstarted`) };
+  // Gone from Slurm while its run never began: it left the queue unstarted. Not written into its
+  // file: a Slurm that does not know the job may be another cluster's (a pulled store, a login node).
+  if (shown === undefined) return { status: "cancelled", end: null };
+  // Being requeued (ended to run again): Slurm still has the task in hand.
+  if (/^REQUEUE/.test(shown.state)) return { status: "pending", end: null };
   const scheduler_end = { kind: "slurm" as const, job_id: job, state: shown.state, ...(shown.reason && { reason: shown.reason }) };
   const cause = statusOfJobState(shown.state);
   if (cause) return { status: cause, end: { ...neverRan(cause, null, `Slurm ended task ${job} (${shown.state}) before its run began`), scheduler_end } };

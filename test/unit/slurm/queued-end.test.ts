@@ -33,6 +33,18 @@ function queuedFile(): { file: string; fd: number } {
 const lines = (file: string) => readFileSync(file, "utf8").split("\n").filter(Boolean);
 
 describe("a queued point's end, written by the reader that learnt it", () => {
+  test("a file two readers both ended (racing past a stale lock) is still one its task may replace; anything else after run_start is not", () => {
+    const { file, fd } = queuedFile();
+    closeSync(fd);
+    const end = `${JSON.stringify({ run_id: RUN, kind: "run_end", value: END })}\n`;
+    writeFileSync(file, QUEUED + end + end);
+    expect(isQueuedRunFile(file, RUN)).toBe(true);
+    writeFileSync(file, `${QUEUED + end}${JSON.stringify({ run_id: RUN, kind: "track", value: {} })}\n`);
+    expect(isQueuedRunFile(file, RUN)).toBe(false);
+    writeFileSync(file, QUEUED + end.replace(RUN, RUN.replace(/1$/, "2")));
+    expect(isQueuedRunFile(file, RUN)).toBe(false);
+  });
+
   test("is appended once, as a run_end of the run; the file stays one a task may still replace", () => {
     const { file, fd } = queuedFile();
     expect(recordQueuedEnd(file, fd, RUN, END)).toBe(true);
