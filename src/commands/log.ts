@@ -4,7 +4,7 @@ import { EXIT, errnoReason, UserError, usageError } from "../core/errors";
 import { writeFully } from "../core/os/io";
 import { isTerminal } from "../core/os/posix";
 import { followFile, waitForFile } from "../core/query/follow";
-import { noLogError } from "../core/query/log";
+import { followableQueued, noLogError } from "../core/query/log";
 import { parseCount } from "../core/query/selection-flags";
 import { summarizeRun } from "../core/query/summary";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../core/record/reader";
@@ -72,7 +72,7 @@ A point of a Slurm sweep still in the queue is waited for, then followed once it
     };
     if (!existsSync(file)) {
       // A point still in Slurm's queue: its log appears once its task's run starts.
-      const waiting = args.follow && summarizeRun(store, runId, () => {}, false)?.status === "pending";
+      const waiting = args.follow && followableQueued(store, runId);
       if (waiting) log.info(`run ${shortId(runId)} waits in Slurm's queue; following its output once it starts`);
       if (!waiting || !(await waitForFile(file, ended))) throw noLogError(store, runId);
     }

@@ -141,10 +141,10 @@ describe("a Slurm sweep's points before their tasks start", () => {
     const repo = makeRepo({ "say.py": "import sys\nprint('hello', sys.argv[1], flush=True)\n" });
     const { bin, state } = fakeSlurm();
     const env = { PATH: `${bin}:${process.env.PATH}` };
-    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0-1 JobState=PENDING Reason=JobHeldUser\n");
-    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1,2", "--", "python3", "say.py", "{x}"], env);
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0-2 JobState=PENDING Reason=JobHeldUser\n");
+    const submitted = await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1,2,3", "--", "python3", "say.py", "{x}"], env);
     const sweep = JSON.parse(submitted.stdout.toString()) as { script: string; runs: { run_id: string }[] };
-    const [first, second] = sweep.runs.map((run) => run.run_id) as [string, string];
+    const [first, second, third] = sweep.runs.map((run) => run.run_id) as [string, string, string];
     const now = await runIn(repo, ["log", first], env);
     expect(now.exitCode).toBe(1);
     expect(now.stderr.toString()).toContain("has not started yet");
@@ -168,9 +168,15 @@ describe("a Slurm sweep's points before their tasks start", () => {
     expect(await following.exited).toBe(0);
 
     // Point 1 leaves the queue unstarted: its follow ends, saying so.
-    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=5 JobState=PENDING Reason=None\n");
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=2 JobState=PENDING Reason=None\n");
     expect(await cancelled.exited).toBe(1);
     expect(await new Response(cancelled.stderr).text()).toContain("never began (cancelled");
+
+    // Where Slurm cannot be asked, nothing would tell that point 2 started: following it fails at once.
+    writeFileSync(join(bin, "scontrol"), "#!/bin/sh\nexit 1\n");
+    const blind = await runIn(repo, ["log", third, "--follow"], env);
+    expect(blind.exitCode).toBe(1);
+    expect(blind.stderr.toString()).toContain("Slurm cannot be asked here");
   }, 60_000);
 
   test.skipIf(!Bun.which("python3"))(

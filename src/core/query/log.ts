@@ -3,6 +3,7 @@ import { closeSync, existsSync, fstatSync } from "node:fs";
 import { EXIT, errnoReason, UserError } from "../errors";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../record/reader";
 import { resolveRunRef, shortId } from "../record/refs";
+import { arrayTasks } from "../slurm/queued";
 import { runLogPath } from "../store";
 import { readRunSummary } from "./summary";
 
@@ -45,6 +46,22 @@ export function readLogTail(store: string, reference: string, lines: number, max
   const text = bytes.toString();
   const count = text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
   return { run_id: runId, log: file, text, lines: count, truncated };
+}
+
+/**
+ * Whether `log --follow` may wait for run `runId`'s output to appear: it waits in Slurm's queue,
+ * and Slurm answers here. Where Slurm cannot be asked (no scontrol: another machine, a pulled
+ * store), nothing would tell that its task started or ended: that fails at once, not waiting for ever.
+ */
+export function followableQueued(store: string, runId: string): boolean {
+  const { summary, start } = readRunSummary(store, runId, () => {}, false);
+  if (!start?.queued || summary?.status !== "pending") return false;
+  if (arrayTasks(start.queued.jobId, process.env) !== null) return true;
+  throw new UserError(
+    `run ${shortId(runId)} waits in Slurm's queue, but Slurm cannot be asked here (no scontrol, or it did not answer): nothing would tell when it starts`,
+    EXIT.failure,
+    "follow it where Slurm's commands work",
+  );
 }
 
 /** Why run `runId` has no output log: it waits in Slurm's queue, Slurm ended it before it began, or it ran with --no-log. */
