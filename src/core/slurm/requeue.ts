@@ -1,12 +1,12 @@
 /**
  * A Slurm task run again (`scontrol requeue`, a preemption that requeues) starts its `exprag run`
  * with the run id prepared for it at submit, whose file its first attempt wrote. Each later
- * attempt is a run of its own: its id is derived from the first's and SLURM_RESTART_COUNT (the
- * first's time, so it sorts after it; the same id for the same attempt), and it names the attempt
- * before it as the run it repeats. A first attempt that never wrote its run (the point is still
- * queued) is taken over by the attempt as usual, under the prepared id. An attempt before whose
- * writer died without its run_end (killed past Slurm's grace) is given one, `preempted`: Slurm
- * starts the next attempt only once the last one's processes are gone.
+ * attempt is a run of its own: its id is derived from the first's and SLURM_RESTART_COUNT (so it
+ * sorts after the first and each earlier attempt; the same id for the same attempt), and it names
+ * the attempt before it as the run it repeats. A first attempt that never wrote its run (the point
+ * is still queued) is taken over by the attempt as usual, under the prepared id. An attempt before
+ * whose writer died without its run_end (killed past Slurm's grace) is given one, `preempted`:
+ * Slurm starts the next attempt only once the last one's processes are gone.
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { liveness } from "../os/processes";
@@ -17,11 +17,20 @@ import { TailReader } from "../record/tail-reader";
 import { runFilePath } from "../store";
 import { runEndLine } from "./queued-end";
 
-/** The run id of attempt `attempt` (1 = the first requeue) of the run first prepared as `runId`, a UUIDv7. */
+/**
+ * The run id of attempt `attempt` (1 = the first requeue) of the run first prepared as `runId`, a
+ * UUIDv7. Runs sort by id, so its first 60 bits (the ms time, then the 12-bit `rand_a` after the
+ * version) are the first's plus `attempt` in the last of them, carrying into the time: strictly after
+ * the first and each earlier attempt. The rest comes from a hash, as another run's would be random.
+ */
 export function attemptRunId(runId: string, attempt: number): string {
+  const first = runId.replace(/-/g, "");
+  const counter = Number.parseInt(first.slice(13, 16), 16) + attempt;
+  const time = (Number.parseInt(first.slice(0, 12), 16) + Math.floor(counter / 0x1000)).toString(16).padStart(12, "0");
+  const randA = (counter % 0x1000).toString(16).padStart(3, "0");
   const hash = new Bun.CryptoHasher("sha256").update(`${runId}:${attempt}`).digest("hex");
   const variant = ((Number.parseInt(hash[3]!, 16) & 0x3) | 0x8).toString(16);
-  const hex = `${runId.replace(/-/g, "").slice(0, 12)}7${hash.slice(0, 3)}${variant}${hash.slice(4, 19)}`;
+  const hex = `${time}7${randA}${variant}${hash.slice(4, 19)}`;
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
