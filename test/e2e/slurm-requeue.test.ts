@@ -51,6 +51,10 @@ describe("a requeued Slurm task's attempt", () => {
     expect((byRestart["2"]!.value as Start).rerun_of).toBe(byRestart["1"]!.run_id);
     const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", sweep.tag], env)).stdout.toString());
     expect((listed.runs ?? listed).map((run: { status: string }) => run.status).sort()).toEqual(["ok", "ok", "preempted"]);
+    // The newest attempt is the latest run, and each attempt lists after the one it repeats.
+    expect(JSON.parse((await runIn(repo, ["show", "latest", "--json"], env)).stdout.toString()).run_id).toBe(byRestart["2"]!.run_id);
+    const order = JSON.parse((await runIn(repo, ["ls", "--json", "--all"], env)).stdout.toString()).map((run: { run_id: string }) => run.run_id);
+    expect(order).toEqual([byRestart["2"]!.run_id, byRestart["1"]!.run_id, first]);
   }, 60_000);
 });
 

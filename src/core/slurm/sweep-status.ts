@@ -28,28 +28,24 @@ export function slurmSweepStatus(store: string, manifest: SlurmSweepManifest, en
     device: null,
     exitCode: null,
   });
-  const summary = summarizeSweep(
+  // A point whose task Slurm requeued stands where its latest attempt stands: the sweep is read
+  // again with those attempts in their points' places, so every row and the metric come from one reading.
+  const warned: string[] = [];
+  let summary = summarizeSweep(
     store,
     manifest.sweep_id,
     runs.map((run, index) => pointRun(index, run.run_id)),
-    warn,
+    (message) => warned.push(message),
   );
-  // A point whose task Slurm requeued stands where its latest attempt stands.
-  const requeued = summary.runs.flatMap((point, index) => {
-    const latest = point.status === "preempted" ? latestAttempt(store, runs[index]!.run_id) : null;
-    return latest ? [{ index, latest }] : [];
-  });
-  if (requeued.length) {
-    const attempts = summarizeSweep(
+  const latest = summary.runs.map((point, index) => (point.status === "preempted" ? latestAttempt(store, runs[index]!.run_id) : null));
+  if (latest.some((id) => id !== null))
+    summary = summarizeSweep(
       store,
       manifest.sweep_id,
-      requeued.map(({ index, latest }) => pointRun(index, latest)),
+      runs.map((run, index) => pointRun(index, latest[index] ?? run.run_id)),
       warn,
     );
-    requeued.forEach(({ index }, at) => {
-      summary.runs[index] = attempts.runs[at]!;
-    });
-  }
+  else for (const message of warned) warn(message);
   let ended = 0;
   summary.runs.forEach((point, index) => {
     if (jobId && !existsSync(runFilePath(store, runs[index]!.run_id))) point.status = queuedStatus({ jobId, task: index }, env);
