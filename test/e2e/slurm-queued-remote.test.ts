@@ -55,7 +55,11 @@ describe.skipIf(!Bun.which("python3"))("a Slurm sweep's points through push and 
       stderr: "pipe",
     });
     expect(task.exitCode).toBe(0);
-    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=2 JobState=PENDING Reason=JobHeldUser\n");
+    // Task 1 scancel'ed while pending: Slurm names its end, which is written into its file.
+    writeFileSync(
+      state,
+      "JobId=78 ArrayJobId=77 ArrayTaskId=1 JobState=CANCELLED Reason=None\nJobId=77 ArrayJobId=77 ArrayTaskId=2 JobState=PENDING Reason=JobHeldUser\n",
+    );
     expect(await statuses(a, slurm, ids)).toEqual(["ok", "cancelled", "pending"]);
     // The remote's queued copy of a run that ran here is older, not a difference to report.
     const back = await ok(a, ["pull", bare, "--json"]);
