@@ -1,5 +1,5 @@
 /** `exprag best` and best_runs: the selected runs ranked by one metric, best first. */
-import { type Aggregate, type Direction, explainRanking, guessDirection, type Ranked, type RankingExplanation, rankRuns } from "../query/best";
+import { type Aggregate, type Direction, explainRanking, guessDirection, type Ranked, type RankingExplanation, rankRuns, withParams } from "../query/best";
 import { type Selection, selectRuns } from "../query/selection";
 import type { RunSummary } from "../query/summary";
 import { parsePath } from "../query/value-paths";
@@ -35,5 +35,5 @@ export function answerBest(request: BestRequest, { store, warn, progress }: Answ
   const { ranked, missing } = rankRuns(runs, steps, { direction, agg: request.agg, path: request.path }, warn, progress?.phase("ranking runs"));
   const guessed = request.direction === null;
   const explanation = explainRanking({ ranked, missing }, { path: request.path, agg: request.agg, direction, guessed });
-  return { data: ranked.slice(0, request.limit), ranked: ranked.length, missing, direction, guessed, explanation };
+  return { data: ranked.slice(0, request.limit).map(withParams), ranked: ranked.length, missing, direction, guessed, explanation };
 }

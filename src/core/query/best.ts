@@ -44,7 +44,7 @@ export function rankRuns(
   options: { direction: Direction; agg: Aggregate; path?: string },
   warn: Warn,
   progress?: OnProgress,
-): { ranked: Ranked[]; missing: RunSummary[] } {
+): { ranked: RankedRun[]; missing: RunSummary[] } {
   const scored: { view: RunView; value: number; count: number }[] = [];
   const missing: RunSummary[] = [];
   for (const [index, view] of views.entries()) {
@@ -79,10 +79,18 @@ export function rankRuns(
       diverged: run.diverged !== false,
       commit: run.commit,
       dirty: run.dirty,
-      params: view.params(),
+      view,
     };
   });
   return { ranked, missing };
+}
+
+/** A ranked run before its params are read (only the runs shown need them). */
+export type RankedRun = Omit<Ranked, "params"> & { view: RunView };
+
+/** The ranked run as shown: with its params. */
+export function withParams({ view, ...ranked }: RankedRun): Ranked {
+  return { ...ranked, params: view.params() };
 }
 
 /** One number per run for the path, by `agg`; null when the run never reported it. */
@@ -116,7 +124,7 @@ export interface RankingExplanation {
 
 /** What `best --explain` says: the rule, the runs left out and why, and the ranked runs to doubt. */
 export function explainRanking(
-  ranking: { ranked: Ranked[]; missing: RunSummary[] },
+  ranking: { ranked: Omit<Ranked, "params">[]; missing: RunSummary[] },
   rule: { path: string; agg: Aggregate; direction: Direction; guessed: boolean },
 ): RankingExplanation {
   const caveats = ranking.ranked.flatMap((run) => {
