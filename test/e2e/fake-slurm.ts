@@ -1,7 +1,8 @@
 /** Slurm's clients faked for tests that run anywhere: sbatch answers a job id, scontrol prints what the test wrote. */
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "./harness";
+import { gitEnv } from "./git-harness";
+import { cleanEnv, tempDir } from "./harness";
 
 /** A folder with an sbatch that accepts any job as 77 and an scontrol that prints the file `state` (or fails as Slurm does for a job it forgot). */
 export function fakeSlurm(): { bin: string; state: string } {
@@ -15,4 +16,10 @@ export function fakeSlurm(): { bin: string; state: string } {
   chmodSync(join(bin, "sbatch"), 0o755);
   chmodSync(join(bin, "scontrol"), 0o755);
   return { bin, state };
+}
+
+/** Runs task `task` of a job script in `cwd` as a node would (no Slurm needed); its exit code. */
+export function runTask(script: string, cwd: string, env: Record<string, string | undefined>, task: number): number | null {
+  return Bun.spawnSync(["sh", script], { cwd, env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: String(task) }), stdout: "pipe", stderr: "pipe" })
+    .exitCode;
 }

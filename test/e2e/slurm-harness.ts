@@ -61,15 +61,18 @@ function use(): void {
   mkdirSync(USERS, { recursive: true });
   const me = join(USERS, `${process.pid}-${crypto.randomUUID()}`);
   writeFileSync(me, "");
-  afterAll(() =>
-    withLock(() => {
-      rmSync(me, { force: true });
-      const others = readdirSync(USERS).filter((name) => name !== "started-by-tests" && alive(Number(name.split("-")[0])));
-      if (others.length === 0 && existsSync(STARTED_BY_TESTS) && readFileSync(STARTED_BY_TESTS, "utf8") === controllerPid()) {
-        Bun.spawnSync(["bash", SCRIPT, "stop", DIR], { stdout: "ignore", stderr: "ignore" });
-        rmSync(STARTED_BY_TESTS, { force: true });
-      }
-    }),
+  afterAll(
+    () =>
+      withLock(() => {
+        rmSync(me, { force: true });
+        const others = readdirSync(USERS).filter((name) => name !== "started-by-tests" && alive(Number(name.split("-")[0])));
+        if (others.length === 0 && existsSync(STARTED_BY_TESTS) && readFileSync(STARTED_BY_TESTS, "utf8") === controllerPid()) {
+          Bun.spawnSync(["bash", SCRIPT, "stop", DIR], { stdout: "ignore", stderr: "ignore" });
+          rmSync(STARTED_BY_TESTS, { force: true });
+        }
+      }),
+    // Stopping the daemons waits for each to exit: seconds on a loaded machine.
+    60_000,
   );
 }
 

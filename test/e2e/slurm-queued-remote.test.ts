@@ -6,9 +6,9 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fakeSlurm } from "./fake-slurm";
-import { clonedProject, gitEnv, runIn } from "./git-harness";
-import { cleanEnv, tempDir } from "./harness";
+import { fakeSlurm, runTask } from "./fake-slurm";
+import { clonedProject, runIn } from "./git-harness";
+import { tempDir } from "./harness";
 
 const SAY = "import sys\nprint('hello', sys.argv[1])\n";
 
@@ -48,13 +48,7 @@ describe.skipIf(!Bun.which("python3"))("a Slurm sweep's points through push and 
     expect(await statuses(b, noSlurm(), ids)).toEqual(["pending", "pending", "pending"]);
 
     // On the cluster: task 0 runs in its point's place, task 1 leaves the queue unstarted.
-    const task = Bun.spawnSync(["sh", sweep.script], {
-      cwd: a,
-      env: cleanEnv({ ...gitEnv, ...slurm, SLURM_ARRAY_TASK_ID: "0" }),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    expect(task.exitCode).toBe(0);
+    expect(runTask(sweep.script, a, slurm, 0)).toBe(0);
     // Task 1 scancel'ed while pending: Slurm names its end, which is written into its file.
     writeFileSync(
       state,

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { fakeSlurm } from "./fake-slurm";
+import { fakeSlurm, runTask } from "./fake-slurm";
 import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
 import { cleanEnv, EXPRAG, readRecords } from "./harness";
 
@@ -100,23 +100,11 @@ describe("a Slurm sweep's points before their tasks start", () => {
 
     // Task 0 runs on a node: its `exprag run` replaces the queued file, same run id.
     if (!Bun.which("python3")) return;
-    const task = Bun.spawnSync(["sh", sweep.script], {
-      cwd: repo,
-      env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "0" }),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    expect(task.exitCode).toBe(0);
+    expect(runTask(sweep.script, repo, env, 0)).toBe(0);
     runs = await listed(repo, env, "--tag", sweep.tag);
     expect(runs.map((run) => run.status)).toEqual(["ok", "cancelled", "cancelled", "pending"]);
     // A task that runs after all (requeued once cancelled) takes the place of its written-back end.
-    const late = Bun.spawnSync(["sh", sweep.script], {
-      cwd: repo,
-      env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "1" }),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    expect(late.exitCode).toBe(0);
+    expect(runTask(sweep.script, repo, env, 1)).toBe(0);
     const ran = readRecords(fileOf(runs[1]!));
     expect((ran[0]!.value as { queued?: unknown }).queued).toBeUndefined();
     expect(ran.filter((r) => r.kind === "run_end").map((r) => (r.value as { status: string }).status)).toEqual(["ok"]);
@@ -157,13 +145,7 @@ describe("a Slurm sweep's points before their tasks start", () => {
     let told = "";
     while (!told.includes("waits in Slurm's queue")) told += Buffer.from((await stderr.read()).value!).toString();
     if (!Bun.which("python3")) return;
-    const task = Bun.spawnSync(["sh", sweep.script], {
-      cwd: repo,
-      env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "0" }),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    expect(task.exitCode).toBe(0);
+    expect(runTask(sweep.script, repo, env, 0)).toBe(0);
     expect(await new Response(following.stdout).text()).toBe("hello 1\n");
     expect(await following.exited).toBe(0);
 
@@ -195,8 +177,7 @@ describe("a Slurm sweep's points before their tasks start", () => {
       const show = async () => (await listed(repo, env)).find((run) => run.run_id === runId);
       expect(await show()).toMatchObject({ status: "pending", from: source!.run_id });
       const script = join(repo, ".exprag", "slurm", `rerun-${runId}.sh`);
-      const task = Bun.spawnSync(["sh", script], { cwd: repo, env: cleanEnv({ ...gitEnv, ...env, SLURM_ARRAY_TASK_ID: "0" }), stdout: "pipe", stderr: "pipe" });
-      expect(task.exitCode).toBe(0);
+      expect(runTask(script, repo, env, 0)).toBe(0);
       expect(await show()).toMatchObject({ status: "ok", from: source!.run_id });
       const records = readRecords(join(repo, ".exprag", "runs", `${runId}.jsonl`));
       expect((records[0]!.value as { rerun_of: string }).rerun_of).toBe(source!.run_id);
