@@ -42,7 +42,10 @@ export function ensureStore(store: string, explicit: boolean): void {
       );
     }
   }
-  if (existsSync(store) && !existsSync(runsDir(store)) && readdirSafe(store).some((name) => name !== ".gitignore")) {
+  // One listing decides: a run making the store at the same moment (a sweep's first runs) creates
+  // runs/ before anything else, so it is never seen with other files but without runs/.
+  const names = existsSync(store) ? readdirSafe(store) : [];
+  if (!names.includes("runs") && names.some((name) => name !== ".gitignore")) {
     throw usageError(`${store} already holds other files; it is not an exprag store`, "give --dir a new folder, or one exprag made");
   }
   try {
