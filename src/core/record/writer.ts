@@ -48,6 +48,8 @@ export class RunFile {
   private handedToDisk = 0;
   private readonly kept = noCounts();
   private queued = 0;
+  /** Where the records go until the first write takes the place of a queued run's file. */
+  private starting: string | null = null;
   /** Records that could not be written. */
   lost = 0;
   /** The first write that failed, when one did. */
@@ -61,9 +63,6 @@ export class RunFile {
   private noteFailure(error: unknown): void {
     this.failure ??= error instanceof Error ? error : new Error(String(error));
   }
-
-  /** Where the records go until the first write takes the place of a queued run's file. */
-  private starting: string | null = null;
 
   /**
    * Creates the file (mode 0600, never through a link); it must not exist yet, unless it is the
