@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanEnv, EXPRAG, exprag, runFiles, shell, shellWaitFor, tempDir, waitFor } from "./harness";
 
@@ -43,6 +43,26 @@ describe("exprag log --follow", () => {
     expect(result.text).toBe("1\n");
     expect(result.stderr).toBe("exit 141\n");
   });
+
+  test("a run without a log whose file cannot be read (a FIFO in its place) is still answered: no log, exit 1, nothing waited for", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "-q", "--no-log", "--", "true"], { cwd });
+    const file = runFiles(join(cwd, ".exprag"))[0]!;
+    const runId = file
+      .split("/")
+      .at(-1)!
+      .replace(/\.jsonl$/, "");
+    rmSync(file);
+    expect(Bun.spawnSync(["mkfifo", file]).exitCode).toBe(0);
+    for (const args of [
+      ["log", runId],
+      ["log", runId, "--follow"],
+    ]) {
+      const result = await exprag(args, { cwd, timeoutMs: 20_000 });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.toString()).toContain("kept no output log (it ran with --no-log)");
+    }
+  }, 60_000);
 
   test("a run whose exprag died (crashed) ends the follow too", async () => {
     const cwd = tempDir();

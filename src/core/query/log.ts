@@ -54,7 +54,7 @@ export function readLogTail(store: string, reference: string, lines: number, max
  * store), nothing would tell that its task started or ended: that fails at once, not waiting for ever.
  */
 export function followableQueued(store: string, runId: string): boolean {
-  const { summary, start } = readRunSummary(store, runId, () => {}, false);
+  const { summary, start } = summaryOrNone(store, runId);
   if (!start?.queued || summary?.status !== "pending") return false;
   if (arrayTasks(start.queued.jobId, process.env) !== null) return true;
   throw new UserError(
@@ -67,11 +67,7 @@ export function followableQueued(store: string, runId: string): boolean {
 /** Why run `runId` has no output log: it waits in Slurm's queue, Slurm ended it before it began, or it ran with --no-log. */
 export function noLogError(store: string, runId: string): UserError {
   const short = shortId(runId);
-  let read: ReturnType<typeof readRunSummary> = { summary: null, start: null };
-  try {
-    read = readRunSummary(store, runId, () => {}, false);
-  } catch {}
-  const { summary, start } = read;
+  const { summary, start } = summaryOrNone(store, runId);
   if (start?.queued && summary?.status === "pending")
     return new UserError(
       `run ${short} has not started yet (it waits in Slurm's queue): no output yet`,
@@ -81,4 +77,13 @@ export function noLogError(store: string, runId: string): UserError {
   if (start?.queued && summary)
     return new UserError(`run ${short} never began (${summary.status}${summary.error ? `: ${summary.error}` : ""}): it has no output`, EXIT.failure);
   return new UserError(`run ${short} kept no output log (it ran with --no-log)`, EXIT.failure);
+}
+
+/** The run's summary and start, or none when its file cannot be read: asking why there is no log never fails itself. */
+function summaryOrNone(store: string, runId: string): ReturnType<typeof readRunSummary> {
+  try {
+    return readRunSummary(store, runId, () => {}, false);
+  } catch {
+    return { summary: null, start: null };
+  }
 }
