@@ -1,8 +1,6 @@
 import { usageError } from "../core/errors";
 import { Git } from "../core/git/repository";
-import { resolveFrom } from "../core/loop/lineage";
 import { platform, selfCommand } from "../core/os/platform";
-import { checkNote, checkTags } from "../core/record/annotations";
 import { runDefaults } from "../core/run/defaults";
 import { experimentNameFor } from "../core/run/experiment-name";
 import { takeHandoff } from "../core/run/handoff";
@@ -60,7 +58,9 @@ SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "t
   exprag run --time-limit 2h --stop-when 'elapsed > 10m and max(metrics.acc) < 0.5' -- ./train.sh`,
   async run({ args, rest: command, store, config, env: given, warn, cwd }) {
     if (command.length === 0) throw usageError("no command to run", "usage: exprag run [OPTIONS] -- COMMAND [ARGS...]");
-    checkTags(args.tag, "--tag");
+    // Checking tags and notes, and finding --from's run, is loaded only by a run that asks for them.
+    const annotations = args.tag.length > 0 || args.why !== undefined ? await import("../core/record/annotations") : null;
+    annotations?.checkTags(args.tag, "--tag");
     const { env, code, rerunOf: handedRerunOf, runId: prepared, params, metadata } = takeHandoff(given);
     // A requeued Slurm task's attempt is a run of its own, repeating the attempt before it (loaded only then).
     const requeue = prepared && env.SLURM_RESTART_COUNT ? await import("../core/slurm/requeue") : null;
@@ -75,8 +75,8 @@ SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "t
       log.info(defaults.config ? `project config: ${defaults.config.source}` : "no project config");
       Git.observer = (gitArgs, ms) => log.info(`git ${gitArgs.join(" ")} (${ms.toFixed(1)} ms)`);
     }
-    const why = args.why === undefined ? undefined : checkNote(args.why, "--why");
-    const from = args.from === undefined ? (handedRerunOf ?? rerunOf) : resolveFrom(store, args.from);
+    const why = args.why === undefined ? undefined : annotations?.checkNote(args.why, "--why");
+    const from = args.from === undefined ? (handedRerunOf ?? rerunOf) : (await import("../core/loop/lineage")).resolveFrom(store, args.from);
     const name = defaults.name ?? experimentNameFor(command);
     if (!name.trim()) throw usageError("--name must not be empty");
     const hooked = withPythonHook(command, env, defaults.params, warn);

@@ -7,6 +7,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { GitRecord } from "../record/schema";
+import { emptyGitRecord } from "./empty-record";
 import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, Git, openRepository, type Repository } from "./repository";
 import { STORE_TRAILER } from "./snapshot-refs";
@@ -67,18 +68,8 @@ export function prepareCode(options: CaptureOptions & { label?: string }, opened
 }
 
 function prepareIn(opened: Opened, options: CaptureOptions & { label?: string }): PreparedCode {
-  const capture: GitRecord = {
-    commit: null,
-    tree: null,
-    branch: null,
-    head: null,
-    dirty: null,
-    snapshot_ref: null,
-    status: { lines: [], total: 0 },
-    skipped: [],
-    submodules: [],
-  };
-  if (typeof opened === "string") return { git: { ...capture, note: opened }, snapshotCommit: null };
+  if (typeof opened === "string") return { git: emptyGitRecord(opened), snapshotCommit: null };
+  const capture = emptyGitRecord();
   const { git, repo } = opened;
   Object.assign(capture, { commit: repo.head, tree: repo.headTree, branch: repo.branch, head: repo.head, top: repo.top });
   let snapshotCommit: string | null = null;

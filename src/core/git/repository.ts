@@ -101,9 +101,16 @@ export interface Repository {
   branch: string | null;
 }
 
+/** Why `cwd` has no repository to open, found without starting git; null when it may have one. */
+export function outsideWorkTree(cwd: string, env: NodeJS.ProcessEnv): string | null {
+  if (env.GIT_DIR || findWorkTreeTop(cwd, env)) return null;
+  return isBareRepository(cwd) ? "a bare repository has no work tree" : "not inside a git work tree";
+}
+
 /** Finds the repository; a string says why there is none. */
 export function openRepository(cwd: string, env: NodeJS.ProcessEnv): { git: Git; repo: Repository } | string {
-  if (!env.GIT_DIR && !findWorkTreeTop(cwd, env)) return isBareRepository(cwd) ? "a bare repository has no work tree" : "not inside a git work tree";
+  const outside = outsideWorkTree(cwd, env);
+  if (outside !== null) return outside;
   const git = new Git(cwd, absoluteGitPaths(env, cwd));
   let result: GitResult;
   try {

@@ -5,7 +5,7 @@
  */
 import type { spawnSync } from "node:child_process";
 import os from "node:os";
-import { asObject } from "./decode";
+import { asObject } from "./json-values";
 import type { AgentRecord } from "./schema";
 
 /** Who wrote an annotation: the coding agent recognised from the environment, else the user. */

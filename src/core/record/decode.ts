@@ -7,7 +7,7 @@
 
 import { decodeEnvironment, decodeSystemPeaks } from "./decode-context";
 import { decodeGit } from "./decode-git";
-import { asFiniteNumber, asObject, asString, asStrings, isObject, type JsonObject } from "./json-values";
+import { asFiniteNumber, asObject, asString, asStrings, exceedsDepth, isObject, type JsonObject } from "./json-values";
 import {
   type AgentRecord,
   type Divergence,
@@ -33,23 +33,6 @@ import { OBJECT_ID, RUN_ID } from "./untrusted";
  * the protocol), so a deeper line came from elsewhere: it is skipped as corrupt, never walked.
  */
 const MAX_READ_DEPTH = 512;
-
-/** Whether JSON text nests deeper than `limit` (containers within containers); strings are skipped. */
-export function exceedsDepth(text: string, limit: number): boolean {
-  if (text.length <= limit) return false;
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    }
-  }
-  return false;
-}
 
 /** A JSON object parsed from a line, or null when the line is not one (or nests absurdly deep). */
 export function parseRecord(text: string): StoredRecord | null {

@@ -13,6 +13,7 @@
 
 import { loadProjectConfig } from "../config";
 import { UserError } from "../errors";
+import * as runCode from "../git/run-code";
 import { writeFully } from "../os/io";
 import { liveness, processIdentity } from "../os/processes";
 import { isObject, type JsonObject } from "../record/decode";
@@ -149,6 +150,8 @@ export async function recordExperiment(env: NodeJS.ProcessEnv, warn: (message: s
       },
       runId,
       true,
+      null,
+      runCode,
     );
     owner = processIdentity(hello.pid);
     startedAt = performance.now();

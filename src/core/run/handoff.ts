@@ -7,9 +7,9 @@
  */
 
 import type { PreparedCode } from "../git/capture";
-import { asObject, isObject, type JsonObject, OBJECT_ID } from "../record/decode";
 import { decodeGit } from "../record/decode-git";
-import { RUN_ID } from "../record/untrusted";
+import { asObject, isObject, type JsonObject } from "../record/json-values";
+import { OBJECT_ID, RUN_ID } from "../record/untrusted";
 
 const CODE = "EXPRAG_PREPARED_CODE";
 const RERUN_OF = "EXPRAG_RERUN_OF";

@@ -5,11 +5,10 @@
 import { closeSync, openSync } from "node:fs";
 import { pythonEnvironmentOf } from "../context/environment";
 import { EXIT, errnoCode, UserError } from "../errors";
-import { captureGit, placeCode } from "../git/capture";
-import { discardSnapshot } from "../git/snapshot-refs";
+import { emptyGitRecord } from "../git/empty-record";
+import { outsideWorkTree } from "../git/repository";
 import { processIdentity } from "../os/processes";
-import { appendAnnotation } from "../record/annotations";
-import { currentAuthor, detectAgent } from "../record/author";
+import { detectAgent } from "../record/author";
 import type { RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
 import { ensureStore, runFilePath, runLogPath } from "../store";
@@ -27,31 +26,44 @@ export interface OpenRun {
   root: string;
 }
 
+/** How a run reads its code: the git code where a work tree can be, else only why there is none. */
+export type CodeSource = typeof import("../git/run-code") | { outside: string };
+
+/** The run's CodeSource: the git code is loaded only for a run that has code to read (a module load off every other run's start-up). */
+export async function codeSource(request: Pick<RunRequest, "code" | "cwd" | "env">): Promise<CodeSource> {
+  const outside = request.code ? null : outsideWorkTree(request.cwd, request.env);
+  return outside === null ? await import("../git/run-code") : { outside };
+}
+
 /**
  * Creates the store, records the git state (the snapshot, when the command will start), then
  * creates the run file and log and writes run_start. When run_start cannot be written, the run
- * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded.
+ * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded. `code`: from
+ * `codeSource`.
  */
 /** `executable`: the program the command starts, when known (a Python one's environment goes into run_start). */
-export function openRun(request: RunRequest, runId: string, willStart: boolean, executable: string | null = null): OpenRun {
+export function openRun(request: RunRequest, runId: string, willStart: boolean, executable: string | null, code: CodeSource): OpenRun {
   ensureStore(request.store, request.storeExplicit);
   const progress = request.snapshotProgress;
-  const git = request.code
-    ? placeCode(request.code, runId, request.cwd, request.env)
-    : captureGit({
-        cwd: request.cwd,
-        env: request.env,
-        runId,
-        experimentName: request.name,
-        store: request.store,
-        snapshot: request.snapshot && willStart,
-        snapshotReason: willStart ? undefined : "the command could not start",
-        maxUntrackedBytes: request.snapshotMaxBytes,
-        includeSecrets: request.snapshotSecrets,
-        exclude: request.snapshotExclude,
-        notCode: request.notCode,
-        progress: progress && ((done, total) => progress.step(done, total)),
-      });
+  const git =
+    "outside" in code
+      ? emptyGitRecord(code.outside)
+      : request.code
+        ? code.placeCode(request.code, runId, request.cwd, request.env)
+        : code.captureGit({
+            cwd: request.cwd,
+            env: request.env,
+            runId,
+            experimentName: request.name,
+            store: request.store,
+            snapshot: request.snapshot && willStart,
+            snapshotReason: willStart ? undefined : "the command could not start",
+            maxUntrackedBytes: request.snapshotMaxBytes,
+            includeSecrets: request.snapshotSecrets,
+            exclude: request.snapshotExclude,
+            notCode: request.notCode,
+            progress: progress && ((done, total) => progress.step(done, total)),
+          });
   progress?.end();
   const parentRunId = request.env.EXPRAG_RUN_ID;
   const agent = detectAgent(request.env);
@@ -85,7 +97,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean, 
   try {
     runFile = new RunFile(runFilePath(request.store, runId), request.store, runId, request.name);
   } catch (error) {
-    discardSnapshot(request.cwd, request.env, git.snapshot_ref);
+    if (!("outside" in code)) code.discardSnapshot(request.cwd, request.env, git.snapshot_ref);
     throw error;
   }
   runFile.add("run_start", JSON.stringify(start));
@@ -93,7 +105,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean, 
     const reason = runFile.failureReason;
     runFile.close();
     runFile.remove();
-    discardSnapshot(request.cwd, request.env, git.snapshot_ref);
+    if (!("outside" in code)) code.discardSnapshot(request.cwd, request.env, git.snapshot_ref);
     throw new UserError(
       `cannot write the run file in ${request.store} (${reason}); the command was not started`,
       EXIT.internal,
@@ -101,7 +113,6 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean, 
     );
   }
   const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
-  if (request.tags?.length) appendAnnotation(runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
   return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn), root: git.top ?? request.cwd };
 }
 

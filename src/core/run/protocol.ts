@@ -8,7 +8,7 @@
  * keys stays data: `{"$value": 0.5, "$note": "lr"}`. `$params` (an object) becomes a `params`
  * record: parameters the program really used, which win over those read from its command line.
  */
-import { exceedsDepth } from "../record/decode";
+import { exceedsDepth } from "../record/json-values";
 
 export type Payload =
   | {

@@ -5,10 +5,11 @@
  */
 import { RunContext } from "../context/run-context";
 import { UserError } from "../errors";
+import { currentAuthor } from "../record/author";
 import type { RecordCounts, RunEndStatus } from "../record/schema";
 import type { askSlurmWhyEnded } from "../slurm/job-state";
 import { schedulerOf } from "./context";
-import { finishRun, openRun } from "./open-run";
+import { codeSource, finishRun, openRun } from "./open-run";
 import { Output } from "./output";
 import { connectTerminal } from "./pty";
 import type { RunRequest } from "./run-request";
@@ -48,7 +49,13 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     executable = error;
   }
   const context = typeof executable === "string" ? new RunContext(request.context ?? {}, request.env) : null;
-  const run = openRun(request, runId, typeof executable === "string", typeof executable === "string" ? executable : null);
+  const code = await codeSource(request);
+  const run = openRun(request, runId, typeof executable === "string", typeof executable === "string" ? executable : null, code);
+  // Tags are written beside run_start; their code is loaded only by a run that has some.
+  if (request.tags?.length) {
+    const { appendAnnotation } = await import("../record/annotations");
+    appendAnnotation(run.runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
+  }
   const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.runFile.counts });
   if (executable instanceof UserError) {
     finishRun(run, { status: "failed", exit_code: executable.exitCode, signal: null, error: executable.message }, request.warn);
