@@ -1,6 +1,6 @@
 /** Argument definitions several commands share, and their parsers. */
 import type { ArgsDef } from "citty";
-import { DEFAULT_LIMIT } from "../core/query/selection-flags";
+import { DEFAULT_LIMIT } from "../core/query/limit";
 import { RUN_STATES } from "../core/record/schema";
 import { DEFAULT_STOP_GRACE_MS } from "../core/run/stop-policy";
 

@@ -4,8 +4,9 @@
  * parsed by the same functions, so a bad value reads as the same one-line message.
  */
 import { z } from "zod";
+import { DEFAULT_LIMIT } from "../core/query/limit";
 import type { Selection } from "../core/query/selection";
-import { DEFAULT_LIMIT, parseSelection } from "../core/query/selection-flags";
+import { parseSelection } from "../core/query/selection-flags";
 import { RUN_STATES, type RunState } from "../core/record/schema";
 
 const RUN_REFERENCE = "a run: its id, a unique prefix of at least 4 hex digits, its short id (the last 8 hex digits), latest, or latest~N";

@@ -6,11 +6,9 @@
 import { usageError } from "../errors";
 import { RUN_STATES, type RunState } from "../record/schema";
 import { parseWhen } from "../time";
+import { DEFAULT_LIMIT } from "./limit";
 import type { Selection } from "./selection";
 import { combineWhere, parseWhere } from "./where";
-
-/** How many runs, points or paths a list answers with when no limit is given. */
-export const DEFAULT_LIMIT = 20;
 
 export interface SelectionFlags {
   name?: string;

@@ -4,7 +4,7 @@ import { DEFAULT_SYSTEM_EVERY_S } from "../context/system-sampler";
 import { usageError } from "../errors";
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from "../git/snapshot-limits";
 import { isTerminal } from "../os/posix";
-import { parseStopRules } from "../rules/stop-rule";
+import type { StopRule } from "../rules/stop-rule";
 import { parseSize } from "../sizes";
 import { durationMs, parseDuration } from "../time";
 import { DEFAULT_STOP_GRACE_MS, type StopPolicy } from "./stop-policy";
@@ -78,10 +78,16 @@ function stopPolicy(flags: RunOptionFlags, config: ProjectConfig | null): StopPo
   const grace = flags["stop-grace"] ?? config?.stopGrace;
   const graceOption = flags["stop-grace"] === undefined ? inConfig("stop-grace") : "--stop-grace";
   return {
-    rules: [...parseStopRules(config?.stopWhen ?? [], inConfig("stop-when")), ...parseStopRules(flags["stop-when"])],
+    rules: [...stopRulesOf(config?.stopWhen ?? [], inConfig("stop-when")), ...stopRulesOf(flags["stop-when"])],
     timeLimit: limit === undefined ? null : { ms: parseDuration(limit, limitOption), text: limit },
     graceMs: grace === undefined ? DEFAULT_STOP_GRACE_MS : parseDuration(grace, graceOption),
   };
+}
+
+/** Rules read by the --where language's code, loaded only when there are some: a run without rules starts without it. */
+function stopRulesOf(texts: string[], option?: string): StopRule[] {
+  if (texts.length === 0) return [];
+  return (require("../rules/stop-rule") as typeof import("../rules/stop-rule")).parseStopRules(texts, option);
 }
 
 /** A number of seconds from 0.05 to a day, read as every duration is (so `500ms` and `2m` are taken too). */
