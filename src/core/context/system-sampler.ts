@@ -4,9 +4,8 @@
  * and at the end the peaks for run_end. A sample is taken on a timer that keeps no one waiting:
  * /proc is read directly, GPUs come from a monitor that is never awaited.
  */
-import { treeUsage } from "../os/process-tree";
 import type { SystemPeaks, SystemSample } from "../record/schema";
-import { GpuMonitor, visibleGpus } from "./gpu-monitor";
+import type { GpuMonitor } from "./gpu-monitor";
 import { NVIDIA_SMI } from "./gpus";
 
 export const DEFAULT_SYSTEM_EVERY_S = 10;
@@ -31,7 +30,9 @@ export class SystemSampler {
   ) {
     this.lastAt = performance.now();
     const tool = Bun.which(NVIDIA_SMI, { PATH: env.PATH ?? "" });
-    this.gpus = tool ? new GpuMonitor(tool, env, everySeconds * 1000, visibleGpus(env)) : null;
+    // The monitor's code and the process tree's are loaded only when they are used: a short command never needs either.
+    const monitor = tool ? (require("./gpu-monitor") as typeof import("./gpu-monitor")) : null;
+    this.gpus = monitor && tool ? new monitor.GpuMonitor(tool, env, everySeconds * 1000, monitor.visibleGpus(env)) : null;
     this.timer = setInterval(() => void this.sample(), everySeconds * 1000);
     this.timer.unref();
   }
@@ -40,6 +41,7 @@ export class SystemSampler {
     if (this.busy) return; // a slow `ps` is never queued behind
     this.busy = true;
     try {
+      const { treeUsage } = await import("../os/process-tree");
       const usage = await treeUsage(this.root);
       if (!usage || this.stopped) return;
       const now = performance.now();
