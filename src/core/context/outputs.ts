@@ -71,15 +71,20 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
   const looksInto = folderRule(request.skip);
   const matches = pathMatcher(request.globs);
   const found = new Map<string, { path: string; size: number; mtime_ms: number }>();
-  const consider = (path: string, full: string) => {
-    if (found.has(path) || !matches(path)) return;
+  let linked = false;
+  /** `told`: named by a watch, so a file with other names is noticed whether or not the globs match this one. */
+  const consider = (path: string, full: string, told = false) => {
+    if (found.has(path) || (!told && !matches(path))) return;
     let stat: ReturnType<typeof lstatSync>;
     try {
       stat = lstatSync(full);
     } catch {
       return;
     }
-    if (stat.isFile() && Math.max(stat.mtimeMs, stat.ctimeMs) >= since) found.set(path, { path, size: stat.size, mtime_ms: Math.floor(stat.mtimeMs) });
+    if (!stat.isFile()) return;
+    linked ||= stat.nlink > 1;
+    if (told && !matches(path)) return;
+    if (Math.max(stat.mtimeMs, stat.ctimeMs) >= since) found.set(path, { path, size: stat.size, mtime_ms: Math.floor(stat.mtimeMs) });
   };
   const walk = (folder: string, prefix: string) => {
     let entries: Dirent[];
@@ -102,7 +107,12 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
     for (const folder of [...changes.folders].sort()) if (searched(folder)) walk(join(request.root, folder), folder);
     for (const path of changes.files) {
       const slash = path.lastIndexOf("/");
-      if (searched(slash < 0 ? "" : path.slice(0, slash))) consider(path, join(request.root, path));
+      if (searched(slash < 0 ? "" : path.slice(0, slash))) consider(path, join(request.root, path), true);
+    }
+    if (linked) {
+      // A file with another name: a change through one name tells the kernel nothing of the other's folder.
+      found.clear();
+      walk(request.root, "");
     }
   }
   const sorted = [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
