@@ -7,7 +7,7 @@
  * watches), events lost (the queue overflowed), a folder on a file system other machines write to
  * (NFS, Lustre, FUSE...), or mounts under the tree that came or went during the run.
  */
-import { closeSync, type Dirent, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
+import { closeSync, type Dirent, lstatSync, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { inotifyAddWatch, inotifyInit } from "../os/posix";
 
@@ -31,6 +31,12 @@ const WATCHED = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO
  */
 const LOCAL_FILE_SYSTEMS = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "overlay", "zfs", "f2fs", "jfs", "reiserfs", "bcachefs"]);
 
+/**
+ * File systems where a folder's link count is 2 plus its subfolders: one with 2 links has none,
+ * and need not be listed to be watched whole. (btrfs and overlay do not count so; ext4 says 1 past 65,000.)
+ */
+const COUNTING_FILE_SYSTEMS = new Set(["ext2", "ext3", "ext4", "xfs", "tmpfs", "ramfs"]);
+
 /** What the run touched: files (relative paths) to test, and folders to search whole (they appeared, or could not be watched). */
 export interface OutputChanges {
   files: Set<string>;
@@ -46,7 +52,7 @@ export class OutputsWatch {
   private constructor(
     private readonly fd: number,
     private readonly root: string,
-    private readonly mounts: string,
+    private readonly mounts: Mounts,
   ) {}
 
   /**
@@ -72,6 +78,7 @@ export class OutputsWatch {
       return prefix !== ""; // refused for a folder deep down: searched whole; for the root: no watch at all
     }
     this.paths.set(wd, prefix);
+    if (this.mounts.counted && leafFolder(folder)) return true;
     let entries: Dirent[];
     try {
       entries = readdirSync(folder, { withFileTypes: true });
@@ -120,7 +127,7 @@ export class OutputsWatch {
           } else changes.files.add(path);
         }
       }
-      return mountsUnder(this.root) === this.mounts ? changes : null;
+      return mountsUnder(this.root)?.list === this.mounts.list ? changes : null;
     } finally {
       this.close();
     }
@@ -133,11 +140,28 @@ export class OutputsWatch {
   }
 }
 
+/** A folder with no subfolder, as its link count tells. */
+function leafFolder(folder: string): boolean {
+  try {
+    const stat = lstatSync(folder);
+    return stat.isDirectory() && stat.nlink === 2;
+  } catch {
+    return false;
+  }
+}
+
+/** The mounts at and under a folder; `counted`: all of them count subfolders in links (COUNTING_FILE_SYSTEMS). */
+interface Mounts {
+  /** Each line: mount point and file system type. */
+  list: string;
+  counted: boolean;
+}
+
 /**
- * The mounts at and under `root` (each line: mount point and file system type), or null when
- * one of them is not a local file system, or the mount table cannot be read.
+ * The mounts at and under `root`, or null when one of them is not a local file system, or the
+ * mount table cannot be read.
  */
-function mountsUnder(root: string): string | null {
+function mountsUnder(root: string): Mounts | null {
   let table: string;
   let top: string;
   try {
@@ -162,7 +186,8 @@ function mountsUnder(root: string): string | null {
     }
   }
   if (!LOCAL_FILE_SYSTEMS.has(holder.type)) return null;
-  return [`${holder.point} ${holder.type}`, ...under].join("\n");
+  const types = [holder.type, ...under.map((line) => line.slice(line.lastIndexOf(" ") + 1))];
+  return { list: [`${holder.point} ${holder.type}`, ...under].join("\n"), counted: types.every((type) => COUNTING_FILE_SYSTEMS.has(type)) };
 }
 
 /** mountinfo writes a space, tab, newline and backslash in a path as an octal escape. */

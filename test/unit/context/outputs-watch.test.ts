@@ -72,6 +72,14 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
       },
     ],
     [
+      "folders made in a folder that had none (watched without being listed)",
+      (root) => {
+        mkdirSync(join(root, "a/b/c/new/deeper"), { recursive: true });
+        writeFileSync(join(root, "a/b/c/new/deeper/leaf.txt"), "l");
+        writeFileSync(join(root, "a/b/c/new/top.txt"), "t");
+      },
+    ],
+    [
       "a watched folder renamed, then written in under its new name and a new one in its old place",
       (root) => {
         renameSync(join(root, "a/b"), join(root, "a/renamed"));
