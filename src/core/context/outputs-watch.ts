@@ -4,7 +4,7 @@
  * the command starts, and at its end only the files named by an event, and the folders that
  * appeared, are looked at, with the same test as the whole search. When the kernel cannot say for
  * sure the answer is null and the whole tree is searched: no inotify, a watch refused (the limit of
- * watches), events lost (the queue overflowed), a folder on a file system other machines write to
+ * watches), more folders than MAX_WATCHED_FOLDERS, events lost (the queue overflowed), a folder on a file system other machines write to
  * (NFS, Lustre, FUSE...), or mounts under the tree that came or went during the run.
  */
 import { closeSync, type Dirent, lstatSync, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
@@ -37,6 +37,13 @@ const LOCAL_FILE_SYSTEMS = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "tmp
  */
 const COUNTING_FILE_SYSTEMS = new Set(["ext2", "ext3", "ext4", "xfs", "tmpfs", "ramfs"]);
 
+/**
+ * At most this many folders are watched: each watch holds kernel memory and counts against the
+ * user's limit (shared with editors and other watchers) for as long as the run lasts. A bigger
+ * tree is searched whole.
+ */
+export const MAX_WATCHED_FOLDERS = 10_000;
+
 /** What the run touched: files (relative paths) to test, and folders to search whole (they appeared, or could not be watched). */
 export interface OutputChanges {
   files: Set<string>;
@@ -53,18 +60,19 @@ export class OutputsWatch {
     private readonly fd: number,
     private readonly root: string,
     private readonly mounts: Mounts,
+    private readonly maxFolders: number,
   ) {}
 
   /**
    * Watches every folder under `root` the outputs search looks into (`looksInto` says which), or
    * null where the kernel cannot be relied on to tell every change.
    */
-  static start(root: string, looksInto: (name: string, full: string) => boolean): OutputsWatch | null {
+  static start(root: string, looksInto: (name: string, full: string) => boolean, maxFolders = MAX_WATCHED_FOLDERS): OutputsWatch | null {
     const mounts = mountsUnder(root);
     if (mounts === null) return null;
     const fd = inotifyInit();
     if (fd === null) return null;
-    const watch = new OutputsWatch(fd, root, mounts);
+    const watch = new OutputsWatch(fd, root, mounts, maxFolders);
     if (watch.watchTree(root, "", looksInto)) return watch;
     watch.close();
     return null;
@@ -72,6 +80,7 @@ export class OutputsWatch {
 
   /** Watches `folder` before listing it, so nothing made in it meanwhile goes unseen. */
   private watchTree(folder: string, prefix: string, looksInto: (name: string, full: string) => boolean): boolean {
+    if (this.paths.size >= this.maxFolders) return false;
     const wd = inotifyAddWatch(this.fd, folder, WATCHED);
     if (wd === null) {
       this.unwatched.add(prefix);

@@ -7,7 +7,7 @@ import { appendFileSync, chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findOutputs, folderRule } from "../../../src/core/context/outputs";
-import { OutputsWatch } from "../../../src/core/context/outputs-watch";
+import { MAX_WATCHED_FOLDERS, OutputsWatch } from "../../../src/core/context/outputs-watch";
 import { platform } from "../../../src/core/os/platform";
 
 const scratch = mkdtempSync(join(tmpdir(), "exprag-outputs-watch-"));
@@ -166,6 +166,16 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
     expect([...changes!.files]).toEqual(["a/b/new.txt"]);
     // Folders not watched are looked at again at the end: a virtualenv may have stopped being one.
     expect([...changes!.folders].sort()).toEqual([".exprag", ".git", "node_modules", "venv"]);
+  });
+
+  test("a tree of more folders than it watches is searched whole", () => {
+    const root = mkdtempSync(join(scratch, "wide-"));
+    for (let i = 0; i < 3; i++) mkdirSync(join(root, `f${i}`));
+    expect(OutputsWatch.start(root, () => true, 3)).toBeNull();
+    const watch = OutputsWatch.start(root, () => true, 4);
+    expect(watch).not.toBeNull();
+    watch!.close();
+    expect(MAX_WATCHED_FOLDERS).toBe(10_000);
   });
 
   test("the command never inherits the watch", () => {
