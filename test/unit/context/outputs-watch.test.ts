@@ -13,19 +13,44 @@ import { platform } from "../../../src/core/os/platform";
 const scratch = mkdtempSync(join(tmpdir(), "exprag-outputs-watch-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A tree with a store, .git, a virtualenv, node_modules, nested folders and hostile names. */
+const FILES = [
+  "a/one.txt",
+  "a/b/two.txt",
+  "a/b/c/three.txt",
+  "data/x.csv",
+  "with space/s.txt",
+  "-dash/-f.txt",
+  "ünï/ü.txt",
+  "line\nbreak/n.txt",
+  "sub/src/old.py",
+];
+
+/** A tree with a store, .git, a virtualenv, node_modules, a nested repository, nested folders and hostile names. */
 function tree(): string {
   const root = mkdtempSync(join(scratch, "tree-"));
-  for (const dir of [".git/objects", ".exprag/runs", "venv/lib", "node_modules/m", "a/b/c", "data", "with space", "-dash", "ünï", "line\nbreak"]) {
+  for (const dir of [
+    ".git/objects",
+    ".exprag/runs",
+    "venv/lib",
+    "node_modules/m",
+    "a/b/c",
+    "data",
+    "with space",
+    "-dash",
+    "ünï",
+    "line\nbreak",
+    "sub/.git/refs",
+    "sub/src",
+  ]) {
     mkdirSync(join(root, dir), { recursive: true });
   }
   writeFileSync(join(root, "venv", "pyvenv.cfg"), "version = 3.11\n");
-  for (const file of ["a/one.txt", "a/b/two.txt", "a/b/c/three.txt", "data/x.csv", "with space/s.txt", "-dash/-f.txt", "ünï/ü.txt", "line\nbreak/n.txt"]) {
+  for (const file of FILES) {
     writeFileSync(join(root, file), "old\n");
   }
   // Older than the run, so only what the run does counts.
   const past = new Date(Date.now() - 3_600_000);
-  for (const file of ["a/one.txt", "a/b/two.txt", "a/b/c/three.txt", "data/x.csv", "with space/s.txt", "-dash/-f.txt", "ünï/ü.txt", "line\nbreak/n.txt"]) {
+  for (const file of FILES) {
     utimesSync(join(root, file), past, past);
   }
   return root;
@@ -36,7 +61,8 @@ async function both(root: string, change: () => void, globs: string[] = []) {
   const store = join(root, ".exprag");
   const watch = OutputsWatch.start(root, folderRule([store]));
   expect(watch).not.toBeNull();
-  // The files the tree was made with are older than the clock's slack.
+  // Not a wait for anything: the tree's own change times (utimes sets them to now) must lie
+  // further back than the search's 25 ms of clock slack, or both searches would count them.
   await Bun.sleep(40);
   const since = Date.now();
   change();
@@ -119,6 +145,14 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
       },
     ],
     [
+      "a nested repository (a submodule's folder): its files, not its .git",
+      (root) => {
+        writeFileSync(join(root, "sub/.git/HEAD"), "ref: refs/heads/other\n");
+        writeFileSync(join(root, "sub/src/made.py"), "m");
+        appendFileSync(join(root, "sub/src/old.py"), "# changed\n");
+      },
+    ],
+    [
       "a folder that stopped being a virtualenv is searched",
       (root) => {
         writeFileSync(join(root, "venv/lib/site.py"), "v");
@@ -165,7 +199,7 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
     const { changes } = await both(root, () => writeFileSync(join(root, "a/b/new.txt"), "n"));
     expect([...changes!.files]).toEqual(["a/b/new.txt"]);
     // Folders not watched are looked at again at the end: a virtualenv may have stopped being one.
-    expect([...changes!.folders].sort()).toEqual([".exprag", ".git", "node_modules", "venv"]);
+    expect([...changes!.folders].sort()).toEqual([".exprag", ".git", "node_modules", "sub/.git", "venv"]);
   });
 
   test("a tree of more folders than it watches is searched whole", () => {
