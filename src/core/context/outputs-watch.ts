@@ -86,6 +86,12 @@ export class OutputsWatch {
       this.unwatched.add(prefix);
       return prefix !== ""; // refused for a folder deep down: searched whole; for the root: no watch at all
     }
+    const seen = this.paths.get(wd);
+    if (seen !== undefined) {
+      // The same folder by a second path (a bind mount): its events name only one, so both are searched whole.
+      this.unwatched.add(seen).add(prefix);
+      return true;
+    }
     this.paths.set(wd, prefix);
     if (this.mounts.counted && leafFolder(folder)) return true;
     let entries: Dirent[];

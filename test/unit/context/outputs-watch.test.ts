@@ -56,6 +56,16 @@ function tree(): string {
   return root;
 }
 
+/** Whether this process may bind-mount (root, where the container allows it), tried on a scratch folder. */
+function canBindMount(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const dir = mkdtempSync(join(scratch, "bind-"));
+  mkdirSync(join(dir, "from"));
+  mkdirSync(join(dir, "to"));
+  if (Bun.spawnSync(["mount", "--bind", join(dir, "from"), join(dir, "to")], { stderr: "ignore" }).exitCode !== 0) return false;
+  return Bun.spawnSync(["umount", join(dir, "to")]).exitCode === 0;
+}
+
 /** Runs `change` between watching and looking; returns both searches' file lists. */
 async function both(root: string, change: () => void, globs: string[] = []) {
   const store = join(root, ".exprag");
@@ -192,6 +202,19 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
     const { watched, whole } = await both(root, () => linkSync(join(root, "a/one.txt"), join(root, "data/other-name.bin")), ["*.txt"]);
     expect(whole).toEqual(["a/one.txt"]);
     expect(watched).toEqual(whole);
+  });
+
+  test.skipIf(!canBindMount())("a folder also reached by a second path (a bind mount) is found under both", async () => {
+    const root = tree();
+    mkdirSync(join(root, "alias"));
+    expect(Bun.spawnSync(["mount", "--bind", join(root, "data"), join(root, "alias")]).exitCode).toBe(0);
+    try {
+      const { watched, whole } = await both(root, () => writeFileSync(join(root, "data/new.csv"), "n"));
+      expect(whole).toEqual(["alias/new.csv", "data/new.csv"]);
+      expect(watched).toEqual(whole);
+    } finally {
+      Bun.spawnSync(["umount", join(root, "alias")]);
+    }
   });
 
   test("the watch names only what changed, so the search looks at little", async () => {
