@@ -104,6 +104,10 @@ function boundRule(expr: Expr, resolve: (operand: Operand) => unknown, resolver:
  */
 class NumberTest implements PathWatcher {
   holds: boolean;
+  /** Whether the rule holds for a value below the constant, equal to it, above it. */
+  private readonly below: boolean;
+  private readonly equal: boolean;
+  private readonly above: boolean;
 
   static of(expr: Expr, read: () => boolean): NumberTest | null {
     if (expr.kind !== "compare" || typeof expr.value !== "number") return null;
@@ -119,11 +123,15 @@ class NumberTest implements PathWatcher {
     private readonly read: () => boolean,
   ) {
     this.holds = read();
+    this.below = compareNumbers(-1, op, 0);
+    this.equal = compareNumbers(0, op, 0);
+    this.above = compareNumbers(1, op, 0);
   }
 
   number(line: Uint8Array, start: number, end: number): void {
     const order = this.bound.order(line, start, end);
-    this.holds = order === UNKNOWN_ORDER ? compareNumbers(readNumber(line, start, end), this.op, this.literal) : compareNumbers(order, this.op, 0);
+    if (order === UNKNOWN_ORDER) this.holds = compareNumbers(readNumber(line, start, end), this.op, this.literal);
+    else this.holds = order < 0 ? this.below : order > 0 ? this.above : this.equal;
   }
 
   changed(): void {
