@@ -104,6 +104,40 @@ export function readRunSummary(
   }
 }
 
+/** What ranking a finished run needs of its summary: `status`, whether it `diverged`, its last `metrics`. */
+export interface FinishedRun {
+  status: RunState;
+  diverged: boolean;
+  /** The summary's last metrics as far as they were read: every one, or up to the path wanted when the tail holds it. */
+  metrics: Record<string, number | string>;
+}
+
+/**
+ * Those facts of summarizeRun for a run that ended and reads cleanly (its first line a run_start of
+ * its own id, a run_end at its end, no torn last line), read as readRunSummary reads them, without
+ * building the rest of the summary; given the metric `wanted` (a metricKey), its last metrics are read
+ * only until it is found. null for any other run, or a file that cannot be read: its
+ * summary is then the caller's to read, which warns as it should (this read never warns).
+ */
+export function readFinishedRun(file: string, runId: string, wanted: string | null = null): FinishedRun | null {
+  let opened: OpenedFile;
+  try {
+    opened = openRegular(file);
+  } catch {
+    return null;
+  }
+  try {
+    const first = runStartOf(firstLineOf(opened));
+    if (first?.run_id !== runId) return null;
+    const { end, metrics, tornLast } = readTail(opened, true, wanted);
+    return end && !tornLast ? { status: end.status, diverged: end.diverged !== null, metrics } : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
 function summaryOf(runId: string, file: string, start: RunStart, tail: ReturnType<typeof readTail>, warn: Warn): RunSummary {
   const { end, metrics, tornLast } = tail;
   if (tornLast) warn(`${file}:${countLines(file)}: skipped a line that is not a JSON record`);
@@ -189,9 +223,14 @@ const HEARTBEAT_MISSES = 3;
 
 /**
  * run_end (when last), and the last value of each numeric path: track records are read back from
- * the end until one adds no new path (at most TAIL_RECORDS of them).
+ * the end until one adds no new path (at most TAIL_RECORDS of them), or, given a `wanted` path,
+ * until it has been found (its value is the same: the first found from the end wins).
  */
-function readTail(file: OpenedFile, withMetrics: boolean): { end: RunEnd | null; metrics: Record<string, number | string>; tornLast: boolean } {
+function readTail(
+  file: OpenedFile,
+  withMetrics: boolean,
+  wanted: string | null = null,
+): { end: RunEnd | null; metrics: Record<string, number | string>; tornLast: boolean } {
   const tail = new TailReader(file);
   // A Map: metric keys such as __proto__ or constructor are keys like any other.
   const metrics = new Map<string, number | string>();
@@ -216,7 +255,7 @@ function readTail(file: OpenedFile, withMetrics: boolean): { end: RunEnd | null;
         metrics.set(path, typeof value === "string" ? value : number);
         added = true;
       }
-      if (!added && tracks > 1) break;
+      if ((!added && tracks > 1) || (wanted !== null && metrics.has(wanted))) break;
     }
   } finally {
     tail.close();
