@@ -116,18 +116,25 @@ export function rankRuns(
   warn: Warn,
   progress?: OnProgress,
 ): { ranked: RankedRun[]; missing: RunSummary[] } {
-  const scored: { candidate: RankCandidate; value: number; count: number }[] = [];
+  const scored: Scored[] = [];
   const missing: RunSummary[] = [];
   const key = metricKey(steps);
-  for (const [index, candidate] of candidates.entries()) {
+  const sign = options.direction === "max" ? -1 : 1;
+  // Plain loops and no closures per run: this is done for every run of the store.
+  for (let index = 0; index < candidates.length; index++) {
+    const candidate = candidates[index]!;
     progress?.(index, candidates.length);
     const { store, runId, finished } = candidate;
     if (!finished && !readable(store, runId, warn, () => candidate.view().summary())) continue;
     // A finished run's last metrics were read with it: a path they hold needs no view.
     const known = finished && options.agg === "last" ? lastFromMetrics(finished.metrics, key) : undefined;
     const result = known ? lastNumber(known) : readable(store, runId, warn, () => score(candidate.view(), steps, options.agg));
-    if (result) scored.push({ candidate, ...result });
-    else missing.push(candidate.view().summary()!);
+    if (!result) {
+      missing.push(candidate.view().summary()!);
+      continue;
+    }
+    const finite = Number.isFinite(result.value);
+    scored.push({ candidate, value: result.value, count: result.count, finite, key: finite ? sign * result.value : 0 });
   }
   if (!scored.length && missing.length && options.path !== undefined) {
     throw unknownPathError(
@@ -136,12 +143,11 @@ export function rankRuns(
       warn,
     );
   }
-  const sign = options.direction === "max" ? -1 : 1;
+  // Best first; ties newest first; the non-finite after every finite one, in selection order.
   scored.sort((a, b) => {
-    const [fa, fb] = [Number.isFinite(a.value), Number.isFinite(b.value)];
-    if (fa !== fb) return fa ? -1 : 1;
-    if (!fa) return 0;
-    return sign * (a.value - b.value) || (a.candidate.runId < b.candidate.runId ? 1 : -1);
+    if (a.finite !== b.finite) return a.finite ? -1 : 1;
+    if (!a.finite) return 0;
+    return a.key - b.key || (a.candidate.runId < b.candidate.runId ? 1 : -1);
   });
   const ranked = scored.map(({ candidate, value, count: points_used }, i): RankedRun => {
     const { runId, finished } = candidate;
@@ -159,6 +165,15 @@ export function rankRuns(
     };
   });
   return { ranked, missing };
+}
+
+interface Scored {
+  candidate: RankCandidate;
+  value: number;
+  count: number;
+  finite: boolean;
+  /** What it is sorted by, lowest first: the value, negated when higher is better. */
+  key: number;
 }
 
 /** A ranked run before it is shown: what its place and its doubts need (only the runs shown need the rest). */
@@ -196,8 +211,11 @@ export function score(view: RunView, steps: PathStep[], agg: Aggregate): { value
 
 /** The last number among a path's last values; null when none is a number. */
 function lastNumber(values: unknown[] | undefined): { value: number; count: number } | null {
-  const numbers = (values ?? []).map(asNumber).filter((n): n is number => n !== null);
-  return numbers.length ? { value: numbers.at(-1)!, count: 1 } : null;
+  for (let i = (values?.length ?? 0) - 1; i >= 0; i--) {
+    const n = asNumber(values![i]);
+    if (n !== null) return { value: n, count: 1 };
+  }
+  return null;
 }
 
 function nonFiniteName(value: number): string {
