@@ -4,7 +4,7 @@
  */
 import { closeSync, statSync } from "node:fs";
 import { liveness } from "../os/processes";
-import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
+import { asObject, decodeDivergence, decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart, runEndStatus } from "../record/decode";
 import { countLines, countRecordKinds, firstLineOf, type OpenedFile, openRegular, readRunStart, runStartOf } from "../record/reader";
 import { isUuidV7, runIdTime, shortId } from "../record/refs";
 import { commandRecords, type Divergence, type RecordCounts, type RunState, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
@@ -86,13 +86,14 @@ export function readRunSummary(
     }
     if (start.runId !== runId) warn(`${file}: its records name run ${JSON.stringify(first?.run_id ?? null)}; it is run ${runId}, as its file name says`);
     const tail = readTail(opened, withMetrics);
+    let end = tail.end && decodeRunEnd(tail.end);
     // A queued point Slurm ended before its run began reads that end, written into its file for later readers.
-    const ended = start.queued && !tail.end ? queuedAnswer(start.queued).end : null;
+    const ended = start.queued && !end ? queuedAnswer(start.queued).end : null;
     if (ended) {
       recordQueuedEnd(file, opened.fd, runId, ended);
-      tail.end = decodeRunEnd({ kind: "run_end", value: ended });
+      end = decodeRunEnd({ kind: "run_end", value: ended });
     }
-    const summary = summaryOf(runId, file, start, tail, warn);
+    const summary = summaryOf(runId, file, start, end, tail, warn);
     // Its task may have started (and even ended) while Slurm was asked: the file at its path says so then.
     if (retry && ended) {
       const current = readRunStart(file);
@@ -130,7 +131,9 @@ export function readFinishedRun(file: string, runId: string, wanted: string | nu
     const first = runStartOf(firstLineOf(opened));
     if (first?.run_id !== runId) return null;
     const { end, metrics, tornLast } = readTail(opened, true, wanted);
-    return end && !tornLast ? { status: end.status, diverged: end.diverged !== null, metrics } : null;
+    if (!end || tornLast) return null;
+    const value = asObject(end.value);
+    return { status: runEndStatus(value), diverged: decodeDivergence(value.diverged) !== null, metrics };
   } catch {
     return null;
   } finally {
@@ -138,8 +141,8 @@ export function readFinishedRun(file: string, runId: string, wanted: string | nu
   }
 }
 
-function summaryOf(runId: string, file: string, start: RunStart, tail: ReturnType<typeof readTail>, warn: Warn): RunSummary {
-  const { end, metrics, tornLast } = tail;
+function summaryOf(runId: string, file: string, start: RunStart, end: RunEnd | null, tail: ReturnType<typeof readTail>, warn: Warn): RunSummary {
+  const { metrics, tornLast } = tail;
   if (tornLast) warn(`${file}:${countLines(file)}: skipped a line that is not a JSON record`);
   const counts = end?.counts ?? countRecordKinds(file);
   const status = runState(start, end, file);
@@ -230,7 +233,7 @@ function readTail(
   file: OpenedFile,
   withMetrics: boolean,
   wanted: string | null = null,
-): { end: RunEnd | null; metrics: Record<string, number | string>; tornLast: boolean } {
+): { end: StoredRecord | null; metrics: Record<string, number | string>; tornLast: boolean } {
   const tail = new TailReader(file);
   // A Map: metric keys such as __proto__ or constructor are keys like any other.
   const metrics = new Map<string, number | string>();
@@ -260,5 +263,5 @@ function readTail(
   } finally {
     tail.close();
   }
-  return { end: end && decodeRunEnd(end), metrics: Object.fromEntries(metrics), tornLast };
+  return { end, metrics: Object.fromEntries(metrics), tornLast };
 }
