@@ -92,7 +92,8 @@ export function rankCandidates(
   const candidates: RankCandidate[] = [];
   const runs = runsDir(store);
   const wanted = metricKey(metric.steps) || null;
-  for (const [index, runId] of ids.entries()) {
+  for (let index = 0; index < ids.length; index++) {
+    const runId = ids[index]!;
     progress?.(index, ids.length);
     const finished = readFinishedRun(runFileIn(runs, runId), runId, wanted);
     if (finished) {

@@ -116,9 +116,9 @@ export interface FinishedRun {
 /**
  * Those facts of summarizeRun for a run that ended and reads cleanly (its first line a run_start of
  * its own id, a run_end at its end, no torn last line), read as readRunSummary reads them, without
- * building the rest of the summary; given the metric `wanted` (a metricKey), its last metrics are read
- * only until it is found. null for any other run, or a file that cannot be read: its
- * summary is then the caller's to read, which warns as it should (this read never warns).
+ * building the rest of the summary; given the metric `wanted` (a metricKey), its last metrics are
+ * read only until it is found. null for any other run, or a file that cannot be read: its summary
+ * is then the caller's to read, which warns as it should (this read never warns).
  */
 export function readFinishedRun(file: string, runId: string, wanted: string | null = null): FinishedRun | null {
   let opened: OpenedFile;
