@@ -101,6 +101,8 @@ export class TailReader {
   }
 
   private takePending(): string {
+    // Nothing kept (a file that ends with a newline, read from its end): no buffer to join.
+    if (this.pendingBytes === 0) return "";
     const text = this.pendingBytes > MAX_LINE_BYTES ? TOO_LONG : Buffer.concat(this.pending).toString();
     this.pending = [];
     this.pendingBytes = 0;
