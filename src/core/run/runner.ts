@@ -68,7 +68,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     return outcome(status, exitCode);
   }
 
-  context?.starting();
+  context?.starting(run.root, request.store);
   let child: Spawned;
   try {
     child = spawnChild({
