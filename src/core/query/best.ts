@@ -1,4 +1,5 @@
 /** `exprag best`: the selected runs ranked by one number each, taken from a metric's series. */
+import { EXIT, UserError } from "../errors";
 import { AnnotationListing } from "../record/annotations";
 import type { JsonObject } from "../record/decode";
 import { shortId } from "../record/refs";
@@ -183,7 +184,9 @@ export type RankedRun = Pick<Ranked, "rank" | "run_id" | "short_id" | "value" | 
 /** The ranked run as shown: with the rest of its summary, and its params. */
 export function shownRun({ candidate, ...ranked }: RankedRun): Ranked {
   const view = candidate.view();
-  const run = view.summary()!;
+  const run = summaryOfRanked(view);
+  // Read once already to rank it: only a file removed or cut meanwhile has no summary now.
+  if (!run) throw new UserError(`run ${ranked.short_id} was removed or changed while it was ranked`, EXIT.failure, "ask again");
   return {
     rank: ranked.rank,
     run_id: ranked.run_id,
@@ -199,6 +202,14 @@ export function shownRun({ candidate, ...ranked }: RankedRun): Ranked {
     dirty: run.dirty,
     params: view.params(),
   };
+}
+
+function summaryOfRanked(view: RunView): RunSummary | null {
+  try {
+    return view.summary();
+  } catch {
+    return null;
+  }
 }
 
 /** One number per run for the path, by `agg`; null when the run never reported it. */

@@ -200,6 +200,20 @@ describe("best by last value", () => {
     });
     expect(fast).toEqual(answer(ties, "metrics.acc", "last", "max", true));
   });
+
+  test("a shown run whose file went between its ranking and its showing is a one-line error, not a crash", () => {
+    const gone = newStore();
+    const id = write(gone, ordinary(0.5));
+    const steps = parsePath("metrics.acc");
+    const { ranked } = rankRuns(
+      rankCandidates(gone, { references: [] }, { steps, agg: "last" }, () => {}),
+      steps,
+      { direction: "max", agg: "last", path: "metrics.acc" },
+      () => {},
+    );
+    rmSync(runFilePath(gone, id));
+    expect(() => ranked.map(shownRun)).toThrow(/was removed or changed while it was ranked/);
+  });
 });
 
 describe("readFinishedRun", () => {
