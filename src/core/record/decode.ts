@@ -24,7 +24,7 @@ import {
   type SystemPeaks,
 } from "./schema";
 
-export { asObject, isObject, type JsonObject };
+export { asObject, exceedsDepth, isObject, type JsonObject };
 
 import { OBJECT_ID, RUN_ID } from "./untrusted";
 
@@ -178,12 +178,11 @@ export interface RunEnd {
 
 export function decodeRunEnd(record: StoredRecord): RunEnd {
   const value = asObject(record.value);
-  const status = asString(value.status);
   const counts = isObject(value.counts) ? value.counts : null;
   const resources = asObject(value.resources);
   const rss = asFiniteNumber(resources.max_rss_bytes);
   return {
-    status: RUN_END_STATUSES.find((known) => known === status) ?? "unknown",
+    status: runEndStatus(value),
     exitCode: asFiniteNumber(value.exit_code),
     signal: asString(value.signal),
     durationMs: asFiniteNumber(value.duration_ms),
@@ -208,13 +207,19 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
   };
 }
 
+/** The status of run_end's value (see RunEnd.status), without decoding the rest. */
+export function runEndStatus(value: JsonObject): RunEnd["status"] {
+  const status = asString(value.status);
+  return RUN_END_STATUSES.find((known) => known === status) ?? "unknown";
+}
+
 function decodeStoppedBy(value: unknown): StoppedBy | null {
   const stop = asObject(value);
   const rule = asString(stop.rule);
   return rule === null ? null : { rule, source: asString(stop.source), step: asFiniteNumber(stop.step), elapsed_ms: asFiniteNumber(stop.elapsed_ms) ?? 0 };
 }
 
-function decodeDivergence(value: unknown): Divergence | null {
+export function decodeDivergence(value: unknown): Divergence | null {
   const point = asObject(value);
   const path = asString(point.path);
   return path === null ? null : { path, step: asFiniteNumber(point.step), source: asString(point.source) ?? "" };

@@ -13,7 +13,9 @@ export const asStrings = (value: unknown): string[] | null => (Array.isArray(val
 
 /** Whether JSON text nests deeper than `limit` (containers within containers); strings are skipped. */
 export function exceedsDepth(text: string, limit: number): boolean {
-  if (text.length <= limit) return false;
+  // Nesting deeper than `limit` needs more than `limit` openers in all: counting them is a native
+  // search, where the exact walk below costs a step per character (most of a long line's parse).
+  if (text.length <= limit || !hasMoreOpeners(text, limit)) return false;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -25,5 +27,13 @@ export function exceedsDepth(text: string, limit: number): boolean {
       depth--;
     }
   }
+  return false;
+}
+
+/** Whether `text` holds more than `limit` of `{` and `[` together (in strings too). */
+function hasMoreOpeners(text: string, limit: number): boolean {
+  let count = 0;
+  for (let i = text.indexOf("{"); i >= 0; i = text.indexOf("{", i + 1)) if (++count > limit) return true;
+  for (let i = text.indexOf("["); i >= 0; i = text.indexOf("[", i + 1)) if (++count > limit) return true;
   return false;
 }
