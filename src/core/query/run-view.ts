@@ -8,13 +8,14 @@ import { type AnnotationListing, type Annotations, readAnnotations } from "../re
 import { decodeEnvelope, decodeMeta, decodeParams, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
 import { decodeEnvironment, trackedValue } from "../record/decode-context";
 import { type OpenedFile, readRunStart } from "../record/reader";
-import type { EnvironmentValue } from "../record/schema";
+import { type EnvironmentValue, type RunState, UNENDED_STATES } from "../record/schema";
 import { TailReader } from "../record/tail-reader";
-import { withWholeFile } from "../record/whole-file";
+import { WHOLE_FILE_BYTES, withWholeFile } from "../record/whole-file";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, type Warn } from "./records";
 import { SeriesAccumulator, type SeriesStats } from "./series";
+import { seriesCache } from "./series-cache";
 import { SeriesProbe } from "./series-probe";
 import { type RunSummary, readRunSummary } from "./summary";
 import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
@@ -22,6 +23,9 @@ import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
 export type { SeriesStats };
 
 const pathKey = (steps: PathStep[]) => JSON.stringify(steps);
+
+/** States of a run whose file may still grow (unknown: no run_end, and no way to tell whether its writer lives). */
+const UNENDED: readonly RunState[] = [...UNENDED_STATES, "unknown"];
 
 export class RunView {
   readonly file: string;
@@ -50,16 +54,37 @@ export class RunView {
   /**
    * Runs `read` with the run file opened once, read whole when small: the summary and a scan asked
    * for inside it come from that one read (a question that needs every line needs its ends too).
+   * The series of `paths` the cache holds for the file as it is are taken from there; when it
+   * holds them all, the file is not read whole (only its ends, for the summary).
    */
-  withFile<T>(read: () => T): T {
-    return withWholeFile(this.file, (opened) => {
-      this.opened = opened;
-      try {
-        return read();
-      } finally {
-        this.opened = undefined;
-      }
-    });
+  withFile<T>(read: () => T, paths: PathStep[][] = []): T {
+    const readWhole = (opened: OpenedFile) => !this.fromCache(paths, opened.key);
+    return withWholeFile(
+      this.file,
+      (opened) => {
+        this.opened = opened;
+        try {
+          return read();
+        } finally {
+          this.opened = undefined;
+        }
+      },
+      WHOLE_FILE_BYTES,
+      { keyed: true, readWhole },
+    );
+  }
+
+  /** Takes from the cache the series of `paths` it holds for the opened file; answers whether it held them all. */
+  private fromCache(paths: PathStep[][], key: string | undefined): boolean {
+    let all = true;
+    for (const steps of paths) {
+      const path = pathKey(steps);
+      if (this.stats.has(path)) continue;
+      const state = key === undefined ? undefined : seriesCache(this.store).get(this.runId, key, path);
+      if (state) this.stats.set(path, SeriesAccumulator.restore(state).stats());
+      else all = false;
+    }
+    return all;
   }
 
   /** The `ls` line of the run; null when the file is not a run file (warned about). */
@@ -169,12 +194,22 @@ export class RunView {
     return this.stats.get(key)!;
   }
 
-  /** Reads every record once: metadata from `$meta` records, and the series of `paths`. */
+  /**
+   * Reads every record once: metadata from `$meta` records, and the series of `paths`, those the
+   * cache holds for the file as it is taken from there. An ended run's series read are kept in
+   * the cache.
+   */
   scan(paths: PathStep[][]): void {
+    if (paths.length && !this.opened) {
+      this.withFile(() => this.scan(paths), paths);
+      return;
+    }
+    this.fromCache(paths, this.opened?.key);
     const wanted = paths.filter((steps) => !this.stats.has(pathKey(steps)));
     const needMetadata = this.metadataValue === undefined;
     const needParams = this.paramsValue === undefined;
-    if (!wanted.length && !needMetadata && !needParams) return;
+    // Metadata and params come along when the file is read anyway; asked for alone, they read it.
+    if (!wanted.length && (paths.length || (!needMetadata && !needParams))) return;
     const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), series: new SeriesAccumulator() }));
     let metadata: JsonObject = mergeMetadata({}, this.start()?.metadata ?? {});
     let params: JsonObject = mergeMetadata({}, this.start()?.params ?? {});
@@ -205,6 +240,20 @@ export class RunView {
     if (needMetadata) this.metadataValue = metadata;
     if (needParams) this.paramsValue = params;
     for (const builder of builders) this.stats.set(builder.key, builder.series.stats());
+    const key = this.opened?.key;
+    if (builders.length && key !== undefined && this.hasEnded()) {
+      seriesCache(this.store).put(
+        this.runId,
+        key,
+        builders.map((builder) => [builder.key, builder.series.state()]),
+      );
+    }
+  }
+
+  /** Whether the run file is done being written: a running run's changes with every record. */
+  private hasEnded(): boolean {
+    const status = this.summary()?.status;
+    return status !== undefined && !UNENDED.includes(status);
   }
 
   private findLast(steps: PathStep[]): unknown[] | undefined {
