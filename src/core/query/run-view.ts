@@ -13,7 +13,7 @@ import { TailReader } from "../record/tail-reader";
 import { WHOLE_FILE_BYTES, withWholeFile } from "../record/whole-file";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
-import { recordsOf, type Warn } from "./records";
+import { recordsOf, skippedLineWarning, type Warn } from "./records";
 import { SeriesAccumulator, type SeriesStats } from "./series";
 import { seriesCache } from "./series-cache";
 import { SeriesProbe } from "./series-probe";
@@ -74,16 +74,24 @@ export class RunView {
     );
   }
 
-  /** Takes from the cache the series of `paths` it holds for the opened file; answers whether it held them all. */
+  /**
+   * Takes from the cache the series of `paths` it holds for the opened file; answers whether it
+   * held them all. When it spares a read of the file, it warns as that read would have.
+   */
   private fromCache(paths: PathStep[][], key: string | undefined): boolean {
+    const entry = key === undefined ? undefined : seriesCache(this.store).get(this.runId, key);
     let all = true;
+    let taken = 0;
     for (const steps of paths) {
       const path = pathKey(steps);
       if (this.stats.has(path)) continue;
-      const state = key === undefined ? undefined : seriesCache(this.store).get(this.runId, key, path);
-      if (state) this.stats.set(path, SeriesAccumulator.restore(state).stats());
-      else all = false;
+      const state = entry?.series.get(path);
+      if (state) {
+        this.stats.set(path, SeriesAccumulator.restore(state).stats());
+        taken++;
+      } else all = false;
     }
+    if (all && taken && entry?.skipped) this.warn(skippedLineWarning(this.file, entry.skipped));
     return all;
   }
 
@@ -125,12 +133,15 @@ export class RunView {
    */
   params(): JsonObject {
     if (this.paramsValue === undefined) {
-      const start = this.start();
-      const counts = this.summary()?.counts;
-      if (start?.paramsHook || !counts || (counts.params ?? 0) > 0) this.scan([]);
-      else this.paramsValue = start?.params ?? {};
+      if (this.paramsInFile()) this.scan([]);
+      else this.paramsValue = this.start()?.params ?? {};
     }
     return this.paramsValue ?? {};
+  }
+
+  private paramsInFile(): boolean {
+    const counts = this.summary()?.counts;
+    return Boolean(this.start()?.paramsHook || !counts || (counts.params ?? 0) > 0);
   }
 
   /**
@@ -139,11 +150,14 @@ export class RunView {
    */
   metadata(): JsonObject {
     if (this.metadataValue === undefined) {
-      const fromStart = this.start()?.metadata ?? {};
-      if (this.summary()?.counts?.meta === 0) this.metadataValue = fromStart;
-      else this.scan([]);
+      if (this.metadataInFile()) this.scan([]);
+      else this.metadataValue = this.start()?.metadata ?? {};
     }
     return this.metadataValue ?? {};
+  }
+
+  private metadataInFile(): boolean {
+    return this.summary()?.counts?.meta !== 0;
   }
 
   /**
@@ -206,9 +220,10 @@ export class RunView {
     }
     this.fromCache(paths, this.opened?.key);
     const wanted = paths.filter((steps) => !this.stats.has(pathKey(steps)));
-    const needMetadata = this.metadataValue === undefined;
-    const needParams = this.paramsValue === undefined;
-    // Metadata and params come along when the file is read anyway; asked for alone, they read it.
+    // Metadata and params come along when the file is read anyway, those that need it only: so they
+    // are the same whether a series was read from the file, from the cache, or not at all.
+    const needMetadata = this.metadataValue === undefined && this.metadataInFile();
+    const needParams = this.paramsValue === undefined && this.paramsInFile();
     if (!wanted.length && (paths.length || (!needMetadata && !needParams))) return;
     const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), series: new SeriesAccumulator() }));
     let metadata: JsonObject = mergeMetadata({}, this.start()?.metadata ?? {});
@@ -217,7 +232,7 @@ export class RunView {
     const parsed = [...(needMetadata ? ["meta"] : []), ...(needParams ? ["params"] : [])];
     const probe = SeriesProbe.of(wanted, parsed);
     const add = (index: number, n: number) => builders[index]!.series.add(n);
-    recordsOf(
+    const skipped = recordsOf(
       this.file,
       this.warn,
       (record) => {
@@ -245,6 +260,7 @@ export class RunView {
       seriesCache(this.store).put(
         this.runId,
         key,
+        skipped,
         builders.map((builder) => [builder.key, builder.series.state()]),
       );
     }

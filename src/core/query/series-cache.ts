@@ -13,17 +13,20 @@
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { RUN_ID } from "../record/untrusted";
+import { cacheDir } from "../store";
 import type { SeriesState } from "./series";
 
-export const seriesCacheDir = (store: string) => join(store, "cache", "series");
+export const seriesCacheDir = (store: string) => join(cacheDir(store), "series");
 
 const VERSION = 1;
 /** A bigger file is not one this cache wrote for a store of any likely size: it is ignored. */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
 const SHARD_FILE = /^[0-9a-f]{2}\.json$/;
 
-interface Entry {
+/** What a read of the run file found: its series, and the first line it skipped as no record (0: none), to warn of again. */
+export interface Entry {
   key: string;
+  skipped: number;
   series: Map<string, SeriesState>;
 }
 type Shard = Map<string, Entry>;
@@ -39,18 +42,18 @@ export class SeriesCache {
 
   constructor(readonly store: string) {}
 
-  /** The state of a path's series in the run, when its entry was made from the file as it is now (`key`). */
-  get(runId: string, key: string, path: string): SeriesState | undefined {
+  /** The run's entry, when it was made from the file as it is now (`key`). */
+  get(runId: string, key: string): Entry | undefined {
     const entry = this.entry(runId);
-    return entry?.key === key ? entry.series.get(path) : undefined;
+    return entry?.key === key ? entry : undefined;
   }
 
   /** Keeps these series of the run as read from the file with `key` (with what the entry holds for that key). */
-  put(runId: string, key: string, series: [path: string, state: SeriesState][]): void {
+  put(runId: string, key: string, skipped: number, series: [path: string, state: SeriesState][]): void {
     const shard = shardOf(runId);
     if (shard === null || !this.isUsable()) return;
     const before = this.entry(runId);
-    const entry: Entry = { key, series: new Map(before?.key === key ? before.series : []) };
+    const entry: Entry = { key, skipped, series: new Map(before?.key === key ? before.series : []) };
     for (const [path, state] of series) entry.series.set(path, state);
     this.shard(shard).set(runId, entry);
     this.change(shard, runId, entry);
@@ -59,8 +62,7 @@ export class SeriesCache {
   forget(runId: string): void {
     const shard = shardOf(runId);
     if (shard === null || !this.isUsable()) return;
-    this.shard(shard).delete(runId);
-    this.change(shard, runId, null);
+    if (this.shard(shard).delete(runId)) this.change(shard, runId, null);
   }
 
   /**
@@ -137,7 +139,7 @@ export class SeriesCache {
 
   /** The cache folders are folders or not there yet; a link or a file in their place turns the cache off. */
   private isUsable(): boolean {
-    this.usable ??= [join(this.store, "cache"), seriesCacheDir(this.store)].every((path) => {
+    this.usable ??= [cacheDir(this.store), seriesCacheDir(this.store)].every((path) => {
       try {
         return lstatSync(path).isDirectory();
       } catch (error) {
@@ -150,7 +152,7 @@ export class SeriesCache {
 
 function mergedEntry(before: Entry | undefined, entry: Entry): Entry {
   if (before?.key !== entry.key) return entry;
-  return { key: entry.key, series: new Map([...before.series, ...entry.series]) };
+  return { ...entry, series: new Map([...before.series, ...entry.series]) };
 }
 
 /** One cache per store for the process: a question's views share it; it is written once the question is answered. */
@@ -215,14 +217,14 @@ function readShard(store: string, shard: string): Shard | null {
   const paths = parsed.paths;
   const entries: Shard = new Map();
   for (const [runId, value] of Object.entries(parsed.runs)) {
-    if (shardOf(runId) !== shard || !Array.isArray(value) || typeof value[0] !== "string") continue;
+    if (shardOf(runId) !== shard || !Array.isArray(value) || typeof value[0] !== "string" || !(Number.isSafeInteger(value[1]) && value[1] >= 0)) continue;
     const series = new Map<string, SeriesState>();
-    for (const item of value.slice(1)) {
+    for (const item of value.slice(2)) {
       const path = Array.isArray(item) && Number.isSafeInteger(item[0]) ? paths[item[0]] : undefined;
       const state = typeof path === "string" ? decodeState(item.slice(1)) : undefined;
       if (state) series.set(path, state);
     }
-    entries.set(runId, { key: value[0], series });
+    entries.set(runId, { key: value[0], skipped: value[1], series });
   }
   return entries;
 }
@@ -232,14 +234,17 @@ function writeShard(store: string, shard: string, entries: Shard): void {
   const path = shardPath(store, shard);
   try {
     if (!entries.size) return void rmSync(path, { force: true });
-    // Each path once; an entry is [key, [path's index, ...state], ...].
+    // Each path once; an entry is [key, skipped, [path's index, ...state], ...].
     const paths = new Map<string, number>();
     const indexOf = (path: string) => {
       if (!paths.has(path)) paths.set(path, paths.size);
       return paths.get(path)!;
     };
     const runs = Object.fromEntries(
-      [...entries].map(([runId, { key, series }]) => [runId, [key, ...[...series].map(([path, state]) => [indexOf(path), ...state.map(encodeNumber)])]]),
+      [...entries].map(([runId, { key, skipped, series }]) => [
+        runId,
+        [key, skipped, ...[...series].map(([path, state]) => [indexOf(path), ...state.map(encodeNumber)])],
+      ]),
     );
     const temporary = `${path}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
     const fd = openSync(temporary, "wx", 0o600);

@@ -8,6 +8,7 @@ import { flushSeriesCaches, seriesCache, seriesCacheDir } from "../../../src/cor
 import { asNumber, type PathStep, parsePath, valuesAt } from "../../../src/core/query/value-paths";
 import { decodeEnvelope, parseRecord } from "../../../src/core/record/decode";
 import { trackedValue } from "../../../src/core/record/decode-context";
+import { ensureStore } from "../../../src/core/store";
 
 const root = mkdtempSync(join(tmpdir(), "exprag-series-cache-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -75,8 +76,12 @@ const cases: [string, (id: string) => string[]][] = [
   ["a number tracked alone", values("4", "5.5", '"Infinity"')],
   ["no track records", values()],
   [
-    "lines that are not records, and other kinds",
-    (id) => ["garbage", "", "{}", record(id, "meta", '{"acc":5}'), track(id, '{"metrics":{"acc":0.4}}'), record(id, "note", '"x"')],
+    "lines that are not records (warned of), and other kinds",
+    (id) => ["garbage", "", "{}", "[1]", record(id, "meta", '{"acc":5}'), track(id, '{"metrics":{"acc":0.4}}'), record(id, "note", '"x"'), "{torn"],
+  ],
+  [
+    "meta and params records, though run_end counts none",
+    (id) => [record(id, "meta", '{"lr":0.5}'), track(id, '{"metrics":{"acc":0.66}}'), record(id, "params", '{"batch":32}')],
   ],
 ];
 
@@ -95,19 +100,29 @@ function parsedStats(store: string, id: string, steps: PathStep[]): SeriesStats 
   return series.stats();
 }
 
-/** Each aggregate of each path, as a fresh view answers (inside one read of the file, as a selection asks). */
-function answers(store: string, id: string): Record<string, SeriesStats> {
-  const view = new RunView(store, id, () => {});
+type Answers = Record<string, SeriesStats> & { [OTHER]?: unknown };
+const OTHER = Symbol("warnings, metadata and params");
+
+/**
+ * Each aggregate of each path, as a fresh view answers (inside one read of the file, as a
+ * selection asks), with what it warned of and the run's metadata and params asked after.
+ */
+function answers(store: string, id: string): Answers {
+  const warnings: string[] = [];
+  const view = new RunView(store, id, (message) => warnings.push(message));
   const paths = PATHS.map(([, steps]) => steps as PathStep[]);
-  return view.withFile(() => {
+  const stats: Answers = view.withFile(() => {
     view.summary();
     view.scan(paths);
     return Object.fromEntries(PATHS.map(([text, steps]) => [text, view.seriesStats(steps as PathStep[])]));
   }, paths);
+  stats[OTHER] = { warnings, metadata: view.metadata(), params: view.params() };
+  return stats;
 }
 
-/** Equal to the bit: NaN is NaN, -0 is not 0. */
-function expectSame(got: Record<string, SeriesStats>, want: Record<string, SeriesStats>): void {
+/** Equal to the bit: NaN is NaN, -0 is not 0; the same warnings, metadata and params when both have them. */
+function expectSame(got: Answers, want: Answers): void {
+  if (got[OTHER] && want[OTHER]) expect(got[OTHER]).toEqual(want[OTHER]);
   for (const [path] of PATHS) {
     for (const aggregate of AGGREGATES) {
       const [a, b] = [got[path]![aggregate], want[path]![aggregate]];
@@ -330,5 +345,15 @@ describe("entries of runs that are gone", () => {
     expect(cache.prune(exists)).toBe(1);
     expect(existsSync(shardFile(store, ids[1]!))).toBe(false);
     expect(readFileSync(shardFile(store, ids[2]!), "utf8")).toContain(ids[2]!);
+  });
+});
+
+describe("the store", () => {
+  test("a store holding its cache but no runs/ yet (or any more) is still taken for a store", () => {
+    const store = join(root, `store-${++stores}`);
+    mkdirSync(join(store, "cache", "series"), { recursive: true });
+    writeFileSync(join(store, ".gitignore"), "*\n");
+    ensureStore(store, true);
+    expect(existsSync(join(store, "runs"))).toBe(true);
   });
 });
