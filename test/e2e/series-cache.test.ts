@@ -61,7 +61,7 @@ describe("exprag with the series cache", () => {
     const { store, ids } = makeStore();
     await ask(store, QUESTIONS[0]!);
     const [gone] = ids;
-    const shard = join(store, "cache", "series", `${gone!.slice(-2)}.json`);
+    const shard = join(store, "cache", "series", `${gone!.slice(-1)}.json`);
     expect(readFileSync(shard, "utf8")).toContain(gone!);
     const removed = await exprag(["rm", gone!, "--yes", "--dir", store], { cwd: store });
     expect(removed.exitCode).toBe(0);

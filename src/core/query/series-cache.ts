@@ -1,8 +1,8 @@
 /**
  * The aggregates of ended runs' series, kept where reading them costs least: an aggregate in
  * `--where`, `--sort`, `--columns` or `best` otherwise reads every record of every run. The store
- * keeps them in `cache/series/<xx>.json`, one file for the runs whose ids end in the hex digits
- * `xx` (one file a run would cost an open each, as much as the rest of `ls`). Each run's entry
+ * keeps them in `cache/series/<x>.json`, one file for the runs whose ids end in the hex digit `x`
+ * (a file per run would cost an open each, as much as the rest of `ls`). Each run's entry
  * holds the key of the run file it was read from (see openRegular) and, for each path asked
  * about, the state its SeriesAccumulator ended with; it answers only while the run file's key is
  * the same. The cache is store content, not trusted: a file that is not a plain file of the
@@ -21,7 +21,7 @@ export const seriesCacheDir = (store: string) => join(cacheDir(store), "series")
 const VERSION = 1;
 /** A bigger file is not one this cache wrote for a store of any likely size: it is ignored. */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
-const SHARD_FILE = /^[0-9a-f]{2}\.json$/;
+const SHARD_FILE = /^[0-9a-f]\.json$/;
 
 /** What a read of the run file found: its series, and the first line it skipped as no record (0: none), to warn of again. */
 export interface Entry {
@@ -32,7 +32,7 @@ export interface Entry {
 type Shard = Map<string, Entry>;
 
 /** The file a run's entry lives in; null for an id that is not one (no path is made of it). */
-const shardOf = (runId: string): string | null => (RUN_ID.test(runId) ? runId.slice(-2) : null);
+const shardOf = (runId: string): string | null => (RUN_ID.test(runId) ? runId.slice(-1) : null);
 
 export class SeriesCache {
   private readonly loaded = new Map<string, Shard>();
@@ -105,7 +105,7 @@ export class SeriesCache {
     }
     let pruned = 0;
     for (const name of names) {
-      const shard = name.slice(0, 2);
+      const shard = name.slice(0, 1);
       for (const runId of readShard(this.store, shard)?.keys() ?? []) {
         if (exists(runId)) continue;
         pruned++;

@@ -132,7 +132,7 @@ function expectSame(got: Answers, want: Answers): void {
 }
 
 const reference = (store: string, id: string) => Object.fromEntries(PATHS.map(([text, steps]) => [text, parsedStats(store, id, steps as PathStep[])]));
-const shardFile = (store: string, id: string) => join(seriesCacheDir(store), `${id.slice(-2)}.json`);
+const shardFile = (store: string, id: string) => join(seriesCacheDir(store), `${id.slice(-1)}.json`);
 
 beforeEach(() => flushSeriesCaches());
 
