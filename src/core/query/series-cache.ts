@@ -127,12 +127,14 @@ export class SeriesCache {
     if (!found) {
       found = readShard(this.store, shard) ?? new Map();
       this.loaded.set(shard, found);
+      // Read for this question only: a server's next question reads the files again.
+      scheduleFlush();
     }
     return found;
   }
 
   private change(shard: string, runId: string, entry: Entry | null): void {
-    if (!this.changed.size) scheduleFlush();
+    scheduleFlush();
     const entries = this.changed.get(shard) ?? new Map<string, Entry | null>();
     this.changed.set(shard, entries.set(runId, entry));
   }

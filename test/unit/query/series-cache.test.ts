@@ -9,22 +9,13 @@ import { asNumber, type PathStep, parsePath, valuesAt } from "../../../src/core/
 import { decodeEnvelope, parseRecord } from "../../../src/core/record/decode";
 import { trackedValue } from "../../../src/core/record/decode-context";
 import { ensureStore } from "../../../src/core/store";
+import { end, record, start, track } from "./run-lines";
 
 const root = mkdtempSync(join(tmpdir(), "exprag-series-cache-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let stores = 0;
 let runs = 0;
-const head = (id: string) => `{"schema_version":1,"exprag_version":"0.1.0","run_id":"${id}","experiment_name":"e","kind":`;
-const at = ',"created_at":"2026-01-01T00:00:00.000Z","elapsed_ms":1}';
-const record = (id: string, kind: string, value: string) => `${head(id)}"${kind}","value":${value}${at}`;
-const track = (id: string, value: string) => record(id, "track", value);
-/** Started on another host with no heartbeat: without run_end its state is unknown, never crashed. */
-const start = (id: string) =>
-  record(id, "run_start", '{"git":null,"host":{"hostname":"h"},"process":{"pid":1,"argv":["x"],"started":{"host":"elsewhere","pid":1,"start_ticks":1}}}');
-const end = (id: string) =>
-  record(id, "run_end", '{"status":"ok","exit_code":0,"signal":null,"duration_ms":5,"counts":{"track":2,"meta":0,"note":0,"parse_error":0}}');
-
 function newStore(): string {
   const store = join(root, `store-${++stores}`);
   mkdirSync(join(store, "runs"), { recursive: true });
