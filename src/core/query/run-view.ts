@@ -58,7 +58,7 @@ export class RunView {
    * holds them all, the file is not read whole (only its ends, for the summary).
    */
   withFile<T>(read: () => T, paths: PathStep[][] = []): T {
-    const readWhole = (opened: OpenedFile) => !this.fromCache(paths, opened.key);
+    const readWhole = (opened: OpenedFile) => !paths.length || !this.fromCache(paths, opened.key);
     return withWholeFile(
       this.file,
       (opened) => {

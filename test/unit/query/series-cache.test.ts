@@ -348,3 +348,22 @@ describe("the store", () => {
     expect(existsSync(join(store, "runs"))).toBe(true);
   });
 });
+
+describe("withFile", () => {
+  test("reads the file whole unless the cache holds every series asked for", () => {
+    const store = newStore();
+    const id = writeRun(store, values('{"metrics":{"acc":0.5}}'));
+    const acc = parsePath("metrics.acc");
+    const whole = (paths: PathStep[][]) => {
+      const view = new RunView(store, id, () => {});
+      return view.withFile(() => (view as unknown as { opened: { bytes?: Buffer } }).opened.bytes !== undefined, paths);
+    };
+    expect(whole([])).toBe(true);
+    expect(whole([acc])).toBe(true);
+    answers(store, id);
+    flushSeriesCaches();
+    expect(whole([])).toBe(true);
+    expect(whole([acc])).toBe(false);
+    expect(whole([acc, parsePath("never.asked")])).toBe(true);
+  });
+});
