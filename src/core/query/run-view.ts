@@ -220,10 +220,11 @@ export class RunView {
     }
     this.fromCache(paths, this.opened?.key);
     const wanted = paths.filter((steps) => !this.stats.has(pathKey(steps)));
-    // Metadata and params come along when the file is read anyway, those that need it only: so they
-    // are the same whether a series was read from the file, from the cache, or not at all.
-    const needMetadata = this.metadataValue === undefined && this.metadataInFile();
-    const needParams = this.paramsValue === undefined && this.paramsInFile();
+    // Metadata and params come along when the file is read anyway, when the summary already read
+    // says they need it: so they are the same whether a series was read from the file, from the
+    // cache, or not at all (metadata() and params() ask the summary themselves).
+    const needMetadata = this.metadataValue === undefined && this.summaryRead && this.metadataInFile();
+    const needParams = this.paramsValue === undefined && this.summaryRead && this.paramsInFile();
     if (!wanted.length && (paths.length || (!needMetadata && !needParams))) return;
     const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), series: new SeriesAccumulator() }));
     let metadata: JsonObject = mergeMetadata({}, this.start()?.metadata ?? {});
@@ -266,9 +267,9 @@ export class RunView {
     }
   }
 
-  /** Whether the run file is done being written: a running run's changes with every record. */
+  /** Whether the summary already read says the run file is done being written (a running run's changes with every record). */
   private hasEnded(): boolean {
-    const status = this.summary()?.status;
+    const status = this.summaryRead ? this.summaryValue?.status : undefined;
     return status !== undefined && !UNENDED.includes(status);
   }
 
