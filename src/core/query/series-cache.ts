@@ -77,10 +77,13 @@ export class SeriesCache {
     const usable = this.usable;
     this.usable = undefined;
     if (!changed.length || !usable) return;
-    try {
-      mkdirSync(seriesCacheDir(this.store), { recursive: true, mode: 0o700 });
-    } catch {
-      return; // a read-only store answers without the cache
+    // Made one level at a time: a store deleted meanwhile is not made again.
+    for (const dir of [cacheDir(this.store), seriesCacheDir(this.store)]) {
+      try {
+        mkdirSync(dir, { mode: 0o700 });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") return; // a read-only store answers without the cache
+      }
     }
     if (!this.isUsable()) return;
     for (const [shard, entries] of changed) {

@@ -374,3 +374,14 @@ describe("withFile", () => {
     expect(whole([acc, parsePath("never.asked")])).toBe(true);
   });
 });
+
+describe("writing", () => {
+  test("a store deleted before the cache is written is not made again", () => {
+    const store = newStore();
+    const id = writeRun(store, values('{"metrics":{"acc":0.5}}'));
+    answers(store, id);
+    rmSync(store, { recursive: true });
+    flushSeriesCaches();
+    expect(existsSync(store)).toBe(false);
+  });
+});
