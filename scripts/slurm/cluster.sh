@@ -106,7 +106,7 @@ MaxArraySize=10001
 MaxJobCount=200000
 SchedulerType=sched/backfill
 SchedulerParameters=sched_interval=1
-KillWait=5
+KillWait=30
 InactiveLimit=0
 SlurmctldTimeout=30
 SlurmdTimeout=60

@@ -4,11 +4,12 @@
  * repeats it, with the sweep's tag, instead of failing on the first attempt's file.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fakeSlurm } from "./fake-slurm";
+import { SIGNALLED_PATIENCE_MS } from "../../src/core/slurm/job-state";
+import { fakeSlurm, runTask } from "./fake-slurm";
 import { gitEnv, makeRepo, runIn } from "./git-harness";
-import { cleanEnv, readRecords, runFiles, type StoredRecord, waitFor } from "./harness";
+import { cleanEnv, readRecords, runEnd, runFiles, type StoredRecord, waitFor } from "./harness";
 import { noSlurm, slurm, slurmCommand, slurmEnv, waitingSweep } from "./slurm-harness";
 
 type Start = { rerun_of?: string; queued?: unknown; scheduler?: { restart_count?: string } };
@@ -55,6 +56,51 @@ describe("a requeued Slurm task's attempt", () => {
     expect(JSON.parse((await runIn(repo, ["show", "latest", "--json"], env)).stdout.toString()).run_id).toBe(byRestart["2"]!.run_id);
     const order = JSON.parse((await runIn(repo, ["ls", "--json", "--all"], env)).stdout.toString()).map((run: { run_id: string }) => run.run_id);
     expect(order).toEqual([byRestart["2"]!.run_id, byRestart["1"]!.run_id, first]);
+  }, 60_000);
+});
+
+describe("a Slurm task whose end Slurm is slow to name", () => {
+  /**
+   * Runs the first attempt of a one-point sweep whose command is `script` under a fake Slurm that
+   * shows its job RUNNING (`answers` gives the Nth ask another answer); its run_end and how often
+   * Slurm was asked.
+   */
+  async function firstAttempt(script: string, answers: Record<number, string> = {}, shown = "JobState=RUNNING Reason=None Restarts=0") {
+    const repo = makeRepo({ "README.md": "# project\n" });
+    const { bin, state, asks } = fakeSlurm();
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    writeFileSync(state, "JobId=77 ArrayJobId=77 ArrayTaskId=0 JobState=PENDING Reason=None\n");
+    const sweep = JSON.parse((await runIn(repo, ["sweep", "--slurm", "--json", "--grid", "x=1", "--", "sh", "-c", script, "{x}"], env)).stdout.toString());
+    writeFileSync(state, shown && `JobId=78 ArrayJobId=77 ArrayTaskId=0 ${shown}\n`);
+    for (const [ask, answer] of Object.entries(answers)) writeFileSync(`${state}.${ask}`, `JobId=78 ArrayJobId=77 ArrayTaskId=0 ${answer}\n`);
+    rmSync(asks, { force: true });
+    expect(runTask(sweep.script, repo, { ...env, SLURM_JOB_ID: "78", SLURM_ARRAY_JOB_ID: "77" }, 0)).not.toBe(0);
+    const end = runEnd(readRecords(runFiles(join(repo, ".exprag"))[0]!)) as { status: string; scheduler_end?: { state: string } };
+    return { end, asks: readFileSync(asks, "utf8").split("\n").filter(Boolean).length };
+  }
+  // Slurm ends a job by signalling all its processes: exprag gets the SIGTERM, and passes it on.
+  const signalledBySlurm = "kill -TERM $PPID; exec sleep 30";
+
+  test("a requeue Slurm names only after asks that still show the job RUNNING reads preempted", async () => {
+    const { end, asks } = await firstAttempt(signalledBySlurm, { 3: "JobState=PENDING Reason=BeginTime Restarts=1" });
+    expect(end).toMatchObject({ status: "preempted", scheduler_end: { kind: "slurm", job_id: "78", state: "REQUEUED" } });
+    expect(asks).toBe(3);
+  }, 60_000);
+
+  test("a job Slurm never names a cause for settles on killed, asked for a bounded while", async () => {
+    const { end, asks } = await firstAttempt(signalledBySlurm);
+    expect(end.status).toBe("killed");
+    expect(end.scheduler_end).toBeUndefined();
+    // More than the two asks of a run exprag was not signalled in, and no more than one each 300 ms of the bound.
+    expect(asks).toBeGreaterThan(2);
+    expect(asks).toBeLessThanOrEqual(Math.ceil(SIGNALLED_PATIENCE_MS / 300) + 1);
+  }, 60_000);
+
+  test("a job Slurm does not know is asked once; a command killed on its own, twice", async () => {
+    const unknown = await firstAttempt(signalledBySlurm, {}, "");
+    expect(unknown).toEqual({ end: expect.objectContaining({ status: "killed" }), asks: 1 });
+    const alone = await firstAttempt("kill -TERM $$", { 3: "JobState=PENDING Reason=BeginTime Restarts=1" });
+    expect(alone).toEqual({ end: expect.objectContaining({ status: "killed" }), asks: 2 });
   }, 60_000);
 });
 

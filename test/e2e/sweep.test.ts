@@ -30,6 +30,8 @@ open(os.path.join(os.environ["TIMES"], f"{lr}-{bs}"), "w").write(f"{start} {time
 
 const sweepIdOf = (stderr: string) => /sweep ([0-9a-f]{8}): \d+ runs?/.exec(stderr)?.[1];
 const starts = (store: string) => runFiles(store).map((file) => runStart(readRecords(file)));
+/** Each run file's last line as written (its run_end, when it has one), for a failure to show. */
+const lastLines = (store: string) => runFiles(store).map((file) => readFileSync(file, "utf8").trimEnd().split("\n").at(-1));
 const ends = (store: string) => runFiles(store).map((file) => readRecords(file).find((r: StoredRecord) => r.kind === "run_end")?.value);
 
 function setUp() {
@@ -133,7 +135,9 @@ describe("exprag sweep", () => {
       ].join("\n"),
     );
     const result = await runIn(repo, ["sweep", "--grid", "x=1,2,3", "--", "python3", "edit.py", "{x}"], { TIMES: times, ORIGINAL: repo });
-    expect(result.exitCode).toBe(0);
+    expect(result.exitCode, `the sweep exited ${result.exitCode}; its stderr:\n${result.stderr}\nits runs' last lines:\n${lastLines(store).join("\n")}`).toBe(
+      0,
+    );
     for (const x of [1, 2, 3]) expect(result.text).toContain(`${x} # sweep ignored data, linked in TOKEN=secret\n`);
     const records = starts(store);
     expect(new Set(records.map((start) => start.git.commit)).size).toBe(1);

@@ -8,9 +8,23 @@
  * it `fp256:<hex>`, the SHA-256 of the size in decimal, a newline, and the first, middle and last
  * FINGERPRINT_PART_BYTES of the file: cheap, and different whenever the size or those parts differ.
  */
-import { closeSync, constants, copyFileSync, type Dirent, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  type Dirent,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+} from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { OutputFile, OutputsValue } from "../record/schema";
+import type { OutputChanges } from "./outputs-watch";
 
 export const HASH_FULL_MAX_BYTES = 64 * 1024 * 1024;
 export const FINGERPRINT_PART_BYTES = 1024 * 1024;
@@ -38,12 +52,40 @@ export interface OutputsRequest {
   skip: string[];
 }
 
-/** The files created or changed under `root` since `since`, hashed, sorted by path. */
-export function findOutputs(request: OutputsRequest): OutputsValue {
+/**
+ * Which folders the search looks into: not `.git`, installed code (by name, or a virtualenv or a
+ * conda environment), nor the folders `skip` names. `name` is the last part of `full`.
+ */
+export function folderRule(skip: string[]): (name: string, full: string) => boolean {
+  const skipped = new Set(skip.map((folder) => resolve(folder)));
+  return (name, full) => !SKIPPED_FOLDERS.has(name) && !skipped.has(full) && !isEnvironmentFolder(full);
+}
+
+/**
+ * The files created or changed under `root` since `since`, hashed, sorted by path. `changes`
+ * (what a watch saw, outputs-watch.ts) narrows the search to the files and folders it names;
+ * each is tested as the whole search would test it.
+ */
+export function findOutputs(request: OutputsRequest, changes: OutputChanges | null = null): OutputsValue {
   const since = request.since - CLOCK_SLACK_MS;
-  const skip = new Set(request.skip.map((folder) => resolve(folder)));
+  const looksInto = folderRule(request.skip);
   const matches = pathMatcher(request.globs);
-  const found: { path: string; size: number; mtime_ms: number }[] = [];
+  const found = new Map<string, { path: string; size: number; mtime_ms: number }>();
+  let linked = false;
+  /** `told`: named by a watch, so a file with other names is noticed whether or not the globs match this one. */
+  const consider = (path: string, full: string, told = false) => {
+    if (found.has(path) || (!told && !matches(path))) return;
+    let stat: ReturnType<typeof lstatSync>;
+    try {
+      stat = lstatSync(full);
+    } catch {
+      return;
+    }
+    if (!stat.isFile()) return;
+    linked ||= stat.nlink > 1;
+    if (told && !matches(path)) return;
+    if (Math.max(stat.mtimeMs, stat.ctimeMs) >= since) found.set(path, { path, size: stat.size, mtime_ms: Math.floor(stat.mtimeMs) });
+  };
   const walk = (folder: string, prefix: string) => {
     let entries: Dirent[];
     try {
@@ -55,23 +97,26 @@ export function findOutputs(request: OutputsRequest): OutputsValue {
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       const full = join(folder, entry.name);
       if (entry.isDirectory()) {
-        if (SKIPPED_FOLDERS.has(entry.name) || skip.has(full) || isEnvironmentFolder(full)) continue;
-        walk(full, path);
-      } else if (entry.isFile()) {
-        if (!matches(path)) continue;
-        let stat: ReturnType<typeof lstatSync>;
-        try {
-          stat = lstatSync(full);
-        } catch {
-          continue;
-        }
-        if (Math.max(stat.mtimeMs, stat.ctimeMs) >= since) found.push({ path, size: stat.size, mtime_ms: Math.floor(stat.mtimeMs) });
-      }
+        if (looksInto(entry.name, full)) walk(full, path);
+      } else if (entry.isFile()) consider(path, full);
     }
   };
-  walk(request.root, "");
-  found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const listed = found.slice(0, MAX_OUTPUT_FILES);
+  if (changes === null) walk(request.root, "");
+  else {
+    const searched = searchedFolders(request.root, looksInto);
+    for (const folder of [...changes.folders].sort()) if (searched(folder)) walk(join(request.root, folder), folder);
+    for (const path of changes.files) {
+      const slash = path.lastIndexOf("/");
+      if (searched(slash < 0 ? "" : path.slice(0, slash))) consider(path, join(request.root, path), true);
+    }
+    if (linked) {
+      // A file with another name: a change through one name tells the kernel nothing of the other's folder.
+      found.clear();
+      walk(request.root, "");
+    }
+  }
+  const sorted = [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const listed = sorted.slice(0, MAX_OUTPUT_FILES);
   const files: OutputFile[] = listed.flatMap((file) => {
     const hash = hashFile(join(request.root, file.path));
     return hash === null ? [] : [{ ...file, hash }];
@@ -79,9 +124,42 @@ export function findOutputs(request: OutputsRequest): OutputsValue {
   return {
     root: request.root,
     files,
-    ...(found.length > listed.length && { more: found.length - listed.length }),
+    ...(sorted.length > listed.length && { more: sorted.length - listed.length }),
     ...(request.globs.length > 0 && { globs: request.globs }),
   };
+}
+
+/**
+ * Whether the whole search would list the folder at `path` (relative to `root`, "" the root
+ * itself): every folder on the way is a folder (not a link), is looked into, and can be listed.
+ */
+function searchedFolders(root: string, looksInto: (name: string, full: string) => boolean): (path: string) => boolean {
+  const known = new Map<string, boolean>([["", readable(root)]]);
+  const searched = (path: string): boolean => {
+    const answer = known.get(path);
+    if (answer !== undefined) return answer;
+    const slash = path.lastIndexOf("/");
+    const full = join(root, path);
+    let result = searched(slash < 0 ? "" : path.slice(0, slash));
+    try {
+      result &&= lstatSync(full).isDirectory() && looksInto(path.slice(slash + 1), full) && readable(full);
+    } catch {
+      result = false;
+    }
+    known.set(path, result);
+    return result;
+  };
+  return searched;
+}
+
+/** Whether a folder can be listed and its entries reached, as readdir and lstat need. */
+function readable(folder: string): boolean {
+  try {
+    accessSync(folder, constants.R_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

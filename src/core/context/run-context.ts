@@ -8,7 +8,8 @@
 import type { RecordKind, SystemPeaks } from "../record/schema";
 import type { RunFile } from "../record/writer";
 import { describeGpus } from "./environment";
-import { findOutputs, KEEP_OUTPUTS_MAX_BYTES, keepOutputs } from "./outputs";
+import { findOutputs, folderRule, KEEP_OUTPUTS_MAX_BYTES, keepOutputs } from "./outputs";
+import { OutputsWatch } from "./outputs-watch";
 import { DEFAULT_SYSTEM_EVERY_S, SystemSampler } from "./system-sampler";
 
 export interface RunContextOptions {
@@ -25,6 +26,7 @@ export class RunContext {
   private environmentWritten: Promise<void> | null = null;
   private sampler: SystemSampler | null = null;
   private startedAt = Date.now();
+  private outputsWatch: OutputsWatch | null = null;
 
   /** Asks for the GPUs at once, so nvidia-smi answers while git is read. */
   constructor(
@@ -34,8 +36,12 @@ export class RunContext {
     this.gpus = options.environment === false ? null : describeGpus(env);
   }
 
-  /** The moment before the command starts: files changed from then on are its outputs. */
-  starting(): void {
+  /**
+   * The moment before the command starts: files changed from then on are its outputs, looked for
+   * under `root` (not in `store`); the folders there are watched from now on.
+   */
+  starting(root: string, store: string): void {
+    if (this.options.outputs !== null) this.outputsWatch = OutputsWatch.start(root, folderRule([store]));
     this.startedAt = Date.now();
   }
 
@@ -62,8 +68,9 @@ export class RunContext {
   async ended(runFile: RunFile, root: string, store: string, runId: string, warn: (message: string) => void): Promise<void> {
     await this.environmentWritten;
     const options = this.options.outputs === undefined ? { globs: [], keep: false } : this.options.outputs;
+    const changes = this.outputsWatch?.changes() ?? null;
     if (!options) return;
-    let value = findOutputs({ root, since: this.startedAt, globs: options.globs, skip: [store] });
+    let value = findOutputs({ root, since: this.startedAt, globs: options.globs, skip: [store] }, changes);
     if (options.keep) value = keepOutputs(value, store, runId);
     const notKept = options.keep ? value.files.filter((file) => !file.kept).length : 0;
     if (notKept > 0)

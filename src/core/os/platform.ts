@@ -26,6 +26,8 @@ export interface Platform {
   tiocgwinsz: number | null;
   /** sync_file_range(2), to start writeback without waiting (Linux only). */
   syncFileRange: boolean;
+  /** inotify(7): told which files a run changed, instead of asking each file at its end (Linux only). */
+  inotify: boolean;
   /** Whether writes to a pipe to our reader take only the room it has, so a stalled reader never blocks. */
   pipePacing: boolean;
   /** Whether the command gets EXPRAG_FD, a pipe on descriptor 3 for JSON lines. */
@@ -59,6 +61,7 @@ const linux: Platform = {
   fionread: 0x541b, // asm-generic/ioctls.h
   tiocgwinsz: 0x5413, // asm-generic/ioctls.h
   syncFileRange: true,
+  inotify: true,
   pipePacing: true,
   recordFd: true,
   signals: POSIX_RELAYED_SIGNALS,
@@ -80,6 +83,7 @@ const darwin: Platform = {
   fionread: 0x4004667f, // sys/filio.h: _IOR('f', 127, int)
   tiocgwinsz: 0x40087468, // sys/ttycom.h: _IOR('t', 104, struct winsize)
   syncFileRange: false,
+  inotify: false,
   pipePacing: false,
   sigactionHandlerOffset: 0, // sys/signal.h: union __sigaction_u first
   procFs: false,
@@ -107,6 +111,7 @@ const win32: Platform = {
   fionread: null,
   tiocgwinsz: null,
   syncFileRange: false,
+  inotify: false,
   pipePacing: false,
   recordFd: false,
   signals: ["SIGINT", "SIGTERM"],

@@ -27,6 +27,8 @@ const symbols = {
   ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   tcgetpgrp: { args: [FFIType.i32], returns: FFIType.i32 },
+  inotify_init1: { args: [FFIType.i32], returns: FFIType.i32 },
+  inotify_add_watch: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
 } as const;
 
 type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
@@ -35,7 +37,7 @@ type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
 export function libcSymbolNames(on: Platform): (keyof typeof symbols)[] {
   if (on.libcNames.length === 0) return [];
   return (Object.keys(symbols) as (keyof typeof symbols)[]).filter(
-    (name) => (name !== "pipe2" || on.pipe2) && (name !== "sync_file_range" || on.syncFileRange),
+    (name) => (name !== "pipe2" || on.pipe2) && (name !== "sync_file_range" || on.syncFileRange) && (!name.startsWith("inotify_") || on.inotify),
   );
 }
 
@@ -176,4 +178,22 @@ export function terminalSize(fd: number): { columns: number; rows: number } | nu
   const size = new Uint16Array(4); // struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }
   if (c?.ioctl(fd, request, ptr(size)) !== 0 || size[1] === 0) return null;
   return { columns: size[1]!, rows: size[0]! };
+}
+
+/** IN_NONBLOCK | IN_CLOEXEC (linux/inotify.h: O_NONBLOCK and O_CLOEXEC): the command never inherits it. */
+const INOTIFY_FLAGS = 0o4000 | 0o2000000;
+
+/** A new inotify(7) descriptor, non-blocking and closed on exec; null where there is none. */
+export function inotifyInit(): number | null {
+  if (!platform.inotify) return null;
+  const fd = loadLibc()?.inotify_init1(INOTIFY_FLAGS) ?? -1;
+  return fd >= 0 ? fd : null;
+}
+
+/** Watches `path` for `mask` on inotify descriptor `fd`: the watch's number, or null when refused. */
+export function inotifyAddWatch(fd: number, path: string, mask: number): number | null {
+  const c = loadLibc();
+  if (!c) return null;
+  const wd = c.inotify_add_watch(fd, ptr(Buffer.from(`${path}\0`)), mask);
+  return wd >= 0 ? wd : null;
 }

@@ -18,10 +18,28 @@ export interface RunFacts {
   tags: string[];
 }
 
-interface TrackedPath {
+/** Where a record line holds the tracked paths' values, in the order of `paths` (see PathProbe). */
+export interface FoundValues {
+  /** Per path: where its value starts and ends in the line; start -1 when the line has none. */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  value(line: Buffer, index: number): unknown;
+}
+
+/** What alone reads a tracked path (see `watch`): told each time the path takes a value. */
+export interface PathWatcher {
+  /** The path's value is now the JSON number `line[start..end)`, which is not read into `latest`. */
+  number(line: Uint8Array, start: number, end: number): void;
+  /** The path's value is now `latest`. */
+  changed(): void;
+}
+
+export interface TrackedPath {
   steps: PathStep[];
+  /** The latest value; while `watchers` are set, not kept up to date for numbers in lines (they are told instead). */
   latest: unknown;
   series: SeriesAccumulator | null;
+  watchers: PathWatcher[] | null;
 }
 
 export class SeriesValues {
@@ -31,6 +49,8 @@ export class SeriesValues {
   elapsedMs = 0;
   private readonly tracked: TrackedPath[] = [];
   private readonly resolvers = new Map<string, () => unknown>();
+  /** Operands whose value is a tracked path's latest value whenever that path has one. */
+  private readonly latestOf = new Map<string, TrackedPath>();
 
   constructor(operands: Operand[], facts: RunFacts) {
     for (const operand of operands) this.resolvers.set(operand.text, this.resolverOf(operand, facts));
@@ -47,6 +67,7 @@ export class SeriesValues {
       const found = valuesAt(value, path.steps);
       if (!found.length) continue;
       path.latest = single(found);
+      if (path.watchers) for (const watcher of path.watchers) watcher.changed();
       if (!path.series) continue;
       for (const item of found) {
         const n = asNumber(item);
@@ -55,21 +76,44 @@ export class SeriesValues {
     }
   }
 
-  /** The tracked paths, in the order `observeFound` takes their values. */
+  /** The tracked paths, in the order `observeLine` takes their values. */
   get paths(): PathStep[][] {
     return this.tracked.map((path) => path.steps);
   }
 
-  /** A track record arrived whose value at path i (of `paths`) is `found(i)`, undefined when it has none. */
-  observeFound(found: (index: number) => unknown): void {
+  /** A track record arrived in `line`, its values at the tracked paths where `found` says. */
+  observeLine(line: Buffer, found: FoundValues): void {
+    const starts = found.starts;
     for (let i = 0; i < this.tracked.length; i++) {
-      const value = found(i);
-      if (value === undefined) continue;
+      const start = starts[i]!;
+      if (start < 0) continue;
       const path = this.tracked[i]!;
+      const watchers = path.watchers;
+      const first = line[start]!;
+      if (watchers !== null && (first === 0x2d || (first >= 0x30 && first <= 0x39))) {
+        for (let w = 0; w < watchers.length; w++) watchers[w]!.number(line, start, found.ends[i]!);
+        continue;
+      }
+      const value = found.value(line, i);
       path.latest = value;
+      if (watchers !== null) for (const watcher of watchers) watcher.changed();
       const n = path.series && asNumber(value);
       if (n !== null && n !== undefined) path.series!.add(n);
     }
+  }
+
+  /** The tracked path whose latest value `operand` reads whenever the path has one; null for any other operand. */
+  trackedPath(operand: Operand): TrackedPath | null {
+    return this.latestOf.get(operand.text) ?? null;
+  }
+
+  /**
+   * `watcher` is told of each value `path` takes; a path only watchers read (none of its
+   * operands resolved any other way, no aggregate of it) has its numbers in lines left unread.
+   */
+  watch(path: TrackedPath, watcher: PathWatcher): void {
+    path.watchers ??= [];
+    path.watchers.push(watcher);
   }
 
   resolve(operand: Operand): unknown {
@@ -85,7 +129,7 @@ export class SeriesValues {
     const key = JSON.stringify(steps);
     let path = this.tracked.find((known) => JSON.stringify(known.steps) === key);
     if (!path) {
-      path = { steps, latest: undefined, series: null };
+      path = { steps, latest: undefined, series: null, watchers: null };
       this.tracked.push(path);
     }
     if (aggregated) path.series ??= new SeriesAccumulator();
@@ -105,6 +149,7 @@ export class SeriesValues {
     if (head === "meta") return constant(single(valuesAt(facts.metadata, segments.slice(1))));
     if (head === "value") {
       const path = this.track(segments.slice(1), false);
+      this.latestOf.set(operand.text, path);
       return () => path.latest;
     }
     if (segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) {
@@ -117,6 +162,7 @@ export class SeriesValues {
       return constant(undefined);
     }
     const path = this.track(segments, false);
+    this.latestOf.set(operand.text, path);
     const otherwise = single(valuesAt(facts.metadata, segments)) ?? single(valuesAt(facts.params, segments));
     return () => path.latest ?? otherwise;
   }

@@ -3,10 +3,12 @@
  * `elapsed`) while none comes. The first rule to hold is what stops the run; the same checking
  * serves a live run (`run --stop-when`) and a replay of a finished one (`check-rules`).
  */
-import { compareNumbers, type Expr, evaluateWhere, type Operand, operandsOf } from "../query/where";
+import { type CompareOp, compareNumbers, type Expr, evaluateWhere, type Operand, operandsOf } from "../query/where";
 import type { StoppedBy } from "../record/schema";
+import { readNumber } from "../run/json-number";
+import { NumberBound, UNKNOWN_ORDER } from "../run/json-number-order";
 import { stepOf } from "./divergence";
-import { type RunFacts, SeriesValues } from "./series-values";
+import { type PathWatcher, type RunFacts, SeriesValues } from "./series-values";
 import type { StopRule } from "./stop-rule";
 
 export class StopRules {
@@ -24,6 +26,16 @@ export class StopRules {
     );
     const resolve = (operand: Operand) => this.values.resolve(operand);
     this.holds = rules.map((rule) => boundRule(rule.expr, resolve, this.values.resolver.bind(this.values)));
+    // Rules comparing a tracked path with a number are told each value the path takes, when no other rule or aggregate reads it.
+    const tests = rules.map((rule, i) => NumberTest.of(rule.expr, this.holds[i]!));
+    const tested = rules.map((rule, i) => (tests[i] && rule.expr.kind === "compare" ? this.values.trackedPath(rule.expr.operand) : null));
+    const pathsRead = rules.map((rule) => operandsOf(rule.expr).map((operand) => this.values.trackedPath(operand)));
+    tests.forEach((test, i) => {
+      const path = tested[i];
+      if (!test || !path || path.series || pathsRead.some((read, j) => read.includes(path) && tested[j] !== path)) return;
+      this.values.watch(path, test);
+      this.holds[i] = () => test.holds;
+    });
   }
 
   /** Whether a rule reads the clock, so it must be checked while no record comes. */
@@ -83,6 +95,48 @@ function boundRule(expr: Expr, resolve: (operand: Operand) => unknown, resolver:
     const found = value();
     return typeof found === "number" ? !Number.isNaN(found) && compareNumbers(found, op, literal) : general();
   };
+}
+
+/**
+ * A rule `path op number` kept up to date as the path takes values, so checking it after a record
+ * costs nothing: a number in a line is placed by its sign and size alone when that settles the
+ * rule (NumberBound), and read only when it does not.
+ */
+class NumberTest implements PathWatcher {
+  holds: boolean;
+  /** Whether the rule holds for a value below the constant, equal to it, above it. */
+  private readonly below: boolean;
+  private readonly equal: boolean;
+  private readonly above: boolean;
+
+  static of(expr: Expr, read: () => boolean): NumberTest | null {
+    if (expr.kind !== "compare" || typeof expr.value !== "number") return null;
+    const bound = NumberBound.of(expr.value);
+    return bound && new NumberTest(expr.op, expr.value, bound, read);
+  }
+
+  private constructor(
+    private readonly op: CompareOp,
+    private readonly literal: number,
+    private readonly bound: NumberBound,
+    /** The rule evaluated on the path's latest value. */
+    private readonly read: () => boolean,
+  ) {
+    this.holds = read();
+    this.below = compareNumbers(-1, op, 0);
+    this.equal = compareNumbers(0, op, 0);
+    this.above = compareNumbers(1, op, 0);
+  }
+
+  number(line: Uint8Array, start: number, end: number): void {
+    const order = this.bound.order(line, start, end);
+    if (order === UNKNOWN_ORDER) this.holds = compareNumbers(readNumber(line, start, end), this.op, this.literal);
+    else this.holds = order < 0 ? this.below : order > 0 ? this.above : this.equal;
+  }
+
+  changed(): void {
+    this.holds = this.read();
+  }
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -19,7 +19,9 @@ export class PathProbe {
   /** Per node: the paths that end below it, forgotten when a duplicate key gives the node a new value. */
   private readonly leavesUnder: number[][] = [[]];
   /** Per node: the length of its shortest child key. */
-  private readonly shortestKey: number[];
+  private readonly shortestKey: Int32Array;
+  /** Per node: bit n set when a child key is n bytes long (bit 31: 31 or more). */
+  private readonly keyLengths: Int32Array;
   /** Per path: where its value was found in the line ([start, end)), -1 when it was not. */
   readonly starts: Int32Array;
   readonly ends: Int32Array;
@@ -62,7 +64,8 @@ export class PathProbe {
       }
       this.leafOf[node] = index;
     });
-    this.shortestKey = this.childKeys.map((keys) => Math.min(...keys.map((key) => key.length)));
+    this.shortestKey = Int32Array.from(this.childKeys, (keys) => Math.min(0x7fffffff, ...keys.map((key) => key.length)));
+    this.keyLengths = Int32Array.from(this.childKeys, (keys) => keys.reduce((mask, key) => mask | (1 << Math.min(key.length, 31)), 0));
     paths.forEach((keys, index) => {
       let node = 0;
       for (const key of keys.slice(0, -1)) {
@@ -77,6 +80,15 @@ export class PathProbe {
     for (let k = 0; k < starts.length; k++) starts[k] = -1;
     this.complex = false;
     this.pending = 0;
+  }
+
+  /**
+   * Whether a key `length` bytes long, read in the object at `depth`, needs `key`: it may be a
+   * watched key, or spell one with escapes. Most keys are told apart by their length alone.
+   */
+  asks(depth: number, length: number): boolean {
+    const node = this.nodeAt[depth]!;
+    return node >= 0 && (((this.keyLengths[node]! >>> Math.min(length, 31)) & 1) === 1 || length > this.shortestKey[node]!);
   }
 
   /** The key `b[start..end)` was read in the object at `depth`: which node its value is, if watched. */

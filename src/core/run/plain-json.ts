@@ -90,7 +90,7 @@ function readKey(b: Uint8Array, i: number, end: number, depth: number, probe: Pa
   const after = skipString(b, i, end);
   if (after < 0) return -1;
   if (depth === 1 && !isOrdinaryKey(b, i + 1, after - 1)) return -1;
-  if (probe !== null && probe.nodeAt[depth]! >= 0) probe.key(b, i + 1, after - 1, depth);
+  if (probe?.asks(depth, after - i - 2)) probe.key(b, i + 1, after - 1, depth);
   const colon = skipSpace(b, after, end);
   if (colon >= end || b[colon] !== 0x3a /* : */) return -1;
   return skipSpace(b, colon + 1, end);

@@ -68,7 +68,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     return outcome(status, exitCode);
   }
 
-  context?.starting();
+  context?.starting(run.root, request.store);
   let child: Spawned;
   try {
     child = spawnChild({
@@ -118,7 +118,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const stopped = stopper?.reason ?? null;
   const ended = stopped?.status ?? runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
   // A run Slurm ended by a signal says why: Slurm is asked (a stop rule's own end is already known).
-  const scheduled = !stopped && (ended === "killed" || (ended === "failed" && signals.received)) ? await schedulerEnd(request.env) : null;
+  const scheduled =
+    !stopped && (ended === "killed" || (ended === "failed" && signals.received)) ? await schedulerEnd(request.env, signals.stopRequested) : null;
   const status = scheduled?.status ?? ended;
   const usage = child.process.resourceUsage();
   const stderrTail = streams.stderrTail.lines();
@@ -157,9 +158,14 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
   return exitCode === 0 ? "ok" : "failed";
 }
 
-/** Why the scheduler ended the run, when it runs under Slurm and Slurm names a cause. */
-async function schedulerEnd(env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
+/**
+ * Why the scheduler ended the run, when it runs under Slurm and Slurm names a cause. Slurm ends a
+ * job by signalling every process of it, exprag too (`signalled`): Slurm is then asked patiently.
+ */
+async function schedulerEnd(env: NodeJS.ProcessEnv, signalled: boolean): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
   const scheduler = schedulerOf(env);
+  if (scheduler?.kind !== "slurm") return null;
   // Asking Slurm is loaded only by a run Slurm may have ended.
-  return scheduler?.kind === "slurm" ? (await import("../slurm/job-state")).askSlurmWhyEnded(scheduler.job_id, env) : null;
+  const { askSlurmWhyEnded, SIGNALLED_PATIENCE_MS } = await import("../slurm/job-state");
+  return askSlurmWhyEnded(scheduler.job_id, env, signalled ? SIGNALLED_PATIENCE_MS : undefined);
 }

@@ -80,7 +80,6 @@ export class CommandStopper {
     let lineStart = 0;
     let lineEnd = 0;
     let lineNumber = 0;
-    const found = (index: number) => probe!.value(line, index);
     const source = () => `${file}:${lineNumber}`;
     const step = () => stepOf(JSON.parse(line.toString("utf8", lineStart, lineEnd)));
     return {
@@ -91,7 +90,7 @@ export class CommandStopper {
         lineStart = start;
         lineEnd = end;
         lineNumber = at;
-        rules.values.observeFound(found);
+        rules.values.observeLine(data, probe!);
         stop(rules.check(source, stamp(), diverged(), step));
       },
       parsed: (value, line) => {

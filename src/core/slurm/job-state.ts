@@ -78,35 +78,61 @@ export function parseSacct(text: string): { state: string; reason: string | null
   return { state: state.trim(), reason: why && why !== "None" ? why : null };
 }
 
-function ask(command: string[], env: NodeJS.ProcessEnv): string | null {
+/** A Slurm command's output; "unknown" when it said it knows no such job (or no Slurm client is here); null when it gave no answer in time. */
+function ask(command: string[], env: NodeJS.ProcessEnv): string | "unknown" | null {
   try {
-    const result = Bun.spawnSync(command, { env, stdout: "pipe", stderr: "ignore", stdin: "ignore", timeout: ASK_TIMEOUT_MS });
-    return result.exitCode === 0 ? result.stdout.toString() : null;
+    const result = Bun.spawnSync(command, { env, stdout: "pipe", stderr: "pipe", stdin: "ignore", timeout: ASK_TIMEOUT_MS });
+    if (result.exitCode === 0) return result.stdout.toString();
+    return /invalid job id/i.test(result.stderr.toString()) ? "unknown" : null;
   } catch {
-    return null;
+    return "unknown";
+  }
+}
+
+/** How long after a first ask Slurm is asked again when it names no cause: a signal can arrive just before its state changes. */
+const ASK_AGAIN_MS = 300;
+
+/**
+ * How long a run whose exprag itself Slurm signalled goes on asking while Slurm names no cause (it
+ * still shows the job RUNNING, or gives no answer in time): a loaded controller can be slow to
+ * say why it ends a job, and Slurm gives the job's processes KillWait (30 s by default) between
+ * its SIGTERM and its SIGKILL. The last ask may take two of ASK_TIMEOUT_MS beyond it.
+ */
+export const SIGNALLED_PATIENCE_MS = 5000;
+
+/**
+ * What Slurm says ended job `jobId`: `scontrol show job` first, then `sacct` (where accounting
+ * exists). Null when neither names a cause. Asked twice, ASK_AGAIN_MS apart, or for as long as
+ * `patienceMs` while Slurm still names none; a job Slurm does not know is asked once.
+ */
+export async function askSlurmWhyEnded(
+  jobId: string,
+  env: NodeJS.ProcessEnv,
+  patienceMs = ASK_AGAIN_MS,
+): Promise<{ status: SchedulerEndStatus; end: SchedulerEnd } | null> {
+  const until = performance.now() + patienceMs;
+  for (let asks = 1; ; asks++) {
+    const job = jobState(jobId, env, Number(env.SLURM_RESTART_COUNT ?? 0) || 0);
+    if (job === "unknown") return null;
+    const status = job && statusOfJobState(job.state);
+    if (job && status) return { status, end: { kind: "slurm", job_id: jobId, state: job.state, ...(job.reason && { reason: job.reason }) } };
+    if (asks >= 2 && performance.now() + ASK_AGAIN_MS > until) return null;
+    await Bun.sleep(ASK_AGAIN_MS);
   }
 }
 
 /**
- * What Slurm says ended job `jobId`: `scontrol show job` first, then `sacct` (where accounting
- * exists). Null when neither answers with a cause; a job still RUNNING is asked again briefly, since
- * a signal can arrive just before its state changes.
+ * The job's state as `scontrol`, else `sacct`, shows it; "unknown" when Slurm knows no such job,
+ * null when it gave no answer. `attempt`: the asking run's SLURM_RESTART_COUNT, to tell a
+ * requeue; null for a reader.
  */
-export async function askSlurmWhyEnded(jobId: string, env: NodeJS.ProcessEnv, retries = 1): Promise<{ status: SchedulerEndStatus; end: SchedulerEnd } | null> {
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    const job = jobState(jobId, env, Number(env.SLURM_RESTART_COUNT ?? 0) || 0);
-    if (!job) return null;
-    const status = statusOfJobState(job.state);
-    if (status) return { status, end: { kind: "slurm", job_id: jobId, state: job.state, ...(job.reason && { reason: job.reason }) } };
-    if (attempt < retries) await Bun.sleep(300);
-  }
-  return null;
-}
-
-/** `attempt`: the asking run's SLURM_RESTART_COUNT, to tell a requeue; null for a reader. */
-function jobState(jobId: string, env: NodeJS.ProcessEnv, attempt: number | null = null): { state: string; reason: string | null } | null {
-  const shown = parseScontrolJob(ask(["scontrol", "show", "job", "-o", jobId], env) ?? "", attempt);
-  return shown ?? parseSacct(ask(["sacct", "-n", "-P", "-X", "-j", jobId, "-o", "State,Reason"], env) ?? "");
+function jobState(jobId: string, env: NodeJS.ProcessEnv, attempt: number | null = null): { state: string; reason: string | null } | "unknown" | null {
+  const shown = ask(["scontrol", "show", "job", "-o", jobId], env);
+  const parsed = typeof shown === "string" && shown !== "unknown" ? parseScontrolJob(shown, attempt) : null;
+  if (parsed) return parsed;
+  const accounted = ask(["sacct", "-n", "-P", "-X", "-j", jobId, "-o", "State,Reason"], env);
+  const found = typeof accounted === "string" && accounted !== "unknown" ? parseSacct(accounted) : null;
+  return found ?? (shown === null ? null : "unknown");
 }
 
 const causes = new Map<string, SchedulerEndStatus | null>();
@@ -119,7 +145,7 @@ export function slurmCauseOfDeath(jobId: string, env: NodeJS.ProcessEnv = proces
   if (!/^\d+$/.test(jobId)) return null;
   if (!causes.has(jobId)) {
     const job = Bun.which("scontrol", { PATH: env.PATH ?? "" }) || Bun.which("sacct", { PATH: env.PATH ?? "" }) ? jobState(jobId, env) : null;
-    causes.set(jobId, job && statusOfJobState(job.state));
+    causes.set(jobId, job && job !== "unknown" ? statusOfJobState(job.state) : null);
   }
   return causes.get(jobId) ?? null;
 }

@@ -27,14 +27,17 @@ export function openRunTree(git: Git, dir: string, commit: string, purpose: "rer
 /**
  * The files and folders the work tree at `repo.top` has and git ignores (git collapses a wholly
  * ignored folder), read by a git process started now, so it can go on while the worktree is made.
+ * A listing that meets a worktree being added in the store (its gitdir not yet whole) fails: it is
+ * read once more when awaited, after the worktree is made.
  */
 export async function ignoredPaths(git: Git, repo: Repository): Promise<string[]> {
-  try {
-    const listed = await git.at(repo.top).start(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--no-empty-directory"]);
-    return listed.code === 0 ? listed.stdout.toString().split("\0").filter(Boolean) : [];
-  } catch {
-    return [];
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      const listed = await git.at(repo.top).start(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--no-empty-directory"]);
+      if (listed.code === 0) return listed.stdout.toString().split("\0").filter(Boolean);
+    } catch {}
   }
+  return [];
 }
 
 /**

@@ -30,6 +30,23 @@ describe("indexMayHideChanges", () => {
     expect(indexMayHideChanges(index)).toBe(true);
   });
 
+  test.each([2, 3, 4])("index version %i: a path longer than the flags can count (4,095 bytes) is stepped over to the entry after it", (version) => {
+    const dir = repo(version);
+    // Longer than a path can be on disk here: the entry is put in the index directly.
+    const long = `${Array.from({ length: 20 }, (_, i) => `${i}`.padEnd(240, "x")).join("/")}/f.txt`;
+    const blob = Bun.spawnSync(["git", "hash-object", "-w", "--stdin"], { cwd: dir, stdin: Buffer.from("f") })
+      .stdout.toString()
+      .trim();
+    expect(Bun.spawnSync(["git", "update-index", "--add", "--cacheinfo", `100644,${blob},${long}`], { cwd: dir }).exitCode).toBe(0);
+    writeFileSync(join(dir, "zz.txt"), "z");
+    Bun.spawnSync(["git", "add", "zz.txt"], { cwd: dir });
+    expect(Bun.spawnSync(["git", "ls-files"], { cwd: dir }).stdout.toString()).toContain(long);
+    const index = join(dir, ".git", "index");
+    expect(indexMayHideChanges(index)).toBe(false);
+    Bun.spawnSync(["git", "update-index", "--assume-unchanged", "zz.txt"], { cwd: dir });
+    expect(indexMayHideChanges(index)).toBe(true);
+  });
+
   test("no index is nothing hidden; a file that is not an index might hide anything", () => {
     const dir = mkdtempSync(join(tmpdir(), "exprag-index-"));
     expect(indexMayHideChanges(join(dir, "none"))).toBe(false);

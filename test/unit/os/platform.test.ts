@@ -34,6 +34,7 @@ describe("platformFor", () => {
       fionread: 0x541b,
       tiocgwinsz: 0x5413,
       syncFileRange: true,
+      inotify: true,
       pipePacing: true,
       recordFd: true,
       signals: ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"],
@@ -56,6 +57,7 @@ describe("platformFor", () => {
       fionread: 0x4004667f,
       tiocgwinsz: 0x40087468,
       syncFileRange: false,
+      inotify: false,
       pipePacing: false,
       procFs: false,
     });
@@ -76,6 +78,7 @@ describe("platformFor", () => {
       fionread: null,
       tiocgwinsz: null,
       syncFileRange: false,
+      inotify: false,
       pipePacing: false,
       recordFd: false,
       signals: ["SIGINT", "SIGTERM"],
@@ -135,8 +138,8 @@ describe("libcSymbolNames", () => {
   const portable = ["execv", "fcntl", "getpgrp", "ioctl", "isatty", "pipe", "poll", "sigaction", "signal", "tcgetpgrp"];
   const sorted = (names: readonly string[]) => [...names].sort();
 
-  test("binds pipe2 and sync_file_range on linux only, where libc has them", () => {
-    expect(sorted(libcSymbolNames(linux))).toEqual(sorted([...portable, "pipe2", "sync_file_range"]));
+  test("binds pipe2, sync_file_range and inotify on linux only, where libc has them", () => {
+    expect(sorted(libcSymbolNames(linux))).toEqual(sorted([...portable, "pipe2", "sync_file_range", "inotify_init1", "inotify_add_watch"]));
     expect(sorted(libcSymbolNames(darwin))).toEqual(portable);
     expect(sorted(libcSymbolNames(freebsd))).toEqual(portable);
   });

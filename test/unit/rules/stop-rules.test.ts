@@ -2,6 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { UserError } from "../../../src/core/errors";
 import { parseStopRule } from "../../../src/core/rules/stop-rule";
 import { StopRules } from "../../../src/core/rules/stop-rules";
+import { PathProbe } from "../../../src/core/run/path-probe";
+import { isPlainJson, MAX_DEPTH } from "../../../src/core/run/plain-json";
 import { durationMs } from "../../../src/core/time";
 
 const facts = { runId: "01a24380-0000-7000-8000-000000000001", name: "train", params: { lr: 0.1 }, metadata: { seed: 3 }, tags: ["a"] };
@@ -56,6 +58,108 @@ describe("StopRules: rules checked record by record", () => {
     expect(clock.readsClock).toBe(true);
     expect(clock.tick(59_000)).toBeNull();
     expect(clock.tick(61_000)).toEqual({ rule: "elapsed > 1m", source: null, step: null, elapsed_ms: 61_000 });
+  });
+});
+
+/**
+ * Feeds record lines as a live run does: a plain line through the probe (its numbers placed
+ * without being read where a rule allows), any other line parsed. The 1-based index of the first
+ * line at which a rule held, or null.
+ */
+function stopsAtLine(rules: string[], lines: string[]): number | null {
+  const checker = new StopRules(
+    rules.map((rule) => parseStopRule(rule)),
+    facts,
+  );
+  const probe = PathProbe.of(checker.values.paths, MAX_DEPTH);
+  for (const [index, line] of lines.entries()) {
+    const bytes = Buffer.from(line);
+    const source = `f:${index + 1}`;
+    let by: unknown;
+    if (probe && isPlainJson(bytes, 0, bytes.length, probe) && !probe.complex) {
+      checker.values.observeLine(bytes, probe);
+      by = checker.check(
+        () => source,
+        index,
+        false,
+        () => null,
+      );
+    } else {
+      by = checker.record(JSON.parse(line), source, index, false);
+    }
+    if (by) return index + 1;
+  }
+  return null;
+}
+
+const parsedStopsAt = (rules: string[], lines: string[]) =>
+  stopsAt(
+    rules,
+    lines.map((line) => JSON.parse(line)),
+  )?.at ?? null;
+
+describe("StopRules on record lines: a rule on a number sees what JSON.parse would", () => {
+  const hostile = [
+    '{"step": 1, "metrics": {"loss": 0.5, "acc": 0.1}}',
+    '{"note": "\\"metrics\\": {\\"loss\\": 99}", "metrics": {"loss": 0.4}}',
+    '{"metrics": {"inner": {"loss": 99}, "loss": 0.3}}',
+    '{"metrics": {"loss": 99, "loss": 0.2}}',
+    '{"metrics": {"loss": 99}, "metrics": {"acc": 1}}',
+    '{"metrics": {"lo\\u0073s": 99}}',
+    '{ "metrics" : { "loss" :\t-0 } }',
+    '{"metrics": {"loss": 1e400}}',
+    '{"metrics": {"loss": -1e-400}}',
+    '{"metrics": {"loss": 12345678901234567890123}}',
+    '{"metrics": {"loss": 4.9999999999999999999}}',
+    '{"metrics": {"loss": 5.0000000000000001}}',
+    '{"metrics": {"loss": 5E+0}}',
+    '{"metrics": {"loss": 0.5e1}}',
+    '{"metrics": {"loss": "7"}}',
+    '{"metrics": {"loss": "NaN"}}',
+    '{"metrics": {"loss": null}}',
+    '{"metrics": {"acc": 9}}',
+    '{"metrics": {"loss": 50000}}',
+    '{"metrics": {"loss": -50000}}',
+  ];
+  const rules = [
+    "metrics.loss > 5",
+    "metrics.loss >= 5",
+    "metrics.loss = 5",
+    "metrics.loss = 0",
+    "metrics.loss != 0.5",
+    "metrics.loss < -1000",
+    "metrics.loss <= 0",
+    "metrics.loss > 1e300",
+    "metrics.loss < 1e-300",
+    "metrics.loss > 0.25",
+    "value.metrics.loss > 40000",
+  ];
+  test.each(rules)("%s stops at the line a parsed record stops at, whichever line comes first", (rule) => {
+    // Each line first, then the others: every line is met both fresh and after any other.
+    for (let first = 0; first < hostile.length; first++) {
+      const lines = [hostile[first]!, ...hostile.filter((_, i) => i !== first)];
+      for (let n = 1; n <= lines.length; n++)
+        expect([rule, first, n, stopsAtLine([rule], lines.slice(0, n))]).toEqual([rule, first, n, parsedStopsAt([rule], lines.slice(0, n))]);
+    }
+  });
+
+  test("a path read by several rules, or by an and, or by an aggregate, keeps its latest value for all of them", () => {
+    const lines = ['{"metrics": {"loss": 0.5}}', '{"step": 2}', '{"metrics": {"loss": 3}, "step": 3}', '{"step": 4}'];
+    for (const set of [
+      ["metrics.loss > 5", "metrics.loss < 1 and step >= 2"],
+      ["metrics.loss > 2", "metrics.loss < 0.1"],
+      ["metrics.loss > 5", "max(metrics.loss) >= 3 and step = 4"],
+      ["metrics.loss > 5", "metrics.loss = '3' and step = 4"],
+      ["metrics.loss > 5", "metrics.loss ~ '*' or step = 4"],
+    ]) {
+      expect([set, stopsAtLine(set, lines)]).toEqual([set, parsedStopsAt(set, lines)]);
+    }
+    expect(stopsAtLine(["metrics.loss > 5", "metrics.loss < 1 and step >= 2"], lines)).toBe(2);
+  });
+
+  test("before any record carries the path, params and metadata answer for it", () => {
+    expect(stopsAtLine(["lr < 0.5"], ['{"step": 1}'])).toBe(1);
+    expect(stopsAtLine(["lr < 0.5"], ['{"lr": 0.9}', '{"step": 1}'])).toBeNull();
   });
 });
 

@@ -40,6 +40,11 @@ describe("PathProbe: the values at watched paths, found while a line is checked"
     '{"metrics": {"loss": 1, "loss": 2, "acc": 0.5}, "step": 1, "step": 2}',
     '{"metrics": 5, "metrics": {"loss": 1}}',
     '{"metrics": {"loss": 1, "acc": 2}, "metrics": {"acc": 3}, "loss": 6, "loss": null}',
+    // Keys told apart by length, keys of the same length, key text inside strings, nesting, whitespace
+    '{"lost": 1, "metrics": {"lozz": 2, "loss": 3, "accuracy": 4}, "steps": 5}',
+    '{"note": "\\"loss\\": 5, \\"metrics\\": {\\"loss\\": 6}", "metrics": {"loss": 1}}',
+    '{"metrics": {"metrics": {"loss": 1}}, "other": {"loss": 2}}',
+    '{ "metrics" :\n{ "loss" :\t-1.5E+3 } , "loss":-0 , "step" : 1e400 }',
   ])("%s reads as JSON.parse reads it", (line) => {
     expect(probed(line)).toEqual(parsed(line));
   });

@@ -1,23 +1,23 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { askSlurmWhyEnded, parseSacct, parseScontrolJob, statusOfJobState } from "../../../src/core/slurm/job-state";
+import { askSlurmWhyEnded, parseSacct, parseScontrolJob, SIGNALLED_PATIENCE_MS, statusOfJobState } from "../../../src/core/slurm/job-state";
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A PATH whose scontrol and sacct print what the test says (exit 1 when given null). */
-function fakeSlurm(scontrol: string | null, sacct: string | null = null): NodeJS.ProcessEnv {
+/** A PATH whose scontrol and sacct print what the test says (exit 1 when given null, saying so when given an error). */
+function fakeSlurm(scontrol: string | null | Error, sacct: string | null = null): NodeJS.ProcessEnv {
   const dir = mkdtempSync(join(tmpdir(), "exprag-fake-slurm-"));
   dirs.push(dir);
   for (const [name, output] of [
     ["scontrol", scontrol],
     ["sacct", sacct],
   ] as const) {
-    const body = output === null ? "exit 1" : `cat <<'OUT'\n${output}\nOUT`;
+    const body = output === null ? "exit 1" : output instanceof Error ? `echo '${output.message}' >&2; exit 1` : `cat <<'OUT'\n${output}\nOUT`;
     writeFileSync(join(dir, name), `#!/bin/sh\necho "$@" >> "${dir}/${name}.args"\n${body}\n`);
     chmodSync(join(dir, name), 0o755);
   }
@@ -66,8 +66,17 @@ describe("asking Slurm why a job ended", () => {
 
   test("no answer, or a state that names no cause, leaves the run as it ended", async () => {
     expect(await askSlurmWhyEnded("42", fakeSlurm(null, null))).toBeNull();
-    expect(await askSlurmWhyEnded("42", fakeSlurm("JobId=42 JobState=RUNNING Reason=None"), 1)).toBeNull();
+    expect(await askSlurmWhyEnded("42", fakeSlurm("JobId=42 JobState=RUNNING Reason=None"))).toBeNull();
     expect(await askSlurmWhyEnded("42", { PATH: "/nonexistent" })).toBeNull();
+  });
+
+  test("a job Slurm says it does not know is asked once, however patient the asker; one it gives no answer on, again", async () => {
+    const unknown = fakeSlurm(new Error("slurm_load_jobs error: Invalid job id specified"));
+    expect(await askSlurmWhyEnded("42", unknown, SIGNALLED_PATIENCE_MS)).toBeNull();
+    expect(readFileSync(`${unknown.PATH!.split(":")[0]}/scontrol.args`, "utf8")).toBe("show job -o 42\n");
+    const silent = fakeSlurm(null);
+    expect(await askSlurmWhyEnded("42", silent)).toBeNull();
+    expect(readFileSync(`${silent.PATH!.split(":")[0]}/scontrol.args`, "utf8")).toBe("show job -o 42\nshow job -o 42\n");
   });
 });
 

@@ -1,0 +1,211 @@
+/**
+ * Which files a run may have left, told by the kernel while it runs (inotify(7), Linux) instead of
+ * asked of every file at its end: each folder the outputs search looks into is watched from before
+ * the command starts, and at its end only the files named by an event, and the folders that
+ * appeared, are looked at, with the same test as the whole search. When the kernel cannot say for
+ * sure the answer is null and the whole tree is searched: no inotify, a watch refused (the limit of
+ * watches), more folders than MAX_WATCHED_FOLDERS, events lost (the queue overflowed), a folder on a file system other machines write to
+ * (NFS, Lustre, FUSE...), or mounts under the tree that came or went during the run.
+ */
+import { closeSync, type Dirent, lstatSync, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
+import { join } from "node:path";
+import { inotifyAddWatch, inotifyInit } from "../os/posix";
+
+// linux/inotify.h
+const IN_MODIFY = 0x2;
+const IN_ATTRIB = 0x4;
+const IN_CLOSE_WRITE = 0x8;
+const IN_MOVED_TO = 0x80;
+const IN_CREATE = 0x100;
+const IN_UNMOUNT = 0x2000;
+const IN_Q_OVERFLOW = 0x4000;
+const IN_ONLYDIR = 0x1000000;
+const IN_DONT_FOLLOW = 0x2000000;
+const IN_ISDIR = 0x40000000;
+/** A file written, closed after writing (a memory-mapped writer too), changed in its times or mode, made, or moved in. */
+const WATCHED = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW;
+
+/**
+ * File systems whose changes all pass through this machine's kernel, where inotify sees every
+ * write (statfs(2) names; /proc/self/mountinfo spells them so).
+ */
+const LOCAL_FILE_SYSTEMS = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "overlay", "zfs", "f2fs", "jfs", "reiserfs", "bcachefs"]);
+
+/**
+ * File systems where a folder's link count is 2 plus its subfolders: one with 2 links has none,
+ * and need not be listed to be watched whole. (btrfs and overlay do not count so; ext4 says 1 past 65,000.)
+ */
+const COUNTING_FILE_SYSTEMS = new Set(["ext2", "ext3", "ext4", "xfs", "tmpfs", "ramfs"]);
+
+/**
+ * At most this many folders are watched: each watch holds kernel memory and counts against the
+ * user's limit (shared with editors and other watchers) for as long as the run lasts. A bigger
+ * tree is searched whole.
+ */
+export const MAX_WATCHED_FOLDERS = 10_000;
+
+/** What the run touched: files (relative paths) to test, and folders to search whole (they appeared, or could not be watched). */
+export interface OutputChanges {
+  files: Set<string>;
+  folders: Set<string>;
+}
+
+/** Folders watched under a root, and what the kernel says happened in them. */
+export class OutputsWatch {
+  private readonly paths = new Map<number, string>();
+  /** Folders not watched (unreadable, or holding installed code when watching began): searched whole at the end. */
+  private readonly unwatched = new Set<string>();
+
+  private constructor(
+    private readonly fd: number,
+    private readonly root: string,
+    private readonly mounts: Mounts,
+    private readonly maxFolders: number,
+  ) {}
+
+  /**
+   * Watches every folder under `root` the outputs search looks into (`looksInto` says which), or
+   * null where the kernel cannot be relied on to tell every change.
+   */
+  static start(root: string, looksInto: (name: string, full: string) => boolean, maxFolders = MAX_WATCHED_FOLDERS): OutputsWatch | null {
+    const mounts = mountsUnder(root);
+    if (mounts === null) return null;
+    const fd = inotifyInit();
+    if (fd === null) return null;
+    const watch = new OutputsWatch(fd, root, mounts, maxFolders);
+    if (watch.watchTree(root, "", looksInto)) return watch;
+    watch.close();
+    return null;
+  }
+
+  /** Watches `folder` before listing it, so nothing made in it meanwhile goes unseen. */
+  private watchTree(folder: string, prefix: string, looksInto: (name: string, full: string) => boolean): boolean {
+    if (this.paths.size >= this.maxFolders) return false;
+    const wd = inotifyAddWatch(this.fd, folder, WATCHED);
+    if (wd === null) {
+      this.unwatched.add(prefix);
+      return prefix !== ""; // refused for a folder deep down: searched whole; for the root: no watch at all
+    }
+    const seen = this.paths.get(wd);
+    if (seen !== undefined) {
+      // The same folder by a second path (a bind mount): its events name only one, so both are searched whole.
+      this.unwatched.add(seen).add(prefix);
+      return true;
+    }
+    this.paths.set(wd, prefix);
+    if (this.mounts.counted && leafFolder(folder)) return true;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      this.unwatched.add(prefix);
+      return true;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+      const full = join(folder, entry.name);
+      // A folder of installed code today may not be one at the end: looked at again then.
+      if (!looksInto(entry.name, full)) this.unwatched.add(path);
+      else if (!this.watchTree(full, path, looksInto)) return false;
+    }
+    return true;
+  }
+
+  /** What happened since watching began, and stops watching; null when some change may have gone untold. */
+  changes(): OutputChanges | null {
+    try {
+      const changes: OutputChanges = { files: new Set(), folders: new Set(this.unwatched) };
+      const buffer = Buffer.alloc(64 * 1024);
+      for (;;) {
+        let bytes: number;
+        try {
+          bytes = readSync(this.fd, buffer);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "EAGAIN") break; // all read
+          return null;
+        }
+        if (bytes <= 0) break;
+        for (let at = 0; at + 16 <= bytes; ) {
+          const wd = buffer.readInt32LE(at);
+          const mask = buffer.readUInt32LE(at + 4);
+          const length = buffer.readUInt32LE(at + 12);
+          const nameEnd = buffer.indexOf(0, at + 16);
+          const name = buffer.toString("utf8", at + 16, nameEnd < 0 || nameEnd > at + 16 + length ? at + 16 + length : nameEnd);
+          at += 16 + length;
+          if (mask & (IN_Q_OVERFLOW | IN_UNMOUNT)) return null;
+          const folder = this.paths.get(wd);
+          if (folder === undefined || !name) continue;
+          const path = folder ? `${folder}/${name}` : name;
+          if (mask & IN_ISDIR) {
+            if (mask & (IN_CREATE | IN_MOVED_TO)) changes.folders.add(path);
+          } else changes.files.add(path);
+        }
+      }
+      return mountsUnder(this.root)?.list === this.mounts.list ? changes : null;
+    } finally {
+      this.close();
+    }
+  }
+
+  close(): void {
+    try {
+      closeSync(this.fd);
+    } catch {}
+  }
+}
+
+/** A folder with no subfolder, as its link count tells. */
+function leafFolder(folder: string): boolean {
+  try {
+    const stat = lstatSync(folder);
+    return stat.isDirectory() && stat.nlink === 2;
+  } catch {
+    return false;
+  }
+}
+
+/** The mounts at and under a folder; `counted`: all of them count subfolders in links (COUNTING_FILE_SYSTEMS). */
+interface Mounts {
+  /** Each line: mount point and file system type. */
+  list: string;
+  counted: boolean;
+}
+
+/**
+ * The mounts at and under `root`, or null when one of them is not a local file system, or the
+ * mount table cannot be read.
+ */
+function mountsUnder(root: string): Mounts | null {
+  let table: string;
+  let top: string;
+  try {
+    table = readFileSync("/proc/self/mountinfo", "utf8");
+    top = realpathSync(root);
+  } catch {
+    return null;
+  }
+  let holder = { point: "", type: "" };
+  const under: string[] = [];
+  for (const line of table.split("\n")) {
+    const fields = line.split(" ");
+    const separator = fields.indexOf("-");
+    if (separator < 0 || fields.length < 5) continue;
+    const point = unescapeMountPoint(fields[4]!);
+    const type = fields[separator + 1] ?? "";
+    if (point === top || top.startsWith(point === "/" ? "/" : `${point}/`)) {
+      if (point.length >= holder.point.length) holder = { point, type }; // later lines mount over earlier ones
+    } else if (point.startsWith(`${top}/`)) {
+      if (!LOCAL_FILE_SYSTEMS.has(type)) return null;
+      under.push(`${point} ${type}`);
+    }
+  }
+  if (!LOCAL_FILE_SYSTEMS.has(holder.type)) return null;
+  const types = [holder.type, ...under.map((line) => line.slice(line.lastIndexOf(" ") + 1))];
+  return { list: [`${holder.point} ${holder.type}`, ...under].join("\n"), counted: types.every((type) => COUNTING_FILE_SYSTEMS.has(type)) };
+}
+
+/** mountinfo writes a space, tab, newline and backslash in a path as an octal escape. */
+function unescapeMountPoint(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}

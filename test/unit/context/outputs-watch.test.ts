@@ -1,0 +1,259 @@
+/**
+ * The watched search must find exactly what the whole search finds: each case changes a tree the
+ * way a run might, then compares findOutputs narrowed by the watch with findOutputs over the tree.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { appendFileSync, chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findOutputs, folderRule } from "../../../src/core/context/outputs";
+import { MAX_WATCHED_FOLDERS, OutputsWatch } from "../../../src/core/context/outputs-watch";
+import { platform } from "../../../src/core/os/platform";
+
+const scratch = mkdtempSync(join(tmpdir(), "exprag-outputs-watch-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const FILES = [
+  "a/one.txt",
+  "a/b/two.txt",
+  "a/b/c/three.txt",
+  "data/x.csv",
+  "with space/s.txt",
+  "-dash/-f.txt",
+  "ünï/ü.txt",
+  "line\nbreak/n.txt",
+  "sub/src/old.py",
+];
+
+/** A tree with a store, .git, a virtualenv, node_modules, a nested repository, nested folders and hostile names. */
+function tree(): string {
+  const root = mkdtempSync(join(scratch, "tree-"));
+  for (const dir of [
+    ".git/objects",
+    ".exprag/runs",
+    "venv/lib",
+    "node_modules/m",
+    "a/b/c",
+    "data",
+    "with space",
+    "-dash",
+    "ünï",
+    "line\nbreak",
+    "sub/.git/refs",
+    "sub/src",
+  ]) {
+    mkdirSync(join(root, dir), { recursive: true });
+  }
+  writeFileSync(join(root, "venv", "pyvenv.cfg"), "version = 3.11\n");
+  for (const file of FILES) {
+    writeFileSync(join(root, file), "old\n");
+  }
+  // Older than the run, so only what the run does counts.
+  const past = new Date(Date.now() - 3_600_000);
+  for (const file of FILES) {
+    utimesSync(join(root, file), past, past);
+  }
+  return root;
+}
+
+/** Whether this process may bind-mount (root, where the container allows it), tried on a scratch folder. */
+function canBindMount(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const dir = mkdtempSync(join(scratch, "bind-"));
+  mkdirSync(join(dir, "from"));
+  mkdirSync(join(dir, "to"));
+  if (Bun.spawnSync(["mount", "--bind", join(dir, "from"), join(dir, "to")], { stderr: "ignore" }).exitCode !== 0) return false;
+  return Bun.spawnSync(["umount", join(dir, "to")]).exitCode === 0;
+}
+
+/** Runs `change` between watching and looking; returns both searches' file lists. */
+async function both(root: string, change: () => void, globs: string[] = []) {
+  const store = join(root, ".exprag");
+  const watch = OutputsWatch.start(root, folderRule([store]));
+  expect(watch).not.toBeNull();
+  // Not a wait for anything: the tree's own change times (utimes sets them to now) must lie
+  // further back than the search's 25 ms of clock slack, or both searches would count them.
+  await Bun.sleep(40);
+  const since = Date.now();
+  change();
+  const changes = watch!.changes();
+  const request = { root, since, globs, skip: [store] };
+  const paths = (value: ReturnType<typeof findOutputs>) => value.files.map((file) => file.path);
+  return { watched: changes && paths(findOutputs(request, changes)), whole: paths(findOutputs(request)), changes };
+}
+
+describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
+  test.each<[string, (root: string) => void]>([
+    ["nothing", () => {}],
+    [
+      "new files, in place changes and appends, at any depth and under hostile names",
+      (root) => {
+        writeFileSync(join(root, "new.txt"), "n");
+        appendFileSync(join(root, "a/b/c/three.txt"), "more");
+        writeFileSync(join(root, "data/x.csv"), "rewritten");
+        writeFileSync(join(root, "with space/s p.txt"), "s");
+        writeFileSync(join(root, "-dash/--x"), "d");
+        writeFileSync(join(root, "ünï/日本.txt"), "u");
+        writeFileSync(join(root, "line\nbreak/n.txt"), "nl");
+      },
+    ],
+    [
+      "new folders, nested, and a folder moved in with its files",
+      (root) => {
+        mkdirSync(join(root, "ckpt/epoch1/deep"), { recursive: true });
+        writeFileSync(join(root, "ckpt/epoch1/deep/model.pt"), "m");
+        mkdirSync(join(scratch, "outside-moved"), { recursive: true });
+        writeFileSync(join(scratch, "outside-moved", "inside.txt"), "i");
+        renameSync(join(scratch, "outside-moved"), join(root, "a/moved"));
+      },
+    ],
+    [
+      "folders made in a folder that had none (watched without being listed)",
+      (root) => {
+        mkdirSync(join(root, "a/b/c/new/deeper"), { recursive: true });
+        writeFileSync(join(root, "a/b/c/new/deeper/leaf.txt"), "l");
+        writeFileSync(join(root, "a/b/c/new/top.txt"), "t");
+      },
+    ],
+    [
+      "a watched folder renamed, then written in under its new name and a new one in its old place",
+      (root) => {
+        renameSync(join(root, "a/b"), join(root, "a/renamed"));
+        writeFileSync(join(root, "a/renamed/after.txt"), "r");
+        mkdirSync(join(root, "a/b"));
+        writeFileSync(join(root, "a/b/again.txt"), "g");
+      },
+    ],
+    [
+      "times and modes changed, a file renamed, a hard link made, files deleted",
+      (root) => {
+        utimesSync(join(root, "a/one.txt"), new Date(2000, 1, 1), new Date(2000, 1, 1));
+        chmodSync(join(root, "data/x.csv"), 0o600);
+        renameSync(join(root, "with space/s.txt"), join(root, "with space/renamed.txt"));
+        linkSync(join(root, "-dash/-f.txt"), join(root, "a/linked.txt"));
+        rmSync(join(root, "ünï/ü.txt"));
+      },
+    ],
+    [
+      "links are not followed: a link to a folder, and a link made",
+      (root) => {
+        mkdirSync(join(scratch, "target"), { recursive: true });
+        symlinkSync(join(scratch, "target"), join(root, "a/link-to-folder"));
+        writeFileSync(join(root, "a/link-to-folder/through.txt"), "t");
+        symlinkSync(join(root, "a/one.txt"), join(root, "a/link.txt"));
+      },
+    ],
+    [
+      "not .git, the store, a virtualenv or node_modules, nor a folder that became a virtualenv",
+      (root) => {
+        writeFileSync(join(root, ".git/objects/o"), "o");
+        writeFileSync(join(root, ".exprag/runs/r.jsonl"), "r");
+        writeFileSync(join(root, "venv/lib/site.py"), "v");
+        writeFileSync(join(root, "node_modules/m/i.js"), "j");
+        writeFileSync(join(root, "data/new.csv"), "c");
+        writeFileSync(join(root, "data/pyvenv.cfg"), "version = 3.11\n");
+      },
+    ],
+    [
+      "a nested repository (a submodule's folder): its files, not its .git",
+      (root) => {
+        writeFileSync(join(root, "sub/.git/HEAD"), "ref: refs/heads/other\n");
+        writeFileSync(join(root, "sub/src/made.py"), "m");
+        appendFileSync(join(root, "sub/src/old.py"), "# changed\n");
+      },
+    ],
+    [
+      "a folder that stopped being a virtualenv is searched",
+      (root) => {
+        writeFileSync(join(root, "venv/lib/site.py"), "v");
+        rmSync(join(root, "venv/pyvenv.cfg"));
+      },
+    ],
+    [
+      "a folder replaced by a link, and a file where a folder was",
+      (root) => {
+        writeFileSync(join(root, "a/b/c/three.txt"), "changed first");
+        renameSync(join(root, "a/b"), join(scratch, `away-${Date.now()}`));
+        symlinkSync(join(root, "data"), join(root, "a/b"));
+        rmSync(join(root, "with space"), { recursive: true });
+        writeFileSync(join(root, "with space"), "now a file");
+      },
+    ],
+  ])("%s", async (_, change) => {
+    const root = tree();
+    const { watched, whole } = await both(root, () => change(root));
+    expect(watched).toEqual(whole);
+  });
+
+  test("with --outputs globs, the same files", async () => {
+    const root = tree();
+    const { watched, whole } = await both(root, () => {
+      mkdirSync(join(root, "ckpt"));
+      writeFileSync(join(root, "ckpt/model.pt"), "m");
+      writeFileSync(join(root, "a/b/other.pt"), "p");
+      writeFileSync(join(root, "a/skip.txt"), "s");
+    }, ["*.pt"]);
+    expect(whole).toEqual(["a/b/other.pt", "ckpt/model.pt"]);
+    expect(watched).toEqual(whole);
+  });
+
+  test("a hard link made to a file whose other name the globs match: the same files", async () => {
+    const root = tree();
+    const { watched, whole } = await both(root, () => linkSync(join(root, "a/one.txt"), join(root, "data/other-name.bin")), ["*.txt"]);
+    expect(whole).toEqual(["a/one.txt"]);
+    expect(watched).toEqual(whole);
+  });
+
+  test.skipIf(!canBindMount())("a folder also reached by a second path (a bind mount) is found under both", async () => {
+    const root = tree();
+    mkdirSync(join(root, "alias"));
+    expect(Bun.spawnSync(["mount", "--bind", join(root, "data"), join(root, "alias")]).exitCode).toBe(0);
+    try {
+      const { watched, whole } = await both(root, () => writeFileSync(join(root, "data/new.csv"), "n"));
+      expect(whole).toEqual(["alias/new.csv", "data/new.csv"]);
+      expect(watched).toEqual(whole);
+    } finally {
+      Bun.spawnSync(["umount", join(root, "alias")]);
+    }
+  });
+
+  test("the watch names only what changed, so the search looks at little", async () => {
+    const root = tree();
+    const { changes } = await both(root, () => writeFileSync(join(root, "a/b/new.txt"), "n"));
+    expect([...changes!.files]).toEqual(["a/b/new.txt"]);
+    // Folders not watched are looked at again at the end: a virtualenv may have stopped being one.
+    expect([...changes!.folders].sort()).toEqual([".exprag", ".git", "node_modules", "sub/.git", "venv"]);
+  });
+
+  test("a tree of more folders than it watches is searched whole", () => {
+    const root = mkdtempSync(join(scratch, "wide-"));
+    for (let i = 0; i < 3; i++) mkdirSync(join(root, `f${i}`));
+    expect(OutputsWatch.start(root, () => true, 3)).toBeNull();
+    const watch = OutputsWatch.start(root, () => true, 4);
+    expect(watch).not.toBeNull();
+    watch!.close();
+    expect(MAX_WATCHED_FOLDERS).toBe(10_000);
+  });
+
+  test("the command never inherits the watch", () => {
+    const watch = OutputsWatch.start(tree(), () => true);
+    const listed = Bun.spawnSync(["sh", "-c", "ls -l /proc/$$/fd"], { stdout: "pipe" }).stdout.toString();
+    watch!.close();
+    expect(listed).toContain("->");
+    expect(listed).not.toContain("inotify");
+  });
+
+  const queue = Number(readFileSync("/proc/sys/fs/inotify/max_queued_events", "utf8"));
+  test.skipIf(!(queue <= 100_000))(
+    "events lost to an overflowing queue give no answer: the whole tree is searched",
+    async () => {
+      const root = tree();
+      const { changes } = await both(root, () => {
+        // Alternating writes are not merged into one event: more than the queue holds.
+        for (let i = 0; i < queue + 1000; i++) appendFileSync(join(root, i % 2 ? "a/one.txt" : "data/x.csv"), "x");
+      });
+      expect(changes).toBeNull();
+    },
+    30_000,
+  );
+});

@@ -1,0 +1,103 @@
+import { describe, expect, test } from "bun:test";
+import { NumberBound, UNKNOWN_ORDER } from "../../../src/core/run/json-number-order";
+import { isPlainJson } from "../../../src/core/run/plain-json";
+import { seededRandom } from "../../seeded-random";
+
+/** Where `text` stands against `constant` by NumberBound: -1, 0, 1 or "unknown"; each known answer must be JSON.parse's. */
+function order(text: string, constant: number): number | "unknown" {
+  const bytes = Buffer.from(`[${text}]`);
+  if (!isPlainJson(bytes, 0, bytes.length)) throw new Error(`not a JSON number: ${text}`);
+  const found = NumberBound.of(constant)!.order(bytes, 1, bytes.length - 1);
+  return found === UNKNOWN_ORDER ? "unknown" : found;
+}
+
+const truth = (text: string, constant: number) => {
+  const value = JSON.parse(text) as number;
+  return value < constant ? -1 : value > constant ? 1 : 0;
+};
+
+/** The texts whose known order differs from JSON.parse's. */
+function wrong(texts: string[], constants: number[]): [string, number, number | "unknown"][] {
+  const found: [string, number, number | "unknown"][] = [];
+  for (const constant of constants) {
+    for (const text of texts) {
+      const ours = order(text, constant);
+      if (ours !== "unknown" && ours !== truth(text, constant)) found.push([text, constant, ours]);
+    }
+  }
+  return found;
+}
+
+describe("NumberBound: a JSON number's order against a constant, from its sign and size", () => {
+  test("settles numbers far from the constant without reading their digits, and leaves near ones unknown", () => {
+    expect(order("0.000012345678901234567", 5)).toBe(-1);
+    expect(order("123.5", 5)).toBe(1);
+    expect(order("-3", 5)).toBe(-1);
+    expect(order("3", -5)).toBe(1);
+    expect(order("4.99", 5)).toBe("unknown");
+    expect(order("51", 5)).toBe("unknown");
+    expect(order("5e-1", 5)).toBe("unknown");
+    expect(order("5e-2", 5)).toBe(-1);
+    expect(order("-1E+2", -5)).toBe(-1);
+  });
+
+  test("zeros: -0, 0e5, 0.000 and a zero constant", () => {
+    for (const zero of ["0", "-0", "0.0", "-0.000", "0e5", "0E-400", "-0.0e+3"]) {
+      expect([zero, order(zero, 0)]).toEqual([zero, 0]);
+      expect([zero, order(zero, -0)]).toEqual([zero, 0]);
+      expect([zero, order(zero, 1e-300)]).toEqual([zero, -1]);
+      expect([zero, order(zero, -7)]).toEqual([zero, 1]);
+    }
+    expect(order("1e-300", 0)).toBe(1);
+    expect(order("-2.5", 0)).toBe(-1);
+  });
+
+  test("numbers that round to a double beside the constant, or past the ends of the range, are never misplaced", () => {
+    const hostile = [
+      "0.99999999999999999999",
+      "0.9999999999999999",
+      "9.9999999999999999999e22",
+      "1e23",
+      "99999999999999999999999",
+      "1e400",
+      "-1e400",
+      "1e-400",
+      "-1e-400",
+      "2e-324",
+      "4.9e-324",
+      "1.7976931348623159e308",
+      "1e00000000000000000000000000001",
+      "1e-00000000000000000000000000005",
+      "123e-302",
+      "0.0000000000000000000000000000001e31",
+      "100000000000000000000000000000e-29",
+    ];
+    const constants = [1, 10, 0.1, 1e23, 1e22, 1e300, -1, 5, 9.999999999999999e22, 0, 1e-300, 1e299];
+    expect(wrong(hostile, constants)).toEqual([]);
+    expect(order("1e-400", 1e-300)).toBe("unknown");
+    expect(order("1e400", 5)).toBe("unknown");
+  });
+
+  test("random numbers and constants: every known order is JSON.parse's", () => {
+    const random = seededRandom(11);
+    const pick = (n: number) => Math.floor(random() * n);
+    const texts: string[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const x = (random() - 0.5) * 10 ** (pick(40) - 20);
+      texts.push(String(x), x.toExponential(pick(20)), x.toFixed(pick(12)));
+      texts.push(`${pick(2) ? "-" : ""}0.${"0".repeat(pick(6))}${pick(1000)}${pick(2) ? `e${["", "+", "-"][pick(3)]}${pick(9)}` : ""}`);
+    }
+    const constants = [0, 5, -5, 0.001, 1e-7, 123456.789, -0.25, 1e15, 2 ** 53 + 2, 9.5];
+    expect(wrong(texts, constants)).toEqual([]);
+    // Most of them are settled without being read.
+    const unknown = texts.filter((text) => order(text, 5) === "unknown").length;
+    expect(unknown).toBeLessThan(texts.length / 4);
+  });
+
+  test("constants it cannot compare with: not finite, or near the ends of the range", () => {
+    expect(NumberBound.of(Number.POSITIVE_INFINITY)).toBeNull();
+    expect(NumberBound.of(Number.NaN)).toBeNull();
+    expect(NumberBound.of(1e-310)).toBeNull();
+    expect(NumberBound.of(1e305)).toBeNull();
+  });
+});
