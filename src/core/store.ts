@@ -17,7 +17,9 @@ export const STORE_DIR_NAME = ".exprag";
 export const isExplicitStore = (flag: string | undefined, env: NodeJS.ProcessEnv) => Boolean(flag || env.EXPRAG_DIR);
 
 export const runsDir = (store: string) => join(store, "runs");
-export const runFilePath = (store: string, runId: string) => join(runsDir(store), `${runId}.jsonl`);
+export const runFilePath = (store: string, runId: string) => runFileIn(runsDir(store), runId);
+/** runFilePath given the store's runs folder: for reading many runs, the folder is joined once. */
+export const runFileIn = (runs: string, runId: string) => join(runs, `${runId}.jsonl`);
 export const runLogPath = (store: string, runId: string) => join(runsDir(store), `${runId}.log`);
 /** What the store keeps to answer faster, safe to delete (see query/series-cache.ts); never pushed. */
 export const cacheDir = (store: string) => join(store, "cache");

@@ -1,6 +1,16 @@
 /** `exprag best` and best_runs: the selected runs ranked by one metric, best first. */
-import { type Aggregate, type Direction, explainRanking, guessDirection, type Ranked, type RankingExplanation, rankRuns, withParams } from "../query/best";
-import { type Selection, selectRuns } from "../query/selection";
+import {
+  type Aggregate,
+  type Direction,
+  explainRanking,
+  guessDirection,
+  type Ranked,
+  type RankingExplanation,
+  rankCandidates,
+  rankRuns,
+  shownRun,
+} from "../query/best";
+import type { Selection } from "../query/selection";
 import type { RunSummary } from "../query/summary";
 import { parsePath } from "../query/value-paths";
 import type { AnswerContext } from "./context";
@@ -31,9 +41,9 @@ export interface BestAnswer {
 export function answerBest(request: BestRequest, { store, warn, progress }: AnswerContext): BestAnswer {
   const steps = parsePath(request.path);
   const direction = request.direction ?? guessDirection(request.path);
-  const { runs } = selectRuns(store, request.selection, Number.POSITIVE_INFINITY, warn, progress?.phase("selecting runs"));
-  const { ranked, missing } = rankRuns(runs, steps, { direction, agg: request.agg, path: request.path }, warn, progress?.phase("ranking runs"));
+  const candidates = rankCandidates(store, request.selection, { steps, agg: request.agg }, warn, progress?.phase("selecting runs"));
+  const { ranked, missing } = rankRuns(candidates, steps, { direction, agg: request.agg, path: request.path }, warn, progress?.phase("ranking runs"));
   const guessed = request.direction === null;
   const explanation = explainRanking({ ranked, missing }, { path: request.path, agg: request.agg, direction, guessed });
-  return { data: ranked.slice(0, request.limit).map(withParams), ranked: ranked.length, missing, direction, guessed, explanation };
+  return { data: ranked.slice(0, request.limit).map(shownRun), ranked: ranked.length, missing, direction, guessed, explanation };
 }

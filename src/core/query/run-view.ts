@@ -27,6 +27,16 @@ const pathKey = (steps: PathStep[]) => JSON.stringify(steps);
 /** States of a run whose file may still grow (unknown: no run_end, and no way to tell whether its writer lives). */
 const UNENDED: readonly RunState[] = [...UNENDED_STATES, "unknown"];
 
+/** The key of a path of keys in a summary's last metrics (`metrics.acc`); null for a path through a list. */
+export function metricKey(steps: PathStep[]): string | null {
+  return steps.every((step) => "key" in step) ? steps.map((step) => (step as { key: string }).key).join(".") : null;
+}
+
+/** lastValues from a summary's last metrics, when they hold the path (by its metricKey); undefined when they do not. */
+export function lastFromMetrics(metrics: Record<string, number | string>, key: string | null): unknown[] | undefined {
+  return key && Object.hasOwn(metrics, key) ? [metrics[key]] : undefined;
+}
+
 export class RunView {
   readonly file: string;
   private summaryRead = false;
@@ -189,14 +199,8 @@ export class RunView {
     const key = pathKey(steps);
     if (this.lasts.has(key)) return this.lasts.get(key);
     // The summary already read the tail: a numeric path it holds needs no second read.
-    const dotted = steps.every((step) => "key" in step) ? steps.map((step) => (step as { key: string }).key).join(".") : null;
     const metrics = this.summaryRead ? this.summaryValue?.metrics : undefined;
-    if (dotted && metrics && Object.hasOwn(metrics, dotted)) {
-      const value = [metrics[dotted]];
-      this.lasts.set(key, value);
-      return value;
-    }
-    const found = this.findLast(steps);
+    const found = (metrics && lastFromMetrics(metrics, metricKey(steps))) ?? this.findLast(steps);
     this.lasts.set(key, found);
     return found;
   }

@@ -43,6 +43,11 @@ export function isFiltered(selection: Selection): boolean {
   return name !== undefined || Boolean(statuses?.length) || since !== undefined || until !== undefined || Boolean(tags?.length) || Boolean(where);
 }
 
+/** Every run's id, newest first, when the selection keeps every run (none named, nothing filtered); else null. */
+export function everySelectedRun(store: string, selection: Selection): string[] | null {
+  return selection.references.length || isFiltered(selection) ? null : listRunIds(store).reverse();
+}
+
 /** The selected runs, at most `limit` of them; `total` counts every match so a cut list can say so. */
 export function selectRuns(store: string, selection: Selection, limit: number, warn: Warn, progress?: OnProgress): SelectedRuns {
   const runs: RunView[] = [];

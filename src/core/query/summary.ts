@@ -4,7 +4,7 @@
  */
 import { closeSync, statSync } from "node:fs";
 import { liveness } from "../os/processes";
-import { decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart } from "../record/decode";
+import { asObject, decodeDivergence, decodeRunEnd, decodeRunStart, parseRecord, type RunEnd, type RunStart, runEndStatus } from "../record/decode";
 import { countLines, countRecordKinds, firstLineOf, type OpenedFile, openRegular, readRunStart, runStartOf } from "../record/reader";
 import { isUuidV7, runIdTime, shortId } from "../record/refs";
 import { commandRecords, type Divergence, type RecordCounts, type RunState, STEP_KEYS, type StoredRecord, type SystemPeaks } from "../record/schema";
@@ -86,13 +86,14 @@ export function readRunSummary(
     }
     if (start.runId !== runId) warn(`${file}: its records name run ${JSON.stringify(first?.run_id ?? null)}; it is run ${runId}, as its file name says`);
     const tail = readTail(opened, withMetrics);
+    let end = tail.end && decodeRunEnd(tail.end);
     // A queued point Slurm ended before its run began reads that end, written into its file for later readers.
-    const ended = start.queued && !tail.end ? queuedAnswer(start.queued).end : null;
+    const ended = start.queued && !end ? queuedAnswer(start.queued).end : null;
     if (ended) {
       recordQueuedEnd(file, opened.fd, runId, ended);
-      tail.end = decodeRunEnd({ kind: "run_end", value: ended });
+      end = decodeRunEnd({ kind: "run_end", value: ended });
     }
-    const summary = summaryOf(runId, file, start, tail, warn);
+    const summary = summaryOf(runId, file, start, end, tail, warn);
     // Its task may have started (and even ended) while Slurm was asked: the file at its path says so then.
     if (retry && ended) {
       const current = readRunStart(file);
@@ -104,8 +105,44 @@ export function readRunSummary(
   }
 }
 
-function summaryOf(runId: string, file: string, start: RunStart, tail: ReturnType<typeof readTail>, warn: Warn): RunSummary {
-  const { end, metrics, tornLast } = tail;
+/** What ranking a finished run needs of its summary: `status`, whether it `diverged`, its last `metrics`. */
+export interface FinishedRun {
+  status: RunState;
+  diverged: boolean;
+  /** The summary's last metrics as far as they were read: every one, or up to the path wanted when the tail holds it. */
+  metrics: Record<string, number | string>;
+}
+
+/**
+ * Those facts of summarizeRun for a run that ended and reads cleanly (its first line a run_start of
+ * its own id, a run_end at its end, no torn last line), read as readRunSummary reads them, without
+ * building the rest of the summary; given the metric `wanted` (a metricKey), its last metrics are
+ * read only until it is found. null for any other run, or a file that cannot be read: its summary
+ * is then the caller's to read, which warns as it should (this read never warns).
+ */
+export function readFinishedRun(file: string, runId: string, wanted: string | null = null): FinishedRun | null {
+  let opened: OpenedFile;
+  try {
+    opened = openRegular(file);
+  } catch {
+    return null;
+  }
+  try {
+    const first = runStartOf(firstLineOf(opened));
+    if (first?.run_id !== runId) return null;
+    const { end, metrics, tornLast } = readTail(opened, true, wanted);
+    if (!end || tornLast) return null;
+    const value = asObject(end.value);
+    return { status: runEndStatus(value), diverged: decodeDivergence(value.diverged) !== null, metrics };
+  } catch {
+    return null;
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+function summaryOf(runId: string, file: string, start: RunStart, end: RunEnd | null, tail: ReturnType<typeof readTail>, warn: Warn): RunSummary {
+  const { metrics, tornLast } = tail;
   if (tornLast) warn(skippedLineWarning(file, countLines(file)));
   const counts = end?.counts ?? countRecordKinds(file);
   const status = runState(start, end, file);
@@ -189,9 +226,14 @@ const HEARTBEAT_MISSES = 3;
 
 /**
  * run_end (when last), and the last value of each numeric path: track records are read back from
- * the end until one adds no new path (at most TAIL_RECORDS of them).
+ * the end until one adds no new path (at most TAIL_RECORDS of them), or, given a `wanted` path,
+ * until it has been found (its value is the same: the first found from the end wins).
  */
-function readTail(file: OpenedFile, withMetrics: boolean): { end: RunEnd | null; metrics: Record<string, number | string>; tornLast: boolean } {
+function readTail(
+  file: OpenedFile,
+  withMetrics: boolean,
+  wanted: string | null = null,
+): { end: StoredRecord | null; metrics: Record<string, number | string>; tornLast: boolean } {
   const tail = new TailReader(file);
   // A Map: metric keys such as __proto__ or constructor are keys like any other.
   const metrics = new Map<string, number | string>();
@@ -216,10 +258,10 @@ function readTail(file: OpenedFile, withMetrics: boolean): { end: RunEnd | null;
         metrics.set(path, typeof value === "string" ? value : number);
         added = true;
       }
-      if (!added && tracks > 1) break;
+      if ((!added && tracks > 1) || (wanted !== null && metrics.has(wanted))) break;
     }
   } finally {
     tail.close();
   }
-  return { end: end && decodeRunEnd(end), metrics: Object.fromEntries(metrics), tornLast };
+  return { end, metrics: Object.fromEntries(metrics), tornLast };
 }

@@ -36,7 +36,9 @@ const MAX_READ_DEPTH = 512;
 
 /** Whether JSON text nests deeper than `limit` (containers within containers); strings are skipped. */
 export function exceedsDepth(text: string, limit: number): boolean {
-  if (text.length <= limit) return false;
+  // Nesting deeper than `limit` needs more than `limit` openers in all: counting them is a native
+  // search, where the exact walk below costs a step per character (most of a long line's parse).
+  if (text.length <= limit || !hasMoreOpeners(text, limit)) return false;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -48,6 +50,14 @@ export function exceedsDepth(text: string, limit: number): boolean {
       depth--;
     }
   }
+  return false;
+}
+
+/** Whether `text` holds more than `limit` of `{` and `[` together (in strings too). */
+function hasMoreOpeners(text: string, limit: number): boolean {
+  let count = 0;
+  for (let i = text.indexOf("{"); i >= 0; i = text.indexOf("{", i + 1)) if (++count > limit) return true;
+  for (let i = text.indexOf("["); i >= 0; i = text.indexOf("[", i + 1)) if (++count > limit) return true;
   return false;
 }
 
@@ -195,12 +205,11 @@ export interface RunEnd {
 
 export function decodeRunEnd(record: StoredRecord): RunEnd {
   const value = asObject(record.value);
-  const status = asString(value.status);
   const counts = isObject(value.counts) ? value.counts : null;
   const resources = asObject(value.resources);
   const rss = asFiniteNumber(resources.max_rss_bytes);
   return {
-    status: RUN_END_STATUSES.find((known) => known === status) ?? "unknown",
+    status: runEndStatus(value),
     exitCode: asFiniteNumber(value.exit_code),
     signal: asString(value.signal),
     durationMs: asFiniteNumber(value.duration_ms),
@@ -225,13 +234,19 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
   };
 }
 
+/** The status of run_end's value (see RunEnd.status), without decoding the rest. */
+export function runEndStatus(value: JsonObject): RunEnd["status"] {
+  const status = asString(value.status);
+  return RUN_END_STATUSES.find((known) => known === status) ?? "unknown";
+}
+
 function decodeStoppedBy(value: unknown): StoppedBy | null {
   const stop = asObject(value);
   const rule = asString(stop.rule);
   return rule === null ? null : { rule, source: asString(stop.source), step: asFiniteNumber(stop.step), elapsed_ms: asFiniteNumber(stop.elapsed_ms) ?? 0 };
 }
 
-function decodeDivergence(value: unknown): Divergence | null {
+export function decodeDivergence(value: unknown): Divergence | null {
   const point = asObject(value);
   const path = asString(point.path);
   return path === null ? null : { path, step: asFiniteNumber(point.step), source: asString(point.source) ?? "" };

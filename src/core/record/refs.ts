@@ -3,7 +3,7 @@
  * prefix of it, the short id `ls` shows (the last 8 hex digits, the random part of the UUIDv7),
  * `latest`, and `latest~N` (the Nth run before the latest).
  */
-import { type Dirent, existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { EXIT, errnoReason, UserError } from "../errors";
 import { runFilePath, runsDir } from "../store";
 import { readRunStart } from "./reader";
@@ -43,17 +43,20 @@ function startTime(store: string, runId: string): number {
 export function listRunIds(store: string): string[] {
   const dir = runsDir(store);
   if (!existsSync(dir)) return [];
-  let entries: Dirent[];
+  let names: string[];
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    names = readdirSync(dir);
   } catch (error) {
     throw new UserError(`cannot read the store's runs folder ${dir} (${errnoReason(error)})`, EXIT.failure);
   }
-  const ids = entries
-    .filter((entry) => entry.name.endsWith(".jsonl"))
-    .map((entry) => entry.name.slice(0, -".jsonl".length))
-    .filter((id) => RUN_ID.test(id))
-    .sort();
+  // A plain loop: a store holds tens of thousands of names, and every query lists them.
+  const ids: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith(".jsonl")) continue;
+    const id = name.slice(0, -".jsonl".length);
+    if (RUN_ID.test(id)) ids.push(id);
+  }
+  ids.sort();
   if (ids.every(isUuidV7)) return ids;
   const times = new Map(ids.map((id) => [id, startTime(store, id)]));
   return ids.sort((a, b) => times.get(a)! - times.get(b)! || (a < b ? -1 : 1));

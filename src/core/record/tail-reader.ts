@@ -20,6 +20,11 @@ export class TailReader {
   private linesEnd = 0;
   /** The line that continued into what was kept from later reads, given before the buffer's lines. */
   private continued: string | null = null;
+  /**
+   * buffer[0, head) is the end of a line that began before the last read: kept only when the next
+   * read needs the buffer (most questions stop before they reach it).
+   */
+  private head = 0;
   private readSize = FIRST_END_READ;
   readonly size: number;
 
@@ -47,6 +52,7 @@ export class TailReader {
         if (line !== "") return line;
         continue;
       }
+      this.keepHead();
       if (this.position === 0) {
         if (this.pendingBytes === 0) return null;
         return this.takePending();
@@ -67,13 +73,18 @@ export class TailReader {
       this.continued = this.takePending();
       this.linesStart = firstNewline + 1;
       this.linesEnd = lastNewline;
-      this.keep(0, firstNewline);
+      this.head = firstNewline;
     }
   }
 
   close(): void {
     if (this.owned) closeSync(this.file.fd);
     returnChunk(this.buffer);
+  }
+
+  private keepHead(): void {
+    this.keep(0, this.head);
+    this.head = 0;
   }
 
   /** Keeps a copy of the buffer's bytes [start, end) as the start of the line being read. */
@@ -90,6 +101,8 @@ export class TailReader {
   }
 
   private takePending(): string {
+    // Nothing kept (a file that ends with a newline, read from its end): no buffer to join.
+    if (this.pendingBytes === 0) return "";
     const text = this.pendingBytes > MAX_LINE_BYTES ? TOO_LONG : Buffer.concat(this.pending).toString();
     this.pending = [];
     this.pendingBytes = 0;
