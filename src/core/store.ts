@@ -1,7 +1,7 @@
 /**
  * What the run store holds and where: `<store>/runs/<run_id>.jsonl` (records) and `<run_id>.log`
- * (output); which store applies here is store-location.ts's question. It ignores itself for git
- * with a `.gitignore` of `*`.
+ * (output), `<store>/cache/` (what answers faster, safe to delete); which store applies here is
+ * store-location.ts's question. It ignores itself for git with a `.gitignore` of `*`.
  */
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +21,8 @@ export const runFilePath = (store: string, runId: string) => runFileIn(runsDir(s
 /** runFilePath given the store's runs folder: for reading many runs, the folder is joined once. */
 export const runFileIn = (runs: string, runId: string) => join(runs, `${runId}.jsonl`);
 export const runLogPath = (store: string, runId: string) => join(runsDir(store), `${runId}.log`);
+/** What the store keeps to answer faster, safe to delete (see query/series-cache.ts); never pushed. */
+export const cacheDir = (store: string) => join(store, "cache");
 
 /**
  * Creates the store and its runs folder (mode 0700: run files and logs hold output that may
@@ -47,7 +49,7 @@ export function ensureStore(store: string, explicit: boolean): void {
   // One listing decides: a run making the store at the same moment (a sweep's first runs) creates
   // runs/ before anything else, so it is never seen with other files but without runs/.
   const names = existsSync(store) ? readdirSafe(store) : [];
-  if (!names.includes("runs") && names.some((name) => name !== ".gitignore")) {
+  if (!names.includes("runs") && names.some((name) => name !== ".gitignore" && name !== "cache")) {
     throw usageError(`${store} already holds other files; it is not an exprag store`, "give --dir a new folder, or one exprag made");
   }
   try {

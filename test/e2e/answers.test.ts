@@ -250,6 +250,15 @@ describe("--json from the commands that change things", () => {
     expect(removed).toEqual({ deleted: [run.run_id], failed: [], refs_kept: [] });
     await runIn(repo, ["run", "--", "true"]);
     const gc = JSON.parse((await runIn(repo, ["gc", "--json", "--dry-run"])).text);
-    expect(gc).toEqual({ dry_run: true, refs_deleted: [], refs_kept: [], indexes_deleted: [], indexes_kept: [], worktrees_removed: [], worktrees_kept: [] });
+    expect(gc).toEqual({
+      dry_run: true,
+      refs_deleted: [],
+      refs_kept: [],
+      indexes_deleted: [],
+      indexes_kept: [],
+      worktrees_removed: [],
+      worktrees_kept: [],
+      cache_entries_deleted: 0,
+    });
   });
 });

@@ -1,12 +1,15 @@
 /**
  * `exprag gc`: what deleted runs left behind goes: their snapshot refs and pushed or pulled run
- * refs, the worktrees of their reruns and sweeps, and the temporary indexes of killed runs.
+ * refs, the worktrees of their reruns and sweeps, their entries in the series cache, and the
+ * temporary indexes of killed runs.
  */
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { openRepositoryOrFail } from "../git/repository";
 import { orphanedSnapshotRefs, removeSnapshotRefs } from "../git/snapshot-refs";
 import { temporaryIndexes } from "../git/work-tree";
 import { orphanedRerunWorktrees, removeWorktrees } from "../git/worktrees";
+import { seriesCache } from "../query/series-cache";
+import { runFilePath } from "../store";
 import type { AnswerContext } from "./context";
 
 export interface GcRequest {
@@ -23,6 +26,8 @@ export interface GcAnswer {
     indexes_kept: { path: string; reason: string }[];
     worktrees_removed: string[];
     worktrees_kept: { path: string; reason: string }[];
+    /** Entries of the series cache (see series-cache.ts) whose run file is gone. */
+    cache_entries_deleted: number;
   };
   /** The worktrees of reruns and sweeps removed, and those that could not be. */
   worktrees: { removed: string[]; failed: { path: string; reason: string }[] };
@@ -55,6 +60,7 @@ export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: Answe
     if (!dryRun) rmSync(path, { force: true });
     indexes.push(path);
   }
+  const cacheEntries = seriesCache(store).prune((runId) => existsSync(runFilePath(store, runId)), dryRun);
   const kept = [...search.doubtful.map(({ ref, reason }) => ({ ref, reason })), ...removal.kept, ...removal.failed];
   return {
     data: {
@@ -65,6 +71,7 @@ export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: Answe
       indexes_kept: keptIndexes,
       worktrees_removed: removed.removed,
       worktrees_kept: [...worktrees.kept, ...removed.failed],
+      cache_entries_deleted: cacheEntries,
     },
     worktrees: { removed: removed.removed, failed: removed.failed },
   };

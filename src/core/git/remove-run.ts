@@ -5,6 +5,7 @@
 import { rmSync } from "node:fs";
 import { keptOutputsDir } from "../context/outputs";
 import { errnoReason } from "../errors";
+import { seriesCache } from "../query/series-cache";
 import { annotationsPath, legacyAnnotationsPath } from "../record/annotations";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
@@ -51,6 +52,8 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
       removal.failures.push(`${path} (${errnoReason(error)})`);
     }
   }
+  // Its series cache entry too (written when the question that deletes it is answered).
+  seriesCache(store).forget(runId);
   // The outputs --keep-outputs copied go with it too (a folder only exprag makes, named by the run's id).
   try {
     rmSync(keptOutputsDir(store, runId), { force: true, recursive: true });

@@ -10,11 +10,14 @@ export type Warn = (message: string) => void;
 /** Told how far long work got: `done` of `total` runs read. */
 export type OnProgress = (done: number, total: number) => void;
 
+/** The warning for a file's corrupt lines, naming the first. */
+export const skippedLineWarning = (file: string, line: number) => `${file}:${line}: skipped a line that is not a JSON record`;
+
 /**
  * Every record of a file in order; corrupt lines are skipped, warning once with the first one's
- * `file:line`. A line `readBytes` reads from its bytes (answering true) is neither decoded nor
- * parsed: it must be a record, and reads as onRecord would have read it. `opened`: the file, already
- * opened (or read whole) by the caller.
+ * `file:line`, which it answers (0: none). A line `readBytes` reads from its bytes (answering
+ * true) is neither decoded nor parsed: it must be a record, and reads as onRecord would have read
+ * it. `opened`: the file, already opened (or read whole) by the caller.
  */
 export function recordsOf(
   file: string,
@@ -23,20 +26,21 @@ export function recordsOf(
   prefilter?: string | null,
   readBytes?: (bytes: Buffer, start: number, end: number) => boolean,
   opened?: OpenedFile,
-): void {
-  let warned = false;
+): number {
+  let skipped = 0;
   forEachLineBytes(opened ?? file, (bytes, start, end, line) => {
     if (bytes !== null && (start === end || readBytes?.(bytes, start, end))) return;
     const text = bytes === null ? null : bytes.toString("utf8", start, end);
     if (text !== null && prefilter && !text.includes(prefilter)) return;
     const record = text === null ? null : parseRecord(text);
     if (!record) {
-      if (!warned) warn(`${file}:${line}: skipped a line that is not a JSON record`);
-      warned = true;
+      if (!skipped) warn(skippedLineWarning(file, line));
+      skipped ||= line;
       return;
     }
     return onRecord(record, line);
   });
+  return skipped;
 }
 
 /** Runs `read` on one run file; a file that cannot be read (gone, a dangling link) is skipped with a warning. */

@@ -8,13 +8,14 @@ import { type AnnotationListing, type Annotations, readAnnotations } from "../re
 import { decodeEnvelope, decodeMeta, decodeParams, decodeRunStart, type JsonObject, parseRecord, type RunStart } from "../record/decode";
 import { decodeEnvironment, trackedValue } from "../record/decode-context";
 import { type OpenedFile, readRunStart } from "../record/reader";
-import type { EnvironmentValue } from "../record/schema";
+import { type EnvironmentValue, type RunState, UNENDED_STATES } from "../record/schema";
 import { TailReader } from "../record/tail-reader";
-import { withWholeFile } from "../record/whole-file";
+import { WHOLE_FILE_BYTES, withWholeFile } from "../record/whole-file";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
-import { recordsOf, type Warn } from "./records";
+import { recordsOf, skippedLineWarning, type Warn } from "./records";
 import { SeriesAccumulator, type SeriesStats } from "./series";
+import { seriesCache } from "./series-cache";
 import { SeriesProbe } from "./series-probe";
 import { type RunSummary, readRunSummary } from "./summary";
 import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
@@ -22,6 +23,9 @@ import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
 export type { SeriesStats };
 
 const pathKey = (steps: PathStep[]) => JSON.stringify(steps);
+
+/** States of a run whose file may still grow (unknown: no run_end, and no way to tell whether its writer lives). */
+const UNENDED: readonly RunState[] = [...UNENDED_STATES, "unknown"];
 
 /** The key of a path of keys in a summary's last metrics (`metrics.acc`); null for a path through a list. */
 export function metricKey(steps: PathStep[]): string | null {
@@ -60,16 +64,45 @@ export class RunView {
   /**
    * Runs `read` with the run file opened once, read whole when small: the summary and a scan asked
    * for inside it come from that one read (a question that needs every line needs its ends too).
+   * The series of `paths` the cache holds for the file as it is are taken from there; when it
+   * holds them all, the file is not read whole (only its ends, for the summary).
    */
-  withFile<T>(read: () => T): T {
-    return withWholeFile(this.file, (opened) => {
-      this.opened = opened;
-      try {
-        return read();
-      } finally {
-        this.opened = undefined;
-      }
-    });
+  withFile<T>(read: () => T, paths: PathStep[][] = []): T {
+    const readWhole = (opened: OpenedFile) => !paths.length || !this.fromCache(paths, opened.key);
+    return withWholeFile(
+      this.file,
+      (opened) => {
+        this.opened = opened;
+        try {
+          return read();
+        } finally {
+          this.opened = undefined;
+        }
+      },
+      WHOLE_FILE_BYTES,
+      { keyed: true, readWhole },
+    );
+  }
+
+  /**
+   * Takes from the cache the series of `paths` it holds for the opened file; answers whether it
+   * held them all. When it spares a read of the file, it warns as that read would have.
+   */
+  private fromCache(paths: PathStep[][], key: string | undefined): boolean {
+    const entry = key === undefined ? undefined : seriesCache(this.store).get(this.runId, key);
+    let all = true;
+    let taken = 0;
+    for (const steps of paths) {
+      const path = pathKey(steps);
+      if (this.stats.has(path)) continue;
+      const state = entry?.series.get(path);
+      if (state) {
+        this.stats.set(path, SeriesAccumulator.restore(state).stats());
+        taken++;
+      } else all = false;
+    }
+    if (all && taken && entry?.skipped) this.warn(skippedLineWarning(this.file, entry.skipped));
+    return all;
   }
 
   /** The `ls` line of the run; null when the file is not a run file (warned about). */
@@ -110,12 +143,15 @@ export class RunView {
    */
   params(): JsonObject {
     if (this.paramsValue === undefined) {
-      const start = this.start();
-      const counts = this.summary()?.counts;
-      if (start?.paramsHook || !counts || (counts.params ?? 0) > 0) this.scan([]);
-      else this.paramsValue = start?.params ?? {};
+      if (this.paramsInFile()) this.scan([]);
+      else this.paramsValue = this.start()?.params ?? {};
     }
     return this.paramsValue ?? {};
+  }
+
+  private paramsInFile(): boolean {
+    const counts = this.summary()?.counts;
+    return Boolean(this.start()?.paramsHook || !counts || (counts.params ?? 0) > 0);
   }
 
   /**
@@ -124,11 +160,14 @@ export class RunView {
    */
   metadata(): JsonObject {
     if (this.metadataValue === undefined) {
-      const fromStart = this.start()?.metadata ?? {};
-      if (this.summary()?.counts?.meta === 0) this.metadataValue = fromStart;
-      else this.scan([]);
+      if (this.metadataInFile()) this.scan([]);
+      else this.metadataValue = this.start()?.metadata ?? {};
     }
     return this.metadataValue ?? {};
+  }
+
+  private metadataInFile(): boolean {
+    return this.summary()?.counts?.meta !== 0;
   }
 
   /**
@@ -173,12 +212,24 @@ export class RunView {
     return this.stats.get(key)!;
   }
 
-  /** Reads every record once: metadata from `$meta` records, and the series of `paths`. */
+  /**
+   * Reads every record once: metadata from `$meta` records, and the series of `paths`, those the
+   * cache holds for the file as it is taken from there. An ended run's series read are kept in
+   * the cache.
+   */
   scan(paths: PathStep[][]): void {
+    if (paths.length && !this.opened) {
+      this.withFile(() => this.scan(paths), paths);
+      return;
+    }
+    this.fromCache(paths, this.opened?.key);
     const wanted = paths.filter((steps) => !this.stats.has(pathKey(steps)));
-    const needMetadata = this.metadataValue === undefined;
-    const needParams = this.paramsValue === undefined;
-    if (!wanted.length && !needMetadata && !needParams) return;
+    // Metadata and params come along when the file is read anyway, when the summary already read
+    // says they need it: so they are the same whether a series was read from the file, from the
+    // cache, or not at all (metadata() and params() ask the summary themselves).
+    const needMetadata = this.metadataValue === undefined && this.summaryRead && this.metadataInFile();
+    const needParams = this.paramsValue === undefined && this.summaryRead && this.paramsInFile();
+    if (!wanted.length && (paths.length || (!needMetadata && !needParams))) return;
     const builders = wanted.map((steps) => ({ steps, key: pathKey(steps), series: new SeriesAccumulator() }));
     let metadata: JsonObject = mergeMetadata({}, this.start()?.metadata ?? {});
     let params: JsonObject = mergeMetadata({}, this.start()?.params ?? {});
@@ -186,7 +237,7 @@ export class RunView {
     const parsed = [...(needMetadata ? ["meta"] : []), ...(needParams ? ["params"] : [])];
     const probe = SeriesProbe.of(wanted, parsed);
     const add = (index: number, n: number) => builders[index]!.series.add(n);
-    recordsOf(
+    const skipped = recordsOf(
       this.file,
       this.warn,
       (record) => {
@@ -209,6 +260,21 @@ export class RunView {
     if (needMetadata) this.metadataValue = metadata;
     if (needParams) this.paramsValue = params;
     for (const builder of builders) this.stats.set(builder.key, builder.series.stats());
+    const key = this.opened?.key;
+    if (builders.length && key !== undefined && this.hasEnded()) {
+      seriesCache(this.store).put(
+        this.runId,
+        key,
+        skipped,
+        builders.map((builder) => [builder.key, builder.series.state()]),
+      );
+    }
+  }
+
+  /** Whether the summary already read says the run file is done being written (a running run's changes with every record). */
+  private hasEnded(): boolean {
+    const status = this.summaryRead ? this.summaryValue?.status : undefined;
+    return status !== undefined && !UNENDED.includes(status);
   }
 
   private findLast(steps: PathStep[]): unknown[] | undefined {

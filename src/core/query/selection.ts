@@ -118,7 +118,7 @@ export function visitRuns(store: string, selection: Selection, limit: number, wa
       return evaluateWhere(selection.where, resolve(view));
     };
     // An aggregate reads every line: the summary comes from the same read of the file.
-    const matched = readable(store, runId, warn, () => (aggregates.length ? view.withFile(select) : select()));
+    const matched = readable(store, runId, warn, () => (aggregates.length ? view.withFile(select, aggregates) : select()));
     // A path the condition did not reach (`a and b` with `a` false) may still be the run's.
     if (candidate)
       for (const operand of checked) if (!found.has(operand.text) && readable(store, runId, warn, () => hasOperand(view, operand))) found.add(operand.text);

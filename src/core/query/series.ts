@@ -48,4 +48,18 @@ export class SeriesAccumulator {
   stats(): SeriesStats {
     return { count: this.count, first: this.first, last: this.last, min: this.min, max: this.max, mean: this.mean };
   }
+
+  /** Everything the aggregates rest on, the sum as added so far: restored, it answers as this one does. */
+  state(): SeriesState {
+    return [this.count, this.first, this.last, this.min, this.max, this.sum, this.finite];
+  }
+
+  static restore([count, first, last, min, max, sum, finite]: SeriesState): SeriesAccumulator {
+    const series = new SeriesAccumulator();
+    [series.count, series.first, series.last, series.min, series.max, series.sum, series.finite] = [count, first, last, min, max, sum, finite];
+    return series;
+  }
 }
+
+/** A SeriesAccumulator's state: count, first, last, min, max, the sum of the finite numbers and how many they are. */
+export type SeriesState = [count: number, first: number | null, last: number | null, min: number | null, max: number | null, sum: number, finite: number];

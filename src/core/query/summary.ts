@@ -13,7 +13,7 @@ import { slurmCauseOfDeath } from "../slurm/job-state";
 import { queuedAnswer, queuedStatus } from "../slurm/queued";
 import { recordQueuedEnd } from "../slurm/queued-end";
 import { runFilePath } from "../store";
-import type { Warn } from "./records";
+import { skippedLineWarning, type Warn } from "./records";
 import { asNumber, leaves } from "./value-paths";
 
 export interface RunSummary {
@@ -143,7 +143,7 @@ export function readFinishedRun(file: string, runId: string, wanted: string | nu
 
 function summaryOf(runId: string, file: string, start: RunStart, end: RunEnd | null, tail: ReturnType<typeof readTail>, warn: Warn): RunSummary {
   const { metrics, tornLast } = tail;
-  if (tornLast) warn(`${file}:${countLines(file)}: skipped a line that is not a JSON record`);
+  if (tornLast) warn(skippedLineWarning(file, countLines(file)));
   const counts = end?.counts ?? countRecordKinds(file);
   const status = runState(start, end, file);
   return {

@@ -31,6 +31,8 @@ export interface OpenedFile {
   size: number;
   /** The whole file when it was read in one call on opening (see whole-file.ts): reads come from here. */
   bytes?: Buffer;
+  /** What the same stat says of the file, when asked for: device, inode, size, and times in nanoseconds. */
+  key?: string;
 }
 
 /** Reads `length` bytes at `position` of an opened file into `buffer`, from its bytes when it was read whole. */
@@ -39,10 +41,18 @@ export function readAt(file: OpenedFile, buffer: Buffer, length: number, positio
   return file.bytes.copy(buffer, 0, position, Math.min(position + length, file.bytes.length));
 }
 
-/** openRegularFile, with the size its one fstat found. */
-export function openRegular(path: string): OpenedFile {
+/**
+ * openRegularFile, with the size its one fstat found; `keyed`: and the file's key, which changes
+ * whenever the file is written (modification and change times to the nanosecond, a new file a new inode).
+ */
+export function openRegular(path: string, keyed = false): OpenedFile {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
+    if (keyed) {
+      const stat = fstatSync(fd, { bigint: true });
+      if (!stat.isFile()) throw new NotRegularFile(`${path} is not a regular file`);
+      return { fd, size: Number(stat.size), key: `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}` };
+    }
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new NotRegularFile(`${path} is not a regular file`);
     return { fd, size: stat.size };

@@ -13,20 +13,26 @@ const MIN_BUFFER = 64 * 1024;
 /** The buffer of the last whole read, for the next (a fresh one per run costs more than its read). */
 let spare: Buffer | null = null;
 
+/** How to open: with the file's key (see openRegular), and asking, once opened, whether it needs reading whole. */
+export interface Opening {
+  keyed?: boolean;
+  readWhole?: (opened: OpenedFile) => boolean;
+}
+
 /**
  * Calls `read` with the file opened (a regular file only), read whole when it is at most `limit`
  * bytes: the bytes it had when opened, valid only during the call. Closes it after.
  */
-export function withWholeFile<T>(path: string, read: (file: OpenedFile) => T, limit = WHOLE_FILE_BYTES): T {
-  const opened = openRegular(path);
+export function withWholeFile<T>(path: string, read: (file: OpenedFile) => T, limit = WHOLE_FILE_BYTES, { keyed, readWhole }: Opening = {}): T {
+  const opened = openRegular(path, keyed);
   let buffer: Buffer | null = null;
   try {
-    if (opened.size > limit) return read(opened);
+    if (opened.size > limit || (readWhole && !readWhole(opened))) return read(opened);
     buffer = spare !== null && spare.length >= opened.size ? spare : Buffer.allocUnsafe(Math.max(opened.size, MIN_BUFFER));
     spare = null;
     let size = 0;
     for (let bytes = -1; size < opened.size && bytes !== 0; size += bytes) bytes = readSync(opened.fd, buffer, size, opened.size - size, size);
-    return read({ fd: opened.fd, size, bytes: buffer.subarray(0, size) });
+    return read({ ...opened, size, bytes: buffer.subarray(0, size) });
   } finally {
     closeSync(opened.fd);
     if (buffer !== null && (spare === null || buffer.length > spare.length)) spare = buffer;

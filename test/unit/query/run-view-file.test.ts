@@ -8,24 +8,14 @@ import { asNumber, parsePath, valuesAt } from "../../../src/core/query/value-pat
 import { decodeEnvelope, parseRecord } from "../../../src/core/record/decode";
 import { trackedValue } from "../../../src/core/record/decode-context";
 import { WHOLE_FILE_BYTES } from "../../../src/core/record/whole-file";
+import { at, end, record, start as startLine, track } from "./run-lines";
 
 const store = mkdtempSync(join(tmpdir(), "exprag-run-view-"));
 mkdirSync(join(store, "runs"));
 afterAll(() => rmSync(store, { recursive: true, force: true }));
 
 let runs = 0;
-const head = (id: string) => `{"schema_version":1,"exprag_version":"0.1.0","run_id":"${id}","experiment_name":"e","kind":`;
-const at = ',"created_at":"2026-01-01T00:00:00.000Z","elapsed_ms":1}';
-const record = (id: string, kind: string, value: string) => `${head(id)}"${kind}","value":${value}${at}`;
-const track = (id: string, value: string) => record(id, "track", value);
-const start = (id: string) =>
-  record(
-    id,
-    "run_start",
-    '{"git":null,"host":{"hostname":"h"},"process":{"pid":1,"argv":["x"],"started":{"host":"elsewhere","pid":1,"start_ticks":1}},"metadata":{"lr":0.1}}',
-  );
-const end = (id: string) =>
-  record(id, "run_end", '{"status":"ok","exit_code":0,"signal":null,"duration_ms":5,"counts":{"track":2,"meta":0,"note":0,"parse_error":0}}');
+const start = (id: string) => startLine(id, '{"lr":0.1}');
 
 /** A run file of run_start, `body`, and (unless torn) run_end; its id. */
 function run(body: (id: string) => (string | Buffer)[], ending: "end" | "none" | "torn" = "end"): string {
