@@ -3,7 +3,7 @@
  * a store whose cache cannot be written, rm taking a run's entry, push and pull never carrying it.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clonedProject, git, runIn } from "./git-harness";
 import { exprag, tempDir } from "./harness";
@@ -80,9 +80,15 @@ describe("exprag with the series cache", () => {
     const dry = JSON.parse((await runIn(a, ["gc", "--dry-run", "--json"])).text);
     expect(dry.cache_entries_deleted).toBe(1);
     expect(cacheFiles(store).length).toBe(1);
+    // What a process that died between writing and renaming left: removed once it is an hour old.
+    const stale = join(store, "cache", "series", "0.json.123.ab12.tmp");
+    const fresh = join(store, "cache", "series", "1.json.124.cd34.tmp");
+    writeFileSync(stale, "{");
+    writeFileSync(fresh, "{");
+    utimesSync(stale, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
     const done = JSON.parse((await runIn(a, ["gc", "--json"])).text);
     expect(done.cache_entries_deleted).toBe(1);
-    expect(cacheFiles(store)).toEqual([]);
+    expect(cacheFiles(store)).toEqual(["1.json.124.cd34.tmp"]);
   }, 60_000);
 
   test("push and pull never carry the cache", async () => {

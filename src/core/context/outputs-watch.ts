@@ -9,6 +9,7 @@
  */
 import { closeSync, type Dirent, lstatSync, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
 import { join } from "node:path";
+import { isErrno } from "../errors";
 import { inotifyAddWatch, inotifyInit } from "../os/posix";
 
 // linux/inotify.h
@@ -122,7 +123,7 @@ export class OutputsWatch {
         try {
           bytes = readSync(this.fd, buffer);
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === "EAGAIN") break; // all read
+          if (isErrno(error, "EAGAIN")) break; // all read
           return null;
         }
         if (bytes <= 0) break;

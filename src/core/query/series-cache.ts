@@ -12,6 +12,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { isErrno } from "../errors";
 import { RUN_ID } from "../record/untrusted";
 import { cacheDir } from "../store";
 import type { SeriesState } from "./series";
@@ -82,7 +83,7 @@ export class SeriesCache {
       try {
         mkdirSync(dir, { mode: 0o700 });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") return; // a read-only store answers without the cache
+        if (!isErrno(error, "EEXIST")) return; // a read-only store answers without the cache
       }
     }
     if (!this.isUsable()) return;
@@ -107,6 +108,7 @@ export class SeriesCache {
       return 0;
     }
     let pruned = 0;
+    if (!dryRun) removeStrayTemporaries(this.store);
     for (const name of names) {
       const shard = name.slice(0, 1);
       for (const runId of readShard(this.store, shard)?.keys() ?? []) {
@@ -148,7 +150,7 @@ export class SeriesCache {
       try {
         return lstatSync(path).isDirectory();
       } catch (error) {
-        return (error as NodeJS.ErrnoException).code === "ENOENT";
+        return isErrno(error, "ENOENT");
       }
     });
     return this.usable;
@@ -190,6 +192,23 @@ function scheduleFlush(): void {
     scheduled = false;
     flushSeriesCaches();
   });
+}
+
+/** A temporary file is renamed into place within moments of being made: one an hour old was left by a process that died. */
+const STRAY_TEMPORARY_MS = 60 * 60 * 1000;
+const TEMPORARY_FILE = /^[0-9a-f]\.json\.\d+\.[0-9a-f]*\.tmp$/;
+
+function removeStrayTemporaries(store: string): void {
+  try {
+    for (const name of readdirSync(seriesCacheDir(store))) {
+      if (!TEMPORARY_FILE.test(name)) continue;
+      const path = join(seriesCacheDir(store), name);
+      const stat = lstatSync(path);
+      if (stat.isFile() && Date.now() - stat.mtimeMs > STRAY_TEMPORARY_MS) rmSync(path, { force: true });
+    }
+  } catch {
+    // what cannot be removed now is tried again by the next gc
+  }
 }
 
 const shardPath = (store: string, shard: string) => join(seriesCacheDir(store), `${shard}.json`);
