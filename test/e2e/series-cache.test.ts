@@ -3,7 +3,7 @@
  * a store whose cache cannot be written, rm taking a run's entry, push and pull never carrying it.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clonedProject, git, runIn } from "./git-harness";
 import { exprag, tempDir } from "./harness";
@@ -65,6 +65,19 @@ describe("exprag with the series cache", () => {
     expect(await ask(store, filtered)).toEqual(cold);
     expect(cold.stderr).not.toContain("not a JSON record");
   }, 60_000);
+
+  test.skipIf(process.getuid?.() !== 0)(
+    "a question asked of another user's store (here as root) writes no cache into it",
+    async () => {
+      const { store } = makeStore();
+      const answer = await ask(store, QUESTIONS[0]!);
+      rmSync(join(store, "cache"), { recursive: true, force: true });
+      chownSync(store, 65534, 65534);
+      expect(await ask(store, QUESTIONS[0]!)).toEqual(answer);
+      expect(existsSync(join(store, "cache"))).toBe(false);
+    },
+    60_000,
+  );
 
   test("a cache folder that cannot be made: the same answers, nothing more said", async () => {
     const { store } = makeStore();
