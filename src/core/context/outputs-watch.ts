@@ -4,8 +4,9 @@
  * the command starts, and at its end only the files named by an event, and the folders that
  * appeared, are looked at, with the same test as the whole search. When the kernel cannot say for
  * sure the answer is null and the whole tree is searched: no inotify, a watch refused (the limit of
- * watches), more folders than MAX_WATCHED_FOLDERS, events lost (the queue overflowed), a folder on a file system other machines write to
- * (NFS, Lustre, FUSE...), or mounts under the tree that came or went during the run.
+ * watches), more folders than watchCap(), events lost (the queue overflowed), a folder on a file system other machines write to
+ * (NFS, Lustre, FUSE...), or mounts under the tree that came or went during the run. Refused or too
+ * many, every watch taken is given back at once: the user's watches are shared with editors and other runs.
  */
 import { closeSync, type Dirent, lstatSync, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
 import { join } from "node:path";
@@ -45,6 +46,15 @@ const COUNTING_FILE_SYSTEMS = new Set(["ext2", "ext3", "ext4", "xfs", "tmpfs", "
  */
 export const MAX_WATCHED_FOLDERS = 10_000;
 
+/** The folders one run may watch: MAX_WATCHED_FOLDERS, and never more than a quarter of the user's watch limit. */
+export function watchCap(limitFile = "/proc/sys/fs/inotify/max_user_watches"): number {
+  let limit = Number.NaN;
+  try {
+    limit = Number.parseInt(readFileSync(limitFile, "utf8"), 10);
+  } catch {}
+  return Number.isFinite(limit) && limit > 0 ? Math.min(MAX_WATCHED_FOLDERS, Math.floor(limit / 4)) : MAX_WATCHED_FOLDERS;
+}
+
 /** What the run touched: files (relative paths) to test, and folders to search whole (they appeared, or could not be watched). */
 export interface OutputChanges {
   files: Set<string>;
@@ -62,31 +72,34 @@ export class OutputsWatch {
     private readonly root: string,
     private readonly mounts: Mounts,
     private readonly maxFolders: number,
+    private readonly addWatch: typeof inotifyAddWatch,
   ) {}
 
   /**
    * Watches every folder under `root` the outputs search looks into (`looksInto` says which), or
    * null where the kernel cannot be relied on to tell every change.
    */
-  static start(root: string, looksInto: (name: string, full: string) => boolean, maxFolders = MAX_WATCHED_FOLDERS): OutputsWatch | null {
+  static start(
+    root: string,
+    looksInto: (name: string, full: string) => boolean,
+    maxFolders = watchCap(),
+    addWatch: typeof inotifyAddWatch = inotifyAddWatch,
+  ): OutputsWatch | null {
     const mounts = mountsUnder(root);
     if (mounts === null) return null;
     const fd = inotifyInit();
     if (fd === null) return null;
-    const watch = new OutputsWatch(fd, root, mounts, maxFolders);
+    const watch = new OutputsWatch(fd, root, mounts, maxFolders, addWatch);
     if (watch.watchTree(root, "", looksInto)) return watch;
     watch.close();
     return null;
   }
 
-  /** Watches `folder` before listing it, so nothing made in it meanwhile goes unseen. */
+  /** Watches `folder` before listing it, so nothing made in it meanwhile goes unseen; false: a watch refused, or too many. */
   private watchTree(folder: string, prefix: string, looksInto: (name: string, full: string) => boolean): boolean {
     if (this.paths.size >= this.maxFolders) return false;
-    const wd = inotifyAddWatch(this.fd, folder, WATCHED);
-    if (wd === null) {
-      this.unwatched.add(prefix);
-      return prefix !== ""; // refused for a folder deep down: searched whole; for the root: no watch at all
-    }
+    const wd = this.addWatch(this.fd, folder, WATCHED);
+    if (wd === null) return false;
     const seen = this.paths.get(wd);
     if (seen !== undefined) {
       // The same folder by a second path (a bind mount): its events name only one, so both are searched whole.

@@ -3,12 +3,27 @@
  * way a run might, then compares findOutputs narrowed by the watch with findOutputs over the tree.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { appendFileSync, chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findOutputs, folderRule } from "../../../src/core/context/outputs";
-import { MAX_WATCHED_FOLDERS, OutputsWatch } from "../../../src/core/context/outputs-watch";
+import { MAX_WATCHED_FOLDERS, OutputsWatch, watchCap } from "../../../src/core/context/outputs-watch";
 import { platform } from "../../../src/core/os/platform";
+import { inotifyAddWatch } from "../../../src/core/os/posix";
 
 const scratch = mkdtempSync(join(tmpdir(), "exprag-outputs-watch-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -64,6 +79,17 @@ function canBindMount(): boolean {
   mkdirSync(join(dir, "to"));
   if (Bun.spawnSync(["mount", "--bind", join(dir, "from"), join(dir, "to")], { stderr: "ignore" }).exitCode !== 0) return false;
   return Bun.spawnSync(["umount", join(dir, "to")]).exitCode === 0;
+}
+
+/** How many inotify descriptors this process holds open. */
+function inotifyDescriptors(): number {
+  let count = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).includes("inotify")) count++;
+    } catch {} // the listing's own descriptor, gone
+  }
+  return count;
 }
 
 /** Runs `change` between watching and looking; returns both searches' file lists. */
@@ -256,4 +282,35 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
     },
     30_000,
   );
+});
+
+describe.skipIf(!platform.inotify)("the watch never holds more of the user's watches than it may", () => {
+  test("a watch refused below the root gives every watch back: no answer, the descriptor closed", () => {
+    const root = tree();
+    const before = inotifyDescriptors();
+    let taken = 0;
+    const refusingAfterThree: typeof inotifyAddWatch = (fd, path, mask) => (++taken > 3 ? null : inotifyAddWatch(fd, path, mask));
+    expect(OutputsWatch.start(root, () => true, MAX_WATCHED_FOLDERS, refusingAfterThree)).toBeNull();
+    expect(taken).toBe(4); // the walk stopped at the refusal
+    expect(inotifyDescriptors()).toBe(before);
+  });
+
+  test("at most a quarter of the user's limit, and never more than MAX_WATCHED_FOLDERS", () => {
+    const limit = join(scratch, "max_user_watches");
+    writeFileSync(limit, "8192\n");
+    expect(watchCap(limit)).toBe(2048);
+    writeFileSync(limit, "1048576\n");
+    expect(watchCap(limit)).toBe(MAX_WATCHED_FOLDERS);
+    expect(watchCap(join(scratch, "no-such-file"))).toBe(MAX_WATCHED_FOLDERS);
+    writeFileSync(limit, "garbage\n");
+    expect(watchCap(limit)).toBe(MAX_WATCHED_FOLDERS);
+  });
+
+  test("a tree of more folders than it watches gives every watch back", () => {
+    const root = mkdtempSync(join(scratch, "wide-"));
+    for (let i = 0; i < 5; i++) mkdirSync(join(root, `f${i}`));
+    const before = inotifyDescriptors();
+    expect(OutputsWatch.start(root, () => true, 3)).toBeNull();
+    expect(inotifyDescriptors()).toBe(before);
+  });
 });
