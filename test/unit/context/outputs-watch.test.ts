@@ -314,3 +314,40 @@ describe.skipIf(!platform.inotify)("the watch never holds more of the user's wat
     expect(inotifyDescriptors()).toBe(before);
   });
 });
+
+describe.skipIf(!platform.inotify)("the queue is read while the command runs", () => {
+  /** 20,000 appends to one file (two events each, more than the default queue of 16,384), `between` run after every 2,000. */
+  async function appendMany(root: string, between: () => Promise<void> | void) {
+    for (let batch = 0; batch < 10; batch++) {
+      for (let i = 0; i < 2_000; i++) appendFileSync(join(root, "a/one.txt"), "x");
+      await between();
+    }
+  }
+
+  test("many appends to one file, read between batches: the narrowed answer", async () => {
+    const root = tree();
+    const watch = OutputsWatch.start(root, () => true)!;
+    await appendMany(root, () => watch.drain());
+    const changes = watch.changes();
+    expect(changes).not.toBeNull();
+    expect([...changes!.files]).toEqual(["a/one.txt"]);
+  }, 60_000);
+
+  test("many appends to one file, read by the watch's own timer: the narrowed answer", async () => {
+    const root = tree();
+    const watch = OutputsWatch.start(root, () => true)!;
+    let drains = 0;
+    const drain = watch.drain.bind(watch);
+    watch.drain = () => {
+      drains++;
+      drain();
+    };
+    await appendMany(root, async () => {
+      const after = drains;
+      while (drains === after) await Bun.sleep(10); // until the timer has read the queue
+    });
+    const changes = watch.changes();
+    expect(changes).not.toBeNull();
+    expect([...changes!.files]).toEqual(["a/one.txt"]);
+  }, 60_000);
+});
