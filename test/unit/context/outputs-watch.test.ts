@@ -230,6 +230,19 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
     expect(watched).toEqual(whole);
   });
 
+  test("a hard link to an older output made in a new folder, written through there, with globs: the same files", async () => {
+    const root = tree();
+    mkdirSync(join(root, "ckpt"));
+    writeFileSync(join(root, "ckpt/m.pt"), "m");
+    const { watched, whole } = await both(root, () => {
+      mkdirSync(join(root, "tmp"));
+      linkSync(join(root, "ckpt/m.pt"), join(root, "tmp/x.bin"));
+      appendFileSync(join(root, "tmp/x.bin"), "b\n");
+    }, ["*.pt"]);
+    expect(whole).toEqual(["ckpt/m.pt"]);
+    expect(watched).toEqual(whole);
+  });
+
   test.skipIf(!canBindMount())("a folder also reached by a second path (a bind mount) is found under both", async () => {
     const root = tree();
     mkdirSync(join(root, "alias"));
