@@ -75,7 +75,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     return outcome(status, exitCode);
   }
 
-  context?.starting(run.root, request.store);
+  context?.starting(run.root, request.store, run.workTree);
   let child: Spawned;
   try {
     child = spawnChild({
