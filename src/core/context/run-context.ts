@@ -47,9 +47,15 @@ export class RunContext {
     this.startedAt = Date.now();
   }
 
-  /** Whether the folders are watched (starting()'s decision). */
+  /** Whether the folders are watched (starting()'s decision), until the run ends or never starts. */
   get watching(): boolean {
     return this.outputsWatch !== null;
+  }
+
+  /** The command could not start: the watch, if any, is given back. */
+  abandoned(): void {
+    this.outputsWatch?.close();
+    this.outputsWatch = null;
   }
 
   /** The command runs as `pid`: the GPUs' answer and the samples go to `runFile` from now on. */
@@ -76,6 +82,7 @@ export class RunContext {
     await this.environmentWritten;
     const options = this.options.outputs === undefined ? { globs: [], keep: false } : this.options.outputs;
     const changes = this.outputsWatch?.changes() ?? null;
+    this.outputsWatch = null;
     if (!options) return;
     let value = findOutputs({ root, since: this.startedAt, globs: options.globs, skip: [store] }, changes);
     if (options.keep) value = keepOutputs(value, store, runId);
