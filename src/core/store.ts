@@ -49,7 +49,9 @@ export function ensureStore(store: string, explicit: boolean): void {
   // One listing decides: a run making the store at the same moment (a sweep's first runs) creates
   // runs/ before anything else, so it is never seen with other files but without runs/.
   const names = existsSync(store) ? readdirSafe(store) : [];
-  if (!names.includes("runs") && names.some((name) => name !== ".gitignore" && name !== "cache")) {
+  // A cache/ is exprag's only beside the .gitignore exprag writes first: a folder of cache/ alone is someone else's.
+  const ours = names.includes(".gitignore") ? [".gitignore", "cache"] : [];
+  if (!names.includes("runs") && names.some((name) => !ours.includes(name))) {
     throw usageError(`${store} already holds other files; it is not an exprag store`, "give --dir a new folder, or one exprag made");
   }
   try {

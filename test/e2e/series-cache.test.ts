@@ -3,7 +3,7 @@
  * a store whose cache cannot be written, rm taking a run's entry, push and pull never carrying it.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clonedProject, git, runIn } from "./git-harness";
 import { exprag, tempDir } from "./harness";
@@ -15,6 +15,8 @@ const QUESTIONS = [
   ["ls", "--all", "--json", "--sort", "mean(val)", "--columns", "first(val),last(val),min(val),max(val),mean(val),count(val)"],
   ["ls", "--all", "--where", "min(val) >= 0.1", "--columns", "mean(val)"],
   ["best", "val", "--max", "--agg", "mean", "--json"],
+  // A filter that drops the run with a line that is no record: neither read warns of it.
+  ["ls", "--all", "--name", "train", "--where", "max(val) > 0"],
 ];
 
 function makeStore(): { store: string; ids: string[] } {
@@ -22,6 +24,12 @@ function makeStore(): { store: string; ids: string[] } {
   mkdirSync(join(store, "runs"), { recursive: true });
   const series = [[0.1, 0.2, 0.3], [0.7, 0.9, 0.4], [0.5], [], [0.1, 1e16, 1, -1e16, 0.3], [0.6, 0.6000000000000001]];
   const ids = series.map((values, i) => writeRun(store, Date.UTC(2026, 0, 1) + i * 60_000, { values }));
+  // Another experiment's run with a line in the middle that is not a JSON record.
+  const other = writeRun(store, Date.UTC(2026, 0, 2), { name: "other", values: [0.2, 0.8] });
+  const file = join(store, "runs", `${other}.jsonl`);
+  const lines = readFileSync(file, "utf8").split("\n");
+  writeFileSync(file, [...lines.slice(0, 2), "not a record", ...lines.slice(2)].join("\n"));
+  ids.push(other);
   return { store, ids };
 }
 
@@ -41,11 +49,35 @@ describe("exprag with the series cache", () => {
       const cold = await ask(store, question);
       expect(cacheFiles(store).length).toBeGreaterThan(0);
       const warm = await ask(store, question);
-      // stderr too: a ranking's own warnings, and not a word about the cache.
+      // stderr too: a ranking's own warnings, the skipped line's where it is read, and not a word about the cache.
       expect(warm).toEqual(cold);
+      if (!question.includes("--name")) expect(cold.stderr).toContain("not a JSON record");
       expect(warm.stderr).not.toContain("cache");
     }
   }, 60_000);
+
+  test("a run a filter drops is not warned of from the cache, as its file is not read", async () => {
+    const { store } = makeStore();
+    const filtered = ["ls", "--all", "--name", "train", "--where", "max(val) > 0"];
+    const cold = await ask(store, filtered);
+    // Another question caches every run, the one with the line that is no record too.
+    expect((await ask(store, ["ls", "--all", "--where", "max(val) > 0"])).stderr).toContain("not a JSON record");
+    expect(await ask(store, filtered)).toEqual(cold);
+    expect(cold.stderr).not.toContain("not a JSON record");
+  }, 60_000);
+
+  test.skipIf(process.getuid?.() !== 0)(
+    "a question asked of another user's store (here as root) writes no cache into it",
+    async () => {
+      const { store } = makeStore();
+      const answer = await ask(store, QUESTIONS[0]!);
+      rmSync(join(store, "cache"), { recursive: true, force: true });
+      chownSync(store, 65534, 65534);
+      expect(await ask(store, QUESTIONS[0]!)).toEqual(answer);
+      expect(existsSync(join(store, "cache"))).toBe(false);
+    },
+    60_000,
+  );
 
   test("a cache folder that cannot be made: the same answers, nothing more said", async () => {
     const { store } = makeStore();

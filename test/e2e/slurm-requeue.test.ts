@@ -102,6 +102,18 @@ describe("a Slurm task whose end Slurm is slow to name", () => {
     const alone = await firstAttempt("kill -TERM $$", { 3: "JobState=PENDING Reason=BeginTime Restarts=1" });
     expect(alone).toEqual({ end: expect.objectContaining({ status: "killed" }), asks: 2 });
   }, 60_000);
+
+  test("a run of a user's own in an allocation, stopped by a signal Slurm did not send, asks twice, not for seconds", async () => {
+    const repo = makeRepo({ "README.md": "# project\n" });
+    const { bin, state, asks } = fakeSlurm();
+    writeFileSync(state, "JobId=78 JobState=RUNNING Reason=None Restarts=0\n");
+    rmSync(asks, { force: true });
+    // As `timeout` or a hung-up terminal would: exprag gets a SIGTERM while Slurm's job runs on.
+    const run = await runIn(repo, ["run", "--", "sh", "-c", "kill -TERM $PPID; exec sleep 30"], { PATH: `${bin}:${process.env.PATH}`, SLURM_JOB_ID: "78" });
+    expect(run.exitCode).not.toBe(0);
+    expect(readFileSync(asks, "utf8").split("\n").filter(Boolean).length).toBe(2);
+    expect((runEnd(readRecords(runFiles(join(repo, ".exprag"))[0]!)) as { status: string }).status).toBe("killed");
+  }, 60_000);
 });
 
 describe.skipIf(noSlurm)(`a requeued Slurm task on a real Slurm${"reason" in slurm ? ` (skipped: ${slurm.reason})` : ""}`, () => {

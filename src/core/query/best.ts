@@ -132,7 +132,9 @@ export function rankRuns(
     const known = finished && options.agg === "last" ? lastFromMetrics(finished.metrics, key) : undefined;
     const result = known ? lastNumber(known) : readable(store, runId, warn, () => score(candidate.view(), steps, options.agg));
     if (!result) {
-      missing.push(candidate.view().summary()!);
+      // A file that went since it was listed (warned of when it could not be read) is not one missing a value.
+      const summary = summaryOfRanked(candidate.view());
+      if (summary) missing.push(summary);
       continue;
     }
     const finite = Number.isFinite(result.value);

@@ -48,6 +48,8 @@ export class RunView {
   private paramsValue: JsonObject | undefined;
   private readonly lasts = new Map<string, unknown[] | undefined>();
   private readonly stats = new Map<string, SeriesStats>();
+  /** The first line the cache says a read of the file skipped (0: none), until a series from the cache is used. */
+  private cachedSkip = 0;
   /** The run file while `withFile` holds it open: the summary and a scan read it from there. */
   private opened: OpenedFile | undefined;
 
@@ -101,8 +103,15 @@ export class RunView {
         taken++;
       } else all = false;
     }
-    if (all && taken && entry?.skipped) this.warn(skippedLineWarning(this.file, entry.skipped));
+    // Warned of when a series is used, as the read it spares would: not for a run a filter drops.
+    if (all && taken && entry?.skipped) this.cachedSkip = entry.skipped;
     return all;
+  }
+
+  private warnCachedSkip(): void {
+    if (!this.cachedSkip) return;
+    this.warn(skippedLineWarning(this.file, this.cachedSkip));
+    this.cachedSkip = 0;
   }
 
   /** The `ls` line of the run; null when the file is not a run file (warned about). */
@@ -209,6 +218,7 @@ export class RunView {
   seriesStats(steps: PathStep[]): SeriesStats {
     const key = pathKey(steps);
     if (!this.stats.has(key)) this.scan([steps]);
+    this.warnCachedSkip();
     return this.stats.get(key)!;
   }
 
@@ -223,6 +233,7 @@ export class RunView {
       return;
     }
     this.fromCache(paths, this.opened?.key);
+    this.warnCachedSkip();
     const wanted = paths.filter((steps) => !this.stats.has(pathKey(steps)));
     // Metadata and params come along when the file is read anyway, when the summary already read
     // says they need it: so they are the same whether a series was read from the file, from the

@@ -77,7 +77,7 @@ export class SeriesCache {
     this.loaded.clear();
     const usable = this.usable;
     this.usable = undefined;
-    if (!changed.length || !usable) return;
+    if (!changed.length || !usable || !ownStore(this.store)) return;
     // Made one level at a time: a store deleted meanwhile is not made again.
     for (const dir of [cacheDir(this.store), seriesCacheDir(this.store)]) {
       try {
@@ -154,6 +154,18 @@ export class SeriesCache {
       }
     });
     return this.usable;
+  }
+}
+
+/**
+ * Whether the store is the user's own: a question asked of another user's store (as root, or in a
+ * group-writable one) leaves nothing there its owner could not remove or would not write.
+ */
+function ownStore(store: string): boolean {
+  try {
+    return process.getuid === undefined || lstatSync(store).uid === process.getuid();
+  } catch {
+    return false;
   }
 }
 

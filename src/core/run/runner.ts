@@ -127,7 +127,9 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const ended = stopped?.status ?? runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));
   // A run Slurm ended by a signal says why: Slurm is asked (a stop rule's own end is already known).
   const scheduled =
-    !stopped && (ended === "killed" || (ended === "failed" && signals.received)) ? await schedulerEnd(request.env, signals.stopRequested) : null;
+    !stopped && (ended === "killed" || (ended === "failed" && signals.received))
+      ? await schedulerEnd(request.env, signals.stopRequested && request.runId !== undefined)
+      : null;
   const status = scheduled?.status ?? ended;
   const usage = child.process.resourceUsage();
   const stderrTail = streams.stderrTail.lines();
@@ -168,12 +170,14 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
 
 /**
  * Why the scheduler ended the run, when it runs under Slurm and Slurm names a cause. Slurm ends a
- * job by signalling every process of it, exprag too (`signalled`): Slurm is then asked patiently.
+ * job by signalling every process of it, exprag too: a point of exprag's own sweep or rerun that
+ * was signalled (`patient`; nothing else signals such a task) asks patiently, where a run in a
+ * user's allocation may have been stopped by anything (timeout, a hang-up) and asks briefly.
  */
-async function schedulerEnd(env: NodeJS.ProcessEnv, signalled: boolean): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
+async function schedulerEnd(env: NodeJS.ProcessEnv, patient: boolean): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
   const scheduler = schedulerOf(env);
   if (scheduler?.kind !== "slurm") return null;
   // Asking Slurm is loaded only by a run Slurm may have ended.
   const { askSlurmWhyEnded, SIGNALLED_PATIENCE_MS } = await import("../slurm/job-state");
-  return askSlurmWhyEnded(scheduler.job_id, env, signalled ? SIGNALLED_PATIENCE_MS : undefined);
+  return askSlurmWhyEnded(scheduler.job_id, env, patient ? SIGNALLED_PATIENCE_MS : undefined);
 }

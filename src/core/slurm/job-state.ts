@@ -93,7 +93,8 @@ function ask(command: string[], env: NodeJS.ProcessEnv): string | "unknown" | nu
 const ASK_AGAIN_MS = 300;
 
 /**
- * How long a run whose exprag itself Slurm signalled goes on asking while Slurm names no cause (it
+ * How long a point of exprag's own Slurm sweep or rerun whose exprag was signalled (Slurm signals
+ * every process of a job it ends) goes on asking while Slurm names no cause (it
  * still shows the job RUNNING, or gives no answer in time): a loaded controller can be slow to
  * say why it ends a job, and Slurm gives the job's processes KillWait (30 s by default) between
  * its SIGTERM and its SIGKILL. The last ask may take two of ASK_TIMEOUT_MS beyond it.
@@ -103,7 +104,8 @@ export const SIGNALLED_PATIENCE_MS = 5000;
 /**
  * What Slurm says ended job `jobId`: `scontrol show job` first, then `sacct` (where accounting
  * exists). Null when neither names a cause. Asked twice, ASK_AGAIN_MS apart, or for as long as
- * `patienceMs` while Slurm still names none; a job Slurm does not know is asked once.
+ * `patienceMs` while Slurm still names none; a job Slurm does not know is asked once, and so is one
+ * Slurm gives no answer on in time unless asked with patience.
  */
 export async function askSlurmWhyEnded(
   jobId: string,
@@ -113,7 +115,8 @@ export async function askSlurmWhyEnded(
   const until = performance.now() + patienceMs;
   for (let asks = 1; ; asks++) {
     const job = jobState(jobId, env, Number(env.SLURM_RESTART_COUNT ?? 0) || 0);
-    if (job === "unknown") return null;
+    // Without patience, as a run in a user's allocation asks: no answer in time is no answer.
+    if (job === "unknown" || (job === null && patienceMs <= ASK_AGAIN_MS)) return null;
     const status = job && statusOfJobState(job.state);
     if (job && status) return { status, end: { kind: "slurm", job_id: jobId, state: job.state, ...(job.reason && { reason: job.reason }) } };
     if (asks >= 2 && performance.now() + ASK_AGAIN_MS > until) return null;

@@ -214,6 +214,20 @@ describe("best by last value", () => {
     rmSync(runFilePath(gone, id));
     expect(() => ranked.map(shownRun)).toThrow(/was removed or changed while it was ranked/);
   });
+
+  test("a run without the value whose file went between its listing and its ranking is warned of, not a crash", () => {
+    const gone = newStore();
+    const id = write(gone, (id) => [startOf(id), track(id, { metrics: { other: 1 } }), endOf(id)]);
+    const kept = write(gone, ordinary(0.5));
+    const steps = parsePath("metrics.acc");
+    const warnings: string[] = [];
+    const candidates = rankCandidates(gone, { references: [] }, { steps, agg: "last" }, (message) => void warnings.push(message));
+    rmSync(runFilePath(gone, id));
+    const { ranked, missing } = rankRuns(candidates, steps, { direction: "max", agg: "last", path: "metrics.acc" }, (message) => void warnings.push(message));
+    expect(ranked.map((run) => run.run_id)).toEqual([kept]);
+    expect(missing).toEqual([]);
+    expect(warnings.join("\n")).toContain("cannot be read (ENOENT)");
+  });
 });
 
 describe("readFinishedRun", () => {

@@ -354,6 +354,13 @@ describe("the store", () => {
     ensureStore(store, true);
     expect(existsSync(join(store, "runs"))).toBe(true);
   });
+
+  test("a folder of a cache/ alone is not taken for a store", () => {
+    const store = join(root, `store-${++stores}`);
+    mkdirSync(join(store, "cache"), { recursive: true });
+    expect(() => ensureStore(store, true)).toThrow(/not an exprag store/);
+    expect(existsSync(join(store, "runs"))).toBe(false);
+  });
 });
 
 describe("withFile", () => {
