@@ -3,27 +3,14 @@
  * way a run might, then compares findOutputs narrowed by the watch with findOutputs over the tree.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import {
-  appendFileSync,
-  chmodSync,
-  linkSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  utimesSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findOutputs, folderRule } from "../../../src/core/context/outputs";
 import { MAX_WATCHED_FOLDERS, OutputsWatch, watchCap } from "../../../src/core/context/outputs-watch";
 import { platform } from "../../../src/core/os/platform";
 import { inotifyAddWatch } from "../../../src/core/os/posix";
+import { inotifyDescriptors } from "../../inotify-descriptors";
 
 const scratch = mkdtempSync(join(tmpdir(), "exprag-outputs-watch-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -79,17 +66,6 @@ function canBindMount(): boolean {
   mkdirSync(join(dir, "to"));
   if (Bun.spawnSync(["mount", "--bind", join(dir, "from"), join(dir, "to")], { stderr: "ignore" }).exitCode !== 0) return false;
   return Bun.spawnSync(["umount", join(dir, "to")]).exitCode === 0;
-}
-
-/** How many inotify descriptors this process holds open. */
-function inotifyDescriptors(): number {
-  let count = 0;
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).includes("inotify")) count++;
-    } catch {} // the listing's own descriptor, gone
-  }
-  return count;
 }
 
 /** Runs `change` between watching and looking; returns both searches' file lists. */

@@ -3,25 +3,16 @@
  * whatever happens: counted as the inotify descriptors this process holds.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunContext } from "../../../src/core/context/run-context";
 import { platform } from "../../../src/core/os/platform";
 import { runCommand } from "../../../src/core/run/runner";
+import { inotifyDescriptors } from "../../inotify-descriptors";
 
 const scratch = mkdtempSync(join(tmpdir(), "exprag-watch-lifetime-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function inotifyDescriptors(): number {
-  let count = 0;
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).includes("inotify")) count++;
-    } catch {} // the listing's own descriptor, gone
-  }
-  return count;
-}
 
 const quiet = { environment: false, systemEverySeconds: null, outputs: { globs: [], keep: false } };
 
