@@ -4,8 +4,9 @@
  * the command starts, and at its end only the files named by an event, and the folders that
  * appeared, are looked at, with the same test as the whole search. When the kernel cannot say for
  * sure the answer is null and the whole tree is searched: no inotify, a watch refused (the limit of
- * watches), more folders than MAX_WATCHED_FOLDERS, events lost (the queue overflowed), a folder on a file system other machines write to
- * (NFS, Lustre, FUSE...), or mounts under the tree that came or went during the run.
+ * watches), more folders than watchCap(), events lost (the queue overflowed), a folder on a file system other machines write to
+ * (NFS, Lustre, FUSE...), or mounts under the tree that came or went during the run. Refused or too
+ * many, every watch taken is given back at once: the user's watches are shared with editors and other runs.
  */
 import { closeSync, type Dirent, lstatSync, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
 import { join } from "node:path";
@@ -45,52 +46,77 @@ const COUNTING_FILE_SYSTEMS = new Set(["ext2", "ext3", "ext4", "xfs", "tmpfs", "
  */
 export const MAX_WATCHED_FOLDERS = 10_000;
 
+/** The folders one run may watch: MAX_WATCHED_FOLDERS, and never more than a quarter of the user's watch limit. */
+export function watchCap(limitFile = "/proc/sys/fs/inotify/max_user_watches"): number {
+  let limit = Number.NaN;
+  try {
+    limit = Number.parseInt(readFileSync(limitFile, "utf8"), 10);
+  } catch {}
+  return Number.isFinite(limit) && limit > 0 ? Math.min(MAX_WATCHED_FOLDERS, Math.floor(limit / 4)) : MAX_WATCHED_FOLDERS;
+}
+
 /** What the run touched: files (relative paths) to test, and folders to search whole (they appeared, or could not be watched). */
 export interface OutputChanges {
   files: Set<string>;
   folders: Set<string>;
 }
 
+/** How often the queue of events is read while the command runs, so a busy command does not overflow it. */
+export const DRAIN_EVERY_MS = 200;
+
 /** Folders watched under a root, and what the kernel says happened in them. */
 export class OutputsWatch {
   private readonly paths = new Map<number, string>();
-  /** Folders not watched (unreadable, or holding installed code when watching began): searched whole at the end. */
-  private readonly unwatched = new Set<string>();
+  /** What the kernel said so far; folders not watched (unreadable, or holding installed code when watching began) start it. */
+  private readonly seen: OutputChanges = { files: new Set(), folders: new Set() };
+  /** Some change may have gone untold: events lost, a watched mount gone, or the queue unreadable. */
+  private lost = false;
+  private closed = false;
+  private readonly buffer = Buffer.alloc(64 * 1024);
+  private timer: ReturnType<typeof setInterval> | null = null;
 
   private constructor(
     private readonly fd: number,
     private readonly root: string,
     private readonly mounts: Mounts,
     private readonly maxFolders: number,
+    private readonly addWatch: typeof inotifyAddWatch,
   ) {}
 
   /**
    * Watches every folder under `root` the outputs search looks into (`looksInto` says which), or
-   * null where the kernel cannot be relied on to tell every change.
+   * null where the kernel cannot be relied on to tell every change. The queue is read every
+   * DRAIN_EVERY_MS from then on, without keeping the process alive.
    */
-  static start(root: string, looksInto: (name: string, full: string) => boolean, maxFolders = MAX_WATCHED_FOLDERS): OutputsWatch | null {
+  static start(
+    root: string,
+    looksInto: (name: string, full: string) => boolean,
+    maxFolders = watchCap(),
+    addWatch: typeof inotifyAddWatch = inotifyAddWatch,
+  ): OutputsWatch | null {
     const mounts = mountsUnder(root);
     if (mounts === null) return null;
     const fd = inotifyInit();
     if (fd === null) return null;
-    const watch = new OutputsWatch(fd, root, mounts, maxFolders);
-    if (watch.watchTree(root, "", looksInto)) return watch;
-    watch.close();
-    return null;
+    const watch = new OutputsWatch(fd, root, mounts, maxFolders, addWatch);
+    if (!watch.watchTree(root, "", looksInto)) {
+      watch.close();
+      return null;
+    }
+    watch.timer = setInterval(() => watch.drain(), DRAIN_EVERY_MS);
+    watch.timer.unref();
+    return watch;
   }
 
-  /** Watches `folder` before listing it, so nothing made in it meanwhile goes unseen. */
+  /** Watches `folder` before listing it, so nothing made in it meanwhile goes unseen; false: a watch refused, or too many. */
   private watchTree(folder: string, prefix: string, looksInto: (name: string, full: string) => boolean): boolean {
     if (this.paths.size >= this.maxFolders) return false;
-    const wd = inotifyAddWatch(this.fd, folder, WATCHED);
-    if (wd === null) {
-      this.unwatched.add(prefix);
-      return prefix !== ""; // refused for a folder deep down: searched whole; for the root: no watch at all
-    }
+    const wd = this.addWatch(this.fd, folder, WATCHED);
+    if (wd === null) return false;
     const seen = this.paths.get(wd);
     if (seen !== undefined) {
       // The same folder by a second path (a bind mount): its events name only one, so both are searched whole.
-      this.unwatched.add(seen).add(prefix);
+      this.seen.folders.add(seen).add(prefix);
       return true;
     }
     this.paths.set(wd, prefix);
@@ -99,7 +125,7 @@ export class OutputsWatch {
     try {
       entries = readdirSync(folder, { withFileTypes: true });
     } catch {
-      this.unwatched.add(prefix);
+      this.seen.folders.add(prefix);
       return true;
     }
     for (const entry of entries) {
@@ -107,49 +133,62 @@ export class OutputsWatch {
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       const full = join(folder, entry.name);
       // A folder of installed code today may not be one at the end: looked at again then.
-      if (!looksInto(entry.name, full)) this.unwatched.add(path);
+      if (!looksInto(entry.name, full)) this.seen.folders.add(path);
       else if (!this.watchTree(full, path, looksInto)) return false;
     }
     return true;
   }
 
+  /** Reads every event queued so far into what was seen. */
+  drain(): void {
+    if (this.lost || this.closed) return;
+    const buffer = this.buffer;
+    for (;;) {
+      let bytes: number;
+      try {
+        bytes = readSync(this.fd, buffer);
+      } catch (error) {
+        if (!isErrno(error, "EAGAIN")) this.lost = true; // EAGAIN: all read
+        return;
+      }
+      if (bytes <= 0) return;
+      for (let at = 0; at + 16 <= bytes; ) {
+        const wd = buffer.readInt32LE(at);
+        const mask = buffer.readUInt32LE(at + 4);
+        const length = buffer.readUInt32LE(at + 12);
+        const nameEnd = buffer.indexOf(0, at + 16);
+        const name = buffer.toString("utf8", at + 16, nameEnd < 0 || nameEnd > at + 16 + length ? at + 16 + length : nameEnd);
+        at += 16 + length;
+        if (mask & (IN_Q_OVERFLOW | IN_UNMOUNT)) {
+          this.lost = true;
+          return;
+        }
+        const folder = this.paths.get(wd);
+        if (folder === undefined || !name) continue;
+        const path = folder ? `${folder}/${name}` : name;
+        if (mask & IN_ISDIR) {
+          if (mask & (IN_CREATE | IN_MOVED_TO)) this.seen.folders.add(path);
+        } else this.seen.files.add(path);
+      }
+    }
+  }
+
   /** What happened since watching began, and stops watching; null when some change may have gone untold. */
   changes(): OutputChanges | null {
     try {
-      const changes: OutputChanges = { files: new Set(), folders: new Set(this.unwatched) };
-      const buffer = Buffer.alloc(64 * 1024);
-      for (;;) {
-        let bytes: number;
-        try {
-          bytes = readSync(this.fd, buffer);
-        } catch (error) {
-          if (isErrno(error, "EAGAIN")) break; // all read
-          return null;
-        }
-        if (bytes <= 0) break;
-        for (let at = 0; at + 16 <= bytes; ) {
-          const wd = buffer.readInt32LE(at);
-          const mask = buffer.readUInt32LE(at + 4);
-          const length = buffer.readUInt32LE(at + 12);
-          const nameEnd = buffer.indexOf(0, at + 16);
-          const name = buffer.toString("utf8", at + 16, nameEnd < 0 || nameEnd > at + 16 + length ? at + 16 + length : nameEnd);
-          at += 16 + length;
-          if (mask & (IN_Q_OVERFLOW | IN_UNMOUNT)) return null;
-          const folder = this.paths.get(wd);
-          if (folder === undefined || !name) continue;
-          const path = folder ? `${folder}/${name}` : name;
-          if (mask & IN_ISDIR) {
-            if (mask & (IN_CREATE | IN_MOVED_TO)) changes.folders.add(path);
-          } else changes.files.add(path);
-        }
-      }
-      return mountsUnder(this.root)?.list === this.mounts.list ? changes : null;
+      this.drain();
+      return !this.lost && mountsUnder(this.root)?.list === this.mounts.list ? this.seen : null;
     } finally {
       this.close();
     }
   }
 
+  /** Stops watching, giving the watches back. */
   close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    if (this.closed) return; // its number may belong to another file by now
+    this.closed = true;
     try {
       closeSync(this.fd);
     } catch {}

@@ -72,7 +72,10 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
   const matches = pathMatcher(request.globs);
   const found = new Map<string, { path: string; size: number; mtime_ms: number }>();
   let linked = false;
-  /** `told`: named by a watch, so a file with other names is noticed whether or not the globs match this one. */
+  /**
+   * `told`: named by a watch, or walked in a folder a watch named, so a file with other names is
+   * noticed whether or not the globs match this one (the whole search spares itself that lstat).
+   */
   const consider = (path: string, full: string, told = false) => {
     if (found.has(path) || (!told && !matches(path))) return;
     let stat: ReturnType<typeof lstatSync>;
@@ -86,7 +89,7 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
     if (told && !matches(path)) return;
     if (Math.max(stat.mtimeMs, stat.ctimeMs) >= since) found.set(path, { path, size: stat.size, mtime_ms: Math.floor(stat.mtimeMs) });
   };
-  const walk = (folder: string, prefix: string) => {
+  const walk = (folder: string, prefix: string, told = false) => {
     let entries: Dirent[];
     try {
       entries = readdirSync(folder, { withFileTypes: true });
@@ -97,14 +100,14 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       const full = join(folder, entry.name);
       if (entry.isDirectory()) {
-        if (looksInto(entry.name, full)) walk(full, path);
-      } else if (entry.isFile()) consider(path, full);
+        if (looksInto(entry.name, full)) walk(full, path, told);
+      } else if (entry.isFile()) consider(path, full, told && !linked);
     }
   };
   if (changes === null) walk(request.root, "");
   else {
     const searched = searchedFolders(request.root, looksInto);
-    for (const folder of [...changes.folders].sort()) if (searched(folder)) walk(join(request.root, folder), folder);
+    for (const folder of [...changes.folders].sort()) if (searched(folder)) walk(join(request.root, folder), folder, true);
     for (const path of changes.files) {
       const slash = path.lastIndexOf("/");
       if (searched(slash < 0 ? "" : path.slice(0, slash))) consider(path, join(request.root, path), true);

@@ -38,11 +38,24 @@ export class RunContext {
 
   /**
    * The moment before the command starts: files changed from then on are its outputs, looked for
-   * under `root` (not in `store`); the folders there are watched from now on.
+   * under `root` (not in `store`). The folders there are watched from now on when `root` is a work
+   * tree's top (`workTree`): another root is the folder the run started in, often a home folder,
+   * too big to watch and searched whole at the end.
    */
-  starting(root: string, store: string): void {
-    if (this.options.outputs !== null) this.outputsWatch = OutputsWatch.start(root, folderRule([store]));
+  starting(root: string, store: string, workTree: boolean): void {
+    if (this.options.outputs !== null && workTree) this.outputsWatch = OutputsWatch.start(root, folderRule([store]));
     this.startedAt = Date.now();
+  }
+
+  /** Whether the folders are watched (starting()'s decision), until the run ends or never starts. */
+  get watching(): boolean {
+    return this.outputsWatch !== null;
+  }
+
+  /** The command could not start: the watch, if any, is given back. */
+  abandoned(): void {
+    this.outputsWatch?.close();
+    this.outputsWatch = null;
   }
 
   /** The command runs as `pid`: the GPUs' answer and the samples go to `runFile` from now on. */
@@ -69,6 +82,7 @@ export class RunContext {
     await this.environmentWritten;
     const options = this.options.outputs === undefined ? { globs: [], keep: false } : this.options.outputs;
     const changes = this.outputsWatch?.changes() ?? null;
+    this.outputsWatch = null;
     if (!options) return;
     let value = findOutputs({ root, since: this.startedAt, globs: options.globs, skip: [store] }, changes);
     if (options.keep) value = keepOutputs(value, store, runId);

@@ -24,6 +24,8 @@ export interface OpenRun {
   ingest: RecordIngest;
   /** The top of the work tree (else the folder it runs in): where its outputs are looked for. */
   root: string;
+  /** Whether `root` is a work tree's top. */
+  workTree: boolean;
 }
 
 /** How a run reads its code: the git code where a work tree can be, else only why there is none. */
@@ -113,7 +115,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean, 
     );
   }
   const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
-  return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn), root: git.top ?? request.cwd };
+  return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn), root: git.top ?? request.cwd, workTree: git.top !== undefined };
 }
 
 function openLog(store: string, runId: string): number {

@@ -75,7 +75,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     return outcome(status, exitCode);
   }
 
-  context?.starting(run.root, request.store);
+  context?.starting(run.root, request.store, run.workTree);
   let child: Spawned;
   try {
     child = spawnChild({
@@ -92,6 +92,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       ownGroup: stopsEarly(request.stop),
     });
   } catch (error) {
+    context?.abandoned();
     const failure = error instanceof UserError ? error : new UserError(String(error));
     finishRun(run, { status: "failed", exit_code: failure.exitCode, signal: null, error: failure.message }, request.warn);
     throw failure;

@@ -7,8 +7,10 @@ import { appendFileSync, chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findOutputs, folderRule } from "../../../src/core/context/outputs";
-import { MAX_WATCHED_FOLDERS, OutputsWatch } from "../../../src/core/context/outputs-watch";
+import { MAX_WATCHED_FOLDERS, OutputsWatch, watchCap } from "../../../src/core/context/outputs-watch";
 import { platform } from "../../../src/core/os/platform";
+import { inotifyAddWatch } from "../../../src/core/os/posix";
+import { inotifyDescriptors } from "../../inotify-descriptors";
 
 const scratch = mkdtempSync(join(tmpdir(), "exprag-outputs-watch-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -204,6 +206,19 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
     expect(watched).toEqual(whole);
   });
 
+  test("a hard link to an older output made in a new folder, written through there, with globs: the same files", async () => {
+    const root = tree();
+    mkdirSync(join(root, "ckpt"));
+    writeFileSync(join(root, "ckpt/m.pt"), "m");
+    const { watched, whole } = await both(root, () => {
+      mkdirSync(join(root, "tmp"));
+      linkSync(join(root, "ckpt/m.pt"), join(root, "tmp/x.bin"));
+      appendFileSync(join(root, "tmp/x.bin"), "b\n");
+    }, ["*.pt"]);
+    expect(whole).toEqual(["ckpt/m.pt"]);
+    expect(watched).toEqual(whole);
+  });
+
   test.skipIf(!canBindMount())("a folder also reached by a second path (a bind mount) is found under both", async () => {
     const root = tree();
     mkdirSync(join(root, "alias"));
@@ -256,4 +271,72 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
     },
     30_000,
   );
+});
+
+describe.skipIf(!platform.inotify)("the watch never holds more of the user's watches than it may", () => {
+  test("a watch refused below the root gives every watch back: no answer, the descriptor closed", () => {
+    const root = tree();
+    const before = inotifyDescriptors();
+    let taken = 0;
+    const refusingAfterThree: typeof inotifyAddWatch = (fd, path, mask) => (++taken > 3 ? null : inotifyAddWatch(fd, path, mask));
+    expect(OutputsWatch.start(root, () => true, MAX_WATCHED_FOLDERS, refusingAfterThree)).toBeNull();
+    expect(taken).toBe(4); // the walk stopped at the refusal
+    expect(inotifyDescriptors()).toBe(before);
+  });
+
+  test("at most a quarter of the user's limit, and never more than MAX_WATCHED_FOLDERS", () => {
+    const limit = join(scratch, "max_user_watches");
+    writeFileSync(limit, "8192\n");
+    expect(watchCap(limit)).toBe(2048);
+    writeFileSync(limit, "1048576\n");
+    expect(watchCap(limit)).toBe(MAX_WATCHED_FOLDERS);
+    expect(watchCap(join(scratch, "no-such-file"))).toBe(MAX_WATCHED_FOLDERS);
+    writeFileSync(limit, "garbage\n");
+    expect(watchCap(limit)).toBe(MAX_WATCHED_FOLDERS);
+  });
+
+  test("a tree of more folders than it watches gives every watch back", () => {
+    const root = mkdtempSync(join(scratch, "wide-"));
+    for (let i = 0; i < 5; i++) mkdirSync(join(root, `f${i}`));
+    const before = inotifyDescriptors();
+    expect(OutputsWatch.start(root, () => true, 3)).toBeNull();
+    expect(inotifyDescriptors()).toBe(before);
+  });
+});
+
+describe.skipIf(!platform.inotify)("the queue is read while the command runs", () => {
+  /** 20,000 appends to one file (two events each, more than the default queue of 16,384), `between` run after every 2,000. */
+  async function appendMany(root: string, between: () => Promise<void> | void) {
+    for (let batch = 0; batch < 10; batch++) {
+      for (let i = 0; i < 2_000; i++) appendFileSync(join(root, "a/one.txt"), "x");
+      await between();
+    }
+  }
+
+  test("many appends to one file, read between batches: the narrowed answer", async () => {
+    const root = tree();
+    const watch = OutputsWatch.start(root, () => true)!;
+    await appendMany(root, () => watch.drain());
+    const changes = watch.changes();
+    expect(changes).not.toBeNull();
+    expect([...changes!.files]).toEqual(["a/one.txt"]);
+  }, 60_000);
+
+  test("many appends to one file, read by the watch's own timer: the narrowed answer", async () => {
+    const root = tree();
+    const watch = OutputsWatch.start(root, () => true)!;
+    let drains = 0;
+    const drain = watch.drain.bind(watch);
+    watch.drain = () => {
+      drains++;
+      drain();
+    };
+    await appendMany(root, async () => {
+      const after = drains;
+      while (drains === after) await Bun.sleep(10); // until the timer has read the queue
+    });
+    const changes = watch.changes();
+    expect(changes).not.toBeNull();
+    expect([...changes!.files]).toEqual(["a/one.txt"]);
+  }, 60_000);
 });

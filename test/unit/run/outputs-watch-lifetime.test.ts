@@ -1,0 +1,75 @@
+/**
+ * When a run watches its folders for outputs (outputs-watch.ts), and that the watch is given back
+ * whatever happens: counted as the inotify descriptors this process holds.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RunContext } from "../../../src/core/context/run-context";
+import { platform } from "../../../src/core/os/platform";
+import { runCommand } from "../../../src/core/run/runner";
+import { inotifyDescriptors } from "../../inotify-descriptors";
+
+const scratch = mkdtempSync(join(tmpdir(), "exprag-watch-lifetime-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const quiet = { environment: false, systemEverySeconds: null, outputs: { globs: [], keep: false } };
+
+describe.skipIf(!platform.inotify)("the outputs watch's lifetime", () => {
+  test("a run whose root is not a work tree's top (often a home folder) watches nothing", () => {
+    const root = mkdtempSync(join(scratch, "home-"));
+    const before = inotifyDescriptors();
+    const context = new RunContext(quiet, {});
+    context.starting(root, join(root, ".exprag"), false);
+    expect(context.watching).toBe(false);
+    expect(inotifyDescriptors()).toBe(before);
+  });
+
+  test("a run at a work tree's top watches, and a command that never starts gives the watch back", () => {
+    const root = mkdtempSync(join(scratch, "top-"));
+    const before = inotifyDescriptors();
+    const context = new RunContext(quiet, {});
+    context.starting(root, join(root, ".exprag"), true);
+    expect(context.watching).toBe(true);
+    expect(inotifyDescriptors()).toBe(before + 1);
+    context.abandoned();
+    expect(context.watching).toBe(false);
+    expect(inotifyDescriptors()).toBe(before);
+  });
+
+  test.skipIf(!Bun.which("git"))(
+    "a command that cannot be spawned leaves no watch open",
+    async () => {
+      const root = mkdtempSync(join(scratch, "repo-"));
+      expect(Bun.spawnSync(["git", "init", "-q", root]).exitCode).toBe(0);
+      mkdirSync(join(root, "sub"));
+      writeFileSync(join(root, "not-executable"), "#!/bin/sh\n"); // no x bit: the spawn fails with EACCES
+      const env = { PATH: process.env.PATH, HOME: root, GIT_CONFIG_NOSYSTEM: "1" };
+      const before = inotifyDescriptors();
+      const run = runCommand({
+        command: ["./not-executable"],
+        name: "spawn-fails",
+        metadata: {},
+        params: null,
+        store: join(root, ".exprag"),
+        storeExplicit: false,
+        echo: false,
+        keepLog: false,
+        snapshot: false,
+        snapshotMaxBytes: 0,
+        snapshotSecrets: false,
+        cwd: root,
+        env,
+        selfCommand: [process.execPath],
+        heartbeatSeconds: 60,
+        pty: false,
+        context: quiet,
+        warn: () => {},
+      });
+      await expect(run).rejects.toThrow(/not executable/);
+      expect(inotifyDescriptors()).toBe(before);
+    },
+    30_000,
+  );
+});
