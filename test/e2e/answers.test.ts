@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, makeRepo, runIn, write } from "./git-harness";
-import { EXPRAG, exprag, isRoot, onlyRun, readRecords, recordLine, runEnd, runFiles, runStart, tempDir, waitFor, works } from "./harness";
+import { EXPRAG, exprag, isRoot, onlyRun, readRecords, recordLine, runEnd, runFiles, runStart, tempDir, waitFor, works, writtenRecords } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
 const hasPython = works("python3", "--version");
@@ -195,7 +195,7 @@ describe("a heartbeat for runs of other hosts", () => {
         stderr: "ignore",
       });
       const pidFile = join(cwd, "command.pid");
-      await waitFor(() => runFiles(join(cwd, ".exprag")).length === 1 && readRecords(runFiles(join(cwd, ".exprag"))[0]!).length === 1, "the run to start");
+      await waitFor(() => runFiles(join(cwd, ".exprag")).length === 1 && writtenRecords(runFiles(join(cwd, ".exprag"))[0]!).length === 1, "the run to start");
       await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"), "the command to say its pid");
       const status = async () => JSON.parse((await exprag(["ls", "--json"], { cwd })).text)[0].status;
       expect(runStart(onlyRun(join(cwd, ".exprag"))).host.hostname).toBe("another-node");

@@ -149,10 +149,23 @@ export function runFiles(store: string): string[] {
 }
 
 export function readRecords(file: string): StoredRecord[] {
-  return readFileSync(file, "utf8")
+  return readRecordLines(readFileSync(file, "utf8"));
+}
+
+const readRecordLines = (text: string): StoredRecord[] =>
+  text
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line));
+
+/**
+ * The records of a run file that may still be written: its whole lines only (a reader can catch
+ * the last record half written); none while the file is not there yet.
+ */
+export function writtenRecords(file: string): StoredRecord[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, "utf8");
+  return readRecordLines(text.slice(0, text.lastIndexOf("\n") + 1));
 }
 
 /** The records of the only run in `store`. */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanEnv, EXPRAG, exprag, readRecords, runFiles, tempDir, waitFor } from "./harness";
+import { cleanEnv, EXPRAG, exprag, readRecords, runFiles, tempDir, waitFor, writtenRecords } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
 /**
@@ -69,7 +69,7 @@ beforeAll(async () => {
   let seen = "";
   while (!seen.includes("\n")) seen += Buffer.from((await reader.read()).value!).toString();
   // Its output can pass through before the batch's records are written: wait for the record.
-  await waitFor(() => readRecords(runFiles(store).at(-1)!).length === 2, "the unfinished run's record");
+  await waitFor(() => writtenRecords(runFiles(store).at(-1)!).length === 2, "the unfinished run's record");
   proc.kill("SIGKILL");
   await proc.exited;
   process.kill(Number(seen.trim().split(" ")[1]), "SIGTERM");

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EXPRAG, exprag, readRecords, runFiles, shellWaitFor, tempDir, waitFor } from "./harness";
+import { EXPRAG, exprag, readRecords, runFiles, shellWaitFor, tempDir, waitFor, writtenRecords } from "./harness";
 
 const cwd = tempDir();
 const store = join(cwd, ".exprag");
@@ -253,7 +253,7 @@ describe("tags and notes", () => {
     let seen = "";
     while (!seen.includes("ready")) seen += Buffer.from((await reader.read()).value!).toString();
     const file = () => runFiles(join(other, ".exprag"))[0]!;
-    await waitFor(() => readRecords(file()).length >= 201, "the live run's records");
+    await waitFor(() => writtenRecords(file()).length >= 201, "the live run's records");
     expect((await exprag(["tag", "latest", "live-tag"], { cwd: other })).exitCode).toBe(0);
     expect((await exprag(["note", "latest", "noted while running"], { cwd: other })).exitCode).toBe(0);
     writeFileSync(gate, "");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { SIGNALLED_PATIENCE_MS } from "../../src/core/slurm/job-state";
 import { fakeSlurm, runTask } from "./fake-slurm";
 import { gitEnv, makeRepo, runIn } from "./git-harness";
-import { cleanEnv, readRecords, runEnd, runFiles, type StoredRecord, waitFor } from "./harness";
+import { cleanEnv, readRecords, runEnd, runFiles, type StoredRecord, waitFor, writtenRecords } from "./harness";
 import { noSlurm, slurm, slurmCommand, slurmEnv, waitingSweep } from "./slurm-harness";
 
 type Start = { rerun_of?: string; queued?: unknown; scheduler?: { restart_count?: string } };
@@ -129,7 +129,7 @@ describe.skipIf(noSlurm)(`a requeued Slurm task on a real Slurm${"reason" in slu
     await waitFor(started, "the first attempt's run to start", 60_000);
     const task = `${sweep.job_id}_0`;
     slurmCommand("scontrol", "requeue", task);
-    await waitFor(() => readRecords(first).some((r) => r.kind === "run_end"), "the first attempt's run_end", 30_000);
+    await waitFor(() => writtenRecords(first).some((r) => r.kind === "run_end"), "the first attempt's run_end", 30_000);
     const end = readRecords(first).find((r) => r.kind === "run_end")!.value as { status: string; scheduler_end: { state: string } };
     expect(end.status).toBe("preempted");
     expect(end.scheduler_end.state).toBe("REQUEUED");
@@ -155,7 +155,7 @@ describe.skipIf(noSlurm)(`a requeued Slurm task on a real Slurm${"reason" in slu
     // sweep --wait waits on for the attempt that runs now.
     expect(waiting.exitCode).toBe(null);
     slurmCommand("scancel", sweep.job_id);
-    await waitFor(() => readRecords(second()!).some((r) => r.kind === "run_end"), "the second attempt's run_end", 30_000);
+    await waitFor(() => writtenRecords(second()!).some((r) => r.kind === "run_end"), "the second attempt's run_end", 30_000);
     const listed = JSON.parse((await runIn(repo, ["ls", "--json", "--tag", sweep.tag], slurmEnv())).stdout.toString());
     const runs = (listed.runs ?? listed) as { run_id: string; status: string }[];
     // Both attempts are in the sweep; how the second ended (its scancel) is slurm-status.test.ts's subject.

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EXPRAG, exprag, readRecords, recordLine, runEnd, runFiles, tempDir, waitFor } from "./harness";
+import { EXPRAG, exprag, readRecords, recordLine, runEnd, runFiles, tempDir, waitFor, writtenRecords } from "./harness";
 import { jobState, noSlurm, slurm, slurmCommand, slurmEnv } from "./slurm-harness";
 
 /** A folder whose scontrol prints `answer` for any job. */
@@ -80,7 +80,7 @@ async function submitRun(cwd: string): Promise<string> {
   writeFileSync(script, `#!/bin/sh\nexec '${EXPRAG}' run -- sleep 300\n`);
   const id = slurmCommand("sbatch", "--parsable", `--chdir=${cwd}`, "--output=/dev/null", script).trim();
   // The file exists a moment before its first record is in it.
-  await waitFor(() => runFiles(join(cwd, ".exprag")).length === 1 && readRecords(runFiles(join(cwd, ".exprag"))[0]!).length > 0, "the run to start", 30_000);
+  await waitFor(() => runFiles(join(cwd, ".exprag")).length === 1 && writtenRecords(runFiles(join(cwd, ".exprag"))[0]!).length > 0, "the run to start", 30_000);
   return id;
 }
 
@@ -91,7 +91,7 @@ describe.skipIf(noSlurm)(`on a real Slurm${"reason" in slurm ? ` (skipped: ${slu
     const id = await submitRun(cwd);
     slurmCommand("scancel", id);
     const file = runFiles(join(cwd, ".exprag"))[0]!;
-    await waitFor(() => readRecords(file).some((r) => r.kind === "run_end"), "run_end", 30_000);
+    await waitFor(() => writtenRecords(file).some((r) => r.kind === "run_end"), "run_end", 30_000);
     const end = runEnd(readRecords(file)) as Record<string, unknown>;
     expect(end.status).toBe("cancelled");
     expect((end.scheduler_end as Record<string, unknown>).state).toStartWith("CANCELLED");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
-import { cleanEnv, readRecords, runFiles, runStart, waitFor } from "./harness";
+import { cleanEnv, readRecords, runFiles, runStart, waitFor, writtenRecords } from "./harness";
 import { noSlurm, slurm, slurmCommand, slurmEnv, waitingSweep } from "./slurm-harness";
 
 const TRAIN = "import json, sys\nprint('EXPRAG::' + json.dumps({'arg': sys.argv[1]}))\n";
@@ -72,7 +72,7 @@ describe.skipIf(noSlurm)(`exprag sweep --slurm on a real Slurm${"reason" in slur
     expect(rerun.exitCode).toBe(0);
     const [runId] = rerun.stdout.toString().trim().split(" ");
     const file = join(repo, ".exprag", "runs", `${runId}.jsonl`);
-    await waitFor(() => existsSync(file) && readRecords(file).some((r) => r.kind === "run_end"), "the rerun to end", 60_000);
+    await waitFor(() => existsSync(file) && writtenRecords(file).some((r) => r.kind === "run_end"), "the rerun to end", 60_000);
     const records = readRecords(file);
     expect((runStart(records) as { rerun_of: string }).rerun_of).toBe(summary.runs[2].run_id);
     expect(records.find((r) => r.kind === "track")!.value).toEqual({ arg: HOSTILE });
