@@ -11,6 +11,7 @@ import type { SkippedFile } from "../record/schema";
 import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
 import { firstLine, type Git, GitError, type Repository } from "./repository";
+import { treeFromHead } from "./tree-from-head";
 
 export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
@@ -46,6 +47,8 @@ export interface WorkTreeOptions {
   notCode?: string[];
   /** Told how many of the changed files are in the copy so far, for a progress line. */
   progress?: (done: number, total: number) => void;
+  /** Always build the tree in a copy of the index (update-index, write-tree), never from HEAD's tree: tests compare the two. */
+  throughIndex?: boolean;
 }
 
 /** `exprag-<pid>-<start ticks>-<name>.index`: the owner of a temporary index is in its name. */
@@ -57,9 +60,26 @@ function temporaryIndexName(name: string): string {
 
 /** One `git status --porcelain` entry: its two-letter code and path (and the source of a rename). */
 export interface StatusEntry {
+  /** As `--porcelain=v1` spells it: `M `, ` D`, `??`, `UU`... */
   code: string;
   path: Buffer;
   from?: Buffer;
+  /** What porcelain v2 adds, for a tracked path: the modes and object ids git compared. */
+  tracked?: TrackedState;
+}
+
+/** A tracked path's modes (octal text, `000000` where absent) and object ids, as `git status --porcelain=v2` gives them. */
+export interface TrackedState {
+  /** `1` changed, `2` renamed or copied, `u` unmerged. */
+  kind: "1" | "2" | "u";
+  /** `N...`, or `S<c><m><u>` for a submodule. */
+  submodule: string;
+  headMode: string;
+  indexMode: string;
+  /** The work tree's mode as git would record it (the index's mode kept where core.fileMode or core.symlinks say so). */
+  worktreeMode: string;
+  /** The index's object (unmerged: the stage-2 one). */
+  indexOid: string;
 }
 
 /**
@@ -84,11 +104,15 @@ export function notCodePathspecs(notCode: string[] = DEFAULT_NOT_CODE): string[]
 }
 
 export function readStatus(git: Git, index?: string): { entries: StatusEntry[] } {
-  const result = git.run(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none"], { index });
+  const result = git.run(["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"], { index });
   if (result.code !== 0) throw new GitError(`git status failed: ${firstLine(result.stderr)}`);
   return { entries: parseStatus(result.stdout) };
 }
 
+/** How many space-separated fields come before the path on each kind of `--porcelain=v2` line. */
+const FIELDS_BEFORE_PATH: Record<string, number> = { "1": 8, "2": 9, u: 10, "?": 1, "!": 1 };
+
+/** `git status --porcelain=v2 -z` output, each entry with its v1 code. */
 export function parseStatus(output: Buffer): StatusEntry[] {
   const entries: StatusEntry[] = [];
   let start = 0;
@@ -100,9 +124,33 @@ export function parseStatus(output: Buffer): StatusEntry[] {
     return field;
   };
   for (let field = next(); field; field = next()) {
-    const code = field.subarray(0, 2).toString();
-    const entry: StatusEntry = { code, path: field.subarray(3) };
-    if (code[0] === "R" || code[0] === "C") entry.from = next() ?? undefined;
+    const kind = String.fromCharCode(field[0]!);
+    const before = FIELDS_BEFORE_PATH[kind];
+    if (before === undefined) continue; // a header line (# ...)
+    let at = 0;
+    for (let n = 0; n < before; n++) at = field.indexOf(0x20, at) + 1;
+    const path = field.subarray(at);
+    if (kind === "?" || kind === "!") {
+      entries.push({ code: kind === "?" ? "??" : "!!", path });
+      continue;
+    }
+    const words = field
+      .subarray(0, at - 1)
+      .toString("latin1")
+      .split(" ");
+    const entry: StatusEntry = {
+      code: words[1]!.replaceAll(".", " "),
+      path,
+      tracked: {
+        kind: kind as TrackedState["kind"],
+        submodule: words[2]!,
+        headMode: words[3]!,
+        indexMode: kind === "u" ? words[5]! : words[4]!,
+        worktreeMode: kind === "u" ? words[6]! : words[5]!,
+        indexOid: kind === "u" ? words[9]! : words[7]!,
+      },
+    };
+    if (kind === "2") entry.from = next() ?? undefined;
     entries.push(entry);
   }
   return entries;
@@ -118,32 +166,46 @@ export interface WorkTreeState {
 
 /**
  * Writes the work tree as a tree object: status against a copy of the index, then only the paths
- * it names are hashed into the copy. Untracked files over `maxUntrackedBytes`, nested
- * repositories and the run store are left out, unread.
+ * it names are hashed, into HEAD's tree (tree-from-head.ts) or, where that way does not build the
+ * same tree, into the copy. Untracked files over `maxUntrackedBytes`, nested repositories and the
+ * run store are left out, unread.
  */
 export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptions): WorkTreeState {
   // Beside the real index, where a split index finds its shared part; removed afterwards.
   const index = join(repo.gitDir, temporaryIndexName(options.name));
   try {
     copyIndex(repo.index, index);
-    clearHidingBits(git, repo, index);
-    const { entries } = readCodeStatus(git, options.notCode, index);
+    const hiding = clearHidingBits(git, repo, index);
+    const notCode = options.notCode ?? DEFAULT_NOT_CODE;
+    const all = readStatus(git, index).entries;
+    const entries = notCode.length ? all.filter((entry) => !isExcluded(entry.path.toString(), notCode)) : all;
     const skipped: SkippedFile[] = [];
     if (entries.length === 0) return { tree: repo.headTree, entries, skipped };
     const storeInside = insideOf(repo.top, options.store);
     const toUpdate: Buffer[] = [];
     const toRemove: Buffer[] = [];
+    const untracked: Buffer[] = [];
     for (const entry of entries) {
       if (entry.code === "??") {
         const reason = untrackedExclusion(repo.top, entry.path, storeInside, options);
         if (reason) skipped.push(reason);
-        else toUpdate.push(entry.path);
+        else {
+          toUpdate.push(entry.path);
+          untracked.push(entry.path);
+        }
       } else if (entry.code[1] === "D") {
         toRemove.push(entry.path); // gone from the work tree
       } else if (entry.code[1] !== " " || UNMERGED.has(entry.code)) {
         // Changed in the work tree, or unmerged: take the work tree's version.
         toUpdate.push(entry.path);
       }
+    }
+    if (!hiding && !options.throughIndex) {
+      const taken = new Set(entries);
+      const hidden = entries.length === all.length ? [] : all.filter((entry) => !taken.has(entry));
+      const tracked = entries.filter((entry) => entry.code !== "??");
+      const tree = treeFromHead(git, repo, tracked, untracked, hidden, options.progress);
+      if (tree !== null) return { tree, entries, skipped };
     }
     updateIndex(git, index, repo.top, { remove: toRemove, update: toUpdate }, options.progress);
     // --missing-ok: every entry's object is in the repository already (HEAD's, or hashed just now
@@ -159,11 +221,12 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
  * Entries marked assume-unchanged, or skip-worktree yet present in the work tree, would hide
  * their changes from status: in the copy of the index, they are looked at like any other.
  * (Skip-worktree entries absent from the work tree, as outside a sparse checkout, stay as they are.)
+ * True when the index may hold such entries: its tree is then made from the index alone.
  */
-function clearHidingBits(git: Git, repo: Repository, index: string): void {
-  if (!indexMayHideChanges(index)) return;
+function clearHidingBits(git: Git, repo: Repository, index: string): boolean {
+  if (!indexMayHideChanges(index)) return false;
   const listed = git.run(["ls-files", "-v", "-z"], { index });
-  if (listed.code !== 0) return;
+  if (listed.code !== 0) return true;
   const hidden: { tag: string; path: Buffer }[] = [];
   for (const field of splitNul(listed.stdout)) {
     const tag = String.fromCharCode(field[0]!);
@@ -185,6 +248,7 @@ function clearHidingBits(git: Git, repo: Repository, index: string): void {
     const paths = hidden.filter((entry) => tags.test(entry.tag)).map((entry) => entry.path);
     if (paths.length) git.text(["update-index", flag, "-z", "--stdin"], { index, input: nulSeparated(paths) });
   }
+  return true;
 }
 
 function splitNul(output: Buffer): Buffer[] {

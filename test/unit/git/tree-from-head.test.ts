@@ -1,0 +1,254 @@
+/**
+ * The snapshot's tree made from HEAD's tree (tree-from-head.ts) against the one made in a copy
+ * of the index (update-index + write-tree): over hostile repositories both ways must give the
+ * same tree, and the way from HEAD must be the one taken wherever it claims to build the same.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Git, openRepositoryOrFail } from "../../../src/core/git/repository";
+import { writeWorkTree } from "../../../src/core/git/work-tree";
+
+const home = mkdtempSync(join(tmpdir(), "exprag-home-"));
+const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", XDG_CONFIG_HOME: join(home, ".config"), LC_ALL: "C" };
+const made: string[] = [home];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+function gitIn(top: string, ...args: string[]): string {
+  const result = Bun.spawnSync(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: top, env, stdout: "pipe", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr.toString()}`);
+  return result.stdout.toString();
+}
+
+function put(top: string, path: string | Buffer, content: string | Buffer = `${path.toString()}\n`): void {
+  const full = typeof path === "string" ? join(top, path) : Buffer.concat([Buffer.from(`${top}/`), path]);
+  mkdirSync(join(full.toString(), ".."), { recursive: true });
+  writeFileSync(full, content);
+}
+
+/** A repository whose HEAD holds `files` (name -> content), and the `config` set before the commit. */
+function repository(files: Record<string, string>, config: Record<string, string> = {}): string {
+  const top = mkdtempSync(join(tmpdir(), "exprag-tree-from-head-"));
+  made.push(top);
+  gitIn(top, "init", "-q", "-b", "main");
+  for (const [key, value] of Object.entries(config)) gitIn(top, "config", key, value);
+  for (const [path, content] of Object.entries(files)) put(top, path, content);
+  gitIn(top, "add", "-A");
+  gitIn(top, "commit", "-qm", "first");
+  return top;
+}
+
+/** The tree each way makes of the work tree, and whether the way from HEAD was taken. */
+function bothWays(top: string): { fromHead: string | null; throughIndex: string | null; tookHeadWay: boolean } {
+  const { git, repo } = openRepositoryOrFail(top, env);
+  const options = { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 };
+  const calls: string[] = [];
+  Git.observer = (args) => calls.push(args.join(" "));
+  try {
+    const fromHead = writeWorkTree(git, repo, options).tree;
+    const tookHeadWay = !calls.some((call) => call.startsWith("update-index") || call.startsWith("write-tree"));
+    const throughIndex = writeWorkTree(git, repo, { ...options, throughIndex: true }).tree;
+    return { fromHead, throughIndex, tookHeadWay };
+  } finally {
+    Git.observer = null;
+  }
+}
+
+function expectSame(top: string, headWay: boolean): void {
+  const { fromHead, throughIndex, tookHeadWay } = bothWays(top);
+  expect(fromHead).toBe(throughIndex);
+  expect(tookHeadWay).toBe(headWay);
+  // The status the user sees is untouched by either way.
+  gitIn(top, "status", "--porcelain");
+}
+
+const base = {
+  "a.txt": "a\n",
+  "a-b.txt": "ab\n",
+  a0: "a0\n",
+  "a/inner.txt": "inner\n",
+  "src/train.py": "lr = 0.1\n",
+  "src/deep/er/model.py": "layers = 2\n",
+  "gone/one.txt": "1\n",
+  "gone/two.txt": "2\n",
+  "folder/x.txt": "x\n",
+  file: "a file\n",
+  "run.sh": "#!/bin/sh\n",
+  "with space.txt": "space\n",
+  "back\\slash.txt": "backslash\n",
+  "données/ünï.txt": "unicode\n",
+};
+
+describe("the tree from HEAD equals the tree through a copy of the index", () => {
+  test("changes, untracked files, deleted folders, a file where a folder was and a folder where a file was", () => {
+    const top = repository(base);
+    put(top, "src/train.py", "lr = 0.03\n");
+    put(top, "src/deep/er/new.py", "new\n");
+    put(top, "a.txt", "changed\n");
+    put(top, "a/new.txt", "new in a\n");
+    put(top, "a.", "sorts before a.txt\n");
+    put(top, "brand/new/deep/file.txt", "deep\n");
+    rmSync(join(top, "gone"), { recursive: true });
+    rmSync(join(top, "folder"), { recursive: true });
+    put(top, "folder", "a file where a folder was\n");
+    rmSync(join(top, "file"));
+    put(top, "file/inside.txt", "a folder where a file was\n");
+    put(top, "with space.txt", "changed\n");
+    put(top, "back\\slash.txt", "changed\n");
+    put(top, "données/ünï.txt", "changed\n");
+    put(top, Buffer.concat([Buffer.from("latin1-"), Buffer.from([0xe9]), Buffer.from(".txt")]), "latin1\n");
+    expectSame(top, true);
+  });
+
+  test("staged changes: staged only, staged then changed, added, deleted, renamed, renamed then changed", () => {
+    const top = repository(base);
+    put(top, "a.txt", "staged\n");
+    gitIn(top, "add", "a.txt");
+    put(top, "src/train.py", "staged\n");
+    gitIn(top, "add", "src/train.py");
+    put(top, "src/train.py", "then changed\n");
+    put(top, "added.txt", "added\n");
+    gitIn(top, "add", "added.txt");
+    put(top, "added-then-changed.txt", "added\n");
+    gitIn(top, "add", "added-then-changed.txt");
+    put(top, "added-then-changed.txt", "changed\n");
+    put(top, "added-then-gone.txt", "added\n");
+    gitIn(top, "add", "added-then-gone.txt");
+    rmSync(join(top, "added-then-gone.txt"));
+    gitIn(top, "rm", "-q", "a0");
+    gitIn(top, "mv", "src/deep/er/model.py", "src/model.py");
+    gitIn(top, "mv", "a-b.txt", "renamed.txt");
+    put(top, "renamed.txt", "renamed then changed\n");
+    gitIn(top, "rm", "-q", "--cached", "run.sh"); // deleted in the index, back as an untracked file
+    expectSame(top, true);
+  });
+
+  test("modes: a file made executable, and with core.fileMode=false the index's mode wins", () => {
+    const top = repository(base);
+    chmodSync(join(top, "run.sh"), 0o755);
+    expectSame(top, true);
+    gitIn(top, "config", "core.fileMode", "false");
+    put(top, "run.sh", "#!/bin/sh\necho changed\n");
+    chmodSync(join(top, "a.txt"), 0o755);
+    put(top, "a.txt", "changed and executable\n");
+    expectSame(top, true);
+  });
+
+  test("an executable script committed with core.fileMode=false keeps its mode when changed", () => {
+    const top = repository(base);
+    chmodSync(join(top, "run.sh"), 0o755);
+    gitIn(top, "add", "run.sh");
+    gitIn(top, "commit", "-qm", "executable");
+    gitIn(top, "config", "core.fileMode", "false");
+    chmodSync(join(top, "run.sh"), 0o644);
+    put(top, "run.sh", "#!/bin/sh\necho changed\n");
+    expectSame(top, true);
+  });
+
+  test("intent-to-add entries, and every file deleted", () => {
+    const top = repository(base);
+    put(top, "intent.txt", "intent\n");
+    gitIn(top, "add", "-N", "intent.txt");
+    put(top, "intent-gone.txt", "intent\n");
+    gitIn(top, "add", "-N", "intent-gone.txt");
+    rmSync(join(top, "intent-gone.txt"));
+    expectSame(top, true);
+    for (const path of Object.keys(base)) rmSync(join(top, path), { force: true });
+    rmSync(join(top, "intent.txt"));
+    expectSame(top, true);
+  });
+
+  test("line endings: autocrlf, text=auto and a clean filter are applied as update-index applies them", () => {
+    const top = repository({ ...base, ".gitattributes": "*.up filter=upper\n*.txt text=auto\n" });
+    gitIn(top, "config", "filter.upper.clean", "tr a-z A-Z");
+    gitIn(top, "config", "core.autocrlf", "input");
+    put(top, "shout.up", "quiet words\n");
+    put(top, "a.txt", "lf only\n");
+    put(top, "new.txt", "crlf\r\nuntracked\r\n");
+    expectSame(top, true);
+  });
+
+  test("a tracked file holding a carriage return, where autocrlf looks at the index's copy, is left to the index", () => {
+    const top = repository({ ...base, "crlf.txt": "one\r\ntwo\r\n" });
+    gitIn(top, "config", "core.autocrlf", "true");
+    put(top, "crlf.txt", "one\r\ntwo\r\nthree\r\n");
+    expectSame(top, false);
+  });
+
+  test("links, a link where a file was and an untracked executable are left to the index", () => {
+    const top = repository(base);
+    symlinkSync("a.txt", join(top, "link"));
+    expectSame(top, false);
+    rmSync(join(top, "link"));
+    rmSync(join(top, "file"));
+    symlinkSync("a.txt", join(top, "file"));
+    expectSame(top, false);
+    rmSync(join(top, "file"));
+    put(top, "new.sh", "#!/bin/sh\n");
+    chmodSync(join(top, "new.sh"), 0o755);
+    expectSame(top, false);
+  });
+
+  test("names git quotes (a newline, a leading quote) and a changed .gitattributes are left to the index", () => {
+    for (const name of ["new\nline.txt", '"quoted.txt', "tab\there.txt", ".gitattributes", "src/.gitattributes"]) {
+      const top = repository(base);
+      put(top, name, "x\n");
+      put(top, "a.txt", "changed\n");
+      expectSame(top, false);
+    }
+  });
+
+  test("a submodule, an unmerged path and a skip-worktree entry are left to the index", () => {
+    const library = repository({ "lib.py": "v1\n" });
+    const top = repository(base);
+    gitIn(top, "-c", "protocol.file.allow=always", "submodule", "add", "-q", library, "vendor/lib");
+    gitIn(top, "commit", "-qm", "submodule");
+    put(top, "vendor/lib/lib.py", "v2\n");
+    gitIn(join(top, "vendor/lib"), "commit", "-qam", "moved on");
+    expectSame(top, false);
+
+    const merging = repository(base);
+    gitIn(merging, "checkout", "-q", "-b", "other");
+    put(merging, "a.txt", "other\n");
+    gitIn(merging, "commit", "-qam", "other");
+    gitIn(merging, "checkout", "-q", "main");
+    put(merging, "a.txt", "main\n");
+    gitIn(merging, "commit", "-qam", "main");
+    Bun.spawnSync(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", "merge", "-q", "other"], {
+      cwd: merging,
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    put(merging, "a.txt", "resolved\n");
+    expectSame(merging, false);
+
+    const sparse = repository(base);
+    gitIn(sparse, "update-index", "--skip-worktree", "gone/one.txt");
+    rmSync(join(sparse, "gone/one.txt"));
+    put(sparse, "a.txt", "changed\n");
+    expectSame(sparse, false);
+  });
+
+  test("not-code folders: untracked and changed files there stay out either way; a staged change there is left to the index", () => {
+    const top = repository({ ...base, ".claude/settings.json": "{}\n" });
+    put(top, ".claude/settings.json", '{"changed":true}\n');
+    put(top, ".claude/new.md", "notes\n");
+    put(top, "a.txt", "changed\n");
+    expectSame(top, true);
+    gitIn(top, "add", ".claude/settings.json");
+    expectSame(top, false);
+  });
+
+  test("a folder whose files all went, beside one whose files changed", () => {
+    const top = repository(base);
+    rmSync(join(top, "src/deep"), { recursive: true });
+    put(top, "src/deep", "now a file\n");
+    put(top, "a/inner.txt", "changed\n");
+    rmSync(join(top, "a0"));
+    expectSame(top, true);
+  });
+});
