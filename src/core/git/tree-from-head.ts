@@ -2,8 +2,8 @@
  * The snapshot's tree built from HEAD's tree and what `git status --porcelain=v2` named, without
  * reading or writing the index (2.4 MB for 30,000 files, read again by every git command that
  * loads it): the changed files are hashed by `git hash-object` (the same clean filters, eol and
- * LFS conversion as `git update-index`), HEAD's trees on the way to them are read by one
- * `git cat-file --batch`, the new trees are made here and written by one `git hash-object -t tree`,
+ * LFS conversion as `git update-index`), HEAD's trees on the way to them are read (in process where
+ * they are loose objects, else by one `git cat-file --batch`), the new trees are made here and written by one `git hash-object -t tree`,
  * which must name each tree as computed here. The tree equals the one `update-index` and `write-tree`
  * make in a copy of the index (work-tree.ts); whatever this cannot build the same way is left to
  * that way: `treeFromHead` then answers null.
@@ -11,6 +11,7 @@
 import { lstatSync, mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { objectsFolder, readLooseObject } from "./loose-objects";
 import type { Git, Repository } from "./repository";
 import { EMPTY_TREE, type StatusEntry } from "./work-tree";
 
@@ -60,7 +61,7 @@ export function treeFromHead(
     });
     progress?.(toHash.length, toHash.length);
   }
-  return writeTrees(git, head, changes as Map<string, { remove: true } | { mode: string; oid: string }>);
+  return writeTrees(git, objectsFolder(repo, git.env), head, changes as Map<string, { remove: true } | { mode: string; oid: string }>);
 }
 
 /**
@@ -151,7 +152,7 @@ function newEntry(mode: string, name: string, oid: string): NewEntry {
  * the new ones deepest first, writes them with one hash-object (which must name each as computed
  * here), and answers the new root tree; null when git disagrees or fails.
  */
-function writeTrees(git: Git, head: string, changes: Map<string, { remove: true } | { mode: string; oid: string }>): string | null {
+function writeTrees(git: Git, objects: string | null, head: string, changes: Map<string, { remove: true } | { mode: string; oid: string }>): string | null {
   // Each folder's changed names, from the deepest folder up: its changed files now, its changed folders as they are made.
   const byFolder = new Map<string, Map<string, { remove: true } | { mode: string; oid: string }>>([["", new Map()]]);
   for (const [path, change] of changes) {
@@ -161,7 +162,7 @@ function writeTrees(git: Git, head: string, changes: Map<string, { remove: true 
     byFolder.get(folder)!.set(path.slice(slash + 1), change);
   }
   const order = [...byFolder.keys()].sort((a, b) => depth(b) - depth(a));
-  const old = readTrees(git, head, order);
+  const old = readTrees(git, objects, head, order);
   if (old === null) return null;
   const written: { oid: string; body: Buffer }[] = [];
   // Folders whose entry in their parent status said nothing of: HEAD must hold a folder (or nothing) there.
@@ -248,18 +249,26 @@ function entryStarts(tree: Buffer): number[] | null {
   const starts: number[] = [];
   for (let at = 0; at < tree.length; ) {
     starts.push(at);
-    const space = tree.indexOf(0x20, at);
-    const length = space - at;
-    if (length === 5 ? tree.readUIntBE(at, 5) !== MODE_40000 : length !== 6 || !SIX_DIGIT_MODES.has(tree.readUIntBE(at, 6))) return null;
-    const nul = tree.indexOf(0, space);
+    if (!canonicalModeAt(tree, at)) return null;
+    const nul = tree.indexOf(0, at + 7);
     if (nul < 0 || nul + 21 > tree.length) return null;
     at = nul + 21;
   }
   return starts;
 }
 
-const MODE_40000 = Buffer.from(TREE_MODE).readUIntBE(0, 5);
-const SIX_DIGIT_MODES = new Set([...FILE_MODES, GITLINK].map((mode) => Buffer.from(mode).readUIntBE(0, 6)));
+/** Whether the entry at `at` has one of the modes git writes: 40000, 100644, 100755, 120000 or 160000 (byte by byte: this runs for every entry). */
+function canonicalModeAt(tree: Buffer, at: number): boolean {
+  if (tree[at] === 0x34) return tree[at + 1] === 0x30 && tree[at + 2] === 0x30 && tree[at + 3] === 0x30 && tree[at + 4] === 0x30 && tree[at + 5] === 0x20;
+  if (tree[at] !== 0x31 || tree[at + 6] !== 0x20) return false;
+  const b1 = tree[at + 1];
+  const b2 = tree[at + 2];
+  const b3 = tree[at + 3];
+  const b4 = tree[at + 4];
+  const b5 = tree[at + 5];
+  if (b1 === 0x30 && b2 === 0x30) return (b3 === 0x36 && b4 === 0x34 && b5 === 0x34) || (b3 === 0x37 && b4 === 0x35 && b5 === 0x35); // 100644, 100755
+  return (b1 === 0x32 || b1 === 0x36) && b2 === 0x30 && b3 === 0x30 && b4 === 0x30 && b5 === 0x30; // 120000, 160000
+}
 
 function nameAt(tree: Buffer, start: number): Buffer {
   const space = tree.indexOf(0x20, start);
@@ -301,8 +310,42 @@ function treeId(body: Buffer): string {
   return hasher.digest("hex");
 }
 
-/** HEAD's raw tree at each folder (a folder HEAD lacks, or holds as a file, is absent); null when cat-file fails. */
-function readTrees(git: Git, head: string, folders: string[]): Map<string, Buffer> | null {
+/**
+ * HEAD's raw tree at each folder (a folder HEAD lacks, or holds as a file, is absent), read in
+ * process where they are all loose objects, else by one `git cat-file --batch`; null when that fails.
+ */
+function readTrees(git: Git, objects: string | null, head: string, folders: string[]): Map<string, Buffer> | null {
+  return (objects !== null && readLooseTrees(objects, head, folders)) || readTreesWithGit(git, head, folders);
+}
+
+/** The trees at `folders` from loose objects, each parent's entry naming its child; null when one is not loose. */
+function readLooseTrees(objects: string, head: string, folders: string[]): Map<string, Buffer> | null {
+  const trees = new Map<string, Buffer>();
+  const starts = new Map<string, number[] | null>();
+  for (const folder of [...folders].sort((a, b) => depth(a) - depth(b))) {
+    let oid = head;
+    if (folder !== "") {
+      const slash = folder.lastIndexOf("/");
+      const parentFolder = slash < 0 ? "" : folder.slice(0, slash);
+      const parent = trees.get(parentFolder);
+      if (parent === undefined) continue; // no such folder in HEAD
+      if (!starts.has(parentFolder)) starts.set(parentFolder, entryStarts(parent));
+      const entries = starts.get(parentFolder);
+      if (!entries) return null;
+      const name = Buffer.from(folder.slice(slash + 1), "latin1");
+      const at = lowerBound(parent, entries, name, true);
+      if (at === entries.length || !isTreeAt(parent, entries[at]!) || !sameName(parent, entries[at]!, name)) continue;
+      const nul = parent.indexOf(0, entries[at]!);
+      oid = parent.toString("hex", nul + 1, nul + 21);
+    }
+    const tree = readLooseObject(objects, oid, "tree");
+    if (tree === null) return null;
+    trees.set(folder, tree);
+  }
+  return trees;
+}
+
+function readTreesWithGit(git: Git, head: string, folders: string[]): Map<string, Buffer> | null {
   const input = Buffer.concat(folders.map((folder) => Buffer.from(folder === "" ? `${head}\n` : `${head}:${folder}\n`, "latin1")));
   const result = git.run(["cat-file", "--batch"], { input });
   if (result.code !== 0) return null;

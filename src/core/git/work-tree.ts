@@ -293,11 +293,24 @@ function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | 
 export function isExcluded(path: string, globs: string[]): boolean {
   const name = path.slice(path.lastIndexOf("/") + 1);
   return globs.some((glob) => {
+    const { matcher, whole } = compiledGlob(glob);
+    return matcher.match(whole ? path : name);
+  });
+}
+
+/** Each glob compiled once: a snapshot tests every path status names against each of them. */
+const compiledGlobs = new Map<string, { matcher: Bun.Glob; whole: boolean }>();
+
+function compiledGlob(glob: string): { matcher: Bun.Glob; whole: boolean } {
+  let compiled = compiledGlobs.get(glob);
+  if (!compiled) {
     // As in .gitignore: a leading / anchors at the top, a trailing / takes the whole folder.
     let pattern = glob.replace(/^\/+/, "");
     if (pattern.endsWith("/")) pattern += "**";
-    return new Bun.Glob(pattern).match(pattern.includes("/") ? path : name);
-  });
+    compiled = { matcher: new Bun.Glob(pattern), whole: pattern.includes("/") };
+    compiledGlobs.set(glob, compiled);
+  }
+  return compiled;
 }
 
 /** The store's path relative to the work tree top, when it lies inside it. */
