@@ -2,11 +2,11 @@
  * The snapshot's tree built from HEAD's tree and what `git status --porcelain=v2` named, without
  * reading or writing the index (2.4 MB for 30,000 files, read again by every git command that
  * loads it): the changed files are hashed by `git hash-object` (the same clean filters, eol and
- * LFS conversion as `git update-index`), HEAD's trees on the way to them are read (in process where
- * they are loose objects, else by one `git cat-file --batch`), the new trees are made here and written by one `git hash-object -t tree`,
- * which must name each tree as computed here. The tree equals the one `update-index` and `write-tree`
- * make in a copy of the index (work-tree.ts); whatever this cannot build the same way is left to
- * that way: `treeFromHead` then answers null.
+ * LFS conversion as `git update-index`), HEAD's trees on the way to them are read (in process
+ * where they are loose objects, else by one `git cat-file --batch`), the new trees are made here
+ * and written by one `git hash-object -t tree`, which must name each as computed here. The tree
+ * equals the one `update-index` and `write-tree` make in a copy of the index (work-tree.ts);
+ * whatever this cannot build the same way is left to that way: `treeFromHead` then answers null.
  */
 import { lstatSync, mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -113,10 +113,11 @@ function plannedChanges(top: string, entries: StatusEntry[], untracked: Buffer[]
 
 /** A name git quotes or a line-based git input cannot carry, or a .gitattributes (read from the index when gone). */
 function unusualName(path: Buffer): boolean {
-  if (path.some((byte) => byte < 0x20 || byte === 0x7f) || path[0] === 0x22 /* " */) return true;
-  const name = path.subarray(path.lastIndexOf(0x2f) + 1).toString("latin1");
-  return name === ".gitattributes";
+  const text = path.toString("latin1");
+  return CONTROL.test(text) || text.startsWith('"') || text === ".gitattributes" || text.endsWith("/.gitattributes");
 }
+
+const CONTROL = /[\x00-\x1f\x7f]/;
 
 function lstatOrNull(top: string, rawPath: Buffer): Stats | null {
   try {

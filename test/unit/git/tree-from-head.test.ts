@@ -205,6 +205,21 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     expectSame(top, false);
   });
 
+  test("a file where a link was, and with core.symlinks=false a link's file changed", () => {
+    const top = repository(base);
+    symlinkSync("a.txt", join(top, "link"));
+    symlinkSync("src", join(top, "folder-link"));
+    gitIn(top, "add", "link", "folder-link");
+    gitIn(top, "commit", "-qm", "links");
+    rmSync(join(top, "link"));
+    put(top, "link", "a file where a link was\n");
+    expectSame(top, true);
+    gitIn(top, "config", "core.symlinks", "false");
+    rmSync(join(top, "folder-link"));
+    put(top, "folder-link", "src/deep");
+    expectSame(top, true);
+  });
+
   test("names git quotes (a newline, a leading quote) and a changed .gitattributes are left to the index", () => {
     for (const name of ["new\nline.txt", '"quoted.txt', "tab\there.txt", ".gitattributes", "src/.gitattributes"]) {
       const top = repository(base);
