@@ -1,9 +1,10 @@
 /**
- * git's loose objects read in process: one file under objects/, zlib, `<type> <size>\0<body>`.
- * Reading a handful of small trees this way spares starting `git cat-file` (which maps and unmaps
- * each object file); anything else (a packed object, another object store) is left to git.
+ * git's loose objects read and written in process: one file under objects/, zlib,
+ * `<type> <size>\0<body>`. Reading and writing a handful of small trees this way spares starting
+ * `git cat-file` (which maps and unmaps each object file) and `git hash-object`; anything else (a
+ * packed object, another object store, a shared repository's permissions, fsync asked for) is left to git.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Repository } from "./repository";
 
@@ -41,4 +42,49 @@ export function readLooseObject(objects: string, oid: string, type: string): Buf
   const hasher = new Bun.CryptoHasher("sha1");
   hasher.update(whole);
   return hasher.digest("hex") === oid ? whole.subarray(nul + 1) : null;
+}
+
+/**
+ * Whether objects may be written here as git writes them by default: not when the repository's
+ * config asks for shared permissions or for fsync (git honours those; this does not).
+ */
+export function writableHere(repo: Repository, objects: string): boolean {
+  for (const config of [join(repo.gitDir, "config"), join(objects, "..", "config")]) {
+    try {
+      if (/sharedrepository|fsync/i.test(readFileSync(config, "utf8"))) return false;
+    } catch {}
+  }
+  return true;
+}
+
+/**
+ * Stores `body` as loose object `oid` of `type` (its id computed by the caller), as git does: a
+ * read-only temporary file beside it, linked into place; an object already there is only freshened.
+ */
+export function writeLooseObject(objects: string, oid: string, type: string, body: Buffer): void {
+  const folder = join(objects, oid.slice(0, 2));
+  const file = join(folder, oid.slice(2));
+  if (existsSync(file)) {
+    const now = new Date();
+    utimesSync(file, now, now);
+    return;
+  }
+  mkdirSync(folder, { recursive: true });
+  const whole = Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]);
+  const temporary = join(folder, `tmp_obj_exprag_${process.pid}_${Math.random().toString(36).slice(2)}`);
+  writeFileSync(temporary, zlibStream(whole), { mode: 0o444, flag: "wx" });
+  try {
+    linkSync(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+/** `data` as a zlib stream (RFC 1950), as git stores an object: Bun's deflate gives the raw stream only. */
+function zlibStream(data: Buffer): Buffer {
+  const stream = Buffer.concat([Buffer.from([0x78, 0x01]), Bun.deflateSync(data as Uint8Array<ArrayBuffer>), Buffer.alloc(4)]);
+  stream.writeUInt32BE(Number(Bun.hash.adler32(data)), stream.length - 4);
+  return stream;
 }

@@ -4,14 +4,15 @@
  * loads it): the changed files are hashed by `git hash-object` (the same clean filters, eol and
  * LFS conversion as `git update-index`), HEAD's trees on the way to them are read (in process
  * where they are loose objects, else by one `git cat-file --batch`), the new trees are made here
- * and written by one `git hash-object -t tree`, which must name each as computed here. The tree
+ * and written (in process as loose objects, else by one `git hash-object -t tree`, which must
+ * name each as computed here). The tree
  * equals the one `update-index` and `write-tree` make in a copy of the index (work-tree.ts);
  * whatever this cannot build the same way is left to that way: `treeFromHead` then answers null.
  */
 import { lstatSync, mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { objectsFolder, readLooseObject } from "./loose-objects";
+import { objectsFolder, readLooseObject, writableHere, writeLooseObject } from "./loose-objects";
 import type { Git, Repository } from "./repository";
 import { EMPTY_TREE, type StatusEntry } from "./work-tree";
 
@@ -61,7 +62,7 @@ export function treeFromHead(
     });
     progress?.(toHash.length, toHash.length);
   }
-  return writeTrees(git, objectsFolder(repo, git.env), head, changes as Map<string, { remove: true } | { mode: string; oid: string }>);
+  return writeTrees(git, repo, objectsFolder(repo, git.env), head, changes as Map<string, { remove: true } | { mode: string; oid: string }>);
 }
 
 /**
@@ -153,7 +154,13 @@ function newEntry(mode: string, name: string, oid: string): NewEntry {
  * the new ones deepest first, writes them with one hash-object (which must name each as computed
  * here), and answers the new root tree; null when git disagrees or fails.
  */
-function writeTrees(git: Git, objects: string | null, head: string, changes: Map<string, { remove: true } | { mode: string; oid: string }>): string | null {
+function writeTrees(
+  git: Git,
+  repo: Repository,
+  objects: string | null,
+  head: string,
+  changes: Map<string, { remove: true } | { mode: string; oid: string }>,
+): string | null {
   // Each folder's changed names, from the deepest folder up: its changed files now, its changed folders as they are made.
   const byFolder = new Map<string, Map<string, { remove: true } | { mode: string; oid: string }>>([["", new Map()]]);
   for (const [path, change] of changes) {
@@ -191,7 +198,7 @@ function writeTrees(git: Git, objects: string | null, head: string, changes: Map
     if (!change) madeOnly.add(folder);
     parent.set(name, oid === null ? { remove: true } : { mode: TREE_MODE, oid });
   }
-  if (written.length && !writtenAsComputed(git, written)) return null;
+  if (written.length && !writtenAsComputed(git, objects, repo, written)) return null;
   return root ?? EMPTY_TREE;
 }
 
@@ -369,10 +376,19 @@ function readTreesWithGit(git: Git, head: string, folders: string[]): Map<string
 }
 
 /**
- * Writes the trees with one `git hash-object -t tree` (which checks each tree's form; mktree would
- * look up every entry's object); true when git named each as computed here.
+ * Writes the trees: as loose objects in process where git would write them so, else with one
+ * `git hash-object -t tree` (which checks each tree's form; mktree would look up every entry's
+ * object), which must name each as computed here. True when they are stored.
  */
-function writtenAsComputed(git: Git, trees: { oid: string; body: Buffer }[]): boolean {
+function writtenAsComputed(git: Git, objects: string | null, repo: Repository, trees: { oid: string; body: Buffer }[]): boolean {
+  if (objects !== null && writableHere(repo, objects)) {
+    try {
+      for (const { oid, body } of trees) writeLooseObject(objects, oid, "tree", body);
+      return true;
+    } catch {
+      // left to git
+    }
+  }
   const folder = mkdtempSync(join(tmpdir(), "exprag-trees-"));
   try {
     const files = trees.map(({ body }, i) => {

@@ -112,8 +112,17 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
       rmSync(join(top, "gone/one.txt"));
       const calls = expectSame(top, true);
       expect(calls.some((call) => call.startsWith("cat-file"))).toBe(packed);
+      expect(calls.some((call) => call.startsWith("hash-object -t tree"))).toBe(false);
       gitIn(top, "fsck", "--strict", "--no-progress");
     }
+  });
+
+  test("a shared repository's trees are written by git, with its permissions", () => {
+    const top = repository(base, { "core.sharedRepository": "group" });
+    put(top, "src/deep/er/model.py", "layers = 3\n");
+    const calls = expectSame(top, true);
+    expect(calls.some((call) => call.startsWith("hash-object -t tree"))).toBe(true);
+    gitIn(top, "fsck", "--strict", "--no-progress");
   });
 
   test("staged changes: staged only, staged then changed, added, deleted, renamed, renamed then changed", () => {
