@@ -15,7 +15,7 @@ const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", XDG_
 const made: string[] = [home];
 afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+}, 60_000);
 
 function gitIn(top: string, ...args: string[]): string {
   const result = Bun.spawnSync(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: top, env, stdout: "pipe", stderr: "pipe" });
@@ -101,7 +101,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     put(top, "données/ünï.txt", "changed\n");
     put(top, Buffer.concat([Buffer.from("latin1-"), Buffer.from([0xe9]), Buffer.from(".txt")]), "latin1\n");
     expectSame(top, true);
-  });
+  }, 60_000);
 
   test("the same with HEAD's trees packed (read by cat-file) and loose (read in process); the objects written pass fsck", () => {
     for (const packed of [true, false]) {
@@ -115,7 +115,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
       expect(calls.some((call) => call.startsWith("hash-object -t tree"))).toBe(false);
       gitIn(top, "fsck", "--strict", "--no-progress");
     }
-  });
+  }, 60_000);
 
   test("a shared repository's trees are written by git, with its permissions", () => {
     const top = repository(base, { "core.sharedRepository": "group" });
@@ -123,7 +123,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     const calls = expectSame(top, true);
     expect(calls.some((call) => call.startsWith("hash-object -t tree"))).toBe(true);
     gitIn(top, "fsck", "--strict", "--no-progress");
-  });
+  }, 60_000);
 
   test("staged changes: staged only, staged then changed, added, deleted, renamed, renamed then changed", () => {
     const top = repository(base);
@@ -146,7 +146,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     put(top, "renamed.txt", "renamed then changed\n");
     gitIn(top, "rm", "-q", "--cached", "run.sh"); // deleted in the index, back as an untracked file
     expectSame(top, true);
-  });
+  }, 60_000);
 
   test("modes: a file made executable, and with core.fileMode=false the index's mode wins", () => {
     const top = repository(base);
@@ -157,7 +157,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     chmodSync(join(top, "a.txt"), 0o755);
     put(top, "a.txt", "changed and executable\n");
     expectSame(top, true);
-  });
+  }, 60_000);
 
   test("an executable script committed with core.fileMode=false keeps its mode when changed", () => {
     const top = repository(base);
@@ -168,7 +168,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     chmodSync(join(top, "run.sh"), 0o644);
     put(top, "run.sh", "#!/bin/sh\necho changed\n");
     expectSame(top, true);
-  });
+  }, 60_000);
 
   test("intent-to-add entries, and every file deleted", () => {
     const top = repository(base);
@@ -181,7 +181,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     for (const path of Object.keys(base)) rmSync(join(top, path), { force: true });
     rmSync(join(top, "intent.txt"));
     expectSame(top, true);
-  });
+  }, 60_000);
 
   test("line endings: autocrlf, text=auto and a clean filter are applied as update-index applies them", () => {
     const top = repository({ ...base, ".gitattributes": "*.up filter=upper\n*.txt text=auto\n" });
@@ -191,14 +191,14 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     put(top, "a.txt", "lf only\n");
     put(top, "new.txt", "crlf\r\nuntracked\r\n");
     expectSame(top, true);
-  });
+  }, 60_000);
 
   test("a tracked file holding a carriage return, where autocrlf looks at the index's copy, is left to the index", () => {
     const top = repository({ ...base, "crlf.txt": "one\r\ntwo\r\n" });
     gitIn(top, "config", "core.autocrlf", "true");
     put(top, "crlf.txt", "one\r\ntwo\r\nthree\r\n");
     expectSame(top, false);
-  });
+  }, 60_000);
 
   test("links, a link where a file was and an untracked executable are left to the index", () => {
     const top = repository(base);
@@ -212,7 +212,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     put(top, "new.sh", "#!/bin/sh\n");
     chmodSync(join(top, "new.sh"), 0o755);
     expectSame(top, false);
-  });
+  }, 60_000);
 
   test("a file where a link was, and with core.symlinks=false a link's file changed", () => {
     const top = repository(base);
@@ -227,7 +227,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     rmSync(join(top, "folder-link"));
     put(top, "folder-link", "src/deep");
     expectSame(top, true);
-  });
+  }, 60_000);
 
   test("names git quotes (a newline, a leading quote) and a changed .gitattributes are left to the index", () => {
     for (const name of ["new\nline.txt", '"quoted.txt', "tab\there.txt", ".gitattributes", "src/.gitattributes"]) {
@@ -236,7 +236,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
       put(top, "a.txt", "changed\n");
       expectSame(top, false);
     }
-  });
+  }, 60_000);
 
   test("a submodule, an unmerged path and a skip-worktree entry are left to the index", () => {
     const library = repository({ "lib.py": "v1\n" });
@@ -268,7 +268,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     rmSync(join(sparse, "gone/one.txt"));
     put(sparse, "a.txt", "changed\n");
     expectSame(sparse, false);
-  });
+  }, 60_000);
 
   test("not-code folders: untracked and changed files there stay out either way; a staged change there is left to the index", () => {
     const top = repository({ ...base, ".claude/settings.json": "{}\n" });
@@ -278,7 +278,7 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     expectSame(top, true);
     gitIn(top, "add", ".claude/settings.json");
     expectSame(top, false);
-  });
+  }, 60_000);
 
   test("a folder whose files all went, beside one whose files changed", () => {
     const top = repository(base);
@@ -287,5 +287,5 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     put(top, "a/inner.txt", "changed\n");
     rmSync(join(top, "a0"));
     expectSame(top, true);
-  });
+  }, 60_000);
 });
