@@ -149,7 +149,7 @@ describe("what a run knew of where it ran", () => {
     const quiet = await runIn(repo, ["run", "-q", "--", "true"]);
     expect(quiet.stderr).toBe("");
     const verbose = await runIn(repo, ["run", "--verbose", "--", "true"]);
-    expect(verbose.stderr).toMatch(/exprag: git .*status --porcelain=v1 .*\(\d+\.\d ms\)/);
+    expect(verbose.stderr).toMatch(/exprag: git .*status --porcelain=v2 .*\(\d+\.\d ms\)/);
   });
 });
 

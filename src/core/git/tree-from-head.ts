@@ -151,8 +151,8 @@ function newEntry(mode: string, name: string, oid: string): NewEntry {
 
 /**
  * Applies `changes` to HEAD's tree `head`: reads the trees on the way to each changed path, makes
- * the new ones deepest first, writes them with one hash-object (which must name each as computed
- * here), and answers the new root tree; null when git disagrees or fails.
+ * the new ones deepest first, stores them (writtenAsComputed), and answers the new root tree; null
+ * when one cannot be made as git would make it, or git disagrees or fails.
  */
 function writeTrees(
   git: Git,

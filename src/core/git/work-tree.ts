@@ -90,8 +90,11 @@ export const DEFAULT_NOT_CODE = [".claude/", ".agents/", ".codex/", ".gemini/", 
 
 /** `git status` of the experiment's code: entries under `notCode` (default DEFAULT_NOT_CODE) left out, tracked or not. */
 export function readCodeStatus(git: Git, notCode: string[] = DEFAULT_NOT_CODE, index?: string): { entries: StatusEntry[] } {
-  const { entries } = readStatus(git, index);
-  return { entries: notCode.length ? entries.filter((entry) => !isExcluded(entry.path.toString(), notCode)) : entries };
+  return { entries: codeEntries(readStatus(git, index).entries, notCode) };
+}
+
+function codeEntries(entries: StatusEntry[], notCode: string[]): StatusEntry[] {
+  return notCode.length ? entries.filter((entry) => !isExcluded(entry.path.toString(), notCode)) : entries;
 }
 
 /** git pathspecs that leave `notCode` out of a diff, read from the top whatever the current folder. */
@@ -176,9 +179,8 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
   try {
     copyIndex(repo.index, index);
     const hiding = clearHidingBits(git, repo, index);
-    const notCode = options.notCode ?? DEFAULT_NOT_CODE;
     const all = readStatus(git, index).entries;
-    const entries = notCode.length ? all.filter((entry) => !isExcluded(entry.path.toString(), notCode)) : all;
+    const entries = codeEntries(all, options.notCode ?? DEFAULT_NOT_CODE);
     const skipped: SkippedFile[] = [];
     if (entries.length === 0) return { tree: repo.headTree, entries, skipped };
     const storeInside = insideOf(repo.top, options.store);
