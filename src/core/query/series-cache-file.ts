@@ -93,12 +93,8 @@ export class Shard {
     const index = this.paths.get(path);
     const value = index === undefined ? undefined : this.value(runId);
     if (value === undefined || value[1] !== key) return undefined;
-    for (let at = HEAD; at < value.length; at += STRIDE) {
-      if (value[at] !== index) continue;
-      const state = decodeState(value, at + 1);
-      return state && { state, skipped: value[2] as number };
-    }
-    return undefined;
+    const state = stateAt(value, index!);
+    return state && { state, skipped: value[2] as number };
   }
 
   /** The run's whole entry (every path it holds that decodes), when there is one. */
@@ -107,12 +103,8 @@ export class Shard {
     if (value === undefined) return undefined;
     const series = new Map<string, SeriesState>();
     for (const [path, index] of this.paths) {
-      for (let at = HEAD; at < value.length; at += STRIDE) {
-        if (value[at] !== index) continue;
-        const state = decodeState(value, at + 1);
-        if (state) series.set(path, state);
-        break;
-      }
+      const state = stateAt(value, index);
+      if (state) series.set(path, state);
     }
     return { key: value[1] as string, skipped: value[2] as number, series };
   }
@@ -208,6 +200,12 @@ const SPECIAL: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSI
 function decodeNumber(value: unknown): number | null | undefined {
   if (typeof value === "number" || value === null) return value;
   return typeof value === "string" && Object.hasOwn(SPECIAL, value) ? SPECIAL[value] : undefined;
+}
+
+/** The state of the path with this index in an entry, when it holds one that decodes. */
+function stateAt(value: unknown[], index: number): SeriesState | undefined {
+  for (let at = HEAD; at < value.length; at += STRIDE) if (value[at] === index) return decodeState(value, at + 1);
+  return undefined;
 }
 
 /** The state written at `value[at, at + 7)`, or undefined when what is there is anything else. */
