@@ -24,7 +24,12 @@ function isUnsafe(code: number): boolean {
  * compiles costs about a third of a millisecond.
  */
 function nextUnsafe(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) if (isUnsafe(text.charCodeAt(i))) return i;
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // Printable ASCII first: most text is, and the loop stays within 2x of the regular expression's scan.
+    if (code >= 0x20 && code < 0x7f) continue;
+    if (isUnsafe(code)) return i;
+  }
   return -1;
 }
 
