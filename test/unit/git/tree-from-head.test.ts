@@ -49,6 +49,8 @@ function bothWays(top: string): { fromHead: string | null; throughIndex: string 
   Git.observer = (args) => calls.push(args.join(" "));
   try {
     const fromHead = writeWorkTree(git, repo, options).tree;
+    // Stored where git looks for it, whole, before the other way stores it too: ls-tree reads every tree on the way down.
+    if (fromHead !== null) gitIn(top, "ls-tree", "-r", "--name-only", fromHead);
     const tookHeadWay = !calls.some((call) => call.startsWith("update-index") || call.startsWith("write-tree"));
     const throughIndex = writeWorkTree(git, repo, { ...options, throughIndex: true }).tree;
     return { fromHead, throughIndex, tookHeadWay, calls: calls.slice() };
@@ -115,6 +117,18 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
       expect(calls.some((call) => call.startsWith("hash-object -t tree"))).toBe(false);
       gitIn(top, "fsck", "--strict", "--no-progress");
     }
+  }, 60_000);
+
+  test("in a linked worktree, whose objects are in the main repository's folder", () => {
+    const main = repository(base);
+    const linked = mkdtempSync(join(tmpdir(), "exprag-tree-from-head-linked-"));
+    made.push(linked);
+    rmSync(linked, { recursive: true });
+    gitIn(main, "worktree", "add", "-q", linked);
+    put(linked, "src/deep/er/model.py", "layers = 4\n");
+    put(linked, "linked-only.txt", "new\n");
+    expectSame(linked, true);
+    gitIn(main, "fsck", "--strict", "--no-progress");
   }, 60_000);
 
   test("a shared repository's trees are written by git, with its permissions", () => {
