@@ -36,25 +36,31 @@ export class NumberBound {
    * constant's (then it must be read whole).
    */
   order(b: Uint8Array, start: number, end: number): number {
+    const integerEnd = skipDigits(b, b[start] === 0x2d ? start + 1 : start, end);
+    const exponentStart = integerEnd < end && b[integerEnd] === 0x2e ? skipDigits(b, integerEnd + 1, end) : integerEnd;
+    return this.orderOf(b, start, integerEnd, exponentStart, end);
+  }
+
+  /**
+   * As `order`, told where the number's integer digits end and where its exponent starts (`end`
+   * without one), as the check of its line noted them: its digits are not walked again.
+   */
+  orderOf(b: Uint8Array, start: number, integerEnd: number, exponentStart: number, end: number): number {
     let i = start;
     const sign = b[i] === 0x2d ? -1 : 1;
     if (sign < 0) i++;
     // Its first significant digit stands at 10^exponent (before any e part).
     let exponent: number;
     if (b[i] !== 0x30) {
-      const from = i;
-      while (i < end && isDigit(b[i]!)) i++;
-      exponent = i - from - 1;
-      if (i < end && b[i] === 0x2e) i = skipDigits(b, i + 1, end);
+      exponent = integerEnd - i - 1;
     } else {
-      i++;
-      if (i >= end || b[i] !== 0x2e) return 0 - this.sign; // 0, -0, 0e5: zero
-      const from = ++i;
-      while (i < end && b[i] === 0x30) i++;
-      if (i >= end || !isDigit(b[i]!)) return 0 - this.sign; // 0.000, 0.0e5: zero
-      exponent = from - i - 1;
-      i = skipDigits(b, i + 1, end);
+      // 0, or 0. and a fraction (which starts after the point at integerEnd).
+      i = integerEnd + 1;
+      while (i < exponentStart && b[i] === 0x30) i++;
+      if (i >= exponentStart) return 0 - this.sign; // 0, -0, 0e5, 0.000, 0.0e5: zero
+      exponent = integerEnd - i;
     }
+    i = exponentStart;
     if (i < end) {
       // e or E, an optional sign, digits (leading zeros allowed).
       i++;

@@ -49,7 +49,7 @@ export function isPlainJson(b: Uint8Array, start: number, end: number, probe: Pa
       if (c === QUOTE) {
         i = skipString(b, i, end);
       } else if (c === 0x2d /* - */ || isDigit(c)) {
-        i = skipNumber(b, i, end);
+        i = skipNumber(b, i, end, probe !== null && probe.pending >= 0 ? probe.numberShape : null);
       } else if (c === 0x74 /* t */) {
         i = skipWord(b, i, end, "true");
       } else if (c === 0x66 /* f */) {
@@ -132,17 +132,25 @@ function skipDigits(b: Uint8Array, i: number, end: number): number {
   return i;
 }
 
-/** -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; -1 when malformed. */
-function skipNumber(b: Uint8Array, i: number, end: number): number {
+/**
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; -1 when malformed. A number with a `shape` notes
+ * in it where its integer digits end and where its exponent starts (its end when it has none).
+ */
+function skipNumber(b: Uint8Array, i: number, end: number, shape: Int32Array | null): number {
   if (b[i] === 0x2d) i++;
   if (i >= end) return -1;
   if (b[i] === 0x30) i++;
   else if (isDigit(b[i]!)) i = skipDigits(b, i + 1, end);
   else return -1;
+  const integerEnd = i;
   if (i < end && b[i] === 0x2e /* . */) {
     const digits = skipDigits(b, i + 1, end);
     if (digits === i + 1) return -1;
     i = digits;
+  }
+  if (shape !== null) {
+    shape[0] = integerEnd;
+    shape[1] = i;
   }
   if (i < end && (b[i] === 0x65 || b[i] === 0x45) /* e E */) {
     i++;

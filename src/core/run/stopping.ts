@@ -91,7 +91,7 @@ export class CommandStopper {
         lineEnd = end;
         lineNumber = at;
         rules.values.observeLine(data, probe!);
-        stop(rules.check(source, stamp(), diverged(), step));
+        if (rules.mayHold()) stop(rules.check(source, stamp(), diverged(), step));
       },
       parsed: (value, line) => {
         if (!this.reason) stop(rules.record(value, `${file}:${line}`, stamp(), diverged()));
