@@ -86,12 +86,13 @@ export class CommandStopper {
       probe,
       probed: (data, start, end, at) => {
         if (this.reason) return;
+        rules.values.observeLine(data, probe!);
+        if (!rules.mayHold()) return;
         line = data;
         lineStart = start;
         lineEnd = end;
         lineNumber = at;
-        rules.values.observeLine(data, probe!);
-        if (rules.mayHold()) stop(rules.check(source, stamp(), diverged(), step));
+        stop(rules.check(source, stamp(), diverged(), step));
       },
       parsed: (value, line) => {
         if (!this.reason) stop(rules.record(value, `${file}:${line}`, stamp(), diverged()));
