@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
 import { cleanEnv, EXPRAG, readRecords, runFiles, runStart, type StoredRecord, tempDir, tracked, waitFor } from "./harness";
@@ -150,6 +150,22 @@ describe("exprag sweep", () => {
     expect(readFileSync(join(repo, ".env"), "utf8")).toBe("TOKEN=secret\n");
     expect(git(repo, "worktree", "list").trim().split("\n")).toHaveLength(1);
     expect(result.stderr).not.toContain("warning");
+  }, 120_000);
+
+  test("when git cannot list the ignored files, the sweep says its runs go without them, and runs them", async () => {
+    const { repo, store } = setUp();
+    write(repo, ".gitignore", "data/\n");
+    write(repo, "data/train.csv", "ignored data\n");
+    write(repo, "look.py", "import os, sys\nprint(sys.argv[1], os.path.exists('data/train.csv'))\n");
+    // A git that fails every listing of ignored files, as it does while another worktree is being added.
+    const bin = tempDir();
+    write(bin, "git", `#!/bin/sh\ncase "$*" in *--ignored*) echo "fatal: cannot list" >&2; exit 128;; esac\nexec '${Bun.which("git")}' "$@"\n`);
+    chmodSync(join(bin, "git"), 0o755);
+    const result = await runIn(repo, ["sweep", "--grid", "x=1,2", "--", "python3", "look.py", "{x}"], { PATH: `${bin}:${process.env.PATH}` });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain("cannot list the files git ignores (git ls-files: fatal: cannot list)");
+    for (const x of [1, 2]) expect(result.text).toContain(`${x} False\n`);
+    expect(runFiles(store)).toHaveLength(2);
   }, 120_000);
 
   test("a worktree the runs wrote files into is kept, said so, and gc removes it once its first run is gone", async () => {

@@ -14,7 +14,7 @@ import { WHOLE_FILE_BYTES, withWholeFile } from "../record/whole-file";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
 import { recordsOf, skippedLineWarning, type Warn } from "./records";
-import { SeriesAccumulator, type SeriesStats } from "./series";
+import { SeriesAccumulator, type SeriesStats, statsOf } from "./series";
 import { seriesCache } from "./series-cache";
 import { SeriesProbe } from "./series-probe";
 import { type RunSummary, readRunSummary } from "./summary";
@@ -22,7 +22,15 @@ import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
 
 export type { SeriesStats };
 
-const pathKey = (steps: PathStep[]) => JSON.stringify(steps);
+/** Each path's key, made once: a selection asks the same paths of every run, several times each. */
+const pathKeys = new WeakMap<PathStep[], string>();
+function pathKey(steps: PathStep[]): string {
+  const known = pathKeys.get(steps);
+  if (known !== undefined) return known;
+  const key = JSON.stringify(steps);
+  pathKeys.set(steps, key);
+  return key;
+}
 
 /** States of a run whose file may still grow (unknown: no run_end, and no way to tell whether its writer lives). */
 const UNENDED: readonly RunState[] = [...UNENDED_STATES, "unknown"];
@@ -91,20 +99,22 @@ export class RunView {
    * held them all. When it spares a read of the file, it warns as that read would have.
    */
   private fromCache(paths: PathStep[][], key: string | undefined): boolean {
-    const entry = key === undefined ? undefined : seriesCache(this.store).get(this.runId, key);
+    const cache = key === undefined ? undefined : seriesCache(this.store);
     let all = true;
+    let skipped = 0;
     let taken = 0;
     for (const steps of paths) {
       const path = pathKey(steps);
       if (this.stats.has(path)) continue;
-      const state = entry?.series.get(path);
-      if (state) {
-        this.stats.set(path, SeriesAccumulator.restore(state).stats());
+      const cached = cache?.get(this.runId, key!, path);
+      if (cached) {
+        this.stats.set(path, statsOf(cached.state));
+        skipped = cached.skipped;
         taken++;
       } else all = false;
     }
     // Warned of when a series is used, as the read it spares would: not for a run a filter drops.
-    if (all && taken && entry?.skipped) this.cachedSkip = entry.skipped;
+    if (all && taken && skipped) this.cachedSkip = skipped;
     return all;
   }
 

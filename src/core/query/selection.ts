@@ -235,11 +235,17 @@ function elapsedSeconds(summary: RunSummary): number | undefined {
   return summary.status === "running" && Number.isFinite(started) ? Math.max(0, Date.now() - started) / 1000 : undefined;
 }
 
-/** A tracked value path without its optional `value.` prefix. */
+/** A tracked value path without its optional `value.` prefix (the same list each time it is asked for). */
 export function trackedSteps(operand: Operand): PathStep[] {
-  const [first, ...rest] = operand.segments;
-  return first && "key" in first && first.key === "value" ? rest : operand.segments;
+  const first = operand.segments[0];
+  if (!(first && "key" in first && first.key === "value")) return operand.segments;
+  const known = tracked.get(operand);
+  if (known) return known;
+  const steps = operand.segments.slice(1);
+  tracked.set(operand, steps);
+  return steps;
 }
+const tracked = new WeakMap<Operand, PathStep[]>();
 
 /** One value, or a list when a path through `[]` found several; undefined when none. */
 export function single(values: unknown[] | undefined): unknown {

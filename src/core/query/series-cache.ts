@@ -14,37 +14,44 @@ import { lstatSync, mkdirSync, readdirSync } from "node:fs";
 import { isErrno } from "../errors";
 import { cacheDir } from "../store";
 import type { SeriesState } from "./series";
-import { type Entry, readShard, removeStrayTemporaries, SHARD_FILE, type Shard, seriesCacheDir, shardOf, writeShard } from "./series-cache-file";
+import { type CachedSeries, type Entry, removeStrayTemporaries, SHARD_FILE, Shard, seriesCacheDir, shardOf, writeShard } from "./series-cache-file";
 
 export class SeriesCache {
+  /** The files as read for this question. */
   private readonly loaded = new Map<string, Shard>();
-  /** Entries to write, by file: null forgets the run. */
+  /** Entries to write, by file: null forgets the run. What a question asks after them answers from here. */
   private readonly changed = new Map<string, Map<string, Entry | null>>();
   private usable: boolean | undefined;
 
   constructor(readonly store: string) {}
 
-  /** The run's entry, when it was made from the file as it is now (`key`). */
-  get(runId: string, key: string): Entry | undefined {
-    const entry = this.entry(runId);
-    return entry?.key === key ? entry : undefined;
+  /** The series of `path` the cache holds for the run's file as it is now (`key`). */
+  get(runId: string, key: string, path: string): CachedSeries | undefined {
+    const shard = shardOf(runId);
+    if (shard === null || !this.isUsable()) return undefined;
+    const changed = this.changed.get(shard);
+    if (changed?.has(runId)) {
+      const entry = changed.get(runId);
+      const state = entry?.key === key ? entry.series.get(path) : undefined;
+      return state && { state, skipped: entry!.skipped };
+    }
+    return this.shard(shard).series(runId, key, path);
   }
 
   /** Keeps these series of the run as read from the file with `key` (with what the entry holds for that key). */
   put(runId: string, key: string, skipped: number, series: [path: string, state: SeriesState][]): void {
     const shard = shardOf(runId);
     if (shard === null || !this.isUsable()) return;
-    const before = this.entry(runId);
+    const before = this.entry(shard, runId);
     const entry: Entry = { key, skipped, series: new Map(before?.key === key ? before.series : []) };
     for (const [path, state] of series) entry.series.set(path, state);
-    this.shard(shard).set(runId, entry);
     this.change(shard, runId, entry);
   }
 
   forget(runId: string): void {
     const shard = shardOf(runId);
     if (shard === null || !this.isUsable()) return;
-    if (this.shard(shard).delete(runId)) this.change(shard, runId, null);
+    if (this.entry(shard, runId)) this.change(shard, runId, null);
   }
 
   /**
@@ -69,7 +76,7 @@ export class SeriesCache {
     }
     if (!this.isUsable()) return;
     for (const [shard, entries] of changed) {
-      const current = readShard(this.store, shard) ?? new Map<string, Entry>();
+      const current = Shard.read(this.store, shard)?.entries() ?? new Map<string, Entry>();
       for (const [runId, entry] of entries) {
         if (entry === null) current.delete(runId);
         else current.set(runId, mergedEntry(current.get(runId), entry));
@@ -92,7 +99,7 @@ export class SeriesCache {
     if (!dryRun) removeStrayTemporaries(this.store);
     for (const name of names) {
       const shard = name.slice(0, 1);
-      for (const runId of readShard(this.store, shard)?.keys() ?? []) {
+      for (const runId of Shard.read(this.store, shard)?.ids() ?? []) {
         if (exists(runId)) continue;
         pruned++;
         if (!dryRun) this.forget(runId);
@@ -102,16 +109,17 @@ export class SeriesCache {
     return pruned;
   }
 
-  private entry(runId: string): Entry | undefined {
-    const shard = shardOf(runId);
-    if (shard === null || !this.isUsable()) return undefined;
-    return this.shard(shard).get(runId);
+  /** The run's entry as this question leaves it: changed, or as read. */
+  private entry(shard: string, runId: string): Entry | undefined {
+    const changed = this.changed.get(shard);
+    if (changed?.has(runId)) return changed.get(runId) ?? undefined;
+    return this.shard(shard).entry(runId);
   }
 
   private shard(shard: string): Shard {
     let found = this.loaded.get(shard);
     if (!found) {
-      found = readShard(this.store, shard) ?? new Map();
+      found = Shard.read(this.store, shard) ?? Shard.empty(shard);
       this.loaded.set(shard, found);
       // Read for this question only: a server's next question reads the files again.
       scheduleFlush();

@@ -37,7 +37,7 @@ export class SeriesAccumulator {
   }
 
   get mean(): number | null {
-    return this.finite ? this.sum / this.finite : this.count ? Number.NaN : null;
+    return meanOf(this.count, this.sum, this.finite);
   }
 
   /** One aggregate's value; null when the series has no number yet (count: 0). */
@@ -46,19 +46,20 @@ export class SeriesAccumulator {
   }
 
   stats(): SeriesStats {
-    return { count: this.count, first: this.first, last: this.last, min: this.min, max: this.max, mean: this.mean };
+    return statsOf(this.state());
   }
 
-  /** Everything the aggregates rest on, the sum as added so far: restored, it answers as this one does. */
+  /** Everything the aggregates rest on, the sum as added so far: statsOf(state) answers as this one does. */
   state(): SeriesState {
     return [this.count, this.first, this.last, this.min, this.max, this.sum, this.finite];
   }
+}
 
-  static restore([count, first, last, min, max, sum, finite]: SeriesState): SeriesAccumulator {
-    const series = new SeriesAccumulator();
-    [series.count, series.first, series.last, series.min, series.max, series.sum, series.finite] = [count, first, last, min, max, sum, finite];
-    return series;
-  }
+const meanOf = (count: number, sum: number, finite: number): number | null => (finite ? sum / finite : count ? Number.NaN : null);
+
+/** The aggregates of a state (kept in the series cache): the same, to the bit, as the accumulator's that had it. */
+export function statsOf(state: SeriesState): SeriesStats {
+  return { count: state[0], first: state[1], last: state[2], min: state[3], max: state[4], mean: meanOf(state[0], state[5], state[6]) };
 }
 
 /** A SeriesAccumulator's state: count, first, last, min, max, the sum of the finite numbers and how many they are. */

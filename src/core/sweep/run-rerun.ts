@@ -23,7 +23,7 @@ import { writeQueuedRuns } from "../slurm/queued-runs";
 import { slurmJob } from "../slurm/sweep";
 import { executeSweep, type SweepRun } from "./execute";
 import { codeDifference, commandWithSettings, confirmForeignCommand, readRerunSource, rerunParams } from "./rerun";
-import { closeRunTree, ignoredPaths, linkLeftOut, openRunTree } from "./worktree";
+import { closeRunTree, ignoredPaths, linkLeftOut, openRunTree, unlistedIgnoredWarning } from "./worktree";
 
 export interface RerunRequest {
   run: string;
@@ -128,7 +128,11 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
       // A snapshot's commit is on no branch of the user's: the new run keeps it on its own run/<id> too.
       code = source.snapshot && prepared.git.commit === source.commit ? { ...prepared, snapshotCommit: source.commit } : prepared;
       // After the code is read, so the links are never part of it.
-      if (tree) linkLeftOut(repo, tree, store, source.skipped, await ignoredPaths(git, repo));
+      if (tree) {
+        const { paths, failure } = await ignoredPaths(git, repo);
+        if (failure !== undefined) warn(unlistedIgnoredWarning(failure));
+        linkLeftOut(repo, tree, store, source.skipped, paths);
+      }
     }
     // In place, another version of one stops the rerun before anything is copied.
     if (request.restoreOutputs) restoreOutputs(store, source.runId, top, !request.here, warn);

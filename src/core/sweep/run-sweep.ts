@@ -20,7 +20,7 @@ import { type SweepCode, sweepCode } from "./code";
 import { executeSweep, type SweepObserver, type SweepRun } from "./execute";
 import { newSweepId } from "./plan";
 import { type SweepSummary, summarizeSweep, sweepTag } from "./summary";
-import { closeRunTree, ignoredPaths, linkLeftOut, openRunTree, type RunTree } from "./worktree";
+import { closeRunTree, ignoredPaths, linkLeftOut, openRunTree, type RunTree, unlistedIgnoredWarning } from "./worktree";
 
 export interface SweepRequest {
   /** The command as given, with its placeholders: it names the experiment. */
@@ -157,7 +157,9 @@ export async function sweepTree(
     ensureStore(options.store, options.storeExplicit);
     const ignored = ignoredPaths(git, repo);
     const tree = openRunTree(git, rerunWorktreeDir(options.store, options.firstRun.runId), commit, "sweep");
-    linkLeftOut(repo, tree, options.store, code.first.git.skipped, await ignored);
+    const { paths, failure } = await ignored;
+    if (failure !== undefined) warn(unlistedIgnoredWarning(failure));
+    linkLeftOut(repo, tree, options.store, code.first.git.skipped, paths);
     const folder = join(tree.top, relative(repo.top, options.cwd));
     mkdirSync(folder, { recursive: true });
     return { ...tree, git, folder };

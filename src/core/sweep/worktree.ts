@@ -6,7 +6,7 @@
  */
 import { lstatSync, mkdirSync, symlinkSync, unlinkSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import type { Git, Repository } from "../git/repository";
+import { firstLine, type Git, type Repository } from "../git/repository";
 import { addLockedWorktree, releaseWorktree } from "../git/worktrees";
 import type { SkippedFile } from "../record/schema";
 import { isConfinedPath } from "../record/untrusted";
@@ -28,16 +28,26 @@ export function openRunTree(git: Git, dir: string, commit: string, purpose: "rer
  * The files and folders the work tree at `repo.top` has and git ignores (git collapses a wholly
  * ignored folder), read by a git process started now, so it can go on while the worktree is made.
  * A listing that meets a worktree being added in the store (its gitdir not yet whole) fails: it is
- * read once more when awaited, after the worktree is made.
+ * read once more when awaited, after the worktree is made. When that fails too, `failure` holds
+ * git's words and nothing is listed.
  */
-export async function ignoredPaths(git: Git, repo: Repository): Promise<string[]> {
+export async function ignoredPaths(git: Git, repo: Repository): Promise<{ paths: string[]; failure?: string }> {
+  let failure = "";
   for (let tries = 0; tries < 2; tries++) {
     try {
       const listed = await git.at(repo.top).start(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--no-empty-directory"]);
-      if (listed.code === 0) return listed.stdout.toString().split("\0").filter(Boolean);
-    } catch {}
+      if (listed.code === 0) return { paths: listed.stdout.toString().split("\0").filter(Boolean) };
+      failure = firstLine(listed.stderr) || `exit ${listed.code}`;
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
   }
-  return [];
+  return { paths: [], failure };
+}
+
+/** The warning for a listing of ignored files that failed: what the runs will miss, and why. */
+export function unlistedIgnoredWarning(failure: string): string {
+  return `cannot list the files git ignores (git ls-files: ${failure}): files it ignores (data, a virtualenv) are not linked into the worktree the runs start in`;
 }
 
 /**

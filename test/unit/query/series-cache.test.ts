@@ -1,5 +1,17 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunView } from "../../../src/core/query/run-view";
@@ -152,6 +164,28 @@ describe("the series cache answers as the full read, to the bit", () => {
     expect(answers(store, id)["metrics.acc"]!.max).toBe(0.99);
   });
 
+  test("a path's state is read only when asked for: another path's spoilt state leaves it answering from the cache", () => {
+    const store = newStore();
+    const id = writeRun(store, values('{"metrics":{"acc":0.5,"loss":2}}', '{"metrics":{"acc":0.7,"loss":1}}'));
+    answers(store, id);
+    flushSeriesCaches();
+    const file = shardFile(store, id);
+    const text = readFileSync(file, "utf8");
+    const spoilt = text.replace(",0.7,0.5,0.7,", ",0.7,0.5,0.99,").replace(",1,2,2,1,1,2,3,2,", ',1,2,2,1,"one",2,3,2,');
+    expect(spoilt.match(/0\.99|"one"/g)).toEqual(["0.99", '"one"']);
+    writeFileSync(file, spoilt);
+    const ask = (path: string) => {
+      const view = new RunView(store, id, () => {});
+      const steps = parsePath(path);
+      return view.withFile(() => {
+        view.summary();
+        return view.seriesStats(steps);
+      }, [steps]);
+    };
+    expect(ask("metrics.acc").max).toBe(0.99);
+    expect(ask("metrics.loss")).toEqual(parsedStats(store, id, parsePath("metrics.loss")));
+  });
+
   test("a run file appended to after caching is read again, and its entry rewritten", () => {
     const store = newStore();
     const id = writeRun(store, values('{"metrics":{"acc":0.5}}'));
@@ -214,10 +248,39 @@ describe("a cache file that is not one this cache wrote is ignored", () => {
     ["not JSON", (file) => writeFileSync(file, "{not json")],
     ["truncated", (file) => writeFileSync(file, readFileSync(file, "utf8").slice(0, 40))],
     ["empty", (file) => writeFileSync(file, "")],
-    ["another version", (file) => writeFileSync(file, readFileSync(file, "utf8").replace('"version":1', '"version":2'))],
-    ["foreign shapes", (file) => writeFileSync(file, JSON.stringify({ version: 1, paths: [1, null, "x"], runs: { a: 1, __proto__: [], b: [5] } }))],
-    ["a state of the wrong shape", (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/\[0,2,/, '[0,"two",'))],
-    ["a path index out of range", (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/\[0,2,/, "[7,2,"))],
+    ["another version", (file) => writeFileSync(file, readFileSync(file, "utf8").replace('"version":2', '"version":3'))],
+    [
+      "the layout of version 1, with another answer in it",
+      (file) => {
+        const [[runId, key]] = JSON.parse(readFileSync(file, "utf8")).runs as [[string, string]];
+        const paths = ['[{"key":"metrics"},{"key":"acc"}]'];
+        writeFileSync(file, JSON.stringify({ version: 1, paths, runs: { [runId]: [key, 0, [0, 2, 0.5, 0.7, 0.5, 0.99, 1.2, 2]] } }));
+      },
+    ],
+    ["foreign shapes", (file) => writeFileSync(file, JSON.stringify({ version: 2, paths: [1, null, "x"], runs: { a: 1, __proto__: [], b: [5] } }))],
+    [
+      "an entry under a name that is no run id",
+      (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/"runs":\[\["[^"]+"/, '"runs":[["__proto__"')),
+    ],
+    ["entries of other shapes", (file) => writeFileSync(file, readFileSync(file, "utf8").replace('"runs":[', '"runs":[1,null,[],[5],["a"],{"0":"x"},'))],
+    [
+      "runs an object by run id (the layout of version 1)",
+      (file) =>
+        writeFileSync(
+          file,
+          readFileSync(file, "utf8")
+            .replace(/"runs":\[\[("[^"]+"),/, '"runs":{$1:[')
+            .replace(/\]\]\}$/, "]}}"),
+        ),
+    ],
+    ["paths that are no strings", (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/"paths":\[.*?\],"runs"/, '"paths":[7,7,7,7,7,7],"runs"'))],
+    ["a state of the wrong shape", (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/",0,0,2,/, '",0,0,"two",'))],
+    ["a path index out of range", (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/",0,0,2,/, '",0,7,2,'))],
+    ["an entry one number too long", (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/\]\]\}$/, ",0]]}"))],
+    ["an entry one number too short", (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/,0\]\]\}$/, "]]}"))],
+    ["a number written as a string", (file) => writeFileSync(file, readFileSync(file, "utf8").replace(",0.7,0.5,0.7,", ',0.7,0.5,"0.99",'))],
+    ["more finite numbers than numbers", (file) => writeFileSync(file, readFileSync(file, "utf8").replace(",0.5,0.7,1.2,2,", ",0.5,0.7,1.2,3,"))],
+    ["a skipped line that is no line number", (file) => writeFileSync(file, readFileSync(file, "utf8").replace(/",0,0,2,/, '",-1,0,2,'))],
     ["over the size bound", (file) => writeFileSync(file, " ".repeat(33 * 1024 * 1024))],
     [
       "a link to a file of the right shape elsewhere",
@@ -243,7 +306,10 @@ describe("a cache file that is not one this cache wrote is ignored", () => {
       const cold = answers(store, id);
       flushSeriesCaches();
       const file = shardFile(store, id);
+      const before = readFileSync(file, "utf8");
       spoil(file);
+      // Each case spoils the file (a pattern that no longer matches would test nothing).
+      expect(lstatSync(file).isFile() ? readFileSync(file, "utf8") : "").not.toBe(before);
       const elsewhere = existsSync(`${file}.elsewhere`) ? readFileSync(`${file}.elsewhere`, "utf8") : null;
       expectSame(answers(store, id), cold);
       flushSeriesCaches();
@@ -260,7 +326,7 @@ describe("a cache file that is not one this cache wrote is ignored", () => {
     writeFileSync(shardFile(store, id), "{not json");
     answers(store, id);
     flushSeriesCaches();
-    expect(JSON.parse(readFileSync(shardFile(store, id), "utf8")).version).toBe(1);
+    expect(JSON.parse(readFileSync(shardFile(store, id), "utf8")).version).toBe(2);
     expect(readdirSync(seriesCacheDir(store)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 });

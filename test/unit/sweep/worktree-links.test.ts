@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openRepository } from "../../../src/core/git/repository";
-import { ignoredPaths } from "../../../src/core/sweep/worktree";
+import { ignoredPaths, unlistedIgnoredWarning } from "../../../src/core/sweep/worktree";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -45,11 +45,14 @@ function repository(failures: number) {
 describe("the ignored files a sweep's worktree links in", () => {
   test("a listing git fails (it met a worktree being added meanwhile) is read once more", async () => {
     const { git, repo } = repository(1);
-    expect(await ignoredPaths(git, repo)).toEqual(["data/"]);
+    expect(await ignoredPaths(git, repo)).toEqual({ paths: ["data/"] });
   });
 
-  test("a listing that fails again gives none", async () => {
+  test("a listing that fails again gives none, and git's words to warn with", async () => {
     const { git, repo } = repository(2);
-    expect(await ignoredPaths(git, repo)).toEqual([]);
+    const listed = await ignoredPaths(git, repo);
+    expect(listed.paths).toEqual([]);
+    expect(listed.failure).toBe("fatal: failed to read .git/worktrees/w/commondir: No such file or directory");
+    expect(unlistedIgnoredWarning(listed.failure!)).toContain("not linked into the worktree");
   });
 });
