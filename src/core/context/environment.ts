@@ -5,7 +5,7 @@
  * its answer becomes an `environment` record whenever it comes; the command never waits for it.
  */
 import type { EnvironmentValue, PythonEnvironment } from "../record/schema";
-import { NVIDIA_SMI, ROCM_SMI, readGpus, readRocmGpus } from "./gpus";
+import { ROCM_SMI, readGpus, readRocmGpus } from "./gpus";
 import { pythonOf, readPythonEnvironment } from "./python-environment";
 
 /** How long `nvidia-smi` may take to describe the GPUs before it is killed. */
@@ -17,9 +17,11 @@ export function pythonEnvironmentOf(executable: string, env: NodeJS.ProcessEnv, 
   return python ? readPythonEnvironment(python, env) : null;
 }
 
-/** The GPUs, or why they could not be described; null when there is neither nvidia-smi nor rocm-smi. Never throws. */
-export async function describeGpus(env: NodeJS.ProcessEnv, timeoutMs = GPU_QUERY_TIMEOUT_MS): Promise<EnvironmentValue | null> {
-  const nvidia = Bun.which(NVIDIA_SMI, { PATH: env.PATH ?? "" });
+/**
+ * The GPUs, or why they could not be described; null when there is neither nvidia-smi (`nvidia`,
+ * found on PATH) nor rocm-smi. Never throws.
+ */
+export async function describeGpus(env: NodeJS.ProcessEnv, nvidia: string | null, timeoutMs = GPU_QUERY_TIMEOUT_MS): Promise<EnvironmentValue | null> {
   const rocm = nvidia ? null : Bun.which(ROCM_SMI, { PATH: env.PATH ?? "" });
   if (!nvidia && !rocm) return null;
   const answer = nvidia ? await readGpus(nvidia, env, timeoutMs) : await readRocmGpus(rocm!, env, timeoutMs);

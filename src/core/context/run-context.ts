@@ -8,6 +8,7 @@
 import type { RecordKind, SystemPeaks } from "../record/schema";
 import type { RunFile } from "../record/writer";
 import { describeGpus } from "./environment";
+import { NVIDIA_SMI } from "./gpus";
 import { findOutputs, folderRule, KEEP_OUTPUTS_MAX_BYTES, keepOutputs } from "./outputs";
 import { OutputsWatch } from "./outputs-watch";
 import { DEFAULT_SYSTEM_EVERY_S, SystemSampler } from "./system-sampler";
@@ -27,13 +28,20 @@ export class RunContext {
   private sampler: SystemSampler | null = null;
   private startedAt = Date.now();
   private outputsWatch: OutputsWatch | null = null;
+  /** nvidia-smi on PATH (null: not there), looked for once for the GPUs' description and their samples. */
+  private nvidiaFound: string | null | undefined;
 
   /** Asks for the GPUs at once, so nvidia-smi answers while git is read. */
   constructor(
     private readonly options: RunContextOptions,
     private readonly env: NodeJS.ProcessEnv,
   ) {
-    this.gpus = options.environment === false ? null : describeGpus(env);
+    this.gpus = options.environment === false ? null : describeGpus(env, this.nvidia());
+  }
+
+  private nvidia(): string | null {
+    if (this.nvidiaFound === undefined) this.nvidiaFound = Bun.which(NVIDIA_SMI, { PATH: this.env.PATH ?? "" });
+    return this.nvidiaFound;
   }
 
   /**
@@ -65,7 +73,7 @@ export class RunContext {
         if (value) writeNow(runFile, "environment", value);
       }) ?? null;
     const every = this.options.systemEverySeconds === undefined ? DEFAULT_SYSTEM_EVERY_S : this.options.systemEverySeconds;
-    if (every !== null) this.sampler = new SystemSampler(pid, every, this.env, (sample) => writeNow(runFile, "system", sample));
+    if (every !== null) this.sampler = new SystemSampler(pid, every, this.env, (sample) => writeNow(runFile, "system", sample), this.nvidia());
   }
 
   /** The command has exited: sampling stops; returns the peaks, for run_end. */

@@ -6,7 +6,6 @@
  */
 import type { SystemPeaks, SystemSample } from "../record/schema";
 import type { GpuMonitor } from "./gpu-monitor";
-import { NVIDIA_SMI } from "./gpus";
 
 export const DEFAULT_SYSTEM_EVERY_S = 10;
 
@@ -27,9 +26,10 @@ export class SystemSampler {
     everySeconds: number,
     env: NodeJS.ProcessEnv,
     private readonly write: (sample: SystemSample) => void,
+    /** nvidia-smi, when it is on PATH: the GPUs are sampled through it. */
+    tool: string | null,
   ) {
     this.lastAt = performance.now();
-    const tool = Bun.which(NVIDIA_SMI, { PATH: env.PATH ?? "" });
     // The monitor's code and the process tree's are loaded only when they are used: a short command never needs either.
     const monitor = tool ? (require("./gpu-monitor") as typeof import("./gpu-monitor")) : null;
     this.gpus = monitor && tool ? new monitor.GpuMonitor(tool, env, everySeconds * 1000, monitor.visibleGpus(env)) : null;

@@ -4,8 +4,12 @@
  * terminal's foreground process group. Loaded lazily; what `platform` does not offer is not called
  * (on Windows libc is never loaded) and every function degrades to null or false.
  */
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import type { dlopen } from "bun:ffi";
 import { type Platform, platform } from "./platform";
+
+/** bun:ffi, loaded with libc: a command that never calls libc (`--version`, a query to a pipe) starts without it. */
+const ffi = () => require("bun:ffi") as typeof import("bun:ffi");
+const ptr: typeof import("bun:ffi").ptr = (value, byteOffset) => ffi().ptr(value, byteOffset);
 
 const F_SETFD = 2;
 const FD_CLOEXEC = 1;
@@ -15,20 +19,20 @@ const PIPE_BYTES = 256 * 1024;
 const SIG_IGN = 1;
 
 const symbols = {
-  pipe: { args: [FFIType.ptr], returns: FFIType.i32 },
-  pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-  sync_file_range: { args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.u32], returns: FFIType.i32 },
-  fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  sigaction: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-  signal: { args: [FFIType.i32, FFIType.u64], returns: FFIType.u64 },
-  execv: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-  getpgrp: { args: [], returns: FFIType.i32 },
-  isatty: { args: [FFIType.i32], returns: FFIType.i32 },
-  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-  poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
-  tcgetpgrp: { args: [FFIType.i32], returns: FFIType.i32 },
-  inotify_init1: { args: [FFIType.i32], returns: FFIType.i32 },
-  inotify_add_watch: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  pipe: { args: ["ptr"], returns: "i32" },
+  pipe2: { args: ["ptr", "i32"], returns: "i32" },
+  sync_file_range: { args: ["i32", "i64", "i64", "u32"], returns: "i32" },
+  fcntl: { args: ["i32", "i32", "i32"], returns: "i32" },
+  sigaction: { args: ["i32", "ptr", "ptr"], returns: "i32" },
+  signal: { args: ["i32", "u64"], returns: "u64" },
+  execv: { args: ["ptr", "ptr"], returns: "i32" },
+  getpgrp: { args: [], returns: "i32" },
+  isatty: { args: ["i32"], returns: "i32" },
+  ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" },
+  poll: { args: ["ptr", "u64", "i32"], returns: "i32" },
+  tcgetpgrp: { args: ["i32"], returns: "i32" },
+  inotify_init1: { args: ["i32"], returns: "i32" },
+  inotify_add_watch: { args: ["i32", "ptr", "u32"], returns: "i32" },
 } as const;
 
 type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
@@ -49,7 +53,7 @@ function loadLibc(): Libc | null {
   const wanted = Object.fromEntries(libcSymbolNames(platform).map((name) => [name, symbols[name]]));
   for (const name of platform.libcNames) {
     try {
-      libc = dlopen(name, wanted as typeof symbols).symbols;
+      libc = ffi().dlopen(name, wanted as typeof symbols).symbols;
       break;
     } catch {
       // try the next name

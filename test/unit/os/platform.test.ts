@@ -42,7 +42,7 @@ describe("platformFor", () => {
       ignoredSignalsTrampoline: true,
       keyboardSignalsReach: "foreground-process-group",
       procFs: true,
-      compiledMain: /^\/\$bunfs\//,
+      compiledMain: "/$bunfs/",
     });
   });
 
@@ -86,7 +86,7 @@ describe("platformFor", () => {
       ignoredSignalsTrampoline: false,
       keyboardSignalsReach: "every-console-process",
       procFs: false,
-      compiledMain: /^[A-Za-z]:[\\/]~BUN[\\/]/,
+      compiledMain: "drive:~BUN",
     });
   });
 
@@ -129,6 +129,11 @@ describe("isCompiledMain", () => {
     ["C:\\~BUN\\root\\exprag.exe", "win32", true],
     ["C:\\src\\exprag\\src\\cli.ts", "win32", false],
     ["B:/~BUN/root/exprag.exe", "linux", false],
+    ["b:\\~BUN/root/exprag.exe", "win32", true],
+    ["1:/~BUN/root/exprag.exe", "win32", false],
+    ["B:/~BUNS/root/exprag.exe", "win32", false],
+    ["B:~BUN/root/exprag.exe", "win32", false],
+    ["/$bunfs/root/exprag", "win32", false],
   ] as const)("%s on %s: %p", (main, name, expected) => {
     expect(isCompiledMain(main, named[name])).toBe(expected);
   });
