@@ -3,11 +3,12 @@ import { NumberBound, UNKNOWN_ORDER } from "../../../src/core/run/json-number-or
 import { PathProbe } from "../../../src/core/run/path-probe";
 import { isPlainJson, MAX_DEPTH } from "../../../src/core/run/plain-json";
 import { seededRandom } from "../../seeded-random";
+import { isJsonNumber } from "./json-number-text";
 
 /** Where `text` stands against `constant` by NumberBound: -1, 0, 1 or "unknown"; each known answer must be JSON.parse's. */
 function order(text: string, constant: number): number | "unknown" {
   const bytes = Buffer.from(`[${text}]`);
-  if (!isPlainJson(bytes, 0, bytes.length)) throw new Error(`not a JSON number: ${text}`);
+  if (!isJsonNumber(text)) throw new Error(`not a JSON number: ${text}`);
   const found = NumberBound.of(constant)!.order(bytes, 1, bytes.length - 1);
   return found === UNKNOWN_ORDER ? "unknown" : found;
 }
