@@ -33,17 +33,9 @@ export class NumberBound {
   /**
    * The JSON number `b[start..end)` (already checked to be one) against the constant: -1 below,
    * 0 equal, 1 above, or UNKNOWN_ORDER when its magnitude is within a factor of ten or so of the
-   * constant's (then it must be read whole).
-   */
-  order(b: Uint8Array, start: number, end: number): number {
-    const integerEnd = skipDigits(b, b[start] === 0x2d ? start + 1 : start, end);
-    const exponentStart = integerEnd < end && b[integerEnd] === 0x2e ? skipDigits(b, integerEnd + 1, end) : integerEnd;
-    return this.orderOf(b, start, integerEnd, exponentStart, end);
-  }
-
-  /**
-   * As `order`, told where the number's integer digits end and where its exponent starts (`end`
-   * without one), as the check of its line noted them: its digits are not walked again.
+   * constant's (then it must be read whole). Told where its integer digits end and where its
+   * exponent starts (`end` without one), as the check of its line noted them: its digits are not
+   * walked again.
    */
   orderOf(b: Uint8Array, start: number, integerEnd: number, exponentStart: number, end: number): number {
     let i = start;
@@ -81,11 +73,4 @@ export class NumberBound {
     if (exponent >= this.exponent + 2) return sign;
     return UNKNOWN_ORDER;
   }
-}
-
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
-
-function skipDigits(b: Uint8Array, i: number, end: number): number {
-  while (i < end && isDigit(b[i]!)) i++;
-  return i;
 }
