@@ -240,6 +240,19 @@ describe.skipIf(!isLinux)("exprag check-rules: the rules replayed on a recorded 
     expect(answer.stopped_by).toMatchObject({ rule: "loss < 8", step: 3 });
   }, 60_000);
 
+  test("a number written too large to be finite (1e400) is a divergence, live and replayed alike", async () => {
+    const cwd = tempDir();
+    const lines = ['{"step": 1, "loss": 2.5}', '{"step": 2, "loss": 1e400}', '{"step": 3, "loss": 1.5}'];
+    const script = `${lines.map((line) => `echo 'EXPRAG::${line}'`).join("; ")}; sleep 30`;
+    const result = await exprag(["run", "--stop-when", "diverged", "--", "sh", "-c", script], { cwd, timeoutMs: 60_000 });
+    expect(result.exitCode).toBe(123);
+    const end = runEnd(onlyRun(join(cwd, ".exprag")));
+    expect(end).toMatchObject({ status: "stopped", stopped_by: { rule: "diverged", step: 2 }, diverged: { path: "loss", step: 2 } });
+    expect(recordAt(end.stopped_by.source)).toMatchObject({ kind: "track", value: { step: 2 } });
+    const replay = JSON.parse((await exprag(["check-rules", "latest", "--stop-when", "diverged", "--json"], { cwd })).text);
+    expect(replay.rules[0].stopped_by).toEqual(end.stopped_by);
+  }, 60_000);
+
   test("needs a rule, and a bad one is a usage error", async () => {
     const cwd = tempDir();
     await exprag(["run", "--", "true"], { cwd });

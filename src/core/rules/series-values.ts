@@ -23,13 +23,19 @@ export interface FoundValues {
   /** Per path: where its value starts and ends in the line; start -1 when the line has none. */
   readonly starts: Int32Array;
   readonly ends: Int32Array;
+  /** Per path whose value is a number: where its integer digits end, and where its exponent starts (its end without one). */
+  readonly integerEnds: Int32Array;
+  readonly exponentStarts: Int32Array;
   value(line: Buffer, index: number): unknown;
 }
 
 /** What alone reads a tracked path (see `watch`): told each time the path takes a value. */
 export interface PathWatcher {
-  /** The path's value is now the JSON number `line[start..end)`, which is not read into `latest`. */
-  number(line: Uint8Array, start: number, end: number): void;
+  /**
+   * The path's value is now the JSON number `line[start..end)`, which is not read into `latest`;
+   * its integer digits end at `integerEnd`, its exponent starts at `exponentStart` (`end` without one).
+   */
+  number(line: Uint8Array, start: number, integerEnd: number, exponentStart: number, end: number): void;
   /** The path's value is now `latest`. */
   changed(): void;
 }
@@ -91,7 +97,10 @@ export class SeriesValues {
       const watchers = path.watchers;
       const first = line[start]!;
       if (watchers !== null && (first === 0x2d || (first >= 0x30 && first <= 0x39))) {
-        for (let w = 0; w < watchers.length; w++) watchers[w]!.number(line, start, found.ends[i]!);
+        const integerEnd = found.integerEnds[i]!;
+        const exponentStart = found.exponentStarts[i]!;
+        const end = found.ends[i]!;
+        for (let w = 0; w < watchers.length; w++) watchers[w]!.number(line, start, integerEnd, exponentStart, end);
         continue;
       }
       const value = found.value(line, i);

@@ -15,6 +15,8 @@ export class StopRules {
   readonly values: SeriesValues;
   /** Per rule: whether it holds now, bound once to the values it reads (checked after every record). */
   private readonly holds: (() => boolean)[];
+  /** When every rule is a NumberTest kept up to date as its path takes values: those tests; else null. */
+  private readonly watchedOnly: NumberTest[] | null;
 
   constructor(
     readonly rules: StopRule[],
@@ -30,12 +32,27 @@ export class StopRules {
     const tests = rules.map((rule, i) => NumberTest.of(rule.expr, this.holds[i]!));
     const tested = rules.map((rule, i) => (tests[i] && rule.expr.kind === "compare" ? this.values.trackedPath(rule.expr.operand) : null));
     const pathsRead = rules.map((rule) => operandsOf(rule.expr).map((operand) => this.values.trackedPath(operand)));
+    const watched: NumberTest[] = [];
     tests.forEach((test, i) => {
       const path = tested[i];
       if (!test || !path || path.series || pathsRead.some((read, j) => read.includes(path) && tested[j] !== path)) return;
       this.values.watch(path, test);
       this.holds[i] = () => test.holds;
+      watched.push(test);
     });
+    this.watchedOnly = watched.length === rules.length ? watched : null;
+  }
+
+  /**
+   * Whether a rule may hold after the record the values were just told of (see `check`): false
+   * only when every rule is kept up to date by the values themselves and none holds, so checking
+   * would find nothing (the values no rule reads, the clock and `diverged`, need no update then).
+   */
+  mayHold(): boolean {
+    const tests = this.watchedOnly;
+    if (tests === null) return true;
+    for (let i = 0; i < tests.length; i++) if (tests[i]!.holds) return true;
+    return false;
   }
 
   /** Whether a rule reads the clock, so it must be checked while no record comes. */
@@ -128,8 +145,8 @@ class NumberTest implements PathWatcher {
     this.above = compareNumbers(1, op, 0);
   }
 
-  number(line: Uint8Array, start: number, end: number): void {
-    const order = this.bound.order(line, start, end);
+  number(line: Uint8Array, start: number, integerEnd: number, exponentStart: number, end: number): void {
+    const order = this.bound.orderOf(line, start, integerEnd, exponentStart, end);
     if (order === UNKNOWN_ORDER) this.holds = compareNumbers(readNumber(line, start, end), this.op, this.literal);
     else this.holds = order < 0 ? this.below : order > 0 ? this.above : this.equal;
   }

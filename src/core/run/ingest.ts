@@ -5,7 +5,7 @@
 
 import { type Divergence, noRecordCounts, type RecordCounts } from "../record/schema";
 import type { RunFile } from "../record/writer";
-import { divergenceOf } from "../rules/divergence";
+import { divergenceOf, holdsInfiniteNumber } from "../rules/divergence";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import type { PathProbe } from "./path-probe";
 import { isPlainJson } from "./plain-json";
@@ -77,10 +77,12 @@ export class RecordIngest {
     }
     if (value !== null) {
       const line = this.runFile.nextLine;
-      if (payload.nonFinite && !this.divergence) this.divergence = divergenceOf(JSON.parse(value), this.runFile.path, line);
+      const parsed = this.observer || !this.divergence ? JSON.parse(value) : undefined;
+      // Python's NaN and Infinity tokens, and numbers written too large to be finite, are a divergence.
+      if (!this.divergence && (payload.nonFinite || holdsInfiniteNumber(parsed))) this.divergence = divergenceOf(parsed, this.runFile.path, line);
       this.runFile.add("track", value, note);
       this.counts.track++;
-      this.observer?.parsed(JSON.parse(value), line);
+      this.observer?.parsed(parsed, line);
     } else if (meta === undefined && params === undefined) {
       this.runFile.add("note", "null", note);
       this.counts.note++;

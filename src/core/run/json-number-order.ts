@@ -33,28 +33,26 @@ export class NumberBound {
   /**
    * The JSON number `b[start..end)` (already checked to be one) against the constant: -1 below,
    * 0 equal, 1 above, or UNKNOWN_ORDER when its magnitude is within a factor of ten or so of the
-   * constant's (then it must be read whole).
+   * constant's (then it must be read whole). Told where its integer digits end and where its
+   * exponent starts (`end` without one), as the check of its line noted them: its digits are not
+   * walked again.
    */
-  order(b: Uint8Array, start: number, end: number): number {
+  orderOf(b: Uint8Array, start: number, integerEnd: number, exponentStart: number, end: number): number {
     let i = start;
     const sign = b[i] === 0x2d ? -1 : 1;
     if (sign < 0) i++;
     // Its first significant digit stands at 10^exponent (before any e part).
     let exponent: number;
     if (b[i] !== 0x30) {
-      const from = i;
-      while (i < end && isDigit(b[i]!)) i++;
-      exponent = i - from - 1;
-      if (i < end && b[i] === 0x2e) i = skipDigits(b, i + 1, end);
+      exponent = integerEnd - i - 1;
     } else {
-      i++;
-      if (i >= end || b[i] !== 0x2e) return 0 - this.sign; // 0, -0, 0e5: zero
-      const from = ++i;
-      while (i < end && b[i] === 0x30) i++;
-      if (i >= end || !isDigit(b[i]!)) return 0 - this.sign; // 0.000, 0.0e5: zero
-      exponent = from - i - 1;
-      i = skipDigits(b, i + 1, end);
+      // 0, or 0. and a fraction (which starts after the point at integerEnd).
+      i = integerEnd + 1;
+      while (i < exponentStart && b[i] === 0x30) i++;
+      if (i >= exponentStart) return 0 - this.sign; // 0, -0, 0e5, 0.000, 0.0e5: zero
+      exponent = integerEnd - i;
     }
+    i = exponentStart;
     if (i < end) {
       // e or E, an optional sign, digits (leading zeros allowed).
       i++;
@@ -75,11 +73,4 @@ export class NumberBound {
     if (exponent >= this.exponent + 2) return sign;
     return UNKNOWN_ORDER;
   }
-}
-
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
-
-function skipDigits(b: Uint8Array, i: number, end: number): number {
-  while (i < end && isDigit(b[i]!)) i++;
-  return i;
 }

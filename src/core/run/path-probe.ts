@@ -25,6 +25,11 @@ export class PathProbe {
   /** Per path: where its value was found in the line ([start, end)), -1 when it was not. */
   readonly starts: Int32Array;
   readonly ends: Int32Array;
+  /** Per path whose value is a number: where its integer digits end, and where its exponent starts (its end without one). */
+  readonly integerEnds: Int32Array;
+  readonly exponentStarts: Int32Array;
+  /** Where the check notes those two for the number it is reading as a watched value. */
+  readonly numberShape = new Int32Array(2);
   /** Per depth: the trie node of the object open at that depth, or -1 when nothing watched is inside. */
   readonly nodeAt: Int32Array;
   /** The node of the key just read, whose value comes next; -1 when it is not watched. */
@@ -43,6 +48,8 @@ export class PathProbe {
   private constructor(paths: string[][], maxDepth: number) {
     this.starts = new Int32Array(paths.length);
     this.ends = new Int32Array(paths.length);
+    this.integerEnds = new Int32Array(paths.length);
+    this.exponentStarts = new Int32Array(paths.length);
     this.nodeAt = new Int32Array(maxDepth + 2);
     paths.forEach((keys, index) => {
       let node = 0;
@@ -129,7 +136,7 @@ export class PathProbe {
     this.nodeAt[depth] = isObject ? node : -1;
   }
 
-  /** A scalar value took `b[start..end)`. */
+  /** A scalar value took `b[start..end)` (a number's shape in `numberShape`). */
   scalar(start: number, end: number): void {
     const node = this.pending;
     this.pending = -1;
@@ -141,6 +148,8 @@ export class PathProbe {
     }
     this.starts[leaf] = start;
     this.ends[leaf] = end;
+    this.integerEnds[leaf] = this.numberShape[0]!;
+    this.exponentStarts[leaf] = this.numberShape[1]!;
   }
 
   /** A key seen again takes a new value, as in JSON.parse: what was found below it before no longer counts. */

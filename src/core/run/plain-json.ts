@@ -1,6 +1,7 @@
 /**
  * Decides, straight from the bytes, whether a record line can be stored as it came: one valid
- * JSON value in valid UTF-8, without Python's NaN/Infinity tokens, and (for an object) without
+ * JSON value in valid UTF-8, without Python's NaN/Infinity tokens nor a number too large to be
+ * finite (`1e400` reads as Infinity: a divergence), and (for an object) without
  * the reserved top-level keys (`$note`, `$meta`, `$value`, `$params`). It allocates nothing; answering false only
  * sends the line down the slower path that parses it with JSON.parse. With a `probe`, the values
  * at its paths are noted on the way (see PathProbe).
@@ -49,7 +50,7 @@ export function isPlainJson(b: Uint8Array, start: number, end: number, probe: Pa
       if (c === QUOTE) {
         i = skipString(b, i, end);
       } else if (c === 0x2d /* - */ || isDigit(c)) {
-        i = skipNumber(b, i, end);
+        i = skipNumber(b, i, end, probe !== null && probe.pending >= 0 ? probe.numberShape : null);
       } else if (c === 0x74 /* t */) {
         i = skipWord(b, i, end, "true");
       } else if (c === 0x66 /* f */) {
@@ -132,27 +133,43 @@ function skipDigits(b: Uint8Array, i: number, end: number): number {
   return i;
 }
 
-/** -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; -1 when malformed. */
-function skipNumber(b: Uint8Array, i: number, end: number): number {
+/**
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; -1 when malformed, or when it may be too large to
+ * be finite (at least 10^307: read exactly on the slower path). A number with a `shape` notes
+ * in it where its integer digits end and where its exponent starts (its end when it has none).
+ */
+function skipNumber(b: Uint8Array, i: number, end: number, shape: Int32Array | null): number {
   if (b[i] === 0x2d) i++;
   if (i >= end) return -1;
+  const integerStart = i;
   if (b[i] === 0x30) i++;
   else if (isDigit(b[i]!)) i = skipDigits(b, i + 1, end);
   else return -1;
+  const integerEnd = i;
   if (i < end && b[i] === 0x2e /* . */) {
     const digits = skipDigits(b, i + 1, end);
     if (digits === i + 1) return -1;
     i = digits;
   }
+  if (shape !== null) {
+    shape[0] = integerEnd;
+    shape[1] = i;
+  }
+  let exponent = 0;
   if (i < end && (b[i] === 0x65 || b[i] === 0x45) /* e E */) {
     i++;
-    if (i < end && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+    const negative = i < end && b[i] === 0x2d;
+    if (i < end && (b[i] === 0x2b || negative)) i++;
     const digits = skipDigits(b, i, end);
     if (digits === i) return -1;
+    if (!negative) for (let k = i; k < digits && exponent < MAX_FINITE_DIGITS; k++) exponent = exponent * 10 + b[k]! - 0x30;
     i = digits;
   }
-  return i;
+  return integerEnd - integerStart + exponent > MAX_FINITE_DIGITS ? -1 : i;
 }
+
+/** A number with more integer digits than this (its exponent counted) may not be finite. */
+const MAX_FINITE_DIGITS = 307;
 
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 const isContinuation = (c: number) => c >= 0x80 && c <= 0xbf;

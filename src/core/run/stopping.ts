@@ -86,11 +86,12 @@ export class CommandStopper {
       probe,
       probed: (data, start, end, at) => {
         if (this.reason) return;
+        rules.values.observeLine(data, probe!);
+        if (!rules.mayHold()) return;
         line = data;
         lineStart = start;
         lineEnd = end;
         lineNumber = at;
-        rules.values.observeLine(data, probe!);
         stop(rules.check(source, stamp(), diverged(), step));
       },
       parsed: (value, line) => {

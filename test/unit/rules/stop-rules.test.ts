@@ -92,6 +92,34 @@ function stopsAtLine(rules: string[], lines: string[]): number | null {
   return null;
 }
 
+/** As stopsAtLine, checking the rules only when they may hold, as a live run does after a probed line. */
+function stopsAtLineAsLive(rules: string[], lines: string[]): number | null {
+  const checker = new StopRules(
+    rules.map((rule) => parseStopRule(rule)),
+    facts,
+  );
+  const probe = PathProbe.of(checker.values.paths, MAX_DEPTH);
+  for (const [index, line] of lines.entries()) {
+    const bytes = Buffer.from(line);
+    const source = `f:${index + 1}`;
+    let by: unknown = null;
+    if (probe && isPlainJson(bytes, 0, bytes.length, probe) && !probe.complex) {
+      checker.values.observeLine(bytes, probe);
+      if (checker.mayHold())
+        by = checker.check(
+          () => source,
+          index,
+          false,
+          () => null,
+        );
+    } else {
+      by = checker.record(JSON.parse(line), source, index, false);
+    }
+    if (by) return index + 1;
+  }
+  return null;
+}
+
 const parsedStopsAt = (rules: string[], lines: string[]) =>
   stopsAt(
     rules,
@@ -141,6 +169,34 @@ describe("StopRules on record lines: a rule on a number sees what JSON.parse wou
       for (let n = 1; n <= lines.length; n++)
         expect([rule, first, n, stopsAtLine([rule], lines.slice(0, n))]).toEqual([rule, first, n, parsedStopsAt([rule], lines.slice(0, n))]);
     }
+  });
+
+  test.each([...rules, "metrics.loss != 7", "lr < 0.5", "lr > 0.5", "step > 0.5"])(
+    "%s checked only when it may hold stops where it stops checked after every line",
+    (rule) => {
+      for (let first = 0; first < hostile.length; first++) {
+        const lines = [hostile[first]!, ...hostile.filter((_, i) => i !== first)];
+        for (let n = 1; n <= lines.length; n++)
+          expect([rule, first, n, stopsAtLineAsLive([rule], lines.slice(0, n))]).toEqual([rule, first, n, parsedStopsAt([rule], lines.slice(0, n))]);
+      }
+    },
+  );
+
+  test("several rules, and rules the values do not keep up to date, are checked only when they may hold as after every line", () => {
+    const lines = ['{"metrics": {"loss": 0.5}, "step": 1}', '{"step": 2}', '{"metrics": {"loss": 3}, "step": 3}', '{"metrics": {"loss": 9}}', '{"step": 5}'];
+    for (const set of [
+      ["metrics.loss > 5", "step >= 5"],
+      ["metrics.loss > 50", "step >= 5"],
+      ["metrics.loss > 2", "metrics.loss < 0.1"],
+      ["metrics.loss > 50", "max(metrics.loss) >= 3 and step = 5"],
+      ["metrics.loss > 50", "elapsed > 3"],
+      ["metrics.loss > 50", "lr = 0.1 and step = 3"],
+    ]) {
+      for (let n = 1; n <= lines.length; n++)
+        expect([set, n, stopsAtLineAsLive(set, lines.slice(0, n))]).toEqual([set, n, stopsAtLine(set, lines.slice(0, n))]);
+    }
+    expect(stopsAtLineAsLive(["metrics.loss > 5", "step >= 5"], lines)).toBe(4);
+    expect(stopsAtLineAsLive(["metrics.loss > 50", "step >= 5"], lines)).toBe(5);
   });
 
   test("a path read by several rules, or by an and, or by an aggregate, keeps its latest value for all of them", () => {

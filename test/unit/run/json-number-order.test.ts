@@ -1,13 +1,26 @@
 import { describe, expect, test } from "bun:test";
 import { NumberBound, UNKNOWN_ORDER } from "../../../src/core/run/json-number-order";
-import { isPlainJson } from "../../../src/core/run/plain-json";
+import { PathProbe } from "../../../src/core/run/path-probe";
+import { isPlainJson, MAX_DEPTH } from "../../../src/core/run/plain-json";
 import { seededRandom } from "../../seeded-random";
+import { isJsonNumber } from "./json-number-text";
+
+/** NumberBound.orderOf, the number's shape found by a walk of its own rather than noted by the check of its line. */
+function orderByWalk(bound: NumberBound, b: Uint8Array, start: number, end: number): number {
+  const skipDigits = (i: number) => {
+    while (i < end && b[i]! >= 0x30 && b[i]! <= 0x39) i++;
+    return i;
+  };
+  const integerEnd = skipDigits(b[start] === 0x2d ? start + 1 : start);
+  const exponentStart = integerEnd < end && b[integerEnd] === 0x2e ? skipDigits(integerEnd + 1) : integerEnd;
+  return bound.orderOf(b, start, integerEnd, exponentStart, end);
+}
 
 /** Where `text` stands against `constant` by NumberBound: -1, 0, 1 or "unknown"; each known answer must be JSON.parse's. */
 function order(text: string, constant: number): number | "unknown" {
   const bytes = Buffer.from(`[${text}]`);
-  if (!isPlainJson(bytes, 0, bytes.length)) throw new Error(`not a JSON number: ${text}`);
-  const found = NumberBound.of(constant)!.order(bytes, 1, bytes.length - 1);
+  if (!isJsonNumber(text)) throw new Error(`not a JSON number: ${text}`);
+  const found = orderByWalk(NumberBound.of(constant)!, bytes, 1, bytes.length - 1);
   return found === UNKNOWN_ORDER ? "unknown" : found;
 }
 
@@ -99,5 +112,60 @@ describe("NumberBound: a JSON number's order against a constant, from its sign a
     expect(NumberBound.of(Number.NaN)).toBeNull();
     expect(NumberBound.of(1e-310)).toBeNull();
     expect(NumberBound.of(1e305)).toBeNull();
+  });
+});
+
+describe("NumberBound.orderOf: a number placed from the shape the check of its line noted", () => {
+  const probe = PathProbe.of([[{ key: "x" }]], MAX_DEPTH)!;
+  /** `text` as the watched value of a line: orderOf from the noted shape, and order from a walk of its own. */
+  function both(text: string, constant: number): [number, number] | null {
+    const bytes = Buffer.from(`{"y": -12.5e3, "x": ${text}, "z": 0.25}`);
+    if (!isPlainJson(bytes, 0, bytes.length, probe) || probe.complex) return null;
+    const bound = NumberBound.of(constant)!;
+    const [start, end] = [probe.starts[0]!, probe.ends[0]!];
+    return [bound.orderOf(bytes, start, probe.integerEnds[0]!, probe.exponentStarts[0]!, end), orderByWalk(bound, bytes, start, end)];
+  }
+
+  test("agrees with order, and with JSON.parse when it knows, for hostile numbers at every prefix length", () => {
+    const long = [
+      "-0.000000123456789012345678901234e-0000012",
+      "12345678901234567890.000000000000001E+00000000000000000000003",
+      "0.0000000000000000000000000000001e31",
+      "-0",
+      "-0.0000e-5",
+      "1e400",
+      "-1e-400",
+      "4.9999999999999999999",
+      "5.0000000000000001",
+      "100000000000000000000000000000e-29",
+      "9.999999999999999e22",
+    ];
+    const texts = long.flatMap((text) => text.split("").map((_, n) => text.slice(0, n + 1)));
+    const constants = [5, -5, 0, 1e-7, 1e22, 1e-300, 1e300, 123456.789, 0.5, -0.25];
+    const disagreeing: [string, number, unknown][] = [];
+    let checked = 0;
+    for (const text of texts) {
+      for (const constant of constants) {
+        const found = both(text, constant);
+        if (found === null) continue;
+        checked++;
+        const [noted, walked] = found;
+        if (noted !== walked || (noted !== UNKNOWN_ORDER && noted !== truth(text, constant))) disagreeing.push([text, constant, found]);
+      }
+    }
+    expect(disagreeing).toEqual([]);
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  test("random numbers: the noted shape places each as a walk does", () => {
+    const random = seededRandom(12);
+    const pick = (n: number) => Math.floor(random() * n);
+    for (let i = 0; i < 3_000; i++) {
+      const x = (random() - 0.5) * 10 ** (pick(40) - 20);
+      for (const text of [String(x), x.toExponential(pick(20)), x.toFixed(pick(12)).replace(/^(-?)0\./, `$10.${"0".repeat(pick(4))}`)]) {
+        const found = both(text, 5);
+        if (found) expect([text, found[0]]).toEqual([text, found[1]]);
+      }
+    }
   });
 });

@@ -26,7 +26,16 @@ function expected(bytes: Buffer): boolean {
     // a top-level key written with escapes goes the slow way too
     if (/^\s*\{/.test(text) && hasEscapedTopLevelKey(text)) return false;
   }
-  return true;
+  return !mayNotBeFinite(text);
+}
+
+/** Whether a number of the text has more than 307 integer digits, its exponent counted: such a line is read exactly, the slow way. */
+function mayNotBeFinite(text: string): boolean {
+  const outsideStrings = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  for (const [, integer, exponent] of outsideStrings.matchAll(/-?(\d+)(?:\.\d+)?(?:[eE]([+-]?\d+))?/g)) {
+    if (integer!.length + Math.max(0, Number(exponent ?? 0)) > 307) return true;
+  }
+  return false;
 }
 
 function hasEscapedTopLevelKey(text: string): boolean {
@@ -67,7 +76,7 @@ function randomValue(random: () => number, depth: number, topLevel: boolean): un
     case 1:
       return random() < 0.5;
     case 2:
-      return [0, -0.5, 1e21, 3.14e-10, 42, -7, 123456789012][Math.floor(random() * 7)];
+      return [0, -0.5, 1e21, 3.14e-10, 42, -7, 123456789012, 1e300, 1.7976931348623157e308, 5e-324][Math.floor(random() * 10)];
     case 3:
     case 4:
       return strings[Math.floor(random() * strings.length)];
@@ -120,6 +129,13 @@ describe("isPlainJson", () => {
     expect(check(Buffer.from([0x22, 0xc0, 0xaf, 0x22]))).toBe(false);
     expect(check(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]))).toBe(false);
     expect(check(Buffer.from([0x22, 0xe2, 0x82, 0x22]))).toBe(false);
+  });
+
+  test("a number that may be too large to be finite goes the slow way, where it is read exactly", () => {
+    for (const text of ["1e400", '{"loss": 1e400}', '{"loss": -2E+308}', '{"x": [0.5e308]}', `{"x": 1${"0".repeat(310)}}`, '{"x": 1e0000000000000000000400}'])
+      expect({ text, plain: check(text) }).toEqual({ text, plain: false });
+    for (const text of ['{"loss": 1e300}', '{"loss": 1e-400}', '{"loss": -1e-99999}', `{"x": 1${"0".repeat(300)}}`, '{"x": 123.456e+10}'])
+      expect({ text, plain: check(text) }).toEqual({ text, plain: true });
   });
 
   test("never reads past the end it is given", () => {
