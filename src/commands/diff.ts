@@ -3,7 +3,7 @@ import { projectSnapshotLimits } from "../core/config";
 import { usageError } from "../core/errors";
 import { gitCommand, openRepositoryOrFail } from "../core/git/repository";
 import { currentTree, runCode } from "../core/git/restore";
-import { notCodePathspecs } from "../core/git/work-tree";
+import { notCodePathspecs } from "../core/git/status";
 import { isTerminal } from "../core/os/posix";
 import { shortId } from "../core/record/refs";
 import { wantsColor } from "../render/colors";

@@ -11,7 +11,9 @@ import { emptyGitRecord } from "./empty-record";
 import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, Git, openRepository, type Repository } from "./repository";
 import { STORE_TRAILER } from "./snapshot-refs";
-import { EMPTY_TREE, readCodeStatus, type StatusEntry, writeWorkTree } from "./work-tree";
+import { readCodeStatus, type StatusEntry } from "./status";
+import { EMPTY_TREE } from "./tree-object";
+import { writeWorkTree } from "./work-tree";
 import { findWorkTreeTop } from "./work-tree-top";
 
 export interface CaptureOptions {

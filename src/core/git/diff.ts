@@ -7,7 +7,7 @@ import type { SkippedFile } from "../record/schema";
 import { firstLine, type Git, GitError, type Repository } from "./repository";
 import { currentTree, runCode } from "./restore";
 import { DEFAULT_SNAPSHOT_MAX_BYTES, type SnapshotLimits } from "./snapshot-limits";
-import { notCodePathspecs } from "./work-tree";
+import { notCodePathspecs } from "./status";
 
 export interface DiffFile {
   path: string;

@@ -8,7 +8,7 @@ import { shortId } from "../record/refs";
 import { changedFiles, type DiffFile } from "./diff";
 import { firstLine, type Git, GitError } from "./repository";
 import { runCode } from "./restore";
-import { EMPTY_TREE } from "./work-tree";
+import { EMPTY_TREE } from "./tree-object";
 
 export interface RunFileEntry {
   name: string;

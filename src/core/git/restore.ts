@@ -12,7 +12,8 @@ import { resolveRunRef, shortId } from "../record/refs";
 import type { SkippedFile } from "../record/schema";
 import { firstLine, type Git, GitError, type Repository } from "./repository";
 import type { SnapshotLimits } from "./snapshot-limits";
-import { EMPTY_TREE, writeWorkTree } from "./work-tree";
+import { EMPTY_TREE } from "./tree-object";
+import { writeWorkTree } from "./work-tree";
 
 export interface RunCode {
   runId: string;

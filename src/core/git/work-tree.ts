@@ -1,7 +1,8 @@
 /**
  * The work tree as a tree object, from one scan: `git status` runs against a temporary copy of
  * the index (timestamps kept, so git trusts its stat cache) and lists every change; only the
- * paths it names are then hashed into the copy, and the copy becomes a tree.
+ * paths it names are then hashed, into HEAD's tree where that builds the same tree
+ * (tree-from-head.ts), else into the copy, which becomes a tree.
  */
 import { copyFileSync, lstatSync, readdirSync, rmSync, type Stats, statSync, utimesSync } from "node:fs";
 import { hostname } from "node:os";
@@ -10,10 +11,9 @@ import { liveness, readStartTicks } from "../os/processes";
 import type { SkippedFile } from "../record/schema";
 import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
-import { firstLine, type Git, GitError, type Repository } from "./repository";
+import type { Git, Repository } from "./repository";
+import { codeEntries, DEFAULT_NOT_CODE, isExcluded, readStatus, type StatusEntry } from "./status";
 import { treeFromHead } from "./tree-from-head";
-
-export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 /**
  * Untracked files that look like secrets stay out of snapshots unless asked for: a snapshot is a
@@ -56,107 +56,6 @@ const TEMP_INDEX = /^exprag-(\d+)-(\d+)-.+\.index(\.lock)?$/;
 
 function temporaryIndexName(name: string): string {
   return `exprag-${process.pid}-${readStartTicks(process.pid) ?? 0}-${name}.index`;
-}
-
-/** One `git status --porcelain` entry: its two-letter code and path (and the source of a rename). */
-export interface StatusEntry {
-  /** As `--porcelain=v1` spells it: `M `, ` D`, `??`, `UU`... */
-  code: string;
-  path: Buffer;
-  from?: Buffer;
-  /** What porcelain v2 adds, for a tracked path: the modes and object ids git compared. */
-  tracked?: TrackedState;
-}
-
-/** A tracked path's modes (octal text, `000000` where absent) and object ids, as `git status --porcelain=v2` gives them. */
-export interface TrackedState {
-  /** `1` changed, `2` renamed or copied, `u` unmerged. */
-  kind: "1" | "2" | "u";
-  /** `N...`, or `S<c><m><u>` for a submodule. */
-  submodule: string;
-  headMode: string;
-  indexMode: string;
-  /** The work tree's mode as git would record it (the index's mode kept where core.fileMode or core.symlinks say so). */
-  worktreeMode: string;
-  /** The index's object (unmerged: the stage-2 one). */
-  indexOid: string;
-}
-
-/**
- * The coding agents' own folders: their skills, settings and notes are not the experiment's code,
- * so they never enter a snapshot, never make a run dirty, and never make its code differ.
- */
-export const DEFAULT_NOT_CODE = [".claude/", ".agents/", ".codex/", ".gemini/", ".cursor/", ".opencode/"];
-
-/** `git status` of the experiment's code: entries under `notCode` (default DEFAULT_NOT_CODE) left out, tracked or not. */
-export function readCodeStatus(git: Git, notCode: string[] = DEFAULT_NOT_CODE, index?: string): { entries: StatusEntry[] } {
-  return { entries: codeEntries(readStatus(git, index).entries, notCode) };
-}
-
-function codeEntries(entries: StatusEntry[], notCode: string[]): StatusEntry[] {
-  return notCode.length ? entries.filter((entry) => !isExcluded(entry.path.toString(), notCode)) : entries;
-}
-
-/** git pathspecs that leave `notCode` out of a diff, read from the top whatever the current folder. */
-export function notCodePathspecs(notCode: string[] = DEFAULT_NOT_CODE): string[] {
-  return notCode.map((glob) => {
-    let pattern = glob.replace(/^\/+/, "");
-    if (pattern.endsWith("/")) pattern += "**";
-    return `:(top,exclude,glob)${pattern.includes("/") ? pattern : `**/${pattern}`}`;
-  });
-}
-
-export function readStatus(git: Git, index?: string): { entries: StatusEntry[] } {
-  const result = git.run(["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"], { index });
-  if (result.code !== 0) throw new GitError(`git status failed: ${firstLine(result.stderr)}`);
-  return { entries: parseStatus(result.stdout) };
-}
-
-/** How many space-separated fields come before the path on each kind of `--porcelain=v2` line. */
-const FIELDS_BEFORE_PATH: Record<string, number> = { "1": 8, "2": 9, u: 10, "?": 1, "!": 1 };
-
-/** `git status --porcelain=v2 -z` output, each entry with its v1 code. */
-export function parseStatus(output: Buffer): StatusEntry[] {
-  const entries: StatusEntry[] = [];
-  let start = 0;
-  const next = () => {
-    const end = output.indexOf(0, start);
-    if (end < 0) return null;
-    const field = output.subarray(start, end);
-    start = end + 1;
-    return field;
-  };
-  for (let field = next(); field; field = next()) {
-    const kind = String.fromCharCode(field[0]!);
-    const before = FIELDS_BEFORE_PATH[kind];
-    if (before === undefined) continue; // a header line (# ...)
-    let at = 0;
-    for (let n = 0; n < before; n++) at = field.indexOf(0x20, at) + 1;
-    const path = field.subarray(at);
-    if (kind === "?" || kind === "!") {
-      entries.push({ code: kind === "?" ? "??" : "!!", path });
-      continue;
-    }
-    const words = field
-      .subarray(0, at - 1)
-      .toString("latin1")
-      .split(" ");
-    const entry: StatusEntry = {
-      code: words[1]!.replaceAll(".", " "),
-      path,
-      tracked: {
-        kind: kind as TrackedState["kind"],
-        submodule: words[2]!,
-        headMode: words[3]!,
-        indexMode: kind === "u" ? words[5]! : words[4]!,
-        worktreeMode: kind === "u" ? words[6]! : words[5]!,
-        indexOid: kind === "u" ? words[9]! : words[7]!,
-      },
-    };
-    if (kind === "2") entry.from = next() ?? undefined;
-    entries.push(entry);
-  }
-  return entries;
 }
 
 /** The work tree as a tree object, and what `git status` said about it. */
@@ -289,30 +188,6 @@ function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | 
   }
   if (stat.isFile() && stat.size > maxBytes) return { path, reason: `larger than ${maxBytes} bytes`, bytes: stat.size };
   return null;
-}
-
-/** Whether a glob of `snapshot-exclude` names this path (relative to the work tree top). */
-export function isExcluded(path: string, globs: string[]): boolean {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  return globs.some((glob) => {
-    const { matcher, whole } = compiledGlob(glob);
-    return matcher.match(whole ? path : name);
-  });
-}
-
-/** Each glob compiled once: a snapshot tests every path status names against each of them. */
-const compiledGlobs = new Map<string, { matcher: Bun.Glob; whole: boolean }>();
-
-function compiledGlob(glob: string): { matcher: Bun.Glob; whole: boolean } {
-  let compiled = compiledGlobs.get(glob);
-  if (!compiled) {
-    // As in .gitignore: a leading / anchors at the top, a trailing / takes the whole folder.
-    let pattern = glob.replace(/^\/+/, "");
-    if (pattern.endsWith("/")) pattern += "**";
-    compiled = { matcher: new Bun.Glob(pattern), whole: pattern.includes("/") };
-    compiledGlobs.set(glob, compiled);
-  }
-  return compiled;
 }
 
 /** The store's path relative to the work tree top, when it lies inside it. */

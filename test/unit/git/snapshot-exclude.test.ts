@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isExcluded } from "../../../src/core/git/work-tree";
+import { isExcluded } from "../../../src/core/git/status";
 
 describe("snapshot-exclude globs", () => {
   test.each([
