@@ -6,7 +6,7 @@
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Repository } from "./repository";
+import type { Git, Repository } from "./repository";
 
 /** Where the repository's own loose objects are, or null when git's variables put them elsewhere. */
 export function objectsFolder(repo: Repository, env: NodeJS.ProcessEnv): string | null {
@@ -45,16 +45,12 @@ export function readLooseObject(objects: string, oid: string, type: string): Buf
 }
 
 /**
- * Whether objects may be written here as git writes them by default: not when the repository's
- * config asks for shared permissions or for fsync (git honours those; this does not).
+ * Whether objects may be written here as git writes them by default: not when git's config, from
+ * wherever git reads it (system, global, the repository's, includes, `-c`), asks for shared
+ * permissions or for fsync, which git honours and this does not.
  */
-export function writableHere(repo: Repository, objects: string): boolean {
-  for (const config of [join(repo.gitDir, "config"), join(objects, "..", "config")]) {
-    try {
-      if (/sharedrepository|fsync/i.test(readFileSync(config, "utf8"))) return false;
-    } catch {}
-  }
-  return true;
+export function writableHere(git: Git): boolean {
+  return git.run(["config", "--get-regexp", "^core\\.(sharedrepository|fsync)"]).code === 1; // 1: none set
 }
 
 /**

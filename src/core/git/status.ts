@@ -92,9 +92,10 @@ export function parseStatus(output: Buffer): StatusEntry[] {
         kind: kind as TrackedState["kind"],
         submodule: words[2]!,
         headMode: words[3]!,
-        indexMode: kind === "u" ? words[5]! : words[4]!,
+        // An unmerged line gives stages 1 to 3 (`u XY sub m1 m2 m3 mW h1 h2 h3`): ours, stage 2, is the index's.
+        indexMode: words[4]!,
         worktreeMode: kind === "u" ? words[6]! : words[5]!,
-        indexOid: kind === "u" ? words[9]! : words[7]!,
+        indexOid: kind === "u" ? words[8]! : words[7]!,
       },
     };
     if (kind === "2") entry.from = next() ?? undefined;

@@ -5,9 +5,11 @@
  * LFS conversion as `git update-index`), HEAD's trees on the way to them are read (in process
  * where they are loose objects, else by one `git cat-file --batch`), the new trees are made here
  * and written (in process as loose objects, else by one `git hash-object -t tree`, which must
- * name each as computed here). The tree
- * equals the one `update-index` and `write-tree` make in a copy of the index (work-tree.ts);
- * whatever this cannot build the same way is left to that way: `treeFromHead` then answers null.
+ * name each as computed here). The tree equals the one `update-index` and `write-tree` make in a
+ * copy of the index (work-tree.ts), but for folders no change reaches: those are HEAD's trees as
+ * they are, so one an old tool wrote with an empty folder or a mode git no longer writes stays so
+ * (its files are the same). Whatever this cannot build the same way is left to the index's way:
+ * `treeFromHead` then answers null.
  */
 import { lstatSync, mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -64,7 +66,7 @@ export function treeFromHead(
     });
     progress?.(toHash.length, toHash.length);
   }
-  return writeTrees(git, repo, objectsFolder(repo, git.env), head, changes as Map<string, { remove: true } | { mode: string; oid: string }>);
+  return writeTrees(git, objectsFolder(repo, git.env), head, changes as Map<string, { remove: true } | { mode: string; oid: string }>);
 }
 
 /**
@@ -144,13 +146,7 @@ function holdsCarriageReturn(top: string, rawPath: Buffer, stat: Stats): boolean
  * the new ones deepest first, stores them (writtenAsComputed), and answers the new root tree; null
  * when one cannot be made as git would make it, or git disagrees or fails.
  */
-function writeTrees(
-  git: Git,
-  repo: Repository,
-  objects: string | null,
-  head: string,
-  changes: Map<string, { remove: true } | { mode: string; oid: string }>,
-): string | null {
+function writeTrees(git: Git, objects: string | null, head: string, changes: Map<string, { remove: true } | { mode: string; oid: string }>): string | null {
   // Each folder's changed names, from the deepest folder up: its changed files now, its changed folders as they are made.
   const byFolder = new Map<string, Map<string, { remove: true } | { mode: string; oid: string }>>([["", new Map()]]);
   for (const [path, change] of changes) {
@@ -188,7 +184,9 @@ function writeTrees(
     if (!change) madeOnly.add(folder);
     parent.set(name, oid === null ? { remove: true } : { mode: TREE_MODE, oid });
   }
-  if (written.length && !writtenAsComputed(git, objects, repo, written)) return null;
+  // Every file gone: the empty tree is the snapshot's, stored like any other (write-tree stores it too).
+  if (root === null) written.push({ oid: EMPTY_TREE, body: Buffer.alloc(0) });
+  if (!writtenAsComputed(git, objects, written)) return null;
   return root ?? EMPTY_TREE;
 }
 
@@ -261,8 +259,8 @@ function readTreesWithGit(git: Git, head: string, folders: string[]): Map<string
  * `git hash-object -t tree` (which checks each tree's form; mktree would look up every entry's
  * object), which must name each as computed here. True when they are stored.
  */
-function writtenAsComputed(git: Git, objects: string | null, repo: Repository, trees: { oid: string; body: Buffer }[]): boolean {
-  if (objects !== null && writableHere(repo, objects)) {
+function writtenAsComputed(git: Git, objects: string | null, trees: { oid: string; body: Buffer }[]): boolean {
+  if (objects !== null && writableHere(git)) {
     try {
       for (const { oid, body } of trees) writeLooseObject(objects, oid, "tree", body);
       return true;

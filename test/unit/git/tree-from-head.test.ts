@@ -4,10 +4,11 @@
  * same tree, and the way from HEAD must be the one taken wherever it claims to build the same.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Git, openRepositoryOrFail } from "../../../src/core/git/repository";
+import { EMPTY_TREE } from "../../../src/core/git/tree-object";
 import { writeWorkTree } from "../../../src/core/git/work-tree";
 
 const home = mkdtempSync(join(tmpdir(), "exprag-home-"));
@@ -139,6 +140,18 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     gitIn(top, "fsck", "--strict", "--no-progress");
   }, 60_000);
 
+  test("shared permissions or fsync asked for from another config file (an include here) leave the trees to git too", () => {
+    for (const setting of ["[core]\n\tsharedRepository = group\n", "[core]\n\tfsync = loose-object\n"]) {
+      const included = join(mkdtempSync(join(tmpdir(), "exprag-included-")), "included.conf");
+      made.push(join(included, ".."));
+      writeFileSync(included, setting);
+      const top = repository(base, { "include.path": included });
+      put(top, "src/deep/er/model.py", "layers = 3\n");
+      const calls = expectSame(top, true);
+      expect(calls.some((call) => call.startsWith("hash-object -t tree"))).toBe(true);
+    }
+  }, 60_000);
+
   test("staged changes: staged only, staged then changed, added, deleted, renamed, renamed then changed", () => {
     const top = repository(base);
     put(top, "a.txt", "staged\n");
@@ -194,6 +207,10 @@ describe("the tree from HEAD equals the tree through a copy of the index", () =>
     expectSame(top, true);
     for (const path of Object.keys(base)) rmSync(join(top, path), { force: true });
     rmSync(join(top, "intent.txt"));
+    // The empty tree is stored, as write-tree stores it (git knows it without, fsck of a commit of it does not).
+    const { git, repo } = openRepositoryOrFail(top, env);
+    expect(writeWorkTree(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }).tree).toBe(EMPTY_TREE);
+    expect(existsSync(join(top, ".git", "objects", EMPTY_TREE.slice(0, 2), EMPTY_TREE.slice(2)))).toBe(true);
     expectSame(top, true);
   }, 60_000);
 
