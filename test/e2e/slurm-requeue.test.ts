@@ -87,6 +87,14 @@ describe("a Slurm task whose end Slurm is slow to name", () => {
     expect(asks).toBe(3);
   }, 60_000);
 
+  test("exprag told of its own signal only after the command died of its still asks patiently", async () => {
+    // The command dies of its SIGTERM at once; exprag's comes 150 ms later, from a process that holds none of its pipes.
+    const lateSignal = "p=$PPID; (sleep 0.15; kill -TERM $p) </dev/null >/dev/null 2>&1 3>&- & kill -TERM $$";
+    const { end, asks } = await firstAttempt(lateSignal, { 3: "JobState=PENDING Reason=BeginTime Restarts=1" });
+    expect(end).toMatchObject({ status: "preempted", scheduler_end: { kind: "slurm", job_id: "78", state: "REQUEUED" } });
+    expect(asks).toBe(3);
+  }, 60_000);
+
   test("a job Slurm never names a cause for settles on killed, asked for a bounded while", async () => {
     const { end, asks } = await firstAttempt(signalledBySlurm);
     expect(end.status).toBe("killed");

@@ -128,7 +128,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   // A run Slurm ended by a signal says why: Slurm is asked (a stop rule's own end is already known).
   const scheduled =
     !stopped && (ended === "killed" || (ended === "failed" && signals.received))
-      ? await schedulerEnd(request.env, signals.stopRequested && request.runId !== undefined)
+      ? await schedulerEnd(request.env, () => signals.stopRequested && request.runId !== undefined)
       : null;
   const status = scheduled?.status ?? ended;
   const usage = child.process.resourceUsage();
@@ -174,10 +174,10 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
  * was signalled (`patient`; nothing else signals such a task) asks patiently, where a run in a
  * user's allocation may have been stopped by anything (timeout, a hang-up) and asks briefly.
  */
-async function schedulerEnd(env: NodeJS.ProcessEnv, patient: boolean): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
+async function schedulerEnd(env: NodeJS.ProcessEnv, patient: () => boolean): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
   const scheduler = schedulerOf(env);
   if (scheduler?.kind !== "slurm") return null;
   // Asking Slurm is loaded only by a run Slurm may have ended.
   const { askSlurmWhyEnded, SIGNALLED_PATIENCE_MS } = await import("../slurm/job-state");
-  return askSlurmWhyEnded(scheduler.job_id, env, patient ? SIGNALLED_PATIENCE_MS : undefined);
+  return askSlurmWhyEnded(scheduler.job_id, env, () => (patient() ? SIGNALLED_PATIENCE_MS : undefined));
 }

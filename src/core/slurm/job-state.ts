@@ -104,16 +104,20 @@ export const SIGNALLED_PATIENCE_MS = 5000;
 /**
  * What Slurm says ended job `jobId`: `scontrol show job` first, then `sacct` (where accounting
  * exists). Null when neither names a cause. Asked twice, ASK_AGAIN_MS apart, or for as long as
- * `patienceMs` while Slurm still names none; a job Slurm does not know is asked once, and so is one
- * Slurm gives no answer on in time unless asked with patience.
+ * `patience()` ms while Slurm still names none; a job Slurm does not know is asked once, and so is
+ * one Slurm gives no answer on in time unless asked with patience. `patience` is asked again
+ * before each decision: Slurm signals exprag and the command alike, and exprag may learn of its
+ * own signal only after the command has died of its.
  */
 export async function askSlurmWhyEnded(
   jobId: string,
   env: NodeJS.ProcessEnv,
-  patienceMs = ASK_AGAIN_MS,
+  patience: () => number | undefined = () => undefined,
 ): Promise<{ status: SchedulerEndStatus; end: SchedulerEnd } | null> {
-  const until = performance.now() + patienceMs;
+  const started = performance.now();
   for (let asks = 1; ; asks++) {
+    const patienceMs = patience() ?? ASK_AGAIN_MS;
+    const until = started + patienceMs;
     const job = jobState(jobId, env, Number(env.SLURM_RESTART_COUNT ?? 0) || 0);
     // Without patience, as a run in a user's allocation asks: no answer in time is no answer.
     if (job === "unknown" || (job === null && patienceMs <= ASK_AGAIN_MS)) return null;

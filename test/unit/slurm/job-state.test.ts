@@ -72,13 +72,13 @@ describe("asking Slurm why a job ended", () => {
 
   test("a job Slurm says it does not know is asked once, however patient the asker; one it gives no answer on, once, unless the asker is patient", async () => {
     const unknown = fakeSlurm(new Error("slurm_load_jobs error: Invalid job id specified"));
-    expect(await askSlurmWhyEnded("42", unknown, SIGNALLED_PATIENCE_MS)).toBeNull();
+    expect(await askSlurmWhyEnded("42", unknown, () => SIGNALLED_PATIENCE_MS)).toBeNull();
     expect(readFileSync(`${unknown.PATH!.split(":")[0]}/scontrol.args`, "utf8")).toBe("show job -o 42\n");
     const silent = fakeSlurm(null);
     expect(await askSlurmWhyEnded("42", silent)).toBeNull();
     expect(readFileSync(`${silent.PATH!.split(":")[0]}/scontrol.args`, "utf8")).toBe("show job -o 42\n");
     const patient = fakeSlurm(null);
-    expect(await askSlurmWhyEnded("42", patient, 700)).toBeNull();
+    expect(await askSlurmWhyEnded("42", patient, () => 700)).toBeNull();
     expect(
       readFileSync(`${patient.PATH!.split(":")[0]}/scontrol.args`, "utf8")
         .split("\n")
