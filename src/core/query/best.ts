@@ -6,9 +6,9 @@ import { shortId } from "../record/refs";
 import { runFileIn, runsDir } from "../store";
 import { unknownPathError } from "./known-paths";
 import { type OnProgress, readable, type Warn } from "./records";
-import { lastFromMetrics, metricKey, RunView } from "./run-view";
+import { RunView } from "./run-view";
 import { everySelectedRun, type Selection, selectRuns } from "./selection";
-import { type FinishedRun, type RunSummary, readFinishedRun } from "./summary";
+import { type FinishedRun, lastFromMetrics, metricKey, type RunSummary, readFinishedRun } from "./summary";
 import { asNumber, type PathStep } from "./value-paths";
 
 export type Aggregate = "last" | "max" | "min" | "mean";

@@ -17,33 +17,13 @@ import { recordsOf, skippedLineWarning, type Warn } from "./records";
 import { SeriesAccumulator, type SeriesStats, statsOf } from "./series";
 import { seriesCache } from "./series-cache";
 import { SeriesProbe } from "./series-probe";
-import { type RunSummary, readRunSummary } from "./summary";
-import { asNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
+import { lastFromMetrics, metricKey, type RunSummary, readRunSummary } from "./summary";
+import { asNumber, type PathStep, pathKey, searchKey, valuesAt } from "./value-paths";
 
 export type { SeriesStats };
 
-/** Each path's key, made once: a selection asks the same paths of every run, several times each. */
-const pathKeys = new WeakMap<PathStep[], string>();
-function pathKey(steps: PathStep[]): string {
-  const known = pathKeys.get(steps);
-  if (known !== undefined) return known;
-  const key = JSON.stringify(steps);
-  pathKeys.set(steps, key);
-  return key;
-}
-
 /** States of a run whose file may still grow (unknown: no run_end, and no way to tell whether its writer lives). */
 const UNENDED: readonly RunState[] = [...UNENDED_STATES, "unknown"];
-
-/** The key of a path of keys in a summary's last metrics (`metrics.acc`); null for a path through a list. */
-export function metricKey(steps: PathStep[]): string | null {
-  return steps.every((step) => "key" in step) ? steps.map((step) => (step as { key: string }).key).join(".") : null;
-}
-
-/** lastValues from a summary's last metrics, when they hold the path (by its metricKey); undefined when they do not. */
-export function lastFromMetrics(metrics: Record<string, number | string>, key: string | null): unknown[] | undefined {
-  return key && Object.hasOwn(metrics, key) ? [metrics[key]] : undefined;
-}
 
 export class RunView {
   readonly file: string;

@@ -14,7 +14,7 @@ import { queuedAnswer, queuedStatus } from "../slurm/queued";
 import { recordQueuedEnd } from "../slurm/queued-end";
 import { runFilePath } from "../store";
 import { skippedLineWarning, type Warn } from "./records";
-import { asNumber, leaves } from "./value-paths";
+import { asNumber, leaves, type PathStep } from "./value-paths";
 
 export interface RunSummary {
   run_id: string;
@@ -264,4 +264,14 @@ function readTail(
     tail.close();
   }
   return { end, metrics: Object.fromEntries(metrics), tornLast };
+}
+
+/** The key of a path of keys in a summary's last metrics (`metrics.acc`); null for a path through a list. */
+export function metricKey(steps: PathStep[]): string | null {
+  return steps.every((step) => "key" in step) ? steps.map((step) => (step as { key: string }).key).join(".") : null;
+}
+
+/** lastValues from a summary's last metrics, when they hold the path (by its metricKey); undefined when they do not. */
+export function lastFromMetrics(metrics: Record<string, number | string>, key: string | null): unknown[] | undefined {
+  return key && Object.hasOwn(metrics, key) ? [metrics[key]] : undefined;
 }

@@ -80,3 +80,13 @@ export function searchKey(steps: PathStep[]): string | null {
   }
   return null;
 }
+
+/** Each path's key, made once: a selection asks the same paths of every run, several times each. */
+const pathKeys = new WeakMap<PathStep[], string>();
+export function pathKey(steps: PathStep[]): string {
+  const known = pathKeys.get(steps);
+  if (known !== undefined) return known;
+  const key = JSON.stringify(steps);
+  pathKeys.set(steps, key);
+  return key;
+}
