@@ -63,37 +63,11 @@ describe("StopRules: rules checked record by record", () => {
 
 /**
  * Feeds record lines as a live run does: a plain line through the probe (its numbers placed
- * without being read where a rule allows), any other line parsed. The 1-based index of the first
- * line at which a rule held, or null.
+ * without being read where a rule allows), any other line parsed. With `onlyWhenMayHold`, a probed
+ * line's rules are checked only when one may hold, as the live run does. The 1-based index of the
+ * first line at which a rule held, or null.
  */
-function stopsAtLine(rules: string[], lines: string[]): number | null {
-  const checker = new StopRules(
-    rules.map((rule) => parseStopRule(rule)),
-    facts,
-  );
-  const probe = PathProbe.of(checker.values.paths, MAX_DEPTH);
-  for (const [index, line] of lines.entries()) {
-    const bytes = Buffer.from(line);
-    const source = `f:${index + 1}`;
-    let by: unknown;
-    if (probe && isPlainJson(bytes, 0, bytes.length, probe) && !probe.complex) {
-      checker.values.observeLine(bytes, probe);
-      by = checker.check(
-        () => source,
-        index,
-        false,
-        () => null,
-      );
-    } else {
-      by = checker.record(JSON.parse(line), source, index, false);
-    }
-    if (by) return index + 1;
-  }
-  return null;
-}
-
-/** As stopsAtLine, checking the rules only when they may hold, as a live run does after a probed line. */
-function stopsAtLineAsLive(rules: string[], lines: string[]): number | null {
+function stopsAtLine(rules: string[], lines: string[], onlyWhenMayHold = false): number | null {
   const checker = new StopRules(
     rules.map((rule) => parseStopRule(rule)),
     facts,
@@ -105,7 +79,7 @@ function stopsAtLineAsLive(rules: string[], lines: string[]): number | null {
     let by: unknown = null;
     if (probe && isPlainJson(bytes, 0, bytes.length, probe) && !probe.complex) {
       checker.values.observeLine(bytes, probe);
-      if (checker.mayHold())
+      if (!onlyWhenMayHold || checker.mayHold())
         by = checker.check(
           () => source,
           index,
@@ -119,6 +93,9 @@ function stopsAtLineAsLive(rules: string[], lines: string[]): number | null {
   }
   return null;
 }
+
+/** As stopsAtLine, checking a probed line's rules only when they may hold. */
+const stopsAtLineAsLive = (rules: string[], lines: string[]) => stopsAtLine(rules, lines, true);
 
 const parsedStopsAt = (rules: string[], lines: string[]) =>
   stopsAt(
