@@ -13,6 +13,9 @@ import { parsePayload } from "./protocol";
 
 export type RecordSource = "stdout" | "fd";
 
+/** Text that may hold a number too large to be finite: an exponent of three digits, or 300 digits in a row. */
+const MAY_NOT_BE_FINITE = /[eE]\+?\d{3}|\d{300}/;
+
 /** What reads each track record as it is recorded: through a probe while the line is checked, or parsed. */
 export interface TrackObserver {
   /** The paths it reads, noted while the line is checked; null when it needs every record parsed. */
@@ -77,9 +80,10 @@ export class RecordIngest {
     }
     if (value !== null) {
       const line = this.runFile.nextLine;
-      const parsed = this.observer || !this.divergence ? JSON.parse(value) : undefined;
       // Python's NaN and Infinity tokens, and numbers written too large to be finite, are a divergence.
-      if (!this.divergence && (payload.nonFinite || holdsInfiniteNumber(parsed))) this.divergence = divergenceOf(parsed, this.runFile.path, line);
+      const mayDiverge = !this.divergence && (payload.nonFinite || MAY_NOT_BE_FINITE.test(value));
+      const parsed = this.observer || mayDiverge ? JSON.parse(value) : undefined;
+      if (mayDiverge && (payload.nonFinite || holdsInfiniteNumber(parsed))) this.divergence = divergenceOf(parsed, this.runFile.path, line);
       this.runFile.add("track", value, note);
       this.counts.track++;
       this.observer?.parsed(parsed, line);
