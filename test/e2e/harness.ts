@@ -1,7 +1,5 @@
 /** Drives the compiled binary the way users do: in temporary directories, through real pipes. */
-import { afterAll } from "bun:test";
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 
 export const EXPRAG = join(import.meta.dir, "..", "..", "dist", "exprag");
@@ -52,11 +50,6 @@ export function works(...argv: string[]): boolean {
 /** util-linux `script`, which gives a command a terminal (its options differ on macOS). */
 export const hasScript = isLinux && works("script", "-qec", "true", "/dev/null");
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
 /** A fixture made by the first test that asks for it, then the same for each: for tests that only read it. */
 export function madeOnce<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | undefined;
@@ -66,11 +59,7 @@ export function madeOnce<T>(make: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "exprag-test-"));
-  made.push(dir);
-  return dir;
-}
+export { tempDir } from "../temp-dir";
 
 /** The environment of a user's shell, without anything that would make exprag think it runs inside a run or a repo. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { indexMayHideChanges } from "../../../src/core/git/index-file";
+import { tempDir } from "../../temp-dir";
 
 function repo(version: number): string {
-  const dir = mkdtempSync(join(tmpdir(), "exprag-index-"));
+  const dir = tempDir("exprag-index-");
   const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: dir });
   git("init", "-q");
   git("config", "index.version", String(version));
@@ -48,7 +48,7 @@ describe("indexMayHideChanges", () => {
   });
 
   test("no index is nothing hidden; a file that is not an index might hide anything", () => {
-    const dir = mkdtempSync(join(tmpdir(), "exprag-index-"));
+    const dir = tempDir("exprag-index-");
     expect(indexMayHideChanges(join(dir, "none"))).toBe(false);
     writeFileSync(join(dir, "junk"), "not an index");
     expect(indexMayHideChanges(join(dir, "junk"))).toBe(true);

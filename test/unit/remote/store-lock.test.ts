@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { withRemoteLock } from "../../../src/core/remote/store-lock";
+import { tempDir } from "../../temp-dir";
 
-const store = () => mkdtempSync(join(tmpdir(), "exprag-lock-"));
+const store = () => tempDir("exprag-lock-");
 
 describe("one push or pull at a time in a store", () => {
   test("a second one waits until the first has finished, and says so once", async () => {

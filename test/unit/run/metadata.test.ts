@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../../src/core/errors";
 import { buildMetadata } from "../../../src/core/run/metadata";
+import { tempDir } from "../../temp-dir";
 
 describe("buildMetadata", () => {
   test("nests dotted keys and parses JSON values", () => {
@@ -20,7 +20,7 @@ describe("buildMetadata", () => {
   });
 
   test("starts from --meta-file and lets --meta override", () => {
-    const dir = mkdtempSync(join(tmpdir(), "exprag-meta-"));
+    const dir = tempDir("exprag-meta-");
     const file = join(dir, "meta.json");
     writeFileSync(file, JSON.stringify({ hparams: { lr: 1, bs: 32 }, seed: 1 }));
     expect(buildMetadata(file, ["hparams.lr=0.5"])).toEqual({ hparams: { lr: 0.5, bs: 32 }, seed: 1 });
@@ -47,7 +47,7 @@ describe("buildMetadata", () => {
   });
 
   test("names the meta file that is missing, not JSON, or not an object", () => {
-    const dir = mkdtempSync(join(tmpdir(), "exprag-meta-"));
+    const dir = tempDir("exprag-meta-");
     expect(() => buildMetadata(join(dir, "none.json"), [])).toThrow(/cannot read --meta-file .*none\.json \(ENOENT\)/);
     writeFileSync(join(dir, "bad.json"), "{");
     expect(() => buildMetadata(join(dir, "bad.json"), [])).toThrow(/bad\.json is not valid JSON/);
