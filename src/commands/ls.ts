@@ -249,7 +249,10 @@ function streamJson(request: Pick<ListRequest, "selection" | "limit">, context: 
   let shown = 0;
   out.write("[");
   const total = streamList(request, { ...context, progress }, (runs) => {
-    for (const run of runs) out.write(`${shown++ ? "," : ""}${JSON.stringify(run)}`);
+    for (const run of runs) {
+      if (shown++) out.write(",");
+      out.write(JSON.stringify(run));
+    }
   });
   progress.end();
   out.end("]\n");

@@ -17,7 +17,20 @@ export const STORE_DIR_NAME = ".exprag";
 export const isExplicitStore = (flag: string | undefined, env: NodeJS.ProcessEnv) => Boolean(flag || env.EXPRAG_DIR);
 
 export const runsDir = (store: string) => join(store, "runs");
-export const runFilePath = (store: string, runId: string) => runFileIn(runsDir(store), runId);
+/**
+ * A question about many runs asks for each one's path: the store's runs folder is joined once, and
+ * a run id without a slash (every listed one) is appended as join would (a path.join per run cost
+ * a tenth of `ls --all --json`).
+ */
+export function runFilePath(store: string, runId: string): string {
+  if (store !== lastStore) {
+    lastRuns = runsDir(store);
+    lastStore = store;
+  }
+  return runId.includes("/") ? runFileIn(lastRuns, runId) : `${lastRuns}/${runId}.jsonl`;
+}
+let lastStore: string | undefined;
+let lastRuns = "";
 /** runFilePath given the store's runs folder: for reading many runs, the folder is joined once. */
 export const runFileIn = (runs: string, runId: string) => join(runs, `${runId}.jsonl`);
 export const runLogPath = (store: string, runId: string) => join(runsDir(store), `${runId}.log`);

@@ -195,8 +195,11 @@ export function appendLine(path: string, record: object): void {
  */
 export function readAnnotations(runFile: string, startTags: string[] = [], listing?: AnnotationListing): Annotations {
   const annotations: Annotations = { tags: [], notes: [], decision: null, decisions: [] };
+  const files = annotationFiles(runFile, listing);
+  // The usual run of a listing: nothing to merge (asked of every run of `ls`).
+  if (!files.length && !startTags.length) return annotations;
   const tags = new Set<string>(startTags);
-  for (const path of annotationFiles(runFile, listing)) readEvents(path, annotations, tags);
+  for (const path of files) readEvents(path, annotations, tags);
   annotations.tags = [...tags];
   // A pulled copy appends its lines after ours: the time a decision was made orders them, not the file.
   annotations.decisions = byTime(annotations.decisions);
