@@ -53,7 +53,8 @@ export type LeafType = "number" | "string" | "boolean" | "null" | "list";
 /** The leaf paths of a value with their values; lists of scalars are leaves, lists of objects are walked with `[]`. */
 export function leaves(value: unknown, prefix = "", out: [path: string, value: unknown][] = []): [string, unknown][] {
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    for (const [key, child] of Object.entries(value)) leaves(child, prefix ? `${prefix}.${key}` : key, out);
+    // for-in, not Object.entries: the same own keys in the same order (a parsed record's prototype has none), no pair made per key.
+    for (const key in value) if (Object.hasOwn(value, key)) leaves((value as Record<string, unknown>)[key], prefix ? `${prefix}.${key}` : key, out);
   } else if (Array.isArray(value) && value.some((item) => item !== null && typeof item === "object")) {
     for (const item of value) leaves(item, `${prefix}[]`, out);
   } else {

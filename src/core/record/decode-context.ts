@@ -27,23 +27,23 @@ export function decodeEnvironment(raw: unknown): EnvironmentValue {
   const executable = asString(python.executable);
   const prefix = asString(python.prefix);
   const kind = asString(python.kind);
-  const packages = Object.entries(asObject(python.packages)).filter((entry): entry is [string, string] => typeof entry[1] === "string");
   const gpus = Array.isArray(value.gpus) ? value.gpus.flatMap(decodeGpu) : [];
   const errors = asStrings(value.errors);
-  return {
-    ...(executable !== null &&
-      prefix !== null && {
-        python: {
-          version: asString(python.version),
-          executable,
-          prefix,
-          kind: kind === "virtualenv" || kind === "conda" ? kind : "system",
-          packages: Object.fromEntries(packages),
-        } satisfies PythonEnvironment,
-      }),
-    ...(gpus.length > 0 && { gpus }),
-    ...(errors?.length && { errors }),
-  };
+  // Decoded for every run a listing reads, most of them without any of it: nothing is built for what is absent.
+  const environment: EnvironmentValue = {};
+  if (executable !== null && prefix !== null) {
+    const packages = Object.entries(asObject(python.packages)).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+    environment.python = {
+      version: asString(python.version),
+      executable,
+      prefix,
+      kind: kind === "virtualenv" || kind === "conda" ? kind : "system",
+      packages: Object.fromEntries(packages),
+    } satisfies PythonEnvironment;
+  }
+  if (gpus.length > 0) environment.gpus = gpus;
+  if (errors?.length) environment.errors = errors;
+  return environment;
 }
 
 function decodeGpu(value: unknown): GpuInfo[] {

@@ -52,19 +52,19 @@ export function decodeGit(git: JsonObject): GitRecord {
   const status = git.status;
   const tree = asString(git.tree);
   const top = asString(git.top);
-  return {
-    commit,
-    ...(tree !== null && OBJECT_ID.test(tree) && { tree }),
-    branch: runBranch,
-    head,
-    dirty,
-    snapshot_ref: snapshotRef,
-    status: typeof status === "string" ? statusFromText(status) : decodeStatus(status),
-    skipped: Array.isArray(git.skipped) ? git.skipped.flatMap(decodeSkipped) : [],
-    submodules: Array.isArray(git.submodules) ? git.submodules.flatMap(decodeSubmodule) : [],
-    ...(note !== null && { note }),
-    ...(top !== null && { top }),
-  };
+  // Fields set in this order (the order show prints), none spread: every run a listing reads is decoded.
+  const decoded = { commit } as GitRecord;
+  if (tree !== null && OBJECT_ID.test(tree)) decoded.tree = tree;
+  decoded.branch = runBranch;
+  decoded.head = head;
+  decoded.dirty = dirty;
+  decoded.snapshot_ref = snapshotRef;
+  decoded.status = typeof status === "string" ? statusFromText(status) : decodeStatus(status);
+  decoded.skipped = Array.isArray(git.skipped) ? git.skipped.flatMap(decodeSkipped) : [];
+  decoded.submodules = Array.isArray(git.submodules) ? git.submodules.flatMap(decodeSubmodule) : [];
+  if (note !== null) decoded.note = note;
+  if (top !== null) decoded.top = top;
+  return decoded;
 }
 
 function statusFromText(text: string): GitRecord["status"] {

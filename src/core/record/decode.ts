@@ -103,7 +103,6 @@ export function decodeRunStart(record: StoredRecord): RunStart {
   const envelope = decodeEnvelope(record);
   const value = asObject(envelope.value);
   const process = asObject(value.process);
-  const host = asObject(value.host);
   const agent = asObject(value.agent);
   return {
     runId: envelope.runId,
@@ -111,13 +110,7 @@ export function decodeRunStart(record: StoredRecord): RunStart {
     createdAt: envelope.createdAt,
     expragVersion: asString(record.exprag_version),
     git: isObject(value.git) ? decodeGit(value.git) : null,
-    host: {
-      ...(asString(host.hostname) !== null && { hostname: asString(host.hostname)! }),
-      ...(asString(host.os) !== null && { os: asString(host.os)! }),
-      ...(asString(host.arch) !== null && { arch: asString(host.arch)! }),
-      username: asString(host.username),
-      ...(asFiniteNumber(host.cpu_count) !== null && { cpu_count: asFiniteNumber(host.cpu_count)! }),
-    },
+    host: decodeHost(asObject(value.host)),
     process: {
       pid: asFiniteNumber(process.pid),
       ppid: asFiniteNumber(process.ppid),
@@ -139,6 +132,18 @@ export function decodeRunStart(record: StoredRecord): RunStart {
     queued: decodeQueued(value.queued),
     environment: decodeEnvironment(value.environment),
   };
+}
+
+/** Decoded for every run a listing reads: the fields it has, in this order, no object spread per field. */
+function decodeHost(host: JsonObject): RunStart["host"] {
+  const decoded: RunStart["host"] = {};
+  if (typeof host.hostname === "string") decoded.hostname = host.hostname;
+  if (typeof host.os === "string") decoded.os = host.os;
+  if (typeof host.arch === "string") decoded.arch = host.arch;
+  decoded.username = asString(host.username);
+  const cpus = asFiniteNumber(host.cpu_count);
+  if (cpus !== null) decoded.cpu_count = cpus;
+  return decoded;
 }
 
 function decodeQueued(value: unknown): RunStart["queued"] {
