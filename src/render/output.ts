@@ -29,7 +29,10 @@ export class DataStream {
     // At most 3 bytes per UTF-16 unit: what does not surely fit the room left goes out on its own.
     if (text.length * 3 > this.buffer.length - this.used) {
       this.flush();
-      if (text.length * 3 > this.buffer.length) return printData(text);
+      if (text.length * 3 > this.buffer.length) {
+        printData(text);
+        return;
+      }
     }
     this.used += this.buffer.write(text, this.used);
     if (this.used >= STREAM_BYTES) this.flush();
