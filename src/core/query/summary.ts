@@ -146,7 +146,7 @@ function summaryOf(runId: string, file: string, start: RunStart, end: RunEnd | n
   if (tornLast) warn(skippedLineWarning(file, countLines(file)));
   const counts = end?.counts ?? countRecordKinds(file);
   const status = runState(start, end, file);
-  return {
+  const summary: RunSummary = {
     run_id: runId,
     short_id: shortId(runId),
     experiment_name: start.experimentName,
@@ -166,8 +166,10 @@ function summaryOf(runId: string, file: string, start: RunStart, end: RunEnd | n
     from: start.from,
     metrics,
     file,
-    ...(end?.system && { system: end.system }),
   };
+  // Last, when there is one: set, not spread (every run of a listing is summarised).
+  if (end?.system) summary.system = end.system;
+  return summary;
 }
 
 function emptyRun(runId: string, file: string): RunSummary {

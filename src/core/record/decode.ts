@@ -195,14 +195,7 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
       rss === null
         ? null
         : { max_rss_bytes: rss, cpu_user_ms: asFiniteNumber(resources.cpu_user_ms) ?? 0, cpu_system_ms: asFiniteNumber(resources.cpu_system_ms) ?? 0 },
-    counts: counts && {
-      track: asFiniteNumber(counts.track) ?? 0,
-      meta: asFiniteNumber(counts.meta) ?? 0,
-      note: asFiniteNumber(counts.note) ?? 0,
-      parse_error: asFiniteNumber(counts.parse_error) ?? 0,
-      ...(asFiniteNumber(counts.params) !== null && { params: asFiniteNumber(counts.params)! }),
-      ...(asFiniteNumber(counts.system) !== null && { system: asFiniteNumber(counts.system)! }),
-    },
+    counts: counts && decodeCounts(counts),
     records: counts ? Object.values(counts).reduce<number>((sum, n) => sum + (asFiniteNumber(n) ?? 0), 0) : null,
     error: asString(value.error),
     diverged: decodeDivergence(value.diverged),
@@ -210,6 +203,21 @@ export function decodeRunEnd(record: StoredRecord): RunEnd {
     stoppedBy: decodeStoppedBy(value.stopped_by),
     system: decodeSystemPeaks(value.system),
   };
+}
+
+/** run_end's counts, the optional ones set when present (not spread: every run of a listing is decoded). */
+function decodeCounts(counts: JsonObject): RecordCounts {
+  const decoded: RecordCounts = {
+    track: asFiniteNumber(counts.track) ?? 0,
+    meta: asFiniteNumber(counts.meta) ?? 0,
+    note: asFiniteNumber(counts.note) ?? 0,
+    parse_error: asFiniteNumber(counts.parse_error) ?? 0,
+  };
+  const params = asFiniteNumber(counts.params);
+  if (params !== null) decoded.params = params;
+  const system = asFiniteNumber(counts.system);
+  if (system !== null) decoded.system = system;
+  return decoded;
 }
 
 /** The status of run_end's value (see RunEnd.status), without decoding the rest. */

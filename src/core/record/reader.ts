@@ -173,13 +173,14 @@ export function firstLineOf(file: number | OpenedFile): string | null {
     const bytes = readSync(opened.fd, scratch, 0, size, position);
     if (bytes === 0) break;
     position += bytes;
-    const newline = scratch.subarray(0, bytes).indexOf(10);
+    // Searched past `bytes` too (what is there is stale), as a bound on it: no view of the buffer made per file.
+    const found = scratch.indexOf(10);
+    const newline = found < bytes ? found : -1;
     total += newline < 0 ? bytes : newline;
     if (total > MAX_LINE_BYTES) return TOO_LONG;
-    const piece = scratch.subarray(0, newline < 0 ? bytes : newline);
     // The usual first line fits one read: decoded straight from the buffer, no copy.
-    if (newline >= 0 && !chunks.length) return piece.toString() || null;
-    chunks.push(Buffer.from(piece));
+    if (newline >= 0 && !chunks.length) return scratch.toString("utf8", 0, newline) || null;
+    chunks.push(Buffer.from(scratch.subarray(0, newline < 0 ? bytes : newline)));
     if (newline >= 0) break;
   }
   const text = Buffer.concat(chunks).toString();
