@@ -52,8 +52,6 @@ export class PathProbe {
    */
   private readonly bounds: (NumberBound | null)[];
   private readonly quietOrders: Int32Array;
-  /** A value was found that `settle` does not vouch for: a path without a bound, not a number, or not in a quiet order. */
-  unsettled = false;
 
   /** A probe for these paths (keys only); null when one goes through lists (`[]`) or is the whole value. */
   static of(paths: PathStep[][], maxDepth: number): PathProbe | null {
@@ -111,9 +109,9 @@ export class PathProbe {
   }
 
   /**
-   * The numbers of path `index` are placed against `bound` as the line is checked: a line whose
-   * found values are all such numbers, each below, equal to or above its bound as `quiet` allows,
-   * is left `unsettled` false. Its reader can then skip it, knowing what each value is on that side.
+   * The numbers of path `index` are placed against `bound` (see `settled`): a line whose found
+   * values are all such numbers, each below, equal to or above its bound as `quiet` allows, is
+   * settled. Its reader can then skip it, knowing on which side of its bound each value lies.
    */
   settle(index: number, bound: NumberBound, quiet: { below: boolean; equal: boolean; above: boolean }): void {
     this.bounds[index] = bound;
@@ -124,7 +122,6 @@ export class PathProbe {
     const starts = this.starts;
     for (let k = 0; k < starts.length; k++) starts[k] = -1;
     this.complex = false;
-    this.unsettled = false;
     this.pending = 0;
   }
 
@@ -173,7 +170,7 @@ export class PathProbe {
   }
 
   /** A scalar value took `b[start..end)` (a number's shape in `numberShape`). */
-  scalar(b: Uint8Array, start: number, end: number): void {
+  scalar(start: number, end: number): void {
     const node = this.pending;
     this.pending = -1;
     if (node < 0) return;
@@ -182,21 +179,29 @@ export class PathProbe {
       this.forgetBelow(node);
       return;
     }
-    const integerEnd = this.numberShape[0]!;
-    const exponentStart = this.numberShape[1]!;
     this.starts[leaf] = start;
     this.ends[leaf] = end;
-    this.integerEnds[leaf] = integerEnd;
-    this.exponentStarts[leaf] = exponentStart;
-    if (this.unsettled) return;
-    const bound = this.bounds[leaf] as NumberBound | null;
-    const first = b[start]!;
-    if (bound === null || !(first === 0x2d || (first >= 0x30 && first <= 0x39))) {
-      this.unsettled = true;
-      return;
+    this.integerEnds[leaf] = this.numberShape[0]!;
+    this.exponentStarts[leaf] = this.numberShape[1]!;
+  }
+
+  /**
+   * Whether the values found in line `b` leave it settled (see `settle`): each a number placed
+   * against its path's bound in a quiet order. Asked after the check, not during it, so the
+   * check's compiled code stays as small as it can be.
+   */
+  settled(b: Uint8Array): boolean {
+    const starts = this.starts;
+    for (let k = 0; k < starts.length; k++) {
+      const start = starts[k]!;
+      if (start < 0) continue;
+      const bound = this.bounds[k] as NumberBound | null;
+      const first = b[start]!;
+      if (bound === null || !(first === 0x2d || (first >= 0x30 && first <= 0x39))) return false;
+      const order = bound.orderOf(b, start, this.integerEnds[k]!, this.exponentStarts[k]!, this.ends[k]!);
+      if (order === UNKNOWN_ORDER || ((this.quietOrders[k]! >> (order + 1)) & 1) === 0) return false;
     }
-    const order = bound.orderOf(b, start, integerEnd, exponentStart, end);
-    if (order === UNKNOWN_ORDER || ((this.quietOrders[leaf]! >> (order + 1)) & 1) === 0) this.unsettled = true;
+    return true;
   }
 
   /** A key seen again takes a new value, as in JSON.parse: what was found below it before no longer counts. */

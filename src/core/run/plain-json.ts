@@ -61,7 +61,7 @@ export function isPlainJson(b: Uint8Array, start: number, end: number, probe: Pa
         return false;
       }
       if (i < 0) return false;
-      if (probe !== null && probe.pending >= 0) probe.scalar(b, valueStart, i);
+      if (probe !== null && probe.pending >= 0) probe.scalar(valueStart, i);
     }
     // After a value: close containers, or move to the next element or member.
     for (;;) {
