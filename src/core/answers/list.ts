@@ -1,5 +1,5 @@
 /** `exprag ls` and list_runs: the selected runs, newest first or sorted, with the columns asked for. */
-import { fillTrees } from "../git/code-id";
+import { fillTrees, treeFiller } from "../git/code-id";
 import { forEachListedRun, type ListedRun, listRuns } from "../query/listing";
 import type { Selection } from "../query/selection";
 import { parseOperand } from "../query/where";
@@ -44,8 +44,9 @@ export function streamList(
   onRuns: (runs: ListedRun[]) => void,
 ): number {
   let batch: ListedRun[] = [];
+  const fill = treeFiller(cwd, env);
   const flush = () => {
-    fillTrees(batch, cwd, env);
+    fill(batch);
     onRuns(batch);
     batch = [];
   };

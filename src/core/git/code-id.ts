@@ -22,14 +22,27 @@ export function treesOf(git: Git, commits: string[]): Map<string, string> {
 export const codeId = (tree: string | null | undefined): string => (tree ? tree.slice(0, 8) : "");
 
 /** Fills in the tree of runs that recorded a commit but no tree, from the repository at `cwd` when there is one. */
-export function fillTrees(runs: { commit: string | null; tree: string | null }[], cwd: string, env: NodeJS.ProcessEnv): void {
-  const lacking = runs.filter((run) => run.commit && !run.tree);
-  if (lacking.length === 0) return;
-  const opened = openRepository(cwd, env);
-  if (typeof opened === "string") return;
-  const trees = treesOf(
-    opened.git,
-    lacking.map((run) => run.commit!),
-  );
-  for (const run of lacking) run.tree = trees.get(run.commit!) ?? null;
+export function fillTrees(runs: RunTree[], cwd: string, env: NodeJS.ProcessEnv): void {
+  treeFiller(cwd, env)(runs);
+}
+
+type RunTree = { commit: string | null; tree: string | null };
+
+/**
+ * fillTrees for runs handed over in batches (a streamed listing): the repository is opened once,
+ * and each commit asked of git once (most runs of a store share few commits).
+ */
+export function treeFiller(cwd: string, env: NodeJS.ProcessEnv): (runs: RunTree[]) => void {
+  let opened: ReturnType<typeof openRepository> | undefined;
+  const known = new Map<string, string | null>();
+  return (runs) => {
+    const lacking = runs.filter((run) => run.commit && !run.tree);
+    if (lacking.length === 0) return;
+    opened ??= openRepository(cwd, env);
+    if (typeof opened === "string") return;
+    const asked = [...new Set(lacking.map((run) => run.commit!))].filter((commit) => !known.has(commit));
+    const trees = treesOf(opened.git, asked);
+    for (const commit of asked) known.set(commit, trees.get(commit) ?? null);
+    for (const run of lacking) run.tree = known.get(run.commit!) ?? null;
+  };
 }
