@@ -7,6 +7,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { GitRecord } from "../record/schema";
+import { writeSnapshotCommit } from "./commit-object";
 import { emptyGitRecord } from "./empty-record";
 import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, Git, openRepository, type Repository } from "./repository";
@@ -39,7 +40,6 @@ export interface CaptureOptions {
 }
 
 export const STATUS_LINES = 100;
-const SNAPSHOT_IDENTITY = { name: "exprag", email: "exprag@localhost" };
 const MAX_SUBMODULES = 50;
 
 /**
@@ -148,24 +148,13 @@ function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions & { la
   });
   const record: Partial<GitRecord> = { dirty: state.entries.length > 0, tree: state.tree, status: statusLines(state.entries), skipped: state.skipped };
   if (state.tree === null || state.tree === (repo.headTree ?? EMPTY_TREE)) return { record, commit: null };
-  const commit = git.text(["commit-tree", "--no-gpg-sign", state.tree, ...(repo.head ? ["-p", repo.head] : []), "-m", snapshotMessage(options)], {
-    extraEnv: identityEnv(),
-  });
+  const commit = writeSnapshotCommit(git, repo, state.tree, snapshotMessage(options));
   return { record: { ...record, commit }, commit };
 }
 
 /** The commit message; its `exprag-store:` trailer names the store that holds the run, for gc. */
 function snapshotMessage(options: CaptureOptions & { label?: string }): string {
   return `exprag snapshot of ${options.label ?? `run ${options.runId}`}\n\nexperiment: ${options.experimentName}\n\n${STORE_TRAILER} ${options.store}\n`;
-}
-
-function identityEnv(): Record<string, string> {
-  return {
-    GIT_AUTHOR_NAME: SNAPSHOT_IDENTITY.name,
-    GIT_AUTHOR_EMAIL: SNAPSHOT_IDENTITY.email,
-    GIT_COMMITTER_NAME: SNAPSHOT_IDENTITY.name,
-    GIT_COMMITTER_EMAIL: SNAPSHOT_IDENTITY.email,
-  };
 }
 
 /** Creates `refs/heads/run/<id>`; when a branch named `run` makes that impossible, `refs/exprag/run/<id>`. */
