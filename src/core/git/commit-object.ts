@@ -1,12 +1,12 @@
 /**
  * A snapshot's commit, made in process as a loose object where that is byte for byte the object
  * `git commit-tree` would write (one git process fewer per snapshot), else by commit-tree itself:
- * where git's variables or config would change its bytes or how it is stored (a date or time zone
- * from the environment, i18n.commitEncoding, shared permissions, fsync), where git would rewrite
- * the message (text it takes for not UTF-8), or where objects are not SHA-1.
+ * where git's variables or config would change its bytes or how it is stored (a date from the
+ * environment, another time zone than this process's, i18n.commitEncoding, shared permissions,
+ * fsync), where git would rewrite the message (text it takes for not UTF-8), where objects are not
+ * SHA-1, or where there is no C library to tell the local time as git reads it.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { utcOffsetSeconds } from "../os/posix";
 import { looseWriting, objectsFolder, writeLooseObject } from "./loose-objects";
 import type { Git, Repository } from "./repository";
 
@@ -15,8 +15,10 @@ const SNAPSHOT_IDENTITY = { name: "exprag", email: "exprag@localhost" };
 /** Writes the snapshot commit of `tree` (on HEAD, if any) with `message`, and answers its id. */
 export function writeSnapshotCommit(git: Git, repo: Repository, tree: string, message: string): string {
   const objects = inProcessCommits(git, repo, tree, message);
-  if (objects !== null) {
-    const body = commitBody(tree, repo.head, message, Math.floor(Date.now() / 1000), -new Date().getTimezoneOffset());
+  const seconds = Math.floor(Date.now() / 1000);
+  const offset = objects === null ? null : utcOffsetSeconds(seconds);
+  if (objects !== null && offset !== null) {
+    const body = commitBody(tree, repo.head, message, seconds, Math.trunc(offset / 60));
     const oid = commitId(body);
     try {
       writeLooseObject(objects, oid, "commit", body);
@@ -32,8 +34,8 @@ export function writeSnapshotCommit(git: Git, repo: Repository, tree: string, me
 function inProcessCommits(git: Git, repo: Repository, tree: string, message: string): string | null {
   const env = git.env;
   if (tree.length !== 40 || (repo.head !== null && repo.head.length !== 40)) return null;
-  // A date git reads from the environment, or a time zone this process may not read as git does.
-  if (env.GIT_AUTHOR_DATE !== undefined || env.GIT_COMMITTER_DATE !== undefined || env.TZ !== process.env.TZ || !namedZone(env.TZ)) return null;
+  // A date git reads from the environment, or a time zone other than this process's.
+  if (env.GIT_AUTHOR_DATE !== undefined || env.GIT_COMMITTER_DATE !== undefined || env.TZ !== process.env.TZ) return null;
   if (!gitKeepsMessage(message)) return null;
   const objects = objectsFolder(repo, env);
   return objects !== null && looseWriting(git).commits ? objects : null;
@@ -47,21 +49,6 @@ export function commitBody(tree: string, parent: string | null, message: string,
   const ident = `${SNAPSHOT_IDENTITY.name} <${SNAPSHOT_IDENTITY.email}> ${seconds} ${zone(offsetMinutes)}`;
   const text = message.length === 0 || message.endsWith("\n") ? message : `${message}\n`;
   return Buffer.from(`tree ${tree}\n${parent ? `parent ${parent}\n` : ""}author ${ident}\ncommitter ${ident}\n\n${text}`);
-}
-
-/**
- * Whether both this runtime and the C library read the time zone from the same file: the system's
- * (TZ unset) or a zone named in the system's database. A POSIX rule (`XYZ-5:30`), which git's C
- * library follows and this runtime does not, is left to git.
- */
-function namedZone(tz: string | undefined): boolean {
-  if (tz === undefined) return true;
-  if (tz === "" || tz.startsWith(":") || tz.startsWith("/") || tz.includes("..")) return false;
-  for (let i = 0; i < tz.length; i++) {
-    const c = tz[i]!;
-    if (!((c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c === "_" || c === "/" || c === "-" || c === "+")) return false;
-  }
-  return existsSync(join("/usr/share/zoneinfo", tz));
 }
 
 function zone(offsetMinutes: number): string {
