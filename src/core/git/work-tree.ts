@@ -12,7 +12,7 @@ import type { SkippedFile } from "../record/schema";
 import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
 import type { Git, Repository } from "./repository";
-import { codeEntries, DEFAULT_NOT_CODE, isExcluded, readStatus, type StatusEntry } from "./status";
+import { codeEntries, DEFAULT_NOT_CODE, isExcluded, readStatus, type StatusEntry, startStatus } from "./status";
 import { treeFromHead } from "./tree-from-head";
 
 /**
@@ -73,49 +73,87 @@ export interface WorkTreeState {
  * run store are left out, unread.
  */
 export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptions): WorkTreeState {
+  const copy = copyForStatus(git, repo, options);
+  try {
+    return treeOfStatus(git, repo, options, copy, readStatus(git, copy.index).entries);
+  } finally {
+    copy.remove();
+  }
+}
+
+/**
+ * `writeWorkTree`, with `meanwhile` run while git reads the work tree's status (work of the
+ * caller's own, done on the other core instead of after).
+ */
+export async function writeWorkTreeWhile(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
+  const copy = copyForStatus(git, repo, options);
+  try {
+    // A `meanwhile` that throws still leaves git's answer awaited.
+    const [status] = await Promise.all([startStatus(git, copy.index), Promise.resolve().then(meanwhile)]);
+    return treeOfStatus(git, repo, options, copy, status.entries);
+  } finally {
+    copy.remove();
+  }
+}
+
+/** The copy of the index status runs against, whether it may hide changes, and how it is removed. */
+interface IndexCopy {
+  index: string;
+  hiding: boolean;
+  remove: () => void;
+}
+
+function copyForStatus(git: Git, repo: Repository, options: WorkTreeOptions): IndexCopy {
   // Beside the real index, where a split index finds its shared part; removed afterwards.
   const index = join(repo.gitDir, temporaryIndexName(options.name));
-  try {
-    copyIndex(repo.index, index);
-    const hiding = clearHidingBits(git, repo, index);
-    const all = readStatus(git, index).entries;
-    const entries = codeEntries(all, options.notCode ?? DEFAULT_NOT_CODE);
-    const skipped: SkippedFile[] = [];
-    if (entries.length === 0) return { tree: repo.headTree, entries, skipped };
-    const storeInside = insideOf(repo.top, options.store);
-    const toUpdate: Buffer[] = [];
-    const toRemove: Buffer[] = [];
-    const untracked: Buffer[] = [];
-    for (const entry of entries) {
-      if (entry.code === "??") {
-        const reason = untrackedExclusion(repo.top, entry.path, storeInside, options);
-        if (reason) skipped.push(reason);
-        else {
-          toUpdate.push(entry.path);
-          untracked.push(entry.path);
-        }
-      } else if (entry.code[1] === "D") {
-        toRemove.push(entry.path); // gone from the work tree
-      } else if (entry.code[1] !== " " || UNMERGED.has(entry.code)) {
-        // Changed in the work tree, or unmerged: take the work tree's version.
-        toUpdate.push(entry.path);
-      }
-    }
-    if (!hiding && !options.throughIndex) {
-      const taken = new Set(entries);
-      const hidden = entries.length === all.length ? [] : all.filter((entry) => !taken.has(entry));
-      const tracked = entries.filter((entry) => entry.code !== "??");
-      const tree = treeFromHead(git, repo, tracked, untracked, hidden, options.progress);
-      if (tree !== null) return { tree, entries, skipped };
-    }
-    updateIndex(git, index, repo.top, { remove: toRemove, update: toUpdate }, options.progress);
-    // --missing-ok: every entry's object is in the repository already (HEAD's, or hashed just now
-    // by update-index), so write-tree need not look each one up again; the tree is the same.
-    return { tree: git.text(["write-tree", "--missing-ok"], { index }), entries, skipped };
-  } finally {
+  const remove = () => {
     rmSync(index, { force: true });
     rmSync(`${index}.lock`, { force: true });
+  };
+  try {
+    copyIndex(repo.index, index);
+    return { index, hiding: clearHidingBits(git, repo, index), remove };
+  } catch (error) {
+    remove();
+    throw error;
   }
+}
+
+/** The tree of the work tree from `all`, what status said of it against the copy. */
+function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, { index, hiding }: IndexCopy, all: StatusEntry[]): WorkTreeState {
+  const entries = codeEntries(all, options.notCode ?? DEFAULT_NOT_CODE);
+  const skipped: SkippedFile[] = [];
+  if (entries.length === 0) return { tree: repo.headTree, entries, skipped };
+  const storeInside = insideOf(repo.top, options.store);
+  const toUpdate: Buffer[] = [];
+  const toRemove: Buffer[] = [];
+  const untracked: Buffer[] = [];
+  for (const entry of entries) {
+    if (entry.code === "??") {
+      const reason = untrackedExclusion(repo.top, entry.path, storeInside, options);
+      if (reason) skipped.push(reason);
+      else {
+        toUpdate.push(entry.path);
+        untracked.push(entry.path);
+      }
+    } else if (entry.code[1] === "D") {
+      toRemove.push(entry.path); // gone from the work tree
+    } else if (entry.code[1] !== " " || UNMERGED.has(entry.code)) {
+      // Changed in the work tree, or unmerged: take the work tree's version.
+      toUpdate.push(entry.path);
+    }
+  }
+  if (!hiding && !options.throughIndex) {
+    const taken = new Set(entries);
+    const hidden = entries.length === all.length ? [] : all.filter((entry) => !taken.has(entry));
+    const tracked = entries.filter((entry) => entry.code !== "??");
+    const tree = treeFromHead(git, repo, tracked, untracked, hidden, options.progress);
+    if (tree !== null) return { tree, entries, skipped };
+  }
+  updateIndex(git, index, repo.top, { remove: toRemove, update: toUpdate }, options.progress);
+  // --missing-ok: every entry's object is in the repository already (HEAD's, or hashed just now
+  // by update-index), so write-tree need not look each one up again; the tree is the same.
+  return { tree: git.text(["write-tree", "--missing-ok"], { index }), entries, skipped };
 }
 
 /**
