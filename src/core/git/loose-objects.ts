@@ -50,20 +50,36 @@ export function readLooseObject(objects: string, oid: string, type: string): Buf
  * permissions or for fsync, which git honours and this does not. `commits`: also commits as
  * commit-tree writes them, which i18n.commitEncoding changes. Asked once per repository opened.
  */
-export function looseWriting(git: Git): { objects: boolean; commits: boolean } {
+export function looseWriting(git: Git): LooseWriting {
   let known = asked.get(git);
   if (known === undefined) {
-    const result = git.run(["config", "--name-only", "--get-regexp", "^(core\\.(sharedrepository|fsync)|i18n\\.commitencoding)"]);
-    const names = result.stdout.toString().split("\n");
-    // 1: none set
-    const objects = result.code === 1 || (result.code === 0 && !names.some((name) => name.startsWith("core.")));
-    known = { objects, commits: objects && result.code === 1 };
+    known = looseWritingOf(git.run(CONFIG_QUESTION));
     asked.set(git, known);
   }
   return known;
 }
 
-const asked = new WeakMap<Git, { objects: boolean; commits: boolean }>();
+/** `looseWriting` asked now, answered when awaited: a snapshot asks it while git status runs. */
+export async function askLooseWriting(git: Git): Promise<void> {
+  const answer = looseWritingOf(await git.start(CONFIG_QUESTION));
+  if (!asked.has(git)) asked.set(git, answer);
+}
+
+interface LooseWriting {
+  objects: boolean;
+  commits: boolean;
+}
+
+const CONFIG_QUESTION = ["config", "--name-only", "--get-regexp", "^(core\\.(sharedrepository|fsync)|i18n\\.commitencoding)"];
+
+function looseWritingOf(result: { code: number; stdout: Buffer }): LooseWriting {
+  const names = result.stdout.toString().split("\n");
+  // 1: none set
+  const objects = result.code === 1 || (result.code === 0 && !names.some((name) => name.startsWith("core.")));
+  return { objects, commits: objects && result.code === 1 };
+}
+
+const asked = new WeakMap<Git, LooseWriting>();
 
 /**
  * Stores `body` as loose object `oid` of `type` (its id computed by the caller), as git does: a

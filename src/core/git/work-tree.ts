@@ -11,6 +11,7 @@ import { liveness, readStartTicks } from "../os/processes";
 import type { SkippedFile } from "../record/schema";
 import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
+import { askLooseWriting } from "./loose-objects";
 import type { Git, Repository } from "./repository";
 import { codeEntries, DEFAULT_NOT_CODE, isExcluded, readStatus, type StatusEntry, startStatus } from "./status";
 import { treeFromHead } from "./tree-from-head";
@@ -83,13 +84,14 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
 
 /**
  * `writeWorkTree`, with `meanwhile` run while git reads the work tree's status (work of the
- * caller's own, done on the other core instead of after).
+ * caller's own, done on the other core instead of after), and the config question the snapshot's
+ * objects need asked meanwhile too.
  */
 export async function writeWorkTreeWhile(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
   const copy = copyForStatus(git, repo, options);
   try {
     // A `meanwhile` that throws still leaves git's answer awaited.
-    const [status] = await Promise.all([startStatus(git, copy.index), Promise.resolve().then(meanwhile)]);
+    const [status] = await Promise.all([startStatus(git, copy.index), askLooseWriting(git), Promise.resolve().then(meanwhile)]);
     return treeOfStatus(git, repo, options, copy, status.entries);
   } finally {
     copy.remove();
