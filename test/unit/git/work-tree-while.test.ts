@@ -1,0 +1,63 @@
+/**
+ * The work tree read while the caller works (writeWorkTreeWhile, a run's way) against the plain
+ * read (writeWorkTree): the same tree and entries, the caller's work done once, and the config
+ * question asked alongside status answered as the plain read answers it.
+ */
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Git, openRepositoryOrFail } from "../../../src/core/git/repository";
+import { writeWorkTree, writeWorkTreeWhile } from "../../../src/core/git/work-tree";
+import { tempDir } from "../../temp-dir";
+
+const home = tempDir("exprag-home-");
+const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", XDG_CONFIG_HOME: join(home, ".config"), LC_ALL: "C" };
+
+function gitIn(top: string, ...args: string[]): void {
+  const result = Bun.spawnSync(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: top, env, stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr.toString()}`);
+}
+
+/** A repository with a commit, then a changed file and an untracked one. */
+function dirtyRepository(config: Record<string, string>): string {
+  const top = tempDir("exprag-work-tree-while-");
+  gitIn(top, "init", "-q", "-b", "main");
+  for (const [key, value] of Object.entries(config)) gitIn(top, "config", key, value);
+  writeFileSync(join(top, "train.py"), "lr = 0.1\n");
+  gitIn(top, "add", "-A");
+  gitIn(top, "commit", "-qm", "first");
+  writeFileSync(join(top, "train.py"), "lr = 0.03\n");
+  writeFileSync(join(top, "notes.txt"), "new\n");
+  return top;
+}
+
+describe("the work tree read while the caller works", () => {
+  for (const [name, config, treesByGit] of [
+    ["loose objects written in process", {}, false],
+    ["a shared repository: trees written by git", { "core.sharedRepository": "group" }, true],
+  ] as const) {
+    test(`the same tree and entries as the plain read, the caller's work done once (${name})`, async () => {
+      const top = dirtyRepository(config);
+      const options = { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 };
+      const plain = (() => {
+        const { git, repo } = openRepositoryOrFail(top, env);
+        return writeWorkTree(git, repo, options);
+      })();
+      const { git, repo } = openRepositoryOrFail(top, env);
+      const calls: string[] = [];
+      Git.observer = (args) => calls.push(args.slice(0, 3).join(" "));
+      let worked = 0;
+      try {
+        const read = await writeWorkTreeWhile(git, repo, options, () => worked++);
+        expect(read.tree).toBe(plain.tree);
+        expect(read.entries.map((entry) => `${entry.code} ${entry.path}`)).toEqual(plain.entries.map((entry) => `${entry.code} ${entry.path}`));
+      } finally {
+        Git.observer = null;
+      }
+      expect(worked).toBe(1);
+      // The config question is asked once, alongside status, and its answer is the one used.
+      expect(calls.filter((call) => call.startsWith("config"))).toHaveLength(1);
+      expect(calls.some((call) => call.startsWith("hash-object -t tree"))).toBe(treesByGit);
+    }, 30_000);
+  }
+});
