@@ -74,9 +74,10 @@ export interface WorkTreeState {
  * run store are left out, unread.
  */
 export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptions): WorkTreeState {
-  const copy = copyForStatus(git, repo, options);
+  const copy = copyIndexFor(repo, options);
   try {
-    return treeOfStatus(git, repo, options, copy, readStatus(git, copy.index).entries);
+    const hiding = clearHidingBits(git, repo, copy.index);
+    return treeOfStatus(git, repo, options, copy.index, hiding, readStatus(git, copy.index).entries);
   } finally {
     copy.remove();
   }
@@ -85,27 +86,31 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
 /**
  * `writeWorkTree`, with `meanwhile` run while git reads the work tree's status (work of the
  * caller's own, done on the other core instead of after), and the config question the snapshot's
- * objects need asked meanwhile too.
+ * objects need and the index's check for hidden entries done meanwhile too.
  */
 export async function writeWorkTreeWhile(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
-  const copy = copyForStatus(git, repo, options);
+  const copy = copyIndexFor(repo, options);
   try {
+    let hiding = false;
     // A `meanwhile` that throws still leaves git's answer awaited.
-    const [status] = await Promise.all([startStatus(git, copy.index), askLooseWriting(git), Promise.resolve().then(meanwhile)]);
-    return treeOfStatus(git, repo, options, copy, status.entries);
+    const [first] = await Promise.all([
+      startStatus(git, copy.index),
+      askLooseWriting(git),
+      Promise.resolve().then(() => {
+        meanwhile();
+        hiding = clearHidingBits(git, repo, copy.index);
+      }),
+    ]);
+    // Where the index may hide changes (rarely), the copy shows them only now: status reads it again.
+    const entries = hiding ? readStatus(git, copy.index).entries : first.entries;
+    return treeOfStatus(git, repo, options, copy.index, hiding, entries);
   } finally {
     copy.remove();
   }
 }
 
-/** The copy of the index status runs against, whether it may hide changes, and how it is removed. */
-interface IndexCopy {
-  index: string;
-  hiding: boolean;
-  remove: () => void;
-}
-
-function copyForStatus(git: Git, repo: Repository, options: WorkTreeOptions): IndexCopy {
+/** A copy of the index for status to run against, and how it is removed. */
+function copyIndexFor(repo: Repository, options: WorkTreeOptions): { index: string; remove: () => void } {
   // Beside the real index, where a split index finds its shared part; removed afterwards.
   const index = join(repo.gitDir, temporaryIndexName(options.name));
   const remove = () => {
@@ -114,7 +119,7 @@ function copyForStatus(git: Git, repo: Repository, options: WorkTreeOptions): In
   };
   try {
     copyIndex(repo.index, index);
-    return { index, hiding: clearHidingBits(git, repo, index), remove };
+    return { index, remove };
   } catch (error) {
     remove();
     throw error;
@@ -122,7 +127,7 @@ function copyForStatus(git: Git, repo: Repository, options: WorkTreeOptions): In
 }
 
 /** The tree of the work tree from `all`, what status said of it against the copy. */
-function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, { index, hiding }: IndexCopy, all: StatusEntry[]): WorkTreeState {
+function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, index: string, hiding: boolean, all: StatusEntry[]): WorkTreeState {
   const entries = codeEntries(all, options.notCode ?? DEFAULT_NOT_CODE);
   const skipped: SkippedFile[] = [];
   if (entries.length === 0) return { tree: repo.headTree, entries, skipped };

@@ -32,12 +32,14 @@ function dirtyRepository(config: Record<string, string>): string {
 }
 
 describe("the work tree read while the caller works", () => {
-  for (const [name, config, treesByGit] of [
-    ["loose objects written in process", {}, false],
-    ["a shared repository: trees written by git", { "core.sharedRepository": "group" }, true],
+  for (const [name, config, treesByGit, hide] of [
+    ["loose objects written in process", {}, false, false],
+    ["a shared repository: trees written by git", { "core.sharedRepository": "group" }, true, false],
+    ["a change hidden by assume-unchanged: status read again once the copy shows it", {}, true, true],
   ] as const) {
     test(`the same tree and entries as the plain read, the caller's work done once (${name})`, async () => {
       const top = dirtyRepository(config);
+      if (hide) gitIn(top, "update-index", "--assume-unchanged", "train.py");
       const options = { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 };
       const plain = (() => {
         const { git, repo } = openRepositoryOrFail(top, env);
@@ -57,7 +59,10 @@ describe("the work tree read while the caller works", () => {
       expect(worked).toBe(1);
       // The config question is asked once, alongside status, and its answer is the one used.
       expect(calls.filter((call) => call.startsWith("config"))).toHaveLength(1);
-      expect(calls.some((call) => call.startsWith("hash-object -t tree"))).toBe(treesByGit);
+      // Trees by git: hash-object in a shared repository, write-tree through the index where entries hide.
+      expect(calls.some((call) => call.startsWith("hash-object -t tree") || call.startsWith("write-tree"))).toBe(treesByGit);
+      expect(calls.filter((call) => call.startsWith("status"))).toHaveLength(hide ? 2 : 1);
+      if (hide) expect(plain.entries.map((entry) => entry.path.toString())).toContain("train.py");
     }, 30_000);
   }
 });
