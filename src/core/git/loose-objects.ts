@@ -59,12 +59,6 @@ export function looseWriting(git: Git): LooseWriting {
   return known;
 }
 
-/** `looseWriting` asked now, answered when awaited: a snapshot asks it while git status runs. */
-export async function askLooseWriting(git: Git): Promise<void> {
-  const answer = looseWritingOf(await git.start(CONFIG_QUESTION));
-  if (!asked.has(git)) asked.set(git, answer);
-}
-
 interface LooseWriting {
   objects: boolean;
   commits: boolean;

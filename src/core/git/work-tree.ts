@@ -11,7 +11,6 @@ import { liveness, readStartTicks } from "../os/processes";
 import type { SkippedFile } from "../record/schema";
 import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
-import { askLooseWriting } from "./loose-objects";
 import type { Git, Repository } from "./repository";
 import { codeEntries, DEFAULT_NOT_CODE, isExcluded, readStatus, type StatusEntry, startStatus } from "./status";
 import { treeFromHead } from "./tree-from-head";
@@ -85,8 +84,9 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
 
 /**
  * `writeWorkTree`, with `meanwhile` run while git reads the work tree's status (work of the
- * caller's own, done on the other core instead of after), and the config question the snapshot's
- * objects need and the index's check for hidden entries done meanwhile too.
+ * caller's own, done on the other core instead of after), and the index's check for hidden
+ * entries done meanwhile too. (The config question the snapshot's objects need is asked after:
+ * asked beside status, it would cost every run at a clean tree a git process.)
  */
 export async function writeWorkTreeWhile(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
   const copy = copyIndexFor(repo, options);
@@ -95,7 +95,6 @@ export async function writeWorkTreeWhile(git: Git, repo: Repository, options: Wo
     // A `meanwhile` that throws still leaves git's answer awaited.
     const [first] = await Promise.all([
       startStatus(git, copy.index),
-      askLooseWriting(git),
       Promise.resolve().then(() => {
         meanwhile();
         hiding = clearHidingBits(git, repo, copy.index);

@@ -1,7 +1,7 @@
 /**
  * The work tree read while the caller works (writeWorkTreeWhile, a run's way) against the plain
- * read (writeWorkTree): the same tree and entries, the caller's work done once, and the config
- * question asked alongside status answered as the plain read answers it.
+ * read (writeWorkTree): the same tree and entries, the caller's work done once, the config
+ * question asked once, and status read again where the index hides a change.
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -32,6 +32,25 @@ function dirtyRepository(config: Record<string, string>): string {
 }
 
 describe("the work tree read while the caller works", () => {
+  test("a clean work tree: no config question, the caller's work done once", async () => {
+    const top = dirtyRepository({});
+    gitIn(top, "add", "-A");
+    gitIn(top, "commit", "-qm", "second");
+    const { git, repo } = openRepositoryOrFail(top, env);
+    const calls: string[] = [];
+    Git.observer = (args) => calls.push(args[0]!);
+    let worked = 0;
+    try {
+      const read = await writeWorkTreeWhile(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }, () => worked++);
+      expect(read.entries).toEqual([]);
+      expect(read.tree).toBe(repo.headTree);
+    } finally {
+      Git.observer = null;
+    }
+    expect(worked).toBe(1);
+    expect(calls).toEqual(["status"]);
+  }, 30_000);
+
   for (const [name, config, treesByGit, hide] of [
     ["loose objects written in process", {}, false, false],
     ["a shared repository: trees written by git", { "core.sharedRepository": "group" }, true, false],
@@ -57,8 +76,8 @@ describe("the work tree read while the caller works", () => {
         Git.observer = null;
       }
       expect(worked).toBe(1);
-      // The config question is asked once, alongside status, and its answer is the one used.
-      expect(calls.filter((call) => call.startsWith("config"))).toHaveLength(1);
+      // The config question is asked once where the tree is built from HEAD's, and its answer is the one used.
+      expect(calls.filter((call) => call.startsWith("config"))).toHaveLength(hide ? 0 : 1);
       // Trees by git: hash-object in a shared repository, write-tree through the index where entries hide.
       expect(calls.some((call) => call.startsWith("hash-object -t tree") || call.startsWith("write-tree"))).toBe(treesByGit);
       expect(calls.filter((call) => call.startsWith("status"))).toHaveLength(hide ? 2 : 1);
