@@ -55,7 +55,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     const willStart = typeof executable === "string";
     // The outputs watch is set up while git reads the work tree.
     const git = await readGitWhile(request, runId, willStart, code, (top) => context?.watchAhead(top, request.store));
-    run = openRun(request, runId, willStart, willStart ? (executable as string) : null, code, git);
+    run = openRun(request, runId, willStart, typeof executable === "string" ? executable : null, code, git);
   } catch (error) {
     context?.abandoned();
     throw error;
