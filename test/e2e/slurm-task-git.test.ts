@@ -21,7 +21,7 @@ function subcommandOf(words: string[]): string {
 }
 
 /** A git that logs each call, one line: who made it (the array task, else `submit`) and its subcommand. */
-function loggingGit(): { path: string; calls: () => { by: string; subcommand: string }[] } {
+function loggingGit(): { path: string; calls: () => { by: string; subcommand: string; words: string[] }[] } {
   const bin = tempDir();
   const log = join(bin, "calls");
   writeFileSync(join(bin, "git"), `#!/bin/sh\nprintf '%s %s\\n' "\${SLURM_ARRAY_TASK_ID:-submit}" "$*" >> '${log}'\nexec '${Bun.which("git")}' "$@"\n`);
@@ -34,9 +34,16 @@ function loggingGit(): { path: string; calls: () => { by: string; subcommand: st
         .filter(Boolean)
         .map((line) => {
           const [by, ...words] = line.split(" ");
-          return { by: by!, subcommand: subcommandOf(words) };
+          return { by: by!, subcommand: subcommandOf(words), words };
         }),
   };
+}
+
+/** How many commit objects the repository holds, reachable or not. */
+function commitObjects(repo: string): number {
+  return git(repo, "cat-file", "--batch-all-objects", "--batch-check=%(objecttype)")
+    .split("\n")
+    .filter((type) => type === "commit").length;
 }
 
 /** What taking a snapshot or making a worktree runs. */
@@ -53,6 +60,7 @@ describe.skipIf(noSlurm)(`a Slurm sweep's git work${"reason" in slurm ? ` (skipp
 
     const repo = makeRepo({ "train.py": "print('hi')\n" });
     write(repo, "train.py", "print('edited, not committed')\n");
+    const commitsBefore = commitObjects(repo);
     const sweepGit = loggingGit();
     const result = await runIn(repo, ["sweep", "--slurm", "--wait", "--json", "--grid", "x=1,2,3", "--", "true"], { ...slurmEnv(), PATH: sweepGit.path });
     expect(result.exitCode).toBe(0);
@@ -63,7 +71,12 @@ describe.skipIf(noSlurm)(`a Slurm sweep's git work${"reason" in slurm ? ` (skipp
     // The submit finds the repository once and takes the one snapshot.
     const submit = calls.filter((call) => call.by === "submit").map((call) => call.subcommand);
     expect(submit.filter((subcommand) => subcommand === "rev-parse")).toHaveLength(1);
-    expect(submit.filter((subcommand) => subcommand === "commit-tree")).toHaveLength(1);
+    // One snapshot: one scan of the work tree (the snapshot's status, the only one in porcelain v2), and one commit
+    // object more in the repository (made in process, or by commit-tree).
+    const scans = calls.filter((call) => call.by === "submit" && call.subcommand === "status" && call.words.includes("--porcelain=v2"));
+    expect(scans).toHaveLength(1);
+    expect(submit.filter((subcommand) => subcommand === "commit-tree").length).toBeLessThanOrEqual(1);
+    expect(commitObjects(repo)).toBe(commitsBefore + 1);
     for (const task of ["0", "1", "2"]) {
       const made = calls.filter((call) => call.by === task).map((call) => call.subcommand);
       expect(made.length).toBeGreaterThan(0); // the log reaches the tasks: the check below checks something

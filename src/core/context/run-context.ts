@@ -28,6 +28,7 @@ export class RunContext {
   private sampler: SystemSampler | null = null;
   private startedAt = Date.now();
   private outputsWatch: OutputsWatch | null = null;
+  private watchAsked = false;
   /** nvidia-smi on PATH (null: not there), looked for once for the GPUs' description and their samples. */
   private nvidiaFound: string | null | undefined;
 
@@ -51,8 +52,18 @@ export class RunContext {
    * too big to watch and searched whole at the end.
    */
   starting(root: string, store: string, workTree: boolean): void {
-    if (this.options.outputs !== null && workTree) this.outputsWatch = OutputsWatch.start(root, folderRule([store]));
+    if (workTree) this.watchAhead(root, store);
     this.startedAt = Date.now();
+  }
+
+  /**
+   * Starts watching the work tree `root` before `starting` (while git reads it, say): a change
+   * seen between the two is not an output, since only files changed after `starting` are.
+   */
+  watchAhead(root: string, store: string): void {
+    if (this.watchAsked) return;
+    this.watchAsked = true;
+    if (this.options.outputs !== null) this.outputsWatch = OutputsWatch.start(root, folderRule([store]));
   }
 
   /** Whether the folders are watched (starting()'s decision), until the run ends or never starts. */

@@ -7,13 +7,14 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { GitRecord } from "../record/schema";
+import { writeSnapshotCommit } from "./commit-object";
 import { emptyGitRecord } from "./empty-record";
 import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, Git, openRepository, type Repository } from "./repository";
 import { STORE_TRAILER } from "./snapshot-refs";
 import { readCodeStatus, type StatusEntry } from "./status";
 import { EMPTY_TREE } from "./tree-object";
-import { writeWorkTree } from "./work-tree";
+import { type WorkTreeOptions, type WorkTreeState, writeWorkTree, writeWorkTreeWhile } from "./work-tree";
 import { findWorkTreeTop } from "./work-tree-top";
 
 export interface CaptureOptions {
@@ -39,7 +40,6 @@ export interface CaptureOptions {
 }
 
 export const STATUS_LINES = 100;
-const SNAPSHOT_IDENTITY = { name: "exprag", email: "exprag@localhost" };
 const MAX_SUBMODULES = 50;
 
 /**
@@ -62,6 +62,27 @@ export function captureGit(options: CaptureOptions): GitRecord {
 }
 
 /**
+ * `captureGit`, with `meanwhile` told the work tree's top and run while git reads the work tree
+ * (where there is one): the caller's own work done on the other core instead of after.
+ */
+export async function captureGitWhile(options: CaptureOptions, meanwhile: (top: string) => void): Promise<GitRecord> {
+  const opened = openRepository(options.cwd, options.env);
+  if (typeof opened === "string") return placeIn(opened, prepareIn(opened, options), options.runId);
+  const work = () => meanwhile(opened.repo.top);
+  if (!options.snapshot) {
+    work();
+    return placeIn(opened, prepareIn(opened, options), options.runId);
+  }
+  let state: WorkTreeState | Error;
+  try {
+    state = await writeWorkTreeWhile(opened.git, opened.repo, workTreeOptions(options), work);
+  } catch (error) {
+    state = error instanceof Error ? error : new Error(String(error));
+  }
+  return placeIn(opened, prepareIn(opened, options, state), options.runId);
+}
+
+/**
  * Reads the git state and, for a dirty tree, commits the snapshot (on no ref yet). Never throws.
  * `opened`: the repository as the caller already found it (finding it is a git process of its own).
  */
@@ -69,7 +90,8 @@ export function prepareCode(options: CaptureOptions & { label?: string }, opened
   return prepareIn(opened, options);
 }
 
-function prepareIn(opened: Opened, options: CaptureOptions & { label?: string }): PreparedCode {
+/** `read`: the work tree as already read for the snapshot (or why it could not be), else it is read here. */
+function prepareIn(opened: Opened, options: CaptureOptions & { label?: string }, read?: WorkTreeState | Error): PreparedCode {
   if (typeof opened === "string") return { git: emptyGitRecord(opened), snapshotCommit: null };
   const capture = emptyGitRecord();
   const { git, repo } = opened;
@@ -83,7 +105,7 @@ function prepareIn(opened: Opened, options: CaptureOptions & { label?: string })
       capture.status = statusLines(status.entries);
       capture.note = options.snapshotReason ? `no snapshot: ${options.snapshotReason}` : "snapshot disabled (--no-snapshot)";
     } else {
-      const snapshot = takeSnapshot(git, repo, options);
+      const snapshot = takeSnapshot(git, repo, options, read);
       Object.assign(capture, snapshot.record);
       snapshotCommit = snapshot.commit;
     }
@@ -136,8 +158,22 @@ function statusLines(entries: StatusEntry[]): GitRecord["status"] {
   return { lines, total: entries.length };
 }
 
-function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions & { label?: string }): { record: Partial<GitRecord>; commit: string | null } {
-  const state = writeWorkTree(git, repo, {
+function takeSnapshot(
+  git: Git,
+  repo: Repository,
+  options: CaptureOptions & { label?: string },
+  read?: WorkTreeState | Error,
+): { record: Partial<GitRecord>; commit: string | null } {
+  if (read instanceof Error) throw read;
+  const state = read ?? writeWorkTree(git, repo, workTreeOptions(options));
+  const record: Partial<GitRecord> = { dirty: state.entries.length > 0, tree: state.tree, status: statusLines(state.entries), skipped: state.skipped };
+  if (state.tree === null || state.tree === (repo.headTree ?? EMPTY_TREE)) return { record, commit: null };
+  const commit = writeSnapshotCommit(git, repo, state.tree, snapshotMessage(options));
+  return { record: { ...record, commit }, commit };
+}
+
+function workTreeOptions(options: CaptureOptions): WorkTreeOptions {
+  return {
     name: options.runId,
     store: options.store,
     maxUntrackedBytes: options.maxUntrackedBytes,
@@ -145,27 +181,12 @@ function takeSnapshot(git: Git, repo: Repository, options: CaptureOptions & { la
     exclude: options.exclude,
     notCode: options.notCode,
     progress: options.progress,
-  });
-  const record: Partial<GitRecord> = { dirty: state.entries.length > 0, tree: state.tree, status: statusLines(state.entries), skipped: state.skipped };
-  if (state.tree === null || state.tree === (repo.headTree ?? EMPTY_TREE)) return { record, commit: null };
-  const commit = git.text(["commit-tree", "--no-gpg-sign", state.tree, ...(repo.head ? ["-p", repo.head] : []), "-m", snapshotMessage(options)], {
-    extraEnv: identityEnv(),
-  });
-  return { record: { ...record, commit }, commit };
+  };
 }
 
 /** The commit message; its `exprag-store:` trailer names the store that holds the run, for gc. */
 function snapshotMessage(options: CaptureOptions & { label?: string }): string {
   return `exprag snapshot of ${options.label ?? `run ${options.runId}`}\n\nexperiment: ${options.experimentName}\n\n${STORE_TRAILER} ${options.store}\n`;
-}
-
-function identityEnv(): Record<string, string> {
-  return {
-    GIT_AUTHOR_NAME: SNAPSHOT_IDENTITY.name,
-    GIT_AUTHOR_EMAIL: SNAPSHOT_IDENTITY.email,
-    GIT_COMMITTER_NAME: SNAPSHOT_IDENTITY.name,
-    GIT_COMMITTER_EMAIL: SNAPSHOT_IDENTITY.email,
-  };
 }
 
 /** Creates `refs/heads/run/<id>`; when a branch named `run` makes that impossible, `refs/exprag/run/<id>`. */

@@ -47,11 +47,33 @@ export function readLooseObject(objects: string, oid: string, type: string): Buf
 /**
  * Whether objects may be written here as git writes them by default: not when git's config, from
  * wherever git reads it (system, global, the repository's, includes, `-c`), asks for shared
- * permissions or for fsync, which git honours and this does not.
+ * permissions or for fsync, which git honours and this does not. `commits`: also commits as
+ * commit-tree writes them, which i18n.commitEncoding changes. Asked once per repository opened.
  */
-export function writableHere(git: Git): boolean {
-  return git.run(["config", "--get-regexp", "^core\\.(sharedrepository|fsync)"]).code === 1; // 1: none set
+export function looseWriting(git: Git): LooseWriting {
+  let known = asked.get(git);
+  if (known === undefined) {
+    known = looseWritingOf(git.run(CONFIG_QUESTION));
+    asked.set(git, known);
+  }
+  return known;
 }
+
+interface LooseWriting {
+  objects: boolean;
+  commits: boolean;
+}
+
+const CONFIG_QUESTION = ["config", "--name-only", "--get-regexp", "^(core\\.(sharedrepository|fsync)|i18n\\.commitencoding)"];
+
+function looseWritingOf(result: { code: number; stdout: Buffer }): LooseWriting {
+  const names = result.stdout.toString().split("\n");
+  // 1: none set
+  const objects = result.code === 1 || (result.code === 0 && !names.some((name) => name.startsWith("core.")));
+  return { objects, commits: objects && result.code === 1 };
+}
+
+const asked = new WeakMap<Git, LooseWriting>();
 
 /**
  * Stores `body` as loose object `oid` of `type` (its id computed by the caller), as git does: a

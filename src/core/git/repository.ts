@@ -39,9 +39,11 @@ export class Git {
   }
 
   /** `run`, started now and answered when awaited: a git call that can go on while other work does. */
-  async start(args: string[]): Promise<GitResult> {
+  async start(args: string[], options: { index?: string } = {}): Promise<GitResult> {
     const started = performance.now();
-    const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env: this.callEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const env = this.callEnv();
+    if (options.index) env.GIT_INDEX_FILE = options.index;
+    const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).arrayBuffer(), new Response(child.stderr).text(), child.exited]);
     Git.observer?.(args, performance.now() - started);
     return { code, stdout: Buffer.from(stdout), stderr: stderr.trim() };

@@ -3,5 +3,5 @@
  * snapshot back. A run loads it only where a work tree can be (open-run.ts); outside one a run
  * loads no git code at all.
  */
-export { captureGit, placeCode } from "./capture";
+export { captureGit, captureGitWhile, placeCode } from "./capture";
 export { discardSnapshot } from "./snapshot-refs";

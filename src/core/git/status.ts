@@ -50,8 +50,18 @@ export function notCodePathspecs(notCode: string[] = DEFAULT_NOT_CODE): string[]
   });
 }
 
+const STATUS = ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"];
+
 export function readStatus(git: Git, index?: string): { entries: StatusEntry[] } {
-  const result = git.run(["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"], { index });
+  return statusEntries(git.run(STATUS, { index }));
+}
+
+/** `readStatus`, started now and answered when awaited. */
+export async function startStatus(git: Git, index?: string): Promise<{ entries: StatusEntry[] }> {
+  return statusEntries(await git.start(STATUS, { index }));
+}
+
+function statusEntries(result: { code: number; stdout: Buffer; stderr: string }): { entries: StatusEntry[] } {
   if (result.code !== 0) throw new GitError(`git status failed: ${firstLine(result.stderr)}`);
   return { entries: parseStatus(result.stdout) };
 }

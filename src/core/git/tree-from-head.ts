@@ -14,7 +14,7 @@
 import { lstatSync, mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { objectsFolder, readLooseObject, writableHere, writeLooseObject } from "./loose-objects";
+import { looseWriting, objectsFolder, readLooseObject, writeLooseObject } from "./loose-objects";
 import type { Git, Repository } from "./repository";
 import type { StatusEntry } from "./status";
 import { EMPTY_TREE, entryStarts, isTreeAt, lowerBound, rewriteTree, sameName, TREE_MODE, treeId } from "./tree-object";
@@ -260,7 +260,7 @@ function readTreesWithGit(git: Git, head: string, folders: string[]): Map<string
  * object), which must name each as computed here. True when they are stored.
  */
 function writtenAsComputed(git: Git, objects: string | null, trees: { oid: string; body: Buffer }[]): boolean {
-  if (objects !== null && writableHere(git)) {
+  if (objects !== null && looseWriting(git).objects) {
     try {
       for (const { oid, body } of trees) writeLooseObject(objects, oid, "tree", body);
       return true;

@@ -12,7 +12,7 @@ import type { SkippedFile } from "../record/schema";
 import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
 import type { Git, Repository } from "./repository";
-import { codeEntries, DEFAULT_NOT_CODE, isExcluded, readStatus, type StatusEntry } from "./status";
+import { codeEntries, DEFAULT_NOT_CODE, isExcluded, readStatus, type StatusEntry, startStatus } from "./status";
 import { treeFromHead } from "./tree-from-head";
 
 /**
@@ -73,49 +73,93 @@ export interface WorkTreeState {
  * run store are left out, unread.
  */
 export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptions): WorkTreeState {
+  const copy = copyIndexFor(repo, options);
+  try {
+    const hiding = clearHidingBits(git, repo, copy.index);
+    return treeOfStatus(git, repo, options, copy.index, hiding, readStatus(git, copy.index).entries);
+  } finally {
+    copy.remove();
+  }
+}
+
+/**
+ * `writeWorkTree`, with `meanwhile` run while git reads the work tree's status (work of the
+ * caller's own, done on the other core instead of after), and the index's check for hidden
+ * entries done meanwhile too. (The config question the snapshot's objects need is asked after:
+ * asked beside status, it would cost every run at a clean tree a git process.)
+ */
+export async function writeWorkTreeWhile(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
+  const copy = copyIndexFor(repo, options);
+  try {
+    let hiding = false;
+    // A `meanwhile` that throws still leaves git's answer awaited.
+    const [first] = await Promise.all([
+      startStatus(git, copy.index),
+      Promise.resolve().then(() => {
+        meanwhile();
+        hiding = clearHidingBits(git, repo, copy.index);
+      }),
+    ]);
+    // Where the index may hide changes (rarely), the copy shows them only now: status reads it again.
+    const entries = hiding ? readStatus(git, copy.index).entries : first.entries;
+    return treeOfStatus(git, repo, options, copy.index, hiding, entries);
+  } finally {
+    copy.remove();
+  }
+}
+
+/** A copy of the index for status to run against, and how it is removed. */
+function copyIndexFor(repo: Repository, options: WorkTreeOptions): { index: string; remove: () => void } {
   // Beside the real index, where a split index finds its shared part; removed afterwards.
   const index = join(repo.gitDir, temporaryIndexName(options.name));
-  try {
-    copyIndex(repo.index, index);
-    const hiding = clearHidingBits(git, repo, index);
-    const all = readStatus(git, index).entries;
-    const entries = codeEntries(all, options.notCode ?? DEFAULT_NOT_CODE);
-    const skipped: SkippedFile[] = [];
-    if (entries.length === 0) return { tree: repo.headTree, entries, skipped };
-    const storeInside = insideOf(repo.top, options.store);
-    const toUpdate: Buffer[] = [];
-    const toRemove: Buffer[] = [];
-    const untracked: Buffer[] = [];
-    for (const entry of entries) {
-      if (entry.code === "??") {
-        const reason = untrackedExclusion(repo.top, entry.path, storeInside, options);
-        if (reason) skipped.push(reason);
-        else {
-          toUpdate.push(entry.path);
-          untracked.push(entry.path);
-        }
-      } else if (entry.code[1] === "D") {
-        toRemove.push(entry.path); // gone from the work tree
-      } else if (entry.code[1] !== " " || UNMERGED.has(entry.code)) {
-        // Changed in the work tree, or unmerged: take the work tree's version.
-        toUpdate.push(entry.path);
-      }
-    }
-    if (!hiding && !options.throughIndex) {
-      const taken = new Set(entries);
-      const hidden = entries.length === all.length ? [] : all.filter((entry) => !taken.has(entry));
-      const tracked = entries.filter((entry) => entry.code !== "??");
-      const tree = treeFromHead(git, repo, tracked, untracked, hidden, options.progress);
-      if (tree !== null) return { tree, entries, skipped };
-    }
-    updateIndex(git, index, repo.top, { remove: toRemove, update: toUpdate }, options.progress);
-    // --missing-ok: every entry's object is in the repository already (HEAD's, or hashed just now
-    // by update-index), so write-tree need not look each one up again; the tree is the same.
-    return { tree: git.text(["write-tree", "--missing-ok"], { index }), entries, skipped };
-  } finally {
+  const remove = () => {
     rmSync(index, { force: true });
     rmSync(`${index}.lock`, { force: true });
+  };
+  try {
+    copyIndex(repo.index, index);
+    return { index, remove };
+  } catch (error) {
+    remove();
+    throw error;
   }
+}
+
+/** The tree of the work tree from `all`, what status said of it against the copy. */
+function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, index: string, hiding: boolean, all: StatusEntry[]): WorkTreeState {
+  const entries = codeEntries(all, options.notCode ?? DEFAULT_NOT_CODE);
+  const skipped: SkippedFile[] = [];
+  if (entries.length === 0) return { tree: repo.headTree, entries, skipped };
+  const storeInside = insideOf(repo.top, options.store);
+  const toUpdate: Buffer[] = [];
+  const toRemove: Buffer[] = [];
+  const untracked: Buffer[] = [];
+  for (const entry of entries) {
+    if (entry.code === "??") {
+      const reason = untrackedExclusion(repo.top, entry.path, storeInside, options);
+      if (reason) skipped.push(reason);
+      else {
+        toUpdate.push(entry.path);
+        untracked.push(entry.path);
+      }
+    } else if (entry.code[1] === "D") {
+      toRemove.push(entry.path); // gone from the work tree
+    } else if (entry.code[1] !== " " || UNMERGED.has(entry.code)) {
+      // Changed in the work tree, or unmerged: take the work tree's version.
+      toUpdate.push(entry.path);
+    }
+  }
+  if (!hiding && !options.throughIndex) {
+    const taken = new Set(entries);
+    const hidden = entries.length === all.length ? [] : all.filter((entry) => !taken.has(entry));
+    const tracked = entries.filter((entry) => entry.code !== "??");
+    const tree = treeFromHead(git, repo, tracked, untracked, hidden, options.progress);
+    if (tree !== null) return { tree, entries, skipped };
+  }
+  updateIndex(git, index, repo.top, { remove: toRemove, update: toUpdate }, options.progress);
+  // --missing-ok: every entry's object is in the repository already (HEAD's, or hashed just now
+  // by update-index), so write-tree need not look each one up again; the tree is the same.
+  return { tree: git.text(["write-tree", "--missing-ok"], { index }), entries, skipped };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The few POSIX calls Bun does not expose: real pipes (Bun's own "pipe" is a socket pair, on which
- * `open("/dev/stdout")` fails with ENXIO and writes are not atomic), signal dispositions, and the
- * terminal's foreground process group. Loaded lazily; what `platform` does not offer is not called
+ * `open("/dev/stdout")` fails with ENXIO and writes are not atomic), signal dispositions, the
+ * terminal's foreground process group, and the local time as the C library (and so git) tells it. Loaded lazily; what `platform` does not offer is not called
  * (on Windows libc is never loaded) and every function degrades to null or false.
  */
 import type { dlopen } from "bun:ffi";
@@ -33,6 +33,7 @@ const symbols = {
   tcgetpgrp: { args: ["i32"], returns: "i32" },
   inotify_init1: { args: ["i32"], returns: "i32" },
   inotify_add_watch: { args: ["i32", "ptr", "u32"], returns: "i32" },
+  localtime_r: { args: ["ptr", "ptr"], returns: "ptr" },
 } as const;
 
 type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
@@ -200,4 +201,20 @@ export function inotifyAddWatch(fd: number, path: string, mask: number): number 
   if (!c) return null;
   const wd = c.inotify_add_watch(fd, ptr(Buffer.from(`${path}\0`)), mask);
   return wd >= 0 ? wd : null;
+}
+
+/**
+ * The local time zone's offset from UTC at `seconds` since the epoch, in seconds, as git reckons
+ * it for a commit's date: the C library's local time (TZ, else the system's zone) read back as UTC,
+ * less `seconds`. This runtime's own zone data can differ from the C library's (a POSIX rule in TZ)
+ * and costs tens of milliseconds to load. Null where there is no C library to ask.
+ */
+export function utcOffsetSeconds(seconds: number): number | null {
+  const c = loadLibc();
+  if (!c) return null;
+  const time = new BigInt64Array([BigInt(seconds)]);
+  const tm = new Int32Array(16); // struct tm: tm_sec, tm_min, tm_hour, tm_mday, tm_mon, tm_year first (64 bytes cover every layout)
+  if (!c.localtime_r(ptr(time), ptr(tm))) return null;
+  const [sec, min, hour, day, month, year] = tm;
+  return Date.UTC(1900 + year!, month!, day!, hour!, min!, sec!) / 1000 - seconds;
 }

@@ -62,12 +62,12 @@ export class StopRules {
 
   /**
    * Has `probe` (made for `values.paths`) place each number of a path that one rule alone reads
-   * against the rule's constant, so a line whose numbers leave every such rule false is left
-   * settled: told of it, the values would change no rule while none holds (see `mayHold`).
+   * against the rule's constant, so a line whose numbers leave every such rule false is quiet:
+   * told of it, the values would change no rule while none holds (see `mayHold`).
    */
-  settle(probe: PathProbe): void {
+  bindProbe(probe: PathProbe): void {
     this.testsOf.forEach((tests, index) => {
-      if (tests.length === 1) tests[0]!.settle(probe, index);
+      if (tests.length === 1) tests[0]!.bindProbe(probe, index);
     });
   }
 
@@ -171,9 +171,9 @@ class NumberTest implements PathWatcher {
     this.holds = this.read();
   }
 
-  /** Has `probe` place the numbers of its path `index` against this rule's constant: those for which it does not hold settle the line. */
-  settle(probe: PathProbe, index: number): void {
-    probe.settle(index, this.bound, { below: !this.below, equal: !this.equal, above: !this.above });
+  /** Has `probe` place the numbers of its path `index` against this rule's constant: those for which it does not hold leave the line quiet. */
+  bindProbe(probe: PathProbe, index: number): void {
+    probe.quietWhen(index, this.bound, { below: !this.below, equal: !this.equal, above: !this.above });
   }
 }
 

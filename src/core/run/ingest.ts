@@ -20,7 +20,7 @@ const MAY_NOT_BE_FINITE = /[eE]\+?\d{3}|\d{300}/;
 export interface TrackObserver {
   /** The paths it reads, noted while the line is checked; null when it needs every record parsed. */
   probe: PathProbe | null;
-  /** A probed line the probe finds settled (PathProbe.settled) would tell it nothing now: it is not told of one. */
+  /** A probed line the probe finds quiet (PathProbe.isQuiet) would tell it nothing now: it is not told of one. */
   quiet: boolean;
   /** A line `data[start..end)` at `line` of the run file, its values in `probe`. */
   probed(data: Buffer, start: number, end: number, line: number): void;
@@ -56,7 +56,7 @@ export class RecordIngest {
     this.counts.track++;
     if (observer) {
       if (probe && !probe.complex) {
-        if (!observer.quiet || !probe.settled(data)) observer.probed(data, start, end, line);
+        if (!observer.quiet || !probe.isQuiet(data)) observer.probed(data, start, end, line);
       } else observer.parsed(JSON.parse(data.toString("utf8", start, end)), line);
     }
     return true;

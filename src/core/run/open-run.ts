@@ -5,11 +5,12 @@
 import { closeSync, openSync } from "node:fs";
 import { pythonEnvironmentOf } from "../context/environment";
 import { EXIT, errnoCode, UserError } from "../errors";
+import type { CaptureOptions } from "../git/capture";
 import { emptyGitRecord } from "../git/empty-record";
 import { outsideWorkTree } from "../git/repository";
 import { processIdentity } from "../os/processes";
 import { detectAgent } from "../record/author";
-import type { RunEndValue, RunStartValue } from "../record/schema";
+import type { GitRecord, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
 import { ensureStore, runFilePath, runLogPath } from "../store";
 import { devicesOf, hostInfo, schedulerOf } from "./context";
@@ -38,35 +39,58 @@ export async function codeSource(request: Pick<RunRequest, "code" | "cwd" | "env
 }
 
 /**
+ * The git state of a run that reads (and snapshots) its work tree, with `meanwhile` told the work
+ * tree's top and run while git reads it; undefined for any other run (openRun reads that). The
+ * store is created first: the snapshot's commit names it.
+ */
+export async function readGitWhile(
+  request: RunRequest,
+  runId: string,
+  willStart: boolean,
+  code: CodeSource,
+  meanwhile: (top: string) => void,
+): Promise<GitRecord | undefined> {
+  if ("outside" in code || request.code) return undefined;
+  ensureStore(request.store, request.storeExplicit);
+  return await code.captureGitWhile(captureOptions(request, runId, willStart), meanwhile);
+}
+
+function captureOptions(request: RunRequest, runId: string, willStart: boolean): CaptureOptions {
+  const progress = request.snapshotProgress;
+  return {
+    cwd: request.cwd,
+    env: request.env,
+    runId,
+    experimentName: request.name,
+    store: request.store,
+    snapshot: request.snapshot && willStart,
+    snapshotReason: willStart ? undefined : "the command could not start",
+    maxUntrackedBytes: request.snapshotMaxBytes,
+    includeSecrets: request.snapshotSecrets,
+    exclude: request.snapshotExclude,
+    notCode: request.notCode,
+    progress: progress && ((done, total) => progress.step(done, total)),
+  };
+}
+
+/**
  * Creates the store, records the git state (the snapshot, when the command will start), then
  * creates the run file and log and writes run_start. When run_start cannot be written, the run
  * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded. `code`: from
  * `codeSource`.
  */
 /** `executable`: the program the command starts, when known (a Python one's environment goes into run_start). */
-export function openRun(request: RunRequest, runId: string, willStart: boolean, executable: string | null, code: CodeSource): OpenRun {
-  ensureStore(request.store, request.storeExplicit);
-  const progress = request.snapshotProgress;
+/** `read`: the git state as readGitWhile read it (the store made then), else both are done here. */
+export function openRun(request: RunRequest, runId: string, willStart: boolean, executable: string | null, code: CodeSource, read?: GitRecord): OpenRun {
+  if (read === undefined) ensureStore(request.store, request.storeExplicit);
   const git =
-    "outside" in code
+    read ??
+    ("outside" in code
       ? emptyGitRecord(code.outside)
       : request.code
         ? code.placeCode(request.code, runId, request.cwd, request.env)
-        : code.captureGit({
-            cwd: request.cwd,
-            env: request.env,
-            runId,
-            experimentName: request.name,
-            store: request.store,
-            snapshot: request.snapshot && willStart,
-            snapshotReason: willStart ? undefined : "the command could not start",
-            maxUntrackedBytes: request.snapshotMaxBytes,
-            includeSecrets: request.snapshotSecrets,
-            exclude: request.snapshotExclude,
-            notCode: request.notCode,
-            progress: progress && ((done, total) => progress.step(done, total)),
-          });
-  progress?.end();
+        : code.captureGit(captureOptions(request, runId, willStart)));
+  request.snapshotProgress?.end();
   const parentRunId = request.env.EXPRAG_RUN_ID;
   const agent = detectAgent(request.env);
   const devices = devicesOf(request.env);

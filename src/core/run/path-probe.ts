@@ -47,8 +47,8 @@ export class PathProbe {
   pending = -1;
   complex = false;
   /**
-   * Per path: the bound its numbers are placed against as the line is checked (see `settle`),
-   * and the orders (bit order + 1) that leave the line settled; null where none was given.
+   * Per path: the bound its numbers are placed against once the line is checked (see
+   * `quietWhen`), and the orders (bit order + 1) that leave the line quiet; null where none was given.
    */
   private readonly bounds: (NumberBound | null)[];
   private readonly quietOrders: Int32Array;
@@ -109,11 +109,11 @@ export class PathProbe {
   }
 
   /**
-   * The numbers of path `index` are placed against `bound` (see `settled`): a line whose found
+   * The numbers of path `index` are placed against `bound` (see `isQuiet`): a line whose found
    * values are all such numbers, each below, equal to or above its bound as `quiet` allows, is
-   * settled. Its reader can then skip it, knowing on which side of its bound each value lies.
+   * quiet. Its reader can then skip it, knowing on which side of its bound each value lies.
    */
-  settle(index: number, bound: NumberBound, quiet: { below: boolean; equal: boolean; above: boolean }): void {
+  quietWhen(index: number, bound: NumberBound, quiet: { below: boolean; equal: boolean; above: boolean }): void {
     this.bounds[index] = bound;
     this.quietOrders[index] = (quiet.below ? 1 : 0) | (quiet.equal ? 2 : 0) | (quiet.above ? 4 : 0);
   }
@@ -186,16 +186,16 @@ export class PathProbe {
   }
 
   /**
-   * Whether the values found in line `b` leave it settled (see `settle`): each a number placed
+   * Whether the values found in line `b` leave it quiet (see `quietWhen`): each a number placed
    * against its path's bound in a quiet order. Asked after the check, not during it, so the
    * check's compiled code stays as small as it can be.
    */
-  settled(b: Uint8Array): boolean {
+  isQuiet(b: Uint8Array): boolean {
     const starts = this.starts;
     for (let k = 0; k < starts.length; k++) {
       const start = starts[k]!;
       if (start < 0) continue;
-      const bound = this.bounds[k] as NumberBound | null;
+      const bound = this.bounds[k]!;
       const first = b[start]!;
       if (bound === null || !(first === 0x2d || (first >= 0x30 && first <= 0x39))) return false;
       const order = bound.orderOf(b, start, this.integerEnds[k]!, this.exponentStarts[k]!, this.ends[k]!);

@@ -9,7 +9,7 @@ import { currentAuthor } from "../record/author";
 import type { RecordCounts, RunEndStatus } from "../record/schema";
 import type { askSlurmWhyEnded } from "../slurm/job-state";
 import { schedulerOf } from "./context";
-import { codeSource, finishRun, openRun } from "./open-run";
+import { codeSource, finishRun, type OpenRun, openRun, readGitWhile } from "./open-run";
 import { Output } from "./output";
 import { connectTerminal } from "./pty";
 import type { RunRequest } from "./run-request";
@@ -50,7 +50,16 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   }
   const context = typeof executable === "string" ? new RunContext(request.context ?? {}, request.env) : null;
   const code = await codeSource(request);
-  const run = openRun(request, runId, typeof executable === "string", typeof executable === "string" ? executable : null, code);
+  let run: OpenRun;
+  try {
+    const willStart = typeof executable === "string";
+    // The outputs watch is set up while git reads the work tree.
+    const git = await readGitWhile(request, runId, willStart, code, (top) => context?.watchAhead(top, request.store));
+    run = openRun(request, runId, willStart, typeof executable === "string" ? executable : null, code, git);
+  } catch (error) {
+    context?.abandoned();
+    throw error;
+  }
   // Tags are written beside run_start; their code is loaded only by a run that has some.
   if (request.tags?.length) {
     const { appendAnnotation } = await import("../record/annotations");
@@ -71,6 +80,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     const signal = signals.received;
     const exitCode = 128 + signalNumber(signal);
     const status = signal === "SIGINT" ? "interrupted" : "killed";
+    context?.abandoned();
     finishRun(run, { status, exit_code: exitCode, signal, error: `${signal} arrived before the command started` }, request.warn);
     return outcome(status, exitCode);
   }

@@ -137,10 +137,10 @@ export function rulesObserver(
   let lineNumber = 0;
   const source = () => `${file}:${lineNumber}`;
   const step = () => stepOf(JSON.parse(line.toString("utf8", lineStart, lineEnd)));
-  if (probe) rules.settle(probe);
+  if (probe) rules.bindProbe(probe);
   const observer: TrackObserver = {
     probe,
-    // While no rule may hold, a line the probe leaves settled leaves them so (see StopRules.settle).
+    // While no rule may hold, a line the probe finds quiet leaves them so (see StopRules.bindProbe).
     quiet: !rules.mayHold(),
     probed: (data, start, end, at) => {
       if (run.stopped()) return;

@@ -66,12 +66,11 @@ describe("StopRules: rules checked record by record", () => {
 });
 
 /**
- * Feeds record lines as a live run does: a plain line through the probe (its numbers placed
- * without being read where a rule allows), any other line parsed. With `onlyWhenMayHold`, a probed
- * line's rules are checked only when one may hold, as the live run does. The 1-based index of the
- * first line at which a rule held, or null.
+ * Feeds record lines through the probe and the rules as a live run does, checking a probed line's
+ * rules every time: a plain line through the probe (its numbers placed without being read where a
+ * rule allows), any other line parsed. The 1-based index of the first line at which a rule held, or null.
  */
-function stopsAtLine(rules: string[], lines: string[], onlyWhenMayHold = false): number | null {
+function stopsAtLine(rules: string[], lines: string[]): number | null {
   const checker = new StopRules(
     rules.map((rule) => parseStopRule(rule)),
     facts,
@@ -83,13 +82,12 @@ function stopsAtLine(rules: string[], lines: string[], onlyWhenMayHold = false):
     let by: unknown = null;
     if (probe && isPlainJson(bytes, 0, bytes.length, probe) && !probe.complex) {
       checker.values.observeLine(bytes, probe);
-      if (!onlyWhenMayHold || checker.mayHold())
-        by = checker.check(
-          () => source,
-          index,
-          false,
-          () => null,
-        );
+      by = checker.check(
+        () => source,
+        index,
+        false,
+        () => null,
+      );
     } else {
       by = checker.record(JSON.parse(line), source, index, false);
     }
@@ -120,10 +118,11 @@ function liveStop(rules: string[], lines: string[], probed = true): { at: number
   } as unknown as RunFile;
   const ingest = new RecordIngest(runFile, () => {});
   let stopped: StoppedBy | null = null;
+  // Each record a later time, so a stop recorded with another record's time shows.
   const observer = rulesObserver(
     checker,
     "f",
-    () => 7,
+    () => 1000 + written,
     () => ingest.divergence !== null,
     {
       stopped: () => stopped !== null,
@@ -317,7 +316,7 @@ describe("a live run's rules: a line whose numbers leave every rule false is not
 
   test("the fast path still stops: a rule that holds on a probed number, and one held by params from the start", () => {
     const lines = ['{"step": 1, "metrics": {"loss": 0.01}}', '{"step": 2, "metrics": {"loss": 0.2}}', '{"step": 3, "metrics": {"loss": 7}}'];
-    expect(liveStop(["metrics.loss > 5"], lines)).toEqual({ at: 3, by: { rule: "metrics.loss > 5", source: "f:3", step: 3, elapsed_ms: 7 } });
+    expect(liveStop(["metrics.loss > 5"], lines)).toEqual({ at: 3, by: { rule: "metrics.loss > 5", source: "f:3", step: 3, elapsed_ms: 1003 } });
     expect(liveStop(["lr < 0.5"], lines)?.at).toBe(1);
     expect(liveStop(["metrics.loss > 5"], lines.slice(0, 2))).toBeNull();
   });

@@ -1,0 +1,87 @@
+/**
+ * The work tree read while the caller works (writeWorkTreeWhile, a run's way) against the plain
+ * read (writeWorkTree): the same tree and entries, the caller's work done once, the config
+ * question asked once, and status read again where the index hides a change.
+ */
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Git, openRepositoryOrFail } from "../../../src/core/git/repository";
+import { writeWorkTree, writeWorkTreeWhile } from "../../../src/core/git/work-tree";
+import { tempDir } from "../../temp-dir";
+
+const home = tempDir("exprag-home-");
+const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", XDG_CONFIG_HOME: join(home, ".config"), LC_ALL: "C" };
+
+function gitIn(top: string, ...args: string[]): void {
+  const result = Bun.spawnSync(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: top, env, stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr.toString()}`);
+}
+
+/** A repository with a commit, then a changed file and an untracked one. */
+function dirtyRepository(config: Record<string, string>): string {
+  const top = tempDir("exprag-work-tree-while-");
+  gitIn(top, "init", "-q", "-b", "main");
+  for (const [key, value] of Object.entries(config)) gitIn(top, "config", key, value);
+  writeFileSync(join(top, "train.py"), "lr = 0.1\n");
+  gitIn(top, "add", "-A");
+  gitIn(top, "commit", "-qm", "first");
+  writeFileSync(join(top, "train.py"), "lr = 0.03\n");
+  writeFileSync(join(top, "notes.txt"), "new\n");
+  return top;
+}
+
+describe("the work tree read while the caller works", () => {
+  test("a clean work tree: no config question, the caller's work done once", async () => {
+    const top = dirtyRepository({});
+    gitIn(top, "add", "-A");
+    gitIn(top, "commit", "-qm", "second");
+    const { git, repo } = openRepositoryOrFail(top, env);
+    const calls: string[] = [];
+    Git.observer = (args) => calls.push(args[0]!);
+    let worked = 0;
+    try {
+      const read = await writeWorkTreeWhile(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }, () => worked++);
+      expect(read.entries).toEqual([]);
+      expect(read.tree).toBe(repo.headTree);
+    } finally {
+      Git.observer = null;
+    }
+    expect(worked).toBe(1);
+    expect(calls).toEqual(["status"]);
+  }, 30_000);
+
+  for (const [name, config, treesByGit, hide] of [
+    ["loose objects written in process", {}, false, false],
+    ["a shared repository: trees written by git", { "core.sharedRepository": "group" }, true, false],
+    ["a change hidden by assume-unchanged: status read again once the copy shows it", {}, true, true],
+  ] as const) {
+    test(`the same tree and entries as the plain read, the caller's work done once (${name})`, async () => {
+      const top = dirtyRepository(config);
+      if (hide) gitIn(top, "update-index", "--assume-unchanged", "train.py");
+      const options = { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 };
+      const plain = (() => {
+        const { git, repo } = openRepositoryOrFail(top, env);
+        return writeWorkTree(git, repo, options);
+      })();
+      const { git, repo } = openRepositoryOrFail(top, env);
+      const calls: string[] = [];
+      Git.observer = (args) => calls.push(args.slice(0, 3).join(" "));
+      let worked = 0;
+      try {
+        const read = await writeWorkTreeWhile(git, repo, options, () => worked++);
+        expect(read.tree).toBe(plain.tree);
+        expect(read.entries.map((entry) => `${entry.code} ${entry.path}`)).toEqual(plain.entries.map((entry) => `${entry.code} ${entry.path}`));
+      } finally {
+        Git.observer = null;
+      }
+      expect(worked).toBe(1);
+      // The config question is asked once where the tree is built from HEAD's, and its answer is the one used.
+      expect(calls.filter((call) => call.startsWith("config"))).toHaveLength(hide ? 0 : 1);
+      // Trees by git: hash-object in a shared repository, write-tree through the index where entries hide.
+      expect(calls.some((call) => call.startsWith("hash-object -t tree") || call.startsWith("write-tree"))).toBe(treesByGit);
+      expect(calls.filter((call) => call.startsWith("status"))).toHaveLength(hide ? 2 : 1);
+      if (hide) expect(plain.entries.map((entry) => entry.path.toString())).toContain("train.py");
+    }, 30_000);
+  }
+});
