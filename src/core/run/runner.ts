@@ -70,8 +70,12 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     // Stopped while recording where the run came from: the command never starts.
     const signal = signals.received;
     const exitCode = 128 + signalNumber(signal);
-    const status = signal === "SIGINT" ? "interrupted" : "killed";
-    finishRun(run, { status, exit_code: exitCode, signal, error: `${signal} arrived before the command started` }, request.warn);
+    const ended = signal === "SIGINT" ? "interrupted" : "killed";
+    // Slurm may end the job between run_start and the command's start (a requeue as soon as the run shows): asked why too.
+    const scheduled = ended === "killed" ? await schedulerEnd(request.env, request.runId !== undefined, null, () => signals.stopRequested) : null;
+    const status = scheduled?.status ?? ended;
+    const error = `${signal} arrived before the command started`;
+    finishRun(run, { status, exit_code: exitCode, signal, error, ...(scheduled && { scheduler_end: scheduled.end }) }, request.warn);
     return outcome(status, exitCode);
   }
 
