@@ -65,3 +65,6 @@ export function writeBenchRun(runsDir: string, start: number, r: number, id: str
   writeSync(fd, `${lines.join("\n")}\n`);
   closeSync(fd);
 }
+
+/** The i-th line of the ingest benchmarks: a magic line whose record carries `metrics.loss`. */
+export const benchMagicLine = (i: number): string => `EXPRAG::{"step": ${i}, "metrics": {"loss": ${1 / (i + 1)}, "acc": ${(i % 1000) / 1000}}}\n`;

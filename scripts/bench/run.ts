@@ -19,7 +19,7 @@
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { benchEnv, builtExprag, fastest, median } from "./common";
+import { benchEnv, benchMagicLine, builtExprag, fastest, median } from "./common";
 
 const quick = process.argv.includes("--quick");
 const roundsFlag = process.argv.indexOf("--rounds");
@@ -187,7 +187,7 @@ function ingest() {
   const fd = openSync(file, "w");
   for (let start = 0; start < records; start += 10_000) {
     const lines: string[] = [];
-    for (let i = start; i < start + 10_000; i++) lines.push(`EXPRAG::{"step": ${i}, "metrics": {"loss": ${1 / (i + 1)}, "acc": ${(i % 1000) / 1000}}}\n`);
+    for (let i = start; i < start + 10_000; i++) lines.push(benchMagicLine(i));
     writeSync(fd, lines.join(""));
   }
   closeSync(fd);

@@ -111,6 +111,11 @@ export class SeriesValues {
     }
   }
 
+  /** Where `path` stands in `paths`. */
+  indexOf(path: TrackedPath): number {
+    return this.tracked.indexOf(path);
+  }
+
   /** The tracked path whose latest value `operand` reads whenever the path has one; null for any other operand. */
   trackedPath(operand: Operand): TrackedPath | null {
     return this.latestOf.get(operand.text) ?? null;

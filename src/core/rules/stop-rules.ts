@@ -7,6 +7,7 @@ import { type CompareOp, compareNumbers, type Expr, evaluateWhere, type Operand,
 import type { StoppedBy } from "../record/schema";
 import { readNumber } from "../run/json-number";
 import { NumberBound, UNKNOWN_ORDER } from "../run/json-number-order";
+import type { PathProbe } from "../run/path-probe";
 import { stepOf } from "./divergence";
 import { type PathWatcher, type RunFacts, SeriesValues } from "./series-values";
 import type { StopRule } from "./stop-rule";
@@ -17,6 +18,8 @@ export class StopRules {
   private readonly holds: (() => boolean)[];
   /** When every rule is a NumberTest kept up to date as its path takes values: those tests; else null. */
   private readonly watchedOnly: NumberTest[] | null;
+  /** Per tracked path (in the order of `values.paths`): the NumberTests told of its numbers. */
+  private readonly testsOf: NumberTest[][];
 
   constructor(
     readonly rules: StopRule[],
@@ -33,10 +36,12 @@ export class StopRules {
     const tested = rules.map((rule, i) => (tests[i] && rule.expr.kind === "compare" ? this.values.trackedPath(rule.expr.operand) : null));
     const pathsRead = rules.map((rule) => operandsOf(rule.expr).map((operand) => this.values.trackedPath(operand)));
     const watched: NumberTest[] = [];
+    this.testsOf = this.values.paths.map(() => []);
     tests.forEach((test, i) => {
       const path = tested[i];
       if (!test || !path || path.series || pathsRead.some((read, j) => read.includes(path) && tested[j] !== path)) return;
       this.values.watch(path, test);
+      this.testsOf[this.values.indexOf(path)]!.push(test);
       this.holds[i] = () => test.holds;
       watched.push(test);
     });
@@ -53,6 +58,17 @@ export class StopRules {
     if (tests === null) return true;
     for (let i = 0; i < tests.length; i++) if (tests[i]!.holds) return true;
     return false;
+  }
+
+  /**
+   * Has `probe` (made for `values.paths`) place each number of a path that one rule alone reads
+   * against the rule's constant, so a line whose numbers leave every such rule false is left
+   * settled: told of it, the values would change no rule while none holds (see `mayHold`).
+   */
+  settle(probe: PathProbe): void {
+    this.testsOf.forEach((tests, index) => {
+      if (tests.length === 1) tests[0]!.settle(probe, index);
+    });
   }
 
   /** Whether a rule reads the clock, so it must be checked while no record comes. */
@@ -153,6 +169,11 @@ class NumberTest implements PathWatcher {
 
   changed(): void {
     this.holds = this.read();
+  }
+
+  /** Has `probe` place the numbers of its path `index` against this rule's constant: those for which it does not hold settle the line. */
+  settle(probe: PathProbe, index: number): void {
+    probe.settle(index, this.bound, { below: !this.below, equal: !this.equal, above: !this.above });
   }
 }
 

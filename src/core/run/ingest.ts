@@ -20,6 +20,8 @@ const MAY_NOT_BE_FINITE = /[eE]\+?\d{3}|\d{300}/;
 export interface TrackObserver {
   /** The paths it reads, noted while the line is checked; null when it needs every record parsed. */
   probe: PathProbe | null;
+  /** A probed line the probe finds settled (PathProbe.settled) would tell it nothing now: it is not told of one. */
+  quiet: boolean;
   /** A line `data[start..end)` at `line` of the run file, its values in `probe`. */
   probed(data: Buffer, start: number, end: number, line: number): void;
   parsed(value: unknown, line: number): void;
@@ -53,8 +55,9 @@ export class RecordIngest {
     this.runFile.addBytes("track", data, start, end);
     this.counts.track++;
     if (observer) {
-      if (probe && !probe.complex) observer.probed(data, start, end, line);
-      else observer.parsed(JSON.parse(data.toString("utf8", start, end)), line);
+      if (probe && !probe.complex) {
+        if (!observer.quiet || !probe.settled(data)) observer.probed(data, start, end, line);
+      } else observer.parsed(JSON.parse(data.toString("utf8", start, end)), line);
     }
     return true;
   }

@@ -6,18 +6,29 @@
  */
 import type { PathStep } from "../query/value-paths";
 import { readNumber } from "./json-number";
+import { type NumberBound, UNKNOWN_ORDER } from "./json-number-order";
 
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
 
 export class PathProbe {
-  /** Per trie node: its children's keys (bytes) and node numbers; node 0 is the top-level object. */
-  private readonly childKeys: Buffer[][] = [[]];
-  private readonly childNodes: number[][] = [[]];
+  /**
+   * The trie of watched keys in typed arrays (node 0 is the top-level object), read per key of a
+   * line: node n's children are `firstChild[n]` to `firstChild[n + 1]`, child c's key is
+   * `keyBytes[keyStart[c]..keyStart[c + 1])` and its node `childNode[c]`.
+   */
+  private readonly firstChild: Int32Array;
+  private readonly keyStart: Int32Array;
+  private readonly keyBytes: Uint8Array;
+  private readonly childNode: Int32Array;
   /** Per node: the index of the path ending there, or -1. */
-  private readonly leafOf: number[] = [-1];
-  /** Per node: the paths that end below it, forgotten when a duplicate key gives the node a new value. */
-  private readonly leavesUnder: number[][] = [[]];
+  private readonly leafOf: Int32Array;
+  /**
+   * Per node: the paths that end below it, forgotten when a duplicate key gives the node a new
+   * value: `leavesUnder[leavesStart[n]..leavesStart[n + 1])`.
+   */
+  private readonly leavesStart: Int32Array;
+  private readonly leavesUnder: Int32Array;
   /** Per node: the length of its shortest child key. */
   private readonly shortestKey: Int32Array;
   /** Per node: bit n set when a child key is n bytes long (bit 31: 31 or more). */
@@ -35,6 +46,12 @@ export class PathProbe {
   /** The node of the key just read, whose value comes next; -1 when it is not watched. */
   pending = -1;
   complex = false;
+  /**
+   * Per path: the bound its numbers are placed against as the line is checked (see `settle`),
+   * and the orders (bit order + 1) that leave the line settled; null where none was given.
+   */
+  private readonly bounds: (NumberBound | null)[];
+  private readonly quietOrders: Int32Array;
 
   /** A probe for these paths (keys only); null when one goes through lists (`[]`) or is the whole value. */
   static of(paths: PathStep[][], maxDepth: number): PathProbe | null {
@@ -51,35 +68,54 @@ export class PathProbe {
     this.integerEnds = new Int32Array(paths.length);
     this.exponentStarts = new Int32Array(paths.length);
     this.nodeAt = new Int32Array(maxDepth + 2);
+    this.bounds = paths.map(() => null);
+    this.quietOrders = new Int32Array(paths.length);
+    // The trie as arrays first: per node its children's keys and nodes, the path ending there, the paths below.
+    const childKeys: Buffer[][] = [[]];
+    const childNodes: number[][] = [[]];
+    const leafOf = [-1];
+    const leavesUnder: number[][] = [[]];
     paths.forEach((keys, index) => {
       let node = 0;
-      for (const key of keys) {
+      keys.forEach((key, depth) => {
+        if (depth > 0) leavesUnder[node]!.push(index);
         const bytes = Buffer.from(key);
-        const at = this.childKeys[node]!.findIndex((known) => known.equals(bytes));
+        const at = childKeys[node]!.findIndex((known) => known.equals(bytes));
         if (at >= 0) {
-          node = this.childNodes[node]![at]!;
-          continue;
+          node = childNodes[node]![at]!;
+          return;
         }
-        const created = this.leafOf.length;
-        this.childKeys.push([]);
-        this.childNodes.push([]);
-        this.leafOf.push(-1);
-        this.leavesUnder.push([]);
-        this.childKeys[node]!.push(bytes);
-        this.childNodes[node]!.push(created);
+        const created = leafOf.length;
+        childKeys.push([]);
+        childNodes.push([]);
+        leafOf.push(-1);
+        leavesUnder.push([]);
+        childKeys[node]!.push(bytes);
+        childNodes[node]!.push(created);
         node = created;
-      }
-      this.leafOf[node] = index;
+      });
+      leafOf[node] = index;
     });
-    this.shortestKey = Int32Array.from(this.childKeys, (keys) => Math.min(0x7fffffff, ...keys.map((key) => key.length)));
-    this.keyLengths = Int32Array.from(this.childKeys, (keys) => keys.reduce((mask, key) => mask | (1 << Math.min(key.length, 31)), 0));
-    paths.forEach((keys, index) => {
-      let node = 0;
-      for (const key of keys.slice(0, -1)) {
-        node = this.childNodes[node]![this.childKeys[node]!.findIndex((known) => known.equals(Buffer.from(key)))]!;
-        this.leavesUnder[node]!.push(index);
-      }
-    });
+    const children = childKeys.flat();
+    this.keyBytes = Uint8Array.from(Buffer.concat(children));
+    this.childNode = Int32Array.from(childNodes.flat());
+    this.firstChild = offsets(childKeys.map((keys) => keys.length));
+    this.keyStart = offsets(children.map((key) => key.length));
+    this.leafOf = Int32Array.from(leafOf);
+    this.leavesStart = offsets(leavesUnder.map((leaves) => leaves.length));
+    this.leavesUnder = Int32Array.from(leavesUnder.flat());
+    this.shortestKey = Int32Array.from(childKeys, (keys) => Math.min(0x7fffffff, ...keys.map((key) => key.length)));
+    this.keyLengths = Int32Array.from(childKeys, (keys) => keys.reduce((mask, key) => mask | (1 << Math.min(key.length, 31)), 0));
+  }
+
+  /**
+   * The numbers of path `index` are placed against `bound` (see `settled`): a line whose found
+   * values are all such numbers, each below, equal to or above its bound as `quiet` allows, is
+   * settled. Its reader can then skip it, knowing on which side of its bound each value lies.
+   */
+  settle(index: number, bound: NumberBound, quiet: { below: boolean; equal: boolean; above: boolean }): void {
+    this.bounds[index] = bound;
+    this.quietOrders[index] = (quiet.below ? 1 : 0) | (quiet.equal ? 2 : 0) | (quiet.above ? 4 : 0);
   }
 
   reset(): void {
@@ -103,25 +139,22 @@ export class PathProbe {
     const node = this.nodeAt[depth]!;
     this.pending = -1;
     if (node < 0) return;
-    const keys = this.childKeys[node]!;
-    for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
-      if (key.length !== end - start) continue;
-      let same = true;
-      for (let j = 0; j < key.length; j++) {
-        if (b[start + j] !== key[j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        this.pending = this.childNodes[node]![k]!;
+    const length = end - start;
+    const bytes = this.keyBytes;
+    const keyStart = this.keyStart;
+    for (let c = this.firstChild[node]!, last = this.firstChild[node + 1]!; c < last; c++) {
+      const at = keyStart[c]!;
+      if (keyStart[c + 1]! - at !== length) continue;
+      let j = 0;
+      while (j < length && b[start + j] === bytes[at + j]) j++;
+      if (j === length) {
+        this.pending = this.childNode[c]!;
         return;
       }
     }
     // An escaped key may spell a watched one: such a line is read the slow way. Written with an
     // escape, a key takes more bytes than it spells: a key no longer than the shortest watched one cannot.
-    if (end - start <= this.shortestKey[node]!) return;
+    if (length <= this.shortestKey[node]!) return;
     for (let j = start; j < end; j++) if (b[j] === BACKSLASH) this.complex = true;
   }
 
@@ -152,10 +185,29 @@ export class PathProbe {
     this.exponentStarts[leaf] = this.numberShape[1]!;
   }
 
+  /**
+   * Whether the values found in line `b` leave it settled (see `settle`): each a number placed
+   * against its path's bound in a quiet order. Asked after the check, not during it, so the
+   * check's compiled code stays as small as it can be.
+   */
+  settled(b: Uint8Array): boolean {
+    const starts = this.starts;
+    for (let k = 0; k < starts.length; k++) {
+      const start = starts[k]!;
+      if (start < 0) continue;
+      const bound = this.bounds[k] as NumberBound | null;
+      const first = b[start]!;
+      if (bound === null || !(first === 0x2d || (first >= 0x30 && first <= 0x39))) return false;
+      const order = bound.orderOf(b, start, this.integerEnds[k]!, this.exponentStarts[k]!, this.ends[k]!);
+      if (order === UNKNOWN_ORDER || ((this.quietOrders[k]! >> (order + 1)) & 1) === 0) return false;
+    }
+    return true;
+  }
+
   /** A key seen again takes a new value, as in JSON.parse: what was found below it before no longer counts. */
   private forgetBelow(node: number): void {
-    const leaves = this.leavesUnder[node]!;
-    for (let k = 0; k < leaves.length; k++) this.starts[leaves[k]!] = -1;
+    const leaves = this.leavesUnder;
+    for (let k = this.leavesStart[node]!, last = this.leavesStart[node + 1]!; k < last; k++) this.starts[leaves[k]!] = -1;
   }
 
   /** The value found for path `index` in line `b` (undefined when the line has none). */
@@ -173,4 +225,13 @@ export class PathProbe {
     if (first === 0x6e /* n */) return null;
     return readNumber(b, start, end);
   }
+}
+
+/** Where each of a list of runs starts when laid end to end, given their lengths, and after the last where they end. */
+function offsets(lengths: number[]): Int32Array {
+  const at = new Int32Array(lengths.length + 1);
+  lengths.forEach((length, i) => {
+    at[i + 1] = at[i]! + length;
+  });
+  return at;
 }

@@ -69,35 +69,11 @@ export class CommandStopper {
    * reads records): `stamp` gives each record's elapsed_ms, `diverged` whether the run has diverged.
    */
   observer(file: string, stamp: () => number, diverged: () => boolean): TrackObserver | null {
-    const rules = this.rules;
-    if (!rules) return null;
-    const probe = PathProbe.of(rules.values.paths, MAX_DEPTH);
-    const stop = (by: StoppedBy | null) => {
-      if (by) this.stop({ status: "stopped", by });
-    };
-    // The record being read, for closures made once (not per record): asked only when a rule holds.
-    let line: Buffer = Buffer.alloc(0);
-    let lineStart = 0;
-    let lineEnd = 0;
-    let lineNumber = 0;
-    const source = () => `${file}:${lineNumber}`;
-    const step = () => stepOf(JSON.parse(line.toString("utf8", lineStart, lineEnd)));
-    return {
-      probe,
-      probed: (data, start, end, at) => {
-        if (this.reason) return;
-        rules.values.observeLine(data, probe!);
-        if (!rules.mayHold()) return;
-        line = data;
-        lineStart = start;
-        lineEnd = end;
-        lineNumber = at;
-        stop(rules.check(source, stamp(), diverged(), step));
-      },
-      parsed: (value, line) => {
-        if (!this.reason) stop(rules.record(value, `${file}:${line}`, stamp(), diverged()));
-      },
-    };
+    if (!this.rules) return null;
+    return rulesObserver(this.rules, file, stamp, diverged, {
+      stopped: () => this.reason !== null,
+      stop: (by) => this.stop({ status: "stopped", by }),
+    });
   }
 
   /**
@@ -137,4 +113,51 @@ export class CommandStopper {
       // already gone
     }
   }
+}
+
+/**
+ * What reads the track records recorded to `file` for `rules` (see CommandStopper.observer),
+ * telling `run` when one holds; nothing is read once `run` says it stopped.
+ */
+export function rulesObserver(
+  rules: StopRules,
+  file: string,
+  stamp: () => number,
+  diverged: () => boolean,
+  run: { stopped: () => boolean; stop: (by: StoppedBy) => void },
+): TrackObserver {
+  const probe = PathProbe.of(rules.values.paths, MAX_DEPTH);
+  const stop = (by: StoppedBy | null) => {
+    if (by) run.stop(by);
+  };
+  // The record being read, for closures made once (not per record): asked only when a rule holds.
+  let line: Buffer = Buffer.alloc(0);
+  let lineStart = 0;
+  let lineEnd = 0;
+  let lineNumber = 0;
+  const source = () => `${file}:${lineNumber}`;
+  const step = () => stepOf(JSON.parse(line.toString("utf8", lineStart, lineEnd)));
+  if (probe) rules.settle(probe);
+  const observer: TrackObserver = {
+    probe,
+    // While no rule may hold, a line the probe leaves settled leaves them so (see StopRules.settle).
+    quiet: !rules.mayHold(),
+    probed: (data, start, end, at) => {
+      if (run.stopped()) return;
+      rules.values.observeLine(data, probe!);
+      observer.quiet = !rules.mayHold();
+      if (observer.quiet) return;
+      line = data;
+      lineStart = start;
+      lineEnd = end;
+      lineNumber = at;
+      stop(rules.check(source, stamp(), diverged(), step));
+    },
+    parsed: (value, at) => {
+      if (run.stopped()) return;
+      stop(rules.record(value, `${file}:${at}`, stamp(), diverged()));
+      observer.quiet = !rules.mayHold();
+    },
+  };
+  return observer;
 }
