@@ -7,7 +7,8 @@ import { cleanEnv, tempDir } from "./harness";
 /**
  * A folder with an sbatch that accepts any job as 77 and an scontrol that prints the file `state`
  * (or fails as Slurm does for a job it forgot), or for its Nth ask the file `state.N` when there
- * is one. Each ask is a line of the file `asks`.
+ * is one; an answer that holds `slurm_load_jobs error:` is the error of a controller that
+ * gave no answer. Each ask is a line of the file `asks`.
  */
 export function fakeSlurm(): { bin: string; state: string; asks: string } {
   const bin = tempDir();
@@ -22,6 +23,7 @@ export function fakeSlurm(): { bin: string; state: string; asks: string } {
       `answer='${state}'.$(wc -l < '${asks}' | tr -d ' ')`,
       `[ -e "$answer" ] || answer='${state}'`,
       `[ -s "$answer" ] || { echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1; }`,
+      `grep -q 'slurm_load_jobs error:' "$answer" && { cat "$answer" >&2; exit 1; }`,
       `cat "$answer"`,
       "",
     ].join("\n"),

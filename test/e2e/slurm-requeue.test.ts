@@ -4,8 +4,9 @@
  * repeats it, with the sweep's tag, instead of failing on the first attempt's file.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { AGENT_MARKERS } from "../../src/core/record/author";
 import { SIGNALLED_PATIENCE_MS } from "../../src/core/slurm/job-state";
 import { fakeSlurm, runTask } from "./fake-slurm";
 import { gitEnv, makeRepo, runIn } from "./git-harness";
@@ -65,7 +66,12 @@ describe("a Slurm task whose end Slurm is slow to name", () => {
    * shows its job RUNNING (`answers` gives the Nth ask another answer); its run_end and how often
    * Slurm was asked.
    */
-  async function firstAttempt(script: string, answers: Record<number, string> = {}, shown = "JobState=RUNNING Reason=None Restarts=0") {
+  async function firstAttempt(
+    script: string,
+    answers: Record<number, string> = {},
+    shown = "JobState=RUNNING Reason=None Restarts=0",
+    taskEnv: (bin: string) => Record<string, string | undefined> = () => ({}),
+  ) {
     const repo = makeRepo({ "README.md": "# project\n" });
     const { bin, state, asks } = fakeSlurm();
     const env = { PATH: `${bin}:${process.env.PATH}` };
@@ -74,7 +80,7 @@ describe("a Slurm task whose end Slurm is slow to name", () => {
     writeFileSync(state, shown && `JobId=78 ArrayJobId=77 ArrayTaskId=0 ${shown}\n`);
     for (const [ask, answer] of Object.entries(answers)) writeFileSync(`${state}.${ask}`, `JobId=78 ArrayJobId=77 ArrayTaskId=0 ${answer}\n`);
     rmSync(asks, { force: true });
-    expect(runTask(sweep.script, repo, { ...env, SLURM_JOB_ID: "78", SLURM_ARRAY_JOB_ID: "77" }, 0)).not.toBe(0);
+    expect(runTask(sweep.script, repo, { ...env, SLURM_JOB_ID: "78", SLURM_ARRAY_JOB_ID: "77", ...taskEnv(bin) }, 0)).not.toBe(0);
     const end = runEnd(readRecords(runFiles(join(repo, ".exprag"))[0]!)) as { status: string; scheduler_end?: { state: string } };
     return { end, asks: readFileSync(asks, "utf8").split("\n").filter(Boolean).length };
   }
@@ -88,8 +94,9 @@ describe("a Slurm task whose end Slurm is slow to name", () => {
   }, 60_000);
 
   test("exprag told of its own signal only after the command died of its still asks patiently", async () => {
-    // The command dies of its SIGTERM at once; exprag's comes 150 ms later, from a process that holds none of its pipes.
-    const lateSignal = "p=$PPID; (sleep 0.15; kill -TERM $p) </dev/null >/dev/null 2>&1 3>&- & kill -TERM $$";
+    // The command dies at once, of a signal Slurm does not end jobs with (so that only exprag's own signal can make it
+    // patient); exprag's SIGTERM comes 150 ms later, from a process that holds none of its pipes.
+    const lateSignal = "p=$PPID; (sleep 0.15; kill -TERM $p) </dev/null >/dev/null 2>&1 3>&- & kill -HUP $$";
     const { end, asks } = await firstAttempt(lateSignal, { 3: "JobState=PENDING Reason=BeginTime Restarts=1" });
     expect(end).toMatchObject({ status: "preempted", scheduler_end: { kind: "slurm", job_id: "78", state: "REQUEUED" } });
     expect(asks).toBe(3);
@@ -104,10 +111,48 @@ describe("a Slurm task whose end Slurm is slow to name", () => {
     expect(asks).toBeLessThanOrEqual(Math.ceil(SIGNALLED_PATIENCE_MS / 300) + 1);
   }, 60_000);
 
-  test("a job Slurm does not know is asked once; a command killed on its own, twice", async () => {
+  test("a job Slurm does not know is asked once", async () => {
     const unknown = await firstAttempt(signalledBySlurm, {}, "");
     expect(unknown).toEqual({ end: expect.objectContaining({ status: "killed" }), asks: 1 });
-    const alone = await firstAttempt("kill -TERM $$", { 3: "JobState=PENDING Reason=BeginTime Restarts=1" });
+  }, 60_000);
+
+  // Slurm signals the command and exprag in no set order: on a real Slurm, exprag often learns of its
+  // own SIGTERM only after it has finished asking, or never, and the controller may be slow to answer.
+  const diedAlone = "kill -TERM $$";
+
+  test("a command that died of Slurm's SIGTERM reads preempted although exprag got none, past an ask with no answer", async () => {
+    const requeued = { 3: "JobState=COMPLETING Reason=None Restarts=1" };
+    const { end, asks } = await firstAttempt(diedAlone, { 1: "slurm_load_jobs error: Socket timed out on send/recv operation", ...requeued });
+    expect(end).toMatchObject({ status: "preempted", scheduler_end: { kind: "slurm", job_id: "78", state: "REQUEUED" } });
+    expect(asks).toBe(3);
+    // And past quick asks that still show it RUNNING.
+    expect(await firstAttempt(diedAlone, requeued)).toMatchObject({ end: { status: "preempted" }, asks: 3 });
+  }, 60_000);
+
+  test("exprag signalled after run_start, before its command started, asks Slurm too, and reads preempted", async () => {
+    // Slurm's SIGTERM comes while exprag reads git's user name for the point's tag, after run_start:
+    // as when a requeue follows the run's showing at once.
+    const signalBeforeStart = (bin: string) => {
+      writeFileSync(join(bin, "git"), `#!/bin/sh\n[ "$*" = "config --get user.name" ] && kill -TERM $PPID\nexec '${Bun.which("git")}' "$@"\n`);
+      chmodSync(join(bin, "git"), 0o755);
+      // An agent's marker would name the author without asking git.
+      return Object.fromEntries(AGENT_MARKERS.map(([variable]) => [variable, undefined]));
+    };
+    const { end, asks } = await firstAttempt("exit 0", { 2: "JobState=COMPLETING Reason=None Restarts=1" }, undefined, signalBeforeStart);
+    expect(end).toMatchObject({ status: "preempted", signal: "SIGTERM", error: "SIGTERM arrived before the command started" });
+    expect(end.scheduler_end).toMatchObject({ kind: "slurm", job_id: "78", state: "REQUEUED" });
+    expect(asks).toBe(2);
+  }, 60_000);
+
+  test("a command that died of a SIGTERM Slurm never names a cause for settles on killed, asked for a bounded while", async () => {
+    const { end, asks } = await firstAttempt(diedAlone);
+    expect(end.status).toBe("killed");
+    expect(asks).toBeGreaterThan(2);
+    expect(asks).toBeLessThanOrEqual(Math.ceil(SIGNALLED_PATIENCE_MS / 300) + 1);
+  }, 60_000);
+
+  test("a command that died of a signal Slurm does not end jobs with, exprag not signalled, asks twice, not for seconds", async () => {
+    const alone = await firstAttempt("kill -USR1 $$", { 3: "JobState=PENDING Reason=BeginTime Restarts=1" });
     expect(alone).toEqual({ end: expect.objectContaining({ status: "killed" }), asks: 2 });
   }, 60_000);
 

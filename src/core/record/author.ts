@@ -15,7 +15,7 @@ export interface Author {
 }
 
 /** Environment variables that coding agents set in the shells they start, in order of precedence. */
-const AGENT_MARKERS: [variable: string, agent: string][] = [
+export const AGENT_MARKERS: [variable: string, agent: string][] = [
   ["CLAUDECODE", "claude-code"],
   ["CODEX_THREAD_ID", "codex"],
   ["CODEX_SANDBOX", "codex"],

@@ -79,9 +79,13 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     // Stopped while recording where the run came from: the command never starts.
     const signal = signals.received;
     const exitCode = 128 + signalNumber(signal);
-    const status = signal === "SIGINT" ? "interrupted" : "killed";
+    const ended = signal === "SIGINT" ? "interrupted" : "killed";
     context?.abandoned();
-    finishRun(run, { status, exit_code: exitCode, signal, error: `${signal} arrived before the command started` }, request.warn);
+    // Slurm may end the job between run_start and the command's start (a requeue as soon as the run shows): asked why too.
+    const scheduled = ended === "killed" ? await schedulerEnd(request.env, request.runId !== undefined, null, () => signals.stopRequested) : null;
+    const status = scheduled?.status ?? ended;
+    const error = `${signal} arrived before the command started`;
+    finishRun(run, { status, exit_code: exitCode, signal, error, ...(scheduled && { scheduler_end: scheduled.end }) }, request.warn);
     return outcome(status, exitCode);
   }
 
@@ -138,7 +142,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   // A run Slurm ended by a signal says why: Slurm is asked (a stop rule's own end is already known).
   const scheduled =
     !stopped && (ended === "killed" || (ended === "failed" && signals.received))
-      ? await schedulerEnd(request.env, () => signals.stopRequested && request.runId !== undefined)
+      ? await schedulerEnd(request.env, request.runId !== undefined, signal, () => signals.stopRequested)
       : null;
   const status = scheduled?.status ?? ended;
   const usage = child.process.resourceUsage();
@@ -180,14 +184,22 @@ export function runStatus(signal: string | null, exitCode: number, interruptReac
 
 /**
  * Why the scheduler ended the run, when it runs under Slurm and Slurm names a cause. Slurm ends a
- * job by signalling every process of it, exprag too: a point of exprag's own sweep or rerun that
- * was signalled (`patient`; nothing else signals such a task) asks patiently, where a run in a
- * user's allocation may have been stopped by anything (timeout, a hang-up) and asks briefly.
+ * job by signalling every process of it, exprag too, but in no set order: exprag may learn of its
+ * own signal (`signalled`) only after it has finished asking, or not at all. A point of exprag's
+ * own sweep or rerun (`ownTask`: nothing else is expected to signal it) that was signalled, or
+ * whose command died of a signal Slurm ends jobs with (`commandSignal`), asks patiently, where a
+ * run in a user's allocation may have been stopped by anything (timeout, a hang-up) and asks briefly.
  */
-async function schedulerEnd(env: NodeJS.ProcessEnv, patient: () => boolean): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
+async function schedulerEnd(
+  env: NodeJS.ProcessEnv,
+  ownTask: boolean,
+  commandSignal: string | null,
+  signalled: () => boolean,
+): Promise<Awaited<ReturnType<typeof askSlurmWhyEnded>>> {
   const scheduler = schedulerOf(env);
   if (scheduler?.kind !== "slurm") return null;
   // Asking Slurm is loaded only by a run Slurm may have ended.
-  const { askSlurmWhyEnded, SIGNALLED_PATIENCE_MS } = await import("../slurm/job-state");
+  const { askSlurmWhyEnded, SIGNALLED_PATIENCE_MS, SLURM_END_SIGNALS } = await import("../slurm/job-state");
+  const patient = () => ownTask && (signalled() || (commandSignal !== null && SLURM_END_SIGNALS.has(commandSignal)));
   return askSlurmWhyEnded(scheduler.job_id, env, () => (patient() ? SIGNALLED_PATIENCE_MS : undefined));
 }
