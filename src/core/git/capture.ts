@@ -68,18 +68,27 @@ export function captureGit(options: CaptureOptions): GitRecord {
 export async function captureGitWhile(options: CaptureOptions, meanwhile: (top: string) => void): Promise<GitRecord> {
   const opened = openRepository(options.cwd, options.env);
   if (typeof opened === "string") return placeIn(opened, prepareIn(opened, options), options.runId);
-  const work = () => meanwhile(opened.repo.top);
-  if (!options.snapshot) {
-    work();
-    return placeIn(opened, prepareIn(opened, options), options.runId);
+  // The caller's work failing is the caller's to hear, after the capture: it costs no snapshot.
+  const failures: unknown[] = [];
+  const work = () => {
+    try {
+      meanwhile(opened.repo.top);
+    } catch (error) {
+      failures.push(error);
+    }
+  };
+  let state: WorkTreeState | Error | undefined;
+  if (!options.snapshot) work();
+  else {
+    try {
+      state = await writeWorkTreeWhile(opened.git, opened.repo, workTreeOptions(options), work);
+    } catch (error) {
+      state = error instanceof Error ? error : new Error(String(error));
+    }
   }
-  let state: WorkTreeState | Error;
-  try {
-    state = await writeWorkTreeWhile(opened.git, opened.repo, workTreeOptions(options), work);
-  } catch (error) {
-    state = error instanceof Error ? error : new Error(String(error));
-  }
-  return placeIn(opened, prepareIn(opened, options, state), options.runId);
+  const record = placeIn(opened, prepareIn(opened, options, state), options.runId);
+  if (failures.length) throw failures[0];
+  return record;
 }
 
 /**

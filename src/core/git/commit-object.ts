@@ -6,7 +6,7 @@
  * fsync), where git would rewrite the message (text it takes for not UTF-8), where objects are not
  * SHA-1, or where there is no C library to tell the local time as git reads it.
  */
-import { utcOffsetSeconds } from "../os/posix";
+import { libcTimeZone, utcOffsetSeconds } from "../os/posix";
 import { looseWriting, objectsFolder, writeLooseObject } from "./loose-objects";
 import type { Git, Repository } from "./repository";
 
@@ -34,8 +34,8 @@ export function writeSnapshotCommit(git: Git, repo: Repository, tree: string, me
 function inProcessCommits(git: Git, repo: Repository, tree: string, message: string): string | null {
   const env = git.env;
   if (tree.length !== 40 || (repo.head !== null && repo.head.length !== 40)) return null;
-  // A date git reads from the environment, or a time zone other than this process's.
-  if (env.GIT_AUTHOR_DATE !== undefined || env.GIT_COMMITTER_DATE !== undefined || env.TZ !== process.env.TZ) return null;
+  // A date git reads from the environment, or a time zone other than the one the C library here reads.
+  if (env.GIT_AUTHOR_DATE !== undefined || env.GIT_COMMITTER_DATE !== undefined || env.TZ !== libcTimeZone()) return null;
   if (!gitKeepsMessage(message)) return null;
   const objects = objectsFolder(repo, env);
   return objects !== null && looseWriting(git).commits ? objects : null;

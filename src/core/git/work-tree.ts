@@ -75,7 +75,7 @@ export interface WorkTreeState {
 export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptions): WorkTreeState {
   const copy = copyIndexFor(repo, options);
   try {
-    const hiding = clearHidingBits(git, repo, copy.index);
+    const { hiding } = clearHidingBits(git, repo, copy.index);
     return treeOfStatus(git, repo, options, copy.index, hiding, readStatus(git, copy.index).entries);
   } finally {
     copy.remove();
@@ -91,18 +91,20 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
 export async function writeWorkTreeWhile(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
   const copy = copyIndexFor(repo, options);
   try {
-    let hiding = false;
-    // A `meanwhile` that throws still leaves git's answer awaited.
-    const [first] = await Promise.all([
-      startStatus(git, copy.index),
-      Promise.resolve().then(() => {
-        meanwhile();
-        hiding = clearHidingBits(git, repo, copy.index);
-      }),
-    ]);
-    // Where the index may hide changes (rarely), the copy shows them only now: status reads it again.
-    const entries = hiding ? readStatus(git, copy.index).entries : first.entries;
-    return treeOfStatus(git, repo, options, copy.index, hiding, entries);
+    const status = startStatus(git, copy.index);
+    let cleared: ReturnType<typeof clearHidingBits>;
+    try {
+      meanwhile();
+      cleared = clearHidingBits(git, repo, copy.index);
+    } catch (error) {
+      // git is done with the copy before it is removed.
+      await status.catch(() => {});
+      throw error;
+    }
+    const first = await status;
+    // Where entries hid changes (rarely), the copy shows them only now: status reads it again.
+    const entries = cleared.changed ? readStatus(git, copy.index).entries : first.entries;
+    return treeOfStatus(git, repo, options, copy.index, cleared.hiding, entries);
   } finally {
     copy.remove();
   }
@@ -166,12 +168,13 @@ function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, inde
  * Entries marked assume-unchanged, or skip-worktree yet present in the work tree, would hide
  * their changes from status: in the copy of the index, they are looked at like any other.
  * (Skip-worktree entries absent from the work tree, as outside a sparse checkout, stay as they are.)
- * True when the index may hold such entries: its tree is then made from the index alone.
+ * `hiding`: the index may hold such entries, so its tree is made from the index alone; `changed`:
+ * the copy was changed, so a status read before no longer holds.
  */
-function clearHidingBits(git: Git, repo: Repository, index: string): boolean {
-  if (!indexMayHideChanges(index)) return false;
+function clearHidingBits(git: Git, repo: Repository, index: string): { hiding: boolean; changed: boolean } {
+  if (!indexMayHideChanges(index)) return { hiding: false, changed: false };
   const listed = git.run(["ls-files", "-v", "-z"], { index });
-  if (listed.code !== 0) return true;
+  if (listed.code !== 0) return { hiding: true, changed: false };
   const hidden: { tag: string; path: Buffer }[] = [];
   for (const field of splitNul(listed.stdout)) {
     const tag = String.fromCharCode(field[0]!);
@@ -193,7 +196,7 @@ function clearHidingBits(git: Git, repo: Repository, index: string): boolean {
     const paths = hidden.filter((entry) => tags.test(entry.tag)).map((entry) => entry.path);
     if (paths.length) git.text(["update-index", flag, "-z", "--stdin"], { index, input: nulSeparated(paths) });
   }
-  return true;
+  return { hiding: true, changed: hidden.length > 0 };
 }
 
 function splitNul(output: Buffer): Buffer[] {

@@ -1,8 +1,9 @@
 /**
  * The few POSIX calls Bun does not expose: real pipes (Bun's own "pipe" is a socket pair, on which
  * `open("/dev/stdout")` fails with ENXIO and writes are not atomic), signal dispositions, the
- * terminal's foreground process group, and the local time as the C library (and so git) tells it. Loaded lazily; what `platform` does not offer is not called
- * (on Windows libc is never loaded) and every function degrades to null or false.
+ * terminal's foreground process group, and the local time as the C library (and so git) tells it.
+ * Loaded lazily; what `platform` does not offer is not called (on Windows libc is never loaded)
+ * and every function degrades to null or false.
  */
 import type { dlopen } from "bun:ffi";
 import { type Platform, platform } from "./platform";
@@ -34,6 +35,7 @@ const symbols = {
   inotify_init1: { args: ["i32"], returns: "i32" },
   inotify_add_watch: { args: ["i32", "ptr", "u32"], returns: "i32" },
   localtime_r: { args: ["ptr", "ptr"], returns: "ptr" },
+  getenv: { args: ["ptr"], returns: "ptr" },
 } as const;
 
 type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
@@ -217,4 +219,16 @@ export function utcOffsetSeconds(seconds: number): number | null {
   if (!c.localtime_r(ptr(time), ptr(tm))) return null;
   const [sec, min, hour, day, month, year] = tm;
   return Date.UTC(1900 + year!, month!, day!, hour!, min!, sec!) / 1000 - seconds;
+}
+
+/**
+ * The time zone the C library reads local time in (see utcOffsetSeconds): its own environment's
+ * TZ, which is the process's as it started (changing process.env does not reach it); undefined
+ * when unset, null where there is no C library to ask.
+ */
+export function libcTimeZone(): string | undefined | null {
+  const c = loadLibc();
+  if (!c) return null;
+  const value = c.getenv(ptr(Buffer.from("TZ\0")));
+  return value ? new (ffi().CString)(value).toString() : undefined;
 }

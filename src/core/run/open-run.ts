@@ -77,10 +77,10 @@ function captureOptions(request: RunRequest, runId: string, willStart: boolean):
  * Creates the store, records the git state (the snapshot, when the command will start), then
  * creates the run file and log and writes run_start. When run_start cannot be written, the run
  * stops here (exit 125) and takes its snapshot ref back: nothing runs unrecorded. `code`: from
- * `codeSource`.
+ * `codeSource`. `executable`: the program the command starts, when known (a Python one's
+ * environment goes into run_start). `read`: the git state as readGitWhile read it (the store made
+ * then), else both are done here.
  */
-/** `executable`: the program the command starts, when known (a Python one's environment goes into run_start). */
-/** `read`: the git state as readGitWhile read it (the store made then), else both are done here. */
 export function openRun(request: RunRequest, runId: string, willStart: boolean, executable: string | null, code: CodeSource, read?: GitRecord): OpenRun {
   if (read === undefined) ensureStore(request.store, request.storeExplicit);
   const git =

@@ -138,13 +138,14 @@ describe("a snapshot commit made in process is commit-tree's", () => {
     }
   }, 60_000);
 
-  // A time zone is read at the runtime's start: each is tried in a process of its own.
-  test("in other time zones: half-hour, negative, and POSIX rules this runtime's own zone data does not read", () => {
+  /** A script that writes a snapshot commit at HEAD's tree and prints its id and whether commit-tree wrote it; `first` runs before. */
+  function commitScript(first = ""): string {
     const script = join(tempDir(), "commit.ts");
     writeFileSync(
       script,
       `import { writeSnapshotCommit } from ${JSON.stringify(join(import.meta.dir, "../../../src/core/git/commit-object"))};
 import { Git, openRepositoryOrFail } from ${JSON.stringify(join(import.meta.dir, "../../../src/core/git/repository"))};
+${first}
 const calls: string[] = [];
 Git.observer = (args) => calls.push(args[0]);
 const { git, repo } = openRepositoryOrFail(process.cwd(), process.env);
@@ -152,21 +153,42 @@ const oid = writeSnapshotCommit(git, repo, repo.headTree!, ${JSON.stringify(mess
 console.log(oid, calls.includes("commit-tree"));
 `,
     );
+    return script;
+  }
+
+  /** Runs `script` in `top` with `env` and the same commit by git, within one second: [ours, by git?, theirs]. */
+  function runBoth(script: string, top: string, env: Record<string, string | undefined>, gitEnv = env): [string, string, string] {
+    for (let attempt = 0; ; attempt++) {
+      const before = Math.floor(Date.now() / 1000);
+      const ran = Bun.spawnSync([process.execPath, script], { cwd: top, env, stdout: "pipe", stderr: "pipe" });
+      expect(ran.stderr.toString()).toBe("");
+      const [ours, byGit] = ran.stdout.toString().trim().split(" ");
+      const { repo } = openRepositoryOrFail(top, gitEnv);
+      const theirs = gitIn(top, { ...gitEnv, ...SNAPSHOT_IDENTITY }, "commit-tree", "--no-gpg-sign", repo.headTree!, "-p", repo.head!, "-m", message).trim();
+      if (Math.floor(Date.now() / 1000) !== before && attempt < 4) continue;
+      return [ours!, byGit!, theirs];
+    }
+  }
+
+  // A time zone is read at the runtime's start: each is tried in a process of its own.
+  test("in other time zones: half-hour, negative, and POSIX rules this runtime's own zone data does not read", () => {
+    const script = commitScript();
     for (const tz of ["Asia/Kolkata", "America/St_Johns", "XYZ-5:30", "ABC+3:15DEF,M3.2.0,M11.1.0", "UTC", undefined]) {
       const top = repository();
       const env = { ...baseEnv, ...(tz && { TZ: tz }) };
-      for (let attempt = 0; ; attempt++) {
-        const before = Math.floor(Date.now() / 1000);
-        const ran = Bun.spawnSync([process.execPath, script], { cwd: top, env, stdout: "pipe", stderr: "pipe" });
-        expect(ran.stderr.toString()).toBe("");
-        const [ours, byGit] = ran.stdout.toString().trim().split(" ");
-        const { repo } = openRepositoryOrFail(top, env);
-        const theirs = gitIn(top, { ...env, ...SNAPSHOT_IDENTITY }, "commit-tree", "--no-gpg-sign", repo.headTree!, "-p", repo.head!, "-m", message).trim();
-        if (Math.floor(Date.now() / 1000) !== before && attempt < 4) continue;
-        expect(byGit).toBe("false");
-        expectSameObject(top, ours!, theirs);
-        break;
-      }
+      const [ours, byGit, theirs] = runBoth(script, top, env);
+      expect(byGit).toBe("false");
+      expectSameObject(top, ours, theirs);
     }
+  }, 60_000);
+
+  test("a time zone set in process.env after the start, which the C library never sees: commit-tree", () => {
+    // The process starts in UTC; its git environment says Asia/Kolkata, as git run with it would.
+    const script = commitScript('process.env.TZ = "Asia/Kolkata";');
+    const top = repository();
+    const [ours, byGit, theirs] = runBoth(script, top, { ...baseEnv, TZ: "UTC" }, { ...baseEnv, TZ: "Asia/Kolkata" });
+    expect(byGit).toBe("true");
+    expectSameObject(top, ours, theirs);
+    expect(gitIn(top, baseEnv, "cat-file", "commit", ours)).toContain("+0530");
   }, 60_000);
 });

@@ -4,8 +4,9 @@
  * question asked once, and status read again where the index hides a change.
  */
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { captureGitWhile } from "../../../src/core/git/capture";
 import { Git, openRepositoryOrFail } from "../../../src/core/git/repository";
 import { writeWorkTree, writeWorkTreeWhile } from "../../../src/core/git/work-tree";
 import { tempDir } from "../../temp-dir";
@@ -84,4 +85,45 @@ describe("the work tree read while the caller works", () => {
       if (hide) expect(plain.entries.map((entry) => entry.path.toString())).toContain("train.py");
     }, 30_000);
   }
+
+  test("a sparse checkout: entries outside it hide nothing, so status is read once", async () => {
+    const top = dirtyRepository({});
+    writeFileSync(join(top, "outside.txt"), "not checked out\n");
+    gitIn(top, "add", "-A");
+    gitIn(top, "commit", "-qm", "second");
+    gitIn(top, "sparse-checkout", "set", "--no-cone", "/train.py");
+    expect(existsSync(join(top, "outside.txt"))).toBe(false);
+    writeFileSync(join(top, "train.py"), "lr = 0.01\n");
+    const { git, repo } = openRepositoryOrFail(top, env);
+    const calls: string[] = [];
+    Git.observer = (args) => calls.push(args[0]!);
+    try {
+      const read = await writeWorkTreeWhile(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }, () => {});
+      expect(read.entries.map((entry) => `${entry.code} ${entry.path}`)).toEqual([" M train.py"]);
+    } finally {
+      Git.observer = null;
+    }
+    expect(calls.filter((call) => call === "status")).toHaveLength(1);
+  }, 30_000);
+
+  test("the caller's work failing costs no snapshot: the error reaches the caller after the capture, the index copy is gone", async () => {
+    const top = dirtyRepository({});
+    const options = {
+      cwd: top,
+      env,
+      runId: "01a24380-0000-7000-8000-00000000000a",
+      experimentName: "test",
+      store: join(top, ".exprag"),
+      snapshot: true,
+      maxUntrackedBytes: 1 << 20,
+    };
+    const refs = () => Bun.spawnSync(["git", "for-each-ref", "--format=%(refname)"], { cwd: top, env }).stdout.toString().trim();
+    const failing = captureGitWhile(options, () => {
+      throw new Error("the watch broke");
+    });
+    await expect(failing).rejects.toThrow("the watch broke");
+    // The snapshot was placed before the error was given back: the capture finished as if nothing failed.
+    expect(refs()).toContain(options.runId);
+    expect(readdirSync(join(top, ".git")).filter((name) => name.includes("exprag"))).toEqual([]);
+  }, 30_000);
 });

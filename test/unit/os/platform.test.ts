@@ -140,7 +140,7 @@ describe("isCompiledMain", () => {
 });
 
 describe("libcSymbolNames", () => {
-  const portable = ["execv", "fcntl", "getpgrp", "ioctl", "isatty", "localtime_r", "pipe", "poll", "sigaction", "signal", "tcgetpgrp"];
+  const portable = ["execv", "fcntl", "getenv", "getpgrp", "ioctl", "isatty", "localtime_r", "pipe", "poll", "sigaction", "signal", "tcgetpgrp"];
   const sorted = (names: readonly string[]) => [...names].sort();
 
   test("binds pipe2, sync_file_range and inotify on linux only, where libc has them", () => {
