@@ -1,16 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { UserError } from "../../../src/core/errors";
-import type { StoppedBy } from "../../../src/core/record/schema";
-import type { RunFile } from "../../../src/core/record/writer";
 import { parseStopRule } from "../../../src/core/rules/stop-rule";
 import { StopRules } from "../../../src/core/rules/stop-rules";
-import { RecordIngest } from "../../../src/core/run/ingest";
 import { PathProbe } from "../../../src/core/run/path-probe";
 import { isPlainJson, MAX_DEPTH } from "../../../src/core/run/plain-json";
-import { rulesObserver } from "../../../src/core/run/stopping";
 import { durationMs } from "../../../src/core/time";
-
-const facts = { runId: "01a24380-0000-7000-8000-000000000001", name: "train", params: { lr: 0.1 }, metadata: { seed: 3 }, tags: ["a"] };
+import { facts, stopsAtLineAsLive } from "./live-stop";
 
 /** Feeds the records one by one; the 1-based index of the first at which a rule held, or null. */
 function stopsAt(rules: string[], records: unknown[], elapsedStep = 1000): { at: number; rule: string; step: number | null } | null {
@@ -95,53 +90,6 @@ function stopsAtLine(rules: string[], lines: string[]): number | null {
   }
   return null;
 }
-
-/**
- * Feeds record lines (payloads of `EXPRAG::` lines) to a run's ingest with the rules' observer,
- * as a live run does: a plain line probed (and skipped when its numbers leave every rule false),
- * any other parsed. With `probed` false, every record is parsed and every rule checked after it.
- * Where the first rule held: the line's 1-based index and what the run would record, or null.
- */
-function liveStop(rules: string[], lines: string[], probed = true): { at: number; by: StoppedBy } | null {
-  const checker = new StopRules(
-    rules.map((rule) => parseStopRule(rule)),
-    facts,
-  );
-  let written = 0;
-  const runFile = {
-    path: "f",
-    get nextLine() {
-      return written + 1;
-    },
-    addBytes: () => written++,
-    add: () => written++,
-  } as unknown as RunFile;
-  const ingest = new RecordIngest(runFile, () => {});
-  let stopped: StoppedBy | null = null;
-  // Each record a later time, so a stop recorded with another record's time shows.
-  const observer = rulesObserver(
-    checker,
-    "f",
-    () => 1000 + written,
-    () => ingest.divergence !== null,
-    {
-      stopped: () => stopped !== null,
-      stop: (by) => {
-        stopped = by;
-      },
-    },
-  );
-  ingest.observer = probed ? observer : { ...observer, probe: null };
-  for (const [index, line] of lines.entries()) {
-    const bytes = Buffer.from(line);
-    ingest.lineBytes(bytes, 0, bytes.length, "stdout");
-    if (stopped) return { at: index + 1, by: stopped };
-  }
-  return null;
-}
-
-/** Where a live run stops (see liveStop): the 1-based index of the line. */
-const stopsAtLineAsLive = (rules: string[], lines: string[]) => liveStop(rules, lines)?.at ?? null;
 
 const parsedStopsAt = (rules: string[], lines: string[]) =>
   stopsAt(
@@ -239,86 +187,6 @@ describe("StopRules on record lines: a rule on a number sees what JSON.parse wou
   test("before any record carries the path, params and metadata answer for it", () => {
     expect(stopsAtLine(["lr < 0.5"], ['{"step": 1}'])).toBe(1);
     expect(stopsAtLine(["lr < 0.5"], ['{"lr": 0.9}', '{"step": 1}'])).toBeNull();
-  });
-});
-
-describe("a live run's rules: a line whose numbers leave every rule false is not read again", () => {
-  const hostile = [
-    '{"step": 1, "metrics": {"loss": 0.5, "acc": 0.1}}',
-    '{"metrics": {"loss": 1e-7}}',
-    '{"metrics": {"loss": 6e0}}',
-    '{"metrics": {"loss": 4.99e0}}',
-    '{"metrics": {"loss": -0.0}}',
-    '{"metrics": {"loss": -0}}',
-    '{"metrics": {"loss": 0e99}}',
-    '{"metrics": {"loss": 1e308}}',
-    '{"metrics": {"loss": 1E-320}}',
-    '{"metrics": {"loss": 5e-324}}',
-    '{"metrics": {"loss": 0.000000000000000000000000000000000000000006}}',
-    '{"metrics":{"loss":5}}',
-    '{"metrics": {"loss": 5.000000000000001}}',
-    '{"metrics": {"loss": 50000000000000000000000000000000}}',
-    '{"metrics": {"loss": -7}}',
-    '{"metrics": {"loss": "1e9"}}',
-    '{"metrics": {"loss": "0.1"}}',
-    '{"metrics": {"loss": true}}',
-    '{"metrics": {"loss": null}}',
-    '{"metr\\u0069cs": {"loss": 9}}',
-    '{"metrics": {"lo\\u0073s": 9}}',
-    '{"metrics": {"loss": 0.1}, "metrics": {"loss": 9}}',
-    '{"metrics": {"loss": 9}, "metrics": {"loss": 0.1}}',
-    '{"metrics": {"loss": 9, "loss": 0.1}}',
-    '{"metrics": {"loss": 0.1, "loss": 9}}',
-    '{"metrics": {"loss": 9}, "metrics": 3}',
-    '{"metrics": [{"loss": 9}]}',
-    '{"metrics": {"loss": {"v": 9}}}',
-    '{"metrics": {"loss": [9]}}',
-    '{"x": {"metrics": {"loss": 9}}, "metrics": {"acc": 1}}',
-    '{"metrics": {"loss": NaN}}',
-    '{"metrics": {"loss": Infinity}}',
-    '{"metrics": {"loss": -Infinity}}',
-    '{"metrics": {"loss": 1e400}}',
-    '{"$note": "warm", "metrics": {"loss": 9}}',
-    '{"$note": "only a note"}',
-    '{"$params": {"lr": 0.9}}',
-    "[9, 0.1]",
-    "9",
-    '"metrics.loss"',
-    "not a record",
-    '{"metrics": {"loss": 9}} trailing',
-  ];
-  const sets = [
-    ["metrics.loss > 5"],
-    ["metrics.loss >= 5"],
-    ["metrics.loss = 5"],
-    ["metrics.loss = 0"],
-    ["metrics.loss != 0.5"],
-    ["metrics.loss < -1"],
-    ["metrics.loss <= 0"],
-    ["metrics.loss > 1e300"],
-    ["metrics.loss < 1e-300"],
-    ["metrics.loss > 1e10", "step > 5"],
-    ["metrics.loss > 8", "metrics.loss < -5"],
-    ["metrics.loss > 8", "metrics.acc >= 1"],
-    ["value.metrics.loss > 4"],
-    ["lr < 0.5"],
-    ["metrics.loss > 5", "diverged"],
-  ];
-  test.each(sets.map((set) => [set.join(" | "), set]))("%s stops where checking every record parsed stops, with the same record", (_, set) => {
-    for (let first = 0; first < hostile.length; first++) {
-      const lines = [hostile[first]!, ...hostile.filter((_, i) => i !== first)];
-      for (let n = 1; n <= lines.length; n++) {
-        const prefix = lines.slice(0, n);
-        expect([set, first, n, liveStop(set as string[], prefix)]).toEqual([set, first, n, liveStop(set as string[], prefix, false)]);
-      }
-    }
-  });
-
-  test("the fast path still stops: a rule that holds on a probed number, and one held by params from the start", () => {
-    const lines = ['{"step": 1, "metrics": {"loss": 0.01}}', '{"step": 2, "metrics": {"loss": 0.2}}', '{"step": 3, "metrics": {"loss": 7}}'];
-    expect(liveStop(["metrics.loss > 5"], lines)).toEqual({ at: 3, by: { rule: "metrics.loss > 5", source: "f:3", step: 3, elapsed_ms: 1003 } });
-    expect(liveStop(["lr < 0.5"], lines)?.at).toBe(1);
-    expect(liveStop(["metrics.loss > 5"], lines.slice(0, 2))).toBeNull();
   });
 });
 
