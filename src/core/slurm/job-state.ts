@@ -94,10 +94,11 @@ const ASK_AGAIN_MS = 300;
 
 /**
  * How long a point of exprag's own Slurm sweep or rerun whose exprag was signalled (Slurm signals
- * every process of a job it ends), or whose command died of one of SLURM_END_SIGNALS, goes on asking while Slurm names no cause (it
- * still shows the job RUNNING, or gives no answer in time): a loaded controller can be slow to
- * say why it ends a job, and Slurm gives the job's processes KillWait (30 s by default) between
- * its SIGTERM and its SIGKILL. The last ask may take two of ASK_TIMEOUT_MS beyond it.
+ * every process of a job it ends), or whose command died of one of SLURM_END_SIGNALS, goes on
+ * asking while Slurm names no cause (it still shows the job RUNNING, or gives no answer in
+ * time): a loaded controller can be slow to say why it ends a job, and Slurm gives the job's
+ * processes KillWait (30 s by default) between its SIGTERM and its SIGKILL. The last ask may take
+ * two of ASK_TIMEOUT_MS beyond it.
  */
 export const SIGNALLED_PATIENCE_MS = 5000;
 
