@@ -4,7 +4,7 @@
  * store-location.ts's question. It ignores itself for git with a `.gitignore` of `*`.
  */
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { EXIT, errnoReason, UserError, usageError } from "./errors";
 import { isSymlink, writeNewFile } from "./os/files";
 
@@ -19,7 +19,7 @@ export const isExplicitStore = (flag: string | undefined, env: NodeJS.ProcessEnv
 export const runsDir = (store: string) => join(store, "runs");
 /**
  * A question about many runs asks for each one's path: the store's runs folder is joined once, and
- * a run id without a slash (every listed one) is appended as join would (a path.join per run cost
+ * a run id without a separator (every listed one) is appended as join would (a path.join per run cost
  * a tenth of `ls --all --json`).
  */
 export function runFilePath(store: string, runId: string): string {
@@ -27,7 +27,7 @@ export function runFilePath(store: string, runId: string): string {
     lastRuns = runsDir(store);
     lastStore = store;
   }
-  return runId.includes("/") ? runFileIn(lastRuns, runId) : `${lastRuns}/${runId}.jsonl`;
+  return runId.includes("/") || runId.includes(sep) ? runFileIn(lastRuns, runId) : `${lastRuns}${sep}${runId}.jsonl`;
 }
 let lastStore: string | undefined;
 let lastRuns = "";
