@@ -6,7 +6,11 @@
  * bun applies a preload's default to the first file of a run only, unless each file gets a fresh
  * global: `npm test` runs with --parallel (which isolates files), and a run of several files by
  * hand wants --parallel or --isolate too. One file alone always gets it.
+ *
+ * It also loads test/temp-dir.ts first, so that the removal of the tests' temporary folders is
+ * the run's own hook, not the first test file's.
  */
 import { setDefaultTimeout } from "bun:test";
+import "./temp-dir";
 
 setDefaultTimeout(60_000);

@@ -1,10 +1,12 @@
-/** Temporary folders for tests, removed when the test file ends, whatever its tests did to them. */
+/** Temporary folders for tests, removed when the test file (or the test process) ends, whatever its tests did to them. */
 import { afterAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const made: string[] = [];
+// Loaded first by the preload, so this hook is the whole run's: with several test files in one
+// process (no --parallel) it runs once all are done; with --parallel, after each file.
 afterAll(() => {
   for (const dir of made.splice(0)) removeAll(dir);
 });
