@@ -24,12 +24,10 @@ export class Git {
   ) {}
 
   run(args: string[], options: { index?: string; input?: Buffer | string; extraEnv?: Record<string, string> } = {}): GitResult {
-    const env = this.callEnv(options.extraEnv);
-    if (options.index) env.GIT_INDEX_FILE = options.index;
     const started = performance.now();
     const result = Bun.spawnSync(this.argv(args), {
       cwd: this.cwd,
-      env,
+      env: this.callEnv(options),
       stdin: options.input === undefined ? "ignore" : Buffer.from(options.input),
       stdout: "pipe",
       stderr: "pipe",
@@ -41,9 +39,7 @@ export class Git {
   /** `run`, started now and answered when awaited: a git call that can go on while other work does. */
   async start(args: string[], options: { index?: string } = {}): Promise<GitResult> {
     const started = performance.now();
-    const env = this.callEnv();
-    if (options.index) env.GIT_INDEX_FILE = options.index;
-    const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env: this.callEnv(options), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).arrayBuffer(), new Response(child.stderr).text(), child.exited]);
     Git.observer?.(args, performance.now() - started);
     return { code, stdout: Buffer.from(stdout), stderr: stderr.trim() };
@@ -53,8 +49,10 @@ export class Git {
   private argv = (args: string[]) => ["git", "-c", "core.hooksPath=/dev/null", ...args];
 
   // GIT_OPTIONAL_LOCKS=0: status and friends never rewrite an index just to refresh it.
-  private callEnv(extra?: Record<string, string>): Record<string, string | undefined> {
-    return { ...this.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...extra };
+  private callEnv(options: { index?: string; extraEnv?: Record<string, string> }): Record<string, string | undefined> {
+    const env: Record<string, string | undefined> = { ...this.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...options.extraEnv };
+    if (options.index) env.GIT_INDEX_FILE = options.index;
+    return env;
   }
 
   /** The same git, run in another directory. */
