@@ -167,6 +167,30 @@ describe("a Slurm task whose end Slurm is slow to name", () => {
     expect(readFileSync(asks, "utf8").split("\n").filter(Boolean).length).toBe(2);
     expect((runEnd(readRecords(runFiles(join(repo, ".exprag"))[0]!)) as { status: string }).status).toBe("killed");
   }, 60_000);
+
+  test("a run signalled before its command starts asks Slurm twice in a user's allocation, and not at all outside Slurm", async () => {
+    for (const [jobId, expected] of [
+      ["78", 2],
+      [undefined, 0],
+    ] as const) {
+      const repo = makeRepo({ "README.md": "# project\n" });
+      const { bin, state, asks } = fakeSlurm();
+      writeFileSync(state, "JobId=78 JobState=RUNNING Reason=None Restarts=0\n");
+      // exprag's first git call signals it: the command never starts.
+      writeFileSync(
+        join(bin, "git"),
+        `#!/bin/sh\n[ -e '${bin}/signalled' ] || { : > '${bin}/signalled'; kill -TERM $PPID; }\nexec '${Bun.which("git")}' "$@"\n`,
+      );
+      chmodSync(join(bin, "git"), 0o755);
+      const run = await runIn(repo, ["run", "--", "touch", "started"], { PATH: `${bin}:${process.env.PATH}`, SLURM_JOB_ID: jobId });
+      expect(run.exitCode).toBe(143);
+      expect(readFileSync(asks, { encoding: "utf8", flag: "a+" }).split("\n").filter(Boolean)).toHaveLength(expected);
+      expect(runEnd(readRecords(runFiles(join(repo, ".exprag"))[0]!))).toMatchObject({
+        status: "killed",
+        error: "SIGTERM arrived before the command started",
+      });
+    }
+  }, 60_000);
 });
 
 describe.skipIf(noSlurm)(`a requeued Slurm task on a real Slurm${"reason" in slurm ? ` (skipped: ${slurm.reason})` : ""}`, () => {
