@@ -8,7 +8,7 @@ import type { RunFile } from "../record/writer";
 import { divergenceOf, holdsInfiniteNumber } from "../rules/divergence";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import type { PathProbe } from "./path-probe";
-import { isPlainJson } from "./plain-json";
+import { isPlainJson, isPlainJsonProbed } from "./plain-json";
 import { parsePayload } from "./protocol";
 
 export type RecordSource = "stdout" | "fd";
@@ -50,7 +50,7 @@ export class RecordIngest {
   lineBytes(data: Buffer, start: number, end: number, source: RecordSource): boolean {
     const observer = this.observer;
     const probe = observer?.probe ?? null;
-    if (!isPlainJson(data, start, end, probe)) return this.line(data.toString("utf8", start, end), source);
+    if (!(probe ? isPlainJsonProbed(data, start, end, probe) : isPlainJson(data, start, end))) return this.line(data.toString("utf8", start, end), source);
     const line = this.runFile.nextLine;
     this.runFile.addBytes("track", data, start, end);
     this.counts.track++;

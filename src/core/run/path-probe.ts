@@ -41,10 +41,8 @@ export class PathProbe {
   readonly exponentStarts: Int32Array;
   /** Where the check notes those two for the number it is reading as a watched value. */
   readonly numberShape = new Int32Array(2);
-  /** Per depth: the trie node of the object open at that depth, or -1 when nothing watched is inside. */
+  /** Per depth: the trie node of the object open at that depth, or -1 when nothing watched is inside (kept by the check). */
   readonly nodeAt: Int32Array;
-  /** The node of the key just read, whose value comes next; -1 when it is not watched. */
-  pending = -1;
   complex = false;
   /**
    * Per path: the bound its numbers are placed against once the line is checked (see
@@ -122,23 +120,18 @@ export class PathProbe {
     const starts = this.starts;
     for (let k = 0; k < starts.length; k++) starts[k] = -1;
     this.complex = false;
-    this.pending = 0;
   }
 
   /**
-   * Whether a key `length` bytes long, read in the object at `depth`, needs `key`: it may be a
-   * watched key, or spell one with escapes. Most keys are told apart by their length alone.
+   * Whether a key `length` bytes long, read in the object of watched `node`, needs `key`: it may be
+   * a watched key, or spell one with escapes. Most keys are told apart by their length alone.
    */
-  asks(depth: number, length: number): boolean {
-    const node = this.nodeAt[depth]!;
-    return node >= 0 && (((this.keyLengths[node]! >>> Math.min(length, 31)) & 1) === 1 || length > this.shortestKey[node]!);
+  asks(node: number, length: number): boolean {
+    return ((this.keyLengths[node]! >>> Math.min(length, 31)) & 1) === 1 || length > this.shortestKey[node]!;
   }
 
-  /** The key `b[start..end)` was read in the object at `depth`: which node its value is, if watched. */
-  key(b: Uint8Array, start: number, end: number, depth: number): void {
-    const node = this.nodeAt[depth]!;
-    this.pending = -1;
-    if (node < 0) return;
+  /** The key `b[start..end)` was read in the object of watched `node`: the node its value is, or -1 when it is not watched. */
+  key(node: number, b: Uint8Array, start: number, end: number): number {
     const length = end - start;
     const bytes = this.keyBytes;
     const keyStart = this.keyStart;
@@ -147,33 +140,23 @@ export class PathProbe {
       if (keyStart[c + 1]! - at !== length) continue;
       let j = 0;
       while (j < length && b[start + j] === bytes[at + j]) j++;
-      if (j === length) {
-        this.pending = this.childNode[c]!;
-        return;
-      }
+      if (j === length) return this.childNode[c]!;
     }
     // An escaped key may spell a watched one: such a line is read the slow way. Written with an
     // escape, a key takes more bytes than it spells: a key no longer than the shortest watched one cannot.
-    if (length <= this.shortestKey[node]!) return;
-    for (let j = start; j < end; j++) if (b[j] === BACKSLASH) this.complex = true;
+    if (length > this.shortestKey[node]!) for (let j = start; j < end; j++) if (b[j] === BACKSLASH) this.complex = true;
+    return -1;
   }
 
-  /** A container opens at `depth` as the value of the pending key (or at the top). */
-  open(depth: number, isObject: boolean): void {
-    const node = this.pending;
-    this.pending = -1;
-    if (node >= 0) {
-      if (this.leafOf[node]! >= 0) this.complex = true;
-      else this.forgetBelow(node);
-    }
-    this.nodeAt[depth] = isObject ? node : -1;
+  /** A container opens as the value of watched `node`: the node of its keys, -1 when it is a list (nothing in it is watched). */
+  open(node: number, isObject: boolean): number {
+    if (this.leafOf[node]! >= 0) this.complex = true;
+    else this.forgetBelow(node);
+    return isObject ? node : -1;
   }
 
-  /** A scalar value took `b[start..end)` (a number's shape in `numberShape`). */
-  scalar(start: number, end: number): void {
-    const node = this.pending;
-    this.pending = -1;
-    if (node < 0) return;
+  /** A scalar value of watched `node` took `b[start..end)` (a number's shape in `numberShape`). */
+  scalar(node: number, start: number, end: number): void {
     const leaf = this.leafOf[node]!;
     if (leaf < 0) {
       this.forgetBelow(node);

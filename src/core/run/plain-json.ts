@@ -3,8 +3,8 @@
  * JSON value in valid UTF-8, without Python's NaN/Infinity tokens nor a number too large to be
  * finite (`1e400` reads as Infinity: a divergence), and (for an object) without
  * the reserved top-level keys (`$note`, `$meta`, `$value`, `$params`). It allocates nothing; answering false only
- * sends the line down the slower path that parses it with JSON.parse. With a `probe`, the values
- * at its paths are noted on the way (see PathProbe).
+ * sends the line down the slower path that parses it with JSON.parse. isPlainJsonProbed also
+ * notes the values at a PathProbe's paths on the way.
  */
 
 import type { PathProbe } from "./path-probe";
@@ -15,12 +15,11 @@ const BACKSLASH = 0x5c;
 export const MAX_DEPTH = 30;
 const RESERVED_KEYS = ["$note", "$meta", "$value", "$params"].map((key) => Buffer.from(key));
 
-export function isPlainJson(b: Uint8Array, start: number, end: number, probe: PathProbe | null = null): boolean {
+export function isPlainJson(b: Uint8Array, start: number, end: number): boolean {
   let depth = 0;
   /** Bit d is set when the container at depth d is an object. */
   let objects = 0;
   let i = skipSpace(b, start, end);
-  probe?.reset();
   // Each turn reads one value at i, then what may follow it.
   for (;;) {
     if (i >= end) return false;
@@ -29,39 +28,20 @@ export function isPlainJson(b: Uint8Array, start: number, end: number, probe: Pa
       if (++depth > MAX_DEPTH) return false;
       const isObject = c === 0x7b;
       objects = isObject ? objects | (1 << depth) : objects & ~(1 << depth);
-      // The probe is asked only about what it watches: most keys and values are none of its business.
-      if (probe !== null) {
-        if (probe.pending >= 0) probe.open(depth, isObject);
-        else probe.nodeAt[depth] = -1;
-      }
       i = skipSpace(b, i + 1, end);
       if (i < end && b[i] === (isObject ? 0x7d : 0x5d)) {
         depth--;
         i++;
       } else {
         if (isObject) {
-          i = readKey(b, i, end, depth, probe);
+          i = readKey(b, i, end, depth);
           if (i < 0) return false;
         }
         continue;
       }
     } else {
-      const valueStart = i;
-      if (c === QUOTE) {
-        i = skipString(b, i, end);
-      } else if (c === 0x2d /* - */ || isDigit(c)) {
-        i = skipNumber(b, i, end, probe !== null && probe.pending >= 0 ? probe.numberShape : null);
-      } else if (c === 0x74 /* t */) {
-        i = skipWord(b, i, end, "true");
-      } else if (c === 0x66 /* f */) {
-        i = skipWord(b, i, end, "false");
-      } else if (c === 0x6e /* n */) {
-        i = skipWord(b, i, end, "null");
-      } else {
-        return false;
-      }
+      i = skipScalar(b, i, end, c, null);
       if (i < 0) return false;
-      if (probe !== null && probe.pending >= 0) probe.scalar(valueStart, i);
     }
     // After a value: close containers, or move to the next element or member.
     for (;;) {
@@ -73,7 +53,7 @@ export function isPlainJson(b: Uint8Array, start: number, end: number, probe: Pa
       if (next === 0x2c /* , */) {
         i = skipSpace(b, i + 1, end);
         if (inObject) {
-          i = readKey(b, i, end, depth, probe);
+          i = readKey(b, i, end, depth);
           if (i < 0) return false;
         }
         break;
@@ -85,14 +65,100 @@ export function isPlainJson(b: Uint8Array, start: number, end: number, probe: Pa
   }
 }
 
+/**
+ * isPlainJson, noting on the way the values at `probe`'s paths (see PathProbe). A function of
+ * its own, so the check without a probe carries none of the probe's work nor its compiled code.
+ */
+export function isPlainJsonProbed(b: Uint8Array, start: number, end: number, probe: PathProbe): boolean {
+  let depth = 0;
+  let objects = 0;
+  let i = skipSpace(b, start, end);
+  probe.reset();
+  const nodeAt = probe.nodeAt;
+  /** The watched node whose value is read next (the top-level value is the root's), or -1. */
+  let pending = 0;
+  /** A member's key comes first at i. Keys are read in one place, so the compiled code holds one copy. */
+  let atKey = false;
+  for (;;) {
+    if (atKey) {
+      const after = keyEnd(b, i, end, depth);
+      if (after < 0) return false;
+      const node = nodeAt[depth]!;
+      if (node >= 0 && probe.asks(node, after - i - 2)) pending = probe.key(node, b, i + 1, after - 1);
+      i = valueAfterKey(b, after, end);
+      if (i < 0) return false;
+    }
+    if (i >= end) return false;
+    const c = b[i]!;
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > MAX_DEPTH) return false;
+      const isObject = c === 0x7b;
+      objects = isObject ? objects | (1 << depth) : objects & ~(1 << depth);
+      nodeAt[depth] = pending >= 0 ? probe.open(pending, isObject) : -1;
+      pending = -1;
+      i = skipSpace(b, i + 1, end);
+      if (i < end && b[i] === (isObject ? 0x7d : 0x5d)) {
+        depth--;
+        i++;
+      } else {
+        atKey = isObject;
+        continue;
+      }
+    } else {
+      const valueStart = i;
+      i = skipScalar(b, i, end, c, pending >= 0 ? probe.numberShape : null);
+      if (i < 0) return false;
+      if (pending >= 0) {
+        probe.scalar(pending, valueStart, i);
+        pending = -1;
+      }
+    }
+    for (;;) {
+      i = skipSpace(b, i, end);
+      if (depth === 0) return i === end;
+      if (i >= end) return false;
+      const inObject = (objects >> depth) & 1;
+      const next = b[i]!;
+      if (next === 0x2c /* , */) {
+        i = skipSpace(b, i + 1, end);
+        atKey = inObject === 1;
+        break;
+      }
+      if (next !== (inObject ? 0x7d : 0x5d)) return false;
+      depth--;
+      i++;
+    }
+  }
+}
+
+/** Skips the string, number or literal starting with byte `c` at i; -1 when it is none (see skipNumber for `shape`). */
+function skipScalar(b: Uint8Array, i: number, end: number, c: number, shape: Int32Array | null): number {
+  if (c === QUOTE) return skipString(b, i, end);
+  if (c === 0x2d /* - */ || isDigit(c)) return skipNumber(b, i, end, shape);
+  if (c === 0x74 /* t */) return skipWord(b, i, end, "true");
+  if (c === 0x66 /* f */) return skipWord(b, i, end, "false");
+  if (c === 0x6e /* n */) return skipWord(b, i, end, "null");
+  return -1;
+}
+
 /** Reads `"key" :` at i; returns the position of the value, or -1. Refuses reserved top-level keys. */
-function readKey(b: Uint8Array, i: number, end: number, depth: number, probe: PathProbe | null): number {
+function readKey(b: Uint8Array, i: number, end: number, depth: number): number {
+  const after = keyEnd(b, i, end, depth);
+  return after < 0 ? -1 : valueAfterKey(b, after, end);
+}
+
+/** The position after the key string at i, or -1 when there is none or it is a reserved top-level key. */
+function keyEnd(b: Uint8Array, i: number, end: number, depth: number): number {
   if (i >= end || b[i] !== QUOTE) return -1;
   const after = skipString(b, i, end);
   if (after < 0) return -1;
   if (depth === 1 && !isOrdinaryKey(b, i + 1, after - 1)) return -1;
-  if (probe?.asks(depth, after - i - 2)) probe.key(b, i + 1, after - 1, depth);
-  const colon = skipSpace(b, after, end);
+  return after;
+}
+
+/** Past the `:` that follows a key ending before i: the position of the value, or -1. */
+function valueAfterKey(b: Uint8Array, i: number, end: number): number {
+  const colon = skipSpace(b, i, end);
   if (colon >= end || b[colon] !== 0x3a /* : */) return -1;
   return skipSpace(b, colon + 1, end);
 }
@@ -100,8 +166,11 @@ function readKey(b: Uint8Array, i: number, end: number, depth: number, probe: Pa
 /** A top-level key that is none of the reserved keys, nor written with escapes (which could spell them). */
 function isOrdinaryKey(b: Uint8Array, start: number, end: number): boolean {
   for (let k = start; k < end; k++) if (b[k] === BACKSLASH) return false;
-  if (b[start] !== 0x24 /* $ */) return true;
-  return !RESERVED_KEYS.some((key) => key.length === end - start && key.every((byte, k) => b[start + k] === byte));
+  return b[start] !== 0x24 /* $ */ || !isReservedKey(b, start, end);
+}
+
+function isReservedKey(b: Uint8Array, start: number, end: number): boolean {
+  return RESERVED_KEYS.some((key) => key.length === end - start && key.every((byte, k) => b[start + k] === byte));
 }
 
 function skipSpace(b: Uint8Array, i: number, end: number): number {
@@ -176,7 +245,17 @@ const isContinuation = (c: number) => c >= 0x80 && c <= 0xbf;
 
 /** Skips a string starting at the quote at i; -1 if it is not a valid JSON string in UTF-8. */
 function skipString(b: Uint8Array, i: number, end: number): number {
-  i++;
+  // Plain ASCII here; the rest (escapes, UTF-8, what is invalid) in a function of its own, so this one stays small enough to inline.
+  for (i++; i < end; i++) {
+    const c = b[i]!;
+    if (c === QUOTE) return i + 1;
+    if (c === BACKSLASH || c < 0x20 || c >= 0x80) return skipStringFrom(b, i, end);
+  }
+  return -1;
+}
+
+/** skipString from i, inside the string. */
+function skipStringFrom(b: Uint8Array, i: number, end: number): number {
   while (i < end) {
     const c = b[i]!;
     if (c === QUOTE) return i + 1;

@@ -3,7 +3,7 @@ import { UserError } from "../../../src/core/errors";
 import { parseStopRule } from "../../../src/core/rules/stop-rule";
 import { StopRules } from "../../../src/core/rules/stop-rules";
 import { PathProbe } from "../../../src/core/run/path-probe";
-import { isPlainJson, MAX_DEPTH } from "../../../src/core/run/plain-json";
+import { isPlainJsonProbed, MAX_DEPTH } from "../../../src/core/run/plain-json";
 import { durationMs } from "../../../src/core/time";
 import { facts, stopsAtLineAsLive } from "./live-stop";
 
@@ -75,7 +75,7 @@ function stopsAtLine(rules: string[], lines: string[]): number | null {
     const bytes = Buffer.from(line);
     const source = `f:${index + 1}`;
     let by: unknown = null;
-    if (probe && isPlainJson(bytes, 0, bytes.length, probe) && !probe.complex) {
+    if (probe && isPlainJsonProbed(bytes, 0, bytes.length, probe) && !probe.complex) {
       checker.values.observeLine(bytes, probe);
       by = checker.check(
         () => source,

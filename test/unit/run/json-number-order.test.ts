@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { NumberBound, UNKNOWN_ORDER } from "../../../src/core/run/json-number-order";
 import { PathProbe } from "../../../src/core/run/path-probe";
-import { isPlainJson, MAX_DEPTH } from "../../../src/core/run/plain-json";
+import { isPlainJsonProbed, MAX_DEPTH } from "../../../src/core/run/plain-json";
 import { seededRandom } from "../../seeded-random";
 import { isJsonNumber } from "./json-number-text";
 
@@ -120,7 +120,7 @@ describe("NumberBound.orderOf: a number placed from the shape the check of its l
   /** `text` as the watched value of a line: orderOf from the noted shape, and order from a walk of its own. */
   function both(text: string, constant: number): [number, number] | null {
     const bytes = Buffer.from(`{"y": -12.5e3, "x": ${text}, "z": 0.25}`);
-    if (!isPlainJson(bytes, 0, bytes.length, probe) || probe.complex) return null;
+    if (!isPlainJsonProbed(bytes, 0, bytes.length, probe) || probe.complex) return null;
     const bound = NumberBound.of(constant)!;
     const [start, end] = [probe.starts[0]!, probe.ends[0]!];
     return [bound.orderOf(bytes, start, probe.integerEnds[0]!, probe.exponentStarts[0]!, end), orderByWalk(bound, bytes, start, end)];

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { valuesAt } from "../../../src/core/query/value-paths";
 import { readNumber } from "../../../src/core/run/json-number";
 import { PathProbe } from "../../../src/core/run/path-probe";
-import { isPlainJson, MAX_DEPTH } from "../../../src/core/run/plain-json";
+import { isPlainJsonProbed, MAX_DEPTH } from "../../../src/core/run/plain-json";
 import { seededRandom } from "../../seeded-random";
 
 const PATHS = [[{ key: "loss" }], [{ key: "metrics" }, { key: "loss" }], [{ key: "metrics" }, { key: "acc" }], [{ key: "step" }]];
@@ -11,7 +11,7 @@ const PATHS = [[{ key: "loss" }], [{ key: "metrics" }, { key: "loss" }], [{ key:
 function probed(line: string): unknown[] | "complex" | "not plain" {
   const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
   const bytes = Buffer.from(line);
-  if (!isPlainJson(bytes, 0, bytes.length, probe)) return "not plain";
+  if (!isPlainJsonProbed(bytes, 0, bytes.length, probe)) return "not plain";
   if (probe.complex) return "complex";
   return PATHS.map((_, index) => probe.value(bytes, index));
 }
