@@ -1,5 +1,7 @@
 /** The stop rules' quiet lines: a live run skips a line whose numbers leave every rule false, and still stops where checking every record would. */
 import { describe, expect, test } from "bun:test";
+import { seededRandom } from "../../seeded-random";
+import { damaged, hostileValue } from "../run/hostile-records";
 import { liveStop } from "./live-stop";
 
 describe("a live run's rules: a line whose numbers leave every rule false is not read again", () => {
@@ -80,4 +82,25 @@ describe("a live run's rules: a line whose numbers leave every rule false is not
     expect(liveStop(["lr < 0.5"], lines)?.at).toBe(1);
     expect(liveStop(["metrics.loss > 5"], lines.slice(0, 2))).toBeNull();
   });
+
+  const generatedSets = [["metrics.loss > 5"], ["metrics.loss >= 5"], ["loss <= 0"], ["metrics.loss = 5", "step < -1"], ["metrics.acc != 0.25"]];
+  test.each(generatedSets.map((set) => [set.join(" | "), set]))(
+    "%s on generated hostile records, whole and damaged: stops where checking every record parsed stops",
+    (_, set) => {
+      const random = seededRandom(3);
+      let stops = 0;
+      for (let round = 0; round < 400; round++) {
+        const lines = Array.from({ length: 25 }, () => {
+          const whole = hostileValue(random);
+          return random() < 0.2 ? damaged(random, whole) : whole;
+        });
+        const live = liveStop(set as string[], lines);
+        expect({ lines, live }).toEqual({ lines, live: liveStop(set as string[], lines, false) });
+        if (live) stops++;
+      }
+      // Both outcomes were seen: runs that stopped, and runs that did not.
+      expect(stops).toBeGreaterThan(10);
+      expect(stops).toBeLessThan(390);
+    },
+  );
 });

@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { valuesAt } from "../../../src/core/query/value-paths";
 import { readNumber } from "../../../src/core/run/json-number";
 import { PathProbe } from "../../../src/core/run/path-probe";
-import { isPlainJsonProbed, MAX_DEPTH } from "../../../src/core/run/plain-json";
+import { isPlainJson, isPlainJsonProbed, MAX_DEPTH } from "../../../src/core/run/plain-json";
 import { seededRandom } from "../../seeded-random";
+import { damaged, hostileValue } from "./hostile-records";
 
 const PATHS = [[{ key: "loss" }], [{ key: "metrics" }, { key: "loss" }], [{ key: "metrics" }, { key: "acc" }], [{ key: "step" }]];
 
@@ -55,6 +56,27 @@ describe("PathProbe: the values at watched paths, found while a line is checked"
     expect(probed('{"metrics": {"\\u0061cc": 1}}')).toBe("complex");
     // Too short to spell a watched key, escaped or not: the line stays on the fast path.
     expect(probed('{"metrics": {"\\t": 2, "a\\"": 1, "loss": 3}}')).toEqual([undefined, 3, undefined, undefined]);
+  });
+
+  test("generated hostile records, whole and damaged: plain exactly when isPlainJson says so, with the values JSON.parse reads", () => {
+    const random = seededRandom(11);
+    // One probe for every line, as a run uses it: nothing of one line may linger into the next.
+    const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
+    let found = 0;
+    for (let round = 0; round < 30000; round++) {
+      const whole = hostileValue(random);
+      for (const line of [whole, damaged(random, whole)]) {
+        const bytes = Buffer.from(line);
+        const plain = isPlainJsonProbed(bytes, 0, bytes.length, probe);
+        expect({ line, plain }).toEqual({ line, plain: isPlainJson(bytes, 0, bytes.length) });
+        if (!plain || probe.complex) continue;
+        const values = PATHS.map((_, index) => probe.value(bytes, index));
+        expect({ line, values }).toEqual({ line, values: parsed(line) });
+        if (values.some((value) => value !== undefined)) found++;
+      }
+    }
+    // The fast path was taken, and found values, on a good share of the lines.
+    expect(found).toBeGreaterThan(3000);
   });
 
   test("paths through lists, or the whole value, need every line parsed: no probe", () => {

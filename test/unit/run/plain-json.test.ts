@@ -1,10 +1,19 @@
 import { describe, expect, test } from "bun:test";
-import { isPlainJson } from "../../../src/core/run/plain-json";
+import { PathProbe } from "../../../src/core/run/path-probe";
+import { isPlainJson, isPlainJsonProbed, MAX_DEPTH } from "../../../src/core/run/plain-json";
 import { seededRandom } from "../../seeded-random";
 
+const probe = PathProbe.of([[{ key: "a" }], [{ key: "step" }, { key: "a" }], [{ key: "$note" }]], MAX_DEPTH)!;
+
+/** isPlainJson's answer, having checked that the check with a probe gives the same. */
 const check = (text: string | Buffer) => {
   const bytes = typeof text === "string" ? Buffer.from(text) : text;
-  return isPlainJson(bytes, 0, bytes.length);
+  const plain = isPlainJson(bytes, 0, bytes.length);
+  expect({ text: bytes.toString("latin1"), probed: isPlainJsonProbed(bytes, 0, bytes.length, probe) }).toEqual({
+    text: bytes.toString("latin1"),
+    probed: plain,
+  });
+  return plain;
 };
 
 /** What isPlainJson promises, computed the slow way. */
