@@ -52,18 +52,10 @@ export class NumberBound {
       if (i >= exponentStart) return 0 - this.sign; // 0, -0, 0e5, 0.000, 0.0e5: zero
       exponent = integerEnd - i;
     }
-    i = exponentStart;
-    if (i < end) {
-      // e or E, an optional sign, digits (leading zeros allowed).
-      i++;
-      const negative = b[i] === 0x2d;
-      if (negative || b[i] === 0x2b) i++;
-      let e = 0;
-      for (; i < end; i++) {
-        e = e * 10 + (b[i]! - 0x30);
-        if (e > FARTHEST_EXPONENT * 2) return UNKNOWN_ORDER;
-      }
-      exponent += negative ? -e : e;
+    if (exponentStart < end) {
+      const written = writtenExponent(b, exponentStart, end);
+      if (written === TOO_FAR) return UNKNOWN_ORDER;
+      exponent += written;
     }
     if (exponent < -FARTHEST_EXPONENT || exponent > FARTHEST_EXPONENT) return UNKNOWN_ORDER;
     // Nonzero and in the normal range, the value read keeps its sign: opposite signs, or a zero constant, settle it.
@@ -73,4 +65,24 @@ export class NumberBound {
     if (exponent >= this.exponent + 2) return sign;
     return UNKNOWN_ORDER;
   }
+}
+
+/** What writtenExponent answers for an exponent too large to place a number by. */
+const TOO_FAR = 0x7fffffff;
+
+/**
+ * The exponent written at `b[start..end)` (e or E, an optional sign, digits, leading zeros
+ * allowed), or TOO_FAR. A function of its own, so that orderOf stays small enough to be compiled
+ * into its callers.
+ */
+function writtenExponent(b: Uint8Array, start: number, end: number): number {
+  let i = start + 1;
+  const negative = b[i] === 0x2d;
+  if (negative || b[i] === 0x2b) i++;
+  let e = 0;
+  for (; i < end; i++) {
+    e = e * 10 + (b[i]! - 0x30);
+    if (e > FARTHEST_EXPONENT * 2) return TOO_FAR;
+  }
+  return negative ? -e : e;
 }
