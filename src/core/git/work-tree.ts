@@ -78,11 +78,12 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
 /**
  * `writeWorkTree`, with `meanwhile` run while git reads the work tree's status (work of the
  * caller's own, done on the other core instead of after), and the index's check for hidden
- * entries done meanwhile too. (The config question the snapshot's objects need is asked after:
- * asked beside status, it would cost every run at a clean tree a git process.)
+ * entries done meanwhile too; after status, the files are hashed while HEAD's trees are read
+ * (treeFromHeadWhile). The status may be the one exprag started as it started (early-status.ts).
+ * (The config question the snapshot's objects need is asked beside hash-object, not beside
+ * status: there it would cost every run at a clean tree a git process.)
  */
 export async function writeWorkTreeWhile(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
-  // The status exprag started as it started (early-status.ts), where that one is this snapshot's.
   const early = takeEarlyStatus(repo, git.env);
   const copy = early?.copy ?? copyIndexInto(repo.gitDir, repo.index, options.name);
   try {
