@@ -56,9 +56,9 @@ export function readStatus(git: Git, index?: string): { entries: StatusEntry[] }
   return statusEntries(git.run(STATUS, { index }));
 }
 
-/** `readStatus`, started now and answered when awaited. */
-export async function startStatus(git: Git, index?: string): Promise<{ entries: StatusEntry[] }> {
-  return statusEntries(await git.start(STATUS, { index }));
+/** `readStatus`, started now and answered when awaited; `signal` ends it. */
+export async function startStatus(git: Git, index?: string, signal?: AbortSignal): Promise<{ entries: StatusEntry[] }> {
+  return statusEntries(await git.start(STATUS, { index, signal }));
 }
 
 function statusEntries(result: { code: number; stdout: Buffer; stderr: string }): { entries: StatusEntry[] } {
