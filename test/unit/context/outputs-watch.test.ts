@@ -302,6 +302,22 @@ describe.skipIf(!platform.inotify)("virtualenvs and conda environments, told by 
     expect(watched).toEqual(whole);
   });
 
+  test("environments made and unmade while the run ran: the same files", async () => {
+    const root = tempDir("exprag-watch-environments-");
+    makeEnvironments(root);
+    const { watched, whole } = await both(root, () => {
+      writeInEach(root);
+      writeFileSync(join(root, "no-such-file"), "the dangling link's target\n"); // dangling-cfg becomes one
+      rmSync(join(root, "venv/pyvenv.cfg")); // venv stops being one, and linked-cfg's link dangles
+      renameSync(join(root, "cfg-folder/pyvenv.cfg"), join(root, "cfg-folder/renamed"));
+    });
+    expect(whole).toContain("venv/lib/site.py");
+    expect(whole).toContain("linked-cfg/lib/x.py");
+    expect(whole).toContain("cfg-folder/renamed/inside.txt");
+    expect(whole).not.toContain("dangling-cfg/new.txt");
+    expect(watched).toEqual(whole);
+  });
+
   test("no watch is held on an environment's folder, nor under it", () => {
     const root = tempDir("exprag-watch-environments-");
     makeEnvironments(root);
