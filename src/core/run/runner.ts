@@ -62,8 +62,13 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   }
   // Tags are written beside run_start; their code is loaded only by a run that has some.
   if (request.tags?.length) {
-    const { appendAnnotation } = await import("../record/annotations");
-    appendAnnotation(run.runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
+    try {
+      const { appendAnnotation } = await import("../record/annotations");
+      appendAnnotation(run.runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
+    } catch (error) {
+      context?.abandoned();
+      throw error;
+    }
   }
   const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.runFile.counts });
   if (executable instanceof UserError) {
@@ -72,7 +77,12 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   }
 
   // Only a run that may stop early loads what watches its rules, and the query code they are read with.
-  const stopping = stopsEarly(request.stop) ? await import("./stopping") : null;
+  const stopping = stopsEarly(request.stop)
+    ? await import("./stopping").catch((error) => {
+        context?.abandoned();
+        throw error;
+      })
+    : null;
   // Reading git runs synchronously; one turn of the event loop lets a signal sent meanwhile land.
   await new Promise((resolve) => setImmediate(resolve));
   if (signals.received) {
