@@ -4,7 +4,7 @@
  * command ends.
  */
 import { RunContext } from "../context/run-context";
-import { UserError } from "../errors";
+import { EXIT, errnoReason, UserError } from "../errors";
 import { currentAuthor } from "../record/author";
 import type { RecordCounts, RunEndStatus } from "../record/schema";
 import type { askSlurmWhyEnded } from "../slurm/job-state";
@@ -66,8 +66,15 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       const { appendAnnotation } = await import("../record/annotations");
       appendAnnotation(run.runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
     } catch (error) {
+      // The command never starts: the run ends failed, saying why, rather than reading as crashed.
       context?.abandoned();
-      throw error;
+      const failure = new UserError(
+        `the run's tags could not be written (${errnoReason(error)})`,
+        EXIT.internal,
+        "check the store's annotations folder, then run again",
+      );
+      finishRun(run, { status: "failed", exit_code: failure.exitCode, signal: null, error: failure.message }, request.warn);
+      throw failure;
     }
   }
   const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.runFile.counts });

@@ -3,7 +3,7 @@
  * whatever happens: counted as the inotify descriptors this process holds.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunContext } from "../../../src/core/context/run-context";
@@ -90,8 +90,19 @@ describe.skipIf(!platform.inotify)("the outputs watch's lifetime", () => {
       await runIn(root, ["true"]); // makes the store
       writeFileSync(join(root, ".exprag", "annotations"), "a file where the annotations' folder goes\n");
       const before = inotifyDescriptors();
-      await expect(runIn(root, ["true"], { tags: ["t"] })).rejects.toThrow(/annotations/);
+      await expect(runIn(root, ["true"], { tags: ["t"] })).rejects.toThrow(/^the run's tags could not be written \(E[A-Z]+\)$/);
       expect(inotifyDescriptors()).toBe(before);
+      // The run that never started reads as failed, with the reason, not as crashed.
+      const ends = readdirSync(join(root, ".exprag", "runs")).map(
+        (name) =>
+          readFileSync(join(root, ".exprag", "runs", name), "utf8")
+            .trim()
+            .split("\n")
+            .at(-1)!,
+      );
+      const failed = ends.map((line) => JSON.parse(line)).filter((record) => record.kind === "run_end" && record.value.status === "failed");
+      expect(failed).toHaveLength(1);
+      expect(failed[0].value.error).toMatch(/^the run's tags could not be written/);
     },
     30_000,
   );
