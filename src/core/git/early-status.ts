@@ -1,28 +1,25 @@
 /**
  * The `git status` of a run's snapshot, started as exprag starts: status is the snapshot's longest
  * step, and what comes before it (loading the run's code, reading its options and config, making
- * the store, finding the repository) then happens beside it. It is started for a guess of what the
- * snapshot will ask (the work tree's top holding a `.git` folder, that folder's index, this
- * environment) and taken only where the repository git finds and the run's environment are those;
- * otherwise, and when the run takes no snapshot, it is ended and its copy of the index removed.
+ * the store, finding the repository) then happens beside it. It is started for a guess (the work
+ * tree's top holding a `.git` folder, that folder's index, this environment) and reads the index
+ * itself, writing nothing. The snapshot takes its answer only where the repository git finds and
+ * the run's environment are those, and the index and HEAD are still the ones status read;
+ * otherwise the snapshot reads its own, and a status never taken is ended.
  */
 import { realpathSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { copyIndexInto, type IndexCopy } from "./index-copy";
+import { join, resolve } from "node:path";
 import { Git, type Repository } from "./repository";
-import { type StatusEntry, startStatus } from "./status";
+import { type StatusEntry, startStatusWithHead } from "./status";
 import { findWorkTreeTop } from "./work-tree-top";
 
-export interface EarlyStatus {
-  /** The copy of the index status reads; its taker removes it. */
-  copy: IndexCopy;
-  status: Promise<{ entries: StatusEntry[] }>;
-}
-
-interface Started extends EarlyStatus {
+interface Started {
   top: string;
   gitDir: string;
   env: NodeJS.ProcessEnv;
+  /** The index file as it was when status started (indexState). */
+  index: string;
+  status: Promise<{ entries: StatusEntry[]; head: string | null }>;
   abort: AbortController;
 }
 
@@ -40,7 +37,7 @@ const PLACING = [
 ];
 
 /** Variables a run sets for its command that git never reads: a run differing from exprag's only in these still takes the status. */
-const NOT_GIT_S = /^(PYTHONPATH$|EXPRAG_)/;
+const GIT_NEVER_READS = /^(PYTHONPATH$|EXPRAG_)/;
 
 /**
  * Starts the status for `exprag run ARGS`, where that run will most likely take a snapshot: not
@@ -55,17 +52,17 @@ export function startEarlyStatus(args: string[], env: NodeJS.ProcessEnv, cwd?: s
     const top = realpathSync(found);
     const gitDir = join(top, ".git");
     if (!statSync(gitDir).isDirectory()) return null; // a linked worktree or a submodule: its git directory is elsewhere
-    const copy = copyIndexInto(gitDir, join(gitDir, "index"), "status");
+    const index = indexState(join(gitDir, "index"));
     const abort = new AbortController();
-    const status = startStatus(new Git(top, env), copy.index, abort.signal);
+    const status = startStatusWithHead(new Git(top, env), abort.signal);
     const settled = status.then(
       () => {},
       () => {}, // one never taken is never awaited
     );
-    started = { top, gitDir, env: { ...env }, copy, status, abort };
+    started = { top, gitDir, env: { ...env }, index, status, abort };
     return settled;
   } catch {
-    return null; // no guess to make: the snapshot starts its own status
+    return null; // no guess to make: the snapshot reads its own status
   }
 }
 
@@ -77,46 +74,45 @@ function snapshotAsked(args: string[]): boolean {
 }
 
 /**
- * The early status, where it was started for `repo` and for `env` as far as git reads it; else null
- * (and it is ended). Taken once: the taker removes its copy of the index.
+ * The early status's entries, for the snapshot of `repo` run with `env`: null at once where it was
+ * started for another repository or environment, or the index changed since (it is ended then);
+ * else answered when git is done, null where status read another index or HEAD than the snapshot's
+ * or failed. Taken once.
  */
-export function takeEarlyStatus(repo: Repository, env: NodeJS.ProcessEnv): EarlyStatus | null {
+export function takeEarlyStatus(repo: Repository, env: NodeJS.ProcessEnv): Promise<{ entries: StatusEntry[] } | null> | null {
   const early = started;
   if (early === null) return null;
   started = null;
-  if (repo.top === early.top && repo.gitDir === early.gitDir && isIndexOf(repo.index, early.gitDir) && sameForGit(env, early.env)) return early;
-  end(early);
-  return null;
+  const index = join(early.gitDir, "index");
+  const same = resolve(repo.top) === early.top && resolve(repo.gitDir) === early.gitDir && sameForGit(env, early.env) && indexState(index) === early.index;
+  if (!same) {
+    early.abort.abort();
+    return null;
+  }
+  return early.status.then(
+    (read) => (read.head === repo.head && indexState(index) === early.index ? { entries: read.entries } : null),
+    () => null,
+  );
 }
 
 /** Ends the early status, if one is still untaken: the run takes no snapshot, or is over. */
 export function endEarlyStatus(): void {
-  const early = started;
+  started?.abort.abort();
   started = null;
-  if (early) end(early);
 }
 
-function end(early: Started): void {
-  early.abort.abort();
+/** What tells one index file from another written later: a write replaces the file (a new inode) or changes its times. */
+function indexState(path: string): string {
   try {
-    early.copy.remove();
+    const stat = statSync(path, { bigint: true });
+    return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
   } catch {
-    // a file still open cannot go on every system; gc removes copies whose owner is gone
-  }
-}
-
-/** Whether `index` (as rev-parse names it, relative to where it ran) is the `index` file of `gitDir`. */
-function isIndexOf(index: string, gitDir: string): boolean {
-  if (index === join(gitDir, "index")) return true;
-  try {
-    return basename(index) === "index" && realpathSync(dirname(index)) === gitDir;
-  } catch {
-    return false;
+    return "absent";
   }
 }
 
 function sameForGit(a: NodeJS.ProcessEnv, b: NodeJS.ProcessEnv): boolean {
-  const keys = (env: NodeJS.ProcessEnv) => Object.keys(env).filter((key) => !NOT_GIT_S.test(key) && env[key] !== undefined);
+  const keys = (env: NodeJS.ProcessEnv) => Object.keys(env).filter((key) => !GIT_NEVER_READS.test(key) && env[key] !== undefined);
   const [inA, inB] = [keys(a), keys(b)];
   return inA.length === inB.length && inA.every((key) => a[key] === b[key]);
 }

@@ -86,7 +86,13 @@ export async function treeFromHeadWhile(
   if (plan === null) return null;
   const hashing = plan.toHash.length ? git.start(HASH_FILES, { input: hashInput(plan) }) : null;
   const asking = plan.objects === null ? null : askLooseWriting(git);
-  const old = readTrees(git, plan);
+  let old: Map<string, Buffer> | null;
+  try {
+    old = readTrees(git, plan);
+  } catch (error) {
+    await Promise.allSettled([hashing, asking]);
+    throw error;
+  }
   const [hashed] = await Promise.all([hashing, asking]);
   return treeOfPlan(git, plan, hashed, old, progress);
 }

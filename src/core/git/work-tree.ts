@@ -4,7 +4,7 @@
  * paths it names are then hashed, into HEAD's tree where that builds the same tree
  * (tree-from-head.ts), else into the copy, which becomes a tree.
  */
-import { lstatSync, type Stats } from "node:fs";
+import { lstatSync, realpathSync, type Stats } from "node:fs";
 import { isAbsolute, relative, sep } from "node:path";
 import type { SkippedFile } from "../record/schema";
 import { takeEarlyStatus } from "./early-status";
@@ -85,9 +85,10 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
  */
 export async function writeWorkTreeWhile(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
   const early = takeEarlyStatus(repo, git.env);
-  const copy = early?.copy ?? copyIndexInto(repo.gitDir, repo.index, options.name);
+  const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
   try {
-    const status = early?.status ?? startStatus(git, copy.index);
+    const own = () => startStatus(git, copy.index);
+    const status: Promise<{ entries: StatusEntry[]; early?: true }> = early ? early.then((read) => (read ? { ...read, early: true } : own())) : own();
     let cleared: ReturnType<typeof clearHidingBits>;
     try {
       meanwhile();
@@ -100,8 +101,8 @@ export async function writeWorkTreeWhile(git: Git, repo: Repository, options: Wo
     const first = await status;
     // Where entries hid changes (rarely), the copy shows them only now; an early status may have
     // seen the store before its .gitignore was there: status reads the copy again.
-    const storeInside = insideOf(repo.top, options.store);
-    const sawStore = early !== null && storeInside !== null && first.entries.some((entry) => isInside(entry.path, storeInside));
+    const storeInside = storeIn(repo.top, options.store);
+    const sawStore = first.early === true && storeInside !== null && first.entries.some((entry) => isInside(entry.path, storeInside));
     const entries = cleared.changed || sawStore ? readStatus(git, copy.index).entries : first.entries;
     return await treeOfStatusWhile(git, repo, options, copy.index, cleared.hiding, entries);
   } finally {
@@ -147,7 +148,7 @@ async function treeOfStatusWhile(
 function sortOut(repo: Repository, options: WorkTreeOptions, hiding: boolean, all: StatusEntry[]): Sorted {
   const entries = codeEntries(all, options.notCode ?? DEFAULT_NOT_CODE);
   const skipped: SkippedFile[] = [];
-  const storeInside = insideOf(repo.top, options.store);
+  const storeInside = storeIn(repo.top, options.store);
   const toUpdate: Buffer[] = [];
   const toRemove: Buffer[] = [];
   const untracked: Buffer[] = [];
@@ -247,7 +248,17 @@ function isInside(path: Buffer | string, folder: string): boolean {
   return text === folder || text.startsWith(`${folder}/`);
 }
 
-/** The store's path relative to the work tree top, when it lies inside it. */
+/** The store's path relative to the work tree's top (a real path, as git gives it), when it lies inside it. */
+function storeIn(top: string, store: string): string | null {
+  let real = store;
+  try {
+    real = realpathSync(store);
+  } catch {
+    // not made yet: taken as written
+  }
+  return insideOf(top, real);
+}
+
 function insideOf(top: string, path: string): string | null {
   const rel = relative(top, path);
   if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return rel === "" ? "" : null;

@@ -1,10 +1,10 @@
 /**
  * The status a run starts as exprag starts (early-status.ts): started only where the run will
- * very likely snapshot this work tree, taken only by the snapshot of the repository and
- * environment it was started for, and otherwise ended with its copy of the index removed.
+ * very likely snapshot this work tree, reading the index without copying or writing it, and its
+ * answer taken only by the snapshot of the repository, environment, index and HEAD it read.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { endEarlyStatus, startEarlyStatus, takeEarlyStatus } from "../../../src/core/git/early-status";
 import { Git, openRepositoryOrFail } from "../../../src/core/git/repository";
@@ -34,7 +34,7 @@ function dirtyRepository(): string {
   return top;
 }
 
-/** exprag's copies of the index in the repository's git folder. */
+/** exprag's copies of the index in the repository's git folder (the early status makes none). */
 const copies = (top: string) => readdirSync(join(top, ".git")).filter((name) => name.startsWith("exprag-"));
 
 const entriesOf = (entries: { code: string; path: Buffer }[]) => entries.map((entry) => `${entry.code} ${entry.path}`);
@@ -42,29 +42,27 @@ const entriesOf = (entries: { code: string; path: Buffer }[]) => entries.map((en
 afterEach(() => endEarlyStatus());
 
 describe("a run's early status", () => {
-  test("taken by the snapshot of its repository, from a folder inside it: the entries a status read then gives", async () => {
+  test("taken by the snapshot of its repository, from a folder inside it: the entries a status read then gives, and no copy of the index made", async () => {
     const top = dirtyRepository();
-    startEarlyStatus(["--name", "x", "--", "python", "train.py"], env, join(top, "src"));
-    expect(copies(top)).toHaveLength(1);
+    const index = readFileSync(join(top, ".git", "index"));
+    expect(startEarlyStatus(["--name", "x", "--", "python", "train.py"], env, join(top, "src"))).not.toBeNull();
+    expect(copies(top)).toEqual([]);
     const { git, repo } = openRepositoryOrFail(join(top, "src"), env);
     const early = takeEarlyStatus(repo, git.env);
     expect(early).not.toBeNull();
-    expect(entriesOf((await early!.status).entries)).toEqual(entriesOf(readStatus(git).entries));
-    expect(entriesOf((await early!.status).entries)).toEqual([" M train.py", "?? notes.txt"]);
-    // Taken once; the taker removes its copy.
+    const read = await early!;
+    expect(entriesOf(read!.entries)).toEqual(entriesOf(readStatus(git).entries));
+    expect(entriesOf(read!.entries)).toEqual([" M train.py", "?? notes.txt"]);
+    // Taken once; the index read, never written.
     expect(takeEarlyStatus(repo, git.env)).toBeNull();
-    early!.copy.remove();
-    expect(copies(top)).toEqual([]);
+    expect(readFileSync(join(top, ".git", "index"))).toEqual(index);
   }, 30_000);
 
   test("taken where the run's environment differs only in what git never reads (PYTHONPATH, EXPRAG_ variables)", async () => {
     const top = dirtyRepository();
     startEarlyStatus(["--", "python", "train.py"], { ...env, EXPRAG_HEARTBEAT_S: "1" }, top);
     const { git, repo } = openRepositoryOrFail(top, { ...env, PYTHONPATH: "/hook", EXPRAG_RUN_ID: "x" });
-    const early = takeEarlyStatus(repo, git.env);
-    expect(early).not.toBeNull();
-    await early!.status;
-    early!.copy.remove();
+    expect(await takeEarlyStatus(repo, git.env)).not.toBeNull();
   }, 30_000);
 
   for (const [name, runEnv] of [
@@ -72,35 +70,88 @@ describe("a run's early status", () => {
     ["a variable of git's own", { ...env, GIT_CONFIG_PARAMETERS: "'status.showUntrackedFiles'='no'" }],
     ["a variable less", { PATH: env.PATH, HOME: env.HOME, GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" }],
   ] as const) {
-    test(`not taken where the run's environment has ${name}: ended, its copy removed`, async () => {
+    test(`not taken where the run's environment has ${name}`, () => {
       const top = dirtyRepository();
       startEarlyStatus(["--", "true"], env, top);
-      expect(copies(top)).toHaveLength(1);
       const { git, repo } = openRepositoryOrFail(top, runEnv);
       expect(takeEarlyStatus(repo, git.env)).toBeNull();
-      expect(copies(top)).toEqual([]);
     }, 30_000);
   }
 
-  test("not taken by another repository's snapshot: ended, its copy removed", () => {
+  test("not taken by another repository's snapshot", () => {
     const top = dirtyRepository();
     const other = dirtyRepository();
     startEarlyStatus(["--", "true"], env, top);
     const { git, repo } = openRepositoryOrFail(other, env);
     expect(takeEarlyStatus(repo, git.env)).toBeNull();
-    expect(copies(top)).toEqual([]);
-    expect(copies(other)).toEqual([]);
   }, 30_000);
 
-  test("ended when the run takes none: its copy removed, nothing left to take", () => {
+  test("ended when the run takes none: nothing left to take", () => {
     const top = dirtyRepository();
     startEarlyStatus(["--", "true"], env, top);
-    expect(copies(top)).toHaveLength(1);
     endEarlyStatus();
-    expect(copies(top)).toEqual([]);
     const { git, repo } = openRepositoryOrFail(top, env);
     expect(takeEarlyStatus(repo, git.env)).toBeNull();
   }, 30_000);
+
+  for (const [name, change, expected] of [
+    ["the index written (git add) before the snapshot looks", (top: string) => gitIn(top, "add", "notes.txt"), ["A  notes.txt", " M train.py"]],
+    [
+      "HEAD moved (reset --soft) while the index stayed",
+      (top: string) => gitIn(top, "reset", "-q", "--soft", "HEAD~"),
+      ["M  src/model.py", "MM train.py", "?? notes.txt"],
+    ],
+  ] as const) {
+    test(`not used where ${name}: the snapshot reads its own status, and its record is the work tree's as it is now`, async () => {
+      const top = dirtyRepository();
+      writeFileSync(join(top, "src", "model.py"), "layers = 3\n");
+      gitIn(top, "commit", "-qam", "second");
+      writeFileSync(join(top, "train.py"), "lr = 0.01\n");
+      const early = startEarlyStatus(["--", "true"], env, top);
+      await early;
+      change(top);
+      const { git, repo } = openRepositoryOrFail(top, env);
+      const read = await writeWorkTreeWhile(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }, () => {});
+      expect(entriesOf(read.entries)).toEqual([...expected]);
+      expect(entriesOf(read.entries)).toEqual(entriesOf(readStatus(git).entries));
+      expect(copies(top)).toEqual([]);
+    }, 30_000);
+  }
+
+  for (const [name, storeOf] of [
+    ["", (top: string) => join(top, ".exprag")],
+    [
+      " named through a symbolic link to the repository",
+      (top: string) => {
+        const link = join(tempDir("exprag-link-"), "repo");
+        symlinkSync(top, link);
+        return join(link, ".exprag");
+      },
+    ],
+  ] as const) {
+    test(`a status that saw the store${name} before its .gitignore was written is read again: the store is nowhere in the snapshot`, async () => {
+      const top = dirtyRepository();
+      writeFileSync(join(top, "old.jsonl"), "");
+      mkdirSync(join(top, ".exprag", "runs"), { recursive: true });
+      writeFileSync(join(top, ".exprag", "runs", "old.jsonl"), "");
+      const early = startEarlyStatus(["--", "true"], env, top);
+      expect(early).not.toBeNull();
+      await early;
+      writeFileSync(join(top, ".exprag", ".gitignore"), "*\n");
+      const { git, repo } = openRepositoryOrFail(top, env);
+      const calls: string[] = [];
+      Git.observer = (args) => calls.push(args[0]!);
+      try {
+        const read = await writeWorkTreeWhile(git, repo, { name: "test", store: storeOf(top), maxUntrackedBytes: 1 << 20 }, () => {});
+        expect(read.skipped).toEqual([]);
+        expect(entriesOf(read.entries)).toEqual([" M train.py", "?? notes.txt", "?? old.jsonl"]);
+      } finally {
+        Git.observer = null;
+      }
+      expect(calls.filter((call) => call === "status")).toHaveLength(1);
+      expect(copies(top)).toEqual([]);
+    }, 30_000);
+  }
 
   for (const [name, args, extra] of [
     ["--no-snapshot", ["--no-snapshot", "--", "true"], {}],
@@ -114,49 +165,20 @@ describe("a run's early status", () => {
   ] as const) {
     test(`not started with ${name}`, () => {
       const top = dirtyRepository();
-      startEarlyStatus([...args], { ...env, ...extra }, top);
-      expect(copies(top)).toEqual([]);
+      expect(startEarlyStatus([...args], { ...env, ...extra }, top)).toBeNull();
     }, 30_000);
   }
 
-  test("a status that saw the store before its .gitignore was written is read again: the store is nowhere in the snapshot", async () => {
-    const top = dirtyRepository();
-    writeFileSync(join(top, "old.jsonl"), "");
-    mkdirSync(join(top, ".exprag", "runs"), { recursive: true });
-    writeFileSync(join(top, ".exprag", "runs", "old.jsonl"), "");
-    const early = startEarlyStatus(["--", "true"], env, top);
-    expect(early).not.toBeNull();
-    await early;
-    writeFileSync(join(top, ".exprag", ".gitignore"), "*\n");
-    const { git, repo } = openRepositoryOrFail(top, env);
-    const calls: string[] = [];
-    Git.observer = (args) => calls.push(args[0]!);
-    try {
-      const read = await writeWorkTreeWhile(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }, () => {});
-      expect(read.skipped).toEqual([]);
-      expect(entriesOf(read.entries)).toEqual([" M train.py", "?? notes.txt", "?? old.jsonl"]);
-    } finally {
-      Git.observer = null;
-    }
-    expect(calls.filter((call) => call === "status")).toHaveLength(1);
-    expect(copies(top)).toEqual([]);
-  }, 30_000);
-
   test("started for a command's own --help after --", () => {
     const top = dirtyRepository();
-    startEarlyStatus(["--", "python", "train.py", "--help"], env, top);
-    expect(copies(top)).toHaveLength(1);
+    expect(startEarlyStatus(["--", "python", "train.py", "--help"], env, top)).not.toBeNull();
   }, 30_000);
 
   test("not started outside a work tree, nor in a linked worktree (its git folder is elsewhere)", () => {
-    const outside = tempDir("exprag-not-a-repo-");
-    startEarlyStatus(["--", "true"], env, outside);
-    expect(readdirSync(outside)).toEqual([]);
+    expect(startEarlyStatus(["--", "true"], env, tempDir("exprag-not-a-repo-"))).toBeNull();
     const top = dirtyRepository();
     const linked = join(tempDir("exprag-linked-"), "wt");
     gitIn(top, "worktree", "add", "-q", linked);
-    startEarlyStatus(["--", "true"], env, linked);
-    expect(copies(top)).toEqual([]);
-    expect(readdirSync(join(top, ".git", "worktrees", "wt")).filter((name) => name.startsWith("exprag-"))).toEqual([]);
+    expect(startEarlyStatus(["--", "true"], env, linked)).toBeNull();
   }, 30_000);
 });

@@ -55,9 +55,13 @@ async function bothWays(top: string): Promise<{ fromHead: string | null; through
     const tookHeadWay = !calls.some((call) => call.startsWith("update-index") || call.startsWith("write-tree"));
     const throughIndex = writeWorkTree(git, repo, { ...options, throughIndex: true }).tree;
     const made = calls.slice();
-    // A run's way (treeFromHeadWhile: files hashed and config asked while HEAD's trees are read), with git opened afresh.
+    // A run's way (treeFromHeadWhile: files hashed and config asked while HEAD's trees are read), with git opened
+    // afresh: the same tree, made the same way.
     const fresh = openRepositoryOrFail(top, env);
+    calls.length = 0;
     expect((await writeWorkTreeWhile(fresh.git, fresh.repo, options, () => {})).tree).toBe(fromHead);
+    expect(calls.some((call) => call.startsWith("update-index") || call.startsWith("write-tree"))).toBe(!tookHeadWay);
+    expect(calls.some((call) => call.startsWith("hash-object -t tree"))).toBe(made.some((call) => call.startsWith("hash-object -t tree")));
     return { fromHead, throughIndex, tookHeadWay, calls: made };
   } finally {
     Git.observer = null;
