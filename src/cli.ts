@@ -113,7 +113,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = Object.hasOwn(commands, first) ? commands[first] : undefined;
   if (!load) throw unknownCommand(first);
-  return (await load()).default.main(rest);
+  if (first !== "run") return (await load()).default.main(rest);
+  // A run's snapshot reads git status, its longest step: started now, it runs while the run's code loads.
+  const early = await import("./core/git/early-status");
+  early.startEarlyStatus(rest, process.env);
+  try {
+    return await (await load()).default.main(rest);
+  } finally {
+    early.endEarlyStatus();
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -176,10 +176,10 @@ describe("a Slurm task whose end Slurm is slow to name", () => {
       const repo = makeRepo({ "README.md": "# project\n" });
       const { bin, state, asks } = fakeSlurm();
       writeFileSync(state, "JobId=78 JobState=RUNNING Reason=None Restarts=0\n");
-      // exprag's first git call signals it: the command never starts.
+      // The run's search for its repository (rev-parse) signals exprag: the command never starts.
       writeFileSync(
         join(bin, "git"),
-        `#!/bin/sh\n[ -e '${bin}/signalled' ] || { : > '${bin}/signalled'; kill -TERM $PPID; }\nexec '${Bun.which("git")}' "$@"\n`,
+        `#!/bin/sh\ncase "$*" in *rev-parse*) [ -e '${bin}/signalled' ] || { : > '${bin}/signalled'; kill -TERM $PPID; } ;; esac\nexec '${Bun.which("git")}' "$@"\n`,
       );
       chmodSync(join(bin, "git"), 0o755);
       const run = await runIn(repo, ["run", "--", "touch", "started"], { PATH: `${bin}:${process.env.PATH}`, SLURM_JOB_ID: jobId });

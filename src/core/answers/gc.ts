@@ -4,9 +4,9 @@
  * temporary indexes of killed runs.
  */
 import { existsSync, rmSync } from "node:fs";
+import { temporaryIndexes } from "../git/index-copy";
 import { openRepositoryOrFail } from "../git/repository";
 import { orphanedSnapshotRefs, removeSnapshotRefs } from "../git/snapshot-refs";
-import { temporaryIndexes } from "../git/work-tree";
 import { orphanedRerunWorktrees, removeWorktrees } from "../git/worktrees";
 import { seriesCache } from "../query/series-cache";
 import { runFilePath } from "../store";
@@ -50,7 +50,7 @@ export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: Answe
   for (const { path, reason } of removed.failed) warn(`could not remove the worktree ${path}: ${reason}`);
   const indexes: string[] = [];
   const keptIndexes: { path: string; reason: string }[] = [];
-  for (const { path, owner } of temporaryIndexes(repo)) {
+  for (const { path, owner } of temporaryIndexes(repo.gitDir)) {
     if (owner === "alive") continue;
     if (owner === "unknown") {
       keptIndexes.push({ path, reason: "it names no owner" });

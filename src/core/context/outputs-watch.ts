@@ -11,7 +11,8 @@
 import { closeSync, type Dirent, lstatSync, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { isErrno } from "../errors";
-import { inotifyAddWatch, inotifyInit } from "../os/posix";
+import { inotifyAddWatch, inotifyInit, inotifyRmWatch } from "../os/posix";
+import type { FolderRule } from "./outputs";
 
 // linux/inotify.h
 const IN_MODIFY = 0x2;
@@ -84,22 +85,17 @@ export class OutputsWatch {
   ) {}
 
   /**
-   * Watches every folder under `root` the outputs search looks into (`looksInto` says which), or
+   * Watches every folder under `root` the outputs search looks into (`rule` says which), or
    * null where the kernel cannot be relied on to tell every change. The queue is read every
    * DRAIN_EVERY_MS from then on, without keeping the process alive.
    */
-  static start(
-    root: string,
-    looksInto: (name: string, full: string) => boolean,
-    maxFolders = watchCap(),
-    addWatch: typeof inotifyAddWatch = inotifyAddWatch,
-  ): OutputsWatch | null {
+  static start(root: string, rule: FolderRule, maxFolders = watchCap(), addWatch: typeof inotifyAddWatch = inotifyAddWatch): OutputsWatch | null {
     const mounts = mountsUnder(root);
     if (mounts === null) return null;
     const fd = inotifyInit();
     if (fd === null) return null;
     const watch = new OutputsWatch(fd, root, mounts, maxFolders, addWatch);
-    if (!watch.watchTree(root, "", looksInto)) {
+    if (!watch.watchTree(root, "", rule)) {
       watch.close();
       return null;
     }
@@ -108,8 +104,12 @@ export class OutputsWatch {
     return watch;
   }
 
-  /** Watches `folder` before listing it, so nothing made in it meanwhile goes unseen; false: a watch refused, or too many. */
-  private watchTree(folder: string, prefix: string, looksInto: (name: string, full: string) => boolean): boolean {
+  /**
+   * Watches `folder` before listing it, so nothing made in it meanwhile goes unseen; false: a watch
+   * refused, or too many. A folder with no subfolder is watched without being listed: at the end
+   * each file an event names is tested with every folder on its way, so an environment is told then.
+   */
+  private watchTree(folder: string, prefix: string, rule: FolderRule): boolean {
     if (this.paths.size >= this.maxFolders) return false;
     const wd = this.addWatch(this.fd, folder, WATCHED);
     if (wd === null) return false;
@@ -128,13 +128,19 @@ export class OutputsWatch {
       this.seen.folders.add(prefix);
       return true;
     }
+    // Installed code (here, or by name below) today may not be so at the end: looked at again then.
+    if (prefix && !rule.listed(folder, entries)) {
+      this.paths.delete(wd);
+      inotifyRmWatch(this.fd, wd);
+      this.seen.folders.add(prefix);
+      return true;
+    }
     for (const entry of entries) {
       if (!entry.isDirectory()) continue;
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       const full = join(folder, entry.name);
-      // A folder of installed code today may not be one at the end: looked at again then.
-      if (!looksInto(entry.name, full)) this.seen.folders.add(path);
-      else if (!this.watchTree(full, path, looksInto)) return false;
+      if (!rule.named(entry.name, full)) this.seen.folders.add(path);
+      else if (!this.watchTree(full, path, rule)) return false;
     }
     return true;
   }

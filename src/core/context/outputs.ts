@@ -54,11 +54,28 @@ export interface OutputsRequest {
 
 /**
  * Which folders the search looks into: not `.git`, installed code (by name, or a virtualenv or a
- * conda environment), nor the folders `skip` names. `name` is the last part of `full`.
+ * conda environment), nor the folders `skip` names. The whole search and the watch (outputs-watch.ts)
+ * both tell a folder by its name before listing it and by its entries once listed; a folder
+ * named at the end (by the watch, or on the way to a file it named) is told by `looksInto`.
  */
-export function folderRule(skip: string[]): (name: string, full: string) => boolean {
+export interface FolderRule {
+  /** By name and place, before the folder is listed: `name` is the last part of `full`. */
+  named(name: string, full: string): boolean;
+  /** By the folder's own entries: not an environment (the tree's top is searched whatever it holds). Asks the file system only where an entry may be a mark. */
+  listed(full: string, entries: readonly Dirent[]): boolean;
+  /** Both, for a folder not listed: its marks are looked up. */
+  looksInto(name: string, full: string): boolean;
+}
+
+export function folderRule(skip: string[]): FolderRule {
   const skipped = new Set(skip.map((folder) => resolve(folder)));
-  return (name, full) => !SKIPPED_FOLDERS.has(name) && !skipped.has(full) && !isEnvironmentFolder(full);
+  const named = (name: string, full: string) => !SKIPPED_FOLDERS.has(name) && !skipped.has(full);
+  return {
+    named,
+    // A case-insensitive file system answers for a mark under another case: such a name is looked up too.
+    listed: (full, entries) => !entries.some((entry) => ENVIRONMENT_MARKS.includes(entry.name.toLowerCase())) || !isEnvironmentFolder(full),
+    looksInto: (name, full) => named(name, full) && !isEnvironmentFolder(full),
+  };
 }
 
 /**
@@ -68,7 +85,7 @@ export function folderRule(skip: string[]): (name: string, full: string) => bool
  */
 export function findOutputs(request: OutputsRequest, changes: OutputChanges | null = null): OutputsValue {
   const since = request.since - CLOCK_SLACK_MS;
-  const looksInto = folderRule(request.skip);
+  const rule = folderRule(request.skip);
   const matches = pathMatcher(request.globs);
   const found = new Map<string, { path: string; size: number; mtime_ms: number }>();
   let linked = false;
@@ -96,17 +113,18 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
     } catch {
       return; // gone or unreadable meanwhile
     }
+    if (prefix && !rule.listed(folder, entries)) return;
     for (const entry of entries) {
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       const full = join(folder, entry.name);
       if (entry.isDirectory()) {
-        if (looksInto(entry.name, full)) walk(full, path, told);
+        if (rule.named(entry.name, full)) walk(full, path, told);
       } else if (entry.isFile()) consider(path, full, told && !linked);
     }
   };
   if (changes === null) walk(request.root, "");
   else {
-    const searched = searchedFolders(request.root, looksInto);
+    const searched = searchedFolders(request.root, rule.looksInto);
     for (const folder of [...changes.folders].sort()) if (searched(folder)) walk(join(request.root, folder), folder, true);
     for (const path of changes.files) {
       const slash = path.lastIndexOf("/");
@@ -175,9 +193,12 @@ export function pathMatcher(globs: string[]): (path: string) => boolean {
   return (path) => matchers.some(({ glob, anywhere }) => glob.match(path) || (anywhere && glob.match(path.slice(path.lastIndexOf("/") + 1))));
 }
 
-/** A virtualenv (pyvenv.cfg) or a conda environment (conda-meta) holds installed code. */
+/** What marks a folder of installed code: a virtualenv's pyvenv.cfg, a conda environment's conda-meta. */
+const ENVIRONMENT_MARKS = ["pyvenv.cfg", "conda-meta"];
+
+/** A virtualenv or a conda environment holds installed code: one of ENVIRONMENT_MARKS is there (a link to one followed). */
 function isEnvironmentFolder(folder: string): boolean {
-  return existsSync(join(folder, "pyvenv.cfg")) || existsSync(join(folder, "conda-meta"));
+  return ENVIRONMENT_MARKS.some((mark) => existsSync(join(folder, mark)));
 }
 
 /** The content hash of a file (see the top of this file); null when it cannot be read. */

@@ -8,6 +8,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { GitRecord } from "../record/schema";
 import { writeSnapshotCommit } from "./commit-object";
+import { endEarlyStatus } from "./early-status";
 import { emptyGitRecord } from "./empty-record";
 import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, Git, openRepository, type Repository } from "./repository";
@@ -67,6 +68,7 @@ export function captureGit(options: CaptureOptions): GitRecord {
  */
 export async function captureGitWhile(options: CaptureOptions, meanwhile: (top: string) => void): Promise<GitRecord> {
   const opened = openRepository(options.cwd, options.env);
+  if (typeof opened === "string" || !options.snapshot) endEarlyStatus();
   if (typeof opened === "string") return placeIn(opened, prepareIn(opened, options), options.runId);
   // The caller's work failing is the caller's to hear, after the capture: it costs no snapshot.
   const failures: unknown[] = [];
@@ -202,11 +204,10 @@ function snapshotMessage(options: CaptureOptions & { label?: string }): string {
 function placeSnapshot(git: Git, runId: string, commit: string): { ref: string; note?: string } {
   const ref = snapshotBranchRef(runId);
   const message = `exprag: snapshot of run ${runId}`;
-  const noHooks = ["-c", "core.hooksPath=/dev/null"];
-  const first = git.run([...noHooks, "update-ref", "-m", message, ref, commit, ""]);
+  const first = git.run(["update-ref", "-m", message, ref, commit, ""]);
   if (first.code === 0) return { ref };
   const fallback = `${FALLBACK_REF_PREFIX}${runId}`;
-  git.text([...noHooks, "update-ref", "-m", message, fallback, commit, ""]);
+  git.text(["update-ref", "-m", message, fallback, commit, ""]);
   return { ref: fallback, note: `snapshot stored at ${fallback}: ${ref} could not be created (${firstLine(first.stderr)})` };
 }
 

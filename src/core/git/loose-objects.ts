@@ -59,6 +59,13 @@ export function looseWriting(git: Git): LooseWriting {
   return known;
 }
 
+/** `looseWriting`'s question asked by a git process that goes on while other work does; answered once it is done. */
+export async function askLooseWriting(git: Git): Promise<void> {
+  if (asked.has(git)) return;
+  const answer = looseWritingOf(await git.start(CONFIG_QUESTION));
+  if (!asked.has(git)) asked.set(git, answer);
+}
+
 interface LooseWriting {
   objects: boolean;
   commits: boolean;

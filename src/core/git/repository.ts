@@ -36,10 +36,14 @@ export class Git {
     return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr.toString().trim() };
   }
 
-  /** `run`, started now and answered when awaited: a git call that can go on while other work does. */
-  async start(args: string[], options: { index?: string } = {}): Promise<GitResult> {
+  /**
+   * `run`, started now and answered when awaited: a git call that can go on while other work does.
+   * `signal` ends it (SIGTERM) when aborted.
+   */
+  async start(args: string[], options: { index?: string; input?: Buffer | string; signal?: AbortSignal } = {}): Promise<GitResult> {
     const started = performance.now();
-    const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env: this.callEnv(options), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const stdin = options.input === undefined ? "ignore" : Buffer.from(options.input);
+    const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env: this.callEnv(options), stdin, stdout: "pipe", stderr: "pipe", signal: options.signal });
     const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).arrayBuffer(), new Response(child.stderr).text(), child.exited]);
     Git.observer?.(args, performance.now() - started);
     return { code, stdout: Buffer.from(stdout), stderr: stderr.trim() };

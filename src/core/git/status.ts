@@ -61,6 +61,19 @@ export async function startStatus(git: Git, index?: string): Promise<{ entries: 
   return statusEntries(await git.start(STATUS, { index }));
 }
 
+/**
+ * `startStatus` of the repository's own index, also telling the commit HEAD was as git read it
+ * (null before the first commit); `signal` ends it.
+ */
+export async function startStatusWithHead(git: Git, signal: AbortSignal): Promise<{ entries: StatusEntry[]; head: string | null }> {
+  const result = await git.start([...STATUS, "--branch", "--no-ahead-behind"], { signal });
+  const { entries } = statusEntries(result);
+  const header = "# branch.oid ";
+  const at = result.stdout.indexOf(header);
+  const oid = at < 0 ? "" : result.stdout.toString("latin1", at + header.length, result.stdout.indexOf(0, at));
+  return { entries, head: /^[0-9a-f]{40,64}$/.test(oid) ? oid : null };
+}
+
 function statusEntries(result: { code: number; stdout: Buffer; stderr: string }): { entries: StatusEntry[] } {
   if (result.code !== 0) throw new GitError(`git status failed: ${firstLine(result.stderr)}`);
   return { entries: parseStatus(result.stdout) };

@@ -14,7 +14,7 @@
 import { lstatSync, mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { looseWriting, objectsFolder, readLooseObject, writeLooseObject } from "./loose-objects";
+import { askLooseWriting, looseWriting, objectsFolder, readLooseObject, writeLooseObject } from "./loose-objects";
 import type { Git, Repository } from "./repository";
 import type { StatusEntry } from "./status";
 import { EMPTY_TREE, entryStarts, isTreeAt, lowerBound, rewriteTree, sameName, TREE_MODE, treeId } from "./tree-object";
@@ -35,6 +35,21 @@ const FILE_MODES = ["100644", "100755", "120000"];
 
 const ABSENT = "000000";
 
+/** What the snapshot's tree needs, known before any file is hashed: each path's change and the folders they reach. */
+interface TreePlan {
+  head: string;
+  changes: Map<string, Change>;
+  /** The paths to hash, in the order hash-object is given them. */
+  toHash: string[];
+  /** The folders the changes reach, deepest first. */
+  folders: string[];
+  objects: string | null;
+}
+
+type Stored = { remove: true } | { mode: string; oid: string };
+
+const HASH_FILES = ["hash-object", "-w", "--stdin-paths"];
+
 /**
  * The snapshot's tree, or null where only the index's way builds it the same. `entries`: the
  * status entries the snapshot takes; `untracked`: the untracked paths to add (exclusions already
@@ -49,15 +64,64 @@ export function treeFromHead(
   hiddenEntries: StatusEntry[],
   progress?: (done: number, total: number) => void,
 ): string | null {
+  const plan = planTree(git, repo, entries, untracked, hiddenEntries);
+  if (plan === null) return null;
+  const hashed = plan.toHash.length ? git.run(HASH_FILES, { input: hashInput(plan) }) : null;
+  return treeOfPlan(git, plan, hashed, readTrees(git, plan), progress);
+}
+
+/**
+ * `treeFromHead`, with git hashing the files (and telling how objects may be written here) while
+ * HEAD's trees are read in process: the two git processes and this one's work overlap.
+ */
+export async function treeFromHeadWhile(
+  git: Git,
+  repo: Repository,
+  entries: StatusEntry[],
+  untracked: Buffer[],
+  hiddenEntries: StatusEntry[],
+  progress?: (done: number, total: number) => void,
+): Promise<string | null> {
+  const plan = planTree(git, repo, entries, untracked, hiddenEntries);
+  if (plan === null) return null;
+  const hashing = plan.toHash.length ? git.start(HASH_FILES, { input: hashInput(plan) }) : null;
+  const asking = plan.objects === null ? null : askLooseWriting(git);
+  let old: Map<string, Buffer> | null;
+  try {
+    old = readTrees(git, plan);
+  } catch (error) {
+    await Promise.allSettled([hashing, asking]);
+    throw error;
+  }
+  const [hashed] = await Promise.all([hashing, asking]);
+  return treeOfPlan(git, plan, hashed, old, progress);
+}
+
+function planTree(git: Git, repo: Repository, entries: StatusEntry[], untracked: Buffer[], hiddenEntries: StatusEntry[]): TreePlan | null {
   const head = repo.headTree;
   if (head === null || head.length !== 40) return null; // no commit yet, or SHA-256 objects
   const changes = plannedChanges(repo.top, entries, untracked, hiddenEntries);
   if (changes === null) return null;
   const toHash = [...changes].filter(([, change]) => "hash" in change).map(([path]) => path);
   if (toHash.length > MOST_FILES_HASHED_AT_ONCE) return null;
-  if (toHash.length) {
-    const input = Buffer.concat(toHash.map((path) => Buffer.from(`${path}\n`, "latin1")));
-    const hashed = git.run(["hash-object", "-w", "--stdin-paths"], { input });
+  const folders = [...byFolder(changes).keys()].sort((a, b) => depth(b) - depth(a));
+  return { head, changes, toHash, folders, objects: objectsFolder(repo, git.env) };
+}
+
+function hashInput(plan: TreePlan): Buffer {
+  return Buffer.concat(plan.toHash.map((path) => Buffer.from(`${path}\n`, "latin1")));
+}
+
+/** The tree, from the plan, what hash-object answered (null: nothing to hash) and HEAD's trees at the plan's folders. */
+function treeOfPlan(
+  git: Git,
+  plan: TreePlan,
+  hashed: { code: number; stdout: Buffer } | null,
+  old: Map<string, Buffer> | null,
+  progress?: (done: number, total: number) => void,
+): string | null {
+  const { changes, toHash } = plan;
+  if (hashed) {
     const oids = hashed.stdout.toString().split("\n").slice(0, -1);
     if (hashed.code !== 0 || oids.length !== toHash.length) return null;
     toHash.forEach((path, i) => {
@@ -66,7 +130,20 @@ export function treeFromHead(
     });
     progress?.(toHash.length, toHash.length);
   }
-  return writeTrees(git, objectsFolder(repo, git.env), head, changes as Map<string, { remove: true } | { mode: string; oid: string }>);
+  if (old === null) return null;
+  return writeTrees(git, plan.objects, changes as Map<string, Stored>, old);
+}
+
+/** Each folder the changes reach (and each above it, up to the top), with the names changed in it. */
+function byFolder<T>(changes: Map<string, T>): Map<string, Map<string, T>> {
+  const folders = new Map<string, Map<string, T>>([["", new Map()]]);
+  for (const [path, change] of changes) {
+    const slash = path.lastIndexOf("/");
+    const folder = slash < 0 ? "" : path.slice(0, slash);
+    for (let up = folder; !folders.has(up); up = up.slice(0, Math.max(0, up.lastIndexOf("/")))) folders.set(up, new Map());
+    folders.get(folder)!.set(path.slice(slash + 1), change);
+  }
+  return folders;
 }
 
 /**
@@ -142,29 +219,21 @@ function holdsCarriageReturn(top: string, rawPath: Buffer, stat: Stats): boolean
 }
 
 /**
- * Applies `changes` to HEAD's tree `head`: reads the trees on the way to each changed path, makes
- * the new ones deepest first, stores them (writtenAsComputed), and answers the new root tree; null
- * when one cannot be made as git would make it, or git disagrees or fails.
+ * Applies `changes` to HEAD's trees `old` (at each folder they reach): makes the new ones deepest
+ * first, stores them (writtenAsComputed), and answers the new root tree; null when one cannot be
+ * made as git would make it, or git disagrees or fails.
  */
-function writeTrees(git: Git, objects: string | null, head: string, changes: Map<string, { remove: true } | { mode: string; oid: string }>): string | null {
+function writeTrees(git: Git, objects: string | null, changes: Map<string, Stored>, old: Map<string, Buffer>): string | null {
   // Each folder's changed names, from the deepest folder up: its changed files now, its changed folders as they are made.
-  const byFolder = new Map<string, Map<string, { remove: true } | { mode: string; oid: string }>>([["", new Map()]]);
-  for (const [path, change] of changes) {
-    const slash = path.lastIndexOf("/");
-    const folder = slash < 0 ? "" : path.slice(0, slash);
-    for (let up = folder; !byFolder.has(up); up = up.slice(0, Math.max(0, up.lastIndexOf("/")))) byFolder.set(up, new Map());
-    byFolder.get(folder)!.set(path.slice(slash + 1), change);
-  }
-  const order = [...byFolder.keys()].sort((a, b) => depth(b) - depth(a));
-  const old = readTrees(git, objects, head, order);
-  if (old === null) return null;
+  const folders = byFolder(changes);
+  const order = [...folders.keys()].sort((a, b) => depth(b) - depth(a));
   const written: { oid: string; body: Buffer }[] = [];
   // Folders whose entry in their parent status said nothing of: HEAD must hold a folder (or nothing) there.
   const madeOnly = new Set<string>();
   let root: string | null = null;
   for (const folder of order) {
     const prefix = folder === "" ? "" : `${folder}/`;
-    const made = rewriteTree(old.get(folder), byFolder.get(folder)!, (name) => madeOnly.has(prefix + name));
+    const made = rewriteTree(old.get(folder), folders.get(folder)!, (name) => madeOnly.has(prefix + name));
     if (made === undefined) return null;
     const oid = made.length === 0 ? null : treeId(made);
     if (oid !== null) written.push({ oid, body: made });
@@ -173,7 +242,7 @@ function writeTrees(git: Git, objects: string | null, head: string, changes: Map
       continue;
     }
     const slash = folder.lastIndexOf("/");
-    const parent = byFolder.get(slash < 0 ? "" : folder.slice(0, slash))!;
+    const parent = folders.get(slash < 0 ? "" : folder.slice(0, slash))!;
     const name = folder.slice(slash + 1);
     const change = parent.get(name);
     if (change && !("remove" in change)) {
@@ -201,7 +270,7 @@ function depth(folder: string): number {
  * HEAD's raw tree at each folder (a folder HEAD lacks, or holds as a file, is absent), read in
  * process where they are all loose objects, else by one `git cat-file --batch`; null when that fails.
  */
-function readTrees(git: Git, objects: string | null, head: string, folders: string[]): Map<string, Buffer> | null {
+function readTrees(git: Git, { objects, head, folders }: TreePlan): Map<string, Buffer> | null {
   return (objects !== null && readLooseTrees(objects, head, folders)) || readTreesWithGit(git, head, folders);
 }
 

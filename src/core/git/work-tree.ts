@@ -4,16 +4,16 @@
  * paths it names are then hashed, into HEAD's tree where that builds the same tree
  * (tree-from-head.ts), else into the copy, which becomes a tree.
  */
-import { copyFileSync, lstatSync, readdirSync, rmSync, type Stats, statSync, utimesSync } from "node:fs";
-import { hostname } from "node:os";
-import { isAbsolute, join, relative, sep } from "node:path";
-import { liveness, readStartTicks } from "../os/processes";
+import { lstatSync, realpathSync, type Stats } from "node:fs";
+import { isAbsolute, relative, sep } from "node:path";
 import type { SkippedFile } from "../record/schema";
+import { takeEarlyStatus } from "./early-status";
+import { copyIndexInto } from "./index-copy";
 import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
 import type { Git, Repository } from "./repository";
 import { codeEntries, DEFAULT_NOT_CODE, isExcluded, readStatus, type StatusEntry, startStatus } from "./status";
-import { treeFromHead } from "./tree-from-head";
+import { treeFromHead, treeFromHeadWhile } from "./tree-from-head";
 
 /**
  * Untracked files that look like secrets stay out of snapshots unless asked for: a snapshot is a
@@ -51,13 +51,6 @@ export interface WorkTreeOptions {
   throughIndex?: boolean;
 }
 
-/** `exprag-<pid>-<start ticks>-<name>.index`: the owner of a temporary index is in its name. */
-const TEMP_INDEX = /^exprag-(\d+)-(\d+)-.+\.index(\.lock)?$/;
-
-function temporaryIndexName(name: string): string {
-  return `exprag-${process.pid}-${readStartTicks(process.pid) ?? 0}-${name}.index`;
-}
-
 /** The work tree as a tree object, and what `git status` said about it. */
 export interface WorkTreeState {
   /** The tree of the work tree, or the tree of HEAD when nothing changed (null before the first commit). */
@@ -73,7 +66,7 @@ export interface WorkTreeState {
  * run store are left out, unread.
  */
 export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptions): WorkTreeState {
-  const copy = copyIndexFor(repo, options);
+  const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
   try {
     const { hiding } = clearHidingBits(git, repo, copy.index);
     return treeOfStatus(git, repo, options, copy.index, hiding, readStatus(git, copy.index).entries);
@@ -85,13 +78,17 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
 /**
  * `writeWorkTree`, with `meanwhile` run while git reads the work tree's status (work of the
  * caller's own, done on the other core instead of after), and the index's check for hidden
- * entries done meanwhile too. (The config question the snapshot's objects need is asked after:
- * asked beside status, it would cost every run at a clean tree a git process.)
+ * entries done meanwhile too; after status, the files are hashed while HEAD's trees are read
+ * (treeFromHeadWhile). The status may be the one exprag started as it started (early-status.ts).
+ * (The config question the snapshot's objects need is asked beside hash-object, not beside
+ * status: there it would cost every run at a clean tree a git process.)
  */
 export async function writeWorkTreeWhile(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
-  const copy = copyIndexFor(repo, options);
+  const early = takeEarlyStatus(repo, git.env);
+  const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
   try {
-    const status = startStatus(git, copy.index);
+    const own = () => startStatus(git, copy.index);
+    const status: Promise<{ entries: StatusEntry[]; early?: true }> = early ? early.then((read) => (read ? { ...read, early: true } : own())) : own();
     let cleared: ReturnType<typeof clearHidingBits>;
     try {
       meanwhile();
@@ -102,37 +99,56 @@ export async function writeWorkTreeWhile(git: Git, repo: Repository, options: Wo
       throw error;
     }
     const first = await status;
-    // Where entries hid changes (rarely), the copy shows them only now: status reads it again.
-    const entries = cleared.changed ? readStatus(git, copy.index).entries : first.entries;
-    return treeOfStatus(git, repo, options, copy.index, cleared.hiding, entries);
+    // Where entries hid changes (rarely), the copy shows them only now; an early status may have
+    // seen the store before its .gitignore was there: status reads the copy again.
+    const storeInside = storeIn(repo.top, options.store);
+    const sawStore = first.early === true && storeInside !== null && first.entries.some((entry) => isInside(entry.path, storeInside));
+    const entries = cleared.changed || sawStore ? readStatus(git, copy.index).entries : first.entries;
+    return await treeOfStatusWhile(git, repo, options, copy.index, cleared.hiding, entries);
   } finally {
     copy.remove();
   }
 }
 
-/** A copy of the index for status to run against, and how it is removed. */
-function copyIndexFor(repo: Repository, options: WorkTreeOptions): { index: string; remove: () => void } {
-  // Beside the real index, where a split index finds its shared part; removed afterwards.
-  const index = join(repo.gitDir, temporaryIndexName(options.name));
-  const remove = () => {
-    rmSync(index, { force: true });
-    rmSync(`${index}.lock`, { force: true });
-  };
-  try {
-    copyIndex(repo.index, index);
-    return { index, remove };
-  } catch (error) {
-    remove();
-    throw error;
-  }
+/** What status said, sorted for the snapshot: what it takes and leaves out, and what its tree is made from. */
+interface Sorted {
+  entries: StatusEntry[];
+  skipped: SkippedFile[];
+  toUpdate: Buffer[];
+  toRemove: Buffer[];
+  /** What treeFromHead is given, where HEAD's tree may be the way; null where only the copy of the index is. */
+  fromHead: { tracked: StatusEntry[]; untracked: Buffer[]; hidden: StatusEntry[] } | null;
 }
 
 /** The tree of the work tree from `all`, what status said of it against the copy. */
 function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, index: string, hiding: boolean, all: StatusEntry[]): WorkTreeState {
+  const sorted = sortOut(repo, options, hiding, all);
+  if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
+  const from = sorted.fromHead;
+  const tree = from && treeFromHead(git, repo, from.tracked, from.untracked, from.hidden, options.progress);
+  return !tree ? throughIndex(git, repo, index, sorted, options) : { tree, entries: sorted.entries, skipped: sorted.skipped };
+}
+
+/** `treeOfStatus`, with its git processes going on beside its own work (treeFromHeadWhile). */
+async function treeOfStatusWhile(
+  git: Git,
+  repo: Repository,
+  options: WorkTreeOptions,
+  index: string,
+  hiding: boolean,
+  all: StatusEntry[],
+): Promise<WorkTreeState> {
+  const sorted = sortOut(repo, options, hiding, all);
+  if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
+  const from = sorted.fromHead;
+  const tree = from && (await treeFromHeadWhile(git, repo, from.tracked, from.untracked, from.hidden, options.progress));
+  return !tree ? throughIndex(git, repo, index, sorted, options) : { tree, entries: sorted.entries, skipped: sorted.skipped };
+}
+
+function sortOut(repo: Repository, options: WorkTreeOptions, hiding: boolean, all: StatusEntry[]): Sorted {
   const entries = codeEntries(all, options.notCode ?? DEFAULT_NOT_CODE);
   const skipped: SkippedFile[] = [];
-  if (entries.length === 0) return { tree: repo.headTree, entries, skipped };
-  const storeInside = insideOf(repo.top, options.store);
+  const storeInside = storeIn(repo.top, options.store);
   const toUpdate: Buffer[] = [];
   const toRemove: Buffer[] = [];
   const untracked: Buffer[] = [];
@@ -151,17 +167,19 @@ function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, inde
       toUpdate.push(entry.path);
     }
   }
-  if (!hiding && !options.throughIndex) {
-    const taken = new Set(entries);
-    const hidden = entries.length === all.length ? [] : all.filter((entry) => !taken.has(entry));
-    const tracked = entries.filter((entry) => entry.code !== "??");
-    const tree = treeFromHead(git, repo, tracked, untracked, hidden, options.progress);
-    if (tree !== null) return { tree, entries, skipped };
-  }
-  updateIndex(git, index, repo.top, { remove: toRemove, update: toUpdate }, options.progress);
+  if (hiding || options.throughIndex) return { entries, skipped, toUpdate, toRemove, fromHead: null };
+  const taken = new Set(entries);
+  const hidden = entries.length === all.length ? [] : all.filter((entry) => !taken.has(entry));
+  const tracked = entries.filter((entry) => entry.code !== "??");
+  return { entries, skipped, toUpdate, toRemove, fromHead: { tracked, untracked, hidden } };
+}
+
+/** The tree made the index's way: the changed paths hashed into the copy of the index, which becomes a tree. */
+function throughIndex(git: Git, repo: Repository, index: string, sorted: Sorted, options: WorkTreeOptions): WorkTreeState {
+  updateIndex(git, index, repo.top, { remove: sorted.toRemove, update: sorted.toUpdate }, options.progress);
   // --missing-ok: every entry's object is in the repository already (HEAD's, or hashed just now
   // by update-index), so write-tree need not look each one up again; the tree is the same.
-  return { tree: git.text(["write-tree", "--missing-ok"], { index }), entries, skipped };
+  return { tree: git.text(["write-tree", "--missing-ok"], { index }), entries: sorted.entries, skipped: sorted.skipped };
 }
 
 /**
@@ -207,24 +225,12 @@ function splitNul(output: Buffer): Buffer[] {
 
 const UNMERGED = new Set(["DD", "AU", "UD", "UA", "DU", "AA", "UU"]);
 
-/** A copy of the index with its timestamps, so git's stat cache stays valid for it. */
-function copyIndex(from: string, to: string): void {
-  let stat: Stats;
-  try {
-    stat = statSync(from);
-  } catch {
-    return; // no index yet: git starts an empty one
-  }
-  copyFileSync(from, to);
-  utimesSync(to, stat.atime, stat.mtime);
-}
-
 /** Why an untracked file stays out of the snapshot, if it does. `rawPath` is git's bytes: names need not be UTF-8. */
 function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | null, options: WorkTreeOptions): SkippedFile | null {
   const path = rawPath.toString();
   const maxBytes = options.maxUntrackedBytes;
   if (path.endsWith("/")) return { path, reason: "nested git repository" };
-  if (storeInside !== null && (path === storeInside || path.startsWith(`${storeInside}/`))) return { path, reason: "the run store" };
+  if (storeInside !== null && isInside(path, storeInside)) return { path, reason: "the run store" };
   if (!options.includeSecrets && looksLikeSecret(path)) return { path, reason: "looks like a secret (untracked); --snapshot-secrets takes it" };
   if (options.exclude && isExcluded(path, options.exclude)) return { path, reason: "excluded by snapshot-exclude" };
   let stat: Stats;
@@ -237,31 +243,24 @@ function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | 
   return null;
 }
 
-/** The store's path relative to the work tree top, when it lies inside it. */
+function isInside(path: Buffer | string, folder: string): boolean {
+  const text = path.toString();
+  return text === folder || text.startsWith(`${folder}/`);
+}
+
+/** The store's path relative to the work tree's top (a real path, as git gives it), when it lies inside it. */
+function storeIn(top: string, store: string): string | null {
+  let real = store;
+  try {
+    real = realpathSync(store);
+  } catch {
+    // not made yet: taken as written
+  }
+  return insideOf(top, real);
+}
+
 function insideOf(top: string, path: string): string | null {
   const rel = relative(top, path);
   if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return rel === "" ? "" : null;
   return rel.split(sep).join("/");
-}
-
-/** A temporary index in the git directory, and whether the exprag that made it still lives. */
-export interface TemporaryIndex {
-  path: string;
-  /** "dead": its owner is gone, it may go; "alive": in use; "unknown": no owner in its name (an older exprag's). */
-  owner: "dead" | "alive" | "unknown";
-}
-
-/**
- * Temporary indexes exprag made in the git directory. One is judged by the owner its name
- * records (pid and start time), never by its age: an index copy keeps the real index's old
- * timestamps, so a snapshot in progress can look old.
- */
-export function temporaryIndexes(repo: Repository): TemporaryIndex[] {
-  return readdirSync(repo.gitDir)
-    .filter((name) => /^exprag-.*\.index(\.lock)?$/.test(name))
-    .map((name) => {
-      const owner = TEMP_INDEX.exec(name);
-      const state = owner ? liveness({ host: hostname(), pid: Number(owner[1]), boot_id: null, start_ticks: Number(owner[2]) || null }) : "unknown";
-      return { path: join(repo.gitDir, name), owner: state === "dead" ? "dead" : owner ? "alive" : "unknown" };
-    });
 }

@@ -34,6 +34,7 @@ const symbols = {
   tcgetpgrp: { args: ["i32"], returns: "i32" },
   inotify_init1: { args: ["i32"], returns: "i32" },
   inotify_add_watch: { args: ["i32", "ptr", "u32"], returns: "i32" },
+  inotify_rm_watch: { args: ["i32", "i32"], returns: "i32" },
   localtime_r: { args: ["ptr", "ptr"], returns: "ptr" },
   getenv: { args: ["ptr"], returns: "ptr" },
 } as const;
@@ -203,6 +204,11 @@ export function inotifyAddWatch(fd: number, path: string, mask: number): number 
   if (!c) return null;
   const wd = c.inotify_add_watch(fd, ptr(Buffer.from(`${path}\0`)), mask);
   return wd >= 0 ? wd : null;
+}
+
+/** Gives back watch `wd` of inotify descriptor `fd`. */
+export function inotifyRmWatch(fd: number, wd: number): void {
+  loadLibc()?.inotify_rm_watch(fd, wd);
 }
 
 /**

@@ -6,6 +6,7 @@ import { closeSync, openSync } from "node:fs";
 import { pythonEnvironmentOf } from "../context/environment";
 import { EXIT, errnoCode, UserError } from "../errors";
 import type { CaptureOptions } from "../git/capture";
+import { endEarlyStatus } from "../git/early-status";
 import { emptyGitRecord } from "../git/empty-record";
 import { outsideWorkTree } from "../git/repository";
 import { processIdentity } from "../os/processes";
@@ -50,7 +51,10 @@ export async function readGitWhile(
   code: CodeSource,
   meanwhile: (top: string) => void,
 ): Promise<GitRecord | undefined> {
-  if ("outside" in code || request.code) return undefined;
+  if ("outside" in code || request.code) {
+    endEarlyStatus();
+    return undefined;
+  }
   ensureStore(request.store, request.storeExplicit);
   return await code.captureGitWhile(captureOptions(request, runId, willStart), meanwhile);
 }

@@ -4,7 +4,7 @@
  * command ends.
  */
 import { RunContext } from "../context/run-context";
-import { UserError } from "../errors";
+import { EXIT, errnoReason, UserError } from "../errors";
 import { currentAuthor } from "../record/author";
 import type { RecordCounts, RunEndStatus } from "../record/schema";
 import type { askSlurmWhyEnded } from "../slurm/job-state";
@@ -62,8 +62,20 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   }
   // Tags are written beside run_start; their code is loaded only by a run that has some.
   if (request.tags?.length) {
-    const { appendAnnotation } = await import("../record/annotations");
-    appendAnnotation(run.runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
+    try {
+      const { appendAnnotation } = await import("../record/annotations");
+      appendAnnotation(run.runFile.path, runId, { kind: "tag", tags: request.tags }, currentAuthor(request.env, request.cwd));
+    } catch (error) {
+      // The command never starts: the run ends failed, saying why, rather than reading as crashed.
+      context?.abandoned();
+      const failure = new UserError(
+        `the run's tags could not be written (${errnoReason(error)})`,
+        EXIT.internal,
+        "check the store's annotations folder, then run again",
+      );
+      finishRun(run, { status: "failed", exit_code: failure.exitCode, signal: null, error: failure.message }, request.warn);
+      throw failure;
+    }
   }
   const outcome = (status: RunEndStatus, exitCode: number): RunOutcome => ({ runId, runFile: run.runFile.path, status, exitCode, counts: run.runFile.counts });
   if (executable instanceof UserError) {
@@ -72,7 +84,12 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   }
 
   // Only a run that may stop early loads what watches its rules, and the query code they are read with.
-  const stopping = stopsEarly(request.stop) ? await import("./stopping") : null;
+  const stopping = stopsEarly(request.stop)
+    ? await import("./stopping").catch((error) => {
+        context?.abandoned();
+        throw error;
+      })
+    : null;
   // Reading git runs synchronously; one turn of the event loop lets a signal sent meanwhile land.
   await new Promise((resolve) => setImmediate(resolve));
   if (signals.received) {

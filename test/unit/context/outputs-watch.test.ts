@@ -3,17 +3,37 @@
  * way a run might, then compares findOutputs narrowed by the watch with findOutputs over the tree.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { appendFileSync, chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findOutputs, folderRule } from "../../../src/core/context/outputs";
+import { type FolderRule, findOutputs, folderRule } from "../../../src/core/context/outputs";
 import { MAX_WATCHED_FOLDERS, OutputsWatch, watchCap } from "../../../src/core/context/outputs-watch";
 import { platform } from "../../../src/core/os/platform";
 import { inotifyAddWatch } from "../../../src/core/os/posix";
 import { inotifyDescriptors } from "../../inotify-descriptors";
+import { tempDir } from "../../temp-dir";
+import { expectedOutputs, makeEnvironments, writeInEach } from "./environment-folders";
 
 const scratch = mkdtempSync(join(tmpdir(), "exprag-outputs-watch-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A rule that looks into every folder. */
+const everyFolder: FolderRule = { named: () => true, listed: () => true, looksInto: () => true };
 
 const FILES = [
   "a/one.txt",
@@ -243,15 +263,15 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
   test("a tree of more folders than it watches is searched whole", () => {
     const root = mkdtempSync(join(scratch, "wide-"));
     for (let i = 0; i < 3; i++) mkdirSync(join(root, `f${i}`));
-    expect(OutputsWatch.start(root, () => true, 3)).toBeNull();
-    const watch = OutputsWatch.start(root, () => true, 4);
+    expect(OutputsWatch.start(root, everyFolder, 3)).toBeNull();
+    const watch = OutputsWatch.start(root, everyFolder, 4);
     expect(watch).not.toBeNull();
     watch!.close();
     expect(MAX_WATCHED_FOLDERS).toBe(10_000);
   });
 
   test("the command never inherits the watch", () => {
-    const watch = OutputsWatch.start(tree(), () => true);
+    const watch = OutputsWatch.start(tree(), everyFolder);
     const listed = Bun.spawnSync(["sh", "-c", "ls -l /proc/$$/fd"], { stdout: "pipe" }).stdout.toString();
     watch!.close();
     expect(listed).toContain("->");
@@ -273,13 +293,70 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
   );
 });
 
+describe.skipIf(!platform.inotify)("virtualenvs and conda environments, told by their own entries", () => {
+  test("the watched search finds what the whole search finds", async () => {
+    const root = tempDir("exprag-watch-environments-");
+    makeEnvironments(root);
+    const { watched, whole } = await both(root, () => writeInEach(root));
+    expect(whole).toEqual(expectedOutputs(root));
+    expect(watched).toEqual(whole);
+  });
+
+  test("environments made and unmade while the run ran: the same files", async () => {
+    const root = tempDir("exprag-watch-environments-");
+    makeEnvironments(root);
+    const { watched, whole } = await both(root, () => {
+      writeInEach(root);
+      writeFileSync(join(root, "no-such-file"), "the dangling link's target\n"); // dangling-cfg becomes one
+      rmSync(join(root, "venv/pyvenv.cfg")); // venv stops being one, and linked-cfg's link dangles
+      renameSync(join(root, "cfg-folder/pyvenv.cfg"), join(root, "cfg-folder/renamed"));
+    });
+    expect(whole).toContain("venv/lib/site.py");
+    expect(whole).toContain("linked-cfg/lib/x.py");
+    expect(whole).toContain("cfg-folder/renamed/inside.txt");
+    expect(whole).not.toContain("dangling-cfg/new.txt");
+    expect(watched).toEqual(whole);
+  });
+
+  test("no watch is held on an environment's folder, nor under it", () => {
+    const root = tempDir("exprag-watch-environments-");
+    makeEnvironments(root);
+    const before = new Set(inotifyFds());
+    const watch = OutputsWatch.start(root, folderRule([]))!;
+    try {
+      const [fd] = inotifyFds().filter((fd) => !before.has(fd));
+      const held = new Set(
+        [...readFileSync(`/proc/self/fdinfo/${fd}`, "utf8").matchAll(/^inotify wd:[0-9a-f]+ ino:([0-9a-f]+)/gm)].map((m) => Number.parseInt(m[1]!, 16)),
+      );
+      const inode = (path: string) => statSync(join(root, path)).ino;
+      const watched = (folders: string[]) => folders.filter((folder) => held.has(inode(folder)));
+      const searched = ["", "src", "src/deep", "dangling-cfg", "dangling-cfg/lib", "conda-named", "conda-named/lib", "conda-named/lib/conda-meta-not"];
+      expect(watched(searched)).toEqual(searched);
+      expect(watched(["venv", "venv/lib", "conda", "conda/conda-meta", "conda-file", "linked-cfg", "cfg-folder", "src/deep/.venv"])).toEqual([]);
+    } finally {
+      watch.close();
+    }
+  });
+});
+
+/** This process's inotify descriptors. */
+function inotifyFds(): string[] {
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).includes("inotify");
+    } catch {
+      return false;
+    }
+  });
+}
+
 describe.skipIf(!platform.inotify)("the watch never holds more of the user's watches than it may", () => {
   test("a watch refused below the root gives every watch back: no answer, the descriptor closed", () => {
     const root = tree();
     const before = inotifyDescriptors();
     let taken = 0;
     const refusingAfterThree: typeof inotifyAddWatch = (fd, path, mask) => (++taken > 3 ? null : inotifyAddWatch(fd, path, mask));
-    expect(OutputsWatch.start(root, () => true, MAX_WATCHED_FOLDERS, refusingAfterThree)).toBeNull();
+    expect(OutputsWatch.start(root, everyFolder, MAX_WATCHED_FOLDERS, refusingAfterThree)).toBeNull();
     expect(taken).toBe(4); // the walk stopped at the refusal
     expect(inotifyDescriptors()).toBe(before);
   });
@@ -299,7 +376,7 @@ describe.skipIf(!platform.inotify)("the watch never holds more of the user's wat
     const root = mkdtempSync(join(scratch, "wide-"));
     for (let i = 0; i < 5; i++) mkdirSync(join(root, `f${i}`));
     const before = inotifyDescriptors();
-    expect(OutputsWatch.start(root, () => true, 3)).toBeNull();
+    expect(OutputsWatch.start(root, everyFolder, 3)).toBeNull();
     expect(inotifyDescriptors()).toBe(before);
   });
 });
@@ -315,7 +392,7 @@ describe.skipIf(!platform.inotify)("the queue is read while the command runs", (
 
   test("many appends to one file, read between batches: the narrowed answer", async () => {
     const root = tree();
-    const watch = OutputsWatch.start(root, () => true)!;
+    const watch = OutputsWatch.start(root, everyFolder)!;
     await appendMany(root, () => watch.drain());
     const changes = watch.changes();
     expect(changes).not.toBeNull();
@@ -324,7 +401,7 @@ describe.skipIf(!platform.inotify)("the queue is read while the command runs", (
 
   test("many appends to one file, read by the watch's own timer: the narrowed answer", async () => {
     const root = tree();
-    const watch = OutputsWatch.start(root, () => true)!;
+    const watch = OutputsWatch.start(root, everyFolder)!;
     let drains = 0;
     const drain = watch.drain.bind(watch);
     watch.drain = () => {

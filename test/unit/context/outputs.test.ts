@@ -2,7 +2,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FINGERPRINT_PART_BYTES, hashFile, keptPath, pathMatcher } from "../../../src/core/context/outputs";
+import { FINGERPRINT_PART_BYTES, findOutputs, hashFile, keptPath, pathMatcher } from "../../../src/core/context/outputs";
+import { tempDir } from "../../temp-dir";
+import { expectedOutputs, makeEnvironments, writeInEach } from "./environment-folders";
 
 const sha256 = (...parts: (string | Buffer)[]) => {
   const hasher = new Bun.CryptoHasher("sha256");
@@ -54,5 +56,18 @@ describe("outputs: hashes, globs and kept paths", () => {
 
   test("a kept path inside its folder", () => {
     expect(keptPath(dir, "ckpt/model.pt")).toBe(join(dir, "ckpt", "model.pt"));
+  });
+});
+
+describe("the whole outputs search (where nothing is watched)", () => {
+  test("does not look into a virtualenv or a conda environment, told by its own entries: a mark that is a file, a folder or a link to something; not a dangling link", async () => {
+    const root = tempDir("exprag-outputs-environments-");
+    makeEnvironments(root);
+    // Not a wait for anything: the marks' change times must lie further back than the search's 25 ms of clock slack.
+    await Bun.sleep(40);
+    const since = Date.now();
+    writeInEach(root);
+    const found = findOutputs({ root, since, globs: [], skip: [] }).files.map((file) => file.path);
+    expect(found).toEqual(expectedOutputs(root));
   });
 });

@@ -3,11 +3,12 @@
  * whatever happens: counted as the inotify descriptors this process holds.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunContext } from "../../../src/core/context/run-context";
 import { platform } from "../../../src/core/os/platform";
+import type { RunRequest } from "../../../src/core/run/run-request";
 import { runCommand } from "../../../src/core/run/runner";
 import { inotifyDescriptors } from "../../inotify-descriptors";
 
@@ -38,37 +39,70 @@ describe.skipIf(!platform.inotify)("the outputs watch's lifetime", () => {
     expect(inotifyDescriptors()).toBe(before);
   });
 
+  /** A run of `command` in a new repository at `root`, quiet, as the CLI would ask it. */
+  const runIn = (root: string, command: string[], more: Partial<RunRequest> = {}) =>
+    runCommand({
+      command,
+      name: "lifetime",
+      metadata: {},
+      params: null,
+      store: join(root, ".exprag"),
+      storeExplicit: false,
+      echo: false,
+      keepLog: false,
+      snapshot: false,
+      snapshotMaxBytes: 0,
+      snapshotSecrets: false,
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: root, GIT_CONFIG_NOSYSTEM: "1" },
+      selfCommand: [process.execPath],
+      heartbeatSeconds: 60,
+      pty: false,
+      context: quiet,
+      warn: () => {},
+      ...more,
+    });
+
+  /** A new repository with a folder in it, to be watched. */
+  const repository = () => {
+    const root = mkdtempSync(join(scratch, "repo-"));
+    expect(Bun.spawnSync(["git", "init", "-q", root]).exitCode).toBe(0);
+    mkdirSync(join(root, "sub"));
+    return root;
+  };
+
   test.skipIf(!Bun.which("git"))(
     "a command that cannot be spawned leaves no watch open",
     async () => {
-      const root = mkdtempSync(join(scratch, "repo-"));
-      expect(Bun.spawnSync(["git", "init", "-q", root]).exitCode).toBe(0);
-      mkdirSync(join(root, "sub"));
+      const root = repository();
       writeFileSync(join(root, "not-executable"), "#!/bin/sh\n"); // no x bit: the spawn fails with EACCES
-      const env = { PATH: process.env.PATH, HOME: root, GIT_CONFIG_NOSYSTEM: "1" };
       const before = inotifyDescriptors();
-      const run = runCommand({
-        command: ["./not-executable"],
-        name: "spawn-fails",
-        metadata: {},
-        params: null,
-        store: join(root, ".exprag"),
-        storeExplicit: false,
-        echo: false,
-        keepLog: false,
-        snapshot: false,
-        snapshotMaxBytes: 0,
-        snapshotSecrets: false,
-        cwd: root,
-        env,
-        selfCommand: [process.execPath],
-        heartbeatSeconds: 60,
-        pty: false,
-        context: quiet,
-        warn: () => {},
-      });
-      await expect(run).rejects.toThrow(/not executable/);
+      await expect(runIn(root, ["./not-executable"])).rejects.toThrow(/not executable/);
       expect(inotifyDescriptors()).toBe(before);
+    },
+    30_000,
+  );
+
+  test.skipIf(!Bun.which("git"))(
+    "tags that cannot be written leave no watch open",
+    async () => {
+      const root = repository();
+      await runIn(root, ["true"]); // makes the store
+      writeFileSync(join(root, ".exprag", "annotations"), "a file where the annotations' folder goes\n");
+      const before = inotifyDescriptors();
+      await expect(runIn(root, ["true"], { tags: ["t"] })).rejects.toThrow(/^the run's tags could not be written \(E[A-Z]+\)$/);
+      expect(inotifyDescriptors()).toBe(before);
+      // The run that never started reads as failed, with the reason, not as crashed.
+      const ends = readdirSync(join(root, ".exprag", "runs")).map(
+        (name) =>
+          readFileSync(join(root, ".exprag", "runs", name), "utf8")
+            .trim()
+            .split("\n")
+            .at(-1)!,
+      );
+      const failed = ends.map((line) => JSON.parse(line)).filter((record) => record.kind === "run_end" && record.value.status === "failed");
+      expect(failed).toHaveLength(1);
+      expect(failed[0].value.error).toMatch(/^the run's tags could not be written/);
     },
     30_000,
   );

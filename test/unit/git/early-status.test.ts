@@ -1,0 +1,184 @@
+/**
+ * The status a run starts as exprag starts (early-status.ts): started only where the run will
+ * very likely snapshot this work tree, reading the index without copying or writing it, and its
+ * answer taken only by the snapshot of the repository, environment, index and HEAD it read.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { endEarlyStatus, startEarlyStatus, takeEarlyStatus } from "../../../src/core/git/early-status";
+import { Git, openRepositoryOrFail } from "../../../src/core/git/repository";
+import { readStatus } from "../../../src/core/git/status";
+import { writeWorkTreeWhile } from "../../../src/core/git/work-tree";
+import { tempDir } from "../../temp-dir";
+
+const home = tempDir("exprag-home-");
+const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", XDG_CONFIG_HOME: join(home, ".config"), LC_ALL: "C" };
+
+function gitIn(top: string, ...args: string[]): void {
+  const result = Bun.spawnSync(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: top, env, stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr.toString()}`);
+}
+
+/** A repository with a commit, a changed file, an untracked one, and a folder to start in. */
+function dirtyRepository(): string {
+  const top = tempDir("exprag-early-status-");
+  gitIn(top, "init", "-q", "-b", "main");
+  writeFileSync(join(top, "train.py"), "lr = 0.1\n");
+  mkdirSync(join(top, "src"));
+  writeFileSync(join(top, "src", "model.py"), "layers = 2\n");
+  gitIn(top, "add", "-A");
+  gitIn(top, "commit", "-qm", "first");
+  writeFileSync(join(top, "train.py"), "lr = 0.03\n");
+  writeFileSync(join(top, "notes.txt"), "new\n");
+  return top;
+}
+
+/** exprag's copies of the index in the repository's git folder (the early status makes none). */
+const copies = (top: string) => readdirSync(join(top, ".git")).filter((name) => name.startsWith("exprag-"));
+
+const entriesOf = (entries: { code: string; path: Buffer }[]) => entries.map((entry) => `${entry.code} ${entry.path}`);
+
+afterEach(() => endEarlyStatus());
+
+describe("a run's early status", () => {
+  test("taken by the snapshot of its repository, from a folder inside it: the entries a status read then gives, and no copy of the index made", async () => {
+    const top = dirtyRepository();
+    const index = readFileSync(join(top, ".git", "index"));
+    expect(startEarlyStatus(["--name", "x", "--", "python", "train.py"], env, join(top, "src"))).not.toBeNull();
+    expect(copies(top)).toEqual([]);
+    const { git, repo } = openRepositoryOrFail(join(top, "src"), env);
+    const early = takeEarlyStatus(repo, git.env);
+    expect(early).not.toBeNull();
+    const read = await early!;
+    expect(entriesOf(read!.entries)).toEqual(entriesOf(readStatus(git).entries));
+    expect(entriesOf(read!.entries)).toEqual([" M train.py", "?? notes.txt"]);
+    // Taken once; the index read, never written.
+    expect(takeEarlyStatus(repo, git.env)).toBeNull();
+    expect(readFileSync(join(top, ".git", "index"))).toEqual(index);
+  }, 30_000);
+
+  test("taken where the run's environment differs only in what git never reads (PYTHONPATH, EXPRAG_ variables)", async () => {
+    const top = dirtyRepository();
+    startEarlyStatus(["--", "python", "train.py"], { ...env, EXPRAG_HEARTBEAT_S: "1" }, top);
+    const { git, repo } = openRepositoryOrFail(top, { ...env, PYTHONPATH: "/hook", EXPRAG_RUN_ID: "x" });
+    expect(await takeEarlyStatus(repo, git.env)).not.toBeNull();
+  }, 30_000);
+
+  for (const [name, runEnv] of [
+    ["another HOME (another global config)", { ...env, HOME: tempDir("exprag-other-home-") }],
+    ["a variable of git's own", { ...env, GIT_CONFIG_PARAMETERS: "'status.showUntrackedFiles'='no'" }],
+    ["a variable less", { PATH: env.PATH, HOME: env.HOME, GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" }],
+  ] as const) {
+    test(`not taken where the run's environment has ${name}`, () => {
+      const top = dirtyRepository();
+      startEarlyStatus(["--", "true"], env, top);
+      const { git, repo } = openRepositoryOrFail(top, runEnv);
+      expect(takeEarlyStatus(repo, git.env)).toBeNull();
+    }, 30_000);
+  }
+
+  test("not taken by another repository's snapshot", () => {
+    const top = dirtyRepository();
+    const other = dirtyRepository();
+    startEarlyStatus(["--", "true"], env, top);
+    const { git, repo } = openRepositoryOrFail(other, env);
+    expect(takeEarlyStatus(repo, git.env)).toBeNull();
+  }, 30_000);
+
+  test("ended when the run takes none: nothing left to take", () => {
+    const top = dirtyRepository();
+    startEarlyStatus(["--", "true"], env, top);
+    endEarlyStatus();
+    const { git, repo } = openRepositoryOrFail(top, env);
+    expect(takeEarlyStatus(repo, git.env)).toBeNull();
+  }, 30_000);
+
+  for (const [name, change, expected] of [
+    ["the index written (git add) before the snapshot looks", (top: string) => gitIn(top, "add", "notes.txt"), ["A  notes.txt", " M train.py"]],
+    [
+      "HEAD moved (reset --soft) while the index stayed",
+      (top: string) => gitIn(top, "reset", "-q", "--soft", "HEAD~"),
+      ["M  src/model.py", "MM train.py", "?? notes.txt"],
+    ],
+  ] as const) {
+    test(`not used where ${name}: the snapshot reads its own status, and its record is the work tree's as it is now`, async () => {
+      const top = dirtyRepository();
+      writeFileSync(join(top, "src", "model.py"), "layers = 3\n");
+      gitIn(top, "commit", "-qam", "second");
+      writeFileSync(join(top, "train.py"), "lr = 0.01\n");
+      const early = startEarlyStatus(["--", "true"], env, top);
+      await early;
+      change(top);
+      const { git, repo } = openRepositoryOrFail(top, env);
+      const read = await writeWorkTreeWhile(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }, () => {});
+      expect(entriesOf(read.entries)).toEqual([...expected]);
+      expect(entriesOf(read.entries)).toEqual(entriesOf(readStatus(git).entries));
+      expect(copies(top)).toEqual([]);
+    }, 30_000);
+  }
+
+  for (const [name, storeOf] of [
+    ["", (top: string) => join(top, ".exprag")],
+    [
+      " named through a symbolic link to the repository",
+      (top: string) => {
+        const link = join(tempDir("exprag-link-"), "repo");
+        symlinkSync(top, link);
+        return join(link, ".exprag");
+      },
+    ],
+  ] as const) {
+    test(`a status that saw the store${name} before its .gitignore was written is read again: the store is nowhere in the snapshot`, async () => {
+      const top = dirtyRepository();
+      writeFileSync(join(top, "old.jsonl"), "");
+      mkdirSync(join(top, ".exprag", "runs"), { recursive: true });
+      writeFileSync(join(top, ".exprag", "runs", "old.jsonl"), "");
+      const early = startEarlyStatus(["--", "true"], env, top);
+      expect(early).not.toBeNull();
+      await early;
+      writeFileSync(join(top, ".exprag", ".gitignore"), "*\n");
+      const { git, repo } = openRepositoryOrFail(top, env);
+      const calls: string[] = [];
+      Git.observer = (args) => calls.push(args[0]!);
+      try {
+        const read = await writeWorkTreeWhile(git, repo, { name: "test", store: storeOf(top), maxUntrackedBytes: 1 << 20 }, () => {});
+        expect(read.skipped).toEqual([]);
+        expect(entriesOf(read.entries)).toEqual([" M train.py", "?? notes.txt", "?? old.jsonl"]);
+      } finally {
+        Git.observer = null;
+      }
+      expect(calls.filter((call) => call === "status")).toHaveLength(1);
+      expect(copies(top)).toEqual([]);
+    }, 30_000);
+  }
+
+  for (const [name, args, extra] of [
+    ["--no-snapshot", ["--no-snapshot", "--", "true"], {}],
+    ["--snapshot=false", ["--snapshot=false", "--", "true"], {}],
+    ["--help", ["--help"], {}],
+    ["-h before the command", ["-h", "--", "true"], {}],
+    ["--no-snapshot given where the command may begin (no --)", ["python", "train.py", "--no-snapshot"], {}],
+    ["a sweep's or rerun's run, whose code is read already", ["--", "true"], { EXPRAG_PREPARED_CODE: "{}" }],
+    ["GIT_DIR set", ["--", "true"], { GIT_DIR: ".git" }],
+    ["GIT_INDEX_FILE set", ["--", "true"], { GIT_INDEX_FILE: "other.index" }],
+  ] as const) {
+    test(`not started with ${name}`, () => {
+      const top = dirtyRepository();
+      expect(startEarlyStatus([...args], { ...env, ...extra }, top)).toBeNull();
+    }, 30_000);
+  }
+
+  test("started for a command's own --help after --", () => {
+    const top = dirtyRepository();
+    expect(startEarlyStatus(["--", "python", "train.py", "--help"], env, top)).not.toBeNull();
+  }, 30_000);
+
+  test("not started outside a work tree, nor in a linked worktree (its git folder is elsewhere)", () => {
+    expect(startEarlyStatus(["--", "true"], env, tempDir("exprag-not-a-repo-"))).toBeNull();
+    const top = dirtyRepository();
+    const linked = join(tempDir("exprag-linked-"), "wt");
+    gitIn(top, "worktree", "add", "-q", linked);
+    expect(startEarlyStatus(["--", "true"], env, linked)).toBeNull();
+  }, 30_000);
+});
