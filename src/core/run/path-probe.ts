@@ -31,8 +31,11 @@ export class PathProbe {
   private readonly leavesUnder: Int32Array;
   /** Per node: the length of its shortest child key. */
   private readonly shortestKey: Int32Array;
-  /** Per node: bit n set when a child key is n bytes long (bit 31: 31 or more). */
-  private readonly keyLengths: Int32Array;
+  /**
+   * Per node: bit n set when a key n bytes long (bit 31: 31 or more) may be a child key, or spell
+   * one with escapes: when a child key is that long, or it is longer than the shortest child key.
+   */
+  private readonly askedLengths: Int32Array;
   /** Per path: where its value was found in the line ([start, end)), -1 when it was not. */
   readonly starts: Int32Array;
   readonly ends: Int32Array;
@@ -103,7 +106,11 @@ export class PathProbe {
     this.leavesStart = offsets(leavesUnder.map((leaves) => leaves.length));
     this.leavesUnder = Int32Array.from(leavesUnder.flat());
     this.shortestKey = Int32Array.from(childKeys, (keys) => Math.min(0x7fffffff, ...keys.map((key) => key.length)));
-    this.keyLengths = Int32Array.from(childKeys, (keys) => keys.reduce((mask, key) => mask | (1 << Math.min(key.length, 31)), 0));
+    this.askedLengths = Int32Array.from(childKeys, (keys, node) => {
+      let mask = keys.reduce((lengths, key) => lengths | (1 << Math.min(key.length, 31)), 0);
+      for (let length = this.shortestKey[node]! + 1; length <= 31; length++) mask |= 1 << length;
+      return mask;
+    });
   }
 
   /**
@@ -127,7 +134,7 @@ export class PathProbe {
    * a watched key, or spell one with escapes. Most keys are told apart by their length alone.
    */
   asks(node: number, length: number): boolean {
-    return ((this.keyLengths[node]! >>> Math.min(length, 31)) & 1) === 1 || length > this.shortestKey[node]!;
+    return ((this.askedLengths[node]! >>> Math.min(length, 31)) & 1) === 1;
   }
 
   /** The key `b[start..end)` was read in the object of watched `node`: the node its value is, or -1 when it is not watched. */

@@ -54,6 +54,10 @@ describe("PathProbe: the values at watched paths, found while a line is checked"
     expect(probed('{"loss": {"train": 1}}')).toBe("complex");
     expect(probed('{"metrics": {"lo\\u0073s": 1}}')).toBe("complex");
     expect(probed('{"metrics": {"\\u0061cc": 1}}')).toBe("complex");
+    // An escape as short as two bytes spells one character: `a\/b` is the key a/b, one byte longer.
+    const slash = PathProbe.of([[{ key: "x" }, { key: "a/b" }]], MAX_DEPTH)!;
+    const escaped = Buffer.from('{"x": {"a\\/b": 1}}');
+    expect(isPlainJsonProbed(escaped, 0, escaped.length, slash) && slash.complex).toBe(true);
     // Too short to spell a watched key, escaped or not: the line stays on the fast path.
     expect(probed('{"metrics": {"\\t": 2, "a\\"": 1, "loss": 3}}')).toEqual([undefined, 3, undefined, undefined]);
   });
