@@ -335,10 +335,10 @@ describe("exprag run: pipes, stdin and signals", () => {
     const cwd = tempDir();
     Bun.spawnSync(["git", "init", "-q"], { cwd });
     const bin = tempDir();
-    // The first git call says it started, then waits until the test has sent its signal.
+    // The run's search for its repository (rev-parse) says it started, then waits until the test has sent its signal.
     writeFileSync(
       join(bin, "git"),
-      `#!/bin/sh\nif [ ! -e "${bin}/called" ]; then : > "${bin}/called"; ${shellWaitFor(join(bin, "go"))}; fi\nexec ${Bun.which("git")} "$@"\n`,
+      `#!/bin/sh\ncase "$*" in *rev-parse*) if [ ! -e "${bin}/called" ]; then : > "${bin}/called"; ${shellWaitFor(join(bin, "go"))}; fi;; esac\nexec ${Bun.which("git")} "$@"\n`,
     );
     chmodSync(join(bin, "git"), 0o755);
     const proc = Bun.spawn([EXPRAG, "run", "--", "touch", "started"], { cwd, env: cleanEnv({ PATH: `${bin}:${process.env.PATH}` }), stderr: "pipe" });

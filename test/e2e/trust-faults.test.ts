@@ -44,8 +44,9 @@ describe("data loss", () => {
     const expected = workTreeFiles(repo);
     const fake = gitThatWaitsAt("status");
     const run = Bun.spawn([EXPRAG, "run", "--", "true"], { cwd: repo, env: cleanEnv({ PATH: `${fake.bin}:${process.env.PATH}` }), stderr: "pipe" });
+    // The status (started as exprag starts) waits; the snapshot's copy of the index is made once git has found the repository.
     await waitFor(fake.reached, "the run to reach git status");
-    expect(readdirSync(join(repo, ".git")).filter((name) => name.startsWith("exprag-"))).toHaveLength(1);
+    await waitFor(() => readdirSync(join(repo, ".git")).filter((name) => name.startsWith("exprag-")).length === 1, "the snapshot's copy of the index");
     const gc = await runIn(repo, ["gc"]);
     expect(gc.stderr).not.toContain("left by a run that was killed");
     fake.release();
@@ -60,6 +61,7 @@ describe("data loss", () => {
     const fake = gitThatWaitsAt("status");
     const run = Bun.spawn([EXPRAG, "run", "--", "true"], { cwd: repo, env: cleanEnv({ PATH: `${fake.bin}:${process.env.PATH}` }), stderr: "ignore" });
     await waitFor(fake.reached, "the run to reach git status");
+    await waitFor(() => readdirSync(join(repo, ".git")).some((name) => name.startsWith("exprag-")), "the snapshot's copy of the index");
     run.kill("SIGKILL");
     await run.exited;
     fake.release();
