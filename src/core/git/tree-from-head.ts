@@ -14,10 +14,11 @@
 import { lstatSync, mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { askLooseWriting, looseWriting, objectsFolder, readLooseObject, writeLooseObject } from "./loose-objects";
+import { folderDepth, readHeadTrees } from "./head-trees";
+import { askLooseWriting, looseWriting, objectsFolder, writeLooseObject } from "./loose-objects";
 import type { Git, Repository } from "./repository";
 import type { StatusEntry } from "./status";
-import { EMPTY_TREE, entryStarts, isTreeAt, lowerBound, rewriteTree, sameName, TREE_MODE, treeId } from "./tree-object";
+import { EMPTY_TREE, rewriteTree, TREE_MODE, treeId } from "./tree-object";
 
 /** A path's new state in the tree: gone, an object already stored, or a work tree file to hash. */
 type Change = { remove: true } | { mode: string; oid: string } | { mode: string; hash: true };
@@ -51,23 +52,22 @@ type Stored = { remove: true } | { mode: string; oid: string };
 const HASH_FILES = ["hash-object", "-w", "--stdin-paths"];
 
 /**
- * The snapshot's tree, or null where only the index's way builds it the same. `entries`: the
- * status entries the snapshot takes; `untracked`: the untracked paths to add (exclusions already
- * applied); `hiddenEntries`: entries left out of the snapshot (`not-code`), which must not differ
- * between HEAD and the index.
+ * What status said a snapshot changes of HEAD's tree: the tracked entries it takes, the untracked
+ * paths it adds (exclusions already applied), and the entries it leaves out (`not-code`), which
+ * must not differ between HEAD and the index.
  */
-export function treeFromHead(
-  git: Git,
-  repo: Repository,
-  entries: StatusEntry[],
-  untracked: Buffer[],
-  hiddenEntries: StatusEntry[],
-  progress?: (done: number, total: number) => void,
-): string | null {
-  const plan = planTree(git, repo, entries, untracked, hiddenEntries);
+export interface StatusChanges {
+  tracked: StatusEntry[];
+  untracked: Buffer[];
+  hidden: StatusEntry[];
+}
+
+/** The snapshot's tree, or null where only the index's way builds it the same. */
+export function treeFromHead(git: Git, repo: Repository, changes: StatusChanges, progress?: (done: number, total: number) => void): string | null {
+  const plan = planTree(git, repo, changes);
   if (plan === null) return null;
   const hashed = plan.toHash.length ? git.run(HASH_FILES, { input: hashInput(plan) }) : null;
-  return treeOfPlan(git, plan, hashed, readTrees(git, plan), progress);
+  return treeOfPlan(git, plan, hashed, readHeadTrees(git, plan.objects, plan.head, plan.folders), progress);
 }
 
 /**
@@ -77,18 +77,16 @@ export function treeFromHead(
 export async function treeFromHeadWhile(
   git: Git,
   repo: Repository,
-  entries: StatusEntry[],
-  untracked: Buffer[],
-  hiddenEntries: StatusEntry[],
+  changes: StatusChanges,
   progress?: (done: number, total: number) => void,
 ): Promise<string | null> {
-  const plan = planTree(git, repo, entries, untracked, hiddenEntries);
+  const plan = planTree(git, repo, changes);
   if (plan === null) return null;
   const hashing = plan.toHash.length ? git.start(HASH_FILES, { input: hashInput(plan) }) : null;
   const asking = plan.objects === null ? null : askLooseWriting(git);
   let old: Map<string, Buffer> | null;
   try {
-    old = readTrees(git, plan);
+    old = readHeadTrees(git, plan.objects, plan.head, plan.folders);
   } catch (error) {
     await Promise.allSettled([hashing, asking]);
     throw error;
@@ -97,14 +95,14 @@ export async function treeFromHeadWhile(
   return treeOfPlan(git, plan, hashed, old, progress);
 }
 
-function planTree(git: Git, repo: Repository, entries: StatusEntry[], untracked: Buffer[], hiddenEntries: StatusEntry[]): TreePlan | null {
+function planTree(git: Git, repo: Repository, { tracked, untracked, hidden }: StatusChanges): TreePlan | null {
   const head = repo.headTree;
   if (head === null || head.length !== 40) return null; // no commit yet, or SHA-256 objects
-  const changes = plannedChanges(repo.top, entries, untracked, hiddenEntries);
+  const changes = plannedChanges(repo.top, tracked, untracked, hidden);
   if (changes === null) return null;
   const toHash = [...changes].filter(([, change]) => "hash" in change).map(([path]) => path);
   if (toHash.length > MOST_FILES_HASHED_AT_ONCE) return null;
-  const folders = [...byFolder(changes).keys()].sort((a, b) => depth(b) - depth(a));
+  const folders = [...byFolder(changes).keys()].sort((a, b) => folderDepth(b) - folderDepth(a));
   return { head, changes, toHash, folders, objects: objectsFolder(repo, git.env) };
 }
 
@@ -226,7 +224,7 @@ function holdsCarriageReturn(top: string, rawPath: Buffer, stat: Stats): boolean
 function writeTrees(git: Git, objects: string | null, changes: Map<string, Stored>, old: Map<string, Buffer>): string | null {
   // Each folder's changed names, from the deepest folder up: its changed files now, its changed folders as they are made.
   const folders = byFolder(changes);
-  const order = [...folders.keys()].sort((a, b) => depth(b) - depth(a));
+  const order = [...folders.keys()].sort((a, b) => folderDepth(b) - folderDepth(a));
   const written: { oid: string; body: Buffer }[] = [];
   // Folders whose entry in their parent status said nothing of: HEAD must hold a folder (or nothing) there.
   const madeOnly = new Set<string>();
@@ -257,70 +255,6 @@ function writeTrees(git: Git, objects: string | null, changes: Map<string, Store
   if (root === null) written.push({ oid: EMPTY_TREE, body: Buffer.alloc(0) });
   if (!writtenAsComputed(git, objects, written)) return null;
   return root ?? EMPTY_TREE;
-}
-
-function depth(folder: string): number {
-  if (folder === "") return 0;
-  let n = 1;
-  for (let i = folder.indexOf("/"); i >= 0; i = folder.indexOf("/", i + 1)) n++;
-  return n;
-}
-
-/**
- * HEAD's raw tree at each folder (a folder HEAD lacks, or holds as a file, is absent), read in
- * process where they are all loose objects, else by one `git cat-file --batch`; null when that fails.
- */
-function readTrees(git: Git, { objects, head, folders }: TreePlan): Map<string, Buffer> | null {
-  return (objects !== null && readLooseTrees(objects, head, folders)) || readTreesWithGit(git, head, folders);
-}
-
-/** The trees at `folders` from loose objects, each parent's entry naming its child; null when one is not loose. */
-function readLooseTrees(objects: string, head: string, folders: string[]): Map<string, Buffer> | null {
-  const trees = new Map<string, Buffer>();
-  const starts = new Map<string, number[] | null>();
-  for (const folder of [...folders].sort((a, b) => depth(a) - depth(b))) {
-    let oid = head;
-    if (folder !== "") {
-      const slash = folder.lastIndexOf("/");
-      const parentFolder = slash < 0 ? "" : folder.slice(0, slash);
-      const parent = trees.get(parentFolder);
-      if (parent === undefined) continue; // no such folder in HEAD
-      if (!starts.has(parentFolder)) starts.set(parentFolder, entryStarts(parent));
-      const entries = starts.get(parentFolder);
-      if (!entries) return null;
-      const name = Buffer.from(folder.slice(slash + 1), "latin1");
-      const at = lowerBound(parent, entries, name, true);
-      if (at === entries.length || !isTreeAt(parent, entries[at]!) || !sameName(parent, entries[at]!, name)) continue;
-      const nul = parent.indexOf(0, entries[at]!);
-      oid = parent.toString("hex", nul + 1, nul + 21);
-    }
-    const tree = readLooseObject(objects, oid, "tree");
-    if (tree === null) return null;
-    trees.set(folder, tree);
-  }
-  return trees;
-}
-
-function readTreesWithGit(git: Git, head: string, folders: string[]): Map<string, Buffer> | null {
-  const input = Buffer.concat(folders.map((folder) => Buffer.from(folder === "" ? `${head}\n` : `${head}:${folder}\n`, "latin1")));
-  const result = git.run(["cat-file", "--batch"], { input });
-  if (result.code !== 0) return null;
-  const out = result.stdout;
-  const trees = new Map<string, Buffer>();
-  let at = 0;
-  for (const folder of folders) {
-    const end = out.indexOf(0x0a, at);
-    if (end < 0) return null;
-    const header = out.toString("latin1", at, end);
-    at = end + 1;
-    if (header.endsWith(" missing") || header.endsWith(" ambiguous")) continue;
-    const [, type, size] = header.split(" ");
-    const length = Number(size);
-    if (!Number.isSafeInteger(length) || at + length > out.length) return null;
-    if (type === "tree") trees.set(folder, out.subarray(at, at + length));
-    at += length + 1;
-  }
-  return trees;
 }
 
 /**

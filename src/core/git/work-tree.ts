@@ -13,7 +13,7 @@ import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
 import type { Git, Repository } from "./repository";
 import { codeEntries, DEFAULT_NOT_CODE, isExcluded, readStatus, type StatusEntry, startStatus } from "./status";
-import { treeFromHead, treeFromHeadWhile } from "./tree-from-head";
+import { type StatusChanges, treeFromHead, treeFromHeadWhile } from "./tree-from-head";
 
 /**
  * Untracked files that look like secrets stay out of snapshots unless asked for: a snapshot is a
@@ -117,15 +117,14 @@ interface Sorted {
   toUpdate: Buffer[];
   toRemove: Buffer[];
   /** What treeFromHead is given, where HEAD's tree may be the way; null where only the copy of the index is. */
-  fromHead: { tracked: StatusEntry[]; untracked: Buffer[]; hidden: StatusEntry[] } | null;
+  fromHead: StatusChanges | null;
 }
 
 /** The tree of the work tree from `all`, what status said of it against the copy. */
 function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, index: string, hiding: boolean, all: StatusEntry[]): WorkTreeState {
   const sorted = sortOut(repo, options, hiding, all);
   if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
-  const from = sorted.fromHead;
-  const tree = from && treeFromHead(git, repo, from.tracked, from.untracked, from.hidden, options.progress);
+  const tree = sorted.fromHead && treeFromHead(git, repo, sorted.fromHead, options.progress);
   return !tree ? throughIndex(git, repo, index, sorted, options) : { tree, entries: sorted.entries, skipped: sorted.skipped };
 }
 
@@ -140,8 +139,7 @@ async function treeOfStatusWhile(
 ): Promise<WorkTreeState> {
   const sorted = sortOut(repo, options, hiding, all);
   if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
-  const from = sorted.fromHead;
-  const tree = from && (await treeFromHeadWhile(git, repo, from.tracked, from.untracked, from.hidden, options.progress));
+  const tree = sorted.fromHead && (await treeFromHeadWhile(git, repo, sorted.fromHead, options.progress));
   return !tree ? throughIndex(git, repo, index, sorted, options) : { tree, entries: sorted.entries, skipped: sorted.skipped };
 }
 
