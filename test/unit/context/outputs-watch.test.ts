@@ -3,31 +3,15 @@
  * way a run might, then compares findOutputs narrowed by the watch with findOutputs over the tree.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import {
-  appendFileSync,
-  chmodSync,
-  linkSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  utimesSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FolderRule, findOutputs, folderRule } from "../../../src/core/context/outputs";
+import type { FolderRule } from "../../../src/core/context/outputs";
 import { MAX_WATCHED_FOLDERS, OutputsWatch, watchCap } from "../../../src/core/context/outputs-watch";
 import { platform } from "../../../src/core/os/platform";
 import { inotifyAddWatch } from "../../../src/core/os/posix";
 import { inotifyDescriptors } from "../../inotify-descriptors";
-import { tempDir } from "../../temp-dir";
-import { expectedOutputs, makeEnvironments, writeInEach } from "./environment-folders";
+import { both } from "./watched-search";
 
 const scratch = mkdtempSync(join(tmpdir(), "exprag-outputs-watch-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -86,22 +70,6 @@ function canBindMount(): boolean {
   mkdirSync(join(dir, "to"));
   if (Bun.spawnSync(["mount", "--bind", join(dir, "from"), join(dir, "to")], { stderr: "ignore" }).exitCode !== 0) return false;
   return Bun.spawnSync(["umount", join(dir, "to")]).exitCode === 0;
-}
-
-/** Runs `change` between watching and looking; returns both searches' file lists. */
-async function both(root: string, change: () => void, globs: string[] = []) {
-  const store = join(root, ".exprag");
-  const watch = OutputsWatch.start(root, folderRule([store]));
-  expect(watch).not.toBeNull();
-  // Not a wait for anything: the tree's own change times (utimes sets them to now) must lie
-  // further back than the search's 25 ms of clock slack, or both searches would count them.
-  await Bun.sleep(40);
-  const since = Date.now();
-  change();
-  const changes = watch!.changes();
-  const request = { root, since, globs, skip: [store] };
-  const paths = (value: ReturnType<typeof findOutputs>) => value.files.map((file) => file.path);
-  return { watched: changes && paths(findOutputs(request, changes)), whole: paths(findOutputs(request)), changes };
 }
 
 describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
@@ -292,63 +260,6 @@ describe.skipIf(!platform.inotify)("outputs found through a watch", () => {
     30_000,
   );
 });
-
-describe.skipIf(!platform.inotify)("virtualenvs and conda environments, told by their own entries", () => {
-  test("the watched search finds what the whole search finds", async () => {
-    const root = tempDir("exprag-watch-environments-");
-    makeEnvironments(root);
-    const { watched, whole } = await both(root, () => writeInEach(root));
-    expect(whole).toEqual(expectedOutputs(root));
-    expect(watched).toEqual(whole);
-  });
-
-  test("environments made and unmade while the run ran: the same files", async () => {
-    const root = tempDir("exprag-watch-environments-");
-    makeEnvironments(root);
-    const { watched, whole } = await both(root, () => {
-      writeInEach(root);
-      writeFileSync(join(root, "no-such-file"), "the dangling link's target\n"); // dangling-cfg becomes one
-      rmSync(join(root, "venv/pyvenv.cfg")); // venv stops being one, and linked-cfg's link dangles
-      renameSync(join(root, "cfg-folder/pyvenv.cfg"), join(root, "cfg-folder/renamed"));
-    });
-    expect(whole).toContain("venv/lib/site.py");
-    expect(whole).toContain("linked-cfg/lib/x.py");
-    expect(whole).toContain("cfg-folder/renamed/inside.txt");
-    expect(whole).not.toContain("dangling-cfg/new.txt");
-    expect(watched).toEqual(whole);
-  });
-
-  test("no watch is held on an environment's folder, nor under it", () => {
-    const root = tempDir("exprag-watch-environments-");
-    makeEnvironments(root);
-    const before = new Set(inotifyFds());
-    const watch = OutputsWatch.start(root, folderRule([]))!;
-    try {
-      const [fd] = inotifyFds().filter((fd) => !before.has(fd));
-      const held = new Set(
-        [...readFileSync(`/proc/self/fdinfo/${fd}`, "utf8").matchAll(/^inotify wd:[0-9a-f]+ ino:([0-9a-f]+)/gm)].map((m) => Number.parseInt(m[1]!, 16)),
-      );
-      const inode = (path: string) => statSync(join(root, path)).ino;
-      const watched = (folders: string[]) => folders.filter((folder) => held.has(inode(folder)));
-      const searched = ["", "src", "src/deep", "dangling-cfg", "dangling-cfg/lib", "conda-named", "conda-named/lib", "conda-named/lib/conda-meta-not"];
-      expect(watched(searched)).toEqual(searched);
-      expect(watched(["venv", "venv/lib", "conda", "conda/conda-meta", "conda-file", "linked-cfg", "cfg-folder", "src/deep/.venv"])).toEqual([]);
-    } finally {
-      watch.close();
-    }
-  });
-});
-
-/** This process's inotify descriptors. */
-function inotifyFds(): string[] {
-  return readdirSync("/proc/self/fd").filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`).includes("inotify");
-    } catch {
-      return false;
-    }
-  });
-}
 
 describe.skipIf(!platform.inotify)("the watch never holds more of the user's watches than it may", () => {
   test("a watch refused below the root gives every watch back: no answer, the descriptor closed", () => {
