@@ -1,6 +1,6 @@
 /**
  * The numbers at a few tracked paths, read straight from a stored record line's bytes: the byte
- * check that ingest uses (isPlainJson) walks the line once, and its PathProbe notes where the
+ * check that ingest uses (isPlainJsonProbed) walks the line once, and its PathProbe notes where the
  * record's kind and the paths' values lie. A line it cannot vouch for is left to JSON.parse, so
  * every line reads as JSON.parse reads it: not plain JSON (NaN tokens, invalid UTF-8, deep), a
  * watched value that is a list or an object, or a watched key written with escapes. A key written

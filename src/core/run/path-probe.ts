@@ -1,5 +1,5 @@
 /**
- * Values at a few key paths (`metrics.loss`, `step`), found while `isPlainJson` checks a record
+ * Values at a few key paths (`metrics.loss`, `step`), found while `isPlainJsonProbed` checks a record
  * line, so that stop rules read a record without parsing it: the check already walks every key.
  * A watched value that is an object, an array, or under a key written with escapes leaves the
  * probe `complex`: that line is then read with JSON.parse.

@@ -15,6 +15,7 @@ const BACKSLASH = 0x5c;
 export const MAX_DEPTH = 30;
 const RESERVED_KEYS = ["$note", "$meta", "$value", "$params"].map((key) => Buffer.from(key));
 
+/** Whether the line b[start..end) is plain JSON (see the top); the same walk as isPlainJsonProbed, kept in step with it. */
 export function isPlainJson(b: Uint8Array, start: number, end: number): boolean {
   let depth = 0;
   /** Bit d is set when the container at depth d is an object. */
@@ -67,7 +68,8 @@ export function isPlainJson(b: Uint8Array, start: number, end: number): boolean 
 
 /**
  * isPlainJson, noting on the way the values at `probe`'s paths (see PathProbe). A function of
- * its own, so the check without a probe carries none of the probe's work nor its compiled code.
+ * its own, so the check without a probe carries none of the probe's work nor its compiled code;
+ * it must accept exactly what isPlainJson accepts (plain-json and path-probe tests hold them together).
  */
 export function isPlainJsonProbed(b: Uint8Array, start: number, end: number, probe: PathProbe): boolean {
   let depth = 0;
@@ -249,13 +251,13 @@ function skipString(b: Uint8Array, i: number, end: number): number {
   for (i++; i < end; i++) {
     const c = b[i]!;
     if (c === QUOTE) return i + 1;
-    if (c === BACKSLASH || c < 0x20 || c >= 0x80) return skipStringFrom(b, i, end);
+    if (c === BACKSLASH || c < 0x20 || c >= 0x80) return skipStringRest(b, i, end);
   }
   return -1;
 }
 
-/** skipString from i, inside the string. */
-function skipStringFrom(b: Uint8Array, i: number, end: number): number {
+/** The rest of a string from i, where an escape, a control byte or a non-ASCII byte was met. */
+function skipStringRest(b: Uint8Array, i: number, end: number): number {
   while (i < end) {
     const c = b[i]!;
     if (c === QUOTE) return i + 1;

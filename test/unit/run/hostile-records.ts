@@ -6,8 +6,19 @@
  */
 
 const KEYS = ['"loss"', '"metrics"', '"acc"', '"step"', '"los"', '"losses"', '"x"'];
-/** Rarer: keys written with escapes (which send a top-level key the slow way), reserved ones. */
-const ODD_KEYS = ['"lo\\u0073s"', '"metr\\u0069cs"', '"\\u006coss"', '"$note"', '"a\\"b"', '"\\t"'];
+/** Rarer: keys written with escapes (which send a top-level key the slow way), reserved ones, UTF-8 ones, long ones (as wide as a probe's length mask, and wider). */
+const ODD_KEYS = [
+  '"lo\\u0073s"',
+  '"metr\\u0069cs"',
+  '"\\u006coss"',
+  '"$note"',
+  '"a\\"b"',
+  '"\\t"',
+  '"é"',
+  '"😀"',
+  `"${"k".repeat(32)}"`,
+  `"lo\\u0073s${"s".repeat(28)}"`,
+];
 const NUMBERS = [
   "0",
   "-0",
@@ -44,7 +55,8 @@ export function hostileValue(random: () => number, depth = 0): string {
     );
     return `{${members.join(",")}${space()}}`;
   }
-  if (depth < 4 && kind < 0.45) return `[${Array.from({ length: Math.floor(random() * 3) }, () => hostileValue(random, depth + 1)).join(", ")}]`;
+  if (depth === 0 ? kind < 0.9 : depth < 4 && kind < 0.45)
+    return `[${Array.from({ length: Math.floor(random() * 3) }, () => hostileValue(random, depth + 1)).join(", ")}]`;
   return random() < 0.75 ? either(NUMBERS, ODD_NUMBERS) : pick(OTHERS);
 }
 

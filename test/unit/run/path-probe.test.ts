@@ -58,6 +58,15 @@ describe("PathProbe: the values at watched paths, found while a line is checked"
     const slash = PathProbe.of([[{ key: "x" }, { key: "a/b" }]], MAX_DEPTH)!;
     const escaped = Buffer.from('{"x": {"a\\/b": 1}}');
     expect(isPlainJsonProbed(escaped, 0, escaped.length, slash) && slash.complex).toBe(true);
+    // Keys as long as the length mask is wide, and longer: found when written plainly, given up when escaped.
+    for (const length of [31, 32, 33, 40]) {
+      const key = "k".repeat(length);
+      const long = PathProbe.of([[{ key: "x" }, { key }]], MAX_DEPTH)!;
+      const plain = Buffer.from(`{"x": {"${key}": 7}}`);
+      expect(isPlainJsonProbed(plain, 0, plain.length, long) && !long.complex && long.value(plain, 0)).toBe(7);
+      const spelled = Buffer.from(`{"x": {"\\u006b${"k".repeat(length - 1)}": 7}}`);
+      expect(isPlainJsonProbed(spelled, 0, spelled.length, long) && long.complex).toBe(true);
+    }
     // Too short to spell a watched key, escaped or not: the line stays on the fast path.
     expect(probed('{"metrics": {"\\t": 2, "a\\"": 1, "loss": 3}}')).toEqual([undefined, 3, undefined, undefined]);
   });

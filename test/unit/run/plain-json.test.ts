@@ -138,6 +138,10 @@ describe("isPlainJson", () => {
     expect(check(Buffer.from([0x22, 0xc0, 0xaf, 0x22]))).toBe(false);
     expect(check(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]))).toBe(false);
     expect(check(Buffer.from([0x22, 0xe2, 0x82, 0x22]))).toBe(false);
+    // A raw control byte is never inside a JSON string, in a value or a key.
+    expect(check(Buffer.from([0x22, 0x61, 0x09, 0x62, 0x22]))).toBe(false);
+    expect(check(Buffer.from('{"a":"x\x01"}'))).toBe(false);
+    expect(check(Buffer.from('{"a\x1f":1}'))).toBe(false);
   });
 
   test("a number that may be too large to be finite goes the slow way, where it is read exactly", () => {
@@ -158,7 +162,7 @@ describe("isPlainJson", () => {
 
   test("agrees with JSON.parse on generated values and on their mutations", () => {
     const random = seededRandom(1);
-    const alphabet = Buffer.from('{}[]",:.-+eE0123456789 \\ntruefalsenullNaN$\xff');
+    const alphabet = Buffer.concat([Buffer.from('{}[]",:.-+eE0123456789 \\ntruefalsenullNaN$\xff'), Buffer.from([0x01, 0x09, 0x1f])]);
     for (let round = 0; round < 20000; round++) {
       const spaced = JSON.stringify(randomValue(random, 0, true), null, random() < 0.3 ? 1 : undefined) ?? "null";
       let bytes = Buffer.from(spaced.replace(/\n/g, " "));
