@@ -101,9 +101,8 @@ export async function writeWorkTreeWhile(git: Git, repo: Repository, options: Wo
     const first = await status;
     // Where entries hid changes (rarely), the copy shows them only now; an early status may have
     // seen the store before its .gitignore was there: status reads the copy again.
-    const storeInside = storeIn(repo.top, options.store);
-    const sawStore = first.early === true && storeInside !== null && first.entries.some((entry) => isInside(entry.path, storeInside));
-    const entries = cleared.changed || sawStore ? readStatus(git, copy.index).entries : first.entries;
+    const entries =
+      cleared.changed || (first.early && sawStore(first.entries, storeIn(repo.top, options.store))) ? readStatus(git, copy.index).entries : first.entries;
     return await treeOfStatusWhile(git, repo, options, copy.index, cleared.hiding, entries);
   } finally {
     copy.remove();
@@ -239,6 +238,10 @@ function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | 
   }
   if (stat.isFile() && stat.size > maxBytes) return { path, reason: `larger than ${maxBytes} bytes`, bytes: stat.size };
   return null;
+}
+
+function sawStore(entries: StatusEntry[], storeInside: string | null): boolean {
+  return storeInside !== null && entries.some((entry) => isInside(entry.path, storeInside));
 }
 
 function isInside(path: Buffer | string, folder: string): boolean {
