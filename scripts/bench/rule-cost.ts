@@ -57,6 +57,11 @@ async function lineCheck(src: string): Promise<(b: Buffer, start: number, end: n
   const { NumberBound } = await import(join(src, "core/run/json-number-order.ts"));
   const probe = PathProbe.of([[{ key: "metrics" }, { key: "loss" }]], plainJson.MAX_DEPTH);
   probe.quietWhen(0, NumberBound.of(5), { below: true, equal: true, above: false });
+  const shaped = await import(join(src, "core/run/line-shape.ts")).catch(() => null);
+  if (shaped) {
+    const shape = new shaped.LineShape(probe);
+    return (b, start, end) => shape.check(b, start, end) && !probe.complex && probe.isQuiet(b);
+  }
   const probed = plainJson.isPlainJsonProbed ?? plainJson.isPlainJson;
   return (b, start, end) => probed(b, start, end, probe) && !probe.complex && probe.isQuiet(b);
 }

@@ -6,9 +6,10 @@
 import { type Divergence, noRecordCounts, type RecordCounts } from "../record/schema";
 import type { RunFile } from "../record/writer";
 import { divergenceOf, holdsInfiniteNumber } from "../rules/divergence";
+import { LineShape } from "./line-shape";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import type { PathProbe } from "./path-probe";
-import { isPlainJson, isPlainJsonProbed } from "./plain-json";
+import { isPlainJson } from "./plain-json";
 import { parsePayload } from "./protocol";
 
 export type RecordSource = "stdout" | "fd";
@@ -35,26 +36,38 @@ export class RecordIngest {
   readonly counts: RecordCounts = noRecordCounts();
   /** The first tracked number that was NaN or infinite. */
   divergence: Divergence | null = null;
-  /** Told of each track record (stop rules read them). */
-  observer: TrackObserver | null = null;
+  private reader: TrackObserver | null = null;
+  /** The shape of the last line the observer's probe read (see LineShape). */
+  private shape: LineShape | null = null;
 
   constructor(
     private readonly runFile: RunFile,
     private readonly warn: (message: string) => void,
   ) {}
 
+  /** Told of each track record (stop rules read them). */
+  get observer(): TrackObserver | null {
+    return this.reader;
+  }
+
+  set observer(observer: TrackObserver | null) {
+    this.reader = observer;
+    this.shape = observer?.probe ? new LineShape(observer.probe) : null;
+  }
+
   /**
    * Records the line `data[start..end)`; false when it did not parse (it is kept as
    * `parse_error`). Plain JSON, the common case, is copied as it came without being parsed.
    */
   lineBytes(data: Buffer, start: number, end: number, source: RecordSource): boolean {
-    const observer = this.observer;
-    const probe = observer?.probe ?? null;
-    if (!(probe ? isPlainJsonProbed(data, start, end, probe) : isPlainJson(data, start, end))) return this.line(data.toString("utf8", start, end), source);
+    const observer = this.reader;
+    const shape = this.shape;
+    if (!(shape ? shape.check(data, start, end) : isPlainJson(data, start, end))) return this.line(data.toString("utf8", start, end), source);
     const line = this.runFile.nextLine;
     this.runFile.addBytes("track", data, start, end);
     this.counts.track++;
     if (observer) {
+      const probe = observer.probe;
       if (probe && !probe.complex) {
         if (!observer.quiet || !probe.isQuiet(data)) observer.probed(data, start, end, line);
       } else observer.parsed(JSON.parse(data.toString("utf8", start, end)), line);

@@ -169,10 +169,15 @@ export class PathProbe {
       this.forgetBelow(node);
       return;
     }
-    this.starts[leaf] = start;
-    this.ends[leaf] = end;
-    this.integerEnds[leaf] = this.numberShape[0]!;
-    this.exponentStarts[leaf] = this.numberShape[1]!;
+    this.found(leaf, start, end);
+  }
+
+  /** The value of path `index` took `b[start..end)` (a number's shape in `numberShape`). */
+  found(index: number, start: number, end: number): void {
+    this.starts[index] = start;
+    this.ends[index] = end;
+    this.integerEnds[index] = this.numberShape[0]!;
+    this.exponentStarts[index] = this.numberShape[1]!;
   }
 
   /**

@@ -68,3 +68,25 @@ export function damaged(random: () => number, text: string): string {
   if (action < 0.7) return text.slice(0, at) + text.slice(at + 1);
   return text.slice(0, at) + '{}[]",:.-eE05 \\'[Math.floor(random() * 16)] + text.slice(at);
 }
+
+/** A JSON token of valid text: a string, a number, or a literal. */
+const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/g;
+/** What may stand where a scalar stood: other scalars (the same shape), or what changes the shape or breaks the line. */
+const STAND_INS = ["{}", "[]", '{"loss": 1}', "[5]", "tru", "1.", "-", "01", "NaN", '"open', '"\\q"', " 7", "7 ", "1e400", "99999"];
+
+/**
+ * `text` (valid JSON, as hostileValue makes) with some of its scalar values replaced: mostly by
+ * other scalars, which keep its shape (its bytes outside the values), sometimes by what changes
+ * the shape or breaks the line; now and then a key is renamed.
+ */
+export function reshaped(random: () => number, text: string): string {
+  const pick = (list: string[]) => list[Math.floor(random() * list.length)]!;
+  return text.replace(TOKEN, (token, at: number) => {
+    const isKey = token.startsWith('"') && /^\s*:/.test(text.slice(at + token.length));
+    const chance = random();
+    if (isKey) return chance < 0.05 ? pick(KEYS) : token;
+    if (chance < 0.5) return token;
+    if (chance < 0.93) return random() < 0.75 ? pick(random() < 0.1 ? ODD_NUMBERS : NUMBERS) : pick(OTHERS);
+    return pick(STAND_INS);
+  });
+}

@@ -1,0 +1,126 @@
+import { describe, expect, test } from "bun:test";
+import { LineShape } from "../../../src/core/run/line-shape";
+import { PathProbe } from "../../../src/core/run/path-probe";
+import { isPlainJson, isPlainJsonProbed, MAX_DEPTH } from "../../../src/core/run/plain-json";
+import { seededRandom } from "../../seeded-random";
+import { damaged, hostileValue, reshaped } from "./hostile-records";
+
+const PATHS = [[{ key: "loss" }], [{ key: "metrics" }, { key: "loss" }], [{ key: "metrics" }, { key: "acc" }], [{ key: "step" }]];
+
+/** What a check left in its probe: per path where the value lies, and for a number its digits' and exponent's places. */
+function found(probe: PathProbe, line: Buffer): unknown {
+  if (probe.complex) return "complex";
+  return PATHS.map((_, k) => {
+    const start = probe.starts[k]!;
+    if (start < 0) return null;
+    const first = line[start]!;
+    const number = first === 0x2d || (first >= 0x30 && first <= 0x39);
+    return [start, probe.ends[k], number ? probe.integerEnds[k] : 0, number ? probe.exponentStarts[k] : 0];
+  });
+}
+
+/** The full check's answer for a line, with a fresh probe: nothing of earlier lines in it. */
+function fullCheck(line: Buffer): unknown {
+  const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
+  const plain = isPlainJsonProbed(line, 0, line.length, probe);
+  expect(plain).toBe(isPlainJson(line, 0, line.length));
+  return plain ? found(probe, line) : "not plain";
+}
+
+function shapedCheck(shape: LineShape, probe: PathProbe, line: Buffer): unknown {
+  return shape.check(line, 0, line.length) ? found(probe, line) : "not plain";
+}
+
+describe("LineShape: a line shaped as the last one is checked against it, as the full check would", () => {
+  test("lines alike but for their values take the shape; others the full check, whose shape is kept for the next", () => {
+    const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
+    const shape = new LineShape(probe);
+    const lines = [
+      '{"step": 1, "metrics": {"loss": 0.5, "acc": 0.25}}',
+      '{"step": 22, "metrics": {"loss": 1e-7, "acc": "text"}}',
+      '{"step": null, "metrics": {"loss": -0, "acc": true}}',
+      '{"step": 3, "metrics": {"loss": 0.5, "acc": {"x": 1}}}',
+      '{"step": 3, "metrics": {"loss": 0.5, "acc": [1]}}',
+      '{"step": 3, "metrics": {"loss": 0.5, "acc": 1}} ',
+      '{"step": 3, "metrics": {"loss": 0.5, "acc": 1}}',
+      '{"step": 3, "metrics": {"loss": 0.5, "acc": 1',
+      '{"step": 3, "metrics": {"loss": 1e400, "acc": 1}}',
+      '{"step": 3, "metrics": {"loss": 0.5, "acc": tru}}',
+      '{"step": 3, "metrics": {"lozz": 0.5, "acc": 1}}',
+      '{"step": 4, "metrics": {"lozz": 0.5, "acc": 2}}',
+    ];
+    const matched: boolean[] = [];
+    for (const text of lines) {
+      const line = Buffer.from(text);
+      const before = shape.matched;
+      expect([text, shapedCheck(shape, probe, line)]).toEqual([text, fullCheck(line)]);
+      matched.push(shape.matched > before);
+    }
+    expect(matched).toEqual([false, true, true, false, false, false, false, false, false, false, false, true]);
+  });
+
+  test("generated hostile records, reshaped and damaged in runs: each answered as the full check answers it", () => {
+    const random = seededRandom(5);
+    const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
+    const shape = new LineShape(probe);
+    let lines = 0;
+    let valuesFound = 0;
+    for (let round = 0; round < 6000; round++) {
+      // Every third base a record such as programs write, the watched paths in it; the rest anything.
+      const base = round % 3 ? hostileValue(random) : `{"step": 1, "metrics": {"loss": 0.5, "acc": 1, "x": ${hostileValue(random, 1)}}, "loss": 2}`;
+      for (let k = 0; k < 6; k++) {
+        const variant = k === 0 ? base : reshaped(random, base);
+        const text = random() < 0.15 ? damaged(random, variant) : variant;
+        const line = Buffer.from(text);
+        const before = shape.matched;
+        const answer = shapedCheck(shape, probe, line);
+        expect({ text, answer }).toEqual({ text, answer: fullCheck(line) });
+        lines++;
+        if (shape.matched > before && Array.isArray(answer) && answer.some((value) => value !== null)) valuesFound++;
+      }
+    }
+    // The shape answered for a good share of the lines, and found values in many of those.
+    expect(shape.matched).toBeGreaterThan(lines / 4);
+    expect(valuesFound).toBeGreaterThan(lines / 12);
+  });
+
+  test("a line within a larger buffer is read only between its ends", () => {
+    const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
+    const shape = new LineShape(probe);
+    const first = '{"metrics": {"loss": 1}}';
+    const chunk = Buffer.from(`${first}\n{"metrics": {"loss": 2}}\n{"metrics": {"loss": 3}}5}\n`);
+    expect(shape.check(chunk, 0, first.length)).toBe(true);
+    expect(shape.check(chunk, first.length + 1, 2 * first.length + 1) && probe.value(chunk, 1)).toBe(2);
+    // Cut one byte short of its end, or given one more: not the shape, and not plain.
+    expect(shape.check(chunk, 2 * first.length + 2, 3 * first.length + 1)).toBe(false);
+    expect(shape.check(chunk, 2 * first.length + 2, 3 * first.length + 3)).toBe(false);
+    expect(shape.matched).toBe(1);
+  });
+
+  test("never reads a byte outside the line it is given, cut anywhere", () => {
+    const text = '{"step": 12, "metrics": {"loss": 0.5, "acc": "x"}, "ok": true}';
+    const whole = Buffer.from(`${text}\n${text}\n`);
+    for (let cut = 0; cut <= text.length; cut++) {
+      const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
+      const shape = new LineShape(probe);
+      expect(shape.check(whole, 0, text.length)).toBe(true);
+      const start = text.length + 1;
+      expect([cut, shape.check(onlyWithin(whole, start, start + cut), start, start + cut)]).toEqual([cut, cut === text.length]);
+      expect(shape.matched).toBe(cut === text.length ? 1 : 0);
+    }
+  });
+});
+
+/** `bytes`, throwing when a byte outside `[start, end)` is read. */
+function onlyWithin(bytes: Buffer, start: number, end: number): Buffer {
+  return new Proxy(bytes, {
+    get(target, key) {
+      if (typeof key === "string" && /^\d+$/.test(key)) {
+        if (Number(key) < start || Number(key) >= end) throw new Error(`byte ${key} read, outside [${start}, ${end})`);
+        return target[Number(key)];
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
