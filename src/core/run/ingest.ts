@@ -9,7 +9,6 @@ import { divergenceOf, holdsInfiniteNumber } from "../rules/divergence";
 import { LineShape } from "./line-shape";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import type { PathProbe } from "./path-probe";
-import { isPlainJson } from "./plain-json";
 import { parsePayload } from "./protocol";
 
 export type RecordSource = "stdout" | "fd";
@@ -37,8 +36,8 @@ export class RecordIngest {
   /** The first tracked number that was NaN or infinite. */
   divergence: Divergence | null = null;
   private reader: TrackObserver | null = null;
-  /** The shape of the last line the observer's probe read (see LineShape). */
-  private shape: LineShape | null = null;
+  /** The shape of the last line checked (see LineShape), with the observer's probe. */
+  private shape = new LineShape(null);
 
   constructor(
     private readonly runFile: RunFile,
@@ -52,7 +51,7 @@ export class RecordIngest {
 
   set observer(observer: TrackObserver | null) {
     this.reader = observer;
-    this.shape = observer?.probe ? new LineShape(observer.probe) : null;
+    this.shape = new LineShape(observer?.probe ?? null);
   }
 
   /**
@@ -60,9 +59,8 @@ export class RecordIngest {
    * `parse_error`). Plain JSON, the common case, is copied as it came without being parsed.
    */
   lineBytes(data: Buffer, start: number, end: number, source: RecordSource): boolean {
+    if (!this.shape.check(data, start, end)) return this.line(data.toString("utf8", start, end), source);
     const observer = this.reader;
-    const shape = this.shape;
-    if (!(shape ? shape.check(data, start, end) : isPlainJson(data, start, end))) return this.line(data.toString("utf8", start, end), source);
     const line = this.runFile.nextLine;
     this.runFile.addBytes("track", data, start, end);
     this.counts.track++;

@@ -1,20 +1,21 @@
 /**
- * The shape of the last record line a PathProbe read: its bytes with the places of its scalar
- * values (numbers, strings, true, false, null). A program writes most of its records alike, so
- * a line that has the same bytes outside those places, and a valid scalar in each, is checked
- * by comparing it with the shape: it is then plain JSON (isPlainJson walks it as it walked the
- * shape's line, each scalar ending where the next bytes of the shape begin) and the probe's
- * values lie in the same places. Any other line takes the full check (isPlainJsonProbed), and
- * its shape is kept for the next one.
+ * The shape of the last record line checked: its bytes with the places of its scalar values
+ * (numbers, strings, true, false, null). A program writes most of its records alike, so a line
+ * that has the same bytes outside those places, and a valid scalar in each, is checked by
+ * comparing it with the shape: it is then plain JSON (isPlainJson walks it as it walked the
+ * shape's line, each scalar ending where the next bytes of the shape begin), and a PathProbe's
+ * values lie in the same places. Any other line takes the full check (isPlainJson, or
+ * isPlainJsonProbed with a probe), and its shape is kept for the next one.
  */
 
 import { QUOTE, skipScalar, skipSpace, skipString } from "./json-scalars";
 import type { PathProbe } from "./path-probe";
-import { isPlainJsonProbed } from "./plain-json";
+import { isPlainJson, isPlainJsonProbed } from "./plain-json";
 
 /** A longer line, or one with more scalars, is not kept as a shape (a shape holds its copy). */
 const MAX_SHAPE_BYTES = 4096;
 const MAX_SLOTS = 256;
+const NONE = new Int32Array(0);
 
 export class LineShape {
   private readonly bytes = new Uint8Array(MAX_SHAPE_BYTES);
@@ -28,17 +29,18 @@ export class LineShape {
   /** Lines checked by the shape, without the full check (what tests and the rule-cost bench look at). */
   matched = 0;
 
-  constructor(private readonly probe: PathProbe) {}
+  /** With a probe, lines are checked with it (see isPlainJsonProbed). */
+  constructor(private readonly probe: PathProbe | null) {}
 
-  /** isPlainJsonProbed(b, start, end, probe), by the shape when the line has it. */
+  /** isPlainJson(b, start, end), or isPlainJsonProbed with the probe, by the shape when the line has it. */
   check(b: Uint8Array, start: number, end: number): boolean {
     if (this.matches(b, start, end)) {
       this.matched++;
       return true;
     }
     const probe = this.probe;
-    if (!isPlainJsonProbed(b, start, end, probe)) return false;
-    if (!probe.complex) this.keep(b, start, end);
+    if (probe === null ? !isPlainJson(b, start, end) : !isPlainJsonProbed(b, start, end, probe)) return false;
+    if (probe === null || !probe.complex) this.keep(b, start, end);
     return true;
   }
 
@@ -47,7 +49,7 @@ export class LineShape {
     const length = this.length;
     if (length === 0) return false;
     const probe = this.probe;
-    probe.reset();
+    probe?.reset();
     const shape = this.bytes;
     const slotStarts = this.slotStarts;
     const slotEnds = this.slotEnds;
@@ -59,9 +61,9 @@ export class LineShape {
       if (literalEnd - j >= end - i) return false;
       while (j < literalEnd) if (b[i++] !== shape[j++]) return false;
       const path = slotPaths[s]!;
-      const after = skipScalar(b, i, end, b[i]!, path >= 0 ? probe.numberShape : null);
+      const after = skipScalar(b, i, end, b[i]!, path >= 0 ? probe!.numberShape : null);
       if (after < 0) return false;
-      if (path >= 0) probe.found(path, i, after);
+      if (path >= 0) probe!.found(path, i, after);
       i = after;
       j = slotEnds[s]!;
     }
@@ -99,9 +101,9 @@ export class LineShape {
       }
       i = after;
     }
-    const probe = this.probe;
-    for (let path = 0; path < probe.starts.length; path++) {
-      const at = probe.starts[path]!;
+    const found = this.probe?.starts ?? NONE;
+    for (let path = 0; path < found.length; path++) {
+      const at = found[path]!;
       if (at < 0) continue;
       let s = 0;
       while (s < slots && starts[s] !== at - start) s++;

@@ -84,6 +84,23 @@ describe("LineShape: a line shaped as the last one is checked against it, as the
     expect(valuesFound).toBeGreaterThan(lines / 12);
   });
 
+  test("without a probe (a run without rules): generated records, reshaped and damaged, answered as isPlainJson answers them", () => {
+    const random = seededRandom(9);
+    const shape = new LineShape(null);
+    let lines = 0;
+    for (let round = 0; round < 5000; round++) {
+      const base = hostileValue(random);
+      for (let k = 0; k < 6; k++) {
+        const variant = k === 0 ? base : reshaped(random, base);
+        const text = random() < 0.15 ? damaged(random, variant) : variant;
+        const line = Buffer.from(text);
+        expect({ text, plain: shape.check(line, 0, line.length) }).toEqual({ text, plain: isPlainJson(line, 0, line.length) });
+        lines++;
+      }
+    }
+    expect(shape.matched).toBeGreaterThan(lines / 4);
+  });
+
   test("a line within a larger buffer is read only between its ends", () => {
     const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
     const shape = new LineShape(probe);
