@@ -7,9 +7,9 @@
  * first tree shows the compiling (JIT) of a fresh process (a later tree's first pass shares code
  * compiled already, so first passes compare only between processes); the others, the steady state. CPU milliseconds of the
  * whole process (compiler threads included), or wall when less. With `--check`, only the line
- * check is timed, over the lines' payloads, as ingest makes it: through a LineShape (a tree without
- * one: isPlainJson), or with `--rule` the same with the rule's probe and its quiet-line test (a
- * tree without isPlainJsonProbed passes the probe to isPlainJson).
+ * check is timed, over the lines' payloads, as ingest makes it: isPlainJson, or with `--rule` the
+ * check with the rule's probe (through LineShapes where the tree has them) and its quiet-line test
+ * (a tree without isPlainJsonProbed passes the probe to isPlainJson).
  *
  * Usage: bun scripts/bench/rule-cost.ts [--rule] [--check] [--passes N] [--lines N] [SRC_DIR ...]
  */
@@ -54,17 +54,13 @@ for (let i = 0, at = 0; i < lines; i++) {
 async function lineCheck(src: string): Promise<(b: Buffer, start: number, end: number) => boolean> {
   const plainJson = await import(join(src, "core/run/plain-json.ts"));
   const shaped = await import(join(src, "core/run/line-shape.ts")).catch(() => null);
-  if (!rule) {
-    if (!shaped) return plainJson.isPlainJson;
-    const shape = new shaped.LineShape(null);
-    return (b, start, end) => shape.check(b, start, end);
-  }
+  if (!rule) return plainJson.isPlainJson;
   const { PathProbe } = await import(join(src, "core/run/path-probe.ts"));
   const { NumberBound } = await import(join(src, "core/run/json-number-order.ts"));
   const probe = PathProbe.of([[{ key: "metrics" }, { key: "loss" }]], plainJson.MAX_DEPTH);
   probe.quietWhen(0, NumberBound.of(5), { below: true, equal: true, above: false });
   if (shaped) {
-    const shape = new shaped.LineShape(probe);
+    const shape = new shaped.LineShapes(probe);
     return (b, start, end) => shape.check(b, start, end) && !probe.complex && probe.isQuiet(b);
   }
   const probed = plainJson.isPlainJsonProbed ?? plainJson.isPlainJson;

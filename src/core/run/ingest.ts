@@ -6,9 +6,10 @@
 import { type Divergence, noRecordCounts, type RecordCounts } from "../record/schema";
 import type { RunFile } from "../record/writer";
 import { divergenceOf, holdsInfiniteNumber } from "../rules/divergence";
-import { LineShape } from "./line-shape";
+import { LineShapes } from "./line-shape";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import type { PathProbe } from "./path-probe";
+import { isPlainJson } from "./plain-json";
 import { parsePayload } from "./protocol";
 
 export type RecordSource = "stdout" | "fd";
@@ -36,8 +37,8 @@ export class RecordIngest {
   /** The first tracked number that was NaN or infinite. */
   divergence: Divergence | null = null;
   private reader: TrackObserver | null = null;
-  /** The shape of the last line checked (see LineShape), with the observer's probe. */
-  private shape = new LineShape(null);
+  /** The shapes of the last lines the observer's probe read (see LineShapes). */
+  private shapes: LineShapes | null = null;
 
   constructor(
     private readonly runFile: RunFile,
@@ -51,7 +52,7 @@ export class RecordIngest {
 
   set observer(observer: TrackObserver | null) {
     this.reader = observer;
-    this.shape = new LineShape(observer?.probe ?? null);
+    this.shapes = observer?.probe ? new LineShapes(observer.probe) : null;
   }
 
   /**
@@ -59,7 +60,8 @@ export class RecordIngest {
    * `parse_error`). Plain JSON, the common case, is copied as it came without being parsed.
    */
   lineBytes(data: Buffer, start: number, end: number, source: RecordSource): boolean {
-    if (!this.shape.check(data, start, end)) return this.line(data.toString("utf8", start, end), source);
+    const shapes = this.shapes;
+    if (!(shapes ? shapes.check(data, start, end) : isPlainJson(data, start, end))) return this.line(data.toString("utf8", start, end), source);
     const observer = this.reader;
     const line = this.runFile.nextLine;
     this.runFile.addBytes("track", data, start, end);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { LineShape } from "../../../src/core/run/line-shape";
+import { LineShapes } from "../../../src/core/run/line-shape";
 import { PathProbe } from "../../../src/core/run/path-probe";
 import { isPlainJson, isPlainJsonProbed, MAX_DEPTH } from "../../../src/core/run/plain-json";
 import { seededRandom } from "../../seeded-random";
@@ -27,19 +27,20 @@ function fullCheck(line: Buffer): unknown {
   return plain ? found(probe, line) : "not plain";
 }
 
-function shapedCheck(shape: LineShape, probe: PathProbe, line: Buffer): unknown {
+function shapedCheck(shape: LineShapes, probe: PathProbe, line: Buffer): unknown {
   return shape.check(line, 0, line.length) ? found(probe, line) : "not plain";
 }
 
-describe("LineShape: a line shaped as the last one is checked against it, as the full check would", () => {
+describe("LineShapes: a line shaped as the last one is checked against it, as the full check would", () => {
   test("lines alike but for their values take the shape; others the full check, whose shape is kept for the next", () => {
     const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
-    const shape = new LineShape(probe);
+    const shape = new LineShapes(probe);
     const lines = [
       '{"step": 1, "metrics": {"loss": 0.5, "acc": 0.25}}',
       '{"step": 22, "metrics": {"loss": 1e-7, "acc": "text"}}',
       '{"step": null, "metrics": {"loss": -0, "acc": true}}',
       '{"step": 3, "metrics": {"loss": 0.5, "acc": {"x": 1}}}',
+      '{"step": 4, "metrics": {"loss": 0.5, "acc": 2}}',
       '{"step": 3, "metrics": {"loss": 0.5, "acc": [1]}}',
       '{"step": 3, "metrics": {"loss": 0.5, "acc": 1}} ',
       '{"step": 3, "metrics": {"loss": 0.5, "acc": 1}}',
@@ -56,13 +57,15 @@ describe("LineShape: a line shaped as the last one is checked against it, as the
       expect([text, shapedCheck(shape, probe, line)]).toEqual([text, fullCheck(line)]);
       matched.push(shape.matched > before);
     }
-    expect(matched).toEqual([false, true, true, false, false, false, false, false, false, false, false, true]);
+    // A watched value that is an object leaves the probe complex and its line's shape unkept: the next line has the first's shape.
+    // The eighth has it too, kept beside the shapes of the two before it.
+    expect(matched).toEqual([false, true, true, false, true, false, false, true, false, false, false, false, true]);
   });
 
   test("generated hostile records, reshaped and damaged in runs: each answered as the full check answers it", () => {
     const random = seededRandom(5);
     const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
-    const shape = new LineShape(probe);
+    const shape = new LineShapes(probe, false);
     let lines = 0;
     let valuesFound = 0;
     for (let round = 0; round < 6000; round++) {
@@ -84,26 +87,36 @@ describe("LineShape: a line shaped as the last one is checked against it, as the
     expect(valuesFound).toBeGreaterThan(lines / 12);
   });
 
-  test("without a probe (a run without rules): generated records, reshaped and damaged, answered as isPlainJson answers them", () => {
-    const random = seededRandom(9);
-    const shape = new LineShape(null);
-    let lines = 0;
-    for (let round = 0; round < 5000; round++) {
-      const base = hostileValue(random);
-      for (let k = 0; k < 6; k++) {
-        const variant = k === 0 ? base : reshaped(random, base);
-        const text = random() < 0.15 ? damaged(random, variant) : variant;
-        const line = Buffer.from(text);
-        expect({ text, plain: shape.check(line, 0, line.length) }).toEqual({ text, plain: isPlainJson(line, 0, line.length) });
-        lines++;
+  test("records of a few kinds in turn each keep their shape; records that never repeat one are kept rarely", () => {
+    const kinds = ["loss", "val_loss", "lr"];
+    const cycled = new LineShapes(PathProbe.of(PATHS, MAX_DEPTH)!);
+    for (let i = 0; i < 300; i++) {
+      const line = Buffer.from(`{"step": ${i}, "${kinds[i % 3]}": ${1 / (i + 1)}}`);
+      expect(cycled.check(line, 0, line.length)).toBe(true);
+    }
+    expect(cycled.matched).toBe(297);
+    // Each line a new shape, then its twin: keeping every new shape would fit every twin.
+    const paired = new LineShapes(PathProbe.of(PATHS, MAX_DEPTH)!);
+    for (let i = 0; i < 200; i++) {
+      for (const value of [1, 2]) {
+        const line = Buffer.from(`{"key_${i}": ${value}}`);
+        expect(paired.check(line, 0, line.length)).toBe(true);
       }
     }
-    expect(shape.matched).toBeGreaterThan(lines / 4);
+    expect(paired.matched).toBeGreaterThan(5);
+    expect(paired.matched).toBeLessThan(100);
+    // Regular records after those still get a shape, within TRY_EVERY lines.
+    const before = paired.matched;
+    for (let i = 0; i < 200; i++) {
+      const line = Buffer.from(`{"step": ${i}, "loss": 0.5}`);
+      expect(paired.check(line, 0, line.length)).toBe(true);
+    }
+    expect(paired.matched - before).toBeGreaterThan(130);
   });
 
   test("a line within a larger buffer is read only between its ends", () => {
     const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
-    const shape = new LineShape(probe);
+    const shape = new LineShapes(probe);
     const first = '{"metrics": {"loss": 1}}';
     const chunk = Buffer.from(`${first}\n{"metrics": {"loss": 2}}\n{"metrics": {"loss": 3}}5}\n`);
     expect(shape.check(chunk, 0, first.length)).toBe(true);
@@ -119,7 +132,7 @@ describe("LineShape: a line shaped as the last one is checked against it, as the
     const whole = Buffer.from(`${text}\n${text}\n`);
     for (let cut = 0; cut <= text.length; cut++) {
       const probe = PathProbe.of(PATHS, MAX_DEPTH)!;
-      const shape = new LineShape(probe);
+      const shape = new LineShapes(probe);
       expect(shape.check(whole, 0, text.length)).toBe(true);
       const start = text.length + 1;
       expect([cut, shape.check(onlyWithin(whole, start, start + cut), start, start + cut)]).toEqual([cut, cut === text.length]);
