@@ -49,6 +49,11 @@ export interface WorkTreeOptions {
   progress?: (done: number, total: number) => void;
   /** Always build the tree in a copy of the index (update-index, write-tree), never from HEAD's tree: tests compare the two. */
   throughIndex?: boolean;
+  /**
+   * Told once, when status read while the caller works (writeWorkTreeWhile) says the work tree
+   * differs from HEAD, before its tree is made: the caller can start what storing it takes.
+   */
+  changed?: () => void;
 }
 
 /** The work tree as a tree object, and what `git status` said about it. */
@@ -119,6 +124,7 @@ async function fromEarlyStatus(
   if (read === null || hides || sawStore(read.entries, storeIn(repo.top, options.store))) return writeWorkTree(git, repo, options);
   const sorted = sortOut(repo, options, false, read.entries);
   if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
+  options.changed?.();
   const tree = sorted.fromHead && (await treeFromHeadWhile(git, repo, sorted.fromHead, options.progress));
   if (tree) return { tree, entries: sorted.entries, skipped: sorted.skipped };
   const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
@@ -181,6 +187,7 @@ async function treeOfStatusWhile(
 ): Promise<WorkTreeState> {
   const sorted = sortOut(repo, options, hiding, all);
   if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
+  options.changed?.();
   const tree = sorted.fromHead && (await treeFromHeadWhile(git, repo, sorted.fromHead, options.progress));
   return !tree ? throughIndex(git, repo, index, sorted, options) : { tree, entries: sorted.entries, skipped: sorted.skipped };
 }
