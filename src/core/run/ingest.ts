@@ -19,8 +19,8 @@ const MAY_NOT_BE_FINITE = /[eE]\+?\d{3}|\d{300}/;
 
 /** What reads each track record as it is recorded: through a probe while the line is checked, or parsed. */
 export interface TrackObserver {
-  /** The paths it reads, noted while the line is checked; null when it needs every record parsed. */
-  probe: PathProbe | null;
+  /** The paths it reads, noted while the line is checked; null when it needs every record parsed. Read when the observer is set. */
+  readonly probe: PathProbe | null;
   /** A probed line the probe finds quiet (PathProbe.isQuiet) would tell it nothing now: it is not told of one. */
   quiet: boolean;
   /** A line `data[start..end)` at `line` of the run file, its values in `probe`. */
