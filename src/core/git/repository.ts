@@ -15,7 +15,7 @@ export interface GitResult {
 
 /** A git process started before its input is known: `send` writes to its stdin, `end` closes it. */
 export interface OpenGit {
-  send(input: Buffer | string): void;
+  send(input: string): void;
   end(): void;
   result: Promise<GitResult>;
 }
