@@ -148,7 +148,7 @@ describe("the work tree read while the caller works", () => {
     }, 30_000);
   }
 
-  test("hash-object going away before it reads hundreds of KB of paths: no broken pipe, the tree made the index's way", async () => {
+  test("hash-object going away before it reads hundreds of KB of paths: the tree made the index's way", async () => {
     const top = dirtyRepository({});
     const folder = join(top, "a".repeat(250), "b".repeat(250));
     mkdirSync(folder, { recursive: true });
@@ -168,6 +168,30 @@ describe("the work tree read while the caller works", () => {
     const plain = openRepositoryOrFail(top, env);
     expect(read.tree).toBe(writeWorkTree(plain.git, plain.repo, options).tree);
   }, 60_000);
+
+  test("the update-ref started for the branch gone before it is told the commit: no broken pipe, the fallback ref made and said", async () => {
+    const top = dirtyRepository({});
+    const bin = tempDir("exprag-fake-git-");
+    writeFileSync(join(bin, "git"), `#!/bin/sh\ncase " $* " in *" update-ref "*" --stdin "*) exit 3;; esac\nexec ${Bun.which("git")} "$@"\n`);
+    chmodSync(join(bin, "git"), 0o755);
+    const runId = "01a24380-0000-7000-8000-00000000000c";
+    const options = {
+      cwd: top,
+      env: { ...env, PATH: `${bin}:${env.PATH}` },
+      runId,
+      experimentName: "test",
+      store: join(top, ".exprag"),
+      snapshot: true,
+      maxUntrackedBytes: 1 << 20,
+    };
+    const record = await captureGitWhile(options, () => {});
+    expect(record.snapshot_ref).toBe(`refs/exprag/run/${runId}`);
+    expect(record.note).toContain("could not be created (exit 3)");
+    const ref = Bun.spawnSync(["git", "rev-parse", `refs/exprag/run/${runId}`], { cwd: top, env })
+      .stdout.toString()
+      .trim();
+    expect(ref).toBe(record.commit!);
+  }, 30_000);
 
   test("the caller's work failing costs no snapshot: the error reaches the caller after the capture, the index copy is gone", async () => {
     const top = dirtyRepository({});
