@@ -70,6 +70,20 @@ describe("start-up imports", () => {
     }
   });
 
+  test("what reads the command's output is loaded once the command has started, not before", () => {
+    const run = staticallyLoaded(chunkOf("src/cli.ts"), chunkOf("src/commands/run.ts"));
+    const started = staticallyLoaded(chunkOf("src/core/run/started.ts"));
+    for (const later of [
+      "src/core/run/ingest.ts",
+      "src/core/run/streams.ts",
+      "src/core/run/output.ts",
+      "src/core/run/magic-lines.ts",
+      "src/core/run/protocol.ts",
+    ]) {
+      expect({ later, before: loads(run, later), after: loads(started, later) }).toEqual({ later, before: false, after: true });
+    }
+  });
+
   test("what a run leaves out is still in the build, for the runs that need it", () => {
     for (const lazy of ["src/core/run/stopping.ts", "src/core/slurm/job-state.ts", "src/render/help.ts"]) expect(chunkOf(lazy)).toBeString();
   });
