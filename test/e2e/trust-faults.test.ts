@@ -25,13 +25,18 @@ import {
 } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
-/** A fake git first on PATH: the first call whose arguments include `word` waits until `<bin>/go` exists. */
-function gitThatWaitsAt(word: string): { bin: string; reached: () => boolean; release: () => void } {
+/**
+ * A fake git first on PATH: the first call whose arguments include `word` waits until `<bin>/go`
+ * exists. With `failFirst`, the first such call fails at once and the second waits: a run's early
+ * status failing, so that the snapshot reads its own, against a copy of the index.
+ */
+function gitThatWaitsAt(word: string, failFirst = false): { bin: string; reached: () => boolean; release: () => void } {
   const bin = tempDir();
   const real = Bun.which("git");
+  const fail = failFirst ? `if [ ! -e "${bin}/failed" ]; then : > "${bin}/failed"; exit 1; fi; ` : "";
   writeFileSync(
     join(bin, "git"),
-    `#!/bin/sh\ncase " $* " in *" ${word} "*) if [ ! -e "${bin}/reached" ]; then : > "${bin}/reached"; ${shellWaitFor(join(bin, "go"))}; fi;; esac\nexec ${real} "$@"\n`,
+    `#!/bin/sh\ncase " $* " in *" ${word} "*) ${fail}if [ ! -e "${bin}/reached" ]; then : > "${bin}/reached"; ${shellWaitFor(join(bin, "go"))}; fi;; esac\nexec ${real} "$@"\n`,
   );
   chmodSync(join(bin, "git"), 0o755);
   return { bin, reached: () => existsSync(join(bin, "reached")), release: () => writeFileSync(join(bin, "go"), "") };
@@ -42,9 +47,9 @@ describe("data loss", () => {
     const repo = makeRepo({ "a.txt": "a\n", "b.txt": "b\n", "c.txt": "c\n" });
     for (const name of ["a.txt", "b.txt", "c.txt"]) write(repo, name, `${name} changed\n`);
     const expected = workTreeFiles(repo);
-    const fake = gitThatWaitsAt("status");
+    const fake = gitThatWaitsAt("status", true);
     const run = Bun.spawn([EXPRAG, "run", "--", "true"], { cwd: repo, env: cleanEnv({ PATH: `${fake.bin}:${process.env.PATH}` }), stderr: "pipe" });
-    // The status (started as exprag starts) waits; the snapshot's copy of the index is made once git has found the repository.
+    // The status started as exprag starts fails; the snapshot's own status, against its copy of the index, waits.
     await waitFor(fake.reached, "the run to reach git status");
     await waitFor(() => readdirSync(join(repo, ".git")).filter((name) => name.startsWith("exprag-")).length === 1, "the snapshot's copy of the index");
     const gc = await runIn(repo, ["gc"]);
@@ -58,7 +63,7 @@ describe("data loss", () => {
   test("a run killed while reading git leaves no run file; gc then removes its temporary index", async () => {
     const repo = makeRepo();
     write(repo, "train.py", "changed\n");
-    const fake = gitThatWaitsAt("status");
+    const fake = gitThatWaitsAt("status", true);
     const run = Bun.spawn([EXPRAG, "run", "--", "true"], { cwd: repo, env: cleanEnv({ PATH: `${fake.bin}:${process.env.PATH}` }), stderr: "ignore" });
     await waitFor(fake.reached, "the run to reach git status");
     await waitFor(() => readdirSync(join(repo, ".git")).some((name) => name.startsWith("exprag-")), "the snapshot's copy of the index");

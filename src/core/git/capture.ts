@@ -11,7 +11,7 @@ import { writeSnapshotCommit } from "./commit-object";
 import { endEarlyStatus } from "./early-status";
 import { emptyGitRecord } from "./empty-record";
 import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
-import { firstLine, Git, openRepository, type Repository } from "./repository";
+import { firstLine, Git, type GitResult, type OpenGit, openRepository, type Repository } from "./repository";
 import { STORE_TRAILER } from "./snapshot-refs";
 import { readCodeStatus, type StatusEntry } from "./status";
 import { EMPTY_TREE } from "./tree-object";
@@ -80,15 +80,21 @@ export async function captureGitWhile(options: CaptureOptions, meanwhile: (top: 
     }
   };
   let state: WorkTreeState | Error | undefined;
+  // The ref's git process is started as soon as the tree turns out dirty: its start-up goes on while the tree is made.
+  const placing: { ref?: OpenGit } = {};
   if (!options.snapshot) work();
   else {
     try {
-      state = await writeWorkTreeWhile(opened.git, opened.repo, workTreeOptions(options), work);
+      const changed = () => {
+        placing.ref ??= startPlacing(opened.git, options.runId);
+      };
+      state = await writeWorkTreeWhile(opened.git, opened.repo, { ...workTreeOptions(options), changed }, work);
     } catch (error) {
       state = error instanceof Error ? error : new Error(String(error));
     }
   }
-  const record = placeIn(opened, prepareIn(opened, options, state), options.runId);
+  const prepared = prepareIn(opened, options, state);
+  const record = placing.ref ? await placeStarted(opened, prepared, options.runId, placing.ref) : placeIn(opened, prepared, options.runId);
   if (failures.length) throw failures[0];
   return record;
 }
@@ -145,11 +151,12 @@ export function placeCode(prepared: PreparedCode, runId: string, cwd: string, en
   return placeIn(openRepository(cwd, env), prepared, runId);
 }
 
-function placeIn(opened: Opened, prepared: PreparedCode, runId: string): GitRecord {
+/** `tried`: update-ref's answer for the snapshot's branch, where it was asked already (placeStarted). */
+function placeIn(opened: Opened, prepared: PreparedCode, runId: string, tried?: GitResult): GitRecord {
   if (prepared.snapshotCommit === null) return prepared.git;
   try {
     if (typeof opened === "string") throw new Error(opened);
-    return placedRecord(prepared, placeSnapshot(opened.git, runId, prepared.snapshotCommit));
+    return placedRecord(prepared, placeSnapshot(opened.git, runId, prepared.snapshotCommit, tried));
   } catch (error) {
     return { ...prepared.git, commit: null, tree: null, note: `no snapshot: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -200,15 +207,32 @@ function snapshotMessage(options: CaptureOptions & { label?: string }): string {
   return `exprag snapshot of ${options.label ?? `run ${options.runId}`}\n\nexperiment: ${options.experimentName}\n\n${STORE_TRAILER} ${options.store}\n`;
 }
 
-/** Creates `refs/heads/run/<id>`; when a branch named `run` makes that impossible, `refs/exprag/run/<id>`. */
-function placeSnapshot(git: Git, runId: string, commit: string): { ref: string; note?: string } {
+/**
+ * Creates `refs/heads/run/<id>`; when a branch named `run` makes that impossible, `refs/exprag/run/<id>`.
+ * `tried`: update-ref's answer for the first, where it was asked already.
+ */
+function placeSnapshot(git: Git, runId: string, commit: string, tried?: GitResult): { ref: string; note?: string } {
   const ref = snapshotBranchRef(runId);
-  const message = `exprag: snapshot of run ${runId}`;
-  const first = git.run(["update-ref", "-m", message, ref, commit, ""]);
+  const first = tried ?? git.run(["update-ref", "-m", refMessage(runId), ref, commit, ""]);
   if (first.code === 0) return { ref };
   const fallback = `${FALLBACK_REF_PREFIX}${runId}`;
-  git.text(["update-ref", "-m", message, fallback, commit, ""]);
-  return { ref: fallback, note: `snapshot stored at ${fallback}: ${ref} could not be created (${firstLine(first.stderr)})` };
+  git.text(["update-ref", "-m", refMessage(runId), fallback, commit, ""]);
+  return { ref: fallback, note: `snapshot stored at ${fallback}: ${ref} could not be created (${firstLine(first.stderr) || `exit ${first.code}`})` };
+}
+
+const refMessage = (runId: string) => `exprag: snapshot of run ${runId}`;
+
+/** update-ref, started before the snapshot's commit is known, to create its branch once told (placeStarted). */
+function startPlacing(git: Git, runId: string): OpenGit {
+  return git.open(["update-ref", "-m", refMessage(runId), "--stdin"]);
+}
+
+/** The record, the snapshot's branch created by the update-ref `placing`; with no commit to place, it is told nothing. */
+async function placeStarted(opened: Opened, prepared: PreparedCode, runId: string, placing: OpenGit): Promise<GitRecord> {
+  if (prepared.snapshotCommit !== null) placing.send(`create ${snapshotBranchRef(runId)} ${prepared.snapshotCommit}\n`);
+  placing.end();
+  const answer = await placing.result;
+  return placeIn(opened, prepared, runId, answer);
 }
 
 function readSubmodules(git: Git, repo: Repository): GitRecord["submodules"] {

@@ -73,13 +73,19 @@ function snapshotAsked(args: string[]): boolean {
   return !options.some((word) => word === "--no-snapshot" || word.startsWith("--snapshot=") || word === "--help" || word === "-h");
 }
 
+/** The early status's answer: its entries, and whether the index is still the one it read. */
+export interface EarlyStatus {
+  entries: StatusEntry[];
+  sameIndex: () => boolean;
+}
+
 /**
  * The early status's entries, for the snapshot of `repo` run with `env`: null at once where it was
  * started for another repository or environment, or the index changed since (it is ended then);
  * else answered when git is done, null where status read another index or HEAD than the snapshot's
  * or failed. Taken once.
  */
-export function takeEarlyStatus(repo: Repository, env: NodeJS.ProcessEnv): Promise<{ entries: StatusEntry[] } | null> | null {
+export function takeEarlyStatus(repo: Repository, env: NodeJS.ProcessEnv): Promise<EarlyStatus | null> | null {
   const early = started;
   if (early === null) return null;
   started = null;
@@ -90,7 +96,10 @@ export function takeEarlyStatus(repo: Repository, env: NodeJS.ProcessEnv): Promi
     return null;
   }
   return early.status.then(
-    (read) => (read.head === repo.head && indexState(index) === early.index ? { entries: read.entries } : null),
+    (read) => {
+      const sameIndex = () => indexState(index) === early.index;
+      return read.head === repo.head && sameIndex() ? { entries: read.entries, sameIndex } : null;
+    },
     () => null,
   );
 }

@@ -7,10 +7,17 @@ import { isAbsolute, join, resolve } from "node:path";
 import { EXIT, UserError } from "../errors";
 import { findWorkTreeTop } from "./work-tree-top";
 
-interface GitResult {
+export interface GitResult {
   code: number;
   stdout: Buffer;
   stderr: string;
+}
+
+/** A git process started before its input is known: `send` writes to its stdin, `end` closes it. */
+export interface OpenGit {
+  send(input: Buffer | string): void;
+  end(): void;
+  result: Promise<GitResult>;
 }
 
 export class Git {
@@ -47,6 +54,34 @@ export class Git {
     const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).arrayBuffer(), new Response(child.stderr).text(), child.exited]);
     Git.observer?.(args, performance.now() - started);
     return { code, stdout: Buffer.from(stdout), stderr: stderr.trim() };
+  }
+
+  /**
+   * `start`, with the input given later: git starts now, its start-up going on beside the
+   * caller's work, and reads what `send` writes until `end`.
+   */
+  open(args: string[]): OpenGit {
+    const started = performance.now();
+    const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env: this.callEnv({}), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const result = Promise.all([new Response(child.stdout).arrayBuffer(), new Response(child.stderr).text(), child.exited]).then(([stdout, stderr, code]) => {
+      Git.observer?.(args, performance.now() - started);
+      return { code, stdout: Buffer.from(stdout), stderr: stderr.trim() };
+    });
+    let open = true;
+    // A git that failed and went away says so in its result; writing to it is not the place.
+    const attempt = (write: () => void) => {
+      try {
+        if (open) write();
+      } catch {}
+    };
+    return {
+      send: (input) => attempt(() => child.stdin.write(input)),
+      end: () => {
+        attempt(() => child.stdin.end());
+        open = false;
+      },
+      result,
+    };
   }
 
   // No user hook (post-index-change, reference-transaction, ...) runs for exprag's own git calls.

@@ -64,7 +64,7 @@ export interface StatusChanges {
 
 /** The snapshot's tree, or null where only the index's way builds it the same. */
 export function treeFromHead(git: Git, repo: Repository, changes: StatusChanges, progress?: (done: number, total: number) => void): string | null {
-  const plan = planTree(git, repo, changes);
+  const plan = planTree(repo, changes, objectsFolder(repo, git.env));
   if (plan === null) return null;
   const hashed = plan.toHash.length ? git.run(HASH_FILES, { input: hashInput(plan) }) : null;
   return treeOfPlan(git, plan, hashed, readHeadTrees(git, plan.objects, plan.head, plan.folders), progress);
@@ -72,7 +72,8 @@ export function treeFromHead(git: Git, repo: Repository, changes: StatusChanges,
 
 /**
  * `treeFromHead`, with git hashing the files (and telling how objects may be written here) while
- * HEAD's trees are read in process: the two git processes and this one's work overlap.
+ * HEAD's trees are read in process: the two git processes and this one's work overlap. Both start
+ * before the changed files are looked at, so that their start-up goes on meanwhile too.
  */
 export async function treeFromHeadWhile(
   git: Git,
@@ -80,22 +81,27 @@ export async function treeFromHeadWhile(
   changes: StatusChanges,
   progress?: (done: number, total: number) => void,
 ): Promise<string | null> {
-  const plan = planTree(git, repo, changes);
-  if (plan === null) return null;
-  const hashing = plan.toHash.length ? git.start(HASH_FILES, { input: hashInput(plan) }) : null;
-  const asking = plan.objects === null ? null : askLooseWriting(git);
-  let old: Map<string, Buffer> | null;
+  const hashing = git.open(HASH_FILES);
+  const objects = objectsFolder(repo, git.env);
+  const asking = objects === null ? null : askLooseWriting(git);
+  let plan: TreePlan | null;
+  let old: Map<string, Buffer> | null = null;
   try {
-    old = readHeadTrees(git, plan.objects, plan.head, plan.folders);
+    plan = planTree(repo, changes, objects);
+    if (plan?.toHash.length) hashing.send(hashInput(plan));
+    hashing.end();
+    if (plan !== null) old = readHeadTrees(git, plan.objects, plan.head, plan.folders);
   } catch (error) {
-    await Promise.allSettled([hashing, asking]);
+    hashing.end();
+    await Promise.allSettled([hashing.result, asking]);
     throw error;
   }
-  const [hashed] = await Promise.all([hashing, asking]);
-  return treeOfPlan(git, plan, hashed, old, progress);
+  const [hashed] = await Promise.all([hashing.result, asking]);
+  if (plan === null) return null;
+  return treeOfPlan(git, plan, plan.toHash.length ? hashed : null, old, progress);
 }
 
-function planTree(git: Git, repo: Repository, { tracked, untracked, hidden }: StatusChanges): TreePlan | null {
+function planTree(repo: Repository, { tracked, untracked, hidden }: StatusChanges, objects: string | null): TreePlan | null {
   const head = repo.headTree;
   if (head === null || head.length !== 40) return null; // no commit yet, or SHA-256 objects
   const changes = plannedChanges(repo.top, tracked, untracked, hidden);
@@ -103,7 +109,7 @@ function planTree(git: Git, repo: Repository, { tracked, untracked, hidden }: St
   const toHash = [...changes].filter(([, change]) => "hash" in change).map(([path]) => path);
   if (toHash.length > MOST_FILES_HASHED_AT_ONCE) return null;
   const folders = [...byFolder(changes).keys()].sort((a, b) => folderDepth(b) - folderDepth(a));
-  return { head, changes, toHash, folders, objects: objectsFolder(repo, git.env) };
+  return { head, changes, toHash, folders, objects };
 }
 
 function hashInput(plan: TreePlan): Buffer {

@@ -1,8 +1,8 @@
 /**
  * The work tree as a tree object, from one scan: `git status` runs against a temporary copy of
- * the index (timestamps kept, so git trusts its stat cache) and lists every change; only the
- * paths it names are then hashed, into HEAD's tree where that builds the same tree
- * (tree-from-head.ts), else into the copy, which becomes a tree.
+ * the index (timestamps kept, so git trusts its stat cache), or a run's early status against the
+ * index itself, and lists every change; only the paths it names are then hashed, into HEAD's tree
+ * where that builds the same tree (tree-from-head.ts), else into a copy, which becomes a tree.
  */
 import { lstatSync, realpathSync, type Stats } from "node:fs";
 import { isAbsolute, relative, sep } from "node:path";
@@ -49,6 +49,11 @@ export interface WorkTreeOptions {
   progress?: (done: number, total: number) => void;
   /** Always build the tree in a copy of the index (update-index, write-tree), never from HEAD's tree: tests compare the two. */
   throughIndex?: boolean;
+  /**
+   * Told once, when status read while the caller works (writeWorkTreeWhile) says the work tree
+   * differs from HEAD, before its tree is made: the caller can start what storing it takes.
+   */
+  changed?: () => void;
 }
 
 /** The work tree as a tree object, and what `git status` said about it. */
@@ -68,11 +73,16 @@ export interface WorkTreeState {
 export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptions): WorkTreeState {
   const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
   try {
-    const { hiding } = clearHidingBits(git, repo, copy.index);
-    return treeOfStatus(git, repo, options, copy.index, hiding, readStatus(git, copy.index).entries);
+    return treeOfCopy(git, repo, options, copy.index);
   } finally {
     copy.remove();
   }
+}
+
+/** The tree of the work tree from status read against `index`, a copy of the index made for it. */
+function treeOfCopy(git: Git, repo: Repository, options: WorkTreeOptions, index: string): WorkTreeState {
+  const { hiding } = clearHidingBits(git, repo, index);
+  return treeOfStatus(git, repo, options, index, hiding, readStatus(git, index).entries);
 }
 
 /**
@@ -85,10 +95,51 @@ export function writeWorkTree(git: Git, repo: Repository, options: WorkTreeOptio
  */
 export async function writeWorkTreeWhile(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
   const early = takeEarlyStatus(repo, git.env);
+  return early ? await fromEarlyStatus(git, repo, options, early, meanwhile) : await fromOwnStatus(git, repo, options, meanwhile);
+}
+
+/**
+ * The early status read the index itself, so no copy of it is made unless one is needed: where
+ * that status cannot be taken (another index or HEAD by now), the index hides changes from it,
+ * or it saw the store before its .gitignore was written, the snapshot is read the copy's way;
+ * where the tree is made the index's way, the copy holds the index status read, or status reads
+ * the copy again.
+ */
+async function fromEarlyStatus(
+  git: Git,
+  repo: Repository,
+  options: WorkTreeOptions,
+  early: NonNullable<ReturnType<typeof takeEarlyStatus>>,
+  meanwhile: () => void,
+): Promise<WorkTreeState> {
+  let hides: boolean;
+  try {
+    meanwhile();
+    hides = indexMayHideChanges(repo.index);
+  } catch (error) {
+    await early; // git is done with the index
+    throw error;
+  }
+  const read = await early;
+  if (read === null || hides || sawStore(read.entries, storeIn(repo.top, options.store))) return writeWorkTree(git, repo, options);
+  const sorted = sortOut(repo, options, false, read.entries);
+  if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
+  options.changed?.();
+  const tree = sorted.fromHead && (await treeFromHeadWhile(git, repo, sorted.fromHead, options.progress));
+  if (tree) return { tree, entries: sorted.entries, skipped: sorted.skipped };
   const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
   try {
-    const own = () => startStatus(git, copy.index);
-    const status: Promise<{ entries: StatusEntry[]; early?: true }> = early ? early.then((read) => (read ? { ...read, early: true } : own())) : own();
+    return read.sameIndex() ? throughIndex(git, repo, copy.index, sorted, options) : treeOfCopy(git, repo, options, copy.index);
+  } finally {
+    copy.remove();
+  }
+}
+
+/** The snapshot's own status, against a copy of the index, with `meanwhile` run while it reads. */
+async function fromOwnStatus(git: Git, repo: Repository, options: WorkTreeOptions, meanwhile: () => void): Promise<WorkTreeState> {
+  const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
+  try {
+    const status = startStatus(git, copy.index);
     let cleared: ReturnType<typeof clearHidingBits>;
     try {
       meanwhile();
@@ -99,10 +150,8 @@ export async function writeWorkTreeWhile(git: Git, repo: Repository, options: Wo
       throw error;
     }
     const first = await status;
-    // Where entries hid changes (rarely), the copy shows them only now; an early status may have
-    // seen the store before its .gitignore was there: status reads the copy again.
-    const entries =
-      cleared.changed || (first.early && sawStore(first.entries, storeIn(repo.top, options.store))) ? readStatus(git, copy.index).entries : first.entries;
+    // Where entries hid changes (rarely), the copy shows them only now: status reads it again.
+    const entries = cleared.changed ? readStatus(git, copy.index).entries : first.entries;
     return await treeOfStatusWhile(git, repo, options, copy.index, cleared.hiding, entries);
   } finally {
     copy.remove();
@@ -138,6 +187,7 @@ async function treeOfStatusWhile(
 ): Promise<WorkTreeState> {
   const sorted = sortOut(repo, options, hiding, all);
   if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
+  options.changed?.();
   const tree = sorted.fromHead && (await treeFromHeadWhile(git, repo, sorted.fromHead, options.progress));
   return !tree ? throughIndex(git, repo, index, sorted, options) : { tree, entries: sorted.entries, skipped: sorted.skipped };
 }

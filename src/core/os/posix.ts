@@ -202,8 +202,24 @@ export function inotifyInit(): number | null {
 export function inotifyAddWatch(fd: number, path: string, mask: number): number | null {
   const c = loadLibc();
   if (!c) return null;
-  const wd = c.inotify_add_watch(fd, ptr(Buffer.from(`${path}\0`)), mask);
+  const wd = c.inotify_add_watch(fd, cString(path), mask);
   return wd >= 0 ? wd : null;
+}
+
+let scratch: { buffer: Buffer; pointer: import("bun:ffi").Pointer } | null = null;
+
+/**
+ * `text` as a C string, in one buffer kept for the process and overwritten by the next call: a
+ * watch set on every folder of a work tree would otherwise allocate and pin a buffer a folder.
+ */
+function cString(text: string): import("bun:ffi").Pointer {
+  const length = Buffer.byteLength(text) + 1;
+  if (scratch === null || scratch.buffer.length < length) {
+    const buffer = Buffer.alloc(Math.max(4096, length));
+    scratch = { buffer, pointer: ptr(buffer) };
+  }
+  scratch.buffer[scratch.buffer.write(text, 0)] = 0;
+  return scratch.pointer;
 }
 
 /** Gives back watch `wd` of inotify descriptor `fd`. */

@@ -3,13 +3,14 @@
  * very likely snapshot this work tree, reading the index without copying or writing it, and its
  * answer taken only by the snapshot of the repository, environment, index and HEAD it read.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { endEarlyStatus, startEarlyStatus, takeEarlyStatus } from "../../../src/core/git/early-status";
+import * as indexCopy from "../../../src/core/git/index-copy";
 import { Git, openRepositoryOrFail } from "../../../src/core/git/repository";
 import { readStatus } from "../../../src/core/git/status";
-import { writeWorkTreeWhile } from "../../../src/core/git/work-tree";
+import { writeWorkTree, writeWorkTreeWhile } from "../../../src/core/git/work-tree";
 import { tempDir } from "../../temp-dir";
 
 const home = tempDir("exprag-home-");
@@ -114,6 +115,74 @@ describe("a run's early status", () => {
       const read = await writeWorkTreeWhile(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }, () => {});
       expect(entriesOf(read.entries)).toEqual([...expected]);
       expect(entriesOf(read.entries)).toEqual(entriesOf(readStatus(git).entries));
+      expect(copies(top)).toEqual([]);
+    }, 30_000);
+  }
+
+  test("tells whether the index is still the one it read, after it is taken", async () => {
+    const top = dirtyRepository();
+    startEarlyStatus(["--", "true"], env, top);
+    const { git, repo } = openRepositoryOrFail(top, env);
+    const read = await takeEarlyStatus(repo, git.env);
+    expect(read!.sameIndex()).toBe(true);
+    gitIn(top, "add", "notes.txt");
+    expect(read!.sameIndex()).toBe(false);
+  }, 30_000);
+
+  test("taken, it spares the snapshot any copy of the index: none exists while git reads, nor after", async () => {
+    const top = dirtyRepository();
+    await startEarlyStatus(["--", "true"], env, top);
+    const { git, repo } = openRepositoryOrFail(top, env);
+    const seen: string[][] = [];
+    const calls: string[] = [];
+    Git.observer = (args) => {
+      calls.push(args[0]!);
+      seen.push(copies(top));
+    };
+    try {
+      const read = await writeWorkTreeWhile(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }, () => seen.push(copies(top)));
+      expect(entriesOf(read.entries)).toEqual([" M train.py", "?? notes.txt"]);
+      expect(read.tree).toBe(writeWorkTree(git, repo, { name: "plain", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }).tree);
+    } finally {
+      Git.observer = null;
+    }
+    expect(calls.slice(0, 2).sort()).toEqual(["config", "hash-object"]);
+    expect(seen.slice(0, 3)).toEqual([[], [], []]);
+  }, 30_000);
+
+  test("taken where the index hides a change (assume-unchanged): the snapshot reads the copy's way, and the change is in it", async () => {
+    const top = dirtyRepository();
+    gitIn(top, "update-index", "--assume-unchanged", "src/model.py");
+    writeFileSync(join(top, "src", "model.py"), "layers = 4\n");
+    await startEarlyStatus(["--", "true"], env, top);
+    const { git, repo } = openRepositoryOrFail(top, env);
+    const read = await writeWorkTreeWhile(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }, () => {});
+    expect(entriesOf(read.entries)).toEqual([" M src/model.py", " M train.py", "?? notes.txt"]);
+    expect(copies(top)).toEqual([]);
+  }, 30_000);
+
+  for (const staged of [false, true]) {
+    test(`taken where the tree is made the index's way, the copy made then${staged ? ", the index changed meanwhile (rm --cached): status reads the copy again" : ": the tree the index's way makes"}`, async () => {
+      const top = dirtyRepository();
+      await startEarlyStatus(["--", "true"], env, top);
+      const { git, repo } = openRepositoryOrFail(top, env);
+      const copyIndex = indexCopy.copyIndexInto;
+      const made = spyOn(indexCopy, "copyIndexInto");
+      if (staged)
+        made.mockImplementationOnce((...args) => {
+          gitIn(top, "rm", "-q", "--cached", "src/model.py");
+          return copyIndex(...args);
+        });
+      try {
+        const options = { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20, throughIndex: true };
+        const read = await writeWorkTreeWhile(git, repo, options, () => {});
+        expect(made).toHaveBeenCalledTimes(1);
+        const expected = staged ? ["D  src/model.py", " M train.py", "?? notes.txt", "?? src/model.py"] : [" M train.py", "?? notes.txt"];
+        expect(entriesOf(read.entries)).toEqual(expected);
+        expect(read.tree).toBe(writeWorkTree(git, repo, { ...options, name: "plain" }).tree);
+      } finally {
+        made.mockRestore();
+      }
       expect(copies(top)).toEqual([]);
     }, 30_000);
   }

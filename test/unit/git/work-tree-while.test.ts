@@ -4,7 +4,7 @@
  * question asked once, and status read again where the index hides a change.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { captureGitWhile } from "../../../src/core/git/capture";
 import { Git, openRepositoryOrFail } from "../../../src/core/git/repository";
@@ -105,6 +105,48 @@ describe("the work tree read while the caller works", () => {
     }
     expect(calls.filter((call) => call === "status")).toHaveLength(1);
   }, 30_000);
+
+  for (const [name, change, refMade] of [
+    ["a dirty tree: its branch made by the update-ref started once status said so", (_top: string) => {}, true],
+    [
+      "a tree that differs from the index but not from HEAD (rm --cached): the update-ref started is told nothing",
+      (top: string) => gitIn(top, "rm", "-q", "--cached", "train.py"),
+      false,
+    ],
+  ] as const) {
+    test(name, async () => {
+      const top = dirtyRepository({});
+      gitIn(top, "checkout", "-q", "--", "train.py");
+      rmSync(join(top, "notes.txt"));
+      writeFileSync(join(top, "train.py"), refMade ? "lr = 0.5\n" : "lr = 0.1\n");
+      change(top);
+      const runId = "01a24380-0000-7000-8000-00000000000b";
+      const options = { cwd: top, env, runId, experimentName: "test", store: join(top, ".exprag"), snapshot: true, maxUntrackedBytes: 1 << 20 };
+      const calls: string[] = [];
+      Git.observer = (args) => calls.push(args.join(" "));
+      let record: Awaited<ReturnType<typeof captureGitWhile>>;
+      try {
+        record = await captureGitWhile(options, () => {});
+      } finally {
+        Git.observer = null;
+      }
+      expect(calls.filter((call) => call.startsWith("update-ref"))).toEqual([`update-ref -m exprag: snapshot of run ${runId} --stdin`]);
+      const ref = Bun.spawnSync(["git", "rev-parse", "-q", "--verify", `refs/heads/run/${runId}`], { cwd: top, env })
+        .stdout.toString()
+        .trim();
+      expect(record.dirty).toBe(true);
+      if (refMade) {
+        expect(record).toMatchObject({ snapshot_ref: `refs/heads/run/${runId}`, branch: `run/${runId}` });
+        expect(ref).toBe(record.commit!);
+        const reflog = Bun.spawnSync(["git", "reflog", "show", "--format=%gs", `run/${runId}`], { cwd: top, env }).stdout.toString();
+        expect(reflog).toBe(`exprag: snapshot of run ${runId}\n`);
+      } else {
+        expect(record.snapshot_ref ?? null).toBeNull();
+        expect(record.commit).toBe(record.head);
+        expect(ref).toBe("");
+      }
+    }, 30_000);
+  }
 
   test("the caller's work failing costs no snapshot: the error reaches the caller after the capture, the index copy is gone", async () => {
     const top = dirtyRepository({});
