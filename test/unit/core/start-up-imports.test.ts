@@ -65,6 +65,8 @@ describe("start-up imports", () => {
       "src/core/query/run-view.ts",
       "src/core/slurm/job-state.ts",
       "src/render/help.ts",
+      "src/core/run/python-hook-dir.ts",
+      "python/hook/sitecustomize.py",
       "citty/dist/index.mjs",
     ]) {
       expect({ lazy, loaded: loads(run, lazy) }).toEqual({ lazy, loaded: false });
@@ -86,7 +88,8 @@ describe("start-up imports", () => {
   });
 
   test("what a run leaves out is still in the build, for the runs that need it", () => {
-    for (const lazy of ["src/core/run/stopping.ts", "src/core/slurm/job-state.ts", "src/render/help.ts"]) expect(chunkOf(lazy)).toBeString();
+    for (const lazy of ["src/core/run/stopping.ts", "src/core/slurm/job-state.ts", "src/render/help.ts", "python/hook/sitecustomize.py"])
+      expect(chunkOf(lazy)).toBeString();
   });
 
   test("the entry carries the version, not the rest of package.json", () => {
