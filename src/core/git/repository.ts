@@ -15,7 +15,7 @@ export interface GitResult {
 
 /** A git process started before its input is known: `send` writes to its stdin, `end` closes it. */
 export interface OpenGit {
-  send(input: Buffer | string): void;
+  send(input: string): void;
   end(): void;
   result: Promise<GitResult>;
 }
@@ -68,10 +68,11 @@ export class Git {
       return { code, stdout: Buffer.from(stdout), stderr: stderr.trim() };
     });
     let open = true;
-    // A git that failed and went away says so in its result; writing to it is not the place.
-    const attempt = (write: () => void) => {
+    // A git that failed and went away says so in its result: a write to it that fails, at once or
+    // later (a write left pending answers a promise), is not where that is told.
+    const attempt = (write: () => number | Promise<number>) => {
       try {
-        if (open) write();
+        if (open) Promise.resolve(write()).catch(() => {});
       } catch {}
     };
     return {

@@ -64,7 +64,7 @@ export interface StatusChanges {
 
 /** The snapshot's tree, or null where only the index's way builds it the same. */
 export function treeFromHead(git: Git, repo: Repository, changes: StatusChanges, progress?: (done: number, total: number) => void): string | null {
-  const plan = planTree(repo, changes, objectsFolder(repo, git.env));
+  const plan = planTree(git, repo, changes);
   if (plan === null) return null;
   const hashed = plan.toHash.length ? git.run(HASH_FILES, { input: hashInput(plan) }) : null;
   return treeOfPlan(git, plan, hashed, readHeadTrees(git, plan.objects, plan.head, plan.folders), progress);
@@ -72,8 +72,7 @@ export function treeFromHead(git: Git, repo: Repository, changes: StatusChanges,
 
 /**
  * `treeFromHead`, with git hashing the files (and telling how objects may be written here) while
- * HEAD's trees are read in process: the two git processes and this one's work overlap. Both start
- * before the changed files are looked at, so that their start-up goes on meanwhile too.
+ * HEAD's trees are read in process: the two git processes and this one's work overlap.
  */
 export async function treeFromHeadWhile(
   git: Git,
@@ -81,27 +80,22 @@ export async function treeFromHeadWhile(
   changes: StatusChanges,
   progress?: (done: number, total: number) => void,
 ): Promise<string | null> {
-  const hashing = git.open(HASH_FILES);
-  const objects = objectsFolder(repo, git.env);
-  const asking = objects === null ? null : askLooseWriting(git);
-  let plan: TreePlan | null;
-  let old: Map<string, Buffer> | null = null;
+  const plan = planTree(git, repo, changes);
+  if (plan === null) return null;
+  const hashing = plan.toHash.length ? git.start(HASH_FILES, { input: hashInput(plan) }) : null;
+  const asking = plan.objects === null ? null : askLooseWriting(git);
+  let old: Map<string, Buffer> | null;
   try {
-    plan = planTree(repo, changes, objects);
-    if (plan?.toHash.length) hashing.send(hashInput(plan));
-    hashing.end();
-    if (plan !== null) old = readHeadTrees(git, plan.objects, plan.head, plan.folders);
+    old = readHeadTrees(git, plan.objects, plan.head, plan.folders);
   } catch (error) {
-    hashing.end();
-    await Promise.allSettled([hashing.result, asking]);
+    await Promise.allSettled([hashing, asking]);
     throw error;
   }
-  const [hashed] = await Promise.all([hashing.result, asking]);
-  if (plan === null) return null;
-  return treeOfPlan(git, plan, plan.toHash.length ? hashed : null, old, progress);
+  const [hashed] = await Promise.all([hashing, asking]);
+  return treeOfPlan(git, plan, hashed, old, progress);
 }
 
-function planTree(repo: Repository, { tracked, untracked, hidden }: StatusChanges, objects: string | null): TreePlan | null {
+function planTree(git: Git, repo: Repository, { tracked, untracked, hidden }: StatusChanges): TreePlan | null {
   const head = repo.headTree;
   if (head === null || head.length !== 40) return null; // no commit yet, or SHA-256 objects
   const changes = plannedChanges(repo.top, tracked, untracked, hidden);
@@ -109,7 +103,7 @@ function planTree(repo: Repository, { tracked, untracked, hidden }: StatusChange
   const toHash = [...changes].filter(([, change]) => "hash" in change).map(([path]) => path);
   if (toHash.length > MOST_FILES_HASHED_AT_ONCE) return null;
   const folders = [...byFolder(changes).keys()].sort((a, b) => folderDepth(b) - folderDepth(a));
-  return { head, changes, toHash, folders, objects };
+  return { head, changes, toHash, folders, objects: objectsFolder(repo, git.env) };
 }
 
 function hashInput(plan: TreePlan): Buffer {

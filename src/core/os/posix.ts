@@ -202,20 +202,25 @@ export function inotifyInit(): number | null {
 export function inotifyAddWatch(fd: number, path: string, mask: number): number | null {
   const c = loadLibc();
   if (!c) return null;
-  const wd = c.inotify_add_watch(fd, cString(path), mask);
+  const path0 = cString(path);
+  const wd = path0 === null ? -1 : c.inotify_add_watch(fd, path0, mask);
   return wd >= 0 ? wd : null;
 }
+
+/** PATH_MAX on Linux, the one system inotify is used on: a longer path is refused by the kernel. */
+const PATH_MAX = 4096;
 
 let scratch: { buffer: Buffer; pointer: import("bun:ffi").Pointer } | null = null;
 
 /**
- * `text` as a C string, in one buffer kept for the process and overwritten by the next call: a
- * watch set on every folder of a work tree would otherwise allocate and pin a buffer a folder.
+ * `text` as a C string, in one buffer kept for the process and overwritten by the next call (a
+ * watch set on every folder of a work tree would otherwise allocate and pin a buffer a folder);
+ * null for a path longer than PATH_MAX, which no call takes.
  */
-function cString(text: string): import("bun:ffi").Pointer {
-  const length = Buffer.byteLength(text) + 1;
-  if (scratch === null || scratch.buffer.length < length) {
-    const buffer = Buffer.alloc(Math.max(4096, length));
+function cString(text: string): import("bun:ffi").Pointer | null {
+  if (Buffer.byteLength(text) >= PATH_MAX) return null;
+  if (scratch === null) {
+    const buffer = Buffer.alloc(PATH_MAX);
     scratch = { buffer, pointer: ptr(buffer) };
   }
   scratch.buffer[scratch.buffer.write(text, 0)] = 0;

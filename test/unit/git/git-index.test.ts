@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { indexMayHideChanges } from "../../../src/core/git/index-file";
 import { tempDir } from "../../temp-dir";
@@ -44,6 +44,31 @@ describe("indexMayHideChanges", () => {
     const index = join(dir, ".git", "index");
     expect(indexMayHideChanges(index)).toBe(false);
     Bun.spawnSync(["git", "update-index", "--assume-unchanged", "zz.txt"], { cwd: dir });
+    expect(indexMayHideChanges(index)).toBe(true);
+  });
+
+  test("a split index: an entry marked in its shared part (sharedindex.<id>) is found, and a shared part gone may hide anything", () => {
+    const dir = repo(2);
+    const index = join(dir, ".git", "index");
+    const git = (...args: string[]) => expect(Bun.spawnSync(["git", ...args], { cwd: dir }).exitCode).toBe(0);
+    // Entries older than the index are not racy: a split then leaves every entry in the shared part only.
+    const past = new Date(Date.now() - 60_000);
+    for (const name of ["a.txt", "dir/b.txt", "dir/longer-name-for-padding.txt"]) utimesSync(join(dir, name), past, past);
+    git("update-index", "--really-refresh");
+    git("update-index", "--split-index");
+    expect(indexMayHideChanges(index)).toBe(false);
+    git("update-index", "--assume-unchanged", "a.txt");
+    git("update-index", "--no-split-index");
+    git("update-index", "--split-index");
+    expect(readFileSync(index).readUInt32BE(8)).toBe(0); // no entry in the index itself
+    const shared = readdirSync(join(dir, ".git")).filter((name) => name.startsWith("sharedindex."));
+    expect(shared.length).toBeGreaterThan(0);
+    expect(indexMayHideChanges(index)).toBe(true);
+    git("update-index", "--no-assume-unchanged", "a.txt");
+    git("update-index", "--no-split-index");
+    git("update-index", "--split-index");
+    expect(indexMayHideChanges(index)).toBe(false);
+    for (const name of readdirSync(join(dir, ".git")).filter((name) => name.startsWith("sharedindex."))) rmSync(join(dir, ".git", name));
     expect(indexMayHideChanges(index)).toBe(true);
   });
 

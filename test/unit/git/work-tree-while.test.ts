@@ -4,7 +4,7 @@
  * question asked once, and status read again where the index hides a change.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { captureGitWhile } from "../../../src/core/git/capture";
 import { Git, openRepositoryOrFail } from "../../../src/core/git/repository";
@@ -147,6 +147,51 @@ describe("the work tree read while the caller works", () => {
       }
     }, 30_000);
   }
+
+  test("hash-object going away before it reads hundreds of KB of paths: the tree made the index's way", async () => {
+    const top = dirtyRepository({});
+    const folder = join(top, "a".repeat(250), "b".repeat(250));
+    mkdirSync(folder, { recursive: true });
+    const names = Array.from({ length: 600 }, (_, i) => join(folder, `${"c".repeat(100)}${i}.txt`));
+    for (const name of names) writeFileSync(name, "first\n");
+    gitIn(top, "add", "-A");
+    gitIn(top, "commit", "-qm", "many");
+    for (const name of names) writeFileSync(name, "second\n");
+    const bin = tempDir("exprag-fake-git-");
+    writeFileSync(join(bin, "git"), `#!/bin/sh\ncase " $* " in *" hash-object -w --stdin-paths "*) exit 1;; esac\nexec ${Bun.which("git")} "$@"\n`);
+    chmodSync(join(bin, "git"), 0o755);
+    const withFake = { ...env, PATH: `${bin}:${env.PATH}` };
+    const options = { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 };
+    const { git, repo } = openRepositoryOrFail(top, withFake);
+    const read = await writeWorkTreeWhile(git, repo, options, () => {});
+    expect(read.entries).toHaveLength(600);
+    const plain = openRepositoryOrFail(top, env);
+    expect(read.tree).toBe(writeWorkTree(plain.git, plain.repo, options).tree);
+  }, 60_000);
+
+  test("the update-ref started for the branch gone before it is told the commit: no broken pipe, the fallback ref made and said", async () => {
+    const top = dirtyRepository({});
+    const bin = tempDir("exprag-fake-git-");
+    writeFileSync(join(bin, "git"), `#!/bin/sh\ncase " $* " in *" update-ref "*" --stdin "*) exit 3;; esac\nexec ${Bun.which("git")} "$@"\n`);
+    chmodSync(join(bin, "git"), 0o755);
+    const runId = "01a24380-0000-7000-8000-00000000000c";
+    const options = {
+      cwd: top,
+      env: { ...env, PATH: `${bin}:${env.PATH}` },
+      runId,
+      experimentName: "test",
+      store: join(top, ".exprag"),
+      snapshot: true,
+      maxUntrackedBytes: 1 << 20,
+    };
+    const record = await captureGitWhile(options, () => {});
+    expect(record.snapshot_ref).toBe(`refs/exprag/run/${runId}`);
+    expect(record.note).toContain("could not be created (exit 3)");
+    const ref = Bun.spawnSync(["git", "rev-parse", `refs/exprag/run/${runId}`], { cwd: top, env })
+      .stdout.toString()
+      .trim();
+    expect(ref).toBe(record.commit!);
+  }, 30_000);
 
   test("the caller's work failing costs no snapshot: the error reaches the caller after the capture, the index copy is gone", async () => {
     const top = dirtyRepository({});
