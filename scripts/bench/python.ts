@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pythonHookDir } from "../../src/core/run/python-hook";
+import { pythonHookDir } from "../../src/core/run/python-hook-dir";
 import { BENCH_IDENTITY, benchEnv, builtExprag, flag, median } from "./common";
 
 const rounds = flag("--rounds", 9);

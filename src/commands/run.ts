@@ -79,7 +79,7 @@ SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "t
     const from = args.from === undefined ? (handedRerunOf ?? rerunOf) : (await import("../core/loop/lineage")).resolveFrom(store, args.from);
     const name = defaults.name ?? experimentNameFor(command);
     if (!name.trim()) throw usageError("--name must not be empty");
-    const hooked = withPythonHook(command, env, defaults.params, warn);
+    const hooked = await withPythonHook(command, env, defaults.params, warn);
     const progress = startProgress();
     const outcome = await runCommand({
       command,

@@ -69,7 +69,8 @@ export function ensureStore(store: string, explicit: boolean): void {
   }
   try {
     mkdirSync(runsDir(store), { recursive: true, mode: 0o700 });
-    writeNewFile(join(store, ".gitignore"), "*\n", 0o644);
+    // A store listed with its .gitignore keeps it: trying to create it again costs a thrown error, the first of the process.
+    if (!names.includes(".gitignore")) writeNewFile(join(store, ".gitignore"), "*\n", 0o644);
   } catch (error) {
     throw storeError(store, error);
   }

@@ -4,7 +4,8 @@ import { isErrno } from "../errors";
 
 export function isSymlink(path: string): boolean {
   try {
-    return lstatSync(path).isSymbolicLink();
+    // Nothing there is the common case (a new store): answered without a thrown error, whose first costs about 0.2 ms.
+    return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
   } catch {
     return false;
   }

@@ -21,7 +21,7 @@ import type { ProcessIdentity, RunEndStatus } from "../record/schema";
 import { isExplicitStore } from "../store";
 import { resolveStoreDir } from "../store-location";
 import { runDefaults } from "./defaults";
-import { LineSplitter } from "./ingest";
+import { LineSplitter, RecordIngest } from "./ingest";
 import { finishRun, type OpenRun, openRun } from "./open-run";
 import { PipeReader } from "./pipes";
 
@@ -91,6 +91,7 @@ export async function recordExperiment(env: NodeJS.ProcessEnv, warn: (message: s
     }
   };
   let run: OpenRun | null = null;
+  let ingest: RecordIngest | null = null;
   let owner: ProcessIdentity | null = null;
   let startedAt = 0;
   let ended = false;
@@ -105,11 +106,7 @@ export async function recordExperiment(env: NodeJS.ProcessEnv, warn: (message: s
     const now = performance.now();
     run.runFile.tick();
     run.runFile.stopClock(now);
-    finishRun(
-      run,
-      { ...value, duration_ms: Math.round((now - startedAt) * 1000) / 1000, ...(run.ingest.divergence && { diverged: run.ingest.divergence }) },
-      warn,
-    );
+    finishRun(run, { ...value, duration_ms: Math.round((now - startedAt) * 1000) / 1000, ...(ingest?.divergence && { diverged: ingest.divergence }) }, warn);
     reader?.cancel();
   };
   const silentEnd = (why: string) =>
@@ -153,6 +150,7 @@ export async function recordExperiment(env: NodeJS.ProcessEnv, warn: (message: s
       null,
       runCode,
     );
+    ingest = new RecordIngest(run.runFile, warn);
     owner = processIdentity(hello.pid);
     startedAt = performance.now();
     run.runFile.startClock(startedAt);
@@ -184,9 +182,9 @@ export async function recordExperiment(env: NodeJS.ProcessEnv, warn: (message: s
         else warn(`__experiment: unknown control line ${JSON.stringify(text.slice(0, 80))}`);
         return;
       }
-      run.ingest.lineBytes(data, from, to, "fd");
+      ingest?.lineBytes(data, from, to, "fd");
     },
-    (head, bytes) => run?.ingest.tooLong(head, bytes, "fd"),
+    (head, bytes) => ingest?.tooLong(head, bytes, "fd"),
   );
   reader = new PipeReader(
     0,

@@ -15,15 +15,13 @@ import type { GitRecord, RunEndValue, RunStartValue } from "../record/schema";
 import { RunFile } from "../record/writer";
 import { ensureStore, runFilePath, runLogPath } from "../store";
 import { devicesOf, hostInfo, schedulerOf } from "./context";
-import { RecordIngest } from "./ingest";
 import type { RunRequest } from "./run-request";
 
-/** An open run: its file, its log, and what its records counted so far. */
+/** An open run: its file (which counts its records) and its log. */
 export interface OpenRun {
   runId: string;
   runFile: RunFile;
   log: number | null;
-  ingest: RecordIngest;
   /** The top of the work tree (else the folder it runs in): where its outputs are looked for. */
   root: string;
   /** Whether `root` is a work tree's top. */
@@ -143,7 +141,7 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean, 
     );
   }
   const log = request.keepLog && willStart ? openLog(request.store, runId) : null;
-  return { runId, runFile, log, ingest: new RecordIngest(runFile, request.warn), root: git.top ?? request.cwd, workTree: git.top !== undefined };
+  return { runId, runFile, log, root: git.top ?? request.cwd, workTree: git.top !== undefined };
 }
 
 function openLog(store: string, runId: string): number {

@@ -4,11 +4,7 @@
  * click or typer parsed, defaults included, reach the run as `params` records. The folder lives
  * in the user's cache, one per version of the hook, written once.
  */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import { delimiter, join } from "node:path";
-import hookSource from "../../../python/hook/sitecustomize.py" with { type: "text" };
-import { errnoReason } from "../errors";
+import { delimiter } from "node:path";
 import { programName } from "./script-arguments";
 
 const PYTHONS = new Set(["python", "pypy"]);
@@ -30,40 +26,21 @@ export function runsPython(argv: string[]): boolean {
   return argv.slice(1).some((word) => isPythonWord(word) || word === "-m" || word === "--module");
 }
 
-/** The hook's folder, written when missing; null (and why) when it cannot be. */
-export function pythonHookDir(env: NodeJS.ProcessEnv): { dir: string } | { error: string } {
-  const cache = env.XDG_CACHE_HOME || join(env.HOME || os.homedir(), ".cache");
-  const dir = join(cache, "exprag", `python-hook-${Bun.hash(hookSource).toString(36)}`);
-  const file = join(dir, "sitecustomize.py");
-  try {
-    if (Bun.file(file).size === Buffer.byteLength(hookSource)) return { dir };
-  } catch {
-    // not there yet
-  }
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, hookSource, { mode: 0o600 });
-    renameSync(temporary, file);
-    return { dir };
-  } catch (error) {
-    return { error: `cannot write ${dir} (${errnoReason(error)})` };
-  }
-}
-
 /** PYTHONPATH with the hook's folder first. */
 export function withHookOnPath(dir: string, pythonPath: string | undefined): string {
   return pythonPath ? `${dir}${delimiter}${pythonPath}` : dir;
 }
 
 /** The environment of a run's command with the hook on its path, when the command runs Python and params are read. */
-export function withPythonHook(
+export async function withPythonHook(
   command: string[],
   env: NodeJS.ProcessEnv,
   readParams: boolean,
   warn: (message: string) => void,
-): { env: NodeJS.ProcessEnv; paramsHook?: "python" } {
+): Promise<{ env: NodeJS.ProcessEnv; paramsHook?: "python" }> {
   if (!readParams || !runsPython(command)) return { env };
+  // The hook's text is loaded only for a Python command: held in a run's code, it cost every run about a millisecond to load.
+  const { pythonHookDir } = await import("./python-hook-dir");
   const hook = pythonHookDir(env);
   if ("error" in hook) {
     warn(`the parameter hook for Python is off: ${hook.error}`);

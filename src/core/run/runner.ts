@@ -10,14 +10,11 @@ import type { RecordCounts, RunEndStatus } from "../record/schema";
 import type { askSlurmWhyEnded } from "../slurm/job-state";
 import { schedulerOf } from "./context";
 import { codeSource, finishRun, type OpenRun, openRun, readGitWhile } from "./open-run";
-import { Output } from "./output";
 import { connectTerminal } from "./pty";
 import type { RunRequest } from "./run-request";
 import { SignalRelay, signalNumber } from "./signals";
 import { resolveExecutable, type Spawned, spawnChild } from "./spawn";
-import { errorLine } from "./stderr-tail";
 import { stopExitCode, stopsEarly } from "./stop-policy";
-import { CommandStreams } from "./streams";
 
 export interface RunOutcome {
   runId: string;
@@ -130,13 +127,19 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   }
   run.runFile.startClock(child.startedAt);
   context?.started(child.process.pid, run.runFile);
+  // A command with stop rules runs in a session of its own, as a --pty one does: no keyboard signal reaches it but through exprag.
+  signals.attach(child.process, child.terminal !== null || stopping !== null);
 
+  // Loaded while the command runs: its output waits in the pipes meanwhile.
+  const { CommandStreams, errorLine, Output, RecordIngest } = await import("./started");
+  const ingest = new RecordIngest(run.runFile, request.warn);
   const output = new Output(run.log);
-  const streams = new CommandStreams(child, run.runFile, run.ingest, output, request.echo, request.warn);
+  const streams = new CommandStreams(child, run.runFile, ingest, output, request.echo, request.warn);
   const facts = { runId, name: request.name, params: request.params ?? {}, metadata: request.metadata, tags: request.tags ?? [] };
   const stopper =
-    stopping && stopsEarly(request.stop) ? stopping.watchForStop(request.stop, facts, run, child.process.pid, child.startedAt, request.warn) : null;
-  signals.attach(child.process, child.terminal !== null || stopper !== null);
+    stopping && stopsEarly(request.stop)
+      ? stopping.watchForStop(request.stop, facts, { ingest, runFile: run.runFile }, child.process.pid, child.startedAt, request.warn)
+      : null;
   const disconnect = child.terminal ? connectTerminal(child.terminal) : null;
   // A reader on another host tells a live run from a dead one by this, also while the command is silent.
   const heartbeat = setInterval(() => run.runFile.touch(), request.heartbeatSeconds * 1000);
@@ -179,14 +182,14 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       },
       ...(stderrTail.length > 0 && { stderr_tail: stderrTail }),
       ...(error !== null && { error }),
-      ...(run.ingest.divergence && { diverged: run.ingest.divergence }),
+      ...(ingest.divergence && { diverged: ingest.divergence }),
       ...(stopped && { stopped_by: stopped.by }),
       ...(system && { system }),
       ...(scheduled && { scheduler_end: scheduled.end }),
     },
     request.warn,
   );
-  const summary = run.ingest.summary();
+  const summary = ingest.summary();
   if (summary) request.warn(summary);
   for (const failure of output.failures()) request.warn(failure);
   return outcome(status, stopped ? stopExitCode(stopped) : exitCode);

@@ -5,9 +5,10 @@
  * statically, so that code only some runs need stays behind a dynamic import.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import pkg from "../../../package.json" with { type: "json" };
 
 const root = join(import.meta.dir, "..", "..", "..");
 let outdir: string;
@@ -64,14 +65,38 @@ describe("start-up imports", () => {
       "src/core/query/run-view.ts",
       "src/core/slurm/job-state.ts",
       "src/render/help.ts",
+      "src/core/run/python-hook-dir.ts",
+      "python/hook/sitecustomize.py",
       "citty/dist/index.mjs",
     ]) {
       expect({ lazy, loaded: loads(run, lazy) }).toEqual({ lazy, loaded: false });
     }
   });
 
+  test("what reads the command's output is loaded once the command has started, not before", () => {
+    const run = staticallyLoaded(chunkOf("src/cli.ts"), chunkOf("src/commands/run.ts"));
+    const started = staticallyLoaded(chunkOf("src/core/run/started.ts"));
+    for (const later of [
+      "src/core/run/ingest.ts",
+      "src/core/run/streams.ts",
+      "src/core/run/output.ts",
+      "src/core/run/magic-lines.ts",
+      "src/core/run/protocol.ts",
+    ]) {
+      expect({ later, before: loads(run, later), after: loads(started, later) }).toEqual({ later, before: false, after: true });
+    }
+  });
+
   test("what a run leaves out is still in the build, for the runs that need it", () => {
-    for (const lazy of ["src/core/run/stopping.ts", "src/core/slurm/job-state.ts", "src/render/help.ts"]) expect(chunkOf(lazy)).toBeString();
+    for (const lazy of ["src/core/run/stopping.ts", "src/core/slurm/job-state.ts", "src/render/help.ts", "python/hook/sitecustomize.py"])
+      expect(chunkOf(lazy)).toBeString();
+  });
+
+  test("the entry carries the version, not the rest of package.json", () => {
+    const entry = readFileSync(join(outdir, basename(chunkOf("src/version.ts"))), "utf8");
+    expect(entry).toContain(JSON.stringify(pkg.version));
+    expect(entry).not.toContain(pkg.description);
+    expect(entry).not.toContain("@modelcontextprotocol/sdk");
   });
 
   test("exprag --version loads neither a command nor the help renderer", () => {

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readEnd, readHello } from "../../../src/core/run/experiment-session";
-import { pythonHookDir, runsPython, withHookOnPath, withPythonHook } from "../../../src/core/run/python-hook";
+import { runsPython, withHookOnPath, withPythonHook } from "../../../src/core/run/python-hook";
+import { pythonHookDir } from "../../../src/core/run/python-hook-dir";
 
 describe("runsPython", () => {
   test.each([
@@ -22,7 +23,7 @@ describe("runsPython", () => {
 });
 
 describe("the hook's folder", () => {
-  test("is written once into the cache and put first on PYTHONPATH", () => {
+  test("is written once into the cache and put first on PYTHONPATH", async () => {
     const cache = mkdtempSync(join(tmpdir(), "exprag-hook-"));
     try {
       const made = pythonHookDir({ XDG_CACHE_HOME: cache });
@@ -31,18 +32,18 @@ describe("the hook's folder", () => {
       expect(readFileSync(join(made.dir, "sitecustomize.py"), "utf8")).toContain("_exprag_params_hook");
       expect(withHookOnPath(made.dir, undefined)).toBe(made.dir);
       expect(withHookOnPath(made.dir, "/a")).toBe(`${made.dir}:/a`);
-      const hooked = withPythonHook(["python3", "t.py"], { XDG_CACHE_HOME: cache, PYTHONPATH: "/a" }, true, () => {});
+      const hooked = await withPythonHook(["python3", "t.py"], { XDG_CACHE_HOME: cache, PYTHONPATH: "/a" }, true, () => {});
       expect(hooked).toEqual({ env: { XDG_CACHE_HOME: cache, PYTHONPATH: `${made.dir}:/a` }, paramsHook: "python" });
-      expect(withPythonHook(["python3", "t.py"], { XDG_CACHE_HOME: cache }, false, () => {})).toEqual({ env: { XDG_CACHE_HOME: cache } });
-      expect(withPythonHook(["node", "t.js"], { XDG_CACHE_HOME: cache }, true, () => {}).paramsHook).toBeUndefined();
+      expect(await withPythonHook(["python3", "t.py"], { XDG_CACHE_HOME: cache }, false, () => {})).toEqual({ env: { XDG_CACHE_HOME: cache } });
+      expect((await withPythonHook(["node", "t.js"], { XDG_CACHE_HOME: cache }, true, () => {})).paramsHook).toBeUndefined();
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
   });
 
-  test("that cannot be written leaves the hook off and says why", () => {
+  test("that cannot be written leaves the hook off and says why", async () => {
     const warnings: string[] = [];
-    const hooked = withPythonHook(["python3", "t.py"], { XDG_CACHE_HOME: "/proc/exprag-cannot-write-here" }, true, (m) => warnings.push(m));
+    const hooked = await withPythonHook(["python3", "t.py"], { XDG_CACHE_HOME: "/proc/exprag-cannot-write-here" }, true, (m) => warnings.push(m));
     expect(hooked.paramsHook).toBeUndefined();
     expect(warnings[0]).toStartWith("the parameter hook for Python is off: cannot write /proc/exprag-cannot-write-here/exprag/python-hook-");
   });
