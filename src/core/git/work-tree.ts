@@ -4,34 +4,16 @@
  * index itself, and lists every change; only the paths it names are then hashed, into HEAD's tree
  * where that builds the same tree (tree-from-head.ts), else into a copy, which becomes a tree.
  */
-import { lstatSync, realpathSync, type Stats } from "node:fs";
-import { isAbsolute, relative, sep } from "node:path";
+import { lstatSync } from "node:fs";
 import type { SkippedFile } from "../record/schema";
 import { takeEarlyStatus } from "./early-status";
 import { copyIndexInto } from "./index-copy";
 import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
 import type { Git, Repository } from "./repository";
-import { codeEntries, DEFAULT_NOT_CODE, isExcluded, readStatus, type StatusEntry, startStatus } from "./status";
-import { type StatusChanges, treeFromHead, treeFromHeadWhile } from "./tree-from-head";
-
-/**
- * Untracked files that look like secrets stay out of snapshots unless asked for: a snapshot is a
- * commit, and commits get pushed. Matched on the file's name; tracked files are never left out.
- */
-const SECRET_NAMES = [
-  /^\.env(\..*)?$/,
-  /^\.envrc$/,
-  /\.(pem|key|p12|pfx|jks|keystore|kdbx|ovpn)$/,
-  /^id_(rsa|dsa|ecdsa|ed25519)(\.|$)/,
-  /^\.(netrc|pgpass|npmrc|pypirc|git-credentials)$/,
-  /^credentials/,
-];
-
-export function looksLikeSecret(path: string): boolean {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  return SECRET_NAMES.some((pattern) => pattern.test(name));
-}
+import { type Sorted, sawStore, sortOut, storeIn } from "./snapshot-paths";
+import { readStatus, type StatusEntry, startStatus } from "./status";
+import { treeFromHead, treeFromHeadWhile } from "./tree-from-head";
 
 export interface WorkTreeOptions {
   /** Names the temporary index; with this process's pid and start time, so gc can tell it is in use. */
@@ -158,16 +140,6 @@ async function fromOwnStatus(git: Git, repo: Repository, options: WorkTreeOption
   }
 }
 
-/** What status said, sorted for the snapshot: what it takes and leaves out, and what its tree is made from. */
-interface Sorted {
-  entries: StatusEntry[];
-  skipped: SkippedFile[];
-  toUpdate: Buffer[];
-  toRemove: Buffer[];
-  /** What treeFromHead is given, where HEAD's tree may be the way; null where only the copy of the index is. */
-  fromHead: StatusChanges | null;
-}
-
 /** The tree of the work tree from `all`, what status said of it against the copy. */
 function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, index: string, hiding: boolean, all: StatusEntry[]): WorkTreeState {
   const sorted = sortOut(repo, options, hiding, all);
@@ -190,35 +162,6 @@ async function treeOfStatusWhile(
   options.changed?.();
   const tree = sorted.fromHead && (await treeFromHeadWhile(git, repo, sorted.fromHead, options.progress));
   return !tree ? throughIndex(git, repo, index, sorted, options) : { tree, entries: sorted.entries, skipped: sorted.skipped };
-}
-
-function sortOut(repo: Repository, options: WorkTreeOptions, hiding: boolean, all: StatusEntry[]): Sorted {
-  const entries = codeEntries(all, options.notCode ?? DEFAULT_NOT_CODE);
-  const skipped: SkippedFile[] = [];
-  const storeInside = storeIn(repo.top, options.store);
-  const toUpdate: Buffer[] = [];
-  const toRemove: Buffer[] = [];
-  const untracked: Buffer[] = [];
-  for (const entry of entries) {
-    if (entry.code === "??") {
-      const reason = untrackedExclusion(repo.top, entry.path, storeInside, options);
-      if (reason) skipped.push(reason);
-      else {
-        toUpdate.push(entry.path);
-        untracked.push(entry.path);
-      }
-    } else if (entry.code[1] === "D") {
-      toRemove.push(entry.path); // gone from the work tree
-    } else if (entry.code[1] !== " " || UNMERGED.has(entry.code)) {
-      // Changed in the work tree, or unmerged: take the work tree's version.
-      toUpdate.push(entry.path);
-    }
-  }
-  if (hiding || options.throughIndex) return { entries, skipped, toUpdate, toRemove, fromHead: null };
-  const taken = new Set(entries);
-  const hidden = entries.length === all.length ? [] : all.filter((entry) => !taken.has(entry));
-  const tracked = entries.filter((entry) => entry.code !== "??");
-  return { entries, skipped, toUpdate, toRemove, fromHead: { tracked, untracked, hidden } };
 }
 
 /** The tree made the index's way: the changed paths hashed into the copy of the index, which becomes a tree. */
@@ -268,50 +211,4 @@ function splitNul(output: Buffer): Buffer[] {
   const fields: Buffer[] = [];
   for (let start = 0, end = output.indexOf(0); end >= 0; start = end + 1, end = output.indexOf(0, start)) fields.push(output.subarray(start, end));
   return fields;
-}
-
-const UNMERGED = new Set(["DD", "AU", "UD", "UA", "DU", "AA", "UU"]);
-
-/** Why an untracked file stays out of the snapshot, if it does. `rawPath` is git's bytes: names need not be UTF-8. */
-function untrackedExclusion(top: string, rawPath: Buffer, storeInside: string | null, options: WorkTreeOptions): SkippedFile | null {
-  const path = rawPath.toString();
-  const maxBytes = options.maxUntrackedBytes;
-  if (path.endsWith("/")) return { path, reason: "nested git repository" };
-  if (storeInside !== null && isInside(path, storeInside)) return { path, reason: "the run store" };
-  if (!options.includeSecrets && looksLikeSecret(path)) return { path, reason: "looks like a secret (untracked); --snapshot-secrets takes it" };
-  if (options.exclude && isExcluded(path, options.exclude)) return { path, reason: "excluded by snapshot-exclude" };
-  let stat: Stats;
-  try {
-    stat = lstatSync(Buffer.concat([Buffer.from(`${top}/`), rawPath]));
-  } catch {
-    return { path, reason: "vanished before the snapshot" };
-  }
-  if (stat.isFile() && stat.size > maxBytes) return { path, reason: `larger than ${maxBytes} bytes`, bytes: stat.size };
-  return null;
-}
-
-function sawStore(entries: StatusEntry[], storeInside: string | null): boolean {
-  return storeInside !== null && entries.some((entry) => isInside(entry.path, storeInside));
-}
-
-function isInside(path: Buffer | string, folder: string): boolean {
-  const text = path.toString();
-  return text === folder || text.startsWith(`${folder}/`);
-}
-
-/** The store's path relative to the work tree's top (a real path, as git gives it), when it lies inside it. */
-function storeIn(top: string, store: string): string | null {
-  let real = store;
-  try {
-    real = realpathSync(store);
-  } catch {
-    // not made yet: taken as written
-  }
-  return insideOf(top, real);
-}
-
-function insideOf(top: string, path: string): string | null {
-  const rel = relative(top, path);
-  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return rel === "" ? "" : null;
-  return rel.split(sep).join("/");
 }
