@@ -131,7 +131,18 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   signals.attach(child.process, child.terminal !== null || stopping !== null);
 
   // Loaded while the command runs: its output waits in the pipes meanwhile.
-  const { CommandStreams, errorLine, Output, RecordIngest } = await import("./started");
+  let started: typeof import("./started");
+  try {
+    started = await import("./started");
+  } catch (error) {
+    // The command runs already, and nothing would read its output or end its run: it is ended, and the run says why.
+    await endUnread(child, child.terminal !== null || stopping !== null);
+    context?.abandoned();
+    const failure = new UserError(`exprag could not load what reads the command's output (${errnoReason(error)})`, EXIT.internal);
+    finishRun(run, { status: "failed", exit_code: failure.exitCode, signal: null, error: failure.message }, request.warn);
+    throw failure;
+  }
+  const { CommandStreams, errorLine, Output, RecordIngest } = started;
   const ingest = new RecordIngest(run.runFile, request.warn);
   const output = new Output(run.log);
   const streams = new CommandStreams(child, run.runFile, ingest, output, request.echo, request.warn);
@@ -222,4 +233,15 @@ async function schedulerEnd(
   const { askSlurmWhyEnded, SIGNALLED_PATIENCE_MS, SLURM_END_SIGNALS } = await import("../slurm/job-state");
   const patient = () => ownTask && (signalled() || (commandSignal !== null && SLURM_END_SIGNALS.has(commandSignal)));
   return askSlurmWhyEnded(scheduler.job_id, env, () => (patient() ? SIGNALLED_PATIENCE_MS : undefined));
+}
+
+/** Kills a command whose output nothing will read (its process group where it has one of its own), and waits for it. */
+async function endUnread(child: Spawned, ownGroup: boolean): Promise<void> {
+  try {
+    if (ownGroup && process.platform !== "win32") process.kill(-child.process.pid, "SIGKILL");
+    else child.process.kill("SIGKILL");
+  } catch {
+    // gone already
+  }
+  await child.process.exited;
 }
