@@ -51,7 +51,11 @@ export class CommandStopper {
     if (policy.timeLimit) {
       const { ms, text } = policy.timeLimit;
       this.timers.push(
-        setTimeout(() => this.stop({ status: "timeout", by: { rule: `--time-limit ${text}`, source: null, step: null, elapsed_ms: this.elapsed() } }), ms),
+        // Counted from the command's start: the stopper is made once what reads the output has loaded.
+        setTimeout(
+          () => this.stop({ status: "timeout", by: { rule: `--time-limit ${text}`, source: null, step: null, elapsed_ms: this.elapsed() } }),
+          Math.max(0, ms - this.elapsed()),
+        ),
       );
     }
     if (this.rules?.readsClock) {
