@@ -39,11 +39,19 @@ export interface Sorted {
   fromHead: StatusChanges | null;
 }
 
-/** `all`, what status said, sorted out for the snapshot; `hiding`: the index may hide changes, so its way alone makes the tree. */
-export function sortOut(repo: Repository, options: WorkTreeOptions, hiding: boolean, all: StatusEntry[]): Sorted {
+/**
+ * `all`, what status said, sorted out for the snapshot; `hiding`: the index may hide changes, so
+ * its way alone makes the tree. `storeInside`: storeIn's answer, where the caller has it already.
+ */
+export function sortOut(
+  repo: Repository,
+  options: WorkTreeOptions,
+  hiding: boolean,
+  all: StatusEntry[],
+  storeInside = storeIn(repo.top, options.store),
+): Sorted {
   const entries = codeEntries(all, options.notCode ?? DEFAULT_NOT_CODE);
   const skipped: SkippedFile[] = [];
-  const storeInside = storeIn(repo.top, options.store);
   const toUpdate: Buffer[] = [];
   const toRemove: Buffer[] = [];
   const untracked: Buffer[] = [];

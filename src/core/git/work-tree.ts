@@ -6,7 +6,7 @@
  */
 import { lstatSync } from "node:fs";
 import type { SkippedFile } from "../record/schema";
-import { takeEarlyStatus } from "./early-status";
+import { type EarlyStatus, takeEarlyStatus } from "./early-status";
 import { copyIndexInto } from "./index-copy";
 import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
@@ -91,7 +91,7 @@ async function fromEarlyStatus(
   git: Git,
   repo: Repository,
   options: WorkTreeOptions,
-  early: NonNullable<ReturnType<typeof takeEarlyStatus>>,
+  early: Promise<EarlyStatus | null>,
   meanwhile: () => void,
 ): Promise<WorkTreeState> {
   let hides: boolean;
@@ -103,18 +103,16 @@ async function fromEarlyStatus(
     throw error;
   }
   const read = await early;
-  if (read === null || hides || sawStore(read.entries, storeIn(repo.top, options.store))) return writeWorkTree(git, repo, options);
-  const sorted = sortOut(repo, options, false, read.entries);
-  if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
-  options.changed?.();
-  const tree = sorted.fromHead && (await treeFromHeadWhile(git, repo, sorted.fromHead, options.progress));
-  if (tree) return { tree, entries: sorted.entries, skipped: sorted.skipped };
-  const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
-  try {
-    return read.sameIndex() ? throughIndex(git, repo, copy.index, sorted, options) : treeOfCopy(git, repo, options, copy.index);
-  } finally {
-    copy.remove();
-  }
+  const storeInside = storeIn(repo.top, options.store);
+  if (read === null || hides || sawStore(read.entries, storeInside)) return writeWorkTree(git, repo, options);
+  return await treeOfStatusWhile(git, repo, options, sortOut(repo, options, false, read.entries, storeInside), (sorted) => {
+    const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
+    try {
+      return read.sameIndex() ? throughIndex(git, repo, copy.index, sorted, options) : treeOfCopy(git, repo, options, copy.index);
+    } finally {
+      copy.remove();
+    }
+  });
 }
 
 /** The snapshot's own status, against a copy of the index, with `meanwhile` run while it reads. */
@@ -134,7 +132,8 @@ async function fromOwnStatus(git: Git, repo: Repository, options: WorkTreeOption
     const first = await status;
     // Where entries hid changes (rarely), the copy shows them only now: status reads it again.
     const entries = cleared.changed ? readStatus(git, copy.index).entries : first.entries;
-    return await treeOfStatusWhile(git, repo, options, copy.index, cleared.hiding, entries);
+    const sorted = sortOut(repo, options, cleared.hiding, entries);
+    return await treeOfStatusWhile(git, repo, options, sorted, (sorted) => throughIndex(git, repo, copy.index, sorted, options));
   } finally {
     copy.remove();
   }
@@ -148,20 +147,21 @@ function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, inde
   return !tree ? throughIndex(git, repo, index, sorted, options) : { tree, entries: sorted.entries, skipped: sorted.skipped };
 }
 
-/** `treeOfStatus`, with its git processes going on beside its own work (treeFromHeadWhile). */
+/**
+ * `treeOfStatus`, with its git processes going on beside its own work (treeFromHeadWhile), from
+ * what status said sorted out; `indexWay` makes the tree where HEAD's tree is not the way.
+ */
 async function treeOfStatusWhile(
   git: Git,
   repo: Repository,
   options: WorkTreeOptions,
-  index: string,
-  hiding: boolean,
-  all: StatusEntry[],
+  sorted: Sorted,
+  indexWay: (sorted: Sorted) => WorkTreeState,
 ): Promise<WorkTreeState> {
-  const sorted = sortOut(repo, options, hiding, all);
   if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
   options.changed?.();
   const tree = sorted.fromHead && (await treeFromHeadWhile(git, repo, sorted.fromHead, options.progress));
-  return !tree ? throughIndex(git, repo, index, sorted, options) : { tree, entries: sorted.entries, skipped: sorted.skipped };
+  return !tree ? indexWay(sorted) : { tree, entries: sorted.entries, skipped: sorted.skipped };
 }
 
 /** The tree made the index's way: the changed paths hashed into the copy of the index, which becomes a tree. */
