@@ -51,9 +51,7 @@ export class Git {
     const started = performance.now();
     const stdin = options.input === undefined ? "ignore" : Buffer.from(options.input);
     const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env: this.callEnv(options), stdin, stdout: "pipe", stderr: "pipe", signal: options.signal });
-    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).arrayBuffer(), new Response(child.stderr).text(), child.exited]);
-    Git.observer?.(args, performance.now() - started);
-    return { code, stdout: Buffer.from(stdout), stderr: stderr.trim() };
+    return await answerOf(child, args, started);
   }
 
   /**
@@ -63,10 +61,7 @@ export class Git {
   open(args: string[]): OpenGit {
     const started = performance.now();
     const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env: this.callEnv({}), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-    const result = Promise.all([new Response(child.stdout).arrayBuffer(), new Response(child.stderr).text(), child.exited]).then(([stdout, stderr, code]) => {
-      Git.observer?.(args, performance.now() - started);
-      return { code, stdout: Buffer.from(stdout), stderr: stderr.trim() };
-    });
+    const result = answerOf(child, args, started);
     let open = true;
     // A git that failed and went away says so in its result: a write to it that fails, at once or
     // later (a write left pending answers a promise), is not where that is told.
@@ -106,6 +101,13 @@ export class Git {
     if (result.code !== 0) throw new GitError(`git ${args[0]} failed: ${firstLine(result.stderr) || `exit ${result.code}`}`);
     return result.stdout.toString().trim();
   }
+}
+
+/** What a git process started at `started` (performance.now()) answered, once it has ended; told to Git.observer. */
+async function answerOf(child: Bun.Subprocess<Bun.SpawnOptions.Writable, "pipe", "pipe">, args: string[], started: number): Promise<GitResult> {
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).arrayBuffer(), new Response(child.stderr).text(), child.exited]);
+  Git.observer?.(args, performance.now() - started);
+  return { code, stdout: Buffer.from(stdout), stderr: stderr.trim() };
 }
 
 /** A git command that failed: git's own words, one line; exit 1, since the user can cause it. */
