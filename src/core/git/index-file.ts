@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 /**
@@ -13,7 +13,7 @@ export function indexMayHideChanges(path: string): boolean {
 /** `indexMayHideChanges`, following a split index's link to its shared part or not (the shared part's own). */
 function mayHide(path: string, followLink: boolean): boolean {
   const index = indexBytes(path);
-  if (index === null) return false; // no index yet
+  if (index === null) return !followLink; // no index yet; a split index's shared part gone may hide anything
   const u32 = (at: number) => u32At(index, at);
   if (index.length < 12 || u32(0) !== 0x44495243 /* DIRC */) return true;
   const version = u32(4);
@@ -47,9 +47,7 @@ function mayHide(path: string, followLink: boolean): boolean {
   if (!followLink) return false;
   const shared = sharedIndexOf(index, offset);
   if (shared === null) return false;
-  // A shared part that cannot be found or read may hide anything.
-  const sharedPath = shared && join(dirname(path), `sharedindex.${shared}`);
-  return !sharedPath || !existsSync(sharedPath) || mayHide(sharedPath, false);
+  return shared === undefined || mayHide(join(dirname(path), `sharedindex.${shared}`), false);
 }
 
 /**
