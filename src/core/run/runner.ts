@@ -128,7 +128,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   run.runFile.startClock(child.startedAt);
   context?.started(child.process.pid, run.runFile);
   // A command with stop rules runs in a session of its own, as a --pty one does: no keyboard signal reaches it but through exprag.
-  signals.attach(child.process, child.terminal !== null || stopping !== null);
+  const ownGroup = child.terminal !== null || stopping !== null;
+  signals.attach(child.process, ownGroup);
 
   // Loaded while the command runs: its output waits in the pipes meanwhile.
   let started: typeof import("./started");
@@ -136,7 +137,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
     started = await import("./started");
   } catch (error) {
     // The command runs already, and nothing would read its output or end its run: it is ended, and the run says why.
-    await endUnread(child, child.terminal !== null || stopping !== null);
+    await endUnread(child, ownGroup);
     context?.abandoned();
     const failure = new UserError(`exprag could not load what reads the command's output (${errnoReason(error)})`, EXIT.internal);
     finishRun(run, { status: "failed", exit_code: failure.exitCode, signal: null, error: failure.message }, request.warn);
