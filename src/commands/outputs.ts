@@ -1,6 +1,7 @@
 import { answerOutputs } from "../core/answers/outputs";
 import { loadablePaths } from "../core/query/outputs";
 import { formatLocalTime } from "../render/format";
+import { log } from "../render/log";
 import { printData } from "../render/output";
 import { outputMode, renderRows } from "../render/table";
 import { jsonArg, storeArgs } from "./_args";
@@ -46,5 +47,7 @@ the later run named), changed (by something else), missing. run --keep-outputs k
         mode,
       ),
     );
+    if (answer.more > 0) log.info(`${answer.more} more file${answer.more === 1 ? "" : "s"} the run left, past the ones it listed`);
+    if (answer.incomplete) log.warn(`the run's list may lack files it left: ${answer.incomplete}`);
   },
 });

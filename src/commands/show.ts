@@ -55,7 +55,10 @@ function environmentLines(o: ReturnType<typeof showObject>): string[] {
     lines.push(`  system    peak RSS ${megabytes(system.peak_rss_bytes)}, peak CPU ${system.peak_cpu_percent}%${gpus.join("")} (${system.samples} samples)`);
     if (system.gpu_error) lines.push(`            GPUs not sampled: ${system.gpu_error}`);
   }
-  if (o.outputs) lines.push(`  outputs   ${o.outputs.count} file${o.outputs.count === 1 ? "" : "s"}: exprag outputs ${o.short_id}`);
+  if (o.outputs) {
+    const found = `${o.outputs.count} file${o.outputs.count === 1 ? "" : "s"}${o.outputs.incomplete ? ", maybe more (the search stopped early)" : ""}`;
+    lines.push(`  outputs   ${found}: exprag outputs ${o.short_id}`);
+  }
   return lines;
 }
 

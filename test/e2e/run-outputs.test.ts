@@ -6,6 +6,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { gitEnv, makeRepo, runIn, write } from "./git-harness";
 import { cleanEnv, EXPRAG, readRecords, runFiles, tempDir } from "./harness";
+import { atTerminal, hasPty } from "./terminal";
 
 const sha256 = (text: string) => `sha256:${new Bun.CryptoHasher("sha256").update(text).digest("hex")}`;
 
@@ -41,7 +42,7 @@ describe("exprag run: outputs", () => {
     expect(outputs.files[0]).toMatchObject({ path: "ckpt/model.pt", size: 2, hash: sha256("ab") });
     expect(outputs.files[0].mtime_ms).toBeGreaterThan(Date.now() - 600_000);
     const shown = await json(repo, "show", "latest");
-    expect(shown.outputs).toEqual({ root: outputs.root, count: 3 });
+    expect(shown.outputs).toEqual({ root: outputs.root, count: 3, incomplete: null });
   }, 30_000);
 
   test("--outputs looks only where its globs match: a name anywhere, or a path", async () => {
@@ -174,4 +175,45 @@ describe("exprag outputs: a hostile run file", () => {
     expect(result.text).toBe(`${join(outputs.value.root, "a.txt")}\n`);
     expect(result.stderr).toContain("1 output paths lead out of");
   }, 30_000);
+
+  /** A run whose outputs record says it listed only some of its files (`more`) and stopped searching (`incomplete`, with an escape in it). */
+  async function cutShort(): Promise<{ repo: string; root: string }> {
+    const repo = project();
+    await runIn(repo, ["run", "--", "sh", "-c", "echo a > a.txt"]);
+    const file = runFiles(join(repo, ".exprag"))[0]!;
+    const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+    const outputs = JSON.parse(lines.at(-2)!);
+    expect(outputs.kind).toBe("outputs");
+    expect(outputs.value.incomplete).toBeUndefined(); // a small tree is searched whole
+    Object.assign(outputs.value, { more: 2, incomplete: "the search stopped \u001b[31mearly" });
+    lines[lines.length - 2] = JSON.stringify(outputs);
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    return { repo, root: outputs.value.root };
+  }
+
+  test("a list the run cut short or stopped searching says so: outputs and show, as text and --json, the reason escaped", async () => {
+    const { repo, root } = await cutShort();
+    const text = await runIn(repo, ["outputs", "latest"]);
+    expect(text.exitCode).toBe(0);
+    expect(text.text).toContain("a.txt");
+    expect(text.stderr).toContain("2 more files the run left, past the ones it listed");
+    expect(text.stderr).toContain("the run's list may lack files it left: the search stopped \\e[31mearly");
+    expect(text.stderr).not.toContain("\u001b[31m");
+    const listed = await json(repo, "outputs", "latest");
+    expect([listed.more, listed.incomplete]).toEqual([2, "the search stopped \u001b[31mearly"]);
+    const shown = await json(repo, "show", "latest");
+    expect(shown.outputs).toEqual({ root, count: 3, incomplete: "the search stopped \u001b[31mearly" });
+    // Piped, show prints key and value a line each; the reason is escaped there too.
+    expect((await runIn(repo, ["show", "latest"])).text).toContain("outputs.incomplete\tthe search stopped \\e[31mearly\n");
+  }, 30_000);
+
+  test.skipIf(!hasPty)(
+    "at a terminal, show counts such a list's files as a floor",
+    async () => {
+      const { repo } = await cutShort();
+      const tty = await atTerminal([EXPRAG, "show", "latest", "--color", "never"], { cwd: repo });
+      expect(tty.output).toMatch(/\n {2}outputs {3}3 files, maybe more \(the search stopped early\): exprag outputs [0-9a-f]{8}\n/);
+    },
+    30_000,
+  );
 });

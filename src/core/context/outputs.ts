@@ -24,12 +24,19 @@ import {
 } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { OutputFile, OutputsValue } from "../record/schema";
+import { pathMatcher, searchStarts } from "./output-globs";
 import type { OutputChanges } from "./outputs-watch";
 
 export const HASH_FULL_MAX_BYTES = 64 * 1024 * 1024;
 export const FINGERPRINT_PART_BYTES = 1024 * 1024;
 /** At most this many files are listed; the rest are counted in `more`. */
 export const MAX_OUTPUT_FILES = 10_000;
+/**
+ * The search reads at most this many folder entries (about two seconds' work), and says so where
+ * it stops: a run started outside a work tree searches the folder it started in, which may be a
+ * home folder or the file system's root.
+ */
+export const MAX_SEARCHED_ENTRIES = 250_000;
 /** --keep-outputs copies files into the store until they add up to this. */
 export const KEEP_OUTPUTS_MAX_BYTES = 1024 * 1024 * 1024;
 /**
@@ -50,6 +57,8 @@ export interface OutputsRequest {
   globs: string[];
   /** Folders not looked into (the store). */
   skip: string[];
+  /** How many folder entries the search reads at most (default MAX_SEARCHED_ENTRIES). */
+  maxEntries?: number;
 }
 
 /**
@@ -106,13 +115,18 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
     if (told && !matches(path)) return;
     if (Math.max(stat.mtimeMs, stat.ctimeMs) >= since) found.set(path, { path, size: stat.size, mtime_ms: Math.floor(stat.mtimeMs) });
   };
+  const maxEntries = request.maxEntries ?? MAX_SEARCHED_ENTRIES;
+  let unread = maxEntries;
   const walk = (folder: string, prefix: string, told = false) => {
+    if (unread < 0) return;
     let entries: Dirent[];
     try {
       entries = readdirSync(folder, { withFileTypes: true });
     } catch {
       return; // gone or unreadable meanwhile
     }
+    unread -= entries.length;
+    if (unread < 0) return;
     if (prefix && !rule.listed(folder, entries)) return;
     for (const entry of entries) {
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
@@ -122,9 +136,13 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
       } else if (entry.isFile()) consider(path, full, told && !linked);
     }
   };
-  if (changes === null) walk(request.root, "");
+  const searched = searchedFolders(request.root, rule.looksInto);
+  // Where the globs name their folders, only those are looked into.
+  const walkWhole = () => {
+    for (const start of searchStarts(request.globs)) if (searched(start)) walk(join(request.root, start), start);
+  };
+  if (changes === null) walkWhole();
   else {
-    const searched = searchedFolders(request.root, rule.looksInto);
     for (const folder of [...changes.folders].sort()) if (searched(folder)) walk(join(request.root, folder), folder, true);
     for (const path of changes.files) {
       const slash = path.lastIndexOf("/");
@@ -133,7 +151,8 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
     if (linked) {
       // A file with another name: a change through one name tells the kernel nothing of the other's folder.
       found.clear();
-      walk(request.root, "");
+      unread = maxEntries;
+      walkWhole();
     }
   }
   const sorted = [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -147,6 +166,7 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
     files,
     ...(sorted.length > listed.length && { more: sorted.length - listed.length }),
     ...(request.globs.length > 0 && { globs: request.globs }),
+    ...(unread < 0 && { incomplete: `the search stopped after ${maxEntries} folder entries: files past them were not looked at` }),
   };
 }
 
@@ -181,16 +201,6 @@ function readable(folder: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Whether a path matches any of the globs (none: every path). A glob without a `/` matches a file
- * name anywhere (`*.pt`), as in .gitignore; one with a `/` matches the whole path (`checkpoints/**`).
- */
-export function pathMatcher(globs: string[]): (path: string) => boolean {
-  if (!globs.length) return () => true;
-  const matchers = globs.map((glob) => ({ glob: new Bun.Glob(glob), anywhere: !glob.includes("/") }));
-  return (path) => matchers.some(({ glob, anywhere }) => glob.match(path) || (anywhere && glob.match(path.slice(path.lastIndexOf("/") + 1))));
 }
 
 /** What marks a folder of installed code: a virtualenv's pyvenv.cfg, a conda environment's conda-meta. */

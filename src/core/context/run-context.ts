@@ -18,8 +18,8 @@ export interface RunContextOptions {
   environment?: boolean;
   /** Seconds between system samples; null: none (default 10). */
   systemEverySeconds?: number | null;
-  /** Where to look for outputs and whether to keep copies (default: the whole tree, no copies); null: none. */
-  outputs?: { globs: string[]; keep: boolean } | null;
+  /** Where to look for outputs and whether to keep copies (default: the whole tree, no copies); null: none. `maxEntries`: findOutputs's. */
+  outputs?: { globs: string[]; keep: boolean; maxEntries?: number } | null;
 }
 
 export class RunContext {
@@ -103,12 +103,13 @@ export class RunContext {
     const changes = this.outputsWatch?.changes() ?? null;
     this.outputsWatch = null;
     if (!options) return;
-    let value = findOutputs({ root, since: this.startedAt, globs: options.globs, skip: [store] }, changes);
+    let value = findOutputs({ root, since: this.startedAt, globs: options.globs, skip: [store], maxEntries: options.maxEntries }, changes);
+    if (value.incomplete) warn(`outputs: ${value.incomplete} under ${root}; --outputs 'FOLDER/**' looks only in FOLDER`);
     if (options.keep) value = keepOutputs(value, store, runId);
     const notKept = options.keep ? value.files.filter((file) => !file.kept).length : 0;
     if (notKept > 0)
       warn(`${notKept} output${notKept === 1 ? "" : "s"} not kept: together they pass the ${KEEP_OUTPUTS_MAX_BYTES / 1024 ** 3} GiB --keep-outputs keeps`);
-    if (value.files.length > 0 || value.more) writeNow(runFile, "outputs", value);
+    if (value.files.length > 0 || value.more || value.incomplete) writeNow(runFile, "outputs", value);
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import { constants, copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { hashFile, keptOutputsDir, keptPath, pathMatcher } from "../context/outputs";
+import { pathMatcher } from "../context/output-globs";
+import { hashFile, keptOutputsDir, keptPath } from "../context/outputs";
 import { EXIT, UserError } from "../errors";
 import { isSymlink } from "../os/files";
 import { decodeEnvelope, parseRecord } from "../record/decode";
@@ -38,6 +39,8 @@ export interface OutputsAnswer {
   files: OutputEntry[];
   /** Files the run left past the listed limit. */
   more: number;
+  /** Why the run's list may lack files it left (its search stopped early); null when it looked everywhere. */
+  incomplete: string | null;
 }
 
 export interface OutputsRequest {
@@ -49,7 +52,14 @@ export interface OutputsRequest {
 export function runOutputs(store: string, request: OutputsRequest, warn: Warn): OutputsAnswer {
   const { runId, file } = resolveRunRef(store, request.run);
   const recorded = readable(store, runId, warn, () => outputsOf(file));
-  const answer: OutputsAnswer = { run_id: runId, short_id: shortId(runId), root: recorded?.root ?? null, files: [], more: recorded?.more ?? 0 };
+  const answer: OutputsAnswer = {
+    run_id: runId,
+    short_id: shortId(runId),
+    root: recorded?.root ?? null,
+    files: [],
+    more: recorded?.more ?? 0,
+    incomplete: recorded?.incomplete ?? null,
+  };
   if (!recorded) return answer;
   const matches = pathMatcher(request.globs);
   // A path that leads out of the run's folder was not written by exprag: it is never looked at.

@@ -140,6 +140,6 @@ export function showObject(d: RunDetails) {
     log: d.log,
     environment: d.environment,
     system: d.end?.system ?? null,
-    outputs: d.outputs && { root: d.outputs.root, count: d.outputs.files.length + (d.outputs.more ?? 0) },
+    outputs: d.outputs && { root: d.outputs.root, count: d.outputs.files.length + (d.outputs.more ?? 0), incomplete: d.outputs.incomplete ?? null },
   };
 }

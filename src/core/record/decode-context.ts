@@ -60,7 +60,8 @@ export function decodeOutputs(raw: unknown): OutputsValue {
   const files = Array.isArray(value.files) ? value.files.flatMap(decodeOutputFile) : [];
   const more = asFiniteNumber(value.more);
   const globs = asStrings(value.globs);
-  return { root: asString(value.root) ?? "", files, ...(more !== null && more > 0 && { more }), ...(globs && { globs }) };
+  const incomplete = asString(value.incomplete);
+  return { root: asString(value.root) ?? "", files, ...(more !== null && more > 0 && { more }), ...(globs && { globs }), ...(incomplete && { incomplete }) };
 }
 
 function decodeOutputFile(value: unknown): OutputFile[] {

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FINGERPRINT_PART_BYTES, findOutputs, hashFile, keptPath, pathMatcher } from "../../../src/core/context/outputs";
+import { pathMatcher } from "../../../src/core/context/output-globs";
+import { FINGERPRINT_PART_BYTES, findOutputs, hashFile, keptPath } from "../../../src/core/context/outputs";
 import { tempDir } from "../../temp-dir";
 import { expectedOutputs, makeEnvironments, writeInEach } from "./environment-folders";
 

@@ -78,4 +78,6 @@ export interface OutputsValue {
   more?: number;
   /** The globs looked at (--outputs), when not the whole tree. */
   globs?: string[];
+  /** Why files may be missing from `files`: the search stopped before it had looked everywhere. */
+  incomplete?: string;
 }
