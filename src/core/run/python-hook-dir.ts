@@ -1,5 +1,5 @@
 /** The folder holding exprag's `sitecustomize.py` for Python commands (see python-hook.ts), written once into the user's cache. */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import hookSource from "../../../python/hook/sitecustomize.py" with { type: "text" };
@@ -17,9 +17,15 @@ export function pythonHookDir(env: NodeJS.ProcessEnv): { dir: string } | { error
   }
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, hookSource, { mode: 0o600 });
-    renameSync(temporary, file);
+    // Not the pid alone: a home folder shared over NFS has other hosts' processes of the same pid.
+    const temporary = `${file}.${process.pid}.${crypto.randomUUID()}.tmp`;
+    try {
+      writeFileSync(temporary, hookSource, { mode: 0o600, flag: "wx" });
+      renameSync(temporary, file);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
     return { dir };
   } catch (error) {
     return { error: `cannot write ${dir} (${errnoReason(error)})` };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readEnd, readHello } from "../../../src/core/run/experiment-session";
@@ -36,6 +36,27 @@ describe("the hook's folder", () => {
       expect(hooked).toEqual({ env: { XDG_CACHE_HOME: cache, PYTHONPATH: `${made.dir}:/a` }, paramsHook: "python" });
       expect(await withPythonHook(["python3", "t.py"], { XDG_CACHE_HOME: cache }, false, () => {})).toEqual({ env: { XDG_CACHE_HOME: cache } });
       expect((await withPythonHook(["node", "t.js"], { XDG_CACHE_HOME: cache }, true, () => {})).paramsHook).toBeUndefined();
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  test("is written whatever another process's temporary file there holds (another host's of the same pid, on a shared home)", () => {
+    const cache = mkdtempSync(join(tmpdir(), "exprag-hook-"));
+    try {
+      const first = pythonHookDir({ XDG_CACHE_HOME: cache });
+      if ("error" in first) throw new Error(first.error);
+      rmSync(join(first.dir, "sitecustomize.py"));
+      mkdirSync(join(first.dir, `sitecustomize.py.${process.pid}.tmp`)); // in the way of a name made from the pid alone
+      const again = pythonHookDir({ XDG_CACHE_HOME: cache });
+      expect(again).toEqual({ dir: first.dir });
+      expect(readFileSync(join(first.dir, "sitecustomize.py"), "utf8")).toContain("_exprag_params_hook");
+      expect(readdirSync(first.dir).filter((name) => name.endsWith(".tmp"))).toEqual([`sitecustomize.py.${process.pid}.tmp`]);
+      // Where the hook cannot be put in place, its temporary file is not left behind.
+      rmSync(join(first.dir, "sitecustomize.py"));
+      mkdirSync(join(first.dir, "sitecustomize.py", "in-the-way"), { recursive: true });
+      expect(pythonHookDir({ XDG_CACHE_HOME: cache })).toEqual({ error: expect.stringMatching(/^cannot write .* \(E[A-Z]+\)$/) });
+      expect(readdirSync(first.dir).filter((name) => name.endsWith(".tmp"))).toEqual([`sitecustomize.py.${process.pid}.tmp`]);
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
