@@ -8,9 +8,9 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import { join } from "node:path";
 import { searchStarts } from "../../../src/core/context/output-globs";
 import { findOutputs, MAX_SEARCHED_ENTRIES } from "../../../src/core/context/outputs";
-import type { RunRequest } from "../../../src/core/run/run-request";
 import { runCommand } from "../../../src/core/run/runner";
 import { tempDir } from "../../temp-dir";
+import { quietRunRequest } from "../run/quiet-run";
 
 /** A folder with `big/` (many files, old) and `out/` (two files, written after `since`). */
 async function folderWithBigSibling(files = 40): Promise<{ root: string; since: number }> {
@@ -99,26 +99,10 @@ describe.skipIf(process.platform === "win32")("a run whose search stops", () => 
     const { root } = await folderWithBigSibling();
     const warnings: string[] = [];
     const store = join(root, ".exprag");
-    const request: RunRequest = {
-      command: ["sh", "-c", "echo new > out/new.txt"],
-      name: "bounded",
-      metadata: {},
-      params: null,
-      store,
-      storeExplicit: false,
-      echo: false,
-      keepLog: false,
-      snapshot: false,
-      snapshotMaxBytes: 0,
-      snapshotSecrets: false,
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: root },
-      selfCommand: [process.execPath],
-      heartbeatSeconds: 60,
-      pty: false,
+    const request = quietRunRequest(root, ["sh", "-c", "echo new > out/new.txt"], {
       context: { environment: false, systemEverySeconds: null, outputs: { globs: [], keep: false, maxEntries: 10 } },
       warn: (message) => warnings.push(message),
-    };
+    });
     const outcome = await runCommand(request);
     expect(outcome.status).toBe("ok");
     expect(warnings).toEqual([

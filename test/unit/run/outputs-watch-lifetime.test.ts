@@ -11,17 +11,16 @@ import { platform } from "../../../src/core/os/platform";
 import type { RunRequest } from "../../../src/core/run/run-request";
 import { runCommand } from "../../../src/core/run/runner";
 import { inotifyDescriptors } from "../../inotify-descriptors";
+import { QUIET_CONTEXT, quietRunRequest } from "./quiet-run";
 
 const scratch = mkdtempSync(join(tmpdir(), "exprag-watch-lifetime-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-const quiet = { environment: false, systemEverySeconds: null, outputs: { globs: [], keep: false } };
 
 describe.skipIf(!platform.inotify)("the outputs watch's lifetime", () => {
   test("a run whose root is not a work tree's top (often a home folder) watches nothing", () => {
     const root = mkdtempSync(join(scratch, "home-"));
     const before = inotifyDescriptors();
-    const context = new RunContext(quiet, {});
+    const context = new RunContext(QUIET_CONTEXT, {});
     context.starting(root, join(root, ".exprag"), false);
     expect(context.watching).toBe(false);
     expect(inotifyDescriptors()).toBe(before);
@@ -30,7 +29,7 @@ describe.skipIf(!platform.inotify)("the outputs watch's lifetime", () => {
   test("a run at a work tree's top watches, and a command that never starts gives the watch back", () => {
     const root = mkdtempSync(join(scratch, "top-"));
     const before = inotifyDescriptors();
-    const context = new RunContext(quiet, {});
+    const context = new RunContext(QUIET_CONTEXT, {});
     context.starting(root, join(root, ".exprag"), true);
     expect(context.watching).toBe(true);
     expect(inotifyDescriptors()).toBe(before + 1);
@@ -40,28 +39,7 @@ describe.skipIf(!platform.inotify)("the outputs watch's lifetime", () => {
   });
 
   /** A run of `command` in a new repository at `root`, quiet, as the CLI would ask it. */
-  const runIn = (root: string, command: string[], more: Partial<RunRequest> = {}) =>
-    runCommand({
-      command,
-      name: "lifetime",
-      metadata: {},
-      params: null,
-      store: join(root, ".exprag"),
-      storeExplicit: false,
-      echo: false,
-      keepLog: false,
-      snapshot: false,
-      snapshotMaxBytes: 0,
-      snapshotSecrets: false,
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: root, GIT_CONFIG_NOSYSTEM: "1" },
-      selfCommand: [process.execPath],
-      heartbeatSeconds: 60,
-      pty: false,
-      context: quiet,
-      warn: () => {},
-      ...more,
-    });
+  const runIn = (root: string, command: string[], more: Partial<RunRequest> = {}) => runCommand(quietRunRequest(root, command, { name: "lifetime", ...more }));
 
   /** A new repository with a folder in it, to be watched. */
   const repository = () => {
