@@ -216,7 +216,8 @@ const runOutputsTool: ToolSpec<typeof runOutputsInput> = {
   description:
     "The files a run created or changed under the work tree (checkpoints, predictions, plots): path, size, time, hash, and whether " +
     "each is still the one the run wrote (state current), was overwritten by a later run (overwritten_by), changed or missing; load " +
-    "is the path to read it from (the file, else the copy kept with run --keep-outputs). Same answer as `exprag outputs <run> --json`. " +
+    "is the path to read it from (the file, else the copy kept with run --keep-outputs); incomplete says why the list may lack files " +
+    "(the run's search stopped early). Same answer as `exprag outputs <run> --json`. " +
     "Where is the checkpoint of the best run: best_runs, then this with its id.",
   input: runOutputsInput,
   effect: "reads",
@@ -227,6 +228,7 @@ const runOutputsTool: ToolSpec<typeof runOutputsInput> = {
       .map((f) => `${f.path}  ${f.size} bytes  ${f.overwritten_by ? `overwritten by ${f.overwritten_by}` : f.state}${f.load ? `  load ${f.load}` : ""}`);
     if (data.files.length > 10) lines.push(`... and ${data.files.length - 10} more in the JSON`);
     const total = data.files.length + data.more;
+    if (data.incomplete) lines.push(`the run's list may lack files it left: ${data.incomplete}`);
     return { data, summary: [`run ${data.short_id}: ${data.files.length < total ? `${data.files.length} of ${total}` : total} outputs`, ...lines] };
   },
 };

@@ -205,6 +205,19 @@ describe("exprag outputs: a hostile run file", () => {
     expect(shown.outputs).toEqual({ root, count: 3, incomplete: "the search stopped \u001b[31mearly" });
     // Piped, show prints key and value a line each; the reason is escaped there too.
     expect((await runIn(repo, ["show", "latest"])).text).toContain("outputs.incomplete\tthe search stopped \\e[31mearly\n");
+    // The tool's summary says it as well as its data.
+    const transport = new StdioClientTransport({ command: EXPRAG, args: ["mcp"], cwd: repo, env: cleanEnv(gitEnv), stderr: "pipe" });
+    const client = new Client({ name: "exprag-test", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const result = (await client.callTool({ name: "run_outputs", arguments: { run: "latest" } })) as CallToolResult;
+      const [summary, data] = (result.content as { text: string }[]).map((part) => part.text);
+      expect(summary).toStartWith(`run ${listed.short_id}: 1 of 3 outputs\n`);
+      expect(summary).toEndWith("\nthe run's list may lack files it left: the search stopped \\e[31mearly");
+      expect(JSON.parse(data!)).toEqual(listed);
+    } finally {
+      await client.close();
+    }
   }, 30_000);
 
   test.skipIf(!hasPty)(
