@@ -5,7 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { gitEnv, makeRepo, runIn, write } from "./git-harness";
-import { cleanEnv, EXPRAG, readRecords, runFiles, tempDir } from "./harness";
+import { cleanEnv, EXPRAG, isRoot, readRecords, runFiles, tempDir, works } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
 const sha256 = (text: string) => `sha256:${new Bun.CryptoHasher("sha256").update(text).digest("hex")}`;
@@ -158,6 +158,32 @@ describe("exprag run: outputs", () => {
       await client.close();
     }
   }, 30_000);
+});
+
+const canMountProc = isRoot && works("unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t proc proc /proc");
+describe("exprag run: outputs outside a work tree", () => {
+  test.skipIf(!canMountProc)(
+    "a /proc mounted in the folder a run starts in is not searched: its files' times are always now",
+    async () => {
+      const cwd = tempDir();
+      mkdirSync(join(cwd, "p"));
+      const run = Bun.spawn(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", `mount -t proc proc p && exec ${EXPRAG} run --quiet -- sh -c 'echo x > made.txt'`],
+        {
+          cwd,
+          env: cleanEnv(),
+          stdout: "ignore",
+          stderr: "pipe",
+        },
+      );
+      const [stderr, code] = await Promise.all([new Response(run.stderr).text(), run.exited]);
+      expect(code).toBe(0);
+      expect(stderr).toBe("");
+      const outputs = readRecords(runFiles(join(cwd, ".exprag"))[0]!).find((record) => record.kind === "outputs")!;
+      expect((outputs.value as { files: { path: string }[] }).files.map((file) => file.path)).toEqual(["made.txt"]);
+    },
+    30_000,
+  );
 });
 
 describe("exprag outputs: a hostile run file", () => {

@@ -11,6 +11,7 @@
 import { closeSync, type Dirent, lstatSync, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { isErrno } from "../errors";
+import { isAtOrUnder, mountHolding, mountTable } from "../os/mounts";
 import { inotifyAddWatch, inotifyInit, inotifyRmWatch } from "../os/posix";
 import type { FolderRule } from "./outputs";
 
@@ -223,35 +224,17 @@ interface Mounts {
  * mount table cannot be read.
  */
 function mountsUnder(root: string): Mounts | null {
-  let table: string;
+  const table = mountTable();
   let top: string;
   try {
-    table = readFileSync("/proc/self/mountinfo", "utf8");
     top = realpathSync(root);
   } catch {
     return null;
   }
-  let holder = { point: "", type: "" };
-  const under: string[] = [];
-  for (const line of table.split("\n")) {
-    const fields = line.split(" ");
-    const separator = fields.indexOf("-");
-    if (separator < 0 || fields.length < 5) continue;
-    const point = unescapeMountPoint(fields[4]!);
-    const type = fields[separator + 1] ?? "";
-    if (point === top || top.startsWith(point === "/" ? "/" : `${point}/`)) {
-      if (point.length >= holder.point.length) holder = { point, type }; // later lines mount over earlier ones
-    } else if (point.startsWith(`${top}/`)) {
-      if (!LOCAL_FILE_SYSTEMS.has(type)) return null;
-      under.push(`${point} ${type}`);
-    }
-  }
-  if (!LOCAL_FILE_SYSTEMS.has(holder.type)) return null;
-  const types = [holder.type, ...under.map((line) => line.slice(line.lastIndexOf(" ") + 1))];
-  return { list: [`${holder.point} ${holder.type}`, ...under].join("\n"), counted: types.every((type) => COUNTING_FILE_SYSTEMS.has(type)) };
-}
-
-/** mountinfo writes a space, tab, newline and backslash in a path as an octal escape. */
-function unescapeMountPoint(text: string): string {
-  return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+  const holder = table && mountHolding(table, top);
+  if (!holder || !LOCAL_FILE_SYSTEMS.has(holder.type)) return null;
+  const under = table!.filter((mount) => mount.point !== top && isAtOrUnder(mount.point, top));
+  if (under.some((mount) => !LOCAL_FILE_SYSTEMS.has(mount.type))) return null;
+  const mounts = [holder, ...under];
+  return { list: mounts.map((mount) => `${mount.point} ${mount.type}`).join("\n"), counted: mounts.every((mount) => COUNTING_FILE_SYSTEMS.has(mount.type)) };
 }

@@ -1,8 +1,9 @@
 /**
  * The files a run left behind: every file under the work tree created or changed while the command
  * ran (its modification or change time at or after the start), ignored files included. `.git`, the
- * store, and folders of installed code (virtualenvs, conda environments, node_modules, caches) are
- * not looked into; links are not followed. `--outputs GLOB` looks only at paths the globs match.
+ * store, folders of installed code (virtualenvs, conda environments, node_modules, caches) and the
+ * kernel's own file systems (/proc, /sys...) are not looked into; links are not followed.
+ * `--outputs GLOB` looks only at paths the globs match.
  *
  * Each file gets a content hash: `sha256:<hex>` of the whole file up to HASH_FULL_MAX_BYTES, above
  * it `fp256:<hex>`, the SHA-256 of the size in decimal, a newline, and the first, middle and last
@@ -23,6 +24,7 @@ import {
   readSync,
 } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { kernelFoldersUnder, mountTable } from "../os/mounts";
 import type { OutputFile, OutputsValue } from "../record/schema";
 import { pathMatcher, searchStarts } from "./output-globs";
 import type { OutputChanges } from "./outputs-watch";
@@ -90,11 +92,13 @@ export function folderRule(skip: string[]): FolderRule {
 /**
  * The files created or changed under `root` since `since`, hashed, sorted by path. `changes`
  * (what a watch saw, outputs-watch.ts) narrows the search to the files and folders it names;
- * each is tested as the whole search would test it.
+ * each is tested as the whole search would test it. `mounts`: the mount table (os/mounts.ts).
  */
-export function findOutputs(request: OutputsRequest, changes: OutputChanges | null = null): OutputsValue {
+export function findOutputs(request: OutputsRequest, changes: OutputChanges | null = null, mounts = mountTable()): OutputsValue {
   const since = request.since - CLOCK_SLACK_MS;
-  const rule = folderRule(request.skip);
+  const kernel = kernelFoldersUnder(request.root, mounts);
+  if (kernel === null) return { root: request.root, files: [], ...(request.globs.length > 0 && { globs: request.globs }) };
+  const rule = folderRule([...request.skip, ...kernel]);
   const matches = pathMatcher(request.globs);
   const found = new Map<string, { path: string; size: number; mtime_ms: number }>();
   let linked = false;

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathMatcher } from "../../../src/core/context/output-globs";
@@ -70,5 +70,24 @@ describe("the whole outputs search (where nothing is watched)", () => {
     writeInEach(root);
     const found = findOutputs({ root, since, globs: [], skip: [] }).files.map((file) => file.path);
     expect(found).toEqual(expectedOutputs(root));
+  });
+
+  test("does not look into the kernel's file systems (/proc, /sys...) mounted under its folder, nor search one it starts on", () => {
+    const root = realpathSync(tempDir("exprag-outputs-kernel-"));
+    const since = Date.now();
+    for (const folder of ["p", "s", "d"]) {
+      mkdirSync(join(root, folder));
+      writeFileSync(join(root, folder, "now"), "");
+    }
+    const mounts = [
+      { point: "/", type: "ext4" },
+      { point: join(root, "p"), type: "proc" },
+      { point: join(root, "s"), type: "sysfs" },
+      { point: join(root, "d"), type: "tmpfs" },
+    ];
+    const paths = (table: typeof mounts) => findOutputs({ root, since, globs: [], skip: [] }, null, table).files.map((file) => file.path);
+    expect(paths(mounts)).toEqual(["d/now"]);
+    expect(paths([...mounts, { point: root, type: "proc" }])).toEqual([]);
+    expect(paths([])).toEqual(["d/now", "p/now", "s/now"]);
   });
 });

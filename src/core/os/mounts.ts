@@ -1,0 +1,93 @@
+/** The mount table (Linux's /proc/self/mountinfo): where each file system is mounted, and its type. */
+import { readFileSync, realpathSync } from "node:fs";
+import { join, relative } from "node:path";
+
+export interface Mount {
+  /** The mount point, a real path. */
+  point: string;
+  /** As statfs(2) names it: ext4, tmpfs, proc, nfs4, fuse.sshfs... */
+  type: string;
+}
+
+/**
+ * File systems that are the kernel's views of processes, devices and settings: never a run's
+ * outputs, and costly to list (a /proc file's time is always now).
+ */
+export const KERNEL_FILE_SYSTEMS = new Set([
+  "proc",
+  "sysfs",
+  "devtmpfs",
+  "devpts",
+  "cgroup",
+  "cgroup2",
+  "debugfs",
+  "tracefs",
+  "securityfs",
+  "pstore",
+  "bpf",
+  "configfs",
+  "fusectl",
+  "mqueue",
+  "hugetlbfs",
+  "binfmt_misc",
+  "autofs",
+  "efivarfs",
+  "selinuxfs",
+  "rpc_pipefs",
+  "nsfs",
+]);
+
+/** Every mount, in the table's order (a later one mounted over an earlier at the same point); null where there is no table to read. */
+export function mountTable(file = "/proc/self/mountinfo"): Mount[] | null {
+  let table: string;
+  try {
+    table = readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+  const mounts: Mount[] = [];
+  for (const line of table.split("\n")) {
+    const fields = line.split(" ");
+    const separator = fields.indexOf("-");
+    if (separator < 0 || fields.length < 5) continue;
+    mounts.push({ point: unescapeMountPoint(fields[4]!), type: fields[separator + 1] ?? "" });
+  }
+  return mounts;
+}
+
+/** The mount that holds `path` (a real path): the last one at its longest mount point on the way. */
+export function mountHolding(mounts: Mount[], path: string): Mount | null {
+  let holder: Mount | null = null;
+  for (const mount of mounts) {
+    if (isAtOrUnder(path, mount.point) && mount.point.length >= (holder?.point.length ?? 0)) holder = mount;
+  }
+  return holder;
+}
+
+/** Whether `path` is `folder` or lies under it (both real paths). */
+export function isAtOrUnder(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder === "/" ? "/" : `${folder}/`);
+}
+
+/**
+ * Where the kernel's own file systems (/proc, /sys, /dev...) are mounted under `root`, as paths
+ * under `root` as given; null where `root` itself is on one. None where `mounts` is null (no table).
+ */
+export function kernelFoldersUnder(root: string, mounts: Mount[] | null): string[] | null {
+  if (mounts === null) return [];
+  let top: string;
+  try {
+    top = realpathSync(root);
+  } catch {
+    return [];
+  }
+  if (KERNEL_FILE_SYSTEMS.has(mountHolding(mounts, top)?.type ?? "")) return null;
+  const points = new Set(mounts.map((mount) => mount.point).filter((point) => point !== top && isAtOrUnder(point, top)));
+  // What is mounted at a point last is what is there.
+  return [...points].filter((point) => KERNEL_FILE_SYSTEMS.has(mountHolding(mounts, point)!.type)).map((point) => join(root, relative(top, point)));
+}
+
+/** mountinfo writes a space, tab, newline and backslash in a path as an octal escape. */
+function unescapeMountPoint(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
