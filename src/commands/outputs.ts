@@ -31,6 +31,9 @@ the later run named), changed (by something else), missing. run --keep-outputs k
   run(context) {
     const { args } = context;
     const { data: answer } = answerOutputs({ run: args.run, globs: args.globs }, context);
+    // Said on stderr whatever the output: a script loading a checkpoint hears it too.
+    if (answer.more > 0) log.info(`${answer.more} more file${answer.more === 1 ? "" : "s"} the run left, past the ones it listed`);
+    if (answer.incomplete) log.warn(`the run's list may lack files it left: ${answer.incomplete}`);
     if (args.path) return printData(`${loadablePaths(answer).join("\n")}\n`);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(answer)}\n`);
@@ -47,7 +50,5 @@ the later run named), changed (by something else), missing. run --keep-outputs k
         mode,
       ),
     );
-    if (answer.more > 0) log.info(`${answer.more} more file${answer.more === 1 ? "" : "s"} the run left, past the ones it listed`);
-    if (answer.incomplete) log.warn(`the run's list may lack files it left: ${answer.incomplete}`);
   },
 });

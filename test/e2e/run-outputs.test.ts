@@ -225,6 +225,9 @@ describe("exprag outputs: a hostile run file", () => {
     expect(text.stderr).toContain("2 more files the run left, past the ones it listed");
     expect(text.stderr).toContain("the run's list may lack files it left: the search stopped \\e[31mearly");
     expect(text.stderr).not.toContain("\u001b[31m");
+    const paths = await runIn(repo, ["outputs", "latest", "--path"]);
+    expect(paths.text).toBe(`${join(root, "a.txt")}\n`);
+    expect(paths.stderr).toContain("the run's list may lack files it left");
     const listed = await json(repo, "outputs", "latest");
     expect([listed.more, listed.incomplete]).toEqual([2, "the search stopped \u001b[31mearly"]);
     const shown = await json(repo, "show", "latest");

@@ -33,7 +33,28 @@ export function searchStarts(globs: string[]): string[] {
     if (literal.length === 0) return [""];
     starts.push(literal.join("/"));
   }
-  if (starts.length === 0) return [""];
-  const sorted = [...new Set(starts)].sort();
-  return sorted.filter((start, i) => !sorted.slice(0, i).some((outer) => start.startsWith(`${outer}/`)));
+  return starts.length === 0 ? [""] : outermost(starts);
+}
+
+/**
+ * Of the folders a watch named (to be searched whole), those that may hold paths the globs
+ * match, by `searchStarts`'s `starts`: one inside a start as it is, one holding a start that
+ * start; each once, a folder inside another listed left to it.
+ */
+export function foldersWithin(named: Iterable<string>, starts: string[]): string[] {
+  const kept: string[] = [];
+  for (const folder of named) {
+    if (starts.some((start) => isWithin(folder, start))) kept.push(folder);
+    else kept.push(...starts.filter((start) => isWithin(start, folder)));
+  }
+  return outermost(kept);
+}
+
+/** Whether `path` is `folder` or lies under it (relative paths, "" the top). */
+const isWithin = (path: string, folder: string) => folder === "" || path === folder || path.startsWith(`${folder}/`);
+
+/** The paths, sorted, each once, without those inside another. */
+function outermost(paths: string[]): string[] {
+  const sorted = [...new Set(paths)].sort();
+  return sorted.filter((path, i) => !sorted.slice(0, i).some((outer) => path !== outer && isWithin(path, outer)));
 }

@@ -26,7 +26,7 @@ import {
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { kernelFoldersUnder, mountTable } from "../os/mounts";
 import type { OutputFile, OutputsValue } from "../record/schema";
-import { pathMatcher, searchStarts } from "./output-globs";
+import { foldersWithin, pathMatcher, searchStarts } from "./output-globs";
 import type { OutputChanges } from "./outputs-watch";
 
 export const HASH_FULL_MAX_BYTES = 64 * 1024 * 1024;
@@ -142,12 +142,34 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
   };
   const searched = searchedFolders(request.root, rule.looksInto);
   // Where the globs name their folders, only those are looked into.
+  const starts = searchStarts(request.globs);
+  /** Each part of a glob's folder is an entry of its parent, as the glob spells it (a case-insensitive file system answers for another case too). */
+  const spelled = (start: string) => {
+    for (let parent = "", at = 0; at < start.length; ) {
+      const end = start.indexOf("/", at) < 0 ? start.length : start.indexOf("/", at);
+      let names: string[];
+      try {
+        names = readdirSync(join(request.root, parent));
+      } catch {
+        return false;
+      }
+      unread -= names.length;
+      if (unread < 0 || !names.includes(start.slice(at, end))) return false;
+      parent = start.slice(0, end);
+      at = end + 1;
+    }
+    return true;
+  };
+  /** `told`: as in `consider`; a folder named by the watch is spelled as it is, one a glob names is checked. */
+  const walkFolder = (folder: string, told: boolean) => {
+    if (searched(folder) && (changes?.folders.has(folder) || spelled(folder))) walk(join(request.root, folder), folder, told);
+  };
   const walkWhole = () => {
-    for (const start of searchStarts(request.globs)) if (searched(start)) walk(join(request.root, start), start);
+    for (const start of starts) walkFolder(start, false);
   };
   if (changes === null) walkWhole();
   else {
-    for (const folder of [...changes.folders].sort()) if (searched(folder)) walk(join(request.root, folder), folder, true);
+    for (const folder of foldersWithin(changes.folders, starts)) walkFolder(folder, true);
     for (const path of changes.files) {
       const slash = path.lastIndexOf("/");
       if (searched(slash < 0 ? "" : path.slice(0, slash))) consider(path, join(request.root, path), true);

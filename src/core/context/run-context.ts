@@ -9,6 +9,7 @@ import type { RecordKind, SystemPeaks } from "../record/schema";
 import type { RunFile } from "../record/writer";
 import { describeGpus } from "./environment";
 import { NVIDIA_SMI } from "./gpus";
+import { searchStarts } from "./output-globs";
 import { findOutputs, folderRule, KEEP_OUTPUTS_MAX_BYTES, keepOutputs } from "./outputs";
 import { OutputsWatch } from "./outputs-watch";
 import { DEFAULT_SYSTEM_EVERY_S, SystemSampler } from "./system-sampler";
@@ -104,7 +105,12 @@ export class RunContext {
     this.outputsWatch = null;
     if (!options) return;
     let value = findOutputs({ root, since: this.startedAt, globs: options.globs, skip: [store], maxEntries: options.maxEntries }, changes);
-    if (value.incomplete) warn(`outputs: ${value.incomplete} under ${root}; --outputs 'FOLDER/**' looks only in FOLDER`);
+    if (value.incomplete) {
+      const narrower = searchStarts(options.globs).includes("")
+        ? "--outputs 'FOLDER/**' looks only in FOLDER"
+        : "the folders --outputs names hold more than that";
+      warn(`outputs: ${value.incomplete} under ${root}; ${narrower}`);
+    }
     if (options.keep) value = keepOutputs(value, store, runId);
     const notKept = options.keep ? value.files.filter((file) => !file.kept).length : 0;
     if (notKept > 0)

@@ -23,7 +23,9 @@ export function pythonHookDir(env: NodeJS.ProcessEnv): { dir: string } | { error
       writeFileSync(temporary, hookSource, { mode: 0o600, flag: "wx" });
       renameSync(temporary, file);
     } catch (error) {
-      rmSync(temporary, { force: true });
+      try {
+        rmSync(temporary, { force: true });
+      } catch {}
       throw error;
     }
     return { dir };

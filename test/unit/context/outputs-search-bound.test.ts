@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { searchStarts } from "../../../src/core/context/output-globs";
+import { foldersWithin, pathMatcher, searchStarts } from "../../../src/core/context/output-globs";
 import { findOutputs, MAX_SEARCHED_ENTRIES } from "../../../src/core/context/outputs";
 import { runCommand } from "../../../src/core/run/runner";
 import { tempDir } from "../../temp-dir";
@@ -63,6 +63,60 @@ describe("the outputs search's bound", () => {
     expect(findOutputs({ root, since, globs: ["link/**"], skip: [] }).files).toEqual([]);
     expect(findOutputs({ root, since, globs: [], skip: [] }).files.map((file) => file.path)).toEqual(["out/log.txt", "out/model.pt"]);
   });
+
+  test("globs whose folders lie deeper find what the whole search finds for them, and no more", async () => {
+    const root = tempDir("exprag-outputs-deep-");
+    const write = (path: string) => {
+      mkdirSync(join(root, path, ".."), { recursive: true });
+      writeFileSync(join(root, path), path);
+    };
+    write("a/b/old.txt");
+    write("env/pyvenv.cfg");
+    await Bun.sleep(40); // as above: the old files' times lie before `since`
+    const since = Date.now();
+    for (const path of ["real/x/new.pt", "node_modules/m/new.js", "env/lib/new.py", ".exprag/x/new.jsonl", "a/b/c/new.txt", "a/new.txt"]) write(path);
+    symlinkSync("real", join(root, "lk"));
+    const request = (globs: string[]) => ({ root, since, globs, skip: [join(root, ".exprag")] });
+    const whole = findOutputs(request([])).files.map((file) => file.path);
+    expect(whole).toEqual(["a/b/c/new.txt", "a/new.txt", "real/x/new.pt"]);
+    for (const globs of [
+      ["lk/x/**"],
+      ["node_modules/m/*"],
+      ["env/lib/*"],
+      [".exprag/x/*"],
+      ["a/b/**"],
+      ["a/b/c/new.txt"],
+      ["real/x/*.pt", "a/**"],
+      ["a/b/**", "a/*"],
+    ]) {
+      expect({ globs, found: findOutputs(request(globs)).files.map((file) => file.path) }).toEqual({ globs, found: whole.filter(pathMatcher(globs)) });
+    }
+  });
+});
+
+describe("the bound where a watch named what changed", () => {
+  const none = new Set<string>();
+
+  test("the globs' folders are searched, not the other folders the run made, however big", async () => {
+    const { root, since } = await folderWithBigSibling();
+    mkdirSync(join(root, "out", "e1"));
+    writeFileSync(join(root, "out", "e1", "model.pt"), "weights");
+    // As a watch would tell a run that unpacked `big` and made `out/e1`.
+    const found = findOutputs({ root, since, globs: ["out/**"], skip: [], maxEntries: 10 }, { files: none, folders: new Set(["big", "out/e1"]) });
+    expect(found.files.map((file) => file.path)).toEqual(["out/e1/model.pt"]);
+    expect(found.incomplete).toBeUndefined();
+    // A folder holding a glob's folder gives that folder.
+    const above = findOutputs({ root, since, globs: ["out/e1/**"], skip: [], maxEntries: 10 }, { files: none, folders: new Set(["", "big"]) });
+    expect(above.files.map((file) => file.path)).toEqual(["out/e1/model.pt"]);
+  });
+
+  test("a folder named inside another named one is searched once, with it", async () => {
+    const { root, since } = await folderWithBigSibling(4);
+    const found = findOutputs({ root, since, globs: [], skip: [], maxEntries: 9 }, { files: none, folders: new Set(["big", "out", "", "out"]) });
+    expect(found.files.map((file) => file.path)).toEqual(["out/log.txt", "out/model.pt"]);
+    expect(found.incomplete).toBeUndefined(); // the root's 2 entries, big's 4 and out's 2: each read once
+    expect(findOutputs({ root, since, globs: [], skip: [], maxEntries: 7 }, { files: none, folders: new Set(["big", "out", ""]) }).incomplete).toBeDefined();
+  });
 });
 
 describe("where a search for the globs' paths starts", () => {
@@ -94,6 +148,23 @@ describe("where a search for the globs' paths starts", () => {
   });
 });
 
+describe("the folders a watch named, kept to the globs' folders", () => {
+  test.each([
+    [["a", "b/c"], [""], ["a", "b/c"]],
+    [["a", "a/b", "ab"], [""], ["a", "ab"]],
+    [["out/e1", "data", "out/e1/x"], ["out"], ["out/e1"]],
+    [
+      ["", "data"],
+      ["out/e1", "logs"],
+      ["logs", "out/e1"],
+    ],
+    [["out"], ["out/e1"], ["out/e1"]],
+    [["outer"], ["out"], []],
+  ] as [string[], string[], string[]][])("%j within %j: %j", (named, starts, kept) => {
+    expect(foldersWithin(named, starts)).toEqual(kept);
+  });
+});
+
 describe.skipIf(process.platform === "win32")("a run whose search stops", () => {
   test("records the outputs it found with the reason, and warns once how to narrow it", async () => {
     const { root } = await folderWithBigSibling();
@@ -116,5 +187,31 @@ describe.skipIf(process.platform === "win32")("a run whose search stops", () => 
     const outputs = records.find((record) => record.kind === "outputs");
     expect(outputs.value.incomplete).toBe("the search stopped after 10 folder entries: files past them were not looked at");
     expect(outputs.value.root).toBe(root);
+    // A run that left nothing it could find still records that its search stopped, and names
+    // the folders its globs gave where those are what holds too much.
+    const nothing: string[] = [];
+    await runCommand(
+      quietRunRequest(root, ["true"], {
+        context: { environment: false, systemEverySeconds: null, outputs: { globs: ["big/**"], keep: false, maxEntries: 10 } },
+        warn: (message) => nothing.push(message),
+      }),
+    );
+    expect(nothing).toEqual([
+      `outputs: the search stopped after 10 folder entries: files past them were not looked at under ${root}; the folders --outputs names hold more than that`,
+    ]);
+    const last = readdirSync(join(store, "runs"))
+      .filter((name) => name.endsWith(".jsonl"))
+      .sort()
+      .at(-1)!;
+    const ended = readFileSync(join(store, "runs", last), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(ended.find((record) => record.kind === "outputs")?.value).toEqual({
+      root,
+      files: [],
+      globs: ["big/**"],
+      incomplete: "the search stopped after 10 folder entries: files past them were not looked at",
+    });
   }, 30_000);
 });
