@@ -39,13 +39,19 @@ export function searchStarts(globs: string[]): string[] {
 /**
  * Of the folders a watch named (to be searched whole), those that may hold paths the globs
  * match, by `searchStarts`'s `starts`: one inside a start as it is, one holding a start that
- * start; each once, a folder inside another listed left to it.
+ * start; each once, a folder inside another listed left to it. Null where one lies outside every
+ * start: a file there may be a second name of one inside, changed through it, which no event
+ * names, so the starts are searched whole.
  */
-export function foldersWithin(named: Iterable<string>, starts: string[]): string[] {
+export function foldersWithin(named: Iterable<string>, starts: string[]): string[] | null {
   const kept: string[] = [];
   for (const folder of named) {
     if (starts.some((start) => isWithin(folder, start))) kept.push(folder);
-    else kept.push(...starts.filter((start) => isWithin(start, folder)));
+    else {
+      const inside = starts.filter((start) => isWithin(start, folder));
+      if (inside.length === 0) return null;
+      kept.push(...inside);
+    }
   }
   return outermost(kept);
 }

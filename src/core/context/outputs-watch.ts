@@ -213,7 +213,7 @@ function leafFolder(folder: string): boolean {
 }
 
 /** The mounts at and under a folder; `counted`: all of them count subfolders in links (COUNTING_FILE_SYSTEMS). */
-interface Mounts {
+export interface Mounts {
   /** Each line: mount point and file system type. */
   list: string;
   counted: boolean;
@@ -221,10 +221,9 @@ interface Mounts {
 
 /**
  * The mounts at and under `root`, or null when one of them is not a local file system, or the
- * mount table cannot be read.
+ * mount table (`table`) cannot be read.
  */
-function mountsUnder(root: string): Mounts | null {
-  const table = mountTable();
+export function mountsUnder(root: string, table = mountTable()): Mounts | null {
   let top: string;
   try {
     top = realpathSync(root);

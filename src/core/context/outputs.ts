@@ -2,7 +2,8 @@
  * The files a run left behind: every file under the work tree created or changed while the command
  * ran (its modification or change time at or after the start), ignored files included. `.git`, the
  * store, folders of installed code (virtualenvs, conda environments, node_modules, caches) and the
- * kernel's own file systems (/proc, /sys...) are not looked into; links are not followed.
+ * kernel's own file systems (/proc, /sys..., and what is mounted under them) are not looked into;
+ * links are not followed.
  * `--outputs GLOB` looks only at paths the globs match.
  *
  * Each file gets a content hash: `sha256:<hex>` of the whole file up to HASH_FULL_MAX_BYTES, above
@@ -143,19 +144,26 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
   const searched = searchedFolders(request.root, rule.looksInto);
   // Where the globs name their folders, only those are looked into.
   const starts = searchStarts(request.globs);
+  /** Each folder's entries, read once for all the globs' folders in it. */
+  const listings = new Map<string, Set<string> | null>();
+  const listing = (folder: string) => {
+    if (!listings.has(folder)) {
+      let names: Set<string> | null = null;
+      try {
+        names = new Set(readdirSync(join(request.root, folder)));
+        unread -= names.size;
+      } catch {}
+      listings.set(folder, names);
+    }
+    return listings.get(folder)!;
+  };
   /** Each part of a glob's folder is an entry of its parent, as the glob spells it (a case-insensitive file system answers for another case too). */
   const spelled = (start: string) => {
-    for (let parent = "", at = 0; at < start.length; ) {
-      const end = start.indexOf("/", at) < 0 ? start.length : start.indexOf("/", at);
-      let names: string[];
-      try {
-        names = readdirSync(join(request.root, parent));
-      } catch {
-        return false;
-      }
-      unread -= names.length;
-      if (unread < 0 || !names.includes(start.slice(at, end))) return false;
-      parent = start.slice(0, end);
+    for (let at = 0; at < start.length; ) {
+      const slash = start.indexOf("/", at);
+      const end = slash < 0 ? start.length : slash;
+      const names = listing(start.slice(0, Math.max(0, at - 1)));
+      if (unread < 0 || !names?.has(start.slice(at, end))) return false;
       at = end + 1;
     }
     return true;
@@ -167,9 +175,10 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
   const walkWhole = () => {
     for (const start of starts) walkFolder(start, false);
   };
-  if (changes === null) walkWhole();
+  const named = changes && foldersWithin(changes.folders, starts);
+  if (!changes || !named) walkWhole();
   else {
-    for (const folder of foldersWithin(changes.folders, starts)) walkFolder(folder, true);
+    for (const folder of named) walkFolder(folder, true);
     for (const path of changes.files) {
       const slash = path.lastIndexOf("/");
       if (searched(slash < 0 ? "" : path.slice(0, slash))) consider(path, join(request.root, path), true);

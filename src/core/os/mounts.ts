@@ -11,7 +11,8 @@ export interface Mount {
 
 /**
  * File systems that are the kernel's views of processes, devices and settings: never a run's
- * outputs, and costly to list (a /proc file's time is always now).
+ * outputs, and costly to list (a /proc file's time is always now). Not autofs: the automounter's
+ * folders (/home, /net) hold real file systems.
  */
 export const KERNEL_FILE_SYSTEMS = new Set([
   "proc",
@@ -30,7 +31,6 @@ export const KERNEL_FILE_SYSTEMS = new Set([
   "mqueue",
   "hugetlbfs",
   "binfmt_misc",
-  "autofs",
   "efivarfs",
   "selinuxfs",
   "rpc_pipefs",
@@ -55,12 +55,13 @@ export function mountTable(file = "/proc/self/mountinfo"): Mount[] | null {
   return mounts;
 }
 
-/** The mount that holds `path` (a real path): the last one at its longest mount point on the way. */
+/**
+ * The mount that holds `path` (a real path): of the mounts at it or on its way, the last mounted
+ * (the table's order), since a mount hides whatever was mounted at or under its point before it.
+ */
 export function mountHolding(mounts: Mount[], path: string): Mount | null {
   let holder: Mount | null = null;
-  for (const mount of mounts) {
-    if (isAtOrUnder(path, mount.point) && mount.point.length >= (holder?.point.length ?? 0)) holder = mount;
-  }
+  for (const mount of mounts) if (isAtOrUnder(path, mount.point)) holder = mount;
   return holder;
 }
 
@@ -83,7 +84,6 @@ export function kernelFoldersUnder(root: string, mounts: Mount[] | null): string
   }
   if (KERNEL_FILE_SYSTEMS.has(mountHolding(mounts, top)?.type ?? "")) return null;
   const points = new Set(mounts.map((mount) => mount.point).filter((point) => point !== top && isAtOrUnder(point, top)));
-  // What is mounted at a point last is what is there.
   return [...points].filter((point) => KERNEL_FILE_SYSTEMS.has(mountHolding(mounts, point)!.type)).map((point) => join(root, relative(top, point)));
 }
 

@@ -4,7 +4,7 @@
  * folder it started in, which may be a home folder).
  */
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { foldersWithin, pathMatcher, searchStarts } from "../../../src/core/context/output-globs";
 import { findOutputs, MAX_SEARCHED_ENTRIES } from "../../../src/core/context/outputs";
@@ -97,17 +97,48 @@ describe("the outputs search's bound", () => {
 describe("the bound where a watch named what changed", () => {
   const none = new Set<string>();
 
-  test("the globs' folders are searched, not the other folders the run made, however big", async () => {
+  test("only the globs' folders are searched, never the other folders the run made, however big", async () => {
     const { root, since } = await folderWithBigSibling();
     mkdirSync(join(root, "out", "e1"));
     writeFileSync(join(root, "out", "e1", "model.pt"), "weights");
-    // As a watch would tell a run that unpacked `big` and made `out/e1`.
-    const found = findOutputs({ root, since, globs: ["out/**"], skip: [], maxEntries: 10 }, { files: none, folders: new Set(["big", "out/e1"]) });
-    expect(found.files.map((file) => file.path)).toEqual(["out/e1/model.pt"]);
-    expect(found.incomplete).toBeUndefined();
+    // As a watch would tell a run that made `out/e1`: that folder is searched, and the files named.
+    const request = (globs: string[]) => ({ root, since, globs, skip: [], maxEntries: 10 });
+    const inside = findOutputs(request(["out/**"]), { files: new Set(["out/model.pt"]), folders: new Set(["out/e1"]) });
+    expect(inside.files.map((file) => file.path)).toEqual(["out/e1/model.pt", "out/model.pt"]);
+    // One that also unpacked `big`: the globs' folders are searched whole (a file in `big` may be a
+    // second name of one in them), `big` not at all.
+    const beside = findOutputs(request(["out/**"]), { files: none, folders: new Set(["big", "out/e1"]) });
+    expect(beside.files.map((file) => file.path)).toEqual(["out/e1/model.pt", "out/log.txt", "out/model.pt"]);
+    expect(beside.incomplete).toBeUndefined();
     // A folder holding a glob's folder gives that folder.
-    const above = findOutputs({ root, since, globs: ["out/e1/**"], skip: [], maxEntries: 10 }, { files: none, folders: new Set(["", "big"]) });
+    const above = findOutputs(request(["out/e1/**"]), { files: none, folders: new Set([""]) });
     expect(above.files.map((file) => file.path)).toEqual(["out/e1/model.pt"]);
+  });
+
+  test("a file in the globs' folders changed through a second name in a new folder elsewhere is found", async () => {
+    const { root, since } = await folderWithBigSibling(0);
+    const old = join(root, "out", "old.pt");
+    writeFileSync(old, "weights");
+    const past = new Date(since - 60_000);
+    utimesSync(old, past, past);
+    mkdirSync(join(root, "tmp"));
+    linkSync(old, join(root, "tmp", "m"));
+    writeFileSync(join(root, "tmp", "m"), "new weights"); // no event names out/old.pt
+    const found = findOutputs({ root, since, globs: ["out/**"], skip: [] }, { files: none, folders: new Set(["tmp"]) });
+    expect(found.files.map((file) => file.path)).toContain("out/old.pt");
+  });
+
+  test("the globs' folders' parents are read once, however many globs name folders in them", async () => {
+    const root = tempDir("exprag-outputs-parents-");
+    for (let i = 0; i < 30; i++) mkdirSync(join(root, "runs", `r${i}`), { recursive: true });
+    await Bun.sleep(40); // as above
+    const since = Date.now();
+    for (let i = 0; i < 10; i++) writeFileSync(join(root, "runs", `r${i}`, "model.pt"), "");
+    const globs = Array.from({ length: 10 }, (_, i) => `runs/r${i}/**`);
+    // The root (1 entry), runs (30) once, and each of the ten folders (1 each): 41, not 310.
+    const found = findOutputs({ root, since, globs, skip: [], maxEntries: 45 });
+    expect(found.files).toHaveLength(10);
+    expect(found.incomplete).toBeUndefined();
   });
 
   test("a folder named inside another named one is searched once, with it", async () => {
@@ -152,15 +183,13 @@ describe("the folders a watch named, kept to the globs' folders", () => {
   test.each([
     [["a", "b/c"], [""], ["a", "b/c"]],
     [["a", "a/b", "ab"], [""], ["a", "ab"]],
-    [["out/e1", "data", "out/e1/x"], ["out"], ["out/e1"]],
-    [
-      ["", "data"],
-      ["out/e1", "logs"],
-      ["logs", "out/e1"],
-    ],
+    [["out/e1", "out/e1/x", "out/e2"], ["out"], ["out/e1", "out/e2"]],
+    [[""], ["out/e1", "logs"], ["logs", "out/e1"]],
     [["out"], ["out/e1"], ["out/e1"]],
-    [["outer"], ["out"], []],
-  ] as [string[], string[], string[]][])("%j within %j: %j", (named, starts, kept) => {
+    [["", "data"], ["out/e1", "logs"], null],
+    [["out/e1", "data"], ["out"], null],
+    [["outer"], ["out"], null],
+  ] as [string[], string[], string[] | null][])("%j within %j: %j", (named, starts, kept) => {
     expect(foldersWithin(named, starts)).toEqual(kept);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { mountsUnder } from "../../../src/core/context/outputs-watch";
 import { isAtOrUnder, kernelFoldersUnder, type Mount, mountHolding, mountTable } from "../../../src/core/os/mounts";
 import { tempDir } from "../../temp-dir";
 
@@ -25,7 +26,7 @@ describe("the mount table", () => {
     expect(mountTable(join(file, "absent"))).toBeNull();
   });
 
-  test("names the mount holding a path: the longest point on its way, the later of two at one point", () => {
+  test("names the mount holding a path: the last mounted at it or on its way", () => {
     const mounts: Mount[] = [
       { point: "/", type: "ext4" },
       { point: "/data", type: "xfs" },
@@ -35,6 +36,23 @@ describe("the mount table", () => {
     expect(mountHolding(mounts, "/data/x")).toEqual({ point: "/data", type: "tmpfs" });
     expect(mountHolding(mounts, "/database/x")).toEqual({ point: "/database", type: "nfs" });
     expect(mountHolding(mounts, "/dat")).toEqual({ point: "/", type: "ext4" });
+    // A mount over a folder on the way hides what was mounted under it before.
+    const hidden: Mount[] = [
+      { point: "/", type: "ext4" },
+      { point: "/a/p", type: "proc" },
+      { point: "/a", type: "tmpfs" },
+      { point: "/a/q", type: "proc" },
+    ];
+    expect(mountHolding(hidden, "/a/p/x")).toEqual({ point: "/a", type: "tmpfs" });
+    expect(mountHolding(hidden, "/a/q/x")).toEqual({ point: "/a/q", type: "proc" });
+    expect(kernelFoldersUnder("/", hidden)).toEqual(["/a/q"]);
+    // The automounter's folders hold real file systems.
+    const automounted = [
+      { point: "/", type: "ext4" },
+      { point: "/home", type: "autofs" },
+      { point: "/home/alice", type: "nfs4" },
+    ];
+    expect(kernelFoldersUnder("/", automounted)).toEqual([]);
     expect(mountHolding([], "/x")).toBeNull();
     expect([isAtOrUnder("/a", "/"), isAtOrUnder("/", "/"), isAtOrUnder("/ab", "/a"), isAtOrUnder("/a/b", "/a")]).toEqual([true, true, false, true]);
   });
@@ -59,5 +77,17 @@ describe("the mount table", () => {
     expect(kernelFoldersUnder(join(dir, "root"), [...mounts, { point: join(dir, "root"), type: "proc" }])).toBeNull();
     expect(kernelFoldersUnder(join(dir, "root"), null)).toEqual([]);
     expect(kernelFoldersUnder(join(dir, "absent"), mounts)).toEqual([]);
+  });
+});
+
+describe("the mounts a watch relies on", () => {
+  const local = (point: string) => ({ point, type: "ext4" });
+  test("are listed for a work tree whose mounts are all local; none where one is not, a work tree at / included", () => {
+    const dir = realpathSync(tempDir("exprag-mounts-"));
+    expect(mountsUnder(dir, [local("/"), { point: join(dir, "data"), type: "xfs" }])).toEqual({ list: `/ ext4\n${join(dir, "data")} xfs`, counted: true });
+    expect(mountsUnder(dir, [local("/"), { point: join(dir, "data"), type: "nfs4" }])).toBeNull();
+    expect(mountsUnder(dir, [local("/"), { point: `${dir}-beside`, type: "nfs4" }])).toEqual({ list: "/ ext4", counted: true });
+    expect(mountsUnder("/", [local("/"), { point: "/proc", type: "proc" }])).toBeNull();
+    expect(mountsUnder(dir, null)).toBeNull();
   });
 });
