@@ -175,7 +175,8 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
   const walkWhole = () => {
     for (const start of starts) walkFolder(start, false);
   };
-  const named = changes && foldersWithin(changes.folders, starts);
+  // The folders the search never looks into (.git, the store...), which a watch names since it does not watch them, are no concern.
+  const named = changes && foldersWithin([...changes.folders].filter(searched), starts);
   if (!changes || !named) walkWhole();
   else {
     for (const folder of named) walkFolder(folder, true);
@@ -186,6 +187,7 @@ export function findOutputs(request: OutputsRequest, changes: OutputChanges | nu
     if (linked) {
       // A file with another name: a change through one name tells the kernel nothing of the other's folder.
       found.clear();
+      listings.clear();
       unread = maxEntries;
       walkWhole();
     }

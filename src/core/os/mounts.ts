@@ -3,6 +3,9 @@ import { readFileSync, realpathSync } from "node:fs";
 import { join, relative } from "node:path";
 
 export interface Mount {
+  /** The mount's id, and the id of the mount it is mounted on (its parent in the tree of mounts). */
+  id: number;
+  parent: number;
   /** The mount point, a real path. */
   point: string;
   /** As statfs(2) names it: ext4, tmpfs, proc, nfs4, fuse.sshfs... */
@@ -37,7 +40,7 @@ export const KERNEL_FILE_SYSTEMS = new Set([
   "nsfs",
 ]);
 
-/** Every mount, in the table's order (a later one mounted over an earlier at the same point); null where there is no table to read. */
+/** Every mount, as the table lists them; null where there is no table to read. */
 export function mountTable(file = "/proc/self/mountinfo"): Mount[] | null {
   let table: string;
   try {
@@ -50,19 +53,30 @@ export function mountTable(file = "/proc/self/mountinfo"): Mount[] | null {
     const fields = line.split(" ");
     const separator = fields.indexOf("-");
     if (separator < 0 || fields.length < 5) continue;
-    mounts.push({ point: unescapeMountPoint(fields[4]!), type: fields[separator + 1] ?? "" });
+    mounts.push({ id: Number(fields[0]), parent: Number(fields[1]), point: unescapeMountPoint(fields[4]!), type: fields[separator + 1] ?? "" });
   }
   return mounts;
 }
 
 /**
- * The mount that holds `path` (a real path): of the mounts at it or on its way, the last mounted
- * (the table's order), since a mount hides whatever was mounted at or under its point before it.
+ * The mount that holds `path` (a real path), found down the tree of mounts from its root: at each
+ * mount, of the mounts on it at or above the path, the one nearest the root hides the others (one
+ * stacked at the same point nearest of all). Not the table's order: a mount moved, or slid beneath
+ * another, keeps its place in the table; nor the longest mount point: a mount over a folder hides
+ * those mounted under it before.
  */
 export function mountHolding(mounts: Mount[], path: string): Mount | null {
-  let holder: Mount | null = null;
-  for (const mount of mounts) if (isAtOrUnder(path, mount.point)) holder = mount;
-  return holder;
+  const ids = new Set(mounts.map((mount) => mount.id));
+  const on = new Map<number, Mount[]>();
+  for (const mount of mounts) if (mount.parent !== mount.id) on.set(mount.parent, [...(on.get(mount.parent) ?? []), mount]);
+  const nearest = (candidates: Mount[]) => candidates.filter((mount) => isAtOrUnder(path, mount.point)).sort((a, b) => a.point.length - b.point.length)[0];
+  let holder = nearest(mounts.filter((mount) => !ids.has(mount.parent) || mount.parent === mount.id));
+  for (let steps = 0; holder && steps < mounts.length; steps++) {
+    const next = nearest(on.get(holder.id) ?? []);
+    if (!next) break;
+    holder = next;
+  }
+  return holder ?? null;
 }
 
 /** Whether `path` is `folder` or lies under it (both real paths). */

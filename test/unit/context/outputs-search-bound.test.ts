@@ -128,6 +128,40 @@ describe("the bound where a watch named what changed", () => {
     expect(found.files.map((file) => file.path)).toContain("out/old.pt");
   });
 
+  test("the folders a watch names because it never watches them (.git, the store) do not widen the search", async () => {
+    const root = tempDir("exprag-outputs-unwatched-");
+    mkdirSync(join(root, "checkpoints"));
+    for (let i = 0; i < 50; i++) writeFileSync(join(root, "checkpoints", `old${i}.pt`), "");
+    await Bun.sleep(40); // as above
+    const since = Date.now();
+    writeFileSync(join(root, "checkpoints", "new.pt"), "weights");
+    const request = { root, since, globs: ["checkpoints/**"], skip: [join(root, ".exprag")], maxEntries: 20 };
+    const found = findOutputs(request, { files: new Set(["checkpoints/new.pt"]), folders: new Set([".exprag", ".git", "node_modules"]) });
+    expect(found.files.map((file) => file.path)).toEqual(["checkpoints/new.pt"]);
+    expect(found.incomplete).toBeUndefined();
+  });
+
+  test("the search again after a second name is seen counts every entry it reads, as the whole search does", async () => {
+    const root = tempDir("exprag-outputs-again-");
+    mkdirSync(join(root, "big", "out"), { recursive: true });
+    mkdirSync(join(root, "c"));
+    for (let i = 0; i < 40; i++) writeFileSync(join(root, "big", `f${i}`), "");
+    for (let i = 0; i < 30; i++) writeFileSync(join(root, "c", `f${i}`), "");
+    await Bun.sleep(40); // as above
+    const since = Date.now();
+    writeFileSync(join(root, "big", "out", "model.pt"), "weights");
+    linkSync(join(root, "big", "out", "model.pt"), join(root, "big", "out", "second.pt"));
+    writeFileSync(join(root, "c", "new.txt"), "");
+    const request = { root, since, globs: ["big/out/**", "c/*"], skip: [], maxEntries: 60 };
+    const whole = findOutputs(request);
+    const watched = findOutputs(request, { files: new Set<string>(), folders: new Set(["big"]) });
+    expect(whole.incomplete).toBeDefined();
+    expect({ files: watched.files.map((file) => file.path), incomplete: watched.incomplete }).toEqual({
+      files: whole.files.map((file) => file.path),
+      incomplete: whole.incomplete,
+    });
+  });
+
   test("the globs' folders' parents are read once, however many globs name folders in them", async () => {
     const root = tempDir("exprag-outputs-parents-");
     for (let i = 0; i < 30; i++) mkdirSync(join(root, "runs", `r${i}`), { recursive: true });

@@ -80,14 +80,14 @@ describe("the whole outputs search (where nothing is watched)", () => {
       writeFileSync(join(root, folder, "now"), "");
     }
     const mounts = [
-      { point: "/", type: "ext4" },
-      { point: join(root, "p"), type: "proc" },
-      { point: join(root, "s"), type: "sysfs" },
-      { point: join(root, "d"), type: "tmpfs" },
+      { id: 1, parent: 0, point: "/", type: "ext4" },
+      { id: 2, parent: 1, point: join(root, "p"), type: "proc" },
+      { id: 3, parent: 1, point: join(root, "s"), type: "sysfs" },
+      { id: 4, parent: 1, point: join(root, "d"), type: "tmpfs" },
     ];
     const paths = (table: typeof mounts) => findOutputs({ root, since, globs: [], skip: [] }, null, table).files.map((file) => file.path);
     expect(paths(mounts)).toEqual(["d/now"]);
-    expect(paths([...mounts, { point: root, type: "proc" }])).toEqual([]);
+    expect(paths([...mounts, { id: 5, parent: 1, point: root, type: "proc" }])).toEqual([]);
     expect(paths([])).toEqual(["d/now", "p/now", "s/now"]);
   });
 });

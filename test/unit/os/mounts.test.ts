@@ -5,8 +5,11 @@ import { mountsUnder } from "../../../src/core/context/outputs-watch";
 import { isAtOrUnder, kernelFoldersUnder, type Mount, mountHolding, mountTable } from "../../../src/core/os/mounts";
 import { tempDir } from "../../temp-dir";
 
+/** A mount: id, the id of the mount it is on, point, type. */
+const m = (id: number, parent: number, point: string, type: string): Mount => ({ id, parent, point, type });
+
 describe("the mount table", () => {
-  test("is read from mountinfo, each mount's point (unescaped) and type; lines without a separator are passed over", () => {
+  test("is read from mountinfo: each mount's id, parent, point (unescaped) and type; lines without a separator are passed over", () => {
     const file = join(tempDir("exprag-mounts-"), "mountinfo");
     writeFileSync(
       file,
@@ -18,41 +21,38 @@ describe("the mount table", () => {
         "",
       ].join("\n"),
     );
-    expect(mountTable(file)).toEqual([
-      { point: "/", type: "ext4" },
-      { point: "/proc", type: "proc" },
-      { point: "/home/a b\\c", type: "nfs4" },
-    ]);
+    expect(mountTable(file)).toEqual([m(22, 1, "/", "ext4"), m(25, 22, "/proc", "proc"), m(31, 22, "/home/a b\\c", "nfs4")]);
     expect(mountTable(join(file, "absent"))).toBeNull();
   });
 
-  test("names the mount holding a path: the last mounted at it or on its way", () => {
-    const mounts: Mount[] = [
-      { point: "/", type: "ext4" },
-      { point: "/data", type: "xfs" },
-      { point: "/data", type: "tmpfs" },
-      { point: "/database", type: "nfs" },
+  test("names the mount holding a path by the tree of mounts, whatever the table's order", () => {
+    // As a system booted through an initramfs lists them: /proc, /sys and /dev were moved onto the
+    // root mounted after them.
+    const booted = [
+      m(21, 26, "/proc", "proc"),
+      m(22, 26, "/sys", "sysfs"),
+      m(23, 26, "/dev", "devtmpfs"),
+      m(26, 1, "/", "ext4"),
+      m(30, 23, "/dev/shm", "tmpfs"),
     ];
-    expect(mountHolding(mounts, "/data/x")).toEqual({ point: "/data", type: "tmpfs" });
-    expect(mountHolding(mounts, "/database/x")).toEqual({ point: "/database", type: "nfs" });
-    expect(mountHolding(mounts, "/dat")).toEqual({ point: "/", type: "ext4" });
-    // A mount over a folder on the way hides what was mounted under it before.
-    const hidden: Mount[] = [
-      { point: "/", type: "ext4" },
-      { point: "/a/p", type: "proc" },
-      { point: "/a", type: "tmpfs" },
-      { point: "/a/q", type: "proc" },
-    ];
-    expect(mountHolding(hidden, "/a/p/x")).toEqual({ point: "/a", type: "tmpfs" });
-    expect(mountHolding(hidden, "/a/q/x")).toEqual({ point: "/a/q", type: "proc" });
-    expect(kernelFoldersUnder("/", hidden)).toEqual(["/a/q"]);
-    // The automounter's folders hold real file systems.
-    const automounted = [
-      { point: "/", type: "ext4" },
-      { point: "/home", type: "autofs" },
-      { point: "/home/alice", type: "nfs4" },
-    ];
-    expect(kernelFoldersUnder("/", automounted)).toEqual([]);
+    expect(mountHolding(booted, "/proc/self")).toEqual(m(21, 26, "/proc", "proc"));
+    expect(mountHolding(booted, "/dev/shm/x")).toEqual(m(30, 23, "/dev/shm", "tmpfs"));
+    expect(mountHolding(booted, "/dev/null")).toEqual(m(23, 26, "/dev", "devtmpfs"));
+    expect(mountHolding(booted, "/home")).toEqual(m(26, 1, "/", "ext4"));
+    // Stacked at one point: the one on top holds it.
+    const stacked = [m(1, 0, "/", "ext4"), m(2, 1, "/data", "xfs"), m(3, 2, "/data", "tmpfs"), m(4, 1, "/database", "nfs")];
+    expect(mountHolding(stacked, "/data/x")).toEqual(m(3, 2, "/data", "tmpfs"));
+    expect(mountHolding(stacked, "/database/x")).toEqual(m(4, 1, "/database", "nfs"));
+    expect(mountHolding(stacked, "/dat")).toEqual(m(1, 0, "/", "ext4"));
+    // A mount over a folder on the way hides one mounted under it before; one moved there later
+    // (an older id) too; one slid beneath another holds nothing the other covers.
+    const over = [m(1, 0, "/", "ext4"), m(2, 1, "/a/p", "proc"), m(3, 1, "/a", "tmpfs"), m(4, 3, "/a/q", "proc")];
+    expect(mountHolding(over, "/a/p/x")).toEqual(m(3, 1, "/a", "tmpfs"));
+    expect(mountHolding(over, "/a/q/x")).toEqual(m(4, 3, "/a/q", "proc"));
+    const moved = [m(1, 0, "/", "ext4"), m(5, 1, "/dst", "tmpfs"), m(9, 1, "/dst/p", "proc")];
+    expect(mountHolding(moved, "/dst/p/out.txt")).toEqual(m(5, 1, "/dst", "tmpfs"));
+    const beneath = [m(1, 0, "/", "ext4"), m(15, 20, "/c/b", "tmpfs"), m(20, 1, "/c/b", "proc")];
+    expect(mountHolding(beneath, "/c/b/x")).toEqual(m(15, 20, "/c/b", "tmpfs"));
     expect(mountHolding([], "/x")).toBeNull();
     expect([isAtOrUnder("/a", "/"), isAtOrUnder("/", "/"), isAtOrUnder("/ab", "/a"), isAtOrUnder("/a/b", "/a")]).toEqual([true, true, false, true]);
   });
@@ -61,33 +61,62 @@ describe("the mount table", () => {
     const dir = realpathSync(tempDir("exprag-mounts-"));
     mkdirSync(join(dir, "root"));
     symlinkSync(join(dir, "root"), join(dir, "link"));
-    const mounts: Mount[] = [
-      { point: "/", type: "ext4" },
-      { point: join(dir, "root", "p"), type: "proc" },
-      { point: join(dir, "root", "s", "k"), type: "sysfs" },
-      { point: join(dir, "root", "data"), type: "tmpfs" },
-      { point: join(dir, "rootless"), type: "proc" },
-      { point: join(dir, "root", "x"), type: "proc" },
-      { point: join(dir, "root", "x"), type: "ext4" }, // mounted over: no longer the kernel's
+    const mounts = [
+      m(1, 0, "/", "ext4"),
+      m(2, 1, join(dir, "root", "p"), "proc"),
+      m(3, 1, join(dir, "root", "s", "k"), "sysfs"),
+      m(4, 1, join(dir, "root", "data"), "tmpfs"),
+      m(5, 1, join(dir, "rootless"), "proc"),
+      m(6, 1, join(dir, "root", "x"), "proc"),
+      m(7, 6, join(dir, "root", "x"), "ext4"), // mounted over: no longer the kernel's
     ];
     const expected = (root: string) => [join(root, "p"), join(root, "s", "k")];
     expect(kernelFoldersUnder(join(dir, "root"), mounts)).toEqual(expected(join(dir, "root")));
     expect(kernelFoldersUnder(join(dir, "link"), mounts)).toEqual(expected(join(dir, "link")));
     // A folder on one of them holds no outputs at all; no table, or no such folder, tells of none.
-    expect(kernelFoldersUnder(join(dir, "root"), [...mounts, { point: join(dir, "root"), type: "proc" }])).toBeNull();
+    expect(kernelFoldersUnder(join(dir, "root"), [...mounts, m(8, 1, join(dir, "root"), "proc")])).toBeNull();
     expect(kernelFoldersUnder(join(dir, "root"), null)).toEqual([]);
     expect(kernelFoldersUnder(join(dir, "absent"), mounts)).toEqual([]);
+    // Whatever the table's order; and the automounter's folders hold real file systems.
+    expect(kernelFoldersUnder("/", [m(21, 26, "/proc", "proc"), m(22, 26, "/sys", "sysfs"), m(26, 1, "/", "ext4")])).toEqual(["/proc", "/sys"]);
+    expect(kernelFoldersUnder("/", [m(1, 0, "/", "ext4"), m(2, 1, "/home", "autofs"), m(3, 2, "/home/alice", "nfs4")])).toEqual([]);
+  });
+
+  test.skipIf(mountTable() === null)("names, on this machine, the file system the kernel says is at each mount point", () => {
+    const table = mountTable()!;
+    let compared = 0;
+    for (const point of new Set(table.map((mount) => mount.point))) {
+      const told = Bun.spawnSync(["stat", "-f", "-c", "%T", point]);
+      const holder = mountHolding(table, point)!;
+      const named = STATFS_NAMES[holder.type];
+      if (told.exitCode !== 0 || named === undefined) continue; // not reachable from here, or named otherwise by statfs
+      expect({ point, type: named }).toEqual({ point, type: told.stdout.toString().trim() });
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(0); // at least / and /proc
   });
 });
 
+/** How statfs (`stat -f -c %T`) names the file systems the mount table names so. */
+const STATFS_NAMES: Record<string, string> = {
+  proc: "proc",
+  sysfs: "sysfs",
+  tmpfs: "tmpfs",
+  devtmpfs: "tmpfs",
+  cgroup2: "cgroup2fs",
+  ext4: "ext2/ext3",
+  xfs: "xfs",
+  btrfs: "btrfs",
+};
+
 describe("the mounts a watch relies on", () => {
-  const local = (point: string) => ({ point, type: "ext4" });
+  const local = (id: number, parent: number, point: string) => m(id, parent, point, "ext4");
   test("are listed for a work tree whose mounts are all local; none where one is not, a work tree at / included", () => {
     const dir = realpathSync(tempDir("exprag-mounts-"));
-    expect(mountsUnder(dir, [local("/"), { point: join(dir, "data"), type: "xfs" }])).toEqual({ list: `/ ext4\n${join(dir, "data")} xfs`, counted: true });
-    expect(mountsUnder(dir, [local("/"), { point: join(dir, "data"), type: "nfs4" }])).toBeNull();
-    expect(mountsUnder(dir, [local("/"), { point: `${dir}-beside`, type: "nfs4" }])).toEqual({ list: "/ ext4", counted: true });
-    expect(mountsUnder("/", [local("/"), { point: "/proc", type: "proc" }])).toBeNull();
+    expect(mountsUnder(dir, [local(1, 0, "/"), m(2, 1, join(dir, "data"), "xfs")])).toEqual({ list: `/ ext4\n${join(dir, "data")} xfs`, counted: true });
+    expect(mountsUnder(dir, [local(1, 0, "/"), m(2, 1, join(dir, "data"), "nfs4")])).toBeNull();
+    expect(mountsUnder(dir, [local(1, 0, "/"), m(2, 1, `${dir}-beside`, "nfs4")])).toEqual({ list: "/ ext4", counted: true });
+    expect(mountsUnder("/", [local(1, 0, "/"), m(2, 1, "/proc", "proc")])).toBeNull();
     expect(mountsUnder(dir, null)).toBeNull();
   });
 });
