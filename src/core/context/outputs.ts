@@ -2,7 +2,7 @@
  * The files a run left behind: every file under the work tree created or changed while the command
  * ran (its modification or change time at or after the start), ignored files included. `.git`, the
  * store, folders of installed code (virtualenvs, conda environments, node_modules, caches) and the
- * kernel's own file systems (/proc, /sys..., and what is mounted under them) are not looked into;
+ * kernel's own file systems (proc, sysfs..., and what is mounted under them) are not looked into;
  * links are not followed.
  * `--outputs GLOB` looks only at paths the globs match.
  *

@@ -63,20 +63,37 @@ export function mountTable(file = "/proc/self/mountinfo"): Mount[] | null {
  * mount, of the mounts on it at or above the path, the one nearest the root hides the others (one
  * stacked at the same point nearest of all). Not the table's order: a mount moved, or slid beneath
  * another, keeps its place in the table; nor the longest mount point: a mount over a folder hides
- * those mounted under it before.
+ * those mounted under it before. One stacked on the root at `/` holds nothing: this process's
+ * paths start at its root, under it.
  */
 export function mountHolding(mounts: Mount[], path: string): Mount | null {
+  return mountHolder(mounts)(path);
+}
+
+/** `mountHolding` for many paths of one table: the tree is indexed once. */
+export function mountHolder(mounts: Mount[]): (path: string) => Mount | null {
   const ids = new Set(mounts.map((mount) => mount.id));
+  const byPoint = (a: Mount, b: Mount) => a.point.length - b.point.length;
+  const roots = mounts.filter((mount) => !ids.has(mount.parent) || mount.parent === mount.id).sort(byPoint);
   const on = new Map<number, Mount[]>();
-  for (const mount of mounts) if (mount.parent !== mount.id) on.set(mount.parent, [...(on.get(mount.parent) ?? []), mount]);
-  const nearest = (candidates: Mount[]) => candidates.filter((mount) => isAtOrUnder(path, mount.point)).sort((a, b) => a.point.length - b.point.length)[0];
-  let holder = nearest(mounts.filter((mount) => !ids.has(mount.parent) || mount.parent === mount.id));
-  for (let steps = 0; holder && steps < mounts.length; steps++) {
-    const next = nearest(on.get(holder.id) ?? []);
-    if (!next) break;
-    holder = next;
+  for (const mount of mounts) {
+    if (mount.parent === mount.id) continue;
+    const children = on.get(mount.parent);
+    if (children) children.push(mount);
+    else on.set(mount.parent, [mount]);
   }
-  return holder ?? null;
+  for (const children of on.values()) children.sort(byPoint);
+  return (path) => {
+    const nearest = (candidates: Mount[], except?: string) => candidates.find((mount) => mount.point !== except && isAtOrUnder(path, mount.point));
+    const root = nearest(roots);
+    let holder = root;
+    for (let steps = 0; holder && steps < mounts.length; steps++) {
+      const next = nearest(on.get(holder.id) ?? [], holder === root && root.point === "/" ? "/" : undefined);
+      if (!next) break;
+      holder = next;
+    }
+    return holder ?? null;
+  };
 }
 
 /** Whether `path` is `folder` or lies under it (both real paths). */
@@ -85,7 +102,7 @@ export function isAtOrUnder(path: string, folder: string): boolean {
 }
 
 /**
- * Where the kernel's own file systems (/proc, /sys, /dev...) are mounted under `root`, as paths
+ * Where the kernel's own file systems (proc, sysfs, devtmpfs...) are mounted under `root`, as paths
  * under `root` as given; null where `root` itself is on one. None where `mounts` is null (no table).
  */
 export function kernelFoldersUnder(root: string, mounts: Mount[] | null): string[] | null {
@@ -96,9 +113,10 @@ export function kernelFoldersUnder(root: string, mounts: Mount[] | null): string
   } catch {
     return [];
   }
-  if (KERNEL_FILE_SYSTEMS.has(mountHolding(mounts, top)?.type ?? "")) return null;
+  const holding = mountHolder(mounts);
+  if (KERNEL_FILE_SYSTEMS.has(holding(top)?.type ?? "")) return null;
   const points = new Set(mounts.map((mount) => mount.point).filter((point) => point !== top && isAtOrUnder(point, top)));
-  return [...points].filter((point) => KERNEL_FILE_SYSTEMS.has(mountHolding(mounts, point)!.type)).map((point) => join(root, relative(top, point)));
+  return [...points].filter((point) => KERNEL_FILE_SYSTEMS.has(holding(point)?.type ?? "")).map((point) => join(root, relative(top, point)));
 }
 
 /** mountinfo writes a space, tab, newline and backslash in a path as an octal escape. */

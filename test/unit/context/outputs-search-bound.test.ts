@@ -135,8 +135,14 @@ describe("the bound where a watch named what changed", () => {
     await Bun.sleep(40); // as above
     const since = Date.now();
     writeFileSync(join(root, "checkpoints", "new.pt"), "weights");
+    // Each of them there, with files made during the run: the search passes them over by its rules.
+    for (const folder of [".exprag", ".git", "node_modules", "venv"]) {
+      mkdirSync(join(root, folder));
+      writeFileSync(join(root, folder, "new"), "");
+    }
+    writeFileSync(join(root, "venv", "pyvenv.cfg"), "version = 3.11\n");
     const request = { root, since, globs: ["checkpoints/**"], skip: [join(root, ".exprag")], maxEntries: 20 };
-    const found = findOutputs(request, { files: new Set(["checkpoints/new.pt"]), folders: new Set([".exprag", ".git", "node_modules"]) });
+    const found = findOutputs(request, { files: new Set(["checkpoints/new.pt"]), folders: new Set([".exprag", ".git", "node_modules", "venv"]) });
     expect(found.files.map((file) => file.path)).toEqual(["checkpoints/new.pt"]);
     expect(found.incomplete).toBeUndefined();
   });
