@@ -16,7 +16,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findOutputs, folderRule } from "../../src/core/context/outputs";
+import { folderRule } from "../../src/core/context/output-folders";
+import { findOutputs } from "../../src/core/context/outputs";
 import { OutputsWatch } from "../../src/core/context/outputs-watch";
 import { BENCH_IDENTITY, benchEnv, builtExprag, fastest, flag } from "./common";
 import { generateRepo } from "./repo";

@@ -25,9 +25,10 @@ export default defineExpragCommand({
   exprag outputs latest --json | jq '.files[] | select(.state != "current")'
 
 A run records the files under the work tree created or changed while it ran (.git, the store,
-virtualenvs and node_modules aside), with size, time and hash (sha256, or above 64 MiB a
-fingerprint of size and three 1 MiB parts). state: current (still the run's), overwritten (by
-the later run named), changed (by something else), missing. run --keep-outputs keeps copies.`,
+virtualenvs, node_modules and the kernel's file systems aside), with size, time and hash (sha256,
+or above 64 MiB a fingerprint of size and three 1 MiB parts). state: current (still the run's),
+overwritten (by the later run named), changed (by something else), missing. Its search stops
+after 250,000 folder entries; incomplete then says so. run --keep-outputs keeps copies.`,
   run(context) {
     const { args } = context;
     const { data: answer } = answerOutputs({ run: args.run, globs: args.globs }, context);

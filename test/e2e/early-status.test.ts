@@ -14,14 +14,18 @@ const realGit = Bun.which("git")!;
 function loggingGit(): { bin: string; log: string; calls: () => string[] } {
   const bin = tempDir();
   const log = join(bin, "calls.log");
-  writeFileSync(join(bin, "git"), `#!/bin/sh\necho "$*" >> "${log}"\nexec "${realGit}" "$@"\n`);
+  // Each call with its pid: processes started one after another get rising pids, whichever of
+  // them writes its line first on a busy machine.
+  writeFileSync(join(bin, "git"), `#!/bin/sh\necho "$$ $*" >> "${log}"\nexec "${realGit}" "$@"\n`);
   chmodSync(join(bin, "git"), 0o755);
   writeFileSync(log, "");
   const calls = () =>
     readFileSync(log, "utf8")
       .split("\n")
       .filter(Boolean)
-      .map((line) => line.replace("-c core.hooksPath=/dev/null ", "").split(" ")[0]!);
+      .map((line) => ({ pid: Number(line.slice(0, line.indexOf(" "))), words: line.slice(line.indexOf(" ") + 1) }))
+      .sort((a, b) => a.pid - b.pid)
+      .map(({ words }) => words.replace("-c core.hooksPath=/dev/null ", "").split(" ")[0]!);
   return { bin, log, calls };
 }
 

@@ -2,6 +2,7 @@
  * The globs of `--outputs`: which paths they match, and where a search for those paths need
  * look: a glob that begins with folders named literally (`checkpoints/**`) matches nothing outside them.
  */
+import { isAtOrUnder } from "../os/paths";
 
 /**
  * Whether a path matches any of the globs (none: every path). A glob without a `/` matches a file
@@ -46,9 +47,9 @@ export function searchStarts(globs: string[]): string[] {
 export function foldersWithin(named: Iterable<string>, starts: string[]): string[] | null {
   const kept: string[] = [];
   for (const folder of named) {
-    if (starts.some((start) => isWithin(folder, start))) kept.push(folder);
+    if (starts.some((start) => isAtOrUnder(folder, start))) kept.push(folder);
     else {
-      const inside = starts.filter((start) => isWithin(start, folder));
+      const inside = starts.filter((start) => isAtOrUnder(start, folder));
       if (inside.length === 0) return null;
       kept.push(...inside);
     }
@@ -56,11 +57,8 @@ export function foldersWithin(named: Iterable<string>, starts: string[]): string
   return outermost(kept);
 }
 
-/** Whether `path` is `folder` or lies under it (relative paths, "" the top). */
-const isWithin = (path: string, folder: string) => folder === "" || path === folder || path.startsWith(`${folder}/`);
-
 /** The paths, sorted, each once, without those inside another. */
 function outermost(paths: string[]): string[] {
   const sorted = [...new Set(paths)].sort();
-  return sorted.filter((path, i) => !sorted.slice(0, i).some((outer) => path !== outer && isWithin(path, outer)));
+  return sorted.filter((path, i) => !sorted.slice(0, i).some((outer) => path !== outer && isAtOrUnder(path, outer)));
 }

@@ -11,9 +11,10 @@
 import { closeSync, type Dirent, lstatSync, readdirSync, readFileSync, readSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { isErrno } from "../errors";
-import { isAtOrUnder, mountHolding, mountTable } from "../os/mounts";
+import { mountHolding, mountTable } from "../os/mounts";
+import { isAtOrUnder } from "../os/paths";
 import { inotifyAddWatch, inotifyInit, inotifyRmWatch } from "../os/posix";
-import type { FolderRule } from "./outputs";
+import type { FolderRule } from "./output-folders";
 
 // linux/inotify.h
 const IN_MODIFY = 0x2;
@@ -80,7 +81,7 @@ export class OutputsWatch {
   private constructor(
     private readonly fd: number,
     private readonly root: string,
-    private readonly mounts: Mounts,
+    private readonly mounts: WatchedMounts,
     private readonly maxFolders: number,
     private readonly addWatch: typeof inotifyAddWatch,
   ) {}
@@ -213,7 +214,7 @@ function leafFolder(folder: string): boolean {
 }
 
 /** The mounts at and under a folder; `counted`: all of them count subfolders in links (COUNTING_FILE_SYSTEMS). */
-export interface Mounts {
+interface WatchedMounts {
   /** Each line: mount point and file system type. */
   list: string;
   counted: boolean;
@@ -223,7 +224,7 @@ export interface Mounts {
  * The mounts at and under `root`, or null when one of them is not a local file system, or the
  * mount table (`table`) cannot be read.
  */
-export function mountsUnder(root: string, table = mountTable()): Mounts | null {
+export function mountsUnder(root: string, table = mountTable()): WatchedMounts | null {
   let top: string;
   try {
     top = realpathSync(root);

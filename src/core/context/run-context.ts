@@ -9,8 +9,9 @@ import type { RecordKind, SystemPeaks } from "../record/schema";
 import type { RunFile } from "../record/writer";
 import { describeGpus } from "./environment";
 import { NVIDIA_SMI } from "./gpus";
+import { folderRule } from "./output-folders";
 import { searchStarts } from "./output-globs";
-import { findOutputs, folderRule, KEEP_OUTPUTS_MAX_BYTES, keepOutputs } from "./outputs";
+import { findOutputs, KEEP_OUTPUTS_MAX_BYTES, keepOutputs } from "./outputs";
 import { OutputsWatch } from "./outputs-watch";
 import { DEFAULT_SYSTEM_EVERY_S, SystemSampler } from "./system-sampler";
 
@@ -109,7 +110,7 @@ export class RunContext {
       const narrower = searchStarts(options.globs).includes("")
         ? "--outputs 'FOLDER/**' looks only in FOLDER"
         : "the folders --outputs names hold more than that";
-      warn(`outputs: ${value.incomplete} under ${root}; ${narrower}`);
+      warn(`outputs under ${root}: ${value.incomplete}; ${narrower}`);
     }
     if (options.keep) value = keepOutputs(value, store, runId);
     const notKept = options.keep ? value.files.filter((file) => !file.kept).length : 0;

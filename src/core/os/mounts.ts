@@ -1,6 +1,7 @@
 /** The mount table (Linux's /proc/self/mountinfo): where each file system is mounted, and its type. */
 import { readFileSync, realpathSync } from "node:fs";
 import { join, relative } from "node:path";
+import { isAtOrUnder } from "./paths";
 
 export interface Mount {
   /** The mount's id, and the id of the mount it is mounted on (its parent in the tree of mounts). */
@@ -94,11 +95,6 @@ export function mountHolder(mounts: Mount[]): (path: string) => Mount | null {
     }
     return holder ?? null;
   };
-}
-
-/** Whether `path` is `folder` or lies under it (both real paths). */
-export function isAtOrUnder(path: string, folder: string): boolean {
-  return path === folder || path.startsWith(folder === "/" ? "/" : `${folder}/`);
 }
 
 /**

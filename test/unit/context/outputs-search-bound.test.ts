@@ -4,13 +4,13 @@
  * folder it started in, which may be a home folder).
  */
 import { describe, expect, test } from "bun:test";
-import { linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { foldersWithin, pathMatcher, searchStarts } from "../../../src/core/context/output-globs";
 import { findOutputs, MAX_SEARCHED_ENTRIES } from "../../../src/core/context/outputs";
 import { runCommand } from "../../../src/core/run/runner";
 import { tempDir } from "../../temp-dir";
-import { quietRunRequest } from "../run/quiet-run";
+import { QUIET_CONTEXT, quietRunRequest } from "../run/quiet-run";
 
 /** A folder with `big/` (many files, old) and `out/` (two files, written after `since`). */
 async function folderWithBigSibling(files = 40): Promise<{ root: string; since: number }> {
@@ -40,10 +40,14 @@ describe("the outputs search's bound", () => {
 
   test("past it, the search stops, keeps what it found, and says where it stopped", async () => {
     const { root, since } = await folderWithBigSibling();
+    writeFileSync(join(root, "top.txt"), "");
     const found = findOutputs({ root, since, globs: [], skip: [], maxEntries: 10 });
     expect(found.incomplete).toBe("the search stopped after 10 folder entries: files past them were not looked at");
-    // `big` (40 entries) tips it over: whatever it found before is kept, nothing is made up.
-    for (const file of found.files) expect(file.path.startsWith("out/")).toBe(true);
+    // `big` (40 entries) tips it over, whether it is read before `out` or after: what was found is
+    // kept (the top's own file is looked at whatever the order), and nothing is made up.
+    const paths = found.files.map((file) => file.path);
+    expect(paths).toContain("top.txt");
+    for (const path of paths) expect(["top.txt", "out/log.txt", "out/model.pt"]).toContain(path);
   });
 
   test("a glob that names its folder keeps the search to it, so a big sibling costs nothing", async () => {
@@ -235,52 +239,30 @@ describe("the folders a watch named, kept to the globs' folders", () => {
 });
 
 describe.skipIf(process.platform === "win32")("a run whose search stops", () => {
+  const STOPPED = "the search stopped after 10 folder entries: files past them were not looked at";
+
+  /** `command` run quietly in `root`, its search bounded at 10 entries: what it warned and the value of its outputs record. */
+  async function boundedRun(root: string, command: string[], globs: string[]): Promise<{ warnings: string[]; outputs: unknown }> {
+    const warnings: string[] = [];
+    const context = { ...QUIET_CONTEXT, outputs: { globs, keep: false, maxEntries: 10 } };
+    const outcome = await runCommand(quietRunRequest(root, command, { context, warn: (message) => warnings.push(message) }));
+    expect(outcome.status).toBe("ok");
+    const records = readFileSync(outcome.runFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    return { warnings, outputs: records.find((record) => record.kind === "outputs")?.value };
+  }
+
   test("records the outputs it found with the reason, and warns once how to narrow it", async () => {
     const { root } = await folderWithBigSibling();
-    const warnings: string[] = [];
-    const store = join(root, ".exprag");
-    const request = quietRunRequest(root, ["sh", "-c", "echo new > out/new.txt"], {
-      context: { environment: false, systemEverySeconds: null, outputs: { globs: [], keep: false, maxEntries: 10 } },
-      warn: (message) => warnings.push(message),
-    });
-    const outcome = await runCommand(request);
-    expect(outcome.status).toBe("ok");
-    expect(warnings).toEqual([
-      `outputs: the search stopped after 10 folder entries: files past them were not looked at under ${root}; --outputs 'FOLDER/**' looks only in FOLDER`,
-    ]);
-    const [runFile] = readdirSync(join(store, "runs")).filter((name) => name.endsWith(".jsonl"));
-    const records = readFileSync(join(store, "runs", runFile!), "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line));
-    const outputs = records.find((record) => record.kind === "outputs");
-    expect(outputs.value.incomplete).toBe("the search stopped after 10 folder entries: files past them were not looked at");
-    expect(outputs.value.root).toBe(root);
+    const wrote = await boundedRun(root, ["sh", "-c", "echo new > out/new.txt"], []);
+    expect(wrote.warnings).toEqual([`outputs under ${root}: ${STOPPED}; --outputs 'FOLDER/**' looks only in FOLDER`]);
+    expect(wrote.outputs).toMatchObject({ root, incomplete: STOPPED });
     // A run that left nothing it could find still records that its search stopped, and names
     // the folders its globs gave where those are what holds too much.
-    const nothing: string[] = [];
-    await runCommand(
-      quietRunRequest(root, ["true"], {
-        context: { environment: false, systemEverySeconds: null, outputs: { globs: ["big/**"], keep: false, maxEntries: 10 } },
-        warn: (message) => nothing.push(message),
-      }),
-    );
-    expect(nothing).toEqual([
-      `outputs: the search stopped after 10 folder entries: files past them were not looked at under ${root}; the folders --outputs names hold more than that`,
-    ]);
-    const last = readdirSync(join(store, "runs"))
-      .filter((name) => name.endsWith(".jsonl"))
-      .sort()
-      .at(-1)!;
-    const ended = readFileSync(join(store, "runs", last), "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line));
-    expect(ended.find((record) => record.kind === "outputs")?.value).toEqual({
-      root,
-      files: [],
-      globs: ["big/**"],
-      incomplete: "the search stopped after 10 folder entries: files past them were not looked at",
-    });
+    const nothing = await boundedRun(root, ["true"], ["big/**"]);
+    expect(nothing.warnings).toEqual([`outputs under ${root}: ${STOPPED}; the folders --outputs names hold more than that`]);
+    expect(nothing.outputs).toEqual({ root, files: [], globs: ["big/**"], incomplete: STOPPED });
   }, 30_000);
 });

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { folderRule } from "../../../src/core/context/outputs";
+import { folderRule } from "../../../src/core/context/output-folders";
 import { OutputsWatch } from "../../../src/core/context/outputs-watch";
 import { platform } from "../../../src/core/os/platform";
 import { tempDir } from "../../temp-dir";

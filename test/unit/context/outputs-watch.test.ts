@@ -3,14 +3,28 @@
  * way a run might, then compares findOutputs narrowed by the watch with findOutputs over the tree.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { appendFileSync, chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FolderRule } from "../../../src/core/context/outputs";
-import { MAX_WATCHED_FOLDERS, OutputsWatch, watchCap } from "../../../src/core/context/outputs-watch";
+import type { FolderRule } from "../../../src/core/context/output-folders";
+import { MAX_WATCHED_FOLDERS, mountsUnder, OutputsWatch, watchCap } from "../../../src/core/context/outputs-watch";
 import { platform } from "../../../src/core/os/platform";
 import { inotifyAddWatch } from "../../../src/core/os/posix";
 import { inotifyDescriptors } from "../../inotify-descriptors";
+import { tempDir } from "../../temp-dir";
 import { both } from "./watched-search";
 
 const scratch = mkdtempSync(join(tmpdir(), "exprag-outputs-watch-"));
@@ -327,4 +341,17 @@ describe.skipIf(!platform.inotify)("the queue is read while the command runs", (
     expect(changes).not.toBeNull();
     expect([...changes!.files]).toEqual(["a/one.txt"]);
   }, 60_000);
+});
+
+describe("the mounts a watch relies on", () => {
+  const m = (id: number, parent: number, point: string, type: string) => ({ id, parent, point, type });
+  const local = (id: number, parent: number, point: string) => m(id, parent, point, "ext4");
+  test("are listed for a work tree whose mounts are all local; none where one is not, a work tree at / included", () => {
+    const dir = realpathSync(tempDir("exprag-mounts-"));
+    expect(mountsUnder(dir, [local(1, 0, "/"), m(2, 1, join(dir, "data"), "xfs")])).toEqual({ list: `/ ext4\n${join(dir, "data")} xfs`, counted: true });
+    expect(mountsUnder(dir, [local(1, 0, "/"), m(2, 1, join(dir, "data"), "nfs4")])).toBeNull();
+    expect(mountsUnder(dir, [local(1, 0, "/"), m(2, 1, `${dir}-beside`, "nfs4")])).toEqual({ list: "/ ext4", counted: true });
+    expect(mountsUnder("/", [local(1, 0, "/"), m(2, 1, "/proc", "proc")])).toBeNull();
+    expect(mountsUnder(dir, null)).toBeNull();
+  });
 });

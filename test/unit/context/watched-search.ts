@@ -2,7 +2,8 @@
 import { expect } from "bun:test";
 import { readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { findOutputs, folderRule } from "../../../src/core/context/outputs";
+import { folderRule } from "../../../src/core/context/output-folders";
+import { findOutputs } from "../../../src/core/context/outputs";
 import { OutputsWatch } from "../../../src/core/context/outputs-watch";
 
 /** Runs `change` between watching and looking; returns both searches' file lists. */

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mountsUnder } from "../../../src/core/context/outputs-watch";
-import { isAtOrUnder, kernelFoldersUnder, type Mount, mountHolder, mountHolding, mountTable } from "../../../src/core/os/mounts";
+import { kernelFoldersUnder, type Mount, mountHolder, mountHolding, mountTable } from "../../../src/core/os/mounts";
+import { isAtOrUnder } from "../../../src/core/os/paths";
 import { tempDir } from "../../temp-dir";
 
 /** A mount: id, the id of the mount it is on, point, type. */
@@ -59,6 +59,7 @@ describe("the mount table", () => {
     expect(kernelFoldersUnder("/", onRoot)).toEqual([]);
     expect(mountHolding([], "/x")).toBeNull();
     expect([isAtOrUnder("/a", "/"), isAtOrUnder("/", "/"), isAtOrUnder("/ab", "/a"), isAtOrUnder("/a/b", "/a")]).toEqual([true, true, false, true]);
+    expect([isAtOrUnder("a", ""), isAtOrUnder("", ""), isAtOrUnder("ab", "a"), isAtOrUnder("a/b", "a")]).toEqual([true, true, false, true]);
   });
 
   test("tells where the kernel's file systems are under a folder, as paths under it as given (a link to it too)", () => {
@@ -117,15 +118,3 @@ const STATFS_NAMES: Record<string, string> = {
   xfs: "xfs",
   btrfs: "btrfs",
 };
-
-describe("the mounts a watch relies on", () => {
-  const local = (id: number, parent: number, point: string) => m(id, parent, point, "ext4");
-  test("are listed for a work tree whose mounts are all local; none where one is not, a work tree at / included", () => {
-    const dir = realpathSync(tempDir("exprag-mounts-"));
-    expect(mountsUnder(dir, [local(1, 0, "/"), m(2, 1, join(dir, "data"), "xfs")])).toEqual({ list: `/ ext4\n${join(dir, "data")} xfs`, counted: true });
-    expect(mountsUnder(dir, [local(1, 0, "/"), m(2, 1, join(dir, "data"), "nfs4")])).toBeNull();
-    expect(mountsUnder(dir, [local(1, 0, "/"), m(2, 1, `${dir}-beside`, "nfs4")])).toEqual({ list: "/ ext4", counted: true });
-    expect(mountsUnder("/", [local(1, 0, "/"), m(2, 1, "/proc", "proc")])).toBeNull();
-    expect(mountsUnder(dir, null)).toBeNull();
-  });
-});
