@@ -1,5 +1,5 @@
 import { answerOutputs } from "../core/answers/outputs";
-import { loadablePaths } from "../core/query/outputs";
+import { lacksNote, loadablePaths } from "../core/query/outputs";
 import { formatLocalTime } from "../render/format";
 import { log } from "../render/log";
 import { printData } from "../render/output";
@@ -34,7 +34,8 @@ after 250,000 folder entries; incomplete then says so. run --keep-outputs keeps 
     const { data: answer } = answerOutputs({ run: args.run, globs: args.globs }, context);
     // Said on stderr whatever the output: a script loading a checkpoint hears it too.
     if (answer.more > 0) log.info(`${answer.more} more file${answer.more === 1 ? "" : "s"} the run left, past the ones it listed`);
-    if (answer.incomplete) log.warn(`the run's list may lack files it left: ${answer.incomplete}`);
+    const lacks = lacksNote(answer);
+    if (lacks) log.warn(lacks);
     if (args.path) return printData(`${loadablePaths(answer).join("\n")}\n`);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(answer)}\n`);

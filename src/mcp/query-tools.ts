@@ -14,6 +14,7 @@ import { answerSeries } from "../core/answers/series";
 import { answerShow } from "../core/answers/show";
 import { usageError } from "../core/errors";
 import { AGGREGATES, type Aggregate } from "../core/query/best";
+import { lacksNote } from "../core/query/outputs";
 import { isFiltered } from "../core/query/selection";
 import { listInput, runInput, selectionInput, toLimit, toSelection } from "./inputs";
 import type { ToolSpec } from "./tool";
@@ -228,7 +229,8 @@ const runOutputsTool: ToolSpec<typeof runOutputsInput> = {
       .map((f) => `${f.path}  ${f.size} bytes  ${f.overwritten_by ? `overwritten by ${f.overwritten_by}` : f.state}${f.load ? `  load ${f.load}` : ""}`);
     if (data.files.length > 10) lines.push(`... and ${data.files.length - 10} more in the JSON`);
     const total = data.files.length + data.more;
-    if (data.incomplete) lines.push(`the run's list may lack files it left: ${data.incomplete}`);
+    const lacks = lacksNote(data);
+    if (lacks) lines.push(lacks);
     return { data, summary: [`run ${data.short_id}: ${data.files.length < total ? `${data.files.length} of ${total}` : total} outputs`, ...lines] };
   },
 };

@@ -100,6 +100,11 @@ export function runOutputs(store: string, request: OutputsRequest, warn: Warn): 
   return answer;
 }
 
+/** What a client tells beside the list when the run's list may lack files it left; null when it does not. */
+export function lacksNote(answer: OutputsAnswer): string | null {
+  return answer.incomplete && `the run's list may lack files it left: ${answer.incomplete}`;
+}
+
 /** The paths to load, one per output; fails when no output of the run can be loaded any more. */
 export function loadablePaths(answer: OutputsAnswer): string[] {
   const paths = answer.files.flatMap((file) => (file.load ? [file.load] : []));
