@@ -1,5 +1,7 @@
 /** Files exprag creates in places other people's repositories decide: never through a link. */
-import { closeSync, lstatSync, openSync, writeSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { closeSync, linkSync, lstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { isErrno } from "../errors";
 
 export function isSymlink(path: string): boolean {
@@ -25,4 +27,24 @@ export function writeNewFile(path: string, text: string, mode: number): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** A name beside `path` for the file that will take its place, hidden from listings and unique across hosts sharing the folder. */
+export const stagedPath = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID().slice(0, 8)}.starting`);
+
+/**
+ * Gives the file written at `staged` the name `path`, never over anything there (an EEXIST error
+ * then): readers see the file whole or not at all, never empty. Where the file system has no hard
+ * links it is renamed into place after a look, which only another writer of the same name could race.
+ */
+export function placeNewFile(staged: string, path: string): void {
+  try {
+    linkSync(staged, path);
+  } catch (error) {
+    if (isErrno(error, "EEXIST")) throw error;
+    if (lstatSync(path, { throwIfNoEntry: false })) throw Object.assign(new Error(`EEXIST: file already exists, '${path}'`), { code: "EEXIST" });
+    renameSync(staged, path);
+    return;
+  }
+  rmSync(staged, { force: true });
 }

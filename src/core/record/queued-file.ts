@@ -31,7 +31,7 @@ export function queuedFileLines(text: string, runId: string): { start: Record<st
 export function isQueuedRunFile(path: string, runId: string): boolean {
   try {
     let stat = lstatSync(path);
-    // The submitter made it and is about to write its one line.
+    // An older exprag's submitter made it empty and is about to write its one line (a submitter now places it whole).
     for (let tries = 0; stat.isFile() && stat.size === 0 && tries < 100; tries++) {
       Bun.sleepSync(10);
       stat = lstatSync(path);

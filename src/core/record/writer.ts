@@ -11,10 +11,10 @@
  * file never holds a torn line of ours; its records are counted as lost, later batches are
  * tried again, and `counts` says only what the file holds.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
-import { errnoCode, isErrno } from "../errors";
+import { errnoCode } from "../errors";
+import { placeNewFile, stagedPath } from "../os/files";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
 import { isQueuedRunFile } from "./queued-file";
@@ -48,8 +48,13 @@ export class RunFile {
   private handedToDisk = 0;
   private readonly kept = noCounts();
   private queued = 0;
-  /** Where the records go until the first write takes the place of a queued run's file. */
-  private starting: string | null = null;
+  /**
+   * Where the records go until the first write gives them the run file's name: a reader never
+   * finds the file without its run_start (an empty run file reads as a crashed run).
+   */
+  private starting: string | null;
+  /** Whether that name is a queued run's file, which the run replaces. */
+  private readonly replacing: boolean;
   /** Records that could not be written. */
   lost = 0;
   /** The first write that failed, when one did. */
@@ -66,8 +71,8 @@ export class RunFile {
 
   /**
    * Creates the file (mode 0600, never through a link); it must not exist yet, unless it is the
-   * queued run of a Slurm sweep's point (./queued-file.ts): the records go to a new file that
-   * replaces it whole at the first write, so a reader sees either the queued run or this one.
+   * queued run of a Slurm sweep's point (./queued-file.ts), which the run's file replaces whole at
+   * the first write, so a reader sees either the queued run or this one.
    */
   constructor(
     readonly path: string,
@@ -75,17 +80,20 @@ export class RunFile {
     runId: string,
     experimentName: string,
   ) {
+    let there: boolean;
+    try {
+      there = lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+    } catch (error) {
+      throw storeError(store, error);
+    }
+    if (there && !isQueuedRunFile(path, runId)) throw storeError(store, Object.assign(new Error("file exists"), { code: "EEXIST" }));
+    this.replacing = there;
+    this.starting = stagedPath(path);
     try {
       // Readable too: on a full disk, run_end takes the place of the last records, which are read to count them.
-      this.fd = openSync(path, "ax+", 0o600);
+      this.fd = openSync(this.starting, "ax+", 0o600);
     } catch (error) {
-      if (!isErrno(error, "EEXIST") || !isQueuedRunFile(path, runId)) throw storeError(store, error);
-      this.starting = join(dirname(path), `.${basename(path)}.${process.pid}.starting`);
-      try {
-        this.fd = openSync(this.starting, "ax+", 0o600);
-      } catch (error) {
-        throw storeError(store, error);
-      }
+      throw storeError(store, error);
     }
     const { dev, ino } = fstatSync(this.fd);
     this.identity = { dev, ino };
@@ -176,7 +184,8 @@ export class RunFile {
     for (const kind of RECORD_KINDS) this.kept[kind] += kinds[kind];
     if (this.starting) {
       try {
-        renameSync(this.starting, this.path);
+        if (this.replacing) renameSync(this.starting, this.path);
+        else placeNewFile(this.starting, this.path);
       } catch (error) {
         this.noteFailure(error);
         return false;

@@ -7,6 +7,7 @@
  */
 import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
+import { placeNewFile, stagedPath } from "../os/files";
 import { type GitRecord, type QueuedRecord, SCHEMA_VERSION } from "../record/schema";
 import { runFilePath } from "../store";
 
@@ -29,9 +30,8 @@ export interface QueuedRuns {
 }
 
 /**
- * Writes each point's queued run file with one write, never over a file: a task that started
- * before this reached its point has written its run already (and a task that finds the file
- * still empty waits for the write: src/core/record/writer.ts).
+ * Writes each point's queued run file whole under another name, then gives it its own, never over
+ * a file: a task that started before this reached its point has written its run already.
  */
 export function writeQueuedRuns(queued: QueuedRuns): void {
   const createdAt = new Date().toISOString();
@@ -43,20 +43,20 @@ export function writeQueuedRuns(queued: QueuedRuns): void {
     const mark: QueuedRecord = { kind: "slurm", job_id: queued.jobId, array_task_id: String(index), ...(queued.tags.length && { tags: queued.tags }) };
     const line = `${common}"run_id":${JSON.stringify(run.runId)},"experiment_name":${name},"kind":"run_start","value":{${shared}"params":${JSON.stringify(run.point)},"queued":${JSON.stringify(mark)}},"created_at":"${createdAt}","elapsed_ms":0}\n`;
     const file = runFilePath(queued.store, run.runId);
+    const staged = stagedPath(file);
     let fd: number;
     try {
-      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      fd = openSync(staged, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     } catch {
       return;
     }
-    let whole = false;
     try {
-      whole = writeSync(fd, line) === Buffer.byteLength(line);
+      // A torn or empty file (a full disk) would stop its task's run from taking its place: none is better.
+      if (writeSync(fd, line) === Buffer.byteLength(line)) placeNewFile(staged, file);
     } catch {
     } finally {
       closeSync(fd);
+      rmSync(staged, { force: true });
     }
-    // A torn or empty file (a full disk) would stop its task's run from taking its place: none is better.
-    if (!whole) rmSync(file, { force: true });
   });
 }
