@@ -1,5 +1,4 @@
 /** Files exprag creates in places other people's repositories decide: never through a link. */
-import { randomUUID } from "node:crypto";
 import { closeSync, linkSync, lstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isErrno } from "../errors";
@@ -30,7 +29,7 @@ export function writeNewFile(path: string, text: string, mode: number): void {
 }
 
 /** A name beside `path` for the file that will take its place, hidden from listings and unique across hosts sharing the folder. */
-export const stagedPath = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID().slice(0, 8)}.starting`);
+export const stagedPath = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.${Bun.randomUUIDv7().slice(-8)}.starting`);
 
 /**
  * Gives the file written at `staged` the name `path`, never over anything there (an EEXIST error
