@@ -4,7 +4,6 @@
  * appended with one write each like a run's annotations. A note that names another in `replaces`
  * corrects it: the old one leaves the current notes and stays in the history.
  */
-import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { VERSION } from "../../version";
@@ -62,7 +61,7 @@ export function addProjectNote(store: string, text: string, author: Author, repl
     }
     replaces = wanted;
   }
-  const note: ProjectNote = { id: randomUUID().replace(/-/g, "").slice(-8), text, created_at: new Date().toISOString(), author, replaces };
+  const note: ProjectNote = { id: Bun.randomUUIDv7().slice(-8), text, created_at: new Date().toISOString(), author, replaces };
   const value = { id: note.id, text, ...(replaces !== null && { replaces }) } satisfies ProjectNoteValue;
   appendLine(projectNotesPath(store), {
     schema_version: SCHEMA_VERSION,

@@ -1,12 +1,11 @@
 /** A sweep before it runs: its id, its runs' commands, and its slots and their devices. No I/O. */
-import { randomBytes } from "node:crypto";
 import { usageError } from "../errors";
 import type { SweepRun } from "./execute";
 import { type Point, substitute } from "./points";
 
 /** 8 random hex digits: the tag `sweep:<id>` finds the sweep's runs. */
 export function newSweepId(): string {
-  return randomBytes(4).toString("hex");
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex");
 }
 
 /** Every point's command; `unusedKeys` are keys the command never names (only params hold them). */
