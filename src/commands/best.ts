@@ -3,7 +3,7 @@ import { answerBestGroups } from "../core/answers/group";
 import { usageError } from "../core/errors";
 import { requireGoal } from "../core/loop/goal";
 import { parseGroupKeys } from "../core/loop/groups";
-import { AGGREGATES, type Ranked } from "../core/query/best";
+import { AGGREGATES, type Direction, type DirectionSource, type Ranked } from "../core/query/best";
 import { differing } from "../core/query/compare";
 import { flattenValues } from "../core/query/flatten";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
@@ -58,10 +58,11 @@ ${WHERE_HELP}`,
     const { args, store, cwd, env, warn } = context;
     const config = () => context.config;
     if (args.max && args.min) throw usageError("choose one of --max and --min");
-    const goal = requireGoal({ metric: args.path, direction: args.max ? "max" : args.min ? "min" : undefined }, config, "best");
-    const { steps, metric } = goal;
+    const direction = args.max ? "max" : args.min ? "min" : null;
     const agg = args.agg ?? "last";
     if (args["group-by"] !== undefined) {
+      const goal = requireGoal({ metric: args.path, direction: direction ?? undefined }, config, "best", "a value path, e.g. metrics.acc");
+      const { steps, metric } = goal;
       const keys = parseGroupKeys(args["group-by"]);
       const { data: grouping } = answerBestGroups(
         { selection: parseSelection(args, args.runs), keys, steps, metric, agg, direction: goal.direction },
@@ -71,18 +72,20 @@ ${WHERE_HELP}`,
       return printData(mode === "json" ? `${JSON.stringify(grouping)}\n` : renderGrouping(grouping, mode));
     }
     const request = {
-      path: metric,
-      direction: goal.direction_guessed ? null : goal.direction,
+      path: args.path,
+      direction,
       agg,
       selection: parseSelection(args, args.runs),
       limit: parseLimit(args),
     } as const;
     const progress = startProgress();
-    const { data: shown, ranked, missing, direction, guessed, explanation } = answerBest(request, { store, cwd, env, warn, progress });
+    const answer = answerBest(request, { store, cwd, env, config: context.config, warn, progress });
+    const { data: shown, ranked, missing, guessed, explanation, path: metric } = answer;
     progress.end();
     if (guessed) {
+      const rankedBy = answer.direction;
       log.info(
-        `ranking by ${metric}, ${direction === "min" ? "lowest" : "highest"} first (--${direction}); say --${direction === "min" ? "max" : "min"} for the other way`,
+        `ranking by ${metric}, ${rankedBy === "min" ? "lowest" : "highest"} first (--${rankedBy}); say --${rankedBy === "min" ? "max" : "min"} for the other way`,
       );
     }
     const mode = outputMode(args.json === true);
@@ -90,7 +93,7 @@ ${WHERE_HELP}`,
       if (mode === "json") return printData(`${JSON.stringify(explanation)}\n`);
       const { rule } = explanation;
       const lines = [
-        `rule\t${rule.agg}(${rule.path}) of each run, ${rule.direction === "max" ? "highest" : "lowest"} first (${rule.direction_from === "flag" ? `--${rule.direction}` : `guessed from the name; --${rule.direction} says so`})`,
+        `rule\t${rule.agg}(${rule.path}) of each run, ${rule.direction === "max" ? "highest" : "lowest"} first (${DIRECTION_FROM[rule.direction_from](rule.direction)})`,
         `ranked\t${explanation.ranked} runs`,
         ...explanation.left_out.map((run) => `left out\t${run.short_id}: ${run.reason}`),
         ...explanation.caveats.map((run) => `rank ${run.rank}\t${run.short_id}: ${run.reasons.join(", ")}`),
@@ -129,3 +132,10 @@ ${WHERE_HELP}`,
     );
   },
 });
+
+/** How `best --explain` words where the ranking's direction came from. */
+const DIRECTION_FROM: Record<DirectionSource, (direction: Direction) => string> = {
+  flag: (direction) => `--${direction}`,
+  goal: () => "the project's [goal]",
+  "path name": (direction) => `guessed from the name; --${direction} says so`,
+};

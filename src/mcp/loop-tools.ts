@@ -6,11 +6,11 @@
  */
 import { z } from "zod";
 import { answerBrief } from "../core/answers/brief";
+import { configOf } from "../core/answers/context";
 import { answerDecision } from "../core/answers/decide";
 import { answerBestGroups } from "../core/answers/group";
 import { answerTree } from "../core/answers/tree";
 import { answerVerdict } from "../core/answers/verdict";
-import { loadProjectConfig } from "../core/config";
 import { DEFAULT_BRIEF_BUDGET } from "../core/loop/brief";
 import { findGoal, requireGoal } from "../core/loop/goal";
 import { parseGroupKeys } from "../core/loop/groups";
@@ -23,16 +23,6 @@ import { ensureStore } from "../core/store";
 import { runInput, selectionInput, toSelection } from "./inputs";
 import { authorOf } from "./run-tools";
 import type { ToolSpec } from "./tool";
-import type { ToolContext } from "./workspace";
-
-/** The project config, read when first asked for (a tool given a metric and direction may not need it). */
-const configOf = ({ cwd, env }: ToolContext) => {
-  let config: ReturnType<typeof loadProjectConfig> | undefined;
-  return () => {
-    config ??= loadProjectConfig(cwd, env);
-    return config;
-  };
-};
 
 const metricInput = {
   metric: z.string().min(1).optional().describe("The metric's value path, e.g. val_loss (default: the project's [goal] metric in .exprag.toml)"),
@@ -136,7 +126,7 @@ const verdictTool: ToolSpec<typeof verdictInput> = {
   effect: "reads",
   answer(input, context) {
     const config = configOf(context);
-    const goal = requireGoal({ metric: input.metric, direction: input.direction }, config, "verdict");
+    const goal = requireGoal({ metric: input.metric, direction: input.direction }, config, "verdict", "give metric");
     const { data: answer } = answerVerdict({ a: input.a, b: input.b, goal, agg: input.agg ?? "last", seedParams: seedParamsOf(config()) }, context);
     return { data: answer, summary: [`${answer.verdict}: ${answer.reason}`, ...answer.settle] };
   },
@@ -158,7 +148,7 @@ const groupTool: ToolSpec<typeof groupInput> = {
   input: groupInput,
   effect: "reads",
   answer(input, context) {
-    const goal = requireGoal({ metric: input.metric, direction: input.direction }, configOf(context), "group_runs");
+    const goal = requireGoal({ metric: input.metric, direction: input.direction }, configOf(context), "group_runs", "give metric");
     const keys = parseGroupKeys(input.group_by.join(","));
     const agg = input.agg ?? "last";
     const { data: grouping } = answerBestGroups(

@@ -131,11 +131,13 @@ const seriesTool: ToolSpec<typeof seriesInput> = {
 };
 
 const bestRunsInput = {
-  path: z.string().min(1).describe("The metric's value path, e.g. metrics.acc"),
+  path: z.string().min(1).optional().describe("The metric's value path, e.g. metrics.acc (default: the project's [goal] metric in .exprag.toml)"),
   direction: z
     .enum(["max", "min"])
     .optional()
-    .describe("max: higher is better; min: lower is better. Default: min for paths that look like a loss or an error (loss, err, perplexity, time), else max"),
+    .describe(
+      "max: higher is better; min: lower is better. Default: the project goal's for its metric, else min for paths that look like a loss or an error (loss, err, perplexity, time), else max",
+    ),
   agg: z
     .enum(AGGREGATES as [Aggregate, ...Aggregate[]])
     .optional()
@@ -160,17 +162,17 @@ const bestRunsTool: ToolSpec<typeof bestRunsInput> = {
   answer(input, context) {
     const agg = input.agg ?? "last";
     const request = { path: input.path, direction: input.direction ?? null, agg, selection: toSelection(input), limit: toLimit(input) };
-    const { data: shown, ranked, missing, direction, guessed, explanation } = answerBest(request, context);
+    const { data: shown, ranked, missing, path, direction, guessed, explanation } = answerBest(request, context);
     if (input.explain) {
-      const summary = [`${explanation.ranked} runs ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first`];
+      const summary = [`${explanation.ranked} runs ranked by ${agg}(${path}), ${direction === "min" ? "lowest" : "highest"} first`];
       summary.push(`${explanation.left_out.length} left out, ${explanation.caveats.length} to doubt`);
       return { data: explanation, summary };
     }
     const lines = [
-      `${counted(shown.length, ranked, "runs")} ranked by ${agg}(${input.path}), ${direction === "min" ? "lowest" : "highest"} first${guessed ? " (guessed from the path; pass direction to choose)" : ""}`,
+      `${counted(shown.length, ranked, "runs")} ranked by ${agg}(${path}), ${direction === "min" ? "lowest" : "highest"} first${guessed ? " (guessed from the path; pass direction to choose)" : ""}`,
       ...shown.slice(0, 10).map((r) => `#${r.rank} ${r.short_id} ${r.experiment_name}: ${r.value}`),
     ];
-    if (missing.length) lines.push(`${missing.length} run${missing.length === 1 ? "" : "s"} never reported ${input.path}`);
+    if (missing.length) lines.push(`${missing.length} run${missing.length === 1 ? "" : "s"} never reported ${path}`);
     return { data: shown, summary: lines };
   },
 };

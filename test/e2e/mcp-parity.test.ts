@@ -174,3 +174,36 @@ describe("every MCP tool answers as its command's --json", () => {
     expect(readFileSync(join(worktrees.command, "train.py"), "utf8")).toBe("print('tuned')\nlr = 0.03\n");
   });
 });
+
+describe("with the project's goal in .exprag.toml", () => {
+  test("best_runs ranks the goal's way, as best does, with the path given or left to the goal", async () => {
+    const project = makeRepo({ "README.md": "# project\n", ".exprag.toml": '[goal]\nmetric = "val_bpb"\ndirection = "min"\n' });
+    for (const value of [1.02, 0.98, 1.1]) {
+      expect((await runIn(project, ["run", "--", "sh", "-c", emit({ val_bpb: value })], env)).exitCode).toBe(0);
+    }
+    const transport = new StdioClientTransport({ command: EXPRAG, args: ["mcp"], cwd: project, env: cleanEnv({ ...gitEnv, ...env }), stderr: "pipe" });
+    const goalClient = new Client({ name: "exprag-parity-goal", version: "1.0.0" });
+    await goalClient.connect(transport);
+    try {
+      const ask = async (args: Record<string, unknown>) => {
+        const result = (await goalClient.callTool({ name: "best_runs", arguments: args })) as CallToolResult;
+        expect(result.isError).toBeFalsy();
+        return JSON.parse((result.content as { text: string }[])[1]!.text);
+      };
+      const command = async (args: string[]) => JSON.parse((await runIn(project, ["best", ...args, "--json"], env)).text);
+      const ranked = await ask({ path: "val_bpb" });
+      expect(ranked.map((r: { value: number }) => r.value)).toEqual([0.98, 1.02, 1.1]);
+      expect(ranked).toEqual(await command(["val_bpb"]));
+      expect(await ask({})).toEqual(ranked);
+      expect(await command([])).toEqual(ranked);
+      const explained = await ask({ explain: true });
+      expect(explained.rule).toEqual({ path: "val_bpb", agg: "last", direction: "min", direction_from: "goal" });
+      expect(explained).toEqual(await command(["--explain"]));
+      // A direction given wins over the goal's.
+      expect((await ask({ path: "val_bpb", direction: "max" })).map((r: { value: number }) => r.value)).toEqual([1.1, 1.02, 0.98]);
+      expect((await command(["val_bpb", "--max", "--explain"])).rule.direction_from).toBe("flag");
+    } finally {
+      await goalClient.close();
+    }
+  }, 60_000);
+});

@@ -162,7 +162,7 @@ describe("exprag mcp: the connection", () => {
       show_run: ["run"],
       value_paths: [],
       series: ["path"],
-      best_runs: ["path"],
+      best_runs: [],
       compare_runs: [],
       run_outputs: ["run"],
       diff_runs: ["run"],

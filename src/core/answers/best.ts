@@ -1,24 +1,15 @@
 /** `exprag best` and best_runs: the selected runs ranked by one metric, best first. */
-import {
-  type Aggregate,
-  type Direction,
-  explainRanking,
-  guessDirection,
-  type Ranked,
-  type RankingExplanation,
-  rankCandidates,
-  rankRuns,
-  shownRun,
-} from "../query/best";
+
+import { requireGoal } from "../loop/goal";
+import { type Aggregate, type Direction, explainRanking, type Ranked, type RankingExplanation, rankCandidates, rankRuns, shownRun } from "../query/best";
 import type { Selection } from "../query/selection";
 import type { RunSummary } from "../query/summary";
-import { parsePath } from "../query/value-paths";
-import type { AnswerContext } from "./context";
+import { type AnswerContext, configOf } from "./context";
 
 export interface BestRequest {
-  /** The metric's value path: metrics.acc. */
-  path: string;
-  /** Higher or lower is better; null guesses from the path. */
+  /** The metric's value path: metrics.acc; left out, the project's `[goal]` metric. */
+  path?: string;
+  /** Higher or lower is better; null: the goal's for its metric, else guessed from the path. */
   direction: Direction | null;
   agg: Aggregate;
   selection: Selection;
@@ -31,6 +22,8 @@ export interface BestAnswer {
   ranked: number;
   /** The runs that never reported the metric. */
   missing: RunSummary[];
+  /** The path ranked by: the request's, or the goal's. */
+  path: string;
   direction: Direction;
   /** Whether the direction was guessed from the path. */
   guessed: boolean;
@@ -38,12 +31,13 @@ export interface BestAnswer {
   explanation: RankingExplanation;
 }
 
-export function answerBest(request: BestRequest, { store, warn, progress }: AnswerContext): BestAnswer {
-  const steps = parsePath(request.path);
-  const direction = request.direction ?? guessDirection(request.path);
+export function answerBest(request: BestRequest, context: AnswerContext): BestAnswer {
+  const { store, warn, progress } = context;
+  const goal = requireGoal({ metric: request.path, direction: request.direction ?? undefined }, configOf(context), "best", "a value path, e.g. metrics.acc");
+  const { metric: path, steps, direction } = goal;
   const candidates = rankCandidates(store, request.selection, { steps, agg: request.agg }, warn, progress?.phase("selecting runs"));
-  const { ranked, missing } = rankRuns(candidates, steps, { direction, agg: request.agg, path: request.path }, warn, progress?.phase("ranking runs"));
-  const guessed = request.direction === null;
-  const explanation = explainRanking({ ranked, missing }, { path: request.path, agg: request.agg, direction, guessed });
-  return { data: ranked.slice(0, request.limit).map(shownRun), ranked: ranked.length, missing, direction, guessed, explanation };
+  const { ranked, missing } = rankRuns(candidates, steps, { direction, agg: request.agg, path }, warn, progress?.phase("ranking runs"));
+  const from = request.direction !== null ? "flag" : goal.direction_guessed ? "path name" : "goal";
+  const explanation = explainRanking({ ranked, missing }, { path, agg: request.agg, direction, from });
+  return { data: ranked.slice(0, request.limit).map(shownRun), ranked: ranked.length, missing, path, direction, guessed: goal.direction_guessed, explanation };
 }

@@ -8,7 +8,7 @@
  * what was guessed). A command parses flags into the request, calls the answer, renders; a tool
  * validates its input into the same request, calls the same answer, serialises.
  */
-import type { ProjectConfig } from "../config";
+import { loadProjectConfig, type ProjectConfig } from "../config";
 import type { OnProgress, Warn } from "../query/records";
 
 export interface AnswerContext {
@@ -22,4 +22,13 @@ export interface AnswerContext {
   warn: Warn;
   /** Long work reports its phases here: "reading runs", then done of total. */
   progress?: { phase(label: string): OnProgress };
+}
+
+/** The project config of `context`: the one its front end read, else read from its `cwd` when first asked for. */
+export function configOf({ config, cwd, env }: Pick<AnswerContext, "config" | "cwd" | "env">): () => ProjectConfig | null {
+  let read = config;
+  return () => {
+    read ??= loadProjectConfig(cwd, env);
+    return read;
+  };
 }

@@ -1,8 +1,8 @@
 /** `exprag diff --json` and diff_runs: how the code of two runs differs, or of a run and the work tree. */
-import { loadProjectConfig, projectSnapshotLimits } from "../config";
+import { projectSnapshotLimits } from "../config";
 import { diffRuns, type RunDiff } from "../git/diff";
 import { openRepositoryOrFail } from "../git/repository";
-import type { AnswerContext } from "./context";
+import { type AnswerContext, configOf } from "./context";
 
 export interface DiffRequest {
   run: string;
@@ -22,7 +22,7 @@ export interface DiffAnswer {
 
 export function answerDiff(request: DiffRequest, { store, cwd, env, config, warn }: AnswerContext): DiffAnswer {
   const { git, repo } = openRepositoryOrFail(cwd, env);
-  const limits = projectSnapshotLimits(config === undefined ? loadProjectConfig(cwd, env) : config);
+  const limits = projectSnapshotLimits(configOf({ config, cwd, env })());
   const options = { paths: request.paths, stat: request.stat, cwd, maxPatchBytes: request.maxPatchBytes, limits };
   return { data: diffRuns(git, repo, store, request.run, request.other, options, warn) };
 }

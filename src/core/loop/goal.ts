@@ -41,10 +41,9 @@ export function findGoal(request: GoalRequest, config: () => ProjectConfig | nul
   };
 }
 
-/** The goal, or a usage error saying how to name one. */
-export function requireGoal(request: GoalRequest, config: () => ProjectConfig | null, command: string): Goal {
+/** The goal, or a usage error saying how to name one (`ask`: how `command` is given a metric). */
+export function requireGoal(request: GoalRequest, config: () => ProjectConfig | null, command: string, ask = "--metric PATH"): Goal {
   const goal = findGoal(request, config);
-  if (!goal)
-    throw usageError(`${command} needs a metric: --metric PATH`, 'or name the goal once in .exprag.toml: [goal] metric = "val_loss", direction = "min"');
+  if (!goal) throw usageError(`${command} needs a metric: ${ask}`, 'or name the goal once in .exprag.toml: [goal] metric = "val_loss", direction = "min"');
   return goal;
 }

@@ -236,12 +236,15 @@ function nonFiniteName(value: number): string {
   return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
 }
 
+/** Where a ranking's direction came from: the request (`--max`/`--min`), the project's `[goal]`, or the path's name. */
+export type DirectionSource = "flag" | "goal" | "path name";
+
 /** Why a run is missing from a ranking, or why its place may mislead. */
 export type RankingCaveat = "no such value" | "NaN" | "infinite" | "failed" | "crashed" | "killed" | "interrupted" | "running" | "diverged";
 
 export interface RankingExplanation {
-  /** The rule: one number per run by `agg` over `path`, best first by `direction`, which was given or guessed from the path. */
-  rule: { path: string; agg: Aggregate; direction: Direction; direction_from: "flag" | "path name" };
+  /** The rule: one number per run by `agg` over `path`, best first by `direction`: given, the project goal's, or guessed from the path. */
+  rule: { path: string; agg: Aggregate; direction: Direction; direction_from: DirectionSource };
   ranked: number;
   /** Runs left out of the ranking, and why. */
   left_out: { run_id: string; short_id: string; reason: "no such value" }[];
@@ -252,7 +255,7 @@ export interface RankingExplanation {
 /** What `best --explain` says: the rule, the runs left out and why, and the ranked runs to doubt. */
 export function explainRanking(
   ranking: { ranked: Pick<Ranked, "rank" | "run_id" | "short_id" | "value" | "status" | "diverged">[]; missing: RunSummary[] },
-  rule: { path: string; agg: Aggregate; direction: Direction; guessed: boolean },
+  rule: { path: string; agg: Aggregate; direction: Direction; from: DirectionSource },
 ): RankingExplanation {
   const caveats = ranking.ranked.flatMap((run) => {
     const reasons: RankingCaveat[] = [];
@@ -263,7 +266,7 @@ export function explainRanking(
     return reasons.length ? [{ run_id: run.run_id, short_id: run.short_id, rank: run.rank, reasons }] : [];
   });
   return {
-    rule: { path: rule.path, agg: rule.agg, direction: rule.direction, direction_from: rule.guessed ? "path name" : "flag" },
+    rule: { path: rule.path, agg: rule.agg, direction: rule.direction, direction_from: rule.from },
     ranked: ranking.ranked.length,
     left_out: ranking.missing.map((run) => ({ run_id: run.run_id, short_id: run.short_id, reason: "no such value" as const })),
     caveats,

@@ -138,7 +138,7 @@ function answer(store: string, path: string, agg: Aggregate, direction: Directio
       ? selectRuns(store, selection, Number.POSITIVE_INFINITY, warn).runs.map(RankCandidate.of)
       : rankCandidates(store, selection, { steps, agg }, warn);
     const { ranked, missing } = rankRuns(candidates, steps, { direction, agg, path }, warn);
-    const explanation = explainRanking({ ranked, missing }, { path, agg, direction, guessed: false });
+    const explanation = explainRanking({ ranked, missing }, { path, agg, direction, from: "flag" });
     return { shown: ranked.slice(0, 20).map(shownRun), ranked: ranked.length, missing, explanation, warnings };
   } catch (error) {
     return { error: (error as Error).message, warnings };
