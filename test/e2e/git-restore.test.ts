@@ -42,6 +42,26 @@ describe("exprag checkout", () => {
     expect({ ...after, refs: "" }).toEqual({ ...before, refs: "" });
   });
 
+  test("--worktree into a folder that is not empty, or on a bad branch name, fails with git's reason and leaves the branches as they were", async () => {
+    const { repo, dirty } = await repoWithRuns();
+    const full = join(tempDir(), "full");
+    write(full, "kept.txt", "mine\n");
+    const before = fingerprint(repo);
+    const refused = await runIn(repo, ["checkout", dirty.id, "--worktree", full, "--branch", "leftover"]);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain("already exists");
+    expect(git(repo, "branch", "--list", "leftover")).toBe("");
+    expect(readFileSync(join(full, "kept.txt"), "utf8")).toBe("mine\n");
+    const badName = await runIn(repo, ["checkout", dirty.id, "--worktree", join(tempDir(), "wt"), "--branch", "bad..name"]);
+    expect(badName.stderr).toContain("not a valid branch name");
+    expect(fingerprint(repo)).toEqual(before);
+    // A branch already there is git's refusal too, and stays where it was.
+    git(repo, "branch", "mine", dirty.git.commit);
+    const taken = await runIn(repo, ["checkout", dirty.id, "--worktree", join(tempDir(), "wt2"), "--branch", "mine"]);
+    expect(taken.stderr).toContain("already exists");
+    expect(git(repo, "rev-parse", "mine").trim()).toBe(dirty.git.commit);
+  });
+
   test("in place, it refuses while tracked files have uncommitted changes, and says what to do", async () => {
     const { repo, dirty } = await repoWithRuns();
     write(repo, "README.md", "edited\n");

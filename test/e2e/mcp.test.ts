@@ -407,8 +407,8 @@ describe("exprag mcp: the same answers as the command line", () => {
     expect(readFileSync(join(dir, "train.py"), "utf8")).toBe("print('baseline')\n");
     expect(git(repo, "rev-parse", "HEAD")).toBe(head);
     expect(git(repo, "status", "--porcelain")).toBe(status);
-    // Again into the same folder: git refuses, and says so in one line.
-    expect(await callError("checkout_worktree", { run: ids.baseline!, dir })).toStartWith("git worktree add failed: ");
+    // Again into the same folder: git refuses, and its reason is the one line.
+    expect(await callError("checkout_worktree", { run: ids.baseline!, dir })).toBe(`git worktree add failed: fatal: '${dir}' already exists`);
   });
 });
 

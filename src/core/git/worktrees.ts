@@ -42,10 +42,27 @@ export function listWorktrees(git: Git): Worktree[] {
   return worktrees;
 }
 
-/** Adds a worktree at `dir` (absolute) holding `commit`: detached, or on a new branch `branch`. A refusal is git's first line. */
+/**
+ * Adds a worktree at `dir` (absolute) holding `commit`: detached, or on a new branch `branch`. A
+ * refusal is git's reason; a branch git made for a worktree it then could not add (a folder not
+ * empty) goes again, so the user's branches stay as they were.
+ */
 export function addRunWorktree(git: Git, dir: string, commit: string, branch?: string): void {
-  const result = git.run(["worktree", "add", ...(branch ? ["-b", notAnOption(branch, "branch")] : ["--detach"]), END_OF_OPTIONS, dir, commit]);
-  if (result.code !== 0) throw new GitError(`git worktree add failed: ${firstLine(result.stderr) || `exit ${result.code}`}`);
+  const name = branch === undefined ? undefined : notAnOption(branch, "branch");
+  const before = name === undefined ? null : branchTip(git, name);
+  const result = git.run(["worktree", "add", "--quiet", ...(name ? ["-b", name] : ["--detach"]), END_OF_OPTIONS, dir, commit]);
+  if (result.code === 0) return;
+  if (name !== undefined && before === null) {
+    const made = branchTip(git, name);
+    if (made !== null && made === branchTip(git, commit, "")) git.run(["branch", "-D", END_OF_OPTIONS, name]);
+  }
+  throw new GitError(`git worktree add failed: ${firstLine(result.stderr) || `exit ${result.code}`}`);
+}
+
+/** The commit `refs/heads/<name>` (or `prefix` + name) points at; null when there is none. */
+function branchTip(git: Git, name: string, prefix = "refs/heads/"): string | null {
+  const result = git.run(["rev-parse", "--verify", "--quiet", `${prefix}${name}^{commit}`]);
+  return result.code === 0 ? result.stdout.toString().trim() : null;
 }
 
 /** A new worktree at `dir`, detached at `commit`, locked for this process until `releaseWorktree`. */
