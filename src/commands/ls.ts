@@ -1,6 +1,6 @@
 import type { AnswerContext } from "../core/answers/context";
 import { answerListGroups } from "../core/answers/group";
-import { answerList, type ListRequest, streamList } from "../core/answers/list";
+import { answerList, type ListedField, type ListRequest, operandColumns, streamList } from "../core/answers/list";
 import { usageError } from "../core/errors";
 import { codeId } from "../core/git/code-id";
 import { findGoal } from "../core/loop/goal";
@@ -42,7 +42,7 @@ const metricText = (metrics: ListedRun["metrics"]) =>
     .join(" ");
 
 /** Columns by name: the run's own fields. Any other name in --columns is an operand. */
-function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
+function builtinColumns(forPeople: boolean): Record<ListedField, Column<ListedRun>> {
   return {
     id: { header: "id", value: (r) => r.short_id, color: (text) => colors().dim(text) },
     name: { header: "name", value: (r) => r.experiment_name, flex: true },
@@ -68,6 +68,9 @@ function builtinColumns(forPeople: boolean): Record<string, Column<ListedRun>> {
     metrics: { header: "metrics", value: (r) => metricText(r.metrics), flex: true },
   };
 }
+
+/** The fields every table and TSV listing shows, in order. */
+const BASE_FIELDS: ListedField[] = ["id", "name", "started", "duration", "status", "exit", "commit", "code", "records"];
 
 /** A params/meta leaf that differs among the runs, as a column. */
 function leafColumn(key: string, header = key): Column<ListedRun> {
@@ -116,18 +119,16 @@ function splitColumns(text: string): string[] {
  * duration, commit, then the leaves from the right, tags and notes, the metrics), and the table
  * says which on stderr.
  */
-function tableColumns(runs: ListedRun[], builtin: Record<string, Column<ListedRun>>, leaves: string[]): Column<ListedRun>[] {
+function tableColumns(runs: ListedRun[], builtin: Record<ListedField, Column<ListedRun>>, leaves: string[]): Column<ListedRun>[] {
   const dropped = (column: Column<ListedRun>, drop: number) => ({ ...column, drop });
-  const order = ["records", "code", "exit", "duration", "commit"];
+  const order: ListedField[] = ["records", "code", "exit", "duration", "commit"];
   return [
-    ...["id", "name", "started", "duration", "status", "exit", "commit", "code", "records"].map((name) =>
-      order.includes(name) ? dropped(builtin[name]!, order.indexOf(name) + 1) : builtin[name]!,
-    ),
-    ...(runs.some((r) => r.tags.length) ? [dropped(builtin.tags!, 7)] : []),
-    ...(runs.some((r) => r.notes.length) ? [dropped(builtin.notes!, 7)] : []),
-    ...(runs.some((r) => r.decision) ? [builtin.decision!] : []),
+    ...BASE_FIELDS.map((name) => (order.includes(name) ? dropped(builtin[name], order.indexOf(name) + 1) : builtin[name])),
+    ...(runs.some((r) => r.tags.length) ? [dropped(builtin.tags, 7)] : []),
+    ...(runs.some((r) => r.notes.length) ? [dropped(builtin.notes, 7)] : []),
+    ...(runs.some((r) => r.decision) ? [builtin.decision] : []),
     ...leaves.map((key) => dropped(leafColumn(key, shortestUnique(key, leaves)), 6)),
-    dropped(builtin.metrics!, 8),
+    dropped(builtin.metrics, 8),
   ];
 }
 
@@ -199,10 +200,9 @@ ${WHERE_HELP}`,
       return printData(mode === "json" ? `${JSON.stringify(grouping)}\n` : renderGrouping(grouping, mode));
     }
     const builtin = builtinColumns(outputMode(args.json === true) === "table");
-    const builtinSortKeys: Record<string, string> = { started: "started_at", duration: "duration_ms", exit: "exit_code", name: "name", status: "status" };
     const names = args.columns === undefined ? null : splitColumns(args.columns);
-    const operands = (names ?? []).filter((name) => !Object.hasOwn(builtin, name));
-    const sort = args.sort === undefined ? null : { by: builtinSortKeys[args.sort] ?? args.sort, descending: args.desc === true };
+    const operands = operandColumns(names ?? []);
+    const sort = args.sort === undefined ? null : { by: args.sort, descending: args.desc === true };
     const mode = outputMode(args.json === true);
     // The usual `ls --json` is written as it is read (with --where, once its paths are known to exist: else exit 2, nothing printed); a sort or columns need every run first.
     // Named fields, not the whole context: its config is read when asked for, and ls --dir must work beside a broken one.
@@ -217,7 +217,7 @@ ${WHERE_HELP}`,
     if (names) {
       columns = names.map(
         (name) =>
-          builtin[name] ?? {
+          builtin[name as ListedField] ?? {
             header: name,
             value: (r: ListedRun) => cellText(r.columns?.[parseOperand(name, "--columns").text]),
             align: "right" as const,
@@ -225,14 +225,13 @@ ${WHERE_HELP}`,
           },
       );
     } else if (mode === "tsv") {
-      const base = ["id", "name", "started", "duration", "status", "exit", "commit", "code", "records"];
       columns = [
-        ...base.map((name) => builtin[name]!),
-        ...(runs.some((r) => r.tags.length) ? [builtin.tags!] : []),
-        ...(runs.some((r) => r.notes.length) ? [builtin.notes!] : []),
-        ...(runs.some((r) => r.decision) ? [builtin.decision!] : []),
+        ...BASE_FIELDS.map((name) => builtin[name]),
+        ...(runs.some((r) => r.tags.length) ? [builtin.tags] : []),
+        ...(runs.some((r) => r.notes.length) ? [builtin.notes] : []),
+        ...(runs.some((r) => r.decision) ? [builtin.decision] : []),
         ...listing.differing.map((key) => leafColumn(key)),
-        builtin.metrics!,
+        builtin.metrics,
       ];
     } else {
       columns = tableColumns(runs, builtin, listing.differing);

@@ -20,7 +20,7 @@ const diffRunsInput = {
   run: runInput("The run to compare"),
   other: runInput("The run to compare it with").optional().describe("A second run; without it, the work tree as it is now (untracked files included)"),
   stat: z.boolean().optional().describe("Only the files that changed, with their line counts; no patch"),
-  paths: z.array(z.string()).optional().describe("Only these paths (files or folders, from the working directory)"),
+  paths: z.array(z.string().min(1)).optional().describe("Only these paths (files or folders, from the working directory)"),
 };
 const diffRunsTool: ToolSpec<typeof diffRunsInput> = {
   name: "diff_runs",

@@ -17,16 +17,17 @@ export const runInput = (what = "The run") => z.string().min(1).describe(`${what
 /** The run selection: the runs named, or every run newest first, kept by name, state, time, tags and a where expression. */
 export const selectionInput = {
   runs: z.array(z.string().min(1)).optional().describe(`Only these runs, in this order; each is ${RUN_REFERENCE}. Default: every run, newest first`),
-  name: z.string().optional().describe("Only runs with this experiment name (any case, whole name); * ? [...] make it a glob: 'lr-*'"),
+  name: z.string().min(1).optional().describe("Only runs with this experiment name (any case, whole name); * ? [...] make it a glob: 'lr-*'"),
   status: z
     .array(z.enum(RUN_STATES as [RunState, ...RunState[]]))
     .optional()
     .describe("Only runs in one of these states"),
-  since: z.string().optional().describe("Only runs started since then: a span back from now (90m, 2h, 3d, 2w) or a date (2026-11-01)"),
-  until: z.string().optional().describe("Only runs started before then: a span back from now or a date"),
-  tags: z.array(z.string()).optional().describe("Only runs that have all of these tags"),
+  since: z.string().min(1).optional().describe("Only runs started since then: a span back from now (90m, 2h, 3d, 2w) or a date (2026-11-01)"),
+  until: z.string().min(1).optional().describe("Only runs started before then: a span back from now or a date"),
+  tags: z.array(z.string().min(1)).optional().describe("Only runs that have all of these tags"),
   where: z
     .string()
+    .min(1)
     .optional()
     .describe(
       'Only runs for which this expression holds, e.g. "params.lr < 0.1 and max(metrics.acc) > 0.9", "status = ok", "tags ~ \'sweep:*\'". ' +

@@ -78,7 +78,7 @@ const decideTool: ToolSpec<typeof decideInput> = {
 
 const noteProjectInput = {
   text: z.string().describe("A note about the research itself: an idea not yet tried, a conclusion, a next step"),
-  replaces: z.string().optional().describe("The id of a project note this one corrects (it leaves the current notes, stays in the history)"),
+  replaces: z.string().min(1).optional().describe("The id of a project note this one corrects (it leaves the current notes, stays in the history)"),
 };
 const noteProjectTool: ToolSpec<typeof noteProjectInput> = {
   name: "note_project",

@@ -25,10 +25,18 @@ const counted = (shown: number, total: number, what: string) =>
 const listRunsInput = {
   ...selectionInput,
   columns: z
-    .array(z.string())
+    .array(z.string().min(1))
     .optional()
-    .describe("Operands to add to each run's columns: params.lr, meta.seed, metrics.acc (its last value), max(metrics.acc), duration_ms"),
-  sort: z.string().optional().describe("Sort by this operand (numbers ascending, missing last), e.g. max(metrics.acc), started_at, duration_ms"),
+    .describe(
+      "Operands to add to each run's columns: params.lr, meta.seed, metrics.acc (its last value), max(metrics.acc), duration_ms (the names of `exprag ls --columns` for a run's own fields, such as id or status, add nothing: every run has them)",
+    ),
+  sort: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Sort by this operand (numbers ascending, missing last), e.g. max(metrics.acc), started_at (or started), duration_ms (or duration), exit_code (or exit)",
+    ),
   desc: z.boolean().optional().describe("Sort descending"),
   ...listInput,
 };
@@ -78,7 +86,7 @@ const showRunTool: ToolSpec<typeof showRunInput> = {
 
 const valuePathsInput = {
   ...selectionInput,
-  contains: z.string().optional().describe("Only paths containing this text (any case)"),
+  contains: z.string().min(1).optional().describe("Only paths containing this text (any case)"),
   numeric: z.boolean().optional().describe("Only paths whose values are all numbers"),
 };
 const valuePathsTool: ToolSpec<typeof valuePathsInput> = {

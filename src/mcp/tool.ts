@@ -9,7 +9,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { UserError } from "../core/errors";
+import { UserError, usageError } from "../core/errors";
 import { visible } from "../render/escape";
 import { log } from "../render/log";
 import type { ToolContext, Workspace } from "./workspace";
@@ -47,6 +47,8 @@ export function registerTool<S extends z.ZodRawShape>(server: McpServer, workspa
     async (input: unknown) => {
       const warnings: string[] = [];
       try {
+        const held = argumentWithNul(input, "");
+        if (held !== null) throw usageError(`${held} holds a NUL byte, which no name, path or expression can hold`);
         const context = await workspace.context((message) => warnings.push(message));
         const answer = await spec.answer(input as z.infer<z.ZodObject<S>>, context);
         return toolResult(answer, warnings, spec.listKey ?? "items");
@@ -55,6 +57,23 @@ export function registerTool<S extends z.ZodRawShape>(server: McpServer, workspa
       }
     },
   );
+}
+
+/** The first argument (`name`, `paths[2]`) whose text holds a NUL byte: a command line cannot pass one, and git and the file system refuse it. */
+function argumentWithNul(value: unknown, at: string): string | null {
+  if (typeof value === "string") return value.includes("\0") ? at : null;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const held = argumentWithNul(item, `${at}[${index}]`);
+      if (held !== null) return held;
+    }
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      const held = argumentWithNul(item, at ? `${at}.${key}` : key);
+      if (held !== null) return held;
+    }
+  }
+  return null;
 }
 
 const textOf = (lines: string[]) => lines.map(visible).join("\n");

@@ -68,6 +68,12 @@ const cases = (): Record<string, Case[]> => ({
       tool: { status: ["ok"], columns: ["max(metrics.acc)"], sort: "max(metrics.acc)", desc: true, limit: 2 },
       command: ["ls", "--status", "ok", "--columns", "max(metrics.acc)", "--sort", "max(metrics.acc)", "--desc", "--limit", "2"],
     },
+    // A run's own fields by their column names (nothing to add), and a sort by a field's column name.
+    {
+      tool: { columns: ["id", "records", "max(metrics.acc)"], sort: "started", desc: true },
+      command: ["ls", "--columns", "id,records,max(metrics.acc)", "--sort", "started", "--desc"],
+    },
+    { tool: { columns: ["status"], sort: "duration" }, command: ["ls", "--columns", "status", "--sort", "duration"] },
   ],
   show_run: [{ tool: { run: ids.baseline }, command: ["show", ids.baseline!] }],
   value_paths: [{ tool: { numeric: true }, command: ["paths", "--numeric"] }],

@@ -432,6 +432,24 @@ describe("exprag mcp: bad calls are tool errors, and the server goes on", () => 
     expect(await callError("list_runs", { tag: ["best"] })).toContain('"tag"');
     expect(await callError("show_run", {})).toContain("run");
     expect(await callError("no_such_tool", {})).toContain("no_such_tool");
+    // An empty text where the command line would say "--name needs a value": never "no runs".
+    for (const [tool, args] of [
+      ["list_runs", { name: "" }],
+      ["list_runs", { tags: [""] }],
+      ["list_runs", { where: "" }],
+      ["list_runs", { since: "" }],
+      ["list_runs", { columns: [""] }],
+      ["list_runs", { sort: "" }],
+      ["value_paths", { contains: "" }],
+      ["best_runs", { path: "metrics.acc", until: "" }],
+      ["diff_runs", { run: "latest", paths: [""] }],
+    ] as const) {
+      expect(await callError(tool, args)).toContain("expected string to have >=1 characters");
+    }
+    // A NUL byte, which a command line cannot pass: a one-line error naming the argument, not an internal one.
+    expect(await callError("read_run_file", { run: "latest", path: "a\u0000b" })).toBe("path holds a NUL byte, which no name, path or expression can hold");
+    expect(await callError("diff_runs", { run: "latest", paths: ["train.py", "a\u0000b"] })).toStartWith("paths[1] holds a NUL byte");
+    expect(await callError("checkout_worktree", { run: "latest", dir: "a\u0000b" })).toStartWith("dir holds a NUL byte");
     // Still serving.
     expect((await call("list_runs")).data).toHaveLength(3);
   });

@@ -5,12 +5,38 @@ import type { Selection } from "../query/selection";
 import { parseOperand } from "../query/where";
 import type { AnswerContext } from "./context";
 
+/** The run's own fields, which `ls --columns` shows by these names; any other name is an operand. */
+export const LISTED_FIELDS = [
+  "id",
+  "name",
+  "started",
+  "duration",
+  "status",
+  "exit",
+  "commit",
+  "code",
+  "records",
+  "tags",
+  "notes",
+  "decision",
+  "why",
+  "from",
+  "metrics",
+] as const;
+export type ListedField = (typeof LISTED_FIELDS)[number];
+
+/** The column names that are operands, to be added to each run's `columns`. */
+export const operandColumns = (names: string[]): string[] => names.filter((name) => !(LISTED_FIELDS as readonly string[]).includes(name));
+
+/** The fields a sort may name by their column's name, and the operand each sorts by. */
+const SORT_FIELDS: Record<string, string> = { started: "started_at", duration: "duration_ms", exit: "exit_code" };
+
 export interface ListRequest {
   selection: Selection;
   limit: number;
-  /** Operands to add to each run's `columns`: params.lr, max(metrics.acc). */
+  /** Column names: the run's own fields (LISTED_FIELDS, in every run already) and operands to add to each run's `columns` (params.lr, max(metrics.acc)). */
   columns: string[];
-  /** Sort by this operand instead of newest first. */
+  /** Sort by this operand (or a field's column name: started, duration, exit) instead of newest first. */
   sort: { by: string; descending: boolean } | null;
 }
 
@@ -23,8 +49,8 @@ export interface ListAnswer {
 }
 
 export function answerList(request: ListRequest, { store, cwd, env, warn, progress }: AnswerContext): ListAnswer {
-  const columns = request.columns.map((column) => parseOperand(column, "--columns"));
-  const sort = request.sort && { operand: parseOperand(request.sort.by, "--sort"), descending: request.sort.descending };
+  const columns = operandColumns(request.columns).map((column) => parseOperand(column, "--columns"));
+  const sort = request.sort && { operand: parseOperand(SORT_FIELDS[request.sort.by] ?? request.sort.by, "--sort"), descending: request.sort.descending };
   const { runs, total, differing } = listRuns(store, request.selection, { limit: request.limit, columns, sort }, warn, progress?.phase("reading runs"));
   fillTrees(runs, cwd, env);
   return { data: runs, total, differing };
