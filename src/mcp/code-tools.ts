@@ -45,7 +45,7 @@ const diffRunsTool: ToolSpec<typeof diffRunsInput> = {
 
 const readRunFileInput = {
   run: runInput(),
-  path: z.string().describe('A path from the top of the repository: a file gives its text, a folder its entries; "" is the top'),
+  path: z.string().describe('A path from the top of the repository (or an absolute one inside it): a file gives its text, a folder its entries; "" is the top'),
   start_line: z.number().int().min(1).optional().describe("The first line to give (default 1)"),
   max_lines: z.number().int().min(1).optional().describe("At most this many lines (default: all, up to the size limit)"),
 };

@@ -97,6 +97,17 @@ const cases = (): Record<string, Case[]> => ({
       apart: (d) => without(d, ["start_line", "lines", "total_lines", "truncated"]),
     },
     { tool: { run: ids.tuned, path: "" }, command: ["cat", ids.tuned!, "."] },
+    // An absolute path inside the repository, and one that goes out and back in, are read as cat reads them.
+    {
+      tool: { run: ids.tuned, path: join(repo, "train.py") },
+      command: ["cat", ids.tuned!, join(repo, "train.py")],
+      apart: (d) => without(d, ["start_line", "lines", "total_lines", "truncated"]),
+    },
+    {
+      tool: { run: ids.tuned, path: "./docs/../README.md" },
+      command: ["cat", ids.tuned!, "./docs/../README.md"],
+      apart: (d) => without(d, ["start_line", "lines", "total_lines", "truncated"]),
+    },
   ],
   checkout_worktree: [
     {

@@ -423,7 +423,8 @@ describe("exprag mcp: bad calls are tool errors, and the server goes on", () => 
     expect(await callError("log_tail", { run: "latest~9" })).toBe(await cliError("log", "latest~9"));
     expect(await callError("compare_runs", { runs: ["latest"] })).toBe("compare needs at least two runs; the selection kept 1");
     expect(await callError("read_run_file", { run: "latest", path: "missing.py" })).toStartWith("the code of run ");
-    expect(await callError("read_run_file", { run: "latest", path: "../outside" })).toStartWith("'../outside' leaves the repository");
+    expect(await callError("read_run_file", { run: "latest", path: "../outside" })).toBe(await cliError("cat", "latest", "../outside"));
+    expect(await callError("read_run_file", { run: "latest", path: "/etc/passwd" })).toBe(await cliError("cat", "latest", "/etc/passwd"));
   });
 
   test("input the schema does not allow, an unknown argument or an unknown tool is an error result", async () => {

@@ -19,7 +19,7 @@ export interface RunFileRequest {
 /** The run's file, folder, link or submodule, with a file's bytes. */
 export function readRequestedFile(request: RunFileRequest, { store, cwd, env, warn }: AnswerContext): RunFile {
   const { git, repo } = openRepositoryOrFail(cwd, env);
-  const path = request.from === "here" ? pathFromHere(repo.top, cwd, request.path) : request.path;
+  const path = pathFromHere(repo.top, request.from === "here" ? cwd : repo.top, request.path);
   return readRunFile(git, store, request.run, path, warn, request.maxBytes);
 }
 
