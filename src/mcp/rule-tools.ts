@@ -17,6 +17,7 @@ const waitInput = {
   runs: z.array(runInput("A run")).min(1).describe("The runs to wait for: the condition must hold for every one"),
   until: z
     .string()
+    .min(1)
     .optional()
     .describe(`The condition, in the where language (default "${DEFAULT_UNTIL}": the run ended), e.g. "step >= 200", "max(metrics.acc) > 0.9"`),
   timeout_s: z.number().positive().max(MAX_WAIT_S).optional().describe(`Give up after this many seconds (default ${DEFAULT_WAIT_S}, at most ${MAX_WAIT_S})`),

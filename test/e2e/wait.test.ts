@@ -125,9 +125,14 @@ describe.skipIf(!isLinux)("exprag wait", () => {
   test("a bad condition, timeout or no run is a usage error", async () => {
     const cwd = tempDir();
     await exprag(["run", "--", "true"], { cwd });
-    for (const args of [["latest", "--until", "step >"], ["latest", "--timeout", "soon"], []]) {
+    for (const args of [["latest", "--until", "step >"], ["latest", "--until", " "], ["latest", "--timeout", "soon"], []]) {
       const result = await exprag(["wait", ...args], { cwd });
       expect(result.exitCode).toBe(2);
     }
+    // The error names the flag it came from, not --where.
+    const bad = await exprag(["wait", "latest", "--until", "bad >"], { cwd });
+    expect(bad.stderr).toContain('--until "bad >": column 6');
+    expect(bad.stderr).not.toContain("--where:");
+    expect((await exprag(["wait", "latest", "--until", " "], { cwd })).stderr).toContain("--until needs a condition");
   });
 });

@@ -170,6 +170,23 @@ export function parseWhere(text: string): Expr {
 }
 
 /**
+ * A condition given to `option` (`--stop-when`, `--until`), written as `--where` is: its errors
+ * name the option and quote the text; `examples` say what one looks like.
+ */
+export function parseCondition(text: string, option: string, examples: string): Expr {
+  if (!text.trim()) throw usageError(`${option} needs a condition, like ${examples}`);
+  try {
+    return parseWhere(text);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    throw usageError(
+      `${option} ${JSON.stringify(text)}: ${error.message.replace(/^--where: /, "")}`,
+      "a condition is written as --where is; see 'exprag ls --help'",
+    );
+  }
+}
+
+/**
  * One operand on its own, as `--sort` and `--columns` take it (`metrics.acc`, `max(metrics.acc)`,
  * `params.lr`); a malformed one is a usage error naming `option`.
  */

@@ -4,7 +4,7 @@
  */
 import type { CompareOp, Expr, Literal, Operand } from "./where-syntax";
 
-export { parseOperand, parseWhere } from "./where-parse";
+export { parseCondition, parseOperand, parseWhere } from "./where-parse";
 export type { Aggregate, CompareOp, Expr, Literal, Operand, PathSegment } from "./where-syntax";
 export { ELAPSED } from "./where-syntax";
 

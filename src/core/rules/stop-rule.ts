@@ -3,8 +3,8 @@
  * `elapsed > 10m and max(metrics.acc) < 0.5`). A rule that cannot parse, or reads a run field that
  * only exists once the run has ended, is a usage error naming the option before anything starts.
  */
-import { UserError, usageError } from "../errors";
-import { type Expr, operandsOf, parseWhere } from "../query/where";
+import { usageError } from "../errors";
+import { type Expr, operandsOf, parseCondition } from "../query/where";
 
 export interface StopRule {
   /** As written. */
@@ -16,17 +16,7 @@ export interface StopRule {
 const ENDED_FIELDS = ["status", "exit_code", "duration_ms", "error"];
 
 export function parseStopRule(text: string, option = "--stop-when"): StopRule {
-  if (!text.trim()) throw usageError(`${option} needs a condition, like 'metrics.loss > 5', 'diverged' or 'elapsed > 10m'`);
-  let expr: Expr;
-  try {
-    expr = parseWhere(text);
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    throw usageError(
-      `${option} ${JSON.stringify(text)}: ${error.message.replace(/^--where: /, "")}`,
-      "a rule is written as --where is; see 'exprag ls --help'",
-    );
-  }
+  const expr = parseCondition(text, option, "'metrics.loss > 5', 'diverged' or 'elapsed > 10m'");
   for (const operand of operandsOf(expr)) {
     const [head] = operand.segments;
     if (operand.segments.length === 1 && head && "key" in head && ENDED_FIELDS.includes(head.key) && !operand.aggregate) {

@@ -12,7 +12,7 @@ import type { Warn } from "../query/records";
 import { RunView } from "../query/run-view";
 import { whereHolds } from "../query/selection";
 import type { RunSummary } from "../query/summary";
-import { ELAPSED, type Expr, operandsOf, parseWhere } from "../query/where";
+import { ELAPSED, type Expr, operandsOf, parseCondition } from "../query/where";
 import { resolveRunRef } from "../record/refs";
 import type { ProcessIdentity } from "../record/schema";
 import { isUnended } from "../record/schema";
@@ -47,7 +47,7 @@ export interface WaitAnswer {
 /** Parses the condition first, so a malformed one is a usage error before any waiting. */
 export function parseUntil(text: string | undefined): { text: string; expr: Expr } {
   const until = text ?? DEFAULT_UNTIL;
-  return { text: until, expr: parseWhere(until) };
+  return { text: until, expr: parseCondition(until, "--until", "'status != running' or 'max(metrics.acc) > 0.9'") };
 }
 
 const ENDED = (status: RunSummary["status"]) => !isUnended(status);
