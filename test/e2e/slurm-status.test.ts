@@ -38,8 +38,8 @@ describe("a run under Slurm that ends by a signal", () => {
 });
 
 describe("a run under Slurm whose writer died without run_end", () => {
-  /** A run of Slurm job 9 written on a node whose heartbeat stopped `staleS` seconds ago. */
-  function nodeRun(staleS: number): string {
+  /** A run of Slurm job 9 (its attempt `restarts`, when given) written on a node whose heartbeat stopped `staleS` seconds ago. */
+  function nodeRun(staleS: number, restarts?: string): string {
     const cwd = tempDir();
     mkdirSync(join(cwd, ".exprag", "runs"), { recursive: true });
     const id = "01a24380-0000-7000-8000-000000000009";
@@ -50,7 +50,7 @@ describe("a run under Slurm whose writer died without run_end", () => {
       host: { hostname: "node-that-died" },
       process: { pid: 4242, started, heartbeat_s: 30 },
       metadata: {},
-      scheduler: { kind: "slurm", job_id: "9" },
+      scheduler: { kind: "slurm", job_id: "9", ...(restarts !== undefined && { restart_count: restarts }) },
     };
     writeFileSync(file, recordLine(id, "run_start", start, { created_at: new Date().toISOString() }));
     const then = Date.now() / 1000 - staleS;
@@ -71,6 +71,16 @@ describe("a run under Slurm whose writer died without run_end", () => {
     chmodSync(join(failing, "scontrol"), 0o755);
     expect(await status(nodeRun(3600), failing)).toBe("crashed");
     expect(await status(nodeRun(0), fakeScontrol("JobId=9 JobState=NODE_FAIL Reason=NodeDown"))).toBe("running");
+  }, 30_000);
+
+  test("reads preempted when Slurm has restarted its task since (a requeue that killed it past the grace), else crashed", async () => {
+    // Its next attempt gives it its run_end when it starts: until then, Slurm's restart count says why it died.
+    const requeued = fakeScontrol("JobId=9 JobState=PENDING Reason=BeginTime Restarts=1");
+    expect(await status(nodeRun(3600), requeued)).toBe("preempted");
+    expect(await status(nodeRun(3600, "0"), fakeScontrol("JobId=9 JobState=RUNNING Reason=None Restarts=1"))).toBe("preempted");
+    // The attempt that died is the latest Slurm started: no requeue since.
+    expect(await status(nodeRun(3600, "1"), requeued)).toBe("crashed");
+    expect(await status(nodeRun(3600), fakeScontrol("JobId=9 JobState=RUNNING Reason=None Restarts=0"))).toBe("crashed");
   }, 30_000);
 });
 

@@ -12,19 +12,22 @@ export function isSymlink(path: string): boolean {
   }
 }
 
-/** Creates `path` with `text` unless something (a file, or a link, even a dangling one) is there already. */
+/**
+ * Creates `path` with `text` unless something (a file, or a link, even a dangling one) is there
+ * already: written whole under another name first, so no one (git status, a reader, a process
+ * killed meanwhile) ever finds it empty.
+ */
 export function writeNewFile(path: string, text: string, mode: number): void {
-  let fd: number;
-  try {
-    fd = openSync(path, "wx", mode);
-  } catch (error) {
-    if (isErrno(error, "EEXIST")) return;
-    throw error;
-  }
+  const staged = stagedPath(path);
+  const fd = openSync(staged, "wx", mode);
   try {
     writeSync(fd, text);
+    placeNewFile(staged, path);
+  } catch (error) {
+    if (!isErrno(error, "EEXIST")) throw error;
   } finally {
     closeSync(fd);
+    rmSync(staged, { force: true });
   }
 }
 

@@ -207,9 +207,11 @@ function runState(start: RunStart, end: RunEnd | null, file: string): RunState {
   // Queued: no process has written it yet, so no heartbeat can have stopped.
   if (start.queued) return queuedStatus(start.queued);
   const state = writerState(start, file);
-  // A writer under Slurm that died without a word: Slurm may know why (its node failed).
+  // A writer under Slurm that died without a word: Slurm may know why (its node failed, its task was requeued).
   const job = start.scheduler.kind === "slurm" && typeof start.scheduler.job_id === "string" ? start.scheduler.job_id : null;
-  return state === "crashed" && job ? (slurmCauseOfDeath(job) ?? state) : state;
+  if (state !== "crashed" || !job) return state;
+  const attempt = Number(start.scheduler.restart_count ?? 0);
+  return slurmCauseOfDeath(job, Number.isSafeInteger(attempt) && attempt >= 0 ? attempt : 0) ?? state;
 }
 
 function writerState(start: RunStart, file: string): RunState {

@@ -5,7 +5,9 @@
  * such a file whole by a rename (./writer.ts), also one with that run_end: a task that runs after
  * all (a requeue, a Slurm that forgot and remembered) is the truth.
  */
-import { lstatSync, readFileSync } from "node:fs";
+import { lstatSync, readFileSync, renameSync } from "node:fs";
+import { isErrno } from "../errors";
+import { placeNewFile } from "../os/files";
 
 /** Larger than any queued point's file. */
 export const MAX_QUEUED_BYTES = 1 << 20;
@@ -40,5 +42,22 @@ export function isQueuedRunFile(path: string, runId: string): boolean {
     return queuedFileLines(readFileSync(path, "utf8"), runId) !== null;
   } catch {
     return false;
+  }
+}
+
+/** Whether run `runId` may have its file at `path`: nothing is there, or its queued point's file. */
+export const runFileFree = (path: string, runId: string): boolean => lstatSync(path, { throwIfNoEntry: false }) === undefined || isQueuedRunFile(path, runId);
+
+/**
+ * Gives run `runId`'s records, written at `staged`, the name `path`: never over a file, but over
+ * its queued point's file, there before the run began or placed since (the submitter may write it
+ * after the task started).
+ */
+export function placeRunFile(staged: string, path: string, runId: string): void {
+  try {
+    placeNewFile(staged, path);
+  } catch (error) {
+    if (!isErrno(error, "EEXIST") || !isQueuedRunFile(path, runId)) throw error;
+    renameSync(staged, path);
   }
 }

@@ -11,13 +11,13 @@
  * file never holds a torn line of ours; its records are counted as lost, later batches are
  * tried again, and `counts` says only what the file holds.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
 import { errnoCode } from "../errors";
-import { placeNewFile, stagedPath } from "../os/files";
+import { stagedPath } from "../os/files";
 import { startWriteback } from "../os/posix";
 import { storeError } from "../store";
-import { isQueuedRunFile } from "./queued-file";
+import { placeRunFile, runFileFree } from "./queued-file";
 import { RECORD_KINDS, type RecordCounts, type RecordKind, recordCounts, SCHEMA_VERSION } from "./schema";
 import { kindsOfLines, lastRecordsCut, noCounts } from "./written-lines";
 
@@ -53,8 +53,6 @@ export class RunFile {
    * finds the file without its run_start (an empty run file reads as a crashed run).
    */
   private starting: string | null;
-  /** Whether that name is a queued run's file, which the run replaces. */
-  private readonly replacing: boolean;
   /** Records that could not be written. */
   lost = 0;
   /** The first write that failed, when one did. */
@@ -77,19 +75,12 @@ export class RunFile {
   constructor(
     readonly path: string,
     store: string,
-    runId: string,
+    private readonly runId: string,
     experimentName: string,
   ) {
-    let there: boolean;
-    try {
-      there = lstatSync(path, { throwIfNoEntry: false }) !== undefined;
-    } catch (error) {
-      throw storeError(store, error);
-    }
-    if (there && !isQueuedRunFile(path, runId)) throw storeError(store, Object.assign(new Error("file exists"), { code: "EEXIST" }));
-    this.replacing = there;
     this.starting = stagedPath(path);
     try {
+      if (!runFileFree(path, runId)) throw Object.assign(new Error("file exists"), { code: "EEXIST" });
       // Readable too: on a full disk, run_end takes the place of the last records, which are read to count them.
       this.fd = openSync(this.starting, "ax+", 0o600);
     } catch (error) {
@@ -184,8 +175,7 @@ export class RunFile {
     for (const kind of RECORD_KINDS) this.kept[kind] += kinds[kind];
     if (this.starting) {
       try {
-        if (this.replacing) renameSync(this.starting, this.path);
-        else placeNewFile(this.starting, this.path);
+        placeRunFile(this.starting, this.path, this.runId);
       } catch (error) {
         this.noteFailure(error);
         return false;

@@ -154,13 +154,16 @@ const causes = new Map<string, SchedulerEndStatus | null>();
 
 /**
  * What ended the job of a run whose writer died without run_end (its node failed, it was killed
- * past the signal), when Slurm can still be asked and names a cause; asked once per job.
+ * past the signal), when Slurm can still be asked and names a cause; asked once per job and
+ * attempt. `attempt`: the run's SLURM_RESTART_COUNT (0 for a first attempt): a job Slurm has
+ * restarted since reads REQUEUED, as the run was ended to run again.
  */
-export function slurmCauseOfDeath(jobId: string, env: NodeJS.ProcessEnv = process.env): SchedulerEndStatus | null {
+export function slurmCauseOfDeath(jobId: string, attempt: number, env: NodeJS.ProcessEnv = process.env): SchedulerEndStatus | null {
   if (!/^\d+$/.test(jobId)) return null;
-  if (!causes.has(jobId)) {
-    const job = Bun.which("scontrol", { PATH: env.PATH ?? "" }) || Bun.which("sacct", { PATH: env.PATH ?? "" }) ? jobState(jobId, env) : null;
-    causes.set(jobId, job && job !== "unknown" ? statusOfJobState(job.state) : null);
+  const key = `${jobId}:${attempt}`;
+  if (!causes.has(key)) {
+    const job = Bun.which("scontrol", { PATH: env.PATH ?? "" }) || Bun.which("sacct", { PATH: env.PATH ?? "" }) ? jobState(jobId, env, attempt) : null;
+    causes.set(key, job && job !== "unknown" ? statusOfJobState(job.state) : null);
   }
-  return causes.get(jobId) ?? null;
+  return causes.get(key) ?? null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isSymlink } from "../../../src/core/os/files";
 import { ensureStore } from "../../../src/core/store";
@@ -11,6 +11,8 @@ describe("ensureStore", () => {
     ensureStore(store, false);
     expect(existsSync(join(store, "runs"))).toBe(true);
     expect(readFileSync(join(store, ".gitignore"), "utf8")).toBe("*\n");
+    // Written whole under another name, then given its own: nothing else is left.
+    expect(readdirSync(store).sort()).toEqual([".gitignore", "runs"]);
   });
 
   test("a store's own .gitignore is kept as it is", () => {
@@ -36,6 +38,7 @@ describe("ensureStore", () => {
     ensureStore(store, false);
     expect(readlinkSync(join(store, ".gitignore"))).toBe(join(dir, "elsewhere"));
     expect(existsSync(join(dir, "elsewhere"))).toBe(false);
+    expect(readdirSync(store).sort()).toEqual([".gitignore", "runs"]);
   });
 
   test("a found store that is a link, or whose runs folder is one, is refused", () => {

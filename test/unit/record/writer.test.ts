@@ -77,6 +77,17 @@ describe("a run's file", () => {
 });
 
 describe("a Slurm point's queued file", () => {
+  test("placed by its submitter after its task's run began (sbatch answers first) is replaced at the run's first write", () => {
+    const { store, file } = newStore();
+    const run = new RunFile(file, store, RUN, "x");
+    queue(store);
+    run.add("run_start", "{}");
+    expect(run.flush()).toBe(true);
+    run.close();
+    expect(JSON.parse(readFileSync(file, "utf8")).value).toEqual({});
+    expect(readdirSync(join(store, "runs"))).toEqual([`${RUN}.jsonl`]);
+  });
+
   test("is never written over a run its task wrote first, and leaves nothing else in the folder", () => {
     const { store, file } = newStore();
     writeFileSync(file, "the task's run\n");
