@@ -208,26 +208,36 @@ export function readAnnotations(runFile: string, startTags: string[] = [], listi
 }
 
 function readEvents(path: string, annotations: Annotations, tags: Set<string>): void {
-  forEachLine(path, (text) => {
-    const record = text === null ? null : parseRecord(text);
-    if (!record) return;
-    const { kind, value, createdAt } = decodeEnvelope(record);
-    const body = asObject(value);
-    if (kind === "note" && typeof body.text === "string") annotations.notes.push({ text: body.text, created_at: createdAt, author: decodeAuthor(record) });
-    if (kind === "decision" && (DECISIONS as readonly unknown[]).includes(body.decision))
-      annotations.decisions.push({
-        decision: body.decision as DecisionKind,
-        because: typeof body.because === "string" ? body.because : null,
-        created_at: createdAt,
-        author: decodeAuthor(record),
-      });
-    if (kind !== "tag" && kind !== "untag") return;
-    for (const tag of Array.isArray(body.tags) ? body.tags : []) {
-      if (typeof tag !== "string") continue;
-      if (kind === "tag") tags.add(tag);
-      else tags.delete(tag);
-    }
-  });
+  try {
+    forEachLine(path, (text) => {
+      readEvent(text, annotations, tags);
+      return undefined;
+    });
+  } catch (error) {
+    // Removed since it was listed (exprag rm, an older store's file moved): no annotations of its.
+    if (!isErrno(error, "ENOENT")) throw error;
+  }
+}
+
+function readEvent(text: string | null, annotations: Annotations, tags: Set<string>): void {
+  const record = text === null ? null : parseRecord(text);
+  if (!record) return;
+  const { kind, value, createdAt } = decodeEnvelope(record);
+  const body = asObject(value);
+  if (kind === "note" && typeof body.text === "string") annotations.notes.push({ text: body.text, created_at: createdAt, author: decodeAuthor(record) });
+  if (kind === "decision" && (DECISIONS as readonly unknown[]).includes(body.decision))
+    annotations.decisions.push({
+      decision: body.decision as DecisionKind,
+      because: typeof body.because === "string" ? body.because : null,
+      created_at: createdAt,
+      author: decodeAuthor(record),
+    });
+  if (kind !== "tag" && kind !== "untag") return;
+  for (const tag of Array.isArray(body.tags) ? body.tags : []) {
+    if (typeof tag !== "string") continue;
+    if (kind === "tag") tags.add(tag);
+    else tags.delete(tag);
+  }
 }
 
 /** Oldest first by created_at; equal times keep their order in the file. */

@@ -28,6 +28,16 @@ describe("AnnotationListing", () => {
     expect(readAnnotations(runFile, ["queued"], listing)).toEqual(readAnnotations(runFile, ["queued"]));
   });
 
+  test("a file listed, then removed before it is read (exprag rm meanwhile), is a run without annotations, not an error", () => {
+    const { store: at, runFile } = store("removed");
+    mkdirSync(join(at, "annotations"));
+    writeFileSync(join(at, "annotations", `${id}.jsonl`), tag(["a"]));
+    const listing = new AnnotationListing(at);
+    expect(listing.isEmpty()).toBe(false);
+    rmSync(join(at, "annotations", `${id}.jsonl`));
+    expect(readAnnotations(runFile, ["queued"], listing)).toEqual({ tags: ["queued"], notes: [], decision: null, decisions: [] });
+  });
+
   test("annotation files, in either place, make it not empty and are found", () => {
     const { store: at, runFile } = store("some");
     mkdirSync(join(at, "annotations"));
