@@ -60,7 +60,9 @@ export class TailReader {
       const size = Math.min(this.readSize, this.position);
       this.readSize = Math.min(this.readSize * 2, CHUNK);
       this.position -= size;
-      readAt(this.file, this.buffer, size, this.position);
+      const got = readAt(this.file, this.buffer, size, this.position);
+      // Cut short since it was opened (a disk-full rollback): what is no longer there reads as line breaks, never as the bytes another file left in the buffer.
+      if (got < size) this.buffer.fill(10, Math.max(got, 0), size);
       const firstNewline = this.buffer.indexOf(10);
       if (firstNewline < 0 || firstNewline >= size) {
         // Part of a line longer than a chunk: kept in pieces, joined once, so long lines cost linear time.

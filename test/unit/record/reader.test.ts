@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { closeSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { firstLineOf, openRegular, readFirstLine } from "../../../src/core/record/reader";
@@ -59,6 +59,23 @@ describe("TailReader", () => {
     } finally {
       closeSync(opened.fd);
     }
+  });
+});
+
+describe("TailReader on a file cut short after it was opened", () => {
+  test("reads what the file holds now, never another file's bytes left in its buffer", () => {
+    // A reader before it fills the shared buffer with another run's end.
+    const other = new TailReader(file(`${'{"kind":"run_end","value":{"status":"ok"}}\n'.repeat(200)}`));
+    while (other.previous() !== null);
+    other.close();
+    const path = file('{"kind":"run_start"}\n{"kind":"track","value":1}\n{"kind":"track","value":2}\n');
+    const reader = new TailReader(path);
+    // The writer takes back its last records (a full disk) before the reader reads.
+    truncateSync(path, 21);
+    const lines: string[] = [];
+    for (let line = reader.previous(); line !== null; line = reader.previous()) lines.push(line);
+    reader.close();
+    expect(lines).toEqual(['{"kind":"run_start"}']);
   });
 });
 
