@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exprag, runFiles, tempDir } from "./harness";
+import { cleanEnv, EXPRAG, exprag, runFiles, tempDir, waitFor } from "./harness";
 
 describe("exprag ls", () => {
   test("limits the list and says so on stderr", async () => {
@@ -47,6 +47,38 @@ describe("exprag ls", () => {
     const result = await exprag(["ls", "--json"], { cwd });
     expect(result.exitCode).toBe(0);
     expect(result.text).toBe("[]\n");
+  });
+
+  test("a live run's last line, still being written, is no torn line to warn of", async () => {
+    const cwd = tempDir();
+    const live = Bun.spawn([EXPRAG, "run", "--", "sh", "-c", "echo 'EXPRAG::{\"step\": 1}'; exec sleep 60"], {
+      cwd,
+      env: cleanEnv(),
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    try {
+      await waitFor(
+        () => runFiles(join(cwd, ".exprag")).length === 1 && readFileSync(runFiles(join(cwd, ".exprag"))[0]!, "utf8").includes('"kind":"track"'),
+        "the live run's step",
+      );
+      // Half of a batch the writer is in the middle of: the rest of the line is still to come.
+      appendFileSync(runFiles(join(cwd, ".exprag"))[0]!, '{"kind": "track", "val');
+      for (const args of [
+        ["ls", "--json"],
+        ["show", "latest", "--json"],
+        ["values", "step", "--json"],
+        ["ls", "--where", "max(step) > 0"],
+      ]) {
+        const result = await exprag(args, { cwd });
+        expect(result.exitCode).toBe(0);
+        expect(result.stderr).not.toContain("not a JSON record");
+      }
+      expect(JSON.parse((await exprag(["ls", "--json"], { cwd })).text)[0].status).toBe("running");
+    } finally {
+      live.kill();
+      await live.exited;
+    }
   });
 
   test("skips a torn line with a warning naming file and line; a run without run_end is crashed", async () => {

@@ -28,11 +28,13 @@ export function recordsOf(
   opened?: OpenedFile,
 ): number {
   let skipped = 0;
-  forEachLineBytes(opened ?? file, (bytes, start, end, line) => {
+  forEachLineBytes(opened ?? file, (bytes, start, end, line, unterminated) => {
     if (bytes !== null && (start === end || readBytes?.(bytes, start, end))) return;
     const text = bytes === null ? null : bytes.toString("utf8", start, end);
     if (text !== null && prefilter && !text.includes(prefilter)) return;
     const record = text === null ? null : parseRecord(text);
+    // A last line still being written by a live run (or cut by its crash, which its status tells): not one to warn of.
+    if (!record && unterminated) return;
     if (!record) {
       if (!skipped) warn(skippedLineWarning(file, line));
       skipped ||= line;

@@ -143,9 +143,10 @@ export function readFinishedRun(file: string, runId: string, wanted: string | nu
 
 function summaryOf(runId: string, file: string, start: RunStart, end: RunEnd | null, tail: ReturnType<typeof readTail>, warn: Warn): RunSummary {
   const { metrics, tornLast } = tail;
-  if (tornLast) warn(skippedLineWarning(file, countLines(file)));
-  const counts = end?.counts ?? countRecordKinds(file);
   const status = runState(start, end, file);
+  // A live run's last line may be a write still under way.
+  if (tornLast && status !== "running") warn(skippedLineWarning(file, countLines(file)));
+  const counts = end?.counts ?? countRecordKinds(file);
   const summary: RunSummary = {
     run_id: runId,
     short_id: shortId(runId),

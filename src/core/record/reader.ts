@@ -91,12 +91,13 @@ export function forEachLine(file: string, onLine: (text: string | null, line: nu
 
 /**
  * forEachLine without decoding: each line is `bytes[start, end)` (null when over MAX_LINE_BYTES),
- * valid only during the call, so a caller that reads a few bytes of a line makes no string of it.
+ * valid only during the call, so a caller that reads a few bytes of a line makes no string of it;
+ * `unterminated` for a last line without its newline (a write under way, or cut short).
  * A file opened by the caller is read from its start and left open; one read whole is not read again.
  */
 export function forEachLineBytes(
   file: string | OpenedFile,
-  onLine: (bytes: Buffer | null, start: number, end: number, line: number) => boolean | undefined,
+  onLine: (bytes: Buffer | null, start: number, end: number, line: number, unterminated?: boolean) => boolean | undefined,
 ): void {
   const fd = typeof file === "string" ? openRegularFile(file) : file.fd;
   let whole = typeof file === "string" ? undefined : file.bytes;
@@ -138,10 +139,10 @@ export function forEachLineBytes(
       }
     }
     line++;
-    if (tooLong) onLine(null, 0, 0, line);
+    if (tooLong) onLine(null, 0, 0, line, true);
     else if (carry.length) {
       const joined = Buffer.concat(carry);
-      onLine(joined, 0, joined.length, line);
+      onLine(joined, 0, joined.length, line, true);
     }
   } finally {
     if (typeof file === "string") closeSync(fd);
