@@ -231,6 +231,23 @@ describe("exprag gc", () => {
     expect(git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/run/").trim()).toBe(`refs/heads/run/${keptId}`);
   });
 
+  test("keeps the snapshot of a run whose exprag is running still (its run file comes after its snapshot), and says so", async () => {
+    const { repo, dirty } = await repoWithRuns();
+    // The snapshot as a run still starting has it: made by a live process (this test's), no run file yet.
+    const boot = isLinux ? readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() : "-";
+    const mine = isLinux ? readFileSync(`/proc/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[19] : "-";
+    const starting = "01a24380-0000-7000-8000-0000000000aa";
+    const message = `exprag snapshot of run ${starting}\n\nexperiment: x\n\nexprag-store: ${join(repo, ".exprag")}\nexprag-process: ${process.pid} ${mine} ${boot}\n`;
+    const commit = git(repo, "commit-tree", "-m", message, `${dirty.git.commit}^{tree}`).trim();
+    git(repo, "update-ref", `refs/heads/run/${starting}`, commit);
+    // A run of an exprag that has ended, whose file is gone: its snapshot goes.
+    rmSync(runFiles(join(repo, ".exprag"))[0]!);
+    const result = await runIn(repo, ["gc"]);
+    expect(result.text).toBe(`refs/heads/run/${dirty.id}\n`);
+    expect(result.stderr).toContain(`kept refs/heads/run/${starting}: the exprag that made it is running still`);
+    expect(git(repo, "rev-parse", `refs/heads/run/${starting}`).trim()).toBe(commit);
+  });
+
   test("removes a temporary index only once its owner is proven dead, whatever its age", async () => {
     const { repo } = await repoWithRuns();
     const dead = Bun.spawnSync(["sh", "-c", "echo $$"], { stdout: "pipe" }).stdout.toString().trim();

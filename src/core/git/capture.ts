@@ -12,7 +12,7 @@ import { endEarlyStatus } from "./early-status";
 import { emptyGitRecord } from "./empty-record";
 import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, Git, type GitResult, type OpenGit, openRepository, type Repository } from "./repository";
-import { STORE_TRAILER } from "./snapshot-refs";
+import { snapshotTrailers } from "./snapshot-refs";
 import { readCodeStatus, type StatusEntry } from "./status";
 import { EMPTY_TREE } from "./tree-object";
 import { type WorkTreeOptions, type WorkTreeState, writeWorkTree, writeWorkTreeWhile } from "./work-tree";
@@ -202,9 +202,9 @@ function workTreeOptions(options: CaptureOptions): WorkTreeOptions {
   };
 }
 
-/** The commit message; its `exprag-store:` trailer names the store that holds the run, for gc. */
+/** The commit message; its trailers name the store that holds the run and the process making it, for gc. */
 function snapshotMessage(options: CaptureOptions & { label?: string }): string {
-  return `exprag snapshot of ${options.label ?? `run ${options.runId}`}\n\nexperiment: ${options.experimentName}\n\n${STORE_TRAILER} ${options.store}\n`;
+  return `exprag snapshot of ${options.label ?? `run ${options.runId}`}\n\nexperiment: ${options.experimentName}\n\n${snapshotTrailers(options.store)}`;
 }
 
 /**

@@ -3,14 +3,38 @@
  * `gc` alike): only its own refs, never one checked out in a worktree.
  */
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import { liveness, processIdentity } from "../os/processes";
 import { listRunIds, RUN_ID } from "../record/refs";
 import { runFilePath, runsDir, STORE_DIR_NAME } from "../store";
 import { FALLBACK_REF_PREFIX, RUNS_PREFIX, SNAPSHOT_BRANCH_PREFIX, SNAPSHOTS_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, type Git, openRepository } from "./repository";
 
 /** The trailer of a snapshot commit's message that names the store holding its run. */
-export const STORE_TRAILER = "exprag-store:";
+const STORE_TRAILER = "exprag-store:";
+/** The trailer that names the process making the snapshot (pid, start ticks, boot id), which makes the run's file only afterwards. */
+const PROCESS_TRAILER = "exprag-process:";
+
+/** The trailers of a snapshot made now, by this process, for a run of `store`. */
+export function snapshotTrailers(store: string): string {
+  const { pid, start_ticks: ticks, boot_id: boot } = processIdentity();
+  return `${STORE_TRAILER} ${store}\n${PROCESS_TRAILER} ${pid} ${ticks ?? "-"} ${boot ?? "-"}\n`;
+}
+
+/**
+ * Whether the process that made a snapshot (its commit's `message`) is alive still: its run may
+ * be starting, its file not written yet. A snapshot branch is made here, so the process was this
+ * host's; an older exprag's message names none.
+ */
+function makerAlive(message: string): boolean {
+  const line = message.split("\n").find((text) => text.startsWith(`${PROCESS_TRAILER} `));
+  const [pid, ticks, boot] = line ? line.slice(PROCESS_TRAILER.length + 1).split(" ") : [];
+  if (!pid || !/^\d+$/.test(pid)) return false;
+  const known = (text: string | undefined) => (text && text !== "-" ? text : null);
+  const startTicks = known(ticks);
+  return liveness({ host: hostname(), pid: Number(pid), start_ticks: startTicks === null ? null : Number(startTicks), boot_id: known(boot) }) === "alive";
+}
 
 export interface SnapshotRef {
   ref: string;
@@ -56,6 +80,10 @@ export function orphanedSnapshotRefs(git: Git, store: string): OrphanSearch {
     if (!RUN_ID.test(ref.runId) || known.has(ref.runId)) continue;
     if (name.startsWith(RUNS_PREFIX) || name.startsWith(SNAPSHOTS_PREFIX)) {
       search.orphaned.push(ref);
+      continue;
+    }
+    if (makerAlive(message)) {
+      search.doubtful.push({ ...ref, reason: "the exprag that made it is running still, and may not have written its run yet" });
       continue;
     }
     const own = recordedStore(message);
