@@ -4,10 +4,11 @@
  * a lock whose holder died (on this host) is taken over. A store that does not exist yet (a first
  * pull) has nothing to race over until the pull makes it, so that pull takes no lock.
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { EXIT, isErrno, UserError } from "../errors";
+import { placeNewFile, stagedPath } from "../os/files";
 import { pidAlive } from "../os/processes";
 
 /** How long a push or pull waits for another one in the same store. */
@@ -18,18 +19,21 @@ interface Holder {
   pid: number;
   host: string;
   what: string;
+  /** Tells this holder's lock from a later one of the same process. */
+  token: string;
 }
 
 export async function withRemoteLock<T>(store: string, what: string, warn: (message: string) => void, work: () => Promise<T>): Promise<T> {
   if (!existsSync(store)) return work();
   const path = join(store, "remote.lock");
   const deadline = Date.now() + WAIT_MS;
+  const mine: Holder = { pid: process.pid, host: hostname(), what, token: Bun.randomUUIDv7() };
   let told = false;
   for (;;) {
-    if (take(path, what)) break;
+    if (take(path, mine)) break;
     const holder = readHolder(path);
-    if (holder && holder.host === hostname() && !pidAlive(holder.pid)) {
-      rmSync(path, { force: true });
+    if (holder && isDead(holder)) {
+      removeStale(path, holder);
       continue;
     }
     const named = holder ? `${holder.what} (pid ${holder.pid} on ${holder.host})` : "another push or pull";
@@ -46,31 +50,54 @@ export async function withRemoteLock<T>(store: string, what: string, warn: (mess
   try {
     return await work();
   } finally {
-    rmSync(path, { force: true });
+    if (sameHolder(readHolder(path), mine)) rmSync(path, { force: true });
   }
 }
 
-function take(path: string, what: string): boolean {
-  let fd: number;
+const isDead = (holder: Holder) => holder.host === hostname() && !pidAlive(holder.pid);
+const sameHolder = (a: Holder | null, b: Holder) => a !== null && a.pid === b.pid && a.host === b.host && a.token === b.token;
+
+/** Takes the lock at `path` for `holder`: its file appears whole, never empty; false when another holds it. */
+function take(path: string, holder: Holder): boolean {
+  const staged = stagedPath(path);
   try {
-    fd = openSync(path, "wx");
+    writeFileSync(staged, JSON.stringify(holder), { flag: "wx" });
+    placeNewFile(staged, path);
+    return true;
   } catch (error) {
     if (isErrno(error, "EEXIST")) return false;
     throw error;
-  }
-  try {
-    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), what } satisfies Holder));
   } finally {
-    closeSync(fd);
+    rmSync(staged, { force: true });
   }
-  return true;
 }
 
-/** The holder the lock file names; null while it is being written, or when it is not ours. */
+/**
+ * Removes the lock of `dead`, under a second lock: two waiters that both saw it dead must not
+ * both remove it, the second taking away the lock the first has just taken in its place.
+ */
+function removeStale(path: string, dead: Holder): void {
+  const guard = `${path}.takeover`;
+  const taker: Holder = { pid: process.pid, host: hostname(), what: "a takeover", token: Bun.randomUUIDv7() };
+  if (!take(guard, taker)) {
+    // Held for a moment by another waiter; left behind only by one that died within it.
+    const other = readHolder(guard);
+    if (other && isDead(other)) rmSync(guard, { force: true });
+    return;
+  }
+  try {
+    if (sameHolder(readHolder(path), dead)) rmSync(path, { force: true });
+  } finally {
+    rmSync(guard, { force: true });
+  }
+}
+
+/** The holder the lock file names; null when it is not ours (an older exprag's names no token). */
 function readHolder(path: string): Holder | null {
   try {
     const holder = JSON.parse(readFileSync(path, "utf8")) as Partial<Holder>;
-    return Number.isSafeInteger(holder.pid) && typeof holder.host === "string" && typeof holder.what === "string" ? (holder as Holder) : null;
+    if (!Number.isSafeInteger(holder.pid) || typeof holder.host !== "string" || typeof holder.what !== "string") return null;
+    return { ...(holder as Holder), token: typeof holder.token === "string" ? holder.token : "" };
   } catch {
     return null;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { withRemoteLock } from "../../../src/core/remote/store-lock";
@@ -56,6 +56,46 @@ describe("one push or pull at a time in a store", () => {
     ).rejects.toThrow("boom");
     expect(existsSync(join(dir, "remote.lock"))).toBe(false);
   });
+
+  test("waiters that all find a dead holder's lock take it one at a time", async () => {
+    // Each waiter, its own process, holds the lock 150 ms and logs when it starts and ends.
+    const worker = join(store(), "worker.ts");
+    writeFileSync(
+      worker,
+      [
+        `import { appendFileSync } from "node:fs";`,
+        `import { withRemoteLock } from ${JSON.stringify(join(import.meta.dir, "../../../src/core/remote/store-lock"))};`,
+        "const [dir, at] = [process.argv[2]!, Number(process.argv[3])];",
+        "while (Date.now() < at);",
+        "await withRemoteLock(dir, 'worker', () => {}, async () => {",
+        "  appendFileSync(`${dir}/log`, `start ${performance.timeOrigin + performance.now()}\\n`);",
+        "  await Bun.sleep(150);",
+        "  appendFileSync(`${dir}/log`, `end ${performance.timeOrigin + performance.now()}\\n`);",
+        "});",
+      ].join("\n"),
+    );
+    for (let trial = 0; trial < 3; trial++) {
+      const dir = store();
+      writeFileSync(join(dir, "remote.lock"), JSON.stringify({ pid: Bun.spawnSync(["true"]).pid, host: hostname(), what: "exprag pull" }));
+      const at = String(Date.now() + 1500);
+      const workers = Array.from({ length: 4 }, () => Bun.spawn([process.execPath, worker, dir, at], { stdout: "ignore", stderr: "inherit" }));
+      expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0, 0]);
+      const events = readFileSync(join(dir, "log"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => line.split(" "))
+        .sort((a, b) => Number(a[1]) - Number(b[1]));
+      let holding = 0;
+      let most = 0;
+      for (const [kind] of events) {
+        holding += kind === "start" ? 1 : -1;
+        most = Math.max(most, holding);
+      }
+      expect(events).toHaveLength(8);
+      expect(most).toBe(1);
+      expect(readdirSync(dir).sort()).toEqual(["log"]);
+    }
+  }, 60_000);
 
   test("a store that does not exist yet takes no lock", async () => {
     const dir = join(store(), "not-yet");
