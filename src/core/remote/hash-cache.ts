@@ -5,7 +5,7 @@
  * the size. Kept in the repository's git folder, which no clone can write.
  */
 import { type BigIntStats, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { type FileVersion, hashFile, type ObjectFormat } from "./objects";
+import { type FileVersion, fileIdentity, hashFile, type ObjectFormat } from "./objects";
 
 export class HashCache {
   private readonly known = new Map<string, string>();
@@ -38,7 +38,7 @@ export class HashCache {
     if (hit) {
       const [size = "", id = ""] = hit.split(" ");
       this.used.set(key, hit);
-      return { path, size: Number(size), id };
+      return { path, size: Number(size), id, file: fileIdentity(before) };
     }
     const version = hashFile(path, this.format, wholeLines);
     const after = stat(path);

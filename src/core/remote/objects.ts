@@ -18,7 +18,12 @@ export interface FileVersion {
   path: string;
   size: number;
   id: string;
+  /** The file hashed (`dev:ino`): one put in its place since (a queued point's run) holds other bytes. */
+  file: string;
 }
+
+/** A file's identity in FileVersion. */
+export const fileIdentity = (stat: { dev: bigint; ino: bigint }) => `${stat.dev}:${stat.ino}`;
 
 const CHUNK = 256 * 1024;
 
@@ -36,7 +41,8 @@ export function hashFile(path: string, format: ObjectFormat, wholeLines = false)
     throw error;
   }
   try {
-    let size = fstatSync(fd).size;
+    const stat = fstatSync(fd, { bigint: true });
+    let size = Number(stat.size);
     if (wholeLines) size = lastNewlineEnd(fd, size);
     const hasher = new Bun.CryptoHasher(format);
     hasher.update(`blob ${size}\0`);
@@ -48,7 +54,7 @@ export function hashFile(path: string, format: ObjectFormat, wholeLines = false)
       hasher.update(buffer.subarray(0, bytes));
       position += bytes;
     }
-    return { path, size, id: hasher.digest("hex") };
+    return { path, size, id: hasher.digest("hex"), file: fileIdentity(stat) };
   } finally {
     closeSync(fd);
   }

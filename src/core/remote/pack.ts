@@ -6,12 +6,12 @@
  * parent, so the code travels wherever the run goes. Never the user's identity, never signed, no
  * hooks, nothing of the index or the work tree.
  */
-import { closeSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { isErrno } from "../errors";
 import { firstLine, type Git, GitError } from "../git/repository";
 import { openRegularFile } from "../record/reader";
 import { RUN_COMMIT_IDENTITY } from "./layout";
-import type { FileVersion } from "./objects";
+import { type FileVersion, fileIdentity } from "./objects";
 
 export interface PlannedCommit {
   ref: string;
@@ -26,12 +26,12 @@ export interface PlannedCommit {
 
 const CHUNK = 256 * 1024;
 
-/**
- * Writes the commits; returns the refs of those left out because a file of theirs was gone by the
- * time it was read (a run deleted during the push).
- */
-export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = new Date()): Promise<Set<string>> {
-  const vanished = new Set<string>();
+/** Why a commit was left out: a file of its was gone by the time it was read (a run deleted during the push), or another file had taken its place. */
+export type LeftOut = "deleted" | "replaced";
+
+/** Writes the commits; returns the refs of those left out, and why. */
+export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = new Date()): Promise<Map<string, LeftOut>> {
+  const vanished = new Map<string, LeftOut>();
   if (commits.length === 0) return vanished;
   const proc = Bun.spawn(["git", "-c", "core.hooksPath=/dev/null", "fast-import", "--quiet", "--done"], {
     cwd: git.cwd,
@@ -56,9 +56,9 @@ export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = 
   try {
     for (const commit of commits) {
       // Its files are opened before anything of the commit is written: a run deleted meanwhile is left out whole.
-      const fds = openAll(commit.files.map((file) => file.version.path));
-      if (fds === null) {
-        vanished.add(commit.ref);
+      const fds = openAll(commit.files.map((file) => file.version));
+      if (typeof fds === "string") {
+        vanished.set(commit.ref, fds);
         continue;
       }
       const marks: string[] = [];
@@ -93,14 +93,19 @@ export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = 
 }
 
 /** The files opened; null when one of them is gone (the others are closed again). */
-function openAll(paths: string[]): number[] | null {
+/** The files, opened; "deleted" when one is gone, "replaced" when one is another file than the one hashed. */
+function openAll(versions: FileVersion[]): number[] | LeftOut {
   const fds: number[] = [];
-  for (const path of paths) {
+  for (const version of versions) {
     try {
-      fds.push(openRegularFile(path));
+      fds.push(openRegularFile(version.path));
+      if (fileIdentity(fstatSync(fds.at(-1)!, { bigint: true })) !== version.file) {
+        for (const fd of fds) closeSync(fd);
+        return "replaced";
+      }
     } catch (error) {
       for (const fd of fds) closeSync(fd);
-      if (isErrno(error, "ENOENT")) return null;
+      if (isErrno(error, "ENOENT")) return "deleted";
       throw error;
     }
   }

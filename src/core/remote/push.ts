@@ -217,7 +217,11 @@ async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: O
   }
   const vanished = await writeRunCommits(git, plans);
   cache.save();
-  for (const plan of plans.filter((plan) => vanished.has(plan.ref))) request.warn(`run ${shortId(plan.runId)}: it was deleted during the push; not pushed`);
+  for (const plan of plans.filter((plan) => vanished.has(plan.ref))) {
+    const why =
+      vanished.get(plan.ref) === "deleted" ? "it was deleted during the push" : "its file was replaced during the push (its Slurm task began); push again";
+    request.warn(`run ${shortId(plan.runId)}: ${why}; not pushed`);
+  }
   return { outgoing: outgoing.filter((run) => !vanished.has(run.ref)), committed: plans.length > vanished.size, existing };
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hashFile, parseTree, type TreeEntries, treeId } from "../../../src/core/remote/objects";
@@ -14,6 +14,12 @@ function gitOut(args: string[], input?: string): string {
 gitOut(["init", "-q"]);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The file's `dev:ino`, as a version names the file it hashed. */
+const identity = (path: string) => {
+  const { dev, ino } = statSync(path, { bigint: true });
+  return `${dev}:${ino}`;
+};
+
 describe("object ids computed without git", () => {
   test.each([
     ["empty", ""],
@@ -23,14 +29,14 @@ describe("object ids computed without git", () => {
     const path = join(dir, "file");
     writeFileSync(path, content);
     const version = hashFile(path, "sha1");
-    expect(version).toEqual({ path, size: Buffer.byteLength(content), id: gitOut(["hash-object", path]) });
+    expect(version).toEqual({ path, size: Buffer.byteLength(content), id: gitOut(["hash-object", path]), file: identity(path) });
   });
 
   test("with wholeLines, only up to the last newline: a record being written is left out", () => {
     const path = join(dir, "torn");
     writeFileSync(path, '{"a":1}\n{"b":2}\n{"c":');
     writeFileSync(join(dir, "whole"), '{"a":1}\n{"b":2}\n');
-    expect(hashFile(path, "sha1", true)).toEqual({ path, size: 16, id: gitOut(["hash-object", join(dir, "whole")]) });
+    expect(hashFile(path, "sha1", true)).toEqual({ path, size: 16, id: gitOut(["hash-object", join(dir, "whole")]), file: identity(path) });
     writeFileSync(path, "no newline at all");
     expect(hashFile(path, "sha1", true)?.size).toBe(0);
   });
