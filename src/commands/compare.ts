@@ -41,14 +41,14 @@ export default defineExpragCommand({
 
   exprag compare latest~1 latest
   exprag compare 3f9c2a1b 8d01e4c7 --json
-  exprag compare --name sweep --status ok
+  exprag compare --tag sweep:3f9c2a1b --status ok
 
 ${WHERE_HELP}`,
   run(context) {
     const { args } = context;
     const selection = parseSelection(args, args.runs);
     if (!args.runs.length && !isFiltered(selection))
-      throw usageError("compare needs runs: two or more, or a selection", "e.g. exprag compare latest~1 latest, or exprag compare --name sweep");
+      throw usageError("compare needs runs: two or more, or a selection", "e.g. exprag compare latest~1 latest, or exprag compare --tag sweep:3f9c2a1b");
     const { data: comparison, total } = answerCompare({ selection, limit: parseLimit(args) }, context);
     if (comparison.runs.length < total) log.info(`comparing ${comparison.runs.length} of ${total} runs; use --all or --limit N for more`);
     const mode = outputMode(args.json === true);

@@ -47,7 +47,7 @@ export default defineExpragCommand({
   exprag log latest --tail 50 --json | jq -r .text
 
 At a terminal the output shows as it was shown (colours, progress bars); other terminal controls
-in it are written as visible escapes (e]0;...). Piped, it is the exact bytes.
+in it are written as visible escapes (\\e]0;...). Piped, it is the exact bytes.
 
 --follow ends by itself when the run ends (its run_end is written, or the exprag that ran it is
 gone); a run whose liveness cannot be told (it ran on another host) is followed until Ctrl-C.

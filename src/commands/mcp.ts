@@ -14,8 +14,10 @@ Register it with a client (Claude Desktop, Claude Code's .mcp.json, Cursor):
 
   { "mcpServers": { "exprag": { "command": "exprag", "args": ["mcp"] } } }
 
-Tools: list_runs, show_run, value_paths, series, best_runs, compare_runs, diff_runs,
-read_run_file, log_tail (read only); tag_run, note_run, checkout_worktree (add; nothing deletes).
+Tools: list_runs, show_run, value_paths, series, best_runs, compare_runs, run_outputs,
+diff_runs, read_run_file, log_tail, brief, lineage_tree, verdict, group_runs, wait_for_runs,
+check_rules (read only); tag_run, note_run, decide_run, note_project, checkout_worktree (add;
+nothing deletes).
 The working directory is the client's first root when it names one, else where it started the
 server. stdout carries the protocol; exprag's messages go to stderr.`,
   async run({ args, cwd, env }) {

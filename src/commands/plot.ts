@@ -54,7 +54,7 @@ export default defineExpragCommand({
     "log-y": { type: "boolean", description: "y on a log scale; values at or below zero are gaps" },
     smooth: { type: "string", description: "Draw a trailing moving average over N points instead of the raw line", valueHint: "N" },
     svg: { type: "string", description: "Write the chart as an SVG file instead (- for stdout)", valueHint: "FILE" },
-    size: { type: "string", description: "The SVG's size in pixels (default 800x450)", valueHint: "WxH" },
+    size: { type: "string", description: "The SVG's size in pixels (default 800x450; taller when the legend of many runs needs the room)", valueHint: "WxH" },
     ...selectionArgs,
     ...listArgs,
     ...storeArgs,
@@ -63,10 +63,10 @@ export default defineExpragCommand({
   variadic: "runs",
   examples: `EXAMPLES
 
-  exprag plot metrics.loss                              # the latest run
-  exprag plot metrics.acc --name sweep --x elapsed      # every sweep run, overlaid
+  exprag plot metrics.loss                                   # the latest run
+  exprag plot metrics.acc --tag sweep:3f9c2a1b --x elapsed   # every run of a sweep, overlaid
   exprag plot metrics.loss latest~1 latest --svg loss.svg
-  exprag plot metrics.loss --name sweep --x epoch --smooth 10 --log-y
+  exprag plot metrics.loss --tag sweep:3f9c2a1b --x epoch --smooth 10 --log-y
   exprag plot metrics.acc --all --svg acc.svg --size 1200x700
 
 Each run is a line marked by a letter where it ends and along the way (so the lines read apart

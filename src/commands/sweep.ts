@@ -118,6 +118,8 @@ the project config's [slurm] table (partition, time, gpus, extra) and then --sba
     if (args.seed !== undefined && args.random === undefined) throw usageError("--seed needs --random N");
     const points = sweepPoints(space, seed === undefined ? undefined : { count: parseCount(args.random!, "--random"), seed });
     const { runs, unusedKeys } = planSweep(command, points);
+    // A dry run's points can be drawn again only with the seed that drew them.
+    if (args["dry-run"] && seed !== undefined && args.seed === undefined) log.info(`drew the points with --seed ${seed}`);
     const devices = args.gpus === undefined ? null : parseDevices(args.gpus);
     const jobs = slotCount(args.jobs === undefined ? undefined : parseCount(args.jobs, "--jobs"), devices);
     // Resolved once, before any run: every run builds on the same one, whatever is kept meanwhile.

@@ -31,7 +31,7 @@ export default defineExpragCommand({
   exprag values metrics.loss                          # the latest run, oldest point first
   exprag values metrics.loss 3f9c2a1b 8d01e4c7 --all --json
   exprag values metrics.loss --where 'params.batch_size = 32' --last 5
-  exprag values metrics.acc --name sweep --last --all   # each run's final value, with its source
+  exprag values metrics.acc --tag sweep:3f9c2a1b --last --all   # each run's final value, with its source
 
 --limit N (default 20) caps the whole answer, keeping its newest points, and says so when it cuts;
 --last N keeps the last N points of each run. Cite a point by its source, file:line in the run file.

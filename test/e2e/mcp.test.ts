@@ -7,7 +7,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
-import { cleanEnv, EXPRAG, readRecords, runFiles, tempDir } from "./harness";
+import { cleanEnv, EXPRAG, exprag, readRecords, runFiles, tempDir } from "./harness";
 
 /**
  * `exprag mcp` driven by the SDK's own client over stdio, on a store recorded with real runs in
@@ -199,6 +199,22 @@ describe("exprag mcp: the connection", () => {
     expect(byName.tag_run!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
     expect(byName.note_run!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
     expect(byName.checkout_worktree!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    // exprag mcp --help names every tool, those that add after the read-only ones.
+    const help = (await exprag(["mcp", "--help"], { cwd: tempDir() })).text.replace(/\s+/g, " ");
+    const [readOnly = "", adding = ""] = /Tools: (.*?) \(read only\); (.*?) \(add;/.exec(help)!.slice(1);
+    const named = (list: string) => list.split(", ").sort();
+    expect(named(readOnly)).toEqual(
+      tools
+        .filter((t) => t.annotations?.readOnlyHint)
+        .map((t) => t.name)
+        .sort(),
+    );
+    expect(named(adding)).toEqual(
+      tools
+        .filter((t) => !t.annotations?.readOnlyHint)
+        .map((t) => t.name)
+        .sort(),
+    );
     // One selection for every tool that selects runs: the same schema, property by property.
     const selection = ["runs", "name", "status", "since", "until", "tags", "where"];
     const fragment = (name: string) => Object.fromEntries(selection.map((key) => [key, byName[name]!.inputSchema.properties![key]]));

@@ -104,13 +104,13 @@ describe("every command SKILL.md names is run by this test", () => {
   });
 
   test("exprag plot, in the terminal and as an SVG image, as the skill says it", async () => {
-    const command = "exprag plot metrics.loss --name sweep --x epoch --smooth 10 --log-y";
+    const command = "exprag plot metrics.loss --tag sweep:3f9c2a1b --x epoch --smooth 10 --log-y";
     expect(body).toContain(`\`${command}\``);
     expect(body).toContain("`--svg loss.svg --size 1200x700`");
     const repo = makeRepo({
       "train.sh": `for step in $(seq 0 29); do printf 'EXPRAG::{"step": %s, "epoch": %s, "metrics": {"loss": %s}}\\n' $step $((step / 10)) $(( (30 - step) * 100 / $2 )); done\n`,
     });
-    for (const lr of ["10", "30"]) expect((await runIn(repo, ["run", "-q", "--name", "sweep", "--", "sh", "train.sh", "--lr", lr])).exitCode).toBe(0);
+    for (const lr of ["10", "30"]) expect((await runIn(repo, ["run", "-q", "--tag", "sweep:3f9c2a1b", "--", "sh", "train.sh", "--lr", lr])).exitCode).toBe(0);
     const env = { ...gitEnv, PATH: `${join(EXPRAG, "..")}:${process.env.PATH}`, COLUMNS: "80" };
     const chart = await shell(command, { cwd: repo, env });
     expect({ code: chart.exitCode, stderr: chart.stderr }).toEqual({ code: 0, stderr: "" });

@@ -291,6 +291,25 @@ describe("exprag sweep", () => {
     expect(await draw("7")).toEqual(first);
     expect(await draw("8")).not.toEqual(first);
     expect(first).toHaveLength(5);
+    // A dry run without --seed says the seed it drew with, so its points can be drawn again.
+    const unseeded = await runIn(cwd, [
+      "sweep",
+      "--dry-run",
+      "--json",
+      "--random",
+      "5",
+      "--range",
+      "lr=1e-4:1e-1:log",
+      "--range",
+      "dropout=0:0.5",
+      "--",
+      "t",
+      "{lr}",
+      "{dropout}",
+    ]);
+    const drawnWith = /drew the points with --seed (\d+)/.exec(unseeded.stderr)?.[1];
+    expect(drawnWith).toBeString();
+    expect(await draw(drawnWith!)).toEqual(JSON.parse(unseeded.text));
     for (const { point, command } of first) {
       expect(point.lr).toBeGreaterThanOrEqual(1e-4);
       expect(point.lr).toBeLessThanOrEqual(1e-1);
