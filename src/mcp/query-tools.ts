@@ -94,8 +94,8 @@ const valuePathsTool: ToolSpec<typeof valuePathsInput> = {
   title: "Value paths",
   description:
     "The value paths the selected runs hold, with counts, types and examples: tracked paths (metrics.acc; list elements as [], " +
-    "layers[].loss), params.* (the command line) and meta.* (metadata), all usable in where, columns and series. Same answer as " +
-    "`exprag paths --json`. Call it before series, best_runs or a where expression to learn the names.",
+    "layers[].loss), usable in where, columns, series and best_runs; and params.* (the command line) and meta.* (metadata), one value " +
+    "per run, usable in where and columns. Same answer as `exprag paths --json`. Call it before series, best_runs or a where expression to learn the names.",
   input: valuePathsInput,
   effect: "reads",
   listKey: "paths",

@@ -253,6 +253,20 @@ describe.skipIf(!isLinux)("exprag check-rules: the rules replayed on a recorded 
     expect(replay.rules[0].stopped_by).toEqual(end.stopped_by);
   }, 60_000);
 
+  test("a rule on a path the run never had (a typo) says so, with the closest it has; a rule that never held on a path it has says nothing", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "--", "sh", "-c", `echo 'EXPRAG::{"step": 1, "metrics": {"loss": 3}}'`], { cwd });
+    const typo = await exprag(["check-rules", "latest", "--stop-when", "metric.loss < 2", "--stop-when", "metrics.loss < 1", "--json"], { cwd });
+    expect(typo.exitCode).toBe(0);
+    expect(JSON.parse(typo.text).stopped_by).toBeNull();
+    expect(typo.stderr).toContain('--stop-when "metric.loss < 2": the selected run has no metric.loss; did you mean metrics.loss?');
+    expect(typo.stderr).not.toContain("metrics.loss < 1");
+    // wait on an ended run: the same word.
+    const waited = await exprag(["wait", "latest", "--until", "max(metric.loss) > 2", "--json"], { cwd });
+    expect(waited.exitCode).toBe(1);
+    expect(waited.stderr).toContain('--until "max(metric.loss) > 2": the selected run has no max(metric.loss)');
+  });
+
   test("needs a rule, and a bad one is a usage error", async () => {
     const cwd = tempDir();
     await exprag(["run", "--", "true"], { cwd });

@@ -17,6 +17,7 @@ import { resolveRunRef } from "../record/refs";
 import type { ProcessIdentity } from "../record/schema";
 import { isUnended } from "../record/schema";
 import { runFilePath } from "../store";
+import { warnAbsentPaths } from "./absent-paths";
 
 /** What `wait` waits for when no condition is given: the run has ended, however. */
 export const DEFAULT_UNTIL = "status not in [running, pending]";
@@ -67,7 +68,14 @@ export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = 
     if (waited.some((item) => !item.held && ENDED(item.run.status))) return { outcome: "ended", runs: waited };
     return { outcome: null, runs: waited };
   };
-  const answer = (outcome: WaitAnswer["outcome"], waited: WaitedRun[]): WaitAnswer => ({ outcome, until: text, runs: waited });
+  const answer = (outcome: WaitAnswer["outcome"], waited: WaitedRun[]): WaitAnswer => {
+    // A run that ended without the condition: a path it never had is a typo more likely than a wait.
+    if (outcome === "ended")
+      for (const item of waited)
+        if (!item.held && ENDED(item.run.status))
+          warnAbsentPaths(new RunView(request.store, item.run.run_id, warn), expr, `--until ${JSON.stringify(text)}`, warn);
+    return { outcome, until: text, runs: waited };
+  };
 
   const watchers: FSWatcher[] = [];
   const timers: Timer[] = [];
