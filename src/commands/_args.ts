@@ -145,9 +145,9 @@ export const WHERE_HELP = `WHERE
   (metrics.acc, value.metrics.acc; its last value), last() first() min() max() mean() count()
   of a tracked path, and the run fields id, short_id, status, name, exit_code, duration_ms,
   started_at, commit, dirty, branch, tags, notes, host, error, diverged, elapsed (seconds since the
-  start, or a duration: elapsed > 10m), why (the hypothesis),
-  from (the short id of the run it builds on), decision (keep, discard; none while undecided);
-  scheduler.X (job_id,
-  array_task_id, node...) and devices.X (CUDA_VISIBLE_DEVICES...). Any other path is the tracked
-  value, else the metadata, else the parameter of that name. \`key\` quotes odd keys.
+  start, or a duration: elapsed > 10m), why (the hypothesis), from (the short id of the run it
+  builds on), decision (keep, discard; none while undecided); scheduler.X (job_id,
+  array_task_id, node...), devices.X (CUDA_VISIBLE_DEVICES...) and env.X (the run's environment:
+  env.python, a package such as env.torch, env.gpu0, env.driver, env.cuda). Any other path is
+  the tracked value, else the metadata, else the parameter of that name. \`key\` quotes odd keys.
   A comparison with a missing value or NaN is false (so is !=); not negates as usual.`;

@@ -33,8 +33,8 @@ export const selectionInput = {
       'Only runs for which this expression holds, e.g. "params.lr < 0.1 and max(metrics.acc) > 0.9", "status = ok", "tags ~ \'sweep:*\'". ' +
         "Comparisons = != < <= > >= ~ (glob) in [a, b]; and, or, not, parentheses. Operands: params.X (command line), meta.X (metadata), " +
         "a tracked path (its last value), last() first() min() max() mean() count() of a tracked path, and the run fields id, short_id, " +
-        "status, name, exit_code, duration_ms, started_at, commit, dirty, branch, tags, host, error, diverged, elapsed (seconds; elapsed > 10m), why, from (a short id), " +
-        "decision (keep, discard, none)",
+        "status, name, exit_code, duration_ms, started_at, commit, dirty, branch, tags, notes, host, error, diverged, elapsed (seconds; elapsed > 10m), why, from (a short id), " +
+        "decision (keep, discard, none); scheduler.X (job_id, array_task_id, node...), devices.X (CUDA_VISIBLE_DEVICES...) and env.X (the run's environment: env.python, a package such as env.torch, env.gpu0, env.driver, env.cuda)",
     ),
 };
 
