@@ -48,10 +48,12 @@ export default defineExpragCommand({
   exprag best metrics.acc --max --explain             # the rule, and the runs left out and why
   exprag best metrics.acc --max --group-by params.optimizer   # which optimizer is better on average?
 
-Without --max or --min, paths that look like a loss or an error (loss, err, perplexity, time)
-rank lowest first, anything else highest first; stderr says which was used. NaN and infinite
-values rank after every finite one; runs that never reported the metric are listed apart.
-points_used in --json says how many points each value was taken from (1 for the last value).
+Without a path, the project's goal metric ranks ([goal] in .exprag.toml or pyproject.toml).
+Without --max or --min, the goal's direction for its metric ranks; else paths that look like a
+loss or an error (loss, err, perplexity, time) rank lowest first, anything else highest first,
+and stderr says which was used. NaN and infinite values rank after every finite one; runs that
+never reported the metric are listed apart. points_used in --json says how many points each
+value was taken from (1 for the last value).
 
 ${WHERE_HELP}`,
   run(context) {
@@ -61,7 +63,7 @@ ${WHERE_HELP}`,
     const direction = args.max ? "max" : args.min ? "min" : null;
     const agg = args.agg ?? "last";
     if (args["group-by"] !== undefined) {
-      const goal = requireGoal({ metric: args.path, direction: direction ?? undefined }, config, "best", "a value path, e.g. metrics.acc");
+      const goal = requireGoal({ metric: args.path, direction: direction ?? undefined }, config, BEST_ASKED.command, BEST_ASKED.how);
       const { steps, metric } = goal;
       const keys = parseGroupKeys(args["group-by"]);
       const { data: grouping } = answerBestGroups(
@@ -73,13 +75,15 @@ ${WHERE_HELP}`,
     }
     const request = {
       path: args.path,
+      asked: BEST_ASKED,
       direction,
       agg,
       selection: parseSelection(args, args.runs),
       limit: parseLimit(args),
     } as const;
     const progress = startProgress();
-    const answer = answerBest(request, { store, cwd, env, config: context.config, warn, progress });
+    // The config is read only when the goal is asked for: best PATH --max works beside a broken one.
+    const answer = answerBest(request, { store, cwd, env, warn, progress });
     const { data: shown, ranked, missing, guessed, explanation, path: metric } = answer;
     progress.end();
     if (guessed) {
@@ -136,6 +140,9 @@ ${WHERE_HELP}`,
 /** How `best --explain` words where the ranking's direction came from. */
 const DIRECTION_FROM: Record<DirectionSource, (direction: Direction) => string> = {
   flag: (direction) => `--${direction}`,
-  goal: () => "the project's [goal]",
+  goal: () => "the project's goal",
   "path name": (direction) => `guessed from the name; --${direction} says so`,
 };
+
+/** How best is given a metric, for the message when it has none. */
+const BEST_ASKED = { command: "best", how: "a value path, e.g. exprag best metrics.acc" };

@@ -1,6 +1,6 @@
 import type { AnswerContext } from "../core/answers/context";
 import { answerListGroups } from "../core/answers/group";
-import { answerList, type ListedField, type ListRequest, operandColumns, streamList } from "../core/answers/list";
+import { answerList, type ListedField, type ListRequest, operandColumns, sortOperand, streamList } from "../core/answers/list";
 import { usageError } from "../core/errors";
 import { codeId } from "../core/git/code-id";
 import { findGoal } from "../core/loop/goal";
@@ -151,10 +151,14 @@ export default defineExpragCommand({
     columns: {
       type: "string",
       description:
-        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, notes, decision, why, from, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc))",
+        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, notes, decision, why, from, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc); a tracked path named as a column is value.NAME)",
       valueHint: "LIST",
     },
-    sort: { type: "string", description: "Sort by this operand or column (numbers ascending, missing last)", valueHint: "OPERAND" },
+    sort: {
+      type: "string",
+      description: "Sort by this operand (numbers ascending, missing last), or started, duration or exit; a tracked path of such a name is value.NAME",
+      valueHint: "OPERAND",
+    },
     desc: { type: "boolean", description: "Sort descending" },
     "group-by": {
       type: "string",
@@ -193,7 +197,7 @@ ${WHERE_HELP}`,
       const goal = findGoal({}, config);
       const value =
         args.sort !== undefined
-          ? { operand: parseOperand(args.sort, "--sort"), direction: args.desc ? ("max" as const) : ("min" as const) }
+          ? { operand: sortOperand(args.sort), direction: args.desc ? ("max" as const) : ("min" as const) }
           : goal && { operand: parseOperand(goal.metric, "[goal] metric"), direction: goal.direction };
       const { data: grouping } = answerListGroups({ selection, keys, value }, { store, cwd, env, warn });
       const mode = outputMode(args.json === true);

@@ -28,14 +28,14 @@ const listRunsInput = {
     .array(z.string().min(1))
     .optional()
     .describe(
-      "Operands to add to each run's columns: params.lr, meta.seed, metrics.acc (its last value), max(metrics.acc), duration_ms (the names of `exprag ls --columns` for a run's own fields, such as id or status, add nothing: every run has them)",
+      "Operands to add to each run's columns: params.lr, meta.seed, metrics.acc (its last value), max(metrics.acc), duration_ms (the names of `exprag ls --columns` for a run's own fields, such as id or status, add nothing: every run has them; a tracked path of such a name is value.NAME)",
     ),
   sort: z
     .string()
     .min(1)
     .optional()
     .describe(
-      "Sort by this operand (numbers ascending, missing last), e.g. max(metrics.acc), started_at (or started), duration_ms (or duration), exit_code (or exit)",
+      "Sort by this operand (numbers ascending, missing last), e.g. max(metrics.acc), started_at (or started), duration_ms (or duration), exit_code (or exit); a tracked path of such a name is value.NAME",
     ),
   desc: z.boolean().optional().describe("Sort descending"),
   ...listInput,
@@ -169,7 +169,8 @@ const bestRunsTool: ToolSpec<typeof bestRunsInput> = {
   listKey: "runs",
   answer(input, context) {
     const agg = input.agg ?? "last";
-    const request = { path: input.path, direction: input.direction ?? null, agg, selection: toSelection(input), limit: toLimit(input) };
+    const asked = { command: "best_runs", how: "give path, e.g. metrics.acc" };
+    const request = { path: input.path, asked, direction: input.direction ?? null, agg, selection: toSelection(input), limit: toLimit(input) };
     const { data: shown, ranked, missing, path, direction, guessed, explanation } = answerBest(request, context);
     if (input.explain) {
       const summary = [`${explanation.ranked} runs ranked by ${agg}(${path}), ${direction === "min" ? "lowest" : "highest"} first`];

@@ -49,8 +49,11 @@ describe("the project config", () => {
     const help = await exprag(["--help"], { cwd: repo });
     expect(help.exitCode).toBe(0);
     expect(help.text).toContain(`Here: cannot be told (${file}: [tool.exprag] log must be true or false, got 1)`);
-    // --dir never reads the config.
+    // --dir never reads the config, nor does a question that names what the config would say.
     expect((await exprag(["ls", "--json", "--dir", join(repo, "s")], { cwd: repo })).exitCode).toBe(0);
+    expect((await exprag(["best", "metrics.acc", "--max", "--json", "--dir", join(repo, "s")], { cwd: repo })).exitCode).toBe(0);
+    // One that leaves the metric to the goal reads it, and says what is wrong with it.
+    expect((await exprag(["best", "--dir", join(repo, "s")], { cwd: repo })).stderr).toContain("log must be true or false");
   });
 
   test("the run keys set run's defaults: name, log, params, snapshot-max-size, snapshot-exclude; flags win", async () => {

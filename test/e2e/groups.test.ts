@@ -60,6 +60,9 @@ describe("--group-by", () => {
     ]);
     const sorted = await json(cwd, ["ls", "--group-by", "params.optimizer", "--sort", "acc", "--desc"]);
     expect(sorted.groups.map((g: { key: Record<string, string> }) => g.key["params.optimizer"])).toEqual(["adam", "sgd"]);
+    // --sort takes a field by its column's name as ls without --group-by does.
+    const byDuration = await json(cwd, ["ls", "--group-by", "params.optimizer", "--sort", "duration"]);
+    expect(byDuration.value).toBe("duration_ms");
     writeFileSync(join(cwd, ".exprag.toml"), '[goal]\nmetric = "acc"\ndirection = "min"\n');
     const byGoal = await json(cwd, ["ls", "--group-by", "params.optimizer"]);
     expect(byGoal.value).toBe("acc");

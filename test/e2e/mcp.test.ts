@@ -438,6 +438,9 @@ describe("exprag mcp: bad calls are tool errors, and the server goes on", () => 
     expect(await callError("note_run", { run: "latest", text: "   " })).toBe(await cliError("note", "latest", "   "));
     expect(await callError("log_tail", { run: "latest~9" })).toBe(await cliError("log", "latest~9"));
     expect(await callError("compare_runs", { runs: ["latest"] })).toBe("compare needs at least two runs; the selection kept 1");
+    // No path and no goal: the tool says how to give one, in its own words.
+    expect(await callError("best_runs", {})).toStartWith("best_runs needs a metric: give path, e.g. metrics.acc; or name the goal once");
+    expect(await cliError("best")).toStartWith("best needs a metric: a value path, e.g. exprag best metrics.acc; or name the goal once");
     expect(await callError("read_run_file", { run: "latest", path: "missing.py" })).toStartWith("the code of run ");
     expect(await callError("read_run_file", { run: "latest", path: "../outside" })).toBe(await cliError("cat", "latest", "../outside"));
     expect(await callError("read_run_file", { run: "latest", path: "/etc/passwd" })).toBe(await cliError("cat", "latest", "/etc/passwd"));

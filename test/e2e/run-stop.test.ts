@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeRepo } from "./git-harness";
-import { exprag, isLinux, onlyRun, readRecords, runEnd, runFiles, type StoredRecord, tempDir, waitFor, works } from "./harness";
+import { cleanEnv, EXPRAG, exprag, isLinux, onlyRun, readRecords, runEnd, runFiles, type StoredRecord, tempDir, waitFor, works } from "./harness";
 
 const hasPython = works("python3", "--version");
 /** The Bun running the tests, standing in for node: scripts in JavaScript. */
@@ -259,12 +259,35 @@ describe.skipIf(!isLinux)("exprag check-rules: the rules replayed on a recorded 
     const typo = await exprag(["check-rules", "latest", "--stop-when", "metric.loss < 2", "--stop-when", "metrics.loss < 1", "--json"], { cwd });
     expect(typo.exitCode).toBe(0);
     expect(JSON.parse(typo.text).stopped_by).toBeNull();
-    expect(typo.stderr).toContain('--stop-when "metric.loss < 2": the selected run has no metric.loss; did you mean metrics.loss?');
+    const id = JSON.parse(typo.text).short_id;
+    expect(typo.stderr).toContain(`--stop-when "metric.loss < 2": run ${id} never had metric.loss; did you mean metrics.loss?`);
     expect(typo.stderr).not.toContain("metrics.loss < 1");
-    // wait on an ended run: the same word.
-    const waited = await exprag(["wait", "latest", "--until", "max(metric.loss) > 2", "--json"], { cwd });
+    // wait on ended runs: the same word, once for each, naming it.
+    await exprag(["run", "--", "sh", "-c", `echo 'EXPRAG::{"step": 1, "metrics": {"loss": 1}}'`], { cwd });
+    const waited = await exprag(["wait", "latest", "latest~1", "--until", "max(metric.loss) > 2", "--json"], { cwd });
     expect(waited.exitCode).toBe(1);
-    expect(waited.stderr).toContain('--until "max(metric.loss) > 2": the selected run has no max(metric.loss)');
+    const said = waited.stderr.split("\n").filter((line) => line.includes("never had max(metric.loss)"));
+    expect(said).toHaveLength(2);
+    expect(said[1]).toContain(`run ${id} never had`);
+  });
+
+  test("a rule on a path a live run has not reported yet says nothing: it may yet", async () => {
+    const cwd = tempDir();
+    const live = Bun.spawn([EXPRAG, "run", "--", "sh", "-c", `echo 'EXPRAG::{"metrics": {"loss": 5}}'; exec sleep 60`], {
+      cwd,
+      env: cleanEnv(),
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    try {
+      await waitFor(() => runFiles(join(cwd, ".exprag")).some((file) => readFileSync(file, "utf8").includes('"kind":"track"')), "the live run's record");
+      const replay = await exprag(["check-rules", "latest", "--stop-when", "metrics.acc > 0.1", "--json"], { cwd });
+      expect(replay.exitCode).toBe(0);
+      expect(replay.stderr).not.toContain("never had");
+    } finally {
+      live.kill();
+      await live.exited;
+    }
   });
 
   test("needs a rule, and a bad one is a usage error", async () => {

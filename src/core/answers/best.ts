@@ -9,6 +9,8 @@ import { type AnswerContext, configOf } from "./context";
 export interface BestRequest {
   /** The metric's value path: metrics.acc; left out, the project's `[goal]` metric. */
   path?: string;
+  /** How the front end is given a path, for the message when there is neither one nor a goal: `best`, `a value path...`. */
+  asked: { command: string; how: string };
   /** Higher or lower is better; null: the goal's for its metric, else guessed from the path. */
   direction: Direction | null;
   agg: Aggregate;
@@ -33,7 +35,7 @@ export interface BestAnswer {
 
 export function answerBest(request: BestRequest, context: AnswerContext): BestAnswer {
   const { store, warn, progress } = context;
-  const goal = requireGoal({ metric: request.path, direction: request.direction ?? undefined }, configOf(context), "best", "a value path, e.g. metrics.acc");
+  const goal = requireGoal({ metric: request.path, direction: request.direction ?? undefined }, configOf(context), request.asked.command, request.asked.how);
   const { metric: path, steps, direction } = goal;
   const candidates = rankCandidates(store, request.selection, { steps, agg: request.agg }, warn, progress?.phase("selecting runs"));
   const { ranked, missing } = rankRuns(candidates, steps, { direction, agg: request.agg, path }, warn, progress?.phase("ranking runs"));

@@ -31,6 +31,9 @@ export const operandColumns = (names: string[]): string[] => names.filter((name)
 /** The fields a sort may name by their column's name, and the operand each sorts by. */
 const SORT_FIELDS: Record<string, string> = { started: "started_at", duration: "duration_ms", exit: "exit_code" };
 
+/** What a sort by `by` sorts by: an operand, or a field by its column's name (started, duration, exit). */
+export const sortOperand = (by: string) => parseOperand(SORT_FIELDS[by] ?? by, "--sort");
+
 export interface ListRequest {
   selection: Selection;
   limit: number;
@@ -50,7 +53,7 @@ export interface ListAnswer {
 
 export function answerList(request: ListRequest, { store, cwd, env, warn, progress }: AnswerContext): ListAnswer {
   const columns = operandColumns(request.columns).map((column) => parseOperand(column, "--columns"));
-  const sort = request.sort && { operand: parseOperand(SORT_FIELDS[request.sort.by] ?? request.sort.by, "--sort"), descending: request.sort.descending };
+  const sort = request.sort && { operand: sortOperand(request.sort.by), descending: request.sort.descending };
   const { runs, total, differing } = listRuns(store, request.selection, { limit: request.limit, columns, sort }, warn, progress?.phase("reading runs"));
   fillTrees(runs, cwd, env);
   return { data: runs, total, differing };

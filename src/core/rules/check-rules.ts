@@ -5,7 +5,6 @@
  */
 import { EXIT, UserError } from "../errors";
 import { readable, recordsOf, type Warn } from "../query/records";
-import { RunView } from "../query/run-view";
 import { decodeEnvelope, decodeRunEnd, decodeRunStart, type RunEnd, type RunStart } from "../record/decode";
 import { resolveRunRef, shortId } from "../record/refs";
 import type { StoppedBy } from "../record/schema";
@@ -61,8 +60,7 @@ export function checkRules(request: CheckRulesRequest, warn: Warn): CheckRulesAn
     return start !== null;
   });
   if (!read) throw new UserError(`${file} is not a readable run file (it has no run_start)`, EXIT.failure);
-  const view = new RunView(request.store, runId, warn);
-  for (const item of each) if (!item.first) warnAbsentPaths(view, item.rule.expr, `--stop-when ${JSON.stringify(item.rule.text)}`, warn);
+  for (const item of each) if (!item.first) warnAbsentPaths(request.store, runId, item.rule.expr, `--stop-when ${JSON.stringify(item.rule.text)}`, warn);
   const recorded = (end as RunEnd | null)?.stoppedBy ?? null;
   return {
     run_id: runId,
