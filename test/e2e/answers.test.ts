@@ -259,6 +259,7 @@ describe("--json from the commands that change things", () => {
       worktrees_removed: [],
       worktrees_kept: [],
       cache_entries_deleted: 0,
+      staged_files_deleted: [],
     });
   });
 });

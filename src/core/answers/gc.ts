@@ -1,15 +1,16 @@
 /**
  * `exprag gc`: what deleted runs left behind goes: their snapshot refs and pushed or pulled run
  * refs, the worktrees of their reruns and sweeps, their entries in the series cache, and the
- * temporary indexes of killed runs.
+ * temporary indexes and half-placed files of killed runs.
  */
 import { existsSync, rmSync } from "node:fs";
 import { temporaryIndexes } from "../git/index-copy";
 import { openRepositoryOrFail } from "../git/repository";
 import { orphanedSnapshotRefs, removeSnapshotRefs } from "../git/snapshot-refs";
 import { orphanedRerunWorktrees, removeWorktrees } from "../git/worktrees";
+import { abandonedStagedFiles } from "../os/files";
 import { seriesCache } from "../query/series-cache";
-import { runFilePath } from "../store";
+import { runFilePath, runsDir } from "../store";
 import type { AnswerContext } from "./context";
 
 export interface GcRequest {
@@ -28,6 +29,8 @@ export interface GcAnswer {
     worktrees_kept: { path: string; reason: string }[];
     /** Entries of the series cache (see series-cache.ts) whose run file is gone. */
     cache_entries_deleted: number;
+    /** Files an exprag was killed while writing under a hidden name (a run's first records, a queued point). */
+    staged_files_deleted: string[];
   };
   /** The worktrees of reruns and sweeps removed, and those that could not be. */
   worktrees: { removed: string[]; failed: { path: string; reason: string }[] };
@@ -61,6 +64,8 @@ export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: Answe
     indexes.push(path);
   }
   const cacheEntries = seriesCache(store).prune((runId) => existsSync(runFilePath(store, runId)), dryRun);
+  const staged = [store, runsDir(store)].flatMap((folder) => abandonedStagedFiles(folder));
+  if (!dryRun) for (const path of staged) rmSync(path, { force: true });
   const kept = [...search.doubtful.map(({ ref, reason }) => ({ ref, reason })), ...removal.kept, ...removal.failed];
   return {
     data: {
@@ -72,6 +77,7 @@ export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: Answe
       worktrees_removed: removed.removed,
       worktrees_kept: [...worktrees.kept, ...removed.failed],
       cache_entries_deleted: cacheEntries,
+      staged_files_deleted: staged,
     },
     worktrees: { removed: removed.removed, failed: removed.failed },
   };

@@ -1,5 +1,5 @@
 /** Files exprag creates in places other people's repositories decide: never through a link. */
-import { closeSync, linkSync, lstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, linkSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isErrno } from "../errors";
 
@@ -34,17 +34,38 @@ export function writeNewFile(path: string, text: string, mode: number): void {
 /** A name beside `path` for the file that will take its place, hidden from listings and unique across hosts sharing the folder. */
 export const stagedPath = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.${Bun.randomUUIDv7().slice(-8)}.starting`);
 
+const STAGED = /^\..+\.\d+\.[0-9a-f]{8}\.starting$/;
+/** A writer places its staged file within moments; one this old was left by a writer killed meanwhile. */
+const ABANDONED_MS = 60 * 60 * 1000;
+
+/** The staged files (stagedPath) in `folder` that their writers left, killed before they placed or removed them. */
+export function abandonedStagedFiles(folder: string, now = Date.now()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => STAGED.test(name))
+    .map((name) => join(folder, name))
+    .filter((path) => {
+      const stat = lstatSync(path, { throwIfNoEntry: false });
+      return stat?.isFile() === true && now - stat.mtimeMs > ABANDONED_MS;
+    });
+}
+
 /**
  * Gives the file written at `staged` the name `path`, never over anything there (an EEXIST error
  * then): readers see the file whole or not at all, never empty. Where the file system has no hard
- * links it is renamed into place after a look, which only another writer of the same name could race.
+ * links, the name is taken first by an empty file made exclusively, which the staged one replaces.
  */
 export function placeNewFile(staged: string, path: string): void {
   try {
     linkSync(staged, path);
   } catch (error) {
     if (isErrno(error, "EEXIST")) throw error;
-    if (lstatSync(path, { throwIfNoEntry: false })) throw Object.assign(new Error(`EEXIST: file already exists, '${path}'`), { code: "EEXIST" });
+    closeSync(openSync(path, "wx", 0o600));
     renameSync(staged, path);
     return;
   }

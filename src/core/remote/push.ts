@@ -219,7 +219,9 @@ async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: O
   cache.save();
   for (const plan of plans.filter((plan) => vanished.has(plan.ref))) {
     const why =
-      vanished.get(plan.ref) === "deleted" ? "it was deleted during the push" : "its file was replaced during the push (its Slurm task began); push again";
+      vanished.get(plan.ref) === "deleted"
+        ? "it was deleted during the push"
+        : "its file was replaced during the push (a Slurm point's run began); it goes with the next push";
     request.warn(`run ${shortId(plan.runId)}: ${why}; not pushed`);
   }
   return { outgoing: outgoing.filter((run) => !vanished.has(run.ref)), committed: plans.length > vanished.size, existing };

@@ -4,11 +4,10 @@
  * a lock whose holder died (on this host) is taken over. A store that does not exist yet (a first
  * pull) has nothing to race over until the pull makes it, so that pull takes no lock.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { EXIT, isErrno, UserError } from "../errors";
-import { placeNewFile, stagedPath } from "../os/files";
 import { pidAlive } from "../os/processes";
 
 /** How long a push or pull waits for another one in the same store. */
@@ -32,10 +31,7 @@ export async function withRemoteLock<T>(store: string, what: string, warn: (mess
   for (;;) {
     if (take(path, mine)) break;
     const holder = readHolder(path);
-    if (holder && isDead(holder)) {
-      removeStale(path, holder);
-      continue;
-    }
+    if (holder && isDead(holder) && removeStale(path, holder)) continue;
     const named = holder ? `${holder.what} (pid ${holder.pid} on ${holder.host})` : "another push or pull";
     if (Date.now() > deadline)
       throw new UserError(
@@ -57,39 +53,46 @@ export async function withRemoteLock<T>(store: string, what: string, warn: (mess
 const isDead = (holder: Holder) => holder.host === hostname() && !pidAlive(holder.pid);
 const sameHolder = (a: Holder | null, b: Holder) => a !== null && a.pid === b.pid && a.host === b.host && a.token === b.token;
 
-/** Takes the lock at `path` for `holder`: its file appears whole, never empty; false when another holds it. */
+/**
+ * Takes the lock at `path` for `holder`: made exclusively (so on every file system), then its
+ * holder written; a waiter that reads it before then waits as for any other. False when another holds it.
+ */
 function take(path: string, holder: Holder): boolean {
-  const staged = stagedPath(path);
+  let fd: number;
   try {
-    writeFileSync(staged, JSON.stringify(holder), { flag: "wx" });
-    placeNewFile(staged, path);
-    return true;
+    fd = openSync(path, "wx");
   } catch (error) {
     if (isErrno(error, "EEXIST")) return false;
     throw error;
-  } finally {
-    rmSync(staged, { force: true });
   }
+  try {
+    writeSync(fd, JSON.stringify(holder));
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 /**
  * Removes the lock of `dead`, under a second lock: two waiters that both saw it dead must not
- * both remove it, the second taking away the lock the first has just taken in its place.
+ * both remove it, the second taking away the lock the first has just taken in its place. False
+ * when it could not be done now (another waiter is at it).
  */
-function removeStale(path: string, dead: Holder): void {
+function removeStale(path: string, dead: Holder): boolean {
   const guard = `${path}.takeover`;
   const taker: Holder = { pid: process.pid, host: hostname(), what: "a takeover", token: Bun.randomUUIDv7() };
   if (!take(guard, taker)) {
     // Held for a moment by another waiter; left behind only by one that died within it.
     const other = readHolder(guard);
-    if (other && isDead(other)) rmSync(guard, { force: true });
-    return;
+    if (other && isDead(other) && sameHolder(readHolder(guard), other)) rmSync(guard, { force: true });
+    return false;
   }
   try {
     if (sameHolder(readHolder(path), dead)) rmSync(path, { force: true });
   } finally {
     rmSync(guard, { force: true });
   }
+  return true;
 }
 
 /** The holder the lock file names; null when it is not ours (an older exprag's names no token). */

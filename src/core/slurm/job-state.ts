@@ -37,8 +37,9 @@ export function parseScontrolJob(text: string, attempt: number | null = null): {
   const field = (name: string) => scontrolField(text, name);
   const shown = field("JobState");
   if (!shown) return null;
-  // Restarted more often than the asking attempt knows: Slurm is requeueing it (it shows COMPLETING, then PENDING).
-  const requeued = attempt !== null && Number(field("Restarts") ?? 0) > attempt && statusOfJobState(shown) === null;
+  // Restarted more often than the asking attempt knows: Slurm requeued it (it shows COMPLETING, then PENDING), and what
+  // Slurm shows now (a later attempt cancelled, timed out) is not what ended this one.
+  const requeued = attempt !== null && Number(field("Restarts") ?? 0) > attempt;
   const state = requeued ? "REQUEUED" : shown === "COMPLETING" ? completingCause(field("RunTime"), field("TimeLimit"), field("PreemptTime")) : shown;
   return { state, reason: scontrolReason(text) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { withRemoteLock } from "../../../src/core/remote/store-lock";
@@ -94,6 +94,39 @@ describe("one push or pull at a time in a store", () => {
       expect(events).toHaveLength(8);
       expect(most).toBe(1);
       expect(readdirSync(dir).sort()).toEqual(["log"]);
+    }
+  }, 60_000);
+
+  test("a dead holder's lock another waiter is taking over is waited for, without spinning, and then taken", async () => {
+    const dir = store();
+    const dead = Bun.spawnSync(["true"]).pid;
+    writeFileSync(join(dir, "remote.lock"), JSON.stringify({ pid: dead, host: hostname(), what: "exprag pull" }));
+    // A live waiter (this test's process, as far as the lock can tell) in the middle of its takeover.
+    writeFileSync(join(dir, "remote.lock.takeover"), JSON.stringify({ pid: process.pid, host: hostname(), what: "a takeover", token: "t" }));
+    // The waiter in a process of its own: one that spun would hold up no test but its own.
+    const worker = join(store(), "worker.ts");
+    writeFileSync(
+      worker,
+      [
+        `import { appendFileSync } from "node:fs";`,
+        `import { withRemoteLock } from ${JSON.stringify(join(import.meta.dir, "../../../src/core/remote/store-lock"))};`,
+        "const log = (line: string) => appendFileSync(process.argv[3]!, `${line}\\n`);",
+        "await withRemoteLock(process.argv[2]!, 'exprag push', () => log('waiting'), async () => log('ran'));",
+      ].join("\n"),
+    );
+    const log = join(store(), "log");
+    const waiter = Bun.spawn([process.execPath, worker, dir, log], { stdout: "ignore", stderr: "inherit" });
+    try {
+      const said = () => (existsSync(log) ? readFileSync(log, "utf8") : "");
+      for (const deadline = Date.now() + 30_000; !said().includes("waiting"); await Bun.sleep(10)) expect(Date.now()).toBeLessThan(deadline);
+      expect(said()).toBe("waiting\n");
+      rmSync(join(dir, "remote.lock.takeover"));
+      const ended = await Promise.race([waiter.exited, Bun.sleep(30_000).then(() => "still waiting")]);
+      expect(ended).toBe(0);
+      expect(said()).toBe("waiting\nran\n");
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      waiter.kill();
     }
   }, 60_000);
 
