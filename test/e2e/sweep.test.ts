@@ -265,48 +265,16 @@ describe("exprag sweep", () => {
 
   test("--random with --seed draws the same points every time, inside the ranges", async () => {
     const cwd = tempDir();
-    const draw = async (seed: string) =>
-      JSON.parse(
-        (
-          await runIn(cwd, [
-            "sweep",
-            "--dry-run",
-            "--json",
-            "--random",
-            "5",
-            "--range",
-            "lr=1e-4:1e-1:log",
-            "--range",
-            "dropout=0:0.5",
-            "--seed",
-            seed,
-            "--",
-            "t",
-            "{lr}",
-            "{dropout}",
-          ])
-        ).text,
-      ) as { point: { lr: number; dropout: number }; command: string[] }[];
+    const ranges = ["--random", "5", "--range", "lr=1e-4:1e-1:log", "--range", "dropout=0:0.5"];
+    const drawing = (seed?: string) =>
+      runIn(cwd, ["sweep", "--dry-run", "--json", ...ranges, ...(seed ? ["--seed", seed] : []), "--", "t", "{lr}", "{dropout}"]);
+    const draw = async (seed: string) => JSON.parse((await drawing(seed)).text) as { point: { lr: number; dropout: number }; command: string[] }[];
     const first = await draw("7");
     expect(await draw("7")).toEqual(first);
     expect(await draw("8")).not.toEqual(first);
     expect(first).toHaveLength(5);
     // A dry run without --seed says the seed it drew with, so its points can be drawn again.
-    const unseeded = await runIn(cwd, [
-      "sweep",
-      "--dry-run",
-      "--json",
-      "--random",
-      "5",
-      "--range",
-      "lr=1e-4:1e-1:log",
-      "--range",
-      "dropout=0:0.5",
-      "--",
-      "t",
-      "{lr}",
-      "{dropout}",
-    ]);
+    const unseeded = await drawing();
     const drawnWith = /drew the points with --seed (\d+)/.exec(unseeded.stderr)?.[1];
     expect(drawnWith).toBeString();
     expect(await draw(drawnWith!)).toEqual(JSON.parse(unseeded.text));

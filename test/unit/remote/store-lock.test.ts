@@ -7,6 +7,14 @@ import { tempDir } from "../../temp-dir";
 
 const store = () => tempDir("exprag-lock-");
 
+/** A script that takes the lock in a process of its own: `lines` after the imports it needs. */
+function workerScript(lines: string[]): string {
+  const worker = join(store(), "worker.ts");
+  const lock = JSON.stringify(join(import.meta.dir, "../../../src/core/remote/store-lock"));
+  writeFileSync(worker, [`import { appendFileSync } from "node:fs";`, `import { withRemoteLock } from ${lock};`, ...lines].join("\n"));
+  return worker;
+}
+
 describe("one push or pull at a time in a store", () => {
   test("a second one waits until the first has finished, and says so once", async () => {
     const dir = store();
@@ -59,21 +67,15 @@ describe("one push or pull at a time in a store", () => {
 
   test("waiters that all find a dead holder's lock take it one at a time", async () => {
     // Each waiter, its own process, holds the lock 150 ms and logs when it starts and ends.
-    const worker = join(store(), "worker.ts");
-    writeFileSync(
-      worker,
-      [
-        `import { appendFileSync } from "node:fs";`,
-        `import { withRemoteLock } from ${JSON.stringify(join(import.meta.dir, "../../../src/core/remote/store-lock"))};`,
-        "const [dir, at] = [process.argv[2]!, Number(process.argv[3])];",
-        "while (Date.now() < at);",
-        "await withRemoteLock(dir, 'worker', () => {}, async () => {",
-        "  appendFileSync(`${dir}/log`, `start ${performance.timeOrigin + performance.now()}\\n`);",
-        "  await Bun.sleep(150);",
-        "  appendFileSync(`${dir}/log`, `end ${performance.timeOrigin + performance.now()}\\n`);",
-        "});",
-      ].join("\n"),
-    );
+    const worker = workerScript([
+      "const [dir, at] = [process.argv[2]!, Number(process.argv[3])];",
+      "while (Date.now() < at);",
+      "await withRemoteLock(dir, 'worker', () => {}, async () => {",
+      "  appendFileSync(`${dir}/log`, `start ${performance.timeOrigin + performance.now()}\\n`);",
+      "  await Bun.sleep(150);",
+      "  appendFileSync(`${dir}/log`, `end ${performance.timeOrigin + performance.now()}\\n`);",
+      "});",
+    ]);
     for (let trial = 0; trial < 3; trial++) {
       const dir = store();
       writeFileSync(join(dir, "remote.lock"), JSON.stringify({ pid: Bun.spawnSync(["true"]).pid, host: hostname(), what: "exprag pull" }));
@@ -104,16 +106,10 @@ describe("one push or pull at a time in a store", () => {
     // A live waiter (this test's process, as far as the lock can tell) in the middle of its takeover.
     writeFileSync(join(dir, "remote.lock.takeover"), JSON.stringify({ pid: process.pid, host: hostname(), what: "a takeover", token: "t" }));
     // The waiter in a process of its own: one that spun would hold up no test but its own.
-    const worker = join(store(), "worker.ts");
-    writeFileSync(
-      worker,
-      [
-        `import { appendFileSync } from "node:fs";`,
-        `import { withRemoteLock } from ${JSON.stringify(join(import.meta.dir, "../../../src/core/remote/store-lock"))};`,
-        "const log = (line: string) => appendFileSync(process.argv[3]!, `${line}\\n`);",
-        "await withRemoteLock(process.argv[2]!, 'exprag push', () => log('waiting'), async () => log('ran'));",
-      ].join("\n"),
-    );
+    const worker = workerScript([
+      "const log = (line: string) => appendFileSync(process.argv[3]!, `${line}\\n`);",
+      "await withRemoteLock(process.argv[2]!, 'exprag push', () => log('waiting'), async () => log('ran'));",
+    ]);
     const log = join(store(), "log");
     const waiter = Bun.spawn([process.execPath, worker, dir, log], { stdout: "ignore", stderr: "inherit" });
     try {
