@@ -248,20 +248,24 @@ describe("exprag gc", () => {
     expect(git(repo, "rev-parse", `refs/heads/run/${starting}`).trim()).toBe(commit);
   });
 
-  test("removes the half-placed files of an exprag killed while placing them, once they are an hour old", async () => {
+  test("removes the half-placed files of an exprag killed while placing them, once they are a day old", async () => {
     const { repo, dirty } = await repoWithRuns();
     const runs = join(repo, ".exprag", "runs");
-    const old = join(runs, `.${dirty.id}.jsonl.4242.0a1b2c3d.starting`);
-    const fresh = join(runs, `.${dirty.id}.jsonl.4243.0a1b2c3e.starting`);
-    const oldRoot = join(repo, ".exprag", ".gitignore.4244.0a1b2c3f.starting");
-    for (const path of [old, fresh, oldRoot]) writeFileSync(path, "{}\n");
-    for (const path of [old, oldRoot]) utimesSync(path, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    const dead = Bun.spawnSync(["true"]).pid;
+    const old = join(runs, `.${dirty.id}.jsonl.${dead}.0a1b2c3d.starting`);
+    const fresh = join(runs, `.${dirty.id}.jsonl.${dead}.0a1b2c3e.starting`);
+    // Its writer lives still (stopped, say): it may place it yet.
+    const living = join(runs, `.${dirty.id}.jsonl.${process.pid}.0a1b2c30.starting`);
+    const oldRoot = join(repo, ".exprag", `.gitignore.${dead}.0a1b2c3f.starting`);
+    for (const path of [old, fresh, living, oldRoot]) writeFileSync(path, "{}\n");
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+    for (const path of [old, living, oldRoot]) utimesSync(path, twoDaysAgo, twoDaysAgo);
     const dry = JSON.parse((await runIn(repo, ["gc", "--dry-run", "--json"])).text);
     expect(dry.staged_files_deleted.sort()).toEqual([oldRoot, old].sort());
     expect(existsSync(old)).toBe(true);
     const real = await runIn(repo, ["gc"]);
     expect(real.stderr).toContain(`deleted ${old}, left by a run that was killed`);
-    expect([existsSync(old), existsSync(oldRoot), existsSync(fresh)]).toEqual([false, false, true]);
+    expect([existsSync(old), existsSync(oldRoot), existsSync(fresh), existsSync(living)]).toEqual([false, false, true, true]);
   });
 
   test("removes a temporary index only once its owner is proven dead, whatever its age", async () => {

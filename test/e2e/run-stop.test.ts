@@ -262,11 +262,14 @@ describe.skipIf(!isLinux)("exprag check-rules: the rules replayed on a recorded 
     const id = JSON.parse(typo.text).short_id;
     expect(typo.stderr).toContain(`--stop-when "metric.loss < 2": run ${id} never had metric.loss; did you mean metrics.loss?`);
     expect(typo.stderr).not.toContain("metrics.loss < 1");
+    // One word for a path however many times the rule reads it.
+    const twice = await exprag(["check-rules", "latest", "--stop-when", "max(metric.loss) > 9 and last(metric.loss) > 9 and metric.loss > 9"], { cwd });
+    expect(twice.stderr.split("never had metric.loss;").length - 1).toBe(1);
     // wait on ended runs: the same word, once for each, naming it.
     await exprag(["run", "--", "sh", "-c", `echo 'EXPRAG::{"step": 1, "metrics": {"loss": 1}}'`], { cwd });
     const waited = await exprag(["wait", "latest", "latest~1", "--until", "max(metric.loss) > 2", "--json"], { cwd });
     expect(waited.exitCode).toBe(1);
-    const said = waited.stderr.split("\n").filter((line) => line.includes("never had max(metric.loss)"));
+    const said = waited.stderr.split("\n").filter((line) => line.includes("never had metric.loss;"));
     expect(said).toHaveLength(2);
     expect(said[1]).toContain(`run ${id} never had`);
   });

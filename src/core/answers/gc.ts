@@ -4,6 +4,7 @@
  * temporary indexes and half-placed files of killed runs.
  */
 import { existsSync, rmSync } from "node:fs";
+import { errnoReason } from "../errors";
 import { temporaryIndexes } from "../git/index-copy";
 import { openRepositoryOrFail } from "../git/repository";
 import { orphanedSnapshotRefs, removeSnapshotRefs } from "../git/snapshot-refs";
@@ -64,8 +65,7 @@ export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: Answe
     indexes.push(path);
   }
   const cacheEntries = seriesCache(store).prune((runId) => existsSync(runFilePath(store, runId)), dryRun);
-  const staged = [store, runsDir(store)].flatMap((folder) => abandonedStagedFiles(folder));
-  if (!dryRun) for (const path of staged) rmSync(path, { force: true });
+  const staged = [store, runsDir(store)].flatMap((folder) => abandonedStagedFiles(folder)).filter((path) => dryRun || deleted(path, warn));
   const kept = [...search.doubtful.map(({ ref, reason }) => ({ ref, reason })), ...removal.kept, ...removal.failed];
   return {
     data: {
@@ -81,4 +81,15 @@ export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: Answe
     },
     worktrees: { removed: removed.removed, failed: removed.failed },
   };
+}
+
+/** Removes `path`; false, with a warning, when it cannot be (another user's file in a shared store). */
+function deleted(path: string, warn: AnswerContext["warn"]): boolean {
+  try {
+    rmSync(path, { force: true });
+    return true;
+  } catch (error) {
+    warn(`could not delete ${path} (${errnoReason(error)})`);
+    return false;
+  }
 }

@@ -2,6 +2,7 @@
 import { closeSync, linkSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isErrno } from "../errors";
+import { pidAlive } from "./processes";
 
 export function isSymlink(path: string): boolean {
   try {
@@ -34,9 +35,12 @@ export function writeNewFile(path: string, text: string, mode: number): void {
 /** A name beside `path` for the file that will take its place, hidden from listings and unique across hosts sharing the folder. */
 export const stagedPath = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.${Bun.randomUUIDv7().slice(-8)}.starting`);
 
-const STAGED = /^\..+\.\d+\.[0-9a-f]{8}\.starting$/;
-/** A writer places its staged file within moments; one this old was left by a writer killed meanwhile. */
-const ABANDONED_MS = 60 * 60 * 1000;
+const STAGED = /^\..+\.(\d+)\.[0-9a-f]{8}\.starting$/;
+/**
+ * A writer places its staged file within moments; one a day old was left by a writer killed
+ * meanwhile, whatever the clocks of the hosts sharing the folder say.
+ */
+const ABANDONED_MS = 24 * 60 * 60 * 1000;
 
 /** The staged files (stagedPath) in `folder` that their writers left, killed before they placed or removed them. */
 export function abandonedStagedFiles(folder: string, now = Date.now()): string[] {
@@ -46,13 +50,14 @@ export function abandonedStagedFiles(folder: string, now = Date.now()): string[]
   } catch {
     return [];
   }
-  return names
-    .filter((name) => STAGED.test(name))
-    .map((name) => join(folder, name))
-    .filter((path) => {
-      const stat = lstatSync(path, { throwIfNoEntry: false });
-      return stat?.isFile() === true && now - stat.mtimeMs > ABANDONED_MS;
-    });
+  return names.flatMap((name) => {
+    const pid = Number(STAGED.exec(name)?.[1] ?? 0);
+    // A writer of this host still alive (stopped, suspended) may place it yet.
+    if (!pid || pidAlive(pid)) return [];
+    const path = join(folder, name);
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    return stat?.isFile() === true && now - stat.mtimeMs > ABANDONED_MS ? [path] : [];
+  });
 }
 
 /**
@@ -64,10 +69,18 @@ export function placeNewFile(staged: string, path: string): void {
   try {
     linkSync(staged, path);
   } catch (error) {
-    if (isErrno(error, "EEXIST")) throw error;
+    if (!NO_HARD_LINKS.some((code) => isErrno(error, code))) throw error;
     closeSync(openSync(path, "wx", 0o600));
-    renameSync(staged, path);
+    try {
+      renameSync(staged, path);
+    } catch (renaming) {
+      rmSync(path, { force: true }); // the empty file made just now, exclusively: ours
+      throw renaming;
+    }
     return;
   }
   rmSync(staged, { force: true });
 }
+
+/** What link() fails with where the file system has no hard links (FAT, exFAT, some network and FUSE mounts). */
+const NO_HARD_LINKS = ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"];

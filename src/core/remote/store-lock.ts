@@ -4,14 +4,17 @@
  * a lock whose holder died (on this host) is taken over. A store that does not exist yet (a first
  * pull) has nothing to race over until the pull makes it, so that pull takes no lock.
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { EXIT, isErrno, UserError } from "../errors";
+import { placeNewFile, stagedPath } from "../os/files";
 import { pidAlive } from "../os/processes";
 
 /** How long a push or pull waits for another one in the same store. */
 const WAIT_MS = 10 * 60_000;
+/** A takeover holds its guard for moments: a dead taker's guard older than this is left by it, not made anew. */
+const GUARD_STALE_MS = 10_000;
 const RETRY_MS = 25;
 
 interface Holder {
@@ -37,7 +40,7 @@ export async function withRemoteLock<T>(store: string, what: string, warn: (mess
       throw new UserError(
         `${named} has held ${path} for over ${WAIT_MS / 60_000} minutes`,
         EXIT.failure,
-        "if it no longer runs, remove that file and try again",
+        `if it no longer runs, remove ${existsSync(`${path}.takeover`) ? `that file and ${path}.takeover` : "that file"} and try again`,
       );
     if (!told) warn(`waiting for ${named} in this store to finish`);
     told = true;
@@ -54,23 +57,22 @@ const isDead = (holder: Holder) => holder.host === hostname() && !pidAlive(holde
 const sameHolder = (a: Holder | null, b: Holder) => a !== null && a.pid === b.pid && a.host === b.host && a.token === b.token;
 
 /**
- * Takes the lock at `path` for `holder`: made exclusively (so on every file system), then its
- * holder written; a waiter that reads it before then waits as for any other. False when another holds it.
+ * Takes the lock at `path` for `holder`: written whole under another name, then given its own,
+ * never over another's (so no one finds a lock that names no holder, unless the file system has no
+ * hard links and its taker died between the two). False when another holds it.
  */
 function take(path: string, holder: Holder): boolean {
-  let fd: number;
+  const staged = stagedPath(path);
   try {
-    fd = openSync(path, "wx");
+    writeFileSync(staged, JSON.stringify(holder), { flag: "wx", mode: 0o600 });
+    placeNewFile(staged, path);
+    return true;
   } catch (error) {
     if (isErrno(error, "EEXIST")) return false;
     throw error;
-  }
-  try {
-    writeSync(fd, JSON.stringify(holder));
   } finally {
-    closeSync(fd);
+    rmSync(staged, { force: true });
   }
-  return true;
 }
 
 /**
@@ -82,9 +84,11 @@ function removeStale(path: string, dead: Holder): boolean {
   const guard = `${path}.takeover`;
   const taker: Holder = { pid: process.pid, host: hostname(), what: "a takeover", token: Bun.randomUUIDv7() };
   if (!take(guard, taker)) {
-    // Held for a moment by another waiter; left behind only by one that died within it.
+    // Held for a moment by another waiter; left behind only by one that died within it, and then
+    // gone before long: one older than that is never another waiter's fresh guard.
     const other = readHolder(guard);
-    if (other && isDead(other) && sameHolder(readHolder(guard), other)) rmSync(guard, { force: true });
+    if (other && isDead(other) && Date.now() - (statSync(guard, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > GUARD_STALE_MS)
+      rmSync(guard, { force: true });
     return false;
   }
   try {

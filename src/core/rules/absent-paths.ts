@@ -8,8 +8,9 @@ import { shortId } from "../record/refs";
 import { isUnended } from "../record/schema";
 
 /**
- * Warns of each path of `expr` (given to `option`) that run `runId` never had, once it has ended
- * (a live run may report it yet), naming the paths it has that come closest.
+ * Warns once of each path of `expr` (given to `option`) that run `runId` never had, once it has
+ * ended (a live run may report it yet), naming the paths it has that come closest; of a path it
+ * had, but never as a number, that an aggregate of it reads.
  */
 export function warnAbsentPaths(store: string, runId: string, expr: Expr, option: string, warn: Warn): void {
   // Read again here: what reading it found to warn of was said the first time.
@@ -17,11 +18,18 @@ export function warnAbsentPaths(store: string, runId: string, expr: Expr, option
   const view = new RunView(store, runId, quiet);
   const status = view.summary()?.status;
   if (status === undefined || isUnended(status)) return;
-  const seen = new Set<string>();
+  const said = new Set<string>();
   for (const operand of operandsOf(expr)) {
-    if (!mustExist(operand) || seen.has(operand.text) || hasOperand(view, operand)) continue;
-    seen.add(operand.text);
-    const { hint } = unknownPathError({ path: operand.text, option, trackedOnly: false }, [view], quiet, RUN_FIELDS);
-    warn(`${option}: run ${shortId(runId)} never had ${operand.text}; ${hint}`);
+    if (!mustExist(operand) || hasOperand(view, operand)) continue;
+    const path = operand.aggregate ? operand.text.slice(operand.aggregate.length + 1, -1) : operand.text;
+    const had = operand.aggregate !== null && hasOperand(view, { ...operand, text: path, aggregate: null });
+    if (said.has(path)) continue;
+    said.add(path);
+    if (had) {
+      warn(`${option}: run ${shortId(runId)} never had a number at ${path}, which ${operand.aggregate}() reads`);
+      continue;
+    }
+    const { hint } = unknownPathError({ path, option, trackedOnly: false }, [view], quiet, RUN_FIELDS);
+    warn(`${option}: run ${shortId(runId)} never had ${path}; ${hint}`);
   }
 }

@@ -28,20 +28,35 @@ export function statusOfJobState(state: string): SchedulerEndStatus | null {
 }
 
 /**
- * The state of a job from `scontrol show job -o` (one line of Key=Value pairs). While its processes
- * are being ended Slurm shows only COMPLETING, whatever ended it; then the cause is read from the
- * rest: a run time that reached the time limit is TIMEOUT, a preemption time is PREEMPTED, and
- * otherwise Slurm is ending a job before its time: CANCELLED (scancel).
+ * Which attempt of a job asks: its SLURM_RESTART_COUNT, and whether it is that attempt's own run
+ * asking how it is ending (`live`) or a reader asking after a run whose writer died.
  */
-export function parseScontrolJob(text: string, attempt: number | null = null): { state: string; reason: string | null } | null {
-  const field = (name: string) => scontrolField(text, name);
+export type Attempt = { count: number; live: boolean } | null;
+
+/**
+ * Whether Slurm has restarted the job since `attempt` (its restart count `restarts`): that
+ * attempt was requeued. A reader takes it so whatever Slurm shows now (a later attempt cancelled,
+ * timed out); a live run, only while Slurm names no other cause of its own end.
+ */
+const requeuedSince = (attempt: Attempt, restarts: number, shown: string): boolean =>
+  attempt !== null && restarts > attempt.count && (!attempt.live || statusOfJobState(shown) === null);
+
+/**
+ * The state of job `jobId` from `scontrol show job -o` (one line of Key=Value pairs per job; an
+ * array's first task may show all the array's tasks). While its processes are being ended Slurm
+ * shows only COMPLETING, whatever ended it; then the cause is read from the rest: a run time that
+ * reached the time limit is TIMEOUT, a preemption time is PREEMPTED, and otherwise Slurm is ending
+ * a job before its time: CANCELLED (scancel).
+ */
+export function parseScontrolJob(text: string, attempt: Attempt = null, jobId?: string): { state: string; reason: string | null } | null {
+  const line = (jobId && text.split("\n").find((row) => scontrolField(row, "JobId") === jobId)) || text;
+  const field = (name: string) => scontrolField(line, name);
   const shown = field("JobState");
   if (!shown) return null;
-  // Restarted more often than the asking attempt knows: Slurm requeued it (it shows COMPLETING, then PENDING), and what
-  // Slurm shows now (a later attempt cancelled, timed out) is not what ended this one.
-  const requeued = attempt !== null && Number(field("Restarts") ?? 0) > attempt;
+  // Restarted since (it shows COMPLETING, then PENDING): requeued.
+  const requeued = requeuedSince(attempt, Number(field("Restarts") ?? 0), shown);
   const state = requeued ? "REQUEUED" : shown === "COMPLETING" ? completingCause(field("RunTime"), field("TimeLimit"), field("PreemptTime")) : shown;
-  return { state, reason: scontrolReason(text) };
+  return { state, reason: scontrolReason(line) };
 }
 
 /** One `Key=Value` of a line of `scontrol show job -o`; null when it has none. */
@@ -69,14 +84,18 @@ export function seconds(duration: string | null): number | null {
   return ((Number(days ?? 0) * 24 + Number(hours ?? 0)) * 60 + Number(minutes)) * 60 + Number(secs);
 }
 
-/** `sacct -n -P -X -o State,Reason`: `STATE|REASON`, one line per job. */
-export function parseSacct(text: string): { state: string; reason: string | null } | null {
-  const line = text.split("\n").find((row) => row.trim() !== "");
+/**
+ * `sacct -n -P -X -D -o State,Reason`: `STATE|REASON`, one line per run of the job (a requeued
+ * job has one per attempt, the latest last). More of them than `attempt` knows: requeued.
+ */
+export function parseSacct(text: string, attempt: Attempt = null): { state: string; reason: string | null } | null {
+  const rows = text.split("\n").filter((row) => row.split("|")[0]?.trim());
+  const line = rows.at(-1);
   if (!line) return null;
-  const [state, reason] = line.split("|");
-  if (!state?.trim()) return null;
+  const [state = "", reason] = line.split("|");
   const why = reason?.trim();
-  return { state: state.trim(), reason: why && why !== "None" ? why : null };
+  const shown = { state: state.trim(), reason: why && why !== "None" ? why : null };
+  return requeuedSince(attempt, rows.length - 1, shown.state) ? { state: "REQUEUED", reason: null } : shown;
 }
 
 /** A Slurm command's output; "unknown" when it said it knows no such job (or no Slurm client is here); null when it gave no answer in time. */
@@ -127,7 +146,7 @@ export async function askSlurmWhyEnded(
   for (let asks = 1; ; asks++) {
     const patienceMs = patience() ?? ASK_AGAIN_MS;
     const until = started + patienceMs;
-    const job = jobState(jobId, env, Number(env.SLURM_RESTART_COUNT ?? 0) || 0);
+    const job = jobState(jobId, env, { count: Number(env.SLURM_RESTART_COUNT ?? 0) || 0, live: true });
     // Without patience, as a run in a user's allocation asks: no answer in time is no answer.
     if (job === "unknown" || (job === null && patienceMs <= ASK_AGAIN_MS)) return null;
     const status = job && statusOfJobState(job.state);
@@ -139,15 +158,14 @@ export async function askSlurmWhyEnded(
 
 /**
  * The job's state as `scontrol`, else `sacct`, shows it; "unknown" when Slurm knows no such job,
- * null when it gave no answer. `attempt`: the asking run's SLURM_RESTART_COUNT, to tell a
- * requeue; null for a reader.
+ * null when it gave no answer. `attempt`: the attempt asking, to tell a requeue.
  */
-function jobState(jobId: string, env: NodeJS.ProcessEnv, attempt: number | null = null): { state: string; reason: string | null } | "unknown" | null {
+function jobState(jobId: string, env: NodeJS.ProcessEnv, attempt: Attempt): { state: string; reason: string | null } | "unknown" | null {
   const shown = ask(["scontrol", "show", "job", "-o", jobId], env);
-  const parsed = typeof shown === "string" && shown !== "unknown" ? parseScontrolJob(shown, attempt) : null;
+  const parsed = typeof shown === "string" && shown !== "unknown" ? parseScontrolJob(shown, attempt, jobId) : null;
   if (parsed) return parsed;
-  const accounted = ask(["sacct", "-n", "-P", "-X", "-j", jobId, "-o", "State,Reason"], env);
-  const found = typeof accounted === "string" && accounted !== "unknown" ? parseSacct(accounted) : null;
+  const accounted = ask(["sacct", "-n", "-P", "-X", "-D", "-j", jobId, "-o", "State,Reason"], env);
+  const found = typeof accounted === "string" && accounted !== "unknown" ? parseSacct(accounted, attempt) : null;
   return found ?? (shown === null ? null : "unknown");
 }
 
@@ -163,7 +181,10 @@ export function slurmCauseOfDeath(jobId: string, attempt: number, env: NodeJS.Pr
   if (!/^\d+$/.test(jobId)) return null;
   const key = `${jobId}:${attempt}`;
   if (!causes.has(key)) {
-    const job = Bun.which("scontrol", { PATH: env.PATH ?? "" }) || Bun.which("sacct", { PATH: env.PATH ?? "" }) ? jobState(jobId, env, attempt) : null;
+    const job =
+      Bun.which("scontrol", { PATH: env.PATH ?? "" }) || Bun.which("sacct", { PATH: env.PATH ?? "" })
+        ? jobState(jobId, env, { count: attempt, live: false })
+        : null;
     causes.set(key, job && job !== "unknown" ? statusOfJobState(job.state) : null);
   }
   return causes.get(key) ?? null;

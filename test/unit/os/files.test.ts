@@ -27,6 +27,19 @@ describe("placing a staged file", () => {
     expect(fs.readdirSync(folder)).toEqual(["run.jsonl"]);
   });
 
+  test("a staged file gone before it is placed (gc, a failing disk) fails the placing and leaves nothing at the name, with hard links or without", () => {
+    const folder = tempDir("exprag-place-");
+    const gone = staged(folder, "run.jsonl", "mine\n");
+    fs.rmSync(gone.staged);
+    expect(() => placeNewFile(gone.staged, gone.path)).toThrow(expect.objectContaining({ code: "ENOENT" }));
+    expect(fs.readdirSync(folder)).toEqual([]);
+    spyOn(fs, "linkSync").mockImplementation(() => {
+      throw Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });
+    });
+    expect(() => placeNewFile(gone.staged, gone.path)).toThrow(expect.objectContaining({ code: "ENOENT" }));
+    expect(fs.readdirSync(folder)).toEqual([]);
+  });
+
   test("where the file system has no hard links: still never over a file there, placed at the last moment included", () => {
     const link = spyOn(fs, "linkSync").mockImplementation(() => {
       throw Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { withRemoteLock } from "../../../src/core/remote/store-lock";
@@ -125,6 +125,24 @@ describe("one push or pull at a time in a store", () => {
       waiter.kill();
     }
   }, 60_000);
+
+  test("a takeover guard left by a waiter that died within it is cleared once it is old, and the lock taken", async () => {
+    const dir = store();
+    const dead = Bun.spawnSync(["true"]).pid;
+    writeFileSync(join(dir, "remote.lock"), JSON.stringify({ pid: dead, host: hostname(), what: "exprag pull" }));
+    const guard = join(dir, "remote.lock.takeover");
+    writeFileSync(guard, JSON.stringify({ pid: dead, host: hostname(), what: "a takeover", token: "t" }));
+    utimesSync(guard, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(
+      await withRemoteLock(
+        dir,
+        "exprag push",
+        () => {},
+        async () => 7,
+      ),
+    ).toBe(7);
+    expect(readdirSync(dir)).toEqual([]);
+  });
 
   test("a store that does not exist yet takes no lock", async () => {
     const dir = join(store(), "not-yet");

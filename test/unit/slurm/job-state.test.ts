@@ -88,16 +88,38 @@ describe("asking Slurm why a job ended", () => {
 });
 
 describe("a job Slurm requeues", () => {
+  const reader = (count: number) => ({ count, live: false });
+  const live = (count: number) => ({ count, live: true });
+
   test("reads REQUEUED (preempted) to the attempt it ends, once Slurm counts more restarts than it knows", () => {
     const shown = "JobId=9 JobState=COMPLETING Reason=None Restarts=1 RunTime=00:00:05 TimeLimit=UNLIMITED PreemptTime=None";
-    expect(parseScontrolJob(shown, 0)).toEqual({ state: "REQUEUED", reason: null });
+    expect(parseScontrolJob(shown, live(0))).toEqual({ state: "REQUEUED", reason: null });
+    expect(parseScontrolJob(shown, reader(0))).toEqual({ state: "REQUEUED", reason: null });
     expect(statusOfJobState("REQUEUED")).toBe("preempted");
-    // The attempt that is itself restart 1, and a reader that is no attempt, see what Slurm shows.
-    expect(parseScontrolJob(shown, 1)?.state).toBe("CANCELLED");
+    // The attempt that is itself restart 1, and a reader that names no attempt, see what Slurm shows.
+    expect(parseScontrolJob(shown, live(1))?.state).toBe("CANCELLED");
     expect(parseScontrolJob(shown)?.state).toBe("CANCELLED");
-    // A later attempt's end (cancelled while pending again, timed out) is not the end of the attempt before it.
-    expect(parseScontrolJob("JobId=9 JobState=TIMEOUT Reason=TimeLimit Restarts=2", 0)?.state).toBe("REQUEUED");
-    expect(parseScontrolJob("JobId=9 JobState=CANCELLED Reason=None Restarts=1", 0)?.state).toBe("REQUEUED");
-    expect(parseScontrolJob("JobId=9 JobState=TIMEOUT Reason=TimeLimit Restarts=2", 2)?.state).toBe("TIMEOUT");
+  });
+
+  test("to a reader, a later attempt's end (cancelled while pending again, timed out) is not the end of the attempt before it", () => {
+    expect(parseScontrolJob("JobId=9 JobState=TIMEOUT Reason=TimeLimit Restarts=2", reader(0))?.state).toBe("REQUEUED");
+    expect(parseScontrolJob("JobId=9 JobState=CANCELLED Reason=None Restarts=1", reader(0))?.state).toBe("REQUEUED");
+    expect(parseScontrolJob("JobId=9 JobState=TIMEOUT Reason=TimeLimit Restarts=2", reader(2))?.state).toBe("TIMEOUT");
+    // A live run asking how it ends keeps a cause Slurm names (its restart count may be unknown to it: srun --export=NONE).
+    expect(parseScontrolJob("JobId=9 JobState=TIMEOUT Reason=TimeLimit Restarts=2", live(0))?.state).toBe("TIMEOUT");
+  });
+
+  test("sacct (once scontrol has forgotten the job) tells a requeue by the runs it lists, one per attempt", () => {
+    const runs = "REQUEUED|None\nREQUEUED|None\nTIMEOUT|TimeLimit\n";
+    expect(parseSacct(runs, reader(0))).toEqual({ state: "REQUEUED", reason: null });
+    expect(parseSacct(runs, reader(2))).toEqual({ state: "TIMEOUT", reason: "TimeLimit" });
+    expect(parseSacct(runs)).toEqual({ state: "TIMEOUT", reason: "TimeLimit" });
+  });
+
+  test("an array's first task, whose id is the array's, reads its own line of the array's tasks", () => {
+    const tasks =
+      "JobId=12 ArrayJobId=10 ArrayTaskId=2 JobState=PENDING Reason=BeginTime Restarts=1\nJobId=10 ArrayJobId=10 ArrayTaskId=0 JobState=TIMEOUT Reason=TimeLimit Restarts=0\n";
+    expect(parseScontrolJob(tasks, reader(0), "10")).toEqual({ state: "TIMEOUT", reason: "TimeLimit" });
+    expect(parseScontrolJob(tasks, reader(0), "12")?.state).toBe("REQUEUED");
   });
 });
