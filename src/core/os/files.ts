@@ -79,8 +79,15 @@ export function placeNewFile(staged: string, path: string): void {
     }
     return;
   }
-  rmSync(staged, { force: true });
+  try {
+    rmSync(staged, { force: true });
+  } catch {
+    // placed all the same; a name left (a virus scanner holding it) is gc's
+  }
 }
 
-/** What link() fails with where the file system has no hard links (FAT, exFAT, some network and FUSE mounts). */
-const NO_HARD_LINKS = ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"];
+/**
+ * What link() fails with where the file system has no hard links (FAT, exFAT, some network and
+ * FUSE mounts; Windows reports FAT's refusal as EISDIR).
+ */
+const NO_HARD_LINKS = ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EISDIR"];

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { EXIT, isErrno, UserError } from "../errors";
 import { placeNewFile, stagedPath } from "../os/files";
 import { pidAlive } from "../os/processes";
@@ -68,12 +68,15 @@ function take(path: string, holder: Holder): boolean {
     placeNewFile(staged, path);
     return true;
   } catch (error) {
-    if (isErrno(error, "EEXIST")) return false;
+    if (isErrno(error, "EEXIST") || (process.platform === "win32" && WINDOWS_BUSY.some((code) => isErrno(error, code)))) return false;
     throw error;
   } finally {
     rmSync(staged, { force: true });
   }
 }
+
+/** What Windows answers for a name another process still has open while it is deleted: held, for now. */
+const WINDOWS_BUSY = ["EPERM", "EACCES", "EBUSY"];
 
 /**
  * Removes the lock of `dead`, under a second lock: two waiters that both saw it dead must not
@@ -84,19 +87,29 @@ function removeStale(path: string, dead: Holder): boolean {
   const guard = `${path}.takeover`;
   const taker: Holder = { pid: process.pid, host: hostname(), what: "a takeover", token: Bun.randomUUIDv7() };
   if (!take(guard, taker)) {
-    // Held for a moment by another waiter; left behind only by one that died within it, and then
-    // gone before long: one older than that is never another waiter's fresh guard.
-    const other = readHolder(guard);
-    if (other && isDead(other) && Date.now() - (statSync(guard, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > GUARD_STALE_MS)
-      rmSync(guard, { force: true });
+    if (abandonedGuard(guard)) rmSync(guard, { force: true });
     return false;
   }
   try {
     if (sameHolder(readHolder(path), dead)) rmSync(path, { force: true });
   } finally {
-    rmSync(guard, { force: true });
+    if (sameHolder(readHolder(guard), taker)) rmSync(guard, { force: true });
   }
   return true;
+}
+
+/**
+ * Whether a takeover guard was left by a waiter that died within its takeover (or one that names no
+ * one: a taker killed while making it where there are no hard links). A live takeover holds its
+ * guard for moments, so a guard that old is no waiter's fresh one. Its age is taken by the folder's
+ * clock: the folder's modification time, which the taking tried just now has set.
+ */
+function abandonedGuard(guard: string): boolean {
+  const other = readHolder(guard);
+  if (other !== null && !isDead(other)) return false;
+  const made = statSync(guard, { throwIfNoEntry: false })?.mtimeMs;
+  const now = statSync(dirname(guard), { throwIfNoEntry: false })?.mtimeMs;
+  return made !== undefined && now !== undefined && now - made > GUARD_STALE_MS;
 }
 
 /** The holder the lock file names; null when it is not ours (an older exprag's names no token). */

@@ -85,17 +85,21 @@ export function seconds(duration: string | null): number | null {
 }
 
 /**
- * `sacct -n -P -X -D -o State,Reason`: `STATE|REASON`, one line per run of the job (a requeued
- * job has one per attempt, the latest last). More of them than `attempt` knows: requeued.
+ * `sacct -n -P -X -D -o JobIDRaw,State,Reason`: `ID|STATE|REASON`, one line per run of each job it
+ * matched (an array's first task matches the whole array; a requeued job has one line per attempt,
+ * the latest last). The lines of job `jobId`, when given; more of them than a reader's `attempt`
+ * knows: requeued (a live run reads the latest only).
  */
-export function parseSacct(text: string, attempt: Attempt = null): { state: string; reason: string | null } | null {
-  const rows = text.split("\n").filter((row) => row.split("|")[0]?.trim());
-  const line = rows.at(-1);
-  if (!line) return null;
-  const [state = "", reason] = line.split("|");
+export function parseSacct(text: string, attempt: Attempt = null, jobId?: string): { state: string; reason: string | null } | null {
+  const rows = text
+    .split("\n")
+    .map((row) => row.split("|"))
+    .filter(([id, state]) => state?.trim() && (jobId === undefined || id?.trim() === jobId));
+  const [, state = "", reason] = rows.at(-1) ?? [];
+  if (!state) return null;
   const why = reason?.trim();
   const shown = { state: state.trim(), reason: why && why !== "None" ? why : null };
-  return requeuedSince(attempt, rows.length - 1, shown.state) ? { state: "REQUEUED", reason: null } : shown;
+  return attempt !== null && !attempt.live && requeuedSince(attempt, rows.length - 1, shown.state) ? { state: "REQUEUED", reason: null } : shown;
 }
 
 /** A Slurm command's output; "unknown" when it said it knows no such job (or no Slurm client is here); null when it gave no answer in time. */
@@ -164,8 +168,8 @@ function jobState(jobId: string, env: NodeJS.ProcessEnv, attempt: Attempt): { st
   const shown = ask(["scontrol", "show", "job", "-o", jobId], env);
   const parsed = typeof shown === "string" && shown !== "unknown" ? parseScontrolJob(shown, attempt, jobId) : null;
   if (parsed) return parsed;
-  const accounted = ask(["sacct", "-n", "-P", "-X", "-D", "-j", jobId, "-o", "State,Reason"], env);
-  const found = typeof accounted === "string" && accounted !== "unknown" ? parseSacct(accounted, attempt) : null;
+  const accounted = ask(["sacct", "-n", "-P", "-X", "-D", "-j", jobId, "-o", "JobIDRaw,State,Reason"], env);
+  const found = typeof accounted === "string" && accounted !== "unknown" ? parseSacct(accounted, attempt, jobId) : null;
   return found ?? (shown === null ? null : "unknown");
 }
 

@@ -126,22 +126,33 @@ describe("one push or pull at a time in a store", () => {
     }
   }, 60_000);
 
-  test("a takeover guard left by a waiter that died within it is cleared once it is old, and the lock taken", async () => {
-    const dir = store();
-    const dead = Bun.spawnSync(["true"]).pid;
-    writeFileSync(join(dir, "remote.lock"), JSON.stringify({ pid: dead, host: hostname(), what: "exprag pull" }));
-    const guard = join(dir, "remote.lock.takeover");
-    writeFileSync(guard, JSON.stringify({ pid: dead, host: hostname(), what: "a takeover", token: "t" }));
-    utimesSync(guard, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-    expect(
-      await withRemoteLock(
+  test("a takeover guard left by a waiter that died within it is kept while it is fresh, cleared once 10 s old, and the lock taken", async () => {
+    for (const guardText of [null, ""]) {
+      const dir = store();
+      const dead = Bun.spawnSync(["true"]).pid;
+      writeFileSync(join(dir, "remote.lock"), JSON.stringify({ pid: dead, host: hostname(), what: "exprag pull" }));
+      const guard = join(dir, "remote.lock.takeover");
+      // Its taker died: one that named itself, or one killed before it could (where there are no hard links).
+      writeFileSync(guard, guardText ?? JSON.stringify({ pid: dead, host: hostname(), what: "a takeover", token: "t" }));
+      const said: string[] = [];
+      let ran = false;
+      const waiting = withRemoteLock(
         dir,
         "exprag push",
-        () => {},
-        async () => 7,
-      ),
-    ).toBe(7);
-    expect(readdirSync(dir)).toEqual([]);
+        (message) => said.push(message),
+        async () => {
+          ran = true;
+        },
+      );
+      while (said.length === 0) await Bun.sleep(5);
+      await Bun.sleep(100);
+      // Fresh, it may be a live waiter's that has not yet written its name: kept.
+      expect([ran, existsSync(guard)]).toEqual([false, true]);
+      utimesSync(guard, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+      await waiting;
+      expect(ran).toBe(true);
+      expect(readdirSync(dir)).toEqual([]);
+    }
   });
 
   test("a store that does not exist yet takes no lock", async () => {

@@ -48,7 +48,7 @@ describe("Slurm job states", () => {
     expect(parseScontrolJob("JobId=7 JobName=x JobState=TIMEOUT Reason=TimeLimit Dependency=(null)")).toEqual({ state: "TIMEOUT", reason: "TimeLimit" });
     expect(parseScontrolJob("JobId=7 JobState=CANCELLED Reason=None")).toEqual({ state: "CANCELLED", reason: null });
     expect(parseScontrolJob("slurm_load_jobs error: Invalid job id specified")).toBeNull();
-    expect(parseSacct("OUT_OF_MEMORY|None\n")).toEqual({ state: "OUT_OF_MEMORY", reason: null });
+    expect(parseSacct("7|OUT_OF_MEMORY|None\n")).toEqual({ state: "OUT_OF_MEMORY", reason: null });
     expect(parseSacct("")).toBeNull();
   });
 });
@@ -60,7 +60,7 @@ describe("asking Slurm why a job ended", () => {
   });
 
   test("sacct answers when scontrol no longer knows the job", async () => {
-    const env = fakeSlurm(null, "PREEMPTED|None");
+    const env = fakeSlurm(null, "42|PREEMPTED|None");
     expect(await askSlurmWhyEnded("42", env)).toEqual({ status: "preempted", end: { kind: "slurm", job_id: "42", state: "PREEMPTED" } });
   });
 
@@ -109,11 +109,15 @@ describe("a job Slurm requeues", () => {
     expect(parseScontrolJob("JobId=9 JobState=TIMEOUT Reason=TimeLimit Restarts=2", live(0))?.state).toBe("TIMEOUT");
   });
 
-  test("sacct (once scontrol has forgotten the job) tells a requeue by the runs it lists, one per attempt", () => {
-    const runs = "REQUEUED|None\nREQUEUED|None\nTIMEOUT|TimeLimit\n";
-    expect(parseSacct(runs, reader(0))).toEqual({ state: "REQUEUED", reason: null });
-    expect(parseSacct(runs, reader(2))).toEqual({ state: "TIMEOUT", reason: "TimeLimit" });
-    expect(parseSacct(runs)).toEqual({ state: "TIMEOUT", reason: "TimeLimit" });
+  test("sacct (once scontrol has forgotten the job) tells a requeue to a reader by the runs of that job it lists, one per attempt", () => {
+    // An array's first task's id is the array's: sacct lists every task of it, each with its own raw id.
+    const runs = "9|REQUEUED|None\n10|NODE_FAIL|None\n9|REQUEUED|None\n11|COMPLETED|None\n9|TIMEOUT|TimeLimit\n";
+    expect(parseSacct(runs, reader(0), "9")).toEqual({ state: "REQUEUED", reason: null });
+    expect(parseSacct(runs, reader(2), "9")).toEqual({ state: "TIMEOUT", reason: "TimeLimit" });
+    expect(parseSacct(runs, reader(0), "10")).toEqual({ state: "NODE_FAIL", reason: null });
+    expect(parseSacct(runs, null, "9")).toEqual({ state: "TIMEOUT", reason: "TimeLimit" });
+    // A live run reads the latest line of its job only: still running is no cause (it asks again).
+    expect(parseSacct("9|REQUEUED|None\n9|RUNNING|None\n", live(0), "9")).toEqual({ state: "RUNNING", reason: null });
   });
 
   test("an array's first task, whose id is the array's, reads its own line of the array's tasks", () => {
