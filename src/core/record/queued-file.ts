@@ -33,7 +33,7 @@ export function queuedFileLines(text: string, runId: string): { start: Record<st
 export function isQueuedRunFile(path: string, runId: string): boolean {
   try {
     let stat = lstatSync(path);
-    // An older exprag's submitter made it empty and is about to write its one line (a submitter now places it whole).
+    // Its submitter made it empty and is about to fill it: an older exprag's, or one where the file system has no hard links.
     for (let tries = 0; stat.isFile() && stat.size === 0 && tries < 100; tries++) {
       Bun.sleepSync(10);
       stat = lstatSync(path);
