@@ -1,5 +1,4 @@
 /** `exprag best` and best_runs: the selected runs ranked by one metric, best first. */
-
 import { requireGoal } from "../loop/goal";
 import { type Aggregate, type Direction, explainRanking, type Ranked, type RankingExplanation, rankCandidates, rankRuns, shownRun } from "../query/best";
 import type { Selection } from "../query/selection";

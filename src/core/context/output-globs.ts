@@ -60,5 +60,5 @@ export function foldersWithin(named: Iterable<string>, starts: string[]): string
 /** The paths, sorted, each once, without those inside another. */
 function outermost(paths: string[]): string[] {
   const sorted = [...new Set(paths)].sort();
-  return sorted.filter((path, i) => !sorted.slice(0, i).some((outer) => path !== outer && isAtOrUnder(path, outer)));
+  return sorted.filter((path, i) => !sorted.slice(0, i).some((outer) => isAtOrUnder(path, outer)));
 }

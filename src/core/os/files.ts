@@ -1,5 +1,5 @@
 /** Files exprag creates in places other people's repositories decide: never through a link. */
-import { closeSync, linkSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, linkSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isErrno } from "../errors";
 import { pidAlive } from "./processes";
@@ -14,20 +14,20 @@ export function isSymlink(path: string): boolean {
 }
 
 /**
- * Creates `path` with `text` unless something (a file, or a link, even a dangling one) is there
- * already: written whole under another name first, so no one (git status, a reader, a process
- * killed meanwhile) ever finds it empty.
+ * Creates `path` holding `text` unless something (a file, or a link, even a dangling one) is there
+ * already (false then): written whole under another name first, so no one (git status, a reader,
+ * a process killed meanwhile) ever finds it empty.
  */
-export function writeNewFile(path: string, text: string, mode: number): void {
+export function writeNewFile(path: string, text: string, mode: number): boolean {
   const staged = stagedPath(path);
-  const fd = openSync(staged, "wx", mode);
   try {
-    writeSync(fd, text);
+    writeFileSync(staged, text, { flag: "wx", mode });
     placeNewFile(staged, path);
+    return true;
   } catch (error) {
-    if (!isErrno(error, "EEXIST")) throw error;
+    if (isErrno(error, "EEXIST")) return false;
+    throw error;
   } finally {
-    closeSync(fd);
     rmSync(staged, { force: true });
   }
 }

@@ -92,7 +92,6 @@ export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = 
   return vanished;
 }
 
-/** The files opened; null when one of them is gone (the others are closed again). */
 /** The files, opened; "deleted" when one is gone, "replaced" when one is another file than the one hashed. */
 function openAll(versions: FileVersion[]): number[] | LeftOut {
   const fds: number[] = [];

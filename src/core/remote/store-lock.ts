@@ -4,11 +4,11 @@
  * a lock whose holder died (on this host) is taken over. A store that does not exist yet (a first
  * pull) has nothing to race over until the pull makes it, so that pull takes no lock.
  */
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { EXIT, isErrno, UserError } from "../errors";
-import { placeNewFile, stagedPath } from "../os/files";
+import { writeNewFile } from "../os/files";
 import { pidAlive } from "../os/processes";
 
 /** How long a push or pull waits for another one in the same store. */
@@ -62,16 +62,11 @@ const sameHolder = (a: Holder | null, b: Holder) => a !== null && a.pid === b.pi
  * hard links and its taker died between the two). False when another holds it.
  */
 function take(path: string, holder: Holder): boolean {
-  const staged = stagedPath(path);
   try {
-    writeFileSync(staged, JSON.stringify(holder), { flag: "wx", mode: 0o600 });
-    placeNewFile(staged, path);
-    return true;
+    return writeNewFile(path, JSON.stringify(holder), 0o600);
   } catch (error) {
-    if (isErrno(error, "EEXIST") || (process.platform === "win32" && WINDOWS_BUSY.some((code) => isErrno(error, code)))) return false;
+    if (process.platform === "win32" && WINDOWS_BUSY.some((code) => isErrno(error, code))) return false;
     throw error;
-  } finally {
-    rmSync(staged, { force: true });
   }
 }
 

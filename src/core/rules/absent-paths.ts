@@ -8,28 +8,29 @@ import { shortId } from "../record/refs";
 import { isUnended } from "../record/schema";
 
 /**
- * Warns once of each path of `expr` (given to `option`) that run `runId` never had, once it has
- * ended (a live run may report it yet), naming the paths it has that come closest; of a path it
- * had, but never as a number, that an aggregate of it reads.
+ * Warns once of each path of each condition (`expr`, given to `option`) that run `runId` never
+ * had, once it has ended (a live run may report it yet), naming the paths it has that come
+ * closest; of a path it had, but never as a number, that an aggregate of it reads.
  */
-export function warnAbsentPaths(store: string, runId: string, expr: Expr, option: string, warn: Warn): void {
+export function warnAbsentPaths(store: string, runId: string, conditions: { expr: Expr; option: string }[], warn: Warn): void {
+  if (conditions.length === 0) return;
   // Read again here: what reading it found to warn of was said the first time.
   const quiet = () => {};
   const view = new RunView(store, runId, quiet);
   const status = view.summary()?.status;
   if (status === undefined || isUnended(status)) return;
-  const said = new Set<string>();
-  for (const operand of operandsOf(expr)) {
-    if (!mustExist(operand) || hasOperand(view, operand)) continue;
-    const path = operand.aggregate ? operand.text.slice(operand.aggregate.length + 1, -1) : operand.text;
-    const had = operand.aggregate !== null && hasOperand(view, { ...operand, text: path, aggregate: null });
-    if (said.has(path)) continue;
-    said.add(path);
-    if (had) {
-      warn(`${option}: run ${shortId(runId)} never had a number at ${path}, which ${operand.aggregate}() reads`);
-      continue;
+  for (const { expr, option } of conditions) {
+    const said = new Set<string>();
+    for (const operand of operandsOf(expr)) {
+      const path = operand.aggregate ? operand.text.slice(operand.aggregate.length + 1, -1) : operand.text;
+      if (said.has(path) || !mustExist(operand) || hasOperand(view, operand)) continue;
+      said.add(path);
+      if (operand.aggregate !== null && hasOperand(view, { ...operand, text: path, aggregate: null })) {
+        warn(`${option}: run ${shortId(runId)} never had a number at ${path}, which ${operand.aggregate}() reads`);
+        continue;
+      }
+      const { hint } = unknownPathError({ path, option, trackedOnly: false }, [view], quiet, RUN_FIELDS);
+      warn(`${option}: run ${shortId(runId)} never had ${path}; ${hint}`);
     }
-    const { hint } = unknownPathError({ path, option, trackedOnly: false }, [view], quiet, RUN_FIELDS);
-    warn(`${option}: run ${shortId(runId)} never had ${path}; ${hint}`);
   }
 }

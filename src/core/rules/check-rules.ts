@@ -60,7 +60,8 @@ export function checkRules(request: CheckRulesRequest, warn: Warn): CheckRulesAn
     return start !== null;
   });
   if (!read) throw new UserError(`${file} is not a readable run file (it has no run_start)`, EXIT.failure);
-  for (const item of each) if (!item.first) warnAbsentPaths(request.store, runId, item.rule.expr, `--stop-when ${JSON.stringify(item.rule.text)}`, warn);
+  const neverHeld = each.filter((item) => !item.first).map(({ rule }) => ({ expr: rule.expr, option: `--stop-when ${JSON.stringify(rule.text)}` }));
+  warnAbsentPaths(request.store, runId, neverHeld, warn);
   const recorded = (end as RunEnd | null)?.stoppedBy ?? null;
   return {
     run_id: runId,

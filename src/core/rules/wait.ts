@@ -72,7 +72,7 @@ export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = 
     // A run that ended without the condition: a path it never had is a typo more likely than a wait.
     if (outcome === "ended")
       for (const item of waited)
-        if (!item.held && ENDED(item.run.status)) warnAbsentPaths(request.store, item.run.run_id, expr, `--until ${JSON.stringify(text)}`, warn);
+        if (!item.held && ENDED(item.run.status)) warnAbsentPaths(request.store, item.run.run_id, [{ expr, option: `--until ${JSON.stringify(text)}` }], warn);
     return { outcome, until: text, runs: waited };
   };
 

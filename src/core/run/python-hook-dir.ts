@@ -4,6 +4,7 @@ import os from "node:os";
 import { join } from "node:path";
 import hookSource from "../../../python/hook/sitecustomize.py" with { type: "text" };
 import { errnoReason } from "../errors";
+import { stagedPath } from "../os/files";
 
 /** The hook's folder, written when missing; null (and why) when it cannot be. */
 export function pythonHookDir(env: NodeJS.ProcessEnv): { dir: string } | { error: string } {
@@ -17,8 +18,7 @@ export function pythonHookDir(env: NodeJS.ProcessEnv): { dir: string } | { error
   }
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // Not the pid alone: a home folder shared over NFS has other hosts' processes of the same pid.
-    const temporary = `${file}.${process.pid}.${crypto.randomUUID()}.tmp`;
+    const temporary = stagedPath(file);
     try {
       writeFileSync(temporary, hookSource, { mode: 0o600, flag: "wx" });
       renameSync(temporary, file);

@@ -5,9 +5,8 @@
  * every query lists it, as `pending` until its task's `exprag run` replaces the file with the run
  * itself (src/core/record/writer.ts), or as what Slurm says ended it before it began.
  */
-import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
 import { VERSION } from "../../version";
-import { placeNewFile, stagedPath } from "../os/files";
+import { writeNewFile } from "../os/files";
 import { type GitRecord, type QueuedRecord, SCHEMA_VERSION } from "../record/schema";
 import { runFilePath } from "../store";
 
@@ -42,21 +41,9 @@ export function writeQueuedRuns(queued: QueuedRuns): void {
   queued.runs.forEach((run, index) => {
     const mark: QueuedRecord = { kind: "slurm", job_id: queued.jobId, array_task_id: String(index), ...(queued.tags.length && { tags: queued.tags }) };
     const line = `${common}"run_id":${JSON.stringify(run.runId)},"experiment_name":${name},"kind":"run_start","value":{${shared}"params":${JSON.stringify(run.point)},"queued":${JSON.stringify(mark)}},"created_at":"${createdAt}","elapsed_ms":0}\n`;
-    const file = runFilePath(queued.store, run.runId);
-    const staged = stagedPath(file);
-    let fd: number;
     try {
-      fd = openSync(staged, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    } catch {
-      return;
-    }
-    try {
-      // A torn or empty file (a full disk) would stop its task's run from taking its place: none is better.
-      if (writeSync(fd, line) === Buffer.byteLength(line)) placeNewFile(staged, file);
-    } catch {
-    } finally {
-      closeSync(fd);
-      rmSync(staged, { force: true });
-    }
+      // A task that started first has written its run there: it stays. A file not written whole (a full disk) is not placed.
+      writeNewFile(runFilePath(queued.store, run.runId), line, 0o600);
+    } catch {}
   });
 }

@@ -51,12 +51,16 @@ describe("the hook's folder", () => {
       const again = pythonHookDir({ XDG_CACHE_HOME: cache });
       expect(again).toEqual({ dir: first.dir });
       expect(readFileSync(join(first.dir, "sitecustomize.py"), "utf8")).toContain("_exprag_params_hook");
-      expect(readdirSync(first.dir).filter((name) => name.endsWith(".tmp"))).toEqual([`sitecustomize.py.${process.pid}.tmp`]);
+      expect(readdirSync(first.dir).filter((name) => name !== "sitecustomize.py")).toEqual([`sitecustomize.py.${process.pid}.tmp`]);
       // Where the hook cannot be put in place, its temporary file is not left behind.
       rmSync(join(first.dir, "sitecustomize.py"));
       mkdirSync(join(first.dir, "sitecustomize.py", "in-the-way"), { recursive: true });
       expect(pythonHookDir({ XDG_CACHE_HOME: cache })).toEqual({ error: expect.stringMatching(/^cannot write .* \(E[A-Z]+\)$/) });
-      expect(readdirSync(first.dir).filter((name) => name.endsWith(".tmp"))).toEqual([`sitecustomize.py.${process.pid}.tmp`]);
+      expect(
+        readdirSync(first.dir)
+          .filter((name) => name !== "sitecustomize.py")
+          .sort(),
+      ).toEqual([`sitecustomize.py.${process.pid}.tmp`]);
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
