@@ -7,9 +7,12 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { GitRecord } from "../record/schema";
-import { writeSnapshotCommit } from "./commit-object";
+import { createBranchFile } from "./branch-file";
+import { snapshotIdentityEnv, snapshotStamp, writeSnapshotCommit } from "./commit-object";
 import { endEarlyStatus } from "./early-status";
 import { emptyGitRecord } from "./empty-record";
+import { commonFolder } from "./loose-objects";
+import { ownWritesKnown } from "./own-writes";
 import { FALLBACK_REF_PREFIX, snapshotBranchRef } from "./ref-names";
 import { firstLine, Git, type GitResult, type OpenGit, openRepository, type Repository } from "./repository";
 import { snapshotTrailers } from "./snapshot-refs";
@@ -80,13 +83,14 @@ export async function captureGitWhile(options: CaptureOptions, meanwhile: (top: 
     }
   };
   let state: WorkTreeState | Error | undefined;
-  // The ref's git process is started as soon as the tree turns out dirty: its start-up goes on while the tree is made.
+  // Where the branch cannot be written in process, its git process is started as soon as the tree
+  // turns out dirty: its start-up goes on while the tree is made.
   const placing: { ref?: OpenGit } = {};
   if (!options.snapshot) work();
   else {
     try {
       const changed = () => {
-        placing.ref ??= startPlacing(opened.git, options.runId);
+        if (!ownWritesKnown(opened.git, opened.repo)?.refs) placing.ref ??= startPlacing(opened.git, options.runId);
       };
       state = await writeWorkTreeWhile(opened.git, opened.repo, { ...workTreeOptions(options), changed }, work);
     } catch (error) {
@@ -156,7 +160,7 @@ function placeIn(opened: Opened, prepared: PreparedCode, runId: string, tried?: 
   if (prepared.snapshotCommit === null) return prepared.git;
   try {
     if (typeof opened === "string") throw new Error(opened);
-    return placedRecord(prepared, placeSnapshot(opened.git, runId, prepared.snapshotCommit, tried));
+    return placedRecord(prepared, placeSnapshot(opened.git, runId, prepared.snapshotCommit, tried, opened.repo));
   } catch (error) {
     return { ...prepared.git, commit: null, tree: null, note: `no snapshot: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -208,23 +212,33 @@ function snapshotMessage(options: CaptureOptions & { label?: string }): string {
 }
 
 /**
- * Creates `refs/heads/run/<id>`; when a branch named `run` makes that impossible, `refs/exprag/run/<id>`.
- * `tried`: update-ref's answer for the first, where it was asked already.
+ * Creates `refs/heads/run/<id>` (in process where `repo` is given and git would write it as this
+ * does); when a branch named `run` makes that impossible, `refs/exprag/run/<id>`. `tried`:
+ * update-ref's answer for the first, where it was asked already.
  */
-function placeSnapshot(git: Git, runId: string, commit: string, tried?: GitResult): { ref: string; note?: string } {
+function placeSnapshot(git: Git, runId: string, commit: string, tried?: GitResult, repo?: Repository): { ref: string; note?: string } {
   const ref = snapshotBranchRef(runId);
-  const first = tried ?? git.run(["update-ref", "-m", refMessage(runId), ref, commit, ""]);
+  if (tried === undefined && repo !== undefined && branchWritten(git, repo, ref, commit, refMessage(runId))) return { ref };
+  const first = tried ?? git.run(["update-ref", "-m", refMessage(runId), ref, commit, ""], { extraEnv: snapshotIdentityEnv() });
   if (first.code === 0) return { ref };
   const fallback = `${FALLBACK_REF_PREFIX}${runId}`;
-  git.text(["update-ref", "-m", refMessage(runId), fallback, commit, ""]);
+  git.text(["update-ref", "-m", refMessage(runId), fallback, commit, ""], { extraEnv: snapshotIdentityEnv() });
   return { ref: fallback, note: `snapshot stored at ${fallback}: ${ref} could not be created (${firstLine(first.stderr) || `exit ${first.code}`})` };
 }
 
 const refMessage = (runId: string) => `exprag: snapshot of run ${runId}`;
 
+/** Whether branch `ref` was written in process: where git's config leaves that as git would do it, and its time is this process's. */
+function branchWritten(git: Git, repo: Repository, ref: string, commit: string, message: string): boolean {
+  const common = commonFolder(repo, git.env);
+  if (common === null || !ownWritesKnown(git, repo)?.refs) return false;
+  const stamp = snapshotStamp(git.env);
+  return stamp !== null && createBranchFile(common, ref, commit, stamp, message);
+}
+
 /** update-ref, started before the snapshot's commit is known, to create its branch once told (placeStarted). */
 function startPlacing(git: Git, runId: string): OpenGit {
-  return git.open(["update-ref", "-m", refMessage(runId), "--stdin"]);
+  return git.open(["update-ref", "-m", refMessage(runId), "--stdin"], { extraEnv: snapshotIdentityEnv() });
 }
 
 /** The record, the snapshot's branch created by the update-ref `placing`; with no commit to place, it is told nothing. */

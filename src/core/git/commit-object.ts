@@ -7,7 +7,8 @@
  * SHA-1, or where there is no C library to tell the local time as git reads it.
  */
 import { libcTimeZone, utcOffsetSeconds } from "../os/posix";
-import { looseWriting, objectsFolder, writeLooseObject } from "./loose-objects";
+import { objectsFolder, writeLooseObject } from "./loose-objects";
+import { ownWrites } from "./own-writes";
 import type { Git, Repository } from "./repository";
 
 const SNAPSHOT_IDENTITY = { name: "exprag", email: "exprag@localhost" };
@@ -15,10 +16,9 @@ const SNAPSHOT_IDENTITY = { name: "exprag", email: "exprag@localhost" };
 /** Writes the snapshot commit of `tree` (on HEAD, if any) with `message`, and answers its id. */
 export function writeSnapshotCommit(git: Git, repo: Repository, tree: string, message: string): string {
   const objects = inProcessCommits(git, repo, tree, message);
-  const seconds = Math.floor(Date.now() / 1000);
-  const offset = objects === null ? null : utcOffsetSeconds(seconds);
-  if (objects !== null && offset !== null) {
-    const body = commitBody(tree, repo.head, message, seconds, Math.trunc(offset / 60));
+  const stamp = objects === null ? null : snapshotStamp(git.env);
+  if (objects !== null && stamp !== null) {
+    const body = commitBody(tree, repo.head, message, stamp);
     const oid = commitId(body);
     try {
       writeLooseObject(objects, oid, "commit", body);
@@ -27,28 +27,34 @@ export function writeSnapshotCommit(git: Git, repo: Repository, tree: string, me
       // left to git
     }
   }
-  return git.text(["commit-tree", "--no-gpg-sign", tree, ...(repo.head ? ["-p", repo.head] : []), "-m", message], { extraEnv: identityEnv() });
+  return git.text(["commit-tree", "--no-gpg-sign", tree, ...(repo.head ? ["-p", repo.head] : []), "-m", message], { extraEnv: snapshotIdentityEnv() });
 }
 
 /** Where the commit may be written in process (the objects folder), or null where only commit-tree makes it the same. */
 function inProcessCommits(git: Git, repo: Repository, tree: string, message: string): string | null {
   const env = git.env;
   if (tree.length !== 40 || (repo.head !== null && repo.head.length !== 40)) return null;
-  // A date git reads from the environment, or a time zone other than the one the C library here reads.
-  if (env.GIT_AUTHOR_DATE !== undefined || env.GIT_COMMITTER_DATE !== undefined || env.TZ !== libcTimeZone()) return null;
   if (!gitKeepsMessage(message)) return null;
   const objects = objectsFolder(repo, env);
-  return objects !== null && looseWriting(git).commits ? objects : null;
+  return objects !== null && ownWrites(git, repo).commits ? objects : null;
 }
 
 /**
- * The commit object commit-tree writes: tree, parent, author and committer (`<seconds> <±hhmm>`,
- * the zone's offset in minutes), a blank line, the message ended by a newline.
+ * exprag's identity and the time now, as git writes them in a commit or a reflog entry:
+ * `exprag <exprag@localhost> <seconds> <±hhmm>`. Null where git would tell another time: a date
+ * from the environment, a time zone other than the one the C library here reads, or no C library.
  */
-export function commitBody(tree: string, parent: string | null, message: string, seconds: number, offsetMinutes: number): Buffer {
-  const ident = `${SNAPSHOT_IDENTITY.name} <${SNAPSHOT_IDENTITY.email}> ${seconds} ${zone(offsetMinutes)}`;
+export function snapshotStamp(env: NodeJS.ProcessEnv): string | null {
+  if (env.GIT_AUTHOR_DATE !== undefined || env.GIT_COMMITTER_DATE !== undefined || env.TZ !== libcTimeZone()) return null;
+  const seconds = Math.floor(Date.now() / 1000);
+  const offset = utcOffsetSeconds(seconds);
+  return offset === null ? null : `${SNAPSHOT_IDENTITY.name} <${SNAPSHOT_IDENTITY.email}> ${seconds} ${zone(Math.trunc(offset / 60))}`;
+}
+
+/** The commit object commit-tree writes: tree, parent, author and committer (`stamp`), a blank line, the message ended by a newline. */
+function commitBody(tree: string, parent: string | null, message: string, stamp: string): Buffer {
   const text = message.length === 0 || message.endsWith("\n") ? message : `${message}\n`;
-  return Buffer.from(`tree ${tree}\n${parent ? `parent ${parent}\n` : ""}author ${ident}\ncommitter ${ident}\n\n${text}`);
+  return Buffer.from(`tree ${tree}\n${parent ? `parent ${parent}\n` : ""}author ${stamp}\ncommitter ${stamp}\n\n${text}`);
 }
 
 function zone(offsetMinutes: number): string {
@@ -84,8 +90,8 @@ function gitKeepsMessage(message: string): boolean {
   return true;
 }
 
-/** commit-tree's identity: a snapshot is exprag's commit, whoever the user is. */
-function identityEnv(): Record<string, string> {
+/** commit-tree's and update-ref's identity: a snapshot and its branch are exprag's, whoever the user is. */
+export function snapshotIdentityEnv(): Record<string, string> {
   return {
     GIT_AUTHOR_NAME: SNAPSHOT_IDENTITY.name,
     GIT_AUTHOR_EMAIL: SNAPSHOT_IDENTITY.email,

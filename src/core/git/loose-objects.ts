@@ -6,21 +6,27 @@
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Git, Repository } from "./repository";
+import type { Repository } from "./repository";
 
 /** Where the repository's own loose objects are, or null when git's variables put them elsewhere. */
 export function objectsFolder(repo: Repository, env: NodeJS.ProcessEnv): string | null {
-  if (env.GIT_OBJECT_DIRECTORY || env.GIT_DIR || env.GIT_COMMON_DIR) return null;
-  let common = repo.gitDir;
+  const common = env.GIT_OBJECT_DIRECTORY ? null : commonFolder(repo, env);
+  return common === null ? null : join(common, "objects");
+}
+
+/**
+ * The folder a linked worktree shares with the main one (objects, branches, config), the git
+ * directory itself for the main one; null when git's variables put it elsewhere.
+ */
+export function commonFolder(repo: Repository, env: NodeJS.ProcessEnv): string | null {
+  if (env.GIT_DIR || env.GIT_COMMON_DIR) return null;
   const commondir = join(repo.gitDir, "commondir");
-  if (existsSync(commondir)) {
-    try {
-      common = resolve(repo.gitDir, readFileSync(commondir, "utf8").trim());
-    } catch {
-      return null;
-    }
+  if (!existsSync(commondir)) return repo.gitDir;
+  try {
+    return resolve(repo.gitDir, readFileSync(commondir, "utf8").trim());
+  } catch {
+    return null;
   }
-  return join(common, "objects");
 }
 
 /** The body of loose object `oid` (SHA-1) when it is a loose `type` whose content hashes to `oid`; else null. */
@@ -43,44 +49,6 @@ export function readLooseObject(objects: string, oid: string, type: string): Buf
   hasher.update(whole);
   return hasher.digest("hex") === oid ? whole.subarray(nul + 1) : null;
 }
-
-/**
- * Whether objects may be written here as git writes them by default: not when git's config, from
- * wherever git reads it (system, global, the repository's, includes, `-c`), asks for shared
- * permissions or for fsync, which git honours and this does not. `commits`: also commits as
- * commit-tree writes them, which i18n.commitEncoding changes. Asked once per repository opened.
- */
-export function looseWriting(git: Git): LooseWriting {
-  let known = asked.get(git);
-  if (known === undefined) {
-    known = looseWritingOf(git.run(CONFIG_QUESTION));
-    asked.set(git, known);
-  }
-  return known;
-}
-
-/** `looseWriting`'s question asked by a git process that goes on while other work does; answered once it is done. */
-export async function askLooseWriting(git: Git): Promise<void> {
-  if (asked.has(git)) return;
-  const answer = looseWritingOf(await git.start(CONFIG_QUESTION));
-  if (!asked.has(git)) asked.set(git, answer);
-}
-
-interface LooseWriting {
-  objects: boolean;
-  commits: boolean;
-}
-
-const CONFIG_QUESTION = ["config", "--name-only", "--get-regexp", "^(core\\.(sharedrepository|fsync)|i18n\\.commitencoding)"];
-
-function looseWritingOf(result: { code: number; stdout: Buffer }): LooseWriting {
-  const names = result.stdout.toString().split("\n");
-  // 1: none set
-  const objects = result.code === 1 || (result.code === 0 && !names.some((name) => name.startsWith("core.")));
-  return { objects, commits: objects && result.code === 1 };
-}
-
-const asked = new WeakMap<Git, LooseWriting>();
 
 /**
  * Stores `body` as loose object `oid` of `type` (its id computed by the caller), as git does: a

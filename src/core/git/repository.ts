@@ -58,9 +58,9 @@ export class Git {
    * `start`, with the input given later: git starts now, its start-up going on beside the
    * caller's work, and reads what `send` writes until `end`.
    */
-  open(args: string[]): OpenGit {
+  open(args: string[], options: { extraEnv?: Record<string, string> } = {}): OpenGit {
     const started = performance.now();
-    const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env: this.callEnv({}), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const child = Bun.spawn(this.argv(args), { cwd: this.cwd, env: this.callEnv(options), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
     const result = answerOf(child, args, started);
     let open = true;
     // A git that failed and went away says so in its result: a write to it that fails, at once or

@@ -15,7 +15,8 @@ import { lstatSync, mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { folderDepth, readHeadTrees } from "./head-trees";
-import { askLooseWriting, looseWriting, objectsFolder, writeLooseObject } from "./loose-objects";
+import { objectsFolder, writeLooseObject } from "./loose-objects";
+import { askOwnWrites, ownWrites } from "./own-writes";
 import type { Git, Repository } from "./repository";
 import type { StatusEntry } from "./status";
 import { EMPTY_TREE, rewriteTree, TREE_MODE, treeId } from "./tree-object";
@@ -45,6 +46,7 @@ interface TreePlan {
   /** The folders the changes reach, deepest first. */
   folders: string[];
   objects: string | null;
+  repo: Repository;
 }
 
 type Stored = { remove: true } | { mode: string; oid: string };
@@ -83,7 +85,7 @@ export async function treeFromHeadWhile(
   const plan = planTree(git, repo, changes);
   if (plan === null) return null;
   const hashing = plan.toHash.length ? git.start(HASH_FILES, { input: hashInput(plan) }) : null;
-  const asking = plan.objects === null ? null : askLooseWriting(git);
+  const asking = plan.objects === null ? null : askOwnWrites(git, repo);
   let old: Map<string, Buffer> | null;
   try {
     old = readHeadTrees(git, plan.objects, plan.head, plan.folders);
@@ -103,7 +105,7 @@ function planTree(git: Git, repo: Repository, { tracked, untracked, hidden }: St
   const toHash = [...changes].filter(([, change]) => "hash" in change).map(([path]) => path);
   if (toHash.length > MOST_FILES_HASHED_AT_ONCE) return null;
   const folders = [...byFolder(changes).keys()].sort((a, b) => folderDepth(b) - folderDepth(a));
-  return { head, changes, toHash, folders, objects: objectsFolder(repo, git.env) };
+  return { head, changes, toHash, folders, objects: objectsFolder(repo, git.env), repo };
 }
 
 function hashInput(plan: TreePlan): Buffer {
@@ -129,7 +131,8 @@ function treeOfPlan(
     progress?.(toHash.length, toHash.length);
   }
   if (old === null) return null;
-  return writeTrees(git, plan.objects, changes as Map<string, Stored>, old);
+  const objects = plan.objects !== null && ownWrites(git, plan.repo).objects ? plan.objects : null;
+  return writeTrees(git, objects, changes as Map<string, Stored>, old);
 }
 
 /** Each folder the changes reach (and each above it, up to the top), with the names changed in it. */
@@ -218,8 +221,8 @@ function holdsCarriageReturn(top: string, rawPath: Buffer, stat: Stats): boolean
 
 /**
  * Applies `changes` to HEAD's trees `old` (at each folder they reach): makes the new ones deepest
- * first, stores them (writtenAsComputed), and answers the new root tree; null when one cannot be
- * made as git would make it, or git disagrees or fails.
+ * first, stores them (writtenAsComputed; in `objects` where they may be written in process), and
+ * answers the new root tree; null when one cannot be made as git would make it, or git disagrees or fails.
  */
 function writeTrees(git: Git, objects: string | null, changes: Map<string, Stored>, old: Map<string, Buffer>): string | null {
   // Each folder's changed names, from the deepest folder up: its changed files now, its changed folders as they are made.
@@ -258,12 +261,12 @@ function writeTrees(git: Git, objects: string | null, changes: Map<string, Store
 }
 
 /**
- * Writes the trees: as loose objects in process where git would write them so, else with one
+ * Writes the trees: as loose objects in `objects`, where given, else with one
  * `git hash-object -t tree` (which checks each tree's form; mktree would look up every entry's
  * object), which must name each as computed here. True when they are stored.
  */
 function writtenAsComputed(git: Git, objects: string | null, trees: { oid: string; body: Buffer }[]): boolean {
-  if (objects !== null && looseWriting(git).objects) {
+  if (objects !== null) {
     try {
       for (const { oid, body } of trees) writeLooseObject(objects, oid, "tree", body);
       return true;

@@ -13,6 +13,8 @@ import { tempDir } from "../../temp-dir";
 
 const home = tempDir("exprag-home-");
 const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", XDG_CONFIG_HOME: join(home, ".config"), LC_ALL: "C" };
+/** Whether git's config files can be read here instead of asking git (config-scan.ts): Linux, the distribution's git. */
+const configFilesTell = process.platform === "linux" && ["/usr/bin/git", "/bin/git"].includes(Bun.which("git", { PATH: env.PATH }) ?? "");
 
 function gitIn(top: string, ...args: string[]): void {
   const result = Bun.spawnSync(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: top, env, stderr: "pipe" });
@@ -52,10 +54,10 @@ describe("the work tree read while the caller works", () => {
     expect(calls).toEqual(["status"]);
   }, 30_000);
 
-  for (const [name, config, treesByGit, hide] of [
-    ["loose objects written in process", {}, false, false],
-    ["a shared repository: trees written by git", { "core.sharedRepository": "group" }, true, false],
-    ["a change hidden by assume-unchanged: status read again once the copy shows it", {}, true, true],
+  for (const [name, config, treesByGit, hide, questions] of [
+    ["loose objects written in process", {}, false, false, configFilesTell ? 0 : 1],
+    ["a shared repository: trees written by git", { "core.sharedRepository": "group" }, true, false, 1],
+    ["a change hidden by assume-unchanged: status read again once the copy shows it", {}, true, true, 0],
   ] as const) {
     test(`the same tree and entries as the plain read, the caller's work done once (${name})`, async () => {
       const top = dirtyRepository(config);
@@ -77,8 +79,8 @@ describe("the work tree read while the caller works", () => {
         Git.observer = null;
       }
       expect(worked).toBe(1);
-      // The config question is asked once where the tree is built from HEAD's, and its answer is the one used.
-      expect(calls.filter((call) => call.startsWith("config"))).toHaveLength(hide ? 0 : 1);
+      // The config question is asked at most once, where the tree is built from HEAD's and the config files cannot tell, and its answer is the one used.
+      expect(calls.filter((call) => call.startsWith("config"))).toHaveLength(questions);
       // Trees by git: hash-object in a shared repository, write-tree through the index where entries hide.
       expect(calls.some((call) => call.startsWith("hash-object -t tree") || call.startsWith("write-tree"))).toBe(treesByGit);
       expect(calls.filter((call) => call.startsWith("status"))).toHaveLength(hide ? 2 : 1);
@@ -106,16 +108,24 @@ describe("the work tree read while the caller works", () => {
     expect(calls.filter((call) => call === "status")).toHaveLength(1);
   }, 30_000);
 
-  for (const [name, change, refMade] of [
-    ["a dirty tree: its branch made by the update-ref started once status said so", (_top: string) => {}, true],
+  for (const [name, config, change, refMade] of [
+    ["a dirty tree: its branch made in process, where the config files say git would write it so", {}, (_top: string) => {}, true],
+    [
+      "a dirty tree whose reflogs are not kept: its branch made by the update-ref started once status said so",
+      { "core.logAllRefUpdates": "false" },
+      (_top: string) => {},
+      true,
+    ],
     [
       "a tree that differs from the index but not from HEAD (rm --cached): the update-ref started is told nothing",
+      { "core.logAllRefUpdates": "false" },
       (top: string) => gitIn(top, "rm", "-q", "--cached", "train.py"),
       false,
     ],
   ] as const) {
     test(name, async () => {
-      const top = dirtyRepository({});
+      const top = dirtyRepository(config);
+      const inProcess = configFilesTell && Object.keys(config).length === 0;
       gitIn(top, "checkout", "-q", "--", "train.py");
       rmSync(join(top, "notes.txt"));
       writeFileSync(join(top, "train.py"), refMade ? "lr = 0.5\n" : "lr = 0.1\n");
@@ -130,7 +140,11 @@ describe("the work tree read while the caller works", () => {
       } finally {
         Git.observer = null;
       }
-      expect(calls.filter((call) => call.startsWith("update-ref"))).toEqual([`update-ref -m exprag: snapshot of run ${runId} --stdin`]);
+      // Told in the order they end: the config question, where asked, and update-ref go on at once.
+      const asked = calls
+        .filter((call) => call.startsWith("update-ref") || call.startsWith("config"))
+        .map((call) => (call.startsWith("config") ? "config" : call));
+      expect(asked.sort()).toEqual(inProcess ? [] : ["config", `update-ref -m exprag: snapshot of run ${runId} --stdin`]);
       const ref = Bun.spawnSync(["git", "rev-parse", "-q", "--verify", `refs/heads/run/${runId}`], { cwd: top, env })
         .stdout.toString()
         .trim();
@@ -138,8 +152,9 @@ describe("the work tree read while the caller works", () => {
       if (refMade) {
         expect(record).toMatchObject({ snapshot_ref: `refs/heads/run/${runId}`, branch: `run/${runId}` });
         expect(ref).toBe(record.commit!);
-        const reflog = Bun.spawnSync(["git", "reflog", "show", "--format=%gs", `run/${runId}`], { cwd: top, env }).stdout.toString();
-        expect(reflog).toBe(`exprag: snapshot of run ${runId}\n`);
+        const reflog = Bun.spawnSync(["git", "reflog", "show", "--format=%gs by %gn <%ge>", `run/${runId}`], { cwd: top, env }).stdout.toString();
+        // As git keeps reflogs: not where the config says not to.
+        expect(reflog).toBe(config["core.logAllRefUpdates"] === "false" ? "" : `exprag: snapshot of run ${runId} by exprag <exprag@localhost>\n`);
       } else {
         expect(record.snapshot_ref ?? null).toBeNull();
         expect(record.commit).toBe(record.head);
