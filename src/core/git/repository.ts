@@ -15,7 +15,7 @@ export interface GitResult {
 
 /** A git process started before its input is known: `send` writes to its stdin, `end` closes it. */
 export interface OpenGit {
-  send(input: string): void;
+  send(input: string | Uint8Array): void;
   end(): void;
   result: Promise<GitResult>;
 }

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { folderDepth, readHeadTrees } from "./head-trees";
 import { objectsFolder, writeLooseObject } from "./loose-objects";
 import { askOwnWrites, ownWrites } from "./own-writes";
-import type { Git, Repository } from "./repository";
+import type { Git, GitResult, OpenGit, Repository } from "./repository";
 import type { StatusEntry } from "./status";
 import { EMPTY_TREE, rewriteTree, TREE_MODE, treeId } from "./tree-object";
 
@@ -73,18 +73,26 @@ export function treeFromHead(git: Git, repo: Repository, changes: StatusChanges,
 }
 
 /**
- * `treeFromHead`, with git hashing the files (and telling how objects may be written here) while
- * HEAD's trees are read in process: the two git processes and this one's work overlap.
+ * `treeFromHead`, with git hashing the files (and telling how objects may be written here, where
+ * the config files cannot) while HEAD's trees are read in process: the git processes and this
+ * one's work overlap. `hasher`: a hash-object started already (openHasher), told the paths once
+ * they are known to be files, else nothing; ended either way.
  */
 export async function treeFromHeadWhile(
   git: Git,
   repo: Repository,
   changes: StatusChanges,
   progress?: (done: number, total: number) => void,
+  hasher?: OpenGit,
 ): Promise<string | null> {
-  const plan = planTree(git, repo, changes);
+  let plan: TreePlan | null = null;
+  try {
+    plan = planTree(git, repo, changes);
+  } finally {
+    if (!plan?.toHash.length) hasher?.end();
+  }
   if (plan === null) return null;
-  const hashing = plan.toHash.length ? git.start(HASH_FILES, { input: hashInput(plan) }) : null;
+  const hashing = !plan.toHash.length ? null : hasher ? hashedBy(hasher, plan) : git.start(HASH_FILES, { input: hashInput(plan) });
   const asking = plan.objects === null ? null : askOwnWrites(git, repo);
   let old: Map<string, Buffer> | null;
   try {
@@ -95,6 +103,21 @@ export async function treeFromHeadWhile(
   }
   const [hashed] = await Promise.all([hashing, asking]);
   return treeOfPlan(git, plan, hashed, old, progress);
+}
+
+/** A hash-object started before the paths to hash are known: its start-up goes on beside other work (the status). Undefined where it cannot start. */
+export function openHasher(git: Git): OpenGit | undefined {
+  try {
+    return git.open(HASH_FILES);
+  } catch {
+    return undefined; // hashed as before, by a hash-object started once the paths are known
+  }
+}
+
+function hashedBy(hasher: OpenGit, plan: TreePlan): Promise<GitResult> {
+  hasher.send(hashInput(plan));
+  hasher.end();
+  return hasher.result;
 }
 
 function planTree(git: Git, repo: Repository, { tracked, untracked, hidden }: StatusChanges): TreePlan | null {

@@ -10,10 +10,10 @@ import { type EarlyStatus, takeEarlyStatus } from "./early-status";
 import { copyIndexInto } from "./index-copy";
 import { indexMayHideChanges } from "./index-file";
 import { nulSeparated, updateIndex } from "./index-update";
-import type { Git, Repository } from "./repository";
+import type { Git, OpenGit, Repository } from "./repository";
 import { type Sorted, sawStore, sortOut, storeIn } from "./snapshot-paths";
 import { readStatus, type StatusEntry, startStatus } from "./status";
-import { treeFromHead, treeFromHeadWhile } from "./tree-from-head";
+import { openHasher, treeFromHead, treeFromHeadWhile } from "./tree-from-head";
 
 export interface WorkTreeOptions {
   /** Names the temporary index; with this process's pid and start time, so gc can tell it is in use. */
@@ -71,7 +71,8 @@ function treeOfCopy(git: Git, repo: Repository, options: WorkTreeOptions, index:
  * `writeWorkTree`, with `meanwhile` run while git reads the work tree's status (work of the
  * caller's own, done on the other core instead of after), and the index's check for hidden
  * entries done meanwhile too; after status, the files are hashed while HEAD's trees are read
- * (treeFromHeadWhile). The status may be the one exprag started as it started (early-status.ts).
+ * (treeFromHeadWhile). The status may be the one exprag started as it started (early-status.ts):
+ * the hash-object is then started beside it too.
  * (The config question the snapshot's objects need is asked beside hash-object, not beside
  * status: there it would cost every run at a clean tree a git process.)
  */
@@ -94,25 +95,32 @@ async function fromEarlyStatus(
   early: Promise<EarlyStatus | null>,
   meanwhile: () => void,
 ): Promise<WorkTreeState> {
-  let hides: boolean;
+  // hash-object starts now, beside the status: once status names the changed files, only their hashing is left to wait for.
+  const hasher = openHasher(git);
   try {
-    meanwhile();
-    hides = indexMayHideChanges(repo.index);
-  } catch (error) {
-    await early; // git is done with the index
-    throw error;
-  }
-  const read = await early;
-  const storeInside = storeIn(repo.top, options.store);
-  if (read === null || hides || sawStore(read.entries, storeInside)) return writeWorkTree(git, repo, options);
-  return await treeOfStatusWhile(git, repo, options, sortOut(repo, options, false, read.entries, storeInside), (sorted) => {
-    const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
+    let hides: boolean;
     try {
-      return read.sameIndex() ? throughIndex(git, repo, copy.index, sorted, options) : treeOfCopy(git, repo, options, copy.index);
-    } finally {
-      copy.remove();
+      meanwhile();
+      hides = indexMayHideChanges(repo.index);
+    } catch (error) {
+      await early; // git is done with the index
+      throw error;
     }
-  });
+    const read = await early;
+    const storeInside = storeIn(repo.top, options.store);
+    if (read === null || hides || sawStore(read.entries, storeInside)) return writeWorkTree(git, repo, options);
+    const sorted = sortOut(repo, options, false, read.entries, storeInside);
+    return await treeOfStatusWhile(git, repo, options, sorted, hasher, (sorted) => {
+      const copy = copyIndexInto(repo.gitDir, repo.index, options.name);
+      try {
+        return read.sameIndex() ? throughIndex(git, repo, copy.index, sorted, options) : treeOfCopy(git, repo, options, copy.index);
+      } finally {
+        copy.remove();
+      }
+    });
+  } finally {
+    hasher?.end(); // told nothing, it ends
+  }
 }
 
 /** The snapshot's own status, against a copy of the index, with `meanwhile` run while it reads. */
@@ -133,7 +141,7 @@ async function fromOwnStatus(git: Git, repo: Repository, options: WorkTreeOption
     // Where entries hid changes (rarely), the copy shows them only now: status reads it again.
     const entries = cleared.changed ? readStatus(git, copy.index).entries : first.entries;
     const sorted = sortOut(repo, options, cleared.hiding, entries);
-    return await treeOfStatusWhile(git, repo, options, sorted, (sorted) => throughIndex(git, repo, copy.index, sorted, options));
+    return await treeOfStatusWhile(git, repo, options, sorted, undefined, (sorted) => throughIndex(git, repo, copy.index, sorted, options));
   } finally {
     copy.remove();
   }
@@ -149,18 +157,20 @@ function treeOfStatus(git: Git, repo: Repository, options: WorkTreeOptions, inde
 
 /**
  * `treeOfStatus`, with its git processes going on beside its own work (treeFromHeadWhile), from
- * what status said sorted out; `indexWay` makes the tree where HEAD's tree is not the way.
+ * what status said sorted out; `hasher`, a hash-object started already; `indexWay` makes the
+ * tree where HEAD's tree is not the way.
  */
 async function treeOfStatusWhile(
   git: Git,
   repo: Repository,
   options: WorkTreeOptions,
   sorted: Sorted,
+  hasher: OpenGit | undefined,
   indexWay: (sorted: Sorted) => WorkTreeState,
 ): Promise<WorkTreeState> {
   if (sorted.entries.length === 0) return { tree: repo.headTree, entries: sorted.entries, skipped: sorted.skipped };
   options.changed?.();
-  const tree = sorted.fromHead && (await treeFromHeadWhile(git, repo, sorted.fromHead, options.progress));
+  const tree = sorted.fromHead && (await treeFromHeadWhile(git, repo, sorted.fromHead, options.progress, hasher));
   return !tree ? indexWay(sorted) : { tree, entries: sorted.entries, skipped: sorted.skipped };
 }
 

@@ -4,7 +4,7 @@
  * answer taken only by the snapshot of the repository, environment, index and HEAD it read.
  */
 import { afterEach, describe, expect, spyOn, test } from "bun:test";
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { endEarlyStatus, startEarlyStatus, takeEarlyStatus } from "../../../src/core/git/early-status";
 import * as indexCopy from "../../../src/core/git/index-copy";
@@ -153,6 +153,50 @@ describe("a run's early status", () => {
     expect(seen.every((found) => found.length === 0)).toBe(true);
     expect(copies(top)).toEqual([]);
   }, 30_000);
+
+  for (const [name, change, hashed] of [
+    ["a changed file and an untracked one: told both paths", (_top: string) => {}, ["notes.txt", "train.py"]],
+    [
+      "a clean tree: told nothing",
+      (top: string) => {
+        gitIn(top, "checkout", "-q", "--", "train.py");
+        rmSync(join(top, "notes.txt"));
+      },
+      [],
+    ],
+    [
+      "a changed .gitattributes, which only the index's way builds the same: told nothing",
+      (top: string) => writeFileSync(join(top, ".gitattributes"), "*.py text\n"),
+      [],
+    ],
+  ] as const) {
+    test(`taken, the hash-object started beside it ends once told what to hash (${name})`, async () => {
+      const top = dirtyRepository();
+      change(top);
+      await startEarlyStatus(["--", "true"], env, top);
+      const { git, repo } = openRepositoryOrFail(top, env);
+      const calls: string[] = [];
+      Git.observer = (args) => calls.push(args[0]!);
+      const sent: string[] = [];
+      const send = spyOn(Bun, "spawn");
+      let read: Awaited<ReturnType<typeof writeWorkTreeWhile>>;
+      try {
+        read = await writeWorkTreeWhile(git, repo, { name: "test", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }, () => {});
+        for (const [argv, options] of send.mock.calls as unknown as [string[], { stdin?: unknown }][])
+          if (argv.includes("hash-object")) sent.push(String(options.stdin));
+        // Told nothing, it is not waited for: it ends on its own.
+        for (const deadline = Date.now() + 20_000; !calls.includes("hash-object") && Date.now() < deadline; ) await Bun.sleep(5);
+      } finally {
+        Git.observer = null;
+        send.mockRestore();
+      }
+      // One hash-object, started before status answered, and ended (its answer told) whatever the tree's way.
+      expect(calls.filter((call) => call === "hash-object")).toHaveLength(1);
+      expect(sent).toEqual(["pipe"]);
+      expect(read.tree).toBe(writeWorkTree(git, repo, { name: "plain", store: join(top, ".exprag"), maxUntrackedBytes: 1 << 20 }).tree);
+      for (const path of hashed) expect(Bun.spawnSync(["git", "cat-file", "-e", `${read.tree}:${path}`], { cwd: top, env }).exitCode).toBe(0);
+    }, 30_000);
+  }
 
   for (const split of [false, true])
     test(`taken where the index${split ? ", split, hides a change in its shared part" : " hides a change"} (assume-unchanged): the snapshot reads the copy's way, and the change is in it`, async () => {
