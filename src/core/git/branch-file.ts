@@ -54,7 +54,13 @@ export function createBranchFile(common: string, ref: string, oid: string, stamp
   }
 }
 
-/** Whether the packed refs hold `ref`, a branch under it, or one of its folders as a branch (or cannot be read). */
+/**
+ * packed-refs as git reads it without complaint: its header, then `<oid> <name>` lines, each
+ * maybe followed by the `^<oid>` it peels to, every line ended. git refuses any other file.
+ */
+const PACKED_REFS = /^(?:# pack-refs with:[^\n]*\n)?(?:[0-9a-f]{40} [^ \n]+\n(?:\^[0-9a-f]{40}\n)?)*$/;
+
+/** Whether the packed refs hold `ref`, a branch under it, or one of its folders as a branch (or cannot be read as git reads them). */
 function packedInTheWay(common: string, ref: string): boolean {
   const path = join(common, "packed-refs");
   let size: number;
@@ -70,7 +76,7 @@ function packedInTheWay(common: string, ref: string): boolean {
   } catch {
     return true;
   }
-  if (text.includes(` ${ref}\n`) || text.includes(` ${ref}/`)) return true;
+  if (!PACKED_REFS.test(text) || text.includes(` ${ref}\n`) || text.includes(` ${ref}/`)) return true;
   for (let slash = ref.lastIndexOf("/"); slash > "refs/heads".length; slash = ref.lastIndexOf("/", slash - 1)) {
     if (text.includes(` ${ref.slice(0, slash)}\n`)) return true;
   }

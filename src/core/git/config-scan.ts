@@ -6,7 +6,7 @@
  * keys' names anywhere, comments included. Everywhere else it cannot tell, and git is asked.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 
 /** git binaries whose system config file is /etc/gitconfig (built with prefix /usr). */
 const DISTRIBUTION_GITS = new Set(["/usr/bin/git", "/bin/git"]);
@@ -33,22 +33,28 @@ export function certainlyUnset(gitDir: string, commonDir: string, env: NodeJS.Pr
   return true;
 }
 
-/** The config files git reads for this repository, or null where they cannot be known here. */
-function configFiles(gitDir: string, commonDir: string, env: NodeJS.ProcessEnv): string[] | null {
+/**
+ * The config files git reads for this repository, or null where they cannot be known here. The
+ * files GIT_CONFIG_SYSTEM and GIT_CONFIG_GLOBAL name are read as well as the usual ones, not
+ * instead: a git older than 2.32 reads only the usual ones.
+ */
+export function configFiles(gitDir: string, commonDir: string, env: NodeJS.ProcessEnv): string[] | null {
   if (process.platform !== "linux") return null;
   // `git -c` of a git that started exprag, and GIT_CONFIG_COUNT's pairs, are config too.
   if (Object.keys(env).some((name) => name.startsWith("GIT_CONFIG") && !KNOWN_FILE_VARIABLES.has(name))) return null;
-  if (env.GIT_CONFIG_SYSTEM === "" || env.GIT_CONFIG_GLOBAL === "") return null;
+  const { HOME: home, XDG_CONFIG_HOME: xdg, GIT_CONFIG_SYSTEM: system, GIT_CONFIG_GLOBAL: global } = env;
+  // A relative path is read from git's own folder, the work tree's top, which this process need not be in.
+  if ([home, xdg, system, global].some((path) => path !== undefined && path !== "" && !isAbsolute(path))) return null;
+  if (system === "" || global === "") return null;
   const git = Bun.which("git", { PATH: env.PATH ?? "" });
   if (git === null || !DISTRIBUTION_GITS.has(git)) return null;
   const files: string[] = [];
-  if (!isTrue(env.GIT_CONFIG_NOSYSTEM)) files.push(env.GIT_CONFIG_SYSTEM ?? "/etc/gitconfig");
-  if (env.GIT_CONFIG_GLOBAL !== undefined) files.push(env.GIT_CONFIG_GLOBAL);
-  else {
-    if (env.XDG_CONFIG_HOME) files.push(join(env.XDG_CONFIG_HOME, "git", "config"));
-    else if (env.HOME) files.push(join(env.HOME, ".config", "git", "config"));
-    if (env.HOME) files.push(join(env.HOME, ".gitconfig"));
-  }
+  if (!isTrue(env.GIT_CONFIG_NOSYSTEM)) files.push("/etc/gitconfig", ...(system === undefined ? [] : [system]));
+  if (global !== undefined) files.push(global);
+  // git takes an empty HOME as set (`/.gitconfig`), an empty XDG_CONFIG_HOME as unset.
+  if (xdg) files.push(`${xdg}/git/config`);
+  else if (home !== undefined) files.push(`${home}/.config/git/config`);
+  if (home !== undefined) files.push(`${home}/.gitconfig`);
   files.push(join(commonDir, "config"), join(gitDir, "config.worktree"));
   return files.filter((file) => file !== "/dev/null");
 }

@@ -72,6 +72,28 @@ describe("a branch written in process", () => {
     }
   });
 
+  test("packed refs git would refuse (a line unended, or not a ref): nothing written, left to git, which says why", () => {
+    for (const tail of ["refs/heads/run/x", "refs/heads/other\nnot a ref line\n"]) {
+      const { top, gitDir, commit } = repository();
+      writeFileSync(join(gitDir, "packed-refs"), `# pack-refs with: peeled fully-peeled sorted \n${commit} ${tail}`);
+      expect(Bun.spawnSync(["git", "update-ref", "-m", MESSAGE, "refs/heads/run/x", commit, ""], { cwd: top, env }).exitCode).not.toBe(0);
+      expect(createBranchFile(gitDir, "refs/heads/run/x", commit, STAMP, MESSAGE)).toBe(false);
+      expect(existsSync(join(gitDir, "refs/heads/run/x"))).toBe(false);
+    }
+  });
+
+  test("packed refs as git writes them, tags peeled, a name only sharing the branch's prefix: the branch written", () => {
+    const { top, gitDir, commit } = repository();
+    git(top, "tag", "-a", "-m", "t", "v1");
+    git(top, "branch", "run-other");
+    git(top, "update-ref", "refs/heads/run/xy", commit);
+    git(top, "pack-refs", "--all");
+    expect(readFileSync(join(gitDir, "packed-refs"), "latin1")).toContain("\n^");
+    expect(createBranchFile(gitDir, "refs/heads/run/x", commit, STAMP, MESSAGE)).toBe(true);
+    expect(git(top, "rev-parse", "run/x")).toBe(commit);
+    git(top, "fsck", "--strict", "--no-progress");
+  });
+
   test("packed refs too big to read at once: left to git", () => {
     const { gitDir, commit } = repository();
     const line = `${commit} refs/tags/${"t".repeat(200)}`;

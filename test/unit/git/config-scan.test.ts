@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { certainlyUnset } from "../../../src/core/git/config-scan";
+import { certainlyUnset, configFiles } from "../../../src/core/git/config-scan";
 import { CONFIG_WORDS, REFLOGS_KEPT } from "../../../src/core/git/own-writes";
 import { tempDir } from "../../temp-dir";
 
@@ -134,13 +134,35 @@ describe.skipIf(!knownGit)("config read from its files", () => {
     expect(unset(unreadable.gitDir, unreadable.env)).toBe(false);
   });
 
-  test("a system file git would not read (GIT_CONFIG_NOSYSTEM), or a global one replaced by GIT_CONFIG_GLOBAL, is not read", () => {
+  test("a system file git would not read (GIT_CONFIG_NOSYSTEM) is not read", () => {
+    const s = setUp();
+    writeFileSync(join(s.home, "system"), "[core]\nfsync = all\n");
+    const env = { ...s.env, GIT_CONFIG_SYSTEM: join(s.home, "system") };
+    expect(unset(s.gitDir, env)).toBe(true);
+    expect(gitSaysUnset(s.top, env)).toBe(true);
+  });
+
+  test("the files GIT_CONFIG_GLOBAL and GIT_CONFIG_SYSTEM name are read beside the usual ones, which a git before 2.32 reads instead", () => {
     const s = setUp();
     writeFileSync(join(s.home, ".gitconfig"), "[core]\nfsync = all\n");
     writeFileSync(join(s.home, "global"), "[user]\nname = T\n");
-    const env = { ...s.env, GIT_CONFIG_GLOBAL: join(s.home, "global"), GIT_CONFIG_SYSTEM: join(s.home, ".gitconfig") };
-    expect(unset(s.gitDir, env)).toBe(true);
-    expect(gitSaysUnset(s.top, env)).toBe(true);
+    expect(unset(s.gitDir, { ...s.env, GIT_CONFIG_GLOBAL: join(s.home, "global") })).toBe(false);
+    const { GIT_CONFIG_NOSYSTEM: _, ...withSystem } = s.env;
+    const files = configFiles(s.gitDir, s.gitDir, { ...withSystem, GIT_CONFIG_SYSTEM: "/opt/system", GIT_CONFIG_GLOBAL: "/opt/global" });
+    expect(files?.slice(0, 5)).toEqual(["/etc/gitconfig", "/opt/system", "/opt/global", `${s.home}/.config/git/config`, `${s.home}/.gitconfig`]);
+  });
+
+  test("an empty HOME is read as git reads it (from the root), an empty XDG_CONFIG_HOME as unset; a relative one is not known here", () => {
+    const s = setUp();
+    expect(configFiles(s.gitDir, s.gitDir, { ...s.env, HOME: "", XDG_CONFIG_HOME: "" })?.slice(0, 2)).toEqual(["/.config/git/config", "/.gitconfig"]);
+    for (const variable of ["HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"]) {
+      expect([variable, configFiles(s.gitDir, s.gitDir, { ...s.env, [variable]: "relative/path" })]).toEqual([variable, null]);
+    }
+    // Read from git's folder: the scan, run elsewhere, would miss it.
+    mkdirSync(join(s.top, "h"));
+    writeFileSync(join(s.top, "h", ".gitconfig"), "[core]\nsharedRepository = group\n");
+    expect(gitSaysUnset(s.top, { ...s.env, HOME: "h" })).toBe(false);
+    expect(unset(s.gitDir, { ...s.env, HOME: "h" })).toBe(false);
   });
 
   test("another git first on PATH, whose system file is elsewhere: git is asked", () => {
