@@ -2,11 +2,12 @@
  * A new branch written in process where git keeps branches as files, as `git update-ref` writes
  * one: `<ref>.lock` taken, the reflog's first entry appended, the lock renamed into place. One git
  * process fewer per snapshot. Whatever git would refuse or do some other way (the name packed
- * already, or in the way of a packed branch, a file or folder in the way, the lock held, the
- * packed refs too big to read at once) is left to update-ref, which says why.
+ * already, or in the way of a packed branch, packed refs git would not read or too big to read
+ * at once, a file or folder in the way, the lock held) is left to update-ref, which says why.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { somethingAt } from "../os/files";
 
 /** The packed refs read to look for a name in the way; a bigger file is left to git. */
 const MOST_PACKED_REFS_BYTES = 1024 * 1024;
@@ -39,7 +40,7 @@ export function createBranchFile(common: string, ref: string, oid: string, stamp
     writeSync(fd, `${oid}\n`);
     closeSync(fd);
     fd = -1;
-    if (exists(file)) return false;
+    if (somethingAt(file)) return false;
     const log = join(common, "logs", ref);
     mkdirSync(dirname(log), { recursive: true });
     writeFileSync(log, `${NO_COMMIT} ${oid} ${stamp}\t${message}\n`, { flag: "a", mode: 0o666 });
@@ -87,13 +88,4 @@ function removeLock(lock: string): void {
   try {
     unlinkSync(lock);
   } catch {}
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

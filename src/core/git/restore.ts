@@ -3,9 +3,9 @@
  * or against the work tree. A run's code is its recorded commit, never a branch tip: a clean
  * run's branch may have moved since.
  */
-import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { EXIT, errnoReason, UserError } from "../errors";
+import { somethingAt } from "../os/files";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import { resolveRunRef, shortId } from "../record/refs";
@@ -84,14 +84,5 @@ export function untrackedPathsInTheWay(git: Git, repo: Repository, commit: strin
   return inTree.stdout
     .toString()
     .split("\0")
-    .filter((path) => path && !index.has(path) && exists(join(repo.top, path)));
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+    .filter((path) => path && !index.has(path) && somethingAt(join(repo.top, path)));
 }

@@ -13,6 +13,15 @@ export function isSymlink(path: string): boolean {
   }
 }
 
+/** Whether anything is seen at `path`: a file, a folder, or a link, even a dangling one. */
+export function somethingAt(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false; // not to be seen: a file on the way, or a folder not searchable
+  }
+}
+
 /**
  * Creates `path` holding `text` unless something (a file, or a link, even a dangling one) is there
  * already (false then): written whole under another name first, so no one (git status, a reader,
