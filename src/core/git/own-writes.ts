@@ -26,6 +26,8 @@ const QUESTION = ["config", "--name-only", "--get-regexp", "^(core\\.(sharedrepo
 const EVERYTHING: OwnWrites = { objects: true, commits: true, refs: true };
 
 const known = new WeakMap<Git, OwnWrites>();
+/** Repositories whose config files were read already (and could not tell, where `known` has no answer). */
+const scanned = new WeakSet<Git>();
 
 /** What may be written in process here; asks git (a process) where the config files cannot tell. */
 export function ownWrites(git: Git, repo: Repository): OwnWrites {
@@ -50,6 +52,8 @@ export async function askOwnWrites(git: Git, repo: Repository): Promise<void> {
 }
 
 function fromFiles(git: Git, repo: Repository): OwnWrites | undefined {
+  if (scanned.has(git)) return known.get(git);
+  scanned.add(git);
   const common = commonFolder(repo, git.env);
   if (common === null || !certainlyUnset(repo.gitDir, common, git.env, CONFIG_WORDS, REFLOGS_KEPT)) return undefined;
   known.set(git, EVERYTHING);
