@@ -61,7 +61,7 @@ const withoutAjv: Bun.BunPlugin = {
 
 async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<void> {
   const result = await Bun.build({
-    entrypoints: [join(root, "src", "cli.ts")],
+    entrypoints: [join(root, "src", "main.ts")],
     compile: { outfile, autoloadDotenv: false, autoloadBunfig: false, ...(target && { target }) },
     minify: true,
     bytecode: true,

@@ -114,7 +114,8 @@ async function main(argv: string[]): Promise<number> {
   const load = Object.hasOwn(commands, first) ? commands[first] : undefined;
   if (!load) throw unknownCommand(first);
   if (first !== "run") return (await load()).default.main(rest);
-  // A run's snapshot reads git status, its longest step: started now, it runs while the run's code loads.
+  // A run's snapshot reads git status, its longest step: main.ts starts it where `run` comes first,
+  // else it starts now; either way it runs while the run's code loads.
   const early = await import("./core/git/early-status");
   early.startEarlyStatus(rest, process.env);
   try {

@@ -17,7 +17,7 @@ let metafile: Bun.BuildMetafile;
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), "exprag-chunks-"));
   const built = await Bun.build({
-    entrypoints: [join(root, "src", "cli.ts")],
+    entrypoints: [join(root, "src", "main.ts")],
     outdir,
     target: "bun",
     format: "esm",
@@ -97,6 +97,13 @@ describe("start-up imports", () => {
     expect(entry).toContain(JSON.stringify(pkg.version));
     expect(entry).not.toContain(pkg.description);
     expect(entry).not.toContain("@modelcontextprotocol/sdk");
+  });
+
+  test("the binary's entry is a few lines that load nothing before a run's git status starts", () => {
+    const entry = chunkOf("src/main.ts");
+    expect(Object.keys(metafile.outputs[entry]!.inputs).map((input) => basename(input))).toEqual(["main.ts"]);
+    expect(staticallyLoaded(entry).map((input) => basename(input))).toEqual(["main.ts"]);
+    expect(metafile.outputs[entry]!.bytes).toBeLessThan(1000);
   });
 
   test("exprag --version loads neither a command nor the help renderer", () => {
