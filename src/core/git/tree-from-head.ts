@@ -3,23 +3,20 @@
  * reading or writing the index (2.4 MB for 30,000 files, read again by every git command that
  * loads it): the changed files are hashed by `git hash-object` (the same clean filters, eol and
  * LFS conversion as `git update-index`), HEAD's trees on the way to them are read (in process
- * where they are loose objects, else by one `git cat-file --batch`), the new trees are made here
- * and written (in process as loose objects, else by one `git hash-object -t tree`, which must
- * name each as computed here). The tree equals the one `update-index` and `write-tree` make in a
+ * where they are loose objects, else by one `git cat-file --batch`), and new-trees.ts makes and
+ * stores the new ones. The tree equals the one `update-index` and `write-tree` make in a
  * copy of the index (work-tree.ts), but for folders no change reaches: those are HEAD's trees as
  * they are, so one an old tool wrote with an empty folder or a mode git no longer writes stays so
  * (its files are the same). Whatever this cannot build the same way is left to the index's way:
  * `treeFromHead` then answers null.
  */
-import { lstatSync, mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { lstatSync, readFileSync, type Stats } from "node:fs";
 import { folderDepth, readHeadTrees } from "./head-trees";
-import { objectsFolder, writeLooseObject } from "./loose-objects";
+import { objectsFolder } from "./loose-objects";
+import { byFolder, type Stored, writeTrees } from "./new-trees";
 import { askOwnWrites, ownWrites } from "./own-writes";
 import type { Git, GitResult, OpenGit, Repository } from "./repository";
 import type { StatusEntry } from "./status";
-import { EMPTY_TREE, rewriteTree, TREE_MODE, treeId } from "./tree-object";
 
 /** A path's new state in the tree: gone, an object already stored, or a work tree file to hash. */
 type Change = { remove: true } | { mode: string; oid: string } | { mode: string; hash: true };
@@ -48,8 +45,6 @@ interface TreePlan {
   objects: string | null;
   repo: Repository;
 }
-
-type Stored = { remove: true } | { mode: string; oid: string };
 
 const HASH_FILES = ["hash-object", "-w", "--stdin-paths"];
 
@@ -158,18 +153,6 @@ function treeOfPlan(
   return writeTrees(git, objects, changes as Map<string, Stored>, old);
 }
 
-/** Each folder the changes reach (and each above it, up to the top), with the names changed in it. */
-function byFolder<T>(changes: Map<string, T>): Map<string, Map<string, T>> {
-  const folders = new Map<string, Map<string, T>>([["", new Map()]]);
-  for (const [path, change] of changes) {
-    const slash = path.lastIndexOf("/");
-    const folder = slash < 0 ? "" : path.slice(0, slash);
-    for (let up = folder; !folders.has(up); up = up.slice(0, Math.max(0, up.lastIndexOf("/")))) folders.set(up, new Map());
-    folders.get(folder)!.set(path.slice(slash + 1), change);
-  }
-  return folders;
-}
-
 /**
  * Each path's new state, keyed by its bytes as latin1 text (names need not be UTF-8). Null for
  * what this way does not build: unmerged paths, submodules, renames in the work tree,
@@ -239,75 +222,5 @@ function holdsCarriageReturn(top: string, rawPath: Buffer, stat: Stats): boolean
     return readFileSync(Buffer.concat([Buffer.from(`${top}/`), rawPath])).includes(0x0d);
   } catch {
     return true;
-  }
-}
-
-/**
- * Applies `changes` to HEAD's trees `old` (at each folder they reach): makes the new ones deepest
- * first, stores them (writtenAsComputed; in `objects` where they may be written in process), and
- * answers the new root tree; null when one cannot be made as git would make it, or git disagrees or fails.
- */
-function writeTrees(git: Git, objects: string | null, changes: Map<string, Stored>, old: Map<string, Buffer>): string | null {
-  // Each folder's changed names, from the deepest folder up: its changed files now, its changed folders as they are made.
-  const folders = byFolder(changes);
-  const order = [...folders.keys()].sort((a, b) => folderDepth(b) - folderDepth(a));
-  const written: { oid: string; body: Buffer }[] = [];
-  // Folders whose entry in their parent status said nothing of: HEAD must hold a folder (or nothing) there.
-  const madeOnly = new Set<string>();
-  let root: string | null = null;
-  for (const folder of order) {
-    const prefix = folder === "" ? "" : `${folder}/`;
-    const made = rewriteTree(old.get(folder), folders.get(folder)!, (name) => madeOnly.has(prefix + name));
-    if (made === undefined) return null;
-    const oid = made.length === 0 ? null : treeId(made);
-    if (oid !== null) written.push({ oid, body: made });
-    if (folder === "") {
-      root = oid;
-      continue;
-    }
-    const slash = folder.lastIndexOf("/");
-    const parent = folders.get(slash < 0 ? "" : folder.slice(0, slash))!;
-    const name = folder.slice(slash + 1);
-    const change = parent.get(name);
-    if (change && !("remove" in change)) {
-      // A file set where this folder was: the folder must have emptied, else git would refuse.
-      if (oid !== null) return null;
-      continue;
-    }
-    if (!change) madeOnly.add(folder);
-    parent.set(name, oid === null ? { remove: true } : { mode: TREE_MODE, oid });
-  }
-  // Every file gone: the empty tree is the snapshot's, stored like any other (write-tree stores it too).
-  if (root === null) written.push({ oid: EMPTY_TREE, body: Buffer.alloc(0) });
-  if (!writtenAsComputed(git, objects, written)) return null;
-  return root ?? EMPTY_TREE;
-}
-
-/**
- * Writes the trees: as loose objects in `objects`, where given, else with one
- * `git hash-object -t tree` (which checks each tree's form; mktree would look up every entry's
- * object), which must name each as computed here. True when they are stored.
- */
-function writtenAsComputed(git: Git, objects: string | null, trees: { oid: string; body: Buffer }[]): boolean {
-  if (objects !== null) {
-    try {
-      for (const { oid, body } of trees) writeLooseObject(objects, oid, "tree", body);
-      return true;
-    } catch {
-      // left to git
-    }
-  }
-  const folder = mkdtempSync(join(tmpdir(), "exprag-trees-"));
-  try {
-    const files = trees.map(({ body }, i) => {
-      const file = join(folder, String(i));
-      writeFileSync(file, body);
-      return file;
-    });
-    const result = git.run(["hash-object", "-t", "tree", "-w", "--no-filters", "--stdin-paths"], { input: `${files.join("\n")}\n` });
-    const named = result.stdout.toString().split("\n").filter(Boolean);
-    return result.code === 0 && named.length === trees.length && named.every((oid, i) => oid === trees[i]!.oid);
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
   }
 }
