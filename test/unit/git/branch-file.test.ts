@@ -3,7 +3,7 @@
  * reflog entry, byte for byte; and nothing written wherever git would refuse or do otherwise.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createBranchFile } from "../../../src/core/git/branch-file";
 import { tempDir } from "../../temp-dir";
@@ -124,6 +124,32 @@ describe("a branch written in process", () => {
     mkdirSync(join(gitDir, "refs/heads/run/folder"));
     expect(createBranchFile(gitDir, "refs/heads/run/folder", commit, STAMP, MESSAGE)).toBe(false);
     expect(existsSync(join(gitDir, "refs/heads/run/x.lock")) || existsSync(join(gitDir, "refs/heads/run/folder.lock"))).toBe(false);
+  });
+
+  test("a folder where the reflog goes (a branch under the name deleted, its reflog's folder left): the lock taken back, left to git, which makes it", () => {
+    const { top, gitDir, commit } = repository();
+    mkdirSync(join(gitDir, "logs/refs/heads/run/x/y"), { recursive: true });
+    expect(createBranchFile(gitDir, "refs/heads/run/x", commit, STAMP, MESSAGE)).toBe(false);
+    expect(existsSync(join(gitDir, "refs/heads/run/x"))).toBe(false);
+    expect(existsSync(join(gitDir, "refs/heads/run/x.lock"))).toBe(false);
+    git(top, "update-ref", "-m", MESSAGE, "refs/heads/run/x", commit, "");
+    expect(git(top, "rev-parse", "run/x")).toBe(commit);
+  });
+
+  // Root writes anywhere: only an ordinary user meets a folder it may not write.
+  test.skipIf(process.getuid?.() === 0)("branches' folder not writable: nothing written, left to git", () => {
+    const { gitDir, commit } = repository();
+    mkdirSync(join(gitDir, "refs/heads/run"));
+    for (const folder of ["refs/heads", "refs/heads/run"]) {
+      chmodSync(join(gitDir, folder), 0o555);
+      try {
+        const ref = folder === "refs/heads" ? "refs/heads/other/x" : "refs/heads/run/x";
+        expect([folder, createBranchFile(gitDir, ref, commit, STAMP, MESSAGE)]).toEqual([folder, false]);
+        expect(existsSync(join(gitDir, "logs", ref))).toBe(false);
+      } finally {
+        chmodSync(join(gitDir, folder), 0o755);
+      }
+    }
   });
 
   test("names and ids git would refuse or spell otherwise: nothing written", () => {
