@@ -9,12 +9,13 @@
  * Every build is minified, with bytecode (about half the start-up), split into chunks that are
  * loaded only when a command imports them (a run loads no MCP, chart or query code), does not
  * autoload .env or bunfig.toml from the directory it runs in (the binary runs inside other
- * people's repositories), and carries the version from package.json and the git commit (--version).
+ * people's repositories), starts with the JIT reluctant (src/core/os/jit.ts), and carries the version from package.json and the git commit (--version).
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { START_JIT_POLICY } from "../src/core/os/jit";
 import { buildWheel, wheelFileName } from "./wheel";
 
 interface Target {
@@ -59,10 +60,11 @@ const withoutAjv: Bun.BunPlugin = {
   },
 };
 
-async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<void> {
-  const result = await Bun.build({
+/** What `Bun.build` is given to compile exprag into `outfile`. */
+export function compileConfig(outfile: string, target?: Bun.Build.CompileTarget) {
+  return {
     entrypoints: [join(root, "src", "main.ts")],
-    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false, ...(target && { target }) },
+    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false, jitPolicy: START_JIT_POLICY, ...(target && { target }) },
     minify: true,
     bytecode: true,
     // Internal errors keep a readable stack: with --compile the source map is embedded in the binary.
@@ -72,7 +74,11 @@ async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promi
     splitting: true,
     define: { EXPRAG_BUILD_COMMIT: JSON.stringify(gitCommit()) },
     plugins: [withoutAjv],
-  });
+  } satisfies Bun.BuildConfig;
+}
+
+async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<void> {
+  const result = await Bun.build(compileConfig(outfile, target));
   if (!result.success) {
     for (const message of result.logs) console.error(message);
     throw new Error(`building ${outfile} failed`);

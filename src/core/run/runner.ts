@@ -5,6 +5,7 @@
  */
 import { RunContext } from "../context/run-context";
 import { EXIT, errnoReason, UserError } from "../errors";
+import { usualJit } from "../os/jit";
 import { currentAuthor } from "../record/author";
 import type { RecordCounts, RunEndStatus } from "../record/schema";
 import type { askSlurmWhyEnded } from "../slurm/job-state";
@@ -130,6 +131,8 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   // A command with stop rules runs in a session of its own, as a --pty one does: no keyboard signal reaches it but through exprag.
   const ownGroup = child.terminal !== null || stopping !== null;
   signals.attach(child.process, ownGroup);
+  // What follows goes on as long as the command does: compiled as usual.
+  usualJit();
 
   // Loaded while the command runs: its output waits in the pipes meanwhile.
   let started: typeof import("./started");
