@@ -9,7 +9,8 @@
  * Every build is minified, with bytecode (about half the start-up), split into chunks that are
  * loaded only when a command imports them (a run loads no MCP, chart or query code), does not
  * autoload .env or bunfig.toml from the directory it runs in (the binary runs inside other
- * people's repositories), starts with the JIT reluctant (src/core/os/jit.ts), and carries the version from package.json and the git commit (--version).
+ * people's repositories), starts with the JIT reluctant (src/core/os/jit.ts), and carries the
+ * version from package.json and the git commit (--version).
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
