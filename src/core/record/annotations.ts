@@ -4,17 +4,19 @@
  * live in the store's `annotations/` folder, in `<run_id>.jsonl`, one event per line, appended with
  * one write each: the run file keeps its single writer (a run still being written is never
  * touched), annotations from several processes never tear each other, and a copy of the store
- * merges by taking every line. `runs/` holds runs only: a store written when annotations lived
+ * merges by taking every line. Events count once each, in the order they were made (a merged
+ * copy's lines come after ours). `runs/` holds runs only: a store written when annotations lived
  * beside the run file (`runs/<run_id>.annotations.jsonl`) is read as it is, and each run's file is
  * moved on its next write.
  */
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
 import { isErrno, usageError } from "../errors";
 import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
+import { appendMissingLines } from "./line-merge";
 import { forEachLine } from "./reader";
 import {
   type AnnotationValues,
@@ -86,29 +88,23 @@ function listFolder(dir: string, keep: (name: string) => boolean): string[] | nu
 
 /**
  * Before a write: the annotations folder exists, and a run's annotations kept the old way are
- * moved into it (after those already there, read as older), so `runs/` holds runs only.
+ * moved into it, so `runs/` holds runs only. They are appended, never written over what is there:
+ * a line another process appends meanwhile is kept. Two moving the same file at once may both
+ * append its lines; a reader takes each line once, and orders them by when they were made.
  */
 export function settleAnnotations(runFile: string): string {
   const target = annotationsPath(runFile);
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const legacy = legacyAnnotationsPath(runFile);
   if (!existsSync(legacy) || isSymlink(legacy)) return target;
-  if (!existsSync(target)) {
-    renameSync(legacy, target);
-    return target;
-  }
-  const merged = `${target}.${process.pid}.moving`;
-  const text = (path: string) => {
-    const content = readFileSync(path, "utf8");
-    return content && !content.endsWith("\n") ? `${content}\n` : content;
-  };
-  const fd = openSync(merged, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  let kept: string;
   try {
-    writeSync(fd, text(legacy) + text(target));
-  } finally {
-    closeSync(fd);
+    kept = readFileSync(legacy, "utf8");
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return target; // moved by another process meanwhile
+    throw error;
   }
-  renameSync(merged, target);
+  appendMissingLines(target, kept.split("\n"));
   rmSync(legacy, { force: true });
   return target;
 }
@@ -198,19 +194,22 @@ export function readAnnotations(runFile: string, startTags: string[] = [], listi
   const files = annotationFiles(runFile, listing);
   // The usual run of a listing: nothing to merge (asked of every run of `ls`).
   if (!files.length && !startTags.length) return annotations;
+  const lines = new Set<string>();
+  for (const path of files) readLines(path, lines);
   const tags = new Set<string>(startTags);
-  for (const path of files) readEvents(path, annotations, tags);
+  // A merged copy's lines (pulled, or moved from an older store) come after ours: the time each
+  // event was made orders them, not the file.
+  for (const event of byTime([...lines].flatMap((text) => eventOf(text) ?? []))) applyEvent(event, annotations, tags);
   annotations.tags = [...tags];
-  // A pulled copy appends its lines after ours: the time a decision was made orders them, not the file.
-  annotations.decisions = byTime(annotations.decisions);
   annotations.decision = annotations.decisions.at(-1) ?? null;
   return annotations;
 }
 
-function readEvents(path: string, annotations: Annotations, tags: Set<string>): void {
+/** Each line of `path` not seen yet, into `lines`: a line appended twice (two processes moving the same file) counts once. */
+function readLines(path: string, lines: Set<string>): void {
   try {
     forEachLine(path, (text) => {
-      readEvent(text, annotations, tags);
+      if (text !== null) lines.add(text);
       return undefined;
     });
   } catch (error) {
@@ -219,18 +218,28 @@ function readEvents(path: string, annotations: Annotations, tags: Set<string>): 
   }
 }
 
-function readEvent(text: string | null, annotations: Annotations, tags: Set<string>): void {
-  const record = text === null ? null : parseRecord(text);
-  if (!record) return;
+interface AnnotationRecord {
+  kind: string;
+  body: Record<string, unknown>;
+  created_at: string;
+  author: Author | null;
+}
+
+function eventOf(text: string): AnnotationRecord | null {
+  const record = parseRecord(text);
+  if (!record) return null;
   const { kind, value, createdAt } = decodeEnvelope(record);
-  const body = asObject(value);
-  if (kind === "note" && typeof body.text === "string") annotations.notes.push({ text: body.text, created_at: createdAt, author: decodeAuthor(record) });
+  return { kind, body: asObject(value), created_at: createdAt, author: decodeAuthor(record) };
+}
+
+function applyEvent({ kind, body, created_at, author }: AnnotationRecord, annotations: Annotations, tags: Set<string>): void {
+  if (kind === "note" && typeof body.text === "string") annotations.notes.push({ text: body.text, created_at, author });
   if (kind === "decision" && (DECISIONS as readonly unknown[]).includes(body.decision))
     annotations.decisions.push({
       decision: body.decision as DecisionKind,
       because: typeof body.because === "string" ? body.because : null,
-      created_at: createdAt,
-      author: decodeAuthor(record),
+      created_at,
+      author,
     });
   if (kind !== "tag" && kind !== "untag") return;
   for (const tag of Array.isArray(body.tags) ? body.tags : []) {

@@ -19,12 +19,12 @@ import {
   renameSync,
   rmSync,
   unlinkSync,
-  writeSync,
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { isErrno } from "../errors";
 import { pidAlive } from "../os/processes";
+import { appendMissingLines } from "../record/line-merge";
 import { forEachLine, openRegularFile } from "../record/reader";
 import { runsDir } from "../store";
 
@@ -151,45 +151,6 @@ export function mergeAnnotations(staged: string, target: string): number {
     return undefined;
   });
   return appendMissingLines(target, pulled);
-}
-
-/** Appends to `target` (created if missing) the lines it does not hold yet, in their order, with one write; returns how many. */
-export function appendMissingLines(target: string, lines: string[]): number {
-  const known = new Set<string>();
-  let exists = true;
-  try {
-    forEachLine(target, (text) => {
-      if (text !== null) known.add(text);
-      return undefined;
-    });
-  } catch (error) {
-    if (!isErrno(error, "ENOENT")) throw error;
-    exists = false;
-  }
-  const added: string[] = [];
-  for (const text of lines) {
-    if (text === "" || known.has(text)) continue;
-    known.add(text);
-    added.push(text);
-  }
-  if (added.length === 0) return 0;
-  const fd = openSync(target, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-  try {
-    const text = `${exists && !endsWithNewline(fd) ? "\n" : ""}${added.join("\n")}\n`;
-    const bytes = Buffer.from(text);
-    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-  } finally {
-    closeSync(fd);
-  }
-  return added.length;
-}
-
-function endsWithNewline(fd: number): boolean {
-  const size = fstatSync(fd).size;
-  if (size === 0) return true;
-  const last = Buffer.alloc(1);
-  readSync(fd, last, 0, 1, size - 1);
-  return last[0] === 10;
 }
 
 /** Removes a staged file that was not used. */

@@ -7,10 +7,10 @@
  */
 import { FETCHED_PROJECT_PREFIX, PROJECT_NOTES_NAME, PROJECT_PREFIX } from "../git/ref-names";
 import type { Git } from "../git/repository";
+import { appendMissingLines } from "../record/line-merge";
 import { isAcceptableProjectNote, projectNotesPath } from "../record/project-notes";
 import { OBJECT_ID } from "../record/untrusted";
 import { objectInfo } from "./batch";
-import { appendMissingLines } from "./incoming";
 import { hashFile, type ObjectFormat } from "./objects";
 import { writeRunCommits } from "./pack";
 

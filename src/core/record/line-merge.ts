@@ -1,0 +1,47 @@
+/**
+ * Lines merged into a file by appending only the ones it lacks: a pulled run's annotations, the
+ * project's notes, a run's annotations moved from where an older store kept them. The file is
+ * only ever appended to, never replaced, so a line another process appends meanwhile is kept.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { isErrno } from "../errors";
+import { forEachLine } from "./reader";
+
+/** Appends to `target` (created if missing) the lines it does not hold yet, in their order, with one write; returns how many. */
+export function appendMissingLines(target: string, lines: string[]): number {
+  const known = new Set<string>();
+  let exists = true;
+  try {
+    forEachLine(target, (text) => {
+      if (text !== null) known.add(text);
+      return undefined;
+    });
+  } catch (error) {
+    if (!isErrno(error, "ENOENT")) throw error;
+    exists = false;
+  }
+  const added: string[] = [];
+  for (const text of lines) {
+    if (text === "" || known.has(text)) continue;
+    known.add(text);
+    added.push(text);
+  }
+  if (added.length === 0) return 0;
+  const fd = openSync(target, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  try {
+    const text = `${exists && !endsWithNewline(fd) ? "\n" : ""}${added.join("\n")}\n`;
+    const bytes = Buffer.from(text);
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+  } finally {
+    closeSync(fd);
+  }
+  return added.length;
+}
+
+function endsWithNewline(fd: number): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] === 10;
+}
