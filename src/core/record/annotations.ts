@@ -16,7 +16,7 @@ import { isErrno, usageError } from "../errors";
 import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
-import { appendMissingLines } from "./line-merge";
+import { addLinesOf, appendMissingLines } from "./line-merge";
 import { forEachLine } from "./reader";
 import {
   type AnnotationValues,
@@ -194,8 +194,10 @@ export function readAnnotations(runFile: string, startTags: string[] = [], listi
   const files = annotationFiles(runFile, listing);
   // The usual run of a listing: nothing to merge (asked of every run of `ls`).
   if (!files.length && !startTags.length) return annotations;
+  // A line appended twice (two processes moving the same file) counts once. A file removed since
+  // it was listed (exprag rm, an older store's file moved) holds no annotations.
   const lines = new Set<string>();
-  for (const path of files) readLines(path, lines);
+  for (const path of files) addLinesOf(path, lines);
   const tags = new Set<string>(startTags);
   // A merged copy's lines (pulled, or moved from an older store) come after ours: the time each
   // event was made orders them, not the file.
@@ -203,19 +205,6 @@ export function readAnnotations(runFile: string, startTags: string[] = [], listi
   annotations.tags = [...tags];
   annotations.decision = annotations.decisions.at(-1) ?? null;
   return annotations;
-}
-
-/** Each line of `path` not seen yet, into `lines`: a line appended twice (two processes moving the same file) counts once. */
-function readLines(path: string, lines: Set<string>): void {
-  try {
-    forEachLine(path, (text) => {
-      if (text !== null) lines.add(text);
-      return undefined;
-    });
-  } catch (error) {
-    // Removed since it was listed (exprag rm, an older store's file moved): no annotations of its.
-    if (!isErrno(error, "ENOENT")) throw error;
-  }
 }
 
 interface AnnotationRecord {

@@ -10,16 +10,7 @@ import { forEachLine } from "./reader";
 /** Appends to `target` (created if missing) the lines it does not hold yet, in their order, with one write; returns how many. */
 export function appendMissingLines(target: string, lines: string[]): number {
   const known = new Set<string>();
-  let exists = true;
-  try {
-    forEachLine(target, (text) => {
-      if (text !== null) known.add(text);
-      return undefined;
-    });
-  } catch (error) {
-    if (!isErrno(error, "ENOENT")) throw error;
-    exists = false;
-  }
+  const exists = addLinesOf(target, known);
   const added: string[] = [];
   for (const text of lines) {
     if (text === "" || known.has(text)) continue;
@@ -44,4 +35,18 @@ function endsWithNewline(fd: number): boolean {
   const last = Buffer.alloc(1);
   readSync(fd, last, 0, 1, size - 1);
   return last[0] === 10;
+}
+
+/** Adds each line of `path` to `lines` (but a line too long to read); false where there is no such file. */
+export function addLinesOf(path: string, lines: Set<string>): boolean {
+  try {
+    forEachLine(path, (text) => {
+      if (text !== null) lines.add(text);
+      return undefined;
+    });
+    return true;
+  } catch (error) {
+    if (!isErrno(error, "ENOENT")) throw error;
+    return false;
+  }
 }
