@@ -17,7 +17,6 @@ import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { addLinesOf, appendMissingLines } from "./line-merge";
-import { forEachLine } from "./reader";
 import {
   type AnnotationValues,
   DECISIONS,

@@ -41,7 +41,10 @@ describe("reading a run's annotations", () => {
     mkdirSync(join(runFile, "..", "..", "annotations"));
     writeFileSync(
       annotationsPath(runFile),
-      event("note", { text: "second" }, T2) + event("decision", { decision: "keep" }, T3) + event("note", { text: "first" }, T1) + event("decision", { decision: "discard" }, T1),
+      event("note", { text: "second" }, T2) +
+        event("decision", { decision: "keep" }, T3) +
+        event("note", { text: "first" }, T1) +
+        event("decision", { decision: "discard" }, T1),
     );
     const read = readAnnotations(runFile);
     expect(read.notes.map((note) => note.text)).toEqual(["first", "second"]);
