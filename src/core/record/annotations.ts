@@ -9,14 +9,15 @@
  * beside the run file (`runs/<run_id>.annotations.jsonl`) is read as it is, and each run's file is
  * moved on its next write.
  */
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
-import { isErrno, usageError } from "../errors";
+import { EXIT, isErrno, UserError, usageError } from "../errors";
 import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { addLinesOf, appendMissingLines } from "./line-merge";
+import { NotRegularFile } from "./reader";
 import {
   type AnnotationValues,
   DECISIONS,
@@ -96,16 +97,31 @@ export function settleAnnotations(runFile: string): string {
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const legacy = legacyAnnotationsPath(runFile);
   if (!existsSync(legacy) || isSymlink(legacy)) return target;
-  let kept: string;
-  try {
-    kept = readFileSync(legacy, "utf8");
-  } catch (error) {
-    if (isErrno(error, "ENOENT")) return target; // moved by another process meanwhile
-    throw error;
-  }
+  const kept = legacyText(legacy);
+  if (kept === null) return target; // moved by another process meanwhile
   appendMissingLines(target, kept.split("\n"));
   rmSync(legacy, { force: true });
   return target;
+}
+
+/**
+ * An older store's annotations file, read never through a link (one planted in a copied store
+ * could name any file of this user's) nor from anything but a regular file (a FIFO would hang).
+ */
+function legacyText(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return null;
+    throw error;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw notRegular(path);
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** An annotation to append: its kind and what its value is made from. */
@@ -174,15 +190,25 @@ export function appendAnnotation(runFile: string, runId: string, event: Annotati
   return createdAt;
 }
 
-/** One write per line, appended, never through a link planted in a copied store. */
+/** One write per line, appended, never through a link planted in a copied store, nor into anything but a regular file. */
 export function appendLine(path: string, record: object): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  let fd: number;
   try {
+    // Not blocking: a FIFO in the file's place, with no reader, would wait for one for ever.
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0), 0o600);
+  } catch (error) {
+    throw isErrno(error, "ENXIO") ? notRegular(path) : error;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw notRegular(path);
     writeSync(fd, `${JSON.stringify(record)}\n`);
   } finally {
     closeSync(fd);
   }
 }
+
+/** A store file in an annotations file's place that is not one (a FIFO, a device): an error that names it. */
+const notRegular = (path: string) => new UserError(`${path} is not a regular file`, EXIT.failure, "remove it from the store, then try again");
 
 /**
  * The run's annotations; `startTags`: the tags its run_start gave it (a queued Slurm point's),
@@ -196,7 +222,14 @@ export function readAnnotations(runFile: string, startTags: string[] = [], listi
   // A line appended twice (two processes moving the same file) counts once. A file removed since
   // it was listed (exprag rm, an older store's file moved) holds no annotations.
   const lines = new Set<string>();
-  for (const path of files) addLinesOf(path, lines);
+  for (const path of files) {
+    try {
+      addLinesOf(path, lines);
+    } catch (error) {
+      // A FIFO or a device in an annotations file's place holds none, as a link there does not.
+      if (!(error instanceof NotRegularFile)) throw error;
+    }
+  }
   const tags = new Set<string>(startTags);
   // A merged copy's lines (pulled, or moved from an older store) come after ours: the time each
   // event was made orders them, not the file.

@@ -5,9 +5,9 @@
  * another process appends meanwhile.
  */
 import { describe, expect, test } from "bun:test";
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { annotationsPath, legacyAnnotationsPath, readAnnotations, settleAnnotations } from "../../../src/core/record/annotations";
+import { annotationsPath, appendAnnotation, legacyAnnotationsPath, readAnnotations, settleAnnotations } from "../../../src/core/record/annotations";
 import { tempDir } from "../../temp-dir";
 
 const RUN_ID = "01900000-0000-7000-8000-000000000001";
@@ -50,6 +50,14 @@ describe("reading a run's annotations", () => {
     expect(read.notes.map((note) => note.text)).toEqual(["first", "second"]);
     expect(read.decisions.map((decision) => decision.decision)).toEqual(["discard", "keep"]);
     expect(read.decision?.decision).toBe("keep");
+  });
+
+  test("a FIFO in an annotations file's place holds no annotations, and reading it does not wait", () => {
+    const runFile = runFileIn(tempDir());
+    mkdirSync(join(runFile, "..", "..", "annotations"));
+    expect(Bun.spawnSync(["mkfifo", annotationsPath(runFile)]).exitCode).toBe(0);
+    writeFileSync(legacyAnnotationsPath(runFile), event("tag", { tags: ["old"] }, T1));
+    expect(readAnnotations(runFile).tags).toEqual(["old"]);
   });
 
   test("a line written twice counts once", () => {
@@ -104,5 +112,33 @@ describe("moving an older store's annotations", () => {
     writeFileSync(annotationsPath(runFile), event("note", { text: "c" }, T3).trimEnd());
     settleAnnotations(runFile);
     expect(readAnnotations(runFile).notes.map((note) => note.text)).toEqual(["a", "b", "c"]);
+  });
+
+  test("an old file that is a FIFO is refused, not read (reading it would wait for ever): one error, nothing moved", () => {
+    const runFile = runFileIn(tempDir());
+    const legacy = legacyAnnotationsPath(runFile);
+    expect(Bun.spawnSync(["mkfifo", legacy]).exitCode).toBe(0);
+    expect(() => settleAnnotations(runFile)).toThrow(/is not a regular file/);
+    expect(existsSync(legacy)).toBe(true);
+    expect(existsSync(annotationsPath(runFile))).toBe(false);
+  });
+
+  test("an old file that is a link is left where it is, and what it names is not read", () => {
+    const store = tempDir();
+    const runFile = runFileIn(store);
+    const elsewhere = join(store, "secret.txt");
+    writeFileSync(elsewhere, event("note", { text: "not this run's" }, T1));
+    symlinkSync(elsewhere, legacyAnnotationsPath(runFile));
+    settleAnnotations(runFile);
+    expect(existsSync(annotationsPath(runFile))).toBe(false);
+    expect(readAnnotations(runFile).notes).toEqual([]);
+  });
+
+  test("a FIFO where the run's annotations go is refused, not written into (opening it would wait for a reader)", () => {
+    const runFile = runFileIn(tempDir());
+    mkdirSync(join(runFile, "..", "..", "annotations"));
+    expect(Bun.spawnSync(["mkfifo", annotationsPath(runFile)]).exitCode).toBe(0);
+    const tagging = () => appendAnnotation(runFile, RUN_ID, { kind: "tag", tags: ["x"] }, { kind: "user", name: "ann" });
+    expect(tagging).toThrow(/is not a regular file/);
   });
 });
