@@ -12,11 +12,11 @@
 import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
-import { EXIT, isErrno, UserError, usageError } from "../errors";
+import { isErrno, usageError } from "../errors";
 import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
-import { addLinesOf, appendMissingLines } from "./line-merge";
+import { addLinesOf, appendMissingLines, notRegularFile, openToAppend } from "./line-merge";
 import { NotRegularFile } from "./reader";
 import {
   type AnnotationValues,
@@ -117,7 +117,7 @@ function legacyText(path: string): string | null {
     throw error;
   }
   try {
-    if (!fstatSync(fd).isFile()) throw notRegular(path);
+    if (!fstatSync(fd).isFile()) throw notRegularFile(path);
     return readFileSync(fd, "utf8");
   } finally {
     closeSync(fd);
@@ -192,23 +192,13 @@ export function appendAnnotation(runFile: string, runId: string, event: Annotati
 
 /** One write per line, appended, never through a link planted in a copied store, nor into anything but a regular file. */
 export function appendLine(path: string, record: object): void {
-  let fd: number;
+  const fd = openToAppend(path);
   try {
-    // Not blocking: a FIFO in the file's place, with no reader, would wait for one for ever.
-    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0), 0o600);
-  } catch (error) {
-    throw isErrno(error, "ENXIO") ? notRegular(path) : error;
-  }
-  try {
-    if (!fstatSync(fd).isFile()) throw notRegular(path);
     writeSync(fd, `${JSON.stringify(record)}\n`);
   } finally {
     closeSync(fd);
   }
 }
-
-/** A store file in an annotations file's place that is not one (a FIFO, a device): an error that names it. */
-const notRegular = (path: string) => new UserError(`${path} is not a regular file`, EXIT.failure, "remove it from the store, then try again");
 
 /**
  * The run's annotations; `startTags`: the tags its run_start gave it (a queued Slurm point's),

@@ -4,13 +4,18 @@
  * only ever appended to, never replaced, so a line another process appends meanwhile is kept.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from "node:fs";
-import { isErrno } from "../errors";
-import { forEachLine } from "./reader";
+import { EXIT, isErrno, UserError } from "../errors";
+import { forEachLine, NotRegularFile } from "./reader";
 
 /** Appends to `target` (created if missing) the lines it does not hold yet, in their order, with one write; returns how many. */
 export function appendMissingLines(target: string, lines: string[]): number {
   const known = new Set<string>();
-  const exists = addLinesOf(target, known);
+  let exists: boolean;
+  try {
+    exists = addLinesOf(target, known);
+  } catch (error) {
+    throw error instanceof NotRegularFile ? notRegularFile(target) : error;
+  }
   const added: string[] = [];
   for (const text of lines) {
     if (text === "" || known.has(text)) continue;
@@ -18,7 +23,7 @@ export function appendMissingLines(target: string, lines: string[]): number {
     added.push(text);
   }
   if (added.length === 0) return 0;
-  const fd = openSync(target, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  const fd = openToAppend(target);
   try {
     const text = `${exists && !endsWithNewline(fd) ? "\n" : ""}${added.join("\n")}\n`;
     const bytes = Buffer.from(text);
@@ -28,6 +33,30 @@ export function appendMissingLines(target: string, lines: string[]): number {
   }
   return added.length;
 }
+
+/**
+ * `path` opened to append to (and read), created if missing (mode 0600): never through a link
+ * planted in a copied store, never waiting on a FIFO in its place, and only a regular file.
+ */
+export function openToAppend(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0), 0o600);
+  } catch (error) {
+    throw isErrno(error, "ENXIO") ? notRegularFile(path) : error;
+  }
+  try {
+    if (fstatSync(fd).isFile()) return fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  closeSync(fd);
+  throw notRegularFile(path);
+}
+
+/** A FIFO or a device where a store file is written: an error that names it. */
+export const notRegularFile = (path: string) => new UserError(`${path} is not a regular file`, EXIT.failure, "remove it from the store, then try again");
 
 function endsWithNewline(fd: number): boolean {
   const size = fstatSync(fd).size;

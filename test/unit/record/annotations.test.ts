@@ -7,6 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { UserError } from "../../../src/core/errors";
 import { annotationsPath, appendAnnotation, legacyAnnotationsPath, readAnnotations, settleAnnotations } from "../../../src/core/record/annotations";
 import { tempDir } from "../../temp-dir";
 
@@ -140,5 +141,17 @@ describe("moving an older store's annotations", () => {
     expect(Bun.spawnSync(["mkfifo", annotationsPath(runFile)]).exitCode).toBe(0);
     const tagging = () => appendAnnotation(runFile, RUN_ID, { kind: "tag", tags: ["x"] }, { kind: "user", name: "ann" });
     expect(tagging).toThrow(/is not a regular file/);
+  });
+
+  test("an old file moved toward a FIFO in the run's annotations file's place: refused with one line, the old file kept", () => {
+    const runFile = runFileIn(tempDir());
+    const legacy = legacyAnnotationsPath(runFile);
+    writeFileSync(legacy, event("tag", { tags: ["old"] }, T1));
+    mkdirSync(join(runFile, "..", "..", "annotations"));
+    expect(Bun.spawnSync(["mkfifo", annotationsPath(runFile)]).exitCode).toBe(0);
+    // One line for the user (exit 1), not an internal error: a UserError naming the file.
+    expect(() => settleAnnotations(runFile)).toThrow(UserError);
+    expect(() => settleAnnotations(runFile)).toThrow(`${annotationsPath(runFile)} is not a regular file`);
+    expect(readFileSync(legacy, "utf8")).toBe(event("tag", { tags: ["old"] }, T1));
   });
 });

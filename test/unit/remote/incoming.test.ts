@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { UserError } from "../../../src/core/errors";
 import { mergeAnnotations, placeFile, Staging } from "../../../src/core/remote/incoming";
 
 const made: string[] = [];
@@ -93,6 +94,17 @@ describe("merging annotations", () => {
     symlinkSync(victim, target);
     expect(() => mergeAnnotations(staged(staging, "a", "R1\n"), target)).toThrow();
     expect(readFileSync(victim, "utf8")).toBe("v\n");
+  });
+
+  test("never writes into a FIFO in the file's place: an error that names it", () => {
+    const dir = store();
+    const staging = new Staging(dir);
+    const target = join(dir, "runs", "a.annotations.jsonl");
+    expect(Bun.spawnSync(["mkfifo", target]).exitCode).toBe(0);
+    // One line for the user (exit 1), not an internal error: a UserError naming the file.
+    const merging = () => mergeAnnotations(staged(staging, "a", "R1\n"), target);
+    expect(merging).toThrow(UserError);
+    expect(() => mergeAnnotations(staged(staging, "b", "R1\n"), target)).toThrow(`${target} is not a regular file`);
   });
 });
 
