@@ -52,12 +52,16 @@ export interface OutputsRequest {
 /**
  * The files created or changed under `root` since `since`, hashed, sorted by path. `changes`
  * (what a watch saw, outputs-watch.ts) narrows the search to the files and folders it names;
- * each is tested as the whole search would test it. `mounts`: the mount table (os/mounts.ts), read
- * only for the whole search: a watch's changes come only where it found every mount under the root local.
+ * each is tested as the whole search would test it. `kernel`: where the kernel's file systems are
+ * mounted under the root (os/mounts.ts), null when the root is on one; the mount table is read only
+ * for the whole search: a watch's changes come only where it found every mount under the root local.
  */
-export function findOutputs(request: OutputsRequest, changes: OutputChanges | null = null, mounts = changes === null ? mountTable() : null): OutputsValue {
+export function findOutputs(
+  request: OutputsRequest,
+  changes: OutputChanges | null = null,
+  kernel = kernelFoldersUnder(request.root, changes === null ? mountTable() : null),
+): OutputsValue {
   const since = request.since - CLOCK_SLACK_MS;
-  const kernel = kernelFoldersUnder(request.root, mounts);
   if (kernel === null) return { root: request.root, files: [], ...(request.globs.length > 0 && { globs: request.globs }) };
   const rule = folderRule([...request.skip, ...kernel]);
   const matches = pathMatcher(request.globs);

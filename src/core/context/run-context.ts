@@ -5,6 +5,7 @@
  * runs and `ended` once it has exited; neither ever makes the command wait.
  */
 
+import { kernelFoldersLater } from "../os/mounts";
 import type { RecordKind, SystemPeaks } from "../record/schema";
 import type { RunFile } from "../record/writer";
 import { describeGpus } from "./environment";
@@ -31,6 +32,10 @@ export class RunContext {
   private startedAt = Date.now();
   private outputsWatch: OutputsWatch | null = null;
   private watchAsked = false;
+  /** The root a whole search will look in (nothing watches its folders), until the search starts. */
+  private wholeSearchRoot: string | null = null;
+  /** The mounts that search skips, worked out while the command runs (os/mounts.ts kernelFoldersLater). */
+  private kernelFolders: (() => string[] | null) | null = null;
   /** nvidia-smi on PATH (null: not there), looked for once for the GPUs' description and their samples. */
   private nvidiaFound: string | null | undefined;
 
@@ -55,6 +60,7 @@ export class RunContext {
    */
   starting(root: string, store: string, workTree: boolean): void {
     if (workTree) this.watchAhead(root, store);
+    if (this.options.outputs !== null && this.outputsWatch === null) this.wholeSearchRoot = root;
     this.startedAt = Date.now();
   }
 
@@ -77,6 +83,7 @@ export class RunContext {
   abandoned(): void {
     this.outputsWatch?.close();
     this.outputsWatch = null;
+    this.wholeSearchRoot = null;
   }
 
   /** The command runs as `pid`: the GPUs' answer and the samples go to `runFile` from now on. */
@@ -87,6 +94,13 @@ export class RunContext {
       }) ?? null;
     const every = this.options.systemEverySeconds === undefined ? DEFAULT_SYSTEM_EVERY_S : this.options.systemEverySeconds;
     if (every !== null) this.sampler = new SystemSampler(pid, every, this.env, (sample) => writeNow(runFile, "system", sample), this.nvidia());
+    const root = this.wholeSearchRoot;
+    // The part of the search that does not depend on what the command does is done while it runs:
+    // on the event loop's next turn, once what reads the command's output is set up.
+    if (root !== null)
+      setImmediate(() => {
+        if (this.wholeSearchRoot === root) this.kernelFolders = kernelFoldersLater(root);
+      });
   }
 
   /** The command has exited: sampling stops; returns the peaks, for run_end. */
@@ -104,8 +118,10 @@ export class RunContext {
     const options = this.options.outputs === undefined ? { globs: [], keep: false } : this.options.outputs;
     const changes = this.outputsWatch?.changes() ?? null;
     this.outputsWatch = null;
+    this.wholeSearchRoot = null;
     if (!options) return;
-    let value = findOutputs({ root, since: this.startedAt, globs: options.globs, skip: [store], maxEntries: options.maxEntries }, changes);
+    const request = { root, since: this.startedAt, globs: options.globs, skip: [store], maxEntries: options.maxEntries };
+    let value = findOutputs(request, changes, changes === null ? this.kernelFolders?.() : undefined);
     if (value.incomplete) {
       const narrower = searchStarts(options.globs).includes("")
         ? "--outputs 'FOLDER/**' looks only in FOLDER"

@@ -41,14 +41,23 @@ export const KERNEL_FILE_SYSTEMS = new Set([
   "nsfs",
 ]);
 
+const MOUNTINFO = "/proc/self/mountinfo";
+
 /** Every mount, as the table lists them; null where there is no table to read. */
-export function mountTable(file = "/proc/self/mountinfo"): Mount[] | null {
-  let table: string;
+export function mountTable(file = MOUNTINFO): Mount[] | null {
+  const text = mountTableText(file);
+  return text === null ? null : parseMountTable(text);
+}
+
+function mountTableText(file: string): string | null {
   try {
-    table = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch {
     return null;
   }
+}
+
+function parseMountTable(table: string): Mount[] {
   const mounts: Mount[] = [];
   for (const line of table.split("\n")) {
     const fields = line.split(" ");
@@ -113,6 +122,32 @@ export function kernelFoldersUnder(root: string, mounts: Mount[] | null): string
   if (KERNEL_FILE_SYSTEMS.has(holding(top)?.type ?? "")) return null;
   const points = new Set(mounts.map((mount) => mount.point).filter((point) => point !== top && isAtOrUnder(point, top)));
   return [...points].filter((point) => KERNEL_FILE_SYSTEMS.has(holding(point)?.type ?? "")).map((point) => join(root, relative(top, point)));
+}
+
+/**
+ * `kernelFoldersUnder(root, mountTable(file))` for a question asked later, worked out now: a run's
+ * outputs are looked for once its command has exited, and this part of the search is done while
+ * it runs. The answer later is the one worked out now where the table reads the same then and
+ * `root` is the same real path; otherwise it is worked out again.
+ */
+export function kernelFoldersLater(root: string, file = MOUNTINFO): () => string[] | null {
+  const realRoot = () => {
+    try {
+      return realpathSync(root);
+    } catch {
+      return null;
+    }
+  };
+  const read = () => {
+    const text = mountTableText(file);
+    return { text, top: realRoot(), folders: () => kernelFoldersUnder(root, text === null ? null : parseMountTable(text)) };
+  };
+  const early = read();
+  const folders = early.folders();
+  return () => {
+    const now = read();
+    return now.text === early.text && now.top === early.top ? folders : now.folders();
+  };
 }
 
 /** mountinfo writes a space, tab, newline and backslash in a path as an octal escape. */

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathMatcher } from "../../../src/core/context/output-globs";
 import { FINGERPRINT_PART_BYTES, findOutputs, hashFile, keptPath } from "../../../src/core/context/outputs";
+import { kernelFoldersUnder } from "../../../src/core/os/mounts";
 import { tempDir } from "../../temp-dir";
 import { expectedOutputs, makeEnvironments, writeInEach } from "./environment-folders";
 
@@ -85,7 +86,8 @@ describe("the whole outputs search (where nothing is watched)", () => {
       { id: 3, parent: 1, point: join(root, "s"), type: "sysfs" },
       { id: 4, parent: 1, point: join(root, "d"), type: "tmpfs" },
     ];
-    const paths = (table: typeof mounts) => findOutputs({ root, since, globs: [], skip: [] }, null, table).files.map((file) => file.path);
+    const paths = (table: typeof mounts) =>
+      findOutputs({ root, since, globs: [], skip: [] }, null, kernelFoldersUnder(root, table)).files.map((file) => file.path);
     expect(paths(mounts)).toEqual(["d/now"]);
     expect(paths([...mounts, { id: 5, parent: 1, point: root, type: "proc" }])).toEqual([]);
     expect(paths([])).toEqual(["d/now", "p/now", "s/now"]);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { kernelFoldersUnder, type Mount, mountHolder, mountHolding, mountTable } from "../../../src/core/os/mounts";
+import { kernelFoldersLater, kernelFoldersUnder, type Mount, mountHolder, mountHolding, mountTable } from "../../../src/core/os/mounts";
 import { isAtOrUnder } from "../../../src/core/os/paths";
 import { tempDir } from "../../temp-dir";
 
@@ -85,6 +85,31 @@ describe("the mount table", () => {
     // Whatever the table's order; and the automounter's folders hold real file systems.
     expect(kernelFoldersUnder("/", [m(21, 26, "/proc", "proc"), m(22, 26, "/sys", "sysfs"), m(26, 1, "/", "ext4")])).toEqual(["/proc", "/sys"]);
     expect(kernelFoldersUnder("/", [m(1, 0, "/", "ext4"), m(2, 1, "/home", "autofs"), m(3, 2, "/home/alice", "nfs4")])).toEqual([]);
+  });
+
+  test("worked out ahead, is given again later only while the table reads the same and the folder is the same real path", () => {
+    const dir = realpathSync(tempDir("exprag-mounts-later-"));
+    for (const folder of ["a", "b"]) mkdirSync(join(dir, folder));
+    symlinkSync(join(dir, "a"), join(dir, "root"));
+    const table = join(dir, "mountinfo");
+    const line = (id: number, point: string, type: string) => `${id} 1 0:${id} / ${point.replaceAll(" ", "\\040")} rw - ${type} none rw`;
+    const mounted = (...lines: string[]) => writeFileSync(table, `${["1 0 8:1 / / rw - ext4 /dev/sda1 rw", ...lines].join("\n")}\n`);
+    mounted(line(2, join(dir, "a", "p"), "proc"), line(3, join(dir, "b", "s"), "sysfs"));
+    const later = kernelFoldersLater(join(dir, "root"), table);
+    expect(later()).toEqual([join(dir, "root", "p")]);
+    // The command mounted another under the folder: the table reads otherwise, and is read again.
+    mounted(line(2, join(dir, "a", "p"), "proc"), line(3, join(dir, "b", "s"), "sysfs"), line(4, join(dir, "a", "q r"), "proc"));
+    expect(later()).toEqual([join(dir, "root", "p"), join(dir, "root", "q r")]);
+    mounted(line(2, join(dir, "a", "p"), "proc"), line(3, join(dir, "b", "s"), "sysfs"), line(4, join(dir, "a"), "proc"));
+    expect(later()).toBeNull();
+    // The same table, but the folder is now another: worked out again for it.
+    mounted(line(2, join(dir, "a", "p"), "proc"), line(3, join(dir, "b", "s"), "sysfs"));
+    const again = kernelFoldersLater(join(dir, "root"), table);
+    rmSync(join(dir, "root"));
+    symlinkSync(join(dir, "b"), join(dir, "root"));
+    expect(again()).toEqual([join(dir, "root", "s")]);
+    // No table to read, then or later: no kernel folders known.
+    expect(kernelFoldersLater(join(dir, "root"), join(dir, "absent"))()).toEqual([]);
   });
 
   test.skipIf(mountTable() === null)("names, on this machine, the file system the kernel says is at each mount point", () => {
