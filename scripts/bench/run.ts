@@ -95,14 +95,16 @@ async function startup() {
   const floor: number[] = [];
   const bareTimes: number[] = [];
   const times = jobs.map(() => builds.map((): number[] => []));
-  const time = (argv: string[]) => {
+  // The floor's files pile up elsewhere: the folder exprag runs in, which its outputs search reads, stays as it was.
+  const bareDir = mkdtempSync(join(tmpdir(), "exprag-bench-bare-"));
+  const time = (argv: string[], cwd = work) => {
     const started = performance.now();
-    Bun.spawnSync(argv, { cwd: work, env, stdout: "ignore", stderr: "ignore" });
+    Bun.spawnSync(argv, { cwd, env, stdout: "ignore", stderr: "ignore" });
     return performance.now() - started;
   };
   for (let i = 0; i < rounds; i++) {
     floor.push(time([hello]));
-    bareTimes.push(time([bare]));
+    bareTimes.push(time([bare], bareDir));
     jobs.forEach((job, j) => {
       builds.forEach((build, b) => {
         times[j]![b]!.push(time([build, ...job.args]));
@@ -110,6 +112,7 @@ async function startup() {
     });
   }
   clearStore();
+  rmSync(bareDir, { recursive: true, force: true });
   const base = fastest(floor);
   // Each round times the hello world and every job back to back: the median of the rounds' ratios
   // holds on a loaded machine, where the fastest runs of the two sides may come from different moments.
