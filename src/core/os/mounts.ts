@@ -111,13 +111,8 @@ export function mountHolder(mounts: Mount[]): (path: string) => Mount | null {
  * under `root` as given; null where `root` itself is on one. None where `mounts` is null (no table).
  */
 export function kernelFoldersUnder(root: string, mounts: Mount[] | null): string[] | null {
-  if (mounts === null) return [];
-  let top: string;
-  try {
-    top = realpathSync(root);
-  } catch {
-    return [];
-  }
+  const top = mounts === null ? null : realPathOrNull(root);
+  if (mounts === null || top === null) return [];
   const holding = mountHolder(mounts);
   if (KERNEL_FILE_SYSTEMS.has(holding(top)?.type ?? "")) return null;
   const points = new Set(mounts.map((mount) => mount.point).filter((point) => point !== top && isAtOrUnder(point, top)));
@@ -131,23 +126,22 @@ export function kernelFoldersUnder(root: string, mounts: Mount[] | null): string
  * `root` is the same real path; otherwise it is worked out again.
  */
 export function kernelFoldersLater(root: string, file = MOUNTINFO): () => string[] | null {
-  const realRoot = () => {
-    try {
-      return realpathSync(root);
-    } catch {
-      return null;
-    }
-  };
-  const read = () => {
-    const text = mountTableText(file);
-    return { text, top: realRoot(), folders: () => kernelFoldersUnder(root, text === null ? null : parseMountTable(text)) };
-  };
-  const early = read();
-  const folders = early.folders();
+  const state = () => ({ text: mountTableText(file), top: realPathOrNull(root) });
+  const foldersOf = (text: string | null) => kernelFoldersUnder(root, text === null ? null : parseMountTable(text));
+  const early = state();
+  const folders = foldersOf(early.text);
   return () => {
-    const now = read();
-    return now.text === early.text && now.top === early.top ? folders : now.folders();
+    const now = state();
+    return now.text === early.text && now.top === early.top ? folders : foldersOf(now.text);
   };
+}
+
+function realPathOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** mountinfo writes a space, tab, newline and backslash in a path as an octal escape. */
