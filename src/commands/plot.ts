@@ -92,7 +92,9 @@ ${WHERE_HELP}`,
     const selected = selectRuns(store, selection, runLimit, warn);
     if (runLimit > 1 && selected.runs.length < selected.total)
       log.info(`plotting ${selected.runs.length} of ${selected.total} runs; use --all or --limit N for more`);
-    const views = args.runs.length ? selected.runs : [...selected.runs].reverse();
+    // A run named whose file cannot be read was warned of, and is left out.
+    const readable = selected.runs.filter((view) => view.summary());
+    const views = args.runs.length ? readable : readable.reverse();
     const those = views.length === 1 ? "that run" : "those runs";
     const counted = ({ points, notNumbers, noX }: Omit<Plot, "series" | "nonPositive">) => {
       if (points === 0 && noX && typeof x === "object") warn(`no ${x.path} beside ${args.path} in ${those}; see exprag paths`);

@@ -2,7 +2,7 @@
 import { RunView } from "../query/run-view";
 import { appendAnnotation, checkNote, checkTags } from "../record/annotations";
 import type { Author } from "../record/author";
-import { resolveRunRef } from "../record/refs";
+import { resolveReadableRun } from "../record/refs";
 import type { AnswerContext } from "./context";
 
 export interface TagRequest {
@@ -16,7 +16,7 @@ export interface TagRequest {
 /** The run's tags after the change. */
 export function answerTag(request: TagRequest, { store }: AnswerContext) {
   const tags = checkTags(request.tags);
-  const { runId, file } = resolveRunRef(store, request.run);
+  const { runId, file } = resolveReadableRun(store, request.run);
   appendAnnotation(file, runId, { kind: request.remove ? "untag" : "tag", tags }, request.author);
   return { data: { run_id: runId, tags: new RunView(store, runId, () => {}).annotations().tags } };
 }
@@ -29,7 +29,7 @@ export interface NoteRequest {
 
 export function answerNote(request: NoteRequest, { store }: AnswerContext) {
   const text = checkNote(request.text);
-  const { runId, file } = resolveRunRef(store, request.run);
+  const { runId, file } = resolveReadableRun(store, request.run);
   appendAnnotation(file, runId, { kind: "note", text }, request.author);
   return { data: { run_id: runId, note: text, author: request.author } };
 }

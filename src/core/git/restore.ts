@@ -8,7 +8,7 @@ import { EXIT, errnoReason, UserError } from "../errors";
 import { somethingAt } from "../os/files";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
-import { resolveRunRef, shortId } from "../record/refs";
+import { resolveReadableRun, shortId } from "../record/refs";
 import type { SkippedFile } from "../record/schema";
 import { firstLine, type Git, GitError, type Repository } from "./repository";
 import type { SnapshotLimits } from "./snapshot-limits";
@@ -24,7 +24,7 @@ export interface RunCode {
 
 /** The recorded commit of a run, checked to exist in this repository. */
 export function runCode(git: Git, store: string, reference: string, warn: (message: string) => void = () => {}): RunCode {
-  const { runId, file } = resolveRunRef(store, reference);
+  const { runId, file } = resolveReadableRun(store, reference);
   let start: ReturnType<typeof readRunStart>;
   try {
     start = readRunStart(file);

@@ -6,7 +6,7 @@
 import { usageError } from "../errors";
 import { appendAnnotation, checkNote, type Decision, readAnnotations } from "../record/annotations";
 import type { Author } from "../record/author";
-import { resolveRunRef, shortId } from "../record/refs";
+import { resolveReadableRun, shortId } from "../record/refs";
 import type { DecisionKind } from "../record/schema";
 
 export interface DecisionRequest {
@@ -30,7 +30,7 @@ export function decideRun(store: string, request: DecisionRequest): DecisionAnsw
   const because = request.because === null ? null : checkNote(request.because, "--because");
   if (request.decision === "discard" && because === null)
     throw usageError("a discard needs a reason: --because TEXT", `e.g. exprag discard ${request.run} --because "val_bpb 0.02 worse"`);
-  const { runId, file } = resolveRunRef(store, request.run);
+  const { runId, file } = resolveReadableRun(store, request.run);
   const replaced = readAnnotations(file).decision;
   appendAnnotation(file, runId, { kind: "decision", decision: request.decision, because }, request.author);
   return { run_id: runId, short_id: shortId(runId), decision: readAnnotations(file).decision!, replaced };

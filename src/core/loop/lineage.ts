@@ -2,7 +2,7 @@
 
 import { usageError } from "../errors";
 import { readAnnotations } from "../record/annotations";
-import { listRunIds, resolveRunRef } from "../record/refs";
+import { listRunIds, resolveReadableRun } from "../record/refs";
 import { runFilePath } from "../store";
 
 /** The word `--from` takes for the latest kept run. */
@@ -17,7 +17,7 @@ export function latestKeptRun(store: string): string | null {
 
 /** The full id `--from` names: a run reference, or `kept`. */
 export function resolveFrom(store: string, reference: string): string {
-  if (reference !== KEPT) return resolveRunRef(store, reference).runId;
+  if (reference !== KEPT) return resolveReadableRun(store, reference).runId;
   const kept = latestKeptRun(store);
   if (kept === null) throw usageError("--from kept: no run is kept yet", "keep one first (exprag keep RUN), or name the run: --from RUN");
   return kept;

@@ -11,7 +11,7 @@ import { type Aggregate, type Direction, score } from "../query/best";
 import { readable, type Warn } from "../query/records";
 import { RunView } from "../query/run-view";
 import { selectRuns } from "../query/selection";
-import { resolveRunRef, shortId } from "../record/refs";
+import { resolveReadableRun, shortId } from "../record/refs";
 import { type Changes, changedPaths, changesBetween } from "./changes";
 import type { Goal } from "./goal";
 import { sampleStats } from "./numbers";
@@ -72,7 +72,7 @@ interface Candidate {
 }
 
 export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): VerdictAnswer {
-  const [a, b] = [request.a, request.b].map((reference) => new RunView(store, resolveRunRef(store, reference).runId, warn)) as [RunView, RunView];
+  const [a, b] = [request.a, request.b].map((reference) => new RunView(store, resolveReadableRun(store, reference).runId, warn)) as [RunView, RunView];
   const metricOf = (view: RunView) => {
     const found = readable(store, view.runId, warn, () => (view.summary() ? score(view, request.goal.steps, request.agg) : null));
     return found && Number.isFinite(found.value) ? found.value : null;

@@ -44,7 +44,9 @@ export interface Listing {
 export function listRuns(store: string, selection: Selection, options: ListOptions, warn: Warn, progress?: OnProgress): Listing {
   // A sort looks at every match before the limit.
   const selected: SelectedRuns = selectRuns(store, selection, options.sort ? Number.POSITIVE_INFINITY : options.limit, warn, progress);
-  let views = selected.runs;
+  // A run named whose file cannot be read was warned of; it is skipped, as a listing of every run skips it.
+  let views = selected.runs.filter((view) => view.summary());
+  const total = selected.total - (selected.runs.length - views.length);
   const asked = [...options.columns.map((operand) => ["--columns", operand] as const), ...(options.sort ? [["--sort", options.sort.operand] as const] : [])];
   for (const [option, operand] of asked) {
     if (!views.length || !mustExist(operand) || views.some((view) => hasOperand(view, operand))) continue;
@@ -56,7 +58,7 @@ export function listRuns(store: string, selection: Selection, options: ListOptio
     ...Object.fromEntries(flattenValues(run.params, "params").filter(([key]) => key !== "params")),
     ...Object.fromEntries(flattenValues(run.metadata, "meta").filter(([key]) => key !== "meta")),
   });
-  return { runs, total: selected.total, differing: runs.length > 1 ? Object.keys(differing(runs.map(leaves))) : [] };
+  return { runs, total, differing: runs.length > 1 ? Object.keys(differing(runs.map(leaves))) : [] };
 }
 
 /** The runs of a listing without columns or sort, each handed on as it is read (none held); returns how many matched. */
@@ -68,7 +70,9 @@ export function forEachListedRun(
   onRun: (run: ListedRun) => void,
   progress?: OnProgress,
 ): number {
-  return visitRuns(store, selection, limit, warn, (view) => onRun(listed(view, [])), progress);
+  let unreadable = 0;
+  const total = visitRuns(store, selection, limit, warn, (view) => (view.summary() ? onRun(listed(view, [])) : unreadable++), progress);
+  return total - unreadable;
 }
 
 function listed(view: RunView, columns: Operand[]): ListedRun {

@@ -2,9 +2,9 @@
 import { closeSync, existsSync, fstatSync } from "node:fs";
 import { EXIT, errnoReason, UserError } from "../errors";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../record/reader";
-import { resolveRunRef, shortId } from "../record/refs";
+import { resolveRunRef, shortId, whyNotARun } from "../record/refs";
 import { arrayTasks } from "../slurm/queued";
-import { runLogPath } from "../store";
+import { runFilePath, runLogPath } from "../store";
 import { readRunSummary } from "./summary";
 
 export interface LogTail {
@@ -76,6 +76,9 @@ export function noLogError(store: string, runId: string): UserError {
     );
   if (start?.queued && summary)
     return new UserError(`run ${short} never began (${summary.status}${summary.error ? `: ${summary.error}` : ""}): it has no output`, EXIT.failure);
+  const file = runFilePath(store, runId);
+  const why = start ? null : whyNotARun(file);
+  if (why !== null) return new UserError(`run ${short} has no output log, and ${file} is not a readable run file (${why})`, EXIT.failure);
   return new UserError(`run ${short} kept no output log (it ran with --no-log)`, EXIT.failure);
 }
 

@@ -11,7 +11,7 @@ import { EXIT, UserError } from "../errors";
 import { isSymlink } from "../os/files";
 import { decodeEnvelope, parseRecord } from "../record/decode";
 import { decodeOutputs } from "../record/decode-context";
-import { listRunIds, resolveRunRef, shortId } from "../record/refs";
+import { listRunIds, resolveReadableRun, shortId } from "../record/refs";
 import type { OutputFile, OutputsValue } from "../record/schema";
 import { TailReader } from "../record/tail-reader";
 import { runFilePath } from "../store";
@@ -50,7 +50,7 @@ export interface OutputsRequest {
 }
 
 export function runOutputs(store: string, request: OutputsRequest, warn: Warn): OutputsAnswer {
-  const { runId, file } = resolveRunRef(store, request.run);
+  const { runId, file } = resolveReadableRun(store, request.run);
   const recorded = readable(store, runId, warn, () => outputsOf(file));
   const answer: OutputsAnswer = {
     run_id: runId,

@@ -13,7 +13,7 @@ import { TailReader } from "../record/tail-reader";
 import { WHOLE_FILE_BYTES, withWholeFile } from "../record/whole-file";
 import { runFilePath } from "../store";
 import { mergeMetadata } from "./metadata";
-import { recordsOf, skippedLineWarning, type Warn } from "./records";
+import { readable, recordsOf, skippedLineWarning, type Warn } from "./records";
 import { SeriesAccumulator, type SeriesStats, statsOf } from "./series";
 import { seriesCache } from "./series-cache";
 import { SeriesProbe } from "./series-probe";
@@ -108,10 +108,10 @@ export class RunView {
   summary(): RunSummary | null {
     if (!this.summaryRead) {
       this.summaryRead = true;
-      const { summary, start } = readRunSummary(this.store, this.runId, this.warn, true, true, this.opened);
-      this.summaryValue = summary;
+      const read = readable(this.store, this.runId, this.warn, () => readRunSummary(this.store, this.runId, this.warn, true, true, this.opened));
+      this.summaryValue = read?.summary ?? null;
       // The same read decoded run_start: asking for it later opens nothing.
-      this.startValue ??= start;
+      this.startValue ??= read?.start ?? null;
     }
     return this.summaryValue;
   }

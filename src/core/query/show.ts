@@ -5,7 +5,7 @@ import { type Decision, readAnnotations } from "../record/annotations";
 import type { Author } from "../record/author";
 import { decodeEnvelope, decodeMeta, decodeParams, decodeRunEnd, decodeRunStart, type JsonObject, type RunEnd, type RunStart } from "../record/decode";
 import { decodeEnvironment, decodeOutputs, trackedValue } from "../record/decode-context";
-import { resolveRunRef } from "../record/refs";
+import { resolveReadableRun } from "../record/refs";
 import type { EnvironmentValue, OutputsValue } from "../record/schema";
 import { runLogPath } from "../store";
 import { mergeMetadata } from "./metadata";
@@ -45,7 +45,7 @@ export interface RunDetails {
 }
 
 export function readRunDetails(store: string, reference: string, warn: Warn): RunDetails {
-  const { runId, file } = resolveRunRef(store, reference);
+  const { runId, file } = resolveReadableRun(store, reference);
   const summary = readable(store, runId, warn, () => summarizeRun(store, runId, warn));
   if (!summary) throw new UserError(`${file} is not a readable run file`, EXIT.failure);
   let start: RunStart | null = null;

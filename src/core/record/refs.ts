@@ -3,10 +3,10 @@
  * prefix of it, the short id `ls` shows (the last 8 hex digits, the random part of the UUIDv7),
  * `latest`, and `latest~N` (the Nth run before the latest).
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, readdirSync, statSync } from "node:fs";
 import { EXIT, errnoReason, UserError } from "../errors";
 import { runFilePath, runsDir } from "../store";
-import { readRunStart } from "./reader";
+import { firstLineOf, type OpenedFile, openRegular, readRunStart, runStartOf } from "./reader";
 import { RUN_ID } from "./untrusted";
 
 export interface RunLocation {
@@ -101,4 +101,39 @@ export function resolveRunRef(store: string, reference: string, ids = listRunIds
   if (matches.length === 0) throw new UserError(`no run matches '${reference}' in ${store}`, EXIT.failure, "see exprag ls");
   const shown = matches.slice(0, 10).join(", ");
   throw new UserError(`'${reference}' matches ${matches.length} runs: ${shown}${matches.length > 10 ? ", ..." : ""}`, EXIT.failure, "give more of the id");
+}
+
+/**
+ * resolveRunRef for a command about one run (show, tag, keep, wait, checkout...): a file named like
+ * a run that holds none, which `ls` skips, is refused in one line. `latest~N` counts it all the same.
+ */
+export function resolveReadableRun(store: string, reference: string): RunLocation {
+  const location = resolveRunRef(store, reference);
+  const why = whyNotARun(location.file);
+  if (why !== null) throw notARunError(location.file, why);
+  return location;
+}
+
+export function notARunError(file: string, why: string): UserError {
+  return new UserError(`${file} is not a readable run file (${why})`, EXIT.failure, "exprag ls lists the runs it can read");
+}
+
+/**
+ * Why a run file holds no run, or null when it does: it is a regular file, and empty (a run whose
+ * first write never landed) or begins with a run_start record. ls lists the same files.
+ */
+export function whyNotARun(file: string): string | null {
+  let opened: OpenedFile;
+  try {
+    opened = openRegular(file);
+  } catch (error) {
+    return errnoReason(error);
+  }
+  try {
+    return opened.size === 0 || runStartOf(firstLineOf(opened)) ? null : "no run_start record";
+  } catch (error) {
+    return errnoReason(error);
+  } finally {
+    closeSync(opened.fd);
+  }
 }

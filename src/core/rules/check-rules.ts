@@ -3,10 +3,9 @@
  * record as they arrived live, saying where each would have stopped it (and where the first of
  * them would have), so a rule can be tuned on runs already made before it ends a new one.
  */
-import { EXIT, UserError } from "../errors";
 import { readable, recordsOf, type Warn } from "../query/records";
 import { decodeEnvelope, decodeRunEnd, decodeRunStart, type RunEnd, type RunStart } from "../record/decode";
-import { resolveRunRef, shortId } from "../record/refs";
+import { notARunError, resolveReadableRun, shortId } from "../record/refs";
 import type { StoppedBy } from "../record/schema";
 import { warnAbsentPaths } from "./absent-paths";
 import { firstNonFinitePath } from "./divergence";
@@ -31,7 +30,7 @@ export interface CheckRulesAnswer {
 }
 
 export function checkRules(request: CheckRulesRequest, warn: Warn): CheckRulesAnswer {
-  const { runId, file } = resolveRunRef(request.store, request.reference);
+  const { runId, file } = resolveReadableRun(request.store, request.reference);
   const each = request.rules.map((rule) => ({ rule, first: null as StoppedBy | null, checker: null as StopRules | null }));
   let any: { by: StoppedBy; line: number } | null = null;
   let end: RunEnd | null = null;
@@ -59,7 +58,7 @@ export function checkRules(request: CheckRulesRequest, warn: Warn): CheckRulesAn
     });
     return start !== null;
   });
-  if (!read) throw new UserError(`${file} is not a readable run file (it has no run_start)`, EXIT.failure);
+  if (!read) throw notARunError(file, "no run_start record");
   const neverHeld = each.filter((item) => !item.first).map(({ rule }) => ({ expr: rule.expr, option: `--stop-when ${JSON.stringify(rule.text)}` }));
   warnAbsentPaths(request.store, runId, neverHeld, warn);
   const recorded = (end as RunEnd | null)?.stoppedBy ?? null;

@@ -13,7 +13,7 @@ import { RunView } from "../query/run-view";
 import { whereHolds } from "../query/selection";
 import type { RunSummary } from "../query/summary";
 import { ELAPSED, type Expr, operandsOf, parseCondition } from "../query/where";
-import { resolveRunRef } from "../record/refs";
+import { resolveReadableRun } from "../record/refs";
 import type { ProcessIdentity } from "../record/schema";
 import { isUnended } from "../record/schema";
 import { runFilePath } from "../store";
@@ -55,7 +55,7 @@ const ENDED = (status: RunSummary["status"]) => !isUnended(status);
 
 export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = RECHECK_MS): Promise<WaitAnswer> {
   const { expr, text } = parseUntil(request.until);
-  const runs = [...new Set(request.references.map((reference) => resolveRunRef(request.store, reference).runId))];
+  const runs = [...new Set(request.references.map((reference) => resolveReadableRun(request.store, reference).runId))];
   const look = (): { outcome: WaitAnswer["outcome"] | null; runs: WaitedRun[] } => {
     const waited: WaitedRun[] = [];
     for (const runId of runs) {

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { resolveRunRef, shortId } from "../../../src/core/record/refs";
+import { resolveReadableRun, resolveRunRef, shortId, whyNotARun } from "../../../src/core/record/refs";
+import { tempDir } from "../../temp-dir";
 import { failureOf } from "../failure";
 
 const store = "/store";
@@ -51,5 +53,41 @@ describe("run references", () => {
 
   test("latest in an empty store says how to start a run", () => {
     expect(failure("latest", [])).toEqual([1, "no runs in /store"]);
+  });
+});
+
+describe("a file named like a run that holds none", () => {
+  const RUN_START = `${JSON.stringify({ kind: "run_start", run_id: ids[0], value: {} })}\n`;
+
+  test("holds a run when it is empty or begins with a run_start record, and not otherwise", () => {
+    const dir = tempDir();
+    const at = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    expect(whyNotARun(at("empty", ""))).toBeNull();
+    expect(whyNotARun(at("started", RUN_START))).toBeNull();
+    expect(whyNotARun(at("unended", RUN_START.slice(0, -1)))).toBeNull();
+    expect(whyNotARun(at("garbage", "garbage\n"))).toBe("no run_start record");
+    expect(whyNotARun(at("track-first", `${JSON.stringify({ kind: "track", value: {} })}\n${RUN_START}`))).toBe("no run_start record");
+    expect(whyNotARun(at("newline", "\n"))).toBe("no run_start record");
+    mkdirSync(join(dir, "folder"));
+    expect(whyNotARun(join(dir, "folder"))).toBe("not a regular file");
+    symlinkSync(join(dir, "started"), join(dir, "link"));
+    expect(whyNotARun(join(dir, "link"))).toBeNull();
+    expect(whyNotARun(join(dir, "missing"))).toBe("ENOENT");
+  });
+
+  test("is refused by a command about one run, where latest~N still counts it", () => {
+    const store = tempDir();
+    const runs = join(store, "runs");
+    mkdirSync(runs);
+    writeFileSync(file(ids[0]!).replace("/store", store), RUN_START);
+    writeFileSync(file(ids[3]!).replace("/store", store), "garbage\n");
+    expect(resolveReadableRun(store, "latest~1")).toEqual({ runId: ids[0]!, file: join(runs, `${ids[0]}.jsonl`) });
+    expect(failureOf(() => resolveReadableRun(store, "latest"))).toEqual([
+      1,
+      `${join(runs, `${ids[3]}.jsonl`)} is not a readable run file (no run_start record)`,
+    ]);
   });
 });
