@@ -7,6 +7,7 @@ run when the experiment finishes, when the process exits, or when the process di
 """
 
 import atexit
+import errno
 import json
 import os
 import stat
@@ -14,9 +15,10 @@ import subprocess
 import sys
 import threading
 import traceback
+import weakref
 
 from . import _binary
-from ._channel import BATCH_BYTES, Channel, flush_all
+from ._channel import Channel, flush_all
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
@@ -46,8 +48,9 @@ def _encode(value):
     except BaseException:
         _c_encode = _make_encoder()  # a failed call may leave its circular-reference markers behind
         raise
-_RESERVED = ("$note", "$meta", "$value")
 MAX_DEPTH = 100
+# exprag keeps no record line longer than 64 MiB (with its "EXPRAG::" when it shares stdout).
+_MAX_LINE_BYTES = 64 * 1024 * 1024 - len("EXPRAG::")
 STATUSES = ("ok", "failed", "interrupted", "killed")
 
 
@@ -81,7 +84,8 @@ def _record_line(value, note):
     text = _encode(value)
     if len(text) > 100:
         _check_depth(text)
-    if type(value) is dict and not (("$note" in value) or ("$meta" in value) or ("$value" in value)):
+    # The protocol's reserved keys, tested one by one (the cheapest test in a hot loop).
+    if type(value) is dict and not (("$note" in value) or ("$meta" in value) or ("$value" in value) or ("$params" in value)):
         if note is None:
             return text.encode()
         if len(text) > 2:
@@ -133,23 +137,49 @@ class _ExitState:
 
         sys.excepthook = excepthook
         sys.exit = exit
+        # The site module's exit() and quit() raise SystemExit themselves.
+        import builtins
+
+        for name in ("exit", "quit"):
+            quitter = getattr(builtins, name, None)
+            if callable(quitter):
+                setattr(builtins, name, _Quitter(quitter, cls))
 
     @classmethod
     def ending(cls):
         """The (status, exit_code, signal, error) the process is ending with."""
         if cls.exception is not None:
             return _status_of(cls.exception)
-        code = cls.exit_code
-        if code is None or code == 0:
-            return "ok", 0, None, None
-        if isinstance(code, int):
-            return "failed", code & 0xFF, None, f"sys.exit({code})"
-        return "failed", 1, None, str(code)
+        return _exit_status(cls.exit_code)
+
+
+class _Quitter:
+    """exit() or quit(), which says the code it was given to _ExitState first."""
+
+    def __init__(self, quitter, state):
+        self._quitter = quitter
+        self._state = state
+
+    def __repr__(self):
+        return repr(self._quitter)
+
+    def __call__(self, code=None):
+        self._state.exit_code = code
+        self._quitter(code)
+
+
+def _exit_status(code):
+    """The (status, exit_code, signal, error) of sys.exit(code)."""
+    if code is None or code == 0:
+        return "ok", 0, None, None
+    if isinstance(code, int):
+        return "failed", code & 0xFF, None, f"sys.exit({code})"
+    return "failed", 1, None, str(code)
 
 
 def _status_of(exception):
-    if isinstance(exception, SystemExit) and exception.code in (None, 0):
-        return "ok", 0, None, None
+    if isinstance(exception, SystemExit):
+        return _exit_status(exception.code)
     if isinstance(exception, KeyboardInterrupt):
         return "interrupted", 130, "SIGINT", "KeyboardInterrupt"
     # The traceback's last line, as run_end keeps a wrapped command's last line of stderr.
@@ -158,7 +188,9 @@ def _status_of(exception):
     return "failed", 1, None, error
 
 
-_live = []
+# The standalone experiments not yet finished, ended at exit with the way the process ends. One
+# nobody holds any longer can record nothing more: its run ends ok when it is collected.
+_live = weakref.WeakSet()
 _live_lock = threading.Lock()
 
 
@@ -176,6 +208,14 @@ def _at_exit():
 
 atexit.register(_at_exit)
 
+def _end_collected(recorder, pid):
+    if os.getpid() == pid:  # a forked child's copy going away ends nothing
+        try:
+            recorder.end("ok", 0, None, None)
+        except Exception:
+            pass
+
+
 _wrapping_channel = None
 
 
@@ -190,7 +230,7 @@ def _wrapping_run():
     fd_text = os.environ.get("EXPRAG_FD")
     if fd_text is None:
         # No record descriptor on this platform: magic lines on stdout, which exprag run reads.
-        channel = Channel(1, prefix=b"EXPRAG::")
+        channel = Channel(1, prefix=b"EXPRAG::", shared=True)
     else:
         try:
             if not stat.S_ISFIFO(os.fstat(int(fd_text)).st_mode):
@@ -199,9 +239,17 @@ def _wrapping_run():
             # Inherited from a run whose pipe this process did not get (a Jupyter kernel started
             # inside one): not part of that run, so a run of its own.
             return None
-        channel = Channel(int(fd_text))
+        channel = Channel(int(fd_text), shared=True)
     _wrapping_channel = (os.getpid(), channel)
     return run_id, channel
+
+
+def _cwd():
+    """The current folder; None when it was deleted."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
 
 
 class _Recorder:
@@ -211,13 +259,19 @@ class _Recorder:
         binary = _binary.find_binary()
         if not binary:
             raise _binary.missing_binary_error("the exprag binary was not found (not beside this package, EXPRAG_BIN unset, not on PATH)")
+        cwd = _cwd()
+        store = os.environ.get("EXPRAG_DIR", "")
+        if cwd is None and not os.path.isabs(store):
+            raise FileNotFoundError(
+                "exprag: the current folder was deleted, so the run has no store to go to; change folder, or set EXPRAG_DIR to an absolute path"
+            )
         hello = {
             "name": name,
             "metadata": metadata,
             "pid": os.getpid(),
             "ppid": os.getppid(),
             "argv": list(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
-            "cwd": os.getcwd(),
+            "cwd": cwd,
         }
         try:
             self.process = subprocess.Popen(
@@ -226,8 +280,13 @@ class _Recorder:
                 stdout=subprocess.PIPE,
                 start_new_session=True,
                 close_fds=True,
+                # The binary cannot start in a folder that was deleted.
+                cwd=None if cwd is not None else "/",
             )
         except OSError as error:
+            if error.errno in (errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EAGAIN):
+                # Out of descriptors, memory or processes: nothing to do with how exprag is installed.
+                raise OSError(error.errno, f"exprag: cannot start the recorder of a new run ({error.strerror})") from None
             raise _binary.missing_binary_error(f"cannot start the exprag binary {binary} ({error.strerror or error})") from None
         try:
             self.process.stdin.write(json.dumps(hello, ensure_ascii=False).encode("utf-8", "surrogateescape") + b"\n")
@@ -286,7 +345,7 @@ class _Recorder:
 class Experiment:
     """One run of an experiment: ``Experiment(name, metadata=None)``, then ``track(value, note=None)``."""
 
-    __slots__ = ("_name", "_run_id", "_path", "_channel", "_recorder", "_pid", "_finished")
+    __slots__ = ("_name", "_run_id", "_path", "_channel", "_recorder", "_pid", "_finished", "_collected", "__weakref__")
 
     def __init__(self, name, metadata=None):
         if not isinstance(name, str):
@@ -312,8 +371,11 @@ class Experiment:
         self._run_id = self._recorder.run_id
         self._path = self._recorder.path
         self._channel = self._recorder.channel
+        self._collected = weakref.finalize(self, _end_collected, self._recorder, self._pid)
+        # At exit the run ends as the process does (_at_exit), not ok.
+        self._collected.atexit = False
         with _live_lock:
-            _live.append(self)
+            _live.add(self)
 
     @property
     def run_id(self):
@@ -334,14 +396,17 @@ class Experiment:
         if self._finished:
             raise RuntimeError(f"experiment {self._name!r} (run {self._run_id}) has finished: start another Experiment to record more")
         line = _record_line(value, note)
+        if len(line) > _MAX_LINE_BYTES:
+            raise ValueError(f"a record may be at most 64 MiB of JSON; this one is {len(line)} bytes")
         channel = self._channel
         if channel.error is not None:
             raise channel.error
         with channel.lock:
             channel.parts.append(line)
             channel.size += len(line)
-            if channel.size >= BATCH_BYTES:
-                channel._flush_locked()
+            full = channel.size >= channel.limit
+        if full:
+            channel.flush()
 
     def finish(self, status=None):
         """Ends the run (``ok`` unless told otherwise: ``failed``, ``interrupted``, ``killed``). Idempotent."""
@@ -361,9 +426,9 @@ class Experiment:
         if self._recorder is None:
             self._channel.flush()
             return
+        self._collected.detach()
         with _live_lock:
-            if self in _live:
-                _live.remove(self)
+            _live.discard(self)
         self._recorder.end(status, exit_code, signal, error)
 
     def __enter__(self):

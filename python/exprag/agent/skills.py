@@ -14,7 +14,6 @@ import json
 import os
 import re
 import sys
-import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -509,7 +508,7 @@ def render_skill_markdown() -> str:
         helper = getattr(module, name)
         parts.append(f"### `{name}{inspect.signature(helper)}`")
         parts.append("")
-        parts.append(textwrap.dedent(helper.__doc__ or "").strip())
+        parts.append(inspect.cleandoc(helper.__doc__ or ""))
         parts.append("")
     return "\n".join(parts).rstrip("\n") + "\n"
 

@@ -24,6 +24,7 @@ import { runDefaults } from "./defaults";
 import { LineSplitter, RecordIngest } from "./ingest";
 import { finishRun, type OpenRun, openRun } from "./open-run";
 import { PipeReader } from "./pipes";
+import { quoteNonFinite } from "./protocol";
 
 /** How often the Python process is checked for, when its end of the pipe may be held open by another. */
 const OWNER_CHECK_MS = 500;
@@ -42,9 +43,14 @@ interface Hello {
 export function readHello(text: string): Hello {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseExact(text);
   } catch {
-    throw new UserError("__experiment: the first line is not JSON");
+    // Python's NaN and infinities in the metadata: kept as strings, as in a tracked value.
+    try {
+      value = parseExact(quoteNonFinite(text));
+    } catch {
+      throw new UserError("__experiment: the first line is not JSON");
+    }
   }
   if (!isObject(value)) throw new UserError("__experiment: the first line is not a JSON object");
   const { name, metadata, pid, ppid, argv, cwd } = value;
@@ -59,6 +65,15 @@ export function readHello(text: string): Hello {
     argv,
     cwd: typeof cwd === "string" ? cwd : process.cwd(),
   };
+}
+
+const { rawJSON } = JSON as unknown as { rawJSON(text: string): unknown };
+
+/** JSON.parse, keeping an integer beyond double precision (a seed, a hash) as it was written. */
+function parseExact(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source) ? rawJSON(context.source) : value,
+  );
 }
 
 /** The run_end the Python process asked for with `!end {...}`; null when the line is not one. */

@@ -33,8 +33,13 @@ const RESERVED = [RESERVED_NOTE, RESERVED_META, RESERVED_VALUE, RESERVED_PARAMS]
 /** Records nest at most this deep; a deeper line is kept as a parse_error, so no reader walks it. */
 export const MAX_RECORD_DEPTH = 100;
 
+const TOO_DEEP: Payload = { ok: false, reason: `nested deeper than ${MAX_RECORD_DEPTH} levels` };
+
 export function parsePayload(text: string): Payload {
-  if (exceedsDepth(text, MAX_RECORD_DEPTH)) return { ok: false, reason: `nested deeper than ${MAX_RECORD_DEPTH} levels` };
+  // A reserved key's object is a level around what it carries ($value, $meta, $params): the line
+  // may be one level deeper than the records it becomes, and no more.
+  const deep = exceedsDepth(text, MAX_RECORD_DEPTH);
+  if (deep && exceedsDepth(text, MAX_RECORD_DEPTH + 1)) return TOO_DEEP;
   let json = text;
   let value: unknown;
   try {
@@ -51,9 +56,10 @@ export function parsePayload(text: string): Payload {
   }
   const nonFinite = json !== text;
   if (value === null || typeof value !== "object" || Array.isArray(value) || !RESERVED.some((key) => key in value)) {
-    return { ok: true, value: json, ...(nonFinite && { nonFinite }) };
+    return deep ? TOO_DEEP : { ok: true, value: json, ...(nonFinite && { nonFinite }) };
   }
   const split = splitReserved(value as Record<string, unknown>, json);
+  if (deep && split.ok && [split.value, split.meta, split.params].some((part) => part && exceedsDepth(part, MAX_RECORD_DEPTH))) return TOO_DEEP;
   return split.ok && nonFinite ? { ...split, nonFinite } : split;
 }
 

@@ -21,6 +21,26 @@ describe("parsePayload", () => {
     expect(parsePayload("NaN")).toEqual({ ok: true, value: '"NaN"', nonFinite: true });
   });
 
+  test("a record's value nests at most 100 levels; the reserved keys' object around it is one more", () => {
+    const nested = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+    const tooDeep = { ok: false as const, reason: "nested deeper than 100 levels" };
+    expect(parsePayload(nested(100))).toEqual({ ok: true, value: nested(100) });
+    expect(parsePayload(nested(101))).toEqual(tooDeep);
+    expect(parsePayload(`{"a":${nested(99)}}`)).toEqual({ ok: true, value: `{"a":${nested(99)}}` });
+    expect(parsePayload(`{"a":${nested(100)}}`)).toEqual(tooDeep);
+    expect(parsePayload(`{"$value":${nested(100)},"$note":"n"}`)).toEqual({ ok: true, value: nested(100), note: "n" });
+    expect(parsePayload(`{"$value":${nested(101)}}`)).toEqual(tooDeep);
+    expect(parsePayload(`{"$meta":{"a":${nested(99)}}}`)).toEqual({ ok: true, value: null, meta: `{"a":${nested(99)}}` });
+    expect(parsePayload(`{"$meta":{"a":${nested(100)}}}`)).toEqual(tooDeep);
+    // Kept beside a reserved key, the object itself is the value: its own depth counts.
+    expect(parsePayload(`{"a":${nested(100)},"$note":"n"}`)).toEqual(tooDeep);
+    expect(parsePayload(`{"a":${nested(99)},"$params":{"lr":[${nested(98)}]}}`)).toEqual({
+      ok: true,
+      value: `{"a":${nested(99)}}`,
+      params: `{"lr":[${nested(98)}]}`,
+    });
+  });
+
   test("takes $note and $meta out of the value", () => {
     expect(parsePayload('{"loss": 1, "$note": "warm-up", "$meta": {"lr": 0.1}}')).toEqual({
       ok: true,
