@@ -118,6 +118,19 @@ while True:
     expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "timeout", signal: "SIGTERM", exit_code: 143 });
   }, 60_000);
 
+  test("a limit or a grace longer than a runtime timer holds (24.8 days) is waited for, not taken as none", async () => {
+    const cwd = tempDir();
+    const long = await exprag(["run", "--time-limit", "30d", "--", "sh", "-c", "sleep 0.3"], { cwd, timeoutMs: 60_000 });
+    expect(long.exitCode).toBe(0);
+    expect(runEnd(onlyRun(join(cwd, ".exprag"))).status).toBe("ok");
+    // The command cleans up for a moment after SIGTERM: a 30-day grace lets it, where SIGKILL came after 1 ms.
+    const graceful = tempDir();
+    const script = 'trap "sleep 0.5; echo cleaned up; exit 0" TERM; while :; do sleep 0.1; done';
+    const stopped = await exprag(["run", "--time-limit", "1s", "--stop-grace", "30d", "--", "sh", "-c", script], { cwd: graceful, timeoutMs: 60_000 });
+    expect(stopped.text).toContain("cleaned up");
+    expect(runEnd(onlyRun(join(graceful, ".exprag")))).toMatchObject({ status: "timeout", exit_code: 0 });
+  }, 60_000);
+
   test("a command that ends within its limit and without its rule holding ends as usual", async () => {
     const cwd = tempDir();
     const result = await exprag(["run", "--time-limit", "60", "--stop-when", "loss > 5", "--", "sh", "-c", 'echo "EXPRAG::{\\"loss\\": 1}"'], { cwd });

@@ -82,7 +82,8 @@ describe.skipIf(!isLinux)("exprag wait", () => {
     const timedOut = await startWait(cwd, [id, "--until", "step >= 1", "--timeout", "1s"]);
     expect(timedOut.exitCode).toBe(124);
     expect(timedOut.answer).toMatchObject({ outcome: "timeout", runs: [{ held: false, run: { status: "running" } }] });
-    const ended = startWait(cwd, [id, "--until", "step >= 5", "--timeout", "60"]);
+    // A timeout longer than a runtime timer holds (24.8 days) is waited for too, not passed at once.
+    const ended = startWait(cwd, [id, "--until", "step >= 5", "--timeout", "30d"]);
     writeFileSync(join(cwd, "end"), "");
     const result = await ended;
     expect(result.exitCode).toBe(1);

@@ -17,6 +17,7 @@ import { resolveReadableRun } from "../record/refs";
 import type { ProcessIdentity } from "../record/schema";
 import { isUnended } from "../record/schema";
 import { runFilePath } from "../store";
+import { longTimeout } from "../time";
 import { warnAbsentPaths } from "./absent-paths";
 
 /** What `wait` waits for when no condition is given: the run has ended, however. */
@@ -77,7 +78,7 @@ export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = 
   };
 
   const watchers: FSWatcher[] = [];
-  const timers: Timer[] = [];
+  const cancels: (() => void)[] = [];
   let done = false;
   let wake: () => void = () => {};
   // Watching starts before the first look, so a record written in between still wakes it.
@@ -91,7 +92,7 @@ export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = 
   const stop = () => {
     done = true;
     for (const watcher of watchers) watcher.close();
-    for (const timer of timers) clearTimeout(timer);
+    for (const cancel of cancels) cancel();
   };
   const first = look();
   if (first.outcome) {
@@ -112,12 +113,11 @@ export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = 
       if (now.outcome) finish(now.outcome, now.runs);
     };
     // The fallback: a file that changed unnoticed, a writer gone, or the clock the condition reads.
-    timers.push(
-      setInterval(() => {
-        if (readsClock || quiet.changed()) wake();
-      }, recheckMs),
-    );
-    if (request.timeoutMs !== null) timers.push(setTimeout(() => finish("timeout", look().runs), request.timeoutMs));
+    const recheck = setInterval(() => {
+      if (readsClock || quiet.changed()) wake();
+    }, recheckMs);
+    cancels.push(() => clearInterval(recheck));
+    if (request.timeoutMs !== null) cancels.push(longTimeout(() => finish("timeout", look().runs), request.timeoutMs).clear);
   });
 }
 

@@ -7,6 +7,7 @@ import type { RunFile } from "../record/writer";
 import { stepOf } from "../rules/divergence";
 import type { RunFacts } from "../rules/series-values";
 import { StopRules } from "../rules/stop-rules";
+import { type LongTimer, longTimeout } from "../time";
 import type { RecordIngest, TrackObserver } from "./ingest";
 import { PathProbe } from "./path-probe";
 import { MAX_DEPTH } from "./plain-json";
@@ -36,9 +37,10 @@ export function watchForStop(
 export class CommandStopper {
   reason: StopReason | null = null;
   private readonly rules: StopRules | null;
-  private readonly timers: Timer[] = [];
+  /** Cancels the time limit's timer and the clock rules' check. */
+  private readonly cancels: (() => void)[] = [];
   private exited = false;
-  private killTimer: Timer | null = null;
+  private killTimer: LongTimer | null = null;
 
   constructor(
     private readonly policy: StopPolicy,
@@ -50,21 +52,19 @@ export class CommandStopper {
     this.rules = policy.rules.length ? new StopRules(policy.rules, facts) : null;
     if (policy.timeLimit) {
       const { ms, text } = policy.timeLimit;
-      this.timers.push(
-        // Counted from the command's start: the stopper is made once what reads the output has loaded.
-        setTimeout(
-          () => this.stop({ status: "timeout", by: { rule: `--time-limit ${text}`, source: null, step: null, elapsed_ms: this.elapsed() } }),
-          Math.max(0, ms - this.elapsed()),
-        ),
+      // Counted from the command's start: the stopper is made once what reads the output has loaded.
+      const limit = longTimeout(
+        () => this.stop({ status: "timeout", by: { rule: `--time-limit ${text}`, source: null, step: null, elapsed_ms: this.elapsed() } }),
+        Math.max(0, ms - this.elapsed()),
       );
+      this.cancels.push(limit.clear);
     }
     if (this.rules?.readsClock) {
-      this.timers.push(
-        setInterval(() => {
-          const by = this.rules!.tick(this.elapsed());
-          if (by) this.stop({ status: "stopped", by });
-        }, CLOCK_CHECK_MS),
-      );
+      const clock = setInterval(() => {
+        const by = this.rules!.tick(this.elapsed());
+        if (by) this.stop({ status: "stopped", by });
+      }, CLOCK_CHECK_MS);
+      this.cancels.push(() => clearInterval(clock));
     }
   }
 
@@ -86,7 +86,7 @@ export class CommandStopper {
    */
   dispose(): void {
     this.exited = true;
-    for (const timer of this.timers) if (timer !== this.killTimer) clearTimeout(timer);
+    for (const cancel of this.cancels) cancel();
     this.killTimer?.unref();
   }
 
@@ -97,16 +97,14 @@ export class CommandStopper {
   private stop(reason: StopReason): void {
     if (this.reason || this.exited) return;
     this.reason = reason;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.length = 0;
+    for (const cancel of this.cancels) cancel();
     const what =
       reason.status === "timeout"
         ? `its time limit (${reason.by.rule}) passed`
         : `rule ${JSON.stringify(reason.by.rule)} held${reason.by.source ? ` at ${reason.by.source}` : ""}`;
     this.warn(`stopping the command: ${what}; SIGTERM now, SIGKILL in ${this.policy.graceMs / 1000} s if it is still running`);
     this.signal("SIGTERM");
-    this.killTimer = setTimeout(() => this.signal("SIGKILL"), this.policy.graceMs);
-    this.timers.push(this.killTimer);
+    this.killTimer = longTimeout(() => this.signal("SIGKILL"), this.policy.graceMs);
   }
 
   /** To the command's whole process group: it leads one of its own (see spawnChild's ownGroup). */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseCount, parseLimit } from "../../../src/core/query/selection-flags";
 import { parseSize } from "../../../src/core/sizes";
-import { parseWhen } from "../../../src/core/time";
+import { longTimeout, parseWhen } from "../../../src/core/time";
 import { failureOf } from "../failure";
 
 describe("parseWhen (--since, --until)", () => {
@@ -27,11 +27,44 @@ describe("parseWhen (--since, --until)", () => {
     expect(parseWhen("2026-11-01T09:30", "--since", now)).toBe(new Date(2026, 10, 1, 9, 30).getTime());
   });
 
-  test.each(["5", "2001", "yesterday", "3 days", "2h ago", "-2h", "2026-13-45x", "", "2026/11/01"])("%p is a usage error naming the option", (text) => {
+  test.each(["5", "2001", "yesterday", "3 days", "2h ago", "-2h", "2026-13-45x", "", "2026/11/01", "2026-02-30", "2026-11-31", "2025-02-29T10:00Z", "2026-00-10", "2026-13-01"])("%p is a usage error naming the option", (text) => {
     expect(failureOf(() => parseWhen(text, "--until", now))).toEqual([
       2,
       `--until expects a span such as 90m, 2h, 3d, 2w or a date such as 2026-11-01, got "${text}"`,
     ]);
+  });
+});
+
+describe("longTimeout (--time-limit, --stop-grace, wait --timeout)", () => {
+  const fired = (ms: number, step?: number) => {
+    const at = { time: null as number | null };
+    const start = performance.now();
+    const timer = longTimeout(() => (at.time = performance.now() - start), ms, step);
+    return { at, timer };
+  };
+
+  test("a delay past the runtime's 24.8 days does not fire at once", async () => {
+    const { at, timer } = fired(30 * 86_400_000);
+    await Bun.sleep(50);
+    expect(at.time).toBeNull();
+    timer.clear();
+  });
+
+  test("a delay longer than one step is re-armed until it is due, and a cleared one never fires", async () => {
+    const { at } = fired(60, 20);
+    const cleared = fired(60, 20);
+    await Bun.sleep(10);
+    cleared.timer.clear();
+    while (at.time === null) await Bun.sleep(5);
+    expect(at.time).toBeGreaterThanOrEqual(50);
+    await Bun.sleep(80);
+    expect(cleared.at.time).toBeNull();
+  });
+
+  test("an unref'd timer does not keep the process alive, re-armed or not", () => {
+    const script = "import { longTimeout } from './src/core/time'; longTimeout(() => console.log('fired'), 2 ** 32).unref(); longTimeout(() => console.log('fired'), 5000, 10).unref();";
+    const result = Bun.spawnSync([process.execPath, "-e", script], { cwd: `${import.meta.dir}/../../..`, stdout: "pipe", stderr: "pipe" });
+    expect({ code: result.exitCode, out: result.stdout.toString() }).toEqual({ code: 0, out: "" });
   });
 });
 
