@@ -27,7 +27,22 @@ describe("parseWhen (--since, --until)", () => {
     expect(parseWhen("2026-11-01T09:30", "--since", now)).toBe(new Date(2026, 10, 1, 9, 30).getTime());
   });
 
-  test.each(["5", "2001", "yesterday", "3 days", "2h ago", "-2h", "2026-13-45x", "", "2026/11/01", "2026-02-30", "2026-11-31", "2025-02-29T10:00Z", "2026-00-10", "2026-13-01"])("%p is a usage error naming the option", (text) => {
+  test.each([
+    "5",
+    "2001",
+    "yesterday",
+    "3 days",
+    "2h ago",
+    "-2h",
+    "2026-13-45x",
+    "",
+    "2026/11/01",
+    "2026-02-30",
+    "2026-11-31",
+    "2025-02-29T10:00Z",
+    "2026-00-10",
+    "2026-13-01",
+  ])("%p is a usage error naming the option", (text) => {
     expect(failureOf(() => parseWhen(text, "--until", now))).toEqual([
       2,
       `--until expects a span such as 90m, 2h, 3d, 2w or a date such as 2026-11-01, got "${text}"`,
@@ -62,7 +77,8 @@ describe("longTimeout (--time-limit, --stop-grace, wait --timeout)", () => {
   });
 
   test("an unref'd timer does not keep the process alive, re-armed or not", () => {
-    const script = "import { longTimeout } from './src/core/time'; longTimeout(() => console.log('fired'), 2 ** 32).unref(); longTimeout(() => console.log('fired'), 5000, 10).unref();";
+    const script =
+      "import { longTimeout } from './src/core/time'; longTimeout(() => console.log('fired'), 2 ** 32).unref(); longTimeout(() => console.log('fired'), 5000, 10).unref();";
     const result = Bun.spawnSync([process.execPath, "-e", script], { cwd: `${import.meta.dir}/../../..`, stdout: "pipe", stderr: "pipe" });
     expect({ code: result.exitCode, out: result.stdout.toString() }).toEqual({ code: 0, out: "" });
   });
