@@ -3,6 +3,7 @@
  * Parsing lives in where-parse.ts; this file decides which runs a parsed condition keeps.
  */
 import type { CompareOp, Expr, Literal, Operand } from "./where-syntax";
+import { anyCharacter, type GlobPart, matchGlob } from "./glob";
 
 export { parseCondition, parseOperand, parseWhere } from "./where-parse";
 export type { Aggregate, CompareOp, Expr, Literal, Operand, PathSegment } from "./where-syntax";
@@ -56,31 +57,16 @@ export function compareNumbers(left: number, op: CompareOp, right: number): bool
   }
 }
 
-/** Whole-string glob: `*` any run of characters, `?` exactly one; no escapes. Backtracks to the last `*` only, so no pattern is slow. */
+/** Whole-string glob: `*` any run of characters, `?` exactly one; no escapes, no sets (./glob.ts). */
 export function globMatches(pattern: string, value: string): boolean {
-  const p = [...pattern];
-  const v = [...value];
-  let pi = 0;
-  let vi = 0;
-  let star = -1;
-  let starAt = 0;
-  while (vi < v.length) {
-    if (pi < p.length && p[pi] !== "*" && (p[pi] === "?" || p[pi] === v[vi])) {
-      pi++;
-      vi++;
-    } else if (p[pi] === "*") {
-      star = pi++;
-      starAt = vi;
-    } else if (star >= 0) {
-      pi = star + 1;
-      vi = ++starAt;
-    } else {
-      return false;
-    }
+  if (plainGlob?.pattern !== pattern) {
+    const parts = [...pattern].map((char): GlobPart => (char === "*" ? "*" : char === "?" ? anyCharacter : (c) => c === char));
+    plainGlob = { pattern, parts };
   }
-  while (p[pi] === "*") pi++;
-  return pi === p.length;
+  return matchGlob(plainGlob.parts, value);
 }
+
+let plainGlob: { pattern: string; parts: GlobPart[] } | undefined;
 
 /**
  * Applies `holds` to a resolved value: a list passes when any element holds (when none does, if

@@ -16,6 +16,11 @@ describe("--name", () => {
     ["a.b", "axb", false],
     ["a/b*", "a/bc", true],
     ["(x)", "(x)", true],
+    ["LR-*", "lr-Sweep", true],
+    ["*ß*", "STRASSE", false],
+    ["[A-C]*", "beta", true],
+    ["*a*a*a*a*a*a*a*a*b", "a".repeat(5000), false],
+    ["*a*a*a*a*a*a*a*a*b", `${"a".repeat(5000)}b`, true],
   ])("%p selects %p: %p", (pattern, name, selected) => {
     expect(nameMatches(pattern, name)).toBe(selected);
   });
