@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fingerprint } from "./git-harness";
+import { fingerprint, git, makeRepo, write } from "./git-harness";
 import { EXPRAG, exprag, onlyRun, readRecords, runEnd, runFiles, runStart, tempDir, tracked } from "./harness";
 
 const sh = (script: string) => ["sh", "-c", script];
@@ -59,6 +59,38 @@ describe("exprag run: the run file", () => {
     writeFileSync(join(cwd, "meta.json"), JSON.stringify({ hparams: { lr: 1, bs: 32 } }));
     await exprag(["run", "--meta-file", "meta.json", "--meta", "hparams.lr=0.5", "--", "true"], { cwd });
     expect(runStart(onlyRun(join(cwd, ".exprag"))).metadata).toEqual({ hparams: { lr: 0.5, bs: 32 } });
+  });
+
+  test("metadata deeper than a record may nest, or from a file that is not a regular one, is a usage error before anything starts", async () => {
+    const repo = makeRepo();
+    write(repo, "dirty.txt", "a change, so a run would make a snapshot ref\n");
+    write(repo, "deep.json", `{"a":${"[".repeat(200)}${"]".repeat(200)}}`);
+    const fifo = join(repo, "meta.fifo");
+    const hasFifo = Bun.spawnSync(["mkfifo", fifo]).exitCode === 0;
+    const nested = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+    const cases: [string[], string][] = [
+      [["--meta", `a=${nested(50_000)}`], "--meta a nests deeper than 100 levels, as no record may"],
+      [["--meta", `${"a.".repeat(600)}b=1`], `--meta ${"a.".repeat(20)}... nests deeper than 100 levels, as no record may`],
+      [["--meta-file", "deep.json"], "--meta-file deep.json nests deeper than 100 levels, as no record may"],
+      [["--meta-file", "/dev/zero"], "cannot read --meta-file /dev/zero (not a regular file)"],
+      ...(hasFifo ? [[["--meta-file", fifo], `cannot read --meta-file ${fifo} (not a regular file)`] as [string[], string]] : []),
+    ];
+    for (const [options, message] of cases) {
+      const result = await exprag(["run", ...options, "--", "true"], { cwd: repo, timeoutMs: 30_000 });
+      expect({ options: options[0], code: result.exitCode, stderr: result.stderr }).toEqual({
+        options: options[0],
+        code: 2,
+        stderr: `exprag: error: ${message}\n`,
+      });
+    }
+    expect(existsSync(join(repo, ".exprag", "runs")) ? runFiles(join(repo, ".exprag")) : []).toEqual([]);
+    expect(git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/run")).toBe("");
+    // At the limit it is kept; a command word nested past it is no parameter, and the run goes on.
+    const kept = await exprag(["run", "--meta", `a=${nested(99)}`, "--", "true", `${"x.".repeat(60_000)}y=1`, "lr=0.1"], { cwd: repo });
+    expect(kept.exitCode).toBe(0);
+    const start = runStart(onlyRun(join(repo, ".exprag")));
+    expect(JSON.stringify(start.metadata)).toBe(`{"a":${nested(99)}}`);
+    expect(start.params).toEqual({ lr: 0.1 });
   });
 
   test("gives the child its run id, the store, the record descriptor and unbuffered Python", async () => {

@@ -3,8 +3,11 @@
  * `--meta KEY=VALUE` in order. Dotted keys nest (`hparams.lr=0.03`); VALUE is JSON when it parses
  * as JSON, else the plain string.
  */
-import { readFileSync } from "node:fs";
-import { errnoReason, usageError } from "../errors";
+import { closeSync, readFileSync } from "node:fs";
+import { errnoReason, UserError, usageError } from "../errors";
+import { exceedsDepth } from "../record/json-values";
+import { openRegular } from "../record/reader";
+import { MAX_RECORD_DEPTH } from "./protocol";
 
 export type Metadata = Record<string, unknown>;
 
@@ -14,13 +17,26 @@ export function buildMetadata(metaFile: string | undefined, assignments: string[
   return metadata;
 }
 
+/** The most --meta-file may hold: its metadata goes into the run's first line, which every query reads. */
+const MAX_META_FILE_BYTES = 16 * 1024 * 1024;
+const TOO_DEEP = `nests deeper than ${MAX_RECORD_DEPTH} levels, as no record may`;
+
 function readMetaFile(path: string): Metadata {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    // A regular file only: a FIFO would wait for a writer, /dev/zero never end.
+    const opened = openRegular(path);
+    try {
+      if (opened.size > MAX_META_FILE_BYTES) throw usageError(`--meta-file ${path} holds ${opened.size} bytes; metadata may be at most 16 MiB`);
+      text = readFileSync(opened.fd, "utf8");
+    } finally {
+      closeSync(opened.fd);
+    }
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw usageError(`cannot read --meta-file ${path} (${errnoReason(error)})`);
   }
+  if (exceedsDepth(text, MAX_RECORD_DEPTH)) throw usageError(`--meta-file ${path} ${TOO_DEEP}`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -39,6 +55,8 @@ export function assignMeta(metadata: Metadata, assignment: string): void {
     throw usageError(`--meta expects KEY=VALUE, got "${assignment}"`, "e.g. --meta hparams.lr=0.03");
   }
   const raw = assignment.slice(equals + 1);
+  // The metadata object holds the key's objects, then the value.
+  if (parts.length > MAX_RECORD_DEPTH || exceedsDepth(raw, MAX_RECORD_DEPTH - parts.length)) throw usageError(`--meta ${key.length > 40 ? `${key.slice(0, 40)}...` : key} ${TOO_DEEP}`);
   let target = metadata;
   for (const part of parts.slice(0, -1)) {
     const next = Object.hasOwn(target, part) ? target[part] : undefined;

@@ -122,13 +122,15 @@ export function openRun(request: RunRequest, runId: string, willStart: boolean, 
     ...(python && { environment: { python } }),
   } satisfies RunStartValue;
   let runFile: RunFile;
+  let startText: string;
   try {
+    startText = JSON.stringify(start);
     runFile = new RunFile(runFilePath(request.store, runId), request.store, runId, request.name);
   } catch (error) {
     if (!("outside" in code)) code.discardSnapshot(request.cwd, request.env, git.snapshot_ref);
     throw error;
   }
-  runFile.add("run_start", JSON.stringify(start));
+  runFile.add("run_start", startText);
   if (!runFile.flush()) {
     const reason = runFile.failureReason;
     runFile.close();

@@ -19,6 +19,7 @@
  *   nothing is silently changed. An option with several values (`--layers 1 2`) keeps the first.
  */
 
+import { MAX_RECORD_DEPTH } from "./protocol";
 import { isOptionWord, scriptArguments } from "./script-arguments";
 
 export type Params = Record<string, unknown>;
@@ -88,9 +89,12 @@ function typedValue(raw: string): unknown {
   return raw;
 }
 
-/** Sets `value` at the dotted `path`, replacing anything in the way; a path with an empty part is skipped. */
+/**
+ * Sets `value` at the dotted `path`, replacing anything in the way; a path with an empty part, or
+ * nesting deeper than a record may, is skipped.
+ */
 function assignPath(params: Params, path: string[], value: unknown): void {
-  if (path.some((part) => part === "")) return;
+  if (path.length > MAX_RECORD_DEPTH || path.some((part) => part === "")) return;
   let target = params;
   for (const part of path.slice(0, -1)) {
     const next = Object.hasOwn(target, part) ? target[part] : undefined;
