@@ -2,8 +2,9 @@
  * `--where` conditions over runs: `meta.lr < 0.1 and max(metrics.acc) > 0.9`.
  * Parsing lives in where-parse.ts; this file decides which runs a parsed condition keeps.
  */
-import type { CompareOp, Expr, Literal, Operand } from "./where-syntax";
+
 import { anyCharacter, type GlobPart, matchGlob } from "./glob";
+import type { CompareOp, Expr, Literal, Operand } from "./where-syntax";
 
 export { parseCondition, parseOperand, parseWhere } from "./where-parse";
 export type { Aggregate, CompareOp, Expr, Literal, Operand, PathSegment } from "./where-syntax";

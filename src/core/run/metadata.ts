@@ -56,7 +56,8 @@ export function assignMeta(metadata: Metadata, assignment: string): void {
   }
   const raw = assignment.slice(equals + 1);
   // The metadata object holds the key's objects, then the value.
-  if (parts.length > MAX_RECORD_DEPTH || exceedsDepth(raw, MAX_RECORD_DEPTH - parts.length)) throw usageError(`--meta ${key.length > 40 ? `${key.slice(0, 40)}...` : key} ${TOO_DEEP}`);
+  if (parts.length > MAX_RECORD_DEPTH || exceedsDepth(raw, MAX_RECORD_DEPTH - parts.length))
+    throw usageError(`--meta ${key.length > 40 ? `${key.slice(0, 40)}...` : key} ${TOO_DEEP}`);
   let target = metadata;
   for (const part of parts.slice(0, -1)) {
     const next = Object.hasOwn(target, part) ? target[part] : undefined;
