@@ -5,7 +5,14 @@
  * never waits forever. A line over the limit is dropped up to its newline, and the line after it
  * is read as usual.
  */
-import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  InitializeRequestSchema,
+  type JSONRPCMessage,
+  JSONRPCMessageSchema,
+  ListToolsRequestSchema,
+  PingRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 
 /** The longest line read, as the SDK's own reader holds (10 MiB). */
 export const MAX_LINE_BYTES = 10 * 1024 * 1024;
@@ -56,6 +63,14 @@ export class LineSplitter {
     this.size += rest.length;
   }
 
+  /** What is left once the input ended: a last line without its newline (null when it was overlong). */
+  end(): string | null | undefined {
+    const skipped = this.skipping;
+    const rest = this.parts.length ? Buffer.concat(this.parts).toString("utf8").replace(/\r$/, "") : undefined;
+    this.reset();
+    return skipped ? null : rest;
+  }
+
   private reset(): void {
     this.parts = [];
     this.size = 0;
@@ -79,9 +94,9 @@ export function readLine(line: string | null): LineOutcome | null {
     return answer(null, INVALID_REQUEST, "Invalid Request: a message is one JSON object (batches are not supported)");
   }
   const object = value as Record<string, unknown>;
-  const validId = typeof object.id === "string" || (typeof object.id === "number" && Number.isFinite(object.id));
+  const validId = typeof object.id === "string" || Number.isSafeInteger(object.id);
   const id = validId ? (object.id as string | number) : null;
-  if ("id" in object && !validId) return answer(null, INVALID_REQUEST, "Invalid Request: id must be a string or a number");
+  if ("id" in object && !validId) return answer(null, INVALID_REQUEST, "Invalid Request: id must be a string or an integer");
   if (object.jsonrpc !== "2.0") return answer(id, INVALID_REQUEST, 'Invalid Request: jsonrpc must be "2.0"');
   if ("method" in object && typeof object.method !== "string") return answer(id, INVALID_REQUEST, "Invalid Request: method must be a string");
   if ("method" in object && "params" in object && (typeof object.params !== "object" || object.params === null || Array.isArray(object.params))) {
@@ -89,5 +104,24 @@ export function readLine(line: string | null): LineOutcome | null {
   }
   const parsed = JSONRPCMessageSchema.safeParse(object);
   if (!parsed.success) return "method" in object || id !== null ? answer(id, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message") : null;
+  // The server's own requests, checked here: the SDK would answer bad params as an internal error, with its whole report.
+  const request = id !== null && typeof object.method === "string" && Object.hasOwn(REQUESTS, object.method) ? REQUESTS[object.method] : undefined;
+  const checked = request?.safeParse(object);
+  if (checked && !checked.success) {
+    const issue = checked.error.issues[0];
+    const path = issue?.path ?? [];
+    const where = (path[0] === "params" && path.length > 1 ? path.slice(1) : path).join(".");
+    return answer(id, INVALID_PARAMS, `Invalid params for ${object.method}: ${where ? `${where}: ` : ""}${issue?.message ?? "not as the protocol has them"}`);
+  }
   return { message: parsed.data };
 }
+
+const REQUESTS: Record<
+  string,
+  { safeParse(value: unknown): { success: true } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }
+> = {
+  initialize: InitializeRequestSchema,
+  ping: PingRequestSchema,
+  "tools/list": ListToolsRequestSchema,
+  "tools/call": CallToolRequestSchema,
+};

@@ -21,8 +21,9 @@ export class StdioTransport implements Transport {
   private readonly lines = new LineSplitter();
   private reader: StdinReader | null = null;
   private closed = false;
-  /** Requests read and not answered yet: after stdin ends, the transport closes once they are. */
-  private readonly unanswered = new Set<string | number>();
+  /** Requests read and not answered yet, by id (a client may reuse one): after stdin ends, the transport closes once all are. */
+  private readonly unanswered = new Map<string | number, number>();
+  private waiting = 0;
   private ended = false;
 
   async start(): Promise<void> {
@@ -35,32 +36,44 @@ export class StdioTransport implements Transport {
   private async read(reader: StdinReader): Promise<void> {
     try {
       for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-        for (const line of this.lines.push(Buffer.from(chunk.value))) {
-          const outcome = readLine(line);
-          if (outcome === null) continue;
-          if ("answer" in outcome) {
-            // Malformed input: the client hears why, stderr says it too, and reading goes on with the next line.
-            writeFully(1, Buffer.from(`${JSON.stringify(outcome.answer)}\n`));
-            this.onerror?.(new Error(outcome.answer.error.message));
-            continue;
-          }
-          const { message } = outcome;
-          if ("method" in message && "id" in message) this.unanswered.add(message.id);
-          this.onmessage?.(message);
-        }
+        for (const line of this.lines.push(Buffer.from(chunk.value))) this.handle(line);
       }
+      // A last line the client sent without its newline is a line all the same.
+      const last = this.lines.end();
+      if (last !== undefined) this.handle(last);
     } catch (error) {
       if (!this.closed) this.onerror?.(error as Error);
     }
     this.ended = true;
-    if (this.unanswered.size === 0) await this.close();
+    if (this.waiting === 0) await this.close();
+  }
+
+  private handle(line: string | null): void {
+    const outcome = readLine(line);
+    if (outcome === null) return;
+    if ("answer" in outcome) {
+      // Malformed input: the client hears why, stderr says it too, and reading goes on with the next line.
+      writeFully(1, Buffer.from(`${JSON.stringify(outcome.answer)}\n`));
+      this.onerror?.(new Error(outcome.answer.error.message));
+      return;
+    }
+    const { message } = outcome;
+    if ("method" in message && "id" in message) {
+      this.unanswered.set(message.id, (this.unanswered.get(message.id) ?? 0) + 1);
+      this.waiting++;
+    }
+    this.onmessage?.(message);
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
     writeFully(1, Buffer.from(serializeMessage(message)));
     if (!("id" in message) || message.id === undefined || "method" in message) return;
-    this.unanswered.delete(message.id);
-    if (this.ended && this.unanswered.size === 0) await this.close();
+    const count = this.unanswered.get(message.id);
+    if (count === undefined) return;
+    if (count > 1) this.unanswered.set(message.id, count - 1);
+    else this.unanswered.delete(message.id);
+    this.waiting--;
+    if (this.ended && this.waiting === 0) await this.close();
   }
 
   async close(): Promise<void> {

@@ -592,6 +592,45 @@ describe("exprag mcp: shutting down", () => {
     expect(answers.at(-1).result.tools.length).toBeGreaterThan(0);
   }, 30_000);
 
+  test("a request whose params the protocol does not allow is answered -32602 in one line; a reused id and a last line without newline are answered too", async () => {
+    await using proc = Bun.spawn([EXPRAG, "mcp"], { cwd: tempDir(), env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const call = (id: number, params?: unknown) => JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", ...(params !== undefined && { params }) });
+    const lines = [
+      call(1, { name: "list_runs", arguments: [] }),
+      call(2),
+      call(3, { name: 5 }),
+      JSON.stringify({ jsonrpc: "2.0", id: 4, method: "initialize", params: {} }),
+      JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/list", params: { cursor: 5 } }),
+      JSON.stringify({ jsonrpc: "2.0", id: 6, method: "ping" }),
+      JSON.stringify({ jsonrpc: "2.0", id: 6, method: "ping" }),
+      JSON.stringify({ jsonrpc: "2.0", id: 1.5, method: "ping" }),
+      JSON.stringify({ jsonrpc: "2.0", id: 7, method: "ping" }),
+    ];
+    proc.stdin.write(lines.join("\n"));
+    await proc.stdin.end();
+    const [stdout, , exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    expect(exitCode).toBe(0);
+    const answers = stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    // Errors are answered as the lines are read, the others once handled: in no order to rely on.
+    const byId = (list: unknown[][]) => list.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    expect(byId(answers.map((m) => [m.id, m.error?.code ?? null, m.error?.message ?? null]))).toEqual(
+      byId([
+        [1, -32602, "Invalid params for tools/call: arguments: Invalid input: expected record, received array"],
+        [2, -32602, "Invalid params for tools/call: params: Invalid input: expected object, received undefined"],
+        [3, -32602, "Invalid params for tools/call: name: Invalid input: expected string, received number"],
+        [4, -32602, "Invalid params for initialize: protocolVersion: Invalid input: expected string, received undefined"],
+        [5, -32602, "Invalid params for tools/list: cursor: Invalid input: expected string, received number"],
+        [null, -32600, "Invalid Request: id must be a string or an integer"],
+        [6, null, null],
+        [6, null, null],
+        [7, null, null],
+      ]),
+    );
+  }, 30_000);
+
   test("the binary carries a stub for the SDK's default JSON Schema validator, not ajv", () => {
     const binary = readFileSync(EXPRAG);
     expect(binary.includes("exprag's binary carries no ajv")).toBe(true);
