@@ -78,7 +78,10 @@ SIGTERM, and SIGKILL after --stop-grace; the run ends "stopped" (exit 123) or "t
     const why = args.why === undefined ? undefined : annotations?.checkNote(args.why, "--why");
     const from = args.from === undefined ? (handedRerunOf ?? rerunOf) : (await import("../core/loop/lineage")).resolveFrom(store, args.from);
     const name = defaults.name ?? experimentNameFor(command);
-    if (!name.trim()) throw usageError("--name must not be empty");
+    if (!name.trim())
+      throw defaults.name === undefined
+        ? usageError("no command to run: its program's name is empty", "usage: exprag run [OPTIONS] -- COMMAND [ARGS...]")
+        : usageError("--name must not be empty");
     const hooked = await withPythonHook(command, env, defaults.params, warn);
     const progress = startProgress();
     const outcome = await runCommand({

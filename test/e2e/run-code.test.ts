@@ -165,7 +165,16 @@ describe("--json of diff and log", () => {
     await runIn(repo, ["run", "--no-log", "--", "true"]);
     const none = await runIn(repo, ["log", "latest", "--json"]);
     expect([none.exitCode, none.text]).toEqual([1, ""]);
-    expect(none.stderr).toMatch(/^exprag: error: run [0-9a-f]{8} kept no output log \(it ran with --no-log\)\n$/);
+    expect(none.stderr).toMatch(
+      /^exprag: error: run [0-9a-f]{8} kept no output log \(it ran with --no-log, or not under exprag run: a Python Experiment, the original exprag\)\n$/,
+    );
+    // A command that never started left no output: the log says so, not that it ran without one.
+    await runIn(repo, ["run", "--", "no-such-command-here"]);
+    const never = await runIn(repo, ["log", "latest"]);
+    expect([never.exitCode, never.stderr]).toEqual([
+      1,
+      `exprag: error: run ${never.stderr.match(/run ([0-9a-f]{8})/)?.[1]} never started its command (command not found: no-such-command-here): it has no output\n`,
+    ]);
     const follow = await runIn(repo, ["log", "latest", "--json", "--follow"]);
     expect([follow.exitCode, follow.stderr]).toEqual([
       2,

@@ -89,6 +89,8 @@ describe("exprag run: exit codes", () => {
 
   test.each([
     [["run"], "no command to run"],
+    [["run", "--", ""], "no command to run: its program's name is empty"],
+    [["run", "--name", " ", "--", "true"], "--name must not be empty"],
     [["run", "--name"], "--name needs a value"],
     [["run", "--frobnicate", "--", "true"], "unknown option --frobnicate"],
     [["run", "--meta", "oops", "--", "touch", "started"], '--meta expects KEY=VALUE, got "oops"'],

@@ -214,6 +214,16 @@ describe("the run table", () => {
     const sorted = await json("ls", "--sort", "params.lr", "--where", "params.lr > 0");
     expect(sorted.map((r: { params: { lr: number } }) => r.params.lr)).toEqual([0.01, 0.03, 0.1, 0.2, 0.2]);
     expect((await q("ls", "--sort", "max(")).exitCode).toBe(2);
+    // Names an object has by inheritance are paths like any other, not the sort's own field names.
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      const result = await q("ls", "--sort", name);
+      expect({ name, code: result.exitCode, stderr: result.stderr }).toEqual({
+        name,
+        code: 2,
+        stderr: expect.stringContaining(`--sort: none of the`) as unknown as string,
+      });
+      expect(result.stderr).toContain(`has ${name}; see exprag paths`);
+    }
   });
 
   test("ls --json carries params, merged metadata, tags and the last metrics whole", async () => {

@@ -32,7 +32,7 @@ export const operandColumns = (names: string[]): string[] => names.filter((name)
 const SORT_FIELDS: Record<string, string> = { started: "started_at", duration: "duration_ms", exit: "exit_code" };
 
 /** What a sort by `by` sorts by: an operand, or a field by its column's name (started, duration, exit). */
-export const sortOperand = (by: string) => parseOperand(SORT_FIELDS[by] ?? by, "--sort");
+export const sortOperand = (by: string) => parseOperand((Object.hasOwn(SORT_FIELDS, by) ? SORT_FIELDS[by] : undefined) ?? by, "--sort");
 
 export interface ListRequest {
   selection: Selection;

@@ -64,7 +64,7 @@ export function followableQueued(store: string, runId: string): boolean {
   );
 }
 
-/** Why run `runId` has no output log: it waits in Slurm's queue, Slurm ended it before it began, or it ran with --no-log. */
+/** Why run `runId` has no output log: it waits in Slurm's queue, it never began or never started its command, or no log was kept. */
 export function noLogError(store: string, runId: string): UserError {
   const short = shortId(runId);
   const { summary, start } = summaryOrNone(store, runId);
@@ -79,7 +79,13 @@ export function noLogError(store: string, runId: string): UserError {
   const file = runFilePath(store, runId);
   const why = start ? null : whyNotARun(file);
   if (why !== null) return new UserError(`run ${short} has no output log, and ${file} is not a readable run file (${why})`, EXIT.failure);
-  return new UserError(`run ${short} kept no output log (it ran with --no-log)`, EXIT.failure);
+  // A run_end with no duration: its command never ran (not found, or stopped before it started).
+  if (summary && summary.exit_code !== null && summary.duration_ms === null)
+    return new UserError(`run ${short} never started its command${summary.error ? ` (${summary.error})` : ""}: it has no output`, EXIT.failure);
+  return new UserError(
+    `run ${short} kept no output log (it ran with --no-log, or not under exprag run: a Python Experiment, the original exprag)`,
+    EXIT.failure,
+  );
 }
 
 /** The run's summary and start, or none when its file cannot be read: asking why there is no log never fails itself. */

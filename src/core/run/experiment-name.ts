@@ -16,7 +16,8 @@ export function experimentNameFor(command: string[]): string {
     const arg = args[i]!;
     if (arg === "-m" && args[i + 1]) return args[i + 1]!;
     if (arg === "-c" || arg === "-e") return name;
-    if (!arg.startsWith("-")) return basename(arg);
+    // A script whose name says nothing (`sh /`, `python ""`): the program's name instead.
+    if (!arg.startsWith("-")) return basename(arg).trim() || name;
   }
   return name;
 }
