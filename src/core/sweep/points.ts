@@ -32,7 +32,8 @@ const MAX_SEED = 2 ** 32 - 1;
 /**
  * Parses `KEY=V1,V2,...`. Values are split on commas and trimmed; one that reads as a JSON number,
  * `true`, `false` or `null` takes that type, any other is the string as written (so `01` stays "01",
- * and `1e999`, too large for a double, stays a string). The same value twice is an error.
+ * and `1e999`, too large for a double, and 12345678901234567890, an integer past its precision,
+ * stay strings). The same value twice is an error.
  */
 export function parseGrid(text: string): Grid {
   const { key, rest } = splitKey("--grid", text, "KEY=V1,V2,...");
@@ -159,14 +160,19 @@ function splitKey(flag: string, text: string, form: string): { key: string; rest
 function typedValue(word: string): PointValue {
   try {
     const value: unknown = JSON.parse(word);
-    if ((typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean" || value === null) return value;
+    // An integer past double precision (a seed) would reach the command changed: it stays the text.
+    if (typeof value === "number" && Number.isFinite(value) && (Number.isSafeInteger(value) || !/^-?\d+$/.test(word))) return value;
+    if (typeof value === "boolean" || value === null) return value;
   } catch {}
   return word;
 }
 
 function draw(range: Range, unit: number): number {
   const { low, high } = range;
-  const value = range.log ? Math.exp(Math.log(low) + unit * (Math.log(high) - Math.log(low))) : low + unit * (high - low);
+  const span = high - low;
+  // A range as wide as -1e308:1e308 has no finite span: weighted ends instead (the same draws otherwise, seed for seed).
+  const linear = Number.isFinite(span) ? low + unit * span : low * (1 - unit) + high * unit;
+  const value = range.log ? Math.exp(Math.log(low) + unit * (Math.log(high) - Math.log(low))) : linear;
   return Math.min(high, Math.max(low, Number(value.toPrecision(DRAW_DIGITS))));
 }
 

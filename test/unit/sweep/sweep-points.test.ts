@@ -24,6 +24,7 @@ describe("parseGrid", () => {
     ["lr=1e-5,-2", { key: "lr", values: [0.00001, -2] }],
     ["id=01,007", { key: "id", values: ["01", "007"] }],
     ["big=1e999", { key: "big", values: ["1e999"] }],
+    ["seed=12345678901234567890,9007199254740993,9007199254740991", { key: "seed", values: ["12345678901234567890", "9007199254740993", 9007199254740991] }],
     ["eq=a=b", { key: "eq", values: ["a=b"] }],
     ["model.depth=4", { key: "model.depth", values: [4] }],
   ])("%s", (text, expected) => {
@@ -138,6 +139,12 @@ describe("randomPoints", () => {
       expect([lr >= 1e-4 && lr <= 1e-1, x >= -3 && x <= -2, tiny >= 1e-9 && tiny <= 1.0000001e-9]).toEqual([true, true, true]);
       expect([lr, x].every((value) => Number(value.toPrecision(6)) === value)).toBe(true);
     }
+  });
+
+  test("draws over a range wider than the largest double, not its end each time", () => {
+    const drawn = randomPoints(20, [parseRange("x=-1e308:1e308")], 1).map(({ x }) => x as number);
+    expect(drawn.every((x) => Number.isFinite(x) && x >= -1e308 && x <= 1e308)).toBe(true);
+    expect(new Set(drawn).size).toBe(20);
   });
 
   test("spreads a log range over its decades", () => {
