@@ -81,6 +81,8 @@ const EVERY_COMMAND_OPTIONS = new Set(["-q", "--quiet", "-v", "--verbose"]);
 async function main(argv: string[]): Promise<number> {
   const leading = argv.findIndex((word) => !EVERY_COMMAND_OPTIONS.has(word));
   if (leading > 0) argv = [argv[leading]!, ...argv.slice(0, leading), ...argv.slice(leading + 1)];
+  // Only options every command takes (`exprag -v`): no command, as with nothing at all.
+  if (leading < 0) argv = [];
   const [first, ...rest] = argv;
   if (first === "__exec") return (await import("./core/run/trampoline")).execWithIgnoredSignals(rest);
   if (first === "__slurm-task") {
@@ -95,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first === "__complete") return (await import("./commands/_complete")).complete(rest, commands);
-  if (first === undefined || first === "--help" || first === "-h" || (first === "help" && ["--help", "-h", undefined].includes(rest[0]))) {
+  if (first === undefined || first === "--help" || first === "-h" || (first === "help" && ["--help", "-h", "help", undefined].includes(rest[0]))) {
     const usage = await rootHelp();
     if (first !== undefined) {
       printData(usage);

@@ -203,6 +203,7 @@ export function parseCommandLine(
     }
     const equals = arg.indexOf("=");
     const flag = equals > 0 ? arg.slice(0, equals) : arg;
+    if (flag === "--help" || flag === "-h") throw usageError(`${flag} takes no value`, seeHelp);
     let name = byFlag.get(flag);
     let negated = false;
     if (!name && flag.startsWith("--no-")) {

@@ -33,11 +33,20 @@ describe("exprag help", () => {
     }
   });
 
-  test("no command is a usage error that shows the help on stderr", async () => {
-    const result = await exprag([], { cwd });
-    expect(result.exitCode).toBe(2);
-    expect(result.text).toBe("");
-    expect(result.stderr).toStartWith("exprag: error: no command given\nexprag 0.1.0:");
+  test("no command is a usage error that shows the help on stderr, with only the options every command takes too", async () => {
+    for (const args of [[], ["-v"], ["-q", "--verbose"]]) {
+      const result = await exprag(args, { cwd });
+      expect({ args, code: result.exitCode, text: result.text }).toEqual({ args, code: 2, text: "" });
+      expect(result.stderr).toStartWith("exprag: error: no command given\nexprag 0.1.0:");
+    }
+  });
+
+  test("help help is the help; --help takes no value", async () => {
+    const [helpHelp, help] = await Promise.all([exprag(["help", "help"], { cwd }), exprag(["--help"], { cwd })]);
+    expect(helpHelp.exitCode).toBe(0);
+    expect(helpHelp.text).toBe(help.text);
+    const valued = await exprag(["ls", "--help=1"], { cwd });
+    expect([valued.exitCode, valued.stderr]).toEqual([2, "exprag: error: --help takes no value; see 'exprag ls --help'\n"]);
   });
 
   test.each([

@@ -214,6 +214,19 @@ describe("the run table", () => {
     const sorted = await json("ls", "--sort", "params.lr", "--where", "params.lr > 0");
     expect(sorted.map((r: { params: { lr: number } }) => r.params.lr)).toEqual([0.01, 0.03, 0.1, 0.2, 0.2]);
     expect((await q("ls", "--sort", "max(")).exitCode).toBe(2);
+    // A parameter asked of a command that ranks tracked values: said as such, not as a typo.
+    for (const args of [
+      ["best", "params.lr"],
+      ["values", "params.lr", "--name", "sweep-a"],
+    ]) {
+      const result = await q(...args);
+      expect({ args, code: result.exitCode, stderr: result.stderr }).toEqual({
+        args,
+        code: 2,
+        stderr:
+          "exprag: error: params.lr is a run's parameter, not a value it tracked (best, values and plot read tracked values); ls shows and orders runs by it: exprag ls --columns params.lr --sort params.lr\n",
+      });
+    }
     // Names an object has by inheritance are paths like any other, not the sort's own field names.
     for (const name of ["constructor", "__proto__", "toString"]) {
       const result = await q("ls", "--sort", name);

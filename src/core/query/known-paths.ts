@@ -45,11 +45,17 @@ export interface UnknownPath {
 
 /** The usage error for a path none of `views` has, naming the paths they have that come closest. */
 export function unknownPathError(unknown: UnknownPath, views: RunView[], warn: Warn, runFields: readonly string[] = []): UserError {
-  const paths = collectPaths(views, warn)
-    .filter((info) => !unknown.trackedOnly || info.source === "tracked")
-    .map((info) => info.path);
-  const candidates = unknown.trackedOnly ? paths : [...paths, ...runFields];
+  const known = collectPaths(views, warn);
   const where = unknown.option ? `${unknown.option}: ` : "";
+  // A parameter or metadata leaf asked of a command that reads tracked values: not a typo.
+  const untracked = unknown.trackedOnly ? known.find((info) => info.path === unknown.path && info.source !== "tracked") : undefined;
+  if (untracked)
+    return usageError(
+      `${where}${unknown.path} is a run's ${untracked.source === "params" ? "parameter" : "metadata"}, not a value it tracked (best, values and plot read tracked values)`,
+      `ls shows and orders runs by it: exprag ls --columns ${unknown.path} --sort ${unknown.path}`,
+    );
+  const paths = known.filter((info) => !unknown.trackedOnly || info.source === "tracked").map((info) => info.path);
+  const candidates = unknown.trackedOnly ? paths : [...paths, ...runFields];
   const runs = views.length === 1 ? `the selected run has no ${unknown.path}` : `none of the ${views.length} selected runs has ${unknown.path}`;
   return usageError(`${where}${runs}`, suggestion(unknown.path, candidates) ?? "see exprag paths for the paths they have");
 }

@@ -11,6 +11,9 @@ export const asFiniteNumber = (value: unknown): number | null => (typeof value =
 export const asBoolean = (value: unknown): boolean | null => (typeof value === "boolean" ? value : null);
 export const asStrings = (value: unknown): string[] | null => (Array.isArray(value) && value.every((item) => typeof item === "string") ? value : null);
 
+/** Records nest at most this deep: a deeper record line is kept as a parse_error, and metadata deeper than this is refused. */
+export const MAX_RECORD_DEPTH = 100;
+
 /** Whether JSON text nests deeper than `limit` (containers within containers); strings are skipped. */
 export function exceedsDepth(text: string, limit: number): boolean {
   // Nesting deeper than `limit` needs more than `limit` openers in all: counting them is a native

@@ -3,11 +3,9 @@
  * `--meta KEY=VALUE` in order. Dotted keys nest (`hparams.lr=0.03`); VALUE is JSON when it parses
  * as JSON, else the plain string.
  */
-import { closeSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { errnoReason, UserError, usageError } from "../errors";
-import { exceedsDepth } from "../record/json-values";
-import { openRegular } from "../record/reader";
-import { MAX_RECORD_DEPTH } from "./protocol";
+import { exceedsDepth, MAX_RECORD_DEPTH } from "../record/json-values";
 
 export type Metadata = Record<string, unknown>;
 
@@ -22,19 +20,25 @@ const MAX_META_FILE_BYTES = 16 * 1024 * 1024;
 const TOO_DEEP = `nests deeper than ${MAX_RECORD_DEPTH} levels, as no record may`;
 
 function readMetaFile(path: string): Metadata {
+  const cannot = (why: string) => usageError(`cannot read --meta-file ${path} (${why})`);
+  let fd: number;
+  try {
+    // Without waiting: a FIFO would wait for a writer.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    throw cannot(errnoReason(error));
+  }
   let text: string;
   try {
-    // A regular file only: a FIFO would wait for a writer, /dev/zero never end.
-    const opened = openRegular(path);
-    try {
-      if (opened.size > MAX_META_FILE_BYTES) throw usageError(`--meta-file ${path} holds ${opened.size} bytes; metadata may be at most 16 MiB`);
-      text = readFileSync(opened.fd, "utf8");
-    } finally {
-      closeSync(opened.fd);
-    }
+    const stat = fstatSync(fd);
+    // A regular file only: /dev/zero never ends.
+    if (!stat.isFile()) throw cannot("not a regular file");
+    if (stat.size > MAX_META_FILE_BYTES) throw usageError(`--meta-file ${path} holds ${stat.size} bytes; metadata may be at most 16 MiB`);
+    text = readFileSync(fd, "utf8");
   } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw usageError(`cannot read --meta-file ${path} (${errnoReason(error)})`);
+    throw error instanceof UserError ? error : cannot(errnoReason(error));
+  } finally {
+    closeSync(fd);
   }
   if (exceedsDepth(text, MAX_RECORD_DEPTH)) throw usageError(`--meta-file ${path} ${TOO_DEEP}`);
   let value: unknown;

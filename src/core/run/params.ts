@@ -19,7 +19,7 @@
  *   nothing is silently changed. An option with several values (`--layers 1 2`) keeps the first.
  */
 
-import { MAX_RECORD_DEPTH } from "./protocol";
+import { MAX_RECORD_DEPTH } from "../record/json-values";
 import { isOptionWord, scriptArguments } from "./script-arguments";
 
 export type Params = Record<string, unknown>;

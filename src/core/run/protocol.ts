@@ -8,7 +8,7 @@
  * keys stays data: `{"$value": 0.5, "$note": "lr"}`. `$params` (an object) becomes a `params`
  * record: parameters the program really used, which win over those read from its command line.
  */
-import { exceedsDepth } from "../record/json-values";
+import { exceedsDepth, MAX_RECORD_DEPTH } from "../record/json-values";
 
 export type Payload =
   | {
@@ -30,8 +30,6 @@ const RESERVED_META = "$meta";
 const RESERVED_VALUE = "$value";
 const RESERVED_PARAMS = "$params";
 const RESERVED = [RESERVED_NOTE, RESERVED_META, RESERVED_VALUE, RESERVED_PARAMS];
-/** Records nest at most this deep; a deeper line is kept as a parse_error, so no reader walks it. */
-export const MAX_RECORD_DEPTH = 100;
 
 const TOO_DEEP: Payload = { ok: false, reason: `nested deeper than ${MAX_RECORD_DEPTH} levels` };
 
