@@ -191,13 +191,16 @@ export function parseCondition(text: string, option: string, examples: string): 
  * `params.lr`); a malformed one is a usage error naming `option`.
  */
 export function parseOperand(text: string, option: string): Operand {
+  // Read as the left side of a condition: what the condition's parser says of the rest would be about conditions.
+  const notOperand = () =>
+    usageError(`${option}: expected a path or an aggregate such as max(metrics.acc), got "${text}"`, "see exprag paths for the paths the runs have");
   let parsed: Expr;
   try {
     parsed = parseWhere(`${text} = 0`);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    throw usageError(error.message.replace(/^--where/, option).replace(/, found '='$/, ", found the end"), error.hint);
+    throw notOperand();
   }
-  if (parsed.kind !== "compare") throw usageError(`${option}: expected a path or an aggregate such as max(metrics.acc), got "${text}"`);
+  if (parsed.kind !== "compare") throw notOperand();
   return parsed.operand;
 }

@@ -1,6 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import { EXIT, UserError } from "../../../src/core/errors";
-import { combineWhere, type Expr, evaluateWhere, globMatches, type Literal, type Operand, operandsOf, parseWhere } from "../../../src/core/query/where";
+import {
+  combineWhere,
+  type Expr,
+  evaluateWhere,
+  globMatches,
+  type Literal,
+  type Operand,
+  operandsOf,
+  parseOperand,
+  parseWhere,
+} from "../../../src/core/query/where";
+import { failureOf } from "../failure";
 
 /** An operand for a path of plain keys: `a.b` -> [a, b]. */
 const at = (text: string): Operand => ({ text, segments: text.split(".").map((key) => ({ key })), aggregate: null });
@@ -365,6 +376,17 @@ describe("operandsOf and combineWhere", () => {
     const both = combineWhere([parseWhere("a = 1"), parseWhere("b = 2 or b = 0")])!;
     expect(evaluateWhere(both, (operand) => ({ a: 1, b: 0 })[operand.text])).toBe(true);
     expect(evaluateWhere(both, (operand) => ({ a: 2, b: 0 })[operand.text])).toBe(false);
+  });
+});
+
+describe("parseOperand (--columns, --sort, --group-by)", () => {
+  test("a path or an aggregate is an operand", () => {
+    expect(parseOperand("max(metrics.acc)", "--sort")).toMatchObject({ text: "max(metrics.acc)" });
+    expect(parseOperand("params.lr", "--columns")).toMatchObject({ text: "params.lr" });
+  });
+
+  test.each(["metrics.acc > 1", "a b", ",", "[]", "max(", "a = 1 or b"])("%p is not one, and is said to be none", (text) => {
+    expect(failureOf(() => parseOperand(text, "--sort"))).toEqual([2, `--sort: expected a path or an aggregate such as max(metrics.acc), got "${text}"`]);
   });
 });
 
