@@ -43,6 +43,8 @@ EXAMPLES
 At a terminal, stderr first names the two sides (run and commit, or the work tree).`,
   run(context) {
     const { args, rest, store, cwd, env, warn } = context;
+    // git reads "" as no pathspec at all, and fails on it.
+    if (rest.some((path) => path === "")) throw usageError("a path after -- is empty", "give files or folders: exprag diff <run> -- src/model.py");
     if (args.json) {
       if (args.quiet) throw usageError("--json and --quiet exclude each other", "--json --exit-code answers and exits 1 when the code differs");
       const { data: diff } = answerDiff({ run: args.run, other: args.other ?? null, paths: rest, stat: args.stat === true }, context);

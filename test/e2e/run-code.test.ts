@@ -83,6 +83,27 @@ describe("exprag cat", () => {
   });
 });
 
+describe("paths and names that git would read otherwise", () => {
+  test("a file named like a pathspec is that file; an empty path or remote is a usage error, not git's failure", async () => {
+    const repo = makeRepo({ ":(glob)*": "a file with a strange name\n", "train.py": "print(1)\n" });
+    await runIn(repo, ["run", "--", "true"]);
+    expect((await runIn(repo, ["cat", "latest", ":(glob)*"])).text).toBe("a file with a strange name\n");
+    const missing = await runIn(repo, ["cat", "latest", ":(icase)TRAIN.PY"]);
+    expect([missing.exitCode, missing.stderr]).toEqual([1, expect.stringContaining("has no :(icase)TRAIN.PY") as unknown as string]);
+    const listed = JSON.parse((await runIn(repo, ["files", "latest", ":(glob)*", "--json"])).text);
+    expect(listed.files.map((file: { path: string }) => file.path)).toEqual([":(glob)*"]);
+    for (const [args, message] of [
+      [["diff", "latest", "--", ""], "a path after -- is empty; give files or folders: exprag diff <run> -- src/model.py"],
+      [["diff", "latest", "--json", "--", ""], "a path after -- is empty; give files or folders: exprag diff <run> -- src/model.py"],
+      [["push", ""], "the remote's name is empty; name a remote, a URL or a path: exprag push origin"],
+      [["pull", " "], "the remote's name is empty; name a remote, a URL or a path: exprag pull origin"],
+    ] as const) {
+      const result = await runIn(repo, [...args]);
+      expect({ args, code: result.exitCode, stderr: result.stderr }).toEqual({ args, code: 2, stderr: `exprag: error: ${message}\n` });
+    }
+  });
+});
+
 describe("exprag files", () => {
   test("lists the run's files from the top, under paths given from here", async () => {
     const { repo, clean } = await readOnlyTwoRuns();

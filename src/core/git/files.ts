@@ -137,7 +137,9 @@ function checkedPath(path: string): string {
 }
 
 function lsTree(git: Git, treeish: string, paths: string[] = [], recursive = false): TreeEntry[] {
-  const result = git.run(["ls-tree", "-z", "--long", "--full-tree", ...(recursive ? ["-r"] : []), treeish, "--", ...paths]);
+  // A file's name, not a pattern: ':(glob)*' is a file called so (ls-tree refuses other magic).
+  const literal = paths.map((path) => `:(literal)${path}`);
+  const result = git.run(["ls-tree", "-z", "--long", "--full-tree", ...(recursive ? ["-r"] : []), treeish, "--", ...literal]);
   if (result.code !== 0) throw new GitError(`git ls-tree failed: ${firstLine(result.stderr) || `exit ${result.code}`}`);
   const entries: TreeEntry[] = [];
   for (const line of result.stdout.toString().split("\0")) {

@@ -11,6 +11,7 @@ import type { Git, Repository } from "../git/repository";
 export function chooseRemote(git: Git, repo: Repository, named: string | undefined, command: "push" | "pull"): string {
   const configured = new Set(git.run(["remote"]).stdout.toString().split("\n").filter(Boolean));
   if (named !== undefined) {
+    if (named.trim() === "") throw new UserError("the remote's name is empty", EXIT.usage, `name a remote, a URL or a path: exprag ${command} origin`);
     notAnOption(named, "remote");
     // A run reference where the remote goes: the remote comes first.
     if (/^(?:[0-9a-f-]{4,}|latest(?:~\d+)?)$/.test(named) && !configured.has(named) && !existsSync(resolve(git.cwd, named))) {
