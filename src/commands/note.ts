@@ -34,12 +34,12 @@ export default defineExpragCommand({
   exprag note --project "untried: cosine schedule with warmup 100"
   exprag note --project --replaces 1a2b3c4d "tried cosine: no gain (3 seeds)"
   exprag note --project                    # the project notes that stand (exprag brief shows them too)`,
-  run({ args, store, env, cwd }) {
+  run({ args, store, env, cwd, warn }) {
     const author = currentAuthor(env, cwd);
     if (args.project) {
       if (args.text !== undefined) throw usageError("note --project takes one text: quote it", 'e.g. exprag note --project "untried: cosine schedule"');
       if (args.run === undefined) {
-        const notes = readProjectNotes(store);
+        const notes = readProjectNotes(store, warn);
         if (args.json) return printData(`${JSON.stringify({ notes: notes.current, history: notes.history })}\n`);
         const lines = notes.current.map((note) => visible(`${note.id}  ${note.text}  (${formatLocalTime(note.created_at)}, ${note.author?.name ?? "?"})`));
         if (!lines.length) log.info('no project notes yet: exprag note --project "TEXT" adds one');

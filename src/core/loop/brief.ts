@@ -143,7 +143,7 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
   const bestDetails = best && describeBest(store, best, byId, byRunId);
   const running = runs.filter((r) => r.status === "running").map((r) => ({ ...r, running_ms: Math.max(0, request.now - Date.parse(r.started_at)) }));
   const recent = runs.filter((r) => !isUnended(r.status));
-  const notes = readProjectNotes(store).current.map(({ id, text }) => ({ id, text }));
+  const notes = readProjectNotes(store, warn).current.map(({ id, text }) => ({ id, text }));
   const more = "more: exprag ls --columns id,name,status,decision,why,from; exprag tree; exprag note --project";
 
   // Each candidate line, in the order the text shows it, with the rank of what it informs.

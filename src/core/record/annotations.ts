@@ -16,7 +16,7 @@ import { isErrno, usageError } from "../errors";
 import { isSymlink } from "../os/files";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
-import { addLinesOf, appendMissingLines, notRegularFile, openToAppend } from "./line-merge";
+import { addLinesOf, appendMissingLines, cannotWrite, notRegularFile, openToAppend } from "./line-merge";
 import { NotRegularFile } from "./reader";
 import {
   type AnnotationValues,
@@ -186,13 +186,24 @@ export function appendAnnotation(runFile: string, runId: string, event: Annotati
     created_at: createdAt,
     author,
   };
-  appendLine(settleAnnotations(runFile), record);
+  const path = annotationsPath(runFile);
+  try {
+    appendLine(settleAnnotations(runFile), record);
+  } catch (error) {
+    // The annotations folder, or the run's file in it, is not what exprag made (a file, a link).
+    throw cannotWrite(path, error);
+  }
   return createdAt;
 }
 
 /** One write per line, appended, never through a link planted in a copied store, nor into anything but a regular file. */
 export function appendLine(path: string, record: object): void {
-  const fd = openToAppend(path);
+  let fd: number;
+  try {
+    fd = openToAppend(path);
+  } catch (error) {
+    throw cannotWrite(path, error);
+  }
   try {
     writeSync(fd, `${JSON.stringify(record)}\n`);
   } finally {

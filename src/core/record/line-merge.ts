@@ -4,7 +4,7 @@
  * only ever appended to, never replaced, so a line another process appends meanwhile is kept.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from "node:fs";
-import { EXIT, isErrno, UserError } from "../errors";
+import { EXIT, errnoCode, isErrno, UserError } from "../errors";
 import { forEachLine, NotRegularFile } from "./reader";
 
 /** Appends to `target` (created if missing) the lines it does not hold yet, in their order, with one write; returns how many. */
@@ -57,6 +57,14 @@ export function openToAppend(path: string): number {
 
 /** A FIFO or a device where a store file is written: an error that names it. */
 export const notRegularFile = (path: string) => new UserError(`${path} is not a regular file`, EXIT.failure, "remove it from the store, then try again");
+
+/** A store file that could not be written, said in one line: a link, a folder or a file in the way. */
+export function cannotWrite(path: string, error: unknown): unknown {
+  const code = errnoCode(error);
+  if (error instanceof UserError || code === undefined) return error;
+  const why = code === "ELOOP" ? "it is a link, which exprag does not write through" : code;
+  return new UserError(`cannot write ${path} (${why})`, EXIT.failure, "see what is in its place in the store, then try again");
+}
 
 function endsWithNewline(fd: number): boolean {
   const size = fstatSync(fd).size;

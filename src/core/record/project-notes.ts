@@ -4,14 +4,14 @@
  * appended with one write each like a run's annotations. A note that names another in `replaces`
  * corrects it: the old one leaves the current notes and stays in the history.
  */
-import { existsSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { VERSION } from "../../version";
-import { usageError } from "../errors";
+import { errnoCode, isErrno, usageError } from "../errors";
 import { appendLine } from "./annotations";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
-import { forEachLine } from "./reader";
+import { forEachLine, NotRegularFile } from "./reader";
 import { MAX_NOTE_CHARS, type ProjectNoteValue, SCHEMA_VERSION } from "./schema";
 import { NOTE_ID } from "./untrusted";
 
@@ -33,11 +33,35 @@ export interface ProjectNotes {
   history: ProjectNote[];
 }
 
-export function readProjectNotes(store: string): ProjectNotes {
+/** The project's notes; a notes file that cannot be read (a folder, a FIFO in its place) holds none, said through `warn`. */
+export function readProjectNotes(store: string, warn: (message: string) => void = () => {}): ProjectNotes {
   const history: ProjectNote[] = [];
   const path = projectNotesPath(store);
-  if (existsSync(path))
-    forEachLine(path, (text) => {
+  try {
+    readNotes(path, history);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === undefined) throw error;
+    warn(`${path}: cannot be read (${code === "ELOOP" ? "a link, which exprag does not follow" : code}), skipped`);
+    history.length = 0;
+  }
+  const replaced = new Set(history.map((note) => note.replaces).filter((id) => id !== null));
+  return { current: history.filter((note) => !replaced.has(note.id)), history };
+}
+
+/** The notes file is read never through a link (one planted in a copied store could name any file of this user's). */
+function readNotes(path: string, history: ProjectNote[]): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return;
+    throw error;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new NotRegularFile(`${path} is not a regular file`);
+    forEachLine({ fd, size: stat.size }, (text) => {
       const record = text === null ? null : parseRecord(text);
       if (!record) return;
       const { kind, value, createdAt } = decodeEnvelope(record);
@@ -46,8 +70,9 @@ export function readProjectNotes(store: string): ProjectNotes {
       const replaces = typeof body.replaces === "string" && NOTE_ID.test(body.replaces) ? body.replaces : null;
       history.push({ id: body.id, text: body.text, created_at: createdAt, author: decodeAuthor(record), replaces });
     });
-  const replaced = new Set(history.map((note) => note.replaces).filter((id) => id !== null));
-  return { current: history.filter((note) => !replaced.has(note.id)), history };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Adds a note (already checked by checkNote), or a correction of the note `replaces` names. */

@@ -42,7 +42,12 @@ function startTime(store: string, runId: string): number {
 /** Run ids in the store, oldest first by start time: files named `<uuid>.jsonl` only. */
 export function listRunIds(store: string): string[] {
   const dir = runsDir(store);
-  if (!existsSync(dir)) return [];
+  if (!existsSync(dir)) {
+    // A store that is a file (.exprag made by hand, a config's dir naming one) is no empty store.
+    if (existsSync(store) && !statSync(store).isDirectory())
+      throw new UserError(`the store ${store} is not a folder`, EXIT.failure, "move the file out of the way, or name another store with --dir or EXPRAG_DIR");
+    return [];
+  }
   let names: string[];
   try {
     names = readdirSync(dir);
