@@ -6,7 +6,7 @@ import { isTerminal } from "../core/os/posix";
 import { followFile, waitForFile } from "../core/query/follow";
 import { followableQueued, noLogError } from "../core/query/log";
 import { parseCount } from "../core/query/selection-flags";
-import { summarizeRun } from "../core/query/summary";
+import { readRunSummary } from "../core/query/summary";
 import { forEachChunk, lastLinesOffset, openRegularFile } from "../core/record/reader";
 import { resolveRunRef, shortId } from "../core/record/refs";
 import { isUnended } from "../core/record/schema";
@@ -21,7 +21,8 @@ const MAX_JSON_LOG_BYTES = 64 * 1048576;
 
 function openLog(file: string): number {
   try {
-    return openRegularFile(file);
+    // Never through a link: a log a copied store links to ~/.ssh would print it.
+    return openRegularFile(file, false);
   } catch (error) {
     throw new UserError(`cannot read ${file} (${errnoReason(error)})`, EXIT.failure);
   }
@@ -63,7 +64,9 @@ A point of a Slurm sweep still in the queue is waited for, then followed once it
     const file = runLogPath(store, runId);
     let told = false;
     const ended = () => {
-      const status = summarizeRun(store, runId, () => {}, false)?.status ?? "crashed";
+      const read = readRunSummary(store, runId, () => {}, false);
+      if (read.ended) return true;
+      const status = read.summary?.status ?? "crashed";
       if (status === "unknown" && !told) {
         told = true;
         log.info(`cannot tell when run ${shortId(runId)} ends (it ran elsewhere, or its exprag left no identity); following until interrupted`);

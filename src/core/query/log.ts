@@ -25,7 +25,8 @@ export function readLogTail(store: string, reference: string, lines: number, max
   if (!existsSync(file)) throw noLogError(store, runId);
   let fd: number;
   try {
-    fd = openRegularFile(file);
+    // Never through a link: a log a copied store links to ~/.ssh would print it.
+    fd = openRegularFile(file, false);
   } catch (error) {
     throw new UserError(`cannot read ${file} (${errnoReason(error)})`, EXIT.failure);
   }

@@ -4,6 +4,7 @@
  * (a FIFO would hang, a link to /dev/zero never ends), and no line is held past a bound.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { errnoCode } from "../errors";
 import { parseRecord } from "./decode";
 import { noRecordCounts, type RecordCounts, type StoredRecord } from "./schema";
 
@@ -20,9 +21,9 @@ export class NotRegularFile extends Error {
   readonly code = "not a regular file";
 }
 
-/** Opens a file for reading, refusing anything but a regular file without blocking on it. */
-export function openRegularFile(path: string): number {
-  return openRegular(path).fd;
+/** Opens a file for reading, refusing anything but a regular file without blocking on it; `follow`: through a link. */
+export function openRegularFile(path: string, follow = true): number {
+  return openRegular(path, false, follow).fd;
 }
 
 /** A regular file opened for reading, and its size from the same stat. */
@@ -43,10 +44,16 @@ export function readAt(file: OpenedFile, buffer: Buffer, length: number, positio
 
 /**
  * openRegularFile, with the size its one fstat found; `keyed`: and the file's key, which changes
- * whenever the file is written (a new size, new modification and change times, a new file a new inode).
+ * whenever the file is written (a new size, new modification and change times, a new file a new inode);
+ * `follow` false: a link is refused (one planted in a copied store could name any file of this user's).
  */
-export function openRegular(path: string, keyed = false): OpenedFile {
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+export function openRegular(path: string, keyed = false, follow = true): OpenedFile {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (follow ? 0 : constants.O_NOFOLLOW));
+  } catch (error) {
+    throw !follow && errnoCode(error) === "ELOOP" ? new NotRegularFile(`${path} is a link`) : error;
+  }
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new NotRegularFile(`${path} is not a regular file`);
@@ -81,7 +88,7 @@ export const returnChunk = (buffer: Buffer): void => {
  * Calls `onLine` for every line (empty ones too with `withEmpty`) and its 1-based number; stops
  * early when it returns false. A line over MAX_LINE_BYTES comes as null, unread.
  */
-export function forEachLine(file: string, onLine: (text: string | null, line: number) => boolean | undefined, withEmpty = false): void {
+export function forEachLine(file: string | OpenedFile, onLine: (text: string | null, line: number) => boolean | undefined, withEmpty = false): void {
   forEachLineBytes(file, (bytes, start, end, line) => {
     if (bytes === null) return onLine(null, line);
     if (start === end && !withEmpty) return;

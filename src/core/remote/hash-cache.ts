@@ -4,7 +4,7 @@
  * stats a run's files instead of reading them. Run files and logs only grow, and growing changes
  * the size. Kept in the repository's git folder, which no clone can write.
  */
-import { type BigIntStats, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { type BigIntStats, lstatSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { type FileVersion, fileIdentity, hashFile, type ObjectFormat } from "./objects";
 
 export class HashCache {
@@ -59,10 +59,10 @@ export class HashCache {
   }
 }
 
-/** The file's stat; null when it is missing (anything but a regular file goes to hashFile, which says why). */
+/** The file's own stat (a link's, not its target's); null when it is missing (anything but a regular file goes to hashFile, which says why). */
 function stat(path: string): BigIntStats | null {
   try {
-    return statSync(path, { bigint: true });
+    return lstatSync(path, { bigint: true });
   } catch {
     return null;
   }

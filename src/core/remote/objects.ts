@@ -35,7 +35,8 @@ const CHUNK = 256 * 1024;
 export function hashFile(path: string, format: ObjectFormat, wholeLines = false): FileVersion | null {
   let fd: number;
   try {
-    fd = openRegularFile(path);
+    // Never through a link: a run file or log a copied store links to ~/.ssh would be pushed.
+    fd = openRegularFile(path, false);
   } catch (error) {
     if (isErrno(error, "ENOENT")) return null;
     throw error;
