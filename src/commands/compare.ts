@@ -47,8 +47,12 @@ ${WHERE_HELP}`,
   run(context) {
     const { args } = context;
     const selection = parseSelection(args, args.runs);
-    if (!args.runs.length && !isFiltered(selection))
-      throw usageError("compare needs runs: two or more, or a selection", "e.g. exprag compare latest~1 latest, or exprag compare --tag sweep:3f9c2a1b");
+    // --all and --limit N select too: every run, or the latest N.
+    if (!args.runs.length && !isFiltered(selection) && !args.all && args.limit === undefined)
+      throw usageError(
+        "compare needs runs: two or more, or a selection",
+        "e.g. exprag compare latest~1 latest, or exprag compare --tag sweep:3f9c2a1b, or --limit 3",
+      );
     const { data: comparison, total } = answerCompare({ selection, limit: parseLimit(args) }, context);
     if (comparison.runs.length < total) log.info(`comparing ${comparison.runs.length} of ${total} runs; use --all or --limit N for more`);
     const mode = outputMode(args.json === true);

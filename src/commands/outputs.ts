@@ -45,7 +45,7 @@ after 250,000 folder entries; incomplete then says so. run --keep-outputs keeps 
         [
           { header: "path", value: (f) => f.path, flex: true },
           { header: "size", value: (f) => String(f.size), align: "right" },
-          { header: "modified", value: (f) => formatLocalTime(new Date(f.mtime_ms).toISOString()) },
+          { header: "modified", value: (f) => modified(f.mtime_ms) },
           { header: "state", value: (f) => (f.overwritten_by ? `overwritten by ${f.overwritten_by}` : f.state) },
           { header: "kept", value: (f) => (f.kept_copy ? "yes" : "") },
         ],
@@ -54,3 +54,9 @@ after 250,000 folder entries; incomplete then says so. run --keep-outputs keeps 
     );
   },
 });
+
+/** A file's modification time as a local time; "?" for one no date can hold (a store may say anything). */
+function modified(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? "?" : formatLocalTime(date.toISOString());
+}

@@ -202,8 +202,10 @@ function distinguishingLabels(views: RunView[]): Map<string, string> {
   const namesDiffer = new Set(names).size > 1 || views.length === 1;
   const labels = views.map((view, i) => {
     const shortKey = (key: string) => key.slice(key.lastIndexOf(".") + 1);
+    // Own keys only: a parameter named constructor or toString is not Object's.
+    const ownValue = (key: string) => (Object.hasOwn(leaves[i]!, key) ? leaves[i]![key] : undefined);
     const params = keys
-      .map((key) => `${shortKey(key)}=${leaves[i]![key] === undefined ? "-" : JSON.stringify(leaves[i]![key]).replace(/^"(.*)"$/, "$1")}`)
+      .map((key) => `${shortKey(key)}=${ownValue(key) === undefined ? "-" : JSON.stringify(ownValue(key)).replace(/^"(.*)"$/, "$1")}`)
       .join(" ");
     return params || (namesDiffer && names[i] ? names[i]! : shortId(view.runId));
   });

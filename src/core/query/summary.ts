@@ -73,7 +73,7 @@ export function readRunSummary(
   withMetrics = true,
   retry = true,
   given?: OpenedFile,
-): { summary: RunSummary | null; start: RunStart | null } {
+): { summary: RunSummary | null; start: RunStart | null; ended?: boolean } {
   const file = runFilePath(store, runId);
   const opened = given ?? openRegular(file);
   try {
@@ -99,7 +99,8 @@ export function readRunSummary(
       const current = readRunStart(file);
       if (current && !decodeRunStart(current).queued) return readRunSummary(store, runId, warn, withMetrics, false);
     }
-    return { summary, start };
+    // `ended`: a run_end says so, whatever status it names (one a later exprag knows reads as unknown).
+    return { summary, start, ended: end !== null };
   } finally {
     if (!given) closeSync(opened.fd);
   }
