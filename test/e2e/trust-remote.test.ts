@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { git, gitEnv, gitIdentity, makeRepo, runIn } from "./git-harness";
 import { cleanEnv, EXPRAG, readRecords, recordLine, runEnd, runFiles, shell, tempDir, tracked, waitFor } from "./harness";
@@ -154,7 +155,7 @@ describe("a pull never touches a run that is written here", () => {
 
 describe("rerun of a pulled run", () => {
   /** A clone that pulled a run a peer forged: another host, a command, and skipped paths leading out. */
-  async function pulledForgery() {
+  async function pulledForgery(host = "peer-host", cwd = "/elsewhere/project") {
     const origin = makeRepo();
     const root = tempDir();
     const remote = join(root, "remote.git");
@@ -176,12 +177,12 @@ describe("rerun of a pulled run", () => {
           { path: "/etc/passwd", reason: "x" },
         ],
       },
-      host: { hostname: "peer-host" },
+      host: { hostname: host },
       process: {
         pid: 1,
-        cwd: "/elsewhere/project",
+        cwd,
         argv: ["sh", "-c", "touch ran-here"],
-        started: { host: "peer-host", pid: 1, boot_id: null, start_ticks: null },
+        started: { host, pid: 1, boot_id: null, start_ticks: null },
       },
     });
     forgeRun(remote, id, { "run.jsonl": start + recordLine(id, "run_end", { status: "ok", exit_code: 0 }) });
@@ -198,6 +199,15 @@ describe("rerun of a pulled run", () => {
     expect(refused.stderr).toContain("--yes");
     expect(existsSync(worktree)).toBe(false);
     expect(runFiles(join(clone, ".exprag"))).toHaveLength(1);
+  }, 60_000);
+
+  test('one that names this host and a relative folder (".", wherever rerun runs) is still a pulled run', async () => {
+    const { clone, id } = await pulledForgery(hostname(), ".");
+    const worktree = join(tempDir(), "wt");
+    const refused = await runIn(clone, ["rerun", id, "--worktree", worktree]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("was recorded in ., which this store does not serve (a pulled run)");
+    expect(existsSync(worktree)).toBe(false);
   }, 60_000);
 
   test("with --yes it runs, says so, and links nothing outside its worktree", async () => {

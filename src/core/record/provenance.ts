@@ -15,7 +15,8 @@ export function recordedElsewhere(start: RunStart, places: string[]): string | n
   const host = start.process.started?.host ?? start.host.hostname ?? null;
   if (host !== hostname()) return host === null ? "on an unnamed host" : `on host ${host}`;
   const cwd = start.process.cwd;
-  if (cwd !== null && places.some((place) => isInside(cwd, place))) return null;
+  // exprag records an absolute folder: a relative one ("." resolves to wherever this runs) was written by hand.
+  if (cwd !== null && isAbsolute(cwd) && places.some((place) => isInside(cwd, place))) return null;
   return `in ${cwd ?? "an unrecorded folder"}, which this store does not serve (a pulled run)`;
 }
 
