@@ -50,6 +50,39 @@ describe("exprag verdict", () => {
     expect(JSON.parse(lower.text).verdict).toBe("worse");
   });
 
+  test("values near the largest double are not comparable, not a confident verdict; no noise reads as such", async () => {
+    const cwd = tempDir();
+    const dir = join(cwd, ".exprag");
+    const a = [
+      writeRun(dir, T0 + 1000, { params: { lr: 0.1, seed: 1 }, values: [1.7e308] }),
+      writeRun(dir, T0 + 2000, { params: { lr: 0.1, seed: 2 }, values: [1.7e308] }),
+    ];
+    const b = [
+      writeRun(dir, T0 + 3000, { params: { lr: 0.2, seed: 1 }, values: [1.7e308] }),
+      writeRun(dir, T0 + 4000, { params: { lr: 0.2, seed: 2 }, values: [-1.7e308] }),
+    ];
+    const answer = await verdict(cwd, a[0]!, b[0]!);
+    expect(answer).toMatchObject({
+      verdict: "not-comparable",
+      noise: null,
+      reason: "the values are too large to compare: their difference or their noise is not a finite number",
+    });
+    // Replicates that agree exactly: a difference with no noise at all, said plainly.
+    const still = tempDir();
+    const quiet = join(still, ".exprag");
+    const [qa] = [
+      writeRun(quiet, T0 + 1000, { params: { lr: 0.1, seed: 1 }, values: [0.5] }),
+      writeRun(quiet, T0 + 2000, { params: { lr: 0.1, seed: 2 }, values: [0.5] }),
+    ];
+    const [qb] = [
+      writeRun(quiet, T0 + 3000, { params: { lr: 0.2, seed: 1 }, values: [0.25] }),
+      writeRun(quiet, T0 + 4000, { params: { lr: 0.2, seed: 2 }, values: [0.25] }),
+    ];
+    const exact = await verdict(still, qa!, qb!);
+    expect(exact.verdict).toBe("better");
+    expect(exact.reason).toStartWith("A is better than B: the means differ, with no noise at all, beyond");
+  });
+
   test("equal means are within noise, for many seeds of the noise", async () => {
     const verdicts: string[] = [];
     for (let seed = 1; seed <= 8; seed++) {

@@ -135,13 +135,23 @@ export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): V
   }
   const t = noise.std_error === 0 ? (difference === 0 ? 0 : Math.sign(difference) * Number.POSITIVE_INFINITY) : difference / noise.std_error;
   const threshold = criticalT(noise.df);
+  // Values near the largest double: their difference or noise overflows, and no test can be made.
+  if (Number.isNaN(t) || Number.isNaN(threshold) || !Number.isFinite(difference))
+    return {
+      ...base,
+      verdict: "not-comparable",
+      reason: `the values are too large to compare: their difference or their noise is not a finite number`,
+      difference: Number.isFinite(difference) ? difference : null,
+      noise: null,
+      settle: [],
+    };
   const gain = request.goal.direction === "max" ? t : -t;
   const verdict: VerdictKind = Math.abs(t) < threshold ? "within-noise" : gain > 0 ? "better" : "worse";
-  const apart = Number.isFinite(t) ? `${Math.abs(t).toFixed(2)} standard errors` : "apart with no noise at all";
+  const by = Number.isFinite(t) ? `differ by ${Math.abs(t).toFixed(2)} standard errors` : "differ, with no noise at all";
   const reason =
     verdict === "within-noise"
-      ? `the means differ by ${apart}, under the ${threshold.toFixed(2)} that a real difference needs (Welch t-test, 5%)`
-      : `A is ${verdict} than B: the means differ by ${apart}, beyond ${threshold.toFixed(2)} (Welch t-test, 5%)`;
+      ? `the means ${by}, under the ${threshold.toFixed(2)} that a real difference needs (Welch t-test, 5%)`
+      : `A is ${verdict} than B: the means ${by}, beyond ${threshold.toFixed(2)} (Welch t-test, 5%)`;
   return { ...base, verdict, reason, difference, noise: { ...noise, t: Number.isFinite(t) ? t : 0, threshold }, settle: [] };
 }
 
