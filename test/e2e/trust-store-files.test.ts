@@ -94,8 +94,12 @@ describe("store files that are not what exprag made", () => {
       expect({ args, code: result.exitCode, stdout: result.text }).toEqual({ args, code: 1, stdout: "" });
       expect(result.stderr).toBe(`exprag: error: cannot read ${log} (not a regular file)\n`);
     }
+    const notes = join(a, ".exprag", "project-notes.jsonl");
+    symlinkSync(secret, notes);
     const pushed = await runIn(a, ["push"]);
     expect(pushed.stderr).toContain(`run ${id.slice(-8)}: cannot read its files (not a regular file); not pushed`);
+    expect(pushed.stderr).toContain(`${notes}: cannot be read (not a regular file); the project notes are not pushed`);
+    expect(git(bare, "for-each-ref", "--format=%(refname)", "refs/exprag/")).toBe("");
     expect(git(bare, "for-each-ref", "--format=%(refname)", "refs/exprag/runs/")).toBe("");
     const blob = Bun.spawnSync(["git", "hash-object", "--stdin"], { stdin: Buffer.from(SECRET) })
       .stdout.toString()

@@ -32,7 +32,8 @@ export class HashCache {
   /** As hashFile, from the cache when the file is as it was when last hashed. */
   version(path: string, wholeLines = false): FileVersion | null {
     const before = stat(path);
-    if (before === null || !before.isFile()) return hashFile(path, this.format, wholeLines);
+    // What is pushed is read never through a link: a run file or log a copied store links to ~/.ssh would be sent.
+    if (before === null || !before.isFile()) return hashFile(path, this.format, wholeLines, false);
     const key = `${wholeLines ? "w" : "a"} ${before.dev} ${before.ino} ${before.size} ${before.mtimeNs} ${path}`;
     const hit = this.known.get(key);
     if (hit) {
@@ -40,7 +41,7 @@ export class HashCache {
       this.used.set(key, hit);
       return { path, size: Number(size), id, file: fileIdentity(before) };
     }
-    const version = hashFile(path, this.format, wholeLines);
+    const version = hashFile(path, this.format, wholeLines, false);
     const after = stat(path);
     if (version && after && sameFile(before, after)) this.used.set(key, `${version.size} ${version.id}`);
     return version;

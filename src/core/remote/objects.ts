@@ -31,12 +31,12 @@ const CHUNK = 256 * 1024;
  * The blob id of a file as it is now; null when there is no such file. With `wholeLines`, only
  * up to its last newline: a run still being written may be in the middle of a record. The file
  * may grow meanwhile (run files and logs are appended to); its first `size` bytes stay as hashed.
+ * `follow` false: a link is refused (what is pushed: one planted in a copied store could name any file).
  */
-export function hashFile(path: string, format: ObjectFormat, wholeLines = false): FileVersion | null {
+export function hashFile(path: string, format: ObjectFormat, wholeLines = false, follow = true): FileVersion | null {
   let fd: number;
   try {
-    // Never through a link: a run file or log a copied store links to ~/.ssh would be pushed.
-    fd = openRegularFile(path, false);
+    fd = openRegularFile(path, follow);
   } catch (error) {
     if (isErrno(error, "ENOENT")) return null;
     throw error;

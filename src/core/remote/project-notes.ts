@@ -5,6 +5,7 @@
  * remote's and appends to this store's every line it lacks that passes the check of a remote's
  * note: notes added on both sides are all kept, corrections (`replaces`) and history with them.
  */
+import { errnoCode } from "../errors";
 import { FETCHED_PROJECT_PREFIX, PROJECT_NOTES_NAME, PROJECT_PREFIX } from "../git/ref-names";
 import type { Git } from "../git/repository";
 import { appendMissingLines } from "../record/line-merge";
@@ -35,8 +36,17 @@ function refCommit(git: Git, ref: string): string | null {
  * The commit of this store's project notes to push: the last one when they have not changed
  * since, else a new one on top of it. Null when the store has no project notes.
  */
-export async function commitProjectNotes(git: Git, store: string, format: ObjectFormat): Promise<string | null> {
-  const version = hashFile(projectNotesPath(store), format, true);
+export async function commitProjectNotes(git: Git, store: string, format: ObjectFormat, warn: (message: string) => void): Promise<string | null> {
+  let version: ReturnType<typeof hashFile>;
+  try {
+    version = hashFile(projectNotesPath(store), format, true, false);
+  } catch (error) {
+    // A link or a folder in their place: no notes to push, said so; the runs go.
+    const code = errnoCode(error);
+    if (code === undefined) throw error;
+    warn(`${projectNotesPath(store)}: cannot be read (${code}); the project notes are not pushed`);
+    return null;
+  }
   if (!version || version.size === 0) return null;
   const base = refCommit(git, PROJECT_NOTES_REF);
   if (base && objectInfo(git, [`${base}:${TREE_NAME}`]).get(`${base}:${TREE_NAME}`)?.id === version.id) return base;

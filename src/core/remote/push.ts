@@ -71,7 +71,7 @@ export function pushRuns(git: Git, request: PushRequest): Promise<PushOutcome> {
 async function pushRunsLocked(git: Git, request: PushRequest): Promise<PushOutcome> {
   const outcome: PushOutcome = { remote: request.remote, pushed: [], up_to_date: 0, rejected: [], project_notes: null };
   const { outgoing, committed, existing } = await commitRuns(git, request);
-  const notes = await commitProjectNotes(git, request.store, objectFormat(git));
+  const notes = await commitProjectNotes(git, request.store, objectFormat(git), request.warn);
   if (outgoing.length === 0 && notes === null) return outcome;
   const commits = committed ? runRefs(git, RUNS_PREFIX) : existing;
   const there = await remoteRefs(git, request);
