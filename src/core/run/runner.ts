@@ -67,7 +67,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
       // The command never starts: the run ends failed, saying why, rather than reading as crashed.
       context?.abandoned();
       const failure = new UserError(
-        `the run's tags could not be written (${errnoReason(error)})`,
+        `the run's tags could not be written${error instanceof UserError ? `: ${error.message}` : ` (${errnoReason(error)})`}`,
         EXIT.internal,
         "check the store's annotations folder, then run again",
       );

@@ -68,7 +68,7 @@ describe.skipIf(!platform.inotify)("the outputs watch's lifetime", () => {
       await runIn(root, ["true"]); // makes the store
       writeFileSync(join(root, ".exprag", "annotations"), "a file where the annotations' folder goes\n");
       const before = inotifyDescriptors();
-      await expect(runIn(root, ["true"], { tags: ["t"] })).rejects.toThrow(/^the run's tags could not be written \(E[A-Z]+\)$/);
+      await expect(runIn(root, ["true"], { tags: ["t"] })).rejects.toThrow(/^the run's tags could not be written: cannot write \S+annotations\S+ \(E[A-Z]+\)$/);
       expect(inotifyDescriptors()).toBe(before);
       // The run that never started reads as failed, with the reason, not as crashed.
       const ends = readdirSync(join(root, ".exprag", "runs")).map(
