@@ -245,6 +245,28 @@ describe("a malformed remote", () => {
   }, 60_000);
 });
 
+describe("a remote's run files that hold no run", () => {
+  test("an empty file or one without run_start is not pulled, and says so; the good run is", async () => {
+    const remote = bareRemote();
+    const [good, empty, garbage] = ["01a00000-0000-7000-8000-0000000000c1", "01a00000-0000-7000-8000-0000000000c2", "01a00000-0000-7000-8000-0000000000c3"];
+    forgeRun(remote, good, { "run.jsonl": recordLine(good, "run_start", { git: null }) });
+    forgeRun(remote, empty, { "run.jsonl": "" });
+    forgeRun(remote, garbage, { "run.jsonl": "garbage\n", "run.log": "output\n" });
+    const repo = makeRepo();
+    const result = await runIn(repo, ["pull", remote, "--json"]);
+    expect(result.exitCode).toBe(0);
+    const outcome = JSON.parse(result.text);
+    expect(outcome.pulled.map((run: { run_id: string }) => run.run_id)).toEqual([good]);
+    expect(outcome.kept).toEqual([
+      { run_id: empty, reason: "the remote's run file holds no run (it is empty); not pulled" },
+      { run_id: garbage, reason: "the remote's run file holds no run (no run_start record); not pulled" },
+    ]);
+    expect(runFiles(join(repo, ".exprag")).map(idOf)).toEqual([good]);
+    const listed = await runIn(repo, ["ls", "--json"]);
+    expect(listed.stderr).toBe("");
+  }, 60_000);
+});
+
 describe("a remote with many runs", () => {
   test("more runs than the process may open files: all are pulled", async () => {
     const remote = bareRemote();

@@ -2,9 +2,11 @@
  * A pulled run's files, from the fetched objects to this store: streamed into the staging store,
  * then put in place one run at a time (a file that grew here, or differs, is kept and said so).
  */
+import { statSync } from "node:fs";
 import { errnoReason } from "../errors";
 import type { Git } from "../git/repository";
 import { settleAnnotations } from "../record/annotations";
+import { whyNotARun } from "../record/refs";
 import { type BlobJob, streamBlobs } from "./batch";
 import { ownedHere, recordsAfterEnd } from "./held-back";
 import { discard, mergeAnnotations, type Placement, placeFile, type Staging } from "./incoming";
@@ -52,6 +54,13 @@ export function apply(staging: Staging, store: string, candidate: Candidate): Ap
   const applied: Applied = { placements: {}, written: [], kept: null };
   const problems: string[] = [];
   const stagedRun = staging.path(STAGED_NAME.run(runId));
+  // An empty file or one without run_start: every reader here would skip it, warning each time.
+  const noRun = whyNotARun(stagedRun) ?? (statSync(stagedRun).size === 0 ? "it is empty" : null);
+  if (noRun !== null) {
+    for (const kind of candidate.kinds) discard(staging.path(STAGED_NAME[kind](runId)));
+    applied.kept = `the remote's run file holds no run (${noRun}); not pulled`;
+    return applied;
+  }
   if (recordsAfterEnd(stagedRun)) {
     for (const kind of candidate.kinds) discard(staging.path(STAGED_NAME[kind](runId)));
     applied.kept = "the remote's version adds records after its run_end; kept aside, this store's copy is unchanged";
