@@ -1,5 +1,5 @@
 /** Drives the compiled binary the way users do: in temporary directories, through real pipes. */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 
 export const EXPRAG = join(import.meta.dir, "..", "..", "dist", "exprag");
@@ -204,4 +204,14 @@ export async function waitUntilSteady(size: () => number, what: string, quietMs 
 /** One record line as exprag writes it, for run files built by a test. */
 export function recordLine(runId: string, kind: string, value: unknown, extra: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ schema_version: 1, exprag_version: "0.1.0", run_id: runId, experiment_name: "hand-made", kind, value, created_at: "2026-01-01T00:00:00.000Z", elapsed_ms: 0, ...extra })}\n`;
+}
+
+/** A hand-made run that ended ok, with one track of metrics.acc 0.5, written to `<runs>/<runId>.jsonl`. */
+export function writeOkRun(runs: string, runId: string): void {
+  writeFileSync(
+    join(runs, `${runId}.jsonl`),
+    recordLine(runId, "run_start", { metadata: {} }) +
+      recordLine(runId, "track", { step: 0, metrics: { acc: 0.5 } }) +
+      recordLine(runId, "run_end", { status: "ok", exit_code: 0, counts: { track: 1 } }),
+  );
 }

@@ -540,18 +540,10 @@ describe("exprag mcp: shutting down", () => {
   });
 
   test("a line that is not JSON-RPC is answered with an error, said on stderr and skipped; the next is answered", async () => {
-    await using proc = Bun.spawn([EXPRAG, "mcp"], { cwd: tempDir(), env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
     const list = { jsonrpc: "2.0", id: 7, method: "tools/list" };
-    proc.stdin.write(`not json\n${JSON.stringify({ hello: 1 })}\n${JSON.stringify(list)}\n`);
-    await proc.stdin.end();
-    const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const { answers, stderr, exitCode } = await rawSession(`not json\n${JSON.stringify({ hello: 1 })}\n${JSON.stringify(list)}\n`);
     expect(exitCode).toBe(0);
-    expect(
-      stdout
-        .trimEnd()
-        .split("\n")
-        .map((line) => [JSON.parse(line).id, JSON.parse(line).error?.code ?? null]),
-    ).toEqual([
+    expect(answers.map((m) => [m.id, m.error?.code ?? null])).toEqual([
       [null, -32700],
       [null, -32600],
       [7, null],
@@ -562,7 +554,6 @@ describe("exprag mcp: shutting down", () => {
   });
 
   test("a raw client's malformed requests each get a JSON-RPC error, and an oversized line drops only itself", async () => {
-    await using proc = Bun.spawn([EXPRAG, "mcp"], { cwd: tempDir(), env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
     const lines = [
       "{not json",
       JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: "all" }),
@@ -572,14 +563,8 @@ describe("exprag mcp: shutting down", () => {
       `{"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"pad":"${"x".repeat(11 * 1024 * 1024)}"}}`,
       JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/list" }),
     ];
-    proc.stdin.write(`${lines.join("\n")}\n`);
-    await proc.stdin.end();
-    const [stdout, , exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const { answers, exitCode } = await rawSession(`${lines.join("\n")}\n`);
     expect(exitCode).toBe(0);
-    const answers = stdout
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line));
     expect(answers.map((m) => [m.id, m.error?.code ?? null])).toEqual([
       [null, -32700],
       [1, -32602],
@@ -593,7 +578,6 @@ describe("exprag mcp: shutting down", () => {
   }, 30_000);
 
   test("a request whose params the protocol does not allow is answered -32602 in one line; a reused id and a last line without newline are answered too", async () => {
-    await using proc = Bun.spawn([EXPRAG, "mcp"], { cwd: tempDir(), env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
     const call = (id: number, params?: unknown) => JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", ...(params !== undefined && { params }) });
     const lines = [
       call(1, { name: "list_runs", arguments: [] }),
@@ -606,14 +590,8 @@ describe("exprag mcp: shutting down", () => {
       JSON.stringify({ jsonrpc: "2.0", id: 1.5, method: "ping" }),
       JSON.stringify({ jsonrpc: "2.0", id: 7, method: "ping" }),
     ];
-    proc.stdin.write(lines.join("\n"));
-    await proc.stdin.end();
-    const [stdout, , exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const { answers, exitCode } = await rawSession(lines.join("\n"));
     expect(exitCode).toBe(0);
-    const answers = stdout
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line));
     // Errors are answered as the lines are read, the others once handled: in no order to rely on.
     const byId = (list: unknown[][]) => list.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     expect(byId(answers.map((m) => [m.id, m.error?.code ?? null, m.error?.message ?? null]))).toEqual(
@@ -644,3 +622,17 @@ describe("exprag mcp: shutting down", () => {
     expect(result.text).toContain('{ "mcpServers": { "exprag": { "command": "exprag", "args": ["mcp"] } } }');
   });
 });
+
+/** What a raw client gets from `exprag mcp` for `input` (its stdin, closed after): each answer, stderr, the exit code. */
+async function rawSession(input: string) {
+  await using proc = Bun.spawn([EXPRAG, "mcp"], { cwd: tempDir(), env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  proc.stdin.write(input);
+  await proc.stdin.end();
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON-RPC answer, as the server sent it
+  const answers: any[] = stdout
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  return { answers, stderr, exitCode };
+}

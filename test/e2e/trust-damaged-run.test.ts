@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeRepo } from "./git-harness";
-import { exprag, recordLine, works } from "./harness";
+import { exprag, works, writeOkRun } from "./harness";
 
 const GOOD = "01900000-0000-7000-8000-0000000000a1";
 const NEWEST = "01ffffff-ffff-7fff-8fff-ffffffffffff";
@@ -25,12 +25,7 @@ function storeWithDamagedLatest(make: (path: string) => void): { cwd: string; ru
   const cwd = makeRepo({ "train.py": "print(1)\n" });
   const runs = join(cwd, ".exprag", "runs");
   mkdirSync(runs, { recursive: true });
-  writeFileSync(
-    join(runs, `${GOOD}.jsonl`),
-    recordLine(GOOD, "run_start", { metadata: {} }) +
-      recordLine(GOOD, "track", { step: 0, metrics: { acc: 0.5 } }) +
-      recordLine(GOOD, "run_end", { status: "ok", exit_code: 0, counts: { track: 1 } }),
-  );
+  writeOkRun(runs, GOOD);
   const bad = join(runs, `${NEWEST}.jsonl`);
   make(bad);
   return { cwd, runs, bad };

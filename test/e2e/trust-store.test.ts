@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, makeRepo, runIn, write } from "./git-harness";
-import { EXPRAG, exprag, onlyRun, readRecords, recordLine, runFiles, runStart, tempDir, works } from "./harness";
+import { EXPRAG, exprag, onlyRun, readRecords, recordLine, runFiles, runStart, tempDir, works, writeOkRun } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
 const GOOD = "01900000-0000-7000-8000-0000000000a1";
@@ -17,12 +17,7 @@ function storeWithOneRun(): { cwd: string; runs: string } {
   const cwd = tempDir();
   const runs = join(cwd, ".exprag", "runs");
   mkdirSync(runs, { recursive: true });
-  writeFileSync(
-    join(runs, `${GOOD}.jsonl`),
-    recordLine(GOOD, "run_start", { metadata: {} }) +
-      recordLine(GOOD, "track", { step: 0, metrics: { acc: 0.5 } }) +
-      recordLine(GOOD, "run_end", { status: "ok", exit_code: 0, counts: { track: 1 } }),
-  );
+  writeOkRun(runs, GOOD);
   writeFileSync(join(runs, `${GOOD}.log`), "hello\n");
   return { cwd, runs };
 }
