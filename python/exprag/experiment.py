@@ -208,6 +208,7 @@ def _at_exit():
 
 atexit.register(_at_exit)
 
+
 def _end_collected(recorder, pid):
     if os.getpid() == pid:  # a forked child's copy going away ends nothing
         try:
