@@ -1,8 +1,6 @@
 import { answerCompare } from "../core/answers/compare";
-import { usageError } from "../core/errors";
 import { codeId } from "../core/git/code-id";
 import type { CodeSize } from "../core/git/code-size";
-import { isFiltered } from "../core/query/selection";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { asNumber } from "../core/query/value-paths";
 import { formatCommit, formatDuration, formatNumber } from "../render/format";
@@ -47,13 +45,16 @@ ${WHERE_HELP}`,
   run(context) {
     const { args } = context;
     const selection = parseSelection(args, args.runs);
-    // --all and --limit N select too: every run, or the latest N.
-    if (!args.runs.length && !isFiltered(selection) && !args.all && args.limit === undefined)
-      throw usageError(
-        "compare needs runs: two or more, or a selection",
-        "e.g. exprag compare latest~1 latest, or exprag compare --tag sweep:3f9c2a1b, or --limit 3",
-      );
-    const { data: comparison, total } = answerCompare({ selection, limit: parseLimit(args) }, context);
+    const { data: comparison, total } = answerCompare(
+      {
+        selection,
+        limit: parseLimit(args),
+        // --all and --limit N select too: every run, or the latest N.
+        limited: args.all === true || args.limit !== undefined,
+        example: "e.g. exprag compare latest~1 latest, exprag compare --tag sweep:3f9c2a1b, or exprag compare --limit 3",
+      },
+      context,
+    );
     if (comparison.runs.length < total) log.info(`comparing ${comparison.runs.length} of ${total} runs; use --all or --limit N for more`);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(comparison)}\n`);

@@ -12,10 +12,8 @@ import { answerOutputs } from "../core/answers/outputs";
 import { answerPaths } from "../core/answers/paths";
 import { answerSeries } from "../core/answers/series";
 import { answerShow } from "../core/answers/show";
-import { usageError } from "../core/errors";
 import { AGGREGATES, type Aggregate } from "../core/query/best";
 import { lacksNote } from "../core/query/outputs";
-import { isFiltered } from "../core/query/selection";
 import { listInput, runInput, selectionInput, toLimit, toSelection } from "./inputs";
 import type { ToolSpec } from "./tool";
 
@@ -198,10 +196,9 @@ const compareRunsTool: ToolSpec<typeof compareRunsInput> = {
   effect: "reads",
   answer(input, context) {
     const selection = toSelection(input);
-    if (!(input.runs ?? []).length && !isFiltered(selection)) {
-      throw usageError("compare needs runs: two or more, or a selection", 'e.g. runs: ["latest~1", "latest"], or name: "sweep"');
-    }
-    const { data: comparison, total } = answerCompare({ selection, limit: toLimit(input) }, context);
+    const example = 'e.g. runs: ["latest~1", "latest"], name: "sweep", or limit: 3';
+    const limited = input.all === true || input.limit !== undefined;
+    const { data: comparison, total } = answerCompare({ selection, limit: toLimit(input), limited, example }, context);
     const differing = [...Object.keys(comparison.params).map((key) => `params.${key}`), ...Object.keys(comparison.metadata).map((key) => `meta.${key}`)];
     return {
       data: comparison,

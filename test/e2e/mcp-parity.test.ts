@@ -83,6 +83,8 @@ const cases = (): Record<string, Case[]> => ({
     // Same code, neither with a recorded tree: no diff to look at.
     { tool: { runs: [ids.baseline, ids.repeat] }, command: ["compare", ids.baseline!, ids.repeat!] },
     { tool: { runs: [ids.baseline, ids.tuned] }, command: ["compare", ids.baseline!, ids.tuned!] },
+    // A limit alone selects the latest runs, in both.
+    { tool: { limit: 2 }, command: ["compare", "--limit", "2"] },
   ],
   run_outputs: [
     { tool: { run: ids.tuned }, command: ["outputs", ids.tuned!] },
