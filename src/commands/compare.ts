@@ -40,6 +40,7 @@ export default defineExpragCommand({
   exprag compare latest~1 latest
   exprag compare 3f9c2a1b 8d01e4c7 --json
   exprag compare --tag sweep:3f9c2a1b --status ok
+  exprag compare --limit 3                       # the three latest runs
 
 ${WHERE_HELP}`,
   run(context) {
