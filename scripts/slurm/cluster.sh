@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A one-node Slurm on this machine, for the tests: munged, slurmctld and slurmd as root in a private
-# folder, with a fresh munge key and a minimal slurm.conf (this machine's CPUs and memory, one
-# partition, no accounting: `scontrol show job` answers for a finished job for MinJobAge, 5 minutes).
+# folder, with a fresh munge key and a minimal slurm.conf (this machine's memory, one partition, no
+# accounting: `scontrol show job` answers for a finished job for MinJobAge, 5 minutes). The node
+# offers at least 16 CPUs whatever the machine has: test files run side by side, and one file's
+# long `sleep` jobs must not keep another's job queued on a 2-core machine.
 #
 #   scripts/slurm/cluster.sh start [DIR]   installs slurm-wlm and munge when absent, starts, waits idle
 #   scripts/slurm/cluster.sh stop [DIR]    stops the daemons it started, by pid
@@ -100,6 +102,7 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 MpiDefault=none
+SlurmdParameters=config_overrides
 ReturnToService=2
 MinJobAge=300
 MaxArraySize=10001
@@ -110,7 +113,7 @@ KillWait=30
 InactiveLimit=0
 SlurmctldTimeout=30
 SlurmdTimeout=60
-NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
+NodeName=$node NodeAddr=127.0.0.1 CPUs=$((cpus > 16 ? cpus : 16)) RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP DefMemPerCPU=100
 EOF
   export SLURM_CONF="$dir/slurm.conf"
