@@ -4,6 +4,7 @@
  * and a project note record their author.
  */
 import type { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import { asObject } from "./json-values";
 import type { AgentRecord } from "./schema";
@@ -32,13 +33,25 @@ export function detectAgent(env: NodeJS.ProcessEnv): AgentRecord | null {
   return null;
 }
 
-/** The login name of the user running this, null when the system cannot say. */
-export function loginName(): string | null {
+/**
+ * The login name of the user running this: the environment's USER, USERNAME or LOGNAME, else the
+ * password file's name for this uid; null when nothing says. (The runtime's `os.userInfo()` says
+ * "unknown" whenever USER is unset, as under cron, systemd or `docker exec`.)
+ */
+export function loginName(env: NodeJS.ProcessEnv = process.env): string | null {
+  return env.USER || env.USERNAME || env.LOGNAME || passwdName();
+}
+
+function passwdName(): string | null {
+  if (typeof process.getuid !== "function") return null;
+  const uid = String(process.getuid());
   try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? null;
-  }
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const [name, , id] = line.split(":");
+      if (id === uid && name) return name;
+    }
+  } catch {}
+  return null;
 }
 
 /** git's user.name as `cwd` sees it; null without git or without one configured. */
@@ -65,7 +78,7 @@ export function currentAuthor(env: NodeJS.ProcessEnv, cwd?: string, clientName?:
   const agent = detectAgent(env);
   if (agent) return { kind: "agent", name: agent.name };
   if (clientName) return { kind: "agent", name: clientName };
-  return { kind: "user", name: gitUserName(cwd, env) ?? loginName() ?? env.USER ?? env.USERNAME ?? `user@${os.hostname()}` };
+  return { kind: "user", name: gitUserName(cwd, env) ?? loginName(env) ?? `user@${os.hostname()}` };
 }
 
 /** The author of a stored annotation; null when it names none. */

@@ -7,6 +7,7 @@
 
 import { decodeEnvironment, decodeSystemPeaks } from "./decode-context";
 import { decodeGit } from "./decode-git";
+import { archName, osName } from "./host-names";
 import { asFiniteNumber, asObject, asString, asStrings, exceedsDepth, isObject, type JsonObject } from "./json-values";
 import {
   type AgentRecord,
@@ -138,8 +139,8 @@ export function decodeRunStart(record: StoredRecord): RunStart {
 function decodeHost(host: JsonObject): RunStart["host"] {
   const decoded: RunStart["host"] = {};
   if (typeof host.hostname === "string") decoded.hostname = host.hostname;
-  if (typeof host.os === "string") decoded.os = host.os;
-  if (typeof host.arch === "string") decoded.arch = host.arch;
+  if (typeof host.os === "string") decoded.os = osName(host.os);
+  if (typeof host.arch === "string") decoded.arch = archName(host.arch);
   decoded.username = asString(host.username);
   const cpus = asFiniteNumber(host.cpu_count);
   if (cpus !== null) decoded.cpu_count = cpus;

@@ -1,13 +1,14 @@
 /** Where a run happens: the host, its accelerators and its batch job (the agent: record/author.ts). */
 import os from "node:os";
 import { loginName } from "../record/author";
+import { archName, osName } from "../record/host-names";
 import type { HostRecord, SchedulerRecord } from "../record/schema";
 
 export function hostInfo(): HostRecord {
   return {
     hostname: os.hostname(),
-    os: process.platform,
-    arch: process.arch,
+    os: osName(process.platform),
+    arch: archName(process.arch),
     username: loginName(),
     cpu_count: os.availableParallelism(),
   };
