@@ -229,6 +229,10 @@ export function parseCommandLine(
       throw usageError(`${flag} must be one of ${def.options.join(", ")}, got "${value}"`, seeHelp);
     }
     const previous = args[name];
+    // A second, different value is refused rather than silently replacing the first (--status ok --status failed).
+    if (typeof previous === "string" && previous !== value && !repeatable.includes(name)) {
+      throw usageError(`--${name} was given twice ('${previous}', then '${value}'); it takes one value`, seeHelp);
+    }
     args[name] = repeatable.includes(name) ? [...(Array.isArray(previous) ? previous : []), value] : value;
   }
   if (help) return "help";

@@ -41,6 +41,13 @@ describe("exprag help", () => {
     }
   });
 
+  test("a count of 8 digits or more after --last is read as a run, and the error says how to write the count", async () => {
+    const result = await exprag(["values", "metrics.acc", "--last", "10000000"], { cwd });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toStartWith("exprag: error: no run matches '10000000'");
+    expect(result.stderr).toContain("for the last 10000000 points of each run, write --last=10000000");
+  });
+
   test("help help is the help; --help takes no value", async () => {
     const [helpHelp, help] = await Promise.all([exprag(["help", "help"], { cwd }), exprag(["--help"], { cwd })]);
     expect(helpHelp.exitCode).toBe(0);
@@ -59,6 +66,9 @@ describe("exprag help", () => {
     [["--json"], "exprag: error: unknown option --json; options come after the command"],
     [["help", "ls", "show"], "exprag: error: exprag help takes one command, got 2"],
     [["completion", "tcsh"], "exprag: error: no completion for the shell 'tcsh'; choose bash, zsh or fish"],
+    // A filter given twice narrows to the last silently no more.
+    [["ls", "--status", "ok", "--status", "failed"], "exprag: error: --status was given twice ('ok', then 'failed'); it takes one value"],
+    [["run", "-n", "a", "--name=b", "--", "true"], "exprag: error: --name was given twice ('a', then 'b'); it takes one value"],
   ])("%p is a usage error: %s", async (args, message) => {
     const result = await exprag(args, { cwd });
     expect(result.exitCode).toBe(2);

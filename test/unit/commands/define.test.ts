@@ -36,7 +36,8 @@ describe("the option parser", () => {
     [["p", "--tag", "a", "--tag=b"], { path: "p", runs: [], tag: ["a", "b"], log: true }],
     [["p", "--json", "--no-log"], { path: "p", runs: [], tag: [], json: true, log: false }],
     [["p", "--agg", "max"], { path: "p", runs: [], tag: [], log: true, agg: "max" }],
-    [["p", "--name", "a", "--name", "b"], { path: "p", runs: [], tag: [], log: true, name: "b" }],
+    [["p", "--name", "a", "--name=a"], { path: "p", runs: [], tag: [], log: true, name: "a" }],
+    [["p", "--log", "--no-log"], { path: "p", runs: [], tag: [], log: false }],
   ])("%p", (argv, args) => {
     expect(parse(argv)).toEqual({ args, rest: [] });
   });
@@ -73,6 +74,8 @@ describe("the option parser", () => {
     [["p", "--json=yes"], "--json takes no value"],
     [["p", "--agg", "mean"], '--agg must be one of last, max, got "mean"'],
     [[], "exprag try needs <path>"],
+    [["p", "--name", "a", "-n", "b"], "--name was given twice ('a', then 'b'); it takes one value"],
+    [["p", "--agg", "last", "--agg=max"], "--agg was given twice ('last', then 'max'); it takes one value"],
   ])("%p is a usage error: %s", (argv, message) => {
     expect(failure(argv)).toBe(message);
   });
