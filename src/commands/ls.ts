@@ -8,6 +8,7 @@ import { parseGroupKeys } from "../core/loop/groups";
 import { isTerminal } from "../core/os/posix";
 import type { ListedRun } from "../core/query/listing";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
+import { keyText, parsePath, valuesAt } from "../core/query/value-paths";
 import { parseOperand } from "../core/query/where";
 import { shortId } from "../core/record/refs";
 import { colors } from "../render/colors";
@@ -74,23 +75,13 @@ const BASE_FIELDS: ListedField[] = ["id", "name", "started", "duration", "status
 
 /** A params/meta leaf that differs among the runs, as a column. */
 function leafColumn(key: string, header = key): Column<ListedRun> {
-  const [source, ...rest] = key.split(".");
-  const path = rest.join(".");
+  const [source, ...rest] = parsePath(key);
   return {
     header,
-    value: (r) => cellText(lookup(source === "params" ? r.params : r.metadata, path)),
+    value: (r) => cellText(valuesAt(source && "key" in source && source.key === "params" ? r.params : r.metadata, rest)[0]),
     align: "right",
     flex: true,
   };
-}
-
-function lookup(object: unknown, dotted: string): unknown {
-  let current = object;
-  for (const key of dotted.split(".")) {
-    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
 }
 
 /** Comma-separated column names; a comma inside parentheses belongs to the name. */
@@ -134,7 +125,7 @@ function tableColumns(runs: ListedRun[], builtin: Record<ListedField, Column<Lis
 
 /** The last segments of a dotted key that no other key ends with: meta.hparams.lr -> lr. */
 function shortestUnique(key: string, keys: string[]): string {
-  const parts = key.split(".");
+  const parts = parsePath(key).map((step) => ("key" in step ? keyText(step.key) : "[]"));
   for (let n = 1; n < parts.length; n++) {
     const suffix = parts.slice(-n).join(".");
     if (keys.every((other) => other === key || !other.endsWith(`.${suffix}`))) return suffix;

@@ -277,6 +277,33 @@ describe("exprag values and paths", () => {
     expect((await json("paths", "--contains", "LOSS")).map((p: { path: string }) => p.path)).toEqual(["metrics.loss"]);
     expect((await json("paths", short("no-metric"))).map((p: { path: string }) => p.path)).toEqual(["other"]);
   });
+
+  test("a key holding a dot is its own path, in backticks, that every command takes as paths shows it", async () => {
+    const other = tempDir();
+    const tracked = { step: 1, metrics: { "layer.0.norm": 1.5, layer: { "0": { norm: 9 } } } };
+    expect((await exprag(["run", "--", "sh", "-c", emit(tracked)], { cwd: other })).exitCode).toBe(0);
+    const inOther = async (...args: string[]) => {
+      const result = await exprag([...args, "--json"], { cwd: other });
+      expect(result.exitCode).toBe(0);
+      return JSON.parse(result.text);
+    };
+    // Before, the two were one path counted twice, and the flat key could not be asked for.
+    const paths = (await inOther("paths")).map((p: { path: string; count: number }) => [p.path, p.count]);
+    expect(paths).toEqual([
+      ["metrics.`layer.0.norm`", 1],
+      ["metrics.layer.0.norm", 1],
+      ["step", 1],
+    ]);
+    expect((await inOther("values", "metrics.`layer.0.norm`")).map((p: { value: number }) => p.value)).toEqual([1.5]);
+    expect((await inOther("values", "metrics.layer.0.norm")).map((p: { value: number }) => p.value)).toEqual([9]);
+    expect((await inOther("best", "metrics.`layer.0.norm`", "--max")).map((r: { value: number }) => r.value)).toEqual([1.5]);
+    expect(await inOther("ls", "--where", "metrics.`layer.0.norm` < 2")).toHaveLength(1);
+    expect(await inOther("ls", "--where", "metrics.layer.0.norm < 2")).toHaveLength(0);
+    const [listed] = await inOther("ls", "--columns", "metrics.`layer.0.norm`,metrics.layer.0.norm");
+    expect(listed.metrics).toMatchObject({ "metrics.`layer.0.norm`": 1.5, "metrics.layer.0.norm": 9 });
+    const unclosed = await exprag(["values", "metrics.`layer.0.norm"], { cwd: other });
+    expect([unclosed.exitCode, unclosed.stderr]).toEqual([2, expect.stringContaining("is not a value path")]);
+  });
 });
 
 describe("exprag show and compare", () => {

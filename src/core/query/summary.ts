@@ -14,7 +14,7 @@ import { queuedAnswer, queuedStatus } from "../slurm/queued";
 import { recordQueuedEnd } from "../slurm/queued-end";
 import { runFilePath } from "../store";
 import { skippedLineWarning, type Warn } from "./records";
-import { asNumber, leaves, type PathStep } from "./value-paths";
+import { asNumber, keyText, leaves, type PathStep } from "./value-paths";
 
 export interface RunSummary {
   run_id: string;
@@ -274,7 +274,7 @@ function readTail(
 
 /** The key of a path of keys in a summary's last metrics (`metrics.acc`); null for a path through a list. */
 export function metricKey(steps: PathStep[]): string | null {
-  return steps.every((step) => "key" in step) ? steps.map((step) => (step as { key: string }).key).join(".") : null;
+  return steps.every((step) => "key" in step) ? steps.map((step) => keyText((step as { key: string }).key)).join(".") : null;
 }
 
 /** lastValues from a summary's last metrics, when they hold the path (by its metricKey); undefined when they do not. */

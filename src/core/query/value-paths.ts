@@ -7,19 +7,59 @@ import { usageError } from "../errors";
 
 export type PathStep = { key: string } | { each: true };
 
+/**
+ * Reads a path. A key holding `.`, `[`, `]` or a backtick is written in backticks (`` `layer.0.norm` ``;
+ * `\` escapes a backtick or a backslash inside), as `--where` writes one and as `paths` shows it.
+ */
 export function parsePath(text: string): PathStep[] {
   if (text === "value") return []; // the whole value, e.g. a number tracked on its own
-  const trimmed = text.startsWith("value.") ? text.slice("value.".length) : text;
+  const path = text.startsWith("value.") ? text.slice("value.".length) : text;
+  const bad = () => usageError(`'${text}' is not a value path`, "write it like metrics.acc, layers[].loss or metrics.`layer.0.norm`");
   const steps: PathStep[] = [];
-  for (const part of trimmed.split(".")) {
-    const match = /^([^[\]]*)((?:\[\])*)$/.exec(part);
-    if (!match || (match[1] === "" && match[2] === "")) {
-      throw usageError(`'${text}' is not a value path`, "write it like metrics.acc or layers[].loss");
+  let i = 0;
+  for (;;) {
+    const before = steps.length;
+    if (path[i] === "`") {
+      const quoted = readQuotedKey(path, i);
+      if (!quoted) throw bad();
+      steps.push({ key: quoted.key });
+      i = quoted.end;
+    } else {
+      const key = /^[^.[\]`]*/.exec(path.slice(i))![0];
+      if (key) steps.push({ key });
+      i += key.length;
     }
-    if (match[1]) steps.push({ key: match[1] });
-    for (let i = 0; i < match[2]!.length / 2; i++) steps.push({ each: true });
+    while (path.startsWith("[]", i)) {
+      steps.push({ each: true });
+      i += 2;
+    }
+    if (steps.length === before) throw bad();
+    if (i === path.length) return steps;
+    if (path[i] !== ".") throw bad();
+    i++;
   }
-  return steps;
+}
+
+/** The backtick-quoted key starting at `start`, and where it ends; null when it is not closed. */
+function readQuotedKey(text: string, start: number): { key: string; end: number } | null {
+  let key = "";
+  for (let i = start + 1; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === "`") return { key, end: i + 1 };
+    if (char === "\\" && (text[i + 1] === "`" || text[i + 1] === "\\")) key += text[++i];
+    else key += char;
+  }
+  return null;
+}
+
+/** A key as a path writes it: as it is, or in backticks when a plain path would read it otherwise. */
+export function keyText(key: string): string {
+  // A loop, not a regular expression: every key of every record a summary reads comes here.
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code === 0x2e || code === 0x5b || code === 0x5d || code === 0x60) return `\`${key.replace(/[`\\]/g, "\\$&")}\``;
+  }
+  return key === "" ? "``" : key;
 }
 
 /** Every value found at the path (several when it goes through lists). */
@@ -54,7 +94,8 @@ export type LeafType = "number" | "string" | "boolean" | "null" | "list";
 export function leaves(value: unknown, prefix = "", out: [path: string, value: unknown][] = []): [string, unknown][] {
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
     // for-in, not Object.entries: the same own keys in the same order (a parsed record's prototype has none), no pair made per key.
-    for (const key in value) if (Object.hasOwn(value, key)) leaves((value as Record<string, unknown>)[key], prefix ? `${prefix}.${key}` : key, out);
+    for (const key in value)
+      if (Object.hasOwn(value, key)) leaves((value as Record<string, unknown>)[key], prefix ? `${prefix}.${keyText(key)}` : keyText(key), out);
   } else if (Array.isArray(value) && value.some((item) => item !== null && typeof item === "object")) {
     for (const item of value) leaves(item, `${prefix}[]`, out);
   } else {

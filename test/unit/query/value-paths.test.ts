@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { asNumber, leaves, parsePath, valuesAt } from "../../../src/core/query/value-paths";
+import { metricKey } from "../../../src/core/query/summary";
+import { asNumber, keyText, leaves, parsePath, valuesAt } from "../../../src/core/query/value-paths";
 
 describe("value paths", () => {
   const value = { metrics: { acc: 0.9 }, layers: [{ loss: 1 }, { loss: "NaN" }], tags: ["a", "b"] };
@@ -29,7 +30,36 @@ describe("value paths", () => {
     expect([asNumber("NaN"), asNumber("Infinity"), asNumber("-Infinity"), asNumber("nan"), asNumber(2)]).toEqual([NaN, Infinity, -Infinity, null, 2]);
   });
 
-  test.each([["a..b"], [""], ["a[]b"], ["a[b]"]])("rejects the malformed path %p", (path) => {
+  test.each([["a..b"], [""], ["a[]b"], ["a[b]"], ["`a.b"], ["`a`b"], ["a.`b`c"]])("rejects the malformed path %p", (path) => {
     expect(() => parsePath(path)).toThrow("is not a value path");
+  });
+
+  describe("keys holding a dot, a bracket or a backtick", () => {
+    const odd = { "layer.0.norm": 1.5, layer: { "0": { norm: 9 } }, "a b": 2, "x[1]": 3, "tick`": 4, "": 5, "back\\slash": 6 };
+
+    test("are written in backticks, so a flat key and the nested path it looks like stay two paths", () => {
+      expect(leaves(odd)).toEqual([
+        ["`layer.0.norm`", 1.5],
+        ["layer.0.norm", 9],
+        ["a b", 2],
+        ["`x[1]`", 3],
+        ["`tick\\``", 4],
+        ["``", 5],
+        ["back\\slash", 6],
+      ]);
+    });
+
+    test("each path paths shows reads back to its own value, and a summary keys its last value by the same text", () => {
+      for (const [path, leaf] of leaves(odd)) {
+        expect(valuesAt(odd, parsePath(path))).toEqual([leaf]);
+        expect(metricKey(parsePath(path))).toBe(path);
+      }
+      expect(valuesAt({ metrics: odd }, parsePath("metrics.`layer.0.norm`"))).toEqual([1.5]);
+      expect(valuesAt({ value: { x: 1 } }, parsePath("`value`.x"))).toEqual([1]);
+    });
+
+    test("any key survives the round trip", () => {
+      for (const key of ["a.b", "`", "\\`", "[]", ".", "a`b.c", "\\", "ü.ß", " "]) expect(parsePath(`m.${keyText(key)}`)).toEqual([{ key: "m" }, { key }]);
+    });
   });
 });
