@@ -135,6 +135,25 @@ describe("the goal in the project config", () => {
     writeFileSync(join(cwd, ".exprag.toml"), '[goal]\nmetric = "val_loss"\n');
     expect(JSON.parse((await exprag(["brief", "--json"], { cwd })).text).goal).toEqual({ metric: "val_loss", direction: "min" });
   });
+
+  test("a goal without a metric, or whose metric is an aggregate or a condition, fails saying what a metric is", async () => {
+    const cwd = tempDir();
+    const brief = async (toml: string, ...args: string[]) => {
+      writeFileSync(join(cwd, ".exprag.toml"), toml);
+      const result = await exprag(["brief", ...args], { cwd });
+      expect(result.exitCode).toBe(2);
+      return result.stderr;
+    };
+    expect(await brief('[goal]\ndirection = "min"\n')).toContain("[goal] names no metric; e.g. [goal] metric =");
+    // Before, these were taken for paths no run would ever have: "no run reported max(metrics.acc) yet".
+    expect(await brief('[goal]\nmetric = "max(metrics.acc)"\n')).toStartWith(
+      "exprag: error: [goal] metric in the project config: 'max(metrics.acc)' is an aggregate, not a value path; name the path (metrics.acc)",
+    );
+    expect(await brief('[goal]\nmetric = "metrics.acc > 0.9"\n')).toContain("'metrics.acc > 0.9' is a condition, not a value path");
+    expect(await brief("", "--metric", "mean(val_loss)")).toStartWith(
+      "exprag: error: 'mean(val_loss)' is an aggregate, not a value path; name the path (val_loss), and which way is better with --max or --min (best ranks by the mean with --agg mean)",
+    );
+  });
 });
 
 describe("a project config committed by someone else", () => {

@@ -301,6 +301,19 @@ describe("exprag values and paths", () => {
     expect(await inOther("ls", "--where", "metrics.layer.0.norm < 2")).toHaveLength(0);
     const [listed] = await inOther("ls", "--columns", "metrics.`layer.0.norm`,metrics.layer.0.norm");
     expect(listed.metrics).toMatchObject({ "metrics.`layer.0.norm`": 1.5, "metrics.layer.0.norm": 9 });
+    // An aggregate or a condition where a path goes is named as such, with the path it holds.
+    const aggregate = await exprag(["best", "max(metrics.step)"], { cwd: other });
+    expect([aggregate.exitCode, aggregate.stderr.trimEnd()]).toEqual([
+      2,
+      "exprag: error: 'max(metrics.step)' is an aggregate, not a value path; name the path (metrics.step), and which way is better with --max or --min (best ranks by the max with --agg max)",
+    ]);
+    const aggregated = await exprag(["values", "max(metrics.step)"], { cwd: other });
+    expect(aggregated.stderr).toStartWith("exprag: error: 'max(metrics.step)' is an aggregate, not a value path; name the path (metrics.step)");
+    const condition = await exprag(["values", "step > 0"], { cwd: other });
+    expect([condition.exitCode, condition.stderr.trimEnd()]).toEqual([
+      2,
+      "exprag: error: 'step > 0' is a condition, not a value path; name the path (step); a condition goes in --where",
+    ]);
     const unclosed = await exprag(["values", "metrics.`layer.0.norm"], { cwd: other });
     expect([unclosed.exitCode, unclosed.stderr]).toEqual([2, expect.stringContaining("is not a value path")]);
   });

@@ -42,6 +42,7 @@ export const KEYS: Record<string, (value: unknown, at: Where, config: ProjectCon
     for (const key of Object.keys(value))
       if (key !== "metric" && key !== "direction")
         throw new UserError(`${at.file}: unknown key "${key}" in ${at.key}`, EXIT.usage, "known keys: metric, direction");
+    if (value.metric === undefined) throw new UserError(`${at.file}: [goal] names no metric`, EXIT.usage, 'e.g. [goal] metric = "val_loss", direction = "min"');
     const metric = text(value.metric, { ...at, key: `${at.key}.metric` });
     const direction = value.direction;
     if (direction !== undefined && direction !== "max" && direction !== "min")

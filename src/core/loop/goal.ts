@@ -6,7 +6,7 @@
 import type { ProjectConfig } from "../config";
 import { usageError } from "../errors";
 import { type Direction, guessDirection } from "../query/best";
-import { type PathStep, parsePath } from "../query/value-paths";
+import { misreadPath, type PathStep, parsePath } from "../query/value-paths";
 
 export interface GoalRequest {
   metric?: string;
@@ -32,6 +32,15 @@ export function findGoal(request: GoalRequest, config: () => ProjectConfig | nul
   if (metric === undefined) return null;
   const configDirection = configured && configured.metric === metric ? configured.direction : undefined;
   const direction = request.direction ?? configDirection;
+  const misread = misreadPath(metric);
+  if (misread) {
+    const configured = request.metric === undefined;
+    const where = configured ? "[goal] metric in the project config: " : "";
+    const what = misread.kind === "aggregate" ? "an aggregate" : "a condition";
+    const agg = misread.kind === "aggregate" ? metric.slice(0, metric.indexOf("(")).trim().toLowerCase() : null;
+    const way = configured ? 'direction = "max" or "min"' : `--max or --min${agg ? ` (best ranks by the ${agg} with --agg ${agg})` : ""}`;
+    throw usageError(`${where}'${metric}' is ${what}, not a value path`, `name the path (${misread.path}), and which way is better with ${way}`);
+  }
   return {
     metric,
     steps: parsePath(metric),

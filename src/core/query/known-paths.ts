@@ -8,6 +8,7 @@ import { closestWords } from "../suggest";
 import { collectPaths } from "./paths";
 import type { Warn } from "./records";
 import type { RunView } from "./run-view";
+import { misreadPath } from "./value-paths";
 
 /** The candidates `typed` most likely meant: close by spelling, else the same key cut short or run on (acc, accuracy). */
 export function closestPaths(typed: string, candidates: readonly string[]): string[] {
@@ -54,6 +55,15 @@ export function unknownPathError(unknown: UnknownPath, views: RunView[], warn: W
       `${where}${unknown.path} is a run's ${untracked.source === "params" ? "parameter" : "metadata"}, not a value it tracked (best, values and plot read tracked values)`,
       `ls shows and orders runs by it: exprag ls --columns ${unknown.path} --sort ${unknown.path}`,
     );
+  const misread = misreadPath(unknown.path);
+  if (misread?.kind === "aggregate") {
+    const agg = unknown.path.slice(0, unknown.path.indexOf("(")).trim().toLowerCase();
+    return usageError(
+      `${where}'${unknown.path}' is an aggregate, not a value path`,
+      `name the path (${misread.path}); best ranks by it with --agg ${agg}, and --where compares it: --where '${unknown.path} > 0.9'`,
+    );
+  }
+  if (misread) return usageError(`${where}'${unknown.path}' is a condition, not a value path`, `name the path (${misread.path}); a condition goes in --where`);
   const paths = known.filter((info) => !unknown.trackedOnly || info.source === "tracked").map((info) => info.path);
   const candidates = unknown.trackedOnly ? paths : [...paths, ...runFields];
   const runs = views.length === 1 ? `the selected run has no ${unknown.path}` : `none of the ${views.length} selected runs has ${unknown.path}`;

@@ -62,6 +62,18 @@ export function keyText(key: string): string {
   return key === "" ? "``" : key;
 }
 
+/**
+ * What a path that no run has was more likely meant as: an aggregate (`max(metrics.acc)`, with the
+ * path inside) or a condition (`metrics.acc > 0.9`); null when it reads as a plain path.
+ */
+export function misreadPath(text: string): { kind: "aggregate" | "condition"; path: string } | null {
+  const aggregate = /^(?:last|first|min|max|mean|count)\s*\(\s*([^()]+?)\s*\)$/i.exec(text);
+  if (aggregate) return { kind: "aggregate", path: aggregate[1]! };
+  const condition = /^\s*([^\s<>=!~]+)\s*(?:<=|>=|!=|==|=|<|>|~)|\s(?:and|or|in)\s/i.exec(text);
+  if (condition) return { kind: "condition", path: condition[1] ?? text };
+  return null;
+}
+
 /** Every value found at the path (several when it goes through lists). */
 export function valuesAt(value: unknown, steps: PathStep[]): unknown[] {
   let current: unknown[] = [value];

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { metricKey } from "../../../src/core/query/summary";
-import { asNumber, keyText, leaves, parsePath, valuesAt } from "../../../src/core/query/value-paths";
+import { asNumber, keyText, leaves, misreadPath, parsePath, valuesAt } from "../../../src/core/query/value-paths";
 
 describe("value paths", () => {
   const value = { metrics: { acc: 0.9 }, layers: [{ loss: 1 }, { loss: "NaN" }], tags: ["a", "b"] };
@@ -61,5 +61,19 @@ describe("value paths", () => {
     test("any key survives the round trip", () => {
       for (const key of ["a.b", "`", "\\`", "[]", ".", "a`b.c", "\\", "ü.ß", " "]) expect(parsePath(`m.${keyText(key)}`)).toEqual([{ key: "m" }, { key }]);
     });
+  });
+
+  test.each([
+    ["max(metrics.acc)", { kind: "aggregate", path: "metrics.acc" }],
+    ["Mean( val_loss )", { kind: "aggregate", path: "val_loss" }],
+    ["metrics.acc > 0.9", { kind: "condition", path: "metrics.acc" }],
+    ["status=ok", { kind: "condition", path: "status" }],
+    ["a and b", { kind: "condition", path: "a and b" }],
+    ["metrics.acc", null],
+    ["val/acc@1", null],
+    ["maximum(x", null],
+    ["a b", null],
+  ])("what %p was likely meant as: %p", (text, expected) => {
+    expect(misreadPath(text)).toEqual(expected as ReturnType<typeof misreadPath>);
   });
 });
