@@ -86,5 +86,11 @@ function readdirSafe(dir: string): string[] {
 
 export function storeError(store: string, error: unknown): UserError {
   const reason = errnoReason(error);
+  if (reason === "ENOTDIR")
+    return new UserError(
+      `cannot write the run store ${store}: it, or a folder on its path, is a file`,
+      undefined,
+      "move the file out of the way, or name another store with --dir or EXPRAG_DIR",
+    );
   return new UserError(`cannot write the run store ${store} (${reason})`, undefined, "choose a writable store with --dir DIR or EXPRAG_DIR");
 }

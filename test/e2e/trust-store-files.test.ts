@@ -4,7 +4,7 @@
  * plainly; none ends in an internal error, none is read or written through a link.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clonedProject, git, runIn } from "./git-harness";
 import { EXPRAG, exprag, readRecords, runFiles, tempDir } from "./harness";
@@ -76,6 +76,14 @@ describe("store files that are not what exprag made", () => {
         `exprag: error: the store ${join(cwd, ".exprag")} is not a folder; move the file out of the way, or name another store with --dir or EXPRAG_DIR\n`,
       ]);
     }
+    // A run cannot write there: exprag's own failure (125), the command never started, the file untouched.
+    const run = await exprag(["run", "--", "sh", "-c", "touch started"], { cwd });
+    expect([run.exitCode, run.stderr]).toEqual([
+      125,
+      `exprag: error: cannot write the run store ${join(cwd, ".exprag")}: it, or a folder on its path, is a file; move the file out of the way, or name another store with --dir or EXPRAG_DIR\n`,
+    ]);
+    expect(existsSync(join(cwd, "started"))).toBe(false);
+    expect(readFileSync(join(cwd, ".exprag"), "utf8")).toBe("");
   });
 
   test("a run's log that is a link is not read: log refuses it and push leaves the run", async () => {
