@@ -6,7 +6,10 @@ export function formatDuration(ms: number | null): string {
   if (ms === null) return "";
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}s`;
-  return `${Math.floor(ms / 3_600_000)}h${String(Math.floor(ms / 60_000) % 60).padStart(2, "0")}m`;
+  const hours = Math.floor(ms / 3_600_000);
+  // Beyond any real run (a hand-edited or damaged file): the hours as a number, not 20 digits of them.
+  if (hours >= 1e7 || !Number.isFinite(ms)) return `${Number((ms / 3_600_000).toPrecision(5))}h`;
+  return `${hours}h${String(Math.floor(ms / 60_000) % 60).padStart(2, "0")}m`;
 }
 
 /** A commit's first digits, with `*` when the run's tree was dirty (its code is a snapshot). */

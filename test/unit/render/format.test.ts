@@ -29,6 +29,9 @@ describe("formatDuration and formatCommit", () => {
     [61_000, "1m01s"],
     [3_599_000, "59m59s"],
     [3_660_000, "1h01m"],
+    [9_999_999 * 3_600_000, "9999999h00m"],
+    [1e308, "2.7778e+301h"],
+    [Number.POSITIVE_INFINITY, "Infinityh"],
   ])("%p ms reads %p", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
