@@ -32,9 +32,13 @@ function xAxis(x: XAxis, plot: Plot): { label: string; format?: (value: number) 
   let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
   for (const { xRange } of plot.series) if (xRange) [first, last] = [Math.min(first, xRange[0]), Math.max(last, xRange[1])];
   const span = first <= last ? last - first : 0;
-  // Local time of day (with seconds within an hour); with the date (month-day) beyond a day.
-  const [from, to] = span < 3_600_000 ? [11, 19] : span < 86_400_000 ? [11, 16] : [5, 16];
-  const format = (ms: number) => formatLocalTime(new Date(ms).toISOString()).slice(from, to);
+  // Local time of day (with seconds within an hour); with the date (month-day) beyond a day; the whole date beyond a year.
+  const format = (ms: number) => {
+    const [date = "", time = ""] = formatLocalTime(new Date(ms).toISOString()).split(" ");
+    if (span < 3_600_000) return time;
+    if (span < 86_400_000) return time.slice(0, 5);
+    return span < 366 * 86_400_000 ? `${date.slice(-5)} ${time.slice(0, 5)}` : date;
+  };
   const offset = first <= last ? formatLocalTime(new Date(first).toISOString()).slice(-6) : "";
   return { label: `time (${offset || "local"})`, format };
 }

@@ -95,6 +95,24 @@ describe("exprag plot", () => {
     expect(time.slice(-5, -3)).toEqual(["   01:15:00  01:16:00      01:17:00     01:18:00    01:19:00", "                         time (+05:30)"]);
   });
 
+  test("--x time over years writes whole dates, even past the year 9999", async () => {
+    const far = tempDir();
+    const id = "01a00000-0002-7000-8000-0000aa000001";
+    const at = (created_at: string) => ({ experiment_name: "far", created_at, elapsed_ms: 0 });
+    mkdirSync(join(far, ".exprag", "runs"), { recursive: true });
+    const lines = [
+      recordLine(id, "run_start", { metadata: {} }, at("2026-12-01T00:00:00.000Z")),
+      recordLine(id, "track", { acc: 0.1 }, at("2026-12-01T00:00:00.000Z")),
+      recordLine(id, "track", { acc: 0.3 }, at("+275760-09-13T00:00:00.000Z")),
+    ];
+    writeFileSync(join(far, ".exprag", "runs", `${id}.jsonl`), lines.join(""));
+    const chart = (await exprag(["plot", "acc", "--x", "time"], { cwd: far, env: { COLUMNS: "60", TZ: "UTC" } })).text.split("\n");
+    // Before, each tick was a fixed slice of a 4-digit year's text: "-07-09 16:3", "0-09-13 00:".
+    const ticks = chart.at(-4)!.trim().split(/\s+/);
+    expect([ticks[0], ticks.at(-1)]).toEqual(["2026-12-01", "275760-09-13"]);
+    for (const tick of ticks) expect(tick).toMatch(/^\d{4,6}-\d\d-\d\d$/);
+  });
+
   test.skipIf(!works("python3", "-c", "import xml.dom.minidom"))("--svg writes the chart as SVG, one path per run, and says so on stderr", async () => {
     const file = join(cwd, "loss.svg");
     const result = await plot("metrics.loss", "--all", "--svg", file);
