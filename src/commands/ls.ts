@@ -10,6 +10,7 @@ import type { ListedRun } from "../core/query/listing";
 import { parseLimit, parseSelection } from "../core/query/selection-flags";
 import { keyText, parsePath, valuesAt } from "../core/query/value-paths";
 import { parseOperand } from "../core/query/where";
+import { splitOperandList } from "../core/query/where-tokens";
 import { shortId } from "../core/record/refs";
 import { colors } from "../render/colors";
 import { cellText, formatAgo, formatCommit, formatDuration } from "../render/format";
@@ -84,22 +85,9 @@ function leafColumn(key: string, header = key): Column<ListedRun> {
   };
 }
 
-/** Comma-separated column names; a comma inside parentheses belongs to the name. */
+/** Comma-separated column names (a comma inside parentheses or a `quoted key` belongs to the name). */
 function splitColumns(text: string): string[] {
-  const names: string[] = [];
-  let depth = 0;
-  let current = "";
-  for (const char of text) {
-    if (char === "," && depth === 0) {
-      names.push(current.trim());
-      current = "";
-      continue;
-    }
-    if (char === "(" || char === "[") depth++;
-    if (char === ")" || char === "]") depth--;
-    current += char;
-  }
-  names.push(current.trim());
+  const names = splitOperandList(text);
   if (names.some((name) => !name)) throw usageError(`--columns expects names separated by commas, got "${text}"`);
   return names;
 }
@@ -212,9 +200,12 @@ ${WHERE_HELP}`,
     if (names) {
       columns = names.map(
         (name) =>
-          builtin[name as ListedField] ?? {
+          (Object.hasOwn(builtin, name) ? builtin[name as ListedField] : undefined) ?? {
             header: name,
-            value: (r: ListedRun) => cellText(r.columns?.[parseOperand(name, "--columns").text]),
+            value: (r: ListedRun) => {
+              const key = parseOperand(name, "--columns").text;
+              return cellText(r.columns && Object.hasOwn(r.columns, key) ? r.columns[key] : undefined);
+            },
             align: "right" as const,
             flex: true as const,
           },

@@ -317,6 +317,42 @@ describe("exprag values and paths", () => {
     const unclosed = await exprag(["values", "metrics.`layer.0.norm"], { cwd: other });
     expect([unclosed.exitCode, unclosed.stderr]).toEqual([2, expect.stringContaining("is not a value path")]);
   });
+
+  test("odd keys: quoted as paths shows them, split right in --columns, and a path held the wrong way is named so", async () => {
+    const other = tempDir();
+    const tracked = { constructor: 1, m: { "lr,wd": 2, "sp ace": 1 }, acc: "0.95", meta: { k: 1 } };
+    expect((await exprag(["run", "--", "sh", "-c", emit(tracked)], { cwd: other })).exitCode).toBe(0);
+    const run = (...args: string[]) => exprag(args, { cwd: other });
+    expect(JSON.parse((await run("paths", "--json")).text).map((p: { path: string }) => p.path)).toEqual([
+      "acc",
+      "constructor",
+      "m.`lr,wd`",
+      "m.`sp ace`",
+      "meta.k",
+    ]);
+    // Before: a stack trace (exit 125) for a column named like an object's property, and the comma cut the key in two.
+    expect((await run("ls", "--columns", "m.`lr,wd`,constructor")).text).toBe("m.`lr,wd`\tconstructor\n2\t1\n");
+    expect((await run("ls", "--group-by", "m.`lr,wd`", "--json")).exitCode).toBe(0);
+    expect(JSON.parse((await run("ls", "--where", "m.`sp ace` > 0", "--json")).text)[0].metrics).toEqual({
+      constructor: 1,
+      "m.`lr,wd`": 2,
+      "m.`sp ace`": 1,
+      "meta.k": 1,
+    });
+    // Before: "the selected run has no acc; did you mean acc?"
+    const text = await run("best", "acc");
+    expect([text.exitCode, text.stderr]).toEqual([
+      2,
+      "exprag: error: acc holds no number in the selected runs (string); exprag values acc shows what it holds\n",
+    ]);
+    const meta = await run("ls", "--where", "meta.k = 1");
+    expect(meta.stderr).toBe(
+      "exprag: error: --where: meta.k names the run's own meta, not the value tracked under that key; write value.meta.k for the tracked value\n",
+    );
+    expect(JSON.parse((await run("ls", "--where", "value.meta.k = 1", "--json")).text)).toHaveLength(1);
+    // An aggregate in --where is one: a missing path inside is not called "an aggregate".
+    expect((await run("ls", "--where", "count(metrics.nothing) = 0")).stderr).not.toContain("is an aggregate");
+  });
 });
 
 describe("exprag show and compare", () => {

@@ -11,13 +11,14 @@ import type { RunView } from "../query/run-view";
 import { resolveOperand, type Selection, selectRuns } from "../query/selection";
 import { asNumber, type PathStep } from "../query/value-paths";
 import { type Operand, parseOperand } from "../query/where";
+import { splitOperandList } from "../query/where-tokens";
 import { type SampleStats, sampleStats } from "./numbers";
 
 /** A group key: an operand, or `code` (the run's code id, as ls shows it). */
 export type GroupKey = { kind: "code"; text: "code" } | { kind: "operand"; text: string; operand: Operand };
 
 export function parseGroupKeys(text: string): GroupKey[] {
-  const names = text.split(",").map((name) => name.trim());
+  const names = splitOperandList(text);
   if (names.some((name) => !name)) throw usageError(`--group-by expects keys separated by commas, got "${text}"`, "e.g. --group-by params.optimizer,params.lr");
   return names.map((name) => (name === "code" ? { kind: "code", text: "code" } : { kind: "operand", text: name, operand: parseOperand(name, "--group-by") }));
 }

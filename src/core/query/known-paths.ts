@@ -35,6 +35,9 @@ function suggestion(typed: string, candidates: readonly string[]): string | null
   return `did you mean ${found.length === 1 ? found[0] : `${found.slice(0, -1).join(", ")} or ${found.at(-1)}`}?`;
 }
 
+/** The heads of an operand that name what the run itself holds, not its tracked value (selection.ts resolveOperand). */
+const READ_AS_RUN = ["params", "meta", "env", "system", "scheduler", "devices"];
+
 export interface UnknownPath {
   /** The path as written. */
   path: string;
@@ -55,7 +58,23 @@ export function unknownPathError(unknown: UnknownPath, views: RunView[], warn: W
       `${where}${unknown.path} is a run's ${untracked.source === "params" ? "parameter" : "metadata"}, not a value it tracked (best, values and plot read tracked values)`,
       `ls shows and orders runs by it: exprag ls --columns ${unknown.path} --sort ${unknown.path}`,
     );
-  const misread = misreadPath(unknown.path);
+  // A path the runs have, yet not as asked: text where a number is needed, or a tracked key read as a run's own (meta.k).
+  const same = known.find((info) => info.path === unknown.path && info.source === "tracked");
+  if (same) {
+    const head = unknown.path.split(".")[0]!;
+    if (!unknown.trackedOnly && (READ_AS_RUN.includes(head) || runFields.includes(unknown.path)))
+      return usageError(
+        `${where}${unknown.path} names the run's own ${head}, not the value tracked under that key`,
+        `write value.${unknown.path} for the tracked value`,
+      );
+    if (!same.numeric)
+      return usageError(
+        `${where}${unknown.path} holds no number in the selected runs (${same.types.join(", ")})`,
+        `exprag values ${unknown.path} shows what it holds`,
+      );
+  }
+  // The command's own path argument written as an aggregate or a condition (best 'max(metrics.acc)').
+  const misread = unknown.option === null ? misreadPath(unknown.path) : null;
   if (misread?.kind === "aggregate") {
     const agg = unknown.path.slice(0, unknown.path.indexOf("(")).trim().toLowerCase();
     return usageError(

@@ -52,21 +52,30 @@ function readQuotedKey(text: string, start: number): { key: string; end: number 
   return null;
 }
 
-/** A key as a path writes it: as it is, or in backticks when a plain path would read it otherwise. */
+/**
+ * A key as a path writes it: as it is when `--where` can read it bare (letters, digits, `_ $ / -`),
+ * else in backticks, so that what `paths` shows every command takes.
+ */
 export function keyText(key: string): string {
-  // A loop, not a regular expression: every key of every record a summary reads comes here.
+  // A table, not a regular expression, for ASCII: every key of every record a summary reads comes here.
   for (let i = 0; i < key.length; i++) {
     const code = key.charCodeAt(i);
-    if (code === 0x2e || code === 0x5b || code === 0x5d || code === 0x60) return `\`${key.replace(/[`\\]/g, "\\$&")}\``;
+    if (code >= 0x80 || BARE_ASCII[code] === 0) return BARE_KEY.exec(key)?.[0] === key ? key : `\`${key.replace(/[`\\]/g, "\\$&")}\``;
   }
   return key === "" ? "``" : key;
 }
+
+const BARE_ASCII = Uint8Array.from({ length: 0x80 }, (_, code) => Number(/[A-Za-z0-9_$/-]/.test(String.fromCharCode(code))));
+
+/** The longest key at the start of a text that `--where` reads without quotes. */
+export const BARE_KEY = /^[\p{L}\p{N}_$/-]+/u;
 
 /**
  * What a path that no run has was more likely meant as: an aggregate (`max(metrics.acc)`, with the
  * path inside) or a condition (`metrics.acc > 0.9`); null when it reads as a plain path.
  */
 export function misreadPath(text: string): { kind: "aggregate" | "condition"; path: string } | null {
+  if (text.includes("`")) return null; // quoted keys: the writer meant a path
   const aggregate = /^(?:last|first|min|max|mean|count)\s*\(\s*([^()]+?)\s*\)$/i.exec(text);
   if (aggregate) return { kind: "aggregate", path: aggregate[1]! };
   const condition = /^\s*([^\s<>=!~]+)\s*(?:<=|>=|!=|==|=|<|>|~)|\s(?:and|or|in)\s/i.exec(text);

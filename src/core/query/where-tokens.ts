@@ -1,5 +1,6 @@
 /** Reading `--where` text into tokens, and a path word into its keys; a malformed one is a usage error naming the column. */
 import { usageError } from "../errors";
+import { BARE_KEY } from "./value-paths";
 import type { PathSegment } from "./where-syntax";
 
 export type Token =
@@ -36,6 +37,39 @@ function readQuoted(text: string, start: number, what: string): { value: string;
     else value += char;
   }
   return fail(text, start, `expected a closing ${quote} for the ${what} that starts here, found the end`);
+}
+
+/**
+ * A comma-separated list of operands (`--columns`, `--group-by`): a comma inside parentheses,
+ * brackets, a `quoted key` or a quoted string belongs to the operand. Names are trimmed.
+ */
+export function splitOperandList(text: string): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let current = "";
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (quote) {
+      if (char === "\\" && i + 1 < text.length) current += char + text[++i];
+      else {
+        if (char === quote) quote = null;
+        current += char;
+      }
+      continue;
+    }
+    if (char === "," && depth === 0) {
+      names.push(current.trim());
+      current = "";
+      continue;
+    }
+    if (char === "`" || char === '"' || char === "'") quote = char;
+    else if (char === "(" || char === "[") depth++;
+    else if (char === ")" || char === "]") depth--;
+    current += char;
+  }
+  names.push(current.trim());
+  return names;
 }
 
 export function tokenize(text: string): Token[] {
@@ -84,7 +118,7 @@ export function parseSegments(source: string, word: string, start: number): Path
       segments.push({ key: value });
       i = end;
     } else {
-      const name = /^[\p{L}\p{N}_$/-]+/u.exec(word.slice(i))?.[0];
+      const name = BARE_KEY.exec(word.slice(i))?.[0];
       if (!name) {
         const found = i < word.length ? `'${word[i]}'` : "the end";
         fail(source, start + i, `expected a key (letters, digits, _ - $ /, or a \`quoted key\`) in the path, found ${found}`);

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { metricKey } from "../../../src/core/query/summary";
 import { asNumber, keyText, leaves, misreadPath, parsePath, valuesAt } from "../../../src/core/query/value-paths";
+import { parseOperand } from "../../../src/core/query/where";
+import { splitOperandList } from "../../../src/core/query/where-tokens";
 
 describe("value paths", () => {
   const value = { metrics: { acc: 0.9 }, layers: [{ loss: 1 }, { loss: "NaN" }], tags: ["a", "b"] };
@@ -34,18 +36,18 @@ describe("value paths", () => {
     expect(() => parsePath(path)).toThrow("is not a value path");
   });
 
-  describe("keys holding a dot, a bracket or a backtick", () => {
+  describe("keys --where cannot read bare: a dot, a bracket, a backtick, a space...", () => {
     const odd = { "layer.0.norm": 1.5, layer: { "0": { norm: 9 } }, "a b": 2, "x[1]": 3, "tick`": 4, "": 5, "back\\slash": 6 };
 
     test("are written in backticks, so a flat key and the nested path it looks like stay two paths", () => {
       expect(leaves(odd)).toEqual([
         ["`layer.0.norm`", 1.5],
         ["layer.0.norm", 9],
-        ["a b", 2],
+        ["`a b`", 2],
         ["`x[1]`", 3],
         ["`tick\\``", 4],
         ["``", 5],
-        ["back\\slash", 6],
+        ["`back\\\\slash`", 6],
       ]);
     });
 
@@ -58,8 +60,18 @@ describe("value paths", () => {
       expect(valuesAt({ value: { x: 1 } }, parsePath("`value`.x"))).toEqual([1]);
     });
 
-    test("any key survives the round trip", () => {
-      for (const key of ["a.b", "`", "\\`", "[]", ".", "a`b.c", "\\", "ü.ß", " "]) expect(parsePath(`m.${keyText(key)}`)).toEqual([{ key: "m" }, { key }]);
+    test("--where, --sort and --columns read every path keyText writes, commas inside quotes included", () => {
+      const keys = ["a.b", "`", "[]", "a b", "lr,wd", "x=y", "max(acc)", "σ", "it's", 'say "hi"', ""];
+      for (const key of keys) expect(parseOperand(`m.${keyText(key)}`, "--where").segments).toEqual([{ key: "m" }, { key }]);
+      expect(splitOperandList(keys.map((key) => `m.${keyText(key)}`).join(","))).toEqual(keys.map((key) => `m.${keyText(key)}`));
+      expect(splitOperandList("params.lr, max(metrics.acc) ,m.`lr,wd`")).toEqual(["params.lr", "max(metrics.acc)", "m.`lr,wd`"]);
+    });
+
+    test("a key --where reads bare stays bare; any other is quoted, and any key survives the round trip", () => {
+      expect(["acc", "val/acc", "top-1", "σ", "loss_2", "$x"].map(keyText)).toEqual(["acc", "val/acc", "top-1", "σ", "loss_2", "$x"]);
+      expect(["a b", "acc@1", "x=y", "lr,wd", "é!"].map(keyText)).toEqual(["`a b`", "`acc@1`", "`x=y`", "`lr,wd`", "`é!`"]);
+      for (const key of ["a.b", "`", "\\`", "[]", ".", "a`b.c", "\\", "ü.ß", " ", "lr,wd", "x=y", "max(acc)", "σ", "top-1", "val/acc"])
+        expect(parsePath(`m.${keyText(key)}`)).toEqual([{ key: "m" }, { key }]);
     });
   });
 
