@@ -353,6 +353,44 @@ describe("exprag values and paths", () => {
     // An aggregate in --where is one: a missing path inside is not called "an aggregate".
     expect((await run("ls", "--where", "count(metrics.nothing) = 0")).stderr).not.toContain("is an aggregate");
   });
+
+  test("a path through a list means its last element, in ls's metrics, --sort, --where and best alike", async () => {
+    const other = tempDir();
+    for (const [name, losses] of [
+      ["A", [0.5, 0.25]],
+      ["B", [3, 0.1]],
+    ] as const) {
+      const tracked = { layers: losses.map((loss) => ({ loss })) };
+      expect((await exprag(["run", "--name", name, "--", "sh", "-c", emit(tracked)], { cwd: other })).exitCode).toBe(0);
+    }
+    const run = async (...args: string[]) => JSON.parse((await exprag([...args, "--json"], { cwd: other })).text);
+    // Before: ls read the first element (A 0.5, B 3) and --sort compared the lists as text.
+    expect((await run("ls", "--sort", "layers[].loss")).map((r: { experiment_name: string; metrics: object }) => [r.experiment_name, r.metrics])).toEqual([
+      ["B", { "layers[].loss": 0.1 }],
+      ["A", { "layers[].loss": 0.25 }],
+    ]);
+    expect((await run("ls", "--where", "layers[].loss < 0.2")).map((r: { experiment_name: string }) => r.experiment_name)).toEqual(["B"]);
+    expect((await run("best", "layers[].loss", "--min")).map((r: { experiment_name: string; value: number }) => [r.experiment_name, r.value])).toEqual([
+      ["B", 0.1],
+      ["A", 0.25],
+    ]);
+  });
+
+  test("NaN and the infinities: one max everywhere, and JSON carries them as the strings they are stored as", async () => {
+    const other = tempDir();
+    const script = 'import json\nfor v in (1.0, float("inf"), float("nan")): print("EXPRAG::" + json.dumps({"loss": v}))';
+    expect((await exprag(["run", "--", "python3", "-c", script], { cwd: other })).exitCode).toBe(0);
+    expect((await exprag(["run", "--", "sh", "-c", emit({ x: 1 }).replace('{"x":1}', '{"x":2e308}')], { cwd: other })).exitCode).toBe(0);
+    const run = async (...args: string[]) => JSON.parse((await exprag([...args, "--json"], { cwd: other })).text);
+    const [shown] = (await run("show", "latest~1")).metrics;
+    // Before: show's max left the infinity out (1) while --where's counted it, and ls --json wrote null.
+    expect(shown).toMatchObject({ path: "loss", count: 3, last: "NaN", min: 1, max: "Infinity", non_finite: 2 });
+    const [listed] = await run("ls", "latest~1", "--columns", "loss,last(loss),max(loss),mean(loss)");
+    expect(listed.columns).toEqual({ loss: "NaN", "last(loss)": "NaN", "max(loss)": "Infinity", "mean(loss)": 1 });
+    expect(await run("ls", "--where", "max(loss) > 100")).toHaveLength(1);
+    // A number past a double's range is stored as written and reads as infinite, not as a missing null.
+    expect((await run("values", "x")).map((p: { value: unknown }) => p.value)).toEqual(["Infinity"]);
+  });
 });
 
 describe("exprag show and compare", () => {

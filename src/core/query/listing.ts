@@ -12,6 +12,7 @@ import type { OnProgress, Warn } from "./records";
 import type { RunView } from "./run-view";
 import { hasOperand, mustExist, RUN_FIELDS, resolveOperand, type SelectedRuns, type Selection, selectRuns, sortValue, visitRuns } from "./selection";
 import type { RunSummary } from "./summary";
+import { jsonNumber } from "./value-paths";
 import type { Operand } from "./where";
 
 export interface ListedRun extends RunSummary {
@@ -78,7 +79,7 @@ export function forEachListedRun(
 function listed(view: RunView, columns: Operand[]): ListedRun {
   const { tags, decision } = view.annotations();
   const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags, notes: view.notes(), decision };
-  if (columns.length) run.columns = Object.fromEntries(columns.map((operand) => [operand.text, resolveOperand(view, operand) ?? null]));
+  if (columns.length) run.columns = Object.fromEntries(columns.map((operand) => [operand.text, jsonNumber(resolveOperand(view, operand)) ?? null]));
   return run;
 }
 

@@ -272,7 +272,7 @@ export function resolveOperand(view: RunView, operand: Operand): unknown {
   }
   if (head === "params") return single(valuesAt(view.params(), segments.slice(1)));
   if (head === "meta") return single(valuesAt(view.metadata(), segments.slice(1)));
-  if (head === "value") return single(view.lastValues(segments.slice(1)));
+  if (head === "value") return view.lastValues(segments.slice(1))?.at(-1);
   if (head === "env" && segments.length > 1) {
     const key = segments
       .slice(1)
@@ -286,7 +286,8 @@ export function resolveOperand(view: RunView, operand: Operand): unknown {
   if (head === "system" && peak !== null && SYSTEM_PEAKS.includes(peak)) return single(valuesAt(view.summary()?.system ?? {}, segments.slice(1)));
   if (head === "scheduler" || head === "devices") return single(valuesAt(view.start()?.[head] ?? {}, segments.slice(1)));
   if (segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) return runField(view, head);
-  return single(view.lastValues(segments)) ?? single(valuesAt(view.metadata(), segments)) ?? single(valuesAt(view.params(), segments));
+  // A tracked path through a list (layers[].loss) means its last element, as best, show and compare read it.
+  return view.lastValues(segments)?.at(-1) ?? single(valuesAt(view.metadata(), segments)) ?? single(valuesAt(view.params(), segments));
 }
 
 /** A value for sorting: numbers (stored non-finite ones included) before strings, missing last. */

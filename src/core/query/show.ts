@@ -12,7 +12,7 @@ import { mergeMetadata } from "./metadata";
 import { readable, recordsOf, type Warn } from "./records";
 import { type MetricStats, StatsBuilder } from "./stats";
 import { type RunSummary, summarizeRun } from "./summary";
-import { asNumber, leaves } from "./value-paths";
+import { asNumber, jsonNumber, leaves } from "./value-paths";
 
 /** A note: a record's `$note` (with its kind, elapsed_ms and line), or one added later with `exprag note` (kind "annotation", with its author). */
 export interface RunNote {
@@ -136,7 +136,7 @@ export function showObject(d: RunDetails) {
     decision: d.decisions.at(-1) ?? null,
     decisions: d.decisions,
     notes: d.notes,
-    metrics: d.metrics.map(({ trend, ...stats }) => stats),
+    metrics: d.metrics.map(({ trend, ...stats }) => ({ ...stats, min: jsonNumber(stats.min), max: jsonNumber(stats.max) })),
     log: d.log,
     environment: d.environment,
     system: d.end?.system ?? null,

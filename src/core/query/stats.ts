@@ -5,7 +5,7 @@ export interface MetricStats {
   count: number;
   first: number | string;
   last: number | string;
-  /** Over finite values; null when there is none. */
+  /** Over the numbers, NaN left out and the infinities in, as every aggregate (series.ts); null when there is none. */
   min: number | null;
   max: number | null;
   non_finite: number;
@@ -35,12 +35,14 @@ export class StatsBuilder {
   add(value: number, stored: number | string): void {
     this.count++;
     this.last = stored;
+    if (!Number.isNaN(value)) {
+      if (this.min === null || value < this.min) this.min = value;
+      if (this.max === null || value > this.max) this.max = value;
+    }
     if (!Number.isFinite(value)) {
       this.nonFinite++;
       return;
     }
-    if (this.min === null || value < this.min) this.min = value;
-    if (this.max === null || value > this.max) this.max = value;
     // A fixed number of buckets over the whole series: when full, neighbours merge and each bucket doubles.
     const last = this.buckets.at(-1);
     if (last && last.n < this.bucketSize) {

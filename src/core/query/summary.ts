@@ -243,6 +243,8 @@ function readTail(
   const tail = new TailReader(file);
   // A Map: metric keys such as __proto__ or constructor are keys like any other.
   const metrics = new Map<string, number | string>();
+  /** Which record (counted from the end) set each metric. */
+  const setBy = new Map<string, number>();
   let end: StoredRecord | null = null;
   let tracks = 0;
   let tornLast = false;
@@ -260,8 +262,10 @@ function readTail(
       let added = false;
       for (const [path, value] of leaves(record.value)) {
         const number = asNumber(value);
-        if (metrics.has(path) || number === null || STEP_KEYS.includes(path)) continue;
+        // A later record's value stands; within a record the last element of a list (layers[].loss) wins, as in lastValues.
+        if (number === null || STEP_KEYS.includes(path) || (metrics.has(path) && setBy.get(path) !== tracks)) continue;
         metrics.set(path, typeof value === "string" ? value : number);
+        setBy.set(path, tracks);
         added = true;
       }
       if ((!added && tracks > 1) || (wanted !== null && metrics.has(wanted))) break;

@@ -109,6 +109,11 @@ export function asNumber(value: unknown): number | null {
   return null;
 }
 
+/** A number as JSON can carry it: NaN and the infinities as the strings they are stored as (asNumber reads them back). */
+export function jsonNumber(value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? String(value) : value;
+}
+
 export type LeafType = "number" | "string" | "boolean" | "null" | "list";
 
 /** The leaf paths of a value with their values; lists of scalars are leaves, lists of objects are walked with `[]`. */

@@ -6,7 +6,7 @@ import { unknownPathError } from "./known-paths";
 import { readable, recordsOf, type Warn } from "./records";
 import type { RunView } from "./run-view";
 import { STEP_KEYS } from "./summary";
-import { type PathStep, searchKey, valuesAt } from "./value-paths";
+import { jsonNumber, type PathStep, searchKey, valuesAt } from "./value-paths";
 
 export interface SeriesPoint {
   run_id: string;
@@ -100,7 +100,7 @@ export function seriesPoint(point: RawPoint): SeriesPoint {
     step: point.step,
     elapsed_ms: point.elapsedMs,
     created_at: point.createdAt,
-    value: point.value,
+    value: jsonNumber(point.value),
     source: `${point.view.file}:${point.line}`,
   };
 }
