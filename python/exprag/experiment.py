@@ -113,9 +113,8 @@ def _type_error(argument, value, expected):
 
 
 class _ExitState:
-    """How the interpreter is ending: the uncaught exception, or the code given to sys.exit."""
+    """How the interpreter is ending: the exception it died of, or the code the main thread gave sys.exit."""
 
-    exception = None
     exit_code = None
     installed = False
 
@@ -124,18 +123,12 @@ class _ExitState:
         if cls.installed:
             return
         cls.installed = True
-        previous_hook = sys.excepthook
         previous_exit = sys.exit
 
-        def excepthook(kind, value, tb):
-            cls.exception = value if value is not None else kind()
-            previous_hook(kind, value, tb)
-
         def exit(code=None):
-            cls.exit_code = code
+            cls.said(code)
             previous_exit(code)
 
-        sys.excepthook = excepthook
         sys.exit = exit
         # The site module's exit() and quit() raise SystemExit themselves.
         import builtins
@@ -144,13 +137,47 @@ class _ExitState:
             quitter = getattr(builtins, name, None)
             if callable(quitter):
                 setattr(builtins, name, _Quitter(quitter, cls))
+        _install_os_exit()
+
+    @classmethod
+    def said(cls, code):
+        # sys.exit in another thread ends that thread only.
+        if threading.current_thread() is threading.main_thread():
+            cls.exit_code = code
 
     @classmethod
     def ending(cls):
         """The (status, exit_code, signal, error) the process is ending with."""
-        if cls.exception is not None:
-            return _status_of(cls.exception)
+        # The interpreter keeps the exception it printed as uncaught (whoever's excepthook printed it);
+        # a session that goes on after an error it shows (a REPL, IPython, a kernel) ended by choice.
+        died_of = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+        if died_of is not None and not _interactive():
+            return _status_of(died_of)
         return _exit_status(cls.exit_code)
+
+
+def _interactive():
+    import builtins
+
+    return hasattr(sys, "ps1") or sys.flags.interactive or getattr(builtins, "__IPYTHON__", False) or "ipykernel" in sys.modules
+
+
+_real_os_exit = os._exit
+
+
+def _install_os_exit():
+    """os._exit skips atexit: the records still batched, and the runs this process started, end first."""
+    if os._exit is not _real_os_exit:
+        return
+
+    def _exit(code):
+        try:
+            _end_live(*_exit_status(code, "os._exit"))
+        except BaseException:
+            pass
+        _real_os_exit(code)
+
+    os._exit = _exit
 
 
 class _Quitter:
@@ -164,16 +191,16 @@ class _Quitter:
         return repr(self._quitter)
 
     def __call__(self, code=None):
-        self._state.exit_code = code
+        self._state.said(code)
         self._quitter(code)
 
 
-def _exit_status(code):
-    """The (status, exit_code, signal, error) of sys.exit(code)."""
+def _exit_status(code, call="sys.exit"):
+    """The (status, exit_code, signal, error) of sys.exit(code), or of os._exit(code)."""
     if code is None or code == 0:
         return "ok", 0, None, None
     if isinstance(code, int):
-        return "failed", code & 0xFF, None, f"sys.exit({code})"
+        return "failed", code & 0xFF, None, f"{call}({code})"
     return "failed", 1, None, str(code)
 
 
@@ -194,8 +221,7 @@ _live = weakref.WeakSet()
 _live_lock = threading.Lock()
 
 
-def _at_exit():
-    status = _ExitState.ending()
+def _end_live(*status):
     with _live_lock:
         live = [e for e in _live if e._pid == os.getpid()]
     for experiment in live:
@@ -204,6 +230,10 @@ def _at_exit():
         except Exception:
             pass
     flush_all()
+
+
+def _at_exit():
+    _end_live(*_ExitState.ending())
 
 
 atexit.register(_at_exit)
@@ -366,6 +396,7 @@ class Experiment:
             # The wrapping run already started: the metadata joins it as a meta record.
             meta = converted if converted is not None else {}
             self._channel.send(('{"$meta":' + _encode(meta) + ',"$note":' + _encode(f"Experiment({name!r})") + "}").encode())
+            _install_os_exit()
             return
         _ExitState.install()
         self._recorder = _Recorder(name, converted)

@@ -171,6 +171,37 @@ e.finish()
   );
 
   test(
+    "a run ends as the process does: not by a sys.exit in a thread, nor by an error a session showed and went on from; by the error another excepthook printed; by os._exit, its batch written first",
+    async () => {
+      // Before: failed with exit 3 (the thread's sys.exit), failed (the error typed at the prompt),
+      // ok (the hook replaced after Experiment), and killed with no track at all (os._exit).
+      const thread = await ran(
+        `import sys, threading\nfrom exprag import Experiment\ne = Experiment("t")\nt = threading.Thread(target=lambda: sys.exit(3))\nt.start()\nt.join()\ne.track(1)\n`,
+      );
+      expect(thread.result.exitCode).toBe(0);
+      expect(runEnd(thread.runs[0]!)).toMatchObject({ status: "ok", exit_code: 0 });
+      const repo = makeRepo({ "t.py": `from exprag import Experiment\ne = Experiment("i")\ne.track(1)\nraise ValueError("shown, then the prompt")\n` });
+      const session = await runPython([python!, "-i", "t.py"], repo);
+      expect([session.exitCode, session.stderr]).toEqual([0, expect.stringContaining("ValueError: shown, then the prompt")]);
+      expect(runEnd(readRecords(runFiles(join(repo, ".exprag"))[0]!))).toMatchObject({ status: "ok", exit_code: 0 });
+      const hook = await ran(
+        `import sys\nfrom exprag import Experiment\ne = Experiment("h")\nsys.excepthook = lambda *a: print("own hook", file=sys.stderr)\nraise RuntimeError("boom")\n`,
+      );
+      expect([hook.result.exitCode, hook.result.stderr]).toEqual([1, "own hook\n"]);
+      expect(runEnd(hook.runs[0]!)).toMatchObject({ status: "failed", exit_code: 1, error: "RuntimeError: boom" });
+      for (const wrapped of [false, true]) {
+        const quick = await ran(`import os\nfrom exprag import Experiment\ne = Experiment("o")\nfor i in range(3):\n    e.track({"i": i})\nos._exit(4)\n`, {
+          wrapped,
+        });
+        expect(quick.result.exitCode).toBe(4);
+        expect(tracked(quick.runs[0]!)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+        expect(runEnd(quick.runs[0]!)).toMatchObject(wrapped ? { status: "failed", exit_code: 4 } : { status: "failed", exit_code: 4, error: "os._exit(4)" });
+      }
+    },
+    TIMEOUT,
+  );
+
+  test(
     "an Experiment nobody holds ends ok when it goes, so a loop of them holds no recorder open; one still held ends as the process does",
     async () => {
       const { result, runs } = await ran(`import resource
