@@ -26,16 +26,33 @@ function numberFor(value: unknown): number | null {
 
 const isText = (value: unknown): value is string => typeof value === "string" && storedNumber(value) === null;
 
+/** An ISO date and time with its zone (Z or an offset): two of them compare as the moments they name. */
+const ZONED_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)$/;
+
+/** Two strings as they compare: the moments when both are zoned times (started_at > 2026-12-01T09:00+05:00), else the texts. */
+function textPair(value: string, literal: string): [number | string, number | string] {
+  if (ZONED_TIME.test(literal) && ZONED_TIME.test(value)) {
+    const [left, right] = [Date.parse(value), Date.parse(literal)];
+    if (!Number.isNaN(left) && !Number.isNaN(right)) return [left, right];
+  }
+  return [value, literal];
+}
+
 function equals(value: unknown, literal: Literal): boolean {
   if (typeof literal === "number") return numberFor(value) === literal;
-  if (typeof literal === "string") return isText(value) && value === literal;
+  if (typeof literal === "string") {
+    if (!isText(value)) return false;
+    const [left, right] = textPair(value, literal);
+    return left === right;
+  }
   return value === literal;
 }
 
 function ordered(value: unknown, op: "<" | "<=" | ">" | ">=", literal: Literal): boolean {
-  const left = typeof literal === "number" ? numberFor(value) : typeof literal === "string" && isText(value) ? value : null;
+  let left: number | string | null = typeof literal === "number" ? numberFor(value) : typeof literal === "string" && isText(value) ? value : null;
   if (left === null) return false;
-  const right = literal as number | string;
+  let right = literal as number | string;
+  if (typeof left === "string") [left, right] = textPair(left, right as string);
   if (op === "<") return left < right;
   if (op === "<=") return left <= right;
   return op === ">" ? left > right : left >= right;
@@ -89,7 +106,8 @@ function test(value: unknown, holds: (item: unknown) => boolean, negated: boolea
  * - Number literal: compares numerically with numbers and numeric strings ("0.03"); any other
  *   value fails `< <= > >=` and is unequal.
  * - String literal (quoted or a bare word): strings compare exactly for `= !=` and by code units for
- *   `< <= > >=` (ISO times order as times); any other value fails `< <= > >=` and is unequal.
+ *   `< <= > >=` (ISO times in one zone order as times); two ISO times that both name their zone
+ *   (Z, +05:00) compare as the moments they are; any other value fails `< <= > >=` and is unequal.
  * - `~` glob-matches strings only (`*` any run, `?` one character, whole string, case-sensitive).
  * - true, false, null: `=` and `!=` only; `x = null` holds for a stored null, not a missing value.
  * - Objects are unequal to every literal.

@@ -267,6 +267,11 @@ describe("evaluateWhere: one operand", () => {
     ["s >= b", "a", false],
     ["started_at > 2026-11-01", "2026-11-02T08:00:00Z", true],
     ["started_at > 2026-11-01", "2026-10-31T23:59:59Z", false],
+    // Two zoned times compare as moments: 08:00Z is 13:00+05:00.
+    ["started_at > '2026-11-02T12:00:00+05:00'", "2026-11-02T08:00:00Z", true],
+    ["started_at < '2026-11-02T12:00:00+05:00'", "2026-11-02T08:00:00Z", false],
+    ["started_at = '2026-11-02T13:00:00.000+05:00'", "2026-11-02T08:00:00Z", true],
+    ["started_at >= '2026-11-02T13:00+05:00'", "2026-11-02T08:00:00.000Z", true],
     ['s = "1"', 1, false],
     ['s != "1"', 1, true],
     ['s < "b"', 1, false],
