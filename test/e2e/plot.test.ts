@@ -95,6 +95,19 @@ describe("exprag plot", () => {
     expect(time.slice(-5, -3)).toEqual(["   01:15:00  01:16:00      01:17:00     01:18:00    01:19:00", "                         time (+05:30)"]);
   });
 
+  test("--json: a value that is no number is null, told apart from the NaN a run reported", async () => {
+    const other = tempDir();
+    const id = "01a00000-0003-7000-8000-0000aa000002";
+    const at = { experiment_name: "mixed", created_at: "2026-12-01T00:00:00.000Z", elapsed_ms: 0 };
+    mkdirSync(join(other, ".exprag", "runs"), { recursive: true });
+    const values = [0.5, "0.95", "NaN", { a: 1 }, "Infinity"];
+    const lines = [recordLine(id, "run_start", { metadata: {} }, at), ...values.map((acc, step) => recordLine(id, "track", { step, acc }, at))];
+    writeFileSync(join(other, ".exprag", "runs", `${id}.jsonl`), lines.join(""));
+    const [line] = JSON.parse((await exprag(["plot", "acc", "--json"], { cwd: other })).text);
+    // Before, "0.95" and the object read "NaN", as if the run had diverged.
+    expect(line.points.map((p: { y: unknown }) => p.y)).toEqual([0.5, null, "NaN", null, "Infinity"]);
+  });
+
   test("--x time over years writes whole dates, even past the year 9999", async () => {
     const far = tempDir();
     const id = "01a00000-0002-7000-8000-0000aa000001";

@@ -6,7 +6,7 @@ import { differing } from "./compare";
 import { flattenValues } from "./flatten";
 import type { Warn } from "./records";
 import type { RunView } from "./run-view";
-import { asNumber, type PathStep, parsePath, valuesAt } from "./value-paths";
+import { asNumber, jsonNumber, type PathStep, parsePath, valuesAt } from "./value-paths";
 import { forEachPoint } from "./values";
 
 export const X_AXES = ["step", "elapsed", "time"] as const;
@@ -68,7 +68,7 @@ export interface Plot {
 
 /**
  * One series per run, in the order given, as a chart of at most about `maxPoints` points a run
- * draws it; a value that is not a number is NaN, a gap. Memory is bounded by `maxPoints`, not the runs.
+ * draws it; a value that is not a number is NaN, a gap (null in --json). Memory is bounded by `maxPoints`, not the runs.
  */
 export function plotSeries(views: RunView[], steps: PathStep[], x: XAxis, maxPoints: number, warn: Warn, shape: PlotShape = { smooth: 1, logY: false }): Plot {
   const samplers = views.map(() => new ChartSampler(maxPoints));
@@ -141,9 +141,10 @@ export function writePlotJson(views: RunView[], steps: PathStep[], x: XAxis, war
     inRun = 0;
   };
   write("[");
-  const counts = forEachXY(views, steps, x, warn, (run, at, y) => {
+  const counts = forEachXY(views, steps, x, warn, (run, at, y, isNumber) => {
     if (run !== written) open(run);
-    write(`${inRun++ ? "," : ""}{"x":${JSON.stringify(at)},"y":${JSON.stringify(jsonNumber(y))}}`);
+    // A value that is no number at all (text, an object) is null: a gap, not a NaN the run reported.
+    write(`${inRun++ ? "," : ""}{"x":${JSON.stringify(at)},"y":${isNumber ? JSON.stringify(jsonNumber(y)) : "null"}}`);
   });
   if (heads.length) open(heads.length - 1);
   write(heads.length ? "]}]\n" : "]\n");
@@ -167,7 +168,7 @@ function forEachXY(
   steps: PathStep[],
   x: XAxis,
   warn: Warn,
-  onPoint: (run: number, x: number, y: number) => void,
+  onPoint: (run: number, x: number, y: number, isNumber: boolean) => void,
 ): Omit<Plot, "series" | "nonPositive"> {
   const place = new Map(views.map((view, i) => [view.runId, i]));
   const lengths = views.map(() => 0);
@@ -189,7 +190,7 @@ function forEachXY(
     if (y === null) notNumbers++;
     points++;
     lengths[run]!++;
-    onPoint(run, at, y ?? Number.NaN);
+    onPoint(run, at, y ?? Number.NaN, y !== null);
   });
   return { notNumbers, points, noX };
 }
@@ -289,10 +290,4 @@ export class ChartSampler {
     this.buckets = merged;
     this.stretch *= 2;
   }
-}
-
-/** A number for JSON: non-finite ones as the strings the store keeps them as. */
-function jsonNumber(y: number): number | string {
-  if (Number.isFinite(y)) return y;
-  return Number.isNaN(y) ? "NaN" : y > 0 ? "Infinity" : "-Infinity";
 }
