@@ -92,6 +92,9 @@ describe("--where", () => {
     ["metrics.acc != 0.5", ["baseline", "sweep-c", "sweep-b", "sweep-a"]],
     ["params.nan != true", []],
     ["0.75 < metrics.acc", ["sweep-c", "sweep-a"]],
+    // Outside git a run has no commit: a run field held as null is null, not missing.
+    ["commit = null and status = failed", ["broken"]],
+    ["why = null and status = failed", ["broken"]],
   ])("%p", async (where, expected) => {
     expect(names(await json("ls", "--where", where))).toEqual(expected);
   });

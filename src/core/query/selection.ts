@@ -212,11 +212,11 @@ function runField(view: RunView, field: string): unknown {
     case "host":
       return view.start()?.host.hostname;
     case "error":
-      return summary.error ?? undefined;
+      return summary.error;
     case "diverged":
       return summary.diverged !== false;
     case "why":
-      return summary.why ?? undefined;
+      return summary.why;
     case "from":
       return summary.from === null ? undefined : shortId(summary.from);
     case "decision":
@@ -224,7 +224,8 @@ function runField(view: RunView, field: string): unknown {
     case ELAPSED:
       return elapsedSeconds(summary);
     default:
-      return (summary as unknown as Record<string, unknown>)[field] ?? undefined;
+      // A field the run has as null (no commit, not ended) is null: `commit = null` finds it.
+      return Object.hasOwn(summary, field) ? (summary as unknown as Record<string, unknown>)[field] : undefined;
   }
 }
 

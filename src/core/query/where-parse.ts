@@ -9,6 +9,7 @@ import { column, describe, fail, parseSegments, type Token, tokenize } from "./w
 
 const FLIPPED: Record<CompareOp, CompareOp> = { "=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
 
+const LOOSE_NUMBER = /^(?:[+-]?(?:\d+\.\d*|\.\d+)|\+\d+(?:\.\d*)?)(?:[eE][+-]?\d+)?$/;
 /**
  * Parses one `--where` expression: conditions `path OP value` (OP one of `= != < <= > >= ~`, `==`
  * read as `=`), `path in [v, ...]`, `path not in [...]`, and a path alone (`path = true`), joined by `not`, `and`, `or` (tightest
@@ -56,6 +57,10 @@ export function parseWhere(text: string): Expr {
     if (token.type === "string" || token.type === "word") {
       if (token.type === "word" && atPunct("(")) {
         expected(`a value after ${after} (paths and functions go on the left)`, token, `'${token.text}('`);
+      }
+      // A number JSON does not write (.5, 5., +5) would be the text ".5" and match nothing.
+      if (token.type === "word" && LOOSE_NUMBER.test(token.text)) {
+        fail(text, token.start, `'${token.text}' is not a number as JSON writes one: write ${Number(token.text)}, or quote it for the text`);
       }
       return token.text;
     }
