@@ -73,6 +73,9 @@ describe.skipIf(!isLinux)("exprag wait", () => {
     expect(second.exitCode).toBe(0);
     expect(second.answer.until).toBe("status not in [running, pending]");
     expect(second.answer.runs.map((r: { run: { status: string } }) => r.run.status)).toEqual(["ok", "ok"]);
+    // Each run as ls --json gives it, params, metadata and annotations included.
+    const listed = JSON.parse((await exprag(["ls", ...ids, "--json"], { cwd })).text);
+    expect(second.answer.runs.map((r: { run: unknown }) => r.run)).toEqual(listed);
   }, 60_000);
 
   test("exits 1 when the run ends without the condition, 124 when the timeout passes first", async () => {

@@ -54,7 +54,7 @@ export function listRuns(store: string, selection: Selection, options: ListOptio
     throw unknownPathError({ path: operand.text, option, trackedOnly: false }, views, warn, RUN_FIELDS);
   }
   if (options.sort) views = sortViews(views, options.sort.operand, options.sort.descending).slice(0, options.limit);
-  const runs = views.map((view) => listed(view, options.columns));
+  const runs = views.map((view) => listedRun(view, options.columns));
   const leaves = (run: ListedRun) => ({
     ...Object.fromEntries(flattenValues(run.params, "params").filter(([key]) => key !== "params")),
     ...Object.fromEntries(flattenValues(run.metadata, "meta").filter(([key]) => key !== "meta")),
@@ -72,11 +72,12 @@ export function forEachListedRun(
   progress?: OnProgress,
 ): number {
   let unreadable = 0;
-  const total = visitRuns(store, selection, limit, warn, (view) => (view.summary() ? onRun(listed(view, [])) : unreadable++), progress);
+  const total = visitRuns(store, selection, limit, warn, (view) => (view.summary() ? onRun(listedRun(view)) : unreadable++), progress);
   return total - unreadable;
 }
 
-function listed(view: RunView, columns: Operand[]): ListedRun {
+/** A run as ls --json gives it (wait too): its summary, params, merged metadata, tags, notes and decision. */
+export function listedRun(view: RunView, columns: Operand[] = []): ListedRun {
   const { tags, decision } = view.annotations();
   const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags, notes: view.notes(), decision };
   if (columns.length) run.columns = Object.fromEntries(columns.map((operand) => [operand.text, jsonNumber(resolveOperand(view, operand)) ?? null]));

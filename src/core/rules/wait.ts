@@ -8,6 +8,7 @@
 import { type FSWatcher, statSync, watch } from "node:fs";
 import { EXIT } from "../errors";
 import { liveness } from "../os/processes";
+import { type ListedRun, listedRun } from "../query/listing";
 import type { Warn } from "../query/records";
 import { RunView } from "../query/run-view";
 import { whereHolds } from "../query/selection";
@@ -36,8 +37,12 @@ export interface WaitRequest {
 export interface WaitedRun {
   /** Whether the condition held for this run when the wait ended. */
   held: boolean;
-  run: RunSummary;
+  /** As ls --json gives it. */
+  run: ListedRun;
 }
+
+/** A run as each look sees it: whether the condition holds, and the run's view. */
+type Looked = { held: boolean; run: RunSummary; view: RunView };
 
 export interface WaitAnswer {
   /** held: for every run; ended: a run ended (or crashed) without it; timeout: the timeout passed first. */
@@ -57,24 +62,24 @@ const ENDED = (status: RunSummary["status"]) => !isUnended(status);
 export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = RECHECK_MS): Promise<WaitAnswer> {
   const { expr, text } = parseUntil(request.until);
   const runs = [...new Set(request.references.map((reference) => resolveReadableRun(request.store, reference).runId))];
-  const look = (): { outcome: WaitAnswer["outcome"] | null; runs: WaitedRun[] } => {
-    const waited: WaitedRun[] = [];
+  const look = (): { outcome: WaitAnswer["outcome"] | null; runs: Looked[] } => {
+    const waited: Looked[] = [];
     for (const runId of runs) {
       const view = new RunView(request.store, runId, warn);
       const run = view.summary();
       if (!run) continue;
-      waited.push({ held: whereHolds(view, expr), run });
+      waited.push({ held: whereHolds(view, expr), run, view });
     }
     if (waited.length && waited.every((item) => item.held)) return { outcome: "held", runs: waited };
     if (waited.some((item) => !item.held && ENDED(item.run.status))) return { outcome: "ended", runs: waited };
     return { outcome: null, runs: waited };
   };
-  const answer = (outcome: WaitAnswer["outcome"], waited: WaitedRun[]): WaitAnswer => {
+  const answer = (outcome: WaitAnswer["outcome"], waited: Looked[]): WaitAnswer => {
     // A run that ended without the condition: a path it never had is a typo more likely than a wait.
     if (outcome === "ended")
       for (const item of waited)
         if (!item.held && ENDED(item.run.status)) warnAbsentPaths(request.store, item.run.run_id, [{ expr, option: `--until ${JSON.stringify(text)}` }], warn);
-    return { outcome, until: text, runs: waited };
+    return { outcome, until: text, runs: waited.map((item) => ({ held: item.held, run: listedRun(item.view) })) };
   };
 
   const watchers: FSWatcher[] = [];
@@ -102,7 +107,7 @@ export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = 
   const readsClock = operandsOf(expr).some((operand) => operand.text === ELAPSED);
   const quiet = new QuietRuns(request.store, runs, warn);
   return await new Promise<WaitAnswer>((resolve) => {
-    const finish = (outcome: WaitAnswer["outcome"], waited: WaitedRun[]) => {
+    const finish = (outcome: WaitAnswer["outcome"], waited: Looked[]) => {
       if (done) return;
       stop();
       resolve(answer(outcome, waited));
