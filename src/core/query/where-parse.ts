@@ -97,6 +97,9 @@ export function parseWhere(text: string): Expr {
     if ((typeof value === "boolean" || value === null) && op !== "=" && op !== "!=") {
       fail(text, opToken.start, `${value} can only be compared with = or !=, not '${opToken.text}'`);
     }
+    if (typeof value === "number" && !Number.isSafeInteger(value) && /^-?\d+$/.test(valueToken.text)) {
+      return { kind: "compare", operand: subject, op, value, integer: valueToken.text };
+    }
     return { kind: "compare", operand: subject, op, value };
   }
 

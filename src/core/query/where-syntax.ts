@@ -15,7 +15,8 @@ export type Expr =
   | { kind: "and"; items: Expr[] }
   | { kind: "or"; items: Expr[] }
   | { kind: "not"; item: Expr }
-  | { kind: "compare"; operand: Operand; op: CompareOp; value: Literal }
+  /** `integer`: an integer literal past 2^53 as written, so that integer text (a seed kept exact) compares exactly. */
+  | { kind: "compare"; operand: Operand; op: CompareOp; value: Literal; integer?: string }
   | { kind: "match"; operand: Operand; pattern: string }
   | { kind: "in"; operand: Operand; values: Literal[]; negated: boolean };
 

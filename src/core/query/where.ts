@@ -58,6 +58,16 @@ function ordered(value: unknown, op: "<" | "<=" | ">" | ">=", literal: Literal):
   return op === ">" ? left > right : left >= right;
 }
 
+const INTEGER_TEXT = /^-?\d+$/;
+
+/** `left op right`, where != asks for = (test() negates it, as for every other value). */
+function orderedBigInts(left: bigint, op: CompareOp, right: bigint): boolean {
+  if (op === "=" || op === "!=") return left === right;
+  if (op === "<") return left < right;
+  if (op === "<=") return left <= right;
+  return op === ">" ? left > right : left >= right;
+}
+
 export function compareNumbers(left: number, op: CompareOp, right: number): boolean {
   switch (op) {
     case "=":
@@ -132,6 +142,15 @@ export function evaluateWhere(expr: Expr, resolve: (operand: Operand) => unknown
       const value = resolve(expr.operand);
       // The common case, a number against a number, without the general rules' closures (same answers).
       if (typeof value === "number" && typeof literal === "number") return !Number.isNaN(value) && compareNumbers(value, op, literal);
+      // Integer text past 2^53 (params.seed = 12345678901234567891) against an integer literal: exactly, not as doubles.
+      if (expr.integer !== undefined) {
+        const exactly = BigInt(expr.integer);
+        const holds = (item: unknown) => {
+          if (typeof item === "string" && INTEGER_TEXT.test(item)) return orderedBigInts(BigInt(item), op, exactly);
+          return op === "=" || op === "!=" ? equals(item, literal) : ordered(item, op, literal);
+        };
+        return test(value, holds, op === "!=");
+      }
       if (op === "=" || op === "!=") return test(value, (item) => equals(item, literal), op === "!=");
       return test(value, (item) => ordered(item, op, literal), false);
     }

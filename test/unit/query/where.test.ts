@@ -269,6 +269,13 @@ describe("evaluateWhere: one operand", () => {
     ["s >= b", "a", false],
     ["started_at > 2026-11-01", "2026-11-02T08:00:00Z", true],
     ["started_at > 2026-11-01", "2026-10-31T23:59:59Z", false],
+    // Integer text past 2^53 (a seed kept exact) against an integer literal: exactly, not as doubles.
+    ["seed = 12345678901234567891", "12345678901234567891", true],
+    ["seed = 12345678901234567891", "12345678901234567892", false],
+    ["seed != 12345678901234567891", "12345678901234567892", true],
+    ["seed < 12345678901234567892", "12345678901234567891", true],
+    ["seed >= 12345678901234567892", "12345678901234567891", false],
+    ["seed = 12345678901234567891", 12345678901234567891, true],
     // Two zoned times compare as moments: 08:00Z is 13:00+05:00.
     ["started_at > '2026-11-02T12:00:00+05:00'", "2026-11-02T08:00:00Z", true],
     ["started_at < '2026-11-02T12:00:00+05:00'", "2026-11-02T08:00:00Z", false],
