@@ -159,7 +159,8 @@ class _ExitState:
 def _interactive():
     import builtins
 
-    return hasattr(sys, "ps1") or sys.flags.interactive or getattr(builtins, "__IPYTHON__", False) or "ipykernel" in sys.modules
+    # IPython, and so a Jupyter kernel, sets __IPYTHON__; a plain prompt sets ps1.
+    return hasattr(sys, "ps1") or sys.flags.interactive or getattr(builtins, "__IPYTHON__", False)
 
 
 _real_os_exit = os._exit
@@ -170,14 +171,26 @@ def _install_os_exit():
     if os._exit is not _real_os_exit:
         return
 
-    def _exit(code):
-        try:
-            _end_live(*_exit_status(code, "os._exit"))
-        except BaseException:
-            pass
-        _real_os_exit(code)
+    def _exit(*args, **kwargs):
+        code = args[0] if args else kwargs.get("status", 0)
+
+        def end():
+            try:
+                _end_live(*_exit_status(code, "os._exit"))
+            except BaseException:
+                pass
+
+        # Never blocks for long, even called from a signal handler while this thread holds a lock
+        # the ending needs: past the wait the process exits as os._exit does, those records lost.
+        ending = threading.Thread(target=end, daemon=True)
+        ending.start()
+        ending.join(_OS_EXIT_WAIT_S)
+        _real_os_exit(*args, **kwargs)
 
     os._exit = _exit
+
+
+_OS_EXIT_WAIT_S = 10
 
 
 class _Quitter:
@@ -219,6 +232,16 @@ def _status_of(exception):
 # nobody holds any longer can record nothing more: its run ends ok when it is collected.
 _live = weakref.WeakSet()
 _live_lock = threading.Lock()
+
+
+def _fresh_live_lock():
+    # A fork while another thread held it must not leave the child a lock nobody will release.
+    global _live_lock
+    _live_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_live_lock)
 
 
 def _end_live(*status):

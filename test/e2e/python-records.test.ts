@@ -190,7 +190,9 @@ e.finish()
       expect([hook.result.exitCode, hook.result.stderr]).toEqual([1, "own hook\n"]);
       expect(runEnd(hook.runs[0]!)).toMatchObject({ status: "failed", exit_code: 1, error: "RuntimeError: boom" });
       for (const wrapped of [false, true]) {
-        const quick = await ran(`import os\nfrom exprag import Experiment\ne = Experiment("o")\nfor i in range(3):\n    e.track({"i": i})\nos._exit(4)\n`, {
+        // The keyword form, as os._exit takes it too.
+        const exit = wrapped ? "os._exit(status=4)" : "os._exit(4)";
+        const quick = await ran(`import os\nfrom exprag import Experiment\ne = Experiment("o")\nfor i in range(3):\n    e.track({"i": i})\n${exit}\n`, {
           wrapped,
         });
         expect(quick.result.exitCode).toBe(4);
