@@ -8,7 +8,7 @@ import { codeId } from "../git/code-id";
 import { type Aggregate, type Direction, score } from "../query/best";
 import { readable, type Warn } from "../query/records";
 import type { RunView } from "../query/run-view";
-import { resolveOperand, type Selection, selectRuns } from "../query/selection";
+import { type Selection, selectRuns, shownValue } from "../query/selection";
 import { asNumber, type PathStep } from "../query/value-paths";
 import { type Operand, parseOperand } from "../query/where";
 import { splitOperandList } from "../query/where-tokens";
@@ -51,7 +51,7 @@ function keyValue(view: RunView, key: GroupKey): unknown {
     const summary = view.summary();
     return summary?.tree ? codeId(summary.tree) : (summary?.commit?.slice(0, 8) ?? null);
   }
-  return resolveOperand(view, key.operand) ?? null;
+  return shownValue(view, key.operand) ?? null;
 }
 
 export function groupRuns(views: RunView[], request: GroupRequest): Grouping {
@@ -100,7 +100,7 @@ export function groupListing(
   const value = request.value;
   if (!value) return groupRuns(runs, { keys: request.keys, value: null, direction: null });
   const scoreOf = (view: RunView) => {
-    const found = readable(store, view.runId, warn, () => resolveOperand(view, value.operand));
+    const found = readable(store, view.runId, warn, () => shownValue(view, value.operand));
     const number = Array.isArray(found) ? null : asNumber(found);
     return number !== null && Number.isFinite(number) ? number : null;
   };

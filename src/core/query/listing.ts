@@ -9,8 +9,9 @@ import { differing } from "./compare";
 import { flattenValues } from "./flatten";
 import { unknownPathError } from "./known-paths";
 import type { OnProgress, Warn } from "./records";
+import { RUN_FIELDS } from "./run-fields";
 import type { RunView } from "./run-view";
-import { hasOperand, mustExist, RUN_FIELDS, resolveOperand, type SelectedRuns, type Selection, selectRuns, sortValue, visitRuns } from "./selection";
+import { hasOperand, mustExist, type SelectedRuns, type Selection, selectRuns, shownValue, sortValue, visitRuns } from "./selection";
 import type { RunSummary } from "./summary";
 import { jsonNumber } from "./value-paths";
 import type { Operand } from "./where";
@@ -80,13 +81,13 @@ export function forEachListedRun(
 export function listedRun(view: RunView, columns: Operand[] = []): ListedRun {
   const { tags, decision } = view.annotations();
   const run: ListedRun = { ...view.summary()!, params: view.params(), metadata: view.metadata(), tags, notes: view.notes(), decision };
-  if (columns.length) run.columns = Object.fromEntries(columns.map((operand) => [operand.text, jsonNumber(resolveOperand(view, operand)) ?? null]));
+  if (columns.length) run.columns = Object.fromEntries(columns.map((operand) => [operand.text, jsonNumber(shownValue(view, operand)) ?? null]));
   return run;
 }
 
 /** Runs by an operand's value: numbers first, then strings, then runs without it; ties newest first. */
 export function sortViews(views: RunView[], operand: Operand, descending: boolean): RunView[] {
-  const keyed = views.map((view, index) => ({ view, index, key: sortValue(resolveOperand(view, operand)) }));
+  const keyed = views.map((view, index) => ({ view, index, key: sortValue(shownValue(view, operand)) }));
   const rank = (key: number | string | null) => (key === null ? 2 : typeof key === "number" ? (Number.isNaN(key) ? 1.5 : 0) : 1);
   keyed.sort((a, b) => {
     const byKind = rank(a.key) - rank(b.key);

@@ -4,16 +4,16 @@
  * Each run is read only as far as the question needs (see RunView).
  */
 import { AnnotationListing } from "../record/annotations";
-import { isUuidV7, listRunIds, resolveRunRef, runIdTime, shortId } from "../record/refs";
+import { isUuidV7, listRunIds, resolveRunRef, runIdTime } from "../record/refs";
 import type { RunState } from "../record/schema";
 import { environmentFact, environmentFacts } from "./environment";
 import { unknownPathError } from "./known-paths";
 import { nameMatches } from "./name-glob";
 import { type OnProgress, readable, type Warn } from "./records";
+import { RUN_FIELDS, runField } from "./run-fields";
 import { RunView } from "./run-view";
-import type { RunSummary } from "./summary";
 import { asNumber, type PathStep, valuesAt } from "./value-paths";
-import { ELAPSED, type Expr, evaluateWhere, type Operand, operandsOf } from "./where";
+import { type Expr, evaluateWhere, type Operand, operandsOf } from "./where";
 
 export interface Selection {
   /** Run references given on the command line; empty: every run. */
@@ -175,67 +175,6 @@ export function whereHolds(view: RunView, where: Expr): boolean {
 /** What run_end keeps of the system samples: `system.peak_rss_bytes`, `system.gpus.gpu0.peak_memory_used`... */
 const SYSTEM_PEAKS = ["samples", "peak_rss_bytes", "peak_cpu_percent", "gpus", "gpu_error"];
 
-/** Run fields an operand of one word names (besides tracked values, metadata and params). */
-export const RUN_FIELDS = [
-  "id",
-  "short_id",
-  "status",
-  "name",
-  "exit_code",
-  "duration_ms",
-  "started_at",
-  "commit",
-  "dirty",
-  "branch",
-  "tags",
-  "notes",
-  "host",
-  "error",
-  "diverged",
-  "why",
-  "from",
-  "decision",
-  ELAPSED,
-];
-
-function runField(view: RunView, field: string): unknown {
-  const summary = view.summary()!;
-  switch (field) {
-    case "id":
-      return summary.run_id;
-    case "name":
-      return summary.experiment_name;
-    case "tags":
-      return view.annotations().tags;
-    case "notes":
-      return view.notes();
-    case "host":
-      return view.start()?.host.hostname;
-    case "error":
-      return summary.error;
-    case "diverged":
-      return summary.diverged !== false;
-    case "why":
-      return summary.why;
-    case "from":
-      return summary.from === null ? undefined : shortId(summary.from);
-    case "decision":
-      return view.annotations().decision?.decision ?? "none";
-    case ELAPSED:
-      return elapsedSeconds(summary);
-    default:
-      // A field the run has as null (no commit, not ended) is null: `commit = null` finds it.
-      return Object.hasOwn(summary, field) ? (summary as unknown as Record<string, unknown>)[field] : undefined;
-  }
-}
-
-/** Seconds from the run's start: its duration once ended, else until now (null when it cannot say). */
-function elapsedSeconds(summary: RunSummary): number | undefined {
-  if (summary.duration_ms !== null) return summary.duration_ms / 1000;
-  const started = Date.parse(summary.started_at);
-  return summary.status === "running" && Number.isFinite(started) ? Math.max(0, Date.now() - started) / 1000 : undefined;
-}
-
 /** A tracked value path without its optional `value.` prefix (the same list each time it is asked for). */
 export function trackedSteps(operand: Operand): PathStep[] {
   const first = operand.segments[0];
@@ -273,7 +212,7 @@ export function resolveOperand(view: RunView, operand: Operand): unknown {
   }
   if (head === "params") return single(valuesAt(view.params(), segments.slice(1)));
   if (head === "meta") return single(valuesAt(view.metadata(), segments.slice(1)));
-  if (head === "value") return view.lastValues(segments.slice(1))?.at(-1);
+  if (head === "value") return single(view.lastValues(segments.slice(1)));
   if (head === "env" && segments.length > 1) {
     const key = segments
       .slice(1)
@@ -287,8 +226,16 @@ export function resolveOperand(view: RunView, operand: Operand): unknown {
   if (head === "system" && peak !== null && SYSTEM_PEAKS.includes(peak)) return single(valuesAt(view.summary()?.system ?? {}, segments.slice(1)));
   if (head === "scheduler" || head === "devices") return single(valuesAt(view.start()?.[head] ?? {}, segments.slice(1)));
   if (segments.length === 1 && head !== null && RUN_FIELDS.includes(head)) return runField(view, head);
-  // A tracked path through a list (layers[].loss) means its last element, as best, show and compare read it.
-  return view.lastValues(segments)?.at(-1) ?? single(valuesAt(view.metadata(), segments)) ?? single(valuesAt(view.params(), segments));
+  return single(view.lastValues(segments)) ?? single(valuesAt(view.metadata(), segments)) ?? single(valuesAt(view.params(), segments));
+}
+
+/**
+ * The one value an operand shows or ranks by (ls --columns, --sort): a path through a list
+ * (layers[].loss) gives its last element, as best and show read it; --where holds for any element.
+ */
+export function shownValue(view: RunView, operand: Operand): unknown {
+  const value = resolveOperand(view, operand);
+  return Array.isArray(value) && operand.segments.some((segment) => "each" in segment) ? value.at(-1) : value;
 }
 
 /** A value for sorting: numbers (stored non-finite ones included) before strings, missing last. */

@@ -1,8 +1,9 @@
 /** A condition on a path its run never had never holds: said, with the paths that come closest. */
 import { unknownPathError } from "../query/known-paths";
 import type { Warn } from "../query/records";
+import { RUN_FIELDS } from "../query/run-fields";
 import { RunView } from "../query/run-view";
-import { hasOperand, mustExist, RUN_FIELDS } from "../query/selection";
+import { hasOperand, mustExist } from "../query/selection";
 import { type Expr, operandsOf } from "../query/where";
 import { shortId } from "../record/refs";
 import { isUnended } from "../record/schema";

@@ -3,7 +3,8 @@
  * record at a time (no record is read twice): a tracked path its latest value, an aggregate its
  * running figure, `diverged` and `elapsed` as the run says, params and metadata as it started.
  */
-import { RUN_FIELDS, single, trackedSteps } from "../query/selection";
+import { RUN_FIELDS } from "../query/run-fields";
+import { single, trackedSteps } from "../query/selection";
 import { SeriesAccumulator } from "../query/series";
 import { asNumber, type PathStep, valuesAt } from "../query/value-paths";
 import { ELAPSED, type Operand } from "../query/where";
