@@ -27,7 +27,13 @@ describe("store files that are not what exprag made", () => {
     const secret = join(tempDir(), "secret");
     writeFileSync(secret, SECRET);
     const cases: [string, () => void][] = [
-      ["a link", () => (mkdirSync(annotations, { recursive: true }), symlinkSync(secret, join(annotations, `${id}.jsonl`)))],
+      [
+        "a link",
+        () => {
+          mkdirSync(annotations, { recursive: true });
+          symlinkSync(secret, join(annotations, `${id}.jsonl`));
+        },
+      ],
       ["a folder", () => mkdirSync(join(annotations, `${id}.jsonl`), { recursive: true })],
       ["a file for the folder", () => writeFileSync(annotations, "")],
     ];

@@ -3,7 +3,7 @@ import { keyText } from "./value-paths";
 /** The leaves of nested objects with dotted keys: `{a: {b: 1}}` -> `[["a.b", 1]]`; a key holding a dot in backticks, as paths write it. */
 export function flattenValues(value: unknown, prefix = "", out: [string, unknown][] = []): [string, unknown][] {
   if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length) {
-    for (const [key, child] of Object.entries(value)) flattenValues(child, prefix ? `${prefix}.${keyText(key)}` : keyText(key), out);
+    for (const [key, child] of Object.entries(value)) flattenValues(child, prefix ? `${prefix}.${keyText(key)}` : keyText(key, true), out);
   } else {
     out.push([prefix, value]);
   }

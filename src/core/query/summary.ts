@@ -278,7 +278,7 @@ function readTail(
 
 /** The key of a path of keys in a summary's last metrics (`metrics.acc`); null for a path through a list. */
 export function metricKey(steps: PathStep[]): string | null {
-  return steps.every((step) => "key" in step) ? steps.map((step) => keyText((step as { key: string }).key)).join(".") : null;
+  return steps.every((step) => "key" in step) ? steps.map((step, i) => keyText((step as { key: string }).key, i === 0)).join(".") : null;
 }
 
 /** lastValues from a summary's last metrics, when they hold the path (by its metricKey); undefined when they do not. */

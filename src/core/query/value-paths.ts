@@ -54,16 +54,26 @@ function readQuotedKey(text: string, start: number): { key: string; end: number 
 
 /**
  * A key as a path writes it: as it is when `--where` can read it bare (letters, digits, `_ $ / -`),
- * else in backticks, so that what `paths` shows every command takes.
+ * else in backticks, so that what `paths` shows every command takes. A path's `first` key is also
+ * quoted when `--where` would read it as a number or a keyword (`5`, `not`), and a first key
+ * `value` is written `value.value`, since a leading `value.` is the tracked value's own prefix.
  */
-export function keyText(key: string): string {
+export function keyText(key: string, first = false): string {
+  if (first && (JSON_NUMBER.test(key) || WHERE_KEYWORDS.has(key.toLowerCase()))) return quoted(key);
+  if (first && key === "value") return "value.value";
   // A table, not a regular expression, for ASCII: every key of every record a summary reads comes here.
   for (let i = 0; i < key.length; i++) {
     const code = key.charCodeAt(i);
-    if (code >= 0x80 || BARE_ASCII[code] === 0) return BARE_KEY.exec(key)?.[0] === key ? key : `\`${key.replace(/[`\\]/g, "\\$&")}\``;
+    if (code >= 0x80 || BARE_ASCII[code] === 0) return BARE_KEY.exec(key)?.[0] === key ? key : quoted(key);
   }
   return key === "" ? "``" : key;
 }
+
+const quoted = (key: string) => `\`${key.replace(/[`\\]/g, "\\$&")}\``;
+
+/** What --where reads as a number or a keyword rather than a path (where-tokens.ts). */
+export const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+export const WHERE_KEYWORDS = new Set(["true", "false", "null", "and", "or", "not", "in"]);
 
 const BARE_ASCII = Uint8Array.from({ length: 0x80 }, (_, code) => Number(/[A-Za-z0-9_$/-]/.test(String.fromCharCode(code))));
 
@@ -121,7 +131,7 @@ export function leaves(value: unknown, prefix = "", out: [path: string, value: u
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
     // for-in, not Object.entries: the same own keys in the same order (a parsed record's prototype has none), no pair made per key.
     for (const key in value)
-      if (Object.hasOwn(value, key)) leaves((value as Record<string, unknown>)[key], prefix ? `${prefix}.${keyText(key)}` : keyText(key), out);
+      if (Object.hasOwn(value, key)) leaves((value as Record<string, unknown>)[key], prefix ? `${prefix}.${keyText(key)}` : keyText(key, true), out);
   } else if (Array.isArray(value) && value.some((item) => item !== null && typeof item === "object")) {
     for (const item of value) leaves(item, `${prefix}[]`, out);
   } else {

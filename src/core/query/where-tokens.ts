@@ -1,6 +1,6 @@
 /** Reading `--where` text into tokens, and a path word into its keys; a malformed one is a usage error naming the column. */
 import { usageError } from "../errors";
-import { BARE_KEY } from "./value-paths";
+import { BARE_KEY, JSON_NUMBER, WHERE_KEYWORDS } from "./value-paths";
 import type { PathSegment } from "./where-syntax";
 
 export type Token =
@@ -8,8 +8,6 @@ export type Token =
   | { type: "number"; text: string; value: number; start: number }
   | { type: "end"; text: ""; start: number };
 
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-const KEYWORDS = new Set(["true", "false", "null", "and", "or", "not", "in"]);
 const WORD_END = /[\s"'(),=!<>~[\]]/;
 const OPERATORS = ["!=", "==", "<=", ">=", "=", "<", ">", "~"];
 
@@ -100,7 +98,7 @@ export function tokenize(text: string): Token[] {
       }
       const word = text.slice(start, i);
       if (JSON_NUMBER.test(word)) tokens.push({ type: "number", text: word, value: Number(word), start });
-      else if (KEYWORDS.has(word.toLowerCase())) tokens.push({ type: "keyword", text: word, start });
+      else if (WHERE_KEYWORDS.has(word.toLowerCase())) tokens.push({ type: "keyword", text: word, start });
       else tokens.push({ type: "word", text: word, start });
     }
   }

@@ -4,13 +4,13 @@
  */
 
 import { anyCharacter, type GlobPart, matchGlob } from "./glob";
+import { JSON_NUMBER } from "./value-paths";
 import type { CompareOp, Expr, Literal, Operand } from "./where-syntax";
 
 export { parseCondition, parseOperand, parseWhere } from "./where-parse";
 export type { Aggregate, CompareOp, Expr, Literal, Operand, PathSegment } from "./where-syntax";
 export { ELAPSED } from "./where-syntax";
 
-const NUMERIC_STRING = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, "-Infinity": Number.NEGATIVE_INFINITY };
 
 /** A stored number: a number, or one of the strings "NaN", "Infinity", "-Infinity"; null otherwise. */
@@ -21,7 +21,7 @@ function storedNumber(value: unknown): number | null {
 
 /** The number a value stands for when it meets a number literal: numeric strings such as "0.03" count. */
 function numberFor(value: unknown): number | null {
-  return typeof value === "string" && NUMERIC_STRING.test(value) ? Number(value) : storedNumber(value);
+  return typeof value === "string" && JSON_NUMBER.test(value) ? Number(value) : storedNumber(value);
 }
 
 const isText = (value: unknown): value is string => typeof value === "string" && storedNumber(value) === null;

@@ -1,4 +1,5 @@
 /** Whether a run's numbers went to NaN or infinity, and where that first happened. */
+import { keyText } from "../query/value-paths";
 import { type Divergence, STEP_KEYS } from "../record/schema";
 
 const NON_FINITE = new Set(["NaN", "Infinity", "-Infinity"]);
@@ -16,7 +17,7 @@ export function firstNonFinitePath(value: unknown, prefix = ""): string | null {
   }
   if (value !== null && typeof value === "object") {
     for (const [key, child] of Object.entries(value)) {
-      const found = firstNonFinitePath(child, prefix ? `${prefix}.${key}` : key);
+      const found = firstNonFinitePath(child, prefix ? `${prefix}.${keyText(key)}` : keyText(key, true));
       if (found) return found;
     }
   }

@@ -67,9 +67,23 @@ describe("value paths", () => {
       expect(splitOperandList("params.lr, max(metrics.acc) ,m.`lr,wd`")).toEqual(["params.lr", "max(metrics.acc)", "m.`lr,wd`"]);
     });
 
+    test("a first key --where would read as a number or a keyword is quoted; a first key value is value.value", () => {
+      const top = { "5": 1, not: 2, True: 3, value: { q: 4 }, "1e3": 5, acc: 6 };
+      const paths = leaves(top);
+      expect(paths.map(([path]) => path)).toEqual(["`5`", "`not`", "`True`", "value.value.q", "`1e3`", "acc"]);
+      for (const [path, leaf] of paths) {
+        expect(valuesAt(top, parsePath(path))).toEqual([leaf]);
+        expect(metricKey(parsePath(path))).toBe(path);
+        const { segments } = parseOperand(path, "--where");
+        // --where reads value. as the tracked value's prefix, as resolveOperand does.
+        const steps = segments[0] && "key" in segments[0] && segments[0].key === "value" ? segments.slice(1) : segments;
+        expect(valuesAt(top, steps)).toEqual([leaf]);
+      }
+    });
+
     test("a key --where reads bare stays bare; any other is quoted, and any key survives the round trip", () => {
-      expect(["acc", "val/acc", "top-1", "σ", "loss_2", "$x"].map(keyText)).toEqual(["acc", "val/acc", "top-1", "σ", "loss_2", "$x"]);
-      expect(["a b", "acc@1", "x=y", "lr,wd", "é!"].map(keyText)).toEqual(["`a b`", "`acc@1`", "`x=y`", "`lr,wd`", "`é!`"]);
+      expect(["acc", "val/acc", "top-1", "σ", "loss_2", "$x"].map((key) => keyText(key))).toEqual(["acc", "val/acc", "top-1", "σ", "loss_2", "$x"]);
+      expect(["a b", "acc@1", "x=y", "lr,wd", "é!"].map((key) => keyText(key))).toEqual(["`a b`", "`acc@1`", "`x=y`", "`lr,wd`", "`é!`"]);
       for (const key of ["a.b", "`", "\\`", "[]", ".", "a`b.c", "\\", "ü.ß", " ", "lr,wd", "x=y", "max(acc)", "σ", "top-1", "val/acc"])
         expect(parsePath(`m.${keyText(key)}`)).toEqual([{ key: "m" }, { key }]);
     });
