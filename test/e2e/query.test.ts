@@ -354,7 +354,7 @@ describe("exprag values and paths", () => {
     expect((await run("ls", "--where", "count(metrics.nothing) = 0")).stderr).not.toContain("is an aggregate");
   });
 
-  test("a path through a list means its last element, in ls's metrics, --sort, --where and best alike", async () => {
+  test("a path through a list shows and ranks by its last element in ls, --sort and best; --where holds for any element", async () => {
     const other = tempDir();
     for (const [name, losses] of [
       ["A", [0.5, 0.25]],
@@ -370,6 +370,12 @@ describe("exprag values and paths", () => {
       ["A", { "layers[].loss": 0.25 }],
     ]);
     expect((await run("ls", "--where", "layers[].loss < 0.2")).map((r: { experiment_name: string }) => r.experiment_name)).toEqual(["B"]);
+    // B's first layer (3) holds, though its last (0.1) does not: as a stop rule reads it.
+    expect((await run("ls", "--where", "layers[].loss > 2")).map((r: { experiment_name: string }) => r.experiment_name)).toEqual(["B"]);
+    expect((await run("ls", "--columns", "layers[].loss", "--sort", "layers[].loss", "--desc")).map((r: { columns: object }) => r.columns)).toEqual([
+      { "layers[].loss": 0.25 },
+      { "layers[].loss": 0.1 },
+    ]);
     expect((await run("best", "layers[].loss", "--min")).map((r: { experiment_name: string; value: number }) => [r.experiment_name, r.value])).toEqual([
       ["B", 0.1],
       ["A", 0.25],
