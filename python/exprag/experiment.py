@@ -182,9 +182,12 @@ def _install_os_exit():
 
         # Never blocks for long, even called from a signal handler while this thread holds a lock
         # the ending needs: past the wait the process exits as os._exit does, those records lost.
-        ending = threading.Thread(target=end, daemon=True)
-        ending.start()
-        ending.join(_OS_EXIT_WAIT_S)
+        try:
+            ending = threading.Thread(target=end, daemon=True)
+            ending.start()
+            ending.join(_OS_EXIT_WAIT_S)
+        except BaseException:
+            pass  # no thread to be had (the interpreter shutting down): exit all the same
         _real_os_exit(*args, **kwargs)
 
     os._exit = _exit
