@@ -20,9 +20,9 @@ export function parsePath(text: string): PathStep[] {
   for (;;) {
     const before = steps.length;
     if (path[i] === "`") {
-      const quoted = readQuotedKey(path, i);
+      const quoted = readQuoted(path, i);
       if (!quoted) throw bad();
-      steps.push({ key: quoted.key });
+      steps.push({ key: quoted.value });
       i = quoted.end;
     } else {
       const key = /^[^.[\]`]*/.exec(path.slice(i))![0];
@@ -40,14 +40,18 @@ export function parsePath(text: string): PathStep[] {
   }
 }
 
-/** The backtick-quoted key starting at `start`, and where it ends; null when it is not closed. */
-function readQuotedKey(text: string, start: number): { key: string; end: number } | null {
-  let key = "";
+/**
+ * The quoted text starting at `start` (its quote character: a backtick for a key, ' or " for a
+ * --where string), `\\` escaping the quote or a backslash, and where it ends; null when unclosed.
+ */
+export function readQuoted(text: string, start: number): { value: string; end: number } | null {
+  const quote = text[start]!;
+  let value = "";
   for (let i = start + 1; i < text.length; i++) {
     const char = text[i]!;
-    if (char === "`") return { key, end: i + 1 };
-    if (char === "\\" && (text[i + 1] === "`" || text[i + 1] === "\\")) key += text[++i];
-    else key += char;
+    if (char === quote) return { value, end: i + 1 };
+    if (char === "\\" && (text[i + 1] === quote || text[i + 1] === "\\")) value += text[++i];
+    else value += char;
   }
   return null;
 }

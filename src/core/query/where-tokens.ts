@@ -1,6 +1,6 @@
 /** Reading `--where` text into tokens, and a path word into its keys; a malformed one is a usage error naming the column. */
 import { usageError } from "../errors";
-import { BARE_KEY, JSON_NUMBER, WHERE_KEYWORDS } from "./value-paths";
+import { BARE_KEY, JSON_NUMBER, readQuoted, WHERE_KEYWORDS } from "./value-paths";
 import type { PathSegment } from "./where-syntax";
 
 export type Token =
@@ -25,16 +25,8 @@ export function describe(token: Token): string {
 }
 
 /** Reads past a quoted run starting at `start` (a quote character); returns its text and where it ends. */
-function readQuoted(text: string, start: number, what: string): { value: string; end: number } {
-  const quote = text[start]!;
-  let value = "";
-  for (let i = start + 1; i < text.length; i++) {
-    const char = text[i]!;
-    if (char === quote) return { value, end: i + 1 };
-    if (char === "\\" && (text[i + 1] === quote || text[i + 1] === "\\")) value += text[++i];
-    else value += char;
-  }
-  return fail(text, start, `expected a closing ${quote} for the ${what} that starts here, found the end`);
+function closedQuote(text: string, start: number, what: string): { value: string; end: number } {
+  return readQuoted(text, start) ?? fail(text, start, `expected a closing ${text[start]} for the ${what} that starts here, found the end`);
 }
 
 /**
@@ -44,29 +36,18 @@ function readQuoted(text: string, start: number, what: string): { value: string;
 export function splitOperandList(text: string): string[] {
   const names: string[] = [];
   let depth = 0;
-  let quote: string | null = null;
-  let current = "";
+  let start = 0;
   for (let i = 0; i < text.length; i++) {
     const char = text[i]!;
-    if (quote) {
-      if (char === "\\" && i + 1 < text.length) current += char + text[++i];
-      else {
-        if (char === quote) quote = null;
-        current += char;
-      }
-      continue;
-    }
-    if (char === "," && depth === 0) {
-      names.push(current.trim());
-      current = "";
-      continue;
-    }
-    if (char === "`" || char === '"' || char === "'") quote = char;
+    if (char === "`" || char === '"' || char === "'") i = (readQuoted(text, i)?.end ?? text.length) - 1;
     else if (char === "(" || char === "[") depth++;
     else if (char === ")" || char === "]") depth--;
-    current += char;
+    else if (char === "," && depth === 0) {
+      names.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
   }
-  names.push(current.trim());
+  names.push(text.slice(start).trim());
   return names;
 }
 
@@ -78,7 +59,7 @@ export function tokenize(text: string): Token[] {
     if (/\s/.test(char)) {
       i++;
     } else if (char === '"' || char === "'") {
-      const { value, end } = readQuoted(text, i, "string");
+      const { value, end } = closedQuote(text, i, "string");
       tokens.push({ type: "string", text: value, start: i });
       i = end;
     } else if ("(),[]".includes(char)) {
@@ -91,7 +72,7 @@ export function tokenize(text: string): Token[] {
     } else {
       const start = i;
       while (i < text.length) {
-        if (text[i] === "`") i = readQuoted(text, i, "key").end;
+        if (text[i] === "`") i = closedQuote(text, i, "key").end;
         else if (text.startsWith("[]", i) && i > start && !/^in$/i.test(text.slice(start, i))) i += 2;
         else if (WORD_END.test(text[i]!)) break;
         else i++;
@@ -112,7 +93,7 @@ export function parseSegments(source: string, word: string, start: number): Path
   let i = 0;
   for (;;) {
     if (word[i] === "`") {
-      const { value, end } = readQuoted(word, i, "key");
+      const { value, end } = closedQuote(word, i, "key");
       segments.push({ key: value });
       i = end;
     } else {

@@ -53,22 +53,13 @@ function ordered(value: unknown, op: "<" | "<=" | ">" | ">=", literal: Literal):
   if (left === null) return false;
   let right = literal as number | string;
   if (typeof left === "string") [left, right] = textPair(left, right as string);
-  if (op === "<") return left < right;
-  if (op === "<=") return left <= right;
-  return op === ">" ? left > right : left >= right;
+  return compareValues(left, op, right);
 }
 
 const INTEGER_TEXT = /^-?\d+$/;
 
-/** `left op right`, where != asks for = (test() negates it, as for every other value). */
-function orderedBigInts(left: bigint, op: CompareOp, right: bigint): boolean {
-  if (op === "=" || op === "!=") return left === right;
-  if (op === "<") return left < right;
-  if (op === "<=") return left <= right;
-  return op === ">" ? left > right : left >= right;
-}
-
-export function compareNumbers(left: number, op: CompareOp, right: number): boolean {
+/** `left op right` for two values of one kind: numbers, bigints, or texts (by code units). */
+export function compareValues<T extends number | bigint | string>(left: T, op: CompareOp, right: T): boolean {
   switch (op) {
     case "=":
       return left === right;
@@ -141,12 +132,13 @@ export function evaluateWhere(expr: Expr, resolve: (operand: Operand) => unknown
       const { op, value: literal } = expr;
       const value = resolve(expr.operand);
       // The common case, a number against a number, without the general rules' closures (same answers).
-      if (typeof value === "number" && typeof literal === "number") return !Number.isNaN(value) && compareNumbers(value, op, literal);
+      if (typeof value === "number" && typeof literal === "number") return !Number.isNaN(value) && compareValues(value, op, literal);
       // Integer text past 2^53 (params.seed = 12345678901234567891) against an integer literal: exactly, not as doubles.
       if (expr.integer !== undefined) {
         const exactly = BigInt(expr.integer);
         const holds = (item: unknown) => {
-          if (typeof item === "string" && INTEGER_TEXT.test(item)) return orderedBigInts(BigInt(item), op, exactly);
+          // For != the item is asked =, as every other value is: test() negates it.
+          if (typeof item === "string" && INTEGER_TEXT.test(item)) return compareValues(BigInt(item), op === "!=" ? "=" : op, exactly);
           return op === "=" || op === "!=" ? equals(item, literal) : ordered(item, op, literal);
         };
         return test(value, holds, op === "!=");

@@ -3,7 +3,7 @@
  * `elapsed`) while none comes. The first rule to hold is what stops the run; the same checking
  * serves a live run (`run --stop-when`) and a replay of a finished one (`check-rules`).
  */
-import { type CompareOp, compareNumbers, type Expr, evaluateWhere, type Operand, operandsOf } from "../query/where";
+import { type CompareOp, compareValues, type Expr, evaluateWhere, type Operand, operandsOf } from "../query/where";
 import type { StoppedBy } from "../record/schema";
 import { readNumber } from "../run/json-number";
 import { NumberBound, UNKNOWN_ORDER } from "../run/json-number-order";
@@ -126,7 +126,7 @@ function boundRule(expr: Expr, resolve: (operand: Operand) => unknown, resolver:
   const { op, value: literal } = expr;
   return () => {
     const found = value();
-    return typeof found === "number" ? !Number.isNaN(found) && compareNumbers(found, op, literal) : general();
+    return typeof found === "number" ? !Number.isNaN(found) && compareValues(found, op, literal) : general();
   };
 }
 
@@ -156,14 +156,14 @@ class NumberTest implements PathWatcher {
     private readonly read: () => boolean,
   ) {
     this.holds = read();
-    this.below = compareNumbers(-1, op, 0);
-    this.equal = compareNumbers(0, op, 0);
-    this.above = compareNumbers(1, op, 0);
+    this.below = compareValues(-1, op, 0);
+    this.equal = compareValues(0, op, 0);
+    this.above = compareValues(1, op, 0);
   }
 
   number(line: Uint8Array, start: number, integerEnd: number, exponentStart: number, end: number): void {
     const order = this.bound.orderOf(line, start, integerEnd, exponentStart, end);
-    if (order === UNKNOWN_ORDER) this.holds = compareNumbers(readNumber(line, start, end), this.op, this.literal);
+    if (order === UNKNOWN_ORDER) this.holds = compareValues(readNumber(line, start, end), this.op, this.literal);
     else this.holds = order < 0 ? this.below : order > 0 ? this.above : this.equal;
   }
 
