@@ -37,7 +37,7 @@ export function findGoal(request: GoalRequest, config: () => ProjectConfig | nul
     const configured = request.metric === undefined;
     const where = configured ? "[goal] metric in the project config: " : "";
     const what = misread.kind === "aggregate" ? "an aggregate" : "a condition";
-    const agg = misread.kind === "aggregate" ? metric.slice(0, metric.indexOf("(")).trim().toLowerCase() : null;
+    const agg = misread.kind === "aggregate" ? misread.aggregate : null;
     const way = configured ? 'direction = "max" or "min"' : `--max or --min${agg ? ` (best ranks by the ${agg} with --agg ${agg})` : ""}`;
     throw usageError(`${where}'${metric}' is ${what}, not a value path`, `name the path (${misread.path}), and which way is better with ${way}`);
   }

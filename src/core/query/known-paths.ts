@@ -76,10 +76,9 @@ export function unknownPathError(unknown: UnknownPath, views: RunView[], warn: W
   // The command's own path argument written as an aggregate or a condition (best 'max(metrics.acc)').
   const misread = unknown.option === null ? misreadPath(unknown.path) : null;
   if (misread?.kind === "aggregate") {
-    const agg = unknown.path.slice(0, unknown.path.indexOf("(")).trim().toLowerCase();
     return usageError(
       `${where}'${unknown.path}' is an aggregate, not a value path`,
-      `name the path (${misread.path}); best ranks by it with --agg ${agg}, and --where compares it: --where '${unknown.path} > 0.9'`,
+      `name the path (${misread.path}); best ranks by it with --agg ${misread.aggregate}, and --where compares it: --where '${unknown.path} > 0.9'`,
     );
   }
   if (misread) return usageError(`${where}'${unknown.path}' is a condition, not a value path`, `name the path (${misread.path}); a condition goes in --where`);

@@ -88,10 +88,10 @@ export const BARE_KEY = /^[\p{L}\p{N}_$/-]+/u;
  * What a path that no run has was more likely meant as: an aggregate (`max(metrics.acc)`, with the
  * path inside) or a condition (`metrics.acc > 0.9`); null when it reads as a plain path.
  */
-export function misreadPath(text: string): { kind: "aggregate" | "condition"; path: string } | null {
+export function misreadPath(text: string): { kind: "aggregate"; path: string; aggregate: string } | { kind: "condition"; path: string } | null {
   if (text.includes("`")) return null; // quoted keys: the writer meant a path
-  const aggregate = /^(?:last|first|min|max|mean|count)\s*\(\s*([^()]+?)\s*\)$/i.exec(text);
-  if (aggregate) return { kind: "aggregate", path: aggregate[1]! };
+  const aggregate = /^(last|first|min|max|mean|count)\s*\(\s*([^()]+?)\s*\)$/i.exec(text);
+  if (aggregate) return { kind: "aggregate", path: aggregate[2]!, aggregate: aggregate[1]!.toLowerCase() };
   const condition = /^\s*([^\s<>=!~]+)\s*(?:<=|>=|!=|==|=|<|>|~)|\s(?:and|or|in)\s/i.exec(text);
   if (condition) return { kind: "condition", path: condition[1] ?? text };
   return null;

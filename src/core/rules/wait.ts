@@ -41,8 +41,8 @@ export interface WaitedRun {
   run: ListedRun;
 }
 
-/** A run as each look sees it: whether the condition holds, and the run's view. */
-type Looked = { held: boolean; run: RunSummary; view: RunView };
+/** A run as each look sees it: whether the condition holds, and the run (its view has read its summary). */
+type Looked = { held: boolean; view: RunView; status: RunSummary["status"] };
 
 export interface WaitAnswer {
   /** held: for every run; ended: a run ended (or crashed) without it; timeout: the timeout passed first. */
@@ -66,19 +66,19 @@ export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = 
     const waited: Looked[] = [];
     for (const runId of runs) {
       const view = new RunView(request.store, runId, warn);
-      const run = view.summary();
-      if (!run) continue;
-      waited.push({ held: whereHolds(view, expr), run, view });
+      const status = view.summary()?.status;
+      if (!status) continue;
+      waited.push({ held: whereHolds(view, expr), view, status });
     }
     if (waited.length && waited.every((item) => item.held)) return { outcome: "held", runs: waited };
-    if (waited.some((item) => !item.held && ENDED(item.run.status))) return { outcome: "ended", runs: waited };
+    if (waited.some((item) => !item.held && ENDED(item.status))) return { outcome: "ended", runs: waited };
     return { outcome: null, runs: waited };
   };
   const answer = (outcome: WaitAnswer["outcome"], waited: Looked[]): WaitAnswer => {
     // A run that ended without the condition: a path it never had is a typo more likely than a wait.
     if (outcome === "ended")
       for (const item of waited)
-        if (!item.held && ENDED(item.run.status)) warnAbsentPaths(request.store, item.run.run_id, [{ expr, option: `--until ${JSON.stringify(text)}` }], warn);
+        if (!item.held && ENDED(item.status)) warnAbsentPaths(request.store, item.view.runId, [{ expr, option: `--until ${JSON.stringify(text)}` }], warn);
     return { outcome, until: text, runs: waited.map((item) => ({ held: item.held, run: listedRun(item.view) })) };
   };
 

@@ -90,8 +90,8 @@ describe("value paths", () => {
   });
 
   test.each([
-    ["max(metrics.acc)", { kind: "aggregate", path: "metrics.acc" }],
-    ["Mean( val_loss )", { kind: "aggregate", path: "val_loss" }],
+    ["max(metrics.acc)", { kind: "aggregate", path: "metrics.acc", aggregate: "max" }],
+    ["Mean( val_loss )", { kind: "aggregate", path: "val_loss", aggregate: "mean" }],
     ["metrics.acc > 0.9", { kind: "condition", path: "metrics.acc" }],
     ["status=ok", { kind: "condition", path: "status" }],
     ["a and b", { kind: "condition", path: "a and b" }],
