@@ -39,53 +39,59 @@ export default defineExpragCommand({
 
 ${WHERE_HELP}`,
   run(context) {
-    try {
-      const { args } = context;
-      const cap = parseLimit(args);
-      const lastPerRun = args.last === undefined ? Number.POSITIVE_INFINITY : parseCount(args.last, "--last");
-      const selection = parseSelection(args, args.runs);
-      const mode = outputMode(args.json === true);
-      const text = (value: unknown) => {
-        const number = asNumber(value);
-        return number !== null ? formatNumber(number) : JSON.stringify(value);
+    const { args } = context;
+    const cap = parseLimit(args);
+    const lastPerRun = args.last === undefined ? Number.POSITIVE_INFINITY : parseCount(args.last, "--last");
+    const selection = parseSelection(args, args.runs);
+    // Where the runs are looked up: a count read as a run gets its hint there.
+    const answered = <T>(answer: () => T): T => {
+      try {
+        return answer();
+      } catch (error) {
+        throw countReadAsRun(error, args);
+      }
+    };
+    const mode = outputMode(args.json === true);
+    const text = (value: unknown) => {
+      const number = asNumber(value);
+      return number !== null ? formatNumber(number) : JSON.stringify(value);
+    };
+    const columns: Column<SeriesPoint>[] = [
+      { header: "run", value: (p) => p.short_id },
+      { header: "step", value: (p) => (p.step === null ? "" : String(p.step)), align: "right" },
+      { header: "elapsed_ms", value: (p) => String(p.elapsed_ms), align: "right", drop: 1 },
+      { header: "created_at", value: (p) => (mode === "table" ? formatLocalTime(p.created_at) : p.created_at), drop: 2 },
+      { header: "value", value: (p) => (mode === "tsv" ? JSON.stringify(p.value) : text(p.value)), align: "right", flex: true },
+      { header: "source", value: (p) => p.source },
+    ];
+    if (cap === Number.POSITIVE_INFINITY && mode !== "table") {
+      // The whole series through a pipe: written as it is read, the same bytes as the answer held whole.
+      const out = new DataStream();
+      const header = renderRows([], columns, "tsv");
+      let first = true;
+      // Opened at the first point, so a usage error (a path no run has) leaves stdout empty.
+      const open = () => {
+        if (first) out.write(mode === "tsv" ? header : "[");
       };
-      const columns: Column<SeriesPoint>[] = [
-        { header: "run", value: (p) => p.short_id },
-        { header: "step", value: (p) => (p.step === null ? "" : String(p.step)), align: "right" },
-        { header: "elapsed_ms", value: (p) => String(p.elapsed_ms), align: "right", drop: 1 },
-        { header: "created_at", value: (p) => (mode === "table" ? formatLocalTime(p.created_at) : p.created_at), drop: 2 },
-        { header: "value", value: (p) => (mode === "tsv" ? JSON.stringify(p.value) : text(p.value)), align: "right", flex: true },
-        { header: "source", value: (p) => p.source },
-      ];
-      if (cap === Number.POSITIVE_INFINITY && mode !== "table") {
-        // The whole series through a pipe: written as it is read, the same bytes as the answer held whole.
-        const out = new DataStream();
-        const header = renderRows([], columns, "tsv");
-        let first = true;
-        // Opened at the first point, so a usage error (a path no run has) leaves stdout empty.
-        const open = () => {
-          if (first) out.write(mode === "tsv" ? header : "[");
-        };
+      answered(() =>
         streamedSeries({ path: args.path, selection, lastPerRun }, context, (point) => {
           open();
           if (mode === "json") out.write(`${first ? "" : ","}${JSON.stringify(point)}`);
           else out.write(renderRows([point], columns, "tsv").slice(header.length));
           first = false;
-        });
-        open();
-        return out.end(mode === "json" ? "]\n" : "");
-      }
-      const { data: points, total, kept } = answerSeries({ path: args.path, selection, lastPerRun, cap }, context);
-      if (points.length < kept) {
-        log.info(
-          `showing the newest ${points.length} of ${kept} points${kept < total ? ` (--last kept ${kept} of ${total})` : ""}; use --all or --limit N for more`,
-        );
-      }
-      if (mode === "json") return printData(`${JSON.stringify(points)}\n`);
-      printData(renderRows(points, columns, mode));
-    } catch (error) {
-      throw countReadAsRun(error, context.args);
+        }),
+      );
+      open();
+      return out.end(mode === "json" ? "]\n" : "");
     }
+    const { data: points, total, kept } = answered(() => answerSeries({ path: args.path, selection, lastPerRun, cap }, context));
+    if (points.length < kept) {
+      log.info(
+        `showing the newest ${points.length} of ${kept} points${kept < total ? ` (--last kept ${kept} of ${total})` : ""}; use --all or --limit N for more`,
+      );
+    }
+    if (mode === "json") return printData(`${JSON.stringify(points)}\n`);
+    printData(renderRows(points, columns, mode));
   },
 });
 
