@@ -4,7 +4,7 @@
  */
 import { UserError, usageError } from "../errors";
 import { durationMs } from "../time";
-import { AGGREGATES, type CompareOp, ELAPSED, type Expr, type Literal, type Operand } from "./where-syntax";
+import { AGGREGATES, type CompareOp, type Comparison, ELAPSED, type Expr, type Literal, type Operand } from "./where-syntax";
 import { column, describe, fail, parseSegments, type Token, tokenize } from "./where-tokens";
 
 const FLIPPED: Record<CompareOp, CompareOp> = { "=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
@@ -71,15 +71,17 @@ export function parseWhere(text: string): Expr {
     return expected(`a value after ${after}`);
   }
 
-  function list(): Literal[] {
+  /** The list after `in`, each value as `subject = value` reads it. */
+  function list(subject: Operand, inToken: Token): Comparison[] {
     const open = expectPunct("[", "'[' after 'in', like in [a, b]");
-    const values: Literal[] = [];
+    const options: Comparison[] = [];
     while (!atPunct("]")) {
-      if (values.length) expectPunct(",", `',' or ']' to close the list opened at column ${column(text, open.start)}`);
-      values.push(literal(values.length ? "','" : "'['"));
+      if (options.length) expectPunct(",", `',' or ']' to close the list opened at column ${column(text, open.start)}`);
+      const valueToken = peek();
+      options.push(comparison(subject, "=", inToken, valueToken, literal(options.length ? "','" : "'['")));
     }
     next();
-    return values;
+    return options;
   }
 
   /**
@@ -88,6 +90,10 @@ export function parseWhere(text: string): Expr {
    */
   function build(subject: Operand, op: CompareOp | "~", opToken: Token, valueToken: Token, value: Literal): Expr {
     if (op === "~") return { kind: "match", operand: subject, pattern: typeof value === "string" ? value : valueToken.text };
+    return comparison(subject, op, opToken, valueToken, value);
+  }
+
+  function comparison(subject: Operand, op: CompareOp, opToken: Token, valueToken: Token, value: Literal): Comparison {
     if (subject.text === ELAPSED && typeof value === "string") {
       // `elapsed` is in seconds: a duration written as such (10m, 90s) is read as its seconds.
       const ms = durationMs(value);
@@ -116,7 +122,7 @@ export function parseWhere(text: string): Expr {
       const negated = isKeyword(opToken, "not") && isKeyword(tokens[position + 1]!, "in");
       if (negated || isKeyword(opToken, "in")) {
         position += negated ? 2 : 1;
-        return { kind: "in", operand: subject, values: list(), negated };
+        return { kind: "in", operand: subject, options: list(subject, opToken), negated };
       }
       // A path alone is a test that it is true: `diverged`, `not dirty`.
       const ends = opToken.type === "end" || (opToken.type === "punct" && opToken.text === ")") || isKeyword(opToken, "and") || isKeyword(opToken, "or");

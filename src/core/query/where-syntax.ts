@@ -15,10 +15,13 @@ export type Expr =
   | { kind: "and"; items: Expr[] }
   | { kind: "or"; items: Expr[] }
   | { kind: "not"; item: Expr }
-  /** `integer`: an integer literal past 2^53 as written, so that integer text (a seed kept exact) compares exactly. */
-  | { kind: "compare"; operand: Operand; op: CompareOp; value: Literal; integer?: string }
+  | Comparison
   | { kind: "match"; operand: Operand; pattern: string }
-  | { kind: "in"; operand: Operand; values: Literal[]; negated: boolean };
+  /** `path in [a, b]`: `path = a` or `path = b`, each read as `=` reads its value. */
+  | { kind: "in"; operand: Operand; options: Comparison[]; negated: boolean };
+
+/** `integer`: an integer literal past 2^53 as written, so that integer text (a seed kept exact) compares exactly. */
+export type Comparison = { kind: "compare"; operand: Operand; op: CompareOp; value: Literal; integer?: string };
 
 /** The run field of the seconds since the command started (its duration once it ended). */
 export const ELAPSED = "elapsed";

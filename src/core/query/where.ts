@@ -5,7 +5,7 @@
 
 import { anyCharacter, type GlobPart, matchGlob } from "./glob";
 import { JSON_NUMBER } from "./value-paths";
-import type { CompareOp, Expr, Literal, Operand } from "./where-syntax";
+import type { CompareOp, Comparison, Expr, Literal, Operand } from "./where-syntax";
 
 export { parseCondition, parseOperand, parseWhere } from "./where-parse";
 export type { Aggregate, CompareOp, Expr, Literal, Operand, PathSegment } from "./where-syntax";
@@ -114,7 +114,7 @@ function test(value: unknown, holds: (item: unknown) => boolean, negated: boolea
  * - Objects are unequal to every literal.
  * - A list value passes `= < <= > >= ~ in` when any element does, `!=` and `not in` when none does
  *   (so an empty list fails the first kind and passes the second).
- * - `in [a, b]` is `=` against any listed literal.
+ * - `in [a, b]` is `=` against any listed literal (`elapsed in [90s]` reads the duration as `=` does).
  */
 export function evaluateWhere(expr: Expr, resolve: (operand: Operand) => unknown): boolean {
   switch (expr.kind) {
@@ -127,26 +127,25 @@ export function evaluateWhere(expr: Expr, resolve: (operand: Operand) => unknown
     case "match":
       return test(resolve(expr.operand), (item) => isText(item) && globMatches(expr.pattern, item), false);
     case "in":
-      return test(resolve(expr.operand), (item) => expr.values.some((literal) => equals(item, literal)), expr.negated);
+      return test(resolve(expr.operand), (item) => expr.options.some((option) => holds(option, item)), expr.negated);
     case "compare": {
       const { op, value: literal } = expr;
       const value = resolve(expr.operand);
       // The common case, a number against a number, without the general rules' closures (same answers).
       if (typeof value === "number" && typeof literal === "number") return !Number.isNaN(value) && compareValues(value, op, literal);
-      // Integer text past 2^53 (params.seed = 12345678901234567891) against an integer literal: exactly, not as doubles.
-      if (expr.integer !== undefined) {
-        const exactly = BigInt(expr.integer);
-        const holds = (item: unknown) => {
-          // For != the item is asked =, as every other value is: test() negates it.
-          if (typeof item === "string" && INTEGER_TEXT.test(item)) return compareValues(BigInt(item), op === "!=" ? "=" : op, exactly);
-          return op === "=" || op === "!=" ? equals(item, literal) : ordered(item, op, literal);
-        };
-        return test(value, holds, op === "!=");
-      }
-      if (op === "=" || op === "!=") return test(value, (item) => equals(item, literal), op === "!=");
-      return test(value, (item) => ordered(item, op, literal), false);
+      return test(value, (item) => holds(expr, item), op === "!=");
     }
   }
+}
+
+/** Whether one value (a list's element, or a value that is no list) holds a comparison; `!=` asks `=`, which test() negates. */
+function holds(comparison: Comparison, item: unknown): boolean {
+  const op = comparison.op === "!=" ? "=" : comparison.op;
+  // Integer text past 2^53 (params.seed = 12345678901234567891) against an integer literal: exactly, not as doubles.
+  if (comparison.integer !== undefined && typeof item === "string" && INTEGER_TEXT.test(item)) {
+    return compareValues(BigInt(item), op, BigInt(comparison.integer));
+  }
+  return op === "=" ? equals(item, comparison.value) : ordered(item, op, comparison.value);
 }
 
 /** Every operand the condition reads, once per text, in order of appearance. */

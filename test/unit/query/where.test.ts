@@ -17,6 +17,13 @@ import { failureOf } from "../failure";
 const at = (text: string): Operand => ({ text, segments: text.split(".").map((key) => ({ key })), aggregate: null });
 const compare = (operand: string | Operand, op: string, value: Literal): Expr =>
   ({ kind: "compare", operand: typeof operand === "string" ? at(operand) : operand, op, value }) as Expr;
+/** `a in [...]` as parsed: each value an `=` comparison. */
+const inList = (operand: string, values: Literal[], negated = false): Expr => ({
+  kind: "in",
+  operand: at(operand),
+  options: values.map((value) => compare(operand, "=", value) as Extract<Expr, { kind: "compare" }>),
+  negated,
+});
 const a1 = compare("a", "=", 1);
 const b2 = compare("b", "=", 2);
 const c3 = compare("c", "=", 3);
@@ -39,12 +46,12 @@ describe("parseWhere: operators", () => {
     ["a ~ 1", { kind: "match", operand: at("a"), pattern: "1" }],
     ["a ~ 1.50", { kind: "match", operand: at("a"), pattern: "1.50" }],
     ["a ~ true", { kind: "match", operand: at("a"), pattern: "true" }],
-    ["a in [1, 'x', y, true, null]", { kind: "in", operand: at("a"), values: [1, "x", "y", true, null], negated: false }],
-    ["a in[1,2]", { kind: "in", operand: at("a"), values: [1, 2], negated: false }],
-    ["a not in [1]", { kind: "in", operand: at("a"), values: [1], negated: true }],
-    ["a in []", { kind: "in", operand: at("a"), values: [], negated: false }],
-    ["a in[]", { kind: "in", operand: at("a"), values: [], negated: false }],
-    ["a in [ ]", { kind: "in", operand: at("a"), values: [], negated: false }],
+    ["a in [1, 'x', y, true, null]", inList("a", [1, "x", "y", true, null])],
+    ["a in[1,2]", inList("a", [1, 2])],
+    ["a not in [1]", inList("a", [1], true)],
+    ["a in []", inList("a", [])],
+    ["a in[]", inList("a", [])],
+    ["a in [ ]", inList("a", [])],
   ])("%s", (text, expected) => {
     expect(parseWhere(text)).toEqual(expected);
   });
@@ -112,7 +119,7 @@ describe("parseWhere: precedence, parentheses and keyword case", () => {
     ["((a = 1))", a1],
     ["a = 1 AND b = 2 Or c = 3", { kind: "or", items: [{ kind: "and", items: [a1, b2] }, c3] }],
     ["NOT a = 1", { kind: "not", item: a1 }],
-    ["a NOT IN [1]", { kind: "in", operand: at("a"), values: [1], negated: true }],
+    ["a NOT IN [1]", inList("a", [1], true)],
   ])("%s", (text, expected) => {
     expect(parseWhere(text)).toEqual(expected);
   });
@@ -276,6 +283,11 @@ describe("evaluateWhere: one operand", () => {
     ["seed < 12345678901234567892", "12345678901234567891", true],
     ["seed >= 12345678901234567892", "12345678901234567891", false],
     ["seed = 12345678901234567891", Number("12345678901234567891"), true],
+    // `in` reads each value as `=` does.
+    ["seed in [1, 12345678901234567891]", "12345678901234567891", true],
+    ["seed in [1, 12345678901234567892]", "12345678901234567891", false],
+    ["seed not in [12345678901234567892]", "12345678901234567891", true],
+    ["seed not in [12345678901234567891]", "12345678901234567891", false],
     // Two zoned times compare as moments: 08:00Z is 13:00+05:00.
     ["started_at > '2026-11-02T12:00:00+05:00'", "2026-11-02T08:00:00Z", true],
     ["started_at < '2026-11-02T12:00:00+05:00'", "2026-11-02T08:00:00Z", false],
@@ -431,12 +443,16 @@ describe("parseWhere: elapsed reads durations as seconds", () => {
     ["elapsed > 90", compare("elapsed", ">", 90)],
     ["90 < elapsed", compare("elapsed", ">", 90)],
     ["meta.x = 10m", compare("meta.x", "=", "10m")],
+    ["elapsed in [90s, 2]", { kind: "in", operand: at("elapsed"), options: [compare("elapsed", "=", 90), compare("elapsed", "=", 2)], negated: false } as Expr],
   ])("%s", (text, expected) => {
     expect(parseWhere(text)).toEqual(expected);
   });
 
   test("anything else beside elapsed is a usage error naming the column", () => {
     expect(() => parseWhere("elapsed > soon")).toThrow("--where: column 11: elapsed compares with seconds or a duration such as 90s, 10m, 2h, found 'soon'");
+    expect(() => parseWhere("elapsed in [90s, soon]")).toThrow(
+      "--where: column 18: elapsed compares with seconds or a duration such as 90s, 10m, 2h, found 'soon'",
+    );
   });
 
   test("a number against a number: NaN fails every operator, != included; infinities are numbers", () => {
