@@ -8,6 +8,8 @@ export interface SyntheticRun {
   /** The code: runs with the same tree have the same code. */
   tree?: string;
   params?: Record<string, unknown>;
+  /** The command it ran (default: `train`). */
+  argv?: string[];
   /** The metric's series (the last is its value); none: the run never reported it. */
   values?: number[];
   metric?: string;
@@ -43,7 +45,14 @@ export function writeRun(store: string, ms: number, run: SyntheticRun): string {
       submodules: [],
     },
     host: { hostname: "synthetic", os: "linux", arch: "x64", username: "test", cpu_count: 1 },
-    process: { pid: 1, ppid: 0, cwd: "/", argv: ["train"], started: { host: "synthetic", pid: 1, boot_id: null, start_ticks: null }, heartbeat_s: 30 },
+    process: {
+      pid: 1,
+      ppid: 0,
+      cwd: "/",
+      argv: run.argv ?? ["train"],
+      started: { host: "synthetic", pid: 1, boot_id: null, start_ticks: null },
+      heartbeat_s: 30,
+    },
     metadata: {},
     params: run.params ?? {},
     ...(run.why && { why: run.why }),

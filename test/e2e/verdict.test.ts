@@ -81,6 +81,9 @@ describe("exprag verdict", () => {
     const exact = await verdict(still, qa!, qb!);
     expect(exact.verdict).toBe("better");
     expect(exact.reason).toStartWith("A is better than B: the means differ, with no noise at all, beyond");
+    // JSON has no infinity: t is written as the store writes one, never as a number that reads as no difference.
+    expect(exact.noise.t).toBe("Infinity");
+    expect((await verdict(still, qb!, qa!)).noise.t).toBe("-Infinity");
   });
 
   test("equal means are within noise, for many seeds of the noise", async () => {
@@ -124,9 +127,9 @@ describe("exprag verdict", () => {
     const dir = join(cwd, ".exprag");
     const a = writeRun(dir, T0 + 1000, { params: { lr: 0.1 }, values: [0.9], metric: "loss" });
     const b = writeRun(dir, T0 + 2000, { params: { lr: 0.2 } });
-    const answer = await verdict(cwd, a, b);
+    const answer = JSON.parse((await exprag(["verdict", a, b, "--metric", "loss", "--min", "--json"], { cwd })).text);
     expect(answer.verdict).toBe("not-comparable");
-    expect(answer.reason).toContain(b.slice(-8));
+    expect(answer.reason).toBe(`${b.slice(-8)} never reported loss as a finite number`);
     const missing = await exprag(["verdict", a, b], { cwd });
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain("verdict needs a metric");
@@ -141,5 +144,50 @@ describe("exprag verdict", () => {
     expect(fromConfig.a.replicates.n).toBe(5);
     expect(fromConfig.difference).toBe(0);
     expect(fromConfig.verdict).toBe("within-noise");
+  });
+
+  test("words of the command that are no params make another configuration; only the seed may differ", async () => {
+    const cwd = tempDir();
+    const dir = join(cwd, ".exprag");
+    // ./t.sh 0.5 and ./t.sh 0.9: no params, yet not replicates of each other.
+    const low = writeRun(dir, T0 + 1000, { argv: ["./t.sh", "0.5"], values: [0.5] });
+    const high = writeRun(dir, T0 + 2000, { argv: ["./t.sh", "0.9"], values: [0.9] });
+    const apart = await verdict(cwd, high, low);
+    expect(apart.verdict).toBe("unknown-noise");
+    expect([apart.a.replicates.n, apart.b.replicates.n]).toEqual([1, 1]);
+    // Seeds given in each form the command line takes are blanked; everything else counts.
+    const seeded = [
+      writeRun(dir, T0 + 3000, { argv: ["./t.sh", "0.9", "--seed", "1"], params: { seed: 1 }, values: [0.91] }),
+      writeRun(dir, T0 + 4000, { argv: ["./t.sh", "0.9", "--seed=2"], params: { seed: 2 }, values: [0.89] }),
+      writeRun(dir, T0 + 5000, { argv: ["./t.sh", "0.9", "seed=3"], params: { seed: 3 }, values: [0.9] }),
+    ];
+    expect((await verdict(cwd, seeded[0]!, low)).a.replicates.n).toBe(1);
+    const same = [
+      writeRun(dir, T0 + 6000, { argv: ["./t.sh", "0.9", "--seed", "4"], params: { seed: 4 }, values: [0.9] }),
+      writeRun(dir, T0 + 7000, { argv: ["./t.sh", "0.9", "--seed", "5"], params: { seed: 5 }, values: [0.92] }),
+    ];
+    const pooled = await verdict(cwd, same[0]!, low);
+    expect(pooled.a.replicates.runs.sort()).toEqual([seeded[0]!, same[0]!, same[1]!].map((id) => id.slice(-8)).sort());
+    // Two replicates of one configuration: said so, not a difference measured to two decimals.
+    const twins = await verdict(cwd, same[0]!, same[1]!);
+    expect(twins.verdict).toBe("within-noise");
+    expect(twins.reason).toBe(
+      "A and B are replicates of one configuration (the same experiment, code, command and params but for the seed): they differ only by noise",
+    );
+  });
+
+  test("a run that did not end ok is not comparable; one run twice and a path no run has are usage errors", async () => {
+    const cwd = tempDir();
+    const dir = join(cwd, ".exprag");
+    const ok = writeRun(dir, T0 + 1000, { params: { lr: 0.1 }, values: [0.5] });
+    const failed = writeRun(dir, T0 + 2000, { params: { lr: 0.2 }, values: [0.99], status: "failed", error: "exit 3" });
+    const answer = await verdict(cwd, failed, ok);
+    expect(answer).toMatchObject({ verdict: "not-comparable", reason: `${failed.slice(-8)} did not end ok (failed)`, settle: [] });
+    const twice = await exprag(["verdict", ok, ok, "--metric", "val", "--max"], { cwd });
+    expect(twice.exitCode).toBe(2);
+    expect(twice.stderr).toContain(`are the same run, ${ok.slice(-8)}`);
+    const typo = await exprag(["verdict", ok, failed, "--metric", "vla", "--max"], { cwd });
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain("did you mean val?");
   });
 });

@@ -1,10 +1,13 @@
 /**
- * Replicates: runs of the same experiment, the same code and the same params, differing at most
- * in a seed-like param (`seed`, `random_seed`, or the project's `seed-params`). Their spread is the
- * noise a difference between configurations is measured against.
+ * Replicates: runs of the same experiment, the same code, the same command and the same params,
+ * differing at most in a seed-like param (`seed`, `random_seed`, or the project's `seed-params`).
+ * Their spread is the noise a difference between configurations is measured against.
  */
 import type { ProjectConfig } from "../config";
-import type { RunView } from "../query/run-view";
+import type { Warn } from "../query/records";
+import { RunView } from "../query/run-view";
+import { selectRuns } from "../query/selection";
+import { setParam } from "../sweep/set-param";
 
 export const DEFAULT_SEED_PARAMS = ["seed", "random_seed"];
 
@@ -17,7 +20,16 @@ export function replicateKey(view: RunView, seedParams: string[]): string | null
   const params = Object.entries(view.params())
     .filter(([key]) => !seedParams.includes(key))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([summary.experiment_name, summary.tree ?? summary.commit, params]);
+  const argv = view.start()?.process.argv ?? null;
+  return JSON.stringify([summary.experiment_name, summary.tree ?? summary.commit, params, argv && withoutSeed(argv, seedParams)]);
+}
+
+/**
+ * The command with its seed params' values blanked: words that are no params (`./train.sh 0.5`,
+ * or any word of a run recorded without params) make two runs different configurations.
+ */
+function withoutSeed(argv: string[], seedParams: string[]): string[] {
+  return seedParams.reduce((command, name) => setParam(command, name, "") ?? command, argv);
 }
 
 /** The seed param a run has, if any: the first of `seedParams` among its params. */
@@ -27,13 +39,30 @@ export function seedParamOf(params: Record<string, unknown>, seedParams: string[
 
 /**
  * The `--set` words that make `count` replicates of a run with these params: its seed param set
- * to values it has not had (an integer seed s gives s+1, s+2...; any other gives 1, 2...); with
- * no seed param, none (the same command again).
+ * to values no replicate has had (`inUse`; an integer seed s gives the first free of s+1, s+2...;
+ * any other the first free of 1, 2...); with no seed param, none (the same command again).
  */
-export function replicateSettings(params: Record<string, unknown>, seedParams: string[], count: number): string[][] {
+export function replicateSettings(params: Record<string, unknown>, seedParams: string[], count: number, inUse: Set<unknown> = new Set()): string[][] {
   const name = seedParamOf(params, seedParams);
   if (name === null) return Array.from({ length: count }, () => []);
   const current = params[name];
-  const base = typeof current === "number" && Number.isSafeInteger(current) ? current : 0;
-  return Array.from({ length: count }, (_, i) => [`${name}=${base + i + 1}`]);
+  const seeds: number[] = [];
+  for (let seed = (typeof current === "number" && Number.isSafeInteger(current) ? current : 0) + 1; seeds.length < count; seed++) {
+    if (!inUse.has(seed)) seeds.push(seed);
+  }
+  return seeds.map((seed) => [`${name}=${seed}`]);
+}
+
+/** The values of its seed param that run `runId` and the store's other replicates of it have (unreadable runs passed over quietly). */
+export function seedsInUse(store: string, runId: string, seedParams: string[]): Set<unknown> {
+  const quiet: Warn = () => {};
+  const source = new RunView(store, runId, quiet);
+  const key = replicateKey(source, seedParams);
+  const name = seedParamOf(source.params(), seedParams);
+  const seeds = new Set<unknown>();
+  if (key === null || name === null) return seeds;
+  for (const view of selectRuns(store, { references: [] }, Number.POSITIVE_INFINITY, quiet).runs) {
+    if (replicateKey(view, seedParams) === key) seeds.add(view.params()[name]);
+  }
+  return seeds;
 }

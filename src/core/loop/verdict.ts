@@ -6,12 +6,16 @@
  * says which command would measure it.
  */
 
+import { usageError } from "../errors";
 import type { Git } from "../git/repository";
 import { type Aggregate, type Direction, score } from "../query/best";
+import { unknownPathError } from "../query/known-paths";
 import { readable, type Warn } from "../query/records";
 import { RunView } from "../query/run-view";
 import { selectRuns } from "../query/selection";
+import { jsonNumber } from "../query/value-paths";
 import { resolveReadableRun, shortId } from "../record/refs";
+import { isUnended } from "../record/schema";
 import { type Changes, changedPaths, changesBetween } from "./changes";
 import type { Goal } from "./goal";
 import { sampleStats } from "./numbers";
@@ -51,8 +55,8 @@ export interface VerdictAnswer {
   difference: number | null;
   noise:
     | (Noise & {
-        /** How many standard errors apart the means are, and how many count as a real difference. */
-        t: number;
+        /** How many standard errors apart the means are ("Infinity" or "-Infinity" with no noise at all), and how many count as a real difference. */
+        t: number | string;
         threshold: number;
         source: "replicates" | "replicates-of-a" | "replicates-of-b" | "comparable-runs";
         /** Where the noise was measured, in words. */
@@ -73,10 +77,14 @@ interface Candidate {
 
 export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): VerdictAnswer {
   const [a, b] = [request.a, request.b].map((reference) => new RunView(store, resolveReadableRun(store, reference).runId, warn)) as [RunView, RunView];
+  if (a.runId === b.runId) throw usageError(`${request.a} and ${request.b} are the same run, ${shortId(a.runId)}`, "name two runs: exprag verdict A B");
+  const scoreOf = (view: RunView) => readable(store, view.runId, warn, () => (view.summary() ? score(view, request.goal.steps, request.agg) : null));
   const metricOf = (view: RunView) => {
-    const found = readable(store, view.runId, warn, () => (view.summary() ? score(view, request.goal.steps, request.agg) : null));
+    const found = scoreOf(view);
     return found && Number.isFinite(found.value) ? found.value : null;
   };
+  // Neither run has the path at all: a typo, told as best tells it, not an answer about the runs.
+  if (!scoreOf(a) && !scoreOf(b)) throw unknownPathError({ path: request.goal.metric, option: null, trackedOnly: true }, [a, b], warn);
   const names = new Set([a, b].map((view) => view.summary()?.experiment_name));
   // Candidates: finished runs of the same experiments with the metric, in one pass over the store.
   const candidates: Candidate[] = [];
@@ -110,6 +118,19 @@ export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): V
     b: sb,
     differs: withFiles(changesBetween(a, b), request.git, a, b),
   };
+  // A run still going has no value yet, and one that failed or was stopped none of its configuration's.
+  const unfinished = [a, b].filter((view) => view.summary()?.status !== "ok");
+  if (unfinished.length)
+    return {
+      ...base,
+      verdict: "not-comparable",
+      reason: unfinished
+        .map((view) => `${shortId(view.runId)} ${isUnended(view.summary()!.status) ? "has not ended" : "did not end ok"} (${view.summary()!.status})`)
+        .join(" and "),
+      difference: null,
+      noise: null,
+      settle: unfinished.filter((view) => isUnended(view.summary()!.status)).map((view) => `exprag wait ${shortId(view.runId)}`),
+    };
   const missing = [sa, sb].filter((s) => s.value === null).map((s) => s.short_id);
   if (missing.length)
     return {
@@ -148,11 +169,17 @@ export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): V
   const gain = request.goal.direction === "max" ? t : -t;
   const verdict: VerdictKind = Math.abs(t) < threshold ? "within-noise" : gain > 0 ? "better" : "worse";
   const by = Number.isFinite(t) ? `differ by ${Math.abs(t).toFixed(2)} standard errors` : "differ, with no noise at all";
-  const reason =
-    verdict === "within-noise"
+  const reason = sameConfiguration(a, b, request.seedParams)
+    ? "A and B are replicates of one configuration (the same experiment, code, command and params but for the seed): they differ only by noise"
+    : verdict === "within-noise"
       ? `the means ${by}, under the ${threshold.toFixed(2)} that a real difference needs (Welch t-test, 5%)`
       : `A is ${verdict} than B: the means ${by}, beyond ${threshold.toFixed(2)} (Welch t-test, 5%)`;
-  return { ...base, verdict, reason, difference, noise: { ...noise, t: Number.isFinite(t) ? t : 0, threshold }, settle: [] };
+  return { ...base, verdict, reason, difference, noise: { ...noise, t: jsonNumber(t) as number | string, threshold }, settle: [] };
+}
+
+function sameConfiguration(a: RunView, b: RunView, seedParams: string[]): boolean {
+  const key = replicateKey(a, seedParams);
+  return key !== null && key === replicateKey(b, seedParams);
 }
 
 function measureNoise(a: Side, b: Side, candidates: Candidate[]): (Noise & { source: NonNullable<VerdictAnswer["noise"]>["source"]; from: string }) | null {

@@ -10,7 +10,7 @@ import { EXIT, UserError } from "../errors";
 import { type PreparedCode, prepareCode } from "../git/capture";
 import { openRepositoryOrFail } from "../git/repository";
 import { rerunWorktreeDir } from "../git/worktrees";
-import { replicateSettings, seedParamsOf } from "../loop/replicates";
+import { replicateSettings, seedParamsOf, seedsInUse } from "../loop/replicates";
 import { selfCommand } from "../os/platform";
 import { restoreOutputs } from "../query/outputs";
 import type { Warn } from "../query/records";
@@ -86,7 +86,8 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
   if (source.folderNote) warn(`run ${short}: ${source.folderNote}`);
   const metadata = rerunMetadata(source.metadata, request.metaFile, request.meta);
   const defaults: RunDefaults = runDefaults(request.runFlags, config);
-  const replicates = request.seeds === null ? null : replicateSettings(source.params, seedParamsOf(config), request.seeds);
+  const seedParams = seedParamsOf(config);
+  const replicates = request.seeds === null ? null : replicateSettings(source.params, seedParams, request.seeds, seedsInUse(store, source.runId, seedParams));
   const settings = replicates ? replicates.map((seed) => [...request.set, ...seed]) : [request.set];
   const runs = settings.map((set, index) => ({ index, point: {}, command: commandWithSettings(source.argv, set), runId: Bun.randomUUIDv7() }));
   const runId = runs[0]!.runId;

@@ -45,4 +45,9 @@ describe("replicates", () => {
   ])("%j, %d replicates: %j", (params, count, expected) => {
     expect(replicateSettings(params, ["seed", "trial"], count)).toEqual(expected);
   });
+
+  test("seeds a replicate already has are passed over", () => {
+    expect(replicateSettings({ seed: 7 }, ["seed"], 3, new Set([7, 8, 10]))).toEqual([["seed=9"], ["seed=11"], ["seed=12"]]);
+    expect(replicateSettings({ seed: "abc" }, ["seed"], 2, new Set(["abc", 1]))).toEqual([["seed=2"], ["seed=3"]]);
+  });
 });
