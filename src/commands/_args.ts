@@ -40,7 +40,7 @@ export const runOptionArgs = {
   why: { type: "string", description: "The hypothesis the run tests, in a sentence", valueHint: "TEXT" },
   from: {
     type: "string",
-    description: "The run it builds on: a run, or kept (the latest kept run); a rerun builds on its source",
+    description: "The run it builds on: a run, or kept (the run kept last); a rerun builds on its source",
     valueHint: "RUN|kept",
   },
   quiet: { type: "boolean", alias: "q", description: "Do not print exprag's end-of-run line" },

@@ -10,7 +10,7 @@ import { defineExpragCommand } from "./_define";
 
 const ABOUT: Record<DecisionKind, { description: string; examples: string }> = {
   keep: {
-    description: "Keep a run: its change is worth building on (--from kept starts from the latest kept run)",
+    description: "Keep a run: its change is worth building on (--from kept starts from the run kept last)",
     examples: `EXAMPLES
 
   exprag keep 3f9c2a1b --because "val_bpb 0.981, best so far"

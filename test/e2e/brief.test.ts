@@ -32,7 +32,14 @@ describe("exprag brief", () => {
       );
     const best = writeRun(store, t0 + 300 * 60_000, { params: { lr: 0.0042 }, values: [0.9, 0.123], why: "warmup 100 steps", from: ids[299] });
     const lost = writeRun(store, t0 + 301 * 60_000, { params: { lr: 0.1 }, values: [0.8], why: "a much higher lr", from: best });
-    const failed = writeRun(store, t0 + 302 * 60_000, { status: "failed", error: "RuntimeError: CUDA out of memory", why: "batch 4096", from: best });
+    // Its last value beats every other, but a run that failed is nothing to build on: never the best.
+    const failed = writeRun(store, t0 + 302 * 60_000, {
+      status: "failed",
+      values: [0.01],
+      error: "RuntimeError: CUDA out of memory",
+      why: "batch 4096",
+      from: best,
+    });
     writeFileSync(join(cwd, ".exprag.toml"), '[goal]\nmetric = "val"\ndirection = "min"\n');
     await ok(cwd, ["keep", best, "--because", "best val so far"]);
     await ok(cwd, ["discard", lost, "--because", "diverged after 2k steps"]);
@@ -61,7 +68,7 @@ describe("exprag brief", () => {
       expect(lines[1]).toBe("runs: 304 tried, 1 kept, 1 discarded, 1 failed, 1 running, 300 waiting for a decision");
       expect(lines[2]).toBe(`best: ${best.slice(-8)} train val=0.123, kept; why: warmup 100 steps`);
       expect(lines[3]).toBe(`  changed from ${ids[299]!.slice(-8)}: lr 0.006->0.0042, seed 299->null`);
-      expect(lines).toContain(`  ${failed.slice(-8)} failed: RuntimeError: CUDA out of memory; why: batch 4096; from ${best.slice(-8)}`);
+      expect(lines).toContain(`  ${failed.slice(-8)} failed: RuntimeError: CUDA out of memory val=0.01; why: batch 4096; from ${best.slice(-8)}`);
       expect(lines).toContain(`  ${lost.slice(-8)} discarded (diverged after 2k steps) val=0.8; why: a much higher lr; from ${best.slice(-8)}`);
       expect(lines.some((line) => /^running: [0-9a-f]{8} sh for \d+ min; why: longer training$/.test(line))).toBe(true);
       expect(lines).toContain(`project note ${JSON.parse((await ok(cwd, ["note", "--project", "--json"])).text).notes[0].id}: untried: cosine schedule`);

@@ -36,7 +36,7 @@ function remoteWithClones(first: string, second: string): { bare: string; clones
 }
 
 describe("hypothesis and lineage", () => {
-  test("run --why and --from are recorded, shown, listed and selectable; --from kept is the latest kept run", async () => {
+  test("run --why and --from are recorded, shown, listed and selectable; --from kept is the run kept last", async () => {
     const repo = makeRepo();
     await ok(repo, ["run", "-q", "--why", "the baseline", "--", "sh", "-c", emit({ val: 1.0 })]);
     const base = await latest(repo);
@@ -61,6 +61,14 @@ describe("hypothesis and lineage", () => {
       ["a lower lr", base.short_id, ""],
       ["the baseline", "", "keep"],
     ]);
+    // Kept last, though started first: --from kept builds on the run kept last, not the newest kept.
+    await ok(repo, ["keep", child.short_id]);
+    await ok(repo, ["keep", base.short_id, "--because", "back to the baseline"]);
+    await ok(repo, ["run", "-q", "--from", "kept", "--", "true"]);
+    expect((await latest(repo)).from).toBe(base.run_id);
+    await ok(repo, ["rm", "latest", "--yes"]);
+    await ok(repo, ["discard", child.short_id, "--because", "kept by mistake"]);
+
     const children = await json(repo, ["ls", "--where", `from = ${base.short_id}`]);
     expect(children.map((run: { why: string }) => run.why)).toEqual(["a bigger batch", "a lower lr"]);
     expect(children.every((run: { from: string }) => run.from === base.run_id)).toBe(true);
@@ -331,6 +339,12 @@ describe("replicates", () => {
     const verdict = await json(repo, ["verdict", replicas[0].short_id, source.short_id, "--metric", "val", "--max"]);
     expect(verdict.a.replicates.n).toBe(4);
     expect(verdict.verdict).toBe("within-noise");
+    // More replicates, of the source or of a replicate, take seeds none of them has had.
+    await ok(repo, ["rerun", source.short_id, "--seeds", "2"]);
+    const nine = replicas.find((run: { params: { seed: number } }) => run.params.seed === 9);
+    await ok(repo, ["rerun", nine.short_id, "--seeds", "1"]);
+    const seeds = (await json(repo, ["ls", "--all"])).map((run: { params: { seed: number } }) => run.params.seed);
+    expect(seeds.sort((x: number, y: number) => x - y)).toEqual([7, 8, 9, 10, 11, 12, 13]);
 
     const bad = await runIn(repo, ["rerun", source.short_id, "--seeds", "0"]);
     expect(bad.exitCode).toBe(2);

@@ -137,8 +137,9 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
   const waitingRuns = runs.filter((r) => r.status === "ok" && r.decision === null);
   counts.waiting = waitingRuns.length;
   const sign = goal?.direction === "min" ? 1 : -1;
+  // A run still going has no final value, and one that failed none to build on.
   const best = runs
-    .filter((r) => r.value !== null && r.decision !== "discard")
+    .filter((r) => r.value !== null && r.status === "ok" && r.decision !== "discard")
     .reduce<BriefRun | null>((top, r) => (top === null || sign * (r.value! - top.value!) < 0 ? r : top), null);
   const bestDetails = best && describeBest(store, best, byId, byRunId);
   const running = runs.filter((r) => r.status === "running").map((r) => ({ ...r, running_ms: Math.max(0, request.now - Date.parse(r.started_at)) }));
@@ -171,7 +172,7 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
     if (best.from) candidates.push({ text: `  changed from ${best.from}: ${clip(what)}`, rank: 1, section: "lineage" });
     if (bestDetails.lineage.length > 1) candidates.push({ text: `  lineage: ${bestDetails.lineage.join(" <- ")}`, rank: 1, section: "lineage" });
   } else if (goal) {
-    candidates.push({ text: `best: no run reported ${goal.metric} yet`, rank: 0.1, section: "best" });
+    candidates.push({ text: `best: no run that ended ok reported ${goal.metric} yet`, rank: 0.1, section: "best" });
   }
   for (const [i, r] of running.entries())
     candidates.push({

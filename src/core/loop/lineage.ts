@@ -1,18 +1,25 @@
 /** The run a new run builds on (`--from RUN`, `--from kept`). */
 
 import { usageError } from "../errors";
-import { readAnnotations } from "../record/annotations";
+import { AnnotationListing, readAnnotations } from "../record/annotations";
 import { listRunIds, resolveReadableRun } from "../record/refs";
 import { runFilePath } from "../store";
 
-/** The word `--from` takes for the latest kept run. */
+/** The word `--from` takes for the run kept last. */
 export const KEPT = "kept";
 
-/** The newest run whose standing decision is keep; null when none is kept. */
+/**
+ * The run kept last: of the runs whose standing decision is keep, the one whose keep was made
+ * latest (of two kept at one moment, the newer run); null when none is kept.
+ */
 export function latestKeptRun(store: string): string | null {
-  const ids = listRunIds(store);
-  for (let i = ids.length - 1; i >= 0; i--) if (readAnnotations(runFilePath(store, ids[i]!)).decision?.decision === "keep") return ids[i]!;
-  return null;
+  const listing = new AnnotationListing(store);
+  let kept: { runId: string; at: string } | null = null;
+  for (const runId of listRunIds(store)) {
+    const decision = readAnnotations(runFilePath(store, runId), [], listing).decision;
+    if (decision?.decision === "keep" && (kept === null || decision.created_at >= kept.at)) kept = { runId, at: decision.created_at };
+  }
+  return kept?.runId ?? null;
 }
 
 /** The full id `--from` names: a run reference, or `kept`. */
