@@ -266,6 +266,38 @@ describe.skipIf(!isLinux)("exprag check-rules: the rules replayed on a recorded 
     expect(replay.rules[0].stopped_by).toEqual(end.stopped_by);
   }, 60_000);
 
+  test('a tracked "NaN" (what a NaN is stored as) is a divergence live, in the run\'s record and replayed alike', async () => {
+    const cwd = tempDir();
+    const lines = ['{"step": 1, "loss": 1}', '{"step": 2, "loss": "NaN"}', '{"step": 3, "loss": 0.5}'];
+    const script = `${lines.map((line) => `echo 'EXPRAG::${line}'`).join("; ")}; sleep 30`;
+    const result = await exprag(["run", "--stop-when", "diverged", "--", "sh", "-c", script], { cwd, timeoutMs: 60_000 });
+    expect(result.exitCode).toBe(123);
+    const end = runEnd(onlyRun(join(cwd, ".exprag")));
+    expect(end).toMatchObject({ status: "stopped", stopped_by: { rule: "diverged", step: 2 }, diverged: { path: "loss", step: 2 } });
+    const replay = JSON.parse((await exprag(["check-rules", "latest", "--stop-when", "diverged", "--json"], { cwd })).text);
+    expect(replay.rules[0].stopped_by).toEqual(end.stopped_by);
+    // A key named NaN, or the text "NaN is fine", is no divergence.
+    await exprag(["run", "--", "sh", "-c", `echo 'EXPRAG::{"NaN": 1, "note": "NaN is fine", "loss": 1}'`], { cwd });
+    expect((await exprag(["ls", "--limit", "1", "--columns", "diverged"], { cwd })).text).toBe("diverged\nfalse\n");
+  }, 60_000);
+
+  test("the tags a run started with hold in the replay as they did live, not tags given later", async () => {
+    const cwd = tempDir();
+    const rule = "tags = fast and loss > 5";
+    const result = await exprag(["run", "--tag", "fast", "--stop-when", rule, "--", "sh", "-c", `echo 'EXPRAG::{"loss": 9}'; sleep 30`], {
+      cwd,
+      timeoutMs: 60_000,
+    });
+    expect(result.exitCode).toBe(123);
+    const replay = JSON.parse((await exprag(["check-rules", "latest", "--stop-when", rule, "--json"], { cwd })).text);
+    expect(replay.rules[0].stopped_by).toEqual(replay.recorded);
+    expect(replay.recorded).toMatchObject({ rule });
+    await exprag(["run", "--", "sh", "-c", `echo 'EXPRAG::{"loss": 9}'`], { cwd });
+    await exprag(["tag", "latest", "fast"], { cwd });
+    const later = JSON.parse((await exprag(["check-rules", "latest", "--stop-when", rule, "--json"], { cwd })).text);
+    expect(later.stopped_by).toBeNull();
+  }, 60_000);
+
   test("a rule on a path the run never had (a typo) says so, with the closest it has; a rule that never held on a path it has says nothing", async () => {
     const cwd = tempDir();
     await exprag(["run", "--", "sh", "-c", `echo 'EXPRAG::{"step": 1, "metrics": {"loss": 3}}'`], { cwd });

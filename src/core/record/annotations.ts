@@ -213,9 +213,10 @@ export function appendLine(path: string, record: object): void {
 
 /**
  * The run's annotations; `startTags`: the tags its run_start gave it (a queued Slurm point's),
- * before any event; `listing`: the annotation folder's entries, when a selection listed them once.
+ * before any event; `listing`: the annotation folder's entries, when a selection listed them once;
+ * `asOf`: only the events made by then (an ISO time), as they stood at that moment.
  */
-export function readAnnotations(runFile: string, startTags: string[] = [], listing?: AnnotationListing): Annotations {
+export function readAnnotations(runFile: string, startTags: string[] = [], listing?: AnnotationListing, asOf?: string): Annotations {
   const annotations: Annotations = { tags: [], notes: [], decision: null, decisions: [] };
   const files = annotationFiles(runFile, listing);
   // The usual run of a listing: nothing to merge (asked of every run of `ls`).
@@ -234,7 +235,10 @@ export function readAnnotations(runFile: string, startTags: string[] = [], listi
   const tags = new Set<string>(startTags);
   // A merged copy's lines (pulled, or moved from an older store) come after ours: the time each
   // event was made orders them, not the file.
-  for (const event of byTime([...lines].flatMap((text) => eventOf(text) ?? []))) applyEvent(event, annotations, tags);
+  for (const event of byTime([...lines].flatMap((text) => eventOf(text) ?? []))) {
+    if (asOf !== undefined && event.created_at > asOf) break;
+    applyEvent(event, annotations, tags);
+  }
   annotations.tags = [...tags];
   annotations.decision = annotations.decisions.at(-1) ?? null;
   return annotations;

@@ -4,6 +4,7 @@
  * them would have), so a rule can be tuned on runs already made before it ends a new one.
  */
 import { readable, recordsOf, type Warn } from "../query/records";
+import { readAnnotations } from "../record/annotations";
 import { decodeEnvelope, decodeRunEnd, decodeRunStart, type RunEnd, type RunStart } from "../record/decode";
 import { notARunError, resolveReadableRun, shortId } from "../record/refs";
 import type { StoppedBy } from "../record/schema";
@@ -37,15 +38,21 @@ export function checkRules(request: CheckRulesRequest, warn: Warn): CheckRulesAn
   const read = readable(request.store, runId, warn, () => {
     let start: RunStart | null = null;
     let diverged = false;
+    let checking = false;
     recordsOf(file, warn, (record, line) => {
       const envelope = decodeEnvelope(record);
       if (envelope.kind === "run_start") {
         start = decodeRunStart(record);
-        const facts = { runId, name: start.experimentName, params: start.params ?? {}, metadata: start.metadata, tags: [] };
-        for (const item of each) item.checker = new StopRules([item.rule], facts);
       } else if (envelope.kind === "run_end") {
         end = decodeRunEnd(record);
       } else if (envelope.kind === "track" && start) {
+        if (!checking) {
+          checking = true;
+          // The tags the run started with: written beside run_start, before its command made any record.
+          const tags = readAnnotations(file, start.queued?.tags, undefined, envelope.createdAt).tags;
+          const facts = { runId, name: start.experimentName, params: start.params ?? {}, metadata: start.metadata, tags };
+          for (const item of each) item.checker = new StopRules([item.rule], facts);
+        }
         diverged ||= firstNonFinitePath(envelope.value) !== null;
         const elapsed = typeof record.elapsed_ms === "number" ? record.elapsed_ms : 0;
         for (const item of each) {

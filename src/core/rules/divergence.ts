@@ -24,13 +24,6 @@ export function firstNonFinitePath(value: unknown, prefix = ""): string | null {
   return null;
 }
 
-/** Whether a parsed value holds a number that is not finite: one written too large to be (`1e400`). */
-export function holdsInfiniteNumber(value: unknown): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  if (value === null || typeof value !== "object") return false;
-  return (Array.isArray(value) ? value : Object.values(value)).some(holdsInfiniteNumber);
-}
-
 /** The divergence a tracked value shows, if it shows one: its path, step and `file:line`. */
 export function divergenceOf(value: unknown, file: string, line: number): Divergence | null {
   const path = firstNonFinitePath(value);

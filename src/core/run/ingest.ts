@@ -5,7 +5,7 @@
 
 import { type Divergence, noRecordCounts, type RecordCounts } from "../record/schema";
 import type { RunFile } from "../record/writer";
-import { divergenceOf, holdsInfiniteNumber } from "../rules/divergence";
+import { divergenceOf } from "../rules/divergence";
 import { LineShapes } from "./line-shape";
 import { MAX_RECORD_LINE_BYTES } from "./magic-lines";
 import type { PathProbe } from "./path-probe";
@@ -96,10 +96,11 @@ export class RecordIngest {
     }
     if (value !== null) {
       const line = this.runFile.nextLine;
-      // Python's NaN and Infinity tokens, and numbers written too large to be finite, are a divergence.
-      const mayDiverge = !this.divergence && (payload.nonFinite || MAY_NOT_BE_FINITE.test(value));
+      // Python's NaN and Infinity tokens, numbers written too large to be finite, and the strings
+      // "NaN", "Infinity", "-Infinity" (what the others are stored as, read back as such) are a divergence.
+      const mayDiverge = !this.divergence && (payload.nonFinite || MAY_NOT_BE_FINITE.test(value) || value.includes('"NaN"') || value.includes('Infinity"'));
       const parsed = this.observer || mayDiverge ? JSON.parse(value) : undefined;
-      if (mayDiverge && (payload.nonFinite || holdsInfiniteNumber(parsed))) this.divergence = divergenceOf(parsed, this.runFile.path, line);
+      if (mayDiverge) this.divergence = divergenceOf(parsed, this.runFile.path, line);
       this.runFile.add("track", value, note);
       this.counts.track++;
       this.observer?.parsed(parsed, line);

@@ -1,7 +1,8 @@
 /**
  * The byte scanners under plain-json.ts's walks: each skips one JSON token (space, string, number,
  * literal) from a position and answers the position after it, or -1 where it is not valid JSON in
- * valid UTF-8, or is a number that may be too large to be finite. They allocate nothing.
+ * valid UTF-8, or is a number that may be too large to be finite, or a value that is the text of a
+ * non-finite number ("NaN", "Infinity", "-Infinity"). They allocate nothing.
  */
 
 export const QUOTE = 0x22;
@@ -9,12 +10,26 @@ export const BACKSLASH = 0x5c;
 
 /** Skips the string, number or literal starting with byte `c` at i; -1 when it is none (see skipNumber for `shape`). */
 export function skipScalar(b: Uint8Array, i: number, end: number, c: number, shape: Int32Array | null): number {
-  if (c === QUOTE) return skipString(b, i, end);
+  if (c === QUOTE) {
+    const after = skipString(b, i, end);
+    // "NaN", "Infinity", "-Infinity": how a non-finite number is stored, so a divergence (told on the slower path).
+    const length = after - i;
+    return (length === 5 || length === 10 || length === 11) && isNonFiniteText(b, i, length) ? -1 : after;
+  }
   if (c === 0x2d /* - */ || isDigit(c)) return skipNumber(b, i, end, shape);
   if (c === 0x74 /* t */) return skipWord(b, i, end, "true");
   if (c === 0x66 /* f */) return skipWord(b, i, end, "false");
   if (c === 0x6e /* n */) return skipWord(b, i, end, "null");
   return -1;
+}
+
+const NON_FINITE_TEXTS = ['"NaN"', '"Infinity"', '"-Infinity"'].map((text) => Buffer.from(text));
+
+/** Whether the `length` bytes at i are one of NON_FINITE_TEXTS, quotes included. */
+function isNonFiniteText(b: Uint8Array, i: number, length: number): boolean {
+  const text = NON_FINITE_TEXTS[length === 5 ? 0 : length === 10 ? 1 : 2]!;
+  for (let k = 0; k < length; k++) if (b[i + k] !== text[k]) return false;
+  return true;
 }
 
 export function skipSpace(b: Uint8Array, i: number, end: number): number {

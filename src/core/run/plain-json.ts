@@ -1,7 +1,8 @@
 /**
  * Decides, straight from the bytes, whether a record line can be stored as it came: one valid
- * JSON value in valid UTF-8, without Python's NaN/Infinity tokens nor a number too large to be
- * finite (`1e400` reads as Infinity: a divergence), and (for an object) without
+ * JSON value in valid UTF-8, without Python's NaN/Infinity tokens, a number too large to be
+ * finite (`1e400` reads as Infinity: a divergence) nor a value that is the text of a non-finite
+ * number (`"NaN"`, as such numbers are stored: a divergence too), and (for an object) without
  * the reserved top-level keys (`$note`, `$meta`, `$value`, `$params`). It allocates nothing; answering false only
  * sends the line down the slower path that parses it with JSON.parse. isPlainJsonProbed also
  * notes the values at a PathProbe's paths on the way.

@@ -35,7 +35,14 @@ function expected(bytes: Buffer): boolean {
     // a top-level key written with escapes goes the slow way too
     if (/^\s*\{/.test(text) && hasEscapedTopLevelKey(text)) return false;
   }
-  return !mayNotBeFinite(text);
+  return !mayNotBeFinite(text) && !holdsNonFiniteText(value);
+}
+
+/** Whether a value (not a key) is the text a non-finite number is stored as: a divergence, read the slow way. */
+function holdsNonFiniteText(value: unknown): boolean {
+  if (typeof value === "string") return value === "NaN" || value === "Infinity" || value === "-Infinity";
+  if (value === null || typeof value !== "object") return false;
+  return Object.values(value).some(holdsNonFiniteText);
 }
 
 /** Whether a number of the text has more than 307 integer digits, its exponent counted: such a line is read exactly, the slow way. */
@@ -78,7 +85,7 @@ function isKeyAt(text: string, quote: number): boolean {
 
 function randomValue(random: () => number, depth: number, topLevel: boolean): unknown {
   const pick = Math.floor(random() * (depth > 3 ? 5 : 7));
-  const strings = ["", "a", "é", "日本", "😀", 'q"uote', "back\\slash", "tab\t", "\u0001", "$note", "NaN", "\u2028"];
+  const strings = ["", "a", "é", "日本", "😀", 'q"uote', "back\\slash", "tab\t", "\u0001", "$note", "NaN", "-Infinity", "Infinity", "NaNs", "\u2028"];
   switch (pick) {
     case 0:
       return null;
@@ -115,6 +122,10 @@ describe("isPlainJson", () => {
     ["NaN", false],
     ['{"loss": NaN}', false],
     ["[-Infinity]", false],
+    ['"NaN"', false],
+    ['{"loss": "Infinity"}', false],
+    ['{"x": ["-Infinity"]}', false],
+    ['{"NaN": 1, "a": "NaNa", "b": "Infinit", "c": "+Infinity", "d": "nan"}', true],
     ["", false],
     ["   ", false],
     ["{", false],
