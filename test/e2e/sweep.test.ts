@@ -159,7 +159,7 @@ describe("exprag sweep", () => {
     write(repo, "look.py", "import os, sys\nprint(sys.argv[1], os.path.exists('data/train.csv'))\n");
     // A git that fails every listing of ignored files, as it does while another worktree is being added.
     const bin = tempDir();
-    write(bin, "git", `#!/bin/sh\ncase "$*" in *--ignored*) echo "fatal: cannot list" >&2; exit 128;; esac\nexec '${Bun.which("git")}' "$@"\n`);
+    write(bin, "git", `#!/bin/sh\ncase "$*" in *ls-files*--ignored*) echo "fatal: cannot list" >&2; exit 128;; esac\nexec '${Bun.which("git")}' "$@"\n`);
     chmodSync(join(bin, "git"), 0o755);
     const result = await runIn(repo, ["sweep", "--grid", "x=1,2", "--", "python3", "look.py", "{x}"], { PATH: `${bin}:${process.env.PATH}` });
     expect(result.exitCode, result.stderr).toBe(0);
@@ -184,6 +184,24 @@ describe("exprag sweep", () => {
     expect((await runIn(repo, ["rm", first!, "--yes"])).exitCode).toBe(0);
     expect((await runIn(repo, ["gc"])).exitCode).toBe(0);
     expect(existsSync(worktree)).toBe(false);
+  }, 60_000);
+
+  test("files the runs wrote that git ignores (checkpoints) keep the worktree too; Python's caches alone do not", async () => {
+    const { repo, store } = setUp();
+    write(repo, ".gitignore", "*.pt\n__pycache__/\n");
+    // The cache written as Python writes one (whatever PYTHONDONTWRITEBYTECODE says here).
+    write(repo, "save.py", "import os, sys\nos.makedirs('__pycache__')\nopen('__pycache__/save.cpython-3.pyc', 'w').write('')\nif sys.argv[1] == 'save': open('model.pt', 'w').write('weights')\n");
+    const cached = await runIn(repo, ["sweep", "--grid", "x=skip", "--", "python3", "save.py", "{x}"]);
+    expect(cached.exitCode, cached.stderr).toBe(0);
+    expect(cached.stderr).not.toContain("left files");
+    const worktrees = join(store, "worktrees");
+    expect(existsSync(worktrees) ? readdirSync(worktrees) : []).toEqual([]);
+    const saved = await runIn(repo, ["sweep", "--grid", "x=save", "--", "python3", "save.py", "{x}"]);
+    expect(saved.exitCode, saved.stderr).toBe(0);
+    const first = readRecords(runFiles(store).sort().at(-1)!)[0]!.run_id;
+    const worktree = join(store, "worktrees", first);
+    expect(saved.stderr).toContain(`the runs left files in the sweep's worktree, kept at ${worktree} until exprag gc finds its first run gone: model.pt`);
+    expect(readFileSync(join(worktree, "model.pt"), "utf8")).toBe("weights");
   }, 60_000);
 
   test("when its worktree cannot be made, the sweep says why and runs in the work tree", async () => {

@@ -80,17 +80,28 @@ export function closeRunTree(git: Git, tree: RunTree, remove: boolean): string[]
   }
   releaseWorktree(git, tree.top);
   if (!remove) return [];
-  const status = git.at(tree.top).run(["status", "--porcelain", "-z", "--untracked-files=normal"]);
+  // Ignored files count: a checkpoint or an outputs/ folder the runs wrote is what git would delete
+  // with the worktree. Only the caches an interpreter writes on its own go with it.
+  const status = git.at(tree.top).run(["status", "--porcelain", "-z", "--untracked-files=normal", "--ignored"]);
   const left =
     status.code === 0
       ? status.stdout
           .toString()
           .split("\0")
           .filter(Boolean)
+          .filter((entry) => !(entry.startsWith("!! ") && isCache(entry.slice(3))))
           .map((entry) => entry.slice(3))
       : ["(git status failed)"];
   if (left.length === 0 && git.run(["worktree", "remove", tree.top]).code === 0) return [];
   return left.length ? left : ["(git worktree remove refused)"];
+}
+
+/** Folders and files an interpreter writes by itself, which no run's result is in. */
+const CACHES = new Set(["__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"]);
+
+function isCache(path: string): boolean {
+  const name = path.replace(/\/$/, "").split("/").at(-1)!;
+  return CACHES.has(name) || name.endsWith(".pyc");
 }
 
 /** Whether a folder on the way to `path` inside `top` is a link (the code may hold one, pointing anywhere). */
