@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { gitEnv, makeRepo, runIn, write } from "./git-harness";
+import { git, gitEnv, makeRepo, runIn, write } from "./git-harness";
 import { cleanEnv, EXPRAG, isRoot, readRecords, runFiles, tempDir, works } from "./harness";
 import { atTerminal, hasPty } from "./terminal";
 
@@ -130,6 +130,30 @@ describe("exprag run: outputs", () => {
     const rerun = await runIn(repo, ["rerun", "latest", "--restore-outputs"]);
     expect(rerun.exitCode).toBe(0);
     expect((await runIn(repo, ["log", "latest"])).text).toBe("trained\n");
+  }, 60_000);
+
+  test("rerun --restore-outputs never writes through a link into the work tree: the user's newer file stays", async () => {
+    const repo = project();
+    const script = "test -f ckpt/model.pt || { mkdir -p ckpt; echo RUN1 > ckpt/model.pt; }; cat ckpt/model.pt";
+    await runIn(repo, ["run", "--keep-outputs", "--", "sh", "-c", script]);
+    writeFileSync(join(repo, "ckpt", "model.pt"), "NEWER USER WEIGHTS\n");
+    const rerun = await runIn(repo, ["rerun", "latest", "--restore-outputs"]);
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    // The rerun resumed from the run's kept copy, in its own worktree; the user's ignored ckpt/ is untouched.
+    expect((await runIn(repo, ["log", "latest"])).text).toBe("RUN1\n");
+    expect(readFileSync(join(repo, "ckpt", "model.pt"), "utf8")).toBe("NEWER USER WEIGHTS\n");
+  }, 60_000);
+
+  test("checkout --restore-outputs in place: a file of the run's code in the way is no reason to stop, and HEAD moves only when it succeeds", async () => {
+    const repo = makeRepo({ "results.csv": "old\n", "train.sh": "echo new > results.csv\n" });
+    write(repo, "train.sh", "echo new > results.csv\n# tweak\n");
+    await runIn(repo, ["run", "-q", "--keep-outputs", "--", "sh", "train.sh"]);
+    git(repo, "add", "-A");
+    git(repo, "commit", "-qm", "results");
+    const restored = await runIn(repo, ["checkout", "latest", "--restore-outputs", "--json"]);
+    expect(restored.exitCode, restored.stderr).toBe(0);
+    expect(JSON.parse(restored.text).outputs).toEqual({ restored: ["results.csv"], not_kept: [] });
+    expect(readFileSync(join(repo, "results.csv"), "utf8")).toBe("new\n");
   }, 60_000);
 
   test("rm deletes the copies a run kept", async () => {

@@ -190,7 +190,11 @@ describe("exprag sweep", () => {
     const { repo, store } = setUp();
     write(repo, ".gitignore", "*.pt\n__pycache__/\n");
     // The cache written as Python writes one (whatever PYTHONDONTWRITEBYTECODE says here).
-    write(repo, "save.py", "import os, sys\nos.makedirs('__pycache__')\nopen('__pycache__/save.cpython-3.pyc', 'w').write('')\nif sys.argv[1] == 'save': open('model.pt', 'w').write('weights')\n");
+    write(
+      repo,
+      "save.py",
+      "import os, sys\nos.makedirs('__pycache__')\nopen('__pycache__/save.cpython-3.pyc', 'w').write('')\nif sys.argv[1] == 'save': open('model.pt', 'w').write('weights')\n",
+    );
     const cached = await runIn(repo, ["sweep", "--grid", "x=skip", "--", "python3", "save.py", "{x}"]);
     expect(cached.exitCode, cached.stderr).toBe(0);
     expect(cached.stderr).not.toContain("left files");

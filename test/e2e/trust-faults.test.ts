@@ -3,7 +3,7 @@
  * a run's status honest whatever broke, and fails with one line and the right exit code.
  */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { commitFiles, git, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
@@ -91,6 +91,29 @@ describe("data loss", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("the run's code holds .env, which the work tree has untracked (ignored, say)");
     expect(Bun.file(join(repo, ".env")).text()).resolves.toBe("TOKEN=today\n");
+    expect(git(repo, "rev-parse", "--abbrev-ref", "HEAD").trim()).toBe("main");
+  });
+
+  test("in-place checkout refuses when an untracked file or link sits where the run's code has a folder", async () => {
+    const repo = makeRepo();
+    mkdirSync(join(repo, "model"));
+    write(repo, "model/weights.txt", "w1\n");
+    mkdirSync(join(repo, "d"));
+    write(repo, "d/file", "f\n");
+    await runIn(repo, ["run", "-q", "--", "true"]);
+    const id = readRecords(runFiles(join(repo, ".exprag"))[0]!)[0]!.run_id;
+    rmSync(join(repo, "model"), { recursive: true });
+    rmSync(join(repo, "d"), { recursive: true });
+    write(repo, ".git/info/exclude", "model\nd\n");
+    write(repo, "model", "PRECIOUS\n");
+    const elsewhere = join(tempDir(), "elsewhere");
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, join(repo, "d"));
+    const result = await runIn(repo, ["checkout", id]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("the run's code holds d, model, which the work tree has untracked");
+    expect(readFileSync(join(repo, "model"), "utf8")).toBe("PRECIOUS\n");
+    expect(lstatSync(join(repo, "d")).isSymbolicLink()).toBe(true);
     expect(git(repo, "rev-parse", "--abbrev-ref", "HEAD").trim()).toBe("main");
   });
 });

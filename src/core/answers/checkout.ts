@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { EXIT, UserError } from "../errors";
 import { notAnOption } from "../git/option-words";
 import { gitCommand, openRepositoryOrFail } from "../git/repository";
-import { hasUncommittedChanges, runCode, untrackedPathsInTheWay } from "../git/restore";
+import { filesOfCommit, hasUncommittedChanges, runCode, untrackedPathsInTheWay } from "../git/restore";
 import { addRunWorktree } from "../git/worktrees";
 import { checkOutputsPlace, type RestoredOutputs, restoreOutputs } from "../query/outputs";
 import type { AnswerContext } from "./context";
@@ -29,8 +29,8 @@ export function answerCheckout(request: CheckoutRequest, { store, cwd, env, warn
   const { git, repo } = openRepositoryOrFail(cwd, env);
   const { runId, commit } = runCode(git, store, request.run, warn);
   const { branch } = request;
-  const done = (worktree: string, inPlace: boolean) => {
-    const outputs = request.restoreOutputs ? restoreOutputs(store, runId, worktree, !inPlace, warn) : undefined;
+  const done = (worktree: string, inPlace: boolean, codeFiles?: ReadonlySet<string>) => {
+    const outputs = request.restoreOutputs ? restoreOutputs(store, runId, worktree, !inPlace, warn, codeFiles) : undefined;
     if (outputs?.not_kept.length)
       warn(`${outputs.not_kept.length} output${outputs.not_kept.length === 1 ? " was" : "s were"} not kept by the run, so not brought back`);
     return { data: { run_id: runId, commit, worktree, branch, in_place: inPlace, ...(outputs && { outputs }) } };
@@ -56,9 +56,11 @@ export function answerCheckout(request: CheckoutRequest, { store, cwd, env, warn
       `move it aside, or use: exprag checkout ${request.run} --worktree DIR`,
     );
   }
-  // Outputs in the way stop the checkout before it moves anything.
-  if (request.restoreOutputs) checkOutputsPlace(store, runId, repo.top, warn);
+  // Outputs in the way stop the checkout before it moves anything; files of the run's code are
+  // what the checkout itself puts there, which git holds.
+  const codeFiles = request.restoreOutputs ? new Set(filesOfCommit(git, commit)) : undefined;
+  if (codeFiles) checkOutputsPlace(store, runId, repo.top, warn, codeFiles);
   // git checkout has no --end-of-options; the commit is an object id, the branch is checked.
   gitCommand(git, branch ? ["checkout", "-b", notAnOption(branch, "branch"), commit] : ["checkout", "--detach", commit]);
-  return done(repo.top, true);
+  return done(repo.top, true, codeFiles);
 }

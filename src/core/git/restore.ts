@@ -3,6 +3,7 @@
  * or against the work tree. A run's code is its recorded commit, never a branch tip: a clean
  * run's branch may have moved since.
  */
+import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { EXIT, errnoReason, UserError } from "../errors";
 import { somethingAt } from "../os/files";
@@ -72,17 +73,43 @@ export function currentTree(git: Git, repo: Repository, store: string, limits: S
   }
 }
 
+/** The paths of the files a commit's tree holds. */
+export function filesOfCommit(git: Git, commit: string): string[] {
+  const inTree = git.run(["ls-tree", "-r", "-z", "--name-only", commit]);
+  if (inTree.code !== 0) throw new GitError(`git ls-tree failed: ${firstLine(inTree.stderr)}`);
+  return inTree.stdout.toString().split("\0").filter(Boolean);
+}
+
 /**
  * Paths the run's code holds that are in the work tree but not tracked (often ignored, such as
- * .env): an in-place checkout would overwrite them, and going back would delete them.
+ * .env), and untracked files or links where the code has a folder: an in-place checkout would
+ * overwrite or replace them, and going back would delete them.
  */
 export function untrackedPathsInTheWay(git: Git, repo: Repository, commit: string): string[] {
-  const inTree = git.run(["ls-tree", "-r", "-z", "--name-only", commit]);
+  const files = filesOfCommit(git, commit);
   const tracked = git.run(["ls-files", "-z"]);
-  if (inTree.code !== 0 || tracked.code !== 0) throw new GitError(`git ls-tree failed: ${firstLine(inTree.stderr || tracked.stderr)}`);
+  if (tracked.code !== 0) throw new GitError(`git ls-files failed: ${firstLine(tracked.stderr)}`);
   const index = new Set(tracked.stdout.toString().split("\0"));
-  return inTree.stdout
-    .toString()
-    .split("\0")
-    .filter((path) => path && !index.has(path) && somethingAt(join(repo.top, path)));
+  const inTheWay: string[] = [];
+  const foldersSeen = new Set<string>();
+  for (const path of files) {
+    if (!index.has(path) && somethingAt(join(repo.top, path))) inTheWay.push(path);
+    // Each folder on the way once, deepest first: its parents were looked at with it.
+    for (let end = path.lastIndexOf("/"); end > 0 && !foldersSeen.has(path.slice(0, end)); end = path.lastIndexOf("/", end - 1)) {
+      const folder = path.slice(0, end);
+      foldersSeen.add(folder);
+      if (!index.has(folder) && notAFolder(join(repo.top, folder))) inTheWay.push(folder);
+    }
+  }
+  return inTheWay;
+}
+
+/** Whether a file or a link (even one to a folder) is at `path`. */
+function notAFolder(path: string): boolean {
+  try {
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    return stat !== undefined && !stat.isDirectory();
+  } catch {
+    return false; // a file further up (told when that folder is looked at), or one not to be seen
+  }
 }

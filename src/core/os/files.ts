@@ -13,6 +13,17 @@ export function isSymlink(path: string): boolean {
   }
 }
 
+/** Whether a folder on the way to `path` (relative, `/`-separated) inside `top` is a link, which may point anywhere. */
+export function linkOnTheWay(top: string, path: string): boolean {
+  const parts = path.split("/").slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const at = join(top, ...parts.slice(0, i));
+    if (isSymlink(at)) return true;
+    if (!somethingAt(at)) return false;
+  }
+  return false;
+}
+
 /** Whether anything is seen at `path`: a file, a folder, or a link, even a dangling one. */
 export function somethingAt(path: string): boolean {
   try {

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { pathMatcher } from "../context/output-globs";
 import { hashFile, keptOutputsDir, keptPath } from "../context/outputs";
 import { EXIT, UserError } from "../errors";
-import { isSymlink } from "../os/files";
+import { isSymlink, linkOnTheWay } from "../os/files";
 import { decodeEnvelope, parseRecord } from "../record/decode";
 import { decodeOutputs } from "../record/decode-context";
 import { listRunIds, resolveReadableRun, shortId } from "../record/refs";
@@ -144,19 +144,22 @@ export function outputsOf(file: string): OutputsValue | null {
   return null;
 }
 
-/** Fails, naming them, when outputs the run kept would overwrite other versions in `target`. */
-export function checkOutputsPlace(store: string, reference: string, target: string, warn: Warn): void {
-  placesOfOutputs(store, reference, target, false, warn);
+/**
+ * Fails, naming them, when outputs the run kept would overwrite other versions in `target`; a
+ * file of the run's code (`codeFiles`) does not count: git holds it.
+ */
+export function checkOutputsPlace(store: string, reference: string, target: string, warn: Warn, codeFiles: ReadonlySet<string>): void {
+  placesOfOutputs(store, reference, target, false, warn, codeFiles);
 }
 
-function placesOfOutputs(store: string, reference: string, target: string, overwrite: boolean, warn: Warn) {
+function placesOfOutputs(store: string, reference: string, target: string, overwrite: boolean, warn: Warn, codeFiles: ReadonlySet<string> = new Set()) {
   const answer = runOutputs(store, { run: reference, globs: [] }, warn);
   const places = answer.files.flatMap((file) => {
     const to = file.kept_copy === null ? null : keptPath(target, file.path);
     return to ? [{ file: file as OutputEntry & { kept_copy: string }, to }] : [];
   });
   if (!overwrite) {
-    const inTheWay = places.filter(({ file, to }) => existsSync(to) && hashFile(to) !== file.hash).map(({ file }) => file.path);
+    const inTheWay = places.filter(({ file, to }) => !codeFiles.has(file.path) && existsSync(to) && hashFile(to) !== file.hash).map(({ file }) => file.path);
     if (inTheWay.length) {
       const named = inTheWay.slice(0, 5).join(", ") + (inTheWay.length > 5 ? `, and ${inTheWay.length - 5} more` : "");
       throw new UserError(
@@ -179,13 +182,25 @@ export interface RestoredOutputs {
 /**
  * Copies a run's kept outputs into `target` (a work tree holding its code). In place (`overwrite`
  * false) a file that is there with other content stops it, naming the files, before anything is
- * copied: what a later run wrote is not lost.
+ * copied: what a later run wrote is not lost. A file of the run's code (`codeFiles`) is no such
+ * file: git holds it.
  */
-export function restoreOutputs(store: string, reference: string, target: string, overwrite: boolean, warn: Warn): RestoredOutputs {
-  const { answer, places } = placesOfOutputs(store, reference, target, overwrite, warn);
+export function restoreOutputs(
+  store: string,
+  reference: string,
+  target: string,
+  overwrite: boolean,
+  warn: Warn,
+  codeFiles?: ReadonlySet<string>,
+): RestoredOutputs {
+  const { answer, places } = placesOfOutputs(store, reference, target, overwrite, warn, codeFiles);
   const restored: string[] = [];
   for (const { file, to } of places) {
-    if (isSymlink(to)) continue;
+    // A link (one the code holds may point anywhere) is never written through.
+    if (isSymlink(to) || linkOnTheWay(target, file.path)) {
+      warn(`${file.path}: not brought back: a link is on its way there`);
+      continue;
+    }
     mkdirSync(dirname(to), { recursive: true });
     copyFileSync(file.kept_copy, to, constants.COPYFILE_FICLONE);
     restored.push(file.path);

@@ -9,6 +9,7 @@ import type { ProjectConfig } from "../config";
 import { EXIT, UserError } from "../errors";
 import { type PreparedCode, prepareCode } from "../git/capture";
 import { openRepositoryOrFail } from "../git/repository";
+import { filesOfCommit } from "../git/restore";
 import { rerunWorktreeDir } from "../git/worktrees";
 import { replicateSettings, seedParamsOf, seedsInUse } from "../loop/replicates";
 import { selfCommand } from "../os/platform";
@@ -128,15 +129,17 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
       });
       // A snapshot's commit is on no branch of the user's: the new run keeps it on its own run/<id> too.
       code = source.snapshot && prepared.git.commit === source.commit ? { ...prepared, snapshotCommit: source.commit } : prepared;
-      // After the code is read, so the links are never part of it.
-      if (tree) {
-        const { paths, failure } = await ignoredPaths(git, repo);
-        if (failure !== undefined) warn(unlistedIgnoredWarning(failure));
-        linkLeftOut(repo, tree, store, source.skipped, paths);
-      }
     }
-    // In place, another version of one stops the rerun before anything is copied.
-    if (request.restoreOutputs) restoreOutputs(store, source.runId, top, !request.here, warn);
+    // In place, another version of one (not a file of the code, which git holds) stops the rerun
+    // before anything is copied. In a worktree, before the links: never through one into the work tree.
+    if (request.restoreOutputs)
+      restoreOutputs(store, source.runId, top, !request.here, warn, request.here ? new Set(filesOfCommit(git, source.commit)) : undefined);
+    // After the code is read, so the links are never part of it; what was brought back stays.
+    if (tree) {
+      const { paths, failure } = await ignoredPaths(git, repo);
+      if (failure !== undefined) warn(unlistedIgnoredWarning(failure));
+      linkLeftOut(repo, tree, store, source.skipped, paths);
+    }
     const folder = join(top, source.folder);
     if (!existsSync(folder)) {
       mkdirSync(folder, { recursive: true });

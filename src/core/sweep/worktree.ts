@@ -8,6 +8,7 @@ import { lstatSync, mkdirSync, symlinkSync, unlinkSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { firstLine, type Git, type Repository } from "../git/repository";
 import { addLockedWorktree, releaseWorktree } from "../git/worktrees";
+import { linkOnTheWay } from "../os/files";
 import type { SkippedFile } from "../record/schema";
 import { isConfinedPath } from "../record/untrusted";
 
@@ -58,7 +59,7 @@ export function unlistedIgnoredWarning(failure: string): string {
 export function linkLeftOut(repo: Repository, tree: RunTree, store: string, skipped: SkippedFile[], ignored: string[]): void {
   const storePath = relative(repo.top, store).split(sep).join("/");
   for (const path of new Set([...ignored, ...skipped.map((file) => file.path)].map((entry) => entry.replace(/\/$/, "")))) {
-    if (!isConfinedPath(path) || throughLink(tree.top, path)) continue;
+    if (!isConfinedPath(path) || linkOnTheWay(tree.top, path)) continue;
     if (path === ".git" || path === storePath || path.startsWith(`${storePath}/`) || storePath.startsWith(`${path}/`)) continue;
     const at = join(tree.top, path);
     if (present(at) || !present(join(repo.top, path))) continue;
@@ -102,19 +103,6 @@ const CACHES = new Set(["__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_ca
 function isCache(path: string): boolean {
   const name = path.replace(/\/$/, "").split("/").at(-1)!;
   return CACHES.has(name) || name.endsWith(".pyc");
-}
-
-/** Whether a folder on the way to `path` inside `top` is a link (the code may hold one, pointing anywhere). */
-function throughLink(top: string, path: string): boolean {
-  const parts = path.split("/").slice(0, -1);
-  for (let i = 1; i <= parts.length; i++) {
-    try {
-      if (lstatSync(join(top, ...parts.slice(0, i))).isSymbolicLink()) return true;
-    } catch {
-      return false;
-    }
-  }
-  return false;
 }
 
 function present(path: string): boolean {
