@@ -295,6 +295,18 @@ describe("exprag gc", () => {
     expect(result.stderr).toContain("is checked out; kept");
     expect(git(repo, "rev-parse", `run/${dirty.id}`).trim()).toBe(dirty.git.commit);
   });
+
+  test("rm and gc keep a snapshot branch someone committed on: the commit is theirs", async () => {
+    const { repo, dirty } = await repoWithRuns();
+    git(repo, "update-ref", `refs/heads/run/${dirty.id}`, git(repo, "commit-tree", `${dirty.git.commit}^{tree}`, "-p", dirty.git.commit, "-m", "user commit").trim());
+    const moved = git(repo, "rev-parse", `run/${dirty.id}`).trim();
+    const result = await runIn(repo, ["rm", dirty.id, "--yes"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`refs/heads/run/${dirty.id} is not at the run's snapshot any more (commits were made on it); kept`);
+    expect(git(repo, "rev-parse", `run/${dirty.id}`).trim()).toBe(moved);
+    expect((await runIn(repo, ["gc"])).exitCode).toBe(0);
+    expect(git(repo, "rev-parse", `run/${dirty.id}`).trim()).toBe(moved);
+  });
 });
 
 test("the snapshot of a run equals the work tree at its start", async () => {

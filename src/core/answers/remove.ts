@@ -44,8 +44,8 @@ export function answerRemove(request: RemoveRequest, { store, cwd, env, warn }: 
   for (const run of runs) {
     const removal = removeRun(store, run, git);
     if (removal.keptRef) {
-      data.refs_kept.push(removal.keptRef);
-      warn(`${removal.keptRef} is checked out; kept`);
+      data.refs_kept.push(removal.keptRef.ref);
+      warn(`${removal.keptRef.ref} is ${removal.keptRef.reason}; kept`);
     }
     if (removal.failures.length) {
       data.failed.push({ run_id: run.runId, failures: removal.failures });

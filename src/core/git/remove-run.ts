@@ -19,16 +19,19 @@ export interface Removal {
   runId: string;
   /** What could not be deleted, each with why; empty when the whole run is gone. */
   failures: string[];
-  /** The snapshot ref kept because it is checked out. */
-  keptRef: string | null;
+  /** The snapshot ref kept (checked out, or committed on since), with why. */
+  keptRef: { ref: string; reason: string } | null;
 }
 
 export function removeRun(store: string, { runId, file }: RunLocation, git: Git | null): Removal {
   const removal: Removal = { runId, failures: [], keptRef: null };
-  let ref: string | null = null;
+  let ref: { ref: string; at: string } | null = null;
   try {
     const start = readRunStart(file);
-    ref = ownSnapshotRef(runId, start ? (decodeRunStart(start).git?.snapshot_ref ?? null) : null);
+    const recorded = start ? decodeRunStart(start).git : null;
+    const own = ownSnapshotRef(runId, recorded?.snapshot_ref ?? null);
+    // Deleted only while it holds the snapshot: a branch someone committed on is theirs now.
+    if (own !== null && recorded?.commit) ref = { ref: own, at: recorded.commit };
   } catch {
     // an unreadable run file names no ref; it is still deleted
   }
@@ -42,7 +45,7 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
     : [];
   if (git && (ref || shared.length)) {
     const refs = removeSnapshotRefs(git, [...(ref ? [ref] : []), ...shared]);
-    removal.keptRef = refs.kept[0]?.ref ?? null;
+    removal.keptRef = refs.kept[0] ?? null;
     for (const failed of refs.failed) removal.failures.push(`its snapshot ref ${failed.ref} (${failed.reason})`);
   }
   for (const path of [file, runLogPath(store, runId), annotationsPath(file), legacyAnnotationsPath(file)]) {

@@ -125,16 +125,26 @@ export interface RefRemoval {
   failed: { ref: string; reason: string }[];
 }
 
-/** Deletes snapshot refs, except those checked out in a worktree; `dryRun` only says what it would do. */
-export function removeSnapshotRefs(git: Git, refs: string[], dryRun = false): RefRemoval {
+/**
+ * Deletes snapshot refs, except those checked out in a worktree and those no longer at the
+ * snapshot commit given with them (`at`: someone committed on the branch); `dryRun` only says
+ * what it would do.
+ */
+export function removeSnapshotRefs(git: Git, refs: (string | { ref: string; at: string })[], dryRun = false): RefRemoval {
   const inUse = refs.length ? checkedOutBranches(git) : new Set<string>();
   const removal: RefRemoval = { deleted: [], kept: [], failed: [] };
-  for (const ref of refs) {
+  for (const entry of refs) {
+    const { ref, at } = typeof entry === "string" ? { ref: entry, at: undefined } : entry;
     if (inUse.has(ref)) {
       removal.kept.push({ ref, reason: "checked out" });
       continue;
     }
-    const result = dryRun ? { code: 0, stderr: "" } : git.run(["update-ref", "-d", ref]);
+    if (at !== undefined && git.run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).stdout.toString().trim() !== at) {
+      removal.kept.push({ ref, reason: "not at the run's snapshot any more (commits were made on it)" });
+      continue;
+    }
+    // With the commit expected, a branch moved meanwhile is refused by git rather than deleted.
+    const result = dryRun ? { code: 0, stderr: "" } : git.run(["update-ref", "-d", ref, ...(at === undefined ? [] : [at])]);
     if (result.code === 0) removal.deleted.push(ref);
     else removal.failed.push({ ref, reason: firstLine(result.stderr) || `git update-ref exit ${result.code}` });
   }
