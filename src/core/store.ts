@@ -34,6 +34,18 @@ let lastRuns = "";
 /** runFilePath given the store's runs folder: for reading many runs, the folder is joined once. */
 export const runFileIn = (runs: string, runId: string) => join(runs, `${runId}.jsonl`);
 export const runLogPath = (store: string, runId: string) => join(runsDir(store), `${runId}.log`);
+/**
+ * The store's folder `name` that exprag writes into (`outputs`, `annotations`, `worktrees`):
+ * refused when it is a link, in any store, as a cloned repository could commit one pointing
+ * anywhere; exprag makes these folders itself.
+ */
+export function storeFolder(store: string, name: "outputs" | "annotations" | "worktrees"): string {
+  const path = join(store, name);
+  if (isSymlink(path))
+    throw new UserError(`${path} is a symbolic link: exprag would write wherever it points`, EXIT.failure, "remove the link: exprag makes this folder itself");
+  return path;
+}
+
 /** What the store keeps to answer faster, safe to delete (see query/series-cache.ts); never pushed. */
 export const cacheDir = (store: string) => join(store, "cache");
 

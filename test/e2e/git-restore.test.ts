@@ -298,7 +298,12 @@ describe("exprag gc", () => {
 
   test("rm and gc keep a snapshot branch someone committed on: the commit is theirs", async () => {
     const { repo, dirty } = await repoWithRuns();
-    git(repo, "update-ref", `refs/heads/run/${dirty.id}`, git(repo, "commit-tree", `${dirty.git.commit}^{tree}`, "-p", dirty.git.commit, "-m", "user commit").trim());
+    git(
+      repo,
+      "update-ref",
+      `refs/heads/run/${dirty.id}`,
+      git(repo, "commit-tree", `${dirty.git.commit}^{tree}`, "-p", dirty.git.commit, "-m", "user commit").trim(),
+    );
     const moved = git(repo, "rev-parse", `run/${dirty.id}`).trim();
     const result = await runIn(repo, ["rm", dirty.id, "--yes"]);
     expect(result.exitCode, result.stderr).toBe(0);

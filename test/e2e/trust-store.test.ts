@@ -210,6 +210,24 @@ describe("cloned repositories", () => {
     expect(existsSync(target)).toBe(false);
   });
 
+  test("committed links for the store's outputs, annotations and worktrees folders are never written through", async () => {
+    const repo = makeRepo({ "a.txt": "a\n" });
+    const outside = tempDir();
+    mkdirSync(join(repo, ".exprag", "runs"), { recursive: true });
+    for (const folder of ["outputs", "annotations", "worktrees"]) symlinkSync(outside, join(repo, ".exprag", folder));
+    const kept = await runIn(repo, ["run", "-q", "--keep-outputs", "--", "sh", "-c", "echo o > out.txt"]);
+    expect(kept.exitCode).toBe(0);
+    expect(kept.stderr).toContain(`outputs not kept: ${join(repo, ".exprag", "outputs")} is a symbolic link`);
+    const tagged = await runIn(repo, ["tag", "latest", "t"]);
+    expect(tagged.exitCode).toBe(1);
+    expect(tagged.stderr).toContain(`${join(repo, ".exprag", "annotations")} is a symbolic link: exprag would write wherever it points`);
+    const swept = await runIn(repo, ["sweep", "-q", "--grid", "x=1", "--", "sh", "-c", "echo {x} > f"]);
+    expect(swept.stderr).toContain(`${join(repo, ".exprag", "worktrees")} is a symbolic link`);
+    const removed = await runIn(repo, ["rm", "latest", "latest~1", "--yes"]);
+    expect(removed.stderr).toContain("the store's outputs folder is a symbolic link");
+    expect(readdir(outside)).toEqual([]);
+  });
+
   test("a committed .exprag/runs link that leaves the work tree is refused; --dir writes there on purpose", async () => {
     const repo = makeRepo();
     const outside = tempDir();

@@ -5,6 +5,8 @@
  * runs and `ended` once it has exited; neither ever makes the command wait.
  */
 
+import { join } from "node:path";
+import { isSymlink } from "../os/files";
 import { kernelFoldersLater } from "../os/mounts";
 import type { RecordKind, SystemPeaks } from "../record/schema";
 import type { RunFile } from "../record/writer";
@@ -128,8 +130,13 @@ export class RunContext {
         : "the folders --outputs names hold more than that";
       warn(`outputs under ${root}: ${value.incomplete}; ${narrower}`);
     }
-    if (options.keep) value = keepOutputs(value, store, runId);
-    const notKept = options.keep ? value.files.filter((file) => !file.kept).length : 0;
+    let keep = options.keep;
+    if (keep && isSymlink(join(store, "outputs"))) {
+      warn(`outputs not kept: ${join(store, "outputs")} is a symbolic link, and exprag writes through none (remove it: exprag makes this folder itself)`);
+      keep = false;
+    }
+    if (keep) value = keepOutputs(value, store, runId);
+    const notKept = keep ? value.files.filter((file) => !file.kept).length : 0;
     if (notKept > 0)
       warn(`${notKept} output${notKept === 1 ? "" : "s"} not kept: together they pass the ${KEEP_OUTPUTS_MAX_BYTES / 1024 ** 3} GiB --keep-outputs keeps`);
     if (value.files.length > 0 || value.more || value.incomplete) writeNow(runFile, "outputs", value);

@@ -4,13 +4,13 @@
  */
 import { rmSync } from "node:fs";
 import { keptOutputsDir } from "../context/outputs";
-import { errnoReason } from "../errors";
+import { errnoReason, UserError } from "../errors";
 import { seriesCache } from "../query/series-cache";
 import { annotationsPath, legacyAnnotationsPath } from "../record/annotations";
 import { decodeRunStart } from "../record/decode";
 import { readRunStart } from "../record/reader";
 import type { RunLocation } from "../record/refs";
-import { runLogPath } from "../store";
+import { runLogPath, storeFolder } from "../store";
 import { RUNS_PREFIX, SNAPSHOTS_PREFIX } from "./ref-names";
 import type { Git } from "./repository";
 import { ownSnapshotRef, removeSnapshotRefs } from "./snapshot-refs";
@@ -57,11 +57,13 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
   }
   // Its series cache entry too (written when the question that deletes it is answered).
   seriesCache(store).forget(runId);
-  // The outputs --keep-outputs copied go with it too (a folder only exprag makes, named by the run's id).
+  // The outputs --keep-outputs copied go with it too (a folder only exprag makes, named by the run's id), never through a link.
   try {
+    storeFolder(store, "outputs");
     rmSync(keptOutputsDir(store, runId), { force: true, recursive: true });
   } catch (error) {
-    removal.failures.push(`${keptOutputsDir(store, runId)} (${errnoReason(error)})`);
+    const why = error instanceof UserError ? "the store's outputs folder is a symbolic link, which exprag goes through never" : errnoReason(error);
+    removal.failures.push(`${keptOutputsDir(store, runId)} (${why})`);
   }
   return removal;
 }

@@ -139,7 +139,13 @@ export function removeSnapshotRefs(git: Git, refs: (string | { ref: string; at: 
       removal.kept.push({ ref, reason: "checked out" });
       continue;
     }
-    if (at !== undefined && git.run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).stdout.toString().trim() !== at) {
+    if (
+      at !== undefined &&
+      git
+        .run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])
+        .stdout.toString()
+        .trim() !== at
+    ) {
       removal.kept.push({ ref, reason: "not at the run's snapshot any more (commits were made on it)" });
       continue;
     }

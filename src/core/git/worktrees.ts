@@ -12,7 +12,7 @@ import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { liveness, readStartTicks } from "../os/processes";
 import { RUN_ID } from "../record/refs";
-import { runFilePath } from "../store";
+import { runFilePath, storeFolder } from "../store";
 import { END_OF_OPTIONS, notAnOption } from "./option-words";
 import { firstLine, type Git, GitError } from "./repository";
 
@@ -23,8 +23,8 @@ export interface Worktree {
   locked: string | null;
 }
 
-/** Where a rerun's worktree goes when no --worktree is given. */
-export const rerunWorktreeDir = (store: string, runId: string) => join(store, "worktrees", runId);
+/** Where a rerun's (or a sweep's) worktree goes when no --worktree is given; never through a link. */
+export const rerunWorktreeDir = (store: string, runId: string) => join(storeFolder(store, "worktrees"), runId);
 
 const LOCK = /^exprag (?:rerun|sweep) (\d+) (\d+)$/;
 

@@ -14,6 +14,7 @@ import { basename, dirname, join } from "node:path";
 import { VERSION } from "../../version";
 import { isErrno, usageError } from "../errors";
 import { isSymlink } from "../os/files";
+import { storeFolder } from "../store";
 import { type Author, decodeAuthor } from "./author";
 import { asObject, decodeEnvelope, parseRecord } from "./decode";
 import { addLinesOf, appendMissingLines, cannotWrite, notRegularFile, openToAppend } from "./line-merge";
@@ -94,7 +95,7 @@ function listFolder(dir: string, keep: (name: string) => boolean): string[] | nu
  */
 export function settleAnnotations(runFile: string): string {
   const target = annotationsPath(runFile);
-  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  mkdirSync(storeFolder(dirname(dirname(runFile)), ANNOTATIONS_DIR), { recursive: true, mode: 0o700 });
   const legacy = legacyAnnotationsPath(runFile);
   if (!existsSync(legacy) || isSymlink(legacy)) return target;
   const kept = legacyText(legacy);
