@@ -318,6 +318,23 @@ esac`;
   );
 
   test.skipIf(!isLinux)(
+    "an nvidia-smi that is a wrapper script ends with its children: the run does not wait for them",
+    async () => {
+      const cwd = tempDir();
+      // The wrapper's pipeline: its children hold the output pipe after the wrapper itself is killed.
+      const PATH = fakeNvidiaSmi(cwd, `sh -c '${answering.replaceAll("'", "'\\''")}' nvidia-smi "$@" | cat`);
+      const result = await exprag(["run", "--system-every", "0.2", "--", "sh", "-c", untilRecords('"gpu1"', 2)], {
+        cwd,
+        env: { PATH },
+        timeoutMs: 30_000,
+      });
+      expect(result.exitCode).toBe(0);
+      expect(runEnd(onlyRun(join(cwd, ".exprag"))).system.gpus.gpu1).toEqual({ peak_memory_used: 8192 * MIB, mean_utilization: 91 });
+    },
+    60_000,
+  );
+
+  test.skipIf(!isLinux)(
     "a failing nvidia-smi is recorded as the reason, with its message",
     async () => {
       const cwd = tempDir();

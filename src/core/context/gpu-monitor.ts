@@ -6,6 +6,7 @@
 
 import { errnoReason } from "../errors";
 import type { GpuSample } from "../record/schema";
+import { endTool, startTool } from "./gpus";
 
 const MIB = 1024 * 1024;
 /** How long the end of a run waits for nvidia-smi's last words (an exit message), at most. */
@@ -19,6 +20,8 @@ export class GpuMonitor {
   /** It was still running when the run ended, and was killed: its end is no failure. */
   private killed = false;
   private reading: Promise<void> = Promise.resolve();
+  /** Its output is open still: some process of its group may write more. */
+  private streamOpen = true;
 
   /**
    * Starts the query at `tool` (a resolved nvidia-smi); `visible` keeps only those GPU indices
@@ -31,14 +34,14 @@ export class GpuMonitor {
     private readonly visible: number[] | null,
   ) {
     try {
-      this.child = Bun.spawn(
+      this.child = startTool(
         [
           tool,
           "--query-gpu=index,utilization.gpu,memory.used,memory.total",
           "--format=csv,noheader,nounits",
           `--loop-ms=${Math.max(100, Math.round(everyMs))}`,
         ],
-        { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+        env,
       );
     } catch (error) {
       this.failure = `nvidia-smi could not start (${errnoReason(error)})`;
@@ -60,6 +63,7 @@ export class GpuMonitor {
     } catch {
       // the stream ends with the process
     }
+    this.streamOpen = false;
     const code = await child.exited;
     if (!this.killed && this.failure === null) {
       const stderr = (await new Response(child.stderr).text()).trim().split("\n")[0] ?? "";
@@ -89,11 +93,16 @@ export class GpuMonitor {
     return this.lines === 0 ? "nvidia-smi gave no figures while the run lived" : null;
   }
 
-  /** Ends the query (by its pid), and waits a moment at most for what it said before it ended. */
+  /**
+   * Ends the query and what it started, and waits a moment at most for what it said before it
+   * ended. Its group is killed while its first process lives or its output is open still (a
+   * wrapper's children hold it): the group is there then, its id no one else's.
+   */
   async stop(): Promise<void> {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+    const child = this.child;
+    if (child && ((child.exitCode === null && child.signalCode === null) || this.streamOpen)) {
       this.killed = true;
-      this.child.kill("SIGKILL");
+      endTool(child);
     }
     await Promise.race([this.reading, Bun.sleep(STOP_WAIT_MS)]);
   }

@@ -13,14 +13,32 @@ const MIB = 1024 * 1024;
 export type ToolAnswer = { ok: true; stdout: string } | { ok: false; error: string };
 
 /**
+ * Starts a tool in a process group of its own: a wrapper script's children (`nvidia-smi "$@" |
+ * grep -v ...`) hold its pipes too, and must end with it (endTool).
+ */
+export function startTool(argv: string[], env: NodeJS.ProcessEnv): Bun.Subprocess<"ignore", "pipe", "pipe"> {
+  return Bun.spawn(argv, { env, stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: process.platform !== "win32" });
+}
+
+/** Kills a tool startTool started, with whatever it started. */
+export function endTool(child: Bun.Subprocess): void {
+  try {
+    if (process.platform === "win32") child.kill("SIGKILL");
+    else process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // all of it ended already
+  }
+}
+
+/**
  * Runs a short query and waits at most `timeoutMs` for its whole output; past that the tool is
- * killed (by its pid) and the answer is an error. Never throws.
+ * killed (its process group) and the answer is an error. Never throws.
  */
 export async function askTool(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ToolAnswer> {
   const name = basename(argv[0]!);
   let child: Bun.Subprocess<"ignore", "pipe", "pipe">;
   try {
-    child = Bun.spawn(argv, { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    child = startTool(argv, env);
   } catch (error) {
     return { ok: false, error: `${name} could not start (${errnoReason(error)})` };
   }
@@ -32,7 +50,7 @@ export async function askTool(argv: string[], env: NodeJS.ProcessEnv, timeoutMs:
   const settled = await Promise.race([answer, timeout]);
   clearTimeout(timer);
   if (settled === "timeout") {
-    child.kill("SIGKILL");
+    endTool(child);
     return { ok: false, error: `${name} did not answer within ${timeoutMs / 1000} s` };
   }
   const [stdout, stderr, code] = settled;
