@@ -82,7 +82,8 @@ export function findOutputs(
     if (!stat.isFile()) return;
     linked ||= stat.nlink > 1;
     if (told && !matches(path)) return;
-    if (Math.max(stat.mtimeMs, stat.ctimeMs) >= since) found.set(path, { path, size: stat.size, mtime_ms: Math.floor(stat.mtimeMs) });
+    // The change time: a write sets it, and so does a copy that keeps an old mtime (cp -p); an mtime set ahead (touch -d) never counts.
+    if (stat.ctimeMs >= since) found.set(path, { path, size: stat.size, mtime_ms: Math.floor(stat.mtimeMs) });
   };
   const maxEntries = request.maxEntries ?? MAX_SEARCHED_ENTRIES;
   let unread = maxEntries;

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathMatcher } from "../../../src/core/context/output-globs";
@@ -71,6 +71,23 @@ describe("the whole outputs search (where nothing is watched)", () => {
     writeInEach(root);
     const found = findOutputs({ root, since, globs: [], skip: [] }).files.map((file) => file.path);
     expect(found).toEqual(expectedOutputs(root));
+  });
+
+  test("an untouched file whose modification time is set ahead is no output; one copied keeping an old time is", async () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), "exprag-outputs-times-")));
+    try {
+      writeFileSync(join(root, "future.txt"), "f");
+      utimesSync(join(root, "future.txt"), new Date("2030-01-01"), new Date("2030-01-01"));
+      const { ctimeMs } = statSync(join(root, "future.txt"));
+      while (Date.now() <= ctimeMs + 100) await Bun.sleep(10); // the run starts after that change, past the search's slack for coarse file times
+      const since = Date.now();
+      writeFileSync(join(root, "copied.txt"), "c");
+      utimesSync(join(root, "copied.txt"), new Date("2001-01-01"), new Date("2001-01-01"));
+      const found = findOutputs({ root, since, globs: [], skip: [] }, null);
+      expect(found.files.map((file) => file.path)).toEqual(["copied.txt"]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test("does not look into the kernel's file systems (/proc, /sys...) mounted under its folder, nor search one it starts on", () => {
