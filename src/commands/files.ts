@@ -1,7 +1,6 @@
 import { answerFiles } from "../core/answers/files";
-import { isTerminal } from "../core/os/posix";
 import { shortId } from "../core/record/refs";
-import { visible } from "../render/escape";
+import { visibleAtTerminal } from "../render/escape";
 import { log } from "../render/log";
 import { printData } from "../render/output";
 import { jsonArg, storeArgs } from "./_args";
@@ -31,13 +30,12 @@ Read one with exprag cat.`,
     const { args } = context;
     const answer = answerFiles({ run: args.run, paths: args.paths, changed: args.changed === true }, context);
     if (args.json) return printData(`${JSON.stringify(answer.data)}\n`);
-    const shown = (path: string) => (isTerminal(1) ? visible(path) : path);
     if (answer.changed) {
       const changed = answer.data;
       if (changed.files.length === 0 && changed.base === changed.commit)
         log.info(`run ${shortId(changed.run_id)} was clean: its code is commit ${changed.commit.slice(0, 12)}`);
-      return printData(changed.files.map((file) => `${file.status}\t${shown(file.path)}\n`).join(""));
+      return printData(changed.files.map((file) => `${file.status}\t${visibleAtTerminal(file.path)}\n`).join(""));
     }
-    printData(answer.data.files.map((file) => `${shown(file.path)}\n`).join(""));
+    printData(answer.data.files.map((file) => `${visibleAtTerminal(file.path)}\n`).join(""));
   },
 });

@@ -1,5 +1,6 @@
 import { answerOutputs } from "../core/answers/outputs";
 import { lacksNote, loadablePaths } from "../core/query/outputs";
+import { visibleAtTerminal } from "../render/escape";
 import { formatLocalTime } from "../render/format";
 import { log } from "../render/log";
 import { printData } from "../render/output";
@@ -36,7 +37,7 @@ after 250,000 folder entries; incomplete then says so. run --keep-outputs keeps 
     if (answer.more > 0) log.info(`${answer.more} more file${answer.more === 1 ? "" : "s"} the run left, past the ones it listed`);
     const lacks = lacksNote(answer);
     if (lacks) log.warn(lacks);
-    if (args.path) return printData(`${loadablePaths(answer).join("\n")}\n`);
+    if (args.path) return printData(`${loadablePaths(answer).map(visibleAtTerminal).join("\n")}\n`);
     const mode = outputMode(args.json === true);
     if (mode === "json") return printData(`${JSON.stringify(answer)}\n`);
     printData(

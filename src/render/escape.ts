@@ -5,6 +5,8 @@
  * written as visible escapes; everything else is left as it is. JSON output stays exact instead.
  */
 
+import { isTerminal } from "../core/os/posix";
+
 /** C0 controls, DEL, C1 controls, and the bidirectional marks, embeddings, overrides and isolates. */
 function isUnsafe(code: number): boolean {
   return (
@@ -34,6 +36,9 @@ function nextUnsafe(text: string, from: number): number {
 }
 
 const NAMED: Record<string, string> = { "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\e" };
+
+/** A name as stdout gives it: escaped at a terminal; as it is to a pipe, for a script to use (a path it loads). */
+export const visibleAtTerminal = (text: string): string => (isTerminal(1) ? visible(text) : text);
 
 export function visible(text: string): string {
   let safe = "";

@@ -282,4 +282,18 @@ describe("exprag outputs: a hostile run file", () => {
     },
     30_000,
   );
+
+  test.skipIf(!hasPty)(
+    "outputs --path escapes a file name's control characters at a terminal, and gives it as it is to a pipe",
+    async () => {
+      const repo = project();
+      await runIn(repo, ["run", "-q", "--keep-outputs", "--", "sh", "-c", `echo x > "esc$(printf '\\033')[2Jname"`]);
+      const tty = await atTerminal([EXPRAG, "outputs", "latest", "--path"], { cwd: repo });
+      expect(tty.output).toContain("esc\\e[2Jname");
+      expect(tty.output).not.toContain("\u001b");
+      const piped = await runIn(repo, ["outputs", "latest", "--path"]);
+      expect(piped.text).toContain("esc\u001b[2Jname");
+    },
+    30_000,
+  );
 });
