@@ -151,6 +151,23 @@ describe("a pull never touches a run that is written here", () => {
     expect(JSON.parse(elsewhere.text).pulled).toEqual([]);
     expect(runFiles(join(fresh, ".exprag"))).toEqual([]);
   }, 60_000);
+
+  test("a run_end spelled with escapes is a run_end: records after it are kept aside too", async () => {
+    const repo = makeRepo();
+    const remote = bareRemote();
+    await ok(repo, ["run", "--name", "done", "--", "sh", "-c", `echo 'EXPRAG::{"metrics":{"acc":0.5}}'`]);
+    const file = runFiles(join(repo, ".exprag"))[0]!;
+    const id = idOf(file);
+    await ok(repo, ["push", remote]);
+    const before = readFileSync(file);
+    const escaped = before.toString().replace('"kind":"run_end"', '"kind":"run\\u005fend"');
+    expect(escaped).not.toBe(before.toString());
+    forgeRun(remote, id, { "run.jsonl": escaped + recordLine(id, "track", { metrics: { acc: 0.99 } }) });
+    const pulled = await runIn(repo, ["pull", remote, "--json"]);
+    expect(pulled.exitCode).toBe(0);
+    expect(JSON.parse(pulled.text).kept).toEqual([{ run_id: id, reason: expect.stringContaining("after its run_end") }]);
+    expect(readFileSync(file)).toEqual(before);
+  }, 60_000);
 });
 
 describe("rerun of a pulled run", () => {

@@ -35,7 +35,8 @@ export function recordsAfterEnd(file: string): boolean {
       after = true;
       return false;
     }
-    if (text?.includes('"run_end"')) ended = isRunEnd(text);
+    // Read whole where the kind may be run_end: as written, or spelled with escapes ("run\u005fend"), which readers decode alike.
+    if (text && (text.includes('"run_end"') || text.includes("\\u"))) ended = isRunEnd(text);
     return undefined;
   });
   return after;
