@@ -102,4 +102,17 @@ describe("exprag ls", () => {
     const runs = JSON.parse((await exprag(["ls", "--json"], { cwd })).text);
     expect(runs.find((r: { experiment_name: string }) => r.experiment_name === "gone").status).toBe("crashed");
   });
+
+  test("a garbage line is warned of by the questions that read a path, though it lacks the path's key", async () => {
+    const cwd = tempDir();
+    await exprag(["run", "--", "sh", "-c", `echo 'EXPRAG::{"step":0,"acc":0.1}'; echo 'EXPRAG::{"step":1,"acc":0.2}'`], { cwd });
+    const file = runFiles(join(cwd, ".exprag"))[0]!;
+    const lines = readFileSync(file, "utf8").split("\n");
+    writeFileSync(file, [...lines.slice(0, 2), "garbage-not-json", ...lines.slice(2)].join("\n"));
+    for (const command of [["values", "acc", "latest"], ["plot", "acc"], ["show", "latest"], ["paths"]]) {
+      const result = await exprag(command, { cwd });
+      expect({ command, warned: result.stderr.includes(`${file}:3: skipped a line that is not a JSON record`) }).toEqual({ command, warned: true });
+    }
+    expect(JSON.parse((await exprag(["values", "acc", "latest", "--json"], { cwd })).text).map((point: { value: number }) => point.value)).toEqual([0.1, 0.2]);
+  });
 });

@@ -31,7 +31,8 @@ export function recordsOf(
   forEachLineBytes(opened ?? file, (bytes, start, end, line, unterminated) => {
     if (bytes !== null && (start === end || readBytes?.(bytes, start, end))) return;
     const text = bytes === null ? null : bytes.toString("utf8", start, end);
-    if (text !== null && prefilter && !text.includes(prefilter)) return;
+    // A line without what the caller looks for is passed over unparsed, unless it is no object at all (torn, garbage): that one is warned of.
+    if (text !== null && prefilter && !text.includes(prefilter) && looksLikeObject(text)) return;
     const record = text === null ? null : parseRecord(text);
     // A last line still being written by a live run (or cut by its crash, which its status tells): not one to warn of.
     if (!record && unterminated) return;
@@ -43,6 +44,13 @@ export function recordsOf(
     return onRecord(record, line);
   });
   return skipped;
+}
+
+/** Whether a line starts and ends as a JSON object does (a record is one); a torn or garbage line does not. */
+function looksLikeObject(text: string): boolean {
+  let end = text.length - 1;
+  while (end > 0 && (text.charCodeAt(end) === 0x20 || text.charCodeAt(end) === 0x0d || text.charCodeAt(end) === 0x09)) end--;
+  return text.charCodeAt(0) === 0x7b && text.charCodeAt(end) === 0x7d;
 }
 
 /** Runs `read` on one run file; a file that cannot be read (gone, a dangling link) is skipped with a warning. */
