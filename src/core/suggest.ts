@@ -20,18 +20,24 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+const MAX_TYPED = 256;
+
 /**
  * The candidates `typed` most likely meant: the closest ones within a third of its length (at
  * least one edit, at most two), else the only candidate it begins; none when nothing is close.
  */
 export function closestWords(typed: string, candidates: readonly string[]): string[] {
   const word = typed.toLowerCase();
-  if (!word) return [];
+  // Past a length no one types, no suggestion: the distance costs the product of the lengths.
+  if (!word || word.length > MAX_TYPED) return [];
   const allowed = Math.min(2, Math.max(1, Math.floor(word.length / 3)));
   let best = Number.POSITIVE_INFINITY;
   let found: string[] = [];
   for (const candidate of new Set(candidates)) {
-    const distance = editDistance(word, candidate.toLowerCase());
+    // Lengths further apart than the edits allowed are further apart in edits too.
+    const lower = candidate.toLowerCase();
+    if (Math.abs(lower.length - word.length) > allowed) continue;
+    const distance = editDistance(word, lower);
     if (distance > allowed || distance > best) continue;
     if (distance < best) [best, found] = [distance, []];
     found.push(candidate);

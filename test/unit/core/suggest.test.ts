@@ -39,4 +39,12 @@ describe("did you mean", () => {
     expect(didYouMean("ab", ["ac", "ad", "ae", "af"])).toBe("did you mean 'ac', 'ad' or 'ae'?");
     expect(didYouMean("zzzz", COMMANDS)).toBeNull();
   });
+
+  test("a word of megabytes is answered at once, with no suggestion; one a character off a long candidate still gets one", () => {
+    // A table of both lengths (what the distance builds) would not even fit in memory.
+    const huge = "x".repeat(9 * 1024 * 1024);
+    expect(closestWords(huge, ["metrics.acc", "x".repeat(9 * 1024 * 1024 - 1)])).toEqual([]);
+    const long = `metrics.${"a".repeat(200)}`;
+    expect(closestWords(`${long}x`, [long, "metrics.acc"])).toEqual([long]);
+  });
 });
