@@ -317,7 +317,8 @@ describe("project notes", () => {
     expect(JSON.parse(pulled.text).project_notes).toEqual({ added: 2, dropped: 5 });
     expect(pulled.stderr).toContain("5 lines of the remote's project notes are no project note; left out");
     const notes = await json(b, ["note", "--project"]);
-    expect(notes.notes.map((n: { id: string }) => n.id)).toEqual([good.id, "abcdef05"]);
+    // Oldest first: the forged line says it was made in January.
+    expect(notes.notes.map((n: { id: string }) => n.id)).toEqual(["abcdef05", good.id]);
     expect(readFileSync(join(b, ".exprag", "project-notes.jsonl"), "utf8")).not.toContain("a path for an id");
   }, 120_000);
 });

@@ -178,6 +178,35 @@ describe("exprag push and pull", () => {
         .filter(Boolean);
     expect(lines(a).length).toBe(2);
     expect(lines(b).sort()).toEqual(lines(a).sort());
+    // The clones hold the same lines in another order: the same version. More rounds move nothing, and never refuse.
+    expect(lines(b)).not.toEqual(lines(a));
+    const remoteRef = () => git(a, "ls-remote", "origin", `refs/exprag/runs/${id}`).split("\t")[0];
+    const settled = remoteRef();
+    for (const clone of [b, a, b, a]) {
+      expect(JSON.parse((await ok(clone, ["pull", "--json"])).text)).toMatchObject({ pulled: [], grown: [], kept: [] });
+      expect(JSON.parse((await ok(clone, ["push", "--json"])).text).pushed).toEqual([]);
+    }
+    expect(remoteRef()).toBe(settled);
+  }, 60_000);
+
+  test("project notes added on both sides settle: once each holds them all, a push moves nothing", async () => {
+    const { a, b } = project();
+    await ok(a, ["run", "-q", "--", "true"]);
+    await ok(b, ["run", "-q", "--", "true"]);
+    await ok(b, ["note", "--project", "from b"]);
+    await ok(a, ["note", "--project", "from a"]);
+    await ok(a, ["push"]);
+    await ok(b, ["pull"]);
+    await ok(b, ["push"]);
+    await ok(a, ["pull"]);
+    const notesRef = () => git(a, "ls-remote", "origin", "refs/exprag/project/notes").split("\t")[0];
+    const settled = notesRef();
+    for (const clone of [a, b, a, b]) {
+      await ok(clone, ["pull"]);
+      expect((await ok(clone, ["push"])).stderr).not.toContain("pushed the project notes");
+    }
+    expect(notesRef()).toBe(settled);
+    for (const clone of [a, b]) expect((await ok(clone, ["note", "--project", "--json"])).text).toContain("from a");
   }, 60_000);
 
   test("the selection picks the runs; --no-log leaves the log behind", async () => {

@@ -45,6 +45,8 @@ export function readProjectNotes(store: string, warn: (message: string) => void 
     warn(`${path}: cannot be read (${code === "ELOOP" ? "a link, which exprag does not follow" : code}), skipped`);
     history.length = 0;
   }
+  // Oldest first, whatever order a store's lines came in: every clone lists them alike.
+  history.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
   const replaced = new Set(history.map((note) => note.replaces).filter((id) => id !== null));
   return { current: history.filter((note) => !replaced.has(note.id)), history };
 }

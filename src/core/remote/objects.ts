@@ -20,6 +20,8 @@ export interface FileVersion {
   id: string;
   /** The file hashed (`dev:ino`): one put in its place since (a queued point's run) holds other bytes. */
   file: string;
+  /** The bytes to store when they are not the file's own (hashLines: its lines in their canonical order). */
+  content?: Buffer;
 }
 
 /** A file's identity in FileVersion. */
@@ -101,4 +103,47 @@ export function parseTree(raw: Buffer, format: ObjectFormat): TreeEntries {
     at = nul + 1 + idBytes;
   }
   return entries;
+}
+
+/**
+ * The blob of a file of records each made at its own time, appended in whatever order they came
+ * (annotations, project notes): each whole line once, ordered by its `created_at`, ties as the
+ * file has them. It depends on which lines the file holds, not on the order two stores appended
+ * them in, so stores that hold the same lines push the same blob, and pulling one another's
+ * changes nothing. Null when there is no such file.
+ */
+export function hashLines(path: string, format: ObjectFormat, follow = true): FileVersion | null {
+  let fd: number;
+  try {
+    fd = openRegularFile(path, follow);
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return null;
+    throw error;
+  }
+  let text: string;
+  let file: string;
+  try {
+    const stat = fstatSync(fd, { bigint: true });
+    file = fileIdentity(stat);
+    const bytes = Buffer.allocUnsafe(Number(stat.size));
+    let read = 0;
+    while (read < bytes.length) {
+      const got = readSync(fd, bytes, read, bytes.length - read, read);
+      if (got === 0) break;
+      read += got;
+    }
+    text = bytes.toString("utf8", 0, read);
+  } finally {
+    closeSync(fd);
+  }
+  const whole = text.slice(0, text.lastIndexOf("\n") + 1).split("\n");
+  const lines = [...new Set(whole.filter(Boolean))];
+  const timeOf = (line: string) => /"created_at":"([^"\\]*)"/.exec(line)?.[1] ?? "";
+  const times = new Map(lines.map((line) => [line, timeOf(line)]));
+  lines.sort((a, b) => (times.get(a)! < times.get(b)! ? -1 : times.get(a)! > times.get(b)! ? 1 : 0));
+  const content = Buffer.from(lines.map((line) => `${line}\n`).join(""));
+  const hasher = new Bun.CryptoHasher(format);
+  hasher.update(`blob ${content.length}\0`);
+  hasher.update(content);
+  return { path, size: content.length, id: hasher.digest("hex"), file, content };
 }

@@ -66,11 +66,12 @@ export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = 
         for (const [i, { name, version }] of commit.files.entries()) {
           marks.push(`M 100644 :${++mark} ${name}\n`);
           await write(`blob\nmark :${mark}\ndata ${version.size}\n`);
-          await copyPrefix(fds[i]!, version, write);
+          if (version.content) await write(version.content);
+          else await copyPrefix(fds[i]!, version, write);
           await write("\n");
         }
       } finally {
-        for (const fd of fds) closeSync(fd);
+        for (const fd of fds) if (fd >= 0) closeSync(fd);
       }
       const message = Buffer.from(commit.message);
       await write(`commit ${commit.ref}\ncommitter ${RUN_COMMIT_IDENTITY} ${time}\ndata ${message.length}\n`);
@@ -92,18 +93,25 @@ export async function writeRunCommits(git: Git, commits: PlannedCommit[], now = 
   return vanished;
 }
 
-/** The files, opened; "deleted" when one is gone, "replaced" when one is another file than the one hashed. */
+/**
+ * The files, opened (-1 for a version that holds its bytes); "deleted" when one is gone,
+ * "replaced" when one is another file than the one hashed.
+ */
 function openAll(versions: FileVersion[]): number[] | LeftOut {
   const fds: number[] = [];
   for (const version of versions) {
+    if (version.content) {
+      fds.push(-1);
+      continue;
+    }
     try {
       fds.push(openRegularFile(version.path));
       if (fileIdentity(fstatSync(fds.at(-1)!, { bigint: true })) !== version.file) {
-        for (const fd of fds) closeSync(fd);
+        for (const fd of fds) if (fd >= 0) closeSync(fd);
         return "replaced";
       }
     } catch (error) {
-      for (const fd of fds) closeSync(fd);
+      for (const fd of fds) if (fd >= 0) closeSync(fd);
       if (isErrno(error, "ENOENT")) return "deleted";
       throw error;
     }

@@ -12,7 +12,7 @@ import { appendMissingLines } from "../record/line-merge";
 import { isAcceptableProjectNote, projectNotesPath } from "../record/project-notes";
 import { OBJECT_ID } from "../record/untrusted";
 import { objectInfo } from "./batch";
-import { hashFile, type ObjectFormat } from "./objects";
+import { hashLines, type ObjectFormat } from "./objects";
 import { writeRunCommits } from "./pack";
 
 export const PROJECT_NOTES_REF = `${PROJECT_PREFIX}${PROJECT_NOTES_NAME}`;
@@ -37,9 +37,10 @@ function refCommit(git: Git, ref: string): string | null {
  * since, else a new one on top of it. Null when the store has no project notes.
  */
 export async function commitProjectNotes(git: Git, store: string, format: ObjectFormat, warn: (message: string) => void): Promise<string | null> {
-  let version: ReturnType<typeof hashFile>;
+  let version: ReturnType<typeof hashLines>;
   try {
-    version = hashFile(projectNotesPath(store), format, true, false);
+    // By the notes it holds, not the order they came in: two stores with the same notes push the same blob.
+    version = hashLines(projectNotesPath(store), format, false);
   } catch (error) {
     // A link or a folder in their place: no notes to push, said so; the runs go.
     const code = errnoCode(error);

@@ -102,11 +102,16 @@ async function pullRunsLocked(git: Git, request: PullRequest): Promise<PullOutco
   const ids = chosenIds([...remoteRuns.keys()].sort(), request);
   const trees = readTrees(git, [...new Set(ids.map((id) => remoteRuns.get(id)!.tree))]);
   const refUpdates: string[] = [];
-  /** The run ref here follows the remote's when this store now holds all the remote has of the run. */
+  /**
+   * The run ref here follows the remote's when this store now holds all the remote has of the run,
+   * so that a push from here builds on it. It stays where nothing changed here since its commit and
+   * that commit already builds on the remote's (this store pushed it there, or elsewhere since).
+   */
   const follow = (runId: string, versions: RunVersions) => {
     const here = localRuns.get(runId);
     const there = remoteRuns.get(runId)!;
-    if (here?.commit === there.commit || (here && here.tree === treeId(treeOf(versions, null), format))) return;
+    if (here?.commit === there.commit) return;
+    if (here && here.tree === treeId(treeOf(versions, null), format) && git.run(["merge-base", "--is-ancestor", there.commit, here.commit]).code === 0) return;
     refUpdates.push(here ? `update ${RUNS_PREFIX}${runId} ${there.commit} ${here.commit}` : `create ${RUNS_PREFIX}${runId} ${there.commit}`);
   };
   // A run recorded here keeps its own run/<id>; a second ref for the same snapshot would only be clutter.

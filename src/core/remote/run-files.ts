@@ -3,7 +3,7 @@ import { annotationFiles, annotationsPath } from "../record/annotations";
 import { runFilePath, runLogPath } from "../store";
 import type { HashCache } from "./hash-cache";
 import { FILE_KINDS, type RunFileKind, TREE_NAMES } from "./layout";
-import { type FileVersion, hashFile, type ObjectFormat, type TreeEntries } from "./objects";
+import { type FileVersion, hashFile, hashLines, type ObjectFormat, type TreeEntries } from "./objects";
 
 export function runFilePaths(store: string, runId: string): Record<RunFileKind, string> {
   const run = runFilePath(store, runId);
@@ -20,7 +20,8 @@ export type RunVersions = Record<RunFileKind, FileVersion | null>;
 export function runVersions(store: string, runId: string, format: ObjectFormat, wholeLines: boolean, cache?: HashCache): RunVersions {
   const paths = runFilePaths(store, runId);
   const version = (path: string, whole = false) => (cache ? cache.version(path, whole) : hashFile(path, format, whole));
-  return { run: version(paths.run, wholeLines), log: version(paths.log), annotations: version(paths.annotations) };
+  // Annotations by the lines they hold, whatever order two stores appended them in.
+  return { run: version(paths.run, wholeLines), log: version(paths.log), annotations: hashLines(paths.annotations, format, false) };
 }
 
 /** The tree these versions make on top of `base` (a file missing here stays as the base has it). */
