@@ -72,6 +72,20 @@ describe("store files that are not what exprag made", () => {
     }
   });
 
+  test("a tag the run has that exprag would not give (a copied store's) can be taken off; a new one is still checked", async () => {
+    const { cwd, id } = await oneRun();
+    const line = JSON.stringify({ schema_version: 1, run_id: id, kind: "tag", value: { tags: ["has space"] }, created_at: "2026-01-01T00:00:00.000Z" });
+    mkdirSync(join(cwd, ".exprag", "annotations"), { recursive: true });
+    writeFileSync(join(cwd, ".exprag", "annotations", `${id}.jsonl`), `${line}\n`);
+    expect(JSON.parse((await exprag(["show", id, "--json"], { cwd })).text).tags).toEqual(["has space"]);
+    const removed = await exprag(["tag", id, "--remove", "has space", "--json"], { cwd });
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(JSON.parse(removed.text).tags).toEqual([]);
+    const added = await exprag(["tag", id, "has space"], { cwd });
+    expect(added.exitCode).toBe(2);
+    expect(added.stderr).toContain("'has space' is not a tag");
+  });
+
   test("a store that is a file is said to be one, not read as an empty store", async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, ".exprag"), "");

@@ -15,8 +15,10 @@ export interface TagRequest {
 
 /** The run's tags after the change. */
 export function answerTag(request: TagRequest, { store }: AnswerContext) {
-  const tags = checkTags(request.tags);
   const { runId, file } = resolveReadableRun(store, request.run);
+  // A tag the run has, however it came (a pulled store's may be no tag exprag would give), can always be taken off.
+  const has = request.remove ? new Set(new RunView(store, runId, () => {}).annotations().tags) : new Set<string>();
+  const tags = [...checkTags(request.tags.filter((tag) => !has.has(tag))), ...request.tags.filter((tag) => has.has(tag))];
   appendAnnotation(file, runId, { kind: request.remove ? "untag" : "tag", tags }, request.author);
   return { data: { run_id: runId, tags: new RunView(store, runId, () => {}).annotations().tags } };
 }
