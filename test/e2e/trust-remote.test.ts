@@ -260,6 +260,18 @@ describe("a malformed remote", () => {
     expect(outcome.kept).toEqual([{ run_id: bad, reason: expect.stringContaining("run.jsonl") }]);
     expect(result.stderr).toContain(`run ${bad.replace(/-/g, "").slice(-8)}: its run.jsonl`);
   }, 60_000);
+
+  test("a snapshot ref that names a blob, not a commit, is not kept here", async () => {
+    const remote = bareRemote();
+    const id = "01a00000-0000-7000-8000-0000000000b3";
+    forgeRun(remote, id, { "run.jsonl": recordLine(id, "run_start", { git: null }) });
+    git(remote, "update-ref", `refs/exprag/snapshots/${id}`, plumb(remote, "not a commit", "hash-object", "-w", "--stdin"));
+    const repo = makeRepo();
+    const result = await runIn(repo, ["pull", remote, "--json"]);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.text).pulled.map((run: { run_id: string }) => run.run_id)).toEqual([id]);
+    expect(git(repo, "for-each-ref", "refs/exprag/snapshots")).toBe("");
+  }, 60_000);
 });
 
 describe("a remote's run files that hold no run", () => {

@@ -120,7 +120,8 @@ async function pullRunsLocked(git: Git, request: PullRequest): Promise<PullOutco
     : new Set();
   const keepSnapshot = (runId: string) => {
     const snapshot = remoteSnapshots.get(runId);
-    if (snapshot && !localSnapshots.has(runId) && !recordedHere.has(runId)) refUpdates.push(`create ${SNAPSHOTS_PREFIX}${runId} ${snapshot.commit}`);
+    // Only a commit (one with a tree) is a snapshot: a remote's ref may name a blob or a tree.
+    if (snapshot?.tree && !localSnapshots.has(runId) && !recordedHere.has(runId)) refUpdates.push(`create ${SNAPSHOTS_PREFIX}${runId} ${snapshot.commit}`);
   };
 
   const candidates: Candidate[] = [];
