@@ -100,13 +100,16 @@ export function readLine(line: string | null): LineOutcome | null {
   if (object.jsonrpc !== "2.0") return answer(id, INVALID_REQUEST, 'Invalid Request: jsonrpc must be "2.0"');
   if ("method" in object && typeof object.method !== "string") return answer(id, INVALID_REQUEST, "Invalid Request: method must be a string");
   if ("method" in object && "params" in object && (typeof object.params !== "object" || object.params === null || Array.isArray(object.params))) {
-    return answer(id, INVALID_PARAMS, "Invalid params: params must be an object");
+    // A notification (no id) is never answered, even when its params are wrong.
+    return "id" in object ? answer(id, INVALID_PARAMS, "Invalid params: params must be an object") : null;
   }
-  const parsed = JSONRPCMessageSchema.safeParse(object);
+  // Members JSON-RPC does not define are left out, not a reason to refuse the message.
+  const known = Object.fromEntries(MEMBERS.filter((name) => name in object).map((name) => [name, object[name]]));
+  const parsed = JSONRPCMessageSchema.safeParse(known);
   if (!parsed.success) return "method" in object || id !== null ? answer(id, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message") : null;
   // The server's own requests, checked here: the SDK would answer bad params as an internal error, with its whole report.
   const request = id !== null && typeof object.method === "string" && Object.hasOwn(REQUESTS, object.method) ? REQUESTS[object.method] : undefined;
-  const checked = request?.safeParse(object);
+  const checked = request?.safeParse(known);
   if (checked && !checked.success) {
     const issue = checked.error.issues[0];
     const path = issue?.path ?? [];
@@ -115,6 +118,8 @@ export function readLine(line: string | null): LineOutcome | null {
   }
   return { message: parsed.data };
 }
+
+const MEMBERS = ["jsonrpc", "id", "method", "params", "result", "error"];
 
 const REQUESTS: Record<
   string,

@@ -577,6 +577,16 @@ describe("exprag mcp: shutting down", () => {
     expect(answers.at(-1).result.tools.length).toBeGreaterThan(0);
   }, 30_000);
 
+  test("a notification is never answered, even with params that are no object; members JSON-RPC does not define are passed over", async () => {
+    const lines = [
+      JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized", params: [1] }),
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", extra: 1 }),
+    ];
+    const { answers, exitCode } = await rawSession(`${lines.join("\n")}\n`);
+    expect(exitCode).toBe(0);
+    expect(answers).toEqual([{ jsonrpc: "2.0", id: 1, result: {} }]);
+  });
+
   test("a request whose params the protocol does not allow is answered -32602 in one line; a reused id and a last line without newline are answered too", async () => {
     const call = (id: number, params?: unknown) => JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", ...(params !== undefined && { params }) });
     const lines = [
