@@ -50,8 +50,9 @@ ${WHERE_HELP}`,
     else for (const run of outcome.pushed) printData(`${run.run_id}\n`);
     for (const { run_id, reason } of outcome.rejected) warn(`run ${shortId(run_id)} was not pushed: ${reason}`);
     const grown = outcome.pushed.filter((run) => run.grew).length;
-    if (outcome.pushed.length === 0 && outcome.rejected.length === 0)
-      log.info(`nothing to push: ${remote} has all ${outcome.up_to_date} run${outcome.up_to_date === 1 ? "" : "s"}`);
+    const notesMoved = outcome.project_notes === "pushed" || outcome.project_notes === "rejected";
+    if (outcome.pushed.length === 0 && outcome.rejected.length === 0 && !(notesMoved && outcome.up_to_date === 0))
+      log.info(`${notesMoved ? "no run to push" : "nothing to push"}: ${remote} has all ${outcome.up_to_date} run${outcome.up_to_date === 1 ? "" : "s"}`);
     else if (outcome.pushed.length) {
       log.info(
         `pushed ${outcome.pushed.length} run${outcome.pushed.length === 1 ? "" : "s"} to ${remote}${grown ? ` (${grown} grown)` : ""}; ${outcome.up_to_date} already there`,

@@ -209,6 +209,16 @@ describe("exprag push and pull", () => {
     for (const clone of [a, b]) expect((await ok(clone, ["note", "--project", "--json"])).text).toContain("from a");
   }, 60_000);
 
+  test("a store of project notes and no run pushes its notes", async () => {
+    const { a, b } = project();
+    await ok(a, ["note", "--project", "an idea before any run"]);
+    const pushed = await ok(a, ["push"]);
+    expect(pushed.stderr).toContain("pushed the project notes to origin");
+    expect(pushed.stderr).not.toContain("nothing to push");
+    await ok(b, ["pull"]);
+    expect((await ok(b, ["note", "--project", "--json"])).text).toContain("an idea before any run");
+  }, 60_000);
+
   test("the selection picks the runs; --no-log leaves the log behind", async () => {
     const { a, b, bare } = project();
     await ok(a, ["run", "--name", "keep-me", "--", "echo", "hi"]);

@@ -2,10 +2,12 @@
  * `exprag push` and `exprag pull`: runs sent to or brought from a git remote, with their code.
  * The remote is the one named, else the branch's upstream remote, else origin.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { EXIT, UserError } from "../errors";
 import { openRepositoryOrFail } from "../git/repository";
 import { isFiltered, type Selection, selectRuns } from "../query/selection";
+import { projectNotesPath } from "../record/project-notes";
 import { listRunIds } from "../record/refs";
 import { type PullOutcome, pullRuns } from "../remote/pull";
 import { type PushOutcome, pushRuns } from "../remote/push";
@@ -43,7 +45,10 @@ export async function answerPush(request: PushRequest, { store, cwd, env, warn }
     : selectRuns(store, selection, Number.POSITIVE_INFINITY, warn)
         .runs.map((view) => view.runId)
         .reverse();
-  if (runIds.length === 0) throw new UserError(`no runs to push in ${store}`, EXIT.failure, "record one with: exprag run -- <command>");
+  // A store of project notes alone still has them to push.
+  if (runIds.length === 0 && !(everything && existsSync(projectNotesPath(store)))) {
+    throw new UserError(`no runs to push in ${store}`, EXIT.failure, "record one with: exprag run -- <command>");
+  }
   const data = await pushRuns(git, {
     store,
     hashCache: join(repo.gitDir, "exprag-hashes"),
