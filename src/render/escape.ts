@@ -7,16 +7,22 @@
 
 import { isTerminal } from "../core/os/posix";
 
-/** C0 controls, DEL, C1 controls, and the bidirectional marks, embeddings, overrides and isolates. */
+/**
+ * C0 controls, DEL, C1 controls, the bidirectional marks, embeddings, overrides and isolates, the
+ * line and paragraph separators (a line break to some terminals), and the characters that show as
+ * nothing (zero-width space, word joiner, byte order mark): two names that look alike are told apart.
+ */
 function isUnsafe(code: number): boolean {
   return (
     code <= 0x1f ||
     (code >= 0x7f && code <= 0x9f) ||
     code === 0x61c ||
+    code === 0x200b ||
     code === 0x200e ||
     code === 0x200f ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2066 && code <= 0x2069)
+    (code >= 0x2028 && code <= 0x202e) ||
+    (code >= 0x2060 && code <= 0x2069) ||
+    code === 0xfeff
   );
 }
 

@@ -8,6 +8,11 @@ describe("visible", () => {
     expect(visible("a\tb\nc\x1b[2Jd\u202ee é")).toBe("a\\tb\\nc\\e[2Jd\\u202ee é");
     expect(visible("plain")).toBe("plain");
   });
+
+  test("line and paragraph separators and the characters that show as nothing become escapes; joiners in emoji stay", () => {
+    expect(visible("a\u2028b\u2029c\u200bd\u2060e\ufefff")).toBe("a\\u2028b\\u2029c\\u200bd\\u2060e\\ufefff");
+    expect(visible("👨\u200d👩")).toBe("👨\u200d👩");
+  });
 });
 
 describe("TerminalText", () => {
