@@ -3,6 +3,7 @@ import { EXIT, UserError } from "../core/errors";
 import { isTerminal } from "../core/os/posix";
 import { parseSelection } from "../core/query/selection-flags";
 import { shortId } from "../core/record/refs";
+import { NOT_EXTENDED } from "../core/remote/push";
 import { log } from "../render/log";
 import { printData } from "../render/output";
 import { showGitProgress } from "../render/progress";
@@ -66,10 +67,12 @@ ${WHERE_HELP}`,
         `exprag pull ${remote} first, then push again`,
       );
     if (outcome.rejected.length) {
+      // A pull helps where the remote moved on; a remote that refuses for its own reasons (a hook) said why above.
+      const behind = outcome.rejected.some(({ reason }) => reason === NOT_EXTENDED);
       throw new UserError(
         `${outcome.rejected.length} run${outcome.rejected.length === 1 ? " was" : "s were"} not pushed to ${remote}`,
         EXIT.failure,
-        `exprag pull ${remote} first, then push again`,
+        behind ? `exprag pull ${remote} first, then push again` : `see why ${remote} refused, above`,
       );
     }
   },

@@ -4,7 +4,7 @@
  * their code, grown runs fast-forward, nothing new moves nothing, diverged files are kept.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { clonedProject, git, gitEnv, makeRepo, runIn, workTreeFiles, write } from "./git-harness";
@@ -207,6 +207,18 @@ describe("exprag push and pull", () => {
     }
     expect(notesRef()).toBe(settled);
     for (const clone of [a, b]) expect((await ok(clone, ["note", "--project", "--json"])).text).toContain("from a");
+  }, 60_000);
+
+  test("a remote whose hook refuses a push is not answered with 'pull first', which cannot help", async () => {
+    const { a } = project();
+    await ok(a, ["run", "-q", "--", "true"]);
+    const bare = git(a, "remote", "get-url", "origin").trim();
+    write(bare, "hooks/pre-receive", "#!/bin/sh\necho 'pushes are closed today' >&2\nexit 1\n");
+    chmodSync(join(bare, "hooks", "pre-receive"), 0o755);
+    const refused = await runIn(a, ["push"]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain("see why origin refused, above");
+    expect(refused.stderr).not.toContain("exprag pull origin first");
   }, 60_000);
 
   test("a store of project notes and no run pushes its notes", async () => {

@@ -248,8 +248,11 @@ function recordedCode(file: string, runId: string): { commit: string | null; sna
   }
 }
 
+/** Why a push of a run was refused when the remote moved on: a pull settles it. */
+export const NOT_EXTENDED = "the remote holds a version of this run that this one does not extend";
+
 function rejection(summary: string): string {
-  if (/non-fast-forward|fetch first|stale info/.test(summary)) return "the remote holds a version of this run that this one does not extend";
+  if (/non-fast-forward|fetch first|stale info/.test(summary)) return NOT_EXTENDED;
   return summary.replace(/[[\]]/g, "").trim() || "git did not push it";
 }
 
