@@ -76,7 +76,10 @@ describe("exprag checkout", () => {
 
   test("in place on a clean tree: detached at the run's commit, or on a new branch with --branch", async () => {
     const { repo, dirty, dirtyFiles } = await repoWithRuns();
-    expect((await runIn(repo, ["checkout", dirty.id])).exitCode).toBe(0);
+    const done = await runIn(repo, ["checkout", dirty.id]);
+    expect(done.exitCode).toBe(0);
+    // exprag's own line says it; git's ("HEAD is now at ...") is not said twice.
+    expect(done.stderr).toBe(`exprag: run ${dirty.id.replace(/-/g, "").slice(-8)}: checked out commit ${dirty.git.commit.slice(0, 12)} (detached HEAD)\n`);
     expect(git(repo, "rev-parse", "HEAD").trim()).toBe(dirty.git.commit);
     expect(Bun.spawnSync(["git", "symbolic-ref", "-q", "HEAD"], { cwd: repo }).exitCode).toBe(1); // detached
     expect(workTreeFiles(repo)).toEqual(dirtyFiles);

@@ -61,6 +61,7 @@ export function answerCheckout(request: CheckoutRequest, { store, cwd, env, warn
   const codeFiles = request.restoreOutputs ? new Set(filesOfCommit(git, commit)) : undefined;
   if (codeFiles) checkOutputsPlace(store, runId, repo.top, warn, codeFiles);
   // git checkout has no --end-of-options; the commit is an object id, the branch is checked.
-  gitCommand(git, branch ? ["checkout", "-b", notAnOption(branch, "branch"), commit] : ["checkout", "--detach", commit]);
+  // Quiet: exprag says what was checked out (and -q silences it); git still says what goes wrong.
+  gitCommand(git, branch ? ["checkout", "--quiet", "-b", notAnOption(branch, "branch"), commit] : ["checkout", "--quiet", "--detach", commit]);
   return done(repo.top, true, codeFiles);
 }
