@@ -198,11 +198,12 @@ describe("9. best says what its numbers are, and how it ranked", () => {
       rule: { path: "metrics.acc", agg: "last", direction: "max", direction_from: "path name" },
       ranked: 3,
       left_out: [{ run_id: other.run_id, short_id: other.short_id, reason: "no such value" }],
-      caveats: [{ run_id: nan.run_id, short_id: nan.short_id, rank: 3, reasons: ["NaN"] }],
+      // A NaN is a divergence, whether the script wrote NaN or the string it is stored as.
+      caveats: [{ run_id: nan.run_id, short_id: nan.short_id, rank: 3, reasons: ["NaN", "diverged"] }],
     });
     const text = await runIn(repo, ["best", "metrics.acc", "--max", "--explain"]);
     expect(text.text).toBe(
-      `rule\tlast(metrics.acc) of each run, highest first (--max)\nranked\t3 runs\nleft out\t${other.short_id}: no such value\nrank 3\t${nan.short_id}: NaN\n`,
+      `rule\tlast(metrics.acc) of each run, highest first (--max)\nranked\t3 runs\nleft out\t${other.short_id}: no such value\nrank 3\t${nan.short_id}: NaN, diverged\n`,
     );
     expect(ids).toHaveLength(2);
   });

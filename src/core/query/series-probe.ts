@@ -52,7 +52,7 @@ export class SeriesProbe {
    * answers true, or answers false (having handed nothing) when the line must be parsed instead.
    */
   read(b: Buffer, start: number, end: number, add: (index: number, n: number) => void): boolean {
-    if (b[start] !== 0x7b /* { */ || !isPlainJsonProbed(b, start, end, this.probe) || this.probe.complex) return false;
+    if (b[start] !== 0x7b /* { */ || !isPlainJsonProbed(b, start, end, this.probe, true) || this.probe.complex) return false;
     if (!isTrack(b, this.probe.starts[0]!, this.probe.ends[0]!)) {
       const kind = this.probe.value(b, 0);
       if (kind !== "track") return typeof kind !== "string" || !this.parsedKinds.includes(kind);

@@ -1,18 +1,23 @@
 /**
  * The byte scanners under plain-json.ts's walks: each skips one JSON token (space, string, number,
  * literal) from a position and answers the position after it, or -1 where it is not valid JSON in
- * valid UTF-8, or is a number that may be too large to be finite, or a value that is the text of a
- * non-finite number ("NaN", "Infinity", "-Infinity"). They allocate nothing.
+ * valid UTF-8, or is a number that may be too large to be finite (or, coming in, the text of one:
+ * see skipScalar). They allocate nothing.
  */
 
 export const QUOTE = 0x22;
 export const BACKSLASH = 0x5c;
 
-/** Skips the string, number or literal starting with byte `c` at i; -1 when it is none (see skipNumber for `shape`). */
-export function skipScalar(b: Uint8Array, i: number, end: number, c: number, shape: Int32Array | null): number {
+/**
+ * Skips the string, number or literal starting with byte `c` at i; -1 when it is none (see
+ * skipNumber for `shape`). Without `nonFiniteText`, a string that is the text of a non-finite
+ * number ("NaN", "Infinity", "-Infinity") is none either: a record coming in with one has diverged
+ * (told on the slower path); a stored record reads it as it is.
+ */
+export function skipScalar(b: Uint8Array, i: number, end: number, c: number, shape: Int32Array | null, nonFiniteText: boolean): number {
   if (c === QUOTE) {
     const after = skipString(b, i, end);
-    // "NaN", "Infinity", "-Infinity": how a non-finite number is stored, so a divergence (told on the slower path).
+    if (nonFiniteText) return after;
     const length = after - i;
     return (length === 5 || length === 10 || length === 11) && isNonFiniteText(b, i, length) ? -1 : after;
   }

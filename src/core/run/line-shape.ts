@@ -135,7 +135,7 @@ class Shape {
       if (literalEnd - j >= end - i) return false;
       while (j < literalEnd) if (b[i++] !== shape[j++]) return false;
       const path = slotPaths[s]!;
-      const after = skipScalar(b, i, end, b[i]!, path >= 0 ? probe.numberShape : null);
+      const after = skipScalar(b, i, end, b[i]!, path >= 0 ? probe.numberShape : null, false);
       if (after < 0) return false;
       if (path >= 0) probe.found(path, i, after);
       i = after;
@@ -165,7 +165,7 @@ class Shape {
         i++;
         continue;
       }
-      const after = isString ? skipString(b, i, end) : skipScalar(b, i, end, c, null);
+      const after = isString ? skipString(b, i, end) : skipScalar(b, i, end, c, null, false);
       const next = skipSpace(b, after, end);
       if (!isString || next >= end || b[next] !== 0x3a /* : */) {
         if (slots === MAX_SLOTS) return false;

@@ -41,7 +41,7 @@ export function isPlainJson(b: Uint8Array, start: number, end: number): boolean 
         continue;
       }
     } else {
-      i = skipScalar(b, i, end, c, null);
+      i = skipScalar(b, i, end, c, null, false);
       if (i < 0) return false;
     }
     // After a value: close containers, or move to the next element or member.
@@ -70,8 +70,9 @@ export function isPlainJson(b: Uint8Array, start: number, end: number): boolean 
  * isPlainJson, noting on the way the values at `probe`'s paths (see PathProbe). A function of
  * its own, so the check without a probe carries none of the probe's work nor its compiled code;
  * it must accept exactly what isPlainJson accepts (plain-json and path-probe tests hold them together).
+ * `nonFiniteText`: a stored line read by a query, whose "NaN" strings are values as any other.
  */
-export function isPlainJsonProbed(b: Uint8Array, start: number, end: number, probe: PathProbe): boolean {
+export function isPlainJsonProbed(b: Uint8Array, start: number, end: number, probe: PathProbe, nonFiniteText = false): boolean {
   let depth = 0;
   let objects = 0;
   let i = skipSpace(b, start, end);
@@ -108,7 +109,7 @@ export function isPlainJsonProbed(b: Uint8Array, start: number, end: number, pro
       }
     } else {
       const valueStart = i;
-      i = skipScalar(b, i, end, c, pending >= 0 ? probe.numberShape : null);
+      i = skipScalar(b, i, end, c, pending >= 0 ? probe.numberShape : null, nonFiniteText);
       if (i < 0) return false;
       if (pending >= 0) {
         probe.scalar(pending, valueStart, i);
