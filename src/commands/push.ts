@@ -72,7 +72,7 @@ ${WHERE_HELP}`,
       throw new UserError(
         `${outcome.rejected.length} run${outcome.rejected.length === 1 ? " was" : "s were"} not pushed to ${remote}`,
         EXIT.failure,
-        behind ? `exprag pull ${remote} first, then push again` : `see why ${remote} refused, above`,
+        behind ? `exprag pull ${remote} first, then push again` : "see why each was not pushed, above",
       );
     }
   },

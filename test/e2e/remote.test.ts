@@ -217,7 +217,7 @@ describe("exprag push and pull", () => {
     chmodSync(join(bare, "hooks", "pre-receive"), 0o755);
     const refused = await runIn(a, ["push"]);
     expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toContain("see why origin refused, above");
+    expect(refused.stderr).toContain("see why each was not pushed, above");
     expect(refused.stderr).not.toContain("exprag pull origin first");
   }, 60_000);
 
@@ -251,6 +251,33 @@ describe("exprag push and pull", () => {
     expect(existsSync(join(runsOf(b), `${idOf(a, "keep-me")}.jsonl`))).toBe(false);
     await ok(b, ["pull", "origin", idOf(a, "keep-me").slice(0, 13)]);
     expect(existsSync(join(runsOf(b), `${idOf(a, "keep-me")}.log`))).toBe(true);
+
+    // Pushed with its log once, a run's history holds the log: --no-log to a remote that lacks it refuses, rather than send it.
+    const other = join(tempDir(), "other.git");
+    git(tempDir(), "init", "-q", "--bare", other);
+    const refused = await runIn(a, ["push", other, "--no-log", "--json"]);
+    expect(refused.exitCode).toBe(1);
+    expect(JSON.parse(refused.text).rejected.map((run: { run_id: string }) => run.run_id)).toEqual([idOf(a, "keep-me"), idOf(a, "other")]);
+    expect(refused.stderr).toContain("which --no-log would send all the same");
+    expect(git(other, "for-each-ref", "refs/exprag/runs")).toBe("");
+    // A run never pushed with its log goes there without it.
+    await ok(a, ["run", "--name", "fresh", "--", "echo", "hi"]);
+    await runIn(a, ["push", other, "--no-log", "--name", "fresh"]);
+    expect(git(other, "ls-tree", "--name-only", `refs/exprag/runs/${idOf(a, "fresh")}`)).toBe("run.jsonl\n");
+    // To the remote that has it already, a grown run goes with --no-log: no log it lacks.
+    await ok(a, ["push", "--no-log"]);
+  }, 60_000);
+
+  test("pull selects by the remote's tags and decisions too", async () => {
+    const { a, b } = project();
+    for (const name of ["n1", "n2", "n3"]) await ok(a, ["run", "-q", "--name", name, "--", "true"]);
+    await ok(a, ["tag", idOf(a, "n3"), "sweep:x"]);
+    await ok(a, ["keep", idOf(a, "n2"), "--because", "the one"]);
+    await ok(a, ["push"]);
+    const tagged = JSON.parse((await ok(b, ["pull", "--tag", "sweep:x", "--json"])).text);
+    expect(tagged.pulled.map((run: { run_id: string }) => run.run_id)).toEqual([idOf(a, "n3")]);
+    const kept = JSON.parse((await ok(b, ["pull", "--where", "decision = keep", "--json"])).text);
+    expect(kept.pulled.map((run: { run_id: string }) => run.run_id)).toEqual([idOf(a, "n2")]);
   }, 60_000);
 
   test("gc keeps the refs of pulled runs, and rm takes them with the run", async () => {

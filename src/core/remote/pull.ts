@@ -175,14 +175,20 @@ async function pullRunsLocked(git: Git, request: PullRequest): Promise<PullOutco
     ensureStore(store, request.explicitStore);
     const staging = new Staging(store);
     try {
-      // The run files first: the selection reads them; the logs and annotations of the runs it keeps after.
-      await stage(git, staging, fitting, ["run"]);
+      // The run files and annotations first: the selection reads them (tags and decisions too, the
+      // remote's as they are, even where they match this store's); the logs of the runs it keeps after.
+      const judged = isFiltered(request.selection)
+        ? fitting.map((candidate) =>
+            candidate.entries.has(TREE_NAMES.annotations) ? { ...candidate, kinds: [...new Set([...candidate.kinds, "annotations" as const])] } : candidate,
+          )
+        : fitting;
+      await stage(git, staging, judged, ["run", "annotations"]);
       const selected = selectedIds(staging, fitting, request);
       await stage(
         git,
         staging,
         fitting.filter((candidate) => selected.has(candidate.runId)),
-        ["log", "annotations"],
+        ["log"],
       );
       for (const candidate of fitting) {
         if (!selected.has(candidate.runId)) {

@@ -70,7 +70,7 @@ export function pushRuns(git: Git, request: PushRequest): Promise<PushOutcome> {
 
 async function pushRunsLocked(git: Git, request: PushRequest): Promise<PushOutcome> {
   const outcome: PushOutcome = { remote: request.remote, pushed: [], up_to_date: 0, rejected: [], project_notes: null };
-  const { outgoing, committed, existing } = await commitRuns(git, request);
+  const { outgoing, committed, existing, logged } = await commitRuns(git, request);
   const notes = await commitProjectNotes(git, request.store, objectFormat(git), request.warn);
   if (outgoing.length === 0 && notes === null) return outcome;
   const commits = committed ? runRefs(git, RUNS_PREFIX) : existing;
@@ -83,6 +83,12 @@ async function pushRunsLocked(git: Git, request: PushRequest): Promise<PushOutco
     outgoing.flatMap(({ runId, snapshot }) => (snapshot && there.get(`${SNAPSHOTS_PREFIX}${runId}`) !== snapshot ? [snapshot] : [])),
   );
   for (const run of outgoing) {
+    // Its commits hold its log (pushed with it to some remote): one that lacks them would get the log too.
+    if (!request.withLog && logged.has(run.runId) && there.get(run.ref) !== existing.get(run.runId)?.commit) {
+      outcome.rejected.push({ run_id: run.runId, ref: run.ref, reason: LOG_IN_HISTORY });
+      gone.add(run.ref);
+      continue;
+    }
     // A run whose ref is gone (deleted meanwhile) has nothing to push: an empty side would delete the remote's.
     const commit = commits.get(run.runId)?.commit;
     if (!commit) {
@@ -170,7 +176,10 @@ async function pushRefspecs(git: Git, request: PushRequest, refspecs: string[]):
  * Commits what changed in each run since its last commit (one fast-import for all of them), and
  * says what to push: every run's ref, and the snapshot commit of the runs that have one.
  */
-async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: Outgoing[]; committed: boolean; existing: Map<string, RunRef> }> {
+async function commitRuns(
+  git: Git,
+  request: PushRequest,
+): Promise<{ outgoing: Outgoing[]; committed: boolean; existing: Map<string, RunRef>; logged: Set<string> }> {
   const format = objectFormat(git);
   const cache = new HashCache(request.hashCache, format);
   const existing = runRefs(git, RUNS_PREFIX);
@@ -178,6 +187,8 @@ async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: O
   const plans: (PlannedCommit & { runId: string })[] = [];
   const outgoing: Outgoing[] = [];
   const codeOf = new Map<string, string>();
+  /** Runs whose commits here hold their output log (pushed with it before). */
+  const logged = new Set<string>();
   for (const runId of request.runIds) {
     let versions: ReturnType<typeof runVersions>;
     try {
@@ -193,6 +204,7 @@ async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: O
     if (!request.withLog) versions.log = null;
     const base = existing.get(runId) ?? null;
     const baseEntries = base ? parseTree(trees.get(base.tree) ?? Buffer.alloc(0), format) : null;
+    if (baseEntries?.has(TREE_NAMES.log)) logged.add(runId);
     const entries = treeOf(versions, baseEntries);
     const recorded = recordedCode(runFilePaths(request.store, runId).run, runId);
     if (recorded.commit) codeOf.set(runId, recorded.commit);
@@ -224,7 +236,7 @@ async function commitRuns(git: Git, request: PushRequest): Promise<{ outgoing: O
         : "its file was replaced during the push (a Slurm point's run began); it goes with the next push";
     request.warn(`run ${shortId(plan.runId)}: ${why}; not pushed`);
   }
-  return { outgoing: outgoing.filter((run) => !vanished.has(run.ref)), committed: plans.length > vanished.size, existing };
+  return { outgoing: outgoing.filter((run) => !vanished.has(run.ref)), committed: plans.length > vanished.size, existing, logged };
 }
 
 /** Which of these commits this repository has. */
@@ -247,6 +259,10 @@ function recordedCode(file: string, runId: string): { commit: string | null; sna
     return { commit: null, snapshot: false };
   }
 }
+
+/** Why --no-log leaves a run here: its commits, pushed with the log before, would carry the log along. */
+const LOG_IN_HISTORY =
+  "its history here holds its output log (it was pushed with it before), which --no-log would send all the same; push it with its log, or leave it out";
 
 /** Why a push of a run was refused when the remote moved on: a pull settles it. */
 export const NOT_EXTENDED = "the remote holds a version of this run that this one does not extend";
