@@ -198,6 +198,8 @@ describe("exprag run: the run file", () => {
     expect((await listing(["ls", "--where", "max(acc) > 0"])).map((run) => run.params)).toEqual(listed.map((run) => run.params));
     const shown = JSON.parse((await exprag(["show", listed[1]!.run_id, "--json"], { cwd })).stdout.toString());
     expect(shown.params).toEqual({ batch: 32, lr: 0.1 });
+    const compared = JSON.parse((await exprag(["compare", listed[1]!.run_id, listed[0]!.run_id, "--json"], { cwd })).stdout.toString());
+    expect(compared.params).toEqual({ batch: [32, null], lr: [0.1, null] });
   });
 
   test("records a run inside a run with its parent's id, in the same store", async () => {

@@ -68,7 +68,8 @@ export function compareRuns(details: RunDetails[], measure: (from: string, to: s
     started_at: s.started_at,
     signal: end?.signal ?? null,
   }));
-  const params = differing(leavesOf(details.map((d) => d.start?.params ?? {})));
+  // The params the script used: the command line's, with what it reported over them.
+  const params = differing(leavesOf(details.map((d) => d.params)));
   const metadata = differing(leavesOf(details.map((d) => d.metadata)));
   const environment = differing(details.map((d) => (d.environment ? environmentFacts(d.environment) : {})));
   const metrics = union(details.map((d) => Object.fromEntries(d.metrics.map((m) => [m.path, m.last]))));
