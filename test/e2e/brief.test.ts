@@ -120,4 +120,15 @@ describe("exprag brief", () => {
     expect(text).not.toContain("\u001b");
     expect(text.split("\n").filter((line) => line.includes("two lines"))).toHaveLength(2);
   });
+
+  test("the ten latest outcomes at most, and omitted counts only what the budget left out; a killed run reads killed", async () => {
+    const cwd = tempDir();
+    const t0 = Date.now() - 3600_000;
+    const ids = Array.from({ length: 12 }, (_, i) => writeRun(join(cwd, ".exprag"), t0 + i * 1000, { values: [i], status: i === 11 ? "killed" : "ok" }));
+    const brief = JSON.parse((await ok(cwd, ["brief", "--metric", "val", "--budget", "3000", "--json"])).text);
+    expect(brief.recent).toHaveLength(10);
+    expect(brief.omitted.recent).toBe(0);
+    expect(brief.more).not.toContain("left out");
+    expect(brief.lines).toContain(`  ${ids[11]!.slice(-8)} killed val=11`);
+  });
 });

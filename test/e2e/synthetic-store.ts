@@ -13,7 +13,7 @@ export interface SyntheticRun {
   /** The metric's series (the last is its value); none: the run never reported it. */
   values?: number[];
   metric?: string;
-  status?: "ok" | "failed";
+  status?: "ok" | "failed" | "killed" | "interrupted";
   error?: string;
   why?: string;
   from?: string;

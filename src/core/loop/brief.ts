@@ -7,7 +7,7 @@
  * common tokenizers give for English and numbers, and never a line cut. Lines are chosen by what
  * informs most: the goal and the closing line always; then the best run, the counts, its lineage,
  * the running runs, the three latest outcomes, the project notes, the runs waiting for a
- * decision, then older outcomes; whatever does not fit is counted in `omitted`.
+ * decision, then older outcomes (the ten latest at most); whatever does not fit is counted in `omitted`.
  */
 import { usageError } from "../errors";
 import { readable, type Warn } from "../query/records";
@@ -105,7 +105,6 @@ function outcome(run: BriefRun): string {
   if (run.decision === "discard") return `discarded (${clip(run.because) ?? "no reason"})`;
   if (run.diverged) return "diverged";
   if (isFailedState(run.status)) return `${run.status}${run.error ? `: ${clip(run.error)}` : ""}`;
-  if (run.status === "killed" || run.status === "interrupted") return `stopped (${run.status})`;
   return run.status === "ok" ? "undecided" : run.status;
 }
 
@@ -233,7 +232,7 @@ export function briefOf(store: string, request: BriefRequest, warn: Warn): Brief
     notes: keptNotes,
     omitted: {
       running: running.length - keptRunning.length,
-      recent: recent.length - keptRecent.length,
+      recent: Math.min(recent.length, RECENT) - keptRecent.length,
       waiting: waitingRuns.length - keptWaiting.length,
       notes: notes.length - keptNotes.length,
       lineage: candidates.some((line) => line.section === "lineage" && !chosen.has(line)),
