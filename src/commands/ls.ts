@@ -130,7 +130,7 @@ export default defineExpragCommand({
     columns: {
       type: "string",
       description:
-        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, notes, decision, why, from, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc); a tracked path named as a column is value.NAME)",
+        "Show these columns: id, name, started, duration, status, exit, commit, code, records, tags, notes, decision, why, from, metrics, or any operand (host, params.lr, metrics.acc, max(metrics.acc); a tracked path named as a column is value.NAME); an operand no listed run has is a usage error",
       valueHint: "LIST",
     },
     sort: {

@@ -141,7 +141,7 @@ export default defineExpragCommand({
   exprag show --where 'notes ~ "*OOM*"' --json      # every run whose notes say OOM, in full
 
 Metrics: for every numeric path of the run's track records, its first, last, min and max
-(over finite values) and count. metadata merges --meta with every $meta record.
+(infinities counted, NaN left out) and count. metadata merges --meta with every $meta record.
 One run named: its object (--json); several, or a selection: a list of them, newest first.
 
 ${WHERE_HELP}`,

@@ -48,8 +48,9 @@ export default defineExpragCommand({
 
 THE RULE
 
-  Each run stands with its replicates: finished runs of the same experiment, code and params
-  that differ at most in a seed param (seed, random_seed, or seed-params in the project config).
+  Each run stands with its replicates: finished runs of the same experiment, code, command and
+  params that differ at most in a seed param (seed, random_seed, or seed-params in the project
+  config). A run that has not ended ok is not-comparable (exprag wait RUN settles a running one).
   The means of the two sides are compared with Welch's t-test at 5% (two-sided): a difference
   under the threshold (about 2 standard errors; more with few replicates) is within-noise.
   With replicates on one side only, their spread stands for both; with none, the spread within

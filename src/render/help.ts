@@ -18,8 +18,10 @@ export function plain(text: string): string {
 /** What `exprag --help` says beyond the commands: the exit codes, the environment, the store. */
 const EXIT_CODES: [string, string][] = [
   ["0", "success"],
-  ["1", "a request that cannot be met: an unknown or ambiguous run, a refused checkout"],
+  ["1", "a request that cannot be met: an unknown or ambiguous run, a refused checkout; exprag wait: a run ended without its condition"],
   ["2", "bad usage: an unknown command or option, a bad value, a bad project config"],
+  ["123", "exprag run: a --stop-when rule ended the command"],
+  ["124", "exprag run: --time-limit passed; exprag wait: --timeout passed"],
   ["125", "exprag's own failure (exprag run: the command was then never started)"],
   ["run", "exprag run ends with its command's code: 128+N when signal N ended it, 127 not found, 126 not executable"],
 ];
