@@ -290,7 +290,13 @@ def _wrapping_run():
         channel = Channel(1, prefix=b"EXPRAG::", shared=True)
     else:
         try:
-            if not stat.S_ISFIFO(os.fstat(int(fd_text)).st_mode):
+            # The run's own pipe (EXPRAG_FD_ID, device:inode), not a file of this process's that
+            # took the descriptor in a subprocess that did not inherit it.
+            st = os.fstat(int(fd_text))
+            expected = os.environ.get("EXPRAG_FD_ID")
+            if expected is not None and expected != f"{st.st_dev}:{st.st_ino}":
+                return None
+            if not stat.S_ISFIFO(st.st_mode):
                 return None
         except (OSError, ValueError):
             # Inherited from a run whose pipe this process did not get (a Jupyter kernel started

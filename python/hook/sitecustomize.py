@@ -16,9 +16,27 @@ def _exprag_params_hook():
     if not fd_text.isdigit() or not os.environ.get("EXPRAG_RUN_ID"):
         return here
     fd = int(fd_text)
+    expected = os.environ.get("EXPRAG_FD_ID")
+
+    def is_run_pipe():
+        # A subprocess that did not inherit the run's pipe may hold one of its own files on that
+        # descriptor: only the pipe exprag named (EXPRAG_FD_ID, device:inode) gets the line.
+        import stat
+
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            return False
+        return f"{st.st_dev}:{st.st_ino}" == expected if expected is not None else stat.S_ISFIFO(st.st_mode)
+
+    if not is_run_pipe():
+        return here
 
     def send(params, parser, sources):
         import json
+
+        if not is_run_pipe():
+            return
 
         by_source = {}
         for name, source in sources.items():

@@ -30,6 +30,7 @@ const ENVIRONMENT: [string, string][] = [
   ["EXPRAG_DIR", "the run store (--dir wins over it); exprag run sets it for its command"],
   ["EXPRAG_RUN_ID", "set by exprag run for its command: the run's id"],
   ["EXPRAG_FD", "set by exprag run for its command: a descriptor for records, one JSON value per line"],
+  ["EXPRAG_FD_ID", "set by exprag run for its command: that pipe's device:inode, to tell it from a file on the same descriptor"],
   ["EXPRAG_HEARTBEAT_S", "how often, in seconds, a running exprag run shows it is alive"],
   ["NO_COLOR", "no colour (--color wins over it)"],
   ["FORCE_COLOR", "colour even when not at a terminal (not when 0 or false)"],

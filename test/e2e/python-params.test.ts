@@ -117,6 +117,25 @@ describe.skipIf(!python)("the parameter hook (python3 needed)", () => {
   );
 
   test(
+    "a subprocess that did not inherit the record pipe writes nothing into its own file on that descriptor",
+    async () => {
+      const worker = `import argparse, os
+out = open("results.csv", "w")
+p = argparse.ArgumentParser(); p.add_argument("--lr", type=float)
+a = p.parse_args()
+out.write("lr,acc\\n%s,0.9\\n" % a.lr); out.close()
+`;
+      // subprocess closes descriptor 3 in the child, so the worker's first file takes it.
+      const driver = `import subprocess, sys\nsubprocess.run([sys.executable, "worker.py", "--lr", "0.1"], check=True)\n`;
+      const repo = repoWith({ "worker.py": worker, "driver.py": driver });
+      const result = await exprag(repo, "run", "-q", "--", python!, "driver.py");
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(await Bun.file(join(repo, "results.csv")).text()).toBe("lr,acc\n0.1,0.9\n");
+    },
+    TIMEOUT,
+  );
+
+  test(
     "python -m runs get the hook too",
     async () => {
       const repo = repoWith({ "pkg/__init__.py": "", "pkg/train.py": TRAIN });

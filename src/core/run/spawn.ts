@@ -3,7 +3,7 @@
  * non-executable one 126), with its stdout, stderr and EXPRAG_FD on real pipes where the
  * platform has them.
  */
-import { accessSync, closeSync, constants, openSync, readSync, type Stats, statSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { EXIT, errnoCode, UserError } from "../errors";
@@ -88,6 +88,8 @@ export function spawnChild(request: SpawnRequest): Spawned {
     ...request.env,
     ...request.childEnv,
     EXPRAG_FD: recordPipe ? String(RECORD_FD) : undefined,
+    // Which pipe it is: a subprocess that did not inherit it may hold another file on that descriptor.
+    EXPRAG_FD_ID: recordPipe ? fileIdentity(recordPipe[0]) : undefined,
     PYTHONUNBUFFERED: request.env.PYTHONUNBUFFERED ?? "1",
   };
   const ownWriteEnds = [stdoutPipe?.[1], stderrPipe?.[1], recordPipe?.[1]].filter((fd) => fd !== undefined);
@@ -188,4 +190,10 @@ function checkRunnable(name: string, executable: string): void {
   if (!known.some((magic) => head.subarray(0, magic.length).equals(magic))) {
     throw new UserError(`cannot run ${name}: not executable (ENOEXEC)`, EXIT.notExecutable, "a script needs a #! line");
   }
+}
+
+/** `device:inode` of an open descriptor, as Python's os.fstat gives them. */
+function fileIdentity(fd: number): string {
+  const stat = fstatSync(fd, { bigint: true });
+  return `${stat.dev}:${stat.ino}`;
 }
