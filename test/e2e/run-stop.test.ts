@@ -111,6 +111,45 @@ while True:
     60_000,
   );
 
+  test.skipIf(!isLinux)(
+    "a child that ignores SIGTERM still gets SIGKILL after the grace when the command itself ended at SIGTERM",
+    async () => {
+      const cwd = tempDir();
+      writeFileSync(join(cwd, "stubborn.py"), 'import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nopen("pid", "w").write(str(os.getpid()))\nwhile True: time.sleep(0.05)\n');
+      const command = `python3 stubborn.py & until [ -s pid ]; do sleep 0.05; done; echo 'EXPRAG::{"ready": 1}'; wait`;
+      const result = await exprag(["run", "-q", "--stop-when", "ready = 1", "--stop-grace", "500ms", "--", "sh", "-c", command], { cwd, timeoutMs: 60_000 });
+      expect(result.exitCode).toBe(123);
+      // exprag waited out the grace: the child is killed by the time it exits (a zombie at most, where nothing reaps orphans).
+      expect(liveProcess(Number(readFileSync(join(cwd, "pid"), "utf8")))).toBe(false);
+    },
+    60_000,
+  );
+
+  test.skipIf(!isLinux)(
+    "a signal to exprag reaches the whole group of a command with a limit, a wrapper script's children too",
+    async () => {
+      const cwd = tempDir();
+      const proc = Bun.spawn([EXPRAG, "run", "-q", "--time-limit", "60s", "--", "sh", "-c", "sleep 60 & echo $! > pid; wait"], {
+        cwd,
+        env: cleanEnv(),
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      const pidFile = join(cwd, "pid");
+      await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", "the wrapper's child");
+      const child = Number(readFileSync(pidFile, "utf8"));
+      try {
+        proc.kill("SIGTERM");
+        expect(await proc.exited).toBe(143);
+        await waitFor(() => !liveProcess(child), "the wrapper's child to end with it");
+      } finally {
+        if (liveProcess(child)) process.kill(child, "SIGKILL");
+      }
+      expect(runEnd(onlyRun(join(cwd, ".exprag"))).status).toBe("killed");
+    },
+    60_000,
+  );
+
   test("--time-limit ends a command that takes longer, status timeout, exit 124", async () => {
     const cwd = tempDir();
     const result = await exprag(["run", "--time-limit", "1s", "--", "sh", "-c", "exec sleep 60"], { cwd, timeoutMs: 60_000 });
@@ -235,6 +274,15 @@ describe.skipIf(!isLinux)("rules and limits from the project config, sweep and r
     expect(runFiles(join(repo, ".exprag"))).toEqual([]);
   });
 });
+
+/** Whether a process runs (a zombie, which nothing may reap here, does not). */
+function liveProcess(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
 
 describe.skipIf(!isLinux)("exprag check-rules: the rules replayed on a recorded run", () => {
   test("agrees with what the live rule did: the same record, step and time", async () => {

@@ -1,5 +1,5 @@
 /** Who a process is, well enough to tell later whether it still lives. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { isErrno } from "../errors";
 import { type Platform, platform } from "./platform";
@@ -59,6 +59,33 @@ export function liveness(started: ProcessIdentity, on: Platform = platform): "al
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isErrno(error, "EPERM");
+  }
+}
+
+/**
+ * Whether a process of group `pgid` is alive. With /proc a zombie does not count (where nothing
+ * reaps orphans, one stays for good); without, whether the group can be signalled at all.
+ */
+export function groupAlive(pgid: number, on: Platform = platform): boolean {
+  if (on.procFs) {
+    for (const name of readdirSync("/proc")) {
+      if (name.charCodeAt(0) < 0x30 || name.charCodeAt(0) > 0x39) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, "latin1");
+        // After the command's name: state, parent, group.
+        const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 3);
+        if (state !== "Z" && Number(group) === pgid) return true;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return false;
+  }
+  try {
+    process.kill(-pgid, 0);
     return true;
   } catch (error) {
     return isErrno(error, "EPERM");

@@ -115,6 +115,16 @@ export class SignalRelay {
       return;
     }
     if (name === "SIGINT") this.forwardedInterrupt = true;
+    // A command in a session of its own gets the signal as a terminal gives it: to its whole group
+    // (a wrapper script's children too), which it leads.
+    if (this.childOwnsTerminal && this.on.name !== "win32") {
+      try {
+        process.kill(-this.child.pid, name);
+        return;
+      } catch {
+        // its group is gone: the child alone, if it is still there
+      }
+    }
     this.child.kill(name);
   }
 }

@@ -2,6 +2,7 @@
  * Ending a command on exprag's own account: when a stop rule holds or the time limit passes, the
  * command's process group gets SIGTERM, and SIGKILL if it is still there after the grace.
  */
+import { groupAlive } from "../os/processes";
 import type { StoppedBy } from "../record/schema";
 import type { RunFile } from "../record/writer";
 import { stepOf } from "../rules/divergence";
@@ -15,6 +16,8 @@ import type { StopPolicy, StopReason } from "./stop-policy";
 
 /** How often rules that read `elapsed` are checked while no record comes. */
 const CLOCK_CHECK_MS = 50;
+/** How often, once a stopped command exited, exprag looks whether anything of its group is left. */
+const GROUP_CHECK_MS = 100;
 
 /** Starts checking a run's stop rules on each track record it ingests, and its time limit, from the command's start. */
 export function watchForStop(
@@ -82,12 +85,30 @@ export class CommandStopper {
 
   /**
    * The command has exited: no rule is checked any more. Once it was stopped, what is left of its
-   * group (a child that ignored SIGTERM and holds its pipes) still gets SIGKILL after the grace.
+   * group (a child that ignored SIGTERM) still gets SIGKILL after the grace: exprag does not exit
+   * before, unless the group is empty first.
    */
   dispose(): void {
     this.exited = true;
     for (const cancel of this.cancels) cancel();
-    this.killTimer?.unref();
+    const timer = this.killTimer;
+    if (!timer) return;
+    // exprag waits for that: until the group is empty (looked at every GROUP_CHECK_MS), or the grace ends.
+    const check = setInterval(() => {
+      if (this.groupAlive()) return;
+      clearInterval(check);
+      timer.clear();
+    }, GROUP_CHECK_MS);
+    this.cancels.push(() => clearInterval(check));
+    if (!this.groupAlive()) {
+      clearInterval(check);
+      timer.clear();
+    }
+  }
+
+  /** Whether any process of the command's group is left. */
+  private groupAlive(): boolean {
+    return groupAlive(this.pid);
   }
 
   private elapsed(): number {
@@ -104,7 +125,10 @@ export class CommandStopper {
         : `rule ${JSON.stringify(reason.by.rule)} held${reason.by.source ? ` at ${reason.by.source}` : ""}`;
     this.warn(`stopping the command: ${what}; SIGTERM now, SIGKILL in ${this.policy.graceMs / 1000} s if it is still running`);
     this.signal("SIGTERM");
-    this.killTimer = longTimeout(() => this.signal("SIGKILL"), this.policy.graceMs);
+    this.killTimer = longTimeout(() => {
+      this.signal("SIGKILL");
+      for (const cancel of this.cancels) cancel();
+    }, this.policy.graceMs);
   }
 
   /** To the command's whole process group: it leads one of its own (see spawnChild's ownGroup). */
