@@ -60,6 +60,17 @@ describe.skipIf(!hasPty || !works("python3", "--version"))("exprag run --pty", (
     const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
     expect(code).toBe(0);
     expect(stdout).toContain("lines: 2");
+    // A last line without its newline ends the input too (one ^D would only hand that line over).
+    await using open = Bun.spawn([EXPRAG, "run", "--pty", "--", "python3", "child.py"], {
+      cwd,
+      env: cleanEnv(),
+      stdin: Buffer.from("a\nb"),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [openOut, openCode] = await Promise.all([new Response(open.stdout).text(), open.exited]);
+    expect(openCode).toBe(0);
+    expect(openOut).toContain("lines: 2");
   });
 
   test("Ctrl-C is a key the command's terminal turns into SIGINT: the run is interrupted", async () => {

@@ -53,8 +53,16 @@ export function connectTerminal(terminal: Bun.Terminal): () => void {
   const input = process.stdin;
   const interactive = ttyModule().isatty(0);
   if (interactive) (input as tty.ReadStream).setRawMode(true);
-  const onData = (chunk: Buffer) => terminal.write(chunk);
-  const onEnd = () => terminal.write("\x04");
+  let lineOpen = false;
+  const onData = (chunk: Buffer) => {
+    if (chunk.length) lineOpen = chunk[chunk.length - 1] !== 0x0a;
+    terminal.write(chunk);
+  };
+  // ^D ends the input only at the start of a line. After a partial one, the first hands that line
+  // over, and a reader of lines (Python's readlines) asks twice more, as a user then presses it.
+  const onEnd = () => {
+    for (let i = lineOpen ? 3 : 1; i > 0; i--) terminal.write("\x04");
+  };
   const onResize = () => {
     const { cols, rows } = windowSize();
     terminal.resize(cols, rows);
