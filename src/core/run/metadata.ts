@@ -43,7 +43,7 @@ function readMetaFile(path: string): Metadata {
   if (exceedsDepth(text, MAX_RECORD_DEPTH)) throw usageError(`--meta-file ${path} ${TOO_DEEP}`);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text, storedNumber);
   } catch (error) {
     throw usageError(`--meta-file ${path} is not valid JSON: ${(error as Error).message}`);
   }
@@ -75,10 +75,15 @@ export function assignMeta(metadata: Metadata, assignment: string): void {
 
 function parseValue(raw: string): unknown {
   try {
-    return JSON.parse(raw);
+    return JSON.parse(raw, storedNumber);
   } catch {
     return raw;
   }
+}
+
+/** A number too large to be finite (`1e999`) kept as the string the store writes it as, not lost as JSON's null. */
+function storedNumber(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? (value > 0 ? "Infinity" : "-Infinity") : value;
 }
 
 /** Sets an own property, even for keys such as `__proto__`. */

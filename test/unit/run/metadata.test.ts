@@ -42,6 +42,10 @@ describe("buildMetadata", () => {
     }
   });
 
+  test("a number too large to be finite is kept as the string the store writes, not lost as null", () => {
+    expect(JSON.stringify(buildMetadata(undefined, ["y=1e999", "z=-1e999", "w=[1e400]"]))).toBe('{"y":"Infinity","z":"-Infinity","w":["Infinity"]}');
+  });
+
   test("refuses to nest under a value that is not an object", () => {
     expect(() => buildMetadata(undefined, ["a=1", "a.b=2"])).toThrow('--meta a.b: "a" already holds a value that is not an object');
   });
