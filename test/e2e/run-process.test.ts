@@ -159,6 +159,14 @@ describe("exprag run: pipes, stdin and signals", () => {
     expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "killed", signal: "SIGPIPE", exit_code: 141 });
   }, 60_000);
 
+  test.skipIf(!isLinux)("a command a real-time signal ended is killed, the signal named by its number", async () => {
+    const cwd = tempDir();
+    const result = await exprag(["run", "-q", "--", "python3", "-c", "import os, signal; os.kill(os.getpid(), signal.SIGRTMIN)"], { cwd });
+    const number = Number(Bun.spawnSync(["python3", "-c", "import signal; print(int(signal.SIGRTMIN))"]).stdout.toString());
+    expect(result.exitCode).toBe(128 + number);
+    expect(runEnd(onlyRun(join(cwd, ".exprag")))).toMatchObject({ status: "killed", signal: `SIG${number}`, exit_code: 128 + number });
+  });
+
   test.skipIf(!existsSync("/dev/full"))("when stdout cannot be written (disk full, /dev/full), the run goes on and says so once", async () => {
     const cwd = tempDir();
     const result = await shell("exprag run -- sh -c 'echo hi; echo EXPRAG::1; echo bye' > /dev/full", { cwd });

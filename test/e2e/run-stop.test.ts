@@ -115,7 +115,10 @@ while True:
     "a child that ignores SIGTERM still gets SIGKILL after the grace when the command itself ended at SIGTERM",
     async () => {
       const cwd = tempDir();
-      writeFileSync(join(cwd, "stubborn.py"), 'import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nopen("pid", "w").write(str(os.getpid()))\nwhile True: time.sleep(0.05)\n');
+      writeFileSync(
+        join(cwd, "stubborn.py"),
+        'import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nopen("pid", "w").write(str(os.getpid()))\nwhile True: time.sleep(0.05)\n',
+      );
       const command = `python3 stubborn.py & until [ -s pid ]; do sleep 0.05; done; echo 'EXPRAG::{"ready": 1}'; wait`;
       const result = await exprag(["run", "-q", "--stop-when", "ready = 1", "--stop-grace", "500ms", "--", "sh", "-c", command], { cwd, timeoutMs: 60_000 });
       expect(result.exitCode).toBe(123);

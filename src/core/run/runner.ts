@@ -13,7 +13,7 @@ import { schedulerOf } from "./context";
 import { codeSource, finishRun, type OpenRun, openRun, readGitWhile } from "./open-run";
 import { connectTerminal } from "./pty";
 import type { RunRequest } from "./run-request";
-import { SignalRelay, signalNumber } from "./signals";
+import { endingSignal, SignalRelay, signalNumber } from "./signals";
 import { resolveExecutable, type Spawned, spawnChild } from "./spawn";
 import { stopExitCode, stopsEarly } from "./stop-policy";
 
@@ -170,7 +170,7 @@ async function recordRun(request: RunRequest, signals: SignalRelay): Promise<Run
   const system = await context?.exited();
   await context?.ended(run.runFile, run.root, request.store, runId, request.warn);
 
-  const signal = typeof child.process.signalCode === "string" ? child.process.signalCode : null;
+  const signal = endingSignal(child.process);
   const exitCode = signal ? 128 + signalNumber(signal) : exited;
   const stopped = stopper?.reason ?? null;
   const ended = stopped?.status ?? runStatus(signal, exitCode, signals.interruptReachedCommand(exitedAt));

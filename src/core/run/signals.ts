@@ -18,7 +18,17 @@ const KEYBOARD_SIGNALS = new Set<string>(["SIGINT", "SIGQUIT"]);
 /** A Ctrl-C this long before the command ends counts as having ended it. */
 const INTERRUPT_WINDOW_MS = 60_000;
 
-export const signalNumber = (name: string): number => os.constants.signals[name as NodeJS.Signals] ?? 0;
+export const signalNumber = (name: string): number => os.constants.signals[name as NodeJS.Signals] ?? Number(/^SIG(\d+)$/.exec(name)?.[1] ?? 0);
+
+/**
+ * The signal that ended a child, by name; null when it exited. The runtime names the usual ones
+ * and gives a real-time signal (Linux's 34 to 64) by its number alone: that one is `SIG34`.
+ */
+export function endingSignal(child: { signalCode: unknown }): string | null {
+  const code = child.signalCode;
+  if (typeof code === "string") return code;
+  return typeof code === "number" && code > 0 ? `SIG${code}` : null;
+}
 
 /**
  * Whether the terminal already gave signal `name` to the command too, so it is not sent again:

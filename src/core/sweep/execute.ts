@@ -7,7 +7,7 @@ import type { Subprocess } from "bun";
 import { EXIT } from "../errors";
 import { platform } from "../os/platform";
 import { shortId } from "../record/refs";
-import { signalNumber } from "../run/signals";
+import { endingSignal, signalNumber } from "../run/signals";
 import { describePoint, type Point } from "./points";
 import { SweepSignals } from "./signals";
 
@@ -136,7 +136,8 @@ async function runOne(launch: SweepLaunch, signals: SweepSignals, active: Active
   } finally {
     signals.delete(child);
   }
-  const exitCode = typeof child.signalCode === "string" ? 128 + signalNumber(child.signalCode) : (child.exitCode ?? 1);
+  const signal = endingSignal(child);
+  const exitCode = signal ? 128 + signalNumber(signal) : (child.exitCode ?? 1);
   launch.observer.ended(active, exitCode);
   return exitCode;
 }
