@@ -20,8 +20,9 @@ export type RunVersions = Record<RunFileKind, FileVersion | null>;
 export function runVersions(store: string, runId: string, format: ObjectFormat, wholeLines: boolean, cache?: HashCache): RunVersions {
   const paths = runFilePaths(store, runId);
   const version = (path: string, whole = false) => (cache ? cache.version(path, whole) : hashFile(path, format, whole));
-  // Annotations by the lines they hold, whatever order two stores appended them in.
-  return { run: version(paths.run, wholeLines), log: version(paths.log), annotations: hashLines(paths.annotations, format, false) };
+  // Annotations by the lines they hold, whatever order two stores appended them in; through a
+  // link as the other files are (a pull compares, and writes through none; a push, with its cache, reads none).
+  return { run: version(paths.run, wholeLines), log: version(paths.log), annotations: hashLines(paths.annotations, format, cache === undefined) };
 }
 
 /** The tree these versions make on top of `base` (a file missing here stays as the base has it). */
