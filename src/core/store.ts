@@ -3,8 +3,8 @@
  * (output), `<store>/cache/` (what answers faster, safe to delete); which store applies here is
  * store-location.ts's question. It ignores itself for git with a `.gitignore` of `*`.
  */
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
-import { join, sep } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join, sep } from "node:path";
 import { EXIT, errnoReason, UserError, usageError } from "./errors";
 import { isSymlink, writeNewFile } from "./os/files";
 
@@ -79,12 +79,30 @@ export function ensureStore(store: string, explicit: boolean): void {
   if (!names.includes("runs") && names.some((name) => !ours.includes(name))) {
     throw usageError(`${store} already holds other files; it is not an exprag store`, "give --dir a new folder, or one exprag made");
   }
+  // A runs/ of someone else's (TensorBoard's, say) beside their files: exprag's .gitignore would hide those from git.
+  if (!madeByExprag(store, names) && names.some((name) => !STORE_NAMES.includes(name))) {
+    throw usageError(`${store} already holds files of its own beside runs/; it is not an exprag store`, "give --dir a new folder, or one exprag made");
+  }
   try {
     mkdirSync(runsDir(store), { recursive: true, mode: 0o700 });
     // A store listed with its .gitignore keeps it: trying to create it again costs a thrown error, the first of the process.
     if (!names.includes(".gitignore")) writeNewFile(join(store, ".gitignore"), "*\n", 0o644);
   } catch (error) {
     throw storeError(store, error);
+  }
+}
+
+/** What exprag keeps at a store's top. */
+const STORE_NAMES = [".gitignore", "runs", "cache", "annotations", "outputs", "worktrees", "slurm", "project-notes.jsonl", "remote.lock"];
+
+/** A store exprag made: named `.exprag`, or holding the `.gitignore` of `*` exprag writes in every store it makes. */
+function madeByExprag(store: string, names: string[]): boolean {
+  if (basename(store) === STORE_DIR_NAME) return true;
+  if (!names.includes(".gitignore")) return false;
+  try {
+    return readFileSync(join(store, ".gitignore"), "utf8") === "*\n";
+  } catch {
+    return false;
   }
 }
 

@@ -168,6 +168,17 @@ describe("exprag run: the run file", () => {
     expect(existsSync(join(repo, ".gitignore"))).toBe(false);
     expect(existsSync(join(repo, "data", ".gitignore"))).toBe(false);
     expect(existsSync(join(repo, "started"))).toBe(false);
+    // A runs/ of someone else's (TensorBoard's) beside their files is no store either.
+    mkdirSync(join(repo, "experiments", "runs"), { recursive: true });
+    writeFileSync(join(repo, "experiments", "notes.md"), "mine\n");
+    const tensorboard = await exprag(["run", "--dir", "experiments", "--", "touch", "started"], { cwd: repo });
+    expect(tensorboard.exitCode).toBe(2);
+    expect(tensorboard.stderr).toContain("already holds files of its own beside runs/");
+    expect(existsSync(join(repo, "experiments", ".gitignore"))).toBe(false);
+    // One exprag made is its store still, whatever was put in it since.
+    expect((await exprag(["run", "--dir", "made", "--", "true"], { cwd: repo })).exitCode).toBe(0);
+    writeFileSync(join(repo, "made", "later.txt"), "x\n");
+    expect((await exprag(["run", "--dir", "made", "--", "true"], { cwd: repo })).exitCode).toBe(0);
   });
 
   test("records $note, $meta and note-only lines", async () => {
