@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanEnv, EXPRAG, exprag, isLinux, readRecords, recordLine, runFiles, tempDir, waitFor } from "./harness";
 
@@ -30,6 +30,14 @@ function startRun(cwd: string, name: string) {
       return mine!.run_id;
     },
   };
+}
+
+function readlinkOrEmpty(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return "";
+  }
 }
 
 function startWait(cwd: string, args: string[]) {
@@ -107,6 +115,26 @@ describe.skipIf(!isLinux)("exprag wait", () => {
     const { exitCode, answer } = await waiting;
     expect(exitCode).toBe(1);
     expect(answer).toMatchObject({ outcome: "ended", runs: [{ held: false, run: { run_id: id, status: "crashed" } }] });
+  }, 60_000);
+
+  test("a run deleted while waited for ends the wait: exit 1, said once", async () => {
+    const cwd = tempDir();
+    const run = startRun(cwd, "removed");
+    const id = await run.id();
+    const proc = Bun.spawn([EXPRAG, "wait", id, "--until", "step >= 1", "--timeout", "60", "--json"], { cwd, env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+    try {
+      // Deleted once the wait watches the run's file (an inotify descriptor of its own), not before it found the run.
+      const watching = () => readdirSync(`/proc/${proc.pid}/fd`).some((fd) => readlinkOrEmpty(`/proc/${proc.pid}/fd/${fd}`).includes("inotify"));
+      await waitFor(watching, "the wait to watch the run");
+      expect((await exprag(["rm", id, "--force", "--yes"], { cwd })).exitCode).toBe(0);
+      const [text, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      expect(exitCode).toBe(1);
+      expect(JSON.parse(text)).toMatchObject({ outcome: "ended", runs: [] });
+      expect(stderr.split("\n").filter((line) => line.includes("was deleted while waited for"))).toHaveLength(1);
+    } finally {
+      writeFileSync(join(cwd, "end"), "");
+      await run.proc.exited;
+    }
   }, 60_000);
 
   test("follows a run of another host on a shared store by its file", async () => {

@@ -5,7 +5,7 @@
  * fallback) catches what no notification says: a writer that died (crashed), a file system that
  * does not notify (NFS), a run of another host, the clock in `elapsed`.
  */
-import { type FSWatcher, statSync, watch } from "node:fs";
+import { existsSync, type FSWatcher, statSync, watch } from "node:fs";
 import { EXIT } from "../errors";
 import { liveness } from "../os/processes";
 import { type ListedRun, listedRun } from "../query/listing";
@@ -14,7 +14,7 @@ import { RunView } from "../query/run-view";
 import { whereHolds } from "../query/selection";
 import type { RunSummary } from "../query/summary";
 import { ELAPSED, type Expr, operandsOf, parseCondition } from "../query/where";
-import { resolveReadableRun } from "../record/refs";
+import { resolveReadableRun, shortId } from "../record/refs";
 import type { ProcessIdentity } from "../record/schema";
 import { isUnended } from "../record/schema";
 import { runFilePath } from "../store";
@@ -64,12 +64,18 @@ export async function waitForRuns(request: WaitRequest, warn: Warn, recheckMs = 
   const runs = [...new Set(request.references.map((reference) => resolveReadableRun(request.store, reference).runId))];
   const look = (): { outcome: WaitAnswer["outcome"] | null; runs: Looked[] } => {
     const waited: Looked[] = [];
+    let deleted = false;
     for (const runId of runs) {
       const view = new RunView(request.store, runId, warn);
       const status = view.summary()?.status;
-      if (!status) continue;
-      waited.push({ held: whereHolds(view, expr), view, status });
+      if (status) waited.push({ held: whereHolds(view, expr), view, status });
+      else if (!existsSync(view.file)) {
+        // Deleted while waited for (exprag rm): it ended, without the condition, for good.
+        warn(`run ${shortId(runId)} was deleted while waited for`);
+        deleted = true;
+      }
     }
+    if (deleted) return { outcome: "ended", runs: waited };
     if (waited.length && waited.every((item) => item.held)) return { outcome: "held", runs: waited };
     if (waited.some((item) => !item.held && ENDED(item.status))) return { outcome: "ended", runs: waited };
     return { outcome: null, runs: waited };
