@@ -312,8 +312,18 @@ describe("exprag gc", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`refs/heads/run/${dirty.id} is not at the run's snapshot any more (commits were made on it); kept`);
     expect(git(repo, "rev-parse", `run/${dirty.id}`).trim()).toBe(moved);
-    expect((await runIn(repo, ["gc"])).exitCode).toBe(0);
+    const gc = await runIn(repo, ["gc"]);
+    expect(gc.exitCode).toBe(0);
+    expect(gc.stderr).toContain(`kept refs/heads/run/${dirty.id}: its newest commit is not a snapshot exprag made`);
+    expect(gc.stderr).not.toContain("update-ref -d");
     expect(git(repo, "rev-parse", `run/${dirty.id}`).trim()).toBe(moved);
+    // A branch deleted by hand is no branch kept.
+    const { repo: other, dirty: gone } = await repoWithRuns();
+    git(other, "branch", "-D", "-q", `run/${gone.id}`);
+    const removed = await runIn(other, ["rm", gone.id, "--yes", "--json"]);
+    expect(removed.exitCode).toBe(0);
+    expect(JSON.parse(removed.text).refs_kept).toEqual([]);
+    expect(removed.stderr).not.toContain("kept");
   });
 });
 

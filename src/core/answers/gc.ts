@@ -40,7 +40,7 @@ export interface GcAnswer {
 export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: AnswerContext): GcAnswer {
   const { git, repo } = openRepositoryOrFail(cwd, env);
   const search = orphanedSnapshotRefs(git, store);
-  for (const { ref, reason } of search.doubtful) warn(`kept ${ref}: ${reason}, so its run cannot be proven deleted (git update-ref -d ${ref} deletes it)`);
+  for (const { ref, reason } of search.doubtful) warn(`kept ${ref}: ${reason}, so its run cannot be proven deleted`);
   const removal = removeSnapshotRefs(
     git,
     search.orphaned.map(({ ref }) => ref),

@@ -87,7 +87,9 @@ export function orphanedSnapshotRefs(git: Git, store: string): OrphanSearch {
       continue;
     }
     const own = recordedStore(message);
-    if (own === null) search.doubtful.push({ ...ref, reason: "made by an older exprag, which did not record its store" });
+    // Its newest commit names no store: an older exprag's snapshot, or someone's commit on the branch since.
+    if (own === null)
+      search.doubtful.push({ ...ref, reason: "its newest commit is not a snapshot exprag made (someone committed on it, or an older exprag made it)" });
     else if (existsSync(runsDir(own))) {
       if (!existsSync(runFilePath(own, ref.runId))) search.orphaned.push(ref);
     } else search.doubtful.push({ ...ref, reason: `its store ${own} is not here` });
@@ -139,15 +141,16 @@ export function removeSnapshotRefs(git: Git, refs: (string | { ref: string; at: 
       removal.kept.push({ ref, reason: "checked out" });
       continue;
     }
-    if (
-      at !== undefined &&
-      git
+    if (at !== undefined) {
+      const now = git
         .run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])
         .stdout.toString()
-        .trim() !== at
-    ) {
-      removal.kept.push({ ref, reason: "not at the run's snapshot any more (commits were made on it)" });
-      continue;
+        .trim();
+      if (now === "") continue; // gone already: nothing to delete, nothing kept
+      if (now !== at) {
+        removal.kept.push({ ref, reason: "not at the run's snapshot any more (commits were made on it)" });
+        continue;
+      }
     }
     // With the commit expected, a branch moved meanwhile is refused by git rather than deleted.
     const result = dryRun ? { code: 0, stderr: "" } : git.run(["update-ref", "-d", ref, ...(at === undefined ? [] : [at])]);
