@@ -7,6 +7,7 @@
 import type { ArgsDef, CommandDef } from "citty";
 import { loadProjectConfig, type ProjectConfig } from "../core/config";
 import { EXIT, errnoReason, UserError, usageError } from "../core/errors";
+import { isExplicitStore, storeNamed } from "../core/store";
 import { resolveStoreDir } from "../core/store-location";
 import { didYouMean } from "../core/suggest";
 import { COLOR_CHOICES, type ColorChoice, setColorChoice } from "../render/colors";
@@ -127,7 +128,10 @@ export function defineExpragCommand<const A extends ArgsDef, const R extends key
         cwd,
         env: process.env,
         get store() {
-          store ??= resolveStoreDir(parsed.args.dir as string | undefined, process.env, cwd, () => context.config);
+          if (store === undefined) {
+            store = resolveStoreDir(parsed.args.dir as string | undefined, process.env, cwd, () => context.config);
+            if (isExplicitStore(parsed.args.dir as string | undefined, process.env)) storeNamed(store);
+          }
           return store;
         },
         get config() {

@@ -16,6 +16,30 @@ export const STORE_DIR_NAME = ".exprag";
  */
 export const isExplicitStore = (flag: string | undefined, env: NodeJS.ProcessEnv) => Boolean(flag || env.EXPRAG_DIR);
 
+/** The stores the front end was given by name this process (--dir, EXPRAG_DIR). */
+const namedStores = new Set<string>();
+
+/** Said by a front end of the store it was given by name: that one may lead elsewhere through a link. */
+export function storeNamed(store: string): void {
+  namedStores.add(store);
+}
+
+/**
+ * Refuses a store that was found, not named, whose folder or runs/ is a symbolic link: a cloned
+ * repository could commit one that points at another project's store.
+ */
+export function refuseLinkedStore(store: string, named = namedStores.has(store)): void {
+  if (named) return;
+  for (const path of [store, runsDir(store)]) {
+    if (!isSymlink(path)) continue;
+    throw new UserError(
+      `${path} is a symbolic link: runs would be written wherever it points`,
+      EXIT.internal,
+      "remove it, or pass --dir DIR (or EXPRAG_DIR) to write there on purpose",
+    );
+  }
+}
+
 export const runsDir = (store: string) => join(store, "runs");
 /**
  * A question about many runs asks for each one's path: the store's runs folder is joined once, and
@@ -40,6 +64,7 @@ export const runLogPath = (store: string, runId: string) => join(runsDir(store),
  * anywhere; exprag makes these folders itself.
  */
 export function storeFolder(store: string, name: "outputs" | "annotations" | "worktrees"): string {
+  refuseLinkedStore(store);
   const path = join(store, name);
   if (isSymlink(path))
     throw new UserError(`${path} is a symbolic link: exprag would write wherever it points`, EXIT.failure, "remove the link: exprag makes this folder itself");
@@ -61,16 +86,7 @@ export function ensureStore(store: string, explicit: boolean): void {
   if (existsSync(join(store, ".git"))) {
     throw usageError(`the store ${store} would be the top of a git repository`, "give --dir a folder of its own, such as .exprag");
   }
-  if (!explicit) {
-    for (const path of [store, runsDir(store)]) {
-      if (!isSymlink(path)) continue;
-      throw new UserError(
-        `${path} is a symbolic link: runs would be written wherever it points`,
-        EXIT.internal,
-        "remove it, or pass --dir DIR (or EXPRAG_DIR) to write there on purpose",
-      );
-    }
-  }
+  refuseLinkedStore(store, explicit);
   // One listing decides: a run making the store at the same moment (a sweep's first runs) creates
   // runs/ before anything else, so it is never seen with other files but without runs/.
   const names = existsSync(store) ? readdirSafe(store) : [];

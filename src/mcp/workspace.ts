@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { AnswerContext } from "../core/answers/context";
+import { storeNamed } from "../core/store";
 import { resolveStoreDir } from "../core/store-location";
 import { log } from "../render/log";
 
@@ -48,6 +49,7 @@ export class Workspace {
     const { dir, env } = this.options;
     const named = dir ?? env.EXPRAG_DIR;
     const store = named ? resolve(this.options.cwd, named) : resolveStoreDir(undefined, env, cwd);
+    if (named) storeNamed(store);
     return { store, cwd, env, clientName: this.server.getClientVersion()?.name ?? null, warn };
   }
 

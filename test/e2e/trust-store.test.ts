@@ -210,6 +210,22 @@ describe("cloned repositories", () => {
     expect(existsSync(target)).toBe(false);
   });
 
+  test("a committed .exprag link to another project's store: tag, keep, rm and gc refuse it as run does; --dir writes there on purpose", async () => {
+    const victim = makeRepo({ "a.txt": "a\n" });
+    expect((await runIn(victim, ["run", "-q", "--", "true"])).exitCode).toBe(0);
+    const before = runFiles(join(victim, ".exprag"));
+    const repo = makeRepo({ "b.txt": "b\n" });
+    symlinkSync(join(victim, ".exprag"), join(repo, ".exprag"));
+    for (const args of [["tag", "latest", "x"], ["keep", "latest"], ["rm", "latest", "--yes"], ["gc"]]) {
+      const refused = await runIn(repo, args);
+      expect({ args, code: refused.exitCode }).toEqual({ args, code: 125 });
+      expect(refused.stderr).toContain(`${join(repo, ".exprag")} is a symbolic link`);
+    }
+    expect(runFiles(join(victim, ".exprag"))).toEqual(before);
+    expect(existsSync(join(victim, ".exprag", "annotations"))).toBe(false);
+    expect((await runIn(repo, ["tag", "latest", "x", "--dir", ".exprag"])).exitCode).toBe(0);
+  });
+
   test("committed links for the store's outputs, annotations and worktrees folders are never written through", async () => {
     const repo = makeRepo({ "a.txt": "a\n" });
     const outside = tempDir();

@@ -11,7 +11,7 @@ import { orphanedSnapshotRefs, removeSnapshotRefs } from "../git/snapshot-refs";
 import { orphanedRerunWorktrees, removeWorktrees } from "../git/worktrees";
 import { abandonedStagedFiles } from "../os/files";
 import { seriesCache } from "../query/series-cache";
-import { runFilePath, runsDir } from "../store";
+import { refuseLinkedStore, runFilePath, runsDir } from "../store";
 import type { AnswerContext } from "./context";
 
 export interface GcRequest {
@@ -38,6 +38,7 @@ export interface GcAnswer {
 }
 
 export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: AnswerContext): GcAnswer {
+  refuseLinkedStore(store);
   const { git, repo } = openRepositoryOrFail(cwd, env);
   const search = orphanedSnapshotRefs(git, store);
   for (const { ref, reason } of search.doubtful) warn(`kept ${ref}: ${reason}, so its run cannot be proven deleted`);

@@ -5,6 +5,7 @@ import { openRepository } from "../git/repository";
 import { isFiltered, type Selection, selectRuns } from "../query/selection";
 import { summarizeRun } from "../query/summary";
 import { shortId } from "../record/refs";
+import { refuseLinkedStore } from "../store";
 import type { AnswerContext } from "./context";
 
 export interface RemoveRequest {
@@ -27,6 +28,7 @@ export function answerRemove(request: RemoveRequest, { store, cwd, env, warn }: 
   const { selection } = request;
   if (!selection.references.length && !isFiltered(selection))
     throw usageError("rm needs the runs to delete: run references, or a selection such as --name or --where", "usage: exprag rm <run>... [--yes]");
+  refuseLinkedStore(store);
   const runs = selectRuns(store, selection, Number.POSITIVE_INFINITY, warn).runs.map((view) => ({ runId: view.runId, file: view.file }));
   if (runs.length === 0) throw new UserError("no run matches; nothing deleted", EXIT.failure);
   const running = runs.filter((run) => isRunning(store, run.runId));
