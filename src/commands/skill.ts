@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { EXIT, errnoReason, UserError } from "../core/errors";
 import { isSymlink } from "../core/os/files";
@@ -39,7 +39,10 @@ export default defineExpragCommand({
         EXIT.failure,
         "remove the link, or name the file it points to",
       );
-    if (existsSync(path) && !args.force && !writtenByExprag(path)) {
+    const there = lstatSync(path, { throwIfNoEntry: false });
+    // A folder, a FIFO or a device in its place: no file to read or replace (a FIFO would wait for a writer).
+    if (there && !there.isFile()) throw new UserError(`not writing ${path}: it is not a regular file`, EXIT.failure, "move it aside, or name another path");
+    if (there && !args.force && !writtenByExprag(path)) {
       throw new UserError(`not overwriting ${path}: exprag did not write it`, EXIT.failure, "use --force to replace it");
     }
     if (basename(dirname(path)) !== "exprag") {

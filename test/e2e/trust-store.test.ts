@@ -273,6 +273,18 @@ describe("cloned repositories", () => {
     expect(existsSync(target)).toBe(false);
   });
 
+  test("skill --write refuses a folder or a FIFO where the file goes, in one line, never waiting", async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, "d", "SKILL.md"), { recursive: true });
+    const folder = await exprag(["skill", "--write", "d"], { cwd });
+    expect(folder.exitCode).toBe(1);
+    expect(folder.stderr).toBe(`exprag: error: not writing ${join(cwd, "d", "SKILL.md")}: it is not a regular file; move it aside, or name another path\n`);
+    expect(Bun.spawnSync(["mkfifo", join(cwd, "f.md")]).exitCode).toBe(0);
+    const fifo = await exprag(["skill", "--write", "f.md"], { cwd, timeoutMs: 30_000 });
+    expect(fifo.exitCode).toBe(1);
+    expect(fifo.stderr).toContain("it is not a regular file");
+  });
+
   test("run files and logs are readable by their owner only, and so is the store", async () => {
     const cwd = tempDir();
     await exprag(["run", "--", "echo", "secret-token"], { cwd });
