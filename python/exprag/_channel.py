@@ -46,7 +46,7 @@ class ChannelClosed(OSError):
 
 
 class Channel:
-    __slots__ = ("fd", "parts", "size", "limit", "shared", "lock", "error", "prefix", "__weakref__")
+    __slots__ = ("fd", "parts", "size", "limit", "shared", "lock", "flushing", "error", "prefix", "__weakref__")
 
     def __init__(self, fd, prefix=b"", shared=False):
         self.fd = fd
@@ -56,7 +56,10 @@ class Channel:
         self.size = 0
         # A batch goes out once it holds this many bytes; 0 (a forked child): every record at once.
         self.limit = 0 if _forked else BATCH_BYTES
-        self.lock = threading.Lock()
+        # Re-entrant: a signal handler's track(), or a finalizer a collection runs, may come on the
+        # thread that holds it (see _flush_locked).
+        self.lock = threading.RLock()
+        self.flushing = False
         self.error = None
         # b"EXPRAG::" when records share stdout with the program's output (no EXPRAG_FD).
         self.prefix = prefix
@@ -83,19 +86,27 @@ class Channel:
             raise self.error
 
     def _flush_locked(self):
-        if not self.parts or self.error is not None:
+        # Entered again on this thread while it writes (a signal handler's track(), a finalizer run
+        # by a collection): what that queued goes out after this write, never inside a line of it.
+        if self.flushing:
             return
-        if self.prefix:
-            data = b"".join(self.prefix + p + b"\n" for p in self.parts)
-            sys.stdout.flush()  # the program's own output before, so a record starts a line
-        else:
-            data = b"\n".join(self.parts) + b"\n"
-        self.parts = []
-        self.size = 0
+        self.flushing = True
         try:
-            _write_lines(self.fd, data, PIPE_BUF if self.shared else len(data))
-        except OSError as error:
-            self.error = ChannelClosed(error.errno, f"exprag: records can no longer be sent to the run ({error.strerror})")
+            while self.parts and self.error is None:
+                self.size = 0
+                parts = self.parts
+                self.parts = []
+                if self.prefix:
+                    data = b"".join(self.prefix + p + b"\n" for p in parts)
+                    sys.stdout.flush()  # the program's own output before, so a record starts a line
+                else:
+                    data = b"\n".join(parts) + b"\n"
+                try:
+                    _write_lines(self.fd, data, PIPE_BUF if self.shared else len(data))
+                except OSError as error:
+                    self.error = ChannelClosed(error.errno, f"exprag: records can no longer be sent to the run ({error.strerror})")
+        finally:
+            self.flushing = False
 
     def close(self):
         try:
@@ -206,7 +217,8 @@ def _after_fork_in_child():
     _asked = False
     _rounds_begun = _rounds_ended = 0
     for channel in list(_channels):
-        channel.lock = threading.Lock()
+        channel.lock = threading.RLock()
+        channel.flushing = False
         # The parent sends what it had queued: the child would send it twice.
         channel.parts = []
         channel.size = 0

@@ -266,11 +266,21 @@ atexit.register(_at_exit)
 
 
 def _end_collected(recorder, pid):
-    if os.getpid() == pid:  # a forked child's copy going away ends nothing
+    if os.getpid() != pid:  # a forked child's copy going away ends nothing
+        return
+
+    def end():
         try:
             recorder.end("ok", 0, None, None)
         except Exception:
             pass
+
+    # A collection runs this on whichever thread it interrupts, the flusher's in the middle of a
+    # write among them: the run is ended from a thread of its own, which the interpreter waits for.
+    try:
+        threading.Thread(target=end, name="exprag-end").start()
+    except BaseException:
+        end()  # no thread to be had (the interpreter shutting down)
 
 
 _wrapping_channel = None

@@ -161,6 +161,37 @@ describe.skipIf(!python)("Experiment (python3 needed)", () => {
   );
 
   test(
+    "a track() from a signal handler, or a run ended by a collection, on the thread that holds the channel: no deadlock, nothing lost",
+    async () => {
+      const script = `import os, signal
+from exprag import experiment
+e = experiment.Experiment("reentrant")
+signal.signal(signal.SIGUSR1, lambda *_: e.track({"from": "handler"}))
+e.track({"i": 1})
+with e._channel.lock:
+    os.kill(os.getpid(), signal.SIGUSR1)  # the handler runs here, the lock held: as in the middle of a track()
+    e.track({"i": 2})
+other = experiment.Experiment("collected")
+other.track({"i": 3})
+with other._channel.lock:
+    experiment._end_collected(other._recorder, os.getpid())  # a collection on a thread that holds the lock
+other._collected.detach()
+print("done")
+`;
+      const repo = repoWith({ "t.py": script });
+      const result = await runPython(["timeout", "20", python!, "t.py"], repo);
+      expect({ code: result.exitCode, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(result.stdout).toBe("done\n");
+      const byName = Object.fromEntries(records(repo).map((run) => [run[0]!.experiment_name, run]));
+      expect(tracked(byName.reentrant!)).toEqual([{ i: 1 }, { from: "handler" }, { i: 2 }]);
+      expect(runEnd(byName.reentrant!)).toMatchObject({ status: "ok" });
+      expect(tracked(byName.collected!)).toEqual([{ i: 3 }]);
+      expect(runEnd(byName.collected!)).toMatchObject({ status: "ok" });
+    },
+    TIMEOUT,
+  );
+
+  test(
     "Ctrl-C (SIGINT) ends it interrupted",
     async () => {
       const repo = repoWith({
