@@ -32,6 +32,27 @@ const HELPERS = `import exprag.agent.skills as s\n`;
 
 describe.skipIf(!python)("exprag.agent.skills (python3 needed)", () => {
   test(
+    "runs_dir() finds a store up to the top of the work tree, as exprag does, and never past it",
+    async () => {
+      const outer = seedStore();
+      const repo = join(outer, "project");
+      mkdirSync(join(repo, "src", "deep"), { recursive: true });
+      git(repo, "init", "-q");
+      const where = (cwd: string) => py(cwd, `${HELPERS}print(s.runs_dir())`, { EXPRAG_DIR: undefined });
+      // The outer folder's store is another project's: not from the repository's top, nor from below it.
+      expect(await where(repo)).toBe(".exprag/runs\n");
+      expect(await where(join(repo, "src", "deep"))).toBe(".exprag/runs\n");
+      mkdirSync(join(repo, ".exprag", "runs"), { recursive: true });
+      expect(await where(join(repo, "src", "deep"))).toBe(`${join(repo, ".exprag", "runs")}\n`);
+      // Outside any repository, only the folder itself.
+      const loose = join(outer, "loose");
+      mkdirSync(loose);
+      expect(await where(loose)).toBe(".exprag/runs\n");
+    },
+    TIMEOUT,
+  );
+
+  test(
     "over the original's run files: runs, paths, values, times and git states as the original gave them",
     async () => {
       const dir = seedStore();

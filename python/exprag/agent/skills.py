@@ -71,10 +71,14 @@ def _nearest_store() -> Path:
     here = Path.cwd()
     if (here / _STORE).is_dir():
         return Path(_STORE)
+    # Up to the top of the git work tree, as exprag itself looks; outside one, only here.
+    top = next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), None)
+    if top is None or top == here:
+        return Path(_STORE)
     for folder in here.parents:
         if (folder / _STORE / "runs").is_dir():
             return folder / _STORE
-        if (folder / ".git").exists():
+        if folder == top:
             break
     return Path(_STORE)
 
