@@ -37,6 +37,12 @@ def _exprag_params_hook():
 
         if not is_run_pipe():
             return
+        # The run's params are those of its first Python process that parses: a Python child it
+        # starts later (an evaluation script, inheriting the pipe) parses a command line of its own.
+        owner = os.environ.get("EXPRAG_PARAMS_PID")
+        if owner is not None and owner != str(os.getpid()):
+            return
+        os.environ["EXPRAG_PARAMS_PID"] = str(os.getpid())
 
         by_source = {}
         for name, source in sources.items():
