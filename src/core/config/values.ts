@@ -35,10 +35,10 @@ export function flag(value: unknown, at: Where): boolean {
   return value;
 }
 
-/** A duration as written ("10m"), or a number of seconds; checked where it is used. */
+/** A duration as written ("10m"), or a number of seconds; one the run would refuse is refused as the config is read. */
 export function duration(value: unknown, at: Where): string {
-  if (typeof value === "number" && value > 0) return String(value);
-  if (typeof value === "string" && durationMs(value) !== null) return value;
+  const text = typeof value === "number" ? String(value) : value;
+  if (typeof text === "string" && durationMs(text) !== null) return text;
   throw wrongType(at, 'a duration such as "90s", "10m", "2h", or a number of seconds', value);
 }
 

@@ -139,6 +139,10 @@ describe("reading the project config", () => {
     ["stop-when = [1]", 'stop-when must be a rule or a list of rules such as ["diverged", "metrics.loss > 5"], got a list ([1])'],
     ['time-limit = "soon"', 'time-limit must be a duration such as "90s", "10m", "2h", or a number of seconds, got "soon"'],
     ["stop-grace = -1", 'stop-grace must be a duration such as "90s", "10m", "2h", or a number of seconds, got -1'],
+    // Numbers a run would refuse are refused as the config is read, not by run alone.
+    ["time-limit = inf", 'time-limit must be a duration such as "90s", "10m", "2h", or a number of seconds, got Infinity'],
+    ["stop-grace = 1e-9", 'stop-grace must be a duration such as "90s", "10m", "2h", or a number of seconds, got 1e-9'],
+    ["time-limit = 1e300", 'time-limit must be a duration such as "90s", "10m", "2h", or a number of seconds, got 1e+300'],
     ["log = = 1", "not valid TOML (Expected a value but found '=')"],
     ['slurm = "gpu"', 'slurm must be a table ([slurm]) of partition, time, gpus and extra, got "gpu"'],
     ["[slurm]\ngpus = -1", "slurm.gpus must be a whole number of GPUs per task, got -1"],
