@@ -16,6 +16,9 @@ import { KEYS } from "./keys";
 import type { ProjectConfig } from "./project-config";
 import { isTable, type Table } from "./values";
 
+/** A pyproject.toml's text that may hold `[tool.exprag]`: the table, a dotted key, or a key `exprag` (inside `[tool]`). */
+const EXPRAG_TABLE = /tool\s*\.\s*"?exprag"?|^\s*"?exprag"?\s*[.=]/m;
+
 export type { ProjectConfig, SlurmConfig } from "./project-config";
 
 export const CONFIG_FILE = ".exprag.toml";
@@ -38,8 +41,9 @@ export function findProjectConfig(cwd: string, env: NodeJS.ProcessEnv = process.
     const pyproject = join(dir, PYPROJECT_FILE);
     if (isFile(pyproject)) {
       const text = readText(pyproject);
-      // A pyproject.toml that never names exprag is no concern of exprag's, even a broken one.
-      const table = text.includes("exprag") ? toolTable(pyproject, parseToml(pyproject, text)) : undefined;
+      // A pyproject.toml without exprag's table is no concern of exprag's, even a broken one (one
+      // that names exprag as a dependency among them).
+      const table = EXPRAG_TABLE.test(text) ? toolTable(pyproject, parseToml(pyproject, text)) : undefined;
       if (table) return { file: pyproject, table };
     }
     if (top === null || dir === top || !dir.startsWith(top) || dirname(dir) === dir) return null;

@@ -118,9 +118,16 @@ describe("reading the project config", () => {
     expect(loadProjectConfig(outer, env)?.name).toBe("outside");
   });
 
-  test("a broken pyproject.toml that never names exprag is none of its business", () => {
+  test("a broken pyproject.toml without exprag's table is none of its business, even one that depends on exprag", () => {
     const top = project({ "pyproject.toml": "[project\nname = = 1" });
     expect(loadProjectConfig(top, env)).toBeNull();
+    const dependent = project({ "pyproject.toml": '[project\ndependencies = [\n  "exprag>=0.1",\n]\nname = = 1' });
+    expect(loadProjectConfig(dependent, env)).toBeNull();
+    // A broken one that has it still says so.
+    const broken = project({ "pyproject.toml": '[tool.exprag]\ndir = = "x"' });
+    expect(() => loadProjectConfig(broken, env)).toThrow("not valid TOML");
+    const keyed = project({ "pyproject.toml": '[tool]\nexprag = { dir = "store" }\n' });
+    expect(loadProjectConfig(keyed, env)).toMatchObject({ dir: join(keyed, "store") });
   });
 
   test.each([
