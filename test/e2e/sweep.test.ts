@@ -173,15 +173,21 @@ describe("exprag sweep", () => {
     write(repo, "out.py", "import sys\nopen(f'result-{sys.argv[1]}.txt', 'w').write('r')\n");
     const result = await runIn(repo, ["sweep", "--grid", "x=1,2", "--", "python3", "out.py", "{x}"]);
     expect(result.exitCode).toBe(0);
-    const [first] = runFiles(store).map((file) => readRecords(file)[0]!.run_id);
+    const [first, second] = runFiles(store).map((file) => readRecords(file)[0]!.run_id);
     const worktree = join(store, "worktrees", first!);
     expect(result.stderr).toContain(
-      `exprag: warning: the runs left files in the sweep's worktree, kept at ${worktree} until exprag gc finds its first run gone: result-1.txt, result-2.txt\n`,
+      `exprag: warning: the runs left files in the sweep's worktree, kept at ${worktree} until exprag gc finds its runs gone: result-1.txt, result-2.txt\n`,
     );
     expect(readFileSync(join(worktree, "result-2.txt"), "utf8")).toBe("r");
     expect((await runIn(repo, ["gc"])).exitCode).toBe(0);
     expect(existsSync(worktree)).toBe(true);
+    // The first run gone, the second still ran there: its outputs stay with the worktree.
     expect((await runIn(repo, ["rm", first!, "--yes"])).exitCode).toBe(0);
+    const kept = await runIn(repo, ["gc"]);
+    expect(kept.exitCode).toBe(0);
+    expect(kept.stderr).toContain(`kept the worktree ${worktree}: runs ${second!.slice(-8)} ran in it, and their outputs are there`);
+    expect(existsSync(worktree)).toBe(true);
+    expect((await runIn(repo, ["rm", second!, "--yes"])).exitCode).toBe(0);
     expect((await runIn(repo, ["gc"])).exitCode).toBe(0);
     expect(existsSync(worktree)).toBe(false);
   }, 60_000);
@@ -204,7 +210,7 @@ describe("exprag sweep", () => {
     expect(saved.exitCode, saved.stderr).toBe(0);
     const first = readRecords(runFiles(store).sort().at(-1)!)[0]!.run_id;
     const worktree = join(store, "worktrees", first);
-    expect(saved.stderr).toContain(`the runs left files in the sweep's worktree, kept at ${worktree} until exprag gc finds its first run gone: model.pt`);
+    expect(saved.stderr).toContain(`the runs left files in the sweep's worktree, kept at ${worktree} until exprag gc finds its runs gone: model.pt`);
     expect(readFileSync(join(worktree, "model.pt"), "utf8")).toBe("weights");
   }, 60_000);
 

@@ -11,7 +11,9 @@ import { existsSync, realpathSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { liveness, readStartTicks } from "../os/processes";
-import { RUN_ID } from "../record/refs";
+import { decodeRunStart } from "../record/decode";
+import { readRunStart } from "../record/reader";
+import { listRunIds, RUN_ID, shortId } from "../record/refs";
 import { runFilePath, storeFolder } from "../store";
 import { END_OF_OPTIONS, notAnOption } from "./option-words";
 import { firstLine, type Git, GitError } from "./repository";
@@ -101,7 +103,37 @@ export function orphanedRerunWorktrees(git: Git, store: string): WorktreeSearch 
     }
     search.orphaned.push(worktree.path);
   }
+  // A sweep's worktree is named by its first run, but all its points ran there: while any of them
+  // is kept, so are the files they wrote in it.
+  if (search.orphaned.length) {
+    const users = runsIn(store, search.orphaned);
+    search.orphaned = search.orphaned.filter((path) => {
+      const runs = users.get(path);
+      if (runs?.length) search.kept.push({ path, reason: `runs ${runs.slice(0, 3).map(shortId).join(", ")}${runs.length > 3 ? ", ..." : ""} ran in it, and their outputs are there` });
+      return !runs?.length;
+    });
+  }
   return search;
+}
+
+/** The runs of `store` that ran in each of these folders (their recorded working directory in it). */
+function runsIn(store: string, folders: string[]): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  const homes = folders.map((folder) => [folder, canonical(folder)] as const);
+  for (const runId of listRunIds(store)) {
+    let cwd: string | null = null;
+    try {
+      const start = readRunStart(runFilePath(store, runId));
+      cwd = start ? decodeRunStart(start).process.cwd : null;
+    } catch {
+      continue; // unreadable: it says nothing of where it ran
+    }
+    if (!cwd) continue;
+    for (const [folder, real] of homes) {
+      if (cwd === folder || cwd.startsWith(`${folder}/`) || cwd === real || cwd.startsWith(`${real}/`)) found.set(folder, [...(found.get(folder) ?? []), runId]);
+    }
+  }
+  return found;
 }
 
 /** Removes worktrees (and what they hold), then prunes git's records of worktrees whose folder is gone. */

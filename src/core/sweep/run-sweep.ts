@@ -129,7 +129,7 @@ export async function runSweep(request: SweepRequest, context: SweepContext, eve
       const left = closeRunTree(tree.git, tree, true);
       if (left.length)
         warn(
-          `the runs left files in the sweep's worktree, kept at ${tree.top} until exprag gc finds its first run gone: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", ..." : ""}`,
+          `the runs left files in the sweep's worktree, kept at ${tree.top} until exprag gc finds its runs gone: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", ..." : ""}`,
         );
     }
   }
