@@ -139,7 +139,8 @@ out.write("lr,acc\\n%s,0.9\\n" % a.lr); out.close()
     "a Python child that inherits the record pipe does not replace the program's params with its own",
     async () => {
       const child = 'import argparse\np = argparse.ArgumentParser(); p.add_argument("--lr", type=float, default=0.0)\np.parse_args()\n';
-      const parent = 'import argparse, subprocess, sys\np = argparse.ArgumentParser(); p.add_argument("--lr", type=float, default=0.01)\np.parse_args()\nsubprocess.run([sys.executable, "child.py"], close_fds=False, check=True)\n';
+      const parent =
+        'import argparse, subprocess, sys\np = argparse.ArgumentParser(); p.add_argument("--lr", type=float, default=0.01)\np.parse_args()\nsubprocess.run([sys.executable, "child.py"], close_fds=False, check=True)\n';
       const repo = repoWith({ "child.py": child, "parent.py": parent });
       const result = await exprag(repo, "run", "-q", "--", python!, "parent.py", "--lr", "0.5");
       expect(result.exitCode, result.stderr).toBe(0);

@@ -300,6 +300,21 @@ describe("exprag push and pull", () => {
     expect(refs()).toEqual([]);
   }, 60_000);
 
+  test("gc of one store keeps the refs of a run pulled into another store of the repository", async () => {
+    const { a, b } = project();
+    write(a, "train.py", "lr = 0.2\n");
+    await ok(a, ["run", "--name", "dirty", "--", "true"]);
+    const id = idOf(a, "dirty");
+    await ok(a, ["push"]);
+    write(b, ".exprag.toml", 'dir = "exp/.exprag"\n');
+    await ok(b, ["pull"]);
+    expect(existsSync(join(b, "exp", ".exprag", "runs", `${id}.jsonl`))).toBe(true);
+    const refs = () => git(b, "for-each-ref", "--format=%(refname)", "refs/exprag/runs", "refs/exprag/snapshots").split("\n").filter(Boolean);
+    const other = await ok(b, ["gc", "--dir", join(b, "other")]);
+    expect(other.text).toBe("");
+    expect(refs()).toEqual([`refs/exprag/runs/${id}`, `refs/exprag/snapshots/${id}`]);
+  }, 60_000);
+
   test.skipIf(!hasPty)(
     "git's progress shows at a terminal, and not through a pipe",
     async () => {

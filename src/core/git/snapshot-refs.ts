@@ -71,7 +71,7 @@ export function orphanedSnapshotRefs(git: Git, store: string): OrphanSearch {
     .split("\n")
     .filter((line) => line.startsWith("worktree "))
     .map((line) => join(line.slice("worktree ".length), STORE_DIR_NAME));
-  const searched = [store, ...worktrees];
+  const searched = [store, ...worktrees, ...storesInWorkTree(git)];
   const known = new Set(searched.flatMap((dir) => listRunIds(dir)));
   const search: OrphanSearch = { orphaned: [], doubtful: [] };
   for (const entry of listed.split("\x01")) {
@@ -95,6 +95,24 @@ export function orphanedSnapshotRefs(git: Git, store: string): OrphanSearch {
     } else search.doubtful.push({ ...ref, reason: `its store ${own} is not here` });
   }
   return search;
+}
+
+/**
+ * The stores in the work tree that git can name: each folder it ignores that holds a `runs/`, or
+ * a `.exprag` that does (a config's `dir`, a subfolder's store). A pulled run's refs are its
+ * store's, wherever in the repository that is.
+ */
+function storesInWorkTree(git: Git): string[] {
+  const top = git.run(["rev-parse", "--show-toplevel"]).stdout.toString().trim();
+  if (!top) return [];
+  const listed = git.at(top).run(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"]);
+  if (listed.code !== 0) return [];
+  return listed.stdout
+    .toString()
+    .split("\0")
+    .filter((entry) => entry.endsWith("/"))
+    .flatMap((entry) => [join(top, entry), join(top, entry, STORE_DIR_NAME)])
+    .filter((dir) => existsSync(runsDir(dir)));
 }
 
 function recordedStore(message: string): string | null {

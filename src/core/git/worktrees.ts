@@ -109,7 +109,11 @@ export function orphanedRerunWorktrees(git: Git, store: string): WorktreeSearch 
     const users = runsIn(store, search.orphaned);
     search.orphaned = search.orphaned.filter((path) => {
       const runs = users.get(path);
-      if (runs?.length) search.kept.push({ path, reason: `runs ${runs.slice(0, 3).map(shortId).join(", ")}${runs.length > 3 ? ", ..." : ""} ran in it, and their outputs are there` });
+      if (runs?.length)
+        search.kept.push({
+          path,
+          reason: `runs ${runs.slice(0, 3).map(shortId).join(", ")}${runs.length > 3 ? ", ..." : ""} ran in it, and their outputs are there`,
+        });
       return !runs?.length;
     });
   }
@@ -130,7 +134,8 @@ function runsIn(store: string, folders: string[]): Map<string, string[]> {
     }
     if (!cwd) continue;
     for (const [folder, real] of homes) {
-      if (cwd === folder || cwd.startsWith(`${folder}/`) || cwd === real || cwd.startsWith(`${real}/`)) found.set(folder, [...(found.get(folder) ?? []), runId]);
+      if (cwd === folder || cwd.startsWith(`${folder}/`) || cwd === real || cwd.startsWith(`${real}/`))
+        found.set(folder, [...(found.get(folder) ?? []), runId]);
     }
   }
   return found;
