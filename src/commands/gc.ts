@@ -7,7 +7,7 @@ import { defineExpragCommand } from "./_define";
 export default defineExpragCommand({
   name: "gc",
   description:
-    "Delete snapshot refs (run/<id>), pushed or pulled run refs and the worktrees of reruns and sweeps whose run file is gone, the temporary indexes and half-placed files killed runs left, and the series cache's entries of deleted runs",
+    "Delete snapshot refs (run/<id>), pushed or pulled run refs and the worktrees of reruns and sweeps whose run file is gone, the temporary indexes and half-placed files killed runs left, the series cache's entries and kept outputs of deleted runs",
   args: {
     "dry-run": { type: "boolean", description: "List what would be deleted, delete nothing" },
     ...jsonArg,
@@ -28,6 +28,7 @@ export default defineExpragCommand({
     if (entries) log.info(`${dryRun ? "would delete" : "deleted"} ${entries} series cache entr${entries === 1 ? "y" : "ies"} of runs no longer in ${store}`);
     for (const path of [...data.indexes_deleted, ...data.staged_files_deleted])
       log.info(`${dryRun ? "would delete" : "deleted"} ${path}, left by a run that was killed`);
+    for (const path of data.outputs_deleted) log.info(`${dryRun ? "would delete" : "deleted"} ${path}, the outputs kept for a run no longer in ${store}`);
     if (args.json) printData(`${JSON.stringify(data)}\n`);
   },
 });

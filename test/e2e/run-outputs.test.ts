@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -163,6 +163,15 @@ describe("exprag run: outputs", () => {
     expect(existsSync(files[0].kept_copy)).toBe(true);
     expect((await runIn(repo, ["rm", "latest", "--yes"])).exitCode).toBe(0);
     expect(existsSync(files[0].kept_copy)).toBe(false);
+    // Copies of a run whose file went otherwise (deleted while it still ran, or by hand) go with gc.
+    await runIn(repo, ["run", "--keep-outputs", "--", "sh", "-c", "echo b > kept.txt"]);
+    const [left] = (await json(repo, "outputs", "latest")).files;
+    rmSync(runFiles(join(repo, ".exprag"))[0]!);
+    const dry = JSON.parse((await runIn(repo, ["gc", "--dry-run", "--json"])).text);
+    expect(dry.outputs_deleted).toEqual([dirname(left.kept_copy)]);
+    expect(existsSync(left.kept_copy)).toBe(true);
+    expect((await runIn(repo, ["gc"])).exitCode).toBe(0);
+    expect(existsSync(dirname(left.kept_copy))).toBe(false);
   }, 30_000);
 
   test("the run_outputs tool answers as exprag outputs --json", async () => {

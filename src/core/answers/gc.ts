@@ -1,16 +1,18 @@
 /**
  * `exprag gc`: what deleted runs left behind goes: their snapshot refs and pushed or pulled run
  * refs, the worktrees of their reruns and sweeps, their entries in the series cache, and the
- * temporary indexes and half-placed files of killed runs.
+ * temporary indexes and half-placed files of killed runs, and outputs kept for runs now gone.
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { errnoReason } from "../errors";
 import { temporaryIndexes } from "../git/index-copy";
 import { openRepositoryOrFail } from "../git/repository";
 import { orphanedSnapshotRefs, removeSnapshotRefs } from "../git/snapshot-refs";
 import { orphanedRerunWorktrees, removeWorktrees } from "../git/worktrees";
-import { abandonedStagedFiles } from "../os/files";
+import { abandonedStagedFiles, isSymlink } from "../os/files";
 import { seriesCache } from "../query/series-cache";
+import { RUN_ID } from "../record/refs";
 import { refuseLinkedStore, runFilePath, runsDir } from "../store";
 import type { AnswerContext } from "./context";
 
@@ -32,6 +34,8 @@ export interface GcAnswer {
     cache_entries_deleted: number;
     /** Files an exprag was killed while writing under a hidden name (a run's first records, a queued point). */
     staged_files_deleted: string[];
+    /** Kept outputs (run --keep-outputs) whose run file is gone: a run deleted while it still ran, or by hand. */
+    outputs_deleted: string[];
   };
   /** The worktrees of reruns and sweeps removed, and those that could not be. */
   worktrees: { removed: string[]; failed: { path: string; reason: string }[] };
@@ -67,6 +71,7 @@ export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: Answe
   }
   const cacheEntries = seriesCache(store).prune((runId) => existsSync(runFilePath(store, runId)), dryRun);
   const staged = [store, runsDir(store)].flatMap((folder) => abandonedStagedFiles(folder)).filter((path) => dryRun || deleted(path, warn));
+  const outputs = orphanedOutputs(store).filter((path) => dryRun || deleted(path, warn));
   const kept = [...search.doubtful.map(({ ref, reason }) => ({ ref, reason })), ...removal.kept, ...removal.failed];
   return {
     data: {
@@ -79,15 +84,29 @@ export function answerGc({ dryRun }: GcRequest, { store, cwd, env, warn }: Answe
       worktrees_kept: [...worktrees.kept, ...removed.failed],
       cache_entries_deleted: cacheEntries,
       staged_files_deleted: staged,
+      outputs_deleted: outputs,
     },
     worktrees: { removed: removed.removed, failed: removed.failed },
   };
 }
 
-/** Removes `path`; false, with a warning, when it cannot be (another user's file in a shared store). */
+/** The folders of kept outputs (`<store>/outputs/<run_id>`) whose run file is gone; none through a link. */
+function orphanedOutputs(store: string): string[] {
+  const folder = join(store, "outputs");
+  if (isSymlink(folder)) return [];
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => RUN_ID.test(name) && !existsSync(runFilePath(store, name))).map((name) => join(folder, name));
+}
+
+/** Removes `path` (a folder with what it holds); false, with a warning, when it cannot be (another user's file in a shared store). */
 function deleted(path: string, warn: AnswerContext["warn"]): boolean {
   try {
-    rmSync(path, { force: true });
+    rmSync(path, { force: true, recursive: true });
     return true;
   } catch (error) {
     warn(`could not delete ${path} (${errnoReason(error)})`);
