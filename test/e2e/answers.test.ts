@@ -260,6 +260,7 @@ describe("--json from the commands that change things", () => {
       worktrees_kept: [],
       cache_entries_deleted: 0,
       staged_files_deleted: [],
+      outputs_deleted: [],
     });
   });
 });

@@ -127,14 +127,19 @@ describe("a pull never touches a run that is written here", () => {
     expect(listed.status).toBe("crashed");
   }, 60_000);
 
-  test("a remote version that adds records after run_end changes nothing, here or in a fresh clone", async () => {
+  /** A finished run pushed to a bare remote: the clone, the remote, the run's file, id and bytes. */
+  async function pushedRun() {
     const repo = makeRepo();
     const remote = bareRemote();
     await ok(repo, ["run", "--name", "done", "--", "sh", "-c", `echo 'EXPRAG::{"metrics":{"acc":0.5}}'`]);
     const file = runFiles(join(repo, ".exprag"))[0]!;
     const id = idOf(file);
     await ok(repo, ["push", remote]);
-    const before = readFileSync(file);
+    return { repo, remote, file, id, before: readFileSync(file) };
+  }
+
+  test("a remote version that adds records after run_end changes nothing, here or in a fresh clone", async () => {
+    const { repo, remote, file, id, before } = await pushedRun();
     forgeRun(remote, id, { "run.jsonl": before.toString() + recordLine(id, "track", { metrics: { acc: 0.99 } }) });
     const answer = (await ok(repo, ["best", "metrics.acc", "--max", "--json"])).text;
 
@@ -153,13 +158,7 @@ describe("a pull never touches a run that is written here", () => {
   }, 60_000);
 
   test("a run_end spelled with escapes is a run_end: records after it are kept aside too", async () => {
-    const repo = makeRepo();
-    const remote = bareRemote();
-    await ok(repo, ["run", "--name", "done", "--", "sh", "-c", `echo 'EXPRAG::{"metrics":{"acc":0.5}}'`]);
-    const file = runFiles(join(repo, ".exprag"))[0]!;
-    const id = idOf(file);
-    await ok(repo, ["push", remote]);
-    const before = readFileSync(file);
+    const { repo, remote, file, id, before } = await pushedRun();
     const escaped = before.toString().replace('"kind":"run_end"', '"kind":"run\\u005fend"');
     expect(escaped).not.toBe(before.toString());
     forgeRun(remote, id, { "run.jsonl": escaped + recordLine(id, "track", { metrics: { acc: 0.99 } }) });

@@ -36,13 +36,8 @@ const CHUNK = 256 * 1024;
  * `follow` false: a link is refused (what is pushed: one planted in a copied store could name any file).
  */
 export function hashFile(path: string, format: ObjectFormat, wholeLines = false, follow = true): FileVersion | null {
-  let fd: number;
-  try {
-    fd = openRegularFile(path, follow);
-  } catch (error) {
-    if (isErrno(error, "ENOENT")) return null;
-    throw error;
-  }
+  const fd = openIfThere(path, follow);
+  if (fd === null) return null;
   try {
     const stat = fstatSync(fd, { bigint: true });
     let size = Number(stat.size);
@@ -113,13 +108,8 @@ export function parseTree(raw: Buffer, format: ObjectFormat): TreeEntries {
  * changes nothing. Null when there is no such file.
  */
 export function hashLines(path: string, format: ObjectFormat, follow = true): FileVersion | null {
-  let fd: number;
-  try {
-    fd = openRegularFile(path, follow);
-  } catch (error) {
-    if (isErrno(error, "ENOENT")) return null;
-    throw error;
-  }
+  const fd = openIfThere(path, follow);
+  if (fd === null) return null;
   let text: string;
   let file: string;
   try {
@@ -146,4 +136,14 @@ export function hashLines(path: string, format: ObjectFormat, follow = true): Fi
   hasher.update(`blob ${content.length}\0`);
   hasher.update(content);
   return { path, size: content.length, id: hasher.digest("hex"), file, content };
+}
+
+/** The regular file at `path`, opened; null when there is none. */
+function openIfThere(path: string, follow: boolean): number | null {
+  try {
+    return openRegularFile(path, follow);
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return null;
+    throw error;
+  }
 }
