@@ -3,7 +3,7 @@ import { EXIT, UserError } from "../core/errors";
 import { isTerminal } from "../core/os/posix";
 import { parseSelection } from "../core/query/selection-flags";
 import { shortId } from "../core/record/refs";
-import { NOT_EXTENDED } from "../core/remote/push";
+import { NOT_EXTENDED } from "../core/remote/push-refusals";
 import { log } from "../render/log";
 import { printData } from "../render/output";
 import { showGitProgress } from "../render/progress";

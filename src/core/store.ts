@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, sep } from "node:path";
 import { EXIT, errnoReason, UserError, usageError } from "./errors";
-import { isSymlink, writeNewFile } from "./os/files";
+import { isStagedName, isSymlink, writeNewFile } from "./os/files";
 
 export const STORE_DIR_NAME = ".exprag";
 
@@ -60,16 +60,25 @@ export const runFileIn = (runs: string, runId: string) => join(runs, `${runId}.j
 export const runLogPath = (store: string, runId: string) => join(runsDir(store), `${runId}.log`);
 /**
  * The store's folder `name` that exprag writes into (`outputs`, `annotations`, `worktrees`):
- * refused when it is a link, in any store, as a cloned repository could commit one pointing
- * anywhere; exprag makes these folders itself.
+ * refused when it is a link in a store that was found, as a cloned repository could commit one
+ * pointing anywhere; exprag makes these folders itself. A named store's may lead anywhere.
  */
-export function storeFolder(store: string, name: "outputs" | "annotations" | "worktrees"): string {
+export function storeFolder(store: string, name: StoreFolder): string {
   refuseLinkedStore(store);
   const path = join(store, name);
-  if (isSymlink(path))
-    throw new UserError(`${path} is a symbolic link: exprag would write wherever it points`, EXIT.failure, "remove the link: exprag makes this folder itself");
+  if (linkedStoreFolder(store, name))
+    throw new UserError(
+      `${path} is a symbolic link: exprag would write wherever it points`,
+      EXIT.failure,
+      "remove the link, or name the store with --dir DIR (or EXPRAG_DIR) to write there on purpose",
+    );
   return path;
 }
+
+type StoreFolder = "outputs" | "annotations" | "worktrees";
+
+/** Whether the store's folder `name` is a link exprag must not go through (see storeFolder). */
+export const linkedStoreFolder = (store: string, name: StoreFolder): boolean => !namedStores.has(store) && isSymlink(join(store, name));
 
 /** What the store keeps to answer faster, safe to delete (see query/series-cache.ts); never pushed. */
 export const cacheDir = (store: string) => join(store, "cache");
@@ -86,7 +95,7 @@ export function ensureStore(store: string, explicit: boolean): void {
   if (existsSync(join(store, ".git"))) {
     throw usageError(`the store ${store} would be the top of a git repository`, "give --dir a folder of its own, such as .exprag");
   }
-  refuseLinkedStore(store, explicit);
+  refuseLinkedStore(store, explicit || namedStores.has(store));
   // One listing decides: a run making the store at the same moment (a sweep's first runs) creates
   // runs/ before anything else, so it is never seen with other files but without runs/.
   const names = existsSync(store) ? readdirSafe(store) : [];
@@ -96,7 +105,8 @@ export function ensureStore(store: string, explicit: boolean): void {
     throw usageError(`${store} already holds other files; it is not an exprag store`, "give --dir a new folder, or one exprag made");
   }
   // A runs/ of someone else's (TensorBoard's, say) beside their files: exprag's .gitignore would hide those from git.
-  if (!madeByExprag(store, names) && names.some((name) => !STORE_NAMES.includes(name))) {
+  // Files exprag is placing (a .gitignore another run writes this moment) are its own.
+  if (!madeByExprag(store, names) && names.some((name) => !STORE_NAMES.includes(name) && !isStagedName(name))) {
     throw usageError(`${store} already holds files of its own beside runs/; it is not an exprag store`, "give --dir a new folder, or one exprag made");
   }
   try {
@@ -114,6 +124,8 @@ const STORE_NAMES = [".gitignore", "runs", "cache", "annotations", "outputs", "w
 /** A store exprag made: named `.exprag`, or holding the `.gitignore` of `*` exprag writes in every store it makes. */
 function madeByExprag(store: string, names: string[]): boolean {
   if (basename(store) === STORE_DIR_NAME) return true;
+  // Another run making the store is writing its .gitignore: under a staged name until it is whole.
+  if (names.some((name) => isStagedName(name) && name.startsWith("..gitignore."))) return true;
   if (!names.includes(".gitignore")) return false;
   try {
     return readFileSync(join(store, ".gitignore"), "utf8") === "*\n";

@@ -48,6 +48,13 @@ describe.skipIf(!python)("exprag.agent.skills (python3 needed)", () => {
       const loose = join(outer, "loose");
       mkdirSync(loose);
       expect(await where(loose)).toBe(".exprag/runs\n");
+      // A linked worktree (a rerun's) without a store of its own uses its main worktree's, as exprag does.
+      write(repo, "a.txt", "a\n");
+      git(repo, "add", "a.txt");
+      git(repo, "commit", "-qm", "a");
+      const linked = join(outer, "linked");
+      git(repo, "worktree", "add", "-q", linked);
+      expect(await where(linked)).toBe(`${join(repo, ".exprag", "runs")}\n`);
     },
     TIMEOUT,
   );

@@ -144,6 +144,19 @@ describe("exprag run: outputs", () => {
     expect(readFileSync(join(repo, "ckpt", "model.pt"), "utf8")).toBe("NEWER USER WEIGHTS\n");
   }, 60_000);
 
+  test("rerun --restore-outputs into a folder the run also reads from: the kept copy lands, the folder's other files are still seen", async () => {
+    const repo = project();
+    mkdirSync(join(repo, "ckpt"));
+    writeFileSync(join(repo, "ckpt", "raw.txt"), "dataset\n");
+    const script = "cat ckpt/raw.txt; cat ckpt/model.pt 2>/dev/null || echo fresh; echo trained > ckpt/model.pt";
+    await runIn(repo, ["run", "--keep-outputs", "--", "sh", "-c", script]);
+    expect((await runIn(repo, ["log", "latest"])).text).toBe("dataset\nfresh\n");
+    const rerun = await runIn(repo, ["rerun", "latest", "--restore-outputs"]);
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    expect((await runIn(repo, ["log", "latest"])).text).toBe("dataset\ntrained\n");
+    expect(readFileSync(join(repo, "ckpt", "model.pt"), "utf8")).toBe("trained\n");
+  }, 60_000);
+
   test("checkout --restore-outputs in place: a file of the run's code in the way is no reason to stop, and HEAD moves only when it succeeds", async () => {
     const repo = makeRepo({ "results.csv": "old\n", "train.sh": "echo new > results.csv\n" });
     write(repo, "train.sh", "echo new > results.csv\n# tweak\n");

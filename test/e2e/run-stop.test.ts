@@ -153,6 +153,37 @@ while True:
     60_000,
   );
 
+  test.skipIf(!isLinux)(
+    "USR1 (a checkpoint asked for) reaches the command alone, as without a limit: a worker with no handler goes on",
+    async () => {
+      const cwd = tempDir();
+      const script = `trap 'echo checkpoint' USR1; sleep 2 & p=$!; echo ready; wait $p; wait $p; echo "worker exit $?"`;
+      const proc = Bun.spawn([EXPRAG, "run", "-q", "--time-limit", "60s", "--", "sh", "-c", script], {
+        cwd,
+        env: cleanEnv(),
+        stdout: "pipe",
+        stderr: "ignore",
+      });
+      const reader = proc.stdout.getReader();
+      let seen = "";
+      while (!seen.includes("ready\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+      proc.kill("SIGUSR1");
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+      expect(await proc.exited).toBe(0);
+      expect(seen).toContain("checkpoint\n");
+      expect(seen).toContain("worker exit 0\n");
+    },
+    60_000,
+  );
+
   test("--time-limit ends a command that takes longer, status timeout, exit 124", async () => {
     const cwd = tempDir();
     const result = await exprag(["run", "--time-limit", "1s", "--", "sh", "-c", "exec sleep 60"], { cwd, timeoutMs: 60_000 });

@@ -199,6 +199,9 @@ describe("reading a hostile store", () => {
   });
 });
 
+/** The id of the newest run of the repository's store. */
+const idOfLatest = (repo: string) => readRecords(runFiles(join(repo, ".exprag")).sort().at(-1)!)[0]!.run_id;
+
 describe("cloned repositories", () => {
   test("a dangling .exprag/.gitignore link is never written through", async () => {
     const repo = makeRepo();
@@ -239,8 +242,16 @@ describe("cloned repositories", () => {
     expect(tagged.stderr).toContain(`${join(repo, ".exprag", "annotations")} is a symbolic link: exprag would write wherever it points`);
     const swept = await runIn(repo, ["sweep", "-q", "--grid", "x=1", "--", "sh", "-c", "echo {x} > f"]);
     expect(swept.stderr).toContain(`${join(repo, ".exprag", "worktrees")} is a symbolic link`);
+    // No outputs were kept through the link: rm deletes the runs and has nothing to go through it for.
     const removed = await runIn(repo, ["rm", "latest", "latest~1", "--yes"]);
-    expect(removed.stderr).toContain("the store's outputs folder is a symbolic link");
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(readdir(outside)).toEqual([]);
+    // Named on purpose (--dir), the store's folders may lead elsewhere: a bigger disk for kept outputs.
+    const named = await runIn(repo, ["run", "-q", "--dir", join(repo, ".exprag"), "--keep-outputs", "--", "sh", "-c", "echo o > out.txt"]);
+    expect(named.exitCode, named.stderr).toBe(0);
+    expect((await runIn(repo, ["tag", "latest", "t", "--dir", join(repo, ".exprag")])).exitCode).toBe(0);
+    expect(readdir(outside).sort()).toEqual([`${idOfLatest(repo)}`, `${idOfLatest(repo)}.jsonl`].sort());
+    expect((await runIn(repo, ["rm", "latest", "--yes", "--dir", join(repo, ".exprag")])).exitCode).toBe(0);
     expect(readdir(outside)).toEqual([]);
   });
 

@@ -73,14 +73,34 @@ def _nearest_store() -> Path:
         return Path(_STORE)
     # Up to the top of the git work tree, as exprag itself looks; outside one, only here.
     top = next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), None)
-    if top is None or top == here:
+    if top is None:
         return Path(_STORE)
-    for folder in here.parents:
+    for folder in here.parents if top != here else ():
         if (folder / _STORE / "runs").is_dir():
             return folder / _STORE
         if folder == top:
             break
+    # A linked worktree (a rerun's, a sweep's) without a store of its own uses its main worktree's.
+    main = _main_work_tree(top)
+    if main is not None and (main / _STORE / "runs").is_dir():
+        return main / _STORE
     return Path(_STORE)
+
+
+def _main_work_tree(top: Path) -> Optional[Path]:
+    """The main worktree of the linked worktree at ``top`` (its ``.git`` file names it); None otherwise."""
+    try:
+        text = (top / ".git").read_text() if (top / ".git").is_file() else ""
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    gitdir = (top / text[len("gitdir:") :].strip()).resolve()
+    try:
+        common = (gitdir / (gitdir / "commondir").read_text().strip()).resolve()
+    except OSError:
+        return None
+    return common.parent if common.name == ".git" else None
 
 
 def discover_run_files(root: Optional[Union[str, os.PathLike]] = None) -> List[Path]:

@@ -16,8 +16,11 @@ import { KEYS } from "./keys";
 import type { ProjectConfig } from "./project-config";
 import { isTable, type Table } from "./values";
 
-/** A pyproject.toml's text that may hold `[tool.exprag]`: the table, a dotted key, or a key `exprag` (inside `[tool]`). */
-const EXPRAG_TABLE = /tool\s*\.\s*"?exprag"?|^\s*"?exprag"?\s*[.=]/m;
+/**
+ * A pyproject.toml's text that may hold `[tool.exprag]`: the table or a dotted key, or an inline
+ * table `exprag = {...}` under `[tool]` (not a dependency named exprag: `"exprag==0.1"`, Poetry's `exprag = "^0.1"`).
+ */
+const EXPRAG_TABLE = /\btool\s*\.\s*"?exprag"?\s*[\].=]|^\s*\[\s*tool\s*\][^[]*^\s*"?exprag"?\s*=\s*\{/m;
 
 export type { ProjectConfig, SlurmConfig } from "./project-config";
 

@@ -6,10 +6,10 @@
  */
 
 import { join } from "node:path";
-import { isSymlink } from "../os/files";
 import { kernelFoldersLater } from "../os/mounts";
 import type { RecordKind, SystemPeaks } from "../record/schema";
 import type { RunFile } from "../record/writer";
+import { linkedStoreFolder } from "../store";
 import { describeGpus } from "./environment";
 import { NVIDIA_SMI } from "./gpus";
 import { folderRule } from "./output-folders";
@@ -131,7 +131,7 @@ export class RunContext {
       warn(`outputs under ${root}: ${value.incomplete}; ${narrower}`);
     }
     let keep = options.keep;
-    if (keep && isSymlink(join(store, "outputs"))) {
+    if (keep && linkedStoreFolder(store, "outputs")) {
       warn(`outputs not kept: ${join(store, "outputs")} is a symbolic link, and exprag writes through none (remove it: exprag makes this folder itself)`);
       keep = false;
     }

@@ -2,7 +2,7 @@
  * Deleting runs: each run file, its log, and its snapshot ref (only exprag's own ref for that
  * run). One run that cannot be deleted does not stop the others; what failed is said per run.
  */
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { keptOutputsDir } from "../context/outputs";
 import { errnoReason, UserError } from "../errors";
 import { seriesCache } from "../query/series-cache";
@@ -59,8 +59,10 @@ export function removeRun(store: string, { runId, file }: RunLocation, git: Git 
   seriesCache(store).forget(runId);
   // The outputs --keep-outputs copied go with it too (a folder only exprag makes, named by the run's id), never through a link.
   try {
-    storeFolder(store, "outputs");
-    rmSync(keptOutputsDir(store, runId), { force: true, recursive: true });
+    if (existsSync(keptOutputsDir(store, runId))) {
+      storeFolder(store, "outputs");
+      rmSync(keptOutputsDir(store, runId), { force: true, recursive: true });
+    }
   } catch (error) {
     const why = error instanceof UserError ? "the store's outputs folder is a symbolic link, which exprag goes through never" : errnoReason(error);
     removal.failures.push(`${keptOutputsDir(store, runId)} (${why})`);

@@ -21,15 +21,24 @@ export function replicateKey(view: RunView, seedParams: string[]): string | null
     .filter(([key]) => !seedParams.includes(key))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const argv = view.start()?.process.argv ?? null;
-  return JSON.stringify([summary.experiment_name, summary.tree ?? summary.commit, params, argv && withoutSeed(argv, seedParams)]);
+  return JSON.stringify([summary.experiment_name, summary.tree ?? summary.commit, params, argv && withoutSeed(argv, seedParams, view.params())]);
 }
 
 /**
  * The command with its seed params' values blanked: words that are no params (`./train.sh 0.5`,
- * or any word of a run recorded without params) make two runs different configurations.
+ * or any word of a run recorded without params) make two runs different configurations. A seed
+ * given in a form no param reading names (`-s 1`, which the script's parser reported as seed)
+ * is blanked wherever its value stands alone: the params, in the key too, tell the rest apart.
  */
-function withoutSeed(argv: string[], seedParams: string[]): string[] {
-  return seedParams.reduce((command, name) => setParam(command, name, "") ?? command, argv);
+function withoutSeed(argv: string[], seedParams: string[], params: Record<string, unknown>): string[] {
+  return seedParams.reduce((command, name) => {
+    const set = setParam(command, name, "");
+    if (set) return set;
+    const value = params[name];
+    return value === undefined || value === null || typeof value === "object"
+      ? command
+      : command.map((word, i) => (i > 0 && word === String(value) ? "" : word));
+  }, argv);
 }
 
 /** The seed param a run has, if any: the first of `seedParams` among its params. */

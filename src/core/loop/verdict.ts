@@ -83,8 +83,9 @@ export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): V
     const found = scoreOf(view);
     return found && Number.isFinite(found.value) ? found.value : null;
   };
-  // Neither run has the path at all: a typo, told as best tells it, not an answer about the runs.
-  if (!scoreOf(a) && !scoreOf(b)) throw unknownPathError({ path: request.goal.metric, option: null, trackedOnly: true }, [a, b], warn);
+  // Neither run has the path at all, and neither may still report it: a typo, told as best tells it.
+  const ended = (view: RunView) => !isUnended(view.summary()?.status ?? "unknown");
+  if (ended(a) && ended(b) && !scoreOf(a) && !scoreOf(b)) throw unknownPathError({ path: request.goal.metric, option: null, trackedOnly: true }, [a, b], warn);
   const names = new Set([a, b].map((view) => view.summary()?.experiment_name));
   // Candidates: finished runs of the same experiments with the metric, in one pass over the store.
   const candidates: Candidate[] = [];

@@ -56,6 +56,9 @@ export function writeNewFile(path: string, text: string, mode: number): boolean 
 export const stagedPath = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.${Bun.randomUUIDv7().slice(-8)}.starting`);
 
 const STAGED = /^\..+\.(\d+)\.[0-9a-f]{8}\.starting$/;
+
+/** Whether a file name is one stagedPath gives: a file being placed. */
+export const isStagedName = (name: string): boolean => STAGED.test(name);
 /**
  * A writer places its staged file within moments; one a day old was left by a writer killed
  * meanwhile, whatever the clocks of the hosts sharing the folder say.

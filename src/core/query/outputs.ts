@@ -183,7 +183,7 @@ export interface RestoredOutputs {
  * Copies a run's kept outputs into `target` (a work tree holding its code). In place (`overwrite`
  * false) a file that is there with other content stops it, naming the files, before anything is
  * copied: what a later run wrote is not lost. A file of the run's code (`codeFiles`) is no such
- * file: git holds it.
+ * file: git holds it. `makeRoom` readies each file's place first (a rerun's worktree unfolds its links).
  */
 export function restoreOutputs(
   store: string,
@@ -192,10 +192,12 @@ export function restoreOutputs(
   overwrite: boolean,
   warn: Warn,
   codeFiles?: ReadonlySet<string>,
+  makeRoom?: (path: string) => void,
 ): RestoredOutputs {
   const { answer, places } = placesOfOutputs(store, reference, target, overwrite, warn, codeFiles);
   const restored: string[] = [];
   for (const { file, to } of places) {
+    makeRoom?.(file.path);
     // A link (one the code holds may point anywhere) is never written through.
     if (isSymlink(to) || linkOnTheWay(target, file.path)) {
       warn(`${file.path}: not brought back: a link is on its way there`);

@@ -150,6 +150,8 @@ async function pullRunsLocked(git: Git, request: PullRequest): Promise<PullOutco
   }
 
   if (candidates.length) {
+    /** Runs whose annotations on the remote pass --max-size: not even staged to judge the selection. */
+    const tooLarge = new Set<string>();
     const sizes = objectInfo(
       git,
       candidates.flatMap((c) => c.kinds.map((kind) => c.entries.get(TREE_NAMES[kind])!)),
@@ -169,6 +171,7 @@ async function pullRunsLocked(git: Git, request: PullRequest): Promise<PullOutco
       }
       for (const kind of tooBig)
         warn(`run ${shortId(candidate.runId)}: its ${kind === "log" ? "output log" : kind} on ${remote} is larger than --max-size; not pulled`);
+      if (tooBig.includes("annotations")) tooLarge.add(candidate.runId);
       candidate.kinds = candidate.kinds.filter((kind) => !tooBig.includes(kind));
       return true;
     });
@@ -179,7 +182,9 @@ async function pullRunsLocked(git: Git, request: PullRequest): Promise<PullOutco
       // remote's as they are, even where they match this store's); the logs of the runs it keeps after.
       const judged = isFiltered(request.selection)
         ? fitting.map((candidate) =>
-            candidate.entries.has(TREE_NAMES.annotations) ? { ...candidate, kinds: [...new Set([...candidate.kinds, "annotations" as const])] } : candidate,
+            candidate.entries.has(TREE_NAMES.annotations) && !tooLarge.has(candidate.runId)
+              ? { ...candidate, kinds: [...new Set([...candidate.kinds, "annotations" as const])] }
+              : candidate,
           )
         : fitting;
       await stage(git, staging, judged, ["run", "annotations"]);

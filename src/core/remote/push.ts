@@ -22,6 +22,7 @@ import { FILE_KINDS, TREE_NAMES } from "./layout";
 import { objectFormat, parseTree, treeId } from "./objects";
 import { type PlannedCommit, writeRunCommits } from "./pack";
 import { commitProjectNotes, PROJECT_NOTES_REF } from "./project-notes";
+import { LOG_IN_HISTORY, rejection, wouldSendLog } from "./push-refusals";
 import { runFilePaths, runVersions, treeOf } from "./run-files";
 import { type RunRef, runRefs } from "./run-refs";
 import { withRemoteLock } from "./store-lock";
@@ -84,7 +85,7 @@ async function pushRunsLocked(git: Git, request: PushRequest): Promise<PushOutco
   );
   for (const run of outgoing) {
     // Its commits hold its log (pushed with it to some remote): one that lacks them would get the log too.
-    if (!request.withLog && logged.has(run.runId) && there.get(run.ref) !== existing.get(run.runId)?.commit) {
+    if (!request.withLog && logged.has(run.runId) && wouldSendLog(git, there.get(run.ref), existing.get(run.runId)!.commit)) {
       outcome.rejected.push({ run_id: run.runId, ref: run.ref, reason: LOG_IN_HISTORY });
       gone.add(run.ref);
       continue;
@@ -258,18 +259,6 @@ function recordedCode(file: string, runId: string): { commit: string | null; sna
   } catch {
     return { commit: null, snapshot: false };
   }
-}
-
-/** Why --no-log leaves a run here: its commits, pushed with the log before, would carry the log along. */
-const LOG_IN_HISTORY =
-  "its history here holds its output log (it was pushed with it before), which --no-log would send all the same; push it with its log, or leave it out";
-
-/** Why a push of a run was refused when the remote moved on: a pull settles it. */
-export const NOT_EXTENDED = "the remote holds a version of this run that this one does not extend";
-
-function rejection(summary: string): string {
-  if (/non-fast-forward|fetch first|stale info/.test(summary)) return NOT_EXTENDED;
-  return summary.replace(/[[\]]/g, "").trim() || "git did not push it";
 }
 
 /** Refspecs in as few pushes as the system's limit on a command line allows (one, up to thousands of runs). */

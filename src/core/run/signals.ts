@@ -125,9 +125,10 @@ export class SignalRelay {
       return;
     }
     if (name === "SIGINT") this.forwardedInterrupt = true;
-    // A command in a session of its own gets the signal as a terminal gives it: to its whole group
-    // (a wrapper script's children too), which it leads.
-    if (this.childOwnsTerminal && this.on.name !== "win32") {
+    // A command in a session of its own gets an ending signal as a terminal gives one: to its whole
+    // group (a wrapper script's children too), which it leads. USR1 and USR2 (a checkpoint asked
+    // for) are the command's own to handle, as without a session of its own.
+    if (this.childOwnsTerminal && this.on.name !== "win32" && name !== "SIGUSR1" && name !== "SIGUSR2") {
       try {
         process.kill(-this.child.pid, name);
         return;

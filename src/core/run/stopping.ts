@@ -44,6 +44,7 @@ export class CommandStopper {
   private readonly cancels: (() => void)[] = [];
   private exited = false;
   private killTimer: LongTimer | null = null;
+  private killSent = false;
 
   constructor(
     private readonly policy: StopPolicy,
@@ -92,7 +93,8 @@ export class CommandStopper {
     this.exited = true;
     for (const cancel of this.cancels) cancel();
     const timer = this.killTimer;
-    if (!timer) return;
+    // Not stopped, or the grace is over already (SIGKILL sent): nothing more to wait for.
+    if (!timer || this.killSent) return;
     // exprag waits for that: until the group is empty (looked at every GROUP_CHECK_MS), or the grace ends.
     const check = setInterval(() => {
       if (this.groupAlive()) return;
@@ -126,6 +128,7 @@ export class CommandStopper {
     this.warn(`stopping the command: ${what}; SIGTERM now, SIGKILL in ${this.policy.graceMs / 1000} s if it is still running`);
     this.signal("SIGTERM");
     this.killTimer = longTimeout(() => {
+      this.killSent = true;
       this.signal("SIGKILL");
       for (const cancel of this.cancels) cancel();
     }, this.policy.graceMs);

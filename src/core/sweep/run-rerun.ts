@@ -22,9 +22,10 @@ import { handoffVariables, takeHandoff } from "../run/handoff";
 import { assignMeta, buildMetadata, type Metadata } from "../run/metadata";
 import { writeQueuedRuns } from "../slurm/queued-runs";
 import { slurmJob } from "../slurm/sweep";
+import { refuseLinkedStore } from "../store";
 import { executeSweep, type SweepRun } from "./execute";
 import { codeDifference, commandWithSettings, confirmForeignCommand, readRerunSource, rerunParams } from "./rerun";
-import { closeRunTree, ignoredPaths, linkLeftOut, openRunTree, unlistedIgnoredWarning } from "./worktree";
+import { closeRunTree, ignoredPaths, linkLeftOut, makeRoomFor, openRunTree, unlistedIgnoredWarning } from "./worktree";
 
 export interface RerunRequest {
   run: string;
@@ -80,6 +81,8 @@ export interface RerunResult {
 
 export async function runRerun(request: RerunRequest, { store, cwd, env: given, config, warn }: RerunContext, events: RerunEvents = {}): Promise<RerunResult> {
   const { env } = takeHandoff(given);
+  // Its run is written where this store leads: never a found one that is a link (see ensureStore).
+  refuseLinkedStore(store);
   const { git, repo } = openRepositoryOrFail(cwd, env);
   const source = readRerunSource(git, store, request.run, warn);
   const short = shortId(source.runId);
@@ -129,16 +132,19 @@ export async function runRerun(request: RerunRequest, { store, cwd, env: given, 
       });
       // A snapshot's commit is on no branch of the user's: the new run keeps it on its own run/<id> too.
       code = source.snapshot && prepared.git.commit === source.commit ? { ...prepared, snapshotCommit: source.commit } : prepared;
+      // After the code is read, so the links are never part of it.
+      if (tree) {
+        const { paths, failure } = await ignoredPaths(git, repo);
+        if (failure !== undefined) warn(unlistedIgnoredWarning(failure));
+        linkLeftOut(repo, tree, store, source.skipped, paths);
+      }
     }
     // In place, another version of one (not a file of the code, which git holds) stops the rerun
-    // before anything is copied. In a worktree, before the links: never through one into the work tree.
-    if (request.restoreOutputs)
-      restoreOutputs(store, source.runId, top, !request.here, warn, request.here ? new Set(filesOfCommit(git, source.commit)) : undefined);
-    // After the code is read, so the links are never part of it; what was brought back stays.
-    if (tree) {
-      const { paths, failure } = await ignoredPaths(git, repo);
-      if (failure !== undefined) warn(unlistedIgnoredWarning(failure));
-      linkLeftOut(repo, tree, store, source.skipped, paths);
+    // before anything is copied. In a worktree, never through a link into the work tree: a linked
+    // folder on its way is unfolded into links to its entries, the kept copy beside them.
+    if (request.restoreOutputs) {
+      const codeFiles = request.here ? new Set(filesOfCommit(git, source.commit)) : undefined;
+      restoreOutputs(store, source.runId, top, !request.here, warn, codeFiles, tree ? (path) => makeRoomFor(repo, tree, path) : undefined);
     }
     const folder = join(top, source.folder);
     if (!existsSync(folder)) {

@@ -4,7 +4,7 @@
  * data, a virtualenv, a .env the snapshot skipped) is linked in from the work tree, so relative
  * paths to it still work; the links go again when the runs end.
  */
-import { lstatSync, mkdirSync, symlinkSync, unlinkSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, symlinkSync, unlinkSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { firstLine, type Git, type Repository } from "../git/repository";
 import { addLockedWorktree, releaseWorktree } from "../git/worktrees";
@@ -66,6 +66,30 @@ export function linkLeftOut(repo: Repository, tree: RunTree, store: string, skip
     mkdirSync(dirname(at), { recursive: true });
     symlinkSync(join(repo.top, path), at);
     tree.links.push(path);
+  }
+}
+
+/**
+ * Makes room in the worktree for a file at `path` (a kept output brought back): a link of
+ * linkLeftOut's on its way, to the work tree's ignored folder, becomes a folder of links to that
+ * folder's entries, so the file lands in the worktree and the other entries are still seen there;
+ * such a link at `path` itself goes, for the file to take its place. Links the code holds stay.
+ */
+export function makeRoomFor(repo: Repository, tree: RunTree, path: string): void {
+  const parts = path.split("/");
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join("/");
+    const index = tree.links.indexOf(prefix);
+    if (index < 0) continue;
+    const at = join(tree.top, prefix);
+    unlinkSync(at);
+    tree.links.splice(index, 1);
+    if (i === parts.length) return;
+    mkdirSync(at);
+    for (const entry of readdirSync(join(repo.top, prefix))) {
+      symlinkSync(join(repo.top, prefix, entry), join(at, entry));
+      tree.links.push(`${prefix}/${entry}`);
+    }
   }
 }
 

@@ -121,8 +121,10 @@ describe("reading the project config", () => {
   test("a broken pyproject.toml without exprag's table is none of its business, even one that depends on exprag", () => {
     const top = project({ "pyproject.toml": "[project\nname = = 1" });
     expect(loadProjectConfig(top, env)).toBeNull();
-    const dependent = project({ "pyproject.toml": '[project\ndependencies = [\n  "exprag>=0.1",\n]\nname = = 1' });
-    expect(loadProjectConfig(dependent, env)).toBeNull();
+    for (const dependency of ['  "exprag>=0.1",', '  "exprag==0.1.0",', '[tool.poetry.dependencies]\nexprag = "^0.1"']) {
+      const dependent = project({ "pyproject.toml": `[project\ndependencies = [\n${dependency}\n]\nname = = 1` });
+      expect(loadProjectConfig(dependent, env)).toBeNull();
+    }
     // A broken one that has it still says so.
     const broken = project({ "pyproject.toml": '[tool.exprag]\ndir = = "x"' });
     expect(() => loadProjectConfig(broken, env)).toThrow("not valid TOML");

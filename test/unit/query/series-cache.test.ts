@@ -424,6 +424,18 @@ describe("the store", () => {
     expect(existsSync(join(store, "runs"))).toBe(true);
   });
 
+  test("a store another run is making this moment (its .gitignore still under its staged name) is taken for one", () => {
+    const store = join(root, `store-${++stores}`);
+    mkdirSync(join(store, "runs"), { recursive: true });
+    writeFileSync(join(store, `..gitignore.${process.pid}.0123abcd.starting`), "*\n");
+    ensureStore(store, true);
+    // A folder of someone's files beside a runs/ is not.
+    const theirs = join(root, `store-${++stores}`);
+    mkdirSync(join(theirs, "runs"), { recursive: true });
+    writeFileSync(join(theirs, "notes.md"), "mine\n");
+    expect(() => ensureStore(theirs, true)).toThrow(/already holds files of its own beside runs/);
+  });
+
   test("a folder of a cache/ alone is not taken for a store", () => {
     const store = join(root, `store-${++stores}`);
     mkdirSync(join(store, "cache"), { recursive: true });
