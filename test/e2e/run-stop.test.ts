@@ -122,8 +122,14 @@ while True:
       const command = `python3 stubborn.py & until [ -s pid ]; do sleep 0.05; done; echo 'EXPRAG::{"ready": 1}'; wait`;
       const result = await exprag(["run", "-q", "--stop-when", "ready = 1", "--stop-grace", "500ms", "--", "sh", "-c", command], { cwd, timeoutMs: 60_000 });
       expect(result.exitCode).toBe(123);
-      // exprag waited out the grace: the child is killed by the time it exits (a zombie at most, where nothing reaps orphans).
-      expect(liveProcess(Number(readFileSync(join(cwd, "pid"), "utf8")))).toBe(false);
+      // exprag waited out the grace and sent SIGKILL (which the kernel delivers a moment later): the
+      // child ends, a zombie at most where nothing reaps orphans. Without that SIGKILL it never would.
+      const child = Number(readFileSync(join(cwd, "pid"), "utf8"));
+      try {
+        await waitFor(() => !liveProcess(child), "the child that ignored SIGTERM to be killed");
+      } finally {
+        if (liveProcess(child)) process.kill(child, "SIGKILL");
+      }
     },
     60_000,
   );

@@ -170,8 +170,8 @@ describe("exprag verdict", () => {
     expect(pooled.a.replicates.runs.sort()).toEqual([seeded[0]!, same[0]!, same[1]!].map((id) => id.slice(-8)).sort());
     // A seed given as a short option, which the script's parser reported as seed: its value is blanked where it stands.
     const short = [
-      writeRun(dir, T0 + 8000, { argv: ["./t.sh", "0.7", "-s", "1"], params: { seed: 1 }, values: [0.7] }),
-      writeRun(dir, T0 + 9000, { argv: ["./t.sh", "0.7", "-s", "2"], params: { seed: 2 }, values: [0.71] }),
+      writeRun(dir, T0 + 8000, { argv: ["./t.sh", "0.7", "-s", "1", "--epochs", "1"], params: { seed: 1, epochs: 1 }, values: [0.7] }),
+      writeRun(dir, T0 + 9000, { argv: ["./t.sh", "0.7", "-s", "2", "--epochs", "1"], params: { seed: 2, epochs: 1 }, values: [0.71] }),
     ];
     expect((await verdict(cwd, short[0]!, low)).a.replicates.n).toBe(2);
     // Two replicates of one configuration: said so, not a difference measured to two decimals.

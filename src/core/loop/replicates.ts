@@ -27,17 +27,16 @@ export function replicateKey(view: RunView, seedParams: string[]): string | null
 /**
  * The command with its seed params' values blanked: words that are no params (`./train.sh 0.5`,
  * or any word of a run recorded without params) make two runs different configurations. A seed
- * given in a form no param reading names (`-s 1`, which the script's parser reported as seed)
- * is blanked wherever its value stands alone: the params, in the key too, tell the rest apart.
+ * given as a short option (`-s 1`, which the script's parser reported as seed) is blanked where
+ * its value follows one.
  */
 function withoutSeed(argv: string[], seedParams: string[], params: Record<string, unknown>): string[] {
   return seedParams.reduce((command, name) => {
     const set = setParam(command, name, "");
     if (set) return set;
     const value = params[name];
-    return value === undefined || value === null || typeof value === "object"
-      ? command
-      : command.map((word, i) => (i > 0 && word === String(value) ? "" : word));
+    if (value === undefined || value === null || typeof value === "object") return command;
+    return command.map((word, i) => (i > 1 && word === String(value) && /^-[^-]/.test(command[i - 1]!) ? "" : word));
   }, argv);
 }
 
