@@ -99,14 +99,7 @@ while True:
       const end = runEnd(onlyRun(join(cwd, ".exprag")));
       expect(end).toMatchObject({ status: "stopped", signal: "SIGKILL", exit_code: 137, stopped_by: { rule: "ready = 1" } });
       const grandchild = Number(readFileSync(join(cwd, "pid"), "utf8"));
-      const alive = () => {
-        try {
-          return !/\) Z /.test(readFileSync(`/proc/${grandchild}/stat`, "utf8"));
-        } catch {
-          return false;
-        }
-      };
-      await waitFor(() => !alive(), "the command's own child to be killed too");
+      await waitFor(() => !liveProcess(grandchild), "the command's own child to be killed too");
     },
     60_000,
   );

@@ -95,8 +95,9 @@ export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): V
     const value = key === null ? null : metricOf(view);
     if (key !== null && value !== null) candidates.push({ view, key, value });
   }
+  const keys = new Map([a, b].map((view) => [view, replicateKey(view, request.seedParams)]));
   const side = (view: RunView): Side => {
-    const key = replicateKey(view, request.seedParams);
+    const key = keys.get(view)!;
     const members = candidates.filter((c) => c.key === key);
     if (!members.some((c) => c.view.runId === view.runId)) {
       const own = metricOf(view);
@@ -170,17 +171,14 @@ export function judgeRuns(store: string, request: VerdictRequest, warn: Warn): V
   const gain = request.goal.direction === "max" ? t : -t;
   const verdict: VerdictKind = Math.abs(t) < threshold ? "within-noise" : gain > 0 ? "better" : "worse";
   const by = Number.isFinite(t) ? `differ by ${Math.abs(t).toFixed(2)} standard errors` : "differ, with no noise at all";
-  const reason = sameConfiguration(a, b, request.seedParams)
-    ? "A and B are replicates of one configuration (the same experiment, code, command and params but for the seed): they differ only by noise"
-    : verdict === "within-noise"
-      ? `the means ${by}, under the ${threshold.toFixed(2)} that a real difference needs (Welch t-test, 5%)`
-      : `A is ${verdict} than B: the means ${by}, beyond ${threshold.toFixed(2)} (Welch t-test, 5%)`;
+  // A and B replicates of one configuration: their sides are one pool, whose difference is noise.
+  const reason =
+    keys.get(a) !== null && keys.get(a) === keys.get(b)
+      ? "A and B are replicates of one configuration (the same experiment, code, command and params but for the seed): they differ only by noise"
+      : verdict === "within-noise"
+        ? `the means ${by}, under the ${threshold.toFixed(2)} that a real difference needs (Welch t-test, 5%)`
+        : `A is ${verdict} than B: the means ${by}, beyond ${threshold.toFixed(2)} (Welch t-test, 5%)`;
   return { ...base, verdict, reason, difference, noise: { ...noise, t: jsonNumber(t) as number | string, threshold }, settle: [] };
-}
-
-function sameConfiguration(a: RunView, b: RunView, seedParams: string[]): boolean {
-  const key = replicateKey(a, seedParams);
-  return key !== null && key === replicateKey(b, seedParams);
 }
 
 function measureNoise(a: Side, b: Side, candidates: Candidate[]): (Noise & { source: NonNullable<VerdictAnswer["noise"]>["source"]; from: string }) | null {
